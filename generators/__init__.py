@@ -1,0 +1,1 @@
+"""Renderers that turn the table model into kernel headers, Python and assembly."""

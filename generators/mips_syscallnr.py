@@ -1,0 +1,19 @@
+"""arch/mips/kernel/syscalls/syscallnr.sh: `__NR_<PREFIX>_Linux_syscalls`."""
+
+from __future__ import annotations
+
+from syscalltbl.abi import select
+from syscalltbl.generators.guards import guard
+from syscalltbl.generators.jinja_env import render
+from syscalltbl.model import Table
+
+
+def generate(table: Table, output_path: str, abis: tuple[str, ...] | None, prefix: str) -> str:
+    numbers = [e.number for e in select(table.entries, abis)]
+    count = max(numbers) + 1 if numbers else 0
+    return render(
+        "kernel/mips-syscallnr.h.j2",
+        guard=guard("_UAPI_ASM_MIPS_", output_path),
+        prefix=prefix,
+        count=count,
+    )

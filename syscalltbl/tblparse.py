@@ -1,0 +1,185 @@
+"""Parse `.tbl` files with the Lark grammar in grammar/tbl.lark into the model."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+import lark
+
+from syscalltbl import paths
+from syscalltbl.errors import SyscalltblError
+from syscalltbl.model import Comment, Entry, Location, Table
+
+GRAMMAR = paths.data_dir("grammar") / "tbl.lark"
+
+# What each terminal means to someone editing a table, for syntax errors.
+_EXPECTED = {
+    "NUMBER": "a syscall number",
+    "COMMENT": "a '#' comment",
+    "_NL": "end of line",
+    "_BLANK": "a space or tab",
+    "ABI": "an ABI name",
+    "NAME": "a syscall name",
+    "ENTRY_POINT": "an entry point or '-'",
+    "COMPAT_ENTRY_POINT": "a compat entry point or '-'",
+    "FLAG": "'noreturn'",
+}
+
+
+@cache
+def _parser() -> tuple[lark.Lark, _ToModel]:
+    # The transformer runs inside the LALR parser (no tree is built), which
+    # halves parse time; it is told each file's path before each parse.
+    # Lark's own cache file holds the LALR tables and is checked against a
+    # hash of the grammar, so an edited grammar is never served stale.
+    from syscalltbl import cachedir
+
+    transformer = _ToModel()
+    parser = lark.Lark(
+        GRAMMAR.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        transformer=transformer,
+        propagate_positions=False,
+        maybe_placeholders=False,
+        cache=str(cachedir.path("lark-tbl.cache")),
+    )
+    return parser, transformer
+
+
+class _ToModel(lark.Transformer[lark.Token, Table]):
+    """Builds frozen dataclasses; value checks that the grammar leaves open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._path = ""
+        self._lines: list[str] = []
+
+    def begin(self, path: str, text: str) -> None:
+        self._path = path
+        self._lines = text.split("\n")
+
+    def _at(self, token: lark.Token) -> Location:
+        return Location(self._path, token.line or 0, token.column or 0)
+
+    def entry(self, tokens: list[lark.Token]) -> Entry:
+        number_token = tokens[0]
+        number = _decimal(number_token, self._at(number_token))
+        fields = [str(t) for t in tokens]
+        flag = tokens[5] if len(tokens) > 5 else None
+        if flag is not None and flag != "noreturn":
+            raise SyscalltblError(
+                f"invalid string {str(flag)!r} in the noreturn column: expected 'noreturn' or nothing",
+                self._at(flag),
+            )
+        line = number_token.line or 0
+        return Entry(
+            number=number,
+            abi=fields[1],
+            name=fields[2],
+            entry_point=fields[3] if len(fields) > 3 else None,
+            compat_entry_point=fields[4] if len(fields) > 4 else None,
+            noreturn=flag is not None,
+            location=self._at(number_token),
+            columns=tuple(t.column or 0 for t in tokens),
+            text=self._lines[line - 1],
+        )
+
+    def start(self, items: list[Entry | lark.Token]) -> Table:
+        entries = tuple(i for i in items if isinstance(i, Entry))
+        comments = tuple(
+            Comment(str(i), self._at(i)) for i in items if isinstance(i, lark.Token) and i.type == "COMMENT"
+        )
+        return Table(path=self._path, entries=entries, comments=comments)
+
+
+def _decimal(token: lark.Token, where: Location) -> int:
+    text = str(token)
+    if not text.isdigit() or not text.isascii():
+        raise SyscalltblError(f"invalid syscall number {text!r}: expected a decimal number", where)
+    if len(text) > 1 and text[0] == "0":
+        raise SyscalltblError(
+            f"invalid syscall number {text!r}: expected a decimal number without leading zeros", where
+        )
+    return int(text)
+
+
+def decode(data: bytes, path: str) -> str:
+    """Strict UTF-8, with the position of the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SyscalltblError(
+            f"invalid UTF-8 byte 0x{data[exc.start]:02x}: expected UTF-8 text", Location(path, line, column)
+        ) from None
+
+
+def _syntax_error(exc: lark.exceptions.UnexpectedInput, path: str, text: str) -> SyscalltblError:
+    where = Location(path, exc.line, exc.column)
+    offset = exc.pos_in_stream if exc.pos_in_stream is not None else 0
+    found = text[offset] if offset < len(text) else ""
+    if found == "\r":
+        return SyscalltblError("carriage return (CRLF line ending): expected LF line endings", where)
+    expected: set[str] = set()
+    if isinstance(exc, lark.exceptions.UnexpectedToken):
+        expected = set(exc.expected)
+        found_text = str(exc.token)
+    elif isinstance(exc, lark.exceptions.UnexpectedCharacters):
+        expected = set(exc.allowed or ())
+        found_text = found
+    else:
+        found_text = found
+    line_start = text.rfind("\n", 0, offset) + 1
+    before = text[line_start:offset]
+    if found == "\n" and len(before.split()) < 3 and before.strip():
+        return SyscalltblError(
+            f"too few columns ({len(before.split())}): expected <number> <abi> <name>"
+            " [<entry point> [<compat entry point> [noreturn]]]",
+            where,
+        )
+    wanted = sorted({_EXPECTED.get(name, name) for name in expected})
+    hint = ""
+    if before and not before.strip() and found not in " \t\n":
+        hint = " (entries and comments must start in column 1)"
+    shown = repr(found_text) if found_text and found_text != "\n" else "end of line"
+    return SyscalltblError(f"unexpected {shown}: expected {' or '.join(wanted)}{hint}", where)
+
+
+def parse_text(text: str, path: str) -> Table:
+    """Parse a table's text; `path` is how locations name the file."""
+    if not text.endswith("\n"):
+        text += "\n"  # grep and read accept a last line without LF, so do we
+    parser, transformer = _parser()
+    transformer.begin(path, text)
+    try:
+        table = parser.parse(text)
+    except lark.exceptions.UnexpectedInput as exc:
+        raise _syntax_error(exc, path, text) from None
+    assert isinstance(table, Table)
+    return table
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A table's bytes, or a one-line error naming the file."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise SyscalltblError("no such file", path=os.fspath(path)) from None
+    except IsADirectoryError:
+        raise SyscalltblError("is a directory, expected a syscall table", path=os.fspath(path)) from None
+    except OSError as exc:
+        raise SyscalltblError(f"cannot read: {exc.strerror}", path=os.fspath(path)) from None
+
+
+def parse_bytes(data: bytes, path: str) -> Table:
+    return parse_text(decode(data, path), path)
+
+
+def parse_table(path: str | os.PathLike[str]) -> Table:
+    """Parse the table file at `path`."""
+    name = os.fspath(path)
+    return parse_bytes(read_bytes(name), name)
