@@ -1,0 +1,148 @@
+"""`syscalltbl build`: every output named in arch/, regenerated into OUTDIR.
+
+Outputs are rendered first and written only if all of them succeed, each
+through an atomic rename and only when its bytes change, so a failed run
+leaves every previous output as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from syscalltbl import atomic, generate, scripts
+from syscalltbl.errors import SyscalltblError, UsageError
+from syscalltbl.project import Output, Project
+
+
+@dataclass
+class Summary:
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[SyscalltblError] = field(default_factory=list)
+
+    def line(self) -> str:
+        text = f"{len(self.written)} written, {len(self.unchanged)} unchanged, {len(self.errors)} failed"
+        if self.errors:
+            text += " (nothing written)"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class _Task:
+    output: Output
+    job: scripts.Job
+    table_path: str
+    data: bytes
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working directory when inside it: what a user would type."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _tasks(project: Project, outputs: list[Output]) -> list[_Task]:
+    contents: dict[Path, bytes] = {}
+    tasks = []
+    for output in outputs:
+        file = project.table_file(output.input)
+        if file not in contents:
+            try:
+                contents[file] = file.read_bytes()
+            except OSError as exc:
+                raise SyscalltblError(f"cannot read: {exc.strerror}", path=str(file)) from None
+        shown = display_path(file)
+        argv = [a.replace("{input}", shown).replace("{output}", output.path) for a in output.argv]
+        tasks.append(_Task(output, scripts.parse_argv(output.generator, argv), shown, contents[file]))
+    return tasks
+
+
+_Result = bytes | SyscalltblError
+
+
+def _render_serial(tasks: list[_Task]) -> list[_Result]:
+    results: list[_Result] = []
+    for task in tasks:
+        try:
+            results.append(generate.render(task.job, task.data, task.table_path))
+        except SyscalltblError as exc:
+            results.append(exc)
+    return results
+
+
+def _render(tasks: list[_Task]) -> list[_Result]:
+    """Render on two cores when several tables need parsing: Lark's parse is the cold cost."""
+    tables = sorted({t.table_path for t in tasks})
+    if len(tables) < 4 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        return _render_serial(tasks)
+    # Split whole tables (a table is parsed once per process) into two halves by size.
+    size = {p: next(len(t.data) for t in tasks if t.table_path == p) for p in tables}
+    mine: set[str] = set()
+    load = [0, 0]
+    for path in sorted(tables, key=lambda p: -size[p]):
+        side = 0 if load[0] <= load[1] else 1
+        load[side] += size[path] * sum(1 for t in tasks if t.table_path == path)
+        if side == 0:
+            mine.add(path)
+    local = [i for i, t in enumerate(tasks) if t.table_path in mine]
+    remote = [i for i, t in enumerate(tasks) if t.table_path not in mine]
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: render its half, send the results, leave without cleanup
+        os.close(read_end)
+        try:
+            blob = pickle.dumps(_render_serial([tasks[i] for i in remote]))
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(blob)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    results: list[_Result | None] = [None] * len(tasks)
+    for i, result in zip(local, _render_serial([tasks[i] for i in local]), strict=True):
+        results[i] = result
+    with os.fdopen(read_end, "rb") as pipe:
+        blob = pipe.read()
+    os.waitpid(pid, 0)
+    try:
+        remote_results = pickle.loads(blob)
+    except Exception:  # noqa: BLE001 - a dead worker: do its share here
+        remote_results = _render_serial([tasks[i] for i in remote])
+    for i, result in zip(remote, remote_results, strict=True):
+        results[i] = result
+    return [r for r in results if r is not None]
+
+
+def select_outputs(project: Project, arches: list[str] | None) -> list[Output]:
+    if not arches:
+        return list(project.outputs)
+    unknown = sorted(set(arches) - set(project.arches))
+    if unknown:
+        raise UsageError(f"unknown architecture {', '.join(unknown)}: expected one of {', '.join(project.arches)}")
+    return [o for o in project.outputs if o.arch in arches]
+
+
+def build(project: Project, outdir: Path, arches: list[str] | None = None) -> Summary:
+    tasks = _tasks(project, select_outputs(project, arches))
+    summary = Summary()
+    results = _render(tasks)
+    for result in results:
+        if isinstance(result, SyscalltblError):
+            summary.errors.append(result)
+    if summary.errors:
+        return summary
+    for task, result in zip(tasks, results, strict=True):
+        assert isinstance(result, bytes)
+        target = outdir / task.output.path
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            changed = atomic.write_if_changed(target, result)
+        except OSError as exc:
+            summary.errors.append(SyscalltblError(f"cannot write: {exc.strerror}", path=str(target)))
+            continue
+        (summary.written if changed else summary.unchanged).append(task.output.path)
+    return summary

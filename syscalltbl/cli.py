@@ -1,0 +1,111 @@
+"""The `syscalltbl` command: `main(argv) -> int`.
+
+Exit status: 0 success, 1 failure, 2 usage error; `syscalltbl script` keeps
+the kernel scripts' convention instead (usage errors exit 1). Start-up stays
+lean: each subcommand imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from syscalltbl.errors import SyscalltblError, UsageError
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="syscalltbl",
+        description="Parse Linux syscall tables and generate what the kernel build generates from them.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    build = commands.add_parser("build", help="regenerate every output named in arch/")
+    build.add_argument("-o", "--outdir", default="build", type=Path, help="output directory (default: build)")
+    build.add_argument(
+        "--arch", action="append", metavar="NAME", help="only this architecture's outputs (repeatable)"
+    )
+    build.add_argument("-v", "--verbose", action="store_true", help="name every file written")
+    commands.add_parser(
+        "script",
+        help="run as a drop-in for a kernel script: TOOL ARG...",
+        description="TOOL is one of syscalltbl, syscallhdr, arm-syscallnr, mips-syscallnr, s390-syscalltbl; "
+        "ARG... are exactly the kernel script's arguments.",
+    )
+    return parser
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from syscalltbl import build, project
+
+    summary = build.build(project.load(), args.outdir, args.arch)
+    for error in summary.errors:
+        print(error, file=sys.stderr)
+    if args.verbose:
+        for path in summary.written:
+            print(f"  wrote {args.outdir / path}")
+    print(f"syscalltbl build: {summary.line()}")
+    return EXIT_FAILURE if summary.errors else EXIT_OK
+
+
+def _run_script(argv: list[str]) -> int:
+    from syscalltbl import scripts
+
+    if not argv:
+        raise UsageError("expected TOOL ARG...: TOOL is one of " + ", ".join(scripts.TOOLS))
+    job = scripts.parse_argv(argv[0], argv[1:])
+    if job.input is None:
+        data, shown = sys.stdin.buffer.read(), "<stdin>"
+    else:
+        from syscalltbl.tblparse import read_bytes
+
+        data, shown = read_bytes(job.input), job.input
+    if job.output is not None:
+        target = Path(job.output)
+        if not target.parent.is_dir():
+            raise SyscalltblError("output directory does not exist", path=str(target.parent))
+    from syscalltbl import generate
+
+    text = generate.render(job, data, shown)
+    if job.output is None:
+        sys.stdout.buffer.write(text)
+        sys.stdout.buffer.flush()
+    else:
+        from syscalltbl import atomic
+
+        atomic.write_if_changed(Path(job.output), text)
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "script":
+        # The kernel's argument conventions, not argparse's: hand them over untouched.
+        try:
+            return _run_script(argv[1:])
+        except UsageError as exc:
+            print(f"syscalltbl script: {exc.message}", file=sys.stderr)
+            return EXIT_FAILURE
+        except SyscalltblError as exc:
+            print(exc, file=sys.stderr)
+            return EXIT_FAILURE
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        if args.command == "build":
+            return _run_build(args)
+    except UsageError as exc:
+        print(f"syscalltbl {args.command}: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except SyscalltblError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""The project's inputs: arch/tables.toml and the tables it names."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from syscalltbl import paths
+from syscalltbl.errors import SyscalltblError
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One generated file, as one invocation of a kernel script."""
+
+    arch: str
+    generator: str
+    input: str
+    argv: tuple[str, ...]
+    stdin: bool
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    root: Path
+    tables: dict[str, Path]
+    aliases: dict[str, str]
+    outputs: tuple[Output, ...]
+
+    def table_file(self, kernel_path: str) -> Path:
+        """The file holding a table, through an alias if the kernel uses a symlink."""
+        real = self.aliases.get(kernel_path, kernel_path)
+        try:
+            return self.tables[real]
+        except KeyError:
+            raise SyscalltblError(
+                f"unknown table {kernel_path!r}: not listed in tables.toml", path=str(self.root / "tables.toml")
+            ) from None
+
+    @property
+    def arches(self) -> list[str]:
+        return sorted({o.arch for o in self.outputs})
+
+
+def load(root: Path | None = None) -> Project:
+    root = root or paths.data_dir("arch")
+    meta = root / "tables.toml"
+    try:
+        data = tomllib.loads(meta.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SyscalltblError("no such file", path=str(meta)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SyscalltblError(f"invalid TOML: {exc}", path=str(meta)) from None
+    try:
+        tables = {t["kernel_path"]: root / t["file"] for t in data.get("table", [])}
+        aliases = {a["kernel_path"]: a["target"] for a in data.get("alias", [])}
+        outputs = tuple(
+            Output(
+                arch=o["arch"],
+                generator=o["generator"],
+                input=o["input"],
+                argv=tuple(o["argv"]),
+                stdin=bool(o.get("stdin", False)),
+                path=o["path"],
+            )
+            for o in data.get("output", [])
+        )
+    except (KeyError, TypeError) as exc:
+        raise SyscalltblError(f"malformed entry: missing or wrong key {exc}", path=str(meta)) from None
+    return Project(root, tables, aliases, outputs)
