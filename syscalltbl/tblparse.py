@@ -127,7 +127,9 @@ def _syntax_error(exc: lark.exceptions.UnexpectedInput, path: str, text: str) ->
     expected: set[str] = set()
     if isinstance(exc, lark.exceptions.UnexpectedToken):
         expected = set(exc.expected)
-        found_text = str(exc.token)
+        found_text = "\n" if exc.token.type == "_NL" else str(exc.token)
+        if found_text == "\n":
+            found = "\n"
     elif isinstance(exc, lark.exceptions.UnexpectedCharacters):
         expected = set(exc.allowed or ())
         found_text = found
@@ -141,12 +143,23 @@ def _syntax_error(exc: lark.exceptions.UnexpectedInput, path: str, text: str) ->
             " [<entry point> [<compat entry point> [noreturn]]]",
             where,
         )
+    if not before and found in " \t":
+        line_text = text[line_start : text.find("\n", line_start)]
+        indent = len(line_text) - len(line_text.lstrip(" \t"))
+        return SyscalltblError(
+            f"indented line: entries and comments must start in column 1, found {line_text[indent]!r}",
+            Location(path, exc.line, indent + 1),
+        )
+    if found in " \t" and expected == {"_NL"}:
+        rest = text[offset : text.find("\n", offset)]
+        column = exc.column + len(rest) - len(rest.lstrip(" \t"))
+        return SyscalltblError(
+            f"too many columns: unexpected {rest.split()[0]!r}, expected end of line",
+            Location(path, exc.line, column),
+        )
     wanted = sorted({_EXPECTED.get(name, name) for name in expected})
-    hint = ""
-    if before and not before.strip() and found not in " \t\n":
-        hint = " (entries and comments must start in column 1)"
     shown = repr(found_text) if found_text and found_text != "\n" else "end of line"
-    return SyscalltblError(f"unexpected {shown}: expected {' or '.join(wanted)}{hint}", where)
+    return SyscalltblError(f"unexpected {shown}: expected {' or '.join(wanted)}", where)
 
 
 def parse_text(text: str, path: str) -> Table:

@@ -125,6 +125,7 @@ def asm_offsets() -> dict[str, int]:
         "PCPU_tss": PCPU_TSS,
         "PCPU_top_of_stack": PCPU_TOP_OF_STACK,
         "PTREGS_SIZE": PT_REGS_SIZE,
+        "SYSCALL_GATE_SEL": SYSCALL_GATE_SEL,
     }
     consts.update({_PTRACE_ABI_NAME.get(name, name.upper()): off for name, off in PT_OFFSET.items()})
     consts.update(X86_EFLAGS)

@@ -1,0 +1,53 @@
+"""All 70 generator invocations of Linux 6.18.2, through the installed CLI, byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import CORPUS, Cli, corpus_table, manifest
+
+ENTRIES = manifest()
+
+
+def _id(entry: dict[str, Any]) -> str:
+    return f"{entry['tool']}:{entry['output_path']}"
+
+
+def test_manifest_has_70_invocations() -> None:
+    assert len(ENTRIES) == 70
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=_id)
+def test_script_matches_kernel_output(entry: dict[str, Any], cli: Cli, tmp_path: Path) -> None:
+    table = corpus_table(entry["input"])
+    output = tmp_path / entry["output_path"]
+    output.parent.mkdir(parents=True)
+    expected = (CORPUS / entry["expected"]).read_bytes()
+    argv = [a.replace("{input}", str(table)).replace("{output}", str(output)) for a in entry["argv"]]
+    if "stdin" in entry:
+        proc = cli.run("script", entry["tool"], *argv, stdin=table.read_bytes(), cwd=tmp_path)
+        got = proc.stdout
+    else:
+        proc = cli.run("script", entry["tool"], *argv, cwd=tmp_path)
+        got = output.read_bytes()
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stderr == b""
+    assert got == expected
+
+
+def test_build_produces_the_70_kernel_outputs(cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = cli.run("build", "-o", out)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.decode().strip() == "syscalltbl build: 70 written, 0 unchanged, 0 failed"
+    produced = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert produced == sorted(e["output_path"] for e in ENTRIES)
+    for entry in ENTRIES:
+        assert (out / entry["output_path"]).read_bytes() == (CORPUS / entry["expected"]).read_bytes(), entry[
+            "output_path"
+        ]
+    again = cli.run("build", "-o", out)
+    assert again.stdout.decode().strip() == "syscalltbl build: 0 written, 70 unchanged, 0 failed"
