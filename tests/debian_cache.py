@@ -3,7 +3,9 @@
 Tests and benchmarks need the kernel's own generator scripts, its headers and
 its source tree. None of that is committed: `apt-get download` fetches the
 package (no root needed for that step) and the parts we read are unpacked under
-`$XDG_CACHE_HOME/syscalltbl-test` (default `~/.cache/syscalltbl-test`), once.
+`$SYSCALLTBL_TEST_CACHE` (default `~/.cache/syscalltbl-test`), once. It is
+deliberately not under $XDG_CACHE_HOME, which the tests point at a fresh
+directory to exercise syscalltbl's own cache.
 """
 
 from __future__ import annotations
@@ -33,8 +35,7 @@ class DebianCacheError(RuntimeError):
 
 
 def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    root = Path(base) / "syscalltbl-test"
+    root = Path(os.environ.get("SYSCALLTBL_TEST_CACHE") or Path.home() / ".cache" / "syscalltbl-test")
     root.mkdir(parents=True, exist_ok=True)
     return root
 

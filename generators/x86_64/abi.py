@@ -116,6 +116,8 @@ def asm_offsets() -> dict[str, int]:
         "__USER32_CS": USER32_CS,
         "__USER_DS": USER_DS,
         "__USER_CS": USER_CS,
+        "MSR_EFER": MSR_EFER,
+        "_EFER_SCE": EFER_SCE.bit_length() - 1,
         "MSR_STAR": MSR_STAR,
         "MSR_LSTAR": MSR_LSTAR,
         "MSR_SYSCALL_MASK": MSR_SYSCALL_MASK,

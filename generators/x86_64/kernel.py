@@ -100,3 +100,9 @@ def render_syscall_64(syscalls: Sequence[Syscall], implemented: set[str], common
         ni_aliases=[x64_symbol(e) for e in entry_points if e not in implemented],
         **common,
     )
+
+
+def render_unistd_64(syscalls: Sequence[Syscall], *, source: str) -> str:
+    """`.set __NR_name, number` for user programs written in assembly."""
+    numbers = [(s.name, s.number) for s in syscalls]
+    return render("x86_64/unistd_64.inc.j2", numbers=numbers, generator=GENERATOR, source=source)

@@ -1,0 +1,169 @@
+"""The emulated x86-64 cpu: Unicorn set up for real paging, plus a fast path.
+
+The stock binding spends about 2.5 us per register access and wraps each
+callback in several Python frames. The hot path (one syscall hook and one
+dispatch hook per system call) instead calls libunicorn directly through
+ctypes on the library the binding already loaded.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Callable
+from typing import Final
+
+import unicorn
+from unicorn import x86_const as x86
+from unicorn.unicorn_py3 import unicorn as _binding
+
+#: The runtime was written against, and probed on, exactly this version.
+UNICORN_VERSION: Final = "2.1.4"
+
+_lib: ctypes.CDLL = _binding.uclib
+_c_u64 = ctypes.c_uint64
+_SYSCALL_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
+_CODE_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint32, ctypes.c_void_p)
+# Private prototypes: argtypes set once here, not shared with the binding's.
+_reg_read = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)(("uc_reg_read", _lib))
+_reg_write = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)(
+    ("uc_reg_write", _lib)
+)
+_emu_stop = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)(("uc_emu_stop", _lib))
+_hook_add = _lib.uc_hook_add
+
+
+class UnicornError(RuntimeError):
+    pass
+
+
+def check_version() -> None:
+    have = unicorn.__version__
+    if have != UNICORN_VERSION:
+        raise UnicornError(f"kernel_runtime needs unicorn=={UNICORN_VERSION}, found {have}")
+
+
+class Cpu:
+    """One x86-64 cpu with its own physical memory map and hooks."""
+
+    def __init__(self) -> None:
+        check_version()
+        self.uc = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
+        # The emulated MMU walks our page tables and honours U/S, R/W and NX.
+        self.uc.ctl_set_tlb_mode(unicorn.UC_TLB_CPU)
+        self.handle = ctypes.c_void_p(self.uc._uch.value)
+        self._keep: list[object] = []  # ctypes callbacks must outlive the engine
+        self.pending: BaseException | None = None
+        self._scratch = _c_u64()
+        self._scratch_p = ctypes.byref(self._scratch)
+
+    # -- registers: fast for plain 64-bit registers, the binding for the rest --
+
+    def reg(self, regid: int) -> int:
+        _reg_read(self.handle, regid, self._scratch_p)
+        return self._scratch.value
+
+    def set_reg(self, regid: int, value: int) -> None:
+        self._scratch.value = value
+        _reg_write(self.handle, regid, self._scratch_p)
+
+    def reg_writer(self, regid: int) -> Callable[[int], None]:
+        """A setter for one register, with its argument buffer preallocated."""
+        buf = _c_u64()
+        ref = ctypes.byref(buf)
+        handle = self.handle
+
+        def write(value: int) -> None:
+            buf.value = value
+            _reg_write(handle, regid, ref)
+
+        return write
+
+    def reg_reader(self, regid: int) -> Callable[[], int]:
+        buf = _c_u64()
+        ref = ctypes.byref(buf)
+        handle = self.handle
+
+        def read() -> int:
+            _reg_read(handle, regid, ref)
+            return buf.value
+
+        return read
+
+    def msr(self, index: int) -> int:
+        return int(self.uc.msr_read(index))
+
+    def set_msr(self, index: int, value: int) -> None:
+        self.uc.msr_write(index, value)
+
+    def cpl(self) -> int:
+        return self.reg(x86.UC_X86_REG_CS) & 3
+
+    # -- hooks --
+
+    def _guard(self, fn: Callable[[], object]) -> Callable[..., None]:
+        # An exception must not unwind into C: park it, stop, re-raise in run().
+        def callback(handle: int, *_: object) -> None:
+            try:
+                fn()
+            except BaseException as exc:
+                if self.pending is None:
+                    self.pending = exc
+                _emu_stop(handle)
+
+        return callback
+
+    def _add(self, htype: int, cfunc: object, begin: int, end: int, *extra: ctypes.c_int) -> None:
+        handle = ctypes.c_size_t()
+        err = _hook_add(
+            self.handle, ctypes.byref(handle), htype, cfunc, None, _c_u64(begin), _c_u64(end), *extra
+        )
+        if err:
+            raise UnicornError(f"uc_hook_add({htype}) failed: {unicorn.UcError(err)}")
+        self._keep.append(cfunc)
+
+    def on_syscall(self, fn: Callable[[], object]) -> None:
+        """Run `fn` for every `syscall` instruction (in place of its ring switch)."""
+        self._add(unicorn.UC_HOOK_INSN, _SYSCALL_CB(self._guard(fn)), 1, 0, ctypes.c_int(x86.UC_X86_INS_SYSCALL))
+
+    def on_code(self, address: int, fn: Callable[[], object]) -> None:
+        """Run `fn` before the instruction at `address`, and only that one."""
+        self._add(unicorn.UC_HOOK_CODE, _CODE_CB(self._guard(fn)), address, address)
+
+    def on_interrupt(self, fn: Callable[[int], object]) -> None:
+        self.uc.hook_add(unicorn.UC_HOOK_INTR, lambda _uc, intno, _ud: self._call(fn, intno))
+
+    def on_invalid_insn(self, fn: Callable[[], object]) -> None:
+        def handler(_uc: object, _ud: object) -> bool:
+            self._call(lambda _: fn(), 0)
+            return True  # handled: we stopped the cpu, do not raise UC_ERR_INSN_INVALID
+
+        self.uc.hook_add(unicorn.UC_HOOK_INSN_INVALID, handler)
+
+    def _call(self, fn: Callable[[int], object], arg: int) -> None:
+        try:
+            fn(arg)
+        except BaseException as exc:
+            if self.pending is None:
+                self.pending = exc
+            self.stop()
+
+    # -- running --
+
+    def stop(self) -> None:
+        _emu_stop(self.handle)
+
+    def run(self, begin: int, *, timeout_us: int = 0) -> None:
+        """Run from `begin` until a hook stops the cpu, `hlt` in ring 0, or the timeout."""
+        self.pending = None
+        self.uc.emu_start(begin, 0, timeout=timeout_us)
+        if self.pending is not None:
+            exc, self.pending = self.pending, None
+            raise exc
+
+    def flush_tlb(self) -> None:
+        # Architecturally: reloading CR3 drops every non-global translation.
+        self.set_reg(x86.UC_X86_REG_CR3, self.reg(x86.UC_X86_REG_CR3))
+
+    def flush_code(self) -> None:
+        """Forget translated code, after the host wrote instructions into RAM."""
+        self.uc.ctl_flush_tb()

@@ -1,0 +1,66 @@
+"""Read the loadable segments and symbols of an ELF image (pyelftools)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from elftools.elf.constants import P_FLAGS
+from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
+
+
+class BadExecutable(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    vaddr: int
+    memsz: int
+    data: bytes  # p_filesz bytes; the rest up to memsz is zero
+    write: bool
+    execute: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    entry: int
+    segments: tuple[Segment, ...]
+    symbols: dict[str, int]
+    phdr: int  # AT_PHDR: the program headers' address, 0 if not loaded
+    phent: int
+    phnum: int
+
+
+def read_image(path: str | Path) -> Image:
+    data = Path(path).read_bytes()
+    try:
+        elf = ELFFile(io.BytesIO(data))
+    except Exception as exc:  # pyelftools raises several unrelated types
+        raise BadExecutable(f"{path}: not an ELF file ({exc})") from exc
+    if elf.get_machine_arch() != "x64" or elf.elfclass != 64:
+        raise BadExecutable(f"{path}: not an x86-64 ELF64 file")
+    if elf["e_type"] != "ET_EXEC":
+        raise BadExecutable(f"{path}: only static, non-PIE executables run here")
+    segments = []
+    phdr = 0
+    for seg in elf.iter_segments():
+        if seg["p_type"] == "PT_INTERP":
+            raise BadExecutable(f"{path}: dynamically linked programs are not supported")
+        if seg["p_type"] != "PT_LOAD" or seg["p_memsz"] == 0:
+            continue
+        flags = seg["p_flags"]
+        segments.append(
+            Segment(seg["p_vaddr"], seg["p_memsz"], seg.data(), bool(flags & P_FLAGS.PF_W), bool(flags & P_FLAGS.PF_X))
+        )
+        if seg["p_offset"] <= elf["e_phoff"] < seg["p_offset"] + seg["p_filesz"]:
+            phdr = seg["p_vaddr"] + elf["e_phoff"] - seg["p_offset"]
+    symbols: dict[str, int] = {}
+    symtab = elf.get_section_by_name(".symtab")
+    if isinstance(symtab, SymbolTableSection):
+        for sym in symtab.iter_symbols():
+            if sym.name and sym["st_shndx"] != "SHN_UNDEF":
+                symbols[sym.name] = sym["st_value"]
+    return Image(elf["e_entry"], tuple(segments), symbols, phdr, elf["e_phentsize"], elf["e_phnum"])

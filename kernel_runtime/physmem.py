@@ -1,0 +1,58 @@
+"""Physical memory: one host mapping that Unicorn uses as the machine's RAM.
+
+The kernel side (Python) reads and writes RAM through this buffer directly,
+so inspecting pt_regs or copying from user pages needs no call into Unicorn.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import mmap
+
+from syscalltbl.generators.x86_64.abi import PAGE_SIZE
+from syscalltbl.kernel_runtime.cpu import Cpu
+
+
+_ZERO_PAGE = bytes(PAGE_SIZE)
+
+
+class OutOfMemory(MemoryError):
+    pass
+
+
+class PhysicalMemory:
+    """RAM at physical address 0 and a page-frame allocator over it."""
+
+    def __init__(self, cpu: Cpu, size: int) -> None:
+        if size % PAGE_SIZE:
+            raise ValueError("RAM size must be a whole number of pages")
+        # Anonymous and lazily backed: untouched frames cost no host memory.
+        self._map = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        self.mem = memoryview(self._map)
+        self.size = size
+        address = ctypes.addressof(ctypes.c_char.from_buffer(self._map))
+        cpu.uc.mem_map_ptr(0, size, 7, address)  # UC_PROT_ALL: the page tables decide
+        # Frame 0 stays unused so that a zero physical address is always a bug.
+        self._next = 1
+        self._free: list[int] = []
+
+    def alloc(self, count: int = 1) -> int:
+        """Physical address of `count` contiguous zeroed frames."""
+        if count == 1 and self._free:
+            pa = self._free.pop() * PAGE_SIZE
+            self.mem[pa : pa + PAGE_SIZE] = _ZERO_PAGE  # a reused frame holds old data
+            return pa
+        frame = self._next
+        if (frame + count) * PAGE_SIZE > self.size:
+            raise OutOfMemory(f"out of physical memory ({self.size // 2**20} MiB)")
+        self._next += count
+        return frame * PAGE_SIZE
+
+    def free(self, pa: int) -> None:
+        self._free.append(pa // PAGE_SIZE)
+
+    def read(self, pa: int, size: int) -> bytes:
+        return bytes(self.mem[pa : pa + size])
+
+    def write(self, pa: int, data: bytes | bytearray | memoryview) -> None:
+        self.mem[pa : pa + len(data)] = data

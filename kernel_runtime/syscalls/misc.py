@@ -1,0 +1,42 @@
+"""uname and arch_prctl."""
+
+from __future__ import annotations
+
+from unicorn import x86_const as x86
+
+from syscalltbl.generators.x86_64.abi import MSR_KERNEL_GS_BASE, TASK_SIZE_MAX
+from syscalltbl.kernel_runtime.errnos import EINVAL, EPERM, Errno
+from syscalltbl.kernel_runtime.process import Task
+from syscalltbl.kernel_runtime.syscalls.registry import syscall
+from syscalltbl.kernel_runtime.uaccess import copy_to_user
+
+UTS = (b"Linux", b"syscalltbl", b"6.18.2-syscalltbl", b"#1 SMP PREEMPT_DYNAMIC", b"x86_64", b"(none)")
+ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS = 0x1001, 0x1002, 0x1003, 0x1004
+
+
+@syscall("sys_newuname")
+def sys_newuname(t: Task, name: int, *_: int) -> int:
+    copy_to_user(t.mm, name, b"".join(field.ljust(65, b"\0") for field in UTS))
+    return 0
+
+
+@syscall("sys_arch_prctl")
+def sys_arch_prctl(t: Task, option: int, addr: int, *_: int) -> int:
+    cpu = t.cpu
+    # While in the kernel the user's GS base sits in MSR_KERNEL_GS_BASE: entry did swapgs.
+    if option in (ARCH_SET_FS, ARCH_SET_GS):
+        if addr >= TASK_SIZE_MAX:
+            raise Errno(EPERM)
+        if option == ARCH_SET_FS:
+            cpu.set_reg(x86.UC_X86_REG_FS_BASE, addr)
+        else:
+            cpu.set_msr(MSR_KERNEL_GS_BASE, addr)
+        return 0
+    if option == ARCH_GET_FS:
+        value = cpu.reg(x86.UC_X86_REG_FS_BASE)
+    elif option == ARCH_GET_GS:
+        value = cpu.msr(MSR_KERNEL_GS_BASE)
+    else:
+        raise Errno(EINVAL)
+    copy_to_user(t.mm, addr, value.to_bytes(8, "little"))
+    return 0
