@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from syscalltbl.generators.guards import guard
 from syscalltbl.generators.jinja_env import render
+
 from syscalltbl.model import Table
 
 

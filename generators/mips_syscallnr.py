@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from syscalltbl.abi import select
 from syscalltbl.generators.guards import guard
 from syscalltbl.generators.jinja_env import render
+
+from syscalltbl.abi import select
 from syscalltbl.model import Table
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from syscalltbl.abi import select
 from syscalltbl.generators.guards import normalize
 from syscalltbl.generators.jinja_env import render
+
+from syscalltbl.abi import select
 from syscalltbl.model import Entry, Table
 
 NI_SYSCALL = "sys_ni_syscall"

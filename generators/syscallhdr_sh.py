@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from syscalltbl.abi import select
 from syscalltbl.generators.guards import guard
 from syscalltbl.generators.jinja_env import render
+
+from syscalltbl.abi import select
 from syscalltbl.model import Table
 
 

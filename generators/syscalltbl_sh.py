@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from syscalltbl.generators.jinja_env import render
+
 from syscalltbl.abi import select
 from syscalltbl.errors import SyscalltblError
-from syscalltbl.generators.jinja_env import render
 from syscalltbl.model import Table
 
 NI_SYSCALL = "sys_ni_syscall"

@@ -9,12 +9,15 @@ ctypes on the library the binding already loaded.
 from __future__ import annotations
 
 import ctypes
+import importlib
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final
 
-import unicorn
 from unicorn import x86_const as x86
-from unicorn.unicorn_py3 import unicorn as _binding
+
+# The binding is only partly typed; it stays behind this module's typed API.
+unicorn: Any = importlib.import_module("unicorn")
+_binding: Any = importlib.import_module("unicorn.unicorn_py3.unicorn")
 
 #: The runtime was written against, and probed on, exactly this version.
 UNICORN_VERSION: Final = "2.1.4"
@@ -47,7 +50,7 @@ class Cpu:
 
     def __init__(self) -> None:
         check_version()
-        self.uc = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
+        self.uc: Any = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
         # The emulated MMU walks our page tables and honours U/S, R/W and NX.
         self.uc.ctl_set_tlb_mode(unicorn.UC_TLB_CPU)
         self.handle = ctypes.c_void_p(self.uc._uch.value)
@@ -59,6 +62,7 @@ class Cpu:
     # -- registers: fast for plain 64-bit registers, the binding for the rest --
 
     def reg(self, regid: int) -> int:
+        self._scratch.value = 0  # 32- and 16-bit registers fill only the low bytes
         _reg_read(self.handle, regid, self._scratch_p)
         return self._scratch.value
 
@@ -84,6 +88,7 @@ class Cpu:
         handle = self.handle
 
         def read() -> int:
+            buf.value = 0
             _reg_read(handle, regid, ref)
             return buf.value
 
@@ -94,6 +99,18 @@ class Cpu:
 
     def set_msr(self, index: int, value: int) -> None:
         self.uc.msr_write(index, value)
+
+    def set_descriptor_table(self, regid: int, base: int, limit: int) -> None:
+        """GDTR or IDTR."""
+        self.uc.reg_write(regid, (0, base, limit, 0))
+
+    def set_segment(self, regid: int, selector: int, base: int, limit: int, flags: int) -> None:
+        """A segment register with its descriptor cache (TR, LDTR)."""
+        self.uc.reg_write(regid, (selector, base, limit, flags))
+
+    def map_ram(self, address: int, size: int, host_pointer: int) -> None:
+        """Back guest-physical [address, address + size) with host memory."""
+        self.uc.mem_map_ptr(address, size, unicorn.UC_PROT_ALL, host_pointer)
 
     def cpl(self) -> int:
         return self.reg(x86.UC_X86_REG_CS) & 3
@@ -138,6 +155,23 @@ class Cpu:
             return True  # handled: we stopped the cpu, do not raise UC_ERR_INSN_INVALID
 
         self.uc.hook_add(unicorn.UC_HOOK_INSN_INVALID, handler)
+
+    def on_port_io(self, fn: Callable[[int], int]) -> None:
+        """Run `fn(port)` for every in/out; an `in` reads its result."""
+
+        def port_in(_uc: object, port: int, _size: int, _ud: object) -> int:
+            result = 0
+            def call(p: int) -> None:
+                nonlocal result
+                result = fn(p)
+            self._call(call, port)
+            return result
+
+        self.uc.hook_add(unicorn.UC_HOOK_INSN, port_in, None, 1, 0, x86.UC_X86_INS_IN)
+        self.uc.hook_add(
+            unicorn.UC_HOOK_INSN, lambda _uc, port, _size, _value, _ud: self._call(fn, port), None, 1, 0,
+            x86.UC_X86_INS_OUT,
+        )
 
     def _call(self, fn: Callable[[int], object], arg: int) -> None:
         try:

@@ -10,6 +10,7 @@ from syscalltbl.generators.x86_64 import abi
 from syscalltbl.generators.x86_64.kernel import Syscall, render_kernel, select_64
 from syscalltbl.kernel_runtime.elfimage import Image, read_image
 from syscalltbl.kernel_runtime.toolchain import build_elf
+
 from syscalltbl.paths import data_dir
 from syscalltbl.tblparse import parse_table
 

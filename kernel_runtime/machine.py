@@ -20,8 +20,6 @@ import struct
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from unicorn import x86_const as x86
-
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.generators.x86_64.kernel import Syscall
 from syscalltbl.kernel_runtime import gdt
@@ -34,6 +32,7 @@ from syscalltbl.kernel_runtime.paging import AddressSpace
 from syscalltbl.kernel_runtime.physmem import PhysicalMemory
 from syscalltbl.kernel_runtime.process import SIGFPE, SIGILL, SIGNAMES, SIGSEGV, SIGTRAP, ExitStatus, Task
 from syscalltbl.kernel_runtime.syscalls import REGISTRY, Handler, bind, unimplemented
+from unicorn import x86_const as x86
 
 CR0 = abi.CR0_PE | abi.CR0_MP | abi.CR0_ET | abi.CR0_NE | abi.CR0_WP | abi.CR0_AM | abi.CR0_PG
 CR4 = abi.CR4_PAE | abi.CR4_PGE | abi.CR4_OSFXSR | abi.CR4_OSXMMEXCPT
@@ -101,8 +100,9 @@ class Machine:
         percpu, gdt_base = sym("__per_cpu_start"), sym("gdt_page")
         self.ram.write(self._kpa("gdt_page"), gdt.build_gdt(percpu + abi.PCPU_TSS, sym("syscall_microcode")))
         self.ram.write(self._kpa("__per_cpu_start") + abi.PCPU_TSS, gdt.build_tss(0))
-        cpu.uc.reg_write(x86.UC_X86_REG_GDTR, (0, gdt_base, 8 * abi.GDT_ENTRIES - 1, 0))
-        cpu.uc.reg_write(x86.UC_X86_REG_TR, (abi.TSS_SEL, percpu + abi.PCPU_TSS, abi.TSS_SIZE - 1, 0x8B00))
+        cpu.set_descriptor_table(x86.UC_X86_REG_GDTR, gdt_base, 8 * abi.GDT_ENTRIES - 1)
+        # ltr marks the TSS busy: present, DPL 0, type 0xB (busy 64-bit TSS).
+        cpu.set_segment(x86.UC_X86_REG_TR, abi.TSS_SEL, percpu + abi.PCPU_TSS, abi.TSS_SIZE - 1, 0x8B00)
         cpu.set_reg(x86.UC_X86_REG_CR3, self.kmm.cr3)
         cpu.set_reg(x86.UC_X86_REG_CR4, CR4)
         cpu.set_msr(abi.MSR_EFER, EFER)
@@ -147,6 +147,15 @@ class Machine:
         cpu.on_code(sym("__x64_python_trap"), on_python_syscall)
         cpu.on_interrupt(self._on_exception)
         cpu.on_invalid_insn(lambda: self._on_exception(6))
+        cpu.on_port_io(self._on_port_io)
+
+    def _on_port_io(self, _port: int) -> int:
+        # Unicorn skips the I/O permission check (SDM vol. 1, 19.5); do it
+        # here. Our TSS has no I/O bitmap, so CPL > IOPL means #GP.
+        iopl = (self.cpu.reg(x86.UC_X86_REG_EFLAGS) >> 12) & 3
+        if self.cpu.cpl() > iopl:
+            self._on_exception(13)
+        return 0xFFFFFFFF  # no devices: reads float high
 
     def _on_exception(self, vector: int) -> None:
         rip = self.cpu.reg(x86.UC_X86_REG_RIP)

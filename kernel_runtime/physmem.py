@@ -12,7 +12,6 @@ import mmap
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.kernel_runtime.cpu import Cpu
 
-
 _ZERO_PAGE = bytes(PAGE_SIZE)
 
 
@@ -31,7 +30,7 @@ class PhysicalMemory:
         self.mem = memoryview(self._map)
         self.size = size
         address = ctypes.addressof(ctypes.c_char.from_buffer(self._map))
-        cpu.uc.mem_map_ptr(0, size, 7, address)  # UC_PROT_ALL: the page tables decide
+        cpu.map_ram(0, size, address)  # all permissions: the page tables decide
         # Frame 0 stays unused so that a zero physical address is always a bug.
         self._next = 1
         self._free: list[int] = []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import os
-import tempfile
 from pathlib import Path
+
+_counter = itertools.count()
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -14,11 +16,13 @@ def write_if_changed(path: Path, data: bytes) -> bool:
             return False
     except FileNotFoundError:
         pass
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # A name no other writer uses (pid + counter), created exclusively, in the
+    # target's directory so that the rename cannot cross file systems.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_counter)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)

@@ -76,21 +76,15 @@ def _render_serial(tasks: list[_Task]) -> list[_Result]:
 
 
 def _render(tasks: list[_Task]) -> list[_Result]:
-    """Render on two cores when several tables need parsing: Lark's parse is the cold cost."""
-    tables = sorted({t.table_path for t in tasks})
+    """Cache hits first; misses on two cores when several tables need parsing (Lark is the cold cost)."""
+    results: list[_Result | None] = [generate.cached_output(t.job, t.data) for t in tasks]
+    misses = [i for i, r in enumerate(results) if r is None]
+    tables = {tasks[i].table_path for i in misses}
     if len(tables) < 4 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
-        return _render_serial(tasks)
-    # Split whole tables (a table is parsed once per process) into two halves by size.
-    size = {p: next(len(t.data) for t in tasks if t.table_path == p) for p in tables}
-    mine: set[str] = set()
-    load = [0, 0]
-    for path in sorted(tables, key=lambda p: -size[p]):
-        side = 0 if load[0] <= load[1] else 1
-        load[side] += size[path] * sum(1 for t in tasks if t.table_path == path)
-        if side == 0:
-            mine.add(path)
-    local = [i for i, t in enumerate(tasks) if t.table_path in mine]
-    remote = [i for i, t in enumerate(tasks) if t.table_path not in mine]
+        for i, result in zip(misses, _render_serial([tasks[i] for i in misses]), strict=True):
+            results[i] = result
+        return [r for r in results if r is not None]
+    local, remote = _split(tasks, misses)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: render its half, send the results, leave without cleanup
@@ -102,7 +96,6 @@ def _render(tasks: list[_Task]) -> list[_Result]:
         finally:
             os._exit(0)
     os.close(write_end)
-    results: list[_Result | None] = [None] * len(tasks)
     for i, result in zip(local, _render_serial([tasks[i] for i in local]), strict=True):
         results[i] = result
     with os.fdopen(read_end, "rb") as pipe:
@@ -110,11 +103,28 @@ def _render(tasks: list[_Task]) -> list[_Result]:
     os.waitpid(pid, 0)
     try:
         remote_results = pickle.loads(blob)
-    except Exception:  # noqa: BLE001 - a dead worker: do its share here
+    except Exception:
         remote_results = _render_serial([tasks[i] for i in remote])
     for i, result in zip(remote, remote_results, strict=True):
         results[i] = result
     return [r for r in results if r is not None]
+
+
+def _split(tasks: list[_Task], misses: list[int]) -> tuple[list[int], list[int]]:
+    """Whole tables to each side (a table is parsed once per process), balanced by bytes to parse."""
+    size: dict[str, int] = {}
+    for i in misses:
+        size[tasks[i].table_path] = len(tasks[i].data)
+    mine: set[str] = set()
+    load = [0, 0]
+    for path in sorted(size, key=lambda p: -size[p]):
+        side = 0 if load[0] <= load[1] else 1
+        load[side] += size[path]
+        if side == 0:
+            mine.add(path)
+    local = [i for i in misses if tasks[i].table_path in mine]
+    remote = [i for i in misses if tasks[i].table_path not in mine]
+    return local, remote
 
 
 def select_outputs(project: Project, arches: list[str] | None) -> list[Output]:

@@ -28,6 +28,14 @@ def _parser() -> argparse.ArgumentParser:
         "--arch", action="append", metavar="NAME", help="only this architecture's outputs (repeatable)"
     )
     build.add_argument("-v", "--verbose", action="store_true", help="name every file written")
+    build.add_argument(
+        "-C",
+        dest="project",
+        type=Path,
+        metavar="DIR",
+        help="project directory holding arch/tables.toml (default: the nearest one above the working "
+        "directory, else the tables shipped with syscalltbl)",
+    )
     commands.add_parser(
         "script",
         help="run as a drop-in for a kernel script: TOOL ARG...",
@@ -40,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 def _run_build(args: argparse.Namespace) -> int:
     from syscalltbl import build, project
 
-    summary = build.build(project.load(), args.outdir, args.arch)
+    summary = build.build(project.load(project.find_root(args.project)), args.outdir, args.arch)
     for error in summary.errors:
         print(error, file=sys.stderr)
     if args.verbose:
@@ -59,9 +67,9 @@ def _run_script(argv: list[str]) -> int:
     if job.input is None:
         data, shown = sys.stdin.buffer.read(), "<stdin>"
     else:
-        from syscalltbl.tblparse import read_bytes
+        from syscalltbl.generate import read_input
 
-        data, shown = read_bytes(job.input), job.input
+        data, shown = read_input(job.input), job.input
     if job.output is not None:
         target = Path(job.output)
         if not target.parent.is_dir():

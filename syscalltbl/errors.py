@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from syscalltbl.model import Location
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from syscalltbl.model import Location
 
 
 class SyscalltblError(Exception):

@@ -3,29 +3,55 @@
 from __future__ import annotations
 
 import pickle
+from typing import TYPE_CHECKING
 
 from syscalltbl import cache
-from syscalltbl.model import Table
 from syscalltbl.scripts import Job
+
+if TYPE_CHECKING:
+    from syscalltbl.model import Table
+
+# Tables already loaded by this process: one table feeds many outputs.
+_loaded: dict[str, Table] = {}
 
 
 def load_table(data: bytes, path: str) -> Table:
     """The parsed model of `data`; `path` is how its locations name the file."""
+    from syscalltbl.model import Table
+
     key = cache.digest("model", cache.code_fingerprint(), path, data)
+    if key in _loaded:
+        return _loaded[key]
     blob = cache.get("model", key) if cache.enabled() else None
+    table = None
     if blob is not None:
         try:
             table = pickle.loads(blob)
-            if isinstance(table, Table):
-                return table
-        except Exception:  # noqa: BLE001 - any unreadable entry is simply rebuilt
-            pass
-    from syscalltbl.tblparse import parse_bytes
+        except Exception:
+            table = None
+    if not isinstance(table, Table):
+        from syscalltbl.tblparse import parse_bytes
 
-    table = parse_bytes(data, path)
-    if cache.enabled():
-        cache.put("model", key, pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
+        table = parse_bytes(data, path)
+        if cache.enabled():
+            cache.put("model", key, pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
+    _loaded[key] = table
     return table
+
+
+def read_input(path: str) -> bytes:
+    """A table's bytes, or a one-line error naming the file."""
+    from syscalltbl.errors import SyscalltblError
+
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise SyscalltblError("no such file", path=path) from None
+    except IsADirectoryError:
+        raise SyscalltblError("is a directory, expected a syscall table", path=path) from None
+    except OSError as exc:
+        raise SyscalltblError(f"cannot read: {exc.strerror}", path=path) from None
 
 
 def output_key(job: Job, data: bytes) -> str:

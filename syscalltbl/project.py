@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import tomllib
+import marshal
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from syscalltbl import paths
 from syscalltbl.errors import SyscalltblError
@@ -44,15 +45,52 @@ class Project:
         return sorted({o.arch for o in self.outputs})
 
 
+def _read_toml(meta: Path) -> dict[str, Any]:
+    """tables.toml as a dict; the parsed form is cached (marshal) by the file's hash."""
+    from syscalltbl import cache
+
+    try:
+        raw = meta.read_bytes()
+    except FileNotFoundError:
+        raise SyscalltblError("no such file", path=str(meta)) from None
+    key = cache.digest("toml", raw)
+    blob = cache.get("toml", key) if cache.enabled() else None
+    if blob is not None:
+        try:
+            loaded = marshal.loads(blob)
+            if isinstance(loaded, dict):
+                return loaded
+        except (EOFError, ValueError, TypeError):
+            pass
+    import tomllib
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SyscalltblError(f"invalid TOML: {exc}", path=str(meta)) from None
+    if cache.enabled():
+        cache.put("toml", key, marshal.dumps(data))
+    return data
+
+
+def find_root(project_dir: Path | None) -> Path:
+    """The arch/ directory to build: `-C DIR`, else the nearest project, else the shipped tables."""
+    if project_dir is not None:
+        root = project_dir / "arch"
+        if not (root / "tables.toml").is_file():
+            raise SyscalltblError("not a syscalltbl project: no arch/tables.toml", path=str(project_dir))
+        return root
+    here = Path.cwd()
+    for directory in (here, *here.parents):
+        if (directory / "arch" / "tables.toml").is_file():
+            return directory / "arch"
+    return paths.data_dir("arch")
+
+
 def load(root: Path | None = None) -> Project:
     root = root or paths.data_dir("arch")
     meta = root / "tables.toml"
-    try:
-        data = tomllib.loads(meta.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SyscalltblError("no such file", path=str(meta)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SyscalltblError(f"invalid TOML: {exc}", path=str(meta)) from None
+    data = _read_toml(meta)
     try:
         tables = {t["kernel_path"]: root / t["file"] for t in data.get("table", [])}
         aliases = {a["kernel_path"]: a["target"] for a in data.get("alias", [])}

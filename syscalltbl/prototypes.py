@@ -67,6 +67,10 @@ _DECLARATION_SPECIFIERS = frozenset(
 
 _STRUCT_KEYWORDS = frozenset({"struct", "union", "enum"})
 
+#: Words that qualify a type but cannot be one: in `const size_t` the last word
+#: must be the type, since a declaration needs one.
+_QUALIFIERS = frozenset({"const", "volatile", "restrict", "__restrict", "__user", "__force", "__iomem"})
+
 
 @cache
 def _parser() -> lark.Lark:
@@ -323,9 +327,7 @@ class _Inner:
     words: tuple[Token, ...]
 
 
-_Node = (
-    Token | _Attribute | _Array | _Head | _Inner | Param | tuple[Param, ...] | tuple[str, ...] | Tree[Token]
-)
+_Node = Token | _Attribute | _Array | _Head | _Inner | Param | tuple[Param, ...] | tuple[str, ...] | Tree[Token]
 
 
 class _ToModel(Transformer[Token, Prototype]):
@@ -383,8 +385,7 @@ class _ToModel(Transformer[Token, Prototype]):
 
     def parameters(self, children: list[Param | Token]) -> tuple[Param, ...]:
         params = tuple(
-            c if isinstance(c, Param) else Param("...", "", False, False, _at(self._file, c))
-            for c in children
+            c if isinstance(c, Param) else Param("...", "", False, False, _at(self._file, c)) for c in children
         )
         # `(void)` is C for "no parameters".
         if len(params) == 1 and params[0].type == "void" and not params[0].name:
@@ -404,7 +405,7 @@ class _ToModel(Transformer[Token, Prototype]):
         location = self._location(children)
         if params is None and len(inner.words) == 1 and len(outer) == 1 and outer[0] not in _TYPE_WORDS:
             return _macro_param(str(outer[0]), str(inner.words[0]), location)
-        name = _trailing_name(inner.words, minimum=1)
+        name = _declarator_name(inner.words)
         declarator = [str(w) for w in (inner.words[:-1] if name else inner.words)]
         if params is None and not declarator:
             # `int (x)`: parentheses around a plain name change nothing.
@@ -445,13 +446,19 @@ def _macro_param(macro: str, argument: str, location: Location) -> Param:
     )
 
 
-def _trailing_name(words: Sequence[Token], minimum: int = 2) -> str:
-    """The parameter's name if its last word is one, else "" (unnamed)."""
-    if len(words) < minimum or words[-1].type != "IDENT" or words[-1] in _TYPE_WORDS:
+def _declarator_name(words: Sequence[Token]) -> str:
+    """The name ending a declarator (`*fn`, `__user *fn`, `len`), or ""."""
+    if not words or words[-1].type != "IDENT" or words[-1] in _TYPE_WORDS:
         return ""
-    if len(words) >= 2 and words[-2] in _STRUCT_KEYWORDS:
-        return ""  # `struct stat` names a type, not a parameter
     return str(words[-1])
+
+
+def _trailing_name(words: Sequence[Token]) -> str:
+    """The parameter's name if its last word is one, or "" (unnamed)."""
+    before = words[:-1]
+    if not before or before[-1] in _STRUCT_KEYWORDS or all(w in _QUALIFIERS for w in before):
+        return ""  # `size_t`, `struct stat` and `const size_t` are types with no name
+    return _declarator_name(words)
 
 
 def _is_64bit(type_words: Sequence[str]) -> bool:

@@ -10,9 +10,12 @@ Argument handling copies the scripts, including what they ignore (s390's
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from syscalltbl.errors import UsageError
-from syscalltbl.model import Table
+
+if TYPE_CHECKING:
+    from syscalltbl.model import Table
 
 TOOLS = ("syscalltbl", "syscallhdr", "arm-syscallnr", "mips-syscallnr", "s390-syscalltbl")
 
@@ -177,7 +180,6 @@ def render(job: Job, table: Table) -> str:
     from syscalltbl.generators import (
         arm_syscallnr,
         mips_syscallnr,
-        s390_syscalltbl,
         syscallhdr_sh,
         syscalltbl_sh,
     )
@@ -201,6 +203,7 @@ def render(job: Job, table: Table) -> str:
 
 def _render_s390(job: Job, table: Table) -> str:
     from syscalltbl.generators import s390_syscalltbl
+    from syscalltbl.model import Table
 
     abis = job.abis or ()
     parts: list[str] = []

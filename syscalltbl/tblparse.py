@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from pathlib import Path
 
 import lark
 
@@ -176,23 +175,13 @@ def parse_text(text: str, path: str) -> Table:
     return table
 
 
-def read_bytes(path: str | os.PathLike[str]) -> bytes:
-    """A table's bytes, or a one-line error naming the file."""
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise SyscalltblError("no such file", path=os.fspath(path)) from None
-    except IsADirectoryError:
-        raise SyscalltblError("is a directory, expected a syscall table", path=os.fspath(path)) from None
-    except OSError as exc:
-        raise SyscalltblError(f"cannot read: {exc.strerror}", path=os.fspath(path)) from None
-
-
 def parse_bytes(data: bytes, path: str) -> Table:
     return parse_text(decode(data, path), path)
 
 
 def parse_table(path: str | os.PathLike[str]) -> Table:
     """Parse the table file at `path`."""
+    from syscalltbl.generate import read_input
+
     name = os.fspath(path)
-    return parse_bytes(read_bytes(name), name)
+    return parse_bytes(read_input(name), name)

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 import tables_strategy as ts
 from conftest import Cli
 from debian_cache import linux_source_files
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from syscalltbl.cli import main
 
 SCRIPT_PATHS = {

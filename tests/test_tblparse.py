@@ -6,8 +6,8 @@ import hashlib
 import tomllib
 
 import pytest
-
 from conftest import CORPUS, REPO
+
 from syscalltbl.errors import SyscalltblError
 from syscalltbl.model import Location
 from syscalltbl.tblparse import decode, parse_bytes, parse_text

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from syscalltbl.generators.jinja_env import render
 from syscalltbl.generators.x86_64 import abi
+
 from syscalltbl.model import Table
 
 GENERATOR = "generators/x86_64/kernel.py"
@@ -86,11 +87,11 @@ def render_syscall_64(syscalls: Sequence[Syscall], implemented: set[str], common
     count = nr_syscalls(syscalls)
     table = []
     for number in range(count):
-        s = by_number.get(number)
-        if s is None:
+        entry = by_number.get(number)
+        if entry is None:
             table.append((x64_symbol(NI_SYSCALL), str(number)))
         else:
-            table.append((x64_symbol(s.entry_point), f"{number} {s.name}"))
+            table.append((x64_symbol(entry.entry_point), f"{number} {entry.name}"))
     entry_points = sorted({s.entry_point for s in syscalls} - {NI_SYSCALL})
     return render(
         "x86_64/syscall_64.S.j2",

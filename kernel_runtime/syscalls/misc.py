@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from unicorn import x86_const as x86
-
 from syscalltbl.generators.x86_64.abi import MSR_KERNEL_GS_BASE, TASK_SIZE_MAX
 from syscalltbl.kernel_runtime.errnos import EINVAL, EPERM, Errno
 from syscalltbl.kernel_runtime.process import Task
 from syscalltbl.kernel_runtime.syscalls.registry import syscall
 from syscalltbl.kernel_runtime.uaccess import copy_to_user
+from unicorn import x86_const as x86
 
 UTS = (b"Linux", b"syscalltbl", b"6.18.2-syscalltbl", b"#1 SMP PREEMPT_DYNAMIC", b"x86_64", b"(none)")
 ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS = 0x1001, 0x1002, 0x1003, 0x1004
