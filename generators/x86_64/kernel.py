@@ -92,7 +92,8 @@ def render_syscall_64(syscalls: Sequence[Syscall], implemented: set[str], common
             table.append((x64_symbol(NI_SYSCALL), str(number)))
         else:
             table.append((x64_symbol(entry.entry_point), f"{number} {entry.name}"))
-    entry_points = sorted({s.entry_point for s in syscalls} - {NI_SYSCALL})
+    # Table order, each entry point once (the kernel's table may repeat one).
+    entry_points = [e for e in dict.fromkeys(s.entry_point for s in syscalls) if e != NI_SYSCALL]
     return render(
         "x86_64/syscall_64.S.j2",
         nr_syscalls=count,

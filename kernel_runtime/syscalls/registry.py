@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 from syscalltbl.generators.x86_64.kernel import NI_SYSCALL, Syscall, nr_syscalls
+from syscalltbl.kernel_runtime.errnos import ENOSYS, Errno
 from syscalltbl.kernel_runtime.process import Task
 
 #: handler(task, arg0..arg5) -> result; raise Errno for -errno.
@@ -27,12 +28,17 @@ def syscall(entry_point: str) -> Callable[[H], H]:
     return register
 
 
-def bind(syscalls: Sequence[Syscall], handlers: Mapping[str, Handler]) -> tuple[Handler | None, ...]:
+def _ni_syscall(_t: Task, *_: int) -> int:
+    # Unreachable: the generated table sends these numbers to the assembly
+    # sys_ni_syscall and never to the Python trap. Kept so the tuple is total.
+    raise Errno(ENOSYS)
+
+
+def bind(syscalls: Sequence[Syscall], handlers: Mapping[str, Handler]) -> tuple[Handler, ...]:
     """The dispatch tuple, indexed by number: looked up by name once, here."""
-    table: list[Handler | None] = [None] * nr_syscalls(syscalls)
-    for s in syscalls:
-        if table[s.number] is None and s.entry_point != NI_SYSCALL:
-            table[s.number] = handlers.get(s.entry_point)
+    table: list[Handler] = [_ni_syscall] * nr_syscalls(syscalls)
+    for s in reversed(syscalls):  # the first line for a number wins, as in the assembly table
+        table[s.number] = handlers.get(s.entry_point, _ni_syscall)
     return tuple(table)
 
 

@@ -1,0 +1,70 @@
+"""The cache never serves a stale or corrupt entry, and speeds up what it should."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from syscalltbl import cache, generate, scripts
+
+TABLE = b"0\tcommon\tread\tsys_read\n2\t64\tx\tsys_x\tcompat_sys_x\n"
+
+
+def _job(output: str = "unistd_64.h") -> scripts.Job:
+    return scripts.parse_argv("syscallhdr", ["--emit-nr", "t.tbl", output])
+
+
+def _entries(kind: str, root: Path) -> list[Path]:
+    return sorted(p for p in (root / "syscalltbl" / kind).rglob("*") if p.is_file())
+
+
+def test_output_is_served_from_cache(fresh_cache: Path) -> None:
+    first = generate.render(_job(), TABLE, "t.tbl")
+    assert len(_entries("output", fresh_cache)) == 1
+    assert len(_entries("model", fresh_cache)) == 1
+    assert generate.cached_output(_job(), TABLE) == first
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "empty"])
+def test_corrupt_entries_are_discarded(fresh_cache: Path, damage: str) -> None:
+    good = generate.render(_job(), TABLE, "t.tbl")
+    generate._loaded.clear()
+    for entry in _entries("output", fresh_cache) + _entries("model", fresh_cache):
+        blob = entry.read_bytes()
+        if damage == "truncate":
+            entry.write_bytes(blob[: len(blob) // 2])
+        elif damage == "flip":
+            entry.write_bytes(blob[:-1] + bytes([blob[-1] ^ 0xFF]))
+        else:
+            entry.write_bytes(b"")
+    assert generate.cached_output(_job(), TABLE) is None
+    assert generate.render(_job(), TABLE, "t.tbl") == good
+
+
+def test_a_well_formed_entry_of_the_wrong_type_is_not_used(fresh_cache: Path) -> None:
+    key = cache.digest("model", cache.code_fingerprint(), "t.tbl", TABLE)
+    cache.put("model", key, pickle.dumps(["not", "a", "table"]))
+    generate._loaded.clear()
+    assert generate.load_table(TABLE, "t.tbl").entries[1].name == "x"
+
+
+def test_keys_cover_input_arguments_and_code(fresh_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = generate.output_key(_job(), TABLE)
+    assert generate.output_key(_job(), TABLE + b"3 common y\n") != base
+    assert generate.output_key(_job("unistd_32.h"), TABLE) != base
+    monkeypatch.setattr(cache, "code_fingerprint", lambda: "an edited template")
+    assert generate.output_key(_job(), TABLE) != base
+
+
+def test_fingerprint_covers_grammar_templates_and_renderers() -> None:
+    names = {p.name for p in cache._source_files()}
+    assert {"tbl.lark", "syscalltbl.h.j2", "syscallhdr_sh.py", "tblparse.py", "model.py"} <= names
+
+
+def test_disabled_cache_writes_nothing(fresh_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYSCALLTBL_NO_CACHE", "1")
+    generate._loaded.clear()
+    generate.render(_job(), TABLE, "t.tbl")
+    assert not (fresh_cache / "syscalltbl" / "output").exists()

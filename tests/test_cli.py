@@ -1,0 +1,60 @@
+"""Command lines and their exit codes, as a table (pypa/build style)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from syscalltbl.cli import main
+
+CASES = [
+    (["--help"], 0, ""),
+    ([], 2, "required"),
+    (["frobnicate"], 2, "invalid choice"),
+    (["build", "--bogus"], 2, "unrecognized arguments"),
+    (["build", "--arch", "vax"], 2, "unknown architecture vax"),
+    (["build", "-C", "/nonexistent-project"], 1, "not a syscalltbl project"),
+    (["script"], 1, "expected TOOL"),
+    (["script", "nosuchtool"], 1, "unknown script"),
+    (["script", "syscalltbl", "--abis"], 1, "--abis: missing argument"),
+    (["script", "syscalltbl", "--abis", "common|64", "a", "b"], 1, "invalid ABI name"),
+    (["script", "syscallhdr", "--emit-nr", "only-input"], 1, "expected INFILE and OUTFILE"),
+    (["script", "arm-syscallnr", "x"], 1, "expected INFILE and OUTFILE"),
+    (["script", "mips-syscallnr"], 1, "expected INFILE and OUTFILE"),
+    (["script", "s390-syscalltbl", "-Z"], 1, "Invalid option specified"),
+    (["script", "s390-syscalltbl", "-a"], 1, "Missing argument for -a"),
+]
+
+
+@pytest.mark.parametrize(("argv", "status", "message"), CASES, ids=[" ".join(c[0]) or "<none>" for c in CASES])
+def test_exit_codes(argv: list[str], status: int, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == status
+    captured = capsys.readouterr()
+    assert message in captured.err + captured.out
+
+
+def test_build_arch_selects_its_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "-o", str(tmp_path), "--arch", "s390", "--arch", "arm"]) == 0
+    assert capsys.readouterr().out == "syscalltbl build: 9 written, 0 unchanged, 0 failed\n"
+    produced = sorted(p.name for p in tmp_path.rglob("*") if p.is_file())
+    assert produced == sorted(
+        ["unistd_32.h", "unistd_64.h", "syscall_table.h", "unistd_nr.h", "unistd-oabi.h", "unistd-eabi.h",
+         "unistd-nr.h", "calls-oabi.S", "calls-eabi.S"]
+    )
+
+
+def test_s390_modes_run_in_the_scripts_order_and_share_stdin(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    import io
+    import sys
+
+    saved = sys.stdin
+    sys.stdin = io.TextIOWrapper(io.BytesIO(b"1 common exit sys_exit sys_exit\n"))
+    try:
+        assert main(["script", "s390-syscalltbl", "-N", "-H"]) == 0
+    finally:
+        sys.stdin = saved
+    out = capsysbinary.readouterr().out.decode()
+    # -H runs first and reads standard input to its end; -N then sees no table.
+    assert out.index("#ifndef _UAPI_ASM_S390_SYSCALLS_64\n") < out.index("NR_syscalls 1\n")
+    assert "#define __NR_exit 1" in out
