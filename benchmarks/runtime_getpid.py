@@ -18,6 +18,7 @@ from syscalltbl.generators.x86_64.kernel import render_unistd_64, select_64
 from syscalltbl.kernel_runtime.kbuild import default_table
 from syscalltbl.kernel_runtime.machine import Machine
 from syscalltbl.kernel_runtime.toolchain import build_elf
+
 from syscalltbl.tblparse import parse_table
 
 LOOP = """

@@ -500,9 +500,7 @@ def array_params(draw: st.DrawFn) -> GenParam:
     return GenParam((*words, name, "[", str(size), "]"), (f"{canonical(words)} [{size}]", name, False, False))
 
 
-params = st.one_of(
-    scalar_params(), pointer_params(), function_pointer_params(), macro_params(), array_params()
-)
+params = st.one_of(scalar_params(), pointer_params(), function_pointer_params(), macro_params(), array_params())
 
 
 @dataclass(frozen=True)
@@ -577,9 +575,7 @@ def rendered_headers(draw: st.DrawFn) -> tuple[str, list[GenPrototype]]:
         previous = ""
         for token in proto.tokens:
             joinable = (
-                previous
-                and (previous[-1].isalnum() or previous[-1] == "_")
-                and (token[0].isalnum() or token[0] == "_")
+                previous and (previous[-1].isalnum() or previous[-1] == "_") and (token[0].isalnum() or token[0] == "_")
             )
             gap = draw(st.sampled_from(GAPS)) if joinable else draw(st.sampled_from(["", *GAPS]))
             text += (gap if previous else "") + token

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
-from syscalltbl.generators.x86_64.kernel import NI_SYSCALL, Syscall, nr_syscalls
+from syscalltbl.generators.x86_64.kernel import Syscall, nr_syscalls
 from syscalltbl.kernel_runtime.errnos import ENOSYS, Errno
 from syscalltbl.kernel_runtime.process import Task
 

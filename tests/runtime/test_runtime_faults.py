@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from conftest import Programs
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.kernel_runtime.process import SIGILL, SIGSEGV
+from userprog import Programs
 
 PRIVILEGED = {
     "hlt": "hlt",
@@ -19,6 +21,11 @@ PRIVILEGED = {
     "in": "inb $0x80, %al",
     "out": "outb %al, $0x80",
 }
+
+
+@pytest.fixture
+def programs(tmp_path: Path) -> Programs:
+    return Programs(tmp_path)
 
 
 @pytest.mark.parametrize("insn", PRIVILEGED.values(), ids=PRIVILEGED.keys())

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from conftest import Programs
+from pathlib import Path
+
+import pytest
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.kernel_runtime.elfimage import read_image
 from syscalltbl.kernel_runtime.mm import Mm
 from syscalltbl.kernel_runtime.process import Task
 from syscalltbl.kernel_runtime.uaccess import copy_from_user
 from unicorn import x86_const as x86
+from userprog import Programs
 
 USER_VALUES = {
     "rbx": 0x1B, "rbp": 0xB9, "r12": 0x12, "r13": 0x13, "r14": 0x14, "r15": 0x15,
     "rdi": 0xD1, "rsi": 0x51, "rdx": 0xD2, "r10": 0x10, "r8": 0x08, "r9": 0x09,
 }
+
+
+@pytest.fixture
+def programs(tmp_path: Path) -> Programs:
+    return Programs(tmp_path)
 
 
 def test_pt_regs_on_the_kernel_stack_hold_the_user_registers(programs: Programs) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from conftest import Programs
+from pathlib import Path
+
+import pytest
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.generators.x86_64.kernel import nr_syscalls
+from userprog import Programs
 
 EXIT_WITH_RAX = """
 	movq	%rax, %rdi
@@ -12,6 +15,11 @@ EXIT_WITH_RAX = """
 	syscall
 """
 EXIT_WITH_MINUS_RAX = "\tnegq\t%rax\n" + EXIT_WITH_RAX
+
+
+@pytest.fixture
+def programs(tmp_path: Path) -> Programs:
+    return Programs(tmp_path)
 
 
 def test_hello_and_exit_status(programs: Programs) -> None:
@@ -226,3 +234,30 @@ def test_machine_runs_programs_one_after_another(programs: Programs) -> None:
         "_start:\n\tmovl\t$__NR_getpid, %eax\n\tsyscall\n" + EXIT_WITH_RAX, machine=first.machine
     )
     assert (first.status.code, second.status.code) == (1, 2)
+
+
+def test_brk_shrink_unmaps(programs: Programs) -> None:
+    result = programs.run("""
+_start:
+	movl	$__NR_brk, %eax
+	xorl	%edi, %edi
+	syscall
+	movq	%rax, %rbx
+	leaq	8192(%rbx), %rdi
+	movl	$__NR_brk, %eax
+	syscall
+	movq	$1, 4096(%rbx)
+	movq	%rbx, %rdi
+	movl	$__NR_brk, %eax
+	syscall
+	movq	4096(%rbx), %rax
+""" + EXIT_WITH_RAX)
+    assert result.status.signal == 11
+
+
+def test_a_failing_kernel_service_surfaces_on_the_host(programs: Programs) -> None:
+    def broken(*_: object) -> int:
+        raise ZeroDivisionError("bug in a handler")
+
+    with pytest.raises(ZeroDivisionError, match="bug in a handler"):
+        programs.run("_start:\n\tmovl\t$__NR_getpid, %eax\n\tsyscall\n\tud2\n", handlers={"sys_getpid": broken})

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from conftest import Programs
 from syscalltbl.generators.x86_64 import abi
+from userprog import Programs
 
 EFAULT = 14
 POINTERS = {
@@ -18,6 +20,11 @@ POINTERS = {
     "top": (1 << 64) - 8,
 }
 EXIT_WITH_MINUS_RAX = "\tnegq\t%rax\n\tmovq\t%rax, %rdi\n\tmovl\t$__NR_exit_group, %eax\n\tsyscall\n"
+
+
+@pytest.fixture
+def programs(tmp_path: Path) -> Programs:
+    return Programs(tmp_path)
 
 
 def _call(nr: str, *args: int | str) -> str:

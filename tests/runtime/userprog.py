@@ -1,13 +1,16 @@
-"""Build tiny static user programs from assembly and run them on the machine."""
+"""Build tiny static user programs from assembly and run them on the machine.
+
+Not a conftest.py: tests/conftest.py is imported as `conftest`, and a second
+one here would shadow it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest
 from syscalltbl.generators.x86_64.kernel import Syscall, render_unistd_64, select_64
 from syscalltbl.kernel_runtime.kbuild import default_table
 from syscalltbl.kernel_runtime.machine import Machine
@@ -28,10 +31,10 @@ class Result:
 class Programs:
     """Assemble `_start`-style programs against the table's __NR_* numbers."""
 
-    def __init__(self, tmp_path: Path, syscalls: list[Syscall]) -> None:
+    def __init__(self, tmp_path: Path) -> None:
         self.tmp_path = tmp_path
-        self.syscalls = syscalls
-        self.unistd = render_unistd_64(syscalls, source="syscall_64.tbl")
+        self.syscalls = table_64()
+        self.unistd = render_unistd_64(self.syscalls, source="syscall_64.tbl")
 
     def nr(self, name: str) -> int:
         return next(s.number for s in self.syscalls if s.name == name)
@@ -50,14 +53,7 @@ class Programs:
         return Result(status, stdout_path.read_bytes(), m, prog)
 
 
-@pytest.fixture(scope="session")
-def syscalls() -> list[Syscall]:
+@cache
+def table_64() -> list[Syscall]:
+    """The runtime's own table: every number in these tests comes from it."""
     return select_64(parse_table(default_table()))
-
-
-@pytest.fixture
-def programs(tmp_path: Path, syscalls: list[Syscall]) -> Programs:
-    return Programs(tmp_path, syscalls)
-
-
-Override = Mapping[str, Callable[..., int]]

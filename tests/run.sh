@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install everything the tests need, from files in this repository, then run them.
+# Usage: bash tests/run.sh [PYTEST ARGS...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System tools the tests run for real: the kernel's scripts under dash, GNU
+# binutils and gcc for the emulated machine, xz and dpkg to unpack Debian's
+# kernel sources (fetched at test time with `apt-get download`, never committed).
+packages=(dash binutils gcc xz-utils dpkg apt)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+exec .venv/bin/pytest "$@"

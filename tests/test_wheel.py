@@ -1,0 +1,71 @@
+"""`pip install .` from the checkout into a fresh venv gives a working CLI with its data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, REPO, manifest
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    venv = tmp_path_factory.mktemp("wheel-venv")
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    source = tmp_path_factory.mktemp("src") / "syscalltbl"
+    # A copy of the tracked files only, as a fresh clone would have them.
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+    for name in filter(None, files.decode().split("\0")):
+        target = source / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (REPO / name).is_file():
+            target.write_bytes((REPO / name).read_bytes())
+    proc = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(source)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    return venv
+
+
+def test_installed_cli_builds_the_kernel_outputs(installed: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [str(installed / "bin" / "syscalltbl"), "build", "-o", str(out)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "syscalltbl build: 70 written, 0 unchanged, 0 failed\n"
+    for entry in manifest():
+        assert (out / entry["output_path"]).read_bytes() == (CORPUS / entry["expected"]).read_bytes()
+
+
+def test_wheel_nests_everything_under_one_package(installed: Path, tmp_path: Path) -> None:
+    site = next((installed / "lib").glob("python3*/site-packages"))
+    package = site / "syscalltbl"
+    assert (package / "grammar" / "tbl.lark").is_file()
+    assert (package / "generators" / "templates" / "kernel" / "syscalltbl.h.j2").is_file()
+    assert (package / "arch" / "tables.toml").is_file()
+    assert len(list((package / "arch").rglob("*.tbl"))) == 17
+    assert not (site / "arch").exists() and not (site / "generators").exists()
+    probe = subprocess.run([str(installed / "bin" / "python"), "-c", "import arch"], cwd=tmp_path, capture_output=True)
+    assert probe.returncode != 0
+
+
+def test_python_dash_m_works(installed: Path, tmp_path: Path) -> None:
+    table = CORPUS / "arch/x86/entry/syscalls/syscall_64.tbl"
+    out = tmp_path / "syscalls_64.h"
+    proc = subprocess.run(
+        [str(installed / "bin" / "python"), "-m", "syscalltbl", "script", "syscalltbl", "--abis", "common,64",
+         str(table), str(out)],
+        cwd=tmp_path,
+        capture_output=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes() == (CORPUS / "expected/x86/syscalls_64.h").read_bytes()
