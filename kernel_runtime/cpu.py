@@ -117,26 +117,36 @@ class Cpu:
 
     # -- hooks --
 
+    def _park(self, exc: BaseException) -> None:
+        # An exception must not unwind into C: keep it, stop, re-raise in run().
+        if self.pending is None:
+            self.pending = exc
+        self.stop()
+
     def _guard(self, fn: Callable[[], object]) -> Callable[..., None]:
-        # An exception must not unwind into C: park it, stop, re-raise in run().
-        def callback(handle: int, *_: object) -> None:
+        def callback(*_: object) -> None:
             try:
                 fn()
             except BaseException as exc:
-                if self.pending is None:
-                    self.pending = exc
-                _emu_stop(handle)
+                self._park(exc)
 
         return callback
 
+    def _safe(self, fn: Callable[[int], int | None], arg: int) -> int:
+        try:
+            return fn(arg) or 0
+        except BaseException as exc:
+            self._park(exc)
+            return 0
+
     def _add(self, htype: int, cfunc: object, begin: int, end: int, *extra: ctypes.c_int) -> None:
         handle = ctypes.c_size_t()
-        err = _hook_add(
-            self.handle, ctypes.byref(handle), htype, cfunc, None, _c_u64(begin), _c_u64(end), *extra
-        )
+        err = _hook_add(self.handle, ctypes.byref(handle), htype, cfunc, None, _c_u64(begin), _c_u64(end), *extra)
         if err:
             raise UnicornError(f"uc_hook_add({htype}) failed: {unicorn.UcError(err)}")
         self._keep.append(cfunc)
+
+    # Hot path: raw ctypes callbacks, no binding wrappers.
 
     def on_syscall(self, fn: Callable[[], object]) -> None:
         """Run `fn` for every `syscall` instruction (in place of its ring switch)."""
@@ -146,40 +156,30 @@ class Cpu:
         """Run `fn` before the instruction at `address`, and only that one."""
         self._add(unicorn.UC_HOOK_CODE, _CODE_CB(self._guard(fn)), address, address)
 
-    def on_interrupt(self, fn: Callable[[int], object]) -> None:
-        self.uc.hook_add(unicorn.UC_HOOK_INTR, lambda _uc, intno, _ud: self._call(fn, intno))
+    # Slow path (faults, port I/O): the binding's hooks are fine.
 
-    def on_invalid_insn(self, fn: Callable[[], object]) -> None:
+    def on_interrupt(self, fn: Callable[[int], None]) -> None:
+        self.uc.hook_add(unicorn.UC_HOOK_INTR, lambda _uc, intno, _ud: self._safe(fn, intno))
+
+    def on_invalid_insn(self, fn: Callable[[int], None]) -> None:
+        """Run `fn(6)` (#UD's vector) for an undefined opcode."""
+
         def handler(_uc: object, _ud: object) -> bool:
-            self._call(lambda _: fn(), 0)
-            return True  # handled: we stopped the cpu, do not raise UC_ERR_INSN_INVALID
+            self._safe(fn, 6)
+            return True  # handled: fn stopped the cpu; emu_start must not raise UC_ERR_INSN_INVALID
 
         self.uc.hook_add(unicorn.UC_HOOK_INSN_INVALID, handler)
 
     def on_port_io(self, fn: Callable[[int], int]) -> None:
         """Run `fn(port)` for every in/out; an `in` reads its result."""
-
-        def port_in(_uc: object, port: int, _size: int, _ud: object) -> int:
-            result = 0
-            def call(p: int) -> None:
-                nonlocal result
-                result = fn(p)
-            self._call(call, port)
-            return result
-
-        self.uc.hook_add(unicorn.UC_HOOK_INSN, port_in, None, 1, 0, x86.UC_X86_INS_IN)
         self.uc.hook_add(
-            unicorn.UC_HOOK_INSN, lambda _uc, port, _size, _value, _ud: self._call(fn, port), None, 1, 0,
-            x86.UC_X86_INS_OUT,
+            unicorn.UC_HOOK_INSN, lambda _uc, port, _size, _ud: self._safe(fn, port), None, 1, 0, x86.UC_X86_INS_IN
         )
-
-    def _call(self, fn: Callable[[int], object], arg: int) -> None:
-        try:
-            fn(arg)
-        except BaseException as exc:
-            if self.pending is None:
-                self.pending = exc
-            self.stop()
+        self.uc.hook_add(
+            unicorn.UC_HOOK_INSN,
+            lambda _uc, port, _size, _value, _ud: self._safe(fn, port),
+            None, 1, 0, x86.UC_X86_INS_OUT,
+        )
 
     # -- running --
 

@@ -146,7 +146,7 @@ class Machine:
         cpu.on_syscall(on_syscall)
         cpu.on_code(sym("__x64_python_trap"), on_python_syscall)
         cpu.on_interrupt(self._on_exception)
-        cpu.on_invalid_insn(lambda: self._on_exception(6))
+        cpu.on_invalid_insn(self._on_exception)  # as #UD, vector 6
         cpu.on_port_io(self._on_port_io)
 
     def _on_port_io(self, _port: int) -> int:

@@ -145,11 +145,14 @@ def build(project: Project, outdir: Path, arches: list[str] | None = None) -> Su
             summary.errors.append(result)
     if summary.errors:
         return summary
+    made: set[Path] = set()
     for task, result in zip(tasks, results, strict=True):
         assert isinstance(result, bytes)
         target = outdir / task.output.path
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in made:  # mkdir is a slow call on some file systems: once per directory
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
             changed = atomic.write_if_changed(target, result)
         except OSError as exc:
             summary.errors.append(SyscalltblError(f"cannot write: {exc.strerror}", path=str(target)))

@@ -25,6 +25,7 @@ from lark import Token, Transformer, Tree
 from lark.exceptions import UnexpectedInput, UnexpectedToken
 
 from syscalltbl import cachedir, paths
+from syscalltbl.errors import SyscalltblError
 from syscalltbl.model import Location
 from syscalltbl.prototype_model import Param, ParseProblem, Prototype, PrototypeFile
 
@@ -92,11 +93,12 @@ def parse_prototypes(path: str | os.PathLike[str], text: str | None = None) -> P
 
     `text` is the header's content when the caller has it already; `path` then
     only names the file in locations. Nothing in the text makes this raise:
-    what cannot be read is listed in the result's `problems`.
+    what cannot be read is listed in the result's `problems`. A file that
+    cannot be opened raises SyscalltblError.
     """
     name = os.fspath(path)
     if text is None:
-        text = Path(name).read_text(encoding="utf-8", errors="replace")
+        text = _read(name)
     problems: list[ParseProblem] = []
     tree = _parse_header(text, name, problems)
     prototypes: list[Prototype] = []
@@ -111,6 +113,15 @@ def parse_prototypes(path: str | os.PathLike[str], text: str | None = None) -> P
             following = events[index + 1] if index + 1 < len(events) else None
             conditions.apply(event, following)
     return PrototypeFile(path=name, prototypes=tuple(prototypes), problems=tuple(problems))
+
+
+def _read(name: str) -> str:
+    try:
+        # Kernel headers are UTF-8, but a stray byte in a comment must not
+        # stop a linter from reading the declarations around it.
+        return Path(name).read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise SyscalltblError(f"cannot read: {error.strerror}", path=name) from None
 
 
 # ------------------------------------------------------------------ first pass

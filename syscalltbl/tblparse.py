@@ -13,18 +13,6 @@ from syscalltbl.model import Comment, Entry, Location, Table
 
 GRAMMAR = paths.data_dir("grammar") / "tbl.lark"
 
-# What each terminal means to someone editing a table, for syntax errors.
-_EXPECTED = {
-    "NUMBER": "a syscall number",
-    "COMMENT": "a '#' comment",
-    "_NL": "end of line",
-    "_BLANK": "a space or tab",
-    "ABI": "an ABI name",
-    "NAME": "a syscall name",
-    "ENTRY_POINT": "an entry point or '-'",
-    "COMPAT_ENTRY_POINT": "a compat entry point or '-'",
-    "FLAG": "'noreturn'",
-}
 
 
 @cache
@@ -63,8 +51,20 @@ class _ToModel(lark.Transformer[lark.Token, Table]):
     def _at(self, token: lark.Token) -> Location:
         return Location(self._path, token.line or 0, token.column or 0)
 
+    def _starts_line(self, token: lark.Token) -> None:
+        if token.column != 1:
+            raise SyscalltblError(
+                f"indented line: entries and comments must start in column 1, found {str(token)[:1]!r}",
+                self._at(token),
+            )
+
+    def comment(self, tokens: list[lark.Token]) -> Comment:
+        self._starts_line(tokens[0])
+        return Comment(str(tokens[0]), self._at(tokens[0]))
+
     def entry(self, tokens: list[lark.Token]) -> Entry:
         number_token = tokens[0]
+        self._starts_line(number_token)
         number = _decimal(number_token, self._at(number_token))
         fields = [str(t) for t in tokens]
         flag = tokens[5] if len(tokens) > 5 else None
@@ -86,11 +86,9 @@ class _ToModel(lark.Transformer[lark.Token, Table]):
             text=self._lines[line - 1],
         )
 
-    def start(self, items: list[Entry | lark.Token]) -> Table:
+    def start(self, items: list[Entry | Comment]) -> Table:
         entries = tuple(i for i in items if isinstance(i, Entry))
-        comments = tuple(
-            Comment(str(i), self._at(i)) for i in items if isinstance(i, lark.Token) and i.type == "COMMENT"
-        )
+        comments = tuple(i for i in items if isinstance(i, Comment))
         return Table(path=self._path, entries=entries, comments=comments)
 
 
@@ -117,48 +115,31 @@ def decode(data: bytes, path: str) -> str:
         ) from None
 
 
+_COLUMNS = ("a syscall number", "an ABI name", "a syscall name", "an entry point or '-'",
+            "a compat entry point or '-'", "'noreturn'")
+_USAGE = "<number> <abi> <name> [<entry point> [<compat entry point> [noreturn]]]"
+
+
 def _syntax_error(exc: lark.exceptions.UnexpectedInput, path: str, text: str) -> SyscalltblError:
     where = Location(path, exc.line, exc.column)
     offset = exc.pos_in_stream if exc.pos_in_stream is not None else 0
-    found = text[offset] if offset < len(text) else ""
+    found = text[offset] if offset < len(text) else "\n"
     if found == "\r":
         return SyscalltblError("carriage return (CRLF line ending): expected LF line endings", where)
-    expected: set[str] = set()
-    if isinstance(exc, lark.exceptions.UnexpectedToken):
-        expected = set(exc.expected)
-        found_text = "\n" if exc.token.type == "_NL" else str(exc.token)
-        if found_text == "\n":
-            found = "\n"
-    elif isinstance(exc, lark.exceptions.UnexpectedCharacters):
-        expected = set(exc.allowed or ())
-        found_text = found
-    else:
-        found_text = found
     line_start = text.rfind("\n", 0, offset) + 1
-    before = text[line_start:offset]
-    if found == "\n" and len(before.split()) < 3 and before.strip():
-        return SyscalltblError(
-            f"too few columns ({len(before.split())}): expected <number> <abi> <name>"
-            " [<entry point> [<compat entry point> [noreturn]]]",
-            where,
-        )
-    if not before and found in " \t":
-        line_text = text[line_start : text.find("\n", line_start)]
-        indent = len(line_text) - len(line_text.lstrip(" \t"))
-        return SyscalltblError(
-            f"indented line: entries and comments must start in column 1, found {line_text[indent]!r}",
-            Location(path, exc.line, indent + 1),
-        )
-    if found in " \t" and expected == {"_NL"}:
-        rest = text[offset : text.find("\n", offset)]
-        column = exc.column + len(rest) - len(rest.lstrip(" \t"))
-        return SyscalltblError(
-            f"too many columns: unexpected {rest.split()[0]!r}, expected end of line",
-            Location(path, exc.line, column),
-        )
-    wanted = sorted({_EXPECTED.get(name, name) for name in expected})
-    shown = repr(found_text) if found_text and found_text != "\n" else "end of line"
-    return SyscalltblError(f"unexpected {shown}: expected {' or '.join(wanted)}", where)
+    fields_before = len(text[line_start:offset].split())
+    if isinstance(exc, lark.exceptions.UnexpectedToken) and exc.token.type != "_NL":
+        found = str(exc.token)
+    if found == "\n" and fields_before:
+        return SyscalltblError(f"too few columns ({fields_before}): expected {_USAGE}", where)
+    if fields_before >= len(_COLUMNS) or (fields_before >= 3 and found == "-" and fields_before == 5):
+        return SyscalltblError(f"too many columns: unexpected {found!r}, expected end of line", where)
+    if fields_before == 0:
+        wanted = "a syscall number, a '#' comment or end of line"
+    else:
+        wanted = _COLUMNS[fields_before] + " or end of line" * (fields_before >= 3)
+    shown = "end of line" if found == "\n" else repr(found)
+    return SyscalltblError(f"unexpected {shown}: expected {wanted}", where)
 
 
 def parse_text(text: str, path: str) -> Table:

@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, Cli
 
 GOOD = b"# table\n0\tcommon\tread\tsys_read\n1\tcommon\twrite\tsys_write\n"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
+import tables_strategy as ts
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from syscalltbl.generators import s390_syscalltbl, syscallhdr_sh, syscalltbl_sh
 
-import tables_strategy as ts
 from syscalltbl.abi import selects
 from syscalltbl.errors import SyscalltblError
-from syscalltbl.generators import s390_syscalltbl, syscallhdr_sh, syscalltbl_sh
 from syscalltbl.tblparse import parse_text
 
 abi_choice = st.none() | st.lists(st.sampled_from(ts.ABIS), min_size=1, max_size=3).map(tuple)

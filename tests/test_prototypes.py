@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from syscalltbl import prototypes
+from syscalltbl.errors import SyscalltblError
 from syscalltbl.prototype_model import Param, Prototype, PrototypeFile
 from syscalltbl.prototypes import parse_prototypes
 
@@ -397,6 +398,19 @@ def test_reads_the_file_when_no_text_is_given(tmp_path: Path) -> None:
     assert result.prototypes[0].location.file == str(header)
 
 
+def test_a_missing_file_is_an_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(SyscalltblError, match="cannot read") as caught:
+        parse_prototypes(tmp_path / "absent.h")
+    assert caught.value.path == str(tmp_path / "absent.h")
+
+
+def test_crlf_line_endings() -> None:
+    text = "#ifdef CONFIG_X\r\nasmlinkage long sys_a(int fd,\r\n\tsize_t n);\r\n#endif\r\n"
+    proto = only(text)
+    assert (proto.name, proto.conditions) == ("sys_a", ("defined(CONFIG_X)",))
+    assert [shape(p) for p in proto.params] == [("int", "fd", False, False), ("size_t", "n", False, False)]
+
+
 def test_the_parser_is_built_once_per_process() -> None:
     assert prototypes._parser() is prototypes._parser()
 
@@ -546,7 +560,7 @@ def generated_prototypes(draw: st.DrawFn) -> GenPrototype:
 
 
 #: Separators between two tokens that would merge without one.
-GAPS = [" ", "\t", "\n", "  \n\t ", " /* c */ ", "/* multi\n line */", " // to the end\n", " \\\n", "\n\n"]
+GAPS = [" ", "\t", "\n", "\r\n", "  \n\t ", " /* c */ ", "/* multi\n line */", " // to the end\n", " \\\n", "\n\n"]
 
 #: Statements a header may hold between declarations, none of them a declaration.
 NOISE = [
