@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from syscalltbl.errors import SyscalltblError, UsageError
 
@@ -36,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
         help="project directory holding arch/tables.toml (default: the nearest one above the working "
         "directory, else the tables shipped with syscalltbl)",
     )
+    for name, module in _extra_commands().items():
+        sub = commands.add_parser(name, help=module.HELP, description=module.HELP)
+        module.configure(sub)
     commands.add_parser(
         "script",
         help="run as a drop-in for a kernel script: TOOL ARG...",
@@ -43,6 +47,14 @@ def _parser() -> argparse.ArgumentParser:
         "ARG... are exactly the kernel script's arguments.",
     )
     return parser
+
+
+def _extra_commands() -> dict[str, ModuleType]:
+    import importlib
+
+    from syscalltbl.commands import COMMANDS
+
+    return {name: importlib.import_module(f"syscalltbl.commands.{mod}") for name, mod in COMMANDS.items()}
 
 
 def _run_build(args: argparse.Namespace) -> int:
@@ -106,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             return _run_build(args)
+        extra = _extra_commands()
+        if args.command in extra:
+            status: int = extra[args.command].run(args)
+            return status
     except UsageError as exc:
         print(f"syscalltbl {args.command}: {exc.message}", file=sys.stderr)
         return EXIT_USAGE

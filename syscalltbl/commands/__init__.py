@@ -1,0 +1,16 @@
+"""Subcommands beyond `build` and `script`, one module each.
+
+Each module named in COMMANDS defines:
+
+    HELP: str                                   one line for `syscalltbl --help`
+    def configure(parser: argparse.ArgumentParser) -> None
+    def run(args: argparse.Namespace) -> int    0 ok, 1 failure, 2 usage
+
+and keeps its top-level imports light (argparse, typing): `syscalltbl --help`
+imports every one of them, so heavy work is imported inside `run`.
+"""
+
+from __future__ import annotations
+
+#: subcommand name -> module under syscalltbl.commands
+COMMANDS: dict[str, str] = {}
