@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from syscalltbl.errors import UsageError
-from syscalltbl.model import Entry
+
+if TYPE_CHECKING:
+    from syscalltbl.model import Entry
 
 _ABI_NAME = re.compile(r"[A-Za-z0-9_]*")
 

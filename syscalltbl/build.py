@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import os
 import pickle
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from syscalltbl import atomic, generate, scripts
 from syscalltbl.errors import SyscalltblError, UsageError
 from syscalltbl.project import Output, Project
 
 
-@dataclass
-class Summary:
-    written: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    errors: list[SyscalltblError] = field(default_factory=list)
+class Summary(NamedTuple):
+    written: list[str]
+    unchanged: list[str]
+    errors: list[SyscalltblError]
 
     def line(self) -> str:
         text = f"{len(self.written)} written, {len(self.unchanged)} unchanged, {len(self.errors)} failed"
@@ -30,8 +29,7 @@ class Summary:
         return text
 
 
-@dataclass(frozen=True, slots=True)
-class _Task:
+class _Task(NamedTuple):
     output: Output
     job: scripts.Job
     table_path: str
@@ -111,10 +109,12 @@ def _render(tasks: list[_Task]) -> list[_Result]:
 
 
 def _split(tasks: list[_Task], misses: list[int]) -> tuple[list[int], list[int]]:
-    """Whole tables to each side (a table is parsed once per process), balanced by bytes to parse."""
+    """Whole tables to each side (a table is parsed once per process), balanced by estimated cost:
+    parsing is linear in the table's bytes, and each output renders in about a third of that."""
     size: dict[str, int] = {}
     for i in misses:
-        size[tasks[i].table_path] = len(tasks[i].data)
+        path = tasks[i].table_path
+        size[path] = size.get(path, len(tasks[i].data) * 2 // 3) + len(tasks[i].data) // 3
     mine: set[str] = set()
     load = [0, 0]
     for path in sorted(size, key=lambda p: -size[p]):
@@ -138,7 +138,7 @@ def select_outputs(project: Project, arches: list[str] | None) -> list[Output]:
 
 def build(project: Project, outdir: Path, arches: list[str] | None = None) -> Summary:
     tasks = _tasks(project, select_outputs(project, arches))
-    summary = Summary()
+    summary = Summary([], [], [])
     results = _render(tasks)
     for result in results:
         if isinstance(result, SyscalltblError):

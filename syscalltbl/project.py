@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import marshal
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from syscalltbl import paths
 from syscalltbl.errors import SyscalltblError
 
 
-@dataclass(frozen=True, slots=True)
-class Output:
+class Output(NamedTuple):
     """One generated file, as one invocation of a kernel script."""
 
     arch: str
@@ -23,8 +21,7 @@ class Output:
     path: str
 
 
-@dataclass(frozen=True, slots=True)
-class Project:
+class Project(NamedTuple):
     root: Path
     tables: dict[str, Path]
     aliases: dict[str, str]

@@ -9,8 +9,7 @@ Argument handling copies the scripts, including what they ignore (s390's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from syscalltbl.errors import UsageError
 
@@ -34,8 +33,7 @@ USAGE = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Job:
+class Job(NamedTuple):
     """One generator run: `input`/`output` None mean stdin/stdout."""
 
     tool: str
