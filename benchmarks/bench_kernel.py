@@ -116,11 +116,20 @@ def kernel_scripts() -> Path:
     return linux_source_files()
 
 
-def console_script() -> Path:
-    script = Path(sys.executable).parent / "syscalltbl"
+def console_script(python: Path) -> Path:
+    script = python.parent / "syscalltbl"
     if not script.exists():
         raise BenchmarkError(f"no console script {script}: run this with the venv's python")
     return script
+
+
+def install_fresh(work: Path) -> Path:
+    """`pip install .` into a new venv, as the README installs it; returns its python."""
+    venv = work / "venv"
+    run([sys.executable, "-m", "venv", str(venv)], work, dict(os.environ))
+    python = venv / "bin" / "python"
+    run([str(python), "-m", "pip", "install", "-q", str(REPO)], work, dict(os.environ))
+    return python
 
 
 # --- the baseline tree -----------------------------------------------------------------------------
@@ -275,7 +284,7 @@ def imported(imports: list[Import], package: str) -> bool:
 
 
 def importtime(argv: Sequence[str | Path], cwd: Path, env: dict[str, str]) -> list[Import]:
-    return parse_importtime(run([sys.executable, "-X", "importtime", *argv], cwd, env).stderr)
+    return parse_importtime(run([str(s_python()), "-X", "importtime", *argv], cwd, env).stderr)
 
 
 # --- report ----------------------------------------------------------------------------------------
@@ -335,6 +344,7 @@ class Setup:
     cli: Path
     meta: Metadata
     repeat: int
+    python: Path
 
     @property
     def out(self) -> Path:
@@ -442,10 +452,10 @@ def bench_single(s: Setup) -> list[Row]:
 
 
 def bench_references(s: Setup) -> list[Row]:
-    bare = s.measure([sys.executable, "-c", "pass"], environment())
+    bare = s.measure([s.python, "-c", "pass"], environment())
     rows = [Row("5. python -c pass", bare)]
     for package in HEAVY:
-        timing = s.measure([sys.executable, "-c", f"import {package}"], environment())
+        timing = s.measure([s.python, "-c", f"import {package}"], environment())
         extra = (timing.median - bare.median) * 1000
         rows.append(Row(f"5. python -c 'import {package}' (+{extra:.0f} ms)", timing))
     return rows
@@ -503,7 +513,7 @@ def print_heavy(rows: list[tuple[str, str, bool | None]]) -> None:
 def print_header(s: Setup, scripts: Path) -> None:
     shell = shutil.which("sh") or "sh"
     print(f"syscalltbl kernel benchmark: {s.repeat} runs per figure, wall time of one subprocess each")
-    print(f"  python {platform.python_version()} {sys.executable}; CLI {s.cli}")
+    print(f"  python {platform.python_version()} {s.python}; CLI {s.cli}")
     print(f"  sh = {os.path.realpath(shell)}; {os.cpu_count()} CPUs; LC_ALL=C; {platform.platform()}")
     print(f"  kernel scripts: {scripts}")
     count = len(s.meta.invocations)
@@ -519,10 +529,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument("--top", type=int, default=20, help="modules shown in the import breakdown")
     parser.add_argument("--keep", action="store_true", help="keep the work directory and print its path")
+    parser.add_argument(
+        "--editable",
+        action="store_true",
+        help="measure the CLI of the running venv instead of a fresh `pip install .` (the default, as users install)",
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     return args
+
+
+_PYTHON: list[Path] = [Path(sys.executable)]
+
+
+def s_python() -> Path:
+    """The python whose CLI is measured (set once the venv exists)."""
+    return _PYTHON[0]
 
 
 def run_benchmark(args: argparse.Namespace, work: Path) -> bool:
@@ -531,7 +554,9 @@ def run_benchmark(args: argparse.Namespace, work: Path) -> bool:
     meta = load_metadata()
     kernel = work / "kernel"
     (work / "run").mkdir(parents=True)
-    s = Setup(work, kernel, make_kernel_tree(kernel, scripts, meta), console_script(), meta, args.repeat)
+    python = Path(sys.executable) if args.editable else install_fresh(work)
+    _PYTHON[0] = python
+    s = Setup(work, kernel, make_kernel_tree(kernel, scripts, meta), console_script(python), meta, args.repeat, python)
     print_header(s, scripts)
 
     baseline = bench_baseline(s)

@@ -68,3 +68,25 @@ def test_python_dash_m_works(installed: Path, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes() == (CORPUS / "expected/x86/syscalls_64.h").read_bytes()
+
+
+def test_every_source_module_is_installed(installed: Path) -> None:
+    """A package missing from pyproject's list installs silently and fails at run time."""
+    site = next((installed / "lib").glob("python3*/site-packages"))
+    roots = {"syscalltbl": "syscalltbl", "generators": "syscalltbl/generators", "kernel_runtime": "syscalltbl/kernel_runtime"}
+    missing = []
+    for source, target in roots.items():
+        for module in (REPO / source).rglob("*.py"):
+            tracked = subprocess.run(["git", "ls-files", "--error-unmatch", str(module)], cwd=REPO, capture_output=True)
+            if tracked.returncode == 0 and not (site / target / module.relative_to(REPO / source)).is_file():
+                missing.append(str(module.relative_to(REPO)))
+    assert missing == []
+
+
+def test_installed_help_lists_every_command(installed: Path, tmp_path: Path) -> None:
+    proc = subprocess.run([str(installed / "bin" / "syscalltbl"), "--help"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    from syscalltbl.commands import COMMANDS
+
+    for name in ("build", "script", *COMMANDS):
+        assert name in proc.stdout
