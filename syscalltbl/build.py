@@ -136,6 +136,21 @@ def select_outputs(project: Project, arches: list[str] | None) -> list[Output]:
     return [o for o in project.outputs if o.arch in arches]
 
 
+def _make_directories(outdir: Path, paths: list[str]) -> None:
+    """Each missing directory with one mkdir, parents first: mkdir is slow on some file systems,
+    and Path.mkdir(parents=True) makes two or three calls per level."""
+    needed: set[str] = set()
+    for path in paths:
+        parent = os.path.dirname(path)
+        while parent and parent not in needed:
+            needed.add(parent)
+            parent = os.path.dirname(parent)
+    base = str(outdir)
+    for directory in [base, *(os.path.join(base, d) for d in sorted(needed))]:
+        if not os.path.isdir(directory):
+            os.makedirs(directory, exist_ok=True)
+
+
 def build(project: Project, outdir: Path, arches: list[str] | None = None) -> Summary:
     tasks = _tasks(project, select_outputs(project, arches))
     summary = Summary([], [], [])
@@ -145,14 +160,15 @@ def build(project: Project, outdir: Path, arches: list[str] | None = None) -> Su
             summary.errors.append(result)
     if summary.errors:
         return summary
-    made: set[Path] = set()
+    try:
+        _make_directories(outdir, [t.output.path for t in tasks])
+    except OSError as exc:
+        summary.errors.append(SyscalltblError(f"cannot create directory: {exc.strerror}", path=str(exc.filename)))
+        return summary
     for task, result in zip(tasks, results, strict=True):
         assert isinstance(result, bytes)
         target = outdir / task.output.path
         try:
-            if target.parent not in made:  # mkdir is a slow call on some file systems: once per directory
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
             changed = atomic.write_if_changed(target, result)
         except OSError as exc:
             summary.errors.append(SyscalltblError(f"cannot write: {exc.strerror}", path=str(target)))
