@@ -165,13 +165,36 @@ def build(project: Project, outdir: Path, arches: list[str] | None = None) -> Su
     except OSError as exc:
         summary.errors.append(SyscalltblError(f"cannot create directory: {exc.strerror}", path=str(exc.filename)))
         return summary
-    for task, result in zip(tasks, results, strict=True):
-        assert isinstance(result, bytes)
-        target = outdir / task.output.path
-        try:
-            changed = atomic.write_if_changed(target, result)
-        except OSError as exc:
-            summary.errors.append(SyscalltblError(f"cannot write: {exc.strerror}", path=str(target)))
-            continue
-        (summary.written if changed else summary.unchanged).append(task.output.path)
+    writes = [(outdir / t.output.path, r) for t, r in zip(tasks, results, strict=True) if isinstance(r, bytes)]
+    for (target, _), outcome in zip(writes, _write_all(writes), strict=True):
+        relative = str(target.relative_to(outdir))
+        if isinstance(outcome, OSError):
+            summary.errors.append(SyscalltblError(f"cannot write: {outcome.strerror}", path=str(target)))
+        else:
+            (summary.written if outcome else summary.unchanged).append(relative)
     return summary
+
+
+def _write_all(writes: list[tuple[Path, bytes]]) -> list[bool | OSError]:
+    """write_if_changed for each; creating files is slow on some file systems and the
+    calls release the GIL, so many files are written by four threads."""
+    outcomes: list[bool | OSError] = [False] * len(writes)
+
+    def work(indices: range) -> None:
+        for i in indices:
+            try:
+                outcomes[i] = atomic.write_if_changed(*writes[i])
+            except OSError as exc:
+                outcomes[i] = exc
+
+    if len(writes) < 16:
+        work(range(len(writes)))
+        return outcomes
+    import threading
+
+    threads = [threading.Thread(target=work, args=(range(k, len(writes), 4),)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
