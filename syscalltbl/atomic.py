@@ -9,13 +9,17 @@ from pathlib import Path
 _counter = itertools.count()
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Replace `path` with `data` by an atomic rename; False if it already held exactly that."""
+def holds(path: Path, data: bytes) -> bool:
+    """Whether `path` already holds exactly `data`."""
     try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
+        with open(path, "rb") as handle:
+            return handle.read() == data
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+
+
+def replace(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` by an atomic rename: readers see the old bytes or the new, never a mix."""
     # A name no other writer uses (pid + counter), created exclusively, in the
     # target's directory so that the rename cannot cross file systems.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_counter)}.tmp")
@@ -27,4 +31,11 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Replace `path` with `data` atomically; False if it already held exactly that."""
+    if holds(path, data):
+        return False
+    replace(path, data)
     return True

@@ -176,23 +176,25 @@ def build(project: Project, outdir: Path, arches: list[str] | None = None) -> Su
 
 
 def _write_all(writes: list[tuple[Path, bytes]]) -> list[bool | OSError]:
-    """write_if_changed for each; creating files is slow on some file systems and the
-    calls release the GIL, so many files are written by four threads."""
+    """write_if_changed for each. Comparing is cheap; creating files is slow on some file
+    systems and releases the GIL, so many changed files are written by four threads."""
     outcomes: list[bool | OSError] = [False] * len(writes)
+    changed = [i for i, (path, data) in enumerate(writes) if not atomic.holds(path, data)]
 
-    def work(indices: range) -> None:
+    def work(indices: list[int]) -> None:
         for i in indices:
             try:
-                outcomes[i] = atomic.write_if_changed(*writes[i])
+                atomic.replace(*writes[i])
+                outcomes[i] = True
             except OSError as exc:
                 outcomes[i] = exc
 
-    if len(writes) < 16:
-        work(range(len(writes)))
+    if len(changed) < 16:
+        work(changed)
         return outcomes
     import threading
 
-    threads = [threading.Thread(target=work, args=(range(k, len(writes), 4),)) for k in range(4)]
+    threads = [threading.Thread(target=work, args=(changed[k::4],)) for k in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
