@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +52,31 @@ def test_build_produces_the_70_kernel_outputs(cli: Cli, tmp_path: Path) -> None:
         ]
     again = cli.run("build", "-o", out)
     assert again.stdout.decode().strip() == "syscalltbl build: 0 written, 70 unchanged, 0 failed"
+
+
+WRAPPED = {
+    "syscalltbl": "scripts/syscalltbl.sh",
+    "syscallhdr": "scripts/syscallhdr.sh",
+    "arm-syscallnr": "arch/arm/tools/syscallnr.sh",
+    "mips-syscallnr": "arch/mips/kernel/syscalls/syscallnr.sh",
+    "s390-syscalltbl": "arch/s390/kernel/syscalls/syscalltbl",
+}
+
+
+@pytest.mark.parametrize("tool", list(WRAPPED))
+def test_readme_wrappers_replace_the_kernel_scripts(tool: str, cli: Cli, tmp_path: Path) -> None:
+    """The README's one-line wrappers, run the way kernel Makefiles run the scripts: `sh SCRIPT ARGS`."""
+    wrapper = tmp_path / WRAPPED[tool]
+    wrapper.parent.mkdir(parents=True)
+    wrapper.write_text(f'#!/bin/sh\nexec syscalltbl script {tool} "$@"\n')
+    env = dict(cli.env, PATH=f"{Path(cli.executable).parent}{os.pathsep}{cli.env.get('PATH', '')}")
+    for entry in (e for e in ENTRIES if e["tool"] == tool):
+        table = corpus_table(entry["input"])
+        output = tmp_path / "out" / entry["output_path"]
+        output.parent.mkdir(parents=True, exist_ok=True)
+        argv = [a.replace("{input}", str(table)).replace("{output}", str(output)) for a in entry["argv"]]
+        stdin = table.read_bytes() if "stdin" in entry else b""
+        proc = subprocess.run(["sh", str(wrapper), *argv], input=stdin, capture_output=True, env=env, check=False)
+        assert proc.returncode == 0, proc.stderr.decode()
+        got = proc.stdout if "stdin" in entry else output.read_bytes()
+        assert got == (CORPUS / entry["expected"]).read_bytes(), entry["output_path"]
