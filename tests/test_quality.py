@@ -28,8 +28,8 @@ def package_mirror(root: Path) -> Path:
     mirror = root / "syscalltbl"
     mirror.mkdir()
     for item in (REPO / "syscalltbl").iterdir():
-        if item.suffix == ".py" or item.suffix == ".typed":
-            (mirror / item.name).symlink_to(item)
+        if item.suffix in (".py", ".typed") or (item.is_dir() and (item / "__init__.py").is_file()):
+            (mirror / item.name).symlink_to(item, target_is_directory=item.is_dir())
     for name in NESTED:
         (mirror / name).symlink_to(REPO / name, target_is_directory=True)
     return mirror

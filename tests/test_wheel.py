@@ -60,8 +60,17 @@ def test_python_dash_m_works(installed: Path, tmp_path: Path) -> None:
     table = CORPUS / "arch/x86/entry/syscalls/syscall_64.tbl"
     out = tmp_path / "syscalls_64.h"
     proc = subprocess.run(
-        [str(installed / "bin" / "python"), "-m", "syscalltbl", "script", "syscalltbl", "--abis", "common,64",
-         str(table), str(out)],
+        [
+            str(installed / "bin" / "python"),
+            "-m",
+            "syscalltbl",
+            "script",
+            "syscalltbl",
+            "--abis",
+            "common,64",
+            str(table),
+            str(out),
+        ],
         cwd=tmp_path,
         capture_output=True,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
@@ -73,7 +82,11 @@ def test_python_dash_m_works(installed: Path, tmp_path: Path) -> None:
 def test_every_source_module_is_installed(installed: Path) -> None:
     """A package missing from pyproject's list installs silently and fails at run time."""
     site = next((installed / "lib").glob("python3*/site-packages"))
-    roots = {"syscalltbl": "syscalltbl", "generators": "syscalltbl/generators", "kernel_runtime": "syscalltbl/kernel_runtime"}
+    roots = {
+        "syscalltbl": "syscalltbl",
+        "generators": "syscalltbl/generators",
+        "kernel_runtime": "syscalltbl/kernel_runtime",
+    }
     missing = []
     for source, target in roots.items():
         for module in (REPO / source).rglob("*.py"):
@@ -84,7 +97,9 @@ def test_every_source_module_is_installed(installed: Path) -> None:
 
 
 def test_installed_help_lists_every_command(installed: Path, tmp_path: Path) -> None:
-    proc = subprocess.run([str(installed / "bin" / "syscalltbl"), "--help"], cwd=tmp_path, capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(installed / "bin" / "syscalltbl"), "--help"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     from syscalltbl.commands import COMMANDS
 
