@@ -359,7 +359,7 @@ class Setup:
         return self.work / "cache-script"
 
     def build_argv(self) -> list[str | Path]:
-        return [self.cli, "build", "-o", self.out]
+        return [self.cli, "build", "--group", "kernel", "-o", self.out]
 
     def measure(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import importlib
+import struct
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -197,6 +198,45 @@ class Cpu:
     def flush_tlb(self) -> None:
         # Architecturally: reloading CR3 drops every non-global translation.
         self.set_reg(x86.UC_X86_REG_CR3, self.reg(x86.UC_X86_REG_CR3))
+
+    # -- QEMU's double-fault bookkeeping --
+    #
+    # QEMU clears env->old_exception only when it delivers an exception
+    # through the IDT. Unicorn hands exceptions to our hook instead, so after
+    # a page fault that the kernel served (demand paging) the next one would
+    # be promoted to a double fault and the one after to a triple fault. The
+    # field is not a register: its offset in the saved context is found by
+    # comparing a context saved at boot (no exception yet: -1) with one saved
+    # after the first page fault (14), and checked on every later use.
+
+    def snapshot_clean_state(self) -> None:
+        self._clean = self._context_bytes(self.uc.context_save())
+        self._old_exception_at: int | None = None
+
+    @staticmethod
+    def _context_bytes(ctx: Any) -> tuple[Any, ctypes.Array[ctypes.c_char]]:
+        size = ctx.size
+        header = 24  # struct uc_context: context_size, mode, arch, uc; then the cpu state
+        raw = (ctypes.c_char * (header + size)).from_address(ctypes.cast(ctx.context, ctypes.c_void_p).value or 0)
+        return ctx, raw
+
+    def clear_pending_exception(self, vector: int) -> None:
+        """Forget that exception `vector` was raised, as its delivery would have."""
+        ctx, raw = self._context_bytes(self.uc.context_save())
+        if self._old_exception_at is None:
+            clean = bytes(self._clean[1])
+            now = bytes(raw)
+            was, became = struct.pack("<i", -1), struct.pack("<i", vector)
+            hits = [i for i in range(0, min(len(clean), len(now)) - 3, 4)
+                    if clean[i : i + 4] == was and now[i : i + 4] == became]
+            if len(hits) != 1:
+                raise UnicornError(f"cannot locate old_exception in unicorn's cpu context ({len(hits)} candidates)")
+            self._old_exception_at = hits[0]
+        at = self._old_exception_at
+        if struct.unpack_from("<i", raw, at)[0] != vector:
+            raise UnicornError("unicorn's cpu context layout is not the one calibrated")
+        struct.pack_into("<i", raw, at, -1)
+        self.uc.context_restore(ctx)
 
     def flush_code(self) -> None:
         """Forget translated code, after the host wrote instructions into RAM."""

@@ -34,8 +34,10 @@ class Image:
     phnum: int
 
 
-def read_image(path: str | Path) -> Image:
-    data = Path(path).read_bytes()
+def read_image(path: str | Path, data: bytes | None = None) -> Image:
+    """The image in `data`, or in the file at `path`; `path` names it in errors."""
+    if data is None:
+        data = Path(path).read_bytes()
     try:
         elf = ELFFile(io.BytesIO(data))
     except Exception as exc:  # pyelftools raises several unrelated types

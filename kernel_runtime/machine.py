@@ -1,4 +1,4 @@
-"""The emulated x86-64 machine: boot, the syscall path's two hooks, and faults.
+"""The emulated x86-64 machine: boot, the syscall path's two hooks, faults, and tasks.
 
 A system call from ring 3 crosses into Python twice, each time with no more
 than two libunicorn calls:
@@ -11,27 +11,45 @@ than two libunicorn calls:
 2. Stubs of Python-implemented calls jump to one trap address; its code hook
    reads the arguments from pt_regs in RAM and writes the result to
    regs->ax in RAM (no register calls). sysretq then runs emulated.
+
+Tasks switch only inside the kernel, as in xv6: when one sleeps or exits the
+cpu stops on the trap, and the scheduler loop picks the next runnable task
+and resumes it where it stopped (see wait.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from syscalltbl.generators.x86_64 import abi
-from syscalltbl.generators.x86_64.kernel import Syscall
 from syscalltbl.kernel_runtime import gdt
 from syscalltbl.kernel_runtime.cpu import Cpu
-from syscalltbl.kernel_runtime.elfimage import read_image
-from syscalltbl.kernel_runtime.errnos import Errno
+from syscalltbl.kernel_runtime.elfimage import BadExecutable, Image, read_image
+from syscalltbl.kernel_runtime.errnos import EACCES, ENOEXEC, Errno
 from syscalltbl.kernel_runtime.kbuild import Kernel, build_kernel
-from syscalltbl.kernel_runtime.mm import Mm
+from syscalltbl.kernel_runtime.mm import VDSO_BASE, VVAR_BASE, Mm
 from syscalltbl.kernel_runtime.paging import AddressSpace
 from syscalltbl.kernel_runtime.physmem import PhysicalMemory
-from syscalltbl.kernel_runtime.process import SIGFPE, SIGILL, SIGNAMES, SIGSEGV, SIGTRAP, ExitStatus, Task
-from syscalltbl.kernel_runtime.syscalls import REGISTRY, Handler, bind, unimplemented
+from syscalltbl.kernel_runtime.process import (
+    SIGFPE,
+    SIGILL,
+    SIGKILL,
+    SIGSEGV,
+    SIGTRAP,
+    ExitStatus,
+    Task,
+    signame,
+)  # fmt: skip
+from syscalltbl.kernel_runtime.syscalls import REGISTRY, Handler, TableEntry, Tracer, bind, unimplemented
+from syscalltbl.kernel_runtime.uaccess import copy_to_user
+from syscalltbl.kernel_runtime.vdso import build_vdso, write_sample
+from syscalltbl.kernel_runtime.vfs import Directory, FileSystem, HostFile, OpenFile, Regular
+from syscalltbl.kernel_runtime.wait import Sleep
 from unicorn import x86_const as x86
 
 CR0 = abi.CR0_PE | abi.CR0_MP | abi.CR0_ET | abi.CR0_NE | abi.CR0_WP | abi.CR0_AM | abi.CR0_PG
@@ -41,6 +59,7 @@ SYSCALL_INSN_LEN = 2
 MASK64 = (1 << 64) - 1
 # Exception vector -> signal, as arch/x86/kernel/traps.c decides for user mode.
 TRAP_SIGNALS = {0: SIGFPE, 3: SIGTRAP, 6: SIGILL, 13: SIGSEGV, 14: SIGSEGV, 16: SIGFPE, 19: SIGFPE}
+PAGE_FAULT = 14
 
 _Q = struct.Struct("<Q")
 # pt_regs from ->r10 to ->orig_ax: every argument register and the number.
@@ -51,8 +70,12 @@ class KernelOops(RuntimeError):
     """The emulated kernel faulted: a bug in generated code or the runtime."""
 
 
+class Deadlock(RuntimeError):
+    """Every remaining task sleeps and nothing can wake one."""
+
+
 class Machine:
-    """One cpu, its RAM, and a kernel built from the x86-64 syscall table."""
+    """One cpu, its RAM, a kernel built from the x86-64 syscall table, and its tasks."""
 
     def __init__(
         self,
@@ -62,23 +85,40 @@ class Machine:
         syscall_mask: Sequence[str] = abi.LINUX_SYSCALL_MASK,
         ram_size: int = 256 << 20,
         stdio: tuple[int, int, int] = (0, 1, 2),
+        root: str | os.PathLike[str] | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
-        """`handlers` adds or replaces implementations (entry point -> function)."""
+        """`handlers` adds or replaces implementations (entry point -> function).
+
+        With a `tracer` every table entry goes through Python (holes answer
+        -ENOSYS there instead of in assembly), so the tracer sees each call.
+        """
         self.handlers: dict[str, Handler] = {**REGISTRY, **(handlers or {})}
-        self.kernel: Kernel = build_kernel(table, self.handlers, syscall_mask)
-        self.dispatch = bind(self.kernel.syscalls, self.handlers)
+        self.kernel: Kernel = build_kernel(table, self.handlers, syscall_mask, trace_all=tracer is not None)
+        # Bound once, here: entry point -> function, through the generated table.
+        self.dispatch = bind(self.kernel.table, self.handlers, tracer)
         self.stdio = stdio
+        self.fs = FileSystem(root)
         self.cpu = Cpu()
         self.ram = PhysicalMemory(self.cpu, ram_size)
         self.kmm = AddressSpace(self.ram)
         self.current: Task | None = None
+        self.tasks: dict[int, Task] = {}
         self._last_pid = 0
+        self._dead_mms: list[Mm] = []
+        self._dead_tasks: list[Task] = []
         self._load_kernel()
         self._boot()
+        self._load_vdso()
+        self.cpu.snapshot_clean_state()
         self._install_hooks()
+        sym = self.kernel.symbol
+        self.resume_fresh = sym("syscall_return_to_user")
+        self.resume_restart = sym("__x64_python_trap")
+        self.resume_done = sym("__x64_python_return")
 
-    def unimplemented(self) -> list[Syscall]:
-        return unimplemented(self.kernel.syscalls, self.handlers)
+    def unimplemented(self) -> list[TableEntry]:
+        return unimplemented(self.kernel.table, self.handlers)
 
     # -- boot --
 
@@ -115,6 +155,21 @@ class Machine:
         if not cpu.msr(abi.MSR_EFER) & abi.EFER_SCE or cpu.msr(abi.MSR_LSTAR) != sym("entry_SYSCALL_64"):
             raise KernelOops("startup_64 did not enable system calls")
 
+    def _load_vdso(self) -> None:
+        self.vdso = build_vdso(list(self.kernel.syscalls), "syscall_64.tbl")
+        self.vdso_frames = [self.ram.alloc() for _ in range(self.vdso.pages)]
+        for i, frame in enumerate(self.vdso_frames):
+            self.ram.write(frame, self.vdso.data[i * abi.PAGE_SIZE : (i + 1) * abi.PAGE_SIZE])
+        self.vvar_frame = self.ram.alloc()
+        self.ram.write(self.vvar_frame, bytes(abi.PAGE_SIZE))
+        write_sample(self.ram.mem, self.vvar_frame)
+
+    def _exec(self, task: Task, image: Image, argv: Sequence[bytes], envp: Sequence[bytes]) -> None:
+        """Load `image` into the task's (new) address space, with the vDSO and vvar pages."""
+        task.mm.map_shared(VVAR_BASE, [self.vvar_frame], "[vvar]")
+        task.mm.map_shared(VDSO_BASE, self.vdso_frames, "[vdso]")
+        task.exec(image, argv, envp, vdso=VDSO_BASE)
+
     # -- the hot path --
 
     def _install_hooks(self) -> None:
@@ -125,6 +180,7 @@ class Machine:
         write_rip = cpu.reg_writer(x86.UC_X86_REG_RIP)
         pack_q, args = _Q.pack_into, _ARGS.unpack_from
         dispatch = self.dispatch
+        stop = cpu.stop
         r10_off, ax_off = abi.PT_OFFSET["r10"], abi.PT_OFFSET["ax"]
 
         def on_syscall() -> None:
@@ -141,6 +197,10 @@ class Machine:
                 ret = dispatch[orig_ax & 0xFFFFFFFF](task, di, si, dx, r10, r8, r9)
             except Errno as exc:
                 ret = -exc.errno
+            except Sleep as sleep:
+                task.sleep = sleep  # parked on this trap: the call runs again on wake-up
+                stop()
+                return
             pack_q(mem, regs + ax_off, ret & MASK64)
 
         cpu.on_syscall(on_syscall)
@@ -160,17 +220,29 @@ class Machine:
     def _on_exception(self, vector: int) -> None:
         rip = self.cpu.reg(x86.UC_X86_REG_RIP)
         where = f"rip={rip:#x}"
-        if vector == 14:
-            where += f" addr={self.cpu.reg(x86.UC_X86_REG_CR2):#x}"
         task = self.current
-        if task is None or self.cpu.cpl() != 3:
+        user = task is not None and self.cpu.cpl() == 3
+        if vector == PAGE_FAULT:
+            cr2 = self.cpu.reg(x86.UC_X86_REG_CR2)
+            # Demand paging: the first touch of an area's page (stack growth
+            # included). Returning re-executes the faulting instruction.
+            if user and task is not None and task.mm.fault_in(cr2, False):
+                # Stop and re-enter at the faulting instruction: returning from
+                # the hook would leave QEMU's old_exception set, and the next
+                # fault would be promoted to a double fault.
+                task.restart_at = rip
+                self.cpu.stop()
+                return
+            where += f" addr={cr2:#x}"
+        if task is None or not user:
             raise KernelOops(f"exception {vector} in ring 0 at {where}")
         signal = TRAP_SIGNALS.get(vector, SIGSEGV)
-        task.kill(signal, f"{SIGNAMES[signal]} (exception {vector}) at {where}")
+        task.kill(signal, f"{signame(signal)} (exception {vector}) at {where}")
 
     # -- processes --
 
-    def spawn(self) -> Task:
+    def spawn(self, parent: Task | None = None) -> Task:
+        """A new task with its kernel stack and an empty address space."""
         self._last_pid += 1
         pid = self._last_pid
         # One THREAD_SIZE stack per pid, each above an unmapped guard page.
@@ -180,9 +252,88 @@ class Machine:
         for i in range(pages):
             va = top - abi.THREAD_SIZE + i * abi.PAGE_SIZE
             self.kmm.map(va, pa + i * abi.PAGE_SIZE, user=False, write=True, execute=False)
-        task = Task(self.cpu, pid, 0, Mm(self.ram, self.kmm), top, pa + abi.THREAD_SIZE - abi.PT_REGS_SIZE)
-        task.files = dict(enumerate(self.stdio))
+        task = Task(self, pid, parent, Mm(self.ram, self.kmm), top, pa + abi.THREAD_SIZE - abi.PT_REGS_SIZE)
+        if parent is not None:
+            parent.children.append(task)
+        self.tasks[pid] = task
         return task
+
+    def _free_kernel_stack(self, task: Task) -> None:
+        for va in range(task.kstack_top - abi.THREAD_SIZE, task.kstack_top, abi.PAGE_SIZE):
+            frame = self.kmm.unmap(va)
+            if frame is not None:
+                self.ram.free(frame)
+
+    def fork(self, parent: Task) -> Task:
+        """A copy of the running `parent` that returns 0 from the same system call."""
+        child = self.spawn(parent)
+        child.mm.destroy()
+        child.mm = parent.mm.copy()
+        child.files = parent.files.copy()
+        for name in ("cwd", "exe", "umask", "nice", "uid", "euid", "gid", "egid", "pgid", "sid"):
+            setattr(child, name, getattr(parent, name))
+        regs = parent.pt_regs()
+        regs["ax"] = 0
+        child.set_pt_regs(regs)
+        child.fs_base = self.cpu.reg(x86.UC_X86_REG_FS_BASE)
+        child.gs_base = self.cpu.msr(abi.MSR_KERNEL_GS_BASE)  # the user's, parked by swapgs
+        return child
+
+    def execve(self, task: Task, path: bytes, argv: Sequence[bytes], envp: Sequence[bytes]) -> None:
+        """Replace the running task's program; it restarts at the new entry point."""
+        f = self.fs.open(task, path, task.cwd, 0, 0)
+        if not isinstance(f.inode, Regular) or not f.inode.mode & 0o111:
+            raise Errno(EACCES)
+        try:
+            image = read_image(path.decode(errors="replace"), bytes(f.inode.data))
+        except BadExecutable:
+            raise Errno(ENOEXEC) from None
+        old, task.mm = task.mm, Mm(self.ram, self.kmm)
+        try:
+            self._exec(task, image, argv, envp)
+        except ValueError:
+            task.mm.destroy()
+            task.mm = old
+            raise Errno(ENOEXEC) from None
+        self._dead_mms.append(old)  # still in CR3 until the cpu stops
+        task.exe = f.path
+        task.files.close_on_exec()
+        task.vfork_parent = None
+        self.cpu.stop()  # the scheduler resumes it fresh, on the new page tables
+
+    def do_exit(self, task: Task, status: ExitStatus) -> None:
+        """exit, exit_group and death by signal: the task becomes a zombie."""
+        if task.status is not None:
+            return
+        task.status = status
+        task.sleep = None
+        task.files.close_all()
+        if task.clear_child_tid:
+            with contextlib.suppress(Errno):
+                copy_to_user(task.mm, task.clear_child_tid, bytes(4))
+        task.vfork_parent = None
+        self._dead_mms.append(task.mm)
+        for child in task.children:
+            child.parent = None  # orphans: nobody waits for them
+            if child.status is not None:
+                self._reap(child)
+        task.children = []
+        if task.parent is None:
+            self._reap(task)
+        if task is self.current:
+            self.cpu.stop()
+
+    def _reap(self, task: Task) -> None:
+        if task.parent is not None:
+            task.parent.children.remove(task)
+        self.tasks.pop(task.pid, None)
+        self._dead_tasks.append(task)  # its kernel stack may be the one in use
+
+    def reap(self, task: Task) -> None:
+        """wait4 collected `task`'s status."""
+        self._reap(task)
+
+    # -- the scheduler --
 
     def _switch_to(self, task: Task) -> None:
         cpu = self.cpu
@@ -191,12 +342,128 @@ class Machine:
         _Q.pack_into(self.ram.mem, percpu + abi.PCPU_TOP_OF_STACK, task.kstack_top)
         _Q.pack_into(self.ram.mem, percpu + abi.PCPU_TSS + abi.TSS_SP0, task.kstack_top)
         cpu.set_reg(x86.UC_X86_REG_CR3, task.mm.cr3)
-        # As if the task had just entered the kernel: its pt_regs on top,
-        # kernel GS base live, the user's parked in MSR_KERNEL_GS_BASE.
-        cpu.set_reg(x86.UC_X86_REG_RSP, task.kstack_top - abi.PT_REGS_SIZE)
+        # In the kernel, as the task was when it stopped: kernel GS base live,
+        # the user's parked in MSR_KERNEL_GS_BASE.
+        regs = task.kstack_top - abi.PT_REGS_SIZE
+        cpu.set_reg(x86.UC_X86_REG_RSP, regs if task.fresh else task.kernel_rsp)
+        cpu.set_reg(x86.UC_X86_REG_RDI, regs)  # the stub's argument, live at the trap
         cpu.set_msr(abi.MSR_GS_BASE, self.kernel.symbol("__per_cpu_start"))
-        cpu.set_msr(abi.MSR_KERNEL_GS_BASE, 0)
-        cpu.set_msr(abi.MSR_FS_BASE, 0)
+        cpu.set_msr(abi.MSR_KERNEL_GS_BASE, task.gs_base)
+        cpu.set_reg(x86.UC_X86_REG_FS_BASE, task.fs_base)
+        write_sample(self.ram.mem, self.vvar_frame)  # the vDSO's clocks, fresh for this time slice
+
+    def _switch_out(self, task: Task) -> None:
+        if task.status is None and not task.fresh:
+            task.kernel_rsp = self.cpu.reg(x86.UC_X86_REG_RSP)
+            task.fs_base = self.cpu.reg(x86.UC_X86_REG_FS_BASE)
+            task.gs_base = self.cpu.msr(abi.MSR_KERNEL_GS_BASE)
+        self.current = None
+
+    def _runnable(self, after: int) -> Task | None:
+        order = sorted(self.tasks.values(), key=lambda t: (t.pid <= after, t.pid))
+        for task in order:
+            if task.status is not None:
+                continue
+            if task.sleep is None:
+                return task
+            if task.sleep.ready():
+                return task
+        return None
+
+    def _next(self, after: int, deadline: float) -> Task | None:
+        while True:
+            task = self._runnable(after)
+            if task is not None:
+                return task
+            live = [t for t in self.tasks.values() if t.status is None]
+            if not live:
+                return None
+            wakes = [t.sleep.deadline for t in live if t.sleep is not None and t.sleep.deadline is not None]
+            if not wakes:
+                raise Deadlock(f"every task sleeps for good: pids {', '.join(str(t.pid) for t in live)}")
+            pause = min(wakes) - time.monotonic()
+            if time.monotonic() + pause > deadline:
+                raise TimeoutError("timed out while every task slept")
+            time.sleep(max(pause, 0.0))
+
+    def schedule(self, init: Task, timeout: float) -> ExitStatus:
+        """Run tasks until none is left; `init`'s status is the result."""
+        self.run_until(None, timeout)
+        assert init.status is not None
+        return init.status
+
+    def run_until(self, done: Callable[[], bool] | None, timeout: float) -> None:
+        """Run tasks until `done()` holds (checked whenever the cpu stops) or none is left."""
+        deadline = time.monotonic() + timeout
+        last = 0
+        while not (done is not None and done()) and (task := self._next(last, deadline)) is not None:
+            last = task.pid
+            if task.sleep is not None:
+                begin, task.sleep = (self.resume_restart if task.sleep.restart else self.resume_done), None
+            else:
+                begin = self.resume_fresh if task.fresh else self.resume_done
+            self._switch_to(task)
+            task.fresh = False
+            if self.ram.recycled:
+                self.cpu.flush_code()  # a reused frame may hold code translated for its old contents
+                self.ram.recycled = False
+            self._run(begin, deadline, timeout)
+            while task.restart_at and task.status is None:
+                # A served page fault: the same task, still in user mode. Only
+                # QEMU's record of the fault goes; the instruction runs again.
+                begin, task.restart_at = task.restart_at, 0
+                self.cpu.clear_pending_exception(PAGE_FAULT)
+                self._run(begin, deadline, timeout)
+            task.restart_at = 0
+            self._switch_out(task)
+            if task.status is None and task.sleep is None and not task.fresh:
+                raise TimeoutError(f"pid {task.pid} still running after {timeout} s")
+            self._free_dead()
+
+    def _run(self, begin: int, deadline: float, timeout: float) -> None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"still running after {timeout} s")
+        self.cpu.run(begin, timeout_us=max(1, int(remaining * 1e6)))
+
+    def _free_dead(self) -> None:
+        for mm in self._dead_mms:
+            mm.destroy()
+        for task in self._dead_tasks:
+            self._free_kernel_stack(task)
+        self._dead_mms.clear()
+        self._dead_tasks.clear()
+
+    def kill_all(self) -> None:
+        self.current = None
+        for task in list(self.tasks.values()):
+            if task.status is None:
+                self.do_exit(task, ExitStatus(None, SIGKILL, "SIGKILL"))
+        self._free_dead()
+
+    def start(
+        self,
+        program: str | Path,
+        argv: Sequence[str | bytes] | None = None,
+        envp: Sequence[str | bytes] = (),
+        *,
+        data: bytes | None = None,
+        exe: bytes | None = None,
+        cwd: bytes = b"/",
+    ) -> Task:
+        """A first task running `program` (a host file), with fds 0-2 on the host's."""
+        image = read_image(program, data)
+        task = self.spawn()
+        for fd, host in enumerate(self.stdio):
+            task.files.put(fd, OpenFile(HostFile(host, owned=False), 2, f"/dev/fd/{host}".encode()), False)
+        where = self.fs.lookup(task, cwd, self.fs.root)
+        if not isinstance(where, Directory):
+            raise NotADirectoryError(os.fsdecode(cwd))
+        task.cwd = where
+        task.exe = exe if exe is not None else os.fsencode(os.path.abspath(program))
+        args = [os.fsencode(a) for a in (argv if argv is not None else [str(program)])]
+        self._exec(task, image, args, [os.fsencode(e) for e in envp])
+        return task
 
     def run(
         self,
@@ -205,16 +472,12 @@ class Machine:
         envp: Sequence[str | bytes] = (),
         *,
         timeout: float = 30.0,
+        cwd: bytes = b"/",
     ) -> ExitStatus:
-        """Run a static x86-64 ELF to completion and say how it ended."""
-        image = read_image(program)
-        task = self.spawn()
-        args = [os.fsencode(a) for a in (argv if argv is not None else [str(program)])]
-        task.exec(image, args, [os.fsencode(e) for e in envp])
-        self._switch_to(task)
-        self.cpu.flush_code()  # the new program's frames may have held old code
-        self.cpu.run(self.kernel.symbol("syscall_return_to_user"), timeout_us=int(timeout * 1e6))
-        self.current = None
-        if task.status is None:
-            raise TimeoutError(f"{program} still running after {timeout} s")
-        return task.status
+        """Run a static x86-64 ELF (and whatever it forks) to completion; say how it ended."""
+        task = self.start(program, argv, envp, cwd=cwd)
+        try:
+            return self.schedule(task, timeout)
+        except BaseException:
+            self.kill_all()
+            raise

@@ -7,6 +7,7 @@ access, so U/S, R/W and NX here are what isolates user from kernel.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from typing import Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
@@ -18,7 +19,7 @@ PTE_US: Final = 1 << 2
 PTE_A: Final = 1 << 5
 PTE_D: Final = 1 << 6
 PTE_NX: Final = 1 << 63
-_ADDR: Final = 0x000FFFFFFFFFF000
+PTE_ADDR: Final = 0x000FFFFFFFFFF000
 # Intermediate levels allow everything and leaves decide, so one rule (the
 # leaf's bits) governs each page; the gate page needs U/S on every level anyway.
 _TABLE: Final = PTE_P | PTE_RW | PTE_US | PTE_A
@@ -54,7 +55,7 @@ class AddressSpace:
                     return None
                 entry = self.ram.alloc() | _TABLE
                 _Q.pack_into(mem, slot, entry)
-            table = entry & _ADDR
+            table = entry & PTE_ADDR
         return table + 8 * ((va >> 12) & 511)
 
     def map(self, va: int, pa: int, *, user: bool, write: bool, execute: bool) -> None:
@@ -71,7 +72,48 @@ class AddressSpace:
             return None
         (entry,) = _Q.unpack_from(self.ram.mem, pte)
         _Q.pack_into(self.ram.mem, pte, 0)
-        return entry & _ADDR if entry & PTE_P else None
+        return entry & PTE_ADDR if entry & PTE_P else None
+
+    def set_pte(self, va: int, entry: int) -> None:
+        """Write the leaf entry for `va` (P may be clear: the frame stays recorded)."""
+        pte = self._walk(va, True)
+        assert pte is not None
+        _Q.pack_into(self.ram.mem, pte, entry)
+
+    def user_leaves(self) -> Iterator[tuple[int, int]]:
+        """(va, entry) of every non-zero user leaf, walking only tables that exist."""
+        mem = self.ram.mem
+        unpack = _Q.unpack_from
+
+        def walk(table: int, level: int, base: int) -> Iterator[tuple[int, int]]:
+            shift = 12 + 9 * level
+            slots = KERNEL_HALF if level == 3 else 512
+            for slot in range(slots):
+                (entry,) = unpack(mem, table + 8 * slot)
+                if not entry:
+                    continue
+                va = base | slot << shift
+                if level == 0:
+                    yield va, entry
+                elif entry & PTE_P:
+                    yield from walk(entry & PTE_ADDR, level - 1, va)
+
+        yield from walk(self.cr3, 3, 0)
+
+    def free_user_tables(self) -> None:
+        """Free the user half's page tables (not the frames they map) and the PML4."""
+        mem, ram = self.ram.mem, self.ram
+
+        def walk(table: int, level: int) -> None:
+            for slot in range(KERNEL_HALF if level == 3 else 512):
+                (entry,) = _Q.unpack_from(mem, table + 8 * slot)
+                if entry & PTE_P and level > 1:
+                    walk(entry & PTE_ADDR, level - 1)
+                if entry & PTE_P and level > 0:
+                    ram.free(entry & PTE_ADDR)
+
+        walk(self.cr3, 3)
+        ram.free(self.cr3)
 
     def lookup(self, va: int) -> int:
         """The leaf entry for `va` (0 if unmapped), as the MMU would find it."""
@@ -84,10 +126,10 @@ class AddressSpace:
         need = PTE_P | PTE_US | (PTE_RW if write else 0)
         if entry & need != need:
             return None
-        return (entry & _ADDR) | (va & (PAGE_SIZE - 1))
+        return (entry & PTE_ADDR) | (va & (PAGE_SIZE - 1))
 
     def kernel_frame(self, va: int) -> int:
         entry = self.lookup(va)
         if not entry & PTE_P:
             raise ValueError(f"kernel address {va:#x} is not mapped")
-        return (entry & _ADDR) | (va & (PAGE_SIZE - 1))
+        return (entry & PTE_ADDR) | (va & (PAGE_SIZE - 1))

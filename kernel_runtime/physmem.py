@@ -34,11 +34,15 @@ class PhysicalMemory:
         # Frame 0 stays unused so that a zero physical address is always a bug.
         self._next = 1
         self._free: list[int] = []
+        # A reused frame may still have translated code cached for it: the
+        # scheduler flushes the translation cache before the cpu runs again.
+        self.recycled = False
 
     def alloc(self, count: int = 1) -> int:
         """Physical address of `count` contiguous zeroed frames."""
         if count == 1 and self._free:
             pa = self._free.pop() * PAGE_SIZE
+            self.recycled = True
             self.mem[pa : pa + PAGE_SIZE] = _ZERO_PAGE  # a reused frame holds old data
             return pa
         frame = self._next
@@ -46,6 +50,10 @@ class PhysicalMemory:
             raise OutOfMemory(f"out of physical memory ({self.size // 2**20} MiB)")
         self._next += count
         return frame * PAGE_SIZE
+
+    @property
+    def frames_in_use(self) -> int:
+        return self._next - 1 - len(self._free)
 
     def free(self, pa: int) -> None:
         self._free.append(pa // PAGE_SIZE)

@@ -151,21 +151,35 @@ def _make_directories(outdir: Path, paths: list[str]) -> None:
             os.makedirs(directory, exist_ok=True)
 
 
-def build(project: Project, outdir: Path, arches: list[str] | None = None) -> Summary:
-    tasks = _tasks(project, select_outputs(project, arches))
+GROUPS = ("kernel", "runtime")
+
+
+def build(
+    project: Project, outdir: Path, arches: list[str] | None = None, groups: tuple[str, ...] = GROUPS
+) -> Summary:
+    """The kernel group (the kernel build's 70 outputs) and the runtime group (the x86-64 machine's sources)."""
+    tasks = _tasks(project, select_outputs(project, arches)) if "kernel" in groups else []
     summary = Summary([], [], [])
     results = _render(tasks)
-    for result in results:
+    outputs = [(t.output.path, r) for t, r in zip(tasks, results, strict=True)]
+    if "runtime" in groups and (not arches or "x86" in arches):
+        from syscalltbl import runtime_group
+
+        try:
+            outputs += runtime_group.outputs(project.root.parent)
+        except SyscalltblError as exc:
+            summary.errors.append(exc)
+    for _, result in outputs:
         if isinstance(result, SyscalltblError):
             summary.errors.append(result)
     if summary.errors:
         return summary
     try:
-        _make_directories(outdir, [t.output.path for t in tasks])
+        _make_directories(outdir, [path for path, _ in outputs])
     except OSError as exc:
         summary.errors.append(SyscalltblError(f"cannot create directory: {exc.strerror}", path=str(exc.filename)))
         return summary
-    writes = [(outdir / t.output.path, r) for t, r in zip(tasks, results, strict=True) if isinstance(r, bytes)]
+    writes = [(outdir / path, r) for path, r in outputs if isinstance(r, bytes)]
     for (target, _), outcome in zip(writes, _write_all(writes), strict=True):
         relative = str(target.relative_to(outdir))
         if isinstance(outcome, OSError):

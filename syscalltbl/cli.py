@@ -30,6 +30,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument("-v", "--verbose", action="store_true", help="name every file written")
     build.add_argument(
+        "--group",
+        action="append",
+        choices=("kernel", "runtime"),
+        help="only this output group (repeatable): kernel = the kernel build's outputs, "
+        "runtime = the emulated x86-64 machine's sources (default: both)",
+    )
+    build.add_argument(
         "-C",
         dest="project",
         type=Path,
@@ -60,7 +67,8 @@ def _extra_commands() -> dict[str, ModuleType]:
 def _run_build(args: argparse.Namespace) -> int:
     from syscalltbl import build, project
 
-    summary = build.build(project.load(project.find_root(args.project)), args.outdir, args.arch)
+    groups = tuple(args.group) if args.group else build.GROUPS
+    summary = build.build(project.load(project.find_root(args.project)), args.outdir, args.arch, groups)
     for error in summary.errors:
         print(error, file=sys.stderr)
     if args.verbose:

@@ -88,14 +88,14 @@ def _snapshot(out: Path) -> dict[str, tuple[bytes, int]]:
 
 def test_failed_build_writes_nothing(cli: Cli, project: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert cli.run("build", "-C", project, "-o", out).returncode == 0
+    assert cli.run("build", "--group", "kernel", "-C", project, "-o", out).returncode == 0
     before = _snapshot(out)
     table = project / "arch" / "x86" / "entry" / "syscalls" / "syscall_64.tbl"
     lines = table.read_bytes().split(b"\n")
     lines[20] = b"0\tcommon\tread_again\tsys_read"  # a number that goes backwards
     lines[30] = lines[30] + b"\r"
     table.write_bytes(b"\n".join(lines))
-    proc = cli.run("build", "-C", project, "-o", out)
+    proc = cli.run("build", "--group", "kernel", "-C", project, "-o", out)
     err = _no_traceback(proc.stderr)
     assert proc.returncode == 1
     assert re.match(rf"^{re.escape(str(table))}:(21|31):\d+: error: ", err), err
@@ -105,9 +105,9 @@ def test_failed_build_writes_nothing(cli: Cli, project: Path, tmp_path: Path) ->
 
 def test_second_build_writes_nothing(cli: Cli, project: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert cli.run("build", "-C", project, "-o", out).returncode == 0
+    assert cli.run("build", "--group", "kernel", "-C", project, "-o", out).returncode == 0
     before = _snapshot(out)
-    proc = cli.run("build", "-C", project, "-o", out)
+    proc = cli.run("build", "--group", "kernel", "-C", project, "-o", out)
     assert proc.stdout == b"syscalltbl build: 0 written, 70 unchanged, 0 failed\n"
     assert _snapshot(out) == before
     assert not [p for p in out.rglob(".*.tmp")]
@@ -115,10 +115,10 @@ def test_second_build_writes_nothing(cli: Cli, project: Path, tmp_path: Path) ->
 
 def test_changed_table_rewrites_only_its_outputs(cli: Cli, project: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert cli.run("build", "-C", project, "-o", out).returncode == 0
+    assert cli.run("build", "--group", "kernel", "-C", project, "-o", out).returncode == 0
     table = project / "arch" / "xtensa" / "kernel" / "syscalls" / "syscall.tbl"
     table.write_bytes(table.read_bytes() + b"999\tcommon\tnew_call\t\t\tsys_new_call\n")
-    proc = cli.run("build", "-C", project, "-o", out, "-v")
+    proc = cli.run("build", "--group", "kernel", "-C", project, "-o", out, "-v")
     assert proc.returncode == 0
     assert proc.stdout.decode().splitlines()[-1] == "syscalltbl build: 2 written, 68 unchanged, 0 failed"
     assert b"#define __NR_new_call 999" in (out / "arch/xtensa/include/generated/uapi/asm/unistd_32.h").read_bytes()

@@ -41,7 +41,7 @@ def test_script_matches_kernel_output(entry: dict[str, Any], cli: Cli, tmp_path:
 
 def test_build_produces_the_70_kernel_outputs(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    proc = cli.run("build", "-o", out)
+    proc = cli.run("build", "--group", "kernel", "-o", out)
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stdout.decode().strip() == "syscalltbl build: 70 written, 0 unchanged, 0 failed"
     produced = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
@@ -50,7 +50,7 @@ def test_build_produces_the_70_kernel_outputs(cli: Cli, tmp_path: Path) -> None:
         assert (out / entry["output_path"]).read_bytes() == (CORPUS / entry["expected"]).read_bytes(), entry[
             "output_path"
         ]
-    again = cli.run("build", "-o", out)
+    again = cli.run("build", "--group", "kernel", "-o", out)
     assert again.stdout.decode().strip() == "syscalltbl build: 0 written, 70 unchanged, 0 failed"
 
 
@@ -80,3 +80,18 @@ def test_readme_wrappers_replace_the_kernel_scripts(tool: str, cli: Cli, tmp_pat
         assert proc.returncode == 0, proc.stderr.decode()
         got = proc.stdout if "stdin" in entry else output.read_bytes()
         assert got == (CORPUS / entry["expected"]).read_bytes(), entry["output_path"]
+
+
+def test_build_groups(cli: Cli, tmp_path: Path) -> None:
+    """Both groups by default; the runtime group alone writes only under runtime/."""
+    runtime_only = tmp_path / "runtime-only"
+    proc = cli.run("build", "--group", "runtime", "-o", runtime_only)
+    assert proc.returncode == 0, proc.stderr.decode()
+    produced = sorted(str(p.relative_to(runtime_only)) for p in runtime_only.rglob("*") if p.is_file())
+    assert produced and all(p.startswith("runtime/x86_64/") for p in produced)
+    assert "runtime/x86_64/kernel/entry_64.S" in produced
+    both = tmp_path / "both"
+    proc = cli.run("build", "-o", both)
+    assert proc.stdout.decode() == f"syscalltbl build: {70 + len(produced)} written, 0 unchanged, 0 failed\n"
+    for path in produced:
+        assert (both / path).read_bytes() == (runtime_only / path).read_bytes()

@@ -32,7 +32,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_installed_cli_builds_the_kernel_outputs(installed: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = subprocess.run(
-        [str(installed / "bin" / "syscalltbl"), "build", "-o", str(out)],
+        [str(installed / "bin" / "syscalltbl"), "build", "--group", "kernel", "-o", str(out)],
         cwd=tmp_path,
         capture_output=True,
         text=True,

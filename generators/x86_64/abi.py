@@ -107,6 +107,15 @@ THREAD_SIZE: Final = 4 * PAGE_SIZE
 GATE_PAGE: Final = 0xFFFFFFFFFF600000  # the legacy vsyscall page's address
 TASK_SIZE_MAX: Final = (1 << 47) - PAGE_SIZE
 
+# The vvar page the vDSO reads (ours, not Linux's struct vdso_data): the
+# kernel writes a clock sample there, the vDSO extrapolates it with rdtsc.
+VVAR_TSC_BASE: Final = 0  # u64: rdtsc at the sample
+VVAR_MONO: Final = 8  # u64: CLOCK_MONOTONIC at the sample, ns
+VVAR_REAL: Final = 16  # u64: CLOCK_REALTIME at the sample, ns
+VVAR_MULT: Final = 24  # u64: ns per cycle << VVAR_SHIFT
+VVAR_CPU: Final = 32  # u32: what getcpu answers
+VVAR_SHIFT: Final = 32
+
 
 def asm_offsets() -> dict[str, int]:
     """Every constant the assembly uses, by the name it uses."""
@@ -128,6 +137,12 @@ def asm_offsets() -> dict[str, int]:
         "PCPU_top_of_stack": PCPU_TOP_OF_STACK,
         "PTREGS_SIZE": PT_REGS_SIZE,
         "SYSCALL_GATE_SEL": SYSCALL_GATE_SEL,
+        "VVAR_tsc_base": VVAR_TSC_BASE,
+        "VVAR_mono": VVAR_MONO,
+        "VVAR_real": VVAR_REAL,
+        "VVAR_mult": VVAR_MULT,
+        "VVAR_cpu": VVAR_CPU,
+        "VVAR_SHIFT": VVAR_SHIFT,
     }
     consts.update({_PTRACE_ABI_NAME.get(name, name.upper()): off for name, off in PT_OFFSET.items()})
     consts.update(X86_EFLAGS)

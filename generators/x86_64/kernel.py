@@ -25,14 +25,15 @@ class Syscall:
     number: int
     name: str
     entry_point: str  # as in the table: sys_read; the asm symbol is __x64_sys_read
+    noreturn: bool = False
 
 
-def select_64(table: Table) -> list[Syscall]:
-    """The entries the 64-bit system-call path dispatches, in file order."""
+def select_64(table: Table, abis: Sequence[str] = ABIS) -> list[Syscall]:
+    """The entries the 64-bit system-call path dispatches (or `abis`'), in file order."""
     return [
-        Syscall(e.number, e.name, e.entry_point if e.entry_point not in (None, "-") else NI_SYSCALL)
+        Syscall(e.number, e.name, e.entry_point if e.entry_point not in (None, "-") else NI_SYSCALL, e.noreturn)
         for e in table.entries
-        if e.abi in ABIS
+        if e.abi in abis
     ]
 
 

@@ -1,11 +1,16 @@
-"""System-call implementations, keyed by the table's entry-point column."""
+"""System-call implementations, keyed by the table's entry-point column.
+
+The machine binds them once, at start-up, through the generated Python
+sys_call_table (generators/x86_64/pylib.py): entry point -> function, into a
+tuple indexed by number. The hot path indexes that tuple; no name is looked
+up per call.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
 
-from syscalltbl.generators.x86_64.kernel import Syscall, nr_syscalls
 from syscalltbl.kernel_runtime.errnos import ENOSYS, Errno
 from syscalltbl.kernel_runtime.process import Task
 
@@ -14,6 +19,27 @@ Handler = Callable[[Task, int, int, int, int, int, int], int]
 H = TypeVar("H", bound=Handler)
 
 REGISTRY: dict[str, Handler] = {}
+
+
+class TableEntry(Protocol):
+    """What the runtime reads of a generated sys_call_table entry."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def entry_point(self) -> str: ...
+    @property
+    def symbol(self) -> str: ...
+    @property
+    def prototype(self) -> str | None: ...
+    @property
+    def noreturn(self) -> bool: ...
+
+
+#: A tracer wraps each handler as it is bound: (entry, handler) -> handler.
+Tracer = Callable[[TableEntry, Handler], Handler]
 
 
 def syscall(entry_point: str) -> Callable[[H], H]:
@@ -28,20 +54,22 @@ def syscall(entry_point: str) -> Callable[[H], H]:
     return register
 
 
-def _ni_syscall(_t: Task, *_: int) -> int:
-    # Unreachable: the generated table sends these numbers to the assembly
-    # sys_ni_syscall and never to the Python trap. Kept so the tuple is total.
+def sys_ni_syscall(_t: Task, *_: int) -> int:
+    # Reached only by a traced machine: an untraced one answers holes and
+    # unimplemented entries in the generated assembly, without Python.
     raise Errno(ENOSYS)
 
 
-def bind(syscalls: Sequence[Syscall], handlers: Mapping[str, Handler]) -> tuple[Handler, ...]:
-    """The dispatch tuple, indexed by number: looked up by name once, here."""
-    table: list[Handler] = [_ni_syscall] * nr_syscalls(syscalls)
-    for s in reversed(syscalls):  # the first line for a number wins, as in the assembly table
-        table[s.number] = handlers.get(s.entry_point, _ni_syscall)
-    return tuple(table)
+def bind(
+    table: Sequence[TableEntry], handlers: dict[str, Handler], tracer: Tracer | None = None
+) -> tuple[Handler, ...]:
+    """The dispatch tuple: `table[nr]`'s implementation at index nr."""
+    bound = (handlers.get(e.entry_point, sys_ni_syscall) for e in table)
+    if tracer is None:
+        return tuple(bound)
+    return tuple(tracer(e, h) for e, h in zip(table, bound, strict=True))
 
 
-def unimplemented(syscalls: Sequence[Syscall], handlers: Mapping[str, Handler]) -> list[Syscall]:
-    """Table entries that answer -ENOSYS on this runtime."""
-    return [s for s in syscalls if s.entry_point not in handlers]
+def unimplemented(table: Sequence[TableEntry], handlers: dict[str, Handler]) -> list[TableEntry]:
+    """Table entries that answer -ENOSYS on this runtime (holes left out)."""
+    return [e for e in table if e.number >= 0 and e.entry_point not in handlers]

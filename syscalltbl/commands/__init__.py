@@ -13,4 +13,9 @@ imports every one of them, so heavy work is imported inside `run`.
 from __future__ import annotations
 
 #: subcommand name -> module under syscalltbl.commands
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "lint": "lint",
+    "show": "show",
+    "export": "export",
+    "run": "run",
+}

@@ -77,3 +77,15 @@ def test_user_program_builds_with_generated_numbers(tmp_path: Path) -> None:
         name="p",
     )
     assert read_image(elf).entry == read_image(elf).symbols["_start"]
+
+
+def test_runtime_outputs_for_the_build() -> None:
+    from syscalltbl.generators.x86_64.outputs import runtime_outputs
+
+    outputs = dict(runtime_outputs(HERE))  # no arch/ here: the shipped inputs
+    assert {"runtime/x86_64/kernel/entry_64.S", "runtime/x86_64/user/syscall.h",
+            "runtime/x86_64/user/stubs.S", "runtime/x86_64/user/crt0.S"} <= outputs.keys()
+    header = outputs["runtime/x86_64/user/syscall.h"].decode()
+    assert "long openat(int dfd, const char *filename, int flags, umode_t mode);" in header
+    assert "void exit_group(int error_code) __attribute__((__noreturn__));" in header
+    assert runtime_outputs(HERE) == runtime_outputs(HERE)  # deterministic

@@ -61,11 +61,18 @@ __x64_sys_exit_group:
 
 	.globl	__x64_python_syscall
 	.globl	__x64_python_trap
+	.globl	__x64_python_return
 	.type	__x64_python_syscall, @function
-/* long __x64_python_syscall(const struct pt_regs *regs) */
+/*
+ * long __x64_python_syscall(const struct pt_regs *regs)
+ *
+ * A task that sleeps in a handler is parked on the trap and resumed there,
+ * which runs the call again; one whose call completed resumes after it.
+ */
 __x64_python_syscall:
 __x64_python_trap:
 	nop					# the runtime runs the handler here
+__x64_python_return:
 	movq	RAX(%rdi), %rax
 	ret
 	.size	__x64_python_syscall, .-__x64_python_syscall

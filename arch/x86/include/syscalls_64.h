@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * syscalls_64.h - prototypes of the x86-64 system calls, in kernel syntax.
+ *
+ * Written for syscalltbl: the declarations of include/linux/syscalls.h and
+ * arch/x86/include/asm/syscalls.h for the entry points the runtime
+ * implements (and a few more), as `asmlinkage` declarations that
+ * syscalltbl.prototypes parses. The generators type the Python
+ * sys_call_table, the libc-style wrappers, the C header and the --trace
+ * decoder from these; a table entry without a prototype here still works,
+ * with six untyped `unsigned long` arguments.
+ *
+ * Pointers into user memory are marked __user; a `const` pointee is input,
+ * any other is output.
+ */
+#ifndef _SYSCALLTBL_SYSCALLS_64_H
+#define _SYSCALLTBL_SYSCALLS_64_H
+
+/* fs/read_write.c */
+asmlinkage long sys_read(unsigned int fd, char __user *buf, size_t count);
+asmlinkage long sys_write(unsigned int fd, const char __user *buf, size_t count);
+asmlinkage long sys_pread64(unsigned int fd, char __user *buf, size_t count, loff_t pos);
+asmlinkage long sys_pwrite64(unsigned int fd, const char __user *buf, size_t count, loff_t pos);
+asmlinkage long sys_readv(unsigned long fd, const struct iovec __user *vec, unsigned long vlen);
+asmlinkage long sys_writev(unsigned long fd, const struct iovec __user *vec, unsigned long vlen);
+asmlinkage long sys_lseek(unsigned int fd, off_t offset, unsigned int whence);
+
+/* fs/open.c */
+asmlinkage long sys_open(const char __user *filename, int flags, umode_t mode);
+asmlinkage long sys_openat(int dfd, const char __user *filename, int flags, umode_t mode);
+asmlinkage long sys_close(unsigned int fd);
+asmlinkage long sys_access(const char __user *filename, int mode);
+asmlinkage long sys_faccessat(int dfd, const char __user *filename, int mode);
+asmlinkage long sys_chdir(const char __user *filename);
+asmlinkage long sys_fchdir(unsigned int fd);
+asmlinkage long sys_umask(int mask);
+
+/* fs/stat.c */
+asmlinkage long sys_newstat(const char __user *filename, struct stat __user *statbuf);
+asmlinkage long sys_newlstat(const char __user *filename, struct stat __user *statbuf);
+asmlinkage long sys_newfstat(unsigned int fd, struct stat __user *statbuf);
+asmlinkage long sys_newfstatat(int dfd, const char __user *filename, struct stat __user *statbuf, int flag);
+asmlinkage long sys_readlink(const char __user *path, char __user *buf, int bufsiz);
+asmlinkage long sys_readlinkat(int dfd, const char __user *path, char __user *buf, int bufsiz);
+
+/* fs/readdir.c, fs/namei.c, fs/d_path.c */
+asmlinkage long sys_getdents64(unsigned int fd, struct linux_dirent64 __user *dirent, unsigned int count);
+asmlinkage long sys_mkdir(const char __user *pathname, umode_t mode);
+asmlinkage long sys_mkdirat(int dfd, const char __user *pathname, umode_t mode);
+asmlinkage long sys_rmdir(const char __user *pathname);
+asmlinkage long sys_unlink(const char __user *pathname);
+asmlinkage long sys_unlinkat(int dfd, const char __user *pathname, int flag);
+asmlinkage long sys_rename(const char __user *oldname, const char __user *newname);
+asmlinkage long sys_renameat(int olddfd, const char __user *oldname, int newdfd, const char __user *newname);
+asmlinkage long sys_renameat2(int olddfd, const char __user *oldname, int newdfd, const char __user *newname,
+			      unsigned int flags);
+asmlinkage long sys_getcwd(char __user *buf, unsigned long size);
+
+/* fs/file.c, fs/fcntl.c, fs/pipe.c, fs/ioctl.c */
+asmlinkage long sys_dup(unsigned int fildes);
+asmlinkage long sys_dup2(unsigned int oldfd, unsigned int newfd);
+asmlinkage long sys_dup3(unsigned int oldfd, unsigned int newfd, int flags);
+asmlinkage long sys_fcntl(unsigned int fd, unsigned int cmd, unsigned long arg);
+asmlinkage long sys_pipe(int __user *fildes);
+asmlinkage long sys_pipe2(int __user *fildes, int flags);
+asmlinkage long sys_ioctl(unsigned int fd, unsigned int cmd, unsigned long arg);
+
+/* mm/mmap.c, mm/mprotect.c, arch/x86/kernel/sys_x86_64.c */
+asmlinkage long sys_brk(unsigned long brk);
+asmlinkage long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
+			 unsigned long fd, unsigned long off);
+asmlinkage long sys_munmap(unsigned long addr, size_t len);
+asmlinkage long sys_mprotect(unsigned long start, size_t len, unsigned long prot);
+
+/* kernel/fork.c, fs/exec.c, kernel/exit.c, kernel/signal.c */
+asmlinkage long sys_fork(void);
+asmlinkage long sys_vfork(void);
+asmlinkage long sys_clone(unsigned long clone_flags, unsigned long newsp, int __user *parent_tidptr,
+			  int __user *child_tidptr, unsigned long tls);
+asmlinkage long sys_execve(const char __user *filename, const char __user *const __user *argv,
+			   const char __user *const __user *envp);
+asmlinkage long sys_exit(int error_code);
+asmlinkage long sys_exit_group(int error_code);
+asmlinkage long sys_wait4(pid_t pid, int __user *stat_addr, int options, struct rusage __user *ru);
+asmlinkage long sys_kill(pid_t pid, int sig);
+asmlinkage long sys_set_tid_address(int __user *tidptr);
+
+/* kernel/sys.c */
+asmlinkage long sys_getpid(void);
+asmlinkage long sys_getppid(void);
+asmlinkage long sys_gettid(void);
+asmlinkage long sys_getuid(void);
+asmlinkage long sys_geteuid(void);
+asmlinkage long sys_getgid(void);
+asmlinkage long sys_getegid(void);
+asmlinkage long sys_setuid(uid_t uid);
+asmlinkage long sys_setgid(gid_t gid);
+asmlinkage long sys_getresuid(uid_t __user *ruid, uid_t __user *euid, uid_t __user *suid);
+asmlinkage long sys_getresgid(gid_t __user *rgid, gid_t __user *egid, gid_t __user *sgid);
+asmlinkage long sys_getgroups(int gidsetsize, gid_t __user *grouplist);
+asmlinkage long sys_setpgid(pid_t pid, pid_t pgid);
+asmlinkage long sys_getpgid(pid_t pid);
+asmlinkage long sys_getpgrp(void);
+asmlinkage long sys_setsid(void);
+asmlinkage long sys_getsid(pid_t pid);
+asmlinkage long sys_getpriority(int which, int who);
+asmlinkage long sys_setpriority(int which, int who, int niceval);
+asmlinkage long sys_newuname(struct new_utsname __user *name);
+asmlinkage long sys_getcpu(unsigned __user *cpu, unsigned __user *node, struct getcpu_cache __user *cache);
+asmlinkage long sys_sched_yield(void);
+
+/* kernel/time/ */
+asmlinkage long sys_gettimeofday(struct __kernel_old_timeval __user *tv, struct timezone __user *tz);
+asmlinkage long sys_time(__kernel_old_time_t __user *tloc);
+asmlinkage long sys_clock_gettime(clockid_t which_clock, struct __kernel_timespec __user *tp);
+asmlinkage long sys_clock_getres(clockid_t which_clock, struct __kernel_timespec __user *tp);
+asmlinkage long sys_nanosleep(const struct __kernel_timespec __user *rqtp, struct __kernel_timespec __user *rmtp);
+asmlinkage long sys_clock_nanosleep(clockid_t which_clock, int flags, const struct __kernel_timespec __user *rqtp,
+				    struct __kernel_timespec __user *rmtp);
+
+/* drivers/char/random.c, arch/x86/kernel/process_64.c */
+asmlinkage long sys_getrandom(char __user *buf, size_t count, unsigned int flags);
+asmlinkage long sys_arch_prctl(int option, unsigned long arg2);
+
+#endif /* _SYSCALLTBL_SYSCALLS_64_H */

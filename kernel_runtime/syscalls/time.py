@@ -1,0 +1,119 @@
+"""Clocks and sleeping (kernel/time/*.c), plus getcpu and getrandom."""
+
+from __future__ import annotations
+
+import os
+import struct
+import time
+from collections.abc import Callable
+
+from syscalltbl.kernel_runtime.errnos import EINVAL, Errno
+from syscalltbl.kernel_runtime.process import Task
+from syscalltbl.kernel_runtime.syscalls.fs import s32
+from syscalltbl.kernel_runtime.syscalls.registry import syscall
+from syscalltbl.kernel_runtime.uaccess import copy_from_user, copy_to_user
+from syscalltbl.kernel_runtime.wait import Sleep
+
+CLOCK_REALTIME, CLOCK_MONOTONIC, TIMER_ABSTIME = 0, 1, 1
+_TS = struct.Struct("<qq")  # struct timespec / struct timeval / struct timezone (2 x 8 bytes)
+NSEC = 10**9
+
+#: clockid -> nanoseconds (include/uapi/linux/time.h)
+CLOCKS: dict[int, Callable[[], int]] = {
+    0: time.time_ns,  # CLOCK_REALTIME
+    1: time.monotonic_ns,  # CLOCK_MONOTONIC
+    2: time.process_time_ns,  # CLOCK_PROCESS_CPUTIME_ID: the emulator's own
+    3: time.thread_time_ns,  # CLOCK_THREAD_CPUTIME_ID
+    4: time.monotonic_ns,  # CLOCK_MONOTONIC_RAW
+    5: time.time_ns,  # CLOCK_REALTIME_COARSE
+    6: time.monotonic_ns,  # CLOCK_MONOTONIC_COARSE
+    7: time.monotonic_ns,  # CLOCK_BOOTTIME: nothing here suspends
+    11: time.time_ns,  # CLOCK_TAI, without the leap-second offset
+}
+
+
+def _clock(clockid: int) -> Callable[[], int]:
+    clock = CLOCKS.get(s32(clockid))
+    if clock is None:
+        raise Errno(EINVAL)
+    return clock
+
+
+@syscall("sys_gettimeofday")
+def sys_gettimeofday(t: Task, tv: int, tz: int, *_: int) -> int:
+    if tv:
+        sec, nsec = divmod(time.time_ns(), NSEC)
+        copy_to_user(t.mm, tv, _TS.pack(sec, nsec // 1000))
+    if tz:
+        copy_to_user(t.mm, tz, bytes(8))  # UTC, no DST
+    return 0
+
+
+@syscall("sys_clock_gettime")
+def sys_clock_gettime(t: Task, clockid: int, tp: int, *_: int) -> int:
+    copy_to_user(t.mm, tp, _TS.pack(*divmod(_clock(clockid)(), NSEC)))
+    return 0
+
+
+@syscall("sys_clock_getres")
+def sys_clock_getres(t: Task, clockid: int, tp: int, *_: int) -> int:
+    _clock(clockid)
+    if tp:
+        copy_to_user(t.mm, tp, _TS.pack(0, 1))
+    return 0
+
+
+@syscall("sys_time")
+def sys_time(t: Task, tloc: int, *_: int) -> int:
+    now = time.time_ns() // NSEC
+    if tloc:
+        copy_to_user(t.mm, tloc, struct.pack("<q", now))
+    return now
+
+
+def _timespec(t: Task, addr: int) -> int:
+    sec: int
+    nsec: int
+    sec, nsec = _TS.unpack(copy_from_user(t.mm, addr, _TS.size))
+    if sec < 0 or not 0 <= nsec < NSEC:
+        raise Errno(EINVAL)
+    return sec * NSEC + nsec
+
+
+def _sleep(t: Task, ns: int) -> int:
+    """Park the task until `ns` from now; its call has completed (returns 0) by then."""
+    deadline = time.monotonic() + ns / NSEC
+    t.sleep = Sleep(lambda: time.monotonic() >= deadline, deadline, restart=False)
+    t.cpu.stop()
+    return 0
+
+
+@syscall("sys_nanosleep")
+def sys_nanosleep(t: Task, req: int, rem: int, *_: int) -> int:
+    return _sleep(t, _timespec(t, req))
+
+
+@syscall("sys_clock_nanosleep")
+def sys_clock_nanosleep(t: Task, clockid: int, flags: int, req: int, rem: int, *_: int) -> int:
+    clock = _clock(clockid)
+    ns = _timespec(t, req)
+    if flags & TIMER_ABSTIME:
+        ns = max(ns - clock(), 0)
+    return _sleep(t, ns)
+
+
+@syscall("sys_getcpu")
+def sys_getcpu(t: Task, cpu: int, node: int, *_: int) -> int:
+    for ptr in (cpu, node):
+        if ptr:
+            copy_to_user(t.mm, ptr, bytes(4))  # one cpu, one node
+    return 0
+
+
+@syscall("sys_getrandom")
+def sys_getrandom(t: Task, buf: int, count: int, flags: int, *_: int) -> int:
+    if flags & ~7:
+        raise Errno(EINVAL)
+    count = min(count, 1 << 25)
+    copy_to_user(t.mm, buf, os.urandom(count))
+    return count

@@ -1,0 +1,532 @@
+"""The in-memory filesystem: inodes, open files, pipes, devices and /proc/self.
+
+Seeded from a host directory at start-up and private to the machine from then
+on: nothing a program does here reaches the host's files. fds 0-2 are the one
+exception, open files over the host's own descriptors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import stat
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from syscalltbl.kernel_runtime.errnos import (
+    EAGAIN,
+    EBADF,
+    EEXIST,
+    EINVAL,
+    EISDIR,
+    ELOOP,
+    EMFILE,
+    ENAMETOOLONG,
+    ENOENT,
+    ENOTDIR,
+    ENOTEMPTY,
+    ENOTTY,
+    ENXIO,
+    EPERM,
+    EPIPE,
+    ESPIPE,
+    Errno,
+)  # fmt: skip
+from syscalltbl.kernel_runtime.wait import Sleep
+
+if TYPE_CHECKING:
+    from syscalltbl.kernel_runtime.process import Task
+
+# include/uapi/asm-generic/fcntl.h
+O_ACCMODE: Final = 0o3
+O_RDONLY, O_WRONLY, O_RDWR = 0, 1, 2
+O_CREAT: Final = 0o100
+O_EXCL: Final = 0o200
+O_TRUNC: Final = 0o1000
+O_APPEND: Final = 0o2000
+O_NONBLOCK: Final = 0o4000
+O_DIRECTORY: Final = 0o200000
+O_NOFOLLOW: Final = 0o400000
+O_CLOEXEC: Final = 0o2000000
+O_PATH: Final = 0o10000000
+AT_FDCWD: Final = -100
+PIPE_BUF_SIZE: Final = 65536
+NR_OPEN: Final = 1024
+PATH_MAX: Final = 4096
+MAX_SYMLINKS: Final = 40
+TCGETS, TIOCGWINSZ, FIONREAD = 0x5401, 0x5413, 0x541B
+DT = {stat.S_IFDIR: 4, stat.S_IFREG: 8, stat.S_IFLNK: 10, stat.S_IFCHR: 2, stat.S_IFIFO: 1}
+
+_next_ino = iter(range(2, 1 << 62))
+
+
+class Inode:
+    """What every file has: type and permissions, times, link count."""
+
+    def __init__(self, mode: int, rdev: int = 0) -> None:
+        self.ino = next(_next_ino)
+        self.mode = mode
+        self.nlink = 1
+        self.rdev = rdev
+        self.mtime = time.time_ns()
+
+    @property
+    def kind(self) -> int:
+        return stat.S_IFMT(self.mode)
+
+    def size(self) -> int:
+        return 0
+
+    # The operations an open file forwards here; the defaults say "not this kind of file".
+    def read(self, f: OpenFile, count: int) -> bytes:
+        raise Errno(EINVAL)
+
+    def write(self, f: OpenFile, data: bytes) -> int:
+        raise Errno(EINVAL)
+
+    def ioctl(self, f: OpenFile, request: int) -> bytes | int:
+        raise Errno(ENOTTY)
+
+    def seekable(self) -> bool:
+        return False
+
+    def release(self, f: OpenFile) -> None:
+        pass
+
+
+class Regular(Inode):
+    def __init__(self, data: bytes = b"", perm: int = 0o644) -> None:
+        super().__init__(stat.S_IFREG | perm)
+        self.data = bytearray(data)
+
+    def size(self) -> int:
+        return len(self.data)
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, f: OpenFile, count: int) -> bytes:
+        out = bytes(self.data[f.offset : f.offset + count])
+        f.offset += len(out)
+        return out
+
+    def write(self, f: OpenFile, data: bytes) -> int:
+        if f.flags & O_APPEND:
+            f.offset = len(self.data)
+        end = f.offset + len(data)
+        if f.offset > len(self.data):
+            self.data.extend(bytes(f.offset - len(self.data)))
+        self.data[f.offset : end] = data
+        f.offset = end
+        self.mtime = time.time_ns()
+        return len(data)
+
+
+class Symlink(Inode):
+    def __init__(self, target: bytes) -> None:
+        super().__init__(stat.S_IFLNK | 0o777)
+        self._target = target
+
+    def target(self, task: Task) -> bytes:
+        return self._target
+
+    def size(self) -> int:
+        return len(self._target)
+
+
+class Directory(Inode):
+    def __init__(self, parent: Directory | None = None, perm: int = 0o755) -> None:
+        super().__init__(stat.S_IFDIR | perm)
+        self.parent = parent or self
+        self.entries: dict[bytes, Inode] = {}
+
+    def seekable(self) -> bool:
+        return True
+
+    def lookup(self, name: bytes, task: Task) -> Inode | None:
+        return self.entries.get(name)
+
+    def listing(self, task: Task) -> list[tuple[bytes, Inode]]:
+        return [(b".", self), (b"..", self.parent), *self.entries.items()]
+
+    def add(self, name: bytes, inode: Inode) -> Inode:
+        if self.nlink <= 0:
+            raise Errno(ENOENT)  # removed while open: nothing can be created in it
+        self.entries[name] = inode
+        if isinstance(inode, Directory):
+            inode.parent = self
+        self.mtime = time.time_ns()
+        return inode
+
+    def mkdir(self, name: bytes) -> Directory:
+        child = self.entries.get(name)
+        if isinstance(child, Directory):
+            return child
+        made = Directory(self)
+        self.add(name, made)
+        return made
+
+
+class Device(Inode):
+    """/dev/null and /dev/zero (drivers/char/mem.c)."""
+
+    def __init__(self, rdev: int, source: bytes | None) -> None:
+        super().__init__(stat.S_IFCHR | 0o666, rdev)
+        self.source = source  # None: reads see end of file
+
+    def read(self, f: OpenFile, count: int) -> bytes:
+        return b"" if self.source is None else bytes(count)
+
+    def write(self, f: OpenFile, data: bytes) -> int:
+        return len(data)
+
+
+class HostFile(Inode):
+    """A descriptor of the host's: stdin/stdout/stderr, and /dev/tty when opened."""
+
+    def __init__(self, fd: int, *, owned: bool) -> None:
+        mode = stat.S_IFCHR | 0o620
+        with contextlib.suppress(OSError):
+            mode = os.fstat(fd).st_mode
+        super().__init__(mode)
+        self.fd, self.owned = fd, owned
+
+    def read(self, f: OpenFile, count: int) -> bytes:
+        try:
+            return os.read(self.fd, count)
+        except OSError as exc:
+            raise Errno(exc.errno or EBADF) from None
+
+    def write(self, f: OpenFile, data: bytes) -> int:
+        try:
+            return os.write(self.fd, data)
+        except OSError as exc:
+            raise Errno(exc.errno or EBADF) from None
+
+    def ioctl(self, f: OpenFile, request: int) -> bytes | int:
+        if request in (TCGETS, TIOCGWINSZ) and os.isatty(self.fd):
+            size = 60 if request == TCGETS else 8
+            return fcntl.ioctl(self.fd, request, bytes(size))
+        raise Errno(ENOTTY)
+
+    def release(self, f: OpenFile) -> None:
+        if self.owned:
+            os.close(self.fd)
+
+
+class TtyDevice(Inode):
+    """/dev/tty: opening it opens the host's controlling terminal."""
+
+    def __init__(self) -> None:
+        super().__init__(stat.S_IFCHR | 0o666, os.makedev(5, 0))
+
+
+class Pipe:
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.readers = self.writers = 0
+
+
+class PipeEnd(Inode):
+    def __init__(self, pipe: Pipe, *, writer: bool) -> None:
+        super().__init__(stat.S_IFIFO | 0o600)
+        self.pipe, self.writer = pipe, writer
+        if writer:
+            pipe.writers += 1
+        else:
+            pipe.readers += 1
+
+    def read(self, f: OpenFile, count: int) -> bytes:
+        p = self.pipe
+        if not p.buffer and p.writers:
+            if f.flags & O_NONBLOCK:
+                raise Errno(EAGAIN)
+            raise Sleep(lambda: bool(p.buffer) or not p.writers)
+        out = bytes(p.buffer[:count])
+        del p.buffer[:count]
+        return out
+
+    def write(self, f: OpenFile, data: bytes) -> int:
+        p = self.pipe
+        if not p.readers:
+            raise Errno(EPIPE)  # the caller adds SIGPIPE
+        room = PIPE_BUF_SIZE - len(p.buffer)
+        if not room and data:
+            if f.flags & O_NONBLOCK:
+                raise Errno(EAGAIN)
+            raise Sleep(lambda: len(p.buffer) < PIPE_BUF_SIZE or not p.readers)
+        p.buffer += data[:room]
+        return min(room, len(data))
+
+    def ioctl(self, f: OpenFile, request: int) -> bytes | int:
+        if request == FIONREAD:
+            return len(self.pipe.buffer)
+        raise Errno(ENOTTY)
+
+    def release(self, f: OpenFile) -> None:
+        if self.writer:
+            self.pipe.writers -= 1
+        else:
+            self.pipe.readers -= 1
+
+
+class OpenFile:
+    """An open file description: shared by dup'ed and inherited descriptors."""
+
+    def __init__(self, inode: Inode, flags: int, path: bytes) -> None:
+        self.inode, self.flags, self.path = inode, flags, path
+        self.offset = 0
+        self.refs = 0
+
+    def readable(self) -> bool:
+        return self.flags & O_ACCMODE != O_WRONLY and not self.flags & O_PATH
+
+    def writable(self) -> bool:
+        return self.flags & O_ACCMODE != O_RDONLY and not self.flags & O_PATH
+
+
+class FdTable:
+    """One process's descriptors: fd -> (open file, close-on-exec)."""
+
+    def __init__(self) -> None:
+        self.fds: dict[int, tuple[OpenFile, bool]] = {}
+
+    def get(self, fd: int) -> OpenFile:
+        entry = self.fds.get(fd)
+        if entry is None:
+            raise Errno(EBADF)
+        return entry[0]
+
+    def install(self, f: OpenFile, *, lowest: int = 0, cloexec: bool = False) -> int:
+        fd = lowest
+        while fd in self.fds:
+            fd += 1
+        if fd >= NR_OPEN:
+            raise Errno(EMFILE)
+        self.put(fd, f, cloexec)
+        return fd
+
+    def put(self, fd: int, f: OpenFile, cloexec: bool) -> None:
+        f.refs += 1
+        if fd in self.fds:
+            self.close(fd)
+        self.fds[fd] = (f, cloexec)
+
+    def close(self, fd: int) -> None:
+        f, _ = self.fds.pop(fd, (None, False))
+        if f is None:
+            raise Errno(EBADF)
+        f.refs -= 1
+        if not f.refs:
+            f.inode.release(f)
+
+    def copy(self) -> FdTable:
+        table = FdTable()
+        for fd, (f, cloexec) in self.fds.items():
+            table.put(fd, f, cloexec)
+        return table
+
+    def close_on_exec(self) -> None:
+        for fd in [fd for fd, (_, cloexec) in self.fds.items() if cloexec]:
+            self.close(fd)
+
+    def close_all(self) -> None:
+        for fd in list(self.fds):
+            self.close(fd)
+
+
+# -- /proc/self --
+
+
+class ProcLink(Symlink):
+    def __init__(self, target: Callable[[Task], bytes]) -> None:
+        super().__init__(b"")
+        self._dynamic = target
+
+    def target(self, task: Task) -> bytes:
+        return self._dynamic(task)
+
+
+def _fd_link(f: OpenFile) -> ProcLink:
+    return ProcLink(lambda _task: f.path)
+
+
+class ProcFdDir(Directory):
+    """/proc/self/fd: one symlink per open descriptor of the caller."""
+
+    def __init__(self, parent: Directory) -> None:
+        super().__init__(parent, 0o500)
+
+    def lookup(self, name: bytes, task: Task) -> Inode | None:
+        fd = int(name) if name.isdigit() else -1
+        entry = task.files.fds.get(fd)
+        return None if entry is None else _fd_link(entry[0])
+
+    def listing(self, task: Task) -> list[tuple[bytes, Inode]]:
+        out: list[tuple[bytes, Inode]] = [(b".", self), (b"..", self.parent)]
+        out += [(str(fd).encode(), _fd_link(f)) for fd, (f, _) in sorted(task.files.fds.items())]
+        return out
+
+
+class ProcSelf(Directory):
+    def __init__(self, parent: Directory) -> None:
+        super().__init__(parent, 0o555)
+        self.add(b"exe", ProcLink(lambda t: t.exe))
+        self.add(b"fd", ProcFdDir(self))
+
+
+# -- the tree and path lookup --
+
+
+class FileSystem:
+    def __init__(self, host_root: str | os.PathLike[str] | None = None) -> None:
+        self.root = Directory()
+        if host_root is not None:
+            self._seed(Path(host_root), self.root)
+        dev = self.root.mkdir(b"dev")
+        dev.add(b"null", Device(os.makedev(1, 3), None))
+        dev.add(b"zero", Device(os.makedev(1, 5), b""))
+        dev.add(b"tty", TtyDevice())
+        proc = self.root.mkdir(b"proc")
+        proc.add(b"self", ProcSelf(proc))
+
+    def _seed(self, host: Path, into: Directory) -> None:
+        for item in sorted(host.iterdir()):
+            name = os.fsencode(item.name)
+            st = item.lstat()
+            if stat.S_ISLNK(st.st_mode):
+                into.add(name, Symlink(os.fsencode(os.readlink(item))))
+            elif stat.S_ISDIR(st.st_mode):
+                self._seed(item, into.mkdir(name))
+            elif stat.S_ISREG(st.st_mode):
+                into.add(name, Regular(item.read_bytes(), stat.S_IMODE(st.st_mode)))
+
+    def add_file(self, path: bytes, data: bytes, perm: int = 0o755) -> Regular:
+        """Put a host file into the tree (the program `syscalltbl run` starts)."""
+        parts = [p for p in path.split(b"/") if p]
+        directory = self.root
+        for part in parts[:-1]:
+            directory = directory.mkdir(part)
+        made = Regular(data, perm)
+        directory.add(parts[-1], made)
+        return made
+
+    def walk(self, task: Task, path: bytes, start: Directory, *, follow: bool) -> tuple[Directory, bytes, Inode | None]:
+        """namei: (parent directory, last name, inode or None) for `path`."""
+        if not path:
+            raise Errno(ENOENT)
+        if len(path) >= PATH_MAX:
+            raise Errno(ENAMETOOLONG)
+        hops = 0
+        todo = path.split(b"/")
+        here = self.root if path.startswith(b"/") else start
+        parent, name, node = here, b".", here  # type: tuple[Directory, bytes, Inode | None]
+        while todo:
+            part = todo.pop(0)
+            if part in (b"", b"."):
+                continue
+            if not isinstance(node, Directory):
+                raise Errno(ENOTDIR if node is not None else ENOENT)
+            parent, name = node, part
+            node = node.parent if part == b".." else node.lookup(part, task)
+            if isinstance(node, Symlink) and (todo or follow):
+                hops += 1
+                if hops > MAX_SYMLINKS:
+                    raise Errno(ELOOP)
+                target = node.target(task)
+                todo = [*target.split(b"/"), *todo]
+                node = self.root if target.startswith(b"/") else parent
+                name = b"."
+        if len(name) > 255:
+            raise Errno(ENAMETOOLONG)
+        if path.endswith(b"/") and node is not None and not isinstance(node, Directory):
+            raise Errno(ENOTDIR)
+        return parent, name, node
+
+    def lookup(self, task: Task, path: bytes, start: Directory, *, follow: bool = True) -> Inode:
+        _, _, node = self.walk(task, path, start, follow=follow)
+        if node is None:
+            raise Errno(ENOENT)
+        return node
+
+    def open(self, task: Task, path: bytes, start: Directory, flags: int, perm: int) -> OpenFile:
+        parent, name, node = self.walk(task, path, start, follow=not flags & O_NOFOLLOW)
+        if node is None:
+            if not flags & O_CREAT:
+                raise Errno(ENOENT)
+            node = parent.add(name, Regular(b"", perm & 0o7777 & ~task.umask))
+        elif flags & O_CREAT and flags & O_EXCL:
+            raise Errno(EEXIST)
+        if isinstance(node, Symlink):
+            raise Errno(ELOOP)
+        if isinstance(node, Directory) and (flags & O_ACCMODE != O_RDONLY or flags & O_CREAT):
+            raise Errno(EISDIR)
+        if flags & O_DIRECTORY and not isinstance(node, Directory):
+            raise Errno(ENOTDIR)
+        if isinstance(node, TtyDevice) and not flags & O_PATH:
+            try:
+                node = HostFile(os.open("/dev/tty", (flags & O_ACCMODE) | os.O_NOCTTY | os.O_CLOEXEC), owned=True)
+            except OSError:
+                raise Errno(ENXIO) from None
+        if isinstance(node, Regular) and flags & O_TRUNC and flags & O_ACCMODE != O_RDONLY:
+            node.data.clear()
+        return OpenFile(node, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW), self.path_of(parent, name))
+
+    def path_of(self, directory: Directory, name: bytes = b".") -> bytes:
+        """The absolute path of `name` in `directory` (getcwd, /proc/self/fd)."""
+        parts = [] if name in (b".", b"") else [name]
+        while directory is not self.root:
+            up = directory.parent
+            parts.append(next((n for n, i in up.entries.items() if i is directory), b"?"))
+            directory = up
+        return b"/" + b"/".join(reversed(parts))
+
+    def unlink(self, task: Task, path: bytes, start: Directory, *, directory: bool) -> None:
+        parent, name, node = self.walk(task, path, start, follow=False)
+        if node is None:
+            raise Errno(ENOENT)
+        if name in (b".", b".."):
+            raise Errno(EINVAL if name == b"." else ENOTEMPTY)
+        if directory != isinstance(node, Directory):
+            raise Errno(ENOTDIR if directory else EISDIR)
+        if isinstance(node, Directory) and node.entries:
+            raise Errno(ENOTEMPTY)
+        if type(parent) is not Directory:
+            raise Errno(EPERM)  # /proc
+        del parent.entries[name]
+        node.nlink -= 1
+
+    def rename(self, task: Task, old: bytes, new: bytes, start_old: Directory, start_new: Directory) -> None:
+        src_dir, src_name, node = self.walk(task, old, start_old, follow=False)
+        dst_dir, dst_name, existing = self.walk(task, new, start_new, follow=False)
+        if node is None:
+            raise Errno(ENOENT)
+        if type(src_dir) is not Directory or type(dst_dir) is not Directory:
+            raise Errno(EPERM)
+        if existing is node:
+            return
+        if existing is not None:
+            if isinstance(node, Directory) != isinstance(existing, Directory):
+                raise Errno(EISDIR if not isinstance(node, Directory) else ENOTDIR)
+            if isinstance(existing, Directory) and existing.entries:
+                raise Errno(ENOTEMPTY)
+        up: Directory = dst_dir
+        while isinstance(node, Directory) and up is not self.root:
+            if up is node:
+                raise Errno(EINVAL)  # into its own subtree
+            up = up.parent
+        del src_dir.entries[src_name]
+        dst_dir.add(dst_name, node)
+
+
+def seek(f: OpenFile, offset: int, whence: int) -> int:
+    if not f.inode.seekable():
+        raise Errno(ESPIPE)
+    base = {0: 0, 1: f.offset, 2: f.inode.size()}.get(whence)
+    if base is None or base + offset < 0:
+        raise Errno(EINVAL)
+    f.offset = base + offset
+    return f.offset

@@ -1,0 +1,27 @@
+"""Blocking: a service that cannot finish yet raises Sleep instead of returning.
+
+The dispatcher then stops the cpu with the task parked on the trap
+instruction; the scheduler resumes it there once `ready()` holds, which runs
+the same system call again from the same pt_regs. A service must therefore
+raise Sleep before it changes anything (the kernel's -ERESTARTSYS pattern).
+A service that has finished but must not return yet (vfork) instead sets
+`task.sleep` to a Sleep with restart=False and stops the cpu.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+class Sleep(Exception):
+    def __init__(self, ready: Callable[[], bool], deadline: float | None = None, *, restart: bool = True) -> None:
+        super().__init__()
+        self.ready = ready
+        self.deadline = deadline  # time.monotonic() value, for nanosleep
+        # False: the call already completed (vfork's parent); resume after the trap.
+        self.restart = restart
+
+
+def until(deadline: float) -> Sleep:
+    return Sleep(lambda: time.monotonic() >= deadline, deadline)

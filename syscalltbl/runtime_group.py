@@ -1,0 +1,58 @@
+"""The runtime output group of `syscalltbl build`: the emulated x86-64 machine's generated sources.
+
+Rendering imports the runtime (which entries it implements decide the table's
+stubs), so the result is cached like a kernel output: keyed by the table, the
+prototype header and every source file the rendering reads.
+"""
+
+from __future__ import annotations
+
+import marshal
+from pathlib import Path
+
+from syscalltbl import cache, paths
+from syscalltbl.errors import SyscalltblError
+
+TABLE = Path("x86") / "entry" / "syscalls" / "syscall_64.tbl"
+PROTOTYPES = Path("x86") / "include" / "syscalls_64.h"
+
+
+def _input(project_root: Path, relative: Path) -> Path:
+    own = project_root / "arch" / relative
+    return own if own.is_file() else paths.data_dir("arch") / relative
+
+
+def _runtime_sources() -> list[Path]:
+    package = Path(__file__).resolve().parent
+    files = [package / "prototypes.py", package / "prototype_model.py"]
+    files += sorted(paths.data_dir("kernel_runtime").rglob("*.py"))
+    files += sorted(paths.data_dir("grammar").glob("*.lark"))
+    return files
+
+
+def key(project_root: Path) -> str:
+    parts: list[bytes | str] = ["runtime", cache.code_fingerprint()]
+    for path in (_input(project_root, TABLE), _input(project_root, PROTOTYPES), *_runtime_sources()):
+        try:
+            parts += [path.name, path.read_bytes()]
+        except OSError as exc:
+            raise SyscalltblError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    return cache.digest(*parts)
+
+
+def outputs(project_root: Path) -> list[tuple[str, bytes | SyscalltblError]]:
+    """(path under OUTDIR, bytes) for every runtime output."""
+    entry_key = key(project_root)
+    blob = cache.get("runtime", entry_key) if cache.enabled() else None
+    if blob is not None:
+        try:
+            loaded = marshal.loads(blob)
+            return [(str(path), bytes(data)) for path, data in loaded]
+        except (EOFError, ValueError, TypeError):
+            pass
+    from syscalltbl.generators.x86_64.outputs import runtime_outputs
+
+    rendered = runtime_outputs(project_root)
+    if cache.enabled():
+        cache.put("runtime", entry_key, marshal.dumps([(path, data) for path, data in rendered]))
+    return [(path, data) for path, data in rendered]

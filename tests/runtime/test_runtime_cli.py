@@ -1,0 +1,69 @@
+"""`syscalltbl run`: exit status, signals, --root/--cwd/--env, and --trace lines."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from test_runtime_examples import example
+
+CLI = [sys.executable, "-m", "syscalltbl", "run"]
+
+
+def run(*args: str | Path, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([*CLI, *map(str, args)], input=stdin, capture_output=True, timeout=60, check=False)
+
+
+def test_exit_status_and_stdout() -> None:
+    proc = run(example("hello"), "extra")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (7, b"hello, world\n", b"")
+
+
+def test_signal_is_128_plus_n_with_one_line(tmp_path: Path) -> None:
+    proc = run(example("memory"), "x")
+    assert proc.returncode == 128 + 11
+    assert proc.stdout == b"heap and mappings ok\n"
+    lines = proc.stderr.decode().splitlines()
+    assert len(lines) == 1 and "killed by SIGSEGV" in lines[0]
+
+
+def test_trace_decodes_from_the_prototypes(tmp_path: Path) -> None:
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "motd").write_text("hi\n")
+    proc = run("--root", tmp_path, "--trace", example("cat"), "/etc/motd")
+    assert (proc.returncode, proc.stdout) == (0, b"hi\n")
+    assert proc.stderr.decode().splitlines() == [
+        'openat(AT_FDCWD, "/etc/motd", O_RDONLY) = 3',
+        'read(3, "hi\\n", 512) = 3',
+        'write(1, "hi\\n", 3) = 3',
+        'read(3, "", 512) = 0',
+        "close(3) = 0",
+        "exit_group(0) = ?",
+    ]
+    failed = run("--trace", example("cat"), "nope")
+    assert 'openat(AT_FDCWD, "nope", O_RDONLY) = -1 ENOENT (No such file or directory)\n' in failed.stderr.decode()
+
+
+def test_trace_follows_forked_children() -> None:
+    proc = run("--trace", example("forkpipe"))
+    lines = proc.stderr.decode().splitlines()
+    assert "[pid 1] fork() = 2" in lines
+    assert '[pid 2] read(3, "through the pipe\\n", 64) = 17' in lines
+    assert "[pid 2] exit_group(3) = ?" in lines
+    assert "wait4(-1, 0x" in lines[-2] and lines[-2].endswith("= -1 ECHILD (No child processes)")
+
+
+def test_cwd_and_relative_paths(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "f").write_text("in d\n")
+    proc = run("--root", tmp_path, "--cwd", "/d", example("cat"), "f")
+    assert (proc.returncode, proc.stdout) == (0, b"in d\n")
+
+
+def test_missing_program_and_bad_cwd(tmp_path: Path) -> None:
+    assert run(tmp_path / "nothing").returncode == 127
+    (tmp_path / "notelf").write_text("#!/bin/sh\n")
+    assert run(tmp_path / "notelf").returncode == 126
+    assert run("--cwd", "/nowhere", example("hello")).returncode == 2
+    assert run("--env", "novalue", example("hello")).returncode == 2
