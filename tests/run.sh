@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 # System tools the tests run for real: the kernel's scripts under dash, GNU
 # binutils and gcc for the emulated machine, xz and dpkg to unpack Debian's
-# kernel sources (fetched at test time with `apt-get download`, never committed).
-packages=(dash binutils gcc xz-utils dpkg apt)
+# kernel sources and headers (fetched at test time with `apt-get download`,
+# never committed), headless Chromium for the exported HTML page.
+packages=(dash binutils gcc xz-utils dpkg apt chromium)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import Cli
 
 from syscalltbl.cli import main
 
@@ -58,3 +59,13 @@ def test_s390_modes_run_in_the_scripts_order_and_share_stdin(capsysbinary: pytes
     # -H runs first and reads standard input to its end; -N then sees no table.
     assert out.index("#ifndef _UAPI_ASM_S390_SYSCALLS_64\n") < out.index("NR_syscalls 1\n")
     assert "#define __NR_exit 1" in out
+
+
+def test_a_closed_pipe_is_not_a_traceback(cli: Cli) -> None:
+    import subprocess
+
+    proc = subprocess.run(
+        f"'{cli.executable}' export --format csv | head -1", shell=True, capture_output=True, env=cli.env, check=False
+    )
+    assert proc.stdout.count(b"\n") == 1
+    assert b"Traceback" not in proc.stderr and b"BrokenPipe" not in proc.stderr
