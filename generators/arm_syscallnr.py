@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from syscalltbl.generators.guards import guard
-from syscalltbl.generators.jinja_env import render
+from syscalltbl.generators.jinja_env import View, render_view
 
 from syscalltbl.model import Table
 
@@ -17,9 +17,13 @@ def table_size(last_number: int) -> tuple[int, int]:
     return (size + align - 1) & ~(align - 1), align
 
 
-def generate(table: Table, output_path: str) -> str:
+def view(table: Table, output_path: str) -> View:
     size: int | None = None
     align = 1
     if table.entries:
         size, align = table_size(max(e.number for e in table.entries))
-    return render("kernel/arm-syscallnr.h.j2", guard=guard("_ASM_ARM_", output_path), size=size, align=align)
+    return View("kernel/arm-syscallnr.h.j2", {"guard": guard("_ASM_ARM_", output_path), "size": size, "align": align})
+
+
+def generate(table: Table, output_path: str) -> str:
+    return render_view(view(table, output_path))

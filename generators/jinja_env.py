@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 @cache
 def environment() -> jinja2.Environment:
+    # Imported here: computing a View must not cost Jinja2's import.
+    import jinja2
+
     # StrictUndefined: a typo in a template must fail the build, not print "".
     # keep_trailing_newline: the kernel's outputs end in exactly one newline.
     return jinja2.Environment(
@@ -24,5 +29,20 @@ def environment() -> jinja2.Environment:
     )
 
 
+class View(NamedTuple):
+    """A template and the data it renders: a renderer's whole result, before Jinja2 runs.
+
+    Its repr is deterministic (plain values and frozen dataclasses), so it keys
+    the cache and tells an incremental build whether an output can have changed.
+    """
+
+    template: str
+    context: dict[str, object]
+
+
 def render(template: str, **context: object) -> str:
     return environment().get_template(template).render(**context)
+
+
+def render_view(view: View) -> str:
+    return render(view.template, **view.context)

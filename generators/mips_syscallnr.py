@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from syscalltbl.generators.guards import guard
-from syscalltbl.generators.jinja_env import render
+from syscalltbl.generators.jinja_env import View, render_view
 
 from syscalltbl.abi import select
 from syscalltbl.model import Table
 
 
-def generate(table: Table, output_path: str, abis: tuple[str, ...] | None, prefix: str) -> str:
+def view(table: Table, output_path: str, abis: tuple[str, ...] | None, prefix: str) -> View:
     numbers = [e.number for e in select(table.entries, abis)]
     count = max(numbers) + 1 if numbers else 0
-    return render(
+    return View(
         "kernel/mips-syscallnr.h.j2",
-        guard=guard("_UAPI_ASM_MIPS_", output_path),
-        prefix=prefix,
-        count=count,
+        {"guard": guard("_UAPI_ASM_MIPS_", output_path), "prefix": prefix, "count": count},
     )
+
+
+def generate(table: Table, output_path: str, abis: tuple[str, ...] | None, prefix: str) -> str:
+    return render_view(view(table, output_path, abis, prefix))

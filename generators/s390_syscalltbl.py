@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from syscalltbl.generators.guards import normalize
-from syscalltbl.generators.jinja_env import render
+from syscalltbl.generators.jinja_env import View, render_view
 
 from syscalltbl.abi import select
 from syscalltbl.model import Entry, Table
@@ -35,6 +35,10 @@ def sorted_entries(entries: list[Entry]) -> list[Entry]:
 
 
 def header(table: Table, abis: tuple[str, ...], file_name: str) -> str:
+    return render_view(header_view(table, abis, file_name))
+
+
+def header_view(table: Table, abis: tuple[str, ...], file_name: str) -> View:
     """-H: `file_name` is what `-f` gave, reduced by ${OPTARG##*/}."""
     if file_name:
         guard = normalize("__UAPI_ASM_S390_" + file_name)
@@ -43,7 +47,7 @@ def header(table: Table, abis: tuple[str, ...], file_name: str) -> str:
         suffix = "64" if "64" in regex else "32" if "32" in regex else ""
         guard = normalize("__UAPI_ASM_S390_SYSCALLS_" + suffix)
     defines = [Define(e.name, e.number) for e in sorted_entries(list(select(table.entries, abis)))]
-    return render("kernel/s390-unistd.h.j2", guard=guard, defines=defines)
+    return View("kernel/s390-unistd.h.j2", {"guard": guard, "defines": defines})
 
 
 def _merged(entries: list[Entry]) -> list[tuple[int, str, str]]:
@@ -84,10 +88,18 @@ def table_rows(table: Table) -> list[Row | None]:
 
 
 def syscall_table(table: Table) -> str:
-    return render("kernel/s390-syscall_table.h.j2", rows=table_rows(table))
+    return render_view(syscall_table_view(table))
+
+
+def syscall_table_view(table: Table) -> View:
+    return View("kernel/s390-syscall_table.h.j2", {"rows": table_rows(table)})
 
 
 def syscall_count(table: Table, abis: tuple[str, ...]) -> str:
+    return render_view(syscall_count_view(table, abis))
+
+
+def syscall_count_view(table: Table, abis: tuple[str, ...]) -> View:
     """-N: one more than the highest selected number."""
     numbers = [e.number for e in select(table.entries, abis)]
-    return render("kernel/s390-unistd_nr.h.j2", count=max(numbers, default=0) + 1)
+    return View("kernel/s390-unistd_nr.h.j2", {"count": max(numbers, default=0) + 1})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from syscalltbl.generators.jinja_env import render
+from syscalltbl.generators.jinja_env import View, render_view
 
 from syscalltbl.abi import select
 from syscalltbl.errors import SyscalltblError
@@ -37,5 +37,9 @@ def slots(table: Table, abis: tuple[str, ...] | None) -> list[Slot]:
     return result
 
 
+def view(table: Table, abis: tuple[str, ...] | None) -> View:
+    return View("kernel/syscalltbl.h.j2", {"slots": slots(table, abis)})
+
+
 def generate(table: Table, abis: tuple[str, ...] | None) -> str:
-    return render("kernel/syscalltbl.h.j2", slots=slots(table, abis))
+    return render_view(view(table, abis))

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import pickle
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from syscalltbl import atomic, generate, scripts
+from syscalltbl import atomic, cache, generate, scripts
 from syscalltbl.errors import SyscalltblError, UsageError
 from syscalltbl.project import Output, Project
 
@@ -154,38 +154,203 @@ def _make_directories(outdir: Path, paths: list[str]) -> None:
 GROUPS = ("kernel", "runtime")
 
 
+class _Plan(NamedTuple):
+    """What this build must regenerate, and why; everything else is kept as recorded."""
+
+    kernel: dict[str, str]  # output -> reason
+    runtime: str | None  # reason, if the runtime group must be regenerated
+    kept: list[str]
+
+
 def build(
-    project: Project, outdir: Path, arches: list[str] | None = None, groups: tuple[str, ...] = GROUPS
+    project: Project,
+    outdir: Path,
+    arches: list[str] | None = None,
+    groups: tuple[str, ...] = GROUPS,
+    explain: list[str] | None = None,
 ) -> Summary:
-    """The kernel group (the kernel build's 70 outputs) and the runtime group (the x86-64 machine's sources)."""
-    tasks = _tasks(project, select_outputs(project, arches)) if "kernel" in groups else []
+    """The kernel group (the kernel build's 70 outputs) and the runtime group (the x86-64 machine's sources).
+
+    Only outputs that a change reaches are regenerated (`explain` collects why),
+    and only changed bytes are written.
+    """
+    from syscalltbl import incremental
+
+    state_file = incremental.state_path(outdir, project.root)
+    with incremental.locked(state_file):
+        state = incremental.load_state(state_file)
+        tasks = _tasks(project, select_outputs(project, arches)) if "kernel" in groups else []
+        with_runtime = "runtime" in groups and (not arches or "x86" in arches)
+        plan = _plan(project, outdir, tasks, with_runtime, state)
+        summary = _regenerate(project, outdir, tasks, plan, state)
+        if explain is not None:
+            explain.extend(f"rebuilt {path}: {why}" for path, why in sorted(plan.kernel.items()))
+            if plan.runtime:
+                explain.append(f"rebuilt the runtime group: {plan.runtime}")
+            explain.extend(f"kept {path}: {why}" for path, why in sorted(_kept_reasons(plan, state).items()))
+        if not summary.errors:
+            incremental.save_state(state_file, state)
+    return summary
+
+
+def _kept_reasons(plan: _Plan, state: dict[str, Any]) -> dict[str, str]:
+    return {path: state["outputs"].get(path, {}).get("kept", "its inputs are unchanged") for path in plan.kept}
+
+
+def _plan(
+    project: Project, outdir: Path, tasks: list[_Task], with_runtime: bool, state: dict[str, Any]
+) -> _Plan:
+    from syscalltbl import incremental, runtime_group
+
+    fingerprint = incremental.fingerprint()
+    code_changed = state["fingerprint"] != fingerprint
+    recorded: dict[str, Any] = state["outputs"]
+    shas = {t.table_path: cache.sha256_hex(t.data) for t in tasks}
+    root = project.root.parent
+    runtime_table = display_path(runtime_group.table_file(root)) if with_runtime else ""
+    runtime_key = runtime_group.inputs_key(root) if with_runtime else ""
+    if with_runtime and runtime_table not in shas:
+        shas[runtime_table] = incremental.file_sha(runtime_group.table_file(root)) or ""
+    runtime_outputs: list[str] = list(state.get("runtime_outputs", []))
+
+    kernel: dict[str, str] = {}
+    stale: list[str] = []  # outputs whose table changed: the graph decides
+    for task in tasks:
+        path = task.output.path
+        record = recorded.get(path)
+        if record is None:
+            kernel[path] = "not built before"
+        elif code_changed:
+            kernel[path] = "generator code changed"
+        elif record["input"] != shas[task.table_path]:
+            stale.append(path)
+        elif incremental.file_sha(outdir / path) != record["sha"]:
+            kernel[path] = "output missing or modified"
+    runtime: str | None = None
+    if with_runtime:
+        rt = state.get("runtime_record", {})
+        if not runtime_outputs or code_changed or rt.get("key") != runtime_key:
+            runtime = "not built before" if not runtime_outputs else "runtime prototypes or code changed"
+        elif rt.get("input") != shas[runtime_table]:
+            stale.extend(runtime_outputs)
+        elif not incremental.all_outputs_intact(outdir, recorded, runtime_outputs):
+            runtime = "output missing or modified"
+
+    if stale:
+        reached = _reached(project, tasks, stale, recorded, shas, runtime_table, runtime_outputs)
+        for path in stale:
+            if path in runtime_outputs:
+                if path in reached and runtime is None:
+                    runtime = reached[path]
+            elif path in reached:
+                kernel[path] = reached[path]
+            else:
+                recorded[path]["kept"] = "its table changed, but not in an ABI it selects"
+    # The record now describes this build's inputs; outputs regenerated below get their new hashes.
+    state["fingerprint"] = fingerprint
+    for task in tasks:
+        if task.output.path in recorded and task.output.path not in kernel:
+            recorded[task.output.path]["input"] = shas[task.table_path]
+    if with_runtime:
+        state["runtime_record"] = {"key": runtime_key, "input": shas[runtime_table]}
+    done = set(kernel) | (set(runtime_outputs) if runtime else set())
+    kept = [t.output.path for t in tasks if t.output.path not in done]
+    if with_runtime and not runtime:
+        kept += runtime_outputs
+    return _Plan(kernel, runtime, kept)
+
+
+def _reached(
+    project: Project,
+    tasks: list[_Task],
+    stale: list[str],
+    recorded: dict[str, Any],
+    shas: dict[str, str],
+    runtime_table: str,
+    runtime_outputs: list[str],
+) -> dict[str, str]:
+    """Output -> reason, for the stale outputs that a changed entry reaches through the graph."""
+    from syscalltbl import incremental
+
+    by_path = {t.output.path: t for t in tasks}
+    data = {t.table_path: t.data for t in tasks}
+    if runtime_table and runtime_table not in data:
+        data[runtime_table] = Path(runtime_table).read_bytes()
+    old_sha = {path: recorded[path]["input"] for path in stale if path in recorded}
+    runtime_old = recorded.get(runtime_outputs[0], {}).get("input") if runtime_outputs else None
+    models: dict[str, list[Any]] = {}
+    changes: dict[tuple[str, str], dict[str, str] | None] = {}
+    reasons: dict[str, str] = {}
+    selections: list[tuple[str, str, tuple[str, ...] | None]] = []
+    for path in stale:
+        task = by_path.get(path)
+        table = task.table_path if task else runtime_table
+        before = old_sha.get(path) or runtime_old or ""
+        if (table, before) not in changes:
+            try:
+                new = generate.load_table(data[table], table)
+            except SyscalltblError:
+                changes[table, before] = None  # rendering reports the error, once per output
+            else:
+                old = generate.cached_model(table, before)
+                models.setdefault(table, [new]).extend([old] if old else [])
+                changes[table, before] = incremental.entry_changes(old, new)
+        if changes[table, before] is None:
+            reasons[path] = f"{table} changed (no model of its previous version to compare)"
+        if task:
+            selections.append((path, table, _selection(task.job)))
+    from syscalltbl.runtime_group import ABIS
+
+    runtime = (runtime_table, ABIS, runtime_outputs) if runtime_table else None
+    graph = incremental.dependency_graph(models, selections, runtime)
+    for (table, _), abis in changes.items():
+        if abis:
+            for output, why in incremental.reached(graph, table, abis).items():
+                reasons.setdefault(output, why)
+    return reasons
+
+
+def _selection(job: scripts.Job) -> tuple[str, ...] | None:
+    """The ABIs an output reads; None for all (arm's table size, s390's -S table)."""
+    if job.tool == "arm-syscallnr" or (job.tool == "s390-syscalltbl" and "S" in job.modes):
+        return None
+    return job.abis
+
+
+def _regenerate(project: Project, outdir: Path, tasks: list[_Task], plan: _Plan, state: dict[str, Any]) -> Summary:
     summary = Summary([], [], [])
-    results = _render(tasks)
-    outputs = [(t.output.path, r) for t, r in zip(tasks, results, strict=True)]
-    if "runtime" in groups and (not arches or "x86" in arches):
+    todo = [t for t in tasks if t.output.path in plan.kernel]
+    outputs: list[tuple[str, bytes | SyscalltblError, str]] = [
+        (t.output.path, r, cache.sha256_hex(t.data)) for t, r in zip(todo, _render(todo), strict=True)
+    ]
+    if plan.runtime:
         from syscalltbl import runtime_group
 
         try:
-            outputs += runtime_group.outputs(project.root.parent)
+            rendered = runtime_group.outputs(project.root.parent)
         except SyscalltblError as exc:
             summary.errors.append(exc)
-    for _, result in outputs:
-        if isinstance(result, SyscalltblError):
-            summary.errors.append(result)
+            rendered = []
+        table_sha = state["runtime_record"]["input"]
+        outputs += [(path, data, table_sha) for path, data in rendered]
+        state["runtime_outputs"] = [path for path, _ in rendered]
+    summary.errors.extend(r for _, r, _ in outputs if isinstance(r, SyscalltblError))
     if summary.errors:
         return summary
     try:
-        _make_directories(outdir, [path for path, _ in outputs])
+        _make_directories(outdir, [path for path, _, _ in outputs])
     except OSError as exc:
         summary.errors.append(SyscalltblError(f"cannot create directory: {exc.strerror}", path=str(exc.filename)))
         return summary
-    writes = [(outdir / path, r) for path, r in outputs if isinstance(r, bytes)]
-    for (target, _), outcome in zip(writes, _write_all(writes), strict=True):
-        relative = str(target.relative_to(outdir))
+    writes = [(outdir / path, r) for path, r, _ in outputs if isinstance(r, bytes)]
+    for (path, data, table_sha), outcome in zip(outputs, _write_all(writes), strict=True):
+        assert isinstance(data, bytes)
         if isinstance(outcome, OSError):
-            summary.errors.append(SyscalltblError(f"cannot write: {outcome.strerror}", path=str(target)))
-        else:
-            (summary.written if outcome else summary.unchanged).append(relative)
+            summary.errors.append(SyscalltblError(f"cannot write: {outcome.strerror}", path=str(outdir / path)))
+            continue
+        state["outputs"][path] = {"input": table_sha, "sha": cache.sha256_hex(data)}
+        (summary.written if outcome else summary.unchanged).append(path)
+    summary.unchanged.extend(plan.kept)
     return summary
 
 

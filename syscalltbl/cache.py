@@ -28,6 +28,10 @@ def digest(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def _file(kind: str, key: str) -> Path:
     return cachedir.root() / kind / key[:2] / key[2:]
 

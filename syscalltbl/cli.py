@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
         "--arch", action="append", metavar="NAME", help="only this architecture's outputs (repeatable)"
     )
     build.add_argument("-v", "--verbose", action="store_true", help="name every file written")
+    build.add_argument("--explain", action="store_true", help="say which outputs were rebuilt or kept, and why")
     build.add_argument(
         "--group",
         action="append",
@@ -68,7 +69,10 @@ def _run_build(args: argparse.Namespace) -> int:
     from syscalltbl import build, project
 
     groups = tuple(args.group) if args.group else build.GROUPS
-    summary = build.build(project.load(project.find_root(args.project)), args.outdir, args.arch, groups)
+    explain: list[str] | None = [] if args.explain else None
+    summary = build.build(project.load(project.find_root(args.project)), args.outdir, args.arch, groups, explain)
+    for line in explain or ():
+        print(f"  {line}")
     for error in summary.errors:
         print(error, file=sys.stderr)
     if args.verbose:

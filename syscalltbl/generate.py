@@ -15,11 +15,29 @@ if TYPE_CHECKING:
 _loaded: dict[str, Table] = {}
 
 
+def _model_key(path: str, data_sha: str) -> str:
+    return cache.digest("model", cache.code_fingerprint(), path, data_sha)
+
+
+def cached_model(path: str, data_sha: str) -> Table | None:
+    """A model parsed earlier from bytes with this SHA-256, if the cache still holds it."""
+    from syscalltbl.model import Table
+
+    blob = cache.get("model", _model_key(path, data_sha)) if cache.enabled() else None
+    if blob is None:
+        return None
+    try:
+        table = pickle.loads(blob)
+    except Exception:
+        return None
+    return table if isinstance(table, Table) else None
+
+
 def load_table(data: bytes, path: str) -> Table:
     """The parsed model of `data`; `path` is how its locations name the file."""
     from syscalltbl.model import Table
 
-    key = cache.digest("model", cache.code_fingerprint(), path, data)
+    key = _model_key(path, cache.sha256_hex(data))
     if key in _loaded:
         return _loaded[key]
     blob = cache.get("model", key) if cache.enabled() else None

@@ -14,6 +14,8 @@ from syscalltbl import cache, paths
 from syscalltbl.errors import SyscalltblError
 
 TABLE = Path("x86") / "entry" / "syscalls" / "syscall_64.tbl"
+#: The ABIs of TABLE whose entries the runtime's outputs are made from (exact names, not prefixes).
+ABIS = ("common", "64")
 PROTOTYPES = Path("x86") / "include" / "syscalls_64.h"
 
 
@@ -30,14 +32,29 @@ def _runtime_sources() -> list[Path]:
     return files
 
 
-def key(project_root: Path) -> str:
+def table_file(project_root: Path) -> Path:
+    """The x86-64 table the runtime group reads (the build's graph links its entries)."""
+    return _input(project_root, TABLE)
+
+
+def inputs_key(project_root: Path) -> str:
+    """Everything the runtime group reads except the table: prototypes and the code that renders."""
     parts: list[bytes | str] = ["runtime", cache.code_fingerprint()]
-    for path in (_input(project_root, TABLE), _input(project_root, PROTOTYPES), *_runtime_sources()):
+    for path in (_input(project_root, PROTOTYPES), *_runtime_sources()):
         try:
             parts += [path.name, path.read_bytes()]
         except OSError as exc:
             raise SyscalltblError(f"cannot read: {exc.strerror}", path=str(path)) from None
     return cache.digest(*parts)
+
+
+def key(project_root: Path) -> str:
+    table = table_file(project_root)
+    try:
+        data = table.read_bytes()
+    except OSError as exc:
+        raise SyscalltblError(f"cannot read: {exc.strerror}", path=str(table)) from None
+    return cache.digest(inputs_key(project_root), data)
 
 
 def outputs(project_root: Path) -> list[tuple[str, bytes | SyscalltblError]]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from syscalltbl.errors import UsageError
 
 if TYPE_CHECKING:
+    from syscalltbl.generators.jinja_env import View
     from syscalltbl.model import Table
 
 TOOLS = ("syscalltbl", "syscallhdr", "arm-syscallnr", "mips-syscallnr", "s390-syscalltbl")
@@ -173,47 +174,56 @@ def parse_argv(tool: str, argv: list[str]) -> Job:
     return PARSERS[tool](argv)
 
 
-def render(job: Job, table: Table) -> str:
-    """The job's output text. For s390, modes after the first that reads stdin see it empty."""
-    from syscalltbl.generators import (
-        arm_syscallnr,
-        mips_syscallnr,
-        syscallhdr_sh,
-        syscalltbl_sh,
-    )
+def views(job: Job, table: Table) -> list[View]:
+    """What the job renders, template and data, without running Jinja2.
+
+    For s390, modes after the first that reads stdin see it empty.
+    """
+    from syscalltbl.generators import arm_syscallnr, mips_syscallnr, syscallhdr_sh, syscalltbl_sh
 
     assert job.output is not None or job.tool == "s390-syscalltbl"
     if job.tool == "syscalltbl":
-        return syscalltbl_sh.generate(table, job.abis)
+        return [syscalltbl_sh.view(table, job.abis)]
     if job.tool == "syscallhdr":
         assert job.output is not None
-        return syscallhdr_sh.generate(
-            table, job.abis, job.output, emit_nr=job.emit_nr, offset=job.offset, prefix=job.prefix
-        )
+        return [
+            syscallhdr_sh.view(table, job.abis, job.output, emit_nr=job.emit_nr, offset=job.offset, prefix=job.prefix)
+        ]
     if job.tool == "arm-syscallnr":
         assert job.output is not None
-        return arm_syscallnr.generate(table, job.output)
+        return [arm_syscallnr.view(table, job.output)]
     if job.tool == "mips-syscallnr":
         assert job.output is not None
-        return mips_syscallnr.generate(table, job.output, job.abis, job.prefix)
-    return _render_s390(job, table)
+        return [mips_syscallnr.view(table, job.output, job.abis, job.prefix)]
+    return _s390_views(job, table)
 
 
-def _render_s390(job: Job, table: Table) -> str:
+def _s390_views(job: Job, table: Table) -> list[View]:
     from syscalltbl.generators import s390_syscalltbl
     from syscalltbl.model import Table
 
     abis = job.abis or ()
-    parts: list[str] = []
+    parts: list[View] = []
     current = table
     for mode in job.modes:
         if mode == "H":
-            parts.append(s390_syscalltbl.header(current, abis, job.file_name))
+            parts.append(s390_syscalltbl.header_view(current, abis, job.file_name))
         elif mode == "S":
-            parts.append(s390_syscalltbl.syscall_table(current))
+            parts.append(s390_syscalltbl.syscall_table_view(current))
         else:
-            parts.append(s390_syscalltbl.syscall_count(current, abis))
+            parts.append(s390_syscalltbl.syscall_count_view(current, abis))
         if job.input is None:
             # grep read standard input to its end; the next mode finds it empty.
             current = Table(table.path, (), ())
-    return "".join(parts)
+    return parts
+
+
+def render_views(parts: list[View]) -> str:
+    from syscalltbl.generators.jinja_env import render_view
+
+    return "".join(render_view(v) for v in parts)
+
+
+def render(job: Job, table: Table) -> str:
+    """The job's output text."""
+    return render_views(views(job, table))

@@ -11,8 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from syscalltbl import libc
-from syscalltbl.generators.x86_64.kernel import select_64
 from syscalltbl.generators.x86_64.pylib import render_python
 from syscalltbl.kernel_runtime import pylibc
 from syscalltbl.kernel_runtime.kbuild import load_prototypes
@@ -21,6 +19,7 @@ from syscalltbl.kernel_runtime.pyprocess import EmulatedBackend, NotOnThisMachin
 from syscalltbl.kernel_runtime.syscalls import REGISTRY
 from syscalltbl.kernel_runtime.syscalls.registry import sys_ni_syscall
 
+from syscalltbl import libc
 from syscalltbl.tblparse import parse_table
 
 HERE = Path(__file__).resolve().parent
@@ -168,7 +167,7 @@ def test_run_a_python_program(tmp_path: Path) -> None:
         "try:\n"
         "    libc.vfork()\n"
         "except RuntimeError as exc:\n"
-        "    libc.write(2, str(exc).encode()[:21], 21)\n"
+        "    libc.write(2, str(exc).encode()[:21] + b'\\n', 22)\n"
         "libc.kill(libc.getpid(), 15)\n"
     )
     proc = subprocess.run([sys.executable, "-m", "syscalltbl", "run", "--trace", program, "a", "b"],
@@ -177,5 +176,5 @@ def test_run_a_python_program(tmp_path: Path) -> None:
     assert proc.stdout == b"a b\n"
     lines = proc.stderr.decode().splitlines()
     assert lines[0] == 'write(1, "a b\\n", 4) = 4'
-    assert 'write(2, "system call 58 (vfork", 21) = 21' in lines
+    assert "system call 58 (vfork" in lines and 'write(2, "system call 58 (vfork\\n", 22) = 22' in lines
     assert "kill(1, 15) = 0" in lines and "killed by SIGTERM" in lines[-1]
