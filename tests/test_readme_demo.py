@@ -37,3 +37,31 @@ def test_build_compile_and_run_hello(cli: Cli, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stdout == b"hello, world\n"
     assert proc.stderr.decode().splitlines()[-2:] == ['write(1, "hello, world\\n", 13) = 13', "exit_group(0) = ?"]
+
+
+README_PROGRAM = """from syscalltbl import libc
+
+message = f"hello from pid {libc.getpid()}\\n".encode()   # the machine's pid under `syscalltbl run`
+libc.write(1, message, len(message))
+"""
+
+
+def test_python_program_on_the_machine_and_on_the_host(cli: Cli, tmp_path: Path) -> None:
+    assert README_PROGRAM in (REPO / "README.md").read_text()
+    program = tmp_path / "prog.py"
+    program.write_text(README_PROGRAM)
+    proc = cli.run("run", str(program), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout == b"hello from pid 1\n"
+    host = subprocess.run([str(Path(cli.executable).parent / "python"), str(program)], capture_output=True, check=False)
+    assert host.stdout.startswith(b"hello from pid ") and host.stdout != b"hello from pid 1\n"
+
+
+def test_a_python_programs_error_shows_only_its_frames(cli: Cli, tmp_path: Path) -> None:
+    program = tmp_path / "bad.py"
+    program.write_text("from syscalltbl import libc\n\nlibc.getpid(1)\n")
+    proc = cli.run("run", str(program), cwd=tmp_path)
+    assert proc.returncode == 1
+    err = proc.stderr.decode()
+    assert err.startswith("Traceback") and f'File "{program}", line 3' in err and "runpy" not in err
+    assert err.strip().splitlines()[-1].startswith("TypeError: ")

@@ -114,6 +114,14 @@ def _run_python(machine: Machine, args: argparse.Namespace, env: dict[str, str],
             return code or 0
         print(code, file=sys.stderr)
         return 1
+    except Exception as exc:  # the program's own error: report it as python would, from its frames only
+        import traceback
+
+        tb = exc.__traceback__
+        while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) != os.path.abspath(args.program):
+            tb = tb.tb_next
+        traceback.print_exception(type(exc), exc, tb)
+        return 1
     finally:
         sys.argv = saved_argv
         pylibc.use(previous)
