@@ -10,7 +10,15 @@ from functools import cache
 from pathlib import Path
 
 from syscalltbl.generators.x86_64 import abi
-from syscalltbl.generators.x86_64.kernel import Syscall, render_kernel, select_64
+from syscalltbl.generators.x86_64.kernel import (
+    NI_SYSCALL,
+    Syscall,
+    ia32_symbol,
+    nr_syscalls,
+    render_kernel,
+    select_64,
+    select_ia32,
+)
 from syscalltbl.generators.x86_64.pylib import render_sys_call_table
 from syscalltbl.generators.x86_64.userlib import render_userlib
 from syscalltbl.kernel_runtime.elfimage import Image, read_image
@@ -23,10 +31,43 @@ from syscalltbl.prototypes import parse_prototypes
 from syscalltbl.tblparse import parse_table
 
 TABLE = Path("x86") / "entry" / "syscalls" / "syscall_64.tbl"
+TABLE_32 = Path("x86") / "entry" / "syscalls" / "syscall_32.tbl"
 
 
 def default_table() -> Path:
     return data_dir("arch") / TABLE
+
+
+def ia32_table_for(table_64: Path) -> Path:
+    """The i386 table beside a 64-bit one (a project's arch/), else the shipped one."""
+    beside = table_64.parent / TABLE_32.name
+    return beside if beside.is_file() else data_dir("arch") / TABLE_32
+
+
+@dataclass(frozen=True, slots=True)
+class Ia32Entry:
+    """One ia32_sys_call_table slot, as the runtime binds and traces it (a TableEntry)."""
+
+    number: int  # -1: a hole
+    name: str
+    entry_point: str  # the compat column where the table has one
+    symbol: str
+    prototype: str | None
+    noreturn: bool
+
+
+def ia32_entries(syscalls: Sequence[Syscall]) -> tuple[Ia32Entry, ...]:
+    """Index nr holds what int $0x80 with eax = nr reaches."""
+    by_number: dict[int, Syscall] = {}
+    for s in syscalls:
+        by_number.setdefault(s.number, s)
+    hole = Ia32Entry(-1, "ni_syscall", NI_SYSCALL, ia32_symbol(NI_SYSCALL), None, False)
+    return tuple(
+        hole
+        if (e := by_number.get(n)) is None
+        else Ia32Entry(n, e.name, e.entry_point, ia32_symbol(e.entry_point), None, e.noreturn)
+        for n in range(nr_syscalls(syscalls))
+    )
 
 
 def _shown(path: Path) -> str:
@@ -42,6 +83,8 @@ class Kernel:
     syscalls: tuple[Syscall, ...]
     #: The generated Python sys_call_table (common,64): what handlers are bound through.
     table: tuple[TableEntry, ...]
+    #: ia32_sys_call_table (syscall_32.tbl, i386), what int $0x80 dispatches through.
+    ia32_table: tuple[Ia32Entry, ...] = ()
 
     def symbol(self, name: str) -> int:
         try:
@@ -60,12 +103,23 @@ def build_kernel(
     """The kernel image; `trace_all` sends every entry, holes too, to the Python trap."""
     path = Path(table) if table is not None else default_table()
     syscalls = select_64(parse_table(path))
+    path_32 = ia32_table_for(path)
+    ia32 = select_ia32(parse_table(path_32))
     source = _shown(path)
     if trace_all:
-        implemented = {s.entry_point for s in syscalls}
-    sources = render_kernel(syscalls, implemented, source=source, syscall_mask=syscall_mask)
+        implemented = {s.entry_point for s in syscalls} | {s.entry_point for s in ia32}
+    shown_32 = (Path("arch") / TABLE_32).as_posix() if path_32 == data_dir("arch") / TABLE_32 else path_32.name
+    sources = render_kernel(
+        syscalls, implemented, source=source, syscall_mask=syscall_mask, ia32=ia32, ia32_source=shown_32
+    )
     elf = build_elf(sources, linker_script="kernel.lds", name="vmlinux")
-    return Kernel(elf, read_image(elf), tuple(syscalls), load_sys_call_table(syscalls, source).sys_call_table)
+    return Kernel(
+        elf,
+        read_image(elf),
+        tuple(syscalls),
+        load_sys_call_table(syscalls, source).sys_call_table,
+        ia32_entries(ia32),
+    )
 
 
 PROTOTYPES = Path("x86") / "include" / "syscalls_64.h"

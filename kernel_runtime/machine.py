@@ -12,6 +12,13 @@ than two libunicorn calls:
    reads the arguments from pt_regs in RAM and writes the result to
    regs->ax in RAM (no register calls). sysretq then runs emulated.
 
+`int $0x80` (the i386 numbering, as on Linux with IA32_EMULATION) takes the
+same shape off the hot path: the interrupt hook resumes at a second call-gate
+trampoline (gate -> int80_microcode -> entry_INT80_compat ->
+do_int80_syscall_32 -> ia32_sys_call_table[nr]), its Python stubs trap at
+their own address, whose hook reads ebx, ecx, edx, esi, edi, ebp; iretq
+returns.
+
 Tasks switch only inside the kernel, as in xv6: when one sleeps or exits the
 cpu stops on the trap, and the scheduler loop picks the next runnable task
 and resumes it where it stopped (see wait.py).
@@ -29,6 +36,7 @@ from pathlib import Path
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.kernel_runtime import gdt
 from syscalltbl.kernel_runtime.cpu import Cpu
+from syscalltbl.kernel_runtime.devices import CharDevice, Driver
 from syscalltbl.kernel_runtime.elfimage import BadExecutable, Image, read_image
 from syscalltbl.kernel_runtime.errnos import EACCES, ENOEXEC, Errno
 from syscalltbl.kernel_runtime.kbuild import Kernel, build_kernel
@@ -57,6 +65,7 @@ CR4 = abi.CR4_PAE | abi.CR4_PGE | abi.CR4_OSFXSR | abi.CR4_OSXMMEXCPT
 EFER = abi.EFER_LME | abi.EFER_LMA | abi.EFER_NX  # startup_64 adds SCE, as head_64.S does
 SYSCALL_INSN_LEN = 2
 MASK64 = (1 << 64) - 1
+M32 = (1 << 32) - 1
 # Exception vector -> signal, as arch/x86/kernel/traps.c decides for user mode.
 TRAP_SIGNALS = {0: SIGFPE, 3: SIGTRAP, 6: SIGILL, 13: SIGSEGV, 14: SIGSEGV, 16: SIGFPE, 19: SIGFPE}
 PAGE_FAULT = 14
@@ -64,6 +73,8 @@ PAGE_FAULT = 14
 _Q = struct.Struct("<Q")
 # pt_regs from ->r10 to ->orig_ax: every argument register and the number.
 _ARGS = struct.Struct("<9Q")
+# pt_regs from ->bp to ->orig_ax: the i386 argument registers and the number.
+_ARGS32 = struct.Struct("<12Q")
 
 
 class KernelOops(RuntimeError):
@@ -87,18 +98,42 @@ class Machine:
         stdio: tuple[int, int, int] = (0, 1, 2),
         root: str | os.PathLike[str] | None = None,
         tracer: Tracer | None = None,
+        ia32_emulation: bool = True,
+        devices: Mapping[str, Driver] | None = None,
     ) -> None:
         """`handlers` adds or replaces implementations (entry point -> function).
+
+        `ia32_emulation=False` is Linux's boot option of that name: int $0x80
+        then has no IDT entry for user mode and is a #GP (SIGSEGV).
+
+        `devices` adds character devices, /dev/NAME -> driver, to those of
+        the project's devices/*.py.
 
         With a `tracer` every table entry goes through Python (holes answer
         -ENOSYS there instead of in assembly), so the tracer sees each call.
         """
-        self.handlers: dict[str, Handler] = {**REGISTRY, **(handlers or {})}
+        own: dict[str, Handler] = {}
+        drivers: dict[str, Driver] = {}
+        if table is None:
+            # Inside a project of `syscalltbl init`, run its table and its own
+            # syscalls/*.py, as `build` builds that project's tables.
+            from syscalltbl.kernel_runtime.userproject import find
+
+            found = find()
+            if found is not None:
+                table, own = found.table, found.handlers
+                drivers = {name: cls() for name, cls in found.drivers.items()}
+        self.handlers: dict[str, Handler] = {**REGISTRY, **own, **(handlers or {})}
         self.kernel: Kernel = build_kernel(table, self.handlers, syscall_mask, trace_all=tracer is not None)
         # Bound once, here: entry point -> function, through the generated table.
         self.dispatch = bind(self.kernel.table, self.handlers, tracer)
+        # The same functions by entry point, for int $0x80's numbering.
+        self.ia32_dispatch = bind(self.kernel.ia32_table, self.handlers, tracer)
         self.stdio = stdio
+        self.ia32_emulation = ia32_emulation
         self.fs = FileSystem(root)
+        for minor, (name, driver) in enumerate(sorted({**drivers, **(devices or {})}.items())):
+            self.fs.add_device(name.encode(), CharDevice(driver, minor))
         self.cpu = Cpu()
         self.ram = PhysicalMemory(self.cpu, ram_size)
         self.kmm = AddressSpace(self.ram)
@@ -138,7 +173,10 @@ class Machine:
     def _boot(self) -> None:
         cpu, sym = self.cpu, self.kernel.symbol
         percpu, gdt_base = sym("__per_cpu_start"), sym("gdt_page")
-        self.ram.write(self._kpa("gdt_page"), gdt.build_gdt(percpu + abi.PCPU_TSS, sym("syscall_microcode")))
+        self.ram.write(
+            self._kpa("gdt_page"),
+            gdt.build_gdt(percpu + abi.PCPU_TSS, sym("syscall_microcode"), sym("int80_microcode")),
+        )
         self.ram.write(self._kpa("__per_cpu_start") + abi.PCPU_TSS, gdt.build_tss(0))
         cpu.set_descriptor_table(x86.UC_X86_REG_GDTR, gdt_base, 8 * abi.GDT_ENTRIES - 1)
         # ltr marks the TSS busy: present, DPL 0, type 0xB (busy 64-bit TSS).
@@ -205,9 +243,54 @@ class Machine:
 
         cpu.on_syscall(on_syscall)
         cpu.on_code(sym("__x64_python_trap"), on_python_syscall)
-        cpu.on_interrupt(self._on_exception)
+        self._install_int80_hooks()
         cpu.on_invalid_insn(self._on_exception)  # as #UD, vector 6
         cpu.on_port_io(self._on_port_io)
+
+    def _install_int80_hooks(self) -> None:
+        """int $0x80: the interrupt hook's ring switch and the ia32 Python trap."""
+        cpu, mem, sym = self.cpu, self.ram.mem, self.kernel.symbol
+        next_rip_pa = self._kpa("int80_next_rip")
+        trampoline = sym("int80_gate_trampoline")
+        trap = sym("__ia32_python_trap")
+        read_rip = cpu.reg_reader(x86.UC_X86_REG_RIP)
+        write_rip = cpu.reg_writer(x86.UC_X86_REG_RIP)
+        pack_q, args = _Q.pack_into, _ARGS32.unpack_from
+        dispatch = self.ia32_dispatch
+        stop = cpu.stop
+        bp_off, ax_off = abi.PT_OFFSET["bp"], abi.PT_OFFSET["ax"]
+
+        def on_interrupt(vector: int) -> None:
+            # Unicorn has already moved RIP past the 2-byte `int`, as the
+            # return address an interrupt gate pushes (no length to add).
+            user = self.current is not None and cpu.cpl() == 3
+            if vector == abi.IA32_SYSCALL_VECTOR and self.ia32_emulation and user:
+                pack_q(mem, next_rip_pa, read_rip())
+                write_rip(trampoline)
+                return
+            # A vector without a user-accessible IDT entry: #GP, as the cpu raises.
+            self._on_exception(13 if vector == abi.IA32_SYSCALL_VECTOR else vector)
+
+        def on_ia32_syscall() -> None:
+            task = self.current
+            assert task is not None
+            regs = task.regs_pa
+            bp, bx, _r11, _r10, _r9, _r8, _ax, cx, dx, si, di, orig_ax = args(mem, regs + bp_off)
+            try:
+                # do_int80_syscall_32 bounds-checked orig_ax; the i386 ABI's
+                # arguments are 32-bit registers, zero-extended.
+                ret = dispatch[orig_ax](task, bx & M32, cx & M32, dx & M32, si & M32, di & M32, bp & M32)
+            except Errno as exc:
+                ret = -exc.errno
+            except Sleep as sleep:
+                task.sleep = sleep
+                task.restart_trap = trap  # run again through this trap, with these registers
+                stop()
+                return
+            pack_q(mem, regs + ax_off, ret & MASK64)
+
+        cpu.on_interrupt(on_interrupt)
+        cpu.on_code(trap, on_ia32_syscall)
 
     def _on_port_io(self, _port: int) -> int:
         # Unicorn skips the I/O permission check (SDM vol. 1, 19.5); do it
@@ -399,7 +482,9 @@ class Machine:
         while not (done is not None and done()) and (task := self._next(last, deadline)) is not None:
             last = task.pid
             if task.sleep is not None:
-                begin, task.sleep = (self.resume_restart if task.sleep.restart else self.resume_done), None
+                restart = task.restart_trap or self.resume_restart
+                begin = restart if task.sleep.restart else self.resume_done
+                task.sleep, task.restart_trap = None, 0
             else:
                 begin = self.resume_fresh if task.fresh else self.resume_done
             self._switch_to(task)

@@ -29,6 +29,7 @@ from syscalltbl.kernel_runtime.mm import page_up
 from syscalltbl.kernel_runtime.process import USER_RFLAGS, ExitStatus, Task
 from syscalltbl.kernel_runtime.pylibc import Arg, In, Out, Strings, Vec
 from syscalltbl.kernel_runtime.toolchain import build_elf
+from syscalltbl.kernel_runtime.tracehooks import mark_internal
 from syscalltbl.kernel_runtime.uaccess import copy_from_user, copy_to_user
 from unicorn import x86_const as x86
 
@@ -56,6 +57,8 @@ __python_return:
 	# that yields does; the next call discards that kernel stack.
 	movl	$__NR_sched_yield, %eax
 	syscall
+	.globl	__python_parked
+__python_parked:				# the parking call's return address: tracers skip it
 	ud2
 """
 
@@ -108,6 +111,7 @@ class EmulatedBackend:
         self.sp = (regs["sp"] - 256) & ~15  # below argc/argv/envp/auxv, which stay intact
         self.arena = self.arena_size = 0
         machine.cpu.on_code(image_symbols["__python_return"], self._on_return)
+        mark_internal(self.task, image_symbols["__python_parked"])  # not the program's call
 
     def _on_return(self) -> None:
         self.rax = self.read_rax()

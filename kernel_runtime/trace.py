@@ -5,19 +5,24 @@
     openat(AT_FDCWD, "/nope", O_RDONLY) = -1 ENOENT (No such file or directory)
 
 The tracer wraps each handler once, when the dispatch tuple is bound; an
-untraced machine runs no tracing code at all.
+untraced machine runs no tracing code at all. Flags print as names (open,
+mmap and clone flags, AT_FDCWD), the structures a call fills in print as
+strace summarises them (`{st_mode=S_IFREG|0644, st_size=3, ...}`), and
+calls that the runtime makes for itself (tracehooks.py) are left out.
 """
 
 from __future__ import annotations
 
 import errno as host_errno
 import os
-from collections.abc import Mapping
+import struct
+from collections.abc import Callable, Mapping
 from typing import TextIO
 
 from syscalltbl.kernel_runtime.errnos import Errno
 from syscalltbl.kernel_runtime.process import Task
 from syscalltbl.kernel_runtime.syscalls.registry import Handler, TableEntry
+from syscalltbl.kernel_runtime.tracehooks import is_internal
 from syscalltbl.kernel_runtime.uaccess import copy_from_user, strncpy_from_user
 from syscalltbl.kernel_runtime.vfs import AT_FDCWD
 
@@ -29,6 +34,39 @@ OPEN_FLAGS = (
     ("O_NONBLOCK", 0o4000), ("O_DIRECTORY", 0o200000), ("O_NOFOLLOW", 0o400000), ("O_CLOEXEC", 0o2000000),
 )  # fmt: skip
 ADDRESS_RESULTS = frozenset({"sys_mmap", "sys_brk"})
+# include/uapi/asm-generic/mman-common.h, mman.h
+PROT_FLAGS = (("PROT_READ", 0x1), ("PROT_WRITE", 0x2), ("PROT_EXEC", 0x4), ("PROT_SEM", 0x8))
+MAP_TYPES = {0x01: "MAP_SHARED", 0x02: "MAP_PRIVATE", 0x03: "MAP_SHARED_VALIDATE"}
+MAP_FLAGS = (
+    ("MAP_FIXED", 0x10), ("MAP_ANONYMOUS", 0x20), ("MAP_32BIT", 0x40), ("MAP_GROWSDOWN", 0x100),
+    ("MAP_DENYWRITE", 0x800), ("MAP_EXECUTABLE", 0x1000), ("MAP_LOCKED", 0x2000), ("MAP_NORESERVE", 0x4000),
+    ("MAP_POPULATE", 0x8000), ("MAP_NONBLOCK", 0x10000), ("MAP_STACK", 0x20000), ("MAP_HUGETLB", 0x40000),
+    ("MAP_SYNC", 0x80000), ("MAP_FIXED_NOREPLACE", 0x100000),
+)  # fmt: skip
+# include/uapi/linux/sched.h; the low byte is the exit signal
+CLONE_FLAGS = (
+    ("CLONE_VM", 0x100), ("CLONE_FS", 0x200), ("CLONE_FILES", 0x400), ("CLONE_SIGHAND", 0x800),
+    ("CLONE_PIDFD", 0x1000), ("CLONE_PTRACE", 0x2000), ("CLONE_VFORK", 0x4000), ("CLONE_PARENT", 0x8000),
+    ("CLONE_THREAD", 0x10000), ("CLONE_NEWNS", 0x20000), ("CLONE_SYSVSEM", 0x40000), ("CLONE_SETTLS", 0x80000),
+    ("CLONE_PARENT_SETTID", 0x100000), ("CLONE_CHILD_CLEARTID", 0x200000), ("CLONE_DETACHED", 0x400000),
+    ("CLONE_UNTRACED", 0x800000), ("CLONE_CHILD_SETTID", 0x1000000), ("CLONE_NEWCGROUP", 0x2000000),
+    ("CLONE_NEWUTS", 0x4000000), ("CLONE_NEWIPC", 0x8000000), ("CLONE_NEWUSER", 0x10000000),
+    ("CLONE_NEWPID", 0x20000000), ("CLONE_NEWNET", 0x40000000), ("CLONE_IO", 0x80000000),
+)  # fmt: skip
+SIGNALS = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS",
+           8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM",
+           15: "SIGTERM", 16: "SIGSTKFLT", 17: "SIGCHLD", 18: "SIGCONT", 19: "SIGSTOP", 20: "SIGTSTP"}
+S_IFMT = {0o140000: "S_IFSOCK", 0o120000: "S_IFLNK", 0o100000: "S_IFREG", 0o60000: "S_IFBLK",
+          0o40000: "S_IFDIR", 0o20000: "S_IFCHR", 0o10000: "S_IFIFO"}
+CLOCKS = ("CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID",
+          "CLOCK_MONOTONIC_RAW", "CLOCK_REALTIME_COARSE", "CLOCK_MONOTONIC_COARSE", "CLOCK_BOOTTIME")
+WHENCE = ("SEEK_SET", "SEEK_CUR", "SEEK_END", "SEEK_DATA", "SEEK_HOLE")
+WAIT_OPTIONS = (("WNOHANG", 1), ("WUNTRACED", 2), ("WCONTINUED", 8), ("__WALL", 0x40000000))
+#: Scalar parameters that hold user addresses: shown in hex, 0 as NULL.
+ADDRESS_PARAMS = frozenset({"addr", "start", "brk", "newsp", "new_addr", "tls"})
+#: Structures the kernel fills in: shown after a successful call, by type.
+_STAT = struct.Struct("<QQQIII4xQq")  # dev, ino, nlink, mode, uid, gid, rdev, size (struct stat, x86-64)
+_TIMESPEC = struct.Struct("<qq")
 
 
 def quote(data: bytes, limit: int = STRING_LIMIT) -> str:
@@ -66,6 +104,84 @@ def _open_flags(value: int) -> str:
     return "|".join(names)
 
 
+def _bits(value: int, table: tuple[tuple[str, int], ...], names: list[str]) -> str:
+    for name, bit in table:
+        if value & bit:
+            names.append(name)
+            value &= ~bit
+    if value or not names:
+        names.append(hex(value))
+    return "|".join(names)
+
+
+def _prot(value: int) -> str:
+    return _bits(value, PROT_FLAGS, []) if value else "PROT_NONE"
+
+
+def _map_flags(value: int) -> str:
+    kind = MAP_TYPES.get(value & 0x0F)
+    return _bits(value & ~0x0F if kind else value, MAP_FLAGS, [kind] if kind else [])
+
+
+def _clone_flags(value: int) -> str:
+    names = [name for name, bit in CLONE_FLAGS if value & bit]
+    rest = value & ~0xFF & ~sum(bit for _, bit in CLONE_FLAGS)
+    if rest:
+        names.append(hex(rest))
+    if value & 0xFF:
+        names.append(SIGNALS.get(value & 0xFF, str(value & 0xFF)))
+    return "|".join(names) or "0"
+
+
+def _mode(mode: int) -> str:
+    kind = S_IFMT.get(mode & 0o170000)
+    perms = f"0{mode & 0o7777:o}" if mode & 0o7777 else "0"
+    return f"{kind}|{perms}" if kind else perms
+
+
+def _struct(t: Task, kind: str, value: int, ret: int) -> str | None:
+    """A summary of the structure at `value`, or None to print the address."""
+    mm = t.mm
+    if kind == "struct stat __user *" and ret == 0:
+        _dev, _ino, _nlink, mode, _uid, _gid, rdev, size = _STAT.unpack(copy_from_user(mm, value, _STAT.size))
+        if mode & 0o170000 in (0o20000, 0o60000):
+            return f"{{st_mode={_mode(mode)}, st_rdev=makedev({rdev >> 8 & 0xFFF:#x}, {rdev & 0xFF:#x}), ...}}"
+        return f"{{st_mode={_mode(mode)}, st_size={size}, ...}}"
+    if "struct __kernel_timespec __user *" in kind and (kind.startswith("const") or ret == 0):
+        sec, nsec = _TIMESPEC.unpack(copy_from_user(mm, value, _TIMESPEC.size))
+        return f"{{tv_sec={sec}, tv_nsec={nsec}}}"
+    if kind == "struct __kernel_old_timeval __user *" and ret == 0:
+        sec, usec = _TIMESPEC.unpack(copy_from_user(mm, value, _TIMESPEC.size))
+        return f"{{tv_sec={sec}, tv_usec={usec}}}"
+    if kind == "struct new_utsname __user *" and ret == 0:
+        fields = copy_from_user(mm, value, 65 * 2)
+        sysname, nodename = (fields[i * 65 : (i + 1) * 65].split(b"\0")[0] for i in range(2))
+        return f"{{sysname={quote(sysname)}, nodename={quote(nodename)}, ...}}"
+    if kind == "struct iovec __user *" or kind == "const struct iovec __user *":
+        return None  # shown by _iovec, which knows the count
+    return None
+
+
+def _wait_status(status: int) -> str:
+    if status & 0x7F == 0:
+        return f"[{{WIFEXITED(s) && WEXITSTATUS(s) == {status >> 8 & 0xFF}}}]"
+    if status & 0xFF == 0x7F:
+        return f"[{{WIFSTOPPED(s) && WSTOPSIG(s) == {SIGNALS.get(status >> 8 & 0xFF, status >> 8 & 0xFF)}}}]"
+    return f"[{{WIFSIGNALED(s) && WTERMSIG(s) == {SIGNALS.get(status & 0x7F, status & 0x7F)}}}]"
+
+
+def _iovec(t: Task, value: int, count: int, write: bool, ret: int) -> str:
+    shown = []
+    left = ret
+    for i in range(min(count, 4)):
+        base, size = struct.unpack("<QQ", copy_from_user(t.mm, value + 16 * i, 16))
+        take = size if write else max(0, min(size, left))
+        left -= take
+        data = copy_from_user(t.mm, base, min(take, STRING_LIMIT + 1)) if base and take else b""
+        shown.append(f"{{iov_base={quote(data)}, iov_len={size}}}")
+    return "[" + ", ".join(shown) + (", ..." if count > 4 else "") + "]"
+
+
 def _strings(t: Task, array: int) -> str:
     if not array:
         return "NULL"
@@ -97,6 +213,17 @@ def _param(t: Task, p: Param, value: int, proto: Prototype, args: tuple[int, ...
                 size = count if kind.startswith("const") else ret
                 if size >= 0:
                     return quote(copy_from_user(t.mm, value, min(size, STRING_LIMIT + 1)))
+            if kind.endswith("struct iovec __user *") and (kind.startswith("const") and ret >= 0):
+                count = args[[q.name for q in proto.params].index(p.name) + 1]
+                return _iovec(t, value, count, proto.name in ("sys_writev", "sys_pwritev"), ret)
+            if kind == "int __user *" and ret >= 0:
+                if p.name == "stat_addr" and ret > 0:
+                    return _wait_status(int.from_bytes(copy_from_user(t.mm, value, 4), "little"))
+                if p.name == "fildes":
+                    return "[{}, {}]".format(*struct.unpack("<ii", copy_from_user(t.mm, value, 8)))
+            summary = _struct(t, kind, value, ret)
+            if summary is not None:
+                return summary
         except Errno:
             pass
         return f"{value:#x}"
@@ -104,6 +231,22 @@ def _param(t: Task, p: Param, value: int, proto: Prototype, args: tuple[int, ...
         return "AT_FDCWD"
     if p.name == "flags" and proto.name in ("sys_open", "sys_openat"):
         return _open_flags(value & 0xFFFFFFFF)
+    if p.name == "prot" and proto.name in ("sys_mmap", "sys_mprotect"):
+        return _prot(value)
+    if p.name == "flags" and proto.name == "sys_mmap":
+        return _map_flags(value)
+    if p.name == "clone_flags":
+        return _clone_flags(value)
+    if p.name in ADDRESS_PARAMS and kind == "unsigned long":
+        return hex(value) if value else "NULL"
+    if kind == "clockid_t" and 0 <= value < len(CLOCKS):
+        return CLOCKS[value]
+    if p.name == "whence" and value < len(WHENCE):
+        return WHENCE[value]
+    if p.name == "options" and proto.name == "sys_wait4":
+        return _bits(value & 0xFFFFFFFF, WAIT_OPTIONS, []) if value & 0xFFFFFFFF else "0"
+    if p.name == "fd" and proto.name == "sys_mmap" and _signed(value, 32) == -1:
+        return "-1"
     if p.name == "mode" and kind == "umode_t":
         return f"0{value & 0o7777:o}" if value & 0o7777 else "0"
     words = kind.split()
@@ -123,13 +266,28 @@ def _result(ret: int, entry_point: str) -> str:
     return hex(ret) if entry_point in ADDRESS_RESULTS else str(ret)
 
 
+def chain(*tracers: Callable[[TableEntry, Handler], Handler]) -> Callable[[TableEntry, Handler], Handler]:
+    """One tracer applying each of `tracers` in turn; the first wraps innermost."""
+
+    def wrap(s: TableEntry, handler: Handler) -> Handler:
+        for tracer in tracers:
+            handler = tracer(s, handler)
+        return handler
+
+    return wrap
+
+
 class Tracer:
     def __init__(self, prototypes: Mapping[str, Prototype], out: TextIO) -> None:
         self.prototypes = prototypes
         self.out = out
+        self.several = False  # once a second process ran, every line names its pid
 
     def _line(self, t: Task, text: str) -> None:
-        prefix = f"[pid {t.pid}] " if len(t.machine.tasks) > 1 else ""
+        if is_internal(t):
+            return
+        self.several = self.several or len(t.machine.tasks) > 1
+        prefix = f"[pid {t.pid}] " if self.several else ""
         self.out.write(prefix + text + "\n")
         self.out.flush()
 

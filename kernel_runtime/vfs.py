@@ -35,6 +35,7 @@ from syscalltbl.kernel_runtime.errnos import (
     ESPIPE,
     Errno,
 )  # fmt: skip
+from syscalltbl.kernel_runtime.uaccess import copy_to_user
 from syscalltbl.kernel_runtime.wait import Sleep
 
 if TYPE_CHECKING:
@@ -89,6 +90,15 @@ class Inode:
 
     def ioctl(self, f: OpenFile, request: int) -> bytes | int:
         raise Errno(ENOTTY)
+
+    def unlocked_ioctl(self, task: Task, f: OpenFile, request: int, arg: int) -> int:
+        """ioctl(2) on this file: the built-in files answer a value that is stored at `arg`.
+
+        A device whose driver copies in and out itself (devices.py) overrides this.
+        """
+        answer = self.ioctl(f, request)
+        copy_to_user(task.mm, arg, answer if isinstance(answer, bytes) else answer.to_bytes(4, "little", signed=True))
+        return 0
 
     def seekable(self) -> bool:
         return False
@@ -392,6 +402,14 @@ class FileSystem:
         dev.add(b"tty", TtyDevice())
         proc = self.root.mkdir(b"proc")
         proc.add(b"self", ProcSelf(proc))
+
+    def add_device(self, name: bytes, inode: Inode) -> None:
+        """A node in /dev (a project's character device); an existing name is an error."""
+        dev = self.root.entries[b"dev"]
+        assert isinstance(dev, Directory)
+        if name in dev.entries:
+            raise ValueError(f"/dev/{name.decode()} exists already")
+        dev.add(name, inode)
 
     def _seed(self, host: Path, into: Directory) -> None:
         for item in sorted(host.iterdir()):

@@ -73,52 +73,103 @@ def _render_serial(tasks: list[_Task]) -> list[_Result]:
     return results
 
 
-def _render(tasks: list[_Task]) -> list[_Result]:
+class _Worker:
+    """A second process for a cold build. It is forked before the build is planned so that its
+    imports of Lark and Jinja2 and the loading of the LALR tables overlap the planning; then it
+    renders the tasks it is sent and sends back the results."""
+
+    def __init__(self, pid: int, send: int, receive: int) -> None:
+        self.pid, self.send, self.receive = pid, send, receive
+
+    @classmethod
+    def start(cls) -> _Worker | None:
+        if (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+            return None
+        to_child, from_parent = os.pipe()[::-1]
+        to_parent, from_child = os.pipe()[::-1]
+        pid = os.fork()
+        if pid == 0:
+            os.close(to_child)
+            os.close(from_child)
+            try:
+                _warm_up()
+                with os.fdopen(from_parent, "rb") as pipe:
+                    tasks = pickle.loads(pipe.read())
+                blob = pickle.dumps(_render_serial(tasks))
+                with os.fdopen(to_parent, "wb") as pipe:
+                    pipe.write(blob)
+            finally:
+                os._exit(0)
+        os.close(from_parent)
+        os.close(to_parent)
+        return cls(pid, to_child, from_child)
+
+    def render(self, tasks: list[_Task]) -> None:
+        with os.fdopen(self.send, "wb") as pipe:
+            pipe.write(pickle.dumps(tasks))
+
+    def results(self, tasks: list[_Task]) -> list[_Result]:
+        with os.fdopen(self.receive, "rb") as pipe:
+            blob = pipe.read()
+        os.waitpid(self.pid, 0)
+        try:
+            results: list[_Result] = pickle.loads(blob)
+        except Exception:  # a dead worker: do its share here
+            return _render_serial(tasks)
+        return results
+
+    def cancel(self) -> None:
+        import signal
+
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        os.close(self.send)
+        os.close(self.receive)
+
+
+def _warm_up() -> None:
+    from syscalltbl import tblparse
+    from syscalltbl.generators import jinja_env
+
+    tblparse.parser_ready()
+    jinja_env.environment()
+
+
+def _render(tasks: list[_Task], worker: _Worker | None = None) -> list[_Result]:
     """Cache hits first; misses on two cores when several tables need parsing (Lark is the cold cost)."""
     results: list[_Result | None] = [generate.cached_output(t.job, t.data) for t in tasks]
     misses = [i for i, r in enumerate(results) if r is None]
     tables = {tasks[i].table_path for i in misses}
     if len(tables) < 4 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        if worker is not None:
+            worker.cancel()
         for i, result in zip(misses, _render_serial([tasks[i] for i in misses]), strict=True):
             results[i] = result
         return [r for r in results if r is not None]
-    local, remote = _split(tasks, misses)
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child: render its half, send the results, leave without cleanup
-        os.close(read_end)
-        try:
-            blob = pickle.dumps(_render_serial([tasks[i] for i in remote]))
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(blob)
-        finally:
-            os._exit(0)
-    os.close(write_end)
+    # A worker started early is warm by now: it takes the larger share.
+    local, remote = _split(tasks, misses, 0.42 if worker else 0.5)
+    worker = worker or _Worker.start()
+    assert worker is not None
+    worker.render([tasks[i] for i in remote])
     for i, result in zip(local, _render_serial([tasks[i] for i in local]), strict=True):
         results[i] = result
-    with os.fdopen(read_end, "rb") as pipe:
-        blob = pipe.read()
-    os.waitpid(pid, 0)
-    try:
-        remote_results = pickle.loads(blob)
-    except Exception:
-        remote_results = _render_serial([tasks[i] for i in remote])
-    for i, result in zip(remote, remote_results, strict=True):
+    for i, result in zip(remote, worker.results([tasks[i] for i in remote]), strict=True):
         results[i] = result
     return [r for r in results if r is not None]
 
 
-def _split(tasks: list[_Task], misses: list[int]) -> tuple[list[int], list[int]]:
-    """Whole tables to each side (a table is parsed once per process), balanced by estimated cost:
-    parsing is linear in the table's bytes, and each output renders in about a third of that."""
+def _split(tasks: list[_Task], misses: list[int], share: float) -> tuple[list[int], list[int]]:
+    """Whole tables to each side (a table is parsed once per process), `share` of the estimated
+    cost to this process: parsing is linear in a table's bytes, and each output renders in
+    about a third of that."""
     size: dict[str, int] = {}
     for i in misses:
         path = tasks[i].table_path
         size[path] = size.get(path, len(tasks[i].data) * 2 // 3) + len(tasks[i].data) // 3
     mine: set[str] = set()
-    load = [0, 0]
+    load = [0.0, 0.0]
     for path in sorted(size, key=lambda p: -size[p]):
-        side = 0 if load[0] <= load[1] else 1
+        side = 0 if load[0] / share <= load[1] / (1 - share) else 1
         load[side] += size[path]
         if side == 0:
             mine.add(path)
@@ -179,10 +230,17 @@ def build(
     state_file = incremental.state_path(outdir, project.root)
     with incremental.locked(state_file):
         state = incremental.load_state(state_file)
+        # A first build into this directory is likely cold: start the second process now.
+        worker = _Worker.start() if "kernel" in groups and not state["outputs"] else None
         tasks = _tasks(project, select_outputs(project, arches)) if "kernel" in groups else []
         with_runtime = "runtime" in groups and (not arches or "x86" in arches)
-        plan = _plan(project, outdir, tasks, with_runtime, state)
-        summary = _regenerate(project, outdir, tasks, plan, state)
+        try:
+            plan = _plan(project, outdir, tasks, with_runtime, state)
+        except BaseException:
+            if worker is not None:
+                worker.cancel()
+            raise
+        summary = _regenerate(project, outdir, tasks, plan, state, worker)
         if explain is not None:
             explain.extend(f"rebuilt {path}: {why}" for path, why in sorted(plan.kernel.items()))
             if plan.runtime:
@@ -317,11 +375,13 @@ def _selection(job: scripts.Job) -> tuple[str, ...] | None:
     return job.abis
 
 
-def _regenerate(project: Project, outdir: Path, tasks: list[_Task], plan: _Plan, state: dict[str, Any]) -> Summary:
+def _regenerate(
+    project: Project, outdir: Path, tasks: list[_Task], plan: _Plan, state: dict[str, Any], worker: _Worker | None
+) -> Summary:
     summary = Summary([], [], [])
     todo = [t for t in tasks if t.output.path in plan.kernel]
     outputs: list[tuple[str, bytes | SyscalltblError, str]] = [
-        (t.output.path, r, cache.sha256_hex(t.data)) for t, r in zip(todo, _render(todo), strict=True)
+        (t.output.path, r, cache.sha256_hex(t.data)) for t, r in zip(todo, _render(todo, worker), strict=True)
     ]
     if plan.runtime:
         from syscalltbl import runtime_group

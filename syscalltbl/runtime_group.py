@@ -17,6 +17,9 @@ TABLE = Path("x86") / "entry" / "syscalls" / "syscall_64.tbl"
 #: The ABIs of TABLE whose entries the runtime's outputs are made from (exact names, not prefixes).
 ABIS = ("common", "64")
 PROTOTYPES = Path("x86") / "include" / "syscalls_64.h"
+#: The i386 table behind the int $0x80 entry path. It is part of the inputs key, so any edit
+#: to it regenerates the runtime group (the graph tracks only the 64-bit table's ABIs).
+TABLE_32 = Path("x86") / "entry" / "syscalls" / "syscall_32.tbl"
 
 
 def _input(project_root: Path, relative: Path) -> Path:
@@ -40,7 +43,7 @@ def table_file(project_root: Path) -> Path:
 def inputs_key(project_root: Path) -> str:
     """Everything the runtime group reads except the table: prototypes and the code that renders."""
     parts: list[bytes | str] = ["runtime", cache.code_fingerprint()]
-    for path in (_input(project_root, PROTOTYPES), *_runtime_sources()):
+    for path in (_input(project_root, PROTOTYPES), _input(project_root, TABLE_32), *_runtime_sources()):
         try:
             parts += [path.name, path.read_bytes()]
         except OSError as exc:

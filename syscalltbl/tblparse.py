@@ -142,6 +142,11 @@ def _syntax_error(exc: lark.exceptions.UnexpectedInput, path: str, text: str) ->
     return SyscalltblError(f"unexpected {shown}: expected {wanted}", where)
 
 
+def parser_ready() -> None:
+    """Build (or load) the LALR parser now, ahead of the first table."""
+    _parser()
+
+
 def parse_text(text: str, path: str) -> Table:
     """Parse a table's text; `path` is how locations name the file."""
     if not text.endswith("\n"):

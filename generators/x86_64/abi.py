@@ -20,7 +20,12 @@ TSS_SEL: Final = 0x40  # GDT_ENTRY_TSS = 8, a 16-byte system descriptor
 # Not in Linux: Unicorn does not perform syscall's ring switch, so ring 3
 # reaches ring 0 through this 64-bit call gate (entries 16-17, past Linux's 16).
 SYSCALL_GATE_SEL: Final = 0x80 | 3
-GDT_ENTRIES: Final = 18
+# Not in Linux either: Unicorn hands `int $0x80` to a hook instead of the IDT,
+# so its delivery also goes through a DPL-3 call gate (entries 18-19).
+INT80_GATE_SEL: Final = 0x90 | 3
+GDT_ENTRIES: Final = 20
+# arch/x86/include/asm/irq_vectors.h
+IA32_SYSCALL_VECTOR: Final = 0x80
 
 # MSRs, arch/x86/include/asm/msr-index.h.
 MSR_EFER: Final = 0xC0000080
@@ -137,6 +142,7 @@ def asm_offsets() -> dict[str, int]:
         "PCPU_top_of_stack": PCPU_TOP_OF_STACK,
         "PTREGS_SIZE": PT_REGS_SIZE,
         "SYSCALL_GATE_SEL": SYSCALL_GATE_SEL,
+        "INT80_GATE_SEL": INT80_GATE_SEL,
         "VVAR_tsc_base": VVAR_TSC_BASE,
         "VVAR_mono": VVAR_MONO,
         "VVAR_real": VVAR_REAL,

@@ -291,9 +291,8 @@ def sys_pipe(t: Task, fds: int, *_: int) -> int:
 @syscall("sys_ioctl")
 def sys_ioctl(t: Task, fd: int, request: int, arg: int, *_: int) -> int:
     f = t.files.get(s32(fd))
-    answer = f.inode.ioctl(f, request & 0xFFFFFFFF)
-    copy_to_user(t.mm, arg, answer if isinstance(answer, bytes) else struct.pack("<i", answer))
-    return 0
+    # The command is an unsigned int in the kernel's prototype.
+    return f.inode.unlocked_ioctl(t, f, request & 0xFFFFFFFF, arg)
 
 
 # -- metadata --

@@ -18,4 +18,9 @@ COMMANDS: dict[str, str] = {
     "show": "show",
     "export": "export",
     "run": "run",
+    "fuzz": "fuzz",
+    "init": "init",
+    "add-syscall": "add_syscall",
+    "remove-syscall": "remove_syscall",
+    "add-device": "add_device",
 }

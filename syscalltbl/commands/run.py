@@ -4,6 +4,11 @@ A PROGRAM ending in .py runs in this interpreter with syscalltbl.libc bound
 to a fresh process of the machine: each wrapper call runs the generated
 user stub in ring 3 (fork and execve raise NotOnThisMachine).
 
+--trace prints each system call strace-style, --ftrace the emulated kernel
+path of each call as the kernel's function_graph tracer does (costs in
+emulated instructions), --stats a per-syscall table at exit; all three
+write to stderr, or to -o FILE.
+
 Exit status: the program's own; 128+N when signal N killed it (with one line
 on stderr); 127 when PROGRAM cannot be found and 126 when it cannot be run
 (not a static x86-64 ELF); 2 for usage errors.
@@ -12,9 +17,11 @@ on stderr); 127 when PROGRAM cannot be found and 126 when it cannot be run
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
+    from syscalltbl.kernel_runtime.ftrace import CallRecord
     from syscalltbl.kernel_runtime.machine import Machine
 
 HELP = "run a static x86-64 program on the emulated machine, through the generated syscall table"
@@ -28,21 +35,43 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--env-clear", action="store_true", help="start from an empty environment")
     parser.add_argument("--trace", action="store_true", help="print each system call, strace-style, on stderr")
+    parser.add_argument(
+        "--ftrace", action="store_true", help="print a function-graph trace of the emulated kernel path of each call"
+    )
+    parser.add_argument("--stats", action="store_true", help="print a per-syscall summary at exit, like strace -c")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write --trace/--ftrace/--stats output to FILE")
     parser.add_argument("--timeout", type=float, default=3600.0, help=argparse.SUPPRESS)
     parser.add_argument("program", metavar="PROGRAM")
     parser.add_argument("args", metavar="ARG", nargs=argparse.REMAINDER)
 
 
 def run(args: argparse.Namespace) -> int:
+    import contextlib
+    import sys
+
+    from syscalltbl.errors import UsageError
+
+    if args.output is not None and not (args.trace or args.ftrace or args.stats):
+        raise UsageError("-o FILE needs --trace, --ftrace or --stats")
+    with contextlib.ExitStack() as stack:
+        try:
+            out = sys.stderr if args.output is None else stack.enter_context(open(args.output, "w"))
+        except OSError as exc:
+            raise UsageError(f"-o {args.output}: {exc.strerror}") from None
+        return _run(args, out)
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
     import os
     import sys
 
     from syscalltbl.errors import UsageError
-    from syscalltbl.kernel_runtime.elfimage import BadExecutable
-    from syscalltbl.kernel_runtime.errnos import Errno
+    from syscalltbl.kernel_runtime.ftrace import FunctionGraph, KernelProfiler
     from syscalltbl.kernel_runtime.kbuild import load_prototypes
-    from syscalltbl.kernel_runtime.machine import Deadlock, Machine
-    from syscalltbl.kernel_runtime.trace import Tracer
+    from syscalltbl.kernel_runtime.machine import Machine
+    from syscalltbl.kernel_runtime.stats import Stats
+    from syscalltbl.kernel_runtime.syscalls.registry import Tracer as Wrapper
+    from syscalltbl.kernel_runtime.trace import Tracer, chain
 
     env = {} if args.env_clear else dict(os.environ)
     for item in args.env:
@@ -56,8 +85,40 @@ def run(args: argparse.Namespace) -> int:
     if not os.path.isfile(args.program):
         print(f"{name}: No such file", file=sys.stderr)
         return 127
-    tracer = Tracer(load_prototypes(), sys.stderr) if args.trace else None
-    machine = Machine(root=args.root, tracer=tracer)
+    wrappers: list[Wrapper] = []
+    if args.trace:
+        wrappers.append(Tracer(load_prototypes(), out))
+    stats = Stats() if args.stats else None
+    profiler = None
+    if args.ftrace or stats is not None:
+        sinks: list[Callable[[CallRecord], None]] = []
+        if args.ftrace:
+            sinks.append(FunctionGraph(out))
+        if stats is not None:
+            sinks.append(stats)
+        profiler = KernelProfiler(sinks)
+        wrappers.append(profiler)
+    machine = Machine(root=args.root, tracer=chain(*wrappers) if wrappers else None)
+    if profiler is not None:
+        profiler.attach(machine)
+    try:
+        return _start(machine, args, env, name)
+    finally:
+        if profiler is not None:
+            profiler.finish()
+        if stats is not None:
+            stats.write(out)
+
+
+def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name: str) -> int:
+    import os
+    import sys
+
+    from syscalltbl.errors import UsageError
+    from syscalltbl.kernel_runtime.elfimage import BadExecutable
+    from syscalltbl.kernel_runtime.errnos import Errno
+    from syscalltbl.kernel_runtime.machine import Deadlock
+
     if args.program.endswith(".py"):
         return _run_python(machine, args, env, name)
     try:

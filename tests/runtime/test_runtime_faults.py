@@ -59,8 +59,8 @@ def test_ud2_is_sigill(programs: Programs) -> None:
     assert result.status.wait_status == SIGILL
 
 
-def test_int_0x80_is_sigsegv_on_a_64_bit_only_kernel(programs: Programs) -> None:
-    result = programs.run("_start:\n\tmovl\t$1, %eax\n\tint\t$0x80\n\tud2\n")
+def test_int_0x80_is_sigsegv_without_ia32_emulation(programs: Programs) -> None:
+    result = programs.run("_start:\n\tmovl\t$1, %eax\n\tint\t$0x80\n\tud2\n", ia32_emulation=False)
     assert result.status.signal == SIGSEGV
 
 
