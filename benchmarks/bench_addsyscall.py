@@ -59,7 +59,17 @@ def kernel_loop() -> float:
     import importlib
 
     # tests/ is not a package: the helper is found through sys.path, as bench_kernel.py finds it.
-    tree: Path = importlib.import_module("debian_cache").linux_source_tree()
+    debian_cache = importlib.import_module("debian_cache")
+    source: Path = debian_cache.linux_source_tree()
+    # Build in a copy: the unpacked tree is shared with the lint tests, which must see it pristine.
+    tree = debian_cache.cache_root() / "linux-build" / source.name
+    if not tree.exists():
+        tree.parent.mkdir(parents=True, exist_ok=True)
+        sh("cp", "-a", source, tree, cwd=tree.parent)
+    missing = [p for p in ("flex", "bison", "bc", "libelf-dev", "libssl-dev", "make", "gcc")
+               if subprocess.run(["dpkg", "-s", p], capture_output=True, check=False).returncode != 0]
+    if missing:
+        sh("apt-get", "install", "-y", "-q", "--no-install-recommends", *missing, cwd=tree.parent)
     jobs = str(os.cpu_count() or 1)
     if not (tree / "vmlinux").exists():
         sh("make", "ARCH=x86_64", "tinyconfig", cwd=tree)

@@ -295,7 +295,9 @@ def _plan(
             runtime = "output missing or modified"
 
     if stale:
-        reached = _reached(project, tasks, stale, recorded, shas, runtime_table, runtime_outputs)
+        reached, graph = _reached(project, tasks, stale, recorded, shas, runtime_table, runtime_outputs)
+        # Kept with the record, for inspection and --explain of later builds; no-op builds never load it.
+        state["graph"] = graph
         for path in stale:
             if path in runtime_outputs:
                 if path in reached and runtime is None:
@@ -326,8 +328,9 @@ def _reached(
     shas: dict[str, str],
     runtime_table: str,
     runtime_outputs: list[str],
-) -> dict[str, str]:
-    """Output -> reason, for the stale outputs that a changed entry reaches through the graph."""
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Output -> reason, for the stale outputs that a changed entry reaches through the graph;
+    and the graph as node-link data."""
     from syscalltbl import incremental
 
     by_path = {t.output.path: t for t in tasks}
@@ -365,7 +368,7 @@ def _reached(
         if abis:
             for output, why in incremental.reached(graph, table, abis).items():
                 reasons.setdefault(output, why)
-    return reasons
+    return reasons, incremental.graph_data(graph)
 
 
 def _selection(job: scripts.Job) -> tuple[str, ...] | None:
