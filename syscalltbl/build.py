@@ -266,7 +266,8 @@ def _plan(
     shas = {t.table_path: cache.sha256_hex(t.data) for t in tasks}
     root = project.root.parent
     runtime_table = display_path(runtime_group.table_file(root)) if with_runtime else ""
-    runtime_key = runtime_group.inputs_key(root) if with_runtime else ""
+    i386 = runtime_group.i386_entries(root, state.get("runtime_record", {}).get("i386", {})) if with_runtime else {}
+    runtime_key = runtime_group.inputs_key(root, i386) if with_runtime else ""
     if with_runtime and runtime_table not in shas:
         shas[runtime_table] = incremental.file_sha(runtime_group.table_file(root)) or ""
     runtime_outputs: list[str] = list(state.get("runtime_outputs", []))
@@ -312,7 +313,7 @@ def _plan(
         if task.output.path in recorded and task.output.path not in kernel:
             recorded[task.output.path]["input"] = shas[task.table_path]
     if with_runtime:
-        state["runtime_record"] = {"key": runtime_key, "input": shas[runtime_table]}
+        state["runtime_record"] = {"key": runtime_key, "input": shas[runtime_table], "i386": i386}
     done = set(kernel) | (set(runtime_outputs) if runtime else set())
     kept = [t.output.path for t in tasks if t.output.path not in done]
     if with_runtime and not runtime:

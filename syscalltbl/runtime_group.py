@@ -17,8 +17,8 @@ TABLE = Path("x86") / "entry" / "syscalls" / "syscall_64.tbl"
 #: The ABIs of TABLE whose entries the runtime's outputs are made from (exact names, not prefixes).
 ABIS = ("common", "64")
 PROTOTYPES = Path("x86") / "include" / "syscalls_64.h"
-#: The i386 table behind the int $0x80 entry path. It is part of the inputs key, so any edit
-#: to it regenerates the runtime group (the graph tracks only the 64-bit table's ABIs).
+#: The i386 table behind the int $0x80 entry path. Its entries (not its bytes: comments and
+#: layout don't reach the outputs) are part of the inputs key.
 TABLE_32 = Path("x86") / "entry" / "syscalls" / "syscall_32.tbl"
 
 
@@ -40,10 +40,31 @@ def table_file(project_root: Path) -> Path:
     return _input(project_root, TABLE)
 
 
-def inputs_key(project_root: Path) -> str:
-    """Everything the runtime group reads except the table: prototypes and the code that renders."""
-    parts: list[bytes | str] = ["runtime", cache.code_fingerprint()]
-    for path in (_input(project_root, PROTOTYPES), _input(project_root, TABLE_32), *_runtime_sources()):
+def i386_entries(project_root: Path, recorded: dict[str, str]) -> dict[str, str]:
+    """{"sha": the i386 table's SHA-256, "entries": a digest of its entries}; the entries are
+    only parsed again when the bytes differ from the `recorded` ones."""
+    path = _input(project_root, TABLE_32)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SyscalltblError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    sha = cache.sha256_hex(data)
+    if recorded.get("sha") == sha and recorded.get("entries"):
+        return {"sha": sha, "entries": recorded["entries"]}
+    from syscalltbl.generate import load_table
+
+    rows = [
+        (e.number, e.abi, e.name, e.entry_point, e.compat_entry_point, e.noreturn)
+        for e in load_table(data, str(path)).entries
+    ]
+    return {"sha": sha, "entries": cache.digest(repr(rows))}
+
+
+def inputs_key(project_root: Path, i386: dict[str, str]) -> str:
+    """Everything the runtime group reads but the 64-bit table (which the build's graph
+    follows entry by entry): prototypes, the i386 entries, and the code that renders."""
+    parts: list[bytes | str] = ["runtime", cache.code_fingerprint(), i386["entries"]]
+    for path in (_input(project_root, PROTOTYPES), *_runtime_sources()):
         try:
             parts += [path.name, path.read_bytes()]
         except OSError as exc:
@@ -57,7 +78,7 @@ def key(project_root: Path) -> str:
         data = table.read_bytes()
     except OSError as exc:
         raise SyscalltblError(f"cannot read: {exc.strerror}", path=str(table)) from None
-    return cache.digest(inputs_key(project_root), data)
+    return cache.digest(inputs_key(project_root, i386_entries(project_root, {})), data)
 
 
 def outputs(project_root: Path) -> list[tuple[str, bytes | SyscalltblError]]:

@@ -132,3 +132,24 @@ def test_parallel_builds_of_one_tree_are_safe(cli: Cli, project: Path, tmp_path:
     assert not list(out.rglob(".*.tmp"))
     _, written, _, _ = _build(cli, project, out)
     assert written == set()
+
+
+def test_the_i386_table_reaches_the_runtime_group_only_through_its_entries(
+    cli: Cli, project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    _build(cli, project, out)
+    table = project / "arch" / "x86" / "entry" / "syscalls" / "syscall_32.tbl"
+    table.write_text("# a comment the int $0x80 path never sees\n" + table.read_text())
+    proc = cli.run("build", "-C", project, "-o", out, "--explain")
+    assert "rebuilt" not in proc.stdout.decode()
+    text = table.read_text()
+    old = "20\ti386\tgetpid\t\t\tsys_getpid"
+    assert old in text
+    table.write_text(text.replace(old, "20\ti386\tgetpid\t\t\tsys_getpid2"))
+    lines = cli.run("build", "-C", project, "-o", out, "--explain").stdout.decode().splitlines()
+    rebuilt = [line for line in lines if line.startswith(f"  rebuilt {X86}/asm/syscalls_32.h: ")]
+    assert len(rebuilt) == 1 and rebuilt[0].endswith(
+        "syscall_32.tbl: ABI i386 changed (line 36 `20\ti386\tgetpid\t\t\tsys_getpid2`)"
+    )
+    assert any(line.startswith("  rebuilt the runtime group:") for line in lines)
