@@ -50,10 +50,7 @@ def _tasks(project: Project, outputs: list[Output]) -> list[_Task]:
     for output in outputs:
         file = project.table_file(output.input)
         if file not in contents:
-            try:
-                contents[file] = file.read_bytes()
-            except OSError as exc:
-                raise SyscalltblError(f"cannot read: {exc.strerror}", path=str(file)) from None
+            contents[file] = generate.read_input(str(file))
         shown = display_path(file)
         argv = [a.replace("{input}", shown).replace("{output}", output.path) for a in output.argv]
         tasks.append(_Task(output, scripts.parse_argv(output.generator, argv), shown, contents[file]))
@@ -260,7 +257,7 @@ def _plan(
 ) -> _Plan:
     from syscalltbl import incremental, runtime_group
 
-    fingerprint = incremental.fingerprint()
+    fingerprint = cache.code_fingerprint()
     code_changed = state["fingerprint"] != fingerprint
     recorded: dict[str, Any] = state["outputs"]
     shas = {t.table_path: cache.sha256_hex(t.data) for t in tasks}

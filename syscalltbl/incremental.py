@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -97,9 +96,7 @@ def entry_changes(old: Table | None, new: Table) -> dict[str, str] | None:
         return changed
     removed = set(before) - set(after)
     added = set(after) - set(before)
-    for entry in new.entries:
-        row = (entry.number, entry.abi, entry.name, entry.entry_point, entry.compat_entry_point, entry.noreturn,
-               entry.text)
+    for entry, row in zip(new.entries, after, strict=True):
         if row in added:
             changed.setdefault(entry.abi, f"line {entry.location.line} `{entry.text}`")
     for row in removed:
@@ -167,9 +164,3 @@ def all_outputs_intact(outdir: Path, recorded: dict[str, Any], wanted: list[str]
     return True
 
 
-def fingerprint() -> str:
-    return cache.code_fingerprint()
-
-
-def environment_disables_state() -> bool:
-    return os.environ.get("SYSCALLTBL_NO_CACHE", "") != ""

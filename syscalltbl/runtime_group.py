@@ -43,16 +43,13 @@ def table_file(project_root: Path) -> Path:
 def i386_entries(project_root: Path, recorded: dict[str, str]) -> dict[str, str]:
     """{"sha": the i386 table's SHA-256, "entries": a digest of its entries}; the entries are
     only parsed again when the bytes differ from the `recorded` ones."""
+    from syscalltbl.generate import load_table, read_input
+
     path = _input(project_root, TABLE_32)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SyscalltblError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    data = read_input(str(path))
     sha = cache.sha256_hex(data)
     if recorded.get("sha") == sha and recorded.get("entries"):
         return {"sha": sha, "entries": recorded["entries"]}
-    from syscalltbl.generate import load_table
-
     rows = [
         (e.number, e.abi, e.name, e.entry_point, e.compat_entry_point, e.noreturn)
         for e in load_table(data, str(path)).entries
@@ -73,11 +70,9 @@ def inputs_key(project_root: Path, i386: dict[str, str]) -> str:
 
 
 def key(project_root: Path) -> str:
-    table = table_file(project_root)
-    try:
-        data = table.read_bytes()
-    except OSError as exc:
-        raise SyscalltblError(f"cannot read: {exc.strerror}", path=str(table)) from None
+    from syscalltbl.generate import read_input
+
+    data = read_input(str(table_file(project_root)))
     return cache.digest(inputs_key(project_root, i386_entries(project_root, {})), data)
 
 
