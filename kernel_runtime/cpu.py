@@ -95,6 +95,23 @@ class Cpu:
 
         return read
 
+    def raw_reader(self) -> Callable[[int, ctypes.Array[ctypes.c_char]], None]:
+        """reader(regid, buffer): a wide register (XMM, ST) into a ctypes buffer, in its native layout."""
+        handle = self.handle
+
+        def read(regid: int, buf: ctypes.Array[ctypes.c_char]) -> None:
+            _reg_read(handle, regid, buf)
+
+        return read
+
+    def raw_writer(self) -> Callable[[int, ctypes.Array[ctypes.c_char]], None]:
+        handle = self.handle
+
+        def write(regid: int, buf: ctypes.Array[ctypes.c_char]) -> None:
+            _reg_write(handle, regid, buf)
+
+        return write
+
     def msr(self, index: int) -> int:
         return int(self.uc.msr_read(index))
 

@@ -4,7 +4,7 @@ Unicorn has no instruction counter. While profiling, a block hook on the
 kernel's text counts each translated block's instructions (disassembled once
 by capstone, then cached by address) into the open record of the running
 task: a record opens on the first block of entry_SYSCALL_64 and closes with
-the block that ends in sysretq (syscall_return_to_user). Each block is
+the block that returns to user mode (the one ending in sysretq or iretq). Each block is
 charged to the function whose symbol (from the kernel ELF) contains it, so a
 record knows what entry_SYSCALL_64, do_syscall_64 and the table's entry each
 cost. The handler wrapper names the record and times the Python
@@ -47,7 +47,8 @@ if TYPE_CHECKING:
     from syscalltbl.kernel_runtime.machine import Machine
 
 ENTRY, DISPATCH, STUB = 0, 1, 2  # where a block's instructions are charged
-ENTRY_SYMBOL, RETURN_SYMBOL, DISPATCH_SYMBOL = "entry_SYSCALL_64", "syscall_return_to_user", "do_syscall_64"
+ENTRY_SYMBOL, DISPATCH_SYMBOL = "entry_SYSCALL_64", "do_syscall_64"
+RETURNS_TO_USER = frozenset({"sysretq", "iretq"})
 STUB_PREFIX = "__x64_"  # the table's entries (__x64_sys_*) and the Python trap they jump to
 
 
@@ -83,7 +84,7 @@ class KernelProfiler:
         self.sinks = sinks
         self.open: dict[int, CallRecord] = {}
         self.machine: Machine | None = None
-        self._blocks: dict[int, tuple[int, int]] = {}
+        self._blocks: dict[int, tuple[int, int, bool]] = {}
         self._starts: list[int] = []
         self._charges: list[int] = []
         self._hook_error: BaseException | None = None
@@ -125,7 +126,6 @@ class KernelProfiler:
         self.machine = machine
         kernel = machine.kernel
         self._entry = kernel.symbol(ENTRY_SYMBOL)
-        self._return = kernel.symbol(RETURN_SYMBOL)
         (seg,) = (s for s in kernel.image.segments if s.vaddr <= self._entry < s.vaddr + s.memsz)
         lo, hi = seg.vaddr, seg.vaddr + seg.memsz
         functions = sorted((a, n) for n, a in kernel.image.symbols.items() if lo <= a < hi)
@@ -149,12 +149,14 @@ class KernelProfiler:
     def _record(self, t: Task) -> CallRecord:
         return CallRecord(t.pid, os.path.basename(t.exe.decode(errors="replace")) or "?")
 
-    def _block(self, address: int, size: int) -> tuple[int, int]:
+    def _block(self, address: int, size: int) -> tuple[int, int, bool]:
+        """(instructions, whom they are charged to, whether the block returns to user mode)."""
         offset = address - self._text_base
         code = self._text[offset : offset + size]
-        count = sum(1 for _ in self._disasm.disasm_lite(code, address))
+        mnemonics = [insn[2] for insn in self._disasm.disasm_lite(code, address)]
         i = bisect.bisect_right(self._starts, address) - 1
-        info = (count, self._charges[i] if i >= 0 else ENTRY)
+        exits = bool(mnemonics) and mnemonics[-1] in RETURNS_TO_USER
+        info = (len(mnemonics), self._charges[i] if i >= 0 else ENTRY, exits)
         self._blocks[address] = info
         return info
 
@@ -170,9 +172,9 @@ class KernelProfiler:
             record = self.open.get(pid)
             if record is None:
                 return  # a fresh task's first return to user mode
-            count, charge = self._blocks.get(address) or self._block(address, size)
+            count, charge, exits = self._blocks.get(address) or self._block(address, size)
             record.counts[charge] += count
-            if address == self._return:
+            if exits:
                 self._finish(pid, returned=True)
         except Exception as exc:  # must not unwind into C
             self._hook_error = exc

@@ -28,17 +28,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import struct
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from syscalltbl.generators.x86_64 import abi
-from syscalltbl.kernel_runtime import gdt
+from syscalltbl.kernel_runtime import gdt, signals
 from syscalltbl.kernel_runtime.cpu import Cpu
 from syscalltbl.kernel_runtime.devices import CharDevice, Driver
 from syscalltbl.kernel_runtime.elfimage import BadExecutable, Image, read_image
 from syscalltbl.kernel_runtime.errnos import EACCES, ENOEXEC, Errno
+from syscalltbl.kernel_runtime.fpu import INITIAL, FpuRegisters
 from syscalltbl.kernel_runtime.kbuild import Kernel, build_kernel
 from syscalltbl.kernel_runtime.mm import VDSO_BASE, VVAR_BASE, Mm
 from syscalltbl.kernel_runtime.paging import AddressSpace
@@ -53,6 +55,7 @@ from syscalltbl.kernel_runtime.process import (
     Task,
     signame,
 )  # fmt: skip
+from syscalltbl.kernel_runtime.signals import CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SIG_IGN, SIGCHLD, deliver
 from syscalltbl.kernel_runtime.syscalls import REGISTRY, Handler, TableEntry, Tracer, bind, unimplemented
 from syscalltbl.kernel_runtime.uaccess import copy_to_user
 from syscalltbl.kernel_runtime.vdso import build_vdso, write_sample
@@ -132,12 +135,15 @@ class Machine:
         self.stdio = stdio
         self.ia32_emulation = ia32_emulation
         self.fs = FileSystem(root)
+        self.host_root = None if root is None else os.path.realpath(root)
         for minor, (name, driver) in enumerate(sorted({**drivers, **(devices or {})}.items())):
             self.fs.add_device(name.encode(), CharDevice(driver, minor))
         self.cpu = Cpu()
         self.ram = PhysicalMemory(self.cpu, ram_size)
         self.kmm = AddressSpace(self.ram)
         self.current: Task | None = None
+        self.fpu = FpuRegisters(self.cpu)
+        self.fpu_owner: Task | None = None  # whose x87/SSE registers the cpu holds
         self.tasks: dict[int, Task] = {}
         self._last_pid = 0
         self._dead_mms: list[Mm] = []
@@ -240,6 +246,8 @@ class Machine:
                 stop()
                 return
             pack_q(mem, regs + ax_off, ret & MASK64)
+            if task.sigpending and task.status is None:
+                deliver(task)
 
         cpu.on_syscall(on_syscall)
         cpu.on_code(sym("__x64_python_trap"), on_python_syscall)
@@ -288,6 +296,8 @@ class Machine:
                 stop()
                 return
             pack_q(mem, regs + ax_off, ret & MASK64)
+            if task.sigpending and task.status is None:
+                deliver(task)
 
         cpu.on_interrupt(on_interrupt)
         cpu.on_code(trap, on_ia32_syscall)
@@ -355,6 +365,9 @@ class Machine:
         child.files = parent.files.copy()
         for name in ("cwd", "exe", "umask", "nice", "uid", "euid", "gid", "egid", "pgid", "sid"):
             setattr(child, name, getattr(parent, name))
+        child.signals = parent.signals.forked()
+        child.fpu = self.fpu_state(parent)
+        child.rlimits = None if parent.rlimits is None else list(parent.rlimits)
         regs = parent.pt_regs()
         regs["ax"] = 0
         child.set_pt_regs(regs)
@@ -381,6 +394,8 @@ class Machine:
         self._dead_mms.append(old)  # still in CR3 until the cpu stops
         task.exe = f.path
         task.files.close_on_exec()
+        task.signals.exec()
+        self.set_fpu_state(task, INITIAL)
         task.vfork_parent = None
         self.cpu.stop()  # the scheduler resumes it fresh, on the new page tables
 
@@ -396,15 +411,26 @@ class Machine:
                 copy_to_user(task.mm, task.clear_child_tid, bytes(4))
         task.vfork_parent = None
         self._dead_mms.append(task.mm)
+        if self.fpu_owner is task:
+            self.fpu_owner = None
         for child in task.children:
             child.parent = None  # orphans: nobody waits for them
             if child.status is not None:
                 self._reap(child)
         task.children = []
-        if task.parent is None:
+        if task.parent is None or self._notify_parent(task, status):
             self._reap(task)
         if task is self.current:
             self.cpu.stop()
+
+    def _notify_parent(self, task: Task, status: ExitStatus) -> bool:
+        """SIGCHLD to the parent (do_notify_parent); True when the parent asked for no zombies."""
+        parent = task.parent
+        assert parent is not None
+        action = parent.signals.actions[SIGCHLD]
+        code, value = (CLD_EXITED, status.code or 0) if status.signal is None else (CLD_KILLED, status.signal)
+        signals.send(parent, SIGCHLD, signals.siginfo(SIGCHLD, code, task.pid, task.uid, value))
+        return action.handler == SIG_IGN or bool(action.flags & SA_NOCLDWAIT)
 
     def _reap(self, task: Task) -> None:
         if task.parent is not None:
@@ -433,7 +459,22 @@ class Machine:
         cpu.set_msr(abi.MSR_GS_BASE, self.kernel.symbol("__per_cpu_start"))
         cpu.set_msr(abi.MSR_KERNEL_GS_BASE, task.gs_base)
         cpu.set_reg(x86.UC_X86_REG_FS_BASE, task.fs_base)
+        if self.fpu_owner is not task:
+            # Lazily: the registers move only when another task's are loaded.
+            if self.fpu_owner is not None:
+                self.fpu_owner.fpu = self.fpu.save()
+            self.fpu.restore(task.fpu)
+            self.fpu_owner = task
         write_sample(self.ram.mem, self.vvar_frame)  # the vDSO's clocks, fresh for this time slice
+
+    def fpu_state(self, task: Task) -> bytes:
+        return self.fpu.save() if self.fpu_owner is task else task.fpu
+
+    def set_fpu_state(self, task: Task, image: bytes) -> None:
+        if self.fpu_owner is task:
+            self.fpu.restore(image)
+        else:
+            task.fpu = image
 
     def _switch_out(self, task: Task) -> None:
         if task.status is None and not task.fresh:
@@ -449,7 +490,7 @@ class Machine:
                 continue
             if task.sleep is None:
                 return task
-            if task.sleep.ready():
+            if task.sleep.ready() or (task.sigpending and task.sleep.restart):
                 return task
         return None
 
@@ -481,13 +522,17 @@ class Machine:
         last = 0
         while not (done is not None and done()) and (task := self._next(last, deadline)) is not None:
             last = task.pid
+            self._switch_to(task)
             if task.sleep is not None:
+                sleep = task.sleep
                 restart = task.restart_trap or self.resume_restart
-                begin = restart if task.sleep.restart else self.resume_done
+                begin = restart if sleep.restart else self.resume_done
                 task.sleep, task.restart_trap = None, 0
+                if sleep.restart and task.sigpending and not sleep.ready():
+                    signals.interrupt(task, sleep)  # woken by a handled signal: the call ends here
+                    begin = self.resume_done
             else:
                 begin = self.resume_fresh if task.fresh else self.resume_done
-            self._switch_to(task)
             task.fresh = False
             if self.ram.recycled:
                 self.cpu.flush_code()  # a reused frame may hold code translated for its old contents
@@ -536,8 +581,17 @@ class Machine:
         exe: bytes | None = None,
         cwd: bytes = b"/",
     ) -> Task:
-        """A first task running `program` (a host file), with fds 0-2 on the host's."""
+        """A first task running `program` (a host file), with fds 0-2 on the host's.
+
+        The program is also a file of the machine, as /proc/self/exe names it
+        (busybox's sh re-executes itself there): its own path under --root, or
+        else a copy at its host path.
+        """
+        if data is None:
+            data = Path(program).read_bytes()
         image = read_image(program, data)
+        if exe is None:
+            exe = self._place(program, data)
         task = self.spawn()
         for fd, host in enumerate(self.stdio):
             task.files.put(fd, OpenFile(HostFile(host, owned=False), 2, f"/dev/fd/{host}".encode()), False)
@@ -545,10 +599,18 @@ class Machine:
         if not isinstance(where, Directory):
             raise NotADirectoryError(os.fsdecode(cwd))
         task.cwd = where
-        task.exe = exe if exe is not None else os.fsencode(os.path.abspath(program))
+        task.exe = exe
         args = [os.fsencode(a) for a in (argv if argv is not None else [str(program)])]
         self._exec(task, image, args, [os.fsencode(e) for e in envp])
         return task
+
+    def _place(self, program: str | Path, data: bytes) -> bytes:
+        real = os.path.realpath(program)
+        if self.host_root is not None and os.path.commonpath([self.host_root, real]) == self.host_root:
+            return os.fsencode(os.path.normpath(os.path.join("/", os.path.relpath(real, self.host_root))))
+        path = os.fsencode(os.path.abspath(program))
+        self.fs.add_file(path, data, stat.S_IMODE(os.stat(program).st_mode))
+        return path
 
     def run(
         self,

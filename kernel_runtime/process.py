@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.kernel_runtime.cpu import Cpu
 from syscalltbl.kernel_runtime.elfimage import Image
+from syscalltbl.kernel_runtime.fpu import INITIAL
 from syscalltbl.kernel_runtime.mm import STACK_TOP, Mm
+from syscalltbl.kernel_runtime.signals import Signals
 from syscalltbl.kernel_runtime.vfs import Directory, FdTable
 from syscalltbl.kernel_runtime.wait import Sleep
 
@@ -27,8 +29,6 @@ SIGNAMES = {
     SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGUSR1: "SIGUSR1",
     SIGSEGV: "SIGSEGV", SIGUSR2: "SIGUSR2", SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM", SIGTERM: "SIGTERM",
 }  # fmt: skip
-#: Signals whose default action is to do nothing (no handlers exist here yet).
-SIG_DFL_IGNORE = frozenset({SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIGSTOP, SIGTSTP})
 
 
 def signame(sig: int) -> str:
@@ -90,6 +90,11 @@ class Task:
         self.fs_base = self.gs_base = 0  # the user's, while switched out
         self.clear_child_tid = 0
         self.vfork_parent: Task | None = None
+        self.signals = Signals()
+        self.sigpending = 0  # pending and not blocked: the return path's one test
+        self.fpu: bytes = INITIAL  # x87/SSE registers while another task owns the cpu's
+        self.rlimits: list[tuple[int, int]] | None = None  # None: the defaults, made on first use
+        self.robust_list = 0
 
     @property
     def ppid(self) -> int:

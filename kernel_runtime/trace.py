@@ -55,7 +55,18 @@ CLONE_FLAGS = (
 )  # fmt: skip
 SIGNALS = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS",
            8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM",
-           15: "SIGTERM", 16: "SIGSTKFLT", 17: "SIGCHLD", 18: "SIGCONT", 19: "SIGSTOP", 20: "SIGTSTP"}
+           15: "SIGTERM", 16: "SIGSTKFLT", 17: "SIGCHLD", 18: "SIGCONT", 19: "SIGSTOP", 20: "SIGTSTP",
+           21: "SIGTTIN", 22: "SIGTTOU", 23: "SIGURG", 24: "SIGXCPU", 25: "SIGXFSZ", 26: "SIGVTALRM",
+           27: "SIGPROF", 28: "SIGWINCH", 29: "SIGIO", 30: "SIGPWR", 31: "SIGSYS"}
+SIGRTMIN = 32
+SA_FLAGS = (
+    ("SA_NOCLDSTOP", 0x1), ("SA_NOCLDWAIT", 0x2), ("SA_SIGINFO", 0x4), ("SA_RESTORER", 0x04000000),
+    ("SA_ONSTACK", 0x08000000), ("SA_RESTART", 0x10000000), ("SA_NODEFER", 0x40000000), ("SA_RESETHAND", 0x80000000),
+)  # fmt: skip
+SIGPROCMASK_HOW = ("SIG_BLOCK", "SIG_UNBLOCK", "SIG_SETMASK")
+RLIMITS = ("RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS", "RLIMIT_NPROC",
+           "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS", "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE",
+           "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME")
 S_IFMT = {0o140000: "S_IFSOCK", 0o120000: "S_IFLNK", 0o100000: "S_IFREG", 0o60000: "S_IFBLK",
           0o40000: "S_IFDIR", 0o20000: "S_IFCHR", 0o10000: "S_IFIFO"}
 CLOCKS = ("CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID",
@@ -157,9 +168,43 @@ def _struct(t: Task, kind: str, value: int, ret: int) -> str | None:
         fields = copy_from_user(mm, value, 65 * 2)
         sysname, nodename = (fields[i * 65 : (i + 1) * 65].split(b"\0")[0] for i in range(2))
         return f"{{sysname={quote(sysname)}, nodename={quote(nodename)}, ...}}"
+    if kind == "const struct sigaction __user *" or (kind == "struct sigaction __user *" and ret == 0):
+        return _sigaction(copy_from_user(mm, value, 32))
+    rlimit = kind.endswith("struct rlimit64 __user *") or kind == "struct rlimit __user *"
+    if rlimit and (kind.startswith("const") or ret == 0):
+        limits = struct.unpack("<QQ", copy_from_user(mm, value, 16))
+        cur, high = (v if v != (1 << 64) - 1 else "RLIM64_INFINITY" for v in limits)
+        return f"{{rlim_cur={cur}, rlim_max={high}}}"
+    if kind == "sigset_t __user *" and ret == 0:
+        return _sigset(int.from_bytes(copy_from_user(mm, value, 8), "little"))
     if kind == "struct iovec __user *" or kind == "const struct iovec __user *":
         return None  # shown by _iovec, which knows the count
     return None
+
+
+def signal_name(sig: int) -> str:
+    if sig in SIGNALS:
+        return SIGNALS[sig]
+    if SIGRTMIN <= sig <= 64:
+        return "SIGRTMIN" if sig == SIGRTMIN else f"SIGRTMIN+{sig - SIGRTMIN}"
+    return str(sig)
+
+
+def _sigset(mask: int) -> str:
+    """As strace prints one: [INT CHLD], or ~[...] when most are set."""
+    def names(bits: int) -> str:
+        return " ".join(signal_name(n).removeprefix("SIG") for n in range(1, 65) if bits >> (n - 1) & 1)
+
+    if mask.bit_count() > 32:
+        return "~[" + names(~mask & (1 << 64) - 1) + "]"
+    return "[" + names(mask) + "]"
+
+
+def _sigaction(data: bytes) -> str:
+    handler, flags, restorer, mask = struct.unpack("<QQQQ", data)
+    shown = {0: "SIG_DFL", 1: "SIG_IGN"}.get(handler, hex(handler))
+    text = f"{{sa_handler={shown}, sa_mask={_sigset(mask)}, sa_flags={_bits(flags, SA_FLAGS, []) if flags else '0'}"
+    return text + (f", sa_restorer={restorer:#x}}}" if flags & 0x04000000 else "}")
 
 
 def _wait_status(status: int) -> str:
@@ -235,6 +280,12 @@ def _param(t: Task, p: Param, value: int, proto: Prototype, args: tuple[int, ...
         return _prot(value)
     if p.name == "flags" and proto.name == "sys_mmap":
         return _map_flags(value)
+    if p.name == "sig" and kind == "int":
+        return signal_name(_signed(value, 32))
+    if p.name == "how" and proto.name == "sys_rt_sigprocmask" and value < len(SIGPROCMASK_HOW):
+        return SIGPROCMASK_HOW[value]
+    if p.name == "resource" and value < len(RLIMITS):
+        return RLIMITS[value]
     if p.name == "clone_flags":
         return _clone_flags(value)
     if p.name in ADDRESS_PARAMS and kind == "unsigned long":

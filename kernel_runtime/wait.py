@@ -15,13 +15,25 @@ from collections.abc import Callable
 
 
 class Sleep(Exception):
-    def __init__(self, ready: Callable[[], bool], deadline: float | None = None, *, restart: bool = True) -> None:
+    def __init__(
+        self,
+        ready: Callable[[], bool],
+        deadline: float | None = None,
+        *,
+        restart: bool = True,
+        restartable: bool = True,
+    ) -> None:
         super().__init__()
         self.ready = ready
         self.deadline = deadline  # time.monotonic() value, for nanosleep
-        # False: the call already completed (vfork's parent); resume after the trap.
+        # False: the call already completed (vfork's parent); resume after the
+        # trap. Such a sleep is not interrupted by a handled signal either.
         self.restart = restart
+        # A handled signal interrupts the sleep; with SA_RESTART the call then
+        # runs again after the handler (-ERESTARTSYS), unless this is False
+        # (-ERESTARTNOHAND: pause, sigsuspend, nanosleep answer EINTR).
+        self.restartable = restartable
 
 
 def until(deadline: float) -> Sleep:
-    return Sleep(lambda: time.monotonic() >= deadline, deadline)
+    return Sleep(lambda: time.monotonic() >= deadline, deadline, restartable=False)

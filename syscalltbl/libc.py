@@ -465,19 +465,19 @@ def brk(brk: int) -> int:
     return _k.call(12, brk)
 
 
-def rt_sigaction(*args: int) -> int:
-    """sys_rt_sigaction: no prototype; up to six integer arguments."""
-    return _k.call(13, *args)
+def rt_sigaction(sig: int, act: Buffer | None, oact: WBuffer | None, sigsetsize: int) -> int:
+    """long sys_rt_sigaction(int sig, const struct sigaction __user *act, struct sigaction __user *oact, size_t sigsetsize)"""
+    return _k.call(13, sig, _k.buf_in(act, 32), _k.buf_out(oact, 32), sigsetsize)
 
 
-def rt_sigprocmask(*args: int) -> int:
-    """sys_rt_sigprocmask: no prototype; up to six integer arguments."""
-    return _k.call(14, *args)
+def rt_sigprocmask(how: int, set: WBuffer | None, oset: WBuffer | None, sigsetsize: int) -> int:
+    """long sys_rt_sigprocmask(int how, sigset_t __user *set, sigset_t __user *oset, size_t sigsetsize)"""
+    return _k.call(14, how, _k.buf_out(set, 8), _k.buf_out(oset, 8), sigsetsize)
 
 
-def rt_sigreturn(*args: int) -> int:
-    """sys_rt_sigreturn: no prototype; up to six integer arguments."""
-    return _k.call(15, *args)
+def rt_sigreturn() -> int:
+    """long sys_rt_sigreturn(void)"""
+    return _k.call(15)
 
 
 def ioctl(fd: int, cmd: int, arg: int) -> int:
@@ -570,9 +570,9 @@ def dup2(oldfd: int, newfd: int) -> int:
     return _k.call(33, oldfd, newfd)
 
 
-def pause(*args: int) -> int:
-    """sys_pause: no prototype; up to six integer arguments."""
-    return _k.call(34, *args)
+def pause() -> int:
+    """long sys_pause(void)"""
+    return _k.call(34)
 
 
 def nanosleep(rqtp: Buffer | None, rmtp: WBuffer | None) -> int:
@@ -885,9 +885,9 @@ def gettimeofday(tv: WBuffer | None, tz: WBuffer | None) -> int:
     return _k.call(96, _k.buf_out(tv, 16), _k.buf_out(tz, 8))
 
 
-def getrlimit(*args: int) -> int:
-    """sys_getrlimit: no prototype; up to six integer arguments."""
-    return _k.call(97, *args)
+def getrlimit(resource: int, rlim: WBuffer | None) -> int:
+    """long sys_getrlimit(unsigned int resource, struct rlimit __user *rlim)"""
+    return _k.call(97, resource, _k.buf_out(rlim, 16))
 
 
 def getrusage(*args: int) -> int:
@@ -1035,9 +1035,9 @@ def capset(*args: int) -> int:
     return _k.call(126, *args)
 
 
-def rt_sigpending(*args: int) -> int:
-    """sys_rt_sigpending: no prototype; up to six integer arguments."""
-    return _k.call(127, *args)
+def rt_sigpending(set: WBuffer | None, sigsetsize: int) -> int:
+    """long sys_rt_sigpending(sigset_t __user *set, size_t sigsetsize)"""
+    return _k.call(127, _k.buf_out(set, 8), sigsetsize)
 
 
 def rt_sigtimedwait(*args: int) -> int:
@@ -1050,14 +1050,14 @@ def rt_sigqueueinfo(*args: int) -> int:
     return _k.call(129, *args)
 
 
-def rt_sigsuspend(*args: int) -> int:
-    """sys_rt_sigsuspend: no prototype; up to six integer arguments."""
-    return _k.call(130, *args)
+def rt_sigsuspend(unewset: WBuffer | None, sigsetsize: int) -> int:
+    """long sys_rt_sigsuspend(sigset_t __user *unewset, size_t sigsetsize)"""
+    return _k.call(130, _k.buf_out(unewset, 8), sigsetsize)
 
 
-def sigaltstack(*args: int) -> int:
-    """sys_sigaltstack: no prototype; up to six integer arguments."""
-    return _k.call(131, *args)
+def sigaltstack(uss: Buffer | None, uoss: WBuffer | None) -> int:
+    """long sys_sigaltstack(const struct sigaltstack __user *uss, struct sigaltstack __user *uoss)"""
+    return _k.call(131, _k.buf_in(uss, 24), _k.buf_out(uoss, 24))
 
 
 def utime(*args: int) -> int:
@@ -1190,9 +1190,9 @@ def adjtimex(*args: int) -> int:
     return _k.call(159, *args)
 
 
-def setrlimit(*args: int) -> int:
-    """sys_setrlimit: no prototype; up to six integer arguments."""
-    return _k.call(160, *args)
+def setrlimit(resource: int, rlim: WBuffer | None) -> int:
+    """long sys_setrlimit(unsigned int resource, struct rlimit __user *rlim)"""
+    return _k.call(160, resource, _k.buf_out(rlim, 16))
 
 
 def chroot(*args: int) -> int:
@@ -1345,9 +1345,9 @@ def fremovexattr(*args: int) -> int:
     return _k.call(199, *args)
 
 
-def tkill(*args: int) -> int:
-    """sys_tkill: no prototype; up to six integer arguments."""
-    return _k.call(200, *args)
+def tkill(pid: int, sig: int) -> int:
+    """long sys_tkill(pid_t pid, int sig)"""
+    return _k.call(200, pid, sig)
 
 
 def time(tloc: WBuffer | None) -> int:
@@ -1490,9 +1490,9 @@ def epoll_ctl(*args: int) -> int:
     return _k.call(233, *args)
 
 
-def tgkill(*args: int) -> int:
-    """sys_tgkill: no prototype; up to six integer arguments."""
-    return _k.call(234, *args)
+def tgkill(tgid: int, pid: int, sig: int) -> int:
+    """long sys_tgkill(pid_t tgid, pid_t pid, int sig)"""
+    return _k.call(234, tgid, pid, sig)
 
 
 def utimes(*args: int) -> int:
@@ -1680,14 +1680,14 @@ def unshare(*args: int) -> int:
     return _k.call(272, *args)
 
 
-def set_robust_list(*args: int) -> int:
-    """sys_set_robust_list: no prototype; up to six integer arguments."""
-    return _k.call(273, *args)
+def set_robust_list(head: WBuffer | None, len: int) -> int:
+    """long sys_set_robust_list(struct robust_list_head __user *head, size_t len)"""
+    return _k.call(273, _k.buf_out(head, len), len)
 
 
-def get_robust_list(*args: int) -> int:
-    """sys_get_robust_list: no prototype; up to six integer arguments."""
-    return _k.call(274, *args)
+def get_robust_list(pid: int, head_ptr: WBuffer | None, len_ptr: WBuffer | None) -> int:
+    """long sys_get_robust_list(int pid, struct robust_list_head __user *__user *head_ptr, size_t __user *len_ptr)"""
+    return _k.call(274, pid, _k.buf_out(head_ptr, 8), _k.buf_out(len_ptr, 8))
 
 
 def splice(*args: int) -> int:
@@ -1825,9 +1825,9 @@ def fanotify_mark(*args: int) -> int:
     return _k.call(301, *args)
 
 
-def prlimit64(*args: int) -> int:
-    """sys_prlimit64: no prototype; up to six integer arguments."""
-    return _k.call(302, *args)
+def prlimit64(pid: int, resource: int, new_rlim: Buffer | None, old_rlim: WBuffer | None) -> int:
+    """long sys_prlimit64(pid_t pid, unsigned int resource, const struct rlimit64 __user *new_rlim, struct rlimit64 __user *old_rlim)"""
+    return _k.call(302, pid, resource, _k.buf_in(new_rlim, 16), _k.buf_out(old_rlim, 16))
 
 
 def name_to_handle_at(*args: int) -> int:

@@ -1,11 +1,11 @@
-"""Processes: identity, fork/vfork/clone, execve, exit, wait4, kill, priority (kernel/*.c)."""
+"""Processes: identity, fork/vfork/clone, execve, exit, wait4, priority (kernel/*.c)."""
 
 from __future__ import annotations
 
 import struct
 
 from syscalltbl.kernel_runtime.errnos import E2BIG, ECHILD, EINVAL, EPERM, ESRCH, Errno
-from syscalltbl.kernel_runtime.process import SIG_DFL_IGNORE, SIGRTMAX, Task
+from syscalltbl.kernel_runtime.process import Task
 from syscalltbl.kernel_runtime.syscalls.fs import s32, user_path
 from syscalltbl.kernel_runtime.syscalls.registry import syscall
 from syscalltbl.kernel_runtime.uaccess import copy_from_user, copy_to_user, strncpy_from_user
@@ -151,28 +151,6 @@ def sys_wait4(t: Task, pid: int, wstatus: int, options: int, rusage: int, *_: in
         copy_to_user(t.mm, rusage, bytes(RUSAGE_SIZE))
     t.machine.reap(done)
     return done.pid
-
-
-@syscall("sys_kill")
-def sys_kill(t: Task, pid: int, sig: int, *_: int) -> int:
-    pid, sig = s32(pid), s32(sig)
-    if not 0 <= sig <= SIGRTMAX:
-        raise Errno(EINVAL)
-    tasks = [x for x in t.machine.tasks.values() if x.status is None]
-    if pid > 0:
-        targets = [x for x in tasks if x.pid == pid]
-    elif pid == 0:
-        targets = [x for x in tasks if x.pgid == t.pgid]
-    elif pid == -1:
-        targets = [x for x in tasks if x.pid != 1 or x is t]
-    else:
-        targets = [x for x in tasks if x.pgid == -pid]
-    if not targets:
-        raise Errno(ESRCH)
-    if sig and sig not in SIG_DFL_IGNORE:
-        for target in targets:
-            target.kill(sig)  # no handlers here yet: every signal takes its default action
-    return 0
 
 
 # -- ids and scheduling --

@@ -177,4 +177,4 @@ def test_run_a_python_program(tmp_path: Path) -> None:
     lines = proc.stderr.decode().splitlines()
     assert lines[0] == 'write(1, "a b\\n", 4) = 4'
     assert "system call 58 (vfork" in lines and 'write(2, "system call 58 (vfork\\n", 22) = 22' in lines
-    assert "kill(1, 15) = 0" in lines and "killed by SIGTERM" in lines[-1]
+    assert "kill(1, SIGTERM) = 0" in lines and "killed by SIGTERM" in lines[-1]

@@ -20,17 +20,17 @@ def test_stats_of_forkpipe() -> None:
     assert table == [
         HEADER,
         RULE,
-        "  19.67           180          60         3            S close",
-        "  19.67           180          60         3            S write",
-        "  13.44           123          61         2         1  S wait4",
-        "  13.11           120          60         2            S read",
-        "   7.87            72          36         2            S exit_group",
-        "   6.56            60          60         1            S fork",
-        "   6.56            60          60         1            S getpid",
-        "   6.56            60          60         1            S getppid",
-        "   6.56            60          60         1            S pipe",
+        "  19.82           198          66         3            S close",
+        "  19.82           198          66         3            S write",
+        "  13.51           135          67         2         1  S wait4",
+        "  13.21           132          66         2            S read",
+        "   7.21            72          36         2            S exit_group",
+        "   6.61            66          66         1            S fork",
+        "   6.61            66          66         1            S getpid",
+        "   6.61            66          66         1            S getppid",
+        "   6.61            66          66         1            S pipe",
         RULE,
-        " 100.00           915          57        16         1  S total",
+        " 100.00           999          62        16         1  S total",
     ]
 
 

@@ -82,8 +82,29 @@ asmlinkage long sys_execve(const char __user *filename, const char __user *const
 asmlinkage long sys_exit(int error_code);
 asmlinkage long sys_exit_group(int error_code);
 asmlinkage long sys_wait4(pid_t pid, int __user *stat_addr, int options, struct rusage __user *ru);
-asmlinkage long sys_kill(pid_t pid, int sig);
 asmlinkage long sys_set_tid_address(int __user *tidptr);
+
+/* kernel/signal.c, arch/x86/kernel/signal_64.c */
+asmlinkage long sys_rt_sigaction(int sig, const struct sigaction __user *act, struct sigaction __user *oact,
+				 size_t sigsetsize);
+asmlinkage long sys_rt_sigprocmask(int how, sigset_t __user *set, sigset_t __user *oset, size_t sigsetsize);
+asmlinkage long sys_rt_sigpending(sigset_t __user *set, size_t sigsetsize);
+asmlinkage long sys_rt_sigsuspend(sigset_t __user *unewset, size_t sigsetsize);
+asmlinkage long sys_rt_sigreturn(void);
+asmlinkage long sys_sigaltstack(const struct sigaltstack __user *uss, struct sigaltstack __user *uoss);
+asmlinkage long sys_pause(void);
+asmlinkage long sys_kill(pid_t pid, int sig);
+asmlinkage long sys_tkill(pid_t pid, int sig);
+asmlinkage long sys_tgkill(pid_t tgid, pid_t pid, int sig);
+
+/* kernel/sys.c: resource limits; kernel/futex/syscalls.c */
+asmlinkage long sys_getrlimit(unsigned int resource, struct rlimit __user *rlim);
+asmlinkage long sys_setrlimit(unsigned int resource, struct rlimit __user *rlim);
+asmlinkage long sys_prlimit64(pid_t pid, unsigned int resource, const struct rlimit64 __user *new_rlim,
+			      struct rlimit64 __user *old_rlim);
+asmlinkage long sys_set_robust_list(struct robust_list_head __user *head, size_t len);
+asmlinkage long sys_get_robust_list(int pid, struct robust_list_head __user * __user *head_ptr,
+				    size_t __user *len_ptr);
 
 /* kernel/sys.c */
 asmlinkage long sys_getpid(void);

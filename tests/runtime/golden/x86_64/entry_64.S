@@ -68,6 +68,18 @@ entry_SYSCALL_64:
 	 * starts with the pt_regs that exec built, and the runtime enters here.
 	 */
 syscall_return_to_user:
+	/*
+	 * sysret loads rip from rcx and rflags from r11, so it cannot restore
+	 * those two: when they differ from ->ip and ->flags (rt_sigreturn into
+	 * an interrupted context), leave through iretq, which restores all.
+	 */
+	movq	RCX(%rsp), %rcx
+	cmpq	%rcx, RIP(%rsp)
+	jne	swapgs_restore_regs_and_return_to_usermode
+	movq	R11(%rsp), %r11
+	cmpq	%r11, EFLAGS(%rsp)
+	jne	swapgs_restore_regs_and_return_to_usermode
+
 	popq	%r15
 	popq	%r14
 	popq	%r13
@@ -90,3 +102,30 @@ syscall_return_to_user:
 	swapgs					# give the user back its %gs base
 	sysretq
 	.size	entry_SYSCALL_64, .-entry_SYSCALL_64
+
+	.globl	swapgs_restore_regs_and_return_to_usermode
+	.type	swapgs_restore_regs_and_return_to_usermode, @function
+/*
+ * The general exit: every register from pt_regs, then the hardware frame
+ * (ip, cs, flags, sp, ss) for iretq. int $0x80 always leaves here.
+ */
+swapgs_restore_regs_and_return_to_usermode:
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbp
+	popq	%rbx
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rax
+	popq	%rcx
+	popq	%rdx
+	popq	%rsi
+	popq	%rdi
+	addq	$8, %rsp			# orig_ax
+	swapgs					# give the user back its %gs base
+	iretq					# rip, cs, rflags, rsp, ss: back to ring 3
+	.size	swapgs_restore_regs_and_return_to_usermode, .-swapgs_restore_regs_and_return_to_usermode

@@ -58,23 +58,5 @@ entry_INT80_compat:
 	movq	%rsp, %rdi			# arg0: regs
 	call	do_int80_syscall_32
 
-	/* swapgs_restore_regs_and_return_to_usermode */
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbp
-	popq	%rbx
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rax
-	popq	%rcx
-	popq	%rdx
-	popq	%rsi
-	popq	%rdi
-	addq	$8, %rsp			# orig_ax
-	swapgs					# give the user back its %gs base
-	iretq					# rip, cs, rflags, rsp, ss: back to ring 3
+	jmp	swapgs_restore_regs_and_return_to_usermode	# in entry_64.S
 	.size	entry_INT80_compat, .-entry_INT80_compat

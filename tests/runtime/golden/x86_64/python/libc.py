@@ -47,9 +47,9 @@ def write(fd: int, buf: Buffer | None, count: int) -> int:
     return _k.call(1, fd, _k.buf_in(buf, count), count)
 
 
-def rt_sigreturn(*args: int) -> int:
-    """sys_rt_sigreturn: no prototype; up to six integer arguments."""
-    return _k.call(3, *args)
+def rt_sigreturn() -> int:
+    """long sys_rt_sigreturn(void)"""
+    return _k.call(3)
 
 
 def getpid() -> int:

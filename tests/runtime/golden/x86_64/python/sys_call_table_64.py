@@ -38,7 +38,7 @@ sys_call_table: Final[tuple[Entry, ...]] = (
     Entry(0, 'read', 'sys_read', '__x64_sys_read', 'long sys_read(unsigned int fd, char __user *buf, size_t count)', False),
     Entry(1, 'write', 'sys_write', '__x64_sys_write', 'long sys_write(unsigned int fd, const char __user *buf, size_t count)', False),
     sys_ni_syscall,
-    Entry(3, 'rt_sigreturn', 'sys_rt_sigreturn', '__x64_sys_rt_sigreturn', None, False),
+    Entry(3, 'rt_sigreturn', 'sys_rt_sigreturn', '__x64_sys_rt_sigreturn', 'long sys_rt_sigreturn(void)', False),
     Entry(4, 'getpid', 'sys_getpid', '__x64_sys_getpid', 'long sys_getpid(void)', False),
     Entry(5, 'exit_group', 'sys_exit_group', '__x64_sys_exit_group', 'long sys_exit_group(int error_code)', True),
 )
