@@ -71,6 +71,14 @@ MASK64 = (1 << 64) - 1
 M32 = (1 << 32) - 1
 # Exception vector -> signal, as arch/x86/kernel/traps.c decides for user mode.
 TRAP_SIGNALS = {0: SIGFPE, 3: SIGTRAP, 6: SIGILL, 13: SIGSEGV, 14: SIGSEGV, 16: SIGFPE, 19: SIGFPE}
+# ... and its si_code: FPE_INTDIV, TRAP_BRKPT, ILL_ILLOPN; #GP is SI_KERNEL (no address).
+FAULT_CODES = {0: 1, 3: 1, 6: 2}
+SEGV_MAPERR, SEGV_ACCERR, SI_KERNEL = 1, 2, 0x80
+# pt_regs names -> the cpu's registers, for a context taken straight from ring 3.
+USER_REGS: Mapping[str, int] = {name: getattr(x86, f"UC_X86_REG_{reg}") for name, reg in (
+    ("r8", "R8"), ("r9", "R9"), ("r10", "R10"), ("r11", "R11"), ("r12", "R12"), ("r13", "R13"),
+    ("r14", "R14"), ("r15", "R15"), ("di", "RDI"), ("si", "RSI"), ("bp", "RBP"), ("bx", "RBX"),
+    ("dx", "RDX"), ("ax", "RAX"), ("cx", "RCX"), ("sp", "RSP"), ("ip", "RIP"), ("flags", "EFLAGS"))}
 PAGE_FAULT = 14
 
 _Q = struct.Struct("<Q")
@@ -330,7 +338,31 @@ class Machine:
         if task is None or not user:
             raise KernelOops(f"exception {vector} in ring 0 at {where}")
         signal = TRAP_SIGNALS.get(vector, SIGSEGV)
+        info = self._fault_info(task, signal, vector)
+        if signals.fault(task, signal, info, vector, cr2 if vector == PAGE_FAULT else 0):
+            # Into the handler, still in ring 3: as after a served page fault,
+            # only QEMU's record of this exception has to go.
+            task.restart_at, task.restart_vector = self.cpu.reg(x86.UC_X86_REG_RIP), vector
+            self.cpu.stop()
+            return
         task.kill(signal, f"{signame(signal)} (exception {vector}) at {where}")
+
+    def _fault_info(self, task: Task, signal: int, vector: int) -> bytes:
+        if vector == PAGE_FAULT:
+            addr = self.cpu.reg(x86.UC_X86_REG_CR2)
+            mapped = any(v.start <= addr < v.end for v in task.mm.vmas)
+            return signals.fault_info(signal, SEGV_ACCERR if mapped else SEGV_MAPERR, addr)
+        rip = self.cpu.reg(x86.UC_X86_REG_RIP)
+        code = FAULT_CODES.get(vector, SI_KERNEL)
+        return signals.fault_info(signal, code, 0 if code == SI_KERNEL else rip)
+
+    def user_registers(self) -> dict[str, int]:
+        """The running task's registers while the cpu is stopped in ring 3 (on a fault)."""
+        return {name: self.cpu.reg(regid) for name, regid in USER_REGS.items()}
+
+    def set_user_registers(self, regs: dict[str, int]) -> None:
+        for name, regid in USER_REGS.items():
+            self.cpu.set_reg(regid, regs[name])
 
     # -- processes --
 
@@ -539,10 +571,12 @@ class Machine:
                 self.ram.recycled = False
             self._run(begin, deadline, timeout)
             while task.restart_at and task.status is None:
-                # A served page fault: the same task, still in user mode. Only
-                # QEMU's record of the fault goes; the instruction runs again.
+                # A served page fault or a fault's signal handler: the same task,
+                # still in user mode. Only QEMU's record of the fault goes; the
+                # instruction (or the handler) runs.
                 begin, task.restart_at = task.restart_at, 0
-                self.cpu.clear_pending_exception(PAGE_FAULT)
+                self.cpu.clear_pending_exception(task.restart_vector)
+                task.restart_vector = PAGE_FAULT
                 self._run(begin, deadline, timeout)
             task.restart_at = 0
             self._switch_out(task)

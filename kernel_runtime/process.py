@@ -86,7 +86,8 @@ class Task:
         self.fresh = True
         self.kernel_rsp = 0  # where it slept
         self.restart_trap = 0  # set: a sleeping call restarts at this trap (int $0x80's), not the 64-bit one
-        self.restart_at = 0  # a user instruction to re-run after a page fault was served
+        self.restart_at = 0  # a user instruction to re-run after a page fault was served (or a handler)
+        self.restart_vector = 14  # the exception whose record goes before that
         self.fs_base = self.gs_base = 0  # the user's, while switched out
         self.clear_child_tid = 0
         self.vfork_parent: Task | None = None

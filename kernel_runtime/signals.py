@@ -146,6 +146,11 @@ def set_blocked(t: Task, mask: int) -> None:
         _fatal_now(t)
 
 
+def fault_info(sig: int, code: int, addr: int) -> bytes:
+    """struct siginfo of a fault: si_addr where kill's si_pid would be."""
+    return struct.pack("<iii4xQ", sig, 0, code, addr).ljust(SIGINFO_SIZE, b"\0")
+
+
 def siginfo(sig: int, code: int, pid: int = 0, uid: int = 0, status: int | None = None) -> bytes:
     """struct siginfo for kill (pid, uid), the kernel (code only) and SIGCHLD (pid, uid, status)."""
     head = struct.pack("<iii4xii", sig, 0, code, pid, uid)
@@ -236,10 +241,35 @@ def interrupt(t: Task, sleep: Sleep) -> None:
 
 
 def _setup_frame(t: Task, sig: int, action: SigAction, info: bytes) -> None:
+    t.set_pt_regs(_build_frame(t, sig, action, info, t.pt_regs()))
+
+
+def fault(t: Task, sig: int, info: bytes, trapno: int, cr2: int) -> bool:
+    """A user-mode exception: enter the handler straight from the faulting context (force_sig_fault).
+
+    The registers are the cpu's own, not pt_regs: the task never entered the
+    kernel. False when the task must die instead: no handler, the signal
+    blocked (force_sig resets both, as Linux does), or no room for the frame.
+    """
+    action = t.signals.actions[sig]
+    if action.handler in (SIG_DFL, SIG_IGN) or t.signals.blocked & bit(sig):
+        return False
+    machine = t.machine
+    try:
+        regs = _build_frame(t, sig, action, info, machine.user_registers(), trapno=trapno, cr2=cr2)
+    except Errno:
+        return False
+    machine.set_user_registers(regs)
+    return True
+
+
+def _build_frame(
+    t: Task, sig: int, action: SigAction, info: bytes, regs: dict[str, int], *, trapno: int = 0, cr2: int = 0
+) -> dict[str, int]:
+    """Write the rt_sigframe for `regs` on the user stack; the registers that enter the handler."""
     s = t.signals
     if not action.flags & SA_RESTORER or action.handler >= abi.TASK_SIZE_MAX:
         raise Errno(EFAULT)  # x86-64 has no default restorer, and the kernel half is no handler
-    regs = t.pt_regs()
     ss_sp, ss_flags, ss_size = s.altstack
     sp = regs["sp"] - RED_ZONE
     on_altstack = ss_sp < regs["sp"] <= ss_sp + ss_size
@@ -250,7 +280,7 @@ def _setup_frame(t: Task, sig: int, action: SigAction, info: bytes) -> None:
     old_mask = s.saved_mask if s.saved_mask is not None else s.blocked
     s.saved_mask = None
     context = _SIGCONTEXT.pack(
-        *(regs[r] for r in _SC_REGS), abi.USER_CS, 0, 0, abi.USER_DS, 0, 0, old_mask, 0, fpstate
+        *(regs[r] for r in _SC_REGS), abi.USER_CS, 0, 0, abi.USER_DS, 0, trapno, old_mask, cr2, fpstate
     )
     uc = struct.pack("<QQ", UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS, 0) + _STACK.pack(ss_sp, ss_flags, 0, ss_size)
     body = struct.pack("<Q", action.restorer) + uc + context + struct.pack("<Q", old_mask) + info
@@ -259,11 +289,11 @@ def _setup_frame(t: Task, sig: int, action: SigAction, info: bytes) -> None:
     regs.update(di=sig, si=frame + INFO_OFFSET, dx=frame + UC_OFFSET, ax=0, sp=frame, ip=action.handler)
     regs.update(flags=regs["flags"] & ~HANDLER_CLEARS, cs=abi.USER_CS, ss=abi.USER_DS)
     regs.update(cx=regs["ip"], r11=regs["flags"])  # so the sysretq path can take it
-    t.set_pt_regs(regs)
     mask = s.blocked | action.mask | (0 if action.flags & SA_NODEFER else bit(sig))
     if action.flags & SA_RESETHAND:
         s.actions[sig] = DEFAULT
     set_blocked(t, mask)
+    return regs
 
 
 def sigreturn(t: Task) -> int:
