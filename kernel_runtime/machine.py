@@ -31,8 +31,10 @@ import os
 import stat
 import struct
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.kernel_runtime import gdt, signals
@@ -152,6 +154,7 @@ class Machine:
         self.current: Task | None = None
         self.fpu = FpuRegisters(self.cpu)
         self.fpu_owner: Task | None = None  # whose x87/SSE registers the cpu holds
+        self._images: weakref.WeakKeyDictionary[Regular, tuple[tuple[int, int], Image]] = weakref.WeakKeyDictionary()
         self.tasks: dict[int, Task] = {}
         self._last_pid = 0
         self._dead_mms: list[Mm] = []
@@ -412,10 +415,7 @@ class Machine:
         f = self.fs.open(task, path, task.cwd, 0, 0)
         if not isinstance(f.inode, Regular) or not f.inode.mode & 0o111:
             raise Errno(EACCES)
-        try:
-            image = read_image(path.decode(errors="replace"), bytes(f.inode.data))
-        except BadExecutable:
-            raise Errno(ENOEXEC) from None
+        image = self._image(f.inode, path)
         old, task.mm = task.mm, Mm(self.ram, self.kmm)
         try:
             self._exec(task, image, argv, envp)
@@ -430,6 +430,33 @@ class Machine:
         self.set_fpu_state(task, INITIAL)
         task.vfork_parent = None
         self.cpu.stop()  # the scheduler resumes it fresh, on the new page tables
+
+    def _image(self, inode: Regular, path: bytes) -> Image:
+        """The parsed ELF of a file, kept while the file is unchanged: a shell execs the same one all day."""
+        key = (inode.mtime, len(inode.data))
+        cached = self._images.get(inode)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        try:
+            image = read_image(path.decode(errors="replace"), bytes(inode.data))
+        except BadExecutable:
+            raise Errno(ENOEXEC) from None
+        self._images[inode] = (key, image)
+        return image
+
+    def find_program(self, name: bytes, search_path: bytes) -> tuple[bytes, bytes] | None:
+        """(path, contents) of the executable `name` names in the machine, as execvp looks it up."""
+        dirs = [b""] if b"/" in name else [d or b"." for d in search_path.split(b":")]
+        for directory in dirs:
+            path = os.path.join(directory, name) if directory else name
+            try:
+                # No task yet: nothing under /proc is looked at on the way to a program.
+                inode = self.fs.lookup(cast("Task", None), path, self.fs.root)
+            except (Errno, NotADirectoryError):
+                continue
+            if isinstance(inode, Regular) and inode.mode & 0o111:
+                return path if path.startswith(b"/") else b"/" + path, bytes(inode.data)
+        return None
 
     def do_exit(self, task: Task, status: ExitStatus) -> None:
         """exit, exit_group and death by signal: the task becomes a zombie."""

@@ -1,5 +1,9 @@
 """`syscalltbl run`: run a static x86-64 ELF, or a Python program, on the emulated machine.
 
+PROGRAM is a host file when it contains a slash; a bare name is looked up
+as a shell would, in the machine's PATH (so `--root DIR ls` runs DIR/bin/ls,
+a link to busybox, with argv[0] "ls"), then in the host's.
+
 A PROGRAM ending in .py runs in this interpreter with syscalltbl.libc bound
 to a fresh process of the machine: each wrapper call runs the generated
 user stub in ring 3 (fork and execve raise NotOnThisMachine).
@@ -25,6 +29,7 @@ if TYPE_CHECKING:
     from syscalltbl.kernel_runtime.machine import Machine
 
 HELP = "run a static x86-64 program on the emulated machine, through the generated syscall table"
+DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"  # glibc's default when PATH is unset
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -82,7 +87,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     if args.root is not None and not os.path.isdir(args.root):
         raise UsageError(f"--root {args.root}: not a directory")
     name = f"syscalltbl run: {args.program}"
-    if not os.path.isfile(args.program):
+    if "/" in args.program and not os.path.isfile(args.program):
         print(f"{name}: No such file", file=sys.stderr)
         return 127
     wrappers: list[Wrapper] = []
@@ -112,6 +117,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 
 def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name: str) -> int:
     import os
+    import shutil
     import sys
 
     from syscalltbl.errors import UsageError
@@ -121,9 +127,22 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
 
     if args.program.endswith(".py"):
         return _run_python(machine, args, env, name)
+    program, data, exe = args.program, None, None
+    if "/" not in program:
+        # An applet name, as a shell finds it: the machine's PATH first (say
+        # --root DIR with bin/ls -> busybox), then the host's for the file itself.
+        found = machine.find_program(os.fsencode(program), os.fsencode(env.get("PATH", DEFAULT_PATH)))
+        if found is not None:
+            exe, data = found
+        else:
+            host = shutil.which(program)
+            if host is None:
+                print(f"{name}: command not found", file=sys.stderr)
+                return 127
+            program = host
     try:
-        task = machine.start(args.program, [args.program, *args.args], [f"{k}={v}" for k, v in env.items()],
-                             cwd=os.fsencode(args.cwd))
+        task = machine.start(program, [args.program, *args.args], [f"{k}={v}" for k, v in env.items()],
+                             data=data, exe=exe, cwd=os.fsencode(args.cwd))
     except (BadExecutable, ValueError) as exc:
         print(f"{name}: cannot run: {exc}", file=sys.stderr)
         return 126

@@ -67,3 +67,24 @@ def test_missing_program_and_bad_cwd(tmp_path: Path) -> None:
     assert run(tmp_path / "notelf").returncode == 126
     assert run("--cwd", "/nowhere", example("hello")).returncode == 2
     assert run("--env", "novalue", example("hello")).returncode == 2
+
+
+def test_a_bare_name_is_found_in_the_machines_path(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "cat").write_bytes(Path(example("cat")).read_bytes())
+    (bin_dir / "cat").chmod(0o755)
+    (bin_dir / "kitty").symlink_to("cat")  # as busybox's applet links are
+    (tmp_path / "f").write_text("found\n")
+    proc = run("--root", tmp_path, "--env", "PATH=/nowhere:/bin", "--trace", "kitty", "/f")
+    assert (proc.returncode, proc.stdout) == (0, b"found\n")
+    # The program started is the machine's file: /proc/self/exe names it there.
+    proc = run("--root", tmp_path, "--env", "PATH=/bin", "kitty", "/proc/self/exe")
+    assert proc.stdout == (bin_dir / "cat").read_bytes()
+    missing = run("--root", tmp_path, "--env", "PATH=/bin", "no-such-program-anywhere")
+    assert missing.returncode == 127 and b"command not found" in missing.stderr
+
+
+def test_a_program_outside_root_appears_at_its_own_path(tmp_path: Path) -> None:
+    proc = run("--root", tmp_path, example("cat"), "/proc/self/exe")
+    assert proc.stdout == Path(example("cat")).read_bytes()
