@@ -21,12 +21,17 @@ After every call the checker verifies:
     TASK_SIZE_MAX, every present user page inside an area and no more
     writable than it, each open file's reference count equal to the
     descriptors naming it, and a consistent process tree.
-A Python exception escaping a handler is a violation too (the host raised).
-Every violation names its call and the seed and count that reproduce it.
+A Python exception escaping a handler is a violation too (the host raised),
+and so is the fuzzing process dying, unless the call that killed it was a
+munmap, mprotect or MAP_FIXED mmap over its own program (munmap(0, 2 GiB)
+takes the code with it on Linux too): such deaths are counted, and a fresh
+machine goes on. Every violation names its call and the seed and count that
+reproduce it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import random
@@ -108,6 +113,7 @@ INTS = (0, 1, 2, 3, 0x7F, 0x80, 0xFF, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF
 FD_NAMES = frozenset({"fd", "oldfd", "newfd", "dfd", "olddfd", "newdfd", "fdin", "fdout", "fd_in", "fd_out"})
 SIZE_NAMES = frozenset({"count", "len", "size", "bufsiz", "vlen", "nbytes", "length", "old_len", "new_len"})
 ADDRESS_NAMES = frozenset({"addr", "start", "brk", "new_addr"})
+MAP_FIXED = 0x10
 _Q = struct.Struct("<Q")
 _TABLE = struct.Struct("<512Q")
 
@@ -125,6 +131,7 @@ class Report:
     calls: int = 0
     seconds: float = 0.0
     interrupted: int = 0  # calls that blocked with nothing to wake them: ended with EINTR
+    self_unmapped: int = 0  # calls that unmapped or re-protected the fuzzer's own program, which then died
     violations: list[Violation] = field(default_factory=list)
     by_name: dict[str, int] = field(default_factory=dict)
 
@@ -143,6 +150,7 @@ class Fuzzer:
         self.report = Report(seed)
         self.index = 0
         self.last = ""
+        self.words: list[int] = []
         self.prototypes = load_prototypes()
         self.broken = False
         self._tables: dict[int, tuple[bytes, list[tuple[int, int]]]] = {}
@@ -162,8 +170,10 @@ class Fuzzer:
         secret = Regular(b"the victim's private data\n", perm=0o600)
         root.mkdir(b"victim").add(b"secret", secret)
         program = self._program(machine)
-        symbols = read_image(program).symbols
+        image = read_image(program)
+        symbols = image.symbols
         self.slot = symbols["fuzz_slot"]
+        self.own = (min(s.vaddr for s in image.segments), max(s.vaddr + s.memsz for s in image.segments))
         # The victim: a second process that sleeps for good, holding memory and a private file.
         victim = self.victim = machine.start(program, ["victim"], cwd=b"/")
         victim.sleep = Sleep(lambda: False)
@@ -255,17 +265,35 @@ class Fuzzer:
         if self.index >= self.count or self.broken:  # done, or the state is suspect: a fresh machine
             self._write([abi_exit_group(self.machine), 0, 0, 0, 0, 0, 0])
             self.last = "exit_group(0)"
+            self.words = []
             return
         self.last, words = self._generate()
+        self.words = words
         name = self.last.split("(", 1)[0]
         self.report.by_name[name] = self.report.by_name.get(name, 0) + 1
         self._write(words)
         self.index += 1
 
     def _write(self, words: list[int]) -> None:
-        pa = self.task.mm.user_frame(self.slot, True)
-        assert pa is not None
-        struct.pack_into("<7Q", self.machine.ram.mem, pa, *(w & MASK64 for w in words))
+        # Past the page protections, as the host may: a call may have made the slot read-only.
+        # ValueError: the call unmapped the slot; the loop's next load faults, and run() sees why.
+        with contextlib.suppress(ValueError):
+            self.task.mm.poke(self.slot, struct.pack("<7Q", *(w & MASK64 for w in words)))
+
+    def _hit_own_program(self) -> bool:
+        """Whether the last call unmapped, replaced or re-protected part of the fuzzer's own program.
+
+        Linux kills a process that does that to itself (munmap(0, 2 GiB) takes
+        the code with it); that death is the kernel being right, not a violation.
+        """
+        if len(self.words) < 5:
+            return False
+        name = self.last.split("(", 1)[0]
+        addr, length, flags = self.words[1], self.words[2], self.words[4]
+        if name not in ("munmap", "mprotect") and not (name == "mmap" and flags & MAP_FIXED):
+            return False
+        lo, hi = self.own
+        return addr < hi and addr + length > lo
 
     def _violation(self, problem: str) -> None:
         self.report.violations.append(Violation(self.index, self.last, problem))
@@ -285,7 +313,10 @@ class Fuzzer:
                     self.broken = True
                 status = self.task.status
                 if status is not None and status.signal not in (None, SIGPIPE):  # SIGPIPE: as Linux does
-                    self._violation(f"the fuzzing process was killed: {status.detail}")
+                    if self._hit_own_program():
+                        self.report.self_unmapped += 1
+                    else:
+                        self._violation(f"the fuzzing process was killed: {status.detail}")
                 if self.index >= self.count:
                     break
                 self._restart()
@@ -500,4 +531,5 @@ def describe(report: Report, emit: Callable[[str], None]) -> None:
              f"  reproduce: syscalltbl fuzz --seed {report.seed} --count {v.index}")
     emit(f"syscalltbl fuzz: {report.calls} calls in {report.seconds:.1f} s ({report.rate:,.0f} calls/s), "
          f"{len(report.by_name)} distinct calls, {report.interrupted} interrupted, "
+         f"{report.self_unmapped} unmapped the fuzzer itself, "
          f"{len(report.violations)} violations (seed {report.seed})")

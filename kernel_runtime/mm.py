@@ -9,12 +9,24 @@ frame in a PTE whose present bit is clear.
 from __future__ import annotations
 
 import bisect
+import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.kernel_runtime.elfimage import Image
-from syscalltbl.kernel_runtime.paging import PTE_A, PTE_ADDR, PTE_D, PTE_NX, PTE_P, PTE_RW, PTE_US, AddressSpace
-from syscalltbl.kernel_runtime.physmem import PhysicalMemory
+from syscalltbl.kernel_runtime.paging import (
+    KERNEL_HALF,
+    PTE_A,
+    PTE_ADDR,
+    PTE_D,
+    PTE_NX,
+    PTE_P,
+    PTE_RW,
+    PTE_US,
+    AddressSpace,
+)
+from syscalltbl.kernel_runtime.physmem import OutOfMemory, PhysicalMemory
 
 STACK_TOP = TASK_SIZE_MAX
 STACK_MAX = 8 << 20  # RLIMIT_STACK's default: the stack area, paged in on demand
@@ -23,6 +35,8 @@ MMAP_MIN_ADDR = 0x10000  # vm.mmap_min_addr: page 0 never maps
 VDSO_BASE = MMAP_BASE + (1 << 29)  # between the mmap areas and the stack; vvar just below
 VVAR_BASE = VDSO_BASE - PAGE_SIZE
 SHARED = frozenset({"[vdso]", "[vvar]"})  # kernel-owned frames, mapped into every process
+STACK_GUARD_GAP = 256 * PAGE_SIZE  # mm/mmap.c's stack_guard_gap: no mapping this close below the stack
+_Q = struct.Struct("<Q")
 
 
 def page_down(addr: int) -> int:
@@ -35,7 +49,11 @@ def page_up(addr: int) -> int:
 
 @dataclass(slots=True)
 class Vma:
-    """[start, end) with one protection; `name` as /proc/PID/maps shows it."""
+    """[start, end) with one protection; `name` as /proc/PID/maps shows it.
+
+    `committed`: its memory is charged already or never will be (VM_ACCOUNT,
+    VM_NORESERVE), so making it writable charges nothing more.
+    """
 
     start: int
     end: int
@@ -43,6 +61,7 @@ class Vma:
     write: bool
     execute: bool
     name: str = ""
+    committed: bool = False
 
     def pte_flags(self) -> int:
         flags = PTE_US | PTE_A | PTE_D | (PTE_RW if self.write else 0) | (0 if self.execute else PTE_NX)
@@ -61,60 +80,113 @@ class Mm(AddressSpace):
 
     # -- areas --
 
+    def _index(self, va: int) -> int:
+        """Index of the last area starting at or below `va`; -1 if none does."""
+        return bisect.bisect_right(self.vmas, va, key=_start) - 1
+
     def find_vma(self, va: int) -> Vma | None:
-        i = bisect.bisect_right([v.start for v in self.vmas], va) - 1
+        i = self._index(va)
         if i >= 0 and va < self.vmas[i].end:
             return self.vmas[i]
         return None
 
+    def accessible(self, start: int, end: int, write: bool) -> int:
+        """How many bytes from `start` (up to `end`) the areas let ring 3 access.
+
+        Judged from the areas alone, so a huge range costs no page walk and
+        pages nothing in: uaccess checks a user buffer with this first.
+        """
+        if write:
+            return self._extent(start, end, lambda v: v.write)
+        return self._extent(start, end, lambda v: v.read or v.write or v.execute)  # x86: any access reads
+
+    def _extent(self, start: int, end: int, allowed: Callable[[Vma], bool]) -> int:
+        """Length of the run of `allowed` areas without holes from `start`, at most `end - start`."""
+        i = max(self._index(start), 0)
+        at = start
+        while at < end and i < len(self.vmas):
+            vma = self.vmas[i]
+            i += 1
+            if vma.end <= at:
+                continue
+            if vma.start > at or not allowed(vma):
+                break
+            at = vma.end
+        return max(min(at, end) - start, 0)
+
     def _split(self, addr: int) -> None:
         """Make `addr` an area boundary if it falls inside one."""
-        vma = self.find_vma(addr)
-        if vma is not None and vma.start < addr:
-            tail = Vma(addr, vma.end, vma.read, vma.write, vma.execute, vma.name)
+        i = self._index(addr)
+        vma = self.vmas[i] if i >= 0 else None
+        if vma is not None and vma.start < addr < vma.end:
+            tail = Vma(addr, vma.end, vma.read, vma.write, vma.execute, vma.name, vma.committed)
             vma.end = addr
-            self.vmas.insert(self.vmas.index(vma) + 1, tail)
+            self.vmas.insert(i + 1, tail)
 
     def _inside(self, start: int, end: int) -> list[Vma]:
         self._split(start)
         self._split(end)
         return [v for v in self.vmas if start <= v.start and v.end <= end]
 
-    def add_vma(self, start: int, end: int, *, read: bool, write: bool, execute: bool, name: str = "") -> Vma:
+    def add_vma(self, start: int, end: int, *, read: bool, write: bool, execute: bool, name: str = "",
+                committed: bool = False) -> Vma:
         """A new area over [start, end), replacing whatever was mapped there."""
         self.remove_range(start, end)
-        vma = Vma(start, end, read, write, execute, name)
-        bisect.insort(self.vmas, vma, key=lambda v: v.start)
+        vma = Vma(start, end, read, write, execute, name, committed)
+        bisect.insort(self.vmas, vma, key=_start)
         return vma
 
     def remove_range(self, start: int, end: int) -> None:
+        """munmap: drop the areas in [start, end) and free their frames."""
         for vma in self._inside(start, end):
             self.vmas.remove(vma)
-            for va in range(vma.start, vma.end, PAGE_SIZE):
-                entry = self.lookup(va)
-                if entry:
-                    self.set_pte(va, 0)
-                    if vma.name not in SHARED:
-                        self.ram.free(entry & PTE_ADDR)
+            shared = vma.name in SHARED
+            for _va, pte, entry in self.leaves(vma.start, vma.end):
+                _Q.pack_into(self.ram.mem, pte, 0)
+                if not shared:
+                    self.ram.free(entry & PTE_ADDR)
+
+    def leaves(self, start: int, end: int) -> list[tuple[int, int, int]]:
+        """(va, address of its PTE, entry) of the non-zero leaves in [start, end).
+
+        Only the tables that exist are read, so the cost follows the pages
+        mapped, not the length of the range (munmap of 2**46 bytes is cheap).
+        """
+        mem = self.ram.mem
+        unpack = _Q.unpack_from
+        found: list[tuple[int, int, int]] = []
+
+        def walk(table: int, shift: int, base: int) -> None:
+            span = 1 << shift
+            first = max(start - base, 0) >> shift
+            last = min((end - 1 - base) >> shift, 511 if shift < 39 else KERNEL_HALF - 1)
+            for slot in range(first, last + 1):
+                pte = table + 8 * slot
+                (entry,) = unpack(mem, pte)
+                if not entry:
+                    continue
+                va = base + slot * span
+                if shift == 12:
+                    found.append((va, pte, entry))
+                elif entry & PTE_P:
+                    walk(entry & PTE_ADDR, shift - 9, va)
+
+        if start < end:
+            walk(self.cr3, 39, 0)
+        return found
 
     def protect(self, start: int, end: int, *, read: bool, write: bool, execute: bool) -> bool:
         """mprotect: False if part of the range is not mapped."""
-        covered = start
-        for vma in self.vmas:
-            if vma.end <= covered or vma.start >= end:
-                continue
-            if vma.start > covered:
-                return False
-            covered = vma.end
-        if covered < end or any(v.name in SHARED for v in self.vmas if v.start < end and v.end > start):
+        if self._extent(start, end, lambda v: True) < end - start:
+            return False
+        if any(v.name in SHARED for v in self.vmas if v.start < end and v.end > start):
             return False
         for vma in self._inside(start, end):
             vma.read, vma.write, vma.execute = read, write, execute
+            vma.committed = vma.committed or write  # the caller charged it
             flags = vma.pte_flags()
-            for va in range(vma.start, vma.end, PAGE_SIZE):
-                entry = self.lookup(va)
-                if entry:
-                    self.set_pte(va, (entry & PTE_ADDR) | flags)
+            for _va, pte, entry in self.leaves(vma.start, vma.end):
+                _Q.pack_into(self.ram.mem, pte, (entry & PTE_ADDR) | flags)
         return True
 
     def unmapped_area(self, length: int) -> int | None:
@@ -131,6 +203,13 @@ class Mm(AddressSpace):
     def is_free(self, start: int, end: int) -> bool:
         return all(v.end <= start or v.start >= end for v in self.vmas)
 
+    def next_vma(self, va: int) -> Vma | None:
+        """The first area ending above `va` (the one holding it, or the next one up)."""
+        i = max(self._index(va), 0)
+        while i < len(self.vmas) and self.vmas[i].end <= va:
+            i += 1
+        return self.vmas[i] if i < len(self.vmas) else None
+
     # -- pages --
 
     def fault_in(self, va: int, write: bool) -> bool:
@@ -142,8 +221,16 @@ class Mm(AddressSpace):
         entry = self.lookup(page)
         if entry & PTE_P:
             return False  # present: a real protection fault
-        frame = entry & PTE_ADDR if entry else self.ram.alloc()
-        self.set_pte(page, frame | vma.pte_flags())
+        try:
+            frame = entry & PTE_ADDR if entry else self.ram.alloc()
+        except OutOfMemory:
+            return False  # arch/x86/mm/fault.c: an out-of-memory fault is a failed fault (EFAULT in the kernel)
+        try:
+            self.set_pte(page, frame | vma.pte_flags())
+        except OutOfMemory:  # no frame left for a page table
+            if not entry:
+                self.ram.free(frame)
+            return False
         return True
 
     def user_frame(self, va: int, write: bool) -> int | None:
@@ -153,13 +240,29 @@ class Mm(AddressSpace):
         return pa
 
     def poke(self, va: int, data: bytes | bytearray | memoryview) -> None:
-        """Write into this address space regardless of page protections (exec)."""
+        """Write into this address space regardless of page protections (exec, private file mappings).
+
+        Every page written must lie in an area; one without a frame gets one
+        even if the area allows no access (PROT_NONE keeps it, not present).
+        OutOfMemory if RAM runs out.
+        """
         done = 0
         while done < len(data):
             at = va + done
-            if not self.lookup(at) & PTE_P:
-                self.fault_in(at, False)
-            pa = self.kernel_frame(at)
+            page = page_down(at)
+            entry = self.lookup(page)
+            if not entry:
+                vma = self.find_vma(at)
+                if vma is None:
+                    raise ValueError(f"{at:#x} lies in no area")
+                frame = self.ram.alloc()
+                entry = frame | vma.pte_flags()
+                try:
+                    self.set_pte(page, entry)
+                except OutOfMemory:  # no frame left for a page table
+                    self.ram.free(frame)
+                    raise
+            pa = (entry & PTE_ADDR) | (at & (PAGE_SIZE - 1))
             n = min(len(data) - done, PAGE_SIZE - (at & (PAGE_SIZE - 1)))
             self.ram.write(pa, data[done : done + n])
             done += n
@@ -183,22 +286,26 @@ class Mm(AddressSpace):
             self.set_pte(va, self.ram.alloc() | vma.pte_flags())
         for seg in image.segments:
             self.poke(seg.vaddr, seg.data)
+        # The heap's area appears when brk first grows it, as in Linux (an empty area is no area).
         self.start_brk = self.brk = page_up(max(s.vaddr + s.memsz for s in image.segments))
-        self.add_vma(self.start_brk, self.start_brk, read=True, write=True, execute=False, name="[heap]")
 
     def map_stack(self) -> None:
         self.add_vma(STACK_TOP - STACK_MAX, STACK_TOP, read=True, write=True, execute=False, name="[stack]")
 
-    def heap(self) -> Vma:
-        vma = next((v for v in self.vmas if v.name == "[heap]"), None)
-        if vma is None:
-            vma = self.add_vma(self.start_brk, self.start_brk, read=True, write=True, execute=False, name="[heap]")
-        return vma
+    def grow_heap(self, old: int, new: int) -> None:
+        """Map [old, new) as heap: the area ending at `old` grows if it is the heap (do_brk_flags)."""
+        i = self._index(old - 1)
+        prev = self.vmas[i] if i >= 0 else None
+        heap = (True, True, False, "[heap]")
+        if prev is not None and prev.end == old and (prev.read, prev.write, prev.execute, prev.name) == heap:
+            prev.end = new
+            return
+        self.add_vma(old, new, read=True, write=True, execute=False, name="[heap]", committed=True)
 
     def copy(self) -> Mm:
         """fork: a new address space with its own copy of every page."""
         child = Mm(self.ram, self.kernel)
-        child.vmas = [Vma(v.start, v.end, v.read, v.write, v.execute, v.name) for v in self.vmas]
+        child.vmas = [Vma(v.start, v.end, v.read, v.write, v.execute, v.name, v.committed) for v in self.vmas]
         child.start_brk, child.brk = self.start_brk, self.brk
         mem = self.ram.mem
         for va, entry in self.user_leaves():
@@ -229,3 +336,7 @@ class Mm(AddressSpace):
                 self.ram.free(entry & PTE_ADDR)
         self.free_user_tables()
         self.vmas = []
+
+
+def _start(vma: Vma) -> int:
+    return vma.start

@@ -309,7 +309,7 @@ def sigreturn(t: Task) -> int:
     except Errno:
         t.kill(SIGSEGV)
         return 0
-    restored = dict(zip(_SC_REGS, values[:18], strict=True))
+    restored: dict[str, int] = dict(zip(_SC_REGS, values[:18], strict=True))
     if restored["ip"] >= abi.TASK_SIZE_MAX:
         t.kill(SIGSEGV)  # iretq would fault on it in the kernel; Linux answers with SIGSEGV
         return 0

@@ -4,29 +4,50 @@ from __future__ import annotations
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.kernel_runtime.errnos import EACCES, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM, EPERM, Errno
-from syscalltbl.kernel_runtime.mm import MMAP_MIN_ADDR, STACK_MAX, STACK_TOP, page_up
+from syscalltbl.kernel_runtime.mm import MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_MAX, STACK_TOP, page_up
+from syscalltbl.kernel_runtime.physmem import OutOfMemory
 from syscalltbl.kernel_runtime.process import Task
 from syscalltbl.kernel_runtime.syscalls.registry import syscall
 from syscalltbl.kernel_runtime.vfs import Regular
 
 PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
+PROT_SEM = 0x8  # accepted and ignored on x86
 MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE = 0x01, 0x02, 0x03, 0x0F
-MAP_FIXED, MAP_ANONYMOUS, MAP_FIXED_NOREPLACE = 0x10, 0x20, 0x100000
+MAP_FIXED, MAP_ANONYMOUS, MAP_NORESERVE, MAP_FIXED_NOREPLACE = 0x10, 0x20, 0x4000, 0x100000
+MASK64 = (1 << 64) - 1
+
+
+def _enough_memory(t: Task, length: int) -> bool:
+    """__vm_enough_memory under the default overcommit heuristic (OVERCOMMIT_GUESS).
+
+    One request for more than all of RAM fails; anything smaller is granted
+    and paged in on use, so no single mapping can promise what the machine
+    does not have.
+    """
+    return length <= t.mm.ram.size
 
 
 @syscall("sys_brk")
 def sys_brk(t: Task, brk: int, *_: int) -> int:
     mm = t.mm
-    heap = mm.heap()
     # Like the kernel, failure is reported by returning the unchanged break.
     if brk < mm.start_brk or page_up(brk) > STACK_TOP - STACK_MAX:
         return mm.brk
     old, new = page_up(mm.brk), page_up(brk)
     if new > old:
-        if not mm.is_free(old, new):
+        # Growing never moves into another mapping, and keeps a page free below
+        # the next one (stack_guard_gap below the stack), as mm/mmap.c's brk does.
+        after = mm.next_vma(old)
+        if after is not None:
+            gap = STACK_GUARD_GAP if after.name == "[stack]" else 0
+            if new + PAGE_SIZE > after.start - gap:
+                return mm.brk
+        if not _enough_memory(t, new - old):
             return mm.brk
-        heap.end = new
+        mm.grow_heap(old, new)
     elif new < old:
+        if mm.is_free(new, old):
+            return mm.brk  # nothing left to shrink: the heap was unmapped under it
         mm.remove_range(new, old)
         t.cpu.flush_tlb()
     mm.brk = brk
@@ -65,6 +86,9 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
     # MAP_SHARED anonymous memory is private here: without threads nothing
     # but a fork could see the difference, and fork copies it.
     mm = t.mm
+    # Commit is charged for private writable memory and for shared anonymous
+    # memory (shmem), unless MAP_NORESERVE waives it (mm/mmap.c, accountable_mapping).
+    charged = not flags & MAP_NORESERVE and (kind != MAP_PRIVATE or bool(prot & PROT_WRITE))
     if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE):
         _range(addr, size)
         if addr < MMAP_MIN_ADDR:
@@ -77,30 +101,54 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
         if found is None:
             raise Errno(ENOMEM)
         addr = found
+    if charged and not _enough_memory(t, size):
+        raise Errno(ENOMEM)
     mm.add_vma(addr, addr + size, read=bool(prot & PROT_READ), write=bool(prot & PROT_WRITE),
-               execute=bool(prot & PROT_EXEC))
+               execute=bool(prot & PROT_EXEC), committed=charged or kind != MAP_PRIVATE or bool(flags & MAP_NORESERVE))
     t.cpu.flush_tlb()
     if data:
-        mm.poke(addr, data)  # a private file mapping is a copy, filled now
+        try:
+            mm.poke(addr, data)  # a private file mapping is a copy, filled now
+        except OutOfMemory:
+            mm.remove_range(addr, addr + size)
+            raise Errno(ENOMEM) from None
     return addr
 
 
 @syscall("sys_munmap")
 def sys_munmap(t: Task, addr: int, length: int, *_: int) -> int:
-    t.mm.remove_range(addr, _range(addr, length))
+    if addr % PAGE_SIZE or addr > TASK_SIZE_MAX or length > TASK_SIZE_MAX - addr or not length:
+        raise Errno(EINVAL)
+    # Linear in the pages and areas there, whatever the length (mm.remove_range).
+    t.mm.remove_range(addr, addr + page_up(length))
     t.cpu.flush_tlb()
     return 0
 
 
 @syscall("sys_mprotect")
 def sys_mprotect(t: Task, addr: int, length: int, prot: int, *_: int) -> int:
-    if prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC):
+    # mm/mprotect.c's order: alignment, an empty range, wrap-around, then the bits.
+    if addr % PAGE_SIZE:
         raise Errno(EINVAL)
-    if length == 0 and addr % PAGE_SIZE == 0:
+    if not length:
         return 0
-    end = _range(addr, length)
-    if not t.mm.protect(addr, end, read=bool(prot & PROT_READ), write=bool(prot & PROT_WRITE),
-                        execute=bool(prot & PROT_EXEC)):
+    end = addr + page_up(length)
+    if end > MASK64:
+        raise Errno(ENOMEM)
+    if prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM):
+        raise Errno(EINVAL)
+    mm = t.mm
+    if end > TASK_SIZE_MAX:
+        raise Errno(ENOMEM)  # no area reaches there
+    if prot & PROT_WRITE:
+        # An area that becomes writable is charged then, unless it was already
+        # or is exempt (mprotect_fixup).
+        pieces = (min(v.end, end) - max(v.start, addr) for v in mm.vmas
+                  if v.start < end and v.end > addr and not (v.write or v.committed))
+        if not all(_enough_memory(t, size) for size in pieces):
+            raise Errno(ENOMEM)
+    if not mm.protect(addr, end, read=bool(prot & PROT_READ), write=bool(prot & PROT_WRITE),
+                      execute=bool(prot & PROT_EXEC)):
         raise Errno(ENOMEM)
     t.cpu.flush_tlb()
     return 0

@@ -7,16 +7,19 @@ import struct
 import time
 from collections.abc import Callable
 
-from syscalltbl.kernel_runtime.errnos import EINVAL, Errno
+from syscalltbl.kernel_runtime.errnos import EFAULT, EINVAL, Errno
 from syscalltbl.kernel_runtime.process import Task
-from syscalltbl.kernel_runtime.syscalls.fs import s32
+from syscalltbl.kernel_runtime.syscalls.fs import MAX_RW_COUNT, s32
 from syscalltbl.kernel_runtime.syscalls.registry import syscall
-from syscalltbl.kernel_runtime.uaccess import copy_from_user, copy_to_user
+from syscalltbl.kernel_runtime.uaccess import access_ok, copy_from_user, copy_to_user, user_extent
 from syscalltbl.kernel_runtime.wait import Sleep
 
 CLOCK_REALTIME, CLOCK_MONOTONIC, TIMER_ABSTIME = 0, 1, 1
 _TS = struct.Struct("<qq")  # struct timespec / struct timeval / struct timezone (2 x 8 bytes)
 NSEC = 10**9
+GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE = 1, 2, 4
+GRND_BOTH = GRND_RANDOM | GRND_INSECURE  # contradictory: EINVAL
+RANDOM_CHUNK = 1 << 16
 
 #: clockid -> nanoseconds (include/uapi/linux/time.h)
 CLOCKS: dict[int, Callable[[], int]] = {
@@ -112,8 +115,23 @@ def sys_getcpu(t: Task, cpu: int, node: int, *_: int) -> int:
 
 @syscall("sys_getrandom")
 def sys_getrandom(t: Task, buf: int, count: int, flags: int, *_: int) -> int:
-    if flags & ~7:
+    flags &= 0xFFFFFFFF  # an unsigned int in the kernel's prototype
+    if flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) or flags & GRND_BOTH == GRND_BOTH:
         raise Errno(EINVAL)
-    count = min(count, 1 << 25)
-    copy_to_user(t.mm, buf, os.urandom(count))
-    return count
+    count = min(count, MAX_RW_COUNT)  # import_ubuf: cut first, then access_ok
+    if not access_ok(buf, count):
+        raise Errno(EFAULT)
+    # get_random_bytes_user copies block by block and stops at the first
+    # fault: fill up to where the buffer stops being writable, a piece at a time.
+    reach = user_extent(t.mm, buf, count, write=True)
+    done = 0
+    while done < reach:
+        n = min(reach - done, RANDOM_CHUNK)
+        try:
+            copy_to_user(t.mm, buf + done, os.urandom(n))
+        except Errno:
+            break  # RAM ran out under the buffer
+        done += n
+    if count and not done:
+        raise Errno(EFAULT)
+    return done

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
-from syscalltbl.kernel_runtime.fuzz import SCRATCH, fuzz
+from syscalltbl.kernel_runtime.fuzz import SCRATCH, Fuzzer, fuzz
 from syscalltbl.kernel_runtime.paging import PTE_P, PTE_RW, PTE_US
 from syscalltbl.kernel_runtime.process import Task
 
@@ -37,3 +39,44 @@ def test_checker_reports_a_host_exception() -> None:
     report = fuzz(7, 500, handlers={"sys_getuid": crash})
     assert report.violations and all(v.problem == "host exception KeyError: 'boom'" for v in report.violations)
     assert report.calls == 500
+
+
+def test_huge_counts_and_brk_over_a_mapping_reproducers() -> None:
+    # Seed 1 once raised OutOfMemory at call 5223 (write of 2 GiB from its scratch
+    # area) and grew brk over a mapping at call 9205.
+    report = fuzz(1, 9205)
+    assert (report.calls, report.violations) == (9205, [])
+
+
+class Scripted(Fuzzer):
+    """The random calls, except one given call at a given index."""
+
+    def __init__(self, seed: int, count: int, at: int, name: str, args: list[int], **kwargs: Any) -> None:
+        super().__init__(seed, count, **kwargs)
+        self.at, self.name, self.args = at, name, args
+
+    def _generate(self) -> tuple[str, list[int]]:
+        if self.index + 1 != self.at:
+            return super()._generate()
+        nr = next(e.number for e in self.machine.kernel.table if e.name == self.name)
+        return f"{self.name}({', '.join(hex(a) for a in self.args)})", [nr, *self.args]
+
+
+def test_unmapping_its_own_program_is_no_violation() -> None:
+    # Linux kills a process that unmaps its own code; the fuzzer starts a fresh machine and goes on.
+    report = Scripted(7, 300, 100, "munmap", [0, 1 << 31, 0, 0, 0, 0]).run()
+    assert (report.calls, report.violations, report.self_unmapped) == (300, [], 1)
+
+
+def unmap_everything(t: Task, *_: int) -> int:
+    """A broken getppid: unmaps the caller's program."""
+    t.mm.remove_range(0, 1 << 31)
+    t.cpu.flush_tlb()
+    return 0
+
+
+def test_a_call_that_unmaps_the_program_behind_its_back_is_a_violation() -> None:
+    report = fuzz(7, 2000, handlers={"sys_getppid": unmap_everything})
+    assert report.violations and report.self_unmapped == 0
+    assert report.violations[0].call == "getppid()"
+    assert report.violations[0].problem.startswith("the fuzzing process was killed: SIGSEGV")

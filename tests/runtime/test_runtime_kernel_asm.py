@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.kernel_runtime.elfimage import read_image
-from syscalltbl.kernel_runtime.mm import Mm
 from syscalltbl.kernel_runtime.process import Task
 from syscalltbl.kernel_runtime.uaccess import copy_from_user
 from unicorn import x86_const as x86
@@ -26,7 +25,12 @@ def programs(tmp_path: Path) -> Programs:
 
 def test_pt_regs_on_the_kernel_stack_hold_the_user_registers(programs: Programs) -> None:
     seen: dict[str, int] = {}
-    mms: list[Mm] = []
+    setup = "".join(f"\tmovq\t${value:#x}, %{reg}\n" for reg, value in USER_VALUES.items())
+    asm = ("_start:\n\tmovq\t%rsp, user_rsp(%rip)\n" + setup
+           + "\tmovl\t$__NR_getpid, %eax\n\tsyscall\nafter:\n"
+           + "\txorl\t%edi, %edi\n\tmovl\t$__NR_exit_group, %eax\n\tsyscall\n"
+           + "\t.data\nuser_rsp:\t.quad 0\n")
+    user_rsp = read_image(programs.build(asm)).symbols["user_rsp"]
 
     def spy(t: Task, *_: int) -> int:
         # Read struct pt_regs where the generated entry pushed it, through
@@ -42,17 +46,11 @@ def test_pt_regs_on_the_kernel_stack_hold_the_user_registers(programs: Programs)
             regs_va=regs_va, kstack_top=t.kstack_top, cpl=cpu.cpl(), kernel_cs=cpu.reg(x86.UC_X86_REG_CS),
             kernel_ss=cpu.reg(x86.UC_X86_REG_SS), kernel_rsp=cpu.reg(x86.UC_X86_REG_RSP),
         )
-        mms.append(t.mm)
+        # While the process lives: after its exit its areas are gone, and so is its memory.
+        seen["user_rsp"] = int.from_bytes(copy_from_user(t.mm, user_rsp, 8), "little")
         return 0
 
-    setup = "".join(f"\tmovq\t${value:#x}, %{reg}\n" for reg, value in USER_VALUES.items())
-    result = programs.run(
-        "_start:\n\tmovq\t%rsp, user_rsp(%rip)\n" + setup
-        + "\tmovl\t$__NR_getpid, %eax\n\tsyscall\nafter:\n"
-        + "\txorl\t%edi, %edi\n\tmovl\t$__NR_exit_group, %eax\n\tsyscall\n"
-        + "\t.data\nuser_rsp:\t.quad 0\n",
-        handlers={"sys_getpid": spy},
-    )
+    result = programs.run(asm, handlers={"sys_getpid": spy})
     assert result.status.code == 0
     symbols = read_image(result.program).symbols
     for reg, value in USER_VALUES.items():
@@ -61,7 +59,7 @@ def test_pt_regs_on_the_kernel_stack_hold_the_user_registers(programs: Programs)
     assert seen["orig_ax"] == programs.nr("getpid")
     assert seen["ax"] == (-abi.ENOSYS) & (2**64 - 1)  # entry's default answer
     assert seen["ip"] == seen["cx"] == symbols["after"]  # syscall put the return address in rcx
-    assert seen["sp"] == int.from_bytes(copy_from_user(mms[0], symbols["user_rsp"], 8), "little")
+    assert seen["sp"] == seen["user_rsp"]
     assert seen["cs"] == abi.USER_CS and seen["ss"] == abi.USER_DS
     assert seen["r11"] == seen["flags"]  # ... and rflags in r11
     assert seen["flags"] & abi.X86_EFLAGS["X86_EFLAGS_IF"]
