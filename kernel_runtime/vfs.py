@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import select
 import stat
 import time
 from collections.abc import Callable
@@ -19,7 +20,9 @@ from typing import TYPE_CHECKING, Final
 from syscalltbl.kernel_runtime.errnos import (
     EAGAIN,
     EBADF,
+    EBUSY,
     EEXIST,
+    EFBIG,
     EINVAL,
     EISDIR,
     ELOOP,
@@ -58,21 +61,30 @@ PIPE_BUF_SIZE: Final = 65536
 NR_OPEN: Final = 1024
 PATH_MAX: Final = 4096
 MAX_SYMLINKS: Final = 40
+BLOCK_SIZE: Final = 4096  # what st_blksize says, and the unit files take space in (as on ext4)
+# A file's bytes, holes included, live in host memory, so this filesystem's
+# s_maxbytes is what a program may make it hold: past it writes and truncates get EFBIG.
+MAX_FILE_SIZE: Final = 1 << 28
 TCGETS, TIOCGWINSZ, FIONREAD = 0x5401, 0x5413, 0x541B
+# include/uapi/asm-generic/poll.h
+POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL = 0x1, 0x2, 0x4, 0x8, 0x10, 0x20
+POLLRDNORM, POLLWRNORM = 0x40, 0x100
+DEFAULT_POLLMASK: Final = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM  # a file that never blocks
 DT = {stat.S_IFDIR: 4, stat.S_IFREG: 8, stat.S_IFLNK: 10, stat.S_IFCHR: 2, stat.S_IFIFO: 1}
 
 _next_ino = iter(range(2, 1 << 62))
 
 
 class Inode:
-    """What every file has: type and permissions, times, link count."""
+    """What every file has: type and permissions, owner, times (ns since the epoch), link count."""
 
     def __init__(self, mode: int, rdev: int = 0) -> None:
         self.ino = next(_next_ino)
         self.mode = mode
         self.nlink = 1
         self.rdev = rdev
-        self.mtime = time.time_ns()
+        self.uid = self.gid = 0
+        self.atime = self.mtime = self.ctime = time.time_ns()
 
     @property
     def kind(self) -> int:
@@ -80,6 +92,35 @@ class Inode:
 
     def size(self) -> int:
         return 0
+
+    def blocks(self) -> int:
+        """st_blocks: 512-byte units allocated, whole BLOCK_SIZE blocks as ext4 allocates them."""
+        return 0
+
+    def modified(self) -> None:
+        """The contents changed: mtime and ctime move, as file_update_time() does."""
+        self.mtime = self.ctime = time.time_ns()
+
+    def changed(self) -> None:
+        """The inode changed (mode, owner, links, times): ctime moves."""
+        self.ctime = time.time_ns()
+
+    def accessed(self) -> None:
+        """A read: atime moves under relatime's rule (touch_atime -> relatime_need_update).
+
+        Only when atime is not newer than mtime or ctime, or is a day old,
+        so reading a file over and over does not rewrite it.
+        """
+        if self.atime <= self.mtime or self.atime <= self.ctime:
+            self.atime = time.time_ns()
+            return
+        now = time.time_ns()
+        if now - self.atime >= 24 * 3600 * 10**9:
+            self.atime = now
+
+    def owned_by(self, uid: int, gid: int) -> Inode:
+        self.uid, self.gid = uid, gid
+        return self
 
     # The operations an open file forwards here; the defaults say "not this kind of file".
     def read(self, f: OpenFile, count: int) -> bytes:
@@ -103,6 +144,18 @@ class Inode:
     def seekable(self) -> bool:
         return False
 
+    def poll(self, f: OpenFile) -> int:
+        """The POLL* events that hold now (->poll, without waiting)."""
+        return DEFAULT_POLLMASK
+
+    def write_room(self, f: OpenFile) -> int | None:
+        """How much one write can take now without blocking (None: no limit), or Sleep until some can.
+
+        For a service that must not consume its input before it knows the
+        write will not block (sendfile): Sleep means "restart later".
+        """
+        return None
+
     def release(self, f: OpenFile) -> None:
         pass
 
@@ -111,9 +164,28 @@ class Regular(Inode):
     def __init__(self, data: bytes = b"", perm: int = 0o644) -> None:
         super().__init__(stat.S_IFREG | perm)
         self.data = bytearray(data)
+        # Allocated blocks, as sorted disjoint [first, end) runs of block numbers: a
+        # truncate that grows the file or a write past its end leaves a hole, as on ext4.
+        self.extents: list[tuple[int, int]] = [(0, -(-len(data) // BLOCK_SIZE))] if data else []
 
     def size(self) -> int:
         return len(self.data)
+
+    def blocks(self) -> int:
+        return sum(end - first for first, end in self.extents) * (BLOCK_SIZE // 512)
+
+    def _allocate(self, start: int, end: int) -> None:
+        """Blocks for bytes [start, end), merged with the runs they touch."""
+        first, last = start // BLOCK_SIZE, -(-end // BLOCK_SIZE)
+        kept = []
+        for a, b in self.extents:
+            if b < first or a > last:
+                kept.append((a, b))
+            else:
+                first, last = min(a, first), max(b, last)
+        kept.append((first, last))
+        kept.sort()
+        self.extents = kept
 
     def seekable(self) -> bool:
         return True
@@ -121,18 +193,37 @@ class Regular(Inode):
     def read(self, f: OpenFile, count: int) -> bytes:
         out = bytes(self.data[f.offset : f.offset + count])
         f.offset += len(out)
+        self.accessed()
         return out
 
     def write(self, f: OpenFile, data: bytes) -> int:
+        if not data:
+            return 0  # nothing to write: no offset moves, no time changes, no file grows
         if f.flags & O_APPEND:
             f.offset = len(self.data)
         end = f.offset + len(data)
+        if end > MAX_FILE_SIZE:
+            if f.offset >= MAX_FILE_SIZE:
+                raise Errno(EFBIG)
+            data, end = data[: MAX_FILE_SIZE - f.offset], MAX_FILE_SIZE  # a short write up to the limit
         if f.offset > len(self.data):
             self.data.extend(bytes(f.offset - len(self.data)))
         self.data[f.offset : end] = data
+        self._allocate(f.offset, end)
         f.offset = end
-        self.mtime = time.time_ns()
+        self.modified()
         return len(data)
+
+    def truncate(self, length: int) -> None:
+        """Cut or zero-extend to `length` bytes (do_truncate)."""
+        if length > MAX_FILE_SIZE:
+            raise Errno(EFBIG)
+        if length < len(self.data):
+            del self.data[length:]
+            keep = -(-length // BLOCK_SIZE)
+            self.extents = [(a, min(b, keep)) for a, b in self.extents if a < keep]
+        else:
+            self.data.extend(bytes(length - len(self.data)))  # a hole: no blocks
 
 
 class Symlink(Inode):
@@ -156,6 +247,12 @@ class Directory(Inode):
     def seekable(self) -> bool:
         return True
 
+    def size(self) -> int:
+        return BLOCK_SIZE  # one block of entries, as ext4 shows a small directory
+
+    def blocks(self) -> int:
+        return self.size() // 512
+
     def lookup(self, name: bytes, task: Task) -> Inode | None:
         return self.entries.get(name)
 
@@ -168,7 +265,12 @@ class Directory(Inode):
         self.entries[name] = inode
         if isinstance(inode, Directory):
             inode.parent = self
-        self.mtime = time.time_ns()
+        self.modified()
+        return inode
+
+    def remove(self, name: bytes) -> Inode:
+        inode = self.entries.pop(name)
+        self.modified()
         return inode
 
     def mkdir(self, name: bytes) -> Directory:
@@ -216,6 +318,15 @@ class HostFile(Inode):
         except OSError as exc:
             raise Errno(exc.errno or EBADF) from None
 
+    def poll(self, f: OpenFile) -> int:
+        """The host's answer for its own descriptor, without waiting."""
+        poller = select.poll()
+        poller.register(self.fd, POLLIN | POLLPRI | POLLOUT)
+        try:
+            return sum(events for _, events in poller.poll(0))
+        except OSError:
+            return POLLERR
+
     def ioctl(self, f: OpenFile, request: int) -> bytes | int:
         if request in (TCGETS, TIOCGWINSZ) and os.isatty(self.fd):
             size = 60 if request == TCGETS else 8
@@ -258,6 +369,33 @@ class PipeEnd(Inode):
         out = bytes(p.buffer[:count])
         del p.buffer[:count]
         return out
+
+    def poll(self, f: OpenFile) -> int:
+        """pipe_poll: a reader sees data or the last writer gone, a writer room or the last reader gone."""
+        p = self.pipe
+        mask = 0
+        if f.readable():
+            if p.buffer:
+                mask |= POLLIN | POLLRDNORM
+            if not p.writers:
+                mask |= POLLHUP
+        if f.writable():
+            if len(p.buffer) < PIPE_BUF_SIZE:
+                mask |= POLLOUT | POLLWRNORM
+            if not p.readers:
+                mask |= POLLERR
+        return mask
+
+    def write_room(self, f: OpenFile) -> int | None:
+        p = self.pipe
+        if not p.readers:
+            return None  # the write itself fails with EPIPE
+        room = PIPE_BUF_SIZE - len(p.buffer)
+        if not room:
+            if f.flags & O_NONBLOCK:
+                raise Errno(EAGAIN)
+            raise Sleep(lambda: len(p.buffer) < PIPE_BUF_SIZE or not p.readers)
+        return room
 
     def write(self, f: OpenFile, data: bytes) -> int:
         p = self.pipe
@@ -370,6 +508,9 @@ class ProcFdDir(Directory):
     def __init__(self, parent: Directory) -> None:
         super().__init__(parent, 0o500)
 
+    def size(self) -> int:
+        return 0  # procfs directories take no space
+
     def lookup(self, name: bytes, task: Task) -> Inode | None:
         fd = int(name) if name.isdigit() else -1
         entry = task.files.fds.get(fd)
@@ -387,6 +528,9 @@ class ProcSelf(Directory):
         self.add(b"exe", ProcLink(lambda t: t.exe))
         self.add(b"fd", ProcFdDir(self))
 
+    def size(self) -> int:
+        return 0
+
 
 # -- the tree and path lookup --
 
@@ -394,14 +538,16 @@ class ProcSelf(Directory):
 class FileSystem:
     def __init__(self, host_root: str | os.PathLike[str] | None = None) -> None:
         self.root = Directory()
-        if host_root is not None:
-            self._seed(Path(host_root), self.root)
         dev = self.root.mkdir(b"dev")
         dev.add(b"null", Device(os.makedev(1, 3), None))
         dev.add(b"zero", Device(os.makedev(1, 5), b""))
         dev.add(b"tty", TtyDevice())
         proc = self.root.mkdir(b"proc")
         proc.add(b"self", ProcSelf(proc))
+        if host_root is not None:
+            # After /dev and /proc, so the root keeps the host directory's own times.
+            self._seed(Path(host_root), self.root)
+            _copy_metadata(self.root, Path(host_root).stat())
 
     def add_device(self, name: bytes, inode: Inode) -> None:
         """A node in /dev (a project's character device); an existing name is an error."""
@@ -412,15 +558,21 @@ class FileSystem:
         dev.add(name, inode)
 
     def _seed(self, host: Path, into: Directory) -> None:
+        """Copy the host tree in, keeping each file's mode, owner and times (as `cp -a` would)."""
         for item in sorted(host.iterdir()):
             name = os.fsencode(item.name)
             st = item.lstat()
+            made: Inode
             if stat.S_ISLNK(st.st_mode):
-                into.add(name, Symlink(os.fsencode(os.readlink(item))))
+                made = into.add(name, Symlink(os.fsencode(os.readlink(item))))
             elif stat.S_ISDIR(st.st_mode):
-                self._seed(item, into.mkdir(name))
+                made = into.mkdir(name)
+                self._seed(item, made)  # first: adding the children moves the directory's mtime
             elif stat.S_ISREG(st.st_mode):
-                into.add(name, Regular(item.read_bytes(), stat.S_IMODE(st.st_mode)))
+                made = into.add(name, Regular(item.read_bytes()))
+            else:
+                continue
+            _copy_metadata(made, st)
 
     def add_file(self, path: bytes, data: bytes, perm: int = 0o755) -> Regular:
         """Put a host file into the tree (the program `syscalltbl run` starts)."""
@@ -475,7 +627,7 @@ class FileSystem:
         if node is None:
             if not flags & O_CREAT:
                 raise Errno(ENOENT)
-            node = parent.add(name, Regular(b"", perm & 0o7777 & ~task.umask))
+            node = parent.add(name, Regular(b"", perm & 0o7777 & ~task.umask).owned_by(task.euid, task.egid))
         elif flags & O_CREAT and flags & O_EXCL:
             raise Errno(EEXIST)
         if isinstance(node, Symlink):
@@ -490,7 +642,8 @@ class FileSystem:
             except OSError:
                 raise Errno(ENXIO) from None
         if isinstance(node, Regular) and flags & O_TRUNC and flags & O_ACCMODE != O_RDONLY:
-            node.data.clear()
+            node.truncate(0)
+            node.modified()  # even when it was empty: open(O_TRUNC) always sets ATTR_MTIME | ATTR_CTIME
         return OpenFile(node, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW), self.path_of(parent, name))
 
     def path_of(self, directory: Directory, name: bytes = b".") -> bytes:
@@ -514,14 +667,17 @@ class FileSystem:
             raise Errno(ENOTEMPTY)
         if type(parent) is not Directory:
             raise Errno(EPERM)  # /proc
-        del parent.entries[name]
+        parent.remove(name)
         node.nlink -= 1
+        node.changed()
 
     def rename(self, task: Task, old: bytes, new: bytes, start_old: Directory, start_new: Directory) -> None:
         src_dir, src_name, node = self.walk(task, old, start_old, follow=False)
         dst_dir, dst_name, existing = self.walk(task, new, start_new, follow=False)
         if node is None:
             raise Errno(ENOENT)
+        if src_name in (b".", b"..") or dst_name in (b".", b".."):
+            raise Errno(EBUSY)  # do_renameat2: the last component of both must be a plain name
         if type(src_dir) is not Directory or type(dst_dir) is not Directory:
             raise Errno(EPERM)
         if existing is node:
@@ -536,8 +692,18 @@ class FileSystem:
             if up is node:
                 raise Errno(EINVAL)  # into its own subtree
             up = up.parent
-        del src_dir.entries[src_name]
+        src_dir.remove(src_name)
+        if existing is not None:  # replaced: it loses this name (a directory, its last)
+            existing.nlink = 0 if isinstance(existing, Directory) else existing.nlink - 1
+            existing.changed()
         dst_dir.add(dst_name, node)
+        node.changed()  # ext4 records the move in the inode's ctime
+
+
+def _copy_metadata(inode: Inode, st: os.stat_result) -> None:
+    inode.mode = stat.S_IFMT(inode.mode) | stat.S_IMODE(st.st_mode)
+    inode.uid, inode.gid = st.st_uid, st.st_gid
+    inode.atime, inode.mtime, inode.ctime = st.st_atime_ns, st.st_mtime_ns, st.st_ctime_ns
 
 
 def seek(f: OpenFile, offset: int, whence: int) -> int:

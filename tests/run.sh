@@ -5,10 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System tools the tests run for real: the kernel's scripts under dash, GNU
-# binutils and gcc for the emulated machine, xz and dpkg to unpack Debian's
-# kernel sources and headers (fetched at test time with `apt-get download`,
-# never committed), headless Chromium for the exported HTML page.
-packages=(dash binutils gcc xz-utils dpkg apt chromium)
+# binutils and gcc for the emulated machine, glibc's static libraries for
+# the `gcc -static` programs, busybox-static and qemu-user to run the same
+# static binaries natively, under QEMU and on the machine, xz and dpkg to
+# unpack Debian's kernel sources and headers (fetched at test time with
+# `apt-get download`, never committed), headless Chromium for the exported
+# HTML page.
+packages=(dash binutils gcc libc6-dev busybox-static qemu-user xz-utils dpkg apt chromium)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

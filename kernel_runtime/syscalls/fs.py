@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import stat
 import struct
+import time
+import weakref
 
+from syscalltbl.kernel_runtime import signals
 from syscalltbl.kernel_runtime.errnos import (
     EACCES,
     EBADF,
@@ -16,37 +20,62 @@ from syscalltbl.kernel_runtime.errnos import (
     EPERM,
     EPIPE,
     ERANGE,
+    ESPIPE,
+    EXDEV,
     Errno,
 )  # fmt: skip
 from syscalltbl.kernel_runtime.process import SIGPIPE, Task
 from syscalltbl.kernel_runtime.syscalls.registry import syscall
-from syscalltbl.kernel_runtime.uaccess import copy_from_user, copy_to_user, strncpy_from_user, user_range
+from syscalltbl.kernel_runtime.uaccess import (
+    access_ok,
+    copy_from_user,
+    copy_to_user,
+    strncpy_from_user,
+    user_extent,
+    user_range,
+)  # fmt: skip
 from syscalltbl.kernel_runtime.vfs import (
     AT_FDCWD,
+    BLOCK_SIZE,
     DT,
+    MAX_FILE_SIZE,
+    NR_OPEN,
     O_APPEND,
     O_CLOEXEC,
     O_NONBLOCK,
+    O_PATH,
     PATH_MAX,
+    POLLERR,
+    POLLHUP,
+    POLLNVAL,
+    Device,
     Directory,
     HostFile,
     Inode,
     OpenFile,
     Pipe,
     PipeEnd,
+    ProcFdDir,
+    ProcLink,
+    ProcSelf,
+    Regular,
     Symlink,
     seek,
 )  # fmt: skip
+from syscalltbl.kernel_runtime.wait import Sleep
 
 MAX_RW_COUNT = 0x7FFFF000  # include/linux/fs.h: INT_MAX rounded down to a page
+RW_CHUNK = 1 << 20  # reads and writes move pieces of this size, never one host buffer of their count
 UIO_MAXIOV = 1024
-AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EMPTY_PATH = 0x100, 0x200, 0x1000
+AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH = 0x100, 0x200, 0x400, 0x1000
 F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC = 0, 1, 2, 3, 4, 1030
 FD_CLOEXEC = 1
 RENAME_NOREPLACE = 1
 FS_DEV = 0x2A  # st_dev of every file in the in-memory tree
-# struct stat (arch/x86/include/uapi/asm/stat.h), 144 bytes
-_STAT = struct.Struct("<QQQIIIxxxxQqqqQQQQQQ24x")
+NSEC = 10**9
+EOPNOTSUPP = 95
+# struct stat (arch/x86/include/uapi/asm/stat.h), 144 bytes; times are signed, before 1970 too
+_STAT = struct.Struct("<QQQIIIxxxxQqqqqQqQqQ24x")
 _IOVEC = struct.Struct("<QQ")
 
 
@@ -103,24 +132,77 @@ def _write(t: Task, f: OpenFile, data: bytes) -> int:
         return f.inode.write(f, data)
     except Errno as exc:
         if exc.errno == EPIPE:
-            t.kill(SIGPIPE)  # no handlers here: SIGPIPE's default action
+            signals.send(t, SIGPIPE)  # as pipe_write does; the writer gets EPIPE if it survives
         raise
+
+
+def _rw_count(buf: int, count: int) -> int:
+    """vfs_read/vfs_write: access_ok on the count asked for (EFAULT), then at most MAX_RW_COUNT."""
+    if not access_ok(buf, count):
+        raise Errno(14)  # EFAULT
+    return min(count, MAX_RW_COUNT)
+
+
+def _read_into(t: Task, f: OpenFile, buf: int, count: int) -> int:
+    count = _rw_count(buf, count)
+    if not count:
+        return 0
+    # The kernel's copy stops at the first page it cannot write: read no more
+    # than reaches it, so no input is consumed for nothing (EFAULT if none does).
+    reach = user_extent(t.mm, buf, count, write=True)
+    if not reach:
+        raise Errno(14)  # EFAULT
+    done = 0
+    while done < reach:
+        n = min(reach - done, RW_CHUNK)
+        try:
+            data = f.inode.read(f, n)
+            copy_to_user(t.mm, buf + done, data)
+        except (Errno, Sleep):
+            if done:
+                return done  # after progress, as read_iter_zero and pipe_read do
+            raise
+        done += len(data)
+        if len(data) < n:
+            break
+    return done
+
+
+def _write_from(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> int:
+    """Copy and write in pieces, as generic_perform_write does.
+
+    A fault, a full pipe or an error after some progress ends the call with
+    the bytes written (restarting it would write them twice).
+    """
+    done = 0
+    for base, size in vecs:
+        at = 0
+        while at < size:
+            n = user_extent(t.mm, base + at, min(size - at, RW_CHUNK), write=False)
+            try:
+                if not n:
+                    raise Errno(14)  # EFAULT: the copy stops here
+                wrote = _write(t, f, copy_from_user(t.mm, base + at, n))
+            except (Errno, Sleep):
+                if done:
+                    return done
+                raise
+            done += wrote
+            at += wrote
+            if wrote < n:
+                return done
+    return done
 
 
 @syscall("sys_read")
 def sys_read(t: Task, fd: int, buf: int, count: int, *_: int) -> int:
-    f = _readable(t, fd)
-    count = min(count, MAX_RW_COUNT)
-    user_range(t.mm, buf, count, write=True)  # fault before consuming input
-    data = f.inode.read(f, count)
-    copy_to_user(t.mm, buf, data)
-    return len(data)
+    return _read_into(t, _readable(t, fd), buf, count)
 
 
 @syscall("sys_write")
 def sys_write(t: Task, fd: int, buf: int, count: int, *_: int) -> int:
     f = _writable(t, fd)
-    return _write(t, f, copy_from_user(t.mm, buf, min(count, MAX_RW_COUNT)))
+    return _write_from(t, f, [(buf, _rw_count(buf, count))])
 
 
 def _at_offset(f: OpenFile, pos: int) -> int:
@@ -137,22 +219,18 @@ def sys_pread64(t: Task, fd: int, buf: int, count: int, pos: int, *_: int) -> in
     f = _readable(t, fd)
     saved, f.offset = f.offset, _at_offset(f, pos)
     try:
-        user_range(t.mm, buf, min(count, MAX_RW_COUNT), write=True)
-        data = f.inode.read(f, min(count, MAX_RW_COUNT))
+        return _read_into(t, f, buf, count)
     finally:
         f.offset = saved
-    copy_to_user(t.mm, buf, data)
-    return len(data)
 
 
 @syscall("sys_pwrite64")
 def sys_pwrite64(t: Task, fd: int, buf: int, count: int, pos: int, *_: int) -> int:
     f = _writable(t, fd)
-    data = copy_from_user(t.mm, buf, min(count, MAX_RW_COUNT))
     saved, f.offset = f.offset, _at_offset(f, pos)
     flags, f.flags = f.flags, f.flags & ~O_APPEND
     try:
-        return _write(t, f, data)
+        return _write_from(t, f, [(buf, _rw_count(buf, count))])
     finally:
         f.offset, f.flags = saved, flags
 
@@ -162,8 +240,15 @@ def _iovecs(t: Task, iov: int, count: int) -> list[tuple[int, int]]:
         raise Errno(EINVAL)
     raw = copy_from_user(t.mm, iov, _IOVEC.size * count)
     vecs = [_IOVEC.unpack_from(raw, i * _IOVEC.size) for i in range(count)]
-    if sum(n for _, n in vecs) > MAX_RW_COUNT or any(n >> 63 for _, n in vecs):
+    if any(n >> 63 for _, n in vecs):
         raise Errno(EINVAL)
+    # lib/iov_iter.c: each buffer passes access_ok whole, then the total is cut to MAX_RW_COUNT.
+    total = 0
+    for i, (base, n) in enumerate(vecs):
+        if not access_ok(base, n):
+            raise Errno(14)  # EFAULT
+        vecs[i] = (base, min(n, MAX_RW_COUNT - total))
+        total += vecs[i][1]
     return vecs
 
 
@@ -186,8 +271,7 @@ def sys_readv(t: Task, fd: int, iov: int, count: int, *_: int) -> int:
 @syscall("sys_writev")
 def sys_writev(t: Task, fd: int, iov: int, count: int, *_: int) -> int:
     f = _writable(t, fd)
-    data = b"".join(copy_from_user(t.mm, base, n) for base, n in _iovecs(t, iov, count))
-    return _write(t, f, data)
+    return _write_from(t, f, _iovecs(t, iov, count))
 
 
 @syscall("sys_lseek")
@@ -305,13 +389,15 @@ def _stat(inode: Inode) -> bytes:
         except OSError as exc:
             raise Errno(exc.errno or EBADF) from None
         return _STAT.pack(st.st_dev, st.st_ino, st.st_nlink, st.st_mode, 0, 0, st.st_rdev, st.st_size,
-                          st.st_blksize, st.st_blocks, *divmod(st.st_atime_ns, 10**9),
-                          *divmod(st.st_mtime_ns, 10**9), *divmod(st.st_ctime_ns, 10**9))
-    size = inode.size()
-    sec, nsec = divmod(inode.mtime, 10**9)
-    nlink = 2 + sum(isinstance(i, Directory) for i in inode.entries.values()) if isinstance(inode, Directory) else 1
-    return _STAT.pack(FS_DEV, inode.ino, nlink, inode.mode, 0, 0, inode.rdev, size, 4096, (size + 511) // 512,
-                      sec, nsec, sec, nsec, sec, nsec)
+                          st.st_blksize, st.st_blocks, *divmod(st.st_atime_ns, NSEC),
+                          *divmod(st.st_mtime_ns, NSEC), *divmod(st.st_ctime_ns, NSEC))
+    if isinstance(inode, Directory):
+        nlink = 2 + sum(isinstance(i, Directory) for i in inode.entries.values()) if inode.nlink > 0 else 0
+    else:
+        nlink = inode.nlink
+    return _STAT.pack(FS_DEV, inode.ino, nlink, inode.mode, inode.uid, inode.gid, inode.rdev, inode.size(),
+                      BLOCK_SIZE, inode.blocks(), *divmod(inode.atime, NSEC), *divmod(inode.mtime, NSEC),
+                      *divmod(inode.ctime, NSEC))
 
 
 @syscall("sys_newfstat")
@@ -324,12 +410,7 @@ def sys_newfstat(t: Task, fd: int, buf: int, *_: int) -> int:
 def sys_newfstatat(t: Task, dirfd: int, path: int, buf: int, flags: int, *_: int) -> int:
     if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
         raise Errno(EINVAL)
-    name = strncpy_from_user(t.mm, path, PATH_MAX)
-    if not name and flags & AT_EMPTY_PATH:
-        inode: Inode = t.cwd if s32(dirfd) == AT_FDCWD else t.files.get(s32(dirfd)).inode
-    else:
-        inode = t.machine.fs.lookup(t, user_path(t, path), _base(t, dirfd), follow=not flags & AT_SYMLINK_NOFOLLOW)
-    copy_to_user(t.mm, buf, _stat(inode))
+    copy_to_user(t.mm, buf, _stat(_inode_at(t, dirfd, path, flags)))
     return 0
 
 
@@ -365,6 +446,7 @@ def sys_getdents64(t: Task, fd: int, dirp: int, count: int, *_: int) -> int:
         raise Errno(ENOTDIR)
     out = bytearray()
     listing = f.inode.listing(t)
+    f.inode.accessed()
     while f.offset < len(listing):
         name, inode = listing[f.offset]
         reclen = (19 + len(name) + 1 + 7) & ~7
@@ -412,7 +494,7 @@ def sys_mkdirat(t: Task, dirfd: int, path: int, mode: int, *_: int) -> int:
         raise Errno(EEXIST)
     if type(parent) is not Directory:
         raise Errno(EPERM)
-    parent.add(name, Directory(parent, mode & 0o7777 & ~t.umask))
+    parent.add(name, Directory(parent, mode & 0o7777 & ~t.umask).owned_by(t.euid, t.egid))
     return 0
 
 
@@ -489,3 +571,461 @@ def sys_fchdir(t: Task, fd: int, *_: int) -> int:
 
 
 
+
+
+def _is_proc(inode: Inode) -> bool:
+    return isinstance(inode, ProcLink | ProcFdDir | ProcSelf)
+
+
+def _inode_at(t: Task, dirfd: int, path: int, flags: int, *, follows: bool = True) -> Inode:
+    """The inode an *at call names: `path` from `dirfd`, or `dirfd` itself for "" with AT_EMPTY_PATH.
+
+    A call that `follows` symlinks by default stops at one with AT_SYMLINK_NOFOLLOW;
+    one that does not (linkat) follows with AT_SYMLINK_FOLLOW.
+    """
+    name = strncpy_from_user(t.mm, path, PATH_MAX)
+    if not name and flags & AT_EMPTY_PATH:
+        return t.cwd if s32(dirfd) == AT_FDCWD else t.files.get(s32(dirfd)).inode
+    follow = not flags & AT_SYMLINK_NOFOLLOW if follows else bool(flags & AT_SYMLINK_FOLLOW)
+    return t.machine.fs.lookup(t, user_path(t, path), _base(t, dirfd), follow=follow)
+
+
+def _fd_inode(t: Task, fd: int) -> Inode:
+    """The inode of an fd that f*() calls may change: not an O_PATH one (fdget rejects those)."""
+    f = t.files.get(s32(fd))
+    if f.flags & O_PATH:
+        raise Errno(EBADF)
+    return f.inode
+
+
+def _new_name(t: Task, dirfd: int, path: int) -> tuple[Directory, bytes]:
+    """Where symlink and link put a new name (filename_create): it must not exist yet."""
+    name = user_path(t, path)
+    parent, last, node = t.machine.fs.walk(t, name, _base(t, dirfd), follow=False)
+    if node is not None:
+        raise Errno(EEXIST)
+    if name.endswith(b"/"):
+        raise Errno(ENOENT)  # only mkdir may name a new entry with a trailing slash
+    if type(parent) is not Directory:
+        raise Errno(EPERM)  # /proc
+    return parent, last
+
+
+# -- times (fs/utimes.c) --
+
+UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
+_TIMESPEC2 = struct.Struct("<qqqq")  # struct timespec[2] and struct timeval[2]
+_UTIMBUF = struct.Struct("<qq")  # struct utimbuf: actime, modtime
+
+
+def _set_times(inode: Inode, times: tuple[tuple[int, int], tuple[int, int]] | None) -> None:
+    """vfs_utimes: (sec, nsec) for atime and mtime, each nsec maybe UTIME_NOW or UTIME_OMIT; None is both now."""
+    if times is not None:
+        if any(nsec not in (UTIME_NOW, UTIME_OMIT) and not 0 <= nsec < NSEC for _, nsec in times):
+            raise Errno(EINVAL)
+        if times[0][1] == UTIME_NOW and times[1][1] == UTIME_NOW:
+            times = None
+    now = time.time_ns()
+    if times is None:
+        inode.atime = inode.mtime = now
+    else:
+        (asec, ansec), (msec, mnsec) = times
+        if ansec != UTIME_OMIT:
+            inode.atime = now if ansec == UTIME_NOW else asec * NSEC + ansec
+        if mnsec != UTIME_OMIT:
+            inode.mtime = now if mnsec == UTIME_NOW else msec * NSEC + mnsec
+    inode.ctime = now  # every change of times is a change of the inode
+
+
+def _do_utimes(t: Task, dirfd: int, path: int, times: tuple[tuple[int, int], tuple[int, int]] | None,
+               flags: int) -> int:
+    if not path and s32(dirfd) != AT_FDCWD:
+        # A NULL path names dirfd itself: how glibc's futimens() reaches this call.
+        if flags:
+            raise Errno(EINVAL)
+        inode = _fd_inode(t, dirfd)
+    else:
+        if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
+            raise Errno(EINVAL)
+        inode = _inode_at(t, dirfd, path, flags)
+    _set_times(inode, times)
+    return 0
+
+
+@syscall("sys_utimensat")
+def sys_utimensat(t: Task, dirfd: int, path: int, utimes: int, flags: int, *_: int) -> int:
+    times = None
+    if utimes:
+        asec, ansec, msec, mnsec = _TIMESPEC2.unpack(copy_from_user(t.mm, utimes, _TIMESPEC2.size))
+        if ansec == UTIME_OMIT and mnsec == UTIME_OMIT:
+            return 0  # nothing to do: the path is not even looked up
+        times = (asec, ansec), (msec, mnsec)
+    return _do_utimes(t, dirfd, path, times, flags & 0xFFFFFFFF)
+
+
+@syscall("sys_futimesat")
+def sys_futimesat(t: Task, dirfd: int, path: int, utimes: int, *_: int) -> int:
+    times = None
+    if utimes:
+        asec, ausec, msec, musec = _TIMESPEC2.unpack(copy_from_user(t.mm, utimes, _TIMESPEC2.size))
+        if not 0 <= ausec < 1_000_000 or not 0 <= musec < 1_000_000:
+            raise Errno(EINVAL)
+        times = (asec, ausec * 1000), (msec, musec * 1000)
+    return _do_utimes(t, dirfd, path, times, 0)
+
+
+@syscall("sys_utimes")
+def sys_utimes(t: Task, path: int, utimes: int, *_: int) -> int:
+    return sys_futimesat(t, AT_FDCWD, path, utimes, 0, 0, 0)
+
+
+@syscall("sys_utime")
+def sys_utime(t: Task, path: int, buf: int, *_: int) -> int:
+    times = None
+    if buf:
+        actime, modtime = _UTIMBUF.unpack(copy_from_user(t.mm, buf, _UTIMBUF.size))
+        times = (actime, 0), (modtime, 0)
+    return _do_utimes(t, AT_FDCWD, path, times, 0)
+
+
+# -- mode and owner (fs/open.c: chmod_common, chown_common) --
+
+
+def _chmod(inode: Inode, mode: int) -> int:
+    if isinstance(inode, Symlink):
+        raise Errno(EOPNOTSUPP)  # notify_change: a symlink's mode is always 0777
+    if _is_proc(inode):
+        raise Errno(EPERM)
+    inode.mode = stat.S_IFMT(inode.mode) | (mode & 0o7777)
+    inode.changed()
+    return 0
+
+
+@syscall("sys_fchmod")
+def sys_fchmod(t: Task, fd: int, mode: int, *_: int) -> int:
+    return _chmod(_fd_inode(t, fd), mode)
+
+
+@syscall("sys_fchmodat2")
+def sys_fchmodat2(t: Task, dirfd: int, path: int, mode: int, flags: int, *_: int) -> int:
+    if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
+        raise Errno(EINVAL)
+    return _chmod(_inode_at(t, dirfd, path, flags), mode)
+
+
+@syscall("sys_fchmodat")
+def sys_fchmodat(t: Task, dirfd: int, path: int, mode: int, *_: int) -> int:
+    return sys_fchmodat2(t, dirfd, path, mode, 0, 0, 0)
+
+
+@syscall("sys_chmod")
+def sys_chmod(t: Task, path: int, mode: int, *_: int) -> int:
+    return sys_fchmodat2(t, AT_FDCWD, path, mode, 0, 0, 0)
+
+
+def _chown(inode: Inode, user: int, group: int) -> int:
+    if _is_proc(inode):
+        raise Errno(EPERM)
+    user, group = user & 0xFFFFFFFF, group & 0xFFFFFFFF
+    if user != 0xFFFFFFFF:  # (uid_t)-1: leave it
+        inode.uid = user
+    if group != 0xFFFFFFFF:
+        inode.gid = group
+    if not isinstance(inode, Directory):
+        # ATTR_KILL_SUID and, for a group-executable file, ATTR_KILL_SGID: root is no exception.
+        inode.mode &= ~stat.S_ISUID
+        if inode.mode & stat.S_IXGRP:
+            inode.mode &= ~stat.S_ISGID
+    inode.changed()
+    return 0
+
+
+@syscall("sys_fchownat")
+def sys_fchownat(t: Task, dirfd: int, path: int, user: int, group: int, flags: int, *_: int) -> int:
+    if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
+        raise Errno(EINVAL)
+    return _chown(_inode_at(t, dirfd, path, flags), user, group)
+
+
+@syscall("sys_chown")
+def sys_chown(t: Task, path: int, user: int, group: int, *_: int) -> int:
+    return sys_fchownat(t, AT_FDCWD, path, user, group, 0, 0, 0)
+
+
+@syscall("sys_lchown")
+def sys_lchown(t: Task, path: int, user: int, group: int, *_: int) -> int:
+    return sys_fchownat(t, AT_FDCWD, path, user, group, AT_SYMLINK_NOFOLLOW, 0, 0)
+
+
+@syscall("sys_fchown")
+def sys_fchown(t: Task, fd: int, user: int, group: int, *_: int) -> int:
+    return _chown(_fd_inode(t, fd), user, group)
+
+
+# -- size --
+
+
+def _truncate(inode: Inode, length: int, *, always: bool) -> int:
+    if not isinstance(inode, Regular):
+        raise Errno(EISDIR if isinstance(inode, Directory) else EINVAL)
+    changes = length != len(inode.data)
+    inode.truncate(length)
+    if changes or always:
+        inode.modified()
+    return 0
+
+
+@syscall("sys_truncate")
+def sys_truncate(t: Task, path: int, length: int, *_: int) -> int:
+    length = s64(length)
+    inode = t.machine.fs.lookup(t, user_path(t, path), t.cwd)
+    if length < 0:
+        raise Errno(EINVAL)
+    return _truncate(inode, length, always=False)
+
+
+@syscall("sys_ftruncate")
+def sys_ftruncate(t: Task, fd: int, length: int, *_: int) -> int:
+    length = s64(length)
+    if length < 0:
+        raise Errno(EINVAL)
+    f = t.files.get(s32(fd))
+    if f.flags & O_PATH:
+        raise Errno(EBADF)
+    if not f.writable() or not isinstance(f.inode, Regular):
+        raise Errno(EINVAL)
+    # do_sys_ftruncate passes ATTR_MTIME | ATTR_CTIME: the times move even when the size does not.
+    return _truncate(f.inode, length, always=True)
+
+
+# -- names (fs/namei.c) --
+
+
+@syscall("sys_symlinkat")
+def sys_symlinkat(t: Task, target: int, newdirfd: int, path: int, *_: int) -> int:
+    contents = user_path(t, target)
+    parent, name = _new_name(t, newdirfd, path)
+    parent.add(name, Symlink(contents).owned_by(t.euid, t.egid))
+    return 0
+
+
+@syscall("sys_symlink")
+def sys_symlink(t: Task, target: int, path: int, *_: int) -> int:
+    return sys_symlinkat(t, target, AT_FDCWD, path, 0, 0, 0)
+
+
+@syscall("sys_linkat")
+def sys_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: int, *_: int) -> int:
+    if flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH):
+        raise Errno(EINVAL)
+    inode = _inode_at(t, olddirfd, old, flags, follows=False)
+    parent, name = _new_name(t, newdirfd, new)
+    if isinstance(inode, Directory):
+        raise Errno(EPERM)
+    if isinstance(inode, HostFile) or _is_proc(inode):
+        raise Errno(EXDEV)  # another filesystem's file
+    if inode.nlink <= 0:
+        raise Errno(ENOENT)  # unlinked while open: it cannot come back
+    parent.add(name, inode)
+    inode.nlink += 1
+    inode.changed()
+    return 0
+
+
+@syscall("sys_link")
+def sys_link(t: Task, old: int, new: int, *_: int) -> int:
+    return sys_linkat(t, AT_FDCWD, old, AT_FDCWD, new, 0, 0)
+
+
+# -- data to disk: everything is in memory already --
+
+
+@syscall("sys_fsync")
+def sys_fsync(t: Task, fd: int, *_: int) -> int:
+    inode = _fd_inode(t, fd)
+    if isinstance(inode, HostFile):
+        try:
+            os.fsync(inode.fd)  # the host's file: its own answer (EINVAL for a pipe or terminal)
+        except OSError as exc:
+            raise Errno(exc.errno or EINVAL) from None
+    elif isinstance(inode, PipeEnd | Device):
+        raise Errno(EINVAL)  # no ->fsync
+    return 0
+
+
+@syscall("sys_fdatasync")
+def sys_fdatasync(t: Task, fd: int, *_: int) -> int:
+    return sys_fsync(t, fd, 0, 0, 0, 0, 0)
+
+
+@syscall("sys_syncfs")
+def sys_syncfs(t: Task, fd: int, *_: int) -> int:
+    _fd_inode(t, fd)
+    return 0
+
+
+@syscall("sys_sync")
+def sys_sync(t: Task, *_: int) -> int:
+    return 0
+
+
+# -- the filesystem as a whole --
+
+TMPFS_MAGIC, PROC_SUPER_MAGIC = 0x01021994, 0x9FA0
+ST_NOSUID, ST_NODEV, ST_NOEXEC, ST_VALID, ST_RELATIME = 0x2, 0x4, 0x8, 0x20, 0x1000
+# struct statfs (include/uapi/asm-generic/statfs.h, 64-bit words): 120 bytes
+_STATFS = struct.Struct("<qqQQQQQiiqqq32x")
+
+
+def _statfs(t: Task, inode: Inode) -> bytes:
+    if _is_proc(inode):
+        return _STATFS.pack(PROC_SUPER_MAGIC, BLOCK_SIZE, 0, 0, 0, 0, 0, 0, 0, 255, BLOCK_SIZE,
+                            ST_VALID | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_RELATIME)
+    # The tree is in memory, like tmpfs: what it holds, plus room for one file of the largest size.
+    used = files = 0
+    todo = [t.machine.fs.root]
+    while todo:
+        directory = todo.pop()
+        for child in directory.entries.values():
+            files += 1
+            used += child.blocks() // (BLOCK_SIZE // 512)
+            if type(child) is Directory:
+                todo.append(child)
+    free = MAX_FILE_SIZE // BLOCK_SIZE
+    return _STATFS.pack(TMPFS_MAGIC, BLOCK_SIZE, used + free, free, free, files + free, free, FS_DEV, 0, 255,
+                        BLOCK_SIZE, ST_VALID | ST_RELATIME)
+
+
+@syscall("sys_statfs")
+def sys_statfs(t: Task, path: int, buf: int, *_: int) -> int:
+    copy_to_user(t.mm, buf, _statfs(t, t.machine.fs.lookup(t, user_path(t, path), t.cwd)))
+    return 0
+
+
+@syscall("sys_fstatfs")
+def sys_fstatfs(t: Task, fd: int, buf: int, *_: int) -> int:
+    copy_to_user(t.mm, buf, _statfs(t, t.files.get(s32(fd)).inode))
+    return 0
+
+
+# -- copying between files (fs/read_write.c: do_sendfile) --
+
+SENDFILE_CHUNK = 1 << 20  # one call moves at most this much: callers loop, as they must on a short count
+_OFF = struct.Struct("<q")
+
+
+@syscall("sys_sendfile64")
+def sys_sendfile64(t: Task, out_fd: int, in_fd: int, offset: int, count: int, *_: int) -> int:
+    src = t.files.get(s32(in_fd))
+    if not src.readable():
+        raise Errno(EBADF)
+    pos = None
+    if offset:
+        if not src.inode.seekable():
+            raise Errno(ESPIPE)
+        user_range(t.mm, offset, _OFF.size, write=True)  # it is written back after the copy
+        (pos,) = _OFF.unpack(copy_from_user(t.mm, offset, _OFF.size))
+        if pos < 0:
+            raise Errno(EINVAL)
+    dst = _writable(t, out_fd)
+    if dst.flags & O_APPEND or isinstance(src.inode, Directory):
+        raise Errno(EINVAL)  # do_splice_direct refuses appending; a directory has no ->splice_read
+    count = min(count, MAX_RW_COUNT, SENDFILE_CHUNK)
+    if not count:
+        return 0
+    room = dst.inode.write_room(dst)  # may Sleep: nothing has been read yet
+    if room is not None:
+        count = min(count, room)
+    seekable = src.inode.seekable()
+    saved = src.offset
+    start = src.offset = saved if pos is None else pos
+    try:
+        data = src.inode.read(src, count)
+        if seekable:
+            written = _write(t, dst, data) if data else 0
+        else:
+            # What was read from a pipe cannot be put back: write all of it.
+            written = 0
+            while written < len(data):
+                n = _write(t, dst, data[written:])
+                if not n:
+                    break
+                written += n
+    except BaseException:
+        if seekable:
+            src.offset = saved
+        raise
+    if pos is not None:
+        src.offset = saved  # with an offset pointer the file's own position stays
+        copy_to_user(t.mm, offset, _OFF.pack(pos + written))
+    elif seekable:
+        src.offset = start + written  # only what was written counts as read
+    return written
+
+
+# -- waiting for descriptors (fs/select.c) --
+
+_POLLFD = struct.Struct("<ihh")  # struct pollfd: fd, events, revents
+HOST_POLL_INTERVAL = 0.01  # how often a wait that includes one of the host's descriptors looks at it again
+
+
+class _PollWait:
+    """A poll asleep: its deadline outlives the restart that re-runs the call once it is woken."""
+
+    def __init__(self, args: tuple[int, int, int], deadline: float | None) -> None:
+        self.args, self.deadline = args, deadline
+        self.woken = False
+
+
+_poll_waits: weakref.WeakKeyDictionary[Task, _PollWait] = weakref.WeakKeyDictionary()
+
+
+def _revents(t: Task, fds: list[tuple[int, int]]) -> list[int]:
+    out = []
+    for fd, events in fds:
+        if fd < 0:
+            out.append(0)
+            continue
+        entry = t.files.fds.get(fd)
+        if entry is None:
+            out.append(POLLNVAL)
+            continue
+        f = entry[0]
+        # Linux always reports these three, asked for or not.
+        out.append(f.inode.poll(f) & ((events & 0xFFFF) | POLLERR | POLLHUP | POLLNVAL))
+    return out
+
+
+@syscall("sys_poll")
+def sys_poll(t: Task, ufds: int, nfds: int, timeout_msecs: int, *_: int) -> int:
+    nfds &= 0xFFFFFFFF  # unsigned int
+    if nfds > NR_OPEN:
+        raise Errno(EINVAL)  # past RLIMIT_NOFILE
+    raw = copy_from_user(t.mm, ufds, _POLLFD.size * nfds)
+    fds = [_POLLFD.unpack_from(raw, i * _POLLFD.size)[:2] for i in range(nfds)]
+    args, timeout = (ufds, nfds, timeout_msecs), s32(timeout_msecs)
+    wait = _poll_waits.pop(t, None)
+    if wait is not None and wait.woken and wait.args == args:
+        deadline = wait.deadline  # the same call, restarted after its sleep
+    else:
+        deadline = None if timeout < 0 else time.monotonic() + timeout / 1000
+    revents = _revents(t, fds)
+    ready = sum(1 for r in revents if r)
+    if ready or (deadline is not None and time.monotonic() >= deadline):
+        answer = [_POLLFD.pack(fd, events, r) for (fd, events), r in zip(fds, revents, strict=True)]
+        copy_to_user(t.mm, ufds, b"".join(answer))
+        return ready
+    user_range(t.mm, ufds, len(raw), write=True)  # EFAULT now, not after the wait
+    asleep = _PollWait(args, deadline)
+    _poll_waits[t] = asleep
+    # Nothing wakes the scheduler for a host descriptor: such a wait looks again every so often.
+    wake = deadline
+    if any(isinstance(e[0].inode, HostFile) for fd, _ in fds if (e := t.files.fds.get(fd)) is not None):
+        soon = time.monotonic() + HOST_POLL_INTERVAL
+        wake = soon if deadline is None else min(deadline, soon)
+
+    def woken() -> bool:
+        asleep.woken = any(_revents(t, fds)) or (wake is not None and time.monotonic() >= wake)
+        return asleep.woken
+
+    raise Sleep(woken, wake)
