@@ -12,7 +12,7 @@ emu_start serves thousands of calls, so the rate is the machine's own.
 After every call the checker verifies:
   - isolation: no user-accessible page of the fuzzing process maps a kernel
     frame, a page table, or a frame of another process (the shared vDSO and
-    vvar frames only without write access), the kernel half of its PML4 is the
+    vvar frames and the program's page cache only without write access), the kernel half of its PML4 is the
     kernel's, and a second, sleeping process (the victim) keeps its memory,
     areas and descriptors unchanged, none of which the fuzzer's table holds;
   - kernel memory: the kernel's read-only segments (text, sys_call_table) are
@@ -417,8 +417,9 @@ class Fuzzer:
             pa = leaves[va] & PTE_ADDR
             if pa in shared:
                 continue
-            frames.add(pa)
             h.update(_Q.pack(va) + mem[pa : pa + abi.PAGE_SIZE])
+            if not self.machine.ram.is_shared(pa):  # the program's page cache: read-only in both
+                frames.add(pa)
         self.victim_frames = frames | tables
         vmas = tuple((v.start, v.end, v.read, v.write, v.execute, v.name) for v in victim.mm.vmas)
         fds = tuple(sorted((fd, id(f), cloexec) for fd, (f, cloexec) in victim.files.fds.items()))
@@ -446,6 +447,8 @@ class Fuzzer:
                 if entry & PTE_RW:
                     problems.append(f"{where}: the shared vDSO/vvar frame is writable")
                 continue
+            if machine.ram.is_shared(pa) and entry & PTE_RW:
+                problems.append(f"{where}: a page-cache frame, shared with other processes, is writable")
             if pa in self.kernel_frames:
                 problems.append(f"{where} maps a kernel frame")
             if pa in tables:

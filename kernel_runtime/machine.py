@@ -154,7 +154,9 @@ class Machine:
         self.current: Task | None = None
         self.fpu = FpuRegisters(self.cpu)
         self.fpu_owner: Task | None = None  # whose x87/SSE registers the cpu holds
-        self._images: weakref.WeakKeyDictionary[Regular, tuple[tuple[int, int], Image]] = weakref.WeakKeyDictionary()
+        self._images: weakref.WeakKeyDictionary[Regular, tuple[tuple[int, int], Image, dict[int, int]]] = (
+            weakref.WeakKeyDictionary()
+        )
         self.tasks: dict[int, Task] = {}
         self._last_pid = 0
         self._dead_mms: list[Mm] = []
@@ -219,11 +221,18 @@ class Machine:
         self.ram.write(self.vvar_frame, bytes(abi.PAGE_SIZE))
         write_sample(self.ram.mem, self.vvar_frame)
 
-    def _exec(self, task: Task, image: Image, argv: Sequence[bytes], envp: Sequence[bytes]) -> None:
+    def _exec(
+        self,
+        task: Task,
+        image: Image,
+        argv: Sequence[bytes],
+        envp: Sequence[bytes],
+        page_cache: dict[int, int] | None = None,
+    ) -> None:
         """Load `image` into the task's (new) address space, with the vDSO and vvar pages."""
         task.mm.map_shared(VVAR_BASE, [self.vvar_frame], "[vvar]")
         task.mm.map_shared(VDSO_BASE, self.vdso_frames, "[vdso]")
-        task.exec(image, argv, envp, vdso=VDSO_BASE)
+        task.exec(image, argv, envp, vdso=VDSO_BASE, page_cache=page_cache)
 
     # -- the hot path --
 
@@ -415,10 +424,10 @@ class Machine:
         f = self.fs.open(task, path, task.cwd, 0, 0)
         if not isinstance(f.inode, Regular) or not f.inode.mode & 0o111:
             raise Errno(EACCES)
-        image = self._image(f.inode, path)
+        image, page_cache = self._image(f.inode, path)
         old, task.mm = task.mm, Mm(self.ram, self.kmm)
         try:
-            self._exec(task, image, argv, envp)
+            self._exec(task, image, argv, envp, page_cache)
         except ValueError:
             task.mm.destroy()
             task.mm = old
@@ -431,18 +440,34 @@ class Machine:
         task.vfork_parent = None
         self.cpu.stop()  # the scheduler resumes it fresh, on the new page tables
 
-    def _image(self, inode: Regular, path: bytes) -> Image:
-        """The parsed ELF of a file, kept while the file is unchanged: a shell execs the same one all day."""
+    def _image(self, inode: Regular, path: bytes, parsed: Image | None = None) -> tuple[Image, dict[int, int]]:
+        """A file's parsed ELF and page cache (va -> frame), kept while the file is unchanged.
+
+        A shell execs the same file all day: it is parsed once, and its
+        read-only pages are loaded once and shared. The cache's frames go
+        back to RAM when the file changes or is gone.
+        """
         key = (inode.mtime, len(inode.data))
         cached = self._images.get(inode)
         if cached is not None and cached[0] == key:
-            return cached[1]
+            return cached[1], cached[2]
         try:
-            image = read_image(path.decode(errors="replace"), bytes(inode.data))
+            image = parsed or read_image(path.decode(errors="replace"), bytes(inode.data))
         except BadExecutable:
             raise Errno(ENOEXEC) from None
-        self._images[inode] = (key, image)
-        return image
+        if cached is not None:
+            page_cache = cached[2]
+            self._drop_page_cache(page_cache)
+        else:
+            page_cache = {}
+            weakref.finalize(inode, self._drop_page_cache, page_cache)
+        self._images[inode] = (key, image, page_cache)
+        return image, page_cache
+
+    def _drop_page_cache(self, page_cache: dict[int, int]) -> None:
+        for frame in page_cache.values():
+            self.ram.free(frame)  # the cache's hold; processes still mapping a frame keep it
+        page_cache.clear()
 
     def find_program(self, name: bytes, search_path: bytes) -> tuple[bytes, bytes] | None:
         """(path, contents) of the executable `name` names in the machine, as execvp looks it up."""
@@ -661,8 +686,13 @@ class Machine:
             raise NotADirectoryError(os.fsdecode(cwd))
         task.cwd = where
         task.exe = exe
+        page_cache = None
+        with contextlib.suppress(Errno, NotADirectoryError):
+            inode = self.fs.lookup(task, exe, self.fs.root)
+            if isinstance(inode, Regular) and inode.data == data:
+                image, page_cache = self._image(inode, exe, image)  # the file later execs will find
         args = [os.fsencode(a) for a in (argv if argv is not None else [str(program)])]
-        self._exec(task, image, args, [os.fsencode(e) for e in envp])
+        self._exec(task, image, args, [os.fsencode(e) for e in envp], page_cache)
         return task
 
     def _place(self, program: str | Path, data: bytes) -> bytes:

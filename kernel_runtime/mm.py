@@ -186,8 +186,25 @@ class Mm(AddressSpace):
             vma.committed = vma.committed or write  # the caller charged it
             flags = vma.pte_flags()
             for _va, pte, entry in self.leaves(vma.start, vma.end):
-                _Q.pack_into(self.ram.mem, pte, (entry & PTE_ADDR) | flags)
+                frame = entry & PTE_ADDR
+                if write and self.ram.is_shared(frame):
+                    frame = self._private_copy(frame)  # a page-cache page made writable: copy on write
+                if not flags & PTE_NX:
+                    self.ram.code_frames.add(frame)
+                _Q.pack_into(self.ram.mem, pte, frame | flags)
         return True
+
+    def _private_copy(self, frame: int) -> int:
+        """This address space's own copy of a shared frame (whose holder it stops being)."""
+        mine = self.ram.alloc()
+        self.ram.mem[mine : mine + PAGE_SIZE] = self.ram.mem[frame : frame + PAGE_SIZE]
+        self.ram.free(frame)
+        return mine
+
+    def set_pte(self, va: int, entry: int) -> None:
+        if entry & PTE_US and not entry & PTE_NX:
+            self.ram.code_frames.add(entry & PTE_ADDR)
+        super().set_pte(va, entry)
 
     def unmapped_area(self, length: int) -> int | None:
         """The highest free range of `length` bytes below MMAP_BASE (top-down allocator)."""
@@ -262,6 +279,9 @@ class Mm(AddressSpace):
                 except OutOfMemory:  # no frame left for a page table
                     self.ram.free(frame)
                     raise
+            elif self.ram.is_shared(entry & PTE_ADDR):
+                entry = self._private_copy(entry & PTE_ADDR) | (entry & ~PTE_ADDR)
+                self.set_pte(page, entry)
             pa = (entry & PTE_ADDR) | (at & (PAGE_SIZE - 1))
             n = min(len(data) - done, PAGE_SIZE - (at & (PAGE_SIZE - 1)))
             self.ram.write(pa, data[done : done + n])
@@ -269,8 +289,14 @@ class Mm(AddressSpace):
 
     # -- whole address spaces --
 
-    def load(self, image: Image) -> None:
-        """Map an executable's segments (each an area) and set the break after them."""
+    def load(self, image: Image, page_cache: dict[int, int] | None = None) -> None:
+        """Map an executable's segments (each an area) and set the break after them.
+
+        With `page_cache` (va -> frame, the file's page cache) a page that no
+        writable segment touches maps the cached frame, shared by every
+        process running the file, as Linux maps a file's text: exec copies
+        nothing, fork shares it, and code translated once stays valid.
+        """
         perms: dict[int, tuple[bool, bool]] = {}
         for seg in image.segments:
             if seg.vaddr + seg.memsz > TASK_SIZE_MAX or seg.vaddr < MMAP_MIN_ADDR:
@@ -283,9 +309,16 @@ class Mm(AddressSpace):
             if vma is None or vma.end != va or (vma.write, vma.execute) != (w, x):
                 vma = self.add_vma(va, va, read=True, write=w, execute=x, name="[exe]")
             vma.end = va + PAGE_SIZE
-            self.set_pte(va, self.ram.alloc() | vma.pte_flags())
-        for seg in image.segments:
-            self.poke(seg.vaddr, seg.data)
+            if page_cache is None or w:
+                frame = self.ram.alloc()
+                self.ram.write(frame, _page(image, va))
+            elif va in page_cache:
+                frame = self.ram.share(page_cache[va])
+            else:
+                frame = page_cache[va] = self.ram.alloc()  # the cache's own hold ...
+                self.ram.write(frame, _page(image, va))
+                self.ram.share(frame)  # ... and this mapping's
+            self.set_pte(va, frame | vma.pte_flags())
         # The heap's area appears when brk first grows it, as in Linux (an empty area is no area).
         self.start_brk = self.brk = page_up(max(s.vaddr + s.memsz for s in image.segments))
 
@@ -303,7 +336,7 @@ class Mm(AddressSpace):
         self.add_vma(old, new, read=True, write=True, execute=False, name="[heap]", committed=True)
 
     def copy(self) -> Mm:
-        """fork: a new address space with its own copy of every page."""
+        """fork: a new address space with its own copy of every page but the shared ones."""
         child = Mm(self.ram, self.kernel)
         child.vmas = [Vma(v.start, v.end, v.read, v.write, v.execute, v.name, v.committed) for v in self.vmas]
         child.start_brk, child.brk = self.start_brk, self.brk
@@ -311,6 +344,9 @@ class Mm(AddressSpace):
         for va, entry in self.user_leaves():
             if self._shared(va):
                 child.set_pte(va, entry)
+                continue
+            if self.ram.is_shared(entry & PTE_ADDR):
+                child.set_pte(va, self.ram.share(entry & PTE_ADDR) | (entry & ~PTE_ADDR))
                 continue
             frame = self.ram.alloc()
             src = entry & PTE_ADDR
@@ -340,3 +376,13 @@ class Mm(AddressSpace):
 
 def _start(vma: Vma) -> int:
     return vma.start
+
+
+def _page(image: Image, va: int) -> bytes:
+    """The initial contents of the page at `va`: the file's bytes, zeros past each segment's file size."""
+    page = bytearray(PAGE_SIZE)
+    for seg in image.segments:
+        lo, hi = max(seg.vaddr, va), min(seg.vaddr + len(seg.data), va + PAGE_SIZE)
+        if lo < hi:
+            page[lo - va : hi - va] = seg.data[lo - seg.vaddr : hi - seg.vaddr]
+    return bytes(page)

@@ -34,15 +34,23 @@ class PhysicalMemory:
         # Frame 0 stays unused so that a zero physical address is always a bug.
         self._next = 1
         self._free: list[int] = []
-        # A reused frame may still have translated code cached for it: the
-        # scheduler flushes the translation cache before the cpu runs again.
+        # Frames with more than one holder (a page-cache frame and the
+        # processes mapping it): the holders beyond the first.
+        self._extra_holders: dict[int, int] = {}
+        # Frames ever mapped executable in user mode: only these can have
+        # translated code. Reusing one sets `recycled`, and the scheduler
+        # flushes the translation cache before the cpu runs again (the host
+        # writes frames behind QEMU's back, so it cannot notice by itself).
+        self.code_frames: set[int] = set()
         self.recycled = False
 
     def alloc(self, count: int = 1) -> int:
         """Physical address of `count` contiguous zeroed frames."""
         if count == 1 and self._free:
             pa = self._free.pop() * PAGE_SIZE
-            self.recycled = True
+            if pa in self.code_frames:
+                self.code_frames.discard(pa)
+                self.recycled = True
             self.mem[pa : pa + PAGE_SIZE] = _ZERO_PAGE  # a reused frame holds old data
             return pa
         frame = self._next
@@ -56,7 +64,23 @@ class PhysicalMemory:
         return self._next - 1 - len(self._free)
 
     def free(self, pa: int) -> None:
+        """One holder lets go of the frame; the last one returns it to the allocator."""
+        extra = self._extra_holders.get(pa)
+        if extra is not None:
+            if extra == 1:
+                del self._extra_holders[pa]
+            else:
+                self._extra_holders[pa] = extra - 1
+            return
         self._free.append(pa // PAGE_SIZE)
+
+    def share(self, pa: int) -> int:
+        """One more holder of the frame (a process mapping a page-cache page); returns `pa`."""
+        self._extra_holders[pa] = self._extra_holders.get(pa, 0) + 1
+        return pa
+
+    def is_shared(self, pa: int) -> bool:
+        return pa in self._extra_holders
 
     def read(self, pa: int, size: int) -> bytes:
         return bytes(self.mem[pa : pa + size])

@@ -115,9 +115,16 @@ class Task:
     def set_pt_regs(self, regs: dict[str, int]) -> None:
         struct.pack_into(f"<{len(abi.PT_REGS)}Q", self.mm.ram.mem, self.regs_pa, *(regs[r] for r in abi.PT_REGS))
 
-    def exec(self, image: Image, argv: Sequence[bytes], envp: Sequence[bytes], vdso: int = 0) -> None:
+    def exec(
+        self,
+        image: Image,
+        argv: Sequence[bytes],
+        envp: Sequence[bytes],
+        vdso: int = 0,
+        page_cache: dict[int, int] | None = None,
+    ) -> None:
         """Load `image` into `self.mm` and make the pt_regs that the first sysret returns through."""
-        self.mm.load(image)
+        self.mm.load(image, page_cache)
         self.mm.map_stack()
         sp = self._initial_stack(image, argv, envp, vdso)
         regs = dict.fromkeys(abi.PT_REGS, 0)
