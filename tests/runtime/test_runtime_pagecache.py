@@ -1,0 +1,73 @@
+"""The executables' page cache: read-only pages loaded once and shared, private on write, freed with the file."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from syscalltbl.generators.x86_64.abi import PAGE_SIZE
+from syscalltbl.kernel_runtime.elfimage import read_image
+from syscalltbl.kernel_runtime.machine import Machine
+from syscalltbl.kernel_runtime.paging import PTE_ADDR, PTE_RW
+from syscalltbl.kernel_runtime.process import Task
+from syscalltbl.kernel_runtime.vfs import Regular
+from test_runtime_examples import example
+
+
+def _root(tmp_path: Path) -> Path:
+    (tmp_path / "bin").mkdir()
+    shutil.copy(example("hello"), tmp_path / "bin" / "hello")
+    return tmp_path
+
+
+def _text_frame(task: Task) -> int:
+    entry = read_image(example("hello")).entry
+    return task.mm.lookup(entry & ~(PAGE_SIZE - 1)) & PTE_ADDR
+
+
+def test_two_processes_of_one_file_share_its_text(tmp_path: Path) -> None:
+    machine = Machine(root=_root(tmp_path))
+    program = tmp_path / "bin" / "hello"
+    first, second = machine.start(program, ["hello"]), machine.start(program, ["hello"])
+    frame = _text_frame(first)
+    assert frame == _text_frame(second) and machine.ram.is_shared(frame)
+    assert not first.mm.lookup(read_image(program).entry) & PTE_RW
+    # ... while the stack, written by exec, is each process's own.
+    assert first.mm.user_frame(first.pt_regs()["sp"], False) != second.mm.user_frame(second.pt_regs()["sp"], False)
+
+
+def test_fork_shares_the_text_and_mprotect_makes_it_private(tmp_path: Path) -> None:
+    machine = Machine(root=_root(tmp_path))
+    task = machine.start(tmp_path / "bin" / "hello", ["hello"])
+    frame = _text_frame(task)
+    child = task.mm.copy()
+    page = read_image(example("hello")).entry & ~(PAGE_SIZE - 1)
+    assert child.lookup(page) & PTE_ADDR == frame
+    before = machine.ram.read(frame, PAGE_SIZE)
+    assert child.protect(page, page + PAGE_SIZE, read=True, write=True, execute=True)
+    mine = child.lookup(page) & PTE_ADDR
+    assert mine != frame and not machine.ram.is_shared(mine)
+    assert machine.ram.read(mine, PAGE_SIZE) == before  # a copy, and the shared page is untouched
+    child.poke(page, b"\xcc")
+    assert machine.ram.read(frame, PAGE_SIZE) == before and _text_frame(task) == frame
+    child.destroy()
+
+
+def test_frames_go_back_when_processes_end_and_the_file_changes(tmp_path: Path) -> None:
+    machine = Machine(root=_root(tmp_path))
+    runs = []
+    for _ in range(3):
+        task = machine.start(tmp_path / "bin" / "hello", ["hello"])
+        assert machine.schedule(task, 20).code == 0
+        runs.append(machine.ram.frames_in_use)
+    assert runs[1] == runs[2]  # nothing leaks from one run to the next
+    inode = machine.fs.lookup(task, b"/bin/hello", machine.fs.root)
+    assert isinstance(inode, Regular)
+    image, page_cache = machine._image(inode, b"/bin/hello")  # the cache itself is under test
+    assert page_cache  # kept for the next exec
+    cached = len(page_cache)
+    inode.data += b"\0"  # a new version of the file: the old pages are dropped
+    inode.mtime += 1
+    machine._image(inode, b"/bin/hello")
+    assert machine.ram.frames_in_use == runs[2] - cached and not page_cache
+    assert image.entry == read_image(example("hello")).entry
