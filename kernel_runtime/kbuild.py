@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import pickle
 import types
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,12 +27,15 @@ from syscalltbl.kernel_runtime.elfimage import Image, read_image
 from syscalltbl.kernel_runtime.syscalls.registry import TableEntry
 from syscalltbl.kernel_runtime.toolchain import build_elf, build_userlib
 
+from syscalltbl import cache as content_cache
 from syscalltbl.paths import data_dir
 from syscalltbl.prototype_model import Prototype
 from syscalltbl.prototypes import parse_prototypes
 from syscalltbl.tblparse import parse_table
 
 TABLE = Path("x86") / "entry" / "syscalls" / "syscall_64.tbl"
+#: What a cached kernel also depends on, beyond the generators: how it is built and read.
+_OWN_SOURCES = tuple(Path(__file__).parent / f"{name}.py" for name in ("kbuild", "elfimage", "toolchain"))
 TABLE_32 = Path("x86") / "entry" / "syscalls" / "syscall_32.tbl"
 
 
@@ -100,10 +105,36 @@ def build_kernel(
     *,
     trace_all: bool = False,
 ) -> Kernel:
-    """The kernel image; `trace_all` sends every entry, holes too, to the Python trap."""
+    """The kernel image; `trace_all` sends every entry, holes too, to the Python trap.
+
+    Kept in the content-addressed cache under a key over every input (both
+    tables, the prototypes, what is implemented, the generators and this
+    module), so a machine boots without parsing or rendering anything twice.
+    """
     path = Path(table) if table is not None else default_table()
-    syscalls = select_64(parse_table(path))
     path_32 = ia32_table_for(path)
+    implemented = sorted(set(implemented))
+    key = content_cache.digest(
+        "kernel", content_cache.code_fingerprint(), *(p.read_bytes() for p in _OWN_SOURCES),
+        str(path), path.read_bytes(), str(path_32), path_32.read_bytes(), default_prototypes().read_bytes(),
+        "\0".join(implemented), "\0".join(syscall_mask), str(trace_all),
+    )  # fmt: skip
+    if content_cache.enabled() and (blob := content_cache.get("kernel", key)) is not None:
+        with contextlib.suppress(Exception):  # an entry from another version of these classes: rebuild
+            elf, image, syscalls_64, table_text, ia32_table = pickle.loads(blob)
+            if Path(elf).is_file():
+                return Kernel(Path(elf), image, syscalls_64, _load_module(table_text).sys_call_table, ia32_table)
+    kernel, table_text = _build_kernel(path, path_32, implemented, syscall_mask, trace_all)
+    if content_cache.enabled():
+        content_cache.put("kernel", key, pickle.dumps(
+            (str(kernel.elf), kernel.image, kernel.syscalls, table_text, kernel.ia32_table)))
+    return kernel
+
+
+def _build_kernel(
+    path: Path, path_32: Path, implemented: Iterable[str], syscall_mask: Sequence[str], trace_all: bool
+) -> tuple[Kernel, str]:
+    syscalls = select_64(parse_table(path))
     ia32 = select_ia32(parse_table(path_32))
     source = _shown(path)
     if trace_all:
@@ -113,24 +144,20 @@ def build_kernel(
         syscalls, implemented, source=source, syscall_mask=syscall_mask, ia32=ia32, ia32_source=shown_32
     )
     elf = build_elf(sources, linker_script="kernel.lds", name="vmlinux")
-    return Kernel(
-        elf,
-        read_image(elf),
-        tuple(syscalls),
-        load_sys_call_table(syscalls, source).sys_call_table,
-        ia32_entries(ia32),
-    )
+    table_text = sys_call_table_text(syscalls, source)
+    kernel = Kernel(elf, read_image(elf), tuple(syscalls), _load_module(table_text).sys_call_table, ia32_entries(ia32))
+    return kernel, table_text
 
 
 PROTOTYPES = Path("x86") / "include" / "syscalls_64.h"
 
 
-def load_sys_call_table(syscalls: Sequence[Syscall], source: str) -> types.ModuleType:
-    """Render the Python sys_call_table module for `syscalls` and load it (cached by its text)."""
-    text = render_sys_call_table(
+def sys_call_table_text(syscalls: Sequence[Syscall], source: str) -> str:
+    """The Python sys_call_table module for `syscalls`, as generated."""
+    return render_sys_call_table(
         syscalls, load_prototypes(), abis=("common", "64"), source=source, protos=PROTOTYPES.as_posix()
     )
-    return _load_module(text)
+
 
 
 @cache

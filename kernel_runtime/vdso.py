@@ -9,7 +9,9 @@ timekeeping refreshes vdso_data on each tick.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import pickle
 import struct
 import time
 from dataclasses import dataclass
@@ -26,6 +28,8 @@ from syscalltbl.kernel_runtime.cpu import unicorn
 from syscalltbl.kernel_runtime.toolchain import build_elf
 from unicorn import x86_const as x86
 
+from syscalltbl import cache as content_cache
+
 CALIBRATION_NS = 20_000_000
 _SAMPLE = struct.Struct("<QQQQ")  # tsc_base, mono, real, mult: VVAR_TSC_BASE..VVAR_MULT
 
@@ -41,6 +45,21 @@ class Vdso:
 
 
 def build_vdso(syscalls: list[Syscall], source: str) -> Vdso:
+    """The vDSO for `syscalls`, from the content-addressed cache when it was built before."""
+    key = content_cache.digest("vdso", content_cache.code_fingerprint(), Path(__file__).read_bytes(), repr(syscalls),
+                               source)
+    if content_cache.enabled() and (blob := content_cache.get("vdso", key)) is not None:
+        with contextlib.suppress(Exception):  # an entry from another version of Vdso: rebuild
+            cached = pickle.loads(blob)
+            if isinstance(cached, Vdso):
+                return cached
+    vdso = _build_vdso(syscalls, source)
+    if content_cache.enabled():
+        content_cache.put("vdso", key, pickle.dumps(vdso))
+    return vdso
+
+
+def _build_vdso(syscalls: list[Syscall], source: str) -> Vdso:
     elf = build_elf(render_vdso(syscalls, source=source), linker_script="vdso.lds", name="vdso.so",
                     soname="linux-vdso.so.1")
     data = Path(elf).read_bytes()

@@ -1,0 +1,43 @@
+"""The built kernel and vDSO come from the content-addressed cache once built, and never stale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from syscalltbl import cachedir
+from syscalltbl.kernel_runtime.kbuild import build_kernel
+from syscalltbl.kernel_runtime.syscalls import REGISTRY
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+
+
+def _entries(kind: str) -> list[Path]:
+    root = cachedir.root() / kind
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+
+
+def test_a_second_build_is_read_back_and_equal() -> None:
+    first = build_kernel(None, REGISTRY)
+    (entry,) = _entries("kernel")
+    second = build_kernel(None, REGISTRY)
+    assert second.image == first.image and second.syscalls == first.syscalls
+    assert [e.entry_point for e in second.table] == [e.entry_point for e in first.table]
+    assert _entries("kernel") == [entry]
+
+
+def test_what_is_implemented_is_part_of_the_key() -> None:
+    full = build_kernel(None, REGISTRY)
+    fewer = build_kernel(None, {k: v for k, v in REGISTRY.items() if k != "sys_getpid"})
+    assert len(_entries("kernel")) == 2
+    assert full.elf != fewer.elf  # getpid's stub differs: Python trap or -ENOSYS
+
+
+def test_a_corrupt_entry_is_rebuilt() -> None:
+    good = build_kernel(None, REGISTRY)
+    (entry,) = _entries("kernel")
+    entry.write_bytes(entry.read_bytes()[:-10])
+    assert build_kernel(None, REGISTRY).image == good.image
