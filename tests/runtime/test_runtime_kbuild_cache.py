@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from syscalltbl import cachedir
 from syscalltbl.kernel_runtime.kbuild import build_kernel
 from syscalltbl.kernel_runtime.syscalls import REGISTRY
+
+from syscalltbl import cachedir
 
 
 @pytest.fixture(autouse=True)
