@@ -328,6 +328,10 @@ def chain(*tracers: Callable[[TableEntry, Handler], Handler]) -> Callable[[Table
     return wrap
 
 
+#: Calls that, when they succeed, replace the memory their arguments point into.
+REPLACES_MEMORY = frozenset({"sys_execve", "sys_execveat"})
+
+
 class Tracer:
     def __init__(self, prototypes: Mapping[str, Prototype], out: TextIO) -> None:
         self.prototypes = prototypes
@@ -359,6 +363,8 @@ class Tracer:
             args = (a0, a1, a2, a3, a4, a5)
             if s.noreturn:
                 self._line(t, self._call(t, s, args, 0) + " = ?")
+            # A successful execve leaves no old memory to read its arguments from.
+            before = self._call(t, s, args, 0) if s.entry_point in REPLACES_MEMORY else None
             try:
                 ret = handler(t, *args)
             except Errno as exc:
@@ -366,7 +372,7 @@ class Tracer:
                 self._line(t, self._call(t, s, args, ret) + " = " + _result(ret, s.entry_point))
                 raise
             if not s.noreturn:
-                self._line(t, self._call(t, s, args, ret) + " = " + _result(ret, s.entry_point))
+                self._line(t, (before or self._call(t, s, args, ret)) + " = " + _result(ret, s.entry_point))
             return ret
 
         return traced

@@ -435,9 +435,9 @@ def lstat(filename: PathArg | None, statbuf: WBuffer | None) -> int:
     return _k.call(6, _k.path(filename), _k.buf_out(statbuf, 144))
 
 
-def poll(*args: int) -> int:
-    """sys_poll: no prototype; up to six integer arguments."""
-    return _k.call(7, *args)
+def poll(ufds: WBuffer | None, nfds: int, timeout: int) -> int:
+    """long sys_poll(struct pollfd __user *ufds, unsigned int nfds, int timeout)"""
+    return _k.call(7, _k.buf_out(ufds, 8 * nfds), nfds, timeout)
 
 
 def lseek(fd: int, offset: int, whence: int) -> int:
@@ -600,9 +600,9 @@ def getpid() -> int:
     return _k.call(39)
 
 
-def sendfile(*args: int) -> int:
-    """sys_sendfile64: no prototype; up to six integer arguments."""
-    return _k.call(40, *args)
+def sendfile(out_fd: int, in_fd: int, offset: WBuffer | None, count: int) -> int:
+    """long sys_sendfile64(int out_fd, int in_fd, loff_t __user *offset, size_t count)"""
+    return _k.call(40, out_fd, in_fd, _k.buf_out(offset, count), count)
 
 
 def socket(*args: int) -> int:
@@ -770,24 +770,24 @@ def flock(*args: int) -> int:
     return _k.call(73, *args)
 
 
-def fsync(*args: int) -> int:
-    """sys_fsync: no prototype; up to six integer arguments."""
-    return _k.call(74, *args)
+def fsync(fd: int) -> int:
+    """long sys_fsync(unsigned int fd)"""
+    return _k.call(74, fd)
 
 
-def fdatasync(*args: int) -> int:
-    """sys_fdatasync: no prototype; up to six integer arguments."""
-    return _k.call(75, *args)
+def fdatasync(fd: int) -> int:
+    """long sys_fdatasync(unsigned int fd)"""
+    return _k.call(75, fd)
 
 
-def truncate(*args: int) -> int:
-    """sys_truncate: no prototype; up to six integer arguments."""
-    return _k.call(76, *args)
+def truncate(path: PathArg | None, length: int) -> int:
+    """long sys_truncate(const char __user *path, long length)"""
+    return _k.call(76, _k.path(path), length)
 
 
-def ftruncate(*args: int) -> int:
-    """sys_ftruncate: no prototype; up to six integer arguments."""
-    return _k.call(77, *args)
+def ftruncate(fd: int, length: int) -> int:
+    """long sys_ftruncate(unsigned int fd, off_t length)"""
+    return _k.call(77, fd, length)
 
 
 def getdents(*args: int) -> int:
@@ -830,9 +830,9 @@ def creat(*args: int) -> int:
     return _k.call(85, *args)
 
 
-def link(*args: int) -> int:
-    """sys_link: no prototype; up to six integer arguments."""
-    return _k.call(86, *args)
+def link(oldname: PathArg | None, newname: PathArg | None) -> int:
+    """long sys_link(const char __user *oldname, const char __user *newname)"""
+    return _k.call(86, _k.path(oldname), _k.path(newname))
 
 
 def unlink(pathname: PathArg | None) -> int:
@@ -840,9 +840,9 @@ def unlink(pathname: PathArg | None) -> int:
     return _k.call(87, _k.path(pathname))
 
 
-def symlink(*args: int) -> int:
-    """sys_symlink: no prototype; up to six integer arguments."""
-    return _k.call(88, *args)
+def symlink(oldname: PathArg | None, newname: PathArg | None) -> int:
+    """long sys_symlink(const char __user *oldname, const char __user *newname)"""
+    return _k.call(88, _k.path(oldname), _k.path(newname))
 
 
 def readlink(path: PathArg | None, buf: WBuffer | None, bufsiz: int) -> int:
@@ -850,29 +850,29 @@ def readlink(path: PathArg | None, buf: WBuffer | None, bufsiz: int) -> int:
     return _k.call(89, _k.path(path), _k.buf_out(buf, bufsiz), bufsiz)
 
 
-def chmod(*args: int) -> int:
-    """sys_chmod: no prototype; up to six integer arguments."""
-    return _k.call(90, *args)
+def chmod(filename: PathArg | None, mode: int) -> int:
+    """long sys_chmod(const char __user *filename, umode_t mode)"""
+    return _k.call(90, _k.path(filename), mode)
 
 
-def fchmod(*args: int) -> int:
-    """sys_fchmod: no prototype; up to six integer arguments."""
-    return _k.call(91, *args)
+def fchmod(fd: int, mode: int) -> int:
+    """long sys_fchmod(unsigned int fd, umode_t mode)"""
+    return _k.call(91, fd, mode)
 
 
-def chown(*args: int) -> int:
-    """sys_chown: no prototype; up to six integer arguments."""
-    return _k.call(92, *args)
+def chown(filename: PathArg | None, user: int, group: int) -> int:
+    """long sys_chown(const char __user *filename, uid_t user, gid_t group)"""
+    return _k.call(92, _k.path(filename), user, group)
 
 
-def fchown(*args: int) -> int:
-    """sys_fchown: no prototype; up to six integer arguments."""
-    return _k.call(93, *args)
+def fchown(fd: int, user: int, group: int) -> int:
+    """long sys_fchown(unsigned int fd, uid_t user, gid_t group)"""
+    return _k.call(93, fd, user, group)
 
 
-def lchown(*args: int) -> int:
-    """sys_lchown: no prototype; up to six integer arguments."""
-    return _k.call(94, *args)
+def lchown(filename: PathArg | None, user: int, group: int) -> int:
+    """long sys_lchown(const char __user *filename, uid_t user, gid_t group)"""
+    return _k.call(94, _k.path(filename), user, group)
 
 
 def umask(mask: int) -> int:
@@ -1060,9 +1060,9 @@ def sigaltstack(uss: Buffer | None, uoss: WBuffer | None) -> int:
     return _k.call(131, _k.buf_in(uss, 24), _k.buf_out(uoss, 24))
 
 
-def utime(*args: int) -> int:
-    """sys_utime: no prototype; up to six integer arguments."""
-    return _k.call(132, *args)
+def utime(filename: PathArg | None, times: WBuffer | None) -> int:
+    """long sys_utime(const char __user *filename, struct utimbuf __user *times)"""
+    return _k.call(132, _k.path(filename), _k.buf_out(times, 16))
 
 
 def mknod(*args: int) -> int:
@@ -1080,14 +1080,14 @@ def ustat(*args: int) -> int:
     return _k.call(136, *args)
 
 
-def statfs(*args: int) -> int:
-    """sys_statfs: no prototype; up to six integer arguments."""
-    return _k.call(137, *args)
+def statfs(path: PathArg | None, buf: WBuffer | None) -> int:
+    """long sys_statfs(const char __user *path, struct statfs __user *buf)"""
+    return _k.call(137, _k.path(path), _k.buf_out(buf, 120))
 
 
-def fstatfs(*args: int) -> int:
-    """sys_fstatfs: no prototype; up to six integer arguments."""
-    return _k.call(138, *args)
+def fstatfs(fd: int, buf: WBuffer | None) -> int:
+    """long sys_fstatfs(unsigned int fd, struct statfs __user *buf)"""
+    return _k.call(138, fd, _k.buf_out(buf, 120))
 
 
 def sysfs(*args: int) -> int:
@@ -1200,9 +1200,9 @@ def chroot(*args: int) -> int:
     return _k.call(161, *args)
 
 
-def sync(*args: int) -> int:
-    """sys_sync: no prototype; up to six integer arguments."""
-    return _k.call(162, *args)
+def sync() -> int:
+    """long sys_sync(void)"""
+    return _k.call(162)
 
 
 def acct(*args: int) -> int:
@@ -1495,9 +1495,9 @@ def tgkill(tgid: int, pid: int, sig: int) -> int:
     return _k.call(234, tgid, pid, sig)
 
 
-def utimes(*args: int) -> int:
-    """sys_utimes: no prototype; up to six integer arguments."""
-    return _k.call(235, *args)
+def utimes(filename: PathArg | None, utimes: WBuffer | None) -> int:
+    """long sys_utimes(const char __user *filename, struct __kernel_old_timeval __user *utimes)"""
+    return _k.call(235, _k.path(filename), _k.buf_out(utimes, 32))
 
 
 def mbind(*args: int) -> int:
@@ -1615,14 +1615,14 @@ def mknodat(*args: int) -> int:
     return _k.call(259, *args)
 
 
-def fchownat(*args: int) -> int:
-    """sys_fchownat: no prototype; up to six integer arguments."""
-    return _k.call(260, *args)
+def fchownat(dfd: int, filename: PathArg | None, user: int, group: int, flag: int) -> int:
+    """long sys_fchownat(int dfd, const char __user *filename, uid_t user, gid_t group, int flag)"""
+    return _k.call(260, dfd, _k.path(filename), user, group, flag)
 
 
-def futimesat(*args: int) -> int:
-    """sys_futimesat: no prototype; up to six integer arguments."""
-    return _k.call(261, *args)
+def futimesat(dfd: int, filename: PathArg | None, utimes: WBuffer | None) -> int:
+    """long sys_futimesat(int dfd, const char __user *filename, struct __kernel_old_timeval __user *utimes)"""
+    return _k.call(261, dfd, _k.path(filename), _k.buf_out(utimes, 32))
 
 
 def newfstatat(dfd: int, filename: PathArg | None, statbuf: WBuffer | None, flag: int) -> int:
@@ -1640,14 +1640,14 @@ def renameat(olddfd: int, oldname: PathArg | None, newdfd: int, newname: PathArg
     return _k.call(264, olddfd, _k.path(oldname), newdfd, _k.path(newname))
 
 
-def linkat(*args: int) -> int:
-    """sys_linkat: no prototype; up to six integer arguments."""
-    return _k.call(265, *args)
+def linkat(olddfd: int, oldname: PathArg | None, newdfd: int, newname: PathArg | None, flags: int) -> int:
+    """long sys_linkat(int olddfd, const char __user *oldname, int newdfd, const char __user *newname, int flags)"""
+    return _k.call(265, olddfd, _k.path(oldname), newdfd, _k.path(newname), flags)
 
 
-def symlinkat(*args: int) -> int:
-    """sys_symlinkat: no prototype; up to six integer arguments."""
-    return _k.call(266, *args)
+def symlinkat(oldname: PathArg | None, newdfd: int, newname: PathArg | None) -> int:
+    """long sys_symlinkat(const char __user *oldname, int newdfd, const char __user *newname)"""
+    return _k.call(266, _k.path(oldname), newdfd, _k.path(newname))
 
 
 def readlinkat(dfd: int, path: PathArg | None, buf: WBuffer | None, bufsiz: int) -> int:
@@ -1655,9 +1655,9 @@ def readlinkat(dfd: int, path: PathArg | None, buf: WBuffer | None, bufsiz: int)
     return _k.call(267, dfd, _k.path(path), _k.buf_out(buf, bufsiz), bufsiz)
 
 
-def fchmodat(*args: int) -> int:
-    """sys_fchmodat: no prototype; up to six integer arguments."""
-    return _k.call(268, *args)
+def fchmodat(dfd: int, filename: PathArg | None, mode: int) -> int:
+    """long sys_fchmodat(int dfd, const char __user *filename, umode_t mode)"""
+    return _k.call(268, dfd, _k.path(filename), mode)
 
 
 def faccessat(dfd: int, filename: PathArg | None, mode: int) -> int:
@@ -1715,9 +1715,9 @@ def move_pages(*args: int) -> int:
     return _k.call(279, *args)
 
 
-def utimensat(*args: int) -> int:
-    """sys_utimensat: no prototype; up to six integer arguments."""
-    return _k.call(280, *args)
+def utimensat(dfd: int, filename: PathArg | None, utimes: WBuffer | None, flags: int) -> int:
+    """long sys_utimensat(int dfd, const char __user *filename, struct __kernel_timespec __user *utimes, int flags)"""
+    return _k.call(280, dfd, _k.path(filename), _k.buf_out(utimes, 32), flags)
 
 
 def epoll_pwait(*args: int) -> int:
@@ -1845,9 +1845,9 @@ def clock_adjtime(*args: int) -> int:
     return _k.call(305, *args)
 
 
-def syncfs(*args: int) -> int:
-    """sys_syncfs: no prototype; up to six integer arguments."""
-    return _k.call(306, *args)
+def syncfs(fd: int) -> int:
+    """long sys_syncfs(int fd)"""
+    return _k.call(306, fd)
 
 
 def sendmmsg(*args: int) -> int:
@@ -2140,9 +2140,9 @@ def cachestat(*args: int) -> int:
     return _k.call(451, *args)
 
 
-def fchmodat2(*args: int) -> int:
-    """sys_fchmodat2: no prototype; up to six integer arguments."""
-    return _k.call(452, *args)
+def fchmodat2(dfd: int, filename: PathArg | None, mode: int, flags: int) -> int:
+    """long sys_fchmodat2(int dfd, const char __user *filename, umode_t mode, unsigned int flags)"""
+    return _k.call(452, dfd, _k.path(filename), mode, flags)
 
 
 def map_shadow_stack(*args: int) -> int:

@@ -56,6 +56,35 @@ asmlinkage long sys_renameat2(int olddfd, const char __user *oldname, int newdfd
 			      unsigned int flags);
 asmlinkage long sys_getcwd(char __user *buf, unsigned long size);
 
+/* fs/open.c: attributes; fs/namei.c: links; fs/sync.c; fs/statfs.c; fs/utimes.c; fs/select.c */
+asmlinkage long sys_truncate(const char __user *path, long length);
+asmlinkage long sys_ftruncate(unsigned int fd, off_t length);
+asmlinkage long sys_chmod(const char __user *filename, umode_t mode);
+asmlinkage long sys_fchmod(unsigned int fd, umode_t mode);
+asmlinkage long sys_fchmodat(int dfd, const char __user *filename, umode_t mode);
+asmlinkage long sys_fchmodat2(int dfd, const char __user *filename, umode_t mode, unsigned int flags);
+asmlinkage long sys_chown(const char __user *filename, uid_t user, gid_t group);
+asmlinkage long sys_lchown(const char __user *filename, uid_t user, gid_t group);
+asmlinkage long sys_fchown(unsigned int fd, uid_t user, gid_t group);
+asmlinkage long sys_fchownat(int dfd, const char __user *filename, uid_t user, gid_t group, int flag);
+asmlinkage long sys_symlink(const char __user *oldname, const char __user *newname);
+asmlinkage long sys_symlinkat(const char __user *oldname, int newdfd, const char __user *newname);
+asmlinkage long sys_link(const char __user *oldname, const char __user *newname);
+asmlinkage long sys_linkat(int olddfd, const char __user *oldname, int newdfd, const char __user *newname, int flags);
+asmlinkage long sys_sync(void);
+asmlinkage long sys_syncfs(int fd);
+asmlinkage long sys_fsync(unsigned int fd);
+asmlinkage long sys_fdatasync(unsigned int fd);
+asmlinkage long sys_statfs(const char __user *path, struct statfs __user *buf);
+asmlinkage long sys_fstatfs(unsigned int fd, struct statfs __user *buf);
+asmlinkage long sys_utimensat(int dfd, const char __user *filename, struct __kernel_timespec __user *utimes,
+			      int flags);
+asmlinkage long sys_futimesat(int dfd, const char __user *filename, struct __kernel_old_timeval __user *utimes);
+asmlinkage long sys_utimes(const char __user *filename, struct __kernel_old_timeval __user *utimes);
+asmlinkage long sys_utime(const char __user *filename, struct utimbuf __user *times);
+asmlinkage long sys_sendfile64(int out_fd, int in_fd, loff_t __user *offset, size_t count);
+asmlinkage long sys_poll(struct pollfd __user *ufds, unsigned int nfds, int timeout);
+
 /* fs/file.c, fs/fcntl.c, fs/pipe.c, fs/ioctl.c */
 asmlinkage long sys_dup(unsigned int fildes);
 asmlinkage long sys_dup2(unsigned int oldfd, unsigned int newfd);
