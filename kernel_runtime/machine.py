@@ -407,7 +407,7 @@ class Machine:
         child.mm.destroy()
         child.mm = parent.mm.copy()
         child.files = parent.files.copy()
-        for name in ("cwd", "exe", "umask", "nice", "uid", "euid", "gid", "egid", "pgid", "sid"):
+        for name in ("cwd", "exe", "comm", "umask", "nice", "uid", "euid", "gid", "egid", "pgid", "sid"):
             setattr(child, name, getattr(parent, name))
         child.signals = parent.signals.forked()
         child.fpu = self.fpu_state(parent)
@@ -434,6 +434,7 @@ class Machine:
             raise Errno(ENOEXEC) from None
         self._dead_mms.append(old)  # still in CR3 until the cpu stops
         task.exe = f.path
+        task.comm = os.path.basename(path)[:15]
         task.files.close_on_exec()
         task.signals.exec()
         self.set_fpu_state(task, INITIAL)
@@ -686,6 +687,7 @@ class Machine:
             raise NotADirectoryError(os.fsdecode(cwd))
         task.cwd = where
         task.exe = exe
+        task.comm = os.path.basename(exe)[:15]
         page_cache = None
         with contextlib.suppress(Errno, NotADirectoryError):
             inode = self.fs.lookup(task, exe, self.fs.root)

@@ -78,6 +78,8 @@ class Task:
         self.files = FdTable()
         self.cwd: Directory = machine.fs.root
         self.exe = b""
+        self.comm = b""  # the name ps shows: the program's file name, at most 15 bytes
+        self.pdeath_signal = 0
         self.umask = 0o022
         self.nice = 0
         self.uid = self.euid = self.gid = self.egid = 0

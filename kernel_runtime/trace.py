@@ -64,6 +64,9 @@ SA_FLAGS = (
     ("SA_ONSTACK", 0x08000000), ("SA_RESTART", 0x10000000), ("SA_NODEFER", 0x40000000), ("SA_RESETHAND", 0x80000000),
 )  # fmt: skip
 SIGPROCMASK_HOW = ("SIG_BLOCK", "SIG_UNBLOCK", "SIG_SETMASK")
+PRCTL_OPTIONS = {1: "PR_SET_PDEATHSIG", 2: "PR_GET_PDEATHSIG", 3: "PR_GET_DUMPABLE", 4: "PR_SET_DUMPABLE",
+                 15: "PR_SET_NAME", 16: "PR_GET_NAME"}
+ARCH_PRCTL_OPTIONS = {0x1001: "ARCH_SET_GS", 0x1002: "ARCH_SET_FS", 0x1003: "ARCH_GET_FS", 0x1004: "ARCH_GET_GS"}
 RLIMITS = ("RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS", "RLIMIT_NPROC",
            "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS", "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE",
            "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME")
@@ -284,6 +287,11 @@ def _param(t: Task, p: Param, value: int, proto: Prototype, args: tuple[int, ...
         return signal_name(_signed(value, 32))
     if p.name == "how" and proto.name == "sys_rt_sigprocmask" and value < len(SIGPROCMASK_HOW):
         return SIGPROCMASK_HOW[value]
+    if p.name == "option" and proto.name in ("sys_prctl", "sys_arch_prctl"):
+        names = PRCTL_OPTIONS if proto.name == "sys_prctl" else ARCH_PRCTL_OPTIONS
+        return names.get(value & 0xFFFFFFFF, str(_signed(value, 32)))
+    if proto.name in ("sys_prctl", "sys_arch_prctl") and p.name.startswith("arg"):
+        return hex(value) if value > 0xFFFF else str(value)  # pointers as often as numbers
     if p.name == "resource" and value < len(RLIMITS):
         return RLIMITS[value]
     if p.name == "clone_flags":

@@ -1175,9 +1175,9 @@ def pivot_root(*args: int) -> int:
     return _k.call(155, *args)
 
 
-def prctl(*args: int) -> int:
-    """sys_prctl: no prototype; up to six integer arguments."""
-    return _k.call(157, *args)
+def prctl(option: int, arg2: int, arg3: int, arg4: int, arg5: int) -> int:
+    """long sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)"""
+    return _k.call(157, option, arg2, arg3, arg4, arg5)
 
 
 def arch_prctl(option: int, arg2: int) -> int:

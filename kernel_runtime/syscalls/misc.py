@@ -1,4 +1,4 @@
-"""uname and arch_prctl."""
+"""uname, prctl and arch_prctl."""
 
 from __future__ import annotations
 
@@ -6,17 +6,48 @@ from syscalltbl.generators.x86_64.abi import MSR_KERNEL_GS_BASE, TASK_SIZE_MAX
 from syscalltbl.kernel_runtime.errnos import EINVAL, EPERM, Errno
 from syscalltbl.kernel_runtime.process import Task
 from syscalltbl.kernel_runtime.syscalls.registry import syscall
-from syscalltbl.kernel_runtime.uaccess import copy_to_user
+from syscalltbl.kernel_runtime.uaccess import copy_to_user, strncpy_from_user
 from unicorn import x86_const as x86
 
 UTS = (b"Linux", b"syscalltbl", b"6.18.2-syscalltbl", b"#1 SMP PREEMPT_DYNAMIC", b"x86_64", b"(none)")
 ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS = 0x1001, 0x1002, 0x1003, 0x1004
+# include/uapi/linux/prctl.h
+PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE = 1, 2, 3, 4
+PR_SET_NAME, PR_GET_NAME = 15, 16
+TASK_COMM_LEN = 16
 
 
 @syscall("sys_newuname")
 def sys_newuname(t: Task, name: int, *_: int) -> int:
     copy_to_user(t.mm, name, b"".join(field.ljust(65, b"\0") for field in UTS))
     return 0
+
+
+@syscall("sys_prctl")
+def sys_prctl(t: Task, option: int, arg2: int, *_: int) -> int:
+    """The options a libc and a shell use; the rest are EINVAL, as for an unknown option."""
+    option &= 0xFFFFFFFF
+    if option == PR_SET_NAME:
+        t.comm = strncpy_from_user(t.mm, arg2, TASK_COMM_LEN - 1)
+        return 0
+    if option == PR_GET_NAME:
+        copy_to_user(t.mm, arg2, t.comm.ljust(TASK_COMM_LEN, b"\0"))
+        return 0
+    if option == PR_SET_PDEATHSIG:
+        if not 0 <= arg2 <= 64:
+            raise Errno(EINVAL)
+        t.pdeath_signal = arg2  # recorded; parents here outlive their children's interest in them
+        return 0
+    if option == PR_GET_PDEATHSIG:
+        copy_to_user(t.mm, arg2, t.pdeath_signal.to_bytes(4, "little"))
+        return 0
+    if option == PR_GET_DUMPABLE:
+        return 1
+    if option == PR_SET_DUMPABLE:
+        if arg2 not in (0, 1):
+            raise Errno(EINVAL)
+        return 0
+    raise Errno(EINVAL)
 
 
 @syscall("sys_arch_prctl")

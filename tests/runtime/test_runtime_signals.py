@@ -54,3 +54,15 @@ def test_trace_shows_signal_calls_decoded(program: Path) -> None:
     assert any(x.startswith("rt_sigprocmask(SIG_BLOCK, [USR1], ") for x in lines)
     assert any(x.endswith("kill(1, SIGUSR1) = 0") for x in lines)
     assert any("rt_sigreturn() = " in x for x in lines)
+
+
+def test_prctl_and_rlimits_as_natively(tmp_path: Path) -> None:
+    program = tmp_path / "prctl"
+    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-o", str(program), str(DATA / "prctl.c")],
+                   check=True)
+    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=True)
+    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
+                              timeout=120, check=True)
+    assert emulated.stdout == native.stdout
+    for line in (b"name: worker-with-a-l\n", b"unknown option: -1 EINVAL\n", b"nofile soft: 64\n"):
+        assert line in native.stdout

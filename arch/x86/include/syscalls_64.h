@@ -168,8 +168,9 @@ asmlinkage long sys_nanosleep(const struct __kernel_timespec __user *rqtp, struc
 asmlinkage long sys_clock_nanosleep(clockid_t which_clock, int flags, const struct __kernel_timespec __user *rqtp,
 				    struct __kernel_timespec __user *rmtp);
 
-/* drivers/char/random.c, arch/x86/kernel/process_64.c */
+/* drivers/char/random.c, arch/x86/kernel/process_64.c, kernel/sys.c */
 asmlinkage long sys_getrandom(char __user *buf, size_t count, unsigned int flags);
 asmlinkage long sys_arch_prctl(int option, unsigned long arg2);
+asmlinkage long sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5);
 
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
