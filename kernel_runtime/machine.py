@@ -34,7 +34,7 @@ import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import cast
+from typing import Protocol, cast
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.kernel_runtime import gdt, signals
@@ -88,6 +88,11 @@ _Q = struct.Struct("<Q")
 _ARGS = struct.Struct("<9Q")
 # pt_regs from ->bp to ->orig_ax: the i386 argument registers and the number.
 _ARGS32 = struct.Struct("<12Q")
+
+
+class Observer(Protocol):
+    def signal(self, task: Task, sig: int, info: bytes) -> None: ...
+    def exited(self, task: Task, status: ExitStatus) -> None: ...
 
 
 class KernelOops(RuntimeError):
@@ -153,6 +158,8 @@ class Machine:
         self.kmm = AddressSpace(self.ram)
         self.current: Task | None = None
         self.fpu = FpuRegisters(self.cpu)
+        #: Told of each signal delivered and each process's end (strace's --- and +++ lines).
+        self.observer: Observer | None = None
         self.fpu_owner: Task | None = None  # whose x87/SSE registers the cpu holds
         self._images: weakref.WeakKeyDictionary[Regular, tuple[tuple[int, int], Image, dict[int, int]]] = (
             weakref.WeakKeyDictionary()
@@ -489,6 +496,8 @@ class Machine:
         if task.status is not None:
             return
         task.status = status
+        if self.observer is not None:
+            self.observer.exited(task, status)
         task.sleep = None
         task.files.close_all()
         if task.clear_child_tid:
@@ -551,6 +560,10 @@ class Machine:
             self.fpu.restore(task.fpu)
             self.fpu_owner = task
         write_sample(self.ram.mem, self.vvar_frame)  # the vDSO's clocks, fresh for this time slice
+
+    def observe_signal(self, task: Task, sig: int, info: bytes) -> None:
+        if self.observer is not None:
+            self.observer.signal(task, sig, info)
 
     def fpu_state(self, task: Task) -> bytes:
         return self.fpu.save() if self.fpu_owner is task else task.fpu

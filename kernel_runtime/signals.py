@@ -182,6 +182,7 @@ def _fatal_now(t: Task) -> None:
     s = t.signals
     for sig in _signals_in(t.sigpending):
         if s.actions[sig].handler == SIG_DFL and sig not in DEFAULT_IGNORE:
+            t.machine.observe_signal(t, sig, s.info.get(sig, b""))
             t.kill(sig)
             return
 
@@ -215,6 +216,7 @@ def deliver(t: Task) -> None:
             t.signals.saved_mask = None
         return
     sig, info = taken
+    t.machine.observe_signal(t, sig, info)
     action = t.signals.actions[sig]
     if action.handler == SIG_DFL:
         t.kill(sig)
@@ -252,9 +254,10 @@ def fault(t: Task, sig: int, info: bytes, trapno: int, cr2: int) -> bool:
     blocked (force_sig resets both, as Linux does), or no room for the frame.
     """
     action = t.signals.actions[sig]
+    machine = t.machine
+    machine.observe_signal(t, sig, info)
     if action.handler in (SIG_DFL, SIG_IGN) or t.signals.blocked & bit(sig):
         return False
-    machine = t.machine
     try:
         regs = _build_frame(t, sig, action, info, machine.user_registers(), trapno=trapno, cr2=cr2)
     except Errno:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import TextIO
 
 from syscalltbl.kernel_runtime.errnos import Errno
-from syscalltbl.kernel_runtime.process import Task
+from syscalltbl.kernel_runtime.process import ExitStatus, Task
 from syscalltbl.kernel_runtime.syscalls.registry import Handler, TableEntry
 from syscalltbl.kernel_runtime.tracehooks import is_internal
 from syscalltbl.kernel_runtime.uaccess import copy_from_user, strncpy_from_user
@@ -203,6 +203,29 @@ def _sigset(mask: int) -> str:
     return "[" + names(mask) + "]"
 
 
+SI_CODES = {0: "SI_USER", 0x80: "SI_KERNEL", -6: "SI_TKILL"}
+CLD_CODES = {1: "CLD_EXITED", 2: "CLD_KILLED", 3: "CLD_DUMPED"}
+SEGV_CODES = {1: "SEGV_MAPERR", 2: "SEGV_ACCERR"}
+FAULT_SIGNALS = frozenset({4, 5, 7, 8, 11})  # SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV: si_addr
+
+
+def _siginfo(sig: int, info: bytes) -> str:
+    signo, _errno, code = struct.unpack_from("<iii", info)
+    if sig == 17 and code in CLD_CODES:
+        pid, uid, status = struct.unpack_from("<iii", info, 16)
+        shown = signal_name(status) if code != 1 else str(status)
+        return (f"{{si_signo=SIGCHLD, si_code={CLD_CODES[code]}, si_pid={pid}, si_uid={uid}, "
+                f"si_status={shown}, si_utime=0, si_stime=0}}")
+    if sig in FAULT_SIGNALS and code > 0:
+        (addr,) = struct.unpack_from("<Q", info, 16)
+        shown = SEGV_CODES.get(code, str(code)) if sig == 11 else str(code)
+        return f"{{si_signo={signal_name(signo)}, si_code={shown}, si_addr={addr:#x}}}"
+    if code in (0, -6):
+        pid, uid = struct.unpack_from("<ii", info, 16)
+        return f"{{si_signo={signal_name(signo)}, si_code={SI_CODES[code]}, si_pid={pid}, si_uid={uid}}}"
+    return f"{{si_signo={signal_name(signo)}, si_code={SI_CODES.get(code, str(code))}}}"
+
+
 def _sigaction(data: bytes) -> str:
     handler, flags, restorer, mask = struct.unpack("<QQQQ", data)
     shown = {0: "SIG_DFL", 1: "SIG_IGN"}.get(handler, hex(handler))
@@ -365,6 +388,16 @@ class Tracer:
                 params = params if flags & 0o100 else params[:-1]
             shown = ", ".join(_param(t, p, v, proto, args, ret) for p, v in zip(params, args, strict=False))
         return f"{s.name}({shown})"
+
+    def signal(self, t: Task, sig: int, info: bytes) -> None:
+        """A signal on its way into the task, as strace shows it: --- SIGCHLD {...} ---."""
+        self._line(t, f"--- {signal_name(sig)} {_siginfo(sig, info)} ---")
+
+    def exited(self, t: Task, status: ExitStatus) -> None:
+        if status.signal is not None:
+            self._line(t, f"+++ killed by {signal_name(status.signal)} +++")
+        else:
+            self._line(t, f"+++ exited with {status.code} +++")
 
     def __call__(self, s: TableEntry, handler: Handler) -> Handler:
         def traced(t: Task, a0: int, a1: int, a2: int, a3: int, a4: int, a5: int) -> int:

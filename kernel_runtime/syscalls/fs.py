@@ -132,7 +132,8 @@ def _write(t: Task, f: OpenFile, data: bytes) -> int:
         return f.inode.write(f, data)
     except Errno as exc:
         if exc.errno == EPIPE:
-            signals.send(t, SIGPIPE)  # as pipe_write does; the writer gets EPIPE if it survives
+            # As pipe_write's send_sig(SIGPIPE, current, 0); the writer gets EPIPE if it survives.
+            signals.send(t, SIGPIPE, signals.siginfo(SIGPIPE, signals.SI_USER, t.pid, t.uid))
         raise
 
 

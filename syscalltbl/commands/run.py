@@ -91,8 +91,9 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         print(f"{name}: No such file", file=sys.stderr)
         return 127
     wrappers: list[Wrapper] = []
-    if args.trace:
-        wrappers.append(Tracer(load_prototypes(), out))
+    tracer = Tracer(load_prototypes(), out) if args.trace else None
+    if tracer is not None:
+        wrappers.append(tracer)
     stats = Stats() if args.stats else None
     profiler = None
     if args.ftrace or stats is not None:
@@ -104,6 +105,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         profiler = KernelProfiler(sinks)
         wrappers.append(profiler)
     machine = Machine(root=args.root, tracer=chain(*wrappers) if wrappers else None)
+    machine.observer = tracer  # signals and exits, between the calls
     if profiler is not None:
         profiler.attach(machine)
     try:
