@@ -36,7 +36,9 @@ def test_build_compile_and_run_hello(cli: Cli, tmp_path: Path) -> None:
     proc = cli.run("run", "--trace", "./hello", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stdout == b"hello, world\n"
-    assert proc.stderr.decode().splitlines()[-2:] == ['write(1, "hello, world\\n", 13) = 13', "exit_group(0) = ?"]
+    assert proc.stderr.decode().splitlines()[-3:] == [
+        'write(1, "hello, world\\n", 13) = 13', "exit_group(0) = ?", "+++ exited with 0 +++"
+    ]
 
 
 README_PROGRAM = """from syscalltbl import libc

@@ -40,6 +40,7 @@ def test_trace_decodes_from_the_prototypes(tmp_path: Path) -> None:
         'read(3, "", 512) = 0',
         "close(3) = 0",
         "exit_group(0) = ?",
+        "+++ exited with 0 +++",
     ]
     failed = run("--trace", example("cat"), "nope")
     assert 'openat(AT_FDCWD, "nope", O_RDONLY) = -1 ENOENT (No such file or directory)\n' in failed.stderr.decode()
@@ -50,8 +51,9 @@ def test_trace_follows_forked_children() -> None:
     lines = proc.stderr.decode().splitlines()
     assert "[pid 1] fork() = 2" in lines
     assert '[pid 2] read(3, "through the pipe\\n", 64) = 17' in lines
-    assert "[pid 2] exit_group(3) = ?" in lines
-    assert "wait4(-1, 0x" in lines[-2] and lines[-2].endswith("= -1 ECHILD (No child processes)")
+    assert "[pid 2] exit_group(3) = ?" in lines and "[pid 2] +++ exited with 3 +++" in lines
+    assert "wait4(-1, 0x" in lines[-3] and lines[-3].endswith("= -1 ECHILD (No child processes)")
+    assert lines[-2:] == ["[pid 1] exit_group(0) = ?", "[pid 1] +++ exited with 0 +++"]
 
 
 def test_cwd_and_relative_paths(tmp_path: Path) -> None:
