@@ -484,11 +484,11 @@ class Machine:
             path = os.path.join(directory, name) if directory else name
             try:
                 # No task yet: nothing under /proc is looked at on the way to a program.
-                inode = self.fs.lookup(cast("Task", None), path, self.fs.root)
+                f = self.fs.open(cast("Task", None), path, self.fs.root, 0, 0)
             except (Errno, NotADirectoryError):
                 continue
-            if isinstance(inode, Regular) and inode.mode & 0o111:
-                return path if path.startswith(b"/") else b"/" + path, bytes(inode.data)
+            if isinstance(f.inode, Regular) and f.inode.mode & 0o111:
+                return f.path, bytes(f.inode.data)  # symbolic links followed, as /proc/self/exe shows it
         return None
 
     def do_exit(self, task: Task, status: ExitStatus) -> None:
