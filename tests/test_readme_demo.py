@@ -67,3 +67,36 @@ def test_a_python_programs_error_shows_only_its_frames(cli: Cli, tmp_path: Path)
     err = proc.stderr.decode()
     assert err.startswith("Traceback") and f'File "{program}", line 3' in err and "runpy" not in err
     assert err.strip().splitlines()[-1].startswith("TypeError: ")
+
+
+def _readme_block(after: str) -> list[str]:
+    """The lines of the README's console block that follow the line `after`."""
+    text = (REPO / "README.md").read_text()
+    start = text.index(after + "\n") + len(after) + 1
+    return text[start : text.index("```", start)].splitlines()
+
+
+def test_busybox_pipeline_and_its_trace_as_the_readme_shows(cli: Cli, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "bin").mkdir(parents=True)
+    (root / "etc").mkdir()
+    (root / "bin" / "busybox").write_bytes(Path("/bin/busybox").read_bytes())
+    (root / "bin" / "busybox").chmod(0o755)
+    for applet in ("sh", "cat", "wc"):
+        (root / "bin" / applet).symlink_to("busybox")
+    (root / "etc" / "motd").write_text("hello from the root\n")
+    command = ["--root", "root", "--env-clear", "--env", "PATH=/bin"]
+    proc = cli.run("run", *command, "sh", "-c", "cat /etc/motd | wc -c", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (0, b"20\n")
+    traced = cli.run("run", *command, "--trace", "sh", "-c", "cat /etc/motd | wc -c", cwd=tmp_path)
+    lines = traced.stderr.decode().splitlines()
+    shown = _readme_block(
+        "$ syscalltbl run --root root --env-clear --env PATH=/bin --trace sh -c 'cat /etc/motd | wc -c'"
+    )
+    # In order, every line the README shows; stdout was a terminal there and is a pipe here.
+    expected = [x for x in shown if x not in ("...", "20") and "newfstatat(1," not in x]
+    assert len(expected) > 30
+    at = 0
+    for line in expected:
+        assert line in lines[at:], line
+        at = lines.index(line, at) + 1
