@@ -244,7 +244,7 @@ class Machine:
     # -- the hot path --
 
     def _install_hooks(self) -> None:
-        cpu, mem, sym = self.cpu, self.ram.mem, self.kernel.symbol
+        cpu, mem, sym, ram = self.cpu, self.ram.mem, self.kernel.symbol, self.ram
         next_rip_pa = self._kpa("syscall_next_rip")
         resume = sym("syscall_gate_trampoline") - SYSCALL_INSN_LEN  # Unicorn then adds the length
         read_rip = cpu.reg_reader(x86.UC_X86_REG_RIP)
@@ -275,6 +275,8 @@ class Machine:
             pack_q(mem, regs + ax_off, ret & MASK64)
             if task.sigpending and task.status is None:
                 deliver(task)
+            if ram.code_written:
+                self._end_slice_for_stale_code(task)
 
         cpu.on_syscall(on_syscall)
         cpu.on_code(sym("__x64_python_trap"), on_python_syscall)
@@ -284,7 +286,7 @@ class Machine:
 
     def _install_int80_hooks(self) -> None:
         """int $0x80: the interrupt hook's ring switch and the ia32 Python trap."""
-        cpu, mem, sym = self.cpu, self.ram.mem, self.kernel.symbol
+        cpu, mem, sym, ram = self.cpu, self.ram.mem, self.kernel.symbol, self.ram
         next_rip_pa = self._kpa("int80_next_rip")
         trampoline = sym("int80_gate_trampoline")
         trap = sym("__ia32_python_trap")
@@ -325,9 +327,24 @@ class Machine:
             pack_q(mem, regs + ax_off, ret & MASK64)
             if task.sigpending and task.status is None:
                 deliver(task)
+            if ram.code_written:
+                self._end_slice_for_stale_code(task)
 
         cpu.on_interrupt(on_interrupt)
         cpu.on_code(trap, on_ia32_syscall)
+
+    def _end_slice_for_stale_code(self, task: Task) -> None:
+        """The call wrote over translated code: stop, flush, and resume after the call.
+
+        The translation cache cannot be flushed while the cpu runs (QEMU frees
+        the code it is executing), so the task parks as vfork's parent does,
+        with its call complete, and the scheduler flushes before it resumes.
+        """
+        self.ram.code_written = False
+        self.ram.recycled = True
+        if task.status is None and task.sleep is None:
+            task.sleep = Sleep(lambda: True, restart=False)
+        self.cpu.stop()
 
     def _on_port_io(self, _port: int) -> int:
         # Unicorn skips the I/O permission check (SDM vol. 1, 19.5); do it

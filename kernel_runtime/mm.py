@@ -282,6 +282,8 @@ class Mm(AddressSpace):
             elif self.ram.is_shared(entry & PTE_ADDR):
                 entry = self._private_copy(entry & PTE_ADDR) | (entry & ~PTE_ADDR)
                 self.set_pte(page, entry)
+            if entry & PTE_ADDR in self.ram.code_frames:
+                self.ram.code_written = True
             pa = (entry & PTE_ADDR) | (at & (PAGE_SIZE - 1))
             n = min(len(data) - done, PAGE_SIZE - (at & (PAGE_SIZE - 1)))
             self.ram.write(pa, data[done : done + n])

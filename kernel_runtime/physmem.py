@@ -43,6 +43,10 @@ class PhysicalMemory:
         # writes frames behind QEMU's back, so it cannot notice by itself).
         self.code_frames: set[int] = set()
         self.recycled = False
+        # Set by a kernel write into a frame in code_frames (read() into an
+        # RWX buffer): the system call ends the time slice, and the
+        # translation cache is flushed before the task runs on.
+        self.code_written = False
 
     def alloc(self, count: int = 1) -> int:
         """Physical address of `count` contiguous zeroed frames."""

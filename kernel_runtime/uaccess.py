@@ -73,7 +73,8 @@ def copy_from_user(mm: AddressSpace, addr: int, size: int) -> bytes:
 
 
 def copy_to_user(mm: AddressSpace, addr: int, data: bytes | bytearray | memoryview) -> None:
-    mem = mm.ram.mem
+    ram = mm.ram
+    mem = ram.mem
     view = memoryview(data).cast("B")
     _check(mm, addr, len(view), True)
     done = 0
@@ -82,6 +83,8 @@ def copy_to_user(mm: AddressSpace, addr: int, data: bytes | bytearray | memoryvi
         if pa is None:
             raise Errno(EFAULT)  # the area allows it, but no frame was left for the page
         mem[pa : pa + n] = view[done : done + n]
+        if pa & ~(PAGE_SIZE - 1) in ram.code_frames:
+            ram.code_written = True  # QEMU cannot see this write: its translations of the page go stale
         done += n
 
 

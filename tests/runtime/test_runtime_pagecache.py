@@ -1,8 +1,11 @@
-"""The executables' page cache: read-only pages loaded once and shared, private on write, freed with the file."""
+"""The executables' page cache: read-only pages loaded once and shared, private on write, freed with the file;
+and translated code that never outlives what it was translated from."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
@@ -71,3 +74,14 @@ def test_frames_go_back_when_processes_end_and_the_file_changes(tmp_path: Path) 
     machine._image(inode, b"/bin/hello")
     assert machine.ram.frames_in_use == runs[2] - cached and not page_cache
     assert image.entry == read_image(example("hello")).entry
+
+
+def test_code_rewritten_by_the_program_or_the_kernel_runs_as_it_is_now(tmp_path: Path) -> None:
+    program = tmp_path / "rewrite_code"
+    source = Path(__file__).parent / "data" / "rewrite_code.c"
+    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-o", str(program), str(source)], check=True)
+    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=True)
+    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
+                              timeout=60, check=True)
+    assert native.stdout == b"memcpy: 1\nread: 2\nmemcpy: 3\nread: 4\n"
+    assert emulated.stdout == native.stdout
