@@ -238,7 +238,12 @@ class Cpu:
         return ctx, raw
 
     def clear_pending_exception(self, vector: int) -> None:
-        """Forget that exception `vector` was raised, as its delivery would have."""
+        """Forget that exception `vector` was raised, as its delivery would have.
+
+        QEMU records only faults it raised itself, and of those only #DE,
+        #TS..#PF and #DF (the ones that can make a double fault): after
+        #UD, int3, `int $n` or a #GP found by a hook nothing is pending.
+        """
         ctx, raw = self._context_bytes(self.uc.context_save())
         if self._old_exception_at is None:
             clean = bytes(self._clean[1])
@@ -246,11 +251,16 @@ class Cpu:
             was, became = struct.pack("<i", -1), struct.pack("<i", vector)
             hits = [i for i in range(0, min(len(clean), len(now)) - 3, 4)
                     if clean[i : i + 4] == was and now[i : i + 4] == became]
+            if not hits:
+                return  # nothing recorded, so nothing to clear (and nothing to calibrate on)
             if len(hits) != 1:
                 raise UnicornError(f"cannot locate old_exception in unicorn's cpu context ({len(hits)} candidates)")
             self._old_exception_at = hits[0]
         at = self._old_exception_at
-        if struct.unpack_from("<i", raw, at)[0] != vector:
+        recorded = struct.unpack_from("<i", raw, at)[0]
+        if recorded == -1:
+            return
+        if recorded != vector:
             raise UnicornError("unicorn's cpu context layout is not the one calibrated")
         struct.pack_into("<i", raw, at, -1)
         self.uc.context_restore(ctx)

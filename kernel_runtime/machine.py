@@ -37,22 +37,20 @@ from pathlib import Path
 from typing import Protocol, cast
 
 from syscalltbl.generators.x86_64 import abi
-from syscalltbl.kernel_runtime import gdt, signals
+from syscalltbl.kernel_runtime import faults, gdt, signals
 from syscalltbl.kernel_runtime.cpu import Cpu
 from syscalltbl.kernel_runtime.devices import CharDevice, Driver
 from syscalltbl.kernel_runtime.elfimage import BadExecutable, Image, read_image
 from syscalltbl.kernel_runtime.errnos import EACCES, ENOEXEC, Errno
+from syscalltbl.kernel_runtime.faults import PAGE_FAULT, TRAP_SIGNALS
 from syscalltbl.kernel_runtime.fpu import INITIAL, FpuRegisters
 from syscalltbl.kernel_runtime.kbuild import Kernel, build_kernel
 from syscalltbl.kernel_runtime.mm import VDSO_BASE, VVAR_BASE, Mm
 from syscalltbl.kernel_runtime.paging import AddressSpace
 from syscalltbl.kernel_runtime.physmem import PhysicalMemory
 from syscalltbl.kernel_runtime.process import (
-    SIGFPE,
-    SIGILL,
     SIGKILL,
     SIGSEGV,
-    SIGTRAP,
     ExitStatus,
     Task,
     signame,
@@ -71,23 +69,26 @@ EFER = abi.EFER_LME | abi.EFER_LMA | abi.EFER_NX  # startup_64 adds SCE, as head
 SYSCALL_INSN_LEN = 2
 MASK64 = (1 << 64) - 1
 M32 = (1 << 32) - 1
-# Exception vector -> signal, as arch/x86/kernel/traps.c decides for user mode.
-TRAP_SIGNALS = {0: SIGFPE, 3: SIGTRAP, 6: SIGILL, 13: SIGSEGV, 14: SIGSEGV, 16: SIGFPE, 19: SIGFPE}
-# ... and its si_code: FPE_INTDIV, TRAP_BRKPT, ILL_ILLOPN; #GP is SI_KERNEL (no address).
-FAULT_CODES = {0: 1, 3: 1, 6: 2}
-SEGV_MAPERR, SEGV_ACCERR, SI_KERNEL = 1, 2, 0x80
 # pt_regs names -> the cpu's registers, for a context taken straight from ring 3.
 USER_REGS: Mapping[str, int] = {name: getattr(x86, f"UC_X86_REG_{reg}") for name, reg in (
     ("r8", "R8"), ("r9", "R9"), ("r10", "R10"), ("r11", "R11"), ("r12", "R12"), ("r13", "R13"),
     ("r14", "R14"), ("r15", "R15"), ("di", "RDI"), ("si", "RSI"), ("bp", "RBP"), ("bx", "RBX"),
     ("dx", "RDX"), ("ax", "RAX"), ("cx", "RCX"), ("sp", "RSP"), ("ip", "RIP"), ("flags", "EFLAGS"))}
-PAGE_FAULT = 14
 
 _Q = struct.Struct("<Q")
 # pt_regs from ->r10 to ->orig_ax: every argument register and the number.
 _ARGS = struct.Struct("<9Q")
 # pt_regs from ->bp to ->orig_ax: the i386 argument registers and the number.
 _ARGS32 = struct.Struct("<12Q")
+
+
+def _drop_page_cache(ram: weakref.ref[PhysicalMemory], page_cache: dict[int, int]) -> None:
+    """The cache lets go of a file's frames; processes still mapping one keep it."""
+    memory = ram()
+    if memory is not None:
+        for frame in page_cache.values():
+            memory.free(frame)
+    page_cache.clear()
 
 
 class Observer(Protocol):
@@ -161,7 +162,7 @@ class Machine:
         #: Told of each signal delivered and each process's end (strace's --- and +++ lines).
         self.observer: Observer | None = None
         self.fpu_owner: Task | None = None  # whose x87/SSE registers the cpu holds
-        self._images: weakref.WeakKeyDictionary[Regular, tuple[tuple[int, int], Image, dict[int, int]]] = (
+        self._images: weakref.WeakKeyDictionary[Regular, tuple[tuple[int, int, int], Image, dict[int, int]]] = (
             weakref.WeakKeyDictionary()
         )
         self.tasks: dict[int, Task] = {}
@@ -177,6 +178,7 @@ class Machine:
         self.resume_fresh = sym("syscall_return_to_user")
         self.resume_restart = sym("__x64_python_trap")
         self.resume_done = sym("__x64_python_return")
+        self.resume_ia32 = sym("__ia32_python_trap")
 
     def unimplemented(self) -> list[TableEntry]:
         return unimplemented(self.kernel.table, self.handlers)
@@ -275,7 +277,7 @@ class Machine:
             pack_q(mem, regs + ax_off, ret & MASK64)
             if task.sigpending and task.status is None:
                 deliver(task)
-            if ram.code_written:
+            if ram.stale_code:
                 self._end_slice_for_stale_code(task)
 
         cpu.on_syscall(on_syscall)
@@ -327,7 +329,7 @@ class Machine:
             pack_q(mem, regs + ax_off, ret & MASK64)
             if task.sigpending and task.status is None:
                 deliver(task)
-            if ram.code_written:
+            if ram.stale_code:
                 self._end_slice_for_stale_code(task)
 
         cpu.on_interrupt(on_interrupt)
@@ -340,8 +342,6 @@ class Machine:
         the code it is executing), so the task parks as vfork's parent does,
         with its call complete, and the scheduler flushes before it resumes.
         """
-        self.ram.code_written = False
-        self.ram.recycled = True
         if task.status is None and task.sleep is None:
             task.sleep = Sleep(lambda: True, restart=False)
         self.cpu.stop()
@@ -351,16 +351,24 @@ class Machine:
         # here. Our TSS has no I/O bitmap, so CPL > IOPL means #GP.
         iopl = (self.cpu.reg(x86.UC_X86_REG_EFLAGS) >> 12) & 3
         if self.cpu.cpl() > iopl:
-            self._on_exception(13)
+            # Not a QEMU exception but a hook in the middle of a translated
+            # block: the block runs on after it, so no handler can be entered
+            # here, and the #GP is fatal even with a SIGSEGV handler.
+            self._on_exception(13, catchable=False)
         return 0xFFFFFFFF  # no devices: reads float high
 
-    def _on_exception(self, vector: int) -> None:
+    def _on_exception(self, vector: int, *, catchable: bool = True) -> None:
         rip = self.cpu.reg(x86.UC_X86_REG_RIP)
         where = f"rip={rip:#x}"
         task = self.current
         user = task is not None and self.cpu.cpl() == 3
         if vector == PAGE_FAULT:
             cr2 = self.cpu.reg(x86.UC_X86_REG_CR2)
+            page = cr2 & ~(abi.PAGE_SIZE - 1)
+            # Did this machine page the page in for this very instruction, which faulted again?
+            refault = task is not None and task.demand_paged == (rip, page)
+            if task is not None:
+                task.demand_paged = None
             # Demand paging: the first touch of an area's page (stack growth
             # included). Returning re-executes the faulting instruction.
             if user and task is not None and task.mm.fault_in(cr2, False):
@@ -368,29 +376,25 @@ class Machine:
                 # the hook would leave QEMU's old_exception set, and the next
                 # fault would be promoted to a double fault.
                 task.restart_at = rip
+                task.demand_paged = (rip, page)
                 self.cpu.stop()
                 return
             where += f" addr={cr2:#x}"
         if task is None or not user:
             raise KernelOops(f"exception {vector} in ring 0 at {where}")
         signal = TRAP_SIGNALS.get(vector, SIGSEGV)
-        info = self._fault_info(task, signal, vector)
-        if signals.fault(task, signal, info, vector, cr2 if vector == PAGE_FAULT else 0):
+        if vector == PAGE_FAULT:
+            info = faults.page_fault_info(task.mm, signal, cr2)
+            err = faults.page_fault_error_code(task.mm, cr2, rip, absent=refault)
+        else:
+            info, err, cr2 = faults.trap_info(signal, vector, rip), 0, 0
+        if catchable and signals.fault(task, signal, info, vector, err, cr2):
             # Into the handler, still in ring 3: as after a served page fault,
             # only QEMU's record of this exception has to go.
             task.restart_at, task.restart_vector = self.cpu.reg(x86.UC_X86_REG_RIP), vector
             self.cpu.stop()
             return
         task.kill(signal, f"{signame(signal)} (exception {vector}) at {where}")
-
-    def _fault_info(self, task: Task, signal: int, vector: int) -> bytes:
-        if vector == PAGE_FAULT:
-            addr = self.cpu.reg(x86.UC_X86_REG_CR2)
-            mapped = any(v.start <= addr < v.end for v in task.mm.vmas)
-            return signals.fault_info(signal, SEGV_ACCERR if mapped else SEGV_MAPERR, addr)
-        rip = self.cpu.reg(x86.UC_X86_REG_RIP)
-        code = FAULT_CODES.get(vector, SI_KERNEL)
-        return signals.fault_info(signal, code, 0 if code == SI_KERNEL else rip)
 
     def user_registers(self) -> dict[str, int]:
         """The running task's registers while the cpu is stopped in ring 3 (on a fault)."""
@@ -431,7 +435,7 @@ class Machine:
         child.mm.destroy()
         child.mm = parent.mm.copy()
         child.files = parent.files.copy()
-        for name in ("cwd", "exe", "comm", "umask", "nice", "uid", "euid", "gid", "egid", "pgid", "sid"):
+        for name in ("cwd", "exe", "comm", "umask", "nice", "uid", "euid", "gid", "egid", "pgid", "sid", "dumpable"):
             setattr(child, name, getattr(parent, name))
         child.signals = parent.signals.forked()
         child.fpu = self.fpu_state(parent)
@@ -459,6 +463,7 @@ class Machine:
         self._dead_mms.append(old)  # still in CR3 until the cpu stops
         task.exe = f.path
         task.comm = os.path.basename(path)[:15]
+        task.dumpable = 1
         task.files.close_on_exec()
         task.signals.exec()
         self.set_fpu_state(task, INITIAL)
@@ -472,7 +477,8 @@ class Machine:
         read-only pages are loaded once and shared. The cache's frames go
         back to RAM when the file changes or is gone.
         """
-        key = (inode.mtime, len(inode.data))
+        # ctime too: utimensat can put mtime back after a rewrite, but ctime moves with every change.
+        key = (inode.ctime, inode.mtime, len(inode.data))
         cached = self._images.get(inode)
         if cached is not None and cached[0] == key:
             return cached[1], cached[2]
@@ -482,23 +488,19 @@ class Machine:
             raise Errno(ENOEXEC) from None
         if cached is not None:
             page_cache = cached[2]
-            self._drop_page_cache(page_cache)
+            _drop_page_cache(weakref.ref(self.ram), page_cache)
         else:
             page_cache = {}
-            weakref.finalize(inode, self._drop_page_cache, page_cache)
+            # Only a weak reference to RAM: the finalizer must not keep the machine alive.
+            weakref.finalize(inode, _drop_page_cache, weakref.ref(self.ram), page_cache)
         self._images[inode] = (key, image, page_cache)
         return image, page_cache
 
-    def _drop_page_cache(self, page_cache: dict[int, int]) -> None:
-        for frame in page_cache.values():
-            self.ram.free(frame)  # the cache's hold; processes still mapping a frame keep it
-        page_cache.clear()
-
-    def find_program(self, name: bytes, search_path: bytes) -> tuple[bytes, bytes] | None:
-        """(path, contents) of the executable `name` names in the machine, as execvp looks it up."""
+    def find_program(self, name: bytes, search_path: bytes, cwd: bytes = b"/") -> tuple[bytes, bytes] | None:
+        """(path, contents) of the executable `name` names in the machine, as execvp looks it up from `cwd`."""
         dirs = [b""] if b"/" in name else [d or b"." for d in search_path.split(b":")]
         for directory in dirs:
-            path = os.path.join(directory, name) if directory else name
+            path = os.path.join(cwd, directory, name)
             try:
                 # No task yet: nothing under /proc is looked at on the way to a program.
                 f = self.fs.open(cast("Task", None), path, self.fs.root, 0, 0)
@@ -528,6 +530,9 @@ class Machine:
             child.parent = None  # orphans: nobody waits for them
             if child.status is not None:
                 self._reap(child)
+            elif child.pdeath_signal:
+                sig = child.pdeath_signal
+                signals.send(child, sig, signals.siginfo(sig, signals.SI_USER, task.pid))
         task.children = []
         if task.parent is None or self._notify_parent(task, status):
             self._reap(task)
@@ -535,13 +540,15 @@ class Machine:
             self.cpu.stop()
 
     def _notify_parent(self, task: Task, status: ExitStatus) -> bool:
-        """SIGCHLD to the parent (do_notify_parent); True when the parent asked for no zombies."""
+        """The exit signal to the parent (do_notify_parent); True when the parent asked for no zombies."""
         parent = task.parent
         assert parent is not None
         action = parent.signals.actions[SIGCHLD]
         code, value = (CLD_EXITED, status.code or 0) if status.signal is None else (CLD_KILLED, status.signal)
-        signals.send(parent, SIGCHLD, signals.siginfo(SIGCHLD, code, task.pid, task.uid, value))
-        return action.handler == SIG_IGN or bool(action.flags & SA_NOCLDWAIT)
+        sig = task.exit_signal
+        if sig:
+            signals.send(parent, sig, signals.siginfo(sig, code, task.pid, task.uid, value))
+        return sig == SIGCHLD and (action.handler == SIG_IGN or bool(action.flags & SA_NOCLDWAIT))
 
     def _reap(self, task: Task) -> None:
         if task.parent is not None:
@@ -644,14 +651,14 @@ class Machine:
                 begin = restart if sleep.restart else self.resume_done
                 task.sleep, task.restart_trap = None, 0
                 if sleep.restart and task.sigpending and not sleep.ready():
-                    signals.interrupt(task, sleep)  # woken by a handled signal: the call ends here
+                    # Woken by a handled signal: the call ends here.
+                    signals.interrupt(task, sleep, ia32=begin == self.resume_ia32)
                     begin = self.resume_done
             else:
                 begin = self.resume_fresh if task.fresh else self.resume_done
+            if begin in (self.resume_done, self.resume_fresh) and task.sigpending:
+                signals.deliver(task)  # sent while it waited to run: on its way back to user mode
             task.fresh = False
-            if self.ram.recycled:
-                self.cpu.flush_code()  # a reused frame may hold code translated for its old contents
-                self.ram.recycled = False
             self._run(begin, deadline, timeout)
             while task.restart_at and task.status is None:
                 # A served page fault or a fault's signal handler: the same task,
@@ -668,6 +675,9 @@ class Machine:
             self._free_dead()
 
     def _run(self, begin: int, deadline: float, timeout: float) -> None:
+        if self.ram.stale_code:
+            self.cpu.flush_code()  # see PhysicalMemory.stale_code
+            self.ram.stale_code = False
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError(f"still running after {timeout} s")

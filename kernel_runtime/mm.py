@@ -176,7 +176,7 @@ class Mm(AddressSpace):
         return found
 
     def protect(self, start: int, end: int, *, read: bool, write: bool, execute: bool) -> bool:
-        """mprotect: False if part of the range is not mapped."""
+        """mprotect: False if part of the range is not mapped, or RAM ran out for a private copy."""
         if self._extent(start, end, lambda v: True) < end - start:
             return False
         if any(v.name in SHARED for v in self.vmas if v.start < end and v.end > start):
@@ -188,7 +188,10 @@ class Mm(AddressSpace):
             for _va, pte, entry in self.leaves(vma.start, vma.end):
                 frame = entry & PTE_ADDR
                 if write and self.ram.is_shared(frame):
-                    frame = self._private_copy(frame)  # a page-cache page made writable: copy on write
+                    try:
+                        frame = self._private_copy(frame)  # a page-cache page made writable: copy on write
+                    except OutOfMemory:
+                        return False  # ENOMEM, the areas before this page changed, as mprotect_fixup leaves them
                 if not flags & PTE_NX:
                     self.ram.code_frames.add(frame)
                 _Q.pack_into(self.ram.mem, pte, frame | flags)
@@ -283,7 +286,7 @@ class Mm(AddressSpace):
                 entry = self._private_copy(entry & PTE_ADDR) | (entry & ~PTE_ADDR)
                 self.set_pte(page, entry)
             if entry & PTE_ADDR in self.ram.code_frames:
-                self.ram.code_written = True
+                self.ram.stale_code = True
             pa = (entry & PTE_ADDR) | (at & (PAGE_SIZE - 1))
             n = min(len(data) - done, PAGE_SIZE - (at & (PAGE_SIZE - 1)))
             self.ram.write(pa, data[done : done + n])

@@ -38,15 +38,13 @@ class PhysicalMemory:
         # processes mapping it): the holders beyond the first.
         self._extra_holders: dict[int, int] = {}
         # Frames ever mapped executable in user mode: only these can have
-        # translated code. Reusing one sets `recycled`, and the scheduler
-        # flushes the translation cache before the cpu runs again (the host
-        # writes frames behind QEMU's back, so it cannot notice by itself).
+        # translated code. The host writes frames behind QEMU's back, so it
+        # cannot notice when such code goes stale: reusing one of these frames,
+        # or a kernel write into one (read() into an RWX buffer), sets
+        # `stale_code`; the system call then ends the time slice, and the
+        # scheduler flushes the translation cache before the cpu runs again.
         self.code_frames: set[int] = set()
-        self.recycled = False
-        # Set by a kernel write into a frame in code_frames (read() into an
-        # RWX buffer): the system call ends the time slice, and the
-        # translation cache is flushed before the task runs on.
-        self.code_written = False
+        self.stale_code = False
 
     def alloc(self, count: int = 1) -> int:
         """Physical address of `count` contiguous zeroed frames."""
@@ -54,7 +52,7 @@ class PhysicalMemory:
             pa = self._free.pop() * PAGE_SIZE
             if pa in self.code_frames:
                 self.code_frames.discard(pa)
-                self.recycled = True
+                self.stale_code = True
             self.mem[pa : pa + PAGE_SIZE] = _ZERO_PAGE  # a reused frame holds old data
             return pa
         frame = self._next

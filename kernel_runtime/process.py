@@ -80,6 +80,8 @@ class Task:
         self.exe = b""
         self.comm = b""  # the name ps shows: the program's file name, at most 15 bytes
         self.pdeath_signal = 0
+        self.exit_signal = 17  # what the parent is sent at exit: clone's CSIGNAL byte (SIGCHLD for fork)
+        self.dumpable = 1
         self.umask = 0o022
         self.nice = 0
         self.uid = self.euid = self.gid = self.egid = 0
@@ -90,6 +92,7 @@ class Task:
         self.restart_trap = 0  # set: a sleeping call restarts at this trap (int $0x80's), not the 64-bit one
         self.restart_at = 0  # a user instruction to re-run after a page fault was served (or a handler)
         self.restart_vector = 14  # the exception whose record goes before that
+        self.demand_paged: tuple[int, int] | None = None  # (rip, page) of the last served page fault
         self.fs_base = self.gs_base = 0  # the user's, while switched out
         self.clear_child_tid = 0
         self.vfork_parent: Task | None = None

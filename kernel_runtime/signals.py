@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Final
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.kernel_runtime.errnos import EFAULT, EINTR, Errno
+from syscalltbl.kernel_runtime.fpu import INITIAL
 from syscalltbl.kernel_runtime.uaccess import copy_from_user, copy_to_user
 
 if TYPE_CHECKING:
@@ -133,6 +134,14 @@ class Signals:
         return handler == SIG_IGN or (handler == SIG_DFL and sig in DEFAULT_IGNORE)
 
 
+def altstack_flags(t: Task, sp: int) -> int:
+    """sas_ss_flags: SS_ONSTACK while `sp` is on the alternate stack, SS_DISABLE without one, else 0."""
+    ss_sp, _flags, ss_size = t.signals.altstack
+    if not ss_size:
+        return SS_DISABLE
+    return SS_ONSTACK if ss_sp < sp <= ss_sp + ss_size else 0
+
+
 def recalc(t: Task) -> None:
     """task.sigpending: what the return path tests, one integer (recalc_sigpending)."""
     s = t.signals
@@ -208,35 +217,52 @@ def _dequeue(t: Task) -> tuple[int, bytes] | None:
 
 
 def deliver(t: Task) -> None:
-    """On the way back to user mode: run the first deliverable signal's action (get_signal, handle_signal)."""
-    taken = _dequeue(t)
-    if taken is None:
-        if t.signals.saved_mask is not None:
-            set_blocked(t, t.signals.saved_mask)
-            t.signals.saved_mask = None
-        return
-    sig, info = taken
-    t.machine.observe_signal(t, sig, info)
-    action = t.signals.actions[sig]
-    if action.handler == SIG_DFL:
-        t.kill(sig)
-        return
-    try:
-        _setup_frame(t, sig, action, info)
-    except Errno:
-        # No room for the frame, or no restorer: force_sigsegv().
-        t.kill(SIGSEGV)
+    """On the way back to user mode: every deliverable signal's action (the exit loop's get_signal).
+
+    Each handled signal stacks one frame, so the last one set up runs first,
+    as on Linux; the handler's own mask then holds back the ones it blocks.
+    """
+    delivered = False
+    while t.status is None and (taken := _dequeue(t)) is not None:
+        sig, info = taken
+        t.machine.observe_signal(t, sig, info)
+        action = t.signals.actions[sig]
+        if action.handler == SIG_DFL:
+            t.kill(sig)
+            return
+        try:
+            _setup_frame(t, sig, action, info)
+        except Errno:
+            t.kill(SIGSEGV)  # no room for the frame, or no restorer: force_sigsegv()
+            return
+        delivered = True
+    if not delivered and t.signals.saved_mask is not None:
+        set_blocked(t, t.signals.saved_mask)  # sigsuspend ended with no handler to restore it
+        t.signals.saved_mask = None
 
 
-def interrupt(t: Task, sleep: Sleep) -> None:
+def discard_ignored(t: Task) -> None:
+    """Drop pending signals that are deliverable now but ignored: they wake nothing (sigsuspend, pause)."""
+    s = t.signals
+    for sig in _signals_in(t.sigpending):
+        if s.ignored(sig):
+            s.pending &= ~bit(sig)
+            s.info.pop(sig, None)
+    recalc(t)
+
+
+def interrupt(t: Task, sleep: Sleep, *, ia32: bool = False) -> None:
     """A handled signal woke `t` in a sleeping call: end the call, then deliver (the -ERESTARTSYS path)."""
     regs = t.pt_regs()
     sig = (t.sigpending & -t.sigpending).bit_length()
     if sleep.restartable and t.signals.actions[sig].flags & SA_RESTART:
         regs["ax"] = regs["orig_ax"]  # run the same call again after the handler
         regs["ip"] -= SYSCALL_INSN_LEN
-        regs["cx"] -= SYSCALL_INSN_LEN
+        if not ia32:
+            regs["cx"] -= SYSCALL_INSN_LEN  # syscall's return address; int $0x80's ecx is an argument
     else:
+        if sleep.on_interrupt is not None:
+            sleep.on_interrupt()
         regs["ax"] = -EINTR & ((1 << 64) - 1)
     t.set_pt_regs(regs)
     deliver(t)
@@ -246,7 +272,7 @@ def _setup_frame(t: Task, sig: int, action: SigAction, info: bytes) -> None:
     t.set_pt_regs(_build_frame(t, sig, action, info, t.pt_regs()))
 
 
-def fault(t: Task, sig: int, info: bytes, trapno: int, cr2: int) -> bool:
+def fault(t: Task, sig: int, info: bytes, trapno: int, err: int, cr2: int) -> bool:
     """A user-mode exception: enter the handler straight from the faulting context (force_sig_fault).
 
     The registers are the cpu's own, not pt_regs: the task never entered the
@@ -259,7 +285,7 @@ def fault(t: Task, sig: int, info: bytes, trapno: int, cr2: int) -> bool:
     if action.handler in (SIG_DFL, SIG_IGN) or t.signals.blocked & bit(sig):
         return False
     try:
-        regs = _build_frame(t, sig, action, info, machine.user_registers(), trapno=trapno, cr2=cr2)
+        regs = _build_frame(t, sig, action, info, machine.user_registers(), trapno=trapno, err=err, cr2=cr2)
     except Errno:
         return False
     machine.set_user_registers(regs)
@@ -267,7 +293,15 @@ def fault(t: Task, sig: int, info: bytes, trapno: int, cr2: int) -> bool:
 
 
 def _build_frame(
-    t: Task, sig: int, action: SigAction, info: bytes, regs: dict[str, int], *, trapno: int = 0, cr2: int = 0
+    t: Task,
+    sig: int,
+    action: SigAction,
+    info: bytes,
+    regs: dict[str, int],
+    *,
+    trapno: int = 0,
+    err: int = 0,
+    cr2: int = 0,
 ) -> dict[str, int]:
     """Write the rt_sigframe for `regs` on the user stack; the registers that enter the handler."""
     s = t.signals
@@ -275,20 +309,23 @@ def _build_frame(
         raise Errno(EFAULT)  # x86-64 has no default restorer, and the kernel half is no handler
     ss_sp, ss_flags, ss_size = s.altstack
     sp = regs["sp"] - RED_ZONE
-    on_altstack = ss_sp < regs["sp"] <= ss_sp + ss_size
-    if action.flags & SA_ONSTACK and not ss_flags & SS_DISABLE and not on_altstack:
+    stack_flags = altstack_flags(t, sp)
+    if action.flags & SA_ONSTACK and stack_flags == 0:
         sp = ss_sp + ss_size
     fpstate = (sp - FXSAVE_SIZE) & ~63
     frame = ((fpstate - FRAME_SIZE) & ~15) - 8  # as if `call`ed: (rsp + 8) % 16 == 0 at entry
     old_mask = s.saved_mask if s.saved_mask is not None else s.blocked
     s.saved_mask = None
     context = _SIGCONTEXT.pack(
-        *(regs[r] for r in _SC_REGS), abi.USER_CS, 0, 0, abi.USER_DS, 0, trapno, old_mask, cr2, fpstate
+        *(regs[r] for r in _SC_REGS), abi.USER_CS, 0, 0, abi.USER_DS, err, trapno, old_mask, cr2, fpstate
     )
-    uc = struct.pack("<QQ", UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS, 0) + _STACK.pack(ss_sp, ss_flags, 0, ss_size)
+    saved_flags = stack_flags | (ss_flags & SS_AUTODISARM)  # save_altstack_ex
+    uc = struct.pack("<QQ", UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS, 0) + _STACK.pack(ss_sp, saved_flags, 0, ss_size)
     body = struct.pack("<Q", action.restorer) + uc + context + struct.pack("<Q", old_mask) + info
     copy_to_user(t.mm, fpstate, t.machine.fpu_state(t))
     copy_to_user(t.mm, frame, body)
+    if ss_flags & SS_AUTODISARM:
+        s.altstack = (0, SS_DISABLE, 0)  # the handler may switch stacks itself; the frame restores it
     regs.update(di=sig, si=frame + INFO_OFFSET, dx=frame + UC_OFFSET, ax=0, sp=frame, ip=action.handler)
     regs.update(flags=regs["flags"] & ~HANDLER_CLEARS, cs=abi.USER_CS, ss=abi.USER_DS)
     regs.update(cx=regs["ip"], r11=regs["flags"])  # so the sysretq path can take it
@@ -296,6 +333,7 @@ def _build_frame(
     if action.flags & SA_RESETHAND:
         s.actions[sig] = DEFAULT
     set_blocked(t, mask)
+    t.machine.set_fpu_state(t, INITIAL)  # fpu__clear_user_states: the handler starts from a clean FPU
     return regs
 
 
@@ -304,11 +342,12 @@ def sigreturn(t: Task) -> int:
     regs = t.pt_regs()
     frame = regs["sp"] - 8  # the handler's `ret` popped pretcode
     try:
-        saved = copy_from_user(t.mm, frame + MCONTEXT_OFFSET, _SIGCONTEXT.size + 8)
-        values = _SIGCONTEXT.unpack_from(saved)
-        (mask,) = struct.unpack_from("<Q", saved, _SIGCONTEXT.size)
+        saved = copy_from_user(t.mm, frame + UC_OFFSET, MCONTEXT_OFFSET - UC_OFFSET + _SIGCONTEXT.size + 8)
+        _ss_sp, _ss_flags, _pad, _ss_size = uc_stack = _STACK.unpack_from(saved, 16)
+        values = _SIGCONTEXT.unpack_from(saved, MCONTEXT_OFFSET - UC_OFFSET)
+        (mask,) = struct.unpack_from("<Q", saved, MCONTEXT_OFFSET - UC_OFFSET + _SIGCONTEXT.size)
         fpstate = values[-1]
-        fpu = copy_from_user(t.mm, fpstate, FXSAVE_SIZE) if fpstate else None
+        fpu = copy_from_user(t.mm, fpstate, FXSAVE_SIZE) if fpstate else INITIAL  # NULL: a clean FPU
     except Errno:
         t.kill(SIGSEGV)
         return 0
@@ -319,7 +358,19 @@ def sigreturn(t: Task) -> int:
     restored["flags"] = (regs["flags"] & ~FIX_EFLAGS) | (restored["flags"] & FIX_EFLAGS)
     regs.update(restored, orig_ax=(1 << 64) - 1, cs=abi.USER_CS, ss=abi.USER_DS)
     t.set_pt_regs(regs)
-    if fpu is not None:
-        t.machine.set_fpu_state(t, fpu)
+    t.machine.set_fpu_state(t, fpu)
+    _restore_altstack(t, uc_stack, regs["sp"])
     set_blocked(t, mask)
     return restored["ax"]
+
+
+def _restore_altstack(t: Task, uc_stack: tuple[int, int, int, int], sp: int) -> None:
+    """restore_altstack: the frame's stack_t, as sigaltstack would take it; its refusals are ignored."""
+    ss_sp, ss_flags, _pad, ss_size = uc_stack
+    if altstack_flags(t, sp) == SS_ONSTACK:
+        return  # EPERM: not while running on it
+    mode = ss_flags & ~SS_AUTODISARM
+    if mode == SS_DISABLE:
+        t.signals.altstack = (0, SS_DISABLE, 0)
+    elif mode in (0, SS_ONSTACK) and ss_size >= MINSIGSTKSZ:
+        t.signals.altstack = (ss_sp, ss_flags & SS_AUTODISARM, ss_size)

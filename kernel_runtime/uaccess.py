@@ -84,7 +84,7 @@ def copy_to_user(mm: AddressSpace, addr: int, data: bytes | bytearray | memoryvi
             raise Errno(EFAULT)  # the area allows it, but no frame was left for the page
         mem[pa : pa + n] = view[done : done + n]
         if pa & ~(PAGE_SIZE - 1) in ram.code_frames:
-            ram.code_written = True  # QEMU cannot see this write: its translations of the page go stale
+            ram.stale_code = True  # QEMU cannot see this write: its translations of the page go stale
         done += n
 
 

@@ -10,7 +10,6 @@ A service that has finished but must not return yet (vfork) instead sets
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 
@@ -22,6 +21,7 @@ class Sleep(Exception):
         *,
         restart: bool = True,
         restartable: bool = True,
+        on_interrupt: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.ready = ready
@@ -33,7 +33,5 @@ class Sleep(Exception):
         # runs again after the handler (-ERESTARTSYS), unless this is False
         # (-ERESTARTNOHAND: pause, sigsuspend, nanosleep answer EINTR).
         self.restartable = restartable
-
-
-def until(deadline: float) -> Sleep:
-    return Sleep(lambda: time.monotonic() >= deadline, deadline, restartable=False)
+        # Run when a handled signal ends the sleep (nanosleep writes the time left).
+        self.on_interrupt = on_interrupt

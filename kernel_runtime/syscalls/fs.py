@@ -1029,4 +1029,4 @@ def sys_poll(t: Task, ufds: int, nfds: int, timeout_msecs: int, *_: int) -> int:
         asleep.woken = any(_revents(t, fds)) or (wake is not None and time.monotonic() >= wake)
         return asleep.woken
 
-    raise Sleep(woken, wake)
+    raise Sleep(woken, wake, restartable=False)  # poll answers EINTR after a handler, SA_RESTART or not

@@ -36,16 +36,17 @@ def sys_prctl(t: Task, option: int, arg2: int, *_: int) -> int:
     if option == PR_SET_PDEATHSIG:
         if not 0 <= arg2 <= 64:
             raise Errno(EINVAL)
-        t.pdeath_signal = arg2  # recorded; parents here outlive their children's interest in them
+        t.pdeath_signal = arg2  # sent when the parent exits (do_exit)
         return 0
     if option == PR_GET_PDEATHSIG:
         copy_to_user(t.mm, arg2, t.pdeath_signal.to_bytes(4, "little"))
         return 0
     if option == PR_GET_DUMPABLE:
-        return 1
+        return t.dumpable
     if option == PR_SET_DUMPABLE:
         if arg2 not in (0, 1):
             raise Errno(EINVAL)
+        t.dumpable = arg2  # inherited by fork, back to 1 at execve
         return 0
     raise Errno(EINVAL)
 

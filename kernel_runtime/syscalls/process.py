@@ -56,6 +56,7 @@ def _clone(t: Task, flags: int, newsp: int, parent_tid: int, child_tid: int, tls
     if flags & (CLONE_THREAD | CLONE_SIGHAND) or flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM:
         raise Errno(EINVAL)  # threads share an address space: not on this machine
     child = t.machine.fork(t)
+    child.exit_signal = flags & CSIGNAL
     if flags & CLONE_PARENT and t.parent is not None:
         child.parent = t.parent
         t.children.remove(child)

@@ -45,16 +45,16 @@ def _prlimit(t: Task, pid: int, resource: int, new: int, old: int) -> int:
     if target is None or target.status is not None:
         raise Errno(ESRCH)
     limits = _limits(target)
+    previous = limits[resource]
     if new:
         soft, hard = _RLIMIT.unpack(copy_from_user(t.mm, new, _RLIMIT.size))
         if soft > hard:
             raise Errno(EINVAL)
         if resource == RLIMIT_NOFILE and hard > NR_OPEN:
             raise Errno(EPERM)  # above fs.nr_open
-    if old:
-        copy_to_user(t.mm, old, _RLIMIT.pack(*limits[resource]))
-    if new:
         limits[resource] = (soft, hard)
+    if old:
+        copy_to_user(t.mm, old, _RLIMIT.pack(*previous))  # EFAULT here leaves the new limit set, as do_prlimit does
     return 0
 
 

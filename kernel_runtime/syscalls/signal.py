@@ -95,6 +95,7 @@ def sys_rt_sigsuspend(t: Task, unewset: int, sigsetsize: int, *_: int) -> int:
     s = t.signals
     s.saved_mask = s.blocked  # the handler's frame restores it (set_restore_sigmask)
     signals.set_blocked(t, mask)
+    signals.discard_ignored(t)
     if t.sigpending:
         raise Errno(EINTR)
     raise Sleep(lambda: False, restartable=False)  # only a signal ends it
@@ -102,6 +103,7 @@ def sys_rt_sigsuspend(t: Task, unewset: int, sigsetsize: int, *_: int) -> int:
 
 @syscall("sys_pause")
 def sys_pause(t: Task, *_: int) -> int:
+    signals.discard_ignored(t)
     if t.sigpending:
         raise Errno(EINTR)
     raise Sleep(lambda: False, restartable=False)
@@ -116,12 +118,11 @@ def sys_rt_sigreturn(t: Task, *_: int) -> int:
 def sys_sigaltstack(t: Task, uss: int, uoss: int, *_: int) -> int:
     s = t.signals
     ss_sp, ss_flags, ss_size = s.altstack
-    sp = t.pt_regs()["sp"]
-    on_stack = ss_size and ss_sp < sp <= ss_sp + ss_size
-    old = _STACK.pack(ss_sp, SS_ONSTACK if on_stack else ss_flags, 0, ss_size)
+    state = signals.altstack_flags(t, t.pt_regs()["sp"])
+    old = _STACK.pack(ss_sp, state | (ss_flags & SS_AUTODISARM), 0, ss_size)
     if uss:
         new_sp, flags, _pad, size = _STACK.unpack(copy_from_user(t.mm, uss, _STACK.size))
-        if on_stack:
+        if state == SS_ONSTACK:
             raise Errno(EPERM)
         mode = flags & ~SS_AUTODISARM
         if mode not in (0, SS_ONSTACK, SS_DISABLE):
@@ -130,14 +131,15 @@ def sys_sigaltstack(t: Task, uss: int, uoss: int, *_: int) -> int:
             new_sp, size = 0, 0
         elif size < MINSIGSTKSZ:
             raise Errno(ENOMEM)
-        s.altstack = (new_sp, SS_DISABLE if mode == SS_DISABLE else 0, size)
+        s.altstack = (new_sp, SS_DISABLE if mode == SS_DISABLE else flags & SS_AUTODISARM, size)
     if uoss:
         copy_to_user(t.mm, uoss, old)
     return 0
 
 
 def _targets(t: Task, pid: int) -> list[Task]:
-    live = [x for x in t.machine.tasks.values() if x.status is None]
+    # Zombies count (kill(zombie, 0) is 0, as on Linux); send() drops what they are sent.
+    live = list(t.machine.tasks.values())
     if pid > 0:
         return [x for x in live if x.pid == pid]
     if pid == 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import struct
 import time
+import weakref
 from collections.abc import Callable
 
 from syscalltbl.kernel_runtime.errnos import EFAULT, EINVAL, Errno
@@ -83,17 +84,32 @@ def _timespec(t: Task, addr: int) -> int:
     return sec * NSEC + nsec
 
 
-def _sleep(t: Task, ns: int) -> int:
-    """Park the task until `ns` from now; its call has completed (returns 0) by then."""
-    deadline = time.monotonic() + ns / NSEC
-    t.sleep = Sleep(lambda: time.monotonic() >= deadline, deadline, restart=False)
-    t.cpu.stop()
-    return 0
+#: Sleepers' deadlines, by task: the call runs again when it wakes and must not start over.
+_deadlines: weakref.WeakKeyDictionary[Task, tuple[tuple[int, ...], float]] = weakref.WeakKeyDictionary()
+
+
+def _sleep(t: Task, args: tuple[int, ...], ns: int, rem: int) -> int:
+    """Sleep `ns` from the first run of this call; a handled signal ends it with EINTR and writes `rem`."""
+    now = time.monotonic()
+    started = _deadlines.pop(t, None)
+    deadline = started[1] if started is not None and started[0] == args else now + ns / NSEC
+    if now >= deadline:
+        return 0
+    _deadlines[t] = (args, deadline)
+
+    def interrupted() -> None:
+        _deadlines.pop(t, None)
+        if rem:
+            left = max(int((deadline - time.monotonic()) * NSEC), 0)
+            copy_to_user(t.mm, rem, _TS.pack(left // NSEC, left % NSEC))
+
+    # hrtimer_nanosleep's -ERESTART_RESTARTBLOCK: EINTR after a handler, SA_RESTART or not.
+    raise Sleep(lambda: time.monotonic() >= deadline, deadline, restartable=False, on_interrupt=interrupted)
 
 
 @syscall("sys_nanosleep")
 def sys_nanosleep(t: Task, req: int, rem: int, *_: int) -> int:
-    return _sleep(t, _timespec(t, req))
+    return _sleep(t, (req, rem), _timespec(t, req), rem)
 
 
 @syscall("sys_clock_nanosleep")
@@ -102,7 +118,8 @@ def sys_clock_nanosleep(t: Task, clockid: int, flags: int, req: int, rem: int, *
     ns = _timespec(t, req)
     if flags & TIMER_ABSTIME:
         ns = max(ns - clock(), 0)
-    return _sleep(t, ns)
+        rem = 0  # an absolute sleep has nothing to report
+    return _sleep(t, (clockid, flags, req, rem), ns, rem)
 
 
 @syscall("sys_getcpu")

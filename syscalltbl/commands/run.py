@@ -133,7 +133,8 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
     if "/" not in program:
         # An applet name, as a shell finds it: the machine's PATH first (say
         # --root DIR with bin/ls -> busybox), then the host's for the file itself.
-        found = machine.find_program(os.fsencode(program), os.fsencode(env.get("PATH", DEFAULT_PATH)))
+        search_path = os.fsencode(env.get("PATH", DEFAULT_PATH))
+        found = machine.find_program(os.fsencode(program), search_path, os.fsencode(args.cwd))
         if found is not None:
             exe, data = found
         else:

@@ -74,3 +74,20 @@ def test_prctl_and_rlimits_as_natively(tmp_path: Path) -> None:
     assert emulated.stdout == native.stdout
     for line in (b"name: worker-with-a-l\n", b"unknown option: -1 EINVAL\n", b"nofile soft: 64\n"):
         assert line in native.stdout
+
+
+def test_delivery_corners_as_natively(tmp_path: Path) -> None:
+    """nanosleep's EINTR, a clean FPU in handlers, stacked frames, sigsuspend past an ignored signal,
+    a signal before a child first runs, an int $0x80 restart, fault error codes, zombies, exit signals."""
+    program = tmp_path / "signal_edges"
+    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-o", str(program), str(DATA / "signal_edges.c"),
+                    "-lm"], check=True)
+    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=True)
+    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
+                              timeout=120, check=True)
+    assert emulated.stdout.decode() == native.stdout.decode()
+    for line in ("nanosleep: -1 EINTR, most of 5 s left: yes", "  handler 12\n  handler 10",
+                 "sigsuspend ended by signal 10", "int $0x80 read, restarted: 5 'hello'",
+                 "write to a read-only page: signal 11 code 2 err 6", "int3: signal 5 code 128",
+                 "SIGCHLD from a clone with exit signal 0: no", "parent-death signal: y"):
+        assert line in native.stdout.decode()
