@@ -515,9 +515,9 @@ def pipe(fildes: WBuffer | None) -> int:
     return _k.call(22, _k.buf_out(fildes, 8))
 
 
-def select(*args: int) -> int:
-    """sys_select: no prototype; up to six integer arguments."""
-    return _k.call(23, *args)
+def select(n: int, inp: WBuffer | None, outp: WBuffer | None, exp: WBuffer | None, tvp: WBuffer | None) -> int:
+    """long sys_select(int n, fd_set __user *inp, fd_set __user *outp, fd_set __user *exp, struct __kernel_old_timeval __user *tvp)"""
+    return _k.call(23, n, _k.buf_out(inp, (n + 63) // 64 * 8), _k.buf_out(outp, (n + 63) // 64 * 8), _k.buf_out(exp, (n + 63) // 64 * 8), _k.buf_out(tvp, 16))
 
 
 def sched_yield() -> int:
@@ -1665,14 +1665,14 @@ def faccessat(dfd: int, filename: PathArg | None, mode: int) -> int:
     return _k.call(269, dfd, _k.path(filename), mode)
 
 
-def pselect6(*args: int) -> int:
-    """sys_pselect6: no prototype; up to six integer arguments."""
-    return _k.call(270, *args)
+def pselect6(n: int, inp: WBuffer | None, outp: WBuffer | None, exp: WBuffer | None, tsp: WBuffer | None, sig: WBuffer | None) -> int:
+    """long sys_pselect6(int n, fd_set __user *inp, fd_set __user *outp, fd_set __user *exp, struct __kernel_timespec __user *tsp, void __user *sig)"""
+    return _k.call(270, n, _k.buf_out(inp, (n + 63) // 64 * 8), _k.buf_out(outp, (n + 63) // 64 * 8), _k.buf_out(exp, (n + 63) // 64 * 8), _k.buf_out(tsp, 16), _k.buf_out(sig, 16))
 
 
-def ppoll(*args: int) -> int:
-    """sys_ppoll: no prototype; up to six integer arguments."""
-    return _k.call(271, *args)
+def ppoll(ufds: WBuffer | None, nfds: int, tsp: WBuffer | None, sigmask: Buffer | None, sigsetsize: int) -> int:
+    """long sys_ppoll(struct pollfd __user *ufds, unsigned int nfds, struct __kernel_timespec __user *tsp, const sigset_t __user *sigmask, size_t sigsetsize)"""
+    return _k.call(271, _k.buf_out(ufds, 8 * nfds), nfds, _k.buf_out(tsp, 16), _k.buf_in(sigmask, 8), sigsetsize)
 
 
 def unshare(*args: int) -> int:

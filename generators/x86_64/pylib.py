@@ -46,6 +46,14 @@ LENGTHS: Mapping[tuple[str, str], str] = {
     ("sys_futimesat", "utimes"): "32",
     ("sys_utimes", "utimes"): "32",
     ("sys_poll", "ufds"): "8 * nfds",  # struct pollfd[nfds], read and written
+    ("sys_ppoll", "ufds"): "8 * nfds",
+    ("sys_select", "inp"): "(n + 63) // 64 * 8",  # fd_set bitmaps of n bits, in longs
+    ("sys_select", "outp"): "(n + 63) // 64 * 8",
+    ("sys_select", "exp"): "(n + 63) // 64 * 8",
+    ("sys_pselect6", "inp"): "(n + 63) // 64 * 8",
+    ("sys_pselect6", "outp"): "(n + 63) // 64 * 8",
+    ("sys_pselect6", "exp"): "(n + 63) // 64 * 8",
+    ("sys_pselect6", "sig"): "16",  # { const sigset_t *ss; size_t ss_len; }
 }
 SIZE_PARAMS = ("count", "size", "bufsiz", "len")
 #: Calls that write through their iovecs (the array itself is const).

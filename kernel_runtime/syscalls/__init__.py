@@ -1,6 +1,6 @@
 """Kernel services in Python, reached only through the generated sys_call_table."""
 
-from syscalltbl.kernel_runtime.syscalls import fs, misc, mm, process, resource, signal, time
+from syscalltbl.kernel_runtime.syscalls import fs, misc, mm, process, resource, select, signal, time
 from syscalltbl.kernel_runtime.syscalls.registry import (
     REGISTRY,
     Handler,
@@ -12,6 +12,6 @@ from syscalltbl.kernel_runtime.syscalls.registry import (
 )
 
 __all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "fs", "misc", "mm", "process", "resource", "signal",
-    "syscall", "time", "unimplemented",
+    "REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "fs", "misc", "mm", "process", "resource", "select",
+    "signal", "syscall", "time", "unimplemented",
 ]  # fmt: skip

@@ -1,4 +1,5 @@
-"""Signals through glibc: the same static program natively and on the machine, byte for byte.
+"""Signals through glibc (and the calls that wait for them): the same static program natively and on the
+machine, byte for byte.
 
 data/signals.c covers raise (tgkill), kill, blocking and sigpending, a read
 interrupted with and without SA_RESTART, SIGCHLD, pause, abort, SIGPIPE
@@ -90,4 +91,17 @@ def test_delivery_corners_as_natively(tmp_path: Path) -> None:
                  "sigsuspend ended by signal 10", "int $0x80 read, restarted: 5 'hello'",
                  "write to a read-only page: signal 11 code 2 err 6", "int3: signal 5 code 128",
                  "SIGCHLD from a clone with exit signal 0: no", "parent-death signal: y"):
+        assert line in native.stdout.decode()
+
+
+def test_select_pselect_ppoll_as_natively(tmp_path: Path) -> None:
+    program = tmp_path / "waiting"
+    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-o", str(program), str(DATA / "waiting.c")],
+                   check=True)
+    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=True)
+    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
+                              timeout=120, check=True)
+    assert emulated.stdout.decode() == native.stdout.decode()
+    for line in ("select on a closed fd: -1 EBADF", "pselect woken by a writer: 1 read=1",
+                 "ppoll with SIGUSR1 let through: -1 EINTR got=10", "mask back: SIGUSR1 blocked=1"):
         assert line in native.stdout.decode()

@@ -84,6 +84,12 @@ asmlinkage long sys_utimes(const char __user *filename, struct __kernel_old_time
 asmlinkage long sys_utime(const char __user *filename, struct utimbuf __user *times);
 asmlinkage long sys_sendfile64(int out_fd, int in_fd, loff_t __user *offset, size_t count);
 asmlinkage long sys_poll(struct pollfd __user *ufds, unsigned int nfds, int timeout);
+asmlinkage long sys_ppoll(struct pollfd __user *ufds, unsigned int nfds, struct __kernel_timespec __user *tsp,
+			  const sigset_t __user *sigmask, size_t sigsetsize);
+asmlinkage long sys_select(int n, fd_set __user *inp, fd_set __user *outp, fd_set __user *exp,
+			   struct __kernel_old_timeval __user *tvp);
+asmlinkage long sys_pselect6(int n, fd_set __user *inp, fd_set __user *outp, fd_set __user *exp,
+			     struct __kernel_timespec __user *tsp, void __user *sig);
 
 /* fs/file.c, fs/fcntl.c, fs/pipe.c, fs/ioctl.c */
 asmlinkage long sys_dup(unsigned int fildes);

@@ -1,0 +1,208 @@
+"""ppoll, select and pselect6 (fs/select.c): poll's readiness, with timespecs, fd_set bitmaps and a signal mask.
+
+Like poll, a call that must wait sleeps until a descriptor is ready, its
+deadline passes or a handled signal arrives (EINTR, never restarted); the
+deadline is kept across the re-runs that follow each wake-up. ppoll and
+pselect6 swap in their signal mask for the wait, as sigsuspend does, and
+write back the time left; so does select, as Linux does.
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+import weakref
+from collections.abc import Callable
+
+from syscalltbl.kernel_runtime import signals
+from syscalltbl.kernel_runtime.errnos import EBADF, EINTR, EINVAL, Errno
+from syscalltbl.kernel_runtime.process import Task
+from syscalltbl.kernel_runtime.syscalls.fs import _POLLFD, HOST_POLL_INTERVAL, _revents, s32
+from syscalltbl.kernel_runtime.syscalls.registry import syscall
+from syscalltbl.kernel_runtime.uaccess import copy_from_user, copy_to_user, user_range
+from syscalltbl.kernel_runtime.vfs import (
+    NR_OPEN,
+    POLLERR,
+    POLLHUP,
+    POLLIN,
+    POLLOUT,
+    POLLPRI,
+    POLLRDNORM,
+    POLLWRNORM,
+    HostFile,
+)  # fmt: skip
+from syscalltbl.kernel_runtime.wait import Sleep
+
+NSEC = 1_000_000_000
+_TIMESPEC = struct.Struct("<qq")
+_SIGSET_ARG = struct.Struct("<QQ")  # pselect6's sixth argument: { const sigset_t *ss; size_t ss_len; }
+# fs/select.c: what each fd_set asks of a file's poll mask.
+POLLIN_SET = POLLRDNORM | POLLIN | POLLHUP | POLLERR
+POLLOUT_SET = POLLWRNORM | POLLOUT | POLLERR
+POLLEX_SET = POLLPRI
+
+_waits: weakref.WeakKeyDictionary[Task, tuple[tuple[int, ...], float | None]] = weakref.WeakKeyDictionary()
+
+
+def _deadline(t: Task, args: tuple[int, ...], timeout_ns: int | None) -> float | None:
+    """The call's deadline: from its first run, even when this is a re-run after a wake-up."""
+    earlier = _waits.pop(t, None)
+    if earlier is not None and earlier[0] == args:
+        return earlier[1]
+    return None if timeout_ns is None else time.monotonic() + timeout_ns / NSEC
+
+
+def _timespec(t: Task, addr: int, *, micro: bool = False) -> int | None:
+    if not addr:
+        return None
+    sec, frac = _TIMESPEC.unpack(copy_from_user(t.mm, addr, _TIMESPEC.size))
+    scale = 1000 if micro else 1
+    if sec < 0 or not 0 <= frac < NSEC // scale:
+        raise Errno(EINVAL)
+    return sec * NSEC + frac * scale
+
+
+def _write_left(t: Task, addr: int, deadline: float | None, *, micro: bool = False) -> None:
+    if addr and deadline is not None:
+        left = max(int((deadline - time.monotonic()) * NSEC), 0)
+        frac = left % NSEC // (1000 if micro else 1)
+        copy_to_user(t.mm, addr, _TIMESPEC.pack(left // NSEC, frac))
+
+
+def _swap_mask(t: Task, addr: int, size: int) -> None:
+    """Wait under the caller's mask; the old one comes back on return, or through the handler's frame."""
+    if not addr:
+        return
+    if size != signals.KERNEL_SIGSET_SIZE:
+        raise Errno(EINVAL)
+    (mask,) = struct.unpack("<Q", copy_from_user(t.mm, addr, 8))
+    s = t.signals
+    if s.saved_mask is None:  # not again on a re-run: the saved one is the caller's own
+        s.saved_mask = s.blocked
+    signals.set_blocked(t, mask)
+
+
+def _restore_mask(t: Task) -> None:
+    s = t.signals
+    if s.saved_mask is not None:
+        signals.set_blocked(t, s.saved_mask)
+        s.saved_mask = None
+
+
+def _sleep(t: Task, args: tuple[int, ...], deadline: float | None, ready: Callable[[], bool], host: bool) -> Sleep:
+    _waits[t] = (args, deadline)
+    wake = deadline
+    if host:  # nothing wakes the scheduler for a host descriptor: look again every so often
+        soon = time.monotonic() + HOST_POLL_INTERVAL
+        wake = soon if deadline is None else min(deadline, soon)
+    return Sleep(lambda: ready() or (wake is not None and time.monotonic() >= wake), wake, restartable=False)
+
+
+def _on_host(t: Task, fds: list[int]) -> bool:
+    return any(isinstance(e[0].inode, HostFile) for fd in fds if (e := t.files.fds.get(fd)) is not None)
+
+
+@syscall("sys_ppoll")
+def sys_ppoll(t: Task, ufds: int, nfds: int, tsp: int, sigmask: int, sigsetsize: int, *_: int) -> int:
+    try:
+        return _ppoll(t, ufds, nfds, tsp, sigmask, sigsetsize)
+    except Errno as exc:
+        if exc.errno != EINTR:
+            _restore_mask(t)  # EINTR leaves it to the handler's frame
+        raise
+
+
+def _ppoll(t: Task, ufds: int, nfds: int, tsp: int, sigmask: int, sigsetsize: int) -> int:
+    nfds &= 0xFFFFFFFF
+    if nfds > NR_OPEN:
+        raise Errno(EINVAL)
+    raw = copy_from_user(t.mm, ufds, _POLLFD.size * nfds)
+    fds = [_POLLFD.unpack_from(raw, i * _POLLFD.size)[:2] for i in range(nfds)]
+    args = (ufds, nfds, tsp, sigmask)
+    deadline = _deadline(t, args, _timespec(t, tsp))
+    _swap_mask(t, sigmask, sigsetsize)
+    revents = _revents(t, fds)
+    ready = sum(1 for r in revents if r)
+    if ready or (deadline is not None and time.monotonic() >= deadline):
+        copy_to_user(t.mm, ufds, b"".join(_POLLFD.pack(fd, ev, r) for (fd, ev), r in zip(fds, revents, strict=True)))
+        _write_left(t, tsp, deadline)
+        _restore_mask(t)
+        return ready
+    if t.sigpending:
+        _write_left(t, tsp, deadline)
+        raise Errno(EINTR)  # a signal the new mask lets through was already pending
+    user_range(t.mm, ufds, len(raw), write=True)
+    raise _sleep(t, args, deadline, lambda: any(_revents(t, fds)), _on_host(t, [fd for fd, _ in fds]))
+
+
+def _fd_sets(t: Task, n: int, addrs: tuple[int, int, int]) -> list[int]:
+    size = (n + 63) // 64 * 8
+    return [int.from_bytes(copy_from_user(t.mm, a, size), "little") if a else 0 for a in addrs]
+
+
+def _selected(t: Task, n: int, wanted: list[int]) -> list[int]:
+    """The ready bits of each set (do_select): EBADF for a closed descriptor in any set."""
+    found = [0, 0, 0]
+    for fd in range(n):
+        bit = 1 << fd
+        if not (wanted[0] | wanted[1] | wanted[2]) & bit:
+            continue
+        entry = t.files.fds.get(fd)
+        if entry is None:
+            raise Errno(EBADF)
+        mask = entry[0].inode.poll(entry[0])
+        for i, interest in enumerate((POLLIN_SET, POLLOUT_SET, POLLEX_SET)):
+            if wanted[i] & bit and mask & interest:
+                found[i] |= bit
+    return found
+
+
+def _select(t: Task, n: int, addrs: tuple[int, int, int], timeout_ns: int | None, args: tuple[int, ...],
+            timeout_addr: int, *, micro: bool) -> int | Sleep:
+    n = s32(n)
+    if n < 0:
+        raise Errno(EINVAL)
+    n = min(n, NR_OPEN)
+    wanted = _fd_sets(t, n, addrs)
+    deadline = _deadline(t, args, timeout_ns)
+    found = _selected(t, n, wanted)
+    count = sum(bin(x).count("1") for x in found)
+    if count or (deadline is not None and time.monotonic() >= deadline):
+        size = (n + 63) // 64 * 8
+        for addr, bits in zip(addrs, found, strict=True):
+            if addr:
+                copy_to_user(t.mm, addr, bits.to_bytes(size, "little"))
+        _write_left(t, timeout_addr, deadline, micro=micro)
+        return count
+    if t.sigpending:
+        _write_left(t, timeout_addr, deadline, micro=micro)
+        raise Errno(EINTR)
+    watched = [fd for fd in range(n) if (wanted[0] | wanted[1] | wanted[2]) >> fd & 1]
+    return _sleep(t, args, deadline, lambda: any(_selected(t, n, wanted)), _on_host(t, watched))
+
+
+@syscall("sys_select")
+def sys_select(t: Task, n: int, inp: int, outp: int, exp: int, tvp: int, *_: int) -> int:
+    result = _select(t, n, (inp, outp, exp), _timespec(t, tvp, micro=True), (n, inp, outp, exp, tvp), tvp,
+                     micro=True)
+    if isinstance(result, Sleep):
+        raise result
+    return result
+
+
+@syscall("sys_pselect6")
+def sys_pselect6(t: Task, n: int, inp: int, outp: int, exp: int, tsp: int, sig: int) -> int:
+    try:
+        if sig:
+            mask_addr, mask_size = _SIGSET_ARG.unpack(copy_from_user(t.mm, sig, _SIGSET_ARG.size))
+            _swap_mask(t, mask_addr, mask_size)
+        args = (n, inp, outp, exp, tsp, sig)
+        result = _select(t, n, (inp, outp, exp), _timespec(t, tsp), args, tsp, micro=False)
+    except Errno as exc:
+        if exc.errno != EINTR:
+            _restore_mask(t)  # EINTR leaves it to the handler's frame
+        raise
+    if isinstance(result, Sleep):
+        raise result
+    _restore_mask(t)
+    return result
