@@ -56,6 +56,8 @@ from syscalltbl.kernel_runtime.wait import Sleep
 
 from syscalltbl.prototype_model import Param
 
+LONGEST_SLEEP = 0.05  # seconds a fuzzed call may really wait before it is interrupted
+
 #: Calls the fuzzer never makes, by table name, and why.
 EXCLUDED: Mapping[str, str] = {
     "exit": "ends the fuzzing process",
@@ -165,6 +167,8 @@ class Fuzzer:
         null = os.open(os.devnull, os.O_RDWR)
         self._null = null
         machine = self.machine = Machine(stdio=(null, null, null), handlers=self.handlers)
+        # A random timeout (poll for 66 hours, or for 40 s) blocks as good as forever: end it with EINTR.
+        machine.longest_sleep = LONGEST_SLEEP
         root = machine.fs.root
         root.mkdir(b"fuzz").mkdir(b"dir")
         secret = Regular(b"the victim's private data\n", perm=0o600)

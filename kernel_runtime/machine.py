@@ -159,6 +159,8 @@ class Machine:
         self.kmm = AddressSpace(self.ram)
         self.current: Task | None = None
         self.fpu = FpuRegisters(self.cpu)
+        #: When every task sleeps longer than this (seconds), say Deadlock instead of waiting (the fuzzer's).
+        self.longest_sleep: float | None = None
         #: Told of each signal delivered and each process's end (strace's --- and +++ lines).
         self.observer: Observer | None = None
         self.fpu_owner: Task | None = None  # whose x87/SSE registers the cpu holds
@@ -624,10 +626,15 @@ class Machine:
             live = [t for t in self.tasks.values() if t.status is None]
             if not live:
                 return None
-            wakes = [t.sleep.deadline for t in live if t.sleep is not None and t.sleep.deadline is not None]
+            sleeps = [t.sleep for t in live if t.sleep is not None]
+            wakes = [w for s in sleeps if (w := s.wake) is not None]
             if not wakes:
                 raise Deadlock(f"every task sleeps for good: pids {', '.join(str(t.pid) for t in live)}")
             pause = min(wakes) - time.monotonic()
+            if self.longest_sleep is not None:
+                ends = [s.deadline if s.deadline is not None else float("inf") for s in sleeps]
+                if min(ends) - time.monotonic() > self.longest_sleep:
+                    raise Deadlock(f"every task sleeps for more than {self.longest_sleep} s")
             if time.monotonic() + pause > deadline:
                 raise TimeoutError("timed out while every task slept")
             time.sleep(max(pause, 0.0))

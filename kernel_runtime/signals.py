@@ -162,7 +162,7 @@ def fault_info(sig: int, code: int, addr: int) -> bytes:
 
 def siginfo(sig: int, code: int, pid: int = 0, uid: int = 0, status: int | None = None) -> bytes:
     """struct siginfo for kill (pid, uid), the kernel (code only) and SIGCHLD (pid, uid, status)."""
-    head = struct.pack("<iii4xii", sig, 0, code, pid, uid)
+    head = struct.pack("<iii4xiI", sig, 0, code, pid, uid & 0xFFFFFFFF)  # uid_t is unsigned
     if status is not None:
         head += struct.pack("<i4xqq", status, 0, 0)  # si_status, si_utime, si_stime
     return head.ljust(SIGINFO_SIZE, b"\0")

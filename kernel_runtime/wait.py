@@ -22,6 +22,7 @@ class Sleep(Exception):
         restart: bool = True,
         restartable: bool = True,
         on_interrupt: Callable[[], None] | None = None,
+        recheck: float | None = None,
     ) -> None:
         super().__init__()
         self.ready = ready
@@ -35,3 +36,12 @@ class Sleep(Exception):
         self.restartable = restartable
         # Run when a handled signal ends the sleep (nanosleep writes the time left).
         self.on_interrupt = on_interrupt
+        # An earlier time to look again (a wait on the host's descriptors, which
+        # nothing here can wake): ready() holds then, and the call re-runs.
+        self.recheck = recheck
+
+    @property
+    def wake(self) -> float | None:
+        """When the scheduler must look at this sleep again, if nothing wakes it first."""
+        times = [t for t in (self.deadline, self.recheck) if t is not None]
+        return min(times) if times else None

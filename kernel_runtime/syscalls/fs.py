@@ -1020,13 +1020,14 @@ def sys_poll(t: Task, ufds: int, nfds: int, timeout_msecs: int, *_: int) -> int:
     asleep = _PollWait(args, deadline)
     _poll_waits[t] = asleep
     # Nothing wakes the scheduler for a host descriptor: such a wait looks again every so often.
-    wake = deadline
+    recheck = None
     if any(isinstance(e[0].inode, HostFile) for fd, _ in fds if (e := t.files.fds.get(fd)) is not None):
-        soon = time.monotonic() + HOST_POLL_INTERVAL
-        wake = soon if deadline is None else min(deadline, soon)
+        recheck = time.monotonic() + HOST_POLL_INTERVAL
+    wake = recheck if deadline is None else min(deadline, recheck or deadline)
 
     def woken() -> bool:
         asleep.woken = any(_revents(t, fds)) or (wake is not None and time.monotonic() >= wake)
         return asleep.woken
 
-    raise Sleep(woken, wake, restartable=False)  # poll answers EINTR after a handler, SA_RESTART or not
+    # poll answers EINTR after a handler, SA_RESTART or not.
+    raise Sleep(woken, deadline, restartable=False, recheck=recheck)

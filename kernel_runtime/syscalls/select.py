@@ -55,6 +55,8 @@ def _deadline(t: Task, args: tuple[int, ...], timeout_ns: int | None) -> float |
 def _timespec(t: Task, addr: int, *, micro: bool = False) -> int | None:
     if not addr:
         return None
+    sec: int
+    frac: int
     sec, frac = _TIMESPEC.unpack(copy_from_user(t.mm, addr, _TIMESPEC.size))
     scale = 1000 if micro else 1
     if sec < 0 or not 0 <= frac < NSEC // scale:
@@ -91,11 +93,11 @@ def _restore_mask(t: Task) -> None:
 
 def _sleep(t: Task, args: tuple[int, ...], deadline: float | None, ready: Callable[[], bool], host: bool) -> Sleep:
     _waits[t] = (args, deadline)
-    wake = deadline
-    if host:  # nothing wakes the scheduler for a host descriptor: look again every so often
-        soon = time.monotonic() + HOST_POLL_INTERVAL
-        wake = soon if deadline is None else min(deadline, soon)
-    return Sleep(lambda: ready() or (wake is not None and time.monotonic() >= wake), wake, restartable=False)
+    # Nothing wakes the scheduler for a host descriptor: look again every so often.
+    recheck = time.monotonic() + HOST_POLL_INTERVAL if host else None
+    wake = recheck if deadline is None else min(deadline, recheck or deadline)
+    return Sleep(lambda: ready() or (wake is not None and time.monotonic() >= wake), deadline, restartable=False,
+                 recheck=recheck)
 
 
 def _on_host(t: Task, fds: list[int]) -> bool:

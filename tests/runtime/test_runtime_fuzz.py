@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.kernel_runtime.fuzz import SCRATCH, Fuzzer, fuzz
 from syscalltbl.kernel_runtime.paging import PTE_P, PTE_RW, PTE_US
-from syscalltbl.kernel_runtime.process import Task
+from syscalltbl.kernel_runtime.process import SIGPIPE, Task
+from syscalltbl.kernel_runtime.signals import SI_USER, siginfo
+from syscalltbl.kernel_runtime.vfs import POLLPRI
 
 
 def test_two_thousand_calls_without_violation() -> None:
@@ -80,3 +83,30 @@ def test_a_call_that_unmaps_the_program_behind_its_back_is_a_violation() -> None
     assert report.violations and report.self_unmapped == 0
     assert report.violations[0].call == "getppid()"
     assert report.violations[0].problem.startswith("the fuzzing process was killed: SIGSEGV")
+
+
+class PollOnTheHostsNull(Scripted):
+    """At call `at`: poll(fd 0, the host's /dev/null, for POLLPRI only, 600 s), which never becomes ready."""
+
+    POLLFD = SCRATCH + 0x800
+
+    def __init__(self, seed: int, count: int, at: int) -> None:
+        super().__init__(seed, count, at, "poll", [self.POLLFD, 1, 600_000, 0, 0, 0])
+
+    def _generate(self) -> tuple[str, list[int]]:
+        if self.index + 1 == self.at:
+            self.task.mm.poke(self.POLLFD, struct.pack("<ihh", 0, POLLPRI, 0))
+        return super()._generate()
+
+
+def test_a_long_wait_on_a_host_descriptor_is_interrupted_not_waited_for() -> None:
+    # Its 10 ms rechecks once kept the run going for the whole timeout.
+    report = PollOnTheHostsNull(7, 300, 100).run()
+    assert (report.calls, report.violations) == (300, [])
+    assert report.interrupted >= 1 and report.seconds < 60
+
+
+def test_a_signal_from_a_task_with_a_large_uid() -> None:
+    # setuid(0xfffffffe), then SIGPIPE: si_uid is a uid_t, unsigned (it once raised struct.error).
+    info = siginfo(SIGPIPE, SI_USER, 7, 0xFFFFFFFE)
+    assert struct.unpack_from("<iiiiiI", info) == (SIGPIPE, 0, SI_USER, 0, 7, 0xFFFFFFFE)
