@@ -7,6 +7,9 @@ instruction, for handlers that read sigcontext.err (a GC's write barrier).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.kernel_runtime.errnos import Errno
 from syscalltbl.kernel_runtime.mm import Mm
@@ -37,28 +40,33 @@ def trap_info(signal: int, vector: int, rip: int) -> bytes:
 PF_PROT, PF_WRITE, PF_USER, PF_INSTR = 0x1, 0x2, 0x4, 0x10
 
 
-def page_fault_error_code(mm: Mm, addr: int, rip: int, *, absent: bool = False) -> int:
+def page_fault_error_code(
+    mm: Mm, addr: int, rip: int, register: Callable[[str], int], *, absent: bool = False
+) -> int:
     """What the cpu would have pushed for a user-mode fault at `addr` (Unicorn does not say).
 
-    A present page faults only on a write or an instruction fetch; for an
-    absent one the faulting instruction is decoded to see whether it writes
-    memory. `absent`: this machine paged the page in (readable) for this very
-    access, which then faulted again, so it was a write to a page Linux would
-    never have mapped. A kernel address counts as a protection fault, as
-    Linux pretends.
+    A present user page faults only on a write or an instruction fetch; for
+    any other the faulting instruction is decoded, and a write is claimed only
+    when `addr` lies in the operand it writes (its address computed from the
+    registers, `register(name)`). `absent`: this machine paged the page in
+    (readable) for this very access, which then faulted again: a write to a
+    page Linux would never have mapped. A kernel address is also marked a
+    protection fault, as Linux pretends it is.
     """
     if addr >= abi.TASK_SIZE_MAX:
-        return PF_USER | PF_PROT
-    present = not absent and mm.lookup(addr & ~(abi.PAGE_SIZE - 1)) & PTE_P
+        present, kernel = True, True
+    else:
+        present, kernel = not absent and bool(mm.lookup(addr & ~(abi.PAGE_SIZE - 1)) & PTE_P), False
     err = PF_USER | (PF_PROT if present else 0)
     if addr == rip:
         return err | PF_INSTR
-    if present or absent or _writes_memory(mm, rip):
-        err |= PF_WRITE  # a readable page faults again only for a write
+    if (present and not kernel) or absent or _writes(mm, rip, addr, register):
+        err |= PF_WRITE  # a readable user page faults again only for a write
     return err
 
 
-def _writes_memory(mm: Mm, rip: int) -> bool:
+def _writes(mm: Mm, rip: int, addr: int, register: Callable[[str], int]) -> bool:
+    """Whether the instruction at `rip` faulted at `addr` while writing it."""
     import capstone  # type: ignore[import-untyped]  # only for a fault with a handler to tell
 
     try:
@@ -69,6 +77,26 @@ def _writes_memory(mm: Mm, rip: int) -> bool:
     decoder.detail = True
     for insn in decoder.disasm(code, rip, 1):
         if insn.mnemonic.startswith(("push", "call", "enter")):
-            return True  # the stack write is implicit: no operand says so
-        return any(op.type == capstone.x86.X86_OP_MEM and op.access & capstone.CS_AC_WRITE for op in insn.operands)
+            sp = register("rsp")
+            if sp - 8 <= addr < sp:
+                return True  # the implicit stack slot, which no operand names
+        for op in insn.operands:
+            if op.type == capstone.x86.X86_OP_MEM and op.access & capstone.CS_AC_WRITE:
+                start = _effective_address(insn, op.mem, register)
+                if start <= addr < start + max(op.size, 1):
+                    return True
     return False
+
+
+def _effective_address(insn: Any, mem: Any, register: Callable[[str], int]) -> int:
+    def value(reg: int) -> int:
+        if not reg:
+            return 0
+        name = insn.reg_name(reg)
+        return int(insn.address + insn.size) if name == "rip" else register(name)
+
+    address: int = value(mem.base) + value(mem.index) * int(mem.scale) + int(mem.disp)
+    segment = insn.reg_name(mem.segment) if mem.segment else ""
+    if segment in ("fs", "gs"):
+        address += register(f"{segment}_base")
+    return address & ((1 << 64) - 1)

@@ -43,6 +43,7 @@ from pathlib import Path
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.generators.x86_64.kernel import render_unistd_64
+from syscalltbl.kernel_runtime import signals
 from syscalltbl.kernel_runtime.elfimage import read_image
 from syscalltbl.kernel_runtime.errnos import EINTR
 from syscalltbl.kernel_runtime.kbuild import load_prototypes
@@ -344,9 +345,14 @@ class Fuzzer:
     def _interrupt(self) -> None:
         """The call blocked and nothing can wake it: end it with -EINTR, as a signal would."""
         task = self.task
-        if task.sleep is None:
+        sleep = task.sleep
+        if sleep is None:
             raise Deadlock("the fuzzing process is not the one asleep")
-        _Q.pack_into(self.machine.ram.mem, task.regs_pa + abi.PT_OFFSET["ax"], -EINTR & MASK64)
+        error = sleep.on_interrupt() if sleep.on_interrupt is not None else None  # nanosleep's rem, ...
+        _Q.pack_into(self.machine.ram.mem, task.regs_pa + abi.PT_OFFSET["ax"], -(error or EINTR) & MASK64)
+        if task.signals.saved_mask is not None:  # ppoll, pselect6, sigsuspend: their mask goes, as after a handler
+            signals.set_blocked(task, task.signals.saved_mask)
+            task.signals.saved_mask = None
         task.sleep = Sleep(lambda: True, restart=False)
         self.report.interrupted += 1
 

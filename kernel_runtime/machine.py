@@ -46,7 +46,7 @@ from syscalltbl.kernel_runtime.faults import PAGE_FAULT, TRAP_SIGNALS
 from syscalltbl.kernel_runtime.fpu import INITIAL, FpuRegisters
 from syscalltbl.kernel_runtime.kbuild import Kernel, build_kernel
 from syscalltbl.kernel_runtime.mm import VDSO_BASE, VVAR_BASE, Mm
-from syscalltbl.kernel_runtime.paging import AddressSpace
+from syscalltbl.kernel_runtime.paging import PTE_P, AddressSpace
 from syscalltbl.kernel_runtime.physmem import PhysicalMemory
 from syscalltbl.kernel_runtime.process import (
     SIGKILL,
@@ -368,12 +368,15 @@ class Machine:
             cr2 = self.cpu.reg(x86.UC_X86_REG_CR2)
             page = cr2 & ~(abi.PAGE_SIZE - 1)
             # Did this machine page the page in for this very instruction, which faulted again?
-            refault = task is not None and task.demand_paged == (rip, page)
+            refault = task is not None and task.demand_paged == (rip, page) and bool(task.mm.lookup(page) & PTE_P)
             if task is not None:
                 task.demand_paged = None
+            if refault and task is not None and user:
+                task.mm.drop_page(page)  # Linux would never have mapped it: a denied access leaves it absent
+                self.cpu.flush_tlb()
             # Demand paging: the first touch of an area's page (stack growth
             # included). Returning re-executes the faulting instruction.
-            if user and task is not None and task.mm.fault_in(cr2, False):
+            if user and task is not None and not refault and task.mm.fault_in(cr2, False):
                 # Stop and re-enter at the faulting instruction: returning from
                 # the hook would leave QEMU's old_exception set, and the next
                 # fault would be promoted to a double fault.
@@ -387,7 +390,7 @@ class Machine:
         signal = TRAP_SIGNALS.get(vector, SIGSEGV)
         if vector == PAGE_FAULT:
             info = faults.page_fault_info(task.mm, signal, cr2)
-            err = faults.page_fault_error_code(task.mm, cr2, rip, absent=refault)
+            err = faults.page_fault_error_code(task.mm, cr2, rip, self._user_register, absent=refault)
         else:
             info, err, cr2 = faults.trap_info(signal, vector, rip), 0, 0
         if catchable and signals.fault(task, signal, info, vector, err, cr2):
@@ -397,6 +400,10 @@ class Machine:
             self.cpu.stop()
             return
         task.kill(signal, f"{signame(signal)} (exception {vector}) at {where}")
+
+    def _user_register(self, name: str) -> int:
+        """A ring-3 register by capstone's name for it (rax, r8d, fs_base, ...)."""
+        return self.cpu.reg(getattr(x86, f"UC_X86_REG_{name.upper()}"))
 
     def user_registers(self) -> dict[str, int]:
         """The running task's registers while the cpu is stopped in ring 3 (on a fault)."""
@@ -466,6 +473,10 @@ class Machine:
         task.exe = f.path
         task.comm = os.path.basename(path)[:15]
         task.dumpable = 1
+        if task.files.users > 1:
+            # unshare_files: a shared table is copied first, so close-on-exec closes only ours.
+            shared, task.files = task.files, task.files.copy()
+            shared.release()
         task.files.close_on_exec()
         task.signals.exec()
         self.set_fpu_state(task, INITIAL)
@@ -520,7 +531,7 @@ class Machine:
         if self.observer is not None:
             self.observer.exited(task, status)
         task.sleep = None
-        task.files.close_all()
+        task.files.release()
         if task.clear_child_tid:
             with contextlib.suppress(Errno):
                 copy_to_user(task.mm, task.clear_child_tid, bytes(4))

@@ -253,6 +253,12 @@ class Mm(AddressSpace):
             return False
         return True
 
+    def drop_page(self, va: int) -> None:
+        """Unmap one page, keeping its area: as if it had never been touched. The caller flushes the TLB."""
+        for _va, pte, entry in self.leaves(va, va + PAGE_SIZE):
+            _Q.pack_into(self.ram.mem, pte, 0)
+            self.ram.free(entry & PTE_ADDR)
+
     def user_frame(self, va: int, write: bool) -> int | None:
         pa = super().user_frame(va, write)
         if pa is None and self.fault_in(va, write):

@@ -52,7 +52,7 @@ DEFAULT_IGNORE: Final = frozenset({SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIGSTOP, 
 KERNEL_SIGSET_SIZE: Final = 8
 
 _SIGACTION = struct.Struct("<QQQQ")  # struct kernel_sigaction: handler, flags, restorer, mask
-_STACK = struct.Struct("<QiiQ")  # stack_t: ss_sp, ss_flags, (pad), ss_size
+_STACK = struct.Struct("<QIIQ")  # stack_t: ss_sp, ss_flags (SS_AUTODISARM is bit 31), (pad), ss_size
 # struct sigcontext_64: r8..r15, di, si, bp, bx, dx, ax, cx, sp, ip, flags,
 # cs gs fs ss, err, trapno, oldmask, cr2, fpstate, reserved1[8].
 _SIGCONTEXT = struct.Struct("<18Q4H5Q64x")
@@ -135,10 +135,16 @@ class Signals:
 
 
 def altstack_flags(t: Task, sp: int) -> int:
-    """sas_ss_flags: SS_ONSTACK while `sp` is on the alternate stack, SS_DISABLE without one, else 0."""
-    ss_sp, _flags, ss_size = t.signals.altstack
+    """sas_ss_flags: SS_ONSTACK while `sp` is on the alternate stack, SS_DISABLE without one, else 0.
+
+    With SS_AUTODISARM a handler is never "on" it (on_sig_stack): the stack is
+    disarmed while it runs, and the next signal may take it afresh.
+    """
+    ss_sp, flags, ss_size = t.signals.altstack
     if not ss_size:
         return SS_DISABLE
+    if flags & SS_AUTODISARM:
+        return 0
     return SS_ONSTACK if ss_sp < sp <= ss_sp + ss_size else 0
 
 
@@ -261,9 +267,8 @@ def interrupt(t: Task, sleep: Sleep, *, ia32: bool = False) -> None:
         if not ia32:
             regs["cx"] -= SYSCALL_INSN_LEN  # syscall's return address; int $0x80's ecx is an argument
     else:
-        if sleep.on_interrupt is not None:
-            sleep.on_interrupt()
-        regs["ax"] = -EINTR & ((1 << 64) - 1)
+        error = sleep.on_interrupt() if sleep.on_interrupt is not None else None
+        regs["ax"] = -(error or EINTR) & ((1 << 64) - 1)
     t.set_pt_regs(regs)
     deliver(t)
 
@@ -319,13 +324,13 @@ def _build_frame(
     context = _SIGCONTEXT.pack(
         *(regs[r] for r in _SC_REGS), abi.USER_CS, 0, 0, abi.USER_DS, err, trapno, old_mask, cr2, fpstate
     )
-    saved_flags = stack_flags | (ss_flags & SS_AUTODISARM)  # save_altstack_ex
-    uc = struct.pack("<QQ", UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS, 0) + _STACK.pack(ss_sp, saved_flags, 0, ss_size)
+    # save_altstack_ex: the task's own sas_ss_flags, as sigaltstack set them.
+    uc = struct.pack("<QQ", UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS, 0) + _STACK.pack(ss_sp, ss_flags, 0, ss_size)
     body = struct.pack("<Q", action.restorer) + uc + context + struct.pack("<Q", old_mask) + info
     copy_to_user(t.mm, fpstate, t.machine.fpu_state(t))
     copy_to_user(t.mm, frame, body)
     if ss_flags & SS_AUTODISARM:
-        s.altstack = (0, SS_DISABLE, 0)  # the handler may switch stacks itself; the frame restores it
+        s.altstack = (0, SS_DISABLE, 0)  # sas_ss_reset: the frame's copy comes back with rt_sigreturn
     regs.update(di=sig, si=frame + INFO_OFFSET, dx=frame + UC_OFFSET, ax=0, sp=frame, ip=action.handler)
     regs.update(flags=regs["flags"] & ~HANDLER_CLEARS, cs=abi.USER_CS, ss=abi.USER_DS)
     regs.update(cx=regs["ip"], r11=regs["flags"])  # so the sysretq path can take it
@@ -371,6 +376,6 @@ def _restore_altstack(t: Task, uc_stack: tuple[int, int, int, int], sp: int) -> 
         return  # EPERM: not while running on it
     mode = ss_flags & ~SS_AUTODISARM
     if mode == SS_DISABLE:
-        t.signals.altstack = (0, SS_DISABLE, 0)
+        t.signals.altstack = (0, ss_flags, 0)
     elif mode in (0, SS_ONSTACK) and ss_size >= MINSIGSTKSZ:
-        t.signals.altstack = (ss_sp, ss_flags & SS_AUTODISARM, ss_size)
+        t.signals.altstack = (ss_sp, ss_flags, ss_size)

@@ -441,6 +441,7 @@ class FdTable:
 
     def __init__(self) -> None:
         self.fds: dict[int, tuple[OpenFile, bool]] = {}
+        self.users = 1  # processes sharing it (clone with CLONE_FILES): the last one's exit closes it
 
     def get(self, fd: int) -> OpenFile:
         entry = self.fds.get(fd)
@@ -484,6 +485,12 @@ class FdTable:
     def close_all(self) -> None:
         for fd in list(self.fds):
             self.close(fd)
+
+    def release(self) -> None:
+        """A process lets go of the table (exit_files): only the last one closes the files."""
+        self.users -= 1
+        if not self.users:
+            self.close_all()
 
 
 # -- /proc/self --

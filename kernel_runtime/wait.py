@@ -21,7 +21,7 @@ class Sleep(Exception):
         *,
         restart: bool = True,
         restartable: bool = True,
-        on_interrupt: Callable[[], None] | None = None,
+        on_interrupt: Callable[[], int | None] | None = None,
         recheck: float | None = None,
     ) -> None:
         super().__init__()
@@ -34,7 +34,8 @@ class Sleep(Exception):
         # runs again after the handler (-ERESTARTSYS), unless this is False
         # (-ERESTARTNOHAND: pause, sigsuspend, nanosleep answer EINTR).
         self.restartable = restartable
-        # Run when a handled signal ends the sleep (nanosleep writes the time left).
+        # Run when a signal ends the sleep (nanosleep writes the time left); an
+        # errno it returns is the call's answer instead of EINTR.
         self.on_interrupt = on_interrupt
         # An earlier time to look again (a wait on the host's descriptors, which
         # nothing here can wake): ready() holds then, and the call re-runs.

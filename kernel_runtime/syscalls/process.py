@@ -62,7 +62,9 @@ def _clone(t: Task, flags: int, newsp: int, parent_tid: int, child_tid: int, tls
         t.children.remove(child)
         t.parent.children.append(child)
     if flags & CLONE_FILES:
-        child.files = t.files  # one table for both
+        child.files.release()  # fork's copy goes: one table for both
+        child.files = t.files
+        t.files.users += 1
     if newsp:
         regs = child.pt_regs()
         regs["sp"] = newsp

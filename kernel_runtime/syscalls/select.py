@@ -58,17 +58,27 @@ def _timespec(t: Task, addr: int, *, micro: bool = False) -> int | None:
     sec: int
     frac: int
     sec, frac = _TIMESPEC.unpack(copy_from_user(t.mm, addr, _TIMESPEC.size))
-    scale = 1000 if micro else 1
-    if sec < 0 or not 0 <= frac < NSEC // scale:
+    if micro:
+        # kern_select folds whole seconds out of tv_usec first (C's truncating / and %).
+        whole = abs(frac) // 1_000_000 * (1 if frac >= 0 else -1)
+        sec, frac = sec + whole, (frac - whole * 1_000_000) * 1000
+    if sec < 0 or not 0 <= frac < NSEC:
         raise Errno(EINVAL)
-    return sec * NSEC + frac * scale
+    return sec * NSEC + frac
 
 
 def _write_left(t: Task, addr: int, deadline: float | None, *, micro: bool = False) -> None:
-    if addr and deadline is not None:
+    """poll_select_finish: the time left, unless the timeout was zero; a timeout it cannot write is ignored."""
+    if not addr or deadline is None:
+        return
+    try:
+        if not any(_TIMESPEC.unpack(copy_from_user(t.mm, addr, _TIMESPEC.size))):
+            return
         left = max(int((deadline - time.monotonic()) * NSEC), 0)
         frac = left % NSEC // (1000 if micro else 1)
         copy_to_user(t.mm, addr, _TIMESPEC.pack(left // NSEC, frac))
+    except Errno:
+        pass
 
 
 def _swap_mask(t: Task, addr: int, size: int) -> None:
@@ -82,6 +92,7 @@ def _swap_mask(t: Task, addr: int, size: int) -> None:
     if s.saved_mask is None:  # not again on a re-run: the saved one is the caller's own
         s.saved_mask = s.blocked
     signals.set_blocked(t, mask)
+    signals.discard_ignored(t)  # -ERESTARTNOHAND with no handler: such a signal ends nothing
 
 
 def _restore_mask(t: Task) -> None:
@@ -91,13 +102,33 @@ def _restore_mask(t: Task) -> None:
         s.saved_mask = None
 
 
-def _sleep(t: Task, args: tuple[int, ...], deadline: float | None, ready: Callable[[], bool], host: bool) -> Sleep:
+def _sleep(
+    t: Task,
+    args: tuple[int, ...],
+    deadline: float | None,
+    ready: Callable[[], bool],
+    host: bool,
+    timeout_addr: int,
+    *,
+    micro: bool = False,
+) -> Sleep:
     _waits[t] = (args, deadline)
     # Nothing wakes the scheduler for a host descriptor: look again every so often.
     recheck = time.monotonic() + HOST_POLL_INTERVAL if host else None
     wake = recheck if deadline is None else min(deadline, recheck or deadline)
-    return Sleep(lambda: ready() or (wake is not None and time.monotonic() >= wake), deadline, restartable=False,
-                 recheck=recheck)
+
+    def woken() -> bool:
+        try:
+            return ready() or (wake is not None and time.monotonic() >= wake)
+        except Errno:
+            return True  # a descriptor went away (closed by a CLONE_FILES sibling): the call re-runs and says so
+
+    def interrupted() -> int | None:
+        _waits.pop(t, None)
+        _write_left(t, timeout_addr, deadline, micro=micro)
+        return None
+
+    return Sleep(woken, deadline, restartable=False, recheck=recheck, on_interrupt=interrupted)
 
 
 def _on_host(t: Task, fds: list[int]) -> bool:
@@ -134,7 +165,7 @@ def _ppoll(t: Task, ufds: int, nfds: int, tsp: int, sigmask: int, sigsetsize: in
         _write_left(t, tsp, deadline)
         raise Errno(EINTR)  # a signal the new mask lets through was already pending
     user_range(t.mm, ufds, len(raw), write=True)
-    raise _sleep(t, args, deadline, lambda: any(_revents(t, fds)), _on_host(t, [fd for fd, _ in fds]))
+    raise _sleep(t, args, deadline, lambda: any(_revents(t, fds)), _on_host(t, [fd for fd, _ in fds]), tsp)
 
 
 def _fd_sets(t: Task, n: int, addrs: tuple[int, int, int]) -> list[int]:
@@ -180,7 +211,8 @@ def _select(t: Task, n: int, addrs: tuple[int, int, int], timeout_ns: int | None
         _write_left(t, timeout_addr, deadline, micro=micro)
         raise Errno(EINTR)
     watched = [fd for fd in range(n) if (wanted[0] | wanted[1] | wanted[2]) >> fd & 1]
-    return _sleep(t, args, deadline, lambda: any(_selected(t, n, wanted)), _on_host(t, watched))
+    return _sleep(t, args, deadline, lambda: any(_selected(t, n, wanted)), _on_host(t, watched), timeout_addr,
+                  micro=micro)
 
 
 @syscall("sys_select")

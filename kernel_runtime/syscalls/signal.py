@@ -30,7 +30,7 @@ from syscalltbl.kernel_runtime.uaccess import copy_from_user, copy_to_user
 from syscalltbl.kernel_runtime.wait import Sleep
 
 _SIGSET = struct.Struct("<Q")
-_STACK = struct.Struct("<QiiQ")
+_STACK = struct.Struct("<QIIQ")  # stack_t; ss_flags unsigned here: SS_AUTODISARM is bit 31
 
 
 def _sigset(t: Task, addr: int, size: int) -> int | None:
@@ -131,7 +131,7 @@ def sys_sigaltstack(t: Task, uss: int, uoss: int, *_: int) -> int:
             new_sp, size = 0, 0
         elif size < MINSIGSTKSZ:
             raise Errno(ENOMEM)
-        s.altstack = (new_sp, SS_DISABLE if mode == SS_DISABLE else flags & SS_AUTODISARM, size)
+        s.altstack = (new_sp, flags, size)  # as given, as do_sigaltstack keeps sas_ss_flags
     if uoss:
         copy_to_user(t.mm, uoss, old)
     return 0

@@ -97,11 +97,15 @@ def _sleep(t: Task, args: tuple[int, ...], ns: int, rem: int) -> int:
         return 0
     _deadlines[t] = (args, deadline)
 
-    def interrupted() -> None:
+    def interrupted() -> int | None:
         _deadlines.pop(t, None)
         if rem:
             left = max(int((deadline - time.monotonic()) * NSEC), 0)
-            copy_to_user(t.mm, rem, _TS.pack(left // NSEC, left % NSEC))
+            try:
+                copy_to_user(t.mm, rem, _TS.pack(left // NSEC, left % NSEC))
+            except Errno as exc:
+                return exc.errno  # hrtimer_nanosleep_restart answers EFAULT for a bad rem
+        return None
 
     # hrtimer_nanosleep's -ERESTART_RESTARTBLOCK: EINTR after a handler, SA_RESTART or not.
     raise Sleep(lambda: time.monotonic() >= deadline, deadline, restartable=False, on_interrupt=interrupted)

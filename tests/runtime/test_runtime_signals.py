@@ -90,7 +90,10 @@ def test_delivery_corners_as_natively(tmp_path: Path) -> None:
     for line in ("nanosleep: -1 EINTR, most of 5 s left: yes", "  handler 12\n  handler 10",
                  "sigsuspend ended by signal 10", "int $0x80 read, restarted: 5 'hello'",
                  "write to a read-only page: signal 11 code 2 err 6", "int3: signal 5 code 128",
-                 "SIGCHLD from a clone with exit signal 0: no", "parent-death signal: y"):
+                 "SIGCHLD from a clone with exit signal 0: no", "parent-death signal: y",
+                 "nanosleep with a bad rem, interrupted: -1 EFAULT", "ppoll, const zero timeout: 0",
+                 "ppoll past an ignored SIGURG: 0", "sigaltstack with SS_AUTODISARM: 0",
+                 "stdout after a CLONE_FILES child exited: open"):
         assert line in native.stdout.decode()
 
 
@@ -105,3 +108,14 @@ def test_select_pselect_ppoll_as_natively(tmp_path: Path) -> None:
     for line in ("select on a closed fd: -1 EBADF", "pselect woken by a writer: 1 read=1",
                  "ppoll with SIGUSR1 let through: -1 EINTR got=10", "mask back: SIGUSR1 blocked=1"):
         assert line in native.stdout.decode()
+
+
+def test_page_fault_error_codes_as_natively(tmp_path: Path) -> None:
+    program = tmp_path / "fault_codes"
+    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-o", str(program), str(DATA / "fault_codes.c")],
+                   check=True)
+    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=True)
+    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
+                              timeout=120, check=True)
+    assert emulated.stdout.decode() == native.stdout.decode()
+    assert native.stdout.decode().count("err=4") >= 4 and "write untouched read-only    err=6" in native.stdout.decode()

@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fenv.h>
+#include <poll.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -259,6 +261,56 @@ static void processes(void)
 	printf("parent-death signal: %c\n", got_byte);
 }
 
+static void second_review(void)
+{
+	static const struct timespec zero = { 0, 0 };
+	struct timespec request = { 5, 0 }, short_wait = { 0, 100000000 };
+	struct pollfd none_ready = { -1, 0, 0 };
+	sigset_t urg, empty;
+	stack_t stack = { 0 };
+	static char alternate[65536];
+	pid_t parent = getpid();
+	long result;
+
+	/* nanosleep interrupted with a rem it cannot write: EFAULT, as Linux answers. */
+	install(SIGUSR1, on_signal, 0);
+	if (fork() == 0) {
+		usleep(100000);
+		kill(parent, SIGUSR1);
+		_exit(0);
+	}
+	result = syscall(SYS_nanosleep, &request, (void *)8);
+	printf("nanosleep with a bad rem, interrupted: %ld %s\n", result, strerrorname_np(errno));
+	wait(NULL);
+
+	/* A zero timeout in read-only memory is not written back. */
+	result = syscall(SYS_ppoll, &none_ready, 1L, &zero, NULL, 8L);
+	printf("ppoll, const zero timeout: %ld\n", result);
+
+	/* A pending signal the mask lets through but nobody handles ends nothing. */
+	sigemptyset(&urg);
+	sigaddset(&urg, SIGURG);
+	sigprocmask(SIG_BLOCK, &urg, NULL);
+	raise(SIGURG);
+	sigemptyset(&empty);
+	result = ppoll(&none_ready, 1, &short_wait, &empty);
+	printf("ppoll past an ignored SIGURG: %ld\n", result);
+	sigprocmask(SIG_UNBLOCK, &urg, NULL);
+
+	stack.ss_sp = alternate;
+	stack.ss_size = sizeof alternate;
+	stack.ss_flags = (int)(1U << 31); /* SS_AUTODISARM (linux/signal.h) */
+	printf("sigaltstack with SS_AUTODISARM: %d\n", sigaltstack(&stack, NULL));
+	stack.ss_flags = SS_DISABLE;
+	sigaltstack(&stack, NULL);
+
+	/* A CLONE_FILES child's exit leaves the shared table to the parent. */
+	if (syscall(SYS_clone, (long)(CLONE_FILES | SIGCHLD), 0L, 0L, 0L, 0L) == 0)
+		syscall(SYS_exit_group, 0);
+	wait(NULL);
+	printf("stdout after a CLONE_FILES child exited: %s\n", write(1, "", 0) == 0 ? "open" : "closed");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -270,5 +322,6 @@ int main(void)
 	int80_read_restarted();
 	fault_error_codes();
 	processes();
+	second_review();
 	return 0;
 }
