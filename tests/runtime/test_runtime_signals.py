@@ -21,6 +21,17 @@ import pytest
 DATA = Path(__file__).parent / "data"
 
 
+def native_and_emulated(tmp_path: Path, source: str, *libraries: str) -> tuple[str, str]:
+    """Build data/SOURCE with gcc -static, run it natively and with `syscalltbl run`: both stdouts."""
+    program = tmp_path / Path(source).stem
+    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-o", str(program), str(DATA / source), *libraries],
+                   check=True)
+    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=True)
+    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
+                              timeout=120, check=True)
+    return native.stdout.decode(), emulated.stdout.decode()
+
+
 @pytest.fixture(scope="module")
 def program(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("signals") / "signals"
@@ -66,27 +77,17 @@ def test_trace_shows_signal_calls_decoded(program: Path) -> None:
 
 
 def test_prctl_and_rlimits_as_natively(tmp_path: Path) -> None:
-    program = tmp_path / "prctl"
-    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-o", str(program), str(DATA / "prctl.c")],
-                   check=True)
-    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=True)
-    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
-                              timeout=120, check=True)
-    assert emulated.stdout == native.stdout
-    for line in (b"name: worker-with-a-l\n", b"unknown option: -1 EINVAL\n", b"nofile soft: 64\n"):
-        assert line in native.stdout
+    native, emulated = native_and_emulated(tmp_path, "prctl.c")
+    assert emulated == native
+    for line in ("name: worker-with-a-l\n", "unknown option: -1 EINVAL\n", "nofile soft: 64\n"):
+        assert line in native
 
 
 def test_delivery_corners_as_natively(tmp_path: Path) -> None:
     """nanosleep's EINTR, a clean FPU in handlers, stacked frames, sigsuspend past an ignored signal,
     a signal before a child first runs, an int $0x80 restart, fault error codes, zombies, exit signals."""
-    program = tmp_path / "signal_edges"
-    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-o", str(program), str(DATA / "signal_edges.c"),
-                    "-lm"], check=True)
-    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=True)
-    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
-                              timeout=120, check=True)
-    assert emulated.stdout.decode() == native.stdout.decode()
+    native, emulated = native_and_emulated(tmp_path, "signal_edges.c", "-lm")
+    assert emulated == native
     for line in ("nanosleep: -1 EINTR, most of 5 s left: yes", "  handler 12\n  handler 10",
                  "sigsuspend ended by signal 10", "int $0x80 read, restarted: 5 'hello'",
                  "write to a read-only page: signal 11 code 2 err 6", "int3: signal 5 code 128",
@@ -94,28 +95,18 @@ def test_delivery_corners_as_natively(tmp_path: Path) -> None:
                  "nanosleep with a bad rem, interrupted: -1 EFAULT", "ppoll, const zero timeout: 0",
                  "ppoll past an ignored SIGURG: 0", "sigaltstack with SS_AUTODISARM: 0",
                  "stdout after a CLONE_FILES child exited: open"):
-        assert line in native.stdout.decode()
+        assert line in native
 
 
 def test_select_pselect_ppoll_as_natively(tmp_path: Path) -> None:
-    program = tmp_path / "waiting"
-    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-o", str(program), str(DATA / "waiting.c")],
-                   check=True)
-    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=True)
-    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
-                              timeout=120, check=True)
-    assert emulated.stdout.decode() == native.stdout.decode()
+    native, emulated = native_and_emulated(tmp_path, "waiting.c")
+    assert emulated == native
     for line in ("select on a closed fd: -1 EBADF", "pselect woken by a writer: 1 read=1",
                  "ppoll with SIGUSR1 let through: -1 EINTR got=10", "mask back: SIGUSR1 blocked=1"):
-        assert line in native.stdout.decode()
+        assert line in native
 
 
 def test_page_fault_error_codes_as_natively(tmp_path: Path) -> None:
-    program = tmp_path / "fault_codes"
-    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-o", str(program), str(DATA / "fault_codes.c")],
-                   check=True)
-    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=True)
-    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
-                              timeout=120, check=True)
-    assert emulated.stdout.decode() == native.stdout.decode()
-    assert native.stdout.decode().count("err=4") >= 4 and "write untouched read-only    err=6" in native.stdout.decode()
+    native, emulated = native_and_emulated(tmp_path, "fault_codes.c")
+    assert emulated == native
+    assert native.count("err=4") >= 4 and "write untouched read-only    err=6" in native
