@@ -71,7 +71,7 @@ static void nanosleep_interrupted(void)
 
 	install(SIGUSR1, on_signal, SA_RESTART); /* SA_RESTART or not, nanosleep answers EINTR */
 	if (fork() == 0) {
-		usleep(100000);
+		usleep(300000);
 		kill(parent, SIGUSR1);
 		_exit(0);
 	}
@@ -244,8 +244,11 @@ static void processes(void)
 	middle = fork();
 	if (middle == 0) {
 		if (fork() == 0) {
-			sigset_t none;
+			sigset_t usr2, none;
 			install(SIGUSR2, on_signal, 0);
+			sigemptyset(&usr2);
+			sigaddset(&usr2, SIGUSR2);
+			sigprocmask(SIG_BLOCK, &usr2, NULL); /* held until sigsuspend: it may come at once */
 			prctl(PR_SET_PDEATHSIG, SIGUSR2);
 			write(fds[1], "r", 1);
 			sigemptyset(&none);
@@ -275,7 +278,7 @@ static void second_review(void)
 	/* nanosleep interrupted with a rem it cannot write: EFAULT, as Linux answers. */
 	install(SIGUSR1, on_signal, 0);
 	if (fork() == 0) {
-		usleep(100000);
+		usleep(300000);
 		kill(parent, SIGUSR1);
 		_exit(0);
 	}
