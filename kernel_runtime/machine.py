@@ -55,7 +55,7 @@ from syscalltbl.kernel_runtime.process import (
     Task,
     signame,
 )  # fmt: skip
-from syscalltbl.kernel_runtime.signals import CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SIG_IGN, SIGCHLD, deliver
+from syscalltbl.kernel_runtime.signals import CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SIG_IGN, SIGCHLD
 from syscalltbl.kernel_runtime.syscalls import REGISTRY, Handler, TableEntry, Tracer, bind, unimplemented
 from syscalltbl.kernel_runtime.uaccess import copy_to_user
 from syscalltbl.kernel_runtime.vdso import build_vdso, write_sample
@@ -277,10 +277,8 @@ class Machine:
                 stop()
                 return
             pack_q(mem, regs + ax_off, ret & MASK64)
-            if task.sigpending and task.status is None:
-                deliver(task)
-            if ram.stale_code:
-                self._end_slice_for_stale_code(task)
+            if task.sigpending or ram.stale_code:
+                self._exit_work(task)
 
         cpu.on_syscall(on_syscall)
         cpu.on_code(sym("__x64_python_trap"), on_python_syscall)
@@ -329,21 +327,25 @@ class Machine:
                 stop()
                 return
             pack_q(mem, regs + ax_off, ret & MASK64)
-            if task.sigpending and task.status is None:
-                deliver(task)
-            if ram.stale_code:
-                self._end_slice_for_stale_code(task)
+            if task.sigpending or ram.stale_code:
+                self._exit_work(task)
 
         cpu.on_interrupt(on_interrupt)
         cpu.on_code(trap, on_ia32_syscall)
 
-    def _end_slice_for_stale_code(self, task: Task) -> None:
-        """The call wrote over translated code: stop, flush, and resume after the call.
+    def _exit_work(self, task: Task) -> None:
+        """What a system call's return to user mode must do first, off the common path (exit_to_user_mode_loop).
 
-        The translation cache cannot be flushed while the cpu runs (QEMU frees
-        the code it is executing), so the task parks as vfork's parent does,
-        with its call complete, and the scheduler flushes before it resumes.
+        Pending signals are delivered. If the call wrote over translated code,
+        the task stops with its call complete, as vfork's parent parks, and
+        the scheduler flushes the translation cache before it resumes: the
+        cache cannot be flushed while the cpu runs (QEMU frees the code it
+        is executing).
         """
+        if task.sigpending and task.status is None:
+            signals.deliver(task)
+        if not self.ram.stale_code:
+            return
         if task.status is None and task.sleep is None:
             task.sleep = Sleep(lambda: True, restart=False)
         self.cpu.stop()

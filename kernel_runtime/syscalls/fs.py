@@ -6,7 +6,6 @@ import os
 import stat
 import struct
 import time
-import weakref
 
 from syscalltbl.kernel_runtime import signals
 from syscalltbl.kernel_runtime.errnos import (
@@ -39,15 +38,11 @@ from syscalltbl.kernel_runtime.vfs import (
     BLOCK_SIZE,
     DT,
     MAX_FILE_SIZE,
-    NR_OPEN,
     O_APPEND,
     O_CLOEXEC,
     O_NONBLOCK,
     O_PATH,
     PATH_MAX,
-    POLLERR,
-    POLLHUP,
-    POLLNVAL,
     Device,
     Directory,
     HostFile,
@@ -962,72 +957,3 @@ def sys_sendfile64(t: Task, out_fd: int, in_fd: int, offset: int, count: int, *_
     elif seekable:
         src.offset = start + written  # only what was written counts as read
     return written
-
-
-# -- waiting for descriptors (fs/select.c) --
-
-_POLLFD = struct.Struct("<ihh")  # struct pollfd: fd, events, revents
-HOST_POLL_INTERVAL = 0.01  # how often a wait that includes one of the host's descriptors looks at it again
-
-
-class _PollWait:
-    """A poll asleep: its deadline outlives the restart that re-runs the call once it is woken."""
-
-    def __init__(self, args: tuple[int, int, int], deadline: float | None) -> None:
-        self.args, self.deadline = args, deadline
-        self.woken = False
-
-
-_poll_waits: weakref.WeakKeyDictionary[Task, _PollWait] = weakref.WeakKeyDictionary()
-
-
-def _revents(t: Task, fds: list[tuple[int, int]]) -> list[int]:
-    out = []
-    for fd, events in fds:
-        if fd < 0:
-            out.append(0)
-            continue
-        entry = t.files.fds.get(fd)
-        if entry is None:
-            out.append(POLLNVAL)
-            continue
-        f = entry[0]
-        # Linux always reports these three, asked for or not.
-        out.append(f.inode.poll(f) & ((events & 0xFFFF) | POLLERR | POLLHUP | POLLNVAL))
-    return out
-
-
-@syscall("sys_poll")
-def sys_poll(t: Task, ufds: int, nfds: int, timeout_msecs: int, *_: int) -> int:
-    nfds &= 0xFFFFFFFF  # unsigned int
-    if nfds > NR_OPEN:
-        raise Errno(EINVAL)  # past RLIMIT_NOFILE
-    raw = copy_from_user(t.mm, ufds, _POLLFD.size * nfds)
-    fds = [_POLLFD.unpack_from(raw, i * _POLLFD.size)[:2] for i in range(nfds)]
-    args, timeout = (ufds, nfds, timeout_msecs), s32(timeout_msecs)
-    wait = _poll_waits.pop(t, None)
-    if wait is not None and wait.woken and wait.args == args:
-        deadline = wait.deadline  # the same call, restarted after its sleep
-    else:
-        deadline = None if timeout < 0 else time.monotonic() + timeout / 1000
-    revents = _revents(t, fds)
-    ready = sum(1 for r in revents if r)
-    if ready or (deadline is not None and time.monotonic() >= deadline):
-        answer = [_POLLFD.pack(fd, events, r) for (fd, events), r in zip(fds, revents, strict=True)]
-        copy_to_user(t.mm, ufds, b"".join(answer))
-        return ready
-    user_range(t.mm, ufds, len(raw), write=True)  # EFAULT now, not after the wait
-    asleep = _PollWait(args, deadline)
-    _poll_waits[t] = asleep
-    # Nothing wakes the scheduler for a host descriptor: such a wait looks again every so often.
-    recheck = None
-    if any(isinstance(e[0].inode, HostFile) for fd, _ in fds if (e := t.files.fds.get(fd)) is not None):
-        recheck = time.monotonic() + HOST_POLL_INTERVAL
-    wake = recheck if deadline is None else min(deadline, recheck or deadline)
-
-    def woken() -> bool:
-        asleep.woken = any(_revents(t, fds)) or (wake is not None and time.monotonic() >= wake)
-        return asleep.woken
-
-    # poll answers EINTR after a handler, SA_RESTART or not.
-    raise Sleep(woken, deadline, restartable=False, recheck=recheck)

@@ -1,6 +1,6 @@
-"""ppoll, select and pselect6 (fs/select.c): poll's readiness, with timespecs, fd_set bitmaps and a signal mask.
+"""poll, ppoll, select and pselect6 (fs/select.c): descriptors' readiness, with timeouts, fd_set bitmaps and a mask.
 
-Like poll, a call that must wait sleeps until a descriptor is ready, its
+A call that must wait sleeps until a descriptor is ready, its
 deadline passes or a handled signal arrives (EINTR, never restarted); the
 deadline is kept across the re-runs that follow each wake-up. ppoll and
 pselect6 swap in their signal mask for the wait, as sigsuspend does, and
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from syscalltbl.kernel_runtime import signals
 from syscalltbl.kernel_runtime.errnos import EBADF, EINTR, EINVAL, Errno
 from syscalltbl.kernel_runtime.process import Task
-from syscalltbl.kernel_runtime.syscalls.fs import _POLLFD, HOST_POLL_INTERVAL, _revents, s32
+from syscalltbl.kernel_runtime.syscalls.fs import s32
 from syscalltbl.kernel_runtime.syscalls.registry import syscall
 from syscalltbl.kernel_runtime.uaccess import copy_from_user, copy_to_user, user_range
 from syscalltbl.kernel_runtime.vfs import (
@@ -25,6 +25,7 @@ from syscalltbl.kernel_runtime.vfs import (
     POLLERR,
     POLLHUP,
     POLLIN,
+    POLLNVAL,
     POLLOUT,
     POLLPRI,
     POLLRDNORM,
@@ -34,6 +35,8 @@ from syscalltbl.kernel_runtime.vfs import (
 from syscalltbl.kernel_runtime.wait import Sleep
 
 NSEC = 1_000_000_000
+_POLLFD = struct.Struct("<ihh")  # struct pollfd: fd, events, revents
+HOST_POLL_INTERVAL = 0.01  # how often a wait that includes one of the host's descriptors looks at it again
 _TIMESPEC = struct.Struct("<qq")
 _SIGSET_ARG = struct.Struct("<QQ")  # pselect6's sixth argument: { const sigset_t *ss; size_t ss_len; }
 # fs/select.c: what each fd_set asks of a file's poll mask.
@@ -131,8 +134,30 @@ def _sleep(
     return Sleep(woken, deadline, restartable=False, recheck=recheck, on_interrupt=interrupted)
 
 
+def _revents(t: Task, fds: list[tuple[int, int]]) -> list[int]:
+    out = []
+    for fd, events in fds:
+        if fd < 0:
+            out.append(0)
+            continue
+        entry = t.files.fds.get(fd)
+        if entry is None:
+            out.append(POLLNVAL)
+            continue
+        f = entry[0]
+        # Linux always reports these three, asked for or not.
+        out.append(f.inode.poll(f) & ((events & 0xFFFF) | POLLERR | POLLHUP | POLLNVAL))
+    return out
+
+
 def _on_host(t: Task, fds: list[int]) -> bool:
     return any(isinstance(e[0].inode, HostFile) for fd in fds if (e := t.files.fds.get(fd)) is not None)
+
+
+@syscall("sys_poll")
+def sys_poll(t: Task, ufds: int, nfds: int, timeout_msecs: int, *_: int) -> int:
+    timeout = s32(timeout_msecs)
+    return _poll(t, ufds, nfds, None if timeout < 0 else timeout * 1_000_000, (ufds, nfds, timeout_msecs), 0)
 
 
 @syscall("sys_ppoll")
@@ -146,14 +171,19 @@ def sys_ppoll(t: Task, ufds: int, nfds: int, tsp: int, sigmask: int, sigsetsize:
 
 
 def _ppoll(t: Task, ufds: int, nfds: int, tsp: int, sigmask: int, sigsetsize: int) -> int:
-    nfds &= 0xFFFFFFFF
+    timeout = _timespec(t, tsp)
+    _swap_mask(t, sigmask, sigsetsize)
+    return _poll(t, ufds, nfds, timeout, (ufds, nfds, tsp, sigmask), tsp)
+
+
+def _poll(t: Task, ufds: int, nfds: int, timeout_ns: int | None, args: tuple[int, ...], tsp: int) -> int:
+    """do_sys_poll: the ready count; `args` tell a re-run of the same call, `tsp` gets the time left."""
+    nfds &= 0xFFFFFFFF  # unsigned int
     if nfds > NR_OPEN:
-        raise Errno(EINVAL)
+        raise Errno(EINVAL)  # past RLIMIT_NOFILE
     raw = copy_from_user(t.mm, ufds, _POLLFD.size * nfds)
     fds = [_POLLFD.unpack_from(raw, i * _POLLFD.size)[:2] for i in range(nfds)]
-    args = (ufds, nfds, tsp, sigmask)
-    deadline = _deadline(t, args, _timespec(t, tsp))
-    _swap_mask(t, sigmask, sigsetsize)
+    deadline = _deadline(t, args, timeout_ns)
     revents = _revents(t, fds)
     ready = sum(1 for r in revents if r)
     if ready or (deadline is not None and time.monotonic() >= deadline):
@@ -164,7 +194,7 @@ def _ppoll(t: Task, ufds: int, nfds: int, tsp: int, sigmask: int, sigsetsize: in
     if t.sigpending:
         _write_left(t, tsp, deadline)
         raise Errno(EINTR)  # a signal the new mask lets through was already pending
-    user_range(t.mm, ufds, len(raw), write=True)
+    user_range(t.mm, ufds, len(raw), write=True)  # EFAULT now, not after the wait
     raise _sleep(t, args, deadline, lambda: any(_revents(t, fds)), _on_host(t, [fd for fd, _ in fds]), tsp)
 
 
@@ -191,7 +221,7 @@ def _selected(t: Task, n: int, wanted: list[int]) -> list[int]:
 
 
 def _select(t: Task, n: int, addrs: tuple[int, int, int], timeout_ns: int | None, args: tuple[int, ...],
-            timeout_addr: int, *, micro: bool) -> int | Sleep:
+            timeout_addr: int, *, micro: bool) -> int:
     n = s32(n)
     if n < 0:
         raise Errno(EINVAL)
@@ -211,17 +241,14 @@ def _select(t: Task, n: int, addrs: tuple[int, int, int], timeout_ns: int | None
         _write_left(t, timeout_addr, deadline, micro=micro)
         raise Errno(EINTR)
     watched = [fd for fd in range(n) if (wanted[0] | wanted[1] | wanted[2]) >> fd & 1]
-    return _sleep(t, args, deadline, lambda: any(_selected(t, n, wanted)), _on_host(t, watched), timeout_addr,
-                  micro=micro)
+    raise _sleep(t, args, deadline, lambda: any(_selected(t, n, wanted)), _on_host(t, watched), timeout_addr,
+                 micro=micro)
 
 
 @syscall("sys_select")
 def sys_select(t: Task, n: int, inp: int, outp: int, exp: int, tvp: int, *_: int) -> int:
-    result = _select(t, n, (inp, outp, exp), _timespec(t, tvp, micro=True), (n, inp, outp, exp, tvp), tvp,
-                     micro=True)
-    if isinstance(result, Sleep):
-        raise result
-    return result
+    return _select(t, n, (inp, outp, exp), _timespec(t, tvp, micro=True), (n, inp, outp, exp, tvp), tvp,
+                   micro=True)
 
 
 @syscall("sys_pselect6")
@@ -236,7 +263,5 @@ def sys_pselect6(t: Task, n: int, inp: int, outp: int, exp: int, tsp: int, sig: 
         if exc.errno != EINTR:
             _restore_mask(t)  # EINTR leaves it to the handler's frame
         raise
-    if isinstance(result, Sleep):
-        raise result
     _restore_mask(t)
     return result
