@@ -1,4 +1,4 @@
-"""The GDT (Linux's selectors plus our syscall and int 0x80 call gates) and the 64-bit TSS."""
+"""The GDT (Linux's selectors plus our syscall, int 0x80 and fatal-fault call gates) and the 64-bit TSS."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def call_gate(selector: int, offset: int, dpl: int) -> bytes:
     return struct.pack("<HHBBHIxxxx", offset & 0xFFFF, selector, 0, access, (offset >> 16) & 0xFFFF, offset >> 32)
 
 
-def build_gdt(tss_base: int, gate_target: int, int80_target: int) -> bytes:
+def build_gdt(tss_base: int, gate_target: int, int80_target: int, fault_target: int) -> bytes:
     table = bytearray(8 * abi.GDT_ENTRIES)
     for selector, desc in _FLAT.items():
         struct.pack_into("<Q", table, selector & ~7, desc)
@@ -50,6 +50,10 @@ def build_gdt(tss_base: int, gate_target: int, int80_target: int) -> bytes:
     # DPL 3 like Linux's int 0x80 IDT entry (a system gate): user mode may raise it.
     gate = abi.INT80_GATE_SEL & ~7
     table[gate : gate + 16] = call_gate(abi.KERNEL_CS, int80_target, 3)
+    # DPL 3 as well: the runtime enters it from ring 3. A program's own far
+    # call through it is a fatal #GP (machine.py), as Linux's IDT has no such gate.
+    gate = abi.FAULT_GATE_SEL & ~7
+    table[gate : gate + 16] = call_gate(abi.KERNEL_CS, fault_target, 3)
     return bytes(table)
 
 

@@ -181,6 +181,9 @@ class Machine:
         self.resume_restart = sym("__x64_python_trap")
         self.resume_done = sym("__x64_python_return")
         self.resume_ia32 = sym("__ia32_python_trap")
+        self.fault_gate = sym("fault_gate_trampoline")
+        self.fault_next_rip_pa = self._kpa("fault_next_rip")
+        self.fatal_halted = sym("exc_fatal_halted")
 
     def unimplemented(self) -> list[TableEntry]:
         return unimplemented(self.kernel.table, self.handlers)
@@ -205,7 +208,9 @@ class Machine:
         percpu, gdt_base = sym("__per_cpu_start"), sym("gdt_page")
         self.ram.write(
             self._kpa("gdt_page"),
-            gdt.build_gdt(percpu + abi.PCPU_TSS, sym("syscall_microcode"), sym("int80_microcode")),
+            gdt.build_gdt(
+                percpu + abi.PCPU_TSS, sym("syscall_microcode"), sym("int80_microcode"), sym("fault_microcode")
+            ),
         )
         self.ram.write(self._kpa("__per_cpu_start") + abi.PCPU_TSS, gdt.build_tss(0))
         cpu.set_descriptor_table(x86.UC_X86_REG_GDTR, gdt_base, 8 * abi.GDT_ENTRIES - 1)
@@ -402,6 +407,7 @@ class Machine:
             self.cpu.stop()
             return
         task.kill(signal, f"{signame(signal)} (exception {vector}) at {where}")
+        task.restart_vector = vector  # its record goes as the cpu leaves ring 3 (_enter_fatal_fault)
 
     def _user_register(self, name: str) -> int:
         """A ring-3 register by capstone's name for it (rax, r8d, fs_base, ...)."""
@@ -689,6 +695,11 @@ class Machine:
                 task.restart_vector = PAGE_FAULT
                 self._run(begin, deadline, timeout)
             task.restart_at = 0
+            if self.cpu.cpl() == 3 and task.status is not None:
+                self._enter_fatal_fault(task, deadline, timeout)
+            elif self.cpu.reg(x86.UC_X86_REG_RIP) == self.fatal_halted:
+                # The program's own far call through the fault gate: Linux has no such gate, so #GP.
+                task.kill(SIGSEGV, "SIGSEGV (exception 13): far call through the runtime's fault gate")
             self._switch_out(task)
             if task.status is None and task.sleep is None and not task.fresh:
                 raise TimeoutError(f"pid {task.pid} still running after {timeout} s")
@@ -702,6 +713,21 @@ class Machine:
         if remaining <= 0:
             raise TimeoutError(f"still running after {timeout} s")
         self.cpu.run(begin, timeout_us=max(1, int(remaining * 1e6)))
+
+    def _enter_fatal_fault(self, dead: Task, deadline: float, timeout: float) -> None:
+        """A fault killed `dead` in user mode: the cpu enters ring 0 through the fault gate (see gate.S).
+
+        Every other task resumes at a kernel address, which ring 3 cannot
+        even fetch. QEMU's record of the fault goes too, as its delivery
+        would have taken it, or the next fault would become a double fault.
+        The gate's frame lands on the dead task's kernel stack, still mapped
+        until _free_dead.
+        """
+        self.cpu.clear_pending_exception(dead.restart_vector)
+        _Q.pack_into(self.ram.mem, self.fault_next_rip_pa, self.cpu.reg(x86.UC_X86_REG_RIP))
+        self._run(self.fault_gate, deadline, timeout)
+        if self.cpu.cpl() != 0 or self.cpu.reg(x86.UC_X86_REG_RIP) != self.fatal_halted:
+            raise KernelOops("the cpu did not reach ring 0 through the fault gate")
 
     def _free_dead(self) -> None:
         for mm in self._dead_mms:

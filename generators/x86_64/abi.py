@@ -23,7 +23,10 @@ SYSCALL_GATE_SEL: Final = 0x80 | 3
 # Not in Linux either: Unicorn hands `int $0x80` to a hook instead of the IDT,
 # so its delivery also goes through a DPL-3 call gate (entries 18-19).
 INT80_GATE_SEL: Final = 0x90 | 3
-GDT_ENTRIES: Final = 20
+# Nor a fatal fault's entry into ring 0 (entries 20-21): Unicorn leaves the
+# cpu in ring 3 after a fault, and the runtime enters through this gate.
+FAULT_GATE_SEL: Final = 0xA0 | 3
+GDT_ENTRIES: Final = 22
 # arch/x86/include/asm/irq_vectors.h
 IA32_SYSCALL_VECTOR: Final = 0x80
 
@@ -143,6 +146,7 @@ def asm_offsets() -> dict[str, int]:
         "PTREGS_SIZE": PT_REGS_SIZE,
         "SYSCALL_GATE_SEL": SYSCALL_GATE_SEL,
         "INT80_GATE_SEL": INT80_GATE_SEL,
+        "FAULT_GATE_SEL": FAULT_GATE_SEL,
         "VVAR_tsc_base": VVAR_TSC_BASE,
         "VVAR_mono": VVAR_MONO,
         "VVAR_real": VVAR_REAL,

@@ -110,3 +110,13 @@ def test_page_fault_error_codes_as_natively(tmp_path: Path) -> None:
     native, emulated = native_and_emulated(tmp_path, "fault_codes.c")
     assert emulated == native
     assert native.count("err=4") >= 4 and "write untouched read-only    err=6" in native
+
+
+def test_parent_goes_on_after_children_die_of_faults(tmp_path: Path) -> None:
+    # A fault that kills leaves Unicorn's cpu in ring 3 with QEMU's record of
+    # it: before the fault gate, the parent then died of a double fault.
+    native, emulated = native_and_emulated(tmp_path, "fatal_faults.c")
+    assert emulated == native
+    for death, signal in (("NULL write", "SEGV"), ("divide by zero", "FPE"), ("ud2", "ILL"), ("int3", "TRAP"),
+                          ("kernel read", "SEGV"), ("far call through entry 20", "SEGV")):
+        assert f"{death:<26} child killed by {signal};" in native

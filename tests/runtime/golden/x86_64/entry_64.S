@@ -129,3 +129,37 @@ swapgs_restore_regs_and_return_to_usermode:
 	swapgs					# give the user back its %gs base
 	iretq					# rip, cs, rflags, rsp, ss: back to ring 3
 	.size	swapgs_restore_regs_and_return_to_usermode, .-swapgs_restore_regs_and_return_to_usermode
+
+
+	.globl	asm_exc_fatal
+	.globl	exc_fatal_halted
+	.type	asm_exc_fatal, @function
+/*
+ * A fault that killed the task in user mode (see fault_microcode in gate.S).
+ *
+ * The interrupt frame (ss, rsp, rflags, cs, rip) is on the dead task's
+ * kernel stack; its registers go below it as any entry saves them, and
+ * the cpu halts in ring 0, where the runtime picks the next task.
+ */
+asm_exc_fatal:
+	swapgs					# %gs now addresses this cpu's area
+	pushq	$-1				# pt_regs->orig_ax: not a system call
+	pushq	%rdi				# pt_regs->di
+	pushq	%rsi				# pt_regs->si
+	pushq	%rdx				# pt_regs->dx
+	pushq	%rcx				# pt_regs->cx
+	pushq	%rax				# pt_regs->ax
+	pushq	%r8				# pt_regs->r8
+	pushq	%r9				# pt_regs->r9
+	pushq	%r10				# pt_regs->r10
+	pushq	%r11				# pt_regs->r11
+	pushq	%rbx				# pt_regs->bx
+	pushq	%rbp				# pt_regs->bp
+	pushq	%r12				# pt_regs->r12
+	pushq	%r13				# pt_regs->r13
+	pushq	%r14				# pt_regs->r14
+	pushq	%r15				# pt_regs->r15
+	hlt					# never resumed: the task is dead
+exc_fatal_halted:
+	ud2
+	.size	asm_exc_fatal, .-asm_exc_fatal

@@ -95,12 +95,43 @@ int80_microcode:
 	jmp	entry_INT80_compat
 	.size	int80_microcode, .-int80_microcode
 
+/*
+ * The same for a fault that kills the task. Unicorn hands faults to a hook
+ * and leaves the cpu in ring 3, where the runtime serves what it can (a
+ * page paged in, a handler's frame) and the task goes on. When the fault
+ * is fatal the task never returns to user mode, but the cpu must still
+ * enter ring 0, as the IDT's gate would have taken it, before another task
+ * resumes in the kernel: the runtime stores the faulting rip in
+ * fault_next_rip and resumes at fault_gate_trampoline.
+ */
+	.text
+	.globl	fault_microcode
+	.type	fault_microcode, @function
+fault_microcode:
+	pushfq					# a call gate leaves rflags alone: the user's
+	pushq	%rax				# scratch; the frame is now 16 bytes lower
+	movq	24(%rsp), %rax			# cs
+	movq	%rax, 16(%rsp)			# over the trampoline's rip
+	movq	8(%rsp), %rax			# rflags
+	movq	%rax, 24(%rsp)			# over cs's old slot
+	movq	fault_next_rip(%rip), %rax
+	movq	%rax, 8(%rsp)			# over the pushed rflags: the return rip
+	/* What the interrupt gate clears, with the frame keeping the user's value */
+	pushfq
+	andq	$~(X86_EFLAGS_IF|X86_EFLAGS_TF|X86_EFLAGS_NT|X86_EFLAGS_RF), (%rsp)
+	popfq
+	popq	%rax
+	jmp	asm_exc_fatal
+	.size	fault_microcode, .-fault_microcode
+
 	.data
 	.balign	16
 	.globl	syscall_next_rip
 syscall_next_rip:	.quad 0			# written by the runtime's syscall hook
 	.globl	int80_next_rip
 int80_next_rip:		.quad 0			# written by the runtime's int 0x80 hook
+	.globl	fault_next_rip
+fault_next_rip:		.quad 0			# written by the runtime when a fault kills a task
 syscall_far_target:	.quad 0, 0		# m16:64 operand of the far jump
 
 /*
@@ -125,3 +156,12 @@ int80_gate_trampoline:
 int80_gate_pointer:
 	.long	0
 	.word	INT80_GATE_SEL
+
+	.globl	fault_gate_trampoline
+fault_gate_trampoline:
+	lcall	*fault_gate_pointer(%rip)	# never returns: the task is dead
+	ud2
+	.balign	8
+fault_gate_pointer:
+	.long	0
+	.word	FAULT_GATE_SEL
