@@ -41,13 +41,13 @@ from syscalltbl.kernel_runtime import faults, gdt, signals
 from syscalltbl.kernel_runtime.cpu import Cpu
 from syscalltbl.kernel_runtime.devices import CharDevice, Driver
 from syscalltbl.kernel_runtime.elfimage import BadExecutable, Image, read_image
-from syscalltbl.kernel_runtime.errnos import EACCES, ENOEXEC, Errno
+from syscalltbl.kernel_runtime.errnos import EACCES, ENOEXEC, ENOMEM, Errno
 from syscalltbl.kernel_runtime.faults import PAGE_FAULT, TRAP_SIGNALS
 from syscalltbl.kernel_runtime.fpu import INITIAL, FpuRegisters
 from syscalltbl.kernel_runtime.kbuild import Kernel, build_kernel
 from syscalltbl.kernel_runtime.mm import VDSO_BASE, VVAR_BASE, Mm
 from syscalltbl.kernel_runtime.paging import PTE_P, AddressSpace
-from syscalltbl.kernel_runtime.physmem import PhysicalMemory
+from syscalltbl.kernel_runtime.physmem import OutOfMemory, PhysicalMemory
 from syscalltbl.kernel_runtime.process import (
     SIGKILL,
     SIGSEGV,
@@ -429,28 +429,50 @@ class Machine:
         pid = self._last_pid
         # One THREAD_SIZE stack per pid, each above an unmapped guard page.
         top = abi.KSTACK_BASE + pid * (abi.THREAD_SIZE + abi.PAGE_SIZE)
-        pages = abi.THREAD_SIZE // abi.PAGE_SIZE
-        pa = self.ram.alloc(pages)
-        for i in range(pages):
-            va = top - abi.THREAD_SIZE + i * abi.PAGE_SIZE
-            self.kmm.map(va, pa + i * abi.PAGE_SIZE, user=False, write=True, execute=False)
-        task = Task(self, pid, parent, Mm(self.ram, self.kmm), top, pa + abi.THREAD_SIZE - abi.PT_REGS_SIZE)
+        # Page by page, as vmalloc'd stacks are: after many forks the free frames
+        # are scattered, and a contiguous run would need RAM never used before.
+        for va in range(top - abi.THREAD_SIZE, top, abi.PAGE_SIZE):
+            frame = 0
+            try:
+                frame = self.ram.alloc()
+                self.kmm.map(va, frame, user=False, write=True, execute=False)
+            except OutOfMemory:
+                if frame:
+                    self.ram.free(frame)  # allocated, but no table to map it in
+                self._free_stack_pages(top)
+                raise
+        # pt_regs at the top of the last page.
+        task = Task(self, pid, parent, Mm(self.ram, self.kmm), top, frame + abi.PAGE_SIZE - abi.PT_REGS_SIZE)
         if parent is not None:
             parent.children.append(task)
         self.tasks[pid] = task
         return task
 
     def _free_kernel_stack(self, task: Task) -> None:
-        for va in range(task.kstack_top - abi.THREAD_SIZE, task.kstack_top, abi.PAGE_SIZE):
+        self._free_stack_pages(task.kstack_top)
+
+    def _free_stack_pages(self, top: int) -> None:
+        for va in range(top - abi.THREAD_SIZE, top, abi.PAGE_SIZE):
             frame = self.kmm.unmap(va)
             if frame is not None:
                 self.ram.free(frame)
 
     def fork(self, parent: Task) -> Task:
-        """A copy of the running `parent` that returns 0 from the same system call."""
-        child = self.spawn(parent)
+        """A copy of the running `parent` that returns 0 from the same system call.
+
+        ENOMEM when RAM cannot hold the copy (this kernel copies every private
+        page at fork, where Linux would share them until written).
+        """
+        try:
+            child = self.spawn(parent)
+        except OutOfMemory:
+            raise Errno(ENOMEM) from None
         child.mm.destroy()
-        child.mm = parent.mm.copy()
+        try:
+            child.mm = parent.mm.copy()
+        except OutOfMemory:
+            self._reap(child)  # never ran: its kernel stack goes with the dead
+            raise Errno(ENOMEM) from None
         child.files = parent.files.copy()
         for name in ("cwd", "exe", "comm", "umask", "nice", "uid", "euid", "gid", "egid", "pgid", "sid", "dumpable"):
             setattr(child, name, getattr(parent, name))
@@ -473,10 +495,10 @@ class Machine:
         old, task.mm = task.mm, Mm(self.ram, self.kmm)
         try:
             self._exec(task, image, argv, envp, page_cache)
-        except ValueError:
+        except (ValueError, OutOfMemory) as exc:
             task.mm.destroy()
             task.mm = old
-            raise Errno(ENOEXEC) from None
+            raise Errno(ENOMEM if isinstance(exc, OutOfMemory) else ENOEXEC) from None
         self._dead_mms.append(old)  # still in CR3 until the cpu stops
         task.exe = f.path
         task.comm = os.path.basename(path)[:15]

@@ -347,22 +347,34 @@ class Mm(AddressSpace):
         self.add_vma(old, new, read=True, write=True, execute=False, name="[heap]", committed=True)
 
     def copy(self) -> Mm:
-        """fork: a new address space with its own copy of every page but the shared ones."""
+        """fork: a new address space with its own copy of every page but the shared ones.
+
+        OutOfMemory if RAM runs out, with nothing of the copy left behind.
+        """
         child = Mm(self.ram, self.kernel)
         child.vmas = [Vma(v.start, v.end, v.read, v.write, v.execute, v.name, v.committed) for v in self.vmas]
         child.start_brk, child.brk = self.start_brk, self.brk
         mem = self.ram.mem
-        for va, entry in self.user_leaves():
-            if self._shared(va):
-                child.set_pte(va, entry)
-                continue
-            if self.ram.is_shared(entry & PTE_ADDR):
-                child.set_pte(va, self.ram.share(entry & PTE_ADDR) | (entry & ~PTE_ADDR))
-                continue
-            frame = self.ram.alloc()
-            src = entry & PTE_ADDR
-            mem[frame : frame + PAGE_SIZE] = mem[src : src + PAGE_SIZE]
-            child.set_pte(va, frame | (entry & ~PTE_ADDR))
+        try:
+            for va, entry in self.user_leaves():
+                if self._shared(va):
+                    child.set_pte(va, entry)
+                    continue
+                if self.ram.is_shared(entry & PTE_ADDR):
+                    child.set_pte(va, entry)  # its table first: a failed one must not leave a holder behind
+                    self.ram.share(entry & PTE_ADDR)
+                    continue
+                frame = self.ram.alloc()
+                src = entry & PTE_ADDR
+                mem[frame : frame + PAGE_SIZE] = mem[src : src + PAGE_SIZE]
+                try:
+                    child.set_pte(va, frame | (entry & ~PTE_ADDR))
+                except OutOfMemory:
+                    self.ram.free(frame)
+                    raise
+        except OutOfMemory:
+            child.destroy()  # what was copied so far, and its tables
+            raise
         return child
 
     def _shared(self, va: int) -> bool:

@@ -1,0 +1,35 @@
+/* fork until RAM is full: fork answers ENOMEM, and the processes made so far run and exit. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int main(void)
+{
+	size_t size = 8 << 20;
+	char *touched = malloc(size);
+	int forked = 0;
+
+	memset(touched, 7, size);
+	for (;;) {
+		pid_t child = fork();
+
+		if (child == 0) {
+			touched[size - 1] = 8;  /* its own copy */
+			_exit(touched[0]);
+		}
+		if (child < 0) {
+			printf("fork %d: %s\n", forked + 1, strerror(errno));
+			break;
+		}
+		forked++;
+	}
+	int ok = 0, status;
+
+	while (wait(&status) > 0)
+		ok += WIFEXITED(status) && WEXITSTATUS(status) == 7;
+	printf("%d children exited with 7; parent's last byte %d\n", ok, touched[size - 1]);
+	return forked > 0 ? 0 : 1;
+}

@@ -1,0 +1,32 @@
+"""Running out of the machine's RAM: calls answer ENOMEM, nothing leaks, the host never raises."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from syscalltbl.kernel_runtime.machine import Machine
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_fork_answers_enomem_when_ram_is_full(tmp_path: Path, capfd: object) -> None:
+    program = tmp_path / "fork_enomem"
+    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-o", str(program), str(DATA / "fork_enomem.c")],
+                   check=True)
+    machine = Machine(ram_size=48 << 20)
+    in_use = []
+    for _ in range(2):
+        status = machine.run(program, timeout=60)
+        out = capfd.readouterr().out  # type: ignore[attr-defined]
+        assert status.code == 0, status
+        # 8 MiB copied per fork: a few fit in 48 MiB, then fork fails and the rest is unharmed.
+        lines = out.splitlines()
+        assert lines[0].startswith("fork ") and lines[0].endswith(": Cannot allocate memory"), out
+        made = int(lines[0].split()[1].rstrip(":")) - 1
+        assert made >= 2 and lines[1] == f"{made} children exited with 7; parent's last byte 7", out
+        machine.kill_all()
+        in_use.append(machine.ram.frames_in_use)
+    # The second run ends where the first did (the page cache keeps the program's text):
+    # every child and every half-made copy gave its frames back.
+    assert in_use[0] == in_use[1], in_use
