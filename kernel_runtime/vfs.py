@@ -59,6 +59,7 @@ O_PATH: Final = 0o10000000
 AT_FDCWD: Final = -100
 PIPE_BUF_SIZE: Final = 65536
 NR_OPEN: Final = 1024
+NR_OPEN_DEFAULT: Final = 64  # BITS_PER_LONG: the descriptors a files_struct holds before it grows
 PATH_MAX: Final = 4096
 MAX_SYMLINKS: Final = 40
 BLOCK_SIZE: Final = 4096  # what st_blksize says, and the unit files take space in (as on ext4)
@@ -442,6 +443,9 @@ class FdTable:
     def __init__(self) -> None:
         self.fds: dict[int, tuple[OpenFile, bool]] = {}
         self.users = 1  # processes sharing it (clone with CLONE_FILES): the last one's exit closes it
+        # struct fdtable's max_fds: select ignores descriptors at or past it, so
+        # fd 99 is skipped by a process whose table never grew (fs/select.c).
+        self.max_fds = NR_OPEN_DEFAULT
 
     def get(self, fd: int) -> OpenFile:
         entry = self.fds.get(fd)
@@ -459,6 +463,8 @@ class FdTable:
         return fd
 
     def put(self, fd: int, f: OpenFile, cloexec: bool) -> None:
+        if fd >= self.max_fds:
+            self.max_fds = _fdtable_size(fd)  # expand_files
         f.refs += 1
         if fd in self.fds:
             self.close(fd)
@@ -473,6 +479,7 @@ class FdTable:
             f.inode.release(f)
 
     def copy(self) -> FdTable:
+        """dup_fd: the copy is as large as the open descriptors need, not as the original grew."""
         table = FdTable()
         for fd, (f, cloexec) in self.fds.items():
             table.put(fd, f, cloexec)
@@ -491,6 +498,12 @@ class FdTable:
         self.users -= 1
         if not self.users:
             self.close_all()
+
+
+def _fdtable_size(fd: int) -> int:
+    """alloc_fdtable's size for a table holding `fd`: 1 KiB of pointers, doubled as needed."""
+    per_kib = 1024 // 8
+    return per_kib * 1 << (fd // per_kib).bit_length()
 
 
 # -- /proc/self --

@@ -225,7 +225,7 @@ def _select(t: Task, n: int, addrs: tuple[int, int, int], timeout_ns: int | None
     n = s32(n)
     if n < 0:
         raise Errno(EINVAL)
-    n = min(n, NR_OPEN)
+    n = min(n, t.files.max_fds)  # core_sys_select: the rest of the sets is never looked at
     wanted = _fd_sets(t, n, addrs)
     deadline = _deadline(t, args, timeout_ns)
     found = _selected(t, n, wanted)

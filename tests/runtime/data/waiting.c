@@ -56,6 +56,24 @@ int main(void)
 	printf("select on a closed fd: %d %s\n", result, strerrorname_np(errno));
 
 	if (fork() == 0) {
+		/* fork sizes the child's table by its open descriptors (64 slots here): fd 99 lies past
+		 * it and select skips it; once the table grew past 99, the closed fd is an error. */
+		struct timeval zero = { 0, 0 };
+
+		FD_ZERO(&readable);
+		FD_SET(99, &readable);
+		result = select(100, &readable, NULL, NULL, &zero);
+		printf("select on fd 99, past a 64-slot table: %d\n", result);
+		dup2(0, 99);
+		close(99);
+		FD_SET(99, &readable);
+		result = select(100, &readable, NULL, NULL, &zero);
+		printf("select on fd 99, closed in a 128-slot table: %d %s\n", result, strerrorname_np(errno));
+		_exit(0);
+	}
+	wait(NULL);
+
+	if (fork() == 0) {
 		usleep(100000);
 		write(fds[1], "x", 1);
 		_exit(0);
