@@ -55,6 +55,7 @@ from syscalltbl.kernel_runtime.process import (
     Task,
     signame,
 )  # fmt: skip
+from syscalltbl.kernel_runtime.procfs import ProcRoot
 from syscalltbl.kernel_runtime.signals import CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SIG_IGN, SIGCHLD
 from syscalltbl.kernel_runtime.syscalls import REGISTRY, Handler, TableEntry, Tracer, bind, unimplemented
 from syscalltbl.kernel_runtime.uaccess import copy_to_user
@@ -150,7 +151,7 @@ class Machine:
         self.ia32_dispatch = bind(self.kernel.ia32_table, self.handlers, tracer)
         self.stdio = stdio
         self.ia32_emulation = ia32_emulation
-        self.fs = FileSystem(root)
+        self.fs = FileSystem(root, proc=lambda parent: ProcRoot(parent, self))
         self.host_root = None if root is None else os.path.realpath(root)
         for minor, (name, driver) in enumerate(sorted({**drivers, **(devices or {})}.items())):
             self.fs.add_device(name.encode(), CharDevice(driver, minor))
@@ -169,6 +170,7 @@ class Machine:
         )
         self.tasks: dict[int, Task] = {}
         self._last_pid = 0
+        self.boot_time = time.monotonic()  # /proc/uptime and each process's start time count from here
         self._dead_mms: list[Mm] = []
         self._dead_tasks: list[Task] = []
         self._load_kernel()
@@ -184,6 +186,10 @@ class Machine:
         self.fault_gate = sym("fault_gate_trampoline")
         self.fault_next_rip_pa = self._kpa("fault_next_rip")
         self.fatal_halted = sym("exc_fatal_halted")
+
+    @property
+    def last_pid(self) -> int:
+        return self._last_pid
 
     def unimplemented(self) -> list[TableEntry]:
         return unimplemented(self.kernel.table, self.handlers)
@@ -474,7 +480,8 @@ class Machine:
             self._reap(child)  # never ran: its kernel stack goes with the dead
             raise Errno(ENOMEM) from None
         child.files = parent.files.copy()
-        for name in ("cwd", "exe", "comm", "umask", "nice", "uid", "euid", "gid", "egid", "pgid", "sid", "dumpable"):
+        for name in ("cwd", "exe", "comm", "cmdline", "umask", "nice", "uid", "euid", "gid", "egid", "pgid", "sid",
+                     "dumpable"):
             setattr(child, name, getattr(parent, name))
         child.signals = parent.signals.forked()
         child.fpu = self.fpu_state(parent)
@@ -795,7 +802,7 @@ class Machine:
             raise NotADirectoryError(os.fsdecode(cwd))
         task.cwd = where
         task.exe = exe
-        task.comm = os.path.basename(exe)[:15]
+        task.comm = os.path.basename(os.fsencode(program))[:15]  # as the program was named, links not followed
         page_cache = None
         with contextlib.suppress(Errno, NotADirectoryError):
             inode = self.fs.lookup(task, exe, self.fs.root)

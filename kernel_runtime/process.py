@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import struct
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -101,6 +102,8 @@ class Task:
         self.fpu: bytes = INITIAL  # x87/SSE registers while another task owns the cpu's
         self.rlimits: list[tuple[int, int]] | None = None  # None: the defaults, made on first use
         self.robust_list = 0
+        self.start_time = time.monotonic()  # /proc/PID/stat's starttime
+        self.cmdline = b""  # argv as exec laid it out, NUL after each: /proc/PID/cmdline
 
     @property
     def ppid(self) -> int:
@@ -132,6 +135,7 @@ class Task:
         self.mm.load(image, page_cache)
         self.mm.map_stack()
         sp = self._initial_stack(image, argv, envp, vdso)
+        self.cmdline = b"".join(a + b"\0" for a in argv)
         regs = dict.fromkeys(abi.PT_REGS, 0)
         regs.update(ip=image.entry, cs=abi.USER_CS, flags=USER_RFLAGS, sp=sp, ss=abi.USER_DS)
         regs.update(cx=image.entry, r11=USER_RFLAGS)

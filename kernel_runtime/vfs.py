@@ -1,4 +1,4 @@
-"""The in-memory filesystem: inodes, open files, pipes, devices and /proc/self.
+"""The in-memory filesystem: inodes, open files, pipes and devices (/proc is procfs.py).
 
 Seeded from a host directory at start-up and private to the machine from then
 on: nothing a program does here reaches the host's files. fds 0-2 are the one
@@ -506,64 +506,20 @@ def _fdtable_size(fd: int) -> int:
     return per_kib * 1 << (fd // per_kib).bit_length()
 
 
-# -- /proc/self --
-
-
-class ProcLink(Symlink):
-    def __init__(self, target: Callable[[Task], bytes]) -> None:
-        super().__init__(b"")
-        self._dynamic = target
-
-    def target(self, task: Task) -> bytes:
-        return self._dynamic(task)
-
-
-def _fd_link(f: OpenFile) -> ProcLink:
-    return ProcLink(lambda _task: f.path)
-
-
-class ProcFdDir(Directory):
-    """/proc/self/fd: one symlink per open descriptor of the caller."""
-
-    def __init__(self, parent: Directory) -> None:
-        super().__init__(parent, 0o500)
-
-    def size(self) -> int:
-        return 0  # procfs directories take no space
-
-    def lookup(self, name: bytes, task: Task) -> Inode | None:
-        fd = int(name) if name.isdigit() else -1
-        entry = task.files.fds.get(fd)
-        return None if entry is None else _fd_link(entry[0])
-
-    def listing(self, task: Task) -> list[tuple[bytes, Inode]]:
-        out: list[tuple[bytes, Inode]] = [(b".", self), (b"..", self.parent)]
-        out += [(str(fd).encode(), _fd_link(f)) for fd, (f, _) in sorted(task.files.fds.items())]
-        return out
-
-
-class ProcSelf(Directory):
-    def __init__(self, parent: Directory) -> None:
-        super().__init__(parent, 0o555)
-        self.add(b"exe", ProcLink(lambda t: t.exe))
-        self.add(b"fd", ProcFdDir(self))
-
-    def size(self) -> int:
-        return 0
-
-
 # -- the tree and path lookup --
 
 
 class FileSystem:
-    def __init__(self, host_root: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, host_root: str | os.PathLike[str] | None = None, proc: Callable[[Directory], Directory] | None = None
+    ) -> None:
+        """`proc` makes the directory mounted on /proc, from the root it lives in."""
         self.root = Directory()
         dev = self.root.mkdir(b"dev")
         dev.add(b"null", Device(os.makedev(1, 3), None))
         dev.add(b"zero", Device(os.makedev(1, 5), b""))
         dev.add(b"tty", TtyDevice())
-        proc = self.root.mkdir(b"proc")
-        proc.add(b"self", ProcSelf(proc))
+        self.root.add(b"proc", proc(self.root) if proc is not None else Directory(self.root))
         if host_root is not None:
             # After /dev and /proc, so the root keeps the host directory's own times.
             self._seed(Path(host_root), self.root)
@@ -587,7 +543,8 @@ class FileSystem:
                 made = into.add(name, Symlink(os.fsencode(os.readlink(item))))
             elif stat.S_ISDIR(st.st_mode):
                 made = into.mkdir(name)
-                self._seed(item, made)  # first: adding the children moves the directory's mtime
+                if type(made) is Directory:  # not /proc: its contents are the machine's own
+                    self._seed(item, made)  # first: adding the children moves the directory's mtime
             elif stat.S_ISREG(st.st_mode):
                 made = into.add(name, Regular(item.read_bytes()))
             else:

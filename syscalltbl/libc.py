@@ -895,9 +895,9 @@ def getrusage(*args: int) -> int:
     return _k.call(98, *args)
 
 
-def sysinfo(*args: int) -> int:
-    """sys_sysinfo: no prototype; up to six integer arguments."""
-    return _k.call(99, *args)
+def sysinfo(info: WBuffer | None) -> int:
+    """long sys_sysinfo(struct sysinfo __user *info)"""
+    return _k.call(99, _k.buf_out(info, 112))
 
 
 def times(*args: int) -> int:

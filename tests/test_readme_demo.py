@@ -100,3 +100,19 @@ def test_busybox_pipeline_and_its_trace_as_the_readme_shows(cli: Cli, tmp_path: 
     for line in expected:
         assert line in lines[at:], line
         at = lines.index(line, at) + 1
+
+
+def test_ps_and_proc_as_the_readme_shows(cli: Cli, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "bin").mkdir(parents=True)
+    (root / "etc").mkdir()
+    (root / "bin" / "busybox").write_bytes(Path("/bin/busybox").read_bytes())
+    (root / "bin" / "busybox").chmod(0o755)
+    for applet in ("sh", "ps", "sleep", "grep"):
+        (root / "bin" / applet).symlink_to("busybox")
+    for name in ("passwd", "group"):
+        (root / "etc" / name).write_bytes((Path("/etc") / name).read_bytes())
+    script = """sleep 1 & ps; grep -E "^(State|PPid|SigIgn)" /proc/$!/status; kill $!"""
+    proc = cli.run("run", "--root", "root", "--env-clear", "--env", "PATH=/bin", "sh", "-c", script, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.decode().splitlines() == _readme_block(f"    '{script}'")

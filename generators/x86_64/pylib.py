@@ -34,7 +34,7 @@ SIZES: Mapping[str, int] = {
     "struct timezone": 8, "struct new_utsname": 390, "struct rusage": 144, "struct getcpu_cache": 128,
     "__kernel_old_time_t": 8, "int": 4, "unsigned": 4, "unsigned int": 4, "uid_t": 4, "gid_t": 4,
     "struct sigaction": 32, "sigset_t": 8, "struct sigaltstack": 24, "struct rlimit": 16, "struct rlimit64": 16,
-    "size_t": 8, "struct statfs": 120, "struct utimbuf": 16, "loff_t": 8,
+    "size_t": 8, "struct statfs": 120, "struct utimbuf": 16, "loff_t": 8, "struct sysinfo": 112,
 }  # fmt: skip
 #: Pointers whose length is not sizeof(pointee): (entry point, parameter) -> Python expression.
 LENGTHS: Mapping[tuple[str, str], str] = {

@@ -24,6 +24,7 @@ from syscalltbl.kernel_runtime.errnos import (
     Errno,
 )  # fmt: skip
 from syscalltbl.kernel_runtime.process import SIGPIPE, Task
+from syscalltbl.kernel_runtime.procfs import PROC_INODES
 from syscalltbl.kernel_runtime.syscalls.registry import syscall
 from syscalltbl.kernel_runtime.uaccess import (
     access_ok,
@@ -50,9 +51,6 @@ from syscalltbl.kernel_runtime.vfs import (
     OpenFile,
     Pipe,
     PipeEnd,
-    ProcFdDir,
-    ProcLink,
-    ProcSelf,
     Regular,
     Symlink,
     seek,
@@ -489,7 +487,7 @@ def sys_mkdirat(t: Task, dirfd: int, path: int, mode: int, *_: int) -> int:
     if node is not None:
         raise Errno(EEXIST)
     if type(parent) is not Directory:
-        raise Errno(EPERM)
+        raise Errno(ENOENT)  # /proc makes nothing on request, as Linux's procfs
     parent.add(name, Directory(parent, mode & 0o7777 & ~t.umask).owned_by(t.euid, t.egid))
     return 0
 
@@ -570,7 +568,7 @@ def sys_fchdir(t: Task, fd: int, *_: int) -> int:
 
 
 def _is_proc(inode: Inode) -> bool:
-    return isinstance(inode, ProcLink | ProcFdDir | ProcSelf)
+    return isinstance(inode, PROC_INODES)
 
 
 def _inode_at(t: Task, dirfd: int, path: int, flags: int, *, follows: bool = True) -> Inode:
@@ -603,7 +601,7 @@ def _new_name(t: Task, dirfd: int, path: int) -> tuple[Directory, bytes]:
     if name.endswith(b"/"):
         raise Errno(ENOENT)  # only mkdir may name a new entry with a trailing slash
     if type(parent) is not Directory:
-        raise Errno(EPERM)  # /proc
+        raise Errno(ENOENT)  # /proc makes nothing on request, as Linux's procfs
     return parent, last
 
 

@@ -1,8 +1,12 @@
-"""uname, prctl and arch_prctl."""
+"""uname, sysinfo, prctl and arch_prctl."""
 
 from __future__ import annotations
 
-from syscalltbl.generators.x86_64.abi import MSR_KERNEL_GS_BASE, TASK_SIZE_MAX
+import math
+import struct
+import time
+
+from syscalltbl.generators.x86_64.abi import MSR_KERNEL_GS_BASE, PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.kernel_runtime.errnos import EINVAL, EPERM, Errno
 from syscalltbl.kernel_runtime.process import Task
 from syscalltbl.kernel_runtime.syscalls.registry import syscall
@@ -15,11 +19,25 @@ ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS = 0x1001, 0x1002, 0x1003, 0x1
 PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE = 1, 2, 3, 4
 PR_SET_NAME, PR_GET_NAME = 15, 16
 TASK_COMM_LEN = 16
+# struct sysinfo (x86-64): uptime, loads[3], six memory sizes, procs, then highmem and mem_unit.
+_SYSINFO = struct.Struct("<q3Q6QHH4xQQI4x")
 
 
 @syscall("sys_newuname")
 def sys_newuname(t: Task, name: int, *_: int) -> int:
     copy_to_user(t.mm, name, b"".join(field.ljust(65, b"\0") for field in UTS))
+    return 0
+
+
+@syscall("sys_sysinfo")
+def sys_sysinfo(t: Task, info: int, *_: int) -> int:
+    """kernel/sys.c do_sysinfo: the machine's uptime, RAM and processes; no swap, and loads of 0."""
+    machine = t.machine
+    ram = machine.ram
+    uptime = math.ceil(time.monotonic() - machine.boot_time)  # whole seconds, a started one counted
+    free = ram.size - ram.frames_in_use * PAGE_SIZE
+    copy_to_user(t.mm, info, _SYSINFO.pack(uptime, 0, 0, 0, ram.size, free, 0, 0, 0, 0,
+                                           min(len(machine.tasks), 0xFFFF), 0, 0, 0, 1))
     return 0
 
 

@@ -172,6 +172,8 @@ CASES: dict[str, tuple[list[str], bytes]] = {
                                 "yes | (head -1; exit 0)"),
     "sh-kill-9-self": sh("echo before; kill -9 $$; echo after"),
     "sh-kill-9-child": sh("sh -c 'kill -9 $$'; echo $?"),
+    # /proc makes nothing on request, and its files cannot be removed: the host's /proc answers the same.
+    "proc-read-only": sh("touch /proc/x; mkdir /proc/y; ln -s a /proc/z; rm /proc/uptime; echo $?"),
     "sh-false-status": sh("false; echo $?"),
     "sh-exit": sh("echo bye; exit 7"),
     "sh-heredoc-case-function": sh("f() { case $1 in a*) echo A;; *) echo other $1;; esac; }; f apple; f pear; "

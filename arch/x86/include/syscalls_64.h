@@ -162,6 +162,7 @@ asmlinkage long sys_getsid(pid_t pid);
 asmlinkage long sys_getpriority(int which, int who);
 asmlinkage long sys_setpriority(int which, int who, int niceval);
 asmlinkage long sys_newuname(struct new_utsname __user *name);
+asmlinkage long sys_sysinfo(struct sysinfo __user *info);
 asmlinkage long sys_getcpu(unsigned __user *cpu, unsigned __user *node, struct getcpu_cache __user *cache);
 asmlinkage long sys_sched_yield(void);
 

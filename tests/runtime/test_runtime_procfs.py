@@ -1,0 +1,74 @@
+"""/proc on the machine: busybox's ps, free, df and cat read the machine's own processes and memory.
+
+These cannot be compared with a native run (the host has other processes and
+other memory), so each test checks what the machine must show: its process
+tree, the reader's own signal masks and address space, its RAM.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from busybox import Outcome, make_template, run_emulated
+
+RAM_KIB = 256 * 1024  # the machine's default RAM
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_template(tmp_path_factory.mktemp("procfs") / "root")
+
+
+def sh(root: Path, script: str) -> Outcome:
+    outcome = run_emulated(root / "bin" / "busybox", ["sh", "-c", script], root, "/work")
+    assert outcome.status == 0, outcome.text()
+    return outcome
+
+
+def test_ps_lists_the_machines_processes(root: Path) -> None:
+    out = sh(root, "sleep 2 & ps; kill $!").stdout.decode()
+    rows = [line.split(None, 2) for line in out.splitlines()]
+    assert rows[0] == ["PID", "USER", "COMMAND"]  # Debian's build leaves TIME out
+    # The shell, its background sleep, and ps itself: pids in fork order, root from /etc/passwd.
+    # busybox's sh runs ps in a forked child without exec: the shell's command line, under the
+    # name prctl(PR_SET_NAME) gave it.
+    pids, users, commands = zip(*rows[1:], strict=True)
+    assert pids == ("1", "2", "3") and users == ("root",) * 3
+    assert commands[0].endswith("/bin/busybox sh -c sleep 2 & ps; kill $!")
+    # sleep was exec'd through /proc/self/exe, so its comm is "exe", and ps shows that comm first
+    # when it differs from argv[0], as on Linux.
+    assert commands[1:] == ("{exe} sleep 2", "{ps} " + commands[0])
+
+
+def test_status_shows_the_readers_own_signal_masks(root: Path) -> None:
+    # trap '' ignores SIGUSR1 (10) and exec keeps it ignored: bit 9 of SigIgn in cat's own status.
+    out = sh(root, "trap '' USR1; cat /proc/self/status; echo parent=$$").stdout.decode()
+    fields = dict(line.split(":\t", 1) for line in out.splitlines() if ":\t" in line)
+    assert fields["Name"] == "cat" and fields["Pid"] == "2" and fields["PPid"] == "1"
+    assert fields["State"] == "R (running)" and fields["FDSize"] == "64"
+    assert int(fields["SigIgn"], 16) & 1 << 9 and not int(fields["SigCgt"], 16)
+    assert "parent=1" in out
+
+
+def test_maps_shows_the_address_space(root: Path) -> None:
+    out = sh(root, "cat /proc/self/maps").stdout.decode().splitlines()
+    names = [line.split()[-1] for line in out if len(line.split()) == 6]
+    assert names[0] == "/bin/busybox" and names[-3:] == ["[vvar]", "[vdso]", "[stack]"] and "[heap]" in names
+    text = next(line for line in out if "r-xp" in line and line.endswith("/bin/busybox"))
+    start, end = (int(x, 16) for x in text.split()[0].split("-"))
+    assert start < end and start % 4096 == 0
+
+
+def test_self_cmdline_fd_and_exe(root: Path) -> None:
+    out = sh(root, "readlink /proc/self; cat /proc/self/cmdline | tr '\\0' '|'; echo; "
+                   "ls /proc/self/fd; readlink /proc/self/exe; ls /proc | grep -v '^[0-9]'").stdout.decode()
+    assert out.splitlines() == ["2", "cat|/proc/self/cmdline|", "0", "1", "2", "3", "/bin/busybox",
+                                "loadavg", "meminfo", "mounts", "self", "uptime"]
+
+
+def test_free_and_df_see_the_machines_memory(root: Path) -> None:
+    out = sh(root, "free; df /").stdout.decode().splitlines()
+    total, used, free = (int(x) for x in out[1].split()[1:4])
+    assert total == RAM_KIB and used + free == total and 0 < used < total // 4
+    assert out[-1].split()[0] == "tmpfs" and out[-1].split()[-1] == "/"
