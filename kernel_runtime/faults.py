@@ -18,11 +18,12 @@ from syscalltbl.kernel_runtime.process import SIGFPE, SIGILL, SIGSEGV, SIGTRAP
 from syscalltbl.kernel_runtime.signals import fault_info
 from syscalltbl.kernel_runtime.uaccess import copy_from_user
 
-PAGE_FAULT = 14
+DEBUG, PAGE_FAULT = 1, 14
 # Exception vector -> signal, as arch/x86/kernel/traps.c decides for user mode.
-TRAP_SIGNALS = {0: SIGFPE, 3: SIGTRAP, 6: SIGILL, 13: SIGSEGV, 14: SIGSEGV, 16: SIGFPE, 19: SIGFPE}
-# ... and its si_code: FPE_INTDIV, ILL_ILLOPN; int3 and #GP are SI_KERNEL (no address).
-FAULT_CODES = {0: 1, 6: 2}
+TRAP_SIGNALS = {0: SIGFPE, 1: SIGTRAP, 3: SIGTRAP, 6: SIGILL, 13: SIGSEGV, 14: SIGSEGV, 16: SIGFPE, 19: SIGFPE}
+# ... and its si_code: FPE_INTDIV, TRAP_TRACE (a single step, at the next rip), ILL_ILLOPN;
+# int3 and #GP are SI_KERNEL (no address).
+FAULT_CODES = {0: 1, 1: 2, 6: 2}
 SEGV_MAPERR, SEGV_ACCERR, SI_KERNEL = 1, 2, 0x80
 
 

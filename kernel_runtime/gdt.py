@@ -50,8 +50,8 @@ def build_gdt(tss_base: int, gate_target: int, int80_target: int, fault_target: 
     # DPL 3 like Linux's int 0x80 IDT entry (a system gate): user mode may raise it.
     gate = abi.INT80_GATE_SEL & ~7
     table[gate : gate + 16] = call_gate(abi.KERNEL_CS, int80_target, 3)
-    # DPL 3 as well: the runtime enters it from ring 3. A program's own far
-    # call through it is a fatal #GP (machine.py), as Linux's IDT has no such gate.
+    # DPL 3 as well: the runtime enters it from ring 3. GDTR's limit leaves it
+    # out except then (machine.py), so a program's own far call is a #GP.
     gate = abi.FAULT_GATE_SEL & ~7
     table[gate : gate + 16] = call_gate(abi.KERNEL_CS, fault_target, 3)
     return bytes(table)

@@ -42,7 +42,7 @@ from syscalltbl.kernel_runtime.cpu import Cpu
 from syscalltbl.kernel_runtime.devices import CharDevice, Driver
 from syscalltbl.kernel_runtime.elfimage import BadExecutable, Image, read_image
 from syscalltbl.kernel_runtime.errnos import EACCES, ENOEXEC, ENOMEM, Errno
-from syscalltbl.kernel_runtime.faults import PAGE_FAULT, TRAP_SIGNALS
+from syscalltbl.kernel_runtime.faults import DEBUG, PAGE_FAULT, TRAP_SIGNALS
 from syscalltbl.kernel_runtime.fpu import INITIAL, FpuRegisters
 from syscalltbl.kernel_runtime.kbuild import Kernel, build_kernel
 from syscalltbl.kernel_runtime.mm import VDSO_BASE, VVAR_BASE, Mm
@@ -170,7 +170,6 @@ class Machine:
         )
         self.tasks: dict[int, Task] = {}
         self._last_pid = 0
-        self.boot_time = time.monotonic()  # /proc/uptime and each process's start time count from here
         self._dead_mms: list[Mm] = []
         self._dead_tasks: list[Task] = []
         self._load_kernel()
@@ -186,6 +185,7 @@ class Machine:
         self.fault_gate = sym("fault_gate_trampoline")
         self.fault_next_rip_pa = self._kpa("fault_next_rip")
         self.fatal_halted = sym("exc_fatal_halted")
+        self.gate_microcode = frozenset(map(sym, ("syscall_microcode", "int80_microcode", "fault_microcode")))
 
     @property
     def last_pid(self) -> int:
@@ -219,7 +219,8 @@ class Machine:
             ),
         )
         self.ram.write(self._kpa("__per_cpu_start") + abi.PCPU_TSS, gdt.build_tss(0))
-        cpu.set_descriptor_table(x86.UC_X86_REG_GDTR, gdt_base, 8 * abi.GDT_ENTRIES - 1)
+        self.gdt_base = gdt_base
+        cpu.set_descriptor_table(x86.UC_X86_REG_GDTR, gdt_base, 8 * abi.FAULT_GATE_ENTRY - 1)  # see _enter_fatal_fault
         # ltr marks the TSS busy: present, DPL 0, type 0xB (busy 64-bit TSS).
         cpu.set_segment(x86.UC_X86_REG_TR, abi.TSS_SEL, percpu + abi.PCPU_TSS, abi.TSS_SIZE - 1, 0x8B00)
         cpu.set_reg(x86.UC_X86_REG_CR3, self.kmm.cr3)
@@ -398,6 +399,13 @@ class Machine:
                 self.cpu.stop()
                 return
             where += f" addr={cr2:#x}"
+        if vector == DEBUG and not user and rip in self.gate_microcode:
+            # A single-step trap right after the far call of a user with TF set: the
+            # syscall instruction would have masked TF. The flag is dropped, not
+            # restored on return: single-stepping ends at a system call.
+            flags = self.cpu.reg(x86.UC_X86_REG_EFLAGS)
+            self.cpu.set_reg(x86.UC_X86_REG_EFLAGS, flags & ~abi.X86_EFLAGS["X86_EFLAGS_TF"])
+            return
         if task is None or not user:
             raise KernelOops(f"exception {vector} in ring 0 at {where}")
         signal = TRAP_SIGNALS.get(vector, SIGSEGV)
@@ -435,6 +443,7 @@ class Machine:
         pid = self._last_pid
         # One THREAD_SIZE stack per pid, each above an unmapped guard page.
         top = abi.KSTACK_BASE + pid * (abi.THREAD_SIZE + abi.PAGE_SIZE)
+        mm = Mm(self.ram, self.kmm)  # first: nothing to give back if its page directory does not fit
         # Page by page, as vmalloc'd stacks are: after many forks the free frames
         # are scattered, and a contiguous run would need RAM never used before.
         for va in range(top - abi.THREAD_SIZE, top, abi.PAGE_SIZE):
@@ -446,9 +455,10 @@ class Machine:
                 if frame:
                     self.ram.free(frame)  # allocated, but no table to map it in
                 self._free_stack_pages(top)
+                mm.destroy()
                 raise
         # pt_regs at the top of the last page.
-        task = Task(self, pid, parent, Mm(self.ram, self.kmm), top, frame + abi.PAGE_SIZE - abi.PT_REGS_SIZE)
+        task = Task(self, pid, parent, mm, top, frame + abi.PAGE_SIZE - abi.PT_REGS_SIZE)
         if parent is not None:
             parent.children.append(task)
         self.tasks[pid] = task
@@ -477,11 +487,14 @@ class Machine:
         try:
             child.mm = parent.mm.copy()
         except OutOfMemory:
-            self._reap(child)  # never ran: its kernel stack goes with the dead
+            # It never ran, so its kernel stack is not in use: given back now, not at the next stop.
+            parent.children.remove(child)
+            del self.tasks[child.pid]
+            self._free_kernel_stack(child)
             raise Errno(ENOMEM) from None
         child.files = parent.files.copy()
-        for name in ("cwd", "exe", "comm", "cmdline", "umask", "nice", "uid", "euid", "gid", "egid", "pgid", "sid",
-                     "dumpable"):
+        for name in ("cwd", "exe", "comm", "arg_start", "arg_end", "umask", "nice", "uid", "euid", "gid", "egid",
+                     "pgid", "sid", "dumpable"):
             setattr(child, name, getattr(parent, name))
         child.signals = parent.signals.forked()
         child.fpu = self.fpu_state(parent)
@@ -499,7 +512,11 @@ class Machine:
         if not isinstance(f.inode, Regular) or not f.inode.mode & 0o111:
             raise Errno(EACCES)
         image, page_cache = self._image(f.inode, path)
-        old, task.mm = task.mm, Mm(self.ram, self.kmm)
+        try:
+            new = Mm(self.ram, self.kmm)
+        except OutOfMemory:
+            raise Errno(ENOMEM) from None
+        old, task.mm = task.mm, new
         try:
             self._exec(task, image, argv, envp, page_cache)
         except (ValueError, OutOfMemory) as exc:
@@ -726,9 +743,6 @@ class Machine:
             task.restart_at = 0
             if self.cpu.cpl() == 3 and task.status is not None:
                 self._enter_fatal_fault(task, deadline, timeout)
-            elif self.cpu.reg(x86.UC_X86_REG_RIP) == self.fatal_halted:
-                # The program's own far call through the fault gate: Linux has no such gate, so #GP.
-                task.kill(SIGSEGV, "SIGSEGV (exception 13): far call through the runtime's fault gate")
             self._switch_out(task)
             if task.status is None and task.sleep is None and not task.fresh:
                 raise TimeoutError(f"pid {task.pid} still running after {timeout} s")
@@ -752,10 +766,20 @@ class Machine:
         The gate's frame lands on the dead task's kernel stack, still mapped
         until _free_dead.
         """
-        self.cpu.clear_pending_exception(dead.restart_vector)
-        _Q.pack_into(self.ram.mem, self.fault_next_rip_pa, self.cpu.reg(x86.UC_X86_REG_RIP))
-        self._run(self.fault_gate, deadline, timeout)
-        if self.cpu.cpl() != 0 or self.cpu.reg(x86.UC_X86_REG_RIP) != self.fatal_halted:
+        cpu = self.cpu
+        cpu.clear_pending_exception(dead.restart_vector)
+        _Q.pack_into(self.ram.mem, self.fault_next_rip_pa, cpu.reg(x86.UC_X86_REG_RIP))
+        # Single-stepping would trap right after the far call; the dead task's flags matter no more.
+        stepping = abi.X86_EFLAGS["X86_EFLAGS_TF"] | abi.X86_EFLAGS["X86_EFLAGS_RF"]
+        cpu.set_reg(x86.UC_X86_REG_EFLAGS, cpu.reg(x86.UC_X86_REG_EFLAGS) & ~stepping)
+        # The gate's descriptor lies past the GDT's limit except now: a program's own far
+        # call through it is a #GP, as on Linux, whose GDT ends before it.
+        cpu.set_descriptor_table(x86.UC_X86_REG_GDTR, self.gdt_base, 8 * abi.GDT_ENTRIES - 1)
+        try:
+            self._run(self.fault_gate, deadline, timeout)
+        finally:
+            cpu.set_descriptor_table(x86.UC_X86_REG_GDTR, self.gdt_base, 8 * abi.FAULT_GATE_ENTRY - 1)
+        if cpu.cpl() != 0 or cpu.reg(x86.UC_X86_REG_RIP) != self.fatal_halted:
             raise KernelOops("the cpu did not reach ring 0 through the fault gate")
 
     def _free_dead(self) -> None:

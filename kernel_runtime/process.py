@@ -103,7 +103,7 @@ class Task:
         self.rlimits: list[tuple[int, int]] | None = None  # None: the defaults, made on first use
         self.robust_list = 0
         self.start_time = time.monotonic()  # /proc/PID/stat's starttime
-        self.cmdline = b""  # argv as exec laid it out, NUL after each: /proc/PID/cmdline
+        self.arg_start = self.arg_end = 0  # argv's strings on the initial stack: /proc/PID/cmdline
 
     @property
     def ppid(self) -> int:
@@ -135,7 +135,6 @@ class Task:
         self.mm.load(image, page_cache)
         self.mm.map_stack()
         sp = self._initial_stack(image, argv, envp, vdso)
-        self.cmdline = b"".join(a + b"\0" for a in argv)
         regs = dict.fromkeys(abi.PT_REGS, 0)
         regs.update(ip=image.entry, cs=abi.USER_CS, flags=USER_RFLAGS, sp=sp, ss=abi.USER_DS)
         regs.update(cx=image.entry, r11=USER_RFLAGS)
@@ -155,6 +154,7 @@ class Task:
         top = (STACK_TOP - 16 - len(strings)) & ~15
         at = [top + off for off in offsets]
         argv_p, envp_p = at[: len(argv)], at[len(argv) : len(argv) + len(envp)]
+        self.arg_start, self.arg_end = top, at[len(argv)]  # the strings start with argv's, NULs included
         platform, execfn = at[-2], at[-1]
         auxv = [
             (AT_PHDR, image.phdr), (AT_PHENT, image.phent), (AT_PHNUM, image.phnum),

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
-from syscalltbl.kernel_runtime.errnos import ENOENT, Errno
+from syscalltbl.kernel_runtime.errnos import EINVAL, EIO, ENOENT, ESRCH, Errno
 from syscalltbl.kernel_runtime.paging import PTE_P
 from syscalltbl.kernel_runtime.signals import SIG_DFL, SIG_IGN
+from syscalltbl.kernel_runtime.uaccess import copy_from_user
 from syscalltbl.kernel_runtime.vfs import Directory, Inode, OpenFile, Symlink
 
 if TYPE_CHECKING:
@@ -41,11 +42,16 @@ class ProcLink(Symlink):
 
 
 class ProcFile(Inode):
-    """A read-only text file rendered at each read; its size says 0, as procfs files do."""
+    """A text file rendered at each read; its size says 0, as procfs files do.
 
-    def __init__(self, render: Callable[[], bytes], perm: int = 0o444) -> None:
-        super().__init__(stat.S_IFREG | perm)
-        self._render = render
+    `store` takes what is written (and the writer), if the file takes writes.
+    """
+
+    def __init__(
+        self, render: Callable[[], bytes], store: Callable[[bytes, Task], None] | None = None, *, refuse: int = EINVAL
+    ) -> None:
+        super().__init__(stat.S_IFREG | (0o644 if store else 0o444))
+        self._render, self._store, self._refuse = render, store, refuse
 
     def seekable(self) -> bool:
         return True
@@ -54,6 +60,14 @@ class ProcFile(Inode):
         out = self._render()[f.offset : f.offset + count]
         f.offset += len(out)
         return out
+
+    def write_from(self, f: OpenFile, data: bytes, writer: Task) -> int:
+        if self._store is None:
+            # Opened for writing by root: a per-process file has no write at all (EINVAL),
+            # a machine-wide one is refused by procfs itself (proc_reg_write: EIO).
+            raise Errno(self._refuse)
+        self._store(data, writer)
+        return len(data)
 
 
 class ProcDirectory(Directory):
@@ -83,6 +97,8 @@ class ProcFdDir(ProcDirectory):
         self.owner = owner
 
     def entries_for(self, task: Task) -> dict[bytes, Inode]:
+        if self.owner.status is not None:
+            return {}  # a zombie's files are closed
         return {str(fd).encode(): _path_link(f) for fd, (f, _) in sorted(self.owner.files.fds.items())}
 
 
@@ -102,25 +118,56 @@ def _path_link(f: OpenFile) -> ProcLink:
 
 
 class ProcPidDir(ProcDirectory):
-    """/proc/PID, owned by the process's effective user, as ps reads it."""
+    """/proc/PID, owned by the process's effective user, as ps reads it.
+
+    Once the process is reaped, what is left open of it answers ESRCH; a
+    zombie keeps its stat and status, but no memory, files or directories.
+    """
 
     def __init__(self, parent: Directory, owner: Task) -> None:
         super().__init__(parent, 0o555)
         self.owner = owner
         self.owned_by(owner.euid, owner.egid)
 
+    def _alive(self) -> Task:
+        t = self.owner
+        if t.machine.tasks.get(t.pid) is not t:
+            raise Errno(ESRCH)
+        return t
+
+    def lookup(self, name: bytes, task: Task) -> Inode | None:
+        self._alive()
+        return super().lookup(name, task)
+
     def entries_for(self, task: Task) -> dict[bytes, Inode]:
         t = self.owner
         return {
-            b"cmdline": ProcFile(lambda: t.cmdline),
-            b"comm": ProcFile(lambda: t.comm + b"\n", 0o644),
-            b"cwd": ProcLink(lambda _reader: t.machine.fs.path_of(t.cwd)),
-            b"exe": ProcLink(lambda _reader: t.exe),
+            b"cmdline": ProcFile(lambda: render_cmdline(self._alive())),
+            b"comm": ProcFile(lambda: self._alive().comm + b"\n", lambda data, writer: _set_comm(t, data, writer)),
+            b"cwd": ProcLink(lambda _reader: t.machine.fs.path_of(_living(self._alive()).cwd)),
+            b"exe": ProcLink(lambda _reader: _living(self._alive()).exe),
             b"fd": ProcFdDir(self, t),
-            b"maps": ProcFile(lambda: render_maps(t)),
-            b"stat": ProcFile(lambda: render_stat(t)),
-            b"status": ProcFile(lambda: render_status(t)),
+            b"maps": ProcFile(lambda: render_maps(self._alive())),
+            b"stat": ProcFile(lambda: render_stat(self._alive())),
+            b"status": ProcFile(lambda: render_status(self._alive())),
         }
+
+    def name_of(self, child: Inode) -> bytes | None:
+        return b"fd" if isinstance(child, ProcFdDir) else None
+
+
+def _living(t: Task) -> Task:
+    """A process that has not exited: a zombie's exe and cwd links lead nowhere."""
+    if t.status is not None:
+        raise Errno(ENOENT)
+    return t
+
+
+def _set_comm(t: Task, data: bytes, writer: Task) -> None:
+    """comm_write: only a process's own thread group may rename it; the name is cut to 15 bytes."""
+    if writer is not t:
+        raise Errno(EINVAL)
+    t.comm = data[:15].split(b"\0", 1)[0]
 
 
 class ProcRoot(ProcDirectory):
@@ -136,11 +183,14 @@ class ProcRoot(ProcDirectory):
             str(pid).encode(): ProcPidDir(self, t) for pid, t in sorted(machine.tasks.items())
         }
         entries[b"self"] = ProcLink(_own_pid)
-        entries[b"loadavg"] = ProcFile(lambda: render_loadavg(machine))
-        entries[b"meminfo"] = ProcFile(lambda: render_meminfo(machine))
-        entries[b"mounts"] = ProcFile(lambda: MOUNTS)
-        entries[b"uptime"] = ProcFile(lambda: render_uptime(machine))
+        entries[b"loadavg"] = ProcFile(lambda: render_loadavg(machine), refuse=EIO)
+        entries[b"meminfo"] = ProcFile(lambda: render_meminfo(machine), refuse=EIO)
+        entries[b"mounts"] = ProcFile(lambda: MOUNTS)  # a link to self/mounts on Linux: a per-process file
+        entries[b"uptime"] = ProcFile(render_uptime, refuse=EIO)
         return entries
+
+    def name_of(self, child: Inode) -> bytes | None:
+        return str(child.owner.pid).encode() if isinstance(child, ProcPidDir) else None
 
 
 PROC_INODES: Final = (ProcLink, ProcFile, ProcDirectory)
@@ -152,7 +202,7 @@ def _own_pid(reader: Task | None) -> bytes:
     return str(reader.pid).encode()
 
 # One filesystem in memory (statfs says tmpfs), and this one over it.
-MOUNTS: Final = b"tmpfs / tmpfs rw,relatime 0 0\nproc /proc proc rw,relatime 0 0\n"
+MOUNTS: Final = b"tmpfs / tmpfs rw,relatime 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n"
 
 
 def _state(t: Task) -> tuple[str, str]:
@@ -173,22 +223,48 @@ def _resident_pages(t: Task) -> int:
 
 
 def _ticks(seconds: float) -> int:
+    """Clock ticks since boot, from a CLOCK_BOOTTIME reading."""
     return int(seconds * CLK_TCK)
 
 
 def render_stat(t: Task) -> bytes:
     """/proc/PID/stat: proc_pid_stat's 52 fields, those this machine keeps filled in."""
     state, _ = _state(t)
-    started = _ticks(t.start_time - t.machine.boot_time)
+    sig = t.signals
+    handlers = [a.handler for a in sig.actions]
+    ignored, caught = _dispositions(handlers)
+    exited = t.status is not None
+    start_brk = 0 if exited else t.mm.start_brk
+    code = 0 if t.status is None else (t.status.signal or 0) | (t.status.code or 0) << 8
     fields = [
         t.pid, f"({t.comm.decode(errors='replace')})", state, t.ppid, t.pgid, t.sid,
-        0, -1, 0x400000,  # no controlling tty, no foreground group; PF_FORKNOEXEC-style flags
+        0, -1, 0x400000,  # no controlling tty, no foreground group, flags
         0, 0, 0, 0,  # minflt cminflt majflt cmajflt
         0, 0, 0, 0,  # utime stime cutime cstime: no cpu time is accounted
-        20 + t.nice, t.nice, 1, 0, started, _vm_size(t), _resident_pages(t), (1 << 64) - 1,
-        *([0] * 28),
+        20 + t.nice, t.nice, 1, 0, _ticks(t.start_time), _vm_size(t), _resident_pages(t), (1 << 64) - 1,
+        0, 0, 0, 0, 0,  # startcode endcode startstack kstkesp kstkeip
+        sig.pending, sig.blocked, ignored, caught,
+        0, 0, 0, t.exit_signal, 0, 0, 0, 0, 0, 0,  # wchan nswap cnswap exit_signal ... cguest_time
+        0, 0, start_brk, 0, 0, 0, 0, code,  # start_data end_data start_brk arg/env ranges exit_code
     ]
     return " ".join(str(f) for f in fields).encode() + b"\n"
+
+
+def _dispositions(handlers: list[int]) -> tuple[int, int]:
+    """The ignored and the caught signals, as masks with bit N-1 for signal N."""
+    ignored = sum(1 << (n - 1) for n in range(1, len(handlers)) if handlers[n] == SIG_IGN)
+    caught = sum(1 << (n - 1) for n in range(1, len(handlers)) if handlers[n] not in (SIG_DFL, SIG_IGN))
+    return ignored, caught
+
+
+def render_cmdline(t: Task) -> bytes:
+    """The argument strings, read from the process's memory as it now holds them; a zombie's is empty."""
+    if t.status is not None or t.arg_end <= t.arg_start:
+        return b""
+    try:
+        return copy_from_user(t.mm, t.arg_start, t.arg_end - t.arg_start)
+    except Errno:
+        return b""
 
 
 def _mask(bits: int) -> str:
@@ -198,9 +274,7 @@ def _mask(bits: int) -> str:
 def render_status(t: Task) -> bytes:
     """/proc/PID/status: who it is, its memory and its signals, as a learner reads them."""
     state, name = _state(t)
-    handlers = [a.handler for a in t.signals.actions]
-    ignored = sum(1 << (sig - 1) for sig in range(1, len(handlers)) if handlers[sig] == SIG_IGN)
-    caught = sum(1 << (sig - 1) for sig in range(1, len(handlers)) if handlers[sig] not in (SIG_DFL, SIG_IGN))
+    ignored, caught = _dispositions([a.handler for a in t.signals.actions])
     lines = [
         f"Name:\t{t.comm.decode(errors='replace')}",
         f"Umask:\t{t.umask:04o}",
@@ -244,12 +318,13 @@ def render_meminfo(machine: Machine) -> bytes:
     return "".join(f"{name + ':':<16}{value:8d} kB\n" for name, value in rows).encode()
 
 
-def uptime(machine: Machine) -> float:
-    return time.monotonic() - machine.boot_time
+def uptime() -> float:
+    """Seconds since boot: the guest's CLOCK_BOOTTIME, which is the host's monotonic clock."""
+    return time.monotonic()
 
 
-def render_uptime(machine: Machine) -> bytes:
-    up = uptime(machine)
+def render_uptime() -> bytes:
+    up = uptime()
     return f"{up:.2f} {up:.2f}\n".encode()  # one cpu: idle time is not kept, so it says the uptime
 
 

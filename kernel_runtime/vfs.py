@@ -36,6 +36,7 @@ from syscalltbl.kernel_runtime.errnos import (
     EPERM,
     EPIPE,
     ESPIPE,
+    EXDEV,
     Errno,
 )  # fmt: skip
 from syscalltbl.kernel_runtime.uaccess import copy_to_user
@@ -129,6 +130,10 @@ class Inode:
 
     def write(self, f: OpenFile, data: bytes) -> int:
         raise Errno(EINVAL)
+
+    def write_from(self, f: OpenFile, data: bytes, writer: Task) -> int:
+        """write(2)'s entry: most files do not care who writes (/proc/PID/comm does)."""
+        return self.write(f, data)
 
     def ioctl(self, f: OpenFile, request: int) -> bytes | int:
         raise Errno(ENOTTY)
@@ -256,6 +261,10 @@ class Directory(Inode):
 
     def lookup(self, name: bytes, task: Task) -> Inode | None:
         return self.entries.get(name)
+
+    def name_of(self, child: Inode) -> bytes | None:
+        """The name `child` has here (getcwd walks up by it)."""
+        return next((n for n, i in self.entries.items() if i is child), None)
 
     def listing(self, task: Task) -> list[tuple[bytes, Inode]]:
         return [(b".", self), (b"..", self.parent), *self.entries.items()]
@@ -538,6 +547,8 @@ class FileSystem:
         for item in sorted(host.iterdir()):
             name = os.fsencode(item.name)
             st = item.lstat()
+            if name in into.entries and not stat.S_ISDIR(st.st_mode):
+                continue  # /dev and /proc are the machine's, whatever the host has there
             made: Inode
             if stat.S_ISLNK(st.st_mode):
                 made = into.add(name, Symlink(os.fsencode(os.readlink(item))))
@@ -628,7 +639,7 @@ class FileSystem:
         parts = [] if name in (b".", b"") else [name]
         while directory is not self.root:
             up = directory.parent
-            parts.append(next((n for n, i in up.entries.items() if i is directory), b"?"))
+            parts.append(up.name_of(directory) or b"?")
             directory = up
         return b"/" + b"/".join(reversed(parts))
 
@@ -655,7 +666,9 @@ class FileSystem:
             raise Errno(ENOENT)
         if src_name in (b".", b"..") or dst_name in (b".", b".."):
             raise Errno(EBUSY)  # do_renameat2: the last component of both must be a plain name
-        if type(src_dir) is not Directory or type(dst_dir) is not Directory:
+        if (type(src_dir) is Directory) != (type(dst_dir) is Directory):
+            raise Errno(EXDEV)  # into or out of /proc: another filesystem
+        if type(src_dir) is not Directory:
             raise Errno(EPERM)
         if existing is node:
             return

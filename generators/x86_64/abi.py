@@ -26,6 +26,7 @@ INT80_GATE_SEL: Final = 0x90 | 3
 # Nor a fatal fault's entry into ring 0 (entries 20-21): Unicorn leaves the
 # cpu in ring 3 after a fault, and the runtime enters through this gate.
 FAULT_GATE_SEL: Final = 0xA0 | 3
+FAULT_GATE_ENTRY: Final = FAULT_GATE_SEL >> 3  # the GDT's limit ends before it but while the runtime uses it
 GDT_ENTRIES: Final = 22
 # arch/x86/include/asm/irq_vectors.h
 IA32_SYSCALL_VECTOR: Final = 0x80

@@ -122,7 +122,7 @@ def _writable(t: Task, fd: int) -> OpenFile:
 
 def _write(t: Task, f: OpenFile, data: bytes) -> int:
     try:
-        return f.inode.write(f, data)
+        return f.inode.write_from(f, data, t)
     except Errno as exc:
         if exc.errno == EPIPE:
             # As pipe_write's send_sig(SIGPIPE, current, 0); the writer gets EPIPE if it survives.

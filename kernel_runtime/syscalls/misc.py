@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 import struct
-import time
 
 from syscalltbl.generators.x86_64.abi import MSR_KERNEL_GS_BASE, PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.kernel_runtime.errnos import EINVAL, EPERM, Errno
 from syscalltbl.kernel_runtime.process import Task
+from syscalltbl.kernel_runtime.procfs import uptime
 from syscalltbl.kernel_runtime.syscalls.registry import syscall
 from syscalltbl.kernel_runtime.uaccess import copy_to_user, strncpy_from_user
 from unicorn import x86_const as x86
@@ -34,9 +34,9 @@ def sys_sysinfo(t: Task, info: int, *_: int) -> int:
     """kernel/sys.c do_sysinfo: the machine's uptime, RAM and processes; no swap, and loads of 0."""
     machine = t.machine
     ram = machine.ram
-    uptime = math.ceil(time.monotonic() - machine.boot_time)  # whole seconds, a started one counted
+    up = math.ceil(uptime())  # whole seconds, a started one counted
     free = ram.size - ram.frames_in_use * PAGE_SIZE
-    copy_to_user(t.mm, info, _SYSINFO.pack(uptime, 0, 0, 0, ram.size, free, 0, 0, 0, 0,
+    copy_to_user(t.mm, info, _SYSINFO.pack(up, 0, 0, 0, ram.size, free, 0, 0, 0, 0,
                                            min(len(machine.tasks), 0xFFFF), 0, 0, 0, 1))
     return 0
 

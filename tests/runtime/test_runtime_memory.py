@@ -30,3 +30,14 @@ def test_fork_answers_enomem_when_ram_is_full(tmp_path: Path, capfd: object) -> 
     # The second run ends where the first did (the page cache keeps the program's text):
     # every child and every half-made copy gave its frames back.
     assert in_use[0] == in_use[1], in_use
+
+
+def test_fork_and_exec_with_ram_full_give_everything_back(tmp_path: Path, capfd: object) -> None:
+    program = tmp_path / "ram_full"
+    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-o", str(program), str(DATA / "ram_full.c")],
+                   check=True)
+    # The program fills RAM, then frees it a frame at a time: at each count from 0 to 12
+    # free frames, fork and exec are refused and the count is the same afterwards.
+    status = Machine(ram_size=32 << 20).run(program, timeout=60)
+    out = capfd.readouterr().out  # type: ignore[attr-defined]
+    assert (status.code, out) == (0, "forks refused 13, execs refused 13, frames not given back 0\n"), status

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from busybox import Outcome, make_template, run_emulated
+from test_runtime_signals import native_and_emulated
 
 RAM_KIB = 256 * 1024  # the machine's default RAM
 
@@ -72,3 +73,12 @@ def test_free_and_df_see_the_machines_memory(root: Path) -> None:
     total, used, free = (int(x) for x in out[1].split()[1:4])
     assert total == RAM_KIB and used + free == total and 0 < used < total // 4
     assert out[-1].split()[0] == "tmpfs" and out[-1].split()[-1] == "/"
+
+
+def test_proc_answers_as_natively(tmp_path: Path) -> None:
+    native, emulated = native_and_emulated(tmp_path, "procfs.c")
+    assert emulated == native
+    for line in ("getcwd in /proc/self/fd names the pid: 1", "comm now: a-much-longer-n", "write stat: EINVAL",
+                 "write meminfo: EIO", "zombie exe: ENOENT", "openat(reaped, status): ESRCH", "creat: ENOENT",
+                 "rename in: EXDEV", "cmdline after writing argv[0]: "):
+        assert line in native

@@ -119,5 +119,7 @@ def test_parent_goes_on_after_children_die_of_faults(tmp_path: Path) -> None:
     native, emulated = native_and_emulated(tmp_path, "fatal_faults.c")
     assert emulated == native
     for death, signal in (("NULL write", "SEGV"), ("divide by zero", "FPE"), ("ud2", "ILL"), ("int3", "TRAP"),
-                          ("kernel read", "SEGV"), ("far call through entry 20", "SEGV")):
+                          ("kernel read", "SEGV"), ("far call through entry 20", "SEGV"), ("single step", "TRAP")):
         assert f"{death:<26} child killed by {signal};" in native
+    assert "single-step traps around a system call: 1" in native
+    assert "far call caught: signal 11 code 128\nwent on after the far call" in native

@@ -1,5 +1,6 @@
 /* Children killed by faults in user mode, and a parent that goes on faulting (demand paging) after each. */
 #define _GNU_SOURCE
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +22,32 @@ static void far_call(void)
 	__asm__ volatile("lcall *%0" : : "m"(target));
 }
 
+/* The trap flag: a single step traps after the next instruction (SIGTRAP). */
+static void single_step(void) { __asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq; nop" : : : "memory"); }
+
 static const struct { const char *name; void (*run)(void); } deaths[] = {
 	{ "NULL write", null_write }, { "divide by zero", divide }, { "ud2", undefined },
 	{ "int3", breakpoint }, { "kernel read", kernel_read }, { "far call through entry 20", far_call },
+	{ "single step", single_step },
 };
+
+static volatile sig_atomic_t traps;
+static sigjmp_buf caught;
+
+static void on_segv(int sig, siginfo_t *info, void *context)
+{
+	(void)context;
+	printf("far call caught: signal %d code %d\n", sig, info->si_code);
+	siglongjmp(caught, 1);
+}
+
+static void on_trap(int sig, siginfo_t *info, void *context)
+{
+	ucontext_t *uc = context;
+
+	traps += sig == SIGTRAP && info->si_code == TRAP_TRACE;
+	uc->uc_mcontext.gregs[REG_EFL] &= ~0x100L;  /* stop stepping */
+}
 
 int main(void)
 {
@@ -47,5 +70,21 @@ int main(void)
 		       WIFSIGNALED(status) ? sigabbrev_np(WTERMSIG(status)) : "nothing", size, fresh[size - 1]);
 		free(fresh);
 	}
+
+	/* Stepping into a system call: the handler sees the step trap, the kernel never does. */
+	struct sigaction sa = { .sa_sigaction = on_trap, .sa_flags = SA_SIGINFO };
+
+	sigaction(SIGTRAP, &sa, NULL);
+	__asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq; movl $39, %%eax; syscall; nop"
+			 : : : "rax", "rcx", "r11", "memory");
+	printf("single-step traps around a system call: %d\n", traps);
+
+	/* The same far call, with a handler: a #GP it can catch, as on Linux. */
+	struct sigaction segv = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO };
+
+	sigaction(SIGSEGV, &segv, NULL);
+	if (!sigsetjmp(caught, 1))
+		far_call();
+	printf("went on after the far call\n");
 	return 0;
 }
