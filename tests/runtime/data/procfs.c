@@ -68,9 +68,10 @@ int main(int argc, char **argv)
 	child = fork();
 	if (child == 0)
 		_exit(7);
-	usleep(100000);
 	snprintf(path, sizeof path, "/proc/%d/status", child);
-	slurp(path);
+	/* Until it has exited (unreaped), however busy the machine: at most 10 s. */
+	for (int tries = 0; tries < 10000 && (slurp(path), !strstr(buf, "State:\tZ")); tries++)
+		usleep(1000);
 	printf("zombie state: %s\n", strstr(buf, "State:\tZ (zombie)") ? "Z (zombie)" : buf);
 	snprintf(path, sizeof path, "/proc/%d/exe", child);
 	printf("zombie exe: %s\n", result(readlink(path, cwd, sizeof cwd)));
