@@ -437,13 +437,17 @@ class Machine:
 
     # -- processes --
 
-    def spawn(self, parent: Task | None = None) -> Task:
-        """A new task with its kernel stack and an empty address space."""
+    def spawn(self, parent: Task | None = None, mm: Mm | None = None) -> Task:
+        """A new task with its kernel stack and `mm`, else an empty address space.
+
+        OutOfMemory if RAM runs out, with the stack and `mm` given back.
+        """
         self._last_pid += 1
         pid = self._last_pid
         # One THREAD_SIZE stack per pid, each above an unmapped guard page.
         top = abi.KSTACK_BASE + pid * (abi.THREAD_SIZE + abi.PAGE_SIZE)
-        mm = Mm(self.ram, self.kmm)  # first: nothing to give back if its page directory does not fit
+        if mm is None:
+            mm = Mm(self.ram, self.kmm)  # first: nothing to give back if its page directory does not fit
         # Page by page, as vmalloc'd stacks are: after many forks the free frames
         # are scattered, and a contiguous run would need RAM never used before.
         for va in range(top - abi.THREAD_SIZE, top, abi.PAGE_SIZE):
@@ -480,17 +484,8 @@ class Machine:
         page at fork, where Linux would share them until written).
         """
         try:
-            child = self.spawn(parent)
+            child = self.spawn(parent, parent.mm.copy())
         except OutOfMemory:
-            raise Errno(ENOMEM) from None
-        child.mm.destroy()
-        try:
-            child.mm = parent.mm.copy()
-        except OutOfMemory:
-            # It never ran, so its kernel stack is not in use: given back now, not at the next stop.
-            parent.children.remove(child)
-            del self.tasks[child.pid]
-            self._free_kernel_stack(child)
             raise Errno(ENOMEM) from None
         child.files = parent.files.copy()
         for name in ("cwd", "exe", "comm", "arg_start", "arg_end", "umask", "nice", "uid", "euid", "gid", "egid",

@@ -65,6 +65,11 @@ class PhysicalMemory:
     def frames_in_use(self) -> int:
         return self._next - 1 - len(self._free)
 
+    @property
+    def free_bytes(self) -> int:
+        """RAM no frame of which is in use: what sysinfo and /proc/meminfo call free."""
+        return self.size - self.frames_in_use * PAGE_SIZE
+
     def free(self, pa: int) -> None:
         """One holder lets go of the frame; the last one returns it to the allocator."""
         extra = self._extra_holders.get(pa)

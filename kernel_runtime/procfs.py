@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.kernel_runtime.errnos import EINVAL, EIO, ENOENT, ESRCH, Errno
 from syscalltbl.kernel_runtime.paging import PTE_P
-from syscalltbl.kernel_runtime.signals import SIG_DFL, SIG_IGN
+from syscalltbl.kernel_runtime.signals import SIG_DFL, SIG_IGN, SigAction
 from syscalltbl.kernel_runtime.uaccess import copy_from_user
 from syscalltbl.kernel_runtime.vfs import Directory, Inode, OpenFile, Symlink
 
@@ -99,7 +99,7 @@ class ProcFdDir(ProcDirectory):
     def entries_for(self, task: Task) -> dict[bytes, Inode]:
         if self.owner.status is not None:
             return {}  # a zombie's files are closed
-        return {str(fd).encode(): _path_link(f) for fd, (f, _) in sorted(self.owner.files.fds.items())}
+        return {str(fd).encode(): ProcFdLink(f) for fd, (f, _) in sorted(self.owner.files.fds.items())}
 
 
 class ProcFdLink(ProcLink):
@@ -111,10 +111,6 @@ class ProcFdLink(ProcLink):
 
     def size(self) -> int:
         return 64
-
-
-def _path_link(f: OpenFile) -> ProcLink:
-    return ProcFdLink(f)
 
 
 class ProcPidDir(ProcDirectory):
@@ -201,6 +197,7 @@ def _own_pid(reader: Task | None) -> bytes:
         raise Errno(ENOENT)  # a lookup made for no process (the first program's, before it exists)
     return str(reader.pid).encode()
 
+
 # One filesystem in memory (statfs says tmpfs), and this one over it.
 MOUNTS: Final = b"tmpfs / tmpfs rw,relatime 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n"
 
@@ -231,8 +228,7 @@ def render_stat(t: Task) -> bytes:
     """/proc/PID/stat: proc_pid_stat's 52 fields, those this machine keeps filled in."""
     state, _ = _state(t)
     sig = t.signals
-    handlers = [a.handler for a in sig.actions]
-    ignored, caught = _dispositions(handlers)
+    ignored, caught = _dispositions(sig.actions)
     exited = t.status is not None
     start_brk = 0 if exited else t.mm.start_brk
     code = 0 if t.status is None else (t.status.signal or 0) | (t.status.code or 0) << 8
@@ -250,10 +246,10 @@ def render_stat(t: Task) -> bytes:
     return " ".join(str(f) for f in fields).encode() + b"\n"
 
 
-def _dispositions(handlers: list[int]) -> tuple[int, int]:
+def _dispositions(actions: Sequence[SigAction]) -> tuple[int, int]:
     """The ignored and the caught signals, as masks with bit N-1 for signal N."""
-    ignored = sum(1 << (n - 1) for n in range(1, len(handlers)) if handlers[n] == SIG_IGN)
-    caught = sum(1 << (n - 1) for n in range(1, len(handlers)) if handlers[n] not in (SIG_DFL, SIG_IGN))
+    ignored = sum(1 << (n - 1) for n in range(1, len(actions)) if actions[n].handler == SIG_IGN)
+    caught = sum(1 << (n - 1) for n in range(1, len(actions)) if actions[n].handler not in (SIG_DFL, SIG_IGN))
     return ignored, caught
 
 
@@ -274,7 +270,7 @@ def _mask(bits: int) -> str:
 def render_status(t: Task) -> bytes:
     """/proc/PID/status: who it is, its memory and its signals, as a learner reads them."""
     state, name = _state(t)
-    ignored, caught = _dispositions([a.handler for a in t.signals.actions])
+    ignored, caught = _dispositions(t.signals.actions)
     lines = [
         f"Name:\t{t.comm.decode(errors='replace')}",
         f"Umask:\t{t.umask:04o}",
@@ -311,16 +307,20 @@ def render_maps(t: Task) -> bytes:
 
 def render_meminfo(machine: Machine) -> bytes:
     ram = machine.ram
-    total = ram.size // KIB
-    free = total - ram.frames_in_use * PAGE_SIZE // KIB
+    total, free = ram.size // KIB, ram.free_bytes // KIB
     rows = [("MemTotal", total), ("MemFree", free), ("MemAvailable", free), ("Buffers", 0), ("Cached", 0),
             ("SwapCached", 0), ("Shmem", 0), ("SwapTotal", 0), ("SwapFree", 0)]
     return "".join(f"{name + ':':<16}{value:8d} kB\n" for name, value in rows).encode()
 
 
+def boottime_ns() -> int:
+    """The guest's CLOCK_BOOTTIME: the host's monotonic clock (nothing here suspends)."""
+    return time.monotonic_ns()
+
+
 def uptime() -> float:
-    """Seconds since boot: the guest's CLOCK_BOOTTIME, which is the host's monotonic clock."""
-    return time.monotonic()
+    """Seconds since boot, by the guest's own CLOCK_BOOTTIME."""
+    return boottime_ns() / 1e9
 
 
 def render_uptime() -> bytes:

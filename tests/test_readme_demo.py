@@ -76,14 +76,20 @@ def _readme_block(after: str) -> list[str]:
     return text[start : text.index("```", start)].splitlines()
 
 
-def test_busybox_pipeline_and_its_trace_as_the_readme_shows(cli: Cli, tmp_path: Path) -> None:
+def _busybox_root(tmp_path: Path, *applets: str) -> Path:
+    """The README's root/: busybox in bin/ with a link per applet, and an empty etc/."""
     root = tmp_path / "root"
     (root / "bin").mkdir(parents=True)
     (root / "etc").mkdir()
     (root / "bin" / "busybox").write_bytes(Path("/bin/busybox").read_bytes())
     (root / "bin" / "busybox").chmod(0o755)
-    for applet in ("sh", "cat", "wc"):
+    for applet in applets:
         (root / "bin" / applet).symlink_to("busybox")
+    return root
+
+
+def test_busybox_pipeline_and_its_trace_as_the_readme_shows(cli: Cli, tmp_path: Path) -> None:
+    root = _busybox_root(tmp_path, "sh", "cat", "wc")
     (root / "etc" / "motd").write_text("hello from the root\n")
     command = ["--root", "root", "--env-clear", "--env", "PATH=/bin"]
     proc = cli.run("run", *command, "sh", "-c", "cat /etc/motd | wc -c", cwd=tmp_path)
@@ -103,13 +109,7 @@ def test_busybox_pipeline_and_its_trace_as_the_readme_shows(cli: Cli, tmp_path: 
 
 
 def test_ps_and_proc_as_the_readme_shows(cli: Cli, tmp_path: Path) -> None:
-    root = tmp_path / "root"
-    (root / "bin").mkdir(parents=True)
-    (root / "etc").mkdir()
-    (root / "bin" / "busybox").write_bytes(Path("/bin/busybox").read_bytes())
-    (root / "bin" / "busybox").chmod(0o755)
-    for applet in ("sh", "ps", "sleep", "grep"):
-        (root / "bin" / applet).symlink_to("busybox")
+    root = _busybox_root(tmp_path, "sh", "ps", "sleep", "grep")
     for name in ("passwd", "group"):
         (root / "etc" / name).write_bytes((Path("/etc") / name).read_bytes())
     script = """sleep 1 & ps; grep -E "^(State|PPid|SigIgn)" /proc/$!/status; kill $!"""

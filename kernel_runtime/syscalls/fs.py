@@ -486,8 +486,6 @@ def sys_mkdirat(t: Task, dirfd: int, path: int, mode: int, *_: int) -> int:
     parent, name, node = t.machine.fs.walk(t, user_path(t, path), _base(t, dirfd), follow=False)
     if node is not None:
         raise Errno(EEXIST)
-    if type(parent) is not Directory:
-        raise Errno(ENOENT)  # /proc makes nothing on request, as Linux's procfs
     parent.add(name, Directory(parent, mode & 0o7777 & ~t.umask).owned_by(t.euid, t.egid))
     return 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import struct
 
-from syscalltbl.generators.x86_64.abi import MSR_KERNEL_GS_BASE, PAGE_SIZE, TASK_SIZE_MAX
+from syscalltbl.generators.x86_64.abi import MSR_KERNEL_GS_BASE, TASK_SIZE_MAX
 from syscalltbl.kernel_runtime.errnos import EINVAL, EPERM, Errno
 from syscalltbl.kernel_runtime.process import Task
 from syscalltbl.kernel_runtime.procfs import uptime
@@ -35,8 +35,7 @@ def sys_sysinfo(t: Task, info: int, *_: int) -> int:
     machine = t.machine
     ram = machine.ram
     up = math.ceil(uptime())  # whole seconds, a started one counted
-    free = ram.size - ram.frames_in_use * PAGE_SIZE
-    copy_to_user(t.mm, info, _SYSINFO.pack(up, 0, 0, 0, ram.size, free, 0, 0, 0, 0,
+    copy_to_user(t.mm, info, _SYSINFO.pack(up, 0, 0, 0, ram.size, ram.free_bytes, 0, 0, 0, 0,
                                            min(len(machine.tasks), 0xFFFF), 0, 0, 0, 1))
     return 0
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from syscalltbl.kernel_runtime.errnos import EFAULT, EINVAL, Errno
 from syscalltbl.kernel_runtime.process import Task
+from syscalltbl.kernel_runtime.procfs import boottime_ns
 from syscalltbl.kernel_runtime.syscalls.fs import MAX_RW_COUNT, s32
 from syscalltbl.kernel_runtime.syscalls.registry import syscall
 from syscalltbl.kernel_runtime.uaccess import access_ok, copy_from_user, copy_to_user, user_extent
@@ -31,7 +32,7 @@ CLOCKS: dict[int, Callable[[], int]] = {
     4: time.monotonic_ns,  # CLOCK_MONOTONIC_RAW
     5: time.time_ns,  # CLOCK_REALTIME_COARSE
     6: time.monotonic_ns,  # CLOCK_MONOTONIC_COARSE
-    7: time.monotonic_ns,  # CLOCK_BOOTTIME: nothing here suspends
+    7: boottime_ns,  # CLOCK_BOOTTIME: /proc/uptime's clock too
     11: time.time_ns,  # CLOCK_TAI, without the leap-second offset
 }
 
