@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from busybox import require
 from syscalltbl.kernel_runtime.devices import _IO, _IOC_DIR, _IOC_NR, _IOC_SIZE, _IOC_TYPE, _IOR, _IOW, _IOWR
 from syscalltbl.kernel_runtime.elfimage import read_image
 from syscalltbl.kernel_runtime.machine import Machine
@@ -54,8 +55,7 @@ class Counter:
 
 
 def test_my_func_as_syscall_and_as_ioctl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    if shutil.which("gcc") is None:
-        pytest.skip("needs gcc")
+    require("gcc", "gcc")  # installs it, or fails: a skip would pass for nothing
     assert _cli("init", "proj", cwd=tmp_path).returncode == 0
     proj = tmp_path / "proj"
     assert _cli("add-syscall", "my_func", "--params", "int a, int b", cwd=proj).returncode == 0

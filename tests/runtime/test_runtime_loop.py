@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from busybox import require
 
 CLI = [sys.executable, "-m", "syscalltbl"]
 PYTHON_PROGRAM = """\
@@ -38,8 +37,7 @@ def cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_add_build_and_call_from_python_and_c(tmp_path: Path) -> None:
-    if shutil.which("gcc") is None:
-        pytest.skip("needs gcc")
+    require("gcc", "gcc")  # installs it, or fails: a skip would pass for nothing
     assert cli("init", "proj", cwd=tmp_path).returncode == 0
     proj = tmp_path / "proj"
     added = cli("add-syscall", "my_func", "--params", "int a, int b", cwd=proj)
