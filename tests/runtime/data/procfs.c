@@ -1,5 +1,6 @@
 /* /proc's answers that a program can check the same way natively and on the machine. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -77,6 +78,15 @@ int main(int argc, char **argv)
 	printf("zombie exe: %s\n", result(readlink(path, cwd, sizeof cwd)));
 	snprintf(path, sizeof path, "/proc/%d/cmdline", child);
 	printf("zombie cmdline: %zd bytes\n", slurp(path));
+	snprintf(path, sizeof path, "/proc/%d/fd", child);
+	DIR *fds = opendir(path);
+	int open_fds = 0;
+
+	for (struct dirent *e; fds && (e = readdir(fds));)
+		open_fds += e->d_name[0] != '.';
+	if (fds)
+		closedir(fds);
+	printf("zombie fds: %d listed\n", open_fds);
 	snprintf(path, sizeof path, "/proc/%d/stat", child);
 	slurp(path);
 	int fields = 0;
