@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,6 +47,18 @@ int main(int argc, char **argv)
 	n = readlink("/proc/self", cwd, sizeof cwd - 1);
 	cwd[n > 0 ? n : 0] = 0;
 	printf("/proc/self is the pid: %d\n", strcmp(cwd, want) == 0);
+
+	/* Uptime, three ways: the same clock. */
+	struct timespec boot;
+	struct sysinfo si;
+	double up = -1;
+
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	slurp("/proc/uptime");
+	sscanf(buf, "%lf", &up);
+	sysinfo(&si);
+	printf("/proc/uptime and sysinfo agree with CLOCK_BOOTTIME: %d %d\n", fabs(up - (double)boot.tv_sec) < 2,
+	       labs(si.uptime - boot.tv_sec) < 2);
 
 	/* The command line is read from memory: what the program wrote there shows. */
 	argv[0][0] = 'X';
