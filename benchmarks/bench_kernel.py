@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-ARCH = REPO / "arch"
+ARCH = REPO / "src" / "syscalltbl" / "tables" / "arch"
 HEAVY = ("lark", "jinja2", "networkx")
 
 #: Kernel path of each generator's script.

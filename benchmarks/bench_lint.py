@@ -26,6 +26,10 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from syscalltbl.lint.inputs import LintInputs
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus" / "linux-6.18.2"
@@ -65,12 +69,10 @@ def headers_dir() -> Path | None:
     return trees[-1] if trees else None
 
 
-def synthetic(inputs: object, factor: int) -> object:
+def synthetic(inputs: LintInputs, factor: int) -> LintInputs:
     """`factor` copies of every table and output, each copy under its own architecture name."""
-    from syscalltbl.lint.inputs import LintInputs
-    from syscalltbl.model import Location, Table
+    from syscalltbl.tables.model import Location, Table
 
-    assert isinstance(inputs, LintInputs)
     tables = dict(inputs.tables)
     outputs = list(inputs.outputs)
     for copy in range(1, factor):
@@ -82,8 +84,8 @@ def synthetic(inputs: object, factor: int) -> object:
             )
             tables[new] = Table(new, entries, table.comments)
         for out in inputs.outputs:
-            table = inputs.real_path(out.table)
-            outputs.append(dataclasses.replace(out, arch=f"{out.arch}{copy}", table=f"copy{copy}/{table}"))
+            real = inputs.real_path(out.table)
+            outputs.append(dataclasses.replace(out, arch=f"{out.arch}{copy}", table=f"copy{copy}/{real}"))
     return dataclasses.replace(inputs, tables=tables, outputs=tuple(outputs), aliases={})
 
 
@@ -96,10 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--debian-tree", action="store_true", help="--tree on Debian's linux-source-6.12")
     args = parser.parse_args(argv)
 
-    from syscalltbl import project
-    from syscalltbl.graph import build_graph
     from syscalltbl.lint import run_lint
+    from syscalltbl.lint.graph import build_graph
     from syscalltbl.lint.project_inputs import load_project_inputs
+    from syscalltbl.tables import project
 
     ok = True
     cli = str(Path(sys.executable).parent / "syscalltbl")
@@ -113,14 +115,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"1  syscalltbl lint {' '.join(extras)}")
     print(f"   best {fastest:.3f} s, median {median:.3f} s   target < 1 s: {verdict}")
 
-    def load() -> object:
-        return load_project_inputs(project.load(REPO / "arch"), headers=headers, corpus=CORPUS)
+    def load() -> LintInputs:
+        shipped = project.load(REPO / "src" / "syscalltbl" / "tables" / "arch")
+        return load_project_inputs(shipped, headers=headers, corpus=CORPUS)
 
     inputs = load()
     print("2  in-process phases (best of N)")
     print(f"   load inputs  {best(load, args.repeat):.3f} s")
-    print(f"   build graph  {best(lambda: build_graph(inputs), args.repeat):.3f} s")  # type: ignore[arg-type]
-    print(f"   graph + rules {best(lambda: run_lint(inputs), args.repeat):.3f} s")  # type: ignore[arg-type]
+    print(f"   build graph  {best(lambda: build_graph(inputs), args.repeat):.3f} s")
+    print(f"   graph + rules {best(lambda: run_lint(inputs), args.repeat):.3f} s")
 
     print("3  graph building on synthetic inputs (linear growth: ratio ~ factor)")
     base = 0.0
@@ -128,8 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         scaled = synthetic(inputs, factor)
         elapsed = best(lambda s=scaled: build_graph(s), max(3, args.repeat // 2))  # type: ignore[misc]
         base = base or elapsed
-        entries = sum(len(t.entries) for t in scaled.tables.values())  # type: ignore[attr-defined]
-        nodes = build_graph(scaled).g.number_of_nodes()  # type: ignore[arg-type]
+        entries = sum(len(t.entries) for t in scaled.tables.values())
+        nodes = build_graph(scaled).g.number_of_nodes()
         ratio = elapsed / base
         print(
             f"   {factor:>2}x  {entries:>6} entries  {nodes:>7} nodes  {elapsed:.3f} s  "

@@ -25,11 +25,11 @@ from pathlib import Path
 
 from runtime_getpid import LOOP
 from syscalltbl.generators.x86_64.kernel import render_unistd_64, select_64
-from syscalltbl.kernel_runtime.kbuild import build_user_library, default_table
-from syscalltbl.kernel_runtime.machine import Machine
-from syscalltbl.kernel_runtime.toolchain import build_c_program, build_elf, cache_root
-
-from syscalltbl.tblparse import parse_table
+from syscalltbl.machine.image.kbuild import build_user_library
+from syscalltbl.machine.image.toolchain import build_c_program, build_elf, cache_root
+from syscalltbl.machine.machine import Machine
+from syscalltbl.tables.read import parse_table
+from syscalltbl.tables.target import default
 
 REPO = Path(__file__).resolve().parents[1]
 QILING_RUN = """
@@ -45,7 +45,7 @@ TARGET_QILING, TARGET_NATIVE, STRETCH_NATIVE = 5.0, 100.0, 60.0
 
 
 def getpid_loop(calls: int) -> Path:
-    unistd = render_unistd_64(select_64(parse_table(default_table())), source="syscall_64.tbl")
+    unistd = render_unistd_64(select_64(parse_table(default().table)), source="syscall_64.tbl")
     source = LOOP.replace("{calls}", str(calls))
     return build_elf({"loop.S": source, "unistd_64.inc": unistd}, linker_script=None, name="getpid-loop")
 

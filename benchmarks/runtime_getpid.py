@@ -15,11 +15,10 @@ import time
 from pathlib import Path
 
 from syscalltbl.generators.x86_64.kernel import render_unistd_64, select_64
-from syscalltbl.kernel_runtime.kbuild import default_table
-from syscalltbl.kernel_runtime.machine import Machine
-from syscalltbl.kernel_runtime.toolchain import build_elf
-
-from syscalltbl.tblparse import parse_table
+from syscalltbl.machine.image.toolchain import build_elf
+from syscalltbl.machine.machine import Machine
+from syscalltbl.tables.read import parse_table
+from syscalltbl.tables.target import default
 
 LOOP = """
 	.include "unistd_64.inc"
@@ -42,7 +41,7 @@ def main() -> None:
     parser.add_argument("-r", "--runs", type=int, default=3)
     args = parser.parse_args()
 
-    syscalls = select_64(parse_table(default_table()))
+    syscalls = select_64(parse_table(default().table))
     unistd = render_unistd_64(syscalls, source="syscall_64.tbl")
     prog = build_elf(
         {"loop.S": LOOP.replace("{calls}", str(args.calls)), "unistd_64.inc": unistd},

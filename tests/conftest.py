@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+#: The kernel tables shipped as package data (syscalltbl.tables.shipped.arch()).
+SHIPPED_ARCH = REPO / "src" / "syscalltbl" / "tables" / "arch"
 CORPUS = REPO.parent / "shared" / "corpus" / "linux-6.18.2"
 
 
@@ -84,9 +86,11 @@ def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     """An empty cache for this test, in-process and for child processes."""
     cache = tmp_path / "xdg-cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
-    from syscalltbl import cache as cache_module
+    from syscalltbl.generators.generate import code_fingerprint
+    from syscalltbl.tables.read import parser_fingerprint
 
-    cache_module.code_fingerprint.cache_clear()
+    code_fingerprint.cache_clear()
+    parser_fingerprint.cache_clear()
     yield cache
 
 

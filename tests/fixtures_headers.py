@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from debian_cache import newest_package, unpack_deb
 
 #: Debian names the architecture-independent half of its kernel headers so.

@@ -37,11 +37,12 @@ def numbers(draw: st.DrawFn) -> list[int]:
     """Mostly ascending with gaps; sometimes repeated or out of order."""
     count = draw(st.integers(0, 40))
     steps = draw(st.lists(st.integers(0, 6), min_size=count, max_size=count))
-    values, current = [], draw(st.integers(0, 5))
+    values: list[int] = []
+    current = draw(st.integers(0, 5))
     for step in steps:
         values.append(current)
         current += step if step else draw(st.sampled_from([0, 1]))
-    if values and draw(st.booleans()) and draw(st.booleans()):
+    if len(values) > 0 and draw(st.booleans()) and draw(st.booleans()):
         i, j = draw(st.integers(0, len(values) - 1)), draw(st.integers(0, len(values) - 1))
         values[i], values[j] = values[j], values[i]
     return values

@@ -6,9 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from syscalltbl.kernel_runtime.devices import _IOR, CharDevice, load_drivers
-
-from syscalltbl.addsyscall import init_project
+from syscalltbl.build.addsyscall import init_project
+from syscalltbl.machine.kernel.devices import _IOR, CharDevice
+from syscalltbl.machine.project import load_drivers
 
 CLI = [sys.executable, "-m", "syscalltbl"]
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from syscalltbl.addsyscall import Request, init_project, plan_add, project_dir
-from syscalltbl.errors import SyscalltblError
-from syscalltbl.paths import data_dir
+from syscalltbl.build.addsyscall import Request, init_project, plan_add, project_target
+from syscalltbl.tables import shipped
+from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.target import resolve
 
 CLI = [sys.executable, "-m", "syscalltbl"]
 T64 = Path("arch/x86/entry/syscalls/syscall_64.tbl")
@@ -35,10 +36,10 @@ def project(tmp_path: Path) -> Path:
 def test_init_copies_the_shipped_tables_and_makes_syscalls(tmp_path: Path) -> None:
     proc = cli("init", tmp_path / "p")
     assert proc.returncode == 0, proc.stderr
-    shipped = data_dir("arch")
+    arch = shipped.arch()
     for name in ("tables.toml", "abi-bases.toml", "lint-exceptions.toml", "x86/include/syscalls_64.h",
                  "x86/entry/syscalls/syscall_64.tbl", "generic/syscall.tbl"):
-        assert (tmp_path / "p/arch" / name).read_bytes() == (shipped / name).read_bytes()
+        assert (tmp_path / "p/arch" / name).read_bytes() == (arch / name).read_bytes()
     assert (tmp_path / "p/syscalls").is_dir()
     again = cli("init", tmp_path / "p")
     assert again.returncode == 1 and "already holds arch/ or syscalls/" in again.stderr
@@ -62,7 +63,7 @@ def test_add_prints_the_exact_diff_and_writes_it(project: Path) -> None:
     assert '@implements("sys_my_func")\ndef sys_my_func(t: Task, a: int, buf: int, *_: int) -> int:\n' in impl
     assert '    a, buf = c_args((a, buf), ("int", "const char __user *"))\n    raise Errno(ENOSYS)' in impl
     # The next one takes the next number.
-    summary = plan_add(project, Request("other", "")).summary
+    summary = plan_add(resolve(project), Request("other", "")).summary
     assert summary == "added other (arch/x86/entry/syscalls/syscall_64.tbl: 471)"
 
 
@@ -95,12 +96,12 @@ def test_lint_errors_refuse(project: Path) -> None:
     table.write_text(table.read_text().replace("469\tcommon\tfile_setattr", "468\tcommon\tfile_setattr"))
     before = snapshot(project)
     with pytest.raises(SyscalltblError, match=r"the lint would fail \(\d+ errors\), first: "):
-        plan_add(project, Request("my_func", "int a"))
+        plan_add(resolve(project), Request("my_func", "int a"))
     assert snapshot(project) == before
 
 
 def test_all_arches_one_number_with_each_tables_offset_and_compat(project: Path) -> None:
-    plan = plan_add(project, Request("my_func", "int a", compat=True, all_arches=True))
+    plan = plan_add(resolve(project), Request("my_func", "int a", compat=True, all_arches=True))
     added = {c.path.relative_to(project).as_posix(): [ln for ln in (c.new or "").splitlines()
                                                        if "my_func" in ln and not ln.startswith(("/*", "asm"))]
              for c in plan.changes if c.path.suffix == ".tbl"}
@@ -117,7 +118,7 @@ def test_all_arches_one_number_with_each_tables_offset_and_compat(project: Path)
 
 
 def test_abi_64(project: Path) -> None:
-    plan = plan_add(project, Request("my_func", "void", abi="64"))
+    plan = plan_add(resolve(project), Request("my_func", "void", abi="64"))
     assert "+470\t64\tmy_func\t\t\tsys_my_func\n" in plan.diff()
 
 
@@ -142,4 +143,6 @@ def test_found_from_the_working_directory_never_the_installed_data(project: Path
     nowhere.mkdir()
     proc = cli("add-syscall", "my_func", cwd=nowhere)
     assert proc.returncode == 1 and "no project here: run `syscalltbl init DIR` or pass -C DIR" in proc.stderr
-    assert project_dir(project) == project
+    assert project_target(project).project == project
+    refused = cli("add-syscall", "my_func", "-C", shipped.arch().parent)
+    assert refused.returncode == 1 and "these are syscalltbl's installed tables" in refused.stderr

@@ -8,7 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Cli
+
+from conftest import SHIPPED_ARCH, Cli
 
 GOOD = b"# table\n0\tcommon\tread\tsys_read\n1\tcommon\twrite\tsys_write\n"
 PREVIOUS = b"previous output\n"
@@ -78,7 +79,7 @@ def test_bad_table_on_stdin_names_stdin(cli: Cli) -> None:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the shipped arch/ as a project of its own."""
-    shutil.copytree(REPO / "arch", tmp_path / "project" / "arch")
+    shutil.copytree(SHIPPED_ARCH, tmp_path / "project" / "arch")
     return tmp_path / "project"
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from syscalltbl import cache, generate, scripts
+from syscalltbl.generators import generate, scripts
+from syscalltbl.store import cache
+from syscalltbl.tables import read
 
 TABLE = b"0\tcommon\tread\tsys_read\n2\t64\tx\tsys_x\tcompat_sys_x\n"
 
@@ -30,7 +32,7 @@ def test_output_is_served_from_cache(fresh_cache: Path) -> None:
 @pytest.mark.parametrize("damage", ["truncate", "flip", "empty"])
 def test_corrupt_entries_are_discarded(fresh_cache: Path, damage: str) -> None:
     good = generate.render(_job(), TABLE, "t.tbl")
-    generate._loaded.clear()
+    read._loaded.clear()
     for entry in _entries("output", fresh_cache) + _entries("model", fresh_cache):
         blob = entry.read_bytes()
         if damage == "truncate":
@@ -44,27 +46,28 @@ def test_corrupt_entries_are_discarded(fresh_cache: Path, damage: str) -> None:
 
 
 def test_a_well_formed_entry_of_the_wrong_type_is_not_used(fresh_cache: Path) -> None:
-    key = cache.digest("model", cache.code_fingerprint(), "t.tbl", TABLE)
+    key = cache.digest("model", read.parser_fingerprint(), "t.tbl", cache.sha256_hex(TABLE))
     cache.put("model", key, pickle.dumps(["not", "a", "table"]))
-    generate._loaded.clear()
-    assert generate.load_table(TABLE, "t.tbl").entries[1].name == "x"
+    read._loaded.clear()
+    assert read.load_table(TABLE, "t.tbl").entries[1].name == "x"
 
 
 def test_keys_cover_input_arguments_and_code(fresh_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     base = generate.output_key(_job(), TABLE)
     assert generate.output_key(_job(), TABLE + b"3 common y\n") != base
     assert generate.output_key(_job("unistd_32.h"), TABLE) != base
-    monkeypatch.setattr(cache, "code_fingerprint", lambda: "an edited template")
+    monkeypatch.setattr(generate, "code_fingerprint", lambda: "an edited template")
     assert generate.output_key(_job(), TABLE) != base
 
 
 def test_fingerprint_covers_grammar_templates_and_renderers() -> None:
-    names = {p.name for p in cache._source_files()}
-    assert {"tbl.lark", "syscalltbl.h.j2", "syscallhdr_sh.py", "tblparse.py", "model.py"} <= names
+    names = {p.name for p in generate.code_sources()}
+    assert {"tbl.lark", "syscalltbl.h.j2", "syscallhdr_sh.py", "scripts.py", "tblparse.py", "model.py"} <= names
+    assert {p.name for p in read.parser_sources()} == {"tbl.lark", "tblparse.py", "model.py", "abi.py", "errors.py"}
 
 
 def test_disabled_cache_writes_nothing(fresh_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYSCALLTBL_NO_CACHE", "1")
-    generate._loaded.clear()
+    read._loaded.clear()
     generate.render(_job(), TABLE, "t.tbl")
     assert not (fresh_cache / "syscalltbl" / "output").exists()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Cli
 
-from syscalltbl.cli import main
+from conftest import Cli
+from syscalltbl.cli.main import main
 
 CASES = [
     (["--help"], 0, ""),

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import tables_strategy as ts
-from conftest import Cli
-from debian_cache import linux_source_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from syscalltbl.cli import main
+import tables_strategy as ts
+from conftest import Cli
+from debian_cache import linux_source_files
+from syscalltbl.cli.main import main
 
 SCRIPT_PATHS = {
     "syscalltbl": "scripts/syscalltbl.sh",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import CORPUS, Cli, corpus_table, manifest
 
 ENTRIES = manifest()

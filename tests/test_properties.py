@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-import tables_strategy as ts
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from syscalltbl.generators import s390_syscalltbl, syscallhdr_sh, syscalltbl_sh
 
-from syscalltbl.abi import selects
-from syscalltbl.errors import SyscalltblError
-from syscalltbl.tblparse import parse_text
+import tables_strategy as ts
+from syscalltbl.generators import s390_syscalltbl, syscallhdr_sh, syscalltbl_sh
+from syscalltbl.tables.abi import selects
+from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.tblparse import parse_text
 
 abi_choice = st.none() | st.lists(st.sampled_from(ts.ABIS), min_size=1, max_size=3).map(tuple)
 

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fixtures_headers import linux_headers  # noqa: F401  (a fixture, used by name)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from syscalltbl import prototypes
-from syscalltbl.errors import SyscalltblError
-from syscalltbl.prototype_model import Param, Prototype, PrototypeFile
-from syscalltbl.prototypes import parse_prototypes
+from fixtures_headers import linux_headers  # noqa: F401  (a fixture, used by name)
+from syscalltbl.tables import prototypes
+from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.prototype_model import Param, Prototype, PrototypeFile
+from syscalltbl.tables.prototypes import parse_prototypes
 
 CORPUS_META = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "linux-6.18.2" / "meta"
 

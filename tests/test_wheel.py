@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import CORPUS, REPO, manifest
 
 
@@ -44,16 +45,17 @@ def test_installed_cli_builds_the_kernel_outputs(installed: Path, tmp_path: Path
         assert (out / entry["output_path"]).read_bytes() == (CORPUS / entry["expected"]).read_bytes()
 
 
-def test_wheel_nests_everything_under_one_package(installed: Path, tmp_path: Path) -> None:
+def test_wheel_holds_the_package_and_its_data(installed: Path, tmp_path: Path) -> None:
     site = next((installed / "lib").glob("python3*/site-packages"))
     package = site / "syscalltbl"
-    assert (package / "grammar" / "tbl.lark").is_file()
+    assert (package / "tables" / "grammars" / "tbl.lark").is_file()
     assert (package / "generators" / "templates" / "kernel" / "syscalltbl.h.j2").is_file()
-    assert (package / "arch" / "tables.toml").is_file()
-    assert len(list((package / "arch").rglob("*.tbl"))) == 17
-    assert not (site / "arch").exists() and not (site / "generators").exists()
-    probe = subprocess.run([str(installed / "bin" / "python"), "-c", "import arch"], cwd=tmp_path, capture_output=True)
-    assert probe.returncode != 0
+    assert (package / "tables" / "arch" / "tables.toml").is_file()
+    assert len(list((package / "tables" / "arch").rglob("*.tbl"))) == 17
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith(("syscalltbl", "arch", "generators"))) == [
+        "syscalltbl",
+        "syscalltbl-0.1.0.dist-info",
+    ]
 
 
 def test_python_dash_m_works(installed: Path, tmp_path: Path) -> None:
@@ -79,20 +81,14 @@ def test_python_dash_m_works(installed: Path, tmp_path: Path) -> None:
     assert out.read_bytes() == (CORPUS / "expected/x86/syscalls_64.h").read_bytes()
 
 
-def test_every_source_module_is_installed(installed: Path) -> None:
-    """A package missing from pyproject's list installs silently and fails at run time."""
+def test_every_tracked_package_file_is_installed(installed: Path) -> None:
+    """Modules and package data (tables, grammars, templates) alike: what src/syscalltbl tracks, the wheel holds."""
     site = next((installed / "lib").glob("python3*/site-packages"))
-    roots = {
-        "syscalltbl": "syscalltbl",
-        "generators": "syscalltbl/generators",
-        "kernel_runtime": "syscalltbl/kernel_runtime",
-    }
-    missing = []
-    for source, target in roots.items():
-        for module in (REPO / source).rglob("*.py"):
-            tracked = subprocess.run(["git", "ls-files", "--error-unmatch", str(module)], cwd=REPO, capture_output=True)
-            if tracked.returncode == 0 and not (site / target / module.relative_to(REPO / source)).is_file():
-                missing.append(str(module.relative_to(REPO)))
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z", "src/syscalltbl"], cwd=REPO, capture_output=True, check=True
+    ).stdout.decode()
+    names = filter(None, tracked.split("\0"))
+    missing = [name for name in names if not (site / Path(name).relative_to("src")).is_file()]
     assert missing == []
 
 
@@ -101,7 +97,7 @@ def test_installed_help_lists_every_command(installed: Path, tmp_path: Path) -> 
         [str(installed / "bin" / "syscalltbl"), "--help"], cwd=tmp_path, capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stderr
-    from syscalltbl.commands import COMMANDS
+    from syscalltbl.cli.commands import COMMANDS
 
     for name in ("build", "script", *COMMANDS):
         assert name in proc.stdout

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from syscalltbl import project as project_module
-from syscalltbl.matrix import Matrix, build_matrix
-from syscalltbl.model import Entry
+from syscalltbl.export.matrix import Matrix, build_matrix
+from syscalltbl.tables import project as project_module
+from syscalltbl.tables.model import Entry
 
 #: Flags that keep a headless Chromium to itself: no network beyond the page, no profile state.
 CHROMIUM_FLAGS = (
@@ -51,8 +51,8 @@ def matrix(shipped_project: project_module.Project) -> Matrix:
 
 def table_entry(project: project_module.Project, kernel_path: str, name: str, abis: tuple[str, ...]) -> Entry:
     """The entry of `name` that `abis` selects in a table, read with the parser, not through the matrix."""
-    from syscalltbl import abi
-    from syscalltbl.tblparse import parse_bytes
+    from syscalltbl.tables import abi
+    from syscalltbl.tables.tblparse import parse_bytes
 
     real = project.aliases.get(kernel_path, kernel_path)
     table = parse_bytes(project.table_file(real).read_bytes(), real)

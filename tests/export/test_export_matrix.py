@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Cli
 from export_fixtures import matrix, shipped_project, table_entry  # noqa: F401  (fixtures, used by name)
 
-from syscalltbl import scripts
-from syscalltbl.matrix import Matrix, load_bases
-from syscalltbl.project import Project
+from conftest import Cli
+from syscalltbl.export.matrix import Matrix, load_bases
+from syscalltbl.generators import scripts
+from syscalltbl.tables.project import Project
 
 #: Every architecture/ABI the kernel build generates headers for (Linux 6.18.2), an independent list.
 EXPECTED_COLUMNS = {
@@ -97,7 +97,7 @@ def test_bases(matrix: Matrix, column: str, base: int, macro: str) -> None:  # n
 
 
 def test_rows_are_every_selected_name(shipped_project: Project, matrix: Matrix) -> None:  # noqa: F811
-    from syscalltbl import abi
+    from syscalltbl.tables import abi
 
     names = set()
     for selection in matrix.selections:

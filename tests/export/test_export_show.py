@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from export_fixtures import matrix, shipped_project, table_entry  # noqa: F401  (fixtures, used by name)
-from fixtures_headers import linux_headers  # noqa: F401  (a fixture, used by name)
 
-from syscalltbl.cli import main
-from syscalltbl.matrix import Matrix
-from syscalltbl.project import Project
+from fixtures_headers import linux_headers  # noqa: F401  (a fixture, used by name)
+from syscalltbl.cli.main import main
+from syscalltbl.export.matrix import Matrix
+from syscalltbl.tables.project import Project
 
 
 def _show(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

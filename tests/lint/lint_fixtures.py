@@ -16,14 +16,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, REPO
 
-from syscalltbl import project
+from conftest import CORPUS, SHIPPED_ARCH
 from syscalltbl.lint import Finding, run_lint
 from syscalltbl.lint.inputs import LintInputs
 from syscalltbl.lint.project_inputs import load_project_inputs
+from syscalltbl.tables import project
 
-ARCH = REPO / "arch"
+ARCH = SHIPPED_ARCH
 
 #: Kernel path -> file in arch/, for the tables the tests edit most.
 X86_64 = "x86/entry/syscalls/syscall_64.tbl"

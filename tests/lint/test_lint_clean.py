@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fixtures_headers import linux_headers  # noqa: F401  (a fixture, used by name)
 from lint_fixtures import ARCH, corpus_dir, lint_arch, load
 
+from fixtures_headers import linux_headers  # noqa: F401  (a fixture, used by name)
 from syscalltbl.lint import Finding
 from syscalltbl.lint.exceptions import apply_exceptions, load_exceptions
 from syscalltbl.lint.rules import RULES

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 from lint_fixtures import X86_64, append_line, arch_copy_fixture  # noqa: F401  (provides `arch_copy`)
 
-from syscalltbl.cli import main
+from syscalltbl.cli.main import main
 from syscalltbl.lint.rules import RULES
 
 ERROR_LINE = "60\tcommon\tfrobnicate\t\tsys_frobnicate"
@@ -180,8 +180,9 @@ def test_files_of_different_contexts_each_get_theirs(
 
 
 def test_pre_commit_hook_manifest_is_valid() -> None:
+    from pre_commit.clientlib import load_manifest  # type: ignore[import-untyped]
+
     from conftest import REPO
-    from pre_commit.clientlib import load_manifest
 
     (hook,) = load_manifest(str(REPO / ".pre-commit-hooks.yaml"))
     assert (hook["id"], hook["entry"], hook["files"]) == ("syscalltbl-lint", "syscalltbl lint", r"\.tbl$")

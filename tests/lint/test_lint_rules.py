@@ -25,7 +25,7 @@ from lint_fixtures import (  # noqa: F401  (arch_copy_fixture provides the fixtu
 
 from syscalltbl.lint.files import standalone_inputs
 from syscalltbl.lint.rules import RULES
-from syscalltbl.prototypes import parse_prototypes
+from syscalltbl.tables.prototypes import parse_prototypes
 
 TESTED: set[str] = set()
 

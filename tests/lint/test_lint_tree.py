@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from debian_cache import linux_source_tree
 from lint_fixtures import ARCH, at, lint, load
 
+from debian_cache import linux_source_tree
 from syscalltbl.lint.exceptions import apply_exceptions, load_exceptions
 from syscalltbl.lint.rules import RULES
 from syscalltbl.lint.tree import load_tree_inputs

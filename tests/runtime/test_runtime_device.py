@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 from busybox import require
-from syscalltbl.kernel_runtime.devices import _IO, _IOC_DIR, _IOC_NR, _IOC_SIZE, _IOC_TYPE, _IOR, _IOW, _IOWR
-from syscalltbl.kernel_runtime.elfimage import read_image
-from syscalltbl.kernel_runtime.machine import Machine
+
+from syscalltbl.machine.image.elfimage import read_image
+from syscalltbl.machine.kernel.devices import _IO, _IOC_DIR, _IOC_NR, _IOC_SIZE, _IOC_TYPE, _IOR, _IOW, _IOWR
+from syscalltbl.machine.machine import Machine
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CLI = [sys.executable, "-m", "syscalltbl"]

@@ -7,10 +7,11 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from syscalltbl.kernel_runtime.kbuild import build_user_library
-from syscalltbl.kernel_runtime.machine import Machine
-from syscalltbl.kernel_runtime.process import ExitStatus
-from syscalltbl.kernel_runtime.toolchain import build_c_program
+
+from syscalltbl.machine.image.kbuild import build_user_library
+from syscalltbl.machine.image.toolchain import build_c_program
+from syscalltbl.machine.kernel.process import ExitStatus
+from syscalltbl.machine.machine import Machine
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

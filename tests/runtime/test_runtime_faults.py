@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from syscalltbl.generators.x86_64 import abi
-from syscalltbl.kernel_runtime.process import SIGILL, SIGSEGV
 from userprog import Programs
+
+from syscalltbl.generators.x86_64 import abi
+from syscalltbl.machine.kernel.process import SIGILL, SIGSEGV
 
 PRIVILEGED = {
     "hlt": "hlt",

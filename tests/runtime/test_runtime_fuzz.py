@@ -6,11 +6,11 @@ import struct
 from typing import Any
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
-from syscalltbl.kernel_runtime.fuzz import SCRATCH, Fuzzer, fuzz
-from syscalltbl.kernel_runtime.paging import PTE_P, PTE_RW, PTE_US
-from syscalltbl.kernel_runtime.process import SIGPIPE, Task
-from syscalltbl.kernel_runtime.signals import SI_USER, siginfo
-from syscalltbl.kernel_runtime.vfs import POLLPRI
+from syscalltbl.machine.hw.paging import PTE_P, PTE_RW, PTE_US
+from syscalltbl.machine.kernel.process import SIGPIPE, Task
+from syscalltbl.machine.kernel.signals import SI_USER, siginfo
+from syscalltbl.machine.kernel.vfs import POLLPRI
+from syscalltbl.machine.tools.fuzz import SCRATCH, Fuzzer, fuzz
 
 
 def test_one_hundred_thousand_calls_without_violation() -> None:

@@ -6,12 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
-from syscalltbl.generators.x86_64.kernel import nr_syscalls, render_kernel, render_unistd_64, select_64
-from syscalltbl.kernel_runtime.elfimage import read_image
-from syscalltbl.kernel_runtime.kbuild import build_kernel
-from syscalltbl.kernel_runtime.toolchain import ToolchainError, build_elf
 
-from syscalltbl.tblparse import parse_table
+from syscalltbl.generators.x86_64.kernel import nr_syscalls, render_kernel, render_unistd_64, select_64
+from syscalltbl.machine.image.elfimage import read_image
+from syscalltbl.machine.image.kbuild import build_kernel
+from syscalltbl.machine.image.toolchain import ToolchainError, build_elf
+from syscalltbl.machine.syscalls import REGISTRY
+from syscalltbl.tables.read import parse_table
+from syscalltbl.tables.target import default, for_table
 
 HERE = Path(__file__).resolve().parent
 MINI = HERE / "data" / "mini_64.tbl"
@@ -44,7 +46,7 @@ def test_selection_follows_the_table() -> None:
 
 
 def test_mini_kernel_links_and_routes_by_the_table() -> None:
-    kernel = build_kernel(MINI, IMPLEMENTED)
+    kernel = build_kernel(for_table(MINI), IMPLEMENTED)
     symbols = kernel.image.symbols
     assert symbols["__x64_sys_read"] == symbols["__x64_sys_ni_syscall"]  # no Python handler
     assert symbols["__x64_sys_getpid"] != symbols["__x64_sys_ni_syscall"]
@@ -53,7 +55,7 @@ def test_mini_kernel_links_and_routes_by_the_table() -> None:
 
 def test_real_table_assembles_without_warnings() -> None:
     # build_elf passes --fatal-warnings and rejects any stderr output.
-    build_kernel(None, IMPLEMENTED)
+    build_kernel(default(), IMPLEMENTED)
 
 
 def test_unknown_mask_flag_is_rejected() -> None:
@@ -82,10 +84,10 @@ def test_user_program_builds_with_generated_numbers(tmp_path: Path) -> None:
 def test_runtime_outputs_for_the_build() -> None:
     from syscalltbl.generators.x86_64.outputs import runtime_outputs
 
-    outputs = dict(runtime_outputs(HERE))  # no arch/ here: the shipped inputs
+    outputs = dict(runtime_outputs(default(), REGISTRY))  # the shipped inputs
     assert {"runtime/x86_64/kernel/entry_64.S", "runtime/x86_64/user/syscall.h",
             "runtime/x86_64/user/stubs.S", "runtime/x86_64/user/crt0.S"} <= outputs.keys()
     header = outputs["runtime/x86_64/user/syscall.h"].decode()
     assert "long openat(int dfd, const char *filename, int flags, umode_t mode);" in header
     assert "void exit_group(int error_code) __attribute__((__noreturn__));" in header
-    assert runtime_outputs(HERE) == runtime_outputs(HERE)  # deterministic
+    assert runtime_outputs(default(), REGISTRY) == runtime_outputs(default(), REGISTRY)  # deterministic

@@ -5,14 +5,14 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from syscalltbl.kernel_runtime.kbuild import default_table, ia32_table_for
 from userprog import Programs
 
-from syscalltbl.tblparse import parse_table
+from syscalltbl.tables.read import parse_table
+from syscalltbl.tables.target import default
 
 ENOSYS = 38
 # From syscall_32.tbl itself, so the test states the table's numbering, not a copy of it.
-I386 = {e.name: e.number for e in parse_table(ia32_table_for(default_table())).entries if e.abi == "i386"}
+I386 = {e.name: e.number for e in parse_table(default().table_32).entries if e.abi == "i386"}
 
 
 def _exit_with_buffer(label: str) -> str:

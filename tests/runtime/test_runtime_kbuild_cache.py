@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from syscalltbl.kernel_runtime.kbuild import build_kernel
-from syscalltbl.kernel_runtime.syscalls import REGISTRY
 
-from syscalltbl import cachedir
+from syscalltbl.machine.image.kbuild import build_kernel
+from syscalltbl.machine.syscalls import REGISTRY
+from syscalltbl.store import cachedir
+from syscalltbl.tables.target import default
 
 
 @pytest.fixture(autouse=True)
@@ -22,23 +23,23 @@ def _entries(kind: str) -> list[Path]:
 
 
 def test_a_second_build_is_read_back_and_equal() -> None:
-    first = build_kernel(None, REGISTRY)
+    first = build_kernel(default(), REGISTRY)
     (entry,) = _entries("kernel")
-    second = build_kernel(None, REGISTRY)
+    second = build_kernel(default(), REGISTRY)
     assert second.image == first.image and second.syscalls == first.syscalls
     assert [e.entry_point for e in second.table] == [e.entry_point for e in first.table]
     assert _entries("kernel") == [entry]
 
 
 def test_what_is_implemented_is_part_of_the_key() -> None:
-    full = build_kernel(None, REGISTRY)
-    fewer = build_kernel(None, {k: v for k, v in REGISTRY.items() if k != "sys_getpid"})
+    full = build_kernel(default(), REGISTRY)
+    fewer = build_kernel(default(), {k: v for k, v in REGISTRY.items() if k != "sys_getpid"})
     assert len(_entries("kernel")) == 2
     assert full.elf != fewer.elf  # getpid's stub differs: Python trap or -ENOSYS
 
 
 def test_a_corrupt_entry_is_rebuilt() -> None:
-    good = build_kernel(None, REGISTRY)
+    good = build_kernel(default(), REGISTRY)
     (entry,) = _entries("kernel")
     entry.write_bytes(entry.read_bytes()[:-10])
-    assert build_kernel(None, REGISTRY).image == good.image
+    assert build_kernel(default(), REGISTRY).image == good.image

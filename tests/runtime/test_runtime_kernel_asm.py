@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from syscalltbl.generators.x86_64 import abi
-from syscalltbl.kernel_runtime.elfimage import read_image
-from syscalltbl.kernel_runtime.process import Task
-from syscalltbl.kernel_runtime.uaccess import copy_from_user
 from unicorn import x86_const as x86
 from userprog import Programs
+
+from syscalltbl.generators.x86_64 import abi
+from syscalltbl.machine.image.elfimage import read_image
+from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.uaccess import copy_from_user
 
 USER_VALUES = {
     "rbx": 0x1B, "rbp": 0xB9, "r12": 0x12, "r13": 0x13, "r14": 0x14, "r15": 0x15,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from syscalltbl.kernel_runtime.machine import Machine
+from syscalltbl.machine.machine import Machine
 
 DATA = Path(__file__).parent / "data"
 

@@ -8,13 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from syscalltbl.generators.x86_64.abi import PAGE_SIZE
-from syscalltbl.kernel_runtime.elfimage import read_image
-from syscalltbl.kernel_runtime.machine import Machine
-from syscalltbl.kernel_runtime.paging import PTE_ADDR, PTE_RW
-from syscalltbl.kernel_runtime.process import Task
-from syscalltbl.kernel_runtime.vfs import Regular
 from test_runtime_examples import example
+
+from syscalltbl.generators.x86_64.abi import PAGE_SIZE
+from syscalltbl.machine.hw.paging import PTE_ADDR, PTE_RW
+from syscalltbl.machine.image.elfimage import read_image
+from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.vfs import Regular
+from syscalltbl.machine.machine import Machine
 
 
 def _root(tmp_path: Path) -> Path:

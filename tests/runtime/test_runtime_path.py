@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from userprog import Programs
+
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.generators.x86_64.kernel import nr_syscalls
-from userprog import Programs
 
 EXIT_WITH_RAX = """
 	movq	%rax, %rdi

@@ -6,9 +6,10 @@ import re
 import subprocess
 import sys
 
-from syscalltbl.kernel_runtime.ftrace import CallRecord
-from syscalltbl.kernel_runtime.stats import HEADER, RULE, Stats
 from test_runtime_examples import example
+
+from syscalltbl.machine.tools.ftrace import CallRecord
+from syscalltbl.machine.tools.stats import HEADER, RULE, Stats
 
 SECONDS = re.compile(r"\d+\.\d{6} ")
 

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from syscalltbl.generators.x86_64 import abi
-from syscalltbl.kernel_runtime.process import Task
 from userprog import Programs
+
+from syscalltbl.generators.x86_64 import abi
+from syscalltbl.machine.kernel.process import Task
 
 EFAULT = 14
 POINTERS = {

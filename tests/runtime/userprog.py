@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from syscalltbl.generators.x86_64.kernel import Syscall, render_unistd_64, select_64
-from syscalltbl.kernel_runtime.kbuild import default_table
-from syscalltbl.kernel_runtime.machine import Machine
-from syscalltbl.kernel_runtime.process import ExitStatus
-from syscalltbl.kernel_runtime.toolchain import build_elf
-
-from syscalltbl.tblparse import parse_table
+from syscalltbl.machine.image.toolchain import build_elf
+from syscalltbl.machine.kernel.process import ExitStatus
+from syscalltbl.machine.machine import Machine
+from syscalltbl.tables.read import parse_table
+from syscalltbl.tables.target import default
 
 
 @dataclass(frozen=True)
@@ -56,4 +55,4 @@ class Programs:
 @cache
 def table_64() -> list[Syscall]:
     """The runtime's own table: every number in these tests comes from it."""
-    return select_64(parse_table(default_table()))
+    return select_64(parse_table(default().table))

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from syscalltbl.kernel_runtime import pylibc as _k
-from syscalltbl.kernel_runtime.pylibc import Buffer, PathArg, WBuffer, use
+from syscalltbl.machine.python import pylibc as _k
+from syscalltbl.machine.python.pylibc import Buffer, PathArg, WBuffer, use
 
 __all__ = [
     "Buffer",

@@ -1,0 +1,5 @@
+import sys
+
+from syscalltbl.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,457 @@
+"""`syscalltbl build`: every output named in arch/, regenerated into OUTDIR.
+
+Outputs are rendered first and written only if all of them succeed, each
+through an atomic rename and only when its bytes change, so a failed run
+leaves every previous output as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from syscalltbl.generators import generate, scripts
+from syscalltbl.store import atomic, cache
+from syscalltbl.tables import read
+from syscalltbl.tables.errors import SyscalltblError, UsageError
+from syscalltbl.tables.project import Output, Project
+
+if TYPE_CHECKING:
+    from syscalltbl.tables.target import X86_64Target
+
+
+class Summary(NamedTuple):
+    written: list[str]
+    unchanged: list[str]
+    errors: list[SyscalltblError]
+
+    def line(self) -> str:
+        text = f"{len(self.written)} written, {len(self.unchanged)} unchanged, {len(self.errors)} failed"
+        if self.errors:
+            text += " (nothing written)"
+        return text
+
+
+class _Task(NamedTuple):
+    output: Output
+    job: scripts.Job
+    table_path: str
+    data: bytes
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working directory when inside it: what a user would type."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _tasks(project: Project, outputs: list[Output]) -> list[_Task]:
+    contents: dict[Path, bytes] = {}
+    tasks = []
+    for output in outputs:
+        file = project.table_file(output.input)
+        if file not in contents:
+            contents[file] = read.read_input(str(file))
+        shown = display_path(file)
+        argv = [a.replace("{input}", shown).replace("{output}", output.path) for a in output.argv]
+        tasks.append(_Task(output, scripts.parse_argv(output.generator, argv), shown, contents[file]))
+    return tasks
+
+
+_Result = bytes | SyscalltblError
+
+
+def _render_serial(tasks: list[_Task]) -> list[_Result]:
+    results: list[_Result] = []
+    for task in tasks:
+        try:
+            results.append(generate.render(task.job, task.data, task.table_path))
+        except SyscalltblError as exc:
+            results.append(exc)
+    return results
+
+
+class _Worker:
+    """A second process for a cold build. It is forked before the build is planned so that its
+    imports of Lark and Jinja2 and the loading of the LALR tables overlap the planning; then it
+    renders the tasks it is sent and sends back the results."""
+
+    def __init__(self, pid: int, send: int, receive: int) -> None:
+        self.pid, self.send, self.receive = pid, send, receive
+
+    @classmethod
+    def start(cls) -> _Worker | None:
+        if (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+            return None
+        to_child, from_parent = os.pipe()[::-1]
+        to_parent, from_child = os.pipe()[::-1]
+        pid = os.fork()
+        if pid == 0:
+            os.close(to_child)
+            os.close(from_child)
+            try:
+                _warm_up()
+                with os.fdopen(from_parent, "rb") as pipe:
+                    tasks = pickle.loads(pipe.read())
+                blob = pickle.dumps(_render_serial(tasks))
+                with os.fdopen(to_parent, "wb") as pipe:
+                    pipe.write(blob)
+            finally:
+                os._exit(0)
+        os.close(from_parent)
+        os.close(to_parent)
+        return cls(pid, to_child, from_child)
+
+    def render(self, tasks: list[_Task]) -> None:
+        with os.fdopen(self.send, "wb") as pipe:
+            pipe.write(pickle.dumps(tasks))
+
+    def results(self, tasks: list[_Task]) -> list[_Result]:
+        with os.fdopen(self.receive, "rb") as pipe:
+            blob = pipe.read()
+        os.waitpid(self.pid, 0)
+        try:
+            results: list[_Result] = pickle.loads(blob)
+        except Exception:  # a dead worker: do its share here
+            return _render_serial(tasks)
+        return results
+
+    def cancel(self) -> None:
+        import signal
+
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        os.close(self.send)
+        os.close(self.receive)
+
+
+def _warm_up() -> None:
+    from syscalltbl.generators import jinja_env
+    from syscalltbl.tables import tblparse
+
+    tblparse.parser_ready()
+    jinja_env.environment()
+
+
+def _render(tasks: list[_Task], worker: _Worker | None = None) -> list[_Result]:
+    """Cache hits first; misses on two cores when several tables need parsing (Lark is the cold cost)."""
+    results: list[_Result | None] = [generate.cached_output(t.job, t.data) for t in tasks]
+    misses = [i for i, r in enumerate(results) if r is None]
+    tables = {tasks[i].table_path for i in misses}
+    if len(tables) < 4 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        if worker is not None:
+            worker.cancel()
+        for i, result in zip(misses, _render_serial([tasks[i] for i in misses]), strict=True):
+            results[i] = result
+        return [r for r in results if r is not None]
+    # A worker started early is warm by now: it takes the larger share.
+    local, remote = _split(tasks, misses, 0.42 if worker else 0.5)
+    worker = worker or _Worker.start()
+    assert worker is not None
+    worker.render([tasks[i] for i in remote])
+    for i, result in zip(local, _render_serial([tasks[i] for i in local]), strict=True):
+        results[i] = result
+    for i, result in zip(remote, worker.results([tasks[i] for i in remote]), strict=True):
+        results[i] = result
+    return [r for r in results if r is not None]
+
+
+def _split(tasks: list[_Task], misses: list[int], share: float) -> tuple[list[int], list[int]]:
+    """Whole tables to each side (a table is parsed once per process), `share` of the estimated
+    cost to this process: parsing is linear in a table's bytes, and each output renders in
+    about a third of that."""
+    size: dict[str, int] = {}
+    for i in misses:
+        path = tasks[i].table_path
+        size[path] = size.get(path, len(tasks[i].data) * 2 // 3) + len(tasks[i].data) // 3
+    mine: set[str] = set()
+    load = [0.0, 0.0]
+    for path in sorted(size, key=lambda p: -size[p]):
+        side = 0 if load[0] / share <= load[1] / (1 - share) else 1
+        load[side] += size[path]
+        if side == 0:
+            mine.add(path)
+    local = [i for i in misses if tasks[i].table_path in mine]
+    remote = [i for i in misses if tasks[i].table_path not in mine]
+    return local, remote
+
+
+def select_outputs(project: Project, arches: list[str] | None) -> list[Output]:
+    if not arches:
+        return list(project.outputs)
+    unknown = sorted(set(arches) - set(project.arches))
+    if unknown:
+        raise UsageError(f"unknown architecture {', '.join(unknown)}: expected one of {', '.join(project.arches)}")
+    return [o for o in project.outputs if o.arch in arches]
+
+
+def _make_directories(outdir: Path, paths: list[str]) -> None:
+    """Each missing directory with one mkdir, parents first: mkdir is slow on some file systems,
+    and Path.mkdir(parents=True) makes two or three calls per level."""
+    needed: set[str] = set()
+    for path in paths:
+        parent = os.path.dirname(path)
+        while parent and parent not in needed:
+            needed.add(parent)
+            parent = os.path.dirname(parent)
+    base = str(outdir)
+    for directory in [base, *(os.path.join(base, d) for d in sorted(needed))]:
+        if not os.path.isdir(directory):
+            os.makedirs(directory, exist_ok=True)
+
+
+GROUPS = ("kernel", "runtime")
+
+
+class _Plan(NamedTuple):
+    """What this build must regenerate, and why; everything else is kept as recorded."""
+
+    kernel: dict[str, str]  # output -> reason
+    runtime: str | None  # reason, if the runtime group must be regenerated
+    kept: list[str]
+
+
+def build(
+    project: Project,
+    outdir: Path,
+    arches: list[str] | None = None,
+    groups: tuple[str, ...] = GROUPS,
+    explain: list[str] | None = None,
+    target: X86_64Target | None = None,
+) -> Summary:
+    """The kernel group (the kernel build's 70 outputs) and the runtime group (the x86-64 machine's sources).
+
+    Only outputs that a change reaches are regenerated (`explain` collects why),
+    and only changed bytes are written. The runtime group is made from `target`
+    (default: the x86-64 target of the project's own arch/).
+    """
+    from syscalltbl.build import incremental
+    from syscalltbl.tables.target import from_arch
+
+    x86 = target or from_arch(project.root)
+
+    state_file = incremental.state_path(outdir, project.root)
+    with incremental.locked(state_file):
+        state = incremental.load_state(state_file)
+        # A first build into this directory is likely cold: start the second process now.
+        worker = _Worker.start() if "kernel" in groups and not state["outputs"] else None
+        tasks = _tasks(project, select_outputs(project, arches)) if "kernel" in groups else []
+        with_runtime = "runtime" in groups and (not arches or "x86" in arches)
+        try:
+            plan = _plan(project, outdir, x86, tasks, with_runtime, state)
+        except BaseException:
+            if worker is not None:
+                worker.cancel()
+            raise
+        summary = _regenerate(x86, outdir, tasks, plan, state, worker)
+        if explain is not None:
+            explain.extend(f"rebuilt {path}: {why}" for path, why in sorted(plan.kernel.items()))
+            if plan.runtime:
+                explain.append(f"rebuilt the runtime group: {plan.runtime}")
+            explain.extend(f"kept {path}: {why}" for path, why in sorted(_kept_reasons(plan, state).items()))
+        if not summary.errors:
+            incremental.save_state(state_file, state)
+    return summary
+
+
+def _kept_reasons(plan: _Plan, state: dict[str, Any]) -> dict[str, str]:
+    return {path: state["outputs"].get(path, {}).get("kept", "its inputs are unchanged") for path in plan.kept}
+
+
+def _plan(
+    project: Project,
+    outdir: Path,
+    target: X86_64Target,
+    tasks: list[_Task],
+    with_runtime: bool,
+    state: dict[str, Any],
+
+) -> _Plan:
+    from syscalltbl.build import incremental, runtime_group
+
+    fingerprint = generate.code_fingerprint()
+    code_changed = state["fingerprint"] != fingerprint
+    recorded: dict[str, Any] = state["outputs"]
+    shas = {t.table_path: cache.sha256_hex(t.data) for t in tasks}
+    runtime_table = display_path(target.table) if with_runtime else ""
+    i386 = runtime_group.i386_entries(target, state.get("runtime_record", {}).get("i386", {})) if with_runtime else {}
+    runtime_key = runtime_group.inputs_key(target, i386) if with_runtime else ""
+    if with_runtime and runtime_table not in shas:
+        shas[runtime_table] = incremental.file_sha(target.table) or ""
+    runtime_outputs: list[str] = list(state.get("runtime_outputs", []))
+
+    kernel: dict[str, str] = {}
+    stale: list[str] = []  # outputs whose table changed: the graph decides
+    for task in tasks:
+        path = task.output.path
+        record = recorded.get(path)
+        if record is None:
+            kernel[path] = "not built before"
+        elif code_changed:
+            kernel[path] = "generator code changed"
+        elif record["input"] != shas[task.table_path]:
+            stale.append(path)
+        elif incremental.file_sha(outdir / path) != record["sha"]:
+            kernel[path] = "output missing or modified"
+    runtime: str | None = None
+    if with_runtime:
+        rt = state.get("runtime_record", {})
+        if not runtime_outputs or code_changed or rt.get("key") != runtime_key:
+            runtime = "not built before" if not runtime_outputs else "runtime prototypes or code changed"
+        elif rt.get("input") != shas[runtime_table]:
+            stale.extend(runtime_outputs)
+        elif not incremental.all_outputs_intact(outdir, recorded, runtime_outputs):
+            runtime = "output missing or modified"
+
+    if stale:
+        reached, graph = _reached(project, tasks, stale, recorded, shas, runtime_table, runtime_outputs)
+        # Kept with the record, for inspection and --explain of later builds; no-op builds never load it.
+        state["graph"] = graph
+        for path in stale:
+            if path in runtime_outputs:
+                if path in reached and runtime is None:
+                    runtime = reached[path]
+            elif path in reached:
+                kernel[path] = reached[path]
+            else:
+                recorded[path]["kept"] = "its table changed, but not in an ABI it selects"
+    # The record now describes this build's inputs; outputs regenerated below get their new hashes.
+    state["fingerprint"] = fingerprint
+    for task in tasks:
+        if task.output.path in recorded and task.output.path not in kernel:
+            recorded[task.output.path]["input"] = shas[task.table_path]
+    if with_runtime:
+        state["runtime_record"] = {"key": runtime_key, "input": shas[runtime_table], "i386": i386}
+    done = set(kernel) | (set(runtime_outputs) if runtime else set())
+    kept = [t.output.path for t in tasks if t.output.path not in done]
+    if with_runtime and not runtime:
+        kept += runtime_outputs
+    return _Plan(kernel, runtime, kept)
+
+
+def _reached(
+    project: Project,
+    tasks: list[_Task],
+    stale: list[str],
+    recorded: dict[str, Any],
+    shas: dict[str, str],
+    runtime_table: str,
+    runtime_outputs: list[str],
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Output -> reason, for the stale outputs that a changed entry reaches through the graph;
+    and the graph as node-link data."""
+    from syscalltbl.build import incremental
+
+    by_path = {t.output.path: t for t in tasks}
+    data = {t.table_path: t.data for t in tasks}
+    if runtime_table and runtime_table not in data:
+        data[runtime_table] = Path(runtime_table).read_bytes()
+    old_sha = {path: recorded[path]["input"] for path in stale if path in recorded}
+    runtime_old = recorded.get(runtime_outputs[0], {}).get("input") if runtime_outputs else None
+    models: dict[str, list[Any]] = {}
+    changes: dict[tuple[str, str], dict[str, str] | None] = {}
+    reasons: dict[str, str] = {}
+    selections: list[tuple[str, str, tuple[str, ...] | None]] = []
+    for path in stale:
+        task = by_path.get(path)
+        table = task.table_path if task else runtime_table
+        before = old_sha.get(path) or runtime_old or ""
+        if (table, before) not in changes:
+            try:
+                new = read.load_table(data[table], table)
+            except SyscalltblError:
+                changes[table, before] = None  # rendering reports the error, once per output
+            else:
+                old = read.cached_model(table, before)
+                models.setdefault(table, [new]).extend([old] if old else [])
+                changes[table, before] = incremental.entry_changes(old, new)
+        if changes[table, before] is None:
+            reasons[path] = f"{table} changed (no model of its previous version to compare)"
+        if task:
+            selections.append((path, table, _selection(task.job)))
+    from syscalltbl.tables.target import ABIS
+
+    runtime = (runtime_table, ABIS, runtime_outputs) if runtime_table else None
+    graph = incremental.dependency_graph(models, selections, runtime)
+    for (table, _), abis in changes.items():
+        if abis:
+            for output, why in incremental.reached(graph, table, abis).items():
+                reasons.setdefault(output, why)
+    return reasons, incremental.graph_data(graph)
+
+
+def _selection(job: scripts.Job) -> tuple[str, ...] | None:
+    """The ABIs an output reads; None for all (arm's table size, s390's -S table)."""
+    if job.tool == "arm-syscallnr" or (job.tool == "s390-syscalltbl" and "S" in job.modes):
+        return None
+    return job.abis
+
+
+def _regenerate(
+    target: X86_64Target, outdir: Path, tasks: list[_Task], plan: _Plan, state: dict[str, Any], worker: _Worker | None
+) -> Summary:
+    summary = Summary([], [], [])
+    todo = [t for t in tasks if t.output.path in plan.kernel]
+    outputs: list[tuple[str, bytes | SyscalltblError, str]] = [
+        (t.output.path, r, cache.sha256_hex(t.data)) for t, r in zip(todo, _render(todo, worker), strict=True)
+    ]
+    if plan.runtime:
+        from syscalltbl.build import runtime_group
+
+        try:
+            rendered = runtime_group.outputs(target)
+        except SyscalltblError as exc:
+            summary.errors.append(exc)
+            rendered = []
+        table_sha = state["runtime_record"]["input"]
+        outputs += [(path, data, table_sha) for path, data in rendered]
+        state["runtime_outputs"] = [path for path, _ in rendered]
+    summary.errors.extend(r for _, r, _ in outputs if isinstance(r, SyscalltblError))
+    if summary.errors:
+        return summary
+    try:
+        _make_directories(outdir, [path for path, _, _ in outputs])
+    except OSError as exc:
+        summary.errors.append(SyscalltblError(f"cannot create directory: {exc.strerror}", path=str(exc.filename)))
+        return summary
+    writes = [(outdir / path, r) for path, r, _ in outputs if isinstance(r, bytes)]
+    for (path, data, table_sha), outcome in zip(outputs, _write_all(writes), strict=True):
+        assert isinstance(data, bytes)
+        if isinstance(outcome, OSError):
+            summary.errors.append(SyscalltblError(f"cannot write: {outcome.strerror}", path=str(outdir / path)))
+            continue
+        state["outputs"][path] = {"input": table_sha, "sha": cache.sha256_hex(data)}
+        (summary.written if outcome else summary.unchanged).append(path)
+    summary.unchanged.extend(plan.kept)
+    return summary
+
+
+def _write_all(writes: list[tuple[Path, bytes]]) -> list[bool | OSError]:
+    """write_if_changed for each. Comparing is cheap; creating files is slow on some file
+    systems and releases the GIL, so many changed files are written by four threads."""
+    outcomes: list[bool | OSError] = [False] * len(writes)
+    changed = [i for i, (path, data) in enumerate(writes) if not atomic.holds(path, data)]
+
+    def work(indices: list[int]) -> None:
+        for i in indices:
+            try:
+                atomic.replace(*writes[i])
+                outcomes[i] = True
+            except OSError as exc:
+                outcomes[i] = exc
+
+    if len(changed) < 16:
+        work(changed)
+        return outcomes
+    import threading
+
+    threads = [threading.Thread(target=work, args=(changed[k::4],)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

@@ -1,0 +1,36 @@
+"""`syscalltbl add-device NAME`: a character device in the machine's /dev, its driver in Python.
+
+Writes devices/NAME.py (read, write, ioctl) and devices/NAME.h (the ioctl
+commands for C programs) and prints them as a diff. Refuses, changing
+nothing, a name that exists.
+
+Exit status: 0 added, 1 refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = "add a character device /dev/NAME whose driver (read, write, ioctl) is Python in devices/NAME.py"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="NAME", help="the device's name in /dev")
+    parser.add_argument(
+        "--type", dest="magic", type=lambda v: int(v, 0), help="ioctl type byte (default: the name's first letter)"
+    )
+    parser.add_argument("-C", dest="project", type=Path, metavar="DIR", help="project directory holding arch/")
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from syscalltbl.build.adddevice import plan_add_device
+    from syscalltbl.build.addsyscall import project_target
+
+    plan = plan_add_device(project_target(args.project), args.name, args.magic)
+    sys.stdout.write(plan.diff())
+    plan.apply()
+    print(f"syscalltbl add-device: {plan.summary}")
+    return 0

@@ -1,0 +1,223 @@
+"""`syscalltbl export --format json|csv|html`: the whole cross-architecture matrix.
+
+One row per syscall name, one column per architecture/ABI selection (see
+syscalltbl.matrix), straight from the tables. CSV cells hold the table's
+number; JSON cells also the absolute number, the entry points, noreturn and
+the source line; the HTML page is one self-contained file (inline CSS and JS,
+nothing fetched) with a search box, and marks the linter's findings on the
+cells and rows they concern, the message on hover. Output is deterministic:
+the same tables give the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from syscalltbl.export.matrix import Mark, Matrix, PlacedMarks
+    from syscalltbl.tables.model import Entry
+
+HELP = "export the cross-architecture syscall matrix as JSON, CSV or a static HTML page"
+
+FORMATS = ("json", "csv", "html")
+
+#: Bumped when the JSON layout changes incompatibly.
+JSON_VERSION = 1
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=FORMATS, default="json", help="output format (default: json)")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of standard output")
+    parser.add_argument(
+        "--no-lint", action="store_true", help="html: do not run the linter to mark findings on the page"
+    )
+    parser.add_argument(
+        "-C",
+        dest="project",
+        type=Path,
+        metavar="DIR",
+        help="project directory holding arch/tables.toml (default: as for build)",
+    )
+
+
+def _cell(matrix: Matrix, index: int, entry: Entry) -> dict[str, Any]:
+    selection = matrix.selections[index]
+    return {
+        "number": entry.number,
+        "absolute": selection.absolute(entry),
+        "abi": entry.abi,
+        "entry_point": entry.entry_point,
+        "compat_entry_point": entry.compat_entry_point,
+        "noreturn": entry.noreturn,
+        "location": f"{entry.location.file}:{entry.location.line}",
+    }
+
+
+def to_json(matrix: Matrix) -> str:
+    import json
+
+    document = {
+        "format": "syscalltbl-matrix",
+        "version": JSON_VERSION,
+        "kernel": matrix.kernel,
+        "columns": [
+            {
+                "column": s.column,
+                "arch": s.arch,
+                "abi": s.name,
+                "table": s.table,
+                "source": s.source,
+                "abis": list(s.abis) if s.abis is not None else None,
+                "base": s.base,
+                "base_macro": s.base_macro or None,
+                "base_defined_in": s.base_defined_in or None,
+                "outputs": list(s.outputs),
+            }
+            for s in matrix.selections
+        ],
+        "syscalls": [
+            {
+                "name": name,
+                "cells": {
+                    matrix.selections[i].column: _cell(matrix, i, entry)
+                    for i, entry in enumerate(entries)
+                    if entry is not None
+                },
+            }
+            for name, entries in matrix.rows.items()
+        ],
+    }
+    return json.dumps(document, indent=1) + "\n"
+
+
+def to_csv(matrix: Matrix) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["name", *(s.column for s in matrix.selections)])
+    for name, entries in matrix.rows.items():
+        writer.writerow([name, *("" if e is None else str(e.number) for e in entries)])
+    return buffer.getvalue()
+
+
+def _tooltip(marks: tuple[Mark, ...]) -> str:
+    return "\n".join(f"{m.severity}: {m.message} [{m.rule}] ({m.file}:{m.line})" for m in marks)
+
+
+def html_context(matrix: Matrix, placed: PlacedMarks | None, lint_status: str) -> dict[str, Any]:
+    """What the page template needs, all plain strings and lists."""
+    from syscalltbl.export.matrix import worst
+
+    groups: list[dict[str, Any]] = []
+    for selection in matrix.selections:
+        if groups and groups[-1]["arch"] == selection.arch:
+            groups[-1]["span"] += 1
+        else:
+            groups.append({"arch": selection.arch, "span": 1})
+    columns = []
+    for s in matrix.selections:
+        abis = "all lines" if s.abis is None else "--abis " + ",".join(s.abis)
+        base = f"; base {s.base_macro or s.base} = {s.base:#x}" if s.base else ""
+        multi = s.column != s.arch
+        columns.append(
+            {
+                "label": s.name if multi else "",
+                "column": s.column,
+                "title": f"{s.column}: {s.source} ({abis}){base}",
+                "first": not multi or s.column == next(c.column for c in matrix.selections if c.arch == s.arch),
+            }
+        )
+    rows = []
+    counts = {"error": 0, "warning": 0, "note": 0}
+    for name, entries in matrix.rows.items():
+        row_marks = placed.rows.get(name, ()) if placed else ()
+        cells = []
+        for index, entry in enumerate(entries):
+            start = "arch-start" if columns[index]["first"] else ""
+            if entry is None:
+                cells.append({"text": "", "cls": start, "title": ""})
+                continue
+            selection = matrix.selections[index]
+            title = entry.entry_point or ""
+            if entry.compat_entry_point:
+                title += f" / compat {entry.compat_entry_point}"
+            if entry.noreturn:
+                title += " (noreturn)"
+            if selection.base:
+                title += f"\nabsolute {selection.absolute(entry)} ({selection.absolute(entry):#x})"
+            title += f"\n{entry.location.file}:{entry.location.line}"
+            marks = placed.cells.get((name, index), ()) if placed else ()
+            cls = " ".join(c for c in (start, f"f-{worst(marks)}" if marks else "") if c)
+            if marks:
+                title += "\n" + _tooltip(marks)
+            cells.append({"text": str(entry.number), "cls": cls, "title": title})
+        for mark in row_marks:
+            counts[mark.severity] = counts.get(mark.severity, 0) + 1
+        rows.append(
+            {
+                "name": name,
+                "severity": worst(row_marks),
+                "title": _tooltip(row_marks),
+                "cells": cells,
+            }
+        )
+    elsewhere = [str(m) for m in placed.elsewhere] if placed else []
+    return {
+        "kernel": matrix.kernel,
+        "groups": groups,
+        "columns": columns,
+        "rows": rows,
+        "lint_status": lint_status,
+        "counts": counts,
+        "elsewhere": elsewhere,
+    }
+
+
+def to_html(matrix: Matrix, placed: PlacedMarks | None, lint_status: str) -> str:
+    from syscalltbl.generators.jinja_env import render
+
+    return render("export/matrix.html.j2", **html_context(matrix, placed, lint_status))
+
+
+def _lint(args: argparse.Namespace, project: Any, matrix: Matrix) -> tuple[PlacedMarks | None, str]:
+    from syscalltbl.export.matrix import lint_marks, place_marks
+
+    if args.no_lint:
+        return None, "lint findings not marked (--no-lint)"
+    marks = lint_marks(project)
+    placed = place_marks(project, matrix, marks)
+    summary = ", ".join(
+        f"{sum(1 for m in marks if m.severity == s)} {s}s" for s in ("error", "warning", "note")
+    )
+    return placed, f"lint: {summary}"
+
+
+def run(args: argparse.Namespace) -> int:
+    from syscalltbl.export.matrix import build_matrix
+    from syscalltbl.tables import project as project_module
+
+    project = project_module.load(project_module.find_root(args.project))
+    matrix = build_matrix(project)
+    if args.format == "json":
+        text = to_json(matrix)
+    elif args.format == "csv":
+        text = to_csv(matrix)
+    else:
+        placed, status = _lint(args, project, matrix)
+        text = to_html(matrix, placed, status)
+    if args.output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        from syscalltbl.store import atomic
+        from syscalltbl.tables.errors import SyscalltblError
+
+        if not args.output.parent.is_dir():
+            raise SyscalltblError("output directory does not exist", path=str(args.output.parent))
+        atomic.write_if_changed(args.output, text.encode("utf-8"))
+    return 0

@@ -1,0 +1,28 @@
+"""`syscalltbl remove-syscall NAME`: undo add-syscall: table lines, prototype and implementation file.
+
+Exit status: 0 removed, 1 NAME is in no table.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = "remove a system call added with add-syscall (every table, its prototype and implementation)"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="NAME")
+    parser.add_argument("-C", dest="project", type=Path, metavar="DIR", help="project directory holding arch/")
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from syscalltbl.build.addsyscall import plan_remove, project_target
+
+    plan = plan_remove(project_target(args.project), args.name)
+    sys.stdout.write(plan.diff())
+    plan.apply()
+    print(f"syscalltbl remove-syscall: {plan.summary}")
+    return 0

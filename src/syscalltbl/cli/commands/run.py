@@ -1,0 +1,215 @@
+"""`syscalltbl run`: run a static x86-64 ELF, or a Python program, on the emulated machine.
+
+PROGRAM is a host file when it contains a slash; a bare name is looked up
+as a shell would, in the machine's PATH (so `--root DIR ls` runs DIR/bin/ls,
+a link to busybox, with argv[0] "ls"), then in the host's.
+
+A PROGRAM ending in .py runs in this interpreter with syscalltbl.libc bound
+to a fresh process of the machine: each wrapper call runs the generated
+user stub in ring 3 (fork and execve raise NotOnThisMachine).
+
+--trace prints each system call strace-style, --ftrace the emulated kernel
+path of each call as the kernel's function_graph tracer does (costs in
+emulated instructions), --stats a per-syscall table at exit; all three
+write to stderr, or to -o FILE.
+
+Exit status: the program's own; 128+N when signal N killed it (with one line
+on stderr); 127 when PROGRAM cannot be found and 126 when it cannot be run
+(not a static x86-64 ELF); 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.machine import Machine
+    from syscalltbl.machine.tools.ftrace import CallRecord
+
+HELP = "run a static x86-64 program on the emulated machine, through the generated syscall table"
+DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"  # glibc's default when PATH is unset
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", metavar="DIR", help="seed the filesystem with DIR's contents (default: empty)")
+    parser.add_argument("--cwd", metavar="PATH", default="/", help="working directory (default: /)")
+    parser.add_argument(
+        "--env", metavar="K=V", action="append", default=[], help="set an environment variable (repeatable)"
+    )
+    parser.add_argument("--env-clear", action="store_true", help="start from an empty environment")
+    parser.add_argument("--trace", action="store_true", help="print each system call, strace-style, on stderr")
+    parser.add_argument(
+        "--ftrace", action="store_true", help="print a function-graph trace of the emulated kernel path of each call"
+    )
+    parser.add_argument("--stats", action="store_true", help="print a per-syscall summary at exit, like strace -c")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write --trace/--ftrace/--stats output to FILE")
+    parser.add_argument("--timeout", type=float, default=3600.0, help=argparse.SUPPRESS)
+    parser.add_argument("program", metavar="PROGRAM")
+    parser.add_argument("args", metavar="ARG", nargs=argparse.REMAINDER)
+
+
+def run(args: argparse.Namespace) -> int:
+    import contextlib
+    import sys
+
+    from syscalltbl.tables.errors import UsageError
+
+    if args.output is not None and not (args.trace or args.ftrace or args.stats):
+        raise UsageError("-o FILE needs --trace, --ftrace or --stats")
+    with contextlib.ExitStack() as stack:
+        try:
+            out = sys.stderr if args.output is None else stack.enter_context(open(args.output, "w"))
+        except OSError as exc:
+            raise UsageError(f"-o {args.output}: {exc.strerror}") from None
+        return _run(args, out)
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
+    import os
+    import sys
+
+    from syscalltbl.machine.image.kbuild import load_prototypes
+    from syscalltbl.machine.machine import Machine
+    from syscalltbl.machine.syscalls.registry import Tracer as Wrapper
+    from syscalltbl.machine.tools.ftrace import FunctionGraph, KernelProfiler
+    from syscalltbl.machine.tools.stats import Stats
+    from syscalltbl.machine.tools.trace import Tracer, chain
+    from syscalltbl.tables.errors import UsageError
+    from syscalltbl.tables.target import resolve
+
+    env = {} if args.env_clear else dict(os.environ)
+    for item in args.env:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--env expects K=V, got {item!r}")
+        env[key] = value
+    if args.root is not None and not os.path.isdir(args.root):
+        raise UsageError(f"--root {args.root}: not a directory")
+    name = f"syscalltbl run: {args.program}"
+    if "/" in args.program and not os.path.isfile(args.program):
+        print(f"{name}: No such file", file=sys.stderr)
+        return 127
+    target = resolve()  # the project around the working directory, else syscalltbl's own tables
+    wrappers: list[Wrapper] = []
+    tracer = Tracer(load_prototypes(target.prototypes), out) if args.trace else None
+    if tracer is not None:
+        wrappers.append(tracer)
+    stats = Stats() if args.stats else None
+    profiler = None
+    if args.ftrace or stats is not None:
+        sinks: list[Callable[[CallRecord], None]] = []
+        if args.ftrace:
+            sinks.append(FunctionGraph(out))
+        if stats is not None:
+            sinks.append(stats)
+        profiler = KernelProfiler(sinks)
+        wrappers.append(profiler)
+    machine = Machine(target=target, root=args.root, tracer=chain(*wrappers) if wrappers else None)
+    machine.observer = tracer  # signals and exits, between the calls
+    if profiler is not None:
+        profiler.attach(machine)
+    try:
+        return _start(machine, args, env, name)
+    finally:
+        if profiler is not None:
+            profiler.finish()
+        if stats is not None:
+            stats.write(out)
+
+
+def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name: str) -> int:
+    import os
+    import shutil
+    import sys
+
+    from syscalltbl.machine.image.elfimage import BadExecutable
+    from syscalltbl.machine.kernel.errnos import Errno
+    from syscalltbl.machine.machine import Deadlock
+    from syscalltbl.tables.errors import UsageError
+
+    if args.program.endswith(".py"):
+        return _run_python(machine, args, env, name)
+    program, data, exe = args.program, None, None
+    if "/" not in program:
+        # An applet name, as a shell finds it: the machine's PATH first (say
+        # --root DIR with bin/ls -> busybox), then the host's for the file itself.
+        search_path = os.fsencode(env.get("PATH", DEFAULT_PATH))
+        found = machine.find_program(os.fsencode(program), search_path, os.fsencode(args.cwd))
+        if found is not None:
+            exe, data = found
+        else:
+            host = shutil.which(program)
+            if host is None:
+                print(f"{name}: command not found", file=sys.stderr)
+                return 127
+            program = host
+    try:
+        task = machine.start(program, [args.program, *args.args], [f"{k}={v}" for k, v in env.items()],
+                             data=data, exe=exe, cwd=os.fsencode(args.cwd))
+    except (BadExecutable, ValueError) as exc:
+        print(f"{name}: cannot run: {exc}", file=sys.stderr)
+        return 126
+    except (Errno, NotADirectoryError):
+        raise UsageError(f"--cwd {args.cwd}: no such directory in the machine's filesystem") from None
+    sys.stdout.flush()
+    try:
+        status = machine.schedule(task, args.timeout)
+    except (Deadlock, TimeoutError) as exc:
+        machine.kill_all()
+        print(f"{name}: {exc}", file=sys.stderr)
+        return 1
+    if status.signal is not None:
+        print(f"{name}: killed by {status.detail}", file=sys.stderr)
+        return 128 + status.signal
+    return status.code or 0
+
+
+def _run_python(machine: Machine, args: argparse.Namespace, env: dict[str, str], name: str) -> int:
+    import os
+    import runpy
+    import sys
+
+    from syscalltbl.machine.kernel.errnos import Errno
+    from syscalltbl.machine.python import pylibc
+    from syscalltbl.machine.python.pyprocess import EmulatedBackend, ProcessExit
+    from syscalltbl.tables.errors import UsageError
+
+    argv = [args.program, *args.args]
+    try:
+        backend = EmulatedBackend(machine, argv, [f"{k}={v}" for k, v in env.items()],
+                                  exe=os.fsencode(os.path.abspath(args.program)), cwd=os.fsencode(args.cwd),
+                                  timeout=args.timeout)
+    except (Errno, NotADirectoryError):
+        raise UsageError(f"--cwd {args.cwd}: no such directory in the machine's filesystem") from None
+    previous = pylibc.use(backend)
+    saved_argv = sys.argv
+    sys.argv = argv
+    try:
+        runpy.run_path(args.program, run_name="__main__")
+    except ProcessExit as end:
+        if end.status.signal is not None:
+            print(f"{name}: killed by {end.status.detail}", file=sys.stderr)
+            return 128 + end.status.signal
+        return end.status.code or 0
+    except SystemExit as end:
+        code = end.code
+        if code is None or isinstance(code, int):
+            return code or 0
+        print(code, file=sys.stderr)
+        return 1
+    except Exception as exc:  # the program's own error: report it as python would, from its frames only
+        import traceback
+
+        tb = exc.__traceback__
+        while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) != os.path.abspath(args.program):
+            tb = tb.tb_next
+        traceback.print_exception(type(exc), exc, tb)
+        return 1
+    finally:
+        sys.argv = saved_argv
+        pylibc.use(previous)
+        sys.stdout.flush()
+        machine.kill_all()
+    return 0

@@ -1,0 +1,436 @@
+"""The cross-architecture matrix: every syscall on every architecture/ABI, straight from the tables.
+
+An *ABI selection* is what one architecture's generated headers select from
+one table: `x86/64` is `--abis common,64` over syscall_64.tbl. Selections are
+derived from arch/tables.toml, never listed here: every `syscallhdr`,
+`syscalltbl` and s390 `-H` output names its table and ABI list, and the
+distinct (table, ABI list) pairs of an architecture are its selections.
+Headers generated with `--prefix` are left out: they are the kernel's private,
+renamed copies of an ABI (`__NR_ia32_*`, `__NR_compat32_*`) or of a part of
+one (x86's `unistd_64_x32.h`, the x32-only entries), not ABIs of their own.
+
+Each selection's name and number base come from arch/abi-bases.toml when an
+`[[abi]]` there describes it (x86/x32 numbers from `__X32_SYSCALL_BIT`, mips
+o32 from 4000, arm OABI from 0x900000): the one `[[abi]]` of its architecture
+and table when each has only one (mips passes no `--abis`), else the one
+selecting the same entries. Otherwise the name is the suffix of the kernel's
+own header (`unistd_64.h`: `64`) and the base is 0. An architecture with one
+selection is a column named after the architecture alone.
+
+Rows are syscall names, sorted; a cell is the entry the selection takes for
+that name (None where it has none). Lint findings are placed on the cells and
+rows showing the line they point at (`place_marks`); prototypes are read from
+kernel headers (`prototype_headers`, `load_prototypes`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from syscalltbl.generators import scripts
+from syscalltbl.tables import abi, read
+from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.model import Entry, Table
+from syscalltbl.tables.project import Output, Project
+from syscalltbl.tables.prototype_model import Prototype
+
+#: Beside tables.toml: each ABI's name, base and the macro holding it.
+BASES_FILE = "abi-bases.toml"
+
+#: Generators whose output lists syscalls of an ABI selection.
+_LISTING_GENERATORS = ("syscallhdr", "syscalltbl", "s390-syscalltbl")
+
+
+@dataclass(frozen=True, slots=True)
+class Base:
+    """One `[[abi]]` of abi-bases.toml."""
+
+    arch: str
+    abi: str
+    table: str
+    select: tuple[str, ...]
+    base: int
+    macro: str
+    defined_in: str
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """One column of the matrix: the entries one architecture's ABI takes from one table."""
+
+    arch: str
+    #: The ABI's name within its architecture: `64`, `x32`, `o32`, `oabi`.
+    name: str
+    #: The column's label: `x86/64`, or `alpha` for an architecture with one ABI.
+    column: str
+    #: The table's kernel path as the architecture's Makefile names it.
+    table: str
+    #: The file the table really is (through a symlink: arm64's syscall_64.tbl
+    #: is scripts/syscall.tbl); entries' locations name it.
+    source: str
+    #: The `--abis` list; None selects every line.
+    abis: tuple[str, ...] | None
+    #: Added to a table number to give the number userspace passes.
+    base: int
+    #: The C macro holding the base (`__X32_SYSCALL_BIT`), or "" if there is none.
+    base_macro: str
+    #: Where the kernel defines the macro, or "".
+    base_defined_in: str
+    #: The generated files that list this selection, in tables.toml order.
+    outputs: tuple[str, ...]
+
+    def absolute(self, entry: Entry) -> int:
+        return self.base + entry.number
+
+    def absolute_text(self, entry: Entry) -> str:
+        """`1073741863 (0x40000027 = __X32_SYSCALL_BIT + 39)`, or the number alone without a base."""
+        if not self.base:
+            return str(entry.number)
+        value = self.absolute(entry)
+        macro = self.base_macro or hex(self.base)
+        return f"{value} ({value:#x} = {macro} + {entry.number})"
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    """Every syscall name, and its entry in each selection (None where it has none)."""
+
+    kernel: str
+    selections: tuple[Selection, ...]
+    #: Sorted by name; each tuple is parallel to `selections`.
+    rows: dict[str, tuple[Entry | None, ...]]
+    #: Parsed tables by their real kernel path.
+    tables: dict[str, Table]
+
+    @property
+    def arches(self) -> list[str]:
+        return sorted({s.arch for s in self.selections})
+
+    def columns(self, arch: str | None = None) -> list[int]:
+        """Indexes of the selections of `arch` (an architecture or a column label), or of all."""
+        if arch is None:
+            return list(range(len(self.selections)))
+        return [i for i, s in enumerate(self.selections) if arch in (s.arch, s.column)]
+
+    def find_number(self, number: int, columns: Iterable[int]) -> Iterator[tuple[str, int]]:
+        """(name, column) for each cell whose table or absolute number is `number`."""
+        wanted = list(columns)
+        for name, cells in self.rows.items():
+            for index in wanted:
+                entry = cells[index]
+                if entry is not None and number in (entry.number, self.selections[index].absolute(entry)):
+                    yield name, index
+
+
+def load_bases(root: Path) -> tuple[Base, ...]:
+    """The `[[abi]]` entries of ROOT/abi-bases.toml; none if the project has no such file."""
+    import tomllib
+
+    path = root / BASES_FILE
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return ()
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SyscalltblError(f"invalid TOML: {exc}", path=str(path)) from None
+    try:
+        return tuple(
+            Base(
+                arch=str(item["arch"]),
+                abi=str(item["abi"]),
+                table=str(item["table"]),
+                select=tuple(str(name) for name in item["select"]),
+                base=int(item.get("base", 0)),
+                macro=str(item.get("macro", "")),
+                defined_in=str(item.get("defined_in", "")),
+            )
+            for item in data.get("abi", [])
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SyscalltblError(f"malformed [[abi]]: missing or wrong key {exc}", path=str(path)) from None
+
+
+def kernel_version(root: Path) -> str:
+    """`[source] kernel` of tables.toml, or "" when it does not say."""
+    import tomllib
+
+    try:
+        data = tomllib.loads((root / "tables.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ""
+    source = data.get("source", {})
+    return str(source.get("kernel", "")) if isinstance(source, dict) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    arch: str
+    table: str
+    abis: tuple[str, ...] | None
+    outputs: tuple[Output, ...]
+
+
+def _job(output: Output) -> scripts.Job:
+    argv = [a.replace("{input}", output.input).replace("{output}", output.path) for a in output.argv]
+    return scripts.parse_argv(output.generator, argv)
+
+
+def _candidates(project: Project) -> list[_Candidate]:
+    """The distinct (arch, table, ABI list) of the outputs that list an ABI's syscalls, in tables.toml order."""
+    found: dict[tuple[str, str, tuple[str, ...] | None], list[Output]] = {}
+    for output in project.outputs:
+        if output.generator not in _LISTING_GENERATORS:
+            continue
+        job = _job(output)
+        if job.prefix:
+            continue
+        if output.generator == "s390-syscalltbl" and "H" not in job.modes:
+            continue
+        found.setdefault((output.arch, output.input, job.abis), []).append(output)
+    return [_Candidate(arch, table, abis, tuple(outs)) for (arch, table, abis), outs in found.items()]
+
+
+def _header_suffix(outputs: Iterable[Output]) -> str:
+    """`64` from unistd_64.h, `spu` from syscall_table_spu.h: the kernel's own name for the ABI."""
+    paths = sorted((0 if o.generator != "syscalltbl" else 1, o.path) for o in outputs)
+    stem = Path(paths[0][1]).name.split(".", 1)[0]
+    return re.split(r"[_-]", stem)[-1]
+
+
+def _selected_lines(table: Table, abis: tuple[str, ...] | None) -> frozenset[int]:
+    return frozenset(e.location.line for e in abi.select(table.entries, abis))
+
+
+def _match_base(
+    candidate: _Candidate, bases: tuple[Base, ...], candidates: list[_Candidate], project: Project, table: Table
+) -> Base | None:
+    """The `[[abi]]` describing `candidate`: the one of its architecture and table if each has one
+    (mips passes no --abis), else the one selecting the same entries."""
+    source = project.aliases.get(candidate.table, candidate.table)
+    mine = [b for b in bases if b.arch == candidate.arch and project.aliases.get(b.table, b.table) == source]
+    siblings = [c for c in candidates if c.arch == candidate.arch and c.table == candidate.table]
+    if len(mine) == 1 and len(siblings) == 1:
+        return mine[0]
+    lines = _selected_lines(table, candidate.abis)
+    return next((b for b in mine if _selected_lines(table, b.select) == lines), None)
+
+
+def load_tables(project: Project, kernel_paths: Iterable[str]) -> dict[str, Table]:
+    """Each table parsed (through the cache), keyed by its real kernel path."""
+    tables: dict[str, Table] = {}
+    for kernel_path in kernel_paths:
+        real = project.aliases.get(kernel_path, kernel_path)
+        if real not in tables:
+            file = project.table_file(real)
+            tables[real] = read.load_table(read.read_input(str(file)), real)
+    return tables
+
+
+def build_matrix(project: Project) -> Matrix:
+    """The matrix of `project`: its selections and every syscall name they list."""
+    candidates = _candidates(project)
+    tables = load_tables(project, sorted({c.table for c in candidates}))
+    bases = load_bases(project.root)
+    per_arch: dict[str, int] = {}
+    for candidate in candidates:
+        per_arch[candidate.arch] = per_arch.get(candidate.arch, 0) + 1
+
+    selections: list[Selection] = []
+    for candidate in candidates:
+        source = project.aliases.get(candidate.table, candidate.table)
+        table = tables[source]
+        base = _match_base(candidate, bases, candidates, project, table)
+        name = base.abi if base is not None else _header_suffix(candidate.outputs)
+        column = f"{candidate.arch}/{name}" if per_arch[candidate.arch] > 1 else candidate.arch
+        selections.append(
+            Selection(
+                arch=candidate.arch,
+                name=name,
+                column=column,
+                table=candidate.table,
+                source=source,
+                abis=candidate.abis,
+                base=base.base if base is not None else 0,
+                base_macro=base.macro if base is not None else "",
+                base_defined_in=base.defined_in if base is not None else "",
+                outputs=tuple(o.path for o in candidate.outputs),
+            )
+        )
+    selections.sort(key=lambda s: s.arch)  # stable: an architecture's ABIs stay in tables.toml order
+
+    cells: dict[str, list[Entry | None]] = {}
+    for index, selection in enumerate(selections):
+        for entry in abi.select(tables[selection.source].entries, selection.abis):
+            row = cells.setdefault(entry.name, [None] * len(selections))
+            if row[index] is None:  # a name listed twice keeps its first line (the linter reports it)
+                row[index] = entry
+    rows = {name: tuple(cells[name]) for name in sorted(cells)}
+    return Matrix(kernel_version(project.root), tuple(selections), rows, tables)
+
+
+# --- lint findings, placed on the matrix ------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A lint finding, as the matrix shows it."""
+
+    rule: str
+    severity: str
+    message: str
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message} [{self.rule}]"
+
+
+#: Most severe first.
+SEVERITY_ORDER = ("error", "warning", "note")
+
+
+def worst(marks: Iterable[Mark]) -> str:
+    """The most severe severity among `marks`, or ""."""
+    found = {m.severity for m in marks}
+    return next((s for s in SEVERITY_ORDER if s in found), "")
+
+
+def lint_marks(project: Project) -> list[Mark]:
+    """The linter's findings on `project`, as the matrix marks them."""
+    from syscalltbl.lint import run_lint
+    from syscalltbl.lint.project_inputs import load_project_inputs
+
+    findings = run_lint(load_project_inputs(project))
+    return [
+        Mark(
+            rule=str(f.rule),
+            severity=str(f.severity),
+            message=str(f.message),
+            file=str(f.location.file),
+            line=int(f.location.line),
+            column=int(f.location.column),
+        )
+        for f in findings
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedMarks:
+    """Findings by where the matrix shows them."""
+
+    #: (syscall name, column index) -> findings on the line that cell shows.
+    cells: dict[tuple[str, int], tuple[Mark, ...]]
+    #: syscall name -> findings on any line of its entries.
+    rows: dict[str, tuple[Mark, ...]]
+    #: Findings on no entry line: comments, headers, whole files.
+    elsewhere: tuple[Mark, ...]
+
+
+def _spellings(project: Project, matrix: Matrix) -> dict[str, str]:
+    """Every way a finding may name a table file -> the table's real kernel path."""
+    names: dict[str, str] = {}
+    for real in matrix.tables:
+        file = project.table_file(real)
+        inside = file.relative_to(project.root)
+        for spelling in (real, str(file), str(file.resolve()), str(inside), f"{project.root.name}/{inside}"):
+            names[spelling] = real
+    for alias, target in project.aliases.items():
+        if target in matrix.tables:
+            names[alias] = target
+    return names
+
+
+def _table_of(file: str, spellings: dict[str, str]) -> str | None:
+    if file in spellings:
+        return spellings[file]
+    try:
+        resolved = str(Path(file).resolve())
+    except OSError:
+        return None
+    return spellings.get(resolved)
+
+
+def place_marks(project: Project, matrix: Matrix, marks: Iterable[Mark]) -> PlacedMarks:
+    """Each finding on the cells and rows showing the entry at its line; the rest elsewhere."""
+    spellings = _spellings(project, matrix)
+    by_line: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    for name, entries in matrix.rows.items():
+        for index, entry in enumerate(entries):
+            if entry is not None:
+                by_line.setdefault((matrix.selections[index].source, entry.location.line), []).append((name, index))
+    entry_lines = {(real, e.location.line): e.name for real, t in matrix.tables.items() for e in t.entries}
+    cells: dict[tuple[str, int], list[Mark]] = {}
+    rows: dict[str, list[Mark]] = {}
+    elsewhere: list[Mark] = []
+    for mark in marks:
+        real = _table_of(mark.file, spellings)
+        key = (real or "", mark.line)
+        if real is None or entry_lines.get(key) not in matrix.rows:
+            elsewhere.append(mark)
+            continue
+        rows.setdefault(entry_lines[key], []).append(mark)
+        for cell in by_line.get(key, []):
+            cells.setdefault(cell, []).append(mark)
+    return PlacedMarks(
+        {k: tuple(v) for k, v in cells.items()}, {k: tuple(v) for k, v in rows.items()}, tuple(elsewhere)
+    )
+
+
+# --- prototypes -------------------------------------------------------------
+
+#: Headers declaring entry points, relative to a kernel tree (or a headers package).
+_TREE_HEADERS = ("include/linux/syscalls.h", "include/linux/compat.h", "arch/*/include/asm/syscalls.h")
+#: The same, relative to a project's arch/ directory, which mirrors the kernel's, plus the
+#: headers the project writes itself for its runtime (arch/x86/include/syscalls_64.h).
+_PROJECT_HEADERS = (
+    "include/linux/syscalls.h",
+    "include/linux/compat.h",
+    "*/include/asm/syscalls.h",
+    "*/include/syscalls_*.h",
+)
+
+
+def prototype_headers(tree: Path, *, project: bool = False) -> list[Path]:
+    """The prototype headers under `tree`, in a fixed order (generic first, then by architecture)."""
+    found: list[Path] = []
+    for pattern in _PROJECT_HEADERS if project else _TREE_HEADERS:
+        found.extend(sorted(p for p in tree.glob(pattern) if p.is_file()))
+    return found
+
+
+def format_prototype(prototype: Prototype) -> str:
+    """`long sys_read(unsigned int fd, char __user *buf, size_t count)`."""
+    params = []
+    for param in prototype.params:
+        if not param.name:
+            params.append(param.type)
+        elif param.type.endswith("*"):
+            params.append(f"{param.type}{param.name}")
+        else:
+            params.append(f"{param.type} {param.name}")
+    ret = prototype.return_type
+    joiner = "" if ret.endswith("*") else " "
+    return f"{ret}{joiner}{prototype.name}({', '.join(params) or 'void'})"
+
+
+def load_prototypes(headers: Iterable[Path], shown_relative_to: Path | None = None) -> dict[str, list[Prototype]]:
+    """Symbol -> its prototypes across `headers`, in header order.
+
+    Locations name each header relative to `shown_relative_to` when it is inside it.
+    """
+    from syscalltbl.tables.prototypes import parse_prototypes
+
+    symbols: dict[str, list[Prototype]] = {}
+    for header in headers:
+        shown = str(header)
+        if shown_relative_to is not None and header.is_relative_to(shown_relative_to):
+            shown = str(header.relative_to(shown_relative_to))
+        parsed = parse_prototypes(shown, header.read_text(encoding="utf-8", errors="surrogateescape"))
+        for prototype in parsed.prototypes:
+            symbols.setdefault(prototype.name, []).append(prototype)
+    return symbols

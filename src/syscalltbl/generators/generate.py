@@ -1,0 +1,44 @@
+"""Table bytes in, output bytes out, through the cache when it can answer."""
+
+from __future__ import annotations
+
+from functools import cache as memoize
+from pathlib import Path
+
+from syscalltbl.generators.scripts import Job
+from syscalltbl.store import cache
+from syscalltbl.tables.read import load_table, parser_sources
+
+
+def code_sources() -> list[Path]:
+    """The parser and every renderer, template and script driver: what an output is made by."""
+    package = Path(__file__).resolve().parent
+    own = sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in {".py", ".j2"})
+    return [*parser_sources(), *own]
+
+
+@memoize
+def code_fingerprint() -> str:
+    """Hash of the grammar, model, renderers and templates: any edit invalidates every entry."""
+    return cache.fingerprint(code_sources())
+
+
+def output_key(job: Job, data: bytes) -> str:
+    return cache.digest("output", code_fingerprint(), repr(job), data)
+
+
+def cached_output(job: Job, data: bytes) -> bytes | None:
+    return cache.get("output", output_key(job, data)) if cache.enabled() else None
+
+
+def render(job: Job, data: bytes, path: str) -> bytes:
+    """The job's output for table bytes `data`; raises SyscalltblError on bad input."""
+    hit = cached_output(job, data)
+    if hit is not None:
+        return hit
+    from syscalltbl.generators import scripts
+
+    text = scripts.render(job, load_table(data, path)).encode("utf-8")
+    if cache.enabled():
+        cache.put("output", output_key(job, data), text)
+    return text

@@ -1,0 +1,44 @@
+"""scripts/syscalltbl.sh: the `__SYSCALL(nr, entry)` table, holes filled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from syscalltbl.generators.jinja_env import View, render_view
+from syscalltbl.tables.abi import select
+from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.model import Table
+
+NI_SYSCALL = "sys_ni_syscall"
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    number: int
+    native: str
+    compat: str | None
+    noreturn: bool
+
+
+def slots(table: Table, abis: tuple[str, ...] | None) -> list[Slot]:
+    """Every number from 0 to the last selected one; numbers must ascend."""
+    result: list[Slot] = []
+    for entry in select(table.entries, abis):
+        if entry.number < len(result):
+            raise SyscalltblError(
+                f"syscall table is not sorted or duplicates the same syscall number: "
+                f"{entry.number} follows {len(result) - 1} in `{entry.text}`",
+                entry.location,
+            )
+        result.extend(Slot(n, NI_SYSCALL, None, False) for n in range(len(result), entry.number))
+        compat = None if entry.compat_entry_point == "-" else entry.compat_entry_point
+        result.append(Slot(entry.number, entry.entry_point or NI_SYSCALL, compat, entry.noreturn))
+    return result
+
+
+def view(table: Table, abis: tuple[str, ...] | None) -> View:
+    return View("kernel/syscalltbl.h.j2", {"slots": slots(table, abis)})
+
+
+def generate(table: Table, abis: tuple[str, ...] | None) -> str:
+    return render_view(view(table, abis))

@@ -1,0 +1,86 @@
+"""Prototype headers and kernel versions, read from any directory laid out like a kernel tree.
+
+Used for a kernel tree (`--tree`), for installed kernel headers (`--headers`,
+e.g. Debian's linux-headers-*-common) and for headers a project keeps in arch/.
+"""
+
+from __future__ import annotations
+
+import pickle
+import re
+from pathlib import Path
+
+from syscalltbl.store import cache
+from syscalltbl.tables.prototype_model import PrototypeFile
+
+#: Where the kernel declares syscall entry points (Documentation/process/adding-syscalls.rst).
+GENERIC_HEADERS = ("include/linux/syscalls.h", "include/linux/compat.h")
+ARCH_HEADER_GLOB = "arch/*/include/asm/syscalls*.h"
+
+
+def header_paths(root: Path) -> list[str]:
+    """Kernel paths of the prototype headers present under `root`."""
+    found = [p for p in GENERIC_HEADERS if (root / p).is_file()]
+    found.extend(sorted(str(p.relative_to(root)) for p in root.glob(ARCH_HEADER_GLOB) if p.is_file()))
+    return found
+
+
+def read_headers(root: Path, shown_root: str) -> tuple[PrototypeFile, ...]:
+    """Every prototype header under `root`; locations name files as `shown_root`/kernel path."""
+    return tuple(parse_header(root / path, shown_path(shown_root, path)) for path in header_paths(root))
+
+
+def shown_path(shown_root: str, kernel_path: str) -> str:
+    """How read_headers names the header `kernel_path` of a tree shown as `shown_root`."""
+    return _join(shown_root, kernel_path)
+
+
+def parse_header(file: Path, shown: str) -> PrototypeFile:
+    """One header, through the cache: parsing syscalls.h costs tens of milliseconds."""
+    from syscalltbl.tables.prototypes import parse_prototypes
+
+    data = file.read_bytes()
+    key = cache.digest("prototypes", _parser_fingerprint(), shown, data)
+    if cache.enabled():
+        blob = cache.get("prototypes", key)
+        if blob is not None:
+            try:
+                loaded = pickle.loads(blob)
+            except Exception:
+                loaded = None
+            if isinstance(loaded, PrototypeFile):
+                return loaded
+    parsed = parse_prototypes(shown, data.decode("utf-8", errors="replace"))
+    if cache.enabled():
+        cache.put("prototypes", key, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+    return parsed
+
+
+def _parser_fingerprint() -> str:
+    from syscalltbl.tables.read import prototype_parser_sources
+
+    return cache.digest(*(path.read_bytes() for path in prototype_parser_sources()))
+
+
+def _join(root: str, path: str) -> str:
+    return path if root in ("", ".") else f"{root.rstrip('/')}/{path}"
+
+
+_VERSION_LINE = re.compile(r"^(VERSION|PATCHLEVEL|SUBLEVEL)\s*=\s*(\d*)\s*$", re.M)
+
+
+def kernel_version(root: Path) -> str | None:
+    """"6.12.117" from the top Makefile's VERSION, PATCHLEVEL and SUBLEVEL, if there is one."""
+    try:
+        text = (root / "Makefile").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    fields = {name: value for name, value in _VERSION_LINE.findall(text[:2000])}
+    if not fields.get("VERSION") or not fields.get("PATCHLEVEL"):
+        return None
+    version = f"{fields['VERSION']}.{fields['PATCHLEVEL']}"
+    return f"{version}.{fields['SUBLEVEL']}" if fields.get("SUBLEVEL") else version
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version))

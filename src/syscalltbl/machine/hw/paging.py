@@ -1,0 +1,135 @@
+"""4-level x86-64 page tables, written into the machine's RAM.
+
+The emulated MMU (Unicorn with UC_TLB_CPU) walks these tables for every
+access, so U/S, R/W and NX here are what isolates user from kernel.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from typing import Final
+
+from syscalltbl.generators.x86_64.abi import PAGE_SIZE
+from syscalltbl.machine.hw.physmem import PhysicalMemory
+
+PTE_P: Final = 1 << 0
+PTE_RW: Final = 1 << 1
+PTE_US: Final = 1 << 2
+PTE_A: Final = 1 << 5
+PTE_D: Final = 1 << 6
+PTE_NX: Final = 1 << 63
+PTE_ADDR: Final = 0x000FFFFFFFFFF000
+# Intermediate levels allow everything and leaves decide, so one rule (the
+# leaf's bits) governs each page; the gate page needs U/S on every level anyway.
+_TABLE: Final = PTE_P | PTE_RW | PTE_US | PTE_A
+_Q = struct.Struct("<Q")
+KERNEL_HALF: Final = 256  # PML4 slots 256..511 map the kernel, shared by all
+
+
+class AddressSpace:
+    """One PML4 and everything below it. `cr3` is its physical address."""
+
+    def __init__(self, ram: PhysicalMemory, kernel: AddressSpace | None = None) -> None:
+        self.ram = ram
+        self.cr3 = ram.alloc()
+        mem = ram.mem
+        if kernel is None:
+            # Preallocate the kernel half's PDPTs, so that kernel mappings made
+            # later appear in every address space that copied these slots.
+            for slot in range(KERNEL_HALF, 512):
+                _Q.pack_into(mem, self.cr3 + 8 * slot, ram.alloc() | _TABLE)
+        else:
+            half = slice(self.cr3 + 8 * KERNEL_HALF, self.cr3 + PAGE_SIZE)
+            mem[half] = mem[kernel.cr3 + 8 * KERNEL_HALF : kernel.cr3 + PAGE_SIZE]
+
+    def _walk(self, va: int, create: bool) -> int | None:
+        """Physical address of the leaf PTE for `va`, or None if absent."""
+        mem = self.ram.mem
+        table = self.cr3
+        for shift in (39, 30, 21):
+            slot = table + 8 * ((va >> shift) & 511)
+            (entry,) = _Q.unpack_from(mem, slot)
+            if not entry & PTE_P:
+                if not create:
+                    return None
+                entry = self.ram.alloc() | _TABLE
+                _Q.pack_into(mem, slot, entry)
+            table = entry & PTE_ADDR
+        return table + 8 * ((va >> 12) & 511)
+
+    def map(self, va: int, pa: int, *, user: bool, write: bool, execute: bool) -> None:
+        pte = self._walk(va, True)
+        assert pte is not None
+        flags = PTE_P | PTE_A | PTE_D
+        flags |= (PTE_US if user else 0) | (PTE_RW if write else 0) | (0 if execute else PTE_NX)
+        _Q.pack_into(self.ram.mem, pte, pa | flags)
+
+    def unmap(self, va: int) -> int | None:
+        """Remove one page; returns its frame. The caller flushes the TLB."""
+        pte = self._walk(va, False)
+        if pte is None:
+            return None
+        (entry,) = _Q.unpack_from(self.ram.mem, pte)
+        _Q.pack_into(self.ram.mem, pte, 0)
+        return entry & PTE_ADDR if entry & PTE_P else None
+
+    def set_pte(self, va: int, entry: int) -> None:
+        """Write the leaf entry for `va` (P may be clear: the frame stays recorded)."""
+        pte = self._walk(va, True)
+        assert pte is not None
+        _Q.pack_into(self.ram.mem, pte, entry)
+
+    def user_leaves(self) -> Iterator[tuple[int, int]]:
+        """(va, entry) of every non-zero user leaf, walking only tables that exist."""
+        mem = self.ram.mem
+        unpack = _Q.unpack_from
+
+        def walk(table: int, level: int, base: int) -> Iterator[tuple[int, int]]:
+            shift = 12 + 9 * level
+            slots = KERNEL_HALF if level == 3 else 512
+            for slot in range(slots):
+                (entry,) = unpack(mem, table + 8 * slot)
+                if not entry:
+                    continue
+                va = base | slot << shift
+                if level == 0:
+                    yield va, entry
+                elif entry & PTE_P:
+                    yield from walk(entry & PTE_ADDR, level - 1, va)
+
+        yield from walk(self.cr3, 3, 0)
+
+    def free_user_tables(self) -> None:
+        """Free the user half's page tables (not the frames they map) and the PML4."""
+        mem, ram = self.ram.mem, self.ram
+
+        def walk(table: int, level: int) -> None:
+            for slot in range(KERNEL_HALF if level == 3 else 512):
+                (entry,) = _Q.unpack_from(mem, table + 8 * slot)
+                if entry & PTE_P and level > 1:
+                    walk(entry & PTE_ADDR, level - 1)
+                if entry & PTE_P and level > 0:
+                    ram.free(entry & PTE_ADDR)
+
+        walk(self.cr3, 3)
+        ram.free(self.cr3)
+
+    def lookup(self, va: int) -> int:
+        """The leaf entry for `va` (0 if unmapped), as the MMU would find it."""
+        pte = self._walk(va, False)
+        return 0 if pte is None else int(_Q.unpack_from(self.ram.mem, pte)[0])
+
+    def user_frame(self, va: int, write: bool) -> int | None:
+        """Physical address of `va` if ring 3 may access it so, else None."""
+        entry = self.lookup(va)
+        need = PTE_P | PTE_US | (PTE_RW if write else 0)
+        if entry & need != need:
+            return None
+        return (entry & PTE_ADDR) | (va & (PAGE_SIZE - 1))
+
+    def kernel_frame(self, va: int) -> int:
+        entry = self.lookup(va)
+        if not entry & PTE_P:
+            raise ValueError(f"kernel address {va:#x} is not mapped")
+        return (entry & PTE_ADDR) | (va & (PAGE_SIZE - 1))

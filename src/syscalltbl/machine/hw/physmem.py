@@ -1,0 +1,96 @@
+"""Physical memory: one host mapping that Unicorn uses as the machine's RAM.
+
+The kernel side (Python) reads and writes RAM through this buffer directly,
+so inspecting pt_regs or copying from user pages needs no call into Unicorn.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import mmap
+
+from syscalltbl.generators.x86_64.abi import PAGE_SIZE
+from syscalltbl.machine.hw.cpu import Cpu
+
+_ZERO_PAGE = bytes(PAGE_SIZE)
+
+
+class OutOfMemory(MemoryError):
+    pass
+
+
+class PhysicalMemory:
+    """RAM at physical address 0 and a page-frame allocator over it."""
+
+    def __init__(self, cpu: Cpu, size: int) -> None:
+        if size % PAGE_SIZE:
+            raise ValueError("RAM size must be a whole number of pages")
+        # Anonymous and lazily backed: untouched frames cost no host memory.
+        self._map = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        self.mem = memoryview(self._map)
+        self.size = size
+        address = ctypes.addressof(ctypes.c_char.from_buffer(self._map))
+        cpu.map_ram(0, size, address)  # all permissions: the page tables decide
+        # Frame 0 stays unused so that a zero physical address is always a bug.
+        self._next = 1
+        self._free: list[int] = []
+        # Frames with more than one holder (a page-cache frame and the
+        # processes mapping it): the holders beyond the first.
+        self._extra_holders: dict[int, int] = {}
+        # Frames ever mapped executable in user mode: only these can have
+        # translated code. The host writes frames behind QEMU's back, so it
+        # cannot notice when such code goes stale: reusing one of these frames,
+        # or a kernel write into one (read() into an RWX buffer), sets
+        # `stale_code`; the system call then ends the time slice, and the
+        # scheduler flushes the translation cache before the cpu runs again.
+        self.code_frames: set[int] = set()
+        self.stale_code = False
+
+    def alloc(self, count: int = 1) -> int:
+        """Physical address of `count` contiguous zeroed frames."""
+        if count == 1 and self._free:
+            pa = self._free.pop() * PAGE_SIZE
+            if pa in self.code_frames:
+                self.code_frames.discard(pa)
+                self.stale_code = True
+            self.mem[pa : pa + PAGE_SIZE] = _ZERO_PAGE  # a reused frame holds old data
+            return pa
+        frame = self._next
+        if (frame + count) * PAGE_SIZE > self.size:
+            raise OutOfMemory(f"out of physical memory ({self.size // 2**20} MiB)")
+        self._next += count
+        return frame * PAGE_SIZE
+
+    @property
+    def frames_in_use(self) -> int:
+        return self._next - 1 - len(self._free)
+
+    @property
+    def free_bytes(self) -> int:
+        """RAM no frame of which is in use: what sysinfo and /proc/meminfo call free."""
+        return self.size - self.frames_in_use * PAGE_SIZE
+
+    def free(self, pa: int) -> None:
+        """One holder lets go of the frame; the last one returns it to the allocator."""
+        extra = self._extra_holders.get(pa)
+        if extra is not None:
+            if extra == 1:
+                del self._extra_holders[pa]
+            else:
+                self._extra_holders[pa] = extra - 1
+            return
+        self._free.append(pa // PAGE_SIZE)
+
+    def share(self, pa: int) -> int:
+        """One more holder of the frame (a process mapping a page-cache page); returns `pa`."""
+        self._extra_holders[pa] = self._extra_holders.get(pa, 0) + 1
+        return pa
+
+    def is_shared(self, pa: int) -> bool:
+        return pa in self._extra_holders
+
+    def read(self, pa: int, size: int) -> bytes:
+        return bytes(self.mem[pa : pa + size])
+
+    def write(self, pa: int, data: bytes | bytearray | memoryview) -> None:
+        self.mem[pa : pa + len(data)] = data

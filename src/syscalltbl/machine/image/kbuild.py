@@ -1,0 +1,179 @@
+"""Generate, assemble and link the kernel image from an x86-64 target's tables."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import pickle
+import sys
+import types
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from syscalltbl.generators.generate import code_fingerprint
+from syscalltbl.generators.x86_64 import abi
+from syscalltbl.generators.x86_64.kernel import (
+    NI_SYSCALL,
+    Syscall,
+    ia32_symbol,
+    nr_syscalls,
+    render_kernel,
+    select_64,
+    select_ia32,
+)
+from syscalltbl.generators.x86_64.pylib import render_sys_call_table
+from syscalltbl.generators.x86_64.userlib import render_userlib
+from syscalltbl.machine.image.elfimage import Image, read_image
+from syscalltbl.machine.image.table import TableEntry
+from syscalltbl.machine.image.toolchain import build_elf, build_userlib, publish_text
+from syscalltbl.store import cache as content_cache
+from syscalltbl.tables import shipped
+from syscalltbl.tables.prototype_model import Prototype
+from syscalltbl.tables.prototypes import parse_prototypes
+from syscalltbl.tables.read import parse_table
+from syscalltbl.tables.target import ABIS, PROTOTYPES, TABLE, TABLE_32, X86_64Target, default
+
+#: What a cached kernel also depends on, beyond the generators: how it is built and read.
+_OWN_SOURCES = tuple(
+    Path(__file__).parent / f"{name}.py" for name in ("kbuild", "elfimage", "toolchain", "table")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Ia32Entry:
+    """One ia32_sys_call_table slot, as the runtime binds and traces it (a TableEntry)."""
+
+    number: int  # -1: a hole
+    name: str
+    entry_point: str  # the compat column where the table has one
+    symbol: str
+    prototype: str | None
+    noreturn: bool
+
+
+def ia32_entries(syscalls: Sequence[Syscall]) -> tuple[Ia32Entry, ...]:
+    """Index nr holds what int $0x80 with eax = nr reaches."""
+    by_number: dict[int, Syscall] = {}
+    for s in syscalls:
+        by_number.setdefault(s.number, s)
+    hole = Ia32Entry(-1, "ni_syscall", NI_SYSCALL, ia32_symbol(NI_SYSCALL), None, False)
+    return tuple(
+        hole
+        if (e := by_number.get(n)) is None
+        else Ia32Entry(n, e.name, e.entry_point, ia32_symbol(e.entry_point), None, e.noreturn)
+        for n in range(nr_syscalls(syscalls))
+    )
+
+
+def _shown(path: Path, relative: Path) -> str:
+    # The banner names a shipped table as the tree spells it, so the output is
+    # the same wherever syscalltbl is installed.
+    return (Path("arch") / relative).as_posix() if path == shipped.arch() / relative else path.name
+
+
+@dataclass(frozen=True, slots=True)
+class Kernel:
+    elf: Path
+    image: Image
+    syscalls: tuple[Syscall, ...]
+    #: The generated Python sys_call_table (common,64): what handlers are bound through.
+    table: tuple[TableEntry, ...]
+    #: ia32_sys_call_table (syscall_32.tbl, i386), what int $0x80 dispatches through.
+    ia32_table: tuple[Ia32Entry, ...] = ()
+
+    def symbol(self, name: str) -> int:
+        try:
+            return self.image.symbols[name]
+        except KeyError:
+            raise LookupError(f"kernel image {self.elf} has no symbol {name}") from None
+
+
+def build_kernel(
+    target: X86_64Target,
+    implemented: Iterable[str],
+    syscall_mask: Sequence[str] = abi.LINUX_SYSCALL_MASK,
+    *,
+    trace_all: bool = False,
+) -> Kernel:
+    """The kernel image of `target`; `trace_all` sends every entry, holes too, to the Python trap.
+
+    Kept in the content-addressed cache under a key over every input (both
+    tables, the prototypes, what is implemented, the generators and this
+    module), so a machine boots without parsing or rendering anything twice.
+    """
+    implemented = sorted(set(implemented))
+    inputs = (target.table, target.table_32, target.prototypes)
+    key = content_cache.digest(
+        "kernel", code_fingerprint(), *(p.read_bytes() for p in _OWN_SOURCES),
+        *(part for path in inputs for part in (str(path), path.read_bytes())),
+        "\0".join(implemented), "\0".join(syscall_mask), str(trace_all),
+    )  # fmt: skip
+    if content_cache.enabled() and (blob := content_cache.get("kernel", key)) is not None:
+        with contextlib.suppress(Exception):  # an entry from another version of these classes: rebuild
+            elf, image, syscalls_64, table_module, ia32_table = pickle.loads(blob)
+            if Path(elf).is_file() and Path(table_module).is_file():
+                table = _load_module(Path(table_module)).sys_call_table
+                return Kernel(Path(elf), image, syscalls_64, table, ia32_table)
+    kernel, table_module = _build_kernel(target, implemented, syscall_mask, trace_all)
+    if content_cache.enabled():
+        content_cache.put("kernel", key, pickle.dumps(
+            (str(kernel.elf), kernel.image, kernel.syscalls, str(table_module), kernel.ia32_table)))
+    return kernel
+
+
+def _build_kernel(
+    target: X86_64Target, implemented: Iterable[str], syscall_mask: Sequence[str], trace_all: bool
+) -> tuple[Kernel, Path]:
+    syscalls = select_64(parse_table(target.table))
+    ia32 = select_ia32(parse_table(target.table_32))
+    source = _shown(target.table, TABLE)
+    if trace_all:
+        implemented = {s.entry_point for s in syscalls} | {s.entry_point for s in ia32}
+    sources = render_kernel(
+        syscalls, implemented, source=source, syscall_mask=syscall_mask, ia32=ia32,
+        ia32_source=_shown(target.table_32, TABLE_32),
+    )  # fmt: skip
+    elf = build_elf(sources, linker_script="kernel.lds", name="vmlinux")
+    table_module = publish_text("sys_call_table_64.py", sys_call_table_text(syscalls, target.prototypes, source))
+    table = _load_module(table_module).sys_call_table
+    return Kernel(elf, read_image(elf), tuple(syscalls), table, ia32_entries(ia32)), table_module
+
+
+def sys_call_table_text(syscalls: Sequence[Syscall], prototypes: Path, source: str) -> str:
+    """The Python sys_call_table module for `syscalls`, as generated."""
+    return render_sys_call_table(
+        syscalls, load_prototypes(prototypes), abis=ABIS, source=source, protos=PROTOTYPES.as_posix()
+    )
+
+
+@cache
+def _load_module(path: Path) -> types.ModuleType:
+    """The generated table as a module, imported from its file in the cache (named after its directory,
+    which is named after its contents)."""
+    name = "syscalltbl_sys_call_table_64_" + path.parent.name.replace("-", "_")
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import the generated table {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@cache
+def load_prototypes(header: Path) -> dict[str, Prototype]:
+    """Entry point (sys_read) -> prototype, from a prototype header (a target's `prototypes`)."""
+    parsed = parse_prototypes(header)
+    return {p.name: p for p in parsed.prototypes}
+
+
+def build_user_library(target: X86_64Target | None = None) -> Path:
+    """The directory holding syscall.h, crt0.o and libsyscall.a for `target` (default: the shipped tables)."""
+    target = target or default()
+    syscalls = select_64(parse_table(target.table))
+    sources = render_userlib(
+        syscalls, load_prototypes(target.prototypes), source=_shown(target.table, TABLE), protos=PROTOTYPES.as_posix()
+    )
+    return build_userlib(sources)

@@ -1,0 +1,411 @@
+"""A process's user address space: areas (VMAs), demand paging, brk, fork's copy.
+
+Pages of an area are allocated when first touched: the page-fault handler and
+the uaccess helpers call `fault_in`, so the stack grows and anonymous memory
+appears on first use, as in mm/memory.c. A page protected PROT_NONE keeps its
+frame in a PTE whose present bit is clear.
+"""
+
+from __future__ import annotations
+
+import bisect
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
+from syscalltbl.machine.hw.paging import (
+    KERNEL_HALF,
+    PTE_A,
+    PTE_ADDR,
+    PTE_D,
+    PTE_NX,
+    PTE_P,
+    PTE_RW,
+    PTE_US,
+    AddressSpace,
+)
+from syscalltbl.machine.hw.physmem import OutOfMemory, PhysicalMemory
+from syscalltbl.machine.image.elfimage import Image
+
+STACK_TOP = TASK_SIZE_MAX
+STACK_MAX = 8 << 20  # RLIMIT_STACK's default: the stack area, paged in on demand
+MMAP_BASE = STACK_TOP - STACK_MAX - (1 << 30)  # mmap areas grow down from here
+MMAP_MIN_ADDR = 0x10000  # vm.mmap_min_addr: page 0 never maps
+VDSO_BASE = MMAP_BASE + (1 << 29)  # between the mmap areas and the stack; vvar just below
+VVAR_BASE = VDSO_BASE - PAGE_SIZE
+SHARED = frozenset({"[vdso]", "[vvar]"})  # kernel-owned frames, mapped into every process
+STACK_GUARD_GAP = 256 * PAGE_SIZE  # mm/mmap.c's stack_guard_gap: no mapping this close below the stack
+_Q = struct.Struct("<Q")
+
+
+def page_down(addr: int) -> int:
+    return addr & ~(PAGE_SIZE - 1)
+
+
+def page_up(addr: int) -> int:
+    return (addr + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
+
+
+@dataclass(slots=True)
+class Vma:
+    """[start, end) with one protection; `name` as /proc/PID/maps shows it.
+
+    `committed`: its memory is charged already or never will be (VM_ACCOUNT,
+    VM_NORESERVE), so making it writable charges nothing more.
+    """
+
+    start: int
+    end: int
+    read: bool
+    write: bool
+    execute: bool
+    name: str = ""
+    committed: bool = False
+
+    def pte_flags(self) -> int:
+        flags = PTE_US | PTE_A | PTE_D | (PTE_RW if self.write else 0) | (0 if self.execute else PTE_NX)
+        return flags | (PTE_P if self.read or self.write or self.execute else 0)
+
+
+class Mm(AddressSpace):
+    """User pages of one process, over the shared kernel half."""
+
+    def __init__(self, ram: PhysicalMemory, kernel: AddressSpace) -> None:
+        super().__init__(ram, kernel)
+        self.kernel = kernel
+        self.vmas: list[Vma] = []  # sorted, non-overlapping
+        self.start_brk = 0
+        self.brk = 0
+
+    # -- areas --
+
+    def _index(self, va: int) -> int:
+        """Index of the last area starting at or below `va`; -1 if none does."""
+        return bisect.bisect_right(self.vmas, va, key=_start) - 1
+
+    def find_vma(self, va: int) -> Vma | None:
+        i = self._index(va)
+        if i >= 0 and va < self.vmas[i].end:
+            return self.vmas[i]
+        return None
+
+    def accessible(self, start: int, end: int, write: bool) -> int:
+        """How many bytes from `start` (up to `end`) the areas let ring 3 access.
+
+        Judged from the areas alone, so a huge range costs no page walk and
+        pages nothing in: uaccess checks a user buffer with this first.
+        """
+        if write:
+            return self._extent(start, end, lambda v: v.write)
+        return self._extent(start, end, lambda v: v.read or v.write or v.execute)  # x86: any access reads
+
+    def _extent(self, start: int, end: int, allowed: Callable[[Vma], bool]) -> int:
+        """Length of the run of `allowed` areas without holes from `start`, at most `end - start`."""
+        i = max(self._index(start), 0)
+        at = start
+        while at < end and i < len(self.vmas):
+            vma = self.vmas[i]
+            i += 1
+            if vma.end <= at:
+                continue
+            if vma.start > at or not allowed(vma):
+                break
+            at = vma.end
+        return max(min(at, end) - start, 0)
+
+    def _split(self, addr: int) -> None:
+        """Make `addr` an area boundary if it falls inside one."""
+        i = self._index(addr)
+        vma = self.vmas[i] if i >= 0 else None
+        if vma is not None and vma.start < addr < vma.end:
+            tail = Vma(addr, vma.end, vma.read, vma.write, vma.execute, vma.name, vma.committed)
+            vma.end = addr
+            self.vmas.insert(i + 1, tail)
+
+    def _inside(self, start: int, end: int) -> list[Vma]:
+        self._split(start)
+        self._split(end)
+        return [v for v in self.vmas if start <= v.start and v.end <= end]
+
+    def add_vma(self, start: int, end: int, *, read: bool, write: bool, execute: bool, name: str = "",
+                committed: bool = False) -> Vma:
+        """A new area over [start, end), replacing whatever was mapped there."""
+        self.remove_range(start, end)
+        vma = Vma(start, end, read, write, execute, name, committed)
+        bisect.insort(self.vmas, vma, key=_start)
+        return vma
+
+    def remove_range(self, start: int, end: int) -> None:
+        """munmap: drop the areas in [start, end) and free their frames."""
+        for vma in self._inside(start, end):
+            self.vmas.remove(vma)
+            shared = vma.name in SHARED
+            for _va, pte, entry in self.leaves(vma.start, vma.end):
+                _Q.pack_into(self.ram.mem, pte, 0)
+                if not shared:
+                    self.ram.free(entry & PTE_ADDR)
+
+    def leaves(self, start: int, end: int) -> list[tuple[int, int, int]]:
+        """(va, address of its PTE, entry) of the non-zero leaves in [start, end).
+
+        Only the tables that exist are read, so the cost follows the pages
+        mapped, not the length of the range (munmap of 2**46 bytes is cheap).
+        """
+        mem = self.ram.mem
+        unpack = _Q.unpack_from
+        found: list[tuple[int, int, int]] = []
+
+        def walk(table: int, shift: int, base: int) -> None:
+            span = 1 << shift
+            first = max(start - base, 0) >> shift
+            last = min((end - 1 - base) >> shift, 511 if shift < 39 else KERNEL_HALF - 1)
+            for slot in range(first, last + 1):
+                pte = table + 8 * slot
+                (entry,) = unpack(mem, pte)
+                if not entry:
+                    continue
+                va = base + slot * span
+                if shift == 12:
+                    found.append((va, pte, entry))
+                elif entry & PTE_P:
+                    walk(entry & PTE_ADDR, shift - 9, va)
+
+        if start < end:
+            walk(self.cr3, 39, 0)
+        return found
+
+    def protect(self, start: int, end: int, *, read: bool, write: bool, execute: bool) -> bool:
+        """mprotect: False if part of the range is not mapped, or RAM ran out for a private copy."""
+        if self._extent(start, end, lambda v: True) < end - start:
+            return False
+        if any(v.name in SHARED for v in self.vmas if v.start < end and v.end > start):
+            return False
+        for vma in self._inside(start, end):
+            vma.read, vma.write, vma.execute = read, write, execute
+            vma.committed = vma.committed or write  # the caller charged it
+            flags = vma.pte_flags()
+            for _va, pte, entry in self.leaves(vma.start, vma.end):
+                frame = entry & PTE_ADDR
+                if write and self.ram.is_shared(frame):
+                    try:
+                        frame = self._private_copy(frame)  # a page-cache page made writable: copy on write
+                    except OutOfMemory:
+                        return False  # ENOMEM, the areas before this page changed, as mprotect_fixup leaves them
+                if not flags & PTE_NX:
+                    self.ram.code_frames.add(frame)
+                _Q.pack_into(self.ram.mem, pte, frame | flags)
+        return True
+
+    def _private_copy(self, frame: int) -> int:
+        """This address space's own copy of a shared frame (whose holder it stops being)."""
+        mine = self.ram.alloc()
+        self.ram.mem[mine : mine + PAGE_SIZE] = self.ram.mem[frame : frame + PAGE_SIZE]
+        self.ram.free(frame)
+        return mine
+
+    def set_pte(self, va: int, entry: int) -> None:
+        if entry & PTE_US and not entry & PTE_NX:
+            self.ram.code_frames.add(entry & PTE_ADDR)
+        super().set_pte(va, entry)
+
+    def unmapped_area(self, length: int) -> int | None:
+        """The highest free range of `length` bytes below MMAP_BASE (top-down allocator)."""
+        top = MMAP_BASE
+        for vma in reversed(self.vmas):
+            if vma.start >= top:
+                continue
+            if vma.end <= top - length:
+                return top - length
+            top = vma.start
+        return top - length if top - length >= MMAP_MIN_ADDR else None
+
+    def is_free(self, start: int, end: int) -> bool:
+        return all(v.end <= start or v.start >= end for v in self.vmas)
+
+    def next_vma(self, va: int) -> Vma | None:
+        """The first area ending above `va` (the one holding it, or the next one up)."""
+        i = max(self._index(va), 0)
+        while i < len(self.vmas) and self.vmas[i].end <= va:
+            i += 1
+        return self.vmas[i] if i < len(self.vmas) else None
+
+    # -- pages --
+
+    def fault_in(self, va: int, write: bool) -> bool:
+        """Demand paging: give `va` a frame if its area allows the access."""
+        vma = self.find_vma(va)
+        if vma is None or not (vma.write if write else vma.read or vma.write or vma.execute):
+            return False
+        page = page_down(va)
+        entry = self.lookup(page)
+        if entry & PTE_P:
+            return False  # present: a real protection fault
+        try:
+            frame = entry & PTE_ADDR if entry else self.ram.alloc()
+        except OutOfMemory:
+            return False  # arch/x86/mm/fault.c: an out-of-memory fault is a failed fault (EFAULT in the kernel)
+        try:
+            self.set_pte(page, frame | vma.pte_flags())
+        except OutOfMemory:  # no frame left for a page table
+            if not entry:
+                self.ram.free(frame)
+            return False
+        return True
+
+    def drop_page(self, va: int) -> None:
+        """Unmap one page, keeping its area: as if it had never been touched. The caller flushes the TLB."""
+        for _va, pte, entry in self.leaves(va, va + PAGE_SIZE):
+            _Q.pack_into(self.ram.mem, pte, 0)
+            self.ram.free(entry & PTE_ADDR)
+
+    def user_frame(self, va: int, write: bool) -> int | None:
+        pa = super().user_frame(va, write)
+        if pa is None and self.fault_in(va, write):
+            pa = super().user_frame(va, write)
+        return pa
+
+    def poke(self, va: int, data: bytes | bytearray | memoryview) -> None:
+        """Write into this address space regardless of page protections (exec, private file mappings).
+
+        Every page written must lie in an area; one without a frame gets one
+        even if the area allows no access (PROT_NONE keeps it, not present).
+        OutOfMemory if RAM runs out.
+        """
+        done = 0
+        while done < len(data):
+            at = va + done
+            page = page_down(at)
+            entry = self.lookup(page)
+            if not entry:
+                vma = self.find_vma(at)
+                if vma is None:
+                    raise ValueError(f"{at:#x} lies in no area")
+                frame = self.ram.alloc()
+                entry = frame | vma.pte_flags()
+                try:
+                    self.set_pte(page, entry)
+                except OutOfMemory:  # no frame left for a page table
+                    self.ram.free(frame)
+                    raise
+            elif self.ram.is_shared(entry & PTE_ADDR):
+                entry = self._private_copy(entry & PTE_ADDR) | (entry & ~PTE_ADDR)
+                self.set_pte(page, entry)
+            if entry & PTE_ADDR in self.ram.code_frames:
+                self.ram.stale_code = True
+            pa = (entry & PTE_ADDR) | (at & (PAGE_SIZE - 1))
+            n = min(len(data) - done, PAGE_SIZE - (at & (PAGE_SIZE - 1)))
+            self.ram.write(pa, data[done : done + n])
+            done += n
+
+    # -- whole address spaces --
+
+    def load(self, image: Image, page_cache: dict[int, int] | None = None) -> None:
+        """Map an executable's segments (each an area) and set the break after them.
+
+        With `page_cache` (va -> frame, the file's page cache) a page that no
+        writable segment touches maps the cached frame, shared by every
+        process running the file, as Linux maps a file's text: exec copies
+        nothing, fork shares it, and code translated once stays valid.
+        """
+        perms: dict[int, tuple[bool, bool]] = {}
+        for seg in image.segments:
+            if seg.vaddr + seg.memsz > TASK_SIZE_MAX or seg.vaddr < MMAP_MIN_ADDR:
+                raise ValueError(f"segment at {seg.vaddr:#x} is outside user space")
+            for va in range(page_down(seg.vaddr), page_up(seg.vaddr + seg.memsz), PAGE_SIZE):
+                w, x = perms.get(va, (False, False))
+                perms[va] = (w or seg.write, x or seg.execute)  # a shared page gets the union
+        for va, (w, x) in sorted(perms.items()):
+            vma = self.find_vma(va - 1)
+            if vma is None or vma.end != va or (vma.write, vma.execute) != (w, x):
+                vma = self.add_vma(va, va, read=True, write=w, execute=x, name="[exe]")
+            vma.end = va + PAGE_SIZE
+            if page_cache is None or w:
+                frame = self.ram.alloc()
+                self.ram.write(frame, _page(image, va))
+            elif va in page_cache:
+                frame = self.ram.share(page_cache[va])
+            else:
+                frame = page_cache[va] = self.ram.alloc()  # the cache's own hold ...
+                self.ram.write(frame, _page(image, va))
+                self.ram.share(frame)  # ... and this mapping's
+            self.set_pte(va, frame | vma.pte_flags())
+        # The heap's area appears when brk first grows it, as in Linux (an empty area is no area).
+        self.start_brk = self.brk = page_up(max(s.vaddr + s.memsz for s in image.segments))
+
+    def map_stack(self) -> None:
+        self.add_vma(STACK_TOP - STACK_MAX, STACK_TOP, read=True, write=True, execute=False, name="[stack]")
+
+    def grow_heap(self, old: int, new: int) -> None:
+        """Map [old, new) as heap: the area ending at `old` grows if it is the heap (do_brk_flags)."""
+        i = self._index(old - 1)
+        prev = self.vmas[i] if i >= 0 else None
+        heap = (True, True, False, "[heap]")
+        if prev is not None and prev.end == old and (prev.read, prev.write, prev.execute, prev.name) == heap:
+            prev.end = new
+            return
+        self.add_vma(old, new, read=True, write=True, execute=False, name="[heap]", committed=True)
+
+    def copy(self) -> Mm:
+        """fork: a new address space with its own copy of every page but the shared ones.
+
+        OutOfMemory if RAM runs out, with nothing of the copy left behind.
+        """
+        child = Mm(self.ram, self.kernel)
+        child.vmas = [Vma(v.start, v.end, v.read, v.write, v.execute, v.name, v.committed) for v in self.vmas]
+        child.start_brk, child.brk = self.start_brk, self.brk
+        mem = self.ram.mem
+        try:
+            for va, entry in self.user_leaves():
+                if self._shared(va):
+                    child.set_pte(va, entry)
+                    continue
+                if self.ram.is_shared(entry & PTE_ADDR):
+                    child.set_pte(va, entry)  # its table first: a failed one must not leave a holder behind
+                    self.ram.share(entry & PTE_ADDR)
+                    continue
+                frame = self.ram.alloc()
+                src = entry & PTE_ADDR
+                mem[frame : frame + PAGE_SIZE] = mem[src : src + PAGE_SIZE]
+                try:
+                    child.set_pte(va, frame | (entry & ~PTE_ADDR))
+                except OutOfMemory:
+                    self.ram.free(frame)
+                    raise
+        except OutOfMemory:
+            child.destroy()  # what was copied so far, and its tables
+            raise
+        return child
+
+    def _shared(self, va: int) -> bool:
+        vma = self.find_vma(va)
+        return vma is not None and vma.name in SHARED
+
+    def map_shared(self, va: int, frames: list[int], name: str) -> None:
+        """Map kernel-owned frames read-only (the vDSO and vvar pages)."""
+        vma = self.add_vma(va, va + len(frames) * PAGE_SIZE, read=True, write=False, execute=name == "[vdso]",
+                           name=name)
+        for i, frame in enumerate(frames):
+            self.set_pte(va + i * PAGE_SIZE, frame | vma.pte_flags())
+
+    def destroy(self) -> None:
+        """Free every frame and table; the address space must not be current."""
+        for va, entry in list(self.user_leaves()):
+            if not self._shared(va):
+                self.ram.free(entry & PTE_ADDR)
+        self.free_user_tables()
+        self.vmas = []
+
+
+def _start(vma: Vma) -> int:
+    return vma.start
+
+
+def _page(image: Image, va: int) -> bytes:
+    """The initial contents of the page at `va`: the file's bytes, zeros past each segment's file size."""
+    page = bytearray(PAGE_SIZE)
+    for seg in image.segments:
+        lo, hi = max(seg.vaddr, va), min(seg.vaddr + len(seg.data), va + PAGE_SIZE)
+        if lo < hi:
+            page[lo - va : hi - va] = seg.data[lo - seg.vaddr : hi - seg.vaddr]
+    return bytes(page)

@@ -1,0 +1,173 @@
+"""Tasks: identity, memory, open files, and how they end."""
+
+from __future__ import annotations
+
+import os
+import struct
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from syscalltbl.generators.x86_64 import abi
+from syscalltbl.machine.hw.cpu import Cpu
+from syscalltbl.machine.hw.fpu import INITIAL
+from syscalltbl.machine.image.elfimage import Image
+from syscalltbl.machine.kernel.mm import STACK_TOP, Mm
+from syscalltbl.machine.kernel.signals import Signals
+from syscalltbl.machine.kernel.vfs import Directory, FdTable
+from syscalltbl.machine.kernel.wait import Sleep
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.machine import Machine
+
+# include/uapi/asm-generic/signal.h
+SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL = 1, 2, 3, 4, 5, 6, 7, 8, 9
+SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM = 10, 11, 12, 13, 14, 15
+SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGURG, SIGWINCH, SIGRTMAX = 17, 18, 19, 20, 23, 28, 64
+SIGNAMES = {
+    SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL", SIGTRAP: "SIGTRAP",
+    SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGUSR1: "SIGUSR1",
+    SIGSEGV: "SIGSEGV", SIGUSR2: "SIGUSR2", SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM", SIGTERM: "SIGTERM",
+}  # fmt: skip
+
+
+def signame(sig: int) -> str:
+    return SIGNAMES.get(sig, f"signal {sig}")
+
+
+# include/uapi/linux/auxvec.h
+AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_FLAGS, AT_ENTRY = 0, 3, 4, 5, 6, 7, 8, 9
+AT_UID, AT_EUID, AT_GID, AT_EGID, AT_PLATFORM, AT_HWCAP, AT_CLKTCK = 11, 12, 13, 14, 15, 16, 17
+AT_SECURE, AT_RANDOM, AT_EXECFN, AT_SYSINFO_EHDR = 23, 25, 31, 33
+
+USER_RFLAGS = abi.X86_EFLAGS["X86_EFLAGS_IF"] | abi.X86_EFLAGS["X86_EFLAGS_FIXED"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExitStatus:
+    """How a task ended: exactly one of `code` and `signal` is set."""
+
+    code: int | None
+    signal: int | None = None
+    detail: str = ""
+
+    @property
+    def wait_status(self) -> int:
+        """The status word wait4() would report (WEXITSTATUS / WTERMSIG)."""
+        return (self.code or 0) << 8 if self.signal is None else self.signal
+
+
+class Task:
+    """A single-threaded process.
+
+    Between system calls its user registers live in pt_regs at the top of its
+    kernel stack; a task that is not running resumes either there (`fresh`:
+    a new or exec'd program, a forked child) or on the trap instruction of a
+    system call it slept in.
+    """
+
+    def __init__(self, machine: Machine, pid: int, parent: Task | None, mm: Mm, kstack_top: int, regs_pa: int) -> None:
+        self.machine = machine
+        self.cpu: Cpu = machine.cpu
+        self.pid = self.tid = self.pgid = self.sid = pid
+        self.parent = parent
+        self.children: list[Task] = []
+        self.mm = mm
+        self.kstack_top = kstack_top  # TSS.sp0 and cpu_current_top_of_stack while running
+        self.regs_pa = regs_pa  # struct pt_regs at the top of the kernel stack, in RAM
+        self.files = FdTable()
+        self.cwd: Directory = machine.fs.root
+        self.exe = b""
+        self.comm = b""  # the name ps shows: the program's file name, at most 15 bytes
+        self.pdeath_signal = 0
+        self.exit_signal = 17  # what the parent is sent at exit: clone's CSIGNAL byte (SIGCHLD for fork)
+        self.dumpable = 1
+        self.umask = 0o022
+        self.nice = 0
+        self.uid = self.euid = self.gid = self.egid = 0
+        self.status: ExitStatus | None = None  # set: a zombie until reaped
+        self.sleep: Sleep | None = None
+        self.fresh = True
+        self.kernel_rsp = 0  # where it slept
+        self.restart_trap = 0  # set: a sleeping call restarts at this trap (int $0x80's), not the 64-bit one
+        self.restart_at = 0  # a user instruction to re-run after a page fault was served (or a handler)
+        self.restart_vector = 14  # the exception whose record goes before that
+        self.demand_paged: tuple[int, int] | None = None  # (rip, page) of the last served page fault
+        self.fs_base = self.gs_base = 0  # the user's, while switched out
+        self.clear_child_tid = 0
+        self.vfork_parent: Task | None = None
+        self.signals = Signals()
+        self.sigpending = 0  # pending and not blocked: the return path's one test
+        self.fpu: bytes = INITIAL  # x87/SSE registers while another task owns the cpu's
+        self.rlimits: list[tuple[int, int]] | None = None  # None: the defaults, made on first use
+        self.robust_list = 0
+        self.start_time = time.monotonic()  # /proc/PID/stat's starttime
+        self.arg_start = self.arg_end = 0  # argv's strings on the initial stack: /proc/PID/cmdline
+
+    @property
+    def ppid(self) -> int:
+        return self.parent.pid if self.parent is not None else 0
+
+    def exit(self, code: int) -> None:
+        self.machine.do_exit(self, ExitStatus(code & 0xFF))
+
+    def kill(self, signal: int, detail: str = "") -> None:
+        self.machine.do_exit(self, ExitStatus(None, signal, detail or signame(signal)))
+
+    def pt_regs(self) -> dict[str, int]:
+        """The saved user registers, read from kernel-stack memory."""
+        values = struct.unpack_from(f"<{len(abi.PT_REGS)}Q", self.mm.ram.mem, self.regs_pa)
+        return dict(zip(abi.PT_REGS, values, strict=True))
+
+    def set_pt_regs(self, regs: dict[str, int]) -> None:
+        struct.pack_into(f"<{len(abi.PT_REGS)}Q", self.mm.ram.mem, self.regs_pa, *(regs[r] for r in abi.PT_REGS))
+
+    def exec(
+        self,
+        image: Image,
+        argv: Sequence[bytes],
+        envp: Sequence[bytes],
+        vdso: int = 0,
+        page_cache: dict[int, int] | None = None,
+    ) -> None:
+        """Load `image` into `self.mm` and make the pt_regs that the first sysret returns through."""
+        self.mm.load(image, page_cache)
+        self.mm.map_stack()
+        sp = self._initial_stack(image, argv, envp, vdso)
+        regs = dict.fromkeys(abi.PT_REGS, 0)
+        regs.update(ip=image.entry, cs=abi.USER_CS, flags=USER_RFLAGS, sp=sp, ss=abi.USER_DS)
+        regs.update(cx=image.entry, r11=USER_RFLAGS)
+        self.set_pt_regs(regs)
+        self.fs_base = self.gs_base = 0
+        self.fresh = True
+
+    def _initial_stack(self, image: Image, argv: Sequence[bytes], envp: Sequence[bytes], vdso: int) -> int:
+        """The System V initial stack: argc, argv, envp, auxv, then the strings."""
+        strings = bytearray()
+        offsets: list[int] = []
+        for s in [*argv, *envp, b"x86_64", argv[0] if argv else b""]:
+            offsets.append(len(strings))
+            strings += s + b"\0"
+        random_off = len(strings)
+        strings += os.urandom(16)
+        top = (STACK_TOP - 16 - len(strings)) & ~15
+        at = [top + off for off in offsets]
+        argv_p, envp_p = at[: len(argv)], at[len(argv) : len(argv) + len(envp)]
+        self.arg_start, self.arg_end = top, at[len(argv)]  # the strings start with argv's, NULs included
+        platform, execfn = at[-2], at[-1]
+        auxv = [
+            (AT_PHDR, image.phdr), (AT_PHENT, image.phent), (AT_PHNUM, image.phnum),
+            (AT_PAGESZ, abi.PAGE_SIZE), (AT_BASE, 0), (AT_FLAGS, 0), (AT_ENTRY, image.entry),
+            (AT_UID, 0), (AT_EUID, 0), (AT_GID, 0), (AT_EGID, 0), (AT_SECURE, 0),
+            (AT_CLKTCK, 100), (AT_HWCAP, 0), (AT_PLATFORM, platform),
+            (AT_RANDOM, top + random_off), (AT_EXECFN, execfn),
+        ]
+        if vdso:
+            auxv.append((AT_SYSINFO_EHDR, vdso))
+        auxv.append((AT_NULL, 0))
+        words = [len(argv), *argv_p, 0, *envp_p, 0, *(v for pair in auxv for v in pair)]
+        sp = (top - 8 * len(words)) & ~15  # %rsp at _start is 16-byte aligned, on argc
+        self.mm.poke(sp, struct.pack(f"<{len(words)}Q", *words))
+        self.mm.poke(top, bytes(strings))
+        return sp

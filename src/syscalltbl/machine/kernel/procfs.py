@@ -1,0 +1,333 @@
+"""/proc: the machine's processes and memory as text files, made when read (fs/proc).
+
+`/proc/PID/` for every process, zombies included (stat, status, cmdline,
+comm, maps, exe, cwd, fd/), `/proc/self` as a symlink to the reader's own,
+and the machine-wide meminfo, uptime, loadavg and mounts. This is what ps,
+free, df and uptime read, and what shows a learner a process's address
+space and signal masks. Nothing here is stored: each read renders the
+current state, as seq_file does, so files are 0 bytes long in stat.
+"""
+
+from __future__ import annotations
+
+import stat
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Final
+
+from syscalltbl.generators.x86_64.abi import PAGE_SIZE
+from syscalltbl.machine.hw.paging import PTE_P
+from syscalltbl.machine.kernel.errnos import EINVAL, EIO, ENOENT, ESRCH, Errno
+from syscalltbl.machine.kernel.signals import SIG_DFL, SIG_IGN, SigAction
+from syscalltbl.machine.kernel.uaccess import copy_from_user
+from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile, Symlink
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.process import Task
+    from syscalltbl.machine.machine import Machine
+
+CLK_TCK: Final = 100  # USER_HZ: what times() and /proc count in
+KIB: Final = 1024
+
+
+class ProcLink(Symlink):
+    """A symlink whose target is worked out when it is followed."""
+
+    def __init__(self, target: Callable[[Task], bytes]) -> None:
+        super().__init__(b"")
+        self._dynamic = target
+
+    def target(self, task: Task) -> bytes:
+        return self._dynamic(task)
+
+
+class ProcFile(Inode):
+    """A text file rendered at each read; its size says 0, as procfs files do.
+
+    `store` takes what is written (and the writer), if the file takes writes.
+    """
+
+    def __init__(
+        self, render: Callable[[], bytes], store: Callable[[bytes, Task], None] | None = None, *, refuse: int = EINVAL
+    ) -> None:
+        super().__init__(stat.S_IFREG | (0o644 if store else 0o444))
+        self._render, self._store, self._refuse = render, store, refuse
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, f: OpenFile, count: int) -> bytes:
+        out = self._render()[f.offset : f.offset + count]
+        f.offset += len(out)
+        return out
+
+    def write_from(self, f: OpenFile, data: bytes, writer: Task) -> int:
+        if self._store is None:
+            # Opened for writing by root: a per-process file has no write at all (EINVAL),
+            # a machine-wide one is refused by procfs itself (proc_reg_write: EIO).
+            raise Errno(self._refuse)
+        self._store(data, writer)
+        return len(data)
+
+
+class ProcDirectory(Directory):
+    """A directory whose entries are made on lookup; it takes no space."""
+
+    def size(self) -> int:
+        return 0
+
+    def entries_for(self, task: Task) -> dict[bytes, Inode]:
+        return {}
+
+    def lookup(self, name: bytes, task: Task) -> Inode | None:
+        return self.entries_for(task).get(name)
+
+    def add(self, name: bytes, inode: Inode) -> Inode:
+        raise Errno(ENOENT)  # procfs makes no files on request: creat, mkdir, symlink and link all fail so
+
+    def listing(self, task: Task) -> list[tuple[bytes, Inode]]:
+        return [(b".", self), (b"..", self.parent), *self.entries_for(task).items()]
+
+
+class ProcFdDir(ProcDirectory):
+    """/proc/PID/fd: one symlink per open descriptor of the process, to the path it was opened by."""
+
+    def __init__(self, parent: Directory, owner: Task) -> None:
+        super().__init__(parent, 0o500)
+        self.owner = owner
+
+    def entries_for(self, task: Task) -> dict[bytes, Inode]:
+        if self.owner.status is not None:
+            return {}  # a zombie's files are closed
+        return {str(fd).encode(): ProcFdLink(f) for fd, (f, _) in sorted(self.owner.files.fds.items())}
+
+
+class ProcFdLink(ProcLink):
+    """/proc/PID/fd/N: its mode shows how the file is open (proc_fd_link), its size is 64."""
+
+    def __init__(self, f: OpenFile) -> None:
+        super().__init__(lambda _task: f.path)
+        self.mode = stat.S_IFLNK | (0o500 if f.readable() else 0) | (0o300 if f.writable() else 0)
+
+    def size(self) -> int:
+        return 64
+
+
+class ProcPidDir(ProcDirectory):
+    """/proc/PID, owned by the process's effective user, as ps reads it.
+
+    Once the process is reaped, what is left open of it answers ESRCH; a
+    zombie keeps its stat and status, but no memory, files or directories.
+    """
+
+    def __init__(self, parent: Directory, owner: Task) -> None:
+        super().__init__(parent, 0o555)
+        self.owner = owner
+        self.owned_by(owner.euid, owner.egid)
+
+    def _alive(self) -> Task:
+        t = self.owner
+        if t.machine.tasks.get(t.pid) is not t:
+            raise Errno(ESRCH)
+        return t
+
+    def lookup(self, name: bytes, task: Task) -> Inode | None:
+        self._alive()
+        return super().lookup(name, task)
+
+    def entries_for(self, task: Task) -> dict[bytes, Inode]:
+        t = self.owner
+        return {
+            b"cmdline": ProcFile(lambda: render_cmdline(self._alive())),
+            b"comm": ProcFile(lambda: self._alive().comm + b"\n", lambda data, writer: _set_comm(t, data, writer)),
+            b"cwd": ProcLink(lambda _reader: t.machine.fs.path_of(_living(self._alive()).cwd)),
+            b"exe": ProcLink(lambda _reader: _living(self._alive()).exe),
+            b"fd": ProcFdDir(self, t),
+            b"maps": ProcFile(lambda: render_maps(self._alive())),
+            b"stat": ProcFile(lambda: render_stat(self._alive())),
+            b"status": ProcFile(lambda: render_status(self._alive())),
+        }
+
+    def name_of(self, child: Inode) -> bytes | None:
+        return b"fd" if isinstance(child, ProcFdDir) else None
+
+
+def _living(t: Task) -> Task:
+    """A process that has not exited: a zombie's exe and cwd links lead nowhere."""
+    if t.status is not None:
+        raise Errno(ENOENT)
+    return t
+
+
+def _set_comm(t: Task, data: bytes, writer: Task) -> None:
+    """comm_write: only a process's own thread group may rename it; the name is cut to 15 bytes."""
+    if writer is not t:
+        raise Errno(EINVAL)
+    t.comm = data[:15].split(b"\0", 1)[0]
+
+
+class ProcRoot(ProcDirectory):
+    """/proc itself: a directory per process, `self`, and the machine-wide files."""
+
+    def __init__(self, parent: Directory, machine: Machine) -> None:
+        super().__init__(parent, 0o555)
+        self.machine = machine
+
+    def entries_for(self, task: Task) -> dict[bytes, Inode]:
+        machine = self.machine
+        entries: dict[bytes, Inode] = {
+            str(pid).encode(): ProcPidDir(self, t) for pid, t in sorted(machine.tasks.items())
+        }
+        entries[b"self"] = ProcLink(_own_pid)
+        entries[b"loadavg"] = ProcFile(lambda: render_loadavg(machine), refuse=EIO)
+        entries[b"meminfo"] = ProcFile(lambda: render_meminfo(machine), refuse=EIO)
+        entries[b"mounts"] = ProcFile(lambda: MOUNTS)  # a link to self/mounts on Linux: a per-process file
+        entries[b"uptime"] = ProcFile(render_uptime, refuse=EIO)
+        return entries
+
+    def name_of(self, child: Inode) -> bytes | None:
+        return str(child.owner.pid).encode() if isinstance(child, ProcPidDir) else None
+
+
+PROC_INODES: Final = (ProcLink, ProcFile, ProcDirectory)
+
+
+def _own_pid(reader: Task | None) -> bytes:
+    if reader is None:
+        raise Errno(ENOENT)  # a lookup made for no process (the first program's, before it exists)
+    return str(reader.pid).encode()
+
+
+# One filesystem in memory (statfs says tmpfs), and this one over it.
+MOUNTS: Final = b"tmpfs / tmpfs rw,relatime 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n"
+
+
+def _state(t: Task) -> tuple[str, str]:
+    """The task's state letter and name: running (or runnable), sleeping, or a zombie."""
+    if t.status is not None:
+        return "Z", "zombie"
+    if t.sleep is not None and not t.sleep.ready():
+        return "S", "sleeping"
+    return "R", "running"
+
+
+def _vm_size(t: Task) -> int:
+    return sum(v.end - v.start for v in t.mm.vmas) if t.status is None else 0
+
+
+def _resident_pages(t: Task) -> int:
+    return sum(1 for _, entry in t.mm.user_leaves() if entry & PTE_P) if t.status is None else 0
+
+
+def _ticks(seconds: float) -> int:
+    """Clock ticks since boot, from a CLOCK_BOOTTIME reading."""
+    return int(seconds * CLK_TCK)
+
+
+def render_stat(t: Task) -> bytes:
+    """/proc/PID/stat: proc_pid_stat's 52 fields, those this machine keeps filled in."""
+    state, _ = _state(t)
+    sig = t.signals
+    ignored, caught = _dispositions(sig.actions)
+    exited = t.status is not None
+    start_brk = 0 if exited else t.mm.start_brk
+    code = 0 if t.status is None else (t.status.signal or 0) | (t.status.code or 0) << 8
+    fields = [
+        t.pid, f"({t.comm.decode(errors='replace')})", state, t.ppid, t.pgid, t.sid,
+        0, -1, 0x400000,  # no controlling tty, no foreground group, flags
+        0, 0, 0, 0,  # minflt cminflt majflt cmajflt
+        0, 0, 0, 0,  # utime stime cutime cstime: no cpu time is accounted
+        20 + t.nice, t.nice, 1, 0, _ticks(t.start_time), _vm_size(t), _resident_pages(t), (1 << 64) - 1,
+        0, 0, 0, 0, 0,  # startcode endcode startstack kstkesp kstkeip
+        sig.pending, sig.blocked, ignored, caught,
+        0, 0, 0, t.exit_signal, 0, 0, 0, 0, 0, 0,  # wchan nswap cnswap exit_signal ... cguest_time
+        0, 0, start_brk, 0, 0, 0, 0, code,  # start_data end_data start_brk arg/env ranges exit_code
+    ]
+    return " ".join(str(f) for f in fields).encode() + b"\n"
+
+
+def _dispositions(actions: Sequence[SigAction]) -> tuple[int, int]:
+    """The ignored and the caught signals, as masks with bit N-1 for signal N."""
+    ignored = sum(1 << (n - 1) for n in range(1, len(actions)) if actions[n].handler == SIG_IGN)
+    caught = sum(1 << (n - 1) for n in range(1, len(actions)) if actions[n].handler not in (SIG_DFL, SIG_IGN))
+    return ignored, caught
+
+
+def render_cmdline(t: Task) -> bytes:
+    """The argument strings, read from the process's memory as it now holds them; a zombie's is empty."""
+    if t.status is not None or t.arg_end <= t.arg_start:
+        return b""
+    try:
+        return copy_from_user(t.mm, t.arg_start, t.arg_end - t.arg_start)
+    except Errno:
+        return b""
+
+
+def _mask(bits: int) -> str:
+    return f"{bits:016x}"
+
+
+def render_status(t: Task) -> bytes:
+    """/proc/PID/status: who it is, its memory and its signals, as a learner reads them."""
+    state, name = _state(t)
+    ignored, caught = _dispositions(t.signals.actions)
+    lines = [
+        f"Name:\t{t.comm.decode(errors='replace')}",
+        f"Umask:\t{t.umask:04o}",
+        f"State:\t{state} ({name})",
+        f"Tgid:\t{t.pid}",
+        f"Pid:\t{t.pid}",
+        f"PPid:\t{t.ppid}",
+        f"Uid:\t{t.uid}\t{t.euid}\t{t.euid}\t{t.euid}",
+        f"Gid:\t{t.gid}\t{t.egid}\t{t.egid}\t{t.egid}",
+        f"FDSize:\t{t.files.max_fds}",
+        f"VmSize:\t{_vm_size(t) // KIB:8d} kB",
+        f"VmRSS:\t{_resident_pages(t) * PAGE_SIZE // KIB:8d} kB",
+        "Threads:\t1",
+        f"SigPnd:\t{_mask(t.signals.pending)}",
+        f"SigBlk:\t{_mask(t.signals.blocked)}",
+        f"SigIgn:\t{_mask(ignored)}",
+        f"SigCgt:\t{_mask(caught)}",
+    ]
+    return "\n".join(lines).encode() + b"\n"
+
+
+def render_maps(t: Task) -> bytes:
+    """/proc/PID/maps: one line per area, `start-end perms offset dev inode name`."""
+    if t.status is not None:
+        return b""
+    out = []
+    for v in t.mm.vmas:
+        perms = ("r" if v.read else "-") + ("w" if v.write else "-") + ("x" if v.execute else "-") + "p"
+        name = t.exe.decode(errors="replace") if v.name == "[exe]" else v.name
+        line = f"{v.start:08x}-{v.end:08x} {perms} 00000000 00:00 0"
+        out.append(f"{line:<72} {name}".rstrip() if name else line)
+    return "".join(line + "\n" for line in out).encode()
+
+
+def render_meminfo(machine: Machine) -> bytes:
+    ram = machine.ram
+    total, free = ram.size // KIB, ram.free_bytes // KIB
+    rows = [("MemTotal", total), ("MemFree", free), ("MemAvailable", free), ("Buffers", 0), ("Cached", 0),
+            ("SwapCached", 0), ("Shmem", 0), ("SwapTotal", 0), ("SwapFree", 0)]
+    return "".join(f"{name + ':':<16}{value:8d} kB\n" for name, value in rows).encode()
+
+
+def boottime_ns() -> int:
+    """The guest's CLOCK_BOOTTIME: the host's monotonic clock (nothing here suspends)."""
+    return time.monotonic_ns()
+
+
+def uptime() -> float:
+    """Seconds since boot, by the guest's own CLOCK_BOOTTIME."""
+    return boottime_ns() / 1e9
+
+
+def render_uptime() -> bytes:
+    up = uptime()
+    return f"{up:.2f} {up:.2f}\n".encode()  # one cpu: idle time is not kept, so it says the uptime
+
+
+def render_loadavg(machine: Machine) -> bytes:
+    running = sum(1 for t in machine.tasks.values() if _state(t)[0] == "R")
+    return f"0.00 0.00 0.00 {running}/{len(machine.tasks)} {machine.last_pid}\n".encode()

@@ -1,0 +1,381 @@
+"""POSIX signals: actions, masks, sending, and delivery on the way back to user mode.
+
+After kernel/signal.c and arch/x86/kernel/signal{,_64}.c. A signal is sent
+to a task (kill, a child's exit, a write to a pipe nobody reads) and becomes
+pending; a task learns of it when it next returns to user mode from a system
+call implemented in Python, the only kind of call that can make one pending.
+A task asleep in such a call is woken for it and the call ends with EINTR,
+or is restarted after the handler when the handler asked for SA_RESTART.
+
+Delivery takes the default action (terminate, or nothing) or builds the
+x86-64 rt_sigframe on the user stack and points pt_regs at the handler, so
+the ordinary return path (sysretq) enters it. The handler returns into its
+sa_restorer, which calls rt_sigreturn; that reads the frame back, and when
+rcx and r11 then differ from rip and rflags the exit path uses iretq.
+
+Left out, as on a kernel without job control: stopping (SIGSTOP, SIGTSTP,
+SIGTTIN and SIGTTOU are ignored). Real-time signals do not queue: a second
+one sent while the first is pending merges with it, as standard ones do.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+from syscalltbl.generators.x86_64 import abi
+from syscalltbl.machine.hw.fpu import INITIAL
+from syscalltbl.machine.kernel.errnos import EFAULT, EINTR, Errno
+from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.process import Task
+    from syscalltbl.machine.kernel.wait import Sleep
+
+NSIG: Final = 64
+SIGKILL, SIGSEGV, SIGCHLD, SIGCONT, SIGSTOP = 9, 11, 17, 18, 19
+SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGWINCH = 20, 21, 22, 23, 28
+SIG_DFL, SIG_IGN = 0, 1
+# include/uapi/asm-generic/signal-defs.h, arch/x86/include/uapi/asm/signal.h
+SA_NOCLDSTOP, SA_NOCLDWAIT, SA_SIGINFO = 0x1, 0x2, 0x4
+SA_RESTORER, SA_ONSTACK, SA_RESTART = 0x04000000, 0x08000000, 0x10000000
+SA_NODEFER, SA_RESETHAND = 0x40000000, 0x80000000
+SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK = 0, 1, 2
+SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
+MINSIGSTKSZ: Final = 2048
+SI_USER, SI_KERNEL, SI_TKILL = 0, 0x80, -6
+CLD_EXITED, CLD_KILLED = 1, 2
+
+#: Default action "ignore" (stop signals too: no job control here).
+DEFAULT_IGNORE: Final = frozenset({SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU})
+KERNEL_SIGSET_SIZE: Final = 8
+
+_SIGACTION = struct.Struct("<QQQQ")  # struct kernel_sigaction: handler, flags, restorer, mask
+_STACK = struct.Struct("<QIIQ")  # stack_t: ss_sp, ss_flags (SS_AUTODISARM is bit 31), (pad), ss_size
+# struct sigcontext_64: r8..r15, di, si, bp, bx, dx, ax, cx, sp, ip, flags,
+# cs gs fs ss, err, trapno, oldmask, cr2, fpstate, reserved1[8].
+_SIGCONTEXT = struct.Struct("<18Q4H5Q64x")
+_SC_REGS: Final = ("r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+                   "di", "si", "bp", "bx", "dx", "ax", "cx", "sp", "ip", "flags")  # fmt: skip
+UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS = 0x2, 0x4
+# struct rt_sigframe { pretcode; struct ucontext uc; struct siginfo info; }
+UC_OFFSET: Final = 8
+MCONTEXT_OFFSET: Final = UC_OFFSET + 40  # uc_flags, uc_link, uc_stack
+SIGMASK_OFFSET: Final = MCONTEXT_OFFSET + _SIGCONTEXT.size
+INFO_OFFSET: Final = SIGMASK_OFFSET + 8
+SIGINFO_SIZE: Final = 128
+FRAME_SIZE: Final = INFO_OFFSET + SIGINFO_SIZE
+FXSAVE_SIZE: Final = 512
+RED_ZONE: Final = 128
+# arch/x86/kernel/signal.c FIX_EFLAGS: what rt_sigreturn may take from the frame.
+_F = abi.X86_EFLAGS
+FIX_EFLAGS: Final = sum(_F[f"X86_EFLAGS_{n}"] for n in ("AC", "OF", "DF", "TF", "SF", "ZF", "AF", "PF", "CF", "RF"))
+# ... and what a handler starts without.
+HANDLER_CLEARS: Final = _F["X86_EFLAGS_DF"] | _F["X86_EFLAGS_RF"] | _F["X86_EFLAGS_TF"]
+SYSCALL_INSN_LEN: Final = 2  # `syscall` and `int $0x80` alike
+
+
+def bit(sig: int) -> int:
+    return 1 << (sig - 1)
+
+
+UNBLOCKABLE: Final = bit(SIGKILL) | bit(SIGSTOP)
+ALL: Final = (1 << NSIG) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class SigAction:
+    handler: int = SIG_DFL
+    flags: int = 0
+    restorer: int = 0
+    mask: int = 0
+
+    def pack(self) -> bytes:
+        return _SIGACTION.pack(self.handler, self.flags, self.restorer, self.mask)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> SigAction:
+        handler, flags, restorer, mask = _SIGACTION.unpack(data)
+        return cls(handler, flags, restorer, mask & ~UNBLOCKABLE)
+
+
+DEFAULT: Final = SigAction()
+
+
+class Signals:
+    """One task's signal state: actions, blocked mask, pending set with each one's siginfo, alternate stack."""
+
+    __slots__ = ("actions", "altstack", "blocked", "info", "pending", "saved_mask")
+
+    def __init__(self) -> None:
+        self.actions: list[SigAction] = [DEFAULT] * (NSIG + 1)
+        self.blocked = 0
+        self.pending = 0
+        self.info: dict[int, bytes] = {}
+        self.altstack = (0, SS_DISABLE, 0)  # ss_sp, ss_flags, ss_size
+        self.saved_mask: int | None = None  # rt_sigsuspend's: the frame restores this one
+
+    def forked(self) -> Signals:
+        """The child's: same actions, mask and alternate stack, nothing pending."""
+        child = Signals()
+        child.actions = list(self.actions)
+        child.blocked = self.blocked
+        child.altstack = self.altstack
+        return child
+
+    def exec(self) -> None:
+        """Handlers are gone with the old program; ignored signals stay ignored."""
+        self.actions = [a if a.handler == SIG_IGN else DEFAULT for a in self.actions]
+        self.altstack = (0, SS_DISABLE, 0)
+
+    def ignored(self, sig: int) -> bool:
+        handler = self.actions[sig].handler
+        return handler == SIG_IGN or (handler == SIG_DFL and sig in DEFAULT_IGNORE)
+
+
+def altstack_flags(t: Task, sp: int) -> int:
+    """sas_ss_flags: SS_ONSTACK while `sp` is on the alternate stack, SS_DISABLE without one, else 0.
+
+    With SS_AUTODISARM a handler is never "on" it (on_sig_stack): the stack is
+    disarmed while it runs, and the next signal may take it afresh.
+    """
+    ss_sp, flags, ss_size = t.signals.altstack
+    if not ss_size:
+        return SS_DISABLE
+    if flags & SS_AUTODISARM:
+        return 0
+    return SS_ONSTACK if ss_sp < sp <= ss_sp + ss_size else 0
+
+
+def recalc(t: Task) -> None:
+    """task.sigpending: what the return path tests, one integer (recalc_sigpending)."""
+    s = t.signals
+    t.sigpending = s.pending & ~s.blocked
+
+
+def set_blocked(t: Task, mask: int) -> None:
+    t.signals.blocked = mask & ALL & ~UNBLOCKABLE
+    recalc(t)
+    if t.sigpending:
+        _fatal_now(t)
+
+
+def fault_info(sig: int, code: int, addr: int) -> bytes:
+    """struct siginfo of a fault: si_addr where kill's si_pid would be."""
+    return struct.pack("<iii4xQ", sig, 0, code, addr).ljust(SIGINFO_SIZE, b"\0")
+
+
+def siginfo(sig: int, code: int, pid: int = 0, uid: int = 0, status: int | None = None) -> bytes:
+    """struct siginfo for kill (pid, uid), the kernel (code only) and SIGCHLD (pid, uid, status)."""
+    head = struct.pack("<iii4xiI", sig, 0, code, pid, uid & 0xFFFFFFFF)  # uid_t is unsigned
+    if status is not None:
+        head += struct.pack("<i4xqq", status, 0, 0)  # si_status, si_utime, si_stime
+    return head.ljust(SIGINFO_SIZE, b"\0")
+
+
+def send(t: Task, sig: int, info: bytes | None = None) -> None:
+    """Make `sig` pending for `t` (send_signal); a fatal one ends it at once, a handled one wakes it."""
+    if t.status is not None or not 1 <= sig <= NSIG:
+        return
+    if sig == SIGKILL:
+        t.kill(SIGKILL)
+        return
+    s = t.signals
+    if s.ignored(sig) and not s.blocked & bit(sig):
+        return  # discarded at sending time, as sig_ignored() does
+    if not s.pending & bit(sig):
+        s.pending |= bit(sig)
+        s.info[sig] = info if info is not None else siginfo(sig, SI_KERNEL)
+    recalc(t)
+    if t.sigpending & bit(sig):
+        _fatal_now(t)
+
+
+def _fatal_now(t: Task) -> None:
+    """complete_signal's shortcut: a deliverable signal whose action is to terminate ends the task now."""
+    s = t.signals
+    for sig in _signals_in(t.sigpending):
+        if s.actions[sig].handler == SIG_DFL and sig not in DEFAULT_IGNORE:
+            t.machine.observe_signal(t, sig, s.info.get(sig, b""))
+            t.kill(sig)
+            return
+
+
+def _signals_in(mask: int) -> list[int]:
+    return [sig for sig in range(1, NSIG + 1) if mask & bit(sig)]
+
+
+def _dequeue(t: Task) -> tuple[int, bytes] | None:
+    s = t.signals
+    while t.sigpending:
+        sig = (t.sigpending & -t.sigpending).bit_length()
+        s.pending &= ~bit(sig)
+        recalc(t)
+        info = s.info.pop(sig, b"")
+        if s.ignored(sig):
+            continue  # blocked while ignored, then unblocked
+        return sig, info
+    return None
+
+
+# -- delivery --
+
+
+def deliver(t: Task) -> None:
+    """On the way back to user mode: every deliverable signal's action (the exit loop's get_signal).
+
+    Each handled signal stacks one frame, so the last one set up runs first,
+    as on Linux; the handler's own mask then holds back the ones it blocks.
+    """
+    delivered = False
+    while t.status is None and (taken := _dequeue(t)) is not None:
+        sig, info = taken
+        t.machine.observe_signal(t, sig, info)
+        action = t.signals.actions[sig]
+        if action.handler == SIG_DFL:
+            t.kill(sig)
+            return
+        try:
+            _setup_frame(t, sig, action, info)
+        except Errno:
+            t.kill(SIGSEGV)  # no room for the frame, or no restorer: force_sigsegv()
+            return
+        delivered = True
+    if not delivered and t.signals.saved_mask is not None:
+        set_blocked(t, t.signals.saved_mask)  # sigsuspend ended with no handler to restore it
+        t.signals.saved_mask = None
+
+
+def discard_ignored(t: Task) -> None:
+    """Drop pending signals that are deliverable now but ignored: they wake nothing (sigsuspend, pause)."""
+    s = t.signals
+    for sig in _signals_in(t.sigpending):
+        if s.ignored(sig):
+            s.pending &= ~bit(sig)
+            s.info.pop(sig, None)
+    recalc(t)
+
+
+def interrupt(t: Task, sleep: Sleep, *, ia32: bool = False) -> None:
+    """A handled signal woke `t` in a sleeping call: end the call, then deliver (the -ERESTARTSYS path)."""
+    regs = t.pt_regs()
+    sig = (t.sigpending & -t.sigpending).bit_length()
+    if sleep.restartable and t.signals.actions[sig].flags & SA_RESTART:
+        regs["ax"] = regs["orig_ax"]  # run the same call again after the handler
+        regs["ip"] -= SYSCALL_INSN_LEN
+        if not ia32:
+            regs["cx"] -= SYSCALL_INSN_LEN  # syscall's return address; int $0x80's ecx is an argument
+    else:
+        error = sleep.on_interrupt() if sleep.on_interrupt is not None else None
+        regs["ax"] = -(error or EINTR) & ((1 << 64) - 1)
+    t.set_pt_regs(regs)
+    deliver(t)
+
+
+def _setup_frame(t: Task, sig: int, action: SigAction, info: bytes) -> None:
+    t.set_pt_regs(_build_frame(t, sig, action, info, t.pt_regs()))
+
+
+def fault(t: Task, sig: int, info: bytes, trapno: int, err: int, cr2: int) -> bool:
+    """A user-mode exception: enter the handler straight from the faulting context (force_sig_fault).
+
+    The registers are the cpu's own, not pt_regs: the task never entered the
+    kernel. False when the task must die instead: no handler, the signal
+    blocked (force_sig resets both, as Linux does), or no room for the frame.
+    """
+    action = t.signals.actions[sig]
+    machine = t.machine
+    machine.observe_signal(t, sig, info)
+    if action.handler in (SIG_DFL, SIG_IGN) or t.signals.blocked & bit(sig):
+        return False
+    try:
+        regs = _build_frame(t, sig, action, info, machine.user_registers(), trapno=trapno, err=err, cr2=cr2)
+    except Errno:
+        return False
+    machine.set_user_registers(regs)
+    return True
+
+
+def _build_frame(
+    t: Task,
+    sig: int,
+    action: SigAction,
+    info: bytes,
+    regs: dict[str, int],
+    *,
+    trapno: int = 0,
+    err: int = 0,
+    cr2: int = 0,
+) -> dict[str, int]:
+    """Write the rt_sigframe for `regs` on the user stack; the registers that enter the handler."""
+    s = t.signals
+    if not action.flags & SA_RESTORER or action.handler >= abi.TASK_SIZE_MAX:
+        raise Errno(EFAULT)  # x86-64 has no default restorer, and the kernel half is no handler
+    ss_sp, ss_flags, ss_size = s.altstack
+    sp = regs["sp"] - RED_ZONE
+    stack_flags = altstack_flags(t, sp)
+    if action.flags & SA_ONSTACK and stack_flags == 0:
+        sp = ss_sp + ss_size
+    fpstate = (sp - FXSAVE_SIZE) & ~63
+    frame = ((fpstate - FRAME_SIZE) & ~15) - 8  # as if `call`ed: (rsp + 8) % 16 == 0 at entry
+    old_mask = s.saved_mask if s.saved_mask is not None else s.blocked
+    s.saved_mask = None
+    context = _SIGCONTEXT.pack(
+        *(regs[r] for r in _SC_REGS), abi.USER_CS, 0, 0, abi.USER_DS, err, trapno, old_mask, cr2, fpstate
+    )
+    # save_altstack_ex: the task's own sas_ss_flags, as sigaltstack set them.
+    uc = struct.pack("<QQ", UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS, 0) + _STACK.pack(ss_sp, ss_flags, 0, ss_size)
+    body = struct.pack("<Q", action.restorer) + uc + context + struct.pack("<Q", old_mask) + info
+    copy_to_user(t.mm, fpstate, t.machine.fpu_state(t))
+    copy_to_user(t.mm, frame, body)
+    if ss_flags & SS_AUTODISARM:
+        s.altstack = (0, SS_DISABLE, 0)  # sas_ss_reset: the frame's copy comes back with rt_sigreturn
+    regs.update(di=sig, si=frame + INFO_OFFSET, dx=frame + UC_OFFSET, ax=0, sp=frame, ip=action.handler)
+    regs.update(flags=regs["flags"] & ~HANDLER_CLEARS, cs=abi.USER_CS, ss=abi.USER_DS)
+    regs.update(cx=regs["ip"], r11=regs["flags"])  # so the sysretq path can take it
+    mask = s.blocked | action.mask | (0 if action.flags & SA_NODEFER else bit(sig))
+    if action.flags & SA_RESETHAND:
+        s.actions[sig] = DEFAULT
+    set_blocked(t, mask)
+    t.machine.set_fpu_state(t, INITIAL)  # fpu__clear_user_states: the handler starts from a clean FPU
+    return regs
+
+
+def sigreturn(t: Task) -> int:
+    """rt_sigreturn: the registers and mask of the frame the handler returned through."""
+    regs = t.pt_regs()
+    frame = regs["sp"] - 8  # the handler's `ret` popped pretcode
+    try:
+        saved = copy_from_user(t.mm, frame + UC_OFFSET, MCONTEXT_OFFSET - UC_OFFSET + _SIGCONTEXT.size + 8)
+        _ss_sp, _ss_flags, _pad, _ss_size = uc_stack = _STACK.unpack_from(saved, 16)
+        values = _SIGCONTEXT.unpack_from(saved, MCONTEXT_OFFSET - UC_OFFSET)
+        (mask,) = struct.unpack_from("<Q", saved, MCONTEXT_OFFSET - UC_OFFSET + _SIGCONTEXT.size)
+        fpstate = values[-1]
+        fpu = copy_from_user(t.mm, fpstate, FXSAVE_SIZE) if fpstate else INITIAL  # NULL: a clean FPU
+    except Errno:
+        t.kill(SIGSEGV)
+        return 0
+    restored: dict[str, int] = dict(zip(_SC_REGS, values[:18], strict=True))
+    if restored["ip"] >= abi.TASK_SIZE_MAX:
+        t.kill(SIGSEGV)  # iretq would fault on it in the kernel; Linux answers with SIGSEGV
+        return 0
+    restored["flags"] = (regs["flags"] & ~FIX_EFLAGS) | (restored["flags"] & FIX_EFLAGS)
+    regs.update(restored, orig_ax=(1 << 64) - 1, cs=abi.USER_CS, ss=abi.USER_DS)
+    t.set_pt_regs(regs)
+    t.machine.set_fpu_state(t, fpu)
+    _restore_altstack(t, uc_stack, regs["sp"])
+    set_blocked(t, mask)
+    return restored["ax"]
+
+
+def _restore_altstack(t: Task, uc_stack: tuple[int, int, int, int], sp: int) -> None:
+    """restore_altstack: the frame's stack_t, as sigaltstack would take it; its refusals are ignored."""
+    ss_sp, ss_flags, _pad, ss_size = uc_stack
+    if altstack_flags(t, sp) == SS_ONSTACK:
+        return  # EPERM: not while running on it
+    mode = ss_flags & ~SS_AUTODISARM
+    if mode == SS_DISABLE:
+        t.signals.altstack = (0, ss_flags, 0)
+    elif mode in (0, SS_ONSTACK) and ss_size >= MINSIGSTKSZ:
+        t.signals.altstack = (ss_sp, ss_flags, ss_size)

@@ -1,0 +1,102 @@
+"""The vDSO image and its vvar page: built once per machine, shared by every process.
+
+The vvar page holds a clock sample (rdtsc, CLOCK_MONOTONIC, CLOCK_REALTIME)
+and the cycles-to-ns multiplier. Unicorn's rdtsc reads the host's TSC, so the
+multiplier is calibrated against the host clocks once per Python process;
+the sample is refreshed whenever a task is switched in, as the kernel's
+timekeeping refreshes vdso_data on each tick.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import pickle
+import struct
+import time
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
+from unicorn import x86_const as x86
+
+from syscalltbl.generators.generate import code_fingerprint
+from syscalltbl.generators.x86_64 import abi
+from syscalltbl.generators.x86_64.kernel import Syscall
+from syscalltbl.generators.x86_64.vdso import SYMBOLS, render_vdso
+from syscalltbl.machine.hw.cpu import unicorn
+from syscalltbl.machine.image.toolchain import build_elf
+from syscalltbl.store import cache as content_cache
+
+CALIBRATION_NS = 20_000_000
+_SAMPLE = struct.Struct("<QQQQ")  # tsc_base, mono, real, mult: VVAR_TSC_BASE..VVAR_MULT
+
+
+@dataclass(frozen=True, slots=True)
+class Vdso:
+    data: bytes  # the whole ELF file: it is mapped as is
+    symbols: dict[str, int]  # offsets of the exported functions
+
+    @property
+    def pages(self) -> int:
+        return (len(self.data) + abi.PAGE_SIZE - 1) // abi.PAGE_SIZE
+
+
+def build_vdso(syscalls: list[Syscall], source: str) -> Vdso:
+    """The vDSO for `syscalls`, from the content-addressed cache when it was built before."""
+    key = content_cache.digest("vdso", code_fingerprint(), Path(__file__).read_bytes(), repr(syscalls),
+                               source)
+    if content_cache.enabled() and (blob := content_cache.get("vdso", key)) is not None:
+        with contextlib.suppress(Exception):  # an entry from another version of Vdso: rebuild
+            cached = pickle.loads(blob)
+            if isinstance(cached, Vdso):
+                return cached
+    vdso = _build_vdso(syscalls, source)
+    if content_cache.enabled():
+        content_cache.put("vdso", key, pickle.dumps(vdso))
+    return vdso
+
+
+def _build_vdso(syscalls: list[Syscall], source: str) -> Vdso:
+    elf = build_elf(render_vdso(syscalls, source=source), linker_script="vdso.lds", name="vdso.so",
+                    soname="linux-vdso.so.1")
+    data = Path(elf).read_bytes()
+    dynsym = ELFFile(io.BytesIO(data)).get_section_by_name(".dynsym")
+    assert isinstance(dynsym, SymbolTableSection)
+    symbols = {s.name: s["st_value"] for s in dynsym.iter_symbols() if s.name in SYMBOLS}
+    return Vdso(data, symbols)
+
+
+class _TscReader:
+    """rdtsc on a scratch Unicorn cpu: the host's TSC, as the machine's rdtsc sees it."""
+
+    CODE = 0x1000
+
+    def __init__(self) -> None:
+        self.uc: Any = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
+        self.uc.mem_map(self.CODE, abi.PAGE_SIZE)
+        self.uc.mem_write(self.CODE, b"\x0f\x31")  # rdtsc
+
+    def __call__(self) -> int:
+        self.uc.emu_start(self.CODE, self.CODE + 2)
+        return int(self.uc.reg_read(x86.UC_X86_REG_RDX)) << 32 | int(self.uc.reg_read(x86.UC_X86_REG_RAX))
+
+
+@cache
+def _clock() -> tuple[_TscReader, int]:
+    """The reader and ns-per-cycle << VVAR_SHIFT, measured over CALIBRATION_NS."""
+    read = _TscReader()
+    tsc0, ns0 = read(), time.monotonic_ns()
+    tsc1, ns1 = tsc0, ns0
+    while ns1 - ns0 < CALIBRATION_NS:
+        tsc1, ns1 = read(), time.monotonic_ns()
+    return read, ((ns1 - ns0) << abi.VVAR_SHIFT) // max(tsc1 - tsc0, 1)
+
+
+def write_sample(mem: memoryview | bytearray, vvar_pa: int) -> None:
+    """Refresh the clock sample on the vvar page."""
+    read, mult = _clock()
+    _SAMPLE.pack_into(mem, vvar_pa + abi.VVAR_TSC_BASE, read(), time.monotonic_ns(), time.time_ns(), mult)

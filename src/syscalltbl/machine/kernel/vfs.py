@@ -1,0 +1,706 @@
+"""The in-memory filesystem: inodes, open files, pipes and devices (/proc is procfs.py).
+
+Seeded from a host directory at start-up and private to the machine from then
+on: nothing a program does here reaches the host's files. fds 0-2 are the one
+exception, open files over the host's own descriptors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import select
+import stat
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from syscalltbl.machine.kernel.errnos import (  # fmt: skip
+    EAGAIN,
+    EBADF,
+    EBUSY,
+    EEXIST,
+    EFBIG,
+    EINVAL,
+    EISDIR,
+    ELOOP,
+    EMFILE,
+    ENAMETOOLONG,
+    ENOENT,
+    ENOTDIR,
+    ENOTEMPTY,
+    ENOTTY,
+    ENXIO,
+    EPERM,
+    EPIPE,
+    ESPIPE,
+    EXDEV,
+    Errno,
+)
+from syscalltbl.machine.kernel.uaccess import copy_to_user
+from syscalltbl.machine.kernel.wait import Sleep
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.process import Task
+
+# include/uapi/asm-generic/fcntl.h
+O_ACCMODE: Final = 0o3
+O_RDONLY, O_WRONLY, O_RDWR = 0, 1, 2
+O_CREAT: Final = 0o100
+O_EXCL: Final = 0o200
+O_TRUNC: Final = 0o1000
+O_APPEND: Final = 0o2000
+O_NONBLOCK: Final = 0o4000
+O_DIRECTORY: Final = 0o200000
+O_NOFOLLOW: Final = 0o400000
+O_CLOEXEC: Final = 0o2000000
+O_PATH: Final = 0o10000000
+AT_FDCWD: Final = -100
+PIPE_BUF_SIZE: Final = 65536
+NR_OPEN: Final = 1024
+NR_OPEN_DEFAULT: Final = 64  # BITS_PER_LONG: the descriptors a files_struct holds before it grows
+PATH_MAX: Final = 4096
+MAX_SYMLINKS: Final = 40
+BLOCK_SIZE: Final = 4096  # what st_blksize says, and the unit files take space in (as on ext4)
+# A file's bytes, holes included, live in host memory, so this filesystem's
+# s_maxbytes is what a program may make it hold: past it writes and truncates get EFBIG.
+MAX_FILE_SIZE: Final = 1 << 28
+TCGETS, TIOCGWINSZ, FIONREAD = 0x5401, 0x5413, 0x541B
+# include/uapi/asm-generic/poll.h
+POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL = 0x1, 0x2, 0x4, 0x8, 0x10, 0x20
+POLLRDNORM, POLLWRNORM = 0x40, 0x100
+DEFAULT_POLLMASK: Final = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM  # a file that never blocks
+DT = {stat.S_IFDIR: 4, stat.S_IFREG: 8, stat.S_IFLNK: 10, stat.S_IFCHR: 2, stat.S_IFIFO: 1}
+
+_next_ino = iter(range(2, 1 << 62))
+
+
+class Inode:
+    """What every file has: type and permissions, owner, times (ns since the epoch), link count."""
+
+    def __init__(self, mode: int, rdev: int = 0) -> None:
+        self.ino = next(_next_ino)
+        self.mode = mode
+        self.nlink = 1
+        self.rdev = rdev
+        self.uid = self.gid = 0
+        self.atime = self.mtime = self.ctime = time.time_ns()
+
+    @property
+    def kind(self) -> int:
+        return stat.S_IFMT(self.mode)
+
+    def size(self) -> int:
+        return 0
+
+    def blocks(self) -> int:
+        """st_blocks: 512-byte units allocated, whole BLOCK_SIZE blocks as ext4 allocates them."""
+        return 0
+
+    def modified(self) -> None:
+        """The contents changed: mtime and ctime move, as file_update_time() does."""
+        self.mtime = self.ctime = time.time_ns()
+
+    def changed(self) -> None:
+        """The inode changed (mode, owner, links, times): ctime moves."""
+        self.ctime = time.time_ns()
+
+    def accessed(self) -> None:
+        """A read: atime moves under relatime's rule (touch_atime -> relatime_need_update).
+
+        Only when atime is not newer than mtime or ctime, or is a day old,
+        so reading a file over and over does not rewrite it.
+        """
+        if self.atime <= self.mtime or self.atime <= self.ctime:
+            self.atime = time.time_ns()
+            return
+        now = time.time_ns()
+        if now - self.atime >= 24 * 3600 * 10**9:
+            self.atime = now
+
+    def owned_by(self, uid: int, gid: int) -> Inode:
+        self.uid, self.gid = uid, gid
+        return self
+
+    # The operations an open file forwards here; the defaults say "not this kind of file".
+    def read(self, f: OpenFile, count: int) -> bytes:
+        raise Errno(EINVAL)
+
+    def write(self, f: OpenFile, data: bytes) -> int:
+        raise Errno(EINVAL)
+
+    def write_from(self, f: OpenFile, data: bytes, writer: Task) -> int:
+        """write(2)'s entry: most files do not care who writes (/proc/PID/comm does)."""
+        return self.write(f, data)
+
+    def ioctl(self, f: OpenFile, request: int) -> bytes | int:
+        raise Errno(ENOTTY)
+
+    def unlocked_ioctl(self, task: Task, f: OpenFile, request: int, arg: int) -> int:
+        """ioctl(2) on this file: the built-in files answer a value that is stored at `arg`.
+
+        A device whose driver copies in and out itself (devices.py) overrides this.
+        """
+        answer = self.ioctl(f, request)
+        copy_to_user(task.mm, arg, answer if isinstance(answer, bytes) else answer.to_bytes(4, "little", signed=True))
+        return 0
+
+    def seekable(self) -> bool:
+        return False
+
+    def poll(self, f: OpenFile) -> int:
+        """The POLL* events that hold now (->poll, without waiting)."""
+        return DEFAULT_POLLMASK
+
+    def write_room(self, f: OpenFile) -> int | None:
+        """How much one write can take now without blocking (None: no limit), or Sleep until some can.
+
+        For a service that must not consume its input before it knows the
+        write will not block (sendfile): Sleep means "restart later".
+        """
+        return None
+
+    def release(self, f: OpenFile) -> None:
+        pass
+
+
+class Regular(Inode):
+    def __init__(self, data: bytes = b"", perm: int = 0o644) -> None:
+        super().__init__(stat.S_IFREG | perm)
+        self.data = bytearray(data)
+        # Allocated blocks, as sorted disjoint [first, end) runs of block numbers: a
+        # truncate that grows the file or a write past its end leaves a hole, as on ext4.
+        self.extents: list[tuple[int, int]] = [(0, -(-len(data) // BLOCK_SIZE))] if data else []
+
+    def size(self) -> int:
+        return len(self.data)
+
+    def blocks(self) -> int:
+        return sum(end - first for first, end in self.extents) * (BLOCK_SIZE // 512)
+
+    def _allocate(self, start: int, end: int) -> None:
+        """Blocks for bytes [start, end), merged with the runs they touch."""
+        first, last = start // BLOCK_SIZE, -(-end // BLOCK_SIZE)
+        kept = []
+        for a, b in self.extents:
+            if b < first or a > last:
+                kept.append((a, b))
+            else:
+                first, last = min(a, first), max(b, last)
+        kept.append((first, last))
+        kept.sort()
+        self.extents = kept
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, f: OpenFile, count: int) -> bytes:
+        out = bytes(self.data[f.offset : f.offset + count])
+        f.offset += len(out)
+        self.accessed()
+        return out
+
+    def write(self, f: OpenFile, data: bytes) -> int:
+        if not data:
+            return 0  # nothing to write: no offset moves, no time changes, no file grows
+        if f.flags & O_APPEND:
+            f.offset = len(self.data)
+        end = f.offset + len(data)
+        if end > MAX_FILE_SIZE:
+            if f.offset >= MAX_FILE_SIZE:
+                raise Errno(EFBIG)
+            data, end = data[: MAX_FILE_SIZE - f.offset], MAX_FILE_SIZE  # a short write up to the limit
+        if f.offset > len(self.data):
+            self.data.extend(bytes(f.offset - len(self.data)))
+        self.data[f.offset : end] = data
+        self._allocate(f.offset, end)
+        f.offset = end
+        self.modified()
+        return len(data)
+
+    def truncate(self, length: int) -> None:
+        """Cut or zero-extend to `length` bytes (do_truncate)."""
+        if length > MAX_FILE_SIZE:
+            raise Errno(EFBIG)
+        if length < len(self.data):
+            del self.data[length:]
+            keep = -(-length // BLOCK_SIZE)
+            self.extents = [(a, min(b, keep)) for a, b in self.extents if a < keep]
+        else:
+            self.data.extend(bytes(length - len(self.data)))  # a hole: no blocks
+
+
+class Symlink(Inode):
+    def __init__(self, target: bytes) -> None:
+        super().__init__(stat.S_IFLNK | 0o777)
+        self._target = target
+
+    def target(self, task: Task) -> bytes:
+        return self._target
+
+    def size(self) -> int:
+        return len(self._target)
+
+
+class Directory(Inode):
+    def __init__(self, parent: Directory | None = None, perm: int = 0o755) -> None:
+        super().__init__(stat.S_IFDIR | perm)
+        self.parent = parent or self
+        self.entries: dict[bytes, Inode] = {}
+
+    def seekable(self) -> bool:
+        return True
+
+    def size(self) -> int:
+        return BLOCK_SIZE  # one block of entries, as ext4 shows a small directory
+
+    def blocks(self) -> int:
+        return self.size() // 512
+
+    def lookup(self, name: bytes, task: Task) -> Inode | None:
+        return self.entries.get(name)
+
+    def name_of(self, child: Inode) -> bytes | None:
+        """The name `child` has here (getcwd walks up by it)."""
+        return next((n for n, i in self.entries.items() if i is child), None)
+
+    def listing(self, task: Task) -> list[tuple[bytes, Inode]]:
+        return [(b".", self), (b"..", self.parent), *self.entries.items()]
+
+    def add(self, name: bytes, inode: Inode) -> Inode:
+        if self.nlink <= 0:
+            raise Errno(ENOENT)  # removed while open: nothing can be created in it
+        self.entries[name] = inode
+        if isinstance(inode, Directory):
+            inode.parent = self
+        self.modified()
+        return inode
+
+    def remove(self, name: bytes) -> Inode:
+        inode = self.entries.pop(name)
+        self.modified()
+        return inode
+
+    def mkdir(self, name: bytes) -> Directory:
+        child = self.entries.get(name)
+        if isinstance(child, Directory):
+            return child
+        made = Directory(self)
+        self.add(name, made)
+        return made
+
+
+class Device(Inode):
+    """/dev/null and /dev/zero (drivers/char/mem.c)."""
+
+    def __init__(self, rdev: int, source: bytes | None) -> None:
+        super().__init__(stat.S_IFCHR | 0o666, rdev)
+        self.source = source  # None: reads see end of file
+
+    def read(self, f: OpenFile, count: int) -> bytes:
+        return b"" if self.source is None else bytes(count)
+
+    def write(self, f: OpenFile, data: bytes) -> int:
+        return len(data)
+
+
+class HostFile(Inode):
+    """A descriptor of the host's: stdin/stdout/stderr, and /dev/tty when opened."""
+
+    def __init__(self, fd: int, *, owned: bool) -> None:
+        mode = stat.S_IFCHR | 0o620
+        with contextlib.suppress(OSError):
+            mode = os.fstat(fd).st_mode
+        super().__init__(mode)
+        self.fd, self.owned = fd, owned
+
+    def read(self, f: OpenFile, count: int) -> bytes:
+        try:
+            return os.read(self.fd, count)
+        except OSError as exc:
+            raise Errno(exc.errno or EBADF) from None
+
+    def write(self, f: OpenFile, data: bytes) -> int:
+        try:
+            return os.write(self.fd, data)
+        except OSError as exc:
+            raise Errno(exc.errno or EBADF) from None
+
+    def poll(self, f: OpenFile) -> int:
+        """The host's answer for its own descriptor, without waiting."""
+        poller = select.poll()
+        poller.register(self.fd, POLLIN | POLLPRI | POLLOUT)
+        try:
+            return sum(events for _, events in poller.poll(0))
+        except OSError:
+            return POLLERR
+
+    def ioctl(self, f: OpenFile, request: int) -> bytes | int:
+        if request in (TCGETS, TIOCGWINSZ) and os.isatty(self.fd):
+            size = 60 if request == TCGETS else 8
+            return fcntl.ioctl(self.fd, request, bytes(size))
+        raise Errno(ENOTTY)
+
+    def release(self, f: OpenFile) -> None:
+        if self.owned:
+            os.close(self.fd)
+
+
+class TtyDevice(Inode):
+    """/dev/tty: opening it opens the host's controlling terminal."""
+
+    def __init__(self) -> None:
+        super().__init__(stat.S_IFCHR | 0o666, os.makedev(5, 0))
+
+
+class Pipe:
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.readers = self.writers = 0
+
+
+class PipeEnd(Inode):
+    def __init__(self, pipe: Pipe, *, writer: bool) -> None:
+        super().__init__(stat.S_IFIFO | 0o600)
+        self.pipe, self.writer = pipe, writer
+        if writer:
+            pipe.writers += 1
+        else:
+            pipe.readers += 1
+
+    def read(self, f: OpenFile, count: int) -> bytes:
+        p = self.pipe
+        if not p.buffer and p.writers:
+            if f.flags & O_NONBLOCK:
+                raise Errno(EAGAIN)
+            raise Sleep(lambda: bool(p.buffer) or not p.writers)
+        out = bytes(p.buffer[:count])
+        del p.buffer[:count]
+        return out
+
+    def poll(self, f: OpenFile) -> int:
+        """pipe_poll: a reader sees data or the last writer gone, a writer room or the last reader gone."""
+        p = self.pipe
+        mask = 0
+        if f.readable():
+            if p.buffer:
+                mask |= POLLIN | POLLRDNORM
+            if not p.writers:
+                mask |= POLLHUP
+        if f.writable():
+            if len(p.buffer) < PIPE_BUF_SIZE:
+                mask |= POLLOUT | POLLWRNORM
+            if not p.readers:
+                mask |= POLLERR
+        return mask
+
+    def write_room(self, f: OpenFile) -> int | None:
+        p = self.pipe
+        if not p.readers:
+            return None  # the write itself fails with EPIPE
+        room = PIPE_BUF_SIZE - len(p.buffer)
+        if not room:
+            if f.flags & O_NONBLOCK:
+                raise Errno(EAGAIN)
+            raise Sleep(lambda: len(p.buffer) < PIPE_BUF_SIZE or not p.readers)
+        return room
+
+    def write(self, f: OpenFile, data: bytes) -> int:
+        p = self.pipe
+        if not p.readers:
+            raise Errno(EPIPE)  # the caller adds SIGPIPE
+        room = PIPE_BUF_SIZE - len(p.buffer)
+        if not room and data:
+            if f.flags & O_NONBLOCK:
+                raise Errno(EAGAIN)
+            raise Sleep(lambda: len(p.buffer) < PIPE_BUF_SIZE or not p.readers)
+        p.buffer += data[:room]
+        return min(room, len(data))
+
+    def ioctl(self, f: OpenFile, request: int) -> bytes | int:
+        if request == FIONREAD:
+            return len(self.pipe.buffer)
+        raise Errno(ENOTTY)
+
+    def release(self, f: OpenFile) -> None:
+        if self.writer:
+            self.pipe.writers -= 1
+        else:
+            self.pipe.readers -= 1
+
+
+class OpenFile:
+    """An open file description: shared by dup'ed and inherited descriptors."""
+
+    def __init__(self, inode: Inode, flags: int, path: bytes) -> None:
+        self.inode, self.flags, self.path = inode, flags, path
+        self.offset = 0
+        self.refs = 0
+
+    def readable(self) -> bool:
+        return self.flags & O_ACCMODE != O_WRONLY and not self.flags & O_PATH
+
+    def writable(self) -> bool:
+        return self.flags & O_ACCMODE != O_RDONLY and not self.flags & O_PATH
+
+
+class FdTable:
+    """One process's descriptors: fd -> (open file, close-on-exec)."""
+
+    def __init__(self) -> None:
+        self.fds: dict[int, tuple[OpenFile, bool]] = {}
+        self.users = 1  # processes sharing it (clone with CLONE_FILES): the last one's exit closes it
+        # struct fdtable's max_fds: select ignores descriptors at or past it, so
+        # fd 99 is skipped by a process whose table never grew (fs/select.c).
+        self.max_fds = NR_OPEN_DEFAULT
+
+    def get(self, fd: int) -> OpenFile:
+        entry = self.fds.get(fd)
+        if entry is None:
+            raise Errno(EBADF)
+        return entry[0]
+
+    def install(self, f: OpenFile, *, lowest: int = 0, cloexec: bool = False) -> int:
+        fd = lowest
+        while fd in self.fds:
+            fd += 1
+        if fd >= NR_OPEN:
+            raise Errno(EMFILE)
+        self.put(fd, f, cloexec)
+        return fd
+
+    def put(self, fd: int, f: OpenFile, cloexec: bool) -> None:
+        if fd >= self.max_fds:
+            self.max_fds = _fdtable_size(fd)  # expand_files
+        f.refs += 1
+        if fd in self.fds:
+            self.close(fd)
+        self.fds[fd] = (f, cloexec)
+
+    def close(self, fd: int) -> None:
+        f, _ = self.fds.pop(fd, (None, False))
+        if f is None:
+            raise Errno(EBADF)
+        f.refs -= 1
+        if not f.refs:
+            f.inode.release(f)
+
+    def copy(self) -> FdTable:
+        """dup_fd: the copy is as large as the open descriptors need, not as the original grew."""
+        table = FdTable()
+        for fd, (f, cloexec) in self.fds.items():
+            table.put(fd, f, cloexec)
+        return table
+
+    def close_on_exec(self) -> None:
+        for fd in [fd for fd, (_, cloexec) in self.fds.items() if cloexec]:
+            self.close(fd)
+
+    def close_all(self) -> None:
+        for fd in list(self.fds):
+            self.close(fd)
+
+    def release(self) -> None:
+        """A process lets go of the table (exit_files): only the last one closes the files."""
+        self.users -= 1
+        if not self.users:
+            self.close_all()
+
+
+def _fdtable_size(fd: int) -> int:
+    """alloc_fdtable's size for a table holding `fd`: 1 KiB of pointers, doubled as needed."""
+    per_kib = 1024 // 8
+    return per_kib * 1 << (fd // per_kib).bit_length()
+
+
+# -- the tree and path lookup --
+
+
+class FileSystem:
+    def __init__(
+        self, host_root: str | os.PathLike[str] | None = None, proc: Callable[[Directory], Directory] | None = None
+    ) -> None:
+        """`proc` makes the directory mounted on /proc, from the root it lives in."""
+        self.root = Directory()
+        dev = self.root.mkdir(b"dev")
+        dev.add(b"null", Device(os.makedev(1, 3), None))
+        dev.add(b"zero", Device(os.makedev(1, 5), b""))
+        dev.add(b"tty", TtyDevice())
+        self.root.add(b"proc", proc(self.root) if proc is not None else Directory(self.root))
+        if host_root is not None:
+            # After /dev and /proc, so the root keeps the host directory's own times.
+            self._seed(Path(host_root), self.root)
+            _copy_metadata(self.root, Path(host_root).stat())
+
+    def add_device(self, name: bytes, inode: Inode) -> None:
+        """A node in /dev (a project's character device); an existing name is an error."""
+        dev = self.root.entries[b"dev"]
+        assert isinstance(dev, Directory)
+        if name in dev.entries:
+            raise ValueError(f"/dev/{name.decode()} exists already")
+        dev.add(name, inode)
+
+    def _seed(self, host: Path, into: Directory) -> None:
+        """Copy the host tree in, keeping each file's mode, owner and times (as `cp -a` would)."""
+        for item in sorted(host.iterdir()):
+            name = os.fsencode(item.name)
+            st = item.lstat()
+            if name in into.entries and not stat.S_ISDIR(st.st_mode):
+                continue  # /dev and /proc are the machine's, whatever the host has there
+            made: Inode
+            if stat.S_ISLNK(st.st_mode):
+                made = into.add(name, Symlink(os.fsencode(os.readlink(item))))
+            elif stat.S_ISDIR(st.st_mode):
+                made = into.mkdir(name)
+                if type(made) is Directory:  # not /proc: its contents are the machine's own
+                    self._seed(item, made)  # first: adding the children moves the directory's mtime
+            elif stat.S_ISREG(st.st_mode):
+                made = into.add(name, Regular(item.read_bytes()))
+            else:
+                continue
+            _copy_metadata(made, st)
+
+    def add_file(self, path: bytes, data: bytes, perm: int = 0o755) -> Regular:
+        """Put a host file into the tree (the program `syscalltbl run` starts)."""
+        parts = [p for p in path.split(b"/") if p]
+        directory = self.root
+        for part in parts[:-1]:
+            directory = directory.mkdir(part)
+        made = Regular(data, perm)
+        directory.add(parts[-1], made)
+        return made
+
+    def walk(self, task: Task, path: bytes, start: Directory, *, follow: bool) -> tuple[Directory, bytes, Inode | None]:
+        """namei: (parent directory, last name, inode or None) for `path`."""
+        if not path:
+            raise Errno(ENOENT)
+        if len(path) >= PATH_MAX:
+            raise Errno(ENAMETOOLONG)
+        hops = 0
+        todo = path.split(b"/")
+        here = self.root if path.startswith(b"/") else start
+        parent, name, node = here, b".", here  # type: tuple[Directory, bytes, Inode | None]
+        while todo:
+            part = todo.pop(0)
+            if part in (b"", b"."):
+                continue
+            if not isinstance(node, Directory):
+                raise Errno(ENOTDIR if node is not None else ENOENT)
+            parent, name = node, part
+            node = node.parent if part == b".." else node.lookup(part, task)
+            if isinstance(node, Symlink) and (todo or follow):
+                hops += 1
+                if hops > MAX_SYMLINKS:
+                    raise Errno(ELOOP)
+                target = node.target(task)
+                todo = [*target.split(b"/"), *todo]
+                node = self.root if target.startswith(b"/") else parent
+                name = b"."
+        if len(name) > 255:
+            raise Errno(ENAMETOOLONG)
+        if path.endswith(b"/") and node is not None and not isinstance(node, Directory):
+            raise Errno(ENOTDIR)
+        return parent, name, node
+
+    def lookup(self, task: Task, path: bytes, start: Directory, *, follow: bool = True) -> Inode:
+        _, _, node = self.walk(task, path, start, follow=follow)
+        if node is None:
+            raise Errno(ENOENT)
+        return node
+
+    def open(self, task: Task, path: bytes, start: Directory, flags: int, perm: int) -> OpenFile:
+        parent, name, node = self.walk(task, path, start, follow=not flags & O_NOFOLLOW)
+        if node is None:
+            if not flags & O_CREAT:
+                raise Errno(ENOENT)
+            node = parent.add(name, Regular(b"", perm & 0o7777 & ~task.umask).owned_by(task.euid, task.egid))
+        elif flags & O_CREAT and flags & O_EXCL:
+            raise Errno(EEXIST)
+        if isinstance(node, Symlink):
+            raise Errno(ELOOP)
+        if isinstance(node, Directory) and (flags & O_ACCMODE != O_RDONLY or flags & O_CREAT):
+            raise Errno(EISDIR)
+        if flags & O_DIRECTORY and not isinstance(node, Directory):
+            raise Errno(ENOTDIR)
+        if isinstance(node, TtyDevice) and not flags & O_PATH:
+            try:
+                node = HostFile(os.open("/dev/tty", (flags & O_ACCMODE) | os.O_NOCTTY | os.O_CLOEXEC), owned=True)
+            except OSError:
+                raise Errno(ENXIO) from None
+        if isinstance(node, Regular) and flags & O_TRUNC and flags & O_ACCMODE != O_RDONLY:
+            node.truncate(0)
+            node.modified()  # even when it was empty: open(O_TRUNC) always sets ATTR_MTIME | ATTR_CTIME
+        return OpenFile(node, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW), self.path_of(parent, name))
+
+    def path_of(self, directory: Directory, name: bytes = b".") -> bytes:
+        """The absolute path of `name` in `directory` (getcwd, /proc/self/fd)."""
+        parts = [] if name in (b".", b"") else [name]
+        while directory is not self.root:
+            up = directory.parent
+            parts.append(up.name_of(directory) or b"?")
+            directory = up
+        return b"/" + b"/".join(reversed(parts))
+
+    def unlink(self, task: Task, path: bytes, start: Directory, *, directory: bool) -> None:
+        parent, name, node = self.walk(task, path, start, follow=False)
+        if node is None:
+            raise Errno(ENOENT)
+        if name in (b".", b".."):
+            raise Errno(EINVAL if name == b"." else ENOTEMPTY)
+        if directory != isinstance(node, Directory):
+            raise Errno(ENOTDIR if directory else EISDIR)
+        if isinstance(node, Directory) and node.entries:
+            raise Errno(ENOTEMPTY)
+        if type(parent) is not Directory:
+            raise Errno(EPERM)  # /proc
+        parent.remove(name)
+        node.nlink -= 1
+        node.changed()
+
+    def rename(self, task: Task, old: bytes, new: bytes, start_old: Directory, start_new: Directory) -> None:
+        src_dir, src_name, node = self.walk(task, old, start_old, follow=False)
+        dst_dir, dst_name, existing = self.walk(task, new, start_new, follow=False)
+        if node is None:
+            raise Errno(ENOENT)
+        if src_name in (b".", b"..") or dst_name in (b".", b".."):
+            raise Errno(EBUSY)  # do_renameat2: the last component of both must be a plain name
+        if (type(src_dir) is Directory) != (type(dst_dir) is Directory):
+            raise Errno(EXDEV)  # into or out of /proc: another filesystem
+        if type(src_dir) is not Directory:
+            raise Errno(EPERM)
+        if existing is node:
+            return
+        if existing is not None:
+            if isinstance(node, Directory) != isinstance(existing, Directory):
+                raise Errno(EISDIR if not isinstance(node, Directory) else ENOTDIR)
+            if isinstance(existing, Directory) and existing.entries:
+                raise Errno(ENOTEMPTY)
+        up: Directory = dst_dir
+        while isinstance(node, Directory) and up is not self.root:
+            if up is node:
+                raise Errno(EINVAL)  # into its own subtree
+            up = up.parent
+        src_dir.remove(src_name)
+        if existing is not None:  # replaced: it loses this name (a directory, its last)
+            existing.nlink = 0 if isinstance(existing, Directory) else existing.nlink - 1
+            existing.changed()
+        dst_dir.add(dst_name, node)
+        node.changed()  # ext4 records the move in the inode's ctime
+
+
+def _copy_metadata(inode: Inode, st: os.stat_result) -> None:
+    inode.mode = stat.S_IFMT(inode.mode) | stat.S_IMODE(st.st_mode)
+    inode.uid, inode.gid = st.st_uid, st.st_gid
+    inode.atime, inode.mtime, inode.ctime = st.st_atime_ns, st.st_mtime_ns, st.st_ctime_ns
+
+
+def seek(f: OpenFile, offset: int, whence: int) -> int:
+    if not f.inode.seekable():
+        raise Errno(ESPIPE)
+    base = {0: 0, 1: f.offset, 2: f.inode.size()}.get(whence)
+    if base is None or base + offset < 0:
+        raise Errno(EINVAL)
+    f.offset = base + offset
+    return f.offset

@@ -1,0 +1,134 @@
+"""A project's own system calls and devices: PROJECT/syscalls/*.py and PROJECT/devices/*.py.
+
+`syscalltbl init DIR` makes DIR/arch (the tables) and DIR/syscalls (the
+implementations); `syscalltbl add-syscall` writes one module per call there,
+`syscalltbl add-device` one driver per device in DIR/devices. The machine
+loads them from the x86-64 target it is given (tables/target.py decides
+which project that is) and binds them like the runtime's own. Each module is
+executed in a fresh namespace at every machine start, so installed package
+data is never written and two machines (or two projects) in one process
+never share a registration.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar, cast
+
+from syscalltbl.machine.kernel.devices import DEVICE_ATTRIBUTE, Driver
+from syscalltbl.machine.syscalls.registry import Handler
+from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.target import X86_64Target
+
+F = TypeVar("F", bound=Callable[..., int])
+_ATTRIBUTE = "__syscalltbl_entry_point__"
+
+
+def implements(entry_point: str) -> Callable[[F], F]:
+    """Mark the decorated function as the body of the table's `entry_point` (sys_my_func)."""
+
+    def mark(fn: F) -> F:
+        setattr(fn, _ATTRIBUTE, entry_point)
+        return fn
+
+    return mark
+
+
+#: C integer types by width and signedness; anything else (pointers, longs) keeps its 64 bits.
+_WIDTHS = {"char": 8, "short": 16, "int": 32, "long": 64, "long long": 64}
+
+
+def c_arg(value: int, ctype: str) -> int:
+    """A 64-bit register's value as the C type `ctype` holds it: `int` -1 is 0xffffffff in rdi."""
+    words = ctype.split()
+    if "*" in ctype or not words:
+        return value
+    unsigned = "unsigned" in words or ctype in ("size_t", "u32", "u64", "__u32", "__u64", "umode_t")
+    core = " ".join(w for w in words if w not in ("const", "volatile", "signed", "unsigned"))
+    bits = _WIDTHS.get(core or "int", 64)
+    value &= (1 << bits) - 1
+    if not unsigned and value >= 1 << (bits - 1):
+        value -= 1 << bits
+    return value
+
+
+def c_args(values: Sequence[int], ctypes: Sequence[str]) -> tuple[int, ...]:
+    return tuple(c_arg(v, t) for v, t in zip(values, ctypes, strict=True))
+
+
+#: Where the modules a project's files import from lived before syscalltbl's src/ layout.
+MOVED = {
+    "syscalltbl.kernel_runtime.userproject": "syscalltbl.machine.project",
+    "syscalltbl.kernel_runtime.errnos": "syscalltbl.machine.kernel.errnos",
+    "syscalltbl.kernel_runtime.process": "syscalltbl.machine.kernel.process",
+    "syscalltbl.kernel_runtime.devices": "syscalltbl.machine.kernel.devices",
+    "syscalltbl.kernel_runtime.uaccess": "syscalltbl.machine.kernel.uaccess",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class UserProject:
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    #: /dev name -> driver class, from PROJECT/devices/*.py (`syscalltbl add-device`).
+    drivers: dict[str, type[Driver]] = field(default_factory=dict)
+
+
+def load(target: X86_64Target) -> UserProject:
+    """The implementations and drivers of the target's project (none for syscalltbl's own tables)."""
+    if target.syscalls_dir is None or target.devices_dir is None:
+        return UserProject()
+    return UserProject(load_handlers(target.syscalls_dir), load_drivers(target.devices_dir))
+
+
+def _execute(file: Path, prefix: str) -> dict[str, object]:
+    """The namespace of one project file, run fresh; an import of a module that moved names the new one."""
+    module = types.ModuleType(f"{prefix}_{file.stem}")
+    module.__file__ = str(file)
+    try:
+        exec(compile(file.read_text(encoding="utf-8"), str(file), "exec"), module.__dict__)
+    except ModuleNotFoundError as exc:
+        old = exc.name or ""
+        if not old.startswith("syscalltbl.kernel_runtime"):
+            raise
+        line = next((tb.tb_lineno for tb in _frames(exc) if tb.tb_frame.f_code.co_filename == str(file)), 0)
+        new = MOVED.get(old, "syscalltbl.machine (see the README's Layout)")
+        raise SyscalltblError(f"{old} moved: import from {new} instead", path=f"{file}:{line}") from None
+    return vars(module)
+
+
+def _frames(exc: BaseException) -> list[types.TracebackType]:
+    frames = []
+    tb = exc.__traceback__
+    while tb is not None:
+        frames.append(tb)
+        tb = tb.tb_next
+    return frames
+
+
+def load_handlers(directory: Path) -> dict[str, Handler]:
+    """Entry point -> function for every @implements function in directory/*.py."""
+    handlers: dict[str, Handler] = {}
+    for file in sorted(directory.glob("*.py")) if directory.is_dir() else []:
+        for value in _execute(file, "syscalltbl_project").values():
+            entry_point = getattr(value, _ATTRIBUTE, None)
+            if isinstance(entry_point, str):
+                if entry_point in handlers:
+                    raise ValueError(f"{entry_point} is implemented twice (in {file})")
+                handlers[entry_point] = cast(Handler, value)
+    return handlers
+
+
+def load_drivers(directory: Path) -> dict[str, type[Driver]]:
+    """Device name -> Driver subclass for every @device class in directory/*.py."""
+    drivers: dict[str, type[Driver]] = {}
+    for file in sorted(directory.glob("*.py")) if directory.is_dir() else []:
+        for value in _execute(file, "syscalltbl_device").values():
+            name = getattr(value, DEVICE_ATTRIBUTE, None)
+            if isinstance(name, str) and isinstance(value, type) and issubclass(value, Driver):
+                if name in drivers:
+                    raise ValueError(f"/dev/{name} has two drivers (one in {file})")
+                drivers[name] = value
+    return drivers

@@ -1,0 +1,1 @@
+"""The Python-program backend: syscalltbl.libc's wrappers run as a process of the machine."""

@@ -1,0 +1,955 @@
+"""File-system calls over the in-memory tree (fs/read_write.c, fs/namei.c, fs/open.c, ...)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import struct
+import time
+
+from syscalltbl.machine.kernel import signals
+from syscalltbl.machine.kernel.errnos import (  # fmt: skip
+    EACCES,
+    EBADF,
+    EEXIST,
+    EINVAL,
+    EISDIR,
+    ENOENT,
+    ENOTDIR,
+    EPERM,
+    EPIPE,
+    ERANGE,
+    ESPIPE,
+    EXDEV,
+    Errno,
+)
+from syscalltbl.machine.kernel.process import SIGPIPE, Task
+from syscalltbl.machine.kernel.procfs import PROC_INODES
+from syscalltbl.machine.kernel.uaccess import (  # fmt: skip
+    access_ok,
+    copy_from_user,
+    copy_to_user,
+    strncpy_from_user,
+    user_extent,
+    user_range,
+)
+from syscalltbl.machine.kernel.vfs import (  # fmt: skip
+    AT_FDCWD,
+    BLOCK_SIZE,
+    DT,
+    MAX_FILE_SIZE,
+    O_APPEND,
+    O_CLOEXEC,
+    O_NONBLOCK,
+    O_PATH,
+    PATH_MAX,
+    Device,
+    Directory,
+    HostFile,
+    Inode,
+    OpenFile,
+    Pipe,
+    PipeEnd,
+    Regular,
+    Symlink,
+    seek,
+)
+from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.syscalls.registry import syscall
+
+MAX_RW_COUNT = 0x7FFFF000  # include/linux/fs.h: INT_MAX rounded down to a page
+RW_CHUNK = 1 << 20  # reads and writes move pieces of this size, never one host buffer of their count
+UIO_MAXIOV = 1024
+AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH = 0x100, 0x200, 0x400, 0x1000
+F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC = 0, 1, 2, 3, 4, 1030
+FD_CLOEXEC = 1
+RENAME_NOREPLACE = 1
+FS_DEV = 0x2A  # st_dev of every file in the in-memory tree
+NSEC = 10**9
+EOPNOTSUPP = 95
+# struct stat (arch/x86/include/uapi/asm/stat.h), 144 bytes; times are signed, before 1970 too
+_STAT = struct.Struct("<QQQIIIxxxxQqqqqQqQqQ24x")
+_IOVEC = struct.Struct("<QQ")
+
+
+def s32(value: int) -> int:
+    """An `int` argument: the low half of the register, sign-extended."""
+    return ((value & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
+
+
+def s64(value: int) -> int:
+    return value - (1 << 64) if value >> 63 else value
+
+
+def user_path(t: Task, addr: int) -> bytes:
+    path = strncpy_from_user(t.mm, addr, PATH_MAX)
+    if len(path) >= PATH_MAX:
+        raise Errno(36)  # ENAMETOOLONG
+    if not path:
+        raise Errno(ENOENT)
+    return path
+
+
+def _base(t: Task, dirfd: int) -> Directory:
+    """Where a relative path of an *at call starts."""
+    dirfd = s32(dirfd)
+    if dirfd == AT_FDCWD:
+        return t.cwd
+    inode = t.files.get(dirfd).inode
+    if not isinstance(inode, Directory):
+        raise Errno(ENOTDIR)
+    return inode
+
+
+# -- reading and writing --
+
+
+def _readable(t: Task, fd: int) -> OpenFile:
+    f = t.files.get(s32(fd))
+    if not f.readable():
+        raise Errno(EBADF)
+    if isinstance(f.inode, Directory):
+        raise Errno(EISDIR)
+    return f
+
+
+def _writable(t: Task, fd: int) -> OpenFile:
+    f = t.files.get(s32(fd))
+    if not f.writable():
+        raise Errno(EBADF)
+    return f
+
+
+def _write(t: Task, f: OpenFile, data: bytes) -> int:
+    try:
+        return f.inode.write_from(f, data, t)
+    except Errno as exc:
+        if exc.errno == EPIPE:
+            # As pipe_write's send_sig(SIGPIPE, current, 0); the writer gets EPIPE if it survives.
+            signals.send(t, SIGPIPE, signals.siginfo(SIGPIPE, signals.SI_USER, t.pid, t.uid))
+        raise
+
+
+def _rw_count(buf: int, count: int) -> int:
+    """vfs_read/vfs_write: access_ok on the count asked for (EFAULT), then at most MAX_RW_COUNT."""
+    if not access_ok(buf, count):
+        raise Errno(14)  # EFAULT
+    return min(count, MAX_RW_COUNT)
+
+
+def _read_into(t: Task, f: OpenFile, buf: int, count: int) -> int:
+    count = _rw_count(buf, count)
+    if not count:
+        return 0
+    # The kernel's copy stops at the first page it cannot write: read no more
+    # than reaches it, so no input is consumed for nothing (EFAULT if none does).
+    reach = user_extent(t.mm, buf, count, write=True)
+    if not reach:
+        raise Errno(14)  # EFAULT
+    done = 0
+    while done < reach:
+        n = min(reach - done, RW_CHUNK)
+        try:
+            data = f.inode.read(f, n)
+            copy_to_user(t.mm, buf + done, data)
+        except (Errno, Sleep):
+            if done:
+                return done  # after progress, as read_iter_zero and pipe_read do
+            raise
+        done += len(data)
+        if len(data) < n:
+            break
+    return done
+
+
+def _write_from(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> int:
+    """Copy and write in pieces, as generic_perform_write does.
+
+    A fault, a full pipe or an error after some progress ends the call with
+    the bytes written (restarting it would write them twice).
+    """
+    done = 0
+    for base, size in vecs:
+        at = 0
+        while at < size:
+            n = user_extent(t.mm, base + at, min(size - at, RW_CHUNK), write=False)
+            try:
+                if not n:
+                    raise Errno(14)  # EFAULT: the copy stops here
+                wrote = _write(t, f, copy_from_user(t.mm, base + at, n))
+            except (Errno, Sleep):
+                if done:
+                    return done
+                raise
+            done += wrote
+            at += wrote
+            if wrote < n:
+                return done
+    return done
+
+
+@syscall("sys_read")
+def sys_read(t: Task, fd: int, buf: int, count: int, *_: int) -> int:
+    return _read_into(t, _readable(t, fd), buf, count)
+
+
+@syscall("sys_write")
+def sys_write(t: Task, fd: int, buf: int, count: int, *_: int) -> int:
+    f = _writable(t, fd)
+    return _write_from(t, f, [(buf, _rw_count(buf, count))])
+
+
+def _at_offset(f: OpenFile, pos: int) -> int:
+    if not f.inode.seekable():
+        raise Errno(29)  # ESPIPE
+    pos = s64(pos)
+    if pos < 0:
+        raise Errno(EINVAL)
+    return pos
+
+
+@syscall("sys_pread64")
+def sys_pread64(t: Task, fd: int, buf: int, count: int, pos: int, *_: int) -> int:
+    f = _readable(t, fd)
+    saved, f.offset = f.offset, _at_offset(f, pos)
+    try:
+        return _read_into(t, f, buf, count)
+    finally:
+        f.offset = saved
+
+
+@syscall("sys_pwrite64")
+def sys_pwrite64(t: Task, fd: int, buf: int, count: int, pos: int, *_: int) -> int:
+    f = _writable(t, fd)
+    saved, f.offset = f.offset, _at_offset(f, pos)
+    flags, f.flags = f.flags, f.flags & ~O_APPEND
+    try:
+        return _write_from(t, f, [(buf, _rw_count(buf, count))])
+    finally:
+        f.offset, f.flags = saved, flags
+
+
+def _iovecs(t: Task, iov: int, count: int) -> list[tuple[int, int]]:
+    if count > UIO_MAXIOV:
+        raise Errno(EINVAL)
+    raw = copy_from_user(t.mm, iov, _IOVEC.size * count)
+    vecs = [_IOVEC.unpack_from(raw, i * _IOVEC.size) for i in range(count)]
+    if any(n >> 63 for _, n in vecs):
+        raise Errno(EINVAL)
+    # lib/iov_iter.c: each buffer passes access_ok whole, then the total is cut to MAX_RW_COUNT.
+    total = 0
+    for i, (base, n) in enumerate(vecs):
+        if not access_ok(base, n):
+            raise Errno(14)  # EFAULT
+        vecs[i] = (base, min(n, MAX_RW_COUNT - total))
+        total += vecs[i][1]
+    return vecs
+
+
+@syscall("sys_readv")
+def sys_readv(t: Task, fd: int, iov: int, count: int, *_: int) -> int:
+    f = _readable(t, fd)
+    vecs = _iovecs(t, iov, count)
+    for base, n in vecs:
+        user_range(t.mm, base, n, write=True)
+    data = f.inode.read(f, sum(n for _, n in vecs))
+    done = 0
+    for base, n in vecs:
+        copy_to_user(t.mm, base, data[done : done + n])
+        done += n
+        if done >= len(data):
+            break
+    return len(data)
+
+
+@syscall("sys_writev")
+def sys_writev(t: Task, fd: int, iov: int, count: int, *_: int) -> int:
+    f = _writable(t, fd)
+    return _write_from(t, f, _iovecs(t, iov, count))
+
+
+@syscall("sys_lseek")
+def sys_lseek(t: Task, fd: int, offset: int, whence: int, *_: int) -> int:
+    return seek(t.files.get(s32(fd)), s64(offset), whence)
+
+
+# -- opening and closing --
+
+
+@syscall("sys_openat")
+def sys_openat(t: Task, dirfd: int, path: int, flags: int, mode: int, *_: int) -> int:
+    name = user_path(t, path)
+    flags &= 0xFFFFFFFF
+    f = t.machine.fs.open(t, name, _base(t, dirfd), flags, mode)
+    return t.files.install(f, cloexec=bool(flags & O_CLOEXEC))
+
+
+@syscall("sys_open")
+def sys_open(t: Task, path: int, flags: int, mode: int, *_: int) -> int:
+    return sys_openat(t, AT_FDCWD, path, flags, mode, 0, 0)
+
+
+@syscall("sys_close")
+def sys_close(t: Task, fd: int, *_: int) -> int:
+    t.files.close(s32(fd))
+    return 0
+
+
+@syscall("sys_dup")
+def sys_dup(t: Task, fd: int, *_: int) -> int:
+    return t.files.install(t.files.get(s32(fd)))
+
+
+@syscall("sys_dup3")
+def sys_dup3(t: Task, old: int, new: int, flags: int, *_: int) -> int:
+    old, new = s32(old), s32(new)
+    if old == new or flags & ~O_CLOEXEC:
+        raise Errno(EINVAL)
+    f = t.files.get(old)
+    if not 0 <= new < 1024:
+        raise Errno(EBADF)
+    t.files.put(new, f, bool(flags & O_CLOEXEC))
+    return new
+
+
+@syscall("sys_dup2")
+def sys_dup2(t: Task, old: int, new: int, *_: int) -> int:
+    if s32(old) == s32(new):
+        t.files.get(s32(old))
+        return s32(new)
+    return sys_dup3(t, old, new, 0, 0, 0, 0)
+
+
+@syscall("sys_fcntl")
+def sys_fcntl(t: Task, fd: int, cmd: int, arg: int, *_: int) -> int:
+    fd = s32(fd)
+    f = t.files.get(fd)
+    if cmd in (F_DUPFD, F_DUPFD_CLOEXEC):
+        if not 0 <= s32(arg) < 1024:
+            raise Errno(EINVAL)
+        return t.files.install(f, lowest=s32(arg), cloexec=cmd == F_DUPFD_CLOEXEC)
+    if cmd == F_GETFD:
+        return FD_CLOEXEC if t.files.fds[fd][1] else 0
+    if cmd == F_SETFD:
+        t.files.fds[fd] = (f, bool(arg & FD_CLOEXEC))
+        return 0
+    if cmd == F_GETFL:
+        return f.flags & ~O_CLOEXEC
+    if cmd == F_SETFL:
+        changeable = O_APPEND | O_NONBLOCK
+        f.flags = (f.flags & ~changeable) | (arg & changeable)
+        return 0
+    raise Errno(EINVAL)
+
+
+@syscall("sys_pipe2")
+def sys_pipe2(t: Task, fds: int, flags: int, *_: int) -> int:
+    if flags & ~(O_CLOEXEC | O_NONBLOCK):
+        raise Errno(EINVAL)
+    user_range(t.mm, fds, 8, write=True)
+    pipe = Pipe()
+    cloexec, status = bool(flags & O_CLOEXEC), flags & O_NONBLOCK
+    ends = (OpenFile(PipeEnd(pipe, writer=False), status, b"pipe:[%d]" % id(pipe)),
+            OpenFile(PipeEnd(pipe, writer=True), status | 1, b"pipe:[%d]" % id(pipe)))
+    read_fd = t.files.install(ends[0], cloexec=cloexec)
+    try:
+        write_fd = t.files.install(ends[1], cloexec=cloexec)
+    except Errno:
+        t.files.close(read_fd)
+        raise
+    copy_to_user(t.mm, fds, struct.pack("<ii", read_fd, write_fd))
+    return 0
+
+
+@syscall("sys_pipe")
+def sys_pipe(t: Task, fds: int, *_: int) -> int:
+    return sys_pipe2(t, fds, 0, 0, 0, 0, 0)
+
+
+@syscall("sys_ioctl")
+def sys_ioctl(t: Task, fd: int, request: int, arg: int, *_: int) -> int:
+    f = t.files.get(s32(fd))
+    # The command is an unsigned int in the kernel's prototype.
+    return f.inode.unlocked_ioctl(t, f, request & 0xFFFFFFFF, arg)
+
+
+# -- metadata --
+
+
+def _stat(inode: Inode) -> bytes:
+    if isinstance(inode, HostFile):
+        try:
+            st = os.fstat(inode.fd)
+        except OSError as exc:
+            raise Errno(exc.errno or EBADF) from None
+        return _STAT.pack(st.st_dev, st.st_ino, st.st_nlink, st.st_mode, 0, 0, st.st_rdev, st.st_size,
+                          st.st_blksize, st.st_blocks, *divmod(st.st_atime_ns, NSEC),
+                          *divmod(st.st_mtime_ns, NSEC), *divmod(st.st_ctime_ns, NSEC))
+    if isinstance(inode, Directory):
+        nlink = 2 + sum(isinstance(i, Directory) for i in inode.entries.values()) if inode.nlink > 0 else 0
+    else:
+        nlink = inode.nlink
+    return _STAT.pack(FS_DEV, inode.ino, nlink, inode.mode, inode.uid, inode.gid, inode.rdev, inode.size(),
+                      BLOCK_SIZE, inode.blocks(), *divmod(inode.atime, NSEC), *divmod(inode.mtime, NSEC),
+                      *divmod(inode.ctime, NSEC))
+
+
+@syscall("sys_newfstat")
+def sys_newfstat(t: Task, fd: int, buf: int, *_: int) -> int:
+    copy_to_user(t.mm, buf, _stat(t.files.get(s32(fd)).inode))
+    return 0
+
+
+@syscall("sys_newfstatat")
+def sys_newfstatat(t: Task, dirfd: int, path: int, buf: int, flags: int, *_: int) -> int:
+    if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
+        raise Errno(EINVAL)
+    copy_to_user(t.mm, buf, _stat(_inode_at(t, dirfd, path, flags)))
+    return 0
+
+
+@syscall("sys_newstat")
+def sys_newstat(t: Task, path: int, buf: int, *_: int) -> int:
+    return sys_newfstatat(t, AT_FDCWD, path, buf, 0, 0, 0)
+
+
+@syscall("sys_newlstat")
+def sys_newlstat(t: Task, path: int, buf: int, *_: int) -> int:
+    return sys_newfstatat(t, AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW, 0, 0)
+
+
+@syscall("sys_faccessat")
+def sys_faccessat(t: Task, dirfd: int, path: int, mode: int, *_: int) -> int:
+    if mode & ~7:
+        raise Errno(EINVAL)
+    inode = t.machine.fs.lookup(t, user_path(t, path), _base(t, dirfd))
+    if mode & 1 and not isinstance(inode, Directory) and not inode.mode & 0o111:
+        raise Errno(EACCES)  # root may read and write anything, but not run a non-executable
+    return 0
+
+
+@syscall("sys_access")
+def sys_access(t: Task, path: int, mode: int, *_: int) -> int:
+    return sys_faccessat(t, AT_FDCWD, path, mode, 0, 0, 0)
+
+
+@syscall("sys_getdents64")
+def sys_getdents64(t: Task, fd: int, dirp: int, count: int, *_: int) -> int:
+    f = t.files.get(s32(fd))
+    if not isinstance(f.inode, Directory):
+        raise Errno(ENOTDIR)
+    out = bytearray()
+    listing = f.inode.listing(t)
+    f.inode.accessed()
+    while f.offset < len(listing):
+        name, inode = listing[f.offset]
+        reclen = (19 + len(name) + 1 + 7) & ~7
+        if len(out) + reclen > count:
+            if not out:
+                raise Errno(EINVAL)  # the buffer cannot hold one entry
+            break
+        record = struct.pack("<QqHB", inode.ino, f.offset + 1, reclen, DT.get(inode.kind, 0)) + name
+        out += record.ljust(reclen, b"\0")
+        f.offset += 1
+    copy_to_user(t.mm, dirp, out)
+    return len(out)
+
+
+@syscall("sys_readlinkat")
+def sys_readlinkat(t: Task, dirfd: int, path: int, buf: int, size: int, *_: int) -> int:
+    if s32(size) <= 0:
+        raise Errno(EINVAL)
+    inode = t.machine.fs.lookup(t, user_path(t, path), _base(t, dirfd), follow=False)
+    if not isinstance(inode, Symlink):
+        raise Errno(EINVAL)
+    target = inode.target(t)[: s32(size)]
+    copy_to_user(t.mm, buf, target)
+    return len(target)
+
+
+@syscall("sys_readlink")
+def sys_readlink(t: Task, path: int, buf: int, size: int, *_: int) -> int:
+    return sys_readlinkat(t, AT_FDCWD, path, buf, size, 0, 0)
+
+
+@syscall("sys_umask")
+def sys_umask(t: Task, mask: int, *_: int) -> int:
+    old, t.umask = t.umask, mask & 0o777
+    return old
+
+
+# -- the namespace --
+
+
+@syscall("sys_mkdirat")
+def sys_mkdirat(t: Task, dirfd: int, path: int, mode: int, *_: int) -> int:
+    parent, name, node = t.machine.fs.walk(t, user_path(t, path), _base(t, dirfd), follow=False)
+    if node is not None:
+        raise Errno(EEXIST)
+    parent.add(name, Directory(parent, mode & 0o7777 & ~t.umask).owned_by(t.euid, t.egid))
+    return 0
+
+
+@syscall("sys_mkdir")
+def sys_mkdir(t: Task, path: int, mode: int, *_: int) -> int:
+    return sys_mkdirat(t, AT_FDCWD, path, mode, 0, 0, 0)
+
+
+@syscall("sys_unlinkat")
+def sys_unlinkat(t: Task, dirfd: int, path: int, flags: int, *_: int) -> int:
+    if flags & ~AT_REMOVEDIR:
+        raise Errno(EINVAL)
+    t.machine.fs.unlink(t, user_path(t, path), _base(t, dirfd), directory=bool(flags & AT_REMOVEDIR))
+    return 0
+
+
+@syscall("sys_unlink")
+def sys_unlink(t: Task, path: int, *_: int) -> int:
+    return sys_unlinkat(t, AT_FDCWD, path, 0, 0, 0, 0)
+
+
+@syscall("sys_rmdir")
+def sys_rmdir(t: Task, path: int, *_: int) -> int:
+    return sys_unlinkat(t, AT_FDCWD, path, AT_REMOVEDIR, 0, 0, 0)
+
+
+@syscall("sys_renameat2")
+def sys_renameat2(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: int, *_: int) -> int:
+    if flags & ~RENAME_NOREPLACE:
+        raise Errno(EINVAL)
+    fs = t.machine.fs
+    old_name, new_name = user_path(t, old), user_path(t, new)
+    if flags & RENAME_NOREPLACE and fs.walk(t, new_name, _base(t, newdirfd), follow=False)[2] is not None:
+        raise Errno(EEXIST)
+    fs.rename(t, old_name, new_name, _base(t, olddirfd), _base(t, newdirfd))
+    return 0
+
+
+@syscall("sys_renameat")
+def sys_renameat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, *_: int) -> int:
+    return sys_renameat2(t, olddirfd, old, newdirfd, new, 0, 0)
+
+
+@syscall("sys_rename")
+def sys_rename(t: Task, old: int, new: int, *_: int) -> int:
+    return sys_renameat2(t, AT_FDCWD, old, AT_FDCWD, new, 0, 0)
+
+
+@syscall("sys_getcwd")
+def sys_getcwd(t: Task, buf: int, size: int, *_: int) -> int:
+    path = t.machine.fs.path_of(t.cwd) + b"\0"
+    if len(path) > size:
+        raise Errno(ERANGE)
+    copy_to_user(t.mm, buf, path)
+    return len(path)
+
+
+@syscall("sys_chdir")
+def sys_chdir(t: Task, path: int, *_: int) -> int:
+    inode = t.machine.fs.lookup(t, user_path(t, path), t.cwd)
+    if not isinstance(inode, Directory):
+        raise Errno(ENOTDIR)
+    t.cwd = inode
+    return 0
+
+
+@syscall("sys_fchdir")
+def sys_fchdir(t: Task, fd: int, *_: int) -> int:
+    f = t.files.get(s32(fd))
+    if not isinstance(f.inode, Directory):
+        raise Errno(ENOTDIR)
+    t.cwd = f.inode
+    return 0
+
+
+
+
+
+def _is_proc(inode: Inode) -> bool:
+    return isinstance(inode, PROC_INODES)
+
+
+def _inode_at(t: Task, dirfd: int, path: int, flags: int, *, follows: bool = True) -> Inode:
+    """The inode an *at call names: `path` from `dirfd`, or `dirfd` itself for "" with AT_EMPTY_PATH.
+
+    A call that `follows` symlinks by default stops at one with AT_SYMLINK_NOFOLLOW;
+    one that does not (linkat) follows with AT_SYMLINK_FOLLOW.
+    """
+    name = strncpy_from_user(t.mm, path, PATH_MAX)
+    if not name and flags & AT_EMPTY_PATH:
+        return t.cwd if s32(dirfd) == AT_FDCWD else t.files.get(s32(dirfd)).inode
+    follow = not flags & AT_SYMLINK_NOFOLLOW if follows else bool(flags & AT_SYMLINK_FOLLOW)
+    return t.machine.fs.lookup(t, user_path(t, path), _base(t, dirfd), follow=follow)
+
+
+def _fd_inode(t: Task, fd: int) -> Inode:
+    """The inode of an fd that f*() calls may change: not an O_PATH one (fdget rejects those)."""
+    f = t.files.get(s32(fd))
+    if f.flags & O_PATH:
+        raise Errno(EBADF)
+    return f.inode
+
+
+def _new_name(t: Task, dirfd: int, path: int) -> tuple[Directory, bytes]:
+    """Where symlink and link put a new name (filename_create): it must not exist yet."""
+    name = user_path(t, path)
+    parent, last, node = t.machine.fs.walk(t, name, _base(t, dirfd), follow=False)
+    if node is not None:
+        raise Errno(EEXIST)
+    if name.endswith(b"/"):
+        raise Errno(ENOENT)  # only mkdir may name a new entry with a trailing slash
+    if type(parent) is not Directory:
+        raise Errno(ENOENT)  # /proc makes nothing on request, as Linux's procfs
+    return parent, last
+
+
+# -- times (fs/utimes.c) --
+
+UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
+_TIMESPEC2 = struct.Struct("<qqqq")  # struct timespec[2] and struct timeval[2]
+_UTIMBUF = struct.Struct("<qq")  # struct utimbuf: actime, modtime
+
+
+def _set_times(inode: Inode, times: tuple[tuple[int, int], tuple[int, int]] | None) -> None:
+    """vfs_utimes: (sec, nsec) for atime and mtime, each nsec maybe UTIME_NOW or UTIME_OMIT; None is both now."""
+    if times is not None:
+        if any(nsec not in (UTIME_NOW, UTIME_OMIT) and not 0 <= nsec < NSEC for _, nsec in times):
+            raise Errno(EINVAL)
+        if times[0][1] == UTIME_NOW and times[1][1] == UTIME_NOW:
+            times = None
+    now = time.time_ns()
+    if times is None:
+        inode.atime = inode.mtime = now
+    else:
+        (asec, ansec), (msec, mnsec) = times
+        if ansec != UTIME_OMIT:
+            inode.atime = now if ansec == UTIME_NOW else asec * NSEC + ansec
+        if mnsec != UTIME_OMIT:
+            inode.mtime = now if mnsec == UTIME_NOW else msec * NSEC + mnsec
+    inode.ctime = now  # every change of times is a change of the inode
+
+
+def _do_utimes(t: Task, dirfd: int, path: int, times: tuple[tuple[int, int], tuple[int, int]] | None,
+               flags: int) -> int:
+    if not path and s32(dirfd) != AT_FDCWD:
+        # A NULL path names dirfd itself: how glibc's futimens() reaches this call.
+        if flags:
+            raise Errno(EINVAL)
+        inode = _fd_inode(t, dirfd)
+    else:
+        if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
+            raise Errno(EINVAL)
+        inode = _inode_at(t, dirfd, path, flags)
+    _set_times(inode, times)
+    return 0
+
+
+@syscall("sys_utimensat")
+def sys_utimensat(t: Task, dirfd: int, path: int, utimes: int, flags: int, *_: int) -> int:
+    times = None
+    if utimes:
+        asec, ansec, msec, mnsec = _TIMESPEC2.unpack(copy_from_user(t.mm, utimes, _TIMESPEC2.size))
+        if ansec == UTIME_OMIT and mnsec == UTIME_OMIT:
+            return 0  # nothing to do: the path is not even looked up
+        times = (asec, ansec), (msec, mnsec)
+    return _do_utimes(t, dirfd, path, times, flags & 0xFFFFFFFF)
+
+
+@syscall("sys_futimesat")
+def sys_futimesat(t: Task, dirfd: int, path: int, utimes: int, *_: int) -> int:
+    times = None
+    if utimes:
+        asec, ausec, msec, musec = _TIMESPEC2.unpack(copy_from_user(t.mm, utimes, _TIMESPEC2.size))
+        if not 0 <= ausec < 1_000_000 or not 0 <= musec < 1_000_000:
+            raise Errno(EINVAL)
+        times = (asec, ausec * 1000), (msec, musec * 1000)
+    return _do_utimes(t, dirfd, path, times, 0)
+
+
+@syscall("sys_utimes")
+def sys_utimes(t: Task, path: int, utimes: int, *_: int) -> int:
+    return sys_futimesat(t, AT_FDCWD, path, utimes, 0, 0, 0)
+
+
+@syscall("sys_utime")
+def sys_utime(t: Task, path: int, buf: int, *_: int) -> int:
+    times = None
+    if buf:
+        actime, modtime = _UTIMBUF.unpack(copy_from_user(t.mm, buf, _UTIMBUF.size))
+        times = (actime, 0), (modtime, 0)
+    return _do_utimes(t, AT_FDCWD, path, times, 0)
+
+
+# -- mode and owner (fs/open.c: chmod_common, chown_common) --
+
+
+def _chmod(inode: Inode, mode: int) -> int:
+    if isinstance(inode, Symlink):
+        raise Errno(EOPNOTSUPP)  # notify_change: a symlink's mode is always 0777
+    if _is_proc(inode):
+        raise Errno(EPERM)
+    inode.mode = stat.S_IFMT(inode.mode) | (mode & 0o7777)
+    inode.changed()
+    return 0
+
+
+@syscall("sys_fchmod")
+def sys_fchmod(t: Task, fd: int, mode: int, *_: int) -> int:
+    return _chmod(_fd_inode(t, fd), mode)
+
+
+@syscall("sys_fchmodat2")
+def sys_fchmodat2(t: Task, dirfd: int, path: int, mode: int, flags: int, *_: int) -> int:
+    if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
+        raise Errno(EINVAL)
+    return _chmod(_inode_at(t, dirfd, path, flags), mode)
+
+
+@syscall("sys_fchmodat")
+def sys_fchmodat(t: Task, dirfd: int, path: int, mode: int, *_: int) -> int:
+    return sys_fchmodat2(t, dirfd, path, mode, 0, 0, 0)
+
+
+@syscall("sys_chmod")
+def sys_chmod(t: Task, path: int, mode: int, *_: int) -> int:
+    return sys_fchmodat2(t, AT_FDCWD, path, mode, 0, 0, 0)
+
+
+def _chown(inode: Inode, user: int, group: int) -> int:
+    if _is_proc(inode):
+        raise Errno(EPERM)
+    user, group = user & 0xFFFFFFFF, group & 0xFFFFFFFF
+    if user != 0xFFFFFFFF:  # (uid_t)-1: leave it
+        inode.uid = user
+    if group != 0xFFFFFFFF:
+        inode.gid = group
+    if not isinstance(inode, Directory):
+        # ATTR_KILL_SUID and, for a group-executable file, ATTR_KILL_SGID: root is no exception.
+        inode.mode &= ~stat.S_ISUID
+        if inode.mode & stat.S_IXGRP:
+            inode.mode &= ~stat.S_ISGID
+    inode.changed()
+    return 0
+
+
+@syscall("sys_fchownat")
+def sys_fchownat(t: Task, dirfd: int, path: int, user: int, group: int, flags: int, *_: int) -> int:
+    if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
+        raise Errno(EINVAL)
+    return _chown(_inode_at(t, dirfd, path, flags), user, group)
+
+
+@syscall("sys_chown")
+def sys_chown(t: Task, path: int, user: int, group: int, *_: int) -> int:
+    return sys_fchownat(t, AT_FDCWD, path, user, group, 0, 0, 0)
+
+
+@syscall("sys_lchown")
+def sys_lchown(t: Task, path: int, user: int, group: int, *_: int) -> int:
+    return sys_fchownat(t, AT_FDCWD, path, user, group, AT_SYMLINK_NOFOLLOW, 0, 0)
+
+
+@syscall("sys_fchown")
+def sys_fchown(t: Task, fd: int, user: int, group: int, *_: int) -> int:
+    return _chown(_fd_inode(t, fd), user, group)
+
+
+# -- size --
+
+
+def _truncate(inode: Inode, length: int, *, always: bool) -> int:
+    if not isinstance(inode, Regular):
+        raise Errno(EISDIR if isinstance(inode, Directory) else EINVAL)
+    changes = length != len(inode.data)
+    inode.truncate(length)
+    if changes or always:
+        inode.modified()
+    return 0
+
+
+@syscall("sys_truncate")
+def sys_truncate(t: Task, path: int, length: int, *_: int) -> int:
+    length = s64(length)
+    inode = t.machine.fs.lookup(t, user_path(t, path), t.cwd)
+    if length < 0:
+        raise Errno(EINVAL)
+    return _truncate(inode, length, always=False)
+
+
+@syscall("sys_ftruncate")
+def sys_ftruncate(t: Task, fd: int, length: int, *_: int) -> int:
+    length = s64(length)
+    if length < 0:
+        raise Errno(EINVAL)
+    f = t.files.get(s32(fd))
+    if f.flags & O_PATH:
+        raise Errno(EBADF)
+    if not f.writable() or not isinstance(f.inode, Regular):
+        raise Errno(EINVAL)
+    # do_sys_ftruncate passes ATTR_MTIME | ATTR_CTIME: the times move even when the size does not.
+    return _truncate(f.inode, length, always=True)
+
+
+# -- names (fs/namei.c) --
+
+
+@syscall("sys_symlinkat")
+def sys_symlinkat(t: Task, target: int, newdirfd: int, path: int, *_: int) -> int:
+    contents = user_path(t, target)
+    parent, name = _new_name(t, newdirfd, path)
+    parent.add(name, Symlink(contents).owned_by(t.euid, t.egid))
+    return 0
+
+
+@syscall("sys_symlink")
+def sys_symlink(t: Task, target: int, path: int, *_: int) -> int:
+    return sys_symlinkat(t, target, AT_FDCWD, path, 0, 0, 0)
+
+
+@syscall("sys_linkat")
+def sys_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: int, *_: int) -> int:
+    if flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH):
+        raise Errno(EINVAL)
+    inode = _inode_at(t, olddirfd, old, flags, follows=False)
+    parent, name = _new_name(t, newdirfd, new)
+    if isinstance(inode, Directory):
+        raise Errno(EPERM)
+    if isinstance(inode, HostFile) or _is_proc(inode):
+        raise Errno(EXDEV)  # another filesystem's file
+    if inode.nlink <= 0:
+        raise Errno(ENOENT)  # unlinked while open: it cannot come back
+    parent.add(name, inode)
+    inode.nlink += 1
+    inode.changed()
+    return 0
+
+
+@syscall("sys_link")
+def sys_link(t: Task, old: int, new: int, *_: int) -> int:
+    return sys_linkat(t, AT_FDCWD, old, AT_FDCWD, new, 0, 0)
+
+
+# -- data to disk: everything is in memory already --
+
+
+@syscall("sys_fsync")
+def sys_fsync(t: Task, fd: int, *_: int) -> int:
+    inode = _fd_inode(t, fd)
+    if isinstance(inode, HostFile):
+        try:
+            os.fsync(inode.fd)  # the host's file: its own answer (EINVAL for a pipe or terminal)
+        except OSError as exc:
+            raise Errno(exc.errno or EINVAL) from None
+    elif isinstance(inode, PipeEnd | Device):
+        raise Errno(EINVAL)  # no ->fsync
+    return 0
+
+
+@syscall("sys_fdatasync")
+def sys_fdatasync(t: Task, fd: int, *_: int) -> int:
+    return sys_fsync(t, fd, 0, 0, 0, 0, 0)
+
+
+@syscall("sys_syncfs")
+def sys_syncfs(t: Task, fd: int, *_: int) -> int:
+    _fd_inode(t, fd)
+    return 0
+
+
+@syscall("sys_sync")
+def sys_sync(t: Task, *_: int) -> int:
+    return 0
+
+
+# -- the filesystem as a whole --
+
+TMPFS_MAGIC, PROC_SUPER_MAGIC = 0x01021994, 0x9FA0
+ST_NOSUID, ST_NODEV, ST_NOEXEC, ST_VALID, ST_RELATIME = 0x2, 0x4, 0x8, 0x20, 0x1000
+# struct statfs (include/uapi/asm-generic/statfs.h, 64-bit words): 120 bytes
+_STATFS = struct.Struct("<qqQQQQQiiqqq32x")
+
+
+def _statfs(t: Task, inode: Inode) -> bytes:
+    if _is_proc(inode):
+        return _STATFS.pack(PROC_SUPER_MAGIC, BLOCK_SIZE, 0, 0, 0, 0, 0, 0, 0, 255, BLOCK_SIZE,
+                            ST_VALID | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_RELATIME)
+    # The tree is in memory, like tmpfs: what it holds, plus room for one file of the largest size.
+    used = files = 0
+    todo = [t.machine.fs.root]
+    while todo:
+        directory = todo.pop()
+        for child in directory.entries.values():
+            files += 1
+            used += child.blocks() // (BLOCK_SIZE // 512)
+            if type(child) is Directory:
+                todo.append(child)
+    free = MAX_FILE_SIZE // BLOCK_SIZE
+    return _STATFS.pack(TMPFS_MAGIC, BLOCK_SIZE, used + free, free, free, files + free, free, FS_DEV, 0, 255,
+                        BLOCK_SIZE, ST_VALID | ST_RELATIME)
+
+
+@syscall("sys_statfs")
+def sys_statfs(t: Task, path: int, buf: int, *_: int) -> int:
+    copy_to_user(t.mm, buf, _statfs(t, t.machine.fs.lookup(t, user_path(t, path), t.cwd)))
+    return 0
+
+
+@syscall("sys_fstatfs")
+def sys_fstatfs(t: Task, fd: int, buf: int, *_: int) -> int:
+    copy_to_user(t.mm, buf, _statfs(t, t.files.get(s32(fd)).inode))
+    return 0
+
+
+# -- copying between files (fs/read_write.c: do_sendfile) --
+
+SENDFILE_CHUNK = 1 << 20  # one call moves at most this much: callers loop, as they must on a short count
+_OFF = struct.Struct("<q")
+
+
+@syscall("sys_sendfile64")
+def sys_sendfile64(t: Task, out_fd: int, in_fd: int, offset: int, count: int, *_: int) -> int:
+    src = t.files.get(s32(in_fd))
+    if not src.readable():
+        raise Errno(EBADF)
+    pos = None
+    if offset:
+        if not src.inode.seekable():
+            raise Errno(ESPIPE)
+        user_range(t.mm, offset, _OFF.size, write=True)  # it is written back after the copy
+        (pos,) = _OFF.unpack(copy_from_user(t.mm, offset, _OFF.size))
+        if pos < 0:
+            raise Errno(EINVAL)
+    dst = _writable(t, out_fd)
+    if dst.flags & O_APPEND or isinstance(src.inode, Directory):
+        raise Errno(EINVAL)  # do_splice_direct refuses appending; a directory has no ->splice_read
+    count = min(count, MAX_RW_COUNT, SENDFILE_CHUNK)
+    if not count:
+        return 0
+    room = dst.inode.write_room(dst)  # may Sleep: nothing has been read yet
+    if room is not None:
+        count = min(count, room)
+    seekable = src.inode.seekable()
+    saved = src.offset
+    start = src.offset = saved if pos is None else pos
+    try:
+        data = src.inode.read(src, count)
+        if seekable:
+            written = _write(t, dst, data) if data else 0
+        else:
+            # What was read from a pipe cannot be put back: write all of it.
+            written = 0
+            while written < len(data):
+                n = _write(t, dst, data[written:])
+                if not n:
+                    break
+                written += n
+    except BaseException:
+        if seekable:
+            src.offset = saved
+        raise
+    if pos is not None:
+        src.offset = saved  # with an offset pointer the file's own position stays
+        copy_to_user(t.mm, offset, _OFF.pack(pos + written))
+    elif seekable:
+        src.offset = start + written  # only what was written counts as read
+    return written

@@ -1,0 +1,91 @@
+"""uname, sysinfo, prctl and arch_prctl."""
+
+from __future__ import annotations
+
+import math
+import struct
+
+from unicorn import x86_const as x86
+
+from syscalltbl.generators.x86_64.abi import MSR_KERNEL_GS_BASE, TASK_SIZE_MAX
+from syscalltbl.machine.kernel.errnos import EINVAL, EPERM, Errno
+from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.procfs import uptime
+from syscalltbl.machine.kernel.uaccess import copy_to_user, strncpy_from_user
+from syscalltbl.machine.syscalls.registry import syscall
+
+UTS = (b"Linux", b"syscalltbl", b"6.18.2-syscalltbl", b"#1 SMP PREEMPT_DYNAMIC", b"x86_64", b"(none)")
+ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS = 0x1001, 0x1002, 0x1003, 0x1004
+# include/uapi/linux/prctl.h
+PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE = 1, 2, 3, 4
+PR_SET_NAME, PR_GET_NAME = 15, 16
+TASK_COMM_LEN = 16
+# struct sysinfo (x86-64): uptime, loads[3], six memory sizes, procs, then highmem and mem_unit.
+_SYSINFO = struct.Struct("<q3Q6QHH4xQQI4x")
+
+
+@syscall("sys_newuname")
+def sys_newuname(t: Task, name: int, *_: int) -> int:
+    copy_to_user(t.mm, name, b"".join(field.ljust(65, b"\0") for field in UTS))
+    return 0
+
+
+@syscall("sys_sysinfo")
+def sys_sysinfo(t: Task, info: int, *_: int) -> int:
+    """kernel/sys.c do_sysinfo: the machine's uptime, RAM and processes; no swap, and loads of 0."""
+    machine = t.machine
+    ram = machine.ram
+    up = math.ceil(uptime())  # whole seconds, a started one counted
+    copy_to_user(t.mm, info, _SYSINFO.pack(up, 0, 0, 0, ram.size, ram.free_bytes, 0, 0, 0, 0,
+                                           min(len(machine.tasks), 0xFFFF), 0, 0, 0, 1))
+    return 0
+
+
+@syscall("sys_prctl")
+def sys_prctl(t: Task, option: int, arg2: int, *_: int) -> int:
+    """The options a libc and a shell use; the rest are EINVAL, as for an unknown option."""
+    option &= 0xFFFFFFFF
+    if option == PR_SET_NAME:
+        t.comm = strncpy_from_user(t.mm, arg2, TASK_COMM_LEN - 1)
+        return 0
+    if option == PR_GET_NAME:
+        copy_to_user(t.mm, arg2, t.comm.ljust(TASK_COMM_LEN, b"\0"))
+        return 0
+    if option == PR_SET_PDEATHSIG:
+        if not 0 <= arg2 <= 64:
+            raise Errno(EINVAL)
+        t.pdeath_signal = arg2  # sent when the parent exits (do_exit)
+        return 0
+    if option == PR_GET_PDEATHSIG:
+        copy_to_user(t.mm, arg2, t.pdeath_signal.to_bytes(4, "little"))
+        return 0
+    if option == PR_GET_DUMPABLE:
+        return t.dumpable
+    if option == PR_SET_DUMPABLE:
+        if arg2 not in (0, 1):
+            raise Errno(EINVAL)
+        t.dumpable = arg2  # inherited by fork, back to 1 at execve
+        return 0
+    raise Errno(EINVAL)
+
+
+@syscall("sys_arch_prctl")
+def sys_arch_prctl(t: Task, option: int, addr: int, *_: int) -> int:
+    cpu = t.cpu
+    # While in the kernel the user's GS base sits in MSR_KERNEL_GS_BASE: entry did swapgs.
+    if option in (ARCH_SET_FS, ARCH_SET_GS):
+        if addr >= TASK_SIZE_MAX:
+            raise Errno(EPERM)
+        if option == ARCH_SET_FS:
+            cpu.set_reg(x86.UC_X86_REG_FS_BASE, addr)
+        else:
+            cpu.set_msr(MSR_KERNEL_GS_BASE, addr)
+        return 0
+    if option == ARCH_GET_FS:
+        value = cpu.reg(x86.UC_X86_REG_FS_BASE)
+    elif option == ARCH_GET_GS:
+        value = cpu.msr(MSR_KERNEL_GS_BASE)
+    else:
+        raise Errno(EINVAL)
+    copy_to_user(t.mm, addr, value.to_bytes(8, "little"))
+    return 0

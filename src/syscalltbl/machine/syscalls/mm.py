@@ -1,0 +1,154 @@
+"""brk, mmap, munmap, mprotect (mm/mmap.c, mm/mprotect.c)."""
+
+from __future__ import annotations
+
+from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
+from syscalltbl.machine.hw.physmem import OutOfMemory
+from syscalltbl.machine.kernel.errnos import EACCES, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM, EPERM, Errno
+from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_MAX, STACK_TOP, page_up
+from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.vfs import Regular
+from syscalltbl.machine.syscalls.registry import syscall
+
+PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
+PROT_SEM = 0x8  # accepted and ignored on x86
+MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE = 0x01, 0x02, 0x03, 0x0F
+MAP_FIXED, MAP_ANONYMOUS, MAP_NORESERVE, MAP_FIXED_NOREPLACE = 0x10, 0x20, 0x4000, 0x100000
+MASK64 = (1 << 64) - 1
+
+
+def _enough_memory(t: Task, length: int) -> bool:
+    """__vm_enough_memory under the default overcommit heuristic (OVERCOMMIT_GUESS).
+
+    One request for more than all of RAM fails; anything smaller is granted
+    and paged in on use, so no single mapping can promise what the machine
+    does not have.
+    """
+    return length <= t.mm.ram.size
+
+
+@syscall("sys_brk")
+def sys_brk(t: Task, brk: int, *_: int) -> int:
+    mm = t.mm
+    # Like the kernel, failure is reported by returning the unchanged break.
+    if brk < mm.start_brk or page_up(brk) > STACK_TOP - STACK_MAX:
+        return mm.brk
+    old, new = page_up(mm.brk), page_up(brk)
+    if new > old:
+        # Growing never moves into another mapping, and keeps a page free below
+        # the next one (stack_guard_gap below the stack), as mm/mmap.c's brk does.
+        after = mm.next_vma(old)
+        if after is not None:
+            gap = STACK_GUARD_GAP if after.name == "[stack]" else 0
+            if new + PAGE_SIZE > after.start - gap:
+                return mm.brk
+        if not _enough_memory(t, new - old):
+            return mm.brk
+        mm.grow_heap(old, new)
+    elif new < old:
+        if mm.is_free(new, old):
+            return mm.brk  # nothing left to shrink: the heap was unmapped under it
+        mm.remove_range(new, old)
+        t.cpu.flush_tlb()
+    mm.brk = brk
+    return brk
+
+
+def _range(addr: int, length: int) -> int:
+    """The page-rounded end of [addr, addr + length), or EINVAL."""
+    if addr % PAGE_SIZE or length <= 0:
+        raise Errno(EINVAL)
+    end = page_up(addr + length)
+    if end > TASK_SIZE_MAX:
+        raise Errno(EINVAL if addr >= TASK_SIZE_MAX else ENOMEM)
+    return end
+
+
+@syscall("sys_mmap")
+def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, off: int) -> int:
+    kind = flags & MAP_TYPE
+    if length <= 0 or off % PAGE_SIZE or kind not in (MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE):
+        raise Errno(EINVAL)
+    size = page_up(length)
+    if size > TASK_SIZE_MAX:
+        raise Errno(ENOMEM)
+    data = b""
+    if not flags & MAP_ANONYMOUS:
+        fd = fd - (1 << 64) if fd >> 63 else fd
+        f = t.files.get(fd)
+        if not isinstance(f.inode, Regular):
+            raise Errno(ENODEV if f.inode.kind else EBADF)
+        if kind != MAP_PRIVATE:
+            raise Errno(ENODEV)  # shared file mappings: not on this machine
+        if not f.readable():
+            raise Errno(EACCES)
+        data = bytes(f.inode.data[off : off + length])
+    # MAP_SHARED anonymous memory is private here: without threads nothing
+    # but a fork could see the difference, and fork copies it.
+    mm = t.mm
+    # Commit is charged for private writable memory and for shared anonymous
+    # memory (shmem), unless MAP_NORESERVE waives it (mm/mmap.c, accountable_mapping).
+    charged = not flags & MAP_NORESERVE and (kind != MAP_PRIVATE or bool(prot & PROT_WRITE))
+    if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE):
+        _range(addr, size)
+        if addr < MMAP_MIN_ADDR:
+            raise Errno(EPERM)
+        if flags & MAP_FIXED_NOREPLACE and not mm.is_free(addr, addr + size):
+            raise Errno(EEXIST)
+    elif not (addr and addr % PAGE_SIZE == 0 and addr >= MMAP_MIN_ADDR
+              and addr + size <= TASK_SIZE_MAX and mm.is_free(addr, addr + size)):
+        found = mm.unmapped_area(size)
+        if found is None:
+            raise Errno(ENOMEM)
+        addr = found
+    if charged and not _enough_memory(t, size):
+        raise Errno(ENOMEM)
+    mm.add_vma(addr, addr + size, read=bool(prot & PROT_READ), write=bool(prot & PROT_WRITE),
+               execute=bool(prot & PROT_EXEC), committed=charged or kind != MAP_PRIVATE or bool(flags & MAP_NORESERVE))
+    t.cpu.flush_tlb()
+    if data:
+        try:
+            mm.poke(addr, data)  # a private file mapping is a copy, filled now
+        except OutOfMemory:
+            mm.remove_range(addr, addr + size)
+            raise Errno(ENOMEM) from None
+    return addr
+
+
+@syscall("sys_munmap")
+def sys_munmap(t: Task, addr: int, length: int, *_: int) -> int:
+    if addr % PAGE_SIZE or addr > TASK_SIZE_MAX or length > TASK_SIZE_MAX - addr or not length:
+        raise Errno(EINVAL)
+    # Linear in the pages and areas there, whatever the length (mm.remove_range).
+    t.mm.remove_range(addr, addr + page_up(length))
+    t.cpu.flush_tlb()
+    return 0
+
+
+@syscall("sys_mprotect")
+def sys_mprotect(t: Task, addr: int, length: int, prot: int, *_: int) -> int:
+    # mm/mprotect.c's order: alignment, an empty range, wrap-around, then the bits.
+    if addr % PAGE_SIZE:
+        raise Errno(EINVAL)
+    if not length:
+        return 0
+    end = addr + page_up(length)
+    if end > MASK64:
+        raise Errno(ENOMEM)
+    if prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM):
+        raise Errno(EINVAL)
+    mm = t.mm
+    if end > TASK_SIZE_MAX:
+        raise Errno(ENOMEM)  # no area reaches there
+    if prot & PROT_WRITE:
+        # An area that becomes writable is charged then, unless it was already
+        # or is exempt (mprotect_fixup).
+        pieces = (min(v.end, end) - max(v.start, addr) for v in mm.vmas
+                  if v.start < end and v.end > addr and not (v.write or v.committed))
+        if not all(_enough_memory(t, size) for size in pieces):
+            raise Errno(ENOMEM)
+    if not mm.protect(addr, end, read=bool(prot & PROT_READ), write=bool(prot & PROT_WRITE),
+                      execute=bool(prot & PROT_EXEC)):
+        raise Errno(ENOMEM)
+    t.cpu.flush_tlb()
+    return 0

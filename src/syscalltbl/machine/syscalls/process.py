@@ -1,0 +1,306 @@
+"""Processes: identity, fork/vfork/clone, execve, exit, wait4, priority (kernel/*.c)."""
+
+from __future__ import annotations
+
+import struct
+
+from syscalltbl.machine.kernel.errnos import E2BIG, ECHILD, EINVAL, EPERM, ESRCH, Errno
+from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strncpy_from_user
+from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.syscalls.fs import s32, user_path
+from syscalltbl.machine.syscalls.registry import syscall
+
+CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND = 0x100, 0x200, 0x400, 0x800
+CLONE_VFORK, CLONE_PARENT, CLONE_THREAD, CLONE_SETTLS = 0x4000, 0x8000, 0x10000, 0x80000
+CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID = 0x100000, 0x200000, 0x1000000
+CSIGNAL = 0xFF
+WNOHANG = 1
+PRIO_PROCESS, PRIO_PGRP, PRIO_USER = 0, 1, 2
+MAX_ARG_STRLEN = 32 * 4096
+ARG_MAX = 2 << 20
+RUSAGE_SIZE = 144
+
+
+@syscall("sys_getpid")
+def sys_getpid(t: Task, *_: int) -> int:
+    return t.pid
+
+
+@syscall("sys_getppid")
+def sys_getppid(t: Task, *_: int) -> int:
+    return t.ppid
+
+
+@syscall("sys_gettid")
+def sys_gettid(t: Task, *_: int) -> int:
+    return t.tid
+
+
+@syscall("sys_exit")
+def sys_exit(t: Task, code: int, *_: int) -> int:
+    t.exit(code)  # single-threaded: the last thread's exit ends the process
+    return 0
+
+
+@syscall("sys_exit_group")
+def sys_exit_group(t: Task, code: int, *_: int) -> int:
+    t.exit(code)
+    return 0
+
+
+# -- creating processes --
+
+
+def _clone(t: Task, flags: int, newsp: int, parent_tid: int, child_tid: int, tls: int) -> int:
+    if flags & (CLONE_THREAD | CLONE_SIGHAND) or flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM:
+        raise Errno(EINVAL)  # threads share an address space: not on this machine
+    child = t.machine.fork(t)
+    child.exit_signal = flags & CSIGNAL
+    if flags & CLONE_PARENT and t.parent is not None:
+        child.parent = t.parent
+        t.children.remove(child)
+        t.parent.children.append(child)
+    if flags & CLONE_FILES:
+        child.files.release()  # fork's copy goes: one table for both
+        child.files = t.files
+        t.files.users += 1
+    if newsp:
+        regs = child.pt_regs()
+        regs["sp"] = newsp
+        child.set_pt_regs(regs)
+    if flags & CLONE_SETTLS:
+        child.fs_base = tls
+    tid = struct.pack("<i", child.pid)
+    if flags & CLONE_PARENT_SETTID:
+        copy_to_user(t.mm, parent_tid, tid)
+    if flags & CLONE_CHILD_SETTID:
+        copy_to_user(child.mm, child_tid, tid)
+    if flags & CLONE_CHILD_CLEARTID:
+        child.clear_child_tid = child_tid
+    if flags & CLONE_VFORK:
+        # The parent's call is complete, but it may only return once the
+        # child has exec'd or exited (with CLONE_VM the child has a copy here).
+        child.vfork_parent = t
+        t.sleep = Sleep(lambda: child.vfork_parent is None, restart=False)
+        t.cpu.stop()
+    return child.pid
+
+
+@syscall("sys_clone")
+def sys_clone(t: Task, flags: int, newsp: int, parent_tid: int, child_tid: int, tls: int, *_: int) -> int:
+    return _clone(t, flags, newsp, parent_tid, child_tid, tls)
+
+
+@syscall("sys_fork")
+def sys_fork(t: Task, *_: int) -> int:
+    return _clone(t, 17, 0, 0, 0, 0)  # SIGCHLD
+
+
+@syscall("sys_vfork")
+def sys_vfork(t: Task, *_: int) -> int:
+    return _clone(t, CLONE_VM | CLONE_VFORK | 17, 0, 0, 0, 0)
+
+
+def _strings(t: Task, array: int) -> list[bytes]:
+    """A NULL-terminated array of string pointers (argv, envp)."""
+    out: list[bytes] = []
+    total = 0
+    while array:
+        (ptr,) = struct.unpack("<Q", copy_from_user(t.mm, array + 8 * len(out), 8))
+        if not ptr:
+            break
+        s = strncpy_from_user(t.mm, ptr, MAX_ARG_STRLEN)
+        total += len(s) + 9
+        if len(s) >= MAX_ARG_STRLEN or total > ARG_MAX:
+            raise Errno(E2BIG)
+        out.append(s)
+    return out
+
+
+@syscall("sys_execve")
+def sys_execve(t: Task, path: int, argv: int, envp: int, *_: int) -> int:
+    name = user_path(t, path)
+    t.machine.execve(t, name, _strings(t, argv), _strings(t, envp))
+    return 0
+
+
+# -- ending them --
+
+
+def _matches(t: Task, child: Task, pid: int) -> bool:
+    if pid > 0:
+        return child.pid == pid
+    if pid == 0:
+        return child.pgid == t.pgid
+    return pid == -1 or child.pgid == -pid
+
+
+@syscall("sys_wait4")
+def sys_wait4(t: Task, pid: int, wstatus: int, options: int, rusage: int, *_: int) -> int:
+    pid = s32(pid)
+    children = [c for c in t.children if _matches(t, c, pid)]
+    if not children:
+        raise Errno(ECHILD)
+    done = next((c for c in children if c.status is not None), None)
+    if done is None:
+        if options & WNOHANG:
+            return 0
+        raise Sleep(lambda: any(c.status is not None for c in children))
+    assert done.status is not None
+    if wstatus:
+        copy_to_user(t.mm, wstatus, struct.pack("<i", done.status.wait_status))
+    if rusage:
+        copy_to_user(t.mm, rusage, bytes(RUSAGE_SIZE))
+    t.machine.reap(done)
+    return done.pid
+
+
+# -- ids and scheduling --
+
+
+@syscall("sys_set_tid_address")
+def sys_set_tid_address(t: Task, tidptr: int, *_: int) -> int:
+    t.clear_child_tid = tidptr
+    return t.tid
+
+
+@syscall("sys_getuid")
+def sys_getuid(t: Task, *_: int) -> int:
+    return t.uid
+
+
+@syscall("sys_geteuid")
+def sys_geteuid(t: Task, *_: int) -> int:
+    return t.euid
+
+
+@syscall("sys_getgid")
+def sys_getgid(t: Task, *_: int) -> int:
+    return t.gid
+
+
+@syscall("sys_getegid")
+def sys_getegid(t: Task, *_: int) -> int:
+    return t.egid
+
+
+@syscall("sys_setuid")
+def sys_setuid(t: Task, uid: int, *_: int) -> int:
+    uid &= 0xFFFFFFFF
+    if t.euid != 0 and uid != t.uid:
+        raise Errno(EPERM)
+    t.uid = t.euid = uid
+    return 0
+
+
+@syscall("sys_setgid")
+def sys_setgid(t: Task, gid: int, *_: int) -> int:
+    gid &= 0xFFFFFFFF
+    if t.euid != 0 and gid != t.gid:
+        raise Errno(EPERM)
+    t.gid = t.egid = gid
+    return 0
+
+
+@syscall("sys_getresuid")
+def sys_getresuid(t: Task, ruid: int, euid: int, suid: int, *_: int) -> int:
+    for ptr, value in ((ruid, t.uid), (euid, t.euid), (suid, t.euid)):
+        copy_to_user(t.mm, ptr, struct.pack("<I", value))
+    return 0
+
+
+@syscall("sys_getresgid")
+def sys_getresgid(t: Task, rgid: int, egid: int, sgid: int, *_: int) -> int:
+    for ptr, value in ((rgid, t.gid), (egid, t.egid), (sgid, t.egid)):
+        copy_to_user(t.mm, ptr, struct.pack("<I", value))
+    return 0
+
+
+@syscall("sys_getgroups")
+def sys_getgroups(t: Task, size: int, *_: int) -> int:
+    if s32(size) < 0:
+        raise Errno(EINVAL)
+    return 0  # no supplementary groups
+
+
+def _task(t: Task, pid: int) -> Task:
+    pid = s32(pid)
+    if pid == 0:
+        return t
+    found = t.machine.tasks.get(pid)
+    if found is None or found.status is not None:
+        raise Errno(ESRCH)
+    return found
+
+
+@syscall("sys_setpgid")
+def sys_setpgid(t: Task, pid: int, pgid: int, *_: int) -> int:
+    target = _task(t, pid)
+    pgid = s32(pgid)
+    if pgid < 0:
+        raise Errno(EINVAL)
+    target.pgid = pgid or target.pid
+    return 0
+
+
+@syscall("sys_getpgid")
+def sys_getpgid(t: Task, pid: int, *_: int) -> int:
+    return _task(t, pid).pgid
+
+
+@syscall("sys_getpgrp")
+def sys_getpgrp(t: Task, *_: int) -> int:
+    return t.pgid
+
+
+@syscall("sys_setsid")
+def sys_setsid(t: Task, *_: int) -> int:
+    if t.pgid == t.pid:
+        raise Errno(EPERM)
+    t.sid = t.pgid = t.pid
+    return t.sid
+
+
+@syscall("sys_getsid")
+def sys_getsid(t: Task, pid: int, *_: int) -> int:
+    return _task(t, pid).sid
+
+
+def _prio_targets(t: Task, which: int, who: int) -> list[Task]:
+    who = s32(who)
+    live = [x for x in t.machine.tasks.values() if x.status is None]
+    if which == PRIO_PROCESS:
+        found = [x for x in live if x.pid == (who or t.pid)]
+    elif which == PRIO_PGRP:
+        found = [x for x in live if x.pgid == (who or t.pgid)]
+    elif which == PRIO_USER:
+        found = [x for x in live if x.uid == (who or t.uid)]
+    else:
+        raise Errno(EINVAL)
+    if not found:
+        raise Errno(ESRCH)
+    return found
+
+
+@syscall("sys_getpriority")
+def sys_getpriority(t: Task, which: int, who: int, *_: int) -> int:
+    # The raw call answers 20 - nice (1..40) so that no answer looks like an error.
+    return max(20 - x.nice for x in _prio_targets(t, which, who))
+
+
+@syscall("sys_setpriority")
+def sys_setpriority(t: Task, which: int, who: int, niceval: int, *_: int) -> int:
+    nice = min(max(s32(niceval), -20), 19)
+    for target in _prio_targets(t, which, who):
+        if nice < target.nice and t.euid != 0:
+            raise Errno(13)  # EACCES: only root may raise a priority
+        target.nice = nice
+    return 0
+
+
+@syscall("sys_sched_yield")
+def sys_sched_yield(t: Task, *_: int) -> int:
+    t.sleep = Sleep(lambda: True, restart=False)  # back of the run queue
+    t.cpu.stop()
+    return 0

@@ -1,0 +1,95 @@
+"""Resource limits and the robust-futex list head (kernel/sys.c, kernel/futex/syscalls.c).
+
+Limits are kept and reported per process, inherited on fork and kept
+across execve; the machine enforces RLIMIT_NOFILE's ceiling through its own
+descriptor table size, and no other.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Final
+
+from syscalltbl.machine.kernel.errnos import EINVAL, EPERM, ESRCH, Errno
+from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
+from syscalltbl.machine.kernel.vfs import NR_OPEN
+from syscalltbl.machine.syscalls.fs import s32
+from syscalltbl.machine.syscalls.registry import syscall
+
+RLIM_INFINITY: Final = (1 << 64) - 1
+RLIMIT_STACK, RLIMIT_CORE, RLIMIT_NOFILE, RLIM_NLIMITS = 3, 4, 7, 16
+ROBUST_LIST_HEAD_SIZE: Final = 24
+_RLIMIT = struct.Struct("<QQ")
+
+
+def default_limits() -> list[tuple[int, int]]:
+    """What init starts with on a default Linux boot (include/asm-generic/resource.h)."""
+    limits = [(RLIM_INFINITY, RLIM_INFINITY)] * RLIM_NLIMITS
+    limits[RLIMIT_STACK] = (8 << 20, RLIM_INFINITY)
+    limits[RLIMIT_CORE] = (0, RLIM_INFINITY)
+    limits[RLIMIT_NOFILE] = (NR_OPEN, NR_OPEN)
+    return limits
+
+
+def _limits(t: Task) -> list[tuple[int, int]]:
+    if t.rlimits is None:
+        t.rlimits = default_limits()
+    return t.rlimits
+
+
+def _prlimit(t: Task, pid: int, resource: int, new: int, old: int) -> int:
+    if resource >= RLIM_NLIMITS:
+        raise Errno(EINVAL)
+    target = t if pid == 0 else t.machine.tasks.get(pid)
+    if target is None or target.status is not None:
+        raise Errno(ESRCH)
+    limits = _limits(target)
+    previous = limits[resource]
+    if new:
+        soft, hard = _RLIMIT.unpack(copy_from_user(t.mm, new, _RLIMIT.size))
+        if soft > hard:
+            raise Errno(EINVAL)
+        if resource == RLIMIT_NOFILE and hard > NR_OPEN:
+            raise Errno(EPERM)  # above fs.nr_open
+        limits[resource] = (soft, hard)
+    if old:
+        copy_to_user(t.mm, old, _RLIMIT.pack(*previous))  # EFAULT here leaves the new limit set, as do_prlimit does
+    return 0
+
+
+@syscall("sys_prlimit64")
+def sys_prlimit64(t: Task, pid: int, resource: int, new: int, old: int, *_: int) -> int:
+    pid = s32(pid)
+    if pid < 0:
+        raise Errno(EINVAL)
+    return _prlimit(t, pid, resource & 0xFFFFFFFF, new, old)
+
+
+@syscall("sys_getrlimit")
+def sys_getrlimit(t: Task, resource: int, rlim: int, *_: int) -> int:
+    return _prlimit(t, 0, resource & 0xFFFFFFFF, 0, rlim)
+
+
+@syscall("sys_setrlimit")
+def sys_setrlimit(t: Task, resource: int, rlim: int, *_: int) -> int:
+    return _prlimit(t, 0, resource & 0xFFFFFFFF, rlim, 0)
+
+
+@syscall("sys_set_robust_list")
+def sys_set_robust_list(t: Task, head: int, length: int, *_: int) -> int:
+    if length != ROBUST_LIST_HEAD_SIZE:
+        raise Errno(EINVAL)
+    t.robust_list = head  # walked at exit by a kernel with futexes; this one has none to wake
+    return 0
+
+
+@syscall("sys_get_robust_list")
+def sys_get_robust_list(t: Task, pid: int, head_ptr: int, len_ptr: int, *_: int) -> int:
+    pid = s32(pid)
+    target = t if pid == 0 else t.machine.tasks.get(pid)
+    if target is None:
+        raise Errno(ESRCH)
+    copy_to_user(t.mm, head_ptr, struct.pack("<Q", target.robust_list))
+    copy_to_user(t.mm, len_ptr, struct.pack("<Q", ROBUST_LIST_HEAD_SIZE))
+    return 0

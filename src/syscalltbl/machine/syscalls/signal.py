@@ -1,0 +1,185 @@
+"""Signals: actions, masks, waiting for one, sending one, and returning from a handler (kernel/signal.c)."""
+
+from __future__ import annotations
+
+import struct
+
+from syscalltbl.machine.kernel import signals
+from syscalltbl.machine.kernel.errnos import EFAULT, EINTR, EINVAL, ENOMEM, EPERM, ESRCH, Errno
+from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.signals import (  # fmt: skip
+    KERNEL_SIGSET_SIZE,
+    MINSIGSTKSZ,
+    NSIG,
+    SI_TKILL,
+    SI_USER,
+    SIG_BLOCK,
+    SIG_SETMASK,
+    SIG_UNBLOCK,
+    SIGKILL,
+    SIGSTOP,
+    SS_AUTODISARM,
+    SS_DISABLE,
+    SS_ONSTACK,
+    SigAction,
+    bit,
+)
+from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
+from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.syscalls.fs import s32
+from syscalltbl.machine.syscalls.registry import syscall
+
+_SIGSET = struct.Struct("<Q")
+_STACK = struct.Struct("<QIIQ")  # stack_t; ss_flags unsigned here: SS_AUTODISARM is bit 31
+
+
+def _sigset(t: Task, addr: int, size: int) -> int | None:
+    if size != KERNEL_SIGSET_SIZE:
+        raise Errno(EINVAL)
+    return _SIGSET.unpack(copy_from_user(t.mm, addr, 8))[0] if addr else None
+
+
+@syscall("sys_rt_sigaction")
+def sys_rt_sigaction(t: Task, sig: int, act: int, oact: int, sigsetsize: int, *_: int) -> int:
+    sig = s32(sig)
+    if sigsetsize != KERNEL_SIGSET_SIZE or not 1 <= sig <= NSIG or (act and sig in (SIGKILL, SIGSTOP)):
+        raise Errno(EINVAL)
+    s = t.signals
+    old = s.actions[sig]
+    if act:
+        s.actions[sig] = SigAction.unpack(copy_from_user(t.mm, act, 32))
+        if s.ignored(sig):
+            # POSIX: a pending signal whose action becomes "ignore" is discarded.
+            s.pending &= ~bit(sig)
+            s.info.pop(sig, None)
+            signals.recalc(t)
+    if oact:
+        copy_to_user(t.mm, oact, old.pack())
+    return 0
+
+
+@syscall("sys_rt_sigprocmask")
+def sys_rt_sigprocmask(t: Task, how: int, nset: int, oset: int, sigsetsize: int, *_: int) -> int:
+    new = _sigset(t, nset, sigsetsize)
+    old = t.signals.blocked
+    if new is not None:
+        how = s32(how)
+        if how == SIG_BLOCK:
+            mask = old | new
+        elif how == SIG_UNBLOCK:
+            mask = old & ~new
+        elif how == SIG_SETMASK:
+            mask = new
+        else:
+            raise Errno(EINVAL)
+        signals.set_blocked(t, mask)
+    if oset:
+        copy_to_user(t.mm, oset, _SIGSET.pack(old))
+    return 0
+
+
+@syscall("sys_rt_sigpending")
+def sys_rt_sigpending(t: Task, uset: int, sigsetsize: int, *_: int) -> int:
+    if sigsetsize > KERNEL_SIGSET_SIZE:
+        raise Errno(EINVAL)
+    pending = t.signals.pending & t.signals.blocked
+    copy_to_user(t.mm, uset, _SIGSET.pack(pending)[:sigsetsize])
+    return 0
+
+
+@syscall("sys_rt_sigsuspend")
+def sys_rt_sigsuspend(t: Task, unewset: int, sigsetsize: int, *_: int) -> int:
+    mask = _sigset(t, unewset, sigsetsize)
+    if mask is None:
+        raise Errno(EFAULT)  # NULL, as copy_from_user finds it
+    s = t.signals
+    s.saved_mask = s.blocked  # the handler's frame restores it (set_restore_sigmask)
+    signals.set_blocked(t, mask)
+    signals.discard_ignored(t)
+    if t.sigpending:
+        raise Errno(EINTR)
+    raise Sleep(lambda: False, restartable=False)  # only a signal ends it
+
+
+@syscall("sys_pause")
+def sys_pause(t: Task, *_: int) -> int:
+    signals.discard_ignored(t)
+    if t.sigpending:
+        raise Errno(EINTR)
+    raise Sleep(lambda: False, restartable=False)
+
+
+@syscall("sys_rt_sigreturn")
+def sys_rt_sigreturn(t: Task, *_: int) -> int:
+    return signals.sigreturn(t)
+
+
+@syscall("sys_sigaltstack")
+def sys_sigaltstack(t: Task, uss: int, uoss: int, *_: int) -> int:
+    s = t.signals
+    ss_sp, ss_flags, ss_size = s.altstack
+    state = signals.altstack_flags(t, t.pt_regs()["sp"])
+    old = _STACK.pack(ss_sp, state | (ss_flags & SS_AUTODISARM), 0, ss_size)
+    if uss:
+        new_sp, flags, _pad, size = _STACK.unpack(copy_from_user(t.mm, uss, _STACK.size))
+        if state == SS_ONSTACK:
+            raise Errno(EPERM)
+        mode = flags & ~SS_AUTODISARM
+        if mode not in (0, SS_ONSTACK, SS_DISABLE):
+            raise Errno(EINVAL)
+        if mode == SS_DISABLE:
+            new_sp, size = 0, 0
+        elif size < MINSIGSTKSZ:
+            raise Errno(ENOMEM)
+        s.altstack = (new_sp, flags, size)  # as given, as do_sigaltstack keeps sas_ss_flags
+    if uoss:
+        copy_to_user(t.mm, uoss, old)
+    return 0
+
+
+def _targets(t: Task, pid: int) -> list[Task]:
+    # Zombies count (kill(zombie, 0) is 0, as on Linux); send() drops what they are sent.
+    live = list(t.machine.tasks.values())
+    if pid > 0:
+        return [x for x in live if x.pid == pid]
+    if pid == 0:
+        return [x for x in live if x.pgid == t.pgid]
+    if pid == -1:
+        return [x for x in live if x.pid != 1 and x is not t]  # neither init nor the caller
+    return [x for x in live if x.pgid == -pid]
+
+
+def _send(t: Task, targets: list[Task], sig: int, code: int) -> int:
+    if not 0 <= sig <= NSIG:
+        raise Errno(EINVAL)
+    if not targets:
+        raise Errno(ESRCH)
+    if sig:
+        # The caller last: a fatal signal to itself must not stop it sending the rest.
+        for target in sorted(targets, key=lambda x: x is t):
+            signals.send(target, sig, signals.siginfo(sig, code, t.pid, t.uid))
+    return 0
+
+
+@syscall("sys_kill")
+def sys_kill(t: Task, pid: int, sig: int, *_: int) -> int:
+    pid = s32(pid)
+    if pid == -(1 << 31):
+        raise Errno(ESRCH)  # -INT_MIN is no process group
+    return _send(t, _targets(t, pid), s32(sig), SI_USER)
+
+
+@syscall("sys_tkill")
+def sys_tkill(t: Task, tid: int, sig: int, *_: int) -> int:
+    tid = s32(tid)
+    if tid <= 0:
+        raise Errno(EINVAL)
+    return _send(t, _targets(t, tid), s32(sig), SI_TKILL)
+
+
+@syscall("sys_tgkill")
+def sys_tgkill(t: Task, tgid: int, tid: int, sig: int, *_: int) -> int:
+    tgid, tid = s32(tgid), s32(tid)
+    if tgid <= 0 or tid <= 0:
+        raise Errno(EINVAL)
+    return _send(t, [x for x in _targets(t, tid) if x.pid == tgid], s32(sig), SI_TKILL)

@@ -1,0 +1,159 @@
+"""Clocks and sleeping (kernel/time/*.c), plus getcpu and getrandom."""
+
+from __future__ import annotations
+
+import os
+import struct
+import time
+import weakref
+from collections.abc import Callable
+
+from syscalltbl.machine.kernel.errnos import EFAULT, EINVAL, Errno
+from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.procfs import boottime_ns
+from syscalltbl.machine.kernel.uaccess import access_ok, copy_from_user, copy_to_user, user_extent
+from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.syscalls.fs import MAX_RW_COUNT, s32
+from syscalltbl.machine.syscalls.registry import syscall
+
+CLOCK_REALTIME, CLOCK_MONOTONIC, TIMER_ABSTIME = 0, 1, 1
+_TS = struct.Struct("<qq")  # struct timespec / struct timeval / struct timezone (2 x 8 bytes)
+NSEC = 10**9
+GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE = 1, 2, 4
+GRND_BOTH = GRND_RANDOM | GRND_INSECURE  # contradictory: EINVAL
+RANDOM_CHUNK = 1 << 16
+
+#: clockid -> nanoseconds (include/uapi/linux/time.h)
+CLOCKS: dict[int, Callable[[], int]] = {
+    0: time.time_ns,  # CLOCK_REALTIME
+    1: time.monotonic_ns,  # CLOCK_MONOTONIC
+    2: time.process_time_ns,  # CLOCK_PROCESS_CPUTIME_ID: the emulator's own
+    3: time.thread_time_ns,  # CLOCK_THREAD_CPUTIME_ID
+    4: time.monotonic_ns,  # CLOCK_MONOTONIC_RAW
+    5: time.time_ns,  # CLOCK_REALTIME_COARSE
+    6: time.monotonic_ns,  # CLOCK_MONOTONIC_COARSE
+    7: boottime_ns,  # CLOCK_BOOTTIME: /proc/uptime's clock too
+    11: time.time_ns,  # CLOCK_TAI, without the leap-second offset
+}
+
+
+def _clock(clockid: int) -> Callable[[], int]:
+    clock = CLOCKS.get(s32(clockid))
+    if clock is None:
+        raise Errno(EINVAL)
+    return clock
+
+
+@syscall("sys_gettimeofday")
+def sys_gettimeofday(t: Task, tv: int, tz: int, *_: int) -> int:
+    if tv:
+        sec, nsec = divmod(time.time_ns(), NSEC)
+        copy_to_user(t.mm, tv, _TS.pack(sec, nsec // 1000))
+    if tz:
+        copy_to_user(t.mm, tz, bytes(8))  # UTC, no DST
+    return 0
+
+
+@syscall("sys_clock_gettime")
+def sys_clock_gettime(t: Task, clockid: int, tp: int, *_: int) -> int:
+    copy_to_user(t.mm, tp, _TS.pack(*divmod(_clock(clockid)(), NSEC)))
+    return 0
+
+
+@syscall("sys_clock_getres")
+def sys_clock_getres(t: Task, clockid: int, tp: int, *_: int) -> int:
+    _clock(clockid)
+    if tp:
+        copy_to_user(t.mm, tp, _TS.pack(0, 1))
+    return 0
+
+
+@syscall("sys_time")
+def sys_time(t: Task, tloc: int, *_: int) -> int:
+    now = time.time_ns() // NSEC
+    if tloc:
+        copy_to_user(t.mm, tloc, struct.pack("<q", now))
+    return now
+
+
+def _timespec(t: Task, addr: int) -> int:
+    sec: int
+    nsec: int
+    sec, nsec = _TS.unpack(copy_from_user(t.mm, addr, _TS.size))
+    if sec < 0 or not 0 <= nsec < NSEC:
+        raise Errno(EINVAL)
+    return sec * NSEC + nsec
+
+
+#: Sleepers' deadlines, by task: the call runs again when it wakes and must not start over.
+_deadlines: weakref.WeakKeyDictionary[Task, tuple[tuple[int, ...], float]] = weakref.WeakKeyDictionary()
+
+
+def _sleep(t: Task, args: tuple[int, ...], ns: int, rem: int) -> int:
+    """Sleep `ns` from the first run of this call; a handled signal ends it with EINTR and writes `rem`."""
+    now = time.monotonic()
+    started = _deadlines.pop(t, None)
+    deadline = started[1] if started is not None and started[0] == args else now + ns / NSEC
+    if now >= deadline:
+        return 0
+    _deadlines[t] = (args, deadline)
+
+    def interrupted() -> int | None:
+        _deadlines.pop(t, None)
+        if rem:
+            left = max(int((deadline - time.monotonic()) * NSEC), 0)
+            try:
+                copy_to_user(t.mm, rem, _TS.pack(left // NSEC, left % NSEC))
+            except Errno as exc:
+                return exc.errno  # hrtimer_nanosleep_restart answers EFAULT for a bad rem
+        return None
+
+    # hrtimer_nanosleep's -ERESTART_RESTARTBLOCK: EINTR after a handler, SA_RESTART or not.
+    raise Sleep(lambda: time.monotonic() >= deadline, deadline, restartable=False, on_interrupt=interrupted)
+
+
+@syscall("sys_nanosleep")
+def sys_nanosleep(t: Task, req: int, rem: int, *_: int) -> int:
+    return _sleep(t, (req, rem), _timespec(t, req), rem)
+
+
+@syscall("sys_clock_nanosleep")
+def sys_clock_nanosleep(t: Task, clockid: int, flags: int, req: int, rem: int, *_: int) -> int:
+    clock = _clock(clockid)
+    ns = _timespec(t, req)
+    if flags & TIMER_ABSTIME:
+        ns = max(ns - clock(), 0)
+        rem = 0  # an absolute sleep has nothing to report
+    return _sleep(t, (clockid, flags, req, rem), ns, rem)
+
+
+@syscall("sys_getcpu")
+def sys_getcpu(t: Task, cpu: int, node: int, *_: int) -> int:
+    for ptr in (cpu, node):
+        if ptr:
+            copy_to_user(t.mm, ptr, bytes(4))  # one cpu, one node
+    return 0
+
+
+@syscall("sys_getrandom")
+def sys_getrandom(t: Task, buf: int, count: int, flags: int, *_: int) -> int:
+    flags &= 0xFFFFFFFF  # an unsigned int in the kernel's prototype
+    if flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) or flags & GRND_BOTH == GRND_BOTH:
+        raise Errno(EINVAL)
+    count = min(count, MAX_RW_COUNT)  # import_ubuf: cut first, then access_ok
+    if not access_ok(buf, count):
+        raise Errno(EFAULT)
+    # get_random_bytes_user copies block by block and stops at the first
+    # fault: fill up to where the buffer stops being writable, a piece at a time.
+    reach = user_extent(t.mm, buf, count, write=True)
+    done = 0
+    while done < reach:
+        n = min(reach - done, RANDOM_CHUNK)
+        try:
+            copy_to_user(t.mm, buf + done, os.urandom(n))
+        except Errno:
+            break  # RAM ran out under the buffer
+        done += n
+    if count and not done:
+        raise Errno(EFAULT)
+    return done

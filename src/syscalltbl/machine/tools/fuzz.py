@@ -1,0 +1,559 @@
+"""A kernel fuzzer: random system calls from a ring-3 process, checked after each one.
+
+In the spirit of trinity: a generated user program loops on `syscall` with
+the number and six arguments it loads from a slot in its own memory. Before
+each call a code hook runs here, on the host: it checks what the previous
+call left behind, then writes the next call into the slot. The arguments are
+shaped by the prototypes (arch/x86/include/syscalls_64.h): descriptors valid
+and not, strings the fuzzer placed, pointers into its scratch area, NULL,
+kernel, unmapped and non-canonical pointers, huge lengths, random flags. One
+emu_start serves thousands of calls, so the rate is the machine's own.
+
+After every call the checker verifies:
+  - isolation: no user-accessible page of the fuzzing process maps a kernel
+    frame, a page table, or a frame of another process (the shared vDSO and
+    vvar frames and the program's page cache only without write access), the kernel half of its PML4 is the
+    kernel's, and a second, sleeping process (the victim) keeps its memory,
+    areas and descriptors unchanged, none of which the fuzzer's table holds;
+  - kernel memory: the kernel's read-only segments (text, sys_call_table) are
+    unchanged;
+  - invariants: areas sorted, page-aligned, non-overlapping and below
+    TASK_SIZE_MAX, every present user page inside an area and no more
+    writable than it, each open file's reference count equal to the
+    descriptors naming it, and a consistent process tree.
+A Python exception escaping a handler is a violation too (the host raised),
+and so is the fuzzing process dying, unless the call that killed it was a
+munmap, mprotect or MAP_FIXED mmap over its own program (munmap(0, 2 GiB)
+takes the code with it on Linux too): such deaths are counted, and a fresh
+machine goes on. Every violation names its call and the seed and count that
+reproduce it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import random
+import struct
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from syscalltbl.generators.x86_64 import abi
+from syscalltbl.generators.x86_64.kernel import render_unistd_64
+from syscalltbl.machine.hw.paging import KERNEL_HALF, PTE_ADDR, PTE_P, PTE_RW, PTE_US
+from syscalltbl.machine.image.elfimage import read_image
+from syscalltbl.machine.image.kbuild import load_prototypes
+from syscalltbl.machine.image.toolchain import build_elf
+from syscalltbl.machine.kernel import signals
+from syscalltbl.machine.kernel.errnos import EINTR
+from syscalltbl.machine.kernel.process import SIGPIPE, Task
+from syscalltbl.machine.kernel.vfs import AT_FDCWD, OpenFile, Regular
+from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.machine import Deadlock, Machine
+from syscalltbl.machine.syscalls.registry import Handler
+from syscalltbl.tables.prototype_model import Param
+from syscalltbl.tables.target import X86_64Target
+from syscalltbl.tables.target import default as default_target
+
+LONGEST_SLEEP = 0.05  # seconds a fuzzed call may really wait before it is interrupted
+
+#: Calls the fuzzer never makes, by table name, and why.
+EXCLUDED: Mapping[str, str] = {
+    "exit": "ends the fuzzing process",
+    "exit_group": "ends the fuzzing process",
+    "pause": "blocks until a signal, and none comes",
+    "rt_sigsuspend": "blocks until a signal, and none comes",
+    "nanosleep": "sleeps for a random duration: one large timespec stalls the run",
+    "clock_nanosleep": "sleeps for a random duration: one large timespec stalls the run",
+    "kill": "pid 0, -1 or its own pid would kill the fuzzing process",
+    "tkill": "its own tid would kill the fuzzing process",
+    "tgkill": "its own tid would kill the fuzzing process",
+    "fork": "the child would run the same loop, interleaving a second fuzzer's calls",
+    "vfork": "the child would run the same loop on the parent's memory",
+    "clone": "the child would run the same loop, interleaving a second fuzzer's calls",
+    "clone3": "the child would run the same loop, interleaving a second fuzzer's calls",
+    "execve": "replaces the fuzzing program",
+    "execveat": "replaces the fuzzing program",
+    "rt_sigreturn": "restores registers from a forged frame: the loop would jump anywhere",
+}
+
+FUZZ_PROGRAM = """
+	.include "unistd_64.inc"
+	.text
+	.globl	_start
+_start:
+	.globl	fuzz_next
+fuzz_next:
+	nop					# hooked: the host checks the last call and writes the next
+	movq	fuzz_slot+0(%rip), %rax
+	movq	fuzz_slot+8(%rip), %rdi
+	movq	fuzz_slot+16(%rip), %rsi
+	movq	fuzz_slot+24(%rip), %rdx
+	movq	fuzz_slot+32(%rip), %r10
+	movq	fuzz_slot+40(%rip), %r8
+	movq	fuzz_slot+48(%rip), %r9
+	syscall
+	movq	%rax, fuzz_slot+56(%rip)
+	jmp	fuzz_next
+
+	.data
+	.balign	4096
+	.globl	fuzz_slot
+fuzz_slot:
+	.zero	4096
+"""
+
+SCRATCH = 0x200000000  # the fuzzer's scratch area: far from its program, stack and vDSO
+SCRATCH_PAGES = 16
+HOLE = 0x300000000  # never mapped unless a call maps it
+MASK64 = (1 << 64) - 1
+PATHS = (b"/", b"/fuzz", b"/fuzz/a", b"/fuzz/dir", b"/fuzz/dir/../a", b"fuzz/b", b"/dev/null", b"/dev/zero",
+         b"/proc/self/exe", b"/victim/secret", b"", b".", b"..", b"a" * 300, b"/fuzz/" + b"x" * 4000)  # fmt: skip
+SIZES = (0, 1, 7, 64, 4096, 4097, SCRATCH_PAGES * 4096, 1 << 31, 1 << 32, 1 << 63, MASK64)
+INTS = (0, 1, 2, 3, 0x7F, 0x80, 0xFF, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 1 << 32, 1 << 63, MASK64)
+FD_NAMES = frozenset({"fd", "oldfd", "newfd", "dfd", "olddfd", "newdfd", "fdin", "fdout", "fd_in", "fd_out"})
+SIZE_NAMES = frozenset({"count", "len", "size", "bufsiz", "vlen", "nbytes", "length", "old_len", "new_len"})
+ADDRESS_NAMES = frozenset({"addr", "start", "brk", "new_addr"})
+MAP_FIXED = 0x10
+_Q = struct.Struct("<Q")
+_TABLE = struct.Struct("<512Q")
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    index: int
+    call: str
+    problem: str
+
+
+@dataclass(slots=True)
+class Report:
+    seed: int
+    calls: int = 0
+    seconds: float = 0.0
+    interrupted: int = 0  # calls that blocked with nothing to wake them: ended with EINTR
+    self_unmapped: int = 0  # calls that unmapped or re-protected the fuzzer's own program, which then died
+    violations: list[Violation] = field(default_factory=list)
+    by_name: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.calls / self.seconds if self.seconds else 0.0
+
+
+class Fuzzer:
+    """Fuzz one machine; `handlers` replaces implementations (to test the checker itself)."""
+
+    def __init__(
+        self,
+        seed: int,
+        count: int,
+        *,
+        handlers: Mapping[str, Handler] | None = None,
+        target: X86_64Target | None = None,
+    ) -> None:
+        self.seed, self.count = seed, count
+        self.target = target or default_target()
+        self.rng = random.Random(seed)
+        self.handlers = handlers
+        self.report = Report(seed)
+        self.index = 0
+        self.last = ""
+        self.words: list[int] = []
+        self.prototypes = load_prototypes(self.target.prototypes)
+        self.broken = False
+        self._tables: dict[int, tuple[bytes, list[tuple[int, int]]]] = {}
+
+    # -- set-up --
+
+    def _program(self, machine: Machine) -> Path:
+        unistd = render_unistd_64(list(machine.kernel.syscalls), source="sys_call_table")
+        return build_elf({"fuzz.S": FUZZ_PROGRAM, "unistd_64.inc": unistd}, linker_script=None, name="fuzz")
+
+    def _boot(self) -> None:
+        null = os.open(os.devnull, os.O_RDWR)
+        self._null = null
+        machine = self.machine = Machine(target=self.target, stdio=(null, null, null), handlers=self.handlers)
+        # A random timeout (poll for 66 hours, or for 40 s) blocks as good as forever: end it with EINTR.
+        machine.longest_sleep = LONGEST_SLEEP
+        root = machine.fs.root
+        root.mkdir(b"fuzz").mkdir(b"dir")
+        secret = Regular(b"the victim's private data\n", perm=0o600)
+        root.mkdir(b"victim").add(b"secret", secret)
+        program = self._program(machine)
+        image = read_image(program)
+        symbols = image.symbols
+        self.slot = symbols["fuzz_slot"]
+        self.own = (min(s.vaddr for s in image.segments), max(s.vaddr + s.memsz for s in image.segments))
+        # The victim: a second process that sleeps for good, holding memory and a private file.
+        victim = self.victim = machine.start(program, ["victim"], cwd=b"/")
+        victim.sleep = Sleep(lambda: False)
+        victim.files.put(7, OpenFile(secret, 2, b"/victim/secret"), False)
+        victim.mm.fault_in(victim.mm.vmas[-1].end - 8, True)
+        victim.mm.poke(victim.mm.vmas[-1].end - 4096, b"victim secret " * 64)
+        task = self.task = machine.start(program, ["fuzz"], cwd=b"/")
+        self.calls = [e for e in machine.kernel.table if e.number >= 0 and e.name not in EXCLUDED]
+        self.victim_private = {id(f) for f, _ in victim.files.fds.values()}
+        machine.cpu.on_code(symbols["fuzz_next"], self._next)
+        self._scratch(task)
+        self.kernel_frames = set(self._kernel_frames())
+        self.kernel_ro = self._kernel_readonly()
+        self.kernel_ro_digest = self._digest_kernel()
+        self.victim_state = self._victim_state()
+
+    def _scratch(self, task: Task) -> None:
+        mm = task.mm
+        mm.add_vma(SCRATCH, SCRATCH + SCRATCH_PAGES * 4096, read=True, write=True, execute=False, name="[fuzz]")
+        strings = b"".join(p + b"\0" for p in PATHS)
+        mm.poke(SCRATCH, strings)
+        self.paths = []
+        at = SCRATCH
+        for p in PATHS:
+            self.paths.append(at)
+            at += len(p) + 1
+        mm.poke(at, bytes(self.rng.getrandbits(8) for _ in range(256)))
+        self.machine.cpu.flush_tlb()
+
+    # -- arguments --
+
+    def _pointer(self) -> int:
+        rng = self.rng
+        kind = rng.randrange(10)
+        if kind < 5:
+            return SCRATCH + rng.choice((0, 8, 64, 4096, SCRATCH_PAGES * 4096 - 8, rng.randrange(SCRATCH_PAGES * 4096)))
+        sym = self.machine.kernel.symbol
+        return rng.choice((
+            0, HOLE, HOLE + 4093, sym("sys_call_table"), sym("entry_SYSCALL_64"), sym("syscall_gate_trampoline"),
+            self.victim.kstack_top - 64, 1 << 47, abi.TASK_SIZE_MAX - 1, MASK64,
+        ))  # fmt: skip
+
+    def _arg(self, p: Param, nr_name: str) -> int:
+        rng = self.rng
+        name = p.name
+        if p.is_user_pointer:
+            if p.type == "const char __user *" and rng.randrange(4):
+                return rng.choice(self.paths)
+            return self._pointer()
+        if name in FD_NAMES:
+            fds = sorted(self.task.files.fds)
+            choice = rng.randrange(8)
+            if choice < 5 and fds:
+                return rng.choice(fds)
+            if name.endswith("dfd") and choice == 5:
+                return AT_FDCWD & MASK64
+            return rng.choice((-1 & MASK64, 3, 1023, 4096, 0x7FFFFFFF, 1 << 32 | 1))
+        if name in SIZE_NAMES:
+            return rng.choice(SIZES)
+        if name in ADDRESS_NAMES or (name == "arg2" and nr_name == "arch_prctl"):
+            return self._pointer() & ~4095 if rng.randrange(3) else self._pointer()
+        if name in ("pid", "who", "pgid", "upid"):
+            return rng.choice((0, self.task.pid, self.victim.pid, -1 & MASK64, 99999, rng.getrandbits(32)))
+        if "flag" in name or name in ("mode", "prot", "options", "cmd", "how", "which", "whence", "option"):
+            return rng.choice((0, rng.getrandbits(rng.choice((4, 12, 32, 64))), 1 << rng.randrange(32)))
+        return rng.choice(INTS) if rng.randrange(2) else rng.getrandbits(64)
+
+    def _generate(self) -> tuple[str, list[int]]:
+        rng = self.rng
+        if rng.randrange(50) == 0:  # numbers past the table and negative ones
+            nr = rng.choice((len(self.machine.kernel.table) + rng.randrange(100), -1 & MASK64, 1 << 32 | 39))
+            return f"syscall({nr:#x})", [nr, *(rng.getrandbits(64) for _ in range(6))]
+        entry = rng.choice(self.calls)
+        proto = self.prototypes.get(entry.entry_point)
+        params = [q for q in proto.params if q.type not in ("void", "...")] if proto else []
+        args = [self._arg(q, entry.name) for q in params[:6]]
+        args += [rng.getrandbits(64) for _ in range(6 - len(args))]
+        shown = ", ".join(hex(a) for a in args[: len(params)])
+        return f"{entry.name}({shown})", [entry.number, *args]
+
+    # -- the loop --
+
+    def _next(self) -> None:
+        if self.index:
+            problems = self.check()
+            for problem in problems:
+                self._violation(problem)
+            self.broken = self.broken or bool(problems)
+        if self.index >= self.count or self.broken:  # done, or the state is suspect: a fresh machine
+            self._write([abi_exit_group(self.machine), 0, 0, 0, 0, 0, 0])
+            self.last = "exit_group(0)"
+            self.words = []
+            return
+        self.last, words = self._generate()
+        self.words = words
+        name = self.last.split("(", 1)[0]
+        self.report.by_name[name] = self.report.by_name.get(name, 0) + 1
+        self._write(words)
+        self.index += 1
+
+    def _write(self, words: list[int]) -> None:
+        # Past the page protections, as the host may: a call may have made the slot read-only.
+        # ValueError: the call unmapped the slot; the loop's next load faults, and run() sees why.
+        with contextlib.suppress(ValueError):
+            self.task.mm.poke(self.slot, struct.pack("<7Q", *(w & MASK64 for w in words)))
+
+    def _hit_own_program(self) -> bool:
+        """Whether the last call unmapped, replaced or re-protected part of the fuzzer's own program.
+
+        Linux kills a process that does that to itself (munmap(0, 2 GiB) takes
+        the code with it); that death is the kernel being right, not a violation.
+        """
+        if len(self.words) < 5:
+            return False
+        name = self.last.split("(", 1)[0]
+        addr, length, flags = self.words[1], self.words[2], self.words[4]
+        if name not in ("munmap", "mprotect") and not (name == "mmap" and flags & MAP_FIXED):
+            return False
+        lo, hi = self.own
+        return addr < hi and addr + length > lo
+
+    def _violation(self, problem: str) -> None:
+        self.report.violations.append(Violation(self.index, self.last, problem))
+
+    def run(self) -> Report:
+        start = time.perf_counter()
+        try:
+            self._boot()
+            while True:
+                try:
+                    self.machine.run_until(lambda: self.task.status is not None, 600.0)
+                except Deadlock:
+                    self._interrupt()
+                    continue
+                except Exception as exc:  # the host raised: report, and go on with a fresh machine
+                    self._violation(f"host exception {type(exc).__name__}: {exc}")
+                    self.broken = True
+                status = self.task.status
+                if status is not None and status.signal not in (None, SIGPIPE):  # SIGPIPE: as Linux does
+                    if self._hit_own_program():
+                        self.report.self_unmapped += 1
+                    else:
+                        self._violation(f"the fuzzing process was killed: {status.detail}")
+                if self.index >= self.count:
+                    break
+                self._restart()
+        finally:
+            self.report.calls = min(self.index, self.count)
+            self.report.seconds = time.perf_counter() - start
+            if hasattr(self, "machine"):
+                self.machine.kill_all()
+                os.close(self._null)
+        return self.report
+
+    def _restart(self) -> None:
+        done, count = self.index, self.count
+        self.machine.kill_all()
+        os.close(self._null)
+        self._boot()
+        self.index = done
+        self.count = count
+        self.broken = False
+
+    def _interrupt(self) -> None:
+        """The call blocked and nothing can wake it: end it with -EINTR, as a signal would."""
+        task = self.task
+        sleep = task.sleep
+        if sleep is None:
+            raise Deadlock("the fuzzing process is not the one asleep")
+        error = sleep.on_interrupt() if sleep.on_interrupt is not None else None  # nanosleep's rem, ...
+        _Q.pack_into(self.machine.ram.mem, task.regs_pa + abi.PT_OFFSET["ax"], -(error or EINTR) & MASK64)
+        if task.signals.saved_mask is not None:  # ppoll, pselect6, sigsuspend: their mask goes, as after a handler
+            signals.set_blocked(task, task.signals.saved_mask)
+            task.signals.saved_mask = None
+        task.sleep = Sleep(lambda: True, restart=False)
+        self.report.interrupted += 1
+
+    # -- the checks --
+
+    def _kernel_frames(self) -> Iterator[int]:
+        """Every frame the kernel half maps, and the tables that map it."""
+        mem = self.machine.ram.mem
+        kmm = self.machine.kmm
+
+        def walk(table: int, level: int) -> Iterator[int]:
+            yield table
+            for entry in _TABLE.unpack_from(mem, table):
+                if entry & PTE_P:
+                    yield from ([entry & PTE_ADDR] if level == 0 else walk(entry & PTE_ADDR, level - 1))
+
+        for entry in _TABLE.unpack_from(mem, kmm.cr3)[KERNEL_HALF:]:
+            if entry & PTE_P:
+                yield from walk(entry & PTE_ADDR, 2)
+
+    def _kernel_readonly(self) -> list[int]:
+        kernel = self.machine.kernel
+        frames = []
+        for seg in kernel.image.segments:
+            if not seg.write:
+                for va in range(seg.vaddr, seg.vaddr + seg.memsz, abi.PAGE_SIZE):
+                    frames.append(self.machine.kmm.kernel_frame(va) & PTE_ADDR)
+        return frames
+
+    def _digest_kernel(self) -> bytes:
+        mem, h = self.machine.ram.mem, hashlib.sha1(usedforsecurity=False)
+        for pa in self.kernel_ro:
+            h.update(mem[pa : pa + abi.PAGE_SIZE])
+        return h.digest()
+
+    def _entries(self, table: int) -> list[tuple[int, int]]:
+        """(slot, entry) of the non-zero entries of one table, parsed again only when its bytes change."""
+        raw = bytes(self.machine.ram.mem[table : table + abi.PAGE_SIZE])
+        cached = self._tables.get(table)
+        if cached is not None and cached[0] == raw:
+            return cached[1]
+        entries = [(slot, entry) for slot, entry in enumerate(_TABLE.unpack(raw)) if entry]
+        self._tables[table] = (raw, entries)
+        return entries
+
+    def _user_pages(self, task: Task) -> tuple[dict[int, int], set[int]]:
+        """(va -> leaf entry, page-table frames) of `task`'s user half."""
+        leaves: dict[int, int] = {}
+        tables: set[int] = {task.mm.cr3}
+
+        def walk(table: int, level: int, base: int) -> None:
+            for slot, entry in self._entries(table):
+                if level == 3 and slot >= KERNEL_HALF:
+                    break
+                va = base | slot << (12 + 9 * level)
+                if level == 0:
+                    leaves[va] = entry
+                elif entry & PTE_P:
+                    tables.add(entry & PTE_ADDR)
+                    walk(entry & PTE_ADDR, level - 1, va)
+
+        walk(task.mm.cr3, 3, 0)
+        return leaves, tables
+
+    def _victim_state(self) -> tuple[object, ...]:
+        victim = self.victim
+        leaves, tables = self._user_pages(victim)
+        mem, h = self.machine.ram.mem, hashlib.sha1(usedforsecurity=False)
+        frames = set()
+        shared = set(self.machine.vdso_frames) | {self.machine.vvar_frame}  # vvar: rewritten every time slice
+        for va in sorted(leaves):
+            pa = leaves[va] & PTE_ADDR
+            if pa in shared:
+                continue
+            h.update(_Q.pack(va) + mem[pa : pa + abi.PAGE_SIZE])
+            if not self.machine.ram.is_shared(pa):  # the program's page cache: read-only in both
+                frames.add(pa)
+        self.victim_frames = frames | tables
+        vmas = tuple((v.start, v.end, v.read, v.write, v.execute, v.name) for v in victim.mm.vmas)
+        fds = tuple(sorted((fd, id(f), cloexec) for fd, (f, cloexec) in victim.files.fds.items()))
+        return h.digest(), vmas, fds, victim.status, victim.parent, tuple(victim.children)
+
+    def check(self) -> list[str]:
+        """Everything that must hold between two calls; each failure as one line."""
+        machine, task = self.machine, self.task
+        problems: list[str] = []
+        if task.status is not None:
+            return problems
+        mem = machine.ram.mem
+        leaves, tables = self._user_pages(task)
+        shared = set(machine.vdso_frames) | {machine.vvar_frame}
+        mm = task.mm
+        for va, entry in leaves.items():
+            if not entry & PTE_P:
+                continue
+            pa = entry & PTE_ADDR
+            where = f"user page {va:#x} -> frame {pa:#x}"
+            user = bool(entry & PTE_US)
+            if not user:
+                problems.append(f"{where} is a supervisor page in the user half")
+            if pa in shared:
+                if entry & PTE_RW:
+                    problems.append(f"{where}: the shared vDSO/vvar frame is writable")
+                continue
+            if machine.ram.is_shared(pa) and entry & PTE_RW:
+                problems.append(f"{where}: a page-cache frame, shared with other processes, is writable")
+            if pa in self.kernel_frames:
+                problems.append(f"{where} maps a kernel frame")
+            if pa in tables:
+                problems.append(f"{where} maps one of its own page tables")
+            if pa in self.victim_frames:
+                problems.append(f"{where} maps a frame of pid {self.victim.pid}")
+            vma = mm.find_vma(va)
+            if vma is None:
+                problems.append(f"{where} lies outside every area")
+            elif entry & PTE_RW and not vma.write:
+                problems.append(f"{where} is writable in a read-only area {vma.name or '[anon]'}")
+        if bytes(mem[mm.cr3 + 8 * KERNEL_HALF : mm.cr3 + 4096]) != bytes(
+            mem[machine.kmm.cr3 + 8 * KERNEL_HALF : machine.kmm.cr3 + 4096]
+        ):
+            problems.append("the kernel half of the process's PML4 differs from the kernel's")
+        end = 0
+        for vma in mm.vmas:
+            if vma.start % abi.PAGE_SIZE or vma.end % abi.PAGE_SIZE or vma.start > vma.end:
+                problems.append(f"area [{vma.start:#x}, {vma.end:#x}) is malformed")
+            if vma.start < end:
+                problems.append(f"area [{vma.start:#x}, {vma.end:#x}) overlaps the one before")
+            if vma.end > abi.TASK_SIZE_MAX:
+                problems.append(f"area [{vma.start:#x}, {vma.end:#x}) reaches the kernel half")
+            end = max(end, vma.end)
+        if self._digest_kernel() != self.kernel_ro_digest:
+            problems.append("the kernel's read-only memory (text, sys_call_table) changed")
+            self.kernel_ro_digest = self._digest_kernel()
+        problems += self._check_files()
+        problems += self._check_tree()
+        state = self._victim_state()
+        if state != self.victim_state:
+            problems.append(f"pid {self.victim.pid} (the victim) changed: memory, areas, descriptors or family")
+            self.victim_state = state
+        return problems
+
+    def _check_files(self) -> list[str]:
+        problems = []
+        holders: dict[int, int] = {}
+        files = {}
+        for t in self.machine.tasks.values():
+            if t.status is not None:
+                continue
+            for fd, (f, _) in t.files.fds.items():
+                if not 0 <= fd < 1 << 20:
+                    problems.append(f"pid {t.pid} holds descriptor {fd}")
+                holders[id(f)] = holders.get(id(f), 0) + 1
+                files[id(f)] = f
+                if t is self.task and id(f) in self.victim_private:
+                    problems.append(f"descriptor {fd} of the fuzzing process is the victim's private file")
+        for key, f in files.items():
+            if f.refs != holders[key]:
+                problems.append(f"{f.path!r} has refs {f.refs} but {holders[key]} descriptors")
+        return problems
+
+    def _check_tree(self) -> list[str]:
+        problems = []
+        tasks = self.machine.tasks
+        for pid, t in tasks.items():
+            if t.pid != pid:
+                problems.append(f"tasks[{pid}] is pid {t.pid}")
+            if t.parent is not None and (t.parent.pid not in tasks or t not in t.parent.children):
+                problems.append(f"pid {pid}'s parent {t.parent.pid} does not list it")
+            for child in t.children:
+                if child.parent is not t:
+                    problems.append(f"pid {child.pid} is a child of {pid} but names another parent")
+        if self.machine.current not in (None, self.task):
+            problems.append("another task is current while the fuzzer runs")
+        return problems
+
+
+def abi_exit_group(machine: Machine) -> int:
+    return next(e.number for e in machine.kernel.table if e.name == "exit_group")
+
+
+def fuzz(
+    seed: int, count: int, *, handlers: Mapping[str, Handler] | None = None, target: X86_64Target | None = None
+) -> Report:
+    return Fuzzer(seed, count, handlers=handlers, target=target).run()
+
+
+def describe(report: Report, emit: Callable[[str], None]) -> None:
+    """The violations, each with its reproducer, then the summary line."""
+    for v in report.violations:
+        emit(f"violation at call {v.index} ({v.call}): {v.problem}\n"
+             f"  reproduce: syscalltbl fuzz --seed {report.seed} --count {v.index}")
+    emit(f"syscalltbl fuzz: {report.calls} calls in {report.seconds:.1f} s ({report.rate:,.0f} calls/s), "
+         f"{len(report.by_name)} distinct calls, {report.interrupted} interrupted, "
+         f"{report.self_unmapped} unmapped the fuzzer itself, "
+         f"{len(report.violations)} violations (seed {report.seed})")

@@ -1,0 +1,419 @@
+"""strace-style lines for `syscalltbl run --trace`, decoded from the prototypes.
+
+    openat(AT_FDCWD, "/etc/motd", O_RDONLY) = 3
+    read(3, "welcome\\n", 4096) = 8
+    openat(AT_FDCWD, "/nope", O_RDONLY) = -1 ENOENT (No such file or directory)
+
+The tracer wraps each handler once, when the dispatch tuple is bound; an
+untraced machine runs no tracing code at all. Flags print as names (open,
+mmap and clone flags, AT_FDCWD), the structures a call fills in print as
+strace summarises them (`{st_mode=S_IFREG|0644, st_size=3, ...}`), and
+calls that the runtime makes for itself (tracehooks.py) are left out.
+"""
+
+from __future__ import annotations
+
+import errno as host_errno
+import os
+import struct
+from collections.abc import Callable, Mapping
+from typing import TextIO
+
+from syscalltbl.machine.image.table import TableEntry
+from syscalltbl.machine.kernel.errnos import Errno
+from syscalltbl.machine.kernel.process import ExitStatus, Task
+from syscalltbl.machine.kernel.tracehooks import is_internal
+from syscalltbl.machine.kernel.uaccess import copy_from_user, strncpy_from_user
+from syscalltbl.machine.kernel.vfs import AT_FDCWD
+from syscalltbl.machine.syscalls.registry import Handler
+from syscalltbl.tables.prototype_model import Param, Prototype
+
+STRING_LIMIT = 32  # strace's default -s
+OPEN_FLAGS = (
+    ("O_CREAT", 0o100), ("O_EXCL", 0o200), ("O_NOCTTY", 0o400), ("O_TRUNC", 0o1000), ("O_APPEND", 0o2000),
+    ("O_NONBLOCK", 0o4000), ("O_DIRECTORY", 0o200000), ("O_NOFOLLOW", 0o400000), ("O_CLOEXEC", 0o2000000),
+)  # fmt: skip
+ADDRESS_RESULTS = frozenset({"sys_mmap", "sys_brk"})
+# include/uapi/asm-generic/mman-common.h, mman.h
+PROT_FLAGS = (("PROT_READ", 0x1), ("PROT_WRITE", 0x2), ("PROT_EXEC", 0x4), ("PROT_SEM", 0x8))
+MAP_TYPES = {0x01: "MAP_SHARED", 0x02: "MAP_PRIVATE", 0x03: "MAP_SHARED_VALIDATE"}
+MAP_FLAGS = (
+    ("MAP_FIXED", 0x10), ("MAP_ANONYMOUS", 0x20), ("MAP_32BIT", 0x40), ("MAP_GROWSDOWN", 0x100),
+    ("MAP_DENYWRITE", 0x800), ("MAP_EXECUTABLE", 0x1000), ("MAP_LOCKED", 0x2000), ("MAP_NORESERVE", 0x4000),
+    ("MAP_POPULATE", 0x8000), ("MAP_NONBLOCK", 0x10000), ("MAP_STACK", 0x20000), ("MAP_HUGETLB", 0x40000),
+    ("MAP_SYNC", 0x80000), ("MAP_FIXED_NOREPLACE", 0x100000),
+)  # fmt: skip
+# include/uapi/linux/sched.h; the low byte is the exit signal
+CLONE_FLAGS = (
+    ("CLONE_VM", 0x100), ("CLONE_FS", 0x200), ("CLONE_FILES", 0x400), ("CLONE_SIGHAND", 0x800),
+    ("CLONE_PIDFD", 0x1000), ("CLONE_PTRACE", 0x2000), ("CLONE_VFORK", 0x4000), ("CLONE_PARENT", 0x8000),
+    ("CLONE_THREAD", 0x10000), ("CLONE_NEWNS", 0x20000), ("CLONE_SYSVSEM", 0x40000), ("CLONE_SETTLS", 0x80000),
+    ("CLONE_PARENT_SETTID", 0x100000), ("CLONE_CHILD_CLEARTID", 0x200000), ("CLONE_DETACHED", 0x400000),
+    ("CLONE_UNTRACED", 0x800000), ("CLONE_CHILD_SETTID", 0x1000000), ("CLONE_NEWCGROUP", 0x2000000),
+    ("CLONE_NEWUTS", 0x4000000), ("CLONE_NEWIPC", 0x8000000), ("CLONE_NEWUSER", 0x10000000),
+    ("CLONE_NEWPID", 0x20000000), ("CLONE_NEWNET", 0x40000000), ("CLONE_IO", 0x80000000),
+)  # fmt: skip
+SIGNALS = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS",
+           8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM",
+           15: "SIGTERM", 16: "SIGSTKFLT", 17: "SIGCHLD", 18: "SIGCONT", 19: "SIGSTOP", 20: "SIGTSTP",
+           21: "SIGTTIN", 22: "SIGTTOU", 23: "SIGURG", 24: "SIGXCPU", 25: "SIGXFSZ", 26: "SIGVTALRM",
+           27: "SIGPROF", 28: "SIGWINCH", 29: "SIGIO", 30: "SIGPWR", 31: "SIGSYS"}
+SIGRTMIN = 32
+SA_FLAGS = (
+    ("SA_NOCLDSTOP", 0x1), ("SA_NOCLDWAIT", 0x2), ("SA_SIGINFO", 0x4), ("SA_RESTORER", 0x04000000),
+    ("SA_ONSTACK", 0x08000000), ("SA_RESTART", 0x10000000), ("SA_NODEFER", 0x40000000), ("SA_RESETHAND", 0x80000000),
+)  # fmt: skip
+SIGPROCMASK_HOW = ("SIG_BLOCK", "SIG_UNBLOCK", "SIG_SETMASK")
+PRCTL_OPTIONS = {1: "PR_SET_PDEATHSIG", 2: "PR_GET_PDEATHSIG", 3: "PR_GET_DUMPABLE", 4: "PR_SET_DUMPABLE",
+                 15: "PR_SET_NAME", 16: "PR_GET_NAME"}
+ARCH_PRCTL_OPTIONS = {0x1001: "ARCH_SET_GS", 0x1002: "ARCH_SET_FS", 0x1003: "ARCH_GET_FS", 0x1004: "ARCH_GET_GS"}
+RLIMITS = ("RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS", "RLIMIT_NPROC",
+           "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS", "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE",
+           "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME")
+S_IFMT = {0o140000: "S_IFSOCK", 0o120000: "S_IFLNK", 0o100000: "S_IFREG", 0o60000: "S_IFBLK",
+          0o40000: "S_IFDIR", 0o20000: "S_IFCHR", 0o10000: "S_IFIFO"}
+CLOCKS = ("CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID",
+          "CLOCK_MONOTONIC_RAW", "CLOCK_REALTIME_COARSE", "CLOCK_MONOTONIC_COARSE", "CLOCK_BOOTTIME")
+WHENCE = ("SEEK_SET", "SEEK_CUR", "SEEK_END", "SEEK_DATA", "SEEK_HOLE")
+WAIT_OPTIONS = (("WNOHANG", 1), ("WUNTRACED", 2), ("WCONTINUED", 8), ("__WALL", 0x40000000))
+#: Scalar parameters that hold user addresses: shown in hex, 0 as NULL.
+ADDRESS_PARAMS = frozenset({"addr", "start", "brk", "newsp", "new_addr", "tls"})
+#: Structures the kernel fills in: shown after a successful call, by type.
+_STAT = struct.Struct("<QQQIII4xQq")  # dev, ino, nlink, mode, uid, gid, rdev, size (struct stat, x86-64)
+_TIMESPEC = struct.Struct("<qq")
+
+
+def quote(data: bytes, limit: int = STRING_LIMIT) -> str:
+    shown = data[:limit]
+    out = []
+    for b in shown:
+        c = chr(b)
+        if c in '"\\':
+            out.append("\\" + c)
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\t":
+            out.append("\\t")
+        elif 32 <= b < 127:
+            out.append(c)
+        else:
+            out.append(f"\\{b:o}")
+    return '"' + "".join(out) + '"' + ("..." if len(data) > limit else "")
+
+
+def _signed(value: int, bits: int) -> int:
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if value >> (bits - 1) else value
+
+
+def _open_flags(value: int) -> str:
+    names = [("O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE")[value & 3]]
+    rest = value & ~3
+    for name, bit in OPEN_FLAGS:
+        if rest & bit:
+            names.append(name)
+            rest &= ~bit
+    if rest:
+        names.append(f"{rest:#o}")
+    return "|".join(names)
+
+
+def _bits(value: int, table: tuple[tuple[str, int], ...], names: list[str]) -> str:
+    for name, bit in table:
+        if value & bit:
+            names.append(name)
+            value &= ~bit
+    if value or not names:
+        names.append(hex(value))
+    return "|".join(names)
+
+
+def _prot(value: int) -> str:
+    return _bits(value, PROT_FLAGS, []) if value else "PROT_NONE"
+
+
+def _map_flags(value: int) -> str:
+    kind = MAP_TYPES.get(value & 0x0F)
+    return _bits(value & ~0x0F if kind else value, MAP_FLAGS, [kind] if kind else [])
+
+
+def _clone_flags(value: int) -> str:
+    names = [name for name, bit in CLONE_FLAGS if value & bit]
+    rest = value & ~0xFF & ~sum(bit for _, bit in CLONE_FLAGS)
+    if rest:
+        names.append(hex(rest))
+    if value & 0xFF:
+        names.append(SIGNALS.get(value & 0xFF, str(value & 0xFF)))
+    return "|".join(names) or "0"
+
+
+def _mode(mode: int) -> str:
+    kind = S_IFMT.get(mode & 0o170000)
+    perms = f"0{mode & 0o7777:o}" if mode & 0o7777 else "0"
+    return f"{kind}|{perms}" if kind else perms
+
+
+def _struct(t: Task, kind: str, value: int, ret: int) -> str | None:
+    """A summary of the structure at `value`, or None to print the address."""
+    mm = t.mm
+    if kind == "struct stat __user *" and ret == 0:
+        _dev, _ino, _nlink, mode, _uid, _gid, rdev, size = _STAT.unpack(copy_from_user(mm, value, _STAT.size))
+        if mode & 0o170000 in (0o20000, 0o60000):
+            return f"{{st_mode={_mode(mode)}, st_rdev=makedev({rdev >> 8 & 0xFFF:#x}, {rdev & 0xFF:#x}), ...}}"
+        return f"{{st_mode={_mode(mode)}, st_size={size}, ...}}"
+    if "struct __kernel_timespec __user *" in kind and (kind.startswith("const") or ret == 0):
+        sec, nsec = _TIMESPEC.unpack(copy_from_user(mm, value, _TIMESPEC.size))
+        return f"{{tv_sec={sec}, tv_nsec={nsec}}}"
+    if kind == "struct __kernel_old_timeval __user *" and ret == 0:
+        sec, usec = _TIMESPEC.unpack(copy_from_user(mm, value, _TIMESPEC.size))
+        return f"{{tv_sec={sec}, tv_usec={usec}}}"
+    if kind == "struct new_utsname __user *" and ret == 0:
+        fields = copy_from_user(mm, value, 65 * 2)
+        sysname, nodename = (fields[i * 65 : (i + 1) * 65].split(b"\0")[0] for i in range(2))
+        return f"{{sysname={quote(sysname)}, nodename={quote(nodename)}, ...}}"
+    if kind == "const struct sigaction __user *" or (kind == "struct sigaction __user *" and ret == 0):
+        return _sigaction(copy_from_user(mm, value, 32))
+    rlimit = kind.endswith("struct rlimit64 __user *") or kind == "struct rlimit __user *"
+    if rlimit and (kind.startswith("const") or ret == 0):
+        limits = struct.unpack("<QQ", copy_from_user(mm, value, 16))
+        cur, high = (v if v != (1 << 64) - 1 else "RLIM64_INFINITY" for v in limits)
+        return f"{{rlim_cur={cur}, rlim_max={high}}}"
+    if kind == "sigset_t __user *" and ret == 0:
+        return _sigset(int.from_bytes(copy_from_user(mm, value, 8), "little"))
+    if kind == "struct iovec __user *" or kind == "const struct iovec __user *":
+        return None  # shown by _iovec, which knows the count
+    return None
+
+
+def signal_name(sig: int) -> str:
+    if sig in SIGNALS:
+        return SIGNALS[sig]
+    if SIGRTMIN <= sig <= 64:
+        return "SIGRTMIN" if sig == SIGRTMIN else f"SIGRTMIN+{sig - SIGRTMIN}"
+    return str(sig)
+
+
+def _sigset(mask: int) -> str:
+    """As strace prints one: [INT CHLD], or ~[...] when most are set."""
+    def names(bits: int) -> str:
+        return " ".join(signal_name(n).removeprefix("SIG") for n in range(1, 65) if bits >> (n - 1) & 1)
+
+    if mask.bit_count() > 32:
+        return "~[" + names(~mask & (1 << 64) - 1) + "]"
+    return "[" + names(mask) + "]"
+
+
+SI_CODES = {0: "SI_USER", 0x80: "SI_KERNEL", -6: "SI_TKILL"}
+CLD_CODES = {1: "CLD_EXITED", 2: "CLD_KILLED", 3: "CLD_DUMPED"}
+SEGV_CODES = {1: "SEGV_MAPERR", 2: "SEGV_ACCERR"}
+FAULT_SIGNALS = frozenset({4, 5, 7, 8, 11})  # SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV: si_addr
+
+
+def _siginfo(sig: int, info: bytes) -> str:
+    signo, _errno, code = struct.unpack_from("<iii", info)
+    if sig == 17 and code in CLD_CODES:
+        pid, uid, status = struct.unpack_from("<iii", info, 16)
+        shown = signal_name(status) if code != 1 else str(status)
+        return (f"{{si_signo=SIGCHLD, si_code={CLD_CODES[code]}, si_pid={pid}, si_uid={uid}, "
+                f"si_status={shown}, si_utime=0, si_stime=0}}")
+    if sig in FAULT_SIGNALS and code > 0:
+        (addr,) = struct.unpack_from("<Q", info, 16)
+        shown = SEGV_CODES.get(code, str(code)) if sig == 11 else str(code)
+        return f"{{si_signo={signal_name(signo)}, si_code={shown}, si_addr={addr:#x}}}"
+    if code in (0, -6):
+        pid, uid = struct.unpack_from("<ii", info, 16)
+        return f"{{si_signo={signal_name(signo)}, si_code={SI_CODES[code]}, si_pid={pid}, si_uid={uid}}}"
+    return f"{{si_signo={signal_name(signo)}, si_code={SI_CODES.get(code, str(code))}}}"
+
+
+def _sigaction(data: bytes) -> str:
+    handler, flags, restorer, mask = struct.unpack("<QQQQ", data)
+    shown = {0: "SIG_DFL", 1: "SIG_IGN"}.get(handler, hex(handler))
+    text = f"{{sa_handler={shown}, sa_mask={_sigset(mask)}, sa_flags={_bits(flags, SA_FLAGS, []) if flags else '0'}"
+    return text + (f", sa_restorer={restorer:#x}}}" if flags & 0x04000000 else "}")
+
+
+def _wait_status(status: int) -> str:
+    if status & 0x7F == 0:
+        return f"[{{WIFEXITED(s) && WEXITSTATUS(s) == {status >> 8 & 0xFF}}}]"
+    if status & 0xFF == 0x7F:
+        return f"[{{WIFSTOPPED(s) && WSTOPSIG(s) == {SIGNALS.get(status >> 8 & 0xFF, status >> 8 & 0xFF)}}}]"
+    return f"[{{WIFSIGNALED(s) && WTERMSIG(s) == {SIGNALS.get(status & 0x7F, status & 0x7F)}}}]"
+
+
+def _iovec(t: Task, value: int, count: int, write: bool, ret: int) -> str:
+    shown = []
+    left = ret
+    for i in range(min(count, 4)):
+        base, size = struct.unpack("<QQ", copy_from_user(t.mm, value + 16 * i, 16))
+        take = size if write else max(0, min(size, left))
+        left -= take
+        data = copy_from_user(t.mm, base, min(take, STRING_LIMIT + 1)) if base and take else b""
+        shown.append(f"{{iov_base={quote(data)}, iov_len={size}}}")
+    return "[" + ", ".join(shown) + (", ..." if count > 4 else "") + "]"
+
+
+def _strings(t: Task, array: int) -> str:
+    if not array:
+        return "NULL"
+    shown = []
+    try:
+        for i in range(5):
+            ptr = int.from_bytes(copy_from_user(t.mm, array + 8 * i, 8), "little")
+            if not ptr:
+                break
+            shown.append(quote(strncpy_from_user(t.mm, ptr, 4096)) if i < 4 else "...")
+    except Errno:
+        return f"{array:#x}"
+    return "[" + ", ".join(shown) + "]"
+
+
+def _param(t: Task, p: Param, value: int, proto: Prototype, args: tuple[int, ...], ret: int) -> str:
+    kind = p.type
+    if p.is_user_pointer:
+        if not value:
+            return "NULL"
+        try:
+            if kind == "const char __user *const __user *":
+                return _strings(t, value)
+            if kind == "const char __user *" and p.name != "buf":
+                return quote(strncpy_from_user(t.mm, value, 4096))
+            if p.name == "buf" and "char" in kind:
+                # The data: what was written, or what a read returned.
+                count = args[[q.name for q in proto.params].index("buf") + 1]
+                size = count if kind.startswith("const") else ret
+                if size >= 0:
+                    return quote(copy_from_user(t.mm, value, min(size, STRING_LIMIT + 1)))
+            if kind.endswith("struct iovec __user *") and (kind.startswith("const") and ret >= 0):
+                count = args[[q.name for q in proto.params].index(p.name) + 1]
+                return _iovec(t, value, count, proto.name in ("sys_writev", "sys_pwritev"), ret)
+            if kind == "int __user *" and ret >= 0:
+                if p.name == "stat_addr" and ret > 0:
+                    return _wait_status(int.from_bytes(copy_from_user(t.mm, value, 4), "little"))
+                if p.name == "fildes":
+                    return "[{}, {}]".format(*struct.unpack("<ii", copy_from_user(t.mm, value, 8)))
+            summary = _struct(t, kind, value, ret)
+            if summary is not None:
+                return summary
+        except Errno:
+            pass
+        return f"{value:#x}"
+    if p.name in ("dfd", "olddfd", "newdfd") and _signed(value, 32) == AT_FDCWD:
+        return "AT_FDCWD"
+    if p.name == "flags" and proto.name in ("sys_open", "sys_openat"):
+        return _open_flags(value & 0xFFFFFFFF)
+    if p.name == "prot" and proto.name in ("sys_mmap", "sys_mprotect"):
+        return _prot(value)
+    if p.name == "flags" and proto.name == "sys_mmap":
+        return _map_flags(value)
+    if p.name == "sig" and kind == "int":
+        return signal_name(_signed(value, 32))
+    if p.name == "how" and proto.name == "sys_rt_sigprocmask" and value < len(SIGPROCMASK_HOW):
+        return SIGPROCMASK_HOW[value]
+    if p.name == "option" and proto.name in ("sys_prctl", "sys_arch_prctl"):
+        names = PRCTL_OPTIONS if proto.name == "sys_prctl" else ARCH_PRCTL_OPTIONS
+        return names.get(value & 0xFFFFFFFF, str(_signed(value, 32)))
+    if proto.name in ("sys_prctl", "sys_arch_prctl") and p.name.startswith("arg"):
+        return hex(value) if value > 0xFFFF else str(value)  # pointers as often as numbers
+    if p.name == "resource" and value < len(RLIMITS):
+        return RLIMITS[value]
+    if p.name == "clone_flags":
+        return _clone_flags(value)
+    if p.name in ADDRESS_PARAMS and kind == "unsigned long":
+        return hex(value) if value else "NULL"
+    if kind == "clockid_t" and 0 <= value < len(CLOCKS):
+        return CLOCKS[value]
+    if p.name == "whence" and value < len(WHENCE):
+        return WHENCE[value]
+    if p.name == "options" and proto.name == "sys_wait4":
+        return _bits(value & 0xFFFFFFFF, WAIT_OPTIONS, []) if value & 0xFFFFFFFF else "0"
+    if p.name == "fd" and proto.name == "sys_mmap" and _signed(value, 32) == -1:
+        return "-1"
+    if p.name == "mode" and kind == "umode_t":
+        return f"0{value & 0o7777:o}" if value & 0o7777 else "0"
+    words = kind.split()
+    if "unsigned" in words or kind in ("size_t", "umode_t", "uid_t", "gid_t"):
+        return str(value & 0xFFFFFFFF) if "int" in words or kind in ("unsigned", "uid_t", "gid_t") else str(value)
+    if kind in ("int", "pid_t", "clockid_t"):
+        return str(_signed(value, 32))
+    if ("long" in words and "unsigned" not in words) or kind in ("off_t", "loff_t"):
+        return str(_signed(value, 64))
+    return hex(value) if value > 0xFFFF else str(value)
+
+
+def _result(ret: int, entry_point: str) -> str:
+    if -4095 <= ret < 0:
+        name = host_errno.errorcode.get(-ret, str(-ret))
+        return f"-1 {name} ({os.strerror(-ret)})"
+    return hex(ret) if entry_point in ADDRESS_RESULTS else str(ret)
+
+
+def chain(*tracers: Callable[[TableEntry, Handler], Handler]) -> Callable[[TableEntry, Handler], Handler]:
+    """One tracer applying each of `tracers` in turn; the first wraps innermost."""
+
+    def wrap(s: TableEntry, handler: Handler) -> Handler:
+        for tracer in tracers:
+            handler = tracer(s, handler)
+        return handler
+
+    return wrap
+
+
+#: Calls that, when they succeed, replace the memory their arguments point into.
+REPLACES_MEMORY = frozenset({"sys_execve", "sys_execveat"})
+
+
+class Tracer:
+    def __init__(self, prototypes: Mapping[str, Prototype], out: TextIO) -> None:
+        self.prototypes = prototypes
+        self.out = out
+        self.several = False  # once a second process ran, every line names its pid
+
+    def _line(self, t: Task, text: str) -> None:
+        if is_internal(t):
+            return
+        self.several = self.several or len(t.machine.tasks) > 1
+        prefix = f"[pid {t.pid}] " if self.several else ""
+        self.out.write(prefix + text + "\n")
+        self.out.flush()
+
+    def _call(self, t: Task, s: TableEntry, args: tuple[int, ...], ret: int) -> str:
+        proto = self.prototypes.get(s.entry_point)
+        if proto is None:
+            shown = ", ".join(hex(a) for a in args)
+        else:
+            params = proto.params
+            if proto.name in ("sys_open", "sys_openat"):  # the mode only matters with O_CREAT
+                flags = args[[p.name for p in params].index("flags")]
+                params = params if flags & 0o100 else params[:-1]
+            shown = ", ".join(_param(t, p, v, proto, args, ret) for p, v in zip(params, args, strict=False))
+        return f"{s.name}({shown})"
+
+    def signal(self, t: Task, sig: int, info: bytes) -> None:
+        """A signal on its way into the task, as strace shows it: --- SIGCHLD {...} ---."""
+        self._line(t, f"--- {signal_name(sig)} {_siginfo(sig, info)} ---")
+
+    def exited(self, t: Task, status: ExitStatus) -> None:
+        if status.signal is not None:
+            self._line(t, f"+++ killed by {signal_name(status.signal)} +++")
+        else:
+            self._line(t, f"+++ exited with {status.code} +++")
+
+    def __call__(self, s: TableEntry, handler: Handler) -> Handler:
+        def traced(t: Task, a0: int, a1: int, a2: int, a3: int, a4: int, a5: int) -> int:
+            args = (a0, a1, a2, a3, a4, a5)
+            if s.noreturn:
+                self._line(t, self._call(t, s, args, 0) + " = ?")
+            # A successful execve leaves no old memory to read its arguments from.
+            before = self._call(t, s, args, 0) if s.entry_point in REPLACES_MEMORY else None
+            try:
+                ret = handler(t, *args)
+            except Errno as exc:
+                ret = -exc.errno
+                self._line(t, self._call(t, s, args, ret) + " = " + _result(ret, s.entry_point))
+                raise
+            if not s.noreturn:
+                self._line(t, (before or self._call(t, s, args, ret)) + " = " + _result(ret, s.entry_point))
+            return ret
+
+        return traced

@@ -1,0 +1,71 @@
+"""A content-addressed cache of parsed tables and rendered outputs.
+
+An entry's key is the SHA-256 of everything its value depends on (input
+bytes, arguments, and the code that turns one into the other), so an entry
+can never be stale; each file also stores the SHA-256 of its payload, so a
+truncated or corrupt entry is detected, discarded and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from syscalltbl.store import atomic, cachedir
+
+_DIGEST = 32
+
+
+def digest(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _file(kind: str, key: str) -> Path:
+    return cachedir.root() / kind / key[:2] / key[2:]
+
+
+def get(kind: str, key: str) -> bytes | None:
+    path = _file(kind, key)
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    payload = blob[_DIGEST:]
+    if len(blob) < _DIGEST or hashlib.sha256(payload).digest() != blob[:_DIGEST]:
+        path.unlink(missing_ok=True)
+        return None
+    return payload
+
+
+def put(kind: str, key: str, payload: bytes) -> None:
+    path = _file(kind, key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_if_changed(path, hashlib.sha256(payload).digest() + payload)
+    except OSError:
+        pass  # a read-only or full cache slows us down; it must not fail the build
+
+
+def fingerprint(files: Iterable[Path]) -> str:
+    """Hash of the Python version and each file's name and bytes: the key part for "the code that made it"."""
+    h = hashlib.sha256(f"{sys.version_info[:2]}".encode())
+    for path in files:
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def enabled() -> bool:
+    return os.environ.get("SYSCALLTBL_NO_CACHE", "") == ""

@@ -1,0 +1,107 @@
+"""The project's inputs: arch/tables.toml and the tables it names."""
+
+from __future__ import annotations
+
+import marshal
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from syscalltbl.tables import shipped
+from syscalltbl.tables.errors import SyscalltblError
+
+
+class Output(NamedTuple):
+    """One generated file, as one invocation of a kernel script."""
+
+    arch: str
+    generator: str
+    input: str
+    argv: tuple[str, ...]
+    stdin: bool
+    path: str
+
+
+class Project(NamedTuple):
+    root: Path
+    tables: dict[str, Path]
+    aliases: dict[str, str]
+    outputs: tuple[Output, ...]
+
+    def table_file(self, kernel_path: str) -> Path:
+        """The file holding a table, through an alias if the kernel uses a symlink."""
+        real = self.aliases.get(kernel_path, kernel_path)
+        try:
+            return self.tables[real]
+        except KeyError:
+            raise SyscalltblError(
+                f"unknown table {kernel_path!r}: not listed in tables.toml", path=str(self.root / "tables.toml")
+            ) from None
+
+    @property
+    def arches(self) -> list[str]:
+        return sorted({o.arch for o in self.outputs})
+
+
+def _read_toml(meta: Path) -> dict[str, Any]:
+    """tables.toml as a dict; the parsed form is cached (marshal) by the file's hash."""
+    from syscalltbl.store import cache
+
+    try:
+        raw = meta.read_bytes()
+    except FileNotFoundError:
+        raise SyscalltblError("no such file", path=str(meta)) from None
+    key = cache.digest("toml", raw)
+    blob = cache.get("toml", key) if cache.enabled() else None
+    if blob is not None:
+        try:
+            loaded = marshal.loads(blob)
+            if isinstance(loaded, dict):
+                return loaded
+        except (EOFError, ValueError, TypeError):
+            pass
+    import tomllib
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SyscalltblError(f"invalid TOML: {exc}", path=str(meta)) from None
+    if cache.enabled():
+        cache.put("toml", key, marshal.dumps(data))
+    return data
+
+
+def find_root(project_dir: Path | None) -> Path:
+    """The arch/ directory to build: `-C DIR`, else the nearest project, else the shipped tables."""
+    if project_dir is not None:
+        root = project_dir / "arch"
+        if not (root / "tables.toml").is_file():
+            raise SyscalltblError("not a syscalltbl project: no arch/tables.toml", path=str(project_dir))
+        return root
+    here = Path.cwd()
+    for directory in (here, *here.parents):
+        if (directory / "arch" / "tables.toml").is_file():
+            return directory / "arch"
+    return shipped.arch()
+
+
+def load(root: Path | None = None) -> Project:
+    root = root or shipped.arch()
+    meta = root / "tables.toml"
+    data = _read_toml(meta)
+    try:
+        tables = {t["kernel_path"]: root / t["file"] for t in data.get("table", [])}
+        aliases = {a["kernel_path"]: a["target"] for a in data.get("alias", [])}
+        outputs = tuple(
+            Output(
+                arch=o["arch"],
+                generator=o["generator"],
+                input=o["input"],
+                argv=tuple(o["argv"]),
+                stdin=bool(o.get("stdin", False)),
+                path=o["path"],
+            )
+            for o in data.get("output", [])
+        )
+    except (KeyError, TypeError) as exc:
+        raise SyscalltblError(f"malformed entry: missing or wrong key {exc}", path=str(meta)) from None
+    return Project(root, tables, aliases, outputs)

@@ -1,0 +1,90 @@
+"""Table files in, models out: read a table's bytes, and parse them once (through the cache)."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from functools import cache as memoize
+from pathlib import Path
+
+from syscalltbl.store import cache
+from syscalltbl.tables import shipped
+from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.model import Table
+
+#: Tables already loaded by this process: one table feeds many outputs.
+_loaded: dict[str, Table] = {}
+
+
+def parser_sources() -> list[Path]:
+    """The code and grammar that turn a table's bytes into its model."""
+    package = Path(__file__).resolve().parent
+    return [*(package / f"{name}.py" for name in ("model", "tblparse", "abi", "errors")), shipped.grammar("tbl.lark")]
+
+
+def prototype_parser_sources() -> list[Path]:
+    """The code and grammar that turn a prototype header into its model (read without importing Lark)."""
+    package = Path(__file__).resolve().parent
+    return [package / "prototypes.py", package / "prototype_model.py", shipped.grammar("prototypes.lark")]
+
+
+@memoize
+def parser_fingerprint() -> str:
+    """Any edit of the parser, model or grammar invalidates every cached model."""
+    return cache.fingerprint(parser_sources())
+
+
+def read_input(path: str) -> bytes:
+    """A table's bytes, or a one-line error naming the file."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise SyscalltblError("no such file", path=path) from None
+    except IsADirectoryError:
+        raise SyscalltblError("is a directory, expected a syscall table", path=path) from None
+    except OSError as exc:
+        raise SyscalltblError(f"cannot read: {exc.strerror}", path=path) from None
+
+
+def parse_table(path: str | os.PathLike[str]) -> Table:
+    """Parse the table file at `path` (no cache: the model names the file as given)."""
+    from syscalltbl.tables.tblparse import parse_bytes
+
+    name = os.fspath(path)
+    return parse_bytes(read_input(name), name)
+
+
+def _model_key(path: str, data_sha: str) -> str:
+    return cache.digest("model", parser_fingerprint(), path, data_sha)
+
+
+def _unpickle(blob: bytes | None) -> Table | None:
+    if blob is None:
+        return None
+    try:
+        table = pickle.loads(blob)
+    except Exception:
+        return None
+    return table if isinstance(table, Table) else None
+
+
+def cached_model(path: str, data_sha: str) -> Table | None:
+    """A model parsed earlier from bytes with this SHA-256, if the cache still holds it."""
+    return _unpickle(cache.get("model", _model_key(path, data_sha)) if cache.enabled() else None)
+
+
+def load_table(data: bytes, path: str) -> Table:
+    """The parsed model of `data`; `path` is how its locations name the file."""
+    key = _model_key(path, cache.sha256_hex(data))
+    if key in _loaded:
+        return _loaded[key]
+    table = _unpickle(cache.get("model", key) if cache.enabled() else None)
+    if table is None:
+        from syscalltbl.tables.tblparse import parse_bytes
+
+        table = parse_bytes(data, path)
+        if cache.enabled():
+            cache.put("model", key, pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
+    _loaded[key] = table
+    return table

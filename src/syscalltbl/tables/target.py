@@ -1,0 +1,88 @@
+"""The x86-64 target: which files the emulated machine and its generated sources are made from.
+
+    target = resolve(project_dir)       # -C DIR, else the nearest project, else the shipped tables
+
+One function decides, for every command that needs them (`build`'s runtime
+group, `run`, `fuzz`, `add-syscall`, the tracer): the 64-bit table, the i386
+table behind `int $0x80`, the prototype header, and the project directory
+whose syscalls/ and devices/ hold the project's own implementations. Each
+file a project lacks falls back to the shipped copy. Everything below this
+module takes a target and never looks at the working directory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from syscalltbl.tables import shipped
+from syscalltbl.tables.project import find_root
+
+#: Paths under a project's arch/ directory, as the kernel tree spells them.
+TABLE = Path("x86") / "entry" / "syscalls" / "syscall_64.tbl"
+TABLE_32 = Path("x86") / "entry" / "syscalls" / "syscall_32.tbl"
+PROTOTYPES = Path("x86") / "include" / "syscalls_64.h"
+#: The ABIs of TABLE the runtime's outputs are made from (exact names, not prefixes).
+ABIS = ("common", "64")
+#: A project's own system calls and character devices, beside its arch/.
+SYSCALLS_DIR = "syscalls"
+DEVICES_DIR = "devices"
+
+
+@dataclass(frozen=True, slots=True)
+class X86_64Target:
+    table: Path
+    #: The i386 table: what `int $0x80` dispatches through.
+    table_32: Path
+    prototypes: Path
+    #: The project holding arch/, syscalls/ and devices/; None for syscalltbl's own tables.
+    project: Path | None = None
+
+    @property
+    def syscalls_dir(self) -> Path | None:
+        return None if self.project is None else self.project / SYSCALLS_DIR
+
+    @property
+    def devices_dir(self) -> Path | None:
+        return None if self.project is None else self.project / DEVICES_DIR
+
+
+def _is_shipped(arch_root: Path) -> bool:
+    return arch_root.resolve() == shipped.arch().resolve()
+
+
+def from_arch(arch_root: Path) -> X86_64Target:
+    """The target of one arch/ directory (a project's, or the shipped one)."""
+
+    def pick(relative: Path) -> Path:
+        own = arch_root / relative
+        return own if own.is_file() else shipped.arch() / relative
+
+    project = None if _is_shipped(arch_root) else arch_root.parent
+    return X86_64Target(pick(TABLE), pick(TABLE_32), pick(PROTOTYPES), project)
+
+
+def default() -> X86_64Target:
+    """syscalltbl's own tables, with no project."""
+    return from_arch(shipped.arch())
+
+
+def resolve(project_dir: Path | None = None) -> X86_64Target:
+    """`-C DIR`, else the nearest arch/tables.toml above the working directory, else the shipped tables."""
+    return from_arch(find_root(project_dir))
+
+
+def for_table(table: str | Path) -> X86_64Target:
+    """A target around one 64-bit table file.
+
+    Inside a project's arch/ tree (arch/x86/entry/syscalls/syscall_64.tbl with
+    arch/tables.toml) it is that project's target; otherwise the i386 table is
+    the one beside it or the shipped one, and the prototypes are the shipped ones.
+    """
+    path = Path(table)
+    arch_root = path.parents[len(TABLE.parts) - 1] if len(path.parts) > len(TABLE.parts) else None
+    if arch_root is not None and arch_root / TABLE == path and (arch_root / "tables.toml").is_file():
+        return from_arch(arch_root)
+    beside = path.parent / TABLE_32.name
+    return X86_64Target(path, beside if beside.is_file() else shipped.arch() / TABLE_32, shipped.arch() / PROTOTYPES)
+

@@ -1,0 +1,164 @@
+"""Parse `.tbl` files with the Lark grammar in grammar/tbl.lark into the model."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import lark
+
+from syscalltbl.tables import shipped
+from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.model import Comment, Entry, Location, Table
+
+GRAMMAR = shipped.grammar("tbl.lark")
+
+
+
+@cache
+def _parser() -> tuple[lark.Lark, _ToModel]:
+    # The transformer runs inside the LALR parser (no tree is built), which
+    # halves parse time; it is told each file's path before each parse.
+    # Lark's own cache file holds the LALR tables and is checked against a
+    # hash of the grammar, so an edited grammar is never served stale.
+    from syscalltbl.store import cachedir
+
+    transformer = _ToModel()
+    parser = lark.Lark(
+        GRAMMAR.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        transformer=transformer,
+        propagate_positions=False,
+        maybe_placeholders=False,
+        cache=str(cachedir.path("lark-tbl.cache")),
+    )
+    return parser, transformer
+
+
+class _ToModel(lark.Transformer[lark.Token, Table]):
+    """Builds frozen dataclasses; value checks that the grammar leaves open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._path = ""
+        self._lines: list[str] = []
+
+    def begin(self, path: str, text: str) -> None:
+        self._path = path
+        self._lines = text.split("\n")
+
+    def _at(self, token: lark.Token) -> Location:
+        return Location(self._path, token.line or 0, token.column or 0)
+
+    def _starts_line(self, token: lark.Token) -> None:
+        if token.column != 1:
+            raise SyscalltblError(
+                f"indented line: entries and comments must start in column 1, found {str(token)[:1]!r}",
+                self._at(token),
+            )
+
+    def comment(self, tokens: list[lark.Token]) -> Comment:
+        self._starts_line(tokens[0])
+        return Comment(str(tokens[0]), self._at(tokens[0]))
+
+    def entry(self, tokens: list[lark.Token]) -> Entry:
+        number_token = tokens[0]
+        self._starts_line(number_token)
+        number = _decimal(number_token, self._at(number_token))
+        fields = [str(t) for t in tokens]
+        flag = tokens[5] if len(tokens) > 5 else None
+        if flag is not None and flag != "noreturn":
+            raise SyscalltblError(
+                f"invalid string {str(flag)!r} in the noreturn column: expected 'noreturn' or nothing",
+                self._at(flag),
+            )
+        line = number_token.line or 0
+        return Entry(
+            number=number,
+            abi=fields[1],
+            name=fields[2],
+            entry_point=fields[3] if len(fields) > 3 else None,
+            compat_entry_point=fields[4] if len(fields) > 4 else None,
+            noreturn=flag is not None,
+            location=self._at(number_token),
+            columns=tuple(t.column or 0 for t in tokens),
+            text=self._lines[line - 1],
+        )
+
+    def start(self, items: list[Entry | Comment]) -> Table:
+        entries = tuple(i for i in items if isinstance(i, Entry))
+        comments = tuple(i for i in items if isinstance(i, Comment))
+        return Table(path=self._path, entries=entries, comments=comments)
+
+
+def _decimal(token: lark.Token, where: Location) -> int:
+    text = str(token)
+    if not text.isdigit() or not text.isascii():
+        raise SyscalltblError(f"invalid syscall number {text!r}: expected a decimal number", where)
+    if len(text) > 1 and text[0] == "0":
+        raise SyscalltblError(
+            f"invalid syscall number {text!r}: expected a decimal number without leading zeros", where
+        )
+    return int(text)
+
+
+def decode(data: bytes, path: str) -> str:
+    """Strict UTF-8, with the position of the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SyscalltblError(
+            f"invalid UTF-8 byte 0x{data[exc.start]:02x}: expected UTF-8 text", Location(path, line, column)
+        ) from None
+
+
+_COLUMNS = ("a syscall number", "an ABI name", "a syscall name", "an entry point or '-'",
+            "a compat entry point or '-'", "'noreturn'")
+_USAGE = "<number> <abi> <name> [<entry point> [<compat entry point> [noreturn]]]"
+
+
+def _syntax_error(exc: lark.exceptions.UnexpectedInput, path: str, text: str) -> SyscalltblError:
+    where = Location(path, exc.line, exc.column)
+    offset = exc.pos_in_stream if exc.pos_in_stream is not None else 0
+    found = text[offset] if offset < len(text) else "\n"
+    if found == "\r":
+        return SyscalltblError("carriage return (CRLF line ending): expected LF line endings", where)
+    line_start = text.rfind("\n", 0, offset) + 1
+    fields_before = len(text[line_start:offset].split())
+    if isinstance(exc, lark.exceptions.UnexpectedToken) and exc.token.type != "_NL":
+        found = str(exc.token)
+    if found == "\n" and fields_before:
+        return SyscalltblError(f"too few columns ({fields_before}): expected {_USAGE}", where)
+    if fields_before >= len(_COLUMNS) or (fields_before >= 3 and found == "-" and fields_before == 5):
+        return SyscalltblError(f"too many columns: unexpected {found!r}, expected end of line", where)
+    if fields_before == 0:
+        wanted = "a syscall number, a '#' comment or end of line"
+    else:
+        wanted = _COLUMNS[fields_before] + " or end of line" * (fields_before >= 3)
+    shown = "end of line" if found == "\n" else repr(found)
+    return SyscalltblError(f"unexpected {shown}: expected {wanted}", where)
+
+
+def parser_ready() -> None:
+    """Build (or load) the LALR parser now, ahead of the first table."""
+    _parser()
+
+
+def parse_text(text: str, path: str) -> Table:
+    """Parse a table's text; `path` is how locations name the file."""
+    if not text.endswith("\n"):
+        text += "\n"  # grep and read accept a last line without LF, so do we
+    parser, transformer = _parser()
+    transformer.begin(path, text)
+    try:
+        table = parser.parse(text)
+    except lark.exceptions.UnexpectedInput as exc:
+        raise _syntax_error(exc, path, text) from None
+    assert isinstance(table, Table)
+    return table
+
+
+def parse_bytes(data: bytes, path: str) -> Table:
+    return parse_text(decode(data, path), path)

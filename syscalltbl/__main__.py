@@ -1,5 +1,0 @@
-import sys
-
-from syscalltbl.cli import main
-
-sys.exit(main())

@@ -1,0 +1,149 @@
+"""The package's layers, read from its source: every import (top-level, inside functions, under TYPE_CHECKING).
+
+Lowest first; a module may import its own package and the packages of lower
+layers, nothing else. Packages on one layer (build, export) may not import
+each other. Inside `machine`, the same rule holds for its own layers, for the
+imports that run: until the machine split gives tasks parts of their own,
+kernel/ names the Machine that wires the layers in annotations (a task's
+`machine` attribute), and nothing more.
+
+Cycles are looked for among the imports that run (TYPE_CHECKING blocks are
+annotations, never executed); an import of a package runs its __init__ too.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+
+PACKAGE = "syscalltbl"
+#: Layer of each top-level part of the package; the root `syscalltbl/__init__.py` is below them all.
+LAYERS: dict[str, int] = {
+    "store": 1,
+    "tables": 2,
+    "generators": 3,
+    "machine": 4,
+    "lint": 5,
+    "build": 6,
+    "export": 6,
+    "libc": 6,  # the generated wrappers: the public face of machine/python
+    "cli": 7,
+    "__main__": 8,
+}
+#: The layers inside syscalltbl.machine.
+MACHINE_LAYERS: dict[str, int] = {
+    "hw": 1,
+    "image": 2,  # assembling and reading ELF images, and what a generated table entry holds
+    "kernel": 3,
+    "syscalls": 4,
+    "project": 5,
+    "machine": 6,  # the wiring: Machine
+    "tools": 7,
+    "python": 7,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    importer: str
+    imported: str
+    file: Path
+    line: int
+    #: Under `if TYPE_CHECKING:`: checked for layers, never executed.
+    typing_only: bool
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.importer} imports {self.imported}"
+
+
+def module_names(src: Path) -> dict[str, Path]:
+    """Dotted module name -> file, for every module under src/syscalltbl."""
+    names = {}
+    for file in sorted((src / PACKAGE).rglob("*.py")):
+        parts = list(file.relative_to(src).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        names[".".join(parts)] = file
+    return names
+
+
+def _typing_only_nodes(tree: ast.Module) -> set[int]:
+    nodes: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            nodes.update(id(child) for stmt in node.body for child in ast.walk(stmt))
+    return nodes
+
+
+def imports(src: Path) -> list[Import]:
+    """Every import of one of the package's own modules, resolved to the module it names."""
+    modules = module_names(src)
+    found = []
+    for name, file in modules.items():
+        tree = ast.parse(file.read_text(encoding="utf-8"), str(file))
+        typing_only = _typing_only_nodes(tree)
+        package = name if file.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(tree):
+            targets: list[str] = []
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*anchor, *([node.module] if node.module else [])])
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+            for target in targets:
+                if target in modules and target != name:
+                    found.append(Import(name, target, file, node.lineno, id(node) in typing_only))
+    return found
+
+
+def _part(module: str, depth: int) -> str:
+    parts = module.split(".")
+    return parts[depth] if len(parts) > depth else ""
+
+
+def layer_violations(found: Iterable[Import]) -> Iterator[Import]:
+    """Imports against the order: upward, or sideways between packages on one layer."""
+    for imp in found:
+        for layers, depth, inside in ((LAYERS, 1, ""), (MACHINE_LAYERS, 2, "machine")):
+            if inside and not (_part(imp.importer, 1) == inside == _part(imp.imported, 1)):
+                continue
+            if inside and imp.typing_only and imp.imported == "syscalltbl.machine.machine":
+                continue
+            mine, theirs = _part(imp.importer, depth), _part(imp.imported, depth)
+            if mine == theirs:
+                continue
+            if theirs == "":  # the package's own __init__: below everything in it
+                continue
+            if mine == "" or mine not in layers or theirs not in layers or layers[theirs] >= layers[mine]:
+                yield imp
+                break
+
+
+def import_graph(found: Iterable[Import]) -> nx.DiGraph[str]:
+    """Module -> module, for the imports that run. Importing a.b.c runs a.b's __init__ too, unless it is
+    a package the importer is itself inside (that one is always initialized first)."""
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    for imp in found:
+        if imp.typing_only:
+            continue
+        parts = imp.imported.split(".")
+        for end in range(2, len(parts) + 1):
+            target = ".".join(parts[:end])
+            if not (imp.importer == target or imp.importer.startswith(target + ".")):
+                graph.add_edge(imp.importer, target)
+    return graph
+
+
+def cycles(found: Iterable[Import]) -> list[list[str]]:
+    """Each group of modules that import one another, directly or through others."""
+    graph = import_graph(found)
+    return sorted(sorted(group) for group in nx.strongly_connected_components(graph) if len(group) > 1)
