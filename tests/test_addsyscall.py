@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from syscalltbl.build.addsyscall import Request, init_project, plan_add, project_target
+from syscalltbl.machine.project import load_handlers
 from syscalltbl.tables import shipped
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.target import resolve
@@ -146,3 +147,15 @@ def test_found_from_the_working_directory_never_the_installed_data(project: Path
     assert project_target(project).project == project
     refused = cli("add-syscall", "my_func", "-C", shipped.arch().parent)
     assert refused.returncode == 1 and "these are syscalltbl's installed tables" in refused.stderr
+
+
+def test_an_import_from_before_the_src_layout_names_its_new_module(project: Path) -> None:
+    old = project / "syscalls" / "old.py"
+    old.write_text('"""An older skeleton."""\n\nfrom syscalltbl.kernel_runtime.userproject import implements\n')
+    with pytest.raises(SyscalltblError) as refused:
+        load_handlers(project / "syscalls")
+    moved = "syscalltbl.kernel_runtime.userproject moved: import from syscalltbl.machine.project instead"
+    assert str(refused.value) == f"{old}:3: error: {moved}"
+    (project / "prog.py").write_text("print('never')\n")
+    ran = cli("run", "prog.py", cwd=project)
+    assert (ran.returncode, ran.stdout, ran.stderr) == (1, "", f"{old}:3: error: {moved}\n")

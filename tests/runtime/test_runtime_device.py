@@ -15,6 +15,7 @@ from busybox import require
 from syscalltbl.machine.image.elfimage import read_image
 from syscalltbl.machine.kernel.devices import _IO, _IOC_DIR, _IOC_NR, _IOC_SIZE, _IOC_TYPE, _IOR, _IOW, _IOWR
 from syscalltbl.machine.machine import Machine
+from syscalltbl.tables.target import resolve
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CLI = [sys.executable, "-m", "syscalltbl"]
@@ -55,7 +56,7 @@ class Counter:
         machine.cpu.uc.hook_add(1 << 2, hook)  # UC_HOOK_CODE, every address
 
 
-def test_my_func_as_syscall_and_as_ioctl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_my_func_as_syscall_and_as_ioctl(tmp_path: Path) -> None:
     require("gcc", "gcc")  # installs it, or fails: a skip would pass for nothing
     assert _cli("init", "proj", cwd=tmp_path).returncode == 0
     proj = tmp_path / "proj"
@@ -74,10 +75,10 @@ def test_my_func_as_syscall_and_as_ioctl(tmp_path: Path, monkeypatch: pytest.Mon
                     "-I", user, "-o", prog, EXAMPLES / "adder_ioctl.c", user / "crt0.S", user / "stubs.S"],
                    check=True)
     symbols = read_image(str(prog)).symbols
-    monkeypatch.chdir(proj)  # the machine finds the project (its table, syscalls/ and devices/) from here
     out = tmp_path / "out"
     with open(out, "wb") as fout:
-        machine = Machine(stdio=(0, fout.fileno(), 2))
+        # The project's target: its table, its prototypes, and the syscalls/ and devices/ the machine binds.
+        machine = Machine(target=resolve(proj), stdio=(0, fout.fileno(), 2))
         counter = Counter(machine, {
             "syscall": (symbols["syscall_begin"], symbols["syscall_end"]),
             "ioctl": (symbols["ioctl_begin"], symbols["ioctl_end"]),

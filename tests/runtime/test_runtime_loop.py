@@ -56,6 +56,10 @@ def test_add_build_and_call_from_python_and_c(tmp_path: Path) -> None:
                     "-o", proj / "prog", proj / "prog.c", user / "crt0.S", user / "stubs.S"], check=True)
     ran = cli("run", "./prog", cwd=proj)
     assert (ran.returncode, ran.stdout, ran.stderr) == (0, "my_func(40, 2) = 42\n", "")
+    # The tracer decodes the project's own call from the project's prototype header.
+    traced = cli("run", "--trace", "./prog", cwd=proj)
+    assert traced.returncode == 0, traced.stderr
+    assert "my_func(40, 2) = 42\n" in traced.stderr.splitlines(keepends=True)
     linted = cli("lint", cwd=proj)
     assert linted.returncode == 0, linted.stdout
     assert linted.stdout.splitlines()[-1].startswith("syscalltbl lint: 0 errors")

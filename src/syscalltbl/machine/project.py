@@ -12,6 +12,7 @@ never share a registration.
 
 from __future__ import annotations
 
+import ast
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -94,9 +95,20 @@ def _execute(file: Path, prefix: str) -> dict[str, object]:
         if not old.startswith("syscalltbl.kernel_runtime"):
             raise
         line = next((tb.tb_lineno for tb in _frames(exc) if tb.tb_frame.f_code.co_filename == str(file)), 0)
+        old = _imported_at(file, line) or old
         new = MOVED.get(old, "syscalltbl.machine (see the README's Layout)")
         raise SyscalltblError(f"{old} moved: import from {new} instead", path=f"{file}:{line}") from None
     return vars(module)
+
+
+def _imported_at(file: Path, line: int) -> str | None:
+    """The module an import statement on `line` names (Python reports only the first missing package)."""
+    for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.lineno == line and node.module:
+            return node.module
+        if isinstance(node, ast.Import) and node.lineno == line:
+            return node.names[0].name
+    return None
 
 
 def _frames(exc: BaseException) -> list[types.TracebackType]:
