@@ -55,6 +55,8 @@ class Import:
     line: int
     #: Under `if TYPE_CHECKING:`: checked for layers, never executed.
     typing_only: bool
+    #: `from package import name` where name is no module: it needs the package's __init__ to have run.
+    attribute: bool = False
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.importer} imports {self.imported}"
@@ -71,12 +73,28 @@ def module_names(src: Path) -> dict[str, Path]:
     return names
 
 
+#: An import by a name computed at run time: no reading of the source can check it.
+HIDDEN = "<a computed name>"
+_DYNAMIC = ("importlib.import_module", "import_module", "__import__")
+
+
 def _typing_only_nodes(tree: ast.Module) -> set[int]:
+    """The statements under `if TYPE_CHECKING:` (or typing.TYPE_CHECKING), not its else branch."""
     nodes: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
             nodes.update(id(child) for stmt in node.body for child in ast.walk(stmt))
     return nodes
+
+
+def _dynamic_target(node: ast.Call) -> str | None:
+    """The module an import_module/__import__ call names: its literal, HIDDEN when computed, None for others."""
+    if ast.unparse(node.func) not in _DYNAMIC or not node.args:
+        return None
+    first = node.args[0]
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return first.value
+    return HIDDEN
 
 
 def imports(src: Path) -> list[Import]:
@@ -88,20 +106,26 @@ def imports(src: Path) -> list[Import]:
         typing_only = _typing_only_nodes(tree)
         package = name if file.name == "__init__.py" else name.rpartition(".")[0]
         for node in ast.walk(tree):
-            targets: list[str] = []
-            if not isinstance(node, ast.Import | ast.ImportFrom):
+            if not isinstance(node, ast.Import | ast.ImportFrom | ast.Call):
                 continue
+            targets: list[tuple[str, bool]] = []  # (module, a name taken from a package's __init__)
             if isinstance(node, ast.Import):
-                targets = [alias.name for alias in node.names]
-            else:
+                targets = [(alias.name, False) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
                 base = node.module or ""
                 if node.level:
                     anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                     base = ".".join([*anchor, *([node.module] if node.module else [])])
-                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
-            for target in targets:
+                for alias in node.names:
+                    full = f"{base}.{alias.name}"
+                    targets.append((full, False) if full in modules else (base, True))
+            elif isinstance(node, ast.Call) and (dynamic := _dynamic_target(node)) is not None:
+                if dynamic == HIDDEN:
+                    found.append(Import(name, HIDDEN, file, node.lineno, id(node) in typing_only))
+                targets = [(dynamic, False)]
+            for target, attribute in targets:
                 if target in modules and target != name:
-                    found.append(Import(name, target, file, node.lineno, id(node) in typing_only))
+                    found.append(Import(name, target, file, node.lineno, id(node) in typing_only, attribute))
     return found
 
 
@@ -113,6 +137,9 @@ def _part(module: str, depth: int) -> str:
 def layer_violations(found: Iterable[Import]) -> Iterator[Import]:
     """Imports against the order: upward, or sideways between packages on one layer."""
     for imp in found:
+        if imp.imported == HIDDEN:
+            yield imp
+            continue
         for layers, depth, inside in ((LAYERS, 1, ""), (MACHINE_LAYERS, 2, "machine")):
             if inside and not (_part(imp.importer, 1) == inside == _part(imp.imported, 1)):
                 continue
@@ -130,15 +157,17 @@ def layer_violations(found: Iterable[Import]) -> Iterator[Import]:
 
 def import_graph(found: Iterable[Import]) -> nx.DiGraph[str]:
     """Module -> module, for the imports that run. Importing a.b.c runs a.b's __init__ too, unless it is
-    a package the importer is itself inside (that one is always initialized first)."""
+    a package the importer is itself inside: that one has started first, so only a name taken from it
+    (`from a.b import name`) depends on it."""
     graph: nx.DiGraph[str] = nx.DiGraph()
     for imp in found:
-        if imp.typing_only:
+        if imp.typing_only or imp.imported == HIDDEN:
             continue
         parts = imp.imported.split(".")
         for end in range(2, len(parts) + 1):
             target = ".".join(parts[:end])
-            if not (imp.importer == target or imp.importer.startswith(target + ".")):
+            inside = imp.importer.startswith(target + ".")
+            if not inside or (imp.attribute and target == imp.imported):
                 graph.add_edge(imp.importer, target)
     return graph
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from syscalltbl.build.addsyscall import Request, init_project, plan_add, project_target
+from syscalltbl.build.addsyscall import Request, init_project, plan_add
 from syscalltbl.machine.project import load_handlers
 from syscalltbl.tables import shipped
 from syscalltbl.tables.errors import SyscalltblError
@@ -144,9 +144,9 @@ def test_found_from_the_working_directory_never_the_installed_data(project: Path
     nowhere.mkdir()
     proc = cli("add-syscall", "my_func", cwd=nowhere)
     assert proc.returncode == 1 and "no project here: run `syscalltbl init DIR` or pass -C DIR" in proc.stderr
-    assert project_target(project).project == project
-    refused = cli("add-syscall", "my_func", "-C", shipped.arch().parent)
-    assert refused.returncode == 1 and "these are syscalltbl's installed tables" in refused.stderr
+    assert resolve(project).project == project
+    refused = cli("add-syscall", "other", "-C", shipped.arch().parent)
+    assert refused.returncode == 1 and "syscalltbl's own tables are never edited" in refused.stderr
 
 
 def test_an_import_from_before_the_src_layout_names_its_new_module(project: Path) -> None:
@@ -159,3 +159,21 @@ def test_an_import_from_before_the_src_layout_names_its_new_module(project: Path
     (project / "prog.py").write_text("print('never')\n")
     ran = cli("run", "prog.py", cwd=project)
     assert (ran.returncode, ran.stdout, ran.stderr) == (1, "", f"{old}:3: error: {moved}\n")
+
+
+def test_the_readme_command_updates_a_project_made_before_the_src_layout(project: Path) -> None:
+    assert cli("add-syscall", "my_func", "--params", "int a", "-C", project).returncode == 0
+    assert cli("add-device", "adder", "-C", project).returncode == 0
+    files = [project / "syscalls" / "my_func.py", project / "devices" / "adder.py"]
+    current = [f.read_text() for f in files]
+    for f, text in zip(files, current, strict=True):
+        f.write_text(
+            text.replace("syscalltbl.machine.project", "syscalltbl.kernel_runtime.userproject").replace(
+                "syscalltbl.machine.kernel.", "syscalltbl.kernel_runtime."
+            )
+        )
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("### Projects made before the src/ layout") :]
+    command = section[section.index("```sh\n") + len("```sh\n") : section.index("\n```\n")]
+    subprocess.run(["bash", "-c", command], cwd=project, check=True)
+    assert [f.read_text() for f in files] == current

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from syscalltbl.build.addsyscall import Request, init_project, plan_add
+from syscalltbl.machine.image import kbuild
 from syscalltbl.machine.image.kbuild import build_kernel
 from syscalltbl.machine.syscalls import REGISTRY
 from syscalltbl.store import cachedir
-from syscalltbl.tables.target import default
+from syscalltbl.tables.target import default, resolve
 
 
 @pytest.fixture(autouse=True)
@@ -43,3 +45,19 @@ def test_a_corrupt_entry_is_rebuilt() -> None:
     (entry,) = _entries("kernel")
     entry.write_bytes(entry.read_bytes()[:-10])
     assert build_kernel(default(), REGISTRY).image == good.image
+
+
+def test_a_header_edited_in_this_process_reaches_the_next_kernel(tmp_path: Path) -> None:
+    """The prototypes are read as the header is now: add-syscall edits a project's header under a running process."""
+    init_project(tmp_path / "proj")
+    target = resolve(tmp_path / "proj")
+    build_kernel(target, REGISTRY)
+    plan_add(target, Request("my_func", "int a, int b")).apply()
+    for kernel in (build_kernel(target, REGISTRY), build_kernel(target, REGISTRY)):  # built, then from the cache
+        entry = next(e for e in kernel.table if e.name == "my_func")
+        assert entry.prototype == "long sys_my_func(int a, int b)"
+
+
+def test_the_kernel_key_covers_the_prototype_parser_and_the_target_rules() -> None:
+    names = {path.name for path in kbuild._OWN_SOURCES}
+    assert {"prototypes.py", "prototype_model.py", "prototypes.lark", "target.py", "kbuild.py"} <= names

@@ -1,6 +1,6 @@
 """Add a character device to a project: the alternative to a new system call.
 
-    plan = plan_add_device(project_target(None), "adder")   # nothing written yet
+    plan = plan_add_device(resolve(project_dir), "adder")   # nothing written yet
     print(plan.diff()); plan.apply()
 
 Writes PROJECT/devices/NAME.py (the driver: read, write, ioctl in Python,
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from syscalltbl.build.addsyscall import Change, Plan
+from syscalltbl.build.addsyscall import Change, Plan, project_files
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.target import DEVICES_DIR, X86_64Target
 
@@ -80,9 +80,8 @@ def _header(name: str, magic: int) -> str:
 
 
 def _project(target: X86_64Target) -> tuple[Path, Path]:
-    if target.project is None or target.devices_dir is None:
-        raise SyscalltblError("not a project: syscalltbl's own tables are never edited", path=str(target.table))
-    return target.project, target.devices_dir
+    base, _header, _syscalls = project_files(target)
+    return base, base / DEVICES_DIR
 
 
 def plan_add_device(target: X86_64Target, name: str, magic: int | None = None) -> Plan:

@@ -1,6 +1,6 @@
 """Add or remove a system call in a project tree, as a kernel patch would.
 
-    plan = plan_add(project_target(None), Request("my_func", "int a, int b"))     # nothing written yet
+    plan = plan_add(resolve(project_dir), Request("my_func", "int a, int b"))    # nothing written yet
     print(plan.diff()); plan.apply()
 
 A plan holds every file's old and new text, so a refusal (SyscalltblError)
@@ -23,7 +23,7 @@ from syscalltbl.tables import project as project_mod
 from syscalltbl.tables import shipped
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.model import Entry, Table
-from syscalltbl.tables.target import PROTOTYPES, SYSCALLS_DIR, X86_64Target, resolve
+from syscalltbl.tables.target import PROTOTYPES, SYSCALLS_DIR, X86_64Target
 
 X86_64 = "arch/x86/entry/syscalls/syscall_64.tbl"
 GENERIC = "scripts/syscall.tbl"
@@ -75,28 +75,18 @@ class Plan:
 # ------------------------------------------------------------------ the project
 
 
-def project_target(given: Path | None) -> X86_64Target:
-    """The project to edit: `-C DIR`, else the nearest one above the working directory.
+def project_files(target: X86_64Target) -> tuple[Path, Path, Path]:
+    """(project directory, its prototype header, its syscalls/ directory): what an edit may touch.
 
     Unlike `build`, there is no fallback to the shipped tables: they are
     package data, and an edit there would change every user's syscalltbl.
     """
-    target = resolve(given)
-    if target.project is not None:
-        return target
-    if given is not None:
-        raise SyscalltblError("these are syscalltbl's installed tables: run `syscalltbl init DIR`", path=str(given))
-    raise SyscalltblError("no project here: run `syscalltbl init DIR` or pass -C DIR", path=str(Path.cwd()))
-
-
-def project_files(target: X86_64Target) -> tuple[Path, Path, Path]:
-    """(project directory, its prototype header, its syscalls/ directory): what an edit may touch."""
     if target.project is None or target.syscalls_dir is None:
-        raise SyscalltblError("not a project: syscalltbl's own tables are never edited", path=str(target.table))
-    header = target.project / "arch" / PROTOTYPES
-    if target.prototypes != header:
-        raise SyscalltblError("no such file: the project has no prototype header", path=str(header))
-    return target.project, header, target.syscalls_dir
+        raise SyscalltblError(
+            "no project here: run `syscalltbl init DIR` or pass -C DIR (syscalltbl's own tables are never edited)",
+            path=str(Path.cwd()),
+        )
+    return target.project, target.project / "arch" / PROTOTYPES, target.syscalls_dir
 
 
 def init_project(target: Path) -> list[Path]:

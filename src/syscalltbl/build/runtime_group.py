@@ -13,6 +13,7 @@ from pathlib import Path
 
 from syscalltbl.generators.generate import code_fingerprint
 from syscalltbl.store import cache
+from syscalltbl.tables import target as target_module
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.read import load_table, prototype_parser_sources, read_input
 from syscalltbl.tables.target import ABIS, X86_64Target
@@ -20,9 +21,10 @@ from syscalltbl.tables.target import ABIS, X86_64Target
 __all__ = ["ABIS", "i386_entries", "inputs_key", "outputs"]
 
 def _runtime_sources() -> list[Path]:
-    """The prototype parser, and the machine (its registry decides which entries are implemented)."""
+    """The prototype parser, the target's rules, and the machine (its registry decides which entries
+    are implemented)."""
     machine = Path(__file__).resolve().parents[1] / "machine"
-    return [*prototype_parser_sources(), *sorted(machine.rglob("*.py"))]
+    return [*prototype_parser_sources(), Path(target_module.__file__ or ""), *sorted(machine.rglob("*.py"))]
 
 
 def i386_entries(target: X86_64Target, recorded: dict[str, str]) -> dict[str, str]:

@@ -58,11 +58,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _extra_commands() -> dict[str, ModuleType]:
-    import importlib
-
     from syscalltbl.cli.commands import COMMANDS
 
-    return {name: importlib.import_module(f"syscalltbl.cli.commands.{mod}") for name, mod in COMMANDS.items()}
+    return COMMANDS
 
 
 def _run_build(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ class OutputSelection:
     """One generated file and the entries its generator takes from its table.
 
     `abis` is the selection exactly as the generator applies it (a prefix
-    match, see syscalltbl.abi): None selects every entry, as does a list
+    match, see syscalltbl.tables.abi): None selects every entry, as does a list
     holding the empty name (mips' syscallnr.sh is run with ABIS "").
     """
 

@@ -26,7 +26,7 @@ from syscalltbl.lint.selection import selections
 from syscalltbl.tables.errors import UsageError
 from syscalltbl.tables.model import Location
 
-#: Script paths (in the tree) -> the generator name syscalltbl.scripts knows them by.
+#: Script paths (in the tree) -> the generator name syscalltbl.generators.scripts knows them by.
 SCRIPTS = {
     "scripts/syscalltbl.sh": "syscalltbl",
     "scripts/syscallhdr.sh": "syscallhdr",

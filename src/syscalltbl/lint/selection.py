@@ -1,6 +1,6 @@
 """Which entries each generator invocation takes: argv -> OutputSelection.
 
-The selection comes from syscalltbl.scripts.parse_argv, the very argument
+The selection comes from syscalltbl.generators.scripts.parse_argv, the very argument
 parser `syscalltbl script` runs, so the linter judges exactly what the
 generators do. Generators differ in what they do with what they select:
 

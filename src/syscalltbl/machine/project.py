@@ -61,13 +61,28 @@ def c_args(values: Sequence[int], ctypes: Sequence[str]) -> tuple[int, ...]:
 
 
 #: Where the modules a project's files import from lived before syscalltbl's src/ layout.
-MOVED = {
+_HOMES = {
+    "hw": ("cpu", "physmem", "paging", "gdt", "fpu"),
+    "image": ("kbuild", "toolchain", "elfimage"),
+    "kernel": ("devices", "errnos", "faults", "mm", "process", "procfs", "signals", "tracehooks", "uaccess", "vdso",
+               "vfs", "wait"),
+    "tools": ("trace", "ftrace", "stats", "fuzz"),
+    "python": ("pylibc", "pyprocess"),
+}  # fmt: skip
+MOVED: dict[str, str] = {
     "syscalltbl.kernel_runtime.userproject": "syscalltbl.machine.project",
-    "syscalltbl.kernel_runtime.errnos": "syscalltbl.machine.kernel.errnos",
-    "syscalltbl.kernel_runtime.process": "syscalltbl.machine.kernel.process",
-    "syscalltbl.kernel_runtime.devices": "syscalltbl.machine.kernel.devices",
-    "syscalltbl.kernel_runtime.uaccess": "syscalltbl.machine.kernel.uaccess",
+    "syscalltbl.kernel_runtime.machine": "syscalltbl.machine.machine",
+    "syscalltbl.kernel_runtime.syscalls": "syscalltbl.machine.syscalls",
+    **{f"syscalltbl.kernel_runtime.{m}": f"syscalltbl.machine.{home}.{m}" for home, ms in _HOMES.items() for m in ms},
 }
+
+
+def moved(old: str) -> str:
+    """Where a module of the former syscalltbl.kernel_runtime lives now."""
+    for before, now in sorted(MOVED.items(), key=lambda item: -len(item[0])):
+        if old == before or old.startswith(before + "."):
+            return now + old[len(before) :]
+    return "syscalltbl.machine (see the README's Layout)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +111,7 @@ def _execute(file: Path, prefix: str) -> dict[str, object]:
             raise
         line = next((tb.tb_lineno for tb in _frames(exc) if tb.tb_frame.f_code.co_filename == str(file)), 0)
         old = _imported_at(file, line) or old
-        new = MOVED.get(old, "syscalltbl.machine (see the README's Layout)")
-        raise SyscalltblError(f"{old} moved: import from {new} instead", path=f"{file}:{line}") from None
+        raise SyscalltblError(f"{old} moved: import from {moved(old)} instead", path=f"{file}:{line}") from None
     return vars(module)
 
 
@@ -105,6 +119,8 @@ def _imported_at(file: Path, line: int) -> str | None:
     """The module an import statement on `line` names (Python reports only the first missing package)."""
     for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.lineno == line and node.module:
+            if node.module == "syscalltbl.kernel_runtime":  # from syscalltbl.kernel_runtime import errnos
+                return f"{node.module}.{node.names[0].name}"
             return node.module
         if isinstance(node, ast.Import) and node.lineno == line:
             return node.names[0].name

@@ -1,4 +1,4 @@
-"""The model of a C prototype header: frozen dataclasses built by syscalltbl.prototypes.
+"""The model of a C prototype header: frozen dataclasses built by syscalltbl.tables.prototypes.
 
 Only `asmlinkage` declarations are modelled; they are what a syscall table's
 entry points must match. Types are kept as normalised C text (single spaces,

@@ -1,4 +1,4 @@
-"""Read `asmlinkage` declarations from C prototype headers (grammar/prototypes.lark).
+"""Read `asmlinkage` declarations from C prototype headers (grammars/prototypes.lark).
 
 The headers that declare syscall entry points (include/linux/syscalls.h,
 include/linux/compat.h, arch/*/include/asm/syscalls.h) are full of C this

@@ -6,11 +6,15 @@ import os
 import pickle
 from functools import cache as memoize
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from syscalltbl.store import cache
-from syscalltbl.tables import shipped
 from syscalltbl.tables.errors import SyscalltblError
-from syscalltbl.tables.model import Table
+
+if TYPE_CHECKING:
+    # Imported where used: `syscalltbl script` with a warm cache reads bytes and
+    # writes bytes, and must not pay for dataclasses or importlib.resources.
+    from syscalltbl.tables.model import Table
 
 #: Tables already loaded by this process: one table feeds many outputs.
 _loaded: dict[str, Table] = {}
@@ -18,12 +22,16 @@ _loaded: dict[str, Table] = {}
 
 def parser_sources() -> list[Path]:
     """The code and grammar that turn a table's bytes into its model."""
+    from syscalltbl.tables import shipped
+
     package = Path(__file__).resolve().parent
     return [*(package / f"{name}.py" for name in ("model", "tblparse", "abi", "errors")), shipped.grammar("tbl.lark")]
 
 
 def prototype_parser_sources() -> list[Path]:
     """The code and grammar that turn a prototype header into its model (read without importing Lark)."""
+    from syscalltbl.tables import shipped
+
     package = Path(__file__).resolve().parent
     return [package / "prototypes.py", package / "prototype_model.py", shipped.grammar("prototypes.lark")]
 
@@ -62,6 +70,8 @@ def _model_key(path: str, data_sha: str) -> str:
 def _unpickle(blob: bytes | None) -> Table | None:
     if blob is None:
         return None
+    from syscalltbl.tables.model import Table
+
     try:
         table = pickle.loads(blob)
     except Exception:

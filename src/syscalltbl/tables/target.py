@@ -52,13 +52,20 @@ def _is_shipped(arch_root: Path) -> bool:
 
 
 def from_arch(arch_root: Path) -> X86_64Target:
-    """The target of one arch/ directory (a project's, or the shipped one)."""
+    """The target of one arch/ directory (a project's, or the shipped one).
+
+    A project without an x86-64 table of its own is no x86-64 project: its
+    syscalls/ and devices/ are not bound to the shipped table.
+    """
+    if _is_shipped(arch_root):
+        arch_root = shipped.arch()  # one spelling, so banners and cache keys do not depend on the path taken
 
     def pick(relative: Path) -> Path:
         own = arch_root / relative
         return own if own.is_file() else shipped.arch() / relative
 
-    project = None if _is_shipped(arch_root) else arch_root.parent
+    own_table = (arch_root / TABLE).is_file()
+    project = arch_root.parent if own_table and arch_root != shipped.arch() else None
     return X86_64Target(pick(TABLE), pick(TABLE_32), pick(PROTOTYPES), project)
 
 
@@ -80,8 +87,9 @@ def for_table(table: str | Path) -> X86_64Target:
     the one beside it or the shipped one, and the prototypes are the shipped ones.
     """
     path = Path(table)
-    arch_root = path.parents[len(TABLE.parts) - 1] if len(path.parts) > len(TABLE.parts) else None
-    if arch_root is not None and arch_root / TABLE == path and (arch_root / "tables.toml").is_file():
+    real = path.resolve()
+    arch_root = real.parents[len(TABLE.parts) - 1] if len(real.parts) > len(TABLE.parts) else None
+    if arch_root is not None and arch_root / TABLE == real and (arch_root / "tables.toml").is_file():
         return from_arch(arch_root)
     beside = path.parent / TABLE_32.name
     return X86_64Target(path, beside if beside.is_file() else shipped.arch() / TABLE_32, shipped.arch() / PROTOTYPES)

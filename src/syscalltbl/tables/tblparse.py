@@ -1,4 +1,6 @@
-"""Parse `.tbl` files with the Lark grammar in grammar/tbl.lark into the model."""
+"""Parse `.tbl` files with the Lark grammar in grammars/tbl.lark into the model.
+
+The parser only sees text: reading files is tables/read.py's job."""
 
 from __future__ import annotations
 

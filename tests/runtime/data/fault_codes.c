@@ -1,6 +1,6 @@
 /*
  * sigcontext.err of page faults, natively and on the machine: Unicorn gives
- * no error code, so the kernel side works it out (kernel_runtime/faults.py).
+ * no error code, so the kernel side works it out (machine/kernel/faults.py).
  */
 #define _GNU_SOURCE
 #include <setjmp.h>

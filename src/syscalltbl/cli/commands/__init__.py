@@ -12,15 +12,19 @@ imports every one of them, so heavy work is imported inside `run`.
 
 from __future__ import annotations
 
-#: subcommand name -> module under syscalltbl.commands
-COMMANDS: dict[str, str] = {
-    "lint": "lint",
-    "show": "show",
-    "export": "export",
-    "run": "run",
-    "fuzz": "fuzz",
-    "init": "init",
-    "add-syscall": "add_syscall",
-    "remove-syscall": "remove_syscall",
-    "add-device": "add_device",
+from types import ModuleType
+
+from syscalltbl.cli.commands import add_device, add_syscall, export, fuzz, init, lint, remove_syscall, run, show
+
+#: subcommand name -> its module, in `syscalltbl --help` order
+COMMANDS: dict[str, ModuleType] = {
+    "lint": lint,
+    "show": show,
+    "export": export,
+    "run": run,
+    "fuzz": fuzz,
+    "init": init,
+    "add-syscall": add_syscall,
+    "remove-syscall": remove_syscall,
+    "add-device": add_device,
 }

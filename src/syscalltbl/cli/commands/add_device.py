@@ -27,9 +27,9 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from syscalltbl.build.adddevice import plan_add_device
-    from syscalltbl.build.addsyscall import project_target
+    from syscalltbl.tables.target import resolve
 
-    plan = plan_add_device(project_target(args.project), args.name, args.magic)
+    plan = plan_add_device(resolve(args.project), args.name, args.magic)
     sys.stdout.write(plan.diff())
     plan.apply()
     print(f"syscalltbl add-device: {plan.summary}")

@@ -30,10 +30,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from syscalltbl.build.addsyscall import Request, plan_add, project_target
+    from syscalltbl.build.addsyscall import Request, plan_add
+    from syscalltbl.tables.target import resolve
 
     params = "" if args.params.strip() == "void" else args.params
-    plan = plan_add(project_target(args.project), Request(args.name, params, args.compat, args.abi, args.all_arches))
+    plan = plan_add(resolve(args.project), Request(args.name, params, args.compat, args.abi, args.all_arches))
     sys.stdout.write(plan.diff())
     plan.apply()
     print(f"syscalltbl add-syscall: {plan.summary}")

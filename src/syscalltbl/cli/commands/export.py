@@ -1,7 +1,7 @@
 """`syscalltbl export --format json|csv|html`: the whole cross-architecture matrix.
 
 One row per syscall name, one column per architecture/ABI selection (see
-syscalltbl.matrix), straight from the tables. CSV cells hold the table's
+syscalltbl.export.matrix), straight from the tables. CSV cells hold the table's
 number; JSON cells also the absolute number, the entry points, noreturn and
 the source line; the HTML page is one self-contained file (inline CSS and JS,
 nothing fetched) with a search box, and marks the linter's findings on the

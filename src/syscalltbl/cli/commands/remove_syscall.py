@@ -19,9 +19,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from syscalltbl.build.addsyscall import plan_remove, project_target
+    from syscalltbl.build.addsyscall import plan_remove
+    from syscalltbl.tables.target import resolve
 
-    plan = plan_remove(project_target(args.project), args.name)
+    plan = plan_remove(resolve(args.project), args.name)
     sys.stdout.write(plan.diff())
     plan.apply()
     print(f"syscalltbl remove-syscall: {plan.summary}")

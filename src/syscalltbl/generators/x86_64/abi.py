@@ -2,7 +2,7 @@
 
 This plays the role of Linux's asm-offsets and segment.h/msr-index.h: the one
 place the numbers live, rendered into the assembly (asm-offsets.inc) and
-imported by kernel_runtime, so the two sides cannot disagree.
+imported by the machine, so the two sides cannot disagree.
 """
 
 from __future__ import annotations

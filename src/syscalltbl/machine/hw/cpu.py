@@ -43,7 +43,7 @@ class UnicornError(RuntimeError):
 def check_version() -> None:
     have = unicorn.__version__
     if have != UNICORN_VERSION:
-        raise UnicornError(f"kernel_runtime needs unicorn=={UNICORN_VERSION}, found {have}")
+        raise UnicornError(f"syscalltbl's machine needs unicorn=={UNICORN_VERSION}, found {have}")
 
 
 class Cpu:

@@ -30,14 +30,19 @@ from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.image.toolchain import build_elf, build_userlib, publish_text
 from syscalltbl.store import cache as content_cache
 from syscalltbl.tables import shipped
+from syscalltbl.tables import target as target_module
+from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.prototype_model import Prototype
 from syscalltbl.tables.prototypes import parse_prototypes
-from syscalltbl.tables.read import parse_table
+from syscalltbl.tables.read import parse_table, prototype_parser_sources
 from syscalltbl.tables.target import ABIS, PROTOTYPES, TABLE, TABLE_32, X86_64Target, default
 
-#: What a cached kernel also depends on, beyond the generators: how it is built and read.
-_OWN_SOURCES = tuple(
-    Path(__file__).parent / f"{name}.py" for name in ("kbuild", "elfimage", "toolchain", "table")
+#: What a cached kernel also depends on, beyond the generators: how it is built and read, how its
+#: prototypes are parsed, and which files a target names.
+_OWN_SOURCES = (
+    *(Path(__file__).parent / f"{name}.py" for name in ("kbuild", "elfimage", "toolchain", "table")),
+    *prototype_parser_sources(),
+    Path(target_module.__file__ or ""),
 )
 
 
@@ -162,10 +167,19 @@ def _load_module(path: Path) -> types.ModuleType:
     return module
 
 
-@cache
 def load_prototypes(header: Path) -> dict[str, Prototype]:
-    """Entry point (sys_read) -> prototype, from a prototype header (a target's `prototypes`)."""
-    parsed = parse_prototypes(header)
+    """Entry point (sys_read) -> prototype, from a prototype header (a target's `prototypes`), as it reads now:
+    a project's header changes under a running process (`add-syscall`)."""
+    try:
+        data = header.read_bytes()
+    except OSError as error:
+        raise SyscalltblError(f"cannot read: {error.strerror}", path=str(header)) from None
+    return _parse_prototypes(str(header), data)
+
+
+@cache
+def _parse_prototypes(header: str, data: bytes) -> dict[str, Prototype]:
+    parsed = parse_prototypes(header, data.decode("utf-8", errors="replace"))
     return {p.name: p for p in parsed.prototypes}
 
 

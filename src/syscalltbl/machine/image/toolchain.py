@@ -128,9 +128,16 @@ def publish_text(name: str, text: str) -> Path:
     """`text` as the file `name` in a cached directory named after its contents."""
 
     def build(work: Path) -> None:
-        (work / name).write_text(text)
+        (work / name).write_text(text, encoding="utf-8")
 
-    return _publish(cache_root() / ("text-" + _digest({name: text})), build) / name
+    directory = cache_root() / ("text-" + _digest({name: text}))
+    try:
+        intact = (directory / name).read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        intact = False
+    if directory.is_dir() and not intact:  # damaged in the cache: make it again
+        shutil.rmtree(directory, ignore_errors=True)
+    return _publish(directory, build) / name
 
 
 def build_userlib(sources: Mapping[str, str]) -> Path:

@@ -6,7 +6,7 @@ the kernel's raw result (-errno for an error). Two backends:
 
 - Native: the host kernel, through libc's syscall(2) via ctypes. Buffers are
   passed in place (a writable one is written by the host kernel directly).
-- kernel_runtime.pyprocess.EmulatedBackend: a process of the emulated
+- machine.python.pyprocess.EmulatedBackend: a process of the emulated
   machine; each call copies its arguments into that process's memory and
   runs the generated user stub in ring 3.
 """

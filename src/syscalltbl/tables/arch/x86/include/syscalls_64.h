@@ -5,7 +5,7 @@
  * Written for syscalltbl: the declarations of include/linux/syscalls.h and
  * arch/x86/include/asm/syscalls.h for the entry points the runtime
  * implements (and a few more), as `asmlinkage` declarations that
- * syscalltbl.prototypes parses. The generators type the Python
+ * syscalltbl.tables.prototypes parses. The generators type the Python
  * sys_call_table, the libc-style wrappers, the C header and the --trace
  * decoder from these; a table entry without a prototype here still works,
  * with six untyped `unsigned long` arguments.
