@@ -12,8 +12,8 @@ module takes a target and never looks at the working directory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from syscalltbl.tables import shipped
 from syscalltbl.tables.project import find_root
@@ -29,8 +29,10 @@ SYSCALLS_DIR = "syscalls"
 DEVICES_DIR = "devices"
 
 
-@dataclass(frozen=True, slots=True)
-class X86_64Target:
+class X86_64Target(NamedTuple):
+    """A NamedTuple, not a dataclass: `syscalltbl build` resolves one at every start, and dataclasses costs
+    ~10 ms to import."""
+
     table: Path
     #: The i386 table: what `int $0x80` dispatches through.
     table_32: Path
