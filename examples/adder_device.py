@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 
 from syscalltbl.machine.kernel.devices import _IOWR, Driver, device
-from syscalltbl.machine.kernel.errnos import ENOTTY, Errno
+from syscalltbl.machine.uapi.errno import ENOTTY, Errno
 
 ADDER_IOC_MAGIC = 0x41  # 'A'
 #: struct adder_args { int a, b, sum; }: a and b in, sum out.

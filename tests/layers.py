@@ -36,6 +36,7 @@ LAYERS: dict[str, int] = {
 }
 #: The layers inside syscalltbl.machine.
 MACHINE_LAYERS: dict[str, int] = {
+    "uapi": 0,  # Linux's numbers and flags: needs nothing
     "hw": 1,
     "image": 2,  # assembling and reading ELF images, and what a generated table entry holds
     "kernel": 3,

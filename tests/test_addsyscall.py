@@ -168,9 +168,9 @@ def test_the_readme_command_updates_a_project_made_before_the_src_layout(project
     current = [f.read_text() for f in files]
     for f, text in zip(files, current, strict=True):
         f.write_text(
-            text.replace("syscalltbl.machine.project", "syscalltbl.kernel_runtime.userproject").replace(
-                "syscalltbl.machine.kernel.", "syscalltbl.kernel_runtime."
-            )
+            text.replace("syscalltbl.machine.project", "syscalltbl.kernel_runtime.userproject")
+            .replace("syscalltbl.machine.uapi.errno", "syscalltbl.kernel_runtime.errnos")
+            .replace("syscalltbl.machine.kernel.", "syscalltbl.kernel_runtime.")
         )
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     section = readme[readme.index("### Projects made before the src/ layout") :]

@@ -8,7 +8,7 @@ import pytest
 from userprog import Programs
 
 from syscalltbl.generators.x86_64 import abi
-from syscalltbl.machine.kernel.process import SIGILL, SIGSEGV
+from syscalltbl.machine.uapi.signal import SIGILL, SIGSEGV
 
 PRIVILEGED = {
     "hlt": "hlt",

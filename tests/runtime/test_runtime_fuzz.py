@@ -7,10 +7,11 @@ from typing import Any
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.paging import PTE_P, PTE_RW, PTE_US
-from syscalltbl.machine.kernel.process import SIGPIPE, Task
-from syscalltbl.machine.kernel.signals import SI_USER, siginfo
-from syscalltbl.machine.kernel.vfs import POLLPRI
+from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.signals import siginfo
 from syscalltbl.machine.tools.fuzz import SCRATCH, Fuzzer, fuzz
+from syscalltbl.machine.uapi.poll import POLLPRI
+from syscalltbl.machine.uapi.signal import SI_USER, SIGPIPE
 
 
 def test_one_hundred_thousand_calls_without_violation() -> None:

@@ -10,8 +10,8 @@ from userprog import Programs
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.uapi.errno import EFAULT, ENOMEM
 
-EFAULT = 14
 POINTERS = {
     "kernel-text": abi.KERNEL_TEXT,
     "kernel-stack": abi.KSTACK_BASE + abi.THREAD_SIZE - 64,
@@ -79,7 +79,6 @@ PROT_RW, PROT_R = 3, 1
 MAP_ANON_PRIVATE, MAP_FIXED, MAP_NORESERVE = 0x22, 0x10, 0x4000
 HUGE = 2**40
 LOW = 0x200000000
-ENOMEM = 12
 
 
 @dataclass

@@ -38,7 +38,7 @@ def _driver(name: str, magic: int) -> str:
         "from __future__ import annotations\n\n"
         "import struct\n\n"
         "from syscalltbl.machine.kernel.devices import _IOR, Driver, device\n"
-        "from syscalltbl.machine.kernel.errnos import ENOTTY, Errno\n\n"
+        "from syscalltbl.machine.uapi.errno import ENOTTY, Errno\n\n"
         f"{up}_IOC_MAGIC = {magic:#04x}\n"
         f"#: int: the driver's version, an _IOR command (copied out to the argument)\n"
         f"{up}_GET_VERSION = _IOR({up}_IOC_MAGIC, 0, 4)\n\n\n"

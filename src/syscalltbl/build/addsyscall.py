@@ -270,7 +270,7 @@ def _impl(name: str, declaration: str, params: list[tuple[str, str]]) -> str:
         "Return the result, or raise Errno(E...) for -E....\n"
         '"""\n\n'
         "from __future__ import annotations\n\n"
-        "from syscalltbl.machine.kernel.errnos import ENOSYS, Errno\n"
+        "from syscalltbl.machine.uapi.errno import ENOSYS, Errno\n"
         "from syscalltbl.machine.kernel.process import Task\n"
         "from syscalltbl.machine.project import c_args, implements\n\n\n"
         f'@implements("sys_{name}")\n'

@@ -48,18 +48,27 @@ from syscalltbl.machine.image.elfimage import BadExecutable, Image, read_image
 from syscalltbl.machine.image.kbuild import Kernel, build_kernel
 from syscalltbl.machine.kernel import faults, signals
 from syscalltbl.machine.kernel.devices import CharDevice, Driver
-from syscalltbl.machine.kernel.errnos import EACCES, ENOEXEC, ENOMEM, Errno
 from syscalltbl.machine.kernel.faults import DEBUG, PAGE_FAULT, TRAP_SIGNALS
 from syscalltbl.machine.kernel.mm import VDSO_BASE, VVAR_BASE, Mm
-from syscalltbl.machine.kernel.process import SIGKILL, SIGSEGV, ExitStatus, Task, signame  # fmt: skip
+from syscalltbl.machine.kernel.process import ExitStatus, Task, signame
 from syscalltbl.machine.kernel.procfs import ProcRoot
-from syscalltbl.machine.kernel.signals import CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SIG_IGN, SIGCHLD
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.vdso import build_vdso, write_sample
 from syscalltbl.machine.kernel.vfs import Directory, FileSystem, HostFile, OpenFile, Regular
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.project import load as load_project
 from syscalltbl.machine.syscalls import REGISTRY, Handler, TableEntry, Tracer, bind, unimplemented
+from syscalltbl.machine.uapi.errno import EACCES, ENOEXEC, ENOMEM, Errno
+from syscalltbl.machine.uapi.signal import (  # fmt: skip
+    CLD_EXITED,
+    CLD_KILLED,
+    SA_NOCLDWAIT,
+    SI_USER,
+    SIG_IGN,
+    SIGCHLD,
+    SIGKILL,
+    SIGSEGV,
+)
 from syscalltbl.tables.target import X86_64Target
 from syscalltbl.tables.target import default as default_target
 
@@ -588,7 +597,7 @@ class Machine:
                 self._reap(child)
             elif child.pdeath_signal:
                 sig = child.pdeath_signal
-                signals.send(child, sig, signals.siginfo(sig, signals.SI_USER, task.pid))
+                signals.send(child, sig, signals.siginfo(sig, SI_USER, task.pid))
         task.children = []
         if task.parent is None or self._notify_parent(task, status):
             self._reap(task)

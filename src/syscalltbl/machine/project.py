@@ -64,7 +64,7 @@ def c_args(values: Sequence[int], ctypes: Sequence[str]) -> tuple[int, ...]:
 _HOMES = {
     "hw": ("cpu", "physmem", "paging", "gdt", "fpu"),
     "image": ("kbuild", "toolchain", "elfimage"),
-    "kernel": ("devices", "errnos", "faults", "mm", "process", "procfs", "signals", "tracehooks", "uaccess", "vdso",
+    "kernel": ("devices", "faults", "mm", "process", "procfs", "signals", "tracehooks", "uaccess", "vdso",
                "vfs", "wait"),
     "tools": ("trace", "ftrace", "stats", "fuzz"),
     "python": ("pylibc", "pyprocess"),
@@ -73,6 +73,7 @@ MOVED: dict[str, str] = {
     "syscalltbl.kernel_runtime.userproject": "syscalltbl.machine.project",
     "syscalltbl.kernel_runtime.machine": "syscalltbl.machine.machine",
     "syscalltbl.kernel_runtime.syscalls": "syscalltbl.machine.syscalls",
+    "syscalltbl.kernel_runtime.errnos": "syscalltbl.machine.uapi.errno",
     **{f"syscalltbl.kernel_runtime.{m}": f"syscalltbl.machine.{home}.{m}" for home, ms in _HOMES.items() for m in ms},
 }
 

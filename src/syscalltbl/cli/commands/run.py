@@ -125,8 +125,8 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
     import sys
 
     from syscalltbl.machine.image.elfimage import BadExecutable
-    from syscalltbl.machine.kernel.errnos import Errno
     from syscalltbl.machine.machine import Deadlock
+    from syscalltbl.machine.uapi.errno import Errno
     from syscalltbl.tables.errors import UsageError
 
     if args.program.endswith(".py"):
@@ -171,9 +171,9 @@ def _run_python(machine: Machine, args: argparse.Namespace, env: dict[str, str],
     import runpy
     import sys
 
-    from syscalltbl.machine.kernel.errnos import Errno
     from syscalltbl.machine.python import pylibc
     from syscalltbl.machine.python.pyprocess import EmulatedBackend, ProcessExit
+    from syscalltbl.machine.uapi.errno import Errno
     from syscalltbl.tables.errors import UsageError
 
     argv = [args.program, *args.args]

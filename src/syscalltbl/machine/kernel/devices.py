@@ -20,9 +20,9 @@ import stat
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from syscalltbl.machine.kernel.errnos import EFAULT, EINVAL, ENOTTY, Errno
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.vfs import Inode, OpenFile
+from syscalltbl.machine.uapi.errno import EFAULT, EINVAL, ENOTTY, Errno
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task

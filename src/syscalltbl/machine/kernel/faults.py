@@ -12,19 +12,28 @@ from typing import Any
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.paging import PTE_P
-from syscalltbl.machine.kernel.errnos import Errno
 from syscalltbl.machine.kernel.mm import Mm
-from syscalltbl.machine.kernel.process import SIGFPE, SIGILL, SIGSEGV, SIGTRAP
 from syscalltbl.machine.kernel.signals import fault_info
 from syscalltbl.machine.kernel.uaccess import copy_from_user
+from syscalltbl.machine.uapi.errno import Errno
+from syscalltbl.machine.uapi.signal import (
+    FPE_INTDIV,
+    ILL_ILLOPN,
+    SEGV_ACCERR,
+    SEGV_MAPERR,
+    SI_KERNEL,
+    SIGFPE,
+    SIGILL,
+    SIGSEGV,
+    SIGTRAP,
+    TRAP_TRACE,
+)
 
 DEBUG, PAGE_FAULT = 1, 14
 # Exception vector -> signal, as arch/x86/kernel/traps.c decides for user mode.
 TRAP_SIGNALS = {0: SIGFPE, 1: SIGTRAP, 3: SIGTRAP, 6: SIGILL, 13: SIGSEGV, 14: SIGSEGV, 16: SIGFPE, 19: SIGFPE}
-# ... and its si_code: FPE_INTDIV, TRAP_TRACE (a single step, at the next rip), ILL_ILLOPN;
-# int3 and #GP are SI_KERNEL (no address).
-FAULT_CODES = {0: 1, 1: 2, 6: 2}
-SEGV_MAPERR, SEGV_ACCERR, SI_KERNEL = 1, 2, 0x80
+# ... and its si_code: a single step is TRAP_TRACE, at the next rip; int3 and #GP are SI_KERNEL (no address).
+FAULT_CODES = {0: FPE_INTDIV, 1: TRAP_TRACE, 6: ILL_ILLOPN}
 
 
 def page_fault_info(mm: Mm, signal: int, addr: int) -> bytes:

@@ -17,29 +17,36 @@ from syscalltbl.machine.kernel.mm import STACK_TOP, Mm
 from syscalltbl.machine.kernel.signals import Signals
 from syscalltbl.machine.kernel.vfs import Directory, FdTable
 from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.uapi.auxvec import (
+    AT_BASE,
+    AT_CLKTCK,
+    AT_EGID,
+    AT_ENTRY,
+    AT_EUID,
+    AT_EXECFN,
+    AT_FLAGS,
+    AT_GID,
+    AT_HWCAP,
+    AT_NULL,
+    AT_PAGESZ,
+    AT_PHDR,
+    AT_PHENT,
+    AT_PHNUM,
+    AT_PLATFORM,
+    AT_RANDOM,
+    AT_SECURE,
+    AT_SYSINFO_EHDR,
+    AT_UID,
+)
+from syscalltbl.machine.uapi.signal import SIGCHLD, signal_name
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
 
-# include/uapi/asm-generic/signal.h
-SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL = 1, 2, 3, 4, 5, 6, 7, 8, 9
-SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM = 10, 11, 12, 13, 14, 15
-SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGURG, SIGWINCH, SIGRTMAX = 17, 18, 19, 20, 23, 28, 64
-SIGNAMES = {
-    SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL", SIGTRAP: "SIGTRAP",
-    SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGUSR1: "SIGUSR1",
-    SIGSEGV: "SIGSEGV", SIGUSR2: "SIGUSR2", SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM", SIGTERM: "SIGTERM",
-}  # fmt: skip
-
-
 def signame(sig: int) -> str:
-    return SIGNAMES.get(sig, f"signal {sig}")
+    """How an exit by signal is described: SIGSEGV, SIGRTMIN+3, or `signal N`."""
+    return signal_name(sig) or f"signal {sig}"
 
-
-# include/uapi/linux/auxvec.h
-AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_FLAGS, AT_ENTRY = 0, 3, 4, 5, 6, 7, 8, 9
-AT_UID, AT_EUID, AT_GID, AT_EGID, AT_PLATFORM, AT_HWCAP, AT_CLKTCK = 11, 12, 13, 14, 15, 16, 17
-AT_SECURE, AT_RANDOM, AT_EXECFN, AT_SYSINFO_EHDR = 23, 25, 31, 33
 
 USER_RFLAGS = abi.X86_EFLAGS["X86_EFLAGS_IF"] | abi.X86_EFLAGS["X86_EFLAGS_FIXED"]
 
@@ -81,7 +88,7 @@ class Task:
         self.exe = b""
         self.comm = b""  # the name ps shows: the program's file name, at most 15 bytes
         self.pdeath_signal = 0
-        self.exit_signal = 17  # what the parent is sent at exit: clone's CSIGNAL byte (SIGCHLD for fork)
+        self.exit_signal = SIGCHLD  # what the parent is sent at exit: clone's CSIGNAL byte (SIGCHLD for fork)
         self.dumpable = 1
         self.umask = 0o022
         self.nice = 0

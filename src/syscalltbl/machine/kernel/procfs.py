@@ -17,16 +17,17 @@ from typing import TYPE_CHECKING, Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.paging import PTE_P
-from syscalltbl.machine.kernel.errnos import EINVAL, EIO, ENOENT, ESRCH, Errno
-from syscalltbl.machine.kernel.signals import SIG_DFL, SIG_IGN, SigAction
+from syscalltbl.machine.kernel.signals import SigAction
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile, Symlink
+from syscalltbl.machine.uapi.errno import EINVAL, EIO, ENOENT, ESRCH, Errno
+from syscalltbl.machine.uapi.signal import SIG_DFL, SIG_IGN
+from syscalltbl.machine.uapi.time import CLK_TCK
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
     from syscalltbl.machine.machine import Machine
 
-CLK_TCK: Final = 100  # USER_HZ: what times() and /proc count in
 KIB: Final = 1024
 
 

@@ -26,26 +26,38 @@ from typing import TYPE_CHECKING, Final
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.fpu import INITIAL
-from syscalltbl.machine.kernel.errnos import EFAULT, EINTR, Errno
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
+from syscalltbl.machine.uapi.errno import EFAULT, EINTR, Errno
+from syscalltbl.machine.uapi.signal import (
+    MINSIGSTKSZ,
+    NSIG,
+    SA_NODEFER,
+    SA_ONSTACK,
+    SA_RESETHAND,
+    SA_RESTART,
+    SA_RESTORER,
+    SI_KERNEL,
+    SIG_DFL,
+    SIG_IGN,
+    SIGCHLD,
+    SIGCONT,
+    SIGKILL,
+    SIGSEGV,
+    SIGSTOP,
+    SIGTSTP,
+    SIGTTIN,
+    SIGTTOU,
+    SIGURG,
+    SIGWINCH,
+    SS_AUTODISARM,
+    SS_DISABLE,
+    SS_ONSTACK,
+)
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
     from syscalltbl.machine.kernel.wait import Sleep
 
-NSIG: Final = 64
-SIGKILL, SIGSEGV, SIGCHLD, SIGCONT, SIGSTOP = 9, 11, 17, 18, 19
-SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGWINCH = 20, 21, 22, 23, 28
-SIG_DFL, SIG_IGN = 0, 1
-# include/uapi/asm-generic/signal-defs.h, arch/x86/include/uapi/asm/signal.h
-SA_NOCLDSTOP, SA_NOCLDWAIT, SA_SIGINFO = 0x1, 0x2, 0x4
-SA_RESTORER, SA_ONSTACK, SA_RESTART = 0x04000000, 0x08000000, 0x10000000
-SA_NODEFER, SA_RESETHAND = 0x40000000, 0x80000000
-SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK = 0, 1, 2
-SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
-MINSIGSTKSZ: Final = 2048
-SI_USER, SI_KERNEL, SI_TKILL = 0, 0x80, -6
-CLD_EXITED, CLD_KILLED = 1, 2
 
 #: Default action "ignore" (stop signals too: no job control here).
 DEFAULT_IGNORE: Final = frozenset({SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU})
@@ -176,7 +188,7 @@ def siginfo(sig: int, code: int, pid: int = 0, uid: int = 0, status: int | None 
 
 def send(t: Task, sig: int, info: bytes | None = None) -> None:
     """Make `sig` pending for `t` (send_signal); a fatal one ends it at once, a handled one wakes it."""
-    if t.status is not None or not 1 <= sig <= NSIG:
+    if t.status is not None or not 0 < sig <= NSIG:
         return
     if sig == SIGKILL:
         t.kill(SIGKILL)

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.hw.paging import AddressSpace
-from syscalltbl.machine.kernel.errnos import EFAULT, Errno
 from syscalltbl.machine.kernel.mm import Mm
+from syscalltbl.machine.uapi.errno import EFAULT, Errno
 
 _ZERO_PAGE = bytes(PAGE_SIZE)
 

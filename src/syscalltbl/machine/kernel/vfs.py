@@ -17,7 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from syscalltbl.machine.kernel.errnos import (  # fmt: skip
+from syscalltbl.machine.kernel.uaccess import copy_to_user
+from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EAGAIN,
     EBADF,
     EBUSY,
@@ -39,40 +41,47 @@ from syscalltbl.machine.kernel.errnos import (  # fmt: skip
     EXDEV,
     Errno,
 )
-from syscalltbl.machine.kernel.uaccess import copy_to_user
-from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.uapi.fcntl import (
+    O_ACCMODE,
+    O_APPEND,
+    O_CREAT,
+    O_DIRECTORY,
+    O_EXCL,
+    O_NOFOLLOW,
+    O_NONBLOCK,
+    O_PATH,
+    O_RDONLY,
+    O_TRUNC,
+    O_WRONLY,
+)
+from syscalltbl.machine.uapi.misc import (
+    DT_CHR,
+    DT_DIR,
+    DT_FIFO,
+    DT_LNK,
+    DT_REG,
+    FIONREAD,
+    NR_OPEN,
+    PATH_MAX,
+    TCGETS,
+    TIOCGWINSZ,
+)
+from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
 
 # include/uapi/asm-generic/fcntl.h
-O_ACCMODE: Final = 0o3
-O_RDONLY, O_WRONLY, O_RDWR = 0, 1, 2
-O_CREAT: Final = 0o100
-O_EXCL: Final = 0o200
-O_TRUNC: Final = 0o1000
-O_APPEND: Final = 0o2000
-O_NONBLOCK: Final = 0o4000
-O_DIRECTORY: Final = 0o200000
-O_NOFOLLOW: Final = 0o400000
-O_CLOEXEC: Final = 0o2000000
-O_PATH: Final = 0o10000000
-AT_FDCWD: Final = -100
 PIPE_BUF_SIZE: Final = 65536
-NR_OPEN: Final = 1024
 NR_OPEN_DEFAULT: Final = 64  # BITS_PER_LONG: the descriptors a files_struct holds before it grows
-PATH_MAX: Final = 4096
 MAX_SYMLINKS: Final = 40
 BLOCK_SIZE: Final = 4096  # what st_blksize says, and the unit files take space in (as on ext4)
 # A file's bytes, holes included, live in host memory, so this filesystem's
 # s_maxbytes is what a program may make it hold: past it writes and truncates get EFBIG.
 MAX_FILE_SIZE: Final = 1 << 28
-TCGETS, TIOCGWINSZ, FIONREAD = 0x5401, 0x5413, 0x541B
 # include/uapi/asm-generic/poll.h
-POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL = 0x1, 0x2, 0x4, 0x8, 0x10, 0x20
-POLLRDNORM, POLLWRNORM = 0x40, 0x100
 DEFAULT_POLLMASK: Final = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM  # a file that never blocks
-DT = {stat.S_IFDIR: 4, stat.S_IFREG: 8, stat.S_IFLNK: 10, stat.S_IFCHR: 2, stat.S_IFIFO: 1}
+DT = {stat.S_IFDIR: DT_DIR, stat.S_IFREG: DT_REG, stat.S_IFLNK: DT_LNK, stat.S_IFCHR: DT_CHR, stat.S_IFIFO: DT_FIFO}
 
 _next_ino = iter(range(2, 1 << 62))
 

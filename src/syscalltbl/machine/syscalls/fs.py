@@ -8,22 +8,7 @@ import struct
 import time
 
 from syscalltbl.machine.kernel import signals
-from syscalltbl.machine.kernel.errnos import (  # fmt: skip
-    EACCES,
-    EBADF,
-    EEXIST,
-    EINVAL,
-    EISDIR,
-    ENOENT,
-    ENOTDIR,
-    EPERM,
-    EPIPE,
-    ERANGE,
-    ESPIPE,
-    EXDEV,
-    Errno,
-)
-from syscalltbl.machine.kernel.process import SIGPIPE, Task
+from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import PROC_INODES
 from syscalltbl.machine.kernel.uaccess import (  # fmt: skip
     access_ok,
@@ -33,16 +18,10 @@ from syscalltbl.machine.kernel.uaccess import (  # fmt: skip
     user_extent,
     user_range,
 )
-from syscalltbl.machine.kernel.vfs import (  # fmt: skip
-    AT_FDCWD,
+from syscalltbl.machine.kernel.vfs import (
     BLOCK_SIZE,
     DT,
     MAX_FILE_SIZE,
-    O_APPEND,
-    O_CLOEXEC,
-    O_NONBLOCK,
-    O_PATH,
-    PATH_MAX,
     Device,
     Directory,
     HostFile,
@@ -56,17 +35,62 @@ from syscalltbl.machine.kernel.vfs import (  # fmt: skip
 )
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.registry import syscall
+from syscalltbl.machine.uapi.errno import (  # fmt: skip
+    EACCES,
+    EBADF,
+    EEXIST,
+    EFAULT,
+    EINVAL,
+    EISDIR,
+    ENAMETOOLONG,
+    ENOENT,
+    ENOTDIR,
+    EOPNOTSUPP,
+    EPERM,
+    EPIPE,
+    ERANGE,
+    ESPIPE,
+    EXDEV,
+    Errno,
+)
+from syscalltbl.machine.uapi.fcntl import (
+    AT_EMPTY_PATH,
+    AT_FDCWD,
+    AT_REMOVEDIR,
+    AT_SYMLINK_FOLLOW,
+    AT_SYMLINK_NOFOLLOW,
+    F_DUPFD,
+    F_DUPFD_CLOEXEC,
+    F_GETFD,
+    F_GETFL,
+    F_SETFD,
+    F_SETFL,
+    FD_CLOEXEC,
+    O_APPEND,
+    O_CLOEXEC,
+    O_NONBLOCK,
+    O_PATH,
+    RENAME_NOREPLACE,
+    UTIME_NOW,
+    UTIME_OMIT,
+)
+from syscalltbl.machine.uapi.misc import (
+    PATH_MAX,
+    PROC_SUPER_MAGIC,
+    ST_NODEV,
+    ST_NOEXEC,
+    ST_NOSUID,
+    ST_RELATIME,
+    ST_VALID,
+    TMPFS_MAGIC,
+    UIO_MAXIOV,
+)
+from syscalltbl.machine.uapi.signal import SI_USER, SIGPIPE
 
 MAX_RW_COUNT = 0x7FFFF000  # include/linux/fs.h: INT_MAX rounded down to a page
 RW_CHUNK = 1 << 20  # reads and writes move pieces of this size, never one host buffer of their count
-UIO_MAXIOV = 1024
-AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH = 0x100, 0x200, 0x400, 0x1000
-F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC = 0, 1, 2, 3, 4, 1030
-FD_CLOEXEC = 1
-RENAME_NOREPLACE = 1
 FS_DEV = 0x2A  # st_dev of every file in the in-memory tree
 NSEC = 10**9
-EOPNOTSUPP = 95
 # struct stat (arch/x86/include/uapi/asm/stat.h), 144 bytes; times are signed, before 1970 too
 _STAT = struct.Struct("<QQQIIIxxxxQqqqqQqQqQ24x")
 _IOVEC = struct.Struct("<QQ")
@@ -84,7 +108,7 @@ def s64(value: int) -> int:
 def user_path(t: Task, addr: int) -> bytes:
     path = strncpy_from_user(t.mm, addr, PATH_MAX)
     if len(path) >= PATH_MAX:
-        raise Errno(36)  # ENAMETOOLONG
+        raise Errno(ENAMETOOLONG)
     if not path:
         raise Errno(ENOENT)
     return path
@@ -126,14 +150,14 @@ def _write(t: Task, f: OpenFile, data: bytes) -> int:
     except Errno as exc:
         if exc.errno == EPIPE:
             # As pipe_write's send_sig(SIGPIPE, current, 0); the writer gets EPIPE if it survives.
-            signals.send(t, SIGPIPE, signals.siginfo(SIGPIPE, signals.SI_USER, t.pid, t.uid))
+            signals.send(t, SIGPIPE, signals.siginfo(SIGPIPE, SI_USER, t.pid, t.uid))
         raise
 
 
 def _rw_count(buf: int, count: int) -> int:
     """vfs_read/vfs_write: access_ok on the count asked for (EFAULT), then at most MAX_RW_COUNT."""
     if not access_ok(buf, count):
-        raise Errno(14)  # EFAULT
+        raise Errno(EFAULT)
     return min(count, MAX_RW_COUNT)
 
 
@@ -145,7 +169,7 @@ def _read_into(t: Task, f: OpenFile, buf: int, count: int) -> int:
     # than reaches it, so no input is consumed for nothing (EFAULT if none does).
     reach = user_extent(t.mm, buf, count, write=True)
     if not reach:
-        raise Errno(14)  # EFAULT
+        raise Errno(EFAULT)
     done = 0
     while done < reach:
         n = min(reach - done, RW_CHUNK)
@@ -175,7 +199,7 @@ def _write_from(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> int:
             n = user_extent(t.mm, base + at, min(size - at, RW_CHUNK), write=False)
             try:
                 if not n:
-                    raise Errno(14)  # EFAULT: the copy stops here
+                    raise Errno(EFAULT)  # the copy stops here
                 wrote = _write(t, f, copy_from_user(t.mm, base + at, n))
             except (Errno, Sleep):
                 if done:
@@ -201,7 +225,7 @@ def sys_write(t: Task, fd: int, buf: int, count: int, *_: int) -> int:
 
 def _at_offset(f: OpenFile, pos: int) -> int:
     if not f.inode.seekable():
-        raise Errno(29)  # ESPIPE
+        raise Errno(ESPIPE)
     pos = s64(pos)
     if pos < 0:
         raise Errno(EINVAL)
@@ -240,7 +264,7 @@ def _iovecs(t: Task, iov: int, count: int) -> list[tuple[int, int]]:
     total = 0
     for i, (base, n) in enumerate(vecs):
         if not access_ok(base, n):
-            raise Errno(14)  # EFAULT
+            raise Errno(EFAULT)
         vecs[i] = (base, min(n, MAX_RW_COUNT - total))
         total += vecs[i][1]
     return vecs
@@ -605,7 +629,6 @@ def _new_name(t: Task, dirfd: int, path: int) -> tuple[Directory, bytes]:
 
 # -- times (fs/utimes.c) --
 
-UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
 _TIMESPEC2 = struct.Struct("<qqqq")  # struct timespec[2] and struct timeval[2]
 _UTIMBUF = struct.Struct("<qq")  # struct utimbuf: actime, modtime
 
@@ -863,8 +886,6 @@ def sys_sync(t: Task, *_: int) -> int:
 
 # -- the filesystem as a whole --
 
-TMPFS_MAGIC, PROC_SUPER_MAGIC = 0x01021994, 0x9FA0
-ST_NOSUID, ST_NODEV, ST_NOEXEC, ST_VALID, ST_RELATIME = 0x2, 0x4, 0x8, 0x20, 0x1000
 # struct statfs (include/uapi/asm-generic/statfs.h, 64-bit words): 120 bytes
 _STATFS = struct.Struct("<qqQQQQQiiqqq32x")
 

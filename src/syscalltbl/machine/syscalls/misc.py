@@ -8,18 +8,27 @@ import struct
 from unicorn import x86_const as x86
 
 from syscalltbl.generators.x86_64.abi import MSR_KERNEL_GS_BASE, TASK_SIZE_MAX
-from syscalltbl.machine.kernel.errnos import EINVAL, EPERM, Errno
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import uptime
 from syscalltbl.machine.kernel.uaccess import copy_to_user, strncpy_from_user
 from syscalltbl.machine.syscalls.registry import syscall
+from syscalltbl.machine.uapi.errno import EINVAL, EPERM, Errno
+from syscalltbl.machine.uapi.misc import TASK_COMM_LEN
+from syscalltbl.machine.uapi.prctl import (
+    ARCH_GET_FS,
+    ARCH_GET_GS,
+    ARCH_SET_FS,
+    ARCH_SET_GS,
+    PR_GET_DUMPABLE,
+    PR_GET_NAME,
+    PR_GET_PDEATHSIG,
+    PR_SET_DUMPABLE,
+    PR_SET_NAME,
+    PR_SET_PDEATHSIG,
+)
 
 UTS = (b"Linux", b"syscalltbl", b"6.18.2-syscalltbl", b"#1 SMP PREEMPT_DYNAMIC", b"x86_64", b"(none)")
-ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS = 0x1001, 0x1002, 0x1003, 0x1004
 # include/uapi/linux/prctl.h
-PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE = 1, 2, 3, 4
-PR_SET_NAME, PR_GET_NAME = 15, 16
-TASK_COMM_LEN = 16
 # struct sysinfo (x86-64): uptime, loads[3], six memory sizes, procs, then highmem and mem_unit.
 _SYSINFO = struct.Struct("<q3Q6QHH4xQQI4x")
 

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.hw.physmem import OutOfMemory
-from syscalltbl.machine.kernel.errnos import EACCES, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM, EPERM, Errno
 from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_MAX, STACK_TOP, page_up
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.vfs import Regular
 from syscalltbl.machine.syscalls.registry import syscall
+from syscalltbl.machine.uapi.errno import EACCES, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM, EPERM, Errno
+from syscalltbl.machine.uapi.mman import (
+    MAP_ANONYMOUS,
+    MAP_FIXED,
+    MAP_FIXED_NOREPLACE,
+    MAP_NORESERVE,
+    MAP_PRIVATE,
+    MAP_SHARED,
+    MAP_SHARED_VALIDATE,
+    MAP_TYPE,
+    PROT_EXEC,
+    PROT_READ,
+    PROT_SEM,
+    PROT_WRITE,
+)
 
-PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
-PROT_SEM = 0x8  # accepted and ignored on x86
-MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE = 0x01, 0x02, 0x03, 0x0F
-MAP_FIXED, MAP_ANONYMOUS, MAP_NORESERVE, MAP_FIXED_NOREPLACE = 0x10, 0x20, 0x4000, 0x100000
 MASK64 = (1 << 64) - 1
 
 

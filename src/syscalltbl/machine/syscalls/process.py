@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import struct
 
-from syscalltbl.machine.kernel.errnos import E2BIG, ECHILD, EINVAL, EPERM, ESRCH, Errno
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strncpy_from_user
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.fs import s32, user_path
 from syscalltbl.machine.syscalls.registry import syscall
+from syscalltbl.machine.uapi.errno import E2BIG, EACCES, ECHILD, EINVAL, EPERM, ESRCH, Errno
+from syscalltbl.machine.uapi.misc import MAX_ARG_STRLEN
+from syscalltbl.machine.uapi.resource import PRIO_PGRP, PRIO_PROCESS, PRIO_USER
+from syscalltbl.machine.uapi.sched import (
+    CLONE_CHILD_CLEARTID,
+    CLONE_CHILD_SETTID,
+    CLONE_FILES,
+    CLONE_PARENT,
+    CLONE_PARENT_SETTID,
+    CLONE_SETTLS,
+    CLONE_SIGHAND,
+    CLONE_THREAD,
+    CLONE_VFORK,
+    CLONE_VM,
+    CSIGNAL,
+)
+from syscalltbl.machine.uapi.wait import WNOHANG
 
-CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND = 0x100, 0x200, 0x400, 0x800
-CLONE_VFORK, CLONE_PARENT, CLONE_THREAD, CLONE_SETTLS = 0x4000, 0x8000, 0x10000, 0x80000
-CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID = 0x100000, 0x200000, 0x1000000
-CSIGNAL = 0xFF
-WNOHANG = 1
-PRIO_PROCESS, PRIO_PGRP, PRIO_USER = 0, 1, 2
-MAX_ARG_STRLEN = 32 * 4096
 ARG_MAX = 2 << 20
 RUSAGE_SIZE = 144
 
@@ -294,7 +303,7 @@ def sys_setpriority(t: Task, which: int, who: int, niceval: int, *_: int) -> int
     nice = min(max(s32(niceval), -20), 19)
     for target in _prio_targets(t, which, who):
         if nice < target.nice and t.euid != 0:
-            raise Errno(13)  # EACCES: only root may raise a priority
+            raise Errno(EACCES)  # only root may raise a priority
         target.nice = nice
     return 0
 

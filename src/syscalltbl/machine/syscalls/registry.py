@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from syscalltbl.machine.image.table import TableEntry
-from syscalltbl.machine.kernel.errnos import ENOSYS, Errno
 from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.uapi.errno import ENOSYS, Errno
 
 #: handler(task, arg0..arg5) -> result; raise Errno for -errno.
 Handler = Callable[[Task, int, int, int, int, int, int], int]

@@ -10,15 +10,14 @@ from __future__ import annotations
 import struct
 from typing import Final
 
-from syscalltbl.machine.kernel.errnos import EINVAL, EPERM, ESRCH, Errno
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
-from syscalltbl.machine.kernel.vfs import NR_OPEN
 from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.registry import syscall
+from syscalltbl.machine.uapi.errno import EINVAL, EPERM, ESRCH, Errno
+from syscalltbl.machine.uapi.misc import NR_OPEN
+from syscalltbl.machine.uapi.resource import RLIM_INFINITY, RLIM_NLIMITS, RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_STACK
 
-RLIM_INFINITY: Final = (1 << 64) - 1
-RLIMIT_STACK, RLIMIT_CORE, RLIMIT_NOFILE, RLIM_NLIMITS = 3, 4, 7, 16
 ROBUST_LIST_HEAD_SIZE: Final = 24
 _RLIMIT = struct.Struct("<QQ")
 

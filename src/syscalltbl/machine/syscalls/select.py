@@ -15,24 +15,15 @@ import weakref
 from collections.abc import Callable
 
 from syscalltbl.machine.kernel import signals
-from syscalltbl.machine.kernel.errnos import EBADF, EINTR, EINVAL, Errno
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, user_range
-from syscalltbl.machine.kernel.vfs import (  # fmt: skip
-    NR_OPEN,
-    POLLERR,
-    POLLHUP,
-    POLLIN,
-    POLLNVAL,
-    POLLOUT,
-    POLLPRI,
-    POLLRDNORM,
-    POLLWRNORM,
-    HostFile,
-)
+from syscalltbl.machine.kernel.vfs import HostFile
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.registry import syscall
+from syscalltbl.machine.uapi.errno import EBADF, EINTR, EINVAL, Errno
+from syscalltbl.machine.uapi.misc import NR_OPEN
+from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM
 
 NSEC = 1_000_000_000
 _POLLFD = struct.Struct("<ihh")  # struct pollfd: fd, events, revents

@@ -5,10 +5,14 @@ from __future__ import annotations
 import struct
 
 from syscalltbl.machine.kernel import signals
-from syscalltbl.machine.kernel.errnos import EFAULT, EINTR, EINVAL, ENOMEM, EPERM, ESRCH, Errno
 from syscalltbl.machine.kernel.process import Task
-from syscalltbl.machine.kernel.signals import (  # fmt: skip
-    KERNEL_SIGSET_SIZE,
+from syscalltbl.machine.kernel.signals import KERNEL_SIGSET_SIZE, SigAction, bit
+from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
+from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.syscalls.fs import s32
+from syscalltbl.machine.syscalls.registry import syscall
+from syscalltbl.machine.uapi.errno import EFAULT, EINTR, EINVAL, ENOMEM, EPERM, ESRCH, Errno
+from syscalltbl.machine.uapi.signal import (
     MINSIGSTKSZ,
     NSIG,
     SI_TKILL,
@@ -21,13 +25,7 @@ from syscalltbl.machine.kernel.signals import (  # fmt: skip
     SS_AUTODISARM,
     SS_DISABLE,
     SS_ONSTACK,
-    SigAction,
-    bit,
 )
-from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
-from syscalltbl.machine.kernel.wait import Sleep
-from syscalltbl.machine.syscalls.fs import s32
-from syscalltbl.machine.syscalls.registry import syscall
 
 _SIGSET = struct.Struct("<Q")
 _STACK = struct.Struct("<QIIQ")  # stack_t; ss_flags unsigned here: SS_AUTODISARM is bit 31
@@ -42,7 +40,7 @@ def _sigset(t: Task, addr: int, size: int) -> int | None:
 @syscall("sys_rt_sigaction")
 def sys_rt_sigaction(t: Task, sig: int, act: int, oact: int, sigsetsize: int, *_: int) -> int:
     sig = s32(sig)
-    if sigsetsize != KERNEL_SIGSET_SIZE or not 1 <= sig <= NSIG or (act and sig in (SIGKILL, SIGSTOP)):
+    if sigsetsize != KERNEL_SIGSET_SIZE or not 0 < sig <= NSIG or (act and sig in (SIGKILL, SIGSTOP)):
         raise Errno(EINVAL)
     s = t.signals
     old = s.actions[sig]

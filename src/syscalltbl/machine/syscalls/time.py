@@ -8,18 +8,18 @@ import time
 import weakref
 from collections.abc import Callable
 
-from syscalltbl.machine.kernel.errnos import EFAULT, EINVAL, Errno
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import boottime_ns
 from syscalltbl.machine.kernel.uaccess import access_ok, copy_from_user, copy_to_user, user_extent
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.fs import MAX_RW_COUNT, s32
 from syscalltbl.machine.syscalls.registry import syscall
+from syscalltbl.machine.uapi.errno import EFAULT, EINVAL, Errno
+from syscalltbl.machine.uapi.misc import GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM
+from syscalltbl.machine.uapi.time import TIMER_ABSTIME
 
-CLOCK_REALTIME, CLOCK_MONOTONIC, TIMER_ABSTIME = 0, 1, 1
 _TS = struct.Struct("<qq")  # struct timespec / struct timeval / struct timezone (2 x 8 bytes)
 NSEC = 10**9
-GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE = 1, 2, 4
 GRND_BOTH = GRND_RANDOM | GRND_INSECURE  # contradictory: EINVAL
 RANDOM_CHUNK = 1 << 16
 

@@ -39,10 +39,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 from syscalltbl.machine.image.table import TableEntry
-from syscalltbl.machine.kernel.errnos import Errno
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.tracehooks import is_internal
 from syscalltbl.machine.syscalls.registry import Handler
+from syscalltbl.machine.uapi.errno import Errno
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine

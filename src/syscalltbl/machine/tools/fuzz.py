@@ -48,12 +48,15 @@ from syscalltbl.machine.image.elfimage import read_image
 from syscalltbl.machine.image.kbuild import load_prototypes
 from syscalltbl.machine.image.toolchain import build_elf
 from syscalltbl.machine.kernel import signals
-from syscalltbl.machine.kernel.errnos import EINTR
-from syscalltbl.machine.kernel.process import SIGPIPE, Task
-from syscalltbl.machine.kernel.vfs import AT_FDCWD, OpenFile, Regular
+from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.vfs import OpenFile, Regular
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.machine import Deadlock, Machine
 from syscalltbl.machine.syscalls.registry import Handler
+from syscalltbl.machine.uapi.errno import EINTR
+from syscalltbl.machine.uapi.fcntl import AT_FDCWD
+from syscalltbl.machine.uapi.mman import MAP_FIXED
+from syscalltbl.machine.uapi.signal import SIGPIPE
 from syscalltbl.tables.prototype_model import Param
 from syscalltbl.tables.target import X86_64Target
 from syscalltbl.tables.target import default as default_target
@@ -117,7 +120,6 @@ INTS = (0, 1, 2, 3, 0x7F, 0x80, 0xFF, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF
 FD_NAMES = frozenset({"fd", "oldfd", "newfd", "dfd", "olddfd", "newdfd", "fdin", "fdout", "fd_in", "fd_out"})
 SIZE_NAMES = frozenset({"count", "len", "size", "bufsiz", "vlen", "nbytes", "length", "old_len", "new_len"})
 ADDRESS_NAMES = frozenset({"addr", "start", "brk", "new_addr"})
-MAP_FIXED = 0x10
 _Q = struct.Struct("<Q")
 _TABLE = struct.Struct("<512Q")
 

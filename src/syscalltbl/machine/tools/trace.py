@@ -13,69 +13,41 @@ calls that the runtime makes for itself (tracehooks.py) are left out.
 
 from __future__ import annotations
 
-import errno as host_errno
 import os
 import struct
 from collections.abc import Callable, Mapping
 from typing import TextIO
 
+from syscalltbl.machine import uapi
 from syscalltbl.machine.image.table import TableEntry
-from syscalltbl.machine.kernel.errnos import Errno
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.tracehooks import is_internal
 from syscalltbl.machine.kernel.uaccess import copy_from_user, strncpy_from_user
-from syscalltbl.machine.kernel.vfs import AT_FDCWD
 from syscalltbl.machine.syscalls.registry import Handler
+from syscalltbl.machine.uapi import errno, fcntl, misc, mman, prctl, resource, sched, signal, time, wait
+from syscalltbl.machine.uapi.errno import Errno
+from syscalltbl.machine.uapi.fcntl import AT_FDCWD
+from syscalltbl.machine.uapi.signal import FAULT_SIGNALS
 from syscalltbl.tables.prototype_model import Param, Prototype
 
 STRING_LIMIT = 32  # strace's default -s
-OPEN_FLAGS = (
-    ("O_CREAT", 0o100), ("O_EXCL", 0o200), ("O_NOCTTY", 0o400), ("O_TRUNC", 0o1000), ("O_APPEND", 0o2000),
-    ("O_NONBLOCK", 0o4000), ("O_DIRECTORY", 0o200000), ("O_NOFOLLOW", 0o400000), ("O_CLOEXEC", 0o2000000),
-)  # fmt: skip
 ADDRESS_RESULTS = frozenset({"sys_mmap", "sys_brk"})
-# include/uapi/asm-generic/mman-common.h, mman.h
-PROT_FLAGS = (("PROT_READ", 0x1), ("PROT_WRITE", 0x2), ("PROT_EXEC", 0x4), ("PROT_SEM", 0x8))
-MAP_TYPES = {0x01: "MAP_SHARED", 0x02: "MAP_PRIVATE", 0x03: "MAP_SHARED_VALIDATE"}
-MAP_FLAGS = (
-    ("MAP_FIXED", 0x10), ("MAP_ANONYMOUS", 0x20), ("MAP_32BIT", 0x40), ("MAP_GROWSDOWN", 0x100),
-    ("MAP_DENYWRITE", 0x800), ("MAP_EXECUTABLE", 0x1000), ("MAP_LOCKED", 0x2000), ("MAP_NORESERVE", 0x4000),
-    ("MAP_POPULATE", 0x8000), ("MAP_NONBLOCK", 0x10000), ("MAP_STACK", 0x20000), ("MAP_HUGETLB", 0x40000),
-    ("MAP_SYNC", 0x80000), ("MAP_FIXED_NOREPLACE", 0x100000),
-)  # fmt: skip
-# include/uapi/linux/sched.h; the low byte is the exit signal
-CLONE_FLAGS = (
-    ("CLONE_VM", 0x100), ("CLONE_FS", 0x200), ("CLONE_FILES", 0x400), ("CLONE_SIGHAND", 0x800),
-    ("CLONE_PIDFD", 0x1000), ("CLONE_PTRACE", 0x2000), ("CLONE_VFORK", 0x4000), ("CLONE_PARENT", 0x8000),
-    ("CLONE_THREAD", 0x10000), ("CLONE_NEWNS", 0x20000), ("CLONE_SYSVSEM", 0x40000), ("CLONE_SETTLS", 0x80000),
-    ("CLONE_PARENT_SETTID", 0x100000), ("CLONE_CHILD_CLEARTID", 0x200000), ("CLONE_DETACHED", 0x400000),
-    ("CLONE_UNTRACED", 0x800000), ("CLONE_CHILD_SETTID", 0x1000000), ("CLONE_NEWCGROUP", 0x2000000),
-    ("CLONE_NEWUTS", 0x4000000), ("CLONE_NEWIPC", 0x8000000), ("CLONE_NEWUSER", 0x10000000),
-    ("CLONE_NEWPID", 0x20000000), ("CLONE_NEWNET", 0x40000000), ("CLONE_IO", 0x80000000),
-)  # fmt: skip
-SIGNALS = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS",
-           8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM",
-           15: "SIGTERM", 16: "SIGSTKFLT", 17: "SIGCHLD", 18: "SIGCONT", 19: "SIGSTOP", 20: "SIGTSTP",
-           21: "SIGTTIN", 22: "SIGTTOU", 23: "SIGURG", 24: "SIGXCPU", 25: "SIGXFSZ", 26: "SIGVTALRM",
-           27: "SIGPROF", 28: "SIGWINCH", 29: "SIGIO", 30: "SIGPWR", 31: "SIGSYS"}
-SIGRTMIN = 32
-SA_FLAGS = (
-    ("SA_NOCLDSTOP", 0x1), ("SA_NOCLDWAIT", 0x2), ("SA_SIGINFO", 0x4), ("SA_RESTORER", 0x04000000),
-    ("SA_ONSTACK", 0x08000000), ("SA_RESTART", 0x10000000), ("SA_NODEFER", 0x40000000), ("SA_RESETHAND", 0x80000000),
-)  # fmt: skip
-SIGPROCMASK_HOW = ("SIG_BLOCK", "SIG_UNBLOCK", "SIG_SETMASK")
-PRCTL_OPTIONS = {1: "PR_SET_PDEATHSIG", 2: "PR_GET_PDEATHSIG", 3: "PR_GET_DUMPABLE", 4: "PR_SET_DUMPABLE",
-                 15: "PR_SET_NAME", 16: "PR_GET_NAME"}
-ARCH_PRCTL_OPTIONS = {0x1001: "ARCH_SET_GS", 0x1002: "ARCH_SET_FS", 0x1003: "ARCH_GET_FS", 0x1004: "ARCH_GET_GS"}
-RLIMITS = ("RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS", "RLIMIT_NPROC",
-           "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS", "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE",
-           "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME")
-S_IFMT = {0o140000: "S_IFSOCK", 0o120000: "S_IFLNK", 0o100000: "S_IFREG", 0o60000: "S_IFBLK",
-          0o40000: "S_IFDIR", 0o20000: "S_IFCHR", 0o10000: "S_IFIFO"}
-CLOCKS = ("CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID",
-          "CLOCK_MONOTONIC_RAW", "CLOCK_REALTIME_COARSE", "CLOCK_MONOTONIC_COARSE", "CLOCK_BOOTTIME")
-WHENCE = ("SEEK_SET", "SEEK_CUR", "SEEK_END", "SEEK_DATA", "SEEK_HOLE")
-WAIT_OPTIONS = (("WNOHANG", 1), ("WUNTRACED", 2), ("WCONTINUED", 8), ("__WALL", 0x40000000))
+# Name tables, all derived from the UAPI modules (flags in ascending order, as strace prints them).
+OPEN_FLAGS = tuple((n, v) for n, v in uapi.constants(fcntl, "O_") if v & ~fcntl.O_ACCMODE)
+PROT_FLAGS = tuple((n, v) for n, v in uapi.constants(mman, "PROT_") if v)
+MAP_TYPES = {v: n for n, v in uapi.constants(mman, "MAP_") if 0 < v < mman.MAP_TYPE}
+MAP_FLAGS = tuple((n, v) for n, v in uapi.constants(mman, "MAP_") if v > mman.MAP_TYPE)
+CLONE_FLAGS = tuple(uapi.constants(sched, "CLONE_"))
+SA_FLAGS = tuple(uapi.constants(signal, "SA_"))
+SIGPROCMASK_HOW = {v: n for n, v in uapi.constants(signal, "SIG_") if n in ("SIG_BLOCK", "SIG_UNBLOCK", "SIG_SETMASK")}
+PRCTL_OPTIONS = uapi.names(prctl, "PR_")
+ARCH_PRCTL_OPTIONS = uapi.names(prctl, "ARCH_")
+RLIMITS = {v: n for n, v in uapi.constants(resource, "RLIMIT_")}
+FILE_TYPES = {v: n for n, v in uapi.constants(misc, "S_IF") if n != "S_IFMT"}
+CLOCKS = {v: n for n, v in uapi.constants(time, "CLOCK_")}
+WHENCE = uapi.names(fcntl, "SEEK_")
+WAIT_OPTIONS = tuple(uapi.constants(wait, "W") + uapi.constants(wait, "__W"))
+ERRNO_NAMES = uapi.names(errno, "E")
 #: Scalar parameters that hold user addresses: shown in hex, 0 as NULL.
 ADDRESS_PARAMS = frozenset({"addr", "start", "brk", "newsp", "new_addr", "tls"})
 #: Structures the kernel fills in: shown after a successful call, by type.
@@ -143,12 +115,12 @@ def _clone_flags(value: int) -> str:
     if rest:
         names.append(hex(rest))
     if value & 0xFF:
-        names.append(SIGNALS.get(value & 0xFF, str(value & 0xFF)))
+        names.append(signal_name(value & sched.CSIGNAL))
     return "|".join(names) or "0"
 
 
 def _mode(mode: int) -> str:
-    kind = S_IFMT.get(mode & 0o170000)
+    kind = FILE_TYPES.get(mode & misc.S_IFMT)
     perms = f"0{mode & 0o7777:o}" if mode & 0o7777 else "0"
     return f"{kind}|{perms}" if kind else perms
 
@@ -186,11 +158,7 @@ def _struct(t: Task, kind: str, value: int, ret: int) -> str | None:
 
 
 def signal_name(sig: int) -> str:
-    if sig in SIGNALS:
-        return SIGNALS[sig]
-    if SIGRTMIN <= sig <= 64:
-        return "SIGRTMIN" if sig == SIGRTMIN else f"SIGRTMIN+{sig - SIGRTMIN}"
-    return str(sig)
+    return signal.signal_name(sig) or str(sig)
 
 
 def _sigset(mask: int) -> str:
@@ -203,24 +171,23 @@ def _sigset(mask: int) -> str:
     return "[" + names(mask) + "]"
 
 
-SI_CODES = {0: "SI_USER", 0x80: "SI_KERNEL", -6: "SI_TKILL"}
-CLD_CODES = {1: "CLD_EXITED", 2: "CLD_KILLED", 3: "CLD_DUMPED"}
-SEGV_CODES = {1: "SEGV_MAPERR", 2: "SEGV_ACCERR"}
-FAULT_SIGNALS = frozenset({4, 5, 7, 8, 11})  # SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV: si_addr
+SI_CODES = uapi.names(signal, "SI_")
+CLD_CODES = uapi.names(signal, "CLD_")
+SEGV_CODES = uapi.names(signal, "SEGV_")
 
 
 def _siginfo(sig: int, info: bytes) -> str:
     signo, _errno, code = struct.unpack_from("<iii", info)
-    if sig == 17 and code in CLD_CODES:
+    if sig == signal.SIGCHLD and code in CLD_CODES:
         pid, uid, status = struct.unpack_from("<iii", info, 16)
-        shown = signal_name(status) if code != 1 else str(status)
+        shown = signal_name(status) if code != signal.CLD_EXITED else str(status)
         return (f"{{si_signo=SIGCHLD, si_code={CLD_CODES[code]}, si_pid={pid}, si_uid={uid}, "
                 f"si_status={shown}, si_utime=0, si_stime=0}}")
     if sig in FAULT_SIGNALS and code > 0:
         (addr,) = struct.unpack_from("<Q", info, 16)
-        shown = SEGV_CODES.get(code, str(code)) if sig == 11 else str(code)
+        shown = SEGV_CODES.get(code, str(code)) if sig == signal.SIGSEGV else str(code)
         return f"{{si_signo={signal_name(signo)}, si_code={shown}, si_addr={addr:#x}}}"
-    if code in (0, -6):
+    if code in (signal.SI_USER, signal.SI_TKILL):
         pid, uid = struct.unpack_from("<ii", info, 16)
         return f"{{si_signo={signal_name(signo)}, si_code={SI_CODES[code]}, si_pid={pid}, si_uid={uid}}}"
     return f"{{si_signo={signal_name(signo)}, si_code={SI_CODES.get(code, str(code))}}}"
@@ -237,8 +204,8 @@ def _wait_status(status: int) -> str:
     if status & 0x7F == 0:
         return f"[{{WIFEXITED(s) && WEXITSTATUS(s) == {status >> 8 & 0xFF}}}]"
     if status & 0xFF == 0x7F:
-        return f"[{{WIFSTOPPED(s) && WSTOPSIG(s) == {SIGNALS.get(status >> 8 & 0xFF, status >> 8 & 0xFF)}}}]"
-    return f"[{{WIFSIGNALED(s) && WTERMSIG(s) == {SIGNALS.get(status & 0x7F, status & 0x7F)}}}]"
+        return f"[{{WIFSTOPPED(s) && WSTOPSIG(s) == {signal_name(status >> 8 & 0xFF)}}}]"
+    return f"[{{WIFSIGNALED(s) && WTERMSIG(s) == {signal_name(status & 0x7F)}}}]"
 
 
 def _iovec(t: Task, value: int, count: int, write: bool, ret: int) -> str:
@@ -308,22 +275,22 @@ def _param(t: Task, p: Param, value: int, proto: Prototype, args: tuple[int, ...
         return _map_flags(value)
     if p.name == "sig" and kind == "int":
         return signal_name(_signed(value, 32))
-    if p.name == "how" and proto.name == "sys_rt_sigprocmask" and value < len(SIGPROCMASK_HOW):
+    if p.name == "how" and proto.name == "sys_rt_sigprocmask" and value in SIGPROCMASK_HOW:
         return SIGPROCMASK_HOW[value]
     if p.name == "option" and proto.name in ("sys_prctl", "sys_arch_prctl"):
         names = PRCTL_OPTIONS if proto.name == "sys_prctl" else ARCH_PRCTL_OPTIONS
         return names.get(value & 0xFFFFFFFF, str(_signed(value, 32)))
     if proto.name in ("sys_prctl", "sys_arch_prctl") and p.name.startswith("arg"):
         return hex(value) if value > 0xFFFF else str(value)  # pointers as often as numbers
-    if p.name == "resource" and value < len(RLIMITS):
+    if p.name == "resource" and value in RLIMITS:
         return RLIMITS[value]
     if p.name == "clone_flags":
         return _clone_flags(value)
     if p.name in ADDRESS_PARAMS and kind == "unsigned long":
         return hex(value) if value else "NULL"
-    if kind == "clockid_t" and 0 <= value < len(CLOCKS):
+    if kind == "clockid_t" and value in CLOCKS:
         return CLOCKS[value]
-    if p.name == "whence" and value < len(WHENCE):
+    if p.name == "whence" and value in WHENCE:
         return WHENCE[value]
     if p.name == "options" and proto.name == "sys_wait4":
         return _bits(value & 0xFFFFFFFF, WAIT_OPTIONS, []) if value & 0xFFFFFFFF else "0"
@@ -343,7 +310,7 @@ def _param(t: Task, p: Param, value: int, proto: Prototype, args: tuple[int, ...
 
 def _result(ret: int, entry_point: str) -> str:
     if -4095 <= ret < 0:
-        name = host_errno.errorcode.get(-ret, str(-ret))
+        name = ERRNO_NAMES.get(-ret, str(-ret))
         return f"-1 {name} ({os.strerror(-ret)})"
     return hex(ret) if entry_point in ADDRESS_RESULTS else str(ret)
 

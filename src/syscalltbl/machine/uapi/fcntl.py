@@ -1,0 +1,47 @@
+"""Files: open flags, *at() flags, fcntl commands, rename and utimensat flags.
+
+include/uapi/asm-generic/fcntl.h, include/uapi/linux/fcntl.h, fs.h, stat.h.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+O_RDONLY: Final = 0
+O_WRONLY: Final = 1
+O_RDWR: Final = 2
+O_ACCMODE: Final = 0o3
+O_CREAT: Final = 0o100
+O_EXCL: Final = 0o200
+O_NOCTTY: Final = 0o400
+O_TRUNC: Final = 0o1000
+O_APPEND: Final = 0o2000
+O_NONBLOCK: Final = 0o4000
+O_DIRECTORY: Final = 0o200000
+O_NOFOLLOW: Final = 0o400000
+O_CLOEXEC: Final = 0o2000000
+O_PATH: Final = 0o10000000
+
+AT_FDCWD: Final = -100
+AT_SYMLINK_NOFOLLOW: Final = 0x100
+AT_REMOVEDIR: Final = 0x200
+AT_SYMLINK_FOLLOW: Final = 0x400
+AT_EMPTY_PATH: Final = 0x1000
+
+F_DUPFD: Final = 0
+F_GETFD: Final = 1
+F_SETFD: Final = 2
+F_GETFL: Final = 3
+F_SETFL: Final = 4
+F_DUPFD_CLOEXEC: Final = 1030
+FD_CLOEXEC: Final = 1
+
+RENAME_NOREPLACE: Final = 1
+UTIME_NOW: Final = (1 << 30) - 1
+UTIME_OMIT: Final = (1 << 30) - 2
+
+SEEK_SET: Final = 0
+SEEK_CUR: Final = 1
+SEEK_END: Final = 2
+SEEK_DATA: Final = 3
+SEEK_HOLE: Final = 4

@@ -1,0 +1,17 @@
+"""prctl and arch_prctl options (include/uapi/linux/prctl.h, arch/x86/include/uapi/asm/prctl.h)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+PR_SET_PDEATHSIG: Final = 1
+PR_GET_PDEATHSIG: Final = 2
+PR_GET_DUMPABLE: Final = 3
+PR_SET_DUMPABLE: Final = 4
+PR_SET_NAME: Final = 15
+PR_GET_NAME: Final = 16
+
+ARCH_SET_GS: Final = 0x1001
+ARCH_SET_FS: Final = 0x1002
+ARCH_GET_FS: Final = 0x1003
+ARCH_GET_GS: Final = 0x1004
