@@ -13,6 +13,7 @@ from test_runtime_examples import example
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.paging import PTE_ADDR, PTE_RW
 from syscalltbl.machine.image.elfimage import read_image
+from syscalltbl.machine.kernel import exec
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.vfs import Regular
 from syscalltbl.machine.machine import Machine
@@ -67,12 +68,12 @@ def test_frames_go_back_when_processes_end_and_the_file_changes(tmp_path: Path) 
     assert runs[1] == runs[2]  # nothing leaks from one run to the next
     inode = machine.fs.lookup(task, b"/bin/hello", machine.fs.root)
     assert isinstance(inode, Regular)
-    image, page_cache = machine._image(inode, b"/bin/hello")  # the cache itself is under test
+    image, page_cache = exec.cached_image(machine, inode, b"/bin/hello")  # the cache itself is under test
     assert page_cache  # kept for the next exec
     cached = len(page_cache)
     inode.data += b"\0"  # a new version of the file: the old pages are dropped
     inode.mtime += 1
-    machine._image(inode, b"/bin/hello")
+    exec.cached_image(machine, inode, b"/bin/hello")
     assert machine.ram.frames_in_use == runs[2] - cached and not page_cache
     assert image.entry == read_image(example("hello")).entry
 

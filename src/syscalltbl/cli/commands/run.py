@@ -125,7 +125,7 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
     import sys
 
     from syscalltbl.machine.image.elfimage import BadExecutable
-    from syscalltbl.machine.machine import Deadlock
+    from syscalltbl.machine.kernel.sched import Deadlock
     from syscalltbl.machine.uapi.errno import Errno
     from syscalltbl.tables.errors import UsageError
 

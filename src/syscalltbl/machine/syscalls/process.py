@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 
+from syscalltbl.machine.kernel import exec, proc
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strncpy_from_user
 from syscalltbl.machine.kernel.wait import Sleep
@@ -64,7 +65,7 @@ def sys_exit_group(t: Task, code: int, *_: int) -> int:
 def _clone(t: Task, flags: int, newsp: int, parent_tid: int, child_tid: int, tls: int) -> int:
     if flags & (CLONE_THREAD | CLONE_SIGHAND) or flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM:
         raise Errno(EINVAL)  # threads share an address space: not on this machine
-    child = t.machine.fork(t)
+    child = proc.fork(t.machine, t)
     child.exit_signal = flags & CSIGNAL
     if flags & CLONE_PARENT and t.parent is not None:
         child.parent = t.parent
@@ -130,7 +131,7 @@ def _strings(t: Task, array: int) -> list[bytes]:
 @syscall("sys_execve")
 def sys_execve(t: Task, path: int, argv: int, envp: int, *_: int) -> int:
     name = user_path(t, path)
-    t.machine.execve(t, name, _strings(t, argv), _strings(t, envp))
+    exec.execve(t.machine, t, name, _strings(t, argv), _strings(t, envp))
     return 0
 
 
@@ -161,7 +162,7 @@ def sys_wait4(t: Task, pid: int, wstatus: int, options: int, rusage: int, *_: in
         copy_to_user(t.mm, wstatus, struct.pack("<i", done.status.wait_status))
     if rusage:
         copy_to_user(t.mm, rusage, bytes(RUSAGE_SIZE))
-    t.machine.reap(done)
+    proc.reap(t.machine, done)
     return done.pid
 
 

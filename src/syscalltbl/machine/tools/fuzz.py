@@ -49,9 +49,10 @@ from syscalltbl.machine.image.kbuild import load_prototypes
 from syscalltbl.machine.image.toolchain import build_elf
 from syscalltbl.machine.kernel import signals
 from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.sched import Deadlock
 from syscalltbl.machine.kernel.vfs import OpenFile, Regular
 from syscalltbl.machine.kernel.wait import Sleep
-from syscalltbl.machine.machine import Deadlock, Machine
+from syscalltbl.machine.machine import Machine
 from syscalltbl.machine.syscalls.registry import Handler
 from syscalltbl.machine.uapi.errno import EINTR
 from syscalltbl.machine.uapi.fcntl import AT_FDCWD

@@ -1,0 +1,179 @@
+"""The scheduler: switching tasks, the run loop, sleeping, and leaving a task that died in user mode.
+
+As in xv6, tasks switch only inside the kernel: when one sleeps or exits the
+cpu stops on its trap, and the loop picks the next runnable task and resumes
+it where it stopped (see wait.py). There is no preemption (see the README).
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from unicorn import x86_const as x86
+
+from syscalltbl.generators.x86_64 import abi
+from syscalltbl.machine.kernel import proc, signals
+from syscalltbl.machine.kernel.boot import KernelOops, kpa
+from syscalltbl.machine.kernel.faults import PAGE_FAULT
+from syscalltbl.machine.kernel.process import ExitStatus, Task
+from syscalltbl.machine.kernel.vdso import write_sample
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.machine import Machine
+
+_Q = struct.Struct("<Q")
+
+
+class Deadlock(RuntimeError):
+    """Every remaining task sleeps and nothing can wake one."""
+
+
+def switch_to(machine: Machine, task: Task) -> None:
+    cpu = machine.cpu
+    machine.current = task
+    percpu = kpa(machine, "__per_cpu_start")
+    _Q.pack_into(machine.ram.mem, percpu + abi.PCPU_TOP_OF_STACK, task.kstack_top)
+    _Q.pack_into(machine.ram.mem, percpu + abi.PCPU_TSS + abi.TSS_SP0, task.kstack_top)
+    cpu.set_reg(x86.UC_X86_REG_CR3, task.mm.cr3)
+    # In the kernel, as the task was when it stopped: kernel GS base live,
+    # the user's parked in MSR_KERNEL_GS_BASE.
+    regs = task.kstack_top - abi.PT_REGS_SIZE
+    cpu.set_reg(x86.UC_X86_REG_RSP, regs if task.fresh else task.kernel_rsp)
+    cpu.set_reg(x86.UC_X86_REG_RDI, regs)  # the stub's argument, live at the trap
+    cpu.set_msr(abi.MSR_GS_BASE, machine.kernel.symbol("__per_cpu_start"))
+    cpu.set_msr(abi.MSR_KERNEL_GS_BASE, task.gs_base)
+    cpu.set_reg(x86.UC_X86_REG_FS_BASE, task.fs_base)
+    if machine.fpu_owner is not task:
+        # Lazily: the registers move only when another task's are loaded.
+        if machine.fpu_owner is not None:
+            machine.fpu_owner.fpu = machine.fpu.save()
+        machine.fpu.restore(task.fpu)
+        machine.fpu_owner = task
+    write_sample(machine.ram.mem, machine.vvar_frame)  # the vDSO's clocks, fresh for this time slice
+
+
+def switch_out(machine: Machine, task: Task) -> None:
+    if task.status is None and not task.fresh:
+        task.kernel_rsp = machine.cpu.reg(x86.UC_X86_REG_RSP)
+        task.fs_base = machine.cpu.reg(x86.UC_X86_REG_FS_BASE)
+        task.gs_base = machine.cpu.msr(abi.MSR_KERNEL_GS_BASE)
+    machine.current = None
+
+
+def runnable(machine: Machine, after: int) -> Task | None:
+    order = sorted(machine.tasks.values(), key=lambda t: (t.pid <= after, t.pid))
+    for task in order:
+        if task.status is not None:
+            continue
+        if task.sleep is None:
+            return task
+        if task.sleep.ready() or (task.sigpending and task.sleep.restart):
+            return task
+    return None
+
+
+def pick_next(machine: Machine, after: int, deadline: float) -> Task | None:
+    while True:
+        task = runnable(machine, after)
+        if task is not None:
+            return task
+        live = [t for t in machine.tasks.values() if t.status is None]
+        if not live:
+            return None
+        sleeps = [t.sleep for t in live if t.sleep is not None]
+        wakes = [w for s in sleeps if (w := s.wake) is not None]
+        if not wakes:
+            raise Deadlock(f"every task sleeps for good: pids {', '.join(str(t.pid) for t in live)}")
+        pause = min(wakes) - time.monotonic()
+        if machine.longest_sleep is not None:
+            ends = [s.deadline if s.deadline is not None else float("inf") for s in sleeps]
+            if min(ends) - time.monotonic() > machine.longest_sleep:
+                raise Deadlock(f"every task sleeps for more than {machine.longest_sleep} s")
+        if time.monotonic() + pause > deadline:
+            raise TimeoutError("timed out while every task slept")
+        time.sleep(max(pause, 0.0))
+
+
+def schedule(machine: Machine, init: Task, timeout: float) -> ExitStatus:
+    """Run tasks until none is left; `init`'s status is the result."""
+    run_until(machine, None, timeout)
+    assert init.status is not None
+    return init.status
+
+
+def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float) -> None:
+    """Run tasks until `done()` holds (checked whenever the cpu stops) or none is left."""
+    deadline = time.monotonic() + timeout
+    last = 0
+    while not (done is not None and done()) and (task := pick_next(machine, last, deadline)) is not None:
+        last = task.pid
+        switch_to(machine, task)
+        if task.sleep is not None:
+            sleep = task.sleep
+            restart = task.restart_trap or machine.resume_restart
+            begin = restart if sleep.restart else machine.resume_done
+            task.sleep, task.restart_trap = None, 0
+            if sleep.restart and task.sigpending and not sleep.ready():
+                # Woken by a handled signal: the call ends here.
+                signals.interrupt(task, sleep, ia32=begin == machine.resume_ia32)
+                begin = machine.resume_done
+        else:
+            begin = machine.resume_fresh if task.fresh else machine.resume_done
+        if begin in (machine.resume_done, machine.resume_fresh) and task.sigpending:
+            signals.deliver(task)  # sent while it waited to run: on its way back to user mode
+        task.fresh = False
+        run_slice(machine, begin, deadline, timeout)
+        while task.restart_at and task.status is None:
+            # A served page fault or a fault's signal handler: the same task,
+            # still in user mode. Only QEMU's record of the fault goes; the
+            # instruction (or the handler) runs.
+            begin, task.restart_at = task.restart_at, 0
+            machine.cpu.clear_pending_exception(task.restart_vector)
+            task.restart_vector = PAGE_FAULT
+            run_slice(machine, begin, deadline, timeout)
+        task.restart_at = 0
+        if machine.cpu.cpl() == 3 and task.status is not None:
+            enter_fatal_fault(machine, task, deadline, timeout)
+        switch_out(machine, task)
+        if task.status is None and task.sleep is None and not task.fresh:
+            raise TimeoutError(f"pid {task.pid} still running after {timeout} s")
+        proc.free_dead(machine)
+
+
+def run_slice(machine: Machine, begin: int, deadline: float, timeout: float) -> None:
+    if machine.ram.stale_code:
+        machine.cpu.flush_code()  # see PhysicalMemory.stale_code
+        machine.ram.stale_code = False
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError(f"still running after {timeout} s")
+    machine.cpu.run(begin, timeout_us=max(1, int(remaining * 1e6)))
+
+
+def enter_fatal_fault(machine: Machine, dead: Task, deadline: float, timeout: float) -> None:
+    """A fault killed `dead` in user mode: the cpu enters ring 0 through the fault gate (see gate.S).
+
+    Every other task resumes at a kernel address, which ring 3 cannot
+    even fetch. QEMU's record of the fault goes too, as its delivery
+    would have taken it, or the next fault would become a double fault.
+    The gate's frame lands on the dead task's kernel stack, still mapped
+    until _free_dead.
+    """
+    cpu = machine.cpu
+    cpu.clear_pending_exception(dead.restart_vector)
+    _Q.pack_into(machine.ram.mem, machine.fault_next_rip_pa, cpu.reg(x86.UC_X86_REG_RIP))
+    # Single-stepping would trap right after the far call; the dead task's flags matter no more.
+    stepping = abi.X86_EFLAGS["X86_EFLAGS_TF"] | abi.X86_EFLAGS["X86_EFLAGS_RF"]
+    cpu.set_reg(x86.UC_X86_REG_EFLAGS, cpu.reg(x86.UC_X86_REG_EFLAGS) & ~stepping)
+    # The gate's descriptor lies past the GDT's limit except now: a program's own far
+    # call through it is a #GP, as on Linux, whose GDT ends before it.
+    cpu.set_descriptor_table(x86.UC_X86_REG_GDTR, machine.gdt_base, 8 * abi.GDT_ENTRIES - 1)
+    try:
+        run_slice(machine, machine.fault_gate, deadline, timeout)
+    finally:
+        cpu.set_descriptor_table(x86.UC_X86_REG_GDTR, machine.gdt_base, 8 * abi.FAULT_GATE_ENTRY - 1)
+    if cpu.cpl() != 0 or cpu.reg(x86.UC_X86_REG_RIP) != machine.fatal_halted:
+        raise KernelOops("the cpu did not reach ring 0 through the fault gate")

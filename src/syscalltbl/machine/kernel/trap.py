@@ -1,0 +1,234 @@
+"""Traps: the two system-call entries, their one Python step (dispatch), exit work, and exceptions.
+
+arch/x86/entry/common.c and arch/x86/kernel/traps.c, as far as Python does
+them. A system call from ring 3 crosses into Python twice, each time with no
+more than two libunicorn calls:
+
+1. `syscall` hook (Unicorn performs no ring switch): store the next RIP for
+   the stand-in microcode and resume at the call-gate trampoline (1 register
+   read, 1 register write). From there the emulated cpu does everything:
+   gate -> syscall_microcode -> entry_SYSCALL_64 -> do_syscall_64 ->
+   sys_call_table[nr] -> a generated stub.
+2. Stubs of Python-implemented calls jump to one trap address; its code hook,
+   `dispatch`, reads the arguments from pt_regs in RAM and writes the result
+   to regs->ax in RAM (no register calls). sysretq then runs emulated.
+
+`int $0x80` (the i386 numbering, as on Linux with IA32_EMULATION) takes the
+same shape: the interrupt hook resumes at a second call-gate trampoline
+(gate -> int80_microcode -> entry_INT80_compat -> do_int80_syscall_32 ->
+ia32_sys_call_table[nr]), whose Python stubs trap at their own address into
+the same `dispatch`, with the i386 argument registers; iretq returns.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from unicorn import x86_const as x86
+
+from syscalltbl.generators.x86_64 import abi
+from syscalltbl.machine.hw.paging import PTE_P
+from syscalltbl.machine.kernel import faults, signals
+from syscalltbl.machine.kernel.boot import KernelOops, kpa
+from syscalltbl.machine.kernel.faults import DEBUG, PAGE_FAULT, TRAP_SIGNALS
+from syscalltbl.machine.kernel.process import Task, signame
+from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.uapi.errno import Errno
+from syscalltbl.machine.uapi.signal import SIGSEGV
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.machine import Machine
+
+SYSCALL_INSN_LEN = 2
+MASK64 = (1 << 64) - 1
+M32 = (1 << 32) - 1
+#: pt_regs names -> the cpu's registers, for a context taken straight from ring 3.
+USER_REGS: Mapping[str, int] = {name: getattr(x86, f"UC_X86_REG_{reg}") for name, reg in (
+    ("r8", "R8"), ("r9", "R9"), ("r10", "R10"), ("r11", "R11"), ("r12", "R12"), ("r13", "R13"),
+    ("r14", "R14"), ("r15", "R15"), ("di", "RDI"), ("si", "RSI"), ("bp", "RBP"), ("bx", "RBX"),
+    ("dx", "RDX"), ("ax", "RAX"), ("cx", "RCX"), ("sp", "RSP"), ("ip", "RIP"), ("flags", "EFLAGS"))}  # fmt: skip
+
+_Q = struct.Struct("<Q")
+#: pt_regs from ->r10 to ->orig_ax: every argument register and the number.
+_ARGS64 = struct.Struct("<9Q")
+#: pt_regs from ->bp to ->orig_ax: the i386 argument registers and the number.
+_ARGS32 = struct.Struct("<12Q")
+_R10, _BP, _AX = abi.PT_OFFSET["r10"], abi.PT_OFFSET["bp"], abi.PT_OFFSET["ax"]
+
+def dispatch(
+    machine: Machine, table: Sequence[Callable[..., int]], *, ia32: bool, restart_trap: int
+) -> Callable[[], None]:
+    """The Python step of a system call, for one ABI's table: the code hook at its stubs' trap address.
+
+    It reads the number and arguments from pt_regs, calls table[nr] and
+    stores the result (or -errno) in regs->ax. The 64-bit ABI passes rdi,
+    rsi, rdx, r10, r8, r9 and do_syscall_64 indexes with (unsigned int)nr;
+    the i386 ABI passes ebx, ecx, edx, esi, edi, ebp, zero-extended, and
+    do_int80_syscall_32 has bounds-checked orig_ax. A call that must wait
+    raises Sleep: the task parks and the call runs again, through
+    `restart_trap`, when it is woken. (The two ABIs are branches of one
+    function, not two functions: a call per system call costs the getpid
+    loop 6%.)
+    """
+    mem, ram, stop, pack_q = machine.ram.mem, machine.ram, machine.cpu.stop, _Q.pack_into
+    args64, args32 = _ARGS64.unpack_from, _ARGS32.unpack_from
+
+    def on_trap() -> None:
+        task = machine.current
+        assert task is not None
+        regs = task.regs_pa
+        try:
+            if ia32:
+                bp, bx, _r11, _r10, _r9, _r8, _ax, cx, dx, si, di, orig_ax = args32(mem, regs + _BP)
+                ret = table[orig_ax](task, bx & M32, cx & M32, dx & M32, si & M32, di & M32, bp & M32)
+            else:
+                r10, r9, r8, _ax, _cx, dx, si, di, orig_ax = args64(mem, regs + _R10)
+                ret = table[orig_ax & M32](task, di, si, dx, r10, r8, r9)
+        except Errno as exc:
+            ret = -exc.errno
+        except Sleep as sleep:
+            task.sleep = sleep
+            task.restart_trap = restart_trap
+            stop()
+            return
+        pack_q(mem, regs + _AX, ret & MASK64)
+        if task.sigpending or ram.stale_code:
+            exit_work(machine, task)
+
+    return on_trap
+
+
+def install(machine: Machine) -> None:
+    """The hooks of both entries, of #UD and of port I/O."""
+    cpu, mem, sym = machine.cpu, machine.ram.mem, machine.kernel.symbol
+    read_rip = cpu.reg_reader(x86.UC_X86_REG_RIP)
+    write_rip = cpu.reg_writer(x86.UC_X86_REG_RIP)
+    pack_q = _Q.pack_into
+    syscall_next_rip = kpa(machine, "syscall_next_rip")
+    resume = sym("syscall_gate_trampoline") - SYSCALL_INSN_LEN  # Unicorn then adds the length
+    int80_next_rip = kpa(machine, "int80_next_rip")
+    int80_trampoline = sym("int80_gate_trampoline")
+    ia32_trap = sym("__ia32_python_trap")
+
+    def on_syscall() -> None:
+        pack_q(mem, syscall_next_rip, read_rip() + SYSCALL_INSN_LEN)
+        write_rip(resume)
+
+    def on_interrupt(vector: int) -> None:
+        # Unicorn has already moved RIP past the 2-byte `int`, as the
+        # return address an interrupt gate pushes (no length to add).
+        user = machine.current is not None and cpu.cpl() == 3
+        if vector == abi.IA32_SYSCALL_VECTOR and machine.ia32_emulation and user:
+            pack_q(mem, int80_next_rip, read_rip())
+            write_rip(int80_trampoline)
+            return
+        # A vector without a user-accessible IDT entry: #GP, as the cpu raises.
+        on_exception(machine, 13 if vector == abi.IA32_SYSCALL_VECTOR else vector)
+
+    cpu.on_syscall(on_syscall)
+    # The 64-bit path restarts through its own trap, the default (restart_trap 0).
+    cpu.on_code(sym("__x64_python_trap"), dispatch(machine, machine.dispatch, ia32=False, restart_trap=0))
+    cpu.on_interrupt(on_interrupt)
+    cpu.on_code(ia32_trap, dispatch(machine, machine.ia32_dispatch, ia32=True, restart_trap=ia32_trap))
+    cpu.on_invalid_insn(lambda vector: on_exception(machine, vector))  # as #UD, vector 6
+    cpu.on_port_io(lambda port: on_port_io(machine, port))
+
+
+def exit_work(machine: Machine, task: Task) -> None:
+    """What a system call's return to user mode must do first, off the common path (exit_to_user_mode_loop).
+
+    Pending signals are delivered. If the call wrote over translated code,
+    the task stops with its call complete, as vfork's parent parks, and
+    the scheduler flushes the translation cache before it resumes: the
+    cache cannot be flushed while the cpu runs (QEMU frees the code it
+    is executing).
+    """
+    if task.sigpending and task.status is None:
+        signals.deliver(task)
+    if not machine.ram.stale_code:
+        return
+    if task.status is None and task.sleep is None:
+        task.sleep = Sleep(lambda: True, restart=False)
+    machine.cpu.stop()
+
+
+def on_port_io(machine: Machine, _port: int) -> int:
+    # Unicorn skips the I/O permission check (SDM vol. 1, 19.5); do it
+    # here. Our TSS has no I/O bitmap, so CPL > IOPL means #GP.
+    iopl = (machine.cpu.reg(x86.UC_X86_REG_EFLAGS) >> 12) & 3
+    if machine.cpu.cpl() > iopl:
+        # Not a QEMU exception but a hook in the middle of a translated
+        # block: the block runs on after it, so no handler can be entered
+        # here, and the #GP is fatal even with a SIGSEGV handler.
+        on_exception(machine, 13, catchable=False)
+    return 0xFFFFFFFF  # no devices: reads float high
+
+
+def on_exception(machine: Machine, vector: int, *, catchable: bool = True) -> None:
+    rip = machine.cpu.reg(x86.UC_X86_REG_RIP)
+    where = f"rip={rip:#x}"
+    task = machine.current
+    user = task is not None and machine.cpu.cpl() == 3
+    if vector == PAGE_FAULT:
+        cr2 = machine.cpu.reg(x86.UC_X86_REG_CR2)
+        page = cr2 & ~(abi.PAGE_SIZE - 1)
+        # Did this machine page the page in for this very instruction, which faulted again?
+        refault = task is not None and task.demand_paged == (rip, page) and bool(task.mm.lookup(page) & PTE_P)
+        if task is not None:
+            task.demand_paged = None
+        if refault and task is not None and user:
+            task.mm.drop_page(page)  # Linux would never have mapped it: a denied access leaves it absent
+            machine.cpu.flush_tlb()
+        # Demand paging: the first touch of an area's page (stack growth
+        # included). Returning re-executes the faulting instruction.
+        if user and task is not None and not refault and task.mm.fault_in(cr2, False):
+            # Stop and re-enter at the faulting instruction: returning from
+            # the hook would leave QEMU's old_exception set, and the next
+            # fault would be promoted to a double fault.
+            task.restart_at = rip
+            task.demand_paged = (rip, page)
+            machine.cpu.stop()
+            return
+        where += f" addr={cr2:#x}"
+    if vector == DEBUG and not user and rip in machine.gate_microcode:
+        # A single-step trap right after the far call of a user with TF set: the
+        # syscall instruction would have masked TF. The flag is dropped, not
+        # restored on return: single-stepping ends at a system call.
+        flags = machine.cpu.reg(x86.UC_X86_REG_EFLAGS)
+        machine.cpu.set_reg(x86.UC_X86_REG_EFLAGS, flags & ~abi.X86_EFLAGS["X86_EFLAGS_TF"])
+        return
+    if task is None or not user:
+        raise KernelOops(f"exception {vector} in ring 0 at {where}")
+    signal = TRAP_SIGNALS.get(vector, SIGSEGV)
+    if vector == PAGE_FAULT:
+        info = faults.page_fault_info(task.mm, signal, cr2)
+        err = faults.page_fault_error_code(task.mm, cr2, rip, lambda name: user_register(machine, name), absent=refault)
+    else:
+        info, err, cr2 = faults.trap_info(signal, vector, rip), 0, 0
+    if catchable and signals.fault(task, signal, info, vector, err, cr2):
+        # Into the handler, still in ring 3: as after a served page fault,
+        # only QEMU's record of this exception has to go.
+        task.restart_at, task.restart_vector = machine.cpu.reg(x86.UC_X86_REG_RIP), vector
+        machine.cpu.stop()
+        return
+    task.kill(signal, f"{signame(signal)} (exception {vector}) at {where}")
+    task.restart_vector = vector  # its record goes as the cpu leaves ring 3 (sched.enter_fatal_fault)
+
+
+def user_register(machine: Machine, name: str) -> int:
+    """A ring-3 register by capstone's name for it (rax, r8d, fs_base, ...)."""
+    return machine.cpu.reg(getattr(x86, f"UC_X86_REG_{name.upper()}"))
+
+
+def user_registers(machine: Machine) -> dict[str, int]:
+    """The running task's registers while the cpu is stopped in ring 3 (on a fault)."""
+    return {name: machine.cpu.reg(regid) for name, regid in USER_REGS.items()}
+
+
+def set_user_registers(machine: Machine, regs: dict[str, int]) -> None:
+    for name, regid in USER_REGS.items():
+        machine.cpu.set_reg(regid, regs[name])
+
+
