@@ -51,7 +51,7 @@ def load_program(
 
 def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], envp: Sequence[bytes]) -> None:
     """Replace the running task's program; it restarts at the new entry point."""
-    f = machine.fs.open(task, path, task.cwd, 0, 0)
+    f = machine.fs.open(task, path, task.fs.cwd, 0, 0)
     if not isinstance(f.inode, Regular) or not f.inode.mode & 0o111:
         raise Errno(EACCES)
     image, page_cache = cached_image(machine, f.inode, path)
@@ -76,6 +76,7 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
         shared.release()
     task.files.close_on_exec()
     task.signals.exec()
+    task.sighand.exec()
     proc.set_fpu_state(machine, task, INITIAL)
     task.vfork_parent = None
     machine.cpu.stop()  # the scheduler resumes it fresh, on the new page tables
@@ -152,7 +153,7 @@ def start(
     where = machine.fs.lookup(task, cwd, machine.fs.root)
     if not isinstance(where, Directory):
         raise NotADirectoryError(os.fsdecode(cwd))
-    task.cwd = where
+    task.fs.cwd = where
     task.exe = exe
     task.comm = os.path.basename(os.fsencode(program))[:15]  # as the program was named, links not followed
     page_cache = None

@@ -77,8 +77,8 @@ def fork(machine: Machine, parent: Task) -> Task:
     except OutOfMemory:
         raise Errno(ENOMEM) from None
     child.files = parent.files.copy()
-    for name in ("cwd", "exe", "comm", "arg_start", "arg_end", "umask", "nice", "uid", "euid", "gid", "egid",
-                 "pgid", "sid", "dumpable"):
+    child.fs, child.cred, child.sighand = parent.fs.copy(), parent.cred.copy(), parent.sighand.copy()
+    for name in ("exe", "comm", "arg_start", "arg_end", "nice", "pgid", "sid", "dumpable"):
         setattr(child, name, getattr(parent, name))
     child.signals = parent.signals.forked()
     child.fpu = fpu_state(machine, parent)
@@ -125,11 +125,11 @@ def notify_parent(machine: Machine, task: Task, status: ExitStatus) -> bool:
     """The exit signal to the parent (do_notify_parent); True when the parent asked for no zombies."""
     parent = task.parent
     assert parent is not None
-    action = parent.signals.actions[SIGCHLD]
+    action = parent.sighand.actions[SIGCHLD]
     code, value = (CLD_EXITED, status.code or 0) if status.signal is None else (CLD_KILLED, status.signal)
     sig = task.exit_signal
     if sig:
-        signals.send(parent, sig, signals.siginfo(sig, code, task.pid, task.uid, value))
+        signals.send(parent, sig, signals.siginfo(sig, code, task.pid, task.cred.uid, value))
     return sig == SIGCHLD and (action.handler == SIG_IGN or bool(action.flags & SA_NOCLDWAIT))
 
 

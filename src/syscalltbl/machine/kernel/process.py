@@ -14,7 +14,7 @@ from syscalltbl.machine.hw.cpu import Cpu
 from syscalltbl.machine.hw.fpu import INITIAL
 from syscalltbl.machine.image.elfimage import Image
 from syscalltbl.machine.kernel.mm import STACK_TOP, Mm
-from syscalltbl.machine.kernel.signals import Signals
+from syscalltbl.machine.kernel.signals import SigHand, Signals
 from syscalltbl.machine.kernel.vfs import Directory, FdTable
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.uapi.auxvec import (
@@ -43,6 +43,30 @@ from syscalltbl.machine.uapi.signal import SIGCHLD, signal_name
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
 
+
+@dataclass(slots=True)
+class Creds:
+    """Who a task acts as (struct cred): its real and effective user and group ids."""
+
+    uid: int = 0
+    euid: int = 0
+    gid: int = 0
+    egid: int = 0
+
+    def copy(self) -> Creds:
+        return Creds(self.uid, self.euid, self.gid, self.egid)
+
+
+@dataclass(slots=True)
+class FsStruct:
+    """Where a task's paths start and what its new files may not be (struct fs_struct); CLONE_FS shares it."""
+
+    cwd: Directory
+    umask: int = 0o022
+
+    def copy(self) -> FsStruct:
+        return FsStruct(self.cwd, self.umask)
+
 def signame(sig: int) -> str:
     """How an exit by signal is described: SIGSEGV, SIGRTMIN+3, or `signal N`."""
     return signal_name(sig) or f"signal {sig}"
@@ -66,7 +90,14 @@ class ExitStatus:
 
 
 class Task:
-    """A single-threaded process.
+    """A single-threaded process (struct task_struct).
+
+    What a thread and a process will own once threads exist is already apart:
+    the address space (`mm`), the open files (`files`), the working directory
+    and umask (`fs`), the signal actions (`sighand`) and the credentials
+    (`cred`) are objects that clone's CLONE_* flags can share; the registers,
+    kernel stack, signal mask and pending set (`signals`) and FPU image are
+    the task's own.
 
     Between system calls its user registers live in pt_regs at the top of its
     kernel stack; a task that is not running resumes either there (`fresh`:
@@ -84,15 +115,14 @@ class Task:
         self.kstack_top = kstack_top  # TSS.sp0 and cpu_current_top_of_stack while running
         self.regs_pa = regs_pa  # struct pt_regs at the top of the kernel stack, in RAM
         self.files = FdTable()
-        self.cwd: Directory = machine.fs.root
+        self.fs = FsStruct(machine.fs.root)
+        self.cred = Creds()
         self.exe = b""
         self.comm = b""  # the name ps shows: the program's file name, at most 15 bytes
         self.pdeath_signal = 0
         self.exit_signal = SIGCHLD  # what the parent is sent at exit: clone's CSIGNAL byte (SIGCHLD for fork)
         self.dumpable = 1
-        self.umask = 0o022
         self.nice = 0
-        self.uid = self.euid = self.gid = self.egid = 0
         self.status: ExitStatus | None = None  # set: a zombie until reaped
         self.sleep: Sleep | None = None
         self.fresh = True
@@ -105,6 +135,7 @@ class Task:
         self.clear_child_tid = 0
         self.vfork_parent: Task | None = None
         self.signals = Signals()
+        self.sighand = SigHand()
         self.sigpending = 0  # pending and not blocked: the return path's one test
         self.fpu: bytes = INITIAL  # x87/SSE registers while another task owns the cpu's
         self.rlimits: list[tuple[int, int]] | None = None  # None: the defaults, made on first use

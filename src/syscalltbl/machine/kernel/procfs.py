@@ -124,7 +124,7 @@ class ProcPidDir(ProcDirectory):
     def __init__(self, parent: Directory, owner: Task) -> None:
         super().__init__(parent, 0o555)
         self.owner = owner
-        self.owned_by(owner.euid, owner.egid)
+        self.owned_by(owner.cred.euid, owner.cred.egid)
 
     def _alive(self) -> Task:
         t = self.owner
@@ -141,7 +141,7 @@ class ProcPidDir(ProcDirectory):
         return {
             b"cmdline": ProcFile(lambda: render_cmdline(self._alive())),
             b"comm": ProcFile(lambda: self._alive().comm + b"\n", lambda data, writer: _set_comm(t, data, writer)),
-            b"cwd": ProcLink(lambda _reader: t.machine.fs.path_of(_living(self._alive()).cwd)),
+            b"cwd": ProcLink(lambda _reader: t.machine.fs.path_of(_living(self._alive()).fs.cwd)),
             b"exe": ProcLink(lambda _reader: _living(self._alive()).exe),
             b"fd": ProcFdDir(self, t),
             b"maps": ProcFile(lambda: render_maps(self._alive())),
@@ -229,7 +229,7 @@ def render_stat(t: Task) -> bytes:
     """/proc/PID/stat: proc_pid_stat's 52 fields, those this machine keeps filled in."""
     state, _ = _state(t)
     sig = t.signals
-    ignored, caught = _dispositions(sig.actions)
+    ignored, caught = _dispositions(t.sighand.actions)
     exited = t.status is not None
     start_brk = 0 if exited else t.mm.start_brk
     code = 0 if t.status is None else (t.status.signal or 0) | (t.status.code or 0) << 8
@@ -271,16 +271,16 @@ def _mask(bits: int) -> str:
 def render_status(t: Task) -> bytes:
     """/proc/PID/status: who it is, its memory and its signals, as a learner reads them."""
     state, name = _state(t)
-    ignored, caught = _dispositions(t.signals.actions)
+    ignored, caught = _dispositions(t.sighand.actions)
     lines = [
         f"Name:\t{t.comm.decode(errors='replace')}",
-        f"Umask:\t{t.umask:04o}",
+        f"Umask:\t{t.fs.umask:04o}",
         f"State:\t{state} ({name})",
         f"Tgid:\t{t.pid}",
         f"Pid:\t{t.pid}",
         f"PPid:\t{t.ppid}",
-        f"Uid:\t{t.uid}\t{t.euid}\t{t.euid}\t{t.euid}",
-        f"Gid:\t{t.gid}\t{t.egid}\t{t.egid}\t{t.egid}",
+        f"Uid:\t{t.cred.uid}\t{t.cred.euid}\t{t.cred.euid}\t{t.cred.euid}",
+        f"Gid:\t{t.cred.gid}\t{t.cred.egid}\t{t.cred.egid}\t{t.cred.egid}",
         f"FDSize:\t{t.files.max_fds}",
         f"VmSize:\t{_vm_size(t) // KIB:8d} kB",
         f"VmRSS:\t{_resident_pages(t) * PAGE_SIZE // KIB:8d} kB",

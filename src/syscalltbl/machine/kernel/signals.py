@@ -115,13 +115,32 @@ class SigAction:
 DEFAULT: Final = SigAction()
 
 
-class Signals:
-    """One task's signal state: actions, blocked mask, pending set with each one's siginfo, alternate stack."""
+class SigHand:
+    """The signal actions (struct sighand_struct): a process's, which clone(CLONE_SIGHAND) shares."""
 
-    __slots__ = ("actions", "altstack", "blocked", "info", "pending", "saved_mask")
+    __slots__ = ("actions",)
+
+    def __init__(self, actions: list[SigAction] | None = None) -> None:
+        self.actions: list[SigAction] = actions if actions is not None else [DEFAULT] * (NSIG + 1)
+
+    def copy(self) -> SigHand:
+        return SigHand(list(self.actions))
+
+    def exec(self) -> None:
+        """Handlers are gone with the old program; ignored signals stay ignored."""
+        self.actions = [a if a.handler == SIG_IGN else DEFAULT for a in self.actions]
+
+    def ignored(self, sig: int) -> bool:
+        handler = self.actions[sig].handler
+        return handler == SIG_IGN or (handler == SIG_DFL and sig in DEFAULT_IGNORE)
+
+
+class Signals:
+    """One task's own signal state: blocked mask, pending set with each one's siginfo, alternate stack."""
+
+    __slots__ = ("altstack", "blocked", "info", "pending", "saved_mask")
 
     def __init__(self) -> None:
-        self.actions: list[SigAction] = [DEFAULT] * (NSIG + 1)
         self.blocked = 0
         self.pending = 0
         self.info: dict[int, bytes] = {}
@@ -129,21 +148,14 @@ class Signals:
         self.saved_mask: int | None = None  # rt_sigsuspend's: the frame restores this one
 
     def forked(self) -> Signals:
-        """The child's: same actions, mask and alternate stack, nothing pending."""
+        """The child's: same mask and alternate stack, nothing pending."""
         child = Signals()
-        child.actions = list(self.actions)
         child.blocked = self.blocked
         child.altstack = self.altstack
         return child
 
     def exec(self) -> None:
-        """Handlers are gone with the old program; ignored signals stay ignored."""
-        self.actions = [a if a.handler == SIG_IGN else DEFAULT for a in self.actions]
         self.altstack = (0, SS_DISABLE, 0)
-
-    def ignored(self, sig: int) -> bool:
-        handler = self.actions[sig].handler
-        return handler == SIG_IGN or (handler == SIG_DFL and sig in DEFAULT_IGNORE)
 
 
 def altstack_flags(t: Task, sp: int) -> int:
@@ -194,7 +206,7 @@ def send(t: Task, sig: int, info: bytes | None = None) -> None:
         t.kill(SIGKILL)
         return
     s = t.signals
-    if s.ignored(sig) and not s.blocked & bit(sig):
+    if t.sighand.ignored(sig) and not s.blocked & bit(sig):
         return  # discarded at sending time, as sig_ignored() does
     if not s.pending & bit(sig):
         s.pending |= bit(sig)
@@ -208,7 +220,7 @@ def _fatal_now(t: Task) -> None:
     """complete_signal's shortcut: a deliverable signal whose action is to terminate ends the task now."""
     s = t.signals
     for sig in _signals_in(t.sigpending):
-        if s.actions[sig].handler == SIG_DFL and sig not in DEFAULT_IGNORE:
+        if t.sighand.actions[sig].handler == SIG_DFL and sig not in DEFAULT_IGNORE:
             t.machine.observe_signal(t, sig, s.info.get(sig, b""))
             t.kill(sig)
             return
@@ -225,7 +237,7 @@ def _dequeue(t: Task) -> tuple[int, bytes] | None:
         s.pending &= ~bit(sig)
         recalc(t)
         info = s.info.pop(sig, b"")
-        if s.ignored(sig):
+        if t.sighand.ignored(sig):
             continue  # blocked while ignored, then unblocked
         return sig, info
     return None
@@ -244,7 +256,7 @@ def deliver(t: Task) -> None:
     while t.status is None and (taken := _dequeue(t)) is not None:
         sig, info = taken
         t.machine.observe_signal(t, sig, info)
-        action = t.signals.actions[sig]
+        action = t.sighand.actions[sig]
         if action.handler == SIG_DFL:
             t.kill(sig)
             return
@@ -263,7 +275,7 @@ def discard_ignored(t: Task) -> None:
     """Drop pending signals that are deliverable now but ignored: they wake nothing (sigsuspend, pause)."""
     s = t.signals
     for sig in _signals_in(t.sigpending):
-        if s.ignored(sig):
+        if t.sighand.ignored(sig):
             s.pending &= ~bit(sig)
             s.info.pop(sig, None)
     recalc(t)
@@ -273,7 +285,7 @@ def interrupt(t: Task, sleep: Sleep, *, ia32: bool = False) -> None:
     """A handled signal woke `t` in a sleeping call: end the call, then deliver (the -ERESTARTSYS path)."""
     regs = t.pt_regs()
     sig = (t.sigpending & -t.sigpending).bit_length()
-    if sleep.restartable and t.signals.actions[sig].flags & SA_RESTART:
+    if sleep.restartable and t.sighand.actions[sig].flags & SA_RESTART:
         regs["ax"] = regs["orig_ax"]  # run the same call again after the handler
         regs["ip"] -= SYSCALL_INSN_LEN
         if not ia32:
@@ -296,7 +308,7 @@ def fault(t: Task, sig: int, info: bytes, trapno: int, err: int, cr2: int) -> bo
     kernel. False when the task must die instead: no handler, the signal
     blocked (force_sig resets both, as Linux does), or no room for the frame.
     """
-    action = t.signals.actions[sig]
+    action = t.sighand.actions[sig]
     machine = t.machine
     machine.observe_signal(t, sig, info)
     if action.handler in (SIG_DFL, SIG_IGN) or t.signals.blocked & bit(sig):
@@ -348,7 +360,7 @@ def _build_frame(
     regs.update(cx=regs["ip"], r11=regs["flags"])  # so the sysretq path can take it
     mask = s.blocked | action.mask | (0 if action.flags & SA_NODEFER else bit(sig))
     if action.flags & SA_RESETHAND:
-        s.actions[sig] = DEFAULT
+        t.sighand.actions[sig] = DEFAULT
     set_blocked(t, mask)
     t.machine.set_fpu_state(t, INITIAL)  # fpu__clear_user_states: the handler starts from a clean FPU
     return regs

@@ -624,7 +624,8 @@ class FileSystem:
         if node is None:
             if not flags & O_CREAT:
                 raise Errno(ENOENT)
-            node = parent.add(name, Regular(b"", perm & 0o7777 & ~task.umask).owned_by(task.euid, task.egid))
+            fresh = Regular(b"", perm & 0o7777 & ~task.fs.umask).owned_by(task.cred.euid, task.cred.egid)
+            node = parent.add(name, fresh)
         elif flags & O_CREAT and flags & O_EXCL:
             raise Errno(EEXIST)
         if isinstance(node, Symlink):

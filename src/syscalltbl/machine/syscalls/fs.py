@@ -118,7 +118,7 @@ def _base(t: Task, dirfd: int) -> Directory:
     """Where a relative path of an *at call starts."""
     dirfd = s32(dirfd)
     if dirfd == AT_FDCWD:
-        return t.cwd
+        return t.fs.cwd
     inode = t.files.get(dirfd).inode
     if not isinstance(inode, Directory):
         raise Errno(ENOTDIR)
@@ -150,7 +150,7 @@ def _write(t: Task, f: OpenFile, data: bytes) -> int:
     except Errno as exc:
         if exc.errno == EPIPE:
             # As pipe_write's send_sig(SIGPIPE, current, 0); the writer gets EPIPE if it survives.
-            signals.send(t, SIGPIPE, signals.siginfo(SIGPIPE, SI_USER, t.pid, t.uid))
+            signals.send(t, SIGPIPE, signals.siginfo(SIGPIPE, SI_USER, t.pid, t.cred.uid))
         raise
 
 
@@ -498,7 +498,7 @@ def sys_readlink(t: Task, path: int, buf: int, size: int, *_: int) -> int:
 
 @syscall("sys_umask")
 def sys_umask(t: Task, mask: int, *_: int) -> int:
-    old, t.umask = t.umask, mask & 0o777
+    old, t.fs.umask = t.fs.umask, mask & 0o777
     return old
 
 
@@ -510,7 +510,7 @@ def sys_mkdirat(t: Task, dirfd: int, path: int, mode: int, *_: int) -> int:
     parent, name, node = t.machine.fs.walk(t, user_path(t, path), _base(t, dirfd), follow=False)
     if node is not None:
         raise Errno(EEXIST)
-    parent.add(name, Directory(parent, mode & 0o7777 & ~t.umask).owned_by(t.euid, t.egid))
+    parent.add(name, Directory(parent, mode & 0o7777 & ~t.fs.umask).owned_by(t.cred.euid, t.cred.egid))
     return 0
 
 
@@ -561,7 +561,7 @@ def sys_rename(t: Task, old: int, new: int, *_: int) -> int:
 
 @syscall("sys_getcwd")
 def sys_getcwd(t: Task, buf: int, size: int, *_: int) -> int:
-    path = t.machine.fs.path_of(t.cwd) + b"\0"
+    path = t.machine.fs.path_of(t.fs.cwd) + b"\0"
     if len(path) > size:
         raise Errno(ERANGE)
     copy_to_user(t.mm, buf, path)
@@ -570,10 +570,10 @@ def sys_getcwd(t: Task, buf: int, size: int, *_: int) -> int:
 
 @syscall("sys_chdir")
 def sys_chdir(t: Task, path: int, *_: int) -> int:
-    inode = t.machine.fs.lookup(t, user_path(t, path), t.cwd)
+    inode = t.machine.fs.lookup(t, user_path(t, path), t.fs.cwd)
     if not isinstance(inode, Directory):
         raise Errno(ENOTDIR)
-    t.cwd = inode
+    t.fs.cwd = inode
     return 0
 
 
@@ -582,7 +582,7 @@ def sys_fchdir(t: Task, fd: int, *_: int) -> int:
     f = t.files.get(s32(fd))
     if not isinstance(f.inode, Directory):
         raise Errno(ENOTDIR)
-    t.cwd = f.inode
+    t.fs.cwd = f.inode
     return 0
 
 
@@ -601,7 +601,7 @@ def _inode_at(t: Task, dirfd: int, path: int, flags: int, *, follows: bool = Tru
     """
     name = strncpy_from_user(t.mm, path, PATH_MAX)
     if not name and flags & AT_EMPTY_PATH:
-        return t.cwd if s32(dirfd) == AT_FDCWD else t.files.get(s32(dirfd)).inode
+        return t.fs.cwd if s32(dirfd) == AT_FDCWD else t.files.get(s32(dirfd)).inode
     follow = not flags & AT_SYMLINK_NOFOLLOW if follows else bool(flags & AT_SYMLINK_FOLLOW)
     return t.machine.fs.lookup(t, user_path(t, path), _base(t, dirfd), follow=follow)
 
@@ -793,7 +793,7 @@ def _truncate(inode: Inode, length: int, *, always: bool) -> int:
 @syscall("sys_truncate")
 def sys_truncate(t: Task, path: int, length: int, *_: int) -> int:
     length = s64(length)
-    inode = t.machine.fs.lookup(t, user_path(t, path), t.cwd)
+    inode = t.machine.fs.lookup(t, user_path(t, path), t.fs.cwd)
     if length < 0:
         raise Errno(EINVAL)
     return _truncate(inode, length, always=False)
@@ -820,7 +820,7 @@ def sys_ftruncate(t: Task, fd: int, length: int, *_: int) -> int:
 def sys_symlinkat(t: Task, target: int, newdirfd: int, path: int, *_: int) -> int:
     contents = user_path(t, target)
     parent, name = _new_name(t, newdirfd, path)
-    parent.add(name, Symlink(contents).owned_by(t.euid, t.egid))
+    parent.add(name, Symlink(contents).owned_by(t.cred.euid, t.cred.egid))
     return 0
 
 
@@ -911,7 +911,7 @@ def _statfs(t: Task, inode: Inode) -> bytes:
 
 @syscall("sys_statfs")
 def sys_statfs(t: Task, path: int, buf: int, *_: int) -> int:
-    copy_to_user(t.mm, buf, _statfs(t, t.machine.fs.lookup(t, user_path(t, path), t.cwd)))
+    copy_to_user(t.mm, buf, _statfs(t, t.machine.fs.lookup(t, user_path(t, path), t.fs.cwd)))
     return 0
 
 

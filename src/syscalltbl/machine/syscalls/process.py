@@ -26,6 +26,7 @@ from syscalltbl.machine.uapi.sched import (
     CLONE_VM,
     CSIGNAL,
 )
+from syscalltbl.machine.uapi.signal import SIGCHLD
 from syscalltbl.machine.uapi.wait import WNOHANG
 
 ARG_MAX = 2 << 20
@@ -104,12 +105,12 @@ def sys_clone(t: Task, flags: int, newsp: int, parent_tid: int, child_tid: int, 
 
 @syscall("sys_fork")
 def sys_fork(t: Task, *_: int) -> int:
-    return _clone(t, 17, 0, 0, 0, 0)  # SIGCHLD
+    return _clone(t, SIGCHLD, 0, 0, 0, 0)
 
 
 @syscall("sys_vfork")
 def sys_vfork(t: Task, *_: int) -> int:
-    return _clone(t, CLONE_VM | CLONE_VFORK | 17, 0, 0, 0, 0)
+    return _clone(t, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0)
 
 
 def _strings(t: Task, array: int) -> list[bytes]:
@@ -177,52 +178,52 @@ def sys_set_tid_address(t: Task, tidptr: int, *_: int) -> int:
 
 @syscall("sys_getuid")
 def sys_getuid(t: Task, *_: int) -> int:
-    return t.uid
+    return t.cred.uid
 
 
 @syscall("sys_geteuid")
 def sys_geteuid(t: Task, *_: int) -> int:
-    return t.euid
+    return t.cred.euid
 
 
 @syscall("sys_getgid")
 def sys_getgid(t: Task, *_: int) -> int:
-    return t.gid
+    return t.cred.gid
 
 
 @syscall("sys_getegid")
 def sys_getegid(t: Task, *_: int) -> int:
-    return t.egid
+    return t.cred.egid
 
 
 @syscall("sys_setuid")
 def sys_setuid(t: Task, uid: int, *_: int) -> int:
     uid &= 0xFFFFFFFF
-    if t.euid != 0 and uid != t.uid:
+    if t.cred.euid != 0 and uid != t.cred.uid:
         raise Errno(EPERM)
-    t.uid = t.euid = uid
+    t.cred.uid = t.cred.euid = uid
     return 0
 
 
 @syscall("sys_setgid")
 def sys_setgid(t: Task, gid: int, *_: int) -> int:
     gid &= 0xFFFFFFFF
-    if t.euid != 0 and gid != t.gid:
+    if t.cred.euid != 0 and gid != t.cred.gid:
         raise Errno(EPERM)
-    t.gid = t.egid = gid
+    t.cred.gid = t.cred.egid = gid
     return 0
 
 
 @syscall("sys_getresuid")
 def sys_getresuid(t: Task, ruid: int, euid: int, suid: int, *_: int) -> int:
-    for ptr, value in ((ruid, t.uid), (euid, t.euid), (suid, t.euid)):
+    for ptr, value in ((ruid, t.cred.uid), (euid, t.cred.euid), (suid, t.cred.euid)):
         copy_to_user(t.mm, ptr, struct.pack("<I", value))
     return 0
 
 
 @syscall("sys_getresgid")
 def sys_getresgid(t: Task, rgid: int, egid: int, sgid: int, *_: int) -> int:
-    for ptr, value in ((rgid, t.gid), (egid, t.egid), (sgid, t.egid)):
+    for ptr, value in ((rgid, t.cred.gid), (egid, t.cred.egid), (sgid, t.cred.egid)):
         copy_to_user(t.mm, ptr, struct.pack("<I", value))
     return 0
 
@@ -285,7 +286,7 @@ def _prio_targets(t: Task, which: int, who: int) -> list[Task]:
     elif which == PRIO_PGRP:
         found = [x for x in live if x.pgid == (who or t.pgid)]
     elif which == PRIO_USER:
-        found = [x for x in live if x.uid == (who or t.uid)]
+        found = [x for x in live if x.cred.uid == (who or t.cred.uid)]
     else:
         raise Errno(EINVAL)
     if not found:
@@ -303,7 +304,7 @@ def sys_getpriority(t: Task, which: int, who: int, *_: int) -> int:
 def sys_setpriority(t: Task, which: int, who: int, niceval: int, *_: int) -> int:
     nice = min(max(s32(niceval), -20), 19)
     for target in _prio_targets(t, which, who):
-        if nice < target.nice and t.euid != 0:
+        if nice < target.nice and t.cred.euid != 0:
             raise Errno(EACCES)  # only root may raise a priority
         target.nice = nice
     return 0

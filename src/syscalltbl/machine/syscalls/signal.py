@@ -42,11 +42,11 @@ def sys_rt_sigaction(t: Task, sig: int, act: int, oact: int, sigsetsize: int, *_
     sig = s32(sig)
     if sigsetsize != KERNEL_SIGSET_SIZE or not 0 < sig <= NSIG or (act and sig in (SIGKILL, SIGSTOP)):
         raise Errno(EINVAL)
-    s = t.signals
-    old = s.actions[sig]
+    s, hand = t.signals, t.sighand
+    old = hand.actions[sig]
     if act:
-        s.actions[sig] = SigAction.unpack(copy_from_user(t.mm, act, 32))
-        if s.ignored(sig):
+        hand.actions[sig] = SigAction.unpack(copy_from_user(t.mm, act, 32))
+        if hand.ignored(sig):
             # POSIX: a pending signal whose action becomes "ignore" is discarded.
             s.pending &= ~bit(sig)
             s.info.pop(sig, None)
@@ -155,7 +155,7 @@ def _send(t: Task, targets: list[Task], sig: int, code: int) -> int:
     if sig:
         # The caller last: a fatal signal to itself must not stop it sending the rest.
         for target in sorted(targets, key=lambda x: x is t):
-            signals.send(target, sig, signals.siginfo(sig, code, t.pid, t.uid))
+            signals.send(target, sig, signals.siginfo(sig, code, t.pid, t.cred.uid))
     return 0
 
 
