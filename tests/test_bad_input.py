@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHIPPED_ARCH, Cli
+from support import SHIPPED_ARCH, Cli
 
 GOOD = b"# table\n0\tcommon\tread\tsys_read\n1\tcommon\twrite\tsys_write\n"
 PREVIOUS = b"previous output\n"

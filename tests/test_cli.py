@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli
+from support import Cli
 from syscalltbl.cli.main import main
 
 CASES = [

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tables_strategy as ts
-from conftest import Cli
 from debian_cache import linux_source_files
+from support import Cli
 from syscalltbl.cli.main import main
 
 SCRIPT_PATHS = {

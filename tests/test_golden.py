@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conftest import CORPUS, Cli, corpus_table, manifest
+from support import CORPUS, Cli, corpus_table, manifest
 
 ENTRIES = manifest()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHIPPED_ARCH, Cli
+from support import SHIPPED_ARCH, Cli
 
 X86 = "arch/x86/include/generated"
 I386_OUTPUTS = {f"{X86}/uapi/asm/unistd_32.h", f"{X86}/asm/unistd_32_ia32.h", f"{X86}/asm/syscalls_32.h"}

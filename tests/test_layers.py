@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
 from layers import LAYERS, MACHINE_LAYERS, cycles, imports, layer_violations, module_names
+from support import REPO
 
 SRC = REPO / "src"
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO
+from support import REPO
 
 OWN_CODE = ("src", "tests", "benchmarks", "examples")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from conftest import REPO, Cli
+from support import REPO, Cli
 
 
 def test_build_compile_and_run_hello(cli: Cli, tmp_path: Path) -> None:

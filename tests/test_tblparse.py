@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from conftest import CORPUS, SHIPPED_ARCH
+from support import CORPUS, SHIPPED_ARCH
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.model import Location
 from syscalltbl.tables.tblparse import decode, parse_bytes, parse_text

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from support import REPO
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine import uapi
 from syscalltbl.machine.uapi import errno, fcntl, mman, signal

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, REPO, manifest
+from support import CORPUS, REPO, manifest
 
 
 @pytest.fixture(scope="module")

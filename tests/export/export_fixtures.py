@@ -1,7 +1,7 @@
 """Fixtures and helpers for the `show`/`export` tests: the matrix, and headless Chromium.
 
 Import the fixtures by name from a test module (`from export_fixtures import chromium`);
-no conftest.py, so that `from conftest import ...` elsewhere keeps meaning tests/conftest.py.
+no conftest.py of its own: tests/conftest.py holds the fixtures, tests/support the shared helpers.
 Chromium is Debian's `chromium` package, installed here with apt-get when it is missing.
 """
 

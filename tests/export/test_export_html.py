@@ -18,7 +18,7 @@ from export_fixtures import (  # noqa: F401  (fixtures, used by name)
     table_entry,
 )
 
-from conftest import Cli
+from support import Cli
 from syscalltbl.cli.commands.export import to_html
 from syscalltbl.export.matrix import Mark, Matrix, PlacedMarks, lint_marks, place_marks
 from syscalltbl.tables.project import Project

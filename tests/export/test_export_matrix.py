@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from export_fixtures import matrix, shipped_project, table_entry  # noqa: F401  (fixtures, used by name)
 
-from conftest import Cli
+from support import Cli
 from syscalltbl.export.matrix import Matrix, load_bases
 from syscalltbl.generators import scripts
 from syscalltbl.tables.project import Project

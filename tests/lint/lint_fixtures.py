@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, SHIPPED_ARCH
+from support import CORPUS, SHIPPED_ARCH
 from syscalltbl.lint import Finding, run_lint
 from syscalltbl.lint.inputs import LintInputs
 from syscalltbl.lint.project_inputs import load_project_inputs

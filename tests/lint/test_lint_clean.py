@@ -100,7 +100,7 @@ def test_the_real_612_headers_parse_completely(linux_headers: Path) -> None:  # 
 
 
 def test_abi_bases_are_kept_as_data_beside_the_tables() -> None:
-    from syscalltbl.lint.abidata import abi_data_file, load_abi_data
+    from syscalltbl.tables.abibases import abi_data_file, load_abi_data
 
     data = load_abi_data(abi_data_file(ARCH))
     bases = {(b.arch, b.abi): b.base for b in data.bases}

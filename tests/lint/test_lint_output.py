@@ -182,7 +182,7 @@ def test_files_of_different_contexts_each_get_theirs(
 def test_pre_commit_hook_manifest_is_valid() -> None:
     from pre_commit.clientlib import load_manifest  # type: ignore[import-untyped]
 
-    from conftest import REPO
+    from support import REPO
 
     (hook,) = load_manifest(str(REPO / ".pre-commit-hooks.yaml"))
     assert (hook["id"], hook["entry"], hook["files"]) == ("syscalltbl-lint", "syscalltbl lint", r"\.tbl$")
@@ -235,7 +235,7 @@ def test_list_rules_verbose_prints_each_rationale(capsys: pytest.CaptureFixture[
 
 
 def test_docs_explain_every_rule() -> None:
-    from conftest import REPO
+    from support import REPO
 
     docs = (REPO / "docs" / "rules.md").read_text()
     for rule in RULES.values():

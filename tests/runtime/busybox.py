@@ -13,7 +13,7 @@ the commands read). Every copied file and directory gets the same fixed
 times, so `ls -l` shows the same date on every side and nothing depends on
 when or in which order the copies were made.
 
-Not a conftest.py: tests/conftest.py is imported as `conftest`, and a second
+Not a conftest.py: tests/conftest.py holds the fixtures, and a second
 one here would shadow it.
 """
 

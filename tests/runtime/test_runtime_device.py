@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from busybox import require
@@ -45,7 +44,7 @@ class Counter:
         starts = {b: name for name, (b, _e) in points.items()}
         ends = {e for _b, e in points.values()}
 
-        def hook(_uc: Any, address: int, _size: int, _ud: Any) -> None:
+        def hook(address: int) -> None:
             if address in starts:
                 self.active = starts[address]
             elif address in ends:
@@ -53,7 +52,7 @@ class Counter:
             elif self.active is not None:
                 self.counts[self.active] += 1
 
-        machine.cpu.uc.hook_add(1 << 2, hook)  # UC_HOOK_CODE, every address
+        machine.cpu.on_every_instruction(hook)
 
 
 def test_my_func_as_syscall_and_as_ioctl(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """Build tiny static user programs from assembly and run them on the machine.
 
-Not a conftest.py: tests/conftest.py is imported as `conftest`, and a second
+Not a conftest.py: tests/conftest.py holds the fixtures, and a second
 one here would shadow it.
 """
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from syscalltbl.cli.options import add_project_option
 from syscalltbl.tables.errors import SyscalltblError, UsageError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -37,14 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         help="only this output group (repeatable): kernel = the kernel build's outputs, "
         "runtime = the emulated x86-64 machine's sources (default: both)",
     )
-    build.add_argument(
-        "-C",
-        dest="project",
-        type=Path,
-        metavar="DIR",
-        help="project directory holding arch/tables.toml (default: the nearest one above the working "
-        "directory, else the tables shipped with syscalltbl)",
-    )
+    add_project_option(build)
     for name, module in _extra_commands().items():
         sub = commands.add_parser(name, help=module.HELP, description=module.HELP)
         module.configure(sub)

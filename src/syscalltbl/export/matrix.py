@@ -29,33 +29,19 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from syscalltbl.generators import scripts
 from syscalltbl.tables import abi, read
-from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.abibases import FILE_NAME as ABI_BASES
+from syscalltbl.tables.abibases import AbiBase, load_abi_data
 from syscalltbl.tables.model import Entry, Table
 from syscalltbl.tables.project import Output, Project
 from syscalltbl.tables.prototype_model import Prototype
 
 #: Beside tables.toml: each ABI's name, base and the macro holding it.
-BASES_FILE = "abi-bases.toml"
 
 #: Generators whose output lists syscalls of an ABI selection.
 _LISTING_GENERATORS = ("syscallhdr", "syscalltbl", "s390-syscalltbl")
-
-
-@dataclass(frozen=True, slots=True)
-class Base:
-    """One `[[abi]]` of abi-bases.toml."""
-
-    arch: str
-    abi: str
-    table: str
-    select: tuple[str, ...]
-    base: int
-    macro: str
-    defined_in: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,32 +112,10 @@ class Matrix:
                     yield name, index
 
 
-def load_bases(root: Path) -> tuple[Base, ...]:
+def load_bases(root: Path) -> tuple[AbiBase, ...]:
     """The `[[abi]]` entries of ROOT/abi-bases.toml; none if the project has no such file."""
-    import tomllib
-
-    path = root / BASES_FILE
-    try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return ()
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SyscalltblError(f"invalid TOML: {exc}", path=str(path)) from None
-    try:
-        return tuple(
-            Base(
-                arch=str(item["arch"]),
-                abi=str(item["abi"]),
-                table=str(item["table"]),
-                select=tuple(str(name) for name in item["select"]),
-                base=int(item.get("base", 0)),
-                macro=str(item.get("macro", "")),
-                defined_in=str(item.get("defined_in", "")),
-            )
-            for item in data.get("abi", [])
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SyscalltblError(f"malformed [[abi]]: missing or wrong key {exc}", path=str(path)) from None
+    path = root / ABI_BASES
+    return load_abi_data(path).bases if path.is_file() else ()
 
 
 def kernel_version(root: Path) -> str:
@@ -206,8 +170,8 @@ def _selected_lines(table: Table, abis: tuple[str, ...] | None) -> frozenset[int
 
 
 def _match_base(
-    candidate: _Candidate, bases: tuple[Base, ...], candidates: list[_Candidate], project: Project, table: Table
-) -> Base | None:
+    candidate: _Candidate, bases: tuple[AbiBase, ...], candidates: list[_Candidate], project: Project, table: Table
+) -> AbiBase | None:
     """The `[[abi]]` describing `candidate`: the one of its architecture and table if each has one
     (mips passes no --abis), else the one selecting the same entries."""
     source = project.aliases.get(candidate.table, candidate.table)
@@ -401,21 +365,6 @@ def prototype_headers(tree: Path, *, project: bool = False) -> list[Path]:
     for pattern in _PROJECT_HEADERS if project else _TREE_HEADERS:
         found.extend(sorted(p for p in tree.glob(pattern) if p.is_file()))
     return found
-
-
-def format_prototype(prototype: Prototype) -> str:
-    """`long sys_read(unsigned int fd, char __user *buf, size_t count)`."""
-    params = []
-    for param in prototype.params:
-        if not param.name:
-            params.append(param.type)
-        elif param.type.endswith("*"):
-            params.append(f"{param.type}{param.name}")
-        else:
-            params.append(f"{param.type} {param.name}")
-    ret = prototype.return_type
-    joiner = "" if ret.endswith("*") else " "
-    return f"{ret}{joiner}{prototype.name}({', '.join(params) or 'void'})"
 
 
 def load_prototypes(headers: Iterable[Path], shown_relative_to: Path | None = None) -> dict[str, list[Prototype]]:

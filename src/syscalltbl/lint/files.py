@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from syscalltbl.lint.abidata import abi_data_file, load_abi_data
 from syscalltbl.lint.inputs import LintInputs, OutputSelection, TableSource
 from syscalltbl.lint.project_inputs import display_path
 from syscalltbl.lint.read import read_table
+from syscalltbl.tables.abibases import abi_data_file, load_abi_data
 from syscalltbl.tables.errors import UsageError
 from syscalltbl.tables.model import Table
 

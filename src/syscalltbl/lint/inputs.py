@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from syscalltbl.tables.abibases import AbiData
 from syscalltbl.tables.model import Location, Table
 from syscalltbl.tables.prototype_model import PrototypeFile
 
@@ -73,28 +74,6 @@ class PerfCopy:
     #: Kernel path of the table it copies.
     copies: str
     table: Table
-
-
-@dataclass(frozen=True, slots=True)
-class AbiBase:
-    """One row of arch/abi-bases.toml: the absolute numbering of one userspace ABI."""
-
-    arch: str
-    abi: str
-    table: str
-    select: tuple[str, ...]
-    base: int
-    macro: str = ""
-    defined_in: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class AbiData:
-    """arch/abi-bases.toml: ABI bases, and each architecture's offset from unified numbering."""
-
-    bases: tuple[AbiBase, ...] = ()
-    #: arch -> (offset added to scripts/syscall.tbl numbers from 424 up, why).
-    unified: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

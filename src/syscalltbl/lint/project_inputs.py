@@ -19,11 +19,11 @@ import tomllib
 from pathlib import Path
 
 from syscalltbl.lint import corpus as corpus_reader
-from syscalltbl.lint.abidata import abi_data_file, load_abi_data
 from syscalltbl.lint.headers import header_paths, kernel_version, parse_header, read_headers, shown_path
 from syscalltbl.lint.inputs import LintInputs, OutputSelection, PerfCopy, TableSource
 from syscalltbl.lint.read import read_table
 from syscalltbl.lint.selection import selections
+from syscalltbl.tables.abibases import abi_data_file, load_abi_data
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.model import Location, Table
 from syscalltbl.tables.project import Project

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from syscalltbl.lint.abidata import abi_data_file, load_abi_data
 from syscalltbl.lint.corpus import find_perf_copies, link_target
 from syscalltbl.lint.graph import NO_ENTRY
 from syscalltbl.lint.headers import header_paths, kernel_version, read_headers, shown_path
@@ -21,6 +20,7 @@ from syscalltbl.lint.kbuild import tree_outputs
 from syscalltbl.lint.project_inputs import display_path
 from syscalltbl.lint.read import read_table
 from syscalltbl.lint.sources import read_sys_ni, scan_definitions
+from syscalltbl.tables.abibases import abi_data_file, load_abi_data
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.model import Table
 

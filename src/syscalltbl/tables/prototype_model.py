@@ -30,6 +30,12 @@ class Param:
     is_64bit: bool
     location: Location
 
+    def declaration(self) -> str:
+        """As C spells it: `char __user *buf`, `int fd`, or the bare type of an unnamed parameter."""
+        if not self.name:
+            return self.type
+        return f"{self.type}{self.name}" if self.type.endswith("*") else f"{self.type} {self.name}"
+
 
 @dataclass(frozen=True, slots=True)
 class Prototype:
@@ -47,6 +53,12 @@ class Prototype:
     location: Location
     conditions: tuple[str, ...] = ()
     attributes: tuple[str, ...] = ()
+
+    def declaration(self) -> str:
+        """The one way a prototype is written out: `long sys_read(unsigned int fd, char __user *buf, size_t count)`."""
+        params = ", ".join(p.declaration() for p in self.params) or "void"
+        joiner = "" if self.return_type.endswith("*") else " "
+        return f"{self.return_type}{joiner}{self.name}({params})"
 
 
 @dataclass(frozen=True, slots=True)

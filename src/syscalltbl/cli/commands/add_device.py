@@ -10,7 +10,8 @@ Exit status: 0 added, 1 refused.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from syscalltbl.cli.options import add_project_option
 
 HELP = "add a character device /dev/NAME whose driver (read, write, ioctl) is Python in devices/NAME.py"
 
@@ -20,7 +21,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--type", dest="magic", type=lambda v: int(v, 0), help="ioctl type byte (default: the name's first letter)"
     )
-    parser.add_argument("-C", dest="project", type=Path, metavar="DIR", help="project directory holding arch/")
+    add_project_option(parser, edits=True)
 
 
 def run(args: argparse.Namespace) -> int:

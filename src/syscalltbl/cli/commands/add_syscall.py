@@ -12,7 +12,8 @@ Exit status: 0 added, 1 refused.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from syscalltbl.cli.options import add_project_option
 
 HELP = "add a system call: table entry, prototype and a Python implementation to fill in"
 
@@ -24,7 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     # x32 is accepted here only to be refused with the table's own rule.
     parser.add_argument("--abi", default="common", choices=("common", "64", "x32"), help="x86-64 ABI column")
     parser.add_argument("--all-arches", action="store_true", help="every architecture's table, one number")
-    parser.add_argument("-C", dest="project", type=Path, metavar="DIR", help="project directory holding arch/")
+    add_project_option(parser, edits=True)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from syscalltbl.cli.options import add_project_option
+
 if TYPE_CHECKING:
     from syscalltbl.export.matrix import Mark, Matrix, PlacedMarks
     from syscalltbl.tables.model import Entry
@@ -34,13 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-lint", action="store_true", help="html: do not run the linter to mark findings on the page"
     )
-    parser.add_argument(
-        "-C",
-        dest="project",
-        type=Path,
-        metavar="DIR",
-        help="project directory holding arch/tables.toml (default: as for build)",
-    )
+    add_project_option(parser)
 
 
 def _cell(matrix: Matrix, index: int, entry: Entry) -> dict[str, Any]:

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from syscalltbl.cli.options import add_project_option
+
 if TYPE_CHECKING:
     from syscalltbl.lint.findings import Finding
     from syscalltbl.lint.inputs import LintInputs
@@ -27,7 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", type=Path, metavar="FILE", help="tables to lint (default: the project)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--tree", type=Path, metavar="DIR", help="lint a Linux source tree")
-    where.add_argument("-C", dest="project", type=Path, metavar="DIR", help="project directory holding arch/")
+    add_project_option(where)
     parser.add_argument("--abis", metavar="ABIS", help="FILEs only: lint as if an output selected these ABIs")
     parser.add_argument("--headers", type=Path, metavar="DIR", help="read prototype headers from DIR (kernel headers)")
     parser.add_argument(

@@ -6,14 +6,15 @@ Exit status: 0 removed, 1 NAME is in no table.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from syscalltbl.cli.options import add_project_option
 
 HELP = "remove a system call added with add-syscall (every table, its prototype and implementation)"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", metavar="NAME")
-    parser.add_argument("-C", dest="project", type=Path, metavar="DIR", help="project directory holding arch/")
+    add_project_option(parser, edits=True)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from syscalltbl.cli.options import add_project_option
+
 if TYPE_CHECKING:
     from syscalltbl.export.matrix import Matrix
     from syscalltbl.tables.model import Entry
@@ -39,13 +41,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="kernel tree or linux-headers directory to read prototypes from "
         "(include/linux/syscalls.h, include/linux/compat.h, arch/*/include/asm/syscalls.h)",
     )
-    parser.add_argument(
-        "-C",
-        dest="project",
-        type=Path,
-        metavar="DIR",
-        help="project directory holding arch/tables.toml (default: as for build)",
-    )
+    add_project_option(parser)
 
 
 def _parse_number(text: str) -> int | None:
@@ -115,7 +111,6 @@ def render(
     headers_note: str,
 ) -> str:
     """The text `show` prints for the cells `found`."""
-    from syscalltbl.export.matrix import format_prototype
 
     names = sorted({name for name, _, _ in found})
     by_number = len(names) > 1 or names != [query]
@@ -168,7 +163,7 @@ def render(
                 proto_rows.append([symbol, "(not declared in these headers)", ""])
             for prototype in declared:
                 location = prototype.location
-                proto_rows.append([symbol, format_prototype(prototype), f"{location.file}:{location.line}"])
+                proto_rows.append([symbol, prototype.declaration(), f"{location.file}:{location.line}"])
         if proto_rows:
             lines.extend("  " + line for line in _table(proto_rows))
     return "\n".join(lines) + "\n"

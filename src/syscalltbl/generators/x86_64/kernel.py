@@ -8,7 +8,7 @@ and `ld`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from syscalltbl.generators.jinja_env import render
@@ -68,6 +68,19 @@ def nr_syscalls(syscalls: Sequence[Syscall]) -> int:
     return max((s.number for s in syscalls), default=-1) + 1
 
 
+def dense(syscalls: Sequence[Syscall]) -> list[Syscall | None]:
+    """The table as the kernel lays it out: index nr holds the first line numbered nr, None a hole.
+
+    The one place the holes are found, for every shape of the table: the
+    assembly sys_call_table, the Python one, ia32_sys_call_table and the
+    tracer's view of it.
+    """
+    table: list[Syscall | None] = [None] * nr_syscalls(syscalls)
+    for s in reversed(syscalls):  # the first line for a number wins
+        table[s.number] = s
+    return table
+
+
 def render_kernel(
     syscalls: Sequence[Syscall],
     implemented: Iterable[str],
@@ -110,48 +123,33 @@ def render_kernel(
 
 
 def render_syscall_64(syscalls: Sequence[Syscall], implemented: set[str], common: Mapping[str, str]) -> str:
-    by_number: dict[int, Syscall] = {}
-    for s in syscalls:
-        by_number.setdefault(s.number, s)
-    count = nr_syscalls(syscalls)
-    table = []
-    for number in range(count):
-        entry = by_number.get(number)
-        if entry is None:
-            table.append((x64_symbol(NI_SYSCALL), str(number)))
-        else:
-            table.append((x64_symbol(entry.entry_point), f"{number} {entry.name}"))
-    # Table order, each entry point once (the kernel's table may repeat one).
-    entry_points = [e for e in dict.fromkeys(s.entry_point for s in syscalls) if e != NI_SYSCALL]
-    return render(
-        "x86_64/syscall_64.S.j2",
-        nr_syscalls=count,
-        table=table,
-        python_stubs=[x64_symbol(e) for e in entry_points if e in implemented],
-        ni_aliases=[x64_symbol(e) for e in entry_points if e not in implemented],
-        **common,
-    )
+    return _render_table("x86_64/syscall_64.S.j2", x64_symbol, syscalls, implemented, common)
 
 
 def render_syscall_32(syscalls: Sequence[Syscall], implemented: set[str], common: Mapping[str, str]) -> str:
     """ia32_sys_call_table: render_syscall_64's layout with the __ia32_ symbols."""
-    by_number: dict[int, Syscall] = {}
-    for s in syscalls:
-        by_number.setdefault(s.number, s)
-    table = []
-    for number in range(nr_syscalls(syscalls)):
-        entry = by_number.get(number)
-        if entry is None:
-            table.append((ia32_symbol(NI_SYSCALL), str(number)))
-        else:
-            table.append((ia32_symbol(entry.entry_point), f"{number} {entry.name}"))
+    return _render_table("x86_64/syscall_32.S.j2", ia32_symbol, syscalls, implemented, common)
+
+
+def _render_table(
+    template: str,
+    symbol: Callable[[str], str],
+    syscalls: Sequence[Syscall],
+    implemented: set[str],
+    common: Mapping[str, str],
+) -> str:
+    table = [
+        (symbol(NI_SYSCALL), str(number)) if entry is None else (symbol(entry.entry_point), f"{number} {entry.name}")
+        for number, entry in enumerate(dense(syscalls))
+    ]
+    # Table order, each entry point once (the kernel's table may repeat one).
     entry_points = [e for e in dict.fromkeys(s.entry_point for s in syscalls) if e != NI_SYSCALL]
     return render(
-        "x86_64/syscall_32.S.j2",
-        nr_syscalls=nr_syscalls(syscalls),
+        template,
+        nr_syscalls=len(table),
         table=table,
-        python_stubs=[ia32_symbol(e) for e in entry_points if e in implemented],
-        ni_aliases=[ia32_symbol(e) for e in entry_points if e not in implemented],
+        python_stubs=[symbol(e) for e in entry_points if e in implemented],
+        ni_aliases=[symbol(e) for e in entry_points if e not in implemented],
         **common,
     )
 

@@ -20,9 +20,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from syscalltbl.generators.jinja_env import render
-from syscalltbl.generators.x86_64.kernel import NI_SYSCALL, Syscall, nr_syscalls, select_64, x64_symbol
+from syscalltbl.generators.x86_64.kernel import NI_SYSCALL, Syscall, dense, select_64, x64_symbol
 from syscalltbl.tables.model import Table
-from syscalltbl.tables.prototype_model import Param, Prototype
+from syscalltbl.tables.prototype_model import Prototype
 
 GENERATOR = "generators/x86_64/pylib.py"
 X32_SYSCALL_BIT = 0x40000000
@@ -58,17 +58,6 @@ SIZE_PARAMS = ("count", "size", "bufsiz", "len")
 #: Calls that write through their iovecs (the array itself is const).
 READS_IOV = frozenset({"sys_readv", "sys_preadv", "sys_preadv2"})
 STRING_ARRAY = "const char __user *const __user *"
-
-
-def kernel_declaration(p: Prototype) -> str:
-    params = ", ".join(_c_param(q) for q in p.params) or "void"
-    return f"{p.return_type} {p.name}({params})"
-
-
-def _c_param(q: Param) -> str:
-    if not q.name:
-        return q.type
-    return f"{q.type}{q.name}" if q.type.endswith("*") else f"{q.type} {q.name}"
 
 
 def _pointee(kernel_type: str) -> str:
@@ -126,7 +115,7 @@ def wrapper(s: Syscall, proto: Prototype | None) -> Function:
     converted = [_convert(proto, i, names) for i in range(len(names))]
     params = ", ".join(f"{n}: {ann}" for n, (ann, _) in zip(names, converted, strict=True))
     args = ", ".join([str(s.number), *(expr for _, expr in converted)])
-    return Function(s.name, params, args, kernel_declaration(proto), s.noreturn)
+    return Function(s.name, params, args, proto.declaration(), s.noreturn)
 
 
 def _live(syscalls: Sequence[Syscall]) -> list[Syscall]:
@@ -164,17 +153,13 @@ def render_sys_call_table(
     syscalls: Sequence[Syscall], prototypes: Mapping[str, Prototype], *, abis: Sequence[str], source: str, protos: str
 ) -> str:
     """The table for `abis`: ("common", "64") or ("common", "x32")."""
-    by_number: dict[int, Syscall] = {}
-    for s in syscalls:
-        by_number.setdefault(s.number, s)  # the first line for a number wins, as in the assembly table
     table = []
-    for number in range(nr_syscalls(syscalls)):
-        e = by_number.get(number)
+    for e in dense(syscalls):
         if e is None:
             table.append("sys_ni_syscall")
             continue
         proto = prototypes.get(e.entry_point)
-        decl = kernel_declaration(proto) if proto is not None else None
+        decl = proto.declaration() if proto is not None else None
         table.append(
             f"Entry({e.number}, {e.name!r}, {e.entry_point!r}, {x64_symbol(e.entry_point)!r}, {decl!r}, {e.noreturn})"
         )

@@ -199,6 +199,24 @@ class Cpu:
             None, 1, 0, x86.UC_X86_INS_OUT,
         )
 
+    # Tools' hooks (tracing, counting): slow, and nothing outside this class reaches into Unicorn.
+
+    def on_block(self, begin: int, end: int, fn: Callable[[int, int], None]) -> None:
+        """Run `fn(address, size)` at the start of every translated block in [begin, end].
+
+        The translation cache is flushed: blocks translated before the hook existed would not call it.
+        """
+
+        def block(_uc: object, address: int, size: int, _ud: object) -> None:
+            self._safe(lambda _: fn(address, size), 0)
+
+        self.uc.hook_add(unicorn.UC_HOOK_BLOCK, block, None, begin, end)
+        self.flush_code()
+
+    def on_every_instruction(self, fn: Callable[[int], None]) -> None:
+        """Run `fn(address)` before every instruction the cpu executes (for tests that count them)."""
+        self.uc.hook_add(unicorn.UC_HOOK_CODE, lambda _uc, address, _size, _ud: self._safe(fn, address))
+
     # -- running --
 
     def stop(self) -> None:
@@ -268,3 +286,18 @@ class Cpu:
     def flush_code(self) -> None:
         """Forget translated code, after the host wrote instructions into RAM."""
         self.uc.ctl_flush_tb()
+
+
+class TscReader:
+    """rdtsc on a scratch Unicorn cpu: the host's TSC, as the machine's rdtsc sees it."""
+
+    CODE = 0x1000
+
+    def __init__(self) -> None:
+        self.uc: Any = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
+        self.uc.mem_map(self.CODE, 0x1000)
+        self.uc.mem_write(self.CODE, b"\x0f\x31")  # rdtsc
+
+    def __call__(self) -> int:
+        self.uc.emu_start(self.CODE, self.CODE + 2)
+        return int(self.uc.reg_read(x86.UC_X86_REG_RDX)) << 32 | int(self.uc.reg_read(x86.UC_X86_REG_RAX))

@@ -17,8 +17,8 @@ from syscalltbl.generators.x86_64 import abi
 from syscalltbl.generators.x86_64.kernel import (
     NI_SYSCALL,
     Syscall,
+    dense,
     ia32_symbol,
-    nr_syscalls,
     render_kernel,
     select_64,
     select_ia32,
@@ -60,15 +60,10 @@ class Ia32Entry:
 
 def ia32_entries(syscalls: Sequence[Syscall]) -> tuple[Ia32Entry, ...]:
     """Index nr holds what int $0x80 with eax = nr reaches."""
-    by_number: dict[int, Syscall] = {}
-    for s in syscalls:
-        by_number.setdefault(s.number, s)
     hole = Ia32Entry(-1, "ni_syscall", NI_SYSCALL, ia32_symbol(NI_SYSCALL), None, False)
     return tuple(
-        hole
-        if (e := by_number.get(n)) is None
-        else Ia32Entry(n, e.name, e.entry_point, ia32_symbol(e.entry_point), None, e.noreturn)
-        for n in range(nr_syscalls(syscalls))
+        hole if e is None else Ia32Entry(e.number, e.name, e.entry_point, ia32_symbol(e.entry_point), None, e.noreturn)
+        for e in dense(syscalls)
     )
 
 

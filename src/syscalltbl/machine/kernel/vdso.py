@@ -17,17 +17,15 @@ import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
-from unicorn import x86_const as x86
 
 from syscalltbl.generators.generate import code_fingerprint
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.generators.x86_64.kernel import Syscall
 from syscalltbl.generators.x86_64.vdso import SYMBOLS, render_vdso
-from syscalltbl.machine.hw.cpu import unicorn
+from syscalltbl.machine.hw.cpu import TscReader
 from syscalltbl.machine.image.toolchain import build_elf
 from syscalltbl.store import cache as content_cache
 
@@ -70,25 +68,10 @@ def _build_vdso(syscalls: list[Syscall], source: str) -> Vdso:
     return Vdso(data, symbols)
 
 
-class _TscReader:
-    """rdtsc on a scratch Unicorn cpu: the host's TSC, as the machine's rdtsc sees it."""
-
-    CODE = 0x1000
-
-    def __init__(self) -> None:
-        self.uc: Any = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
-        self.uc.mem_map(self.CODE, abi.PAGE_SIZE)
-        self.uc.mem_write(self.CODE, b"\x0f\x31")  # rdtsc
-
-    def __call__(self) -> int:
-        self.uc.emu_start(self.CODE, self.CODE + 2)
-        return int(self.uc.reg_read(x86.UC_X86_REG_RDX)) << 32 | int(self.uc.reg_read(x86.UC_X86_REG_RAX))
-
-
 @cache
-def _clock() -> tuple[_TscReader, int]:
+def _clock() -> tuple[TscReader, int]:
     """The reader and ns-per-cycle << VVAR_SHIFT, measured over CALIBRATION_NS."""
-    read = _TscReader()
+    read = TscReader()
     tsc0, ns0 = read(), time.monotonic_ns()
     tsc1, ns1 = tsc0, ns0
     while ns1 - ns0 < CALIBRATION_NS:

@@ -300,17 +300,21 @@ def sys_lseek(t: Task, fd: int, offset: int, whence: int, *_: int) -> int:
 # -- opening and closing --
 
 
-@syscall("sys_openat")
-def sys_openat(t: Task, dirfd: int, path: int, flags: int, mode: int, *_: int) -> int:
+def do_openat(t: Task, dirfd: int, path: int, flags: int, mode: int) -> int:
     name = user_path(t, path)
     flags &= 0xFFFFFFFF
     f = t.machine.fs.open(t, name, _base(t, dirfd), flags, mode)
     return t.files.install(f, cloexec=bool(flags & O_CLOEXEC))
 
 
+@syscall("sys_openat")
+def sys_openat(t: Task, dirfd: int, path: int, flags: int, mode: int, *_: int) -> int:
+    return do_openat(t, dirfd, path, flags, mode)
+
+
 @syscall("sys_open")
 def sys_open(t: Task, path: int, flags: int, mode: int, *_: int) -> int:
-    return sys_openat(t, AT_FDCWD, path, flags, mode, 0, 0)
+    return do_openat(t, AT_FDCWD, path, flags, mode)
 
 
 @syscall("sys_close")
@@ -324,8 +328,7 @@ def sys_dup(t: Task, fd: int, *_: int) -> int:
     return t.files.install(t.files.get(s32(fd)))
 
 
-@syscall("sys_dup3")
-def sys_dup3(t: Task, old: int, new: int, flags: int, *_: int) -> int:
+def do_dup3(t: Task, old: int, new: int, flags: int) -> int:
     old, new = s32(old), s32(new)
     if old == new or flags & ~O_CLOEXEC:
         raise Errno(EINVAL)
@@ -336,12 +339,17 @@ def sys_dup3(t: Task, old: int, new: int, flags: int, *_: int) -> int:
     return new
 
 
+@syscall("sys_dup3")
+def sys_dup3(t: Task, old: int, new: int, flags: int, *_: int) -> int:
+    return do_dup3(t, old, new, flags)
+
+
 @syscall("sys_dup2")
 def sys_dup2(t: Task, old: int, new: int, *_: int) -> int:
     if s32(old) == s32(new):
         t.files.get(s32(old))
         return s32(new)
-    return sys_dup3(t, old, new, 0, 0, 0, 0)
+    return do_dup3(t, old, new, 0)
 
 
 @syscall("sys_fcntl")
@@ -366,8 +374,7 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int, *_: int) -> int:
     raise Errno(EINVAL)
 
 
-@syscall("sys_pipe2")
-def sys_pipe2(t: Task, fds: int, flags: int, *_: int) -> int:
+def do_pipe2(t: Task, fds: int, flags: int) -> int:
     if flags & ~(O_CLOEXEC | O_NONBLOCK):
         raise Errno(EINVAL)
     user_range(t.mm, fds, 8, write=True)
@@ -385,9 +392,14 @@ def sys_pipe2(t: Task, fds: int, flags: int, *_: int) -> int:
     return 0
 
 
+@syscall("sys_pipe2")
+def sys_pipe2(t: Task, fds: int, flags: int, *_: int) -> int:
+    return do_pipe2(t, fds, flags)
+
+
 @syscall("sys_pipe")
 def sys_pipe(t: Task, fds: int, *_: int) -> int:
-    return sys_pipe2(t, fds, 0, 0, 0, 0, 0)
+    return do_pipe2(t, fds, 0)
 
 
 @syscall("sys_ioctl")
@@ -424,26 +436,29 @@ def sys_newfstat(t: Task, fd: int, buf: int, *_: int) -> int:
     return 0
 
 
-@syscall("sys_newfstatat")
-def sys_newfstatat(t: Task, dirfd: int, path: int, buf: int, flags: int, *_: int) -> int:
+def do_newfstatat(t: Task, dirfd: int, path: int, buf: int, flags: int) -> int:
     if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
         raise Errno(EINVAL)
     copy_to_user(t.mm, buf, _stat(_inode_at(t, dirfd, path, flags)))
     return 0
 
 
+@syscall("sys_newfstatat")
+def sys_newfstatat(t: Task, dirfd: int, path: int, buf: int, flags: int, *_: int) -> int:
+    return do_newfstatat(t, dirfd, path, buf, flags)
+
+
 @syscall("sys_newstat")
 def sys_newstat(t: Task, path: int, buf: int, *_: int) -> int:
-    return sys_newfstatat(t, AT_FDCWD, path, buf, 0, 0, 0)
+    return do_newfstatat(t, AT_FDCWD, path, buf, 0)
 
 
 @syscall("sys_newlstat")
 def sys_newlstat(t: Task, path: int, buf: int, *_: int) -> int:
-    return sys_newfstatat(t, AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW, 0, 0)
+    return do_newfstatat(t, AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW)
 
 
-@syscall("sys_faccessat")
-def sys_faccessat(t: Task, dirfd: int, path: int, mode: int, *_: int) -> int:
+def do_faccessat(t: Task, dirfd: int, path: int, mode: int) -> int:
     if mode & ~7:
         raise Errno(EINVAL)
     inode = t.machine.fs.lookup(t, user_path(t, path), _base(t, dirfd))
@@ -452,9 +467,14 @@ def sys_faccessat(t: Task, dirfd: int, path: int, mode: int, *_: int) -> int:
     return 0
 
 
+@syscall("sys_faccessat")
+def sys_faccessat(t: Task, dirfd: int, path: int, mode: int, *_: int) -> int:
+    return do_faccessat(t, dirfd, path, mode)
+
+
 @syscall("sys_access")
 def sys_access(t: Task, path: int, mode: int, *_: int) -> int:
-    return sys_faccessat(t, AT_FDCWD, path, mode, 0, 0, 0)
+    return do_faccessat(t, AT_FDCWD, path, mode)
 
 
 @syscall("sys_getdents64")
@@ -479,8 +499,7 @@ def sys_getdents64(t: Task, fd: int, dirp: int, count: int, *_: int) -> int:
     return len(out)
 
 
-@syscall("sys_readlinkat")
-def sys_readlinkat(t: Task, dirfd: int, path: int, buf: int, size: int, *_: int) -> int:
+def do_readlinkat(t: Task, dirfd: int, path: int, buf: int, size: int) -> int:
     if s32(size) <= 0:
         raise Errno(EINVAL)
     inode = t.machine.fs.lookup(t, user_path(t, path), _base(t, dirfd), follow=False)
@@ -491,9 +510,14 @@ def sys_readlinkat(t: Task, dirfd: int, path: int, buf: int, size: int, *_: int)
     return len(target)
 
 
+@syscall("sys_readlinkat")
+def sys_readlinkat(t: Task, dirfd: int, path: int, buf: int, size: int, *_: int) -> int:
+    return do_readlinkat(t, dirfd, path, buf, size)
+
+
 @syscall("sys_readlink")
 def sys_readlink(t: Task, path: int, buf: int, size: int, *_: int) -> int:
-    return sys_readlinkat(t, AT_FDCWD, path, buf, size, 0, 0)
+    return do_readlinkat(t, AT_FDCWD, path, buf, size)
 
 
 @syscall("sys_umask")
@@ -505,8 +529,7 @@ def sys_umask(t: Task, mask: int, *_: int) -> int:
 # -- the namespace --
 
 
-@syscall("sys_mkdirat")
-def sys_mkdirat(t: Task, dirfd: int, path: int, mode: int, *_: int) -> int:
+def do_mkdirat(t: Task, dirfd: int, path: int, mode: int) -> int:
     parent, name, node = t.machine.fs.walk(t, user_path(t, path), _base(t, dirfd), follow=False)
     if node is not None:
         raise Errno(EEXIST)
@@ -514,31 +537,39 @@ def sys_mkdirat(t: Task, dirfd: int, path: int, mode: int, *_: int) -> int:
     return 0
 
 
+@syscall("sys_mkdirat")
+def sys_mkdirat(t: Task, dirfd: int, path: int, mode: int, *_: int) -> int:
+    return do_mkdirat(t, dirfd, path, mode)
+
+
 @syscall("sys_mkdir")
 def sys_mkdir(t: Task, path: int, mode: int, *_: int) -> int:
-    return sys_mkdirat(t, AT_FDCWD, path, mode, 0, 0, 0)
+    return do_mkdirat(t, AT_FDCWD, path, mode)
 
 
-@syscall("sys_unlinkat")
-def sys_unlinkat(t: Task, dirfd: int, path: int, flags: int, *_: int) -> int:
+def do_unlinkat(t: Task, dirfd: int, path: int, flags: int) -> int:
     if flags & ~AT_REMOVEDIR:
         raise Errno(EINVAL)
     t.machine.fs.unlink(t, user_path(t, path), _base(t, dirfd), directory=bool(flags & AT_REMOVEDIR))
     return 0
 
 
+@syscall("sys_unlinkat")
+def sys_unlinkat(t: Task, dirfd: int, path: int, flags: int, *_: int) -> int:
+    return do_unlinkat(t, dirfd, path, flags)
+
+
 @syscall("sys_unlink")
 def sys_unlink(t: Task, path: int, *_: int) -> int:
-    return sys_unlinkat(t, AT_FDCWD, path, 0, 0, 0, 0)
+    return do_unlinkat(t, AT_FDCWD, path, 0)
 
 
 @syscall("sys_rmdir")
 def sys_rmdir(t: Task, path: int, *_: int) -> int:
-    return sys_unlinkat(t, AT_FDCWD, path, AT_REMOVEDIR, 0, 0, 0)
+    return do_unlinkat(t, AT_FDCWD, path, AT_REMOVEDIR)
 
 
-@syscall("sys_renameat2")
-def sys_renameat2(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: int, *_: int) -> int:
+def do_renameat2(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: int) -> int:
     if flags & ~RENAME_NOREPLACE:
         raise Errno(EINVAL)
     fs = t.machine.fs
@@ -549,14 +580,19 @@ def sys_renameat2(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, fla
     return 0
 
 
+@syscall("sys_renameat2")
+def sys_renameat2(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: int, *_: int) -> int:
+    return do_renameat2(t, olddirfd, old, newdirfd, new, flags)
+
+
 @syscall("sys_renameat")
 def sys_renameat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, *_: int) -> int:
-    return sys_renameat2(t, olddirfd, old, newdirfd, new, 0, 0)
+    return do_renameat2(t, olddirfd, old, newdirfd, new, 0)
 
 
 @syscall("sys_rename")
 def sys_rename(t: Task, old: int, new: int, *_: int) -> int:
-    return sys_renameat2(t, AT_FDCWD, old, AT_FDCWD, new, 0, 0)
+    return do_renameat2(t, AT_FDCWD, old, AT_FDCWD, new, 0)
 
 
 @syscall("sys_getcwd")
@@ -678,8 +714,7 @@ def sys_utimensat(t: Task, dirfd: int, path: int, utimes: int, flags: int, *_: i
     return _do_utimes(t, dirfd, path, times, flags & 0xFFFFFFFF)
 
 
-@syscall("sys_futimesat")
-def sys_futimesat(t: Task, dirfd: int, path: int, utimes: int, *_: int) -> int:
+def do_futimesat(t: Task, dirfd: int, path: int, utimes: int) -> int:
     times = None
     if utimes:
         asec, ausec, msec, musec = _TIMESPEC2.unpack(copy_from_user(t.mm, utimes, _TIMESPEC2.size))
@@ -689,9 +724,14 @@ def sys_futimesat(t: Task, dirfd: int, path: int, utimes: int, *_: int) -> int:
     return _do_utimes(t, dirfd, path, times, 0)
 
 
+@syscall("sys_futimesat")
+def sys_futimesat(t: Task, dirfd: int, path: int, utimes: int, *_: int) -> int:
+    return do_futimesat(t, dirfd, path, utimes)
+
+
 @syscall("sys_utimes")
 def sys_utimes(t: Task, path: int, utimes: int, *_: int) -> int:
-    return sys_futimesat(t, AT_FDCWD, path, utimes, 0, 0, 0)
+    return do_futimesat(t, AT_FDCWD, path, utimes)
 
 
 @syscall("sys_utime")
@@ -721,21 +761,25 @@ def sys_fchmod(t: Task, fd: int, mode: int, *_: int) -> int:
     return _chmod(_fd_inode(t, fd), mode)
 
 
-@syscall("sys_fchmodat2")
-def sys_fchmodat2(t: Task, dirfd: int, path: int, mode: int, flags: int, *_: int) -> int:
+def do_fchmodat2(t: Task, dirfd: int, path: int, mode: int, flags: int) -> int:
     if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
         raise Errno(EINVAL)
     return _chmod(_inode_at(t, dirfd, path, flags), mode)
 
 
+@syscall("sys_fchmodat2")
+def sys_fchmodat2(t: Task, dirfd: int, path: int, mode: int, flags: int, *_: int) -> int:
+    return do_fchmodat2(t, dirfd, path, mode, flags)
+
+
 @syscall("sys_fchmodat")
 def sys_fchmodat(t: Task, dirfd: int, path: int, mode: int, *_: int) -> int:
-    return sys_fchmodat2(t, dirfd, path, mode, 0, 0, 0)
+    return do_fchmodat2(t, dirfd, path, mode, 0)
 
 
 @syscall("sys_chmod")
 def sys_chmod(t: Task, path: int, mode: int, *_: int) -> int:
-    return sys_fchmodat2(t, AT_FDCWD, path, mode, 0, 0, 0)
+    return do_fchmodat2(t, AT_FDCWD, path, mode, 0)
 
 
 def _chown(inode: Inode, user: int, group: int) -> int:
@@ -755,21 +799,25 @@ def _chown(inode: Inode, user: int, group: int) -> int:
     return 0
 
 
-@syscall("sys_fchownat")
-def sys_fchownat(t: Task, dirfd: int, path: int, user: int, group: int, flags: int, *_: int) -> int:
+def do_fchownat(t: Task, dirfd: int, path: int, user: int, group: int, flags: int) -> int:
     if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
         raise Errno(EINVAL)
     return _chown(_inode_at(t, dirfd, path, flags), user, group)
 
 
+@syscall("sys_fchownat")
+def sys_fchownat(t: Task, dirfd: int, path: int, user: int, group: int, flags: int, *_: int) -> int:
+    return do_fchownat(t, dirfd, path, user, group, flags)
+
+
 @syscall("sys_chown")
 def sys_chown(t: Task, path: int, user: int, group: int, *_: int) -> int:
-    return sys_fchownat(t, AT_FDCWD, path, user, group, 0, 0, 0)
+    return do_fchownat(t, AT_FDCWD, path, user, group, 0)
 
 
 @syscall("sys_lchown")
 def sys_lchown(t: Task, path: int, user: int, group: int, *_: int) -> int:
-    return sys_fchownat(t, AT_FDCWD, path, user, group, AT_SYMLINK_NOFOLLOW, 0, 0)
+    return do_fchownat(t, AT_FDCWD, path, user, group, AT_SYMLINK_NOFOLLOW)
 
 
 @syscall("sys_fchown")
@@ -816,21 +864,24 @@ def sys_ftruncate(t: Task, fd: int, length: int, *_: int) -> int:
 # -- names (fs/namei.c) --
 
 
-@syscall("sys_symlinkat")
-def sys_symlinkat(t: Task, target: int, newdirfd: int, path: int, *_: int) -> int:
+def do_symlinkat(t: Task, target: int, newdirfd: int, path: int) -> int:
     contents = user_path(t, target)
     parent, name = _new_name(t, newdirfd, path)
     parent.add(name, Symlink(contents).owned_by(t.cred.euid, t.cred.egid))
     return 0
 
 
+@syscall("sys_symlinkat")
+def sys_symlinkat(t: Task, target: int, newdirfd: int, path: int, *_: int) -> int:
+    return do_symlinkat(t, target, newdirfd, path)
+
+
 @syscall("sys_symlink")
 def sys_symlink(t: Task, target: int, path: int, *_: int) -> int:
-    return sys_symlinkat(t, target, AT_FDCWD, path, 0, 0, 0)
+    return do_symlinkat(t, target, AT_FDCWD, path)
 
 
-@syscall("sys_linkat")
-def sys_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: int, *_: int) -> int:
+def do_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: int) -> int:
     if flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH):
         raise Errno(EINVAL)
     inode = _inode_at(t, olddirfd, old, flags, follows=False)
@@ -847,16 +898,20 @@ def sys_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags:
     return 0
 
 
+@syscall("sys_linkat")
+def sys_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: int, *_: int) -> int:
+    return do_linkat(t, olddirfd, old, newdirfd, new, flags)
+
+
 @syscall("sys_link")
 def sys_link(t: Task, old: int, new: int, *_: int) -> int:
-    return sys_linkat(t, AT_FDCWD, old, AT_FDCWD, new, 0, 0)
+    return do_linkat(t, AT_FDCWD, old, AT_FDCWD, new, 0)
 
 
 # -- data to disk: everything is in memory already --
 
 
-@syscall("sys_fsync")
-def sys_fsync(t: Task, fd: int, *_: int) -> int:
+def do_fsync(t: Task, fd: int) -> int:
     inode = _fd_inode(t, fd)
     if isinstance(inode, HostFile):
         try:
@@ -868,9 +923,14 @@ def sys_fsync(t: Task, fd: int, *_: int) -> int:
     return 0
 
 
+@syscall("sys_fsync")
+def sys_fsync(t: Task, fd: int, *_: int) -> int:
+    return do_fsync(t, fd)
+
+
 @syscall("sys_fdatasync")
 def sys_fdatasync(t: Task, fd: int, *_: int) -> int:
-    return sys_fsync(t, fd, 0, 0, 0, 0, 0)
+    return do_fsync(t, fd)
 
 
 @syscall("sys_syncfs")

@@ -36,7 +36,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.kernel.process import Task
@@ -122,7 +122,6 @@ class KernelProfiler:
     def attach(self, machine: Machine) -> None:
         """Hook the kernel text of `machine`; only now does counting cost anything."""
         import capstone  # type: ignore[import-untyped]
-        from unicorn import UC_HOOK_BLOCK
 
         self.machine = machine
         kernel = machine.kernel
@@ -135,9 +134,7 @@ class KernelProfiler:
         self._text = bytes(seg.data)
         self._text_base = lo
         self._disasm = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
-        cpu: Any = machine.cpu
-        cpu.uc.hook_add(UC_HOOK_BLOCK, self._on_block, None, lo, hi - 1)
-        cpu.flush_code()  # blocks translated before the hook existed would not call it
+        machine.cpu.on_block(lo, hi - 1, self._on_block)
 
     @staticmethod
     def _charge(symbol: str) -> int:
@@ -161,7 +158,7 @@ class KernelProfiler:
         self._blocks[address] = info
         return info
 
-    def _on_block(self, _uc: object, address: int, size: int, _data: object) -> None:
+    def _on_block(self, address: int, size: int) -> None:
         try:
             machine = self.machine
             task = machine.current if machine is not None else None

@@ -24,32 +24,16 @@ from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.tracehooks import is_internal
 from syscalltbl.machine.kernel.uaccess import copy_from_user, strncpy_from_user
 from syscalltbl.machine.syscalls.registry import Handler
-from syscalltbl.machine.uapi import errno, fcntl, misc, mman, prctl, resource, sched, signal, time, wait
+from syscalltbl.machine.tools.formats import FILE_TYPES, SA_FLAGS, bits, scalar_format, signal_name
+from syscalltbl.machine.tools.formats import signed as _signed
+from syscalltbl.machine.uapi import errno, misc, signal
 from syscalltbl.machine.uapi.errno import Errno
-from syscalltbl.machine.uapi.fcntl import AT_FDCWD
 from syscalltbl.machine.uapi.signal import FAULT_SIGNALS
 from syscalltbl.tables.prototype_model import Param, Prototype
 
 STRING_LIMIT = 32  # strace's default -s
 ADDRESS_RESULTS = frozenset({"sys_mmap", "sys_brk"})
-# Name tables, all derived from the UAPI modules (flags in ascending order, as strace prints them).
-OPEN_FLAGS = tuple((n, v) for n, v in uapi.constants(fcntl, "O_") if v & ~fcntl.O_ACCMODE)
-PROT_FLAGS = tuple((n, v) for n, v in uapi.constants(mman, "PROT_") if v)
-MAP_TYPES = {v: n for n, v in uapi.constants(mman, "MAP_") if 0 < v < mman.MAP_TYPE}
-MAP_FLAGS = tuple((n, v) for n, v in uapi.constants(mman, "MAP_") if v > mman.MAP_TYPE)
-CLONE_FLAGS = tuple(uapi.constants(sched, "CLONE_"))
-SA_FLAGS = tuple(uapi.constants(signal, "SA_"))
-SIGPROCMASK_HOW = {v: n for n, v in uapi.constants(signal, "SIG_") if n in ("SIG_BLOCK", "SIG_UNBLOCK", "SIG_SETMASK")}
-PRCTL_OPTIONS = uapi.names(prctl, "PR_")
-ARCH_PRCTL_OPTIONS = uapi.names(prctl, "ARCH_")
-RLIMITS = {v: n for n, v in uapi.constants(resource, "RLIMIT_")}
-FILE_TYPES = {v: n for n, v in uapi.constants(misc, "S_IF") if n != "S_IFMT"}
-CLOCKS = {v: n for n, v in uapi.constants(time, "CLOCK_")}
-WHENCE = uapi.names(fcntl, "SEEK_")
-WAIT_OPTIONS = tuple(uapi.constants(wait, "W") + uapi.constants(wait, "__W"))
 ERRNO_NAMES = uapi.names(errno, "E")
-#: Scalar parameters that hold user addresses: shown in hex, 0 as NULL.
-ADDRESS_PARAMS = frozenset({"addr", "start", "brk", "newsp", "new_addr", "tls"})
 #: Structures the kernel fills in: shown after a successful call, by type.
 _STAT = struct.Struct("<QQQIII4xQq")  # dev, ino, nlink, mode, uid, gid, rdev, size (struct stat, x86-64)
 _TIMESPEC = struct.Struct("<qq")
@@ -71,52 +55,6 @@ def quote(data: bytes, limit: int = STRING_LIMIT) -> str:
         else:
             out.append(f"\\{b:o}")
     return '"' + "".join(out) + '"' + ("..." if len(data) > limit else "")
-
-
-def _signed(value: int, bits: int) -> int:
-    value &= (1 << bits) - 1
-    return value - (1 << bits) if value >> (bits - 1) else value
-
-
-def _open_flags(value: int) -> str:
-    names = [("O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE")[value & 3]]
-    rest = value & ~3
-    for name, bit in OPEN_FLAGS:
-        if rest & bit:
-            names.append(name)
-            rest &= ~bit
-    if rest:
-        names.append(f"{rest:#o}")
-    return "|".join(names)
-
-
-def _bits(value: int, table: tuple[tuple[str, int], ...], names: list[str]) -> str:
-    for name, bit in table:
-        if value & bit:
-            names.append(name)
-            value &= ~bit
-    if value or not names:
-        names.append(hex(value))
-    return "|".join(names)
-
-
-def _prot(value: int) -> str:
-    return _bits(value, PROT_FLAGS, []) if value else "PROT_NONE"
-
-
-def _map_flags(value: int) -> str:
-    kind = MAP_TYPES.get(value & 0x0F)
-    return _bits(value & ~0x0F if kind else value, MAP_FLAGS, [kind] if kind else [])
-
-
-def _clone_flags(value: int) -> str:
-    names = [name for name, bit in CLONE_FLAGS if value & bit]
-    rest = value & ~0xFF & ~sum(bit for _, bit in CLONE_FLAGS)
-    if rest:
-        names.append(hex(rest))
-    if value & 0xFF:
-        names.append(signal_name(value & sched.CSIGNAL))
-    return "|".join(names) or "0"
 
 
 def _mode(mode: int) -> str:
@@ -157,10 +95,6 @@ def _struct(t: Task, kind: str, value: int, ret: int) -> str | None:
     return None
 
 
-def signal_name(sig: int) -> str:
-    return signal.signal_name(sig) or str(sig)
-
-
 def _sigset(mask: int) -> str:
     """As strace prints one: [INT CHLD], or ~[...] when most are set."""
     def names(bits: int) -> str:
@@ -196,7 +130,7 @@ def _siginfo(sig: int, info: bytes) -> str:
 def _sigaction(data: bytes) -> str:
     handler, flags, restorer, mask = struct.unpack("<QQQQ", data)
     shown = {0: "SIG_DFL", 1: "SIG_IGN"}.get(handler, hex(handler))
-    text = f"{{sa_handler={shown}, sa_mask={_sigset(mask)}, sa_flags={_bits(flags, SA_FLAGS, []) if flags else '0'}"
+    text = f"{{sa_handler={shown}, sa_mask={_sigset(mask)}, sa_flags={bits(flags, SA_FLAGS, []) if flags else '0'}"
     return text + (f", sa_restorer={restorer:#x}}}" if flags & 0x04000000 else "}")
 
 
@@ -265,39 +199,9 @@ def _param(t: Task, p: Param, value: int, proto: Prototype, args: tuple[int, ...
         except Errno:
             pass
         return f"{value:#x}"
-    if p.name in ("dfd", "olddfd", "newdfd") and _signed(value, 32) == AT_FDCWD:
-        return "AT_FDCWD"
-    if p.name == "flags" and proto.name in ("sys_open", "sys_openat"):
-        return _open_flags(value & 0xFFFFFFFF)
-    if p.name == "prot" and proto.name in ("sys_mmap", "sys_mprotect"):
-        return _prot(value)
-    if p.name == "flags" and proto.name == "sys_mmap":
-        return _map_flags(value)
-    if p.name == "sig" and kind == "int":
-        return signal_name(_signed(value, 32))
-    if p.name == "how" and proto.name == "sys_rt_sigprocmask" and value in SIGPROCMASK_HOW:
-        return SIGPROCMASK_HOW[value]
-    if p.name == "option" and proto.name in ("sys_prctl", "sys_arch_prctl"):
-        names = PRCTL_OPTIONS if proto.name == "sys_prctl" else ARCH_PRCTL_OPTIONS
-        return names.get(value & 0xFFFFFFFF, str(_signed(value, 32)))
-    if proto.name in ("sys_prctl", "sys_arch_prctl") and p.name.startswith("arg"):
-        return hex(value) if value > 0xFFFF else str(value)  # pointers as often as numbers
-    if p.name == "resource" and value in RLIMITS:
-        return RLIMITS[value]
-    if p.name == "clone_flags":
-        return _clone_flags(value)
-    if p.name in ADDRESS_PARAMS and kind == "unsigned long":
-        return hex(value) if value else "NULL"
-    if kind == "clockid_t" and value in CLOCKS:
-        return CLOCKS[value]
-    if p.name == "whence" and value in WHENCE:
-        return WHENCE[value]
-    if p.name == "options" and proto.name == "sys_wait4":
-        return _bits(value & 0xFFFFFFFF, WAIT_OPTIONS, []) if value & 0xFFFFFFFF else "0"
-    if p.name == "fd" and proto.name == "sys_mmap" and _signed(value, 32) == -1:
-        return "-1"
-    if p.name == "mode" and kind == "umode_t":
-        return f"0{value & 0o7777:o}" if value & 0o7777 else "0"
+    shown = scalar_format(proto.name, p.name, kind, value)
+    if shown is not None:
+        return shown
     words = kind.split()
     if "unsigned" in words or kind in ("size_t", "umode_t", "uid_t", "gid_t"):
         return str(value & 0xFFFFFFFF) if "int" in words or kind in ("unsigned", "uid_t", "gid_t") else str(value)

@@ -1,15 +1,41 @@
-"""arch/abi-bases.toml: ABI number bases and offsets from unified numbering."""
+"""arch/abi-bases.toml: ABI number bases and offsets from unified numbering; the one loader.
+
+The linter checks numbers against them and the matrix shows absolute numbers
+with them.
+"""
 
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from syscalltbl.lint.inputs import AbiBase, AbiData
 from syscalltbl.tables import shipped
 from syscalltbl.tables.errors import SyscalltblError
 
 FILE_NAME = "abi-bases.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class AbiBase:
+    """One row of arch/abi-bases.toml: the absolute numbering of one userspace ABI."""
+
+    arch: str
+    abi: str
+    table: str
+    select: tuple[str, ...]
+    base: int
+    macro: str = ""
+    defined_in: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AbiData:
+    """arch/abi-bases.toml: ABI bases, and each architecture's offset from unified numbering."""
+
+    bases: tuple[AbiBase, ...] = ()
+    #: arch -> (offset added to scripts/syscall.tbl numbers from 424 up, why).
+    unified: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
 def abi_data_file(project_root: Path | None = None) -> Path:
