@@ -79,8 +79,9 @@ class Machine:
         drivers = {name: cls() for name, cls in project.drivers.items()}
         # Bound once, here: entry point -> function, through the generated table.
         self.dispatch = bind(self.kernel.table, self.handlers, tracer)
-        # The same functions by entry point, for int $0x80's numbering.
-        self.ia32_dispatch = bind(self.kernel.ia32_table, self.handlers, tracer)
+        # The same functions by entry point, for int $0x80's numbering, typed by the same prototypes.
+        declarations = {e.entry_point: e.prototype for e in self.kernel.table if e.prototype is not None}
+        self.ia32_dispatch = bind(self.kernel.ia32_table, self.handlers, tracer, declarations)
         self.stdio = stdio
         self.ia32_emulation = ia32_emulation
         self.fs = FileSystem(root, proc=lambda parent: ProcRoot(parent, self))

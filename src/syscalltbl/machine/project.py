@@ -21,6 +21,7 @@ from typing import TypeVar, cast
 
 from syscalltbl.machine.kernel.devices import DEVICE_ATTRIBUTE, Driver
 from syscalltbl.machine.syscalls.registry import Handler
+from syscalltbl.machine.uapi.ctype import cast as c_cast
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.target import X86_64Target
 
@@ -38,22 +39,9 @@ def implements(entry_point: str) -> Callable[[F], F]:
     return mark
 
 
-#: C integer types by width and signedness; anything else (pointers, longs) keeps its 64 bits.
-_WIDTHS = {"char": 8, "short": 16, "int": 32, "long": 64, "long long": 64}
-
-
 def c_arg(value: int, ctype: str) -> int:
     """A 64-bit register's value as the C type `ctype` holds it: `int` -1 is 0xffffffff in rdi."""
-    words = ctype.split()
-    if "*" in ctype or not words:
-        return value
-    unsigned = "unsigned" in words or ctype in ("size_t", "u32", "u64", "__u32", "__u64", "umode_t")
-    core = " ".join(w for w in words if w not in ("const", "volatile", "signed", "unsigned"))
-    bits = _WIDTHS.get(core or "int", 64)
-    value &= (1 << bits) - 1
-    if not unsigned and value >= 1 << (bits - 1):
-        value -= 1 << bits
-    return value
+    return c_cast(value, ctype)
 
 
 def c_args(values: Sequence[int], ctypes: Sequence[str]) -> tuple[int, ...]:

@@ -102,6 +102,8 @@ def s32(value: int) -> int:
 
 
 def s64(value: int) -> int:
+    """A `loff_t` read from user memory: the 64 bits as a signed number (arguments are cast at bind time)."""
+    value &= (1 << 64) - 1
     return value - (1 << 64) if value >> 63 else value
 
 
@@ -294,7 +296,7 @@ def sys_writev(t: Task, fd: int, iov: int, count: int, *_: int) -> int:
 
 @syscall("sys_lseek")
 def sys_lseek(t: Task, fd: int, offset: int, whence: int, *_: int) -> int:
-    return seek(t.files.get(s32(fd)), s64(offset), whence)
+    return seek(t.files.get(fd), offset, whence)
 
 
 # -- opening and closing --
@@ -319,13 +321,13 @@ def sys_open(t: Task, path: int, flags: int, mode: int, *_: int) -> int:
 
 @syscall("sys_close")
 def sys_close(t: Task, fd: int, *_: int) -> int:
-    t.files.close(s32(fd))
+    t.files.close(fd)
     return 0
 
 
 @syscall("sys_dup")
 def sys_dup(t: Task, fd: int, *_: int) -> int:
-    return t.files.install(t.files.get(s32(fd)))
+    return t.files.install(t.files.get(fd))
 
 
 def do_dup3(t: Task, old: int, new: int, flags: int) -> int:
@@ -347,7 +349,7 @@ def sys_dup3(t: Task, old: int, new: int, flags: int, *_: int) -> int:
 @syscall("sys_dup2")
 def sys_dup2(t: Task, old: int, new: int, *_: int) -> int:
     if s32(old) == s32(new):
-        t.files.get(s32(old))
+        t.files.get(old)
         return s32(new)
     return do_dup3(t, old, new, 0)
 
@@ -404,9 +406,9 @@ def sys_pipe(t: Task, fds: int, *_: int) -> int:
 
 @syscall("sys_ioctl")
 def sys_ioctl(t: Task, fd: int, request: int, arg: int, *_: int) -> int:
-    f = t.files.get(s32(fd))
+    f = t.files.get(fd)
     # The command is an unsigned int in the kernel's prototype.
-    return f.inode.unlocked_ioctl(t, f, request & 0xFFFFFFFF, arg)
+    return f.inode.unlocked_ioctl(t, f, request, arg)
 
 
 # -- metadata --
@@ -432,7 +434,7 @@ def _stat(inode: Inode) -> bytes:
 
 @syscall("sys_newfstat")
 def sys_newfstat(t: Task, fd: int, buf: int, *_: int) -> int:
-    copy_to_user(t.mm, buf, _stat(t.files.get(s32(fd)).inode))
+    copy_to_user(t.mm, buf, _stat(t.files.get(fd).inode))
     return 0
 
 
@@ -479,7 +481,7 @@ def sys_access(t: Task, path: int, mode: int, *_: int) -> int:
 
 @syscall("sys_getdents64")
 def sys_getdents64(t: Task, fd: int, dirp: int, count: int, *_: int) -> int:
-    f = t.files.get(s32(fd))
+    f = t.files.get(fd)
     if not isinstance(f.inode, Directory):
         raise Errno(ENOTDIR)
     out = bytearray()
@@ -615,7 +617,7 @@ def sys_chdir(t: Task, path: int, *_: int) -> int:
 
 @syscall("sys_fchdir")
 def sys_fchdir(t: Task, fd: int, *_: int) -> int:
-    f = t.files.get(s32(fd))
+    f = t.files.get(fd)
     if not isinstance(f.inode, Directory):
         raise Errno(ENOTDIR)
     t.fs.cwd = f.inode
@@ -711,7 +713,7 @@ def sys_utimensat(t: Task, dirfd: int, path: int, utimes: int, flags: int, *_: i
         if ansec == UTIME_OMIT and mnsec == UTIME_OMIT:
             return 0  # nothing to do: the path is not even looked up
         times = (asec, ansec), (msec, mnsec)
-    return _do_utimes(t, dirfd, path, times, flags & 0xFFFFFFFF)
+    return _do_utimes(t, dirfd, path, times, flags)
 
 
 def do_futimesat(t: Task, dirfd: int, path: int, utimes: int) -> int:
@@ -852,7 +854,7 @@ def sys_ftruncate(t: Task, fd: int, length: int, *_: int) -> int:
     length = s64(length)
     if length < 0:
         raise Errno(EINVAL)
-    f = t.files.get(s32(fd))
+    f = t.files.get(fd)
     if f.flags & O_PATH:
         raise Errno(EBADF)
     if not f.writable() or not isinstance(f.inode, Regular):
@@ -977,7 +979,7 @@ def sys_statfs(t: Task, path: int, buf: int, *_: int) -> int:
 
 @syscall("sys_fstatfs")
 def sys_fstatfs(t: Task, fd: int, buf: int, *_: int) -> int:
-    copy_to_user(t.mm, buf, _statfs(t, t.files.get(s32(fd)).inode))
+    copy_to_user(t.mm, buf, _statfs(t, t.files.get(fd).inode))
     return 0
 
 
@@ -989,7 +991,7 @@ _OFF = struct.Struct("<q")
 
 @syscall("sys_sendfile64")
 def sys_sendfile64(t: Task, out_fd: int, in_fd: int, offset: int, count: int, *_: int) -> int:
-    src = t.files.get(s32(in_fd))
+    src = t.files.get(in_fd)
     if not src.readable():
         raise Errno(EBADF)
     pos = None

@@ -149,7 +149,6 @@ def _matches(t: Task, child: Task, pid: int) -> bool:
 
 @syscall("sys_wait4")
 def sys_wait4(t: Task, pid: int, wstatus: int, options: int, rusage: int, *_: int) -> int:
-    pid = s32(pid)
     children = [c for c in t.children if _matches(t, c, pid)]
     if not children:
         raise Errno(ECHILD)
@@ -230,7 +229,7 @@ def sys_getresgid(t: Task, rgid: int, egid: int, sgid: int, *_: int) -> int:
 
 @syscall("sys_getgroups")
 def sys_getgroups(t: Task, size: int, *_: int) -> int:
-    if s32(size) < 0:
+    if size < 0:
         raise Errno(EINVAL)
     return 0  # no supplementary groups
 
@@ -248,7 +247,6 @@ def _task(t: Task, pid: int) -> Task:
 @syscall("sys_setpgid")
 def sys_setpgid(t: Task, pid: int, pgid: int, *_: int) -> int:
     target = _task(t, pid)
-    pgid = s32(pgid)
     if pgid < 0:
         raise Errno(EINVAL)
     target.pgid = pgid or target.pid
@@ -302,7 +300,7 @@ def sys_getpriority(t: Task, which: int, who: int, *_: int) -> int:
 
 @syscall("sys_setpriority")
 def sys_setpriority(t: Task, which: int, who: int, niceval: int, *_: int) -> int:
-    nice = min(max(s32(niceval), -20), 19)
+    nice = min(max(niceval, -20), 19)
     for target in _prio_targets(t, which, who):
         if nice < target.nice and t.cred.euid != 0:
             raise Errno(EACCES)  # only root may raise a priority

@@ -8,11 +8,13 @@ up per call.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.uapi.ctype import WHOLE, parameter_types, register_cast
 from syscalltbl.machine.uapi.errno import ENOSYS, Errno
 
 #: handler(task, arg0..arg5) -> result; raise Errno for -errno.
@@ -45,13 +47,40 @@ def sys_ni_syscall(_t: Task, *_: int) -> int:
 
 
 def bind(
-    table: Sequence[TableEntry], handlers: dict[str, Handler], tracer: Tracer | None = None
+    table: Sequence[TableEntry],
+    handlers: dict[str, Handler],
+    tracer: Tracer | None = None,
+    declarations: Mapping[str, str] | None = None,
 ) -> tuple[Handler, ...]:
-    """The dispatch tuple: `table[nr]`'s implementation at index nr."""
-    bound = (handlers.get(e.entry_point, sys_ni_syscall) for e in table)
+    """The dispatch tuple: `table[nr]`'s implementation at index nr, its arguments typed.
+
+    Each argument is cast once, here, to its prototype's C type, as
+    SYSCALL_DEFINE does: an `int fd` arrives as the register's low half,
+    sign-extended. `declarations` (entry point -> prototype) defaults to the
+    table's own; int $0x80's table has none and borrows the 64-bit one's.
+    """
+    if declarations is None:
+        declarations = {e.entry_point: e.prototype for e in table if e.prototype is not None}
+    bound = [typed(handlers.get(e.entry_point, sys_ni_syscall), declarations.get(e.entry_point)) for e in table]
     if tracer is None:
         return tuple(bound)
     return tuple(tracer(e, h) for e, h in zip(table, bound, strict=True))
+
+
+def typed(handler: Handler, declaration: str | None) -> Handler:
+    """`handler` with its arguments cast to the C types of `declaration`; itself when every one is kept whole."""
+    casts = [register_cast(kind) for kind in parameter_types(declaration)] if declaration else []
+    if all(c == WHOLE for c in casts):
+        return handler  # getpid and most calls of pointers and sizes: no wrapper on the hot path
+    (m0, s0), (m1, s1), (m2, s2), (m3, s3), (m4, s4), (m5, s5) = (casts + [WHOLE] * 6)[:6]
+
+    def cast_arguments(t: Task, a0: int, a1: int, a2: int, a3: int, a4: int, a5: int) -> int:
+        return handler(
+            t, ((a0 & m0) ^ s0) - s0, ((a1 & m1) ^ s1) - s1, ((a2 & m2) ^ s2) - s2,
+            ((a3 & m3) ^ s3) - s3, ((a4 & m4) ^ s4) - s4, ((a5 & m5) ^ s5) - s5,
+        )  # fmt: skip
+
+    return functools.update_wrapper(cast_arguments, handler)  # its name and docstring: --ftrace shows sys_write
 
 
 def unimplemented(table: Sequence[TableEntry], handlers: dict[str, Handler]) -> list[TableEntry]:

@@ -12,7 +12,6 @@ from typing import Final
 
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
-from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EINVAL, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.misc import NR_OPEN
@@ -59,20 +58,19 @@ def _prlimit(t: Task, pid: int, resource: int, new: int, old: int) -> int:
 
 @syscall("sys_prlimit64")
 def sys_prlimit64(t: Task, pid: int, resource: int, new: int, old: int, *_: int) -> int:
-    pid = s32(pid)
     if pid < 0:
         raise Errno(EINVAL)
-    return _prlimit(t, pid, resource & 0xFFFFFFFF, new, old)
+    return _prlimit(t, pid, resource, new, old)
 
 
 @syscall("sys_getrlimit")
 def sys_getrlimit(t: Task, resource: int, rlim: int, *_: int) -> int:
-    return _prlimit(t, 0, resource & 0xFFFFFFFF, 0, rlim)
+    return _prlimit(t, 0, resource, 0, rlim)
 
 
 @syscall("sys_setrlimit")
 def sys_setrlimit(t: Task, resource: int, rlim: int, *_: int) -> int:
-    return _prlimit(t, 0, resource & 0xFFFFFFFF, rlim, 0)
+    return _prlimit(t, 0, resource, rlim, 0)
 
 
 @syscall("sys_set_robust_list")
@@ -85,7 +83,6 @@ def sys_set_robust_list(t: Task, head: int, length: int, *_: int) -> int:
 
 @syscall("sys_get_robust_list")
 def sys_get_robust_list(t: Task, pid: int, head_ptr: int, len_ptr: int, *_: int) -> int:
-    pid = s32(pid)
     target = t if pid == 0 else t.machine.tasks.get(pid)
     if target is None:
         raise Errno(ESRCH)

@@ -147,7 +147,7 @@ def _on_host(t: Task, fds: list[int]) -> bool:
 
 @syscall("sys_poll")
 def sys_poll(t: Task, ufds: int, nfds: int, timeout_msecs: int, *_: int) -> int:
-    timeout = s32(timeout_msecs)
+    timeout = timeout_msecs
     return _poll(t, ufds, nfds, None if timeout < 0 else timeout * 1_000_000, (ufds, nfds, timeout_msecs), 0)
 
 

@@ -9,7 +9,6 @@ from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.signals import KERNEL_SIGSET_SIZE, SigAction, bit
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.wait import Sleep
-from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EFAULT, EINTR, EINVAL, ENOMEM, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.signal import (
@@ -39,7 +38,6 @@ def _sigset(t: Task, addr: int, size: int) -> int | None:
 
 @syscall("sys_rt_sigaction")
 def sys_rt_sigaction(t: Task, sig: int, act: int, oact: int, sigsetsize: int, *_: int) -> int:
-    sig = s32(sig)
     if sigsetsize != KERNEL_SIGSET_SIZE or not 0 < sig <= NSIG or (act and sig in (SIGKILL, SIGSTOP)):
         raise Errno(EINVAL)
     s, hand = t.signals, t.sighand
@@ -61,7 +59,6 @@ def sys_rt_sigprocmask(t: Task, how: int, nset: int, oset: int, sigsetsize: int,
     new = _sigset(t, nset, sigsetsize)
     old = t.signals.blocked
     if new is not None:
-        how = s32(how)
         if how == SIG_BLOCK:
             mask = old | new
         elif how == SIG_UNBLOCK:
@@ -161,23 +158,20 @@ def _send(t: Task, targets: list[Task], sig: int, code: int) -> int:
 
 @syscall("sys_kill")
 def sys_kill(t: Task, pid: int, sig: int, *_: int) -> int:
-    pid = s32(pid)
     if pid == -(1 << 31):
         raise Errno(ESRCH)  # -INT_MIN is no process group
-    return _send(t, _targets(t, pid), s32(sig), SI_USER)
+    return _send(t, _targets(t, pid), sig, SI_USER)
 
 
 @syscall("sys_tkill")
 def sys_tkill(t: Task, tid: int, sig: int, *_: int) -> int:
-    tid = s32(tid)
     if tid <= 0:
         raise Errno(EINVAL)
-    return _send(t, _targets(t, tid), s32(sig), SI_TKILL)
+    return _send(t, _targets(t, tid), sig, SI_TKILL)
 
 
 @syscall("sys_tgkill")
 def sys_tgkill(t: Task, tgid: int, tid: int, sig: int, *_: int) -> int:
-    tgid, tid = s32(tgid), s32(tid)
     if tgid <= 0 or tid <= 0:
         raise Errno(EINVAL)
-    return _send(t, [x for x in _targets(t, tid) if x.pid == tgid], s32(sig), SI_TKILL)
+    return _send(t, [x for x in _targets(t, tid) if x.pid == tgid], sig, SI_TKILL)
