@@ -115,3 +115,11 @@ def test_every_standard_signal_has_its_name() -> None:
         if sig < signal.SIGRTMIN:
             assert signal.signal_name(sig) == sig.name
     assert signal.signal_name(34) == "SIGRTMIN+2" and signal.signal_name(99) is None
+
+
+def test_struct_layouts_have_linuxs_sizes() -> None:
+    from syscalltbl.machine.uapi import structs
+
+    sizes = {"STAT": 144, "STATFS": 120, "SYSINFO": 112, "SIGCONTEXT": 256, "TIMESPEC": 16, "IOVEC": 16,
+             "POLLFD": 8, "RLIMIT": 16, "STACK": 24, "KERNEL_SIGACTION": 32, "SIGSET": 8}  # fmt: skip
+    assert {name: getattr(structs, name).size for name in sizes} == sizes

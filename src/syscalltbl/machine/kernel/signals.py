@@ -53,6 +53,7 @@ from syscalltbl.machine.uapi.signal import (
     SS_DISABLE,
     SS_ONSTACK,
 )
+from syscalltbl.machine.uapi.structs import KERNEL_SIGACTION, SIGCONTEXT, STACK
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
@@ -63,18 +64,14 @@ if TYPE_CHECKING:
 DEFAULT_IGNORE: Final = frozenset({SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU})
 KERNEL_SIGSET_SIZE: Final = 8
 
-_SIGACTION = struct.Struct("<QQQQ")  # struct kernel_sigaction: handler, flags, restorer, mask
-_STACK = struct.Struct("<QIIQ")  # stack_t: ss_sp, ss_flags (SS_AUTODISARM is bit 31), (pad), ss_size
-# struct sigcontext_64: r8..r15, di, si, bp, bx, dx, ax, cx, sp, ip, flags,
-# cs gs fs ss, err, trapno, oldmask, cr2, fpstate, reserved1[8].
-_SIGCONTEXT = struct.Struct("<18Q4H5Q64x")
+# The registers of struct sigcontext (uapi/structs.py's SIGCONTEXT), in its order.
 _SC_REGS: Final = ("r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
                    "di", "si", "bp", "bx", "dx", "ax", "cx", "sp", "ip", "flags")  # fmt: skip
 UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS = 0x2, 0x4
 # struct rt_sigframe { pretcode; struct ucontext uc; struct siginfo info; }
 UC_OFFSET: Final = 8
 MCONTEXT_OFFSET: Final = UC_OFFSET + 40  # uc_flags, uc_link, uc_stack
-SIGMASK_OFFSET: Final = MCONTEXT_OFFSET + _SIGCONTEXT.size
+SIGMASK_OFFSET: Final = MCONTEXT_OFFSET + SIGCONTEXT.size
 INFO_OFFSET: Final = SIGMASK_OFFSET + 8
 SIGINFO_SIZE: Final = 128
 FRAME_SIZE: Final = INFO_OFFSET + SIGINFO_SIZE
@@ -104,11 +101,11 @@ class SigAction:
     mask: int = 0
 
     def pack(self) -> bytes:
-        return _SIGACTION.pack(self.handler, self.flags, self.restorer, self.mask)
+        return KERNEL_SIGACTION.pack(self.handler, self.flags, self.restorer, self.mask)
 
     @classmethod
     def unpack(cls, data: bytes) -> SigAction:
-        handler, flags, restorer, mask = _SIGACTION.unpack(data)
+        handler, flags, restorer, mask = KERNEL_SIGACTION.unpack(data)
         return cls(handler, flags, restorer, mask & ~UNBLOCKABLE)
 
 
@@ -345,11 +342,11 @@ def _build_frame(
     frame = ((fpstate - FRAME_SIZE) & ~15) - 8  # as if `call`ed: (rsp + 8) % 16 == 0 at entry
     old_mask = s.saved_mask if s.saved_mask is not None else s.blocked
     s.saved_mask = None
-    context = _SIGCONTEXT.pack(
+    context = SIGCONTEXT.pack(
         *(regs[r] for r in _SC_REGS), abi.USER_CS, 0, 0, abi.USER_DS, err, trapno, old_mask, cr2, fpstate
     )
     # save_altstack_ex: the task's own sas_ss_flags, as sigaltstack set them.
-    uc = struct.pack("<QQ", UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS, 0) + _STACK.pack(ss_sp, ss_flags, 0, ss_size)
+    uc = struct.pack("<QQ", UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS, 0) + STACK.pack(ss_sp, ss_flags, 0, ss_size)
     body = struct.pack("<Q", action.restorer) + uc + context + struct.pack("<Q", old_mask) + info
     copy_to_user(t.mm, fpstate, t.machine.fpu_state(t))
     copy_to_user(t.mm, frame, body)
@@ -371,10 +368,10 @@ def sigreturn(t: Task) -> int:
     regs = t.pt_regs()
     frame = regs["sp"] - 8  # the handler's `ret` popped pretcode
     try:
-        saved = copy_from_user(t.mm, frame + UC_OFFSET, MCONTEXT_OFFSET - UC_OFFSET + _SIGCONTEXT.size + 8)
-        _ss_sp, _ss_flags, _pad, _ss_size = uc_stack = _STACK.unpack_from(saved, 16)
-        values = _SIGCONTEXT.unpack_from(saved, MCONTEXT_OFFSET - UC_OFFSET)
-        (mask,) = struct.unpack_from("<Q", saved, MCONTEXT_OFFSET - UC_OFFSET + _SIGCONTEXT.size)
+        saved = copy_from_user(t.mm, frame + UC_OFFSET, MCONTEXT_OFFSET - UC_OFFSET + SIGCONTEXT.size + 8)
+        _ss_sp, _ss_flags, _pad, _ss_size = uc_stack = STACK.unpack_from(saved, 16)
+        values = SIGCONTEXT.unpack_from(saved, MCONTEXT_OFFSET - UC_OFFSET)
+        (mask,) = struct.unpack_from("<Q", saved, MCONTEXT_OFFSET - UC_OFFSET + SIGCONTEXT.size)
         fpstate = values[-1]
         fpu = copy_from_user(t.mm, fpstate, FXSAVE_SIZE) if fpstate else INITIAL  # NULL: a clean FPU
     except Errno:

@@ -86,14 +86,12 @@ from syscalltbl.machine.uapi.misc import (
     UIO_MAXIOV,
 )
 from syscalltbl.machine.uapi.signal import SI_USER, SIGPIPE
+from syscalltbl.machine.uapi.structs import IOVEC, LOFF, STAT, STATFS, TIMESPEC_PAIR, UTIMBUF
 
 MAX_RW_COUNT = 0x7FFFF000  # include/linux/fs.h: INT_MAX rounded down to a page
 RW_CHUNK = 1 << 20  # reads and writes move pieces of this size, never one host buffer of their count
 FS_DEV = 0x2A  # st_dev of every file in the in-memory tree
 NSEC = 10**9
-# struct stat (arch/x86/include/uapi/asm/stat.h), 144 bytes; times are signed, before 1970 too
-_STAT = struct.Struct("<QQQIIIxxxxQqqqqQqQqQ24x")
-_IOVEC = struct.Struct("<QQ")
 
 
 def s32(value: int) -> int:
@@ -258,8 +256,8 @@ def sys_pwrite64(t: Task, fd: int, buf: int, count: int, pos: int, *_: int) -> i
 def _iovecs(t: Task, iov: int, count: int) -> list[tuple[int, int]]:
     if count > UIO_MAXIOV:
         raise Errno(EINVAL)
-    raw = copy_from_user(t.mm, iov, _IOVEC.size * count)
-    vecs = [_IOVEC.unpack_from(raw, i * _IOVEC.size) for i in range(count)]
+    raw = copy_from_user(t.mm, iov, IOVEC.size * count)
+    vecs = [IOVEC.unpack_from(raw, i * IOVEC.size) for i in range(count)]
     if any(n >> 63 for _, n in vecs):
         raise Errno(EINVAL)
     # lib/iov_iter.c: each buffer passes access_ok whole, then the total is cut to MAX_RW_COUNT.
@@ -420,14 +418,14 @@ def _stat(inode: Inode) -> bytes:
             st = os.fstat(inode.fd)
         except OSError as exc:
             raise Errno(exc.errno or EBADF) from None
-        return _STAT.pack(st.st_dev, st.st_ino, st.st_nlink, st.st_mode, 0, 0, st.st_rdev, st.st_size,
+        return STAT.pack(st.st_dev, st.st_ino, st.st_nlink, st.st_mode, 0, 0, st.st_rdev, st.st_size,
                           st.st_blksize, st.st_blocks, *divmod(st.st_atime_ns, NSEC),
                           *divmod(st.st_mtime_ns, NSEC), *divmod(st.st_ctime_ns, NSEC))
     if isinstance(inode, Directory):
         nlink = 2 + sum(isinstance(i, Directory) for i in inode.entries.values()) if inode.nlink > 0 else 0
     else:
         nlink = inode.nlink
-    return _STAT.pack(FS_DEV, inode.ino, nlink, inode.mode, inode.uid, inode.gid, inode.rdev, inode.size(),
+    return STAT.pack(FS_DEV, inode.ino, nlink, inode.mode, inode.uid, inode.gid, inode.rdev, inode.size(),
                       BLOCK_SIZE, inode.blocks(), *divmod(inode.atime, NSEC), *divmod(inode.mtime, NSEC),
                       *divmod(inode.ctime, NSEC))
 
@@ -667,8 +665,6 @@ def _new_name(t: Task, dirfd: int, path: int) -> tuple[Directory, bytes]:
 
 # -- times (fs/utimes.c) --
 
-_TIMESPEC2 = struct.Struct("<qqqq")  # struct timespec[2] and struct timeval[2]
-_UTIMBUF = struct.Struct("<qq")  # struct utimbuf: actime, modtime
 
 
 def _set_times(inode: Inode, times: tuple[tuple[int, int], tuple[int, int]] | None) -> None:
@@ -709,7 +705,7 @@ def _do_utimes(t: Task, dirfd: int, path: int, times: tuple[tuple[int, int], tup
 def sys_utimensat(t: Task, dirfd: int, path: int, utimes: int, flags: int, *_: int) -> int:
     times = None
     if utimes:
-        asec, ansec, msec, mnsec = _TIMESPEC2.unpack(copy_from_user(t.mm, utimes, _TIMESPEC2.size))
+        asec, ansec, msec, mnsec = TIMESPEC_PAIR.unpack(copy_from_user(t.mm, utimes, TIMESPEC_PAIR.size))
         if ansec == UTIME_OMIT and mnsec == UTIME_OMIT:
             return 0  # nothing to do: the path is not even looked up
         times = (asec, ansec), (msec, mnsec)
@@ -719,7 +715,7 @@ def sys_utimensat(t: Task, dirfd: int, path: int, utimes: int, flags: int, *_: i
 def do_futimesat(t: Task, dirfd: int, path: int, utimes: int) -> int:
     times = None
     if utimes:
-        asec, ausec, msec, musec = _TIMESPEC2.unpack(copy_from_user(t.mm, utimes, _TIMESPEC2.size))
+        asec, ausec, msec, musec = TIMESPEC_PAIR.unpack(copy_from_user(t.mm, utimes, TIMESPEC_PAIR.size))
         if not 0 <= ausec < 1_000_000 or not 0 <= musec < 1_000_000:
             raise Errno(EINVAL)
         times = (asec, ausec * 1000), (msec, musec * 1000)
@@ -740,7 +736,7 @@ def sys_utimes(t: Task, path: int, utimes: int, *_: int) -> int:
 def sys_utime(t: Task, path: int, buf: int, *_: int) -> int:
     times = None
     if buf:
-        actime, modtime = _UTIMBUF.unpack(copy_from_user(t.mm, buf, _UTIMBUF.size))
+        actime, modtime = UTIMBUF.unpack(copy_from_user(t.mm, buf, UTIMBUF.size))
         times = (actime, 0), (modtime, 0)
     return _do_utimes(t, AT_FDCWD, path, times, 0)
 
@@ -948,13 +944,11 @@ def sys_sync(t: Task, *_: int) -> int:
 
 # -- the filesystem as a whole --
 
-# struct statfs (include/uapi/asm-generic/statfs.h, 64-bit words): 120 bytes
-_STATFS = struct.Struct("<qqQQQQQiiqqq32x")
 
 
 def _statfs(t: Task, inode: Inode) -> bytes:
     if _is_proc(inode):
-        return _STATFS.pack(PROC_SUPER_MAGIC, BLOCK_SIZE, 0, 0, 0, 0, 0, 0, 0, 255, BLOCK_SIZE,
+        return STATFS.pack(PROC_SUPER_MAGIC, BLOCK_SIZE, 0, 0, 0, 0, 0, 0, 0, 255, BLOCK_SIZE,
                             ST_VALID | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_RELATIME)
     # The tree is in memory, like tmpfs: what it holds, plus room for one file of the largest size.
     used = files = 0
@@ -967,7 +961,7 @@ def _statfs(t: Task, inode: Inode) -> bytes:
             if type(child) is Directory:
                 todo.append(child)
     free = MAX_FILE_SIZE // BLOCK_SIZE
-    return _STATFS.pack(TMPFS_MAGIC, BLOCK_SIZE, used + free, free, free, files + free, free, FS_DEV, 0, 255,
+    return STATFS.pack(TMPFS_MAGIC, BLOCK_SIZE, used + free, free, free, files + free, free, FS_DEV, 0, 255,
                         BLOCK_SIZE, ST_VALID | ST_RELATIME)
 
 
@@ -986,7 +980,6 @@ def sys_fstatfs(t: Task, fd: int, buf: int, *_: int) -> int:
 # -- copying between files (fs/read_write.c: do_sendfile) --
 
 SENDFILE_CHUNK = 1 << 20  # one call moves at most this much: callers loop, as they must on a short count
-_OFF = struct.Struct("<q")
 
 
 @syscall("sys_sendfile64")
@@ -998,8 +991,8 @@ def sys_sendfile64(t: Task, out_fd: int, in_fd: int, offset: int, count: int, *_
     if offset:
         if not src.inode.seekable():
             raise Errno(ESPIPE)
-        user_range(t.mm, offset, _OFF.size, write=True)  # it is written back after the copy
-        (pos,) = _OFF.unpack(copy_from_user(t.mm, offset, _OFF.size))
+        user_range(t.mm, offset, LOFF.size, write=True)  # it is written back after the copy
+        (pos,) = LOFF.unpack(copy_from_user(t.mm, offset, LOFF.size))
         if pos < 0:
             raise Errno(EINVAL)
     dst = _writable(t, out_fd)
@@ -1032,7 +1025,7 @@ def sys_sendfile64(t: Task, out_fd: int, in_fd: int, offset: int, count: int, *_
         raise
     if pos is not None:
         src.offset = saved  # with an offset pointer the file's own position stays
-        copy_to_user(t.mm, offset, _OFF.pack(pos + written))
+        copy_to_user(t.mm, offset, LOFF.pack(pos + written))
     elif seekable:
         src.offset = start + written  # only what was written counts as read
     return written

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import struct
 
 from unicorn import x86_const as x86
 
@@ -26,11 +25,11 @@ from syscalltbl.machine.uapi.prctl import (
     PR_SET_NAME,
     PR_SET_PDEATHSIG,
 )
+from syscalltbl.machine.uapi.structs import SYSINFO
 
 UTS = (b"Linux", b"syscalltbl", b"6.18.2-syscalltbl", b"#1 SMP PREEMPT_DYNAMIC", b"x86_64", b"(none)")
 # include/uapi/linux/prctl.h
 # struct sysinfo (x86-64): uptime, loads[3], six memory sizes, procs, then highmem and mem_unit.
-_SYSINFO = struct.Struct("<q3Q6QHH4xQQI4x")
 
 
 @syscall("sys_newuname")
@@ -45,7 +44,7 @@ def sys_sysinfo(t: Task, info: int, *_: int) -> int:
     machine = t.machine
     ram = machine.ram
     up = math.ceil(uptime())  # whole seconds, a started one counted
-    copy_to_user(t.mm, info, _SYSINFO.pack(up, 0, 0, 0, ram.size, ram.free_bytes, 0, 0, 0, 0,
+    copy_to_user(t.mm, info, SYSINFO.pack(up, 0, 0, 0, ram.size, ram.free_bytes, 0, 0, 0, 0,
                                            min(len(machine.tasks), 0xFFFF), 0, 0, 0, 1))
     return 0
 

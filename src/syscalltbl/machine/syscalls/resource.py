@@ -16,9 +16,9 @@ from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EINVAL, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.misc import NR_OPEN
 from syscalltbl.machine.uapi.resource import RLIM_INFINITY, RLIM_NLIMITS, RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_STACK
+from syscalltbl.machine.uapi.structs import RLIMIT
 
 ROBUST_LIST_HEAD_SIZE: Final = 24
-_RLIMIT = struct.Struct("<QQ")
 
 
 def default_limits() -> list[tuple[int, int]]:
@@ -45,14 +45,14 @@ def _prlimit(t: Task, pid: int, resource: int, new: int, old: int) -> int:
     limits = _limits(target)
     previous = limits[resource]
     if new:
-        soft, hard = _RLIMIT.unpack(copy_from_user(t.mm, new, _RLIMIT.size))
+        soft, hard = RLIMIT.unpack(copy_from_user(t.mm, new, RLIMIT.size))
         if soft > hard:
             raise Errno(EINVAL)
         if resource == RLIMIT_NOFILE and hard > NR_OPEN:
             raise Errno(EPERM)  # above fs.nr_open
         limits[resource] = (soft, hard)
     if old:
-        copy_to_user(t.mm, old, _RLIMIT.pack(*previous))  # EFAULT here leaves the new limit set, as do_prlimit does
+        copy_to_user(t.mm, old, RLIMIT.pack(*previous))  # EFAULT here leaves the new limit set, as do_prlimit does
     return 0
 
 

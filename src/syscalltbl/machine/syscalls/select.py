@@ -24,12 +24,10 @@ from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EBADF, EINTR, EINVAL, Errno
 from syscalltbl.machine.uapi.misc import NR_OPEN
 from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM
+from syscalltbl.machine.uapi.structs import POLLFD, SIGSET_ARGUMENT, TIMESPEC
 
 NSEC = 1_000_000_000
-_POLLFD = struct.Struct("<ihh")  # struct pollfd: fd, events, revents
 HOST_POLL_INTERVAL = 0.01  # how often a wait that includes one of the host's descriptors looks at it again
-_TIMESPEC = struct.Struct("<qq")
-_SIGSET_ARG = struct.Struct("<QQ")  # pselect6's sixth argument: { const sigset_t *ss; size_t ss_len; }
 # fs/select.c: what each fd_set asks of a file's poll mask.
 POLLIN_SET = POLLRDNORM | POLLIN | POLLHUP | POLLERR
 POLLOUT_SET = POLLWRNORM | POLLOUT | POLLERR
@@ -51,7 +49,7 @@ def _timespec(t: Task, addr: int, *, micro: bool = False) -> int | None:
         return None
     sec: int
     frac: int
-    sec, frac = _TIMESPEC.unpack(copy_from_user(t.mm, addr, _TIMESPEC.size))
+    sec, frac = TIMESPEC.unpack(copy_from_user(t.mm, addr, TIMESPEC.size))
     if micro:
         # kern_select folds whole seconds out of tv_usec first (C's truncating / and %).
         whole = abs(frac) // 1_000_000 * (1 if frac >= 0 else -1)
@@ -66,11 +64,11 @@ def _write_left(t: Task, addr: int, deadline: float | None, *, micro: bool = Fal
     if not addr or deadline is None:
         return
     try:
-        if not any(_TIMESPEC.unpack(copy_from_user(t.mm, addr, _TIMESPEC.size))):
+        if not any(TIMESPEC.unpack(copy_from_user(t.mm, addr, TIMESPEC.size))):
             return
         left = max(int((deadline - time.monotonic()) * NSEC), 0)
         frac = left % NSEC // (1000 if micro else 1)
-        copy_to_user(t.mm, addr, _TIMESPEC.pack(left // NSEC, frac))
+        copy_to_user(t.mm, addr, TIMESPEC.pack(left // NSEC, frac))
     except Errno:
         pass
 
@@ -172,13 +170,13 @@ def _poll(t: Task, ufds: int, nfds: int, timeout_ns: int | None, args: tuple[int
     nfds &= 0xFFFFFFFF  # unsigned int
     if nfds > NR_OPEN:
         raise Errno(EINVAL)  # past RLIMIT_NOFILE
-    raw = copy_from_user(t.mm, ufds, _POLLFD.size * nfds)
-    fds = [_POLLFD.unpack_from(raw, i * _POLLFD.size)[:2] for i in range(nfds)]
+    raw = copy_from_user(t.mm, ufds, POLLFD.size * nfds)
+    fds = [POLLFD.unpack_from(raw, i * POLLFD.size)[:2] for i in range(nfds)]
     deadline = _deadline(t, args, timeout_ns)
     revents = _revents(t, fds)
     ready = sum(1 for r in revents if r)
     if ready or (deadline is not None and time.monotonic() >= deadline):
-        copy_to_user(t.mm, ufds, b"".join(_POLLFD.pack(fd, ev, r) for (fd, ev), r in zip(fds, revents, strict=True)))
+        copy_to_user(t.mm, ufds, b"".join(POLLFD.pack(fd, ev, r) for (fd, ev), r in zip(fds, revents, strict=True)))
         _write_left(t, tsp, deadline)
         _restore_mask(t)
         return ready
@@ -246,7 +244,7 @@ def sys_select(t: Task, n: int, inp: int, outp: int, exp: int, tvp: int, *_: int
 def sys_pselect6(t: Task, n: int, inp: int, outp: int, exp: int, tsp: int, sig: int) -> int:
     try:
         if sig:
-            mask_addr, mask_size = _SIGSET_ARG.unpack(copy_from_user(t.mm, sig, _SIGSET_ARG.size))
+            mask_addr, mask_size = SIGSET_ARGUMENT.unpack(copy_from_user(t.mm, sig, SIGSET_ARGUMENT.size))
             _swap_mask(t, mask_addr, mask_size)
         args = (n, inp, outp, exp, tsp, sig)
         result = _select(t, n, (inp, outp, exp), _timespec(t, tsp), args, tsp, micro=False)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import struct
-
 from syscalltbl.machine.kernel import signals
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.signals import KERNEL_SIGSET_SIZE, SigAction, bit
@@ -25,15 +23,13 @@ from syscalltbl.machine.uapi.signal import (
     SS_DISABLE,
     SS_ONSTACK,
 )
-
-_SIGSET = struct.Struct("<Q")
-_STACK = struct.Struct("<QIIQ")  # stack_t; ss_flags unsigned here: SS_AUTODISARM is bit 31
+from syscalltbl.machine.uapi.structs import SIGSET, STACK
 
 
 def _sigset(t: Task, addr: int, size: int) -> int | None:
     if size != KERNEL_SIGSET_SIZE:
         raise Errno(EINVAL)
-    return _SIGSET.unpack(copy_from_user(t.mm, addr, 8))[0] if addr else None
+    return SIGSET.unpack(copy_from_user(t.mm, addr, 8))[0] if addr else None
 
 
 @syscall("sys_rt_sigaction")
@@ -69,7 +65,7 @@ def sys_rt_sigprocmask(t: Task, how: int, nset: int, oset: int, sigsetsize: int,
             raise Errno(EINVAL)
         signals.set_blocked(t, mask)
     if oset:
-        copy_to_user(t.mm, oset, _SIGSET.pack(old))
+        copy_to_user(t.mm, oset, SIGSET.pack(old))
     return 0
 
 
@@ -78,7 +74,7 @@ def sys_rt_sigpending(t: Task, uset: int, sigsetsize: int, *_: int) -> int:
     if sigsetsize > KERNEL_SIGSET_SIZE:
         raise Errno(EINVAL)
     pending = t.signals.pending & t.signals.blocked
-    copy_to_user(t.mm, uset, _SIGSET.pack(pending)[:sigsetsize])
+    copy_to_user(t.mm, uset, SIGSET.pack(pending)[:sigsetsize])
     return 0
 
 
@@ -114,9 +110,9 @@ def sys_sigaltstack(t: Task, uss: int, uoss: int, *_: int) -> int:
     s = t.signals
     ss_sp, ss_flags, ss_size = s.altstack
     state = signals.altstack_flags(t, t.pt_regs()["sp"])
-    old = _STACK.pack(ss_sp, state | (ss_flags & SS_AUTODISARM), 0, ss_size)
+    old = STACK.pack(ss_sp, state | (ss_flags & SS_AUTODISARM), 0, ss_size)
     if uss:
-        new_sp, flags, _pad, size = _STACK.unpack(copy_from_user(t.mm, uss, _STACK.size))
+        new_sp, flags, _pad, size = STACK.unpack(copy_from_user(t.mm, uss, STACK.size))
         if state == SS_ONSTACK:
             raise Errno(EPERM)
         mode = flags & ~SS_AUTODISARM

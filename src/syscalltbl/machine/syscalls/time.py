@@ -16,9 +16,9 @@ from syscalltbl.machine.syscalls.fs import MAX_RW_COUNT, s32
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EFAULT, EINVAL, Errno
 from syscalltbl.machine.uapi.misc import GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM
+from syscalltbl.machine.uapi.structs import TIMESPEC
 from syscalltbl.machine.uapi.time import TIMER_ABSTIME
 
-_TS = struct.Struct("<qq")  # struct timespec / struct timeval / struct timezone (2 x 8 bytes)
 NSEC = 10**9
 GRND_BOTH = GRND_RANDOM | GRND_INSECURE  # contradictory: EINVAL
 RANDOM_CHUNK = 1 << 16
@@ -48,7 +48,7 @@ def _clock(clockid: int) -> Callable[[], int]:
 def sys_gettimeofday(t: Task, tv: int, tz: int, *_: int) -> int:
     if tv:
         sec, nsec = divmod(time.time_ns(), NSEC)
-        copy_to_user(t.mm, tv, _TS.pack(sec, nsec // 1000))
+        copy_to_user(t.mm, tv, TIMESPEC.pack(sec, nsec // 1000))
     if tz:
         copy_to_user(t.mm, tz, bytes(8))  # UTC, no DST
     return 0
@@ -56,7 +56,7 @@ def sys_gettimeofday(t: Task, tv: int, tz: int, *_: int) -> int:
 
 @syscall("sys_clock_gettime")
 def sys_clock_gettime(t: Task, clockid: int, tp: int, *_: int) -> int:
-    copy_to_user(t.mm, tp, _TS.pack(*divmod(_clock(clockid)(), NSEC)))
+    copy_to_user(t.mm, tp, TIMESPEC.pack(*divmod(_clock(clockid)(), NSEC)))
     return 0
 
 
@@ -64,7 +64,7 @@ def sys_clock_gettime(t: Task, clockid: int, tp: int, *_: int) -> int:
 def sys_clock_getres(t: Task, clockid: int, tp: int, *_: int) -> int:
     _clock(clockid)
     if tp:
-        copy_to_user(t.mm, tp, _TS.pack(0, 1))
+        copy_to_user(t.mm, tp, TIMESPEC.pack(0, 1))
     return 0
 
 
@@ -79,7 +79,7 @@ def sys_time(t: Task, tloc: int, *_: int) -> int:
 def _timespec(t: Task, addr: int) -> int:
     sec: int
     nsec: int
-    sec, nsec = _TS.unpack(copy_from_user(t.mm, addr, _TS.size))
+    sec, nsec = TIMESPEC.unpack(copy_from_user(t.mm, addr, TIMESPEC.size))
     if sec < 0 or not 0 <= nsec < NSEC:
         raise Errno(EINVAL)
     return sec * NSEC + nsec
@@ -103,7 +103,7 @@ def _sleep(t: Task, args: tuple[int, ...], ns: int, rem: int) -> int:
         if rem:
             left = max(int((deadline - time.monotonic()) * NSEC), 0)
             try:
-                copy_to_user(t.mm, rem, _TS.pack(left // NSEC, left % NSEC))
+                copy_to_user(t.mm, rem, TIMESPEC.pack(left // NSEC, left % NSEC))
             except Errno as exc:
                 return exc.errno  # hrtimer_nanosleep_restart answers EFAULT for a bad rem
         return None

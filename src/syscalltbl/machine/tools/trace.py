@@ -29,14 +29,13 @@ from syscalltbl.machine.tools.formats import signed as _signed
 from syscalltbl.machine.uapi import errno, misc, signal
 from syscalltbl.machine.uapi.errno import Errno
 from syscalltbl.machine.uapi.signal import FAULT_SIGNALS
+from syscalltbl.machine.uapi.structs import STAT, TIMESPEC
 from syscalltbl.tables.prototype_model import Param, Prototype
 
 STRING_LIMIT = 32  # strace's default -s
 ADDRESS_RESULTS = frozenset({"sys_mmap", "sys_brk"})
 ERRNO_NAMES = uapi.names(errno, "E")
 #: Structures the kernel fills in: shown after a successful call, by type.
-_STAT = struct.Struct("<QQQIII4xQq")  # dev, ino, nlink, mode, uid, gid, rdev, size (struct stat, x86-64)
-_TIMESPEC = struct.Struct("<qq")
 
 
 def quote(data: bytes, limit: int = STRING_LIMIT) -> str:
@@ -67,15 +66,15 @@ def _struct(t: Task, kind: str, value: int, ret: int) -> str | None:
     """A summary of the structure at `value`, or None to print the address."""
     mm = t.mm
     if kind == "struct stat __user *" and ret == 0:
-        _dev, _ino, _nlink, mode, _uid, _gid, rdev, size = _STAT.unpack(copy_from_user(mm, value, _STAT.size))
+        _dev, _ino, _nlink, mode, _uid, _gid, rdev, size, *_times = STAT.unpack(copy_from_user(mm, value, STAT.size))
         if mode & 0o170000 in (0o20000, 0o60000):
             return f"{{st_mode={_mode(mode)}, st_rdev=makedev({rdev >> 8 & 0xFFF:#x}, {rdev & 0xFF:#x}), ...}}"
         return f"{{st_mode={_mode(mode)}, st_size={size}, ...}}"
     if "struct __kernel_timespec __user *" in kind and (kind.startswith("const") or ret == 0):
-        sec, nsec = _TIMESPEC.unpack(copy_from_user(mm, value, _TIMESPEC.size))
+        sec, nsec = TIMESPEC.unpack(copy_from_user(mm, value, TIMESPEC.size))
         return f"{{tv_sec={sec}, tv_nsec={nsec}}}"
     if kind == "struct __kernel_old_timeval __user *" and ret == 0:
-        sec, usec = _TIMESPEC.unpack(copy_from_user(mm, value, _TIMESPEC.size))
+        sec, usec = TIMESPEC.unpack(copy_from_user(mm, value, TIMESPEC.size))
         return f"{{tv_sec={sec}, tv_usec={usec}}}"
     if kind == "struct new_utsname __user *" and ret == 0:
         fields = copy_from_user(mm, value, 65 * 2)
