@@ -18,6 +18,7 @@ from syscalltbl.lint.read import read_table
 from syscalltbl.tables.abibases import abi_data_file, load_abi_data
 from syscalltbl.tables.errors import UsageError
 from syscalltbl.tables.model import Table
+from syscalltbl.tables.project import arch_root_above
 
 
 def kernel_tree_of(file: Path) -> Path | None:
@@ -30,10 +31,9 @@ def kernel_tree_of(file: Path) -> Path | None:
 
 def project_root_of(file: Path) -> Path | None:
     """The arch/ directory (holding tables.toml) a file lies in, if any."""
-    for directory in file.resolve().parents:
-        if (directory / "tables.toml").is_file():
-            return directory
-    return None
+    real = file.resolve()
+    root = arch_root_above(real.parent)
+    return root if root is not None and real.is_relative_to(root) else None
 
 
 def standalone_inputs(files: list[Path], abis: tuple[str, ...] | None) -> LintInputs:

@@ -77,11 +77,18 @@ def find_root(project_dir: Path | None) -> Path:
         if not (root / "tables.toml").is_file():
             raise SyscalltblError("not a syscalltbl project: no arch/tables.toml", path=str(project_dir))
         return root
-    here = Path.cwd()
-    for directory in (here, *here.parents):
+    return arch_root_above(Path.cwd()) or shipped.arch()
+
+
+def arch_root_above(start: Path) -> Path | None:
+    """The nearest project at or above `start`: its arch/ directory (holding tables.toml), if there is one.
+
+    The one search for a project, whether from the working directory or from a file inside one.
+    """
+    for directory in (start, *start.parents):
         if (directory / "arch" / "tables.toml").is_file():
             return directory / "arch"
-    return shipped.arch()
+    return None
 
 
 def load(root: Path | None = None) -> Project:
