@@ -99,12 +99,6 @@ def s32(value: int) -> int:
     return ((value & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
 
 
-def s64(value: int) -> int:
-    """A `loff_t` read from user memory: the 64 bits as a signed number (arguments are cast at bind time)."""
-    value &= (1 << 64) - 1
-    return value - (1 << 64) if value >> 63 else value
-
-
 def user_path(t: Task, addr: int) -> bytes:
     path = strncpy_from_user(t.mm, addr, PATH_MAX)
     if len(path) >= PATH_MAX:
@@ -226,7 +220,6 @@ def sys_write(t: Task, fd: int, buf: int, count: int, *_: int) -> int:
 def _at_offset(f: OpenFile, pos: int) -> int:
     if not f.inode.seekable():
         raise Errno(ESPIPE)
-    pos = s64(pos)
     if pos < 0:
         raise Errno(EINVAL)
     return pos
@@ -838,7 +831,6 @@ def _truncate(inode: Inode, length: int, *, always: bool) -> int:
 
 @syscall("sys_truncate")
 def sys_truncate(t: Task, path: int, length: int, *_: int) -> int:
-    length = s64(length)
     inode = t.machine.fs.lookup(t, user_path(t, path), t.fs.cwd)
     if length < 0:
         raise Errno(EINVAL)
@@ -847,7 +839,6 @@ def sys_truncate(t: Task, path: int, length: int, *_: int) -> int:
 
 @syscall("sys_ftruncate")
 def sys_ftruncate(t: Task, fd: int, length: int, *_: int) -> int:
-    length = s64(length)
     if length < 0:
         raise Errno(EINVAL)
     f = t.files.get(fd)
