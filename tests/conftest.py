@@ -36,10 +36,11 @@ def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     cache = tmp_path / "xdg-cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     from syscalltbl.generators.generate import code_fingerprint
-    from syscalltbl.tables.read import parser_fingerprint
+    from syscalltbl.tables.read import parser_fingerprint, prototype_parser_fingerprint
 
     code_fingerprint.cache_clear()
     parser_fingerprint.cache_clear()
+    prototype_parser_fingerprint.cache_clear()
     yield cache
 
 

@@ -38,9 +38,10 @@ def shown_path(shown_root: str, kernel_path: str) -> str:
 def parse_header(file: Path, shown: str) -> PrototypeFile:
     """One header, through the cache: parsing syscalls.h costs tens of milliseconds."""
     from syscalltbl.tables.prototypes import parse_prototypes
+    from syscalltbl.tables.read import prototype_parser_fingerprint
 
     data = file.read_bytes()
-    key = cache.digest("prototypes", _parser_fingerprint(), shown, data)
+    key = cache.digest("prototypes", prototype_parser_fingerprint(), shown, data)
     if cache.enabled():
         blob = cache.get("prototypes", key)
         if blob is not None:
@@ -54,12 +55,6 @@ def parse_header(file: Path, shown: str) -> PrototypeFile:
     if cache.enabled():
         cache.put("prototypes", key, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
     return parsed
-
-
-def _parser_fingerprint() -> str:
-    from syscalltbl.tables.read import prototype_parser_sources
-
-    return cache.digest(*(path.read_bytes() for path in prototype_parser_sources()))
 
 
 def _join(root: str, path: str) -> str:

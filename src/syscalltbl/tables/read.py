@@ -42,6 +42,12 @@ def parser_fingerprint() -> str:
     return cache.fingerprint(parser_sources())
 
 
+@memoize
+def prototype_parser_fingerprint() -> str:
+    """Any edit of the prototype parser, its model or grammar invalidates every cached prototype file."""
+    return cache.fingerprint(prototype_parser_sources())
+
+
 def read_input(path: str) -> bytes:
     """A table's bytes, or a one-line error naming the file."""
     try:

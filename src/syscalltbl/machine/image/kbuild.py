@@ -46,6 +46,12 @@ _OWN_SOURCES = (
 )
 
 
+@cache
+def _own_fingerprint() -> str:
+    """Read once per process, as code_fingerprint is, not at every machine's boot."""
+    return content_cache.fingerprint(_OWN_SOURCES)
+
+
 @dataclass(frozen=True, slots=True)
 class Ia32Entry:
     """One ia32_sys_call_table slot, as the runtime binds and traces it (a TableEntry)."""
@@ -106,7 +112,7 @@ def build_kernel(
     implemented = sorted(set(implemented))
     inputs = (target.table, target.table_32, target.prototypes)
     key = content_cache.digest(
-        "kernel", code_fingerprint(), *(p.read_bytes() for p in _OWN_SOURCES),
+        "kernel", code_fingerprint(), _own_fingerprint(),
         *(part for path in inputs for part in (str(path), path.read_bytes())),
         "\0".join(implemented), "\0".join(syscall_mask), str(trace_all),
     )  # fmt: skip
