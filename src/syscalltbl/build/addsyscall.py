@@ -23,9 +23,9 @@ from syscalltbl.tables import project as project_mod
 from syscalltbl.tables import shipped
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.model import Entry, Table
-from syscalltbl.tables.target import PROTOTYPES, SYSCALLS_DIR, X86_64Target
+from syscalltbl.tables.target import PROTOTYPES, SYSCALLS_DIR, TABLE, X86_64Target
 
-X86_64 = "arch/x86/entry/syscalls/syscall_64.tbl"
+X86_64 = (Path("arch") / TABLE).as_posix()  # the x86-64 table as tables.toml names it
 GENERIC = "scripts/syscall.tbl"
 _NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 #: A documented range: "These syscalls have numbers 512-547."

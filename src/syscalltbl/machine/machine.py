@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -77,11 +77,11 @@ class Machine:
         self.handlers: dict[str, Handler] = {**REGISTRY, **project.handlers, **(handlers or {})}
         self.kernel: Kernel = build_kernel(self.target, self.handlers, syscall_mask, trace_all=tracer is not None)
         drivers = {name: cls() for name, cls in project.drivers.items()}
-        # Bound once, here: entry point -> function, through the generated table.
-        self.dispatch = bind(self.kernel.table, self.handlers, tracer)
-        # The same functions by entry point, for int $0x80's numbering, typed by the same prototypes.
+        # Bound once, here: entry point -> function, through the generated table; the same functions
+        # by entry point for int $0x80's numbering, typed by the same prototypes.
         declarations = {e.entry_point: e.prototype for e in self.kernel.table if e.prototype is not None}
-        self.ia32_dispatch = bind(self.kernel.ia32_table, self.handlers, tracer, declarations)
+        self.dispatch = bind(self.kernel.table, self.handlers, declarations, tracer)
+        self.ia32_dispatch = bind(self.kernel.ia32_table, self.handlers, declarations, tracer)
         self.stdio = stdio
         self.ia32_emulation = ia32_emulation
         self.fs = FileSystem(root, proc=lambda parent: ProcRoot(parent, self))
@@ -122,20 +122,18 @@ class Machine:
     def unimplemented(self) -> list[TableEntry]:
         return unimplemented(self.kernel.table, self.handlers)
 
-    # -- what the kernel's parts and the tools ask of the machine --
+    # -- what the kernel's parts and the tools ask of the machine: the parts' own functions, as methods --
 
-    def start(
-        self,
-        program: str | Path,
-        argv: Sequence[str | bytes] | None = None,
-        envp: Sequence[str | bytes] = (),
-        *,
-        data: bytes | None = None,
-        exe: bytes | None = None,
-        cwd: bytes = b"/",
-    ) -> Task:
-        """A first task running `program` (a host file); see exec.start."""
-        return exec.start(self, program, argv, envp, data=data, exe=exe, cwd=cwd)
+    start = exec.start
+    find_program = exec.find_program
+    schedule = sched.schedule
+    run_until = sched.run_until
+    kill_all = proc.kill_all
+    do_exit = proc.do_exit
+    fpu_state = proc.fpu_state
+    set_fpu_state = proc.set_fpu_state
+    user_registers = trap.user_registers
+    set_user_registers = trap.set_user_registers
 
     def run(
         self,
@@ -149,38 +147,11 @@ class Machine:
         """Run a static x86-64 ELF (and whatever it forks) to completion; say how it ended."""
         task = self.start(program, argv, envp, cwd=cwd)
         try:
-            return sched.schedule(self, task, timeout)
+            return self.schedule(task, timeout)
         except BaseException:
             self.kill_all()
             raise
 
-    def schedule(self, init: Task, timeout: float) -> ExitStatus:
-        return sched.schedule(self, init, timeout)
-
-    def run_until(self, done: Callable[[], bool] | None, timeout: float) -> None:
-        sched.run_until(self, done, timeout)
-
-    def kill_all(self) -> None:
-        proc.kill_all(self)
-
-    def find_program(self, name: bytes, search_path: bytes, cwd: bytes = b"/") -> tuple[bytes, bytes] | None:
-        return exec.find_program(self, name, search_path, cwd)
-
-    def do_exit(self, task: Task, status: ExitStatus) -> None:
-        proc.do_exit(self, task, status)
-
     def observe_signal(self, task: Task, sig: int, info: bytes) -> None:
         if self.observer is not None:
             self.observer.signal(task, sig, info)
-
-    def fpu_state(self, task: Task) -> bytes:
-        return proc.fpu_state(self, task)
-
-    def set_fpu_state(self, task: Task, image: bytes) -> None:
-        proc.set_fpu_state(self, task, image)
-
-    def user_registers(self) -> dict[str, int]:
-        return trap.user_registers(self)
-
-    def set_user_registers(self, regs: dict[str, int]) -> None:
-        trap.set_user_registers(self, regs)

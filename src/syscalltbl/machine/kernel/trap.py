@@ -57,6 +57,7 @@ _ARGS64 = struct.Struct("<9Q")
 _ARGS32 = struct.Struct("<12Q")
 _R10, _BP, _AX = abi.PT_OFFSET["r10"], abi.PT_OFFSET["bp"], abi.PT_OFFSET["ax"]
 
+
 def dispatch(
     machine: Machine, table: Sequence[Callable[..., int]], *, ia32: bool, restart_trap: int
 ) -> Callable[[], None]:

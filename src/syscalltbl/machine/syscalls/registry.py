@@ -49,18 +49,15 @@ def sys_ni_syscall(_t: Task, *_: int) -> int:
 def bind(
     table: Sequence[TableEntry],
     handlers: dict[str, Handler],
+    declarations: Mapping[str, str],
     tracer: Tracer | None = None,
-    declarations: Mapping[str, str] | None = None,
 ) -> tuple[Handler, ...]:
     """The dispatch tuple: `table[nr]`'s implementation at index nr, its arguments typed.
 
-    Each argument is cast once, here, to its prototype's C type, as
-    SYSCALL_DEFINE does: an `int fd` arrives as the register's low half,
-    sign-extended. `declarations` (entry point -> prototype) defaults to the
-    table's own; int $0x80's table has none and borrows the 64-bit one's.
+    Each argument is cast once, here, to the C type its prototype in
+    `declarations` (entry point -> declaration) gives, as SYSCALL_DEFINE
+    does: an `int fd` arrives as the register's low half, sign-extended.
     """
-    if declarations is None:
-        declarations = {e.entry_point: e.prototype for e in table if e.prototype is not None}
     bound = [typed(handlers.get(e.entry_point, sys_ni_syscall), declarations.get(e.entry_point)) for e in table]
     if tracer is None:
         return tuple(bound)

@@ -24,8 +24,7 @@ from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.tracehooks import is_internal
 from syscalltbl.machine.kernel.uaccess import copy_from_user, strncpy_from_user
 from syscalltbl.machine.syscalls.registry import Handler
-from syscalltbl.machine.tools.formats import FILE_TYPES, SA_FLAGS, bits, scalar_format, signal_name
-from syscalltbl.machine.tools.formats import signed as _signed
+from syscalltbl.machine.tools.formats import FILE_TYPES, SA_FLAGS, bits, scalar_format, signal_name, signed
 from syscalltbl.machine.uapi import errno, misc, signal
 from syscalltbl.machine.uapi.errno import Errno
 from syscalltbl.machine.uapi.signal import FAULT_SIGNALS
@@ -35,7 +34,6 @@ from syscalltbl.tables.prototype_model import Param, Prototype
 STRING_LIMIT = 32  # strace's default -s
 ADDRESS_RESULTS = frozenset({"sys_mmap", "sys_brk"})
 ERRNO_NAMES = uapi.names(errno, "E")
-#: Structures the kernel fills in: shown after a successful call, by type.
 
 
 def quote(data: bytes, limit: int = STRING_LIMIT) -> str:
@@ -205,9 +203,9 @@ def _param(t: Task, p: Param, value: int, proto: Prototype, args: tuple[int, ...
     if "unsigned" in words or kind in ("size_t", "umode_t", "uid_t", "gid_t"):
         return str(value & 0xFFFFFFFF) if "int" in words or kind in ("unsigned", "uid_t", "gid_t") else str(value)
     if kind in ("int", "pid_t", "clockid_t"):
-        return str(_signed(value, 32))
+        return str(signed(value, 32))
     if ("long" in words and "unsigned" not in words) or kind in ("off_t", "loff_t"):
-        return str(_signed(value, 64))
+        return str(signed(value, 64))
     return hex(value) if value > 0xFFFF else str(value)
 
 
