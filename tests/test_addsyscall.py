@@ -155,10 +155,10 @@ def test_an_import_from_before_the_src_layout_names_its_new_module(project: Path
     with pytest.raises(SyscalltblError) as refused:
         load_handlers(project / "syscalls")
     moved = "syscalltbl.kernel_runtime.userproject moved: import from syscalltbl.machine.project instead"
-    assert str(refused.value) == f"{old}:3: error: {moved}"
+    assert str(refused.value) == f"{old}:3:1: error: {moved}"
     (project / "prog.py").write_text("print('never')\n")
     ran = cli("run", "prog.py", cwd=project)
-    assert (ran.returncode, ran.stdout, ran.stderr) == (1, "", f"{old}:3: error: {moved}\n")
+    assert (ran.returncode, ran.stdout, ran.stderr) == (1, "", f"{old}:3:1: error: {moved}\n")
 
 
 def test_the_readme_command_updates_a_project_made_before_the_src_layout(project: Path) -> None:

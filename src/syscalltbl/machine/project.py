@@ -99,20 +99,22 @@ def _execute(file: Path, prefix: str) -> dict[str, object]:
         if not old.startswith("syscalltbl.kernel_runtime"):
             raise
         line = next((tb.tb_lineno for tb in _frames(exc) if tb.tb_frame.f_code.co_filename == str(file)), 0)
-        old = _imported_at(file, line) or old
-        raise SyscalltblError(f"{old} moved: import from {moved(old)} instead", path=f"{file}:{line}") from None
+        named, column = _imported_at(file, line) or (old, 0)
+        raise SyscalltblError(
+            f"{named} moved: import from {moved(named)} instead", path=f"{file}:{line}:{column + 1}"
+        ) from None
     return vars(module)
 
 
-def _imported_at(file: Path, line: int) -> str | None:
-    """The module an import statement on `line` names (Python reports only the first missing package)."""
+def _imported_at(file: Path, line: int) -> tuple[str, int] | None:
+    """(module, 0-based column) of the import statement on `line` (Python names only the first missing package)."""
     for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.lineno == line and node.module:
             if node.module == "syscalltbl.kernel_runtime":  # from syscalltbl.kernel_runtime import errnos
-                return f"{node.module}.{node.names[0].name}"
-            return node.module
+                return f"{node.module}.{node.names[0].name}", node.col_offset
+            return node.module, node.col_offset
         if isinstance(node, ast.Import) and node.lineno == line:
-            return node.names[0].name
+            return node.names[0].name, node.col_offset
     return None
 
 
