@@ -1,21 +1,28 @@
 """The `syscalltbl` command: `main(argv) -> int`.
 
-Exit status: 0 success, 1 failure, 2 usage error; `syscalltbl script` keeps
-the kernel scripts' convention instead (usage errors exit 1). Start-up stays
+Exit status: 0 success, 1 failure (bad input, or an I/O error named with its
+path), 2 usage error, 128+N when signal N (SIGINT, SIGTERM, SIGHUP) stopped
+the command, 141 when the reader of stdout went away; `syscalltbl script`
+keeps the kernel scripts' convention instead (usage errors exit 1). Start-up stays
 lean: each subcommand imports what it needs when it runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from syscalltbl.cli.options import add_project_option
 from syscalltbl.tables.errors import SyscalltblError, UsageError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a tool killed by SIGPIPE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -106,19 +113,60 @@ def _run_script(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        return _main(argv)
-    except BrokenPipeError:
-        # The reader went away (`syscalltbl export | head`): no traceback, and no
-        # second error when the interpreter flushes stdout at exit.
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_FAILURE
-
-
-def _main(argv: list[str] | None) -> int:
+    """Run one command; interrupts, I/O errors and a vanished reader end it with one line, never a traceback."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    command = f"syscalltbl {argv[0]}" if argv and not argv[0].startswith("-") else "syscalltbl"
+    previous = _terminate_on_hangup()
+    try:
+        status = _main(argv)
+        # Buffered output fails here, not at interpreter exit where it could only be ignored.
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        # The reader went away (`syscalltbl export | head`): end quietly, as a Unix
+        # tool killed by SIGPIPE does, with no second error when stdout is flushed at exit.
+        _drop_stdout()
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt as stop:
+        _drop_stdout()
+        signum = stop.args[0] if stop.args and isinstance(stop.args[0], int) else signal.SIGINT
+        print(f"{command}: interrupted by {signal.Signals(signum).name}", file=sys.stderr)
+        return 128 + signum
+    except OSError as exc:
+        _drop_stdout()
+        where = exc.filename if exc.filename is not None else "standard output"
+        print(f"{command}: {os.fsdecode(where)}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _terminate_on_hangup() -> dict[int, Any]:
+    """SIGTERM and SIGHUP end a command the way Ctrl-C does: outputs untouched, one line, 128+N."""
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signum)
+
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            previous[signum] = signal.signal(signum, interrupt)
+    return previous
+
+
+def _drop_stdout() -> None:
+    # Whatever is still buffered for stdout can no longer be written: send it to
+    # /dev/null so that the interpreter's last flush does not fail a second time.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _main(argv: list[str]) -> int:
     if argv and argv[0] == "script":
         # The kernel's argument conventions, not argparse's: hand them over untouched.
         try:
