@@ -21,12 +21,16 @@ from typing import Protocol
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.cpu import Cpu
 from syscalltbl.machine.hw.fpu import FpuRegisters
+from syscalltbl.machine.hw.irq import InterruptLine
 from syscalltbl.machine.hw.paging import AddressSpace
 from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.image.elfimage import Image
+from syscalltbl.machine.image.irqhook import SYMBOL as IRQ_HOOK
+from syscalltbl.machine.image.irqhook import build_irq_hook
 from syscalltbl.machine.image.kbuild import Kernel, build_kernel
 from syscalltbl.machine.kernel import boot, exec, proc, sched, trap
 from syscalltbl.machine.kernel.devices import CharDevice, Driver
+from syscalltbl.machine.kernel.hostsig import HostSignals
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.procfs import ProcRoot
@@ -89,6 +93,11 @@ class Machine:
         for minor, (name, driver) in enumerate(sorted({**drivers, **(devices or {})}.items())):
             self.fs.add_device(name.encode(), CharDevice(driver, minor))
         self.cpu = Cpu()
+        self.irq = InterruptLine(self.cpu, build_irq_hook(), IRQ_HOOK)
+        #: Set while `syscalltbl run` forwards the host's SIGINT/SIGTERM/SIGHUP (kernel/hostsig.py).
+        self.host_signals: HostSignals | None = None
+        #: The terminal's foreground process group: the first task's (there is no job control).
+        self.foreground_pgid = 0
         self.ram = PhysicalMemory(self.cpu, ram_size)
         self.kmm = AddressSpace(self.ram)
         self.current: Task | None = None

@@ -6,7 +6,7 @@ frames, another process's memory or descriptors) and broken kernel
 invariants (areas, descriptor tables, the process tree). Every violation is
 printed with the seed and count that reproduce it.
 
-Exit status: 0 no violation, 1 violations, 2 usage errors.
+Exit status: 0 no violation, 1 violations, 2 usage errors, 128+N when signal N stopped it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
     import random
     import sys
 
+    from syscalltbl.machine.kernel.hostsig import Halted, HostSignals
     from syscalltbl.machine.tools.fuzz import describe, fuzz
     from syscalltbl.tables.errors import UsageError
     from syscalltbl.tables.target import resolve
@@ -32,6 +33,11 @@ def run(args: argparse.Namespace) -> int:
     if args.count < 0:
         raise UsageError(f"--count must be at least 0, got {args.count}")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 32)
-    report = fuzz(seed, args.count, target=resolve())
+    try:
+        with HostSignals(grace=0).installed() as host_signals:  # the first Ctrl-C stops it
+            report = fuzz(seed, args.count, target=resolve(), host_signals=host_signals)
+    except Halted as stop:
+        print(f"syscalltbl fuzz: {stop} (seed {seed})", file=sys.stderr)
+        return 128 + stop.signum
     describe(report, lambda line: print(line, file=sys.stdout, flush=True))
     return 1 if report.violations else 0

@@ -13,8 +13,12 @@ path of each call as the kernel's function_graph tracer does (costs in
 emulated instructions), --stats a per-syscall table at exit; all three
 write to stderr, or to -o FILE.
 
-Exit status: the program's own; 128+N when signal N killed it (with one line
-on stderr); 127 when PROGRAM cannot be found and 126 when it cannot be run
+Ctrl-C (SIGINT), SIGTERM and SIGHUP go to the program's process group, as a
+terminal sends them to its foreground job; if the machine is still running
+one second later, or a second signal comes, it is stopped.
+
+Exit status: the program's own; 128+N when signal N killed it, or stopped
+the machine (with one line on stderr); 127 when PROGRAM cannot be found and 126 when it cannot be run
 (not a static x86-64 ELF); 2 for usage errors.
 """
 
@@ -125,6 +129,7 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
     import sys
 
     from syscalltbl.machine.image.elfimage import BadExecutable
+    from syscalltbl.machine.kernel.hostsig import Halted, HostSignals
     from syscalltbl.machine.kernel.sched import Deadlock
     from syscalltbl.machine.uapi.errno import Errno
     from syscalltbl.tables.errors import UsageError
@@ -155,7 +160,13 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
         raise UsageError(f"--cwd {args.cwd}: no such directory in the machine's filesystem") from None
     sys.stdout.flush()
     try:
-        status = machine.schedule(task, args.timeout)
+        with HostSignals().installed(machine):
+            status = machine.schedule(task, args.timeout)
+    except Halted as stop:
+        # The guest did not end by itself after Ctrl-C (or was asked twice): as a shell
+        # reports a job the signal killed.
+        print(f"{name}: {stop}", file=sys.stderr)
+        return 128 + stop.signum
     except (Deadlock, TimeoutError) as exc:
         machine.kill_all()
         print(f"{name}: {exc}", file=sys.stderr)

@@ -199,6 +199,26 @@ class Cpu:
             None, 1, 0, x86.UC_X86_INS_OUT,
         )
 
+    def on_block_native(self, fn: ctypes.c_void_p, user_data: ctypes.Structure, begin: int, end: int) -> None:
+        """Call the machine-code function `fn(uc, address, size, &user_data)` at each block start in [begin, end].
+
+        No Python runs per block: this is for hooks that must cost almost
+        nothing (hw/irq.py). `user_data` must outlive the engine.
+        """
+        handle = ctypes.c_size_t()
+        err = _hook_add(self.handle, ctypes.byref(handle), unicorn.UC_HOOK_BLOCK, fn, ctypes.byref(user_data),
+                        _c_u64(begin), _c_u64(end))  # fmt: skip
+        if err:
+            raise UnicornError(f"uc_hook_add(UC_HOOK_BLOCK) failed: {unicorn.UcError(err)}")
+        self._keep.append(user_data)
+
+    @staticmethod
+    def emu_stop_address() -> int:
+        """Where uc_emu_stop is, in the library the binding loaded (for hooks in machine code)."""
+        address = ctypes.cast(_lib.uc_emu_stop, ctypes.c_void_p).value
+        assert address is not None
+        return address
+
     # Tools' hooks (tracing, counting): slow, and nothing outside this class reaches into Unicorn.
 
     def on_block(self, begin: int, end: int, fn: Callable[[int, int], None]) -> None:

@@ -148,6 +148,7 @@ def start(
     if exe is None:
         exe = place(machine, program, data)
     task = proc.spawn(machine)
+    machine.foreground_pgid = task.pgid
     for fd, host in enumerate(machine.stdio):
         task.files.put(fd, OpenFile(HostFile(host, owned=False), 2, f"/dev/fd/{host}".encode()), False)
     where = machine.fs.lookup(task, cwd, machine.fs.root)

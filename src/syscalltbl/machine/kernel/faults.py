@@ -30,6 +30,7 @@ from syscalltbl.machine.uapi.signal import (
 )
 
 DEBUG, PAGE_FAULT = 1, 14
+NO_EXCEPTION = -1  # a stop that no exception caused (the interrupt line): nothing for QEMU to forget
 # Exception vector -> signal, as arch/x86/kernel/traps.c decides for user mode.
 TRAP_SIGNALS = {0: SIGFPE, 1: SIGTRAP, 3: SIGTRAP, 6: SIGILL, 13: SIGSEGV, 14: SIGSEGV, 16: SIGFPE, 19: SIGFPE}
 # ... and its si_code: a single step is TRAP_TRACE, at the next rip; int3 and #GP are SI_KERNEL (no address).

@@ -2,7 +2,9 @@
 
 As in xv6, tasks switch only inside the kernel: when one sleeps or exits the
 cpu stops on its trap, and the loop picks the next runnable task and resumes
-it where it stopped (see wait.py). There is no preemption (see the README).
+it where it stopped (see wait.py). There is no preemption (see the README);
+the interrupt line (hw/irq.py) stops a task in user mode only to deliver
+what the host sent (kernel/hostsig.py), and it goes on.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from unicorn import x86_const as x86
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.kernel import proc, signals
 from syscalltbl.machine.kernel.boot import KernelOops, kpa
-from syscalltbl.machine.kernel.faults import PAGE_FAULT
+from syscalltbl.machine.kernel.faults import NO_EXCEPTION, PAGE_FAULT
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.vdso import write_sample
 
@@ -76,6 +78,8 @@ def runnable(machine: Machine, after: int) -> Task | None:
 
 
 def pick_next(machine: Machine, after: int, deadline: float) -> Task | None:
+    if machine.host_signals is not None:
+        machine.host_signals.service()
     while True:
         task = runnable(machine, after)
         if task is not None:
@@ -85,16 +89,22 @@ def pick_next(machine: Machine, after: int, deadline: float) -> Task | None:
             return None
         sleeps = [t.sleep for t in live if t.sleep is not None]
         wakes = [w for s in sleeps if (w := s.wake) is not None]
-        if not wakes:
+        host = machine.host_signals
+        if not wakes and (host is None or machine.longest_sleep is not None):
             raise Deadlock(f"every task sleeps for good: pids {', '.join(str(t.pid) for t in live)}")
-        pause = min(wakes) - time.monotonic()
+        # With a terminal attached a signal from it can still wake one (pause() until Ctrl-C).
+        pause = min(wakes) - time.monotonic() if wakes else deadline - time.monotonic()
         if machine.longest_sleep is not None:
             ends = [s.deadline if s.deadline is not None else float("inf") for s in sleeps]
             if min(ends) - time.monotonic() > machine.longest_sleep:
                 raise Deadlock(f"every task sleeps for more than {machine.longest_sleep} s")
         if time.monotonic() + pause > deadline:
             raise TimeoutError("timed out while every task slept")
-        time.sleep(max(pause, 0.0))
+        if host is None:
+            time.sleep(max(pause, 0.0))
+        else:
+            host.wait(max(pause, 0.0))
+            host.service()
 
 
 def schedule(machine: Machine, init: Task, timeout: float) -> ExitStatus:
@@ -126,12 +136,13 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
             signals.deliver(task)  # sent while it waited to run: on its way back to user mode
         task.fresh = False
         run_slice(machine, begin, deadline, timeout)
-        while task.restart_at and task.status is None:
+        while interrupted(machine, task) and task.status is None:
             # A served page fault or a fault's signal handler: the same task,
             # still in user mode. Only QEMU's record of the fault goes; the
             # instruction (or the handler) runs.
             begin, task.restart_at = task.restart_at, 0
-            machine.cpu.clear_pending_exception(task.restart_vector)
+            if task.restart_vector != NO_EXCEPTION:
+                machine.cpu.clear_pending_exception(task.restart_vector)
             task.restart_vector = PAGE_FAULT
             run_slice(machine, begin, deadline, timeout)
         task.restart_at = 0
@@ -141,6 +152,24 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
         if task.status is None and task.sleep is None and not task.fresh:
             raise TimeoutError(f"pid {task.pid} still running after {timeout} s")
         proc.free_dead(machine)
+
+
+def interrupted(machine: Machine, task: Task) -> bool:
+    """Must `task` go on in user mode where it stopped (task.restart_at)?
+
+    Besides a served fault, the interrupt line stops the cpu before a user
+    block, RIP exact: what the host sent is delivered there, as on the
+    return from an interrupt, and the task resumes (maybe in a handler).
+    """
+    if machine.irq.take_fired() and task.status is None and not task.restart_at:
+        task.restart_at = machine.cpu.reg(x86.UC_X86_REG_RIP)
+        task.restart_vector = NO_EXCEPTION
+        if machine.host_signals is not None:
+            machine.host_signals.service()
+        if task.sigpending and task.status is None:
+            signals.deliver(task, interrupted=True)
+            task.restart_at = machine.cpu.reg(x86.UC_X86_REG_RIP)
+    return bool(task.restart_at)
 
 
 def run_slice(machine: Machine, begin: int, deadline: float, timeout: float) -> None:
@@ -163,7 +192,8 @@ def enter_fatal_fault(machine: Machine, dead: Task, deadline: float, timeout: fl
     until _free_dead.
     """
     cpu = machine.cpu
-    cpu.clear_pending_exception(dead.restart_vector)
+    if dead.restart_vector != NO_EXCEPTION:
+        cpu.clear_pending_exception(dead.restart_vector)
     _Q.pack_into(machine.ram.mem, machine.fault_next_rip_pa, cpu.reg(x86.UC_X86_REG_RIP))
     # Single-stepping would trap right after the far call; the dead task's flags matter no more.
     stepping = abi.X86_EFLAGS["X86_EFLAGS_TF"] | abi.X86_EFLAGS["X86_EFLAGS_RF"]

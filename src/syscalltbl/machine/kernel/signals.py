@@ -243,22 +243,29 @@ def _dequeue(t: Task) -> tuple[int, bytes] | None:
 # -- delivery --
 
 
-def deliver(t: Task) -> None:
+def deliver(t: Task, *, interrupted: bool = False) -> None:
     """On the way back to user mode: every deliverable signal's action (the exit loop's get_signal).
 
     Each handled signal stacks one frame, so the last one set up runs first,
     as on Linux; the handler's own mask then holds back the ones it blocks.
+    `interrupted`: the interrupt line stopped the task in user mode, not a
+    system call, so the frames are built from the cpu's registers (as on
+    the return from an interrupt), not from pt_regs.
     """
+    machine = t.machine
     delivered = False
     while t.status is None and (taken := _dequeue(t)) is not None:
         sig, info = taken
-        t.machine.observe_signal(t, sig, info)
+        machine.observe_signal(t, sig, info)
         action = t.sighand.actions[sig]
         if action.handler == SIG_DFL:
             t.kill(sig)
             return
         try:
-            _setup_frame(t, sig, action, info)
+            if interrupted:
+                machine.set_user_registers(_build_frame(t, sig, action, info, machine.user_registers()))
+            else:
+                _setup_frame(t, sig, action, info)
         except Errno:
             t.kill(SIGSEGV)  # no room for the frame, or no restorer: force_sigsegv()
             return

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.kernel.uaccess import copy_to_user
-from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.kernel.wait import HOST_POLL_INTERVAL, Sleep
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EAGAIN,
     EBADF,
@@ -326,6 +326,13 @@ class HostFile(Inode):
         self.fd, self.owned = fd, owned
 
     def read(self, f: OpenFile, count: int) -> bytes:
+        if not self.poll(f) & (POLLIN | POLLHUP | POLLERR):
+            # Nothing to read yet (a terminal, a pipe): sleep rather than block the whole
+            # machine in os.read, where neither other tasks nor a Ctrl-C could get through.
+            if f.flags & O_NONBLOCK:
+                raise Errno(EAGAIN)
+            ready = lambda: bool(self.poll(f) & (POLLIN | POLLHUP | POLLERR))  # noqa: E731
+            raise Sleep(ready, recheck=time.monotonic() + HOST_POLL_INTERVAL)
         try:
             return os.read(self.fd, count)
         except OSError as exc:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+HOST_POLL_INTERVAL = 0.01  # how often a wait that includes one of the host's descriptors looks at it again
+
 
 class Sleep(Exception):
     def __init__(

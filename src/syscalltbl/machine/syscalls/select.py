@@ -18,7 +18,7 @@ from syscalltbl.machine.kernel import signals
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, user_range
 from syscalltbl.machine.kernel.vfs import HostFile
-from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.kernel.wait import HOST_POLL_INTERVAL, Sleep
 from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EBADF, EINTR, EINVAL, Errno
@@ -27,7 +27,6 @@ from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP, POLLIN, POLLNVAL, POL
 from syscalltbl.machine.uapi.structs import POLLFD, SIGSET_ARGUMENT, TIMESPEC
 
 NSEC = 1_000_000_000
-HOST_POLL_INTERVAL = 0.01  # how often a wait that includes one of the host's descriptors looks at it again
 # fs/select.c: what each fd_set asks of a file's poll mask.
 POLLIN_SET = POLLRDNORM | POLLIN | POLLHUP | POLLERR
 POLLOUT_SET = POLLWRNORM | POLLOUT | POLLERR

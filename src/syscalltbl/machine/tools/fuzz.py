@@ -48,6 +48,7 @@ from syscalltbl.machine.image.elfimage import read_image
 from syscalltbl.machine.image.kbuild import load_prototypes
 from syscalltbl.machine.image.toolchain import build_elf
 from syscalltbl.machine.kernel import signals
+from syscalltbl.machine.kernel.hostsig import HostSignals
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.sched import Deadlock
 from syscalltbl.machine.kernel.vfs import OpenFile, Regular
@@ -157,8 +158,10 @@ class Fuzzer:
         *,
         handlers: Mapping[str, Handler] | None = None,
         target: X86_64Target | None = None,
+        host_signals: HostSignals | None = None,
     ) -> None:
         self.seed, self.count = seed, count
+        self.host_signals = host_signals
         self.target = target or default_target()
         self.rng = random.Random(seed)
         self.handlers = handlers
@@ -180,6 +183,8 @@ class Fuzzer:
         null = os.open(os.devnull, os.O_RDWR)
         self._null = null
         machine = self.machine = Machine(target=self.target, stdio=(null, null, null), handlers=self.handlers)
+        if self.host_signals is not None:
+            self.host_signals.attach(machine)  # Ctrl-C stops the fuzzer, whichever machine runs
         # A random timeout (poll for 66 hours, or for 40 s) blocks as good as forever: end it with EINTR.
         machine.longest_sleep = LONGEST_SLEEP
         root = machine.fs.root
@@ -546,9 +551,14 @@ def abi_exit_group(machine: Machine) -> int:
 
 
 def fuzz(
-    seed: int, count: int, *, handlers: Mapping[str, Handler] | None = None, target: X86_64Target | None = None
+    seed: int,
+    count: int,
+    *,
+    handlers: Mapping[str, Handler] | None = None,
+    target: X86_64Target | None = None,
+    host_signals: HostSignals | None = None,
 ) -> Report:
-    return Fuzzer(seed, count, handlers=handlers, target=target).run()
+    return Fuzzer(seed, count, handlers=handlers, target=target, host_signals=host_signals).run()
 
 
 def describe(report: Report, emit: Callable[[str], None]) -> None:
