@@ -40,6 +40,14 @@ print(libc.my_func(6, 3), flush=True)
 print(libc.my_func(6, 0))
 """
 
+DRIVER_READ = '        return b""  # end of file until written\n'
+DEVICE_PROGRAM = """\
+from syscalltbl import libc
+
+fd = libc.openat(-100, b"/dev/adder", 0, 0)
+libc.read(fd, bytearray(4), 4)
+"""
+
 
 def line_of(file: Path, text: str) -> int:
     return file.read_text().splitlines().index(text) + 1
@@ -55,6 +63,9 @@ def project(cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> Path:
     impl = proj / "syscalls" / "my_func.py"
     text = impl.read_text().replace("\n\n@implements", "\n\n" + DIVIDE + "@implements")
     impl.write_text(text.replace(BODY, "    return divide(a, b)\n"))
+    assert cli.run("add-device", "adder", cwd=proj).returncode == 0
+    driver = proj / "devices" / "adder.py"
+    driver.write_text(driver.read_text().replace(DRIVER_READ, "        return bytes(count // 0)\n"))
     built = cli.run("build", "--group", "runtime", cwd=proj)
     assert built.returncode == 0, built.stderr
     unistd = (proj / "build/runtime/x86_64/user/unistd_64.inc").read_text()
@@ -63,6 +74,7 @@ def project(cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(busybox(), root / "bin" / "busybox")
     shutil.copy(build_elf({"prog.S": PROGRAM, "unistd_64.inc": unistd}, linker_script=None, name="prog"), root / "prog")
     (proj / "prog.py").write_text(PYTHON_PROGRAM)
+    (proj / "dev.py").write_text(DEVICE_PROGRAM)
     return proj
 
 
@@ -117,6 +129,20 @@ def test_a_bug_in_syscalltbls_own_handlers_is_not_taken_for_the_users(tmp_path: 
     programs = Programs(tmp_path)
     with pytest.raises(ZeroDivisionError, match="syscalltbl's own"):
         programs.run("_start:\n\tmovl $__NR_getpid, %eax\n\tsyscall\n\thlt\n", handlers={"sys_getpid": broken_getpid})
+
+
+def test_a_raising_driver_oopses_its_caller_too(cli: Cli, project: Path) -> None:
+    driver = project / "devices" / "adder.py"
+    ran = cli.run("run", "dev.py", cwd=project)
+    assert ran.returncode == 139
+    assert ran.stderr.decode().splitlines() == [
+        "BUG: ZeroDivisionError in system call read: integer division or modulo by zero",
+        "Oops: [#1] PID: 1 Comm: python",
+        f"RIP: read at {driver}:{line_of(driver, '        return bytes(count // 0)')}",
+        "Code: return bytes(count // 0)",
+        "---[ end trace ]---",
+        "syscalltbl run: dev.py: killed by SIGSEGV (oops in system call read)",
+    ]
 
 
 @pytest.mark.parametrize(
