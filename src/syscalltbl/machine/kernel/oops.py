@@ -59,6 +59,7 @@ def confine(machine: Machine, task: Task, exc: BaseException, *, ia32: bool) -> 
     _count[machine] = count = _count.get(machine, 0) + 1
     sys.stderr.write(report(exc, frames, call, task, count))
     sys.stderr.flush()
+    # A task is a whole process here; once threads exist, the issue asks for its thread group to die with it.
     task.kill(SIGSEGV, f"SIGSEGV (oops in system call {call})")
     return True
 
