@@ -54,7 +54,19 @@ def test_python_programs_park_without_trace_lines(tmp_path: Path) -> None:
     proc = run("--trace", program)
     assert proc.returncode == 0
     # the program's own sched_yield is traced; the backend's parking calls are not
-    assert proc.stderr.decode().splitlines() == ["getpid() = 1", "sched_yield() = 0", "getppid() = 0"]
+    assert proc.stderr.decode().splitlines() == [
+        "getpid() = 1", "sched_yield() = 0", "getppid() = 0", "exit_group(0) = ?", "+++ exited with 0 +++"
+    ]
+
+
+def test_a_python_programs_sys_exit_ends_its_process_as_strace_shows(tmp_path: Path) -> None:
+    # As python ends on the host: exit_group with the status, whether or not the program made a call first.
+    for calls, before in (("", []), ("libc.getpid()\n", ["getpid() = 1"])):
+        program = tmp_path / "prog.py"
+        program.write_text(f"import sys\nfrom syscalltbl import libc\n{calls}sys.exit(3)\n")
+        proc = run("--trace", program)
+        assert proc.returncode == 3
+        assert proc.stderr.decode().splitlines() == [*before, "exit_group(3) = ?", "+++ exited with 3 +++"]
 
 
 def test_output_option_needs_a_tracer(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ never share a registration.
 from __future__ import annotations
 
 import ast
+import traceback
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -89,21 +90,46 @@ def load(target: X86_64Target) -> UserProject:
 
 
 def _execute(file: Path, prefix: str) -> dict[str, object]:
-    """The namespace of one project file, run fresh; an import of a module that moved names the new one."""
+    """The namespace of one project file, run fresh.
+
+    A file that does not load is an error at its file:line:column, raised
+    before any program starts: a syntax error where Python found it, an
+    exception where the file's own code raised it (an import of a module
+    that moved names the new one).
+    """
     module = types.ModuleType(f"{prefix}_{file.stem}")
     module.__file__ = str(file)
     try:
-        exec(compile(file.read_text(encoding="utf-8"), str(file), "exec"), module.__dict__)
-    except ModuleNotFoundError as exc:
-        old = exc.name or ""
-        if not old.startswith("syscalltbl.kernel_runtime"):
-            raise
-        line = next((tb.tb_lineno for tb in _frames(exc) if tb.tb_frame.f_code.co_filename == str(file)), 0)
-        named, column = _imported_at(file, line) or (old, 0)
-        raise SyscalltblError(
-            f"{named} moved: import from {moved(named)} instead", path=f"{file}:{line}:{column + 1}"
-        ) from None
+        source = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SyscalltblError(f"not UTF-8 text (byte {exc.start})", path=str(file)) from None
+    try:
+        code = compile(source, str(file), "exec")
+    except SyntaxError as exc:  # line and column 1-based
+        line, column = (exc.lineno, exc.offset) if exc.lineno else _nul_at(source)  # only a NUL has no position
+        raise SyscalltblError(f"syntax error: {exc.msg}", path=f"{file}:{line}:{column or 1}") from None
+    try:
+        exec(code, module.__dict__)
+    except (Exception, SystemExit) as exc:
+        raise _load_error(file, exc) from None
     return vars(module)
+
+
+def _load_error(file: Path, exc: BaseException) -> SyscalltblError:
+    """What went wrong while `file` ran, at the deepest line of its own (an import, a call) on the traceback."""
+    own = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(file)]
+    line, column = (own[-1].lineno or 0, own[-1].colno or 0) if own else (0, 0)  # colno: 0-based
+    if isinstance(exc, ModuleNotFoundError) and (exc.name or "").startswith("syscalltbl.kernel_runtime"):
+        named, column = _imported_at(file, line) or (exc.name or "", 0)
+        return SyscalltblError(f"{named} moved: import from {moved(named)} instead", path=f"{file}:{line}:{column + 1}")
+    detail = f": {exc}" if str(exc) else ""
+    return SyscalltblError(f"loading it raised {type(exc).__name__}{detail}", path=f"{file}:{line}:{column + 1}")
+
+
+def _nul_at(source: str) -> tuple[int, int]:
+    """1-based line and column of the first NUL character in `source` (1, 1 without one)."""
+    before = source[: source.find("\0")] if "\0" in source else ""
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
 
 
 def _imported_at(file: Path, line: int) -> tuple[str, int] | None:
@@ -118,15 +144,6 @@ def _imported_at(file: Path, line: int) -> tuple[str, int] | None:
     return None
 
 
-def _frames(exc: BaseException) -> list[types.TracebackType]:
-    frames = []
-    tb = exc.__traceback__
-    while tb is not None:
-        frames.append(tb)
-        tb = tb.tb_next
-    return frames
-
-
 def load_handlers(directory: Path) -> dict[str, Handler]:
     """Entry point -> function for every @implements function in directory/*.py."""
     handlers: dict[str, Handler] = {}
@@ -135,7 +152,7 @@ def load_handlers(directory: Path) -> dict[str, Handler]:
             entry_point = getattr(value, _ATTRIBUTE, None)
             if isinstance(entry_point, str):
                 if entry_point in handlers:
-                    raise ValueError(f"{entry_point} is implemented twice (in {file})")
+                    raise SyscalltblError(f"{entry_point} is implemented twice", path=_defined_at(file, value))
                 handlers[entry_point] = cast(Handler, value)
     return handlers
 
@@ -148,6 +165,16 @@ def load_drivers(directory: Path) -> dict[str, type[Driver]]:
             name = getattr(value, DEVICE_ATTRIBUTE, None)
             if isinstance(name, str) and isinstance(value, type) and issubclass(value, Driver):
                 if name in drivers:
-                    raise ValueError(f"/dev/{name} has two drivers (one in {file})")
+                    raise SyscalltblError(f"/dev/{name} has two drivers", path=_defined_at(file, value))
                 drivers[name] = value
     return drivers
+
+
+def _defined_at(file: Path, value: object) -> str:
+    """file:line:column of the `def` or `class` statement that made `value`, else the file alone."""
+    for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name == getattr(
+            value, "__name__", None
+        ):
+            return f"{file}:{node.lineno}:{node.col_offset + 1}"
+    return str(file)

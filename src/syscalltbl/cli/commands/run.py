@@ -179,11 +179,10 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
 
 def _run_python(machine: Machine, args: argparse.Namespace, env: dict[str, str], name: str) -> int:
     import os
-    import runpy
     import sys
 
     from syscalltbl.machine.python import pylibc
-    from syscalltbl.machine.python.pyprocess import EmulatedBackend, ProcessExit
+    from syscalltbl.machine.python.pyprocess import EmulatedBackend
     from syscalltbl.machine.uapi.errno import Errno
     from syscalltbl.tables.errors import UsageError
 
@@ -198,7 +197,26 @@ def _run_python(machine: Machine, args: argparse.Namespace, env: dict[str, str],
     saved_argv = sys.argv
     sys.argv = argv
     try:
-        runpy.run_path(args.program, run_name="__main__")
+        code = _run_program(args.program, name)
+        backend.exit(code)  # as the interpreter ends: exit_group(code), `+++ exited with N +++` under --trace
+        return code
+    finally:
+        sys.argv = saved_argv
+        pylibc.use(previous)
+        sys.stdout.flush()
+        machine.kill_all()
+
+
+def _run_program(program: str, name: str) -> int:
+    """Run the Python program; its exit status, as python would end with it."""
+    import os
+    import runpy
+    import sys
+
+    from syscalltbl.machine.python.pyprocess import ProcessExit
+
+    try:
+        runpy.run_path(program, run_name="__main__")
     except ProcessExit as end:
         if end.status.signal is not None:
             print(f"{name}: killed by {end.status.detail}", file=sys.stderr)
@@ -214,13 +232,8 @@ def _run_python(machine: Machine, args: argparse.Namespace, env: dict[str, str],
         import traceback
 
         tb = exc.__traceback__
-        while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) != os.path.abspath(args.program):
+        while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) != os.path.abspath(program):
             tb = tb.tb_next
         traceback.print_exception(type(exc), exc, tb)
         return 1
-    finally:
-        sys.argv = saved_argv
-        pylibc.use(previous)
-        sys.stdout.flush()
-        machine.kill_all()
     return 0

@@ -30,7 +30,7 @@ from unicorn import x86_const as x86
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.paging import PTE_P
-from syscalltbl.machine.kernel import faults, signals
+from syscalltbl.machine.kernel import faults, oops, signals
 from syscalltbl.machine.kernel.boot import KernelOops, kpa
 from syscalltbl.machine.kernel.faults import DEBUG, PAGE_FAULT, TRAP_SIGNALS
 from syscalltbl.machine.kernel.process import Task, signame
@@ -93,6 +93,11 @@ def dispatch(
             task.sleep = sleep
             task.restart_trap = restart_trap
             stop()
+            return
+        except (Exception, SystemExit) as exc:
+            # A project's body that raised: an oops that kills this task alone (do_exit stops the cpu).
+            if not oops.confine(machine, task, exc, ia32=ia32):
+                raise
             return
         pack_q(mem, regs + _AX, ret & MASK64)
         if task.sigpending or ram.stale_code:

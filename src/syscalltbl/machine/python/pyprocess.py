@@ -16,6 +16,7 @@ fork, vfork, clone and execve raise NotOnThisMachine instead of running.
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from collections.abc import Sequence
 
@@ -104,6 +105,7 @@ class EmulatedBackend:
         self.stubs = tuple(image_symbols.get(e.name, 0) if e.number >= 0 else 0 for e in symbols)
         self.refused = frozenset(e.number for e in symbols if e.name in REFUSED)
         self.generic = image_symbols["syscall"]
+        self.exit_group = next((e.number for e in symbols if e.name == "exit_group" and e.number >= 0), None)
         self.entry = image_symbols["__python_call"]
         self.errno = image_symbols["errno"]
         self.returned = False
@@ -114,6 +116,21 @@ class EmulatedBackend:
         self.arena = self.arena_size = 0
         machine.cpu.on_code(image_symbols["__python_return"], self._on_return)
         mark_internal(self.task, image_symbols["__python_parked"])  # not the program's call
+
+    def exit(self, code: int) -> None:
+        """End the process as the interpreter does when the program ends: exit_group(code).
+
+        The call runs in the process, so a tracer shows `exit_group(3) = ?`
+        and `+++ exited with 3 +++`, as strace does for `sys.exit(3)`.
+        Nothing when the process has already ended (its own exit call, a signal).
+        """
+        if self.task.status is not None:
+            return
+        if self.exit_group is not None:
+            with contextlib.suppress(ProcessExit):
+                self.syscall(self.exit_group, (code,))
+        if self.task.status is None:  # a table without exit_group, or a project's that returned
+            self.task.exit(code)
 
     def _on_return(self) -> None:
         self.rax = self.read_rax()

@@ -23,6 +23,7 @@ from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.tracehooks import is_internal
 from syscalltbl.machine.kernel.uaccess import copy_from_user, strncpy_from_user
+from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.registry import Handler
 from syscalltbl.machine.tools.formats import FILE_TYPES, SA_FLAGS, bits, scalar_format, signal_name, signed
 from syscalltbl.machine.uapi import errno, misc, signal
@@ -279,6 +280,12 @@ class Tracer:
             except Errno as exc:
                 ret = -exc.errno
                 self._line(t, self._call(t, s, args, ret) + " = " + _result(ret, s.entry_point))
+                raise
+            except Sleep:
+                raise  # traced when it runs again and ends
+            except (Exception, SystemExit):
+                # It never returns: a project's body oopsed and the task dies in it (strace's `= ?`).
+                self._line(t, self._call(t, s, args, -1) + " = ?")
                 raise
             if not s.noreturn:
                 self._line(t, (before or self._call(t, s, args, ret)) + " = " + _result(ret, s.entry_point))
