@@ -181,6 +181,7 @@ def _run_python(machine: Machine, args: argparse.Namespace, env: dict[str, str],
     import os
     import sys
 
+    from syscalltbl.machine.kernel.hostsig import Halted, HostSignals
     from syscalltbl.machine.python import pylibc
     from syscalltbl.machine.python.pyprocess import EmulatedBackend
     from syscalltbl.machine.uapi.errno import Errno
@@ -197,9 +198,14 @@ def _run_python(machine: Machine, args: argparse.Namespace, env: dict[str, str],
     saved_argv = sys.argv
     sys.argv = argv
     try:
-        code = _run_program(args.program, name)
+        # Ctrl-C is the host program's KeyboardInterrupt, also while a wrapper runs the machine.
+        with HostSignals(grace=0).installed(machine):
+            code = _run_program(args.program, name)
         backend.exit(code)  # as the interpreter ends: exit_group(code), `+++ exited with N +++` under --trace
         return code
+    except Halted as stop:
+        print(f"{name}: {stop}", file=sys.stderr)
+        return 128 + stop.signum
     finally:
         sys.argv = saved_argv
         pylibc.use(previous)

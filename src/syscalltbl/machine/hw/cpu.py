@@ -57,6 +57,7 @@ class Cpu:
         self.handle = ctypes.c_void_p(self.uc._uch.value)
         self._keep: list[object] = []  # ctypes callbacks must outlive the engine
         self.pending: BaseException | None = None
+        self.running = False  # inside emu_start: Python runs only in hooks
         self._scratch = _c_u64()
         self._scratch_p = ctypes.byref(self._scratch)
 
@@ -245,7 +246,11 @@ class Cpu:
     def run(self, begin: int, *, timeout_us: int = 0) -> None:
         """Run from `begin` until a hook stops the cpu, `hlt` in ring 0, or the timeout."""
         self.pending = None
-        self.uc.emu_start(begin, 0, timeout=timeout_us)
+        self.running = True
+        try:
+            self.uc.emu_start(begin, 0, timeout=timeout_us)
+        finally:
+            self.running = False
         if self.pending is not None:
             exc, self.pending = self.pending, None
             raise exc

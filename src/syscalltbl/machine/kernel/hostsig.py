@@ -38,8 +38,8 @@ FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 GRACE = 1.0  # seconds the guest has to finish after the first signal
 
 
-class Halted(BaseException):
-    """The machine was stopped from the host by signal `signum` (like KeyboardInterrupt, no error of the guest's)."""
+class Halted(KeyboardInterrupt):
+    """The machine was stopped from the host by signal `signum`: to a host Python program, a KeyboardInterrupt."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(f"stopped by {signal.Signals(signum).name}")
@@ -106,7 +106,15 @@ class HostSignals:
 
     def _in_main_thread(self, signum: int, _frame: FrameType | None) -> None:
         # The watcher does the work; this runs only when the main thread runs Python.
-        # Once the machine is halted, leave from wherever the main thread is.
+        # Inside the cpu's hooks an exception could only be lost (a ctypes callback
+        # cannot raise): there the interrupt line and `service` end the run. Outside,
+        # once halted (or at once, if the first signal halts), leave from wherever the
+        # main thread is: a host Python program between its calls, where nothing looks.
+        machine = self.machine
+        if machine is not None and machine.cpu.running:
+            return
+        if self.halted is None and self.grace == 0:
+            self.halted = signum
         if self.halted is not None:
             raise Halted(self.halted)
 
