@@ -25,9 +25,10 @@ PROMPT = 1.0  # seconds: a guest the signal kills ends within this
 GRACE = 1.0  # seconds the machine waits for a guest that survives the first signal
 
 
-def start(argv: list[str], env: dict[str, str] | None = None, **kwargs: object) -> subprocess.Popen[bytes]:
+def start(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start `argv` in a session of its own, and wait until it prints "ready"."""
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=env, start_new_session=True, **kwargs)  # type: ignore[call-overload]
+                            env=env, start_new_session=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     assert line == b"ready\n", (line, proc.stderr.read() if proc.stderr else b"")
