@@ -1,57 +1,274 @@
-"""The README's runtime demo, command for command: build, gcc, run --trace."""
+"""README.md, replayed: every console session is run and its printed lines compared with the commands' output.
+
+The sessions run in README order in one directory, `~/demo` (a project made
+by `syscalltbl init`, with the checkout's examples/ copied in), so a later
+session sees what an earlier one made (root/, ./hello), as a reader's shell
+would. Each command runs in bash from the directory the previous one left
+(`cd` carries over inside a session; each session starts in ~/demo) with
+stdout and stderr on one pipe, and must exit 0.
+
+A command's output lines in the README are compared with what it printed,
+line for line, after these normalizations and no others:
+
+- a line `...` stands for any number of lines (none included);
+- a command shown without output lines is not compared (its output is left out);
+- the home directory is printed as `~`;
+- `newfstatat(1, "", {...})` in a trace: the README's stdout was a terminal, here it is a pipe;
+- the date of an `ls -l` line: it is when the file was written;
+- measured figures: an `--ftrace` duration (`58.787 us`) and `--stats`' seconds
+  column vary from run to run, so the README must say "measured" in the
+  paragraph before a session that shows them; a session listed in
+  MEASURED_SESSIONS (its figures depend on time) is not run, and must be
+  marked the same way.
+
+Figures in the README's prose are checked by test_prose_figures, each with
+the sentence it appears in.
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
+from debian_cache import linux_source_tree
 from support import REPO, Cli
 
-
-def test_build_compile_and_run_hello(cli: Cli, tmp_path: Path) -> None:
-    assert cli.run("build", "--group", "runtime", "-o", "out", cwd=tmp_path).returncode == 0
-    user = tmp_path / "out" / "runtime" / "x86_64" / "user"
-    gcc = subprocess.run(
-        [
-            "gcc",
-            "-static",
-            "-nostdlib",
-            "-fno-builtin",
-            "-fno-stack-protector",
-            "-no-pie",
-            "-I",
-            str(user),
-            "-o",
-            "hello",
-            str(REPO / "examples" / "hello.c"),
-            str(user / "crt0.S"),
-            str(user / "stubs.S"),
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert gcc.returncode == 0, gcc.stderr
-    proc = cli.run("run", "--trace", "./hello", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr.decode()
-    assert proc.stdout == b"hello, world\n"
-    assert proc.stderr.decode().splitlines()[-3:] == [
-        'write(1, "hello, world\\n", 13) = 13', "exit_group(0) = ?", "+++ exited with 0 +++"
-    ]
+README = REPO / "README.md"
 
 
-README_PROGRAM = """from syscalltbl import libc
+@dataclass(frozen=True)
+class Command:
+    """One `$ ` command of a console session (continuation lines kept) and the output lines shown after it."""
 
-message = f"hello from pid {libc.getpid()}\\n".encode()   # the machine's pid under `syscalltbl run`
-libc.write(1, message, len(message))
-"""
+    text: str
+    shown: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Session:
+    """A ```console block: where it starts, the paragraph before it, and its commands."""
+
+    line: int
+    lead: str
+    commands: tuple[Command, ...]
+
+
+def console_sessions(text: str) -> list[Session]:
+    lines = text.splitlines()
+    sessions: list[Session] = []
+    at = 0
+    while at < len(lines):
+        if lines[at] != "```console":
+            at += 1
+            continue
+        start = at
+        paragraph_end = start
+        while paragraph_end > 0 and not lines[paragraph_end - 1].strip():
+            paragraph_end -= 1
+        paragraph_start = paragraph_end
+        while paragraph_start > 0 and lines[paragraph_start - 1].strip() and "```" not in lines[paragraph_start - 1]:
+            paragraph_start -= 1
+        lead = " ".join(lines[paragraph_start:paragraph_end])
+        at += 1
+        commands: list[tuple[list[str], list[str], int]] = []
+        while lines[at] != "```":
+            if lines[at].startswith("$ "):
+                typed = [lines[at][2:]]
+                number = at + 1
+                while typed[-1].endswith("\\"):
+                    at += 1
+                    typed.append(lines[at])
+                commands.append((typed, [], number))
+            else:
+                assert commands, f"README.md:{at + 1}: output before the first command"
+                commands[-1][1].append(lines[at])
+            at += 1
+        sessions.append(Session(start + 1, lead, tuple(Command("\n".join(t), tuple(s), n) for t, s, n in commands)))
+        at += 1
+    return sessions
+
+
+# --- Normalization -----------------------------------------------------------
+
+#: Figures that vary from run to run: the README must say they were measured.
+MEASURED = (
+    (re.compile(r" +\d+\.\d{3} us"), " <measured> us"),  # --ftrace's duration of a Python body
+    (re.compile(r" +\d+\.\d{6} (\S+)$"), r" <measured> \1"),  # --stats' seconds column
+)
+#: What differs between the README's terminal and this test's pipe, or with the day the demo ran.
+CIRCUMSTANTIAL = (
+    (re.compile(r'newfstatat\(1, "", \{[^}]*\}'), 'newfstatat(1, "", {<stdout>}'),
+    (re.compile(r" (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d ( \d{4}|\d\d:\d\d) "), " <date> "),
+)
+#: Sessions whose every figure depends on time or load: not run, and the README says they were measured.
+MEASURED_SESSIONS = ("syscalltbl fuzz --seed 1 --count 100000",)
+
+
+def normalize(line: str) -> str:
+    for pattern, replacement in (*MEASURED, *CIRCUMSTANTIAL):
+        line = pattern.sub(replacement, line)
+    return line
+
+
+def shows_measurement(line: str) -> bool:
+    return any(pattern.search(line) for pattern, _ in MEASURED)
+
+
+def mismatch(shown: list[str], printed: list[str]) -> str | None:
+    """None when `printed` is `shown` (normalized, `...` matching any lines); else the first README line not found."""
+    want = [normalize(line) for line in shown]
+    got = [normalize(line) for line in printed]
+    # Every position in `got` the lines of `want` read so far can end at.
+    ends = {0}
+    for i, line in enumerate(want):
+        if line == "...":
+            following = set(range(min(ends), len(got) + 1))
+        else:
+            following = {j + 1 for j in ends if j < len(got) and got[j] == line}
+        if not following:
+            j = min(ends)
+            return (f"README output line {i + 1}: {line!r}\nprinted line {j + 1}: "
+                    f"{got[j] if j < len(got) else '<end>'!r}\nprinted:\n" + "\n".join(printed))
+        ends = following
+    if len(got) not in ends:
+        return f"printed more than the README shows, from line {max(ends) + 1}:\n" + "\n".join(printed[max(ends):])
+    return None
+
+
+# --- Replay ------------------------------------------------------------------
+
+
+def _my_tables(home: Path, cli: Cli) -> None:
+    assert cli.run("init", home / "my-tables").returncode == 0
+
+
+def _kernel_tree(home: Path, cli: Cli) -> None:
+    (home / "src").mkdir(exist_ok=True)
+    (home / "src" / "linux").symlink_to(linux_source_tree())
+
+
+def _one_table(home: Path, cli: Cli) -> None:
+    """A table of one's own: x86-64's without its x32 lines, which `--abis common,64` would leave unselected."""
+    table = home / "demo" / "path" / "to" / "syscall.tbl"
+    table.parent.mkdir(parents=True)
+    x86_64 = (home / "demo" / "arch" / "x86" / "entry" / "syscalls" / "syscall_64.tbl").read_text()
+    table.write_text("".join(line for line in x86_64.splitlines(keepends=True) if "\tx32\t" not in line))
+
+
+def _readme_program(home: Path, cli: Cli) -> None:
+    (home / "demo" / "myproj" / "prog.py").write_text(python_program())
+
+
+#: Files a command uses that the README does not show being made, by the start of the command.
+PREPARE: dict[str, Callable[[Path, Cli], None]] = {
+    "syscalltbl build -C ~/my-tables": _my_tables,
+    "syscalltbl lint --tree ~/src/linux": _kernel_tree,
+    "syscalltbl lint path/to/syscall.tbl": _one_table,
+    "syscalltbl build && syscalltbl run prog.py": _readme_program,
+}
+#: `$EDITOR syscalls/my_func.py` makes the edit its comment describes.
+EDITOR = "#!/bin/sh\nexec sed -i 's/raise Errno(ENOSYS).*/return a + b/' \"$1\"\n"
+
+
+@dataclass(frozen=True)
+class Ran:
+    command: Command
+    status: int
+    printed: list[str]
+
+
+@pytest.fixture(scope="module")
+def replay(cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> dict[int, list[Ran]]:
+    """Every console session's commands, run in README order: README line of the session -> what each printed."""
+    # The runtime tests' helpers install gcc and busybox or fail; they live beside those tests, not on our path.
+    if str(REPO / "tests" / "runtime") not in sys.path:
+        sys.path.append(str(REPO / "tests" / "runtime"))
+    from busybox import busybox, require
+
+    require("gcc", "gcc")
+    busybox()
+    home = tmp_path_factory.mktemp("home")
+    demo = home / "demo"
+    assert cli.run("init", demo).returncode == 0
+    shutil.copytree(REPO / "examples", demo / "examples")
+    editor = home / "editor"
+    editor.write_text(EDITOR)
+    editor.chmod(0o755)
+    path = f"{Path(cli.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+    env = {**cli.env, "HOME": str(home), "PATH": path, "EDITOR": str(editor)}
+    state = home / "cwd"
+    results: dict[int, list[Ran]] = {}
+    for session in console_sessions(README.read_text()):
+        if any(session.commands[0].text.startswith(m) for m in MEASURED_SESSIONS):
+            continue
+        cwd = demo
+        ran = results.setdefault(session.line, [])
+        for command in session.commands:
+            for prefix, prepare in PREPARE.items():
+                if command.text.startswith(prefix):
+                    prepare(home, cli)
+            script = f"{command.text}\nstatus=$?\npwd > {state}\nexit $status\n"
+            proc = subprocess.run(["bash", "-c", script], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600, check=False)
+            cwd = Path(state.read_text().strip())
+            printed = proc.stdout.decode(errors="replace").replace(str(home), "~").splitlines()
+            ran.append(Ran(command, proc.returncode, printed))
+    return results
+
+
+def python_program() -> str:
+    """The README's Python program (its only ```python block)."""
+    text = README.read_text()
+    start = text.index("```python\n") + len("```python\n")
+    return text[start : text.index("```", start)]
+
+
+SESSIONS = console_sessions(README.read_text())
+
+
+@pytest.mark.parametrize("session", SESSIONS, ids=[f"README.md:{s.line}" for s in SESSIONS])
+def test_console_session_prints_what_the_readme_shows(session: Session, replay: dict[int, list[Ran]]) -> None:
+    measured = any(shows_measurement(line) for c in session.commands for line in c.shown)
+    if measured or session.line not in replay:
+        assert "measured" in session.lead, (
+            f"README.md:{session.line}: its figures are measurements: say so in the paragraph before it"
+        )
+    if session.line not in replay:
+        return
+    for ran in replay[session.line]:
+        where = f"README.md:{ran.command.line}: $ {ran.command.text}"
+        assert ran.status == 0, f"{where}: exit {ran.status}\n" + "\n".join(ran.printed)
+        if ran.command.shown:
+            problem = mismatch(list(ran.command.shown), ran.printed)
+            assert problem is None, f"{where}\n{problem}"
+
+
+def test_every_prepared_command_is_in_the_readme() -> None:
+    commands = [c.text for s in SESSIONS for c in s.commands]
+    for prefix in (*PREPARE, *MEASURED_SESSIONS):
+        assert any(c.startswith(prefix) for c in commands), f"{prefix!r} is no longer in README.md"
+
+
+def test_the_comparison_can_fail() -> None:
+    assert mismatch(["a", "...", "c"], ["a", "b", "b", "c"]) is None
+    assert mismatch(["a", "...", "c"], ["a", "c"]) is None
+    assert mismatch(["a", "c"], ["a", "b", "c"]) is not None
+    assert mismatch(["syscalltbl build: 70 written"], ["syscalltbl build: 86 written"]) is not None
+    assert mismatch([" 0)    58.787 us  |        sys_write();"], [" 0)    12.001 us  |        sys_write();"]) is None
 
 
 def test_python_program_on_the_machine_and_on_the_host(cli: Cli, tmp_path: Path) -> None:
-    assert README_PROGRAM in (REPO / "README.md").read_text()
     program = tmp_path / "prog.py"
-    program.write_text(README_PROGRAM)
+    program.write_text(python_program())
     proc = cli.run("run", str(program), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stdout == b"hello from pid 1\n"
@@ -67,52 +284,3 @@ def test_a_python_programs_error_shows_only_its_frames(cli: Cli, tmp_path: Path)
     err = proc.stderr.decode()
     assert err.startswith("Traceback") and f'File "{program}", line 3' in err and "runpy" not in err
     assert err.strip().splitlines()[-1].startswith("TypeError: ")
-
-
-def _readme_block(after: str) -> list[str]:
-    """The lines of the README's console block that follow the line `after`."""
-    text = (REPO / "README.md").read_text()
-    start = text.index(after + "\n") + len(after) + 1
-    return text[start : text.index("```", start)].splitlines()
-
-
-def _busybox_root(tmp_path: Path, *applets: str) -> Path:
-    """The README's root/: busybox in bin/ with a link per applet, and an empty etc/."""
-    root = tmp_path / "root"
-    (root / "bin").mkdir(parents=True)
-    (root / "etc").mkdir()
-    (root / "bin" / "busybox").write_bytes(Path("/bin/busybox").read_bytes())
-    (root / "bin" / "busybox").chmod(0o755)
-    for applet in applets:
-        (root / "bin" / applet).symlink_to("busybox")
-    return root
-
-
-def test_busybox_pipeline_and_its_trace_as_the_readme_shows(cli: Cli, tmp_path: Path) -> None:
-    root = _busybox_root(tmp_path, "sh", "cat", "wc")
-    (root / "etc" / "motd").write_text("hello from the root\n")
-    command = ["--root", "root", "--env-clear", "--env", "PATH=/bin"]
-    proc = cli.run("run", *command, "sh", "-c", "cat /etc/motd | wc -c", cwd=tmp_path)
-    assert (proc.returncode, proc.stdout) == (0, b"20\n")
-    traced = cli.run("run", *command, "--trace", "sh", "-c", "cat /etc/motd | wc -c", cwd=tmp_path)
-    lines = traced.stderr.decode().splitlines()
-    shown = _readme_block(
-        "$ syscalltbl run --root root --env-clear --env PATH=/bin --trace sh -c 'cat /etc/motd | wc -c'"
-    )
-    # In order, every line the README shows; stdout was a terminal there and is a pipe here.
-    expected = [x for x in shown if x not in ("...", "20") and "newfstatat(1," not in x]
-    assert len(expected) > 30
-    at = 0
-    for line in expected:
-        assert line in lines[at:], line
-        at = lines.index(line, at) + 1
-
-
-def test_ps_and_proc_as_the_readme_shows(cli: Cli, tmp_path: Path) -> None:
-    root = _busybox_root(tmp_path, "sh", "ps", "sleep", "grep")
-    for name in ("passwd", "group"):
-        (root / "etc" / name).write_bytes((Path("/etc") / name).read_bytes())
-    script = """sleep 1 & ps; grep -E "^(State|PPid|SigIgn)" /proc/$!/status; kill $!"""
-    proc = cli.run("run", "--root", "root", "--env-clear", "--env", "PATH=/bin", "sh", "-c", script, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.decode().splitlines() == _readme_block(f"    '{script}'")
