@@ -39,7 +39,7 @@ from pathlib import Path
 import pytest
 
 from debian_cache import linux_source_tree
-from support import REPO, Cli
+from support import REPO, Cli, manifest
 
 README = REPO / "README.md"
 
@@ -264,6 +264,70 @@ def test_the_comparison_can_fail() -> None:
     assert mismatch(["a", "c"], ["a", "b", "c"]) is not None
     assert mismatch(["syscalltbl build: 70 written"], ["syscalltbl build: 86 written"]) is not None
     assert mismatch([" 0)    58.787 us  |        sys_write();"], [" 0)    12.001 us  |        sys_write();"]) is None
+
+
+# --- Figures in the prose ----------------------------------------------------
+
+
+def prose() -> str:
+    """README.md without its fenced blocks, each paragraph on one line."""
+    kept, fenced = [], False
+    for line in README.read_text().splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced:
+            kept.append(line)
+    return "\n\n".join(" ".join(p.split()) for p in "\n".join(kept).split("\n\n"))
+
+
+def paragraph_with(fragment: str) -> str:
+    found = [p for p in prose().split("\n\n") if fragment in p]
+    assert found, f"README.md no longer says {fragment!r}"
+    return found[0]
+
+
+#: Prose figures that are measurements: the paragraph stating each names the command that measured it.
+MEASURED_PROSE = {
+    "2.5x the time of `qemu-x86_64` (1683 ms against 672 ms, 50x native":
+        ".venv/bin/python benchmarks/bench_busybox.py",
+    "103 emulated instructions per call against 101 for the system call":
+        ".venv/bin/pytest -s tests/runtime/test_runtime_device.py::test_my_func_as_syscall_and_as_ioctl",
+}
+
+
+def test_measured_prose_figures_say_how() -> None:
+    for figure, command in MEASURED_PROSE.items():
+        assert f"measured with `{command}`" in paragraph_with(figure), figure
+
+
+def test_prose_figures(cli: Cli, tmp_path: Path) -> None:
+    built = cli.run("build", "-o", "out", cwd=tmp_path)
+    summary = re.fullmatch(r"syscalltbl build: (\d+) written, 0 unchanged, 0 failed\n", built.stdout.decode())
+    assert summary, built
+    written = int(summary[1])
+    runtime = sum(1 for f in (tmp_path / "out" / "runtime").rglob("*") if f.is_file())
+    kernel = len(manifest())
+    assert kernel + runtime == written
+    paragraph_with(f"all {written} outputs: the kernel's {kernel} and the runtime group's {runtime}")
+    paragraph_with(f"runs all {kernel} invocations through the installed CLI")
+
+    rules = cli.run("lint", "--list-rules").stdout.decode().splitlines()
+    paragraph_with(f"{len(rules)} rules, each a query on a networkx graph")
+
+    collected = subprocess.run(
+        [str(Path(cli.executable).parent / "pytest"), "--collect-only", "-q", "-p", "no:cacheprovider",
+         str(REPO / "tests" / "runtime" / "test_runtime_busybox.py")],
+        capture_output=True, text=True, check=False, env=cli.env,
+    ).stdout
+    cases = collected.count("::test_busybox_matches_native_and_qemu[")
+    claimed = re.search(r"compares more than (\d+) applet and `sh -c` cases", prose())
+    assert claimed and 0 < int(claimed[1]) < cases, (claimed, cases)
+
+    # The entry and exit path of one call, as the --stats table the README shows (and the replay checks) counts it.
+    stats = next(c for s in SESSIONS for c in s.commands if c.text.endswith("--stats sh -c 'cat /etc/motd | wc -c'"))
+    per_call = {row.split()[-1]: int(row.split()[2]) for row in stats.shown if row.endswith((" write", " getpid"))}
+    assert per_call["write"] == per_call["getpid"]
+    paragraph_with(f"each process's calls, {per_call['write']} emulated instructions of entry and exit path for each")
 
 
 def test_python_program_on_the_machine_and_on_the_host(cli: Cli, tmp_path: Path) -> None:
