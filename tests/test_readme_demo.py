@@ -330,6 +330,57 @@ def test_prose_figures(cli: Cli, tmp_path: Path) -> None:
     paragraph_with(f"each process's calls, {per_call['write']} emulated instructions of entry and exit path for each")
 
 
+# --- What reaches the host ---------------------------------------------------
+
+#: Under `syscalltbl run`: open() is the host's, libc.open() the machine's (each checks the other's file is absent).
+REACH_PROGRAM = """import os
+from syscalltbl import libc
+
+with open("via-open", "w") as f:
+    f.write("host\\n")
+fd = libc.open("via-libc", os.O_CREAT | os.O_WRONLY, 0o644)
+libc.write(fd, b"machine\\n", 8)
+libc.close(fd)
+fd = libc.open("via-libc", os.O_RDONLY, 0)
+buffer = bytearray(16)
+print(bytes(buffer[: libc.read(fd, buffer, 16)]).decode(), os.path.exists("via-libc"))
+try:
+    libc.open("via-open", os.O_RDONLY, 0)
+except FileNotFoundError:
+    print("via-open is not on the machine")
+"""
+
+
+def test_a_python_program_reaches_the_host_except_through_libc(cli: Cli, tmp_path: Path) -> None:
+    paragraph_with("only its `syscalltbl.libc` wrapper calls go to the machine, while its `open()`, `os.*`")
+    (tmp_path / "prog.py").write_text(REACH_PROGRAM)
+    proc = cli.run("run", "prog.py", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout == b"machine\n False\nvia-open is not on the machine\n"
+    assert (tmp_path / "via-open").read_text() == "host\n"
+    assert not (tmp_path / "via-libc").exists()
+
+
+def test_a_static_program_changes_only_the_machines_copy(cli: Cli, tmp_path: Path) -> None:
+    paragraph_with("the copies of DIR and PROGRAM made at the start (DIR and PROGRAM are never written)")
+    if str(REPO / "tests" / "runtime") not in sys.path:
+        sys.path.append(str(REPO / "tests" / "runtime"))
+    from busybox import busybox
+
+    root = tmp_path / "root"
+    (root / "bin").mkdir(parents=True)
+    (root / "etc").mkdir()
+    shutil.copy(busybox(), root / "bin" / "busybox")
+    (root / "bin" / "cat").symlink_to("busybox")
+    (root / "etc" / "motd").write_text("hello from the root\n")
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and not p.is_symlink()}
+    script = "echo changed > /etc/motd && echo new > /etc/new && rm /bin/cat && busybox cat /etc/motd /etc/new"
+    proc = cli.run("run", "--root", root, root / "bin" / "busybox", "sh", "-c", script, cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (0, b"changed\nnew\n"), proc.stderr.decode()
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and not p.is_symlink()} == before
+    assert (root / "bin" / "cat").is_symlink() and not (root / "etc" / "new").exists()
+
+
 def test_python_program_on_the_machine_and_on_the_host(cli: Cli, tmp_path: Path) -> None:
     program = tmp_path / "prog.py"
     program.write_text(python_program())
