@@ -21,8 +21,10 @@ line for line, after these normalizations and no others:
   MEASURED_SESSIONS (its figures depend on time) is not run, and must be
   marked the same way.
 
-Figures in the README's prose are checked by test_prose_figures, each with
-the sentence it appears in.
+Figures in the README's prose are checked by test_prose_figures, each in
+the sentence it appears in; those that are measurements are listed in
+MEASURED_PROSE, and the paragraph stating each must name the command that
+measured it. The last tests check what the README says reaches the host.
 """
 
 from __future__ import annotations
