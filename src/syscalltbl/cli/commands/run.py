@@ -62,12 +62,25 @@ def run(args: argparse.Namespace) -> int:
 
     if args.output is not None and not (args.trace or args.ftrace or args.stats):
         raise UsageError("-o FILE needs --trace, --ftrace or --stats")
-    with contextlib.ExitStack() as stack:
+    out: TextIO = sys.stderr
+    if args.output is not None:
         try:
-            out = sys.stderr if args.output is None else stack.enter_context(open(args.output, "w"))
+            out = open(args.output, "w")  # noqa: SIM115 (closed below, also when a write to it failed)
         except OSError as exc:
             raise UsageError(f"-o {args.output}: {exc.strerror}") from None
-        return _run(args, out)
+    try:
+        status = _run(args, out)
+        out.flush()  # here, where a failure is still this file's
+        return status
+    except OSError as exc:
+        if exc.filename is not None or args.output is None:
+            raise
+        # A write to -o FILE failed (full, or gone): say which file, not "standard output".
+        raise OSError(exc.errno, exc.strerror, args.output) from None
+    finally:
+        if out is not sys.stderr:
+            with contextlib.suppress(OSError):  # what could not be written is reported above
+                out.close()
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
