@@ -1,24 +1,29 @@
 """Add or remove a system call in a project tree, as a kernel patch would.
 
     plan = plan_add(resolve(project_dir), Request("my_func", "int a, int b"))    # nothing written yet
-    print(plan.diff()); plan.apply()
+    plan.apply(); print(plan.diff())
 
 A plan holds every file's old and new text, so a refusal (SyscalltblError)
 always happens before anything is written, and the diff printed is exactly
-what is written. Numbers, ABIs, column layouts and each architecture's offset
-are read from the tables themselves, never from a list kept here.
+what was written. `apply` writes every file of the plan in one transaction
+(syscalltbl.store.transaction): all of them or, on an I/O error, none.
+add-syscall records what it added in arch/added-syscalls.toml
+(syscalltbl.build.syscall_record), and remove-syscall removes only that.
+Numbers, ABIs, column layouts and each architecture's offset are read from
+the tables themselves, never from a list kept here.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import shutil
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from syscalltbl.store import atomic
+from syscalltbl.build import syscall_record
+from syscalltbl.build.syscall_record import RECORD, Added
+from syscalltbl.store import transaction
 from syscalltbl.tables import project as project_mod
 from syscalltbl.tables import shipped
 from syscalltbl.tables.errors import SyscalltblError
@@ -49,6 +54,8 @@ class Plan:
     base: Path
     changes: tuple[Change, ...]
     summary: str
+    #: What the user should know beyond the diff (a file kept, and why).
+    notes: tuple[str, ...] = ()
 
     def diff(self) -> str:
         parts: list[str] = []
@@ -64,12 +71,8 @@ class Plan:
         return "".join(parts)
 
     def apply(self) -> None:
-        for change in self.changes:
-            if change.new is None:
-                change.path.unlink(missing_ok=True)
-            else:
-                change.path.parent.mkdir(parents=True, exist_ok=True)
-                atomic.replace(change.path, change.new.encode())
+        """Write every change, or none: an OSError names the file that could not be written."""
+        transaction.commit((c.path, None if c.new is None else c.new.encode()) for c in self.changes)
 
 
 # ------------------------------------------------------------------ the project
@@ -89,20 +92,32 @@ def project_files(target: X86_64Target) -> tuple[Path, Path, Path]:
     return target.project, target.project / "arch" / PROTOTYPES, target.syscalls_dir
 
 
-def init_project(target: Path) -> list[Path]:
-    """A new project: the shipped arch/ and an empty syscalls/ directory. Returns what was created."""
+_README = (
+    "System-call implementations of this project, one module per call, written by\n"
+    "`syscalltbl add-syscall`. `syscalltbl run` inside this project binds each\n"
+    "@implements(\"sys_NAME\") function to the table entry with that entry point.\n"
+)
+
+
+def plan_init(target: Path) -> Plan:
+    """A new project: the shipped arch/, an empty record of added syscalls and syscalls/README."""
     if (target / "arch").exists() or (target / SYSCALLS_DIR).exists():
         raise SyscalltblError("already holds arch/ or syscalls/: not overwriting", path=str(target))
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(shipped.arch(), target / "arch", ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    impl = target / SYSCALLS_DIR
-    impl.mkdir()
-    (impl / "README").write_text(
-        "System-call implementations of this project, one module per call, written by\n"
-        "`syscalltbl add-syscall`. `syscalltbl run` inside this project binds each\n"
-        "@implements(\"sys_NAME\") function to the table entry with that entry point.\n"
-    )
-    return [target / "arch", impl]
+    source = shipped.arch()
+    changes = [
+        Change(target / "arch" / file.relative_to(source), None, _text(file))
+        for file in sorted(source.rglob("*"))
+        if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".py"
+    ]
+    changes.append(Change(target / RECORD, None, syscall_record.render({})))
+    changes.append(Change(target / SYSCALLS_DIR / "README", None, _README))
+    return Plan(target, tuple(changes), f"created {target / 'arch'}, {target / SYSCALLS_DIR}")
+
+
+def init_project(target: Path) -> list[Path]:
+    """Make a new project (all of it, or nothing on an I/O error); returns what was created."""
+    plan_init(target).apply()
+    return [target / "arch", target / SYSCALLS_DIR]
 
 
 # ------------------------------------------------------------------ reading tables
@@ -307,6 +322,7 @@ def plan_add(target: X86_64Target, request: Request) -> Plan:
     _check_name(request.name, tables if request.all_arches else {X86_64: x86}, header, impl)
     declaration, params = _prototype(request.name, request.params)
     edits: dict[str, str] = {}
+    lines: dict[str, str] = {}
     numbers: dict[str, int] = {}
     if request.all_arches:
         generic = tables[GENERIC]
@@ -320,14 +336,14 @@ def plan_add(target: X86_64Target, request: Request) -> Plan:
             _generic_entry, template = _anchor(generic, table)
             abi = request.abi if kp == X86_64 else template.abi
             numbers[kp] = unified + offsets[kp]
-            edits[kp] = _insert(texts[kp], table, numbers[kp], _line(table, template, numbers[kp], abi,
-                                                                     [request.name, *_fields(kp, table, request)]))
+            lines[kp] = _line(table, template, numbers[kp], abi, [request.name, *_fields(kp, table, request)])
+            edits[kp] = _insert(texts[kp], table, numbers[kp], lines[kp])
     else:
         template = max((e for e in x86.entries if e.abi == "common"), key=lambda e: e.number)
         numbers[X86_64] = _next_number(x86)
         fields = [request.name, *_fields(X86_64, x86, request)]
-        line = _line(x86, template, numbers[X86_64], request.abi, fields)
-        edits[X86_64] = _insert(texts[X86_64], x86, numbers[X86_64], line)
+        lines[X86_64] = _line(x86, template, numbers[X86_64], request.abi, fields)
+        edits[X86_64] = _insert(texts[X86_64], x86, numbers[X86_64], lines[X86_64])
     added = f"/* {SYSCALLS_DIR}/{request.name}.py {_MARK} */\n{declaration}\n"
     if _GUARD_END in header:
         new_header = header.replace(_GUARD_END, added + "\n" + _GUARD_END)
@@ -336,9 +352,29 @@ def plan_add(target: X86_64Target, request: Request) -> Plan:
     _lint(base, proj, edits, {header_file: new_header})
     changes = [Change(proj.tables[kp], texts[kp], text) for kp, text in sorted(edits.items())]
     changes.append(Change(header_file, header, new_header))
-    changes.append(Change(impl, None, _impl(request.name, declaration, params)))
+    implementation = _impl(request.name, declaration, params)
+    changes.append(Change(impl, None, implementation))
+    added_lines = {_relative(base, proj.tables[kp]): lines[kp] for kp in edits}
+    changes.append(_record_change(base, request.name, Added(
+        request.name, added_lines, declaration, _relative(base, impl), syscall_record.sha256(implementation))))
     where = ", ".join(f"{kp}: {n}" for kp, n in sorted(numbers.items()))
     return Plan(base, tuple(changes), f"added {request.name} ({where})")
+
+
+def _relative(base: Path, path: Path) -> str:
+    return path.relative_to(base).as_posix()
+
+
+def _record_change(base: Path, name: str, added: Added | None) -> Change:
+    """The record with `name` set to `added` (None: dropped); a project without one gets one."""
+    path = base / RECORD
+    old = _text(path) if path.is_file() else None
+    record = syscall_record.read(base) or {}
+    if added is None:
+        record.pop(name, None)
+    else:
+        record[name] = added
+    return Change(path, old, syscall_record.render(record))
 
 
 def _fields(kernel_path: str, table: Table, request: Request) -> list[str]:
@@ -352,27 +388,88 @@ def _fields(kernel_path: str, table: Table, request: Request) -> list[str]:
     return [native, compat] if request.compat and has_compat_column else [native]
 
 
-def plan_remove(target: X86_64Target, name: str) -> Plan:
+def plan_remove(target: X86_64Target, name: str, force: bool = False) -> Plan:
+    """Remove what add-syscall added for `name`, as arch/added-syscalls.toml records it.
+
+    Refuses a kernel system call, and a name the record lacks (every name, in a
+    project made before the record) unless `force`: then every table line named
+    `name` goes. An implementation edited since add-syscall wrote it is kept
+    (with a note) unless `force`.
+    """
     base, header_file, impl_dir = project_files(target)
     proj, texts, tables = _tables(base)
+    record = syscall_record.read(base)
+    added = None if record is None else record.get(name)
+    # The tables add-syscall added `name` to; every table when the record cannot say.
+    recorded = None if added is None else set(added.lines)
+    edited = [kp for kp in sorted(tables) if recorded is None or _relative(base, proj.tables[kp]) in recorded]
     changes: list[Change] = []
-    for kp, table in sorted(tables.items()):
-        drop = {e.location.line for e in table.entries if e.name == name}
+    for kp in edited:
+        drop = {e.location.line for e in tables[kp].entries if e.name == name}
         if drop:
-            lines = texts[kp].split("\n")
-            kept = [line for number, line in enumerate(lines, 1) if number not in drop]
+            kept = [line for number, line in enumerate(texts[kp].split("\n"), 1) if number not in drop]
             changes.append(Change(proj.tables[kp], texts[kp], "\n".join(kept)))
-    if not changes:
-        raise SyscalltblError(f"{name} is in no table of this project", path=str(base / "arch"))
+    if added is None:
+        _refuse_unrecorded(base, name, tables, found=bool(changes), has_record=record is not None, force=force)
     header = _text(header_file)
-    added = re.compile(rf"/\* {SYSCALLS_DIR}/{re.escape(name)}\.py {re.escape(_MARK)} \*/\n[^\n]*\n\n?")
-    new_header = added.sub("", header, count=1)
+    marked = re.compile(rf"/\* {SYSCALLS_DIR}/{re.escape(name)}\.py {re.escape(_MARK)} \*/\n[^\n]*\n\n?")
+    new_header = marked.sub("", header, count=1)
     if new_header != header:
         changes.append(Change(header_file, header, new_header))
+    # Always syscalls/NAME.py: a path read from the record is never trusted to point elsewhere.
     impl = impl_dir / f"{name}.py"
+    notes: list[str] = []
     if impl.is_file():
-        changes.append(Change(impl, _text(impl), None))
-    return Plan(base, tuple(changes), f"removed {name}")
+        text = _text(impl)
+        if added is None or force or syscall_record.sha256(text) == added.implementation_sha256:
+            changes.append(Change(impl, text, None))
+        else:
+            notes.append(f"kept {_relative(base, impl)}: edited since add-syscall wrote it (--force removes it too)")
+    if added is not None:
+        changes.append(_record_change(base, name, None))
+    return Plan(base, tuple(changes), f"removed {name}", tuple(notes))
+
+
+def _refuse_unrecorded(
+    base: Path, name: str, tables: dict[str, Table], *, found: bool, has_record: bool, force: bool
+) -> None:
+    """Why a name the record lacks is not removed (nothing raised: --force removes it by name)."""
+    if not found:
+        raise SyscalltblError(f"{name} is in no table of this project", path=str(base / "arch"))
+    kernel = _kernel_entry(name, tables)
+    if kernel is not None:
+        raise SyscalltblError(
+            f"{name} is a kernel system call, not one add-syscall added: remove-syscall removes only those "
+            "(edit the tables by hand to drop a kernel one)",
+            kernel.location,
+        )
+    if force:
+        return
+    everything = f"every table line named {name}, its prototype and {SYSCALLS_DIR}/{name}.py"
+    if has_record:
+        raise SyscalltblError(
+            f"{name} was not added by add-syscall: {RECORD.as_posix()} has no record of it; "
+            f"--force removes {everything}",
+            path=str(base / RECORD),
+        )
+    raise SyscalltblError(
+        f"this project has no {RECORD.as_posix()} (it was made before syscalltbl recorded what add-syscall adds), "
+        f"so {name}'s lines cannot be told from the kernel's; if add-syscall added {name}, "
+        f"`syscalltbl remove-syscall --force {name}` removes {everything}",
+        path=str(base),
+    )
+
+
+def _kernel_entry(name: str, tables: dict[str, Table]) -> Entry | None:
+    """The project's first line for `name` if Linux's tables (the copy shipped with syscalltbl) have it."""
+    from syscalltbl.tables.tblparse import parse_text
+
+    linux = project_mod.load(shipped.arch()).tables.values()
+    if not any(e.name == name for file in linux for e in parse_text(_text(file), str(file)).entries):
+        return None
+    # The x86-64 table's line first: the one this project's machine runs.
+    ordered = sorted(tables.items(), key=lambda item: (item[0] != X86_64, item[0]))
+    return next((e for _kp, t in ordered for e in t.entries if e.name == name), None)
 
 
 def _lint(base: Path, proj: project_mod.Project, edits: dict[str, str], headers: dict[Path, str]) -> None:
