@@ -136,7 +136,8 @@ def _stage_one(path: Path, data: bytes | None, made_dirs: list[Path]) -> _Target
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     if info is None and data is None:
         return _Target(path, None, None)  # nothing to remove
-    mode = 0o644 if info is None else stat.S_IMODE(info.st_mode)
+    # A replaced file keeps its mode; a new one gets atomic.replace's, through the umask.
+    mode = None if info is None else stat.S_IMODE(info.st_mode)
     target = _Target(path, None, None)
     try:
         if info is not None:
@@ -179,16 +180,16 @@ def _make_parents(path: Path, made_dirs: list[Path]) -> None:
         made_dirs.append(directory)
 
 
-def _temporary(path: Path, data: bytes, mode: int) -> Path:
+def _temporary(path: Path, data: bytes, mode: int | None) -> Path:
     # A name no other writer uses (pid + counter), in the target's directory so
     # that the rename stays inside one file system.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{next(_counter)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644 if mode is None else mode)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        # O_CREAT's mode went through the umask; a replaced file keeps its own.
-        os.chmod(temporary, mode)
+        if mode is not None:
+            os.chmod(temporary, mode)  # O_CREAT's mode went through the umask
     except BaseException:
         os.unlink(temporary)
         raise
