@@ -278,3 +278,12 @@ def test_remove_takes_only_the_recorded_tables(project: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "arm_fadvise64_64" not in (project / T64).read_text()
     assert arm.read_bytes() == arm_before and b"arm_fadvise64_64" in arm_before
+
+
+def test_a_damaged_record_is_named_with_its_problem(project: Path) -> None:
+    (project / RECORD).write_text("version = 1\n[syscalls.my_func\n")
+    for argv in (["add-syscall", "my_func"], ["remove-syscall", "getpid"]):
+        proc = cli(*argv, "-C", project)
+        assert (proc.returncode, proc.stdout) == (1, "")
+        assert proc.stderr == (f"{project / RECORD}:2:18: error: not a record of add-syscall: "
+                               "Expected ']' at the end of a table declaration\n")

@@ -21,14 +21,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.model import Location
 
 #: The record, relative to the project directory: next to tables.toml.
 RECORD = Path("arch") / "added-syscalls.toml"
 VERSION = 1
+_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\Z")
 _HEADER = (
     "# What `syscalltbl add-syscall` added to this project, so that\n"
     "# `syscalltbl remove-syscall NAME` removes exactly that and nothing of the\n"
@@ -62,14 +65,25 @@ def read(base: Path) -> dict[str, Added] | None:
             document = tomllib.load(handle)
     except FileNotFoundError:
         return None
+    except UnicodeDecodeError as exc:
+        raise SyscalltblError(f"not a record of add-syscall: not UTF-8 ({exc.reason})", path=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise SyscalltblError(f"not a record of add-syscall: {exc}", path=str(path)) from None
+        raise _at(path, str(exc)) from None
     if document.get("version") != VERSION:
         raise SyscalltblError(f"expected version = {VERSION}, found {document.get('version')!r}", path=str(path))
     syscalls = document.get("syscalls", {})
     if not isinstance(syscalls, dict):
         raise SyscalltblError("expected [syscalls.NAME] tables", path=str(path))
     return {name: _entry(path, name, fields) for name, fields in syscalls.items()}
+
+
+def _at(path: Path, message: str) -> SyscalltblError:
+    """tomllib's "... (at line L, column C)" as file:L:C: error: ..."""
+    where = _POSITION.search(message)
+    if where is None:
+        return SyscalltblError(f"not a record of add-syscall: {message}", path=str(path))
+    location = Location(str(path), int(where.group(1)), int(where.group(2)))
+    return SyscalltblError(f"not a record of add-syscall: {message[: where.start()]}", location)
 
 
 def _entry(path: Path, name: str, fields: object) -> Added:
