@@ -287,3 +287,23 @@ def test_a_damaged_record_is_named_with_its_problem(project: Path) -> None:
         assert (proc.returncode, proc.stdout) == (1, "")
         assert proc.stderr == (f"{project / RECORD}:2:18: error: not a record of add-syscall: "
                                "Expected ']' at the end of a table declaration\n")
+
+
+def test_a_file_edited_between_plan_and_write_stops_the_whole_change(project: Path) -> None:
+    plan = plan_add(resolve(project), Request("my_func", "int a"))
+    header = project / HEADER
+    header.write_text(header.read_text() + "/* edited meanwhile */\n")
+    before = snapshot(project)
+    with pytest.raises(SyscalltblError) as stopped:
+        plan.apply()
+    assert str(stopped.value) == f"{header}: error: changed while this command ran: nothing was written; run it again"
+    assert snapshot(project) == before
+
+
+def test_a_header_that_is_not_utf8_is_named_at_its_byte(project: Path) -> None:
+    header = project / HEADER
+    lines = header.read_bytes().count(b"\n")
+    header.write_bytes(header.read_bytes() + b"/* \xff */\n")
+    proc = cli("add-syscall", "my_func", "-C", project)
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert proc.stderr == f"{header}:{lines + 1}:4: error: expected UTF-8 text, found byte 0xff\n"

@@ -27,7 +27,7 @@ from syscalltbl.store import transaction
 from syscalltbl.tables import project as project_mod
 from syscalltbl.tables import shipped
 from syscalltbl.tables.errors import SyscalltblError
-from syscalltbl.tables.model import Entry, Table
+from syscalltbl.tables.model import Entry, Location, Table
 from syscalltbl.tables.target import PROTOTYPES, SYSCALLS_DIR, TABLE, X86_64Target
 
 X86_64 = (Path("arch") / TABLE).as_posix()  # the x86-64 table as tables.toml names it
@@ -71,8 +71,16 @@ class Plan:
         return "".join(parts)
 
     def apply(self) -> None:
-        """Write every change, or none: an OSError names the file that could not be written."""
-        transaction.commit((c.path, None if c.new is None else c.new.encode()) for c in self.changes)
+        """Write every change, or none: an OSError names the file that could not be written.
+
+        A file that no longer holds what the plan was made from (edited meanwhile) stops it, unwritten.
+        """
+        expected = {c.path: None if c.old is None else c.old.encode() for c in self.changes}
+        try:
+            transaction.commit(((c.path, None if c.new is None else c.new.encode()) for c in self.changes), expected)
+        except transaction.ChangedMeanwhile as changed:
+            raise SyscalltblError("changed while this command ran: nothing was written; run it again",
+                                  path=str(changed.path)) from None
 
 
 # ------------------------------------------------------------------ the project
@@ -125,9 +133,17 @@ def init_project(target: Path) -> list[Path]:
 
 def _text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        # newline="": the text as it is, so that the bytes written back differ only where the plan says.
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read()
     except OSError as exc:
         raise SyscalltblError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raw = path.read_bytes()
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SyscalltblError(f"expected UTF-8 text, found byte {raw[exc.start]:#04x}",
+                              Location(str(path), line, column)) from None
 
 
 def _tables(base: Path) -> tuple[project_mod.Project, dict[str, str], dict[str, Table]]:

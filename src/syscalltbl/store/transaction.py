@@ -24,7 +24,7 @@ import os
 import signal
 import stat
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,16 +99,27 @@ class Staged:
                 os.rmdir(directory)  # fails, and stays, if a swapped file now lives there
 
 
-def commit(changes: Iterable[tuple[Path, bytes | None]]) -> None:
-    """Write (bytes) or remove (None) every path, all or none; an OSError names the path that failed."""
-    staged = stage(changes)
+class ChangedMeanwhile(Exception):
+    """A target no longer holds the bytes the change was planned from: writing would lose what changed it."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path))
+        self.path = path
+
+
+def commit(changes: Iterable[tuple[Path, bytes | None]], expected: Mapping[Path, bytes | None] | None = None) -> None:
+    """Write (bytes) or remove (None) every path, all or none; an OSError names the path that failed.
+
+    `expected`: what a path must still hold (None: must not exist), else ChangedMeanwhile and nothing is written.
+    """
+    staged = stage(changes, expected)
     try:
         staged.swap()
     finally:
         staged.discard()  # an interrupt between staging and swapping leaves no temporary file either
 
 
-def stage(changes: Iterable[tuple[Path, bytes | None]]) -> Staged:
+def stage(changes: Iterable[tuple[Path, bytes | None]], expected: Mapping[Path, bytes | None] | None = None) -> Staged:
     """Write every change beside its target; on failure remove what was made, and raise."""
     staged = Staged()
     seen: set[Path] = set()
@@ -117,14 +128,14 @@ def stage(changes: Iterable[tuple[Path, bytes | None]]) -> Staged:
             if path in seen:
                 raise ValueError(f"{path} is changed twice in one transaction")
             seen.add(path)
-            staged.targets.append(_stage_one(path, data, staged.made_dirs))
+            staged.targets.append(_stage_one(path, data, staged.made_dirs, expected or {}))
     except BaseException:
         staged.discard()
         raise
     return staged
 
 
-def _stage_one(path: Path, data: bytes | None, made_dirs: list[Path]) -> _Target:
+def _stage_one(path: Path, data: bytes | None, made_dirs: list[Path], expected: Mapping[Path, bytes | None]) -> _Target:
     _make_parents(path, made_dirs)
     try:
         info = os.stat(path)
@@ -134,8 +145,13 @@ def _stage_one(path: Path, data: bytes | None, made_dirs: list[Path]) -> _Target
         raise error_about(exc, path) from None
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-    if info is None and data is None:
-        return _Target(path, None, None)  # nothing to remove
+    if info is None:
+        if path in expected and expected[path] is not None:
+            raise ChangedMeanwhile(path)
+        if data is None:
+            return _Target(path, None, None)  # nothing to remove
+    elif path in expected and expected[path] is None:
+        raise ChangedMeanwhile(path)
     # A replaced file keeps its mode; a new one gets atomic.replace's, through the umask.
     mode = None if info is None else stat.S_IMODE(info.st_mode)
     target = _Target(path, None, None)
@@ -143,6 +159,8 @@ def _stage_one(path: Path, data: bytes | None, made_dirs: list[Path]) -> _Target
         if info is not None:
             with open(path, "rb") as handle:
                 old = handle.read()
+            if path in expected and expected[path] != old:
+                raise ChangedMeanwhile(path)
             target.backup = _temporary(path, old, mode)
         if data is not None:
             target.new = _temporary(path, data, mode)
