@@ -8,7 +8,8 @@ always happens before anything is written, and the diff printed is exactly
 what was written. `apply` writes every file of the plan in one transaction
 (syscalltbl.store.transaction): all of them or, on an I/O error, none.
 add-syscall records what it added in arch/added-syscalls.toml
-(syscalltbl.build.syscall_record), and remove-syscall removes only that.
+(syscalltbl.build.syscall_record), and remove-syscall
+(syscalltbl.build.removesyscall) removes only that.
 Numbers, ABIs, column layouts and each architecture's offset are read from
 the tables themselves, never from a list kept here.
 """
@@ -38,7 +39,7 @@ _RANGE = re.compile(r"numbers\s+(\d+)-(\d+)")
 #: A documented hole: "# 435 reserved for clone3".
 _RESERVED = re.compile(r"#\s*(\d+)\s+reserved\b")
 _GUARD_END = "#endif /* _SYSCALLTBL_SYSCALLS_64_H */"
-_MARK = "(syscalltbl add-syscall)"
+MARK = "(syscalltbl add-syscall)"
 TAB = 8
 
 
@@ -113,7 +114,7 @@ def plan_init(target: Path) -> Plan:
         raise SyscalltblError("already holds arch/ or syscalls/: not overwriting", path=str(target))
     source = shipped.arch()
     changes = [
-        Change(target / "arch" / file.relative_to(source), None, _text(file))
+        Change(target / "arch" / file.relative_to(source), None, read_text(file))
         for file in sorted(source.rglob("*"))
         if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".py"
     ]
@@ -131,7 +132,7 @@ def init_project(target: Path) -> list[Path]:
 # ------------------------------------------------------------------ reading tables
 
 
-def _text(path: Path) -> str:
+def read_text(path: Path) -> str:
     try:
         # newline="": the text as it is, so that the bytes written back differ only where the plan says.
         with open(path, encoding="utf-8", newline="") as handle:
@@ -146,11 +147,12 @@ def _text(path: Path) -> str:
                               Location(str(path), line, column)) from None
 
 
-def _tables(base: Path) -> tuple[project_mod.Project, dict[str, str], dict[str, Table]]:
+def read_tables(base: Path) -> tuple[project_mod.Project, dict[str, str], dict[str, Table]]:
+    """The project's tables.toml, and each table's text and parse, by kernel path."""
     from syscalltbl.tables.tblparse import parse_text
 
     proj = project_mod.load(base / "arch")
-    texts = {kp: _text(file) for kp, file in proj.tables.items()}
+    texts = {kp: read_text(file) for kp, file in proj.tables.items()}
     return proj, texts, {kp: parse_text(text, str(proj.tables[kp])) for kp, text in texts.items()}
 
 
@@ -326,14 +328,14 @@ def _check_name(name: str, tables: dict[str, Table], header: str, impl: Path) ->
 
 def plan_add(target: X86_64Target, request: Request) -> Plan:
     base, header_file, impl_dir = project_files(target)
-    proj, texts, tables = _tables(base)
+    proj, texts, tables = read_tables(base)
     x86 = tables[X86_64]
     if request.abi == "x32":
         rule = _x32_rule(x86)
         raise SyscalltblError(f"--abi x32 is refused: the table says: {rule!r}", path=str(proj.tables[X86_64]))
     if request.abi not in ("common", "64"):
         raise SyscalltblError(f"--abi {request.abi!r}: the x86-64 table takes common or 64")
-    header = _text(header_file)
+    header = read_text(header_file)
     impl = impl_dir / f"{request.name}.py"
     _check_name(request.name, tables if request.all_arches else {X86_64: x86}, header, impl)
     declaration, params = _prototype(request.name, request.params)
@@ -360,7 +362,7 @@ def plan_add(target: X86_64Target, request: Request) -> Plan:
         fields = [request.name, *_fields(X86_64, x86, request)]
         lines[X86_64] = _line(x86, template, numbers[X86_64], request.abi, fields)
         edits[X86_64] = _insert(texts[X86_64], x86, numbers[X86_64], lines[X86_64])
-    added = f"/* {SYSCALLS_DIR}/{request.name}.py {_MARK} */\n{declaration}\n"
+    added = f"/* {SYSCALLS_DIR}/{request.name}.py {MARK} */\n{declaration}\n"
     if _GUARD_END in header:
         new_header = header.replace(_GUARD_END, added + "\n" + _GUARD_END)
     else:
@@ -370,21 +372,21 @@ def plan_add(target: X86_64Target, request: Request) -> Plan:
     changes.append(Change(header_file, header, new_header))
     implementation = _impl(request.name, declaration, params)
     changes.append(Change(impl, None, implementation))
-    added_lines = {_relative(base, proj.tables[kp]): lines[kp] for kp in edits}
-    changes.append(_record_change(base, request.name, Added(
-        request.name, added_lines, declaration, _relative(base, impl), syscall_record.sha256(implementation))))
+    added_lines = {relative(base, proj.tables[kp]): lines[kp] for kp in edits}
+    changes.append(record_change(base, request.name, Added(
+        request.name, added_lines, declaration, relative(base, impl), syscall_record.sha256(implementation))))
     where = ", ".join(f"{kp}: {n}" for kp, n in sorted(numbers.items()))
     return Plan(base, tuple(changes), f"added {request.name} ({where})")
 
 
-def _relative(base: Path, path: Path) -> str:
+def relative(base: Path, path: Path) -> str:
     return path.relative_to(base).as_posix()
 
 
-def _record_change(base: Path, name: str, added: Added | None) -> Change:
+def record_change(base: Path, name: str, added: Added | None) -> Change:
     """The record with `name` set to `added` (None: dropped); a project without one gets one."""
     path = base / RECORD
-    old = _text(path) if path.is_file() else None
+    old = read_text(path) if path.is_file() else None
     record = syscall_record.read(base) or {}
     if added is None:
         record.pop(name, None)
@@ -402,90 +404,6 @@ def _fields(kernel_path: str, table: Table, request: Request) -> list[str]:
         return [compat if request.compat else native]  # n32's compat calls take the entry column
     has_compat_column = any((e.compat_entry_point or "").startswith("compat_sys_") for e in table.entries)
     return [native, compat] if request.compat and has_compat_column else [native]
-
-
-def plan_remove(target: X86_64Target, name: str, force: bool = False) -> Plan:
-    """Remove what add-syscall added for `name`, as arch/added-syscalls.toml records it.
-
-    Refuses a kernel system call, and a name the record lacks (every name, in a
-    project made before the record) unless `force`: then every table line named
-    `name` goes. An implementation edited since add-syscall wrote it is kept
-    (with a note) unless `force`.
-    """
-    base, header_file, impl_dir = project_files(target)
-    proj, texts, tables = _tables(base)
-    record = syscall_record.read(base)
-    added = None if record is None else record.get(name)
-    # The tables add-syscall added `name` to; every table when the record cannot say.
-    recorded = None if added is None else set(added.lines)
-    edited = [kp for kp in sorted(tables) if recorded is None or _relative(base, proj.tables[kp]) in recorded]
-    changes: list[Change] = []
-    for kp in edited:
-        drop = {e.location.line for e in tables[kp].entries if e.name == name}
-        if drop:
-            kept = [line for number, line in enumerate(texts[kp].split("\n"), 1) if number not in drop]
-            changes.append(Change(proj.tables[kp], texts[kp], "\n".join(kept)))
-    if added is None:
-        _refuse_unrecorded(base, name, tables, found=bool(changes), has_record=record is not None, force=force)
-    header = _text(header_file)
-    marked = re.compile(rf"/\* {SYSCALLS_DIR}/{re.escape(name)}\.py {re.escape(_MARK)} \*/\n[^\n]*\n\n?")
-    new_header = marked.sub("", header, count=1)
-    if new_header != header:
-        changes.append(Change(header_file, header, new_header))
-    # Always syscalls/NAME.py: a path read from the record is never trusted to point elsewhere.
-    impl = impl_dir / f"{name}.py"
-    notes: list[str] = []
-    if impl.is_file():
-        text = _text(impl)
-        if added is None or force or syscall_record.sha256(text) == added.implementation_sha256:
-            changes.append(Change(impl, text, None))
-        else:
-            notes.append(f"kept {_relative(base, impl)}: edited since add-syscall wrote it (--force removes it too)")
-    if added is not None:
-        changes.append(_record_change(base, name, None))
-    return Plan(base, tuple(changes), f"removed {name}", tuple(notes))
-
-
-def _refuse_unrecorded(
-    base: Path, name: str, tables: dict[str, Table], *, found: bool, has_record: bool, force: bool
-) -> None:
-    """Why a name the record lacks is not removed (nothing raised: --force removes it by name)."""
-    if not found:
-        raise SyscalltblError(f"{name} is in no table of this project", path=str(base / "arch"))
-    kernel = _kernel_entry(name, tables)
-    if kernel is not None:
-        raise SyscalltblError(
-            f"{name} is a kernel system call, not one add-syscall added: remove-syscall removes only those "
-            "(edit the tables by hand to drop a kernel one)",
-            kernel.location,
-        )
-    if force:
-        return
-    everything = f"every table line named {name}, its prototype and {SYSCALLS_DIR}/{name}.py"
-    if has_record:
-        raise SyscalltblError(
-            f"{name} was not added by add-syscall: {RECORD.as_posix()} has no record of it; "
-            f"--force removes {everything}",
-            path=str(base / RECORD),
-        )
-    raise SyscalltblError(
-        f"this project has no {RECORD.as_posix()} (it was made before syscalltbl recorded what add-syscall adds), "
-        f"so {name}'s lines cannot be told from the kernel's; if add-syscall added {name}, "
-        f"`syscalltbl remove-syscall --force {name}` removes {everything}",
-        path=str(base),
-    )
-
-
-def _kernel_entry(name: str, tables: dict[str, Table]) -> Entry | None:
-    """The project's first line for `name` if Linux's tables (the copy shipped with syscalltbl) have it."""
-    from syscalltbl.tables.tblparse import parse_text
-
-    linux = project_mod.load(shipped.arch()).tables.values()
-    if not any(e.name == name for file in linux for e in parse_text(_text(file), str(file)).entries):
-        return None
-    # The x86-64 table's line first: the one this project's machine runs.
-    ordered = sorted(tables.items(), key=lambda item: (item[0] != X86_64, item[0]))
-    return next((e for _kp, t in ordered for e in t.entries if e.name == name), None)
 
 
 def _lint(base: Path, proj: project_mod.Project, edits: dict[str, str], headers: dict[Path, str]) -> None:

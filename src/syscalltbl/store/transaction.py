@@ -13,6 +13,11 @@ SIGINT, SIGTERM and SIGHUP held back until it is over. Should a rename
 still fail, the ones done are renamed back from their backups. Any failure
 removes what staging made, so the tree is as it was, and raises an OSError
 naming the target (not the temporary file) and the error.
+
+Given `expected` (path -> the bytes the change was planned from, None for
+"absent"), staging also checks that each target still holds them, and
+raises ChangedMeanwhile, writing nothing, when one was edited meanwhile.
+Not durable across a power cut: nothing is fsync'ed, as atomic.replace.
 """
 
 from __future__ import annotations

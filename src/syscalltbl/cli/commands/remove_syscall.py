@@ -32,7 +32,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from syscalltbl.build.addsyscall import plan_remove
+    from syscalltbl.build.removesyscall import plan_remove
     from syscalltbl.tables.target import resolve
 
     plan = plan_remove(resolve(args.project), args.name, args.force)
