@@ -177,8 +177,7 @@ def test_run_program_output_on_dev_full_and_a_closed_pipe(shared_tmp: Path) -> N
         proc = run(["run", busybox, "echo", "hi"], shared_tmp, stdout=writer)
     finally:
         os.close(writer)
-    assert proc.returncode == 141
-    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") <= 1
+    assert (proc.returncode, proc.stderr) == (141, "")  # quiet, as a shell is about SIGPIPE
 
 
 def test_run_trace_output_on_dev_full_is_one_line_and_exit_1(shared_tmp: Path) -> None:
@@ -186,9 +185,7 @@ def test_run_trace_output_on_dev_full_is_one_line_and_exit_1(shared_tmp: Path) -
     if busybox is None:
         pytest.fail("busybox is missing: install Debian's busybox-static (tests/run.sh does)")
     proc = run(["run", "--trace", "-o", "/dev/full", busybox, "true"], shared_tmp)
-    assert proc.returncode == 1
-    assert proc.stderr.startswith("syscalltbl run: ") and proc.stderr.endswith(": No space left on device\n")
-    assert proc.stderr.count("\n") == 1
+    assert (proc.returncode, proc.stderr) == (1, "syscalltbl run: /dev/full: No space left on device\n")
 
 
 # ------------------------------------------------------------------ a read-only project
