@@ -47,3 +47,13 @@ def test_refuses_builtin_and_bad_names(tmp_path: Path) -> None:
         proc = cli("add-device", name, "-C", base)
         assert proc.returncode == 1 and why in proc.stderr, proc.stderr
     assert not (base / "devices").exists()
+
+
+def test_a_file_where_devices_should_be_changes_nothing(tmp_path: Path) -> None:
+    base = tmp_path / "proj"
+    init_project(base)
+    (base / "devices").write_text("not a directory\n")
+    proc = cli("add-device", "adder", "-C", base)
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert proc.stderr == f"syscalltbl add-device: {base / 'devices'}: Not a directory\n"
+    assert (base / "devices").read_text() == "not a directory\n"

@@ -177,3 +177,133 @@ def test_the_readme_command_updates_a_project_made_before_the_src_layout(project
     command = section[section.index("```sh\n") + len("```sh\n") : section.index("\n```\n")]
     subprocess.run(["bash", "-c", command], cwd=project, check=True)
     assert [f.read_text() for f in files] == current
+
+
+RECORD = Path("arch/added-syscalls.toml")
+
+
+def test_the_record_holds_what_add_syscall_added(project: Path) -> None:
+    import hashlib
+    import tomllib
+
+    assert cli("add-syscall", "my_func", "--params", "int a", "--all-arches", "-C", project).returncode == 0
+    record = tomllib.loads((project / RECORD).read_text())
+    added = record["syscalls"]["my_func"]
+    assert added["implementation"] == "syscalls/my_func.py"
+    assert added["implementation_sha256"] == hashlib.sha256((project / "syscalls/my_func.py").read_bytes()).hexdigest()
+    assert added["prototype"] == "asmlinkage long sys_my_func(int a);"
+    assert len(added["lines"]) == 17
+    assert added["lines"]["arch/x86/entry/syscalls/syscall_64.tbl"] == "470\tcommon\tmy_func\t\t\tsys_my_func"
+    assert added["lines"]["arch/alpha/kernel/syscalls/syscall.tbl"] == "580\tcommon\tmy_func\t\t\t\tsys_my_func"
+    for table, line in added["lines"].items():
+        assert f"\n{line}\n" in (project / table).read_text()
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_remove_refuses_a_kernel_syscall(project: Path, force: list[str]) -> None:
+    before = snapshot(project)
+    proc = cli("remove-syscall", *force, "getpid", "-C", project)
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert proc.stderr == (f"{project / T64}:51:1: error: getpid is a kernel system call, not one add-syscall added: "
+                           "remove-syscall removes only those (edit the tables by hand to drop a kernel one)\n")
+    assert snapshot(project) == before
+
+
+def test_remove_keeps_an_edited_implementation_unless_forced(project: Path) -> None:
+    assert cli("add-syscall", "my_func", "--params", "int a", "-C", project).returncode == 0
+    impl = project / "syscalls/my_func.py"
+    edited = impl.read_text().replace("raise Errno(ENOSYS)  # until its body is written", "return a + 1")
+    impl.write_text(edited)
+    proc = cli("remove-syscall", "my_func", "-C", project)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ("syscalltbl remove-syscall: kept syscalls/my_func.py: edited since add-syscall wrote it "
+                           "(--force removes it too)\n")
+    assert "my_func" not in (project / T64).read_text() and "my_func" not in (project / HEADER).read_text()
+    assert "my_func" not in (project / RECORD).read_text()
+    assert impl.read_text() == edited
+    # --force removes an edited one.
+    assert cli("add-syscall", "other", "-C", project).returncode == 0
+    other = project / "syscalls/other.py"
+    other.write_text(other.read_text() + "# edited\n")
+    forced = cli("remove-syscall", "--force", "other", "-C", project)
+    assert (forced.returncode, forced.stderr) == (0, "")
+    assert "--- a/syscalls/other.py\n+++ /dev/null\n" in forced.stdout
+    assert not other.exists()
+
+
+def test_remove_in_a_project_made_before_the_record(project: Path) -> None:
+    assert cli("add-syscall", "my_func", "--params", "int a", "-C", project).returncode == 0
+    (project / RECORD).unlink()
+    before = snapshot(project)
+    refused = cli("remove-syscall", "my_func", "-C", project)
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr == (
+        f"{project}: error: this project has no arch/added-syscalls.toml (it was made before syscalltbl recorded "
+        "what add-syscall adds), so my_func's lines cannot be told from the kernel's; if add-syscall added my_func, "
+        "`syscalltbl remove-syscall --force my_func` removes every table line named my_func, its prototype and "
+        "syscalls/my_func.py\n")
+    assert snapshot(project) == before
+    still_kernel = cli("remove-syscall", "--force", "getpid", "-C", project)
+    assert still_kernel.returncode == 1 and "getpid is a kernel system call" in still_kernel.stderr
+    forced = cli("remove-syscall", "--force", "my_func", "-C", project)
+    assert forced.returncode == 0, forced.stderr
+    assert "my_func" not in (project / T64).read_text() and "my_func" not in (project / HEADER).read_text()
+    assert not (project / "syscalls/my_func.py").exists()
+
+
+def test_remove_refuses_a_line_the_record_lacks_unless_forced(project: Path) -> None:
+    # A line put in by hand: neither the kernel's nor add-syscall's.
+    table = project / T64
+    table.write_text(table.read_text().replace("469\tcommon\tfile_setattr\t\tsys_file_setattr\n",
+                                               "469\tcommon\tfile_setattr\t\tsys_file_setattr\n"
+                                               "470\tcommon\tby_hand\t\t\tsys_by_hand\n"))
+    before = snapshot(project)
+    refused = cli("remove-syscall", "by_hand", "-C", project)
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr == (f"{project / RECORD}: error: by_hand was not added by add-syscall: "
+                              "arch/added-syscalls.toml has no record of it; --force removes every table line named "
+                              "by_hand, its prototype and syscalls/by_hand.py\n")
+    assert snapshot(project) == before
+    assert cli("remove-syscall", "--force", "by_hand", "-C", project).returncode == 0
+    assert "\tby_hand\t" not in table.read_text()
+
+
+def test_remove_takes_only_the_recorded_tables(project: Path) -> None:
+    # arm_fadvise64_64 is the kernel's on arm only; add-syscall without --all-arches adds it to x86-64,
+    # and remove-syscall takes it from there, never from arm's table.
+    arm = project / "arch/arm/tools/syscall.tbl"
+    arm_before = arm.read_bytes()
+    assert cli("add-syscall", "arm_fadvise64_64", "-C", project).returncode == 0
+    proc = cli("remove-syscall", "arm_fadvise64_64", "-C", project)
+    assert proc.returncode == 0, proc.stderr
+    assert "arm_fadvise64_64" not in (project / T64).read_text()
+    assert arm.read_bytes() == arm_before and b"arm_fadvise64_64" in arm_before
+
+
+def test_a_damaged_record_is_named_with_its_problem(project: Path) -> None:
+    (project / RECORD).write_text("version = 1\n[syscalls.my_func\n")
+    for argv in (["add-syscall", "my_func"], ["remove-syscall", "getpid"]):
+        proc = cli(*argv, "-C", project)
+        assert (proc.returncode, proc.stdout) == (1, "")
+        assert proc.stderr == (f"{project / RECORD}:2:18: error: not a record of add-syscall: "
+                               "Expected ']' at the end of a table declaration\n")
+
+
+def test_a_file_edited_between_plan_and_write_stops_the_whole_change(project: Path) -> None:
+    plan = plan_add(resolve(project), Request("my_func", "int a"))
+    header = project / HEADER
+    header.write_text(header.read_text() + "/* edited meanwhile */\n")
+    before = snapshot(project)
+    with pytest.raises(SyscalltblError) as stopped:
+        plan.apply()
+    assert str(stopped.value) == f"{header}: error: changed while this command ran: nothing was written; run it again"
+    assert snapshot(project) == before
+
+
+def test_a_header_that_is_not_utf8_is_named_at_its_byte(project: Path) -> None:
+    header = project / HEADER
+    lines = header.read_bytes().count(b"\n")
+    header.write_bytes(header.read_bytes() + b"/* \xff */\n")
+    proc = cli("add-syscall", "my_func", "-C", project)
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert proc.stderr == f"{header}:{lines + 1}:4: error: expected UTF-8 text, found byte 0xff\n"

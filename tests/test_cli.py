@@ -69,3 +69,17 @@ def test_a_closed_pipe_is_not_a_traceback(cli: Cli) -> None:
     )
     assert proc.stdout.count(b"\n") == 1
     assert b"Traceback" not in proc.stderr and b"BrokenPipe" not in proc.stderr
+
+
+def test_an_unwritable_cache_costs_speed_not_the_command(cli: Cli, tmp_path: Path) -> None:
+    # /proc refuses new directories to everyone, root included: the cache cannot be made there.
+    env = {**cli.env, "XDG_CACHE_HOME": "/proc/no-cache-here"}
+    uncached = Cli(cli.executable, env)
+    show = uncached.run("show", "getpid", "--arch", "x86")
+    assert (show.returncode, show.stderr) == (0, b"") and b"sys_getpid" in show.stdout
+    build = uncached.run("build", "-o", tmp_path / "out", "--group", "kernel")
+    assert (build.returncode, build.stderr) == (0, b""), build.stderr
+    program = tmp_path / "prog.py"
+    program.write_text("from syscalltbl import libc\nlibc.write(1, b'hi\\n', 3)\n")
+    run = uncached.run("run", program)  # the kernel image is built, and kept, somewhere else
+    assert (run.returncode, run.stdout, run.stderr) == (0, b"hi\n", b"")

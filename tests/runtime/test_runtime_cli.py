@@ -90,3 +90,9 @@ def test_a_bare_name_is_found_in_the_machines_path(tmp_path: Path) -> None:
 def test_a_program_outside_root_appears_at_its_own_path(tmp_path: Path) -> None:
     proc = run("--root", tmp_path, example("cat"), "/proc/self/exe")
     assert proc.stdout == Path(example("cat")).read_bytes()
+
+
+def test_a_trace_file_that_cannot_be_written_is_named() -> None:
+    for flag in ("--trace", "--stats", "--ftrace"):
+        proc = run(flag, "-o", "/dev/full", example("hello"))
+        assert (proc.returncode, proc.stderr) == (1, b"syscalltbl run: /dev/full: No space left on device\n"), flag

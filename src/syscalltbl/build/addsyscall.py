@@ -1,28 +1,34 @@
 """Add or remove a system call in a project tree, as a kernel patch would.
 
     plan = plan_add(resolve(project_dir), Request("my_func", "int a, int b"))    # nothing written yet
-    print(plan.diff()); plan.apply()
+    plan.apply(); print(plan.diff())
 
 A plan holds every file's old and new text, so a refusal (SyscalltblError)
 always happens before anything is written, and the diff printed is exactly
-what is written. Numbers, ABIs, column layouts and each architecture's offset
-are read from the tables themselves, never from a list kept here.
+what was written. `apply` writes every file of the plan in one transaction
+(syscalltbl.store.transaction): all of them or, on an I/O error, none.
+add-syscall records what it added in arch/added-syscalls.toml
+(syscalltbl.build.syscall_record), and remove-syscall
+(syscalltbl.build.removesyscall) removes only that.
+Numbers, ABIs, column layouts and each architecture's offset are read from
+the tables themselves, never from a list kept here.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import shutil
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from syscalltbl.store import atomic
+from syscalltbl.build import syscall_record
+from syscalltbl.build.syscall_record import RECORD, Added
+from syscalltbl.store import transaction
 from syscalltbl.tables import project as project_mod
 from syscalltbl.tables import shipped
 from syscalltbl.tables.errors import SyscalltblError
-from syscalltbl.tables.model import Entry, Table
+from syscalltbl.tables.model import Entry, Location, Table
 from syscalltbl.tables.target import PROTOTYPES, SYSCALLS_DIR, TABLE, X86_64Target
 
 X86_64 = (Path("arch") / TABLE).as_posix()  # the x86-64 table as tables.toml names it
@@ -33,7 +39,7 @@ _RANGE = re.compile(r"numbers\s+(\d+)-(\d+)")
 #: A documented hole: "# 435 reserved for clone3".
 _RESERVED = re.compile(r"#\s*(\d+)\s+reserved\b")
 _GUARD_END = "#endif /* _SYSCALLTBL_SYSCALLS_64_H */"
-_MARK = "(syscalltbl add-syscall)"
+MARK = "(syscalltbl add-syscall)"
 TAB = 8
 
 
@@ -49,6 +55,8 @@ class Plan:
     base: Path
     changes: tuple[Change, ...]
     summary: str
+    #: What the user should know beyond the diff (a file kept, and why).
+    notes: tuple[str, ...] = ()
 
     def diff(self) -> str:
         parts: list[str] = []
@@ -64,12 +72,16 @@ class Plan:
         return "".join(parts)
 
     def apply(self) -> None:
-        for change in self.changes:
-            if change.new is None:
-                change.path.unlink(missing_ok=True)
-            else:
-                change.path.parent.mkdir(parents=True, exist_ok=True)
-                atomic.replace(change.path, change.new.encode())
+        """Write every change, or none: an OSError names the file that could not be written.
+
+        A file that no longer holds what the plan was made from (edited meanwhile) stops it, unwritten.
+        """
+        expected = {c.path: None if c.old is None else c.old.encode() for c in self.changes}
+        try:
+            transaction.commit(((c.path, None if c.new is None else c.new.encode()) for c in self.changes), expected)
+        except transaction.ChangedMeanwhile as changed:
+            raise SyscalltblError("changed while this command ran: nothing was written; run it again",
+                                  path=str(changed.path)) from None
 
 
 # ------------------------------------------------------------------ the project
@@ -89,37 +101,58 @@ def project_files(target: X86_64Target) -> tuple[Path, Path, Path]:
     return target.project, target.project / "arch" / PROTOTYPES, target.syscalls_dir
 
 
-def init_project(target: Path) -> list[Path]:
-    """A new project: the shipped arch/ and an empty syscalls/ directory. Returns what was created."""
+_README = (
+    "System-call implementations of this project, one module per call, written by\n"
+    "`syscalltbl add-syscall`. `syscalltbl run` inside this project binds each\n"
+    "@implements(\"sys_NAME\") function to the table entry with that entry point.\n"
+)
+
+
+def plan_init(target: Path) -> Plan:
+    """A new project: the shipped arch/, an empty record of added syscalls and syscalls/README."""
     if (target / "arch").exists() or (target / SYSCALLS_DIR).exists():
         raise SyscalltblError("already holds arch/ or syscalls/: not overwriting", path=str(target))
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(shipped.arch(), target / "arch", ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    impl = target / SYSCALLS_DIR
-    impl.mkdir()
-    (impl / "README").write_text(
-        "System-call implementations of this project, one module per call, written by\n"
-        "`syscalltbl add-syscall`. `syscalltbl run` inside this project binds each\n"
-        "@implements(\"sys_NAME\") function to the table entry with that entry point.\n"
-    )
-    return [target / "arch", impl]
+    source = shipped.arch()
+    changes = [
+        Change(target / "arch" / file.relative_to(source), None, read_text(file))
+        for file in sorted(source.rglob("*"))
+        if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".py"
+    ]
+    changes.append(Change(target / RECORD, None, syscall_record.render({})))
+    changes.append(Change(target / SYSCALLS_DIR / "README", None, _README))
+    return Plan(target, tuple(changes), f"created {target / 'arch'}, {target / SYSCALLS_DIR}")
+
+
+def init_project(target: Path) -> list[Path]:
+    """Make a new project (all of it, or nothing on an I/O error); returns what was created."""
+    plan_init(target).apply()
+    return [target / "arch", target / SYSCALLS_DIR]
 
 
 # ------------------------------------------------------------------ reading tables
 
 
-def _text(path: Path) -> str:
+def read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        # newline="": the text as it is, so that the bytes written back differ only where the plan says.
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read()
     except OSError as exc:
         raise SyscalltblError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raw = path.read_bytes()
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SyscalltblError(f"expected UTF-8 text, found byte {raw[exc.start]:#04x}",
+                              Location(str(path), line, column)) from None
 
 
-def _tables(base: Path) -> tuple[project_mod.Project, dict[str, str], dict[str, Table]]:
+def read_tables(base: Path) -> tuple[project_mod.Project, dict[str, str], dict[str, Table]]:
+    """The project's tables.toml, and each table's text and parse, by kernel path."""
     from syscalltbl.tables.tblparse import parse_text
 
     proj = project_mod.load(base / "arch")
-    texts = {kp: _text(file) for kp, file in proj.tables.items()}
+    texts = {kp: read_text(file) for kp, file in proj.tables.items()}
     return proj, texts, {kp: parse_text(text, str(proj.tables[kp])) for kp, text in texts.items()}
 
 
@@ -295,18 +328,19 @@ def _check_name(name: str, tables: dict[str, Table], header: str, impl: Path) ->
 
 def plan_add(target: X86_64Target, request: Request) -> Plan:
     base, header_file, impl_dir = project_files(target)
-    proj, texts, tables = _tables(base)
+    proj, texts, tables = read_tables(base)
     x86 = tables[X86_64]
     if request.abi == "x32":
         rule = _x32_rule(x86)
         raise SyscalltblError(f"--abi x32 is refused: the table says: {rule!r}", path=str(proj.tables[X86_64]))
     if request.abi not in ("common", "64"):
         raise SyscalltblError(f"--abi {request.abi!r}: the x86-64 table takes common or 64")
-    header = _text(header_file)
+    header = read_text(header_file)
     impl = impl_dir / f"{request.name}.py"
     _check_name(request.name, tables if request.all_arches else {X86_64: x86}, header, impl)
     declaration, params = _prototype(request.name, request.params)
     edits: dict[str, str] = {}
+    lines: dict[str, str] = {}
     numbers: dict[str, int] = {}
     if request.all_arches:
         generic = tables[GENERIC]
@@ -320,15 +354,15 @@ def plan_add(target: X86_64Target, request: Request) -> Plan:
             _generic_entry, template = _anchor(generic, table)
             abi = request.abi if kp == X86_64 else template.abi
             numbers[kp] = unified + offsets[kp]
-            edits[kp] = _insert(texts[kp], table, numbers[kp], _line(table, template, numbers[kp], abi,
-                                                                     [request.name, *_fields(kp, table, request)]))
+            lines[kp] = _line(table, template, numbers[kp], abi, [request.name, *_fields(kp, table, request)])
+            edits[kp] = _insert(texts[kp], table, numbers[kp], lines[kp])
     else:
         template = max((e for e in x86.entries if e.abi == "common"), key=lambda e: e.number)
         numbers[X86_64] = _next_number(x86)
         fields = [request.name, *_fields(X86_64, x86, request)]
-        line = _line(x86, template, numbers[X86_64], request.abi, fields)
-        edits[X86_64] = _insert(texts[X86_64], x86, numbers[X86_64], line)
-    added = f"/* {SYSCALLS_DIR}/{request.name}.py {_MARK} */\n{declaration}\n"
+        lines[X86_64] = _line(x86, template, numbers[X86_64], request.abi, fields)
+        edits[X86_64] = _insert(texts[X86_64], x86, numbers[X86_64], lines[X86_64])
+    added = f"/* {SYSCALLS_DIR}/{request.name}.py {MARK} */\n{declaration}\n"
     if _GUARD_END in header:
         new_header = header.replace(_GUARD_END, added + "\n" + _GUARD_END)
     else:
@@ -336,9 +370,29 @@ def plan_add(target: X86_64Target, request: Request) -> Plan:
     _lint(base, proj, edits, {header_file: new_header})
     changes = [Change(proj.tables[kp], texts[kp], text) for kp, text in sorted(edits.items())]
     changes.append(Change(header_file, header, new_header))
-    changes.append(Change(impl, None, _impl(request.name, declaration, params)))
+    implementation = _impl(request.name, declaration, params)
+    changes.append(Change(impl, None, implementation))
+    added_lines = {relative(base, proj.tables[kp]): lines[kp] for kp in edits}
+    changes.append(record_change(base, request.name, Added(
+        request.name, added_lines, declaration, relative(base, impl), syscall_record.sha256(implementation))))
     where = ", ".join(f"{kp}: {n}" for kp, n in sorted(numbers.items()))
     return Plan(base, tuple(changes), f"added {request.name} ({where})")
+
+
+def relative(base: Path, path: Path) -> str:
+    return path.relative_to(base).as_posix()
+
+
+def record_change(base: Path, name: str, added: Added | None) -> Change:
+    """The record with `name` set to `added` (None: dropped); a project without one gets one."""
+    path = base / RECORD
+    old = read_text(path) if path.is_file() else None
+    record = syscall_record.read(base) or {}
+    if added is None:
+        record.pop(name, None)
+    else:
+        record[name] = added
+    return Change(path, old, syscall_record.render(record))
 
 
 def _fields(kernel_path: str, table: Table, request: Request) -> list[str]:
@@ -350,29 +404,6 @@ def _fields(kernel_path: str, table: Table, request: Request) -> list[str]:
         return [compat if request.compat else native]  # n32's compat calls take the entry column
     has_compat_column = any((e.compat_entry_point or "").startswith("compat_sys_") for e in table.entries)
     return [native, compat] if request.compat and has_compat_column else [native]
-
-
-def plan_remove(target: X86_64Target, name: str) -> Plan:
-    base, header_file, impl_dir = project_files(target)
-    proj, texts, tables = _tables(base)
-    changes: list[Change] = []
-    for kp, table in sorted(tables.items()):
-        drop = {e.location.line for e in table.entries if e.name == name}
-        if drop:
-            lines = texts[kp].split("\n")
-            kept = [line for number, line in enumerate(lines, 1) if number not in drop]
-            changes.append(Change(proj.tables[kp], texts[kp], "\n".join(kept)))
-    if not changes:
-        raise SyscalltblError(f"{name} is in no table of this project", path=str(base / "arch"))
-    header = _text(header_file)
-    added = re.compile(rf"/\* {SYSCALLS_DIR}/{re.escape(name)}\.py {re.escape(_MARK)} \*/\n[^\n]*\n\n?")
-    new_header = added.sub("", header, count=1)
-    if new_header != header:
-        changes.append(Change(header_file, header, new_header))
-    impl = impl_dir / f"{name}.py"
-    if impl.is_file():
-        changes.append(Change(impl, _text(impl), None))
-    return Plan(base, tuple(changes), f"removed {name}")
 
 
 def _lint(base: Path, proj: project_mod.Project, edits: dict[str, str], headers: dict[Path, str]) -> None:

@@ -19,18 +19,32 @@ def holds(path: Path, data: bytes) -> bool:
 
 
 def replace(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` by an atomic rename: readers see the old bytes or the new, never a mix."""
+    """Replace `path` with `data` by an atomic rename: readers see the old bytes or the new, never a mix.
+
+    An OSError names `path` (the file the user asked for), never the temporary file beside it.
+    """
     # A name no other writer uses (pid + counter), created exclusively, in the
     # target's directory so that the rename cannot cross file systems.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_counter)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except OSError as exc:
+        raise error_about(exc, path) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
+    except OSError as exc:
+        os.unlink(tmp)
+        raise error_about(exc, path) from None
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def error_about(exc: OSError, path: Path) -> OSError:
+    """The same error, naming `path` rather than a temporary file beside it."""
+    return type(exc)(exc.errno, exc.strerror or str(exc), str(path))
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

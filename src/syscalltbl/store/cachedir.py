@@ -1,14 +1,28 @@
-"""The on-disk cache: `$XDG_CACHE_HOME/syscalltbl`, default `~/.cache/syscalltbl`."""
+"""The on-disk cache: `$XDG_CACHE_HOME/syscalltbl`, default `~/.cache/syscalltbl`.
+
+A cache is never a reason to fail: when that directory cannot be created or
+written (a read-only HOME, a CI user without one), this process uses a
+private temporary directory instead, removed at exit. Only speed is lost.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
+
+_chosen: dict[Path, Path] = {}
 
 
 def root() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "syscalltbl"
+    preferred = Path(base) / "syscalltbl"
+    chosen = _chosen.get(preferred)
+    if chosen is None:
+        chosen = _chosen[preferred] = preferred if _writable(preferred) else _private()
+    return chosen
 
 
 def path(name: str) -> Path:
@@ -16,3 +30,17 @@ def path(name: str) -> Path:
     directory = root()
     directory.mkdir(parents=True, exist_ok=True)
     return directory / name
+
+
+def _writable(directory: Path) -> bool:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(directory, os.W_OK | os.X_OK)
+
+
+def _private() -> Path:
+    directory = Path(tempfile.mkdtemp(prefix="syscalltbl-cache-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory

@@ -1,10 +1,10 @@
 """`syscalltbl add-device NAME`: a character device in the machine's /dev, its driver in Python.
 
 Writes devices/NAME.py (read, write, ioctl) and devices/NAME.h (the ioctl
-commands for C programs) and prints them as a diff. Refuses, changing
-nothing, a name that exists.
+commands for C programs), both or neither, and prints them as a diff once
+they are written. Refuses, changing nothing, a name that exists.
 
-Exit status: 0 added, 1 refused.
+Exit status: 0 added, 1 refused or not written.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from syscalltbl.tables.target import resolve
 
     plan = plan_add_device(resolve(args.project), args.name, args.magic)
-    sys.stdout.write(plan.diff())
     plan.apply()
+    sys.stdout.write(plan.diff())
     print(f"syscalltbl add-device: {plan.summary}")
     return 0

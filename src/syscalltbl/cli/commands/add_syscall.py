@@ -2,11 +2,14 @@
 
 Adds the table entry at the next free number (or one number on every
 architecture with --all-arches), the prototype and an implementation file
-that returns -ENOSYS, and prints the change as a unified diff. It refuses,
-changing nothing, when the name exists, the parameters do not parse or the
-lint would report an error.
+that returns -ENOSYS, records them in arch/added-syscalls.toml (what
+remove-syscall removes), and prints the change as a unified diff once it is
+written. It refuses, changing nothing, when the name exists, the parameters
+do not parse or the lint would report an error; a file it cannot write (a
+read-only project, a file where syscalls/ should be) changes nothing either:
+every file is written, through atomic renames, or none is.
 
-Exit status: 0 added, 1 refused.
+Exit status: 0 added, 1 refused or not written.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
     params = "" if args.params.strip() == "void" else args.params
     plan = plan_add(resolve(args.project), Request(args.name, params, args.compat, args.abi, args.all_arches))
-    sys.stdout.write(plan.diff())
     plan.apply()
+    sys.stdout.write(plan.diff())
     print(f"syscalltbl add-syscall: {plan.summary}")
     return 0

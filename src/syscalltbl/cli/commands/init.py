@@ -1,6 +1,9 @@
 """`syscalltbl init DIR`: a new project: the shipped tables in DIR/arch, implementations in DIR/syscalls.
 
-Exit status: 0 created, 1 DIR already holds a project.
+Every file is written through an atomic rename, or none is (a path that
+cannot be written leaves nothing behind).
+
+Exit status: 0 created, 1 DIR already holds a project or cannot be written.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ terminal sends them to its foreground job; if the machine is still running
 one second later, or a second signal comes, it is stopped.
 
 Exit status: the program's own; 128+N when signal N killed it, or stopped
-the machine (with one line on stderr); 127 when PROGRAM cannot be found and 126 when it cannot be run
+the machine (with one line on stderr, none for SIGPIPE); 127 when PROGRAM cannot be found and 126 when it cannot be run
 (not a static x86-64 ELF); 2 for usage errors.
 """
 
@@ -62,12 +62,25 @@ def run(args: argparse.Namespace) -> int:
 
     if args.output is not None and not (args.trace or args.ftrace or args.stats):
         raise UsageError("-o FILE needs --trace, --ftrace or --stats")
-    with contextlib.ExitStack() as stack:
+    out: TextIO = sys.stderr
+    if args.output is not None:
         try:
-            out = sys.stderr if args.output is None else stack.enter_context(open(args.output, "w"))
+            out = open(args.output, "w")  # noqa: SIM115 (closed below, also when a write to it failed)
         except OSError as exc:
             raise UsageError(f"-o {args.output}: {exc.strerror}") from None
-        return _run(args, out)
+    try:
+        status = _run(args, out)
+        out.flush()  # here, where a failure is still this file's
+        return status
+    except OSError as exc:
+        if exc.filename is not None or args.output is None:
+            raise
+        # A write to -o FILE failed (full, or gone): say which file, not "standard output".
+        raise OSError(exc.errno, exc.strerror, args.output) from None
+    finally:
+        if out is not sys.stderr:
+            with contextlib.suppress(OSError):  # what could not be written is reported above
+                out.close()
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
@@ -172,9 +185,18 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
         print(f"{name}: {exc}", file=sys.stderr)
         return 1
     if status.signal is not None:
-        print(f"{name}: killed by {status.detail}", file=sys.stderr)
+        _report_death(name, status.signal, status.detail)
         return 128 + status.signal
     return status.code or 0
+
+
+def _report_death(name: str, signal: int, detail: str) -> None:
+    import sys
+
+    from syscalltbl.machine.uapi.signal import SIGPIPE
+
+    if signal != SIGPIPE:  # as a shell says nothing when the reader of a pipeline went away
+        print(f"{name}: killed by {detail}", file=sys.stderr)
 
 
 def _run_python(machine: Machine, args: argparse.Namespace, env: dict[str, str], name: str) -> int:
@@ -225,7 +247,7 @@ def _run_program(program: str, name: str) -> int:
         runpy.run_path(program, run_name="__main__")
     except ProcessExit as end:
         if end.status.signal is not None:
-            print(f"{name}: killed by {end.status.detail}", file=sys.stderr)
+            _report_death(name, end.status.signal, end.status.detail)
             return 128 + end.status.signal
         return end.status.code or 0
     except SystemExit as end:

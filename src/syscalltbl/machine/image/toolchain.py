@@ -14,6 +14,8 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from syscalltbl.store import cachedir
+
 
 class ToolchainError(RuntimeError):
     """`as` or `ld` is missing, failed, or warned."""
@@ -35,8 +37,7 @@ def _run(argv: Sequence[str], cwd: Path) -> None:
 
 
 def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "syscalltbl" / "x86_64-images"
+    return cachedir.root() / "x86_64-images"
 
 
 def build_elf(
