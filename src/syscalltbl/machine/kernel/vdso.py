@@ -72,14 +72,32 @@ def _build_vdso(syscalls: list[Syscall], source: str) -> Vdso:
 def _clock() -> tuple[TscReader, int]:
     """The reader and ns-per-cycle << VVAR_SHIFT, measured over CALIBRATION_NS."""
     read = TscReader()
-    tsc0, ns0 = read(), time.monotonic_ns()
-    tsc1, ns1 = tsc0, ns0
-    while ns1 - ns0 < CALIBRATION_NS:
-        tsc1, ns1 = read(), time.monotonic_ns()
+    tsc0, ns0 = _pair(read, tries=5)
+    while time.monotonic_ns() - ns0 < CALIBRATION_NS:
+        pass
+    tsc1, ns1 = _pair(read, tries=5)
     return read, ((ns1 - ns0) << abi.VVAR_SHIFT) // max(tsc1 - tsc0, 1)
 
 
 def write_sample(mem: memoryview | bytearray, vvar_pa: int) -> None:
     """Refresh the clock sample on the vvar page."""
     read, mult = _clock()
-    _SAMPLE.pack_into(mem, vvar_pa + abi.VVAR_TSC_BASE, read(), time.monotonic_ns(), time.time_ns(), mult)
+    tsc, mono = _pair(read, tries=2)
+    _SAMPLE.pack_into(mem, vvar_pa + abi.VVAR_TSC_BASE, tsc, mono, time.time_ns() - time.monotonic_ns() + mono, mult)
+
+
+def _pair(read: TscReader, tries: int) -> tuple[int, int]:
+    """A TSC value and the monotonic time at that moment, read as close together as the host allows.
+
+    The time is read between two TSC reads, and the narrowest of `tries`
+    brackets wins: a bracket the host preempted is wide, and would skew the
+    guest's clock (a rate measured from it, or an offset) by the preemption.
+    """
+    width, tsc, ns = 1 << 64, 0, 0
+    for _ in range(tries):
+        before = read()
+        now = time.monotonic_ns()
+        after = read()
+        if after - before < width:
+            width, tsc, ns = after - before, (before + after) // 2, now
+    return tsc, ns
