@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from syscalltbl.lint.inputs import LineProblem, TableSource
 from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.limits import check_size
 from syscalltbl.tables.model import Location, Table
 from syscalltbl.tables.read import load_table
 from syscalltbl.tables.tblparse import decode, parse_text
@@ -18,6 +19,7 @@ from syscalltbl.tables.tblparse import decode, parse_text
 
 def read_table(data: bytes, shown: str) -> tuple[Table, TableSource]:
     """The table in `data` (its good lines) and its source; `shown` names the file in locations."""
+    check_size(len(data), shown)  # the lenient reading must not take longer than the strict one
     problems: list[LineProblem] = []
     try:
         text = decode(data, shown)
