@@ -50,6 +50,13 @@ def quoted(text: str) -> str:
     return f"{text[:_QUOTED_CHARS]!r}... ({len(text)} characters)"
 
 
+def shortened(line: str) -> str:
+    """A source line as an error message shows it: whole, or its start when it is long."""
+    if len(line) <= 2 * _QUOTED_CHARS:
+        return line
+    return f"{line[: 2 * _QUOTED_CHARS]}... ({len(line)} characters)"
+
+
 def check_size(size: int, path: str) -> None:
     """An input of `size` bytes (or characters) is refused above INPUT_BYTES_LIMIT."""
     if size > INPUT_BYTES_LIMIT:
