@@ -126,7 +126,7 @@ def s390_args(draw: st.DrawFn) -> list[str]:
 # is repeated as a whole so that a few draws make files from bytes to past
 # the size limit (tables/limits.py).
 
-#: Past the size limit (256 KiB) with room to spare, yet small enough to write quickly.
+#: Past the size limits (128 KiB for a table, 256 KiB for a header), yet small enough to write quickly.
 HOSTILE_BLOCK_CHARS = 600_000
 
 
@@ -175,7 +175,8 @@ def hostile_table_line(draw: st.DrawFn) -> str:
 @st.composite
 def hostile_tables(draw: st.DrawFn) -> str:
     """A table's text: a few lines, each repeated from once to tens of thousands of times."""
-    blocks = draw(st.lists(st.tuples(hostile_table_line(), st.sampled_from([1, 1, 2, 100, 5000, 40_000])), max_size=6))
+    times = st.sampled_from([1, 1, 2, 100, 5000, 40_000, 200_000])
+    blocks = draw(st.lists(st.tuples(hostile_table_line(), times), max_size=6))
     return "".join(_repeated(line + "\n", times) for line, times in blocks)
 
 
@@ -203,5 +204,5 @@ def nested(draw: st.DrawFn) -> str:
 def hostile_headers(draw: st.DrawFn) -> str:
     """A prototype header's text: nested brackets, C pieces, and long words, each repeated."""
     piece = st.one_of(nested(), st.sampled_from(_HEADER_PIECES), long_words)
-    blocks = draw(st.lists(st.tuples(piece, st.sampled_from([1, 1, 3, 1000, 20_000])), max_size=6))
+    blocks = draw(st.lists(st.tuples(piece, st.sampled_from([1, 1, 3, 1000, 20_000, 200_000])), max_size=6))
     return "".join(_repeated(text, times) for text, times in blocks)

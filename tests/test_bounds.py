@@ -25,7 +25,14 @@ import tables_strategy as ts
 from debian_cache import linux_source_files
 from support import Cli
 from syscalltbl.tables.errors import SyscalltblError
-from syscalltbl.tables.limits import INPUT_BYTES_LIMIT, NESTING_LIMIT, NUMBER_LIMIT, SLOT_LIMIT
+from syscalltbl.tables.limits import (
+    HEADER_BYTES_LIMIT,
+    LINE_PROBLEMS_LIMIT,
+    NESTING_LIMIT,
+    NUMBER_LIMIT,
+    SLOT_LIMIT,
+    TABLE_BYTES_LIMIT,
+)
 from syscalltbl.tables.prototypes import parse_prototypes
 
 #: "A few hundred MB": the address space every command runs in. Python, Lark and
@@ -191,14 +198,14 @@ def test_every_command_reading_a_project_stops_at_the_huge_entry(cli: Cli, tmp_p
 
 def test_input_over_the_size_limit_is_refused_by_name(cli: Cli, tmp_path: Path) -> None:
     at_limit = tmp_path / "at.tbl"
-    at_limit.write_bytes(b"0 common read sys_read\n" + b"#" * (INPUT_BYTES_LIMIT - 24) + b"\n")
-    assert at_limit.stat().st_size == INPUT_BYTES_LIMIT
+    at_limit.write_bytes(b"0 common read sys_read\n" + b"#" * (TABLE_BYTES_LIMIT - 24) + b"\n")
+    assert at_limit.stat().st_size == TABLE_BYTES_LIMIT
     result = run_limited([cli.executable, "script", "syscalltbl", str(at_limit), str(tmp_path / "t.h")], cli.env)
     assert result.status == 0, result.error_lines()
 
     over = tmp_path / "over.tbl"
     over.write_bytes(at_limit.read_bytes() + b"\n")
-    mention = f"input too large: more than {INPUT_BYTES_LIMIT} bytes"
+    mention = f"input too large: more than {TABLE_BYTES_LIMIT} bytes, the limit on a table"
     result = run_limited([cli.executable, "script", "syscalltbl", str(over), str(tmp_path / "t.h")], cli.env)
     assert_one_error(result, f"{over}: error: ", mention)
     result = run_limited([cli.executable, "script", "s390-syscalltbl", "-S"], cli.env, stdin=over)
@@ -208,9 +215,14 @@ def test_input_over_the_size_limit_is_refused_by_name(cli: Cli, tmp_path: Path) 
 
     headers = tmp_path / "headers"
     (headers / "include" / "linux").mkdir(parents=True)
-    (headers / "include" / "linux" / "syscalls.h").write_bytes(b" " * (INPUT_BYTES_LIMIT + 1))
+    syscalls_h = headers / "include" / "linux" / "syscalls.h"
+    syscalls_h.write_bytes(b" " * HEADER_BYTES_LIMIT)
     result = run_limited([cli.executable, "show", "read", "--headers", str(headers)], cli.env)
-    assert_one_error(result, f"{headers}/include/linux/syscalls.h: error: ", mention)
+    assert result.status == 0, result.error_lines()
+    syscalls_h.write_bytes(b" " * (HEADER_BYTES_LIMIT + 1))
+    result = run_limited([cli.executable, "show", "read", "--headers", str(headers)], cli.env)
+    mention = f"input too large: more than {HEADER_BYTES_LIMIT} bytes, the limit on a prototype header"
+    assert_one_error(result, f"{syscalls_h}: error: ", mention)
 
 
 # ------------------------------------------------------------------- nesting
@@ -280,6 +292,18 @@ def test_lint_reads_comments_in_linear_time(cli: Cli, tmp_path: Path, text: str)
     assert result.seconds < TIME_LIMIT / 2, f"{result.seconds:.1f} s"
 
 
+def test_lint_stops_reading_a_table_after_its_limit_of_malformed_lines(cli: Cli, tmp_path: Path) -> None:
+    """Each malformed line costs the linter a parse of its own: 65,536 of them once took 9 s."""
+    table = tmp_path / "syscall.tbl"
+    table.write_text("x\n" * (TABLE_BYTES_LIMIT // 2))
+    result = run_limited([cli.executable, "lint", str(table), "--abis", "common"], cli.env)
+    assert result.status == 1, result.error_lines()
+    assert result.seconds < TIME_LIMIT / 5, f"{result.seconds:.1f} s"
+    findings = [line for line in result.stdout.decode().splitlines() if " error: " in line]
+    assert len(findings) == LINE_PROBLEMS_LIMIT + 1
+    assert findings[-1].startswith(f"{table}:{LINE_PROBLEMS_LIMIT + 1}:1: error: {LINE_PROBLEMS_LIMIT} malformed lines")
+
+
 # ---------------------------------------------------------------- hypothesis
 
 #: Runs each command in one process, under the limits, and reports every command's
@@ -335,7 +359,7 @@ def assert_bounded(report: dict[str, object], *, lint: tuple[str, ...] = ("lint"
     assert isinstance(peak, int) and peak < 400 * 2**20, peak
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(text=ts.hostile_tables())
 def test_no_table_makes_any_command_slow_or_large(cli: Cli, text: str) -> None:
     with tempfile.TemporaryDirectory() as scratch:
@@ -353,7 +377,7 @@ def test_no_table_makes_any_command_slow_or_large(cli: Cli, text: str) -> None:
         assert_bounded(run_commands(cli, commands))
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(text=ts.hostile_headers())
 def test_no_header_makes_any_command_slow_or_large(cli: Cli, text: str) -> None:
     with tempfile.TemporaryDirectory() as scratch:

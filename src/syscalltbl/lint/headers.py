@@ -41,7 +41,7 @@ def parse_header(file: Path, shown: str) -> PrototypeFile:
     from syscalltbl.tables.prototypes import parse_prototypes
     from syscalltbl.tables.read import prototype_parser_fingerprint
 
-    data = read_bounded(file)
+    data = read_bounded(file, header=True)
     key = cache.digest("prototypes", prototype_parser_fingerprint(), shown, data)
     if cache.enabled():
         blob = cache.get("prototypes", key)

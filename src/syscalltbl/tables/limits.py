@@ -27,11 +27,19 @@ NUMBER_LIMIT = 2**31
 #: as long as the kernel's own script takes under dash.
 SLOT_LIMIT = 2**20
 
-#: Bytes in one input file (a table or a prototype header). The largest real
-#: ones are 25 KB (s390's table) and 57 KB (include/linux/syscalls.h). The
-#: parsers take up to 10 s per MiB of the most token-dense text (blank lines,
-#: a `;` per byte), so 256 KiB keeps any input to a few seconds.
-INPUT_BYTES_LIMIT = 2**18
+#: Bytes in one table. The largest real one is 25 KB (s390's). The parser
+#: and the linter take up to 20 s per MiB of the most token-dense text (a
+#: malformed line every two bytes), so 128 KiB keeps any table to a few seconds.
+TABLE_BYTES_LIMIT = 2**17
+
+#: Bytes in one prototype header. The largest real one is 57 KB
+#: (include/linux/syscalls.h); the header parser takes up to 13 s per MiB
+#: (a `;` per byte).
+HEADER_BYTES_LIMIT = 2**18
+
+#: Malformed lines the linter reads one by one in a table, at ~50 us each,
+#: before it gives up on the rest of the file.
+LINE_PROBLEMS_LIMIT = 1000
 
 #: Levels of (), [] and {} in a prototype header, all kinds counted together.
 #: Kernel headers nest fewer than 10; the parser's tree is walked recursively.
@@ -57,24 +65,22 @@ def shortened(line: str) -> str:
     return f"{line[: 2 * _QUOTED_CHARS]}... ({len(line)} characters)"
 
 
-def check_size(size: int, path: str) -> None:
-    """An input of `size` bytes (or characters) is refused above INPUT_BYTES_LIMIT."""
-    if size > INPUT_BYTES_LIMIT:
-        raise SyscalltblError(
-            f"input too large: more than {INPUT_BYTES_LIMIT} bytes, the limit on a table or header ({_DOCS})",
-            path=path,
-        )
+def check_size(size: int, path: str, *, header: bool = False) -> None:
+    """A table (or header) of `size` bytes or characters is refused above TABLE_BYTES_LIMIT (HEADER_BYTES_LIMIT)."""
+    limit, what = (HEADER_BYTES_LIMIT, "prototype header") if header else (TABLE_BYTES_LIMIT, "table")
+    if size > limit:
+        raise SyscalltblError(f"input too large: more than {limit} bytes, the limit on a {what} ({_DOCS})", path=path)
 
 
-def read_bounded(path: str | os.PathLike[str]) -> bytes:
-    """A file's bytes, refused when over INPUT_BYTES_LIMIT without reading more than one byte past it.
+def read_bounded(path: str | os.PathLike[str], *, header: bool = False) -> bytes:
+    """A table's (or header's) bytes, refused over its limit without reading more than one byte past it.
 
     Raises OSError as `open`/`read` do, so that each caller keeps its own way
     of reporting an unreadable file.
     """
     with open(path, "rb") as handle:
-        data = handle.read(INPUT_BYTES_LIMIT + 1)
-    check_size(len(data), os.fspath(path))
+        data = handle.read((HEADER_BYTES_LIMIT if header else TABLE_BYTES_LIMIT) + 1)
+    check_size(len(data), os.fspath(path), header=header)
     return data
 
 

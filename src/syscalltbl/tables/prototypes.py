@@ -131,7 +131,7 @@ def parse_prototypes(path: str | os.PathLike[str], text: str | None = None) -> P
     name = os.fspath(path)
     if text is None:
         text = _read(name)
-    limits.check_size(len(text), name)
+    limits.check_size(len(text), name, header=True)
     problems: list[ParseProblem] = []
     tree = _parse_header(text, name, problems)
     prototypes: list[Prototype] = []
@@ -152,7 +152,7 @@ def _read(name: str) -> str:
     try:
         # Kernel headers are UTF-8, but a stray byte in a comment must not
         # stop a linter from reading the declarations around it.
-        return limits.read_bounded(name).decode("utf-8", errors="replace")
+        return limits.read_bounded(name, header=True).decode("utf-8", errors="replace")
     except OSError as error:
         raise SyscalltblError(f"cannot read: {error.strerror}", path=name) from None
 

@@ -173,7 +173,7 @@ def load_prototypes(header: Path) -> dict[str, Prototype]:
     """Entry point (sys_read) -> prototype, from a prototype header (a target's `prototypes`), as it reads now:
     a project's header changes under a running process (`add-syscall`)."""
     try:
-        data = read_bounded(header)
+        data = read_bounded(header, header=True)
     except OSError as error:
         raise SyscalltblError(f"cannot read: {error.strerror}", path=str(header)) from None
     return _parse_prototypes(str(header), data)
