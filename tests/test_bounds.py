@@ -20,10 +20,14 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import tables_strategy as ts
 from debian_cache import linux_source_files
 from support import Cli
+from syscalltbl.lint import run_lint
+from syscalltbl.lint.files import standalone_inputs
+from syscalltbl.lint.rules_ranges import is_placeholder, reservations
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.limits import (
     HEADER_BYTES_LIMIT,
@@ -302,6 +306,48 @@ def test_lint_stops_reading_a_table_after_its_limit_of_malformed_lines(cli: Cli,
     findings = [line for line in result.stdout.decode().splitlines() if " error: " in line]
     assert len(findings) == LINE_PROBLEMS_LIMIT + 1
     assert findings[-1].startswith(f"{table}:{LINE_PROBLEMS_LIMIT + 1}:1: error: {LINE_PROBLEMS_LIMIT} malformed lines")
+
+
+_MARK_LINES = st.one_of(
+    st.tuples(st.integers(0, 9), st.sampled_from(["", " for foo", " for sys_foo", " for bar.", " for baz"])).map(
+        lambda m: f"# {m[0]} reserved{m[1]}"
+    ),
+    st.tuples(st.integers(0, 9), st.integers(0, 9)).map(lambda r: f"# {r[0]} through {r[1]} are reserved"),
+    st.tuples(st.integers(0, 9), st.sampled_from(["foo", "bar", "baz"]), st.sampled_from(["sys_x", "-"])).map(
+        lambda e: f"{e[0]} common {e[1]} {e[2]}"
+    ),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=st.lists(_MARK_LINES, max_size=30))
+def test_reserved_numbers_found_in_linear_time_are_those_found_pair_by_pair(lines: list[str]) -> None:
+    """RSV001 no longer tries every mark for every entry; it must still pick the same mark for each."""
+    with tempfile.TemporaryDirectory() as scratch:
+        file = Path(scratch) / "syscall.tbl"
+        file.write_text("".join(f"{line}\n" for line in lines))
+        inputs = standalone_inputs([file], None)
+        found = [(f.location.line, f.message) for f in run_lint(inputs, ["RSV001"])]
+        (table,) = inputs.tables.values()
+        expected: list[tuple[int, str]] = []
+        marks = reservations(table)
+        for entry in table.entries:  # the rule as it was: each mark in order, for each entry
+            for mark in marks:
+                if (
+                    mark.low <= entry.number <= mark.high
+                    and not is_placeholder(entry)
+                    and not (mark.holder and mark.holder.removeprefix("sys_").rstrip(".,") == entry.name)
+                ):
+                    text = mark.comment.text.lstrip("#").strip()
+                    expected.append(
+                        (
+                            entry.location.line,
+                            f"number {entry.number} ({entry.name}) is reserved by the comment on line "
+                            f"{mark.comment.location.line}: {text!r}",
+                        )
+                    )
+                    break
+        assert sorted(found) == sorted(expected)
 
 
 # ---------------------------------------------------------------- hypothesis
