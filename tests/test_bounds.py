@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -27,7 +28,7 @@ from debian_cache import linux_source_files
 from support import Cli
 from syscalltbl.lint import run_lint
 from syscalltbl.lint.files import standalone_inputs
-from syscalltbl.lint.rules_ranges import is_placeholder, reservations
+from syscalltbl.lint.rules_ranges import is_placeholder, reservations, x32_legacy_match
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.limits import (
     HEADER_BYTES_LIMIT,
@@ -348,6 +349,15 @@ def test_reserved_numbers_found_in_linear_time_are_those_found_pair_by_pair(line
                     )
                     break
         assert sorted(found) == sorted(expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(pieces=st.lists(st.sampled_from(["x32", "X32 ", "numbers ", "Numbers 512-547", "5-", "12", "-7", "\n", " "])))
+def test_x32_range_found_in_linear_time_is_the_one_the_regex_found(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    old = re.search(r"x32.*?numbers\s+(\d+)-(\d+)", text, re.I | re.S)
+    new = x32_legacy_match(text)
+    assert (old and old.groups()) == (new and new.groups())
 
 
 # ---------------------------------------------------------------- hypothesis

@@ -207,7 +207,7 @@ class X32Policy:
     forbidden_comment: Comment | None
 
 
-def _x32_legacy(text: str) -> re.Match[str] | None:
+def x32_legacy_match(text: str) -> re.Match[str] | None:
     """What `x32.*?numbers\\s+(\\d+)-(\\d+)` (dot matching newlines) finds, in linear time."""
     x32 = _X32.search(text)
     return _X32_LEGACY_NUMBERS.search(text, x32.end()) if x32 else None
@@ -219,7 +219,7 @@ def x32_policy(table: Table) -> X32Policy:
     legacy_comment: Comment | None = None
     forbidden_comment: Comment | None = None
     for first, text in comment_blocks(table):
-        match = _x32_legacy(text)
+        match = x32_legacy_match(text)
         if match and legacy is None:
             legacy, legacy_comment = (int(match.group(1)), int(match.group(2))), first
         match = _X32_FORBIDDEN.search(text)
