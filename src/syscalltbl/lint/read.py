@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from syscalltbl.lint.inputs import LineProblem, TableSource
 from syscalltbl.tables.errors import SyscalltblError
-from syscalltbl.tables.limits import LINE_PROBLEMS_LIMIT, check_size
+from syscalltbl.tables.limits import PROBLEMS_LIMIT, check_size
 from syscalltbl.tables.model import Location, Table
 from syscalltbl.tables.read import load_table
 from syscalltbl.tables.tblparse import decode, parse_text
@@ -40,7 +40,7 @@ def read_table(data: bytes, shown: str) -> tuple[Table, TableSource]:
     cleaned = [line.removesuffix("\r") for line in lines]
     malformed = 0
     for index, line in enumerate(cleaned):
-        if malformed == LINE_PROBLEMS_LIMIT:
+        if malformed == PROBLEMS_LIMIT:
             problems.append(_gave_up(shown, index + 1))
             cleaned[index:] = [""] * (len(cleaned) - index)
             break
@@ -58,7 +58,7 @@ def _gave_up(shown: str, line: int) -> LineProblem:
     # Each malformed line costs a parse of its own: past the limit the file is
     # not worth reading on, and reading on could take minutes (docs/limits.md).
     message = (
-        f"{LINE_PROBLEMS_LIMIT} malformed lines already: the rest of the file, from here, is not read "
+        f"{PROBLEMS_LIMIT} malformed lines already: the rest of the file, from here, is not read "
         "(see docs/limits.md)"
     )
     return LineProblem(message, Location(shown, line, 1))

@@ -37,9 +37,10 @@ TABLE_BYTES_LIMIT = 2**17
 #: (a `;` per byte).
 HEADER_BYTES_LIMIT = 2**18
 
-#: Malformed lines the linter reads one by one in a table, at ~50 us each,
-#: before it gives up on the rest of the file.
-LINE_PROBLEMS_LIMIT = 1000
+#: Problems one file may have before the reader gives up on the rest of it:
+#: malformed lines of a table that the linter parses one by one, stray tokens
+#: of a header that the parser recovers from one by one (each costs ~50 us).
+PROBLEMS_LIMIT = 1000
 
 #: Levels of (), [] and {} in a prototype header, all kinds counted together.
 #: Kernel headers nest fewer than 10; the parser's tree is walked recursively.
@@ -48,7 +49,7 @@ NESTING_LIMIT = 100
 #: How much of a bad word an error message quotes.
 _QUOTED_CHARS = 40
 
-_DOCS = "see docs/limits.md"
+DOCS = "see docs/limits.md"
 
 
 def quoted(text: str) -> str:
@@ -69,7 +70,7 @@ def check_size(size: int, path: str, *, header: bool = False) -> None:
     """A table (or header) of `size` bytes or characters is refused above TABLE_BYTES_LIMIT (HEADER_BYTES_LIMIT)."""
     limit, what = (HEADER_BYTES_LIMIT, "prototype header") if header else (TABLE_BYTES_LIMIT, "table")
     if size > limit:
-        raise SyscalltblError(f"input too large: more than {limit} bytes, the limit on a {what} ({_DOCS})", path=path)
+        raise SyscalltblError(f"input too large: more than {limit} bytes, the limit on a {what} ({DOCS})", path=path)
 
 
 def read_bounded(path: str | os.PathLike[str], *, header: bool = False) -> bytes:
@@ -93,7 +94,7 @@ def check_number(digits: str, where: Location) -> int:
     if len(digits) > len(str(NUMBER_LIMIT)) or int(digits) >= NUMBER_LIMIT:
         raise SyscalltblError(
             f"syscall number {quoted(digits)} out of range: expected below 2^31 = {NUMBER_LIMIT}, "
-            f"as the kernel's `int nr` ({_DOCS})",
+            f"as the kernel's `int nr` ({DOCS})",
             where,
         )
     number = int(digits)
@@ -101,7 +102,7 @@ def check_number(digits: str, where: Location) -> int:
         raise SyscalltblError(
             f"syscall number {number} too large: a table's numbers must fit in {SLOT_LIMIT} slots "
             f"(0 to {SLOT_LIMIT - 1}), since its generated tables hold a slot for every number below "
-            f"the highest; apply a base such as x32's outside the table ({_DOCS})",
+            f"the highest; apply a base such as x32's outside the table ({DOCS})",
             where,
         )
     return number
@@ -111,6 +112,6 @@ def check_nesting(depth: int, where: Location) -> None:
     if depth > NESTING_LIMIT:
         raise SyscalltblError(
             f"brackets nested more than {NESTING_LIMIT} deep: expected at most {NESTING_LIMIT} levels "
-            f"of (), [] and {{}} in a prototype header ({_DOCS})",
+            f"of (), [] and {{}} in a prototype header ({DOCS})",
             where,
         )

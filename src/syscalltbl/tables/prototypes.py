@@ -164,6 +164,11 @@ def _parse_header(text: str, file: str, problems: list[ParseProblem]) -> Tree[To
     def recover(error: UnexpectedInput) -> bool:
         if not isinstance(error, UnexpectedToken):
             return False
+        if len(problems) >= limits.PROBLEMS_LIMIT:
+            # Each recovery costs an exception: a header of stray braces would take minutes.
+            message = f"{limits.PROBLEMS_LIMIT} problems already: the rest of the header is not read ({limits.DOCS})"
+            problems.append(ParseProblem(message, _at(file, error.token)))
+            raise _GaveUp from None
         if error.token.type == "RBRACE":
             problems.append(ParseProblem("skipped a '}' that closes nothing", _at(file, error.token)))
             return True  # lark resumes after the offending token
@@ -179,10 +184,16 @@ def _parse_header(text: str, file: str, problems: list[ParseProblem]) -> Tree[To
     _nesting.begin(file)
     try:
         return parser.parse(text, start="header", on_error=recover)
+    except _GaveUp:
+        return None
     except UnexpectedInput as error:
         where = Location(file, error.line, error.column)
         problems.append(ParseProblem(f"cannot read this header: {error}".splitlines()[0], where))
         return None
+
+
+class _GaveUp(Exception):
+    """Raised out of the parser when a header has too many problems to read on."""
 
 
 def _close_open_statements(error: UnexpectedToken) -> bool:
