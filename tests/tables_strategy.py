@@ -116,3 +116,93 @@ def s390_args(draw: st.DrawFn) -> list[str]:
     if draw(st.booleans()):
         args += ["-f", draw(st.sampled_from(["arch/s390/include/generated/uapi/asm/unistd_64.h", "unistd_32.h"]))]
     return args
+
+
+# ------------------------------------------------------------ hostile input
+#
+# Inputs built to find what makes a reader slow or large: numbers far past
+# any bound, words and lines far past any real one, lines repeated by the
+# thousand, and in headers brackets nested past the parser's limit. A line
+# is repeated as a whole so that a few draws make files from bytes to past
+# the size limit (tables/limits.py).
+
+#: Past the size limits (128 KiB for a table, 256 KiB for a header), yet small enough to write quickly.
+HOSTILE_BLOCK_CHARS = 600_000
+
+
+def _repeated(text: str, times: int) -> str:
+    """`text` `times` over, or as often as fits in HOSTILE_BLOCK_CHARS (at least once)."""
+    return text * max(1, min(times, HOSTILE_BLOCK_CHARS // max(1, len(text))))
+
+
+#: Numbers at and around every bound, and far past them.
+BOUNDARY_NUMBERS = (0, 1, 599, 2**20 - 1, 2**20, 10**6, 10**8, 2**31 - 1, 2**31, 2**32, 2**63 - 1, 2**63, 2**64)
+
+hostile_numbers = st.one_of(
+    st.sampled_from(BOUNDARY_NUMBERS).map(str),
+    st.integers(-(2**70), 2**70).map(str),
+    st.tuples(st.integers(1, 6), st.sampled_from(BOUNDARY_NUMBERS)).map(lambda z: "0" * z[0] + str(z[1])),
+    st.integers(1, 20_000).map(lambda n: "9" * n),  # int() refuses past 4300 digits
+    st.sampled_from(["0x10", "1e9", "-0", "+5", "١٢"]),
+)
+
+#: A word up to past the size limit in one piece.
+long_words = st.integers(1, 300_000).map(lambda n: "a" * n)
+
+_table_words = st.one_of(st.sampled_from(ABIS), identifiers, long_words, st.sampled_from(["-", "noreturn"]))
+
+#: Comment phrases the linter reads numbers and x32 policy from (lint/rules_ranges.py).
+_COMMENT_PHRASES = (
+    "x32 ", "numbers 512-547", "Numbers 548 and above are ", "not to be used for x32", "1 through 2 are reserved ",
+    "don't use numbers 3 through 9 ", "5 reserved for foo", "7 was sys_waitpid", "99999999999999999999 ", ". ",
+)  # fmt: skip
+
+
+@st.composite
+def hostile_table_line(draw: st.DrawFn) -> str:
+    kind = draw(st.integers(0, 3))
+    if kind == 0:
+        fields = [draw(hostile_numbers), *draw(st.lists(_table_words, min_size=0, max_size=6))]
+        return draw(st.sampled_from([" ", "\t", "  \t"])).join(fields)
+    if kind == 1:
+        phrases = draw(st.lists(st.sampled_from(_COMMENT_PHRASES), min_size=1, max_size=4))
+        return "# " + "".join(phrases) * draw(st.sampled_from([1, 10, 1000, 20_000]))
+    if kind == 2:
+        return draw(st.sampled_from(["", "#", " ", "\r", "0 common read sys_read\r"]))
+    return f"{draw(st.sampled_from(BOUNDARY_NUMBERS[:5]))} common {draw(identifiers)} sys_x"
+
+
+@st.composite
+def hostile_tables(draw: st.DrawFn) -> str:
+    """A table's text: a few lines, each repeated from once to tens of thousands of times."""
+    times = st.sampled_from([1, 1, 2, 100, 5000, 40_000, 200_000])
+    blocks = draw(st.lists(st.tuples(hostile_table_line(), times), max_size=6))
+    return "".join(_repeated(line + "\n", times) for line, times in blocks)
+
+
+_HEADER_PIECES = (
+    "asmlinkage long sys_read(unsigned int fd, char __user *buf, size_t count);\n",
+    "asmlinkage long sys_x(void (*f)(int), int a[4]) __attribute__((unused));\n",
+    "struct s { int a; union { long b; } u; };\n", "typedef int t;\n", "#ifdef CONFIG_X\n", "#endif\n",
+    "#define A(x) ((x) + 1)\n", "/* unterminated", "\"unterminated", "}", ";", "asmlinkage", "\n",
+)  # fmt: skip
+
+
+@st.composite
+def nested(draw: st.DrawFn) -> str:
+    """Brackets nested from a few levels to far past NESTING_LIMIT, around a declaration or nothing."""
+    depth = draw(st.sampled_from([1, 10, 99, 100, 101, 300, 5000, 100_000]))
+    pairs = draw(st.lists(st.sampled_from(["()", "[]", "{}"]), min_size=1, max_size=3))
+    opening = "".join(pairs[i % len(pairs)][0] for i in range(depth))
+    closing = "".join(pairs[i % len(pairs)][1] for i in reversed(range(depth)))
+    inside = draw(st.sampled_from(["", "int", "void (*f)(int)", "asmlinkage long sys_y(int);"]))
+    prefix = draw(st.sampled_from(["", "asmlinkage long sys_z(int a", "struct s ", "typedef int t", "int x"]))
+    return f"{prefix}{opening}{inside}{closing};\n"
+
+
+@st.composite
+def hostile_headers(draw: st.DrawFn) -> str:
+    """A prototype header's text: nested brackets, C pieces, and long words, each repeated."""
+    piece = st.one_of(nested(), st.sampled_from(_HEADER_PIECES), long_words)
+    blocks = draw(st.lists(st.tuples(piece, st.sampled_from([1, 1, 3, 1000, 20_000, 200_000])), max_size=6))
+    return "".join(_repeated(text, times) for text, times in blocks)

@@ -349,7 +349,7 @@ def _reached(
     by_path = {t.output.path: t for t in tasks}
     data = {t.table_path: t.data for t in tasks}
     if runtime_table and runtime_table not in data:
-        data[runtime_table] = Path(runtime_table).read_bytes()
+        data[runtime_table] = read.read_input(runtime_table)
     old_sha = {path: recorded[path]["input"] for path in stale if path in recorded}
     runtime_old = recorded.get(runtime_outputs[0], {}).get("input") if runtime_outputs else None
     models: dict[str, list[Any]] = {}

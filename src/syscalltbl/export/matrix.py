@@ -372,6 +372,7 @@ def load_prototypes(headers: Iterable[Path], shown_relative_to: Path | None = No
 
     Locations name each header relative to `shown_relative_to` when it is inside it.
     """
+    from syscalltbl.tables.limits import read_bounded
     from syscalltbl.tables.prototypes import parse_prototypes
 
     symbols: dict[str, list[Prototype]] = {}
@@ -379,7 +380,7 @@ def load_prototypes(headers: Iterable[Path], shown_relative_to: Path | None = No
         shown = str(header)
         if shown_relative_to is not None and header.is_relative_to(shown_relative_to):
             shown = str(header.relative_to(shown_relative_to))
-        parsed = parse_prototypes(shown, header.read_text(encoding="utf-8", errors="surrogateescape"))
+        parsed = parse_prototypes(shown, read_bounded(header, header=True).decode("utf-8", errors="surrogateescape"))
         for prototype in parsed.prototypes:
             symbols.setdefault(prototype.name, []).append(prototype)
     return symbols

@@ -33,6 +33,9 @@ def cached_output(job: Job, data: bytes) -> bytes | None:
 
 def render(job: Job, data: bytes, path: str) -> bytes:
     """The job's output for table bytes `data`; raises SyscalltblError on bad input."""
+    from syscalltbl.tables.limits import check_size
+
+    check_size(len(data), path)  # before hashing it: standard input is read whole
     hit = cached_output(job, data)
     if hit is not None:
         return hit

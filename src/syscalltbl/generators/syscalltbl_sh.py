@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from syscalltbl.generators.jinja_env import View, render_view
 from syscalltbl.tables.abi import select
 from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.limits import shortened
 from syscalltbl.tables.model import Table
 
 NI_SYSCALL = "sys_ni_syscall"
@@ -27,7 +28,7 @@ def slots(table: Table, abis: tuple[str, ...] | None) -> list[Slot]:
         if entry.number < len(result):
             raise SyscalltblError(
                 f"syscall table is not sorted or duplicates the same syscall number: "
-                f"{entry.number} follows {len(result) - 1} in `{entry.text}`",
+                f"{entry.number} follows {len(result) - 1} in `{shortened(entry.text)}`",
                 entry.location,
             )
         result.extend(Slot(n, NI_SYSCALL, None, False) for n in range(len(result), entry.number))

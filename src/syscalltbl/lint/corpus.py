@@ -15,6 +15,7 @@ from pathlib import Path
 
 from syscalltbl.lint.inputs import PerfCopy
 from syscalltbl.lint.read import read_table
+from syscalltbl.tables.limits import read_bounded
 from syscalltbl.tables.model import Location
 from syscalltbl.tables.prototype_model import Prototype, PrototypeFile
 
@@ -82,7 +83,7 @@ def find_perf_copies(root: Path, known: set[str], shown_root: str) -> tuple[tupl
         if copies_path is None:
             notes.append(f"{copy_path}: no kernel table of that name to compare with")
             continue
-        table, _ = read_table(file.read_bytes(), _join(shown_root, copy_path))
+        table, _ = read_table(read_bounded(file), _join(shown_root, copy_path))
         copies.append(PerfCopy(_join(shown_root, copy_path), copies_path, table))
     return tuple(copies), notes
 

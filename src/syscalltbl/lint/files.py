@@ -17,6 +17,7 @@ from syscalltbl.lint.project_inputs import display_path
 from syscalltbl.lint.read import read_table
 from syscalltbl.tables.abibases import abi_data_file, load_abi_data
 from syscalltbl.tables.errors import UsageError
+from syscalltbl.tables.limits import read_bounded
 from syscalltbl.tables.model import Table
 from syscalltbl.tables.project import arch_root_above
 
@@ -42,7 +43,7 @@ def standalone_inputs(files: list[Path], abis: tuple[str, ...] | None) -> LintIn
     outputs: list[OutputSelection] = []
     for file in files:
         try:
-            data = file.read_bytes()
+            data = read_bounded(file)
         except OSError as exc:
             raise UsageError(f"cannot read {file}: {exc.strerror}") from None
         shown = display_path(file)

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from syscalltbl.store import cache
+from syscalltbl.tables.limits import read_bounded
 from syscalltbl.tables.prototype_model import PrototypeFile
 
 #: Where the kernel declares syscall entry points (Documentation/process/adding-syscalls.rst).
@@ -40,7 +41,7 @@ def parse_header(file: Path, shown: str) -> PrototypeFile:
     from syscalltbl.tables.prototypes import parse_prototypes
     from syscalltbl.tables.read import prototype_parser_fingerprint
 
-    data = file.read_bytes()
+    data = read_bounded(file, header=True)
     key = cache.digest("prototypes", prototype_parser_fingerprint(), shown, data)
     if cache.enabled():
         blob = cache.get("prototypes", key)

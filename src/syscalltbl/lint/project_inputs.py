@@ -25,6 +25,7 @@ from syscalltbl.lint.read import read_table
 from syscalltbl.lint.selection import selections
 from syscalltbl.tables.abibases import abi_data_file, load_abi_data
 from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.limits import read_bounded
 from syscalltbl.tables.model import Location, Table
 from syscalltbl.tables.project import Project
 from syscalltbl.tables.prototype_model import PrototypeFile
@@ -46,7 +47,7 @@ def load_project_inputs(
     sources: dict[str, TableSource] = {}
     for kernel_path, file in project.tables.items():
         try:
-            data = file.read_bytes()
+            data = read_bounded(file)
         except OSError as exc:
             raise SyscalltblError(f"cannot read: {exc.strerror}", path=str(file)) from None
         tables[kernel_path], sources[kernel_path] = read_table(data, display_path(file))

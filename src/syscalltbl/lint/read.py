@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from syscalltbl.lint.inputs import LineProblem, TableSource
 from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.limits import PROBLEMS_LIMIT, check_size
 from syscalltbl.tables.model import Location, Table
 from syscalltbl.tables.read import load_table
 from syscalltbl.tables.tblparse import decode, parse_text
@@ -18,6 +19,7 @@ from syscalltbl.tables.tblparse import decode, parse_text
 
 def read_table(data: bytes, shown: str) -> tuple[Table, TableSource]:
     """The table in `data` (its good lines) and its source; `shown` names the file in locations."""
+    check_size(len(data), shown)  # the lenient reading must not take longer than the strict one
     problems: list[LineProblem] = []
     try:
         text = decode(data, shown)
@@ -36,14 +38,30 @@ def read_table(data: bytes, shown: str) -> tuple[Table, TableSource]:
             pass
     problems.extend(_crlf(lines, shown))
     cleaned = [line.removesuffix("\r") for line in lines]
+    malformed = 0
     for index, line in enumerate(cleaned):
+        if malformed == PROBLEMS_LIMIT:
+            problems.append(_gave_up(shown, index + 1))
+            cleaned[index:] = [""] * (len(cleaned) - index)
+            break
         problem = _line_problem(line, shown, index + 1)
         if problem is not None:
             problems.append(problem)
             cleaned[index] = ""
+            malformed += 1
     table = parse_text("\n".join(cleaned) + "\n", shown)
     # Entry.text must be the line as written (s390 sorts by it), CR and all.
     return table, TableSource(shown, tuple(lines), tuple(problems))
+
+
+def _gave_up(shown: str, line: int) -> LineProblem:
+    # Each malformed line costs a parse of its own: past the limit the file is
+    # not worth reading on, and reading on could take minutes (docs/limits.md).
+    message = (
+        f"{PROBLEMS_LIMIT} malformed lines already: the rest of the file, from here, is not read "
+        "(see docs/limits.md)"
+    )
+    return LineProblem(message, Location(shown, line, 1))
 
 
 def _crlf(lines: list[str], shown: str) -> list[LineProblem]:

@@ -10,6 +10,7 @@ comment is enforced without changing the linter.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,15 +19,25 @@ from syscalltbl.lint.graph import LintGraph
 from syscalltbl.lint.rulebase import rule
 from syscalltbl.tables.model import Comment, Entry, Table
 
-_RESERVED_ONE = re.compile(r"^#\s*(\d+)\s+(?:is\s+)?reserved(?:\s+for\s+(\S+))?", re.I)
+# A number in a comment is at most 10 digits and not part of a longer run: a
+# syscall number is below 2^31 (tables/limits.py), and `\d+` before a word
+# that is not there would rescan a long run of digits from each of its digits.
+_N = r"(?<!\d)(\d{1,10})(?!\d)"
+_RESERVED_ONE = re.compile(rf"^#\s*{_N}\s+(?:is\s+)?reserved(?:\s+for\s+(\S+))?", re.I)
 _RESERVED_RANGE = re.compile(
-    r"(\d+)\s+through\s+(\d+)\s+are\s+(?:unassigned|reserved)"
-    r"|(?:don't|do not)\s+use\s+numbers\s+(\d+)\s+through\s+(\d+)",
+    rf"{_N}\s+through\s+{_N}\s+are\s+(?:unassigned|reserved)"
+    rf"|(?:don't|do not)\s+use\s+numbers\s+{_N}\s+through\s+{_N}",
     re.I,
 )
-_RETIRED = re.compile(r"^#\s*(\d+)\s+was\s+(\S+)")
-_X32_LEGACY = re.compile(r"x32.*?numbers\s+(\d+)-(\d+)", re.I | re.S)
-_X32_FORBIDDEN = re.compile(r"Numbers\s+(\d+)\s+and\s+above\s+are\b[^.]*?\bnot\s+to\s+be\s+used\s+for\s+x32", re.I)
+_RETIRED = re.compile(rf"^#\s*{_N}\s+was\s+(\S+)")
+# "x32 ... numbers 512-547" is searched as two patterns, not as `x32.*?numbers`:
+# that one rescans the rest of the text from every "x32" that has no numbers after it.
+_X32 = re.compile(r"x32", re.I)
+_X32_LEGACY_NUMBERS = re.compile(rf"numbers\s+{_N}-{_N}", re.I)
+# The sentence is bounded (by the next `.` and at 300 characters) for the same reason.
+_X32_FORBIDDEN = re.compile(
+    rf"Numbers\s+{_N}\s+and\s+above\s+are\b[^.]{{0,300}}?\bnot\s+to\s+be\s+used\s+for\s+x32", re.I
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,16 +51,15 @@ class Reservation:
 
 def comment_blocks(table: Table) -> list[tuple[Comment, str]]:
     """Runs of consecutive comment lines as (first comment, joined text): sentences span lines."""
-    blocks: list[tuple[Comment, str]] = []
+    blocks: list[tuple[Comment, list[str]]] = []
     previous_line = -2
     for comment in table.comments:
-        if blocks and comment.location.line == previous_line + 1:
-            first, text = blocks[-1]
-            blocks[-1] = (first, text + " " + comment.text.lstrip("#").strip())
-        else:
-            blocks.append((comment, comment.text.lstrip("#").strip()))
+        if not blocks or comment.location.line != previous_line + 1:
+            blocks.append((comment, []))
+        blocks[-1][1].append(comment.text.lstrip("#").strip())
         previous_line = comment.location.line
-    return blocks
+    # Joined once per block: appending to a growing string is quadratic in its lines.
+    return [(first, " ".join(parts)) for first, parts in blocks]
 
 
 def reservations(table: Table) -> list[Reservation]:
@@ -95,19 +105,73 @@ def reserved(lg: LintGraph) -> Iterator[Finding]:
         marks = reservations(table)
         if not marks:
             continue
-        for entry in lg.entries(path):
-            for mark in marks:
-                if (
-                    mark.low <= entry.number <= mark.high
-                    and not is_placeholder(entry)
-                    and not (mark.holder and _holder_matches(mark.holder, entry.name))
-                ):
-                    yield reserved.finding(
-                        entry.location,
-                        f"number {entry.number} ({entry.name}) is reserved by the comment on line "
-                        f"{mark.comment.location.line}: {mark.comment.text.lstrip('#').strip()!r}",
-                    )
-                    break
+        entries = [entry for entry in lg.entries(path) if not is_placeholder(entry)]
+        named = _named_marks(marks)
+        unnamed = _first_unnamed_marks(marks, entries)
+        for entry in entries:
+            # The first mark in comment order that does not reserve the number for this very entry.
+            found = [i for i in named.get(entry.number, ()) if not _reserved_for(marks[i], entry)][:1]
+            found += [unnamed[entry.number]] if entry.number in unnamed else []
+            if found:
+                mark = marks[min(found)]
+                yield reserved.finding(
+                    entry.location,
+                    f"number {entry.number} ({entry.name}) is reserved by the comment on line "
+                    f"{mark.comment.location.line}: {mark.comment.text.lstrip('#').strip()!r}",
+                )
+
+
+def _reserved_for(mark: Reservation, entry: Entry) -> bool:
+    return bool(mark.holder and _holder_matches(mark.holder, entry.name))
+
+
+def _named_marks(marks: list[Reservation]) -> dict[int, list[int]]:
+    """Per number, the indices of the first mark naming a holder and of the first naming another.
+
+    Two are enough to find the first that does not reserve the number for a
+    given entry, however many comments repeat one.
+    """
+    kept: dict[int, list[int]] = {}
+    for index, mark in enumerate(marks):
+        if mark.holder is None:
+            continue
+        firsts = kept.setdefault(mark.low, [])
+        if not firsts or (len(firsts) == 1 and _holder_key(marks[firsts[0]]) != _holder_key(mark)):
+            firsts.append(index)
+    return kept
+
+
+def _holder_key(mark: Reservation) -> str:
+    return (mark.holder or "").removeprefix("sys_").rstrip(".,")
+
+
+def _first_unnamed_marks(marks: list[Reservation], entries: list[Entry]) -> dict[int, int]:
+    """For each entry's number, the index of the first mark naming no holder whose range holds it.
+
+    Each number is claimed once, then skipped through shared pointers, so many
+    wide ranges cost no more than a few narrow ones.
+    """
+    numbers = sorted({entry.number for entry in entries})
+    skip = list(range(len(numbers) + 1))  # skip[i]: the first index from i not yet claimed
+
+    def unclaimed(index: int) -> int:
+        root = index
+        while skip[root] != root:
+            root = skip[root]
+        while skip[index] != root:
+            skip[index], index = root, skip[index]
+        return root
+
+    first: dict[int, int] = {}
+    for mark_index, mark in enumerate(marks):
+        if mark.holder is not None:
+            continue
+        index = unclaimed(bisect_left(numbers, mark.low))
+        while index < len(numbers) and numbers[index] <= mark.high:
+            first[numbers[index]] = mark_index
+            skip[index] = index + 1
+            index = unclaimed(index + 1)
+    return first
 
 
 @rule(
@@ -143,13 +207,19 @@ class X32Policy:
     forbidden_comment: Comment | None
 
 
+def x32_legacy_match(text: str) -> re.Match[str] | None:
+    """What `x32.*?numbers\\s+(\\d+)-(\\d+)` (dot matching newlines) finds, in linear time."""
+    x32 = _X32.search(text)
+    return _X32_LEGACY_NUMBERS.search(text, x32.end()) if x32 else None
+
+
 def x32_policy(table: Table) -> X32Policy:
     legacy: tuple[int, int] | None = None
     forbidden: int | None = None
     legacy_comment: Comment | None = None
     forbidden_comment: Comment | None = None
     for first, text in comment_blocks(table):
-        match = _X32_LEGACY.search(text)
+        match = x32_legacy_match(text)
         if match and legacy is None:
             legacy, legacy_comment = (int(match.group(1)), int(match.group(2))), first
         match = _X32_FORBIDDEN.search(text)

@@ -22,6 +22,7 @@ from syscalltbl.lint.read import read_table
 from syscalltbl.lint.sources import read_sys_ni, scan_definitions
 from syscalltbl.tables.abibases import abi_data_file, load_abi_data
 from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.limits import read_bounded
 from syscalltbl.tables.model import Table
 
 SYS_NI = "kernel/sys_ni.c"
@@ -59,7 +60,7 @@ def load_tree_inputs(root: Path, *, sources: bool = True) -> LintInputs:
         if target is not None:
             aliases[path] = target
             continue
-        tables[path], table_sources[path] = read_table((root / path).read_bytes(), _shown(root, path))
+        tables[path], table_sources[path] = read_table(read_bounded(root / path), _shown(root, path))
     directories = sorted({p.rsplit("/", 1)[0] for p in [*tables, *aliases]})
     outputs, notes = tree_outputs(root, directories, set(tables) | set(aliases), shown_root)
     headers = header_paths(root)

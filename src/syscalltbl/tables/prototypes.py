@@ -18,14 +18,13 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import lark
 from lark import Token, Transformer, Tree
 from lark.exceptions import UnexpectedInput, UnexpectedToken
 
 from syscalltbl.store import cachedir
-from syscalltbl.tables import shipped
+from syscalltbl.tables import limits, shipped
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.model import Location
 from syscalltbl.tables.prototype_model import Param, ParseProblem, Prototype, PrototypeFile
@@ -74,10 +73,41 @@ _STRUCT_KEYWORDS = frozenset({"struct", "union", "enum"})
 _QUALIFIERS = frozenset({"const", "volatile", "restrict", "__restrict", "__user", "__force", "__iomem"})
 
 
+class _Nesting:
+    """Counts open brackets as the lexer meets them, and stops a header that nests past NESTING_LIMIT.
+
+    The parser itself keeps its stack in a list, but the trees it builds are
+    walked recursively (scan_values, the transformer): without a bound, deep
+    nesting ends in RecursionError.
+    """
+
+    def __init__(self) -> None:
+        self.file = ""
+        self.depth = 0
+
+    def begin(self, file: str) -> None:
+        self.file = file
+        self.depth = 0
+
+    def open(self, token: Token) -> Token:
+        self.depth += 1
+        limits.check_nesting(self.depth, _at(self.file, token))
+        return token
+
+    def close(self, token: Token) -> Token:
+        self.depth = max(0, self.depth - 1)  # a stray closer is the grammar's problem, not a level
+        return token
+
+
+_nesting = _Nesting()
+
+
 @cache
 def _parser() -> lark.Lark:
     # Lark's cache file holds the LALR tables and is keyed by a hash of the
-    # grammar and options, so an edited grammar is never served stale.
+    # grammar and options (callbacks excepted), so an edited grammar is never served stale.
+    opening = dict.fromkeys(("LPAR", "LSQB", "LBRACE"), _nesting.open)
+    closing = dict.fromkeys(("RPAR", "RSQB", "RBRACE"), _nesting.close)
     return lark.Lark(
         GRAMMAR.read_text(encoding="utf-8"),
         parser="lalr",
@@ -85,6 +115,7 @@ def _parser() -> lark.Lark:
         start=["header", "declaration"],
         propagate_positions=False,
         maybe_placeholders=False,
+        lexer_callbacks={**opening, **closing},
         cache=str(cachedir.path("lark-prototypes.cache")),
     )
 
@@ -93,13 +124,14 @@ def parse_prototypes(path: str | os.PathLike[str], text: str | None = None) -> P
     """Every `asmlinkage` declaration of the header at `path`, in file order.
 
     `text` is the header's content when the caller has it already; `path` then
-    only names the file in locations. Nothing in the text makes this raise:
-    what cannot be read is listed in the result's `problems`. A file that
-    cannot be opened raises SyscalltblError.
+    only names the file in locations. What cannot be read is listed in the
+    result's `problems`; a file that cannot be opened, or that is over one of
+    the limits in tables/limits.py (size, nesting), raises SyscalltblError.
     """
     name = os.fspath(path)
     if text is None:
         text = _read(name)
+    limits.check_size(len(text), name, header=True)
     problems: list[ParseProblem] = []
     tree = _parse_header(text, name, problems)
     prototypes: list[Prototype] = []
@@ -120,7 +152,7 @@ def _read(name: str) -> str:
     try:
         # Kernel headers are UTF-8, but a stray byte in a comment must not
         # stop a linter from reading the declarations around it.
-        return Path(name).read_text(encoding="utf-8", errors="replace")
+        return limits.read_bounded(name, header=True).decode("utf-8", errors="replace")
     except OSError as error:
         raise SyscalltblError(f"cannot read: {error.strerror}", path=name) from None
 
@@ -132,6 +164,11 @@ def _parse_header(text: str, file: str, problems: list[ParseProblem]) -> Tree[To
     def recover(error: UnexpectedInput) -> bool:
         if not isinstance(error, UnexpectedToken):
             return False
+        if len(problems) >= limits.PROBLEMS_LIMIT:
+            # Each recovery costs an exception: a header of stray braces would take minutes.
+            message = f"{limits.PROBLEMS_LIMIT} problems already: the rest of the header is not read ({limits.DOCS})"
+            problems.append(ParseProblem(message, _at(file, error.token)))
+            raise _GaveUp from None
         if error.token.type == "RBRACE":
             problems.append(ParseProblem("skipped a '}' that closes nothing", _at(file, error.token)))
             return True  # lark resumes after the offending token
@@ -143,12 +180,20 @@ def _parse_header(text: str, file: str, problems: list[ParseProblem]) -> Tree[To
         problems.append(ParseProblem(f"skipped unexpected {str(error.token)!r}", _at(file, error.token)))
         return True
 
+    parser = _parser()
+    _nesting.begin(file)
     try:
-        return _parser().parse(text, start="header", on_error=recover)
+        return parser.parse(text, start="header", on_error=recover)
+    except _GaveUp:
+        return None
     except UnexpectedInput as error:
         where = Location(file, error.line, error.column)
         problems.append(ParseProblem(f"cannot read this header: {error}".splitlines()[0], where))
         return None
+
+
+class _GaveUp(Exception):
+    """Raised out of the parser when a header has too many problems to read on."""
 
 
 def _close_open_statements(error: UnexpectedToken) -> bool:

@@ -25,7 +25,8 @@ def parser_sources() -> list[Path]:
     from syscalltbl.tables import shipped
 
     package = Path(__file__).resolve().parent
-    return [*(package / f"{name}.py" for name in ("model", "tblparse", "abi", "errors")), shipped.grammar("tbl.lark")]
+    own = ("model", "tblparse", "abi", "errors", "limits")
+    return [*(package / f"{name}.py" for name in own), shipped.grammar("tbl.lark")]
 
 
 def prototype_parser_sources() -> list[Path]:
@@ -33,7 +34,8 @@ def prototype_parser_sources() -> list[Path]:
     from syscalltbl.tables import shipped
 
     package = Path(__file__).resolve().parent
-    return [package / "prototypes.py", package / "prototype_model.py", shipped.grammar("prototypes.lark")]
+    own = ("prototypes", "prototype_model", "limits")
+    return [*(package / f"{name}.py" for name in own), shipped.grammar("prototypes.lark")]
 
 
 @memoize
@@ -49,10 +51,11 @@ def prototype_parser_fingerprint() -> str:
 
 
 def read_input(path: str) -> bytes:
-    """A table's bytes, or a one-line error naming the file."""
+    """A table's bytes, or a one-line error naming the file (also when it is over the size limit)."""
+    from syscalltbl.tables.limits import read_bounded
+
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        return read_bounded(path)
     except FileNotFoundError:
         raise SyscalltblError("no such file", path=path) from None
     except IsADirectoryError:
@@ -92,6 +95,9 @@ def cached_model(path: str, data_sha: str) -> Table | None:
 
 def load_table(data: bytes, path: str) -> Table:
     """The parsed model of `data`; `path` is how its locations name the file."""
+    from syscalltbl.tables.limits import check_size
+
+    check_size(len(data), path)  # before hashing it: data may come from stdin, unbounded
     key = _model_key(path, cache.sha256_hex(data))
     if key in _loaded:
         return _loaded[key]

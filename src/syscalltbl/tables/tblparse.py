@@ -8,12 +8,11 @@ from functools import cache
 
 import lark
 
-from syscalltbl.tables import shipped
+from syscalltbl.tables import limits, shipped
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.model import Comment, Entry, Location, Table
 
 GRAMMAR = shipped.grammar("tbl.lark")
-
 
 
 @cache
@@ -71,7 +70,7 @@ class _ToModel(lark.Transformer[lark.Token, Table]):
         flag = tokens[5] if len(tokens) > 5 else None
         if flag is not None and flag != "noreturn":
             raise SyscalltblError(
-                f"invalid string {str(flag)!r} in the noreturn column: expected 'noreturn' or nothing",
+                f"invalid string {limits.quoted(str(flag))} in the noreturn column: expected 'noreturn' or nothing",
                 self._at(flag),
             )
         line = number_token.line or 0
@@ -96,12 +95,12 @@ class _ToModel(lark.Transformer[lark.Token, Table]):
 def _decimal(token: lark.Token, where: Location) -> int:
     text = str(token)
     if not text.isdigit() or not text.isascii():
-        raise SyscalltblError(f"invalid syscall number {text!r}: expected a decimal number", where)
+        raise SyscalltblError(f"invalid syscall number {limits.quoted(text)}: expected a decimal number", where)
     if len(text) > 1 and text[0] == "0":
         raise SyscalltblError(
-            f"invalid syscall number {text!r}: expected a decimal number without leading zeros", where
+            f"invalid syscall number {limits.quoted(text)}: expected a decimal number without leading zeros", where
         )
-    return int(text)
+    return limits.check_number(text, where)
 
 
 def decode(data: bytes, path: str) -> str:
@@ -134,12 +133,12 @@ def _syntax_error(exc: lark.exceptions.UnexpectedInput, path: str, text: str) ->
     if found == "\n" and fields_before:
         return SyscalltblError(f"too few columns ({fields_before}): expected {_USAGE}", where)
     if fields_before >= len(_COLUMNS) or (fields_before >= 3 and found == "-" and fields_before == 5):
-        return SyscalltblError(f"too many columns: unexpected {found!r}, expected end of line", where)
+        return SyscalltblError(f"too many columns: unexpected {limits.quoted(found)}, expected end of line", where)
     if fields_before == 0:
         wanted = "a syscall number, a '#' comment or end of line"
     else:
         wanted = _COLUMNS[fields_before] + " or end of line" * (fields_before >= 3)
-    shown = "end of line" if found == "\n" else repr(found)
+    shown = "end of line" if found == "\n" else limits.quoted(found)
     return SyscalltblError(f"unexpected {shown}: expected {wanted}", where)
 
 
@@ -150,6 +149,7 @@ def parser_ready() -> None:
 
 def parse_text(text: str, path: str) -> Table:
     """Parse a table's text; `path` is how locations name the file."""
+    limits.check_size(len(text), path)
     if not text.endswith("\n"):
         text += "\n"  # grep and read accept a last line without LF, so do we
     parser, transformer = _parser()
@@ -163,4 +163,5 @@ def parse_text(text: str, path: str) -> Table:
 
 
 def parse_bytes(data: bytes, path: str) -> Table:
+    limits.check_size(len(data), path)
     return parse_text(decode(data, path), path)

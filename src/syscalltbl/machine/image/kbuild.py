@@ -32,6 +32,7 @@ from syscalltbl.store import cache as content_cache
 from syscalltbl.tables import shipped
 from syscalltbl.tables import target as target_module
 from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.limits import read_bounded
 from syscalltbl.tables.prototype_model import Prototype
 from syscalltbl.tables.prototypes import parse_prototypes
 from syscalltbl.tables.read import parse_table, prototype_parser_sources
@@ -172,7 +173,7 @@ def load_prototypes(header: Path) -> dict[str, Prototype]:
     """Entry point (sys_read) -> prototype, from a prototype header (a target's `prototypes`), as it reads now:
     a project's header changes under a running process (`add-syscall`)."""
     try:
-        data = header.read_bytes()
+        data = read_bounded(header, header=True)
     except OSError as error:
         raise SyscalltblError(f"cannot read: {error.strerror}", path=str(header)) from None
     return _parse_prototypes(str(header), data)
