@@ -459,3 +459,19 @@ def test_no_header_makes_any_command_slow_or_large(cli: Cli, text: str) -> None:
             (["lint", "--headers", str(headers), "--enable", "PRO"], None),
         ]
         assert_bounded(run_commands(cli, commands))
+
+
+def test_an_endless_stdin_is_refused_without_reading_it_all(cli: Cli) -> None:
+    # `yes` never ends: the script must stop one byte past the limit, not read until memory runs out.
+    endless = subprocess.Popen(["yes", "0 common read sys_read"], stdout=subprocess.PIPE)
+    try:
+        start = time.monotonic()
+        proc = subprocess.run([cli.executable, "script", "s390-syscalltbl", "-H"], stdin=endless.stdout,
+                              capture_output=True, env=cli.env, timeout=TIME_LIMIT, preexec_fn=_limit_memory,
+                              check=False)
+    finally:
+        endless.kill()
+        endless.wait()
+    assert (proc.returncode, proc.stdout) == (1, b"")
+    assert proc.stderr.decode().startswith("<stdin>: error: input too large: more than 131072 bytes")
+    assert time.monotonic() - start < TIME_LIMIT

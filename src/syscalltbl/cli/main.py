@@ -101,7 +101,11 @@ def _run_script(argv: list[str]) -> int:
         raise UsageError("expected TOOL ARG...: TOOL is one of " + ", ".join(scripts.TOOLS))
     job = scripts.parse_argv(argv[0], argv[1:])
     if job.input is None:
-        data, shown = sys.stdin.buffer.read(), "<stdin>"
+        from syscalltbl.tables.limits import TABLE_BYTES_LIMIT, check_size
+
+        # At most one byte past the limit: an endless stdin is refused, not read into memory.
+        data, shown = sys.stdin.buffer.read(TABLE_BYTES_LIMIT + 1), "<stdin>"
+        check_size(len(data), shown)
     else:
         from syscalltbl.tables.read import read_input
 
