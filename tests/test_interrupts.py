@@ -42,8 +42,8 @@ def test_ctrl_c_at_any_moment_of_a_build_leaves_whole_outputs_or_none(cli: Cli, 
         else:
             assert (proc.returncode, err) == (0, b""), err  # it had finished
         written = files(work / "out") if (work / "out").exists() else {}
-        assert {name: expected.get(name) for name in written} == written  # every file whole
-        assert [p for p in work.rglob("*") if ".tmp" in p.name] == []
+        assert {name: expected.get(name) for name in written} == written, (proc.pid, err)  # every file whole
+        assert [p for p in work.rglob("*") if ".tmp" in p.name] == [], (proc.pid, proc.returncode)
     assert interrupted, "no build was still running when its signal came: make the delays shorter"
 
 

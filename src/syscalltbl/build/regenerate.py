@@ -107,13 +107,16 @@ class _Worker:
         return cls(pid, to_child, from_child)
 
     def render(self, tasks: list[_Task]) -> None:
-        with os.fdopen(self.send, "wb") as pipe:
+        send, self.send = self.send, -1
+        with os.fdopen(send, "wb") as pipe:
             pipe.write(pickle.dumps(tasks))
 
     def results(self, tasks: list[_Task]) -> list[_Result]:
-        with os.fdopen(self.receive, "rb") as pipe:
+        receive, self.receive = self.receive, -1
+        with os.fdopen(receive, "rb") as pipe:
             blob = pipe.read()
         os.waitpid(self.pid, 0)
+        self.pid = 0
         try:
             results: list[_Result] = pickle.loads(blob)
         except Exception:  # a dead worker: do its share here
@@ -121,12 +124,19 @@ class _Worker:
         return results
 
     def cancel(self) -> None:
+        """Stop the worker if it still runs: no work for it, or the build was interrupted."""
         import signal
 
-        os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
-        os.close(self.send)
-        os.close(self.receive)
+        if self.pid:
+            # SIGTERM, not SIGKILL: the worker unwinds (main() made SIGTERM an interrupt), and a
+            # cache entry it was writing goes with its temporary file instead of staying behind.
+            os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+        for fd in (self.send, self.receive):
+            if fd >= 0:
+                os.close(fd)
+        self.send = self.receive = -1
 
 
 def _warm_up() -> None:
@@ -150,13 +160,18 @@ def _render(tasks: list[_Task], worker: _Worker | None = None) -> list[_Result]:
         return [r for r in results if r is not None]
     # A worker started early is warm by now: it takes the larger share.
     local, remote = _split(tasks, misses, 0.42 if worker else 0.5)
+    own = worker is None
     worker = worker or _Worker.start()
     assert worker is not None
-    worker.render([tasks[i] for i in remote])
-    for i, result in zip(local, _render_serial([tasks[i] for i in local]), strict=True):
-        results[i] = result
-    for i, result in zip(remote, worker.results([tasks[i] for i in remote]), strict=True):
-        results[i] = result
+    try:
+        worker.render([tasks[i] for i in remote])
+        for i, result in zip(local, _render_serial([tasks[i] for i in local]), strict=True):
+            results[i] = result
+        for i, result in zip(remote, worker.results([tasks[i] for i in remote]), strict=True):
+            results[i] = result
+    finally:
+        if own:
+            worker.cancel()  # a no-op once its results are in; an interrupted build takes it down too
     return [r for r in results if r is not None]
 
 
@@ -247,7 +262,11 @@ def build(
             if worker is not None:
                 worker.cancel()
             raise
-        summary = _regenerate(x86, outdir, tasks, plan, state, worker)
+        try:
+            summary = _regenerate(x86, outdir, tasks, plan, state, worker)
+        finally:
+            if worker is not None:
+                worker.cancel()  # when it was not needed after all, or the build was interrupted
         if explain is not None:
             explain.extend(f"rebuilt {path}: {why}" for path, why in sorted(plan.kernel.items()))
             if plan.runtime:
@@ -452,6 +471,11 @@ def _write_all(writes: list[tuple[Path, bytes]]) -> list[bool | OSError]:
     threads = [threading.Thread(target=work, args=(changed[k::4],)) for k in range(4)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.join()
+    finally:
+        # Interrupted (Ctrl-C comes to this thread): the writers still finish, each file whole.
+        for thread in threads:
+            thread.join()
     return outcomes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 from pathlib import Path
@@ -28,17 +29,16 @@ def replace(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_counter)}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except OSError as exc:
-        raise error_about(exc, path) from None
-    try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
-    except OSError as exc:
-        os.unlink(tmp)
-        raise error_about(exc, path) from None
-    except BaseException:
-        os.unlink(tmp)
+    except BaseException as exc:
+        # The name is this call's alone, so it can go whether or not it was made: a
+        # Ctrl-C raised the moment os.open returned leaves no file behind either.
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise error_about(exc, path) from None
         raise
 
 
