@@ -232,8 +232,24 @@ class Mm(AddressSpace):
 
     # -- pages --
 
-    def fault_in(self, va: int, write: bool) -> bool:
-        """Demand paging: give `va` a frame if its area allows the access."""
+    def fault_in(self, va: int, write: bool, *, user: bool = True) -> bool:
+        """Demand paging: give `va` a frame if its area allows the access.
+
+        With RAM full, a fault from user mode calls the OOM killer
+        (ram.out_of_memory), which frees some and the fault tries again;
+        False when it cannot, or killed the faulting process. A fault from
+        the kernel's own copy to or from the user (`user` False) just fails,
+        and the copy stops short, as arch/x86/mm/fault.c calls the OOM killer
+        only for user-mode faults.
+        """
+        while True:
+            try:
+                return self._fault_in(va, write)
+            except OutOfMemory:
+                if not user or self.ram.out_of_memory is None or not self.ram.out_of_memory():
+                    return False
+
+    def _fault_in(self, va: int, write: bool) -> bool:
         vma = self.find_vma(va)
         if vma is None or not (vma.write if write else vma.read or vma.write or vma.execute):
             return False
@@ -241,16 +257,13 @@ class Mm(AddressSpace):
         entry = self.lookup(page)
         if entry & PTE_P:
             return False  # present: a real protection fault
-        try:
-            frame = entry & PTE_ADDR if entry else self.ram.alloc()
-        except OutOfMemory:
-            return False  # arch/x86/mm/fault.c: an out-of-memory fault is a failed fault (EFAULT in the kernel)
+        frame = entry & PTE_ADDR if entry else self.ram.alloc()
         try:
             self.set_pte(page, frame | vma.pte_flags())
         except OutOfMemory:  # no frame left for a page table
             if not entry:
                 self.ram.free(frame)
-            return False
+            raise
         return True
 
     def drop_page(self, va: int) -> None:
@@ -261,7 +274,7 @@ class Mm(AddressSpace):
 
     def user_frame(self, va: int, write: bool) -> int | None:
         pa = super().user_frame(va, write)
-        if pa is None and self.fault_in(va, write):
+        if pa is None and self.fault_in(va, write, user=False):
             pa = super().user_frame(va, write)
         return pa
 

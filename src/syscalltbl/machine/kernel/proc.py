@@ -16,7 +16,8 @@ from syscalltbl.machine.kernel import signals
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.uaccess import copy_to_user
-from syscalltbl.machine.uapi.errno import ENOMEM, Errno
+from syscalltbl.machine.uapi.errno import EAGAIN, ENOMEM, Errno
+from syscalltbl.machine.uapi.resource import RLIMIT_NPROC
 from syscalltbl.machine.uapi.signal import CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SI_USER, SIG_IGN, SIGCHLD, SIGKILL
 
 if TYPE_CHECKING:
@@ -70,8 +71,17 @@ def fork(machine: Machine, parent: Task) -> Task:
     """A copy of the running `parent` that returns 0 from the same system call.
 
     ENOMEM when RAM cannot hold the copy (this kernel copies every private
-    page at fork, where Linux would share them until written).
+    page at fork, where Linux would share them until written); EAGAIN past
+    kernel.threads-max, or past RLIMIT_NPROC for a user other than root
+    (copy_process: root's CAP_SYS_RESOURCE lifts only the rlimit).
     """
+    if len(machine.tasks) >= machine.limits.threads_max:
+        raise Errno(EAGAIN)
+    uid = parent.cred.uid
+    if uid != 0 and parent.cred.euid != 0:
+        nproc = parent.rlimits[RLIMIT_NPROC][0] if parent.rlimits is not None else machine.limits.nproc
+        if sum(1 for t in machine.tasks.values() if t.cred.uid == uid) >= nproc:
+            raise Errno(EAGAIN)
     try:
         child = spawn(machine, parent, parent.mm.copy())
     except OutOfMemory:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from syscalltbl.machine.kernel.fsspace import Charge, Space, pages
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.wait import HOST_POLL_INTERVAL, Sleep
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
@@ -31,6 +32,7 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EMFILE,
     ENAMETOOLONG,
     ENOENT,
+    ENOSPC,
     ENOTDIR,
     ENOTEMPTY,
     ENOTTY,
@@ -176,8 +178,17 @@ class Inode:
 
 
 class Regular(Inode):
-    def __init__(self, data: bytes = b"", perm: int = 0o644) -> None:
+    def __init__(self, data: bytes = b"", perm: int = 0o644, space: Space | None = None, *,
+                 seeded: bool = False) -> None:
+        """A file of `space` (charged for its inode and data; ENOSPC if they do not fit) or of none."""
         super().__init__(stat.S_IFREG | perm)
+        self.space = space
+        self.charge: Charge | None = None
+        if space is not None:
+            self.charge = space.new_inode(self, seeded=seeded)
+            if space.grow(self.charge, pages(len(data)), seeded=seeded) < pages(len(data)):
+                space.shrink(self.charge, 0)
+                raise Errno(ENOSPC)
         self.data = bytearray(data)
         # Allocated blocks, as sorted disjoint [first, end) runs of block numbers: a
         # truncate that grows the file or a write past its end leaves a hole, as on ext4.
@@ -211,6 +222,17 @@ class Regular(Inode):
         self.accessed()
         return out
 
+    def room(self, length: int) -> int:
+        """How many of `length` bytes the file may hold: all, or up to the page where its filesystem is full."""
+        if self.space is None or self.charge is None or length <= len(self.data):
+            return length
+        return min(length, self.space.grow(self.charge, pages(length)) * BLOCK_SIZE)
+
+    def _settle(self) -> None:
+        """The charge back to what the data spans, after a grow that did not happen in full."""
+        if self.space is not None and self.charge is not None:
+            self.space.shrink(self.charge, pages(len(self.data)))
+
     def write(self, f: OpenFile, data: bytes) -> int:
         if not data:
             return 0  # nothing to write: no offset moves, no time changes, no file grows
@@ -221,6 +243,13 @@ class Regular(Inode):
             if f.offset >= MAX_FILE_SIZE:
                 raise Errno(EFBIG)
             data, end = data[: MAX_FILE_SIZE - f.offset], MAX_FILE_SIZE  # a short write up to the limit
+        fits = self.room(end)
+        if fits < end:
+            # shmem_write_begin fails at the first page it cannot have: a short write up to there.
+            if fits <= f.offset:
+                self._settle()
+                raise Errno(ENOSPC)
+            data, end = data[: fits - f.offset], fits
         if f.offset > len(self.data):
             self.data.extend(bytes(f.offset - len(self.data)))
         self.data[f.offset : end] = data
@@ -237,7 +266,11 @@ class Regular(Inode):
             del self.data[length:]
             keep = -(-length // BLOCK_SIZE)
             self.extents = [(a, min(b, keep)) for a, b in self.extents if a < keep]
+            self._settle()
         else:
+            if self.room(length) < length:
+                self._settle()
+                raise Errno(ENOSPC)  # a hole costs the host its bytes here, so it is charged (tmpfs's would not be)
             self.data.extend(bytes(length - len(self.data)))  # a hole: no blocks
 
 
@@ -478,11 +511,12 @@ class FdTable:
             raise Errno(EBADF)
         return entry[0]
 
-    def install(self, f: OpenFile, *, lowest: int = 0, cloexec: bool = False) -> int:
+    def install(self, f: OpenFile, *, lowest: int = 0, cloexec: bool = False, limit: int = NR_OPEN) -> int:
+        """The lowest free descriptor from `lowest` for `f`; EMFILE at `limit` (the caller's RLIMIT_NOFILE)."""
         fd = lowest
         while fd in self.fds:
             fd += 1
-        if fd >= NR_OPEN:
+        if fd >= limit:
             raise Errno(EMFILE)
         self.put(fd, f, cloexec)
         return fd
@@ -536,9 +570,16 @@ def _fdtable_size(fd: int) -> int:
 
 class FileSystem:
     def __init__(
-        self, host_root: str | os.PathLike[str] | None = None, proc: Callable[[Directory], Directory] | None = None
+        self,
+        host_root: str | os.PathLike[str] | None = None,
+        proc: Callable[[Directory], Directory] | None = None,
+        space: Space | None = None,
     ) -> None:
-        """`proc` makes the directory mounted on /proc, from the root it lives in."""
+        """`proc` makes the directory mounted on /proc, from the root it lives in.
+
+        `space`: the size and inode limits files are charged to (none: unlimited).
+        """
+        self.space = space
         self.root = Directory()
         dev = self.root.mkdir(b"dev")
         dev.add(b"null", Device(os.makedev(1, 3), None))
@@ -573,7 +614,10 @@ class FileSystem:
                 if type(made) is Directory:  # not /proc: its contents are the machine's own
                     self._seed(item, made)  # first: adding the children moves the directory's mtime
             elif stat.S_ISREG(st.st_mode):
-                made = into.add(name, Regular(item.read_bytes()))
+                try:
+                    made = into.add(name, Regular(item.read_bytes(), space=self.space, seeded=True))
+                except Errno as exc:  # more than the machine's RAM
+                    raise OSError(exc.errno, os.strerror(exc.errno), str(item)) from None
             else:
                 continue
             _copy_metadata(made, st)
@@ -584,9 +628,15 @@ class FileSystem:
         directory = self.root
         for part in parts[:-1]:
             directory = directory.mkdir(part)
-        made = Regular(data, perm)
+        made = Regular(data, perm, self.space, seeded=True)
         directory.add(parts[-1], made)
         return made
+
+    def charged(self, inode: Inode) -> Inode:
+        """A new directory or symlink counted against the inode limit (ENOSPC past it)."""
+        if self.space is not None:
+            self.space.new_inode(inode)
+        return inode
 
     def walk(self, task: Task, path: bytes, start: Directory, *, follow: bool) -> tuple[Directory, bytes, Inode | None]:
         """namei: (parent directory, last name, inode or None) for `path`."""
@@ -631,7 +681,7 @@ class FileSystem:
         if node is None:
             if not flags & O_CREAT:
                 raise Errno(ENOENT)
-            fresh = Regular(b"", perm & 0o7777 & ~task.fs.umask).owned_by(task.cred.euid, task.cred.egid)
+            fresh = Regular(b"", perm & 0o7777 & ~task.fs.umask, self.space).owned_by(task.cred.euid, task.cred.egid)
             node = parent.add(name, fresh)
         elif flags & O_CREAT and flags & O_EXCL:
             raise Errno(EEXIST)

@@ -1,0 +1,48 @@
+"""--memory, --fs-size, --max-procs, --max-files: the emulated machine's limits, for `run` and `fuzz`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.limits import Limits
+
+
+def _size(text: str) -> int:
+    from syscalltbl.machine.kernel.limits import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return int(text)
+
+
+def add_limit_options(parser: argparse.ArgumentParser, *, memory: str = "1G") -> None:
+    group = parser.add_argument_group("machine limits (docs/machine-limits.md)")
+    group.add_argument("--memory", metavar="SIZE", type=_size, default=_size(memory),
+                       help=f"the machine's RAM, e.g. 512M or 2G (default: {memory})")
+    group.add_argument("--fs-size", metavar="SIZE", type=_size, default=None,
+                       help="the in-memory filesystem's size (default: half of --memory, as tmpfs)")
+    group.add_argument("--max-procs", metavar="N", type=_count, default=None,
+                       help="processes at once, kernel.threads-max (default: from --memory, as Linux)")
+    group.add_argument("--max-files", metavar="N", type=_count, default=None,
+                       help="descriptors per process, RLIMIT_NOFILE and its ceiling (default: 1024)")
+
+
+def limits_from(args: argparse.Namespace) -> Limits:
+    """The Limits the options ask for; a size the machine cannot have is a usage error."""
+    from syscalltbl.machine.kernel.limits import DEFAULT_MAX_FILES, Limits
+    from syscalltbl.tables.errors import UsageError
+
+    try:
+        return Limits(memory=args.memory, fs_size=args.fs_size, max_procs=args.max_procs,
+                      max_files=args.max_files or DEFAULT_MAX_FILES)
+    except ValueError as exc:
+        raise UsageError(f"--memory/--fs-size/--max-procs/--max-files: {exc}") from None
