@@ -26,6 +26,7 @@ def _count(text: str) -> int:
 
 def add_limit_options(parser: argparse.ArgumentParser, *, memory: str = "1G") -> None:
     group = parser.add_argument_group("machine limits (docs/machine-limits.md)")
+    parser.set_defaults(default_memory=memory)
     group.add_argument("--memory", metavar="SIZE", type=_size, default=_size(memory),
                        help=f"the machine's RAM, e.g. 512M or 2G (default: {memory})")
     group.add_argument("--fs-size", metavar="SIZE", type=_size, default=None,
@@ -34,6 +35,13 @@ def add_limit_options(parser: argparse.ArgumentParser, *, memory: str = "1G") ->
                        help="processes at once, kernel.threads-max (default: from --memory, as Linux)")
     group.add_argument("--max-files", metavar="N", type=_count, default=None,
                        help="descriptors per process, RLIMIT_NOFILE and its ceiling (default: 1024)")
+
+
+def limit_arguments(args: argparse.Namespace) -> str:
+    """The limit options as given, ` --memory 16777216 ...` (a reproducer needs them); "" for the defaults."""
+    given = [("--memory", args.memory if args.memory != _size(args.default_memory) else None),
+             ("--fs-size", args.fs_size), ("--max-procs", args.max_procs), ("--max-files", args.max_files)]
+    return "".join(f" {name} {value}" for name, value in given if value is not None)
 
 
 def limits_from(args: argparse.Namespace) -> Limits:

@@ -30,6 +30,9 @@ MIN_MEMORY: Final = 16 << 20  # the kernel image, its stacks and one busybox nee
 MAX_THREADS_MIN: Final = 20  # kernel/fork.c: MIN_THREADS
 MAX_THREADS_MAX: Final = 0x3FFFFFFF  # FUTEX_TID_MASK
 DEFAULT_MAX_FILES: Final = 1024  # INR_OPEN_CUR
+#: The host process's memory beyond guest RAM (docs/machine-limits.md): the interpreter, Unicorn and
+#: the kernel image (about 45 MiB measured), plus QEMU's and Python's bookkeeping, which grow with RAM.
+HOST_OVERHEAD: Final = 64 << 20
 _UNITS: Final = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
@@ -70,6 +73,11 @@ class Limits:
     @property
     def threads_max(self) -> int:
         return self.resolved[2]
+
+    @property
+    def host_bound(self) -> int:
+        """What the host process holds at most, in bytes: guest RAM and the documented overhead."""
+        return self.memory + HOST_OVERHEAD + self.memory // 8
 
     @property
     def nproc(self) -> int:

@@ -40,12 +40,7 @@ def out_of_memory(machine: Machine) -> bool:
     if not alive:
         return False
     victim = max(alive, key=lambda t: (badness(t), t.pid))  # a tie: the youngest, as a fork bomb's newest child
+    # Another process's memory comes back at its death (proc.do_exit), as the oom_reaper frees it;
+    # the faulting process's own fault ends with its death.
     victim.kill(SIGKILL, DETAIL)
-    if victim is machine.current:
-        return False  # the faulting process itself: its fault ends with its death
-    # Not running, so its address space is in no cpu register: free it now, as the oom_reaper
-    # would, instead of when the scheduler next frees the dead.
-    if victim.mm in machine.dead_mms:
-        machine.dead_mms.remove(victim.mm)
-        victim.mm.destroy()
-    return True
+    return victim is not machine.current

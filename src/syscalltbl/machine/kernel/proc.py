@@ -114,7 +114,10 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
         with contextlib.suppress(Errno):
             copy_to_user(task.mm, task.clear_child_tid, bytes(4))
     task.vfork_parent = None
-    machine.dead_mms.append(task.mm)
+    if task is machine.current:
+        machine.dead_mms.append(task.mm)  # its page tables are in CR3 until the cpu stops
+    else:
+        task.mm.destroy()  # killed from outside (SIGKILL, the OOM killer): its RAM comes back at once
     if machine.fpu_owner is task:
         machine.fpu_owner = None
     for child in task.children:
@@ -147,7 +150,10 @@ def reap(machine: Machine, task: Task) -> None:
     if task.parent is not None:
         task.parent.children.remove(task)
     machine.tasks.pop(task.pid, None)
-    machine.dead_tasks.append(task)  # its kernel stack may be the one in use
+    if task is machine.current:
+        machine.dead_tasks.append(task)  # its kernel stack is the one in use
+    else:
+        free_kernel_stack(machine, task)
 
 
 def free_dead(machine: Machine) -> None:
