@@ -57,7 +57,7 @@ from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.machine import Machine
 from syscalltbl.machine.syscalls.registry import Handler
 from syscalltbl.machine.uapi.errno import EINTR
-from syscalltbl.machine.uapi.fcntl import AT_FDCWD
+from syscalltbl.machine.uapi.fcntl import AT_FDCWD, O_RDWR
 from syscalltbl.machine.uapi.mman import MAP_FIXED
 from syscalltbl.machine.uapi.signal import SIGPIPE
 from syscalltbl.tables.prototype_model import Param
@@ -208,6 +208,16 @@ class Fuzzer:
         victim.mm.fault_in(victim.mm.vmas[-1].end - 8, True)
         victim.mm.poke(victim.mm.vmas[-1].end - 4096, b"victim secret " * 64)
         task = self.task = machine.start(program, ["fuzz"], cwd=b"/")
+        if self.limits is not None and machine.fs.space is not None:
+            # Limits set low are there to be met: the filesystem starts all but full (/fuzz/full takes
+            # what is free but two pages), and the fuzzer's descriptor table full, every free slot
+            # open on the one-page /fuzz/a for writing: opens, dups and pipes meet EMFILE, and writes
+            # and truncates that grow /fuzz/a meet ENOSPC or a short count.
+            room = max(machine.fs.space.free_pages - 3, 0)
+            machine.fs.add_file(b"/fuzz/full", bytes(room * abi.PAGE_SIZE), 0o666)
+            small = OpenFile(machine.fs.add_file(b"/fuzz/a", bytes(abi.PAGE_SIZE), 0o666), O_RDWR, b"/fuzz/a")
+            for fd in range(3, min(task.nofile(), 64)):
+                task.files.put(fd, small, False)
         self.calls = [e for e in machine.kernel.table if e.number >= 0 and e.name not in EXCLUDED]
         self.victim_private = {id(f) for f, _ in victim.files.fds.values()}
         machine.cpu.on_code(symbols["fuzz_next"], self._next)
