@@ -24,7 +24,7 @@ from syscalltbl.machine.tools.fuzz import fuzz
 DATA = Path(__file__).parent / "data"
 MEMORY = "64M"
 BOUND = Limits(memory=64 << 20).host_bound
-PROGRAMS = ("limits_fork", "limits_oom", "limits_files", "limits_fs")
+PROGRAMS = ("limits_fork", "limits_oom", "limits_files", "limits_fs", "limits_maps")
 APPLETS = ("sh", "dd", "ls", "cat")
 # Runs in a fresh interpreter: the peak RSS of its one child, `syscalltbl run`, on its last stderr line.
 MEASURE = (
@@ -152,6 +152,23 @@ def test_the_oom_killers_victim_is_reported_by_run(cli: Cli, root: Path) -> None
     assert (result.code, result.stdout) == (128 + 9, ""), result
     assert result.stderr == "syscalltbl run: limits_oom: killed by SIGKILL (out of memory)\n"
     within_bound(result)
+
+
+def test_areas_end_in_enomem_at_max_map_count_as_natively(cli: Cli, root: Path) -> None:
+    # Each area is a host object: vm.max_map_count bounds a process's, and RAM (AREAS_PER_FRAME) the machine's.
+    expected = [
+        "mmap after 65500 areas: Cannot allocate memory",
+        "munmap of the last one: 0",
+        "a three-page area in its place: mapped",
+        "munmap of its middle page: Cannot allocate memory",  # a split past the limit
+        "munmap of all of it: 0",
+    ]
+    result = run(cli, root, "--memory", MEMORY, "limits_maps")
+    assert (result.code, result.stderr, result.stdout.splitlines()) == (0, "", expected), result
+    within_bound(result)
+    if Path("/proc/sys/vm/max_map_count").read_text().strip() == "65530":  # the host's own is the default
+        native = subprocess.run([root / "bin" / "limits_maps"], capture_output=True, timeout=120, check=True)
+        assert native.stdout.decode().splitlines() == expected
 
 
 def test_descriptors_end_in_emfile_at_rlimit_nofile(cli: Cli, root: Path) -> None:

@@ -47,6 +47,8 @@ class PhysicalMemory:
         # Frames promised to the in-memory filesystem, whose file data the host holds
         # (tmpfs pages are RAM): no allocation may take them.
         self.reserved = 0
+        #: Address-space areas of every process (kernel/mm.py charges `reserved` for them).
+        self.areas = 0
         #: The OOM killer (kernel/oom.py): called when a page fault finds no frame;
         #: True when it freed memory, so the fault may try again.
         self.out_of_memory: Callable[[], bool] | None = None
