@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import mmap
 from collections.abc import Callable
+from typing import Protocol
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.cpu import Cpu
@@ -16,6 +17,10 @@ from syscalltbl.machine.hw.cpu import Cpu
 
 class OutOfMemory(MemoryError):
     pass
+
+
+class _Pages(Protocol):
+    pages: int
 
 
 class PhysicalMemory:
@@ -47,8 +52,9 @@ class PhysicalMemory:
         # Frames promised to the in-memory filesystem, whose file data the host holds
         # (tmpfs pages are RAM): no allocation may take them.
         self.reserved = 0
-        #: Address-space areas of every process (kernel/mm.py charges `reserved` for them).
-        self.areas = 0
+        # Bytes of the kernel's own objects that the host holds for the guest (areas, descriptors),
+        # in RAM as Linux's slab caches are: whole frames of them are part of `reserved`.
+        self.slab = 0
         #: The OOM killer (kernel/oom.py): called when a page fault finds no frame;
         #: True when it freed memory, so the fault may try again.
         self.out_of_memory: Callable[[], bool] | None = None
@@ -93,6 +99,22 @@ class PhysicalMemory:
     def unreserve(self, count: int) -> None:
         self.reserved -= count
 
+    def unreserve_charge(self, charge: _Pages) -> None:
+        """A holder of reserved frames is gone (a pipe): its frames come back."""
+        self.unreserve(charge.pages)
+        charge.pages = 0
+
+    def slab_fits(self, size: int) -> bool:
+        """Whether RAM has the frames for `size` more bytes of kernel objects."""
+        frames = _frames(self.slab + size) - _frames(self.slab)
+        return self.frames_in_use + self.reserved + frames <= self.frames
+
+    def slab_charge(self, size: int) -> None:
+        """`size` bytes of kernel objects made (negative: freed); the caller asked slab_fits first."""
+        before = _frames(self.slab)
+        self.slab += size
+        self.reserved += _frames(self.slab) - before
+
     def free(self, pa: int) -> None:
         """One holder lets go of the frame; the last one returns it to the allocator."""
         extra = self._extra_holders.get(pa)
@@ -120,3 +142,7 @@ class PhysicalMemory:
 
     def write(self, pa: int, data: bytes | bytearray | memoryview) -> None:
         self.mem[pa : pa + len(data)] = data
+
+
+def _frames(size: int) -> int:
+    return -(-size // PAGE_SIZE)

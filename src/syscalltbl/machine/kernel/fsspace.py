@@ -56,6 +56,16 @@ class Space:
         weakref.finalize(owner, self._release, charge)
         return charge
 
+    def link(self) -> None:
+        """A second name for a file counts as an inode, as shmem_link reserves one (ENOSPC past nr_inodes)."""
+        if self.used_inodes >= self.max_inodes:
+            raise Errno(ENOSPC)
+        self.used_inodes += 1
+
+    def unlink(self) -> None:
+        """A name of a file that keeps another goes."""
+        self.used_inodes -= 1
+
     def grow(self, charge: Charge, wanted: int, *, seeded: bool = False) -> int:
         """Charge a file for `wanted` pages in all: how many it may hold, at least what it held.
 

@@ -37,10 +37,10 @@ VVAR_BASE = VDSO_BASE - PAGE_SIZE
 SHARED = frozenset({"[vdso]", "[vvar]"})  # kernel-owned frames, mapped into every process
 STACK_GUARD_GAP = 256 * PAGE_SIZE  # mm/mmap.c's stack_guard_gap: no mapping this close below the stack
 MAX_MAP_COUNT = 65530  # vm.max_map_count's default: areas per process, past which mmap and splits are ENOMEM
-# Areas are kernel objects, in RAM as Linux's vm_area_structs are: every AREAS_PER_FRAME areas of the
-# machine take one frame (an area costs the host about 280 bytes, measured), so no number of
-# processes can make the host hold more areas than RAM pays for.
-AREAS_PER_FRAME = 14
+# Areas are kernel objects, in RAM as Linux's vm_area_structs are (ram.slab): each is charged what it
+# costs the host, about 280 bytes (measured), so no number of processes can make the host hold
+# more areas than RAM pays for.
+AREA_BYTES = 288
 _Q = struct.Struct("<Q")
 
 
@@ -80,7 +80,7 @@ class Mm(AddressSpace):
         super().__init__(ram, kernel)
         self.kernel = kernel
         self.vmas: list[Vma] = []  # sorted, non-overlapping
-        self._counted = 0  # of them, charged to RAM's area count (ram.areas)
+        self._counted = 0  # of them, charged to RAM (ram.slab)
         # Where unmapped_area's last search stopped, and the largest gap it passed above there:
         # areas only added since, a longer request would pass them again (free_area_cache's idea).
         self._search_from: tuple[int, int] | None = None
@@ -452,21 +452,14 @@ class Mm(AddressSpace):
 
     def ram_holds_areas(self, count: int) -> bool:
         """Whether RAM has frames for `count` more areas of the machine (fork's copy of this one's)."""
-        frames = _area_frames(self.ram.areas + count) - _area_frames(self.ram.areas)
-        return frames <= self.ram.frames - self.ram.frames_in_use - self.ram.reserved
+        return self.ram.slab_fits(count * AREA_BYTES)
 
     def _recount(self) -> None:
-        """Charge RAM for this address space's areas as they are now (see AREAS_PER_FRAME)."""
+        """Charge RAM for this address space's areas as they are now (see AREA_BYTES)."""
         delta = len(self.vmas) - self._counted
         if delta:
-            before = _area_frames(self.ram.areas)
-            self.ram.areas += delta
+            self.ram.slab_charge(delta * AREA_BYTES)
             self._counted += delta
-            self.ram.reserved += _area_frames(self.ram.areas) - before
-
-
-def _area_frames(areas: int) -> int:
-    return -(-areas // AREAS_PER_FRAME)
 
 
 def _start(vma: Vma) -> int:

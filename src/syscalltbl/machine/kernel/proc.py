@@ -82,7 +82,7 @@ def fork(machine: Machine, parent: Task) -> Task:
         nproc = parent.rlimits[RLIMIT_NPROC][0] if parent.rlimits is not None else machine.limits.nproc
         if sum(1 for t in machine.tasks.values() if t.cred.uid == uid) >= nproc:
             raise Errno(EAGAIN)
-    if not parent.mm.ram_holds_areas(len(parent.mm.vmas)):
+    if not parent.mm.ram_holds_areas(len(parent.mm.vmas)) or not parent.files.copy_fits():
         raise Errno(ENOMEM)
     try:
         child = spawn(machine, parent, parent.mm.copy())

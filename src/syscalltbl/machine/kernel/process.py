@@ -115,7 +115,7 @@ class Task:
         self.mm = mm
         self.kstack_top = kstack_top  # TSS.sp0 and cpu_current_top_of_stack while running
         self.regs_pa = regs_pa  # struct pt_regs at the top of the kernel stack, in RAM
-        self.files = FdTable()
+        self.files = FdTable(machine.ram)
         self.fs = FsStruct(machine.fs.root)
         self.cred = Creds()
         self.exe = b""

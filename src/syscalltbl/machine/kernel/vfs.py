@@ -13,10 +13,12 @@ import os
 import select
 import stat
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.kernel.fsspace import Charge, Space, pages
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.wait import HOST_POLL_INTERVAL, Sleep
@@ -32,6 +34,7 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EMFILE,
     ENAMETOOLONG,
     ENOENT,
+    ENOMEM,
     ENOSPC,
     ENOTDIR,
     ENOTEMPTY,
@@ -77,6 +80,7 @@ if TYPE_CHECKING:
 PIPE_BUF_SIZE: Final = 65536
 NR_OPEN_DEFAULT: Final = 64  # BITS_PER_LONG: the descriptors a files_struct holds before it grows
 MAX_SYMLINKS: Final = 40
+FD_BYTES: Final = 256  # what a descriptor and its open file cost the host, charged to RAM (FdTable)
 BLOCK_SIZE: Final = 4096  # what st_blksize says, and the unit files take space in (as on ext4)
 # A file's bytes, holes included, live in host memory, so this filesystem's
 # s_maxbytes is what a program may make it hold: past it writes and truncates get EFBIG.
@@ -405,9 +409,34 @@ class TtyDevice(Inode):
 
 
 class Pipe:
-    def __init__(self) -> None:
+    """A pipe's buffer; with `ram`, its bytes take whole frames of it, as a pipe's pages do on Linux."""
+
+    def __init__(self, ram: PhysicalMemory | None = None) -> None:
         self.buffer = bytearray()
         self.readers = self.writers = 0
+        self.ram = ram
+        self.charge = Charge()
+        if ram is not None:
+            weakref.finalize(self, ram.unreserve_charge, self.charge)
+
+    def fit(self, count: int) -> int:
+        """How many of `count` more bytes RAM lets the buffer hold (pipe_write allocates page by page)."""
+        if self.ram is None:
+            return count
+        more = pages(len(self.buffer) + count) - self.charge.pages
+        if more > 0:
+            more = min(more, max(self.ram.frames - self.ram.frames_in_use - self.ram.reserved, 0))
+            self.ram.reserve(more)
+            self.charge.pages += more
+        return min(count, self.charge.pages * BLOCK_SIZE - len(self.buffer))
+
+    def settle(self) -> None:
+        """Frames the buffer no longer needs go back to RAM."""
+        if self.ram is not None:
+            spare = self.charge.pages - pages(len(self.buffer))
+            if spare > 0:
+                self.ram.unreserve(spare)
+                self.charge.pages -= spare
 
 
 class PipeEnd(Inode):
@@ -427,6 +456,7 @@ class PipeEnd(Inode):
             raise Sleep(lambda: bool(p.buffer) or not p.writers)
         out = bytes(p.buffer[:count])
         del p.buffer[:count]
+        p.settle()
         return out
 
     def poll(self, f: OpenFile) -> int:
@@ -465,8 +495,11 @@ class PipeEnd(Inode):
             if f.flags & O_NONBLOCK:
                 raise Errno(EAGAIN)
             raise Sleep(lambda: len(p.buffer) < PIPE_BUF_SIZE or not p.readers)
-        p.buffer += data[:room]
-        return min(room, len(data))
+        n = p.fit(min(room, len(data)))
+        if not n and data:
+            raise Errno(ENOMEM)  # no page for it: pipe_write's -ENOMEM when nothing was written
+        p.buffer += data[:n]
+        return n
 
     def ioctl(self, f: OpenFile, request: int) -> bytes | int:
         if request == FIONREAD:
@@ -496,9 +529,14 @@ class OpenFile:
 
 
 class FdTable:
-    """One process's descriptors: fd -> (open file, close-on-exec)."""
+    """One process's descriptors: fd -> (open file, close-on-exec).
 
-    def __init__(self) -> None:
+    With `ram`, each descriptor is charged FD_BYTES of it (ram.slab), what
+    it and its open file cost the host: a table that would not fit is ENOMEM.
+    """
+
+    def __init__(self, ram: PhysicalMemory | None = None) -> None:
+        self.ram = ram
         self.fds: dict[int, tuple[OpenFile, bool]] = {}
         self.users = 1  # processes sharing it (clone with CLONE_FILES): the last one's exit closes it
         # struct fdtable's max_fds: select ignores descriptors at or past it, so
@@ -522,6 +560,10 @@ class FdTable:
         return fd
 
     def put(self, fd: int, f: OpenFile, cloexec: bool) -> None:
+        if self.ram is not None and fd not in self.fds:
+            if not self.ram.slab_fits(FD_BYTES):
+                raise Errno(ENOMEM)
+            self.ram.slab_charge(FD_BYTES)
         if fd >= self.max_fds:
             self.max_fds = _fdtable_size(fd)  # expand_files
         f.refs += 1
@@ -533,16 +575,22 @@ class FdTable:
         f, _ = self.fds.pop(fd, (None, False))
         if f is None:
             raise Errno(EBADF)
+        if self.ram is not None:
+            self.ram.slab_charge(-FD_BYTES)
         f.refs -= 1
         if not f.refs:
             f.inode.release(f)
 
     def copy(self) -> FdTable:
         """dup_fd: the copy is as large as the open descriptors need, not as the original grew."""
-        table = FdTable()
+        table = FdTable(self.ram)
         for fd, (f, cloexec) in self.fds.items():
             table.put(fd, f, cloexec)
         return table
+
+    def copy_fits(self) -> bool:
+        """Whether RAM holds a copy of the table (fork asks before it starts)."""
+        return self.ram is None or self.ram.slab_fits(len(self.fds) * FD_BYTES)
 
     def close_on_exec(self) -> None:
         for fd in [fd for fd, (_, cloexec) in self.fds.items() if cloexec]:
@@ -631,6 +679,11 @@ class FileSystem:
         made = Regular(data, perm, self.space, seeded=True)
         directory.add(parts[-1], made)
         return made
+
+    def name_gone(self, inode: Inode) -> None:
+        """One of a file's names goes: a name beyond its last was charged as an inode (link)."""
+        if self.space is not None and not isinstance(inode, Directory) and inode.nlink > 1:
+            self.space.unlink()
 
     def charged(self, inode: Inode) -> Inode:
         """A new directory or symlink counted against the inode limit (ENOSPC past it)."""
@@ -723,6 +776,7 @@ class FileSystem:
         if type(parent) is not Directory:
             raise Errno(EPERM)  # /proc
         parent.remove(name)
+        self.name_gone(node)
         node.nlink -= 1
         node.changed()
 
@@ -751,6 +805,7 @@ class FileSystem:
             up = up.parent
         src_dir.remove(src_name)
         if existing is not None:  # replaced: it loses this name (a directory, its last)
+            self.name_gone(existing)
             existing.nlink = 0 if isinstance(existing, Directory) else existing.nlink - 1
             existing.changed()
         dst_dir.add(dst_name, node)

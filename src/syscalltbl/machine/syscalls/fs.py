@@ -371,7 +371,7 @@ def do_pipe2(t: Task, fds: int, flags: int) -> int:
     if flags & ~(O_CLOEXEC | O_NONBLOCK):
         raise Errno(EINVAL)
     user_range(t.mm, fds, 8, write=True)
-    pipe = Pipe()
+    pipe = Pipe(t.machine.ram)
     cloexec, status = bool(flags & O_CLOEXEC), flags & O_NONBLOCK
     ends = (OpenFile(PipeEnd(pipe, writer=False), status, b"pipe:[%d]" % id(pipe)),
             OpenFile(PipeEnd(pipe, writer=True), status | 1, b"pipe:[%d]" % id(pipe)))
@@ -882,7 +882,15 @@ def do_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: 
         raise Errno(EXDEV)  # another filesystem's file
     if inode.nlink <= 0:
         raise Errno(ENOENT)  # unlinked while open: it cannot come back
-    parent.add(name, inode)
+    space = t.machine.fs.space
+    if space is not None:
+        space.link()
+    try:
+        parent.add(name, inode)
+    except Errno:
+        if space is not None:
+            space.unlink()
+        raise
     inode.nlink += 1
     inode.changed()
     return 0
