@@ -23,6 +23,10 @@ from syscalltbl.machine.uapi.signal import CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT,
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
 
+# What a process's own Python objects (task, signal actions, credentials...) cost the host, about
+# 4 KiB measured: charged to RAM (ram.slab) as Linux's task_struct and friends are kernel memory.
+TASK_BYTES = 4096
+
 
 def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None) -> Task:
     """A new task with its kernel stack and `mm`, else an empty address space.
@@ -48,6 +52,11 @@ def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None) ->
             free_stack_pages(machine, top)
             mm.destroy()
             raise
+    if not machine.ram.slab_fits(TASK_BYTES):
+        free_stack_pages(machine, top)
+        mm.destroy()
+        raise OutOfMemory("no room for the task's own objects")
+    machine.ram.slab_charge(TASK_BYTES)
     # pt_regs at the top of the last page.
     task = Task(machine, pid, parent, mm, top, frame + abi.PAGE_SIZE - abi.PT_REGS_SIZE)
     if parent is not None:
@@ -57,7 +66,9 @@ def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None) ->
 
 
 def free_kernel_stack(machine: Machine, task: Task) -> None:
+    """The task's kernel stack, and the RAM its host objects were charged, go back."""
     free_stack_pages(machine, task.kstack_top)
+    machine.ram.slab_charge(-TASK_BYTES)
 
 
 def free_stack_pages(machine: Machine, top: int) -> None:
