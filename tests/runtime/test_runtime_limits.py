@@ -25,7 +25,7 @@ from syscalltbl.machine.tools.fuzz import fuzz
 DATA = Path(__file__).parent / "data"
 MEMORY = "64M"
 BOUND = Limits(memory=64 << 20).host_bound
-PROGRAMS = ("limits_fork", "limits_oom", "limits_files", "limits_fs", "limits_maps")
+PROGRAMS = ("limits_fork", "limits_oom", "limits_files", "limits_fs", "limits_maps", "limits_inodes", "limits_pipes")
 APPLETS = ("sh", "dd", "ls", "cat")
 # Runs in a fresh interpreter: the peak RSS of its one child, `syscalltbl run`, on its last stderr line.
 MEASURE = (
@@ -136,6 +136,32 @@ def test_writes_past_the_filesystem_size_are_short_then_enospc(cli: Cli, root: P
     assert 20 << 10 < held < 32 << 10
 
 
+def test_inodes_and_links_end_in_enospc_at_the_inode_limit(cli: Cli, root: Path) -> None:
+    # Every file is a host object, empty or not: nr_inodes bounds them, and a second name counts as one.
+    result = run(cli, root, "--fs-inodes", "60", "limits_inodes")
+    assert (result.code, result.stderr) == (0, ""), result
+    assert result.stdout.splitlines() == [
+        "open(O_CREAT) after some files: No space left on device",
+        "free inodes: 0",
+        "mkdir: No space left on device",
+        "symlink: No space left on device",
+        "link: No space left on device",
+        "unlink: 0",
+        "link: 0",  # the removed file's inode, taken by the new name
+        "link again: No space left on device",
+        "unlink a second name: 0",
+        "mkdir: 0",
+    ]
+
+
+def test_pipe_buffers_take_ram_and_end_in_enomem(cli: Cli, root: Path) -> None:
+    result = run(cli, root, "--memory", "32M", "--max-files", "4096", "limits_pipes")
+    assert (result.code, result.stderr) == (0, ""), result
+    assert result.stdout.splitlines() == [
+        "filling pipes", "write: Cannot allocate memory", "full after many pipes, several MiB"]
+    assert result.peak_rss < Limits(memory=32 << 20).host_bound, result.peak_rss
+
+
 def test_a_memory_toucher_dies_of_the_oom_killer(cli: Cli, root: Path) -> None:
     result = run(cli, root, "--memory", MEMORY, "limits_oom")
     assert (result.code, result.stderr) == (0, ""), result
@@ -195,8 +221,7 @@ def test_limit_options_that_are_not_sizes_are_usage_errors(cli: Cli, root: Path)
     for args, message in [
         (("--memory", "12X"), "argument --memory: not a size: '12X'"),
         (("--max-procs", "0"), "argument --max-procs: expected a positive whole number, got '0'"),
-        (("--memory", "1M"), "--memory/--fs-size/--max-procs/--max-files: memory must be a whole number of pages, "
-                             "at least 16 MiB"),
+        (("--memory", "1M"), "machine limits: memory must be a whole number of pages, at least 16 MiB"),
     ]:
         done = cli.run("run", *args, "--root", root, "true")
         assert done.returncode == 2, done

@@ -1,4 +1,4 @@
-"""--memory, --fs-size, --max-procs, --max-files: the emulated machine's limits, for `run` and `fuzz`."""
+"""--memory, --fs-size, --fs-inodes, --max-procs, --max-files: the emulated machine's limits, for `run` and `fuzz`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ def add_limit_options(parser: argparse.ArgumentParser, *, memory: str = "1G") ->
                        help=f"the machine's RAM, e.g. 512M or 2G (default: {memory})")
     group.add_argument("--fs-size", metavar="SIZE", type=_size, default=None,
                        help="the in-memory filesystem's size (default: half of --memory, as tmpfs)")
+    group.add_argument("--fs-inodes", metavar="N", type=_count, default=None,
+                       help="files, directories and links it may hold (default: half of RAM's pages, as tmpfs)")
     group.add_argument("--max-procs", metavar="N", type=_count, default=None,
                        help="processes at once, kernel.threads-max (default: from --memory, as Linux)")
     group.add_argument("--max-files", metavar="N", type=_count, default=None,
@@ -40,7 +42,8 @@ def add_limit_options(parser: argparse.ArgumentParser, *, memory: str = "1G") ->
 def limit_arguments(args: argparse.Namespace) -> str:
     """The limit options as given, ` --memory 16777216 ...` (a reproducer needs them); "" for the defaults."""
     given = [("--memory", args.memory if args.memory != _size(args.default_memory) else None),
-             ("--fs-size", args.fs_size), ("--max-procs", args.max_procs), ("--max-files", args.max_files)]
+             ("--fs-size", args.fs_size), ("--fs-inodes", args.fs_inodes), ("--max-procs", args.max_procs),
+             ("--max-files", args.max_files)]
     return "".join(f" {name} {value}" for name, value in given if value is not None)
 
 
@@ -50,7 +53,7 @@ def limits_from(args: argparse.Namespace) -> Limits:
     from syscalltbl.tables.errors import UsageError
 
     try:
-        return Limits(memory=args.memory, fs_size=args.fs_size, max_procs=args.max_procs,
+        return Limits(memory=args.memory, fs_size=args.fs_size, fs_inodes=args.fs_inodes, max_procs=args.max_procs,
                       max_files=args.max_files or DEFAULT_MAX_FILES)
     except ValueError as exc:
-        raise UsageError(f"--memory/--fs-size/--max-procs/--max-files: {exc}") from None
+        raise UsageError(f"machine limits: {exc}") from None
