@@ -193,6 +193,11 @@ def test_areas_end_in_enomem_at_max_map_count_as_natively(cli: Cli, root: Path) 
     result = run(cli, root, "--memory", MEMORY, "limits_maps")
     assert (result.code, result.stderr, result.stdout.splitlines()) == (0, "", expected), result
     within_bound(result)
+    # With 16 MiB, the areas' RAM runs out long before max_map_count: the program's next page
+    # fault finds RAM full, and the OOM killer ends it.
+    small = run(cli, root, "--memory", "16M", "limits_maps")
+    assert (small.code, small.stderr) == (128 + 9, "syscalltbl run: limits_maps: killed by SIGKILL (out of memory)\n")
+    assert small.peak_rss < Limits(memory=16 << 20).host_bound
     if Path("/proc/sys/vm/max_map_count").read_text().strip() == "65530":  # the host's own is the default
         native = subprocess.run([root / "bin" / "limits_maps"], capture_output=True, timeout=120, check=True)
         assert native.stdout.decode().splitlines() == expected
