@@ -220,6 +220,13 @@ def test_descriptors_end_in_emfile_at_rlimit_nofile(cli: Cli, root: Path) -> Non
         "open: 11",
         "open: Too many open files",
     ]
+    # With a ceiling far above what RAM holds, descriptors (host objects, charged to RAM) end in ENOMEM first.
+    many = run(cli, root, "--memory", "16M", "--max-files", "1000000", "limits_files")
+    assert (many.code, many.stderr) == (0, ""), many
+    second = many.stdout.splitlines()[1]
+    assert second.startswith("open after ") and second.endswith(": Cannot allocate memory"), many.stdout
+    assert 1000 < int(second.split()[2].rstrip(":")) < 65536, second
+    assert many.peak_rss < Limits(memory=16 << 20).host_bound
 
 
 def test_limit_options_that_are_not_sizes_are_usage_errors(cli: Cli, root: Path) -> None:
