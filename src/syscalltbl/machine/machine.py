@@ -12,6 +12,7 @@ job (as xv6 splits main.c, trap.c, proc.c, exec.c):
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import weakref
 from collections.abc import Mapping, Sequence
@@ -28,9 +29,11 @@ from syscalltbl.machine.image.elfimage import Image
 from syscalltbl.machine.image.irqhook import SYMBOL as IRQ_HOOK
 from syscalltbl.machine.image.irqhook import build_irq_hook
 from syscalltbl.machine.image.kbuild import Kernel, build_kernel
-from syscalltbl.machine.kernel import boot, exec, proc, sched, trap
+from syscalltbl.machine.kernel import boot, exec, oom, proc, sched, trap
 from syscalltbl.machine.kernel.devices import CharDevice, Driver
+from syscalltbl.machine.kernel.fsspace import Space
 from syscalltbl.machine.kernel.hostsig import HostSignals
+from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.procfs import ProcRoot
@@ -55,7 +58,8 @@ class Machine:
         target: X86_64Target | None = None,
         handlers: Mapping[str, Handler] | None = None,
         syscall_mask: Sequence[str] = abi.LINUX_SYSCALL_MASK,
-        ram_size: int = 256 << 20,
+        ram_size: int | None = None,
+        limits: Limits | None = None,
         stdio: tuple[int, int, int] = (0, 1, 2),
         root: str | os.PathLike[str] | None = None,
         tracer: Tracer | None = None,
@@ -66,6 +70,10 @@ class Machine:
         its project's syscalls/*.py and devices/*.py are bound and created too.
 
         `handlers` adds or replaces implementations (entry point -> function).
+
+        `limits` bounds what the guest may take (kernel/limits.py: RAM, the
+        filesystem's size and inodes, processes, descriptors); `ram_size`
+        replaces its memory alone.
 
         `ia32_emulation=False` is Linux's boot option of that name: int $0x80
         then has no IDT entry for user mode and is a #GP (SIGSEGV).
@@ -88,17 +96,22 @@ class Machine:
         self.ia32_dispatch = bind(self.kernel.ia32_table, self.handlers, declarations, tracer)
         self.stdio = stdio
         self.ia32_emulation = ia32_emulation
-        self.fs = FileSystem(root, proc=lambda parent: ProcRoot(parent, self))
-        self.host_root = None if root is None else os.path.realpath(root)
-        for minor, (name, driver) in enumerate(sorted({**drivers, **(devices or {})}.items())):
-            self.fs.add_device(name.encode(), CharDevice(driver, minor))
+        self.limits = limits or Limits()
+        if ram_size is not None:
+            self.limits = dataclasses.replace(self.limits, memory=ram_size)
         self.cpu = Cpu()
         self.irq = InterruptLine(self.cpu, build_irq_hook(), IRQ_HOOK)
         #: Set while `syscalltbl run` forwards the host's SIGINT/SIGTERM/SIGHUP (kernel/hostsig.py).
         self.host_signals: HostSignals | None = None
         #: The terminal's foreground process group: the first task's (there is no job control).
         self.foreground_pgid = 0
-        self.ram = PhysicalMemory(self.cpu, ram_size)
+        self.ram = PhysicalMemory(self.cpu, self.limits.memory)
+        self.ram.out_of_memory = lambda: oom.out_of_memory(self)
+        space = Space(self.limits.fs_bytes, self.limits.inodes, self.ram)
+        self.fs = FileSystem(root, proc=lambda parent: ProcRoot(parent, self), space=space)
+        self.host_root = None if root is None else os.path.realpath(root)
+        for minor, (name, driver) in enumerate(sorted({**drivers, **(devices or {})}.items())):
+            self.fs.add_device(name.encode(), CharDevice(driver, minor))
         self.kmm = AddressSpace(self.ram)
         self.current: Task | None = None
         self.fpu = FpuRegisters(self.cpu)

@@ -2,8 +2,7 @@
  * and whatever they had taken is given back. Runs on a machine with little RAM. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <setjmp.h>
-#include <signal.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -11,9 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static sigjmp_buf out_of_ram;
-
-static void on_segv(int sig) { (void)sig; siglongjmp(out_of_ram, 1); }
+static char *pages[1 << 16];  /* every page mapped to fill RAM, to give back one at a time */
+static size_t mapped;
 
 static long free_frames(void)
 {
@@ -32,30 +30,37 @@ static void __attribute__((noinline)) page_in_stack(void)
 		stack[i] = 1;
 }
 
+/* Private copies of the program's own file, `len` bytes each, until mmap says ENOMEM: a copy is made
+ * at mmap time, all of it or none, so RAM fills without a page fault (which would call the OOM killer). */
+static void fill(int fd, size_t len)
+{
+	for (;;) {
+		char *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+
+		if (p == MAP_FAILED)
+			return;
+		for (size_t off = 0; off < len && mapped < sizeof pages / sizeof *pages; off += 4096)
+			pages[mapped++] = p + off;
+	}
+}
+
 int main(int argc, char **argv)
 {
-	static char *big;
-	static volatile size_t touched;
-	size_t len = (size_t)1 << 30;
-	struct sigaction sa = { .sa_handler = on_segv, .sa_flags = SA_NODEFER };
-
 	if (argc > 1)
 		return 0;  /* the exec'd copy, when there was room */
 	setvbuf(stdout, NULL, _IONBF, 0);
 	page_in_stack();
 	printf("%s", "");  /* stdio's buffers, too */
-	sigaction(SIGSEGV, &sa, NULL);
-	big = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (!sigsetjmp(out_of_ram, 1))
-		for (; touched < len; touched += 4096)
-			big[touched] = 1;  /* until no frame is left: SIGSEGV */
+	int fd = open("/proc/self/exe", O_RDONLY);
+	size_t size = (size_t)lseek(fd, 0, SEEK_END) & ~(size_t)4095;
+
+	fill(fd, size);
+	fill(fd, 4096);  /* the last frames, one page at a time */
 	int forks_refused = 0, execs_refused = 0, leaks = 0;
 
 	for (long want = 0; want <= 12; want++) {
-		while (free_frames() < want && touched) {
-			touched -= 4096;
-			munmap(big + touched, 4096);
-		}
+		while (free_frames() < want && mapped)
+			munmap(pages[--mapped], 4096);
 		long before = free_frames();
 		pid_t child = fork();
 

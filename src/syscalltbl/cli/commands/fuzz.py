@@ -4,7 +4,9 @@ Each call's arguments are shaped by its prototype; after each call the
 checker looks for host exceptions, isolation breaks (user pages on kernel
 frames, another process's memory or descriptors) and broken kernel
 invariants (areas, descriptor tables, the process tree). Every violation is
-printed with the seed and count that reproduce it.
+printed with the seed and count that reproduce it. --memory, --fs-size,
+--max-procs and --max-files set the machine's limits: set low, calls run
+into them all the time (the reproducer then needs the same options).
 
 Exit status: 0 no violation, 1 violations, 2 usage errors, 128+N when signal N stopped it.
 """
@@ -13,12 +15,15 @@ from __future__ import annotations
 
 import argparse
 
+from syscalltbl.cli.limit_options import add_limit_options, limit_arguments, limits_from
+
 HELP = "fuzz the emulated kernel with random system calls, checking isolation and invariants after each"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: a fresh one, printed)")
     parser.add_argument("--count", type=int, default=10_000, help="number of calls (default: 10000)")
+    add_limit_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,9 +40,9 @@ def run(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 32)
     try:
         with HostSignals(grace=0).installed() as host_signals:  # the first Ctrl-C stops it
-            report = fuzz(seed, args.count, target=resolve(), host_signals=host_signals)
+            report = fuzz(seed, args.count, target=resolve(), host_signals=host_signals, limits=limits_from(args))
     except Halted as stop:
         print(f"syscalltbl fuzz: {stop} (seed {seed})", file=sys.stderr)
         return 128 + stop.signum
-    describe(report, lambda line: print(line, file=sys.stdout, flush=True))
+    describe(report, lambda line: print(line, file=sys.stdout, flush=True), limit_arguments(args))
     return 1 if report.violations else 0

@@ -28,6 +28,8 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
+from syscalltbl.cli.limit_options import add_limit_options, limits_from
+
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
     from syscalltbl.machine.tools.ftrace import CallRecord
@@ -50,6 +52,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stats", action="store_true", help="print a per-syscall summary at exit, like strace -c")
     parser.add_argument("-o", "--output", metavar="FILE", help="write --trace/--ftrace/--stats output to FILE")
     parser.add_argument("--timeout", type=float, default=3600.0, help=argparse.SUPPRESS)
+    add_limit_options(parser)
     parser.add_argument("program", metavar="PROGRAM")
     parser.add_argument("args", metavar="ARG", nargs=argparse.REMAINDER)
 
@@ -123,7 +126,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             sinks.append(stats)
         profiler = KernelProfiler(sinks)
         wrappers.append(profiler)
-    machine = Machine(target=target, root=args.root, tracer=chain(*wrappers) if wrappers else None)
+    machine = Machine(target=target, root=args.root, tracer=chain(*wrappers) if wrappers else None,
+                      limits=limits_from(args))
     machine.observer = tracer  # signals and exits, between the calls
     if profiler is not None:
         profiler.attach(machine)

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import ctypes
 import mmap
+from collections.abc import Callable
+from typing import Protocol
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.cpu import Cpu
 
-_ZERO_PAGE = bytes(PAGE_SIZE)
-
 
 class OutOfMemory(MemoryError):
     pass
+
+
+class _Pages(Protocol):
+    pages: int
 
 
 class PhysicalMemory:
@@ -45,16 +49,26 @@ class PhysicalMemory:
         # scheduler flushes the translation cache before the cpu runs again.
         self.code_frames: set[int] = set()
         self.stale_code = False
+        # Frames promised to the in-memory filesystem, whose file data the host holds
+        # (tmpfs pages are RAM): no allocation may take them.
+        self.reserved = 0
+        # Bytes of the kernel's own objects that the host holds for the guest (areas, descriptors),
+        # in RAM as Linux's slab caches are: whole frames of them are part of `reserved`.
+        self.slab = 0
+        #: The OOM killer (kernel/oom.py): called when a page fault finds no frame;
+        #: True when it freed memory, so the fault may try again.
+        self.out_of_memory: Callable[[], bool] | None = None
 
     def alloc(self, count: int = 1) -> int:
         """Physical address of `count` contiguous zeroed frames."""
+        if self.frames_in_use + self.reserved + count > self.frames:
+            raise OutOfMemory(f"out of physical memory ({self.size // 2**20} MiB)")
         if count == 1 and self._free:
             pa = self._free.pop() * PAGE_SIZE
             if pa in self.code_frames:
                 self.code_frames.discard(pa)
                 self.stale_code = True
-            self.mem[pa : pa + PAGE_SIZE] = _ZERO_PAGE  # a reused frame holds old data
-            return pa
+            return pa  # zero already: free() gave its host page back
         frame = self._next
         if (frame + count) * PAGE_SIZE > self.size:
             raise OutOfMemory(f"out of physical memory ({self.size // 2**20} MiB)")
@@ -62,13 +76,44 @@ class PhysicalMemory:
         return frame * PAGE_SIZE
 
     @property
+    def frames(self) -> int:
+        """Frames that can ever be allocated (frame 0 never is)."""
+        return self.size // PAGE_SIZE - 1
+
+    @property
     def frames_in_use(self) -> int:
         return self._next - 1 - len(self._free)
 
     @property
     def free_bytes(self) -> int:
-        """RAM no frame of which is in use: what sysinfo and /proc/meminfo call free."""
-        return self.size - self.frames_in_use * PAGE_SIZE
+        """RAM neither in a frame in use nor holding file data: what sysinfo and /proc/meminfo call free."""
+        return self.size - (self.frames_in_use + self.reserved) * PAGE_SIZE
+
+    def reserve(self, count: int) -> bool:
+        """Set `count` frames aside (file data); False, with nothing set aside, if RAM has not that many free."""
+        if self.frames_in_use + self.reserved + count > self.frames:
+            return False
+        self.reserved += count
+        return True
+
+    def unreserve(self, count: int) -> None:
+        self.reserved -= count
+
+    def unreserve_charge(self, charge: _Pages) -> None:
+        """A holder of reserved frames is gone (a pipe): its frames come back."""
+        self.unreserve(charge.pages)
+        charge.pages = 0
+
+    def slab_fits(self, size: int) -> bool:
+        """Whether RAM has the frames for `size` more bytes of kernel objects."""
+        frames = _frames(self.slab + size) - _frames(self.slab)
+        return self.frames_in_use + self.reserved + frames <= self.frames
+
+    def slab_charge(self, size: int) -> None:
+        """`size` bytes of kernel objects made (negative: freed); the caller asked slab_fits first."""
+        before = _frames(self.slab)
+        self.slab += size
+        self.reserved += _frames(self.slab) - before
 
     def free(self, pa: int) -> None:
         """One holder lets go of the frame; the last one returns it to the allocator."""
@@ -80,6 +125,9 @@ class PhysicalMemory:
                 self._extra_holders[pa] = extra - 1
             return
         self._free.append(pa // PAGE_SIZE)
+        # The host page goes back to the host (and reads as zeros again): the host process
+        # holds only the frames in use, whatever the guest used once and freed.
+        self._map.madvise(mmap.MADV_DONTNEED, pa, PAGE_SIZE)
 
     def share(self, pa: int) -> int:
         """One more holder of the frame (a process mapping a page-cache page); returns `pa`."""
@@ -94,3 +142,7 @@ class PhysicalMemory:
 
     def write(self, pa: int, data: bytes | bytearray | memoryview) -> None:
         self.mem[pa : pa + len(data)] = data
+
+
+def _frames(size: int) -> int:
+    return -(-size // PAGE_SIZE)

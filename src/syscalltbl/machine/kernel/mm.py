@@ -36,6 +36,11 @@ VDSO_BASE = MMAP_BASE + (1 << 29)  # between the mmap areas and the stack; vvar 
 VVAR_BASE = VDSO_BASE - PAGE_SIZE
 SHARED = frozenset({"[vdso]", "[vvar]"})  # kernel-owned frames, mapped into every process
 STACK_GUARD_GAP = 256 * PAGE_SIZE  # mm/mmap.c's stack_guard_gap: no mapping this close below the stack
+MAX_MAP_COUNT = 65530  # vm.max_map_count's default: areas per process, past which mmap and splits are ENOMEM
+# Areas are kernel objects, in RAM as Linux's vm_area_structs are (ram.slab): each is charged what it
+# costs the host, about 280 bytes (measured), so no number of processes can make the host hold
+# more areas than RAM pays for.
+AREA_BYTES = 288
 _Q = struct.Struct("<Q")
 
 
@@ -75,6 +80,10 @@ class Mm(AddressSpace):
         super().__init__(ram, kernel)
         self.kernel = kernel
         self.vmas: list[Vma] = []  # sorted, non-overlapping
+        self._counted = 0  # of them, charged to RAM (ram.slab)
+        # Where unmapped_area's last search stopped, and the largest gap it passed above there:
+        # areas only added since, a longer request would pass them again (free_area_cache's idea).
+        self._search_from: tuple[int, int] | None = None
         self.start_brk = 0
         self.brk = 0
 
@@ -122,11 +131,19 @@ class Mm(AddressSpace):
             tail = Vma(addr, vma.end, vma.read, vma.write, vma.execute, vma.name, vma.committed)
             vma.end = addr
             self.vmas.insert(i + 1, tail)
+            self._recount()
 
     def _inside(self, start: int, end: int) -> list[Vma]:
+        first, last = self._run(start, end)
+        return self.vmas[first:last]
+
+    def _run(self, start: int, end: int) -> tuple[int, int]:
+        """Split at `start` and `end`: the indices [first, last) of the areas inside, found by bisection."""
         self._split(start)
         self._split(end)
-        return [v for v in self.vmas if start <= v.start and v.end <= end]
+        first = bisect.bisect_left(self.vmas, start, key=_start)
+        last = bisect.bisect_left(self.vmas, end, key=_start)
+        return first, last
 
     def add_vma(self, start: int, end: int, *, read: bool, write: bool, execute: bool, name: str = "",
                 committed: bool = False) -> Vma:
@@ -134,12 +151,18 @@ class Mm(AddressSpace):
         self.remove_range(start, end)
         vma = Vma(start, end, read, write, execute, name, committed)
         bisect.insort(self.vmas, vma, key=_start)
+        self._recount()
         return vma
 
     def remove_range(self, start: int, end: int) -> None:
         """munmap: drop the areas in [start, end) and free their frames."""
-        for vma in self._inside(start, end):
-            self.vmas.remove(vma)
+        first, last = self._run(start, end)
+        gone = self.vmas[first:last]
+        if gone:
+            del self.vmas[first:last]
+            self._recount()
+            self._search_from = None  # a new gap
+        for vma in gone:
             shared = vma.name in SHARED
             for _va, pte, entry in self.leaves(vma.start, vma.end):
                 _Q.pack_into(self.ram.mem, pte, 0)
@@ -210,18 +233,29 @@ class Mm(AddressSpace):
         super().set_pte(va, entry)
 
     def unmapped_area(self, length: int) -> int | None:
-        """The highest free range of `length` bytes below MMAP_BASE (top-down allocator)."""
-        top = MMAP_BASE
-        for vma in reversed(self.vmas):
-            if vma.start >= top:
-                continue
+        """The highest free range of `length` bytes below MMAP_BASE (top-down allocator).
+
+        A search resumes where the last one stopped when it could not have
+        stopped higher, so a run of mmaps costs O(log n) each, not O(n).
+        """
+        top, passed = MMAP_BASE, 0
+        if self._search_from is not None and length > self._search_from[1]:
+            top, passed = self._search_from
+        for i in range(bisect.bisect_left(self.vmas, top, key=_start) - 1, -1, -1):
+            vma = self.vmas[i]
             if vma.end <= top - length:
+                self._search_from = (top, passed)
                 return top - length
+            passed = max(passed, top - vma.end)
             top = vma.start
+        self._search_from = (top, passed)
         return top - length if top - length >= MMAP_MIN_ADDR else None
 
     def is_free(self, start: int, end: int) -> bool:
-        return all(v.end <= start or v.start >= end for v in self.vmas)
+        i = self._index(start)
+        if i >= 0 and self.vmas[i].end > start:
+            return False
+        return i + 1 >= len(self.vmas) or self.vmas[i + 1].start >= end
 
     def next_vma(self, va: int) -> Vma | None:
         """The first area ending above `va` (the one holding it, or the next one up)."""
@@ -232,8 +266,24 @@ class Mm(AddressSpace):
 
     # -- pages --
 
-    def fault_in(self, va: int, write: bool) -> bool:
-        """Demand paging: give `va` a frame if its area allows the access."""
+    def fault_in(self, va: int, write: bool, *, user: bool = True) -> bool:
+        """Demand paging: give `va` a frame if its area allows the access.
+
+        With RAM full, a fault from user mode calls the OOM killer
+        (ram.out_of_memory), which frees some and the fault tries again;
+        False when it cannot, or killed the faulting process. A fault from
+        the kernel's own copy to or from the user (`user` False) just fails,
+        and the copy stops short, as arch/x86/mm/fault.c calls the OOM killer
+        only for user-mode faults.
+        """
+        while True:
+            try:
+                return self._fault_in(va, write)
+            except OutOfMemory:
+                if not user or self.ram.out_of_memory is None or not self.ram.out_of_memory():
+                    return False
+
+    def _fault_in(self, va: int, write: bool) -> bool:
         vma = self.find_vma(va)
         if vma is None or not (vma.write if write else vma.read or vma.write or vma.execute):
             return False
@@ -241,16 +291,13 @@ class Mm(AddressSpace):
         entry = self.lookup(page)
         if entry & PTE_P:
             return False  # present: a real protection fault
-        try:
-            frame = entry & PTE_ADDR if entry else self.ram.alloc()
-        except OutOfMemory:
-            return False  # arch/x86/mm/fault.c: an out-of-memory fault is a failed fault (EFAULT in the kernel)
+        frame = entry & PTE_ADDR if entry else self.ram.alloc()
         try:
             self.set_pte(page, frame | vma.pte_flags())
         except OutOfMemory:  # no frame left for a page table
             if not entry:
                 self.ram.free(frame)
-            return False
+            raise
         return True
 
     def drop_page(self, va: int) -> None:
@@ -261,7 +308,7 @@ class Mm(AddressSpace):
 
     def user_frame(self, va: int, write: bool) -> int | None:
         pa = super().user_frame(va, write)
-        if pa is None and self.fault_in(va, write):
+        if pa is None and self.fault_in(va, write, user=False):
             pa = super().user_frame(va, write)
         return pa
 
@@ -353,6 +400,7 @@ class Mm(AddressSpace):
         """
         child = Mm(self.ram, self.kernel)
         child.vmas = [Vma(v.start, v.end, v.read, v.write, v.execute, v.name, v.committed) for v in self.vmas]
+        child._recount()
         child.start_brk, child.brk = self.start_brk, self.brk
         mem = self.ram.mem
         try:
@@ -395,6 +443,23 @@ class Mm(AddressSpace):
                 self.ram.free(entry & PTE_ADDR)
         self.free_user_tables()
         self.vmas = []
+        self._recount()
+        self._search_from = None
+
+    def can_add_areas(self, count: int) -> bool:
+        """Whether `count` more areas fit: under max_map_count, and with RAM for them (else ENOMEM)."""
+        return len(self.vmas) + count <= MAX_MAP_COUNT and self.ram_holds_areas(count)
+
+    def ram_holds_areas(self, count: int) -> bool:
+        """Whether RAM has frames for `count` more areas of the machine (fork's copy of this one's)."""
+        return self.ram.slab_fits(count * AREA_BYTES)
+
+    def _recount(self) -> None:
+        """Charge RAM for this address space's areas as they are now (see AREA_BYTES)."""
+        delta = len(self.vmas) - self._counted
+        if delta:
+            self.ram.slab_charge(delta * AREA_BYTES)
+            self._counted += delta
 
 
 def _start(vma: Vma) -> int:

@@ -16,11 +16,16 @@ from syscalltbl.machine.kernel import signals
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.uaccess import copy_to_user
-from syscalltbl.machine.uapi.errno import ENOMEM, Errno
+from syscalltbl.machine.uapi.errno import EAGAIN, ENOMEM, Errno
+from syscalltbl.machine.uapi.resource import RLIMIT_NPROC
 from syscalltbl.machine.uapi.signal import CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SI_USER, SIG_IGN, SIGCHLD, SIGKILL
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
+
+# What a process's own Python objects (task, signal actions, credentials...) cost the host, about
+# 4 KiB measured: charged to RAM (ram.slab) as Linux's task_struct and friends are kernel memory.
+TASK_BYTES = 4096
 
 
 def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None) -> Task:
@@ -47,6 +52,11 @@ def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None) ->
             free_stack_pages(machine, top)
             mm.destroy()
             raise
+    if not machine.ram.slab_fits(TASK_BYTES):
+        free_stack_pages(machine, top)
+        mm.destroy()
+        raise OutOfMemory("no room for the task's own objects")
+    machine.ram.slab_charge(TASK_BYTES)
     # pt_regs at the top of the last page.
     task = Task(machine, pid, parent, mm, top, frame + abi.PAGE_SIZE - abi.PT_REGS_SIZE)
     if parent is not None:
@@ -56,7 +66,9 @@ def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None) ->
 
 
 def free_kernel_stack(machine: Machine, task: Task) -> None:
+    """The task's kernel stack, and the RAM its host objects were charged, go back."""
     free_stack_pages(machine, task.kstack_top)
+    machine.ram.slab_charge(-TASK_BYTES)
 
 
 def free_stack_pages(machine: Machine, top: int) -> None:
@@ -70,8 +82,19 @@ def fork(machine: Machine, parent: Task) -> Task:
     """A copy of the running `parent` that returns 0 from the same system call.
 
     ENOMEM when RAM cannot hold the copy (this kernel copies every private
-    page at fork, where Linux would share them until written).
+    page at fork, where Linux would share them until written); EAGAIN past
+    kernel.threads-max, or past RLIMIT_NPROC for a user other than root
+    (copy_process: root's CAP_SYS_RESOURCE lifts only the rlimit).
     """
+    if len(machine.tasks) >= machine.limits.threads_max:
+        raise Errno(EAGAIN)
+    uid = parent.cred.uid
+    if uid != 0 and parent.cred.euid != 0:
+        nproc = parent.rlimits[RLIMIT_NPROC][0] if parent.rlimits is not None else machine.limits.nproc
+        if sum(1 for t in machine.tasks.values() if t.cred.uid == uid) >= nproc:
+            raise Errno(EAGAIN)
+    if not parent.mm.ram_holds_areas(len(parent.mm.vmas)) or not parent.files.copy_fits():
+        raise Errno(ENOMEM)
     try:
         child = spawn(machine, parent, parent.mm.copy())
     except OutOfMemory:
@@ -104,7 +127,10 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
         with contextlib.suppress(Errno):
             copy_to_user(task.mm, task.clear_child_tid, bytes(4))
     task.vfork_parent = None
-    machine.dead_mms.append(task.mm)
+    if task is machine.current:
+        machine.dead_mms.append(task.mm)  # its page tables are in CR3 until the cpu stops
+    else:
+        task.mm.destroy()  # killed from outside (SIGKILL, the OOM killer): its RAM comes back at once
     if machine.fpu_owner is task:
         machine.fpu_owner = None
     for child in task.children:
@@ -137,7 +163,10 @@ def reap(machine: Machine, task: Task) -> None:
     if task.parent is not None:
         task.parent.children.remove(task)
     machine.tasks.pop(task.pid, None)
-    machine.dead_tasks.append(task)  # its kernel stack may be the one in use
+    if task is machine.current:
+        machine.dead_tasks.append(task)  # its kernel stack is the one in use
+    else:
+        free_kernel_stack(machine, task)
 
 
 def free_dead(machine: Machine) -> None:

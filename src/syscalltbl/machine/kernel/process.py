@@ -38,6 +38,7 @@ from syscalltbl.machine.uapi.auxvec import (
     AT_SYSINFO_EHDR,
     AT_UID,
 )
+from syscalltbl.machine.uapi.resource import RLIMIT_NOFILE
 from syscalltbl.machine.uapi.signal import SIGCHLD, signal_name
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ class Task:
         self.mm = mm
         self.kstack_top = kstack_top  # TSS.sp0 and cpu_current_top_of_stack while running
         self.regs_pa = regs_pa  # struct pt_regs at the top of the kernel stack, in RAM
-        self.files = FdTable()
+        self.files = FdTable(machine.ram)
         self.fs = FsStruct(machine.fs.root)
         self.cred = Creds()
         self.exe = b""
@@ -142,6 +143,10 @@ class Task:
         self.robust_list = 0
         self.start_time = time.monotonic()  # /proc/PID/stat's starttime
         self.arg_start = self.arg_end = 0  # argv's strings on the initial stack: /proc/PID/cmdline
+
+    def nofile(self) -> int:
+        """RLIMIT_NOFILE's soft limit: the number every new descriptor must stay below."""
+        return self.rlimits[RLIMIT_NOFILE][0] if self.rlimits is not None else self.machine.limits.max_files
 
     @property
     def ppid(self) -> int:

@@ -197,6 +197,9 @@ def on_exception(machine: Machine, vector: int, *, catchable: bool = True) -> No
             task.demand_paged = (rip, page)
             machine.cpu.stop()
             return
+        if user and task is not None and task.status is not None:
+            task.restart_vector = vector  # the OOM killer chose the faulting process (kernel/oom.py)
+            return
         where += f" addr={cr2:#x}"
     if vector == DEBUG and not user and rip in machine.gate_microcode:
         # A single-step trap right after the far call of a user with TF set: the

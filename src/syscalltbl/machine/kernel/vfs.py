@@ -13,10 +13,13 @@ import os
 import select
 import stat
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from syscalltbl.machine.hw.physmem import PhysicalMemory
+from syscalltbl.machine.kernel.fsspace import Charge, Space, pages
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.wait import HOST_POLL_INTERVAL, Sleep
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
@@ -31,6 +34,8 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EMFILE,
     ENAMETOOLONG,
     ENOENT,
+    ENOMEM,
+    ENOSPC,
     ENOTDIR,
     ENOTEMPTY,
     ENOTTY,
@@ -75,6 +80,7 @@ if TYPE_CHECKING:
 PIPE_BUF_SIZE: Final = 65536
 NR_OPEN_DEFAULT: Final = 64  # BITS_PER_LONG: the descriptors a files_struct holds before it grows
 MAX_SYMLINKS: Final = 40
+FD_BYTES: Final = 256  # what a descriptor and its open file cost the host, charged to RAM (FdTable)
 BLOCK_SIZE: Final = 4096  # what st_blksize says, and the unit files take space in (as on ext4)
 # A file's bytes, holes included, live in host memory, so this filesystem's
 # s_maxbytes is what a program may make it hold: past it writes and truncates get EFBIG.
@@ -176,8 +182,17 @@ class Inode:
 
 
 class Regular(Inode):
-    def __init__(self, data: bytes = b"", perm: int = 0o644) -> None:
+    def __init__(self, data: bytes = b"", perm: int = 0o644, space: Space | None = None, *,
+                 seeded: bool = False) -> None:
+        """A file of `space` (charged for its inode and data; ENOSPC if they do not fit) or of none."""
         super().__init__(stat.S_IFREG | perm)
+        self.space = space
+        self.charge: Charge | None = None
+        if space is not None:
+            self.charge = space.new_inode(self, seeded=seeded)
+            if space.grow(self.charge, pages(len(data)), seeded=seeded) < pages(len(data)):
+                space.shrink(self.charge, 0)
+                raise Errno(ENOSPC)
         self.data = bytearray(data)
         # Allocated blocks, as sorted disjoint [first, end) runs of block numbers: a
         # truncate that grows the file or a write past its end leaves a hole, as on ext4.
@@ -211,6 +226,17 @@ class Regular(Inode):
         self.accessed()
         return out
 
+    def room(self, length: int) -> int:
+        """How many of `length` bytes the file may hold: all, or up to the page where its filesystem is full."""
+        if self.space is None or self.charge is None or length <= len(self.data):
+            return length
+        return min(length, self.space.grow(self.charge, pages(length)) * BLOCK_SIZE)
+
+    def _settle(self) -> None:
+        """The charge back to what the data spans, after a grow that did not happen in full."""
+        if self.space is not None and self.charge is not None:
+            self.space.shrink(self.charge, pages(len(self.data)))
+
     def write(self, f: OpenFile, data: bytes) -> int:
         if not data:
             return 0  # nothing to write: no offset moves, no time changes, no file grows
@@ -221,6 +247,13 @@ class Regular(Inode):
             if f.offset >= MAX_FILE_SIZE:
                 raise Errno(EFBIG)
             data, end = data[: MAX_FILE_SIZE - f.offset], MAX_FILE_SIZE  # a short write up to the limit
+        fits = self.room(end)
+        if fits < end:
+            # shmem_write_begin fails at the first page it cannot have: a short write up to there.
+            if fits <= f.offset:
+                self._settle()
+                raise Errno(ENOSPC)
+            data, end = data[: fits - f.offset], fits
         if f.offset > len(self.data):
             self.data.extend(bytes(f.offset - len(self.data)))
         self.data[f.offset : end] = data
@@ -237,7 +270,11 @@ class Regular(Inode):
             del self.data[length:]
             keep = -(-length // BLOCK_SIZE)
             self.extents = [(a, min(b, keep)) for a, b in self.extents if a < keep]
+            self._settle()
         else:
+            if self.room(length) < length:
+                self._settle()
+                raise Errno(ENOSPC)  # a hole costs the host its bytes here, so it is charged (tmpfs's would not be)
             self.data.extend(bytes(length - len(self.data)))  # a hole: no blocks
 
 
@@ -372,9 +409,34 @@ class TtyDevice(Inode):
 
 
 class Pipe:
-    def __init__(self) -> None:
+    """A pipe's buffer; with `ram`, its bytes take whole frames of it, as a pipe's pages do on Linux."""
+
+    def __init__(self, ram: PhysicalMemory | None = None) -> None:
         self.buffer = bytearray()
         self.readers = self.writers = 0
+        self.ram = ram
+        self.charge = Charge()
+        if ram is not None:
+            weakref.finalize(self, ram.unreserve_charge, self.charge)
+
+    def fit(self, count: int) -> int:
+        """How many of `count` more bytes RAM lets the buffer hold (pipe_write allocates page by page)."""
+        if self.ram is None:
+            return count
+        more = pages(len(self.buffer) + count) - self.charge.pages
+        if more > 0:
+            more = min(more, max(self.ram.frames - self.ram.frames_in_use - self.ram.reserved, 0))
+            self.ram.reserve(more)
+            self.charge.pages += more
+        return min(count, self.charge.pages * BLOCK_SIZE - len(self.buffer))
+
+    def settle(self) -> None:
+        """Frames the buffer no longer needs go back to RAM."""
+        if self.ram is not None:
+            spare = self.charge.pages - pages(len(self.buffer))
+            if spare > 0:
+                self.ram.unreserve(spare)
+                self.charge.pages -= spare
 
 
 class PipeEnd(Inode):
@@ -394,6 +456,7 @@ class PipeEnd(Inode):
             raise Sleep(lambda: bool(p.buffer) or not p.writers)
         out = bytes(p.buffer[:count])
         del p.buffer[:count]
+        p.settle()
         return out
 
     def poll(self, f: OpenFile) -> int:
@@ -432,8 +495,11 @@ class PipeEnd(Inode):
             if f.flags & O_NONBLOCK:
                 raise Errno(EAGAIN)
             raise Sleep(lambda: len(p.buffer) < PIPE_BUF_SIZE or not p.readers)
-        p.buffer += data[:room]
-        return min(room, len(data))
+        n = p.fit(min(room, len(data)))
+        if not n and data:
+            raise Errno(ENOMEM)  # no page for it: pipe_write's -ENOMEM when nothing was written
+        p.buffer += data[:n]
+        return n
 
     def ioctl(self, f: OpenFile, request: int) -> bytes | int:
         if request == FIONREAD:
@@ -463,9 +529,14 @@ class OpenFile:
 
 
 class FdTable:
-    """One process's descriptors: fd -> (open file, close-on-exec)."""
+    """One process's descriptors: fd -> (open file, close-on-exec).
 
-    def __init__(self) -> None:
+    With `ram`, each descriptor is charged FD_BYTES of it (ram.slab), what
+    it and its open file cost the host: a table that would not fit is ENOMEM.
+    """
+
+    def __init__(self, ram: PhysicalMemory | None = None) -> None:
+        self.ram = ram
         self.fds: dict[int, tuple[OpenFile, bool]] = {}
         self.users = 1  # processes sharing it (clone with CLONE_FILES): the last one's exit closes it
         # struct fdtable's max_fds: select ignores descriptors at or past it, so
@@ -478,16 +549,21 @@ class FdTable:
             raise Errno(EBADF)
         return entry[0]
 
-    def install(self, f: OpenFile, *, lowest: int = 0, cloexec: bool = False) -> int:
+    def install(self, f: OpenFile, *, lowest: int = 0, cloexec: bool = False, limit: int = NR_OPEN) -> int:
+        """The lowest free descriptor from `lowest` for `f`; EMFILE at `limit` (the caller's RLIMIT_NOFILE)."""
         fd = lowest
         while fd in self.fds:
             fd += 1
-        if fd >= NR_OPEN:
+        if fd >= limit:
             raise Errno(EMFILE)
         self.put(fd, f, cloexec)
         return fd
 
     def put(self, fd: int, f: OpenFile, cloexec: bool) -> None:
+        if self.ram is not None and fd not in self.fds:
+            if not self.ram.slab_fits(FD_BYTES):
+                raise Errno(ENOMEM)
+            self.ram.slab_charge(FD_BYTES)
         if fd >= self.max_fds:
             self.max_fds = _fdtable_size(fd)  # expand_files
         f.refs += 1
@@ -499,16 +575,22 @@ class FdTable:
         f, _ = self.fds.pop(fd, (None, False))
         if f is None:
             raise Errno(EBADF)
+        if self.ram is not None:
+            self.ram.slab_charge(-FD_BYTES)
         f.refs -= 1
         if not f.refs:
             f.inode.release(f)
 
     def copy(self) -> FdTable:
         """dup_fd: the copy is as large as the open descriptors need, not as the original grew."""
-        table = FdTable()
+        table = FdTable(self.ram)
         for fd, (f, cloexec) in self.fds.items():
             table.put(fd, f, cloexec)
         return table
+
+    def copy_fits(self) -> bool:
+        """Whether RAM holds a copy of the table (fork asks before it starts)."""
+        return self.ram is None or self.ram.slab_fits(len(self.fds) * FD_BYTES)
 
     def close_on_exec(self) -> None:
         for fd in [fd for fd, (_, cloexec) in self.fds.items() if cloexec]:
@@ -536,9 +618,16 @@ def _fdtable_size(fd: int) -> int:
 
 class FileSystem:
     def __init__(
-        self, host_root: str | os.PathLike[str] | None = None, proc: Callable[[Directory], Directory] | None = None
+        self,
+        host_root: str | os.PathLike[str] | None = None,
+        proc: Callable[[Directory], Directory] | None = None,
+        space: Space | None = None,
     ) -> None:
-        """`proc` makes the directory mounted on /proc, from the root it lives in."""
+        """`proc` makes the directory mounted on /proc, from the root it lives in.
+
+        `space`: the size and inode limits files are charged to (none: unlimited).
+        """
+        self.space = space
         self.root = Directory()
         dev = self.root.mkdir(b"dev")
         dev.add(b"null", Device(os.makedev(1, 3), None))
@@ -573,7 +662,10 @@ class FileSystem:
                 if type(made) is Directory:  # not /proc: its contents are the machine's own
                     self._seed(item, made)  # first: adding the children moves the directory's mtime
             elif stat.S_ISREG(st.st_mode):
-                made = into.add(name, Regular(item.read_bytes()))
+                try:
+                    made = into.add(name, Regular(item.read_bytes(), space=self.space, seeded=True))
+                except Errno as exc:  # more than the machine's RAM
+                    raise OSError(exc.errno, os.strerror(exc.errno), str(item)) from None
             else:
                 continue
             _copy_metadata(made, st)
@@ -584,9 +676,20 @@ class FileSystem:
         directory = self.root
         for part in parts[:-1]:
             directory = directory.mkdir(part)
-        made = Regular(data, perm)
+        made = Regular(data, perm, self.space, seeded=True)
         directory.add(parts[-1], made)
         return made
+
+    def name_gone(self, inode: Inode) -> None:
+        """One of a file's names goes: a name beyond its last was charged as an inode (link)."""
+        if self.space is not None and not isinstance(inode, Directory) and inode.nlink > 1:
+            self.space.unlink()
+
+    def charged(self, inode: Inode) -> Inode:
+        """A new directory or symlink counted against the inode limit (ENOSPC past it)."""
+        if self.space is not None:
+            self.space.new_inode(inode)
+        return inode
 
     def walk(self, task: Task, path: bytes, start: Directory, *, follow: bool) -> tuple[Directory, bytes, Inode | None]:
         """namei: (parent directory, last name, inode or None) for `path`."""
@@ -631,7 +734,7 @@ class FileSystem:
         if node is None:
             if not flags & O_CREAT:
                 raise Errno(ENOENT)
-            fresh = Regular(b"", perm & 0o7777 & ~task.fs.umask).owned_by(task.cred.euid, task.cred.egid)
+            fresh = Regular(b"", perm & 0o7777 & ~task.fs.umask, self.space).owned_by(task.cred.euid, task.cred.egid)
             node = parent.add(name, fresh)
         elif flags & O_CREAT and flags & O_EXCL:
             raise Errno(EEXIST)
@@ -673,6 +776,7 @@ class FileSystem:
         if type(parent) is not Directory:
             raise Errno(EPERM)  # /proc
         parent.remove(name)
+        self.name_gone(node)
         node.nlink -= 1
         node.changed()
 
@@ -701,6 +805,7 @@ class FileSystem:
             up = up.parent
         src_dir.remove(src_name)
         if existing is not None:  # replaced: it loses this name (a directory, its last)
+            self.name_gone(existing)
             existing.nlink = 0 if isinstance(existing, Directory) else existing.nlink - 1
             existing.changed()
         dst_dir.add(dst_name, node)

@@ -297,7 +297,7 @@ def do_openat(t: Task, dirfd: int, path: int, flags: int, mode: int) -> int:
     name = user_path(t, path)
     flags &= 0xFFFFFFFF
     f = t.machine.fs.open(t, name, _base(t, dirfd), flags, mode)
-    return t.files.install(f, cloexec=bool(flags & O_CLOEXEC))
+    return t.files.install(f, cloexec=bool(flags & O_CLOEXEC), limit=t.nofile())
 
 
 @syscall("sys_openat")
@@ -318,7 +318,7 @@ def sys_close(t: Task, fd: int, *_: int) -> int:
 
 @syscall("sys_dup")
 def sys_dup(t: Task, fd: int, *_: int) -> int:
-    return t.files.install(t.files.get(fd))
+    return t.files.install(t.files.get(fd), limit=t.nofile())
 
 
 def do_dup3(t: Task, old: int, new: int, flags: int) -> int:
@@ -326,7 +326,7 @@ def do_dup3(t: Task, old: int, new: int, flags: int) -> int:
     if old == new or flags & ~O_CLOEXEC:
         raise Errno(EINVAL)
     f = t.files.get(old)
-    if not 0 <= new < 1024:
+    if not 0 <= new < t.nofile():
         raise Errno(EBADF)
     t.files.put(new, f, bool(flags & O_CLOEXEC))
     return new
@@ -350,9 +350,9 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int, *_: int) -> int:
     fd = s32(fd)
     f = t.files.get(fd)
     if cmd in (F_DUPFD, F_DUPFD_CLOEXEC):
-        if not 0 <= s32(arg) < 1024:
+        if not 0 <= s32(arg) < t.nofile():
             raise Errno(EINVAL)
-        return t.files.install(f, lowest=s32(arg), cloexec=cmd == F_DUPFD_CLOEXEC)
+        return t.files.install(f, lowest=s32(arg), cloexec=cmd == F_DUPFD_CLOEXEC, limit=t.nofile())
     if cmd == F_GETFD:
         return FD_CLOEXEC if t.files.fds[fd][1] else 0
     if cmd == F_SETFD:
@@ -371,13 +371,13 @@ def do_pipe2(t: Task, fds: int, flags: int) -> int:
     if flags & ~(O_CLOEXEC | O_NONBLOCK):
         raise Errno(EINVAL)
     user_range(t.mm, fds, 8, write=True)
-    pipe = Pipe()
+    pipe = Pipe(t.machine.ram)
     cloexec, status = bool(flags & O_CLOEXEC), flags & O_NONBLOCK
     ends = (OpenFile(PipeEnd(pipe, writer=False), status, b"pipe:[%d]" % id(pipe)),
             OpenFile(PipeEnd(pipe, writer=True), status | 1, b"pipe:[%d]" % id(pipe)))
-    read_fd = t.files.install(ends[0], cloexec=cloexec)
+    read_fd = t.files.install(ends[0], cloexec=cloexec, limit=t.nofile())
     try:
-        write_fd = t.files.install(ends[1], cloexec=cloexec)
+        write_fd = t.files.install(ends[1], cloexec=cloexec, limit=t.nofile())
     except Errno:
         t.files.close(read_fd)
         raise
@@ -526,7 +526,8 @@ def do_mkdirat(t: Task, dirfd: int, path: int, mode: int) -> int:
     parent, name, node = t.machine.fs.walk(t, user_path(t, path), _base(t, dirfd), follow=False)
     if node is not None:
         raise Errno(EEXIST)
-    parent.add(name, Directory(parent, mode & 0o7777 & ~t.fs.umask).owned_by(t.cred.euid, t.cred.egid))
+    made = Directory(parent, mode & 0o7777 & ~t.fs.umask).owned_by(t.cred.euid, t.cred.egid)
+    parent.add(name, t.machine.fs.charged(made))
     return 0
 
 
@@ -856,7 +857,7 @@ def sys_ftruncate(t: Task, fd: int, length: int, *_: int) -> int:
 def do_symlinkat(t: Task, target: int, newdirfd: int, path: int) -> int:
     contents = user_path(t, target)
     parent, name = _new_name(t, newdirfd, path)
-    parent.add(name, Symlink(contents).owned_by(t.cred.euid, t.cred.egid))
+    parent.add(name, t.machine.fs.charged(Symlink(contents).owned_by(t.cred.euid, t.cred.egid)))
     return 0
 
 
@@ -881,7 +882,15 @@ def do_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: 
         raise Errno(EXDEV)  # another filesystem's file
     if inode.nlink <= 0:
         raise Errno(ENOENT)  # unlinked while open: it cannot come back
-    parent.add(name, inode)
+    space = t.machine.fs.space
+    if space is not None:
+        space.link()
+    try:
+        parent.add(name, inode)
+    except Errno:
+        if space is not None:
+            space.unlink()
+        raise
     inode.nlink += 1
     inode.changed()
     return 0
@@ -941,6 +950,11 @@ def _statfs(t: Task, inode: Inode) -> bytes:
     if _is_proc(inode):
         return STATFS.pack(PROC_SUPER_MAGIC, BLOCK_SIZE, 0, 0, 0, 0, 0, 0, 0, 255, BLOCK_SIZE,
                             ST_VALID | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_RELATIME)
+    space = t.machine.fs.space
+    if space is not None:  # size= and nr_inodes=, as tmpfs's statfs reports them
+        free, free_inodes = space.free_pages, max(space.max_inodes - space.used_inodes, 0)
+        return STATFS.pack(TMPFS_MAGIC, BLOCK_SIZE, space.size_pages, free, free, space.max_inodes, free_inodes,
+                           FS_DEV, 0, 255, BLOCK_SIZE, ST_VALID | ST_RELATIME)
     # The tree is in memory, like tmpfs: what it holds, plus room for one file of the largest size.
     used = files = 0
     todo = [t.machine.fs.root]

@@ -52,7 +52,7 @@ def sys_brk(t: Task, brk: int, *_: int) -> int:
             gap = STACK_GUARD_GAP if after.name == "[stack]" else 0
             if new + PAGE_SIZE > after.start - gap:
                 return mm.brk
-        if not _enough_memory(t, new - old):
+        if not _enough_memory(t, new - old) or not mm.can_add_areas(1):
             return mm.brk
         mm.grow_heap(old, new)
     elif new < old:
@@ -113,6 +113,8 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
         addr = found
     if charged and not _enough_memory(t, size):
         raise Errno(ENOMEM)
+    if not mm.can_add_areas(1 if mm.is_free(addr, addr + size) else 3):  # the new area, and two pieces of old ones
+        raise Errno(ENOMEM)
     mm.add_vma(addr, addr + size, read=bool(prot & PROT_READ), write=bool(prot & PROT_WRITE),
                execute=bool(prot & PROT_EXEC), committed=charged or kind != MAP_PRIVATE or bool(flags & MAP_NORESERVE))
     t.cpu.flush_tlb()
@@ -129,8 +131,12 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
 def sys_munmap(t: Task, addr: int, length: int, *_: int) -> int:
     if addr % PAGE_SIZE or addr > TASK_SIZE_MAX or length > TASK_SIZE_MAX - addr or not length:
         raise Errno(EINVAL)
+    end = addr + page_up(length)
+    around = t.mm.find_vma(addr)
+    if around is not None and around.start < addr and end < around.end and not t.mm.can_add_areas(1):
+        raise Errno(ENOMEM)  # a hole inside one area makes two of it: past max_map_count (do_vmi_align_munmap)
     # Linear in the pages and areas there, whatever the length (mm.remove_range).
-    t.mm.remove_range(addr, addr + page_up(length))
+    t.mm.remove_range(addr, end)
     t.cpu.flush_tlb()
     return 0
 
@@ -157,6 +163,8 @@ def sys_mprotect(t: Task, addr: int, length: int, prot: int, *_: int) -> int:
                   if v.start < end and v.end > addr and not (v.write or v.committed))
         if not all(_enough_memory(t, size) for size in pieces):
             raise Errno(ENOMEM)
+    if not mm.can_add_areas(2):
+        raise Errno(ENOMEM)  # the areas at either end may split
     if not mm.protect(addr, end, read=bool(prot & PROT_READ), write=bool(prot & PROT_WRITE),
                       execute=bool(prot & PROT_EXEC)):
         raise Errno(ENOMEM)

@@ -1,8 +1,9 @@
 """Resource limits and the robust-futex list head (kernel/sys.c, kernel/futex/syscalls.c).
 
 Limits are kept and reported per process, inherited on fork and kept
-across execve; the machine enforces RLIMIT_NOFILE's ceiling through its own
-descriptor table size, and no other.
+across execve. The machine enforces RLIMIT_NOFILE (each new descriptor,
+EMFILE) and RLIMIT_NPROC (fork, EAGAIN, for users but root); their defaults
+and ceilings are the machine's limits (kernel/limits.py).
 """
 
 from __future__ import annotations
@@ -10,29 +11,39 @@ from __future__ import annotations
 import struct
 from typing import Final
 
+from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EINVAL, EPERM, ESRCH, Errno
-from syscalltbl.machine.uapi.misc import NR_OPEN
-from syscalltbl.machine.uapi.resource import RLIM_INFINITY, RLIM_NLIMITS, RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_STACK
+from syscalltbl.machine.uapi.resource import (
+    RLIM_INFINITY,
+    RLIM_NLIMITS,
+    RLIMIT_CORE,
+    RLIMIT_NOFILE,
+    RLIMIT_NPROC,
+    RLIMIT_SIGPENDING,
+    RLIMIT_STACK,
+)
 from syscalltbl.machine.uapi.structs import RLIMIT
 
 ROBUST_LIST_HEAD_SIZE: Final = 24
 
 
-def default_limits() -> list[tuple[int, int]]:
-    """What init starts with on a default Linux boot (include/asm-generic/resource.h)."""
+def default_limits(machine: Limits) -> list[tuple[int, int]]:
+    """What init starts with on a default Linux boot (include/asm-generic/resource.h), on this machine."""
     limits = [(RLIM_INFINITY, RLIM_INFINITY)] * RLIM_NLIMITS
     limits[RLIMIT_STACK] = (8 << 20, RLIM_INFINITY)
     limits[RLIMIT_CORE] = (0, RLIM_INFINITY)
-    limits[RLIMIT_NOFILE] = (NR_OPEN, NR_OPEN)
+    limits[RLIMIT_NOFILE] = (machine.max_files, machine.max_files)
+    limits[RLIMIT_NPROC] = (machine.nproc, machine.nproc)
+    limits[RLIMIT_SIGPENDING] = (machine.nproc, machine.nproc)  # set_max_threads sets both alike
     return limits
 
 
 def _limits(t: Task) -> list[tuple[int, int]]:
     if t.rlimits is None:
-        t.rlimits = default_limits()
+        t.rlimits = default_limits(t.machine.limits)
     return t.rlimits
 
 
@@ -48,7 +59,7 @@ def _prlimit(t: Task, pid: int, resource: int, new: int, old: int) -> int:
         soft, hard = RLIMIT.unpack(copy_from_user(t.mm, new, RLIMIT.size))
         if soft > hard:
             raise Errno(EINVAL)
-        if resource == RLIMIT_NOFILE and hard > NR_OPEN:
+        if resource == RLIMIT_NOFILE and hard > t.machine.limits.max_files:
             raise Errno(EPERM)  # above fs.nr_open
         limits[resource] = (soft, hard)
     if old:

@@ -49,6 +49,7 @@ from syscalltbl.machine.image.kbuild import load_prototypes
 from syscalltbl.machine.image.toolchain import build_elf
 from syscalltbl.machine.kernel import signals
 from syscalltbl.machine.kernel.hostsig import HostSignals
+from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.sched import Deadlock
 from syscalltbl.machine.kernel.vfs import OpenFile, Regular
@@ -56,7 +57,7 @@ from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.machine import Machine
 from syscalltbl.machine.syscalls.registry import Handler
 from syscalltbl.machine.uapi.errno import EINTR
-from syscalltbl.machine.uapi.fcntl import AT_FDCWD
+from syscalltbl.machine.uapi.fcntl import AT_FDCWD, O_RDWR
 from syscalltbl.machine.uapi.mman import MAP_FIXED
 from syscalltbl.machine.uapi.signal import SIGPIPE
 from syscalltbl.tables.prototype_model import Param
@@ -159,9 +160,12 @@ class Fuzzer:
         handlers: Mapping[str, Handler] | None = None,
         target: X86_64Target | None = None,
         host_signals: HostSignals | None = None,
+        limits: Limits | None = None,
     ) -> None:
+        """`limits`: the machine's (kernel/limits.py); set low, calls run into them all the time."""
         self.seed, self.count = seed, count
         self.host_signals = host_signals
+        self.limits = limits
         self.target = target or default_target()
         self.rng = random.Random(seed)
         self.handlers = handlers
@@ -182,7 +186,8 @@ class Fuzzer:
     def _boot(self) -> None:
         null = os.open(os.devnull, os.O_RDWR)
         self._null = null
-        machine = self.machine = Machine(target=self.target, stdio=(null, null, null), handlers=self.handlers)
+        machine = self.machine = Machine(target=self.target, stdio=(null, null, null), handlers=self.handlers,
+                                         limits=self.limits)
         if self.host_signals is not None:
             self.host_signals.attach(machine)  # Ctrl-C stops the fuzzer, whichever machine runs
         # A random timeout (poll for 66 hours, or for 40 s) blocks as good as forever: end it with EINTR.
@@ -203,6 +208,16 @@ class Fuzzer:
         victim.mm.fault_in(victim.mm.vmas[-1].end - 8, True)
         victim.mm.poke(victim.mm.vmas[-1].end - 4096, b"victim secret " * 64)
         task = self.task = machine.start(program, ["fuzz"], cwd=b"/")
+        if self.limits is not None and machine.fs.space is not None:
+            # Limits set low are there to be met: the filesystem starts all but full (/fuzz/full takes
+            # what is free but two pages), and the fuzzer's descriptor table full, every free slot
+            # open on the one-page /fuzz/a for writing: opens, dups and pipes meet EMFILE, and writes
+            # and truncates that grow /fuzz/a meet ENOSPC or a short count.
+            room = max(machine.fs.space.free_pages - 3, 0)
+            machine.fs.add_file(b"/fuzz/full", bytes(room * abi.PAGE_SIZE), 0o666)
+            small = OpenFile(machine.fs.add_file(b"/fuzz/a", bytes(abi.PAGE_SIZE), 0o666), O_RDWR, b"/fuzz/a")
+            for fd in range(3, min(task.nofile(), 64)):
+                task.files.put(fd, small, False)
         self.calls = [e for e in machine.kernel.table if e.number >= 0 and e.name not in EXCLUDED]
         self.victim_private = {id(f) for f, _ in victim.files.fds.values()}
         machine.cpu.on_code(symbols["fuzz_next"], self._next)
@@ -557,15 +572,16 @@ def fuzz(
     handlers: Mapping[str, Handler] | None = None,
     target: X86_64Target | None = None,
     host_signals: HostSignals | None = None,
+    limits: Limits | None = None,
 ) -> Report:
-    return Fuzzer(seed, count, handlers=handlers, target=target, host_signals=host_signals).run()
+    return Fuzzer(seed, count, handlers=handlers, target=target, host_signals=host_signals, limits=limits).run()
 
 
-def describe(report: Report, emit: Callable[[str], None]) -> None:
-    """The violations, each with its reproducer, then the summary line."""
+def describe(report: Report, emit: Callable[[str], None], options: str = "") -> None:
+    """The violations, each with its reproducer (`options`: the run's own, its limits), then the summary line."""
     for v in report.violations:
         emit(f"violation at call {v.index} ({v.call}): {v.problem}\n"
-             f"  reproduce: syscalltbl fuzz --seed {report.seed} --count {v.index}")
+             f"  reproduce: syscalltbl fuzz --seed {report.seed} --count {v.index}{options}")
     emit(f"syscalltbl fuzz: {report.calls} calls in {report.seconds:.1f} s ({report.rate:,.0f} calls/s), "
          f"{len(report.by_name)} distinct calls, {report.interrupted} interrupted, "
          f"{report.self_unmapped} unmapped the fuzzer itself, "

@@ -1,0 +1,59 @@
+"""--memory, --fs-size, --fs-inodes, --max-procs, --max-files: the emulated machine's limits, for `run` and `fuzz`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.limits import Limits
+
+
+def _size(text: str) -> int:
+    from syscalltbl.machine.kernel.limits import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return int(text)
+
+
+def add_limit_options(parser: argparse.ArgumentParser, *, memory: str = "1G") -> None:
+    group = parser.add_argument_group("machine limits (docs/machine-limits.md)")
+    parser.set_defaults(default_memory=memory)
+    group.add_argument("--memory", metavar="SIZE", type=_size, default=_size(memory),
+                       help=f"the machine's RAM, e.g. 512M or 2G (default: {memory})")
+    group.add_argument("--fs-size", metavar="SIZE", type=_size, default=None,
+                       help="the in-memory filesystem's size (default: half of --memory, as tmpfs)")
+    group.add_argument("--fs-inodes", metavar="N", type=_count, default=None,
+                       help="files, directories and links it may hold (default: half of RAM's pages, as tmpfs)")
+    group.add_argument("--max-procs", metavar="N", type=_count, default=None,
+                       help="processes at once, kernel.threads-max (default: from --memory, as Linux)")
+    group.add_argument("--max-files", metavar="N", type=_count, default=None,
+                       help="descriptors per process, RLIMIT_NOFILE and its ceiling (default: 1024)")
+
+
+def limit_arguments(args: argparse.Namespace) -> str:
+    """The limit options as given, ` --memory 16777216 ...` (a reproducer needs them); "" for the defaults."""
+    given = [("--memory", args.memory if args.memory != _size(args.default_memory) else None),
+             ("--fs-size", args.fs_size), ("--fs-inodes", args.fs_inodes), ("--max-procs", args.max_procs),
+             ("--max-files", args.max_files)]
+    return "".join(f" {name} {value}" for name, value in given if value is not None)
+
+
+def limits_from(args: argparse.Namespace) -> Limits:
+    """The Limits the options ask for; a size the machine cannot have is a usage error."""
+    from syscalltbl.machine.kernel.limits import DEFAULT_MAX_FILES, Limits
+    from syscalltbl.tables.errors import UsageError
+
+    try:
+        return Limits(memory=args.memory, fs_size=args.fs_size, fs_inodes=args.fs_inodes, max_procs=args.max_procs,
+                      max_files=args.max_files or DEFAULT_MAX_FILES)
+    except ValueError as exc:
+        raise UsageError(f"machine limits: {exc}") from None

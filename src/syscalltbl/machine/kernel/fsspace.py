@@ -1,0 +1,103 @@
+"""The in-memory filesystem's size and inode limits, and RAM for its data (mm/shmem.c's accounting).
+
+Every byte of a regular file, holes included, lives in a host bytearray, so
+a file is charged for the pages its bytes span (not only its allocated
+blocks, as tmpfs would): the charge is what the host holds. The charge is
+taken from the filesystem's size and from RAM, as tmpfs pages are RAM: what
+files hold, no process can map, and the host holds about guest RAM in all.
+A charge lasts as long as the file's data does (an unlinked file still open
+keeps it), and ends when the host frees the file.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+from syscalltbl.generators.x86_64.abi import PAGE_SIZE
+from syscalltbl.machine.hw.physmem import PhysicalMemory
+from syscalltbl.machine.uapi.errno import ENOSPC, Errno
+
+
+def pages(length: int) -> int:
+    return -(-length // PAGE_SIZE)
+
+
+@dataclass(slots=True)
+class Charge:
+    """What one file holds: pages of data (and, for every inode, one inode)."""
+
+    pages: int = 0
+
+
+class Space:
+    """size= and nr_inodes= of one tmpfs, drawing its pages from RAM (or from nothing: `ram` None)."""
+
+    def __init__(self, size: int, inodes: int, ram: PhysicalMemory | None = None) -> None:
+        self.size_pages = size // PAGE_SIZE
+        self.max_inodes = inodes
+        self.ram = ram
+        self.used_pages = 0
+        self.used_inodes = 0
+
+    @property
+    def free_pages(self) -> int:
+        return max(self.size_pages - self.used_pages, 0)
+
+    def new_inode(self, owner: object, *, seeded: bool = False) -> Charge:
+        """An inode for `owner`, whose data and inode are given back when the host frees it.
+
+        ENOSPC past nr_inodes; a `seeded` one (the host tree copied in at boot) is counted but never refused.
+        """
+        if not seeded and self.used_inodes >= self.max_inodes:
+            raise Errno(ENOSPC)
+        self.used_inodes += 1
+        charge = Charge()
+        weakref.finalize(owner, self._release, charge)
+        return charge
+
+    def link(self) -> None:
+        """A second name for a file counts as an inode, as shmem_link reserves one (ENOSPC past nr_inodes)."""
+        if self.used_inodes >= self.max_inodes:
+            raise Errno(ENOSPC)
+        self.used_inodes += 1
+
+    def unlink(self) -> None:
+        """A name of a file that keeps another goes."""
+        self.used_inodes -= 1
+
+    def grow(self, charge: Charge, wanted: int, *, seeded: bool = False) -> int:
+        """Charge a file for `wanted` pages in all: how many it may hold, at least what it held.
+
+        Fewer than wanted when the filesystem is full (or RAM is): the caller
+        writes what fits and says ENOSPC if nothing did. `seeded` (the boot's
+        copy of --root) is charged whatever it costs, RAM permitting.
+        """
+        more = wanted - charge.pages
+        if more <= 0:
+            return wanted
+        if not seeded:
+            more = min(more, self.free_pages)
+        if self.ram is not None:
+            available = self.ram.frames - self.ram.frames_in_use - self.ram.reserved
+            more = min(more, max(available, 0))
+            self.ram.reserve(more)
+        self.used_pages += more
+        charge.pages += more
+        return charge.pages
+
+    def shrink(self, charge: Charge, wanted: int) -> None:
+        less = charge.pages - wanted
+        if less > 0:
+            self._give_back(less)
+            charge.pages = wanted
+
+    def _release(self, charge: Charge) -> None:
+        self.used_inodes -= 1
+        self._give_back(charge.pages)
+        charge.pages = 0
+
+    def _give_back(self, count: int) -> None:
+        self.used_pages -= count
+        if self.ram is not None:
+            self.ram.unreserve(count)

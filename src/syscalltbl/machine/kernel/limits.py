@@ -1,0 +1,93 @@
+"""What a guest may take of the machine, and so of the host process: the limits and their defaults in one place.
+
+Each default is the one Linux derives from the same RAM size, so a program
+sees the numbers it would see on a Linux box with that much memory:
+
+    memory     the emulated RAM (default 1 GiB): frames for pages, page
+               tables, kernel stacks, and the in-memory filesystem's data
+    fs_size    the in-memory filesystem's size, as tmpfs's size= (default:
+               half of RAM, tmpfs's default); its files take RAM as tmpfs's do
+    fs_inodes  files and directories it may hold, tmpfs's nr_inodes (default:
+               half of RAM's pages, tmpfs's default)
+    max_procs  kernel.threads-max: live and zombie processes together (default:
+               RAM / (8 * THREAD_SIZE), fork_init's formula); RLIMIT_NPROC
+               starts at half of it, as on Linux
+    max_files  fs.nr_open, RLIMIT_NOFILE's ceiling and its default (1024)
+
+docs/machine-limits.md says what each one ends in and what the host pays.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Final
+
+from syscalltbl.generators.x86_64.abi import PAGE_SIZE, THREAD_SIZE
+
+DEFAULT_MEMORY: Final = 1 << 30
+MIN_MEMORY: Final = 16 << 20  # the kernel image, its stacks and one busybox need a few MiB
+MAX_THREADS_MIN: Final = 20  # kernel/fork.c: MIN_THREADS
+MAX_THREADS_MAX: Final = 0x3FFFFFFF  # FUTEX_TID_MASK
+DEFAULT_MAX_FILES: Final = 1024  # INR_OPEN_CUR
+#: The host process's memory beyond guest RAM (docs/machine-limits.md): the interpreter, Unicorn and
+#: the kernel image (about 45 MiB measured), plus QEMU's and Python's bookkeeping, which grow with RAM.
+HOST_OVERHEAD: Final = 64 << 20
+_UNITS: Final = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The machine's limits; None asks for the default derived from `memory`."""
+
+    memory: int = DEFAULT_MEMORY
+    fs_size: int | None = None
+    fs_inodes: int | None = None
+    max_procs: int | None = None
+    max_files: int = DEFAULT_MAX_FILES
+    #: Filled in by __post_init__: every limit as a number.
+    resolved: tuple[int, int, int] = field(default=(0, 0, 0), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.memory % PAGE_SIZE or self.memory < MIN_MEMORY:
+            raise ValueError(f"memory must be a whole number of pages, at least {MIN_MEMORY >> 20} MiB")
+        if self.max_files < 3:
+            raise ValueError("max_files must be at least 3 (stdin, stdout, stderr)")
+        pages = self.memory // PAGE_SIZE
+        fs_size = self.memory // 2 if self.fs_size is None else self.fs_size
+        inodes = pages // 2 if self.fs_inodes is None else self.fs_inodes
+        threads = self.memory // (8 * THREAD_SIZE)
+        procs = min(max(threads, MAX_THREADS_MIN), MAX_THREADS_MAX) if self.max_procs is None else self.max_procs
+        if fs_size < 0 or inodes < 1 or procs < 1:
+            raise ValueError("fs_size, fs_inodes and max_procs must be positive")
+        object.__setattr__(self, "resolved", (fs_size, inodes, procs))
+
+    @property
+    def fs_bytes(self) -> int:
+        return self.resolved[0]
+
+    @property
+    def inodes(self) -> int:
+        return self.resolved[1]
+
+    @property
+    def threads_max(self) -> int:
+        return self.resolved[2]
+
+    @property
+    def host_bound(self) -> int:
+        """What the host process holds at most, in bytes: guest RAM and the documented overhead."""
+        return self.memory + HOST_OVERHEAD + self.memory // 8
+
+    @property
+    def nproc(self) -> int:
+        """RLIMIT_NPROC's default: init_task's signal->rlim, max_threads / 2 (at least 1)."""
+        return max(self.threads_max // 2, 1)
+
+
+def parse_size(text: str) -> int:
+    """`512M`, `1G`, `65536`, `64K` (binary units, as tmpfs's size= takes them) -> bytes; ValueError if not one."""
+    match = re.fullmatch(r"([0-9]+)([KMGT]?)(?:i?B)?", text.strip(), re.IGNORECASE)
+    if match is None:
+        raise ValueError(f"not a size: {text!r} (expected a number with an optional K, M, G or T suffix)")
+    return int(match.group(1)) * _UNITS[match.group(2).upper()]

@@ -1,0 +1,46 @@
+"""The OOM killer (mm/oom_kill.c): when a page fault finds no free frame, the biggest process dies of SIGKILL.
+
+Linux's default overcommit heuristic grants mmap and brk requests that
+RAM could hold and pays for them on first touch; when a touch finds RAM
+full, the process holding the most of it is killed, and the fault is
+tried again (or, if that process was the faulting one, it is dead).
+Every process is a candidate: this machine has no init to protect, its
+first process is the program `syscalltbl run` started.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from syscalltbl.machine.hw.paging import PTE_ADDR
+from syscalltbl.machine.kernel.mm import SHARED
+from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.uapi.signal import SIGKILL
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.machine import Machine
+
+DETAIL = "SIGKILL (out of memory)"
+
+
+def badness(task: Task) -> int:
+    """The frames killing `task` gives back: its private pages (oom_badness counts RSS; shared ones stay)."""
+    ram = task.mm.ram
+    shared = [(v.start, v.end) for v in task.mm.vmas if v.name in SHARED]
+    return sum(
+        1
+        for va, entry in task.mm.user_leaves()
+        if not ram.is_shared(entry & PTE_ADDR) and not any(a <= va < b for a, b in shared)
+    )
+
+
+def out_of_memory(machine: Machine) -> bool:
+    """Kill the process holding the most RAM; True if its memory came back already (the fault may retry)."""
+    alive = [t for t in machine.tasks.values() if t.status is None]
+    if not alive:
+        return False
+    victim = max(alive, key=lambda t: (badness(t), t.pid))  # a tie: the youngest, as a fork bomb's newest child
+    # Another process's memory comes back at its death (proc.do_exit), as the oom_reaper frees it;
+    # the faulting process's own fault ends with its death.
+    victim.kill(SIGKILL, DETAIL)
+    return victim is not machine.current
