@@ -52,14 +52,19 @@ def shell_status(returncode: int) -> int:
     return 128 - returncode if returncode < 0 else returncode  # a native process killed by signal N: -N
 
 
-@pytest.fixture(scope="module")
-def interruptible(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def build(directory: Path, source: str) -> Path:
+    """A glibc program of tests/runtime/data, built with gcc -static into `directory`."""
     gcc = require("gcc", "gcc")
-    program = tmp_path_factory.mktemp("interruptible") / "interruptible"
-    built = subprocess.run([gcc, "-static", "-O1", "-o", str(program), str(DATA / "interruptible.c")],
+    program = directory / Path(source).stem
+    built = subprocess.run([gcc, "-static", "-O1", "-o", str(program), str(DATA / source)],
                            capture_output=True, text=True, check=False)
     assert built.returncode == 0, f"gcc -static failed (is libc6-dev installed?):\n{built.stderr}"
     return program
+
+
+@pytest.fixture(scope="module")
+def interruptible(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory.mktemp("interruptible"), "interruptible.c")
 
 
 def test_ctrl_c_ends_a_loop_of_system_calls_as_natively(cli: Cli) -> None:
@@ -119,6 +124,24 @@ def test_ctrl_c_reaches_a_guest_waiting_for_input(cli: Cli) -> None:
     time.sleep(0.3)
     status, _, err, took = signal_and_wait(proc, signal.SIGINT)
     assert status == 130 and err == b"syscalltbl run: /bin/busybox: killed by SIGINT\n"
+    assert took < PROMPT
+
+
+def test_ctrl_c_reaches_a_guest_whose_output_pipe_is_full(cli: Cli) -> None:
+    # Nobody reads stdout past "ready": `yes` fills the pipe, and its write must sleep, not block the machine.
+    proc = start([cli.executable, "run", str(busybox()), "sh", "-c", "echo ready; exec yes"], cli.env)
+    time.sleep(1)
+    status, _, err, took = signal_and_wait(proc, signal.SIGINT)
+    assert status == 130 and err == b"syscalltbl run: /bin/busybox: killed by SIGINT\n"
+    assert took < PROMPT
+
+
+def test_ctrl_c_reaches_a_guest_in_pause_as_natively(cli: Cli, tmp_path: Path) -> None:
+    program = build(tmp_path, "pause.c")  # nothing but a signal can wake it: not a deadlock here
+    native = signal_and_wait(start([str(program)]), signal.SIGINT)
+    status, _, err, took = signal_and_wait(start([cli.executable, "run", str(program)], cli.env), signal.SIGINT)
+    assert shell_status(native[0]) == status == 130
+    assert err == f"syscalltbl run: {program}: killed by SIGINT\n".encode()
     assert took < PROMPT
 
 

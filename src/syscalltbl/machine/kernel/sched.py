@@ -92,14 +92,16 @@ def pick_next(machine: Machine, after: int, deadline: float) -> Task | None:
         host = machine.host_signals
         if not wakes and (host is None or machine.longest_sleep is not None):
             raise Deadlock(f"every task sleeps for good: pids {', '.join(str(t.pid) for t in live)}")
+        now = time.monotonic()
         # With a terminal attached a signal from it can still wake one (pause() until Ctrl-C).
-        pause = min(wakes) - time.monotonic() if wakes else deadline - time.monotonic()
+        until = min(wakes) if wakes else deadline
         if machine.longest_sleep is not None:
             ends = [s.deadline if s.deadline is not None else float("inf") for s in sleeps]
-            if min(ends) - time.monotonic() > machine.longest_sleep:
+            if min(ends) - now > machine.longest_sleep:
                 raise Deadlock(f"every task sleeps for more than {machine.longest_sleep} s")
-        if time.monotonic() + pause > deadline:
+        if until > deadline or now >= deadline:
             raise TimeoutError("timed out while every task slept")
+        pause = until - now
         if host is None:
             time.sleep(max(pause, 0.0))
         else:
@@ -161,9 +163,10 @@ def interrupted(machine: Machine, task: Task) -> bool:
     block, RIP exact: what the host sent is delivered there, as on the
     return from an interrupt, and the task resumes (maybe in a handler).
     """
-    if machine.irq.take_fired() and task.status is None and not task.restart_at:
-        task.restart_at = machine.cpu.reg(x86.UC_X86_REG_RIP)
-        task.restart_vector = NO_EXCEPTION
+    if machine.irq.take_fired() and task.status is None:
+        if not task.restart_at:  # else a served fault stopped it too: it goes on from there
+            task.restart_at = machine.cpu.reg(x86.UC_X86_REG_RIP)
+            task.restart_vector = NO_EXCEPTION
         if machine.host_signals is not None:
             machine.host_signals.service()
         if task.sigpending and task.status is None:

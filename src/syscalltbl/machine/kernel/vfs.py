@@ -78,6 +78,7 @@ if TYPE_CHECKING:
 
 # include/uapi/asm-generic/fcntl.h
 PIPE_BUF_SIZE: Final = 65536
+HOST_PIPE_WRITE: Final = 4096  # PIPE_BUF: what a host pipe that polls writable takes without blocking
 NR_OPEN_DEFAULT: Final = 64  # BITS_PER_LONG: the descriptors a files_struct holds before it grows
 MAX_SYMLINKS: Final = 40
 FD_BYTES: Final = 256  # what a descriptor and its open file cost the host, charged to RAM (FdTable)
@@ -376,6 +377,17 @@ class HostFile(Inode):
             raise Errno(exc.errno or EBADF) from None
 
     def write(self, f: OpenFile, data: bytes) -> int:
+        if not self.poll(f) & (POLLOUT | POLLHUP | POLLERR):
+            # A full pipe (its reader is slow, or stopped): sleep, as read does, rather than
+            # block the machine in os.write where a Ctrl-C could not get through.
+            if f.flags & O_NONBLOCK:
+                raise Errno(EAGAIN)
+            ready = lambda: bool(self.poll(f) & (POLLOUT | POLLHUP | POLLERR))  # noqa: E731
+            raise Sleep(ready, recheck=time.monotonic() + HOST_POLL_INTERVAL)
+        if stat.S_ISFIFO(self.mode) or stat.S_ISSOCK(self.mode):
+            # POLLOUT promises room for one page, not more: a longer write could block. The
+            # caller sees a short count, as after a signal, and writes the rest next.
+            data = data[:HOST_PIPE_WRITE]
         try:
             return os.write(self.fd, data)
         except OSError as exc:
