@@ -33,6 +33,7 @@ from syscalltbl.lint.rules_ranges import is_placeholder, reservations, x32_legac
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.limits import (
     HEADER_BYTES_LIMIT,
+    MACHINE_SLOT_LIMIT,
     NESTING_LIMIT,
     NUMBER_LIMIT,
     PROBLEMS_LIMIT,
@@ -215,6 +216,23 @@ def test_every_command_reading_a_project_stops_at_the_huge_entry(cli: Cli, tmp_p
     result = run_limited([cli.executable, "lint", "-C", str(project)], cli.env)
     assert result.status == 1
     assert where in result.stdout.decode(), result.stdout.decode()[-2000:]
+
+
+@pytest.mark.parametrize(("table", "abi"), [("syscall_64.tbl", "common"), ("syscall_32.tbl", "i386")])
+def test_the_machine_stops_at_its_own_slot_limit(cli: Cli, tmp_path: Path, table: str, abi: str) -> None:
+    # The kernel scripts take 2^20 slots; the machine's dense tables would cost as many in the host process.
+    project = tmp_path / "project"
+    assert cli.run("init", project).returncode == 0
+    path = project / "arch" / "x86" / "entry" / "syscalls" / table
+    with path.open("a") as handle:
+        handle.write(f"{MACHINE_SLOT_LIMIT}\t{abi}\tbigone\tsys_ni_syscall\n")
+    line = path.read_text().count("\n")
+    program = tmp_path / "prog.py"
+    program.write_text("from syscalltbl import libc\nlibc.getpid()\n")
+    where = f"arch/x86/entry/syscalls/{table}:{line}:1: error: syscall number {MACHINE_SLOT_LIMIT} too large for "
+    for command in (["run", str(program)], ["build", "--group", "runtime", "-o", str(tmp_path / "out")]):
+        result = run_limited([cli.executable, *command], cli.env, cwd=project)
+        assert_one_error(result, f"{project}/{where}", f"its tables hold {MACHINE_SLOT_LIMIT} slots")
 
 
 # ---------------------------------------------------------------------- size

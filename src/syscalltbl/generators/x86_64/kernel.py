@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from syscalltbl.generators.jinja_env import render
 from syscalltbl.generators.x86_64 import abi
-from syscalltbl.tables.model import Table
+from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.limits import DOCS, MACHINE_SLOT_LIMIT
+from syscalltbl.tables.model import Entry, Table
 
 GENERATOR = "generators/x86_64/kernel.py"
 ABIS = ("common", "64")
@@ -34,8 +36,19 @@ def select_64(table: Table, abis: Sequence[str] = ABIS) -> list[Syscall]:
     return [
         Syscall(e.number, e.name, e.entry_point if e.entry_point not in (None, "-") else NI_SYSCALL, e.noreturn)
         for e in table.entries
-        if e.abi in abis
+        if e.abi in abis and within_machine(e)
     ]
+
+
+def within_machine(entry: Entry) -> bool:
+    """True, or an error at the entry: the machine's tables are dense, so a number costs that many slots."""
+    if entry.number >= MACHINE_SLOT_LIMIT:
+        raise SyscalltblError(
+            f"syscall number {entry.number} too large for the emulated machine: its tables hold "
+            f"{MACHINE_SLOT_LIMIT} slots (0 to {MACHINE_SLOT_LIMIT - 1}), {DOCS}",
+            entry.location,
+        )
+    return True
 
 
 def select_ia32(table: Table) -> list[Syscall]:
@@ -47,7 +60,7 @@ def select_ia32(table: Table) -> list[Syscall]:
     """
     selected = []
     for e in table.entries:
-        if e.abi != IA32_ABI:
+        if e.abi != IA32_ABI or not within_machine(e):
             continue
         entry = e.compat_entry_point if e.compat_entry_point not in (None, "-") else e.entry_point
         selected.append(Syscall(e.number, e.name, entry if entry not in (None, "-") else NI_SYSCALL, e.noreturn))
