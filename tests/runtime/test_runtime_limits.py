@@ -25,7 +25,8 @@ from syscalltbl.machine.tools.fuzz import fuzz
 DATA = Path(__file__).parent / "data"
 MEMORY = "64M"
 BOUND = Limits(memory=64 << 20).host_bound
-PROGRAMS = ("limits_fork", "limits_oom", "limits_files", "limits_fs", "limits_maps", "limits_inodes", "limits_pipes")
+PROGRAMS = ("limits_fork", "limits_oom", "limits_files", "limits_fs", "limits_maps", "limits_inodes", "limits_pipes",
+            "limits_symlinks")
 APPLETS = ("sh", "dd", "ls", "cat")
 # Runs in a fresh interpreter: the peak RSS of its one child, `syscalltbl run`, on its last stderr line.
 MEASURE = (
@@ -151,6 +152,17 @@ def test_inodes_and_links_end_in_enospc_at_the_inode_limit(cli: Cli, root: Path)
         "link again: No space left on device",
         "unlink a second name: 0",
         "mkdir: 0",
+    ]
+
+
+def test_long_symlinks_take_the_filesystems_pages(cli: Cli, root: Path) -> None:
+    # 1 MiB is 256 pages: a 4000-byte target each, and the host holds no more than the guest was given.
+    result = run(cli, root, "--fs-size", "1M", "limits_symlinks")
+    assert (result.code, result.stderr) == (0, ""), result
+    assert result.stdout.splitlines() == [
+        "long symlinks: No space left on device after at most one per page",
+        "free blocks: 0",
+        "short symlink: 0",
     ]
 
 

@@ -78,6 +78,7 @@ if TYPE_CHECKING:
 
 # include/uapi/asm-generic/fcntl.h
 PIPE_BUF_SIZE: Final = 65536
+SHORT_SYMLINK: Final = 128  # a target up to this long lives in the inode, as tmpfs keeps it (no page)
 HOST_PIPE_WRITE: Final = 4096  # PIPE_BUF: what a host pipe that polls writable takes without blocking
 NR_OPEN_DEFAULT: Final = 64  # BITS_PER_LONG: the descriptors a files_struct holds before it grows
 MAX_SYMLINKS: Final = 40
@@ -698,9 +699,17 @@ class FileSystem:
             self.space.unlink()
 
     def charged(self, inode: Inode) -> Inode:
-        """A new directory or symlink counted against the inode limit (ENOSPC past it)."""
+        """A new directory or symlink counted against the inode limit (ENOSPC past it).
+
+        A symlink's target is data too: tmpfs keeps a long one in a page of its
+        own, and so it takes a page of the filesystem (and of RAM) here.
+        """
         if self.space is not None:
-            self.space.new_inode(inode)
+            charge = self.space.new_inode(inode)
+            if isinstance(inode, Symlink) and len(inode._target) > SHORT_SYMLINK:
+                wanted = pages(len(inode._target))
+                if self.space.grow(charge, wanted) < wanted:
+                    raise Errno(ENOSPC)  # the inode's charge goes with it, when it is freed
         return inode
 
     def walk(self, task: Task, path: bytes, start: Directory, *, follow: bool) -> tuple[Directory, bytes, Inode | None]:
