@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from test_runtime_examples import example
 
 CLI = [sys.executable, "-m", "syscalltbl", "run"]
@@ -96,3 +97,24 @@ def test_a_trace_file_that_cannot_be_written_is_named() -> None:
     for flag in ("--trace", "--stats", "--ftrace"):
         proc = run(flag, "-o", "/dev/full", example("hello"))
         assert (proc.returncode, proc.stderr) == (1, b"syscalltbl run: /dev/full: No space left on device\n"), flag
+
+
+@pytest.mark.parametrize(("closing", "args"), [("<&-", ["cat"]), (">&-", ["echo", "hi"])])
+def test_a_closed_stdin_or_stdout_is_ebadf_for_the_program_as_natively(closing: str, args: list[str]) -> None:
+    # Closed when `run` starts: the program's fd is closed too, not one of run's own descriptors.
+    busybox = "/bin/busybox"
+
+    def closed(*argv: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(["sh", "-c", f'exec "$@" {closing}', "sh", *argv], capture_output=True, timeout=60,
+                              check=False)
+
+    native = closed(busybox, *args)
+    emulated = closed(*CLI, busybox, *args)
+    assert native.returncode == emulated.returncode == 1
+    assert native.stderr == emulated.stderr and b"Bad file descriptor" in native.stderr
+
+
+def test_show_with_stdout_closed_is_one_line_and_exit_1() -> None:
+    proc = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "syscalltbl", "show", "getpid"],
+                          capture_output=True, timeout=60, check=False)
+    assert (proc.returncode, proc.stderr) == (1, b"syscalltbl show: standard output: Bad file descriptor\n")

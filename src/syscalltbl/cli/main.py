@@ -10,6 +10,8 @@ lean: each subcommand imports what it needs when it runs.
 from __future__ import annotations
 
 import argparse
+import errno
+import io
 import os
 import signal
 import sys
@@ -131,11 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; interrupts, I/O errors and a vanished reader end it with one line, never a traceback."""
     argv = list(sys.argv[1:] if argv is None else argv)
     command = f"syscalltbl {argv[0]}" if argv and not argv[0].startswith("-") else "syscalltbl"
+    if sys.stdout is None:  # fd 1 was closed (`syscalltbl show >&-`): writing fails, as for any tool
+        sys.stdout = _ClosedStdout()
     previous = _terminate_on_hangup()
     try:
         status = _main(argv)
         # Buffered output fails here, not at interpreter exit where it could only be ignored.
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None when fd 1 was closed at start-up
+            sys.stdout.flush()
         return status
     except BrokenPipeError:
         # The reader went away (`syscalltbl export | head`): end quietly, as a Unix
@@ -155,6 +160,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+class _ClosedStdout(io.TextIOBase):
+    """What Python leaves as None when fd 1 is closed: every write fails with EBADF."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
 
 
 def _terminate_on_hangup() -> dict[int, Any]:
@@ -177,7 +192,7 @@ def _drop_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):  # AttributeError: no sys.stdout at all
         pass
 
 

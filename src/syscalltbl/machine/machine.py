@@ -78,6 +78,9 @@ class Machine:
         `ia32_emulation=False` is Linux's boot option of that name: int $0x80
         then has no IDT entry for user mode and is a #GP (SIGSEGV).
 
+        `stdio` are the host descriptors behind the first task's 0, 1 and 2;
+        -1 leaves that one closed.
+
         `devices` adds character devices, /dev/NAME -> driver, to those of
         the project's devices/*.py.
 

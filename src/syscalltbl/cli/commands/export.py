@@ -208,7 +208,8 @@ def run(args: argparse.Namespace) -> int:
         text = to_html(matrix, placed, status)
     if args.output is None:
         sys.stdout.write(text)
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None when fd 1 was closed at start-up
+            sys.stdout.flush()
     else:
         from syscalltbl.store import atomic
         from syscalltbl.tables.errors import SyscalltblError

@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.output is not None and not (args.trace or args.ftrace or args.stats):
         raise UsageError("-o FILE needs --trace, --ftrace or --stats")
+    stdio = _hold_closed_stdio()
     out: TextIO = sys.stderr
     if args.output is not None:
         try:
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"-o {args.output}: {exc.strerror}") from None
     try:
-        status = _run(args, out)
+        status = _run(args, out, stdio)
         out.flush()  # here, where a failure is still this file's
         return status
     except OSError as exc:
@@ -86,7 +87,30 @@ def run(args: argparse.Namespace) -> int:
                 out.close()
 
 
-def _run(args: argparse.Namespace, out: TextIO) -> int:
+def _hold_closed_stdio() -> tuple[int, int, int]:
+    """fds 0-2 for the program: each of ours, or -1 where ours is closed (`run PROG <&-`).
+
+    A closed one is held on /dev/null first, so that no descriptor opened later
+    (the trace file, the signal pipes) takes its number and is handed to the
+    program as its stdin or stdout.
+    """
+    import os
+
+    stdio = []
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+            stdio.append(fd)
+        except OSError:
+            held = os.open(os.devnull, os.O_RDWR)
+            if held != fd:  # a lower one was free too and took it: put it where it belongs
+                os.dup2(held, fd)
+                os.close(held)
+            stdio.append(-1)
+    return stdio[0], stdio[1], stdio[2]
+
+
+def _run(args: argparse.Namespace, out: TextIO, stdio: tuple[int, int, int]) -> int:
     import os
     import sys
 
@@ -126,7 +150,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             sinks.append(stats)
         profiler = KernelProfiler(sinks)
         wrappers.append(profiler)
-    machine = Machine(target=target, root=args.root, tracer=chain(*wrappers) if wrappers else None,
+    machine = Machine(target=target, root=args.root, tracer=chain(*wrappers) if wrappers else None, stdio=stdio,
                       limits=limits_from(args))
     machine.observer = tracer  # signals and exits, between the calls
     if profiler is not None:
@@ -175,7 +199,8 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
         return 126
     except (Errno, NotADirectoryError):
         raise UsageError(f"--cwd {args.cwd}: no such directory in the machine's filesystem") from None
-    sys.stdout.flush()
+    if sys.stdout is not None:  # None when fd 1 was closed at start-up
+        sys.stdout.flush()
     try:
         with HostSignals().installed(machine):
             status = machine.schedule(task, args.timeout)
@@ -235,7 +260,8 @@ def _run_python(machine: Machine, args: argparse.Namespace, env: dict[str, str],
     finally:
         sys.argv = saved_argv
         pylibc.use(previous)
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None when fd 1 was closed at start-up
+            sys.stdout.flush()
         machine.kill_all()
 
 

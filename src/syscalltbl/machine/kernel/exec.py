@@ -150,6 +150,8 @@ def start(
     task = proc.spawn(machine)
     machine.foreground_pgid = task.pgid
     for fd, host in enumerate(machine.stdio):
+        if host < 0:
+            continue  # closed when `run` started (`cat <&-`): EBADF for the program too
         task.files.put(fd, OpenFile(HostFile(host, owned=False), 2, f"/dev/fd/{host}".encode()), False)
     where = machine.fs.lookup(task, cwd, machine.fs.root)
     if not isinstance(where, Directory):
