@@ -9,6 +9,7 @@ from getrusage(RUSAGE_CHILDREN): a fresh process per run, so no other child of p
 from __future__ import annotations
 
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -246,11 +247,23 @@ def test_limit_options_that_are_not_sizes_are_usage_errors(cli: Cli, root: Path)
         (("--memory", "12X"), "argument --memory: not a size: '12X'"),
         (("--max-procs", "0"), "argument --max-procs: expected a positive whole number, got '0'"),
         (("--memory", "1M"), "machine limits: memory must be a whole number of pages, at least 16 MiB"),
+        (("--memory", "99999999999999999999G"), "is more than this machine can address here (at most 1T)"),
     ]:
         done = cli.run("run", *args, "--root", root, "true")
         assert done.returncode == 2, done
         assert message in done.stderr.decode(), done.stderr
         assert "Traceback" not in done.stderr.decode()
+
+
+def test_ram_the_host_cannot_reserve_is_one_line(cli: Cli, root: Path) -> None:
+    def small_address_space() -> None:  # 3 GiB: room for Python, not for 4 GiB of RAM
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+    done = subprocess.run([cli.executable, "run", "--memory", "4G", "--root", str(root), "true"], env=cli.env,
+                          capture_output=True, preexec_fn=small_address_space, timeout=60, check=False)
+    assert (done.returncode, done.stderr) == (
+        1, b"error: cannot reserve 4096 MiB of host memory for the machine's RAM (--memory): "
+        b"Cannot allocate memory\n")
 
 
 def test_the_fuzzer_with_low_limits_finds_no_host_exception(cli: Cli) -> None:

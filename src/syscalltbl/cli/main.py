@@ -154,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + signum
     except OSError as exc:
         _drop_stdout()
+        # Errors without a file name come from writing stdout: the others name their file
+        # (the machine's RAM, the one other source, says what it is in its own words).
         where = exc.filename if exc.filename is not None else "standard output"
         print(f"{command}: {os.fsdecode(where)}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAILURE

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.cpu import Cpu
+from syscalltbl.tables.errors import SyscalltblError
 
 
 class OutOfMemory(MemoryError):
@@ -30,7 +31,12 @@ class PhysicalMemory:
         if size % PAGE_SIZE:
             raise ValueError("RAM size must be a whole number of pages")
         # Anonymous and lazily backed: untouched frames cost no host memory.
-        self._map = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        try:
+            self._map = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        except (OSError, OverflowError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "too large"
+            raise SyscalltblError(f"cannot reserve {size >> 20} MiB of host memory for the machine's RAM "
+                                  f"(--memory): {reason}") from None
         self.mem = memoryview(self._map)
         self.size = size
         address = ctypes.addressof(ctypes.c_char.from_buffer(self._map))

@@ -85,9 +85,15 @@ class Limits:
         return max(self.threads_max // 2, 1)
 
 
+LARGEST_SIZE = 1 << 40  # past any RAM or filesystem the emulated machine could be given (and past mmap's)
+
+
 def parse_size(text: str) -> int:
     """`512M`, `1G`, `65536`, `64K` (binary units, as tmpfs's size= takes them) -> bytes; ValueError if not one."""
     match = re.fullmatch(r"([0-9]+)([KMGT]?)(?:i?B)?", text.strip(), re.IGNORECASE)
     if match is None:
         raise ValueError(f"not a size: {text!r} (expected a number with an optional K, M, G or T suffix)")
-    return int(match.group(1)) * _UNITS[match.group(2).upper()]
+    size = int(match.group(1)) * _UNITS[match.group(2).upper()]
+    if size > LARGEST_SIZE:
+        raise ValueError(f"{text!r} is more than this machine can address here (at most 1T)")
+    return size
