@@ -83,3 +83,18 @@ def test_an_unwritable_cache_costs_speed_not_the_command(cli: Cli, tmp_path: Pat
     program.write_text("from syscalltbl import libc\nlibc.write(1, b'hi\\n', 3)\n")
     run = uncached.run("run", program)  # the kernel image is built, and kept, somewhere else
     assert (run.returncode, run.stdout, run.stderr) == (0, b"hi\n", b"")
+
+
+def test_two_tables_on_one_file_is_an_error_not_a_double_edit(cli: Cli, tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    assert cli.run("init", project).returncode == 0
+    meta = project / "arch" / "tables.toml"
+    meta.write_text(meta.read_text().replace('file = "alpha/kernel/syscalls/syscall.tbl"',
+                                             'file = "arm/tools/syscall.tbl"'))
+    before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    for argv in (["add-syscall", "--all-arches", "dupme"], ["build", "-o", str(tmp_path / "out")]):
+        proc = cli.run(*argv, cwd=project)
+        assert (proc.returncode, proc.stderr.decode()) == (
+            1, f"{meta}: error: [[table]] arch/alpha/kernel/syscalls/syscall.tbl and arch/arm/tools/syscall.tbl "
+            "name the same file arm/tools/syscall.tbl: make one of them an [[alias]]\n")
+    assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == before

@@ -111,4 +111,14 @@ def load(root: Path | None = None) -> Project:
         )
     except (KeyError, TypeError) as exc:
         raise SyscalltblError(f"malformed entry: missing or wrong key {exc}", path=str(meta)) from None
+    owners: dict[Path, str] = {}
+    for kernel_path, file in tables.items():
+        if file in owners:
+            # One file under two names is what [[alias]] says; two [[table]]s would edit it twice.
+            raise SyscalltblError(
+                f"[[table]] {owners[file]} and {kernel_path} name the same file {file.relative_to(root)}: "
+                f"make one of them an [[alias]]",
+                path=str(meta),
+            )
+        owners[file] = kernel_path
     return Project(root, tables, aliases, outputs)
