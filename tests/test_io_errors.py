@@ -392,3 +392,23 @@ def test_a_commit_writes_removes_and_keeps_each_mode(tmp_path: Path) -> None:
     assert stat.S_IMODE(kept.stat().st_mode) == 0o640
     assert _left_over(tmp_path) == [] and _left_over(tmp_path / "d") == []
 
+
+
+def test_ctrl_c_while_staging_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The backup of a.txt is staged, then Ctrl-C comes while its new bytes are: nothing may stay behind.
+    target = tmp_path / "a.txt"
+    target.write_bytes(b"old\n")
+    real = transaction._temporary
+    calls = []
+
+    def interrupted_second_time(path: Path, data: bytes, mode: int | None) -> Path:
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(path, data, mode)
+
+    monkeypatch.setattr(transaction, "_temporary", interrupted_second_time)
+    with pytest.raises(KeyboardInterrupt):
+        transaction.commit([(target, b"new\n")])
+    assert len(calls) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"] and target.read_bytes() == b"old\n"

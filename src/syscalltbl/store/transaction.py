@@ -169,12 +169,14 @@ def _stage_one(path: Path, data: bytes | None, made_dirs: list[Path], expected: 
             target.backup = _temporary(path, old, mode)
         if data is not None:
             target.new = _temporary(path, data, mode)
-    except OSError as exc:
+    except BaseException as exc:  # Ctrl-C included: no backup or new file stays behind
         for temporary in (target.new, target.backup):
             if temporary is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
-        raise error_about(exc, path) from None
+        if isinstance(exc, OSError):
+            raise error_about(exc, path) from None
+        raise
     return target
 
 
@@ -207,14 +209,16 @@ def _temporary(path: Path, data: bytes, mode: int | None) -> Path:
     # A name no other writer uses (pid + counter), in the target's directory so
     # that the rename stays inside one file system.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{next(_counter)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644 if mode is None else mode)
     try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644 if mode is None else mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         if mode is not None:
             os.chmod(temporary, mode)  # O_CREAT's mode went through the umask
     except BaseException:
-        os.unlink(temporary)
+        # The name is this call's alone: it goes whether or not os.open had made it yet.
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
         raise
     return temporary
 
