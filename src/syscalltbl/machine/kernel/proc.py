@@ -95,11 +95,18 @@ def fork(machine: Machine, parent: Task) -> Task:
             raise Errno(EAGAIN)
     if not parent.mm.ram_holds_areas(len(parent.mm.vmas)) or not parent.files.copy_fits():
         raise Errno(ENOMEM)
+    # The descriptors first: if they cannot be copied nothing else exists yet, and
+    # if the task cannot be made they go back, so no task is left half made.
+    files = parent.files.copy()
     try:
         child = spawn(machine, parent, parent.mm.copy())
     except OutOfMemory:
+        files.close_all()
         raise Errno(ENOMEM) from None
-    child.files = parent.files.copy()
+    except BaseException:
+        files.close_all()
+        raise
+    child.files = files
     child.fs, child.cred, child.sighand = parent.fs.copy(), parent.cred.copy(), parent.sighand.copy()
     for name in ("exe", "comm", "arg_start", "arg_end", "nice", "pgid", "sid", "dumpable"):
         setattr(child, name, getattr(parent, name))

@@ -597,8 +597,12 @@ class FdTable:
     def copy(self) -> FdTable:
         """dup_fd: the copy is as large as the open descriptors need, not as the original grew."""
         table = FdTable(self.ram)
-        for fd, (f, cloexec) in self.fds.items():
-            table.put(fd, f, cloexec)
+        try:
+            for fd, (f, cloexec) in self.fds.items():
+                table.put(fd, f, cloexec)
+        except BaseException:
+            table.close_all()  # the references taken so far go back: a pipe's reader still sees EOF
+            raise
         return table
 
     def copy_fits(self) -> bool:
