@@ -7,6 +7,7 @@ leaves every previous output as it was.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 from pathlib import Path
@@ -126,17 +127,28 @@ class _Worker:
     def cancel(self) -> None:
         """Stop the worker if it still runs: no work for it, or the build was interrupted."""
         import signal
+        import time
 
-        if self.pid:
-            # SIGTERM, not SIGKILL: the worker unwinds (main() made SIGTERM an interrupt), and a
-            # cache entry it was writing goes with its temporary file instead of staying behind.
-            os.kill(self.pid, signal.SIGTERM)
-            os.waitpid(self.pid, 0)
-            self.pid = 0
+        # A worker still waiting for its tasks sees their end and leaves: this cannot be lost,
+        # unlike a signal that lands between fork and the child's own handlers.
         for fd in (self.send, self.receive):
             if fd >= 0:
                 os.close(fd)
         self.send = self.receive = -1
+        if not self.pid:
+            return
+        # SIGTERM, not SIGKILL, first: a worker that is rendering unwinds (main() made SIGTERM
+        # an interrupt), and a cache entry it was writing goes with its temporary file.
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 2.0
+        while not os.waitpid(self.pid, os.WNOHANG)[0]:
+            if time.monotonic() > deadline:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+                break
+            time.sleep(0.005)
+        self.pid = 0
 
 
 def _warm_up() -> None:
