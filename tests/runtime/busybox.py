@@ -29,6 +29,8 @@ from pathlib import Path
 import pytest
 
 BUSYBOX = Path("/bin/busybox")
+#: The C programs the runtime tests build (tests/runtime/data).
+DATA = Path(__file__).resolve().parent / "data"
 #: 2024-01-02 03:04:05 UTC: every file of the template has this atime and mtime.
 SEEDED_TIME = 1704164645
 #: The environment of every run (env -i ...): TZ pins date's output, LC_ALL its language.
@@ -47,6 +49,16 @@ def require(tool: str, package: str) -> str:
     if found is None:
         pytest.fail(f"{tool} is missing: install Debian's {package} (tests/run.sh does)")
     return found
+
+
+def build_static(tmp_path: Path, source: str) -> Path:
+    """A glibc program from tests/runtime/data, built with gcc -static into tmp_path."""
+    gcc = require("gcc", "gcc")
+    program = tmp_path / Path(source).stem
+    built = subprocess.run([gcc, "-static", "-O1", "-o", str(program), str(DATA / source)],
+                           capture_output=True, text=True, check=False)
+    assert built.returncode == 0, f"gcc -static {source} failed (is libc6-dev installed?):\n{built.stderr}"
+    return program
 
 
 def busybox() -> Path:

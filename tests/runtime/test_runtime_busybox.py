@@ -16,13 +16,10 @@ all carry one fixed date, which `ls -l` must show.
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from busybox import Outcome, make_template, require, run_busybox, run_emulated, run_native, run_qemu
-
-DATA = Path(__file__).resolve().parent / "data"
+from busybox import Outcome, build_static, make_template, run_busybox, run_emulated, run_native, run_qemu
 
 
 def sh(script: str, stdin: bytes = b"") -> tuple[list[str], bytes]:
@@ -216,16 +213,6 @@ def test_kill_9_is_status_137_on_every_side(template: Path, tmp_path: Path) -> N
     runs = run_busybox(template, tmp_path, ["sh", "-c", "kill -9 $$"])
     assert runs.native.status == runs.qemu.status == runs.emulated.status == 137
     assert runs.emulated == runs.native
-
-
-def build_static(tmp_path: Path, source: str) -> Path:
-    """A glibc program from tests/runtime/data, built with gcc -static into tmp_path."""
-    gcc = require("gcc", "gcc")
-    program = tmp_path / Path(source).stem
-    built = subprocess.run([gcc, "-static", "-O1", "-o", str(program), str(DATA / source)],
-                           capture_output=True, text=True, check=False)
-    assert built.returncode == 0, f"gcc -static {source} failed (is libc6-dev installed?):\n{built.stderr}"
-    return program
 
 
 def run_three_ways(program: Path, tmp_path: Path, args: list[str], stdin: bytes) -> dict[str, Outcome]:

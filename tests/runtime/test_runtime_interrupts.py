@@ -16,11 +16,10 @@ import time
 from pathlib import Path
 
 import pytest
-from busybox import busybox, require
+from busybox import build_static, busybox
 
 from support import Cli
 
-DATA = Path(__file__).parent / "data"
 PROMPT = 1.0  # seconds: a guest the signal kills ends within this
 GRACE = 1.0  # seconds the machine waits for a guest that survives the first signal
 
@@ -52,19 +51,9 @@ def shell_status(returncode: int) -> int:
     return 128 - returncode if returncode < 0 else returncode  # a native process killed by signal N: -N
 
 
-def build(directory: Path, source: str) -> Path:
-    """A glibc program of tests/runtime/data, built with gcc -static into `directory`."""
-    gcc = require("gcc", "gcc")
-    program = directory / Path(source).stem
-    built = subprocess.run([gcc, "-static", "-O1", "-o", str(program), str(DATA / source)],
-                           capture_output=True, text=True, check=False)
-    assert built.returncode == 0, f"gcc -static failed (is libc6-dev installed?):\n{built.stderr}"
-    return program
-
-
 @pytest.fixture(scope="module")
 def interruptible(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("interruptible"), "interruptible.c")
+    return build_static(tmp_path_factory.mktemp("interruptible"), "interruptible.c")
 
 
 def test_ctrl_c_ends_a_loop_of_system_calls_as_natively(cli: Cli) -> None:
@@ -137,7 +126,7 @@ def test_ctrl_c_reaches_a_guest_whose_output_pipe_is_full(cli: Cli) -> None:
 
 
 def test_ctrl_c_reaches_a_guest_in_pause_as_natively(cli: Cli, tmp_path: Path) -> None:
-    program = build(tmp_path, "pause.c")  # nothing but a signal can wake it: not a deadlock here
+    program = build_static(tmp_path, "pause.c")  # nothing but a signal can wake it: not a deadlock here
     native = signal_and_wait(start([str(program)]), signal.SIGINT)
     status, _, err, took = signal_and_wait(start([cli.executable, "run", str(program)], cli.env), signal.SIGINT)
     assert shell_status(native[0]) == status == 130
