@@ -365,26 +365,14 @@ class HostFile(Inode):
         self.fd, self.owned = fd, owned
 
     def read(self, f: OpenFile, count: int) -> bytes:
-        if not self.poll(f) & (POLLIN | POLLHUP | POLLERR):
-            # Nothing to read yet (a terminal, a pipe): sleep rather than block the whole
-            # machine in os.read, where neither other tasks nor a Ctrl-C could get through.
-            if f.flags & O_NONBLOCK:
-                raise Errno(EAGAIN)
-            ready = lambda: bool(self.poll(f) & (POLLIN | POLLHUP | POLLERR))  # noqa: E731
-            raise Sleep(ready, recheck=time.monotonic() + HOST_POLL_INTERVAL)
+        self._wait_until(f, POLLIN)
         try:
             return os.read(self.fd, count)
         except OSError as exc:
             raise Errno(exc.errno or EBADF) from None
 
     def write(self, f: OpenFile, data: bytes) -> int:
-        if not self.poll(f) & (POLLOUT | POLLHUP | POLLERR):
-            # A full pipe (its reader is slow, or stopped): sleep, as read does, rather than
-            # block the machine in os.write where a Ctrl-C could not get through.
-            if f.flags & O_NONBLOCK:
-                raise Errno(EAGAIN)
-            ready = lambda: bool(self.poll(f) & (POLLOUT | POLLHUP | POLLERR))  # noqa: E731
-            raise Sleep(ready, recheck=time.monotonic() + HOST_POLL_INTERVAL)
+        self._wait_until(f, POLLOUT)
         if stat.S_ISFIFO(self.mode) or stat.S_ISSOCK(self.mode):
             # POLLOUT promises room for one page, not more: a longer write could block. The
             # caller sees a short count, as after a signal, and writes the rest next.
@@ -393,6 +381,21 @@ class HostFile(Inode):
             return os.write(self.fd, data)
         except OSError as exc:
             raise Errno(exc.errno or EBADF) from None
+
+    def _wait_until(self, f: OpenFile, event: int) -> None:
+        """Return when the host descriptor is ready for `event` (or in error); else EAGAIN, or sleep.
+
+        Sleeping rather than blocking in os.read/os.write (an empty terminal or
+        pipe, a full one) keeps the machine's other tasks and a Ctrl-C running.
+        """
+        def ready() -> bool:
+            return bool(self.poll(f) & (event | POLLHUP | POLLERR))
+
+        if ready():
+            return
+        if f.flags & O_NONBLOCK:
+            raise Errno(EAGAIN)
+        raise Sleep(ready, recheck=time.monotonic() + HOST_POLL_INTERVAL)
 
     def poll(self, f: OpenFile) -> int:
         """The host's answer for its own descriptor, without waiting."""
