@@ -9,19 +9,19 @@ from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.paging import PTE_P, PTE_RW, PTE_US
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.signals import siginfo
-from syscalltbl.machine.tools.fuzz import SCRATCH, Fuzzer, fuzz
+from syscalltbl.machine.tools.fuzz import SCRATCH, Fuzzer
 from syscalltbl.machine.uapi.poll import POLLPRI
 from syscalltbl.machine.uapi.signal import SI_USER, SIGPIPE
 
 
 def test_one_hundred_thousand_calls_without_violation() -> None:
     # The bar, in every CI run: about 10 s here.
-    report = fuzz(1, 100_000)
+    report = Fuzzer(1, 100_000).run()
     assert (report.calls, report.violations) == (100_000, [])
 
 
 def test_two_thousand_calls_without_violation() -> None:
-    report = fuzz(7, 2000)
+    report = Fuzzer(7, 2000).run()
     assert (report.calls, report.violations) == (2000, [])
     assert len(report.by_name) > 300
 
@@ -34,7 +34,7 @@ def leak_kernel_frame(t: Task, *_: int) -> int:
 
 
 def test_checker_reports_a_user_page_on_a_kernel_frame() -> None:
-    report = fuzz(7, 2000, handlers={"sys_getppid": leak_kernel_frame})
+    report = Fuzzer(7, 2000, handlers={"sys_getppid": leak_kernel_frame}).run()
     first = report.violations[0]
     assert first.call == "getppid()"
     assert first.problem.startswith(f"user page {SCRATCH:#x} -> frame ") and first.problem.endswith(
@@ -46,7 +46,7 @@ def crash(_t: Task, *_: int) -> int:
 
 
 def test_checker_reports_a_host_exception() -> None:
-    report = fuzz(7, 500, handlers={"sys_getuid": crash})
+    report = Fuzzer(7, 500, handlers={"sys_getuid": crash}).run()
     assert report.violations and all(v.problem == "host exception KeyError: 'boom'" for v in report.violations)
     assert report.calls == 500
 
@@ -54,7 +54,7 @@ def test_checker_reports_a_host_exception() -> None:
 def test_huge_counts_and_brk_over_a_mapping_reproducers() -> None:
     # Seed 1 once raised OutOfMemory at call 5223 (write of 2 GiB from its scratch
     # area) and grew brk over a mapping at call 9205.
-    report = fuzz(1, 9205)
+    report = Fuzzer(1, 9205).run()
     assert (report.calls, report.violations) == (9205, [])
 
 
@@ -86,7 +86,7 @@ def unmap_everything(t: Task, *_: int) -> int:
 
 
 def test_a_call_that_unmaps_the_program_behind_its_back_is_a_violation() -> None:
-    report = fuzz(7, 2000, handlers={"sys_getppid": unmap_everything})
+    report = Fuzzer(7, 2000, handlers={"sys_getppid": unmap_everything}).run()
     assert report.violations and report.self_unmapped == 0
     assert report.violations[0].call == "getppid()"
     assert report.violations[0].problem.startswith("the fuzzing process was killed: SIGSEGV")

@@ -21,7 +21,7 @@ from busybox import busybox, require
 
 from support import Cli
 from syscalltbl.machine.kernel.limits import Limits
-from syscalltbl.machine.tools.fuzz import fuzz
+from syscalltbl.machine.tools.fuzz import Fuzzer
 
 DATA = Path(__file__).parent / "data"
 MEMORY = "64M"
@@ -270,7 +270,7 @@ def test_the_fuzzer_with_low_limits_finds_no_host_exception(cli: Cli) -> None:
     # RAM for one mapping in a few of the fuzzer's sizes, a filesystem all but full and a descriptor
     # table that fills up after a few opens: calls meet ENOMEM, ENOSPC and EMFILE all the time.
     low = Limits(memory=16 << 20, fs_size=256 << 10, max_procs=4, max_files=8)
-    report = fuzz(11, 20_000, limits=low)
+    report = Fuzzer(11, 20_000, limits=low).run()
     assert (report.calls, report.violations) == (20_000, [])
     done = cli.run("fuzz", "--seed", "12", "--count", "5000", "--memory", "16M", "--fs-size", "256K",
                    "--max-procs", "4", "--max-files", "8")

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from syscalltbl.machine.kernel.hostsig import Halted, HostSignals
-    from syscalltbl.machine.tools.fuzz import describe, fuzz
+    from syscalltbl.machine.tools.fuzz import Fuzzer, describe
     from syscalltbl.tables.errors import UsageError
     from syscalltbl.tables.target import resolve
 
@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 32)
     try:
         with HostSignals(grace=0).installed() as host_signals:  # the first Ctrl-C stops it
-            report = fuzz(seed, args.count, target=resolve(), host_signals=host_signals, limits=limits_from(args))
+            fuzzer = Fuzzer(seed, args.count, target=resolve(), host_signals=host_signals, limits=limits_from(args))
+            report = fuzzer.run()
     except Halted as stop:
         print(f"syscalltbl fuzz: {stop} (seed {seed})", file=sys.stderr)
         return 128 + stop.signum

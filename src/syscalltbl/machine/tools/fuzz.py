@@ -565,18 +565,6 @@ def abi_exit_group(machine: Machine) -> int:
     return next(e.number for e in machine.kernel.table if e.name == "exit_group")
 
 
-def fuzz(
-    seed: int,
-    count: int,
-    *,
-    handlers: Mapping[str, Handler] | None = None,
-    target: X86_64Target | None = None,
-    host_signals: HostSignals | None = None,
-    limits: Limits | None = None,
-) -> Report:
-    return Fuzzer(seed, count, handlers=handlers, target=target, host_signals=host_signals, limits=limits).run()
-
-
 def describe(report: Report, emit: Callable[[str], None], options: str = "") -> None:
     """The violations, each with its reproducer (`options`: the run's own, its limits), then the summary line."""
     for v in report.violations:
