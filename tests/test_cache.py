@@ -72,3 +72,49 @@ def test_disabled_cache_writes_nothing(fresh_cache: Path, monkeypatch: pytest.Mo
     read._loaded.clear()
     generate.render(_job(), TABLE, "t.tbl")
     assert not (fresh_cache / "syscalltbl" / "output").exists()
+
+
+
+# A fresh process parses one shipped file with one of the two Lark parsers and
+# prints what it read.
+_PARSE = """
+import sys
+from syscalltbl.tables import prototypes, shipped, tblparse
+if sys.argv[1] == "prototypes":
+    parsed = prototypes.parse_prototypes(shipped.arch() / "x86" / "include" / "syscalls_64.h")
+    print(len(parsed.prototypes), parsed.problems, [p.name for p in parsed.prototypes][::10])
+else:
+    path = shipped.arch() / "x86" / "entry" / "syscalls" / "syscall_64.tbl"
+    table = tblparse.parse_bytes(path.read_bytes(), str(path))
+    print(len(table.entries), [e.name for e in table.entries][::10])
+"""
+
+
+@pytest.mark.parametrize(("parser", "cache_file"), [("prototypes", "lark-prototypes.cache"), ("tbl", "lark-tbl.cache")])
+def test_a_parser_cache_file_is_replaced_never_rewritten_in_place(
+    fresh_cache: Path, parser: str, cache_file: str
+) -> None:
+    # Lark's pickled tables differ between processes (set order follows the hash
+    # seed). A process still reading the file while another rewrote it in place
+    # would load the start of one pickle and the rest of the other: a parser with
+    # wrong tables (a build's render workers start together with a cold cache).
+    import os
+    import subprocess
+    import sys
+
+    def parse() -> bytes:
+        return subprocess.run([sys.executable, "-c", _PARSE, parser], capture_output=True, check=True).stdout
+
+    reference = parse()
+    assert int(reference.split()[0]) > 100
+    shared = fresh_cache / "syscalltbl" / cache_file
+    damaged = shared.with_name("damaged")
+    damaged.write_bytes(b"not a lark cache\n")
+    os.replace(damaged, shared)
+    with open(shared, "rb") as reader:  # a reader that opened the file before the next process saved it
+        assert parse() == reference  # rebuilt the tables, and saved them
+        assert reader.read() == b"not a lark cache\n"
+    saved = shared.stat()
+    assert parse() == reference
+    assert shared.stat().st_ino == saved.st_ino  # loaded, not saved again
+    assert [p.name for p in shared.parent.iterdir() if ".tmp" in p.name] == []

@@ -23,8 +23,7 @@ import lark
 from lark import Token, Transformer, Tree
 from lark.exceptions import UnexpectedInput, UnexpectedToken
 
-from syscalltbl.store import cachedir
-from syscalltbl.tables import limits, shipped
+from syscalltbl.tables import larkcache, limits, shipped
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.model import Location
 from syscalltbl.tables.prototype_model import Param, ParseProblem, Prototype, PrototypeFile
@@ -108,15 +107,15 @@ def _parser() -> lark.Lark:
     # grammar and options (callbacks excepted), so an edited grammar is never served stale.
     opening = dict.fromkeys(("LPAR", "LSQB", "LBRACE"), _nesting.open)
     closing = dict.fromkeys(("RPAR", "RSQB", "RBRACE"), _nesting.close)
-    return lark.Lark(
+    return larkcache.parser(
         GRAMMAR.read_text(encoding="utf-8"),
+        "lark-prototypes.cache",
         parser="lalr",
         lexer="contextual",
         start=["header", "declaration"],
         propagate_positions=False,
         maybe_placeholders=False,
         lexer_callbacks={**opening, **closing},
-        cache=str(cachedir.path("lark-prototypes.cache")),
     )
 
 

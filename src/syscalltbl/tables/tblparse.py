@@ -19,19 +19,19 @@ GRAMMAR = shipped.grammar("tbl.lark")
 def _parser() -> tuple[lark.Lark, _ToModel]:
     # The transformer runs inside the LALR parser (no tree is built), which
     # halves parse time; it is told each file's path before each parse.
-    # Lark's own cache file holds the LALR tables and is checked against a
-    # hash of the grammar, so an edited grammar is never served stale.
-    from syscalltbl.store import cachedir
+    # Lark's cache file holds the LALR tables and is checked against a hash
+    # of the grammar, so an edited grammar is never served stale.
+    from syscalltbl.tables import larkcache
 
     transformer = _ToModel()
-    parser = lark.Lark(
+    parser = larkcache.parser(
         GRAMMAR.read_text(encoding="utf-8"),
+        "lark-tbl.cache",
         parser="lalr",
         lexer="contextual",
         transformer=transformer,
         propagate_positions=False,
         maybe_placeholders=False,
-        cache=str(cachedir.path("lark-tbl.cache")),
     )
     return parser, transformer
 
