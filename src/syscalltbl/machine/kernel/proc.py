@@ -5,17 +5,15 @@ kernel/fork.c and kernel/exit.c, beside the Task itself (process.py).
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING
 
 from unicorn import x86_const as x86
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.physmem import OutOfMemory
-from syscalltbl.machine.kernel import signals
+from syscalltbl.machine.kernel import futex, signals
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.process import ExitStatus, Task
-from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.uapi.errno import EAGAIN, ENOMEM, Errno
 from syscalltbl.machine.uapi.resource import RLIMIT_NPROC
 from syscalltbl.machine.uapi.signal import CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SI_USER, SIG_IGN, SIGCHLD, SIGKILL
@@ -130,9 +128,7 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
         machine.observer.exited(task, status)
     task.sleep = None
     task.files.release()
-    if task.clear_child_tid:
-        with contextlib.suppress(Errno):
-            copy_to_user(task.mm, task.clear_child_tid, bytes(4))
+    futex.mm_release(task)  # robust list, PI locks, CLONE_CHILD_CLEARTID
     task.vfork_parent = None
     if task is machine.current:
         machine.dead_mms.append(task.mm)  # its page tables are in CR3 until the cpu stops
