@@ -25,7 +25,16 @@ from syscalltbl.machine.kernel.tracehooks import is_internal
 from syscalltbl.machine.kernel.uaccess import copy_from_user, strncpy_from_user
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.registry import Handler
-from syscalltbl.machine.tools.formats import FILE_TYPES, SA_FLAGS, bits, scalar_format, signal_name, signed
+from syscalltbl.machine.tools.formats import (
+    ARGUMENTS,
+    FILE_TYPES,
+    SA_FLAGS,
+    Reader,
+    bits,
+    scalar_format,
+    signal_name,
+    signed,
+)
 from syscalltbl.machine.uapi import errno, misc, signal
 from syscalltbl.machine.uapi.errno import Errno
 from syscalltbl.machine.uapi.signal import FAULT_SIGNALS
@@ -210,6 +219,16 @@ def _param(t: Task, p: Param, value: int, proto: Prototype, args: tuple[int, ...
     return hex(value) if value > 0xFFFF else str(value)
 
 
+def _reader(t: Task) -> Reader:
+    def read(addr: int, size: int) -> bytes | None:
+        try:
+            return copy_from_user(t.mm, addr, size)
+        except Errno:
+            return None
+
+    return read
+
+
 def _result(ret: int, entry_point: str) -> str:
     if -4095 <= ret < 0:
         name = ERRNO_NAMES.get(-ret, str(-ret))
@@ -248,7 +267,10 @@ class Tracer:
 
     def _call(self, t: Task, s: TableEntry, args: tuple[int, ...], ret: int) -> str:
         proto = self.prototypes.get(s.entry_point)
-        if proto is None:
+        arguments = ARGUMENTS.get(s.entry_point)
+        if arguments is not None:
+            shown = arguments(_reader(t), args, ret)
+        elif proto is None:
             shown = ", ".join(hex(a) for a in args)
         else:
             params = proto.params
