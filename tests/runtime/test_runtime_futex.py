@@ -2,7 +2,8 @@
 
 data/futex.c covers what a process (and a forked child signalling it) can
 observe: WAIT's EAGAIN, relative and absolute timeouts on both clocks,
-EINTR and the SA_RESTART rules (restart when untimed, EINTR when timed),
+EINTR and the SA_RESTART rules (restart when untimed, EINTR when timed,
+LOCK_PI restarted even without SA_RESTART),
 WAKE without waiters, REQUEUE and CMP_REQUEUE, every WAKE_OP operation and
 comparison with its store, the PI protocol on the word (tid, EDEADLK, EPERM,
 ESRCH for a dead owner, FUTEX_WAITERS, FUTEX_OWNER_DIED, private PI futexes

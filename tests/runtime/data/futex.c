@@ -104,17 +104,29 @@ static void catch(int flags) {
     sigaction(SIGUSR1, &sa, NULL);
 }
 
-/* A child that sends SIGUSR1 to this process after 100 ms. */
-static pid_t signal_me_soon(void) {
+/* A child that sends `sig` to this process after 100 ms. */
+static pid_t signal_soon(int sig) {
     pid_t parent = getpid();
     pid_t child = fork();
     if (child == 0) {
         struct timespec d = {0, 100000000};
         nanosleep(&d, NULL);
-        kill(parent, SIGUSR1);
+        kill(parent, sig);
         _exit(0);
     }
     return child;
+}
+
+static pid_t signal_me_soon(void) {
+    return signal_soon(SIGUSR1);
+}
+
+static uint32_t pi_word;
+
+static void on_usr2(int sig) {
+    (void)sig;
+    handled++;
+    pi_word = 0; /* the owner "unlocked" in user space: a restarted LOCK_PI takes it */
 }
 
 static void reap(pid_t child) {
@@ -303,6 +315,24 @@ static void interrupted(void) {
     printf("  handled %d\n", handled);
     reap(child);
     signal(SIGUSR1, SIG_DFL);
+
+    /* LOCK_PI is -ERESTARTNOINTR: it runs again after a handler even without SA_RESTART. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr2;
+    sigaction(SIGUSR2, &sa, NULL);
+    pid_t owner = fork();
+    if (owner == 0) {
+        pause();
+        _exit(0);
+    }
+    pi_word = owner;
+    child = signal_soon(SIGUSR2);
+    show("LOCK_PI, handler without SA_RESTART", futex(&pi_word, FUTEX_LOCK_PI, 0, NULL, NULL, 0));
+    printf("  handled %d, word is tid: %d\n", handled, pi_word == (uint32_t)getpid());
+    reap(child);
+    kill(owner, SIGKILL);
+    reap(owner);
 }
 
 static void waitv(void) {

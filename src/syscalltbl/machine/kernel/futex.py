@@ -99,12 +99,13 @@ class Futexes:
         #: A PI futex with waiters in the kernel (its pi_state): the owner's tid.
         self.pi_owner: dict[Key, int] = {}
 
-    def queue(self, wait: Wait, *, restartable: bool) -> Sleep:
+    def queue(self, wait: Wait, *, restartable: bool, always_restart: bool = False) -> Sleep:
         """Put `wait`'s futexes on their queues and return the Sleep the call must raise.
 
         `restartable`: after a handler with SA_RESTART the call starts over
         (-ERESTARTSYS); else it answers EINTR (a timed FUTEX_WAIT's restart
         block, which only a signal without a handler would resume).
+        `always_restart`: it starts over after any handler (-ERESTARTNOINTR).
         """
         task = wait.task
         if len(self.waits) > len(task.machine.tasks):
@@ -113,7 +114,7 @@ class Futexes:
         for entry in wait.entries:
             self.queues.setdefault(entry.key, []).append(entry)
         self.waits[task] = wait
-        wait.sleep = Sleep(wait.ready, wait.deadline, restartable=restartable,
+        wait.sleep = Sleep(wait.ready, wait.deadline, restartable=restartable, always_restart=always_restart,
                            on_interrupt=lambda: self._interrupted(wait))
         return wait.sleep
 

@@ -275,8 +275,8 @@ def _lock_pi(t: Task, table: Futexes, call: tuple[int, ...], uaddr: int, private
         raise Errno(ETIMEDOUT)
     wait = Wait(t, call, deadline, pi=True)
     wait.entries.append(Waiter(wait, key, uaddr))
-    # -ERESTARTNOINTR in Linux; here a handler without SA_RESTART answers EINTR (see the report).
-    raise table.queue(wait, restartable=True)
+    # -ERESTARTNOINTR: after any handler the call runs again (and may find the lock free).
+    raise table.queue(wait, restartable=True, always_restart=True)
 
 
 def _unlock_pi(t: Task, table: Futexes, uaddr: int, private: bool) -> int:
@@ -310,7 +310,9 @@ def _wait_requeue_pi(t: Task, table: Futexes, call: tuple[int, ...], uaddr: int,
         raise Errno(ETIMEDOUT)
     wait = Wait(t, call, deadline, requeue_pi=uaddr2)
     wait.entries.append(Waiter(wait, key, uaddr))
-    raise table.queue(wait, restartable=True)
+    # -ERESTARTNOINTR before a requeue; after one Linux answers EAGAIN, which the run again finds too
+    # (the condition variable's word has moved on).
+    raise table.queue(wait, restartable=True, always_restart=True)
 
 
 def _cmp_requeue_pi(t: Task, table: Futexes, uaddr: int, uaddr2: int, private: bool, nr_wake: int,
