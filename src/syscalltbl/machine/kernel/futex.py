@@ -207,7 +207,9 @@ def key_of(task: Task, uaddr: int, *, private: bool, write: bool = False) -> Key
     if vma is not None and not vma.write and getattr(vma, "backing", None) is None:
         # A read-only anonymous page never changes: Linux refuses it a shared key (a file's page is fine).
         raise Errno(EFAULT)
-    pa = task.mm.user_frame(uaddr, write)  # pages it in, as get_user_pages does
+    # Paged in for writing where the area allows it, as get_user_pages(FOLL_WRITE) tries first: a
+    # private page still shared with its file is copied now, so the key does not move at the first store.
+    pa = task.mm.user_frame(uaddr, write or (vma is not None and vma.write))
     if pa is None:
         raise Errno(EFAULT)
     return (None, pa)
