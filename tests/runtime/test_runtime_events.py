@@ -1,0 +1,40 @@
+"""What threaded runtimes call, through static glibc programs run natively and on the machine.
+
+Each program in data/ prints only facts that hold on any Linux (counts,
+errnos, which descriptor became ready), so the two runs are compared byte
+for byte, exit status included.
+
+- vdso_versions.c looks the vDSO's functions up by name and version
+  (LINUX_2.6, through DT_VERSYM/DT_VERDEF, as glibc and Go do) and calls them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+
+
+def build(tmp_path: Path, source: str) -> Path:
+    program = tmp_path / Path(source).stem
+    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-o", str(program), str(DATA / source)], check=True)
+    return program
+
+
+def both(program: Path) -> tuple[tuple[int, str], tuple[int, str]]:
+    """(status, stdout) natively and on the machine."""
+    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=False)
+    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
+                              timeout=120, check=False)
+    assert emulated.stderr == b"", emulated.stderr.decode()
+    return (native.returncode, native.stdout.decode()), (emulated.returncode, emulated.stdout.decode())
+
+
+def test_vdso_functions_are_found_by_version(tmp_path: Path) -> None:
+    native, emulated = both(build(tmp_path, "vdso_versions.c"))
+    assert emulated == native
+    assert native[0] == 0
+    assert "__vdso_clock_gettime@LINUX_2.6: found" in native[1]
+    assert "__vdso_clock_gettime@LINUX_2.5: missing" in native[1]
