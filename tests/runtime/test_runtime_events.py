@@ -6,6 +6,9 @@ for byte, exit status included.
 
 - vdso_versions.c looks the vDSO's functions up by name and version
   (LINUX_2.6, through DT_VERSYM/DT_VERDEF, as glibc and Go do) and calls them.
+- sched_calls.c: getcpu, sched_{get,set}affinity's raw answers and errors,
+  the policy queries, membarrier's registration protocol, and a parent that
+  spins on sched_yield until its child has run and exited.
 """
 
 from __future__ import annotations
@@ -38,3 +41,12 @@ def test_vdso_functions_are_found_by_version(tmp_path: Path) -> None:
     assert native[0] == 0
     assert "__vdso_clock_gettime@LINUX_2.6: found" in native[1]
     assert "__vdso_clock_gettime@LINUX_2.5: missing" in native[1]
+
+
+def test_scheduling_calls(tmp_path: Path) -> None:
+    native, emulated = both(build(tmp_path, "sched_calls.c"))
+    assert emulated == native
+    assert native[0] == 0
+    for line in ("sched_getaffinity(0, 4): -1 EINVAL", "membarrier PRIVATE_EXPEDITED unregistered: -1 EPERM",
+                 "membarrier GET_REGISTRATIONS: 84", "child exited with 7 while the parent yielded"):
+        assert line in native[1]
