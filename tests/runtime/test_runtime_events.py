@@ -9,6 +9,9 @@ for byte, exit status included.
 - sched_calls.c: getcpu, sched_{get,set}affinity's raw answers and errors,
   the policy queries, membarrier's registration protocol, and a parent that
   spins on sched_yield until its child has run and exited.
+- eventfd.c: the counter, EFD_SEMAPHORE, EFD_NONBLOCK/CLOEXEC, EAGAIN, the
+  8-byte rule, overflow at ULLONG_MAX-1, poll readiness, and a read and a
+  write that block until another process acts.
 """
 
 from __future__ import annotations
@@ -49,4 +52,13 @@ def test_scheduling_calls(tmp_path: Path) -> None:
     assert native[0] == 0
     for line in ("sched_getaffinity(0, 4): -1 EINVAL", "membarrier PRIVATE_EXPEDITED unregistered: -1 EPERM",
                  "membarrier GET_REGISTRATIONS: 84", "child exited with 7 while the parent yielded"):
+        assert line in native[1]
+
+
+def test_eventfd(tmp_path: Path) -> None:
+    native, emulated = both(build(tmp_path, "eventfd.c"))
+    assert emulated == native
+    assert native[0] == 0
+    for line in ("semaphore read: -1 EAGAIN", "write of 1 more: -1 EAGAIN", "at ULLONG_MAX-1: poll=1 in=1 out=0 err=0",
+                 "blocking read: 8 bytes, 0x5", "child: 0"):
         assert line in native[1]

@@ -3,6 +3,7 @@
 from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.syscalls import fs, misc, mm, process, resource, select, signal, time
 from syscalltbl.machine.syscalls import sched  # noqa: F401  (registers its system calls)
+from syscalltbl.machine.syscalls import eventfd  # noqa: F401  (registers its system calls)
 from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
 
 __all__ = [
