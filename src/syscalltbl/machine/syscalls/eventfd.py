@@ -61,7 +61,7 @@ class EventFd(Inode):
         mask = POLLIN if self.count else 0
         if self.count == EVENTFD_MAX:
             mask |= POLLERR  # only reachable through eventfd_signal's overflow, kept as Linux reports it
-        if EVENTFD_MAX - 1 > self.count:
+        if self.count < EVENTFD_MAX - 1:
             mask |= POLLOUT
         return mask
 
