@@ -12,6 +12,12 @@ for byte, exit status included.
 - eventfd.c: the counter, EFD_SEMAPHORE, EFD_NONBLOCK/CLOEXEC, EAGAIN, the
   8-byte rule, overflow at ULLONG_MAX-1, poll readiness, and a read and a
   write that block until another process acts.
+- epoll.c: an epoll loop over a pipe and eventfds, level vs edge triggering,
+  one-shot items, round robin with maxevents=1, closing a watched file
+  (the item goes with its last descriptor), hang-ups, Linux's errors,
+  EPOLLEXCLUSIVE's rules, nesting with its loop and depth limits, timeouts,
+  epoll_pwait2, a blocking wait woken by another process, EINTR, and
+  epoll_pwait's signal mask.
 """
 
 from __future__ import annotations
@@ -61,4 +67,14 @@ def test_eventfd(tmp_path: Path) -> None:
     assert native[0] == 0
     for line in ("semaphore read: -1 EAGAIN", "write of 1 more: -1 EAGAIN", "at ULLONG_MAX-1: poll=1 in=1 out=0 err=0",
                  "blocking read: 8 bytes, 0x5", "child: 0"):
+        assert line in native[1]
+
+
+def test_epoll(tmp_path: Path) -> None:
+    native, emulated = both(build(tmp_path, "epoll.c"))
+    assert emulated == native
+    assert native[0] == 0
+    for line in ("no new edge: 1 [1 IN]", "then no edge: 0", "one-shot disabled: 0", "maxevents=1 again: 1 [11 IN]",
+                 "its last descriptor closed: 1 [11 IN]", "add a regular file: -1 EPERM", "nest level 5: -1 ELOOP",
+                 "blocking wait: 1 [50 IN]", "epoll_wait interrupted: -1 EINTR"):
         assert line in native[1]

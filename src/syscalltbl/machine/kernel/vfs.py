@@ -430,6 +430,9 @@ class Pipe:
     def __init__(self, ram: PhysicalMemory | None = None) -> None:
         self.buffer = bytearray()
         self.readers = self.writers = 0
+        # How often each side's waiters were woken (pipe_write wakes readers on every write, even
+        # to a non-empty pipe): what an edge-triggered epoll item on an end goes by.
+        self.readers_woken = self.writers_woken = 0
         self.ram = ram
         self.charge = Charge()
         if ram is not None:
@@ -473,6 +476,7 @@ class PipeEnd(Inode):
         out = bytes(p.buffer[:count])
         del p.buffer[:count]
         p.settle()
+        p.writers_woken += 1
         return out
 
     def poll(self, f: OpenFile) -> int:
@@ -515,6 +519,7 @@ class PipeEnd(Inode):
         if not n and data:
             raise Errno(ENOMEM)  # no page for it: pipe_write's -ENOMEM when nothing was written
         p.buffer += data[:n]
+        p.readers_woken += 1
         return n
 
     def ioctl(self, f: OpenFile, request: int) -> bytes | int:
@@ -527,6 +532,11 @@ class PipeEnd(Inode):
             self.pipe.writers -= 1
         else:
             self.pipe.readers -= 1
+        self.pipe.readers_woken += 1  # pipe_release wakes both sides: a hang-up to see
+        self.pipe.writers_woken += 1
+
+    def wakeups(self) -> tuple[int, int]:
+        return self.pipe.readers_woken, self.pipe.writers_woken
 
 
 class OpenFile:

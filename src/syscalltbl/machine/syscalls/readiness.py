@@ -24,12 +24,12 @@ class Wakes(Protocol):
 
 @runtime_checkable
 class Timed(Protocol):
-    def ready_at(self) -> float | None:
-        """The time.monotonic() at which the file's poll mask next changes by itself, if it will."""
+    def look_again_at(self) -> float | None:
+        """The time.monotonic() at which the file's poll mask may change by itself, if it will."""
         ...
 
 
 def wake_time(inodes: Iterable[object]) -> float | None:
     """The earliest time one of `inodes` changes by itself: when a sleeper on them must look again."""
-    times = [when for inode in inodes if isinstance(inode, Timed) and (when := inode.ready_at()) is not None]
+    times = [when for inode in inodes if isinstance(inode, Timed) and (when := inode.look_again_at()) is not None]
     return min(times) if times else None

@@ -1,0 +1,347 @@
+"""epoll (fs/eventpoll.c): interest lists of (descriptor, open file) pairs, and waiting on them.
+
+Readiness is each file's own poll mask, as poll(2) sees it. Linux queues an
+item when its file wakes its wait queue; here a waiter polls, so an
+edge-triggered item is due only when its file has woken waiters of the kind
+it watches since the item was last reported (readiness.Wakes); a file that
+cannot tell is taken as woken whenever its mask changed. A level-triggered
+item goes to the back of the list once reported, as it is put back on the
+tail of Linux's ready list, so a small `maxevents` still sees every ready
+item in turn.
+
+An item does not keep its file open: once the last descriptor of the file
+is closed the item is gone, as eventpoll_release removes it. Items are
+bounded per user by max_user_watches (ENOSPC) and charged to RAM as kernel
+objects (ENOMEM), so a guest cannot grow them without limit.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections import Counter
+from dataclasses import dataclass
+
+from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.uaccess import access_ok, copy_from_user, copy_to_user, user_extent
+from syscalltbl.machine.kernel.vfs import HostFile, Inode, OpenFile
+from syscalltbl.machine.kernel.wait import HOST_POLL_INTERVAL
+from syscalltbl.machine.syscalls import select
+from syscalltbl.machine.syscalls.fs import s32
+from syscalltbl.machine.syscalls.readiness import Timed, Wakes
+from syscalltbl.machine.syscalls.registry import syscall
+from syscalltbl.machine.uapi.anoninode import ANON_INODE_MODE
+from syscalltbl.machine.uapi.errno import EEXIST, EFAULT, EINTR, EINVAL, ELOOP, ENOENT, ENOMEM, ENOSPC, EPERM, Errno
+from syscalltbl.machine.uapi.eventpoll import (
+    EP_MAX_EVENTS,
+    EP_MAX_NESTS,
+    EP_PRIVATE_BITS,
+    EPOLL_CLOEXEC,
+    EPOLL_CTL_ADD,
+    EPOLL_CTL_DEL,
+    EPOLL_CTL_MOD,
+    EPOLL_EVENT,
+    EPOLLERR,
+    EPOLLET,
+    EPOLLEXCLUSIVE,
+    EPOLLEXCLUSIVE_OK_BITS,
+    EPOLLHUP,
+    EPOLLIN,
+    EPOLLONESHOT,
+    EPOLLOUT,
+    EPOLLPRI,
+    EPOLLRDBAND,
+    EPOLLRDHUP,
+    EPOLLRDNORM,
+    EPOLLWAKEUP,
+    EPOLLWRBAND,
+    EPOLLWRNORM,
+)
+from syscalltbl.machine.uapi.fcntl import O_RDWR
+
+# What one item costs the kernel (struct epitem and its eppoll_entry on x86-64): charged to RAM,
+# and max_user_watches' unit, which Linux sets to 4% of RAM in these.
+EP_ITEM_COST = 192
+WATCHES_SHARE_OF_RAM = 25
+PAGE = 4096
+# The wake-ups that concern an item watching for reading, or for writing (ep_poll_callback's key test).
+_READ_SIDE = EPOLLIN | EPOLLRDNORM | EPOLLRDBAND | EPOLLPRI | EPOLLRDHUP
+_WRITE_SIDE = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND
+
+# The items each user has, per machine: user->epoll_watches.
+_watches: weakref.WeakKeyDictionary[object, Counter[int]] = weakref.WeakKeyDictionary()
+
+
+@dataclass(eq=False, slots=True)
+class Item:
+    fd: int
+    file: OpenFile
+    events: int
+    data: int
+    seen: int | None = None  # the file's wake-ups (or mask) when last reported: an edge-triggered item's edge
+
+
+def _can_poll(inode: Inode) -> bool:
+    """file_can_poll: a file whose kind has no ->poll of its own (regular files, directories, /dev/null)."""
+    return type(inode).poll is not Inode.poll
+
+
+class EventPoll(Inode):
+    def __init__(self, task: Task) -> None:
+        super().__init__(ANON_INODE_MODE)
+        self.items: dict[tuple[int, int], Item] = {}  # in ready-list order
+        self.ram = task.machine.ram
+        self.user = task.cred.uid
+        self.counts = _watches.setdefault(task.machine, Counter())
+        self.parents: weakref.WeakSet[EventPoll] = weakref.WeakSet()  # epoll instances watching this one
+
+    # -- the interest list --
+
+    def _purge(self) -> None:
+        """Items whose file's last descriptor was closed are gone (eventpoll_release)."""
+        for key in [k for k, item in self.items.items() if not item.file.refs]:
+            self._forget(key)
+
+    def _forget(self, key: tuple[int, int]) -> None:
+        self.items.pop(key)
+        self.counts[self.user] -= 1
+        self.ram.slab_charge(-EP_ITEM_COST)
+
+    def live(self) -> list[Item]:
+        self._purge()
+        return list(self.items.values())
+
+    def insert(self, fd: int, f: OpenFile, events: int, data: int) -> None:
+        limit = self.ram.frames * PAGE // WATCHES_SHARE_OF_RAM // EP_ITEM_COST
+        if self.counts[self.user] >= limit:
+            raise Errno(ENOSPC)  # max_user_watches
+        if not self.ram.slab_fits(EP_ITEM_COST):
+            raise Errno(ENOMEM)
+        self.ram.slab_charge(EP_ITEM_COST)
+        self.counts[self.user] += 1
+        self.items[(fd, id(f))] = Item(fd, f, events, data)
+        if isinstance(f.inode, EventPoll):
+            f.inode.parents.add(self)
+
+    def remove(self, fd: int, f: OpenFile) -> None:
+        self._forget((fd, id(f)))
+
+    def release(self, f: OpenFile) -> None:
+        """The last descriptor of this epoll instance closed (ep_free): its items go."""
+        for key in list(self.items):
+            self._forget(key)
+
+    # -- readiness --
+
+    def _mark(self, item: Item, revents: int) -> int:
+        """What tells this item's next edge: the file's wake-ups of the kinds it watches, else its mask."""
+        inode = item.file.inode
+        if not isinstance(inode, Wakes):
+            return revents
+        readers, writers = inode.wakeups()
+        return (readers if item.events & _READ_SIDE else 0) + (writers if item.events & _WRITE_SIDE else 0)
+
+    def _due(self, item: Item, depth: int) -> tuple[int, int]:
+        """(revents, mark) of an item that would be reported now; revents 0 when it would not."""
+        if not item.events & ~EP_PRIVATE_BITS:
+            return 0, 0  # a one-shot item already reported: disabled until EPOLL_CTL_MOD
+        inode = item.file.inode
+        mask = inode.poll_nested(depth + 1) if isinstance(inode, EventPoll) else inode.poll(item.file)
+        revents = mask & item.events & ~EP_PRIVATE_BITS
+        if not revents:
+            return 0, 0
+        mark = self._mark(item, revents)
+        if item.events & EPOLLET and item.seen == mark:
+            return 0, 0
+        return revents, mark
+
+    def poll_nested(self, depth: int) -> int:
+        if depth > EP_MAX_NESTS:
+            return 0
+        return EPOLLIN | EPOLLRDNORM if any(self._due(item, depth)[0] for item in self.live()) else 0
+
+    def poll(self, f: OpenFile) -> int:
+        """ep_eventpoll_poll: readable when one of its items would be reported."""
+        return self.poll_nested(0)
+
+    def harvest(self, most: int) -> list[tuple[Item, int, int]]:
+        """Up to `most` items that are due, in ready-list order, with their revents and marks."""
+        found = []
+        for item in self.live():
+            revents, mark = self._due(item, 0)
+            if revents:
+                found.append((item, revents, mark))
+                if len(found) == most:
+                    break
+        return found
+
+    def reported(self, harvested: list[tuple[Item, int, int]]) -> None:
+        """ep_send_events' bookkeeping for the items the caller got."""
+        for item, _revents, mark in harvested:
+            if item.events & EPOLLONESHOT:
+                item.events &= EP_PRIVATE_BITS
+            elif item.events & EPOLLET:
+                item.seen = mark
+            key = (item.fd, id(item.file))
+            self.items[key] = self.items.pop(key)  # to the back of the ready list
+
+    def look_again_at(self) -> float | None:
+        """When a waiter must look again: a watched timer's expiry, or soon for a host descriptor."""
+        times = []
+        for item in self.live():
+            inode = item.file.inode
+            if isinstance(inode, HostFile):
+                times.append(time.monotonic() + HOST_POLL_INTERVAL)
+            elif isinstance(inode, Timed) and (when := inode.look_again_at()) is not None:
+                times.append(when)
+        return min(times) if times else None
+
+    # -- nesting --
+
+    def depth_below(self, seen: set[int]) -> int:
+        """How many epoll levels this one contains; EP_MAX_NESTS + 1 for a loop back to `seen`."""
+        if id(self) in seen:
+            return EP_MAX_NESTS + 1
+        inner = [item.file.inode for item in self.live() if isinstance(item.file.inode, EventPoll)]
+        seen = seen | {id(self)}
+        return max((1 + e.depth_below(seen) for e in inner), default=0)
+
+    def depth_above(self) -> int:
+        """How many epoll levels contain this one."""
+        holders = [p for p in self.parents if any(item.file.inode is self for item in p.live())]
+        return max((1 + p.depth_above() for p in holders), default=0)
+
+
+def _epoll_of(t: Task, epfd: int) -> tuple[OpenFile, EventPoll]:
+    f = t.files.get(s32(epfd))
+    if not isinstance(f.inode, EventPoll):
+        raise Errno(EINVAL)
+    return f, f.inode
+
+
+def do_epoll_create(t: Task, flags: int) -> int:
+    if flags & ~EPOLL_CLOEXEC:
+        raise Errno(EINVAL)
+    f = OpenFile(EventPoll(t), O_RDWR, b"anon_inode:[eventpoll]")
+    return t.files.install(f, cloexec=bool(flags & EPOLL_CLOEXEC), limit=t.nofile())
+
+
+@syscall("sys_epoll_create1")
+def sys_epoll_create1(t: Task, flags: int, *_: int) -> int:
+    return do_epoll_create(t, s32(flags))
+
+
+@syscall("sys_epoll_create")
+def sys_epoll_create(t: Task, size: int, *_: int) -> int:
+    if s32(size) <= 0:
+        raise Errno(EINVAL)
+    return do_epoll_create(t, 0)
+
+
+@syscall("sys_epoll_ctl")
+def sys_epoll_ctl(t: Task, epfd: int, op: int, fd: int, event: int, *_: int) -> int:
+    op, fd = s32(op), s32(fd)
+    events = data = 0
+    if op != EPOLL_CTL_DEL:  # ep_op_has_event: unknown ops copy it too, and then fail
+        events, data = EPOLL_EVENT.unpack(copy_from_user(t.mm, event, EPOLL_EVENT.size))
+    f = t.files.get(s32(epfd))
+    target = t.files.get(fd)
+    if not _can_poll(target.inode):
+        raise Errno(EPERM)
+    if events & EPOLLWAKEUP and t.cred.euid != 0:
+        events &= ~EPOLLWAKEUP  # without CAP_BLOCK_SUSPEND it is dropped, not refused
+    if f is target or not isinstance(f.inode, EventPoll):
+        raise Errno(EINVAL)
+    ep = f.inode
+    if op != EPOLL_CTL_DEL and events & EPOLLEXCLUSIVE:
+        if op == EPOLL_CTL_MOD:
+            raise Errno(EINVAL)
+        if op == EPOLL_CTL_ADD and (isinstance(target.inode, EventPoll) or events & ~EPOLLEXCLUSIVE_OK_BITS):
+            raise Errno(EINVAL)
+    # ep_loop_check: no cycle, and no chain of instances deeper than EP_MAX_NESTS.
+    if (op == EPOLL_CTL_ADD and isinstance(target.inode, EventPoll)
+            and target.inode.depth_below({id(ep)}) + 1 + ep.depth_above() > EP_MAX_NESTS):
+        raise Errno(ELOOP)
+    ep.live()
+    item = ep.items.get((fd, id(target)))
+    if op == EPOLL_CTL_ADD:
+        if item is not None:
+            raise Errno(EEXIST)
+        ep.insert(fd, target, events | EPOLLERR | EPOLLHUP, data)
+        return 0
+    if op == EPOLL_CTL_DEL:
+        if item is None:
+            raise Errno(ENOENT)
+        ep.remove(fd, target)
+        return 0
+    if op == EPOLL_CTL_MOD:
+        if item is None:
+            raise Errno(ENOENT)
+        if item.events & EPOLLEXCLUSIVE:
+            raise Errno(EINVAL)
+        # ep_modify: new events and data, and the item is looked at afresh (due again if ready).
+        item.events, item.data, item.seen = events | EPOLLERR | EPOLLHUP, data, None
+        return 0
+    raise Errno(EINVAL)
+
+
+def _epoll_wait(t: Task, epfd: int, events: int, maxevents: int, timeout_ns: int | None,
+                args: tuple[int, ...]) -> int:
+    """do_epoll_wait: the ready items (at most `maxevents`), waiting for one until the timeout."""
+    maxevents = s32(maxevents)
+    if maxevents <= 0 or maxevents > EP_MAX_EVENTS:
+        raise Errno(EINVAL)
+    if not access_ok(events, maxevents * EPOLL_EVENT.size):
+        raise Errno(EFAULT)
+    _, ep = _epoll_of(t, epfd)
+    deadline = select._deadline(t, args, timeout_ns)
+    found = ep.harvest(maxevents)
+    if found:
+        # ep_send_events stops at the first event it cannot store: what was not stored stays ready.
+        fits = user_extent(t.mm, events, len(found) * EPOLL_EVENT.size, write=True) // EPOLL_EVENT.size
+        if not fits:
+            raise Errno(EFAULT)
+        found = found[:fits]
+        copy_to_user(t.mm, events, b"".join(EPOLL_EVENT.pack(r, item.data) for item, r, _ in found))
+        ep.reported(found)
+        select._restore_mask(t)
+        return len(found)
+    if deadline is not None and time.monotonic() >= deadline:
+        select._restore_mask(t)
+        return 0
+    if t.sigpending:
+        raise Errno(EINTR)  # epoll_wait is never restarted after a handler
+    raise select._sleep(t, args, deadline, lambda: bool(ep.harvest(1)), [ep], 0)
+
+
+def _with_mask(t: Task, sigmask: int, sigsetsize: int, wait: tuple[int, int, int, int | None, tuple[int, ...]]) -> int:
+    """epoll_pwait's signal mask: in force while it waits, the old one back unless a handler runs (EINTR)."""
+    try:
+        select._swap_mask(t, sigmask, sigsetsize)
+        return _epoll_wait(t, *wait)
+    except Errno as exc:
+        if exc.errno != EINTR:
+            select._restore_mask(t)
+        raise
+
+
+@syscall("sys_epoll_wait")
+def sys_epoll_wait(t: Task, epfd: int, events: int, maxevents: int, timeout: int, *_: int) -> int:
+    ms = s32(timeout)
+    return _epoll_wait(t, epfd, events, maxevents, None if ms < 0 else ms * 1_000_000, (epfd, events, maxevents, ms))
+
+
+@syscall("sys_epoll_pwait")
+def sys_epoll_pwait(t: Task, epfd: int, events: int, maxevents: int, timeout: int, sigmask: int,
+                    sigsetsize: int) -> int:
+    ms = s32(timeout)
+    args = (epfd, events, maxevents, ms, sigmask)
+    return _with_mask(t, sigmask, sigsetsize, (epfd, events, maxevents, None if ms < 0 else ms * 1_000_000, args))
+
+
+@syscall("sys_epoll_pwait2")
+def sys_epoll_pwait2(t: Task, epfd: int, events: int, maxevents: int, timeout: int, sigmask: int,
+                     sigsetsize: int) -> int:
+    timeout_ns = select._timespec(t, timeout)  # EFAULT, EINVAL before the mask changes
+    args = (epfd, events, maxevents, timeout, sigmask)
+    return _with_mask(t, sigmask, sigsetsize, (epfd, events, maxevents, timeout_ns, args))
