@@ -18,6 +18,11 @@ for byte, exit status included.
   EPOLLEXCLUSIVE's rules, nesting with its loop and depth limits, timeouts,
   epoll_pwait2, a blocking wait woken by another process, EINTR, and
   epoll_pwait's signal mask.
+- timerfd.c: one-shot and interval timers, relative and absolute, on
+  CLOCK_MONOTONIC, REALTIME and BOOTTIME; the expiration count a read
+  answers (exact for an absolute start in the past); gettime and settime's
+  old value; poll and epoll waits that must wake at the expiry; an unread
+  timer being one edge only; the errors.
 """
 
 from __future__ import annotations
@@ -77,4 +82,13 @@ def test_epoll(tmp_path: Path) -> None:
     for line in ("no new edge: 1 [1 IN]", "then no edge: 0", "one-shot disabled: 0", "maxevents=1 again: 1 [11 IN]",
                  "its last descriptor closed: 1 [11 IN]", "add a regular file: -1 EPERM", "nest level 5: -1 ELOOP",
                  "blocking wait: 1 [50 IN]", "epoll_wait interrupted: -1 EINTR"):
+        assert line in native[1]
+
+
+def test_timerfd(tmp_path: Path) -> None:
+    native, emulated = both(build(tmp_path, "timerfd.c"))
+    assert emulated == native
+    assert native[0] == 0
+    for line in ("poll until the expiry: 0x1", "read: 11", "edge-triggered, unread, 80 ms later: 0",
+                 "blocking read, CLOCK_BOOTTIME: 1", "epoll_wait until the expiry: 1 data=7 events=0x1"):
         assert line in native[1]
