@@ -23,6 +23,9 @@ for byte, exit status included.
   answers (exact for an absolute start in the past); gettime and settime's
   old value; poll and epoll waits that must wake at the expiry; an unread
   timer being one edge only; the errors.
+- pipe_packets.c: pipe2(O_DIRECT): one packet per write (split at a page),
+  at most one packet per read with its unread rest dropped, 16 packets to a
+  pipe, and O_DIRECT on the write end only.
 """
 
 from __future__ import annotations
@@ -91,4 +94,13 @@ def test_timerfd(tmp_path: Path) -> None:
     assert native[0] == 0
     for line in ("poll until the expiry: 0x1", "read: 11", "edge-triggered, unread, 80 ms later: 0",
                  "blocking read, CLOCK_BOOTTIME: 1", "epoll_wait until the expiry: 1 data=7 events=0x1"):
+        assert line in native[1]
+
+
+def test_pipe2_packet_mode(tmp_path: Path) -> None:
+    native, emulated = both(build(tmp_path, "pipe_packets.c"))
+    assert emulated == native
+    assert native[0] == 0
+    for line in ('read 4 of a 10-byte packet: 4 "0123"', 'the next read: the next packet: 2 "xy"',
+                 "read 65536: 1808", "1-byte packets before EAGAIN: 16 (EAGAIN)"):
         assert line in native[1]
