@@ -23,6 +23,9 @@ for byte, exit status included.
   answers (exact for an absolute start in the past); gettime and settime's
   old value; poll and epoll waits that must wake at the expiry; an unread
   timer being one edge only; the errors.
+- epoll_watches.c (on the machine only: a Linux box has far more RAM): epoll
+  items end in ENOSPC at max_user_watches, 4% of RAM in EP_ITEM_COST units,
+  and closing the instances gives them back.
 - pipe_packets.c: pipe2(O_DIRECT): one packet per write (split at a page),
   at most one packet per read with its unread rest dropped, 16 packets to a
   pipe, and O_DIRECT on the write end only.
@@ -33,6 +36,8 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+
+from syscalltbl.machine.syscalls.epoll import EP_ITEM_COST, WATCHES_SHARE_OF_RAM
 
 DATA = Path(__file__).parent / "data"
 
@@ -104,3 +109,12 @@ def test_pipe2_packet_mode(tmp_path: Path) -> None:
     for line in ('read 4 of a 10-byte packet: 4 "0123"', 'the next read: the next packet: 2 "xy"',
                  "read 65536: 1808", "1-byte packets before EAGAIN: 16 (EAGAIN)"):
         assert line in native[1]
+
+
+def test_epoll_items_are_bounded_per_user(tmp_path: Path) -> None:
+    program = build(tmp_path, "epoll_watches.c")
+    run = subprocess.run([sys.executable, "-m", "syscalltbl", "run", "--memory", "16M", str(program)],
+                         capture_output=True, timeout=120, check=False)
+    limit = (16 << 20) // WATCHES_SHARE_OF_RAM // EP_ITEM_COST
+    assert (run.returncode, run.stdout.decode()) == (
+        0, f"items before the limit: {limit} (ENOSPC)\nafter closing the instances: {limit} (ENOSPC)\n"), run.stderr

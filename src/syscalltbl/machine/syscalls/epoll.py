@@ -63,7 +63,6 @@ from syscalltbl.machine.uapi.fcntl import O_RDWR
 # and max_user_watches' unit, which Linux sets to 4% of RAM in these.
 EP_ITEM_COST = 192
 WATCHES_SHARE_OF_RAM = 25
-PAGE = 4096
 # The wake-ups that concern an item watching for reading, or for writing (ep_poll_callback's key test).
 _READ_SIDE = EPOLLIN | EPOLLRDNORM | EPOLLRDBAND | EPOLLPRI | EPOLLRDHUP
 _WRITE_SIDE = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND
@@ -112,7 +111,7 @@ class EventPoll(Inode):
         return list(self.items.values())
 
     def insert(self, fd: int, f: OpenFile, events: int, data: int) -> None:
-        limit = self.ram.frames * PAGE // WATCHES_SHARE_OF_RAM // EP_ITEM_COST
+        limit = self.ram.size // WATCHES_SHARE_OF_RAM // EP_ITEM_COST  # eventpoll_init, from MemTotal
         if self.counts[self.user] >= limit:
             raise Errno(ENOSPC)  # max_user_watches
         if not self.ram.slab_fits(EP_ITEM_COST):
