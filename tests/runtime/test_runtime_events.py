@@ -23,6 +23,8 @@ for byte, exit status included.
   answers (exact for an absolute start in the past); gettime and settime's
   old value; poll and epoll waits that must wake at the expiry; an unread
   timer being one edge only; the errors.
+- epoll_paths.c: five levels of 30 densely nested epoll instances: which adds
+  reverse_path_check refuses (EINVAL), and which instances are then ready.
 - epoll_watches.c (on the machine only: a Linux box has far more RAM): epoll
   items end in ENOSPC at max_user_watches, 4% of RAM in EP_ITEM_COST units,
   and closing the instances gives them back.
@@ -109,6 +111,12 @@ def test_pipe2_packet_mode(tmp_path: Path) -> None:
     for line in ('read 4 of a 10-byte packet: 4 "0123"', 'the next read: the next packet: 2 "xy"',
                  "read 65536: 1808", "1-byte packets before EAGAIN: 16 (EAGAIN)"):
         assert line in native[1]
+
+
+def test_epoll_wake_up_paths_are_bounded(tmp_path: Path) -> None:
+    native, emulated = both(build(tmp_path, "epoll_paths.c"))
+    assert emulated == native
+    assert "level 1: 400 refused, the first at add 500 (EINVAL)" in native[1]
 
 
 def test_epoll_items_are_bounded_per_user(tmp_path: Path) -> None:

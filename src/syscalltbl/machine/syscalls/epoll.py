@@ -67,8 +67,14 @@ WATCHES_SHARE_OF_RAM = 25
 _READ_SIDE = EPOLLIN | EPOLLRDNORM | EPOLLRDBAND | EPOLLPRI | EPOLLRDHUP
 _WRITE_SIDE = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND
 
+# fs/eventpoll.c's path_limits: how many wake-up paths of 2, 3, 4 and 5 epoll instances may lead
+# up from one file (any number may be 1 long), so that a wake-up cannot fan out without bound.
+PATH_LIMITS = (0, 500, 100, 50, 10)
+
 # The items each user has, per machine: user->epoll_watches.
 _watches: weakref.WeakKeyDictionary[object, Counter[int]] = weakref.WeakKeyDictionary()
+# The epoll instances watching each open file, with how many items each has for it (file->f_ep).
+_watched_by: weakref.WeakKeyDictionary[OpenFile, Counter[EventPoll]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(eq=False, slots=True)
@@ -92,7 +98,7 @@ class EventPoll(Inode):
         self.ram = task.machine.ram
         self.user = task.cred.uid
         self.counts = _watches.setdefault(task.machine, Counter())
-        self.parents: weakref.WeakSet[EventPoll] = weakref.WeakSet()  # epoll instances watching this one
+        self.file: OpenFile | None = None  # its open file, once made
 
     # -- the interest list --
 
@@ -102,9 +108,13 @@ class EventPoll(Inode):
             self._forget(key)
 
     def _forget(self, key: tuple[int, int]) -> None:
-        self.items.pop(key)
+        item = self.items.pop(key)
         self.counts[self.user] -= 1
         self.ram.slab_charge(-EP_ITEM_COST)
+        watchers = _watched_by[item.file]
+        watchers[self] -= 1
+        if not watchers[self]:
+            del watchers[self]
 
     def live(self) -> list[Item]:
         self._purge()
@@ -119,8 +129,7 @@ class EventPoll(Inode):
         self.ram.slab_charge(EP_ITEM_COST)
         self.counts[self.user] += 1
         self.items[(fd, id(f))] = Item(fd, f, events, data)
-        if isinstance(f.inode, EventPoll):
-            f.inode.parents.add(self)
+        _watched_by.setdefault(f, Counter())[self] += 1
 
     def remove(self, fd: int, f: OpenFile) -> None:
         self._forget((fd, id(f)))
@@ -140,12 +149,16 @@ class EventPoll(Inode):
         readers, writers = inode.wakeups()
         return (readers if item.events & _READ_SIDE else 0) + (writers if item.events & _WRITE_SIDE else 0)
 
-    def _due(self, item: Item, depth: int) -> tuple[int, int]:
-        """(revents, mark) of an item that would be reported now; revents 0 when it would not."""
+    def _due(self, item: Item, memo: dict[int, int]) -> tuple[int, int]:
+        """(revents, mark) of an item that would be reported now; revents 0 when it would not.
+
+        `memo` holds the masks of the epoll instances already looked at in this pass: nested
+        instances can share members, and each is polled once however many paths reach it.
+        """
         if not item.events & ~EP_PRIVATE_BITS:
             return 0, 0  # a one-shot item already reported: disabled until EPOLL_CTL_MOD
         inode = item.file.inode
-        mask = inode.poll_nested(depth + 1) if isinstance(inode, EventPoll) else inode.poll(item.file)
+        mask = inode.poll_once(memo) if isinstance(inode, EventPoll) else inode.poll(item.file)
         revents = mask & item.events & ~EP_PRIVATE_BITS
         if not revents:
             return 0, 0
@@ -154,20 +167,23 @@ class EventPoll(Inode):
             return 0, 0
         return revents, mark
 
-    def poll_nested(self, depth: int) -> int:
-        if depth > EP_MAX_NESTS:
-            return 0
-        return EPOLLIN | EPOLLRDNORM if any(self._due(item, depth)[0] for item in self.live()) else 0
+    def poll_once(self, memo: dict[int, int]) -> int:
+        if id(self) not in memo:
+            memo[id(self)] = 0  # no loops can be made (ELOOP), but a lookup must end regardless
+            ready = any(self._due(item, memo)[0] for item in self.live())
+            memo[id(self)] = EPOLLIN | EPOLLRDNORM if ready else 0
+        return memo[id(self)]
 
     def poll(self, f: OpenFile) -> int:
         """ep_eventpoll_poll: readable when one of its items would be reported."""
-        return self.poll_nested(0)
+        return self.poll_once({})
 
     def harvest(self, most: int) -> list[tuple[Item, int, int]]:
         """Up to `most` items that are due, in ready-list order, with their revents and marks."""
         found = []
+        memo: dict[int, int] = {}
         for item in self.live():
-            revents, mark = self._due(item, 0)
+            revents, mark = self._due(item, memo)
             if revents:
                 found.append((item, revents, mark))
                 if len(found) == most:
@@ -197,18 +213,65 @@ class EventPoll(Inode):
 
     # -- nesting --
 
-    def depth_below(self, seen: set[int]) -> int:
-        """How many epoll levels this one contains; EP_MAX_NESTS + 1 for a loop back to `seen`."""
-        if id(self) in seen:
-            return EP_MAX_NESTS + 1
-        inner = [item.file.inode for item in self.live() if isinstance(item.file.inode, EventPoll)]
-        seen = seen | {id(self)}
-        return max((1 + e.depth_below(seen) for e in inner), default=0)
+    def depth_below(self, target: EventPoll, memo: dict[int, int]) -> int:
+        """How many epoll levels this one contains; more than EP_MAX_NESTS when `target` is among them.
 
-    def depth_above(self) -> int:
+        The instances form no loop (EPOLL_CTL_ADD refuses one), so each is measured once.
+        """
+        if self is target:
+            return EP_MAX_NESTS + 1
+        if id(self) not in memo:
+            memo[id(self)] = EP_MAX_NESTS + 1  # a loop made some other way still ends here
+            inner = [item.file.inode for item in self.live() if isinstance(item.file.inode, EventPoll)]
+            memo[id(self)] = max((1 + e.depth_below(target, memo) for e in inner), default=0)
+        return memo[id(self)]
+
+    def depth_above(self, memo: dict[int, int]) -> int:
         """How many epoll levels contain this one."""
-        holders = [p for p in self.parents if any(item.file.inode is self for item in p.live())]
-        return max((1 + p.depth_above() for p in holders), default=0)
+        if id(self) not in memo:
+            memo[id(self)] = EP_MAX_NESTS + 1
+            memo[id(self)] = max((1 + p.depth_above(memo) for p in _watchers(self.file)), default=0)
+        return memo[id(self)]
+
+    def plain_files(self, seen: set[int]) -> list[OpenFile]:
+        """The files other than epoll instances that this one watches, directly or through nested ones."""
+        if id(self) in seen:
+            return []
+        seen.add(id(self))
+        found = []
+        for item in self.live():
+            inode = item.file.inode
+            found += inode.plain_files(seen) if isinstance(inode, EventPoll) else [item.file]
+        return found
+
+
+def _watchers(f: OpenFile | None) -> list[EventPoll]:
+    """The live epoll instances watching `f`."""
+    if f is None:
+        return []
+    return [ep for ep in _watched_by.get(f, ()) if ep.file is not None and ep.file.refs]
+
+
+def _paths_fit(f: OpenFile) -> bool:
+    """reverse_path_check for one file: the wake-up paths up from it, counted by length, within PATH_LIMITS."""
+    counts = [0] * len(PATH_LIMITS)
+
+    def walk(g: OpenFile, depth: int, paths: int) -> bool:
+        if depth > EP_MAX_NESTS:
+            return False
+        for ep, items in _watched_by.get(g, Counter()).items():
+            if ep.file is None or not ep.file.refs:
+                continue
+            if _watchers(ep.file):
+                if not walk(ep.file, depth + 1, paths * items):
+                    return False
+            elif depth:
+                counts[depth] += paths * items
+                if counts[depth] > PATH_LIMITS[depth]:
+                    return False
+        return True
+
+    return walk(f, 0, 1)
 
 
 def _epoll_of(t: Task, epfd: int) -> tuple[OpenFile, EventPoll]:
@@ -221,7 +284,8 @@ def _epoll_of(t: Task, epfd: int) -> tuple[OpenFile, EventPoll]:
 def do_epoll_create(t: Task, flags: int) -> int:
     if flags & ~EPOLL_CLOEXEC:
         raise Errno(EINVAL)
-    f = OpenFile(EventPoll(t), O_RDWR, b"anon_inode:[eventpoll]")
+    ep = EventPoll(t)
+    ep.file = f = OpenFile(ep, O_RDWR, b"anon_inode:[eventpoll]")
     return t.files.install(f, cloexec=bool(flags & EPOLL_CLOEXEC), limit=t.nofile())
 
 
@@ -259,7 +323,7 @@ def sys_epoll_ctl(t: Task, epfd: int, op: int, fd: int, event: int, *_: int) -> 
             raise Errno(EINVAL)
     # ep_loop_check: no cycle, and no chain of instances deeper than EP_MAX_NESTS.
     if (op == EPOLL_CTL_ADD and isinstance(target.inode, EventPoll)
-            and target.inode.depth_below({id(ep)}) + 1 + ep.depth_above() > EP_MAX_NESTS):
+            and target.inode.depth_below(ep, {}) + 1 + ep.depth_above({}) > EP_MAX_NESTS):
         raise Errno(ELOOP)
     ep.live()
     item = ep.items.get((fd, id(target)))
@@ -267,6 +331,12 @@ def sys_epoll_ctl(t: Task, epfd: int, op: int, fd: int, event: int, *_: int) -> 
         if item is not None:
             raise Errno(EEXIST)
         ep.insert(fd, target, events | EPOLLERR | EPOLLHUP, data)
+        # ep_insert's full check, when instances nest: too many wake-up paths from a file is EINVAL.
+        if isinstance(target.inode, EventPoll) or _watchers(ep.file):
+            checked = target.inode.plain_files(set()) if isinstance(target.inode, EventPoll) else [target]
+            if not all(_paths_fit(g) for g in checked):
+                ep.remove(fd, target)
+                raise Errno(EINVAL)
         return 0
     if op == EPOLL_CTL_DEL:
         if item is None:
