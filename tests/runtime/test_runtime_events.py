@@ -23,6 +23,8 @@ for byte, exit status included.
   answers (exact for an absolute start in the past); gettime and settime's
   old value; poll and epoll waits that must wake at the expiry; an unread
   timer being one edge only; the errors.
+- anon_files.c: fstat and /proc/self/fd of the three kinds of descriptor,
+  and epoll on the host's stdin (a pipe with data and then EOF).
 - epoll_paths.c: five levels of 30 densely nested epoll instances: which adds
   reverse_path_check refuses (EINVAL), and which instances are then ready.
 - epoll_watches.c (on the machine only: a Linux box has far more RAM): epoll
@@ -50,11 +52,11 @@ def build(tmp_path: Path, source: str) -> Path:
     return program
 
 
-def both(program: Path) -> tuple[tuple[int, str], tuple[int, str]]:
+def both(program: Path, stdin: bytes = b"") -> tuple[tuple[int, str], tuple[int, str]]:
     """(status, stdout) natively and on the machine."""
-    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=False)
-    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
-                              timeout=120, check=False)
+    native = subprocess.run([str(program)], input=stdin, capture_output=True, timeout=60, check=False)
+    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], input=stdin,
+                              capture_output=True, timeout=120, check=False)
     assert emulated.stderr == b"", emulated.stderr.decode()
     return (native.returncode, native.stdout.decode()), (emulated.returncode, emulated.stdout.decode())
 
@@ -111,6 +113,12 @@ def test_pipe2_packet_mode(tmp_path: Path) -> None:
     for line in ('read 4 of a 10-byte packet: 4 "0123"', 'the next read: the next packet: 2 "xy"',
                  "read 65536: 1808", "1-byte packets before EAGAIN: 16 (EAGAIN)"):
         assert line in native[1]
+
+
+def test_anonymous_files_and_epoll_on_the_hosts_stdin(tmp_path: Path) -> None:
+    native, emulated = both(build(tmp_path, "anon_files.c"), stdin=b"hi\n")
+    assert emulated == native
+    assert "anon_inode:[eventpoll] mode=600" in native[1] and "stdin: 1 events=0x11 data=9 read=3" in native[1]
 
 
 def test_epoll_wake_up_paths_are_bounded(tmp_path: Path) -> None:
