@@ -29,7 +29,7 @@ for byte, exit status included.
   reverse_path_check refuses (EINVAL), and which instances are then ready.
 - epoll_watches.c (on the machine only: a Linux box has far more RAM): epoll
   items end in ENOSPC at max_user_watches, 4% of RAM in EP_ITEM_COST units,
-  and closing the instances gives them back.
+  and closing the watched files or the instances gives them back.
 - pipe_packets.c: pipe2(O_DIRECT): one packet per write (split at a page),
   at most one packet per read with its unread rest dropped, 16 packets to a
   pipe, and O_DIRECT on the write end only.
@@ -133,4 +133,5 @@ def test_epoll_items_are_bounded_per_user(tmp_path: Path) -> None:
                          capture_output=True, timeout=120, check=False)
     limit = (16 << 20) // WATCHES_SHARE_OF_RAM // EP_ITEM_COST
     assert (run.returncode, run.stdout.decode()) == (
-        0, f"items before the limit: {limit} (ENOSPC)\nafter closing the instances: {limit} (ENOSPC)\n"), run.stderr
+        0, f"items before the limit: {limit} (ENOSPC)\nafter closing the watched files: {limit} (ENOSPC)\n"
+           f"after closing the instances: {limit} (ENOSPC)\n"), run.stderr

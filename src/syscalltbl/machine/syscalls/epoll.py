@@ -31,7 +31,19 @@ from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.readiness import Timed, Wakes
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.anoninode import ANON_INODE_MODE
-from syscalltbl.machine.uapi.errno import EEXIST, EFAULT, EINTR, EINVAL, ELOOP, ENOENT, ENOMEM, ENOSPC, EPERM, Errno
+from syscalltbl.machine.uapi.errno import (
+    EBADF,
+    EEXIST,
+    EFAULT,
+    EINTR,
+    EINVAL,
+    ELOOP,
+    ENOENT,
+    ENOMEM,
+    ENOSPC,
+    EPERM,
+    Errno,
+)
 from syscalltbl.machine.uapi.eventpoll import (
     EP_MAX_EVENTS,
     EP_MAX_NESTS,
@@ -57,7 +69,7 @@ from syscalltbl.machine.uapi.eventpoll import (
     EPOLLWRBAND,
     EPOLLWRNORM,
 )
-from syscalltbl.machine.uapi.fcntl import O_RDWR
+from syscalltbl.machine.uapi.fcntl import O_PATH, O_RDWR
 
 # What one item costs the kernel (struct epitem and its eppoll_entry on x86-64): charged to RAM,
 # and max_user_watches' unit, which Linux sets to 4% of RAM in these.
@@ -71,8 +83,22 @@ _WRITE_SIDE = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND
 # up from one file (any number may be 1 long), so that a wake-up cannot fan out without bound.
 PATH_LIMITS = (0, 500, 100, 50, 10)
 
-# The items each user has, per machine: user->epoll_watches.
-_watches: weakref.WeakKeyDictionary[object, Counter[int]] = weakref.WeakKeyDictionary()
+
+
+class Budget:
+    """One machine's epoll instances, and the items each user has (user->epoll_watches)."""
+
+    def __init__(self) -> None:
+        self.items: Counter[int] = Counter()
+        self.instances: weakref.WeakSet[EventPoll] = weakref.WeakSet()
+
+    def reclaim(self) -> None:
+        """Drop every instance's items whose file is gone: they count until someone looks."""
+        for ep in list(self.instances):
+            ep.live()
+
+
+_budgets: weakref.WeakKeyDictionary[object, Budget] = weakref.WeakKeyDictionary()
 # The epoll instances watching each open file, with how many items each has for it (file->f_ep).
 _watched_by: weakref.WeakKeyDictionary[OpenFile, Counter[EventPoll]] = weakref.WeakKeyDictionary()
 
@@ -97,7 +123,8 @@ class EventPoll(Inode):
         self.items: dict[tuple[int, int], Item] = {}  # in ready-list order
         self.ram = task.machine.ram
         self.user = task.cred.uid
-        self.counts = _watches.setdefault(task.machine, Counter())
+        self.budget = _budgets.setdefault(task.machine, Budget())
+        self.budget.instances.add(self)
         self.file: OpenFile | None = None  # its open file, once made
 
     # -- the interest list --
@@ -109,7 +136,7 @@ class EventPoll(Inode):
 
     def _forget(self, key: tuple[int, int]) -> None:
         item = self.items.pop(key)
-        self.counts[self.user] -= 1
+        self.budget.items[self.user] -= 1
         self.ram.slab_charge(-EP_ITEM_COST)
         watchers = _watched_by[item.file]
         watchers[self] -= 1
@@ -122,12 +149,14 @@ class EventPoll(Inode):
 
     def insert(self, fd: int, f: OpenFile, events: int, data: int) -> None:
         limit = self.ram.size // WATCHES_SHARE_OF_RAM // EP_ITEM_COST  # eventpoll_init, from MemTotal
-        if self.counts[self.user] >= limit:
+        if self.budget.items[self.user] >= limit or not self.ram.slab_fits(EP_ITEM_COST):
+            self.budget.reclaim()
+        if self.budget.items[self.user] >= limit:
             raise Errno(ENOSPC)  # max_user_watches
         if not self.ram.slab_fits(EP_ITEM_COST):
             raise Errno(ENOMEM)
         self.ram.slab_charge(EP_ITEM_COST)
-        self.counts[self.user] += 1
+        self.budget.items[self.user] += 1
         self.items[(fd, id(f))] = Item(fd, f, events, data)
         _watched_by.setdefault(f, Counter())[self] += 1
 
@@ -309,6 +338,8 @@ def sys_epoll_ctl(t: Task, epfd: int, op: int, fd: int, event: int, *_: int) -> 
         events, data = EPOLL_EVENT.unpack(copy_from_user(t.mm, event, EPOLL_EVENT.size))
     f = t.files.get(s32(epfd))
     target = t.files.get(fd)
+    if f.flags & O_PATH or target.flags & O_PATH:
+        raise Errno(EBADF)  # fdget does not see O_PATH descriptors
     if not _can_poll(target.inode):
         raise Errno(EPERM)
     if events & EPOLLWAKEUP and t.cred.euid != 0:
