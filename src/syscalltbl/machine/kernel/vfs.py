@@ -439,6 +439,7 @@ class Pipe:
         self.buffer = bytearray()
         # The buffer as runs [length, is_packet]: adjacent stream bytes make one run.
         self.runs: deque[list[int]] = deque()
+        self.tail_room = 0  # what the page of the last stream buffer has left
         self.readers = self.writers = 0
         # How often each side's waiters were woken (pipe_write wakes readers on every write, even
         # to a non-empty pipe): what an edge-triggered epoll item on an end goes by.
@@ -469,13 +470,29 @@ class Pipe:
         return room // BLOCK_SIZE * BLOCK_SIZE if packets else room
 
     def put(self, data: bytes, *, packets: bool) -> None:
+        """pipe_write's buffers for `data`, in packet mode or not.
+
+        What the write leaves over of a page first joins the last buffer if
+        that is a stream buffer with room for it, whichever the write's mode;
+        the rest fills new pages, each a packet of its own in packet mode.
+        """
+        merged = len(data) % BLOCK_SIZE
+        if not (merged and self.buffer and not self.runs[-1][1] and merged <= self.tail_room):
+            merged = 0
+        rest = len(data) - merged
+        if merged:
+            self.runs[-1][0] += merged
+            self.tail_room -= merged
+        if packets and rest:
+            self.runs.extend([min(BLOCK_SIZE, rest - at), 1] for at in range(0, rest, BLOCK_SIZE))
+            self.tail_room = 0
+        elif rest:
+            if self.runs and not self.runs[-1][1]:
+                self.runs[-1][0] += rest
+            else:
+                self.runs.append([rest, 0])
+            self.tail_room = -rest % BLOCK_SIZE
         self.buffer += data
-        if packets:
-            self.runs.extend([len(data[at : at + BLOCK_SIZE]), 1] for at in range(0, len(data), BLOCK_SIZE))
-        elif self.runs and not self.runs[-1][1]:
-            self.runs[-1][0] += len(data)
-        elif data:
-            self.runs.append([len(data), 0])
         self.readers_woken += 1
 
     def take(self, count: int) -> bytes:

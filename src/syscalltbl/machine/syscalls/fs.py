@@ -363,6 +363,8 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int, *_: int) -> int:
         return f.flags & ~O_CLOEXEC
     if cmd == F_SETFL:
         changeable = O_APPEND | O_NONBLOCK
+        if isinstance(f.inode, PipeEnd):
+            changeable |= O_DIRECT  # a pipe's packet mode can be switched (FMODE_CAN_ODIRECT)
         f.flags = (f.flags & ~changeable) | (arg & changeable)
         return 0
     raise Errno(EINVAL)
