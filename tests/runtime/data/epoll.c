@@ -209,6 +209,18 @@ int main(void)
 	show("epoll_wait NULL events, one ready", syscall(SYS_epoll_wait, inner, NULL, 1, 0));
 	wait_and_show("and it is still ready", inner, 8, 0, 1);
 	show("add outer to inner (a loop)", add(inner, outer, EPOLLIN, 32));
+	/* Edge-triggered on an epoll: every wake-up of one of its items is an edge, not its readiness. */
+	int inner2 = epoll_create1(0), outer2 = epoll_create1(0), counter = eventfd(0, 0);
+	add(inner2, counter, EPOLLIN, 33);
+	add(outer2, inner2, EPOLLIN | EPOLLET, 34);
+	wait_and_show("ET on an epoll, nothing ready", outer2, 8, 0, 1);
+	bump(counter, 1);
+	wait_and_show("ET on an epoll, after a write", outer2, 8, 0, 1);
+	wait_and_show("ET on an epoll, again", outer2, 8, 0, 1);
+	bump(counter, 1);
+	wait_and_show("ET on an epoll, after a second write", outer2, 8, 0, 1);
+	wait_and_show("the inner one, level-triggered", inner2, 8, 0, 1);
+	wait_and_show("ET on an epoll, after the inner wait", outer2, 8, 0, 1);
 	int chain[6];
 	chain[0] = epoll_create1(0);
 	for (int i = 1; i < 6; i++) {

@@ -3,8 +3,9 @@
 Readiness is each file's own poll mask, as poll(2) sees it. Linux queues an
 item when its file wakes its wait queue; here a waiter polls, so an
 edge-triggered item is due only when its file has woken waiters of the kind
-it watches since the item was last reported (readiness.Wakes); a file that
-cannot tell is taken as woken whenever its mask changed. A level-triggered
+it watches since the item was last reported (readiness.Wakes; an epoll
+instance wakes its waiters whenever one of its own items is woken); a file
+that cannot tell is taken as woken whenever its mask changed. A level-triggered
 item goes to the back of the list once reported, as it is put back on the
 tail of Linux's ready list, so a small `maxevents` still sees every ready
 item in turn.
@@ -103,6 +104,10 @@ _budgets: weakref.WeakKeyDictionary[object, Budget] = weakref.WeakKeyDictionary(
 _watched_by: weakref.WeakKeyDictionary[OpenFile, Counter[EventPoll]] = weakref.WeakKeyDictionary()
 
 
+# What one pass over nested instances found of each: ("poll" or "wake", id(instance)) -> value.
+Memo = dict[tuple[str, int], int]
+
+
 @dataclass(eq=False, slots=True)
 class Item:
     fd: int
@@ -170,38 +175,53 @@ class EventPoll(Inode):
 
     # -- readiness --
 
-    def _mark(self, item: Item, revents: int) -> int:
+    def _mark(self, item: Item, revents: int, memo: Memo) -> int:
         """What tells this item's next edge: the file's wake-ups of the kinds it watches, else its mask."""
         inode = item.file.inode
+        if isinstance(inode, EventPoll):
+            return inode.wakeups_once(memo)
         if not isinstance(inode, Wakes):
             return revents
         readers, writers = inode.wakeups()
         return (readers if item.events & _READ_SIDE else 0) + (writers if item.events & _WRITE_SIDE else 0)
 
-    def _due(self, item: Item, memo: dict[int, int]) -> tuple[int, int]:
+    def _due(self, item: Item, memo: Memo) -> tuple[int, int]:
         """(revents, mark) of an item that would be reported now; revents 0 when it would not.
 
-        `memo` holds the masks of the epoll instances already looked at in this pass: nested
-        instances can share members, and each is polled once however many paths reach it.
+        `memo` holds what this pass found of the epoll instances it looked at: nested instances
+        can share members, and each is looked at once however many paths reach it.
         """
         if not item.events & ~EP_PRIVATE_BITS:
             return 0, 0  # a one-shot item already reported: disabled until EPOLL_CTL_MOD
-        inode = item.file.inode
-        mask = inode.poll_once(memo) if isinstance(inode, EventPoll) else inode.poll(item.file)
-        revents = mask & item.events & ~EP_PRIVATE_BITS
+        revents = self._revents(item, memo)
         if not revents:
             return 0, 0
-        mark = self._mark(item, revents)
+        mark = self._mark(item, revents, memo)
         if item.events & EPOLLET and item.seen == mark:
             return 0, 0
         return revents, mark
 
-    def poll_once(self, memo: dict[int, int]) -> int:
-        if id(self) not in memo:
-            memo[id(self)] = 0  # no loops can be made (ELOOP), but a lookup must end regardless
+    def _revents(self, item: Item, memo: Memo) -> int:
+        inode = item.file.inode
+        mask = inode.poll_once(memo) if isinstance(inode, EventPoll) else inode.poll(item.file)
+        return mask & item.events & ~EP_PRIVATE_BITS
+
+    def poll_once(self, memo: Memo) -> int:
+        key = ("poll", id(self))
+        if key not in memo:
+            memo[key] = 0  # no loops can be made (ELOOP), but a lookup must end regardless
             ready = any(self._due(item, memo)[0] for item in self.live())
-            memo[id(self)] = EPOLLIN | EPOLLRDNORM if ready else 0
-        return memo[id(self)]
+            memo[key] = EPOLLIN | EPOLLRDNORM if ready else 0
+        return memo[key]
+
+    def wakeups_once(self, memo: Memo) -> int:
+        """ep_poll_callback wakes this instance's own waiters whenever one of its enabled items is woken."""
+        key = ("wake", id(self))
+        if key not in memo:
+            memo[key] = 0
+            memo[key] = sum(self._mark(item, self._revents(item, memo), memo) for item in self.live()
+                            if item.events & ~EP_PRIVATE_BITS)
+        return memo[key]
 
     def poll(self, f: OpenFile) -> int:
         """ep_eventpoll_poll: readable when one of its items would be reported."""
@@ -210,7 +230,7 @@ class EventPoll(Inode):
     def harvest(self, most: int) -> list[tuple[Item, int, int]]:
         """Up to `most` items that are due, in ready-list order, with their revents and marks."""
         found = []
-        memo: dict[int, int] = {}
+        memo: Memo = {}
         for item in self.live():
             revents, mark = self._due(item, memo)
             if revents:
