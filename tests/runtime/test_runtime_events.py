@@ -12,6 +12,9 @@ for byte, exit status included.
 - eventfd.c: the counter, EFD_SEMAPHORE, EFD_NONBLOCK/CLOEXEC, EAGAIN, the
   8-byte rule, overflow at ULLONG_MAX-1, poll readiness, and a read and a
   write that block until another process acts.
+- event_loop.c: a server-style loop: one epoll over a pipe fed by a child
+  (edge-triggered, drained to EAGAIN), an eventfd (level) and a periodic
+  timerfd (one-shot, re-armed), until the pipe's writer is gone.
 - epoll.c: an epoll loop over a pipe and eventfds, level vs edge triggering,
   one-shot items, round robin with maxevents=1, closing a watched file
   (the item goes with its last descriptor), hang-ups, Linux's errors,
@@ -85,6 +88,13 @@ def test_eventfd(tmp_path: Path) -> None:
     for line in ("semaphore read: -1 EAGAIN", "write of 1 more: -1 EAGAIN", "at ULLONG_MAX-1: poll=1 in=1 out=0 err=0",
                  "blocking read: 8 bytes, 0x5", "child: 0"):
         assert line in native[1]
+
+
+def test_event_loop_over_a_pipe_an_eventfd_and_a_timerfd(tmp_path: Path) -> None:
+    native, emulated = both(build(tmp_path, "event_loop.c"))
+    assert emulated == native
+    assert native == (0, "".join(f"message {i}\n" for i in range(1, 6))
+                      + "eventfd total: 5\ntimer fired: 1\npipe: eof=1 hup=1\nchild: 0\n")
 
 
 def test_epoll(tmp_path: Path) -> None:
