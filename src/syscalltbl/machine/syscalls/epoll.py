@@ -13,7 +13,9 @@ item in turn.
 An item does not keep its file open: once the last descriptor of the file
 is closed the item is gone, as eventpoll_release removes it. Items are
 bounded per user by max_user_watches (ENOSPC) and charged to RAM as kernel
-objects (ENOMEM), so a guest cannot grow them without limit.
+objects (ENOMEM), and nested instances by Linux's loop, depth (ELOOP) and
+wake-up path (EINVAL) checks, so a guest cannot grow them without limit;
+looking through nested instances visits each once per pass.
 """
 
 from __future__ import annotations
@@ -82,8 +84,7 @@ _WRITE_SIDE = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND
 
 # fs/eventpoll.c's path_limits: how many wake-up paths of 2, 3, 4 and 5 epoll instances may lead
 # up from one file (any number may be 1 long), so that a wake-up cannot fan out without bound.
-PATH_LIMITS = (0, 500, 100, 50, 10)
-
+PATH_LIMITS = (0, 500, 100, 50, 10)  # indexed by the instances on a path, less one; index 0 is unbounded
 
 
 class Budget:
@@ -118,7 +119,7 @@ class Item:
 
 
 def _can_poll(inode: Inode) -> bool:
-    """file_can_poll: a file whose kind has no ->poll of its own (regular files, directories, /dev/null)."""
+    """file_can_poll: false for a kind of file with no ->poll of its own (regular files, directories, /dev/null)."""
     return type(inode).poll is not Inode.poll
 
 
