@@ -44,7 +44,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from syscalltbl.machine.syscalls.epoll import EP_ITEM_COST, WATCHES_SHARE_OF_RAM
+from syscalltbl.machine.syscalls.eventpoll import EP_ITEM_COST, WATCHES_SHARE_OF_RAM
 
 DATA = Path(__file__).parent / "data"
 
