@@ -99,5 +99,16 @@ int main(void)
 		yields++;
 	}
 	printf("child exited with %d while the parent yielded\n", WEXITSTATUS(status));
+
+	/* A zombie is still found; a reaped child is not. */
+	child = fork();
+	if (child == 0)
+		_exit(0);
+	usleep(50000);
+	n = syscall(SYS_sched_getaffinity, child, sizeof mask, mask);
+	printf("sched_getaffinity(zombie): whole longs: %d\n", n > 0 && n % 8 == 0);
+	show("sched_getscheduler(zombie)", sched_getscheduler(child));
+	waitpid(child, NULL, 0);
+	show("sched_getscheduler(reaped)", sched_getscheduler(child));
 	return 0;
 }

@@ -76,12 +76,12 @@ _membarrier_state: weakref.WeakKeyDictionary[Mm, int] = weakref.WeakKeyDictionar
 
 
 def _target(t: Task, pid: int) -> Task:
-    """find_process_by_pid: the caller for 0, else the live task with that id."""
+    """find_process_by_pid: the caller for 0, else the task with that id, a zombie until it is reaped."""
     pid = s32(pid)
     if pid == 0:
         return t
     found = t.machine.tasks.get(pid)
-    if found is None or found.status is not None:
+    if found is None:
         raise Errno(ESRCH)
     return found
 
