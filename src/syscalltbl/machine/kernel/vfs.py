@@ -14,6 +14,7 @@ import select
 import stat
 import time
 import weakref
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -50,6 +51,7 @@ from syscalltbl.machine.uapi.fcntl import (
     O_ACCMODE,
     O_APPEND,
     O_CREAT,
+    O_DIRECT,
     O_DIRECTORY,
     O_EXCL,
     O_NOFOLLOW,
@@ -425,11 +427,23 @@ class TtyDevice(Inode):
 
 
 class Pipe:
-    """A pipe's buffer; with `ram`, its bytes take whole frames of it, as a pipe's pages do on Linux."""
+    """A pipe's buffer; with `ram`, its bytes take whole frames of it, as a pipe's pages do on Linux.
+
+    A write through an end opened with O_DIRECT (pipe2's packet mode) makes
+    packets of at most a page: a read returns at most one of them, and the
+    part of it the read had no room for is dropped. Each packet takes a
+    whole page of the pipe's capacity, as it takes a pipe_buffer of its own.
+    """
 
     def __init__(self, ram: PhysicalMemory | None = None) -> None:
         self.buffer = bytearray()
+        # The buffer as runs [length, is_packet]: adjacent stream bytes make one run.
+        self.runs: deque[list[int]] = deque()
+        self.tail_room = 0  # what the page of the last stream buffer has left
         self.readers = self.writers = 0
+        # How often each side's waiters were woken (pipe_write wakes readers on every write, even
+        # to a non-empty pipe): what an edge-triggered epoll item on an end goes by.
+        self.readers_woken = self.writers_woken = 0
         self.ram = ram
         self.charge = Charge()
         if ram is not None:
@@ -445,6 +459,62 @@ class Pipe:
             self.ram.reserve(more)
             self.charge.pages += more
         return min(count, self.charge.pages * BLOCK_SIZE - len(self.buffer))
+
+    def used(self) -> int:
+        """How much of the pipe's capacity the buffer takes: its bytes, and a whole page per packet."""
+        return len(self.buffer) + sum(BLOCK_SIZE - length for length, packet in self.runs if packet)
+
+    def room(self, *, packets: bool) -> int:
+        """How many bytes a write can add now: whole pages of it for a packet writer."""
+        room = PIPE_BUF_SIZE - self.used()
+        return room // BLOCK_SIZE * BLOCK_SIZE if packets else room
+
+    def put(self, data: bytes, *, packets: bool) -> None:
+        """pipe_write's buffers for `data`, in packet mode or not.
+
+        What the write leaves over of a page first joins the last buffer if
+        that is a stream buffer with room for it, whichever the write's mode;
+        the rest fills new pages, each a packet of its own in packet mode.
+        """
+        merged = len(data) % BLOCK_SIZE
+        if not (merged and self.buffer and not self.runs[-1][1] and merged <= self.tail_room):
+            merged = 0
+        rest = len(data) - merged
+        if merged:
+            self.runs[-1][0] += merged
+            self.tail_room -= merged
+        if packets and rest:
+            self.runs.extend([min(BLOCK_SIZE, rest - at), 1] for at in range(0, rest, BLOCK_SIZE))
+            self.tail_room = 0
+        elif rest:
+            if self.runs and not self.runs[-1][1]:
+                self.runs[-1][0] += rest
+            else:
+                self.runs.append([rest, 0])
+            self.tail_room = -rest % BLOCK_SIZE
+        self.buffer += data
+        self.readers_woken += 1
+
+    def take(self, count: int) -> bytes:
+        """pipe_read's copy: up to `count` bytes, ending with the first packet reached (its unread rest dropped)."""
+        taken = consumed = 0
+        while self.runs and taken < count:
+            run = self.runs[0]
+            n = min(run[0], count - taken)
+            taken += n
+            if run[1]:
+                consumed += run[0]
+                self.runs.popleft()
+                break
+            consumed += n
+            run[0] -= n
+            if not run[0]:
+                self.runs.popleft()
+        out = bytes(self.buffer[:taken])
+        del self.buffer[:consumed]
+        self.settle()
+        self.writers_woken += 1
+        return out
 
     def settle(self) -> None:
         """Frames the buffer no longer needs go back to RAM."""
@@ -470,10 +540,7 @@ class PipeEnd(Inode):
             if f.flags & O_NONBLOCK:
                 raise Errno(EAGAIN)
             raise Sleep(lambda: bool(p.buffer) or not p.writers)
-        out = bytes(p.buffer[:count])
-        del p.buffer[:count]
-        p.settle()
-        return out
+        return p.take(count)
 
     def poll(self, f: OpenFile) -> int:
         """pipe_poll: a reader sees data or the last writer gone, a writer room or the last reader gone."""
@@ -485,7 +552,7 @@ class PipeEnd(Inode):
             if not p.writers:
                 mask |= POLLHUP
         if f.writable():
-            if len(p.buffer) < PIPE_BUF_SIZE:
+            if p.room(packets=bool(f.flags & O_DIRECT)):
                 mask |= POLLOUT | POLLWRNORM
             if not p.readers:
                 mask |= POLLERR
@@ -495,26 +562,28 @@ class PipeEnd(Inode):
         p = self.pipe
         if not p.readers:
             return None  # the write itself fails with EPIPE
-        room = PIPE_BUF_SIZE - len(p.buffer)
+        packets = bool(f.flags & O_DIRECT)
+        room = p.room(packets=packets)
         if not room:
             if f.flags & O_NONBLOCK:
                 raise Errno(EAGAIN)
-            raise Sleep(lambda: len(p.buffer) < PIPE_BUF_SIZE or not p.readers)
+            raise Sleep(lambda: p.room(packets=packets) > 0 or not p.readers)
         return room
 
     def write(self, f: OpenFile, data: bytes) -> int:
         p = self.pipe
         if not p.readers:
             raise Errno(EPIPE)  # the caller adds SIGPIPE
-        room = PIPE_BUF_SIZE - len(p.buffer)
+        packets = bool(f.flags & O_DIRECT)
+        room = p.room(packets=packets)
         if not room and data:
             if f.flags & O_NONBLOCK:
                 raise Errno(EAGAIN)
-            raise Sleep(lambda: len(p.buffer) < PIPE_BUF_SIZE or not p.readers)
+            raise Sleep(lambda: p.room(packets=packets) > 0 or not p.readers)
         n = p.fit(min(room, len(data)))
         if not n and data:
             raise Errno(ENOMEM)  # no page for it: pipe_write's -ENOMEM when nothing was written
-        p.buffer += data[:n]
+        p.put(data[:n], packets=packets)
         return n
 
     def ioctl(self, f: OpenFile, request: int) -> bytes | int:
@@ -527,6 +596,11 @@ class PipeEnd(Inode):
             self.pipe.writers -= 1
         else:
             self.pipe.readers -= 1
+        self.pipe.readers_woken += 1  # pipe_release wakes both sides: a hang-up to see
+        self.pipe.writers_woken += 1
+
+    def wakeups(self) -> tuple[int, int]:
+        return self.pipe.readers_woken, self.pipe.writers_woken
 
 
 class OpenFile:

@@ -68,6 +68,7 @@ from syscalltbl.machine.uapi.fcntl import (
     FD_CLOEXEC,
     O_APPEND,
     O_CLOEXEC,
+    O_DIRECT,
     O_NONBLOCK,
     O_PATH,
     RENAME_NOREPLACE,
@@ -362,19 +363,22 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int, *_: int) -> int:
         return f.flags & ~O_CLOEXEC
     if cmd == F_SETFL:
         changeable = O_APPEND | O_NONBLOCK
+        if isinstance(f.inode, PipeEnd):
+            changeable |= O_DIRECT  # a pipe's packet mode can be switched (FMODE_CAN_ODIRECT)
         f.flags = (f.flags & ~changeable) | (arg & changeable)
         return 0
     raise Errno(EINVAL)
 
 
 def do_pipe2(t: Task, fds: int, flags: int) -> int:
-    if flags & ~(O_CLOEXEC | O_NONBLOCK):
+    if flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT):
         raise Errno(EINVAL)
     user_range(t.mm, fds, 8, write=True)
     pipe = Pipe(t.machine.ram)
     cloexec, status = bool(flags & O_CLOEXEC), flags & O_NONBLOCK
+    # O_DIRECT (packet mode) is the writer's: create_pipe_files gives it to the write end only.
     ends = (OpenFile(PipeEnd(pipe, writer=False), status, b"pipe:[%d]" % id(pipe)),
-            OpenFile(PipeEnd(pipe, writer=True), status | 1, b"pipe:[%d]" % id(pipe)))
+            OpenFile(PipeEnd(pipe, writer=True), status | (flags & O_DIRECT) | 1, b"pipe:[%d]" % id(pipe)))
     read_fd = t.files.install(ends[0], cloexec=cloexec, limit=t.nofile())
     try:
         write_fd = t.files.install(ends[1], cloexec=cloexec, limit=t.nofile())

@@ -17,9 +17,10 @@ from collections.abc import Callable
 from syscalltbl.machine.kernel import signals
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, user_range
-from syscalltbl.machine.kernel.vfs import HostFile
+from syscalltbl.machine.kernel.vfs import HostFile, Inode
 from syscalltbl.machine.kernel.wait import HOST_POLL_INTERVAL, Sleep
 from syscalltbl.machine.syscalls.fs import s32
+from syscalltbl.machine.syscalls.readiness import wake_time
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EBADF, EINTR, EINVAL, Errno
 from syscalltbl.machine.uapi.misc import NR_OPEN
@@ -98,14 +99,17 @@ def _sleep(
     args: tuple[int, ...],
     deadline: float | None,
     ready: Callable[[], bool],
-    host: bool,
+    inodes: list[Inode],
     timeout_addr: int,
     *,
     micro: bool = False,
 ) -> Sleep:
     _waits[t] = (args, deadline)
-    # Nothing wakes the scheduler for a host descriptor: look again every so often.
-    recheck = time.monotonic() + HOST_POLL_INTERVAL if host else None
+    # Nothing wakes the scheduler for a host descriptor: look again every so often. Nor for a
+    # timer's expiry: look again then.
+    host = time.monotonic() + HOST_POLL_INTERVAL if any(isinstance(i, HostFile) for i in inodes) else None
+    times = [w for w in (host, wake_time(inodes)) if w is not None]
+    recheck = min(times) if times else None
     wake = recheck if deadline is None else min(deadline, recheck or deadline)
 
     def woken() -> bool:
@@ -138,8 +142,8 @@ def _revents(t: Task, fds: list[tuple[int, int]]) -> list[int]:
     return out
 
 
-def _on_host(t: Task, fds: list[int]) -> bool:
-    return any(isinstance(e[0].inode, HostFile) for fd in fds if (e := t.files.fds.get(fd)) is not None)
+def _inodes(t: Task, fds: list[int]) -> list[Inode]:
+    return [e[0].inode for fd in fds if (e := t.files.fds.get(fd)) is not None]
 
 
 @syscall("sys_poll")
@@ -183,7 +187,7 @@ def _poll(t: Task, ufds: int, nfds: int, timeout_ns: int | None, args: tuple[int
         _write_left(t, tsp, deadline)
         raise Errno(EINTR)  # a signal the new mask lets through was already pending
     user_range(t.mm, ufds, len(raw), write=True)  # EFAULT now, not after the wait
-    raise _sleep(t, args, deadline, lambda: any(_revents(t, fds)), _on_host(t, [fd for fd, _ in fds]), tsp)
+    raise _sleep(t, args, deadline, lambda: any(_revents(t, fds)), _inodes(t, [fd for fd, _ in fds]), tsp)
 
 
 def _fd_sets(t: Task, n: int, addrs: tuple[int, int, int]) -> list[int]:
@@ -229,7 +233,7 @@ def _select(t: Task, n: int, addrs: tuple[int, int, int], timeout_ns: int | None
         _write_left(t, timeout_addr, deadline, micro=micro)
         raise Errno(EINTR)
     watched = [fd for fd in range(n) if (wanted[0] | wanted[1] | wanted[2]) >> fd & 1]
-    raise _sleep(t, args, deadline, lambda: any(_selected(t, n, wanted)), _on_host(t, watched), timeout_addr,
+    raise _sleep(t, args, deadline, lambda: any(_selected(t, n, wanted)), _inodes(t, watched), timeout_addr,
                  micro=micro)
 
 
