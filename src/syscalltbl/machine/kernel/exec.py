@@ -66,7 +66,13 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
         task.mm.destroy()
         task.mm = old
         raise Errno(ENOMEM if isinstance(exc, OutOfMemory) else ENOEXEC) from None
-    machine.dead_mms.append(old)  # still in CR3 until the cpu stops
+    # Past the point of no return: the other threads die, this one becomes the process (de_thread),
+    # and lets go of the old memory (which a vfork parent, or a CLONE_VM sibling, may keep using).
+    proc.de_thread(machine, task)
+    task.mm = old
+    proc.mm_release(machine, task)
+    task.mm = new
+    proc.mm_put(machine, old)  # still in CR3 until the cpu stops
     task.exe = f.path
     task.comm = os.path.basename(path)[:15]
     task.dumpable = 1
@@ -76,9 +82,9 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
         shared.release()
     task.files.close_on_exec()
     task.signals.exec()
+    task.sighand = task.sighand.copy()  # unshare_sighand: a CLONE_SIGHAND sibling keeps its handlers
     task.sighand.exec()
     proc.set_fpu_state(machine, task, INITIAL)
-    task.vfork_parent = None
     machine.cpu.stop()  # the scheduler resumes it fresh, on the new page tables
 
 

@@ -236,13 +236,13 @@ class Tracer:
     def __init__(self, prototypes: Mapping[str, Prototype], out: TextIO) -> None:
         self.prototypes = prototypes
         self.out = out
-        self.several = False  # once a second process ran, every line names its pid
+        self.several = False  # once a second task ran, every line names its tid (strace -f's [pid N])
 
     def _line(self, t: Task, text: str) -> None:
         if is_internal(t):
             return
         self.several = self.several or len(t.machine.tasks) > 1
-        prefix = f"[pid {t.pid}] " if self.several else ""
+        prefix = f"[pid {t.tid}] " if self.several else ""
         self.out.write(prefix + text + "\n")
         self.out.flush()
 
