@@ -234,8 +234,8 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
 
     A thread other than the leader is released at once. The leader stays,
     a zombie, until the last thread is gone: then its status becomes the
-    process's (exit_group's or a fatal signal's, else its own exit code)
-    and its parent is told.
+    process's (exit_group's or a fatal signal's, else the last thread's
+    exit code) and its parent is told.
     """
     if task.status is not None:
         return
@@ -265,9 +265,10 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
     if not task.is_leader:
         release(machine, task)
     if group.ended:
+        # synchronize_group_exit: without an exit_group, the last thread's end is the process's.
+        group.group_exit = group.group_exit or status
         leader = group.leader
-        leader.status = group.group_exit or leader.status
-        assert leader.status is not None
+        leader.status = group.group_exit
         if leader.parent is None or notify_parent(machine, leader, leader.status):
             reap(machine, leader)
     if task is machine.current:

@@ -198,6 +198,7 @@ def _eligible(child: Task, options: int) -> bool:
 
 @syscall("sys_wait4")
 def sys_wait4(t: Task, pid: int, wstatus: int, options: int, rusage: int, *_: int) -> int:
+    options &= 0xFFFFFFFF  # an int: __WCLONE is its sign bit
     if options & ~WAIT4_OPTIONS:
         raise Errno(EINVAL)
     # Any thread of the process may wait for the children of all of them, unless __WNOTHREAD.

@@ -1,0 +1,62 @@
+"""Threads from the raw clone and clone3 calls: the same static program natively and on the machine, byte
+for byte, and the same exit status.
+
+data/clone_threads.c covers threads sharing memory and descriptors, gettid vs getpid vs getppid, TLS from
+CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID and CLONE_CHILD_CLEARTID's zero, clone3 and its
+size and argument checks, the flag combinations Linux refuses, exit vs exit_group (a zombie leader while
+a thread runs, seen in /proc), tgkill to one thread and kill() taken by the thread that does not block it,
+a fatal signal ending every thread, CLONE_VFORK|CLONE_VM sharing memory with a suspended parent, vfork
+with a failed execve, wait's __WCLONE, __WALL and __WNOTHREAD, CLONE_PARENT, /proc/self/task and
+/proc/PID/task/TID, and execve from a thread other than the leader.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def program(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("clone") / "clone_threads"
+    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-o", str(out), str(DATA / "clone_threads.c")],
+                   check=True)
+    return out
+
+
+def test_threads_as_natively(program: Path) -> None:
+    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=False)
+    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
+                              timeout=180, check=False)
+    assert native.returncode == 0, native.stderr
+    assert (emulated.stdout.decode(), emulated.returncode) == (native.stdout.decode(), 0), emulated.stderr.decode()
+    text = native.stdout.decode()
+    for line in ("thread: clone=ok counter=42 same pid=1 own tid=1 tid returned=1 ptid=1 ppid same=1 tls=0x5eed "
+                 "ctid cleared=1", "thread's exit_group(7) after leader's exit(3): waited=1 exited 7",
+                 "thread's exit(5) after leader's exit(3): waited=1 exited 5",
+                 "kill(getpid(), SIGUSR2): ok, taken by the unblocked thread=1, its read: EINTR",
+                 "CLONE_VFORK|CLONE_VM: parent saw the child's write at once=1",
+                 "/proc/self/task: 3 entries, the main thread's=1, a thread's=1",
+                 "after execve in a thread: pid kept=1 tid is the pid=1 threads left=1"):
+        assert line in text
+
+
+def test_trace_names_each_thread(program: Path) -> None:
+    traced = subprocess.run([sys.executable, "-m", "syscalltbl", "run", "--trace", str(program)],
+                            capture_output=True, timeout=180, check=False)
+    lines = traced.stderr.decode().splitlines()
+    clones = [x for x in lines if "clone(CLONE_VM|" in x and "CLONE_THREAD|" in x and not x.endswith("EINVAL)")]
+    assert clones, lines[:20]
+    tid = int(clones[0].rsplit("= ", 1)[1])
+    assert tid != 1
+    # strace -f's prefix names the thread, not its process: the new thread's own calls and its end.
+    assert f"[pid {tid}] gettid() = {tid}" in lines
+    assert f"[pid {tid}] getpid() = 1" in lines
+    assert f"[pid {tid}] exit(0) = ?" in lines
+    assert f"[pid {tid}] +++ exited with 0 +++" in lines
+    assert "[pid 1] gettid() = 1" in lines
