@@ -60,3 +60,15 @@ def test_trace_names_each_thread(program: Path) -> None:
     assert f"[pid {tid}] exit(0) = ?" in lines
     assert f"[pid {tid}] +++ exited with 0 +++" in lines
     assert "[pid 1] gettid() = 1" in lines
+
+
+def test_threads_count_against_the_process_limits(program: Path) -> None:
+    # kernel.threads-max (--max-procs 4): the main thread and three more; natively the limit is the host's.
+    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", "--max-procs", "4", str(program), "limits"],
+                              capture_output=True, timeout=120, check=False)
+    native = subprocess.run([str(program), "limits"], capture_output=True, timeout=60, check=False)
+    lines = emulated.stdout.decode().splitlines()
+    assert (lines[0], emulated.returncode) == ("threads made: 3, then EAGAIN", 0), emulated.stderr.decode()
+    # RLIMIT_NPROC counts a user's threads, the caller included: as uid 1000 with a limit of 3, two more.
+    nproc = "as uid 1000 with RLIMIT_NPROC 3: threads made: 2, then EAGAIN"
+    assert lines[1:] == [nproc] == native.stdout.decode().splitlines()[1:]

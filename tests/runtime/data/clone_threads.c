@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -589,6 +590,48 @@ static void exec_in_thread(void)
 	close(go[1]);
 }
 
+static void vfork_exec(void)
+{
+	int status;
+	volatile int marker = 1234;
+	char *argv[] = { self_path, "after-vfork", 0 };
+	pid_t v = vfork();
+	if (v == 0) {
+		execve("/proc/self/exe", argv, environ);
+		_exit(126);
+	}
+	pid_t done = waitpid(v, &status, 0);
+	printf("vfork + execve: the parent's memory is intact=%d\n", marker == 1234 && argv[1][6] == 'v');
+	status_line("  the exec'd vfork child", done, status);
+}
+
+/* Threads until clone fails: they count against kernel.threads-max and RLIMIT_NPROC as processes do. */
+static int thread_limits(void)
+{
+	static int go[2];
+	int made = 0, status;
+	long r = 0;
+	pipe(go);
+	for (; made < 5 && (r = spawn(THREAD_FLAGS, stacks[made], 0, 0, 0, parked, (void *)(long)go[0])) > 0; made++)
+		;
+	printf("threads made: %d, then %s\n", made, err(r));
+	write(go[1], "ggggg", made);
+	tsleep(50);
+	pid_t child = fork();
+	if (child == 0) {
+		struct rlimit lim = { 3, 3 };
+		if (setuid(1000) || setrlimit(RLIMIT_NPROC, &lim))
+			_exit(1);
+		for (made = 0; made < 5 && (r = spawn(THREAD_FLAGS, stacks[made], 0, 0, 0, parked, (void *)(long)go[0])) > 0;
+		     made++)
+			;
+		printf("as uid 1000 with RLIMIT_NPROC 3: threads made: %d, then %s\n", made, err(r));
+		_exit(0);
+	}
+	waitpid(child, &status, 0);
+	return WEXITSTATUS(status);
+}
+
 static int after_exec(const char *pid)
 {
 	int entries = 0;
@@ -605,6 +648,12 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (argc > 2 && !strcmp(argv[1], "after-exec"))
 		return after_exec(argv[2]);
+	if (argc > 1 && !strcmp(argv[1], "after-vfork")) {
+		printf("the vfork child runs its new program\n");
+		return 13;
+	}
+	if (argc > 1 && !strcmp(argv[1], "limits"))
+		return thread_limits();
 	self_path = argv[0];
 	sharing();
 	clone3_cases();
@@ -616,5 +665,6 @@ int main(int argc, char **argv)
 	vfork_and_wait();
 	proc_task();
 	exec_in_thread();
+	vfork_exec();
 	return 0;
 }

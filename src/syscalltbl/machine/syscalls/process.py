@@ -334,7 +334,7 @@ def _prio_targets(t: Task, which: int, who: int) -> list[Task]:
     who = s32(who)
     live = [x for x in t.machine.tasks.values() if x.status is None]
     if which == PRIO_PROCESS:
-        found = [x for x in live if x.pid == (who or t.pid)]
+        found = [x for x in live if x.tid == (who or t.tid)]  # a thread's own nice, as Linux keeps it
     elif which == PRIO_PGRP:
         found = [x for x in live if x.pgid == (who or t.pgid)]
     elif which == PRIO_USER:
