@@ -122,7 +122,7 @@ static volatile int counter;
 static int shared_fd = -1;
 
 struct seen {
-	long tid, pid, ppid, tls_word;
+	long tid, pid, ppid, tls_word, altstack_flags, xmm15;
 	int pipe_w;
 };
 
@@ -135,6 +135,12 @@ static int sharing_thread(void *arg)
 	s->pid = rsys(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	s->ppid = rsys(SYS_getppid, 0, 0, 0, 0, 0, 0);
 	__asm__ volatile("mov %%fs:8, %0" : "=r"(s->tls_word));
+	stack_t ss;
+	rsys(SYS_sigaltstack, 0, (long)&ss, 0, 0, 0, 0); /* not the main thread's: a new thread starts without one */
+	s->altstack_flags = ss.ss_flags;
+	/* Its own FPU registers: what it finds, then what it leaves for the main thread to not see. */
+	__asm__ volatile("movq %%xmm15, %0" : "=r"(s->xmm15));
+	__asm__ volatile("movq %0, %%xmm15" : : "r"(0x5555555555555555L) : "xmm15");
 	counter = 42;
 	(void)fds;
 	if (rsys(SYS_pipe, (long)p, 0, 0, 0, 0, 0) == 0) {
@@ -156,10 +162,24 @@ static void sharing(void)
 	s.pipe_w = sync[1];
 	tls_block[0] = (unsigned long)tls_block; /* %fs:0 points to itself, as x86-64 TLS requires */
 	tls_block[1] = 0x5eed;
+	static char altstack[16384];
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack };
+	sigaltstack(&ss, 0);
+	__asm__ volatile("movq %0, %%xmm15" : : "r"(0xaaaaaaaaaaaaaaaaL) : "xmm15");
 	long tid = spawn(THREAD_FLAGS | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID,
 			 top(0), &ptid, &ctid, (unsigned long)tls_block, sharing_thread, &s);
 	read(sync[0], buf, 1);
 	int cleared = wait_cleared(&ctid);
+	long xmm15;
+	__asm__ volatile("movq %%xmm15, %0" : "=r"(xmm15));
+	stack_t own;
+	sigaltstack(0, &own);
+	printf("thread's alternate stack: %s, the main thread's: %s\n", s.altstack_flags == SS_DISABLE ? "none" : "set",
+	       own.ss_flags == SS_DISABLE ? "none" : "set");
+	printf("xmm15: the thread found the main thread's=%d, the main thread kept its own=%d\n",
+	       s.xmm15 == (long)0xaaaaaaaaaaaaaaaaL, xmm15 == (long)0xaaaaaaaaaaaaaaaaL);
+	ss.ss_flags = SS_DISABLE;
+	sigaltstack(&ss, 0);
 	printf("thread: clone=%s counter=%d same pid=%d own tid=%d tid returned=%d ptid=%d ppid same=%d tls=%#lx "
 	       "ctid cleared=%d\n",
 	       err(tid), counter, s.pid == getpid(), s.tid != getpid(), s.tid == tid, ptid == tid,
@@ -546,6 +566,12 @@ static void proc_task(void)
 		if (!strncmp(line, "Threads:", 8))
 			printf("task/TID/status %s", line);
 	}
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof path, "/proc/self/task/%d/comm", t2);
+	f = fopen(path, "r");
+	if (f && fgets(line, sizeof line, f))
+		printf("task/TID/comm: %s", line);
 	if (f)
 		fclose(f);
 	snprintf(path, sizeof path, "/proc/self/task/%d/stat", t2);

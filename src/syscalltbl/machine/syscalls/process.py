@@ -202,15 +202,19 @@ def sys_wait4(t: Task, pid: int, wstatus: int, options: int, rusage: int, *_: in
     if options & ~WAIT4_OPTIONS:
         raise Errno(EINVAL)
     # Any thread of the process may wait for the children of all of them, unless __WNOTHREAD.
-    parents = [t] if options & __WNOTHREAD else t.group.threads
-    children = [c for p in parents for c in p.children if _matches(t, c, pid) and _eligible(c, options)]
+    def candidates() -> list[Task]:
+        parents = [t] if options & __WNOTHREAD else t.group.threads
+        return [c for p in parents for c in p.children if _matches(t, c, pid) and _eligible(c, options)]
+
+    children = candidates()
     if not children:
         raise Errno(ECHILD)
     done = next((c for c in children if c.group.ended), None)
     if done is None:
         if options & WNOHANG:
             return 0
-        raise Sleep(lambda: any(c.group.ended for c in children))
+        # Looked at afresh: another thread may fork a child that ends first.
+        raise Sleep(lambda: any(c.group.ended for c in candidates()))
     assert done.status is not None
     if wstatus:
         copy_to_user(t.mm, wstatus, struct.pack("<i", done.status.wait_status))
