@@ -2,13 +2,14 @@
 for byte, and the same exit status.
 
 data/clone_threads.c covers threads sharing memory and descriptors, gettid vs getpid vs getppid, TLS from
-CLONE_SETTLS, each thread's own alternate signal stack and SSE registers, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID and CLONE_CHILD_CLEARTID's zero, clone3 and its
-size and argument checks, the flag combinations Linux refuses, exit vs exit_group (a zombie leader while
-a thread runs, seen in /proc), tgkill to one thread and kill() taken by the thread that does not block it,
-a fatal signal ending every thread, CLONE_VFORK|CLONE_VM sharing memory with a suspended parent, vfork
-with a failed execve, wait's __WCLONE, __WALL and __WNOTHREAD, CLONE_PARENT, /proc/self/task and
-/proc/PID/task/TID, execve from a thread other than the leader, and vfork + execve leaving the parent's
-memory whole. Run with `limits`, it makes threads until kernel.threads-max or RLIMIT_NPROC refuses one.
+CLONE_SETTLS, each thread's own alternate signal stack and SSE registers, CLONE_PARENT_SETTID,
+CLONE_CHILD_SETTID and CLONE_CHILD_CLEARTID's zero, clone3 and its size and argument checks, the flag
+combinations Linux refuses, exit vs exit_group (a zombie leader while a thread runs, seen in /proc), tgkill to
+one thread and kill() taken by the thread that does not block it, a fatal signal ending every thread,
+CLONE_VFORK|CLONE_VM sharing memory with a suspended parent, vfork with a failed execve, wait's __WCLONE,
+__WALL and __WNOTHREAD, CLONE_PARENT, /proc/self/task and /proc/PID/task/TID, execve from a thread other than
+the leader, and vfork + execve leaving the parent's memory whole. Run with `limits`, it makes threads until
+kernel.threads-max or RLIMIT_NPROC refuses one.
 """
 
 from __future__ import annotations
