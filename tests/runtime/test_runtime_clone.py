@@ -64,6 +64,13 @@ def test_trace_names_each_thread(program: Path) -> None:
     assert f"[pid {tid}] exit(0) = ?" in lines
     assert f"[pid {tid}] +++ exited with 0 +++" in lines
     assert "[pid 1] gettid() = 1" in lines
+    # clone3's struct, as strace decodes it.
+    assert any(x.startswith("[pid 1] clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|"
+                            "CLONE_SYSVSEM|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x")
+               and ", exit_signal=0, stack=0x" in x and x.endswith(", stack_size=0x10000}, 64) = " + str(tid + 1))
+               for x in lines)
+    assert "[pid 1] clone3(" in "\n".join(lines) and any(x.endswith(", 63) = -1 EINVAL (Invalid argument)")
+                                                         for x in lines)
 
 
 def test_threads_count_against_the_process_limits(program: Path) -> None:
