@@ -7,7 +7,7 @@ CLONE_CHILD_SETTID and CLONE_CHILD_CLEARTID's zero, clone3 and its size and argu
 combinations Linux refuses, exit vs exit_group (a zombie leader while a thread runs, seen in /proc), tgkill to
 one thread and kill() taken by the thread that does not block it, a fatal signal ending every thread,
 CLONE_VFORK|CLONE_VM sharing memory with a suspended parent, vfork with a failed execve, wait's __WCLONE,
-__WALL and __WNOTHREAD, CLONE_PARENT, /proc/self/task and /proc/PID/task/TID, execve from a thread other than
+__WALL and __WNOTHREAD, the exit signal execve resets, CLONE_PARENT, /proc/self/task and /proc/PID/task/TID, execve from a thread other than
 the leader, and vfork + execve leaving the parent's memory whole. Run with `limits`, it makes threads until
 kernel.threads-max or RLIMIT_NPROC refuses one.
 """
@@ -46,6 +46,7 @@ def test_threads_as_natively(program: Path) -> None:
                  "kill(getpid(), SIGUSR2): ok, taken by the unblocked thread=1, its read: EINTR",
                  "CLONE_VFORK|CLONE_VM: parent saw the child's write at once=1",
                  "/proc/self/task: 3 entries, the main thread's=1, a thread's=1",
+                 "exit signal 0, then execve: waitpid without __WCLONE: waited=1 exited 13",
                  "after execve in a thread: pid kept=1 tid is the pid=1 threads left=1"):
         assert line in text
 

@@ -449,6 +449,17 @@ static int plain_exit(void *arg)
 	return 0;
 }
 
+static char *self_path;
+
+static int exec_self(void *arg)
+{
+	char *argv[] = { self_path, "after-vfork", 0 };
+	char *envp[] = { 0 };
+	(void)arg;
+	rsys(SYS_execve, (long)"/proc/self/exe", (long)argv, (long)envp, 0, 0, 0);
+	return 126;
+}
+
 static volatile pid_t forked_by_thread;
 
 /* Forks, then stays until told to go: its child is its own, not the main thread's, while it lives. */
@@ -494,6 +505,11 @@ static void vfork_and_wait(void)
 	pid = spawn(CLONE_VM | SIGUSR2, top(5), 0, 0, 0, plain_exit, (void *)8);
 	done = waitpid(pid, &status, __WALL);
 	status_line("waitpid(SIGUSR2 child, __WALL)", done, status);
+
+	/* No exit signal, but execve makes it SIGCHLD (de_thread): a plain waitpid sees the end. */
+	pid = spawn(CLONE_VM | CLONE_VFORK, top(5), 0, 0, 0, exec_self, 0);
+	done = waitpid(pid, &status, 0);
+	status_line("exit signal 0, then execve: waitpid without __WCLONE", done, status);
 
 	int go[2];
 	pipe(go);
@@ -585,8 +601,6 @@ static void proc_task(void)
 	close(go[0]);
 	close(go[1]);
 }
-
-static char *self_path;
 
 static int exec_thread(void *arg)
 {

@@ -21,6 +21,7 @@ from syscalltbl.machine.kernel.mm import VDSO_BASE, VVAR_BASE, Mm
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.vfs import Directory, HostFile, OpenFile, Regular
 from syscalltbl.machine.uapi.errno import EACCES, ENOEXEC, ENOMEM, Errno
+from syscalltbl.machine.uapi.signal import SIGCHLD
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
@@ -69,6 +70,7 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
     # Past the point of no return: the other threads die, this one becomes the process (de_thread),
     # and lets go of the old memory (which a vfork parent, or a CLONE_VM sibling, may keep using).
     proc.de_thread(machine, task)
+    task.exit_signal = SIGCHLD  # de_thread: a new program tells its parent of its end the usual way
     task.mm = old
     proc.mm_release(machine, task)
     task.mm = new

@@ -322,7 +322,6 @@ def de_thread(machine: Machine, task: Task) -> None:
     parent = group.parent
     if parent is not None:
         parent.children[parent.children.index(leader)] = task
-    task.exit_signal = leader.exit_signal if leader.exit_signal > 0 else SIGCHLD
 
 
 def free_dead(machine: Machine) -> None:
