@@ -7,9 +7,9 @@ CLONE_CHILD_SETTID and CLONE_CHILD_CLEARTID's zero, clone3 and its size and argu
 combinations Linux refuses, exit vs exit_group (a zombie leader while a thread runs, seen in /proc), tgkill to
 one thread and kill() taken by the thread that does not block it, a fatal signal ending every thread,
 CLONE_VFORK|CLONE_VM sharing memory with a suspended parent, vfork with a failed execve, wait's __WCLONE,
-__WALL and __WNOTHREAD, the exit signal execve resets, CLONE_PARENT, /proc/self/task and /proc/PID/task/TID, execve from a thread other than
-the leader, and vfork + execve leaving the parent's memory whole. Run with `limits`, it makes threads until
-kernel.threads-max or RLIMIT_NPROC refuses one.
+__WALL and __WNOTHREAD, the exit signal execve resets, CLONE_PARENT, /proc/self/task and /proc/PID/task/TID,
+execve from a thread other than the leader, and vfork + execve leaving the parent's memory whole. Run with
+`limits`, it makes threads until kernel.threads-max or RLIMIT_NPROC refuses one.
 """
 
 from __future__ import annotations
