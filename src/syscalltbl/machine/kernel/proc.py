@@ -84,7 +84,7 @@ def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None, gr
     # pt_regs at the top of the last page.
     task = Task(machine, tid, parent, mm, top, frame + abi.PAGE_SIZE - abi.PT_REGS_SIZE)
     if group is not None:
-        task.group = group
+        task.group, task.pid = group, group.pid
         group.threads.append(task)
     machine.tasks[tid] = task
     return task

@@ -140,6 +140,9 @@ class Task:
         self.machine = machine
         self.cpu: Cpu = machine.cpu
         self.tid = pid
+        # The thread-group id, what getpid answers in every thread: the leader's tid, which a thread
+        # exec'ing takes over (de_thread), so it never changes. A plain attribute: getpid is the hot path.
+        self.pid = pid
         self.group = ThreadGroup(self, parent)  # clone(CLONE_THREAD) puts the new task in its creator's instead
         self.children: list[Task] = []  # the processes (group leaders) this thread forked
         self.mm = mm
@@ -176,11 +179,6 @@ class Task:
     def nofile(self) -> int:
         """RLIMIT_NOFILE's soft limit: the number every new descriptor must stay below."""
         return self.rlimits[RLIMIT_NOFILE][0] if self.rlimits is not None else self.machine.limits.max_files
-
-    @property
-    def pid(self) -> int:
-        """The thread-group id: what getpid answers in every thread of the process."""
-        return self.group.leader.tid
 
     @property
     def parent(self) -> Task | None:
