@@ -84,3 +84,17 @@ def test_threads_count_against_the_process_limits(program: Path) -> None:
     # RLIMIT_NPROC counts a user's threads, the caller included: as uid 1000 with a limit of 3, two more.
     nproc = "as uid 1000 with RLIMIT_NPROC 3: threads made: 2, then EAGAIN"
     assert lines[1:] == [nproc] == native.stdout.decode().splitlines()[1:]
+
+
+def test_glibc_pthread_create_and_kill_as_natively(tmp_path: Path) -> None:
+    # data/pthread_nojoin.c: glibc's pthread_create, TLS per thread, pthread_detach and pthread_kill (tgkill).
+    program = tmp_path / "pthread_nojoin"
+    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-pthread", "-o", str(program),
+                    str(DATA / "pthread_nojoin.c")], check=True)
+    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=False)
+    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
+                              timeout=120, check=False)
+    assert native.returncode == 0, native.stderr
+    assert (emulated.stdout.decode(), emulated.returncode) == (native.stdout.decode(), 0), emulated.stderr.decode()
+    assert "thread 2: tls=25 own tid=1 detach=0\n" in native.stdout.decode()
+    assert "thread 1: its handler ran in it=1\n" in native.stdout.decode()
