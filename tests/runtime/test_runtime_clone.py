@@ -1,15 +1,15 @@
 """Threads from the raw clone and clone3 calls: the same static program natively and on the machine, byte
 for byte, and the same exit status.
 
-data/clone_threads.c covers threads sharing memory and descriptors, gettid vs getpid vs getppid, TLS from
-CLONE_SETTLS, each thread's own alternate signal stack and SSE registers, CLONE_PARENT_SETTID,
-CLONE_CHILD_SETTID and CLONE_CHILD_CLEARTID's zero, clone3 and its size and argument checks, the flag
-combinations Linux refuses, exit vs exit_group (a zombie leader while a thread runs, seen in /proc), tgkill to
-one thread and kill() taken by the thread that does not block it, a fatal signal ending every thread,
-CLONE_VFORK|CLONE_VM sharing memory with a suspended parent, vfork with a failed execve, wait's __WCLONE,
-__WALL and __WNOTHREAD, the exit signal execve resets, CLONE_PARENT, /proc/self/task and /proc/PID/task/TID,
-execve from a thread other than the leader, and vfork + execve leaving the parent's memory whole. Run with
-`limits`, it makes threads until kernel.threads-max or RLIMIT_NPROC refuses one.
+data/clone_threads.c covers threads sharing memory and descriptors, cwd and umask (CLONE_FS) or not, gettid vs
+getpid vs getppid, TLS from CLONE_SETTLS, each thread's own alternate signal stack and SSE registers,
+CLONE_PARENT_SETTID, CLONE_CHILD_SETTID and CLONE_CHILD_CLEARTID's zero, clone3 and its size and argument
+checks, the flag combinations Linux refuses, exit vs exit_group (a zombie leader while a thread runs, seen in
+/proc), tgkill to one thread and kill() taken by the thread that does not block it, a fatal signal ending
+every thread, CLONE_VFORK|CLONE_VM sharing memory with a suspended parent, vfork with a failed execve, wait's
+__WCLONE, __WALL and __WNOTHREAD, the exit signal execve resets, CLONE_PARENT, /proc/self/task and
+/proc/PID/task/TID, execve from a thread other than the leader, and vfork + execve leaving the parent's memory
+whole. Run with `limits`, it makes threads until kernel.threads-max or RLIMIT_NPROC refuses one.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ def test_threads_as_natively(program: Path) -> None:
     for line in ("thread: clone=ok counter=42 same pid=1 own tid=1 tid returned=1 ptid=1 ppid same=1 tls=0x5eed "
                  "ctid cleared=1", "thread's alternate stack: none, the main thread's: set",
                  "xmm15: the thread found the main thread's=1, the main thread kept its own=1",
+                 "CLONE_FS: the thread's chdir moved the main thread=1, its umask too=1",
+                 "without CLONE_FS: the thread's chdir moved the main thread=0, its umask too=0",
                  "thread's exit_group(7) after leader's exit(3): waited=1 exited 7",
                  "thread's exit(5) after leader's exit(3): waited=1 exited 5",
                  "kill(getpid(), SIGUSR2): ok, taken by the unblocked thread=1, its read: EINTR",

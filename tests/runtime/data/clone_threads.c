@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -191,6 +192,34 @@ static void sharing(void)
 	close(sync[0]);
 	close(sync[1]);
 	close(shared_fd);
+}
+
+/* -- CLONE_FS: one cwd and umask for both, or each its own -- */
+
+static int chdir_thread(void *arg)
+{
+	rsys(SYS_chdir, (long)"/proc", 0, 0, 0, 0, 0);
+	rsys(SYS_umask, 077, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+static void fs_sharing(void)
+{
+	char before[4096], after[4096];
+	int ctid = -1;
+	unsigned long flags[] = { THREAD_FLAGS, THREAD_FLAGS & ~CLONE_FS };
+	getcwd(before, sizeof before);
+	for (int i = 0; i < 2; i++) {
+		mode_t old = umask(022);
+		ctid = -1;
+		spawn(flags[i] | CLONE_CHILD_CLEARTID, top(2), 0, &ctid, 0, chdir_thread, 0);
+		wait_cleared(&ctid);
+		getcwd(after, sizeof after);
+		mode_t now = umask(old);
+		printf("%s: the thread's chdir moved the main thread=%d, its umask too=%d\n",
+		       i ? "without CLONE_FS" : "CLONE_FS", strcmp(after, "/proc") == 0, now == 077);
+		chdir(before);
+	}
 }
 
 /* -- clone3 -- */
@@ -696,6 +725,7 @@ int main(int argc, char **argv)
 		return thread_limits();
 	self_path = argv[0];
 	sharing();
+	fs_sharing();
 	clone3_cases();
 	einval_cases();
 	exits(1);
