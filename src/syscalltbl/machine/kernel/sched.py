@@ -91,7 +91,7 @@ def pick_next(machine: Machine, after: int, deadline: float) -> Task | None:
         wakes = [w for s in sleeps if (w := s.wake) is not None]
         host = machine.host_signals
         if not wakes and (host is None or machine.longest_sleep is not None):
-            raise Deadlock(f"every task sleeps for good: tids {', '.join(str(t.tid) for t in live)}")
+            raise Deadlock(f"every task sleeps for good: pids {', '.join(str(t.tid) for t in live)}")
         now = time.monotonic()
         # With a terminal attached a signal from it can still wake one (pause() until Ctrl-C).
         until = min(wakes) if wakes else deadline
@@ -152,7 +152,7 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
             enter_fatal_fault(machine, task, deadline, timeout)
         switch_out(machine, task)
         if task.status is None and task.sleep is None and not task.fresh:
-            raise TimeoutError(f"tid {task.tid} still running after {timeout} s")
+            raise TimeoutError(f"pid {task.tid} still running after {timeout} s")
         proc.free_dead(machine)
 
 
