@@ -52,7 +52,7 @@ def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None, gr
     In `group` it is one more thread of that process; else it leads a new
     process, a child of `parent` (the caller lists it among the parent's
     children). OutOfMemory if RAM runs out, with the stack given back and
-    `mm`, if it is new, destroyed.
+    the address space made here destroyed (a given one is the caller's).
     """
     machine.last_pid += 1
     tid = machine.last_pid
@@ -148,15 +148,17 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int) 
     # if the task cannot be made they go back, so no task is left half made.
     files = current.files if flags & CLONE_FILES else current.files.copy()
     group = current.group if flags & CLONE_THREAD else None
+    mm: Mm | None = current.mm if flags & CLONE_VM else None
     try:
-        child = spawn(machine, None, current.mm if flags & CLONE_VM else current.mm.copy(), group)
-    except OutOfMemory:
+        mm = mm or current.mm.copy()
+        child = spawn(machine, None, mm, group)
+    except BaseException as exc:
         if files is not current.files:
             files.close_all()
-        raise Errno(ENOMEM) from None
-    except BaseException:
-        if files is not current.files:
-            files.close_all()
+        if mm is not None and mm is not current.mm:
+            mm.destroy()  # the copy made for a task that could not be
+        if isinstance(exc, OutOfMemory):
+            raise Errno(ENOMEM) from None
         raise
     if flags & CLONE_FILES:
         files.users += 1
@@ -189,11 +191,6 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int) 
     child.fs_base = machine.cpu.reg(x86.UC_X86_REG_FS_BASE)
     child.gs_base = machine.cpu.msr(abi.MSR_KERNEL_GS_BASE)  # the user's, parked by swapgs
     return child
-
-
-def fork(machine: Machine, parent: Task) -> Task:
-    """fork(): a new process with a copy of everything."""
-    return copy_process(machine, parent, 0, SIGCHLD)
 
 
 def mm_release(machine: Machine, task: Task) -> None:
