@@ -6,17 +6,15 @@ kernel/fork.c and kernel/exit.c, beside the Task itself (process.py).
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING
 
 from unicorn import x86_const as x86
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.physmem import OutOfMemory
-from syscalltbl.machine.kernel import signals
+from syscalltbl.machine.kernel import futex, signals
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.process import ExitStatus, Task, ThreadGroup
-from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, ENOMEM, Errno
 from syscalltbl.machine.uapi.resource import RLIMIT_NPROC
 from syscalltbl.machine.uapi.sched import (
@@ -194,13 +192,10 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int) 
 
 
 def mm_release(machine: Machine, task: Task) -> None:
-    """What a thread leaving its address space (exit, exec) does in it (mm_release): CLONE_CHILD_CLEARTID's
-    word is zeroed for the threads still using the memory, and a vfork parent may go on."""
-    # futex.mm_release(task) is wired here at merge
-    if task.clear_child_tid and task.mm.users > 1:
-        with contextlib.suppress(Errno):
-            copy_to_user(task.mm, task.clear_child_tid, bytes(4))
-    task.clear_child_tid = 0
+    """What a thread leaving its address space (exit, exec) does in it (mm_release): futex's part
+    (robust list, CLONE_CHILD_CLEARTID's word zeroed and woken for the threads still using the memory),
+    then a vfork parent may go on."""
+    futex.mm_release(task)  # the robust list, PI locks, CLONE_CHILD_CLEARTID's zero and its waiter's wake
     task.vfork_parent = None
 
 

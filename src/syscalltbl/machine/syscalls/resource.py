@@ -1,4 +1,4 @@
-"""Resource limits and the robust-futex list head (kernel/sys.c, kernel/futex/syscalls.c).
+"""Resource limits (kernel/sys.c).
 
 Limits are kept and reported per process, inherited on fork and kept
 across execve. The machine enforces RLIMIT_NOFILE (each new descriptor,
@@ -7,9 +7,6 @@ and ceilings are the machine's limits (kernel/limits.py).
 """
 
 from __future__ import annotations
-
-import struct
-from typing import Final
 
 from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.process import Task
@@ -26,8 +23,6 @@ from syscalltbl.machine.uapi.resource import (
     RLIMIT_STACK,
 )
 from syscalltbl.machine.uapi.structs import RLIMIT
-
-ROBUST_LIST_HEAD_SIZE: Final = 24
 
 
 def default_limits(machine: Limits) -> list[tuple[int, int]]:
@@ -82,21 +77,3 @@ def sys_getrlimit(t: Task, resource: int, rlim: int, *_: int) -> int:
 @syscall("sys_setrlimit")
 def sys_setrlimit(t: Task, resource: int, rlim: int, *_: int) -> int:
     return _prlimit(t, 0, resource, rlim, 0)
-
-
-@syscall("sys_set_robust_list")
-def sys_set_robust_list(t: Task, head: int, length: int, *_: int) -> int:
-    if length != ROBUST_LIST_HEAD_SIZE:
-        raise Errno(EINVAL)
-    t.robust_list = head  # walked at exit by a kernel with futexes; this one has none to wake
-    return 0
-
-
-@syscall("sys_get_robust_list")
-def sys_get_robust_list(t: Task, pid: int, head_ptr: int, len_ptr: int, *_: int) -> int:
-    target = t if pid == 0 else t.machine.tasks.get(pid)
-    if target is None:
-        raise Errno(ESRCH)
-    copy_to_user(t.mm, head_ptr, struct.pack("<Q", target.robust_list))
-    copy_to_user(t.mm, len_ptr, struct.pack("<Q", ROBUST_LIST_HEAD_SIZE))
-    return 0

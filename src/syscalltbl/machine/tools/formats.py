@@ -5,7 +5,10 @@ parameters that need more than their C type says (open's flags, mmap's prot,
 prctl's option); `PARAMS` those that mean the same in every call (a dirfd,
 a signal, clone's flags); everything else is shown by its prototype's type
 (`by_type`). A formatter may decline (None) and leave the value to the next
-rule. All names come from machine/uapi.
+rule. A few calls strace prints by rules of their own, naming arguments or
+leaving out those the others make meaningless (futex's op decides which
+follow; clone shows only the pointers its flags use): `ARGUMENTS` holds
+those, each given a reader of user memory. All names come from machine/uapi.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from syscalltbl.machine import uapi
-from syscalltbl.machine.uapi import fcntl, misc, mman, prctl, resource, sched, signal, time, wait
+from syscalltbl.machine.uapi import fcntl, futex, misc, mman, prctl, resource, sched, signal, time, wait
+from syscalltbl.machine.uapi.structs import TIMESPEC
 
 #: value -> text, or None to leave the value to the next rule.
 Format = Callable[[int], str | None]
@@ -155,3 +159,172 @@ def scalar_format(entry_point: str, param: str, kind: str, value: int) -> str | 
         if fmt is not None and (shown := fmt(value)) is not None:
             return shown
     return None
+
+
+# -- Calls strace prints by rules of their own: the whole argument list at once. --
+
+#: Reads user memory for an argument list: (address, size) -> the bytes, or None where it faults.
+Reader = Callable[[int, int], bytes | None]
+#: (read, the six arguments, the result) -> the text between the parentheses.
+Arguments = Callable[[Reader, tuple[int, ...], int], str]
+
+_FUTEX_CMDS = {v: n for n, v in uapi.constants(futex, "FUTEX_")
+               if 0 <= v <= futex.FUTEX_LOCK_PI2 and not n.startswith("FUTEX_OP_")}
+#: Every op value strace names (its xlat/futexops.in): each command, its _PRIVATE form, and
+#: FUTEX_CLOCK_REALTIME with the waits that take it.
+FUTEX_OPS: Mapping[int, str] = {
+    **_FUTEX_CMDS,
+    **{cmd | futex.FUTEX_PRIVATE_FLAG: f"{name}_PRIVATE" if cmd != futex.FUTEX_FD else "FUTEX_FD|FUTEX_PRIVATE_FLAG"
+       for cmd, name in _FUTEX_CMDS.items()},
+    **{cmd | private | futex.FUTEX_CLOCK_REALTIME:
+       f"{_FUTEX_CMDS[cmd]}{'_PRIVATE' if private else ''}|FUTEX_CLOCK_REALTIME"
+       for cmd in (futex.FUTEX_WAIT, futex.FUTEX_WAIT_BITSET, futex.FUTEX_WAIT_REQUEUE_PI)
+       for private in (0, futex.FUTEX_PRIVATE_FLAG)},
+}  # fmt: skip
+FUTEX_WAKE_OPS = {v: n for n, v in uapi.constants(futex, "FUTEX_OP_") if n in
+                  ("FUTEX_OP_SET", "FUTEX_OP_ADD", "FUTEX_OP_OR", "FUTEX_OP_ANDN", "FUTEX_OP_XOR")}
+FUTEX_WAKE_CMPS = {v: n for n, v in uapi.constants(futex, "FUTEX_OP_CMP_")}
+
+
+def unsigned_hex(value: int) -> str:
+    return hex(value) if value else "0"
+
+
+def _timespec(read: Reader, addr: int) -> str:
+    if not addr:
+        return "NULL"
+    data = read(addr, TIMESPEC.size)
+    if data is None:
+        return hex(addr)
+    sec, nsec = TIMESPEC.unpack(data)
+    return f"{{tv_sec={sec}, tv_nsec={nsec}}}"
+
+
+def _bitset(value: int) -> str:
+    return "FUTEX_BITSET_MATCH_ANY" if value == futex.FUTEX_BITSET_MATCH_ANY else unsigned_hex(value)
+
+
+def _named_shift(names: Mapping[int, str], value: int, shift: int, unknown: str) -> str:
+    name = names.get(value)
+    return f"{name}<<{shift}" if name else f"{unsigned_hex(value)}<<{shift} /* {unknown} */"
+
+
+def futex_wake_op(val3: int) -> str:
+    """WAKE_OP's encoded operation as strace spells it: FUTEX_OP_ADD<<28|0x1<<12|FUTEX_OP_CMP_GT<<24|0."""
+    parts = ["FUTEX_OP_OPARG_SHIFT<<28"] if val3 >> 28 & futex.FUTEX_OP_OPARG_SHIFT else []
+    parts.append(_named_shift(FUTEX_WAKE_OPS, val3 >> 28 & 7, 28, "FUTEX_OP_???"))
+    parts.append(f"{unsigned_hex(val3 >> 12 & 0xFFF)}<<12")
+    parts.append(_named_shift(FUTEX_WAKE_CMPS, val3 >> 24 & 0xF, 24, "FUTEX_OP_CMP_???"))
+    parts.append(unsigned_hex(val3 & 0xFFF))
+    return "|".join(parts)
+
+
+def futex_arguments(read: Reader, args: tuple[int, ...], _ret: int) -> str:
+    """futex(uaddr, op, ...): only the arguments `op` uses, as strace's futex.c prints them."""
+    uaddr, op, val, utime, uaddr2, val3 = args
+    op &= 0xFFFFFFFF
+    cmd = op & 127
+    val, val2, val3 = val & 0xFFFFFFFF, utime & 0xFFFFFFFF, val3 & 0xFFFFFFFF
+    name = FUTEX_OPS.get(op, f"{op:#x} /* FUTEX_??? */")
+    shown = [address(uaddr), name]
+    timeout = _timespec(read, utime)
+    if cmd == futex.FUTEX_WAIT:
+        shown += [str(val), timeout]
+    elif cmd in (futex.FUTEX_LOCK_PI, futex.FUTEX_LOCK_PI2):
+        shown += [timeout]
+    elif cmd == futex.FUTEX_WAIT_BITSET:
+        shown += [str(val), timeout, _bitset(val3)]
+    elif cmd == futex.FUTEX_WAKE_BITSET:
+        shown += [str(val), _bitset(val3)]
+    elif cmd == futex.FUTEX_REQUEUE:
+        shown += [str(val), str(val2), address(uaddr2)]
+    elif cmd in (futex.FUTEX_CMP_REQUEUE, futex.FUTEX_CMP_REQUEUE_PI):
+        shown += [str(val), str(val2), address(uaddr2), str(val3)]
+    elif cmd == futex.FUTEX_WAKE_OP:
+        shown += [str(val), str(val2), address(uaddr2), futex_wake_op(val3)]
+    elif cmd == futex.FUTEX_WAIT_REQUEUE_PI:
+        shown += [str(val), timeout, address(uaddr2)]
+    elif cmd in (futex.FUTEX_FD, futex.FUTEX_WAKE):
+        shown += [str(val)]
+    elif cmd not in (futex.FUTEX_UNLOCK_PI, futex.FUTEX_TRYLOCK_PI):
+        shown += [str(val), address(utime), address(uaddr2), unsigned_hex(val3)]
+    return ", ".join(shown)
+
+
+def clone_arguments(read: Reader, args: tuple[int, ...], ret: int) -> str:
+    """clone as strace prints it on x86-64: named arguments, and only the pointers the flags use."""
+    value, newsp, parent_tid, child_tid, tls = args[:5]
+    flags, sig = value & ~sched.CSIGNAL, value & sched.CSIGNAL
+    if flags:
+        shown_flags = bits(flags, CLONE_FLAGS, []) + (f"|{signal_name(sig)}" if sig else "")
+    else:
+        shown_flags = signal_name(sig) if sig else "0"
+    shown = [f"child_stack={address(newsp)}", f"flags={shown_flags}"]
+    if flags & (sched.CLONE_PARENT_SETTID | sched.CLONE_PIDFD):
+        data = read(parent_tid, 4) if parent_tid and ret >= 0 else None
+        number = int.from_bytes(data, "little") if data is not None else None
+        if flags & sched.CLONE_PIDFD:
+            number = signed(number, 32) if number is not None else None  # a descriptor
+        shown.append(f"parent_tid={address(parent_tid) if number is None else f'[{number}]'}")
+    if flags & sched.CLONE_SETTLS:
+        shown.append(f"tls={address(tls)}")
+    if flags & (sched.CLONE_CHILD_SETTID | sched.CLONE_CHILD_CLEARTID):
+        shown.append(f"child_tidptr={address(child_tid)}")
+    return ", ".join(shown)
+
+
+FUTEX2_FLAGS = (("FUTEX_32", futex.FUTEX2_SIZE_U32), ("FUTEX_PRIVATE_FLAG", futex.FUTEX2_PRIVATE))
+ARRAY_LIMIT = 32  # strace's -s limits arrays too: then `...`
+
+
+def futex2_flags(value: int) -> str:
+    names = [name for name, bit in FUTEX2_FLAGS if value & bit == bit]
+    rest = value & ~sum(bit for name, bit in FUTEX2_FLAGS if name in names)
+    if not names:
+        return f"{value:#x} /* FUTEX_??? */" if value else "0"
+    return "|".join(names + ([hex(rest)] if rest else []))
+
+
+def futex_waitv_arguments(read: Reader, args: tuple[int, ...], _ret: int) -> str:
+    """futex_waitv(waiters, nr_futexes, flags, timeout, clockid): the vector as strace prints it."""
+    waiters, count, flags, timeout, clockid = args[0], args[1] & 0xFFFFFFFF, args[2] & 0xFFFFFFFF, args[3], args[4]
+    vector = "NULL" if not waiters else "[]" if not count else ""
+    entries = []
+    for i in range(min(count, ARRAY_LIMIT + 1) if waiters else 0):
+        data = read(waiters + i * futex.FUTEX_WAITV.size, futex.FUTEX_WAITV.size)
+        if data is None:
+            if not i:
+                vector = hex(waiters)
+            else:
+                entries.append(f"... /* {waiters + i * futex.FUTEX_WAITV.size:#x} */")
+            break
+        if i == ARRAY_LIMIT:
+            entries.append("...")
+            break
+        val, uaddr, fflags, reserved = futex.FUTEX_WAITV.unpack(data)
+        entry = f"{{val={unsigned_hex(val)}, uaddr={address(uaddr)}, flags={futex2_flags(fflags)}"
+        entries.append(entry + (f", __reserved={reserved:#x}}}" if reserved else "}"))
+    if not vector:
+        vector = "[" + ", ".join(entries) + "]"
+    clock = CLOCKS.get(signed(clockid, 32), str(signed(clockid, 32)))
+    return f"{vector}, {count}, {unsigned_hex(flags)}, {_timespec(read, timeout)}, {clock}"
+
+
+def get_robust_list_arguments(read: Reader, args: tuple[int, ...], ret: int) -> str:
+    """get_robust_list(pid, [head], [len]): what it stored, once it succeeded."""
+    def stored(addr: int) -> str:
+        data = read(addr, 8) if ret == 0 and addr else None
+        if data is None:
+            return address(addr)
+        return f"[{int.from_bytes(data, 'little')}]"
+
+    shown = stored(args[1])
+    head = shown if not shown.startswith("[") else f"[{int(shown[1:-1]):#x}]"
+    return f"{signed(args[0], 32)}, {head}, {stored(args[2])}"
+
+
+#: Entry point -> how its whole argument list is shown.
+ARGUMENTS: Mapping[str, Arguments] = {
+    "sys_futex": futex_arguments, "sys_futex_waitv": futex_waitv_arguments, "sys_clone": clone_arguments,
+    "sys_get_robust_list": get_robust_list_arguments,
+}  # fmt: skip

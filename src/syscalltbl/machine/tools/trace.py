@@ -26,8 +26,10 @@ from syscalltbl.machine.kernel.uaccess import copy_from_user, strncpy_from_user
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.registry import Handler
 from syscalltbl.machine.tools.formats import (
+    ARGUMENTS,
     FILE_TYPES,
     SA_FLAGS,
+    Reader,
     bits,
     clone_flags,
     scalar_format,
@@ -241,6 +243,16 @@ def _param(t: Task, p: Param, value: int, proto: Prototype, args: tuple[int, ...
     return hex(value) if value > 0xFFFF else str(value)
 
 
+def _reader(t: Task) -> Reader:
+    def read(addr: int, size: int) -> bytes | None:
+        try:
+            return copy_from_user(t.mm, addr, size)
+        except Errno:
+            return None
+
+    return read
+
+
 def _result(ret: int, entry_point: str) -> str:
     if -4095 <= ret < 0:
         name = ERRNO_NAMES.get(-ret, str(-ret))
@@ -279,8 +291,11 @@ class Tracer:
 
     def _call(self, t: Task, s: TableEntry, args: tuple[int, ...], ret: int) -> str:
         proto = self.prototypes.get(s.entry_point)
+        arguments = ARGUMENTS.get(s.entry_point)
         if s.entry_point == "sys_clone3":
             shown = f"{_clone_args(t, args[0], args[1])}, {args[1]}"
+        elif arguments is not None:
+            shown = arguments(_reader(t), args, ret)
         elif proto is None:
             shown = ", ".join(hex(a) for a in args)
         else:
