@@ -101,3 +101,22 @@ def test_glibc_pthread_create_and_kill_as_natively(tmp_path: Path) -> None:
     assert (emulated.stdout.decode(), emulated.returncode) == (native.stdout.decode(), 0), emulated.stderr.decode()
     assert "thread 2: tls=25 own tid=1 detach=0\n" in native.stdout.decode()
     assert "thread 1: its handler ran in it=1\n" in native.stdout.decode()
+
+
+def test_glibc_pthreads_over_futex_as_natively(tmp_path: Path) -> None:
+    # data/pthreads.c: 8 threads summing under a mutex, a condition variable, a barrier with thread-local
+    # storage, pthread_cancel, pthread_kill to one thread, joins, and posix_spawn of a missing program.
+    program = tmp_path / "pthreads"
+    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-pthread", "-o", str(program),
+                    str(DATA / "pthreads.c")], check=True)
+    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=False)
+    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
+                              timeout=120, check=False)
+    assert native.returncode == 0, native.stderr
+    assert (emulated.stdout.decode(), emulated.returncode) == (native.stdout.decode(), 0), emulated.stderr.decode()
+    for line in ("8 threads under a mutex: total=18018000 (want 18018000), joined=36",
+                 "producer/consumer over a condition variable: 5050 (want 5050)",
+                 "barrier: serial threads=1, thread-local sum=70 main's own=0",
+                 "joined a cancelled thread: PTHREAD_CANCELED", "the handler ran in the target thread: 1",
+                 "posix_spawn of a missing program: ENOENT"):
+        assert line in native.stdout.decode()
