@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from busybox import require
 
 DATA = Path(__file__).parent / "data"
 
@@ -103,11 +104,13 @@ def test_glibc_pthread_create_and_kill_as_natively(tmp_path: Path) -> None:
     assert "thread 1: its handler ran in it=1\n" in native.stdout.decode()
 
 
-def test_glibc_pthreads_over_futex_as_natively(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("compiler", "package"), [("gcc", "gcc"), ("musl-gcc", "musl-tools")])
+def test_pthreads_over_futex_as_natively(tmp_path: Path, compiler: str, package: str) -> None:
     # data/pthreads.c: 8 threads summing under a mutex, a condition variable, a barrier with thread-local
-    # storage, pthread_cancel, pthread_kill to one thread, joins, and posix_spawn of a missing program.
+    # storage, pthread_cancel, pthread_kill to one thread, joins, and posix_spawn of a missing program;
+    # glibc's pthreads and musl's, which make the same calls their own ways.
     program = tmp_path / "pthreads"
-    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-pthread", "-o", str(program),
+    subprocess.run([require(compiler, package), "-static", "-O2", "-Wall", "-Werror", "-pthread", "-o", str(program),
                     str(DATA / "pthreads.c")], check=True)
     native = subprocess.run([str(program)], capture_output=True, timeout=60, check=False)
     emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
