@@ -123,3 +123,16 @@ def test_pthreads_over_futex_as_natively(tmp_path: Path, compiler: str, package:
                  "joined a cancelled thread: PTHREAD_CANCELED", "the handler ran in the target thread: 1",
                  "posix_spawn of a missing program: ENOENT"):
         assert line in native.stdout.decode()
+
+
+def test_cpp_std_thread_as_natively(tmp_path: Path) -> None:
+    # data/std_thread.cc: iostream, std::thread, std::mutex and std::condition_variable, linked statically.
+    program = tmp_path / "std_thread"
+    subprocess.run([require("g++", "g++"), "-static", "-O2", "-Wall", "-Werror", "-pthread", "-o", str(program),
+                    str(DATA / "std_thread.cc")], check=True)
+    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=False)
+    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
+                              timeout=120, check=False)
+    assert native.returncode == 0, native.stderr
+    assert (emulated.stdout.decode(), emulated.returncode) == (native.stdout.decode(), 0), emulated.stderr.decode()
+    assert "4 std::threads under a std::mutex: 10000 (want 10000)\n" in native.stdout.decode()
