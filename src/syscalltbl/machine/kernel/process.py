@@ -136,13 +136,13 @@ class Task:
     system call it slept in.
     """
 
-    def __init__(self, machine: Machine, pid: int, parent: Task | None, mm: Mm, kstack_top: int, regs_pa: int) -> None:
+    def __init__(self, machine: Machine, tid: int, parent: Task | None, mm: Mm, kstack_top: int, regs_pa: int) -> None:
         self.machine = machine
         self.cpu: Cpu = machine.cpu
-        self.tid = pid
+        self.tid = tid
         # The thread-group id, what getpid answers in every thread: the leader's tid, which a thread
         # exec'ing takes over (de_thread), so it never changes. A plain attribute: getpid is the hot path.
-        self.pid = pid
+        self.pid = tid
         self.group = ThreadGroup(self, parent)  # clone(CLONE_THREAD) puts the new task in its creator's instead
         self.children: list[Task] = []  # the processes (group leaders) this thread forked
         self.mm = mm
@@ -157,7 +157,7 @@ class Task:
         self.exit_signal = SIGCHLD  # what the parent is sent at exit: clone's CSIGNAL byte (SIGCHLD for fork)
         self.dumpable = 1
         self.nice = 0
-        self.status: ExitStatus | None = None  # set: a zombie until reaped
+        self.status: ExitStatus | None = None  # set: exited (a process's leader stays, a zombie, until reaped)
         self.sleep: Sleep | None = None
         self.fresh = True
         self.kernel_rsp = 0  # where it slept
