@@ -304,6 +304,8 @@ static void einval_cases(void)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		printf("clone %s: %s\n", cases[i].name, err(spawn(cases[i].flags, top(2), 0, 0, 0, never, 0)));
+	printf("clone CLONE_SETTLS with a kernel address: %s\n",
+	       err(spawn(THREAD_FLAGS | CLONE_SETTLS, top(2), 0, 0, 0xffffffff81000000UL, never, 0)));
 }
 
 /* -- exit vs exit_group, and a zombie leader -- */

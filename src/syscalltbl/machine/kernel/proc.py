@@ -15,7 +15,7 @@ from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel import futex, signals
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.process import ExitStatus, Task, ThreadGroup
-from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, ENOMEM, Errno
+from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, ENOMEM, EPERM, Errno
 from syscalltbl.machine.uapi.resource import RLIMIT_NPROC
 from syscalltbl.machine.uapi.sched import (
     CLONE_CLEAR_SIGHAND,
@@ -28,6 +28,7 @@ from syscalltbl.machine.uapi.sched import (
     CLONE_NEWUSER,
     CLONE_PARENT,
     CLONE_PIDFD,
+    CLONE_SETTLS,
     CLONE_SIGHAND,
     CLONE_THREAD,
     CLONE_VFORK,
@@ -120,7 +121,7 @@ def check_clone_flags(flags: int) -> None:
         raise Errno(EINVAL)
 
 
-def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int) -> Task:
+def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, tls: int = 0) -> Task:
     """clone's new task: a thread of the caller's process (CLONE_THREAD) or a new process, sharing
     what the CLONE_* flags say and copying the rest; it returns 0 from the same system call.
 
@@ -138,6 +139,8 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int) 
         nproc = current.rlimits[RLIMIT_NPROC][0] if current.rlimits is not None else machine.limits.nproc
         if sum(1 for t in machine.tasks.values() if t.cred.uid == uid) >= nproc:
             raise Errno(EAGAIN)
+    if flags & CLONE_SETTLS and tls >= abi.TASK_SIZE_MAX:
+        raise Errno(EPERM)  # copy_thread's ARCH_SET_FS: a user address only
     if not flags & CLONE_VM and not current.mm.ram_holds_areas(len(current.mm.vmas)):
         raise Errno(ENOMEM)
     if not flags & CLONE_FILES and not current.files.copy_fits():
@@ -186,7 +189,7 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int) 
     regs = current.pt_regs()
     regs["ax"] = 0
     child.set_pt_regs(regs)
-    child.fs_base = machine.cpu.reg(x86.UC_X86_REG_FS_BASE)
+    child.fs_base = tls if flags & CLONE_SETTLS else machine.cpu.reg(x86.UC_X86_REG_FS_BASE)
     child.gs_base = machine.cpu.msr(abi.MSR_KERNEL_GS_BASE)  # the user's, parked by swapgs
     return child
 

@@ -28,7 +28,6 @@ from syscalltbl.machine.uapi.sched import (
     CLONE_PARENT,
     CLONE_PARENT_SETTID,
     CLONE_PIDFD,
-    CLONE_SETTLS,
     CLONE_SIGHAND,
     CLONE_THREAD,
     CLONE_VFORK,
@@ -76,13 +75,11 @@ def sys_exit_group(t: Task, code: int, *_: int) -> int:
 
 def _clone(t: Task, flags: int, exit_signal: int, stack: int, parent_tid: int, child_tid: int, tls: int) -> int:
     """kernel_clone: the new task, told its tid where asked, and the vfork wait."""
-    child = proc.copy_process(t.machine, t, flags, exit_signal)
+    child = proc.copy_process(t.machine, t, flags, exit_signal, tls)
     if stack:
         regs = child.pt_regs()
         regs["sp"] = stack
         child.set_pt_regs(regs)
-    if flags & CLONE_SETTLS:
-        child.fs_base = tls
     tid = struct.pack("<i", child.tid)
     # Both writes ignore a bad pointer, as Linux's put_user calls there do (the child's is schedule_tail's).
     if flags & CLONE_CHILD_SETTID:
