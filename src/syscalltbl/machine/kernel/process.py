@@ -106,6 +106,7 @@ class ThreadGroup:
         self.pgid = self.sid = leader.tid
         self.rlimits: list[tuple[int, int]] | None = None  # None: the defaults, made on first use
         self.shared = SharedPending()
+        self.curr_target: Task | None = None  # where the search for a thread to take a process's signal starts
         #: exit_group or a fatal signal: every thread ends with this (SIGNAL_GROUP_EXIT's group_exit_code).
         self.group_exit: ExitStatus | None = None
 

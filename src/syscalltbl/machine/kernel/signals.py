@@ -243,14 +243,33 @@ def send(t: Task, sig: int, info: bytes | None = None) -> None:
     if not shared.pending & bit(sig):
         shared.pending |= bit(sig)
         shared.info[sig] = info if info is not None else siginfo(sig, SI_KERNEL)
-    # complete_signal: the addressed thread if it can take it, else the first other one that can;
-    # if every thread blocks it, it waits in the shared set for one to unblock it.
-    threads = [t] if t.status is None else []
-    threads += [x for x in group.threads if x is not t]
-    taker = next((x for x in threads if not x.signals.blocked & bit(sig)), None)
+    taker = _complete_signal(t, sig)
     if taker is not None:
         recalc(taker)
         _fatal_now(taker)
+
+
+def _wants(t: Task, sig: int) -> bool:
+    """wants_signal: a live thread not blocking `sig`, running or not already woken for another one."""
+    return t.status is None and not t.signals.blocked & bit(sig) and (t is t.machine.current or not t.sigpending)
+
+
+def _complete_signal(t: Task, sig: int) -> Task | None:
+    """Which thread takes a signal sent to the process of `t` (complete_signal): `t` if it wants it, else
+    the next one that does after the last chosen (curr_target), round the group; None if none does now
+    (it waits in the shared set for a thread that unblocks it or returns to user mode)."""
+    if _wants(t, sig):
+        return t
+    threads = t.group.threads
+    if not threads:
+        return None
+    last = t.group.curr_target
+    start = threads.index(last) if last in threads else 0
+    for x in threads[start:] + threads[:start]:
+        if _wants(x, sig):
+            t.group.curr_target = x
+            return x
+    return None
 
 
 def send_thread(t: Task, sig: int, info: bytes | None = None) -> None:
