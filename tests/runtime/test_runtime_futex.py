@@ -2,12 +2,19 @@
 
 data/futex.c covers what a process (and a forked child signalling it) can
 observe: WAIT's EAGAIN, relative and absolute timeouts on both clocks,
-EINTR and the SA_RESTART rules (restart when untimed, EINTR when timed),
+EINTR and the SA_RESTART rules (restart when untimed, EINTR when timed,
+LOCK_PI restarted even without SA_RESTART),
 WAKE without waiters, REQUEUE and CMP_REQUEUE, every WAKE_OP operation and
 comparison with its store, the PI protocol on the word (tid, EDEADLK, EPERM,
 ESRCH for a dead owner, FUTEX_WAITERS, FUTEX_OWNER_DIED, private PI futexes
-owned in another process), futex_waitv, and the errors for bad commands,
-flags, alignment and addresses, in Linux's order.
+owned in another process), futex_waitv, the futex2 calls (futex_wake,
+futex_wait, futex_requeue), and the errors for bad commands, flags,
+alignment and addresses, in Linux's order.
+
+Waking another task needs a second thread or shared memory, which other
+branches of issue 14 bring; with them, pthread mutexes, condition variables,
+barriers, PI and robust mutexes, and process-shared mutexes on MAP_SHARED
+memory were checked against native runs (see the branch's report).
 """
 
 from __future__ import annotations

@@ -21,6 +21,11 @@
 #ifndef SYS_futex_waitv
 #define SYS_futex_waitv 449
 #endif
+#ifndef SYS_futex_wake
+#define SYS_futex_wake 454
+#define SYS_futex_wait 455
+#define SYS_futex_requeue 456
+#endif
 #ifndef FUTEX2_SIZE_U32
 #define FUTEX2_SIZE_U32 0x02
 #endif
@@ -99,17 +104,29 @@ static void catch(int flags) {
     sigaction(SIGUSR1, &sa, NULL);
 }
 
-/* A child that sends SIGUSR1 to this process after 100 ms. */
-static pid_t signal_me_soon(void) {
+/* A child that sends `sig` to this process after 100 ms. */
+static pid_t signal_soon(int sig) {
     pid_t parent = getpid();
     pid_t child = fork();
     if (child == 0) {
         struct timespec d = {0, 100000000};
         nanosleep(&d, NULL);
-        kill(parent, SIGUSR1);
+        kill(parent, sig);
         _exit(0);
     }
     return child;
+}
+
+static pid_t signal_me_soon(void) {
+    return signal_soon(SIGUSR1);
+}
+
+static uint32_t pi_word;
+
+static void on_usr2(int sig) {
+    (void)sig;
+    handled++;
+    pi_word = 0; /* the owner "unlocked" in user space: a restarted LOCK_PI takes it */
 }
 
 static void reap(pid_t child) {
@@ -298,6 +315,24 @@ static void interrupted(void) {
     printf("  handled %d\n", handled);
     reap(child);
     signal(SIGUSR1, SIG_DFL);
+
+    /* LOCK_PI is -ERESTARTNOINTR: it runs again after a handler even without SA_RESTART. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr2;
+    sigaction(SIGUSR2, &sa, NULL);
+    pid_t owner = fork();
+    if (owner == 0) {
+        pause();
+        _exit(0);
+    }
+    pi_word = owner;
+    child = signal_soon(SIGUSR2);
+    show("LOCK_PI, handler without SA_RESTART", futex(&pi_word, FUTEX_LOCK_PI, 0, NULL, NULL, 0));
+    printf("  handled %d, word is tid: %d\n", handled, pi_word == (uint32_t)getpid());
+    reap(child);
+    kill(owner, SIGKILL);
+    reap(owner);
 }
 
 static void waitv(void) {
@@ -335,6 +370,39 @@ static void waitv(void) {
     show("futex_waitv misaligned", syscall(SYS_futex_waitv, v, 2, 0, NULL, 0));
 }
 
+/* The futex2 calls (Linux 6.7): per-futex size and PRIVATE flags, a mask, an absolute timeout. */
+static void futex2(void) {
+    const unsigned int u32 = FUTEX2_SIZE_U32, priv = FUTEX2_SIZE_U32 | FUTEX2_PRIVATE;
+    word = 4;
+    show("futex_wake no waiters", syscall(SYS_futex_wake, &word, 0xffffffffUL, 1, priv));
+    show("futex_wake nr 0", syscall(SYS_futex_wake, &word, 0xffffffffUL, 0, u32));
+    show("futex_wake mask 0", syscall(SYS_futex_wake, &word, 0UL, 1, priv));
+    show("futex_wake mask too wide", syscall(SYS_futex_wake, &word, 1UL << 32, 1, priv));
+    show("futex_wake 8-bit size", syscall(SYS_futex_wake, &word, 1UL, 1, 0));
+    show("futex_wake 64-bit size", syscall(SYS_futex_wake, &word, 1UL, 1, 3));
+    show("futex_wake unknown flag", syscall(SYS_futex_wake, &word, 1UL, 1, u32 | 0x10));
+    show("futex_wake misaligned", syscall(SYS_futex_wake, (char *)&word + 1, 1UL, 1, u32));
+    show("futex_wait value differs", syscall(SYS_futex_wait, &word, 5UL, 0xffffffffUL, priv, NULL, 0));
+    show("futex_wait value too wide", syscall(SYS_futex_wait, &word, 1UL << 33, 0xffffffffUL, priv, NULL, 0));
+    show("futex_wait mask 0", syscall(SYS_futex_wait, &word, 4UL, 0UL, priv, NULL, 0));
+    struct timespec abs = in(CLOCK_MONOTONIC, 50000000);
+    double t0 = now(CLOCK_MONOTONIC);
+    show("futex_wait timeout", syscall(SYS_futex_wait, &word, 4UL, 0xffffffffUL, priv, &abs, CLOCK_MONOTONIC));
+    plausible("  elapsed", 0, t0, CLOCK_MONOTONIC);
+    show("futex_wait bad clock", syscall(SYS_futex_wait, &word, 4UL, 1UL, u32, &abs, CLOCK_BOOTTIME));
+    struct futex_waitv pair[2] = {{4, (uintptr_t)&word, priv, 0}, {0, (uintptr_t)&word2, u32, 0}};
+    show("futex_requeue flags differ", syscall(SYS_futex_requeue, pair, 0, 1, 1));
+    pair[1].flags = priv;
+    show("futex_requeue right value", syscall(SYS_futex_requeue, pair, 0, 1, 1));
+    pair[0].val = 3;
+    show("futex_requeue wrong value", syscall(SYS_futex_requeue, pair, 0, 1, 1));
+    show("futex_requeue flags", syscall(SYS_futex_requeue, pair, 1, 1, 1));
+    show("futex_requeue NULL", syscall(SYS_futex_requeue, NULL, 0, 1, 1));
+    show("futex_requeue negative", syscall(SYS_futex_requeue, pair, 0, -1, 1));
+    pair[1].flags = 0;
+    show("futex_requeue target without size", syscall(SYS_futex_requeue, pair, 0, 1, 1));
+}
+
 static void robust(void) {
     struct { void *next; long offset; void *pending; } head = {&head, 0, NULL};
     void *got;
@@ -355,6 +423,7 @@ int main(void) {
     pi();
     interrupted();
     waitv();
+    futex2();
     robust();
     return 7;
 }

@@ -99,12 +99,13 @@ class Futexes:
         #: A PI futex with waiters in the kernel (its pi_state): the owner's tid.
         self.pi_owner: dict[Key, int] = {}
 
-    def queue(self, wait: Wait, *, restartable: bool) -> Sleep:
+    def queue(self, wait: Wait, *, restartable: bool, always_restart: bool = False) -> Sleep:
         """Put `wait`'s futexes on their queues and return the Sleep the call must raise.
 
         `restartable`: after a handler with SA_RESTART the call starts over
         (-ERESTARTSYS); else it answers EINTR (a timed FUTEX_WAIT's restart
         block, which only a signal without a handler would resume).
+        `always_restart`: it starts over after any handler (-ERESTARTNOINTR).
         """
         task = wait.task
         if len(self.waits) > len(task.machine.tasks):
@@ -113,7 +114,7 @@ class Futexes:
         for entry in wait.entries:
             self.queues.setdefault(entry.key, []).append(entry)
         self.waits[task] = wait
-        wait.sleep = Sleep(wait.ready, wait.deadline, restartable=restartable,
+        wait.sleep = Sleep(wait.ready, wait.deadline, restartable=restartable, always_restart=always_restart,
                            on_interrupt=lambda: self._interrupted(wait))
         return wait.sleep
 
@@ -206,7 +207,9 @@ def key_of(task: Task, uaddr: int, *, private: bool, write: bool = False) -> Key
     if vma is not None and not vma.write and getattr(vma, "backing", None) is None:
         # A read-only anonymous page never changes: Linux refuses it a shared key (a file's page is fine).
         raise Errno(EFAULT)
-    pa = task.mm.user_frame(uaddr, write)  # pages it in, as get_user_pages does
+    # Paged in for writing where the area allows it, as get_user_pages(FOLL_WRITE) tries first: a
+    # private page still shared with its file is copied now, so the key does not move at the first store.
+    pa = task.mm.user_frame(uaddr, write or (vma is not None and vma.write))
     if pa is None:
         raise Errno(EFAULT)
     return (None, pa)

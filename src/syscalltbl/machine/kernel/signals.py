@@ -374,7 +374,7 @@ def interrupt(t: Task, sleep: Sleep, *, ia32: bool = False) -> None:
     """A handled signal woke `t` in a sleeping call: end the call, then deliver (the -ERESTARTSYS path)."""
     regs = t.pt_regs()
     sig = (t.sigpending & -t.sigpending).bit_length()
-    if sleep.restartable and t.sighand.actions[sig].flags & SA_RESTART:
+    if sleep.restartable and (sleep.always_restart or t.sighand.actions[sig].flags & SA_RESTART):
         regs["ax"] = regs["orig_ax"]  # run the same call again after the handler
         regs["ip"] -= SYSCALL_INSN_LEN
         if not ia32:

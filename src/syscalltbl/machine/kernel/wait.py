@@ -23,6 +23,7 @@ class Sleep(Exception):
         *,
         restart: bool = True,
         restartable: bool = True,
+        always_restart: bool = False,
         on_interrupt: Callable[[], int | None] | None = None,
         recheck: float | None = None,
     ) -> None:
@@ -36,6 +37,8 @@ class Sleep(Exception):
         # runs again after the handler (-ERESTARTSYS), unless this is False
         # (-ERESTARTNOHAND: pause, sigsuspend, nanosleep answer EINTR).
         self.restartable = restartable
+        # -ERESTARTNOINTR (FUTEX_LOCK_PI): the call runs again after the handler, SA_RESTART or not.
+        self.always_restart = always_restart
         # Run when a signal ends the sleep (nanosleep writes the time left); an
         # errno it returns is the call's answer instead of EINTR.
         self.on_interrupt = on_interrupt

@@ -76,6 +76,7 @@ from syscalltbl.machine.uapi.time import CLOCK_MONOTONIC, CLOCK_REALTIME, NSEC_P
 M32 = 0xFFFFFFFF
 NR_FUTEX = 202
 NR_FUTEX_WAITV = 449
+NR_FUTEX_WAIT = 455
 #: futex_cmd_has_timeout: the commands whose fourth argument is a timeout, not val2.
 TIMED = frozenset({FUTEX_WAIT, FUTEX_LOCK_PI, FUTEX_LOCK_PI2, FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI})
 #: The commands FUTEX_CLOCK_REALTIME may go with; any other answers ENOSYS.
@@ -274,8 +275,8 @@ def _lock_pi(t: Task, table: Futexes, call: tuple[int, ...], uaddr: int, private
         raise Errno(ETIMEDOUT)
     wait = Wait(t, call, deadline, pi=True)
     wait.entries.append(Waiter(wait, key, uaddr))
-    # -ERESTARTNOINTR in Linux; here a handler without SA_RESTART answers EINTR (see the report).
-    raise table.queue(wait, restartable=True)
+    # -ERESTARTNOINTR: after any handler the call runs again (and may find the lock free).
+    raise table.queue(wait, restartable=True, always_restart=True)
 
 
 def _unlock_pi(t: Task, table: Futexes, uaddr: int, private: bool) -> int:
@@ -309,7 +310,9 @@ def _wait_requeue_pi(t: Task, table: Futexes, call: tuple[int, ...], uaddr: int,
         raise Errno(ETIMEDOUT)
     wait = Wait(t, call, deadline, requeue_pi=uaddr2)
     wait.entries.append(Waiter(wait, key, uaddr))
-    raise table.queue(wait, restartable=True)
+    # -ERESTARTNOINTR before a requeue; after one Linux answers EAGAIN, which the run again finds too
+    # (the condition variable's word has moved on).
+    raise table.queue(wait, restartable=True, always_restart=True)
 
 
 def _cmp_requeue_pi(t: Task, table: Futexes, uaddr: int, uaddr2: int, private: bool, nr_wake: int,
@@ -390,6 +393,66 @@ def sys_futex_waitv(t: Task, waiters: int, nr_futexes: int, flags: int, timeout:
     wait = Wait(t, call, deadline)
     wait.entries.extend(Waiter(wait, key, uaddr) for key, (uaddr, _v, _p) in zip(keys, vector, strict=True))
     raise table.queue(wait, restartable=True)  # its timeout is absolute: it simply restarts
+
+
+def _futex2_flags(flags: int) -> bool:
+    """futex2_to_flags + futex_flags_valid: EINVAL unless a 32-bit futex; whether it is private."""
+    if flags & ~FUTEX2_VALID_MASK or flags & FUTEX2_SIZE_MASK != FUTEX2_SIZE_U32:
+        raise Errno(EINVAL)  # only 32-bit futexes exist
+    return bool(flags & FUTEX2_PRIVATE)
+
+
+def _fits(value: int) -> int:
+    """futex_validate_input: a value or mask must fit the 32-bit word."""
+    if value >> 32:
+        raise Errno(EINVAL)
+    return value
+
+
+@syscall("sys_futex_wake")
+def sys_futex_wake(t: Task, uaddr: int, mask: int, nr: int, flags: int, *_: int) -> int:
+    private = _futex2_flags(flags & M32)
+    mask, nr = _fits(mask), s32(nr)
+    if not mask:
+        raise Errno(EINVAL)
+    key = key_of(t, uaddr, private=private)
+    if not nr:
+        return 0  # FLAGS_STRICT: unlike FUTEX_WAKE, a count of 0 wakes nobody
+    return futexes(t.machine).wake_key(key, nr, mask)
+
+
+@syscall("sys_futex_wait")
+def sys_futex_wait(t: Task, uaddr: int, val: int, mask: int, flags: int, timeout: int, clockid: int) -> int:
+    private = _futex2_flags(flags & M32)
+    val, mask, clockid = _fits(val), _fits(mask), s32(clockid)
+    deadline = None
+    if timeout:
+        if clockid not in (CLOCK_REALTIME, CLOCK_MONOTONIC):
+            raise Errno(EINVAL)
+        deadline = _deadline(_timespec_ns(t, timeout), relative=False, realtime=clockid == CLOCK_REALTIME)
+    call = (NR_FUTEX_WAIT, uaddr, val, mask, flags, timeout, clockid)
+    # No restart block: with SA_RESTART it simply starts again, its timeout being absolute.
+    return _wait(t, futexes(t.machine), call, uaddr, private, val, deadline, mask, restartable=True)
+
+
+@syscall("sys_futex_requeue")
+def sys_futex_requeue(t: Task, waiters: int, flags: int, nr_wake: int, nr_requeue: int, *_: int) -> int:
+    """futex_requeue(2): waiters[0] is the futex woken or moved from (its val the expected value), [1] the target."""
+    if flags & M32 or not waiters:
+        raise Errno(EINVAL)
+    pair = []
+    for i in range(2):
+        val, uaddr, fflags, reserved = FUTEX_WAITV.unpack(
+            copy_from_user(t.mm, waiters + i * FUTEX_WAITV.size, FUTEX_WAITV.size))
+        if reserved:
+            raise Errno(EINVAL)
+        _futex2_flags(fflags)
+        pair.append((uaddr, _fits(val), fflags))
+    (uaddr, cmpval, fflags), (uaddr2, _val2, fflags2) = pair
+    if fflags != fflags2:
+        raise Errno(EINVAL)  # both futexes alike, as futex(2)'s one op says for both
+    private = bool(fflags & FUTEX2_PRIVATE)
+    return _requeue(t, futexes(t.machine), uaddr, uaddr2, private, s32(nr_wake), s32(nr_requeue), cmpval)
 
 
 @syscall("sys_set_robust_list")
