@@ -8,8 +8,9 @@ checks, the flag combinations Linux refuses, exit vs exit_group (a zombie leader
 /proc), tgkill to one thread and kill() taken by the thread that does not block it, a fatal signal ending
 every thread, CLONE_VFORK|CLONE_VM sharing memory with a suspended parent, vfork with a failed execve, wait's
 __WCLONE, __WALL and __WNOTHREAD, the exit signal execve resets, CLONE_PARENT, /proc/self/task and
-/proc/PID/task/TID, execve from a thread other than the leader, and vfork + execve leaving the parent's memory
-whole. Run with `limits`, it makes threads until kernel.threads-max or RLIMIT_NPROC refuses one.
+/proc/PID/task/TID, execve from a thread other than the leader (alive, or a zombie), and vfork + execve
+leaving the parent's memory whole. Run with `limits`, it makes threads until kernel.threads-max or
+RLIMIT_NPROC refuses one.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ def test_threads_as_natively(program: Path) -> None:
                  "/proc/self/task: 3 entries, the main thread's=1, a thread's=1",
                  "exit signal 0, then execve: waitpid without __WCLONE: waited=1 exited 13",
                  "clone CLONE_SETTLS with a kernel address: EPERM",
+                 "execve in a thread after the leader's exit: waited=1 exited 12",
+                 "SIGKILL to a process of three threads: waited=1 killed by KILL",
+                 "the exited thread's child, now the main thread's: waited=1 exited 21",
                  "after execve in a thread: pid kept=1 tid is the pid=1 threads left=1"):
         assert line in text
 

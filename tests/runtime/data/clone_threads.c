@@ -643,6 +643,18 @@ static int exec_thread(void *arg)
 	return 1;
 }
 
+/* After the leader has exited: /proc/self is then a zombie's, with no exe, so the program by its path. */
+static int exec_later(void *arg)
+{
+	char pid[32];
+	snprintf(pid, sizeof pid, "%ld", (long)arg);
+	char *argv[] = { self_path, "after-exec", pid, 0 };
+	char *envp[] = { 0 };
+	tsleep(50);
+	rsys(SYS_execve, (long)self_path, (long)argv, (long)envp, 0, 0, 0);
+	return 1;
+}
+
 static void exec_in_thread(void)
 {
 	int status, go[2];
@@ -657,8 +669,54 @@ static void exec_in_thread(void)
 	}
 	pid_t done = waitpid(child, &status, 0);
 	status_line("execve in a thread, the new program", done, status);
+	child = fork();
+	if (child == 0) {
+		spawn(THREAD_FLAGS, top(3), 0, 0, 0, exec_later, (void *)(long)getpid());
+		rsys(SYS_exit, 2, 0, 0, 0, 0, 0); /* a zombie leader the exec'ing thread replaces */
+	}
+	done = waitpid(child, &status, 0);
+	status_line("execve in a thread after the leader's exit", done, status);
 	close(go[0]);
 	close(go[1]);
+}
+
+/* -- SIGKILL from outside, and a thread's children when it exits -- */
+
+static int forks_and_exits(void *arg)
+{
+	long pid = rsys(SYS_fork, 0, 0, 0, 0, 0, 0);
+	if (pid == 0) {
+		tsleep(50);
+		rsys(SYS_exit_group, 21, 0, 0, 0, 0, 0);
+	}
+	*(volatile long *)arg = pid;
+	return 0; /* the child passes to the main thread */
+}
+
+static void outside_kill_and_orphans(void)
+{
+	int status, go[2], ctid = -1;
+	pipe(go);
+	pid_t child = fork();
+	if (child == 0) {
+		spawn(THREAD_FLAGS, top(3), 0, 0, 0, parked, (void *)(long)go[0]);
+		spawn(THREAD_FLAGS, top(4), 0, 0, 0, parked, (void *)(long)go[0]);
+		for (;;)
+			pause();
+	}
+	struct timespec ts = { 0, 50 * 1000000 };
+	nanosleep(&ts, 0);
+	kill(child, SIGKILL);
+	pid_t done = waitpid(child, &status, 0);
+	status_line("SIGKILL to a process of three threads", done, status);
+	close(go[0]);
+	close(go[1]);
+
+	volatile long grandchild = 0;
+	spawn(THREAD_FLAGS | CLONE_CHILD_CLEARTID, top(4), 0, &ctid, 0, forks_and_exits, (void *)&grandchild);
+	wait_cleared(&ctid);
+	done = waitpid(grandchild, &status, __WNOTHREAD);
+	status_line("the exited thread's child, now the main thread's", done, status);
 }
 
 static void vfork_exec(void)
@@ -738,5 +796,6 @@ int main(int argc, char **argv)
 	proc_task();
 	exec_in_thread();
 	vfork_exec();
+	outside_kill_and_orphans();
 	return 0;
 }
