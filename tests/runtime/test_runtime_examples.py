@@ -102,6 +102,6 @@ def test_process_time_ids_io_and_at_calls(tmp_path: Path) -> None:
     (root / "bin" / "syscalls").write_bytes(example("syscalls").read_bytes())
     (root / "bin" / "syscalls").chmod(0o755)
     status, out, err = run(tmp_path, "syscalls", root=root)
-    checks = ["execve", "vfork", "clone refuses threads", "clone", "kill", "nanosleep", "time", "ids", "priority",
+    checks = ["execve", "vfork", "clone refuses bad flags", "clone", "kill", "nanosleep", "time", "ids", "priority",
               "writev+readv", "fcntl", "pipe2", "ioctl", "*at"]
     assert (status, out, err) == (ExitStatus(0), "".join(f"{c}: ok\n" for c in checks).encode(), b"")

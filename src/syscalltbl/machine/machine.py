@@ -155,6 +155,7 @@ class Machine:
     run_until = sched.run_until
     kill_all = proc.kill_all
     do_exit = proc.do_exit
+    do_group_exit = proc.do_group_exit
     fpu_state = proc.fpu_state
     set_fpu_state = proc.set_fpu_state
     user_registers = trap.user_registers

@@ -21,6 +21,7 @@ from syscalltbl.machine.kernel.mm import VDSO_BASE, VVAR_BASE, Mm
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.vfs import Directory, HostFile, OpenFile, Regular
 from syscalltbl.machine.uapi.errno import EACCES, ENOEXEC, ENOMEM, Errno
+from syscalltbl.machine.uapi.signal import SIGCHLD
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
@@ -66,7 +67,14 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
         task.mm.destroy()
         task.mm = old
         raise Errno(ENOMEM if isinstance(exc, OutOfMemory) else ENOEXEC) from None
-    machine.dead_mms.append(old)  # still in CR3 until the cpu stops
+    # Past the point of no return: the other threads die, this one becomes the process (de_thread),
+    # and lets go of the old memory (which a vfork parent, or a CLONE_VM sibling, may keep using).
+    proc.de_thread(machine, task)
+    task.exit_signal = SIGCHLD  # de_thread: a new program tells its parent of its end the usual way
+    task.mm = old
+    proc.mm_release(machine, task)
+    task.mm = new
+    proc.mm_put(machine, old)  # still in CR3 until the cpu stops
     task.exe = f.path
     task.comm = os.path.basename(path)[:15]
     task.dumpable = 1
@@ -76,9 +84,9 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
         shared.release()
     task.files.close_on_exec()
     task.signals.exec()
+    task.sighand = task.sighand.copy()  # unshare_sighand: a CLONE_SIGHAND sibling keeps its handlers
     task.sighand.exec()
     proc.set_fpu_state(machine, task, INITIAL)
-    task.vfork_parent = None
     machine.cpu.stop()  # the scheduler resumes it fresh, on the new page tables
 
 

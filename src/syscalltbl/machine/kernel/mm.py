@@ -86,6 +86,7 @@ class Mm(AddressSpace):
         self._search_from: tuple[int, int] | None = None
         self.start_brk = 0
         self.brk = 0
+        self.users = 1  # tasks using it (clone with CLONE_VM): the last one's exit or exec destroys it
 
     # -- areas --
 

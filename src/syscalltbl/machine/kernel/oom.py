@@ -39,8 +39,11 @@ def out_of_memory(machine: Machine) -> bool:
     alive = [t for t in machine.tasks.values() if t.status is None]
     if not alive:
         return False
-    victim = max(alive, key=lambda t: (badness(t), t.pid))  # a tie: the youngest, as a fork bomb's newest child
+    # One task per address space: its threads share what killing it gives back.
+    alive = list({id(t.mm): t for t in alive}.values())
+    victim = max(alive, key=lambda t: (badness(t), t.tid))  # a tie: the youngest, as a fork bomb's newest child
     # Another process's memory comes back at its death (proc.do_exit), as the oom_reaper frees it;
-    # the faulting process's own fault ends with its death.
+    # the faulting process's own fault ends with its death (with all its threads).
     victim.kill(SIGKILL, DETAIL)
-    return victim is not machine.current
+    current = machine.current
+    return current is None or current.status is None

@@ -1,4 +1,5 @@
-"""Processes: spawn (a task and its kernel stack), fork, exit, reap, and each task's FPU image.
+"""Processes and threads: spawn (a task and its kernel stack), clone, exit and exit_group, reap, exec's
+de_thread, and each task's FPU image.
 
 kernel/fork.c and kernel/exit.c, beside the Task itself (process.py).
 """
@@ -13,9 +14,27 @@ from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel import futex, signals
 from syscalltbl.machine.kernel.mm import Mm
-from syscalltbl.machine.kernel.process import ExitStatus, Task
-from syscalltbl.machine.uapi.errno import EAGAIN, ENOMEM, Errno
+from syscalltbl.machine.kernel.process import ExitStatus, Task, ThreadGroup
+from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, ENOMEM, EPERM, Errno
 from syscalltbl.machine.uapi.resource import RLIMIT_NPROC
+from syscalltbl.machine.uapi.sched import (
+    CLONE_CLEAR_SIGHAND,
+    CLONE_DETACHED,
+    CLONE_FILES,
+    CLONE_FS,
+    CLONE_INTO_CGROUP,
+    CLONE_NEWNS,
+    CLONE_NEWPID,
+    CLONE_NEWUSER,
+    CLONE_PARENT,
+    CLONE_PIDFD,
+    CLONE_SETTLS,
+    CLONE_SIGHAND,
+    CLONE_THREAD,
+    CLONE_VFORK,
+    CLONE_VM,
+    NAMESPACES,
+)
 from syscalltbl.machine.uapi.signal import CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SI_USER, SIG_IGN, SIGCHLD, SIGKILL
 
 if TYPE_CHECKING:
@@ -26,15 +45,19 @@ if TYPE_CHECKING:
 TASK_BYTES = 4096
 
 
-def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None) -> Task:
+def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None, group: ThreadGroup | None = None) -> Task:
     """A new task with its kernel stack and `mm`, else an empty address space.
 
-    OutOfMemory if RAM runs out, with the stack and `mm` given back.
+    In `group` it is one more thread of that process; else it leads a new
+    process, a child of `parent` (the caller lists it among the parent's
+    children). OutOfMemory if RAM runs out, with the stack given back and
+    the address space made here destroyed (a given one is the caller's).
     """
     machine.last_pid += 1
-    pid = machine.last_pid
-    # One THREAD_SIZE stack per pid, each above an unmapped guard page.
-    top = abi.KSTACK_BASE + pid * (abi.THREAD_SIZE + abi.PAGE_SIZE)
+    tid = machine.last_pid
+    # One THREAD_SIZE stack per tid, each above an unmapped guard page.
+    top = abi.KSTACK_BASE + tid * (abi.THREAD_SIZE + abi.PAGE_SIZE)
+    made = mm is None
     if mm is None:
         mm = Mm(machine.ram, machine.kmm)  # first: nothing to give back if its page directory does not fit
     # Page by page, as vmalloc'd stacks are: after many forks the free frames
@@ -48,18 +71,21 @@ def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None) ->
             if frame:
                 machine.ram.free(frame)  # allocated, but no table to map it in
             free_stack_pages(machine, top)
-            mm.destroy()
+            if made:
+                mm.destroy()
             raise
     if not machine.ram.slab_fits(TASK_BYTES):
         free_stack_pages(machine, top)
-        mm.destroy()
+        if made:
+            mm.destroy()
         raise OutOfMemory("no room for the task's own objects")
     machine.ram.slab_charge(TASK_BYTES)
     # pt_regs at the top of the last page.
-    task = Task(machine, pid, parent, mm, top, frame + abi.PAGE_SIZE - abi.PT_REGS_SIZE)
-    if parent is not None:
-        parent.children.append(task)
-    machine.tasks[pid] = task
+    task = Task(machine, tid, parent, mm, top, frame + abi.PAGE_SIZE - abi.PT_REGS_SIZE)
+    if group is not None:
+        task.group, task.pid = group, group.pid
+        group.threads.append(task)
+    machine.tasks[tid] = task
     return task
 
 
@@ -76,51 +102,136 @@ def free_stack_pages(machine: Machine, top: int) -> None:
             machine.ram.free(frame)
 
 
-def fork(machine: Machine, parent: Task) -> Task:
-    """A copy of the running `parent` that returns 0 from the same system call.
+def check_clone_flags(flags: int) -> None:
+    """The combinations copy_process refuses with EINVAL, in its order."""
+    if flags & (CLONE_NEWNS | CLONE_FS) == CLONE_NEWNS | CLONE_FS:
+        raise Errno(EINVAL)
+    if flags & (CLONE_NEWUSER | CLONE_FS) == CLONE_NEWUSER | CLONE_FS:
+        raise Errno(EINVAL)
+    if flags & CLONE_THREAD and not flags & CLONE_SIGHAND:
+        raise Errno(EINVAL)  # a thread shares its process's signal actions
+    if flags & CLONE_SIGHAND and not flags & CLONE_VM:
+        raise Errno(EINVAL)  # and handlers are addresses in one address space
+    if flags & CLONE_THREAD and flags & (CLONE_NEWUSER | CLONE_NEWPID):
+        raise Errno(EINVAL)
+    if flags & CLONE_PIDFD and flags & CLONE_DETACHED:
+        raise Errno(EINVAL)
+    if flags & (NAMESPACES | CLONE_PIDFD | CLONE_INTO_CGROUP):
+        # Built without namespaces, pidfds or cgroups, as a kernel configured so answers.
+        raise Errno(EINVAL)
+
+
+def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, tls: int = 0) -> Task:
+    """clone's new task: a thread of the caller's process (CLONE_THREAD) or a new process, sharing
+    what the CLONE_* flags say and copying the rest; it returns 0 from the same system call.
 
     ENOMEM when RAM cannot hold the copy (this kernel copies every private
     page at fork, where Linux would share them until written); EAGAIN past
     kernel.threads-max, or past RLIMIT_NPROC for a user other than root
-    (copy_process: root's CAP_SYS_RESOURCE lifts only the rlimit).
+    (copy_process: root's CAP_SYS_RESOURCE lifts only the rlimit). Threads
+    count against both, as they do on Linux.
     """
+    check_clone_flags(flags)
     if len(machine.tasks) >= machine.limits.threads_max:
         raise Errno(EAGAIN)
-    uid = parent.cred.uid
-    if uid != 0 and parent.cred.euid != 0:
-        nproc = parent.rlimits[RLIMIT_NPROC][0] if parent.rlimits is not None else machine.limits.nproc
+    uid = current.cred.uid
+    if uid != 0 and current.cred.euid != 0:
+        nproc = current.rlimits[RLIMIT_NPROC][0] if current.rlimits is not None else machine.limits.nproc
         if sum(1 for t in machine.tasks.values() if t.cred.uid == uid) >= nproc:
             raise Errno(EAGAIN)
-    if not parent.mm.ram_holds_areas(len(parent.mm.vmas)) or not parent.files.copy_fits():
+    if flags & CLONE_SETTLS and tls >= abi.TASK_SIZE_MAX:
+        raise Errno(EPERM)  # copy_thread's ARCH_SET_FS: a user address only
+    if not flags & CLONE_VM and not current.mm.ram_holds_areas(len(current.mm.vmas)):
+        raise Errno(ENOMEM)
+    if not flags & CLONE_FILES and not current.files.copy_fits():
         raise Errno(ENOMEM)
     # The descriptors first: if they cannot be copied nothing else exists yet, and
     # if the task cannot be made they go back, so no task is left half made.
-    files = parent.files.copy()
+    files = current.files if flags & CLONE_FILES else current.files.copy()
+    group = current.group if flags & CLONE_THREAD else None
+    mm: Mm | None = current.mm if flags & CLONE_VM else None
     try:
-        child = spawn(machine, parent, parent.mm.copy())
-    except OutOfMemory:
-        files.close_all()
-        raise Errno(ENOMEM) from None
-    except BaseException:
-        files.close_all()
+        mm = mm or current.mm.copy()
+        child = spawn(machine, None, mm, group)
+    except BaseException as exc:
+        if files is not current.files:
+            files.close_all()
+        if mm is not None and mm is not current.mm:
+            mm.destroy()  # the copy made for a task that could not be
+        if isinstance(exc, OutOfMemory):
+            raise Errno(ENOMEM) from None
         raise
+    if flags & CLONE_FILES:
+        files.users += 1
+    if flags & CLONE_VM:
+        current.mm.users += 1
     child.files = files
-    child.fs, child.cred, child.sighand = parent.fs.copy(), parent.cred.copy(), parent.sighand.copy()
-    for name in ("exe", "comm", "arg_start", "arg_end", "nice", "pgid", "sid", "dumpable"):
-        setattr(child, name, getattr(parent, name))
-    child.signals = parent.signals.forked()
-    child.fpu = fpu_state(machine, parent)
-    child.rlimits = None if parent.rlimits is None else list(parent.rlimits)
-    regs = parent.pt_regs()
+    child.fs = current.fs if flags & CLONE_FS else current.fs.copy()
+    child.sighand = current.sighand if flags & CLONE_SIGHAND else current.sighand.copy()
+    if flags & CLONE_CLEAR_SIGHAND:
+        child.sighand.exec()  # handlers back to default; ignored signals stay ignored
+    child.cred = current.cred.copy()
+    for name in ("exe", "comm", "arg_start", "arg_end", "nice", "dumpable"):
+        setattr(child, name, getattr(current, name))
+    if flags & CLONE_THREAD:
+        child.exit_signal = -1  # nobody is told of a thread's end: it is released at once
+    else:
+        # CLONE_PARENT: a sibling of the caller's process, which then learns of its end as of the caller's.
+        child.parent = current.parent if flags & CLONE_PARENT else current
+        if child.parent is not None:
+            child.parent.children.append(child)
+        child.exit_signal = current.group.leader.exit_signal if flags & CLONE_PARENT else exit_signal
+        child.pgid, child.sid = current.pgid, current.sid
+        child.rlimits = None if current.rlimits is None else list(current.rlimits)
+    # A thread sharing the memory but not waiting for the child (not vfork) must not share its signal stack.
+    child.signals = current.signals.forked(keep_altstack=flags & (CLONE_VM | CLONE_VFORK) != CLONE_VM)
+    child.fpu = fpu_state(machine, current)
+    regs = current.pt_regs()
     regs["ax"] = 0
     child.set_pt_regs(regs)
-    child.fs_base = machine.cpu.reg(x86.UC_X86_REG_FS_BASE)
+    child.fs_base = tls if flags & CLONE_SETTLS else machine.cpu.reg(x86.UC_X86_REG_FS_BASE)
     child.gs_base = machine.cpu.msr(abi.MSR_KERNEL_GS_BASE)  # the user's, parked by swapgs
     return child
 
 
+def mm_release(machine: Machine, task: Task) -> None:
+    """What a thread leaving its address space (exit, exec) does in it (mm_release): futex's part
+    (robust list, CLONE_CHILD_CLEARTID's word zeroed and woken for the threads still using the memory),
+    then a vfork parent may go on."""
+    futex.mm_release(task)  # the robust list, PI locks, CLONE_CHILD_CLEARTID's zero and its waiter's wake
+    task.vfork_parent = None
+
+
+def mm_put(machine: Machine, mm: Mm) -> None:
+    """One user of `mm` fewer (mmput); the last one destroys it, once its page tables are out of CR3."""
+    mm.users -= 1
+    if mm.users > 0:
+        return
+    if machine.cpu.reg(x86.UC_X86_REG_CR3) == mm.cr3:
+        machine.dead_mms.append(mm)  # in use until the cpu stops
+    else:
+        mm.destroy()  # killed from outside (SIGKILL, the OOM killer): its RAM comes back at once
+
+
+def do_group_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
+    """exit_group and death by a fatal signal: every thread of the process ends with `status`."""
+    group = task.group
+    if group.group_exit is None and not group.ended:
+        group.group_exit = status
+    for thread in list(group.threads):
+        if thread is not task:
+            do_exit(machine, thread, group.group_exit or status)
+    do_exit(machine, task, group.group_exit or status)
+
+
 def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
-    """exit, exit_group and death by signal: the task becomes a zombie."""
+    """One thread ends; with the process's last thread the process becomes a zombie for its parent.
+
+    A thread other than the leader is released at once. The leader stays,
+    a zombie, until the last thread is gone: then its status becomes the
+    process's (exit_group's or a fatal signal's, else the last thread's
+    exit code) and its parent is told.
+    """
     if task.status is not None:
         return
     task.status = status
@@ -128,24 +239,33 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
         machine.observer.exited(task, status)
     task.sleep = None
     task.files.release()
-    futex.mm_release(task)  # robust list, PI locks, CLONE_CHILD_CLEARTID
-    task.vfork_parent = None
-    if task is machine.current:
-        machine.dead_mms.append(task.mm)  # its page tables are in CR3 until the cpu stops
-    else:
-        task.mm.destroy()  # killed from outside (SIGKILL, the OOM killer): its RAM comes back at once
+    mm_release(machine, task)
+    mm_put(machine, task.mm)
     if machine.fpu_owner is task:
         machine.fpu_owner = None
+    group = task.group
+    group.threads.remove(task)
+    # forget_original_parent: a live thread of the process takes over the children, else nobody does.
+    heir = group.threads[0] if group.threads else None
     for child in task.children:
-        child.parent = None  # orphans: nobody waits for them
-        if child.status is not None:
-            reap(machine, child)
-        elif child.pdeath_signal:
+        child.parent = heir
+        if heir is not None:
+            heir.children.append(child)
+        elif child.group.ended:
+            reap(machine, child)  # orphans: nobody waits for them
+        if not child.group.ended and child.pdeath_signal:
             sig = child.pdeath_signal
             signals.send(child, sig, signals.siginfo(sig, SI_USER, task.pid))
     task.children = []
-    if task.parent is None or notify_parent(machine, task, status):
-        reap(machine, task)
+    if not task.is_leader:
+        release(machine, task)
+    if group.ended:
+        # synchronize_group_exit: without an exit_group, the last thread's end is the process's.
+        group.group_exit = group.group_exit or status
+        leader = group.leader
+        leader.status = group.group_exit
+        if leader.parent is None or notify_parent(machine, leader, leader.status):
+            reap(machine, leader)
     if task is machine.current:
         machine.cpu.stop()
 
@@ -157,19 +277,46 @@ def notify_parent(machine: Machine, task: Task, status: ExitStatus) -> bool:
     action = parent.sighand.actions[SIGCHLD]
     code, value = (CLD_EXITED, status.code or 0) if status.signal is None else (CLD_KILLED, status.signal)
     sig = task.exit_signal
-    if sig:
+    if sig > 0:
         signals.send(parent, sig, signals.siginfo(sig, code, task.pid, task.cred.uid, value))
     return sig == SIGCHLD and (action.handler == SIG_IGN or bool(action.flags & SA_NOCLDWAIT))
 
 
 def reap(machine: Machine, task: Task) -> None:
+    """A zombie process goes: its leader's task and kernel stack."""
     if task.parent is not None:
         task.parent.children.remove(task)
-    machine.tasks.pop(task.pid, None)
+    release(machine, task)
+
+
+def release(machine: Machine, task: Task) -> None:
+    """A dead task leaves the table (release_task); its kernel stack goes once it is not in use."""
+    if machine.tasks.get(task.tid) is task:
+        del machine.tasks[task.tid]
     if task is machine.current:
         machine.dead_tasks.append(task)  # its kernel stack is the one in use
     else:
         free_kernel_stack(machine, task)
+
+
+def de_thread(machine: Machine, task: Task) -> None:
+    """exec in a multi-threaded process: the other threads die, and `task` becomes the leader, with its pid."""
+    group = task.group
+    for thread in list(group.threads):
+        if thread is not task:
+            do_exit(machine, thread, ExitStatus(None, SIGKILL, "SIGKILL (exec in another thread)"))
+    leader = group.leader
+    if leader is task:
+        return
+    # The leader is a zombie nobody waits for: `task` takes its place, its pid, and its parent's list entry.
+    release(machine, leader)
+    del machine.tasks[task.tid]
+    task.tid = leader.tid
+    machine.tasks[task.tid] = task
+    group.leader = task
+    parent = group.parent
+    if parent is not None:
+        parent.children[parent.children.index(leader)] = task
 
 
 def free_dead(machine: Machine) -> None:

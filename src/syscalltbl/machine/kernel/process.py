@@ -14,7 +14,7 @@ from syscalltbl.machine.hw.cpu import Cpu
 from syscalltbl.machine.hw.fpu import INITIAL
 from syscalltbl.machine.image.elfimage import Image
 from syscalltbl.machine.kernel.mm import STACK_TOP, Mm
-from syscalltbl.machine.kernel.signals import SigHand, Signals
+from syscalltbl.machine.kernel.signals import SharedPending, SigHand, Signals
 from syscalltbl.machine.kernel.vfs import Directory, FdTable
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.uapi.auxvec import (
@@ -90,15 +90,46 @@ class ExitStatus:
         return (self.code or 0) << 8 if self.signal is None else self.signal
 
 
-class Task:
-    """A single-threaded process (struct task_struct).
+class ThreadGroup:
+    """What the threads of one process share (struct signal_struct): its id, parent, process group,
+    resource limits, the signals sent to the process as a whole, and how it ended.
 
-    What a thread and a process will own once threads exist is already apart:
-    the address space (`mm`), the open files (`files`), the working directory
-    and umask (`fs`), the signal actions (`sighand`) and the credentials
-    (`cred`) are objects that clone's CLONE_* flags can share; the registers,
-    kernel stack, signal mask and pending set (`signals`) and FPU image are
-    the task's own.
+    `threads` are the live ones; the leader (whose tid is the process's pid)
+    may have exited before them and then waits, a zombie nobody can reap
+    yet, until the last one is gone.
+    """
+
+    def __init__(self, leader: Task, parent: Task | None) -> None:
+        self.leader = leader
+        self.threads: list[Task] = [leader]
+        self.parent = parent
+        self.pgid = self.sid = leader.tid
+        self.rlimits: list[tuple[int, int]] | None = None  # None: the defaults, made on first use
+        self.shared = SharedPending()
+        self.curr_target: Task | None = None  # where the search for a thread to take a process's signal starts
+        #: exit_group or a fatal signal: every thread ends with this (SIGNAL_GROUP_EXIT's group_exit_code).
+        self.group_exit: ExitStatus | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.leader.tid
+
+    @property
+    def ended(self) -> bool:
+        """Every thread has exited: the process is a zombie (or reaped)."""
+        return not self.threads
+
+
+class Task:
+    """A thread (struct task_struct); a process is a ThreadGroup of them.
+
+    `tid` is the thread's own id, `pid` its process's (the leader's tid).
+    The address space (`mm`), the open files (`files`), the working directory
+    and umask (`fs`), the signal actions (`sighand`) are objects clone's
+    CLONE_* flags share; the process's parent, process group, session and
+    resource limits are the group's (`group`); the registers, kernel stack,
+    credentials, signal mask, private pending set and alternate stack
+    (`signals`) and FPU image are the thread's own.
 
     Between system calls its user registers live in pt_regs at the top of its
     kernel stack; a task that is not running resumes either there (`fresh`:
@@ -106,12 +137,15 @@ class Task:
     system call it slept in.
     """
 
-    def __init__(self, machine: Machine, pid: int, parent: Task | None, mm: Mm, kstack_top: int, regs_pa: int) -> None:
+    def __init__(self, machine: Machine, tid: int, parent: Task | None, mm: Mm, kstack_top: int, regs_pa: int) -> None:
         self.machine = machine
         self.cpu: Cpu = machine.cpu
-        self.pid = self.tid = self.pgid = self.sid = pid
-        self.parent = parent
-        self.children: list[Task] = []
+        self.tid = tid
+        # The thread-group id, what getpid answers in every thread: the leader's tid, which a thread
+        # exec'ing takes over (de_thread), so it never changes. A plain attribute: getpid is the hot path.
+        self.pid = tid
+        self.group = ThreadGroup(self, parent)  # clone(CLONE_THREAD) puts the new task in its creator's instead
+        self.children: list[Task] = []  # the processes (group leaders) this thread forked
         self.mm = mm
         self.kstack_top = kstack_top  # TSS.sp0 and cpu_current_top_of_stack while running
         self.regs_pa = regs_pa  # struct pt_regs at the top of the kernel stack, in RAM
@@ -124,7 +158,7 @@ class Task:
         self.exit_signal = SIGCHLD  # what the parent is sent at exit: clone's CSIGNAL byte (SIGCHLD for fork)
         self.dumpable = 1
         self.nice = 0
-        self.status: ExitStatus | None = None  # set: a zombie until reaped
+        self.status: ExitStatus | None = None  # set: exited (a process's leader stays, a zombie, until reaped)
         self.sleep: Sleep | None = None
         self.fresh = True
         self.kernel_rsp = 0  # where it slept
@@ -139,8 +173,7 @@ class Task:
         self.sighand = SigHand()
         self.sigpending = 0  # pending and not blocked: the return path's one test
         self.fpu: bytes = INITIAL  # x87/SSE registers while another task owns the cpu's
-        self.rlimits: list[tuple[int, int]] | None = None  # None: the defaults, made on first use
-        self.robust_list = 0
+        self.robust_list = 0  # set_robust_list's head: the thread's own
         self.start_time = time.monotonic()  # /proc/PID/stat's starttime
         self.arg_start = self.arg_end = 0  # argv's strings on the initial stack: /proc/PID/cmdline
 
@@ -149,14 +182,57 @@ class Task:
         return self.rlimits[RLIMIT_NOFILE][0] if self.rlimits is not None else self.machine.limits.max_files
 
     @property
+    def parent(self) -> Task | None:
+        """The thread that forked the process (real_parent), the same for all its threads."""
+        return self.group.parent
+
+    @parent.setter
+    def parent(self, parent: Task | None) -> None:
+        self.group.parent = parent
+
+    @property
+    def pgid(self) -> int:
+        return self.group.pgid
+
+    @pgid.setter
+    def pgid(self, pgid: int) -> None:
+        self.group.pgid = pgid
+
+    @property
+    def sid(self) -> int:
+        return self.group.sid
+
+    @sid.setter
+    def sid(self, sid: int) -> None:
+        self.group.sid = sid
+
+    @property
+    def rlimits(self) -> list[tuple[int, int]] | None:
+        return self.group.rlimits
+
+    @rlimits.setter
+    def rlimits(self, rlimits: list[tuple[int, int]] | None) -> None:
+        self.group.rlimits = rlimits
+
+    @property
     def ppid(self) -> int:
         return self.parent.pid if self.parent is not None else 0
 
+    @property
+    def is_leader(self) -> bool:
+        return self.group.leader is self
+
     def exit(self, code: int) -> None:
+        """exit_group(code): the whole process ends."""
+        self.machine.do_group_exit(self, ExitStatus(code & 0xFF))
+
+    def exit_thread(self, code: int) -> None:
+        """exit(code): this thread alone; the process ends with its last thread."""
         self.machine.do_exit(self, ExitStatus(code & 0xFF))
 
     def kill(self, signal: int, detail: str = "") -> None:
-        self.machine.do_exit(self, ExitStatus(None, signal, detail or signame(signal)))
+        """Death by `signal`: a fatal signal ends every thread of the process."""
+        self.machine.do_group_exit(self, ExitStatus(None, signal, detail or signame(signal)))
 
     def pt_regs(self) -> dict[str, int]:
         """The saved user registers, read from kernel-stack memory."""

@@ -1,7 +1,9 @@
 """/proc: the machine's processes and memory as text files, made when read (fs/proc).
 
 `/proc/PID/` for every process, zombies included (stat, status, cmdline,
-comm, maps, exe, cwd, fd/), `/proc/self` as a symlink to the reader's own,
+comm, maps, exe, cwd, fd/, and task/TID/ for each of its threads, with
+their own stat, status and comm), `/proc/self` as a symlink to the
+reader's own process and `/proc/thread-self` to its thread's directory,
 and the machine-wide meminfo, uptime, loadavg and mounts. This is what ps,
 free, df and uptime read, and what shows a learner a process's address
 space and signal masks. Nothing here is stored: each read renders the
@@ -128,7 +130,7 @@ class ProcPidDir(ProcDirectory):
 
     def _alive(self) -> Task:
         t = self.owner
-        if t.machine.tasks.get(t.pid) is not t:
+        if t.machine.tasks.get(t.tid) is not t:
             raise Errno(ESRCH)
         return t
 
@@ -147,10 +149,57 @@ class ProcPidDir(ProcDirectory):
             b"maps": ProcFile(lambda: render_maps(self._alive())),
             b"stat": ProcFile(lambda: render_stat(self._alive())),
             b"status": ProcFile(lambda: render_status(self._alive())),
+            b"task": ProcTaskDir(self, t),
         }
 
     def name_of(self, child: Inode) -> bytes | None:
-        return b"fd" if isinstance(child, ProcFdDir) else None
+        if isinstance(child, ProcFdDir):
+            return b"fd"
+        return b"task" if isinstance(child, ProcTaskDir) else None
+
+
+class ProcTaskDir(ProcDirectory):
+    """/proc/PID/task: a directory per thread of the process, named by its tid (a zombie's: its leader's)."""
+
+    def __init__(self, parent: Directory, owner: Task) -> None:
+        super().__init__(parent, 0o555)
+        self.owner = owner
+
+    def entries_for(self, task: Task) -> dict[bytes, Inode]:
+        group = self.owner.group
+        threads = sorted({group.leader, *group.threads}, key=lambda x: x.tid)
+        live = [x for x in threads if x.machine.tasks.get(x.tid) is x]
+        return {str(x.tid).encode(): ProcTidDir(self, x) for x in live}
+
+    def name_of(self, child: Inode) -> bytes | None:
+        return str(child.owner.tid).encode() if isinstance(child, ProcTidDir) else None
+
+
+class ProcTidDir(ProcDirectory):
+    """/proc/PID/task/TID: one thread's own view, its stat, status and comm."""
+
+    def __init__(self, parent: Directory, owner: Task) -> None:
+        super().__init__(parent, 0o555)
+        self.owner = owner
+        self.owned_by(owner.cred.euid, owner.cred.egid)
+
+    def _alive(self) -> Task:
+        t = self.owner
+        if t.machine.tasks.get(t.tid) is not t:
+            raise Errno(ESRCH)
+        return t
+
+    def lookup(self, name: bytes, task: Task) -> Inode | None:
+        self._alive()
+        return super().lookup(name, task)
+
+    def entries_for(self, task: Task) -> dict[bytes, Inode]:
+        t = self.owner
+        return {
+            b"comm": ProcFile(lambda: self._alive().comm + b"\n", lambda data, writer: _set_comm(t, data, writer)),
+            b"stat": ProcFile(lambda: render_stat(self._alive())),
+            b"status": ProcFile(lambda: render_status(self._alive())),
+        }
 
 
 def _living(t: Task) -> Task:
@@ -162,7 +211,7 @@ def _living(t: Task) -> Task:
 
 def _set_comm(t: Task, data: bytes, writer: Task) -> None:
     """comm_write: only a process's own thread group may rename it; the name is cut to 15 bytes."""
-    if writer is not t:
+    if writer.group is not t.group:
         raise Errno(EINVAL)
     t.comm = data[:15].split(b"\0", 1)[0]
 
@@ -176,18 +225,28 @@ class ProcRoot(ProcDirectory):
 
     def entries_for(self, task: Task) -> dict[bytes, Inode]:
         machine = self.machine
+        # Processes are listed; a thread's own tid is not, but looking it up works (as on Linux).
         entries: dict[bytes, Inode] = {
-            str(pid).encode(): ProcPidDir(self, t) for pid, t in sorted(machine.tasks.items())
+            str(tid).encode(): ProcPidDir(self, t) for tid, t in sorted(machine.tasks.items()) if t.is_leader
         }
         entries[b"self"] = ProcLink(_own_pid)
+        entries[b"thread-self"] = ProcLink(_own_tid)
         entries[b"loadavg"] = ProcFile(lambda: render_loadavg(machine), refuse=EIO)
         entries[b"meminfo"] = ProcFile(lambda: render_meminfo(machine), refuse=EIO)
         entries[b"mounts"] = ProcFile(lambda: MOUNTS)  # a link to self/mounts on Linux: a per-process file
         entries[b"uptime"] = ProcFile(render_uptime, refuse=EIO)
         return entries
 
+    def lookup(self, name: bytes, task: Task) -> Inode | None:
+        found = super().lookup(name, task)
+        if found is None and name.isdigit():
+            thread = self.machine.tasks.get(int(name))
+            if thread is not None and str(thread.tid).encode() == name:
+                return ProcPidDir(self, thread)
+        return found
+
     def name_of(self, child: Inode) -> bytes | None:
-        return str(child.owner.pid).encode() if isinstance(child, ProcPidDir) else None
+        return str(child.owner.tid).encode() if isinstance(child, ProcPidDir) else None
 
 
 PROC_INODES: Final = (ProcLink, ProcFile, ProcDirectory)
@@ -197,6 +256,18 @@ def _own_pid(reader: Task | None) -> bytes:
     if reader is None:
         raise Errno(ENOENT)  # a lookup made for no process (the first program's, before it exists)
     return str(reader.pid).encode()
+
+
+def _own_tid(reader: Task | None) -> bytes:
+    if reader is None:
+        raise Errno(ENOENT)
+    return f"{reader.pid}/task/{reader.tid}".encode()
+
+
+def _threads(t: Task) -> int:
+    """num_threads: the process's threads not yet released, its zombie leader included."""
+    group = t.group
+    return len(group.threads) + (group.leader.status is not None)
 
 
 # One filesystem in memory (statfs says tmpfs), and this one over it.
@@ -234,11 +305,11 @@ def render_stat(t: Task) -> bytes:
     start_brk = 0 if exited else t.mm.start_brk
     code = 0 if t.status is None else (t.status.signal or 0) | (t.status.code or 0) << 8
     fields = [
-        t.pid, f"({t.comm.decode(errors='replace')})", state, t.ppid, t.pgid, t.sid,
+        t.tid, f"({t.comm.decode(errors='replace')})", state, t.ppid, t.pgid, t.sid,
         0, -1, 0x400000,  # no controlling tty, no foreground group, flags
         0, 0, 0, 0,  # minflt cminflt majflt cmajflt
         0, 0, 0, 0,  # utime stime cutime cstime: no cpu time is accounted
-        20 + t.nice, t.nice, 1, 0, _ticks(t.start_time), _vm_size(t), _resident_pages(t), (1 << 64) - 1,
+        20 + t.nice, t.nice, _threads(t), 0, _ticks(t.start_time), _vm_size(t), _resident_pages(t), (1 << 64) - 1,
         0, 0, 0, 0, 0,  # startcode endcode startstack kstkesp kstkeip
         sig.pending, sig.blocked, ignored, caught,
         0, 0, 0, t.exit_signal, 0, 0, 0, 0, 0, 0,  # wchan nswap cnswap exit_signal ... cguest_time
@@ -277,15 +348,16 @@ def render_status(t: Task) -> bytes:
         f"Umask:\t{t.fs.umask:04o}",
         f"State:\t{state} ({name})",
         f"Tgid:\t{t.pid}",
-        f"Pid:\t{t.pid}",
+        f"Pid:\t{t.tid}",
         f"PPid:\t{t.ppid}",
         f"Uid:\t{t.cred.uid}\t{t.cred.euid}\t{t.cred.euid}\t{t.cred.euid}",
         f"Gid:\t{t.cred.gid}\t{t.cred.egid}\t{t.cred.egid}\t{t.cred.egid}",
         f"FDSize:\t{t.files.max_fds}",
         f"VmSize:\t{_vm_size(t) // KIB:8d} kB",
         f"VmRSS:\t{_resident_pages(t) * PAGE_SIZE // KIB:8d} kB",
-        "Threads:\t1",
+        f"Threads:\t{_threads(t)}",
         f"SigPnd:\t{_mask(t.signals.pending)}",
+        f"ShdPnd:\t{_mask(t.group.shared.pending)}",
         f"SigBlk:\t{_mask(t.signals.blocked)}",
         f"SigIgn:\t{_mask(ignored)}",
         f"SigCgt:\t{_mask(caught)}",
@@ -331,4 +403,4 @@ def render_uptime() -> bytes:
 
 def render_loadavg(machine: Machine) -> bytes:
     running = sum(1 for t in machine.tasks.values() if _state(t)[0] == "R")
-    return f"0.00 0.00 0.00 {running}/{len(machine.tasks)} {machine.last_pid}\n".encode()
+    return f"0.00 0.00 0.00 {running}/{len(machine.tasks)} {machine.last_pid}\n".encode()  # threads count, as there

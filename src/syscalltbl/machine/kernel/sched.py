@@ -66,7 +66,7 @@ def switch_out(machine: Machine, task: Task) -> None:
 
 
 def runnable(machine: Machine, after: int) -> Task | None:
-    order = sorted(machine.tasks.values(), key=lambda t: (t.pid <= after, t.pid))
+    order = sorted(machine.tasks.values(), key=lambda t: (t.tid <= after, t.tid))
     for task in order:
         if task.status is not None:
             continue
@@ -91,7 +91,7 @@ def pick_next(machine: Machine, after: int, deadline: float) -> Task | None:
         wakes = [w for s in sleeps if (w := s.wake) is not None]
         host = machine.host_signals
         if not wakes and (host is None or machine.longest_sleep is not None):
-            raise Deadlock(f"every task sleeps for good: pids {', '.join(str(t.pid) for t in live)}")
+            raise Deadlock(f"every task sleeps for good: pids {', '.join(str(t.tid) for t in live)}")
         now = time.monotonic()
         # With a terminal attached a signal from it can still wake one (pause() until Ctrl-C).
         until = min(wakes) if wakes else deadline
@@ -121,7 +121,7 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
     deadline = time.monotonic() + timeout
     last = 0
     while not (done is not None and done()) and (task := pick_next(machine, last, deadline)) is not None:
-        last = task.pid
+        last = task.tid
         switch_to(machine, task)
         if task.sleep is not None:
             sleep = task.sleep
@@ -152,7 +152,7 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
             enter_fatal_fault(machine, task, deadline, timeout)
         switch_out(machine, task)
         if task.status is None and task.sleep is None and not task.fresh:
-            raise TimeoutError(f"pid {task.pid} still running after {timeout} s")
+            raise TimeoutError(f"pid {task.tid} still running after {timeout} s")
         proc.free_dead(machine)
 
 

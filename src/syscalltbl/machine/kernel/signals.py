@@ -13,6 +13,11 @@ the ordinary return path (sysretq) enters it. The handler returns into its
 sa_restorer, which calls rt_sigreturn; that reads the frame back, and when
 rcx and r11 then differ from rip and rflags the exit path uses iretq.
 
+Signals sent to a process (kill, a child's exit, the terminal's) pend in
+its thread group's shared set and are taken by one thread that does not
+block them, woken for it (complete_signal); those sent to a thread (tgkill,
+tkill) pend in its own set. Either way a fatal one ends the whole process.
+
 Left out, as on a kernel without job control: stopping (SIGSTOP, SIGTSTP,
 SIGTTIN and SIGTTOU are ignored). Real-time signals do not queue: a second
 one sent while the first is pending merges with it, as standard ones do.
@@ -132,6 +137,16 @@ class SigHand:
         return handler == SIG_IGN or (handler == SIG_DFL and sig in DEFAULT_IGNORE)
 
 
+class SharedPending:
+    """The signals sent to a process as a whole (signal_struct's shared_pending), with each one's siginfo."""
+
+    __slots__ = ("info", "pending")
+
+    def __init__(self) -> None:
+        self.pending = 0
+        self.info: dict[int, bytes] = {}
+
+
 class Signals:
     """One task's own signal state: blocked mask, pending set with each one's siginfo, alternate stack."""
 
@@ -144,11 +159,13 @@ class Signals:
         self.altstack = (0, SS_DISABLE, 0)  # ss_sp, ss_flags, ss_size
         self.saved_mask: int | None = None  # rt_sigsuspend's: the frame restores this one
 
-    def forked(self) -> Signals:
-        """The child's: same mask and alternate stack, nothing pending."""
+    def forked(self, *, keep_altstack: bool = True) -> Signals:
+        """The child's: same mask, nothing pending; the alternate stack too unless the child shares
+        the memory but not the caller's suspension (copy_process's sas_ss_reset for CLONE_VM)."""
         child = Signals()
         child.blocked = self.blocked
-        child.altstack = self.altstack
+        if keep_altstack:
+            child.altstack = self.altstack
         return child
 
     def exec(self) -> None:
@@ -172,7 +189,23 @@ def altstack_flags(t: Task, sp: int) -> int:
 def recalc(t: Task) -> None:
     """task.sigpending: what the return path tests, one integer (recalc_sigpending)."""
     s = t.signals
-    t.sigpending = s.pending & ~s.blocked
+    t.sigpending = (s.pending | t.group.shared.pending) & ~s.blocked
+
+
+def pending(t: Task) -> int:
+    """The thread's own pending signals and its process's."""
+    return t.signals.pending | t.group.shared.pending
+
+
+def forget(t: Task, sig: int) -> None:
+    """`sig` is no longer pending anywhere in the process (its action became "ignore")."""
+    shared = t.group.shared
+    shared.pending &= ~bit(sig)
+    shared.info.pop(sig, None)
+    for thread in t.group.threads:
+        thread.signals.pending &= ~bit(sig)
+        thread.signals.info.pop(sig, None)
+        recalc(thread)
 
 
 def set_blocked(t: Task, mask: int) -> None:
@@ -196,7 +229,51 @@ def siginfo(sig: int, code: int, pid: int = 0, uid: int = 0, status: int | None 
 
 
 def send(t: Task, sig: int, info: bytes | None = None) -> None:
-    """Make `sig` pending for `t` (send_signal); a fatal one ends it at once, a handled one wakes it."""
+    """Make `sig` pending for the process of `t` (group_send_sig_info): one thread that does not
+    block it takes it, `t` if it can; a fatal one ends the process at once, a handled one wakes it."""
+    group = t.group
+    if group.ended or group.group_exit is not None or not 0 < sig <= NSIG:
+        return
+    if sig == SIGKILL:
+        t.kill(SIGKILL)
+        return
+    if t.sighand.ignored(sig) and not t.signals.blocked & bit(sig):
+        return  # discarded at sending time, as sig_ignored() does
+    shared = group.shared
+    if not shared.pending & bit(sig):
+        shared.pending |= bit(sig)
+        shared.info[sig] = info if info is not None else siginfo(sig, SI_KERNEL)
+    taker = _complete_signal(t, sig)
+    if taker is not None:
+        recalc(taker)
+        _fatal_now(taker)
+
+
+def _wants(t: Task, sig: int) -> bool:
+    """wants_signal: a live thread not blocking `sig`, running or not already woken for another one."""
+    return t.status is None and not t.signals.blocked & bit(sig) and (t is t.machine.current or not t.sigpending)
+
+
+def _complete_signal(t: Task, sig: int) -> Task | None:
+    """Which thread takes a signal sent to the process of `t` (complete_signal): `t` if it wants it, else
+    the next one that does after the last chosen (curr_target), round the group; None if none does now
+    (it waits in the shared set for a thread that unblocks it or returns to user mode)."""
+    if _wants(t, sig):
+        return t
+    threads = t.group.threads
+    if not threads:
+        return None
+    last = t.group.curr_target
+    start = threads.index(last) if last in threads else 0
+    for x in threads[start:] + threads[:start]:
+        if _wants(x, sig):
+            t.group.curr_target = x
+            return x
+    return None
+
+
+def send_thread(t: Task, sig: int, info: bytes | None = None) -> None:
+    """Make `sig` pending for the thread `t` alone (tgkill, tkill); a fatal one still ends the process."""
     if t.status is not None or not 0 < sig <= NSIG:
         return
     if sig == SIGKILL:
@@ -204,7 +281,7 @@ def send(t: Task, sig: int, info: bytes | None = None) -> None:
         return
     s = t.signals
     if t.sighand.ignored(sig) and not s.blocked & bit(sig):
-        return  # discarded at sending time, as sig_ignored() does
+        return
     if not s.pending & bit(sig):
         s.pending |= bit(sig)
         s.info[sig] = info if info is not None else siginfo(sig, SI_KERNEL)
@@ -214,11 +291,11 @@ def send(t: Task, sig: int, info: bytes | None = None) -> None:
 
 
 def _fatal_now(t: Task) -> None:
-    """complete_signal's shortcut: a deliverable signal whose action is to terminate ends the task now."""
-    s = t.signals
+    """complete_signal's shortcut: a deliverable signal whose action is to terminate ends the process now."""
+    s, shared = t.signals, t.group.shared
     for sig in _signals_in(t.sigpending):
         if t.sighand.actions[sig].handler == SIG_DFL and sig not in DEFAULT_IGNORE:
-            t.machine.observe_signal(t, sig, s.info.get(sig, b""))
+            t.machine.observe_signal(t, sig, s.info.get(sig) or shared.info.get(sig, b""))
             t.kill(sig)
             return
 
@@ -228,12 +305,20 @@ def _signals_in(mask: int) -> list[int]:
 
 
 def _dequeue(t: Task) -> tuple[int, bytes] | None:
-    s = t.signals
+    """The thread's own signals first, then the process's, lowest number first (dequeue_signal)."""
+    s, shared = t.signals, t.group.shared
     while t.sigpending:
-        sig = (t.sigpending & -t.sigpending).bit_length()
-        s.pending &= ~bit(sig)
+        own = s.pending & ~s.blocked
+        queue = s if own else shared
+        ready = own or shared.pending & ~s.blocked
+        sig = (ready & -ready).bit_length()
+        queue.pending &= ~bit(sig)
+        info = queue.info.pop(sig, b"")
         recalc(t)
-        info = s.info.pop(sig, b"")
+        if queue is shared:
+            for other in t.group.threads:
+                if other is not t:
+                    recalc(other)  # taken: no other thread is woken for it any more
         if t.sighand.ignored(sig):
             continue  # blocked while ignored, then unblocked
         return sig, info
@@ -277,11 +362,11 @@ def deliver(t: Task, *, interrupted: bool = False) -> None:
 
 def discard_ignored(t: Task) -> None:
     """Drop pending signals that are deliverable now but ignored: they wake nothing (sigsuspend, pause)."""
-    s = t.signals
-    for sig in _signals_in(t.sigpending):
-        if t.sighand.ignored(sig):
-            s.pending &= ~bit(sig)
-            s.info.pop(sig, None)
+    for queue in (t.signals, t.group.shared):
+        for sig in _signals_in(queue.pending & ~t.signals.blocked):
+            if t.sighand.ignored(sig):
+                queue.pending &= ~bit(sig)
+                queue.info.pop(sig, None)
     recalc(t)
 
 

@@ -1,9 +1,12 @@
-"""Processes: identity, fork/vfork/clone, execve, exit, wait4, priority (kernel/*.c)."""
+"""Processes and threads: identity, fork/vfork/clone/clone3, execve, exit and exit_group, wait4, priority
+(kernel/*.c)."""
 
 from __future__ import annotations
 
+import contextlib
 import struct
 
+from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.kernel import exec, proc
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strncpy_from_user
@@ -14,20 +17,27 @@ from syscalltbl.machine.uapi.errno import E2BIG, EACCES, ECHILD, EINVAL, EPERM, 
 from syscalltbl.machine.uapi.misc import MAX_ARG_STRLEN
 from syscalltbl.machine.uapi.resource import PRIO_PGRP, PRIO_PROCESS, PRIO_USER
 from syscalltbl.machine.uapi.sched import (
+    CLONE3_ARGS_SIZE_VER0,
+    CLONE3_ARGS_SIZE_VER2,
     CLONE_CHILD_CLEARTID,
     CLONE_CHILD_SETTID,
-    CLONE_FILES,
+    CLONE_CLEAR_SIGHAND,
+    CLONE_DETACHED,
+    CLONE_INTO_CGROUP,
+    CLONE_NEWTIME,
     CLONE_PARENT,
     CLONE_PARENT_SETTID,
-    CLONE_SETTLS,
+    CLONE_PIDFD,
     CLONE_SIGHAND,
     CLONE_THREAD,
     CLONE_VFORK,
     CLONE_VM,
     CSIGNAL,
+    LEGACY_CLONE_FLAGS,
+    MAX_PID_NS_LEVEL,
 )
-from syscalltbl.machine.uapi.signal import SIGCHLD
-from syscalltbl.machine.uapi.wait import WNOHANG
+from syscalltbl.machine.uapi.signal import NSIG, SIGCHLD
+from syscalltbl.machine.uapi.wait import __WALL, __WCLONE, __WNOTHREAD, WAIT4_OPTIONS, WNOHANG
 
 ARG_MAX = 2 << 20
 RUSAGE_SIZE = 144
@@ -50,7 +60,7 @@ def sys_gettid(t: Task, *_: int) -> int:
 
 @syscall("sys_exit")
 def sys_exit(t: Task, code: int, *_: int) -> int:
-    t.exit(code)  # single-threaded: the last thread's exit ends the process
+    t.exit_thread(code)  # the calling thread; the process ends with its last one
     return 0
 
 
@@ -60,57 +70,87 @@ def sys_exit_group(t: Task, code: int, *_: int) -> int:
     return 0
 
 
-# -- creating processes --
+# -- creating processes and threads --
 
 
-def _clone(t: Task, flags: int, newsp: int, parent_tid: int, child_tid: int, tls: int) -> int:
-    if flags & (CLONE_THREAD | CLONE_SIGHAND) or flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM:
-        raise Errno(EINVAL)  # threads share an address space: not on this machine
-    child = proc.fork(t.machine, t)
-    child.exit_signal = flags & CSIGNAL
-    if flags & CLONE_PARENT and t.parent is not None:
-        child.parent = t.parent
-        t.children.remove(child)
-        t.parent.children.append(child)
-    if flags & CLONE_FILES:
-        child.files.release()  # fork's copy goes: one table for both
-        child.files = t.files
-        t.files.users += 1
-    if newsp:
+def _clone(t: Task, flags: int, exit_signal: int, stack: int, parent_tid: int, child_tid: int, tls: int) -> int:
+    """kernel_clone: the new task, told its tid where asked, and the vfork wait."""
+    child = proc.copy_process(t.machine, t, flags, exit_signal, tls)
+    if stack:
         regs = child.pt_regs()
-        regs["sp"] = newsp
+        regs["sp"] = stack
         child.set_pt_regs(regs)
-    if flags & CLONE_SETTLS:
-        child.fs_base = tls
-    tid = struct.pack("<i", child.pid)
-    if flags & CLONE_PARENT_SETTID:
-        copy_to_user(t.mm, parent_tid, tid)
+    tid = struct.pack("<i", child.tid)
+    # Both writes ignore a bad pointer, as Linux's put_user calls there do (the child's is schedule_tail's).
     if flags & CLONE_CHILD_SETTID:
-        copy_to_user(child.mm, child_tid, tid)
+        with contextlib.suppress(Errno):
+            copy_to_user(child.mm, child_tid, tid)
+    if flags & CLONE_PARENT_SETTID:
+        with contextlib.suppress(Errno):
+            copy_to_user(t.mm, parent_tid, tid)
     if flags & CLONE_CHILD_CLEARTID:
         child.clear_child_tid = child_tid
     if flags & CLONE_VFORK:
         # The parent's call is complete, but it may only return once the
-        # child has exec'd or exited (with CLONE_VM the child has a copy here).
+        # child has exec'd or exited: with CLONE_VM it runs on our memory meanwhile.
         child.vfork_parent = t
         t.sleep = Sleep(lambda: child.vfork_parent is None, restart=False)
         t.cpu.stop()
-    return child.pid
+    return child.tid
 
 
 @syscall("sys_clone")
 def sys_clone(t: Task, flags: int, newsp: int, parent_tid: int, child_tid: int, tls: int, *_: int) -> int:
-    return _clone(t, flags, newsp, parent_tid, child_tid, tls)
+    # The old call's flags are 32 bits, their low byte the exit signal; higher bits are not looked at.
+    flags &= LEGACY_CLONE_FLAGS
+    return _clone(t, flags & ~CSIGNAL, flags & CSIGNAL, newsp, parent_tid, child_tid, tls)
+
+
+@syscall("sys_clone3")
+def sys_clone3(t: Task, uargs: int, size: int, *_: int) -> int:
+    """clone3(struct clone_args *, size): sizes of every version Linux knew, a longer one's tail zero."""
+    if size > PAGE_SIZE:
+        raise Errno(E2BIG)
+    if size < CLONE3_ARGS_SIZE_VER0:
+        raise Errno(EINVAL)
+    raw = copy_from_user(t.mm, uargs, size)
+    if any(raw[CLONE3_ARGS_SIZE_VER2:]):
+        raise Errno(E2BIG)  # a newer struct asking for what this kernel does not know
+    words = struct.unpack("<11Q", raw[:CLONE3_ARGS_SIZE_VER2].ljust(CLONE3_ARGS_SIZE_VER2, b"\0"))
+    flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup = words
+    if set_tid_size > MAX_PID_NS_LEVEL or (not set_tid and set_tid_size) or (set_tid and not set_tid_size):
+        raise Errno(EINVAL)
+    if exit_signal & ~CSIGNAL or exit_signal > NSIG:
+        raise Errno(EINVAL)
+    if flags & CLONE_INTO_CGROUP and (cgroup > 0x7FFFFFFF or size < CLONE3_ARGS_SIZE_VER2):
+        raise Errno(EINVAL)
+    # clone3_args_valid
+    if flags & ~(LEGACY_CLONE_FLAGS | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP):
+        raise Errno(EINVAL)
+    if flags & (CLONE_DETACHED | (CSIGNAL & ~CLONE_NEWTIME)):
+        raise Errno(EINVAL)
+    if flags & (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND) == CLONE_SIGHAND | CLONE_CLEAR_SIGHAND:
+        raise Errno(EINVAL)
+    if flags & (CLONE_THREAD | CLONE_PARENT) and exit_signal:
+        raise Errno(EINVAL)
+    if (stack == 0) != (stack_size == 0) or stack + stack_size > TASK_SIZE_MAX:
+        raise Errno(EINVAL)  # clone3_stack_valid: both or neither, and all of it user memory
+    if set_tid_size:
+        raise Errno(EINVAL)  # choosing the pid (CAP_CHECKPOINT_RESTORE's set_tid): not on this machine
+    if flags & CLONE_PIDFD and flags & CLONE_PARENT_SETTID and pidfd == parent_tid:
+        raise Errno(EINVAL)
+    # The stack grows down: the child starts at its top.
+    return _clone(t, flags, exit_signal, stack + stack_size if stack else 0, parent_tid, child_tid, tls)
 
 
 @syscall("sys_fork")
 def sys_fork(t: Task, *_: int) -> int:
-    return _clone(t, SIGCHLD, 0, 0, 0, 0)
+    return _clone(t, 0, SIGCHLD, 0, 0, 0, 0)
 
 
 @syscall("sys_vfork")
 def sys_vfork(t: Task, *_: int) -> int:
-    return _clone(t, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0)
+    return _clone(t, CLONE_VM | CLONE_VFORK, SIGCHLD, 0, 0, 0, 0)
 
 
 def _strings(t: Task, array: int) -> list[bytes]:
@@ -147,16 +187,31 @@ def _matches(t: Task, child: Task, pid: int) -> bool:
     return pid == -1 or child.pgid == -pid
 
 
+def _eligible(child: Task, options: int) -> bool:
+    """__WCLONE waits only for children that signal their end with something other than SIGCHLD (or
+    nothing), the default only for the others; __WALL for both (eligible_child)."""
+    return bool(options & __WALL) or (child.exit_signal != SIGCHLD) == bool(options & __WCLONE)
+
+
 @syscall("sys_wait4")
 def sys_wait4(t: Task, pid: int, wstatus: int, options: int, rusage: int, *_: int) -> int:
-    children = [c for c in t.children if _matches(t, c, pid)]
+    options &= 0xFFFFFFFF  # an int: __WCLONE is its sign bit
+    if options & ~WAIT4_OPTIONS:
+        raise Errno(EINVAL)
+    # Any thread of the process may wait for the children of all of them, unless __WNOTHREAD.
+    def candidates() -> list[Task]:
+        parents = [t] if options & __WNOTHREAD else t.group.threads
+        return [c for p in parents for c in p.children if _matches(t, c, pid) and _eligible(c, options)]
+
+    children = candidates()
     if not children:
         raise Errno(ECHILD)
-    done = next((c for c in children if c.status is not None), None)
+    done = next((c for c in children if c.group.ended), None)
     if done is None:
         if options & WNOHANG:
             return 0
-        raise Sleep(lambda: any(c.status is not None for c in children))
+        # Looked at afresh: another thread may fork a child that ends first.
+        raise Sleep(lambda: any(c.group.ended for c in candidates()))
     assert done.status is not None
     if wstatus:
         copy_to_user(t.mm, wstatus, struct.pack("<i", done.status.wait_status))
@@ -280,7 +335,7 @@ def _prio_targets(t: Task, which: int, who: int) -> list[Task]:
     who = s32(who)
     live = [x for x in t.machine.tasks.values() if x.status is None]
     if which == PRIO_PROCESS:
-        found = [x for x in live if x.pid == (who or t.pid)]
+        found = [x for x in live if x.tid == (who or t.tid)]  # a thread's own nice, as Linux keeps it
     elif which == PRIO_PGRP:
         found = [x for x in live if x.pgid == (who or t.pgid)]
     elif which == PRIO_USER:

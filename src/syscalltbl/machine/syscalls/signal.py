@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from syscalltbl.machine.kernel import signals
 from syscalltbl.machine.kernel.process import Task
-from syscalltbl.machine.kernel.signals import KERNEL_SIGSET_SIZE, SigAction, bit
+from syscalltbl.machine.kernel.signals import KERNEL_SIGSET_SIZE, SigAction
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EFAULT, EINTR, EINVAL, ENOMEM, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.signal import (
@@ -36,15 +37,12 @@ def _sigset(t: Task, addr: int, size: int) -> int | None:
 def sys_rt_sigaction(t: Task, sig: int, act: int, oact: int, sigsetsize: int, *_: int) -> int:
     if sigsetsize != KERNEL_SIGSET_SIZE or not 0 < sig <= NSIG or (act and sig in (SIGKILL, SIGSTOP)):
         raise Errno(EINVAL)
-    s, hand = t.signals, t.sighand
+    hand = t.sighand
     old = hand.actions[sig]
     if act:
         hand.actions[sig] = SigAction.unpack(copy_from_user(t.mm, act, 32))
         if hand.ignored(sig):
-            # POSIX: a pending signal whose action becomes "ignore" is discarded.
-            s.pending &= ~bit(sig)
-            s.info.pop(sig, None)
-            signals.recalc(t)
+            signals.forget(t, sig)  # POSIX: a pending signal whose action becomes "ignore" is discarded
     if oact:
         copy_to_user(t.mm, oact, old.pack())
     return 0
@@ -73,7 +71,7 @@ def sys_rt_sigprocmask(t: Task, how: int, nset: int, oset: int, sigsetsize: int,
 def sys_rt_sigpending(t: Task, uset: int, sigsetsize: int, *_: int) -> int:
     if sigsetsize > KERNEL_SIGSET_SIZE:
         raise Errno(EINVAL)
-    pending = t.signals.pending & t.signals.blocked
+    pending = signals.pending(t) & t.signals.blocked
     copy_to_user(t.mm, uset, SIGSET.pack(pending)[:sigsetsize])
     return 0
 
@@ -129,26 +127,32 @@ def sys_sigaltstack(t: Task, uss: int, uoss: int, *_: int) -> int:
 
 
 def _targets(t: Task, pid: int) -> list[Task]:
-    # Zombies count (kill(zombie, 0) is 0, as on Linux); send() drops what they are sent.
-    live = list(t.machine.tasks.values())
+    """The processes kill() addresses, one task each: any thread id names its process.
+
+    Zombies count (kill(zombie, 0) is 0, as on Linux); send() drops what they are sent.
+    """
+    tasks = t.machine.tasks
     if pid > 0:
-        return [x for x in live if x.pid == pid]
+        found = tasks.get(pid)
+        return [found] if found is not None else []
+    leaders = [x for x in tasks.values() if x.is_leader]
     if pid == 0:
-        return [x for x in live if x.pgid == t.pgid]
+        return [x for x in leaders if x.pgid == t.pgid]
     if pid == -1:
-        return [x for x in live if x.pid != 1 and x is not t]  # neither init nor the caller
-    return [x for x in live if x.pgid == -pid]
+        return [x for x in leaders if x.pid != 1 and x.group is not t.group]  # neither init nor the caller
+    return [x for x in leaders if x.pgid == -pid]
 
 
-def _send(t: Task, targets: list[Task], sig: int, code: int) -> int:
+def _send(t: Task, targets: list[Task], sig: int, code: int, *, thread: bool = False) -> int:
     if not 0 <= sig <= NSIG:
         raise Errno(EINVAL)
     if not targets:
         raise Errno(ESRCH)
     if sig:
+        send = signals.send_thread if thread else signals.send
         # The caller last: a fatal signal to itself must not stop it sending the rest.
-        for target in sorted(targets, key=lambda x: x is t):
-            signals.send(target, sig, signals.siginfo(sig, code, t.pid, t.cred.uid))
+        for target in sorted(targets, key=lambda x: x.group is t.group):
+            send(target, sig, signals.siginfo(sig, code, t.pid, t.cred.uid))
     return 0
 
 
@@ -159,15 +163,22 @@ def sys_kill(t: Task, pid: int, sig: int, *_: int) -> int:
     return _send(t, _targets(t, pid), sig, SI_USER)
 
 
+def _thread(t: Task, tid: int) -> list[Task]:
+    found = t.machine.tasks.get(tid)
+    return [found] if found is not None else []
+
+
 @syscall("sys_tkill")
 def sys_tkill(t: Task, tid: int, sig: int, *_: int) -> int:
+    tid = s32(tid)
     if tid <= 0:
         raise Errno(EINVAL)
-    return _send(t, _targets(t, tid), sig, SI_TKILL)
+    return _send(t, _thread(t, tid), sig, SI_TKILL, thread=True)
 
 
 @syscall("sys_tgkill")
 def sys_tgkill(t: Task, tgid: int, tid: int, sig: int, *_: int) -> int:
+    tgid, tid = s32(tgid), s32(tid)
     if tgid <= 0 or tid <= 0:
         raise Errno(EINVAL)
-    return _send(t, [x for x in _targets(t, tid) if x.pid == tgid], sig, SI_TKILL)
+    return _send(t, [x for x in _thread(t, tid) if x.pid == tgid], sig, SI_TKILL, thread=True)

@@ -97,9 +97,9 @@ class KernelProfiler:
         open_calls = self.open
 
         def profiled(t: Task, a0: int, a1: int, a2: int, a3: int, a4: int, a5: int) -> int:
-            record = open_calls.get(t.pid)
+            record = open_calls.get(t.tid)
             if record is None:  # entered before the profiler was attached
-                record = open_calls[t.pid] = self._record(t)
+                record = open_calls[t.tid] = self._record(t)
             record.name, record.symbol, record.implementation = s.name, s.symbol, implementation
             record.internal = is_internal(t)
             start = time.perf_counter()
@@ -112,7 +112,7 @@ class KernelProfiler:
                 record.host_seconds += time.perf_counter() - start
             record.result = ret
             if s.noreturn:  # exit, exit_group: the record never reaches sysretq
-                self._finish(t.pid, returned=False)
+                self._finish(t.tid, returned=False)
             return ret
 
         return profiled
@@ -145,7 +145,7 @@ class KernelProfiler:
         return ENTRY
 
     def _record(self, t: Task) -> CallRecord:
-        return CallRecord(t.pid, os.path.basename(t.exe.decode(errors="replace")) or "?")
+        return CallRecord(t.tid, os.path.basename(t.exe.decode(errors="replace")) or "?")
 
     def _block(self, address: int, size: int) -> tuple[int, int, bool]:
         """(instructions, whom they are charged to, whether the block returns to user mode)."""
@@ -164,7 +164,7 @@ class KernelProfiler:
             task = machine.current if machine is not None else None
             if task is None:
                 return
-            pid = task.pid
+            pid = task.tid  # per thread: two threads of a process may each be inside a call
             if address == self._entry:
                 self.open[pid] = self._record(task)
             record = self.open.get(pid)

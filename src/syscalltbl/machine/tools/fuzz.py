@@ -530,9 +530,11 @@ class Fuzzer:
         problems = []
         holders: dict[int, int] = {}
         files = {}
+        tables: set[int] = set()
         for t in self.machine.tasks.values():
-            if t.status is not None:
-                continue
+            if t.status is not None or id(t.files) in tables:
+                continue  # a table the threads of a process share holds each file once
+            tables.add(id(t.files))
             for fd, (f, _) in t.files.fds.items():
                 if not 0 <= fd < 1 << 20:
                     problems.append(f"pid {t.pid} holds descriptor {fd}")
@@ -548,14 +550,18 @@ class Fuzzer:
     def _check_tree(self) -> list[str]:
         problems = []
         tasks = self.machine.tasks
-        for pid, t in tasks.items():
-            if t.pid != pid:
-                problems.append(f"tasks[{pid}] is pid {t.pid}")
-            if t.parent is not None and (t.parent.pid not in tasks or t not in t.parent.children):
-                problems.append(f"pid {pid}'s parent {t.parent.pid} does not list it")
+        for tid, t in tasks.items():
+            if t.tid != tid:
+                problems.append(f"tasks[{tid}] is tid {t.tid}")
+            if t.status is None and t not in t.group.threads:
+                problems.append(f"tid {tid} runs but is none of its process's threads")
+            if tasks.get(t.pid) is not t.group.leader:
+                problems.append(f"tid {tid}'s process leader {t.pid} is not in the table")
+            if t.is_leader and t.parent is not None and (t.parent.tid not in tasks or t not in t.parent.children):
+                problems.append(f"pid {tid}'s parent {t.parent.tid} does not list it")
             for child in t.children:
-                if child.parent is not t:
-                    problems.append(f"pid {child.pid} is a child of {pid} but names another parent")
+                if child.parent is not t or not child.is_leader:
+                    problems.append(f"pid {child.pid} is a child of {tid} but names another parent")
         if self.machine.current not in (None, self.task):
             problems.append("another task is current while the fuzzer runs")
         return problems

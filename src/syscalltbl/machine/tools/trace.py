@@ -31,11 +31,12 @@ from syscalltbl.machine.tools.formats import (
     SA_FLAGS,
     Reader,
     bits,
+    clone_flags,
     scalar_format,
     signal_name,
     signed,
 )
-from syscalltbl.machine.uapi import errno, misc, signal
+from syscalltbl.machine.uapi import errno, misc, sched, signal
 from syscalltbl.machine.uapi.errno import Errno
 from syscalltbl.machine.uapi.signal import FAULT_SIGNALS
 from syscalltbl.machine.uapi.structs import STAT, TIMESPEC
@@ -139,6 +140,29 @@ def _sigaction(data: bytes) -> str:
     shown = {0: "SIG_DFL", 1: "SIG_IGN"}.get(handler, hex(handler))
     text = f"{{sa_handler={shown}, sa_mask={_sigset(mask)}, sa_flags={bits(flags, SA_FLAGS, []) if flags else '0'}"
     return text + (f", sa_restorer={restorer:#x}}}" if flags & 0x04000000 else "}")
+
+
+def _clone_args(t: Task, value: int, size: int) -> str:
+    """clone3's struct clone_args as strace shows it: the flags by name, the pointers the flags use."""
+    if size < sched.CLONE3_ARGS_SIZE_VER0:
+        return f"{value:#x}"
+    try:
+        words = struct.unpack("<8Q", copy_from_user(t.mm, value, sched.CLONE3_ARGS_SIZE_VER0))
+    except Errno:
+        return f"{value:#x}"
+    flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls = words
+    fields = [f"flags={clone_flags(flags)}"]
+    if flags & sched.CLONE_PIDFD:
+        fields.append(f"pidfd={pidfd:#x}")
+    if flags & (sched.CLONE_CHILD_SETTID | sched.CLONE_CHILD_CLEARTID):
+        fields.append(f"child_tid={child_tid:#x}")
+    if flags & sched.CLONE_PARENT_SETTID:
+        fields.append(f"parent_tid={parent_tid:#x}")
+    fields.append(f"exit_signal={signal_name(exit_signal) if 0 < exit_signal <= signal.NSIG else exit_signal}")
+    fields += [f"stack={stack:#x}", f"stack_size={stack_size:#x}"]
+    if flags & sched.CLONE_SETTLS:
+        fields.append(f"tls={tls:#x}")
+    return "{" + ", ".join(fields) + "}"
 
 
 def _wait_status(status: int) -> str:
@@ -255,20 +279,22 @@ class Tracer:
     def __init__(self, prototypes: Mapping[str, Prototype], out: TextIO) -> None:
         self.prototypes = prototypes
         self.out = out
-        self.several = False  # once a second process ran, every line names its pid
+        self.several = False  # once a second task ran, every line names its tid (strace -f's [pid N])
 
     def _line(self, t: Task, text: str) -> None:
         if is_internal(t):
             return
         self.several = self.several or len(t.machine.tasks) > 1
-        prefix = f"[pid {t.pid}] " if self.several else ""
+        prefix = f"[pid {t.tid}] " if self.several else ""
         self.out.write(prefix + text + "\n")
         self.out.flush()
 
     def _call(self, t: Task, s: TableEntry, args: tuple[int, ...], ret: int) -> str:
         proto = self.prototypes.get(s.entry_point)
         arguments = ARGUMENTS.get(s.entry_point)
-        if arguments is not None:
+        if s.entry_point == "sys_clone3":
+            shown = f"{_clone_args(t, args[0], args[1])}, {args[1]}"
+        elif arguments is not None:
             shown = arguments(_reader(t), args, ret)
         elif proto is None:
             shown = ", ".join(hex(a) for a in args)

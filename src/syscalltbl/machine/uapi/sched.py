@@ -29,3 +29,22 @@ CLONE_NEWUSER: Final = 0x10000000
 CLONE_NEWPID: Final = 0x20000000
 CLONE_NEWNET: Final = 0x40000000
 CLONE_IO: Final = 0x80000000
+#: clone3's own: a time namespace (a bit of the old call's exit signal), and flags above the low 32 bits.
+CLONE_NEWTIME: Final = 0x80
+CLONE_CLEAR_SIGHAND: Final = 0x100000000
+CLONE_INTO_CGROUP: Final = 0x200000000
+#: What the old clone() can ask for: its flags word is 32 bits, less the exit signal.
+LEGACY_CLONE_FLAGS: Final = 0xFFFFFFFF
+NAMESPACES: Final = (
+    CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET
+    | CLONE_NEWTIME
+)
+
+#: Linux's CLONE_ARGS_SIZE_VER0..2 and CLONE_LEGACY_FLAGS, named so that no decoder takes them for CLONE_ flags.
+#: struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls
+#: (VER0), set_tid, set_tid_size (VER1), cgroup (VER2); u64 each.
+CLONE3_ARGS_SIZE_VER0: Final = 64
+CLONE3_ARGS_SIZE_VER1: Final = 80
+CLONE3_ARGS_SIZE_VER2: Final = 88
+#: One pid namespace level here: set_tid names at most this many pids.
+MAX_PID_NS_LEVEL: Final = 32
