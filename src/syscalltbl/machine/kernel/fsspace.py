@@ -12,6 +12,7 @@ keeps it), and ends when the host frees the file.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
@@ -28,6 +29,8 @@ class Charge:
     """What one file holds: pages of data (and, for every inode, one inode)."""
 
     pages: int = 0
+    #: What lets go of the file's frames (its page cache) before the charge ends.
+    release: Callable[[], None] | None = None
 
 
 class Space:
@@ -93,6 +96,8 @@ class Space:
             charge.pages = wanted
 
     def _release(self, charge: Charge) -> None:
+        if charge.release is not None:
+            charge.release()  # frames back into the reservation, which goes next
         self.used_inodes -= 1
         self._give_back(charge.pages)
         charge.pages = 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.hw.paging import (
@@ -27,6 +27,7 @@ from syscalltbl.machine.hw.paging import (
 )
 from syscalltbl.machine.hw.physmem import OutOfMemory, PhysicalMemory
 from syscalltbl.machine.image.elfimage import Image
+from syscalltbl.machine.kernel.shmem import Backing
 
 STACK_TOP = TASK_SIZE_MAX
 STACK_MAX = 8 << 20  # RLIMIT_STACK's default: the stack area, paged in on demand
@@ -58,6 +59,11 @@ class Vma:
 
     `committed`: its memory is charged already or never will be (VM_ACCOUNT,
     VM_NORESERVE), so making it writable charges nothing more.
+
+    `backing`: where its pages come from (a file, a shared memory object), page
+    `pgoff` at `start`; none for anonymous private memory. `shared` (MAP_SHARED):
+    its pages are the backing's frames, written in place; a private area maps
+    them read-only and copies a page on its first write.
     """
 
     start: int
@@ -67,6 +73,19 @@ class Vma:
     execute: bool
     name: str = ""
     committed: bool = False
+    shared: bool = False
+    backing: Backing | None = None
+    pgoff: int = 0
+    locked: bool = False  # mlock: no effect here (nothing is ever swapped out), but /proc and mlockall see it
+    dontfork: bool = False  # madvise(MADV_DONTFORK): a child does not get it
+
+    def piece(self, start: int, end: int) -> Vma:
+        """A copy of this area limited to [start, end) (a split, fork's copy, mremap's move)."""
+        return replace(self, start=start, end=end, pgoff=self.pgoff + (start - self.start) // PAGE_SIZE)
+
+    def index(self, va: int) -> int:
+        """The backing's page number for `va`."""
+        return self.pgoff + (va - self.start) // PAGE_SIZE
 
     def pte_flags(self) -> int:
         flags = PTE_US | PTE_A | PTE_D | (PTE_RW if self.write else 0) | (0 if self.execute else PTE_NX)
@@ -128,7 +147,7 @@ class Mm(AddressSpace):
         i = self._index(addr)
         vma = self.vmas[i] if i >= 0 else None
         if vma is not None and vma.start < addr < vma.end:
-            tail = Vma(addr, vma.end, vma.read, vma.write, vma.execute, vma.name, vma.committed)
+            tail = vma.piece(addr, vma.end)
             vma.end = addr
             self.vmas.insert(i + 1, tail)
             self._recount()
@@ -146,12 +165,18 @@ class Mm(AddressSpace):
         return first, last
 
     def add_vma(self, start: int, end: int, *, read: bool, write: bool, execute: bool, name: str = "",
-                committed: bool = False) -> Vma:
+                committed: bool = False, shared: bool = False, backing: Backing | None = None,
+                pgoff: int = 0) -> Vma:
         """A new area over [start, end), replacing whatever was mapped there."""
-        self.remove_range(start, end)
-        vma = Vma(start, end, read, write, execute, name, committed)
+        return self.insert_vma(Vma(start, end, read, write, execute, name, committed, shared, backing, pgoff))
+
+    def insert_vma(self, vma: Vma) -> Vma:
+        """Put `vma` in, replacing whatever was mapped over its range."""
+        self.remove_range(vma.start, vma.end)
         bisect.insort(self.vmas, vma, key=_start)
         self._recount()
+        if vma.backing is not None:
+            vma.backing.mappers.add(self)
         return vma
 
     def remove_range(self, start: int, end: int) -> None:
@@ -207,18 +232,25 @@ class Mm(AddressSpace):
         for vma in self._inside(start, end):
             vma.read, vma.write, vma.execute = read, write, execute
             vma.committed = vma.committed or write  # the caller charged it
-            flags = vma.pte_flags()
             for _va, pte, entry in self.leaves(vma.start, vma.end):
                 frame = entry & PTE_ADDR
-                if write and self.ram.is_shared(frame):
+                if write and not vma.shared and vma.backing is None and self.ram.is_shared(frame):
                     try:
-                        frame = self._private_copy(frame)  # a page-cache page made writable: copy on write
+                        frame = self._private_copy(frame)  # an executable's page made writable: its own copy now
                     except OutOfMemory:
                         return False  # ENOMEM, the areas before this page changed, as mprotect_fixup leaves them
+                flags = self._pte_flags(vma, frame)
                 if not flags & PTE_NX:
                     self.ram.code_frames.add(frame)
                 _Q.pack_into(self.ram.mem, pte, frame | flags)
         return True
+
+    def _pte_flags(self, vma: Vma, frame: int) -> int:
+        """The PTE bits for `frame` in `vma`: a private area's shared page stays read-only until written."""
+        flags = vma.pte_flags()
+        if not vma.shared and vma.backing is not None and self.ram.is_shared(frame):
+            flags &= ~PTE_RW  # copy on write
+        return flags
 
     def _private_copy(self, frame: int) -> int:
         """This address space's own copy of a shared frame (whose holder it stops being)."""
@@ -290,15 +322,59 @@ class Mm(AddressSpace):
         page = page_down(va)
         entry = self.lookup(page)
         if entry & PTE_P:
-            return False  # present: a real protection fault
-        frame = entry & PTE_ADDR if entry else self.ram.alloc()
+            # Present: a real protection fault, unless it is the first write to a private copy-on-write page.
+            return self.copy_on_write_pending(page) and self._break_cow(vma, page, entry)
+        if entry:
+            frame = entry & PTE_ADDR  # PROT_NONE kept it
+        elif vma.backing is not None:
+            found = vma.backing.page(vma.index(page))
+            if found is None:
+                return False  # past the end of the file: SIGBUS (past_end)
+            frame = self.ram.share(found)
+        else:
+            frame = self.ram.alloc()
         try:
-            self.set_pte(page, frame | vma.pte_flags())
+            self.set_pte(page, frame | self._pte_flags(vma, frame))
         except OutOfMemory:  # no frame left for a page table
             if not entry:
                 self.ram.free(frame)
             raise
+        if write and self.copy_on_write_pending(page):
+            return self._break_cow(vma, page, frame | self._pte_flags(vma, frame))
         return True
+
+    def copy_on_write_pending(self, va: int) -> bool:
+        """Whether `va` is a private area's page still shared with its file: a write makes it the process's own."""
+        vma = self.find_vma(va)
+        if vma is None or vma.shared or vma.backing is None or not vma.write:
+            return False
+        entry = self.lookup(page_down(va))
+        return bool(entry & PTE_P) and not entry & PTE_RW
+
+    def _break_cow(self, vma: Vma, page: int, entry: int) -> bool:
+        frame = entry & PTE_ADDR
+        mine = self._private_copy(frame) if self.ram.is_shared(frame) else frame
+        self.set_pte(page, mine | vma.pte_flags())
+        return True
+
+    def past_end(self, va: int) -> bool:
+        """Whether `va` lies in a mapping of a file (or segment) beyond its last page: SIGBUS, not SIGSEGV."""
+        vma = self.find_vma(va)
+        return vma is not None and vma.backing is not None and vma.backing.page(vma.index(page_down(va))) is None
+
+    def unmap_backing(self, backing: Backing, first: int) -> None:
+        """A truncate cut `backing` off before page `first`: those pages leave every area mapping it.
+
+        Private copies of them go too, as truncate_pagecache unmaps even
+        copied-on-write pages: a touch there is SIGBUS. The caller flushes the TLB.
+        """
+        for vma in self.vmas:
+            if vma.backing is not backing or vma.pgoff + (vma.end - vma.start) // PAGE_SIZE <= first:
+                continue
+            start = vma.start + max(first - vma.pgoff, 0) * PAGE_SIZE
+            for _va, pte, entry in self.leaves(start, vma.end):
+                _Q.pack_into(self.ram.mem, pte, 0)
+                self.ram.free(entry & PTE_ADDR)
 
     def drop_page(self, va: int) -> None:
         """Unmap one page, keeping its area: as if it had never been touched. The caller flushes the TLB."""
@@ -335,7 +411,7 @@ class Mm(AddressSpace):
                 except OutOfMemory:  # no frame left for a page table
                     self.ram.free(frame)
                     raise
-            elif self.ram.is_shared(entry & PTE_ADDR):
+            elif self.ram.is_shared(entry & PTE_ADDR) and not self._in_shared_area(at):
                 entry = self._private_copy(entry & PTE_ADDR) | (entry & ~PTE_ADDR)
                 self.set_pte(page, entry)
             if entry & PTE_ADDR in self.ram.code_frames:
@@ -399,12 +475,18 @@ class Mm(AddressSpace):
         OutOfMemory if RAM runs out, with nothing of the copy left behind.
         """
         child = Mm(self.ram, self.kernel)
-        child.vmas = [Vma(v.start, v.end, v.read, v.write, v.execute, v.name, v.committed) for v in self.vmas]
+        child.vmas = [v.piece(v.start, v.end) for v in self.vmas if not v.dontfork]
         child._recount()
+        for vma in child.vmas:
+            if vma.backing is not None:
+                vma.backing.mappers.add(child)
         child.start_brk, child.brk = self.start_brk, self.brk
+        skipped = [v for v in self.vmas if v.dontfork]
         mem = self.ram.mem
         try:
             for va, entry in self.user_leaves():
+                if skipped and any(v.start <= va < v.end for v in skipped):
+                    continue
                 if self._shared(va):
                     child.set_pte(va, entry)
                     continue
@@ -424,6 +506,10 @@ class Mm(AddressSpace):
             child.destroy()  # what was copied so far, and its tables
             raise
         return child
+
+    def _in_shared_area(self, va: int) -> bool:
+        vma = self.find_vma(va)
+        return vma is not None and vma.shared
 
     def _shared(self, va: int) -> bool:
         vma = self.find_vma(va)

@@ -299,7 +299,8 @@ def render_maps(t: Task) -> bytes:
         return b""
     out = []
     for v in t.mm.vmas:
-        perms = ("r" if v.read else "-") + ("w" if v.write else "-") + ("x" if v.execute else "-") + "p"
+        perms = ("r" if v.read else "-") + ("w" if v.write else "-") + ("x" if v.execute else "-")
+        perms += "s" if v.shared else "p"
         name = t.exe.decode(errors="replace") if v.name == "[exe]" else v.name
         line = f"{v.start:08x}-{v.end:08x} {perms} 00000000 00:00 0"
         out.append(f"{line:<72} {name}".rstrip() if name else line)

@@ -18,8 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.kernel.fsspace import Charge, Space, pages
+from syscalltbl.machine.kernel.pagecache import PageCache
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.wait import HOST_POLL_INTERVAL, Sleep
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
@@ -74,6 +76,7 @@ from syscalltbl.machine.uapi.misc import (
 from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM
 
 if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.mm import Mm
     from syscalltbl.machine.kernel.process import Task
 
 # include/uapi/asm-generic/fcntl.h
@@ -184,6 +187,15 @@ class Inode:
 
 
 class Regular(Inode):
+    """A file of the in-memory filesystem.
+
+    Its bytes live in a bytearray until a page is mapped: from then on that
+    page lives in a frame of RAM (its page cache, `frames`), which every
+    MAP_SHARED mapping of the page maps and read() and write() use, so all
+    views of the file are one. The file's RAM charge (fsspace) covers such
+    a page as it did the bytes: the reservation becomes the frame.
+    """
+
     def __init__(self, data: bytes = b"", perm: int = 0o644, space: Space | None = None, *,
                  seeded: bool = False) -> None:
         """A file of `space` (charged for its inode and data; ENOSPC if they do not fit) or of none."""
@@ -195,13 +207,39 @@ class Regular(Inode):
             if space.grow(self.charge, pages(len(data)), seeded=seeded) < pages(len(data)):
                 space.shrink(self.charge, 0)
                 raise Errno(ENOSPC)
-        self.data = bytearray(data)
+        self._data = bytearray(data)  # the bytes of pages not in `frames` (those frames hold theirs)
+        self.cache = PageCache()
+        self.mappers: weakref.WeakSet[Mm] = weakref.WeakSet()  # address spaces that map it (to unmap on truncate)
         # Allocated blocks, as sorted disjoint [first, end) runs of block numbers: a
         # truncate that grows the file or a write past its end leaves a hole, as on ext4.
         self.extents: list[tuple[int, int]] = [(0, -(-len(data) // BLOCK_SIZE))] if data else []
 
     def size(self) -> int:
-        return len(self.data)
+        return len(self._data)
+
+    @property
+    def data(self) -> bytearray:
+        """The whole file, its mapped pages written back first (exec reads it so)."""
+        if self.cache.frames:
+            self.cache.write_back(self._data)
+        return self._data
+
+    @data.setter
+    def data(self, value: bytes | bytearray) -> None:
+        self._data = bytearray(value)
+        self.cache.load(self._data, 0, len(self._data))
+
+    def map_into(self, ram: PhysicalMemory) -> None:
+        """Its pages may be mapped from now on; they take frames of `ram`, paid by the file's charge when it has one."""
+        self.cache.attach(ram, reserved=self.space is not None and self.space.ram is ram and self.charge is not None)
+        if self.charge is not None:
+            self.charge.release = self.cache.drop_all
+
+    def page(self, index: int) -> int | None:
+        """The frame of page `index` for a mapping (Backing.page): None past the end of the file (SIGBUS)."""
+        if index * PAGE_SIZE >= len(self._data):
+            return None
+        return self.cache.frame(index, self._data)
 
     def blocks(self) -> int:
         return sum(end - first for first, end in self.extents) * (BLOCK_SIZE // 512)
@@ -223,27 +261,27 @@ class Regular(Inode):
         return True
 
     def read(self, f: OpenFile, count: int) -> bytes:
-        out = bytes(self.data[f.offset : f.offset + count])
+        out = self.cache.read(self._data, f.offset, f.offset + count)
         f.offset += len(out)
         self.accessed()
         return out
 
     def room(self, length: int) -> int:
         """How many of `length` bytes the file may hold: all, or up to the page where its filesystem is full."""
-        if self.space is None or self.charge is None or length <= len(self.data):
+        if self.space is None or self.charge is None or length <= len(self._data):
             return length
         return min(length, self.space.grow(self.charge, pages(length)) * BLOCK_SIZE)
 
     def _settle(self) -> None:
         """The charge back to what the data spans, after a grow that did not happen in full."""
         if self.space is not None and self.charge is not None:
-            self.space.shrink(self.charge, pages(len(self.data)))
+            self.space.shrink(self.charge, pages(len(self._data)))
 
     def write(self, f: OpenFile, data: bytes) -> int:
         if not data:
             return 0  # nothing to write: no offset moves, no time changes, no file grows
         if f.flags & O_APPEND:
-            f.offset = len(self.data)
+            f.offset = len(self._data)
         end = f.offset + len(data)
         if end > MAX_FILE_SIZE:
             if f.offset >= MAX_FILE_SIZE:
@@ -256,9 +294,11 @@ class Regular(Inode):
                 self._settle()
                 raise Errno(ENOSPC)
             data, end = data[: fits - f.offset], fits
-        if f.offset > len(self.data):
-            self.data.extend(bytes(f.offset - len(self.data)))
-        self.data[f.offset : end] = data
+        old = len(self._data)
+        if f.offset > old:
+            self._data.extend(bytes(f.offset - old))
+        self._data[f.offset : end] = data
+        self.cache.load(self._data, min(old, f.offset), end)  # the mapped pages see it (and the gap's zeros)
         self._allocate(f.offset, end)
         f.offset = end
         self.modified()
@@ -268,8 +308,17 @@ class Regular(Inode):
         """Cut or zero-extend to `length` bytes (do_truncate)."""
         if length > MAX_FILE_SIZE:
             raise Errno(EFBIG)
-        if length < len(self.data):
-            del self.data[length:]
+        old = len(self._data)
+        if length < old:
+            # Pages wholly past the new end leave every mapping (a touch there is SIGBUS) and RAM,
+            # before the charge for them goes (truncate_pagecache).
+            gone = self.cache.beyond(pages(length))
+            if gone:
+                for mm in list(self.mappers):
+                    mm.unmap_backing(self, pages(length))
+                self.cache.drop(gone)
+            del self._data[length:]
+            self.cache.load(self._data, length, length)  # the last page's bytes past the end read as zeros
             keep = -(-length // BLOCK_SIZE)
             self.extents = [(a, min(b, keep)) for a, b in self.extents if a < keep]
             self._settle()
@@ -277,7 +326,8 @@ class Regular(Inode):
             if self.room(length) < length:
                 self._settle()
                 raise Errno(ENOSPC)  # a hole costs the host its bytes here, so it is charged (tmpfs's would not be)
-            self.data.extend(bytes(length - len(self.data)))  # a hole: no blocks
+            self._data.extend(bytes(length - old))  # a hole: no blocks
+            self.cache.load(self._data, old, length)  # what a mapping wrote past the old end is not the file's
 
 
 class Symlink(Inode):
@@ -779,6 +829,8 @@ class FileSystem:
                 raise Errno(ENXIO) from None
         if isinstance(node, Regular) and flags & O_TRUNC and flags & O_ACCMODE != O_RDONLY:
             node.truncate(0)
+            if node.mappers:
+                task.cpu.flush_tlb()  # pages left the caller's own mappings too
             node.modified()  # even when it was empty: open(O_TRUNC) always sets ATTR_MTIME | ATTR_CTIME
         return OpenFile(node, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW), self.path_of(parent, name))
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
-from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_MAX, STACK_TOP, page_up
 from syscalltbl.machine.kernel.process import Task
-from syscalltbl.machine.kernel.vfs import Regular
+from syscalltbl.machine.kernel.shmem import Backing, SharedAnon
+from syscalltbl.machine.kernel.vfs import Device, Regular
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import EACCES, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM, EPERM, Errno
+from syscalltbl.machine.uapi.errno import EACCES, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM, EOPNOTSUPP, EPERM, Errno
+from syscalltbl.machine.uapi.fcntl import O_APPEND
 from syscalltbl.machine.uapi.mman import (
     MAP_ANONYMOUS,
     MAP_FIXED,
@@ -17,6 +18,7 @@ from syscalltbl.machine.uapi.mman import (
     MAP_PRIVATE,
     MAP_SHARED,
     MAP_SHARED_VALIDATE,
+    MAP_SHARED_VALIDATE_KNOWN,
     MAP_TYPE,
     PROT_EXEC,
     PROT_READ,
@@ -82,19 +84,25 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
     size = page_up(length)
     if size > TASK_SIZE_MAX:
         raise Errno(ENOMEM)
-    data = b""
+    shared = kind != MAP_PRIVATE
+    backing: Backing | None = None
+    name = ""
     if not flags & MAP_ANONYMOUS:
         fd = fd - (1 << 64) if fd >> 63 else fd
         f = t.files.get(fd)
-        if not isinstance(f.inode, Regular):
+        if isinstance(f.inode, Device) and f.inode.source == b"":
+            flags |= MAP_ANONYMOUS  # /dev/zero: anonymous memory (shared: a shmem object), as mmap_zero makes it
+        elif not isinstance(f.inode, Regular):
             raise Errno(ENODEV if f.inode.kind else EBADF)
-        if kind != MAP_PRIVATE:
-            raise Errno(ENODEV)  # shared file mappings: not on this machine
-        if not f.readable():
-            raise Errno(EACCES)
-        data = bytes(f.inode.data[off : off + length])
-    # MAP_SHARED anonymous memory is private here: without threads nothing
-    # but a fork could see the difference, and fork copies it.
+        elif not f.readable() or (shared and prot & PROT_WRITE and (not f.writable() or f.flags & O_APPEND)):
+            raise Errno(EACCES)  # do_mmap's checks of the file's open mode
+        elif kind == MAP_SHARED_VALIDATE and flags & ~MAP_SHARED_VALIDATE_KNOWN:
+            raise Errno(EOPNOTSUPP)  # a file mapping's check: MAP_SHARED ignores what it does not know
+        else:
+            f.inode.map_into(t.mm.ram)
+            backing, name = f.inode, f.path.decode(errors="replace")
+    if flags & MAP_ANONYMOUS and shared:
+        backing, name = SharedAnon(t.mm.ram, size), "/dev/zero (deleted)"  # shmem_zero_setup
     mm = t.mm
     # Commit is charged for private writable memory and for shared anonymous
     # memory (shmem), unless MAP_NORESERVE waives it (mm/mmap.c, accountable_mapping).
@@ -115,15 +123,12 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
         raise Errno(ENOMEM)
     if not mm.can_add_areas(1 if mm.is_free(addr, addr + size) else 3):  # the new area, and two pieces of old ones
         raise Errno(ENOMEM)
+    # A file's pages (and shared memory's) come from its backing when first touched: a private mapping
+    # of a file maps the file's own page until it writes it, then copies it (copy on write).
     mm.add_vma(addr, addr + size, read=bool(prot & PROT_READ), write=bool(prot & PROT_WRITE),
-               execute=bool(prot & PROT_EXEC), committed=charged or kind != MAP_PRIVATE or bool(flags & MAP_NORESERVE))
+               execute=bool(prot & PROT_EXEC), committed=charged or kind != MAP_PRIVATE or bool(flags & MAP_NORESERVE),
+               name=name, shared=shared, backing=backing, pgoff=off // PAGE_SIZE)
     t.cpu.flush_tlb()
-    if data:
-        try:
-            mm.poke(addr, data)  # a private file mapping is a copy, filled now
-        except OutOfMemory:
-            mm.remove_range(addr, addr + size)
-            raise Errno(ENOMEM) from None
     return addr
 
 
