@@ -703,6 +703,9 @@ class FileSystem:
         dev.add(b"null", Device(os.makedev(1, 3), None))
         dev.add(b"zero", Device(os.makedev(1, 5), b""))
         dev.add(b"tty", TtyDevice())
+        # POSIX shared memory (shm_open is open("/dev/shm/NAME")): a directory of this tmpfs,
+        # world-writable and sticky as systemd mounts it.
+        dev.add(b"shm", Directory(dev, perm=0o1777))
         self.root.add(b"proc", proc(self.root) if proc is not None else Directory(self.root))
         if host_root is not None:
             # After /dev and /proc, so the root keeps the host directory's own times.
