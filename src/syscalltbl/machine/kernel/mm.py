@@ -76,8 +76,10 @@ class Vma:
     shared: bool = False
     backing: Backing | None = None
     pgoff: int = 0
-    locked: bool = False  # mlock: no effect here (nothing is ever swapped out), but /proc and mlockall see it
+    locked: bool = False  # mlock: its pages are paged in; nothing is ever swapped out here, so that is all
     dontfork: bool = False  # madvise(MADV_DONTFORK): a child does not get it
+    wipeonfork: bool = False  # madvise(MADV_WIPEONFORK): a child gets it empty (zero-filled)
+    maywrite: bool = True  # VM_MAYWRITE: false for a shared mapping of a file opened read-only (mprotect: EACCES)
 
     def piece(self, start: int, end: int) -> Vma:
         """A copy of this area limited to [start, end) (a split, fork's copy, mremap's move)."""
@@ -105,6 +107,7 @@ class Mm(AddressSpace):
         self._search_from: tuple[int, int] | None = None
         self.start_brk = 0
         self.brk = 0
+        self.lock_future = False  # mlockall(MCL_FUTURE): new areas are locked (mm->def_flags's VM_LOCKED)
 
     # -- areas --
 
@@ -141,6 +144,14 @@ class Mm(AddressSpace):
                 break
             at = vma.end
         return max(min(at, end) - start, 0)
+
+    def covers(self, start: int, end: int) -> bool:
+        """Whether areas map all of [start, end), without a hole."""
+        return self._extent(start, end, lambda v: True) >= end - start
+
+    def split(self, start: int, end: int) -> list[Vma]:
+        """The areas inside [start, end), split at its ends (for a change to part of an area)."""
+        return self._inside(start, end)
 
     def _split(self, addr: int) -> None:
         """Make `addr` an area boundary if it falls inside one."""
@@ -376,6 +387,63 @@ class Mm(AddressSpace):
                 _Q.pack_into(self.ram.mem, pte, 0)
                 self.ram.free(entry & PTE_ADDR)
 
+    def zap(self, start: int, end: int) -> None:
+        """Drop the pages of [start, end), keeping the areas (MADV_DONTNEED): a touch pages them in afresh.
+
+        Anonymous private memory comes back zero-filled, a file's page or a
+        shared page from its backing. The caller flushes the TLB.
+        """
+        for _va, pte, entry in self.leaves(start, end):
+            _Q.pack_into(self.ram.mem, pte, 0)
+            self.ram.free(entry & PTE_ADDR)
+
+    def populate(self, start: int, end: int, *, write: bool) -> bool:
+        """Page in [start, end) of the areas that allow access (mlock, MAP_POPULATE); False when RAM ran out."""
+        for vma in [v for v in self.vmas if v.start < end and v.end > start]:
+            if not (vma.read or vma.write or vma.execute):
+                continue  # PROT_NONE: nothing to page in (populate_vma_page_range skips it)
+            for va in range(max(vma.start, start), min(vma.end, end), PAGE_SIZE):
+                entry = self.lookup(va)
+                if entry & PTE_P and not (write and vma.write and self.copy_on_write_pending(va)):
+                    continue
+                if not self.fault_in(va, write and vma.write, user=False) and not self.past_end(va):
+                    return False
+        return True
+
+    @property
+    def locked_bytes(self) -> int:
+        """mm->locked_vm, in bytes."""
+        return sum(v.end - v.start for v in self.vmas if v.locked)
+
+    def move(self, start: int, end: int, new_start: int, new_end: int, *, keep_old: bool) -> None:
+        """mremap's move: the area piece [start, end) to [new_start, new_end), its pages with it.
+
+        Whatever was at the destination is unmapped first. With `keep_old`
+        (MREMAP_DONTUNMAP) the old range stays mapped, empty. OutOfMemory (for
+        page tables) before anything has moved.
+        """
+        first, last = self._run(start, end)
+        assert last - first == 1, "mremap moves a range inside one area"
+        old = self.vmas[first]
+        moved = replace(old.piece(start, end), start=new_start, end=new_end)
+        leaves = self.leaves(start, end)
+        self.remove_range(new_start, new_end)
+        for va, _pte, _entry in leaves:
+            self._walk(va - start + new_start, True)  # every table first: the move below cannot fail halfway
+        for va, pte, entry in leaves:
+            _Q.pack_into(self.ram.mem, pte, 0)
+            self.set_pte(va - start + new_start, entry)
+        if not keep_old:
+            self.remove_range(start, end)
+        bisect.insort(self.vmas, moved, key=_start)
+        self._recount()
+        self._search_from = None
+
+    def expand(self, vma: Vma, new_end: int) -> None:
+        """Grow `vma` in place up to `new_end` (free, checked by the caller)."""
+        vma.end = new_end
+        self._search_from = None
+
     def drop_page(self, va: int) -> None:
         """Unmap one page, keeping its area: as if it had never been touched. The caller flushes the TLB."""
         for _va, pte, entry in self.leaves(va, va + PAGE_SIZE):
@@ -481,7 +549,8 @@ class Mm(AddressSpace):
             if vma.backing is not None:
                 vma.backing.mappers.add(child)
         child.start_brk, child.brk = self.start_brk, self.brk
-        skipped = [v for v in self.vmas if v.dontfork]
+        # Areas whose pages the child does not get: not at all, or zero-filled on first touch.
+        skipped = [v for v in self.vmas if v.dontfork or v.wipeonfork]
         mem = self.ram.mem
         try:
             for va, entry in self.user_leaves():

@@ -29,6 +29,14 @@ class Backing(Protocol):
         """The frame of page `index` (made on first use; OutOfMemory when RAM is full), None past the end (SIGBUS)."""
         ...
 
+    def resident(self, index: int) -> bool:
+        """Whether page `index` is in RAM now (mincore), mapped here or not."""
+        ...
+
+    def punch(self, first: int, count: int) -> None:
+        """MADV_REMOVE: pages [first, first + count) read as zeros from now on."""
+        ...
+
 
 class SharedAnon:
     """MAP_SHARED|MAP_ANONYMOUS memory and System V segments: zero-filled pages, `size` bytes of them."""
@@ -48,8 +56,17 @@ class SharedAnon:
             frame = self.frames[index] = self.ram.alloc()
         return frame
 
+    def resident(self, index: int) -> bool:
+        return index in self.frames
+
+    def punch(self, first: int, count: int) -> None:
+        for index in range(first, first + count):
+            frame = self.frames.get(index)
+            if frame is not None:
+                self.ram.zero(frame)
+
     @property
-    def resident(self) -> int:
+    def resident_pages(self) -> int:
         """Pages it holds in RAM."""
         return len(self.frames)
 

@@ -241,6 +241,18 @@ class Regular(Inode):
             return None
         return self.cache.frame(index, self._data)
 
+    def resident(self, index: int) -> bool:
+        """Whether page `index` holds data (Backing.resident): in a block the file allocated, as tmpfs has its pages."""
+        return index * PAGE_SIZE < len(self._data) and any(a <= index < b for a, b in self.extents)
+
+    def punch(self, first: int, count: int) -> None:
+        """Zeros over pages [first, first + count) of the file (MADV_REMOVE's hole), its size unchanged."""
+        start, end = first * PAGE_SIZE, min((first + count) * PAGE_SIZE, len(self._data))
+        if start < end:
+            self._data[start:end] = bytes(end - start)
+            self.cache.load(self._data, start, end)
+            self.modified()
+
     def blocks(self) -> int:
         return sum(end - first for first, end in self.extents) * (BLOCK_SIZE // 512)
 

@@ -84,8 +84,9 @@ def sys_shmat(t: Task, shmid: int, addr: int, flags: int, *_: int) -> int:
         addr = found
     if not mm.can_add_areas(1 if mm.is_free(addr, addr + size) else 3):
         raise Errno(ENOMEM)
-    mm.add_vma(addr, addr + size, read=True, write=write, execute=bool(flags & SHM_EXEC), committed=True,
-               name=f"/SYSV{segment.perm.key & 0xFFFFFFFF:08x} (deleted)", shared=True, backing=segment)
+    vma = mm.add_vma(addr, addr + size, read=True, write=write, execute=bool(flags & SHM_EXEC), committed=True,
+                     name=f"/SYSV{segment.perm.key & 0xFFFFFFFF:08x} (deleted)", shared=True, backing=segment)
+    vma.maywrite = write  # SHM_RDONLY: the segment is attached as if opened read-only
     segment.atime, segment.lpid = int(time.time()), t.pid
     t.cpu.flush_tlb()
     return addr
@@ -134,7 +135,7 @@ def sys_shmctl(t: Task, shmid: int, cmd: int, buf: int, *_: int) -> int:
     if cmd == SHM_INFO:
         segments = [s for i in range(ns.max_index + 1) if (s := ns.by_index(i)) is not None]
         copy_to_user(t.mm, buf, SHM_INFO_STRUCT.pack(len(segments), ns.total_pages,
-                                                     sum(s.resident for s in segments), 0, 0, 0))
+                                                     sum(s.resident_pages for s in segments), 0, 0, 0))
         return max(ns.max_index, 0)
     if cmd in (SHM_STAT, SHM_STAT_ANY):
         found = ns.by_index(shmid)  # an index here, not an id

@@ -2,31 +2,85 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
+from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_MAX, STACK_TOP, page_up
+from syscalltbl.machine.kernel.mm import SHARED as SHARED_AREAS
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.shmem import Backing, SharedAnon
+from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.vfs import Device, Regular
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import EACCES, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM, EOPNOTSUPP, EPERM, Errno
-from syscalltbl.machine.uapi.fcntl import O_APPEND
+from syscalltbl.machine.uapi.errno import (
+    EACCES,
+    EAGAIN,
+    EBADF,
+    EBUSY,
+    EEXIST,
+    EFAULT,
+    EINVAL,
+    ENODEV,
+    ENOMEM,
+    EOPNOTSUPP,
+    EPERM,
+    Errno,
+)
 from syscalltbl.machine.uapi.mman import (
+    MADV_COLD,
+    MADV_DODUMP,
+    MADV_DOFORK,
+    MADV_DONTDUMP,
+    MADV_DONTFORK,
+    MADV_DONTNEED,
+    MADV_DONTNEED_LOCKED,
+    MADV_FREE,
+    MADV_HUGEPAGE,
+    MADV_KEEPONFORK,
+    MADV_MERGEABLE,
+    MADV_NOHUGEPAGE,
+    MADV_NORMAL,
+    MADV_PAGEOUT,
+    MADV_POPULATE_READ,
+    MADV_POPULATE_WRITE,
+    MADV_RANDOM,
+    MADV_REMOVE,
+    MADV_SEQUENTIAL,
+    MADV_UNMERGEABLE,
+    MADV_WILLNEED,
+    MADV_WIPEONFORK,
     MAP_ANONYMOUS,
     MAP_FIXED,
     MAP_FIXED_NOREPLACE,
+    MAP_LOCKED,
+    MAP_NONBLOCK,
     MAP_NORESERVE,
+    MAP_POPULATE,
     MAP_PRIVATE,
     MAP_SHARED,
     MAP_SHARED_VALIDATE,
     MAP_SHARED_VALIDATE_KNOWN,
     MAP_TYPE,
+    MCL_CURRENT,
+    MCL_FUTURE,
+    MCL_ONFAULT,
+    MLOCK_ONFAULT,
+    MREMAP_DONTUNMAP,
+    MREMAP_FIXED,
+    MREMAP_MAYMOVE,
+    MS_ASYNC,
+    MS_INVALIDATE,
+    MS_SYNC,
     PROT_EXEC,
     PROT_READ,
     PROT_SEM,
     PROT_WRITE,
 )
+from syscalltbl.machine.uapi.resource import RLIM_INFINITY, RLIMIT_MEMLOCK
 
 MASK64 = (1 << 64) - 1
+MLOCK_LIMIT = 8 << 20  # RLIMIT_MEMLOCK's default (include/uapi/linux/resource.h), for a process that never set it
 
 
 def _enough_memory(t: Task, length: int) -> bool:
@@ -87,6 +141,7 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
     shared = kind != MAP_PRIVATE
     backing: Backing | None = None
     name = ""
+    maywrite = True
     if not flags & MAP_ANONYMOUS:
         fd = fd - (1 << 64) if fd >> 63 else fd
         f = t.files.get(fd)
@@ -94,13 +149,14 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
             flags |= MAP_ANONYMOUS  # /dev/zero: anonymous memory (shared: a shmem object), as mmap_zero makes it
         elif not isinstance(f.inode, Regular):
             raise Errno(ENODEV if f.inode.kind else EBADF)
-        elif not f.readable() or (shared and prot & PROT_WRITE and (not f.writable() or f.flags & O_APPEND)):
+        elif not f.readable() or (shared and prot & PROT_WRITE and not f.writable()):
             raise Errno(EACCES)  # do_mmap's checks of the file's open mode
         elif kind == MAP_SHARED_VALIDATE and flags & ~MAP_SHARED_VALIDATE_KNOWN:
             raise Errno(EOPNOTSUPP)  # a file mapping's check: MAP_SHARED ignores what it does not know
         else:
             f.inode.map_into(t.mm.ram)
             backing, name = f.inode, f.path.decode(errors="replace")
+            maywrite = not shared or f.writable()
     if flags & MAP_ANONYMOUS and shared:
         backing, name = SharedAnon(t.mm.ram, size), "/dev/zero (deleted)"  # shmem_zero_setup
     mm = t.mm
@@ -121,14 +177,22 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
         addr = found
     if charged and not _enough_memory(t, size):
         raise Errno(ENOMEM)
+    locked = bool(flags & MAP_LOCKED) or mm.lock_future
+    if locked and (limit := _memlock_limit(t)) is not None and mm.locked_bytes + size > limit:
+        raise Errno(EAGAIN)  # mlock_future_ok
     if not mm.can_add_areas(1 if mm.is_free(addr, addr + size) else 3):  # the new area, and two pieces of old ones
         raise Errno(ENOMEM)
     # A file's pages (and shared memory's) come from its backing when first touched: a private mapping
     # of a file maps the file's own page until it writes it, then copies it (copy on write).
-    mm.add_vma(addr, addr + size, read=bool(prot & PROT_READ), write=bool(prot & PROT_WRITE),
-               execute=bool(prot & PROT_EXEC), committed=charged or kind != MAP_PRIVATE or bool(flags & MAP_NORESERVE),
-               name=name, shared=shared, backing=backing, pgoff=off // PAGE_SIZE)
+    committed = charged or kind != MAP_PRIVATE or bool(flags & MAP_NORESERVE)
+    vma = mm.add_vma(addr, addr + size, read=bool(prot & PROT_READ), write=bool(prot & PROT_WRITE),
+                     execute=bool(prot & PROT_EXEC), committed=committed, name=name,
+                     shared=shared, backing=backing, pgoff=off // PAGE_SIZE)
+    vma.locked, vma.maywrite = locked, maywrite
     t.cpu.flush_tlb()
+    if locked or (flags & MAP_POPULATE and not flags & MAP_NONBLOCK):
+        # Best effort: what RAM cannot hold is paged in on use (mm_populate's result is not mmap's).
+        mm.populate(addr, addr + size, write=not shared and bool(prot & PROT_WRITE))
     return addr
 
 
@@ -161,6 +225,8 @@ def sys_mprotect(t: Task, addr: int, length: int, prot: int, *_: int) -> int:
     mm = t.mm
     if end > TASK_SIZE_MAX:
         raise Errno(ENOMEM)  # no area reaches there
+    if prot & PROT_WRITE and any(not v.maywrite for v in mm.vmas if v.start < end and v.end > addr):
+        raise Errno(EACCES)  # a shared mapping of a file opened read-only
     if prot & PROT_WRITE:
         # An area that becomes writable is charged then, unless it was already
         # or is exempt (mprotect_fixup).
@@ -174,4 +240,281 @@ def sys_mprotect(t: Task, addr: int, length: int, prot: int, *_: int) -> int:
                       execute=bool(prot & PROT_EXEC)):
         raise Errno(ENOMEM)
     t.cpu.flush_tlb()
+    return 0
+
+
+# -- msync, mremap, madvise, mlock, mincore --
+
+
+@syscall("sys_msync")
+def sys_msync(t: Task, addr: int, length: int, flags: int, *_: int) -> int:
+    if flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC) or addr % PAGE_SIZE or (flags & MS_ASYNC and flags & MS_SYNC):
+        raise Errno(EINVAL)
+    end = addr + page_up(length)
+    if end > MASK64:
+        raise Errno(ENOMEM)
+    if end == addr:
+        return 0
+    mm = t.mm
+    if flags & MS_INVALIDATE and any(v.locked for v in mm.vmas if v.start < end and v.end > addr):
+        raise Errno(EBUSY)
+    # Every view of a file is its page cache's frames here: there is nothing to write back or to invalidate.
+    if not mm.covers(addr, end):
+        raise Errno(ENOMEM)  # part of the range is not mapped
+    return 0
+
+
+@syscall("sys_mremap")
+def sys_mremap(t: Task, addr: int, old_len: int, new_len: int, flags: int, new_addr: int, *_: int) -> int:
+    if flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP):
+        raise Errno(EINVAL)
+    if flags & MREMAP_FIXED and not flags & MREMAP_MAYMOVE:
+        raise Errno(EINVAL)
+    if flags & MREMAP_DONTUNMAP and (not flags & MREMAP_MAYMOVE or old_len != new_len):
+        raise Errno(EINVAL)
+    if addr % PAGE_SIZE:
+        raise Errno(EINVAL)
+    old_len, new_len = page_up(old_len), page_up(new_len)
+    if not new_len or new_len > TASK_SIZE_MAX or old_len > TASK_SIZE_MAX:
+        raise Errno(EINVAL)
+    mm = t.mm
+    if flags & MREMAP_FIXED:
+        if new_addr % PAGE_SIZE or new_addr > TASK_SIZE_MAX - new_len:
+            raise Errno(EINVAL)
+        if new_addr < addr + old_len and addr < new_addr + new_len:
+            raise Errno(EINVAL)  # the ranges overlap
+        if new_addr < MMAP_MIN_ADDR:
+            raise Errno(EPERM)
+    elif old_len >= new_len:
+        if old_len > new_len:
+            if mm.find_vma(addr) is None:
+                raise Errno(EFAULT)
+            mm.remove_range(addr + new_len, addr + old_len)  # shrinking: the tail goes, the area stays
+            t.cpu.flush_tlb()
+        return addr
+    vma = mm.find_vma(addr)
+    if vma is None or vma.start > addr:
+        raise Errno(EFAULT)
+    if vma.name in SHARED_AREAS:
+        raise Errno(EFAULT)  # the vDSO and vvar stay where the kernel put them
+    if not old_len:
+        if not vma.shared:
+            raise Errno(EINVAL)  # a second mapping of the same pages: only of shared memory
+        if not flags & MREMAP_MAYMOVE:
+            raise Errno(ENOMEM)
+    elif addr + old_len > vma.end:
+        raise Errno(EFAULT)  # the old range spans more than one area
+    grow = new_len - old_len
+    if grow > 0 and vma.locked:
+        limit = _memlock_limit(t)
+        if limit is not None and mm.locked_bytes + grow > limit:
+            raise Errno(EAGAIN)
+    if grow > 0 and not vma.committed and vma.write and not _enough_memory(t, grow):
+        raise Errno(ENOMEM)
+    if not flags & MREMAP_FIXED and old_len and vma.end == addr + old_len and addr + new_len <= TASK_SIZE_MAX \
+            and mm.is_free(vma.end, addr + new_len):
+        mm.expand(vma, addr + new_len)  # room right after it: grown in place
+        return addr
+    if not flags & MREMAP_MAYMOVE:
+        raise Errno(ENOMEM)
+    if not mm.can_add_areas(4):
+        raise Errno(ENOMEM)
+    if flags & MREMAP_FIXED:
+        target = new_addr
+    else:
+        found = mm.unmapped_area(new_len)
+        if found is None:
+            raise Errno(ENOMEM)
+        target = found
+    if not old_len:
+        # A new mapping of the same shared pages (a shared area's duplicate), the old one kept.
+        mm.insert_vma(replace(vma.piece(addr, addr + PAGE_SIZE), start=target, end=target + new_len))
+        t.cpu.flush_tlb()
+        return target
+    if old_len > new_len:
+        mm.remove_range(addr + new_len, addr + old_len)
+        old_len = new_len
+    try:
+        mm.move(addr, addr + old_len, target, target + new_len, keep_old=bool(flags & MREMAP_DONTUNMAP))
+    except OutOfMemory:
+        raise Errno(ENOMEM) from None
+    t.cpu.flush_tlb()
+    return target
+
+
+_ADVICE_KEPT = frozenset({MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_COLD, MADV_PAGEOUT,
+                          MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_DONTDUMP,
+                          MADV_DODUMP})
+_ADVICE = _ADVICE_KEPT | {MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE, MADV_REMOVE, MADV_DONTFORK, MADV_DOFORK,
+                          MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_POPULATE_READ, MADV_POPULATE_WRITE}
+
+
+@syscall("sys_madvise")
+def sys_madvise(t: Task, addr: int, length: int, advice: int, *_: int) -> int:
+    if addr % PAGE_SIZE or advice not in _ADVICE:
+        raise Errno(EINVAL)
+    end = addr + page_up(length)
+    if (length and end == addr) or end > MASK64:
+        raise Errno(EINVAL)
+    if end == addr:
+        return 0
+    mm = t.mm
+    areas = [v for v in mm.vmas if v.start < end and v.end > addr]
+    hole = not mm.covers(addr, end) or not areas
+    if any(v.name in SHARED_AREAS for v in areas) and advice not in _ADVICE_KEPT:
+        raise Errno(EINVAL)  # the vDSO's pages are the kernel's (VM_PFNMAP-like here)
+    if advice in (MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE):
+        if advice == MADV_DONTNEED and any(v.locked for v in areas):
+            raise Errno(EINVAL)
+        if advice == MADV_FREE:
+            if any(v.shared or v.backing is not None for v in areas):
+                raise Errno(EINVAL)  # only anonymous private memory
+            # Freed lazily, when memory runs short: until then the pages keep their contents, as here.
+        else:
+            for v in areas:
+                if v.name != "[exe]":  # an executable's pages would have to come back from its file: they stay
+                    mm.zap(max(v.start, addr), min(v.end, end))
+            t.cpu.flush_tlb()
+    elif advice == MADV_REMOVE:
+        if any(v.locked or v.backing is None for v in areas):
+            raise Errno(EINVAL)
+        if not all(v.shared and v.write for v in areas):
+            raise Errno(EACCES)
+        for v in areas:
+            lo, hi = max(v.start, addr), min(v.end, end)
+            assert v.backing is not None
+            v.backing.punch(v.index(lo), (hi - lo) // PAGE_SIZE)
+            mm.zap(lo, hi)
+        t.cpu.flush_tlb()
+    elif advice in (MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_DONTFORK, MADV_DOFORK):
+        if advice in (MADV_WIPEONFORK, MADV_KEEPONFORK) and any(v.shared or v.backing is not None for v in areas):
+            raise Errno(EINVAL)
+        if not mm.can_add_areas(2):
+            raise Errno(EAGAIN)  # a split past max_map_count
+        for v in mm.split(max(addr, areas[0].start), min(end, areas[-1].end)) if areas else []:
+            if advice in (MADV_WIPEONFORK, MADV_KEEPONFORK):
+                v.wipeonfork = advice == MADV_WIPEONFORK
+            else:
+                v.dontfork = advice == MADV_DONTFORK
+    elif advice in (MADV_POPULATE_READ, MADV_POPULATE_WRITE):
+        if hole:
+            raise Errno(ENOMEM)
+        write = advice == MADV_POPULATE_WRITE
+        for v in areas:
+            if not (v.read or v.write or v.execute):
+                raise Errno(EINVAL)  # PROT_NONE
+            if not (v.write if write else v.read):
+                raise Errno(EFAULT)
+        if not mm.populate(addr, end, write=write):
+            raise Errno(ENOMEM)
+    if hole:
+        raise Errno(ENOMEM)  # what was mapped was advised; the unmapped part is reported
+    return 0
+
+
+def _memlock_limit(t: Task) -> int | None:
+    """RLIMIT_MEMLOCK's soft limit in bytes; None for root (CAP_IPC_LOCK), which mlock never refuses."""
+    if t.cred.euid == 0:
+        return None
+    limit = t.rlimits[RLIMIT_MEMLOCK][0] if t.rlimits is not None else MLOCK_LIMIT
+    return None if limit == RLIM_INFINITY else limit
+
+
+def _lock(t: Task, addr: int, length: int, *, lock: bool) -> int:
+    """mlock/munlock over [addr, addr + length): the start rounded down, as do_mlock does."""
+    length = page_up(length + addr % PAGE_SIZE)
+    addr -= addr % PAGE_SIZE
+    end = addr + length
+    if end > MASK64:
+        raise Errno(EINVAL)
+    if end == addr:
+        return 0
+    mm = t.mm
+    if lock:
+        limit = _memlock_limit(t)
+        if limit == 0:
+            raise Errno(EPERM)  # can_do_mlock
+        already = sum(min(v.end, end) - max(v.start, addr) for v in mm.vmas
+                      if v.locked and v.start < end and v.end > addr)
+        if limit is not None and mm.locked_bytes - already + length > limit:
+            raise Errno(ENOMEM)
+    if end > TASK_SIZE_MAX or not mm.covers(addr, end):
+        raise Errno(ENOMEM)  # part of it is not mapped
+    if not mm.can_add_areas(2):
+        raise Errno(ENOMEM)
+    for v in mm.split(addr, end):
+        v.locked = lock
+    if lock and not mm.populate(addr, end, write=True):
+        raise Errno(ENOMEM)
+    return 0
+
+
+@syscall("sys_mlock")
+def sys_mlock(t: Task, addr: int, length: int, *_: int) -> int:
+    return _lock(t, addr, length, lock=True)
+
+
+@syscall("sys_mlock2")
+def sys_mlock2(t: Task, addr: int, length: int, flags: int, *_: int) -> int:
+    if flags & ~MLOCK_ONFAULT:
+        raise Errno(EINVAL)
+    return _lock(t, addr, length, lock=True)
+
+
+@syscall("sys_munlock")
+def sys_munlock(t: Task, addr: int, length: int, *_: int) -> int:
+    return _lock(t, addr, length, lock=False)
+
+
+@syscall("sys_mlockall")
+def sys_mlockall(t: Task, flags: int, *_: int) -> int:
+    if not flags or flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) or flags == MCL_ONFAULT:
+        raise Errno(EINVAL)
+    limit = _memlock_limit(t)
+    if limit == 0:
+        raise Errno(EPERM)
+    mm = t.mm
+    if flags & MCL_CURRENT and limit is not None and sum(v.end - v.start for v in mm.vmas) > limit:
+        raise Errno(ENOMEM)
+    mm.lock_future = bool(flags & MCL_FUTURE)
+    if flags & MCL_CURRENT:
+        for v in mm.vmas:
+            v.locked = v.name not in SHARED_AREAS  # VM_SPECIAL areas are never locked
+        if not flags & MCL_ONFAULT:
+            # Best effort, as mlockall ignores populate's failures. Not the stack, whose area here is all
+            # the 8 MiB it may grow to (Linux's holds what it grew to, and that is paged in already).
+            for v in [v for v in mm.vmas if v.name != "[stack]"]:
+                mm.populate(v.start, v.end, write=True)
+    return 0
+
+
+@syscall("sys_munlockall")
+def sys_munlockall(t: Task, *_: int) -> int:
+    for v in t.mm.vmas:
+        v.locked = False
+    t.mm.lock_future = False
+    return 0
+
+
+@syscall("sys_mincore")
+def sys_mincore(t: Task, addr: int, length: int, vec: int, *_: int) -> int:
+    if addr % PAGE_SIZE:
+        raise Errno(EINVAL)
+    end = addr + page_up(length)
+    if end > TASK_SIZE_MAX or end < addr:
+        raise Errno(ENOMEM)
+    count = (end - addr) // PAGE_SIZE
+    mm = t.mm
+    if not mm.accessible(vec, vec + count, True) == count:
+        raise Errno(EFAULT)
+    if not mm.covers(addr, end):
+        raise Errno(ENOMEM)
+    out = bytearray(count)
+    for i in range(count):
+        va = addr + i * PAGE_SIZE
+        vma = mm.find_vma(va)
+        assert vma is not None
+        resident = bool(mm.lookup(va)) or (vma.backing is not None and vma.backing.resident(vma.index(va)))
+        out[i] = int(resident)
+    copy_to_user(mm, vec, out)
     return 0
