@@ -56,7 +56,8 @@ class Space:
             raise Errno(ENOSPC)
         self.used_inodes += 1
         charge = Charge()
-        weakref.finalize(owner, self._release, charge)
+        # Not at the interpreter's exit: RAM goes with the machine then, files still mapped or not.
+        weakref.finalize(owner, self._release, charge).atexit = False
         return charge
 
     def link(self) -> None:

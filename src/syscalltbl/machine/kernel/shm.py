@@ -154,7 +154,7 @@ class ShmNamespace:
         segment = Segment(self.ram, size, self._seq * IPC_ID_SEQ + index, perm, pid)
         self.ram.slab_charge(SEGMENT_BYTES)
         self.total_pages += pages
-        weakref.finalize(segment, self._gone, pages)
+        weakref.finalize(segment, self._gone, pages).atexit = False
         self.live[index] = segment
         return segment.id
 

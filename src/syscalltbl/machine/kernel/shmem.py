@@ -46,7 +46,7 @@ class SharedAnon:
         self.size = size
         self.frames: dict[int, int] = {}
         self.mappers: weakref.WeakSet[Mm] = weakref.WeakSet()
-        weakref.finalize(self, _free_all, ram, self.frames)
+        weakref.finalize(self, _free_all, ram, self.frames).atexit = False  # at exit RAM goes as a whole
 
     def page(self, index: int) -> int | None:
         if index * PAGE_SIZE >= self.size:

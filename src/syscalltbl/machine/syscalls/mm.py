@@ -278,12 +278,13 @@ def sys_mremap(t: Task, addr: int, old_len: int, new_len: int, flags: int, new_a
     if not new_len or new_len > TASK_SIZE_MAX or old_len > TASK_SIZE_MAX:
         raise Errno(EINVAL)
     mm = t.mm
-    if flags & MREMAP_FIXED:
+    if flags & (MREMAP_FIXED | MREMAP_DONTUNMAP):
+        # A new address is implied: checked even as DONTUNMAP's mere hint (check_mremap_params).
         if new_addr % PAGE_SIZE or new_addr > TASK_SIZE_MAX - new_len:
             raise Errno(EINVAL)
         if new_addr < addr + old_len and addr < new_addr + new_len:
             raise Errno(EINVAL)  # the ranges overlap
-        if new_addr < MMAP_MIN_ADDR:
+        if flags & MREMAP_FIXED and new_addr < MMAP_MIN_ADDR:
             raise Errno(EPERM)
     elif old_len >= new_len:
         if old_len > new_len:
@@ -311,7 +312,7 @@ def sys_mremap(t: Task, addr: int, old_len: int, new_len: int, flags: int, new_a
             raise Errno(EAGAIN)
     if grow > 0 and not vma.committed and vma.write and not _enough_memory(t, grow):
         raise Errno(ENOMEM)
-    if not flags & MREMAP_FIXED and old_len and vma.end == addr + old_len and addr + new_len <= TASK_SIZE_MAX \
+    if not flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) and old_len and vma.end == addr + old_len and addr + new_len <= TASK_SIZE_MAX \
             and mm.is_free(vma.end, addr + new_len):
         mm.expand(vma, addr + new_len)  # room right after it: grown in place
         return addr
