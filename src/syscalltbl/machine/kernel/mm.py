@@ -457,7 +457,7 @@ class Mm(AddressSpace):
         return pa
 
     def poke(self, va: int, data: bytes | bytearray | memoryview) -> None:
-        """Write into this address space regardless of page protections (exec, private file mappings).
+        """Write into this address space regardless of page protections (exec's stack, the fuzzer).
 
         Every page written must lie in an area; one without a frame gets one
         even if the area allows no access (PROT_NONE keeps it, not present).
@@ -472,14 +472,17 @@ class Mm(AddressSpace):
                 vma = self.find_vma(at)
                 if vma is None:
                     raise ValueError(f"{at:#x} lies in no area")
-                frame = self.ram.alloc()
-                entry = frame | vma.pte_flags()
+                found = vma.backing.page(vma.index(page)) if vma.backing is not None else None
+                if vma.backing is not None and found is None:
+                    raise ValueError(f"{at:#x} lies past the end of its file")
+                frame = self.ram.alloc() if found is None else self.ram.share(found)
+                entry = frame | self._pte_flags(vma, frame)
                 try:
                     self.set_pte(page, entry)
                 except OutOfMemory:  # no frame left for a page table
                     self.ram.free(frame)
                     raise
-            elif self.ram.is_shared(entry & PTE_ADDR) and not self._in_shared_area(at):
+            if self.ram.is_shared(entry & PTE_ADDR) and not self._in_shared_area(at):
                 entry = self._private_copy(entry & PTE_ADDR) | (entry & ~PTE_ADDR)
                 self.set_pte(page, entry)
             if entry & PTE_ADDR in self.ram.code_frames:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Final
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.kernel.fsspace import Charge, Space, pages
-from syscalltbl.machine.kernel.pagecache import PageCache
+from syscalltbl.machine.kernel.pagecache import FilePages
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.wait import HOST_POLL_INTERVAL, Sleep
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
@@ -187,14 +187,8 @@ class Inode:
 
 
 class Regular(Inode):
-    """A file of the in-memory filesystem.
-
-    Its bytes live in a bytearray until a page is mapped: from then on that
-    page lives in a frame of RAM (its page cache, `frames`), which every
-    MAP_SHARED mapping of the page maps and read() and write() use, so all
-    views of the file are one. The file's RAM charge (fsspace) covers such
-    a page as it did the bytes: the reservation becomes the frame.
-    """
+    """A file of the in-memory filesystem: its bytes are `pages` (kernel/pagecache.py), page by page in host
+    memory or, once mapped, in the frames of RAM that every mapping, read() and write() share."""
 
     def __init__(self, data: bytes = b"", perm: int = 0o644, space: Space | None = None, *,
                  seeded: bool = False) -> None:
@@ -207,50 +201,43 @@ class Regular(Inode):
             if space.grow(self.charge, pages(len(data)), seeded=seeded) < pages(len(data)):
                 space.shrink(self.charge, 0)
                 raise Errno(ENOSPC)
-        self._data = bytearray(data)  # the bytes of pages not in `frames` (those frames hold theirs)
-        self.cache = PageCache()
+        self.pages = FilePages(data)
         self.mappers: weakref.WeakSet[Mm] = weakref.WeakSet()  # address spaces that map it (to unmap on truncate)
         # Allocated blocks, as sorted disjoint [first, end) runs of block numbers: a
         # truncate that grows the file or a write past its end leaves a hole, as on ext4.
         self.extents: list[tuple[int, int]] = [(0, -(-len(data) // BLOCK_SIZE))] if data else []
 
     def size(self) -> int:
-        return len(self._data)
+        return self.pages.size
 
     @property
-    def data(self) -> bytearray:
-        """The whole file, its mapped pages written back first (exec reads it so)."""
-        if self.cache.frames:
-            self.cache.write_back(self._data)
-        return self._data
+    def data(self) -> bytes:
+        """The whole file (exec reads it so); assigning replaces it (as a test rewrites a file)."""
+        return self.pages.assemble()
 
     @data.setter
     def data(self, value: bytes | bytearray) -> None:
-        self._data = bytearray(value)
-        self.cache.load(self._data, 0, len(self._data))
+        self.pages.replace(value)
 
     def map_into(self, ram: PhysicalMemory) -> None:
         """Its pages may be mapped from now on; they take frames of `ram`, paid by the file's charge when it has one."""
-        self.cache.attach(ram, reserved=self.space is not None and self.space.ram is ram and self.charge is not None)
+        self.pages.attach(ram, reserved=self.space is not None and self.space.ram is ram and self.charge is not None)
         if self.charge is not None:
-            self.charge.release = self.cache.drop_all
+            self.charge.release = self.pages.drop_all
 
     def page(self, index: int) -> int | None:
         """The frame of page `index` for a mapping (Backing.page): None past the end of the file (SIGBUS)."""
-        if index * PAGE_SIZE >= len(self._data):
-            return None
-        return self.cache.frame(index, self._data)
+        return self.pages.page(index)
 
     def resident(self, index: int) -> bool:
         """Whether page `index` holds data (Backing.resident): in a block the file allocated, as tmpfs has its pages."""
-        return index * PAGE_SIZE < len(self._data) and any(a <= index < b for a, b in self.extents)
+        return self.pages.resident(index)
 
     def punch(self, first: int, count: int) -> None:
         """Zeros over pages [first, first + count) of the file (MADV_REMOVE's hole), its size unchanged."""
-        start, end = first * PAGE_SIZE, min((first + count) * PAGE_SIZE, len(self._data))
+        start, end = first * PAGE_SIZE, min((first + count) * PAGE_SIZE, self.pages.size)
         if start < end:
-            self._data[start:end] = bytes(end - start)
-            self.cache.load(self._data, start, end)
+            self.pages.write(start, bytes(end - start))
             self.modified()
 
     def blocks(self) -> int:
@@ -273,27 +260,27 @@ class Regular(Inode):
         return True
 
     def read(self, f: OpenFile, count: int) -> bytes:
-        out = self.cache.read(self._data, f.offset, f.offset + count)
+        out = self.pages.read(f.offset, f.offset + count)
         f.offset += len(out)
         self.accessed()
         return out
 
     def room(self, length: int) -> int:
         """How many of `length` bytes the file may hold: all, or up to the page where its filesystem is full."""
-        if self.space is None or self.charge is None or length <= len(self._data):
+        if self.space is None or self.charge is None or length <= self.pages.size:
             return length
         return min(length, self.space.grow(self.charge, pages(length)) * BLOCK_SIZE)
 
     def _settle(self) -> None:
         """The charge back to what the data spans, after a grow that did not happen in full."""
         if self.space is not None and self.charge is not None:
-            self.space.shrink(self.charge, pages(len(self._data)))
+            self.space.shrink(self.charge, pages(self.pages.size))
 
     def write(self, f: OpenFile, data: bytes) -> int:
         if not data:
             return 0  # nothing to write: no offset moves, no time changes, no file grows
         if f.flags & O_APPEND:
-            f.offset = len(self._data)
+            f.offset = self.pages.size
         end = f.offset + len(data)
         if end > MAX_FILE_SIZE:
             if f.offset >= MAX_FILE_SIZE:
@@ -306,11 +293,7 @@ class Regular(Inode):
                 self._settle()
                 raise Errno(ENOSPC)
             data, end = data[: fits - f.offset], fits
-        old = len(self._data)
-        if f.offset > old:
-            self._data.extend(bytes(f.offset - old))
-        self._data[f.offset : end] = data
-        self.cache.load(self._data, min(old, f.offset), end)  # the mapped pages see it (and the gap's zeros)
+        self.pages.write(f.offset, data)  # a mapped page sees it at once: it is the same frame
         self._allocate(f.offset, end)
         f.offset = end
         self.modified()
@@ -320,26 +303,21 @@ class Regular(Inode):
         """Cut or zero-extend to `length` bytes (do_truncate)."""
         if length > MAX_FILE_SIZE:
             raise Errno(EFBIG)
-        old = len(self._data)
-        if length < old:
-            # Pages wholly past the new end leave every mapping (a touch there is SIGBUS) and RAM,
-            # before the charge for them goes (truncate_pagecache).
-            gone = self.cache.beyond(pages(length))
-            if gone:
-                for mm in list(self.mappers):
-                    mm.unmap_backing(self, pages(length))
-                self.cache.drop(gone)
-            del self._data[length:]
-            self.cache.load(self._data, length, length)  # the last page's bytes past the end read as zeros
+        if length < self.pages.size:
+            self.pages.truncate(length, self._unmap_from)
             keep = -(-length // BLOCK_SIZE)
             self.extents = [(a, min(b, keep)) for a, b in self.extents if a < keep]
             self._settle()
         else:
             if self.room(length) < length:
                 self._settle()
-                raise Errno(ENOSPC)  # a hole costs the host its bytes here, so it is charged (tmpfs's would not be)
-            self._data.extend(bytes(length - old))  # a hole: no blocks
-            self.cache.load(self._data, old, length)  # what a mapping wrote past the old end is not the file's
+                raise Errno(ENOSPC)  # a hole is charged as if written (tmpfs's would not be): a bound the host relies on
+            self.pages.truncate(length, self._unmap_from)  # a hole: no blocks
+
+    def _unmap_from(self, first: int) -> None:
+        """Pages from `first` on leave every mapping of the file (a truncate cut them off)."""
+        for mm in list(self.mappers):
+            mm.unmap_backing(self, first)
 
 
 class Symlink(Inode):

@@ -312,8 +312,8 @@ def sys_mremap(t: Task, addr: int, old_len: int, new_len: int, flags: int, new_a
             raise Errno(EAGAIN)
     if grow > 0 and not vma.committed and vma.write and not _enough_memory(t, grow):
         raise Errno(ENOMEM)
-    if not flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) and old_len and vma.end == addr + old_len and addr + new_len <= TASK_SIZE_MAX \
-            and mm.is_free(vma.end, addr + new_len):
+    in_place = not flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) and old_len and vma.end == addr + old_len
+    if in_place and addr + new_len <= TASK_SIZE_MAX and mm.is_free(vma.end, addr + new_len):
         mm.expand(vma, addr + new_len)  # room right after it: grown in place
         return addr
     if not flags & MREMAP_MAYMOVE:
