@@ -144,3 +144,13 @@ def test_segments_are_bounded_by_shmmni_and_charged() -> None:
     for ident in ids:
         ns.remove(ns.find(ident))
     assert ns.count == 0 and ns.total_pages == 0 and machine.ram.slab == slab
+
+
+def test_the_oom_killer_counts_shared_memory_as_its_mappers(tmp_path: Path) -> None:
+    """No native run: the host has more RAM. The hog (shared anonymous memory) dies, the bystander lives on."""
+    program = build_static(tmp_path, "shm_oom.c")
+    root = tmp_path / "machine"
+    root.mkdir()
+    outcome = run_machine(program, root, "--memory", "64M")
+    assert (outcome.status, outcome.stdout) == (128 + 9, b"bystander alive after the hog: 1\n"), outcome.text()
+    assert outcome.stderr.endswith(b"killed by SIGKILL (out of memory)\n")

@@ -546,7 +546,8 @@ class Mm(AddressSpace):
         OutOfMemory if RAM runs out, with nothing of the copy left behind.
         """
         child = Mm(self.ram, self.kernel)
-        child.vmas = [v.piece(v.start, v.end) for v in self.vmas if not v.dontfork]
+        # Memory locks are not inherited (VM_LOCKED is cleared in the child, mlockall's MCL_FUTURE too).
+        child.vmas = [replace(v.piece(v.start, v.end), locked=False) for v in self.vmas if not v.dontfork]
         child._recount()
         for vma in child.vmas:
             if vma.backing is not None:
