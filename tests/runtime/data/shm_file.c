@@ -78,6 +78,18 @@ int main(void) {
     probe("shared page after the child wrote it", shared + 4096 + 1);
     probe("... which the parent's private mapping, never written there, sees", priv + 4096 + 1);
 
+    /* read() into a private page the process only read so far: the kernel's write copies it too. */
+    char *fresh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    probe("another private mapping", fresh);
+    pread(fd, fresh, 1, 4096 + 1);
+    probe("after read() into it", fresh);
+    probe("the file", shared);
+    munmap(fresh, 4096);
+    /* read() of the file into its own shared mapping, and write() from it. */
+    pread(fd, shared + 8, 1, 4096 + 1);
+    pread(fd, &byte, 1, 8);
+    printf("read() into the shared mapping reached the file: %c\n", byte);
+
     /* madvise(MADV_DONTNEED) on a private file page: back to the file's bytes. */
     CHECK("MADV_DONTNEED private file page", madvise(priv, 4096, MADV_DONTNEED));
     probe("private page after DONTNEED", priv + 1);

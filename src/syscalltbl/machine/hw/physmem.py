@@ -41,6 +41,7 @@ class PhysicalMemory:
         self.size = size
         address = ctypes.addressof(ctypes.c_char.from_buffer(self._map))
         cpu.map_ram(0, size, address)  # all permissions: the page tables decide
+        self._cpu = cpu
         # Frame 0 stays unused so that a zero physical address is always a bug.
         self._next = 1
         self._free: list[int] = []
@@ -165,6 +166,11 @@ class PhysicalMemory:
         self.mem[pa : pa + size] = bytes(size)
         if pa & ~(PAGE_SIZE - 1) in self.code_frames:
             self.stale_code = True
+
+    def flush_tlb(self) -> None:
+        """The kernel changed a present page's entry behind a running process (a copy on write it made, a
+        truncate unmapping a file's pages): the cpu must not go on with what it cached of the old one."""
+        self._cpu.flush_tlb()
 
     def read(self, pa: int, size: int) -> bytes:
         return bytes(self.mem[pa : pa + size])

@@ -366,6 +366,7 @@ class Mm(AddressSpace):
         frame = entry & PTE_ADDR
         mine = self._private_copy(frame) if self.ram.is_shared(frame) else frame
         self.set_pte(page, mine | vma.pte_flags())
+        self.ram.flush_tlb()  # the cpu may hold the read-only entry of the shared frame (a read() into the page)
         return True
 
     def past_end(self, va: int) -> bool:
@@ -377,7 +378,7 @@ class Mm(AddressSpace):
         """A truncate cut `backing` off before page `first`: those pages leave every area mapping it.
 
         Private copies of them go too, as truncate_pagecache unmaps even
-        copied-on-write pages: a touch there is SIGBUS. The caller flushes the TLB.
+        copied-on-write pages: a touch there is SIGBUS.
         """
         for vma in self.vmas:
             if vma.backing is not backing or vma.pgoff + (vma.end - vma.start) // PAGE_SIZE <= first:
@@ -386,6 +387,7 @@ class Mm(AddressSpace):
             for _va, pte, entry in self.leaves(start, vma.end):
                 _Q.pack_into(self.ram.mem, pte, 0)
                 self.ram.free(entry & PTE_ADDR)
+        self.ram.flush_tlb()  # this may be the running process's address space
 
     def zap(self, start: int, end: int) -> None:
         """Drop the pages of [start, end), keeping the areas (MADV_DONTNEED): a touch pages them in afresh.

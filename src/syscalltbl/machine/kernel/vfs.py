@@ -311,7 +311,7 @@ class Regular(Inode):
         else:
             if self.room(length) < length:
                 self._settle()
-                raise Errno(ENOSPC)  # a hole is charged as if written (tmpfs's would not be): a bound the host relies on
+                raise Errno(ENOSPC)  # a hole is charged as if written (tmpfs's would not be): the host's bound
             self.pages.truncate(length, self._unmap_from)  # a hole: no blocks
 
     def _unmap_from(self, first: int) -> None:
@@ -822,8 +822,6 @@ class FileSystem:
                 raise Errno(ENXIO) from None
         if isinstance(node, Regular) and flags & O_TRUNC and flags & O_ACCMODE != O_RDONLY:
             node.truncate(0)
-            if node.mappers:
-                task.cpu.flush_tlb()  # pages left the caller's own mappings too
             node.modified()  # even when it was empty: open(O_TRUNC) always sets ATTR_MTIME | ATTR_CTIME
         return OpenFile(node, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW), self.path_of(parent, name))
 

@@ -820,13 +820,11 @@ def sys_fchown(t: Task, fd: int, user: int, group: int, *_: int) -> int:
 # -- size --
 
 
-def _truncate(t: Task, inode: Inode, length: int, *, always: bool) -> int:
+def _truncate(inode: Inode, length: int, *, always: bool) -> int:
     if not isinstance(inode, Regular):
         raise Errno(EISDIR if isinstance(inode, Directory) else EINVAL)
     changes = length != inode.size()
     inode.truncate(length)
-    if inode.mappers:
-        t.cpu.flush_tlb()  # pages past the new end left the mappings, the caller's own too
     if changes or always:
         inode.modified()
     return 0
@@ -837,7 +835,7 @@ def sys_truncate(t: Task, path: int, length: int, *_: int) -> int:
     inode = t.machine.fs.lookup(t, user_path(t, path), t.fs.cwd)
     if length < 0:
         raise Errno(EINVAL)
-    return _truncate(t, inode, length, always=False)
+    return _truncate(inode, length, always=False)
 
 
 @syscall("sys_ftruncate")
@@ -850,7 +848,7 @@ def sys_ftruncate(t: Task, fd: int, length: int, *_: int) -> int:
     if not f.writable() or not isinstance(f.inode, Regular):
         raise Errno(EINVAL)
     # do_sys_ftruncate passes ATTR_MTIME | ATTR_CTIME: the times move even when the size does not.
-    return _truncate(t, f.inode, length, always=True)
+    return _truncate(f.inode, length, always=True)
 
 
 # -- names (fs/namei.c) --
