@@ -114,7 +114,7 @@ class Machine:
         space = Space(self.limits.fs_bytes, self.limits.inodes, self.ram)
         self.fs = FileSystem(root, proc=lambda parent: ProcRoot(parent, self), space=space)
         #: System V shared memory segments (shmget), one namespace for the machine.
-        self.shm = ShmNamespace(self.ram)
+        self.shm = ShmNamespace(self.ram, lambda: self.current.pid if self.current is not None else 0)
         self.host_root = None if root is None else os.path.realpath(root)
         for minor, (name, driver) in enumerate(sorted({**drivers, **(devices or {})}.items())):
             self.fs.add_device(name.encode(), CharDevice(driver, minor))

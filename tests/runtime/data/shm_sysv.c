@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
@@ -19,8 +20,12 @@ static void stat_of(int id, const char *when) {
            ds.shm_perm.__key == IPC_PRIVATE);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc == 2) {  /* exec'd by a child that had the segment attached: exec detached it */
+        stat_of(atoi(argv[1]), "after exec");
+        return 0;
+    }
     int id = shmget(IPC_PRIVATE, 10000, IPC_CREAT | 0600);
     if (id < 0) { perror("shmget"); return 1; }
     stat_of(id, "new");
@@ -39,6 +44,27 @@ int main(void) {
     waitpid(pid, NULL, 0);
     printf("total %ld\n", p[1000]);
     stat_of(id, "after child");
+
+    pid = fork();
+    if (pid == 0) {
+        char arg[16];
+        snprintf(arg, sizeof arg, "%d", id);
+        stat_of(id, "child before exec");
+        execl("/proc/self/exe", argv[0], arg, (char *)NULL);
+        _exit(127);
+    }
+    waitpid(pid, NULL, 0);
+    /* A write to a read-only attachment is SIGSEGV. */
+    pid = fork();
+    if (pid == 0) {
+        long *ro = shmat(id, NULL, SHM_RDONLY);
+        printf("read-only attachment reads %ld\n", ro[1000]);
+        ro[1000] = 1;
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    printf("writer killed by signal %d\n", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 
     /* A second attachment, read-only, at an address the caller rounds with SHM_RND. */
     long *q = shmat(id, (char *)p + 3 * 4096 + 100 + 0x100000, SHM_RDONLY | SHM_RND);

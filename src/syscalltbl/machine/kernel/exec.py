@@ -66,6 +66,7 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
         task.mm.destroy()
         task.mm = old
         raise Errno(ENOMEM if isinstance(exc, OutOfMemory) else ENOEXEC) from None
+    old.close_areas()
     machine.dead_mms.append(old)  # still in CR3 until the cpu stops
     task.exe = f.path
     task.comm = os.path.basename(path)[:15]

@@ -79,6 +79,7 @@ class Vma:
     locked: bool = False  # mlock: its pages are paged in; nothing is ever swapped out here, so that is all
     dontfork: bool = False  # madvise(MADV_DONTFORK): a child does not get it
     wipeonfork: bool = False  # madvise(MADV_WIPEONFORK): a child gets it empty (zero-filled)
+    closed: bool = False  # its backing was told it is gone (close_areas), before the area itself goes
     maywrite: bool = True  # VM_MAYWRITE: false for a shared mapping of a file opened read-only (mprotect: EACCES)
 
     def piece(self, start: int, end: int) -> Vma:
@@ -199,6 +200,8 @@ class Mm(AddressSpace):
             self._recount()
             self._search_from = None  # a new gap
         for vma in gone:
+            if vma.backing is not None and not vma.closed:
+                vma.backing.closed()
             shared = vma.name in SHARED
             for _va, pte, entry in self.leaves(vma.start, vma.end):
                 _Q.pack_into(self.ram.mem, pte, 0)
@@ -554,6 +557,7 @@ class Mm(AddressSpace):
         for vma in child.vmas:
             if vma.backing is not None:
                 vma.backing.mappers.add(child)
+                vma.backing.opened()
         child.start_brk, child.brk = self.start_brk, self.brk
         # Areas whose pages the child does not get: not at all, or zero-filled on first touch.
         skipped = [v for v in self.vmas if v.dontfork or v.wipeonfork]
@@ -597,12 +601,21 @@ class Mm(AddressSpace):
         for i, frame in enumerate(frames):
             self.set_pte(va + i * PAGE_SIZE, frame | vma.pte_flags())
 
+    def close_areas(self) -> None:
+        """The process lets go of its areas (exit, exec), while it is still the one running: a System V
+        segment records who detached last. Its pages go with destroy(), once its tables are out of CR3."""
+        for vma in self.vmas:
+            if vma.backing is not None and not vma.closed:
+                vma.backing.closed()
+                vma.closed = True
+
     def destroy(self) -> None:
         """Free every frame and table; the address space must not be current."""
         for va, entry in list(self.user_leaves()):
             if not self._shared(va):
                 self.ram.free(entry & PTE_ADDR)
         self.free_user_tables()
+        self.close_areas()
         self.vmas = []
         self._recount()
         self._search_from = None

@@ -135,6 +135,7 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
             copy_to_user(task.mm, task.clear_child_tid, bytes(4))
     task.vfork_parent = None
     if task is machine.current:
+        task.mm.close_areas()
         machine.dead_mms.append(task.mm)  # its page tables are in CR3 until the cpu stops
     else:
         task.mm.destroy()  # killed from outside (SIGKILL, the OOM killer): its RAM comes back at once

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
@@ -51,14 +52,24 @@ class Perm:
 
 
 class Segment(SharedAnon):
-    def __init__(self, ram: PhysicalMemory, size: int, ident: int, perm: Perm, cpid: int) -> None:
+    def __init__(self, ram: PhysicalMemory, size: int, ident: int, perm: Perm, cpid: int,
+                 current: Callable[[], int]) -> None:
         super().__init__(ram, size)
+        self.current = current  # the pid of the process running now: who attached or detached last
         self.id = ident
         self.perm = perm
         self.cpid = cpid
         self.lpid = 0
         self.atime = self.dtime = 0
         self.ctime = int(time.time())
+
+    def opened(self) -> None:
+        """fork gave a child an attachment: shm_open's times and pid (the parent's, which runs fork)."""
+        self.atime, self.lpid = int(time.time()), self.current()
+
+    def closed(self) -> None:
+        """An attachment went (shmdt, munmap, exit, exec): shm_close's."""
+        self.dtime, self.lpid = int(time.time()), self.current()
 
     @property
     def index(self) -> int:
@@ -85,8 +96,10 @@ class Segment(SharedAnon):
 class ShmNamespace:
     """The machine's segments: by index, the live ones by key too."""
 
-    def __init__(self, ram: PhysicalMemory) -> None:
+    def __init__(self, ram: PhysicalMemory, current: Callable[[], int]) -> None:
+        """`current`: the pid of the process running now (the one attaching or detaching)."""
         self.ram = ram
+        self.current = current
         self.live: dict[int, Segment] = {}  # index -> segment not yet removed
         self.removed: dict[int, weakref.ref[Segment]] = {}  # index -> removed segment, while still attached
         self.total_pages = 0  # shm_tot
@@ -151,7 +164,7 @@ class ShmNamespace:
         self.removed.pop(index, None)
         self._seq = (self._seq + 1) % (1 << 16)
         perm = Perm(key, uid, gid, uid, gid, flags & 0o777, self._seq)
-        segment = Segment(self.ram, size, self._seq * IPC_ID_SEQ + index, perm, pid)
+        segment = Segment(self.ram, size, self._seq * IPC_ID_SEQ + index, perm, pid, self.current)
         self.ram.slab_charge(SEGMENT_BYTES)
         self.total_pages += pages
         weakref.finalize(segment, self._gone, pages).atexit = False

@@ -37,6 +37,14 @@ class Backing(Protocol):
         """MADV_REMOVE: pages [first, first + count) read as zeros from now on."""
         ...
 
+    def opened(self) -> None:
+        """An area mapping it was made by fork (vm_ops->open)."""
+        ...
+
+    def closed(self) -> None:
+        """An area mapping it is gone: munmap, exit or exec (vm_ops->close)."""
+        ...
+
 
 class SharedAnon:
     """MAP_SHARED|MAP_ANONYMOUS memory and System V segments: zero-filled pages, `size` bytes of them."""
@@ -64,6 +72,12 @@ class SharedAnon:
             frame = self.frames.get(index)
             if frame is not None:
                 self.ram.zero(frame)
+
+    def opened(self) -> None:
+        pass
+
+    def closed(self) -> None:
+        pass
 
     @property
     def resident_pages(self) -> int:

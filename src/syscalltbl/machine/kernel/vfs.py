@@ -233,6 +233,12 @@ class Regular(Inode):
         """Whether page `index` holds data (Backing.resident): in a block the file allocated, as tmpfs has its pages."""
         return self.pages.resident(index)
 
+    def opened(self) -> None:
+        pass
+
+    def closed(self) -> None:
+        pass
+
     def punch(self, first: int, count: int) -> None:
         """Zeros over pages [first, first + count) of the file (MADV_REMOVE's hole), its size unchanged."""
         start, end = first * PAGE_SIZE, min((first + count) * PAGE_SIZE, self.pages.size)

@@ -106,8 +106,7 @@ def sys_shmdt(t: Task, addr: int, *_: int) -> int:
     for vma in [v for v in mm.vmas if addr <= v.start < end and v.backing is segment
                 and v.pgoff == (v.start - addr) // PAGE_SIZE]:
         mm.remove_range(vma.start, vma.end)
-    segment.dtime, segment.lpid = int(time.time()), t.pid
-    t.cpu.flush_tlb()
+    t.cpu.flush_tlb()  # the areas' removal set dtime and lpid
     return 0
 
 
