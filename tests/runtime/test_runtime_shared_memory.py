@@ -154,3 +154,9 @@ def test_the_oom_killer_counts_shared_memory_as_its_mappers(tmp_path: Path) -> N
     outcome = run_machine(program, root, "--memory", "64M")
     assert (outcome.status, outcome.stdout) == (128 + 9, b"bystander alive after the hog: 1\n"), outcome.text()
     assert outcome.stderr.endswith(b"killed by SIGKILL (out of memory)\n")
+
+
+def test_code_rewritten_through_another_mapping_of_its_page_runs_new(tmp_path: Path) -> None:
+    """A shared page written at one address and run at another (a JIT's double mapping), and by write()."""
+    out = compare(tmp_path, "shm_code.c")
+    assert out.endswith("the child ran 4, the parent runs 4\n200 rewrites\n")

@@ -27,6 +27,7 @@ from syscalltbl.machine.hw.paging import (
 )
 from syscalltbl.machine.hw.physmem import OutOfMemory, PhysicalMemory
 from syscalltbl.machine.image.elfimage import Image
+from syscalltbl.machine.kernel import codealias
 from syscalltbl.machine.kernel.shmem import Backing
 
 STACK_TOP = TASK_SIZE_MAX
@@ -109,6 +110,8 @@ class Mm(AddressSpace):
         self.start_brk = 0
         self.brk = 0
         self.lock_future = False  # mlockall(MCL_FUTURE): new areas are locked (mm->def_flags's VM_LOCKED)
+        # Frames of shared memory written at one address and run at another: their phase (kernel/codealias.py).
+        self.code_phase: dict[int, bool] = {}
 
     # -- areas --
 
@@ -253,13 +256,16 @@ class Mm(AddressSpace):
                         frame = self._private_copy(frame)  # an executable's page made writable: its own copy now
                     except OutOfMemory:
                         return False  # ENOMEM, the areas before this page changed, as mprotect_fixup leaves them
-                flags = self._pte_flags(vma, frame)
+                flags = self.pte_flags_for(vma, frame)
                 if not flags & PTE_NX:
                     self.ram.code_frames.add(frame)
                 _Q.pack_into(self.ram.mem, pte, frame | flags)
+            if vma.backing is not None:
+                for va, _pte, _entry in self.leaves(vma.start, vma.end):
+                    codealias.settle(self, vma, va)
         return True
 
-    def _pte_flags(self, vma: Vma, frame: int) -> int:
+    def pte_flags_for(self, vma: Vma, frame: int) -> int:
         """The PTE bits for `frame` in `vma`: a private area's shared page stays read-only until written."""
         flags = vma.pte_flags()
         if not vma.shared and vma.backing is not None and self.ram.is_shared(frame):
@@ -336,8 +342,11 @@ class Mm(AddressSpace):
         page = page_down(va)
         entry = self.lookup(page)
         if entry & PTE_P:
-            # Present: a real protection fault, unless it is the first write to a private copy-on-write page.
-            return self.copy_on_write_pending(page) and self._break_cow(vma, page, entry)
+            # Present: a real protection fault, unless it is the first write to a private copy-on-write page
+            # or an access that a shared code page's phase shut (kernel/codealias.py).
+            if self.copy_on_write_pending(page):
+                return self._break_cow(vma, page, entry)
+            return codealias.switch_pending(self, vma, page, entry) and codealias.switch(self, vma, page, entry)
         if entry:
             frame = entry & PTE_ADDR  # PROT_NONE kept it
         elif vma.backing is not None:
@@ -348,14 +357,24 @@ class Mm(AddressSpace):
         else:
             frame = self.ram.alloc()
         try:
-            self.set_pte(page, frame | self._pte_flags(vma, frame))
+            self.set_pte(page, frame | self.pte_flags_for(vma, frame))
         except OutOfMemory:  # no frame left for a page table
             if not entry:
                 self.ram.free(frame)
             raise
         if write and self.copy_on_write_pending(page):
-            return self._break_cow(vma, page, frame | self._pte_flags(vma, frame))
+            return self._break_cow(vma, page, frame | self.pte_flags_for(vma, frame))
+        codealias.settle(self, vma, page)
+        if write and codealias.switch_pending(self, vma, page, entry := self.lookup(page)):
+            return codealias.switch(self, vma, page, entry)  # the kernel's store: the write phase
         return True
+
+    def protection_pending(self, va: int) -> bool:
+        """Whether a fault on the present page `va` is one this kernel serves (copy on write, a code phase)."""
+        if self.copy_on_write_pending(va):
+            return True
+        vma = self.find_vma(va)
+        return vma is not None and codealias.switch_pending(self, vma, page_down(va), self.lookup(page_down(va)))
 
     def copy_on_write_pending(self, va: int) -> bool:
         """Whether `va` is a private area's page still shared with its file: a write makes it the process's own."""
@@ -481,12 +500,13 @@ class Mm(AddressSpace):
                 if vma.backing is not None and found is None:
                     raise ValueError(f"{at:#x} lies past the end of its file")
                 frame = self.ram.alloc() if found is None else self.ram.share(found)
-                entry = frame | self._pte_flags(vma, frame)
+                entry = frame | self.pte_flags_for(vma, frame)
                 try:
                     self.set_pte(page, entry)
                 except OutOfMemory:  # no frame left for a page table
                     self.ram.free(frame)
                     raise
+                codealias.settle(self, vma, page)
             if self.ram.is_shared(entry & PTE_ADDR) and not self._in_shared_area(at):
                 entry = self._private_copy(entry & PTE_ADDR) | (entry & ~PTE_ADDR)
                 self.set_pte(page, entry)
@@ -559,6 +579,7 @@ class Mm(AddressSpace):
                 vma.backing.mappers.add(child)
                 vma.backing.opened()
         child.start_brk, child.brk = self.start_brk, self.brk
+        child.code_phase = dict(self.code_phase)
         # Areas whose pages the child does not get: not at all, or zero-filled on first touch.
         skipped = [v for v in self.vmas if v.dontfork or v.wipeonfork]
         mem = self.ram.mem

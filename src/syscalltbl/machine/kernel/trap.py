@@ -182,8 +182,8 @@ def on_exception(machine: Machine, vector: int, *, catchable: bool = True) -> No
         page = cr2 & ~(abi.PAGE_SIZE - 1)
         # Did this machine page the page in for this very instruction, which faulted again?
         refault = task is not None and task.demand_paged == (rip, page) and bool(task.mm.lookup(page) & PTE_P)
-        # ... unless it was made present read-only to be copied on this write (a private file mapping).
-        refault = refault and task is not None and not task.mm.copy_on_write_pending(page)
+        # ... unless this kernel made it present but shut to this access (copy on write, a shared code page).
+        refault = refault and task is not None and not task.mm.protection_pending(page)
         if task is not None:
             task.demand_paged = None
         if refault and task is not None and user:
