@@ -1,4 +1,4 @@
-"""brk, mmap, munmap, mprotect (mm/mmap.c, mm/mprotect.c)."""
+"""brk, mmap, munmap, mprotect, mremap (mm/mmap.c, mm/mprotect.c, mm/mremap.c)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,13 @@ from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_M
 from syscalltbl.machine.kernel.mm import SHARED as SHARED_AREAS
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.shmem import Backing, SharedAnon
-from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.vfs import Device, Regular
+from syscalltbl.machine.syscalls.mlock import memlock_limit
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import (
     EACCES,
     EAGAIN,
     EBADF,
-    EBUSY,
     EEXIST,
     EFAULT,
     EINVAL,
@@ -28,28 +27,6 @@ from syscalltbl.machine.uapi.errno import (
     Errno,
 )
 from syscalltbl.machine.uapi.mman import (
-    MADV_COLD,
-    MADV_DODUMP,
-    MADV_DOFORK,
-    MADV_DONTDUMP,
-    MADV_DONTFORK,
-    MADV_DONTNEED,
-    MADV_DONTNEED_LOCKED,
-    MADV_FREE,
-    MADV_HUGEPAGE,
-    MADV_KEEPONFORK,
-    MADV_MERGEABLE,
-    MADV_NOHUGEPAGE,
-    MADV_NORMAL,
-    MADV_PAGEOUT,
-    MADV_POPULATE_READ,
-    MADV_POPULATE_WRITE,
-    MADV_RANDOM,
-    MADV_REMOVE,
-    MADV_SEQUENTIAL,
-    MADV_UNMERGEABLE,
-    MADV_WILLNEED,
-    MADV_WIPEONFORK,
     MAP_ANONYMOUS,
     MAP_FIXED,
     MAP_FIXED_NOREPLACE,
@@ -62,25 +39,16 @@ from syscalltbl.machine.uapi.mman import (
     MAP_SHARED_VALIDATE,
     MAP_SHARED_VALIDATE_KNOWN,
     MAP_TYPE,
-    MCL_CURRENT,
-    MCL_FUTURE,
-    MCL_ONFAULT,
-    MLOCK_ONFAULT,
     MREMAP_DONTUNMAP,
     MREMAP_FIXED,
     MREMAP_MAYMOVE,
-    MS_ASYNC,
-    MS_INVALIDATE,
-    MS_SYNC,
     PROT_EXEC,
     PROT_READ,
     PROT_SEM,
     PROT_WRITE,
 )
-from syscalltbl.machine.uapi.resource import RLIM_INFINITY, RLIMIT_MEMLOCK
 
 MASK64 = (1 << 64) - 1
-MLOCK_LIMIT = 8 << 20  # RLIMIT_MEMLOCK's default (include/uapi/linux/resource.h), for a process that never set it
 
 
 def _enough_memory(t: Task, length: int) -> bool:
@@ -178,7 +146,7 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
     if charged and not _enough_memory(t, size):
         raise Errno(ENOMEM)
     locked = bool(flags & MAP_LOCKED) or mm.lock_future
-    if locked and (limit := _memlock_limit(t)) is not None and mm.locked_bytes + size > limit:
+    if locked and (limit := memlock_limit(t)) is not None and mm.locked_bytes + size > limit:
         raise Errno(EAGAIN)  # mlock_future_ok
     if not mm.can_add_areas(1 if mm.is_free(addr, addr + size) else 3):  # the new area, and two pieces of old ones
         raise Errno(ENOMEM)
@@ -243,27 +211,6 @@ def sys_mprotect(t: Task, addr: int, length: int, prot: int, *_: int) -> int:
     return 0
 
 
-# -- msync, mremap, madvise, mlock, mincore --
-
-
-@syscall("sys_msync")
-def sys_msync(t: Task, addr: int, length: int, flags: int, *_: int) -> int:
-    if flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC) or addr % PAGE_SIZE or (flags & MS_ASYNC and flags & MS_SYNC):
-        raise Errno(EINVAL)
-    end = addr + page_up(length)
-    if end > MASK64:
-        raise Errno(ENOMEM)
-    if end == addr:
-        return 0
-    mm = t.mm
-    if flags & MS_INVALIDATE and any(v.locked for v in mm.vmas if v.start < end and v.end > addr):
-        raise Errno(EBUSY)
-    # Every view of a file is its page cache's frames here: there is nothing to write back or to invalidate.
-    if not mm.covers(addr, end):
-        raise Errno(ENOMEM)  # part of the range is not mapped
-    return 0
-
-
 @syscall("sys_mremap")
 def sys_mremap(t: Task, addr: int, old_len: int, new_len: int, flags: int, new_addr: int, *_: int) -> int:
     if flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP):
@@ -307,7 +254,7 @@ def sys_mremap(t: Task, addr: int, old_len: int, new_len: int, flags: int, new_a
         raise Errno(EFAULT)  # the old range spans more than one area
     grow = new_len - old_len
     if grow > 0 and vma.locked:
-        limit = _memlock_limit(t)
+        limit = memlock_limit(t)
         if limit is not None and mm.locked_bytes + grow > limit:
             raise Errno(EAGAIN)
     if grow > 0 and not vma.committed and vma.write and not _enough_memory(t, grow):
@@ -341,181 +288,3 @@ def sys_mremap(t: Task, addr: int, old_len: int, new_len: int, flags: int, new_a
         raise Errno(ENOMEM) from None
     t.cpu.flush_tlb()
     return target
-
-
-_ADVICE_KEPT = frozenset({MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_COLD, MADV_PAGEOUT,
-                          MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_DONTDUMP,
-                          MADV_DODUMP})
-_ADVICE = _ADVICE_KEPT | {MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE, MADV_REMOVE, MADV_DONTFORK, MADV_DOFORK,
-                          MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_POPULATE_READ, MADV_POPULATE_WRITE}
-
-
-@syscall("sys_madvise")
-def sys_madvise(t: Task, addr: int, length: int, advice: int, *_: int) -> int:
-    if addr % PAGE_SIZE or advice not in _ADVICE:
-        raise Errno(EINVAL)
-    end = addr + page_up(length)
-    if (length and end == addr) or end > MASK64:
-        raise Errno(EINVAL)
-    if end == addr:
-        return 0
-    mm = t.mm
-    areas = [v for v in mm.vmas if v.start < end and v.end > addr]
-    hole = not mm.covers(addr, end) or not areas
-    if any(v.name in SHARED_AREAS for v in areas) and advice not in _ADVICE_KEPT:
-        raise Errno(EINVAL)  # the vDSO's pages are the kernel's (VM_PFNMAP-like here)
-    if advice in (MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE):
-        if advice == MADV_DONTNEED and any(v.locked for v in areas):
-            raise Errno(EINVAL)
-        if advice == MADV_FREE:
-            if any(v.shared or v.backing is not None for v in areas):
-                raise Errno(EINVAL)  # only anonymous private memory
-            # Freed lazily, when memory runs short: until then the pages keep their contents, as here.
-        else:
-            for v in areas:
-                if v.name != "[exe]":  # an executable's pages would have to come back from its file: they stay
-                    mm.zap(max(v.start, addr), min(v.end, end))
-            t.cpu.flush_tlb()
-    elif advice == MADV_REMOVE:
-        if any(v.locked or v.backing is None for v in areas):
-            raise Errno(EINVAL)
-        if not all(v.shared and v.write for v in areas):
-            raise Errno(EACCES)
-        for v in areas:
-            lo, hi = max(v.start, addr), min(v.end, end)
-            assert v.backing is not None
-            v.backing.punch(v.index(lo), (hi - lo) // PAGE_SIZE)
-            mm.zap(lo, hi)
-        t.cpu.flush_tlb()
-    elif advice in (MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_DONTFORK, MADV_DOFORK):
-        if advice in (MADV_WIPEONFORK, MADV_KEEPONFORK) and any(v.shared or v.backing is not None for v in areas):
-            raise Errno(EINVAL)
-        if not mm.can_add_areas(2):
-            raise Errno(EAGAIN)  # a split past max_map_count
-        for v in mm.split(max(addr, areas[0].start), min(end, areas[-1].end)) if areas else []:
-            if advice in (MADV_WIPEONFORK, MADV_KEEPONFORK):
-                v.wipeonfork = advice == MADV_WIPEONFORK
-            else:
-                v.dontfork = advice == MADV_DONTFORK
-    elif advice in (MADV_POPULATE_READ, MADV_POPULATE_WRITE):
-        if hole:
-            raise Errno(ENOMEM)
-        write = advice == MADV_POPULATE_WRITE
-        for v in areas:
-            if not (v.read or v.write or v.execute):
-                raise Errno(EINVAL)  # PROT_NONE
-            if not (v.write if write else v.read):
-                raise Errno(EFAULT)
-        if not mm.populate(addr, end, write=write):
-            raise Errno(ENOMEM)
-    if hole:
-        raise Errno(ENOMEM)  # what was mapped was advised; the unmapped part is reported
-    return 0
-
-
-def _memlock_limit(t: Task) -> int | None:
-    """RLIMIT_MEMLOCK's soft limit in bytes; None for root (CAP_IPC_LOCK), which mlock never refuses."""
-    if t.cred.euid == 0:
-        return None
-    limit = t.rlimits[RLIMIT_MEMLOCK][0] if t.rlimits is not None else MLOCK_LIMIT
-    return None if limit == RLIM_INFINITY else limit
-
-
-def _lock(t: Task, addr: int, length: int, *, lock: bool) -> int:
-    """mlock/munlock over [addr, addr + length): the start rounded down, as do_mlock does."""
-    length = page_up(length + addr % PAGE_SIZE)
-    addr -= addr % PAGE_SIZE
-    end = addr + length
-    if end > MASK64:
-        raise Errno(EINVAL)
-    if end == addr:
-        return 0
-    mm = t.mm
-    if lock:
-        limit = _memlock_limit(t)
-        if limit == 0:
-            raise Errno(EPERM)  # can_do_mlock
-        already = sum(min(v.end, end) - max(v.start, addr) for v in mm.vmas
-                      if v.locked and v.start < end and v.end > addr)
-        if limit is not None and mm.locked_bytes - already + length > limit:
-            raise Errno(ENOMEM)
-    if end > TASK_SIZE_MAX or not mm.covers(addr, end):
-        raise Errno(ENOMEM)  # part of it is not mapped
-    if not mm.can_add_areas(2):
-        raise Errno(ENOMEM)
-    for v in mm.split(addr, end):
-        v.locked = lock
-    if lock and not mm.populate(addr, end, write=True):
-        raise Errno(ENOMEM)
-    return 0
-
-
-@syscall("sys_mlock")
-def sys_mlock(t: Task, addr: int, length: int, *_: int) -> int:
-    return _lock(t, addr, length, lock=True)
-
-
-@syscall("sys_mlock2")
-def sys_mlock2(t: Task, addr: int, length: int, flags: int, *_: int) -> int:
-    if flags & ~MLOCK_ONFAULT:
-        raise Errno(EINVAL)
-    return _lock(t, addr, length, lock=True)
-
-
-@syscall("sys_munlock")
-def sys_munlock(t: Task, addr: int, length: int, *_: int) -> int:
-    return _lock(t, addr, length, lock=False)
-
-
-@syscall("sys_mlockall")
-def sys_mlockall(t: Task, flags: int, *_: int) -> int:
-    if not flags or flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) or flags == MCL_ONFAULT:
-        raise Errno(EINVAL)
-    limit = _memlock_limit(t)
-    if limit == 0:
-        raise Errno(EPERM)
-    mm = t.mm
-    if flags & MCL_CURRENT and limit is not None and sum(v.end - v.start for v in mm.vmas) > limit:
-        raise Errno(ENOMEM)
-    mm.lock_future = bool(flags & MCL_FUTURE)
-    if flags & MCL_CURRENT:
-        for v in mm.vmas:
-            v.locked = v.name not in SHARED_AREAS  # VM_SPECIAL areas are never locked
-        if not flags & MCL_ONFAULT:
-            # Best effort, as mlockall ignores populate's failures. Not the stack, whose area here is all
-            # the 8 MiB it may grow to (Linux's holds what it grew to, and that is paged in already).
-            for v in [v for v in mm.vmas if v.name != "[stack]"]:
-                mm.populate(v.start, v.end, write=True)
-    return 0
-
-
-@syscall("sys_munlockall")
-def sys_munlockall(t: Task, *_: int) -> int:
-    for v in t.mm.vmas:
-        v.locked = False
-    t.mm.lock_future = False
-    return 0
-
-
-@syscall("sys_mincore")
-def sys_mincore(t: Task, addr: int, length: int, vec: int, *_: int) -> int:
-    if addr % PAGE_SIZE:
-        raise Errno(EINVAL)
-    end = addr + page_up(length)
-    if end > TASK_SIZE_MAX or end < addr:
-        raise Errno(ENOMEM)
-    count = (end - addr) // PAGE_SIZE
-    mm = t.mm
-    if not mm.accessible(vec, vec + count, True) == count:
-        raise Errno(EFAULT)
-    if not mm.covers(addr, end):
-        raise Errno(ENOMEM)
-    out = bytearray(count)
-    for i in range(count):
-        va = addr + i * PAGE_SIZE
-        vma = mm.find_vma(va)
-        assert vma is not None
-        resident = bool(mm.lookup(va)) or (vma.backing is not None and vma.backing.resident(vma.index(va)))
-        out[i] = int(resident)
-    copy_to_user(mm, vec, out)
-    return 0
