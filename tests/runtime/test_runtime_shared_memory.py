@@ -19,9 +19,9 @@ from syscalltbl.machine.hw.paging import PTE_ADDR
 from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.vfs import OpenFile, Regular
 from syscalltbl.machine.machine import Machine
-from syscalltbl.machine.uapi.errno import ENOSPC, Errno
+from syscalltbl.machine.uapi.errno import ENOMEM, ENOSPC, Errno
 from syscalltbl.machine.uapi.fcntl import O_CREAT, O_RDWR
-from syscalltbl.machine.uapi.ipc import IPC_PRIVATE, SHMMNI
+from syscalltbl.machine.uapi.ipc import IPC_PRIVATE, SHM_NORESERVE, SHMMNI
 
 
 def run_machine(program: Path, root: Path, *options: str) -> Outcome:
@@ -136,7 +136,11 @@ def test_segments_are_bounded_by_shmmni_and_charged() -> None:
     machine = Machine(limits=Limits(memory=64 << 20))
     ns = machine.shm
     slab = machine.ram.slab
-    ids = [ns.get(IPC_PRIVATE, 1 << 30, 0o600, 0, 0, 1) for _ in range(SHMMNI)]  # untouched: no frame each
+    # A GiB each, untouched: no frame each; more than RAM (64 MiB) at once only with SHM_NORESERVE.
+    with pytest.raises(Errno) as refused:
+        ns.get(IPC_PRIVATE, 1 << 30, 0o600, 0, 0, 1)
+    assert refused.value.errno == ENOMEM
+    ids = [ns.get(IPC_PRIVATE, 1 << 30, 0o600 | SHM_NORESERVE, 0, 0, 1) for _ in range(SHMMNI)]
     with pytest.raises(Errno) as refused:
         ns.get(IPC_PRIVATE, PAGE_SIZE, 0o600, 0, 0, 1)
     assert refused.value.errno == ENOSPC

@@ -86,6 +86,10 @@ int main(int argc, char **argv) {
     CHECK("larger than it", shmget(key, 16384, 0));
     CHECK("missing key", shmget(0x7777, 4096, 0));
     CHECK("size 0", shmget(IPC_PRIVATE, 0, IPC_CREAT));
+    CHECK("larger than RAM and swap", shmget(IPC_PRIVATE, 1L << 46, IPC_CREAT | 0600));
+    int huge = shmget(IPC_PRIVATE, 1L << 46, IPC_CREAT | SHM_NORESERVE | 0600);
+    CHECK("the same with SHM_NORESERVE", huge >= 0);
+    CHECK("removed", shmctl(huge, IPC_RMID, NULL));
     CHECK("IPC_STAT of nothing", shmctl(0x7fffffff, IPC_STAT, &(struct shmid_ds){0}));
     CHECK("bad command", shmctl(k, 99, NULL));
     struct shmid_ds set;

@@ -29,6 +29,7 @@ from syscalltbl.machine.uapi.ipc import (
     IPC_ID_SEQ,
     IPC_PRIVATE,
     SHM_DEST,
+    SHM_NORESERVE,
     SHMALL,
     SHMMAX,
     SHMMIN,
@@ -158,6 +159,8 @@ class ShmNamespace:
             raise Errno(ENOSPC)
         if self.count >= SHMMNI:
             raise Errno(ENOSPC)
+        if not flags & SHM_NORESERVE and size > self.ram.size:
+            raise Errno(ENOMEM)  # shmem_acct_size: the overcommit heuristic refuses more than all of RAM at once
         if not self.ram.slab_fits(SEGMENT_BYTES):
             raise Errno(ENOMEM)
         index = next(i for i in range(SHMMNI) if self.by_index(i) is None)
