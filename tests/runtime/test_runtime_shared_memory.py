@@ -164,3 +164,19 @@ def test_code_rewritten_through_another_mapping_of_its_page_runs_new(tmp_path: P
     """A shared page written at one address and run at another (a JIT's double mapping), and by write()."""
     out = compare(tmp_path, "shm_code.c")
     assert out.endswith("the child ran 4, the parent runs 4\n200 rewrites\n")
+
+
+def test_a_reservation_costs_frames_only_for_the_pages_touched(tmp_path: Path) -> None:
+    program = build_static(tmp_path, "shm_anon.c")
+    machine = Machine(limits=Limits(memory=128 << 20))
+    mm = machine.start(program, ["shm_anon"]).mm
+    before = machine.ram.frames_in_use
+    start = mm.unmapped_area(512 << 20)
+    assert start is not None
+    mm.add_vma(start, start + (512 << 20), read=False, write=False, execute=False, committed=True)
+    assert mm.protect(start + (64 << 20), start + (68 << 20), read=True, write=True, execute=False)
+    assert machine.ram.frames_in_use == before  # 512 MiB of address space, 4 MiB of it accessible: nothing yet
+    for offset in range(0, 4 << 20, PAGE_SIZE):
+        assert mm.fault_in(start + (64 << 20) + offset, True)
+    tables = 5  # page tables for 4 MiB not 2 MiB-aligned (3), their page directory and its pointer table
+    assert before + 1024 <= machine.ram.frames_in_use <= before + 1024 + tables

@@ -218,6 +218,9 @@ class Regular(Inode):
     @data.setter
     def data(self, value: bytes | bytearray) -> None:
         self.pages.replace(value)
+        if self.space is not None and self.charge is not None:  # charged for what it holds, as always
+            self.space.grow(self.charge, pages(len(value)), seeded=True)
+            self.space.shrink(self.charge, pages(len(value)))
 
     def map_into(self, ram: PhysicalMemory) -> None:
         """Its pages may be mapped from now on; they take frames of `ram`, paid by the file's charge when it has one."""
