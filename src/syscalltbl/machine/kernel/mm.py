@@ -4,6 +4,13 @@ Pages of an area are allocated when first touched: the page-fault handler and
 the uaccess helpers call `fault_in`, so the stack grows and anonymous memory
 appears on first use, as in mm/memory.c. A page protected PROT_NONE keeps its
 frame in a PTE whose present bit is clear.
+
+An area with a backing (a mapped file's page cache, shared anonymous memory,
+a System V segment: kernel/shmem.py's Backing) maps the backing's own frame
+for each page, one more holder of it in PhysicalMemory's count. A MAP_SHARED
+area writes that frame in place, so every mapping of it in every process
+sees the same bytes; a private area maps it read-only and copies it on the
+first write. fork copies private anonymous pages and shares the rest.
 """
 
 from __future__ import annotations
