@@ -262,6 +262,8 @@ def sys_mremap(t: Task, addr: int, old_len: int, new_len: int, flags: int, new_a
     in_place = not flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) and old_len and vma.end == addr + old_len
     if in_place and addr + new_len <= TASK_SIZE_MAX and mm.is_free(vma.end, addr + new_len):
         mm.expand(vma, addr + new_len)  # room right after it: grown in place
+        if vma.locked:
+            mm.populate(addr + old_len, addr + new_len, write=not vma.shared)  # a locked area's new part, paged in
         return addr
     if not flags & MREMAP_MAYMOVE:
         raise Errno(ENOMEM)
@@ -287,4 +289,6 @@ def sys_mremap(t: Task, addr: int, old_len: int, new_len: int, flags: int, new_a
     except OutOfMemory:
         raise Errno(ENOMEM) from None
     t.cpu.flush_tlb()
+    if vma.locked and new_len > old_len:
+        mm.populate(target + old_len, target + new_len, write=not vma.shared)
     return target
