@@ -160,6 +160,12 @@ class Mm(AddressSpace):
         """Whether areas map all of [start, end), without a hole."""
         return self._extent(start, end, lambda v: True) >= end - start
 
+    def vmas_in(self, start: int, end: int) -> list[Vma]:
+        """The areas overlapping [start, end), found by bisection (none split)."""
+        i = max(self._index(start), 0)
+        last = bisect.bisect_left(self.vmas, end, key=_start)
+        return [v for v in self.vmas[i:last] if v.end > start]
+
     def split(self, start: int, end: int) -> list[Vma]:
         """The areas inside [start, end), split at its ends (for a change to part of an area)."""
         return self._inside(start, end)
@@ -433,11 +439,15 @@ class Mm(AddressSpace):
         for vma in [v for v in self.vmas if v.start < end and v.end > start]:
             if not (vma.read or vma.write or vma.execute):
                 continue  # PROT_NONE: nothing to page in (populate_vma_page_range skips it)
+            if vma.backing is None and not (write and vma.write):
+                continue  # read-only anonymous memory: Linux maps its zero page, which costs nothing
             for va in range(max(vma.start, start), min(vma.end, end), PAGE_SIZE):
                 entry = self.lookup(va)
                 if entry & PTE_P and not (write and vma.write and self.copy_on_write_pending(va)):
                     continue
-                if not self.fault_in(va, write and vma.write, user=False) and not self.past_end(va):
+                if self.past_end(va):
+                    break  # the rest of the area lies past its file's end too: nothing to page in (SIGBUS)
+                if not self.fault_in(va, write and vma.write, user=False):
                     return False
         return True
 

@@ -111,9 +111,18 @@ class FilePages:
         self.size = 0
         self.write(0, data)
 
-    def resident(self, index: int) -> bool:
-        """Whether page `index` holds data now (mincore): not a hole."""
-        return index * PAGE_SIZE < self.size and (index in self.frames or index in self.chunks)
+    def resident_in(self, first: int, end: int) -> list[int]:
+        """The pages in [first, end) that hold data now (mincore): not holes."""
+        end = min(end, -(-self.size // PAGE_SIZE))
+        return [i for i in [*self.frames, *self.chunks] if first <= i < end]
+
+    def punch(self, first: int, end: int) -> None:
+        """Pages [first, end) become holes (MADV_REMOVE), the file's size unchanged: its mapped ones read zeros."""
+        for index in [i for i in self.chunks if first <= i < end]:
+            del self.chunks[index]
+        for index, frame in self.frames.items():
+            if first <= index < end:
+                self._zero(frame, 0, PAGE_SIZE)
 
     # -- frames --
 

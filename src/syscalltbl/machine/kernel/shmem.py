@@ -29,8 +29,8 @@ class Backing(Protocol):
         """The frame of page `index` (made on first use; OutOfMemory when RAM is full), None past the end (SIGBUS)."""
         ...
 
-    def resident(self, index: int) -> bool:
-        """Whether page `index` is in RAM now (mincore), mapped here or not."""
+    def resident_in(self, first: int, end: int) -> list[int]:
+        """The pages in [first, end) that are in RAM now (mincore), mapped here or not."""
         ...
 
     def punch(self, first: int, count: int) -> None:
@@ -64,13 +64,12 @@ class SharedAnon:
             frame = self.frames[index] = self.ram.alloc()
         return frame
 
-    def resident(self, index: int) -> bool:
-        return index in self.frames
+    def resident_in(self, first: int, end: int) -> list[int]:
+        return [i for i in self.frames if first <= i < end]
 
     def punch(self, first: int, count: int) -> None:
-        for index in range(first, first + count):
-            frame = self.frames.get(index)
-            if frame is not None:
+        for index, frame in self.frames.items():  # what it holds, not the range: that may be terabytes
+            if first <= index < first + count:
                 self.ram.zero(frame)
 
     def opened(self) -> None:

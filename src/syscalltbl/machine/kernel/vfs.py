@@ -232,9 +232,9 @@ class Regular(Inode):
         """The frame of page `index` for a mapping (Backing.page): None past the end of the file (SIGBUS)."""
         return self.pages.page(index)
 
-    def resident(self, index: int) -> bool:
-        """Whether page `index` holds data (Backing.resident): in a block the file allocated, as tmpfs has its pages."""
-        return self.pages.resident(index)
+    def resident_in(self, first: int, end: int) -> list[int]:
+        """The pages in [first, end) holding data (Backing.resident_in): not holes, as tmpfs has its pages."""
+        return self.pages.resident_in(first, end)
 
     def opened(self) -> None:
         pass
@@ -244,9 +244,8 @@ class Regular(Inode):
 
     def punch(self, first: int, count: int) -> None:
         """Zeros over pages [first, first + count) of the file (MADV_REMOVE's hole), its size unchanged."""
-        start, end = first * PAGE_SIZE, min((first + count) * PAGE_SIZE, self.pages.size)
-        if start < end:
-            self.pages.write(start, bytes(end - start))
+        if first * PAGE_SIZE < self.pages.size:
+            self.pages.punch(first, first + count)
             self.modified()
 
     def blocks(self) -> int:

@@ -128,6 +128,9 @@ def sys_madvise(t: Task, addr: int, length: int, advice: int, *_: int) -> int:
     return 0
 
 
+MINCORE_BATCH = PAGE_SIZE  # pages answered per copy to the user, as do_mincore works a page of the vector at a time
+
+
 @syscall("sys_mincore")
 def sys_mincore(t: Task, addr: int, length: int, vec: int, *_: int) -> int:
     if addr % PAGE_SIZE:
@@ -141,12 +144,17 @@ def sys_mincore(t: Task, addr: int, length: int, vec: int, *_: int) -> int:
         raise Errno(EFAULT)
     if not mm.covers(addr, end):
         raise Errno(ENOMEM)
-    out = bytearray(count)
-    for i in range(count):
-        va = addr + i * PAGE_SIZE
-        vma = mm.find_vma(va)
-        assert vma is not None
-        resident = bool(mm.lookup(va)) or (vma.backing is not None and vma.backing.resident(vma.index(va)))
-        out[i] = int(resident)
-    copy_to_user(mm, vec, out)
+    # A batch at a time, from what is resident (page-table leaves, the backings' pages), never page by page:
+    # a range of terabytes costs what its vector does, and that is paged in (so bounded by RAM) as it is written.
+    for first in range(0, count, MINCORE_BATCH):
+        lo, hi = addr + first * PAGE_SIZE, min(end, addr + (first + MINCORE_BATCH) * PAGE_SIZE)
+        out = bytearray((hi - lo) // PAGE_SIZE)
+        for va, _pte, _entry in mm.leaves(lo, hi):
+            out[(va - lo) // PAGE_SIZE] = 1
+        for v in mm.vmas_in(lo, hi):
+            if v.backing is not None:
+                a, b = max(v.start, lo), min(v.end, hi)
+                for index in v.backing.resident_in(v.index(a), v.index(b)):
+                    out[(v.start + (index - v.pgoff) * PAGE_SIZE - lo) // PAGE_SIZE] = 1
+        copy_to_user(mm, vec + first, out)
     return 0
