@@ -53,7 +53,10 @@ int main(void)
 {
     pipe(fds);
     pthread_t reader, held;
-    pthread_create(&reader, NULL, blocked_reader, NULL);
+    if (pthread_create(&reader, NULL, blocked_reader, NULL)) {
+        puts("pthread_create failed");
+        return 1;
+    }
     /* Wait until it is inside (or about to enter) read; the cancel works in either case. */
     while (!entered)
         usleep(1000);
@@ -64,7 +67,10 @@ int main(void)
     printf("canceled: %s, cleanup ran with %d, read returned: %s\n", result == PTHREAD_CANCELED ? "yes" : "no",
            cleaned, read_returned ? "yes" : "no");
 
-    pthread_create(&held, NULL, deferred, NULL);
+    if (pthread_create(&held, NULL, deferred, NULL)) {
+        puts("pthread_create failed");
+        return 1;
+    }
     pthread_mutex_lock(&lock);
     while (!ready)
         pthread_cond_wait(&cond, &lock);

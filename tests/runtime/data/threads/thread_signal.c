@@ -58,7 +58,10 @@ int main(void)
     pthread_barrier_init(&barrier, NULL, THREADS + 1);
     pthread_t threads[THREADS];
     for (long i = 0; i < THREADS; i++)
-        pthread_create(&threads[i], NULL, worker, (void *)i);
+        if (pthread_create(&threads[i], NULL, worker, (void *)i)) {
+            puts("pthread_create failed");
+            return 1;
+        }
     pthread_barrier_wait(&barrier);
     for (int i = 0; i < THREADS; i++)
         printf("thread %d blocks USR1 %d USR2 %d\n", i, sigismember(&seen_mask[i], SIGUSR1),

@@ -37,7 +37,10 @@ int main(void)
     pthread_barrier_init(&barrier, NULL, THREADS + 1);
     counter = -1;
     for (long i = 0; i < THREADS; i++)
-        pthread_create(&threads[i], NULL, own, (void *)i);
+        if (pthread_create(&threads[i], NULL, own, (void *)i)) {
+            puts("pthread_create failed");
+            return 1;
+        }
     pthread_barrier_wait(&barrier);
     pthread_barrier_wait(&barrier);
     int ok = 1;
