@@ -1,8 +1,8 @@
 """Static x86-64 programs from C, C++, Go and Rust sources, built once per content.
 
 Each build is cached like the machine's own images (machine/image/toolchain.py):
-a directory named after the SHA-256 of the source, the compiler's path and its
-flags, filled in a scratch directory and published with one atomic rename, so
+a directory named after the SHA-256 of the source, the compiler's path, its
+version and its flags, filled in a scratch directory and published with one atomic rename, so
 parallel test workers building the same program never see half a binary.
 A missing compiler fails the test with the Debian package to install
 (tests/run.sh installs them all): these tests are never skipped.
@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,13 @@ def compiler_path(kind: str) -> str:
     return found
 
 
+@cache
+def _version(tool: str) -> str:
+    """What the compiler says it is: a Debian upgrade of it makes new builds."""
+    argv = [tool, "version"] if Path(tool).name == "go" else [tool, "--version"]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False).stdout
+
+
 def _digest(*parts: str | bytes) -> str:
     h = hashlib.sha256()
     for part in parts:
@@ -102,6 +110,7 @@ def _go_env(cache: Path) -> dict[str, str]:
         "CGO_ENABLED": "0",
         "GO111MODULE": "off",
         "GOPROXY": "off",
+        "GOTOOLCHAIN": "local",
         "GOFLAGS": "",
     }
 
@@ -112,12 +121,12 @@ def build(kind: str, source: str) -> Path:
     tool = compiler_path(kind)
     path = THREADS / source
     stem = f"{path.stem}-{kind}"
-    cache = cachedir.root() / "test-programs"
-    out_dir = cache / f"{kind}-{_digest(path.read_bytes(), tool, *compiler.flags)}"
+    store = cachedir.root() / "test-programs"
+    out_dir = store / f"{kind}-{_digest(path.read_bytes(), tool, _version(tool), *compiler.flags)}"
 
     def compile_into(work: Path) -> None:
         argv = [tool, *compiler.flags, "-o", str(work / stem), str(path)]
-        env = _go_env(cache / "go") if kind == "go" else None
+        env = _go_env(store / "go") if kind == "go" else None
         done = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT,
                               check=False)
         if done.returncode != 0:
