@@ -31,8 +31,8 @@ DATA_FILES: dict[str, bytes] = {
     "empty": b"",
     "sub/inner.txt": b"inside\n",
 }
-#: Long enough for the machine's slowest case here (1000 goroutines), short enough to end a hang.
-TIMEOUT = 300.0
+#: As busybox.py's runs: ample for the slowest case (1000 goroutines), and a hang costs two minutes, not more.
+TIMEOUT = 120.0
 
 
 def make_root(where: Path) -> Path:

@@ -52,9 +52,12 @@ static int both_add(struct shared *shared, const char *what)
         _exit(0);
     int status;
     waitpid(child, &status, 0);
-    printf("%s: child exited %d, counter %ld (expected %d)\n", what, WEXITSTATUS(status), shared->counter,
-           2 * ROUNDS);
-    return shared->counter == 2 * ROUNDS;
+    if (WIFEXITED(status))
+        printf("%s: child exited %d, counter %ld (expected %d)\n", what, WEXITSTATUS(status), shared->counter,
+               2 * ROUNDS);
+    else
+        printf("%s: child killed by signal %d, counter %ld\n", what, WTERMSIG(status), shared->counter);
+    return WIFEXITED(status) && shared->counter == 2 * ROUNDS;
 }
 
 int main(void)

@@ -34,6 +34,10 @@ int main(void)
         _exit(0);
     int status;
     waitpid(child, &status, 0);
+    if (!WIFEXITED(status)) {
+        printf("child killed by signal %d; counter %ld\n", WTERMSIG(status), atomic_load(counter));
+        return 2;
+    }
     printf("child exited %d; counter %ld after %d rounds each\n", WEXITSTATUS(status), atomic_load(counter), ROUNDS);
     return atomic_load(counter) == 2 * ROUNDS ? 0 : 2;
 }
