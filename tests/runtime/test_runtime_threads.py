@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from native_vs_machine import assert_same, make_root, run_both
-from static_builds import build
+from static_builds import COMPILERS, Compiler, build
 
 #: (source, exit status natively, lines its native output must contain).
 C_PROGRAMS: list[tuple[str, int, tuple[str, ...]]] = [
@@ -67,3 +67,10 @@ def test_spin_wait_ends_within_a_minute(template: Path, tmp_path: Path, libc: st
 def test_cxx_iostream_thread_mutex_as_natively(template: Path, tmp_path: Path) -> None:
     facts = ("hello from iostream", "total 150000, call_once ran 1 time(s)", "request seen; reply seen")
     assert_same(run_both(template, tmp_path, build("g++", "cxx_threads.cpp")), 0, facts)
+
+
+def test_a_missing_compiler_fails_naming_its_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never a skip: without the toolchain, the test says which Debian package to install."""
+    monkeypatch.setitem(COMPILERS, "musl", Compiler("no-such-musl-gcc", "musl-tools", ()))
+    with pytest.raises(pytest.fail.Exception, match="no-such-musl-gcc is missing: install Debian's musl-tools"):
+        build("musl", "mutex_sum.c")
