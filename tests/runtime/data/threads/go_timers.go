@@ -13,7 +13,7 @@ func main() {
 	fmt.Println("slept at least 50ms:", time.Since(start) >= 50*time.Millisecond)
 
 	fast := time.After(20 * time.Millisecond)
-	slow := time.After(300 * time.Millisecond)
+	slow := time.After(5 * time.Second)
 	select {
 	case <-slow:
 		fmt.Println("the slow timer fired first")
