@@ -52,12 +52,12 @@ class Run:
     seconds: float
 
 
-def _timed(argv: list[str], cwd: Path | None, timeout: float, what: str) -> tuple[subprocess.CompletedProcess[bytes],
-                                                                                    float]:
+def _timed(argv: list[str], *, cwd: Path | None, env: dict[str, str] | None, timeout: float,
+           what: str) -> tuple[subprocess.CompletedProcess[bytes], float]:
+    """The finished process and its wall time; a test failure showing what it printed if it outlives `timeout`."""
     start = time.monotonic()
     try:
-        proc = subprocess.run(argv, cwd=cwd, env=ENV if cwd is not None else None, capture_output=True,
-                              timeout=timeout, check=False)
+        proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as expired:
         partial = (expired.stdout or b"").decode(errors="replace")
         errors = (expired.stderr or b"").decode(errors="replace")[-3000:]
@@ -66,21 +66,21 @@ def _timed(argv: list[str], cwd: Path | None, timeout: float, what: str) -> tupl
 
 
 def run_native(root: Path, program: Path, args: tuple[str, ...], timeout: float = TIMEOUT) -> Run:
-    proc, seconds = _timed([str(root / "bin" / program.name), *args], root / "work", timeout,
-                           f"{program.name} natively")
+    proc, seconds = _timed([str(root / "bin" / program.name), *args], cwd=root / "work", env=ENV, timeout=timeout,
+                           what=f"{program.name} natively")
     status = proc.returncode if proc.returncode >= 0 else 128 - proc.returncode
     return Run(Outcome(status, proc.stdout, proc.stderr), seconds)
 
 
-def run_machine(root: Path, program: Path, args: tuple[str, ...], timeout: float = TIMEOUT,
-                options: tuple[str, ...] = ()) -> Run:
+def run_machine(root: Path, program: Path, args: tuple[str, ...], timeout: float = TIMEOUT) -> Run:
     """`syscalltbl run --root ROOT --cwd /work` as busybox.run_emulated runs it, with a timeout of our own."""
-    argv = [sys.executable, "-m", "syscalltbl", "run", *options, "--root", str(root), "--cwd", "/work",
+    argv = [sys.executable, "-m", "syscalltbl", "run", "--root", str(root), "--cwd", "/work",
             "--env-clear"]
     for key, value in ENV.items():
         argv += ["--env", f"{key}={value}"]
-    proc, seconds = _timed([*argv, str(root / "bin" / program.name), *args], None, timeout,
-                           f"{program.name} on the machine")
+    # The CLI runs in this test's environment; the program gets ENV on the machine through --env.
+    proc, seconds = _timed([*argv, str(root / "bin" / program.name), *args], cwd=None, env=None, timeout=timeout,
+                           what=f"{program.name} on the machine")
     return Run(Outcome(proc.returncode, proc.stdout, proc.stderr), seconds)
 
 
