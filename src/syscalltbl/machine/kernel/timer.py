@@ -1,0 +1,92 @@
+"""The scheduler's tick: a host thread that raises the interrupt line when a time slice ends.
+
+The emulated cpu runs guest code with no Python in between, so, as a local
+APIC timer does on real hardware, something outside it must take the cpu
+back: a thread waits for the end of the running task's slice and raises the
+line (hw/irq.py), which stops the cpu before its next user-mode block with
+RIP exact. The scheduler then preempts the task if another can run
+(kernel/sched.py).
+
+The tick is armed only while another task is alive: a lone task pays
+nothing but the line's block hook, armed anyway for Ctrl-C. The thread
+wakes once per slice at most, not once per task switch (arming only moves
+its deadline), and leaves after `IDLE_EXIT` seconds without a slice to time,
+so a machine that is dropped leaves no thread behind.
+
+Ticks are never taken for host signals: the line says only that the cpu
+stopped; `expired` (here) and the host-signal queue (kernel/hostsig.py) say
+why, each on its own.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from syscalltbl.machine.hw.irq import InterruptLine
+
+#: The time slice, seconds. Debian's kernels tick at CONFIG_HZ=250: a task
+#: that never sleeps keeps its cpu for one 4 ms tick before CFS can preempt
+#: it. A preemption costs this machine about 0.1 ms of Python (see
+#: benchmarks/bench_preemption.py), 2-3% of a slice; a shorter slice would
+#: spend more on switching, a longer one would make spinners wait longer.
+SLICE = 0.004
+IDLE_EXIT = 1.0  # seconds the thread waits, unarmed, before it ends
+
+
+class Tick:
+    """One machine's timer: `arm(at)` asks for the line to be raised at time `at` (time.monotonic())."""
+
+    def __init__(self, line: InterruptLine, slice_seconds: float = SLICE) -> None:
+        self.line = line
+        self.slice = slice_seconds
+        self._cond = threading.Condition(threading.Lock())
+        self._at: float | None = None  # when to raise the line; None: unarmed
+        self._expired = False  # the line was raised for the slice armed last
+        self._waits_until = float("inf")  # the thread's own deadline, while it waits
+        self._thread: threading.Thread | None = None
+
+    def arm(self, at: float) -> None:
+        """Raise the line at `at`, unless disarmed first; replaces an earlier request."""
+        with self._cond:
+            self._at = at
+            self._expired = False
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="syscalltbl-tick", daemon=True)
+                self._thread.start()
+            elif at < self._waits_until:
+                self._cond.notify()  # it sleeps past `at`: wake it to wait less
+
+    def arm_if_idle(self) -> None:
+        """Time a slice from now unless one is being timed (a lone task just made another)."""
+        with self._cond:
+            unarmed = self._at is None and not self._expired
+        if unarmed:
+            self.arm(time.monotonic() + self.slice)
+
+    def disarm(self) -> bool:
+        """No tick from now on; True if it raised the line since `arm` (whether or not the cpu took it)."""
+        with self._cond:
+            self._at = None
+            expired, self._expired = self._expired, False
+            return expired
+
+    def expired(self) -> bool:
+        with self._cond:
+            return self._expired
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                at, now = self._at, time.monotonic()
+                if at is not None and now >= at:
+                    self._at = None
+                    self._expired = True
+                    self.line.raise_line()
+                    continue
+                self._waits_until = at if at is not None else now + IDLE_EXIT
+                self._cond.wait(self._waits_until - now)
+                self._waits_until = float("inf")
+                if self._at is None and time.monotonic() >= now + IDLE_EXIT:
+                    self._thread = None  # the next arm starts another
+                    return
