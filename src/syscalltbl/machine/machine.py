@@ -36,8 +36,8 @@ from syscalltbl.machine.kernel.hostsig import HostSignals
 from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.process import ExitStatus, Task
-from syscalltbl.machine.kernel.timer import Tick
 from syscalltbl.machine.kernel.procfs import ProcRoot
+from syscalltbl.machine.kernel.timer import Tick
 from syscalltbl.machine.kernel.vfs import FileSystem, Regular
 from syscalltbl.machine.project import load as load_project
 from syscalltbl.machine.syscalls import REGISTRY, Handler, TableEntry, Tracer, bind, unimplemented
