@@ -11,12 +11,12 @@ this one run.
   the tick is never armed).
 - busybox: `syscalltbl run` of bench_busybox.py's script (forks, pipes,
   waits), wall time of the whole command.
-- loop: benchmarks/spinpair.c, N iterations of userloop.c's loop without
-  system calls, alone and in a child whose parent waits in wait4 (the tick
-  runs every slice and finds nobody else runnable); after only, beside a
-  child spinning without system calls (the baseline never ends that one:
-  nothing takes the cpu from the spinner). Beside a spinner the loop gets
-  half the cpu; what it takes beyond twice its time alone, divided by the
+- loop: benchmarks/looppair.c, N iterations of userloop.c's loop without
+  system calls: alone; in a child whose parent waits in wait4 (the tick
+  comes every slice and finds nobody else runnable); and in a parent and its
+  child at once. Before, that pair ran one after the other (the parent's
+  loop kept the cpu until it waited); after, the two alternate slice by
+  slice, and what the pair takes beyond its time before, divided by the
   number of preemptions, is the price of one.
 
     .venv/bin/python benchmarks/bench_preemption.py [--baseline REV] [--runs R] [--iterations N]
@@ -41,6 +41,11 @@ BASELINE = "421202f"  # issue 14: the last revision before preemption
 SCRIPT = "for i in $(seq 20); do seq 200 | sort -rn | wc -l; done | sort | uniq -c"
 ENV = {"PATH": "/bin", "HOME": "/", "LC_ALL": "C"}
 BUSYBOX = Path("/bin/busybox")
+MODES = {
+    "alone": "loop of {n:,}, alone",
+    "waiter": "  in a child, the parent in wait4",
+    "pair": "  in a parent and its child at once",
+}
 
 
 def export(revision: str, into: Path) -> Path:
@@ -74,7 +79,7 @@ def busybox_seconds(src: Path, root: Path) -> tuple[float, str]:
 
 
 def loop_seconds(src: Path, program: Path, iterations: int, mode: str) -> tuple[float, int]:
-    """(seconds, preemptions) of one spinpair run on the machine, in a fresh Python."""
+    """(seconds, preemptions) of one looppair run on the machine, in a fresh Python."""
     argv = [sys.executable, __file__, "--worker", str(program), str(iterations), mode]
     out = subprocess.run(argv, env=environment(src), capture_output=True, text=True, check=True).stdout
     seconds, preemptions = json.loads(out)
@@ -82,7 +87,7 @@ def loop_seconds(src: Path, program: Path, iterations: int, mode: str) -> tuple[
 
 
 def worker(program: str, iterations: str, mode: str) -> None:
-    """One timed run of spinpair on this PYTHONPATH's machine; prints [seconds, preemptions]."""
+    """One timed run of looppair on this PYTHONPATH's machine; prints [seconds, preemptions]."""
     from syscalltbl.machine.kernel import sched
     from syscalltbl.machine.kernel.process import Task
     from syscalltbl.machine.machine import Machine
@@ -102,7 +107,7 @@ def worker(program: str, iterations: str, mode: str) -> None:
     status = machine.run(program, [program, iterations, mode], timeout=600)
     seconds = time.perf_counter() - start
     if status.signal is not None:
-        raise SystemExit(f"spinpair {mode} died: {status.detail}")
+        raise SystemExit(f"looppair {mode} died: {status.detail}")
     print(json.dumps([seconds, preemptions]))
 
 
@@ -124,8 +129,8 @@ def main() -> int:
         tmp = Path(scratch)
         (tmp / "before").mkdir()
         sides = {"before": export(args.baseline, tmp / "before"), "after": REPO / "src"}
-        program = tmp / "spinpair"
-        subprocess.run([gcc, "-static", "-O1", "-o", str(program), str(HERE / "spinpair.c")], check=True)
+        program = tmp / "looppair"
+        subprocess.run([gcc, "-static", "-O1", "-o", str(program), str(HERE / "looppair.c")], check=True)
         root = tmp / "root"
         (root / "bin").mkdir(parents=True)
         (root / "work").mkdir()
@@ -133,19 +138,20 @@ def main() -> int:
 
         rates: dict[str, list[float]] = {side: [] for side in sides}
         script: dict[str, list[float]] = {side: [] for side in sides}
-        alone: dict[str, list[float]] = {side: [] for side in sides}
-        waiter: dict[str, list[float]] = {side: [] for side in sides}
+        loops: dict[str, dict[str, list[float]]] = {mode: {side: [] for side in sides} for mode in MODES}
+        preemptions: dict[str, int] = {}
         outputs: set[str] = set()
-        beside: list[tuple[float, int]] = []
         for _ in range(args.runs):
             for side, src in sides.items():
                 rates[side].append(getpid_rate(src))
                 seconds, output = busybox_seconds(src, root)
                 script[side].append(seconds)
                 outputs.add(output)
-                alone[side].append(loop_seconds(src, program, args.iterations, "alone")[0])
-                waiter[side].append(loop_seconds(src, program, args.iterations, "waiter")[0])
-            beside.append(loop_seconds(sides["after"], program, args.iterations, "spinner"))
+                for mode in MODES:
+                    seconds, preempted = loop_seconds(src, program, args.iterations, mode)
+                    loops[mode][side].append(seconds)
+                    if mode == "pair" and seconds == min(loops[mode][side]):
+                        preemptions[side] = preempted
     if len(outputs) != 1:
         print(f"the busybox script's outputs differ: {outputs}", file=sys.stderr)
         return 1
@@ -158,15 +164,14 @@ def main() -> int:
 
     row("getpid loop, syscalls/s", max(rates["before"]), max(rates["after"]), "/s", "9,.0f")
     row("busybox script, wall time", min(script["before"]), min(script["after"]), "s", "9.3f")
-    row(f"loop of {args.iterations:,}, alone", min(alone["before"]), min(alone["after"]), "s", "9.3f")
-    row("  in a child, the parent in wait4", min(waiter["before"]), min(waiter["after"]), "s", "9.3f")
-    seconds, preemptions = min(beside)
-    one = min(alone["after"])
-    print(f"  {'  beside a spinner (after only)':38} {'':16} {seconds:9.3f} s   {seconds / one:12.3f}x alone")
-    if preemptions:
-        extra = seconds - 2 * one
-        print(f"one preemption: {preemptions} in {seconds:.3f} s, one per {seconds / preemptions * 1000:.2f} ms; "
-              f"beyond twice the loop alone {extra * 1000:.0f} ms, {extra / preemptions * 1e6:.0f} us each")
+    for mode, name in MODES.items():
+        row(name.format(n=args.iterations), min(loops[mode]["before"]), min(loops[mode]["after"]), "s", "9.3f")
+    pair, before = min(loops["pair"]["after"]), min(loops["pair"]["before"])
+    if preemptions.get("after"):
+        count = preemptions["after"]
+        extra = pair - before
+        print(f"the pair: {count} preemptions, one per {pair / count * 1000:.2f} ms; "
+              f"{extra * 1000:+.0f} ms against one after the other, {extra / count * 1e6:+.0f} us each")
     return 0
 
 

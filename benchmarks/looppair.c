@@ -1,10 +1,9 @@
 /* userloop.c's loop, alone or beside another task (bench_preemption.py).
  *
- *   spinpair N alone    the loop, N iterations
- *   spinpair N waiter   the loop in a forked child while the parent waits in wait4
- *   spinpair N spinner  the loop while a forked child spins without system calls
+ *   looppair N alone    the loop, N iterations
+ *   looppair N waiter   the loop in a forked child while the parent waits in wait4
+ *   looppair N pair     the loop in the parent and in a forked child at once; the parent then waits
  */
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -32,15 +31,13 @@ int main(int argc, char **argv) {
         waitpid(child, &status, 0);
         return WEXITSTATUS(status);
     }
-    if (strcmp(mode, "spinner") == 0) {
+    if (strcmp(mode, "pair") == 0) {
         pid_t child = fork();
         if (child == 0)
-            for (;;)
-                __asm__ volatile("");
+            return loop(n);
         int result = loop(n);
-        kill(child, SIGKILL);
         waitpid(child, &status, 0);
-        return result;
+        return result | WEXITSTATUS(status);
     }
     return loop(n);
 }
