@@ -63,7 +63,7 @@ def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None) ->
         parent.children.append(task)
     machine.tasks[pid] = task
     if machine.current is not None:
-        machine.tick.arm_if_idle()  # the running task shares the cpu from now on: its slice is timed
+        machine.tick.arm_slice()  # the running task shares the cpu from now on: its slice is timed
     return task
 
 

@@ -144,13 +144,14 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
         if begin in machine.resume_exit_work and task.sigpending:
             signals.deliver(task)  # sent while it waited to run: on its way back to user mode
         task.fresh = False
-        start_slice(machine, task)
+        start_slice(machine, task, deadline)
         try:
             run_slice(machine, begin, deadline, timeout)
             while interrupted(machine, task) and task.status is None:
-                if slice_over(machine, task):
-                    preempt(machine, task)
-                    break
+                if (ended := slice_over(machine, task, deadline)) is not None:
+                    if ended == PREEMPTED:
+                        preempt(machine, task)
+                    break  # else out of time: still running, as the check below says
                 # A served page fault or a fault's signal handler: the same task,
                 # still in user mode. Only QEMU's record of the fault goes; the
                 # instruction (or the handler) runs.
@@ -192,20 +193,25 @@ def interrupted(machine: Machine, task: Task) -> bool:
 # -- preemption: the tick, and entering the kernel from user mode to switch --
 
 
-def start_slice(machine: Machine, task: Task) -> None:
-    """Arm the tick for `task`'s slice if another task is alive; a lone task is never interrupted for nothing.
+PREEMPTED, OUT_OF_TIME = "preempted", "out of time"
 
-    A sleeping task counts: what the running one does (a futex wake, a
-    write to a pipe) can make it ready without the cpu stopping, and a
-    sleep with a deadline must end on time. The tick comes at the end of
-    the slice or at the earliest such deadline.
+
+def start_slice(machine: Machine, task: Task, deadline: float) -> None:
+    """Arm the tick: at the run's deadline, and at the end of `task`'s slice if another task is alive.
+
+    A lone task is never interrupted before its deadline (the tick also
+    stands for the run's timeout: Unicorn's own, a thread started and
+    joined on every emu_start, cost 0.2-0.3 ms a switch). A sleeping task
+    counts as another: what the running one does (a futex wake, a write to
+    a pipe) can make it ready without the cpu stopping, and a sleep with a
+    deadline must end on time, so the tick comes at the earliest of these.
     """
+    at = deadline
     others = [t for t in machine.tasks.values() if t is not task and t.status is None]
-    if not others:
-        return
-    at = time.monotonic() + machine.tick.slice
-    wakes = [w for t in others if t.sleep is not None and (w := t.sleep.wake) is not None]
-    machine.tick.arm(min(at, *wakes) if wakes else at)
+    if others:
+        wakes = [w for t in others if t.sleep is not None and (w := t.sleep.wake) is not None]
+        at = min(at, time.monotonic() + machine.tick.slice, *wakes)
+    machine.tick.arm(at)
 
 
 def end_slice(machine: Machine) -> None:
@@ -213,19 +219,22 @@ def end_slice(machine: Machine) -> None:
         machine.irq.lower()  # raised for this slice but the cpu stopped first: not for the next task
 
 
-def slice_over(machine: Machine, task: Task) -> bool:
-    """The line stopped `task` in user mode (task.restart_at): must it give the cpu to another?
+def slice_over(machine: Machine, task: Task, deadline: float) -> str | None:
+    """The line stopped `task` in user mode (task.restart_at): must it give the cpu to another (PREEMPTED)?
 
     Only when the tick expired: a stop for a host signal or a served fault
-    goes on. With no other task runnable it runs on, in a new slice.
+    goes on (None). With no other task runnable it runs on, in a new
+    slice, unless the run is OUT_OF_TIME.
     """
     if not machine.tick.expired():
-        return False
+        return None
     machine.tick.disarm()
+    if time.monotonic() >= deadline:
+        return OUT_OF_TIME
     if runnable(machine, task.tid) not in (task, None):
-        return True
-    start_slice(machine, task)
-    return False
+        return PREEMPTED
+    start_slice(machine, task, deadline)
+    return None
 
 
 def preempt(machine: Machine, task: Task) -> None:
@@ -263,13 +272,18 @@ def preempt(machine: Machine, task: Task) -> None:
 
 
 def run_slice(machine: Machine, begin: int, deadline: float, timeout: float) -> None:
+    """Run from `begin` until the cpu stops; user code stops at the latest when the tick comes (start_slice).
+
+    Kernel code always runs to a trap, a halt or a return to user mode (it
+    has no loops), and ring 3 reaches no kernel page but the gate page,
+    whose code enters the kernel or faults: no path escapes the tick.
+    """
     if machine.ram.stale_code:
         machine.cpu.flush_code()  # see PhysicalMemory.stale_code
         machine.ram.stale_code = False
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
+    if deadline - time.monotonic() <= 0:
         raise TimeoutError(f"still running after {timeout} s")
-    machine.cpu.run(begin, timeout_us=max(1, int(remaining * 1e6)))
+    machine.cpu.run(begin)
 
 
 def enter_fatal_fault(machine: Machine, dead: Task, deadline: float, timeout: float) -> None:

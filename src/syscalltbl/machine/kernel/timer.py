@@ -7,11 +7,12 @@ line (hw/irq.py), which stops the cpu before its next user-mode block with
 RIP exact. The scheduler then preempts the task if another can run
 (kernel/sched.py).
 
-The tick is armed only while another task is alive: a lone task pays
-nothing but the line's block hook, armed anyway for Ctrl-C. The thread
-wakes once per slice at most, not once per task switch (arming only moves
-its deadline), and leaves after `IDLE_EXIT` seconds without a slice to time,
-so a machine that is dropped leaves no thread behind.
+Slices end only while another task is alive: a lone task pays nothing but
+the line's block hook, armed anyway for Ctrl-C, and one tick at the end of
+its run's time (the tick is also the run's timeout). The thread wakes once
+per slice at most, not once per task switch (arming only moves its
+deadline), and leaves after `IDLE_EXIT` seconds with nothing to time, so a
+machine that is dropped leaves no thread behind.
 
 Ticks are never taken for host signals: the line says only that the cpu
 stopped; `expired` (here) and the host-signal queue (kernel/hostsig.py) say
@@ -58,12 +59,15 @@ class Tick:
             elif at < self._waits_until:
                 self._cond.notify()  # it sleeps past `at`: wake it to wait less
 
-    def arm_if_idle(self) -> None:
-        """Time a slice from now unless one is being timed (a lone task just made another)."""
+    def arm_slice(self) -> None:
+        """End the running task's slice a slice from now at the latest (a task alone until now made another)."""
         with self._cond:
-            unarmed = self._at is None and not self._expired
-        if unarmed:
-            self.arm(time.monotonic() + self.slice)
+            if self._expired:
+                return  # the line is up already
+            at = time.monotonic() + self.slice
+            if self._at is not None and self._at <= at:
+                return
+        self.arm(at)
 
     def disarm(self) -> bool:
         """No tick from now on; True if it raised the line since `arm` (whether or not the cpu took it)."""
@@ -100,5 +104,5 @@ class Tick:
                 else:
                     idle_since = None
                 self._waits_until = at
-                self._cond.wait(at - now)
+                self._cond.wait(min(at - now, threading.TIMEOUT_MAX))
                 self._waits_until = float("inf")
