@@ -121,7 +121,7 @@ def test_a_lone_task_is_ticked_only_when_its_time_is_up(built: dict[str, Path]) 
     three = Machine()
     with pytest.raises(TimeoutError):
         three.run(built["spin_all"], ["spin_all"], timeout=0.5)
-    assert three.tick.ticks > 10  # 4 ms slices
+    assert three.tick.ticks > 10  # slices of 10 ms
 
 
 def test_ctrl_c_stops_processes_that_all_spin_as_natively(cli: Cli, built: dict[str, Path]) -> None:

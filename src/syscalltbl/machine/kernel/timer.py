@@ -26,12 +26,13 @@ import time
 
 from syscalltbl.machine.hw.irq import InterruptLine
 
-#: The time slice, seconds. Debian's kernels tick at CONFIG_HZ=250: a task
-#: that never sleeps keeps its cpu for one 4 ms tick before CFS can preempt
-#: it. A preemption costs this machine about 0.1 ms of Python (see
-#: benchmarks/bench_preemption.py), 2-3% of a slice; a shorter slice would
-#: spend more on switching, a longer one would make spinners wait longer.
-SLICE = 0.004
+#: The time slice, seconds: Linux's tick at CONFIG_HZ=100, and the order of
+#: CFS's own period (sched_latency: 6 ms, stretched with more tasks). A
+#: switch costs this machine 0.3-0.5 ms (FPU registers and the vDSO's clock
+#: through ctypes, the gate, a fresh emu_start; bench_preemption.py), about
+#: a hundred times Linux's: at Debian's 4 ms tick (CONFIG_HZ=250) two tasks
+#: sharing the cpu would lose about a tenth of it to switching, at 10 ms 4%.
+SLICE = 0.010
 IDLE_EXIT = 1.0  # seconds the thread waits, unarmed, before it ends
 
 
