@@ -58,7 +58,8 @@ def emulated(program: Path, *args: str, timeout: float = 120) -> tuple[int, str]
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     where = tmp_path_factory.mktemp("preemption")
-    names = ("preempt_spinners", "preempt_registers", "preempt_signal", "preempt_sleeper", "spin_all", "interruptible")
+    names = ("preempt_spinners", "preempt_registers", "preempt_signal", "preempt_sleeper", "preempt_stepping",
+             "spin_all", "interruptible")
     return {name: build_static(where, f"{name}.c") for name in names}
 
 
@@ -96,6 +97,16 @@ def test_a_signal_to_a_preempted_task_runs_its_handler_on_the_way_back(built: di
     expected = native(built["preempt_signal"])
     assert expected == (0, "child: signal 10, consistent=1\nparent: child exited 42\n")
     assert emulated(built["preempt_signal"]) == expected
+    assert preemptions.calls > 0
+
+
+def test_a_single_stepping_task_keeps_its_trap_flag_across_preemption(built: dict[str, Path],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # The far call into the timer's gate takes a #DB that clears TF: it must go back into pt_regs.
+    preemptions = Counted(monkeypatch)
+    expected = native(built["preempt_stepping"])
+    assert expected == (0, "left 0, 6003 traps\n")
+    assert emulated(built["preempt_stepping"]) == expected
     assert preemptions.calls > 0
 
 
