@@ -42,21 +42,6 @@ class _NoLine:
     def take_fired(self) -> bool:
         return False
 
-    def lower(self) -> None:
-        pass
-
-    def budget(self, _blocks: int) -> None:
-        pass
-
-    def budget_at_most(self, _blocks: int) -> None:
-        pass
-
-    def unbudget(self) -> None:
-        pass
-
-    def take_spent(self) -> bool:
-        return False
-
 
 def best(runs: int, once: Callable[[], object]) -> float:
     times = []

@@ -26,7 +26,6 @@ from syscalltbl.machine.hw.irq import InterruptLine
 from syscalltbl.machine.hw.paging import AddressSpace
 from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.image.elfimage import Image
-from syscalltbl.machine.image.irqhook import CHARGE_SYMBOL as IRQ_CHARGE
 from syscalltbl.machine.image.irqhook import SYMBOL as IRQ_HOOK
 from syscalltbl.machine.image.irqhook import build_irq_hook
 from syscalltbl.machine.image.kbuild import Kernel, build_kernel
@@ -105,8 +104,8 @@ class Machine:
         if ram_size is not None:
             self.limits = dataclasses.replace(self.limits, memory=ram_size)
         self.cpu = Cpu()
-        self.irq = InterruptLine(self.cpu, build_irq_hook(), IRQ_HOOK, IRQ_CHARGE)
-        #: Raises `irq` when a sleeper is due, or the run's time is up (kernel/timer.py).
+        self.irq = InterruptLine(self.cpu, build_irq_hook(), IRQ_HOOK)
+        #: The scheduler's time slices: raises `irq` when one ends (kernel/timer.py).
         self.tick = Tick(self.irq)
         #: Set while `syscalltbl run` forwards the host's SIGINT/SIGTERM/SIGHUP (kernel/hostsig.py).
         self.host_signals: HostSignals | None = None

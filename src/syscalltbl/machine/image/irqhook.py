@@ -6,57 +6,36 @@ an earlier block than the registers belong to, and resuming there computes
 the wrong thing (measured: shared/notes/unicorn-preemption.md). A block hook
 that calls uc_emu_stop itself stops exactly before the block whose start
 RIP reports. Written in Python, that hook would cost a callback per block;
-written here it costs four instructions while the line is low. It also
-counts the running task's time slice down, in blocks (kernel/sched.py),
-and a second hook on the gate page charges each system call's work.
+written here it costs two instructions while the line is low.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from syscalltbl.machine.hw.irq import SYSCALL_CHARGE
 from syscalltbl.machine.image.toolchain import build_elf
 
 SYMBOL = "irq_block_hook"
-CHARGE_SYMBOL = "irq_charge_hook"
 
-#: struct irq_line, shared with hw/irq.py's ctypes Structure: five 64-bit words.
+#: struct irq_line, shared with hw/irq.py's ctypes Structure: three 64-bit words.
 SOURCE = f"""\
 /* void {SYMBOL}(uc_engine *uc, uint64_t address, uint32_t size, struct irq_line *line) */
 	.set	LINE_RAISED, 0		/* set by any thread: stop before the next user-mode block */
 	.set	LINE_EMU_STOP, 8	/* uc_emu_stop, from the library the binding loaded */
 	.set	LINE_FIRED, 16		/* set here: the cpu stopped at a block start, RIP exact */
-	.set	LINE_BUDGET, 24		/* blocks left in the running task's time slice */
-	.set	LINE_SPENT, 32		/* set here: the cpu stopped because the budget ran out */
-	.set	UNBUDGETED, 0x3fffffffffffffff	/* a budget nothing spends */
 
 	.text
 	.globl	{SYMBOL}
 	.type	{SYMBOL}, @function
 {SYMBOL}:
-	subq	$1, LINE_BUDGET(%rcx)		/* one block of the slice */
-	jle	2f
 	cmpq	$0, LINE_RAISED(%rcx)
 	jne	1f
 	ret
 1:	xorl	%eax, %eax
 	xchgq	%rax, LINE_RAISED(%rcx)		/* take the request once, even if raised again meanwhile */
-3:	movq	$1, LINE_FIRED(%rcx)
+	movq	$1, LINE_FIRED(%rcx)
 	jmp	*LINE_EMU_STOP(%rcx)		/* tail call uc_emu_stop(uc): %rdi is still uc */
-2:	movq	$1, LINE_SPENT(%rcx)		/* the slice is over: stop, and count no more */
-	movabsq	$UNBUDGETED, %rax
-	movq	%rax, LINE_BUDGET(%rcx)
-	jmp	3b
 	.size	{SYMBOL}, .-{SYMBOL}
-
-/* The same arguments; on the gate page, whose trampolines every system call runs once. */
-	.globl	{CHARGE_SYMBOL}
-	.type	{CHARGE_SYMBOL}, @function
-{CHARGE_SYMBOL}:
-	subq	${SYSCALL_CHARGE}, LINE_BUDGET(%rcx)	/* a system call's work, in blocks; the next user block stops */
-	ret
-	.size	{CHARGE_SYMBOL}, .-{CHARGE_SYMBOL}
 	.section .note.GNU-stack,"",@progbits
 """
 

@@ -15,7 +15,6 @@ from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel import signals
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.process import ExitStatus, Task
-from syscalltbl.machine.kernel.timer import SLICE_BLOCKS
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.uapi.errno import EAGAIN, ENOMEM, Errno
 from syscalltbl.machine.uapi.resource import RLIMIT_NPROC
@@ -64,7 +63,7 @@ def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None) ->
         parent.children.append(task)
     machine.tasks[pid] = task
     if machine.current is not None:
-        machine.irq.budget_at_most(SLICE_BLOCKS)  # the running task shares the cpu from now on: a slice is counted
+        machine.tick.arm_slice()  # the running task shares the cpu from now on: its slice is timed
     return task
 
 

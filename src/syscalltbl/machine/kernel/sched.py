@@ -3,11 +3,10 @@
 As in xv6, tasks switch only inside the kernel: when one sleeps or exits the
 cpu stops on its trap, and the loop picks the next runnable task and resumes
 it where it stopped (see wait.py). A task that never enters the kernel is
-made to: while another task is alive the interrupt line (hw/irq.py) stops
-it when its time slice is spent (kernel/timer.py: counted in blocks of its
-code, or a sleeper is due by the tick), and if another task can run the
-preempted one enters ring 0 through the timer's gate (`preempt`), whose
-entry saves its registers in pt_regs; it resumes, after its turn comes
+made to: while another task is alive the tick (kernel/timer.py) raises the
+interrupt line (hw/irq.py) when its time slice ends, and if another task can
+run the preempted one enters ring 0 through the timer's gate (`preempt`),
+whose entry saves its registers in pt_regs; it resumes, after its turn comes
 round again (round robin by tid), through the iretq return path. The same
 line stops a task to deliver what the host sent (kernel/hostsig.py).
 """
@@ -26,7 +25,6 @@ from syscalltbl.machine.kernel import proc, signals
 from syscalltbl.machine.kernel.boot import KernelOops, kpa
 from syscalltbl.machine.kernel.faults import NO_EXCEPTION, PAGE_FAULT
 from syscalltbl.machine.kernel.process import ExitStatus, Task
-from syscalltbl.machine.kernel.timer import SLICE_BLOCKS
 from syscalltbl.machine.kernel.vdso import write_sample
 
 if TYPE_CHECKING:
@@ -199,7 +197,7 @@ PREEMPTED, OUT_OF_TIME = "preempted", "out of time"
 
 
 def start_slice(machine: Machine, task: Task, deadline: float) -> None:
-    """A slice's budget for `task` if another task is alive, and the tick at the run's deadline or a sleeper's.
+    """Arm the tick: at the run's deadline, and at the end of `task`'s slice if another task is alive.
 
     A lone task is never interrupted before its deadline (the tick also
     stands for the run's timeout: Unicorn's own, a thread started and
@@ -211,32 +209,27 @@ def start_slice(machine: Machine, task: Task, deadline: float) -> None:
     at = deadline
     others = [t for t in machine.tasks.values() if t is not task and t.status is None]
     if others:
-        machine.irq.budget(SLICE_BLOCKS)
         wakes = [w for t in others if t.sleep is not None and (w := t.sleep.wake) is not None]
-        at = min([at, *wakes])
-    else:
-        machine.irq.unbudget()
+        at = min(at, time.monotonic() + machine.tick.slice, *wakes)
     machine.tick.arm(at)
 
 
 def end_slice(machine: Machine) -> None:
     if machine.tick.disarm():
         machine.irq.lower()  # raised for this slice but the cpu stopped first: not for the next task
-    machine.irq.unbudget()
 
 
 def slice_over(machine: Machine, task: Task, deadline: float) -> str | None:
     """The line stopped `task` in user mode (task.restart_at): must it give the cpu to another (PREEMPTED)?
 
-    Only when its slice is spent or the tick expired: a stop for a host
-    signal or a served fault goes on (None). With no other task runnable it
-    runs on, in a new slice, unless the run is OUT_OF_TIME.
+    Only when the tick expired: a stop for a host signal or a served fault
+    goes on (None). With no other task runnable it runs on, in a new
+    slice, unless the run is OUT_OF_TIME.
     """
-    spent = machine.irq.take_spent()
     if not machine.tick.expired():
-        if not spent:
-            return None
-    elif machine.tick.disarm() and time.monotonic() >= deadline:
+        return None
+    machine.tick.disarm()
+    if time.monotonic() >= deadline:
         return OUT_OF_TIME
     if runnable(machine, task.tid) not in (task, None):
         return PREEMPTED
