@@ -88,7 +88,7 @@ def test_every_register_survives_preemption_as_natively(built: dict[str, Path],
     assert expected == (0, "registers: 3000000 rounds, all equal\nspinner killed by signal 9\n")
     assert emulated(built["preempt_registers"]) == expected
     # Both spun for many slices: the checker was stopped in many of its blocks.
-    assert preemptions.calls >= 20
+    assert preemptions.calls >= 10
 
 
 def test_a_signal_to_a_preempted_task_runs_its_handler_on_the_way_back(built: dict[str, Path],
@@ -131,8 +131,8 @@ def test_a_lone_task_is_ticked_only_when_its_time_is_up(built: dict[str, Path]) 
     assert lone.tick.ticks == 1  # the run's timeout
     three = Machine()
     with pytest.raises(TimeoutError):
-        three.run(built["spin_all"], ["spin_all"], timeout=0.5)
-    assert three.tick.ticks > 10  # slices of 10 ms
+        three.run(built["spin_all"], ["spin_all"], timeout=2.0)
+    assert three.tick.ticks > 10  # slices of 50 ms of cpu
 
 
 def test_ctrl_c_stops_processes_that_all_spin_as_natively(cli: Cli, built: dict[str, Path]) -> None:

@@ -210,8 +210,8 @@ def start_slice(machine: Machine, task: Task, deadline: float) -> None:
     others = [t for t in machine.tasks.values() if t is not task and t.status is None]
     if others:
         wakes = [w for t in others if t.sleep is not None and (w := t.sleep.wake) is not None]
-        at = min(at, time.monotonic() + machine.tick.slice, *wakes)
-    machine.tick.arm(at)
+        at = min([at, *wakes])
+    machine.tick.arm(at, slice_=bool(others))
 
 
 def end_slice(machine: Machine) -> None:
