@@ -14,10 +14,10 @@ on time beside a task that never stops, and the end of the run's time.
 
 Slices end only while another task is alive: a lone task pays nothing but
 the line's block hook, armed anyway for Ctrl-C, and one tick at the end of
-its run's time (the tick is also the run's timeout). The thread wakes once
-per slice at most, not once per task switch (arming only moves its
-deadline), and leaves after `IDLE_EXIT` seconds with nothing to time, so a
-machine that is dropped leaves no thread behind.
+its run's time (the tick is also the run's timeout). The thread wakes about
+once per slice, not once per task switch (arming only moves its deadline;
+unarmed, it looks every POLL seconds), and leaves after `IDLE_EXIT` seconds
+with nothing to time, so a machine that is dropped leaves no thread behind.
 
 Ticks are never taken for host signals: the line says only that the cpu
 stopped; `expired` (here) and the host-signal queue (kernel/hostsig.py) say
