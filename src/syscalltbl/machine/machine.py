@@ -38,6 +38,7 @@ from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.procfs import ProcRoot
 from syscalltbl.machine.kernel.shm import ShmNamespace
+from syscalltbl.machine.kernel.timer import Tick
 from syscalltbl.machine.kernel.vfs import FileSystem, Regular
 from syscalltbl.machine.project import load as load_project
 from syscalltbl.machine.syscalls import REGISTRY, Handler, TableEntry, Tracer, bind, unimplemented
@@ -105,6 +106,8 @@ class Machine:
             self.limits = dataclasses.replace(self.limits, memory=ram_size)
         self.cpu = Cpu()
         self.irq = InterruptLine(self.cpu, build_irq_hook(), IRQ_HOOK)
+        #: The scheduler's time slices: raises `irq` when one ends (kernel/timer.py).
+        self.tick = Tick(self.irq)
         #: Set while `syscalltbl run` forwards the host's SIGINT/SIGTERM/SIGHUP (kernel/hostsig.py).
         self.host_signals: HostSignals | None = None
         #: The terminal's foreground process group: the first task's (there is no job control).
@@ -145,7 +148,14 @@ class Machine:
         self.fault_gate = sym("fault_gate_trampoline")
         self.fault_next_rip_pa = boot.kpa(self, "fault_next_rip")
         self.fatal_halted = sym("exc_fatal_halted")
-        self.gate_microcode = frozenset(map(sym, ("syscall_microcode", "int80_microcode", "fault_microcode")))
+        self.timer_gate = sym("timer_gate_trampoline")
+        self.timer_next_rip_pa = boot.kpa(self, "timer_next_rip")
+        self.resume_preempted = sym("sysvec_apic_timer_preempted")
+        #: Where a task resumes on its way back to user mode, with pending signals delivered first.
+        self.resume_exit_work = frozenset((self.resume_done, self.resume_fresh, self.resume_preempted))
+        self.gate_microcode = frozenset(
+            map(sym, ("syscall_microcode", "int80_microcode", "fault_microcode", "timer_microcode"))
+        )
 
     def unimplemented(self) -> list[TableEntry]:
         return unimplemented(self.kernel.table, self.handlers)

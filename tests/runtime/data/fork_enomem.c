@@ -1,4 +1,8 @@
-/* fork until RAM is full: fork answers ENOMEM, and the processes made so far run and exit. */
+/* fork until RAM is full: fork answers ENOMEM, and the processes made so far run and exit.
+ *
+ * Each child keeps its copy until the parent stops forking (it waits for the
+ * end of a pipe): processes are time-sliced, and a child that exited at once
+ * would give its memory back before RAM could fill. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,14 +14,20 @@ int main(void)
 {
 	size_t size = 8 << 20;
 	char *touched = malloc(size);
-	int forked = 0;
+	int forked = 0, go[2];
+	char byte;
 
 	memset(touched, 7, size);
+	if (pipe(go) != 0)
+		return 1;
 	for (;;) {
 		pid_t child = fork();
 
 		if (child == 0) {
 			touched[size - 1] = 8;  /* its own copy */
+			close(go[1]);
+			if (read(go[0], &byte, 1) != 0)  /* the end: the parent has stopped forking */
+				_exit(1);
 			_exit(touched[0]);
 		}
 		if (child < 0) {
@@ -27,6 +37,8 @@ int main(void)
 		forked++;
 	}
 	int ok = 0, status;
+
+	close(go[1]);
 
 	while (wait(&status) > 0)
 		ok += WIFEXITED(status) && WEXITSTATUS(status) == 7;

@@ -26,8 +26,12 @@ INT80_GATE_SEL: Final = 0x90 | 3
 # Nor a fatal fault's entry into ring 0 (entries 20-21): Unicorn leaves the
 # cpu in ring 3 after a fault, and the runtime enters through this gate.
 FAULT_GATE_SEL: Final = 0xA0 | 3
-FAULT_GATE_ENTRY: Final = FAULT_GATE_SEL >> 3  # the GDT's limit ends before it but while the runtime uses it
-GDT_ENTRIES: Final = 22
+# Nor the timer interrupt's (entries 22-23): the scheduler's tick stops the cpu
+# in ring 3, and the runtime enters ring 0 through this gate to preempt a task.
+TIMER_GATE_SEL: Final = 0xB0 | 3
+# The GDT's limit ends before the runtime's own two gates but while the runtime uses one.
+FAULT_GATE_ENTRY: Final = FAULT_GATE_SEL >> 3
+GDT_ENTRIES: Final = 24
 # arch/x86/include/asm/irq_vectors.h
 IA32_SYSCALL_VECTOR: Final = 0x80
 
@@ -148,6 +152,7 @@ def asm_offsets() -> dict[str, int]:
         "SYSCALL_GATE_SEL": SYSCALL_GATE_SEL,
         "INT80_GATE_SEL": INT80_GATE_SEL,
         "FAULT_GATE_SEL": FAULT_GATE_SEL,
+        "TIMER_GATE_SEL": TIMER_GATE_SEL,
         "VVAR_tsc_base": VVAR_TSC_BASE,
         "VVAR_mono": VVAR_MONO,
         "VVAR_real": VVAR_REAL,

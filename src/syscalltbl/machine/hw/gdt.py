@@ -1,4 +1,4 @@
-"""The GDT (Linux's selectors plus our syscall, int 0x80 and fatal-fault call gates) and the 64-bit TSS."""
+"""The GDT (Linux's selectors plus our syscall, int 0x80, fatal-fault and timer call gates) and the 64-bit TSS."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def call_gate(selector: int, offset: int, dpl: int) -> bytes:
     return struct.pack("<HHBBHIxxxx", offset & 0xFFFF, selector, 0, access, (offset >> 16) & 0xFFFF, offset >> 32)
 
 
-def build_gdt(tss_base: int, gate_target: int, int80_target: int, fault_target: int) -> bytes:
+def build_gdt(tss_base: int, gate_target: int, int80_target: int, fault_target: int, timer_target: int) -> bytes:
     table = bytearray(8 * abi.GDT_ENTRIES)
     for selector, desc in _FLAT.items():
         struct.pack_into("<Q", table, selector & ~7, desc)
@@ -54,6 +54,8 @@ def build_gdt(tss_base: int, gate_target: int, int80_target: int, fault_target: 
     # out except then (machine.py), so a program's own far call is a #GP.
     gate = abi.FAULT_GATE_SEL & ~7
     table[gate : gate + 16] = call_gate(abi.KERNEL_CS, fault_target, 3)
+    gate = abi.TIMER_GATE_SEL & ~7  # the same: past the limit but while the scheduler preempts a task
+    table[gate : gate + 16] = call_gate(abi.KERNEL_CS, timer_target, 3)
     return bytes(table)
 
 

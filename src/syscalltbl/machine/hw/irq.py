@@ -2,11 +2,11 @@
 
 This is how something outside the running program gets the cpu back at a
 precise instruction boundary, as a timer or an IPI does on real hardware:
-a Ctrl-C on the host, and (later) the scheduler's tick. The line is checked
-by a block hook in machine code (image/irqhook.py) on every block of the
-user half, so the kernel's own code, which always runs to its next trap,
-is never cut short, and a stop always leaves a task in user mode at an
-exact RIP from which it can resume.
+a Ctrl-C on the host, and the scheduler's tick (kernel/timer.py). The line
+is checked by a block hook in machine code (image/irqhook.py) on every
+block of the user half, so the kernel's own code, which always runs to its
+next trap, is never cut short, and a stop always leaves a task in user
+mode at an exact RIP from which it can resume.
 """
 
 from __future__ import annotations

@@ -68,7 +68,11 @@ def start_cpu(machine: Machine) -> int:
     machine.ram.write(
         kpa(machine, "gdt_page"),
         gdt.build_gdt(
-            percpu + abi.PCPU_TSS, sym("syscall_microcode"), sym("int80_microcode"), sym("fault_microcode")
+            percpu + abi.PCPU_TSS,
+            sym("syscall_microcode"),
+            sym("int80_microcode"),
+            sym("fault_microcode"),
+            sym("timer_microcode"),
         ),
     )
     machine.ram.write(kpa(machine, "__per_cpu_start") + abi.PCPU_TSS, gdt.build_tss(0))

@@ -86,6 +86,8 @@ def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None, gr
         task.group, task.pid = group, group.pid
         group.threads.append(task)
     machine.tasks[tid] = task
+    if machine.current is not None:
+        machine.tick.arm_slice()  # the running task shares the cpu from now on: its slice is timed
     return task
 
 

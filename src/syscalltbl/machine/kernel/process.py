@@ -133,8 +133,9 @@ class Task:
 
     Between system calls its user registers live in pt_regs at the top of its
     kernel stack; a task that is not running resumes either there (`fresh`:
-    a new or exec'd program, a forked child) or on the trap instruction of a
-    system call it slept in.
+    a new or exec'd program, a forked child), on the trap instruction of a
+    system call it slept in, or (`preempted`) in the timer interrupt's entry
+    that saved them.
     """
 
     def __init__(self, machine: Machine, tid: int, parent: Task | None, mm: Mm, kstack_top: int, regs_pa: int) -> None:
@@ -161,7 +162,8 @@ class Task:
         self.status: ExitStatus | None = None  # set: exited (a process's leader stays, a zombie, until reaped)
         self.sleep: Sleep | None = None
         self.fresh = True
-        self.kernel_rsp = 0  # where it slept
+        self.kernel_rsp = 0  # where it slept, or was preempted
+        self.preempted = False  # the tick took the cpu from it in user mode: it resumes through iretq
         self.restart_trap = 0  # set: a sleeping call restarts at this trap (int $0x80's), not the 64-bit one
         self.restart_at = 0  # a user instruction to re-run after a page fault was served (or a handler)
         self.restart_vector = 14  # the exception whose record goes before that

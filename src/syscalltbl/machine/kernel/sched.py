@@ -1,10 +1,14 @@
-"""The scheduler: switching tasks, the run loop, sleeping, and leaving a task that died in user mode.
+"""The scheduler: switching tasks, the run loop, sleeping, preemption, and leaving a task that died in user mode.
 
 As in xv6, tasks switch only inside the kernel: when one sleeps or exits the
 cpu stops on its trap, and the loop picks the next runnable task and resumes
-it where it stopped (see wait.py). There is no preemption (see the README);
-the interrupt line (hw/irq.py) stops a task in user mode only to deliver
-what the host sent (kernel/hostsig.py), and it goes on.
+it where it stopped (see wait.py). A task that never enters the kernel is
+made to: while another task is alive the tick (kernel/timer.py) raises the
+interrupt line (hw/irq.py) when its time slice ends, and if another task can
+run the preempted one enters ring 0 through the timer's gate (`preempt`),
+whose entry saves its registers in pt_regs; it resumes, after its turn comes
+round again (round robin by tid), through the iretq return path. The same
+line stops a task to deliver what the host sent (kernel/hostsig.py).
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ def switch_out(machine: Machine, task: Task) -> None:
 
 
 def runnable(machine: Machine, after: int) -> Task | None:
+    """The first task that can run in round-robin order: tids above `after`, then from the lowest."""
     order = sorted(machine.tasks.values(), key=lambda t: (t.tid <= after, t.tid))
     for task in order:
         if task.status is not None:
@@ -123,7 +128,9 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
     while not (done is not None and done()) and (task := pick_next(machine, last, deadline)) is not None:
         last = task.tid
         switch_to(machine, task)
-        if task.sleep is not None:
+        if task.preempted:
+            begin, task.preempted = machine.resume_preempted, False
+        elif task.sleep is not None:
             sleep = task.sleep
             restart = task.restart_trap or machine.resume_restart
             begin = restart if sleep.restart else machine.resume_done
@@ -134,24 +141,32 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
                 begin = machine.resume_done
         else:
             begin = machine.resume_fresh if task.fresh else machine.resume_done
-        if begin in (machine.resume_done, machine.resume_fresh) and task.sigpending:
+        if begin in machine.resume_exit_work and task.sigpending:
             signals.deliver(task)  # sent while it waited to run: on its way back to user mode
         task.fresh = False
-        run_slice(machine, begin, deadline, timeout)
-        while interrupted(machine, task) and task.status is None:
-            # A served page fault or a fault's signal handler: the same task,
-            # still in user mode. Only QEMU's record of the fault goes; the
-            # instruction (or the handler) runs.
-            begin, task.restart_at = task.restart_at, 0
-            if task.restart_vector != NO_EXCEPTION:
-                machine.cpu.clear_pending_exception(task.restart_vector)
-            task.restart_vector = PAGE_FAULT
+        start_slice(machine, task, deadline)
+        try:
             run_slice(machine, begin, deadline, timeout)
+            while interrupted(machine, task) and task.status is None:
+                if (ended := slice_over(machine, task, deadline)) is not None:
+                    if ended == PREEMPTED:
+                        preempt(machine, task)
+                    break  # else out of time: still running, as the check below says
+                # A served page fault or a fault's signal handler: the same task,
+                # still in user mode. Only QEMU's record of the fault goes; the
+                # instruction (or the handler) runs.
+                begin, task.restart_at = task.restart_at, 0
+                if task.restart_vector != NO_EXCEPTION:
+                    machine.cpu.clear_pending_exception(task.restart_vector)
+                task.restart_vector = PAGE_FAULT
+                run_slice(machine, begin, deadline, timeout)
+        finally:
+            end_slice(machine)
         task.restart_at = 0
         if machine.cpu.cpl() == 3 and task.status is not None:
             enter_fatal_fault(machine, task, deadline, timeout)
         switch_out(machine, task)
-        if task.status is None and task.sleep is None and not task.fresh:
+        if task.status is None and task.sleep is None and not task.fresh and not task.preempted:
             raise TimeoutError(f"pid {task.tid} still running after {timeout} s")
         proc.free_dead(machine)
 
@@ -175,14 +190,100 @@ def interrupted(machine: Machine, task: Task) -> bool:
     return bool(task.restart_at)
 
 
+# -- preemption: the tick, and entering the kernel from user mode to switch --
+
+
+PREEMPTED, OUT_OF_TIME = "preempted", "out of time"
+
+
+def start_slice(machine: Machine, task: Task, deadline: float) -> None:
+    """Arm the tick: at the run's deadline, and at the end of `task`'s slice if another task is alive.
+
+    A lone task is never interrupted before its deadline (the tick also
+    stands for the run's timeout: Unicorn's own, a thread started and
+    joined on every emu_start, cost 0.2-0.3 ms a switch). A sleeping task
+    counts as another: what the running one does (a futex wake, a write to
+    a pipe) can make it ready without the cpu stopping, and a sleep with a
+    deadline must end on time, so the tick comes at the earliest of these.
+    """
+    at = deadline
+    others = [t for t in machine.tasks.values() if t is not task and t.status is None]
+    if others:
+        wakes = [w for t in others if t.sleep is not None and (w := t.sleep.wake) is not None]
+        at = min([at, *wakes])
+    machine.tick.arm(at, slice_=bool(others))
+
+
+def end_slice(machine: Machine) -> None:
+    if machine.tick.disarm():
+        machine.irq.lower()  # raised for this slice but the cpu stopped first: not for the next task
+
+
+def slice_over(machine: Machine, task: Task, deadline: float) -> str | None:
+    """The line stopped `task` in user mode (task.restart_at): must it give the cpu to another (PREEMPTED)?
+
+    Only when the tick expired: a stop for a host signal or a served fault
+    goes on (None). With no other task runnable it runs on, in a new
+    slice, unless the run is OUT_OF_TIME.
+    """
+    if not machine.tick.expired():
+        return None
+    machine.tick.disarm()
+    if time.monotonic() >= deadline:
+        return OUT_OF_TIME
+    if runnable(machine, task.tid) not in (task, None):
+        return PREEMPTED
+    start_slice(machine, task, deadline)
+    return None
+
+
+def preempt(machine: Machine, task: Task) -> None:
+    """`task`, stopped in user mode at task.restart_at, enters ring 0 through the timer's gate and parks there.
+
+    The cpu does what an interrupt does (gate.S's timer_microcode, then
+    asm_sysvec_apic_timer_interrupt): the hardware frame and every general
+    register into pt_regs, swapgs, and it halts in ring 0 on the task's
+    kernel stack. switch_out then keeps that stack pointer and the fs and gs
+    bases (the user's gs in MSR_KERNEL_GS_BASE after swapgs); the FPU stays
+    the cpu's until another task needs it. The task resumes at
+    machine.resume_preempted, which returns through iretq.
+    """
+    cpu = machine.cpu
+    rip, task.restart_at = task.restart_at, 0
+    if task.restart_vector != NO_EXCEPTION:
+        cpu.clear_pending_exception(task.restart_vector)
+    task.restart_vector = PAGE_FAULT
+    _Q.pack_into(machine.ram.mem, machine.timer_next_rip_pa, rip)
+    # A single-stepping task gets its #DB right after the far call, which
+    # clears TF (trap.on_exception): it goes back into the saved rflags.
+    stepping = cpu.reg(x86.UC_X86_REG_EFLAGS) & abi.X86_EFLAGS["X86_EFLAGS_TF"]
+    cpu.set_descriptor_table(x86.UC_X86_REG_GDTR, machine.gdt_base, 8 * abi.GDT_ENTRIES - 1)  # as for a fatal fault
+    try:
+        # Straight-line kernel code to its hlt: no timeout, whose watchdog thread costs more than the entry.
+        cpu.run(machine.timer_gate)
+    finally:
+        cpu.set_descriptor_table(x86.UC_X86_REG_GDTR, machine.gdt_base, 8 * abi.FAULT_GATE_ENTRY - 1)
+    if cpu.cpl() != 0 or cpu.reg(x86.UC_X86_REG_RIP) != machine.resume_preempted:
+        raise KernelOops("the cpu did not reach ring 0 through the timer's gate")
+    if stepping:
+        flags = task.regs_pa + abi.PT_OFFSET["flags"]
+        _Q.pack_into(machine.ram.mem, flags, _Q.unpack_from(machine.ram.mem, flags)[0] | stepping)
+    task.preempted = True
+
+
 def run_slice(machine: Machine, begin: int, deadline: float, timeout: float) -> None:
+    """Run from `begin` until the cpu stops; user code stops at the latest when the tick comes (start_slice).
+
+    Kernel code always runs to a trap, a halt or a return to user mode (it
+    has no loops), and ring 3 reaches no kernel page but the gate page,
+    whose code enters the kernel or faults: no path escapes the tick.
+    """
     if machine.ram.stale_code:
         machine.cpu.flush_code()  # see PhysicalMemory.stale_code
         machine.ram.stale_code = False
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
+    if deadline - time.monotonic() <= 0:
         raise TimeoutError(f"still running after {timeout} s")
-    machine.cpu.run(begin, timeout_us=max(1, int(remaining * 1e6)))
+    machine.cpu.run(begin)
 
 
 def enter_fatal_fault(machine: Machine, dead: Task, deadline: float, timeout: float) -> None:

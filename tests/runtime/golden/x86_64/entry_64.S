@@ -163,3 +163,42 @@ asm_exc_fatal:
 exc_fatal_halted:
 	ud2
 	.size	asm_exc_fatal, .-asm_exc_fatal
+
+
+	.globl	asm_sysvec_apic_timer_interrupt
+	.globl	sysvec_apic_timer_preempted
+	.type	asm_sysvec_apic_timer_interrupt, @function
+/*
+ * The scheduler's tick, when it preempts a task in user mode (see
+ * timer_microcode in gate.S): Linux's idtentry for the local APIC timer.
+ *
+ * The interrupt frame (ss, rsp, rflags, cs, rip) is on the task's kernel
+ * stack; its registers go below it as any entry saves them, so pt_regs
+ * holds its whole user context, rcx and r11 included. The cpu halts in
+ * ring 0 and the runtime runs other tasks (schedule()). It resumes this
+ * one at sysvec_apic_timer_preempted, on this stack, once it has done the
+ * rest of the exit work (signal frames go into pt_regs), and iretq
+ * restores every register: sysretq would return rcx and r11 clobbered.
+ */
+asm_sysvec_apic_timer_interrupt:
+	swapgs					# %gs now addresses this cpu's area
+	pushq	$-1				# pt_regs->orig_ax: not a system call
+	pushq	%rdi				# pt_regs->di
+	pushq	%rsi				# pt_regs->si
+	pushq	%rdx				# pt_regs->dx
+	pushq	%rcx				# pt_regs->cx
+	pushq	%rax				# pt_regs->ax
+	pushq	%r8				# pt_regs->r8
+	pushq	%r9				# pt_regs->r9
+	pushq	%r10				# pt_regs->r10
+	pushq	%r11				# pt_regs->r11
+	pushq	%rbx				# pt_regs->bx
+	pushq	%rbp				# pt_regs->bp
+	pushq	%r12				# pt_regs->r12
+	pushq	%r13				# pt_regs->r13
+	pushq	%r14				# pt_regs->r14
+	pushq	%r15				# pt_regs->r15
+	hlt					# schedule(): the runtime switches tasks here
+sysvec_apic_timer_preempted:
+	jmp	swapgs_restore_regs_and_return_to_usermode
+	.size	asm_sysvec_apic_timer_interrupt, .-asm_sysvec_apic_timer_interrupt

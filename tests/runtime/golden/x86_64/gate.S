@@ -124,6 +124,33 @@ fault_microcode:
 	jmp	asm_exc_fatal
 	.size	fault_microcode, .-fault_microcode
 
+/*
+ * And for the scheduler's tick, Linux's LOCAL_TIMER_VECTOR. The tick stops
+ * the cpu before a user-mode block (the interrupt line's block hook), and
+ * when another task should run the runtime stores that block's rip in
+ * timer_next_rip and resumes at timer_gate_trampoline: the task enters
+ * ring 0 as an interrupt would take it, with every register it had.
+ */
+	.text
+	.globl	timer_microcode
+	.type	timer_microcode, @function
+timer_microcode:
+	pushfq					# a call gate leaves rflags alone: the user's
+	pushq	%rax				# scratch; the frame is now 16 bytes lower
+	movq	24(%rsp), %rax			# cs
+	movq	%rax, 16(%rsp)			# over the trampoline's rip
+	movq	8(%rsp), %rax			# rflags
+	movq	%rax, 24(%rsp)			# over cs's old slot
+	movq	timer_next_rip(%rip), %rax
+	movq	%rax, 8(%rsp)			# over the pushed rflags: the return rip
+	/* What the interrupt gate clears, with the frame keeping the user's value */
+	pushfq
+	andq	$~(X86_EFLAGS_IF|X86_EFLAGS_TF|X86_EFLAGS_NT|X86_EFLAGS_RF), (%rsp)
+	popfq
+	popq	%rax
+	jmp	asm_sysvec_apic_timer_interrupt
+	.size	timer_microcode, .-timer_microcode
+
 	.data
 	.balign	16
 	.globl	syscall_next_rip
@@ -132,6 +159,8 @@ syscall_next_rip:	.quad 0			# written by the runtime's syscall hook
 int80_next_rip:		.quad 0			# written by the runtime's int 0x80 hook
 	.globl	fault_next_rip
 fault_next_rip:		.quad 0			# written by the runtime when a fault kills a task
+	.globl	timer_next_rip
+timer_next_rip:		.quad 0			# written by the runtime when its tick preempts a task
 syscall_far_target:	.quad 0, 0		# m16:64 operand of the far jump
 
 /*
@@ -165,3 +194,12 @@ fault_gate_trampoline:
 fault_gate_pointer:
 	.long	0
 	.word	FAULT_GATE_SEL
+
+	.globl	timer_gate_trampoline
+timer_gate_trampoline:
+	lcall	*timer_gate_pointer(%rip)	# returns through iretq, to the interrupted rip
+	ud2
+	.balign	8
+timer_gate_pointer:
+	.long	0
+	.word	TIMER_GATE_SEL
