@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import struct
 from typing import Any
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
-from syscalltbl.machine.hw.paging import PTE_P, PTE_RW, PTE_US
+from syscalltbl.machine.hw.paging import PTE_ADDR, PTE_P, PTE_RW, PTE_US
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.signals import siginfo
 from syscalltbl.machine.tools.fuzz import SCRATCH, Fuzzer
@@ -117,3 +118,45 @@ def test_a_signal_from_a_task_with_a_large_uid() -> None:
     # setuid(0xfffffffe), then SIGPIPE: si_uid is a uid_t, unsigned (it once raised struct.error).
     info = siginfo(SIGPIPE, SI_USER, 7, 0xFFFFFFFE)
     assert struct.unpack_from("<iiiiiI", info) == (SIGPIPE, 0, SI_USER, 0, 7, 0xFFFFFFFE)
+
+
+def test_threads_forks_futexes_and_shared_maps_without_violation() -> None:
+    # clone with glibc's thread flags and a stack in the scratch area, forks, vforks, clone3, futex ops on its
+    # words and in MAP_SHARED areas, futex_waitv, shared anonymous and file mappings; children make calls too.
+    report = Fuzzer(3, 6000).run()
+    assert (report.calls, report.violations) == (6000, [])
+    made = [report.by_name.get(n, 0) for n in ("clone", "clone3", "fork", "vfork", "futex", "futex_waitv")]
+    assert min(made) >= 1 and sum(made) >= 30, made
+    assert report.child_calls > 0
+
+
+def count_one_more_user(t: Task, *_: int) -> int:
+    """A broken getppid: counts a user of the caller's address space that does not exist (a leak)."""
+    t.mm.users += 1
+    return 0
+
+
+def test_checker_reports_an_address_space_with_users_miscounted() -> None:
+    report = Fuzzer(7, 500, handlers={"sys_getppid": count_one_more_user}).run()
+    first = report.violations[0]
+    assert first.call == "getppid()"
+    match = re.fullmatch(r"an address space used by (\d+) live tasks has users (\d+)", first.problem)
+    assert match is not None and int(match[2]) == int(match[1]) + 1
+
+
+def share_a_scratch_frame(t: Task, *_: int) -> int:
+    """A broken getppid: one more holder of a private frame, which would then never be freed."""
+    t.mm.fault_in(SCRATCH, True)
+    frame = t.mm.lookup(SCRATCH) & PTE_ADDR
+    t.machine.ram.share(frame)
+    return 0
+
+
+def test_checker_reports_a_frame_with_holders_miscounted() -> None:
+    report = Fuzzer(7, 500, handlers={"sys_getppid": share_a_scratch_frame}).run()
+    first = report.violations[0]
+    assert first.call == "getppid()"
+    # Also reported: the writable private page now looks like a shared one; the holders' count says what is wrong.
+    counts = [v.problem for v in report.violations if v.index == first.index and v.problem.startswith("frame ")]
+    assert len(counts) == 1 and counts[0].endswith(" counts several holders, 1 hold it")
+

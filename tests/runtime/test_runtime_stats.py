@@ -3,6 +3,7 @@ per process when several ran, per thread when a process had several."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import sys
@@ -83,7 +84,7 @@ def test_stats_of_threads_one_line_per_thread(tmp_path: Path) -> None:
     assert len(threads) == 4 and tids == sorted(set(tids))
     assert sum(calls for _, calls in threads) == int(total[3])
     created = [calls for _, calls in threads[1:]]
-    assert [b - a for a, b in zip(created, created[1:], strict=False)] == [10, 10]
+    assert [b - a for a, b in itertools.pairwise(created)] == [10, 10]
 
 
 def test_rows_sum_and_sort() -> None:
