@@ -37,6 +37,7 @@ import os
 import random
 import struct
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,6 +185,7 @@ class Fuzzer:
         self.prototypes = load_prototypes(self.target.prototypes)
         self.broken = False
         self._tables: dict[int, tuple[bytes, list[tuple[int, int]]]] = {}
+        self._walked: dict[int, tuple[dict[int, int], set[int]]] = {}  # cr3 -> _user_pages, during one check
 
     # -- set-up --
 
@@ -240,6 +242,7 @@ class Fuzzer:
         self.kernel_frames = set(self._kernel_frames())
         self.kernel_ro = self._kernel_readonly()
         self.kernel_ro_digest = self._digest_kernel()
+        self._walked.clear()  # a fresh machine: the same cr3 is other tables
         self.victim_state = self._victim_state()
 
     def _scratch(self, task: Task) -> None:
@@ -513,7 +516,13 @@ class Fuzzer:
         return entries
 
     def _user_pages(self, task: Task) -> tuple[dict[int, int], set[int]]:
-        """(va -> leaf entry, page-table frames) of `task`'s user half."""
+        """(va -> leaf entry, page-table frames) of `task`'s user half, walked once per check."""
+        walked = self._walked.get(task.mm.cr3)
+        if walked is None:
+            walked = self._walked[task.mm.cr3] = self._walk_user_pages(task)
+        return walked
+
+    def _walk_user_pages(self, task: Task) -> tuple[dict[int, int], set[int]]:
         leaves: dict[int, int] = {}
         tables: set[int] = {task.mm.cr3}
 
@@ -555,6 +564,7 @@ class Fuzzer:
         problems: list[str] = []
         if task.status is not None:
             return problems
+        self._walked.clear()  # the calls since the last check changed the page tables
         mem = machine.ram.mem
         leaves, tables = self._user_pages(task)
         shared = set(machine.vdso_frames) | {machine.vvar_frame}
@@ -693,20 +703,19 @@ class Fuzzer:
         address space that maps it, and one per page cache holding it (the programs' images, which
         every process running one shares)."""
         machine = self.machine
-        held: dict[int, int] = {}
+        held: Counter[int] = Counter()
         spaces = {id(t.mm): t for t in machine.tasks.values() if t.status is None}
-        for t in spaces.values():
-            for entry in self._user_pages(t)[0].values():  # present or not: a PROT_NONE page keeps its frame
-                held[entry & PTE_ADDR] = held.get(entry & PTE_ADDR, 0) + 1
+        for t in spaces.values():  # present or not: a PROT_NONE page keeps its frame
+            held.update(entry & PTE_ADDR for entry in self._user_pages(t)[0].values())
         for _, _, page_cache in machine.images.values():
-            for frame in page_cache.values():
-                held[frame] = held.get(frame, 0) + 1
+            held.update(page_cache.values())
         problems = []
         skip = set(machine.vdso_frames) | {machine.vvar_frame}
+        is_shared = machine.ram.is_shared
         # PhysicalMemory tells one holder from several (is_shared): a frame held once must not count more
         # (it would never be freed), one held more than once must count several (the first free would free it).
         for frame, count in held.items():
-            if frame in skip or machine.ram.is_shared(frame) == (count > 1):
+            if is_shared(frame) == (count > 1) or frame in skip:
                 continue
             counted = "several holders" if count == 1 else "one holder"
             problems.append(f"frame {frame:#x} counts {counted}, {count} hold it")
@@ -724,5 +733,6 @@ def describe(report: Report, emit: Callable[[str], None], options: str = "") -> 
              f"  reproduce: syscalltbl fuzz --seed {report.seed} --count {v.index}{options}")
     emit(f"syscalltbl fuzz: {report.calls} calls in {report.seconds:.1f} s ({report.rate:,.0f} calls/s), "
          f"{len(report.by_name)} distinct calls, {report.interrupted} interrupted, "
-         f"{report.self_unmapped} unmapped the fuzzer itself, "
+         f"{report.self_unmapped} unmapped the fuzzer itself, {report.handler_deaths} killed running a forged handler, "
+         f"{report.child_calls} calls by its threads and children, "
          f"{len(report.violations)} violations (seed {report.seed})")
