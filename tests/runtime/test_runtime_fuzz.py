@@ -11,8 +11,10 @@ from syscalltbl.machine.hw.paging import PTE_ADDR, PTE_P, PTE_RW, PTE_US
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.signals import siginfo
 from syscalltbl.machine.tools.fuzz import SCRATCH, Fuzzer
+from syscalltbl.machine.tools.fuzzshapes import word_at
+from syscalltbl.machine.uapi.futex import FUTEX_WAIT
 from syscalltbl.machine.uapi.poll import POLLPRI
-from syscalltbl.machine.uapi.signal import SI_USER, SIGPIPE
+from syscalltbl.machine.uapi.signal import SI_USER, SIGPIPE, SIGSEGV
 
 
 def test_one_hundred_thousand_calls_without_violation() -> None:
@@ -160,3 +162,34 @@ def test_checker_reports_a_frame_with_holders_miscounted() -> None:
     counts = [v.problem for v in report.violations if v.index == first.index and v.problem.startswith("frame ")]
     assert len(counts) == 1 and counts[0].endswith(" counts several holders, 1 hold it")
 
+
+
+class ChildrenGoAstray(Fuzzer):
+    """Its threads wait on a futex nobody wakes; its forked processes unmap their own program and run on
+    into unmapped memory."""
+
+    def __init__(self, seed: int, count: int) -> None:
+        super().__init__(seed, count)
+        self.threads: list[Task] = []
+        self.forked: list[Task] = []
+
+    def _child_next(self, task: Task) -> None:
+        word = self.shaper.layout.words
+        if task.group is self.task.group:
+            # No timeout; only a wake the fuzzer happens to make on that word ends it, and it waits again.
+            words = [self.numbers["futex"], word, FUTEX_WAIT, word_at(task.mm, word), 0, 0, 0]
+            self.threads += [task] if task not in self.threads else []
+        elif task.mm is self.task.mm:  # a vfork child: on Linux too its parent would wait for it for good
+            words = [self.numbers["exit_group"], 0, 0, 0, 0, 0, 0]
+        else:
+            words = [self.numbers["munmap"], 0, 1 << 31, 0, 0, 0, 0]  # its next instruction fetch faults
+            self.forked += [task] if task not in self.forked else []
+        self._write(words, task)
+
+
+def test_children_that_hang_or_run_off_do_not_stop_the_fuzzer() -> None:
+    fuzzer = ChildrenGoAstray(3, 3000)
+    report = fuzzer.run()
+    assert (report.calls, report.violations) == (3000, [])
+    assert fuzzer.forked and all(t.status is not None and t.status.signal == SIGSEGV for t in fuzzer.forked)
+    assert fuzzer.threads and all(t.status is not None for t in fuzzer.threads)  # the fuzzer's exit_group ended them

@@ -151,7 +151,7 @@ class Shaper:
         cmd = rng.randrange(FUTEX_LOCK_PI2 + 1)
         op = cmd | (FUTEX_PRIVATE_FLAG if rng.randrange(2) else 0) | (FUTEX_CLOCK_REALTIME if rng.randrange(4) == 0
                                                                        else 0)
-        current = _word(mm, uaddr)
+        current = word_at(mm, uaddr)
         val = current if cmd in (FUTEX_WAIT, FUTEX_WAIT_BITSET) and rng.randrange(4) else rng.choice((0, 1, 2, 1 << 30))
         timeout = rng.choice((0, self.layout.timeout, self.layout.timeout, rng.randrange(4)))
         val3 = rng.choice((FUTEX_BITSET_MATCH_ANY, 1, 0, rng.getrandbits(32)))
@@ -165,7 +165,7 @@ class Shaper:
         for _ in range(count):
             word = self.futex_word()
             flags = FUTEX2_SIZE_U32 | (FUTEX2_PRIVATE if rng.randrange(2) else 0)
-            entries += _WAITV.pack(_word(mm, word), word, flags, 0)
+            entries += _WAITV.pack(word_at(mm, word), word, flags, 0)
         mm.poke(self.layout.waitv, entries)
         return [self.layout.waitv, count, 0, rng.choice((0, self.layout.timeout)), CLOCK_MONOTONIC, 0]
 
@@ -185,7 +185,7 @@ class Shaper:
             self.shared_areas = [*self.shared_areas[-7:], (result, args[1])]
 
 
-def _word(mm: Mm, va: int) -> int:
+def word_at(mm: Mm, va: int) -> int:
     """The 32-bit word at `va` as the process would read it; 0 where it cannot (the call meets EFAULT)."""
     try:
         pa = mm.user_frame(va & ~(PAGE - 1), False)
