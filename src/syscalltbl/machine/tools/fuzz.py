@@ -20,12 +20,29 @@ After every call the checker verifies:
   - invariants: areas sorted, page-aligned, non-overlapping and below
     TASK_SIZE_MAX, every present user page inside an area and no more
     writable than it, each open file's reference count equal to the
-    descriptors naming it, and a consistent process tree.
+    descriptors naming it, and a consistent process tree;
+  - thread groups: every live thread's process has its leader in the table
+    (live or a zombie) and lists it once under the leader's pid, an address
+    space's `users` is the number of live tasks on it, none uses one put;
+  - frames: a frame held by more than one page-table entry (of any live
+    address space, present or not) or page cache counts several holders,
+    one held once does not.
+Threads and processes: every clone and clone3 call, and about half of the
+futex, futex_waitv and mmap calls, are shaped (fuzzshapes.py): glibc's thread flags with a stack
+in the scratch area, forks and vforks, futex operations on the scratch
+area's words and in MAP_SHARED areas it mapped, shared anonymous and file
+mappings. A child that reaches the loop makes up to CHILD_CALLS calls of its
+own (futex wakes, 1 ms waits, calls that only read) and exits; past
+MAX_CHILDREN tasks the fuzzer's clones become wait4(WNOHANG), so the run
+stays bounded. The children's calls interleave by host time (their waits
+are real): a reproducer gives the same calls to the fuzzer, not always the
+same interleaving.
 A Python exception escaping a handler is a violation too (the host raised),
 and so is the fuzzing process dying, unless the call that killed it was a
 munmap, mprotect or MAP_FIXED mmap over its own program (munmap(0, 2 GiB)
-takes the code with it on Linux too): such deaths are counted, and a fresh
-machine goes on. Every violation names its call and the seed and count that
+takes the code with it on Linux too), or it had installed a handler (at a
+random address: a child's SIGCHLD runs it, and the fault kills the process,
+as on Linux): such deaths are counted, and a fresh machine goes on. Every violation names its call and the seed and count that
 reproduce it.
 """
 

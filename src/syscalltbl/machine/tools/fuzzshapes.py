@@ -1,7 +1,8 @@
 """The fuzzer's well-formed calls: clone, clone3, futex, futex_waitv and mmap(MAP_SHARED).
 
-Random words rarely get past these calls' first checks, so about half the
-time the fuzzer makes them the way threaded programs do: glibc's thread
+Random words rarely get past these calls' first checks, so the fuzzer makes
+them the way threaded programs do (clone and clone3 always, the others
+about half the time): glibc's thread
 flags with a stack in the scratch area, forks and vforks; futex operations on
 words of the scratch area or of a shared mapping it made, with their current
 value (so a wait blocks), a 1 ms timeout or none; shared anonymous and file
