@@ -10,8 +10,13 @@ cd "$(dirname "$0")/.."
 # static binaries natively, under QEMU and on the machine, xz and dpkg to
 # unpack Debian's kernel sources and headers (fetched at test time with
 # `apt-get download`, never committed), headless Chromium for the exported
-# HTML page.
-packages=(dash binutils gcc libc6-dev busybox-static qemu-user xz-utils dpkg apt chromium)
+# HTML page. The threaded programs of issue 14 are real static binaries of
+# four toolchains: g++ (libstdc++'s std::thread), musl-tools (musl-gcc, the
+# same C sources through a second libc), golang-go (Go's runtime: its own
+# threads, futexes, epoll and vDSO lookups) and rustc (Debian's, not rustup's:
+# std::thread over glibc with +crt-static).
+packages=(dash binutils gcc libc6-dev busybox-static qemu-user xz-utils dpkg apt chromium
+          g++ musl-tools golang-go rustc)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.machine import Machine
 
 DATA = Path(__file__).parent / "data"
@@ -38,6 +39,7 @@ def test_fork_and_exec_with_ram_full_give_everything_back(tmp_path: Path, capfd:
                    check=True)
     # The program fills RAM, then frees it a frame at a time: at each count from 0 to 12
     # free frames, fork and exec are refused and the count is the same afterwards.
-    status = Machine(ram_size=32 << 20).run(program, timeout=60)
+    # The filesystem may hold all of RAM, so that the program can fill it with a file's pages.
+    status = Machine(limits=Limits(memory=32 << 20, fs_size=32 << 20)).run(program, timeout=60)
     out = capfd.readouterr().out  # type: ignore[attr-defined]
     assert (status.code, out) == (0, "forks refused 13, execs refused 13, frames not given back 0\n"), status

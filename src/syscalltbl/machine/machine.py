@@ -37,6 +37,7 @@ from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.procfs import ProcRoot
+from syscalltbl.machine.kernel.shm import ShmNamespace
 from syscalltbl.machine.kernel.vfs import FileSystem, Regular
 from syscalltbl.machine.project import load as load_project
 from syscalltbl.machine.syscalls import REGISTRY, Handler, TableEntry, Tracer, bind, unimplemented
@@ -112,6 +113,8 @@ class Machine:
         self.ram.out_of_memory = lambda: oom.out_of_memory(self)
         space = Space(self.limits.fs_bytes, self.limits.inodes, self.ram)
         self.fs = FileSystem(root, proc=lambda parent: ProcRoot(parent, self), space=space)
+        #: System V shared memory segments (shmget), one namespace for the machine.
+        self.shm = ShmNamespace(self.ram, lambda: self.current.pid if self.current is not None else 0)
         self.host_root = None if root is None else os.path.realpath(root)
         for minor, (name, driver) in enumerate(sorted({**drivers, **(devices or {})}.items())):
             self.fs.add_device(name.encode(), CharDevice(driver, minor))

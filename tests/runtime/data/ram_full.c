@@ -5,13 +5,12 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char *pages[1 << 16];  /* every page mapped to fill RAM, to give back one at a time */
-static size_t mapped;
+static int fill_fd = -1;  /* a file whose pages fill RAM, cut a page at a time to give them back */
+static off_t filled;
 
 static long free_frames(void)
 {
@@ -30,18 +29,18 @@ static void __attribute__((noinline)) page_in_stack(void)
 		stack[i] = 1;
 }
 
-/* Private copies of the program's own file, `len` bytes each, until mmap says ENOMEM: a copy is made
- * at mmap time, all of it or none, so RAM fills without a page fault (which would call the OOM killer). */
-static void fill(int fd, size_t len)
+/* A file's data takes RAM (the filesystem is as large as RAM here): written a page at a time until the
+ * write fails, RAM fills without a page fault (which would call the OOM killer). */
+static void fill(void)
 {
-	for (;;) {
-		char *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	static char page[4096];
 
-		if (p == MAP_FAILED)
-			return;
-		for (size_t off = 0; off < len && mapped < sizeof pages / sizeof *pages; off += 4096)
-			pages[mapped++] = p + off;
-	}
+	fill_fd = open("/ram_full.fill", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	unlink("/ram_full.fill");
+	while (write(fill_fd, page, sizeof page) == sizeof page)
+		filled += sizeof page;
+	if (ftruncate(fill_fd, filled))  /* not a partial page either */
+		perror("ftruncate");
 }
 
 int main(int argc, char **argv)
@@ -51,16 +50,13 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	page_in_stack();
 	printf("%s", "");  /* stdio's buffers, too */
-	int fd = open("/proc/self/exe", O_RDONLY);
-	size_t size = (size_t)lseek(fd, 0, SEEK_END) & ~(size_t)4095;
-
-	fill(fd, size);
-	fill(fd, 4096);  /* the last frames, one page at a time */
+	fill();
 	int forks_refused = 0, execs_refused = 0, leaks = 0;
 
 	for (long want = 0; want <= 12; want++) {
-		while (free_frames() < want && mapped)
-			munmap(pages[--mapped], 4096);
+		while (free_frames() < want && filled)
+			if (ftruncate(fill_fd, filled -= 4096))
+				perror("ftruncate");
 		long before = free_frames();
 		pid_t child = fork();
 

@@ -41,6 +41,7 @@ class PhysicalMemory:
         self.size = size
         address = ctypes.addressof(ctypes.c_char.from_buffer(self._map))
         cpu.map_ram(0, size, address)  # all permissions: the page tables decide
+        self._cpu = cpu
         # Frame 0 stays unused so that a zero physical address is always a bug.
         self._next = 1
         self._free: list[int] = []
@@ -121,19 +122,32 @@ class PhysicalMemory:
         self.slab += size
         self.reserved += _frames(self.slab) - before
 
-    def free(self, pa: int) -> None:
-        """One holder lets go of the frame; the last one returns it to the allocator."""
+    def alloc_reserved(self) -> int:
+        """A zeroed frame for data that one of the `reserved` frames paid for (a file's page, now mapped).
+
+        The reservation becomes the frame, so RAM counts the page once.
+        """
+        self.unreserve(1)
+        try:
+            return self.alloc()
+        except OutOfMemory:
+            self.reserved += 1
+            raise
+
+    def free(self, pa: int) -> bool:
+        """One holder lets go of the frame; the last one returns it to the allocator (True)."""
         extra = self._extra_holders.get(pa)
         if extra is not None:
             if extra == 1:
                 del self._extra_holders[pa]
             else:
                 self._extra_holders[pa] = extra - 1
-            return
+            return False
         self._free.append(pa // PAGE_SIZE)
         # The host page goes back to the host (and reads as zeros again): the host process
         # holds only the frames in use, whatever the guest used once and freed.
         self._map.madvise(mmap.MADV_DONTNEED, pa, PAGE_SIZE)
+        return True
 
     def share(self, pa: int) -> int:
         """One more holder of the frame (a process mapping a page-cache page); returns `pa`."""
@@ -142,6 +156,21 @@ class PhysicalMemory:
 
     def is_shared(self, pa: int) -> bool:
         return pa in self._extra_holders
+
+    def holders(self, pa: int) -> int:
+        """How many hold the frame (for a frame in use)."""
+        return 1 + self._extra_holders.get(pa, 0)
+
+    def zero(self, pa: int, size: int = PAGE_SIZE) -> None:
+        """Host-side zeroing of part of a frame: code translated from it is stale."""
+        self.mem[pa : pa + size] = bytes(size)
+        if pa & ~(PAGE_SIZE - 1) in self.code_frames:
+            self.stale_code = True
+
+    def flush_tlb(self) -> None:
+        """The kernel changed a present page's entry behind a running process (a copy on write it made, a
+        truncate unmapping a file's pages): the cpu must not go on with what it cached of the old one."""
+        self._cpu.flush_tlb()
 
     def read(self, pa: int, size: int) -> bytes:
         return bytes(self.mem[pa : pa + size])

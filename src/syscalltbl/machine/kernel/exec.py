@@ -100,7 +100,7 @@ def cached_image(
     back to RAM when the file changes or is gone.
     """
     # ctime too: utimensat can put mtime back after a rewrite, but ctime moves with every change.
-    key = (inode.ctime, inode.mtime, len(inode.data))
+    key = (inode.ctime, inode.mtime, inode.size())
     cached = machine.images.get(inode)
     if cached is not None and cached[0] == key:
         return cached[1], cached[2]

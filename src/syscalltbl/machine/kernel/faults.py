@@ -17,11 +17,13 @@ from syscalltbl.machine.kernel.signals import fault_info
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.uapi.errno import Errno
 from syscalltbl.machine.uapi.signal import (
+    BUS_ADRERR,
     FPE_INTDIV,
     ILL_ILLOPN,
     SEGV_ACCERR,
     SEGV_MAPERR,
     SI_KERNEL,
+    SIGBUS,
     SIGFPE,
     SIGILL,
     SIGSEGV,
@@ -38,6 +40,8 @@ FAULT_CODES = {0: FPE_INTDIV, 1: TRAP_TRACE, 6: ILL_ILLOPN}
 
 
 def page_fault_info(mm: Mm, signal: int, addr: int) -> bytes:
+    if signal == SIGBUS:
+        return fault_info(signal, BUS_ADRERR, addr)
     mapped = mm.find_vma(addr) is not None
     return fault_info(signal, SEGV_ACCERR if mapped else SEGV_MAPERR, addr)
 

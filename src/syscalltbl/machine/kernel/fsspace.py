@@ -1,8 +1,9 @@
 """The in-memory filesystem's size and inode limits, and RAM for its data (mm/shmem.c's accounting).
 
-Every byte of a regular file, holes included, lives in a host bytearray, so
-a file is charged for the pages its bytes span (not only its allocated
-blocks, as tmpfs would): the charge is what the host holds. The charge is
+A file is charged for every page its bytes span, holes included (not only
+its allocated blocks, as tmpfs would): the charge bounds what the host holds
+for it, a page of host memory or, once mapped, a frame of RAM paid from this
+same charge (kernel/pagecache.py). The charge is
 taken from the filesystem's size and from RAM, as tmpfs pages are RAM: what
 files hold, no process can map, and the host holds about guest RAM in all.
 A charge lasts as long as the file's data does (an unlinked file still open
@@ -12,6 +13,7 @@ keeps it), and ends when the host frees the file.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
@@ -28,6 +30,8 @@ class Charge:
     """What one file holds: pages of data (and, for every inode, one inode)."""
 
     pages: int = 0
+    #: What lets go of the file's frames (its page cache) before the charge ends.
+    release: Callable[[], None] | None = None
 
 
 class Space:
@@ -53,7 +57,8 @@ class Space:
             raise Errno(ENOSPC)
         self.used_inodes += 1
         charge = Charge()
-        weakref.finalize(owner, self._release, charge)
+        # Not at the interpreter's exit: RAM goes with the machine then, files still mapped or not.
+        weakref.finalize(owner, self._release, charge).atexit = False
         return charge
 
     def link(self) -> None:
@@ -93,6 +98,8 @@ class Space:
             charge.pages = wanted
 
     def _release(self, charge: Charge) -> None:
+        if charge.release is not None:
+            charge.release()  # frames back into the reservation, which goes next
         self.used_inodes -= 1
         self._give_back(charge.pages)
         charge.pages = 0

@@ -4,6 +4,13 @@ Pages of an area are allocated when first touched: the page-fault handler and
 the uaccess helpers call `fault_in`, so the stack grows and anonymous memory
 appears on first use, as in mm/memory.c. A page protected PROT_NONE keeps its
 frame in a PTE whose present bit is clear.
+
+An area with a backing (a mapped file's page cache, shared anonymous memory,
+a System V segment: kernel/shmem.py's Backing) maps the backing's own frame
+for each page, one more holder of it in PhysicalMemory's count. A MAP_SHARED
+area writes that frame in place, so every mapping of it in every process
+sees the same bytes; a private area maps it read-only and copies it on the
+first write. fork copies private anonymous pages and shares the rest.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 import bisect
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.hw.paging import (
@@ -27,6 +34,8 @@ from syscalltbl.machine.hw.paging import (
 )
 from syscalltbl.machine.hw.physmem import OutOfMemory, PhysicalMemory
 from syscalltbl.machine.image.elfimage import Image
+from syscalltbl.machine.kernel import codealias
+from syscalltbl.machine.kernel.shmem import Backing
 
 STACK_TOP = TASK_SIZE_MAX
 STACK_MAX = 8 << 20  # RLIMIT_STACK's default: the stack area, paged in on demand
@@ -58,6 +67,11 @@ class Vma:
 
     `committed`: its memory is charged already or never will be (VM_ACCOUNT,
     VM_NORESERVE), so making it writable charges nothing more.
+
+    `backing`: where its pages come from (a file, a shared memory object), page
+    `pgoff` at `start`; none for anonymous private memory. `shared` (MAP_SHARED):
+    its pages are the backing's frames, written in place; a private area maps
+    them read-only and copies a page on its first write.
     """
 
     start: int
@@ -67,6 +81,22 @@ class Vma:
     execute: bool
     name: str = ""
     committed: bool = False
+    shared: bool = False
+    backing: Backing | None = None
+    pgoff: int = 0
+    locked: bool = False  # mlock: its pages are paged in; nothing is ever swapped out here, so that is all
+    dontfork: bool = False  # madvise(MADV_DONTFORK): a child does not get it
+    wipeonfork: bool = False  # madvise(MADV_WIPEONFORK): a child gets it empty (zero-filled)
+    closed: bool = False  # its backing was told it is gone (close_areas), before the area itself goes
+    maywrite: bool = True  # VM_MAYWRITE: false for a shared mapping of a file opened read-only (mprotect: EACCES)
+
+    def piece(self, start: int, end: int) -> Vma:
+        """A copy of this area limited to [start, end) (a split, fork's copy, mremap's move)."""
+        return replace(self, start=start, end=end, pgoff=self.pgoff + (start - self.start) // PAGE_SIZE)
+
+    def index(self, va: int) -> int:
+        """The backing's page number for `va`."""
+        return self.pgoff + (va - self.start) // PAGE_SIZE
 
     def pte_flags(self) -> int:
         flags = PTE_US | PTE_A | PTE_D | (PTE_RW if self.write else 0) | (0 if self.execute else PTE_NX)
@@ -87,6 +117,9 @@ class Mm(AddressSpace):
         self.start_brk = 0
         self.brk = 0
         self.users = 1  # tasks using it (clone with CLONE_VM): the last one's exit or exec destroys it
+        self.lock_future = False  # mlockall(MCL_FUTURE): new areas are locked (mm->def_flags's VM_LOCKED)
+        # Frames of shared memory written at one address and run at another: their phase (kernel/codealias.py).
+        self.code_phase: dict[int, bool] = {}
 
     # -- areas --
 
@@ -124,12 +157,26 @@ class Mm(AddressSpace):
             at = vma.end
         return max(min(at, end) - start, 0)
 
+    def covers(self, start: int, end: int) -> bool:
+        """Whether areas map all of [start, end), without a hole."""
+        return self._extent(start, end, lambda v: True) >= end - start
+
+    def vmas_in(self, start: int, end: int) -> list[Vma]:
+        """The areas overlapping [start, end), found by bisection (none split)."""
+        i = max(self._index(start), 0)
+        last = bisect.bisect_left(self.vmas, end, key=_start)
+        return [v for v in self.vmas[i:last] if v.end > start]
+
+    def split(self, start: int, end: int) -> list[Vma]:
+        """The areas inside [start, end), split at its ends (for a change to part of an area)."""
+        return self._inside(start, end)
+
     def _split(self, addr: int) -> None:
         """Make `addr` an area boundary if it falls inside one."""
         i = self._index(addr)
         vma = self.vmas[i] if i >= 0 else None
         if vma is not None and vma.start < addr < vma.end:
-            tail = Vma(addr, vma.end, vma.read, vma.write, vma.execute, vma.name, vma.committed)
+            tail = vma.piece(addr, vma.end)
             vma.end = addr
             self.vmas.insert(i + 1, tail)
             self._recount()
@@ -147,12 +194,18 @@ class Mm(AddressSpace):
         return first, last
 
     def add_vma(self, start: int, end: int, *, read: bool, write: bool, execute: bool, name: str = "",
-                committed: bool = False) -> Vma:
+                committed: bool = False, shared: bool = False, backing: Backing | None = None,
+                pgoff: int = 0) -> Vma:
         """A new area over [start, end), replacing whatever was mapped there."""
-        self.remove_range(start, end)
-        vma = Vma(start, end, read, write, execute, name, committed)
+        return self.insert_vma(Vma(start, end, read, write, execute, name, committed, shared, backing, pgoff))
+
+    def insert_vma(self, vma: Vma) -> Vma:
+        """Put `vma` in, replacing whatever was mapped over its range."""
+        self.remove_range(vma.start, vma.end)
         bisect.insort(self.vmas, vma, key=_start)
         self._recount()
+        if vma.backing is not None:
+            vma.backing.mappers.add(self)
         return vma
 
     def remove_range(self, start: int, end: int) -> None:
@@ -164,6 +217,8 @@ class Mm(AddressSpace):
             self._recount()
             self._search_from = None  # a new gap
         for vma in gone:
+            if vma.backing is not None and not vma.closed:
+                vma.backing.closed()
             shared = vma.name in SHARED
             for _va, pte, entry in self.leaves(vma.start, vma.end):
                 _Q.pack_into(self.ram.mem, pte, 0)
@@ -208,18 +263,28 @@ class Mm(AddressSpace):
         for vma in self._inside(start, end):
             vma.read, vma.write, vma.execute = read, write, execute
             vma.committed = vma.committed or write  # the caller charged it
-            flags = vma.pte_flags()
             for _va, pte, entry in self.leaves(vma.start, vma.end):
                 frame = entry & PTE_ADDR
-                if write and self.ram.is_shared(frame):
+                if write and not vma.shared and vma.backing is None and self.ram.is_shared(frame):
                     try:
-                        frame = self._private_copy(frame)  # a page-cache page made writable: copy on write
+                        frame = self._private_copy(frame)  # an executable's page made writable: its own copy now
                     except OutOfMemory:
                         return False  # ENOMEM, the areas before this page changed, as mprotect_fixup leaves them
+                flags = self.pte_flags_for(vma, frame)
                 if not flags & PTE_NX:
                     self.ram.code_frames.add(frame)
                 _Q.pack_into(self.ram.mem, pte, frame | flags)
+            if vma.backing is not None:
+                for va, _pte, _entry in self.leaves(vma.start, vma.end):
+                    codealias.settle(self, vma, va)
         return True
+
+    def pte_flags_for(self, vma: Vma, frame: int) -> int:
+        """The PTE bits for `frame` in `vma`: a private area's shared page stays read-only until written."""
+        flags = vma.pte_flags()
+        if not vma.shared and vma.backing is not None and self.ram.is_shared(frame):
+            flags &= ~PTE_RW  # copy on write
+        return flags
 
     def _private_copy(self, frame: int) -> int:
         """This address space's own copy of a shared frame (whose holder it stops being)."""
@@ -291,15 +356,135 @@ class Mm(AddressSpace):
         page = page_down(va)
         entry = self.lookup(page)
         if entry & PTE_P:
-            return False  # present: a real protection fault
-        frame = entry & PTE_ADDR if entry else self.ram.alloc()
+            # Present: a real protection fault, unless it is the first write to a private copy-on-write page
+            # or an access that a shared code page's phase shut (kernel/codealias.py).
+            if self.copy_on_write_pending(page):
+                return self._break_cow(vma, page, entry)
+            return codealias.switch_pending(self, vma, page, entry) and codealias.switch(self, vma, page, entry)
+        if entry:
+            frame = entry & PTE_ADDR  # PROT_NONE kept it
+        elif vma.backing is not None:
+            found = vma.backing.page(vma.index(page))
+            if found is None:
+                return False  # past the end of the file: SIGBUS (past_end)
+            frame = self.ram.share(found)
+        else:
+            frame = self.ram.alloc()
         try:
-            self.set_pte(page, frame | vma.pte_flags())
+            self.set_pte(page, frame | self.pte_flags_for(vma, frame))
         except OutOfMemory:  # no frame left for a page table
             if not entry:
                 self.ram.free(frame)
             raise
+        if write and self.copy_on_write_pending(page):
+            return self._break_cow(vma, page, frame | self.pte_flags_for(vma, frame))
+        codealias.settle(self, vma, page)
+        if write and codealias.switch_pending(self, vma, page, entry := self.lookup(page)):
+            return codealias.switch(self, vma, page, entry)  # the kernel's store: the write phase
         return True
+
+    def protection_pending(self, va: int) -> bool:
+        """Whether a fault on the present page `va` is one this kernel serves (copy on write, a code phase)."""
+        if self.copy_on_write_pending(va):
+            return True
+        vma = self.find_vma(va)
+        return vma is not None and codealias.switch_pending(self, vma, page_down(va), self.lookup(page_down(va)))
+
+    def copy_on_write_pending(self, va: int) -> bool:
+        """Whether `va` is a private area's page still shared with its file: a write makes it the process's own."""
+        vma = self.find_vma(va)
+        if vma is None or vma.shared or vma.backing is None or not vma.write:
+            return False
+        entry = self.lookup(page_down(va))
+        return bool(entry & PTE_P) and not entry & PTE_RW
+
+    def _break_cow(self, vma: Vma, page: int, entry: int) -> bool:
+        frame = entry & PTE_ADDR
+        mine = self._private_copy(frame) if self.ram.is_shared(frame) else frame
+        self.set_pte(page, mine | vma.pte_flags())
+        self.ram.flush_tlb()  # the cpu may hold the read-only entry of the shared frame (a read() into the page)
+        return True
+
+    def past_end(self, va: int) -> bool:
+        """Whether `va` lies in a mapping of a file (or segment) beyond its last page: SIGBUS, not SIGSEGV."""
+        vma = self.find_vma(va)
+        return vma is not None and vma.backing is not None and vma.backing.page(vma.index(page_down(va))) is None
+
+    def unmap_backing(self, backing: Backing, first: int) -> None:
+        """A truncate cut `backing` off before page `first`: those pages leave every area mapping it.
+
+        Private copies of them go too, as truncate_pagecache unmaps even
+        copied-on-write pages: a touch there is SIGBUS.
+        """
+        for vma in self.vmas:
+            if vma.backing is not backing or vma.pgoff + (vma.end - vma.start) // PAGE_SIZE <= first:
+                continue
+            start = vma.start + max(first - vma.pgoff, 0) * PAGE_SIZE
+            for _va, pte, entry in self.leaves(start, vma.end):
+                _Q.pack_into(self.ram.mem, pte, 0)
+                self.ram.free(entry & PTE_ADDR)
+        self.ram.flush_tlb()  # this may be the running process's address space
+
+    def zap(self, start: int, end: int) -> None:
+        """Drop the pages of [start, end), keeping the areas (MADV_DONTNEED): a touch pages them in afresh.
+
+        Anonymous private memory comes back zero-filled, a file's page or a
+        shared page from its backing. The caller flushes the TLB.
+        """
+        for _va, pte, entry in self.leaves(start, end):
+            _Q.pack_into(self.ram.mem, pte, 0)
+            self.ram.free(entry & PTE_ADDR)
+
+    def populate(self, start: int, end: int, *, write: bool) -> bool:
+        """Page in [start, end) of the areas that allow access (mlock, MAP_POPULATE); False when RAM ran out."""
+        for vma in [v for v in self.vmas if v.start < end and v.end > start]:
+            if not (vma.read or vma.write or vma.execute):
+                continue  # PROT_NONE: nothing to page in (populate_vma_page_range skips it)
+            if vma.backing is None and not (write and vma.write):
+                continue  # read-only anonymous memory: Linux maps its zero page, which costs nothing
+            for va in range(max(vma.start, start), min(vma.end, end), PAGE_SIZE):
+                entry = self.lookup(va)
+                if entry & PTE_P and not (write and vma.write and self.copy_on_write_pending(va)):
+                    continue
+                if self.past_end(va):
+                    break  # the rest of the area lies past its file's end too: nothing to page in (SIGBUS)
+                if not self.fault_in(va, write and vma.write, user=False):
+                    return False
+        return True
+
+    @property
+    def locked_bytes(self) -> int:
+        """mm->locked_vm, in bytes."""
+        return sum(v.end - v.start for v in self.vmas if v.locked)
+
+    def move(self, start: int, end: int, new_start: int, new_end: int, *, keep_old: bool) -> None:
+        """mremap's move: the area piece [start, end) to [new_start, new_end), its pages with it.
+
+        Whatever was at the destination is unmapped first. With `keep_old`
+        (MREMAP_DONTUNMAP) the old range stays mapped, empty. OutOfMemory (for
+        page tables) before anything has moved.
+        """
+        first, last = self._run(start, end)
+        assert last - first == 1, "mremap moves a range inside one area"
+        old = self.vmas[first]
+        moved = replace(old.piece(start, end), start=new_start, end=new_end)
+        leaves = self.leaves(start, end)
+        self.remove_range(new_start, new_end)
+        for va, _pte, _entry in leaves:
+            self._walk(va - start + new_start, True)  # every table first: the move below cannot fail halfway
+        for va, pte, entry in leaves:
+            _Q.pack_into(self.ram.mem, pte, 0)
+            self.set_pte(va - start + new_start, entry)
+        if not keep_old:
+            self.remove_range(start, end)
+        bisect.insort(self.vmas, moved, key=_start)
+        self._recount()
+        self._search_from = None
+
+    def expand(self, vma: Vma, new_end: int) -> None:
+        """Grow `vma` in place up to `new_end` (free, checked by the caller)."""
+        vma.end = new_end
+        self._search_from = None
 
     def drop_page(self, va: int) -> None:
         """Unmap one page, keeping its area: as if it had never been touched. The caller flushes the TLB."""
@@ -314,7 +499,7 @@ class Mm(AddressSpace):
         return pa
 
     def poke(self, va: int, data: bytes | bytearray | memoryview) -> None:
-        """Write into this address space regardless of page protections (exec, private file mappings).
+        """Write into this address space regardless of page protections (exec's stack, the fuzzer).
 
         Every page written must lie in an area; one without a frame gets one
         even if the area allows no access (PROT_NONE keeps it, not present).
@@ -329,14 +514,18 @@ class Mm(AddressSpace):
                 vma = self.find_vma(at)
                 if vma is None:
                     raise ValueError(f"{at:#x} lies in no area")
-                frame = self.ram.alloc()
-                entry = frame | vma.pte_flags()
+                found = vma.backing.page(vma.index(page)) if vma.backing is not None else None
+                if vma.backing is not None and found is None:
+                    raise ValueError(f"{at:#x} lies past the end of its file")
+                frame = self.ram.alloc() if found is None else self.ram.share(found)
+                entry = frame | self.pte_flags_for(vma, frame)
                 try:
                     self.set_pte(page, entry)
                 except OutOfMemory:  # no frame left for a page table
                     self.ram.free(frame)
                     raise
-            elif self.ram.is_shared(entry & PTE_ADDR):
+                codealias.settle(self, vma, page)
+            if self.ram.is_shared(entry & PTE_ADDR) and not self._in_shared_area(at):
                 entry = self._private_copy(entry & PTE_ADDR) | (entry & ~PTE_ADDR)
                 self.set_pte(page, entry)
             if entry & PTE_ADDR in self.ram.code_frames:
@@ -400,12 +589,22 @@ class Mm(AddressSpace):
         OutOfMemory if RAM runs out, with nothing of the copy left behind.
         """
         child = Mm(self.ram, self.kernel)
-        child.vmas = [Vma(v.start, v.end, v.read, v.write, v.execute, v.name, v.committed) for v in self.vmas]
+        # Memory locks are not inherited (VM_LOCKED is cleared in the child, mlockall's MCL_FUTURE too).
+        child.vmas = [replace(v.piece(v.start, v.end), locked=False) for v in self.vmas if not v.dontfork]
         child._recount()
+        for vma in child.vmas:
+            if vma.backing is not None:
+                vma.backing.mappers.add(child)
+                vma.backing.opened()
         child.start_brk, child.brk = self.start_brk, self.brk
+        child.code_phase = dict(self.code_phase)
+        # Areas whose pages the child does not get: not at all, or zero-filled on first touch.
+        skipped = [v for v in self.vmas if v.dontfork or v.wipeonfork]
         mem = self.ram.mem
         try:
             for va, entry in self.user_leaves():
+                if skipped and any(v.start <= va < v.end for v in skipped):
+                    continue
                 if self._shared(va):
                     child.set_pte(va, entry)
                     continue
@@ -426,6 +625,10 @@ class Mm(AddressSpace):
             raise
         return child
 
+    def _in_shared_area(self, va: int) -> bool:
+        vma = self.find_vma(va)
+        return vma is not None and vma.shared
+
     def _shared(self, va: int) -> bool:
         vma = self.find_vma(va)
         return vma is not None and vma.name in SHARED
@@ -437,12 +640,21 @@ class Mm(AddressSpace):
         for i, frame in enumerate(frames):
             self.set_pte(va + i * PAGE_SIZE, frame | vma.pte_flags())
 
+    def close_areas(self) -> None:
+        """The process lets go of its areas (exit, exec), while it is still the one running: a System V
+        segment records who detached last. Its pages go with destroy(), once its tables are out of CR3."""
+        for vma in self.vmas:
+            if vma.backing is not None and not vma.closed:
+                vma.backing.closed()
+                vma.closed = True
+
     def destroy(self) -> None:
         """Free every frame and table; the address space must not be current."""
         for va, entry in list(self.user_leaves()):
             if not self._shared(va):
                 self.ram.free(entry & PTE_ADDR)
         self.free_user_tables()
+        self.close_areas()
         self.vmas = []
         self._recount()
         self._search_from = None

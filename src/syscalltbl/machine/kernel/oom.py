@@ -24,13 +24,20 @@ DETAIL = "SIGKILL (out of memory)"
 
 
 def badness(task: Task) -> int:
-    """The frames killing `task` gives back: its private pages (oom_badness counts RSS; shared ones stay)."""
+    """Its RSS as oom_badness counts it: private pages, and pages of shared memory it maps (MM_SHMEMPAGES).
+
+    A shared memory hog is the one to kill, though its pages come back only
+    with their last mapping; an executable's text shared with the page
+    cache, and the vDSO, are not counted.
+    """
     ram = task.mm.ram
-    shared = [(v.start, v.end) for v in task.mm.vmas if v.name in SHARED]
+    kernel = [(v.start, v.end) for v in task.mm.vmas if v.name in SHARED]
+    shmem = [(v.start, v.end) for v in task.mm.vmas if v.shared]
     return sum(
         1
         for va, entry in task.mm.user_leaves()
-        if not ram.is_shared(entry & PTE_ADDR) and not any(a <= va < b for a, b in shared)
+        if (not ram.is_shared(entry & PTE_ADDR) or any(a <= va < b for a, b in shmem))
+        and not any(a <= va < b for a, b in kernel)
     )
 
 

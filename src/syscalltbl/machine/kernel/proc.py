@@ -208,6 +208,7 @@ def mm_put(machine: Machine, mm: Mm) -> None:
     if mm.users > 0:
         return
     if machine.cpu.reg(x86.UC_X86_REG_CR3) == mm.cr3:
+        mm.close_areas()  # while it is the one running: a System V segment records who detached last
         machine.dead_mms.append(mm)  # in use until the cpu stops
     else:
         mm.destroy()  # killed from outside (SIGKILL, the OOM killer): its RAM comes back at once

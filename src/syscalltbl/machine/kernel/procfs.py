@@ -21,7 +21,7 @@ from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.kernel.signals import SigAction
 from syscalltbl.machine.kernel.uaccess import copy_from_user
-from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile, Symlink
+from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile, Regular, Symlink
 from syscalltbl.machine.uapi.errno import EINVAL, EIO, ENOENT, ESRCH, Errno
 from syscalltbl.machine.uapi.signal import SIG_DFL, SIG_IGN
 from syscalltbl.machine.uapi.time import CLK_TCK
@@ -371,9 +371,12 @@ def render_maps(t: Task) -> bytes:
         return b""
     out = []
     for v in t.mm.vmas:
-        perms = ("r" if v.read else "-") + ("w" if v.write else "-") + ("x" if v.execute else "-") + "p"
+        perms = ("r" if v.read else "-") + ("w" if v.write else "-") + ("x" if v.execute else "-")
+        perms += "s" if v.shared else "p"
         name = t.exe.decode(errors="replace") if v.name == "[exe]" else v.name
-        line = f"{v.start:08x}-{v.end:08x} {perms} 00000000 00:00 0"
+        # A mapped file shows where in it the area starts and its inode (anonymous memory: zeros).
+        offset, ino = (v.pgoff * PAGE_SIZE, v.backing.ino) if isinstance(v.backing, Regular) else (0, 0)
+        line = f"{v.start:08x}-{v.end:08x} {perms} {offset:08x} 00:00 {ino}"
         out.append(f"{line:<72} {name}".rstrip() if name else line)
     return "".join(line + "\n" for line in out).encode()
 

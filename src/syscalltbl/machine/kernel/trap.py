@@ -36,7 +36,7 @@ from syscalltbl.machine.kernel.faults import DEBUG, PAGE_FAULT, TRAP_SIGNALS
 from syscalltbl.machine.kernel.process import Task, signame
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.uapi.errno import Errno
-from syscalltbl.machine.uapi.signal import SIGSEGV
+from syscalltbl.machine.uapi.signal import SIGBUS, SIGSEGV
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
@@ -182,6 +182,8 @@ def on_exception(machine: Machine, vector: int, *, catchable: bool = True) -> No
         page = cr2 & ~(abi.PAGE_SIZE - 1)
         # Did this machine page the page in for this very instruction, which faulted again?
         refault = task is not None and task.demand_paged == (rip, page) and bool(task.mm.lookup(page) & PTE_P)
+        # ... unless this kernel made it present but shut to this access (copy on write, a shared code page).
+        refault = refault and task is not None and not task.mm.protection_pending(page)
         if task is not None:
             task.demand_paged = None
         if refault and task is not None and user:
@@ -211,6 +213,8 @@ def on_exception(machine: Machine, vector: int, *, catchable: bool = True) -> No
     if task is None or not user:
         raise KernelOops(f"exception {vector} in ring 0 at {where}")
     signal = TRAP_SIGNALS.get(vector, SIGSEGV)
+    if vector == PAGE_FAULT and task.mm.past_end(cr2):
+        signal = SIGBUS  # a mapped file's page past its end (mm/filemap.c's VM_FAULT_SIGBUS)
     if vector == PAGE_FAULT:
         info = faults.page_fault_info(task.mm, signal, cr2)
         err = faults.page_fault_error_code(task.mm, cr2, rip, lambda name: user_register(machine, name), absent=refault)

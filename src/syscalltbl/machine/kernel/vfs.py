@@ -19,8 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.kernel.fsspace import Charge, Space, pages
+from syscalltbl.machine.kernel.pagecache import FilePages
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.wait import HOST_POLL_INTERVAL, Sleep
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
@@ -76,6 +78,7 @@ from syscalltbl.machine.uapi.misc import (
 from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM
 
 if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.mm import Mm
     from syscalltbl.machine.kernel.process import Task
 
 # include/uapi/asm-generic/fcntl.h
@@ -186,6 +189,9 @@ class Inode:
 
 
 class Regular(Inode):
+    """A file of the in-memory filesystem: its bytes are `pages` (kernel/pagecache.py), page by page in host
+    memory or, once mapped, in the frames of RAM that every mapping, read() and write() share."""
+
     def __init__(self, data: bytes = b"", perm: int = 0o644, space: Space | None = None, *,
                  seeded: bool = False) -> None:
         """A file of `space` (charged for its inode and data; ENOSPC if they do not fit) or of none."""
@@ -197,13 +203,52 @@ class Regular(Inode):
             if space.grow(self.charge, pages(len(data)), seeded=seeded) < pages(len(data)):
                 space.shrink(self.charge, 0)
                 raise Errno(ENOSPC)
-        self.data = bytearray(data)
+        self.pages = FilePages(data)
+        self.mappers: weakref.WeakSet[Mm] = weakref.WeakSet()  # address spaces that map it (to unmap on truncate)
         # Allocated blocks, as sorted disjoint [first, end) runs of block numbers: a
         # truncate that grows the file or a write past its end leaves a hole, as on ext4.
         self.extents: list[tuple[int, int]] = [(0, -(-len(data) // BLOCK_SIZE))] if data else []
 
     def size(self) -> int:
-        return len(self.data)
+        return self.pages.size
+
+    @property
+    def data(self) -> bytes:
+        """The whole file (exec reads it so); assigning replaces it (as a test rewrites a file)."""
+        return self.pages.assemble()
+
+    @data.setter
+    def data(self, value: bytes | bytearray) -> None:
+        self.pages.replace(value)
+        if self.space is not None and self.charge is not None:  # charged for what it holds, as always
+            self.space.grow(self.charge, pages(len(value)), seeded=True)
+            self.space.shrink(self.charge, pages(len(value)))
+
+    def map_into(self, ram: PhysicalMemory) -> None:
+        """Its pages may be mapped from now on; they take frames of `ram`, paid by the file's charge when it has one."""
+        self.pages.attach(ram, reserved=self.space is not None and self.space.ram is ram and self.charge is not None)
+        if self.charge is not None:
+            self.charge.release = self.pages.drop_all
+
+    def page(self, index: int) -> int | None:
+        """The frame of page `index` for a mapping (Backing.page): None past the end of the file (SIGBUS)."""
+        return self.pages.page(index)
+
+    def resident_in(self, first: int, end: int) -> list[int]:
+        """The pages in [first, end) holding data (Backing.resident_in): not holes, as tmpfs has its pages."""
+        return self.pages.resident_in(first, end)
+
+    def opened(self) -> None:
+        pass
+
+    def closed(self) -> None:
+        pass
+
+    def punch(self, first: int, count: int) -> None:
+        """Zeros over pages [first, first + count) of the file (MADV_REMOVE's hole), its size unchanged."""
+        if first * PAGE_SIZE < self.pages.size:
+            self.pages.punch(first, first + count)
+            self.modified()
 
     def blocks(self) -> int:
         return sum(end - first for first, end in self.extents) * (BLOCK_SIZE // 512)
@@ -225,27 +270,27 @@ class Regular(Inode):
         return True
 
     def read(self, f: OpenFile, count: int) -> bytes:
-        out = bytes(self.data[f.offset : f.offset + count])
+        out = self.pages.read(f.offset, f.offset + count)
         f.offset += len(out)
         self.accessed()
         return out
 
     def room(self, length: int) -> int:
         """How many of `length` bytes the file may hold: all, or up to the page where its filesystem is full."""
-        if self.space is None or self.charge is None or length <= len(self.data):
+        if self.space is None or self.charge is None or length <= self.pages.size:
             return length
         return min(length, self.space.grow(self.charge, pages(length)) * BLOCK_SIZE)
 
     def _settle(self) -> None:
         """The charge back to what the data spans, after a grow that did not happen in full."""
         if self.space is not None and self.charge is not None:
-            self.space.shrink(self.charge, pages(len(self.data)))
+            self.space.shrink(self.charge, pages(self.pages.size))
 
     def write(self, f: OpenFile, data: bytes) -> int:
         if not data:
             return 0  # nothing to write: no offset moves, no time changes, no file grows
         if f.flags & O_APPEND:
-            f.offset = len(self.data)
+            f.offset = self.pages.size
         end = f.offset + len(data)
         if end > MAX_FILE_SIZE:
             if f.offset >= MAX_FILE_SIZE:
@@ -258,9 +303,7 @@ class Regular(Inode):
                 self._settle()
                 raise Errno(ENOSPC)
             data, end = data[: fits - f.offset], fits
-        if f.offset > len(self.data):
-            self.data.extend(bytes(f.offset - len(self.data)))
-        self.data[f.offset : end] = data
+        self.pages.write(f.offset, data)  # a mapped page sees it at once: it is the same frame
         self._allocate(f.offset, end)
         f.offset = end
         self.modified()
@@ -270,16 +313,21 @@ class Regular(Inode):
         """Cut or zero-extend to `length` bytes (do_truncate)."""
         if length > MAX_FILE_SIZE:
             raise Errno(EFBIG)
-        if length < len(self.data):
-            del self.data[length:]
+        if length < self.pages.size:
+            self.pages.truncate(length, self._unmap_from)
             keep = -(-length // BLOCK_SIZE)
             self.extents = [(a, min(b, keep)) for a, b in self.extents if a < keep]
             self._settle()
         else:
             if self.room(length) < length:
                 self._settle()
-                raise Errno(ENOSPC)  # a hole costs the host its bytes here, so it is charged (tmpfs's would not be)
-            self.data.extend(bytes(length - len(self.data)))  # a hole: no blocks
+                raise Errno(ENOSPC)  # a hole is charged as if written (tmpfs's would not be): the host's bound
+            self.pages.truncate(length, self._unmap_from)  # a hole: no blocks
+
+    def _unmap_from(self, first: int) -> None:
+        """Pages from `first` on leave every mapping of the file (a truncate cut them off)."""
+        for mm in list(self.mappers):
+            mm.unmap_backing(self, first)
 
 
 class Symlink(Inode):
@@ -727,6 +775,9 @@ class FileSystem:
         dev.add(b"null", Device(os.makedev(1, 3), None))
         dev.add(b"zero", Device(os.makedev(1, 5), b""))
         dev.add(b"tty", TtyDevice())
+        # POSIX shared memory (shm_open is open("/dev/shm/NAME")): a directory of this tmpfs,
+        # world-writable and sticky as systemd mounts it.
+        dev.add(b"shm", Directory(dev, perm=0o1777))
         self.root.add(b"proc", proc(self.root) if proc is not None else Directory(self.root))
         if host_root is not None:
             # After /dev and /proc, so the root keeps the host directory's own times.

@@ -6,7 +6,10 @@ from syscalltbl.machine.syscalls import (
     eventfd,
     fs,
     futex,
+    ipc,
+    madvise,
     misc,
+    mlock,
     mm,
     process,
     resource,
@@ -19,6 +22,7 @@ from syscalltbl.machine.syscalls import (
 from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
 
 __all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "epoll", "eventfd", "fs", "futex", "misc", "mm",
-    "process", "resource", "sched", "select", "signal", "syscall", "time", "timerfd", "unimplemented",
+    "REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "epoll", "eventfd", "fs", "futex", "ipc", "madvise",
+    "misc", "mlock", "mm", "process", "resource", "sched", "select", "signal", "syscall", "time", "timerfd",
+    "unimplemented",
 ]  # fmt: skip

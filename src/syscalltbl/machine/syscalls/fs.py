@@ -827,7 +827,7 @@ def sys_fchown(t: Task, fd: int, user: int, group: int, *_: int) -> int:
 def _truncate(inode: Inode, length: int, *, always: bool) -> int:
     if not isinstance(inode, Regular):
         raise Errno(EISDIR if isinstance(inode, Directory) else EINVAL)
-    changes = length != len(inode.data)
+    changes = length != inode.size()
     inode.truncate(length)
     if changes or always:
         inode.modified()

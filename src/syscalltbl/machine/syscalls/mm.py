@@ -1,23 +1,47 @@
-"""brk, mmap, munmap, mprotect (mm/mmap.c, mm/mprotect.c)."""
+"""brk, mmap, munmap, mprotect, mremap (mm/mmap.c, mm/mprotect.c, mm/mremap.c)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_MAX, STACK_TOP, page_up
+from syscalltbl.machine.kernel.mm import SHARED as SHARED_AREAS
 from syscalltbl.machine.kernel.process import Task
-from syscalltbl.machine.kernel.vfs import Regular
+from syscalltbl.machine.kernel.shmem import Backing, SharedAnon
+from syscalltbl.machine.kernel.vfs import Device, Regular
+from syscalltbl.machine.syscalls.mlock import memlock_limit
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import EACCES, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM, EPERM, Errno
+from syscalltbl.machine.uapi.errno import (
+    EACCES,
+    EAGAIN,
+    EBADF,
+    EEXIST,
+    EFAULT,
+    EINVAL,
+    ENODEV,
+    ENOMEM,
+    EOPNOTSUPP,
+    EPERM,
+    Errno,
+)
 from syscalltbl.machine.uapi.mman import (
     MAP_ANONYMOUS,
     MAP_FIXED,
     MAP_FIXED_NOREPLACE,
+    MAP_LOCKED,
+    MAP_NONBLOCK,
     MAP_NORESERVE,
+    MAP_POPULATE,
     MAP_PRIVATE,
     MAP_SHARED,
     MAP_SHARED_VALIDATE,
+    MAP_SHARED_VALIDATE_KNOWN,
     MAP_TYPE,
+    MREMAP_DONTUNMAP,
+    MREMAP_FIXED,
+    MREMAP_MAYMOVE,
     PROT_EXEC,
     PROT_READ,
     PROT_SEM,
@@ -82,19 +106,27 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
     size = page_up(length)
     if size > TASK_SIZE_MAX:
         raise Errno(ENOMEM)
-    data = b""
+    shared = kind != MAP_PRIVATE
+    backing: Backing | None = None
+    name = ""
+    maywrite = True
     if not flags & MAP_ANONYMOUS:
         fd = fd - (1 << 64) if fd >> 63 else fd
         f = t.files.get(fd)
-        if not isinstance(f.inode, Regular):
+        if isinstance(f.inode, Device) and f.inode.source == b"":
+            flags |= MAP_ANONYMOUS  # /dev/zero: anonymous memory (shared: a shmem object), as mmap_zero makes it
+        elif not isinstance(f.inode, Regular):
             raise Errno(ENODEV if f.inode.kind else EBADF)
-        if kind != MAP_PRIVATE:
-            raise Errno(ENODEV)  # shared file mappings: not on this machine
-        if not f.readable():
-            raise Errno(EACCES)
-        data = bytes(f.inode.data[off : off + length])
-    # MAP_SHARED anonymous memory is private here: without threads nothing
-    # but a fork could see the difference, and fork copies it.
+        elif not f.readable() or (shared and prot & PROT_WRITE and not f.writable()):
+            raise Errno(EACCES)  # do_mmap's checks of the file's open mode
+        elif kind == MAP_SHARED_VALIDATE and flags & ~MAP_SHARED_VALIDATE_KNOWN:
+            raise Errno(EOPNOTSUPP)  # a file mapping's check: MAP_SHARED ignores what it does not know
+        else:
+            f.inode.map_into(t.mm.ram)
+            backing, name = f.inode, f.path.decode(errors="replace")
+            maywrite = not shared or f.writable()
+    if flags & MAP_ANONYMOUS and shared:
+        backing, name = SharedAnon(t.mm.ram, size), "/dev/zero (deleted)"  # shmem_zero_setup
     mm = t.mm
     # Commit is charged for private writable memory and for shared anonymous
     # memory (shmem), unless MAP_NORESERVE waives it (mm/mmap.c, accountable_mapping).
@@ -113,17 +145,22 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
         addr = found
     if charged and not _enough_memory(t, size):
         raise Errno(ENOMEM)
+    locked = bool(flags & MAP_LOCKED) or mm.lock_future
+    if locked and (limit := memlock_limit(t)) is not None and mm.locked_bytes + size > limit:
+        raise Errno(EAGAIN)  # mlock_future_ok
     if not mm.can_add_areas(1 if mm.is_free(addr, addr + size) else 3):  # the new area, and two pieces of old ones
         raise Errno(ENOMEM)
-    mm.add_vma(addr, addr + size, read=bool(prot & PROT_READ), write=bool(prot & PROT_WRITE),
-               execute=bool(prot & PROT_EXEC), committed=charged or kind != MAP_PRIVATE or bool(flags & MAP_NORESERVE))
+    # A file's pages (and shared memory's) come from its backing when first touched: a private mapping
+    # of a file maps the file's own page until it writes it, then copies it (copy on write).
+    committed = charged or kind != MAP_PRIVATE or bool(flags & MAP_NORESERVE)
+    vma = mm.add_vma(addr, addr + size, read=bool(prot & PROT_READ), write=bool(prot & PROT_WRITE),
+                     execute=bool(prot & PROT_EXEC), committed=committed, name=name,
+                     shared=shared, backing=backing, pgoff=off // PAGE_SIZE)
+    vma.locked, vma.maywrite = locked, maywrite
     t.cpu.flush_tlb()
-    if data:
-        try:
-            mm.poke(addr, data)  # a private file mapping is a copy, filled now
-        except OutOfMemory:
-            mm.remove_range(addr, addr + size)
-            raise Errno(ENOMEM) from None
+    if locked or (flags & MAP_POPULATE and not flags & MAP_NONBLOCK):
+        # Best effort: what RAM cannot hold is paged in on use (mm_populate's result is not mmap's).
+        mm.populate(addr, addr + size, write=not shared and bool(prot & PROT_WRITE))
     return addr
 
 
@@ -156,6 +193,8 @@ def sys_mprotect(t: Task, addr: int, length: int, prot: int, *_: int) -> int:
     mm = t.mm
     if end > TASK_SIZE_MAX:
         raise Errno(ENOMEM)  # no area reaches there
+    if prot & PROT_WRITE and any(not v.maywrite for v in mm.vmas if v.start < end and v.end > addr):
+        raise Errno(EACCES)  # a shared mapping of a file opened read-only
     if prot & PROT_WRITE:
         # An area that becomes writable is charged then, unless it was already
         # or is exempt (mprotect_fixup).
@@ -170,3 +209,86 @@ def sys_mprotect(t: Task, addr: int, length: int, prot: int, *_: int) -> int:
         raise Errno(ENOMEM)
     t.cpu.flush_tlb()
     return 0
+
+
+@syscall("sys_mremap")
+def sys_mremap(t: Task, addr: int, old_len: int, new_len: int, flags: int, new_addr: int, *_: int) -> int:
+    if flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP):
+        raise Errno(EINVAL)
+    if flags & MREMAP_FIXED and not flags & MREMAP_MAYMOVE:
+        raise Errno(EINVAL)
+    if flags & MREMAP_DONTUNMAP and (not flags & MREMAP_MAYMOVE or old_len != new_len):
+        raise Errno(EINVAL)
+    if addr % PAGE_SIZE:
+        raise Errno(EINVAL)
+    old_len, new_len = page_up(old_len), page_up(new_len)
+    if not new_len or new_len > TASK_SIZE_MAX or old_len > TASK_SIZE_MAX:
+        raise Errno(EINVAL)
+    mm = t.mm
+    if flags & (MREMAP_FIXED | MREMAP_DONTUNMAP):
+        # A new address is implied: checked even as DONTUNMAP's mere hint (check_mremap_params).
+        if new_addr % PAGE_SIZE or new_addr > TASK_SIZE_MAX - new_len:
+            raise Errno(EINVAL)
+        if new_addr < addr + old_len and addr < new_addr + new_len:
+            raise Errno(EINVAL)  # the ranges overlap
+        if flags & MREMAP_FIXED and new_addr < MMAP_MIN_ADDR:
+            raise Errno(EPERM)
+    elif old_len >= new_len:
+        if old_len > new_len:
+            if mm.find_vma(addr) is None:
+                raise Errno(EFAULT)
+            mm.remove_range(addr + new_len, addr + old_len)  # shrinking: the tail goes, the area stays
+            t.cpu.flush_tlb()
+        return addr
+    vma = mm.find_vma(addr)
+    if vma is None or vma.start > addr:
+        raise Errno(EFAULT)
+    if vma.name in SHARED_AREAS:
+        raise Errno(EFAULT)  # the vDSO and vvar stay where the kernel put them
+    if not old_len:
+        if not vma.shared:
+            raise Errno(EINVAL)  # a second mapping of the same pages: only of shared memory
+        if not flags & MREMAP_MAYMOVE:
+            raise Errno(ENOMEM)
+    elif addr + old_len > vma.end:
+        raise Errno(EFAULT)  # the old range spans more than one area
+    grow = new_len - old_len
+    if grow > 0 and vma.locked:
+        limit = memlock_limit(t)
+        if limit is not None and mm.locked_bytes + grow > limit:
+            raise Errno(EAGAIN)
+    if grow > 0 and not vma.committed and vma.write and not _enough_memory(t, grow):
+        raise Errno(ENOMEM)
+    in_place = not flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) and old_len and vma.end == addr + old_len
+    if in_place and addr + new_len <= TASK_SIZE_MAX and mm.is_free(vma.end, addr + new_len):
+        mm.expand(vma, addr + new_len)  # room right after it: grown in place
+        if vma.locked:
+            mm.populate(addr + old_len, addr + new_len, write=not vma.shared)  # a locked area's new part, paged in
+        return addr
+    if not flags & MREMAP_MAYMOVE:
+        raise Errno(ENOMEM)
+    if not mm.can_add_areas(4):
+        raise Errno(ENOMEM)
+    if flags & MREMAP_FIXED:
+        target = new_addr
+    else:
+        found = mm.unmapped_area(new_len)
+        if found is None:
+            raise Errno(ENOMEM)
+        target = found
+    if not old_len:
+        # A new mapping of the same shared pages (a shared area's duplicate), the old one kept.
+        mm.insert_vma(replace(vma.piece(addr, addr + PAGE_SIZE), start=target, end=target + new_len))
+        t.cpu.flush_tlb()
+        return target
+    if old_len > new_len:
+        mm.remove_range(addr + new_len, addr + old_len)
+        old_len = new_len
+    try:
+        mm.move(addr, addr + old_len, target, target + new_len, keep_old=bool(flags & MREMAP_DONTUNMAP))
+    except OutOfMemory:
+        raise Errno(ENOMEM) from None
+    t.cpu.flush_tlb()
+    if vma.locked and new_len > old_len:
+        mm.populate(target + old_len, target + new_len, write=not vma.shared)
+    return target

@@ -598,7 +598,8 @@ class Fuzzer:
                 if entry & PTE_RW:
                     problems.append(f"{where}: the shared vDSO/vvar frame is writable")
                 continue
-            if machine.ram.is_shared(pa) and entry & PTE_RW:
+            vma = mm.find_vma(va)
+            if machine.ram.is_shared(pa) and entry & PTE_RW and not (vma is not None and vma.shared):
                 problems.append(f"{where}: a page-cache frame, shared with other processes, is writable")
             if pa in self.kernel_frames:
                 problems.append(f"{where} maps a kernel frame")
@@ -606,7 +607,6 @@ class Fuzzer:
                 problems.append(f"{where} maps one of its own page tables")
             if pa in self.victim_frames:
                 problems.append(f"{where} maps a frame of pid {self.victim.pid}")
-            vma = mm.find_vma(va)
             if vma is None:
                 problems.append(f"{where} lies outside every area")
             elif entry & PTE_RW and not vma.write:
