@@ -24,9 +24,10 @@ After every call the checker verifies:
   - thread groups: every live thread's process has its leader in the table
     (live or a zombie) and lists it once under the leader's pid, an address
     space's `users` is the number of live tasks on it, none uses one put;
-  - frames: a frame held by more than one page-table entry (of any live
-    address space, present or not) or page cache counts several holders,
-    one held once does not.
+  - frames: each frame a live address space maps counts its holders
+    exactly: its page-table entries (in every live address space, present
+    or not) and the shared memory object, file or program image whose page
+    it is.
 Threads and processes: every clone and clone3 call, and about half of the
 futex, futex_waitv and mmap calls, are shaped (fuzzshapes.py): glibc's thread flags with a stack
 in the scratch area, forks and vforks, futex operations on the scratch
@@ -42,8 +43,8 @@ and so is the fuzzing process dying, unless the call that killed it was a
 munmap, mprotect or MAP_FIXED mmap over its own program (munmap(0, 2 GiB)
 takes the code with it on Linux too), or it had installed a handler (at a
 random address: a child's SIGCHLD runs it, and the fault kills the process,
-as on Linux): such deaths are counted, and a fresh machine goes on. Every violation names its call and the seed and count that
-reproduce it.
+as on Linux): such deaths are counted, and a fresh machine goes on. Every
+violation names its call and the seed and count that reproduce it.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ from syscalltbl.machine.kernel.hostsig import HostSignals
 from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.sched import Deadlock
+from syscalltbl.machine.kernel.shmem import SharedAnon
 from syscalltbl.machine.kernel.vfs import OpenFile, Regular
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.machine import Machine
@@ -716,26 +718,29 @@ class Fuzzer:
         return problems
 
     def _check_frames(self) -> list[str]:
-        """Each frame mapped or cached counts its holders exactly: one per page-table entry of a live
-        address space that maps it, and one per page cache holding it (the programs' images, which
-        every process running one shares)."""
+        """Each frame a live address space maps counts its holders exactly (PhysicalMemory.holders): one
+        per page-table entry mapping it, in any live address space, present or not (a PROT_NONE page keeps
+        its frame), and one for the object whose page it is: the shared memory object or file a mapping's
+        area is backed by (kernel/shmem.py, pagecache.py), or a program image's page cache (exec.py)."""
         machine = self.machine
         held: Counter[int] = Counter()
-        spaces = {id(t.mm): t for t in machine.tasks.values() if t.status is None}
-        for t in spaces.values():  # present or not: a PROT_NONE page keeps its frame
+        backings: dict[int, SharedAnon | Regular] = {}
+        for t in {id(t.mm): t for t in machine.tasks.values() if t.status is None}.values():
             held.update(entry & PTE_ADDR for entry in self._user_pages(t)[0].values())
+            for vma in t.mm.vmas:
+                if isinstance(vma.backing, (SharedAnon, Regular)):
+                    backings[id(vma.backing)] = vma.backing
+        mapped = set(held)
+        for backing in backings.values():
+            held.update((backing.frames if isinstance(backing, SharedAnon) else backing.pages.frames).values())
         for _, _, page_cache in machine.images.values():
             held.update(page_cache.values())
         problems = []
         skip = set(machine.vdso_frames) | {machine.vvar_frame}
-        is_shared = machine.ram.is_shared
-        # PhysicalMemory tells one holder from several (is_shared): a frame held once must not count more
-        # (it would never be freed), one held more than once must count several (the first free would free it).
-        for frame, count in held.items():
-            if is_shared(frame) == (count > 1) or frame in skip:
-                continue
-            counted = "several holders" if count == 1 else "one holder"
-            problems.append(f"frame {frame:#x} counts {counted}, {count} hold it")
+        holders = machine.ram.holders
+        for frame in mapped - skip:
+            if holders(frame) != held[frame]:
+                problems.append(f"frame {frame:#x} counts {holders(frame)} holders, {held[frame]} hold it")
         return problems
 
 
