@@ -19,7 +19,7 @@ from syscalltbl.machine.uapi.signal import SI_USER, SIGPIPE, SIGSEGV
 
 
 def test_one_hundred_thousand_calls_without_violation() -> None:
-    # The bar, in every CI run: about 50 s here (threads, forks and their checks included).
+    # The bar, in every CI run: 50 to 90 s here (threads, forks and their checks included).
     report = Fuzzer(1, 100_000).run()
     assert (report.calls, report.violations) == (100_000, [])
 
