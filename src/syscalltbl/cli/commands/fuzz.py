@@ -3,7 +3,10 @@
 Each call's arguments are shaped by its prototype; after each call the
 checker looks for host exceptions, isolation breaks (user pages on kernel
 frames, another process's memory or descriptors) and broken kernel
-invariants (areas, descriptor tables, the process tree). Every violation is
+invariants (areas, descriptor tables, the process tree, thread groups and
+the address spaces their threads share, frames' holder counts). It makes
+threads, forks and vforks (which make a few calls each, then exit), futex
+calls on its own and on MAP_SHARED memory, and shared mappings. Every violation is
 printed with the seed and count that reproduce it. --memory, --fs-size,
 --max-procs and --max-files set the machine's limits: set low, calls run
 into them all the time (the reproducer then needs the same options).

@@ -10,8 +10,10 @@ user stub in ring 3 (fork and execve raise NotOnThisMachine).
 
 --trace prints each system call strace-style, --ftrace the emulated kernel
 path of each call as the kernel's function_graph tracer does (costs in
-emulated instructions), --stats a per-syscall table at exit; all three
-write to stderr, or to -o FILE.
+emulated instructions), --stats a per-syscall table at exit (when more
+than one process made calls: one table per process, with a line per thread
+for a process that had several, then the total); all three write to stderr,
+or to -o FILE.
 
 Ctrl-C (SIGINT), SIGTERM and SIGHUP go to the program's process group, as a
 terminal sends them to its foreground job; if the machine is still running
@@ -49,7 +51,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ftrace", action="store_true", help="print a function-graph trace of the emulated kernel path of each call"
     )
-    parser.add_argument("--stats", action="store_true", help="print a per-syscall summary at exit, like strace -c")
+    parser.add_argument("--stats", action="store_true", help="print a per-syscall summary at exit, like strace -c; "
+                        "with several processes, a table per process (and a line per thread) before the total")
     parser.add_argument("-o", "--output", metavar="FILE", help="write --trace/--ftrace/--stats output to FILE")
     parser.add_argument("--timeout", type=float, default=3600.0, help=argparse.SUPPRESS)
     add_limit_options(parser)

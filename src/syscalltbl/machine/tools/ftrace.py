@@ -57,7 +57,7 @@ STUB_PREFIX = "__x64_"  # the table's entries (__x64_sys_*) and the Python trap 
 class CallRecord:
     """One system call's trip through the emulated kernel."""
 
-    pid: int
+    pid: int  # the calling thread's tid
     comm: str
     name: str = "?"
     symbol: str = "?"
@@ -68,6 +68,7 @@ class CallRecord:
     result: int | None = None
     internal: bool = False
     returned: bool = False
+    tgid: int = 0  # the calling thread's process (its thread-group id); 0: the same as pid
 
     @property
     def instructions(self) -> int:
@@ -145,7 +146,7 @@ class KernelProfiler:
         return ENTRY
 
     def _record(self, t: Task) -> CallRecord:
-        return CallRecord(t.tid, os.path.basename(t.exe.decode(errors="replace")) or "?")
+        return CallRecord(t.tid, os.path.basename(t.exe.decode(errors="replace")) or "?", tgid=t.pid)
 
     def _block(self, address: int, size: int) -> tuple[int, int, bool]:
         """(instructions, whom they are charged to, whether the block returns to user mode)."""

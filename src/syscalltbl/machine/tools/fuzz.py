@@ -20,13 +20,31 @@ After every call the checker verifies:
   - invariants: areas sorted, page-aligned, non-overlapping and below
     TASK_SIZE_MAX, every present user page inside an area and no more
     writable than it, each open file's reference count equal to the
-    descriptors naming it, and a consistent process tree.
+    descriptors naming it, and a consistent process tree;
+  - thread groups: every live thread's process has its leader in the table
+    (live or a zombie) and lists it once under the leader's pid, an address
+    space's `users` is the number of live tasks on it, none uses one put;
+  - frames: each frame a live address space maps counts its holders
+    exactly: its page-table entries (in every live address space, present
+    or not) and the shared memory object, file or program image whose page
+    it is.
+Threads and processes: every clone and clone3 call, and about half of the
+futex, futex_waitv and mmap calls, are shaped (fuzzshapes.py): glibc's thread flags with a stack
+in the scratch area, forks and vforks, futex operations on the scratch
+area's words and in MAP_SHARED areas it mapped, shared anonymous and file
+mappings. A child that reaches the loop makes up to CHILD_CALLS calls of its
+own (futex wakes, 1 ms waits, calls that only read) and exits; past
+MAX_CHILDREN tasks the fuzzer's clones become wait4(WNOHANG), so the run
+stays bounded. The children's calls interleave by host time (their waits
+are real): a reproducer gives the same calls to the fuzzer, not always the
+same interleaving.
 A Python exception escaping a handler is a violation too (the host raised),
 and so is the fuzzing process dying, unless the call that killed it was a
 munmap, mprotect or MAP_FIXED mmap over its own program (munmap(0, 2 GiB)
-takes the code with it on Linux too): such deaths are counted, and a fresh
-machine goes on. Every violation names its call and the seed and count that
-reproduce it.
+takes the code with it on Linux too), or it had installed a handler (at a
+random address: a child's SIGCHLD runs it, and the fault kills the process,
+as on Linux): such deaths are counted, and a fresh machine goes on. Every
+violation names its call and the seed and count that reproduce it.
 """
 
 from __future__ import annotations
@@ -37,13 +55,17 @@ import os
 import random
 import struct
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from unicorn import x86_const as x86
+
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.generators.x86_64.kernel import render_unistd_64
 from syscalltbl.machine.hw.paging import KERNEL_HALF, PTE_ADDR, PTE_P, PTE_RW, PTE_US
+from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.image.elfimage import read_image
 from syscalltbl.machine.image.kbuild import load_prototypes
 from syscalltbl.machine.image.toolchain import build_elf
@@ -52,19 +74,26 @@ from syscalltbl.machine.kernel.hostsig import HostSignals
 from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.sched import Deadlock
+from syscalltbl.machine.kernel.shmem import SharedAnon
 from syscalltbl.machine.kernel.vfs import OpenFile, Regular
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.machine import Machine
 from syscalltbl.machine.syscalls.registry import Handler
+from syscalltbl.machine.tools.fuzzshapes import SPAWNING, Layout, Shaper
 from syscalltbl.machine.uapi.errno import EINTR
 from syscalltbl.machine.uapi.fcntl import AT_FDCWD, O_RDWR
+from syscalltbl.machine.uapi.futex import FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE
 from syscalltbl.machine.uapi.mman import MAP_FIXED
-from syscalltbl.machine.uapi.signal import SIGPIPE
+from syscalltbl.machine.uapi.signal import SIG_DFL, SIG_IGN, SIGPIPE
+from syscalltbl.machine.uapi.wait import __WALL, WNOHANG
 from syscalltbl.tables.prototype_model import Param
 from syscalltbl.tables.target import X86_64Target
 from syscalltbl.tables.target import default as default_target
 
 LONGEST_SLEEP = 0.05  # seconds a fuzzed call may really wait before it is interrupted
+MAX_CHILDREN = 6  # threads and processes (zombies too) the fuzzer may have; past it, its clones become wait4
+CHILD_CALLS = 4  # at most this many calls by a child, then it exits
+REAP = WNOHANG | __WALL  # wait4's options for reaping a child of any kind, without waiting
 
 #: Calls the fuzzer never makes, by table name, and why.
 EXCLUDED: Mapping[str, str] = {
@@ -77,10 +106,6 @@ EXCLUDED: Mapping[str, str] = {
     "kill": "pid 0, -1 or its own pid would kill the fuzzing process",
     "tkill": "its own tid would kill the fuzzing process",
     "tgkill": "its own tid would kill the fuzzing process",
-    "fork": "the child would run the same loop, interleaving a second fuzzer's calls",
-    "vfork": "the child would run the same loop on the parent's memory",
-    "clone": "the child would run the same loop, interleaving a second fuzzer's calls",
-    "clone3": "the child would run the same loop, interleaving a second fuzzer's calls",
     "execve": "replaces the fuzzing program",
     "execveat": "replaces the fuzzing program",
     "rt_sigreturn": "restores registers from a forged frame: the loop would jump anywhere",
@@ -141,6 +166,8 @@ class Report:
     seconds: float = 0.0
     interrupted: int = 0  # calls that blocked with nothing to wake them: ended with EINTR
     self_unmapped: int = 0  # calls that unmapped or re-protected the fuzzer's own program, which then died
+    handler_deaths: int = 0  # deaths by a signal while a handler the fuzzer forged was installed
+    child_calls: int = 0  # calls made by the threads and processes the fuzzer created
     violations: list[Violation] = field(default_factory=list)
     by_name: dict[str, int] = field(default_factory=dict)
 
@@ -169,6 +196,7 @@ class Fuzzer:
         self.target = target or default_target()
         self.rng = random.Random(seed)
         self.handlers = handlers
+        self.child_rng = random.Random(seed ^ 0x5EED)  # children interleave by host time: their own sequence
         self.report = Report(seed)
         self.index = 0
         self.last = ""
@@ -176,6 +204,7 @@ class Fuzzer:
         self.prototypes = load_prototypes(self.target.prototypes)
         self.broken = False
         self._tables: dict[int, tuple[bytes, list[tuple[int, int]]]] = {}
+        self._walked: dict[int, tuple[dict[int, int], set[int]]] = {}  # cr3 -> _user_pages, during one check
 
     # -- set-up --
 
@@ -219,12 +248,20 @@ class Fuzzer:
             for fd in range(3, min(task.nofile(), 64)):
                 task.files.put(fd, small, False)
         self.calls = [e for e in machine.kernel.table if e.number >= 0 and e.name not in EXCLUDED]
+        self.numbers = {e.name: e.number for e in machine.kernel.table if e.number >= 0}
+        self.budgets: dict[Task, int] = {}  # calls each child has left
+        if self.limits is None:  # a file to map shared; with limits set low, every descriptor is /fuzz/a
+            mapped = machine.fs.add_file(b"/fuzz/mapped", bytes(2 * abi.PAGE_SIZE), 0o666)
+            task.files.put(3, OpenFile(mapped, O_RDWR, b"/fuzz/mapped"), False)
         self.victim_private = {id(f) for f, _ in victim.files.fds.values()}
         machine.cpu.on_code(symbols["fuzz_next"], self._next)
         self._scratch(task)
+        self.shaper = Shaper(self.rng, Layout(SCRATCH, SCRATCH_PAGES))
+        self.shaper.prepare(task.mm)
         self.kernel_frames = set(self._kernel_frames())
         self.kernel_ro = self._kernel_readonly()
         self.kernel_ro_digest = self._digest_kernel()
+        self._walked.clear()  # a fresh machine: the same cr3 is other tables
         self.victim_state = self._victim_state()
 
     def _scratch(self, task: Task) -> None:
@@ -284,6 +321,15 @@ class Fuzzer:
             nr = rng.choice((len(self.machine.kernel.table) + rng.randrange(100), -1 & MASK64, 1 << 32 | 39))
             return f"syscall({nr:#x})", [nr, *(rng.getrandbits(64) for _ in range(6))]
         entry = rng.choice(self.calls)
+        if entry.name in SPAWNING and self._children() >= MAX_CHILDREN:  # reap one instead, if any has ended
+            return "wait4(-1, 0, WNOHANG|__WALL, 0)", [self.numbers["wait4"], -1 & MASK64, 0, REAP, 0, 0, 0]
+        try:
+            # clone's always: a random exit signal would kill the fuzzer when the child ends, as on Linux.
+            shaped = self._shaped(entry.name) if entry.name in SPAWNING or rng.randrange(2) else None
+        except (ValueError, OutOfMemory):  # a call unmapped the scratch area, or RAM is full: random words then
+            shaped = None
+        if shaped is not None:
+            return f"{entry.name}({', '.join(hex(a) for a in shaped)})", [entry.number, *shaped]
         proto = self.prototypes.get(entry.entry_point)
         params = [q for q in proto.params if q.type not in ("void", "...")] if proto else []
         args = [self._arg(q, entry.name) for q in params[:6]]
@@ -291,9 +337,34 @@ class Fuzzer:
         shown = ", ".join(hex(a) for a in args[: len(params)])
         return f"{entry.name}({shown})", [entry.number, *args]
 
+    def _shaped(self, name: str) -> list[int] | None:
+        """Well-formed arguments for the calls threads and shared memory are made of (fuzzshapes.py)."""
+        mm, shaper = self.task.mm, self.shaper
+        if name == "clone":
+            return shaper.clone()
+        if name == "clone3":
+            return shaper.clone3(mm)
+        if name == "futex":
+            return shaper.futex(mm)
+        if name == "futex_waitv":
+            return shaper.futex_waitv(mm)
+        if name == "mmap":
+            return shaper.mmap_shared(sorted(self.task.files.fds))
+        return None
+
+    def _children(self) -> int:
+        """Threads and processes of the machine the fuzzer made (every task but it and the victim)."""
+        return len(self.machine.tasks) - 2
+
     # -- the loop --
 
     def _next(self) -> None:
+        current = self.machine.current
+        if current is not None and current is not self.task:
+            self._child_next(current)
+            return
+        if self.last.startswith("mmap(") and len(self.words) == 7:
+            self.shaper.mapped(self.words[1:], self.machine.cpu.reg(x86.UC_X86_REG_RAX))
         if self.index:
             problems = self.check()
             for problem in problems:
@@ -311,11 +382,37 @@ class Fuzzer:
         self._write(words)
         self.index += 1
 
-    def _write(self, words: list[int]) -> None:
+    def _child_next(self, task: Task) -> None:
+        """A thread or process the fuzzer created reached the loop: a few calls of its own, then it exits.
+
+        Futex wakes and 1 ms waits on the fuzzer's words (the other side of its
+        waits and wakes), and calls that only read; never one that blocks for
+        good, so a vfork parent always gets its child's end. A thread ends
+        with exit, a process with exit_group. The slot a thread shares with
+        the fuzzer is safe to write: the thread loads it right after this hook.
+        """
+        rng = self.child_rng
+        left = self.budgets.setdefault(task, rng.randrange(CHILD_CALLS + 1))
+        if left == 0:
+            name = "exit" if task.group is self.task.group else "exit_group"
+            words = [self.numbers[name], 0]
+        else:
+            self.budgets[task] = left - 1
+            self.report.child_calls += 1
+            word = self.shaper.futex_word()
+            private = FUTEX_PRIVATE_FLAG if rng.randrange(2) else 0
+            words = rng.choice((
+                [self.numbers["futex"], word, FUTEX_WAKE | private, 0x7FFFFFFF, 0, 0, 0],
+                [self.numbers["futex"], word, FUTEX_WAIT | private, 0, self.shaper.layout.timeout, 0, 0],
+                [self.numbers["getpid"]], [self.numbers["gettid"]], [self.numbers["sched_yield"]],
+            ))  # fmt: skip
+        self._write([*words, *[0] * (7 - len(words))], task)
+
+    def _write(self, words: list[int], task: Task | None = None) -> None:
         # Past the page protections, as the host may: a call may have made the slot read-only.
         # ValueError: the call unmapped the slot; the loop's next load faults, and run() sees why.
         with contextlib.suppress(ValueError):
-            self.task.mm.poke(self.slot, struct.pack("<7Q", *(w & MASK64 for w in words)))
+            (task or self.task).mm.poke(self.slot, struct.pack("<7Q", *(w & MASK64 for w in words)))
 
     def _hit_own_program(self) -> bool:
         """Whether the last call unmapped, replaced or re-protected part of the fuzzer's own program.
@@ -331,6 +428,11 @@ class Fuzzer:
             return False
         lo, hi = self.own
         return addr < hi and addr + length > lo
+
+    def _forged_handler(self) -> bool:
+        """Whether the fuzzer had installed a handler: the signal its children's ends send (SIGCHLD), or any
+        other, runs it at the random address it gave, and the fault kills the process, as on Linux."""
+        return any(a.handler not in (SIG_DFL, SIG_IGN) for a in self.task.sighand.actions[1:])
 
     def _violation(self, problem: str) -> None:
         self.report.violations.append(Violation(self.index, self.last, problem))
@@ -352,6 +454,8 @@ class Fuzzer:
                 if status is not None and status.signal not in (None, SIGPIPE):  # SIGPIPE: as Linux does
                     if self._hit_own_program():
                         self.report.self_unmapped += 1
+                    elif self._forged_handler():
+                        self.report.handler_deaths += 1
                     else:
                         self._violation(f"the fuzzing process was killed: {status.detail}")
                 if self.index >= self.count:
@@ -431,7 +535,13 @@ class Fuzzer:
         return entries
 
     def _user_pages(self, task: Task) -> tuple[dict[int, int], set[int]]:
-        """(va -> leaf entry, page-table frames) of `task`'s user half."""
+        """(va -> leaf entry, page-table frames) of `task`'s user half, walked once per check."""
+        walked = self._walked.get(task.mm.cr3)
+        if walked is None:
+            walked = self._walked[task.mm.cr3] = self._walk_user_pages(task)
+        return walked
+
+    def _walk_user_pages(self, task: Task) -> tuple[dict[int, int], set[int]]:
         leaves: dict[int, int] = {}
         tables: set[int] = {task.mm.cr3}
 
@@ -473,6 +583,7 @@ class Fuzzer:
         problems: list[str] = []
         if task.status is not None:
             return problems
+        self._walked.clear()  # the calls since the last check changed the page tables
         mem = machine.ram.mem
         leaves, tables = self._user_pages(task)
         shared = set(machine.vdso_frames) | {machine.vvar_frame}
@@ -520,6 +631,8 @@ class Fuzzer:
             self.kernel_ro_digest = self._digest_kernel()
         problems += self._check_files()
         problems += self._check_tree()
+        problems += self._check_groups()
+        problems += self._check_frames()
         state = self._victim_state()
         if state != self.victim_state:
             problems.append(f"pid {self.victim.pid} (the victim) changed: memory, areas, descriptors or family")
@@ -567,6 +680,70 @@ class Fuzzer:
         return problems
 
 
+    def _check_groups(self) -> list[str]:
+        """Thread groups and the address spaces their threads share.
+
+        Every live thread's process has its leader in the table (live, or a
+        zombie waiting for the last thread); its process's list names each live
+        thread once, under the leader's pid; an address space's `users` is the
+        number of live tasks on it, and none of them uses one already put.
+        """
+        problems = []
+        tasks = self.machine.tasks
+        users: dict[int, int] = {}
+        spaces = {}
+        for tid, t in tasks.items():
+            if t.status is not None:
+                continue
+            leader = t.group.leader
+            if tasks.get(leader.tid) is not leader:
+                problems.append(f"tid {tid}'s leader {leader.tid} is neither running nor a zombie")
+            if t.pid != leader.tid:
+                problems.append(f"tid {tid} says pid {t.pid}, its process's leader is {leader.tid}")
+            users[id(t.mm)] = users.get(id(t.mm), 0) + 1
+            spaces[id(t.mm)] = t.mm
+        for group in {id(t.group): t.group for t in tasks.values()}.values():
+            tids = [t.tid for t in group.threads]
+            if len(tids) != len(set(tids)):
+                problems.append(f"pid {group.pid} lists a thread twice: {sorted(tids)}")
+            for t in group.threads:
+                if tasks.get(t.tid) is not t or t.status is not None:
+                    problems.append(f"pid {group.pid} lists thread {t.tid}, which is not running")
+        dead = {id(mm) for mm in self.machine.dead_mms}
+        for key, mm in spaces.items():
+            if mm.users != users[key]:
+                problems.append(f"an address space used by {users[key]} live tasks has users {mm.users}")
+            if key in dead or mm.users <= 0:
+                problems.append(f"a live task uses an address space already put (users {mm.users})")
+        return problems
+
+    def _check_frames(self) -> list[str]:
+        """Each frame a live address space maps counts its holders exactly (PhysicalMemory.holders): one
+        per page-table entry mapping it, in any live address space, present or not (a PROT_NONE page keeps
+        its frame), and one for the object whose page it is: the shared memory object or file a mapping's
+        area is backed by (kernel/shmem.py, pagecache.py), or a program image's page cache (exec.py)."""
+        machine = self.machine
+        held: Counter[int] = Counter()
+        backings: dict[int, SharedAnon | Regular] = {}
+        for t in {id(t.mm): t for t in machine.tasks.values() if t.status is None}.values():
+            held.update(entry & PTE_ADDR for entry in self._user_pages(t)[0].values())
+            for vma in t.mm.vmas:
+                if isinstance(vma.backing, (SharedAnon, Regular)):
+                    backings[id(vma.backing)] = vma.backing
+        mapped = set(held)
+        for backing in backings.values():
+            held.update((backing.frames if isinstance(backing, SharedAnon) else backing.pages.frames).values())
+        for _, _, page_cache in machine.images.values():
+            held.update(page_cache.values())
+        problems = []
+        skip = set(machine.vdso_frames) | {machine.vvar_frame}
+        holders = machine.ram.holders
+        for frame in mapped - skip:
+            if holders(frame) != held[frame]:
+                problems.append(f"frame {frame:#x} counts {holders(frame)} holders, {held[frame]} hold it")
+        return problems
+
+
 def abi_exit_group(machine: Machine) -> int:
     return next(e.number for e in machine.kernel.table if e.name == "exit_group")
 
@@ -578,5 +755,6 @@ def describe(report: Report, emit: Callable[[str], None], options: str = "") -> 
              f"  reproduce: syscalltbl fuzz --seed {report.seed} --count {v.index}{options}")
     emit(f"syscalltbl fuzz: {report.calls} calls in {report.seconds:.1f} s ({report.rate:,.0f} calls/s), "
          f"{len(report.by_name)} distinct calls, {report.interrupted} interrupted, "
-         f"{report.self_unmapped} unmapped the fuzzer itself, "
+         f"{report.self_unmapped} unmapped the fuzzer itself, {report.handler_deaths} killed running a forged handler, "
+         f"{report.child_calls} calls by its threads and children, "
          f"{len(report.violations)} violations (seed {report.seed})")
