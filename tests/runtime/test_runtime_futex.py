@@ -11,10 +11,13 @@ owned in another process), futex_waitv, the futex2 calls (futex_wake,
 futex_wait, futex_requeue), and the errors for bad commands, flags,
 alignment and addresses, in Linux's order.
 
-Waking another task needs a second thread or shared memory, which other
-branches of issue 14 bring; with them, pthread mutexes, condition variables,
-barriers, PI and robust mutexes, and process-shared mutexes on MAP_SHARED
-memory were checked against native runs (see the branch's report).
+Waking another task needs a second thread or shared memory:
+data/futex_pthread_sync.c runs glibc's mutexes, condition variables, barriers,
+PI and robust mutexes between threads; data/futex_process_shared.c runs
+process-shared normal, PI and robust mutexes across fork on MAP_SHARED
+anonymous and file memory; data/futex_ops_between_threads.c drives the raw
+operations (WAKE order, bitsets, REQUEUE, WAKE_OP, the PI hand-off,
+CMP_REQUEUE_PI, futex_waitv's index) between threads.
 """
 
 from __future__ import annotations
@@ -52,6 +55,33 @@ def test_same_output_and_status_as_natively(program: Path) -> None:
                  "WAKE_OP case 0: 0, 0x5 -> 0x8",
                  "futex_waitv timeout                          -1 ETIMEDOUT"):
         assert line in text
+
+
+#: Threaded and multi-process programs: their source (in data/) and lines their native output must contain.
+MULTI_TASK_PROGRAMS = {
+    "futex_pthread_sync": ("total 72000", "consumed 200", "pi lock 0", "pi timedlock ETIMEDOUT",
+                           "robust lock EOWNERDEAD", "robust pi lock EOWNERDEAD", "woke 1", "wait 0 fw 1"),
+    "futex_process_shared": ("anon counters 4500 4500", "anon woke 1 child 3", "anon robust EOWNERDEAD",
+                             "file counters 4500 4500", "file woke 1 child 3", "file robust EOWNERDEAD",
+                             "file bytes counter 4500"),
+    "futex_ops_between_threads": ("wake 2: 2", "wake bitset 0b110: 2", "cmp_requeue 1+2: 3", "wake_op: 2 f2=0",
+                                  "wake on a PI futex: -1 Invalid argument", "  thread 2 owned pi: 1 waiters bit 1",
+                                  "cmp_requeue_pi: 3", "cmp_requeue_pi free: 2", "futex_waitv woken: 1"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MULTI_TASK_PROGRAMS))
+def test_threads_and_processes_waking_each_other_as_natively(name: str, tmp_path: Path) -> None:
+    binary = tmp_path / name
+    source = DATA / f"{name}.c"
+    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-pthread", "-o", str(binary), str(source)],
+                   check=True)
+    native = subprocess.run([str(binary)], capture_output=True, timeout=60, check=False)
+    emulated = subprocess.run([*CLI, str(binary)], capture_output=True, timeout=300, check=False)
+    assert native.returncode == 0, native.stderr
+    assert (emulated.stdout.decode(), emulated.returncode) == (native.stdout.decode(), 0), emulated.stderr.decode()
+    for line in MULTI_TASK_PROGRAMS[name]:
+        assert line in native.stdout.decode().splitlines()
 
 
 #: Lines of `strace ./futex` (strace 6.1, addresses as ADDR): the machine's --trace must print them alike.
