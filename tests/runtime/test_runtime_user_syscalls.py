@@ -1,9 +1,11 @@
-"""A project's own syscall code: a raising body oopses and kills only its caller; a file that does not load
-is an error at its file:line:column before any program starts."""
+"""A project's own syscall code: a raising body oopses and kills only its caller (the calling thread, its
+siblings run on); a file that does not load is an error at its file:line:column before any program starts."""
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,7 @@ print(libc.my_func(6, 3), flush=True)
 print(libc.my_func(6, 0))
 """
 
+DATA = Path(__file__).parent / "data"
 DRIVER_READ = '        return b""  # end of file until written\n'
 DEVICE_PROGRAM = """\
 from syscalltbl import libc
@@ -73,6 +76,12 @@ def project(cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "bin").mkdir(parents=True)
     shutil.copy(busybox(), root / "bin" / "busybox")
     shutil.copy(build_elf({"prog.S": PROGRAM, "unistd_64.inc": unistd}, linker_script=None, name="prog"), root / "prog")
+    number = re.search(r"^\t\.set\t__NR_my_func, (\d+)$", unistd, re.M)
+    assert number is not None, unistd
+    threaded = subprocess.run(["gcc", "-static", "-O1", "-pthread", f"-DNR_MY_FUNC={number[1]}", "-o",
+                               str(root / "oops_in_thread"), str(DATA / "oops_in_thread.c")],
+                              capture_output=True, text=True, check=False)
+    assert threaded.returncode == 0, threaded.stderr
     (proj / "prog.py").write_text(PYTHON_PROGRAM)
     (proj / "dev.py").write_text(DEVICE_PROGRAM)
     return proj
@@ -111,6 +120,14 @@ def test_the_oopsing_program_exits_139_and_its_trace_ends_as_straces(cli: Cli, p
         "+++ killed by SIGSEGV +++",
         "syscalltbl run: root/prog: killed by SIGSEGV (oops in system call my_func)",
     ]
+
+
+def test_an_oops_in_one_thread_ends_that_thread_alone(cli: Cli, project: Path) -> None:
+    ran = cli.run("run", "root/oops_in_thread", cwd=project)
+    # The main thread (tid 1) runs on after its thread (tid 2) died in the call, and its exit(3) is the status.
+    assert (ran.returncode, ran.stdout.decode()) == (
+        3, "my_func(6, 3) = 2\njoined the oopsed thread: 0\na new thread runs\nthe main thread goes on\n")
+    assert ran.stderr.decode().splitlines() == oops_report(project / "syscalls" / "my_func.py", 1, 2, "oops_in_thread")
 
 
 def test_a_python_programs_call_oopses_the_same_way(cli: Cli, project: Path) -> None:

@@ -1,10 +1,13 @@
-"""A project's system call that raises: a kernel oops confined to the calling process.
+"""A project's system call that raises: a kernel oops confined to the calling thread.
 
 On Linux a bug in a module's system call (a NULL dereference, a BUG_ON)
 prints an oops on the console and kills the task that made the call, as
-make_task_dead(SIGSEGV) does; the rest of the machine runs on. Here the
-bug is a Python exception out of a project's syscalls/*.py (or a driver in
-devices/*.py) and the oops is a few lines on stderr in the same shape:
+make_task_dead(SIGSEGV) does: do_exit ends that thread alone, so the other
+threads of its process run on, the process ends when its last thread does,
+and the rest of the machine runs on. Here the bug is a Python exception out
+of a project's syscalls/*.py (or a driver in devices/*.py) and the oops is a
+few lines on stderr in the same shape, PID being the thread's id as in
+Linux's (current->pid):
 
     BUG: ZeroDivisionError in system call my_func: integer division or modulo by zero
     Oops: [#1] PID: 2 Comm: prog
@@ -25,7 +28,7 @@ import traceback
 import weakref
 from typing import TYPE_CHECKING
 
-from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.uapi.signal import SIGSEGV
 
 if TYPE_CHECKING:
@@ -45,7 +48,7 @@ def project_frames(machine: Machine, exc: BaseException) -> list[traceback.Frame
 
 
 def confine(machine: Machine, task: Task, exc: BaseException, *, ia32: bool) -> bool:
-    """Report `exc`, raised by a project's code in `task`'s system call, and kill the task with SIGSEGV.
+    """Report `exc`, raised by a project's code in `task`'s system call, and end that thread with SIGSEGV.
 
     False, doing nothing, when no project frame is on the traceback: the
     exception is syscalltbl's own and must not be mistaken for the user's.
@@ -59,8 +62,8 @@ def confine(machine: Machine, task: Task, exc: BaseException, *, ia32: bool) -> 
     _count[machine] = count = _count.get(machine, 0) + 1
     sys.stderr.write(report(exc, frames, call, task, count))
     sys.stderr.flush()
-    # A task is a whole process here; once threads exist, the issue asks for its thread group to die with it.
-    task.kill(SIGSEGV, f"SIGSEGV (oops in system call {call})")
+    # do_exit, as make_task_dead calls it, not a fatal signal: the thread's siblings run on.
+    machine.do_exit(task, ExitStatus(None, SIGSEGV, f"SIGSEGV (oops in system call {call})"))
     return True
 
 
@@ -70,7 +73,7 @@ def report(exc: BaseException, frames: list[traceback.FrameSummary], call: str, 
     message = str(exc)
     lines = [
         f"BUG: {type(exc).__name__} in system call {call}" + (f": {message}" if message else ""),
-        f"Oops: [#{count}] PID: {task.pid} Comm: {task.comm.decode(errors='replace')}",
+        f"Oops: [#{count}] PID: {task.tid} Comm: {task.comm.decode(errors='replace')}",
         f"RIP: {rip.name} at {rip.filename}:{rip.lineno}",
     ]
     if rip.line:
