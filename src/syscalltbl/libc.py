@@ -525,39 +525,39 @@ def sched_yield() -> int:
     return _k.call(24)
 
 
-def mremap(*args: int) -> int:
-    """sys_mremap: no prototype; up to six integer arguments."""
-    return _k.call(25, *args)
+def mremap(addr: int, old_len: int, new_len: int, flags: int, new_addr: int) -> int:
+    """long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len, unsigned long flags, unsigned long new_addr)"""
+    return _k.call(25, addr, old_len, new_len, flags, new_addr)
 
 
-def msync(*args: int) -> int:
-    """sys_msync: no prototype; up to six integer arguments."""
-    return _k.call(26, *args)
+def msync(start: int, len: int, flags: int) -> int:
+    """long sys_msync(unsigned long start, size_t len, int flags)"""
+    return _k.call(26, start, len, flags)
 
 
-def mincore(*args: int) -> int:
-    """sys_mincore: no prototype; up to six integer arguments."""
-    return _k.call(27, *args)
+def mincore(start: int, len: int, vec: WBuffer | None) -> int:
+    """long sys_mincore(unsigned long start, size_t len, unsigned char __user *vec)"""
+    return _k.call(27, start, len, _k.buf_out(vec, (len + 4095) // 4096))
 
 
-def madvise(*args: int) -> int:
-    """sys_madvise: no prototype; up to six integer arguments."""
-    return _k.call(28, *args)
+def madvise(start: int, len: int, behavior: int) -> int:
+    """long sys_madvise(unsigned long start, size_t len, int behavior)"""
+    return _k.call(28, start, len, behavior)
 
 
-def shmget(*args: int) -> int:
-    """sys_shmget: no prototype; up to six integer arguments."""
-    return _k.call(29, *args)
+def shmget(key: int, size: int, flag: int) -> int:
+    """long sys_shmget(key_t key, size_t size, int flag)"""
+    return _k.call(29, key, size, flag)
 
 
-def shmat(*args: int) -> int:
-    """sys_shmat: no prototype; up to six integer arguments."""
-    return _k.call(30, *args)
+def shmat(shmid: int, shmaddr: WBuffer | None, shmflg: int) -> int:
+    """long sys_shmat(int shmid, char __user *shmaddr, int shmflg)"""
+    return _k.call(30, shmid, _k.buf_out(shmaddr, 0), shmflg)
 
 
-def shmctl(*args: int) -> int:
-    """sys_shmctl: no prototype; up to six integer arguments."""
-    return _k.call(31, *args)
+def shmctl(shmid: int, cmd: int, buf: WBuffer | None) -> int:
+    """long sys_shmctl(int shmid, int cmd, struct shmid_ds __user *buf)"""
+    return _k.call(31, shmid, cmd, _k.buf_out(buf, 112))
 
 
 def dup(fildes: int) -> int:
@@ -735,9 +735,9 @@ def semctl(*args: int) -> int:
     return _k.call(66, *args)
 
 
-def shmdt(*args: int) -> int:
-    """sys_shmdt: no prototype; up to six integer arguments."""
-    return _k.call(67, *args)
+def shmdt(shmaddr: WBuffer | None) -> int:
+    """long sys_shmdt(char __user *shmaddr)"""
+    return _k.call(67, _k.buf_out(shmaddr, 0))
 
 
 def msgget(*args: int) -> int:
@@ -1110,9 +1110,9 @@ def sched_setparam(*args: int) -> int:
     return _k.call(142, *args)
 
 
-def sched_getparam(*args: int) -> int:
-    """sys_sched_getparam: no prototype; up to six integer arguments."""
-    return _k.call(143, *args)
+def sched_getparam(pid: int, param: WBuffer | None) -> int:
+    """long sys_sched_getparam(pid_t pid, struct sched_param __user *param)"""
+    return _k.call(143, pid, _k.buf_out(param, 4))
 
 
 def sched_setscheduler(*args: int) -> int:
@@ -1120,19 +1120,19 @@ def sched_setscheduler(*args: int) -> int:
     return _k.call(144, *args)
 
 
-def sched_getscheduler(*args: int) -> int:
-    """sys_sched_getscheduler: no prototype; up to six integer arguments."""
-    return _k.call(145, *args)
+def sched_getscheduler(pid: int) -> int:
+    """long sys_sched_getscheduler(pid_t pid)"""
+    return _k.call(145, pid)
 
 
-def sched_get_priority_max(*args: int) -> int:
-    """sys_sched_get_priority_max: no prototype; up to six integer arguments."""
-    return _k.call(146, *args)
+def sched_get_priority_max(policy: int) -> int:
+    """long sys_sched_get_priority_max(int policy)"""
+    return _k.call(146, policy)
 
 
-def sched_get_priority_min(*args: int) -> int:
-    """sys_sched_get_priority_min: no prototype; up to six integer arguments."""
-    return _k.call(147, *args)
+def sched_get_priority_min(policy: int) -> int:
+    """long sys_sched_get_priority_min(int policy)"""
+    return _k.call(147, policy)
 
 
 def sched_rr_get_interval(*args: int) -> int:
@@ -1140,24 +1140,24 @@ def sched_rr_get_interval(*args: int) -> int:
     return _k.call(148, *args)
 
 
-def mlock(*args: int) -> int:
-    """sys_mlock: no prototype; up to six integer arguments."""
-    return _k.call(149, *args)
+def mlock(start: int, len: int) -> int:
+    """long sys_mlock(unsigned long start, size_t len)"""
+    return _k.call(149, start, len)
 
 
-def munlock(*args: int) -> int:
-    """sys_munlock: no prototype; up to six integer arguments."""
-    return _k.call(150, *args)
+def munlock(start: int, len: int) -> int:
+    """long sys_munlock(unsigned long start, size_t len)"""
+    return _k.call(150, start, len)
 
 
-def mlockall(*args: int) -> int:
-    """sys_mlockall: no prototype; up to six integer arguments."""
-    return _k.call(151, *args)
+def mlockall(flags: int) -> int:
+    """long sys_mlockall(int flags)"""
+    return _k.call(151, flags)
 
 
-def munlockall(*args: int) -> int:
-    """sys_munlockall: no prototype; up to six integer arguments."""
-    return _k.call(152, *args)
+def munlockall() -> int:
+    """long sys_munlockall(void)"""
+    return _k.call(152)
 
 
 def vhangup(*args: int) -> int:
@@ -1355,19 +1355,19 @@ def time(tloc: WBuffer | None) -> int:
     return _k.call(201, _k.buf_out(tloc, 8))
 
 
-def futex(*args: int) -> int:
-    """sys_futex: no prototype; up to six integer arguments."""
-    return _k.call(202, *args)
+def futex(uaddr: WBuffer | None, op: int, val: int, utime: Buffer | None, uaddr2: WBuffer | None, val3: int) -> int:
+    """long sys_futex(u32 __user *uaddr, int op, u32 val, const struct __kernel_timespec __user *utime, u32 __user *uaddr2, u32 val3)"""
+    return _k.call(202, _k.buf_out(uaddr, 4), op, val, _k.buf_in(utime, 16), _k.buf_out(uaddr2, 4), val3)
 
 
-def sched_setaffinity(*args: int) -> int:
-    """sys_sched_setaffinity: no prototype; up to six integer arguments."""
-    return _k.call(203, *args)
+def sched_setaffinity(pid: int, len: int, user_mask_ptr: WBuffer | None) -> int:
+    """long sys_sched_setaffinity(pid_t pid, unsigned int len, unsigned long __user *user_mask_ptr)"""
+    return _k.call(203, pid, len, _k.buf_out(user_mask_ptr, len))
 
 
-def sched_getaffinity(*args: int) -> int:
-    """sys_sched_getaffinity: no prototype; up to six integer arguments."""
-    return _k.call(204, *args)
+def sched_getaffinity(pid: int, len: int, user_mask_ptr: WBuffer | None) -> int:
+    """long sys_sched_getaffinity(pid_t pid, unsigned int len, unsigned long __user *user_mask_ptr)"""
+    return _k.call(204, pid, len, _k.buf_out(user_mask_ptr, len))
 
 
 def io_setup(*args: int) -> int:
@@ -1395,9 +1395,9 @@ def io_cancel(*args: int) -> int:
     return _k.call(210, *args)
 
 
-def epoll_create(*args: int) -> int:
-    """sys_epoll_create: no prototype; up to six integer arguments."""
-    return _k.call(213, *args)
+def epoll_create(size: int) -> int:
+    """long sys_epoll_create(int size)"""
+    return _k.call(213, size)
 
 
 def remap_file_pages(*args: int) -> int:
@@ -1480,14 +1480,14 @@ def exit_group(error_code: int) -> NoReturn:
     _k.call_noreturn(231, error_code)
 
 
-def epoll_wait(*args: int) -> int:
-    """sys_epoll_wait: no prototype; up to six integer arguments."""
-    return _k.call(232, *args)
+def epoll_wait(epfd: int, events: WBuffer | None, maxevents: int, timeout: int) -> int:
+    """long sys_epoll_wait(int epfd, struct epoll_event __user *events, int maxevents, int timeout)"""
+    return _k.call(232, epfd, _k.buf_out(events, 12 * max(maxevents, 0)), maxevents, timeout)
 
 
-def epoll_ctl(*args: int) -> int:
-    """sys_epoll_ctl: no prototype; up to six integer arguments."""
-    return _k.call(233, *args)
+def epoll_ctl(epfd: int, op: int, fd: int, event: WBuffer | None) -> int:
+    """long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event __user *event)"""
+    return _k.call(233, epfd, op, fd, _k.buf_out(event, 12))
 
 
 def tgkill(tgid: int, pid: int, sig: int) -> int:
@@ -1720,9 +1720,9 @@ def utimensat(dfd: int, filename: PathArg | None, utimes: WBuffer | None, flags:
     return _k.call(280, dfd, _k.path(filename), _k.buf_out(utimes, 32), flags)
 
 
-def epoll_pwait(*args: int) -> int:
-    """sys_epoll_pwait: no prototype; up to six integer arguments."""
-    return _k.call(281, *args)
+def epoll_pwait(epfd: int, events: WBuffer | None, maxevents: int, timeout: int, sigmask: Buffer | None, sigsetsize: int) -> int:
+    """long sys_epoll_pwait(int epfd, struct epoll_event __user *events, int maxevents, int timeout, const sigset_t __user *sigmask, size_t sigsetsize)"""
+    return _k.call(281, epfd, _k.buf_out(events, 12 * max(maxevents, 0)), maxevents, timeout, _k.buf_in(sigmask, 8), sigsetsize)
 
 
 def signalfd(*args: int) -> int:
@@ -1730,14 +1730,14 @@ def signalfd(*args: int) -> int:
     return _k.call(282, *args)
 
 
-def timerfd_create(*args: int) -> int:
-    """sys_timerfd_create: no prototype; up to six integer arguments."""
-    return _k.call(283, *args)
+def timerfd_create(clockid: int, flags: int) -> int:
+    """long sys_timerfd_create(int clockid, int flags)"""
+    return _k.call(283, clockid, flags)
 
 
-def eventfd(*args: int) -> int:
-    """sys_eventfd: no prototype; up to six integer arguments."""
-    return _k.call(284, *args)
+def eventfd(count: int) -> int:
+    """long sys_eventfd(unsigned int count)"""
+    return _k.call(284, count)
 
 
 def fallocate(*args: int) -> int:
@@ -1745,14 +1745,14 @@ def fallocate(*args: int) -> int:
     return _k.call(285, *args)
 
 
-def timerfd_settime(*args: int) -> int:
-    """sys_timerfd_settime: no prototype; up to six integer arguments."""
-    return _k.call(286, *args)
+def timerfd_settime(ufd: int, flags: int, utmr: Buffer | None, otmr: WBuffer | None) -> int:
+    """long sys_timerfd_settime(int ufd, int flags, const struct __kernel_itimerspec __user *utmr, struct __kernel_itimerspec __user *otmr)"""
+    return _k.call(286, ufd, flags, _k.buf_in(utmr, 32), _k.buf_out(otmr, 32))
 
 
-def timerfd_gettime(*args: int) -> int:
-    """sys_timerfd_gettime: no prototype; up to six integer arguments."""
-    return _k.call(287, *args)
+def timerfd_gettime(ufd: int, otmr: WBuffer | None) -> int:
+    """long sys_timerfd_gettime(int ufd, struct __kernel_itimerspec __user *otmr)"""
+    return _k.call(287, ufd, _k.buf_out(otmr, 32))
 
 
 def accept4(*args: int) -> int:
@@ -1765,14 +1765,14 @@ def signalfd4(*args: int) -> int:
     return _k.call(289, *args)
 
 
-def eventfd2(*args: int) -> int:
-    """sys_eventfd2: no prototype; up to six integer arguments."""
-    return _k.call(290, *args)
+def eventfd2(count: int, flags: int) -> int:
+    """long sys_eventfd2(unsigned int count, int flags)"""
+    return _k.call(290, count, flags)
 
 
-def epoll_create1(*args: int) -> int:
-    """sys_epoll_create1: no prototype; up to six integer arguments."""
-    return _k.call(291, *args)
+def epoll_create1(flags: int) -> int:
+    """long sys_epoll_create1(int flags)"""
+    return _k.call(291, flags)
 
 
 def dup3(oldfd: int, newfd: int, flags: int) -> int:
@@ -1935,14 +1935,14 @@ def userfaultfd(*args: int) -> int:
     return _k.call(323, *args)
 
 
-def membarrier(*args: int) -> int:
-    """sys_membarrier: no prototype; up to six integer arguments."""
-    return _k.call(324, *args)
+def membarrier(cmd: int, flags: int, cpu_id: int) -> int:
+    """long sys_membarrier(int cmd, unsigned int flags, int cpu_id)"""
+    return _k.call(324, cmd, flags, cpu_id)
 
 
-def mlock2(*args: int) -> int:
-    """sys_mlock2: no prototype; up to six integer arguments."""
-    return _k.call(325, *args)
+def mlock2(start: int, len: int, flags: int) -> int:
+    """long sys_mlock2(unsigned long start, size_t len, int flags)"""
+    return _k.call(325, start, len, flags)
 
 
 def copy_file_range(*args: int) -> int:
@@ -2055,9 +2055,9 @@ def pidfd_open(*args: int) -> int:
     return _k.call(434, *args)
 
 
-def clone3(*args: int) -> int:
-    """sys_clone3: no prototype; up to six integer arguments."""
-    return _k.call(435, *args)
+def clone3(uargs: WBuffer | None, size: int) -> int:
+    """long sys_clone3(struct clone_args __user *uargs, size_t size)"""
+    return _k.call(435, _k.buf_out(uargs, size), size)
 
 
 def close_range(*args: int) -> int:
@@ -2085,9 +2085,9 @@ def process_madvise(*args: int) -> int:
     return _k.call(440, *args)
 
 
-def epoll_pwait2(*args: int) -> int:
-    """sys_epoll_pwait2: no prototype; up to six integer arguments."""
-    return _k.call(441, *args)
+def epoll_pwait2(epfd: int, events: WBuffer | None, maxevents: int, timeout: Buffer | None, sigmask: Buffer | None, sigsetsize: int) -> int:
+    """long sys_epoll_pwait2(int epfd, struct epoll_event __user *events, int maxevents, const struct __kernel_timespec __user *timeout, const sigset_t __user *sigmask, size_t sigsetsize)"""
+    return _k.call(441, epfd, _k.buf_out(events, 12 * max(maxevents, 0)), maxevents, _k.buf_in(timeout, 16), _k.buf_in(sigmask, 8), sigsetsize)
 
 
 def mount_setattr(*args: int) -> int:
@@ -2125,9 +2125,9 @@ def process_mrelease(*args: int) -> int:
     return _k.call(448, *args)
 
 
-def futex_waitv(*args: int) -> int:
-    """sys_futex_waitv: no prototype; up to six integer arguments."""
-    return _k.call(449, *args)
+def futex_waitv(waiters: WBuffer | None, nr_futexes: int, flags: int, timeout: WBuffer | None, clockid: int) -> int:
+    """long sys_futex_waitv(struct futex_waitv __user *waiters, unsigned int nr_futexes, unsigned int flags, struct __kernel_timespec __user *timeout, clockid_t clockid)"""
+    return _k.call(449, _k.buf_out(waiters, 24 * nr_futexes), nr_futexes, flags, _k.buf_out(timeout, 16), clockid)
 
 
 def set_mempolicy_home_node(*args: int) -> int:
@@ -2150,19 +2150,19 @@ def map_shadow_stack(*args: int) -> int:
     return _k.call(453, *args)
 
 
-def futex_wake(*args: int) -> int:
-    """sys_futex_wake: no prototype; up to six integer arguments."""
-    return _k.call(454, *args)
+def futex_wake(uaddr: WBuffer | None, mask: int, nr: int, flags: int) -> int:
+    """long sys_futex_wake(void __user *uaddr, unsigned long mask, int nr, unsigned int flags)"""
+    return _k.call(454, _k.buf_out(uaddr, 1 << (flags & 3)), mask, nr, flags)
 
 
-def futex_wait(*args: int) -> int:
-    """sys_futex_wait: no prototype; up to six integer arguments."""
-    return _k.call(455, *args)
+def futex_wait(uaddr: WBuffer | None, val: int, mask: int, flags: int, timespec: WBuffer | None, clockid: int) -> int:
+    """long sys_futex_wait(void __user *uaddr, unsigned long val, unsigned long mask, unsigned int flags, struct __kernel_timespec __user *timespec, clockid_t clockid)"""
+    return _k.call(455, _k.buf_out(uaddr, 1 << (flags & 3)), val, mask, flags, _k.buf_out(timespec, 16), clockid)
 
 
-def futex_requeue(*args: int) -> int:
-    """sys_futex_requeue: no prototype; up to six integer arguments."""
-    return _k.call(456, *args)
+def futex_requeue(waiters: WBuffer | None, flags: int, nr_wake: int, nr_requeue: int) -> int:
+    """long sys_futex_requeue(struct futex_waitv __user *waiters, unsigned int flags, int nr_wake, int nr_requeue)"""
+    return _k.call(456, _k.buf_out(waiters, 48), flags, nr_wake, nr_requeue)
 
 
 def statmount(*args: int) -> int:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+from busybox import build_static
 from test_runtime_examples import example
 
 CLI = [sys.executable, "-m", "syscalltbl", "run"]
@@ -72,3 +74,49 @@ def test_a_python_programs_sys_exit_ends_its_process_as_strace_shows(tmp_path: P
 def test_output_option_needs_a_tracer(tmp_path: Path) -> None:
     proc = run("-o", tmp_path / "x", example("hello"))
     assert proc.returncode == 2 and b"-o FILE needs --trace, --ftrace or --stats" in proc.stderr
+
+
+#: `strace ./trace_issue14_calls` (strace 6.1, from `mmap(NULL, 8192` on; addresses as ADDR, the shm id as ID).
+STRACE_ISSUE14 = (
+    "mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = ADDR",
+    "madvise(ADDR, 4096, MADV_DONTNEED) = 0",
+    "msync(ADDR, 4096, MS_SYNC) = 0",
+    "mlock(ADDR, 4096) = 0",
+    "munlock(ADDR, 4096) = 0",
+    "mlock2(ADDR, 4096, MLOCK_ONFAULT) = 0",
+    "mlockall(MCL_CURRENT|MCL_FUTURE) = 0",
+    "munlockall() = 0",
+    "mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = ADDR",
+    "mremap(ADDR, 8192, 16384, MREMAP_MAYMOVE) = ADDR",
+    "shmget(IPC_PRIVATE, 4096, IPC_CREAT|0600) = ID",
+    "shmat(ID, NULL, SHM_RDONLY) = ADDR",
+    "shmdt(ADDR) = 0",
+    "shmctl(ID, IPC_RMID, NULL) = 0",
+    "sched_get_priority_max(SCHED_FIFO) = 99",
+    "sched_get_priority_min(SCHED_RR) = 1",
+    "epoll_create1(EPOLL_CLOEXEC) = 3",
+    "epoll_create(1) = 4",
+    "eventfd2(3, EFD_CLOEXEC|EFD_NONBLOCK) = 5",
+    "eventfd(0) = 6",
+    "epoll_ctl(3, EPOLL_CTL_ADD, 5, {events=EPOLLIN|EPOLLET, data={u32=7, u64=7}}) = 0",
+    "epoll_wait(3, [{events=EPOLLIN, data={u32=7, u64=7}}], 4, 0) = 1",
+    "epoll_pwait(3, [], 4, 0, NULL, 8) = 0",
+    "epoll_pwait2(3, [], 4, {tv_sec=0, tv_nsec=0}, NULL, 8) = 0",
+    "timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC) = 7",
+    "timerfd_settime(7, TFD_TIMER_ABSTIME, {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=5, tv_nsec=0}}, "
+    "{it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=0, tv_nsec=0}}) = 0",
+    "clone3(NULL, 0) = -1 EINVAL (Invalid argument)",
+)
+
+
+def test_issue14_calls_are_decoded_as_strace_does(tmp_path: Path) -> None:
+    program = build_static(tmp_path, "trace_issue14_calls.c")
+    out = tmp_path / "trace.txt"
+    proc = run("--trace", "-o", out, program)
+    assert (proc.returncode, proc.stdout) == (0, b"done\n"), proc.stderr
+    text = re.sub(r"0x[0-9a-f]{5,}", "ADDR", out.read_text())
+    shm = re.search(r"^shmget\(.*\) = (\d+)$", text, re.M)
+    assert shm is not None, text
+    text = re.sub(rf"\b{shm[1]}\b", "ID", text)
+    start = text.index("mmap(NULL, 8192")
+    assert tuple(text[start : text.index("\n", text.index("clone3("))].splitlines()) == STRACE_ISSUE14

@@ -34,6 +34,8 @@ SIZES: Mapping[str, int] = {
     "__kernel_old_time_t": 8, "int": 4, "unsigned": 4, "unsigned int": 4, "uid_t": 4, "gid_t": 4,
     "struct sigaction": 32, "sigset_t": 8, "struct sigaltstack": 24, "struct rlimit": 16, "struct rlimit64": 16,
     "size_t": 8, "struct statfs": 120, "struct utimbuf": 16, "loff_t": 8, "struct sysinfo": 112,
+    "u32": 4, "struct sched_param": 4, "struct epoll_event": 12, "struct __kernel_itimerspec": 32,
+    "struct shmid_ds": 112,
 }  # fmt: skip
 #: Pointers whose length is not sizeof(pointee): (entry point, parameter) -> Python expression.
 LENGTHS: Mapping[tuple[str, str], str] = {
@@ -53,6 +55,18 @@ LENGTHS: Mapping[tuple[str, str], str] = {
     ("sys_pselect6", "outp"): "(n + 63) // 64 * 8",
     ("sys_pselect6", "exp"): "(n + 63) // 64 * 8",
     ("sys_pselect6", "sig"): "16",  # { const sigset_t *ss; size_t ss_len; }
+    ("sys_futex_waitv", "waiters"): "24 * nr_futexes",  # struct futex_waitv[nr_futexes]
+    ("sys_futex_requeue", "waiters"): "48",  # struct futex_waitv[2]: from and to
+    ("sys_futex_wake", "uaddr"): "1 << (flags & 3)",  # FUTEX2_SIZE_U8..U64 in flags
+    ("sys_futex_wait", "uaddr"): "1 << (flags & 3)",
+    ("sys_mincore", "vec"): "(len + 4095) // 4096",  # a byte per page
+    ("sys_sched_getaffinity", "user_mask_ptr"): "len",  # the size comes before the pointer
+    ("sys_sched_setaffinity", "user_mask_ptr"): "len",
+    ("sys_epoll_wait", "events"): "12 * max(maxevents, 0)",  # struct epoll_event[maxevents], packed
+    ("sys_epoll_pwait", "events"): "12 * max(maxevents, 0)",
+    ("sys_epoll_pwait2", "events"): "12 * max(maxevents, 0)",
+    ("sys_shmat", "shmaddr"): "0",  # an attach address: never read or written
+    ("sys_shmdt", "shmaddr"): "0",
 }
 SIZE_PARAMS = ("count", "size", "bufsiz", "len")
 #: Calls that write through their iovecs (the array itself is const).

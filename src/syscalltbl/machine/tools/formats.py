@@ -16,7 +16,24 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from syscalltbl.machine import uapi
-from syscalltbl.machine.uapi import fcntl, futex, misc, mman, prctl, resource, sched, signal, time, wait
+from syscalltbl.machine.uapi import (
+    eventfd,
+    eventpoll,
+    fcntl,
+    futex,
+    ipc,
+    membarrier,
+    misc,
+    mman,
+    prctl,
+    resource,
+    sched,
+    schedpolicy,
+    signal,
+    time,
+    timerfd,
+    wait,
+)
 from syscalltbl.machine.uapi.structs import TIMESPEC
 
 #: value -> text, or None to leave the value to the next rule.
@@ -37,6 +54,25 @@ FILE_TYPES = {v: n for n, v in uapi.constants(misc, "S_IF") if n != "S_IFMT"}
 CLOCKS = {v: n for n, v in uapi.constants(time, "CLOCK_")}
 WHENCE = uapi.names(fcntl, "SEEK_")
 WAIT_OPTIONS = tuple(uapi.constants(wait, "W") + uapi.constants(wait, "__W"))
+MADVICE = uapi.names(mman, "MADV_")
+MSYNC_FLAGS = tuple(uapi.constants(mman, "MS_"))
+MREMAP_FLAGS = tuple(uapi.constants(mman, "MREMAP_"))
+MLOCKALL_FLAGS = tuple(uapi.constants(mman, "MCL_"))
+MLOCK2_FLAGS = tuple(uapi.constants(mman, "MLOCK_"))
+SHMGET_FLAGS = (("IPC_CREAT", ipc.IPC_CREAT), ("IPC_EXCL", ipc.IPC_EXCL), ("SHM_HUGETLB", ipc.SHM_HUGETLB),
+                ("SHM_NORESERVE", ipc.SHM_NORESERVE))
+SHMAT_FLAGS = (("SHM_RDONLY", ipc.SHM_RDONLY), ("SHM_RND", ipc.SHM_RND), ("SHM_REMAP", ipc.SHM_REMAP),
+               ("SHM_EXEC", ipc.SHM_EXEC))
+SHMCTL_CMDS = {v: n for n, v in uapi.constants(ipc, "IPC_") + uapi.constants(ipc, "SHM_") if v < 0o100}
+SCHED_POLICIES = {v: n for n, v in uapi.constants(schedpolicy, "SCHED_") if n != "SCHED_RESET_ON_FORK"}
+MEMBARRIER_CMDS = {v: n for n, v in uapi.constants(membarrier, "MEMBARRIER_CMD_") if "_FLAG_" not in n}
+EPOLL_CTL_OPS = uapi.names(eventpoll, "EPOLL_CTL_")
+EPOLL_EVENTS = tuple((n, v) for n, v in uapi.constants(eventpoll, "EPOLL")
+                     if not n.startswith("EPOLL_") and v.bit_count() == 1)
+EPOLL_CREATE_FLAGS = (("EPOLL_CLOEXEC", eventpoll.EPOLL_CLOEXEC),)
+EFD_FLAGS = tuple((n, v) for n, v in uapi.constants(eventfd, "EFD_"))
+TFD_FLAGS = (("TFD_CLOEXEC", timerfd.TFD_CLOEXEC), ("TFD_NONBLOCK", timerfd.TFD_NONBLOCK))
+TFD_TIMER_FLAGS = tuple(uapi.constants(timerfd, "TFD_TIMER_"))
 
 
 def signed(value: int, bits: int) -> int:
@@ -120,6 +156,23 @@ def mode(value: int) -> str:
     return f"0{value & 0o7777:o}" if value & 0o7777 else "0"
 
 
+def flags(table: tuple[tuple[str, int], ...]) -> Format:
+    """An int of flags by name, 0 as 0."""
+    return lambda value: bits(value & 0xFFFFFFFF, table, []) if value & 0xFFFFFFFF else "0"
+
+
+def ipc_key(value: int) -> str:
+    return "IPC_PRIVATE" if value & 0xFFFFFFFF == ipc.IPC_PRIVATE else hex(value & 0xFFFFFFFF)
+
+
+def shmget_flags(value: int) -> str:
+    """The flags by name, then the permission bits: IPC_CREAT|0600."""
+    value &= 0xFFFFFFFF
+    names = [name for name, bit in SHMGET_FLAGS if value & bit]
+    rest = value & ~sum(bit for _, bit in SHMGET_FLAGS) & ~0o777
+    return "|".join(names + ([hex(rest)] if rest else []) + [f"0{value & 0o777:o}" if value & 0o777 else "0"])
+
+
 _PRCTL = {"option": option(PRCTL_OPTIONS), **dict.fromkeys(("arg2", "arg3", "arg4", "arg5"), prctl_argument)}
 _ARCH_PRCTL = {"option": option(ARCH_PRCTL_OPTIONS), **dict.fromkeys(("arg2", "arg3", "arg4", "arg5"), prctl_argument)}
 
@@ -133,6 +186,24 @@ CALLS: Mapping[str, Mapping[str, Format]] = {
     "sys_prctl": _PRCTL,
     "sys_arch_prctl": _ARCH_PRCTL,
     "sys_wait4": {"options": wait_options},
+    "sys_madvise": {"behavior": option(MADVICE)},
+    "sys_msync": {"flags": flags(MSYNC_FLAGS)},
+    "sys_mremap": {"flags": flags(MREMAP_FLAGS)},
+    "sys_mlock2": {"flags": flags(MLOCK2_FLAGS)},
+    "sys_mlockall": {"flags": flags(MLOCKALL_FLAGS)},
+    "sys_shmget": {"key": ipc_key, "flag": shmget_flags},
+    "sys_shmat": {"shmflg": flags(SHMAT_FLAGS)},
+    "sys_shmctl": {"cmd": option(SHMCTL_CMDS)},
+    "sys_sched_get_priority_max": {"policy": option(SCHED_POLICIES)},
+    "sys_sched_get_priority_min": {"policy": option(SCHED_POLICIES)},
+    "sys_membarrier": {"cmd": option(MEMBARRIER_CMDS)},
+    "sys_epoll_create1": {"flags": flags(EPOLL_CREATE_FLAGS)},
+    "sys_epoll_ctl": {"op": option(EPOLL_CTL_OPS)},
+    "sys_eventfd2": {"flags": flags(EFD_FLAGS)},
+    "sys_timerfd_create": {"clockid": named(CLOCKS), "flags": flags(TFD_FLAGS)},
+    "sys_timerfd_settime": {"flags": flags(TFD_TIMER_FLAGS)},
+    "sys_futex_wake": {"mask": lambda value: _bitset(value), "flags": lambda value: futex2_flags(value)},
+    "sys_futex_wait": {"mask": lambda value: _bitset(value), "flags": lambda value: futex2_flags(value)},
 }
 #: (parameter, its type or None for any) -> format, in every call.
 PARAMS: Mapping[tuple[str, str | None], Format] = {

@@ -27,6 +27,7 @@ from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.registry import Handler
 from syscalltbl.machine.tools.formats import (
     ARGUMENTS,
+    EPOLL_EVENTS,
     FILE_TYPES,
     SA_FLAGS,
     Reader,
@@ -36,14 +37,17 @@ from syscalltbl.machine.tools.formats import (
     signal_name,
     signed,
 )
-from syscalltbl.machine.uapi import errno, misc, sched, signal
+from syscalltbl.machine.uapi import errno, misc, mman, sched, signal
 from syscalltbl.machine.uapi.errno import Errno
+from syscalltbl.machine.uapi.eventpoll import EPOLL_EVENT
 from syscalltbl.machine.uapi.signal import FAULT_SIGNALS
 from syscalltbl.machine.uapi.structs import STAT, TIMESPEC
+from syscalltbl.machine.uapi.timerfd import ITIMERSPEC
 from syscalltbl.tables.prototype_model import Param, Prototype
 
 STRING_LIMIT = 32  # strace's default -s
-ADDRESS_RESULTS = frozenset({"sys_mmap", "sys_brk"})
+ADDRESS_RESULTS = frozenset({"sys_mmap", "sys_brk", "sys_mremap", "sys_shmat"})
+EPOLL_EVENTS_SHOWN = 4  # strace abbreviates longer arrays with `...`
 ERRNO_NAMES = uapi.names(errno, "E")
 
 
@@ -100,7 +104,23 @@ def _struct(t: Task, kind: str, value: int, ret: int) -> str | None:
         return _sigset(int.from_bytes(copy_from_user(mm, value, 8), "little"))
     if kind == "struct iovec __user *" or kind == "const struct iovec __user *":
         return None  # shown by _iovec, which knows the count
+    if "struct __kernel_itimerspec __user *" in kind and (kind.startswith("const") or ret == 0):
+        isec, insec, vsec, vnsec = ITIMERSPEC.unpack(copy_from_user(mm, value, ITIMERSPEC.size))
+        return f"{{it_interval={{tv_sec={isec}, tv_nsec={insec}}}, it_value={{tv_sec={vsec}, tv_nsec={vnsec}}}}}"
     return None
+
+
+def _epoll_event(data: bytes) -> str:
+    events, payload = EPOLL_EVENT.unpack(data)
+    shown = bits(events, EPOLL_EVENTS, []) if events else "0"
+    return f"{{events={shown}, data={{u32={payload & 0xFFFFFFFF}, u64={payload}}}}}"
+
+
+def _epoll_events(t: Task, value: int, count: int) -> str:
+    """The events an epoll wait returned, as strace prints the array."""
+    shown = [_epoll_event(copy_from_user(t.mm, value + EPOLL_EVENT.size * i, EPOLL_EVENT.size))
+             for i in range(min(count, EPOLL_EVENTS_SHOWN))]
+    return "[" + ", ".join(shown) + (", ..." if count > EPOLL_EVENTS_SHOWN else "") + "]"
 
 
 def _sigset(mask: int) -> str:
@@ -144,6 +164,8 @@ def _sigaction(data: bytes) -> str:
 
 def _clone_args(t: Task, value: int, size: int) -> str:
     """clone3's struct clone_args as strace shows it: the flags by name, the pointers the flags use."""
+    if not value:
+        return "NULL"
     if size < sched.CLONE3_ARGS_SIZE_VER0:
         return f"{value:#x}"
     try:
@@ -219,6 +241,11 @@ def _param(t: Task, p: Param, value: int, proto: Prototype, args: tuple[int, ...
             if kind.endswith("struct iovec __user *") and (kind.startswith("const") and ret >= 0):
                 count = args[[q.name for q in proto.params].index(p.name) + 1]
                 return _iovec(t, value, count, proto.name in ("sys_writev", "sys_pwritev"), ret)
+            if kind == "struct epoll_event __user *":
+                if p.name == "event":  # epoll_ctl's input
+                    return _epoll_event(copy_from_user(t.mm, value, EPOLL_EVENT.size))
+                if ret >= 0:  # a wait's output: as many as it returned
+                    return _epoll_events(t, value, ret)
             if kind == "int __user *" and ret >= 0:
                 if p.name == "stat_addr" and ret > 0:
                     return _wait_status(int.from_bytes(copy_from_user(t.mm, value, 4), "little"))
@@ -303,6 +330,9 @@ class Tracer:
             if proto.name in ("sys_open", "sys_openat"):  # the mode only matters with O_CREAT
                 flags = args[[p.name for p in params].index("flags")]
                 params = params if flags & 0o100 else params[:-1]
+            if proto.name == "sys_mremap":  # the new address only matters with MREMAP_FIXED
+                flags = args[[p.name for p in params].index("flags")]
+                params = params if flags & mman.MREMAP_FIXED else params[:-1]
             shown = ", ".join(_param(t, p, v, proto, args, ret) for p, v in zip(params, args, strict=False))
         return f"{s.name}({shown})"
 

@@ -180,4 +180,59 @@ asmlinkage long sys_getrandom(char __user *buf, size_t count, unsigned int flags
 asmlinkage long sys_arch_prctl(int option, unsigned long arg2);
 asmlinkage long sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5);
 
+/* kernel/fork.c: clone3; kernel/futex/syscalls.c */
+asmlinkage long sys_clone3(struct clone_args __user *uargs, size_t size);
+asmlinkage long sys_futex(u32 __user *uaddr, int op, u32 val, const struct __kernel_timespec __user *utime,
+			  u32 __user *uaddr2, u32 val3);
+asmlinkage long sys_futex_waitv(struct futex_waitv __user *waiters, unsigned int nr_futexes, unsigned int flags,
+				struct __kernel_timespec __user *timeout, clockid_t clockid);
+asmlinkage long sys_futex_wake(void __user *uaddr, unsigned long mask, int nr, unsigned int flags);
+asmlinkage long sys_futex_wait(void __user *uaddr, unsigned long val, unsigned long mask, unsigned int flags,
+			       struct __kernel_timespec __user *timespec, clockid_t clockid);
+asmlinkage long sys_futex_requeue(struct futex_waitv __user *waiters, unsigned int flags, int nr_wake, int nr_requeue);
+
+/* mm/mremap.c, mm/madvise.c, mm/msync.c, mm/mincore.c, mm/mlock.c */
+asmlinkage long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len, unsigned long flags,
+			   unsigned long new_addr);
+asmlinkage long sys_madvise(unsigned long start, size_t len, int behavior);
+asmlinkage long sys_msync(unsigned long start, size_t len, int flags);
+asmlinkage long sys_mincore(unsigned long start, size_t len, unsigned char __user * vec);
+asmlinkage long sys_mlock(unsigned long start, size_t len);
+asmlinkage long sys_mlock2(unsigned long start, size_t len, int flags);
+asmlinkage long sys_munlock(unsigned long start, size_t len);
+asmlinkage long sys_mlockall(int flags);
+asmlinkage long sys_munlockall(void);
+
+/* ipc/shm.c */
+asmlinkage long sys_shmget(key_t key, size_t size, int flag);
+asmlinkage long sys_shmat(int shmid, char __user *shmaddr, int shmflg);
+asmlinkage long sys_shmdt(char __user *shmaddr);
+asmlinkage long sys_shmctl(int shmid, int cmd, struct shmid_ds __user *buf);
+
+/* kernel/sched/syscalls.c, kernel/sched/membarrier.c */
+asmlinkage long sys_sched_getscheduler(pid_t pid);
+asmlinkage long sys_sched_getparam(pid_t pid, struct sched_param __user *param);
+asmlinkage long sys_sched_get_priority_max(int policy);
+asmlinkage long sys_sched_get_priority_min(int policy);
+asmlinkage long sys_sched_getaffinity(pid_t pid, unsigned int len, unsigned long __user *user_mask_ptr);
+asmlinkage long sys_sched_setaffinity(pid_t pid, unsigned int len, unsigned long __user *user_mask_ptr);
+asmlinkage long sys_membarrier(int cmd, unsigned int flags, int cpu_id);
+
+/* fs/eventpoll.c, fs/eventfd.c, fs/timerfd.c */
+asmlinkage long sys_epoll_create(int size);
+asmlinkage long sys_epoll_create1(int flags);
+asmlinkage long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event __user *event);
+asmlinkage long sys_epoll_wait(int epfd, struct epoll_event __user *events, int maxevents, int timeout);
+asmlinkage long sys_epoll_pwait(int epfd, struct epoll_event __user *events, int maxevents, int timeout,
+				const sigset_t __user *sigmask, size_t sigsetsize);
+asmlinkage long sys_epoll_pwait2(int epfd, struct epoll_event __user *events, int maxevents,
+				 const struct __kernel_timespec __user *timeout, const sigset_t __user *sigmask,
+				 size_t sigsetsize);
+asmlinkage long sys_eventfd(unsigned int count);
+asmlinkage long sys_eventfd2(unsigned int count, int flags);
+asmlinkage long sys_timerfd_create(int clockid, int flags);
+asmlinkage long sys_timerfd_settime(int ufd, int flags, const struct __kernel_itimerspec __user *utmr,
+				    struct __kernel_itimerspec __user *otmr);
+asmlinkage long sys_timerfd_gettime(int ufd, struct __kernel_itimerspec __user *otmr);
+
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
