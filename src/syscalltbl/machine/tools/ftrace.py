@@ -32,7 +32,6 @@ is host time.
 from __future__ import annotations
 
 import bisect
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -146,7 +145,8 @@ class KernelProfiler:
         return ENTRY
 
     def _record(self, t: Task) -> CallRecord:
-        return CallRecord(t.tid, os.path.basename(t.exe.decode(errors="replace")) or "?", tgid=t.pid)
+        # The task's comm, as ps and Linux's ftrace show it: `sh`, not the busybox its link leads to.
+        return CallRecord(t.tid, t.comm.decode(errors="replace") or "?", tgid=t.pid)
 
     def _block(self, address: int, size: int) -> tuple[int, int, bool]:
         """(instructions, whom they are charged to, whether the block returns to user mode)."""
