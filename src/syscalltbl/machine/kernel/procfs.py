@@ -116,12 +116,8 @@ class ProcFdLink(ProcLink):
         return 64
 
 
-class ProcPidDir(ProcDirectory):
-    """/proc/PID, owned by the process's effective user, as ps reads it.
-
-    Once the process is reaped, what is left open of it answers ESRCH; a
-    zombie keeps its stat and status, but no memory, files or directories.
-    """
+class _TaskDir(ProcDirectory):
+    """A directory of one task's files, owned by its effective user; ESRCH once the task is reaped."""
 
     def __init__(self, parent: Directory, owner: Task) -> None:
         super().__init__(parent, 0o555)
@@ -137,6 +133,14 @@ class ProcPidDir(ProcDirectory):
     def lookup(self, name: bytes, task: Task) -> Inode | None:
         self._alive()
         return super().lookup(name, task)
+
+
+class ProcPidDir(_TaskDir):
+    """/proc/PID, owned by the process's effective user, as ps reads it.
+
+    Once the process is reaped, what is left open of it answers ESRCH; a
+    zombie keeps its stat and status, but no memory, files or directories.
+    """
 
     def entries_for(self, task: Task) -> dict[bytes, Inode]:
         t = self.owner
@@ -175,23 +179,8 @@ class ProcTaskDir(ProcDirectory):
         return str(child.owner.tid).encode() if isinstance(child, ProcTidDir) else None
 
 
-class ProcTidDir(ProcDirectory):
+class ProcTidDir(_TaskDir):
     """/proc/PID/task/TID: one thread's own view, its stat, status and comm."""
-
-    def __init__(self, parent: Directory, owner: Task) -> None:
-        super().__init__(parent, 0o555)
-        self.owner = owner
-        self.owned_by(owner.cred.euid, owner.cred.egid)
-
-    def _alive(self) -> Task:
-        t = self.owner
-        if t.machine.tasks.get(t.tid) is not t:
-            raise Errno(ESRCH)
-        return t
-
-    def lookup(self, name: bytes, task: Task) -> Inode | None:
-        self._alive()
-        return super().lookup(name, task)
 
     def entries_for(self, task: Task) -> dict[bytes, Inode]:
         t = self.owner
