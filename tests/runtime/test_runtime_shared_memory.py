@@ -72,6 +72,11 @@ def test_mremap_madvise_mlock_and_a_512_mib_reservation_in_128_mib(tmp_path: Pat
     assert "zeroed 1 1 kept 1 1\n" in out
 
 
+def test_areas_split_by_a_change_undone_are_merged_again(tmp_path: Path) -> None:
+    out = compare(tmp_path, "vma_merge.c")
+    assert out.count(": 1 areas, mremap kept 'x' at the end: yes\n") == 3, out
+
+
 def _frames(machine: Machine) -> tuple[int, int]:
     return machine.ram.frames_in_use, machine.ram.reserved
 

@@ -181,6 +181,22 @@ class Mm(AddressSpace):
             self.vmas.insert(i + 1, tail)
             self._recount()
 
+    def merge(self, start: int, end: int) -> None:
+        """Join the areas in and around [start, end) with neighbours that differ only in where they are.
+
+        As vma_merge after mprotect, mlock or madvise: a change undone leaves one area again, so that
+        mremap, which takes one area, can move the whole mapping as on Linux.
+        """
+        i = max(self._index(start) - 1, 0)
+        while i + 1 < len(self.vmas) and self.vmas[i].start <= end:
+            left, right = self.vmas[i], self.vmas[i + 1]
+            if left.end == right.start and _mergeable(left, right):
+                left.end = right.end
+                del self.vmas[i + 1]
+                self._recount()
+            else:
+                i += 1
+
     def _inside(self, start: int, end: int) -> list[Vma]:
         first, last = self._run(start, end)
         return self.vmas[first:last]
@@ -277,6 +293,7 @@ class Mm(AddressSpace):
             if vma.backing is not None:
                 for va, _pte, _entry in self.leaves(vma.start, vma.end):
                     codealias.settle(self, vma, va)
+        self.merge(start, end)
         return True
 
     def pte_flags_for(self, vma: Vma, frame: int) -> int:
@@ -677,6 +694,13 @@ class Mm(AddressSpace):
 
 def _start(vma: Vma) -> int:
     return vma.start
+
+
+def _mergeable(left: Vma, right: Vma) -> bool:
+    """Whether `right`, just above `left`, is the same mapping: same flags, same backing at the next page."""
+    if replace(right, start=left.start, end=left.end, pgoff=left.pgoff) != left:
+        return False
+    return left.backing is None or right.pgoff == left.index(left.end)
 
 
 def _page(image: Image, va: int) -> bytes:

@@ -112,6 +112,7 @@ def sys_madvise(t: Task, addr: int, length: int, advice: int, *_: int) -> int:
                 v.wipeonfork = advice == MADV_WIPEONFORK
             else:
                 v.dontfork = advice == MADV_DONTFORK
+        mm.merge(addr, end)
     elif advice in (MADV_POPULATE_READ, MADV_POPULATE_WRITE):
         if hole:
             raise Errno(ENOMEM)

@@ -53,6 +53,7 @@ def _lock(t: Task, addr: int, length: int, *, lock: bool) -> int:
         raise Errno(ENOMEM)
     for v in mm.split(addr, end):
         v.locked = lock
+    mm.merge(addr, end)
     if lock and not mm.populate(addr, end, write=True):
         raise Errno(ENOMEM)
     return 0
@@ -89,6 +90,7 @@ def sys_mlockall(t: Task, flags: int, *_: int) -> int:
     if flags & MCL_CURRENT:
         for v in mm.vmas:
             v.locked = v.name not in SHARED_AREAS  # VM_SPECIAL areas are never locked
+        mm.merge(0, TASK_SIZE_MAX)
         if not flags & MCL_ONFAULT:
             # Best effort, as mlockall ignores populate's failures. Not the stack, whose area here is all
             # the 8 MiB it may grow to (Linux's holds what it grew to, and that is paged in already).
@@ -101,5 +103,6 @@ def sys_mlockall(t: Task, flags: int, *_: int) -> int:
 def sys_munlockall(t: Task, *_: int) -> int:
     for v in t.mm.vmas:
         v.locked = False
+    t.mm.merge(0, TASK_SIZE_MAX)
     t.mm.lock_future = False
     return 0
