@@ -141,3 +141,17 @@ def test_cpp_std_thread_as_natively(tmp_path: Path) -> None:
     assert native.returncode == 0, native.stderr
     assert (emulated.stdout.decode(), emulated.returncode) == (native.stdout.decode(), 0), emulated.stderr.decode()
     assert "4 std::threads under a std::mutex: 10000 (want 10000)\n" in native.stdout.decode()
+
+
+def test_the_status_of_a_program_exec_d_by_a_thread_is_the_run_s(tmp_path: Path) -> None:
+    # data/exec_from_thread.c: a non-leader thread execs while another lives; the new program exits 6.
+    # The run's status is the process's, not the SIGKILL of the leader's old task that de_thread replaced.
+    program = tmp_path / "exec_from_thread"
+    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-pthread", "-o", str(program),
+                    str(DATA / "exec_from_thread.c")], check=True)
+    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=False)
+    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
+                              timeout=120, check=False)
+    assert (native.stdout, native.returncode) == (b"the new program is the leader: yes\n", 6), native.stderr
+    assert (emulated.stdout, emulated.returncode) == (native.stdout, 6), emulated.stderr.decode()
+    assert emulated.stderr == b""

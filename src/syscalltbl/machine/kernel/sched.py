@@ -115,10 +115,15 @@ def pick_next(machine: Machine, after: int, deadline: float) -> Task | None:
 
 
 def schedule(machine: Machine, init: Task, timeout: float) -> ExitStatus:
-    """Run tasks until none is left; `init`'s status is the result."""
+    """Run tasks until none is left; `init`'s process's status is the result.
+
+    That is its leader's: a thread that exec'd in another's place took the pid
+    and the leader's role (de_thread), and `init` may be the task it replaced.
+    """
     run_until(machine, None, timeout)
-    assert init.status is not None
-    return init.status
+    leader = init.group.leader
+    assert leader.status is not None
+    return leader.status
 
 
 def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float) -> None:
