@@ -58,6 +58,7 @@ def test_file_mappings_sigbus_private_copies_msync_and_open_modes(tmp_path: Path
     assert "page 2, now past the end: signal 7 code 2 at the page's address 1\n" in out  # SIGBUS, BUS_ADRERR
     assert "private sees write() to a page it only read: read 'b'\n" in out
     assert "seen through /dev/shm: 1234\n" in out
+    assert "mmap at offset 2^63 - 4096: Value too large for defined data type\n" in out  # EOVERFLOW
 
 
 def test_system_v_segments_across_fork(tmp_path: Path) -> None:

@@ -132,6 +132,9 @@ int main(void) {
     waitpid(pid, NULL, 0);
     printf("seen through /dev/shm: %d\n", *counter);
     CHECK("shm_unlink", shm_unlink("/syscalltbl-test"));
+    /* file_mmap_ok: a page past the largest size a regular file can have is EOVERFLOW. */
+    void *far = mmap(NULL, 4096, PROT_READ, MAP_SHARED, posix, 0x7ffffffffffff000);
+    printf("mmap at offset 2^63 - 4096: %s\n", far == MAP_FAILED ? strerror(errno) : "mapped");
     unlink("shm_file.data");
     return 0;
 }

@@ -23,6 +23,7 @@ from syscalltbl.machine.uapi.errno import (
     ENODEV,
     ENOMEM,
     EOPNOTSUPP,
+    EOVERFLOW,
     EPERM,
     Errno,
 )
@@ -39,6 +40,7 @@ from syscalltbl.machine.uapi.mman import (
     MAP_SHARED_VALIDATE,
     MAP_SHARED_VALIDATE_KNOWN,
     MAP_TYPE,
+    MAX_LFS_FILESIZE,
     MREMAP_DONTUNMAP,
     MREMAP_FIXED,
     MREMAP_MAYMOVE,
@@ -117,6 +119,8 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
             flags |= MAP_ANONYMOUS  # /dev/zero: anonymous memory (shared: a shmem object), as mmap_zero makes it
         elif not isinstance(f.inode, Regular):
             raise Errno(ENODEV if f.inode.kind else EBADF)
+        elif off >= MAX_LFS_FILESIZE or size > MAX_LFS_FILESIZE - off:
+            raise Errno(EOVERFLOW)  # file_mmap_ok: no page of a regular file lies past its largest size
         elif not f.readable() or (shared and prot & PROT_WRITE and not f.writable()):
             raise Errno(EACCES)  # do_mmap's checks of the file's open mode
         elif kind == MAP_SHARED_VALIDATE and flags & ~MAP_SHARED_VALIDATE_KNOWN:
