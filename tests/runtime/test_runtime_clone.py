@@ -95,14 +95,26 @@ def test_threads_count_against_the_process_limits(program: Path) -> None:
     assert lines[1:] == [nproc] == native.stdout.decode().splitlines()[1:]
 
 
-def test_glibc_pthread_create_and_kill_as_natively(tmp_path: Path) -> None:
-    # data/pthread_nojoin.c: glibc's pthread_create, TLS per thread, pthread_detach and pthread_kill (tgkill).
-    program = tmp_path / "pthread_nojoin"
-    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-pthread", "-o", str(program),
-                    str(DATA / "pthread_nojoin.c")], check=True)
+def _build(tmp_path: Path, source: str, compiler: str = "gcc") -> Path:
+    """data/SOURCE built static with -pthread by `compiler`, into tmp_path."""
+    program = tmp_path / Path(source).stem
+    subprocess.run([compiler, "-static", "-O2", "-Wall", "-Werror", "-pthread", "-o", str(program),
+                    str(DATA / source)], check=True)
+    return program
+
+
+def _native_and_machine(program: Path) -> tuple[subprocess.CompletedProcess[bytes], subprocess.CompletedProcess[bytes]]:
+    """`program` run natively, then on the machine (`syscalltbl run`), each captured."""
     native = subprocess.run([str(program)], capture_output=True, timeout=60, check=False)
     emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
                               timeout=120, check=False)
+    return native, emulated
+
+
+def test_glibc_pthread_create_and_kill_as_natively(tmp_path: Path) -> None:
+    # data/pthread_nojoin.c: glibc's pthread_create, TLS per thread, pthread_detach and pthread_kill (tgkill).
+    program = _build(tmp_path, "pthread_nojoin.c")
+    native, emulated = _native_and_machine(program)
     assert native.returncode == 0, native.stderr
     assert (emulated.stdout.decode(), emulated.returncode) == (native.stdout.decode(), 0), emulated.stderr.decode()
     assert "thread 2: tls=25 own tid=1 detach=0\n" in native.stdout.decode()
@@ -114,12 +126,8 @@ def test_pthreads_over_futex_as_natively(tmp_path: Path, compiler: str, package:
     # data/pthreads.c: 8 threads summing under a mutex, a condition variable, a barrier with thread-local
     # storage, pthread_cancel, pthread_kill to one thread, joins, and posix_spawn of a missing program;
     # glibc's pthreads and musl's, which make the same calls their own ways.
-    program = tmp_path / "pthreads"
-    subprocess.run([require(compiler, package), "-static", "-O2", "-Wall", "-Werror", "-pthread", "-o", str(program),
-                    str(DATA / "pthreads.c")], check=True)
-    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=False)
-    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
-                              timeout=120, check=False)
+    program = _build(tmp_path, "pthreads.c", require(compiler, package))
+    native, emulated = _native_and_machine(program)
     assert native.returncode == 0, native.stderr
     assert (emulated.stdout.decode(), emulated.returncode) == (native.stdout.decode(), 0), emulated.stderr.decode()
     for line in ("8 threads under a mutex: total=18018000 (want 18018000), joined=36",
@@ -132,12 +140,8 @@ def test_pthreads_over_futex_as_natively(tmp_path: Path, compiler: str, package:
 
 def test_cpp_std_thread_as_natively(tmp_path: Path) -> None:
     # data/std_thread.cc: iostream, std::thread, std::mutex and std::condition_variable, linked statically.
-    program = tmp_path / "std_thread"
-    subprocess.run([require("g++", "g++"), "-static", "-O2", "-Wall", "-Werror", "-pthread", "-o", str(program),
-                    str(DATA / "std_thread.cc")], check=True)
-    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=False)
-    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
-                              timeout=120, check=False)
+    program = _build(tmp_path, "std_thread.cc", require("g++", "g++"))
+    native, emulated = _native_and_machine(program)
     assert native.returncode == 0, native.stderr
     assert (emulated.stdout.decode(), emulated.returncode) == (native.stdout.decode(), 0), emulated.stderr.decode()
     assert "4 std::threads under a std::mutex: 10000 (want 10000)\n" in native.stdout.decode()
@@ -146,12 +150,8 @@ def test_cpp_std_thread_as_natively(tmp_path: Path) -> None:
 def test_the_status_of_a_program_exec_d_by_a_thread_is_the_run_s(tmp_path: Path) -> None:
     # data/exec_from_thread.c: a non-leader thread execs while another lives; the new program exits 6.
     # The run's status is the process's, not the SIGKILL of the leader's old task that de_thread replaced.
-    program = tmp_path / "exec_from_thread"
-    subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Werror", "-pthread", "-o", str(program),
-                    str(DATA / "exec_from_thread.c")], check=True)
-    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=False)
-    emulated = subprocess.run([sys.executable, "-m", "syscalltbl", "run", str(program)], capture_output=True,
-                              timeout=120, check=False)
+    program = _build(tmp_path, "exec_from_thread.c")
+    native, emulated = _native_and_machine(program)
     assert (native.stdout, native.returncode) == (b"the new program is the leader: yes\n", 6), native.stderr
     assert (emulated.stdout, emulated.returncode) == (native.stdout, 6), emulated.stderr.decode()
     assert emulated.stderr == b""
