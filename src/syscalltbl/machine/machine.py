@@ -7,14 +7,13 @@ job (as xv6 splits main.c, trap.c, proc.c, exec.c):
     kernel/trap.py   the syscall and int $0x80 entries, their one `dispatch`, exit work, faults
     kernel/sched.py  switching tasks, the run loop, sleeping
     kernel/proc.py   spawn, fork, exit, reap (beside Task in kernel/process.py)
-    kernel/exec.py   program images, lookup, execve and the first task
+    kernel/exec.py   execve and the first task (binfmt_elf.py, binfmt_script.py: the formats)
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -25,7 +24,6 @@ from syscalltbl.machine.hw.fpu import FpuRegisters
 from syscalltbl.machine.hw.irq import InterruptLine
 from syscalltbl.machine.hw.paging import AddressSpace
 from syscalltbl.machine.hw.physmem import PhysicalMemory
-from syscalltbl.machine.image.elfimage import Image
 from syscalltbl.machine.image.irqhook import SYMBOL as IRQ_HOOK
 from syscalltbl.machine.image.irqhook import build_irq_hook
 from syscalltbl.machine.image.kbuild import Kernel, build_kernel
@@ -39,7 +37,7 @@ from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.procfs import ProcRoot
 from syscalltbl.machine.kernel.shm import ShmNamespace
 from syscalltbl.machine.kernel.timer import Tick
-from syscalltbl.machine.kernel.vfs import FileSystem, Regular
+from syscalltbl.machine.kernel.vfs import FileSystem
 from syscalltbl.machine.project import load as load_project
 from syscalltbl.machine.syscalls import REGISTRY, Handler, TableEntry, Tracer, bind, unimplemented
 from syscalltbl.tables.target import X86_64Target
@@ -129,10 +127,6 @@ class Machine:
         #: Told of each signal delivered and each process's end (strace's --- and +++ lines).
         self.observer: Observer | None = None
         self.fpu_owner: Task | None = None  # whose x87/SSE registers the cpu holds
-        #: Parsed programs and their page caches, by file (exec.cached_image).
-        self.images: weakref.WeakKeyDictionary[Regular, tuple[tuple[int, int, int], Image, dict[int, int]]] = (
-            weakref.WeakKeyDictionary()
-        )
         self.tasks: dict[int, Task] = {}
         self.last_pid = 0
         #: Address spaces and tasks that died while their page tables or kernel stack were in use.
@@ -183,7 +177,8 @@ class Machine:
         timeout: float = 30.0,
         cwd: bytes = b"/",
     ) -> ExitStatus:
-        """Run a static x86-64 ELF (and whatever it forks) to completion; say how it ended."""
+        """Run an x86-64 program (an ELF, static or dynamic, or a #! script) and whatever it forks to
+        completion; say how it ended."""
         task = self.start(program, argv, envp, cwd=cwd)
         try:
             return self.schedule(task, timeout)

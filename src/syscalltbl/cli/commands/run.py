@@ -1,4 +1,8 @@
-"""`syscalltbl run`: run a static x86-64 ELF, or a Python program, on the emulated machine.
+"""`syscalltbl run`: run an x86-64 program (a static or dynamic ELF, or a #! script), or a Python program,
+on the emulated machine.
+
+A dynamic program's interpreter (ld.so) and libraries are files of the
+machine, loaded as Linux's execve loads them: from the root (--root).
 
 PROGRAM is a host file when it contains a slash; a bare name is looked up
 as a shell would, in the machine's PATH (so `--root DIR ls` runs DIR/bin/ls,
@@ -20,8 +24,8 @@ terminal sends them to its foreground job; if the machine is still running
 one second later, or a second signal comes, it is stopped.
 
 Exit status: the program's own; 128+N when signal N killed it, or stopped
-the machine (with one line on stderr, none for SIGPIPE); 127 when PROGRAM cannot be found and 126 when it cannot be run
-(not a static x86-64 ELF); 2 for usage errors.
+the machine (with one line on stderr, none for SIGPIPE); 127 when PROGRAM (or its interpreter) cannot be found and
+126 when it cannot be run (neither an x86-64 ELF nor a #! script, or not executable); 2 for usage errors.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
     from syscalltbl.machine.tools.ftrace import CallRecord
 
-HELP = "run a static x86-64 program on the emulated machine, through the generated syscall table"
+HELP = "run an x86-64 program (static, dynamic or #!) on the emulated machine, through the generated syscall table"
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"  # glibc's default when PATH is unset
 
 
@@ -172,23 +176,21 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
     import shutil
     import sys
 
-    from syscalltbl.machine.image.elfimage import BadExecutable
+    from syscalltbl.machine.kernel.exec import CannotExec
     from syscalltbl.machine.kernel.hostsig import Halted, HostSignals
     from syscalltbl.machine.kernel.sched import Deadlock
-    from syscalltbl.machine.uapi.errno import Errno
+    from syscalltbl.machine.uapi.errno import ENOENT, Errno
     from syscalltbl.tables.errors import UsageError
 
     if args.program.endswith(".py"):
         return _run_python(machine, args, env, name)
-    program, data, exe = args.program, None, None
+    program, in_machine = args.program, None
     if "/" not in program:
         # An applet name, as a shell finds it: the machine's PATH first (say
         # --root DIR with bin/ls -> busybox), then the host's for the file itself.
         search_path = os.fsencode(env.get("PATH", DEFAULT_PATH))
-        found = machine.find_program(os.fsencode(program), search_path, os.fsencode(args.cwd))
-        if found is not None:
-            exe, data = found
-        else:
+        in_machine = machine.find_program(os.fsencode(program), search_path, os.fsencode(args.cwd))
+        if in_machine is None:
             host = shutil.which(program)
             if host is None:
                 print(f"{name}: command not found", file=sys.stderr)
@@ -196,10 +198,10 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
             program = host
     try:
         task = machine.start(program, [args.program, *args.args], [f"{k}={v}" for k, v in env.items()],
-                             data=data, exe=exe, cwd=os.fsencode(args.cwd))
-    except (BadExecutable, ValueError) as exc:
+                             in_machine=in_machine, cwd=os.fsencode(args.cwd))
+    except CannotExec as exc:
         print(f"{name}: cannot run: {exc}", file=sys.stderr)
-        return 126
+        return 127 if exc.errno == ENOENT else 126
     except (Errno, NotADirectoryError):
         raise UsageError(f"--cwd {args.cwd}: no such directory in the machine's filesystem") from None
     if sys.stdout is not None:  # None when fd 1 was closed at start-up

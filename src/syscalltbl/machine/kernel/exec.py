@@ -1,81 +1,103 @@
-"""exec: program images (parsed once, read-only pages shared through a page cache), lookup, and the first task.
+"""exec: running a file of the machine (fs/exec.c), for execve and for the first task.
 
-fs/exec.c and fs/binfmt_elf.c for static x86-64 executables.
+The file's format decides how it runs: an ELF is mapped from its own page
+cache (binfmt_elf.py), a #! script hands the exec on to its interpreter
+(binfmt_script.py), up to MAX_BINFMT_DEPTH times; anything else is ENOEXEC.
+The new program is loaded into a new address space first, so that every
+error leaves the caller as it was; only then does the task become it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
-import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from syscalltbl.machine.hw.fpu import INITIAL
-from syscalltbl.machine.hw.physmem import OutOfMemory, PhysicalMemory
-from syscalltbl.machine.image.elfimage import BadExecutable, Image, read_image
-from syscalltbl.machine.kernel import proc
+from syscalltbl.machine.hw.physmem import OutOfMemory
+from syscalltbl.machine.kernel import exec_stack, proc
+from syscalltbl.machine.kernel.binfmt_elf import Loaded, load_elf_binary
+from syscalltbl.machine.kernel.binfmt_script import load_script
+from syscalltbl.machine.kernel.binprm import Binprm, ExecFile, may_exec, open_exec
+from syscalltbl.machine.kernel.exec_stack import InitialStack
 from syscalltbl.machine.kernel.mm import VDSO_BASE, VVAR_BASE, Mm
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.vfs import Directory, HostFile, OpenFile, Regular
-from syscalltbl.machine.uapi.errno import EACCES, ENOEXEC, ENOMEM, Errno
+from syscalltbl.machine.uapi.elf import BINPRM_BUF_SIZE, MAX_BINFMT_DEPTH
+from syscalltbl.machine.uapi.errno import EACCES, ELOOP, ENOEXEC, ENOMEM, Errno
 from syscalltbl.machine.uapi.signal import SIGCHLD
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
 
 
-def _drop_page_cache(ram: weakref.ref[PhysicalMemory], page_cache: dict[int, int]) -> None:
-    """The cache lets go of a file's frames; processes still mapping one keep it."""
-    memory = ram()
-    if memory is not None:
-        for frame in page_cache.values():
-            memory.free(frame)
-    page_cache.clear()
+class CannotExec(ValueError):
+    """The first program could not be started: `errno` as execve would have returned it, and why."""
+
+    def __init__(self, errno: int, message: str) -> None:
+        super().__init__(message)
+        self.errno = errno
 
 
-def load_program(
-    machine: Machine,
-    task: Task,
-    image: Image,
-    argv: Sequence[bytes],
-    envp: Sequence[bytes],
-    page_cache: dict[int, int] | None = None,
-) -> None:
-    """Load `image` into the task's (new) address space, with the vDSO and vvar pages."""
-    task.mm.map_shared(VVAR_BASE, [machine.vvar_frame], "[vvar]")
-    task.mm.map_shared(VDSO_BASE, machine.vdso_frames, "[vdso]")
-    task.exec(image, argv, envp, vdso=VDSO_BASE, page_cache=page_cache)
+def exec_binprm(machine: Machine, task: Task, bprm: Binprm, mm: Mm) -> Loaded:
+    """Find the format of bprm's file and load it into `mm`, following #! rewrites (exec_binprm)."""
+    for _depth in range(MAX_BINFMT_DEPTH + 1):
+        bprm.prepare()
+        try:
+            return load_elf_binary(machine, task, bprm, mm)
+        except Errno as exc:
+            if exc.errno != ENOEXEC:
+                raise
+        load_script(machine, task, bprm, BINPRM_BUF_SIZE)  # ENOEXEC too: no format knows the file
+        assert bprm.interpreter is not None
+        bprm.file, bprm.interpreter = bprm.interpreter, None
+    raise Errno(ELOOP)
+
+
+def load(machine: Machine, task: Task, bprm: Binprm) -> tuple[Mm, Loaded, InitialStack]:
+    """A new address space holding bprm's program, its stack, the vDSO and vvar pages: Errno on failure,
+    with nothing of it left behind."""
+    try:
+        mm = Mm(machine.ram, machine.kmm)
+    except OutOfMemory:
+        raise Errno(ENOMEM) from None
+    try:
+        mm.map_shared(VVAR_BASE, [machine.vvar_frame], "[vvar]")
+        mm.map_shared(VDSO_BASE, machine.vdso_frames, "[vdso]")
+        loaded = exec_binprm(machine, task, bprm, mm)
+        mm.map_stack(executable=loaded.executable_stack)
+        stack = exec_stack.build(machine, mm, loaded, bprm.cred, bprm.argv, bprm.envp, bprm.execfn)
+    except OutOfMemory:
+        mm.destroy()
+        raise Errno(ENOMEM) from None
+    except BaseException:
+        mm.destroy()
+        raise
+    return mm, loaded, stack
+
+
+def _start_thread(task: Task, loaded: Loaded, stack: InitialStack) -> None:
+    task.start_thread(loaded.entry, stack.sp)
+    task.arg_start, task.arg_end = stack.arg_start, stack.arg_end
 
 
 def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], envp: Sequence[bytes]) -> None:
     """Replace the running task's program; it restarts at the new entry point."""
-    f = machine.fs.open(task, path, task.fs.cwd, 0, 0)
-    if not isinstance(f.inode, Regular) or not f.inode.mode & 0o111:
-        raise Errno(EACCES)
-    image, page_cache = cached_image(machine, f.inode, path)
-    try:
-        new = Mm(machine.ram, machine.kmm)
-    except OutOfMemory:
-        raise Errno(ENOMEM) from None
-    old, task.mm = task.mm, new
-    try:
-        load_program(machine, task, image, argv, envp, page_cache)
-    except (ValueError, OutOfMemory) as exc:
-        task.mm.destroy()
-        task.mm = old
-        raise Errno(ENOMEM if isinstance(exc, OutOfMemory) else ENOEXEC) from None
+    # An empty argv gets an empty argv[0], as Linux 5.18 on gives it: programs may assume one.
+    bprm = Binprm(open_exec(machine, task, path), path, list(argv) or [b""], list(envp), task.cred)
+    new, loaded, stack = load(machine, task, bprm)
     # Past the point of no return: the other threads die, this one becomes the process (de_thread),
     # and lets go of the old memory (which a vfork parent, or a CLONE_VM sibling, may keep using).
     proc.de_thread(machine, task)
     task.exit_signal = SIGCHLD  # de_thread: a new program tells its parent of its end the usual way
-    task.mm = old
+    old = task.mm
     proc.mm_release(machine, task)
     task.mm = new
     proc.mm_put(machine, old)  # still in CR3 until the cpu stops
-    task.exe = f.path
+    _start_thread(task, loaded, stack)
+    task.exe = loaded.exe.path
     task.comm = os.path.basename(path)[:15]
     task.dumpable = 1
     if task.files.users > 1:
@@ -90,37 +112,8 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
     machine.cpu.stop()  # the scheduler resumes it fresh, on the new page tables
 
 
-def cached_image(
-    machine: Machine, inode: Regular, path: bytes, parsed: Image | None = None
-) -> tuple[Image, dict[int, int]]:
-    """A file's parsed ELF and page cache (va -> frame), kept while the file is unchanged.
-
-    A shell execs the same file all day: it is parsed once, and its
-    read-only pages are loaded once and shared. The cache's frames go
-    back to RAM when the file changes or is gone.
-    """
-    # ctime too: utimensat can put mtime back after a rewrite, but ctime moves with every change.
-    key = (inode.ctime, inode.mtime, inode.size())
-    cached = machine.images.get(inode)
-    if cached is not None and cached[0] == key:
-        return cached[1], cached[2]
-    try:
-        image = parsed or read_image(path.decode(errors="replace"), bytes(inode.data))
-    except BadExecutable:
-        raise Errno(ENOEXEC) from None
-    if cached is not None:
-        page_cache = cached[2]
-        _drop_page_cache(weakref.ref(machine.ram), page_cache)
-    else:
-        page_cache = {}
-        # Only a weak reference to RAM: the finalizer must not keep the machine alive.
-        weakref.finalize(inode, _drop_page_cache, weakref.ref(machine.ram), page_cache)
-    machine.images[inode] = (key, image, page_cache)
-    return image, page_cache
-
-
-def find_program(machine: Machine, name: bytes, search_path: bytes, cwd: bytes = b"/") -> tuple[bytes, bytes] | None:
-    """(path, contents) of the executable `name` names in the machine, as execvp looks it up from `cwd`."""
+def find_program(machine: Machine, name: bytes, search_path: bytes, cwd: bytes = b"/") -> bytes | None:
+    """The path of the executable `name` names in the machine, as execvp looks it up from `cwd`."""
     dirs = [b""] if b"/" in name else [d or b"." for d in search_path.split(b":")]
     for directory in dirs:
         path = os.path.join(cwd, directory, name)
@@ -130,7 +123,7 @@ def find_program(machine: Machine, name: bytes, search_path: bytes, cwd: bytes =
         except (Errno, NotADirectoryError):
             continue
         if isinstance(f.inode, Regular) and f.inode.mode & 0o111:
-            return f.path, bytes(f.inode.data)  # symbolic links followed, as /proc/machine/exe shows it
+            return f.path  # symbolic links followed, as /proc/machine/exe shows it
     return None
 
 
@@ -140,23 +133,20 @@ def start(
     argv: Sequence[str | bytes] | None = None,
     envp: Sequence[str | bytes] = (),
     *,
-    data: bytes | None = None,
     exe: bytes | None = None,
+    in_machine: bytes | None = None,
     cwd: bytes = b"/",
 ) -> Task:
-    """A first task running `program` (a host file), with fds 0-2 on the host's.
+    """A first task running `program`, with fds 0-2 on the host's, through the same exec as execve's.
 
-    The program is also a file of the machine, as /proc/machine/exe names it
-    (busybox's sh re-executes itself there): its own path under --root, or
-    else a copy at its host path.
+    `program` is a host file, which is also a file of the machine (busybox's
+    sh re-executes itself at /proc/self/exe): its own path under the root,
+    or else a copy at its host path. `in_machine` instead names a file of the
+    machine's own (found on its PATH). `exe` is what /proc/PID/exe shows
+    instead; the program then runs from a copy no path of the machine names.
+    CannotExec when it cannot run (not a program, its interpreter missing).
     """
-    if data is None:
-        data = Path(program).read_bytes()
-    image = read_image(program, data)
-    if exe is None:
-        exe = place(machine, program, data)
     task = proc.spawn(machine)
-    machine.foreground_pgid = task.pgid
     for fd, host in enumerate(machine.stdio):
         if host < 0:
             continue  # closed when `run` started (`cat <&-`): EBADF for the program too
@@ -165,22 +155,47 @@ def start(
     if not isinstance(where, Directory):
         raise NotADirectoryError(os.fsdecode(cwd))
     task.fs.cwd = where
-    task.exe = exe
-    task.comm = os.path.basename(os.fsencode(program))[:15]  # as the program was named, links not followed
-    page_cache = None
-    with contextlib.suppress(Errno, NotADirectoryError):
-        inode = machine.fs.lookup(task, exe, machine.fs.root)
-        if isinstance(inode, Regular) and inode.data == data:
-            image, page_cache = cached_image(machine, inode, exe, image)  # the file later execs will find
     args = [os.fsencode(a) for a in (argv if argv is not None else [str(program)])]
-    load_program(machine, task, image, args, [os.fsencode(e) for e in envp], page_cache)
+    filename = in_machine if in_machine is not None else exe or place(machine, program)
+    bprm: Binprm | None = None
+    try:
+        if in_machine is None and exe is not None:
+            file = ExecFile(Regular(Path(program).read_bytes(), stat.S_IMODE(os.stat(program).st_mode)), exe)
+            if not may_exec(task.cred, file.inode):
+                raise Errno(EACCES)
+        else:
+            file = open_exec(machine, task, filename)
+        bprm = Binprm(file, filename, args or [b""], [os.fsencode(e) for e in envp], task.cred)
+        mm, loaded, stack = load(machine, task, bprm)
+    except Errno as exc:
+        task.files.release()
+        task.mm.destroy()
+        proc.release(machine, task)  # as if never made
+        raise CannotExec(exc.errno, _why(filename, bprm, exc.errno)) from None
+    machine.foreground_pgid = task.pgid
+    empty, task.mm = task.mm, mm
+    empty.destroy()  # the address space spawn made: never run
+    _start_thread(task, loaded, stack)
+    task.exe = exe if exe is not None else loaded.exe.path
+    task.comm = os.path.basename(os.fsencode(program))[:15]  # as the program was named, links not followed
     return task
 
 
-def place(machine: Machine, program: str | Path, data: bytes) -> bytes:
+def _why(filename: bytes, bprm: Binprm | None, errno: int) -> str:
+    """`PATH: strerror`, naming the file that failed when it is not the program (its interpreter)."""
+    text = f"{os.fsdecode(filename)}: {os.strerror(errno)}"
+    if errno == ENOEXEC:
+        return f"{os.fsdecode(filename)}: not an x86-64 executable nor a #! script ({os.strerror(errno)})"
+    if bprm is not None and bprm.opening not in (b"", filename):
+        return f"{os.fsdecode(filename)}: interpreter {os.fsdecode(bprm.opening)}: {os.strerror(errno)}"
+    return text
+
+
+def place(machine: Machine, program: str | Path) -> bytes:
+    """The machine's path of the host file `program`: its own under the root, else a copy made at its host path."""
     real = os.path.realpath(program)
     if machine.host_root is not None and os.path.commonpath([machine.host_root, real]) == machine.host_root:
         return os.fsencode(os.path.normpath(os.path.join("/", os.path.relpath(real, machine.host_root))))
     path = os.fsencode(os.path.abspath(program))
-    machine.fs.add_file(path, data, stat.S_IMODE(os.stat(program).st_mode))
+    machine.fs.add_file(path, Path(program).read_bytes(), stat.S_IMODE(os.stat(program).st_mode))
     return path

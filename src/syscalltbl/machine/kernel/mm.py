@@ -33,7 +33,6 @@ from syscalltbl.machine.hw.paging import (
     AddressSpace,
 )
 from syscalltbl.machine.hw.physmem import OutOfMemory, PhysicalMemory
-from syscalltbl.machine.image.elfimage import Image
 from syscalltbl.machine.kernel import codealias
 from syscalltbl.machine.kernel.shmem import Backing
 
@@ -554,41 +553,9 @@ class Mm(AddressSpace):
 
     # -- whole address spaces --
 
-    def load(self, image: Image, page_cache: dict[int, int] | None = None) -> None:
-        """Map an executable's segments (each an area) and set the break after them.
-
-        With `page_cache` (va -> frame, the file's page cache) a page that no
-        writable segment touches maps the cached frame, shared by every
-        process running the file, as Linux maps a file's text: exec copies
-        nothing, fork shares it, and code translated once stays valid.
-        """
-        perms: dict[int, tuple[bool, bool]] = {}
-        for seg in image.segments:
-            if seg.vaddr + seg.memsz > TASK_SIZE_MAX or seg.vaddr < MMAP_MIN_ADDR:
-                raise ValueError(f"segment at {seg.vaddr:#x} is outside user space")
-            for va in range(page_down(seg.vaddr), page_up(seg.vaddr + seg.memsz), PAGE_SIZE):
-                w, x = perms.get(va, (False, False))
-                perms[va] = (w or seg.write, x or seg.execute)  # a shared page gets the union
-        for va, (w, x) in sorted(perms.items()):
-            vma = self.find_vma(va - 1)
-            if vma is None or vma.end != va or (vma.write, vma.execute) != (w, x):
-                vma = self.add_vma(va, va, read=True, write=w, execute=x, name="[exe]")
-            vma.end = va + PAGE_SIZE
-            if page_cache is None or w:
-                frame = self.ram.alloc()
-                self.ram.write(frame, _page(image, va))
-            elif va in page_cache:
-                frame = self.ram.share(page_cache[va])
-            else:
-                frame = page_cache[va] = self.ram.alloc()  # the cache's own hold ...
-                self.ram.write(frame, _page(image, va))
-                self.ram.share(frame)  # ... and this mapping's
-            self.set_pte(va, frame | vma.pte_flags())
-        # The heap's area appears when brk first grows it, as in Linux (an empty area is no area).
-        self.start_brk = self.brk = page_up(max(s.vaddr + s.memsz for s in image.segments))
-
-    def map_stack(self) -> None:
-        self.add_vma(STACK_TOP - STACK_MAX, STACK_TOP, read=True, write=True, execute=False, name="[stack]")
+    def map_stack(self, *, executable: bool = False) -> None:
+        """The stack area; `executable` when the program asks for it (PT_GNU_STACK with PF_X)."""
+        self.add_vma(STACK_TOP - STACK_MAX, STACK_TOP, read=True, write=True, execute=executable, name="[stack]")
 
     def grow_heap(self, old: int, new: int) -> None:
         """Map [old, new) as heap: the area ending at `old` grows if it is the heap (do_brk_flags)."""
@@ -702,12 +669,3 @@ def _mergeable(left: Vma, right: Vma) -> bool:
         return False
     return left.backing is None or right.pgoff == left.index(left.end)
 
-
-def _page(image: Image, va: int) -> bytes:
-    """The initial contents of the page at `va`: the file's bytes, zeros past each segment's file size."""
-    page = bytearray(PAGE_SIZE)
-    for seg in image.segments:
-        lo, hi = max(seg.vaddr, va), min(seg.vaddr + len(seg.data), va + PAGE_SIZE)
-        if lo < hi:
-            page[lo - va : hi - va] = seg.data[lo - seg.vaddr : hi - seg.vaddr]
-    return bytes(page)

@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import struct
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.cpu import Cpu
 from syscalltbl.machine.hw.fpu import INITIAL
-from syscalltbl.machine.image.elfimage import Image
-from syscalltbl.machine.kernel.mm import STACK_TOP, Mm
+from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.signals import SharedPending, SigHand, Signals
 from syscalltbl.machine.kernel.vfs import Directory, FdTable
 from syscalltbl.machine.kernel.wait import Sleep
-from syscalltbl.machine.uapi.auxvec import (
-    AT_BASE,
-    AT_CLKTCK,
-    AT_EGID,
-    AT_ENTRY,
-    AT_EUID,
-    AT_EXECFN,
-    AT_FLAGS,
-    AT_GID,
-    AT_HWCAP,
-    AT_NULL,
-    AT_PAGESZ,
-    AT_PHDR,
-    AT_PHENT,
-    AT_PHNUM,
-    AT_PLATFORM,
-    AT_RANDOM,
-    AT_SECURE,
-    AT_SYSINFO_EHDR,
-    AT_UID,
-)
 from syscalltbl.machine.uapi.resource import RLIMIT_NOFILE
 from syscalltbl.machine.uapi.signal import SIGCHLD, signal_name
 
@@ -244,51 +220,11 @@ class Task:
     def set_pt_regs(self, regs: dict[str, int]) -> None:
         struct.pack_into(f"<{len(abi.PT_REGS)}Q", self.mm.ram.mem, self.regs_pa, *(regs[r] for r in abi.PT_REGS))
 
-    def exec(
-        self,
-        image: Image,
-        argv: Sequence[bytes],
-        envp: Sequence[bytes],
-        vdso: int = 0,
-        page_cache: dict[int, int] | None = None,
-    ) -> None:
-        """Load `image` into `self.mm` and make the pt_regs that the first sysret returns through."""
-        self.mm.load(image, page_cache)
-        self.mm.map_stack()
-        sp = self._initial_stack(image, argv, envp, vdso)
+    def start_thread(self, ip: int, sp: int) -> None:
+        """The pt_regs a new program's first sysret returns through: at `ip`, on the stack at `sp`."""
         regs = dict.fromkeys(abi.PT_REGS, 0)
-        regs.update(ip=image.entry, cs=abi.USER_CS, flags=USER_RFLAGS, sp=sp, ss=abi.USER_DS)
-        regs.update(cx=image.entry, r11=USER_RFLAGS)
+        regs.update(ip=ip, cs=abi.USER_CS, flags=USER_RFLAGS, sp=sp, ss=abi.USER_DS)
+        regs.update(cx=ip, r11=USER_RFLAGS)
         self.set_pt_regs(regs)
         self.fs_base = self.gs_base = 0
         self.fresh = True
-
-    def _initial_stack(self, image: Image, argv: Sequence[bytes], envp: Sequence[bytes], vdso: int) -> int:
-        """The System V initial stack: argc, argv, envp, auxv, then the strings."""
-        strings = bytearray()
-        offsets: list[int] = []
-        for s in [*argv, *envp, b"x86_64", argv[0] if argv else b""]:
-            offsets.append(len(strings))
-            strings += s + b"\0"
-        random_off = len(strings)
-        strings += os.urandom(16)
-        top = (STACK_TOP - 16 - len(strings)) & ~15
-        at = [top + off for off in offsets]
-        argv_p, envp_p = at[: len(argv)], at[len(argv) : len(argv) + len(envp)]
-        self.arg_start, self.arg_end = top, at[len(argv)]  # the strings start with argv's, NULs included
-        platform, execfn = at[-2], at[-1]
-        auxv = [
-            (AT_PHDR, image.phdr), (AT_PHENT, image.phent), (AT_PHNUM, image.phnum),
-            (AT_PAGESZ, abi.PAGE_SIZE), (AT_BASE, 0), (AT_FLAGS, 0), (AT_ENTRY, image.entry),
-            (AT_UID, 0), (AT_EUID, 0), (AT_GID, 0), (AT_EGID, 0), (AT_SECURE, 0),
-            (AT_CLKTCK, 100), (AT_HWCAP, 0), (AT_PLATFORM, platform),
-            (AT_RANDOM, top + random_off), (AT_EXECFN, execfn),
-        ]
-        if vdso:
-            auxv.append((AT_SYSINFO_EHDR, vdso))
-        auxv.append((AT_NULL, 0))
-        words = [len(argv), *argv_p, 0, *envp_p, 0, *(v for pair in auxv for v in pair)]
-        sp = (top - 8 * len(words)) & ~15  # %rsp at _start is 16-byte aligned, on argc
-        self.mm.poke(sp, struct.pack(f"<{len(words)}Q", *words))
-        self.mm.poke(top, bytes(strings))
-        return sp

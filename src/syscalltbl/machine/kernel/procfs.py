@@ -362,7 +362,7 @@ def render_maps(t: Task) -> bytes:
     for v in t.mm.vmas:
         perms = ("r" if v.read else "-") + ("w" if v.write else "-") + ("x" if v.execute else "-")
         perms += "s" if v.shared else "p"
-        name = t.exe.decode(errors="replace") if v.name == "[exe]" else v.name
+        name = v.name
         # A mapped file shows where in it the area starts and its inode (anonymous memory: zeros).
         offset, ino = (v.pgoff * PAGE_SIZE, v.backing.ino) if isinstance(v.backing, Regular) else (0, 0)
         line = f"{v.start:08x}-{v.end:08x} {perms} {offset:08x} 00:00 {ino}"

@@ -5,8 +5,9 @@ the kernel half outright, and the areas (VMAs) must allow the access over
 the whole range. Either way the caller gets EFAULT, never a host exception.
 Both checks come before any page is touched and before any host buffer is
 sized from the caller's length, so a length of 2**40 costs one walk over the
-areas. A page never touched reads as zeros without being given a frame (the
-kernel maps its zero page for that); a write pages it in, and a page that
+areas. A page of anonymous memory never touched reads as zeros without being
+given a frame (the kernel maps its zero page for that), a file's page is
+read in from its page cache; a write pages it in, and a page that
 cannot be had because RAM is exhausted is EFAULT as well, as a kernel-mode
 fault that finds no memory is (arch/x86/mm/fault.c).
 """
@@ -59,11 +60,17 @@ def _pages(addr: int, size: int) -> Iterator[tuple[int, int]]:
 
 def _source(mm: AddressSpace, va: int, n: int) -> memoryview | bytes:
     """The `n` bytes at `va` (one page at most), read as ring 3 would, without paging anything in."""
-    pa = AddressSpace.user_frame(mm, va, False)  # not Mm's: a read must not allocate
+    pa = AddressSpace.user_frame(mm, va, False)  # not Mm's: reading anonymous memory must not allocate
     if pa is not None:
         return mm.ram.mem[pa : pa + n]
     if isinstance(mm, Mm) and not mm.lookup(va) and mm.accessible(va, va + 1, False):
-        return _ZERO_PAGE[:n]
+        vma = mm.find_vma(va)
+        if vma is None or vma.backing is None:
+            return _ZERO_PAGE[:n]
+        # A page of a file (or of shared memory) reads what the file holds: paged in from its cache.
+        pa = mm.user_frame(va, False)
+        if pa is not None:
+            return mm.ram.mem[pa : pa + n]
     raise Errno(EFAULT)
 
 

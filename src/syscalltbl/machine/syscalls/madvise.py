@@ -88,8 +88,7 @@ def sys_madvise(t: Task, addr: int, length: int, advice: int, *_: int) -> int:
             # Freed lazily, when memory runs short: until then the pages keep their contents, as here.
         else:
             for v in areas:
-                if v.name != "[exe]":  # an executable's pages would have to come back from its file: they stay
-                    mm.zap(max(v.start, addr), min(v.end, end))
+                mm.zap(max(v.start, addr), min(v.end, end))  # a file's pages come back from it, copies dropped
             t.cpu.flush_tlb()
     elif advice == MADV_REMOVE:
         if any(v.locked or v.backing is None for v in areas):

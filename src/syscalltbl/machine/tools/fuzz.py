@@ -721,7 +721,7 @@ class Fuzzer:
         """Each frame a live address space maps counts its holders exactly (PhysicalMemory.holders): one
         per page-table entry mapping it, in any live address space, present or not (a PROT_NONE page keeps
         its frame), and one for the object whose page it is: the shared memory object or file a mapping's
-        area is backed by (kernel/shmem.py, pagecache.py), or a program image's page cache (exec.py)."""
+        area is backed by (kernel/shmem.py, pagecache.py): a program's segments are mappings of its file."""
         machine = self.machine
         held: Counter[int] = Counter()
         backings: dict[int, SharedAnon | Regular] = {}
@@ -733,8 +733,6 @@ class Fuzzer:
         mapped = set(held)
         for backing in backings.values():
             held.update((backing.frames if isinstance(backing, SharedAnon) else backing.pages.frames).values())
-        for _, _, page_cache in machine.images.values():
-            held.update(page_cache.values())
         problems = []
         skip = set(machine.vdso_frames) | {machine.vvar_frame}
         holders = machine.ram.holders

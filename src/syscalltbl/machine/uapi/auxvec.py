@@ -23,3 +23,8 @@ AT_SECURE: Final = 23
 AT_RANDOM: Final = 25
 AT_EXECFN: Final = 31
 AT_SYSINFO_EHDR: Final = 33
+AT_HWCAP2: Final = 26
+AT_MINSIGSTKSZ: Final = 51  # arch/x86/include/uapi/asm/auxvec.h
+
+# arch/x86/include/uapi/asm/hwcap2.h
+HWCAP2_FSGSBASE: Final = 1 << 1

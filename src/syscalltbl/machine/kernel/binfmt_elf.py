@@ -1,0 +1,242 @@
+"""ELF executables (fs/binfmt_elf.c's load_elf_binary and load_elf_interp, randomization off).
+
+Each PT_LOAD is a private mapping of the executable's own file (its page
+cache, kernel/pagecache.py): a page is read from the file when first
+touched, every process running the file maps the same frame, and a write
+copies it. What lies past p_filesz is zeros: the rest of the last file page
+is cleared (a private copy of that one page), the pages after it are
+anonymous memory, as vm_brk_flags makes them.
+
+Where it goes: ET_EXEC at its own addresses; a PIE with an interpreter at
+ELF_ET_DYN_BASE (0x555555554000 for the usual page alignment); an ET_DYN
+without one (a static-pie, or ld.so run as a program) where mmap would put
+it, with the break moved to ELF_ET_DYN_BASE; the interpreter where mmap
+would put it. Only the headers are read, never the whole file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
+from syscalltbl.machine.image.elfheader import (
+    ElfHeader,
+    ProgramHeader,
+    maximum_alignment,
+    parse_header,
+    parse_program_headers,
+    total_mapping_size,
+)
+from syscalltbl.machine.kernel import codealias
+from syscalltbl.machine.kernel.binprm import Binprm, ExecFile, open_exec
+from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, Mm, Vma, page_down, page_up
+from syscalltbl.machine.uapi.elf import ELF_ET_DYN_BASE, ET_DYN, ET_EXEC, PHDR, PT_GNU_STACK, PT_INTERP, PT_LOAD
+from syscalltbl.machine.uapi.errno import EEXIST, EFAULT, EINVAL, ELIBBAD, ENOEXEC, ENOMEM, EPERM, Errno
+from syscalltbl.machine.uapi.misc import PATH_MAX
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.process import Task
+    from syscalltbl.machine.machine import Machine
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A program mapped into its new address space: where it starts, and what the auxiliary vector tells it."""
+
+    entry: int  # the first instruction: the interpreter's entry when there is one
+    e_entry: int  # AT_ENTRY: the program's own
+    phdr: int  # AT_PHDR
+    phnum: int  # AT_PHNUM
+    base: int  # AT_BASE: where the interpreter is, 0 without one
+    executable_stack: bool
+    exe: ExecFile  # the file /proc/PID/exe names (the program, not its interpreter)
+
+
+@dataclass(frozen=True, slots=True)
+class _Elf:
+    """One file's headers, checked as load_elf_phdrs checks them."""
+
+    file: ExecFile
+    header: ElfHeader
+    phdrs: list[ProgramHeader]
+
+    @property
+    def loads(self) -> list[ProgramHeader]:
+        return [p for p in self.phdrs if p.type == PT_LOAD]
+
+
+def _read_elf(file: ExecFile, header: ElfHeader) -> _Elf:
+    """The program headers: e_phentsize must be an Elf64_Phdr's, and all of them fit in a page."""
+    size = header.phdrs_size
+    if header.phentsize != PHDR.size or size == 0 or size > PAGE_SIZE:
+        raise Errno(ENOEXEC)
+    return _Elf(file, header, parse_program_headers(file.read_exact(header.phoff, size), header.phnum))
+
+
+def _interpreter(machine: Machine, task: Task, bprm: Binprm, elf: _Elf) -> _Elf | None:
+    """The PT_INTERP file opened and its headers read, or None for a program without one."""
+    found = next((p for p in elf.phdrs if p.type == PT_INTERP), None)
+    if found is None:
+        return None
+    if found.filesz > PATH_MAX or found.filesz < 2:
+        raise Errno(ENOEXEC)
+    name = elf.file.read_exact(found.offset, found.filesz)
+    if name[-1] != 0:
+        raise Errno(ENOEXEC)  # the path must be NUL-terminated
+    bprm.opening = name.split(b"\0", 1)[0]
+    interp = open_exec(machine, task, bprm.opening)  # ENOENT when it is missing, as execve says
+    header = parse_header(interp.read(0, 64))
+    if header is None or not header.loadable:
+        raise Errno(ELIBBAD)  # not an ELF interpreter, or not one for this machine
+    try:
+        return _read_elf(interp, header)
+    except Errno:
+        raise Errno(ELIBBAD) from None
+
+
+def _prot_ok(ph: ProgramHeader) -> None:
+    """The checks every PT_LOAD passes (sizes in user space, file part inside memory part)."""
+    if ph.filesz > ph.memsz or ph.memsz > TASK_SIZE_MAX or ph.vaddr > TASK_SIZE_MAX - ph.memsz:
+        raise Errno(EINVAL)
+    if (ph.offset - ph.vaddr) % PAGE_SIZE:
+        raise Errno(EINVAL)  # mmap's offset would not be page-aligned
+
+
+class _Mapper:
+    """Maps an ELF file's segments into `mm` as elf_map and elf_load do."""
+
+    def __init__(self, machine: Machine, mm: Mm) -> None:
+        self.machine = machine
+        self.mm = mm
+
+    def place(self, addr: int, span: int, how: str) -> int:
+        """Where a mapping of `span` bytes asked for at `addr` goes: `fixed` there (replacing), `noreplace`
+        there or EEXIST, `hint` there if free, else the top-down allocator's choice."""
+        mm = self.mm
+        if how == "hint":
+            if addr and addr >= MMAP_MIN_ADDR and addr + span <= TASK_SIZE_MAX and mm.is_free(addr, addr + span):
+                return addr
+            found = mm.unmapped_area(span)
+            if found is None:
+                raise Errno(ENOMEM)
+            return found
+        if addr < MMAP_MIN_ADDR:
+            raise Errno(EPERM)
+        if addr + span > TASK_SIZE_MAX:
+            raise Errno(ENOMEM)
+        if how == "noreplace" and not mm.is_free(addr, addr + span):
+            raise Errno(EEXIST)
+        return addr
+
+    def load(self, file: ExecFile, addr: int, ph: ProgramHeader, how: str, total_size: int) -> int:
+        """elf_load: the segment's file part at `addr` (with its page offset), then its zeros. The address
+        of its first page; a first mapping with `total_size` reserves room for the whole image."""
+        _prot_ok(ph)
+        offset_in_page = ph.vaddr % PAGE_SIZE
+        if not self.mm.can_add_areas(3):
+            raise Errno(ENOMEM)
+        if ph.filesz:
+            size = page_up(ph.filesz + offset_in_page)
+            start = self.place(page_down(addr), page_up(total_size) if total_size else size, how)
+            vma = self.mm.add_vma(
+                start, start + size, read=ph.read, write=ph.write, execute=ph.execute,
+                name=file.path.decode(errors="replace"), committed=ph.write, backing=file.inode,
+                pgoff=(ph.offset - offset_in_page) // PAGE_SIZE,
+            )
+            self._map_cached(vma, file)
+            zero_start = start + offset_in_page + ph.filesz
+            if ph.memsz > ph.filesz and ph.write and zero_start % PAGE_SIZE:
+                self._padzero(zero_start)
+        else:
+            start = zero_start = self.place(page_down(addr), page_up(total_size or ph.memsz + offset_in_page), how)
+        zero_end = page_up(start + offset_in_page + ph.memsz)
+        if ph.memsz > ph.filesz and zero_end > page_up(zero_start):
+            # vm_brk_flags: anonymous read-write memory (executable if the segment is), whatever its p_flags.
+            self.mm.add_vma(page_up(zero_start), zero_end, read=True, write=True, execute=ph.execute,
+                            committed=True)
+        return start
+
+    def _padzero(self, at: int) -> None:
+        """Zeros from `at` to the end of its page: the file's bytes there are not the segment's."""
+        try:
+            self.mm.poke(at, bytes(PAGE_SIZE - at % PAGE_SIZE))
+        except ValueError:
+            raise Errno(EFAULT) from None  # the file ends before p_filesz says: clear_user faults
+
+    def _map_cached(self, vma: Vma, file: ExecFile) -> None:
+        """Map the pages of the file already in its page cache (as a first fault maps those around it):
+        a program run again starts on frames that are there, without a fault for each page."""
+        frames = file.inode.pages.frames
+        if not frames:
+            return
+        mm, ram = self.mm, self.machine.ram
+        for index in range(vma.pgoff, vma.pgoff + (vma.end - vma.start) // PAGE_SIZE):
+            frame = frames.get(index)
+            if frame is None:
+                continue
+            va = vma.start + (index - vma.pgoff) * PAGE_SIZE
+            ram.share(frame)
+            try:
+                mm.set_pte(va, frame | mm.pte_flags_for(vma, frame))
+            except BaseException:
+                ram.free(frame)
+                raise
+            codealias.settle(mm, vma, va)
+
+
+def _map_image(mapper: _Mapper, elf: _Elf, bias: int, how: str) -> int:
+    """Every PT_LOAD of `elf` at `bias` + its vaddr; the first one decides (for `hint`) where all go.
+    The load bias in the end."""
+    total = total_mapping_size(elf.phdrs, PAGE_SIZE)
+    if not total:
+        raise Errno(EINVAL)
+    first = True
+    for ph in elf.loads:
+        start = mapper.load(elf.file, bias + ph.vaddr, ph, how if first else "fixed", total if first else 0)
+        if first and elf.header.type == ET_DYN:
+            bias += start - page_down(bias + ph.vaddr)
+        first = False
+    return bias
+
+
+def load_elf_binary(machine: Machine, task: Task, bprm: Binprm, mm: Mm) -> Loaded:
+    """Map the ELF in bprm's file (and its interpreter) into `mm`, a new address space, and set its break.
+
+    ENOEXEC when the file is not an x86-64 ELF executable, so that another format may take it.
+    """
+    header = parse_header(bprm.buf)
+    if header is None or not header.loadable:
+        raise Errno(ENOEXEC)
+    elf = _read_elf(bprm.file, header)
+    interp = _interpreter(machine, task, bprm, elf)
+    stack = next((p for p in elf.phdrs if p.type == PT_GNU_STACK), None)
+    executable_stack = stack is not None and stack.execute  # x86-64 without PT_GNU_STACK: not executable
+    for file in {elf.file.path: elf.file, **({interp.file.path: interp.file} if interp else {})}.values():
+        file.inode.map_into(machine.ram)
+    mapper = _Mapper(machine, mm)
+    if header.type == ET_EXEC:
+        bias = _map_image(mapper, elf, 0, "noreplace")
+    elif interp is not None:
+        # A PIE: at ELF_ET_DYN_BASE, aligned as its segments ask.
+        base = ELF_ET_DYN_BASE & ~(maximum_alignment(elf.phdrs, PAGE_SIZE) - 1)
+        bias = _map_image(mapper, elf, page_down(base - elf.loads[0].vaddr), "noreplace")
+    else:
+        bias = _map_image(mapper, elf, page_down(-elf.loads[0].vaddr) if elf.loads else 0, "hint")
+    phdr = next((header.phoff - p.offset + p.vaddr for p in elf.loads
+                 if p.offset <= header.phoff < p.offset + p.filesz), 0)
+    end = max(p.vaddr + p.memsz for p in elf.loads) + bias
+    moved = header.type == ET_DYN and interp is None  # the break of a loader run directly: out of mmap's way
+    mm.start_brk = mm.brk = page_up(ELF_ET_DYN_BASE if moved else end)
+    base = 0
+    entry = header.entry + bias
+    if interp is not None:
+        if interp.header.type not in (ET_EXEC, ET_DYN):
+            raise Errno(ELIBBAD)
+        base = _map_image(mapper, interp, 0, "fixed" if interp.header.type == ET_EXEC else "hint")
+        start = interp.header.entry + base
+    else:
+        start = entry
+    if start >= TASK_SIZE_MAX:
+        raise Errno(EINVAL)
+    return Loaded(start, entry, phdr + bias, header.phnum, base, executable_stack, elf.file)

@@ -1,0 +1,94 @@
+"""What one execve carries from format to format (struct linux_binprm), and opening a file to run it.
+
+The binary formats (binfmt_elf.py, binfmt_script.py) read the file's first
+BINPRM_BUF_SIZE bytes; a script names an interpreter that becomes the next
+file looked at, with argv rewritten, until an ELF loads (fs/exec.c).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from syscalltbl.machine.kernel.vfs import OpenFile, Regular
+from syscalltbl.machine.uapi.elf import BINPRM_BUF_SIZE
+from syscalltbl.machine.uapi.errno import EACCES, EIO, Errno
+from syscalltbl.machine.uapi.fcntl import O_PATH, O_RDONLY
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.process import Creds, Task
+    from syscalltbl.machine.machine import Machine
+
+
+@dataclass(slots=True)
+class ExecFile:
+    """A file opened to run (open_exec): its inode and the path it was found at, links resolved."""
+
+    inode: Regular
+    path: bytes
+
+    def read(self, offset: int, count: int) -> bytes:
+        """`count` bytes at `offset`, fewer at the end of the file (kernel_read)."""
+        f = OpenFile(self.inode, O_RDONLY, self.path)
+        f.offset = offset
+        return self.inode.read(f, count)
+
+    def read_exact(self, offset: int, count: int) -> bytes:
+        """Exactly `count` bytes at `offset`, or EIO (binfmt_elf's elf_read)."""
+        data = self.read(offset, count)
+        if len(data) != count:
+            raise Errno(EIO)
+        return data
+
+
+@dataclass(slots=True)
+class Binprm:
+    """One execve in progress.
+
+    `filename` is what was asked for (the process's comm comes from it),
+    `execfn` what AT_EXECFN shows, `interp` the name a #! line passes on as
+    the script's path (the interpreter's own name after one rewrite).
+    """
+
+    file: ExecFile
+    filename: bytes
+    argv: list[bytes]
+    envp: list[bytes]
+    cred: Creds
+    execfn: bytes = b""
+    interp: bytes = b""
+    buf: bytes = b""
+    #: Set by a format that hands the exec on to another file (a #! script's interpreter).
+    interpreter: ExecFile | None = None
+    #: The interpreter a format is opening (PT_INTERP, #!): named when that fails.
+    opening: bytes = b""
+
+    def __post_init__(self) -> None:
+        self.execfn = self.execfn or self.filename
+        self.interp = self.interp or self.filename
+
+    def prepare(self) -> None:
+        """Read the first bytes of the current file, what each format looks at (prepare_binprm)."""
+        self.buf = self.file.read(0, BINPRM_BUF_SIZE)
+
+
+def may_exec(cred: Creds, inode: Regular) -> bool:
+    """inode_permission(MAY_EXEC) for a regular file: root needs one x bit, anyone else the x bit of its class."""
+    mode = inode.mode
+    if cred.euid == 0:
+        return bool(mode & 0o111)
+    if cred.euid == inode.uid:
+        return bool(mode & 0o100)
+    if cred.egid == inode.gid:
+        return bool(mode & 0o010)
+    return bool(mode & 0o001)
+
+
+def open_exec(machine: Machine, task: Task, path: bytes) -> ExecFile:
+    """The file at `path` opened for exec (do_open_execat): the path's own errors, else EACCES for
+    anything but a regular file the task may run."""
+    # O_PATH: nothing is opened on the host (a tty) nor truncated; only found.
+    f = machine.fs.open(task, path, task.fs.cwd, O_PATH, 0)
+    if not isinstance(f.inode, Regular) or not may_exec(task.cred, f.inode):
+        raise Errno(EACCES)
+    return ExecFile(f.inode, f.path)
