@@ -1,8 +1,10 @@
-"""The executables' page cache: read-only pages loaded once and shared, private on write, freed with the file;
-and translated code that never outlives what it was translated from."""
+"""The executables' page cache: an ELF's segments are private mappings of its file, so read-only pages are
+loaded once and shared, private on write, freed with the file; and translated code that never outlives what it
+was translated from."""
 
 from __future__ import annotations
 
+import gc
 import shutil
 import subprocess
 import sys
@@ -11,9 +13,8 @@ from pathlib import Path
 from test_runtime_examples import example
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
-from syscalltbl.machine.hw.paging import PTE_ADDR, PTE_RW
+from syscalltbl.machine.hw.paging import PTE_ADDR, PTE_P, PTE_RW
 from syscalltbl.machine.image.elfimage import read_image
-from syscalltbl.machine.kernel import exec
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.vfs import Regular
 from syscalltbl.machine.machine import Machine
@@ -26,8 +27,10 @@ def _root(tmp_path: Path) -> Path:
 
 
 def _text_frame(task: Task) -> int:
-    entry = read_image(example("hello")).entry
-    return task.mm.lookup(entry & ~(PAGE_SIZE - 1)) & PTE_ADDR
+    """The frame of the page at the entry point, paged in as the first instruction fetch would."""
+    page = read_image(example("hello")).entry & ~(PAGE_SIZE - 1)
+    assert task.mm.lookup(page) & PTE_P or task.mm.fault_in(page, False, user=False)
+    return task.mm.lookup(page) & PTE_ADDR
 
 
 def test_two_processes_of_one_file_share_its_text(tmp_path: Path) -> None:
@@ -41,7 +44,7 @@ def test_two_processes_of_one_file_share_its_text(tmp_path: Path) -> None:
     assert first.mm.user_frame(first.pt_regs()["sp"], False) != second.mm.user_frame(second.pt_regs()["sp"], False)
 
 
-def test_fork_shares_the_text_and_mprotect_makes_it_private(tmp_path: Path) -> None:
+def test_fork_shares_the_text_and_a_write_after_mprotect_makes_it_private(tmp_path: Path) -> None:
     machine = Machine(root=_root(tmp_path))
     task = machine.start(tmp_path / "bin" / "hello", ["hello"])
     frame = _text_frame(task)
@@ -50,15 +53,17 @@ def test_fork_shares_the_text_and_mprotect_makes_it_private(tmp_path: Path) -> N
     assert child.lookup(page) & PTE_ADDR == frame
     before = machine.ram.read(frame, PAGE_SIZE)
     assert child.protect(page, page + PAGE_SIZE, read=True, write=True, execute=True)
+    # Writable now, but still the file's page until written: mprotect copies nothing (copy on write).
+    assert child.lookup(page) & PTE_ADDR == frame and child.copy_on_write_pending(page)
+    child.poke(page, b"\xcc")
     mine = child.lookup(page) & PTE_ADDR
     assert mine != frame and not machine.ram.is_shared(mine)
-    assert machine.ram.read(mine, PAGE_SIZE) == before  # a copy, and the shared page is untouched
-    child.poke(page, b"\xcc")
+    assert machine.ram.read(mine, PAGE_SIZE) == b"\xcc" + before[1:]
     assert machine.ram.read(frame, PAGE_SIZE) == before and _text_frame(task) == frame
     child.destroy()
 
 
-def test_frames_go_back_when_processes_end_and_the_file_changes(tmp_path: Path) -> None:
+def test_frames_stay_with_the_file_and_go_with_it(tmp_path: Path) -> None:
     machine = Machine(root=_root(tmp_path))
     runs = []
     for _ in range(3):
@@ -68,14 +73,12 @@ def test_frames_go_back_when_processes_end_and_the_file_changes(tmp_path: Path) 
     assert runs[1] == runs[2]  # nothing leaks from one run to the next
     inode = machine.fs.lookup(task, b"/bin/hello", machine.fs.root)
     assert isinstance(inode, Regular)
-    image, page_cache = exec.cached_image(machine, inode, b"/bin/hello")  # the cache itself is under test
-    assert page_cache  # kept for the next exec
-    cached = len(page_cache)
-    inode.data += b"\0"  # a new version of the file: the old pages are dropped
-    inode.mtime += 1
-    exec.cached_image(machine, inode, b"/bin/hello")
-    assert machine.ram.frames_in_use == runs[2] - cached and not page_cache
-    assert image.entry == read_image(example("hello")).entry
+    cached = len(inode.pages.frames)
+    assert cached  # the file's page cache, kept for the next exec
+    machine.fs.unlink(task, b"/bin/hello", machine.fs.root, directory=False)
+    del inode
+    gc.collect()
+    assert machine.ram.frames_in_use == runs[2] - cached  # gone with the file
 
 
 def test_code_rewritten_by_the_program_or_the_kernel_runs_as_it_is_now(tmp_path: Path) -> None:

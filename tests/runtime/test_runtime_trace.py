@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -9,6 +10,8 @@ from pathlib import Path
 
 from busybox import build_static
 from test_runtime_examples import example
+
+from syscalltbl.machine.tools.trace import quote
 
 CLI = [sys.executable, "-m", "syscalltbl", "run"]
 
@@ -19,7 +22,9 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[bytes]:
 
 def test_mmap_flags_and_addresses_are_decoded() -> None:
     proc = run("--trace", example("memory"))
-    lines = proc.stderr.decode().splitlines()
+    execve, *lines = proc.stderr.decode().splitlines()
+    path = quote(os.fsencode(example("memory")))
+    assert execve.startswith(f"execve({path}, [{path}], [") and execve.endswith("]) = 0")  # as strace begins
     assert lines[0] == "brk(NULL) = 0x406000"
     assert lines[2].startswith("mmap(NULL, 20480, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x")
     assert lines[3].startswith("mprotect(0x") and lines[3].endswith(", 4096, PROT_READ) = 0")

@@ -178,6 +178,8 @@ def start(
     _start_thread(task, loaded, stack)
     task.exe = exe if exe is not None else loaded.exe.path
     task.comm = os.path.basename(os.fsencode(program))[:15]  # as the program was named, links not followed
+    if machine.observer is not None and exe is None:  # a stand-in (the Python runner's) is no program's exec
+        machine.observer.started(task, filename, args, bprm.envp)
     return task
 
 

@@ -73,6 +73,9 @@ EPOLL_CREATE_FLAGS = (("EPOLL_CLOEXEC", eventpoll.EPOLL_CLOEXEC),)
 EFD_FLAGS = tuple((n, v) for n, v in uapi.constants(eventfd, "EFD_"))
 TFD_FLAGS = (("TFD_CLOEXEC", timerfd.TFD_CLOEXEC), ("TFD_NONBLOCK", timerfd.TFD_NONBLOCK))
 TFD_TIMER_FLAGS = tuple(uapi.constants(timerfd, "TFD_TIMER_"))
+ACCESS_MODES = (("R_OK", fcntl.R_OK), ("W_OK", fcntl.W_OK), ("X_OK", fcntl.X_OK))
+STAT_AT_FLAGS = (("AT_SYMLINK_NOFOLLOW", fcntl.AT_SYMLINK_NOFOLLOW), ("AT_EMPTY_PATH", fcntl.AT_EMPTY_PATH))
+GRND_FLAGS = tuple(uapi.constants(misc, "GRND_"))
 
 
 def signed(value: int, bits: int) -> int:
@@ -161,6 +164,11 @@ def flags(table: tuple[tuple[str, int], ...]) -> Format:
     return lambda value: bits(value & 0xFFFFFFFF, table, []) if value & 0xFFFFFFFF else "0"
 
 
+def access_mode(value: int) -> str:
+    value &= 0xFFFFFFFF
+    return bits(value, ACCESS_MODES, []) if value else "F_OK"
+
+
 def ipc_key(value: int) -> str:
     return "IPC_PRIVATE" if value & 0xFFFFFFFF == ipc.IPC_PRIVATE else hex(value & 0xFFFFFFFF)
 
@@ -180,7 +188,12 @@ _ARCH_PRCTL = {"option": option(ARCH_PRCTL_OPTIONS), **dict.fromkeys(("arg2", "a
 CALLS: Mapping[str, Mapping[str, Format]] = {
     "sys_open": {"flags": open_flags},
     "sys_openat": {"flags": open_flags},
-    "sys_mmap": {"prot": prot, "flags": map_flags, "fd": lambda value: "-1" if signed(value, 32) == -1 else None},
+    "sys_mmap": {"prot": prot, "flags": map_flags, "fd": lambda value: "-1" if signed(value, 32) == -1 else None,
+                 "off": lambda value: unsigned_hex(value)},
+    "sys_access": {"mode": access_mode},
+    "sys_faccessat": {"mode": access_mode},
+    "sys_newfstatat": {"flag": flags(STAT_AT_FLAGS)},
+    "sys_getrandom": {"flags": flags(GRND_FLAGS)},
     "sys_mprotect": {"prot": prot},
     "sys_rt_sigprocmask": {"how": named(SIGPROCMASK_HOW)},
     "sys_prctl": _PRCTL,

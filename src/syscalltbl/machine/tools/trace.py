@@ -210,15 +210,21 @@ def _iovec(t: Task, value: int, count: int, write: bool, ret: int) -> str:
 def _strings(t: Task, array: int) -> str:
     if not array:
         return "NULL"
-    shown = []
+    items = []
     try:
         for i in range(5):
             ptr = int.from_bytes(copy_from_user(t.mm, array + 8 * i, 8), "little")
             if not ptr:
                 break
-            shown.append(quote(strncpy_from_user(t.mm, ptr, 4096)) if i < 4 else "...")
+            items.append(strncpy_from_user(t.mm, ptr, 4096) if i < 4 else b"")
     except Errno:
         return f"{array:#x}"
+    return string_list(items)
+
+
+def string_list(items: list[bytes]) -> str:
+    """An argv or envp as strace shows it: the first four strings, then `...` for the rest."""
+    shown = [quote(s) for s in items[:4]] + (["..."] if len(items) > 4 else [])
     return "[" + ", ".join(shown) + "]"
 
 
@@ -335,6 +341,10 @@ class Tracer:
                 params = params if flags & mman.MREMAP_FIXED else params[:-1]
             shown = ", ".join(_param(t, p, v, proto, args, ret) for p, v in zip(params, args, strict=False))
         return f"{s.name}({shown})"
+
+    def started(self, t: Task, filename: bytes, argv: list[bytes], envp: list[bytes]) -> None:
+        """The first program's exec, which no system call made: strace's first line."""
+        self._line(t, f"execve({quote(filename)}, {string_list(argv)}, {string_list(envp)}) = 0")
 
     def signal(self, t: Task, sig: int, info: bytes) -> None:
         """A signal on its way into the task, as strace shows it: --- SIGCHLD {...} ---."""

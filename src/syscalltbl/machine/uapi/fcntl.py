@@ -29,6 +29,12 @@ AT_REMOVEDIR: Final = 0x200
 AT_SYMLINK_FOLLOW: Final = 0x400
 AT_EMPTY_PATH: Final = 0x1000
 
+# access(2)'s modes (include/linux/fs.h's MAY_* have the same values)
+F_OK: Final = 0
+X_OK: Final = 1
+W_OK: Final = 2
+R_OK: Final = 4
+
 F_DUPFD: Final = 0
 F_GETFD: Final = 1
 F_SETFD: Final = 2
