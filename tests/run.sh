@@ -14,9 +14,10 @@ cd "$(dirname "$0")/.."
 # four toolchains: g++ (libstdc++'s std::thread), musl-tools (musl-gcc, the
 # same C sources through a second libc), golang-go (Go's runtime: its own
 # threads, futexes, epoll and vDSO lookups) and rustc (Debian's, not rustup's:
-# std::thread over glibc with +crt-static).
+# std::thread over glibc with +crt-static). strace is the reference --trace is held to for what
+# ld.so does when a dynamic program starts (issue 15).
 packages=(dash binutils gcc libc6-dev busybox-static qemu-user xz-utils dpkg apt chromium
-          g++ musl-tools golang-go rustc)
+          g++ musl-tools golang-go rustc strace)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

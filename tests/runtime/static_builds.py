@@ -37,7 +37,7 @@ BUILD_TIMEOUT = 600.0
 
 @dataclass(frozen=True)
 class Compiler:
-    """How one language's sources become a static, non-PIE ELF."""
+    """How one language's sources become a static ELF (non-PIE, or a static-pie for Rust's default)."""
 
     tool: str
     package: str
@@ -52,8 +52,8 @@ COMPILERS: dict[str, Compiler] = {
     "g++": Compiler("g++", "g++", ("-static", "-pthread", "-O2", "-Wall", "-Werror")),
     # CGO_ENABLED=0: the Go runtime's own system calls, no libc, a static ELF.
     "go": Compiler("go", "golang-go", ("build", "-trimpath")),
-    "rustc": Compiler("rustc", "rustc", ("-C", "target-feature=+crt-static", "-C", "relocation-model=static",
-                                         "-O"), debian_only=True),
+    # rustc's default relocation model with +crt-static: a static-pie, as `cargo build` makes it.
+    "rustc": Compiler("rustc", "rustc", ("-C", "target-feature=+crt-static", "-O"), debian_only=True),
 }
 
 

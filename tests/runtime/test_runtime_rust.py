@@ -1,5 +1,6 @@
-"""A static Rust program (issue 14): Debian's rustc with +crt-static (glibc, linked statically) and a
-non-PIE relocation model, run natively and on the machine, compared by stdout and exit status.
+"""A static Rust program (issue 14): Debian's rustc with +crt-static (glibc, linked statically) and its
+default relocation model, a static-pie (issue 15), run natively and on the machine, compared by stdout and
+exit status.
 
 std::thread::spawn is pthread_create underneath, mpsc channels and Mutex
 park on futexes, and std::fs writes, reads, lists and removes files.

@@ -17,6 +17,11 @@ extern void _start(void);
 
 static const char *yes(int b) { return b ? "yes" : "no"; }
 
+static const char *base_name(const char *path) {
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
 static void maps_report(void) {
 	/* The stack's permissions, and whether an area names the program's own file. */
 	FILE *f = fopen("/proc/self/maps", "r");
@@ -58,7 +63,7 @@ int main(int argc, char **argv) {
 	       yes(getauxval(AT_UID) == getuid() && getauxval(AT_EUID) == geteuid() &&
 	           getauxval(AT_GID) == getgid() && getauxval(AT_EGID) == getegid()));
 	printf("AT_PLATFORM %s\n", (const char *)getauxval(AT_PLATFORM));
-	printf("AT_EXECFN ends in %s\n", strrchr((const char *)getauxval(AT_EXECFN), '/') ? strrchr((const char *)getauxval(AT_EXECFN), '/') + 1 : (const char *)getauxval(AT_EXECFN));
+	printf("AT_EXECFN ends in %s\n", base_name((const char *)getauxval(AT_EXECFN)));
 	printf("AT_RANDOM, AT_SYSINFO_EHDR, AT_HWCAP, AT_MINSIGSTKSZ set: %s\n",
 	       yes(getauxval(AT_RANDOM) && getauxval(AT_SYSINFO_EHDR) && getauxval(AT_HWCAP) &&
 	           getauxval(AT_MINSIGSTKSZ)));
