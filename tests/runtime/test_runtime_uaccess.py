@@ -97,9 +97,14 @@ class Probe:
 
 
 def _calls(*lines: str) -> str:
-    """Each line a call; after each, its result goes to the probe (getpid's first argument)."""
+    """Each line a call; after each, its result goes to the probe (getpid's first argument).
+
+    First mlockall(MCL_CURRENT) pages the program in: its text and data are mappings of its file, paged
+    in when first touched, and the frames counted must be those the calls take, not the program's own.
+    """
     report = "\tmovq\t%rax, %rdi\n\tmovl\t$__NR_getpid, %eax\n\tsyscall\n"
-    return "_start:\n" + "".join(line + report for line in lines) + "\txorl\t%edi, %edi\n" + EXIT_WITH_MINUS_RAX
+    return ("_start:\n" + _call("mlockall", 1) + "".join(line + report for line in lines) + "\txorl\t%edi, %edi\n"
+            + EXIT_WITH_MINUS_RAX)
 
 
 def _6(nr: str, *args: int | str) -> str:

@@ -113,7 +113,8 @@ def test_a_raising_body_kills_its_caller_with_sigsegv_and_the_shell_runs_on(cli:
 def test_the_oopsing_program_exits_139_and_its_trace_ends_as_straces(cli: Cli, project: Path) -> None:
     ran = cli.run("run", "--trace", "root/prog", cwd=project)
     assert ran.returncode == 128 + 11
-    lines = ran.stderr.decode().splitlines()
+    execve, *lines = ran.stderr.decode().splitlines()
+    assert execve.startswith('execve("root/prog", ["root/prog"], [')  # as strace begins
     assert lines[0] == "my_func(6, 0) = ?"  # never returned, as strace shows a call its task died in
     assert lines[1:] == [
         *oops_report(project / "syscalls" / "my_func.py", 1, 1, "prog"),

@@ -179,7 +179,9 @@ def start(
     task.exe = exe if exe is not None else loaded.exe.path
     task.comm = os.path.basename(os.fsencode(program))[:15]  # as the program was named, links not followed
     if machine.observer is not None and exe is None:  # a stand-in (the Python runner's) is no program's exec
-        machine.observer.started(task, filename, args, bprm.envp)
+        # As strace shows the exec it made: the name as given (a shell's PATH lookup resolves a bare one).
+        shown = in_machine if in_machine is not None else os.fsencode(program)
+        machine.observer.started(task, shown, args, bprm.envp)
     return task
 
 
