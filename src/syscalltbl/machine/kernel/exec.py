@@ -123,7 +123,7 @@ def find_program(machine: Machine, name: bytes, search_path: bytes, cwd: bytes =
         except (Errno, NotADirectoryError):
             continue
         if isinstance(f.inode, Regular) and f.inode.mode & 0o111:
-            return f.path  # symbolic links followed, as /proc/machine/exe shows it
+            return os.path.normpath(path)  # as execvp passes it on: links are exec's to follow
     return None
 
 

@@ -207,7 +207,7 @@ class EmulatedBackend:
         if nr in self.refused:
             raise NotOnThisMachine(
                 f"system call {nr} ({self.machine.kernel.table[nr].name}) would copy or replace the process, "
-                "but a Python program's interpreter runs on the host: run a static ELF for that"
+                "but a Python program's interpreter runs on the host: run an ELF program for that"
             )
         words, back = self._place(args)
         words += [0] * (6 - len(words))
