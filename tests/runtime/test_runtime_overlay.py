@@ -22,10 +22,12 @@ from pathlib import Path
 import pytest
 from busybox import busybox
 
+from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.kernel import hostfs
 from syscalltbl.machine.kernel.hostfs import HostDirectory, HostLayer, HostRegular
 from syscalltbl.machine.kernel.vfs import HOST_INO_BASE, FileSystem
 from syscalltbl.machine.machine import Machine
+from syscalltbl.machine.uapi.fcntl import O_RDONLY, O_RDWR
 
 NO_TASK = None  # lookups outside any program: nothing under /proc is reached
 TIMEOUT = 120
@@ -252,3 +254,35 @@ def test_empty_root_and_root_are_exclusive_and_empty_root_is_empty(tmp_path: Pat
     assert both.returncode == 2 and b"not allowed with" in both.stderr and b"Traceback" not in both.stderr
     empty = run("ls", "/", extra=("--empty-root",))
     assert (empty.returncode, empty.stdout) == (0, b"bin\ndev\nproc\n")  # the program copied in at its own path
+
+
+def test_a_mapped_host_page_comes_from_the_host_and_a_copy_up_keeps_its_frame(tmp_path: Path) -> None:
+    """The page cache's lower source: a fault fills a frame from the host file; a copy-up makes it the file's own
+    page, charged once; RAM and the filesystem's space are back where they were once the file is gone."""
+    root = host_root(tmp_path)
+    host = root / "data" / "f"
+    machine = Machine(root=root)
+    fs, ram = machine.fs, machine.ram
+    space = fs.space
+    assert space is not None
+    before = (ram.frames_in_use, ram.reserved, space.used_pages, space.used_inodes)
+    reading = fs.open(NO_TASK, b"/data/f", fs.root, O_RDONLY, 0)  # type: ignore[arg-type]
+    inode = reading.inode
+    assert isinstance(inode, HostRegular)
+    inode.map_into(ram)
+    frame = inode.page(0)
+    assert frame is not None
+    assert bytes(ram.mem[frame : frame + PAGE_SIZE]) == host.read_bytes().ljust(PAGE_SIZE, b"\0")
+    assert inode.page(1) is None  # past the end: SIGBUS
+    writing = fs.open(NO_TASK, b"/data/f", fs.root, O_RDWR, 0)  # type: ignore[arg-type]  # the copy-up
+    assert writing.inode is inode and inode.page(0) == frame
+    # One page of data; two inodes: the file's and /data's, kept with it (as an overlay copies up the parents).
+    assert (ram.frames_in_use, space.used_pages, space.used_inodes) == (before[0] + 1, before[2] + 1, before[3] + 2)
+    assert ram.reserved == before[1]  # the frame is the charge's page: RAM counts it once
+    inode.write(writing, b"T")
+    assert bytes(ram.mem[frame : frame + 4]) == b"The " and inode.read(reading, 5) == b"The h"
+    assert host.read_bytes() == b"the host's own line\n"
+    fs.unlink(NO_TASK, b"/data/f", fs.root, directory=False)  # type: ignore[arg-type]
+    del reading, writing, inode
+    gc.collect()
+    assert (ram.frames_in_use, ram.reserved, space.used_pages, space.used_inodes) == (*before[:3], before[3] + 1)

@@ -83,6 +83,9 @@ class Machine:
         `stdio` are the host descriptors behind the first task's 0, 1 and 2;
         -1 leaves that one closed.
 
+        `root`: the filesystem is a copy-on-write view of this host directory
+        (kernel/hostfs.py: read on demand, never written); None, an empty tree.
+
         `devices` adds character devices, /dev/NAME -> driver, to those of
         the project's devices/*.py.
 
