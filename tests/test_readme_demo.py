@@ -347,7 +347,7 @@ libc.close(fd)
 fd = libc.open("via-libc", os.O_RDONLY, 0)
 buffer = bytearray(16)
 print(bytes(buffer[: libc.read(fd, buffer, 16)]).decode(), os.path.exists("via-libc"))
-fd = libc.open("via-open", os.O_RDONLY, 0)
+fd = libc.open(os.path.abspath("via-open"), os.O_RDONLY, 0)  # the machine's cwd is its /
 print("the machine reads", bytes(buffer[: libc.read(fd, buffer, 16)]).decode(), end="")
 """
 

@@ -27,6 +27,7 @@ from syscalltbl.machine.kernel import hostfs
 from syscalltbl.machine.kernel.hostfs import HostDirectory, HostLayer, HostRegular
 from syscalltbl.machine.kernel.vfs import HOST_INO_BASE, FileSystem
 from syscalltbl.machine.machine import Machine
+from syscalltbl.machine.uapi.errno import EIO, Errno
 from syscalltbl.machine.uapi.fcntl import O_RDONLY, O_RDWR
 
 NO_TASK = None  # lookups outside any program: nothing under /proc is reached
@@ -286,3 +287,38 @@ def test_a_mapped_host_page_comes_from_the_host_and_a_copy_up_keeps_its_frame(tm
     del reading, writing, inode
     gc.collect()
     assert (ram.frames_in_use, ram.reserved, space.used_pages, space.used_inodes) == (*before[:3], before[3] + 1)
+
+
+def test_a_copy_up_past_the_largest_file_is_efbig(tmp_path: Path) -> None:
+    root = host_root(tmp_path)
+    with open(root / "data" / "huge", "wb") as f:
+        f.truncate(1 << 30)  # sparse: read() of it is cheap, a copy-up is past the 256 MiB a file may hold
+    ran = run("sh", "-c", "head -c 4 /data/huge | wc -c; echo x >> /data/huge; echo $?; rm /data/huge; ls /data",
+              root=root)
+    assert ran.stdout == b"4\n1\nf\n"
+    assert ran.stderr == b"sh: can't create /data/huge: File too large\n"
+    assert (root / "data" / "huge").stat().st_size == 1 << 30
+
+
+def test_what_a_program_sees_when_the_host_changes_a_file(tmp_path: Path) -> None:
+    """As vfs.py's docstring says: bytes read when read (cut to the size of the lookup), EIO once replaced,
+    frozen by a copy-up."""
+    root = host_root(tmp_path)
+    host = root / "data" / "f"
+    fs = FileSystem(root)
+    reading = fs.open(NO_TASK, b"/data/f", fs.root, O_RDONLY, 0)  # type: ignore[arg-type]
+    with open(host, "r+b") as f:
+        f.write(b"THE HOST'S OWN LINE and more\n")  # in place, longer
+    assert reading.inode.read(reading, 100) == b"THE HOST'S OWN LINE "  # the size of the lookup
+    replaced = tmp_path / "new"
+    replaced.write_bytes(b"another file\n")
+    os.replace(replaced, host)
+    reading.offset = 0
+    with pytest.raises(Errno) as lost:
+        reading.inode.read(reading, 100)
+    assert lost.value.errno == EIO
+    del reading, lost  # the traceback holds the inode too
+    gc.collect()
+    fresh = fs.open(NO_TASK, b"/data/f", fs.root, O_RDWR, 0)  # type: ignore[arg-type]  # looked up again, copied up
+    host.write_bytes(b"changed after the copy-up\n")
+    assert fresh.inode.read(fresh, 100) == b"another file\n"

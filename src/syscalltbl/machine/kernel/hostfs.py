@@ -122,8 +122,17 @@ class HostLayer:
         """A host descriptor reading the file at `path`, if it is still the regular file `ident` (else EIO)."""
         fd = self._fds.get(ident)
         if fd is not None:
-            self._fds.move_to_end(ident)
-            return fd
+            # Still that file at that path? Else what a program reads would depend on
+            # whether its descriptor was still in this cache: EIO either way.
+            try:
+                now = os.lstat(path)
+            except OSError:
+                now = None
+            if now is not None and (now.st_dev, now.st_ino) == ident:
+                self._fds.move_to_end(ident)
+                return fd
+            os.close(self._fds.pop(ident))
+            raise Errno(EIO)
         try:
             # O_PATH first: what is there now is checked before anything opens it, so
             # a device or FIFO the host put there meanwhile is never opened.
