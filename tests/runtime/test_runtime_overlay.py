@@ -205,7 +205,7 @@ def test_start_up_reads_nothing_of_the_root(tmp_path: Path) -> None:
 
 def test_inode_numbers_survive_being_forgotten_and_looked_up_again(tmp_path: Path) -> None:
     root = host_root(tmp_path)
-    fs = FileSystem(root)
+    fs = FileSystem(hostfs.host_root(root, None))
     task = NO_TASK
     data = fs.lookup(task, b"/data", fs.root)  # type: ignore[arg-type]
     assert isinstance(data, HostDirectory)
@@ -305,7 +305,7 @@ def test_what_a_program_sees_when_the_host_changes_a_file(tmp_path: Path) -> Non
     frozen by a copy-up."""
     root = host_root(tmp_path)
     host = root / "data" / "f"
-    fs = FileSystem(root)
+    fs = FileSystem(hostfs.host_root(root, None))
     reading = fs.open(NO_TASK, b"/data/f", fs.root, O_RDONLY, 0)  # type: ignore[arg-type]
     with open(host, "r+b") as f:
         f.write(b"THE HOST'S OWN LINE and more\n")  # in place, longer

@@ -9,8 +9,9 @@ into a frame of RAM (pagecache.py's `lower`). Nothing is ever written to the
 host: the first write, truncate or open for writing copies the whole file up
 into memory (charged to the filesystem's space, ENOSPC or EFBIG as for any
 file), a removed name leaves a whiteout, and chmod, chown, utimens and link
-counts change only the inode in memory. vfs.py's docstring says what a
-program sees when the host changes a file while it runs.
+counts change only the inode in memory; a read does not change a host
+inode's atime (it keeps the host's until the inode is pinned). vfs.py's
+docstring says what a program sees when the host changes a file while it runs.
 
 Host memory stays bounded however much of the host a program walks: an inode
 nobody changed is held weakly by its directory (and by whatever holds it:
@@ -31,6 +32,7 @@ syscalltbl, so a host EACCES is the program's EACCES.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import weakref
@@ -61,6 +63,16 @@ HOST_FDS: Final = 16  # host descriptors kept open for reading (least recently u
 _TRACKED: Final = frozenset({"mode", "uid", "gid", "atime", "mtime", "ctime", "nlink"})
 
 
+def host_root(path: str | os.PathLike[str], space: Space | None) -> HostDirectory:
+    """The root of a tree that is a copy-on-write view of host directory `path` (its /sys not shown).
+
+    FileSystem mounts the machine's /dev and /proc over it.
+    """
+    root = HostLayer(path, space).root()
+    root.hide(b"sys")
+    return root
+
+
 class HostLayer:
     """One host directory under the machine's tree: lookups, inode numbers and reads of its files."""
 
@@ -75,6 +87,8 @@ class HostLayer:
 
     def root(self) -> HostDirectory:
         st = os.stat(self.path)
+        if not stat.S_ISDIR(st.st_mode):
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), os.fsdecode(self.path))
         return HostDirectory(self, self.path, st, None, None)
 
     def ino(self, dev: int, ino: int) -> int:

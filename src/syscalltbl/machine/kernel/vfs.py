@@ -243,7 +243,8 @@ class Regular(Inode):
     @property
     def data(self) -> bytes:
         """The whole file (exec reads it so); assigning replaces it (as a test rewrites a file)."""
-        self.pin()  # a program: a host file is kept from now on, with the page cache exec makes for it
+        with contextlib.suppress(Errno):  # no inode left for it: it is still read, only not kept
+            self.pin()  # a program: a host file is kept from now on, with the page cache exec makes for it
         return self.pages.assemble()
 
     @data.setter
@@ -845,27 +846,18 @@ def _fdtable_size(fd: int) -> int:
 class FileSystem:
     def __init__(
         self,
-        host_root: str | os.PathLike[str] | None = None,
+        root: Directory | None = None,
         proc: Callable[[Directory], Directory] | None = None,
         space: Space | None = None,
     ) -> None:
-        """An empty tree, or with `host_root` a copy-on-write view of that host directory (hostfs.py).
+        """A tree from `root`: an empty directory (None), or a host directory's view (hostfs.host_root).
 
         `proc` makes the directory mounted on /proc, from the root it lives in.
         `space`: the size and inode limits files are charged to (none: unlimited).
-        /dev and /proc are the machine's own whatever the host has there; the
-        host's /sys is not shown.
+        /dev and /proc are the machine's own, mounted over whatever the root has there.
         """
         self.space = space
-        self.root: Directory
-        if host_root is None:
-            self.root = Directory()
-        else:
-            from syscalltbl.machine.kernel.hostfs import HostLayer  # hostfs builds on this module
-
-            root = HostLayer(host_root, space).root()
-            root.hide(b"sys")
-            self.root = root
+        self.root = root if root is not None else Directory()
         dev = Directory(self.root)
         self.root.mount(b"dev", dev)
         dev.add(b"null", Device(os.makedev(1, 3), None))

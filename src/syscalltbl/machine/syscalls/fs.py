@@ -882,6 +882,7 @@ def do_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: 
         raise Errno(EXDEV)  # another filesystem's file
     if inode.nlink <= 0:
         raise Errno(ENOENT)  # unlinked while open: it cannot come back
+    inode.pin()  # a host file's new link count is the machine's to keep: ENOSPC now, before the name exists
     space = t.machine.fs.space
     if space is not None:
         space.link()
