@@ -144,8 +144,7 @@ def run_qemu(program: Path, args: list[str], cwd: Path, stdin: bytes = b"") -> O
 def run_emulated(program: Path, args: list[str], root: Path | None, cwd: str, stdin: bytes = b"") -> Outcome:
     """`syscalltbl run` as a user types it; its own "killed by" line is not the program's output."""
     argv = [sys.executable, "-m", "syscalltbl", "run", "--cwd", cwd, "--env-clear"]
-    if root is not None:
-        argv += ["--root", str(root)]
+    argv += ["--empty-root"] if root is None else ["--root", str(root)]
     for key, value in ENV.items():
         argv += ["--env", f"{key}={value}"]
     proc = subprocess.run([*argv, str(program), *args], input=stdin, capture_output=True, timeout=TIMEOUT,

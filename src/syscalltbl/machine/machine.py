@@ -30,6 +30,7 @@ from syscalltbl.machine.image.kbuild import Kernel, build_kernel
 from syscalltbl.machine.kernel import boot, exec, oom, proc, sched, trap
 from syscalltbl.machine.kernel.devices import CharDevice, Driver
 from syscalltbl.machine.kernel.fsspace import Space
+from syscalltbl.machine.kernel.hostfs import host_root
 from syscalltbl.machine.kernel.hostsig import HostSignals
 from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.mm import Mm
@@ -82,6 +83,9 @@ class Machine:
         `stdio` are the host descriptors behind the first task's 0, 1 and 2;
         -1 leaves that one closed.
 
+        `root`: the filesystem is a copy-on-write view of this host directory
+        (kernel/hostfs.py: read on demand, never written); None, an empty tree.
+
         `devices` adds character devices, /dev/NAME -> driver, to those of
         the project's devices/*.py.
 
@@ -114,7 +118,8 @@ class Machine:
         self.ram = PhysicalMemory(self.cpu, self.limits.memory)
         self.ram.out_of_memory = lambda: oom.out_of_memory(self)
         space = Space(self.limits.fs_bytes, self.limits.inodes, self.ram)
-        self.fs = FileSystem(root, proc=lambda parent: ProcRoot(parent, self), space=space)
+        self.fs = FileSystem(None if root is None else host_root(root, space),
+                             proc=lambda parent: ProcRoot(parent, self), space=space)
         #: System V shared memory segments (shmget), one namespace for the machine.
         self.shm = ShmNamespace(self.ram, lambda: self.current.pid if self.current is not None else 0)
         self.host_root = None if root is None else os.path.realpath(root)

@@ -18,6 +18,11 @@ int main(void)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	statfs("/", &fs);
 	printf("size %lld KiB\n", (long long)fs.f_blocks * fs.f_bsize / 1024);
+	/* A page taken first, so that the space left is not a whole number of chunks. */
+	int pad = open("/pad", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (write(pad, chunk, 4096) != 4096)
+		return 1;
+	close(pad);
 	int fd = open("/big", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 	for (;;) {

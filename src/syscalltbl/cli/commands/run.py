@@ -8,6 +8,12 @@ PROGRAM is a host file when it contains a slash; a bare name is looked up
 as a shell would, in the machine's PATH (so `--root DIR ls` runs DIR/bin/ls,
 a link to busybox, with argv[0] "ls"), then in the host's.
 
+The machine's filesystem is a copy-on-write view of the host's / (or of
+--root DIR): host files are read when a program first needs them and never
+written; what a program changes lives in the machine's memory and is gone
+when it ends. --empty-root starts from an empty tree instead (with the
+machine's /dev and /proc), where PROGRAM is copied in at its own path.
+
 A PROGRAM ending in .py runs in this interpreter with syscalltbl.libc bound
 to a fresh process of the machine: each wrapper call runs the generated
 user stub in ring 3 (fork and execve raise NotOnThisMachine).
@@ -45,7 +51,11 @@ DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"  # glibc's default when PATH is un
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--root", metavar="DIR", help="seed the filesystem with DIR's contents (default: empty)")
+    roots = parser.add_mutually_exclusive_group()
+    roots.add_argument("--root", metavar="DIR", default="/",
+                       help="the filesystem: a copy-on-write view of DIR, read on demand, never written (default: /)")
+    roots.add_argument("--empty-root", action="store_true",
+                       help="an empty filesystem (the machine's /dev and /proc only): for isolated demos")
     parser.add_argument("--cwd", metavar="PATH", default="/", help="working directory (default: /)")
     parser.add_argument(
         "--env", metavar="K=V", action="append", default=[], help="set an environment variable (repeatable)"
@@ -136,8 +146,9 @@ def _run(args: argparse.Namespace, out: TextIO, stdio: tuple[int, int, int]) -> 
         if not sep or not key:
             raise UsageError(f"--env expects K=V, got {item!r}")
         env[key] = value
-    if args.root is not None and not os.path.isdir(args.root):
-        raise UsageError(f"--root {args.root}: not a directory")
+    root = None if args.empty_root else args.root
+    if root is not None and not os.path.isdir(root):
+        raise UsageError(f"--root {root}: not a directory")
     name = f"syscalltbl run: {args.program}"
     if "/" in args.program and not os.path.isfile(args.program):
         print(f"{name}: No such file", file=sys.stderr)
@@ -157,7 +168,7 @@ def _run(args: argparse.Namespace, out: TextIO, stdio: tuple[int, int, int]) -> 
             sinks.append(stats)
         profiler = KernelProfiler(sinks)
         wrappers.append(profiler)
-    machine = Machine(target=target, root=args.root, tracer=chain(*wrappers) if wrappers else None, stdio=stdio,
+    machine = Machine(target=target, root=root, tracer=chain(*wrappers) if wrappers else None, stdio=stdio,
                       limits=limits_from(args))
     machine.observer = tracer  # signals and exits, between the calls
     if profiler is not None:

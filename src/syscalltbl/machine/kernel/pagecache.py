@@ -11,25 +11,45 @@ The file's RAM charge (fsspace) covers its pages as data; a page in a frame
 is paid from it (the reservation becomes the frame), so RAM counts the page
 once and the host holds it once. Bytes past the end of the file in its last
 page read as zeros, as a truncated page does in Linux.
+
+A file of the host root (kernel/hostfs.py) has a `lower`: the host file its
+pages come from while they are neither a chunk nor a frame. read() goes to it
+each time (nothing is kept in host memory), a mapping's first touch of a page
+copies the page into a frame, and `copy_up` reads the rest into chunks so that
+the file can change: until then nothing may write to it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.physmem import PhysicalMemory
 
 ZERO_PAGE = bytes(PAGE_SIZE)
+COPY_UP_CHUNK = 1 << 20  # a copy-up reads the lower file this much at a time
+
+
+class Lower(Protocol):
+    """Where a file's pages come from before it was copied up: a host file."""
+
+    def read(self, offset: int, length: int) -> bytes:
+        """`length` bytes at `offset` (zeros where the host file is shorter); Errno (EIO, EACCES) if unreadable."""
+        ...
 
 
 class FilePages:
-    def __init__(self, data: bytes | bytearray = b"") -> None:
+    def __init__(self, data: bytes | bytearray = b"", *, lower: Lower | None = None, size: int = 0) -> None:
+        """The bytes `data`, or `size` bytes of `lower` read when needed."""
         self.size = 0
         self.chunks: dict[int, bytearray] = {}  # page index -> its bytes, for a page not in a frame
         self.frames: dict[int, int] = {}  # page index -> frame: the page cache
         self.ram: PhysicalMemory | None = None
         self.reserved = False  # the frames are paid from the file's reserved RAM (given back to it when dropped)
+        self.lower = lower
+        if lower is not None:
+            self.size = size
         self.write(0, data)
 
     def attach(self, ram: PhysicalMemory, *, reserved: bool) -> None:
@@ -45,19 +65,31 @@ class FilePages:
         if start >= end:
             return b""
         parts = []
+        lower = self.lower
+        from_lower = -1  # where the run of bytes still to read from the lower file starts
         for index in range(start // PAGE_SIZE, (end - 1) // PAGE_SIZE + 1):
             base = index * PAGE_SIZE
             lo, hi = max(start, base) - base, min(end, base + PAGE_SIZE) - base
             frame = self.frames.get(index)
+            chunk = self.chunks.get(index)
+            if lower is not None and frame is None and chunk is None:
+                if from_lower < 0:
+                    from_lower = base + lo  # one host read for the whole run, not one per page
+                continue
+            if lower is not None and from_lower >= 0:
+                parts.append(lower.read(from_lower, base + lo - from_lower))
+                from_lower = -1
             if frame is not None:
                 parts.append(bytes(self._mem[frame + lo : frame + hi]))
             else:
-                chunk = self.chunks.get(index)
                 parts.append(bytes(hi - lo) if chunk is None else bytes(chunk[lo:hi]))
+        if lower is not None and from_lower >= 0:
+            parts.append(lower.read(from_lower, end - from_lower))
         return b"".join(parts)
 
     def write(self, offset: int, data: bytes | bytearray | memoryview) -> None:
         """Put `data` at `offset`, growing the file (a gap past its old end is a hole of zeros)."""
+        assert self.lower is None or not data, "copy up first"
         end = offset + len(data)
         if end > self.size:
             self._clear_tail()
@@ -85,6 +117,7 @@ class FilePages:
     def truncate(self, length: int, unmap: Callable[[int], None]) -> None:
         """Cut or extend to `length`. Pages wholly past a new, shorter end leave every mapping first
         (`unmap(first page)`, truncate_pagecache's job): a touch there is SIGBUS."""
+        assert self.lower is None, "copy up first"
         if length >= self.size:
             self._clear_tail()
             self.size = length
@@ -105,6 +138,7 @@ class FilePages:
 
     def replace(self, data: bytes | bytearray) -> None:
         """New contents, all of them (its mapped pages keep their frames)."""
+        self.lower = None
         self.chunks.clear()
         for frame in self.frames.values():
             self._zero(frame, 0, PAGE_SIZE)
@@ -118,6 +152,7 @@ class FilePages:
 
     def punch(self, first: int, end: int) -> None:
         """Pages [first, end) become holes (MADV_REMOVE), the file's size unchanged: its mapped ones read zeros."""
+        assert self.lower is None, "copy up first"
         for index in [i for i in self.chunks if first <= i < end]:
             del self.chunks[index]
         for index, frame in self.frames.items():
@@ -135,12 +170,36 @@ class FilePages:
             return found
         ram = self.ram
         assert ram is not None, "attach first"
+        chunk: bytes | bytearray | None = self.chunks.get(index)
+        if chunk is None and self.lower is not None:
+            chunk = self.lower.read(index * PAGE_SIZE, PAGE_SIZE)  # before taking a frame: it may fail
         frame = ram.alloc_reserved() if self.reserved else ram.alloc()  # zeroed
-        chunk = self.chunks.pop(index, None)
+        self.chunks.pop(index, None)
         if chunk is not None:
             ram.mem[frame : frame + PAGE_SIZE] = chunk
+            if index == (self.size - 1) // PAGE_SIZE and self.size % PAGE_SIZE:
+                self._zero(frame, self.size % PAGE_SIZE, PAGE_SIZE)  # past the end: zeros, as the host file's
         self.frames[index] = frame
         return frame
+
+    def copy_up(self, keep: int) -> None:
+        """The first `keep` bytes of the lower file become the file's own (the rest is cut): it can change now.
+
+        Pages in frames keep what they hold (a mapping may have read them); the
+        others are read in, a page of zeros staying a hole.
+        """
+        lower = self.lower
+        if lower is None:
+            return
+        keep = min(keep, self.size)
+        for at in range(0, keep, COPY_UP_CHUNK):
+            data = lower.read(at, min(COPY_UP_CHUNK, keep - at))
+            for i in range(0, len(data), PAGE_SIZE):
+                index = (at + i) // PAGE_SIZE
+                piece = data[i : i + PAGE_SIZE]
+                if index not in self.frames and piece != ZERO_PAGE[: len(piece)]:
+                    self.chunks[index] = bytearray(piece.ljust(PAGE_SIZE, b"\0"))
+        self.lower = None
 
     def drop_all(self) -> None:
         """The file is gone: its frames too (no mapping is left, since a mapping keeps its file)."""

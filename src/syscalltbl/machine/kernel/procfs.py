@@ -76,6 +76,8 @@ class ProcFile(Inode):
 class ProcDirectory(Directory):
     """A directory whose entries are made on lookup; it takes no space."""
 
+    in_tree = False
+
     def size(self) -> int:
         return 0
 

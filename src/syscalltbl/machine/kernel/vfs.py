@@ -1,8 +1,25 @@
 """The in-memory filesystem: inodes, open files, pipes and devices (/proc is procfs.py).
 
-Seeded from a host directory at start-up and private to the machine from then
-on: nothing a program does here reaches the host's files. fds 0-2 are the one
-exception, open files over the host's own descriptors.
+An empty tree (with the machine's /dev and /proc), or a copy-on-write view of
+a host directory (kernel/hostfs.py: read on demand, never written; what a
+program changes lives here in memory). Nothing a program does reaches the
+host's files; fds 0-2 are the one exception, open files over the host's own
+descriptors.
+
+What a program sees when the host changes a file of the root while it runs:
+a name is looked up on the host when the machine first needs it, and its
+size and metadata are those of that lookup for as long as the machine keeps
+the inode (while some program holds it open, mapped or as its directory, or
+once a program changed it); a file nobody holds is forgotten and looked up
+again next time. A file's bytes are read from the host when a program reads
+them, so a change the host makes in place shows through, cut or zero-padded
+to the size of the lookup; a page a mapping touched keeps what it read then.
+If the host replaces or removes the file (another inode at that path), its
+unread bytes are lost: read() gets EIO and a mapping's touch SIGBUS, as
+after a disk error. A directory listing is read from the host each time a
+program lists the directory from its start. A copy-up (the first write,
+truncate, or open for writing) reads the whole file in: from then on it is
+the machine's and no host change shows through.
 """
 
 from __future__ import annotations
@@ -16,8 +33,7 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.physmem import PhysicalMemory
@@ -64,11 +80,13 @@ from syscalltbl.machine.uapi.fcntl import (
     O_WRONLY,
 )
 from syscalltbl.machine.uapi.misc import (
+    DT_BLK,
     DT_CHR,
     DT_DIR,
     DT_FIFO,
     DT_LNK,
     DT_REG,
+    DT_SOCK,
     FIONREAD,
     NR_OPEN,
     PATH_MAX,
@@ -94,9 +112,13 @@ BLOCK_SIZE: Final = 4096  # what st_blksize says, and the unit files take space 
 MAX_FILE_SIZE: Final = 1 << 28
 # include/uapi/asm-generic/poll.h
 DEFAULT_POLLMASK: Final = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM  # a file that never blocks
-DT = {stat.S_IFDIR: DT_DIR, stat.S_IFREG: DT_REG, stat.S_IFLNK: DT_LNK, stat.S_IFCHR: DT_CHR, stat.S_IFIFO: DT_FIFO}
+DT = {stat.S_IFDIR: DT_DIR, stat.S_IFREG: DT_REG, stat.S_IFLNK: DT_LNK, stat.S_IFCHR: DT_CHR, stat.S_IFIFO: DT_FIFO,
+      stat.S_IFBLK: DT_BLK, stat.S_IFSOCK: DT_SOCK}
+# The machine's own inodes are numbered below this; a host file's number is made
+# from its host device and inode above it (hostfs.py), the same each time it is looked up.
+HOST_INO_BASE: Final = 1 << 48
 
-_next_ino = iter(range(2, 1 << 62))
+_next_ino = iter(range(2, HOST_INO_BASE))
 
 
 class Inode:
@@ -145,6 +167,12 @@ class Inode:
     def owned_by(self, uid: int, gid: int) -> Inode:
         self.uid, self.gid = uid, gid
         return self
+
+    def pin(self) -> None:
+        """About to change: a file of the host root becomes the machine's to keep (hostfs.py); ENOSPC if it cannot."""
+
+    def opening(self, flags: int) -> None:
+        """open(2) with `flags` reached this inode (after the checks of its type): a last word, as ->open has."""
 
     # The operations an open file forwards here; the defaults say "not this kind of file".
     def read(self, f: OpenFile, count: int) -> bytes:
@@ -215,10 +243,13 @@ class Regular(Inode):
     @property
     def data(self) -> bytes:
         """The whole file (exec reads it so); assigning replaces it (as a test rewrites a file)."""
+        with contextlib.suppress(Errno):  # no inode left for it: it is still read, only not kept
+            self.pin()  # a program: a host file is kept from now on, with the page cache exec makes for it
         return self.pages.assemble()
 
     @data.setter
     def data(self, value: bytes | bytearray) -> None:
+        self.own_bytes(0)
         self.pages.replace(value)
         if self.space is not None and self.charge is not None:  # charged for what it holds, as always
             self.space.grow(self.charge, pages(len(value)), seeded=True)
@@ -244,8 +275,12 @@ class Regular(Inode):
     def closed(self) -> None:
         pass
 
+    def own_bytes(self, keep: int) -> None:
+        """The bytes are about to change, and only the first `keep` of them matter: a host file copies them up."""
+
     def punch(self, first: int, count: int) -> None:
         """Zeros over pages [first, first + count) of the file (MADV_REMOVE's hole), its size unchanged."""
+        self.own_bytes(self.pages.size)
         if first * PAGE_SIZE < self.pages.size:
             self.pages.punch(first, first + count)
             self.modified()
@@ -289,6 +324,7 @@ class Regular(Inode):
     def write(self, f: OpenFile, data: bytes) -> int:
         if not data:
             return 0  # nothing to write: no offset moves, no time changes, no file grows
+        self.own_bytes(self.pages.size)
         if f.flags & O_APPEND:
             f.offset = self.pages.size
         end = f.offset + len(data)
@@ -313,6 +349,7 @@ class Regular(Inode):
         """Cut or zero-extend to `length` bytes (do_truncate)."""
         if length > MAX_FILE_SIZE:
             raise Errno(EFBIG)
+        self.own_bytes(min(length, self.pages.size))
         if length < self.pages.size:
             self.pages.truncate(length, self._unmap_from)
             keep = -(-length // BLOCK_SIZE)
@@ -343,10 +380,22 @@ class Symlink(Inode):
 
 
 class Directory(Inode):
+    #: A directory of the tree, where files are made, removed and renamed (not /proc's).
+    in_tree: ClassVar[bool] = True
+
     def __init__(self, parent: Directory | None = None, perm: int = 0o755) -> None:
         super().__init__(stat.S_IFDIR | perm)
         self.parent = parent or self
-        self.entries: dict[bytes, Inode] = {}
+        self._entries: dict[bytes, Inode] = {}  # what the directory holds in memory (of a host one: what changed)
+
+    @property
+    def entries(self) -> dict[bytes, Inode]:
+        """Every name and its inode (a host directory looks each of its names up for it: a costly question)."""
+        return self._entries
+
+    def held(self) -> dict[bytes, Inode]:
+        """The names whose inodes the directory holds in memory (statfs counts these)."""
+        return self._entries
 
     def seekable(self) -> bool:
         return True
@@ -357,32 +406,58 @@ class Directory(Inode):
     def blocks(self) -> int:
         return self.size() // 512
 
+    def child(self, name: bytes) -> Inode | None:
+        """The inode named `name` here, if any."""
+        return self._entries.get(name)
+
     def lookup(self, name: bytes, task: Task) -> Inode | None:
-        return self.entries.get(name)
+        return self.child(name)
 
     def name_of(self, child: Inode) -> bytes | None:
         """The name `child` has here (getcwd walks up by it)."""
-        return next((n for n, i in self.entries.items() if i is child), None)
+        return next((n for n, i in self._entries.items() if i is child), None)
 
     def listing(self, task: Task) -> list[tuple[bytes, Inode]]:
         return [(b".", self), (b"..", self.parent), *self.entries.items()]
 
+    def dirents(self, task: Task, *, fresh: bool) -> list[tuple[bytes, int, int]]:
+        """getdents' records: (name, inode number, DT_*), "." and ".." first; `fresh`: a listing from its start."""
+        return [(name, inode.ino, DT.get(inode.kind, 0)) for name, inode in self.listing(task)]
+
+    def is_empty(self) -> bool:
+        """No name but "." and ".." (rmdir, and a rename over it, ask)."""
+        return not self._entries
+
+    def link_count(self) -> int:
+        """st_nlink: its name, its "." and each subdirectory's ".."; none once removed."""
+        if self.nlink <= 0:
+            return 0
+        return 2 + sum(isinstance(i, Directory) for i in self.entries.values())
+
+    def mount(self, name: bytes, inode: Inode) -> None:
+        """`inode` appears as `name`, as a mount would cover it: no time moves (/dev and /proc at boot)."""
+        self._entries[name] = inode
+        if isinstance(inode, Directory):
+            inode.parent = self
+
     def add(self, name: bytes, inode: Inode) -> Inode:
         if self.nlink <= 0:
             raise Errno(ENOENT)  # removed while open: nothing can be created in it
-        self.entries[name] = inode
+        self.pin()
+        self._entries[name] = inode
         if isinstance(inode, Directory):
             inode.parent = self
         self.modified()
         return inode
 
     def remove(self, name: bytes) -> Inode:
-        inode = self.entries.pop(name)
+        self.pin()
+        inode = self._entries.pop(name)
         self.modified()
         return inode
 
     def mkdir(self, name: bytes) -> Directory:
-        child = self.entries.get(name)
+        child = self.child(name)
         if isinstance(child, Directory):
             return child
         made = Directory(self)
@@ -402,6 +477,16 @@ class Device(Inode):
 
     def write(self, f: OpenFile, data: bytes) -> int:
         return len(data)
+
+
+class RandomDevice(Device):
+    """/dev/random and /dev/urandom (drivers/char/random.c): the host's random bytes; a write is taken and dropped."""
+
+    def __init__(self, rdev: int) -> None:
+        super().__init__(rdev, None)
+
+    def read(self, f: OpenFile, count: int) -> bytes:
+        return os.urandom(count)  # the caller reads in chunks of RW_CHUNK: no more at once
 
 
 class HostFile(Inode):
@@ -761,59 +846,37 @@ def _fdtable_size(fd: int) -> int:
 class FileSystem:
     def __init__(
         self,
-        host_root: str | os.PathLike[str] | None = None,
+        root: Directory | None = None,
         proc: Callable[[Directory], Directory] | None = None,
         space: Space | None = None,
     ) -> None:
-        """`proc` makes the directory mounted on /proc, from the root it lives in.
+        """A tree from `root`: an empty directory (None), or a host directory's view (hostfs.host_root).
 
+        `proc` makes the directory mounted on /proc, from the root it lives in.
         `space`: the size and inode limits files are charged to (none: unlimited).
+        /dev and /proc are the machine's own, mounted over whatever the root has there.
         """
         self.space = space
-        self.root = Directory()
-        dev = self.root.mkdir(b"dev")
+        self.root = root if root is not None else Directory()
+        dev = Directory(self.root)
+        self.root.mount(b"dev", dev)
         dev.add(b"null", Device(os.makedev(1, 3), None))
         dev.add(b"zero", Device(os.makedev(1, 5), b""))
+        dev.add(b"random", RandomDevice(os.makedev(1, 8)))
+        dev.add(b"urandom", RandomDevice(os.makedev(1, 9)))
         dev.add(b"tty", TtyDevice())
         # POSIX shared memory (shm_open is open("/dev/shm/NAME")): a directory of this tmpfs,
         # world-writable and sticky as systemd mounts it.
         dev.add(b"shm", Directory(dev, perm=0o1777))
-        self.root.add(b"proc", proc(self.root) if proc is not None else Directory(self.root))
-        if host_root is not None:
-            # After /dev and /proc, so the root keeps the host directory's own times.
-            self._seed(Path(host_root), self.root)
-            _copy_metadata(self.root, Path(host_root).stat())
+        self.root.mount(b"proc", proc(self.root) if proc is not None else Directory(self.root))
 
     def add_device(self, name: bytes, inode: Inode) -> None:
         """A node in /dev (a project's character device); an existing name is an error."""
-        dev = self.root.entries[b"dev"]
+        dev = self.root.child(b"dev")
         assert isinstance(dev, Directory)
-        if name in dev.entries:
+        if dev.child(name) is not None:
             raise ValueError(f"/dev/{name.decode()} exists already")
         dev.add(name, inode)
-
-    def _seed(self, host: Path, into: Directory) -> None:
-        """Copy the host tree in, keeping each file's mode, owner and times (as `cp -a` would)."""
-        for item in sorted(host.iterdir()):
-            name = os.fsencode(item.name)
-            st = item.lstat()
-            if name in into.entries and not stat.S_ISDIR(st.st_mode):
-                continue  # /dev and /proc are the machine's, whatever the host has there
-            made: Inode
-            if stat.S_ISLNK(st.st_mode):
-                made = into.add(name, Symlink(os.fsencode(os.readlink(item))))
-            elif stat.S_ISDIR(st.st_mode):
-                made = into.mkdir(name)
-                if type(made) is Directory:  # not /proc: its contents are the machine's own
-                    self._seed(item, made)  # first: adding the children moves the directory's mtime
-            elif stat.S_ISREG(st.st_mode):
-                try:
-                    made = into.add(name, Regular(item.read_bytes(), space=self.space, seeded=True))
-                except Errno as exc:  # more than the machine's RAM
-                    raise OSError(exc.errno, os.strerror(exc.errno), str(item)) from None
-            else:
-                continue
-            _copy_metadata(made, st)
 
     def add_file(self, path: bytes, data: bytes, perm: int = 0o755) -> Regular:
         """Put a host file into the tree (the program `syscalltbl run` starts)."""
@@ -897,6 +960,7 @@ class FileSystem:
             raise Errno(EISDIR)
         if flags & O_DIRECTORY and not isinstance(node, Directory):
             raise Errno(ENOTDIR)
+        node.opening(flags)
         if isinstance(node, TtyDevice) and not flags & O_PATH:
             try:
                 node = HostFile(os.open("/dev/tty", (flags & O_ACCMODE) | os.O_NOCTTY | os.O_CLOEXEC), owned=True)
@@ -924,9 +988,9 @@ class FileSystem:
             raise Errno(EINVAL if name == b"." else ENOTEMPTY)
         if directory != isinstance(node, Directory):
             raise Errno(ENOTDIR if directory else EISDIR)
-        if isinstance(node, Directory) and node.entries:
+        if isinstance(node, Directory) and not node.is_empty():
             raise Errno(ENOTEMPTY)
-        if type(parent) is not Directory:
+        if not parent.in_tree:
             raise Errno(EPERM)  # /proc
         parent.remove(name)
         self.name_gone(node)
@@ -940,22 +1004,25 @@ class FileSystem:
             raise Errno(ENOENT)
         if src_name in (b".", b"..") or dst_name in (b".", b".."):
             raise Errno(EBUSY)  # do_renameat2: the last component of both must be a plain name
-        if (type(src_dir) is Directory) != (type(dst_dir) is Directory):
+        if src_dir.in_tree != dst_dir.in_tree:
             raise Errno(EXDEV)  # into or out of /proc: another filesystem
-        if type(src_dir) is not Directory:
+        if not src_dir.in_tree:
             raise Errno(EPERM)
         if existing is node:
             return
         if existing is not None:
             if isinstance(node, Directory) != isinstance(existing, Directory):
                 raise Errno(EISDIR if not isinstance(node, Directory) else ENOTDIR)
-            if isinstance(existing, Directory) and existing.entries:
+            if isinstance(existing, Directory) and not existing.is_empty():
                 raise Errno(ENOTEMPTY)
         up: Directory = dst_dir
         while isinstance(node, Directory) and up is not self.root:
             if up is node:
                 raise Errno(EINVAL)  # into its own subtree
             up = up.parent
+        for changing in (src_dir, dst_dir, node, existing):
+            if changing is not None:
+                changing.pin()  # all that can fail with ENOSPC, before anything moves
         src_dir.remove(src_name)
         if existing is not None:  # replaced: it loses this name (a directory, its last)
             self.name_gone(existing)
@@ -963,12 +1030,6 @@ class FileSystem:
             existing.changed()
         dst_dir.add(dst_name, node)
         node.changed()  # ext4 records the move in the inode's ctime
-
-
-def _copy_metadata(inode: Inode, st: os.stat_result) -> None:
-    inode.mode = stat.S_IFMT(inode.mode) | stat.S_IMODE(st.st_mode)
-    inode.uid, inode.gid = st.st_uid, st.st_gid
-    inode.atime, inode.mtime, inode.ctime = st.st_atime_ns, st.st_mtime_ns, st.st_ctime_ns
 
 
 def seek(f: OpenFile, offset: int, whence: int) -> int:

@@ -20,7 +20,6 @@ from syscalltbl.machine.kernel.uaccess import (  # fmt: skip
 )
 from syscalltbl.machine.kernel.vfs import (
     BLOCK_SIZE,
-    DT,
     MAX_FILE_SIZE,
     Device,
     Directory,
@@ -418,10 +417,7 @@ def _stat(inode: Inode) -> bytes:
         return STAT.pack(st.st_dev, st.st_ino, st.st_nlink, st.st_mode, 0, 0, st.st_rdev, st.st_size,
                           st.st_blksize, st.st_blocks, *divmod(st.st_atime_ns, NSEC),
                           *divmod(st.st_mtime_ns, NSEC), *divmod(st.st_ctime_ns, NSEC))
-    if isinstance(inode, Directory):
-        nlink = 2 + sum(isinstance(i, Directory) for i in inode.entries.values()) if inode.nlink > 0 else 0
-    else:
-        nlink = inode.nlink
+    nlink = inode.link_count() if isinstance(inode, Directory) else inode.nlink
     return STAT.pack(FS_DEV, inode.ino, nlink, inode.mode, inode.uid, inode.gid, inode.rdev, inode.size(),
                       BLOCK_SIZE, inode.blocks(), *divmod(inode.atime, NSEC), *divmod(inode.mtime, NSEC),
                       *divmod(inode.ctime, NSEC))
@@ -480,16 +476,16 @@ def sys_getdents64(t: Task, fd: int, dirp: int, count: int, *_: int) -> int:
     if not isinstance(f.inode, Directory):
         raise Errno(ENOTDIR)
     out = bytearray()
-    listing = f.inode.listing(t)
+    listing = f.inode.dirents(t, fresh=f.offset == 0)
     f.inode.accessed()
     while f.offset < len(listing):
-        name, inode = listing[f.offset]
+        name, ino, dtype = listing[f.offset]
         reclen = (19 + len(name) + 1 + 7) & ~7
         if len(out) + reclen > count:
             if not out:
                 raise Errno(EINVAL)  # the buffer cannot hold one entry
             break
-        record = struct.pack("<QqHB", inode.ino, f.offset + 1, reclen, DT.get(inode.kind, 0)) + name
+        record = struct.pack("<QqHB", ino, f.offset + 1, reclen, dtype) + name
         out += record.ljust(reclen, b"\0")
         f.offset += 1
     copy_to_user(t.mm, dirp, out)
@@ -656,7 +652,7 @@ def _new_name(t: Task, dirfd: int, path: int) -> tuple[Directory, bytes]:
         raise Errno(EEXIST)
     if name.endswith(b"/"):
         raise Errno(ENOENT)  # only mkdir may name a new entry with a trailing slash
-    if type(parent) is not Directory:
+    if not parent.in_tree:
         raise Errno(ENOENT)  # /proc makes nothing on request, as Linux's procfs
     return parent, last
 
@@ -886,6 +882,7 @@ def do_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: 
         raise Errno(EXDEV)  # another filesystem's file
     if inode.nlink <= 0:
         raise Errno(ENOENT)  # unlinked while open: it cannot come back
+    inode.pin()  # a host file's new link count is the machine's to keep: ENOSPC now, before the name exists
     space = t.machine.fs.space
     if space is not None:
         space.link()
@@ -964,10 +961,10 @@ def _statfs(t: Task, inode: Inode) -> bytes:
     todo = [t.machine.fs.root]
     while todo:
         directory = todo.pop()
-        for child in directory.entries.values():
+        for child in directory.held().values():
             files += 1
             used += child.blocks() // (BLOCK_SIZE // 512)
-            if type(child) is Directory:
+            if isinstance(child, Directory) and child.in_tree:
                 todo.append(child)
     free = MAX_FILE_SIZE // BLOCK_SIZE
     return STATFS.pack(TMPFS_MAGIC, BLOCK_SIZE, used + free, free, free, files + free, free, FS_DEV, 0, 255,

@@ -29,8 +29,10 @@ S_IFIFO: Final = 0o10000
 DT_FIFO: Final = 1
 DT_CHR: Final = 2
 DT_DIR: Final = 4
+DT_BLK: Final = 6
 DT_REG: Final = 8
 DT_LNK: Final = 10
+DT_SOCK: Final = 12
 
 TMPFS_MAGIC: Final = 0x01021994
 PROC_SUPER_MAGIC: Final = 0x9FA0
