@@ -18,7 +18,7 @@ from syscalltbl.machine.kernel.uaccess import copy_to_user, strncpy_from_user
 from syscalltbl.machine.kernel.vfs import Device, Directory, Inode, Regular, Symlink, TtyDevice
 from syscalltbl.machine.syscalls.fs import _base, _is_proc, _stat, s32, user_path
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import EBADF, ENAMETOOLONG, EINVAL, Errno
+from syscalltbl.machine.uapi.errno import EBADF, EINVAL, ENAMETOOLONG, Errno
 from syscalltbl.machine.uapi.fcntl import AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW
 from syscalltbl.machine.uapi.misc import PATH_MAX
 from syscalltbl.machine.uapi.statx import (

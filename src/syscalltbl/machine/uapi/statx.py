@@ -59,3 +59,6 @@ MNT_UNIQUE_ID_OFFSET: Final = 1 << 31
 #: stx_dev_major, stx_dev_minor, stx_mnt_id, stx_dio_mem_align, stx_dio_offset_align, then fields
 #: tmpfs never fills (subvolume, atomic writes, ...) and spare space, all zero.
 STATX: Final = struct.Struct("<IIQIIIHxxQQQQ" + "qI4x" * 4 + "IIIIQII96x")
+
+#: An fcntl.h *at() flag that only statx's decoding names (open_tree's; statx refuses it).
+AT_RECURSIVE: Final = 0x8000
