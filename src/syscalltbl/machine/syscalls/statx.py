@@ -4,8 +4,9 @@ Every value newfstatat gives comes from the same place (fs.py's struct stat),
 so the two calls always agree; statx adds what tmpfs adds: the birth time
 when asked for, the attribute bits tmpfs can hold, and the mount's id.
 Like every multigrain-timestamp filesystem, tmpfs leaves mtime and ctime out
-(and zero) when neither is asked for. /proc, pipes and the host's fds 0-2
-are not tmpfs: they report no birth time and always report mtime and ctime.
+(and zero) when neither is asked for; /dev's nodes (devtmpfs: shmem too, but
+not multigrain) always report them. /proc, pipes and the host's fds 0-2 are
+not tmpfs: they report no birth time and always report mtime and ctime.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def statx_of(t: Task, inode: Inode, mask: int) -> bytes:
      asec, ansec, msec, mnsec, csec, cnsec) = STAT.unpack(_stat(inode))  # fmt: skip
     result = STATX_BASIC_STATS
     tmpfs = on_tmpfs(inode)
-    if tmpfs and not mask & (STATX_CTIME | STATX_MTIME):
+    multigrain = tmpfs and not isinstance(inode, Device | TtyDevice)  # devtmpfs is no FS_MGTIME filesystem
+    if multigrain and not mask & (STATX_CTIME | STATX_MTIME):
         result &= ~(STATX_CTIME | STATX_MTIME)  # fill_mg_cmtime: neither asked for, neither reported
         msec = mnsec = csec = cnsec = 0
     bsec = bnsec = 0
@@ -91,21 +93,28 @@ def statx_of(t: Task, inode: Inode, mask: int) -> bytes:
 @syscall("sys_statx")
 def sys_statx(t: Task, dfd: int, filename: int, flags: int, mask: int, buffer: int, *_: int) -> int:
     dfd, flags, mask = s32(dfd), flags & 0xFFFFFFFF, mask & 0xFFFFFFFF
-    # getname_maybe_null: with AT_EMPTY_PATH, a NULL or empty path names dfd itself.
-    if flags & AT_EMPTY_PATH:
-        name = strncpy_from_user(t.mm, filename, PATH_MAX) if filename else b""
-        if len(name) >= PATH_MAX:
-            raise Errno(ENAMETOOLONG)
-    else:
-        name = user_path(t, filename)
+    # getname_maybe_null: with AT_EMPTY_PATH, a NULL or empty path names dfd itself. A path it
+    # cannot read is an error do_statx reports only after its own checks of the mask and flags.
+    name: bytes | Errno
+    try:
+        if flags & AT_EMPTY_PATH:
+            name = strncpy_from_user(t.mm, filename, PATH_MAX) if filename else b""
+            if len(name) >= PATH_MAX:
+                raise Errno(ENAMETOOLONG)
+        else:
+            name = user_path(t, filename)
+    except Errno as error:
+        name = error
     if mask & STATX__RESERVED or flags & AT_STATX_SYNC_TYPE == AT_STATX_SYNC_TYPE:
         raise Errno(EINVAL)
     inode: Inode
-    if not name and dfd >= 0:
-        inode = t.files.get(dfd).inode  # fdget_raw: an O_PATH fd too, and no check of the other flags
+    if name == b"" and dfd >= 0:
+        inode = t.files.get(dfd).inode  # do_statx_fd, fdget_raw: an O_PATH fd too, the other flags unchecked
     else:
         if flags & ~VALID_FLAGS:
             raise Errno(EINVAL)
+        if isinstance(name, Errno):
+            raise name
         if not name:
             if dfd != AT_FDCWD:
                 raise Errno(EBADF)
