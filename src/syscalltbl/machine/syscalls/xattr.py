@@ -15,6 +15,7 @@ from __future__ import annotations
 import stat
 from typing import Final
 
+from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strncpy_from_user
 from syscalltbl.machine.kernel.vfs import Inode
@@ -54,8 +55,7 @@ from syscalltbl.machine.uapi.xattr import (
     XATTR_USER_PREFIX,
 )
 
-PAGE_SIZE: Final = 4096
-AT_FLAGS: Final = AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH
+VALID_AT_FLAGS: Final = AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH
 #: The namespaces tmpfs has handlers for (shmem_xattr_handlers, without the ACL ones).
 HANDLED: Final = (XATTR_SECURITY_PREFIX, XATTR_TRUSTED_PREFIX, XATTR_USER_PREFIX)
 POSIX_ACL_NAMES: Final = (XATTR_NAME_POSIX_ACL_ACCESS, XATTR_NAME_POSIX_ACL_DEFAULT)
@@ -77,7 +77,7 @@ def _import_name(t: Task, addr: int) -> bytes:
 
 
 def _check_at_flags(at_flags: int) -> None:
-    if at_flags & 0xFFFFFFFF & ~AT_FLAGS:
+    if at_flags & 0xFFFFFFFF & ~VALID_AT_FLAGS:
         raise Errno(EINVAL)
 
 

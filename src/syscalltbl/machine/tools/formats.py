@@ -83,7 +83,7 @@ STATX_ATTRS = tuple(uapi.constants(statx, "STATX_ATTR_"))
 STATX_SYNC_TYPES = (("AT_STATX_FORCE_SYNC", statx.AT_STATX_FORCE_SYNC),
                     ("AT_STATX_DONT_SYNC", statx.AT_STATX_DONT_SYNC))
 #: The *at() flags strace names, in its order.
-AT_FLAGS = (("AT_SYMLINK_NOFOLLOW", fcntl.AT_SYMLINK_NOFOLLOW), ("AT_REMOVEDIR", fcntl.AT_REMOVEDIR),
+AT_FLAG_NAMES = (("AT_SYMLINK_NOFOLLOW", fcntl.AT_SYMLINK_NOFOLLOW), ("AT_REMOVEDIR", fcntl.AT_REMOVEDIR),
             ("AT_SYMLINK_FOLLOW", fcntl.AT_SYMLINK_FOLLOW), ("AT_NO_AUTOMOUNT", statx.AT_NO_AUTOMOUNT),
             ("AT_EMPTY_PATH", fcntl.AT_EMPTY_PATH), ("AT_RECURSIVE", statx.AT_RECURSIVE))
 FADVICE = uapi.names(fadvise, "POSIX_FADV_")
@@ -136,7 +136,7 @@ def statx_flags(value: int) -> str:
     sync = value & statx.AT_STATX_SYNC_TYPE
     shown = bits(sync, STATX_SYNC_TYPES, []) if sync else "AT_STATX_SYNC_AS_STAT"
     rest = value & ~statx.AT_STATX_SYNC_TYPE
-    return shown + ("|" + bits(rest, AT_FLAGS, []) if rest else "")
+    return shown + ("|" + bits(rest, AT_FLAG_NAMES, []) if rest else "")
 
 
 def statx_mask(value: int) -> str:
