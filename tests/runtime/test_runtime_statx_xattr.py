@@ -19,8 +19,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import test_runtime_limits as limits
 from busybox import DATA, ENV, build_static
 from native_vs_machine import run_machine
+
+from support import Cli
+from syscalltbl.machine.kernel.limits import Limits
 
 SHM = Path("/dev/shm")
 #: What the program must print natively (so a broken native run cannot pass as a match).
@@ -95,3 +99,14 @@ def test_the_new_calls_are_traced_as_strace_prints_them(tmp_path: Path) -> None:
     assert lines[start : start + len(expected)] == expected
     at = start + len(expected)
     assert tuple(lines[at : at + len(XATTRAT_LINES)]) == XATTRAT_LINES
+
+
+def test_attributes_take_ram_and_end_in_enospc(cli: Cli, tmp_path: Path) -> None:
+    """A guest setting 64 KiB values without end fills the machine's RAM, never the host's."""
+    root = _root(tmp_path / "root", build_static(tmp_path, "limits_xattrs.c"))
+    result = limits.run(cli, root, "--memory", "32M", "limits_xattrs")
+    assert (result.code, result.stderr) == (0, ""), result
+    assert result.stdout.splitlines() == [
+        "setting attributes", "setxattr: No space left on device", "full after several MiB",
+        "after removing them: 0", "listed: 11"]
+    assert result.peak_rss < Limits(memory=32 << 20).host_bound, result.peak_rss
