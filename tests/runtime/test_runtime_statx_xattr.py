@@ -110,3 +110,13 @@ def test_attributes_take_ram_and_end_in_enospc(cli: Cli, tmp_path: Path) -> None
         "setting attributes", "setxattr: No space left on device", "full after several MiB",
         "after removing them: 0", "listed: 11"]
     assert result.peak_rss < Limits(memory=32 << 20).host_bound, result.peak_rss
+
+
+def test_a_touch_past_a_files_end_is_sigbus_only_where_the_mapping_allows_it(tmp_path: Path) -> None:
+    """Found by the fuzzer's file steps: a write to a read-only mapping past the end was SIGBUS, not SIGSEGV."""
+    program = build_static(tmp_path, "file_fault_signals.c")
+    with tempfile.TemporaryDirectory(dir=SHM) as here:
+        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=120, check=False)
+    assert native.returncode == 0 and native.stdout.count(b"Bus error") == 2, native
+    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
+    assert (machine.stdout, machine.status) == (native.stdout, 0), machine.text()
