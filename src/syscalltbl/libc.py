@@ -825,9 +825,9 @@ def rmdir(pathname: PathArg | None) -> int:
     return _k.call(84, _k.path(pathname))
 
 
-def creat(*args: int) -> int:
-    """sys_creat: no prototype; up to six integer arguments."""
-    return _k.call(85, *args)
+def creat(pathname: PathArg | None, mode: int) -> int:
+    """long sys_creat(const char __user *pathname, umode_t mode)"""
+    return _k.call(85, _k.path(pathname), mode)
 
 
 def link(oldname: PathArg | None, newname: PathArg | None) -> int:
@@ -1285,64 +1285,64 @@ def readahead(*args: int) -> int:
     return _k.call(187, *args)
 
 
-def setxattr(*args: int) -> int:
-    """sys_setxattr: no prototype; up to six integer arguments."""
-    return _k.call(188, *args)
+def setxattr(path: PathArg | None, name: PathArg | None, value: Buffer | None, size: int, flags: int) -> int:
+    """long sys_setxattr(const char __user *path, const char __user *name, const void __user *value, size_t size, int flags)"""
+    return _k.call(188, _k.path(path), _k.path(name), _k.buf_in(value, size), size, flags)
 
 
-def lsetxattr(*args: int) -> int:
-    """sys_lsetxattr: no prototype; up to six integer arguments."""
-    return _k.call(189, *args)
+def lsetxattr(path: PathArg | None, name: PathArg | None, value: Buffer | None, size: int, flags: int) -> int:
+    """long sys_lsetxattr(const char __user *path, const char __user *name, const void __user *value, size_t size, int flags)"""
+    return _k.call(189, _k.path(path), _k.path(name), _k.buf_in(value, size), size, flags)
 
 
-def fsetxattr(*args: int) -> int:
-    """sys_fsetxattr: no prototype; up to six integer arguments."""
-    return _k.call(190, *args)
+def fsetxattr(fd: int, name: PathArg | None, value: Buffer | None, size: int, flags: int) -> int:
+    """long sys_fsetxattr(int fd, const char __user *name, const void __user *value, size_t size, int flags)"""
+    return _k.call(190, fd, _k.path(name), _k.buf_in(value, size), size, flags)
 
 
-def getxattr(*args: int) -> int:
-    """sys_getxattr: no prototype; up to six integer arguments."""
-    return _k.call(191, *args)
+def getxattr(path: PathArg | None, name: PathArg | None, value: WBuffer | None, size: int) -> int:
+    """long sys_getxattr(const char __user *path, const char __user *name, void __user *value, size_t size)"""
+    return _k.call(191, _k.path(path), _k.path(name), _k.buf_out(value, size), size)
 
 
-def lgetxattr(*args: int) -> int:
-    """sys_lgetxattr: no prototype; up to six integer arguments."""
-    return _k.call(192, *args)
+def lgetxattr(path: PathArg | None, name: PathArg | None, value: WBuffer | None, size: int) -> int:
+    """long sys_lgetxattr(const char __user *path, const char __user *name, void __user *value, size_t size)"""
+    return _k.call(192, _k.path(path), _k.path(name), _k.buf_out(value, size), size)
 
 
-def fgetxattr(*args: int) -> int:
-    """sys_fgetxattr: no prototype; up to six integer arguments."""
-    return _k.call(193, *args)
+def fgetxattr(fd: int, name: PathArg | None, value: WBuffer | None, size: int) -> int:
+    """long sys_fgetxattr(int fd, const char __user *name, void __user *value, size_t size)"""
+    return _k.call(193, fd, _k.path(name), _k.buf_out(value, size), size)
 
 
-def listxattr(*args: int) -> int:
-    """sys_listxattr: no prototype; up to six integer arguments."""
-    return _k.call(194, *args)
+def listxattr(path: PathArg | None, list: WBuffer | None, size: int) -> int:
+    """long sys_listxattr(const char __user *path, char __user *list, size_t size)"""
+    return _k.call(194, _k.path(path), _k.buf_out(list, size), size)
 
 
-def llistxattr(*args: int) -> int:
-    """sys_llistxattr: no prototype; up to six integer arguments."""
-    return _k.call(195, *args)
+def llistxattr(path: PathArg | None, list: WBuffer | None, size: int) -> int:
+    """long sys_llistxattr(const char __user *path, char __user *list, size_t size)"""
+    return _k.call(195, _k.path(path), _k.buf_out(list, size), size)
 
 
-def flistxattr(*args: int) -> int:
-    """sys_flistxattr: no prototype; up to six integer arguments."""
-    return _k.call(196, *args)
+def flistxattr(fd: int, list: WBuffer | None, size: int) -> int:
+    """long sys_flistxattr(int fd, char __user *list, size_t size)"""
+    return _k.call(196, fd, _k.buf_out(list, size), size)
 
 
-def removexattr(*args: int) -> int:
-    """sys_removexattr: no prototype; up to six integer arguments."""
-    return _k.call(197, *args)
+def removexattr(path: PathArg | None, name: PathArg | None) -> int:
+    """long sys_removexattr(const char __user *path, const char __user *name)"""
+    return _k.call(197, _k.path(path), _k.path(name))
 
 
-def lremovexattr(*args: int) -> int:
-    """sys_lremovexattr: no prototype; up to six integer arguments."""
-    return _k.call(198, *args)
+def lremovexattr(path: PathArg | None, name: PathArg | None) -> int:
+    """long sys_lremovexattr(const char __user *path, const char __user *name)"""
+    return _k.call(198, _k.path(path), _k.path(name))
 
 
-def fremovexattr(*args: int) -> int:
-    """sys_fremovexattr: no prototype; up to six integer arguments."""
-    return _k.call(199, *args)
+def fremovexattr(fd: int, name: PathArg | None) -> int:
+    """long sys_fremovexattr(int fd, const char __user *name)"""
+    return _k.call(199, fd, _k.path(name))
 
 
 def tkill(pid: int, sig: int) -> int:
@@ -1425,9 +1425,9 @@ def semtimedop(*args: int) -> int:
     return _k.call(220, *args)
 
 
-def fadvise64(*args: int) -> int:
-    """sys_fadvise64: no prototype; up to six integer arguments."""
-    return _k.call(221, *args)
+def fadvise64(fd: int, offset: int, len: int, advice: int) -> int:
+    """long sys_fadvise64(int fd, loff_t offset, size_t len, int advice)"""
+    return _k.call(221, fd, offset, len, advice)
 
 
 def timer_create(*args: int) -> int:
@@ -1975,9 +1975,9 @@ def pkey_free(*args: int) -> int:
     return _k.call(331, *args)
 
 
-def statx(*args: int) -> int:
-    """sys_statx: no prototype; up to six integer arguments."""
-    return _k.call(332, *args)
+def statx(dfd: int, filename: PathArg | None, flags: int, mask: int, buffer: WBuffer | None) -> int:
+    """long sys_statx(int dfd, const char __user *filename, unsigned int flags, unsigned int mask, struct statx __user *buffer)"""
+    return _k.call(332, dfd, _k.path(filename), flags, mask, _k.buf_out(buffer, 256))
 
 
 def io_pgetevents(*args: int) -> int:
@@ -2195,24 +2195,24 @@ def mseal(*args: int) -> int:
     return _k.call(462, *args)
 
 
-def setxattrat(*args: int) -> int:
-    """sys_setxattrat: no prototype; up to six integer arguments."""
-    return _k.call(463, *args)
+def setxattrat(dfd: int, path: PathArg | None, at_flags: int, name: PathArg | None, args: Buffer | None, size: int) -> int:
+    """long sys_setxattrat(int dfd, const char __user *path, unsigned int at_flags, const char __user *name, const struct xattr_args __user *args, size_t size)"""
+    return _k.call(463, dfd, _k.path(path), at_flags, _k.path(name), _k.buf_in(args, size), size)
 
 
-def getxattrat(*args: int) -> int:
-    """sys_getxattrat: no prototype; up to six integer arguments."""
-    return _k.call(464, *args)
+def getxattrat(dfd: int, path: PathArg | None, at_flags: int, name: PathArg | None, args: WBuffer | None, size: int) -> int:
+    """long sys_getxattrat(int dfd, const char __user *path, unsigned int at_flags, const char __user *name, struct xattr_args __user *args, size_t size)"""
+    return _k.call(464, dfd, _k.path(path), at_flags, _k.path(name), _k.buf_out(args, size), size)
 
 
-def listxattrat(*args: int) -> int:
-    """sys_listxattrat: no prototype; up to six integer arguments."""
-    return _k.call(465, *args)
+def listxattrat(dfd: int, path: PathArg | None, at_flags: int, list: WBuffer | None, size: int) -> int:
+    """long sys_listxattrat(int dfd, const char __user *path, unsigned int at_flags, char __user *list, size_t size)"""
+    return _k.call(465, dfd, _k.path(path), at_flags, _k.buf_out(list, size), size)
 
 
-def removexattrat(*args: int) -> int:
-    """sys_removexattrat: no prototype; up to six integer arguments."""
-    return _k.call(466, *args)
+def removexattrat(dfd: int, path: PathArg | None, at_flags: int, name: PathArg | None) -> int:
+    """long sys_removexattrat(int dfd, const char __user *path, unsigned int at_flags, const char __user *name)"""
+    return _k.call(466, dfd, _k.path(path), at_flags, _k.path(name))
 
 
 def open_tree_attr(*args: int) -> int:

@@ -35,7 +35,7 @@ SIZES: Mapping[str, int] = {
     "struct sigaction": 32, "sigset_t": 8, "struct sigaltstack": 24, "struct rlimit": 16, "struct rlimit64": 16,
     "size_t": 8, "struct statfs": 120, "struct utimbuf": 16, "loff_t": 8, "struct sysinfo": 112,
     "u32": 4, "struct sched_param": 4, "struct epoll_event": 12, "struct __kernel_itimerspec": 32,
-    "struct shmid_ds": 112,
+    "struct shmid_ds": 112, "struct statx": 256, "struct xattr_args": 16,
 }  # fmt: skip
 #: Pointers whose length is not sizeof(pointee): (entry point, parameter) -> Python expression.
 LENGTHS: Mapping[tuple[str, str], str] = {

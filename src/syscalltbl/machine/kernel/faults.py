@@ -80,6 +80,18 @@ def page_fault_error_code(
     return err
 
 
+def area_allows(mm: Mm, addr: int, err: int) -> bool:
+    """access_error, inverted: whether the area at `addr` permits the access `err` describes (the fault is
+    then the page's, a file's end past it for one); a write needs a writable area, any other access an
+    accessible one whose page was not present."""
+    vma = mm.find_vma(addr)
+    if vma is None:
+        return False
+    if err & PF_WRITE:
+        return vma.write
+    return not err & PF_PROT and (vma.read or vma.write or vma.execute)
+
+
 def _writes(mm: Mm, rip: int, addr: int, register: Callable[[str], int]) -> bool:
     """Whether the instruction at `rip` faulted at `addr` while writing it."""
     import capstone  # type: ignore[import-untyped]  # only for a fault with a handler to tell

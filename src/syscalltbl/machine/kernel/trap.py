@@ -213,11 +213,13 @@ def on_exception(machine: Machine, vector: int, *, catchable: bool = True) -> No
     if task is None or not user:
         raise KernelOops(f"exception {vector} in ring 0 at {where}")
     signal = TRAP_SIGNALS.get(vector, SIGSEGV)
-    if vector == PAGE_FAULT and task.mm.past_end(cr2):
-        signal = SIGBUS  # a mapped file's page past its end (mm/filemap.c's VM_FAULT_SIGBUS)
     if vector == PAGE_FAULT:
-        info = faults.page_fault_info(task.mm, signal, cr2)
         err = faults.page_fault_error_code(task.mm, cr2, rip, lambda name: user_register(machine, name), absent=refault)
+        if task.mm.past_end(cr2) and faults.area_allows(task.mm, cr2, err):
+            # A mapped file's page past its end (mm/filemap.c's VM_FAULT_SIGBUS), for an access the
+            # area allows: access_error's SIGSEGV comes first (a write to a read-only mapping of it).
+            signal = SIGBUS
+        info = faults.page_fault_info(task.mm, signal, cr2)
     else:
         info, err, cr2 = faults.trap_info(signal, vector, rip), 0, 0
     if catchable and signals.fault(task, signal, info, vector, err, cr2):

@@ -98,6 +98,7 @@ from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP, POLLIN, POLLOUT, POLL
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.mm import Mm
     from syscalltbl.machine.kernel.process import Task
+    from syscalltbl.machine.kernel.xattr import Xattrs
 
 # include/uapi/asm-generic/fcntl.h
 PIPE_BUF_SIZE: Final = 65536
@@ -131,6 +132,9 @@ class Inode:
         self.rdev = rdev
         self.uid = self.gid = 0
         self.atime = self.mtime = self.ctime = time.time_ns()
+        self.btime = self.ctime  # birth: what statx's STATX_BTIME reports, as tmpfs keeps i_crtime
+        #: Extended attributes (kernel/xattr.py), made at the first one set.
+        self.xattrs: Xattrs | None = None
 
     @property
     def kind(self) -> int:

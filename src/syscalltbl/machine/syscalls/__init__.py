@@ -4,6 +4,7 @@ from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.syscalls import (
     epoll,
     eventfd,
+    fadvise,
     fs,
     futex,
     ipc,
@@ -16,13 +17,15 @@ from syscalltbl.machine.syscalls import (
     sched,
     select,
     signal,
+    statx,
     time,
     timerfd,
+    xattr,
 )
 from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
 
 __all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "epoll", "eventfd", "fs", "futex", "ipc", "madvise",
-    "misc", "mlock", "mm", "process", "resource", "sched", "select", "signal", "syscall", "time", "timerfd",
-    "unimplemented",
+    "REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "epoll", "eventfd", "fadvise", "fs", "futex", "ipc",
+    "madvise", "misc", "mlock", "mm", "process", "resource", "sched", "select", "signal", "statx", "syscall", "time",
+    "timerfd", "unimplemented", "xattr",
 ]  # fmt: skip

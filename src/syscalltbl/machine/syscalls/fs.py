@@ -67,9 +67,12 @@ from syscalltbl.machine.uapi.fcntl import (
     FD_CLOEXEC,
     O_APPEND,
     O_CLOEXEC,
+    O_CREAT,
     O_DIRECT,
     O_NONBLOCK,
     O_PATH,
+    O_TRUNC,
+    O_WRONLY,
     RENAME_NOREPLACE,
     UTIME_NOW,
     UTIME_OMIT,
@@ -308,6 +311,11 @@ def sys_openat(t: Task, dirfd: int, path: int, flags: int, mode: int, *_: int) -
 @syscall("sys_open")
 def sys_open(t: Task, path: int, flags: int, mode: int, *_: int) -> int:
     return do_openat(t, AT_FDCWD, path, flags, mode)
+
+
+@syscall("sys_creat")
+def sys_creat(t: Task, path: int, mode: int, *_: int) -> int:
+    return do_openat(t, AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode)
 
 
 @syscall("sys_close")

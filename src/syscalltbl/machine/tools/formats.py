@@ -19,6 +19,7 @@ from syscalltbl.machine import uapi
 from syscalltbl.machine.uapi import (
     eventfd,
     eventpoll,
+    fadvise,
     fcntl,
     futex,
     ipc,
@@ -30,6 +31,7 @@ from syscalltbl.machine.uapi import (
     sched,
     schedpolicy,
     signal,
+    statx,
     time,
     timerfd,
     wait,
@@ -77,6 +79,19 @@ ACCESS_MODES = (("R_OK", fcntl.R_OK), ("W_OK", fcntl.W_OK), ("X_OK", fcntl.X_OK)
 STAT_AT_FLAGS = (("AT_SYMLINK_NOFOLLOW", fcntl.AT_SYMLINK_NOFOLLOW), ("AT_EMPTY_PATH", fcntl.AT_EMPTY_PATH))
 GRND_FLAGS = tuple(uapi.constants(misc, "GRND_"))
 
+#: statx's mask as strace's xlat lists it: the two sets first, then each bit.
+STATX_MASKS = (("STATX_ALL", statx.STATX_ALL), ("STATX_BASIC_STATS", statx.STATX_BASIC_STATS),
+               *((n, v) for n, v in uapi.constants(statx, "STATX_")
+                 if v.bit_count() == 1 and not n.startswith(("STATX_ATTR_", "STATX__"))))
+STATX_ATTRS = tuple(uapi.constants(statx, "STATX_ATTR_"))
+STATX_SYNC_TYPES = (("AT_STATX_FORCE_SYNC", statx.AT_STATX_FORCE_SYNC),
+                    ("AT_STATX_DONT_SYNC", statx.AT_STATX_DONT_SYNC))
+#: The *at() flags strace names, in its order.
+AT_FLAG_NAMES = (("AT_SYMLINK_NOFOLLOW", fcntl.AT_SYMLINK_NOFOLLOW), ("AT_REMOVEDIR", fcntl.AT_REMOVEDIR),
+            ("AT_SYMLINK_FOLLOW", fcntl.AT_SYMLINK_FOLLOW), ("AT_NO_AUTOMOUNT", statx.AT_NO_AUTOMOUNT),
+            ("AT_EMPTY_PATH", fcntl.AT_EMPTY_PATH), ("AT_RECURSIVE", statx.AT_RECURSIVE))
+FADVICE = uapi.names(fadvise, "POSIX_FADV_")
+
 
 def signed(value: int, bits: int) -> int:
     value &= (1 << bits) - 1
@@ -91,6 +106,45 @@ def bits(value: int, table: tuple[tuple[str, int], ...], names: list[str]) -> st
     if value or not names:
         names.append(hex(value))
     return "|".join(names)
+
+
+def printflags(value: int, table: tuple[tuple[str, int], ...], unknown: str) -> str:
+    """strace's printflags: each entry whose bits are all set, in the table's order, then what is left;
+    a value of no known bit is hex with a comment (0x4 /* XATTR_??? */), 0 is 0."""
+    if not value:
+        return "0"
+    names = []
+    rest = value
+    for name, bit in table:
+        if bit and rest & bit == bit:
+            names.append(name)
+            rest &= ~bit
+    if not names:
+        return f"{value:#x} /* {unknown} */"
+    return "|".join(names + ([hex(rest)] if rest else []))
+
+
+def printxval(names: Mapping[int, str], unknown: str) -> Format:
+    """An int that is one of `names` (fadvise's advice), else hex with a comment, as strace prints it."""
+    def shown(value: int) -> str:
+        value = signed(value, 32)
+        name = names.get(value)
+        return name if name is not None else f"{value & 0xFFFFFFFF:#x} /* {unknown} */"
+
+    return shown
+
+
+def statx_flags(value: int) -> str:
+    """The sync type always (AT_STATX_SYNC_AS_STAT when 0), then the *at() flags."""
+    value &= 0xFFFFFFFF
+    sync = value & statx.AT_STATX_SYNC_TYPE
+    shown = bits(sync, STATX_SYNC_TYPES, []) if sync else "AT_STATX_SYNC_AS_STAT"
+    rest = value & ~statx.AT_STATX_SYNC_TYPE
+    return shown + ("|" + bits(rest, AT_FLAG_NAMES, []) if rest else "")
+
+
+def statx_mask(value: int) -> str:
+    return printflags(value & 0xFFFFFFFF, STATX_MASKS, "STATX_???")
 
 
 def signal_name(sig: int) -> str:
@@ -215,6 +269,8 @@ CALLS: Mapping[str, Mapping[str, Format]] = {
     "sys_eventfd2": {"flags": flags(EFD_FLAGS)},
     "sys_timerfd_create": {"clockid": named(CLOCKS), "flags": flags(TFD_FLAGS)},
     "sys_timerfd_settime": {"flags": flags(TFD_TIMER_FLAGS)},
+    "sys_statx": {"flags": statx_flags, "mask": statx_mask},
+    "sys_fadvise64": {"advice": printxval(FADVICE, "POSIX_FADV_???")},
     "sys_futex_wake": {"mask": lambda value: _bitset(value), "flags": lambda value: futex2_flags(value)},
     "sys_futex_wait": {"mask": lambda value: _bitset(value), "flags": lambda value: futex2_flags(value)},
 }

@@ -28,6 +28,12 @@ After every call the checker verifies:
     exactly: its page-table entries (in every live address space, present
     or not) and the shared memory object, file or program image whose page
     it is.
+File mappings: now and then, between its random calls, the fuzzer takes a
+step of its own sequence on its descriptor 3, a regular file
+(fuzzfiles.py): mmap of it at offsets, private and shared, MAP_FIXED over
+its areas, mprotect and munmap that split them, msync, truncates under
+them, and touches of their pages by the program itself, whose outcome
+(the byte, SIGSEGV or SIGBUS) and effect on the file it predicts and checks.
 Threads and processes: every clone and clone3 call, and about half of the
 futex, futex_waitv and mmap calls, are shaped (fuzzshapes.py): glibc's thread flags with a stack
 in the scratch area, forks and vforks, futex operations on the scratch
@@ -79,8 +85,10 @@ from syscalltbl.machine.kernel.vfs import OpenFile, Regular
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.machine import Machine
 from syscalltbl.machine.syscalls.registry import Handler
+from syscalltbl.machine.tools.fuzzfiles import EVERY, FileSteps, Touch, verify
+from syscalltbl.machine.tools.fuzzfiles import FD as FILE_FD
 from syscalltbl.machine.tools.fuzzshapes import SPAWNING, Layout, Shaper
-from syscalltbl.machine.uapi.errno import EINTR
+from syscalltbl.machine.uapi.errno import EINTR, Errno
 from syscalltbl.machine.uapi.fcntl import AT_FDCWD, O_RDWR
 from syscalltbl.machine.uapi.futex import FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE
 from syscalltbl.machine.uapi.mman import MAP_FIXED
@@ -120,6 +128,8 @@ _start:
 fuzz_next:
 	nop					# hooked: the host checks the last call and writes the next
 	movq	fuzz_slot+0(%rip), %rax
+	cmpq	$-16, %rax			# fuzzfiles.TOUCH: a one-byte access of its own, not a call
+	je	fuzz_touch
 	movq	fuzz_slot+8(%rip), %rdi
 	movq	fuzz_slot+16(%rip), %rsi
 	movq	fuzz_slot+24(%rip), %rdx
@@ -128,6 +138,16 @@ fuzz_next:
 	movq	fuzz_slot+48(%rip), %r9
 	syscall
 	movq	%rax, fuzz_slot+56(%rip)
+	jmp	fuzz_next
+fuzz_touch:
+	movq	fuzz_slot+8(%rip), %rdi		# the address
+	xorl	%eax, %eax
+	cmpq	$0, fuzz_slot+16(%rip)		# 0: read, else write
+	jne	1f
+	movzbl	(%rdi), %eax
+	jmp	2f
+1:	movb	$0x5a, (%rdi)			# fuzzfiles.TOUCH_BYTE
+2:	movq	%rax, fuzz_slot+56(%rip)
 	jmp	fuzz_next
 
 	.data
@@ -168,6 +188,8 @@ class Report:
     self_unmapped: int = 0  # calls that unmapped or re-protected the fuzzer's own program, which then died
     handler_deaths: int = 0  # deaths by a signal while a handler the fuzzer forged was installed
     child_calls: int = 0  # calls made by the threads and processes the fuzzer created
+    file_steps: int = 0  # steps on its file and the areas mapping it (fuzzfiles.py), beside `calls`
+    touch_faults: int = 0  # touches that raised the SIGSEGV or SIGBUS predicted, ending the process
     violations: list[Violation] = field(default_factory=list)
     by_name: dict[str, int] = field(default_factory=dict)
 
@@ -188,8 +210,13 @@ class Fuzzer:
         target: X86_64Target | None = None,
         host_signals: HostSignals | None = None,
         limits: Limits | None = None,
+        files: bool = True,
     ) -> None:
-        """`limits`: the machine's (kernel/limits.py); set low, calls run into them all the time."""
+        """`limits`: the machine's (kernel/limits.py); set low, calls run into them all the time.
+
+        `files`: take the file-mapping steps (fuzzfiles.py) between the random calls; without them a seed
+        makes the calls it made before they existed.
+        """
         self.seed, self.count = seed, count
         self.host_signals = host_signals
         self.limits = limits
@@ -197,6 +224,9 @@ class Fuzzer:
         self.rng = random.Random(seed)
         self.handlers = handlers
         self.child_rng = random.Random(seed ^ 0x5EED)  # children interleave by host time: their own sequence
+        self.files = files
+        self.file_rng = random.Random(seed ^ 0xF11E)  # the file steps' own: without them, a seed's calls are as before
+        self.touch: Touch | None = None  # the touch the program was asked for, until the next check
         self.report = Report(seed)
         self.index = 0
         self.last = ""
@@ -244,19 +274,23 @@ class Fuzzer:
             # and truncates that grow /fuzz/a meet ENOSPC or a short count.
             room = max(machine.fs.space.free_pages - 3, 0)
             machine.fs.add_file(b"/fuzz/full", bytes(room * abi.PAGE_SIZE), 0o666)
-            small = OpenFile(machine.fs.add_file(b"/fuzz/a", bytes(abi.PAGE_SIZE), 0o666), O_RDWR, b"/fuzz/a")
+            small = self.mapped = OpenFile(machine.fs.add_file(b"/fuzz/a", bytes(abi.PAGE_SIZE), 0o666), O_RDWR,
+                                           b"/fuzz/a")
             for fd in range(3, min(task.nofile(), 64)):
                 task.files.put(fd, small, False)
         self.calls = [e for e in machine.kernel.table if e.number >= 0 and e.name not in EXCLUDED]
         self.numbers = {e.name: e.number for e in machine.kernel.table if e.number >= 0}
         self.budgets: dict[Task, int] = {}  # calls each child has left
         if self.limits is None:  # a file to map shared; with limits set low, every descriptor is /fuzz/a
-            mapped = machine.fs.add_file(b"/fuzz/mapped", bytes(2 * abi.PAGE_SIZE), 0o666)
-            task.files.put(3, OpenFile(mapped, O_RDWR, b"/fuzz/mapped"), False)
+            mapped = machine.fs.add_file(b"/fuzz/mapped", bytes(range(256)) * (2 * abi.PAGE_SIZE // 256), 0o666)
+            self.mapped = OpenFile(mapped, O_RDWR, b"/fuzz/mapped")
+            task.files.put(FILE_FD, self.mapped, False)
         self.victim_private = {id(f) for f, _ in victim.files.fds.values()}
         machine.cpu.on_code(symbols["fuzz_next"], self._next)
         self._scratch(task)
         self.shaper = Shaper(self.rng, Layout(SCRATCH, SCRATCH_PAGES))
+        self.file_steps = FileSteps(self.file_rng, self.numbers)
+        self.touch = None
         self.shaper.prepare(task.mm)
         self.kernel_frames = set(self._kernel_frames())
         self.kernel_ro = self._kernel_readonly()
@@ -352,6 +386,20 @@ class Fuzzer:
             return shaper.mmap_shared(sorted(self.task.files.fds))
         return None
 
+    def _file(self) -> Regular | None:
+        """The regular file the file steps map, on descriptor 3: put back there (as at boot) if a call closed or
+        replaced it; None if the descriptor limit or RAM leaves no room for it."""
+        task, mapped = self.task, self.mapped
+        held = task.files.fds.get(FILE_FD)
+        if held is None or held[0] is not mapped:
+            if task.nofile() <= FILE_FD:
+                return None
+            try:
+                task.files.put(FILE_FD, mapped, False)
+            except Errno:
+                return None
+        return mapped.inode if isinstance(mapped.inode, Regular) else None
+
     def _children(self) -> int:
         """Threads and processes of the machine the fuzzer made (every task but it and the victim)."""
         return len(self.machine.tasks) - 2
@@ -367,6 +415,9 @@ class Fuzzer:
             self.shaper.mapped(self.words[1:], self.machine.cpu.reg(x86.UC_X86_REG_RAX))
         if self.index:
             problems = self.check()
+            touch, self.touch = self.touch, None
+            if touch is not None and (wrong := verify(touch, self.machine.cpu.reg(x86.UC_X86_REG_RAX))):
+                problems.append(wrong)
             for problem in problems:
                 self._violation(problem)
             self.broken = self.broken or bool(problems)
@@ -374,6 +425,13 @@ class Fuzzer:
             self._write([abi_exit_group(self.machine), 0, 0, 0, 0, 0, 0])
             self.last = "exit_group(0)"
             self.words = []
+            return
+        if self.files and self.index and self.file_rng.randrange(EVERY) == 0 and (file := self._file()) is not None:
+            may_touch = not self._forged_handler()  # a forged handler would catch the fault a touch may raise
+            self.last, words, self.touch = self.file_steps.step(self.task.mm, file, may_touch=may_touch)
+            self.words = [*words, *[0] * (7 - len(words))]
+            self.report.file_steps += 1
+            self._write(self.words)
             return
         self.last, words = self._generate()
         self.words = words
@@ -452,7 +510,9 @@ class Fuzzer:
                     self.broken = True
                 status = self.task.status
                 if status is not None and status.signal not in (None, SIGPIPE):  # SIGPIPE: as Linux does
-                    if self._hit_own_program():
+                    if self.touch is not None and status.signal == self.touch.fault:
+                        self.report.touch_faults += 1
+                    elif self._hit_own_program():
                         self.report.self_unmapped += 1
                     elif self._forged_handler():
                         self.report.handler_deaths += 1
@@ -755,4 +815,5 @@ def describe(report: Report, emit: Callable[[str], None], options: str = "") -> 
          f"{len(report.by_name)} distinct calls, {report.interrupted} interrupted, "
          f"{report.self_unmapped} unmapped the fuzzer itself, {report.handler_deaths} killed running a forged handler, "
          f"{report.child_calls} calls by its threads and children, "
+         f"{report.file_steps} file-mapping steps ({report.touch_faults} touches faulting as predicted), "
          f"{len(report.violations)} violations (seed {report.seed})")

@@ -30,43 +30,30 @@ from syscalltbl.machine.tools.formats import (
     EPOLL_EVENTS,
     FILE_TYPES,
     SA_FLAGS,
+    STATX_ATTRS,
     Reader,
     bits,
     clone_flags,
+    printflags,
     scalar_format,
     signal_name,
     signed,
+    statx_mask,
 )
+from syscalltbl.machine.tools.strings import STRING_LIMIT, quote
+from syscalltbl.machine.tools.xattrtrace import XATTR_ARGUMENTS
 from syscalltbl.machine.uapi import errno, misc, mman, sched, signal
 from syscalltbl.machine.uapi.errno import Errno
 from syscalltbl.machine.uapi.eventpoll import EPOLL_EVENT
 from syscalltbl.machine.uapi.signal import FAULT_SIGNALS
+from syscalltbl.machine.uapi.statx import STATX
 from syscalltbl.machine.uapi.structs import STAT, TIMESPEC
 from syscalltbl.machine.uapi.timerfd import ITIMERSPEC
 from syscalltbl.tables.prototype_model import Param, Prototype
 
-STRING_LIMIT = 32  # strace's default -s
 ADDRESS_RESULTS = frozenset({"sys_mmap", "sys_brk", "sys_mremap", "sys_shmat"})
 EPOLL_EVENTS_SHOWN = 4  # strace abbreviates longer arrays with `...`
 ERRNO_NAMES = uapi.names(errno, "E")
-
-
-def quote(data: bytes, limit: int = STRING_LIMIT) -> str:
-    shown = data[:limit]
-    out = []
-    for b in shown:
-        c = chr(b)
-        if c in '"\\':
-            out.append("\\" + c)
-        elif c == "\n":
-            out.append("\\n")
-        elif c == "\t":
-            out.append("\\t")
-        elif 32 <= b < 127:
-            out.append(c)
-        else:
-            out.append(f"\\{b:o}")
-    return '"' + "".join(out) + '"' + ("..." if len(data) > limit else "")
 
 
 def _mode(mode: int) -> str:
@@ -83,6 +70,8 @@ def _struct(t: Task, kind: str, value: int, ret: int) -> str | None:
         if mode & 0o170000 in (0o20000, 0o60000):
             return f"{{st_mode={_mode(mode)}, st_rdev=makedev({rdev >> 8 & 0xFFF:#x}, {rdev & 0xFF:#x}), ...}}"
         return f"{{st_mode={_mode(mode)}, st_size={size}, ...}}"
+    if kind == "struct statx __user *" and ret == 0:
+        return _statx(copy_from_user(mm, value, STATX.size))
     if "struct __kernel_timespec __user *" in kind and (kind.startswith("const") or ret == 0):
         sec, nsec = TIMESPEC.unpack(copy_from_user(mm, value, TIMESPEC.size))
         return f"{{tv_sec={sec}, tv_nsec={nsec}}}"
@@ -108,6 +97,13 @@ def _struct(t: Task, kind: str, value: int, ret: int) -> str | None:
         isec, insec, vsec, vnsec = ITIMERSPEC.unpack(copy_from_user(mm, value, ITIMERSPEC.size))
         return f"{{it_interval={{tv_sec={isec}, tv_nsec={insec}}}, it_value={{tv_sec={vsec}, tv_nsec={vnsec}}}}}"
     return None
+
+
+def _statx(data: bytes) -> str:
+    """As strace abbreviates struct statx: the mask, the attributes, the mode and the size."""
+    mask, _blksize, attributes, _nlink, _uid, _gid, mode, _ino, size, *_rest = STATX.unpack(data)
+    shown = printflags(attributes, STATX_ATTRS, "STATX_ATTR_???")
+    return f"{{stx_mask={statx_mask(mask)}, stx_attributes={shown}, stx_mode={_mode(mode)}, stx_size={size}, ...}}"
 
 
 def _epoll_event(data: bytes) -> str:
@@ -324,7 +320,7 @@ class Tracer:
 
     def _call(self, t: Task, s: TableEntry, args: tuple[int, ...], ret: int) -> str:
         proto = self.prototypes.get(s.entry_point)
-        arguments = ARGUMENTS.get(s.entry_point)
+        arguments = ARGUMENTS.get(s.entry_point) or XATTR_ARGUMENTS.get(s.entry_point)
         if s.entry_point == "sys_clone3":
             shown = f"{_clone_args(t, args[0], args[1])}, {args[1]}"
         elif arguments is not None:

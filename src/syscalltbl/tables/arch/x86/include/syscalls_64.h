@@ -235,4 +235,32 @@ asmlinkage long sys_timerfd_settime(int ufd, int flags, const struct __kernel_it
 				    struct __kernel_itimerspec __user *otmr);
 asmlinkage long sys_timerfd_gettime(int ufd, struct __kernel_itimerspec __user *otmr);
 
+/* fs/stat.c: statx; fs/open.c: creat; mm/fadvise.c; fs/xattr.c */
+asmlinkage long sys_statx(int dfd, const char __user *filename, unsigned int flags, unsigned int mask,
+			  struct statx __user *buffer);
+asmlinkage long sys_creat(const char __user *pathname, umode_t mode);
+asmlinkage long sys_fadvise64(int fd, loff_t offset, size_t len, int advice);
+asmlinkage long sys_setxattr(const char __user *path, const char __user *name, const void __user *value,
+			     size_t size, int flags);
+asmlinkage long sys_lsetxattr(const char __user *path, const char __user *name, const void __user *value,
+			      size_t size, int flags);
+asmlinkage long sys_fsetxattr(int fd, const char __user *name, const void __user *value, size_t size, int flags);
+asmlinkage long sys_getxattr(const char __user *path, const char __user *name, void __user *value, size_t size);
+asmlinkage long sys_lgetxattr(const char __user *path, const char __user *name, void __user *value, size_t size);
+asmlinkage long sys_fgetxattr(int fd, const char __user *name, void __user *value, size_t size);
+asmlinkage long sys_listxattr(const char __user *path, char __user *list, size_t size);
+asmlinkage long sys_llistxattr(const char __user *path, char __user *list, size_t size);
+asmlinkage long sys_flistxattr(int fd, char __user *list, size_t size);
+asmlinkage long sys_removexattr(const char __user *path, const char __user *name);
+asmlinkage long sys_lremovexattr(const char __user *path, const char __user *name);
+asmlinkage long sys_fremovexattr(int fd, const char __user *name);
+asmlinkage long sys_setxattrat(int dfd, const char __user *path, unsigned int at_flags, const char __user *name,
+			       const struct xattr_args __user *args, size_t size);
+asmlinkage long sys_getxattrat(int dfd, const char __user *path, unsigned int at_flags, const char __user *name,
+			       struct xattr_args __user *args, size_t size);
+asmlinkage long sys_listxattrat(int dfd, const char __user *path, unsigned int at_flags, char __user *list,
+				size_t size);
+asmlinkage long sys_removexattrat(int dfd, const char __user *path, unsigned int at_flags,
+				  const char __user *name);
+
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
