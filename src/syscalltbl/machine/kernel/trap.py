@@ -155,7 +155,10 @@ def exit_work(machine: Machine, task: Task) -> None:
         signals.deliver(task)
     if not machine.ram.stale_code:
         return
-    if task.status is None and task.sleep is None:
+    # An execve that succeeded left the task fresh (its new program starts from pt_regs, through
+    # resume_fresh) and the cpu stopped: parking it as a finished call would resume it in the middle
+    # of the old program's kernel path, on a stack that no longer holds it.
+    if task.status is None and task.sleep is None and not task.fresh:
         task.sleep = Sleep(lambda: True, restart=False)
     machine.cpu.stop()
 
