@@ -15,9 +15,11 @@ cd "$(dirname "$0")/.."
 # same C sources through a second libc), golang-go (Go's runtime: its own
 # threads, futexes, epoll and vDSO lookups) and rustc (Debian's, not rustup's:
 # std::thread over glibc with +crt-static). strace is the reference --trace is held to for what
-# ld.so does when a dynamic program starts (issue 15).
+# ld.so does when a dynamic program starts (issue 15). The host's own dynamically linked
+# programs run from the default root and natively, side by side: bash, perl, python3, tar,
+# gzip and findutils (issue 15's list).
 packages=(dash binutils gcc libc6-dev busybox-static qemu-user xz-utils dpkg apt chromium
-          g++ musl-tools golang-go rustc strace)
+          g++ musl-tools golang-go rustc strace bash perl-base python3 tar gzip findutils)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
