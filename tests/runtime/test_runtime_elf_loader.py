@@ -23,7 +23,7 @@ from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.vfs import Regular
 from syscalltbl.machine.machine import Machine
 from syscalltbl.machine.syscalls import REGISTRY
-from syscalltbl.machine.uapi.elf import ET_DYN, PT_INTERP
+from syscalltbl.machine.uapi.elf import ET_DYN, ET_EXEC, PT_INTERP
 
 #: What the auxv program must print on every side (its exit status is 3).
 AUXV_FACTS = ("auxv keys: 33 51 16 6 17 3 4 5 7 8 9 11 12 13 14 23 25 26 31 15", "AT_PHNUM", "AT_PHENT 56",
@@ -85,9 +85,10 @@ def test_ld_so_run_as_a_program_loads_the_one_named(host_root: Path, args: tuple
     _same((machine.stdout, machine.returncode), (native.stdout, native.returncode))
 
 
-def test_a_dynamic_pie_sees_its_interpreter_and_auxv(tmp_path: Path) -> None:
-    program = build_c(tmp_path, "auxv_report.c", name="auxv_report")
-    assert _elf_kind(program) == (ET_DYN, True)  # a PIE with an interpreter
+@pytest.mark.parametrize(("flags", "e_type"), [((), ET_DYN), (("-no-pie",), ET_EXEC)], ids=["pie", "no-pie"])
+def test_a_dynamic_program_sees_its_interpreter_and_auxv(tmp_path: Path, flags: tuple[str, ...], e_type: int) -> None:
+    program = build_c(tmp_path, "auxv_report.c", *flags, name="auxv_report")
+    assert _elf_kind(program) == (e_type, True)  # with an interpreter
     root = make_dynamic_root(tmp_path / "root", {"/bin/auxv_report": program})
     machine = run_machine(root, "/bin/auxv_report", "x", env=("GREETING=hello",))
     native = run_native(str(program), "x", env=("GREETING=hello",))
