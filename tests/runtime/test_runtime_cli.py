@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from test_runtime_examples import example
+
+from syscalltbl.machine.tools.trace import quote
 
 CLI = [sys.executable, "-m", "syscalltbl", "run"]
 
@@ -32,9 +35,11 @@ def test_signal_is_128_plus_n_with_one_line(tmp_path: Path) -> None:
 def test_trace_decodes_from_the_prototypes(tmp_path: Path) -> None:
     (tmp_path / "etc").mkdir()
     (tmp_path / "etc" / "motd").write_text("hi\n")
-    proc = run("--root", tmp_path, "--trace", example("cat"), "/etc/motd")
+    proc = run("--root", tmp_path, "--env-clear", "--trace", example("cat"), "/etc/motd")
     assert (proc.returncode, proc.stdout) == (0, b"hi\n")
+    cat = quote(os.fsencode(example("cat")))
     assert proc.stderr.decode().splitlines() == [
+        f'execve({cat}, [{cat}, "/etc/motd"], []) = 0',  # strace's first line: the exec it made
         'openat(AT_FDCWD, "/etc/motd", O_RDONLY) = 3',
         'read(3, "hi\\n", 512) = 3',
         'write(1, "hi\\n", 3) = 3',

@@ -6,6 +6,7 @@ cache (shared by every process running it), and what --trace shows of ld.so's ca
 from __future__ import annotations
 
 import re
+import shutil
 import struct
 from pathlib import Path
 from typing import cast
@@ -22,7 +23,7 @@ from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.vfs import Regular
 from syscalltbl.machine.machine import Machine
 from syscalltbl.machine.syscalls import REGISTRY
-from syscalltbl.machine.uapi.elf import ET_DYN, PT_INTERP
+from syscalltbl.machine.uapi.elf import ET_DYN, ET_EXEC, PT_INTERP
 
 #: What the auxv program must print on every side (its exit status is 3).
 AUXV_FACTS = ("auxv keys: 33 51 16 6 17 3 4 5 7 8 9 11 12 13 14 23 25 26 31 15", "AT_PHNUM", "AT_PHENT 56",
@@ -84,9 +85,10 @@ def test_ld_so_run_as_a_program_loads_the_one_named(host_root: Path, args: tuple
     _same((machine.stdout, machine.returncode), (native.stdout, native.returncode))
 
 
-def test_a_dynamic_pie_sees_its_interpreter_and_auxv(tmp_path: Path) -> None:
-    program = build_c(tmp_path, "auxv_report.c", name="auxv_report")
-    assert _elf_kind(program) == (ET_DYN, True)  # a PIE with an interpreter
+@pytest.mark.parametrize(("flags", "e_type"), [((), ET_DYN), (("-no-pie",), ET_EXEC)], ids=["pie", "no-pie"])
+def test_a_dynamic_program_sees_its_interpreter_and_auxv(tmp_path: Path, flags: tuple[str, ...], e_type: int) -> None:
+    program = build_c(tmp_path, "auxv_report.c", *flags, name="auxv_report")
+    assert _elf_kind(program) == (e_type, True)  # with an interpreter
     root = make_dynamic_root(tmp_path / "root", {"/bin/auxv_report": program})
     machine = run_machine(root, "/bin/auxv_report", "x", env=("GREETING=hello",))
     native = run_native(str(program), "x", env=("GREETING=hello",))
@@ -102,6 +104,39 @@ def test_a_missing_interpreter_is_one_line_and_127(tmp_path: Path) -> None:
     assert result.returncode == 127, result
     assert result.stderr.decode() == (f"syscalltbl run: {root}/bin/true: cannot run: /bin/true: interpreter "
                                       f"{LD_SO}: No such file or directory\n")
+
+
+def _layout(maps: bytes, program: str) -> tuple[list[tuple[int, int, str, str]], list[str]]:
+    """The program's areas (start, end, perms, offset) and the heap's line, from /proc/self/maps."""
+    areas, heap = [], []
+    for line in maps.decode().splitlines():
+        fields = line.split()
+        span, perms, offset = fields[0], fields[1], fields[2]
+        start, end = (int(x, 16) for x in span.split("-"))
+        if fields[-1].endswith(program):
+            areas.append((start, end, perms, offset))
+        elif fields[-1] == "[heap]":
+            heap.append(f"{span} {perms} {offset}")
+    return areas, heap
+
+
+def test_where_things_go_is_where_linux_puts_them_without_randomization(host_root: Path) -> None:
+    """A PIE at ELF_ET_DYN_BASE (0x555555554000) with its break after it; ld.so run as a program where mmap
+    puts it, the program it loads beside it, and the break moved to ELF_ET_DYN_BASE (Linux 6.18's rule)."""
+    setarch = require("setarch", "util-linux")
+    shutil.copy("/bin/cat", host_root / "bin" / "cat")
+    for prefix in ((), (LD_SO,)):
+        native = run_native(setarch, "-R", *prefix, "/bin/cat", "/proc/self/maps")
+        machine = run_machine(host_root, *prefix, "/bin/cat", "/proc/self/maps")
+        (native_areas, native_heap), (areas, heap) = _layout(native.stdout, "/cat"), _layout(machine.stdout, "/cat")
+        assert len(native_areas) == 5 and native_heap, native.stdout.decode()
+        assert heap == native_heap
+        if prefix:  # mmap's choice: where its areas start differs from Linux's, not how they lie
+            areas = [(s - areas[0][0], e - areas[0][0], p, o) for s, e, p, o in areas]
+            native_areas = [(s - native_areas[0][0], e - native_areas[0][0], p, o) for s, e, p, o in native_areas]
+        else:
+            assert native_areas[0][0] == 0x555555554000
+        assert areas == native_areas
 
 
 def _libc_text_frames(task: Task) -> dict[int, int]:

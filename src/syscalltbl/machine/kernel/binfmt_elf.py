@@ -186,15 +186,14 @@ class _Mapper:
 
 
 def _map_image(mapper: _Mapper, elf: _Elf, bias: int, how: str) -> int:
-    """Every PT_LOAD of `elf` at `bias` + its vaddr; the first one decides (for `hint`) where all go.
-    The load bias in the end."""
-    total = total_mapping_size(elf.phdrs, PAGE_SIZE)
-    if not total:
-        raise Errno(EINVAL)
+    """Every PT_LOAD of `elf` at `bias` + its vaddr; the first one decides (for `hint`) where all go, and
+    an ET_DYN's first mapping reserves room for the whole image. The load bias in the end."""
+    dynamic = elf.header.type == ET_DYN
     first = True
     for ph in elf.loads:
-        start = mapper.load(elf.file, bias + ph.vaddr, ph, how if first else "fixed", total if first else 0)
-        if first and elf.header.type == ET_DYN:
+        total = total_mapping_size(elf.phdrs, PAGE_SIZE) if first and dynamic else 0
+        start = mapper.load(elf.file, bias + ph.vaddr, ph, how if first else "fixed", total)
+        if first and dynamic:
             bias += start - page_down(bias + ph.vaddr)
         first = False
     return bias
@@ -210,6 +209,8 @@ def load_elf_binary(machine: Machine, task: Task, bprm: Binprm, mm: Mm) -> Loade
         raise Errno(ENOEXEC)
     elf = _read_elf(bprm.file, header)
     interp = _interpreter(machine, task, bprm, elf)
+    if not elf.loads or (interp is not None and not interp.loads):
+        raise Errno(EINVAL)  # nothing to map (total_mapping_size is 0)
     stack = next((p for p in elf.phdrs if p.type == PT_GNU_STACK), None)
     executable_stack = stack is not None and stack.execute  # x86-64 without PT_GNU_STACK: not executable
     for file in {elf.file.path: elf.file, **({interp.file.path: interp.file} if interp else {})}.values():
@@ -222,7 +223,7 @@ def load_elf_binary(machine: Machine, task: Task, bprm: Binprm, mm: Mm) -> Loade
         base = ELF_ET_DYN_BASE & ~(maximum_alignment(elf.phdrs, PAGE_SIZE) - 1)
         bias = _map_image(mapper, elf, page_down(base - elf.loads[0].vaddr), "noreplace")
     else:
-        bias = _map_image(mapper, elf, page_down(-elf.loads[0].vaddr) if elf.loads else 0, "hint")
+        bias = _map_image(mapper, elf, page_down(-elf.loads[0].vaddr), "hint")  # where mmap puts it
     phdr = next((header.phoff - p.offset + p.vaddr for p in elf.loads
                  if p.offset <= header.phoff < p.offset + p.filesz), 0)
     end = max(p.vaddr + p.memsz for p in elf.loads) + bias
@@ -233,7 +234,11 @@ def load_elf_binary(machine: Machine, task: Task, bprm: Binprm, mm: Mm) -> Loade
     if interp is not None:
         if interp.header.type not in (ET_EXEC, ET_DYN):
             raise Errno(ELIBBAD)
-        base = _map_image(mapper, interp, 0, "fixed" if interp.header.type == ET_EXEC else "hint")
+        if interp.header.type == ET_EXEC:
+            base = _map_image(mapper, interp, 0, "fixed")
+        else:
+            # load_elf_interp: where mmap puts it, or (below a program at its own addresses) at its vaddr if free.
+            base = _map_image(mapper, interp, page_down(-interp.loads[0].vaddr) if bias else 0, "hint")
         start = interp.header.entry + base
     else:
         start = entry

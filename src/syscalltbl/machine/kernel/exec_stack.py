@@ -57,7 +57,7 @@ CLOCKS_PER_SEC = 100  # USER_HZ: what times() counts in
 CR4_FSGSBASE = 1 << 16
 #: get_sigframe_size() for this machine's frames (an fxsave image, no xsave): the rt_sigframe and the
 #: FPU state with the padding each may need to align, rounded to 16 as init_sigframe_size does.
-MINSIGSTKSZ = (FRAME_SIZE + 15 + FXSAVE_SIZE + 63 + 15) & ~15
+SIGFRAME_SIZE = (FRAME_SIZE + 15 + FXSAVE_SIZE + 63 + 15) & ~15
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +76,7 @@ def auxiliary_vector(machine: Machine, loaded: Loaded, cred: Creds, platform: in
                      execfn: int) -> list[tuple[int, int]]:
     """The (key, value) pairs Linux's create_elf_tables puts on the stack, in its order (no AT_RSEQ_*: no rseq)."""
     return [
-        (AT_SYSINFO_EHDR, VDSO_BASE), (AT_MINSIGSTKSZ, MINSIGSTKSZ),  # ARCH_DLINFO
+        (AT_SYSINFO_EHDR, VDSO_BASE), (AT_MINSIGSTKSZ, SIGFRAME_SIZE),  # ARCH_DLINFO
         (AT_HWCAP, hwcap()), (AT_PAGESZ, PAGE_SIZE), (AT_CLKTCK, CLOCKS_PER_SEC),
         (AT_PHDR, loaded.phdr), (AT_PHENT, PHDR.size), (AT_PHNUM, loaded.phnum), (AT_BASE, loaded.base),
         (AT_FLAGS, 0), (AT_ENTRY, loaded.e_entry),
