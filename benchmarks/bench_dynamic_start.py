@@ -1,4 +1,4 @@
-"""Start-up of a dynamically linked program against a static one: natively, under qemu-x86_64 and through `syscalltbl run`.
+"""Start-up of a dynamic program against a static one: natively, under qemu-x86_64 and on the machine.
 
 Issue 15's target: `syscalltbl run /bin/true` (Debian's coreutils true,
 dynamically linked: ld.so maps libc.so.6 and relocates it before main)

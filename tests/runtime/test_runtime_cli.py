@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_runtime_examples import example
 
-from syscalltbl.machine.tools.trace import quote
+from syscalltbl.machine.tools.strings import quote
 
 CLI = [sys.executable, "-m", "syscalltbl", "run"]
 
