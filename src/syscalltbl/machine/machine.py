@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -116,12 +117,15 @@ class Machine:
         #: The terminal's foreground process group: the first task's (there is no job control).
         self.foreground_pgid = 0
         self.ram = PhysicalMemory(self.cpu, self.limits.memory)
-        self.ram.out_of_memory = lambda: oom.out_of_memory(self)
+        # Weakly, as every link from RAM to the machine (see PhysicalMemory._cpu): a finalizer that holds
+        # RAM must not keep a finished machine alive.
+        machine = weakref.ref(self)
+        self.ram.out_of_memory = lambda: (m := machine()) is not None and oom.out_of_memory(m)
         space = Space(self.limits.fs_bytes, self.limits.inodes, self.ram)
         self.fs = FileSystem(None if root is None else host_root(root, space),
                              proc=lambda parent: ProcRoot(parent, self), space=space)
         #: System V shared memory segments (shmget), one namespace for the machine.
-        self.shm = ShmNamespace(self.ram, lambda: self.current.pid if self.current is not None else 0)
+        self.shm = ShmNamespace(self.ram, lambda: _current_pid(machine()))
         self.host_root = None if root is None else os.path.realpath(root)
         for minor, (name, driver) in enumerate(sorted({**drivers, **(devices or {})}.items())):
             self.fs.add_device(name.encode(), CharDevice(driver, minor))
@@ -195,3 +199,8 @@ class Machine:
     def observe_signal(self, task: Task, sig: int, info: bytes) -> None:
         if self.observer is not None:
             self.observer.signal(task, sig, info)
+
+
+def _current_pid(machine: Machine | None) -> int:
+    """The pid of the process running now (System V's shm_lpid), 0 between processes."""
+    return machine.current.pid if machine is not None and machine.current is not None else 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import mmap
+import weakref
 from collections.abc import Callable
 from typing import Protocol
 
@@ -41,7 +42,9 @@ class PhysicalMemory:
         self.size = size
         address = ctypes.addressof(ctypes.c_char.from_buffer(self._map))
         cpu.map_ram(0, size, address)  # all permissions: the page tables decide
-        self._cpu = cpu
+        # Weakly: a file's or a segment's finalizer holds its RAM (weakref.finalize's registry is
+        # global), and through the cpu's hooks RAM would hold the whole machine alive with it.
+        self._cpu = weakref.proxy(cpu)
         # Frame 0 stays unused so that a zero physical address is always a bug.
         self._next = 1
         self._free: list[int] = []
