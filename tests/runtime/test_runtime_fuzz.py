@@ -224,7 +224,7 @@ def test_file_mappings_truncates_and_touches_without_violation() -> None:
     # splitting them, msync, truncates under them, and touches whose SIGSEGV or SIGBUS was predicted.
     report = Fuzzer(5, 4000).run()
     assert (report.calls, report.violations) == (4000, [])
-    assert report.file_steps > 300 and report.touch_faults > 10
+    assert report.file_steps > 300 and report.touches > 20 and report.touch_faults >= 1
 
 
 def test_checker_reports_a_private_write_that_reaches_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
