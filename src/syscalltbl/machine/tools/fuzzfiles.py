@@ -46,7 +46,7 @@ TOUCH_BYTE = 0x5A  # what a write touch stores
 EVERY = 8
 #: Of the touches predicted to fault, one in this many is made: the signal ends the fuzzing process, and
 #: each fresh machine costs the run time (and, as the fuzzer restarts today, host memory it keeps).
-FAULTING = 48
+FAULTING = 256
 TOUCH_TRIES = 4  # places tried for a touch that need not fault, before an msync instead
 PROTS = (PROT_READ, PROT_READ | PROT_WRITE, PROT_READ | PROT_WRITE, PROT_NONE, PROT_READ | PROT_EXEC)
 MSYNC_FLAGS = (MS_ASYNC, MS_SYNC, MS_INVALIDATE, MS_SYNC | MS_INVALIDATE, MS_ASYNC | MS_SYNC)
