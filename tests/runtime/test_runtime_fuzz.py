@@ -172,8 +172,8 @@ class ChildrenGoAstray(Fuzzer):
     """Its threads wait on a futex nobody wakes; its forked processes unmap their own program and run on
     into unmapped memory."""
 
-    def __init__(self, seed: int, count: int) -> None:
-        super().__init__(seed, count)
+    def __init__(self, seed: int, count: int, *, files: bool) -> None:
+        super().__init__(seed, count, files=files)
         self.threads: list[Task] = []
         self.forked: list[Task] = []
 
@@ -192,8 +192,9 @@ class ChildrenGoAstray(Fuzzer):
 
 
 def test_children_that_hang_or_run_off_do_not_stop_the_fuzzer() -> None:
-    # A seed whose calls make both threads and forked children (which ones depends on the prototypes too).
-    fuzzer = ChildrenGoAstray(1, 3000)
+    # A seed whose calls make both threads and forked children (which ones depends on the prototypes too,
+    # and on the file steps, left out so the seed keeps its calls).
+    fuzzer = ChildrenGoAstray(1, 3000, files=False)
     report = fuzzer.run()
     assert (report.calls, report.violations) == (3000, [])
     assert fuzzer.forked and all(t.status is not None and t.status.signal == SIGSEGV for t in fuzzer.forked)
@@ -223,7 +224,7 @@ def test_file_mappings_truncates_and_touches_without_violation() -> None:
     # splitting them, msync, truncates under them, and touches whose SIGSEGV or SIGBUS was predicted.
     report = Fuzzer(5, 4000).run()
     assert (report.calls, report.violations) == (4000, [])
-    assert report.file_steps > 300 and report.touch_faults > 10
+    assert report.file_steps > 300 and report.touches > 20 and report.touch_faults >= 1
 
 
 def test_checker_reports_a_private_write_that_reaches_the_file(monkeypatch: pytest.MonkeyPatch) -> None:

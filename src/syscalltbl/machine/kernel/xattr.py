@@ -10,6 +10,7 @@ goes back when the attribute is replaced or removed, or its inode is freed.
 from __future__ import annotations
 
 import weakref
+from dataclasses import dataclass
 from typing import Final
 
 from syscalltbl.machine.hw.physmem import PhysicalMemory
@@ -24,22 +25,44 @@ def _cost(name: bytes, value: bytes) -> int:
     return ENTRY_BYTES + len(name) + 1 + len(value)
 
 
-class Xattrs:
-    """name -> value, in the order they were made; `charged`: the RAM its entries hold."""
+@dataclass(slots=True)
+class Charge:
+    """The bytes of kernel objects an inode's attributes hold, and the RAM they are charged to (weakly:
+    the charge outlives nothing, and must not keep the machine alive from a finalizer)."""
 
-    __slots__ = ("charged", "ram", "values")
+    ram: weakref.ref[PhysicalMemory] | None
+    bytes: int = 0
+
+    def add(self, delta: int) -> None:
+        ram = self.ram() if self.ram is not None else None
+        self.bytes += delta
+        if ram is not None:
+            ram.slab_charge(delta)
+
+    def fits(self, delta: int) -> bool:
+        ram = self.ram() if self.ram is not None else None
+        return ram is None or ram.slab_fits(delta)
+
+
+def _release(charge: Charge) -> None:
+    charge.add(-charge.bytes)
+
+
+class Xattrs:
+    """name -> value, in the order they were made, and their charge."""
+
+    __slots__ = ("charge", "values")
 
     def __init__(self, ram: PhysicalMemory | None) -> None:
         self.values: dict[bytes, bytes] = {}
-        self.ram = ram
-        self.charged = 0
+        self.charge = Charge(weakref.ref(ram) if ram is not None else None)
 
     @classmethod
     def of(cls, owner: object, ram: PhysicalMemory | None) -> Xattrs:
         """A new, empty set for `owner`, whose charge ends when the host frees the owner."""
         made = cls(ram)
         # Not at the interpreter's exit: RAM goes with the machine then.
-        weakref.finalize(owner, made.release).atexit = False
+        weakref.finalize(owner, _release, made.charge).atexit = False
         return made
 
     def get(self, name: bytes) -> bytes:
@@ -56,9 +79,9 @@ class Xattrs:
         if old is None and (flags & XATTR_REPLACE or value is None):
             raise Errno(ENODATA)
         delta = (_cost(name, value) if value is not None else 0) - (_cost(name, old) if old is not None else 0)
-        if delta > 0 and self.ram is not None and not self.ram.slab_fits(delta):
+        if delta > 0 and not self.charge.fits(delta):
             raise Errno(ENOSPC)
-        self._charge(delta)
+        self.charge.add(delta)
         if value is None:
             del self.values[name]
         else:
@@ -66,12 +89,3 @@ class Xattrs:
 
     def names(self) -> list[bytes]:
         return list(self.values)
-
-    def release(self) -> None:
-        self._charge(-self.charged)
-        self.values.clear()
-
-    def _charge(self, delta: int) -> None:
-        self.charged += delta
-        if self.ram is not None:
-            self.ram.slab_charge(delta)

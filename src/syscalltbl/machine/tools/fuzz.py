@@ -128,21 +128,22 @@ _start:
 fuzz_next:
 	nop					# hooked: the host checks the last call and writes the next
 	movq	fuzz_slot+0(%rip), %rax
-	cmpq	$-16, %rax			# fuzzfiles.TOUCH: a one-byte access of its own, not a call
-	je	fuzz_touch
 	movq	fuzz_slot+8(%rip), %rdi
 	movq	fuzz_slot+16(%rip), %rsi
 	movq	fuzz_slot+24(%rip), %rdx
 	movq	fuzz_slot+32(%rip), %r10
 	movq	fuzz_slot+40(%rip), %r8
 	movq	fuzz_slot+48(%rip), %r9
+	# All loaded in this one block, before any branch: a thread sharing the slot may run (and
+	# rewrite it) only between blocks.
+	cmpq	$-16, %rax			# fuzzfiles.TOUCH: a one-byte access of its own, not a call
+	je	fuzz_touch
 	syscall
 	movq	%rax, fuzz_slot+56(%rip)
 	jmp	fuzz_next
-fuzz_touch:
-	movq	fuzz_slot+8(%rip), %rdi		# the address
+fuzz_touch:					# %rdi: the address; %rsi: 0 to read, else write
 	xorl	%eax, %eax
-	cmpq	$0, fuzz_slot+16(%rip)		# 0: read, else write
+	testq	%rsi, %rsi
 	jne	1f
 	movzbl	(%rdi), %eax
 	jmp	2f
@@ -189,6 +190,7 @@ class Report:
     handler_deaths: int = 0  # deaths by a signal while a handler the fuzzer forged was installed
     child_calls: int = 0  # calls made by the threads and processes the fuzzer created
     file_steps: int = 0  # steps on its file and the areas mapping it (fuzzfiles.py), beside `calls`
+    touches: int = 0  # of the file steps, one-byte accesses by the fuzzing program itself
     touch_faults: int = 0  # touches that raised the SIGSEGV or SIGBUS predicted, ending the process
     violations: list[Violation] = field(default_factory=list)
     by_name: dict[str, int] = field(default_factory=dict)
@@ -431,6 +433,7 @@ class Fuzzer:
             self.last, words, self.touch = self.file_steps.step(self.task.mm, file, may_touch=may_touch)
             self.words = [*words, *[0] * (7 - len(words))]
             self.report.file_steps += 1
+            self.report.touches += self.touch is not None
             self._write(self.words)
             return
         self.last, words = self._generate()
@@ -815,5 +818,6 @@ def describe(report: Report, emit: Callable[[str], None], options: str = "") -> 
          f"{len(report.by_name)} distinct calls, {report.interrupted} interrupted, "
          f"{report.self_unmapped} unmapped the fuzzer itself, {report.handler_deaths} killed running a forged handler, "
          f"{report.child_calls} calls by its threads and children, "
-         f"{report.file_steps} file-mapping steps ({report.touch_faults} touches faulting as predicted), "
+         f"{report.file_steps} file-mapping steps ({report.touches} touches, "
+         f"{report.touch_faults} faulting as predicted), "
          f"{len(report.violations)} violations (seed {report.seed})")

@@ -8,19 +8,23 @@ STRING_LIMIT = 32  # strace's default -s
 PAGE = 4096
 
 
+#: The bytes strace shows by a letter (its string_quote).
+ESCAPES = {ord('"'): '\\"', ord("\\"): "\\\\", ord("\f"): "\\f", ord("\n"): "\\n", ord("\r"): "\\r",
+           ord("\t"): "\\t", ord("\v"): "\\v"}
+
+
 def quote(data: bytes, limit: int = STRING_LIMIT) -> str:
+    """As strace quotes a string: printable bytes as they are, a few by letter, the rest in octal, with
+    three digits where an octal digit follows (so "\\0001" is NUL then "1"); "..." past `limit`."""
     shown = data[:limit]
     out = []
-    for b in shown:
-        c = chr(b)
-        if c in '"\\':
-            out.append("\\" + c)
-        elif c == "\n":
-            out.append("\\n")
-        elif c == "\t":
-            out.append("\\t")
+    for i, b in enumerate(shown):
+        if b in ESCAPES:
+            out.append(ESCAPES[b])
         elif 32 <= b < 127:
-            out.append(c)
+            out.append(chr(b))
+        elif i + 1 < len(shown) and 0x30 <= shown[i + 1] <= 0x37:
+            out.append(f"\\{b:03o}")
         else:
             out.append(f"\\{b:o}")
     return '"' + "".join(out) + '"' + ("..." if len(data) > limit else "")
