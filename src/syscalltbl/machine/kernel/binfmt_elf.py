@@ -171,10 +171,9 @@ class _Mapper:
         if not frames:
             return
         mm, ram = self.mm, self.machine.ram
-        for index in range(vma.pgoff, vma.pgoff + (vma.end - vma.start) // PAGE_SIZE):
-            frame = frames.get(index)
-            if frame is None:
-                continue
+        end = vma.pgoff + (vma.end - vma.start) // PAGE_SIZE
+        # Over the frames, not the area's pages: a segment's headers may claim terabytes of a small file.
+        for index, frame in sorted((i, f) for i, f in frames.items() if vma.pgoff <= i < end):
             va = vma.start + (index - vma.pgoff) * PAGE_SIZE
             ram.share(frame)
             try:
