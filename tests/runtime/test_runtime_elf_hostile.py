@@ -12,31 +12,69 @@ from pathlib import Path
 from dynamic_root import build_c
 from native_vs_machine import assert_same, make_root, run_both
 
-from syscalltbl.machine.uapi.elf import EHDR, ELFMAG, EM_X86_64, ET_EXEC, PF_R, PF_X, PHDR, PT_LOAD
+from syscalltbl.machine.uapi.elf import (
+    EHDR,
+    ELFMAG,
+    EM_X86_64,
+    ET_EXEC,
+    PF_R,
+    PF_W,
+    PF_X,
+    PHDR,
+    PT_GNU_STACK,
+    PT_INTERP,
+    PT_LOAD,
+)
 
 #: Where the programs below are linked, and their code: exit(7).
 BASE = 0x400000
 EXIT_7 = bytes.fromhex("b83c000000" "bf07000000" "0f05")
+#: Where a PT_INTERP's name is put in the file (after the code).
+NAME_AT = 0x100
+#: Past the user half of the address space (TASK_SIZE_MAX rounded up): no segment may go there.
+ABOVE_USER = 1 << 47
+RX, RWX = PF_R | PF_X, PF_R | PF_W | PF_X
 
 
-def _elf(loads: list[tuple[int, int, int, int, int]]) -> bytes:
-    """An ET_EXEC whose code (at the end of its headers) exits 7; `loads` are (flags, offset, vaddr, filesz,
-    memsz) of its PT_LOADs, the first of which must map the code."""
-    phoff = EHDR.size
-    code_at = phoff + PHDR.size * len(loads)
-    header = EHDR.pack(ELFMAG + bytes([2, 1, 1]) + bytes(9), ET_EXEC, EM_X86_64, 1, BASE + code_at, phoff, 0, 0,
-                       EHDR.size, PHDR.size, len(loads), 0, 0, 0)
+def _elf(loads: list[tuple[int, int, int, int, int]], *, interp: bytes = b"", interp_at: int = NAME_AT,
+         phnum: int | None = None, phoff: int = EHDR.size, entry: int | None = None) -> bytes:
+    """An ET_EXEC whose code (after its headers) exits 7; `loads` are (flags, offset, vaddr, filesz, memsz) of
+    its PT_LOADs (the first one must map the code), `interp` a PT_INTERP's bytes, put at `interp_at`."""
+    count = len(loads) + bool(interp) + 1
+    code_at = EHDR.size + PHDR.size * count
+    header = EHDR.pack(ELFMAG + bytes([2, 1, 1]) + bytes(9), ET_EXEC, EM_X86_64, 1,
+                       BASE + code_at if entry is None else entry, phoff, 0, 0, EHDR.size, PHDR.size,
+                       count if phnum is None else phnum, 0, 0, 0)
     phdrs = b"".join(PHDR.pack(PT_LOAD, flags, offset, vaddr, vaddr, filesz, memsz, 0x1000)
                      for flags, offset, vaddr, filesz, memsz in loads)
-    return header + phdrs + EXIT_7
+    phdrs += PHDR.pack(PT_GNU_STACK, PF_R | PF_W, 0, 0, 0, 0, 0, 16)  # so that there is a header without loads
+    if interp:
+        phdrs += PHDR.pack(PT_INTERP, PF_R, interp_at, 0, 0, len(interp), len(interp), 1)
+    image = (header + phdrs + EXIT_7).ljust(NAME_AT, b"\0")
+    return image + interp if interp and interp_at == NAME_AT else image
 
 
+CODE = (RX, 0, BASE, 0x1000, 0x1000)  # a first segment that maps the code
 #: name -> the file's bytes, and what its exec does on Linux.
 CASES: dict[str, tuple[bytes, str]] = {
-    "small": (_elf([(PF_R | PF_X, 0, BASE, 0x1000, 0x1000)]), "status 7"),
+    "small": (_elf([CODE]), "status 7"),
     # 16 TiB of a file of 200 bytes, read-only: mmap does not look at the file's size, nor does exec.
-    "huge_segment": (_elf([(PF_R | PF_X, 0, BASE, 1 << 44, 1 << 44)]), "status 7"),
+    "huge_segment": (_elf([(RX, 0, BASE, 1 << 44, 1 << 44)]), "status 7"),
+    "phnum_huge": (_elf([CODE], phnum=0xFFFF), "execve failed: ENOEXEC"),
+    "phoff_past_the_end": (_elf([CODE], phoff=0x10000), "execve failed: ENOEXEC"),
+    "interp_unterminated": (_elf([CODE], interp=b"./small"), "execve failed: ENOEXEC"),
+    "interp_past_the_end": (_elf([CODE], interp=b"./small\0", interp_at=0x10000), "execve failed: EIO"),
+    "interp_a_short_script": (_elf([CODE], interp=b"./short_script\0"), "execve failed: EIO"),
+    "interp_a_long_script": (_elf([CODE], interp=b"./long_script\0"), "execve failed: ELIBBAD"),
+    # Past begin_new_exec (the point of no return) the old program is gone: a failure is death by SIGSEGV.
+    "no_pt_load": (_elf([], entry=BASE), "status 139"),
+    "segment_above_user_space": (_elf([CODE, (RX, 0, ABOVE_USER, 0x1000, 0x1000)]), "status 139"),
+    "entry_above_user_space": (_elf([CODE], entry=ABOVE_USER), "status 139"),
+    # p_filesz past the end of the file, then zeros: clearing the rest of that page faults (EFAULT).
+    "bss_after_the_end": (_elf([(RWX, 0, BASE, 0x2800, 0x5000)]), "status 139"),
 }
+#: Files the cases name as their interpreter.
+SCRIPTS = {"short_script": b"#!/bin/sh\nexit 3\n", "long_script": b"#!/bin/sh\n" + b"# padding\n" * 10 + b"exit 3\n"}
 
 
 def test_hostile_elf_headers_get_what_linux_gives(tmp_path: Path) -> None:
@@ -47,5 +85,8 @@ def test_hostile_elf_headers_get_what_linux_gives(tmp_path: Path) -> None:
         (template / "work" / name).write_bytes(data)
         (template / "work" / name).chmod(0o755)
         names.append(f"./{name}")
+    for name, data in SCRIPTS.items():
+        (template / "work" / name).write_bytes(data)
+        (template / "work" / name).chmod(0o755)
     facts = tuple(f"./{name}: {outcome}" for name, (_, outcome) in CASES.items())
     assert_same(run_both(template, tmp_path / "runs", program, tuple(names), timeout=60), 0, facts)
