@@ -272,7 +272,22 @@ def sys_readv(t: Task, fd: int, iov: int, count: int, *_: int) -> int:
     vecs = _iovecs(t, iov, count)
     for base, n in vecs:
         user_range(t.mm, base, n, write=True)
-    data = f.inode.read(f, sum(n for _, n in vecs))
+    if isinstance(f.inode, (Regular, Device)):
+        # A file or a device reads the same in pieces: RW_CHUNK at a time, as read(2), never the whole
+        # count in host memory (a host file is not charged to the machine's RAM; /dev/zero makes its bytes).
+        total = 0
+        for base, n in vecs:
+            try:
+                got = _read_into(t, f, base, n)
+            except (Errno, Sleep):
+                if total:
+                    return total
+                raise
+            total += got
+            if got < n:
+                break
+        return total
+    data = f.inode.read(f, sum(n for _, n in vecs))  # a pipe or socket: one read (a datagram is not split)
     done = 0
     for base, n in vecs:
         copy_to_user(t.mm, base, data[done : done + n])
