@@ -63,6 +63,7 @@ CASES: dict[str, tuple[bytes, str]] = {
     "phnum_huge": (_elf([CODE], phnum=0xFFFF), "execve failed: ENOEXEC"),
     "phoff_past_the_end": (_elf([CODE], phoff=0x10000), "execve failed: ENOEXEC"),
     "interp_unterminated": (_elf([CODE], interp=b"./small"), "execve failed: ENOEXEC"),
+    "interp_longer_than_path_max": (_elf([CODE], interp=b"./" + b"x" * 4200 + b"\0"), "execve failed: ENOEXEC"),
     "interp_past_the_end": (_elf([CODE], interp=b"./small\0", interp_at=0x10000), "execve failed: EIO"),
     "interp_a_short_script": (_elf([CODE], interp=b"./short_script\0"), "execve failed: EIO"),
     "interp_a_long_script": (_elf([CODE], interp=b"./long_script\0"), "execve failed: ELIBBAD"),
@@ -70,6 +71,11 @@ CASES: dict[str, tuple[bytes, str]] = {
     "no_pt_load": (_elf([], entry=BASE), "status 139"),
     "segment_above_user_space": (_elf([CODE, (RX, 0, ABOVE_USER, 0x1000, 0x1000)]), "status 139"),
     "entry_above_user_space": (_elf([CODE], entry=ABOVE_USER), "status 139"),
+    "offset_not_congruent": (_elf([CODE, (RX, 0x10, BASE + 0x10000, 0x100, 0x100)]), "status 139"),
+    "empty_segment": (_elf([CODE, (RX, 0, BASE + 0x10000, 0, 0)]), "status 7"),
+    # A segment of the file far past its end: mapped, never touched.
+    "offset_far_past_the_end": (_elf([CODE, (RX, 1 << 50, BASE + 0x10000, 0x1000, 0x1000)]), "status 7"),
+    "overlapping_segments": (_elf([CODE, (RWX, 0, BASE, 0x1000, 0x3000)]), "status 7"),
     # p_filesz past the end of the file, then zeros: clearing the rest of that page faults (EFAULT).
     "bss_after_the_end": (_elf([(RWX, 0, BASE, 0x2800, 0x5000)]), "status 139"),
 }
