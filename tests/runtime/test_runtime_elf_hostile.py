@@ -76,6 +76,7 @@ CASES: dict[str, tuple[bytes, str]] = {
     # A segment of the file far past its end: mapped, never touched.
     "offset_far_past_the_end": (_elf([CODE, (RX, 1 << 50, BASE + 0x10000, 0x1000, 0x1000)]), "status 7"),
     "overlapping_segments": (_elf([CODE, (RWX, 0, BASE, 0x1000, 0x3000)]), "status 7"),
+    "bss_of_64_tib": (_elf([CODE, (RWX, 0, BASE + 0x10000, 0x100, 1 << 46)]), "status 139"),
     # p_filesz past the end of the file, then zeros: clearing the rest of that page faults (EFAULT).
     "bss_after_the_end": (_elf([(RWX, 0, BASE, 0x2800, 0x5000)]), "status 139"),
 }

@@ -152,6 +152,8 @@ class _Mapper:
             raise Errno(ENOMEM)
         if ph.filesz:
             size = page_up(ph.filesz + offset_in_page)
+            if ph.write:
+                self._account(size)  # a private writable mapping: commit is charged for it
             start = self.place(page_down(addr), page_up(total_size) if total_size else size, how)
             vma = self.mm.add_vma(
                 start, start + size, read=ph.read, write=ph.write, execute=ph.execute,
@@ -166,10 +168,17 @@ class _Mapper:
             start = zero_start = self.place(page_down(addr), page_up(total_size or ph.memsz + offset_in_page), how)
         zero_end = page_up(start + offset_in_page + ph.memsz)
         if ph.memsz > ph.filesz and zero_end > page_up(zero_start):
+            self._account(zero_end - page_up(zero_start))
             # vm_brk_flags: anonymous read-write memory (executable if the segment is), whatever its p_flags.
             self.mm.add_vma(page_up(zero_start), zero_end, read=True, write=True, execute=ph.execute,
                             committed=True)
         return start
+
+    def _account(self, size: int) -> None:
+        """__vm_enough_memory under the overcommit heuristic, as mmap and brk ask it: ENOMEM for more than
+        all of RAM at once (a bss of terabytes)."""
+        if size > self.mm.ram.size:
+            raise Errno(ENOMEM)
 
     def _padzero(self, at: int) -> None:
         """Zeros from `at` to the end of its page: the file's bytes there are not the segment's."""
