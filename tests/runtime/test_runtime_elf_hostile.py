@@ -16,6 +16,7 @@ from syscalltbl.machine.uapi.elf import (
     EHDR,
     ELFMAG,
     EM_X86_64,
+    ET_DYN,
     ET_EXEC,
     PF_R,
     PF_W,
@@ -34,15 +35,17 @@ NAME_AT = 0x100
 #: Past the user half of the address space (TASK_SIZE_MAX rounded up): no segment may go there.
 ABOVE_USER = 1 << 47
 RX, RWX = PF_R | PF_X, PF_R | PF_W | PF_X
+TOP_PAGE = ABOVE_USER - 0x2000  # the last page of user space (TASK_SIZE_MAX is a page below 1 << 47)
 
 
 def _elf(loads: list[tuple[int, int, int, int, int]], *, interp: bytes = b"", interp_at: int = NAME_AT,
-         phnum: int | None = None, phoff: int = EHDR.size, entry: int | None = None) -> bytes:
-    """An ET_EXEC whose code (after its headers) exits 7; `loads` are (flags, offset, vaddr, filesz, memsz) of
-    its PT_LOADs (the first one must map the code), `interp` a PT_INTERP's bytes, put at `interp_at`."""
+         phnum: int | None = None, phoff: int = EHDR.size, entry: int | None = None, e_type: int = ET_EXEC) -> bytes:
+    """An ET_EXEC (or `e_type`) whose code (after its headers) exits 7; `loads` are (flags, offset, vaddr,
+    filesz, memsz) of its PT_LOADs (the first one must map the code), `interp` a PT_INTERP's bytes, put at
+    `interp_at`."""
     count = len(loads) + bool(interp) + 1
     code_at = EHDR.size + PHDR.size * count
-    header = EHDR.pack(ELFMAG + bytes([2, 1, 1]) + bytes(9), ET_EXEC, EM_X86_64, 1,
+    header = EHDR.pack(ELFMAG + bytes([2, 1, 1]) + bytes(9), e_type, EM_X86_64, 1,
                        BASE + code_at if entry is None else entry, phoff, 0, 0, EHDR.size, PHDR.size,
                        count if phnum is None else phnum, 0, 0, 0)
     phdrs = b"".join(PHDR.pack(PT_LOAD, flags, offset, vaddr, vaddr, filesz, memsz, 0x1000)
@@ -77,6 +80,9 @@ CASES: dict[str, tuple[bytes, str]] = {
     "offset_far_past_the_end": (_elf([CODE, (RX, 1 << 50, BASE + 0x10000, 0x1000, 0x1000)]), "status 7"),
     "overlapping_segments": (_elf([CODE, (RWX, 0, BASE, 0x1000, 0x3000)]), "status 7"),
     "bss_of_64_tib": (_elf([CODE, (RWX, 0, BASE + 0x10000, 0x100, 1 << 46)]), "status 139"),
+    # A static-pie linked at the top of user space goes lower, where mmap puts it: its load bias is negative,
+    # and an e_entry of 0 plus that bias wraps around to a kernel address (BAD_ADDR).
+    "pie_entry_below_zero": (_elf([(RX, 0, TOP_PAGE, 0x1000, 0x1000)], entry=0, e_type=ET_DYN), "status 139"),
     # p_filesz past the end of the file, then zeros: clearing the rest of that page faults (EFAULT).
     "bss_after_the_end": (_elf([(RWX, 0, BASE, 0x2800, 0x5000)]), "status 139"),
 }

@@ -50,6 +50,9 @@ if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
 
 
+WORD = (1 << 64) - 1  # unsigned long
+
+
 @dataclass(frozen=True, slots=True)
 class Loaded:
     """A program mapped into its new address space: where it starts, and what the auxiliary vector tells it."""
@@ -274,6 +277,8 @@ def _load(machine: Machine, mm: Mm, elf: _Elf, interp: _Elf | None) -> Loaded:
         start = interp.header.entry + base
     else:
         start = entry
+    # Unsigned as in the kernel: a negative load bias (a PIE linked above where it went) wraps around.
+    start, entry, phdr = start & WORD, entry & WORD, (phdr + bias) & WORD
     if start >= TASK_SIZE_MAX:
-        raise Errno(EINVAL)
-    return Loaded(start, entry, phdr + bias, header.phnum, base, executable_stack, elf.file)
+        raise Errno(EINVAL)  # BAD_ADDR
+    return Loaded(start, entry, phdr, header.phnum, base, executable_stack, elf.file)
