@@ -83,11 +83,16 @@ CASES: dict[str, tuple[bytes, str]] = {
     # A static-pie linked at the top of user space goes lower, where mmap puts it: its load bias is negative,
     # and an e_entry of 0 plus that bias wraps around to a kernel address (BAD_ADDR).
     "pie_entry_below_zero": (_elf([(RX, 0, TOP_PAGE, 0x1000, 0x1000)], entry=0, e_type=ET_DYN), "status 139"),
+    # Its interpreter is such an ET_DYN, whose entry is right: AT_BASE wraps around, the interpreter runs.
+    "interp_linked_at_the_top": (_elf([CODE], interp=b"./top_interp\0"), "status 7"),
     # p_filesz past the end of the file, then zeros: clearing the rest of that page faults (EFAULT).
     "bss_after_the_end": (_elf([(RWX, 0, BASE, 0x2800, 0x5000)]), "status 139"),
 }
 #: Files the cases name as their interpreter.
-SCRIPTS = {"short_script": b"#!/bin/sh\nexit 3\n", "long_script": b"#!/bin/sh\n" + b"# padding\n" * 10 + b"exit 3\n"}
+SCRIPTS = {
+    "top_interp": _elf([(RX, 0, TOP_PAGE, 0x1000, 0x1000)], entry=TOP_PAGE + EHDR.size + PHDR.size * 2,
+                       e_type=ET_DYN),
+    "short_script": b"#!/bin/sh\nexit 3\n", "long_script": b"#!/bin/sh\n" + b"# padding\n" * 10 + b"exit 3\n"}
 
 
 def test_hostile_elf_headers_get_what_linux_gives(tmp_path: Path) -> None:

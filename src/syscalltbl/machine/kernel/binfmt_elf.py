@@ -278,7 +278,7 @@ def _load(machine: Machine, mm: Mm, elf: _Elf, interp: _Elf | None) -> Loaded:
     else:
         start = entry
     # Unsigned as in the kernel: a negative load bias (a PIE linked above where it went) wraps around.
-    start, entry, phdr = start & WORD, entry & WORD, (phdr + bias) & WORD
+    start, entry, phdr, base = start & WORD, entry & WORD, (phdr + bias) & WORD, base & WORD
     if start >= TASK_SIZE_MAX:
         raise Errno(EINVAL)  # BAD_ADDR
     return Loaded(start, entry, phdr, header.phnum, base, executable_stack, elf.file)

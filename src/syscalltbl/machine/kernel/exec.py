@@ -66,8 +66,12 @@ def load(machine: Machine, task: Task, bprm: Binprm) -> tuple[Mm, Loaded, Initia
     try:
         mm.map_shared(VVAR_BASE, [machine.vvar_frame], "[vvar]")
         mm.map_shared(VDSO_BASE, machine.vdso_frames, "[vdso]")
+        # The stack first, as setup_arg_pages comes before the segments: a segment or an interpreter
+        # asking for its place goes elsewhere (or fails), never under it.
+        mm.map_stack()
         loaded = exec_binprm(machine, task, bprm, mm)
-        mm.map_stack(executable=loaded.executable_stack)
+        if loaded.executable_stack:
+            mm.map_stack(executable=True)  # PT_GNU_STACK asked for it (nothing is on it yet)
         stack = exec_stack.build(machine, mm, loaded, bprm.cred, bprm.argv, bprm.envp, bprm.execfn)
     except OutOfMemory:
         mm.destroy()
