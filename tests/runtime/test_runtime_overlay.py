@@ -340,3 +340,22 @@ def test_walking_a_whole_tree_keeps_no_more_than_a_path_of_it(tmp_path: Path) ->
     gc.collect()
     alive = [o for o in gc.get_objects() if isinstance(o, hostfs.HostInode) and o.layer.path == os.fsencode(root)]
     assert len(alive) < 20, len(alive)
+
+
+def test_rm_r_of_directories_larger_than_one_getdents_buffer(tmp_path: Path) -> None:
+    """rm -r removes each name as readdir returns it: the names removed must not move the ones the listing has
+    still to return (a host directory's, with its whiteouts, and one of the machine's own), as on Linux."""
+    root = host_root(tmp_path)
+    names = [f"file_with_a_longish_name_{i}" for i in range(1500)]  # some 70 KiB of records: three buffers
+    for top in (root / "big", tmp_path / "native" / "big"):
+        top.mkdir(parents=True)
+        for name in names:
+            (top / name).write_bytes(b"")
+    before = snapshot(root)
+    script = ("rm -r {top}/big && echo host gone; mkdir {top}/own && cd {top}/own && touch {names} && cd / && "
+              "rm -r {top}/own && echo own gone")
+    ran = run("sh", "-c", script.format(top="", names=" ".join(names)), root=root)
+    there = native("sh", "-c", script.format(top=tmp_path / "native", names=" ".join(names)))
+    assert (there.stdout, there.returncode) == (b"host gone\nown gone\n", 0), there
+    assert (ran.stdout, ran.stderr, ran.returncode) == (there.stdout, there.stderr, there.returncode)
+    assert snapshot(root) == before

@@ -501,17 +501,21 @@ def sys_getdents64(t: Task, fd: int, dirp: int, count: int, *_: int) -> int:
     out = bytearray()
     listing = f.inode.dirents(t, fresh=f.offset == 0)
     f.inode.accessed()
-    while f.offset < len(listing):
-        name, ino, dtype = listing[f.offset]
+    # The file's offset is the position of the last record returned: the listing goes on after it.
+    offset = f.offset
+    for position, name, ino, dtype in listing:
+        if position <= offset:
+            continue
         reclen = (19 + len(name) + 1 + 7) & ~7
         if len(out) + reclen > count:
             if not out:
                 raise Errno(EINVAL)  # the buffer cannot hold one entry
             break
-        record = struct.pack("<QqHB", ino, f.offset + 1, reclen, dtype) + name
+        record = struct.pack("<QqHB", ino, position, reclen, dtype) + name
         out += record.ljust(reclen, b"\0")
-        f.offset += 1
+        offset = position
     copy_to_user(t.mm, dirp, out)
+    f.offset = offset
     return len(out)
 
 
