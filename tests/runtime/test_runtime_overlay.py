@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from busybox import busybox
+from dynamic_root import build_c
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.kernel import hostfs
@@ -359,3 +360,16 @@ def test_rm_r_of_directories_larger_than_one_getdents_buffer(tmp_path: Path) -> 
     assert (there.stdout, there.returncode) == (b"host gone\nown gone\n", 0), there
     assert (ran.stdout, ran.stderr, ran.returncode) == (there.stdout, there.stderr, there.returncode)
     assert snapshot(root) == before
+
+
+def test_an_xattr_that_cannot_be_kept_is_enospc_and_not_set(tmp_path: Path) -> None:
+    """Setting an attribute keeps a host file in memory, which takes an inode: with none left, ENOSPC before
+    anything changed, as an overlay's copy-up to a full upper layer fails (Linux's own answer cannot be
+    had natively: the host's filesystem is not full)."""
+    root = host_root(tmp_path)
+    (root / "bin" / "xattr_when_full").write_bytes(build_c(tmp_path, "xattr_when_full.c", "-static").read_bytes())
+    (root / "bin" / "xattr_when_full").chmod(0o755)
+    ran = subprocess.run([sys.executable, "-m", "syscalltbl", "run", "--root", str(root), "--fs-inodes", "20",
+                          str(root / "bin" / "xattr_when_full"), "/data/f", "/etc"],
+                         capture_output=True, timeout=TIMEOUT, check=False)
+    assert (ran.stdout, ran.returncode) == (b"filled: ENOSPC\nset: ENOSPC\nget: ENODATA\n", 0), ran
