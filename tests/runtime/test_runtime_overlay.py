@@ -288,7 +288,8 @@ def test_a_mapped_host_page_comes_from_the_host_and_a_copy_up_keeps_its_frame(tm
     fs.unlink(NO_TASK, b"/data/f", fs.root, directory=False)  # type: ignore[arg-type]
     del reading, writing, inode
     gc.collect()
-    assert (ram.frames_in_use, ram.reserved, space.used_pages, space.used_inodes) == (*before[:3], before[3] + 1)
+    # Two inodes stay: /data's, and the whiteout that hides the host's f.
+    assert (ram.frames_in_use, ram.reserved, space.used_pages, space.used_inodes) == (*before[:3], before[3] + 2)
 
 
 def test_a_copy_up_past_the_largest_file_is_efbig(tmp_path: Path) -> None:
@@ -396,3 +397,18 @@ def test_statx_does_not_look_up_the_roots_names(tmp_path: Path) -> None:
     calls = sum(int(line.split()[3]) for line in counts.read_text().splitlines()
                 if line.split()[-1:] and line.split()[-1] in ("newfstatat", "lstat", "statx"))
     assert calls < 20000, counts.read_text()
+
+
+def test_removing_host_files_past_the_inode_limit_is_enospc(tmp_path: Path) -> None:
+    """A removed host name leaves a whiteout, which takes one of the filesystem's inodes (an overlay's whiteout
+    is an inode of its upper layer): removing more host files than the machine can remember is ENOSPC."""
+    root = host_root(tmp_path)
+    many = root / "many"
+    many.mkdir()
+    for i in range(50):
+        (many / f"f{i}").write_bytes(b"")
+    ran = run("sh", "-c", "rm /many/*; echo $?; ls /many | wc -l", root=root, extra=("--fs-inodes", "20"))
+    status, left, _ = ran.stdout.split(b"\n")
+    assert status == b"1" and 30 < int(left) < 50, ran
+    assert b"No space left on device" in ran.stderr
+    assert sorted(p.name for p in many.iterdir()) == sorted(f"f{i}" for i in range(50))

@@ -409,16 +409,24 @@ class HostDirectory(HostInode, Directory):
     def add(self, name: bytes, inode: Inode) -> Inode:
         super().add(name, inode)
         self._lower.pop(name, None)
-        self._whiteouts.discard(name)
+        if name in self._whiteouts:
+            self._whiteouts.discard(name)
+            if self.layer.space is not None:
+                self.layer.space.unlink()  # the whiteout's inode goes: the name is a file again
         return inode
 
     def remove(self, name: bytes) -> Inode:
         self.pin()
+        whiteout = name not in self._whiteouts and os.path.lexists(os.path.join(self.host_path, name))
+        if whiteout and self.layer.space is not None:
+            # Only a host name needs one (removing the machine's own names costs nothing). It takes an
+            # inode, as an overlay's whiteout is one in its upper layer: ENOSPC before anything goes.
+            self.layer.space.link()
         inode = self._entries.pop(name, None)
         if inode is None:
             inode = self._lower.pop(name)
-        if os.path.lexists(os.path.join(self.host_path, name)):
-            self._whiteouts.add(name)  # only a host name needs one: removing the machine's own names costs nothing
+        if whiteout:
+            self._whiteouts.add(name)
         self.modified()
         return inode
 
