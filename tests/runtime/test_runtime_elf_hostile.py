@@ -108,3 +108,13 @@ def test_hostile_elf_headers_get_what_linux_gives(tmp_path: Path) -> None:
         (template / "work" / name).chmod(0o755)
     facts = tuple(f"./{name}: {outcome}" for name, (_, outcome) in CASES.items())
     assert_same(run_both(template, tmp_path / "runs", program, tuple(names), timeout=60), 0, facts)
+
+
+def test_the_running_program_cannot_be_written(tmp_path: Path) -> None:
+    """Its segments are mappings of its file: Linux's exec denies writes to it (ETXTBSY) while it runs, and a
+    truncate would otherwise take the pages under it (SIGBUS, as the fuzzer's creat found)."""
+    program = build_c(tmp_path, "write_running_program.c", "-static")
+    facts = ("open O_RDONLY: ok", "open O_WRONLY: ETXTBSY", "open O_RDWR: ETXTBSY", "creat: ETXTBSY",
+             "open O_RDONLY|O_TRUNC: ETXTBSY", "truncate: ETXTBSY", "a copy, written: ok", "truncate the copy: ok",
+             "still runs: ok")
+    assert_same(run_both(make_root(tmp_path / "template"), tmp_path / "runs", program), 0, facts)

@@ -106,7 +106,7 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
     task.mm = new
     proc.mm_put(machine, old)  # still in CR3 until the cpu stops
     _start_thread(task, loaded, stack)
-    task.exe = loaded.exe.path
+    task.exe, task.exe_file = loaded.exe.path, loaded.exe.inode
     task.comm = os.path.basename(path)[:15]
     task.dumpable = 1
     if task.files.users > 1:
@@ -186,6 +186,7 @@ def start(
     empty.destroy()  # the address space spawn made: never run
     _start_thread(task, loaded, stack)
     task.exe = exe if exe is not None else loaded.exe.path
+    task.exe_file = loaded.exe.inode
     task.comm = os.path.basename(os.fsencode(program))[:15]  # as the program was named, links not followed
     if machine.observer is not None and exe is None:  # a stand-in (the Python runner's) is no program's exec
         # As strace shows the exec it made: the name as given (a shell's PATH lookup resolves a bare one).

@@ -62,6 +62,7 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EPERM,
     EPIPE,
     ESPIPE,
+    ETXTBSY,
     EXDEV,
     Errno,
 )
@@ -988,6 +989,8 @@ class FileSystem:
             raise Errno(EISDIR)
         if flags & O_DIRECTORY and not isinstance(node, Directory):
             raise Errno(ENOTDIR)
+        if isinstance(node, Regular) and not flags & O_PATH and (flags & O_ACCMODE != O_RDONLY or flags & O_TRUNC):
+            deny_write(task, node)  # before a host file is copied up for it
         node.opening(flags)
         if isinstance(node, TtyDevice) and not flags & O_PATH:
             try:
@@ -1058,6 +1061,13 @@ class FileSystem:
             existing.changed()
         dst_dir.add(dst_name, node)
         node.changed()  # ext4 records the move in the inode's ctime
+
+
+def deny_write(task: Task | None, inode: Regular) -> None:
+    """get_write_access: ETXTBSY while a process runs `inode` (its exe_file, whose mm denies writes to it):
+    its segments are mappings of the file, which a write or a truncate would change under it."""
+    if task is not None and any(t.exe_file is inode and t.status is None for t in task.machine.tasks.values()):
+        raise Errno(ETXTBSY)
 
 
 def seek(f: OpenFile, offset: int, whence: int) -> int:

@@ -30,6 +30,7 @@ from syscalltbl.machine.kernel.vfs import (
     PipeEnd,
     Regular,
     Symlink,
+    deny_write,
     seek,
 )
 from syscalltbl.machine.kernel.wait import Sleep
@@ -862,6 +863,8 @@ def sys_truncate(t: Task, path: int, length: int, *_: int) -> int:
     inode = t.machine.fs.lookup(t, user_path(t, path), t.fs.cwd)
     if length < 0:
         raise Errno(EINVAL)
+    if isinstance(inode, Regular):
+        deny_write(t, inode)  # vfs_truncate's get_write_access (ftruncate's file has write access already)
     return _truncate(inode, length, always=False)
 
 
