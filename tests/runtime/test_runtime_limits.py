@@ -27,7 +27,7 @@ DATA = Path(__file__).parent / "data"
 MEMORY = "64M"
 BOUND = Limits(memory=64 << 20).host_bound
 PROGRAMS = ("limits_fork", "limits_oom", "limits_files", "limits_fs", "limits_maps", "limits_inodes", "limits_pipes",
-            "limits_symlinks")
+            "limits_symlinks", "readv_host_file")
 APPLETS = ("sh", "dd", "ls", "cat")
 # Runs in a fresh interpreter: the peak RSS of its one child, `syscalltbl run`, on its last stderr line.
 MEASURE = (
@@ -312,3 +312,15 @@ def test_a_finished_machine_gives_its_ram_back_to_the_host() -> None:
             os.close(null)
     gc.collect()
     assert [ref() is None for ref in gone] == [True, True, True]
+
+@pytest.mark.parametrize("source", ["/big", "/dev/zero", "/dev/urandom"], ids=["host-file", "zero", "urandom"])
+def test_a_huge_readv_is_not_held_in_host_memory_at_once(cli: Cli, root: Path, source: str) -> None:
+    """readv of 512 MiB into untouched memory: from a sparse 2 GiB file of the host root (read on demand, not
+    charged to the machine) or a device, the copy runs out of guest RAM (as Linux's with 64 MiB would), and
+    the host process never held the 512 MiB the call asked for."""
+    if source == "/big" and not (root / "big").exists():
+        with open(root / "big", "wb") as big:
+            big.truncate(2 << 30)  # sparse: no room on the host's disk
+    result = run(cli, root, "--memory", MEMORY, "readv_host_file", source, str(512 << 20))
+    assert result.code == 137 and "out of memory" in result.stderr, result
+    within_bound(result)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import socket
 import stat
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from busybox import busybox
+from dynamic_root import build_c
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.kernel import hostfs
@@ -286,7 +288,8 @@ def test_a_mapped_host_page_comes_from_the_host_and_a_copy_up_keeps_its_frame(tm
     fs.unlink(NO_TASK, b"/data/f", fs.root, directory=False)  # type: ignore[arg-type]
     del reading, writing, inode
     gc.collect()
-    assert (ram.frames_in_use, ram.reserved, space.used_pages, space.used_inodes) == (*before[:3], before[3] + 1)
+    # Two inodes stay: /data's, and the whiteout that hides the host's f.
+    assert (ram.frames_in_use, ram.reserved, space.used_pages, space.used_inodes) == (*before[:3], before[3] + 2)
 
 
 def test_a_copy_up_past_the_largest_file_is_efbig(tmp_path: Path) -> None:
@@ -340,3 +343,72 @@ def test_walking_a_whole_tree_keeps_no_more_than_a_path_of_it(tmp_path: Path) ->
     gc.collect()
     alive = [o for o in gc.get_objects() if isinstance(o, hostfs.HostInode) and o.layer.path == os.fsencode(root)]
     assert len(alive) < 20, len(alive)
+
+
+def test_rm_r_of_directories_larger_than_one_getdents_buffer(tmp_path: Path) -> None:
+    """rm -r removes each name as readdir returns it: the names removed must not move the ones the listing has
+    still to return (a host directory's, with its whiteouts, and one of the machine's own), as on Linux."""
+    root = host_root(tmp_path)
+    names = [f"file_with_a_longish_name_{i}" for i in range(1500)]  # some 70 KiB of records: three buffers
+    for top in (root / "big", tmp_path / "native" / "big"):
+        top.mkdir(parents=True)
+        for name in names:
+            (top / name).write_bytes(b"")
+    before = snapshot(root)
+    script = ("rm -r {top}/big && echo host gone; mkdir {top}/own && cd {top}/own && touch {names} && cd / && "
+              "rm -r {top}/own && echo own gone")
+    ran = run("sh", "-c", script.format(top="", names=" ".join(names)), root=root)
+    there = native("sh", "-c", script.format(top=tmp_path / "native", names=" ".join(names)))
+    assert (there.stdout, there.returncode) == (b"host gone\nown gone\n", 0), there
+    assert (ran.stdout, ran.stderr, ran.returncode) == (there.stdout, there.stderr, there.returncode)
+    assert snapshot(root) == before
+
+
+def test_an_xattr_that_cannot_be_kept_is_enospc_and_not_set(tmp_path: Path) -> None:
+    """Setting an attribute keeps a host file in memory, which takes an inode: with none left, ENOSPC before
+    anything changed, as an overlay's copy-up to a full upper layer fails (Linux's own answer cannot be
+    had natively: the host's filesystem is not full)."""
+    root = host_root(tmp_path)
+    (root / "bin" / "xattr_when_full").write_bytes(build_c(tmp_path, "xattr_when_full.c", "-static").read_bytes())
+    (root / "bin" / "xattr_when_full").chmod(0o755)
+    ran = subprocess.run([sys.executable, "-m", "syscalltbl", "run", "--root", str(root), "--fs-inodes", "20",
+                          str(root / "bin" / "xattr_when_full"), "/data/f", "/etc"],
+                         capture_output=True, timeout=TIMEOUT, check=False)
+    assert (ran.stdout, ran.returncode) == (b"filled: ENOSPC\nset: ENOSPC\nget: ENODATA\n", 0), ran
+
+
+def test_statx_does_not_look_up_the_roots_names(tmp_path: Path) -> None:
+    """statx asks whether a file is the root of a mount (/ or /proc): a question about two inodes, not a
+    lookup of every name of the host's root directory for each call (ls -l /usr/bin took twice as long)."""
+    strace = shutil.which("strace")
+    assert strace is not None, "strace is needed (apt-get install strace)"
+    root = host_root(tmp_path)
+    for i in range(300):
+        (root / f"top{i}").write_bytes(b"")
+    (root / "bin" / "statx_many").write_bytes(build_c(tmp_path, "statx_many.c", "-static").read_bytes())
+    (root / "bin" / "statx_many").chmod(0o755)
+    counts = tmp_path / "counts"
+    ran = subprocess.run([strace, "-f", "-c", "-e", "trace=newfstatat,lstat,statx", "-o", str(counts),
+                          sys.executable, "-m", "syscalltbl", "run", "--root", str(root),
+                          str(root / "bin" / "statx_many"), "/data/f", "200"],
+                         capture_output=True, timeout=TIMEOUT, check=False)
+    assert (ran.stdout, ran.returncode) == (b"200 of 200, size 20\n", 0), ran
+    # The interpreter's own start-up makes a few thousand; 200 calls of 300 lookups each would be 60000.
+    calls = sum(int(line.split()[3]) for line in counts.read_text().splitlines()
+                if line.split()[-1:] and line.split()[-1] in ("newfstatat", "lstat", "statx"))
+    assert calls < 20000, counts.read_text()
+
+
+def test_removing_host_files_past_the_inode_limit_is_enospc(tmp_path: Path) -> None:
+    """A removed host name leaves a whiteout, which takes one of the filesystem's inodes (an overlay's whiteout
+    is an inode of its upper layer): removing more host files than the machine can remember is ENOSPC."""
+    root = host_root(tmp_path)
+    many = root / "many"
+    many.mkdir()
+    for i in range(50):
+        (many / f"f{i}").write_bytes(b"")
+    ran = run("sh", "-c", "rm /many/*; echo $?; ls /many | wc -l", root=root, extra=("--fs-inodes", "20"))
+    status, left, _ = ran.stdout.split(b"\n")
+    assert status == b"1" and 30 < int(left) < 50, ran
+    assert b"No space left on device" in ran.stderr
+    assert sorted(p.name for p in many.iterdir()) == sorted(f"f{i}" for i in range(50))

@@ -29,15 +29,28 @@ from syscalltbl.machine.image.elfheader import (
     total_mapping_size,
 )
 from syscalltbl.machine.kernel import codealias
-from syscalltbl.machine.kernel.binprm import Binprm, ExecFile, open_exec
+from syscalltbl.machine.kernel.binprm import Binprm, ExecFile, PastNoReturn, open_exec
 from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, Mm, Vma, page_down, page_up
-from syscalltbl.machine.uapi.elf import ELF_ET_DYN_BASE, ET_DYN, ET_EXEC, PHDR, PT_GNU_STACK, PT_INTERP, PT_LOAD
+from syscalltbl.machine.uapi.elf import (
+    EHDR,
+    ELF_ET_DYN_BASE,
+    EM_X86_64,
+    ET_DYN,
+    ET_EXEC,
+    PHDR,
+    PT_GNU_STACK,
+    PT_INTERP,
+    PT_LOAD,
+)
 from syscalltbl.machine.uapi.errno import EEXIST, EFAULT, EINVAL, ELIBBAD, ENOEXEC, ENOMEM, EPERM, Errno
 from syscalltbl.machine.uapi.misc import PATH_MAX
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
     from syscalltbl.machine.machine import Machine
+
+
+WORD = (1 << 64) - 1  # unsigned long
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +84,11 @@ def _read_elf(file: ExecFile, header: ElfHeader) -> _Elf:
     size = header.phdrs_size
     if header.phentsize != PHDR.size or size == 0 or size > PAGE_SIZE:
         raise Errno(ENOEXEC)
-    return _Elf(file, header, parse_program_headers(file.read_exact(header.phoff, size), header.phnum))
+    try:
+        data = file.read_exact(header.phoff, size)
+    except Errno:
+        raise Errno(ENOEXEC) from None  # load_elf_phdrs fails, whatever elf_read said
+    return _Elf(file, header, parse_program_headers(data, header.phnum))
 
 
 def _interpreter(machine: Machine, task: Task, bprm: Binprm, elf: _Elf) -> _Elf | None:
@@ -86,9 +103,9 @@ def _interpreter(machine: Machine, task: Task, bprm: Binprm, elf: _Elf) -> _Elf 
         raise Errno(ENOEXEC)  # the path must be NUL-terminated
     bprm.opening = name.split(b"\0", 1)[0]
     interp = open_exec(machine, task, bprm.opening)  # ENOENT when it is missing, as execve says
-    header = parse_header(interp.read(0, 64))
-    if header is None or not header.loadable:
-        raise Errno(ELIBBAD)  # not an ELF interpreter, or not one for this machine
+    header = parse_header(interp.read_exact(0, EHDR.size))  # EIO if shorter than an ELF header
+    if header is None or header.machine != EM_X86_64:
+        raise Errno(ELIBBAD)  # not an ELF interpreter, or not one for this machine (its e_type: load_elf_interp's)
     try:
         return _read_elf(interp, header)
     except Errno:
@@ -138,6 +155,8 @@ class _Mapper:
             raise Errno(ENOMEM)
         if ph.filesz:
             size = page_up(ph.filesz + offset_in_page)
+            if ph.write:
+                self._account(size)  # a private writable mapping: commit is charged for it
             start = self.place(page_down(addr), page_up(total_size) if total_size else size, how)
             vma = self.mm.add_vma(
                 start, start + size, read=ph.read, write=ph.write, execute=ph.execute,
@@ -152,10 +171,17 @@ class _Mapper:
             start = zero_start = self.place(page_down(addr), page_up(total_size or ph.memsz + offset_in_page), how)
         zero_end = page_up(start + offset_in_page + ph.memsz)
         if ph.memsz > ph.filesz and zero_end > page_up(zero_start):
+            self._account(zero_end - page_up(zero_start))
             # vm_brk_flags: anonymous read-write memory (executable if the segment is), whatever its p_flags.
             self.mm.add_vma(page_up(zero_start), zero_end, read=True, write=True, execute=ph.execute,
                             committed=True)
         return start
+
+    def _account(self, size: int) -> None:
+        """__vm_enough_memory under the overcommit heuristic, as mmap and brk ask it: ENOMEM for more than
+        all of RAM at once (a bss of terabytes)."""
+        if size > self.mm.ram.size:
+            raise Errno(ENOMEM)
 
     def _padzero(self, at: int) -> None:
         """Zeros from `at` to the end of its page: the file's bytes there are not the segment's."""
@@ -171,10 +197,9 @@ class _Mapper:
         if not frames:
             return
         mm, ram = self.mm, self.machine.ram
-        for index in range(vma.pgoff, vma.pgoff + (vma.end - vma.start) // PAGE_SIZE):
-            frame = frames.get(index)
-            if frame is None:
-                continue
+        end = vma.pgoff + (vma.end - vma.start) // PAGE_SIZE
+        # Over the frames, not the area's pages: a segment's headers may claim terabytes of a small file.
+        for index, frame in sorted((i, f) for i, f in frames.items() if vma.pgoff <= i < end):
             va = vma.start + (index - vma.pgoff) * PAGE_SIZE
             ram.share(frame)
             try:
@@ -209,8 +234,18 @@ def load_elf_binary(machine: Machine, task: Task, bprm: Binprm, mm: Mm) -> Loade
         raise Errno(ENOEXEC)
     elf = _read_elf(bprm.file, header)
     interp = _interpreter(machine, task, bprm, elf)
+    # Linux's begin_new_exec comes here: from now on a failure kills the process instead of returning.
+    try:
+        return _load(machine, mm, elf, interp)
+    except Errno as exc:
+        raise PastNoReturn(exc.errno) from None
+
+
+def _load(machine: Machine, mm: Mm, elf: _Elf, interp: _Elf | None) -> Loaded:
+    """The mapping half of load_elf_binary, past its point of no return."""
+    header = elf.header
     if not elf.loads or (interp is not None and not interp.loads):
-        raise Errno(EINVAL)  # nothing to map (total_mapping_size is 0)
+        raise Errno(EINVAL)  # nothing to map (Linux would start at an unmapped entry: SIGSEGV too)
     stack = next((p for p in elf.phdrs if p.type == PT_GNU_STACK), None)
     executable_stack = stack is not None and stack.execute  # x86-64 without PT_GNU_STACK: not executable
     for file in {elf.file.path: elf.file, **({interp.file.path: interp.file} if interp else {})}.values():
@@ -233,7 +268,7 @@ def load_elf_binary(machine: Machine, task: Task, bprm: Binprm, mm: Mm) -> Loade
     entry = header.entry + bias
     if interp is not None:
         if interp.header.type not in (ET_EXEC, ET_DYN):
-            raise Errno(ELIBBAD)
+            raise Errno(EINVAL)  # load_elf_interp's check
         if interp.header.type == ET_EXEC:
             base = _map_image(mapper, interp, 0, "fixed")
         else:
@@ -242,6 +277,8 @@ def load_elf_binary(machine: Machine, task: Task, bprm: Binprm, mm: Mm) -> Loade
         start = interp.header.entry + base
     else:
         start = entry
+    # Unsigned as in the kernel: a negative load bias (a PIE linked above where it went) wraps around.
+    start, entry, phdr, base = start & WORD, entry & WORD, (phdr + bias) & WORD, base & WORD
     if start >= TASK_SIZE_MAX:
-        raise Errno(EINVAL)
-    return Loaded(start, entry, phdr + bias, header.phnum, base, executable_stack, elf.file)
+        raise Errno(EINVAL)  # BAD_ADDR
+    return Loaded(start, entry, phdr, header.phnum, base, executable_stack, elf.file)

@@ -41,6 +41,11 @@ class ExecFile:
         return data
 
 
+class PastNoReturn(Errno):
+    """An exec failed where Linux's has passed its point of no return (begin_new_exec: the old program is
+    gone by then): execve does not return, the process dies of SIGSEGV (the errno is for the first program)."""
+
+
 @dataclass(slots=True)
 class Binprm:
     """One execve in progress.

@@ -20,14 +20,14 @@ from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel import exec_stack, proc
 from syscalltbl.machine.kernel.binfmt_elf import Loaded, load_elf_binary
 from syscalltbl.machine.kernel.binfmt_script import load_script
-from syscalltbl.machine.kernel.binprm import Binprm, ExecFile, may_exec, open_exec
+from syscalltbl.machine.kernel.binprm import Binprm, ExecFile, PastNoReturn, may_exec, open_exec
 from syscalltbl.machine.kernel.exec_stack import InitialStack
 from syscalltbl.machine.kernel.mm import VDSO_BASE, VVAR_BASE, Mm
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.vfs import Directory, HostFile, OpenFile, Regular
 from syscalltbl.machine.uapi.elf import BINPRM_BUF_SIZE, MAX_BINFMT_DEPTH
 from syscalltbl.machine.uapi.errno import EACCES, ELOOP, ENOEXEC, ENOMEM, Errno
-from syscalltbl.machine.uapi.signal import SIGCHLD
+from syscalltbl.machine.uapi.signal import SIGCHLD, SIGSEGV
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
@@ -48,7 +48,7 @@ def exec_binprm(machine: Machine, task: Task, bprm: Binprm, mm: Mm) -> Loaded:
         try:
             return load_elf_binary(machine, task, bprm, mm)
         except Errno as exc:
-            if exc.errno != ENOEXEC:
+            if exc.errno != ENOEXEC or isinstance(exc, PastNoReturn):
                 raise
         load_script(machine, task, bprm, BINPRM_BUF_SIZE)  # ENOEXEC too: no format knows the file
         assert bprm.interpreter is not None
@@ -66,8 +66,12 @@ def load(machine: Machine, task: Task, bprm: Binprm) -> tuple[Mm, Loaded, Initia
     try:
         mm.map_shared(VVAR_BASE, [machine.vvar_frame], "[vvar]")
         mm.map_shared(VDSO_BASE, machine.vdso_frames, "[vdso]")
+        # The stack first, as setup_arg_pages comes before the segments: a segment or an interpreter
+        # asking for its place goes elsewhere (or fails), never under it.
+        mm.map_stack()
         loaded = exec_binprm(machine, task, bprm, mm)
-        mm.map_stack(executable=loaded.executable_stack)
+        if loaded.executable_stack:
+            mm.map_stack(executable=True)  # PT_GNU_STACK asked for it (nothing is on it yet)
         stack = exec_stack.build(machine, mm, loaded, bprm.cred, bprm.argv, bprm.envp, bprm.execfn)
     except OutOfMemory:
         mm.destroy()
@@ -87,7 +91,12 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
     """Replace the running task's program; it restarts at the new entry point."""
     # An empty argv gets an empty argv[0], as Linux 5.18 on gives it: programs may assume one.
     bprm = Binprm(open_exec(machine, task, path), path, list(argv) or [b""], list(envp), task.cred)
-    new, loaded, stack = load(machine, task, bprm)
+    try:
+        new, loaded, stack = load(machine, task, bprm)
+    except PastNoReturn:
+        # Linux has already thrown the old program away here: the process dies (force_fatal_sig).
+        task.kill(SIGSEGV)
+        return
     # Past the point of no return: the other threads die, this one becomes the process (de_thread),
     # and lets go of the old memory (which a vfork parent, or a CLONE_VM sibling, may keep using).
     proc.de_thread(machine, task)
@@ -97,7 +106,7 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
     task.mm = new
     proc.mm_put(machine, old)  # still in CR3 until the cpu stops
     _start_thread(task, loaded, stack)
-    task.exe = loaded.exe.path
+    task.exe, task.exe_file = loaded.exe.path, loaded.exe.inode
     task.comm = os.path.basename(path)[:15]
     task.dumpable = 1
     if task.files.users > 1:
@@ -177,6 +186,7 @@ def start(
     empty.destroy()  # the address space spawn made: never run
     _start_thread(task, loaded, stack)
     task.exe = exe if exe is not None else loaded.exe.path
+    task.exe_file = loaded.exe.inode
     task.comm = os.path.basename(os.fsencode(program))[:15]  # as the program was named, links not followed
     if machine.observer is not None and exe is None:  # a stand-in (the Python runner's) is no program's exec
         # As strace shows the exec it made: the name as given (a shell's PATH lookup resolves a bare one).

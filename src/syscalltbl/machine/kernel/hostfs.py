@@ -43,6 +43,7 @@ from syscalltbl.machine.kernel.fsspace import Space, pages
 from syscalltbl.machine.kernel.pagecache import FilePages
 from syscalltbl.machine.kernel.vfs import (
     DT,
+    FIRST_POSITION,
     HOST_INO_BASE,
     MAX_FILE_SIZE,
     Directory,
@@ -58,6 +59,8 @@ if TYPE_CHECKING:
     from syscalltbl.machine.hw.physmem import PhysicalMemory
     from syscalltbl.machine.kernel.process import Task
 
+#: Where the machine's own names of a host directory are in its listing: after any host listing's.
+OWN_POSITIONS: Final = 1 << 48
 HOST_FDS: Final = 16  # host descriptors kept open for reading (least recently used closed first)
 # What a pristine inode may change without being pinned first: anything else is guest-visible state.
 _TRACKED: Final = frozenset({"mode", "uid", "gid", "atime", "mtime", "ctime", "nlink"})
@@ -406,16 +409,24 @@ class HostDirectory(HostInode, Directory):
     def add(self, name: bytes, inode: Inode) -> Inode:
         super().add(name, inode)
         self._lower.pop(name, None)
-        self._whiteouts.discard(name)
+        if name in self._whiteouts:
+            self._whiteouts.discard(name)
+            if self.layer.space is not None:
+                self.layer.space.unlink()  # the whiteout's inode goes: the name is a file again
         return inode
 
     def remove(self, name: bytes) -> Inode:
         self.pin()
+        whiteout = name not in self._whiteouts and os.path.lexists(os.path.join(self.host_path, name))
+        if whiteout and self.layer.space is not None:
+            # Only a host name needs one (removing the machine's own names costs nothing). It takes an
+            # inode, as an overlay's whiteout is one in its upper layer: ENOSPC before anything goes.
+            self.layer.space.link()
         inode = self._entries.pop(name, None)
         if inode is None:
             inode = self._lower.pop(name)
-        if os.path.lexists(os.path.join(self.host_path, name)):
-            self._whiteouts.add(name)  # only a host name needs one: removing the machine's own names costs nothing
+        if whiteout:
+            self._whiteouts.add(name)
         self.modified()
         return inode
 
@@ -443,10 +454,24 @@ class HostDirectory(HostInode, Directory):
             raise Errno(exc.errno or EIO) from None
         return out
 
-    def dirents(self, task: Task, *, fresh: bool) -> list[tuple[bytes, int, int]]:
+    def dirents(self, task: Task, *, fresh: bool) -> list[tuple[int, bytes, int, int]]:
+        """The host's names at their places in the host listing (a whiteout leaves its place empty), then
+        the machine's own names after all of them."""
         if fresh or self._scan is None:
             self._scan = self._host_listing()
-        return [(b".", self.ino, DT_DIR), (b"..", self.parent.ino, DT_DIR), *self._merge(self._scan)]
+        out = [(1, b".", self.ino, DT_DIR), (2, b"..", self.parent.ino, DT_DIR)]
+        host = set()
+        for at, (name, ino, dt) in enumerate(self._scan, FIRST_POSITION):
+            host.add(name)
+            if name in self._whiteouts:
+                continue
+            own = self._entries.get(name)
+            out.append((at, name, ino, dt) if own is None else (at, name, own.ino, DT.get(own.kind, 0)))
+        added = [name for name in self._entries if name not in host]
+        placed = self._place(added)
+        out += sorted((OWN_POSITIONS + placed[name], name, self._entries[name].ino,
+                       DT.get(self._entries[name].kind, 0)) for name in added)
+        return out
 
     def _merge(self, scan: list[tuple[bytes, int, int]]) -> list[tuple[bytes, int, int]]:
         """The host's names without whiteouts, the machine's own in place of a host one, then its new ones."""

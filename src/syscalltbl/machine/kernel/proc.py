@@ -173,7 +173,7 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     if flags & CLONE_CLEAR_SIGHAND:
         child.sighand.exec()  # handlers back to default; ignored signals stay ignored
     child.cred = current.cred.copy()
-    for name in ("exe", "comm", "arg_start", "arg_end", "nice", "dumpable"):
+    for name in ("exe", "exe_file", "comm", "arg_start", "arg_end", "nice", "dumpable"):
         setattr(child, name, getattr(current, name))
     if flags & CLONE_THREAD:
         child.exit_signal = -1  # nobody is told of a thread's end: it is released at once

@@ -12,7 +12,7 @@ from syscalltbl.machine.hw.cpu import Cpu
 from syscalltbl.machine.hw.fpu import INITIAL
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.signals import SharedPending, SigHand, Signals
-from syscalltbl.machine.kernel.vfs import Directory, FdTable
+from syscalltbl.machine.kernel.vfs import Directory, FdTable, Regular
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.uapi.resource import RLIMIT_NOFILE
 from syscalltbl.machine.uapi.signal import SIGCHLD, signal_name
@@ -130,6 +130,8 @@ class Task:
         self.fs = FsStruct(machine.fs.root)
         self.cred = Creds()
         self.exe = b""
+        #: The file the process runs (mm->exe_file): nothing may write to it meanwhile (vfs.deny_write).
+        self.exe_file: Regular | None = None
         self.comm = b""  # the name ps shows: the program's file name, at most 15 bytes
         self.pdeath_signal = 0
         self.exit_signal = SIGCHLD  # what the parent is sent at exit: clone's CSIGNAL byte (SIGCHLD for fork)

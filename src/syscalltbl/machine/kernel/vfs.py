@@ -62,6 +62,7 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EPERM,
     EPIPE,
     ESPIPE,
+    ETXTBSY,
     EXDEV,
     Errno,
 )
@@ -118,6 +119,8 @@ DT = {stat.S_IFDIR: DT_DIR, stat.S_IFREG: DT_REG, stat.S_IFLNK: DT_LNK, stat.S_I
 # The machine's own inodes are numbered below this; a host file's number is made
 # from its host device and inode above it (hostfs.py), the same each time it is looked up.
 HOST_INO_BASE: Final = 1 << 48
+#: Listing positions (getdents' d_off): "." is 1, ".." 2, a directory's names from here.
+FIRST_POSITION: Final = 3
 
 _next_ino = iter(range(2, HOST_INO_BASE))
 
@@ -391,6 +394,10 @@ class Directory(Inode):
         super().__init__(stat.S_IFDIR | perm)
         self.parent = parent or self
         self._entries: dict[bytes, Inode] = {}  # what the directory holds in memory (of a host one: what changed)
+        # Where each name is in a listing (getdents' d_off): given when a listing first sees it, kept while it
+        # is there, so that removing names does not move the others under a listing going on (rm -r's).
+        self._positions: dict[bytes, int] = {}
+        self._next_position = FIRST_POSITION
 
     @property
     def entries(self) -> dict[bytes, Inode]:
@@ -424,9 +431,27 @@ class Directory(Inode):
     def listing(self, task: Task) -> list[tuple[bytes, Inode]]:
         return [(b".", self), (b"..", self.parent), *self.entries.items()]
 
-    def dirents(self, task: Task, *, fresh: bool) -> list[tuple[bytes, int, int]]:
-        """getdents' records: (name, inode number, DT_*), "." and ".." first; `fresh`: a listing from its start."""
-        return [(name, inode.ino, DT.get(inode.kind, 0)) for name, inode in self.listing(task)]
+    def dirents(self, task: Task, *, fresh: bool) -> list[tuple[int, bytes, int, int]]:
+        """getdents' records, in order: (position, name, inode number, DT_*), "." and ".." first; a listing
+        goes on after the last position it returned. `fresh`: a listing from its start."""
+        if not self.in_tree:  # /proc: made anew for each call, numbered as listed
+            listed = enumerate(self.listing(task), 1)
+            return [(i, name, inode.ino, DT.get(inode.kind, 0)) for i, (name, inode) in listed]
+        own = self._place(list(self._entries))
+        return [(1, b".", self.ino, DT_DIR), (2, b"..", self.parent.ino, DT_DIR),
+                *sorted((own[name], name, inode.ino, DT.get(inode.kind, 0)) for name, inode in self._entries.items())]
+
+    def _place(self, names: list[bytes]) -> dict[bytes, int]:
+        """The positions of `names` (a new one after all the others); the names no longer here are forgotten."""
+        known = self._positions
+        placed = {}
+        for name in names:
+            at = known.get(name)
+            if at is None:
+                at, self._next_position = self._next_position, self._next_position + 1
+            placed[name] = at
+        self._positions = placed
+        return placed
 
     def is_empty(self) -> bool:
         """No name but "." and ".." (rmdir, and a rename over it, ask)."""
@@ -964,6 +989,8 @@ class FileSystem:
             raise Errno(EISDIR)
         if flags & O_DIRECTORY and not isinstance(node, Directory):
             raise Errno(ENOTDIR)
+        if isinstance(node, Regular) and not flags & O_PATH and (flags & O_ACCMODE != O_RDONLY or flags & O_TRUNC):
+            deny_write(task, node)  # before a host file is copied up for it
         node.opening(flags)
         if isinstance(node, TtyDevice) and not flags & O_PATH:
             try:
@@ -1034,6 +1061,13 @@ class FileSystem:
             existing.changed()
         dst_dir.add(dst_name, node)
         node.changed()  # ext4 records the move in the inode's ctime
+
+
+def deny_write(task: Task | None, inode: Regular) -> None:
+    """get_write_access: ETXTBSY while a process runs `inode` (its exe_file, whose mm denies writes to it):
+    its segments are mappings of the file, which a write or a truncate would change under it."""
+    if task is not None and any(t.exe_file is inode and t.status is None for t in task.machine.tasks.values()):
+        raise Errno(ETXTBSY)
 
 
 def seek(f: OpenFile, offset: int, whence: int) -> int:

@@ -30,6 +30,7 @@ from syscalltbl.machine.kernel.vfs import (
     PipeEnd,
     Regular,
     Symlink,
+    deny_write,
     seek,
 )
 from syscalltbl.machine.kernel.wait import Sleep
@@ -272,7 +273,22 @@ def sys_readv(t: Task, fd: int, iov: int, count: int, *_: int) -> int:
     vecs = _iovecs(t, iov, count)
     for base, n in vecs:
         user_range(t.mm, base, n, write=True)
-    data = f.inode.read(f, sum(n for _, n in vecs))
+    if isinstance(f.inode, (Regular, Device)):
+        # A file or a device reads the same in pieces: RW_CHUNK at a time, as read(2), never the whole
+        # count in host memory (a host file is not charged to the machine's RAM; /dev/zero makes its bytes).
+        total = 0
+        for base, n in vecs:
+            try:
+                got = _read_into(t, f, base, n)
+            except (Errno, Sleep):
+                if total:
+                    return total
+                raise
+            total += got
+            if got < n:
+                break
+        return total
+    data = f.inode.read(f, sum(n for _, n in vecs))  # a pipe or socket: one read (a datagram is not split)
     done = 0
     for base, n in vecs:
         copy_to_user(t.mm, base, data[done : done + n])
@@ -486,17 +502,21 @@ def sys_getdents64(t: Task, fd: int, dirp: int, count: int, *_: int) -> int:
     out = bytearray()
     listing = f.inode.dirents(t, fresh=f.offset == 0)
     f.inode.accessed()
-    while f.offset < len(listing):
-        name, ino, dtype = listing[f.offset]
+    # The file's offset is the position of the last record returned: the listing goes on after it.
+    offset = f.offset
+    for position, name, ino, dtype in listing:
+        if position <= offset:
+            continue
         reclen = (19 + len(name) + 1 + 7) & ~7
         if len(out) + reclen > count:
             if not out:
                 raise Errno(EINVAL)  # the buffer cannot hold one entry
             break
-        record = struct.pack("<QqHB", ino, f.offset + 1, reclen, dtype) + name
+        record = struct.pack("<QqHB", ino, position, reclen, dtype) + name
         out += record.ljust(reclen, b"\0")
-        f.offset += 1
+        offset = position
     copy_to_user(t.mm, dirp, out)
+    f.offset = offset
     return len(out)
 
 
@@ -843,6 +863,8 @@ def sys_truncate(t: Task, path: int, length: int, *_: int) -> int:
     inode = t.machine.fs.lookup(t, user_path(t, path), t.fs.cwd)
     if length < 0:
         raise Errno(EINVAL)
+    if isinstance(inode, Regular):
+        deny_write(t, inode)  # vfs_truncate's get_write_access (ftruncate's file has write access already)
     return _truncate(inode, length, always=False)
 
 

@@ -60,7 +60,7 @@ def on_tmpfs(inode: Inode) -> bool:
 
 def _mount_root(t: Task, inode: Inode) -> bool:
     root = t.machine.fs.root
-    return inode is root or inode is root.entries.get(b"proc")
+    return inode is root or inode is root.child(b"proc")
 
 
 def statx_of(t: Task, inode: Inode, mask: int) -> bytes:

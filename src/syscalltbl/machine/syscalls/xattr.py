@@ -171,9 +171,12 @@ def set_xattr(t: Task, inode: Inode, name: bytes, value: bytes | None, flags: in
         _check_caps(value)
     _permission(t, inode, name, write=True)
     _resolve(inode, name)
+    if inode.xattrs is None and value is None:
+        raise Errno(ENODATA)
+    # A host file is kept in memory from now on (hostfs.py): ENOSPC here, before the attribute changes
+    # (the ctime change below would pin it too, but only after).
+    inode.pin()
     if inode.xattrs is None:
-        if value is None:
-            raise Errno(ENODATA)
         inode.xattrs = Xattrs.of(inode, t.machine.ram)
     inode.xattrs.set(name, value, flags)
     inode.changed()  # shmem_xattr_handler_set moves ctime
