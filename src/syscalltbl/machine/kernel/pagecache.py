@@ -202,7 +202,7 @@ class FilePages:
         self.lower = None
 
     def drop_all(self) -> None:
-        """The file is gone: its frames too (no mapping is left, since a mapping keeps its file)."""
+        """The file is gone: its frames too (no area maps it any more: an area keeps its file)."""
         if self.frames:
             self._drop(dict(self.frames))
 
@@ -211,8 +211,9 @@ class FilePages:
         assert ram is not None
         for index, frame in gone.items():
             del self.frames[index]
-            freed = ram.free(frame)
-            assert freed, "a dropped page is still mapped somewhere"
+            # Only the cache's hold goes: an address space already put but not yet destroyed (its page
+            # tables were in use when its last task died, proc.free_dead) may still hold the frame.
+            ram.free(frame)
             if self.reserved:
                 ram.reserved += 1  # the frame was one of the file's reserved pages: its charge still counts it
 

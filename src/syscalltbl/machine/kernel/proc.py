@@ -244,6 +244,7 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
     task.files.release()
     mm_release(machine, task)
     mm_put(machine, task.mm)
+    task.exe_file = None  # mm->exe_file goes with the mm: a zombie holds no file (nor its page cache)
     if machine.fpu_owner is task:
         machine.fpu_owner = None
     group = task.group
