@@ -25,7 +25,6 @@ lower bound for emulating the whole script.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
@@ -34,20 +33,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from debian_tools import installed
+
 SCRIPT = "for i in $(seq 20); do seq 200 | sort -rn | wc -l; done | sort | uniq -c"
 ENV = {"PATH": "/bin", "HOME": "/", "LC_ALL": "C"}
 BUSYBOX = Path("/bin/busybox")
-
-
-def installed(tool: str, package: str, install: bool) -> str | None:
-    """`tool`'s path, after `apt-get install package` if it is missing and that is allowed here."""
-    found = shutil.which(tool)
-    if found is None and install and shutil.which("apt-get") and os.geteuid() == 0:
-        print(f"installing {package} with apt-get ...", file=sys.stderr)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "install", "-y", "-qq", package], check=False, env=env, capture_output=True)
-        found = shutil.which(tool)
-    return found
 
 
 def timed(argv: list[str], cwd: Path) -> tuple[float, bytes]:

@@ -17,27 +17,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 
+from debian_tools import installed
+
 DYNAMIC = "/bin/true"
 STATIC = "/usr/bin/busybox"
 ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
 TARGET = 3.0
-
-
-def installed(tool: str, package: str, install: bool) -> str | None:
-    """`tool`'s path, after `apt-get install package` if it is missing and that is allowed here."""
-    found = shutil.which(tool)
-    if found is None and install and shutil.which("apt-get") and os.geteuid() == 0:
-        print(f"installing {package} with apt-get ...", file=sys.stderr)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "install", "-y", "-qq", package], check=False, env=env, capture_output=True)
-        found = shutil.which(tool)
-    return found
 
 
 def timed(argv: list[str]) -> float:

@@ -112,6 +112,16 @@ def user_path(t: Task, addr: int) -> bytes:
     return path
 
 
+def user_path_maybe_empty(t: Task, addr: int, at_flags: int) -> bytes:
+    """getname_maybe_null: with AT_EMPTY_PATH a NULL or empty path is allowed (b"": the call's dfd itself)."""
+    if not at_flags & AT_EMPTY_PATH:
+        return user_path(t, addr)
+    path = strncpy_from_user(t.mm, addr, PATH_MAX) if addr else b""
+    if len(path) >= PATH_MAX:
+        raise Errno(ENAMETOOLONG)
+    return path
+
+
 def _base(t: Task, dirfd: int) -> Directory:
     """Where a relative path of an *at call starts."""
     dirfd = s32(dirfd)

@@ -15,13 +15,12 @@ import os
 from typing import Final
 
 from syscalltbl.machine.kernel.process import Task
-from syscalltbl.machine.kernel.uaccess import copy_to_user, strncpy_from_user
+from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.vfs import Device, Directory, Inode, Regular, Symlink, TtyDevice
-from syscalltbl.machine.syscalls.fs import _base, _is_proc, _stat, s32, user_path
+from syscalltbl.machine.syscalls.fs import _base, _is_proc, _stat, s32, user_path_maybe_empty
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import EBADF, EINVAL, ENAMETOOLONG, Errno
+from syscalltbl.machine.uapi.errno import EBADF, EINVAL, Errno
 from syscalltbl.machine.uapi.fcntl import AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW
-from syscalltbl.machine.uapi.misc import PATH_MAX
 from syscalltbl.machine.uapi.statx import (
     AT_NO_AUTOMOUNT,
     AT_STATX_SYNC_TYPE,
@@ -97,12 +96,7 @@ def sys_statx(t: Task, dfd: int, filename: int, flags: int, mask: int, buffer: i
     # cannot read is an error do_statx reports only after its own checks of the mask and flags.
     name: bytes | Errno
     try:
-        if flags & AT_EMPTY_PATH:
-            name = strncpy_from_user(t.mm, filename, PATH_MAX) if filename else b""
-            if len(name) >= PATH_MAX:
-                raise Errno(ENAMETOOLONG)
-        else:
-            name = user_path(t, filename)
+        name = user_path_maybe_empty(t, filename, flags)
     except Errno as error:
         name = error
     if mask & STATX__RESERVED or flags & AT_STATX_SYNC_TYPE == AT_STATX_SYNC_TYPE:

@@ -20,14 +20,13 @@ from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strncpy_from_user
 from syscalltbl.machine.kernel.vfs import Inode
 from syscalltbl.machine.kernel.xattr import Xattrs
-from syscalltbl.machine.syscalls.fs import _base, s32, user_path
+from syscalltbl.machine.syscalls.fs import _base, s32, user_path_maybe_empty
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.syscalls.statx import on_tmpfs
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
     E2BIG,
     EBADF,
     EINVAL,
-    ENAMETOOLONG,
     ENODATA,
     EOPNOTSUPP,
     EPERM,
@@ -35,7 +34,6 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     Errno,
 )
 from syscalltbl.machine.uapi.fcntl import AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, O_PATH
-from syscalltbl.machine.uapi.misc import PATH_MAX
 from syscalltbl.machine.uapi.xattr import (
     POSIX_ACL_XATTR_ENTRY_SIZE,
     POSIX_ACL_XATTR_HEADER,
@@ -84,12 +82,7 @@ def _check_at_flags(at_flags: int) -> None:
 def _target(t: Task, dfd: int, pathname: int, at_flags: int) -> Inode:
     """The inode a call names: with AT_EMPTY_PATH a NULL or empty path is dfd itself (getname_maybe_null)."""
     dfd = s32(dfd)
-    if at_flags & AT_EMPTY_PATH:
-        name = strncpy_from_user(t.mm, pathname, PATH_MAX) if pathname else b""
-        if len(name) >= PATH_MAX:
-            raise Errno(ENAMETOOLONG)
-    else:
-        name = user_path(t, pathname)
+    name = user_path_maybe_empty(t, pathname, at_flags)
     if not name:
         if dfd >= 0:
             f = t.files.get(dfd)
