@@ -254,8 +254,9 @@ def test_listing_a_directory_keeps_none_of_its_files(tmp_path: Path, monkeypatch
 
 
 def test_empty_root_and_root_are_exclusive_and_empty_root_is_empty(tmp_path: Path) -> None:
-    both = run("true", root=tmp_path, extra=("--empty-root",))
-    assert both.returncode == 2 and b"not allowed with" in both.stderr and b"Traceback" not in both.stderr
+    for root in (tmp_path, Path("/")):  # "/" too: the default's own value, given explicitly
+        both = run("true", root=root, extra=("--empty-root",))
+        assert both.returncode == 2 and b"not allowed with" in both.stderr and b"Traceback" not in both.stderr
     empty = run("ls", "/", extra=("--empty-root",))
     assert (empty.returncode, empty.stdout) == (0, b"bin\ndev\nproc\n")  # the program copied in at its own path
 

@@ -52,7 +52,9 @@ DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"  # glibc's default when PATH is un
 
 def configure(parser: argparse.ArgumentParser) -> None:
     roots = parser.add_mutually_exclusive_group()
-    roots.add_argument("--root", metavar="DIR", default="/",
+    # No default here: argparse tells "given" from "defaulted" by identity, and a given "/" is the
+    # interned default string, so `--empty-root --root /` would pass as exclusive. _run supplies "/".
+    roots.add_argument("--root", metavar="DIR",
                        help="the filesystem: a copy-on-write view of DIR, read on demand, never written (default: /)")
     roots.add_argument("--empty-root", action="store_true",
                        help="an empty filesystem (the machine's /dev and /proc only): for isolated demos")
@@ -146,7 +148,7 @@ def _run(args: argparse.Namespace, out: TextIO, stdio: tuple[int, int, int]) -> 
         if not sep or not key:
             raise UsageError(f"--env expects K=V, got {item!r}")
         env[key] = value
-    root = None if args.empty_root else args.root
+    root = None if args.empty_root else args.root or "/"
     if root is not None and not os.path.isdir(root):
         raise UsageError(f"--root {root}: not a directory")
     name = f"syscalltbl run: {args.program}"
