@@ -113,6 +113,12 @@ class ProcFdLink(ProcLink):
     def __init__(self, f: OpenFile) -> None:
         super().__init__(lambda _task: f.path)
         self.mode = stat.S_IFLNK | (0o500 if f.readable() else 0) | (0o300 if f.writable() else 0)
+        self.file = f
+
+    def jump(self, task: Task) -> Inode | None:
+        """A file or directory itself, named or not (an O_TMPFILE file's link, a removed file's); a pipe by its path."""
+        inode = self.file.inode
+        return inode if isinstance(inode, Regular | Directory) else None
 
     def size(self) -> int:
         return 64

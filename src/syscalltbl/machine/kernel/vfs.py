@@ -76,6 +76,7 @@ from syscalltbl.machine.uapi.fcntl import (
     O_NOFOLLOW,
     O_NONBLOCK,
     O_PATH,
+    O_PATH_FLAGS,
     O_RDONLY,
     O_TRUNC,
     O_WRONLY,
@@ -180,6 +181,9 @@ class Inode:
 
     def opening(self, flags: int) -> None:
         """open(2) with `flags` reached this inode (after the checks of its type): a last word, as ->open has."""
+
+    def attach(self, task: Task, f: OpenFile) -> None:
+        """`task` opened `f` on this inode (not O_PATH): a FIFO counts its reader or writer here, or waits (Sleep)."""
 
     # The operations an open file forwards here; the defaults say "not this kind of file".
     def read(self, f: OpenFile, count: int) -> bytes:
@@ -381,6 +385,10 @@ class Symlink(Inode):
 
     def target(self, task: Task) -> bytes:
         return self._target
+
+    def jump(self, task: Task) -> Inode | None:
+        """The inode a "magic" link leads to without a path (/proc/PID/fd/N's nd_jump_link); None for a plain one."""
+        return None
 
     def size(self) -> int:
         return len(self._target)
@@ -696,12 +704,19 @@ class PipeEnd(Inode):
         else:
             pipe.readers += 1
 
+    def has_readers(self) -> bool:
+        """Whether some end reads (a FIFO counts an opener still waiting in open)."""
+        return self.pipe.readers > 0
+
+    def has_writers(self) -> bool:
+        return self.pipe.writers > 0
+
     def read(self, f: OpenFile, count: int) -> bytes:
         p = self.pipe
-        if not p.buffer and p.writers:
+        if not p.buffer and self.has_writers():
             if f.flags & O_NONBLOCK:
                 raise Errno(EAGAIN)
-            raise Sleep(lambda: bool(p.buffer) or not p.writers)
+            raise Sleep(lambda: bool(p.buffer) or not self.has_writers())
         return p.take(count)
 
     def poll(self, f: OpenFile) -> int:
@@ -711,37 +726,37 @@ class PipeEnd(Inode):
         if f.readable():
             if p.buffer:
                 mask |= POLLIN | POLLRDNORM
-            if not p.writers:
+            if not self.has_writers():
                 mask |= POLLHUP
         if f.writable():
             if p.room(packets=bool(f.flags & O_DIRECT)):
                 mask |= POLLOUT | POLLWRNORM
-            if not p.readers:
+            if not self.has_readers():
                 mask |= POLLERR
         return mask
 
     def write_room(self, f: OpenFile) -> int | None:
         p = self.pipe
-        if not p.readers:
+        if not self.has_readers():
             return None  # the write itself fails with EPIPE
         packets = bool(f.flags & O_DIRECT)
         room = p.room(packets=packets)
         if not room:
             if f.flags & O_NONBLOCK:
                 raise Errno(EAGAIN)
-            raise Sleep(lambda: p.room(packets=packets) > 0 or not p.readers)
+            raise Sleep(lambda: p.room(packets=packets) > 0 or not self.has_readers())
         return room
 
     def write(self, f: OpenFile, data: bytes) -> int:
         p = self.pipe
-        if not p.readers:
+        if not self.has_readers():
             raise Errno(EPIPE)  # the caller adds SIGPIPE
         packets = bool(f.flags & O_DIRECT)
         room = p.room(packets=packets)
         if not room and data:
             if f.flags & O_NONBLOCK:
                 raise Errno(EAGAIN)
-            raise Sleep(lambda: p.room(packets=packets) > 0 or not p.readers)
+            raise Sleep(lambda: p.room(packets=packets) > 0 or not self.has_readers())
         n = p.fit(min(room, len(data)))
         if not n and data:
             raise Errno(ENOMEM)  # no page for it: pipe_write's -ENOMEM when nothing was written
@@ -958,6 +973,10 @@ class FileSystem:
                 hops += 1
                 if hops > MAX_SYMLINKS:
                     raise Errno(ELOOP)
+                jumped = node.jump(task)
+                if jumped is not None:
+                    node = jumped
+                    continue
                 target = node.target(task)
                 todo = [*target.split(b"/"), *todo]
                 node = self.root if target.startswith(b"/") else parent
@@ -975,6 +994,8 @@ class FileSystem:
         return node
 
     def open(self, task: Task, path: bytes, start: Directory, flags: int, perm: int) -> OpenFile:
+        if flags & O_PATH:
+            flags &= O_PATH_FLAGS  # build_open_how: an O_PATH open keeps only these (no O_CREAT, no access mode)
         parent, name, node = self.walk(task, path, start, follow=not flags & O_NOFOLLOW)
         if node is None:
             if not flags & O_CREAT:
@@ -983,8 +1004,8 @@ class FileSystem:
             node = parent.add(name, fresh)
         elif flags & O_CREAT and flags & O_EXCL:
             raise Errno(EEXIST)
-        if isinstance(node, Symlink):
-            raise Errno(ELOOP)
+        if isinstance(node, Symlink) and not flags & O_PATH:
+            raise Errno(ELOOP)  # O_PATH|O_NOFOLLOW opens the link itself
         if isinstance(node, Directory) and (flags & O_ACCMODE != O_RDONLY or flags & O_CREAT):
             raise Errno(EISDIR)
         if flags & O_DIRECTORY and not isinstance(node, Directory):
@@ -1000,7 +1021,10 @@ class FileSystem:
         if isinstance(node, Regular) and flags & O_TRUNC and flags & O_ACCMODE != O_RDONLY:
             node.truncate(0)
             node.modified()  # even when it was empty: open(O_TRUNC) always sets ATTR_MTIME | ATTR_CTIME
-        return OpenFile(node, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW), self.path_of(parent, name))
+        f = OpenFile(node, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW), self.path_of(parent, name))
+        if not flags & O_PATH:
+            node.attach(task, f)
+        return f
 
     def path_of(self, directory: Directory, name: bytes = b".") -> bytes:
         """The absolute path of `name` in `directory` (getcwd, /proc/self/fd)."""

@@ -2,6 +2,7 @@
 
 from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.syscalls import (
+    close_range,
     epoll,
     eventfd,
     fadvise,
@@ -10,9 +11,12 @@ from syscalltbl.machine.syscalls import (
     ipc,
     madvise,
     misc,
+    mknod,
     mlock,
     mm,
+    preadv,
     process,
+    readdir,
     resource,
     sched,
     select,
@@ -25,7 +29,7 @@ from syscalltbl.machine.syscalls import (
 from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
 
 __all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "epoll", "eventfd", "fadvise", "fs", "futex", "ipc",
-    "madvise", "misc", "mlock", "mm", "process", "resource", "sched", "select", "signal", "statx", "syscall", "time",
-    "timerfd", "unimplemented", "xattr",
+    "REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "close_range", "epoll", "eventfd", "fadvise", "fs", "futex",
+    "ipc", "madvise", "misc", "mknod", "mlock", "mm", "preadv", "process", "readdir", "resource", "sched", "select",
+    "signal", "statx", "syscall", "time", "timerfd", "unimplemented", "xattr",
 ]  # fmt: skip

@@ -10,6 +10,7 @@ import time
 from syscalltbl.machine.kernel import signals
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import PROC_INODES
+from syscalltbl.machine.kernel.tmpfile import linkable, linked, open_tmpfile
 from syscalltbl.machine.kernel.uaccess import (  # fmt: skip
     access_ok,
     copy_from_user,
@@ -72,6 +73,7 @@ from syscalltbl.machine.uapi.fcntl import (
     O_DIRECT,
     O_NONBLOCK,
     O_PATH,
+    O_TMPFILE_BIT,
     O_TRUNC,
     O_WRONLY,
     RENAME_NOREPLACE,
@@ -122,10 +124,10 @@ def user_path_maybe_empty(t: Task, addr: int, at_flags: int) -> bytes:
     return path
 
 
-def _base(t: Task, dirfd: int) -> Directory:
-    """Where a relative path of an *at call starts."""
+def _base(t: Task, dirfd: int, name: bytes = b"") -> Directory:
+    """Where a relative path of an *at call starts; an absolute `name` ignores `dirfd`, whatever it is."""
     dirfd = s32(dirfd)
-    if dirfd == AT_FDCWD:
+    if dirfd == AT_FDCWD or name.startswith(b"/"):
         return t.fs.cwd
     inode = t.files.get(dirfd).inode
     if not isinstance(inode, Directory):
@@ -280,7 +282,11 @@ def _iovecs(t: Task, iov: int, count: int) -> list[tuple[int, int]]:
 @syscall("sys_readv")
 def sys_readv(t: Task, fd: int, iov: int, count: int, *_: int) -> int:
     f = _readable(t, fd)
-    vecs = _iovecs(t, iov, count)
+    return do_readv(t, f, _iovecs(t, iov, count))
+
+
+def do_readv(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> int:
+    """Read into the buffers `vecs` (readv, preadv): a file in pieces, a pipe or socket in one read."""
     for base, n in vecs:
         user_range(t.mm, base, n, write=True)
     if isinstance(f.inode, (Regular, Device)):
@@ -316,7 +322,7 @@ def sys_writev(t: Task, fd: int, iov: int, count: int, *_: int) -> int:
 
 @syscall("sys_lseek")
 def sys_lseek(t: Task, fd: int, offset: int, whence: int, *_: int) -> int:
-    return seek(t.files.get(fd), offset, whence)
+    return seek(fd_nopath(t, fd), offset, whence)
 
 
 # -- opening and closing --
@@ -325,8 +331,15 @@ def sys_lseek(t: Task, fd: int, offset: int, whence: int, *_: int) -> int:
 def do_openat(t: Task, dirfd: int, path: int, flags: int, mode: int) -> int:
     name = user_path(t, path)
     flags &= 0xFFFFFFFF
-    f = t.machine.fs.open(t, name, _base(t, dirfd), flags, mode)
-    return t.files.install(f, cloexec=bool(flags & O_CLOEXEC), limit=t.nofile())
+    if flags & O_TMPFILE_BIT and not flags & O_PATH:
+        f = open_tmpfile(t, name, _base(t, dirfd, name), flags, mode)
+    else:
+        f = t.machine.fs.open(t, name, _base(t, dirfd, name), flags, mode)
+    try:
+        return t.files.install(f, cloexec=bool(flags & O_CLOEXEC), limit=t.nofile())
+    except Errno:
+        f.inode.release(f)  # never installed: a FIFO's opener, a host descriptor let go
+        raise
 
 
 @syscall("sys_openat")
@@ -394,6 +407,8 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int, *_: int) -> int:
         return 0
     if cmd == F_GETFL:
         return f.flags & ~O_CLOEXEC
+    if f.flags & O_PATH:
+        raise Errno(EBADF)  # check_fcntl_cmd: an O_PATH descriptor takes only the commands above
     if cmd == F_SETFL:
         changeable = O_APPEND | O_NONBLOCK
         if isinstance(f.inode, PipeEnd):
@@ -434,7 +449,7 @@ def sys_pipe(t: Task, fds: int, *_: int) -> int:
 
 @syscall("sys_ioctl")
 def sys_ioctl(t: Task, fd: int, request: int, arg: int, *_: int) -> int:
-    f = t.files.get(fd)
+    f = fd_nopath(t, fd)
     # The command is an unsigned int in the kernel's prototype.
     return f.inode.unlocked_ioctl(t, f, request, arg)
 
@@ -488,7 +503,8 @@ def sys_newlstat(t: Task, path: int, buf: int, *_: int) -> int:
 def do_faccessat(t: Task, dirfd: int, path: int, mode: int) -> int:
     if mode & ~7:
         raise Errno(EINVAL)
-    inode = t.machine.fs.lookup(t, user_path(t, path), _base(t, dirfd))
+    name = user_path(t, path)
+    inode = t.machine.fs.lookup(t, name, _base(t, dirfd, name))
     if mode & 1 and not isinstance(inode, Directory) and not inode.mode & 0o111:
         raise Errno(EACCES)  # root may read and write anything, but not run a non-executable
     return 0
@@ -504,36 +520,16 @@ def sys_access(t: Task, path: int, mode: int, *_: int) -> int:
     return do_faccessat(t, AT_FDCWD, path, mode)
 
 
-@syscall("sys_getdents64")
-def sys_getdents64(t: Task, fd: int, dirp: int, count: int, *_: int) -> int:
-    f = t.files.get(fd)
-    if not isinstance(f.inode, Directory):
-        raise Errno(ENOTDIR)
-    out = bytearray()
-    listing = f.inode.dirents(t, fresh=f.offset == 0)
-    f.inode.accessed()
-    # The file's offset is the position of the last record returned: the listing goes on after it.
-    offset = f.offset
-    for position, name, ino, dtype in listing:
-        if position <= offset:
-            continue
-        reclen = (19 + len(name) + 1 + 7) & ~7
-        if len(out) + reclen > count:
-            if not out:
-                raise Errno(EINVAL)  # the buffer cannot hold one entry
-            break
-        record = struct.pack("<QqHB", ino, position, reclen, dtype) + name
-        out += record.ljust(reclen, b"\0")
-        offset = position
-    copy_to_user(t.mm, dirp, out)
-    f.offset = offset
-    return len(out)
-
-
 def do_readlinkat(t: Task, dirfd: int, path: int, buf: int, size: int) -> int:
     if s32(size) <= 0:
         raise Errno(EINVAL)
-    inode = t.machine.fs.lookup(t, user_path(t, path), _base(t, dirfd), follow=False)
+    name = user_path_maybe_empty(t, path, AT_EMPTY_PATH)
+    if not name:  # "": dirfd itself, an O_PATH descriptor of a symlink (getname_flags' LOOKUP_EMPTY)
+        inode = t.fs.cwd if s32(dirfd) == AT_FDCWD else t.files.get(s32(dirfd)).inode
+        if not isinstance(inode, Symlink):
+            raise Errno(ENOENT)
+    else:
+        inode = t.machine.fs.lookup(t, name, _base(t, dirfd, name), follow=False)
     if not isinstance(inode, Symlink):
         raise Errno(EINVAL)
     target = inode.target(t)[: s32(size)]
@@ -561,7 +557,8 @@ def sys_umask(t: Task, mask: int, *_: int) -> int:
 
 
 def do_mkdirat(t: Task, dirfd: int, path: int, mode: int) -> int:
-    parent, name, node = t.machine.fs.walk(t, user_path(t, path), _base(t, dirfd), follow=False)
+    wanted = user_path(t, path)
+    parent, name, node = t.machine.fs.walk(t, wanted, _base(t, dirfd, wanted), follow=False)
     if node is not None:
         raise Errno(EEXIST)
     made = Directory(parent, mode & 0o7777 & ~t.fs.umask).owned_by(t.cred.euid, t.cred.egid)
@@ -582,7 +579,8 @@ def sys_mkdir(t: Task, path: int, mode: int, *_: int) -> int:
 def do_unlinkat(t: Task, dirfd: int, path: int, flags: int) -> int:
     if flags & ~AT_REMOVEDIR:
         raise Errno(EINVAL)
-    t.machine.fs.unlink(t, user_path(t, path), _base(t, dirfd), directory=bool(flags & AT_REMOVEDIR))
+    name = user_path(t, path)
+    t.machine.fs.unlink(t, name, _base(t, dirfd, name), directory=bool(flags & AT_REMOVEDIR))
     return 0
 
 
@@ -606,9 +604,10 @@ def do_renameat2(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flag
         raise Errno(EINVAL)
     fs = t.machine.fs
     old_name, new_name = user_path(t, old), user_path(t, new)
-    if flags & RENAME_NOREPLACE and fs.walk(t, new_name, _base(t, newdirfd), follow=False)[2] is not None:
+    old_start, new_start = _base(t, olddirfd, old_name), _base(t, newdirfd, new_name)
+    if flags & RENAME_NOREPLACE and fs.walk(t, new_name, new_start, follow=False)[2] is not None:
         raise Errno(EEXIST)
-    fs.rename(t, old_name, new_name, _base(t, olddirfd), _base(t, newdirfd))
+    fs.rename(t, old_name, new_name, old_start, new_start)
     return 0
 
 
@@ -671,7 +670,16 @@ def _inode_at(t: Task, dirfd: int, path: int, flags: int, *, follows: bool = Tru
     if not name and flags & AT_EMPTY_PATH:
         return t.fs.cwd if s32(dirfd) == AT_FDCWD else t.files.get(s32(dirfd)).inode
     follow = not flags & AT_SYMLINK_NOFOLLOW if follows else bool(flags & AT_SYMLINK_FOLLOW)
-    return t.machine.fs.lookup(t, user_path(t, path), _base(t, dirfd), follow=follow)
+    name = user_path(t, path)
+    return t.machine.fs.lookup(t, name, _base(t, dirfd, name), follow=follow)
+
+
+def fd_nopath(t: Task, fd: int) -> OpenFile:
+    """An open file for a call that uses it (fdget): EBADF for an O_PATH descriptor, which only names a file."""
+    f = t.files.get(s32(fd))
+    if f.flags & O_PATH:
+        raise Errno(EBADF)
+    return f
 
 
 def _fd_inode(t: Task, fd: int) -> Inode:
@@ -685,7 +693,7 @@ def _fd_inode(t: Task, fd: int) -> Inode:
 def _new_name(t: Task, dirfd: int, path: int) -> tuple[Directory, bytes]:
     """Where symlink and link put a new name (filename_create): it must not exist yet."""
     name = user_path(t, path)
-    parent, last, node = t.machine.fs.walk(t, name, _base(t, dirfd), follow=False)
+    parent, last, node = t.machine.fs.walk(t, name, _base(t, dirfd, name), follow=False)
     if node is not None:
         raise Errno(EEXIST)
     if name.endswith(b"/"):
@@ -920,18 +928,20 @@ def do_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: 
         raise Errno(EPERM)
     if isinstance(inode, HostFile) or _is_proc(inode):
         raise Errno(EXDEV)  # another filesystem's file
-    if inode.nlink <= 0:
-        raise Errno(ENOENT)  # unlinked while open: it cannot come back
+    unnamed = inode.nlink <= 0
+    if unnamed and not linkable(inode):
+        raise Errno(ENOENT)  # unlinked while open: it cannot come back (only an O_TMPFILE file may)
     inode.pin()  # a host file's new link count is the machine's to keep: ENOSPC now, before the name exists
     space = t.machine.fs.space
-    if space is not None:
+    if space is not None and not unnamed:  # an unnamed file's inode is charged already
         space.link()
     try:
         parent.add(name, inode)
     except Errno:
-        if space is not None:
+        if space is not None and not unnamed:
             space.unlink()
         raise
+    linked(inode)
     inode.nlink += 1
     inode.changed()
     return 0

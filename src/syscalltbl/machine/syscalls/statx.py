@@ -114,6 +114,6 @@ def sys_statx(t: Task, dfd: int, filename: int, flags: int, mask: int, buffer: i
                 raise Errno(EBADF)
             inode = t.fs.cwd
         else:
-            inode = t.machine.fs.lookup(t, name, _base(t, dfd), follow=not flags & AT_SYMLINK_NOFOLLOW)
+            inode = t.machine.fs.lookup(t, name, _base(t, dfd, name), follow=not flags & AT_SYMLINK_NOFOLLOW)
     copy_to_user(t.mm, buffer, statx_of(t, inode, mask))
     return 0

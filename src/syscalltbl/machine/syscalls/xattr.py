@@ -92,7 +92,7 @@ def _target(t: Task, dfd: int, pathname: int, at_flags: int) -> Inode:
         if dfd != AT_FDCWD:
             raise Errno(EBADF)
         return t.fs.cwd
-    return t.machine.fs.lookup(t, name, _base(t, dfd), follow=not at_flags & AT_SYMLINK_NOFOLLOW)
+    return t.machine.fs.lookup(t, name, _base(t, dfd, name), follow=not at_flags & AT_SYMLINK_NOFOLLOW)
 
 
 # -- the rules of the namespaces and of tmpfs --

@@ -263,4 +263,18 @@ asmlinkage long sys_listxattrat(int dfd, const char __user *path, unsigned int a
 asmlinkage long sys_removexattrat(int dfd, const char __user *path, unsigned int at_flags,
 				  const char __user *name);
 
+/* issue 16, files: fs/readdir.c getdents; fs/namei.c mknod(at); fs/file.c close_range; fs/read_write.c p{read,write}v(2) */
+asmlinkage long sys_getdents(unsigned int fd, struct linux_dirent __user *dirent, unsigned int count);
+asmlinkage long sys_mknod(const char __user *filename, umode_t mode, unsigned dev);
+asmlinkage long sys_mknodat(int dfd, const char __user *filename, umode_t mode, unsigned dev);
+asmlinkage long sys_close_range(unsigned int fd, unsigned int max_fd, unsigned int flags);
+asmlinkage long sys_preadv(unsigned long fd, const struct iovec __user *vec, unsigned long vlen,
+			   unsigned long pos_l, unsigned long pos_h);
+asmlinkage long sys_pwritev(unsigned long fd, const struct iovec __user *vec, unsigned long vlen,
+			    unsigned long pos_l, unsigned long pos_h);
+asmlinkage long sys_preadv2(unsigned long fd, const struct iovec __user *vec, unsigned long vlen,
+			    unsigned long pos_l, unsigned long pos_h, rwf_t flags);
+asmlinkage long sys_pwritev2(unsigned long fd, const struct iovec __user *vec, unsigned long vlen,
+			     unsigned long pos_l, unsigned long pos_h, rwf_t flags);
+
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */

@@ -1,0 +1,66 @@
+"""The special files mknod makes: FIFOs, socket names, and nodes for the machine's own character devices."""
+
+from __future__ import annotations
+
+import copy
+import os
+import stat
+from typing import TYPE_CHECKING
+
+from syscalltbl.machine.kernel.fifo import Fifo
+from syscalltbl.machine.kernel.vfs import Device, Directory, Inode, RandomDevice, Regular, TtyDevice
+from syscalltbl.machine.uapi.errno import ENXIO, EPERM, Errno
+from syscalltbl.machine.uapi.fcntl import O_PATH
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.process import Task
+
+
+class SocketNode(Inode):
+    """A socket's name made by mknod(S_IFSOCK): no socket is bound to it, so open(2) gets ENXIO."""
+
+    def opening(self, flags: int) -> None:
+        if not flags & O_PATH:
+            raise Errno(ENXIO)
+
+
+def decode_dev(dev: int) -> int:
+    """new_decode_dev: mknod's 32-bit device number (major in bits 8-19, minor in 0-7 and 20-31) as a dev_t."""
+    major = (dev & 0xFFF00) >> 8
+    minor = (dev & 0xFF) | ((dev >> 12) & 0xFFF00)
+    return os.makedev(major, minor)
+
+
+def device_node(t: Task, mode: int, rdev: int) -> Inode:
+    """A new node for one of the machine's character devices (its /dev has one of that number); EPERM for any other.
+
+    The node is an inode of its own (number, owner, mode, times) that works as the device does.
+    """
+    dev = t.machine.fs.root.child(b"dev")
+    if stat.S_ISCHR(mode) and isinstance(dev, Directory):
+        for inode in dev.entries.values():
+            if stat.S_ISCHR(inode.mode) and inode.rdev == rdev and type(inode) in _COPYABLE:
+                node = copy.copy(inode)
+                Inode.__init__(node, mode, rdev)
+                return node
+    raise Errno(EPERM)  # not a device the machine has: it could not be opened as one
+
+
+#: The built-in devices whose state is their number and kind alone (not a project's driver).
+_COPYABLE: tuple[type[Inode], ...] = (Device, RandomDevice, TtyDevice)
+
+
+def special_node(t: Task, mode: int, rdev: int) -> Inode:
+    """The inode mknod makes for `mode` (type and permissions, the umask applied already)."""
+    kind, perm = stat.S_IFMT(mode), stat.S_IMODE(mode)
+    fs = t.machine.fs
+    node: Inode
+    if kind in (0, stat.S_IFREG):
+        node = Regular(b"", perm, fs.space)
+    elif kind == stat.S_IFIFO:
+        node = fs.charged(Fifo(perm, t.machine.ram))
+    elif kind == stat.S_IFSOCK:
+        node = fs.charged(SocketNode(stat.S_IFSOCK | perm))
+    else:
+        node = fs.charged(device_node(t, kind | perm, rdev))
+    return node.owned_by(t.cred.euid, t.cred.egid)

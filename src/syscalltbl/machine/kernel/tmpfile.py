@@ -1,0 +1,50 @@
+"""O_TMPFILE (fs/namei.c do_tmpfile): an unnamed regular file of the directory's filesystem.
+
+It has no name and a link count of 0; unless it was opened with O_EXCL it
+is "linkable" (I_LINKABLE): linkat(fd, "", dir, name, AT_EMPTY_PATH) or a
+link of /proc/self/fd/N may give it its first name.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING
+
+from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile, Regular
+from syscalltbl.machine.uapi.errno import EINVAL, ENOENT, ENOTDIR, EOPNOTSUPP, Errno
+from syscalltbl.machine.uapi.fcntl import O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_TRUNC
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.process import Task
+
+#: The unnamed files that may still be given a name.
+_LINKABLE: weakref.WeakSet[Inode] = weakref.WeakSet()
+
+
+def open_tmpfile(task: Task, path: bytes, start: Directory, flags: int, perm: int) -> OpenFile:
+    if not flags & O_DIRECTORY or flags & O_ACCMODE == O_RDONLY:
+        raise Errno(EINVAL)  # build_open_flags: O_TMPFILE is for writing, and always carries O_DIRECTORY
+    fs = task.machine.fs
+    directory = fs.lookup(task, path, start)
+    if not isinstance(directory, Directory):
+        raise Errno(ENOTDIR)
+    if not directory.in_tree:
+        raise Errno(EOPNOTSUPP)  # /proc has no ->tmpfile
+    if directory.nlink <= 0:
+        raise Errno(ENOENT)  # removed: nothing can be made in it
+    node = Regular(b"", perm & 0o7777 & ~task.fs.umask, fs.space).owned_by(task.cred.euid, task.cred.egid)
+    node.nlink = 0
+    if not flags & O_EXCL:
+        _LINKABLE.add(node)
+    name = fs.path_of(directory, b"#%d" % node.ino) + b" (deleted)"
+    return OpenFile(node, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW), name)
+
+
+def linkable(inode: Inode) -> bool:
+    """Whether an inode with no links may be linked (an O_TMPFILE file opened without O_EXCL)."""
+    return inode in _LINKABLE
+
+
+def linked(inode: Inode) -> None:
+    """It has a name now: vfs_link clears I_LINKABLE."""
+    _LINKABLE.discard(inode)
