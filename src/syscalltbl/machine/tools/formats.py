@@ -42,7 +42,11 @@ from syscalltbl.machine.uapi.structs import TIMESPEC
 Format = Callable[[int], str | None]
 
 # Name tables, all derived from the UAPI modules (flags in ascending order, as strace prints them).
-OPEN_FLAGS = tuple((n, v) for n, v in uapi.constants(fcntl, "O_") if v & ~fcntl.O_ACCMODE)
+#: In strace's order (xlat/open_mode_flags.in): single bits up to O_PATH, then O_TMPFILE (which holds
+#: O_DIRECTORY), __O_TMPFILE alone, and O_DIRECTORY last.
+OPEN_FLAGS = (*((n, v) for n, v in uapi.constants(fcntl, "O_")
+                if v & ~fcntl.O_ACCMODE and v.bit_count() == 1 and v not in (fcntl.O_DIRECTORY, fcntl.O_TMPFILE_BIT)),
+              ("O_TMPFILE", fcntl.O_TMPFILE), ("__O_TMPFILE", fcntl.O_TMPFILE_BIT), ("O_DIRECTORY", fcntl.O_DIRECTORY))
 PROT_FLAGS = tuple((n, v) for n, v in uapi.constants(mman, "PROT_") if v)
 MAP_TYPES = {v: n for n, v in uapi.constants(mman, "MAP_") if 0 < v < mman.MAP_TYPE}
 MAP_FLAGS = tuple((n, v) for n, v in uapi.constants(mman, "MAP_") if v > mman.MAP_TYPE)
@@ -156,7 +160,7 @@ def open_flags(value: int) -> str:
     names = [("O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE")[value & fcntl.O_ACCMODE]]
     rest = value & ~fcntl.O_ACCMODE
     for name, bit in OPEN_FLAGS:
-        if rest & bit:
+        if rest & bit == bit:
             names.append(name)
             rest &= ~bit
     if rest:

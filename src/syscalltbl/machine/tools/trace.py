@@ -25,6 +25,7 @@ from syscalltbl.machine.kernel.tracehooks import is_internal
 from syscalltbl.machine.kernel.uaccess import copy_from_user, strncpy_from_user
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.registry import Handler
+from syscalltbl.machine.tools.filetrace import FILE_ARGUMENTS
 from syscalltbl.machine.tools.formats import (
     ARGUMENTS,
     EPOLL_EVENTS,
@@ -320,7 +321,8 @@ class Tracer:
 
     def _call(self, t: Task, s: TableEntry, args: tuple[int, ...], ret: int) -> str:
         proto = self.prototypes.get(s.entry_point)
-        arguments = ARGUMENTS.get(s.entry_point) or XATTR_ARGUMENTS.get(s.entry_point)
+        entry = s.entry_point
+        arguments = ARGUMENTS.get(entry) or XATTR_ARGUMENTS.get(entry) or FILE_ARGUMENTS.get(entry)
         if s.entry_point == "sys_clone3":
             shown = f"{_clone_args(t, args[0], args[1])}, {args[1]}"
         elif arguments is not None:
@@ -329,9 +331,9 @@ class Tracer:
             shown = ", ".join(hex(a) for a in args)
         else:
             params = proto.params
-            if proto.name in ("sys_open", "sys_openat"):  # the mode only matters with O_CREAT
+            if proto.name in ("sys_open", "sys_openat"):  # the mode only matters with O_CREAT or __O_TMPFILE
                 flags = args[[p.name for p in params].index("flags")]
-                params = params if flags & 0o100 else params[:-1]
+                params = params if flags & 0o20000100 else params[:-1]
             if proto.name == "sys_mremap":  # the new address only matters with MREMAP_FIXED
                 flags = args[[p.name for p in params].index("flags")]
                 params = params if flags & mman.MREMAP_FIXED else params[:-1]
