@@ -22,8 +22,8 @@ _LINKABLE: weakref.WeakSet[Inode] = weakref.WeakSet()
 
 
 def open_tmpfile(task: Task, path: bytes, start: Directory, flags: int, perm: int) -> OpenFile:
-    if not flags & O_DIRECTORY or flags & O_ACCMODE == O_RDONLY:
-        raise Errno(EINVAL)  # build_open_flags: O_TMPFILE is for writing, and always carries O_DIRECTORY
+    if flags & (O_DIRECTORY | O_CREAT) != O_DIRECTORY or flags & O_ACCMODE == O_RDONLY:
+        raise Errno(EINVAL)  # build_open_flags: O_TMPFILE (never with O_CREAT) is for writing
     fs = task.machine.fs
     directory = fs.lookup(task, path, start)
     if not isinstance(directory, Directory):

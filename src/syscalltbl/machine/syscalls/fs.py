@@ -71,6 +71,7 @@ from syscalltbl.machine.uapi.fcntl import (
     O_CLOEXEC,
     O_CREAT,
     O_DIRECT,
+    O_LARGEFILE,
     O_NONBLOCK,
     O_PATH,
     O_TMPFILE_BIT,
@@ -330,7 +331,7 @@ def sys_lseek(t: Task, fd: int, offset: int, whence: int, *_: int) -> int:
 
 def do_openat(t: Task, dirfd: int, path: int, flags: int, mode: int) -> int:
     name = user_path(t, path)
-    flags &= 0xFFFFFFFF
+    flags = flags & 0xFFFFFFFF | O_LARGEFILE  # force_o_largefile (an O_PATH open drops it again)
     if flags & O_TMPFILE_BIT and not flags & O_PATH:
         f = open_tmpfile(t, name, _base(t, dirfd, name), flags, mode)
     else:

@@ -27,6 +27,7 @@ from syscalltbl.machine.uapi.errno import (
     EPERM,
     Errno,
 )
+from syscalltbl.machine.uapi.fcntl import O_PATH
 from syscalltbl.machine.uapi.mman import (
     MAP_ANONYMOUS,
     MAP_FIXED,
@@ -115,6 +116,8 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
     if not flags & MAP_ANONYMOUS:
         fd = fd - (1 << 64) if fd >> 63 else fd
         f = t.files.get(fd)
+        if f.flags & O_PATH:
+            raise Errno(EBADF)  # fdget: an O_PATH descriptor maps nothing
         if isinstance(f.inode, Device) and f.inode.source == b"":
             flags |= MAP_ANONYMOUS  # /dev/zero: anonymous memory (shared: a shmem object), as mmap_zero makes it
         elif not isinstance(f.inode, Regular):

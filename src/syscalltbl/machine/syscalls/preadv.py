@@ -8,7 +8,7 @@ pwritev2 take -1 for "the file's own position" and per-call RWF_ flags.
 from __future__ import annotations
 
 from syscalltbl.machine.kernel.process import Task
-from syscalltbl.machine.kernel.vfs import Directory, OpenFile, PipeEnd, Regular
+from syscalltbl.machine.kernel.vfs import Directory, OpenFile, PipeEnd
 from syscalltbl.machine.syscalls.fs import _iovecs, _write_from, do_readv, fd_nopath
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EBADF, EINVAL, EISDIR, EOPNOTSUPP, ESPIPE, Errno
@@ -35,8 +35,8 @@ def _flag_errors(f: OpenFile, flags: int, *, write: bool) -> None:
         raise Errno(EOPNOTSUPP)
     if flags & RWF_APPEND and flags & RWF_NOAPPEND:
         raise Errno(EINVAL)
-    if flags & RWF_NOWAIT and not isinstance(f.inode, Regular | PipeEnd):
-        raise Errno(EOPNOTSUPP)  # no FMODE_NOWAIT: only tmpfs files and pipes have it here
+    if flags & RWF_NOWAIT and not isinstance(f.inode, PipeEnd):
+        raise Errno(EOPNOTSUPP)  # no FMODE_NOWAIT: pipes have it, tmpfs files do not
     if flags & RWF_ATOMIC:
         raise Errno(EOPNOTSUPP)  # a read, or a filesystem without FMODE_CAN_ATOMIC_WRITE (tmpfs)
     if flags & RWF_DONTCACHE:
