@@ -19,7 +19,8 @@ cd "$(dirname "$0")/.."
 # programs run from the default root and natively, side by side: bash, perl, python3, tar,
 # gzip and findutils (issue 15's list).
 packages=(dash binutils gcc libc6-dev busybox-static qemu-user xz-utils dpkg apt chromium
-          g++ musl-tools golang-go rustc strace bash perl-base python3 tar gzip findutils)
+          g++ musl-tools golang-go rustc strace bash perl-base python3 tar gzip findutils
+          dietlibc-dev)  # dietlibc-dev: a dietlibc program, whose readdir reads the old getdents (issue 16)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -18,7 +18,7 @@ from syscalltbl.machine.uapi import misc, rwf
 
 RWF_FLAGS = tuple((n, v) for n, v in uapi.constants(rwf, "RWF_") if n != "RWF_SUPPORTED")
 CLOSE_RANGE_FLAGS = tuple(uapi.constants(rwf, "CLOSE_RANGE_"))
-IOVECS_SHOWN = 4  # strace abbreviates longer arrays with `...`
+IOVECS_SHOWN = 32  # strace shows this many elements of an array (its -s), then `...`
 S_IFCHR, S_IFBLK = 0o020000, 0o060000
 
 
@@ -46,10 +46,19 @@ def _dirents(read: Reader, args: tuple[int, ...], ret: int) -> str:
     return f"{_fd(fd)}, {shown}, {count & 0xFFFFFFFF}"
 
 
+def _octal(value: int) -> str:
+    """C's %#03o."""
+    return f"0{value:o}".rjust(3, "0") if value else "000"
+
+
 def _mode(mode: int) -> str:
-    kind = FILE_TYPES.get(mode & misc.S_IFMT)
-    perms = f"0{mode & 0o7777:o}" if mode & 0o7777 else "0"
-    return f"{kind}|{perms}" if kind else perms
+    """strace's print_symbolic_mode_t: the type, the set-id and sticky bits by name, then the permissions."""
+    kind = FILE_TYPES.get(mode & misc.S_IFMT, "") if mode & misc.S_IFMT else ""
+    if mode & misc.S_IFMT and not kind:
+        return _octal(mode)  # no such type: all of it in octal
+    special = "".join(name + "|" for name, bit in (("S_ISUID", 0o4000), ("S_ISGID", 0o2000), ("S_ISVTX", 0o1000))
+                      if mode & bit)
+    return f"{kind}{'|' if kind else ''}{special}{_octal(mode & 0o777)}"
 
 
 def _node(mode: int, dev: int) -> str:
@@ -75,16 +84,20 @@ def close_range_arguments(_read: Reader, args: tuple[int, ...], _ret: int) -> st
 
 
 def _iovecs(read: Reader, addr: int, count: int, shown_bytes: int | None) -> str:
-    """The array: each buffer with what it holds (a write's input, a read's output up to `shown_bytes`)."""
-    if shown_bytes is None or not addr:
-        return f"{addr:#x}" if addr else "NULL"
+    """The array: each buffer with what it holds (a write's input, a read's output up to `shown_bytes`);
+    a failed read's buffers by their addresses."""
+    if not addr:
+        return "NULL"
     raw = read(addr, 16 * min(count, IOVECS_SHOWN))
     if raw is None:
         return f"{addr:#x}"
     parts = []
-    left = shown_bytes
+    left = shown_bytes or 0
     for i in range(len(raw) // 16):
         base, size = struct.unpack_from("<QQ", raw, 16 * i)
+        if shown_bytes is None:
+            parts.append(f"{{iov_base={base:#x}, iov_len={size}}}" if base else f"{{iov_base=NULL, iov_len={size}}}")
+            continue
         take = max(0, min(size, left))
         left -= take
         data = read(base, min(take, STRING_LIMIT + 1)) if base and take else b""
