@@ -85,6 +85,8 @@ from syscalltbl.machine.kernel.vfs import OpenFile, Regular
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.machine import Machine
 from syscalltbl.machine.syscalls.registry import Handler
+from syscalltbl.machine.tools.fuzzfilecalls import SHAPED as FILE_CALLS
+from syscalltbl.machine.tools.fuzzfilecalls import FileCallShaper
 from syscalltbl.machine.tools.fuzzfiles import EVERY, FileSteps, Touch, verify
 from syscalltbl.machine.tools.fuzzfiles import FD as FILE_FD
 from syscalltbl.machine.tools.fuzzshapes import SPAWNING, Layout, Shaper
@@ -294,6 +296,8 @@ class Fuzzer:
         self.file_steps = FileSteps(self.file_rng, self.numbers)
         self.touch = None
         self.shaper.prepare(task.mm)
+        self.file_calls = FileCallShaper(self.rng, SCRATCH + 3 * abi.PAGE_SIZE)  # a page no other shape uses
+        self.file_calls.prepare(task.mm)
         self.kernel_frames = set(self._kernel_frames())
         self.kernel_ro = self._kernel_readonly()
         self.kernel_ro_digest = self._digest_kernel()
@@ -386,6 +390,8 @@ class Fuzzer:
             return shaper.futex_waitv(mm)
         if name == "mmap":
             return shaper.mmap_shared(sorted(self.task.files.fds))
+        if name in FILE_CALLS:
+            return self.file_calls.shape(name, mm, sorted(self.task.files.fds))
         return None
 
     def _file(self) -> Regular | None:
