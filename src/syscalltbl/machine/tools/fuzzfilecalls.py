@@ -65,6 +65,11 @@ class FileCallShaper:
             at += len(name) + 1
 
     def shape(self, name: str, mm: Mm, fds: list[int]) -> list[int]:
+        """The six argument words of call `name`."""
+        words = self._words(name, mm, fds)
+        return [*words, *[0] * (6 - len(words))]
+
+    def _words(self, name: str, mm: Mm, fds: list[int]) -> list[int]:
         rng = self.rng
         fd = rng.choice(fds) if fds and rng.randrange(8) else rng.choice((-1 & MASK64, 1023))
         if name in ("mknodat", "mknod"):
