@@ -117,6 +117,9 @@ int main(void)
 	printf("read both %ld %.*s\n", n, (int)(n > 0 ? n : 0), buf);
 	fstat(both, &st);
 	printf("fstat fifo %d\n", S_ISFIFO(st.st_mode));
+	struct statx sx;
+	say("statx", statx(AT_FDCWD, "p", 0, STATX_BASIC_STATS | STATX_BTIME, &sx));
+	printf("statx mask %#x has a birth time %d\n", sx.stx_mask, sx.stx_btime.tv_sec > 0);
 	say("lseek", lseek(both, 0, SEEK_SET));
 	close(both);
 	say("write with no reader left", write(w, "zz", 2));

@@ -58,8 +58,8 @@ class Fifo(PipeEnd):
         """Whether an open is still waiting as a reader (or writer): its task alive and asleep in it."""
         for task, park in list(self.parked.items()):
             if task.status is not None or task.sleep is not park.sleep:
-                if task.sleep is None and task.status is None:
-                    continue  # about to run the open again: it still counts
+                # Dead, or past its wait: its open ran again (and took its place in attach before anything
+                # else could run) or ended another way (the name gone by then): it counts no more.
                 del self.parked[task]
                 continue
             if park.reader == reader:

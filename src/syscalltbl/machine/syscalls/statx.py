@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 from typing import Final
 
+from syscalltbl.machine.kernel.fifo import Fifo
+from syscalltbl.machine.kernel.nodes import SocketNode
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.vfs import Device, Directory, Inode, Regular, Symlink, TtyDevice
@@ -54,7 +56,8 @@ NSEC: Final = 10**9
 
 def on_tmpfs(inode: Inode) -> bool:
     """A file of the machine's own tree (tmpfs on Linux, devtmpfs for /dev's nodes): not /proc, a pipe or a host fd."""
-    return isinstance(inode, Regular | Directory | Symlink | Device | TtyDevice) and not _is_proc(inode)
+    tmpfs_kinds = Regular | Directory | Symlink | Device | TtyDevice | Fifo | SocketNode
+    return isinstance(inode, tmpfs_kinds) and not _is_proc(inode)
 
 
 def _mount_root(t: Task, inode: Inode) -> bool:
