@@ -130,6 +130,24 @@ int main(void)
 	close(w);
 	usr1 = 0;
 
+	/* The capacity every opener shares: F_SETPIPE_SZ rounds up to a power-of-two number of pages. */
+	both = open("p", O_RDWR | O_NONBLOCK);
+	say("F_GETPIPE_SZ", fcntl(both, F_GETPIPE_SZ));
+	say("F_SETPIPE_SZ 0", fcntl(both, F_SETPIPE_SZ, 0));
+	say("F_SETPIPE_SZ 5000", fcntl(both, F_SETPIPE_SZ, 5000));
+	say("F_SETPIPE_SZ 2 GiB + 1", fcntl(both, F_SETPIPE_SZ, (1U << 31) + 1));
+	static char block[8192];
+	say("fill it", write(both, block, sizeof block));
+	say("one byte more", write(both, "x", 1));
+	say("F_SETPIPE_SZ below what it holds", fcntl(both, F_SETPIPE_SZ, 4096));
+	int dir = open(".", O_RDONLY);
+	say("F_SETPIPE_SZ of a directory", fcntl(dir, F_SETPIPE_SZ, 4096));
+	close(dir);
+	close(both);
+	both = open("p", O_RDWR);
+	say("F_GETPIPE_SZ once everyone closed", fcntl(both, F_GETPIPE_SZ));
+	close(both);
+
 	/* What was left unread goes with the last opener. */
 	both = open("p", O_RDWR);
 	say("write lost", write(both, "lost", 4));

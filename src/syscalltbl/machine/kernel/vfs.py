@@ -611,6 +611,7 @@ class Pipe:
         self.runs: deque[list[int]] = deque()
         self.tail_room = 0  # what the page of the last stream buffer has left
         self.readers = self.writers = 0
+        self.capacity = PIPE_BUF_SIZE  # F_SETPIPE_SZ changes it (kernel/pipesize.py)
         # How often each side's waiters were woken (pipe_write wakes readers on every write, even
         # to a non-empty pipe): what an edge-triggered epoll item on an end goes by.
         self.readers_woken = self.writers_woken = 0
@@ -636,7 +637,7 @@ class Pipe:
 
     def room(self, *, packets: bool) -> int:
         """How many bytes a write can add now: whole pages of it for a packet writer."""
-        room = PIPE_BUF_SIZE - self.used()
+        room = self.capacity - self.used()
         return room // BLOCK_SIZE * BLOCK_SIZE if packets else room
 
     def put(self, data: bytes, *, packets: bool) -> None:

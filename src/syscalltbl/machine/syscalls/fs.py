@@ -8,6 +8,7 @@ import struct
 import time
 
 from syscalltbl.machine.kernel import signals
+from syscalltbl.machine.kernel.pipesize import pipe_fcntl
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import PROC_INODES
 from syscalltbl.machine.kernel.tmpfile import linkable, linked, open_tmpfile
@@ -64,8 +65,10 @@ from syscalltbl.machine.uapi.fcntl import (
     F_DUPFD_CLOEXEC,
     F_GETFD,
     F_GETFL,
+    F_GETPIPE_SZ,
     F_SETFD,
     F_SETFL,
+    F_SETPIPE_SZ,
     FD_CLOEXEC,
     O_APPEND,
     O_CLOEXEC,
@@ -410,6 +413,8 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int, *_: int) -> int:
         return f.flags & ~O_CLOEXEC
     if f.flags & O_PATH:
         raise Errno(EBADF)  # check_fcntl_cmd: an O_PATH descriptor takes only the commands above
+    if cmd in (F_SETPIPE_SZ, F_GETPIPE_SZ):
+        return pipe_fcntl(t, f, cmd, arg)
     if cmd == F_SETFL:
         changeable = O_APPEND | O_NONBLOCK
         if isinstance(f.inode, PipeEnd):

@@ -45,6 +45,8 @@ F_SETFD: Final = 2
 F_GETFL: Final = 3
 F_SETFL: Final = 4
 F_DUPFD_CLOEXEC: Final = 1030
+F_SETPIPE_SZ: Final = 1031
+F_GETPIPE_SZ: Final = 1032
 FD_CLOEXEC: Final = 1
 
 RENAME_NOREPLACE: Final = 1
