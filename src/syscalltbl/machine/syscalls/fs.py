@@ -70,11 +70,11 @@ from syscalltbl.machine.uapi.fcntl import (
     F_SETFL,
     F_SETPIPE_SZ,
     FD_CLOEXEC,
+    KERNEL_O_LARGEFILE,
     O_APPEND,
     O_CLOEXEC,
     O_CREAT,
     O_DIRECT,
-    O_LARGEFILE,
     O_NONBLOCK,
     O_PATH,
     O_TMPFILE_BIT,
@@ -334,7 +334,7 @@ def sys_lseek(t: Task, fd: int, offset: int, whence: int, *_: int) -> int:
 
 def do_openat(t: Task, dirfd: int, path: int, flags: int, mode: int) -> int:
     name = user_path(t, path)
-    flags = flags & 0xFFFFFFFF | O_LARGEFILE  # force_o_largefile (an O_PATH open drops it again)
+    flags = flags & 0xFFFFFFFF | KERNEL_O_LARGEFILE  # force_o_largefile (an O_PATH open drops it again)
     if flags & O_TMPFILE_BIT and not flags & O_PATH:
         f = open_tmpfile(t, name, _base(t, dirfd, name), flags, mode)
     else:

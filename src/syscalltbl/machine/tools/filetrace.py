@@ -19,7 +19,6 @@ from syscalltbl.machine.uapi import misc, rwf
 RWF_FLAGS = tuple((n, v) for n, v in uapi.constants(rwf, "RWF_") if n != "RWF_SUPPORTED")
 CLOSE_RANGE_FLAGS = tuple(uapi.constants(rwf, "CLOSE_RANGE_"))
 IOVECS_SHOWN = 32  # strace shows this many elements of an array (its -s), then `...`
-S_IFCHR, S_IFBLK = 0o020000, 0o060000
 
 
 def _fd(value: int) -> str:
@@ -63,7 +62,7 @@ def _mode(mode: int) -> str:
 
 def _node(mode: int, dev: int) -> str:
     shown = _mode(mode & 0xFFFF)
-    if mode & misc.S_IFMT in (S_IFCHR, S_IFBLK):
+    if mode & misc.S_IFMT in (misc.S_IFCHR, misc.S_IFBLK):
         dev &= 0xFFFFFFFF
         major, minor = (dev & 0xFFF00) >> 8, (dev & 0xFF) | ((dev >> 12) & 0xFFF00)
         shown += f", makedev({major:#x}, {minor:#x})"

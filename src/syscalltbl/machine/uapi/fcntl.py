@@ -18,7 +18,8 @@ O_TRUNC: Final = 0o1000
 O_APPEND: Final = 0o2000
 O_NONBLOCK: Final = 0o4000
 O_DIRECT: Final = 0o40000
-O_LARGEFILE: Final = 0o100000  # what every open on a 64-bit kernel gets (force_o_largefile)
+# O_LARGEFILE as the kernel has it (glibc says 0 on x86-64): what every open on a 64-bit kernel gets
+KERNEL_O_LARGEFILE: Final = 0o100000
 O_DIRECTORY: Final = 0o200000
 O_NOFOLLOW: Final = 0o400000
 O_CLOEXEC: Final = 0o2000000
