@@ -73,10 +73,12 @@ class FileCallShaper:
         rng = self.rng
         fd = rng.choice(fds) if fds and rng.randrange(8) else rng.choice((-1 & MASK64, 1023))
         if name in ("mknodat", "mknod"):
-            node = [rng.choice(self.names[:4]), rng.choice(MODES), rng.choice(DEVICES)]
+            mode = rng.choice(MODES[:3]) if rng.randrange(2) else rng.choice(MODES)
+            node = [rng.choice(self.names[:4]), mode, rng.choice(DEVICES)]
             return node if name == "mknod" else [AT_FDCWD & MASK64, *node]
-        if name == "openat":
-            return [AT_FDCWD & MASK64, rng.choice(self.names), rng.choice(OPEN_FLAGS), 0o600]
+        if name == "openat":  # mostly the nodes mknodat makes, so that FIFOs are opened every way
+            path = rng.choice(self.names[:3]) if rng.randrange(4) else rng.choice(self.names)
+            return [AT_FDCWD & MASK64, path, rng.choice(OPEN_FLAGS), 0o600]
         if name in ("getdents", "getdents64"):
             return [fd, self.page + 0x400, rng.choice((0, 10, 24, 64, 512, 3072))]
         if name == "close_range":
