@@ -10,7 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
+#include <sys/sendfile.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -311,6 +315,29 @@ static void path_cases(void)
 	printf("  %s\n", buf);
 	close(reopened);
 	CALL("  readlinkat \"\" of a file", readlinkat(fd, "", buf, sizeof buf));
+	struct pollfd pfd = {fd, POLLIN | POLLOUT, 0};
+	CALL("  poll", poll(&pfd, 1, 0));
+	printf("  revents %#x\n", pfd.revents);
+	fd_set readable;
+	FD_ZERO(&readable);
+	FD_SET(fd, &readable);
+	struct timeval none = {0, 0};
+	CALL("  select", select(fd + 1, &readable, NULL, NULL, &none));
+	printf("  readable %d\n", FD_ISSET(fd, &readable));
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN};
+	CALL("  epoll_ctl add", epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	close(ep);
+	CALL("  fadvise", posix_fadvise(fd, 0, 0, POSIX_FADV_NORMAL) ? -1 : 0);
+	off_t at = 0;
+	CALL("  sendfile from it", sendfile(1, fd, &at, 1));
+	CALL("  fstatat \"\" AT_EMPTY_PATH", fstatat(fd, "", &st, AT_EMPTY_PATH));
+	CALL("  fgetxattr", fgetxattr(fd, "user.x", buf, sizeof buf));
+	CALL("  F_DUPFD", (copy = fcntl(fd, F_DUPFD, 20)) >= 20 ? 0 : -1);
+	close(copy);
+	CALL("  fchdir to a file", fchdir(fd));
+	CALL("  openat(fd, \"x\") of a file", openat(fd, "x", O_RDONLY));
+	CALL("  fsync", fdatasync(fd));
 	close(fd);
 
 	fd = open("p-link", O_PATH | O_NOFOLLOW);

@@ -23,6 +23,7 @@ from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.readiness import wake_time
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EBADF, EINTR, EINVAL, Errno
+from syscalltbl.machine.uapi.fcntl import O_PATH
 from syscalltbl.machine.uapi.misc import NR_OPEN
 from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM
 from syscalltbl.machine.uapi.structs import POLLFD, SIGSET_ARGUMENT, TIMESPEC
@@ -133,7 +134,7 @@ def _revents(t: Task, fds: list[tuple[int, int]]) -> list[int]:
             out.append(0)
             continue
         entry = t.files.fds.get(fd)
-        if entry is None:
+        if entry is None or entry[0].flags & O_PATH:  # fdget: an O_PATH descriptor is not one to poll
             out.append(POLLNVAL)
             continue
         f = entry[0]
