@@ -3,7 +3,7 @@
 data/fifo.c opens a FIFO from two processes, each side first in turn (the
 blocking opens meet), sends data through to end of file, and checks ENXIO for
 a nonblocking writer with no reader, EPIPE and SIGPIPE once every reader has
-gone, poll's POLLHUP only after a writer has come and gone, one buffer for
+gone, poll's and epoll's POLLHUP only after a writer has come and gone, one buffer for
 all openers and its loss after the last close, and a blocking open ended by a
 signal (EINTR, the interrupted reader no longer counted), and F_SETPIPE_SZ. Natively it runs in
 a fresh directory of /dev/shm; on the machine in /work. Output and status
@@ -28,6 +28,7 @@ FACTS = (
     "nonblocking writer alone: -1 ENXIO",
     "poll alone 0",
     "poll after the writer 0x11",
+    "epoll_wait, writer gone: 1 0x11",
     "read both 4 abcd",
     "F_SETPIPE_SZ 5000: 8192",
     "F_SETPIPE_SZ below what it holds: -1 EBUSY",

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -104,6 +105,24 @@ int main(void)
 	printf("poll after the writer %#x\n", revents(r));
 	say("read the x", read(r, buf, sizeof buf));
 	say("read at the end", read(r, buf, sizeof buf));
+	close(r);
+
+	/* epoll sees the same: nothing, data, then data and the hang-up. */
+	r = open("p", O_RDONLY | O_NONBLOCK);
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.fd = r}, got;
+	say("epoll_ctl", epoll_ctl(ep, EPOLL_CTL_ADD, r, &ev));
+	say("epoll_wait alone", epoll_wait(ep, &got, 1, 0));
+	w = open("p", O_WRONLY | O_NONBLOCK);
+	say("epoll_wait, a writer", epoll_wait(ep, &got, 1, 0));
+	write(w, "e", 1);
+	n = epoll_wait(ep, &got, 1, 0);
+	printf("epoll_wait, data: %ld %#x\n", n, n > 0 ? got.events : 0);
+	say("epoll_wait again (edge-triggered)", epoll_wait(ep, &got, 1, 0));
+	close(w);
+	n = epoll_wait(ep, &got, 1, 0);
+	printf("epoll_wait, writer gone: %ld %#x\n", n, n > 0 ? got.events : 0);
+	close(ep);
 	close(r);
 
 	/* O_RDWR never waits; every opener shares one buffer. */
