@@ -52,6 +52,8 @@ FACTS = (
     "  read: -1 EBADF",
     "  mmap: -1 EBADF",
     "  read it: 8",
+    "  its name: /p-file",
+    "  its name ends in \" (deleted)\": 1",
     "O_PATH|O_NOFOLLOW of a symlink: 0",
     "  readlinkat \"\": 6",
     "O_PATH of a FIFO (no wait): 0",

@@ -257,6 +257,15 @@ static void tmpfile_cases(void)
 	char proc[64];
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
 	CALL("  write", write(fd, "by proc", 7));
+	int again = open(proc, O_RDONLY);
+	char unnamed[256] = {0};
+	CALL("  reopened by /proc/self/fd", again >= 0 ? 0 : -1);
+	snprintf(unnamed, sizeof unnamed, "/proc/self/fd/%d", again);
+	char name[256] = {0};
+	readlink(unnamed, name, sizeof name - 1);
+	size_t length = strlen(name);
+	printf("  its name ends in \" (deleted)\": %d\n", length > 10 && !strcmp(name + length - 10, " (deleted)"));
+	close(again);
 	CALL("  link /proc/self/fd/N, following", linkat(AT_FDCWD, proc, AT_FDCWD, "t-proc", AT_SYMLINK_FOLLOW));
 	show_node("t-proc");
 	close(fd);
@@ -313,6 +322,11 @@ static void path_cases(void)
 	memset(buf, 0, sizeof buf);
 	CALL("  read it", read(reopened, buf, sizeof buf - 1));
 	printf("  %s\n", buf);
+	char target[256] = {0}, here[256];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", reopened);
+	readlink(proc, target, sizeof target - 1);
+	getcwd(here, sizeof here);
+	printf("  its name: %s\n", !strncmp(target, here, strlen(here)) ? target + strlen(here) : target);
 	close(reopened);
 	CALL("  readlinkat \"\" of a file", readlinkat(fd, "", buf, sizeof buf));
 	struct pollfd pfd = {fd, POLLIN | POLLOUT, 0};

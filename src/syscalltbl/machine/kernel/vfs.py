@@ -1022,7 +1022,12 @@ class FileSystem:
         if isinstance(node, Regular) and flags & O_TRUNC and flags & O_ACCMODE != O_RDONLY:
             node.truncate(0)
             node.modified()  # even when it was empty: open(O_TRUNC) always sets ATTR_MTIME | ATTR_CTIME
-        f = OpenFile(node, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW), self.path_of(parent, name))
+        path = self.path_of(parent, name)
+        if not parent.in_tree:  # /proc/PID/fd/N: the file it leads to keeps its own name
+            link = parent.lookup(name, task)
+            if isinstance(link, Symlink) and link.jump(task) is node:
+                path = link.target(task)
+        f = OpenFile(node, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW), path)
         if not flags & O_PATH:
             node.attach(task, f)
         return f
