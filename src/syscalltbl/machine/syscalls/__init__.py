@@ -17,6 +17,8 @@ from syscalltbl.machine.syscalls import (
     sched,
     select,
     signal,
+    socket,
+    sockmsg,
     statx,
     time,
     timerfd,
@@ -26,6 +28,6 @@ from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind
 
 __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "epoll", "eventfd", "fadvise", "fs", "futex", "ipc",
-    "madvise", "misc", "mlock", "mm", "process", "resource", "sched", "select", "signal", "statx", "syscall", "time",
-    "timerfd", "unimplemented", "xattr",
+    "madvise", "misc", "mlock", "mm", "process", "resource", "sched", "select", "signal", "socket", "sockmsg",
+    "statx", "syscall", "time", "timerfd", "unimplemented", "xattr",
 ]  # fmt: skip

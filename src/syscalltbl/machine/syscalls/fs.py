@@ -156,7 +156,7 @@ def _write(t: Task, f: OpenFile, data: bytes) -> int:
     try:
         return f.inode.write_from(f, data, t)
     except Errno as exc:
-        if exc.errno == EPIPE:
+        if exc.errno == EPIPE and f.inode.SIGPIPE_ON_EPIPE:
             # As pipe_write's send_sig(SIGPIPE, current, 0); the writer gets EPIPE if it survives.
             signals.send(t, SIGPIPE, signals.siginfo(SIGPIPE, SI_USER, t.pid, t.cred.uid))
         raise
@@ -182,7 +182,7 @@ def _read_into(t: Task, f: OpenFile, buf: int, count: int) -> int:
     while done < reach:
         n = min(reach - done, RW_CHUNK)
         try:
-            data = f.inode.read(f, n)
+            data = f.inode.read_by(f, n, t)
             copy_to_user(t.mm, buf + done, data)
         except (Errno, Sleep):
             if done:
@@ -298,7 +298,7 @@ def sys_readv(t: Task, fd: int, iov: int, count: int, *_: int) -> int:
             if got < n:
                 break
         return total
-    data = f.inode.read(f, sum(n for _, n in vecs))  # a pipe or socket: one read (a datagram is not split)
+    data = f.inode.read_by(f, sum(n for _, n in vecs), t)  # a pipe or socket: one read (a datagram is not split)
     done = 0
     for base, n in vecs:
         copy_to_user(t.mm, base, data[done : done + n])
