@@ -233,7 +233,9 @@ def _optname(level: int, optname: int) -> str:
     return str(optname)
 
 
-def _optval(read: Reader, level: int, optname: int, addr: int, length: int) -> str:
+def _optval(read: Reader, level: int, optname: int, addr: int, length: int, *, got: bool = False) -> str:
+    """An option's value: by its type when strace knows it; an int of another size as its bytes when the call
+    returned it (getsockopt), as its address when it was given (setsockopt)."""
     if length <= 0 or not addr:
         return address(addr) if addr else "NULL"
     if level == socket.SOL_SOCKET and optname == socket.SO_PEERCRED and length >= UCRED.size:
@@ -249,7 +251,7 @@ def _optval(read: Reader, level: int, optname: int, addr: int, length: int) -> s
     if optname in (socket.SO_RCVTIMEO, socket.SO_SNDTIMEO) or level != socket.SOL_SOCKET:
         return buffer(read, addr, length)
     if length != 4:
-        return address(addr)  # an int option of another size: strace shows where it is
+        return buffer(read, addr, length) if got else address(addr)
     value = _int_at(read, addr)
     return f"[{value}]" if value is not None else address(addr)
 
@@ -265,7 +267,8 @@ def getsockopt_arguments(read: Reader, args: tuple[int, ...], ret: int, snap: Sn
     fd, level, optname, optval, optlen = args[:5]
     level, optname = signed(level, 32), signed(optname, 32)
     after = _int_at(read, optlen)
-    shown = _optval(read, level, optname, optval, after) if ret >= 0 and after is not None else address(optval)
+    ok = ret >= 0 and after is not None
+    shown = _optval(read, level, optname, optval, after or 0, got=True) if ok else address(optval)
     length = f"[{after}]" if after is not None else address(optlen)
     if ret >= 0 and after is not None and snap[0] is not None and snap[0] != after and shown.startswith("["):
         length = f"[{snap[0]} => {after}]"
