@@ -145,6 +145,7 @@ class UnixNamespace:
         self.next_autobind = 0
         self.generation = 0  # moves on every change a waiter may wait for
         self.in_flight: dict[int, int] = {}  # descriptors in flight by the sending user (user->unix_inflight)
+        self.sockets: weakref.WeakSet[UnixSocket] = weakref.WeakSet()  # every socket, for files_in_flight
 
     def changed(self) -> None:
         self.generation += 1
@@ -213,6 +214,7 @@ class UnixSocket(Inode):
         super().__init__(stat.S_IFSOCK | 0o777)
         self.uid, self.gid = owner.cred.euid, owner.cred.egid
         self.ns = ns
+        ns.sockets.add(self)
         self.type = kind
         self.state = TCP_CLOSE
         self.peer: UnixSocket | None = None
@@ -737,6 +739,17 @@ class UnixSocket(Inode):
             self.release_message(self.queue.popleft())
         self.touch()
 
+
+
+def files_in_flight(machine: object) -> dict[int, int]:
+    """id(open file) -> how many references messages in the machine's sockets hold on it."""
+    ns = _namespaces.get(machine)
+    counts: dict[int, int] = {}
+    for sock in list(ns.sockets) if ns is not None else []:
+        for m in sock.queue:
+            for held in m.files:
+                counts[id(held)] = counts.get(id(held), 0) + 1
+    return counts
 
 
 def drop_file(f: OpenFile) -> None:
