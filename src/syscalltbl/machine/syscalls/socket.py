@@ -23,6 +23,7 @@ from syscalltbl.machine.kernel.vfs import OpenFile
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EAFNOSUPPORT,
+    EBADF,
     EDOM,
     EINVAL,
     EMFILE,
@@ -35,7 +36,7 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     ESOCKTNOSUPPORT,
     Errno,
 )
-from syscalltbl.machine.uapi.fcntl import O_RDWR
+from syscalltbl.machine.uapi.fcntl import O_PATH, O_RDWR
 from syscalltbl.machine.uapi.socket import (
     AF_MAX,
     AF_UNIX,
@@ -97,8 +98,10 @@ def s32(value: int) -> int:
 
 
 def socket_file(t: Task, fd: int) -> tuple[OpenFile, UnixSocket]:
-    """sockfd_lookup_light: EBADF for no descriptor, ENOTSOCK for one that is not a socket."""
+    """sockfd_lookup_light: EBADF for no descriptor (or an O_PATH one), ENOTSOCK for one that is not a socket."""
     f = t.files.get(s32(fd))
+    if f.flags & O_PATH:
+        raise Errno(EBADF)  # fdget, not fdget_raw: an O_PATH descriptor is no socket to use
     if not isinstance(f.inode, UnixSocket):
         raise Errno(ENOTSOCK)
     return f, f.inode
