@@ -139,13 +139,25 @@ class UnixNamespace:
     """One machine's Unix sockets: its abstract names, autobind's counter, and what they charge to RAM."""
 
     def __init__(self, fs: FileSystem, ram: PhysicalMemory | None) -> None:
-        self.fs = fs
-        self.ram = ram
+        # Weak: the machine keys the table of namespaces weakly, so nothing here may hold it (its tree and
+        # RAM lead back to it); a machine that ends takes its sockets, their queues and files in flight along.
+        self._fs = weakref.ref(fs)
+        self._ram = weakref.ref(ram) if ram is not None else None
         self.abstract: dict[bytes, UnixSocket] = {}
         self.next_autobind = 0
         self.generation = 0  # moves on every change a waiter may wait for
         self.in_flight: dict[int, int] = {}  # descriptors in flight by the sending user (user->unix_inflight)
         self.sockets: weakref.WeakSet[UnixSocket] = weakref.WeakSet()  # every socket, for files_in_flight
+
+    @property
+    def fs(self) -> FileSystem:
+        fs = self._fs()
+        assert fs is not None, "a socket outlived its machine"
+        return fs
+
+    @property
+    def ram(self) -> PhysicalMemory | None:
+        return self._ram() if self._ram is not None else None
 
     def changed(self) -> None:
         self.generation += 1
