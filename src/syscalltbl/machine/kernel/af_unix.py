@@ -82,6 +82,8 @@ MAX_DGRAM_QLEN = 10  # net.unix.max_dgram_qlen: a receiver's queue holds one mor
 STREAM_SKB_MAX = 32768 + 4096  # SKB_MAX_HEAD(0) + UNIX_SKB_FRAGS_SZ, about: one stream skb's data at most
 OVERFLOW_ID = 65534  # overflowuid/overflowgid: what an unknown id reads as
 AUTOBIND_NAMES = 1 << 20  # unix_autobind's five hex digits
+GC_FIRST = 1  # the in-flight count at which a release first collects
+GC_TRIGGER = 16000  # UNIX_INFLIGHT_TRIGGER_GC: a send of descriptors collects first past this many in flight
 
 # sk_state
 TCP_ESTABLISHED = 1
@@ -148,6 +150,13 @@ class UnixNamespace:
         self.generation = 0  # moves on every change a waiter may wait for
         self.in_flight: dict[int, int] = {}  # descriptors in flight by the sending user (user->unix_inflight)
         self.sockets: weakref.WeakSet[UnixSocket] = weakref.WeakSet()  # every socket, for files_in_flight
+        self.collecting = False
+        #: A release collects once this many descriptors are in flight: twice what the last collection left,
+        #: so collecting costs time in proportion to what was sent, not to every close.
+        self.next_collection = GC_FIRST
+        #: Sockets whose last reference went while another was being released: released in turn, by the
+        #: first, so a socket nested in a socket nested in ... is let go in a loop, not on the host's stack.
+        self.releasing: deque[OpenFile] | None = None
 
     @property
     def fs(self) -> FileSystem:
@@ -248,6 +257,9 @@ class UnixSocket(Inode):
         self.rcvtimeo = self.sndtimeo = 0  # microseconds; 0: wait for ever
         self.deadlines: dict[tuple[int, str], float] = {}  # (tid, "recv"/"send"): when a timed wait ends
         self.readers_woken = self.writers_woken = 0
+        #: The open file that is this socket (socket(), socketpair(), accept()): the collector needs to know
+        #: when every reference to it is one a message holds.
+        self.file: weakref.ref[OpenFile] | None = None
 
     # -- bookkeeping --
 
@@ -462,6 +474,8 @@ class UnixSocket(Inode):
         if cred is None and (self.passcred or other.passcred):
             cred = real_cred(t)  # maybe_add_creds
         uid = t.cred.uid
+        if files and sum(self.ns.in_flight.values()) > GC_TRIGGER:
+            collect_garbage(self.ns)  # wait_for_unix_gc
         if files and self.ns.in_flight.get(uid, 0) > t.nofile() and t.cred.euid != 0:
             raise Errno(ETOOMANYREFS)  # too_many_unix_fds: past RLIMIT_NOFILE in flight, without CAP_SYS_RESOURCE
         charge = len(data) + SKB_OVERHEAD + len(files) * FD_IN_FLIGHT_BYTES
@@ -750,25 +764,93 @@ class UnixSocket(Inode):
         while self.queue:
             self.release_message(self.queue.popleft())
         self.touch()
+        in_flight = sum(self.ns.in_flight.values())
+        if in_flight >= self.ns.next_collection:
+            collect_garbage(self.ns)  # unix_release_sock's unix_gc, when enough went in flight since the last
 
+
+
+def collect_garbage(ns: UnixNamespace) -> None:
+    """unix_gc: sockets that only messages in flight still hold, in a cycle no descriptor reaches, are purged.
+
+    A candidate is a socket whose every file reference is held by a message.
+    Whatever a socket that is not a candidate holds in its queue (or in the
+    queues of the connections waiting on it) stays alive, and so on from
+    there; the candidates left over are unreachable, and their queues are
+    emptied, which lets the files (and the sockets) in them go.
+    """
+    if ns.collecting:
+        return  # a socket the collection lets go closes, and would collect again
+    ns.collecting = True
+    try:
+        _collect(ns)
+    finally:
+        ns.collecting = False
+        ns.next_collection = max(GC_FIRST, 2 * sum(ns.in_flight.values()))
+
+
+def _collect(ns: UnixNamespace) -> None:
+    held = files_in_flight_of(ns)
+    candidates: set[UnixSocket] = set()
+    for sock in list(ns.sockets):
+        f = sock.file() if sock.file is not None else None
+        if f is not None and f.refs and f.refs == held.get(id(f), 0):
+            candidates.add(sock)
+    if not candidates:
+        return
+    alive: set[UnixSocket] = set()
+    todo = [sock for sock in list(ns.sockets) if sock not in candidates]
+    while todo:
+        sock = todo.pop()
+        for queue in [sock.queue, *(embryo.queue for embryo in sock.pending)]:
+            for m in queue:
+                for f in m.files:
+                    inner = f.inode
+                    if isinstance(inner, UnixSocket) and inner in candidates and inner not in alive:
+                        alive.add(inner)
+                        todo.append(inner)
+    for sock in candidates - alive:
+        while sock.queue:
+            sock.release_message(sock.queue.popleft())
+
+
+def files_in_flight_of(ns: UnixNamespace) -> dict[int, int]:
+    """id(open file) -> the references messages in `ns`'s sockets (and their pending connections) hold."""
+    counts: dict[int, int] = {}
+    for sock in list(ns.sockets):
+        for queue in [sock.queue, *(embryo.queue for embryo in sock.pending)]:
+            for m in queue:
+                for held in m.files:
+                    counts[id(held)] = counts.get(id(held), 0) + 1
+    return counts
 
 
 def files_in_flight(machine: object) -> dict[int, int]:
     """id(open file) -> how many references messages in the machine's sockets hold on it."""
     ns = _namespaces.get(machine)
-    counts: dict[int, int] = {}
-    for sock in list(ns.sockets) if ns is not None else []:
-        for m in sock.queue:
-            for held in m.files:
-                counts[id(held)] = counts.get(id(held), 0) + 1
-    return counts
+    return files_in_flight_of(ns) if ns is not None else {}
 
 
 def drop_file(f: OpenFile) -> None:
-    """fput of a reference a message held: the last one releases the file."""
+    """fput of a reference a message held: the last one releases the file (a socket's, one at a time)."""
     f.refs -= 1
-    if not f.refs:
-        f.inode.release(f)
+    if f.refs:
+        return
+    sock = f.inode
+    if not isinstance(sock, UnixSocket):
+        sock.release(f)
+        return
+    ns = sock.ns
+    if ns.releasing is not None:
+        ns.releasing.append(f)
+        return
+    ns.releasing = deque([f])
+    try:
+        while ns.releasing:
+            done = ns.releasing.popleft()
+            done.inode.release(done)
+    finally:
+        ns.releasing = None
 
 
 def socket_path(sock: UnixSocket) -> bytes:

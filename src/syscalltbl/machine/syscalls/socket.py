@@ -7,6 +7,7 @@ The calls that move data are in sockmsg.py.
 from __future__ import annotations
 
 import struct
+import weakref
 
 from syscalltbl.machine.kernel.af_unix import (  # fmt: skip
     NO_CRED,
@@ -153,6 +154,7 @@ def free_fd_below(t: Task, limit: int) -> None:
 
 def install(t: Task, sock: UnixSocket, flags: int) -> int:
     f = OpenFile(sock, O_RDWR | (flags & SOCK_NONBLOCK), socket_path(sock))
+    sock.file = weakref.ref(f)
     try:
         return t.files.install(f, cloexec=bool(flags & SOCK_CLOEXEC), limit=t.nofile())
     except Errno:
