@@ -30,6 +30,7 @@ FACTS = (
     "write after SHUT_WR: -1 EPIPE",
     "recvmsg into 4 bytes: 4",
     "  MSG_TRUNC: yes, trun",
+    "one message of both buffers: 5",
     "queued before EAGAIN: 11",
     "third party sendto: -1 EPERM",
     "  from: len 10, @dgram-s",

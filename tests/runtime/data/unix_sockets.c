@@ -276,6 +276,9 @@ static void seqpacket(void) {
     send(sv[1], "0123456789", 10, 0);
     show("recv MSG_TRUNC into 2", recv(sv[0], buf, 2, MSG_TRUNC));
     show("recv MSG_DONTWAIT empty", recv(sv[0], buf, sizeof buf, MSG_DONTWAIT));
+    struct iovec two[2] = {{"ab", 2}, {"cde", 3}};
+    show("writev to seqpacket", writev(sv[1], two, 2));
+    show("one message of both buffers", recv(sv[0], buf, sizeof buf, 0));
     int v = 4608 / 2;
     setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
     static char big[8192];

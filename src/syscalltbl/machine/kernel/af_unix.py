@@ -686,6 +686,9 @@ class UnixSocket(Inode):
             drop_file(held)
         return data
 
+    def message_limit(self) -> int | None:
+        return None if self.type == SOCK_STREAM else self.sndbuf
+
     def write_from(self, f: OpenFile, data: bytes, writer: Task) -> int:
         """write(2): a send with no flags."""
         return self.send(writer, f, Payload(len(data), lambda n: data[:n]), [], None, 0, None)

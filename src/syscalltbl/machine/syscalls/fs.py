@@ -311,7 +311,14 @@ def sys_readv(t: Task, fd: int, iov: int, count: int, *_: int) -> int:
 @syscall("sys_writev")
 def sys_writev(t: Task, fd: int, iov: int, count: int, *_: int) -> int:
     f = _writable(t, fd)
-    return _write_from(t, f, _iovecs(t, iov, count))
+    vecs = _iovecs(t, iov, count)
+    limit = f.inode.message_limit()
+    if limit is not None:  # one message of all the buffers (sock_write_iter), copied no further than matters
+        data = bytearray()
+        for base, n in vecs:
+            data += copy_from_user(t.mm, base, min(n, limit + 1 - len(data))) if len(data) <= limit else b""
+        return _write(t, f, bytes(data))
+    return _write_from(t, f, vecs)
 
 
 @syscall("sys_lseek")
