@@ -95,6 +95,10 @@ static void creation(void) {
     pipe(p);
     show("getpeername on a pipe", getpeername(p[0], (struct sockaddr *)&a, &len));
     show("getsockopt on a pipe", getsockopt(p[0], SOL_SOCKET, SO_TYPE, &type, &len));
+    struct ucred nobody;
+    len = sizeof nobody;
+    show("SO_PEERCRED unconnected", getsockopt(s, SOL_SOCKET, SO_PEERCRED, &nobody, &len));
+    printf("  pid %d uid %d gid %d\n", nobody.pid, (int)nobody.uid, (int)nobody.gid);
     show("listen unbound", listen(s, 5));
     show("accept unbound", accept(s, NULL, NULL));
     char c;

@@ -100,7 +100,8 @@ class Ucred:
     gid: int
 
 
-NO_CRED = Ucred(0, OVERFLOW_ID, OVERFLOW_ID)
+NO_CRED = Ucred(0, OVERFLOW_ID, OVERFLOW_ID)  # a message sent with no credentials (INVALID_UID, munged)
+NO_PEER = Ucred(0, 0xFFFFFFFF, 0xFFFFFFFF)  # SO_PEERCRED of a socket that never connected
 
 
 def effective_cred(t: Task) -> Ucred:

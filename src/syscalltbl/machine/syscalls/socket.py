@@ -10,7 +10,7 @@ import struct
 import weakref
 
 from syscalltbl.machine.kernel.af_unix import (  # fmt: skip
-    NO_CRED,
+    NO_PEER,
     TCP_ESTABLISHED,
     TCP_LISTEN,
     UnixSocket,
@@ -191,7 +191,6 @@ def new_socket(t: Task, family: int, kind: int, protocol: int) -> tuple[UnixSock
 
 @syscall("sys_socket")
 def sys_socket(t: Task, family: int, kind: int, protocol: int, *_: int) -> int:
-    free_fd_below(t, t.nofile())
     sock, flags = new_socket(t, family, kind, protocol)
     return install(t, sock, flags)
 
@@ -373,7 +372,7 @@ def sys_setsockopt(t: Task, fd: int, level: int, optname: int, optval: int, optl
 def _option(sock: UnixSocket, optname: int) -> bytes:
     """sk_getsockopt's value for `optname`, as the bytes it copies out (before cutting to the caller's length)."""
     if optname == SO_PEERCRED:
-        cred = sock.peercred or NO_CRED
+        cred = sock.peercred or NO_PEER  # cred_to_ucred of no credentials: ids of -1
         return UCRED.pack(cred.pid, cred.uid, cred.gid)
     if optname in (SO_RCVTIMEO, SO_SNDTIMEO):
         timeout = sock.rcvtimeo if optname == SO_RCVTIMEO else sock.sndtimeo
