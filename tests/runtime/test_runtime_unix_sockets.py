@@ -44,6 +44,9 @@ FACTS = (
     "send 254: -1 EINVAL",
     "recvmsg 1: SCM_CREDENTIALS yes, pid is the child's: yes, uid 0 gid 0",
     "child: sendmsg a pid that does not exist: -1 ESRCH",
+    "nobody claims uid 0: -1 EPERM",
+    "nobody claims its own: 1",
+    "from nobody: pid is the child's yes, uid 65534 gid 65534",
     "done",
 )
 #: Lines strace 6.1 printed for the native run (addresses as ADDR, process ids as PID).

@@ -654,6 +654,50 @@ static void credentials(void) {
     printf("no control buffer with SO_PASSCRED: MSG_CTRUNC %s\n", yes(m.msg_flags & MSG_CTRUNC));
     close(sv[0]);
     close(sv[1]);
+
+    /* as nobody: only its own ids and pid may be claimed */
+    socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+    setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+    fflush(stdout);
+    child = fork();
+    if (child == 0) {
+        setgid(65534);
+        setuid(65534);
+        struct ucred claim[] = {{getpid(), 0, 65534}, {getpid(), 65534, 0}, {getppid(), 65534, 65534},
+                                {getpid(), 65534, 65534}};
+        const char *what[] = {"uid 0", "gid 0", "the parent's pid", "its own"};
+        for (int i = 0; i < 4; i++) {
+            char control[CMSG_SPACE(sizeof(struct ucred))];
+            struct iovec iov = {"n", 1};
+            struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                               .msg_controllen = sizeof control};
+            struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_CREDENTIALS;
+            c->cmsg_len = CMSG_LEN(sizeof claim[i]);
+            memcpy(CMSG_DATA(c), &claim[i], sizeof claim[i]);
+            char label[64];
+            snprintf(label, sizeof label, "nobody claims %s", what[i]);
+            show(label, sendmsg(sv[1], &m, 0));
+        }
+        send(sv[1], "m", 1, 0);
+        _exit(0);
+    }
+    waitpid(child, NULL, 0);
+    for (int i = 0; i < 2; i++) {
+        char control[CMSG_SPACE(sizeof(struct ucred))];
+        struct iovec iov = {data, sizeof data};
+        struct msghdr rm = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                            .msg_controllen = sizeof control};
+        recvmsg(sv[0], &rm, 0);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&rm);
+        struct ucred cr = {0};
+        if (c && c->cmsg_type == SCM_CREDENTIALS)
+            memcpy(&cr, CMSG_DATA(c), sizeof cr);
+        printf("from nobody: pid is the child's %s, uid %u gid %u\n", yes(cr.pid == child), cr.uid, cr.gid);
+    }
+    close(sv[0]);
+    close(sv[1]);
 }
 
 int main(void) {
