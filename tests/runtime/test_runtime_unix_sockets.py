@@ -47,6 +47,9 @@ FACTS = (
     "nobody claims uid 0: -1 EPERM",
     "nobody claims its own: 1",
     "from nobody: pid is the child's yes, uid 65534 gid 65534",
+    "recv interrupted by a handler: -1 EINTR",
+    "recv restarted after an SA_RESTART handler: 1",
+    "recv with SO_RCVTIMEO interrupted despite SA_RESTART: -1 EINTR",
     "done",
 )
 #: Lines strace 6.1 printed for the native run (addresses as ADDR, process ids as PID).

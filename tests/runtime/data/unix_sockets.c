@@ -700,6 +700,35 @@ static void credentials(void) {
     close(sv[1]);
 }
 
+static void on_usr1(int sig) { (void)sig; }
+
+/* a child signals the parent blocked in recv (and then, when `then_write`, writes a byte) */
+static void signal_a_recv(const char *what, int flags, int timeout, int then_write) {
+    int sv[2];
+    char c;
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    struct sigaction sa = {.sa_handler = on_usr1, .sa_flags = flags};
+    sigaction(SIGUSR1, &sa, NULL);
+    if (timeout) {
+        struct timeval tv = {5, 0};
+        setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        usleep(100000);
+        kill(getppid(), SIGUSR1);
+        usleep(100000);
+        if (then_write)
+            write(sv[1], "r", 1);
+        _exit(0);
+    }
+    show(what, recv(sv[0], &c, 1, 0));
+    waitpid(child, NULL, 0);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(void) {
     umask(022);
     creation();
@@ -712,6 +741,9 @@ int main(void) {
     names();
     rights();
     credentials();
+    signal_a_recv("recv interrupted by a handler", 0, 0, 0);
+    signal_a_recv("recv restarted after an SA_RESTART handler", SA_RESTART, 0, 1);
+    signal_a_recv("recv with SO_RCVTIMEO interrupted despite SA_RESTART", SA_RESTART, 1, 1);
     printf("done\n");
     return 0;
 }
