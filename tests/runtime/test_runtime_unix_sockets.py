@@ -16,9 +16,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+import test_runtime_limits as limits
 from busybox import ENV, build_static
 from native_vs_machine import run_machine
 from test_runtime_statx_xattr import SHM, _require_tmpfs, _root
+
+from support import Cli
+from syscalltbl.machine.kernel.limits import Limits
 
 #: What the program must print natively (so a broken native run cannot pass as a match).
 FACTS = (
@@ -128,3 +132,14 @@ def test_bash_asks_getpeername_of_its_stdin() -> None:
     assert (proc.returncode, proc.stdout) == (0, b"hi\n"), proc.stderr[-2000:]
     calls = [line for line in proc.stderr.decode().splitlines() if line.startswith("getpeername(0,")]
     assert calls and all(line.endswith("= -1 ENOTSOCK (Socket operation on non-socket)") for line in calls), calls
+
+
+def test_socket_buffers_take_ram_and_end_in_enobufs(cli: Cli, tmp_path: Path) -> None:
+    """A guest filling socket pairs without end fills the machine's RAM, never the host's."""
+    root = _root(tmp_path / "root", build_static(tmp_path, "limits_sockets.c"))
+    result = limits.run(cli, root, "--memory", "32M", "--max-files", "4096", "limits_sockets")
+    assert (result.code, result.stderr) == (0, ""), result
+    assert result.stdout.splitlines() == [
+        "filling sockets", "send: No buffer space available", "full after many pairs, several MiB",
+        "a new pair after closing them: works"]
+    assert result.peak_rss < Limits(memory=32 << 20).host_bound, result.peak_rss
