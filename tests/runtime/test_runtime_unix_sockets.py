@@ -11,11 +11,13 @@ must print the calls as strace 6.1 printed them for the native run.
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 import test_runtime_limits as limits
 from busybox import ENV, build_static
 from native_vs_machine import run_machine
@@ -143,3 +145,18 @@ def test_socket_buffers_take_ram_and_end_in_enobufs(cli: Cli, tmp_path: Path) ->
         "filling sockets", "send: No buffer space available", "full after many pairs, several MiB",
         "a new pair after closing them: works"]
     assert result.peak_rss < Limits(memory=32 << 20).host_bound, result.peak_rss
+
+
+def test_a_host_socket_file_is_never_connected_to(tmp_path: Path) -> None:
+    """A socket the host listens on, seen through the host-root view: a name, never a way out."""
+    program = build_static(tmp_path, "unix_sockets.c")
+    root = _root(tmp_path / "root", program)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as host:
+        host.bind(str(root / "work" / "host.sock"))
+        host.listen(1)
+        host.setblocking(False)
+        machine = run_machine(root, program, ("/work/host.sock",)).outcome
+        with pytest.raises(BlockingIOError):
+            host.accept()  # nothing reached it
+    assert (machine.stdout.decode(), machine.status) == (
+        "connect: -1 ECONNREFUSED\nbind: -1 EADDRINUSE\nstat: 0\na socket file: yes\nopen: -1 ENXIO\n", 0)

@@ -729,7 +729,23 @@ static void signal_a_recv(const char *what, int flags, int timeout, int then_wri
     close(sv[1]);
 }
 
-int main(void) {
+/* With a path: what a connect and a bind to it answer (a host's socket file, under the host-root view). */
+static int probe(const char *path) {
+    struct sockaddr_un a;
+    socklen_t len = unix_addr(&a, path, 0);
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    show("connect", connect(s, (struct sockaddr *)&a, len));
+    show("bind", bind(s, (struct sockaddr *)&a, len));
+    struct stat st;
+    show("stat", stat(path, &st));
+    printf("a socket file: %s\n", yes(S_ISSOCK(st.st_mode)));
+    show("open", open(path, O_RDWR));
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1)
+        return probe(argv[1]);
     umask(022);
     creation();
     options();
