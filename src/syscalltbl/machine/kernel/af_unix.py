@@ -23,7 +23,7 @@ import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, NoReturn
+from typing import TYPE_CHECKING, ClassVar, Concatenate, NoReturn, ParamSpec, TypeVar
 
 from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.kernel import signals
@@ -226,6 +226,24 @@ def family_bytes() -> bytes:
     return AF_UNIX.to_bytes(2, "little")
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def ends_waits(method: Callable[Concatenate[UnixSocket, Task, P], R]) -> Callable[Concatenate[UnixSocket, Task, P], R]:
+    """A call that may sleep with a timeout: an error ends its timed wait too (done_waiting), so the next call
+    of the task starts a wait of its own."""
+
+    def wrapper(self: UnixSocket, t: Task, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, t, *args, **kwargs)
+        except Errno:
+            self.done_waiting(t)
+            raise
+
+    return wrapper
+
+
 class UnixSocket(Inode):
     """One socket (struct unix_sock)."""
 
@@ -385,6 +403,7 @@ class UnixSocket(Inode):
             self.peercred = effective_cred(t)  # init_peercred: who listened
         self.touch()
 
+    @ends_waits
     def connect_stream(self, t: Task, f: OpenFile, raw: bytes) -> None:
         if self.passcred and self.addr is None:
             self.autobind()
@@ -408,6 +427,7 @@ class UnixSocket(Inode):
         other.touch()
         self.touch()
 
+    @ends_waits
     def accept(self, t: Task, f: OpenFile) -> UnixSocket:
         if self.type not in (SOCK_STREAM, SOCK_SEQPACKET):
             raise Errno(EOPNOTSUPP)
@@ -492,6 +512,7 @@ class UnixSocket(Inode):
         self.queue.append(m)
         self.touch()
 
+    @ends_waits
     def send_stream(self, t: Task, f: OpenFile, payload: Payload, files: list[OpenFile], cred: Ucred | None,
                     flags: int) -> int:
         """unix_stream_sendmsg; EPIPE is the caller's to signal (SIGPIPE unless MSG_NOSIGNAL), as `raise`d."""
@@ -520,6 +541,7 @@ class UnixSocket(Inode):
         self.done_waiting(t)
         return sent
 
+    @ends_waits
     def send_dgram(self, t: Task, f: OpenFile, payload: Payload, files: list[OpenFile], cred: Ucred | None,
                    flags: int, to: bytes | None) -> int:
         """unix_dgram_sendmsg (and seqpacket's, which ignores `to`)."""
@@ -584,6 +606,7 @@ class UnixSocket(Inode):
     def readable_now(self) -> int:
         return sum(m.left() for m in self.queue)
 
+    @ends_waits
     def recv_stream(self, t: Task, f: OpenFile, size: int, flags: int) -> tuple[bytes, list[OpenFile], Ucred | None,
                                                                               SockAddr | None]:
         """unix_stream_read_generic: (data, files, credentials when SO_PASSCRED, the sender's address)."""
@@ -645,6 +668,7 @@ class UnixSocket(Inode):
         peer = self.peer
         return peer is not None and not peer.dead and peer.wmem < peer.sndbuf and not peer.shutdown & SEND_SHUTDOWN
 
+    @ends_waits
     def recv_dgram(self, t: Task, f: OpenFile, size: int, flags: int) -> tuple[bytes, int, list[OpenFile],
                                                                              Ucred | None, SockAddr | None, bool]:
         """__unix_dgram_recvmsg: (data, the call's value, files, credentials, sender's address, truncated)."""
