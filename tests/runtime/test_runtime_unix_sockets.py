@@ -39,6 +39,8 @@ FACTS = (
     "one message of both buffers: 5",
     "queued before EAGAIN: 11",
     "third party sendto: -1 EPERM",
+    "its queue was purged: -1 EAGAIN",
+    "the sender's SO_ERROR: ECONNRESET",
     "  from: len 10, @dgram-s",
     "peer pid is the child's: yes, uid 0",
     "client: got pong, peer pid is my parent: yes, peer name matches: yes",

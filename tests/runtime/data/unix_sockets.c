@@ -354,6 +354,18 @@ static void dgram(void) {
     show("send after disconnect", send(s, "x", 1, 0));
     static char huge[300000];
     show("send too big", sendto(s, huge, sizeof huge, 0, (struct sockaddr *)&a, unix_addr(&a, "dgram-r", 0)));
+    show("connect sender again", connect(s, (struct sockaddr *)&a, unix_addr(&a, "dgram-r", 0)));
+    show("send to the receiver", send(s, "q", 1, 0));
+    int o2 = socket(AF_UNIX, SOCK_DGRAM, 0);
+    bind(o2, (struct sockaddr *)&a, unix_addr(&a, "dgram-o", 1));
+    show("receiver connects elsewhere", connect(r, (struct sockaddr *)&a, unix_addr(&a, "dgram-o", 1)));
+    show("its queue was purged", recv(r, buf, sizeof buf, MSG_DONTWAIT));
+    int err = 0;
+    len = sizeof err;
+    getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len);
+    printf("the sender's SO_ERROR: %s\n", err ? strerrorname_np(err) : "0");
+    show("the sender sends to it now", send(s, "x", 1, 0));
+    close(o2);
     close(r);
     show("sendto a closed socket's name", sendto(s, "x", 1, 0, (struct sockaddr *)&a, unix_addr(&a, "dgram-r", 0)));
     close(s);

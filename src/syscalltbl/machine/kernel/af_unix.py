@@ -458,22 +458,21 @@ class UnixSocket(Inode):
         if other is None:
             self.state = TCP_CLOSE
         if old is not None and old is not other:
-            self.drop_from(old)  # unix_dgram_disconnected: what old sent us is purged
+            self.disconnected(old)
             if old.peer is None:
                 old.state = TCP_CLOSE
         self.touch()
 
-    def drop_from(self, sender: UnixSocket) -> None:
-        """unix_dgram_disconnected: our queue loses the messages `sender` put there, and it gets ECONNRESET."""
-        kept: deque[Message] = deque()
-        for m in self.queue:
-            if m.sender is sender:
-                self.release_message(m)
-            else:
-                kept.append(m)
-        self.queue = kept
-        if not sender.dead:
-            sender.err = ECONNRESET
+    def disconnected(self, old: UnixSocket) -> None:
+        """unix_dgram_disconnected: what our queue held is lost, and `old` hears of it (ECONNRESET) if we were
+        its peer."""
+        if not self.queue:
+            return
+        while self.queue:
+            self.release_message(self.queue.popleft())
+        if not old.dead and old.peer is self:
+            old.err = ECONNRESET
+            old.touch()
 
     def do_shutdown(self, how: int) -> None:
         if how < 0 or how > 2:
@@ -570,6 +569,7 @@ class UnixSocket(Inode):
                 raise Errno(EPIPE)
             if self.peer is other:
                 self.peer, self.state = None, TCP_CLOSE
+                self.disconnected(other)
                 self.touch()
             raise Errno(ECONNREFUSED)
         if other.shutdown & RCV_SHUTDOWN:
