@@ -38,6 +38,7 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EISCONN,
     EMSGSIZE,
     ENOBUFS,
+    ENOMEM,
     ENOSPC,
     ENOTCONN,
     ENOTTY,
@@ -76,6 +77,7 @@ from syscalltbl.machine.uapi.un import SUN_PATH_OFFSET
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
 
+SOCKET_BYTES = 8192  # what a socket costs the host, measured (its object, queues, inode), charged to RAM
 SKB_OVERHEAD = 768  # what an skb costs beyond its data (its truesize), charged to the send buffer
 FD_IN_FLIGHT_BYTES = 64  # what one passed descriptor costs the host while in flight, charged to RAM
 MAX_DGRAM_QLEN = 10  # net.unix.max_dgram_qlen: a receiver's queue holds one more message than this
@@ -172,12 +174,12 @@ class UnixNamespace:
     def changed(self) -> None:
         self.generation += 1
 
-    def charge(self, size: int) -> None:
-        """`size` bytes of buffers made (ENOBUFS when RAM has no room), or freed (negative)."""
+    def charge(self, size: int, error: int = ENOBUFS) -> None:
+        """`size` bytes of buffers or sockets made (`error` when RAM has no room), or freed (negative)."""
         if self.ram is None:
             return
         if size > 0 and not self.ram.slab_fits(size):
-            raise Errno(ENOBUFS)
+            raise Errno(error)
         self.ram.slab_charge(size)
 
 
@@ -251,6 +253,7 @@ class UnixSocket(Inode):
     SIGPIPE_ON_EPIPE: ClassVar[bool] = False
 
     def __init__(self, ns: UnixNamespace, kind: int, owner: Task) -> None:
+        ns.charge(SOCKET_BYTES, ENOMEM)  # sk_alloc: a socket that RAM cannot hold is ENOMEM
         super().__init__(stat.S_IFSOCK | 0o777)
         self.uid, self.gid = owner.cred.euid, owner.cred.egid
         self.ns = ns
@@ -768,7 +771,10 @@ class UnixSocket(Inode):
 
     def close(self) -> None:
         """unix_release_sock: the last reference went (a descriptor, a message's, or a listener's embryo)."""
+        if self.dead:
+            return
         self.dead = True
+        self.ns.charge(-SOCKET_BYTES)
         self.state = TCP_CLOSE
         if self.addr is not None and self.addr.abstract:
             name = self.addr.raw[SUN_PATH_OFFSET:]

@@ -198,7 +198,11 @@ def sys_socket(t: Task, family: int, kind: int, protocol: int, *_: int) -> int:
 @syscall("sys_socketpair")
 def sys_socketpair(t: Task, family: int, kind: int, protocol: int, usockvec: int, *_: int) -> int:
     a, flags = new_socket(t, family, kind, protocol)
-    b = UnixSocket(a.ns, a.type, t)
+    try:
+        b = UnixSocket(a.ns, a.type, t)
+    except Errno:
+        a.close()
+        raise
     b.protocol = a.protocol
     a.peer, b.peer = b, a
     a.state = b.state = TCP_ESTABLISHED
