@@ -196,6 +196,18 @@ class Inode:
         """write(2)'s entry: most files do not care who writes (/proc/PID/comm does)."""
         return self.write(f, data)
 
+    #: A write's EPIPE sends the writer SIGPIPE (pipe_write's); a socket sends its own, when Linux does.
+    SIGPIPE_ON_EPIPE: ClassVar[bool] = True
+
+    def message_limit(self) -> int | None:
+        """None: a writev writes its buffers one after another. Else writev is one write of all of them, of
+        which no more than this many bytes matter (a datagram or seqpacket socket's message: more is EMSGSIZE)."""
+        return None
+
+    def read_by(self, f: OpenFile, count: int, reader: Task) -> bytes:
+        """read(2)'s entry: most files do not care who reads (a socket's timed wait does)."""
+        return self.read(f, count)
+
     def ioctl(self, f: OpenFile, request: int) -> bytes | int:
         raise Errno(ENOTTY)
 

@@ -21,6 +21,8 @@ from syscalltbl.machine.syscalls import (
     sched,
     select,
     signal,
+    socket,
+    sockmsg,
     statx,
     time,
     timerfd,
@@ -29,7 +31,7 @@ from syscalltbl.machine.syscalls import (
 from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
 
 __all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "close_range", "epoll", "eventfd", "fadvise", "fs", "futex",
-    "ipc", "madvise", "misc", "mknod", "mlock", "mm", "preadv", "process", "readdir", "resource", "sched", "select",
-    "signal", "statx", "syscall", "time", "timerfd", "unimplemented", "xattr",
+    "REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "close_range", "epoll", "eventfd", "fadvise", "fs",
+    "futex", "ipc", "madvise", "misc", "mknod", "mlock", "mm", "preadv", "process", "readdir", "resource", "sched",
+    "select", "signal", "socket", "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "xattr",
 ]  # fmt: skip

@@ -162,7 +162,7 @@ def _write(t: Task, f: OpenFile, data: bytes) -> int:
     try:
         return f.inode.write_from(f, data, t)
     except Errno as exc:
-        if exc.errno == EPIPE:
+        if exc.errno == EPIPE and f.inode.SIGPIPE_ON_EPIPE:
             # As pipe_write's send_sig(SIGPIPE, current, 0); the writer gets EPIPE if it survives.
             signals.send(t, SIGPIPE, signals.siginfo(SIGPIPE, SI_USER, t.pid, t.cred.uid))
         raise
@@ -188,7 +188,7 @@ def _read_into(t: Task, f: OpenFile, buf: int, count: int) -> int:
     while done < reach:
         n = min(reach - done, RW_CHUNK)
         try:
-            data = f.inode.read(f, n)
+            data = f.inode.read_by(f, n, t)
             copy_to_user(t.mm, buf + done, data)
         except (Errno, Sleep):
             if done:
@@ -308,7 +308,7 @@ def do_readv(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> int:
             if got < n:
                 break
         return total
-    data = f.inode.read(f, sum(n for _, n in vecs))  # a pipe or socket: one read (a datagram is not split)
+    data = f.inode.read_by(f, sum(n for _, n in vecs), t)  # a pipe or socket: one read (a datagram is not split)
     done = 0
     for base, n in vecs:
         copy_to_user(t.mm, base, data[done : done + n])
@@ -321,7 +321,14 @@ def do_readv(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> int:
 @syscall("sys_writev")
 def sys_writev(t: Task, fd: int, iov: int, count: int, *_: int) -> int:
     f = _writable(t, fd)
-    return _write_from(t, f, _iovecs(t, iov, count))
+    vecs = _iovecs(t, iov, count)
+    limit = f.inode.message_limit()
+    if limit is not None:  # one message of all the buffers (sock_write_iter), copied no further than matters
+        data = bytearray()
+        for base, n in vecs:
+            data += copy_from_user(t.mm, base, min(n, limit + 1 - len(data))) if len(data) <= limit else b""
+        return _write(t, f, bytes(data))
+    return _write_from(t, f, vecs)
 
 
 @syscall("sys_lseek")

@@ -76,6 +76,7 @@ from syscalltbl.machine.image.elfimage import read_image
 from syscalltbl.machine.image.kbuild import load_prototypes
 from syscalltbl.machine.image.toolchain import build_elf
 from syscalltbl.machine.kernel import signals
+from syscalltbl.machine.kernel.af_unix import UnixSocket, files_in_flight
 from syscalltbl.machine.kernel.hostsig import HostSignals
 from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.process import Task
@@ -90,6 +91,7 @@ from syscalltbl.machine.tools.fuzzfilecalls import FileCallShaper
 from syscalltbl.machine.tools.fuzzfiles import EVERY, FileSteps, Touch, verify
 from syscalltbl.machine.tools.fuzzfiles import FD as FILE_FD
 from syscalltbl.machine.tools.fuzzshapes import SPAWNING, Layout, Shaper
+from syscalltbl.machine.tools.fuzzsockets import SOCKET_CALLS, SocketShaper
 from syscalltbl.machine.uapi.errno import EINTR, Errno
 from syscalltbl.machine.uapi.fcntl import AT_FDCWD, O_RDWR
 from syscalltbl.machine.uapi.futex import FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE
@@ -293,6 +295,7 @@ class Fuzzer:
         machine.cpu.on_code(symbols["fuzz_next"], self._next)
         self._scratch(task)
         self.shaper = Shaper(self.rng, Layout(SCRATCH, SCRATCH_PAGES))
+        self.socket_shaper = SocketShaper(self.rng, SCRATCH + 3 * 4096)  # the scratch area's page 3 (fuzzsockets.py)
         self.file_steps = FileSteps(self.file_rng, self.numbers)
         self.touch = None
         self.shaper.prepare(task.mm)
@@ -392,6 +395,10 @@ class Fuzzer:
             return shaper.mmap_shared(sorted(self.task.files.fds))
         if name in FILE_CALLS:
             return self.file_calls.shape(name, mm, sorted(self.task.files.fds))
+        if name in SOCKET_CALLS:
+            fds = self.task.files.fds
+            sockets = sorted(fd for fd, (f, _) in fds.items() if isinstance(f.inode, UnixSocket))
+            return self.socket_shaper.shape(name, mm, sockets, sorted(fds), self.task.pid)
         return None
 
     def _file(self) -> Regular | None:
@@ -724,9 +731,11 @@ class Fuzzer:
                 files[id(f)] = f
                 if t is self.task and id(f) in self.victim_private:
                     problems.append(f"descriptor {fd} of the fuzzing process is the victim's private file")
+        for key, count in files_in_flight(self.machine).items():  # a message's references (SCM_RIGHTS)
+            holders[key] = holders.get(key, 0) + count
         for key, f in files.items():
             if f.refs != holders[key]:
-                problems.append(f"{f.path!r} has refs {f.refs} but {holders[key]} descriptors")
+                problems.append(f"{f.path!r} has refs {f.refs} but {holders[key]} descriptors and messages")
         return problems
 
     def _check_tree(self) -> list[str]:

@@ -41,6 +41,7 @@ from syscalltbl.machine.tools.formats import (
     signed,
     statx_mask,
 )
+from syscalltbl.machine.tools.sockettrace import SOCKET_ARGUMENTS, Snapshot, snapshot
 from syscalltbl.machine.tools.strings import STRING_LIMIT, quote
 from syscalltbl.machine.tools.xattrtrace import XATTR_ARGUMENTS
 from syscalltbl.machine.uapi import errno, misc, mman, sched, signal
@@ -319,12 +320,15 @@ class Tracer:
         self.out.write(prefix + text + "\n")
         self.out.flush()
 
-    def _call(self, t: Task, s: TableEntry, args: tuple[int, ...], ret: int) -> str:
+    def _call(self, t: Task, s: TableEntry, args: tuple[int, ...], ret: int, before: Snapshot = ()) -> str:
         proto = self.prototypes.get(s.entry_point)
         entry = s.entry_point
         arguments = ARGUMENTS.get(entry) or XATTR_ARGUMENTS.get(entry) or FILE_ARGUMENTS.get(entry)
+        sockets = SOCKET_ARGUMENTS.get(entry)
         if s.entry_point == "sys_clone3":
             shown = f"{_clone_args(t, args[0], args[1])}, {args[1]}"
+        elif sockets is not None:
+            shown = sockets(_reader(t), args, ret, before)
         elif arguments is not None:
             shown = arguments(_reader(t), args, ret)
         elif proto is None:
@@ -361,11 +365,12 @@ class Tracer:
                 self._line(t, self._call(t, s, args, 0) + " = ?")
             # A successful execve leaves no old memory to read its arguments from.
             before = self._call(t, s, args, 0) if s.entry_point in REPLACES_MEMORY else None
+            lengths = snapshot(s.entry_point, _reader(t), args)  # a socket call's in/out lengths, before it
             try:
                 ret = handler(t, *args)
             except Errno as exc:
                 ret = -exc.errno
-                self._line(t, self._call(t, s, args, ret) + " = " + _result(ret, s.entry_point))
+                self._line(t, self._call(t, s, args, ret, lengths) + " = " + _result(ret, s.entry_point))
                 raise
             except Sleep:
                 raise  # traced when it runs again and ends
@@ -374,7 +379,7 @@ class Tracer:
                 self._line(t, self._call(t, s, args, -1) + " = ?")
                 raise
             if not s.noreturn:
-                self._line(t, (before or self._call(t, s, args, ret)) + " = " + _result(ret, s.entry_point))
+                self._line(t, (before or self._call(t, s, args, ret, lengths)) + " = " + _result(ret, s.entry_point))
             return ret
 
         return traced

@@ -277,4 +277,24 @@ asmlinkage long sys_preadv2(unsigned long fd, const struct iovec __user *vec, un
 asmlinkage long sys_pwritev2(unsigned long fd, const struct iovec __user *vec, unsigned long vlen,
 			     unsigned long pos_l, unsigned long pos_h, rwf_t flags);
 
+/* issue 16, Unix-domain sockets: net/socket.c (AF_UNIX only; other families are EAFNOSUPPORT) */
+asmlinkage long sys_socket(int family, int type, int protocol);
+asmlinkage long sys_socketpair(int family, int type, int protocol, int __user *usockvec);
+asmlinkage long sys_bind(int fd, struct sockaddr __user *umyaddr, int addrlen);
+asmlinkage long sys_listen(int fd, int backlog);
+asmlinkage long sys_accept(int fd, struct sockaddr __user *upeer_sockaddr, int __user *upeer_addrlen);
+asmlinkage long sys_accept4(int fd, struct sockaddr __user *upeer_sockaddr, int __user *upeer_addrlen, int flags);
+asmlinkage long sys_connect(int fd, struct sockaddr __user *uservaddr, int addrlen);
+asmlinkage long sys_getsockname(int fd, struct sockaddr __user *usockaddr, int __user *usockaddr_len);
+asmlinkage long sys_getpeername(int fd, struct sockaddr __user *usockaddr, int __user *usockaddr_len);
+asmlinkage long sys_sendto(int fd, void __user *buff, size_t len, unsigned int flags, struct sockaddr __user *addr,
+			   int addr_len);
+asmlinkage long sys_recvfrom(int fd, void __user *ubuf, size_t size, unsigned int flags,
+			     struct sockaddr __user *addr, int __user *addr_len);
+asmlinkage long sys_sendmsg(int fd, struct user_msghdr __user *msg, unsigned int flags);
+asmlinkage long sys_recvmsg(int fd, struct user_msghdr __user *msg, unsigned int flags);
+asmlinkage long sys_shutdown(int fd, int how);
+asmlinkage long sys_setsockopt(int fd, int level, int optname, char __user *optval, int optlen);
+asmlinkage long sys_getsockopt(int fd, int level, int optname, char __user *optval, int __user *optlen);
+
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */

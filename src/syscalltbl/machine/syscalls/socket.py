@@ -1,0 +1,419 @@
+"""socket, socketpair, bind, listen, accept, connect, the names, shutdown and the options (net/socket.c).
+
+Only AF_UNIX exists (kernel/af_unix.py); every other family is EAFNOSUPPORT.
+The calls that move data are in sockmsg.py.
+"""
+
+from __future__ import annotations
+
+import struct
+import weakref
+
+from syscalltbl.machine.kernel.af_unix import (  # fmt: skip
+    NO_PEER,
+    TCP_ESTABLISHED,
+    TCP_LISTEN,
+    UnixSocket,
+    effective_cred,
+    namespace,
+    socket_path,
+)
+from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
+from syscalltbl.machine.kernel.vfs import OpenFile
+from syscalltbl.machine.syscalls.registry import syscall
+from syscalltbl.machine.uapi.errno import (  # fmt: skip
+    EAFNOSUPPORT,
+    EBADF,
+    EDOM,
+    EINVAL,
+    EMFILE,
+    ENOPROTOOPT,
+    ENOTCONN,
+    ENOTSOCK,
+    EOPNOTSUPP,
+    EPERM,
+    EPROTONOSUPPORT,
+    ESOCKTNOSUPPORT,
+    Errno,
+)
+from syscalltbl.machine.uapi.fcntl import O_PATH, O_RDWR
+from syscalltbl.machine.uapi.socket import (
+    AF_MAX,
+    AF_UNIX,
+    AF_UNSPEC,
+    LINGER,
+    OLD_TIMEVAL,
+    PF_UNIX,
+    SO_ACCEPTCONN,
+    SO_BROADCAST,
+    SO_DEBUG,
+    SO_DOMAIN,
+    SO_DONTROUTE,
+    SO_ERROR,
+    SO_KEEPALIVE,
+    SO_LINGER,
+    SO_OOBINLINE,
+    SO_PASSCRED,
+    SO_PEERCRED,
+    SO_PRIORITY,
+    SO_PROTOCOL,
+    SO_RCVBUF,
+    SO_RCVBUFFORCE,
+    SO_RCVLOWAT,
+    SO_RCVTIMEO,
+    SO_REUSEADDR,
+    SO_REUSEPORT,
+    SO_SNDBUF,
+    SO_SNDBUFFORCE,
+    SO_SNDTIMEO,
+    SO_TYPE,
+    SOCK_CLOEXEC,
+    SOCK_DGRAM,
+    SOCK_MAX,
+    SOCK_MIN_RCVBUF,
+    SOCK_MIN_SNDBUF,
+    SOCK_NONBLOCK,
+    SOCK_RAW,
+    SOCK_SEQPACKET,
+    SOCK_STREAM,
+    SOCK_TYPE_MASK,
+    SOCKADDR_STORAGE_SIZE,
+    SOL_SOCKET,
+    SYSCTL_RMEM_MAX,
+    SYSCTL_WMEM_MAX,
+    UCRED,
+)
+from syscalltbl.machine.uapi.un import SOCKADDR_UN_SIZE, SUN_PATH_OFFSET
+
+_INT = struct.Struct("<i")
+INT_MAX = 0x7FFFFFFF
+#: The SOL_SOCKET options that are a stored integer and nothing more here (no network to act on).
+PLAIN_OPTIONS = frozenset({SO_DEBUG, SO_REUSEADDR, SO_DONTROUTE, SO_BROADCAST, SO_KEEPALIVE, SO_OOBINLINE,
+                           SO_REUSEPORT})
+# -- shared by the socket calls --
+
+
+def s32(value: int) -> int:
+    return ((value & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
+
+
+def socket_file(t: Task, fd: int) -> tuple[OpenFile, UnixSocket]:
+    """sockfd_lookup_light: EBADF for no descriptor (or an O_PATH one), ENOTSOCK for one that is not a socket."""
+    f = t.files.get(s32(fd))
+    if f.flags & O_PATH:
+        raise Errno(EBADF)  # fdget, not fdget_raw: an O_PATH descriptor is no socket to use
+    if not isinstance(f.inode, UnixSocket):
+        raise Errno(ENOTSOCK)
+    return f, f.inode
+
+
+def sockaddr_from_user(t: Task, addr: int, addrlen: int) -> bytes:
+    """move_addr_to_kernel: at most a sockaddr_storage."""
+    addrlen = s32(addrlen)
+    if addrlen < 0 or addrlen > SOCKADDR_STORAGE_SIZE:
+        raise Errno(EINVAL)
+    return copy_from_user(t.mm, addr, addrlen) if addrlen else b""
+
+
+def unix_address(raw: bytes) -> bytes:
+    """unix_validate_addr: a family and at least one byte of sun_path, no longer than sockaddr_un."""
+    if len(raw) <= SUN_PATH_OFFSET or len(raw) > SOCKADDR_UN_SIZE:
+        raise Errno(EINVAL)
+    if int.from_bytes(raw[:2], "little") != AF_UNIX:
+        raise Errno(EINVAL)
+    return raw
+
+
+def sockaddr_to_user(t: Task, raw: bytes, uaddr: int, ulen: int) -> None:
+    """move_addr_to_user: as much of `raw` as the caller's length allows, then the whole length."""
+    (room,) = _INT.unpack(copy_from_user(t.mm, ulen, 4))
+    room = min(room, len(raw))
+    if room < 0:
+        raise Errno(EINVAL)
+    if room:
+        copy_to_user(t.mm, uaddr, raw[:room])
+    copy_to_user(t.mm, ulen, _INT.pack(len(raw)))
+
+
+def name_of(sock: UnixSocket | None) -> bytes:
+    """unix_getname's answer: the bound address, or the family alone."""
+    if sock is not None and sock.addr is not None:
+        return sock.addr.raw
+    return AF_UNIX.to_bytes(2, "little")
+
+
+def free_fd_below(t: Task, limit: int) -> None:
+    """get_unused_fd_flags before a socket is made or accepted: EMFILE with no descriptor free."""
+    fd = 0
+    while fd in t.files.fds:
+        fd += 1
+    if fd >= limit:
+        raise Errno(EMFILE)
+
+
+def install(t: Task, sock: UnixSocket, flags: int) -> int:
+    f = OpenFile(sock, O_RDWR | (flags & SOCK_NONBLOCK), socket_path(sock))
+    sock.file = weakref.ref(f)
+    try:
+        return t.files.install(f, cloexec=bool(flags & SOCK_CLOEXEC), limit=t.nofile())
+    except Errno:
+        sock.close()
+        raise
+
+
+def new_socket(t: Task, family: int, kind: int, protocol: int) -> tuple[UnixSocket, int]:
+    """__sock_create's checks and unix_create: (the socket, its open-file flags)."""
+    family, kind, protocol = s32(family), s32(kind), s32(protocol)
+    flags = kind & ~SOCK_TYPE_MASK
+    if flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK):
+        raise Errno(EINVAL)
+    kind &= SOCK_TYPE_MASK
+    if family < 0 or family >= AF_MAX:
+        raise Errno(EAFNOSUPPORT)
+    if kind < 0 or kind >= SOCK_MAX:
+        raise Errno(EINVAL)
+    if family != AF_UNIX:
+        raise Errno(EAFNOSUPPORT)  # no networking in the machine: AF_INET, AF_INET6 and the rest
+    if protocol and protocol != PF_UNIX:
+        raise Errno(EPROTONOSUPPORT)
+    if kind == SOCK_RAW:
+        kind = SOCK_DGRAM  # unix_create treats a raw socket as a datagram one
+    if kind not in (SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET):
+        raise Errno(ESOCKTNOSUPPORT)
+    sock = UnixSocket(namespace(t), kind, t)
+    sock.protocol = protocol
+    return sock, flags
+
+
+# -- the calls --
+
+
+@syscall("sys_socket")
+def sys_socket(t: Task, family: int, kind: int, protocol: int, *_: int) -> int:
+    sock, flags = new_socket(t, family, kind, protocol)
+    return install(t, sock, flags)
+
+
+@syscall("sys_socketpair")
+def sys_socketpair(t: Task, family: int, kind: int, protocol: int, usockvec: int, *_: int) -> int:
+    a, flags = new_socket(t, family, kind, protocol)
+    try:
+        b = UnixSocket(a.ns, a.type, t)
+    except Errno:
+        a.close()
+        raise
+    b.protocol = a.protocol
+    a.peer, b.peer = b, a
+    a.state = b.state = TCP_ESTABLISHED
+    a.peercred = b.peercred = effective_cred(t)
+    fd_a = install(t, a, flags)
+    try:
+        fd_b = install(t, b, flags)
+    except Errno:
+        t.files.close(fd_a)
+        raise
+    try:
+        copy_to_user(t.mm, usockvec, struct.pack("<ii", fd_a, fd_b))
+    except Errno:
+        t.files.close(fd_a)
+        t.files.close(fd_b)
+        raise
+    return 0
+
+
+
+@syscall("sys_bind")
+def sys_bind(t: Task, fd: int, umyaddr: int, addrlen: int, *_: int) -> int:
+    sock = socket_file(t, fd)[1]
+    raw = sockaddr_from_user(t, umyaddr, addrlen)
+    if len(raw) == SUN_PATH_OFFSET and int.from_bytes(raw, "little") == AF_UNIX:
+        sock.autobind()
+        return 0
+    sock.bind(t, unix_address(raw))
+    return 0
+
+
+@syscall("sys_listen")
+def sys_listen(t: Task, fd: int, backlog: int, *_: int) -> int:
+    sock = socket_file(t, fd)[1]
+    sock.listen(t, backlog)
+    return 0
+
+
+def do_accept4(t: Task, fd: int, upeer_sockaddr: int, upeer_addrlen: int, flags: int) -> int:
+    flags &= 0xFFFFFFFF
+    if flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK):
+        raise Errno(EINVAL)
+    f, sock = socket_file(t, fd)
+    free_fd_below(t, t.nofile())
+    accepted = sock.accept(t, f)
+    if upeer_sockaddr:
+        try:
+            sockaddr_to_user(t, name_of(accepted.peer), upeer_sockaddr, upeer_addrlen)
+        except Errno:
+            accepted.close()  # as do_accept's fput of the new file: the connection is lost
+            raise
+    return install(t, accepted, flags)
+
+
+@syscall("sys_accept4")
+def sys_accept4(t: Task, fd: int, upeer_sockaddr: int, upeer_addrlen: int, flags: int, *_: int) -> int:
+    return do_accept4(t, fd, upeer_sockaddr, upeer_addrlen, flags)
+
+
+@syscall("sys_accept")
+def sys_accept(t: Task, fd: int, upeer_sockaddr: int, upeer_addrlen: int, *_: int) -> int:
+    return do_accept4(t, fd, upeer_sockaddr, upeer_addrlen, 0)
+
+
+@syscall("sys_connect")
+def sys_connect(t: Task, fd: int, uservaddr: int, addrlen: int, *_: int) -> int:
+    f, sock = socket_file(t, fd)
+    raw = sockaddr_from_user(t, uservaddr, addrlen)
+    if sock.type != SOCK_DGRAM:
+        sock.connect_stream(t, f, unix_address(raw))
+        return 0
+    if len(raw) < 2:
+        raise Errno(EINVAL)
+    if int.from_bytes(raw[:2], "little") == AF_UNSPEC:
+        sock.connect_dgram(t, None)
+    else:
+        sock.connect_dgram(t, unix_address(raw))
+    return 0
+
+
+@syscall("sys_getsockname")
+def sys_getsockname(t: Task, fd: int, usockaddr: int, usockaddr_len: int, *_: int) -> int:
+    sock = socket_file(t, fd)[1]
+    sockaddr_to_user(t, name_of(sock), usockaddr, usockaddr_len)
+    return 0
+
+
+@syscall("sys_getpeername")
+def sys_getpeername(t: Task, fd: int, usockaddr: int, usockaddr_len: int, *_: int) -> int:
+    sock = socket_file(t, fd)[1]
+    if sock.peer is None:
+        raise Errno(ENOTCONN)
+    sockaddr_to_user(t, name_of(sock.peer), usockaddr, usockaddr_len)
+    return 0
+
+
+@syscall("sys_shutdown")
+def sys_shutdown(t: Task, fd: int, how: int, *_: int) -> int:
+    sock = socket_file(t, fd)[1]
+    sock.do_shutdown(s32(how))
+    return 0
+
+
+# -- options --
+
+
+def _timeval_option(t: Task, optval: int, optlen: int) -> int:
+    """sock_set_timeout: a struct timeval; 0 waits for ever, a negative time not at all (-1 here)."""
+    if optlen < OLD_TIMEVAL.size:
+        raise Errno(EINVAL)
+    sec, usec = OLD_TIMEVAL.unpack(copy_from_user(t.mm, optval, OLD_TIMEVAL.size))
+    if usec < 0 or usec >= 1_000_000:
+        raise Errno(EDOM)
+    if sec < 0:
+        return -1
+    return int(sec) * 1_000_000 + int(usec)
+
+
+@syscall("sys_setsockopt")
+def sys_setsockopt(t: Task, fd: int, level: int, optname: int, optval: int, optlen: int, *_: int) -> int:
+    sock = socket_file(t, fd)[1]
+    level, optname, optlen = s32(level), s32(optname), s32(optlen)
+    if optlen < 0:
+        raise Errno(EINVAL)
+    if level != SOL_SOCKET:
+        raise Errno(EOPNOTSUPP)  # AF_UNIX has no protocol-level options
+    if optname in (SO_RCVTIMEO, SO_SNDTIMEO):
+        timeout = _timeval_option(t, optval, optlen)
+        if optname == SO_RCVTIMEO:
+            sock.rcvtimeo = timeout
+        else:
+            sock.sndtimeo = timeout
+        return 0
+    if optname == SO_LINGER:
+        if optlen < LINGER.size:
+            raise Errno(EINVAL)
+        onoff, linger = LINGER.unpack(copy_from_user(t.mm, optval, LINGER.size))
+        sock.options[SO_LINGER] = 1 if onoff else 0
+        sock.linger = linger if onoff else 0
+        return 0
+    if optlen < 4:
+        raise Errno(EINVAL)
+    (value,) = _INT.unpack(copy_from_user(t.mm, optval, 4))
+    root = t.cred.euid == 0
+    if optname in (SO_SNDBUF, SO_SNDBUFFORCE):
+        if optname == SO_SNDBUFFORCE and not root:
+            raise Errno(EPERM)
+        value = value if optname == SO_SNDBUFFORCE else min(value, SYSCTL_WMEM_MAX)
+        sock.sndbuf = max(min(value, INT_MAX // 2) * 2, SOCK_MIN_SNDBUF)
+        sock.touch()
+    elif optname in (SO_RCVBUF, SO_RCVBUFFORCE):
+        if optname == SO_RCVBUFFORCE and not root:
+            raise Errno(EPERM)
+        value = value if optname == SO_RCVBUFFORCE else min(value, SYSCTL_RMEM_MAX)
+        sock.rcvbuf = max(min(value, INT_MAX // 2) * 2, SOCK_MIN_RCVBUF)
+    elif optname == SO_PASSCRED:
+        sock.passcred = bool(value)
+    elif optname == SO_PRIORITY:
+        if not 0 <= value <= 6 and not root:
+            raise Errno(EPERM)
+        sock.options[SO_PRIORITY] = value
+    elif optname == SO_RCVLOWAT:
+        sock.options[SO_RCVLOWAT] = (INT_MAX if value < 0 else value) or 1
+    elif optname in PLAIN_OPTIONS:
+        sock.options[optname] = 1 if value else 0
+    else:
+        raise Errno(ENOPROTOOPT)
+    return 0
+
+
+def _option(sock: UnixSocket, optname: int) -> bytes:
+    """sk_getsockopt's value for `optname`, as the bytes it copies out (before cutting to the caller's length)."""
+    if optname == SO_PEERCRED:
+        cred = sock.peercred or NO_PEER  # cred_to_ucred of no credentials: ids of -1
+        return UCRED.pack(cred.pid, cred.uid, cred.gid)
+    if optname in (SO_RCVTIMEO, SO_SNDTIMEO):
+        timeout = sock.rcvtimeo if optname == SO_RCVTIMEO else sock.sndtimeo
+        return OLD_TIMEVAL.pack(*divmod(max(timeout, 0), 1_000_000))
+    if optname == SO_LINGER:
+        return LINGER.pack(sock.options.get(SO_LINGER, 0), sock.linger)
+    values = {
+        SO_TYPE: sock.type,
+        SO_PROTOCOL: sock.protocol,
+        SO_DOMAIN: AF_UNIX,
+        SO_ACCEPTCONN: int(sock.state == TCP_LISTEN),
+        SO_SNDBUF: sock.sndbuf,
+        SO_RCVBUF: sock.rcvbuf,
+        SO_PASSCRED: int(sock.passcred),
+        SO_PRIORITY: sock.options.get(SO_PRIORITY, 0),
+        SO_RCVLOWAT: sock.options.get(SO_RCVLOWAT, 1),
+    }
+    if optname == SO_ERROR:
+        return _INT.pack(sock.sock_error())
+    if optname in values:
+        return _INT.pack(values[optname])
+    if optname in PLAIN_OPTIONS:
+        return _INT.pack(sock.options.get(optname, 0))
+    raise Errno(ENOPROTOOPT)
+
+
+@syscall("sys_getsockopt")
+def sys_getsockopt(t: Task, fd: int, level: int, optname: int, optval: int, optlen: int, *_: int) -> int:
+    sock = socket_file(t, fd)[1]
+    level, optname = s32(level), s32(optname)
+    if level != SOL_SOCKET:
+        raise Errno(EOPNOTSUPP)
+    (length,) = _INT.unpack(copy_from_user(t.mm, optlen, 4))
+    if length < 0:
+        raise Errno(EINVAL)
+    value = _option(sock, optname)
+    length = min(length, len(value))
+    copy_to_user(t.mm, optval, value[:length])
+    copy_to_user(t.mm, optlen, _INT.pack(length))
+    return 0
