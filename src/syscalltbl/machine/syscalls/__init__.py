@@ -8,6 +8,7 @@ from syscalltbl.machine.syscalls import (
     fs,
     futex,
     ipc,
+    locks,
     madvise,
     misc,
     mlock,
@@ -25,7 +26,7 @@ from syscalltbl.machine.syscalls import (
 from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
 
 __all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "epoll", "eventfd", "fadvise", "fs", "futex", "ipc",
+    "REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "epoll", "eventfd", "fadvise", "fs", "futex", "ipc", "locks",
     "madvise", "misc", "mlock", "mm", "process", "resource", "sched", "select", "signal", "statx", "syscall", "time",
     "timerfd", "unimplemented", "xattr",
 ]  # fmt: skip

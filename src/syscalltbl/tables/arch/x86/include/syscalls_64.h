@@ -263,4 +263,7 @@ asmlinkage long sys_listxattrat(int dfd, const char __user *path, unsigned int a
 asmlinkage long sys_removexattrat(int dfd, const char __user *path, unsigned int at_flags,
 				  const char __user *name);
 
+/* issue 16, locks: fs/locks.c (fcntl's lock commands go through sys_fcntl above) */
+asmlinkage long sys_flock(unsigned int fd, unsigned int cmd);
+
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
