@@ -40,6 +40,7 @@ from syscalltbl.machine.tools.formats import (
     signed,
     statx_mask,
 )
+from syscalltbl.machine.tools.locktrace import LOCK_ARGUMENTS
 from syscalltbl.machine.tools.strings import STRING_LIMIT, quote
 from syscalltbl.machine.tools.xattrtrace import XATTR_ARGUMENTS
 from syscalltbl.machine.uapi import errno, misc, mman, sched, signal
@@ -320,7 +321,8 @@ class Tracer:
 
     def _call(self, t: Task, s: TableEntry, args: tuple[int, ...], ret: int) -> str:
         proto = self.prototypes.get(s.entry_point)
-        arguments = ARGUMENTS.get(s.entry_point) or XATTR_ARGUMENTS.get(s.entry_point)
+        arguments = (ARGUMENTS.get(s.entry_point) or XATTR_ARGUMENTS.get(s.entry_point)
+                     or LOCK_ARGUMENTS.get(s.entry_point))
         if s.entry_point == "sys_clone3":
             shown = f"{_clone_args(t, args[0], args[1])}, {args[1]}"
         elif arguments is not None:
