@@ -281,17 +281,18 @@ def release_file_locks(f: OpenFile) -> None:
 
 
 def describe(table: LockTable) -> bytes:
-    """/proc/locks: one line per lock, numbered as lock_get_status prints them."""
-    lines: list[str] = []
+    """/proc/locks: one line per lock as lock_get_status prints it, the newest first as Linux lists them."""
+    held: list[str] = []
     for inode, locks in table.inodes.items():
         where = f"00:00:{inode.ino}"
-        for held in locks.flocks:
-            mode = "WRITE" if held.kind == F_WRLCK else "READ "
-            lines.append(f"{len(lines) + 1}: FLOCK  ADVISORY  {mode} {held.pid} {where} 0 EOF")
+        for lock in locks.flocks:
+            held.append(f"FLOCK  ADVISORY  {_mode(lock.kind)} {lock.pid} {where} 0 EOF")
         for rng in locks.ranges:
-            mode = "WRITE" if rng.kind == F_WRLCK else "READ "
             kind = "OFDLCK" if rng.ofd else "POSIX "
             end = "EOF" if rng.end == OFFSET_MAX else str(rng.end)
-            pid = -1 if rng.ofd else rng.pid
-            lines.append(f"{len(lines) + 1}: {kind} ADVISORY  {mode} {pid} {where} {rng.start} {end}")
-    return "".join(line + "\n" for line in lines).encode()
+            held.append(f"{kind} ADVISORY  {_mode(rng.kind)} {-1 if rng.ofd else rng.pid} {where} {rng.start} {end}")
+    return "".join(f"{number}: {line}\n" for number, line in enumerate(reversed(held), 1)).encode()
+
+
+def _mode(kind: int) -> str:
+    return "WRITE" if kind == F_WRLCK else "READ"
