@@ -87,6 +87,7 @@ from syscalltbl.machine.machine import Machine
 from syscalltbl.machine.syscalls.registry import Handler
 from syscalltbl.machine.tools.fuzzfiles import EVERY, FileSteps, Touch, verify
 from syscalltbl.machine.tools.fuzzfiles import FD as FILE_FD
+from syscalltbl.machine.tools.fuzzlocks import LockShaper, lock_problems
 from syscalltbl.machine.tools.fuzzshapes import SPAWNING, Layout, Shaper
 from syscalltbl.machine.uapi.errno import EINTR, Errno
 from syscalltbl.machine.uapi.fcntl import AT_FDCWD, O_RDWR
@@ -291,6 +292,8 @@ class Fuzzer:
         machine.cpu.on_code(symbols["fuzz_next"], self._next)
         self._scratch(task)
         self.shaper = Shaper(self.rng, Layout(SCRATCH, SCRATCH_PAGES))
+        self.locks = LockShaper(self.rng, SCRATCH, FILE_FD)
+        self.child_locks = LockShaper(self.child_rng, SCRATCH, FILE_FD)
         self.file_steps = FileSteps(self.file_rng, self.numbers)
         self.touch = None
         self.shaper.prepare(task.mm)
@@ -386,6 +389,10 @@ class Fuzzer:
             return shaper.futex_waitv(mm)
         if name == "mmap":
             return shaper.mmap_shared(sorted(self.task.files.fds))
+        if name == "fcntl":
+            return self.locks.fcntl(mm, sorted(self.task.files.fds))
+        if name == "flock":
+            return self.locks.flock_call(sorted(self.task.files.fds))
         return None
 
     def _file(self) -> Regular | None:
@@ -466,8 +473,17 @@ class Fuzzer:
                 [self.numbers["futex"], word, FUTEX_WAKE | private, 0x7FFFFFFF, 0, 0, 0],
                 [self.numbers["futex"], word, FUTEX_WAIT | private, 0, self.shaper.layout.timeout, 0, 0],
                 [self.numbers["getpid"]], [self.numbers["gettid"]], [self.numbers["sched_yield"]],
+                [self.numbers["flock"], *self.child_locks.flock_call([], blocking=False)],
+                self._child_lock(task),
             ))  # fmt: skip
         self._write([*words, *[0] * (7 - len(words))], task)
+
+    def _child_lock(self, task: Task) -> list[int]:
+        """A child's non-blocking fcntl lock command on the fuzzer's file; getpid if its scratch area is gone."""
+        try:
+            return [self.numbers["fcntl"], *self.child_locks.fcntl(task.mm, [], blocking=False)]
+        except (ValueError, OutOfMemory):
+            return [self.numbers["getpid"]]
 
     def _write(self, words: list[int], task: Task | None = None) -> None:
         # Past the page protections, as the host may: a call may have made the slot read-only.
@@ -696,6 +712,7 @@ class Fuzzer:
         problems += self._check_tree()
         problems += self._check_groups()
         problems += self._check_frames()
+        problems += lock_problems(machine)
         state = self._victim_state()
         if state != self.victim_state:
             problems.append(f"pid {self.victim.pid} (the victim) changed: memory, areas, descriptors or family")
