@@ -292,7 +292,7 @@ class Fuzzer:
         machine.cpu.on_code(symbols["fuzz_next"], self._next)
         self._scratch(task)
         self.shaper = Shaper(self.rng, Layout(SCRATCH, SCRATCH_PAGES))
-        self.locks = LockShaper(self.rng, SCRATCH, FILE_FD)
+        self.locks = LockShaper(random.Random(self.seed ^ 0x10C5), SCRATCH, FILE_FD)
         self.child_locks = LockShaper(self.child_rng, SCRATCH, FILE_FD)
         self.file_steps = FileSteps(self.file_rng, self.numbers)
         self.touch = None
@@ -373,6 +373,7 @@ class Fuzzer:
         params = [q for q in proto.params if q.type not in ("void", "...")] if proto else []
         args = [self._arg(q, entry.name) for q in params[:6]]
         args += [rng.getrandbits(64) for _ in range(6 - len(args))]
+        args = self.locks.reshape(entry.name, self.task.mm, sorted(self.task.files.fds), args)
         shown = ", ".join(hex(a) for a in args[: len(params)])
         return f"{entry.name}({shown})", [entry.number, *args]
 
@@ -389,10 +390,6 @@ class Fuzzer:
             return shaper.futex_waitv(mm)
         if name == "mmap":
             return shaper.mmap_shared(sorted(self.task.files.fds))
-        if name == "fcntl":
-            return self.locks.fcntl(mm, sorted(self.task.files.fds))
-        if name == "flock":
-            return self.locks.flock_call(sorted(self.task.files.fds))
         return None
 
     def _file(self) -> Regular | None:

@@ -24,6 +24,7 @@ import struct
 from itertools import pairwise
 from typing import TYPE_CHECKING, Final
 
+from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel.locks import LockTable
 from syscalltbl.machine.kernel.vfs import FdTable, OpenFile
 from syscalltbl.machine.uapi.fcntl import (  # fmt: skip
@@ -81,6 +82,19 @@ class LockShaper:
         cmd = self.rng.choice(COMMANDS if blocking else NONBLOCKING)
         self._struct(mm, ofd=cmd in (F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW))
         return [self._fd(fds), cmd, self.flock, 0, 0, 0]
+
+    def reshape(self, name: str, mm: Mm, fds: list[int], args: list[int]) -> list[int]:
+        """Half of the fcntl and flock calls made well-formed; the random `args` otherwise.
+
+        Drawn from this shaper's own generator, after the fuzzer drew the
+        random words, so the fuzzer's sequence of calls is the same with it.
+        """
+        if name not in ("fcntl", "flock") or self.rng.randrange(2):
+            return args
+        try:
+            return self.fcntl(mm, fds) if name == "fcntl" else self.flock_call(fds)
+        except (ValueError, OutOfMemory):  # a call unmapped the scratch area, or RAM is full
+            return args
 
     def flock_call(self, fds: list[int], *, blocking: bool = True) -> list[int]:
         """flock(fd, LOCK_SH, LOCK_EX or LOCK_UN, with LOCK_NB now and then, always when not `blocking`)."""
