@@ -14,9 +14,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+import test_runtime_limits as limits
 from busybox import ENV, build_static
 from native_vs_machine import run_machine
 from test_runtime_statx_xattr import SHM, _require_tmpfs, _root
+
+from support import Cli
+from syscalltbl.machine.kernel.limits import Limits
 
 #: What the program must print natively (so a broken native run cannot pass as a match).
 FACTS = (
@@ -108,3 +112,13 @@ def test_proc_locks_lists_the_held_locks(tmp_path: Path) -> None:
     assert machine.status == 0, machine.text()
     out = machine.stdout
     assert _proc_locks(out.split(b"\n", 1)[1], out.split(b" ")[0].decode()) == expected, machine.text()
+
+
+def test_locks_take_ram_and_end_in_enolck(cli: Cli, tmp_path: Path) -> None:
+    """A guest locking every other byte without end fills the machine's RAM, never the host's: ENOLCK."""
+    root = _root(tmp_path / "root", build_static(tmp_path, "limits_locks.c"))
+    result = limits.run(cli, root, "--memory", "32M", "limits_locks")
+    assert (result.code, result.stderr) == (0, ""), result
+    assert result.stdout.splitlines() == [
+        "locking", "fcntl: No locks available", "full after many thousands", "unlock all: 0", "lock again: 0"]
+    assert result.peak_rss < Limits(memory=32 << 20).host_bound, result.peak_rss

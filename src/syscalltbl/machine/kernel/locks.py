@@ -25,15 +25,18 @@ waiters is answered EDEADLK (posix_locks_deadlock, at most
 MAX_DEADLOCK_STEPS owners deep).
 
 Each lock is charged LOCK_BYTES of the machine's RAM (ram.slab), as
-locks_alloc_lock takes them from a slab cache: a program that makes millions
-of ranges gets ENOLCK when RAM is full, and the host's memory stays bounded.
+locks_alloc_lock takes them from a slab cache, and all of them together may
+take an eighth of RAM: a program that makes millions of ranges gets ENOLCK,
+and the host's memory stays bounded.
 """
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.uapi.errno import EAGAIN, EDEADLK, ENOLCK, Errno
 from syscalltbl.machine.uapi.fcntl import F_UNLCK, F_WRLCK
@@ -46,6 +49,9 @@ if TYPE_CHECKING:
 OFFSET_MAX: Final = (1 << 63) - 1
 #: What a lock costs the host (its Python object and list slot), charged to RAM as a kernel object.
 LOCK_BYTES: Final = 256
+#: Locks may take at most this fraction of RAM (1/8): a program that fills it with ranges is told ENOLCK while
+#: RAM still has room for its own pages, rather than being killed for memory at its next page fault.
+LOCK_RAM_SHARE: Final = 8
 #: posix_locks_deadlock's MAX_DEADLK_ITERATIONS: how far a chain of waiting owners is followed.
 MAX_DEADLOCK_STEPS: Final = 10
 
@@ -61,17 +67,6 @@ class RangeLock:
     def overlaps(self, other: RangeLock) -> bool:
         return self.start <= other.end and other.start <= self.end
 
-    def conflicts(self, request: RangeLock) -> bool:
-        """posix_locks_conflict: another owner's overlapping lock, one of the two a write lock."""
-        return (self.owner is not request.owner and self.overlaps(request)
-                and F_WRLCK in (self.kind, request.kind))
-
-    def blocks_test(self, request: RangeLock) -> bool:
-        """posix_test_locks_conflict: F_GETLK with F_UNLCK finds the caller's own overlapping lock."""
-        if request.kind == F_UNLCK:
-            return self.owner is request.owner and self.overlaps(request)
-        return self.conflicts(request)
-
 
 class FlockLock:
     """A flock(2) lock of a whole file: F_RDLCK for LOCK_SH, F_WRLCK for LOCK_EX."""
@@ -83,25 +78,55 @@ class FlockLock:
 
 
 class InodeLocks:
-    """The locks of one inode (struct file_lock_context): range locks grouped by owner, each owner's by start."""
+    """The locks of one inode (struct file_lock_context).
+
+    Range locks are grouped by owner, in the order the owners took their
+    first lock (as Linux's list keeps them, which decides what F_GETLK
+    reports first); each owner's are disjoint and sorted, so a request
+    finds what it touches by bisection however many ranges a program makes.
+    """
 
     def __init__(self, table: LockTable, inode: Inode) -> None:
         self.table, self.inode = table, inode
-        self.ranges: list[RangeLock] = []
+        self.owned: dict[object, list[RangeLock]] = {}
+        self.held = 0  # range locks, over all owners
         self.flocks: list[FlockLock] = []
 
+    @property
+    def ranges(self) -> list[RangeLock]:
+        """Every range lock, in list order (for /proc/locks and the fuzzer's checks)."""
+        return [held for mine in self.owned.values() for held in mine]
+
     def count(self) -> int:
-        return len(self.ranges) + len(self.flocks)
+        return self.held + len(self.flocks)
+
+    def _overlapping(self, mine: list[RangeLock], start: int, end: int) -> list[RangeLock]:
+        """Which of one owner's (sorted, disjoint) ranges overlap [start, end]."""
+        first = bisect.bisect_left(mine, start, key=lambda held: held.end)
+        last = bisect.bisect_right(mine, end, key=lambda held: held.start)
+        return mine[first:last]
+
+    def _first(self, request: RangeLock, *, own: bool) -> RangeLock | None:
+        for owner, mine in self.owned.items():
+            if (owner is request.owner) != own:
+                continue
+            for held in self._overlapping(mine, request.start, request.end):
+                if own or F_WRLCK in (held.kind, request.kind):
+                    return held
+        return None
 
     def conflict(self, request: RangeLock) -> RangeLock | None:
-        """The first lock that keeps `request` from being taken, or None."""
+        """The first lock that keeps `request` from being taken (posix_locks_conflict), or None."""
         if request.kind == F_UNLCK:
             return None
-        return next((held for held in self.ranges if held.conflicts(request)), None)
+        return self._first(request, own=False)
 
     def test(self, request: RangeLock) -> RangeLock | None:
-        """F_GETLK's answer: the first lock that would block `request` (its own, for an F_UNLCK probe)."""
-        return next((held for held in self.ranges if held.blocks_test(request)), None)
+        """F_GETLK's answer: the first lock that would block `request`.
+
+        For F_OFD_GETLK with F_UNLCK, the caller's own overlapping lock (posix_test_locks_conflict).
+        """
+        return self._first(request, own=request.kind == F_UNLCK)
 
     def apply(self, request: RangeLock) -> None:
         """posix_lock_inode without the conflict check: the owner's ranges merged, split or cut by `request`.
@@ -111,13 +136,14 @@ class InodeLocks:
         ENOLCK, with nothing changed, if the ranges it adds do not fit in RAM.
         """
         owner = request.owner
+        mine = self.owned.get(owner, [])
         start, end = request.start, request.end
+        # The ranges that overlap the request or touch it end to end: the only ones it can change.
+        first = bisect.bisect_left(mine, start - 1, key=lambda held: held.end)
+        last = bisect.bisect_right(mine, end + 1, key=lambda held: held.start)
         kept: list[RangeLock] = []
-        for held in self.ranges:
-            if held.owner is not owner:
-                continue
-            touches = held.start <= end + 1 and start <= held.end + 1
-            if held.kind == request.kind and touches:
+        for held in mine[first:last]:
+            if held.kind == request.kind:
                 start, end = min(start, held.start), max(end, held.end)  # merged into the request
             elif held.overlaps(request):
                 if held.start < request.start:
@@ -125,23 +151,26 @@ class InodeLocks:
                 if held.end > request.end:
                     kept.append(RangeLock(owner, held.kind, request.end + 1, held.end, held.pid, ofd=held.ofd))
             else:
-                kept.append(held)
+                kept.append(held)  # only adjacent, of the other type
         if request.kind != F_UNLCK:
             kept.append(RangeLock(owner, request.kind, start, end, request.pid, ofd=request.ofd))
         kept.sort(key=lambda held: held.start)
-        before = sum(1 for held in self.ranges if held.owner is owner)
-        self.table.charge(len(kept) - before)
-        first = next((i for i, held in enumerate(self.ranges) if held.owner is owner), len(self.ranges))
-        rest = [held for held in self.ranges[first:] if held.owner is not owner]
-        self.ranges[first:] = kept + rest
+        change = len(kept) - (last - first)
+        self.table.charge(change)
+        mine[first:last] = kept
+        self.held += change
+        if mine:
+            self.owned[owner] = mine
+        else:
+            self.owned.pop(owner, None)
         self.table.settle(self)
 
     def remove_owned(self, owner: object) -> None:
         """Every range lock of `owner` goes (a close, an exit): locks_remove_posix."""
-        mine = sum(1 for held in self.ranges if held.owner is owner)
+        mine = self.owned.pop(owner, None)
         if mine:
-            self.ranges = [held for held in self.ranges if held.owner is not owner]
-            self.table.charge(-mine)
+            self.held -= len(mine)
+            self.table.charge(-len(mine))
             self.table.settle(self)
 
     def flock_of(self, owner: OpenFile) -> FlockLock | None:
@@ -189,7 +218,8 @@ class LockTable:
     def charge(self, count: int) -> None:
         """`count` more locks (fewer if negative); ENOLCK if more do not fit in RAM."""
         if self.ram is not None:
-            if count > 0 and not self.ram.slab_fits(count * LOCK_BYTES):
+            over = (self.total + count) * LOCK_BYTES > self.ram.frames * PAGE_SIZE // LOCK_RAM_SHARE
+            if count > 0 and (over or not self.ram.slab_fits(count * LOCK_BYTES)):
                 raise Errno(ENOLCK)
             self.ram.slab_charge(count * LOCK_BYTES)
         self.total += count
@@ -265,7 +295,7 @@ def set_flock(task: Task, locks: InodeLocks, f: OpenFile, kind: int, *, wait: bo
 
 def release_owner_locks(owner: FdTable, inode: Inode) -> None:
     """A descriptor of `inode` closed in `owner`'s table: the table's POSIX locks on it go (filp_close)."""
-    if inode.locks is not None and inode.locks.ranges:
+    if inode.locks is not None and inode.locks.held:
         inode.locks.remove_owned(owner)
 
 
