@@ -40,8 +40,12 @@ FACTS = (
     "child: flock SH|NB on its own: -1 EAGAIN",
     "child: now its own to EX|NB (the other was lost): 0",
     "parent: getlk F_RDLCK 0+0: F_WRLCK start 0 len 0 pid child",
+    "child: getlk F_WRLCK 3+1: F_RDLCK start 0 len 0 pid parent",
+    "child: flock SH waited: 0",
     "done",
 )
+#: The contents of the file that is there before the program runs.
+EXISTING = b"on the host before the program\n"
 #: --trace's lines for some of the calls, as strace prints them (fd numbers are the program's own).
 TRACED = (
     "fcntl(3, F_SETLK, {l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=100}) = 0",
@@ -66,18 +70,22 @@ def test_locks_between_processes_as_on_linux(tmp_path: Path) -> None:
     _require_tmpfs(SHM)
     program = build_static(tmp_path, "locks.c")
     with tempfile.TemporaryDirectory(dir=SHM) as here:
+        (Path(here) / "existing").write_bytes(EXISTING)
         native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=120, check=False)
     text = native.stdout.decode()
     assert native.returncode == 0, f"natively:\n{text}{native.stderr.decode()}"
     for fact in FACTS:
         assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
-    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
+    root = _root(tmp_path / "root", program)
+    (root / "work" / "existing").write_bytes(EXISTING)  # a file of the host root: the machine reads it through
+    machine = run_machine(root, program, ()).outcome
     assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
 
 
 def test_lock_calls_are_traced_as_strace_prints_them(tmp_path: Path) -> None:
     program = build_static(tmp_path, "locks.c")
     root = _root(tmp_path / "root", program)
+    (root / "work" / "existing").write_bytes(EXISTING)
     out = tmp_path / "trace.txt"
     argv = [sys.executable, "-m", "syscalltbl", "run", "--trace", "-o", str(out), "--root", str(root),
             "--cwd", "/work", str(root / "bin" / program.name)]

@@ -363,6 +363,38 @@ static void on_exit_release(void) {
 	close(fd);
 }
 
+/* A file that was there before the program (on the machine, a file of the host root, read through): its
+ * locks are the machine's, and every open of it reaches the same inode and so the same locks. */
+static void existing_file(void) {
+	int fd = open("existing", O_RDONLY), up[2], down[2];
+	if (fd < 0) { perror("existing"); exit(2); }
+	pipe(up), pipe(down);
+	printf("parent: read lock on all of it: %s\n", err(lk(fd, F_SETLK, F_RDLCK, SEEK_SET, 0, 0)));
+	printf("parent: flock EX: %s\n", err(flock(fd, LOCK_EX)));
+	fflush(stdout);
+	pid_t child = fork();
+	if (child == 0) {
+		close(fd); /* the description (and its flock) is the parent's alone now */
+		int mine = open("existing", O_RDONLY);
+		probe("child", mine, F_GETLK, F_WRLCK, 3, 1, getppid());
+		printf("child: flock SH|NB: %s\n", err(flock(mine, LOCK_SH | LOCK_NB)));
+		int rw = open("existing", O_RDWR);
+		printf("child: write lock through a writable open: %s\n", err(lk(rw, F_SETLK, F_WRLCK, SEEK_SET, 0, 1)));
+		fflush(stdout);
+		token_put(up[1]);
+		printf("child: flock SH waited: %s\n", err(flock(mine, LOCK_SH)));
+		probe("child", mine, F_GETLK, F_WRLCK, 0, 0, getppid());
+		exit(0);
+	}
+	token_get(up[0]);
+	wait_asleep(child);
+	printf("parent: closing\n");
+	fflush(stdout);
+	close(fd);
+	reap("parent");
+	(void)down;
+}
+
 int main(void) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	g_parent = getpid();
@@ -374,6 +406,7 @@ int main(void) {
 	printf("== ofd\n"); ofd();
 	printf("== flock\n"); flocks();
 	printf("== exit\n"); on_exit_release();
+	printf("== existing file\n"); existing_file();
 	printf("done\n");
 	return 0;
 }
