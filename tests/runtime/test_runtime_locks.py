@@ -42,6 +42,8 @@ FACTS = (
     "parent: getlk F_RDLCK 0+0: F_WRLCK start 0 len 0 pid child",
     "child: getlk F_WRLCK 3+1: F_RDLCK start 0 len 0 pid parent",
     "child: flock SH waited: 0",
+    "thread: getlk F_WRLCK 0+0: free (whence 0 start 0 len 0)",
+    "child: getlk F_WRLCK 0+0: F_WRLCK start 0 len 10 pid parent",
     "done",
 )
 #: The contents of the file that is there before the program runs.

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -395,6 +396,42 @@ static void existing_file(void) {
 	(void)down;
 }
 
+/* Threads share the descriptor table, so they are one owner of POSIX locks; a close by any of them drops all. */
+static int thread_fd;
+
+static void *in_thread(void *unused) {
+	(void)unused;
+	probe("thread", thread_fd, F_GETLK, F_WRLCK, 0, 0, g_parent);
+	printf("thread: lock 5+15 W: %s\n", err(lk(thread_fd, F_SETLK, F_WRLCK, SEEK_SET, 5, 15)));
+	int other = dup(thread_fd);
+	printf("thread: closes a dup of the descriptor\n");
+	close(other);
+	return NULL;
+}
+
+static void threads(void) {
+	thread_fd = open_file("threads", O_RDWR);
+	printf("main: lock 0+10 W: %s\n", err(lk(thread_fd, F_SETLK, F_WRLCK, SEEK_SET, 0, 10)));
+	fflush(stdout);
+	pid_t child = fork();
+	if (child == 0) {
+		probe("child", thread_fd, F_GETLK, F_WRLCK, 0, 0, g_parent);
+		exit(0);
+	}
+	reap("main");
+	pthread_t thread;
+	pthread_create(&thread, NULL, in_thread, NULL);
+	pthread_join(thread, NULL);
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		probe("child", thread_fd, F_GETLK, F_WRLCK, 0, 0, g_parent);
+		exit(0);
+	}
+	reap("main");
+	close(thread_fd);
+}
+
 int main(void) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	g_parent = getpid();
@@ -407,6 +444,7 @@ int main(void) {
 	printf("== flock\n"); flocks();
 	printf("== exit\n"); on_exit_release();
 	printf("== existing file\n"); existing_file();
+	printf("== threads\n"); threads();
 	printf("done\n");
 	return 0;
 }

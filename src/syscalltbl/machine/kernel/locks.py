@@ -231,6 +231,13 @@ class LockTable:
         else:
             self.inodes.pop(locks.inode, None)
 
+    def prune(self) -> None:
+        """Forget the waiters that are gone (killed in their wait) or no longer in it: they held their tasks."""
+        gone = [task for task, waiter in self.waiters.items()
+                if task.status is not None or task.sleep is not waiter.sleep]
+        for task in gone:
+            del self.waiters[task]
+
     def waiting_for(self, owner: object) -> RangeLock | None:
         """what_owner_is_waiting_for: the lock a POSIX waiter of `owner` is blocked on now, if one is."""
         for task, waiter in self.waiters.items():
@@ -258,6 +265,7 @@ def set_range_lock(task: Task, locks: InodeLocks, request: RangeLock, *, wait: b
     """F_SETLK / F_SETLKW (and the OFD ones): take, change or drop `request`; EAGAIN, EDEADLK, or Sleep."""
     table = locks.table
     table.waiters.pop(task, None)  # running again: no longer a waiter
+    table.prune()
     blocker = locks.conflict(request)
     if blocker is None:
         locks.apply(request)
