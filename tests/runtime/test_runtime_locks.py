@@ -43,6 +43,7 @@ FACTS = (
     "child: getlk F_WRLCK 3+1: F_RDLCK start 0 len 0 pid parent",
     "child: flock SH waited: 0",
     "thread: getlk F_WRLCK 0+0: free (whence 0 start 0 len 0)",
+    "parent: getlk F_RDLCK 0+0: free (whence 0 start 0 len 0)",
     "child: getlk F_WRLCK 0+0: F_WRLCK start 0 len 10 pid parent",
     "done",
 )

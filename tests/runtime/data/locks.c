@@ -432,7 +432,44 @@ static void threads(void) {
 	close(thread_fd);
 }
 
-int main(void) {
+/* An exec closes the close-on-exec descriptors, and with them the process's locks on their files. */
+static void close_on_exec(const char *self) {
+	int fd = open_file("cloexec", O_RDWR | O_CLOEXEC), up[2], down[2];
+	pipe(up), pipe(down);
+	fflush(stdout);
+	pid_t child = fork();
+	if (child == 0) {
+		lk(fd, F_SETLK, F_WRLCK, SEEK_SET, 0, 0);
+		int keep = open("cloexec", O_RDONLY); /* open across the exec: only the close matters */
+		token_put(up[1]);
+		token_get(down[0]);
+		char up_fd[16], down_fd[16];
+		snprintf(up_fd, sizeof up_fd, "%d", up[1]);
+		snprintf(down_fd, sizeof down_fd, "%d", down[0]);
+		execl(self, "locks", "exec-wait", up_fd, down_fd, (char *)NULL);
+		printf("child: exec %s: %s\n", self, strerror(errno));
+		fflush(stdout);
+		token_put(up[1]);
+		(void)keep;
+		exit(5);
+	}
+	g_child = child;
+	token_get(up[0]);
+	probe("parent", fd, F_GETLK, F_RDLCK, 0, 0, 0);
+	token_put(down[1]);
+	token_get(up[0]); /* the new program runs */
+	probe("parent", fd, F_GETLK, F_RDLCK, 0, 0, 0);
+	token_put(down[1]);
+	reap("parent");
+	close(fd);
+}
+
+int main(int argc, char **argv) {
+	if (argc == 4 && !strcmp(argv[1], "exec-wait")) { /* close_on_exec's child after its exec */
+		token_put(atoi(argv[2]));
+		token_get(atoi(argv[3]));
+		return 0;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	g_parent = getpid();
 	printf("== ranges\n"); ranges();
@@ -445,6 +482,7 @@ int main(void) {
 	printf("== exit\n"); on_exit_release();
 	printf("== existing file\n"); existing_file();
 	printf("== threads\n"); threads();
+	printf("== close on exec\n"); close_on_exec("/proc/self/exe");
 	printf("done\n");
 	return 0;
 }
