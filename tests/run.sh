@@ -17,10 +17,10 @@ cd "$(dirname "$0")/.."
 # std::thread over glibc with +crt-static). strace is the reference --trace is held to for what
 # ld.so does when a dynamic program starts (issue 15). The host's own dynamically linked
 # programs run from the default root and natively, side by side: bash, perl, python3, tar,
-# gzip and findutils (issue 15's list).
+# gzip and findutils (issue 15's list). libsqlite3-dev: SQLite linked statically, its fcntl locking (issue 16).
 packages=(dash binutils gcc libc6-dev busybox-static qemu-user xz-utils dpkg apt chromium
           g++ musl-tools golang-go rustc strace bash perl-base python3 tar gzip findutils
-          dietlibc-dev)  # dietlibc-dev: a dietlibc program, whose readdir reads the old getdents (issue 16)
+          dietlibc-dev libsqlite3-dev)  # dietlibc-dev: a dietlibc program, whose readdir reads the old getdents (issue 16)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

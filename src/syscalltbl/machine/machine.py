@@ -34,6 +34,7 @@ from syscalltbl.machine.kernel.fsspace import Space
 from syscalltbl.machine.kernel.hostfs import host_root
 from syscalltbl.machine.kernel.hostsig import HostSignals
 from syscalltbl.machine.kernel.limits import Limits
+from syscalltbl.machine.kernel.locks import LockTable
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.procfs import ProcRoot
@@ -127,6 +128,8 @@ class Machine:
         #: System V shared memory segments (shmget), one namespace for the machine.
         self.shm = ShmNamespace(self.ram, lambda: _current_pid(machine()))
         self.host_root = None if root is None else os.path.realpath(root)
+        #: Record, OFD and flock locks (kernel/locks.py): the machine's own, never the host's.
+        self.file_locks = LockTable(self.ram)
         for minor, (name, driver) in enumerate(sorted({**drivers, **(devices or {})}.items())):
             self.fs.add_device(name.encode(), CharDevice(driver, minor))
         self.kmm = AddressSpace(self.ram)

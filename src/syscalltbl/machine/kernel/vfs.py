@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, ClassVar, Final
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.kernel.fsspace import Charge, Space, pages
+from syscalltbl.machine.kernel.locks import release_file_locks, release_owner_locks
 from syscalltbl.machine.kernel.pagecache import FilePages
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.wait import HOST_POLL_INTERVAL, Sleep
@@ -98,6 +99,7 @@ from syscalltbl.machine.uapi.misc import (
 from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM
 
 if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.locks import InodeLocks
     from syscalltbl.machine.kernel.mm import Mm
     from syscalltbl.machine.kernel.process import Task
     from syscalltbl.machine.kernel.xattr import Xattrs
@@ -128,6 +130,9 @@ _next_ino = iter(range(2, HOST_INO_BASE))
 
 class Inode:
     """What every file has: type and permissions, owner, times (ns since the epoch), link count."""
+
+    #: Its record, OFD and flock locks (kernel/locks.py), made at the first lock taken.
+    locks: InodeLocks | None = None
 
     def __init__(self, mode: int, rdev: int = 0) -> None:
         self.ino = next(_next_ino)
@@ -857,8 +862,10 @@ class FdTable:
             raise Errno(EBADF)
         if self.ram is not None:
             self.ram.slab_charge(-FD_BYTES)
+        release_owner_locks(self, f.inode)  # any close drops the table's record locks on the file
         f.refs -= 1
         if not f.refs:
+            release_file_locks(f)
             f.inode.release(f)
 
     def copy(self) -> FdTable:

@@ -9,6 +9,7 @@ from syscalltbl.machine.syscalls import (
     fs,
     futex,
     ipc,
+    locks,
     madvise,
     misc,
     mknod,
@@ -32,6 +33,6 @@ from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind
 
 __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "close_range", "epoll", "eventfd", "fadvise", "fs",
-    "futex", "ipc", "madvise", "misc", "mknod", "mlock", "mm", "preadv", "process", "readdir", "resource", "sched",
-    "select", "signal", "socket", "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "xattr",
+    "futex", "ipc", "locks", "madvise", "misc", "mknod", "mlock", "mm", "preadv", "process", "readdir", "resource",
+    "sched", "select", "signal", "socket", "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "xattr",
 ]  # fmt: skip

@@ -36,6 +36,7 @@ from syscalltbl.machine.kernel.vfs import (
     seek,
 )
 from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.syscalls.locks import LOCK_COMMANDS, do_fcntl_lock
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EACCES,
@@ -416,6 +417,8 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int, *_: int) -> int:
     if cmd == F_SETFD:
         t.files.fds[fd] = (f, bool(arg & FD_CLOEXEC))
         return 0
+    if cmd in LOCK_COMMANDS:
+        return do_fcntl_lock(t, f, cmd, arg)
     if cmd == F_GETFL:
         return f.flags & ~O_CLOEXEC
     if f.flags & O_PATH:

@@ -90,6 +90,7 @@ from syscalltbl.machine.tools.fuzzfilecalls import SHAPED as FILE_CALLS
 from syscalltbl.machine.tools.fuzzfilecalls import FileCallShaper
 from syscalltbl.machine.tools.fuzzfiles import EVERY, FileSteps, Touch, verify
 from syscalltbl.machine.tools.fuzzfiles import FD as FILE_FD
+from syscalltbl.machine.tools.fuzzlocks import LockShaper, lock_problems
 from syscalltbl.machine.tools.fuzzshapes import SPAWNING, Layout, Shaper
 from syscalltbl.machine.tools.fuzzsockets import SOCKET_CALLS, SocketShaper
 from syscalltbl.machine.uapi.errno import EINTR, Errno
@@ -296,6 +297,8 @@ class Fuzzer:
         self._scratch(task)
         self.shaper = Shaper(self.rng, Layout(SCRATCH, SCRATCH_PAGES))
         self.socket_shaper = SocketShaper(self.rng, SCRATCH + 3 * 4096)  # the scratch area's page 3 (fuzzsockets.py)
+        self.locks = LockShaper(random.Random(self.seed ^ 0x10C5), SCRATCH, FILE_FD)
+        self.child_locks = LockShaper(self.child_rng, SCRATCH, FILE_FD)
         self.file_steps = FileSteps(self.file_rng, self.numbers)
         self.touch = None
         self.shaper.prepare(task.mm)
@@ -377,6 +380,7 @@ class Fuzzer:
         params = [q for q in proto.params if q.type not in ("void", "...")] if proto else []
         args = [self._arg(q, entry.name) for q in params[:6]]
         args += [rng.getrandbits(64) for _ in range(6 - len(args))]
+        args = self.locks.reshape(entry.name, self.task.mm, sorted(self.task.files.fds), args)
         shown = ", ".join(hex(a) for a in args[: len(params)])
         return f"{entry.name}({shown})", [entry.number, *args]
 
@@ -479,8 +483,17 @@ class Fuzzer:
                 [self.numbers["futex"], word, FUTEX_WAKE | private, 0x7FFFFFFF, 0, 0, 0],
                 [self.numbers["futex"], word, FUTEX_WAIT | private, 0, self.shaper.layout.timeout, 0, 0],
                 [self.numbers["getpid"]], [self.numbers["gettid"]], [self.numbers["sched_yield"]],
+                [self.numbers["flock"], *self.child_locks.flock_call([], blocking=False)],
+                self._child_lock(task),
             ))  # fmt: skip
         self._write([*words, *[0] * (7 - len(words))], task)
+
+    def _child_lock(self, task: Task) -> list[int]:
+        """A child's non-blocking fcntl lock command on the fuzzer's file; getpid if its scratch area is gone."""
+        try:
+            return [self.numbers["fcntl"], *self.child_locks.fcntl(task.mm, [], blocking=False)]
+        except (ValueError, OutOfMemory):
+            return [self.numbers["getpid"]]
 
     def _write(self, words: list[int], task: Task | None = None) -> None:
         # Past the page protections, as the host may: a call may have made the slot read-only.
@@ -709,6 +722,7 @@ class Fuzzer:
         problems += self._check_tree()
         problems += self._check_groups()
         problems += self._check_frames()
+        problems += lock_problems(machine)
         state = self._victim_state()
         if state != self.victim_state:
             problems.append(f"pid {self.victim.pid} (the victim) changed: memory, areas, descriptors or family")

@@ -41,6 +41,7 @@ from syscalltbl.machine.tools.formats import (
     signed,
     statx_mask,
 )
+from syscalltbl.machine.tools.locktrace import LOCK_ARGUMENTS
 from syscalltbl.machine.tools.sockettrace import SOCKET_ARGUMENTS, Snapshot, snapshot
 from syscalltbl.machine.tools.strings import STRING_LIMIT, quote
 from syscalltbl.machine.tools.xattrtrace import XATTR_ARGUMENTS
@@ -323,7 +324,8 @@ class Tracer:
     def _call(self, t: Task, s: TableEntry, args: tuple[int, ...], ret: int, before: Snapshot = ()) -> str:
         proto = self.prototypes.get(s.entry_point)
         entry = s.entry_point
-        arguments = ARGUMENTS.get(entry) or XATTR_ARGUMENTS.get(entry) or FILE_ARGUMENTS.get(entry)
+        arguments = (ARGUMENTS.get(entry) or XATTR_ARGUMENTS.get(entry) or FILE_ARGUMENTS.get(entry)
+                     or LOCK_ARGUMENTS.get(entry))
         sockets = SOCKET_ARGUMENTS.get(entry)
         if s.entry_point == "sys_clone3":
             shown = f"{_clone_args(t, args[0], args[1])}, {args[1]}"

@@ -59,3 +59,23 @@ SEEK_CUR: Final = 1
 SEEK_END: Final = 2
 SEEK_DATA: Final = 3
 SEEK_HOLE: Final = 4
+
+# Record locks (include/uapi/asm-generic/fcntl.h): commands, types, and struct flock's
+# layout on x86-64 (short l_type, short l_whence, off_t l_start, off_t l_len, pid_t l_pid).
+F_GETLK: Final = 5
+F_SETLK: Final = 6
+F_SETLKW: Final = 7
+F_OFD_GETLK: Final = 36
+F_OFD_SETLK: Final = 37
+F_OFD_SETLKW: Final = 38
+F_RDLCK: Final = 0
+F_WRLCK: Final = 1
+F_UNLCK: Final = 2
+FLOCK_FORMAT: Final = "<hh4xqqi4x"
+
+# flock(2)'s operations (include/uapi/asm-generic/fcntl.h)
+LOCK_SH: Final = 1
+LOCK_EX: Final = 2
+LOCK_NB: Final = 4
+LOCK_UN: Final = 8
+LOCK_MAND: Final = 32

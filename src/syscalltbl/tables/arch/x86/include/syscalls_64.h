@@ -297,4 +297,7 @@ asmlinkage long sys_shutdown(int fd, int how);
 asmlinkage long sys_setsockopt(int fd, int level, int optname, char __user *optval, int optlen);
 asmlinkage long sys_getsockopt(int fd, int level, int optname, char __user *optval, int __user *optlen);
 
+/* issue 16, locks: fs/locks.c (fcntl's lock commands go through sys_fcntl above) */
+asmlinkage long sys_flock(unsigned int fd, unsigned int cmd);
+
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */

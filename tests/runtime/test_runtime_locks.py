@@ -1,0 +1,139 @@
+"""Record locks, OFD locks and flock (issue 16): data/locks.c natively on a tmpfs and on the machine.
+
+The program's processes contend for fcntl locks (one sleeps in F_SETLKW until
+the other unlocks), deadlock (the second waiter is told EDEADLK), share OFD
+locks across fork, and take flock locks; its output orders their steps with
+pipes, so the native run and the machine's must be the same, byte for byte.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import test_runtime_limits as limits
+from busybox import ENV, build_static
+from native_vs_machine import run_machine
+from test_runtime_statx_xattr import SHM, _require_tmpfs, _root
+
+from support import Cli
+from syscalltbl.machine.kernel.limits import Limits
+
+#: What the program must print natively (so a broken native run cannot pass as a match).
+FACTS = (
+    "child: getlk F_WRLCK 0+0: F_WRLCK start 0 len 40 pid parent",
+    "child: getlk F_WRLCK 305+1: F_WRLCK start 300 len 20 pid parent",
+    "child: getlk F_WRLCK 996+1: F_RDLCK start 990 len 10 pid parent",
+    "child: getlk F_WRLCK 0+0: free (whence 0 start 0 len 0)",
+    "start max len 2: -1 EOVERFLOW",
+    "W on O_RDONLY: -1 EBADF",
+    "parent: the child sleeps; unlocking",
+    "child: setlkw 0+1 while the parent waits for 1+1: -1 EDEADLK",
+    "child: setlkw interrupted: -1 EINTR",
+    "child: flock EX on a third, interrupted: -1 EINTR",
+    "child: ofd lock 0+20 through the inherited fd: 0",
+    "child: getlk F_RDLCK 15+1: F_WRLCK start 0 len 20 pid -1",
+    "child: ofd setlkw: 0",
+    "child: flock SH|NB on its own: -1 EAGAIN",
+    "child: now its own to EX|NB (the other was lost): 0",
+    "parent: getlk F_RDLCK 0+0: F_WRLCK start 0 len 0 pid child",
+    "child: getlk F_WRLCK 3+1: F_RDLCK start 0 len 0 pid parent",
+    "child: flock SH waited: 0",
+    "thread: getlk F_WRLCK 0+0: free (whence 0 start 0 len 0)",
+    "parent: getlk F_RDLCK 0+0: free (whence 0 start 0 len 0)",
+    "child: getlk F_WRLCK 0+0: F_WRLCK start 0 len 10 pid parent",
+    "done",
+)
+#: The contents of the file that is there before the program runs.
+EXISTING = b"on the host before the program\n"
+#: --trace's lines for some of the calls, as strace prints them (fd numbers are the program's own).
+TRACED = (
+    "fcntl(3, F_SETLK, {l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=100}) = 0",
+    "fcntl(3, F_SETLK, {l_type=F_RDLCK, l_whence=SEEK_END, l_start=990, l_len=-10}) = 0",
+    "fcntl(3, F_GETLK, {l_type=F_UNLCK, l_whence=SEEK_SET, l_start=0, l_len=0, l_pid=0}) = 0",
+    "fcntl(3, F_GETLK, {l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=40, l_pid=1}) = 0",
+    "fcntl(3, F_SETLK, {l_type=0x9 /* F_??? */, l_whence=SEEK_SET, l_start=0, l_len=1}) = -1 EINVAL (Invalid argument)",
+    "fcntl(3, F_SETLK, {l_type=F_RDLCK, l_whence=0x7 /* SEEK_??? */, l_start=0, l_len=0})"
+    " = -1 EINVAL (Invalid argument)",
+    "fcntl(3, F_GETLK, 0x10) = -1 EFAULT (Bad address)",
+    "fcntl(3, F_SETLKW, {l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=1})"
+    " = -1 EDEADLK (Resource deadlock avoided)",
+    "fcntl(3, F_OFD_GETLK, {l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=10, l_pid=-1}) = 0",
+    "flock(3, 0) = -1 EINVAL (Invalid argument)",
+    "flock(18, LOCK_EX|LOCK_NB) = 0",
+    "flock(18, LOCK_SH|LOCK_MAND) = 0",
+    "flock(18, LOCK_UN) = 0",
+)
+
+
+def test_locks_between_processes_as_on_linux(tmp_path: Path) -> None:
+    _require_tmpfs(SHM)
+    program = build_static(tmp_path, "locks.c")
+    with tempfile.TemporaryDirectory(dir=SHM) as here:
+        (Path(here) / "existing").write_bytes(EXISTING)
+        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=120, check=False)
+    text = native.stdout.decode()
+    assert native.returncode == 0, f"natively:\n{text}{native.stderr.decode()}"
+    for fact in FACTS:
+        assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
+    root = _root(tmp_path / "root", program)
+    (root / "work" / "existing").write_bytes(EXISTING)  # a file of the host root: the machine reads it through
+    machine = run_machine(root, program, ()).outcome
+    assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
+
+
+def test_lock_calls_are_traced_as_strace_prints_them(tmp_path: Path) -> None:
+    program = build_static(tmp_path, "locks.c")
+    root = _root(tmp_path / "root", program)
+    (root / "work" / "existing").write_bytes(EXISTING)
+    out = tmp_path / "trace.txt"
+    argv = [sys.executable, "-m", "syscalltbl", "run", "--trace", "-o", str(out), "--root", str(root),
+            "--cwd", "/work", str(root / "bin" / program.name)]
+    proc = subprocess.run(argv, capture_output=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    lines = {re.sub(r"^\[pid \d+\] ", "", line) for line in out.read_text().splitlines()}
+    for line in TRACED:
+        assert line in lines, line
+
+
+def _proc_locks(out: bytes, pid: str) -> list[str]:
+    """/proc/locks's lines with their number, the device and inode, and the holder's pid as words.
+
+    Natively the numbers count other programs' locks too: only the order of the lines is compared.
+    """
+    lines = [re.sub(r"^\d+: (.*) [0-9a-f]+:[0-9a-f]+:\d+ ", r"N: \1 DEV:INO ", line)
+             for line in out.decode().splitlines()]
+    return [re.sub(rf" {pid} DEV", " PID DEV", line) for line in lines]
+
+
+def test_proc_locks_lists_the_held_locks(tmp_path: Path) -> None:
+    """/proc/locks shows each lock as Linux's lock_get_status does: its kind, type, owner and range."""
+    _require_tmpfs(SHM)
+    program = build_static(tmp_path, "proc_locks.c")
+    with tempfile.TemporaryDirectory(dir=SHM) as here:
+        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=60, check=False)
+    assert native.returncode == 0, native
+    pid = native.stdout.split(b" ")[0].decode()
+    expected = _proc_locks(native.stdout.split(b"\n", 1)[1], pid)
+    assert expected == [
+        "N: OFDLCK ADVISORY  WRITE -1 DEV:INO 100 EOF",
+        "N: POSIX  ADVISORY  READ PID DEV:INO 10 19",
+        "N: FLOCK  ADVISORY  WRITE PID DEV:INO 0 EOF",
+    ], native.stdout
+    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
+    assert machine.status == 0, machine.text()
+    out = machine.stdout
+    assert _proc_locks(out.split(b"\n", 1)[1], out.split(b" ")[0].decode()) == expected, machine.text()
+
+
+def test_locks_take_ram_and_end_in_enolck(cli: Cli, tmp_path: Path) -> None:
+    """A guest locking every other byte without end fills the machine's RAM, never the host's: ENOLCK."""
+    root = _root(tmp_path / "root", build_static(tmp_path, "limits_locks.c"))
+    result = limits.run(cli, root, "--memory", "32M", "limits_locks")
+    assert (result.code, result.stderr) == (0, ""), result
+    assert result.stdout.splitlines() == [
+        "locking", "fcntl: No locks available", "full after many thousands", "unlock all: 0", "lock again: 0"]
+    assert result.peak_rss < Limits(memory=32 << 20).host_bound, result.peak_rss
