@@ -2,6 +2,8 @@
 
 from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.syscalls import (
+    access,
+    cred,
     epoll,
     eventfd,
     fadvise,
@@ -25,7 +27,7 @@ from syscalltbl.machine.syscalls import (
 from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
 
 __all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "epoll", "eventfd", "fadvise", "fs", "futex", "ipc",
-    "madvise", "misc", "mlock", "mm", "process", "resource", "sched", "select", "signal", "statx", "syscall", "time",
-    "timerfd", "unimplemented", "xattr",
+    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "cred", "epoll", "eventfd", "fadvise", "fs",
+    "futex", "ipc", "madvise", "misc", "mlock", "mm", "process", "resource", "sched", "select", "signal", "statx",
+    "syscall", "time", "timerfd", "unimplemented", "xattr",
 ]  # fmt: skip

@@ -26,6 +26,7 @@ O_PATH: Final = 0o10000000
 AT_FDCWD: Final = -100
 AT_SYMLINK_NOFOLLOW: Final = 0x100
 AT_REMOVEDIR: Final = 0x200
+AT_EACCESS: Final = 0x200  # faccessat2's: the same bit as AT_REMOVEDIR, which only unlinkat takes
 AT_SYMLINK_FOLLOW: Final = 0x400
 AT_EMPTY_PATH: Final = 0x1000
 
