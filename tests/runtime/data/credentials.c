@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -78,8 +79,49 @@ static void caps(const char *when) {
 
 static long try_open(const char *path, int flags) { return closing(open(path, flags)); }
 
-int main(void) {
+/* A copy of this program, set-user-ID 1000 and set-group-ID 1001, run by nobody: its ids and AT_SECURE. */
+static void setid_exec(void) {
+    int in = open("/proc/self/exe", O_RDONLY), out = creat("suidprog", 0755);
+    char buf[65536];
+    ssize_t n;
+    while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n)
+            break;
+    close(in);
+    close(out);
+    show("chown suidprog 1000:1001", chown("suidprog", 1000, 1001));
+    show("chmod suidprog 06755", chmod("suidprog", 06755));
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (syscall(SYS_setresgid, NOBODY, NOBODY, NOBODY) || syscall(SYS_setresuid, NOBODY, NOBODY, NOBODY))
+            _exit(3);
+        execl("./suidprog", "suidprog", "report", (char *)NULL);
+        _exit(4);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    printf("set-id child: status %d\n", WEXITSTATUS(status));
+    show("chmod suidprog 02745 (setgid, no group x)", chmod("suidprog", 02745));
+    pid = fork();
+    if (pid == 0) {
+        if (syscall(SYS_setresgid, NOBODY, NOBODY, NOBODY) || syscall(SYS_setresuid, NOBODY, NOBODY, NOBODY))
+            _exit(3);
+        execl("./suidprog", "suidprog", "report", (char *)NULL);
+        _exit(4);
+    }
+    waitpid(pid, &status, 0);
+    printf("not set-id child: status %d\n", WEXITSTATUS(status));
+    show("unlink suidprog", unlink("suidprog"));
+}
+
+int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 1 && !strcmp(argv[1], "report")) {
+        ids("  exec'd");
+        printf("  AT_SECURE %lu\n", getauxval(AT_SECURE));
+        caps("  caps");
+        return 0;
+    }
     umask(022);
     /* The directory tree, made by root with the modes given. */
     show("chmod .", chmod(".", 0755));
@@ -99,6 +141,8 @@ int main(void) {
     show("mkdir sgid", mkdir("sgid", 0777));
     show("chown sgid to 0:100", chown("sgid", 0, 100));
     show("chmod sgid 02777", chmod("sgid", 02777));
+
+    setid_exec();
 
     /* Root: the mode bits do not stop it, except for running what nobody may run. */
     ids("root");
