@@ -12,7 +12,9 @@ run must print the FACTS below, so that a broken native run cannot pass.
 
 from __future__ import annotations
 
+import re
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -42,6 +44,32 @@ FACTS = (
     "capset raising the permitted set: -1 EPERM",
     "root access noexec X_OK: -1 EACCES",
     "done",
+)
+
+#: --trace lines of the new calls, as `strace -f` printed them for the program natively (addresses as ADDR).
+TRACE_LINES = (
+    'access("pub", 0x8 /* ?_OK */) = -1 EINVAL (Invalid argument)',
+    'faccessat2(AT_FDCWD, "pub", R_OK, 0x1 /* AT_??? */) = -1 EINVAL (Invalid argument)',
+    'faccessat2(AT_FDCWD, "pub", W_OK, AT_SYMLINK_NOFOLLOW|AT_EACCESS) = 0',
+    'faccessat2(AT_FDCWD, "", R_OK, AT_EMPTY_PATH) = 0',
+    "capget({version=0x12345678 /* _LINUX_CAPABILITY_VERSION_??? */, pid=0}, ADDR) = -1 EINVAL (Invalid argument)",
+    "capget({version=0x12345678 /* _LINUX_CAPABILITY_VERSION_??? */, pid=0}, NULL) = 0",
+    "capget({version=_LINUX_CAPABILITY_VERSION_3, pid=-5}, ADDR) = -1 EINVAL (Invalid argument)",
+    "capget({version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=0, permitted=0, inheritable=0}) = 0",
+    "setgroups(4, [5, 1, 3, 1]) = 0",
+    "getgroups(16, [1, 1, 3, 5]) = 4",
+    "getgroups(0, NULL) = 4",
+    "getgroups(2, ADDR) = -1 EINVAL (Invalid argument)",
+    "setgroups(65537, ADDR) = -1 EINVAL (Invalid argument)",
+    "setgroups(-1, ADDR) = -1 EINVAL (Invalid argument)",
+    "setgroups(2, 0x8) = -1 EFAULT (Bad address)",
+    "setresuid(65534, 65534, 0) = 0",
+    "getresuid([65534], [65534], [0]) = 0",
+    "setresuid(-1, 0, -1) = 0",
+    "setreuid(-1, 65534) = 0",
+    "setfsuid(-1) = 65534",
+    "setregid(0, -1) = -1 EPERM (Operation not permitted)",
+    'chown("open/mine", -1, 0) = -1 EPERM (Operation not permitted)',
 )
 
 
@@ -75,3 +103,16 @@ def test_credentials_and_permissions_as_on_linux(tmp_path: Path) -> None:
         assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
     machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
     assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
+
+
+def test_the_credential_calls_are_traced_as_strace_prints_them(tmp_path: Path) -> None:
+    program = build_static(tmp_path, "credentials.c")
+    root = _root(tmp_path / "root", program)
+    out = tmp_path / "trace.txt"
+    argv = [sys.executable, "-m", "syscalltbl", "run", "--trace", "-o", str(out), "--root", str(root),
+            "--cwd", "/work", str(root / "bin" / program.name)]
+    proc = subprocess.run(argv, capture_output=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    lines = {re.sub(r"0x7ff[0-9a-f]+", "ADDR", re.sub(r"^\[pid +\d+\] ", "", line))
+             for line in out.read_text().splitlines()}
+    assert [line for line in TRACE_LINES if line not in lines] == []
