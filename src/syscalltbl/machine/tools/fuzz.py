@@ -85,6 +85,7 @@ from syscalltbl.machine.kernel.vfs import OpenFile, Regular
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.machine import Machine
 from syscalltbl.machine.syscalls.registry import Handler
+from syscalltbl.machine.tools.fuzzcreds import CRED_CALLS, CredShapes
 from syscalltbl.machine.tools.fuzzfiles import EVERY, FileSteps, Touch, verify
 from syscalltbl.machine.tools.fuzzfiles import FD as FILE_FD
 from syscalltbl.machine.tools.fuzzshapes import SPAWNING, Layout, Shaper
@@ -291,6 +292,7 @@ class Fuzzer:
         machine.cpu.on_code(symbols["fuzz_next"], self._next)
         self._scratch(task)
         self.shaper = Shaper(self.rng, Layout(SCRATCH, SCRATCH_PAGES))
+        self.creds = CredShapes(self.rng, SCRATCH + 3 * 4096)  # page 2 is the clones' TLS, 8-15 their stacks
         self.file_steps = FileSteps(self.file_rng, self.numbers)
         self.touch = None
         self.shaper.prepare(task.mm)
@@ -386,6 +388,8 @@ class Fuzzer:
             return shaper.futex_waitv(mm)
         if name == "mmap":
             return shaper.mmap_shared(sorted(self.task.files.fds))
+        if name in CRED_CALLS:
+            return self.creds.shaped(name, self.task, self.victim.pid, self.paths)
         return None
 
     def _file(self) -> Regular | None:
