@@ -42,7 +42,8 @@ def do_faccessat(t: Task, dirfd: int, path: int, mode: int, flags: int) -> int:
         if not name:
             inode = t.fs.cwd if s32(dirfd) == AT_FDCWD else t.files.get(s32(dirfd)).inode
         else:
-            inode = t.machine.fs.lookup(t, name, _base(t, dirfd), follow=not flags & AT_SYMLINK_NOFOLLOW)
+            start = t.fs.cwd if name.startswith(b"/") else _base(t, dirfd)  # an absolute path ignores dirfd
+            inode = t.machine.fs.lookup(t, name, start, follow=not flags & AT_SYMLINK_NOFOLLOW)
         permission.check(t.cred, inode, mode)  # X_OK on a file with no x bit at all is EACCES even for root
     return 0
 

@@ -25,7 +25,7 @@ from syscalltbl.machine.uapi.capability import (
     NO_ID,
 )
 from syscalltbl.machine.uapi.errno import EINVAL, EPERM, ESRCH, Errno
-from syscalltbl.machine.uapi.prctl import PR_GET_KEEPCAPS, PR_SET_KEEPCAPS
+from syscalltbl.machine.uapi.prctl import PR_CAPBSET_DROP, PR_GET_KEEPCAPS, PR_SET_KEEPCAPS
 
 
 def _id(value: int) -> int:
@@ -325,7 +325,8 @@ def sys_capset(t: Task, header: int, data: int, *_: int) -> int:
 
 def do_prctl_caps(t: Task, option: int, arg2: int) -> int:
     """prctl's capability options (cap_task_prctl): PR_SET_KEEPCAPS 0 or 1 (keep the permitted set when
-    the uids leave 0), PR_GET_KEEPCAPS, PR_CAPBSET_READ of one capability."""
+    the uids leave 0), PR_GET_KEEPCAPS, PR_CAPBSET_READ of one capability, PR_CAPBSET_DROP of one from the
+    bounding set (with CAP_SETPCAP: what later execs may gain)."""
     if option == PR_GET_KEEPCAPS:
         return int(t.cred.keepcaps)
     if option == PR_SET_KEEPCAPS:
@@ -333,6 +334,14 @@ def do_prctl_caps(t: Task, option: int, arg2: int) -> int:
             raise Errno(EINVAL)
         new = t.cred.copy()
         new.keepcaps = bool(arg2)
+        return _commit(t, new, users=False)
+    if option == PR_CAPBSET_DROP:
+        if not t.cred.capable(CAP_SETPCAP):
+            raise Errno(EPERM)
+        if not 0 <= arg2 <= CAP_LAST_CAP:
+            raise Errno(EINVAL)
+        new = t.cred.copy()
+        new.cap_bset &= ~(1 << arg2)
         return _commit(t, new, users=False)
     if not 0 <= arg2 <= CAP_LAST_CAP:
         raise Errno(EINVAL)

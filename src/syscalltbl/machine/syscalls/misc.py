@@ -19,6 +19,7 @@ from syscalltbl.machine.uapi.prctl import (
     ARCH_GET_GS,
     ARCH_SET_FS,
     ARCH_SET_GS,
+    PR_CAPBSET_DROP,
     PR_CAPBSET_READ,
     PR_GET_DUMPABLE,
     PR_GET_KEEPCAPS,
@@ -78,7 +79,7 @@ def sys_prctl(t: Task, option: int, arg2: int, *_: int) -> int:
             raise Errno(EINVAL)
         t.dumpable = arg2  # inherited by fork, back to 1 at execve
         return 0
-    if option in (PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_READ):
+    if option in (PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_READ, PR_CAPBSET_DROP):
         return do_prctl_caps(t, option, arg2)
     raise Errno(EINVAL)
 
