@@ -48,7 +48,8 @@ class Creds:
 def fix_setuid(old: Creds, new: Creds) -> None:
     """cap_emulate_setxuid, after setuid/setreuid/setresuid changed `new`'s user ids: leaving uid 0
     in all of real, effective and saved drops every permitted capability (unless keepcaps); the
-    effective set follows the effective uid out of and back into 0; fsuid's set follows fsuid."""
+    effective set follows the effective uid out of and back into 0. (The fsuid follows the euid here with
+    no capability fix-up of its own: that is setfsuid's alone.)"""
     was_root = 0 in (old.uid, old.euid, old.suid)
     if was_root and 0 not in (new.uid, new.euid, new.suid) and not new.keepcaps:
         new.cap_permitted = new.cap_effective = 0
@@ -58,7 +59,6 @@ def fix_setuid(old: Creds, new: Creds) -> None:
         new.cap_effective = 0
     if old.euid != 0 and new.euid == 0:
         new.cap_effective = new.cap_permitted
-    fix_setfsuid(old, new)
 
 
 def fix_setfsuid(old: Creds, new: Creds) -> None:

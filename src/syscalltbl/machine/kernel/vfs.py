@@ -75,6 +75,7 @@ from syscalltbl.machine.uapi.fcntl import (
     O_DIRECT,
     O_DIRECTORY,
     O_EXCL,
+    O_NOATIME,
     O_NOFOLLOW,
     O_NONBLOCK,
     O_PATH,
@@ -1001,6 +1002,8 @@ class FileSystem:
         if not created and not flags & O_PATH and task is not None:
             # may_open: what the access mode asks for, a file made by this very open excepted.
             permission.check(task.cred, node, permission.open_mask(flags, truncate=bool(flags & O_TRUNC)))
+            if flags & O_NOATIME and not permission.is_owner(task.cred, node):
+                raise Errno(EPERM)  # not updating atime is the owner's choice
         if isinstance(node, Regular) and not flags & O_PATH and (flags & O_ACCMODE != O_RDONLY or flags & O_TRUNC):
             deny_write(task, node)  # before a host file is copied up for it
         node.opening(flags)
