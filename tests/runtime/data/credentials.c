@@ -292,6 +292,18 @@ int main(int argc, char **argv) {
     show("  rename sticky/mine", rename("sticky/mine", "sticky/mine2"));
     show("  unlink sticky/mine2", unlink("sticky/mine2"));
     show("  open sticky/roots O_RDWR", try_open("sticky/roots", O_RDWR));
+    show("  link secret (protected_hardlinks)", link("secret", "sticky/l1"));
+    show("  link sticky/roots (0666: a safe source)", link("sticky/roots", "sticky/l2"));
+    show("  unlink sticky/l2 (ours? no: root's)", unlink("sticky/l2"));
+    show("  link pub in . ", link("pub", "l3"));
+    show("  symlink in .", symlink("pub", "s1"));
+    show("  symlink in sticky", symlink("../pub", "sticky/s2"));
+    show("  unlink sticky/s2", unlink("sticky/s2"));
+    show("  open ro O_NOATIME", try_open("ro", O_RDONLY | O_NOATIME));
+    show("  mkdir sticky/d", mkdir("sticky/d", 0700));
+    show("  open sticky/d/../../secret", try_open("sticky/d/../../secret", O_RDONLY));
+    show("  rename sticky/d to open/d (a directory changing parent)", rename("sticky/d", "open/d"));
+    show("  rmdir open/d", rmdir("open/d"));
     show("  chmod pub", chmod("pub", 0777));
     show("  chown pub", chown("pub", NOBODY, NOBODY));
     show("  utimes pub now", utimes("pub", NULL));

@@ -124,3 +124,17 @@ def check_chown(cred: Creds, inode: Owned, user: int, group: int) -> None:
         raise Errno(EPERM)
     if group != NO_ID and not (cred.fsuid == inode.uid and (group == inode.gid or cred.in_group(group))):
         raise Errno(EPERM)
+
+
+def check_hardlink(cred: Creds, inode: Owned) -> None:
+    """may_linkat under fs.protected_hardlinks = 1 (Linux's default): a file's owner (or CAP_FOWNER) may link
+    it anywhere; anyone else only a regular file, neither set-user-ID nor a set-group-ID program, that they
+    may read and write (EPERM otherwise)."""
+    if is_owner(cred, inode):
+        return
+    mode = inode.mode
+    safe = (stat.S_ISREG(mode) and not mode & stat.S_ISUID
+            and mode & (stat.S_ISGID | stat.S_IXGRP) != stat.S_ISGID | stat.S_IXGRP
+            and permits(cred, inode, MAY_READ | MAY_WRITE))
+    if not safe:
+        raise Errno(EPERM)

@@ -677,7 +677,6 @@ def _new_name(t: Task, dirfd: int, path: int) -> tuple[Directory, bytes]:
         raise Errno(ENOENT)  # only mkdir may name a new entry with a trailing slash
     if not parent.in_tree:
         raise Errno(ENOENT)  # /proc makes nothing on request, as Linux's procfs
-    permission.check_create(t.cred, parent)
     return parent, last
 
 
@@ -894,6 +893,7 @@ def sys_ftruncate(t: Task, fd: int, length: int, *_: int) -> int:
 def do_symlinkat(t: Task, target: int, newdirfd: int, path: int) -> int:
     contents = user_path(t, target)
     parent, name = _new_name(t, newdirfd, path)
+    permission.check_create(t.cred, parent)
     uid, gid, _ = permission.new_owner(t.cred, parent, stat.S_IFLNK | 0o777)
     parent.add(name, t.machine.fs.charged(Symlink(contents).owned_by(uid, gid)))
     return 0
@@ -914,6 +914,8 @@ def do_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: 
         raise Errno(EINVAL)
     inode = _inode_at(t, olddirfd, old, flags, follows=False)
     parent, name = _new_name(t, newdirfd, new)
+    permission.check_hardlink(t.cred, inode)  # may_linkat, then vfs_link's may_create
+    permission.check_create(t.cred, parent)
     if isinstance(inode, Directory):
         raise Errno(EPERM)
     if isinstance(inode, HostFile) or _is_proc(inode):
