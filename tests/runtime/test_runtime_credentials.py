@@ -12,6 +12,7 @@ run must print the FACTS below, so that a broken native run cannot pass.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from busybox import ENV, build_static
 from native_vs_machine import run_machine
 
 SHM = Path("/dev/shm")
+NOBODY = 65534
 #: What the program must print natively: the issue's done-when, and the rules most easily got wrong.
 FACTS = (
     "after: getgroups(0) 4, list 1 1 3 5",
@@ -39,6 +41,8 @@ FACTS = (
     "  unlink sticky/roots: -1 EPERM",
     "  kill root child 0: -1 EPERM",
     "  exec'd: uid 65534 1000 1000 fsuid 1000 gid 65534 1001 1001 fsgid 1001",
+    "  host: stat hostdir/f (hostdir 0700): -1 EACCES",
+    "  host: open hostmine O_RDWR (nobody's 0600): 0",
     "  AT_SECURE 1",
     "  version written back 0x20080522",
     "capset raising the permitted set: -1 EPERM",
@@ -82,13 +86,27 @@ def _require_tmpfs(path: Path) -> None:
     pytest.fail(f"{path} is not a tmpfs here: the native run needs one")
 
 
+def _host_files(work: Path) -> None:
+    """What the program finds made for it, by root: on the machine, files of the host root with these
+    owners and modes."""
+    (work / "hostdir").mkdir()
+    (work / "hostdir" / "f").write_bytes(b"")
+    (work / "hostdir").chmod(0o700)
+    (work / "hostro").write_bytes(b"read only\n")
+    (work / "hostro").chmod(0o444)
+    (work / "hostmine").write_bytes(b"nobody's\n")
+    os.chown(work / "hostmine", NOBODY, NOBODY)
+    (work / "hostmine").chmod(0o600)
+
+
 def _root(where: Path, program: Path) -> Path:
-    """A root with the program in bin/, an empty work/, and dev/ and proc/ as Linux has them."""
+    """A root with the program in bin/, work/ with the host files, and dev/ and proc/ as Linux has them."""
     for name in ("bin", "work", "dev", "proc"):
         (where / name).mkdir(parents=True)
     (where / "proc").chmod(0o555)
     (where / "bin" / program.name).write_bytes(program.read_bytes())
     (where / "bin" / program.name).chmod(0o755)
+    _host_files(where / "work")
     return where
 
 
@@ -96,6 +114,7 @@ def test_credentials_and_permissions_as_on_linux(tmp_path: Path) -> None:
     _require_tmpfs(SHM)
     program = build_static(tmp_path, "credentials.c")
     with tempfile.TemporaryDirectory(dir=SHM) as here:
+        _host_files(Path(here))
         native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=120, check=False)
     text = native.stdout.decode()
     assert native.returncode == 0, f"natively:\n{text}{native.stderr.decode()}"

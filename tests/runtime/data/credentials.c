@@ -301,9 +301,17 @@ int main(int argc, char **argv) {
     show("  unlink sticky/s2", unlink("sticky/s2"));
     show("  open ro O_NOATIME", try_open("ro", O_RDONLY | O_NOATIME));
     show("  mkdir sticky/d", mkdir("sticky/d", 0700));
+    struct stat st;
     show("  open sticky/d/../../secret", try_open("sticky/d/../../secret", O_RDONLY));
     show("  rename sticky/d to open/d (a directory changing parent)", rename("sticky/d", "open/d"));
     show("  rmdir open/d", rmdir("open/d"));
+    /* Files the test put there before the run: on the machine they are the host root's (hostfs.py). */
+    show("  host: stat hostdir/f (hostdir 0700)", stat("hostdir/f", &st));
+    show("  host: open hostro O_WRONLY (0444)", try_open("hostro", O_WRONLY));
+    show("  host: open hostmine O_RDWR (nobody's 0600)", try_open("hostmine", O_RDWR));
+    show("  host: chmod hostmine 0640", chmod("hostmine", 0640));
+    show("  host: unlink hostro", unlink("hostro"));
+    show("  host: truncate hostro", truncate("hostro", 0));
     show("  chmod pub", chmod("pub", 0777));
     show("  chown pub", chown("pub", NOBODY, NOBODY));
     show("  utimes pub now", utimes("pub", NULL));
@@ -318,7 +326,6 @@ int main(int argc, char **argv) {
     show("  chown open/mine 0:-1", chown("open/mine", 0, -1));
     show("  utimes open/mine explicit", utimes("open/mine", (struct timeval[2]){{1, 0}, {2, 0}}));
     show("  chmod open/mine 02755 (its group is ours)", chmod("open/mine", 02755));
-    struct stat st;
     stat("open/mine", &st);
     printf("  open/mine: mode %o uid %u gid %u\n", st.st_mode, st.st_uid, st.st_gid);
     show("  creat sgid/f", closing(creat("sgid/f", 0644)));
