@@ -1017,6 +1017,18 @@ class FileSystem:
             node.modified()  # even when it was empty: open(O_TRUNC) always sets ATTR_MTIME | ATTR_CTIME
         return OpenFile(node, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW), self.path_of(parent, name))
 
+    @staticmethod
+    def _may_rename(task: Task, src_dir: Directory, node: Inode, dst_dir: Directory, existing: Inode | None) -> None:
+        """vfs_rename: may_delete the old name, may_delete the replaced one or may_create the new,
+        and a directory changing parent rewrites its "..": write permission on it too."""
+        permission.check_sticky_delete(task.cred, src_dir, node)
+        if existing is not None:
+            permission.check_sticky_delete(task.cred, dst_dir, existing)
+        else:
+            permission.check_create(task.cred, dst_dir)
+        if isinstance(node, Directory) and src_dir is not dst_dir:
+            permission.check(task.cred, node, MAY_WRITE)
+
     def path_of(self, directory: Directory, name: bytes = b".") -> bytes:
         """The absolute path of `name` in `directory` (getcwd, /proc/self/fd)."""
         parts = [] if name in (b".", b"") else [name]
@@ -1032,7 +1044,8 @@ class FileSystem:
             raise Errno(ENOENT)
         if name in (b".", b".."):
             raise Errno(EINVAL if name == b"." else ENOTEMPTY)
-        permission.check_sticky_delete(task.cred, parent, node)
+        if task is not None:  # None: the machine's own housekeeping
+            permission.check_sticky_delete(task.cred, parent, node)
         if directory != isinstance(node, Directory):
             raise Errno(ENOTDIR if directory else EISDIR)
         if isinstance(node, Directory) and not node.is_empty():
@@ -1057,15 +1070,8 @@ class FileSystem:
             raise Errno(EPERM)
         if existing is node:
             return
-        # vfs_rename: may_delete the old name, may_delete the replaced one or may_create the new,
-        # and a directory changing parent rewrites its "..": write permission on it too.
-        permission.check_sticky_delete(task.cred, src_dir, node)
-        if existing is not None:
-            permission.check_sticky_delete(task.cred, dst_dir, existing)
-        else:
-            permission.check_create(task.cred, dst_dir)
-        if isinstance(node, Directory) and src_dir is not dst_dir:
-            permission.check(task.cred, node, MAY_WRITE)
+        if task is not None:  # None: the machine's own housekeeping
+            self._may_rename(task, src_dir, node, dst_dir, existing)
         if existing is not None:
             if isinstance(node, Directory) != isinstance(existing, Directory):
                 raise Errno(EISDIR if not isinstance(node, Directory) else ENOTDIR)
