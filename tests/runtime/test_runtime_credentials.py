@@ -20,8 +20,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import test_runtime_limits as limits
 from busybox import ENV, build_static
 from native_vs_machine import run_machine
+
+from support import Cli
+from syscalltbl.machine.kernel.limits import Limits
 
 SHM = Path("/dev/shm")
 NOBODY = 65534
@@ -135,3 +139,15 @@ def test_the_credential_calls_are_traced_as_strace_prints_them(tmp_path: Path) -
     lines = {re.sub(r"0x7ff[0-9a-f]+", "ADDR", re.sub(r"^\[pid +\d+\] ", "", line))
              for line in out.read_text().splitlines()}
     assert [line for line in TRACE_LINES if line not in lines] == []
+
+
+def test_group_lists_take_ram_and_end_in_enomem(cli: Cli, tmp_path: Path) -> None:
+    """Children each holding NGROUPS_MAX groups fill the machine's RAM, never the host's: the lists are
+    charged as the kernel objects they are (uncharged, 85 of them took the host past 290 MiB)."""
+    root = _root(tmp_path / "root", build_static(tmp_path, "limits_groups.c"))
+    result = limits.run(cli, root, "--memory", "32M", "limits_groups")
+    assert (result.code, result.stderr) == (0, ""), result
+    first, *rest = result.stdout.splitlines()
+    assert first in ("fork: Cannot allocate memory", "setgroups: ENOMEM"), result.stdout
+    assert rest == ["lists held before: 20 or more", "reaped all"], result.stdout
+    assert result.peak_rss < Limits(memory=32 << 20).host_bound, result.peak_rss

@@ -3,11 +3,56 @@ capability bookkeeping that follows its ids."""
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import stat
+import weakref
+from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Final
 
+from syscalltbl.machine.hw.physmem import PhysicalMemory
+from syscalltbl.machine.kernel.xattr import Charge
 from syscalltbl.machine.uapi.capability import CAP_FS_SET, CAP_FULL_SET, CAP_KILL
+from syscalltbl.machine.uapi.errno import ENOMEM, Errno
+
+#: struct group_info beside its gids: the reference count and the count.
+GROUP_INFO_BYTES: Final = 16
+
+
+class GroupInfo:
+    """struct group_info: supplementary groups, sorted (as setgroups keeps them, duplicates too), shared by
+    every credential that holds them. Up to NGROUPS_MAX of them per task: they are charged to the machine's
+    RAM as the kernel object they are (ENOMEM when it is full), until the last holder lets go."""
+
+    __slots__ = ("__weakref__", "charge", "gids")
+
+    def __init__(self, gids: Iterable[int] = (), ram: PhysicalMemory | None = None) -> None:
+        self.gids = array("I", sorted(gids))
+        self.charge = Charge(weakref.ref(ram) if ram is not None else None)
+        if self.gids:
+            size = GROUP_INFO_BYTES + self.gids.itemsize * len(self.gids)
+            if not self.charge.fits(size):
+                raise Errno(ENOMEM)
+            self.charge.add(size)
+            # Not at the interpreter's exit: RAM goes with the machine then.
+            weakref.finalize(self, _release, self.charge).atexit = False
+
+    def __len__(self) -> int:
+        return len(self.gids)
+
+    def __contains__(self, gid: int) -> bool:
+        """groups_search: a binary search, as the list may be long."""
+        at = bisect.bisect_left(self.gids, gid)
+        return at < len(self.gids) and self.gids[at] == gid
+
+
+def _release(charge: Charge) -> None:
+    charge.add(-charge.bytes)
+
+
+NO_GROUPS: Final = GroupInfo()
 
 
 @dataclass(slots=True)
@@ -25,7 +70,7 @@ class Creds:
     egid: int = 0
     sgid: int = 0
     fsgid: int = 0
-    groups: tuple[int, ...] = ()
+    groups: GroupInfo = NO_GROUPS
     cap_inheritable: int = 0
     cap_permitted: int = CAP_FULL_SET
     cap_effective: int = CAP_FULL_SET

@@ -345,7 +345,7 @@ def render_status(t: Task) -> bytes:
         f"Uid:\t{c.uid}\t{c.euid}\t{c.suid}\t{c.fsuid}",  # real, effective, saved, filesystem
         f"Gid:\t{c.gid}\t{c.egid}\t{c.sgid}\t{c.fsgid}",
         f"FDSize:\t{t.files.max_fds}",
-        f"Groups:\t{' '.join(map(str, c.groups))} ",
+        f"Groups:\t{' '.join(map(str, c.groups.gids))} ",
         f"VmSize:\t{_vm_size(t) // KIB:8d} kB",
         f"VmRSS:\t{_resident_pages(t) * PAGE_SIZE // KIB:8d} kB",
         f"Threads:\t{_threads(t)}",

@@ -9,8 +9,9 @@ where the call allows that, and is otherwise never a valid id (EINVAL).
 from __future__ import annotations
 
 import struct
+from array import array
 
-from syscalltbl.machine.kernel.cred import Creds, fix_setfsuid, fix_setuid
+from syscalltbl.machine.kernel.cred import NO_GROUPS, Creds, GroupInfo, fix_setfsuid, fix_setuid
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.syscalls.registry import syscall
@@ -218,11 +219,11 @@ def sys_getgroups(t: Task, size: int, grouplist: int, *_: int) -> int:
     """The groups, sorted; a size of 0 only counts them, one too small is EINVAL."""
     if size < 0:
         raise Errno(EINVAL)
-    groups = t.cred.groups
+    groups = t.cred.groups.gids
     if size:
         if len(groups) > size:
             raise Errno(EINVAL)
-        copy_to_user(t.mm, grouplist, struct.pack(f"<{len(groups)}I", *groups))
+        copy_to_user(t.mm, grouplist, groups.tobytes())
     return len(groups)
 
 
@@ -233,12 +234,11 @@ def sys_setgroups(t: Task, size: int, grouplist: int, *_: int) -> int:
         raise Errno(EPERM)
     if not 0 <= size <= NGROUPS_MAX:
         raise Errno(EINVAL)
-    raw = copy_from_user(t.mm, grouplist, 4 * size) if size else b""
-    groups = struct.unpack(f"<{size}I", raw)
-    if NO_ID in groups:
+    raw = array("I", copy_from_user(t.mm, grouplist, 4 * size) if size else b"")
+    if NO_ID in raw:
         raise Errno(EINVAL)  # groups_from_user: (gid_t)-1 is no group
     new = t.cred.copy()
-    new.groups = tuple(sorted(groups))
+    new.groups = GroupInfo(raw, t.machine.ram) if raw else NO_GROUPS
     return _commit(t, new, users=False)
 
 
