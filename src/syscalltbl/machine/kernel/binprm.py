@@ -69,6 +69,8 @@ class Binprm:
     interpreter: ExecFile | None = None
     #: The interpreter a format is opening (PT_INTERP, #!): named when that fails.
     opening: bytes = b""
+    #: The new program runs set-id or with capabilities its user lacks (AT_SECURE).
+    secure: bool = False
 
     def __post_init__(self) -> None:
         self.execfn = self.execfn or self.filename

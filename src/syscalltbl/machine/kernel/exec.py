@@ -73,10 +73,11 @@ def load(machine: Machine, task: Task, bprm: Binprm) -> tuple[Mm, Loaded, Initia
         loaded = exec_binprm(machine, task, bprm, mm)
         # bprm_creds_from_file, from the file that runs (a script's interpreter: set-id scripts are not).
         inode = bprm.file.inode
-        bprm.cred, secure = exec_creds(bprm.cred, inode.mode, inode.uid, inode.gid)
+        bprm.cred, bprm.secure = exec_creds(bprm.cred, inode.mode, inode.uid, inode.gid)
         if loaded.executable_stack:
             mm.map_stack(executable=True)  # PT_GNU_STACK asked for it (nothing is on it yet)
-        stack = exec_stack.build(machine, mm, loaded, bprm.cred, bprm.argv, bprm.envp, bprm.execfn, secure=secure)
+        stack = exec_stack.build(machine, mm, loaded, bprm.cred, bprm.argv, bprm.envp, bprm.execfn,
+                                 secure=bprm.secure)
     except OutOfMemory:
         mm.destroy()
         raise Errno(ENOMEM) from None
@@ -113,6 +114,8 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
     task.exe, task.exe_file = loaded.exe.path, loaded.exe.inode
     task.comm = os.path.basename(path)[:15]
     task.cred = bprm.cred  # commit_creds: a set-id program's ids
+    if bprm.secure:
+        task.pdeath_signal = 0  # begin_new_exec: no signal chosen by the unprivileged caller reaches it
     task.dumpable = 1
     if task.files.users > 1:
         # unshare_files: a shared table is copied first, so close-on-exec closes only ours.
