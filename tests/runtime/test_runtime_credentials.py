@@ -50,6 +50,8 @@ FACTS = (
     "  AT_SECURE 1",
     "  version written back 0x20080522",
     "capset raising the permitted set: -1 EPERM",
+    "keepcaps: caps: effective 0 permitted 0xef inheritable 0",
+    "bset: PR_CAPBSET_READ CAP_KILL: 0",
     "root access noexec X_OK: -1 EACCES",
     "done",
 )

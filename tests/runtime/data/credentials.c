@@ -114,6 +114,31 @@ static void setid_exec(void) {
     show("unlink suidprog", unlink("suidprog"));
 }
 
+/* PR_SET_KEEPCAPS keeps the permitted set past the uids leaving 0; the bounding set only shrinks. */
+static void keepcaps(void) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        show("keepcaps: PR_SET_KEEPCAPS 2", prctl(PR_SET_KEEPCAPS, 2, 0, 0, 0));
+        show("keepcaps: PR_SET_KEEPCAPS 1", prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0));
+        show("keepcaps: PR_GET_KEEPCAPS", prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0));
+        show("keepcaps: setresuid 1000", syscall(SYS_setresuid, 1000, 1000, 1000));
+        caps("keepcaps: caps");
+        show("keepcaps: PR_CAPBSET_DROP CAP_KILL (no CAP_SETPCAP now)", prctl(PR_CAPBSET_DROP, CAP_KILL, 0, 0, 0));
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+    pid = fork();
+    if (pid == 0) {
+        show("bset: PR_CAPBSET_DROP 99", prctl(PR_CAPBSET_DROP, 99, 0, 0, 0));
+        show("bset: PR_CAPBSET_DROP CAP_KILL", prctl(PR_CAPBSET_DROP, CAP_KILL, 0, 0, 0));
+        show("bset: PR_CAPBSET_READ CAP_KILL", prctl(PR_CAPBSET_READ, CAP_KILL, 0, 0, 0));
+        show("bset: PR_CAPBSET_READ 99", prctl(PR_CAPBSET_READ, 99, 0, 0, 0));
+        caps("bset: caps (the effective set keeps CAP_KILL)");
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc > 1 && !strcmp(argv[1], "report")) {
@@ -143,6 +168,7 @@ int main(int argc, char **argv) {
     show("chmod sgid 02777", chmod("sgid", 02777));
 
     setid_exec();
+    keepcaps();
 
     /* Root: the mode bits do not stop it, except for running what nobody may run. */
     ids("root");
