@@ -10,13 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from syscalltbl.machine.kernel.permission import MAY_EXEC, permits
 from syscalltbl.machine.kernel.vfs import OpenFile, Regular
 from syscalltbl.machine.uapi.elf import BINPRM_BUF_SIZE
 from syscalltbl.machine.uapi.errno import EACCES, EIO, Errno
 from syscalltbl.machine.uapi.fcntl import O_PATH, O_RDONLY
 
 if TYPE_CHECKING:
-    from syscalltbl.machine.kernel.process import Creds, Task
+    from syscalltbl.machine.kernel.cred import Creds
+    from syscalltbl.machine.kernel.process import Task
     from syscalltbl.machine.machine import Machine
 
 
@@ -67,6 +69,8 @@ class Binprm:
     interpreter: ExecFile | None = None
     #: The interpreter a format is opening (PT_INTERP, #!): named when that fails.
     opening: bytes = b""
+    #: The new program runs set-id or with capabilities its user lacks (AT_SECURE).
+    secure: bool = False
 
     def __post_init__(self) -> None:
         self.execfn = self.execfn or self.filename
@@ -78,15 +82,9 @@ class Binprm:
 
 
 def may_exec(cred: Creds, inode: Regular) -> bool:
-    """inode_permission(MAY_EXEC) for a regular file: root needs one x bit, anyone else the x bit of its class."""
-    mode = inode.mode
-    if cred.euid == 0:
-        return bool(mode & 0o111)
-    if cred.euid == inode.uid:
-        return bool(mode & 0o100)
-    if cred.egid == inode.gid:
-        return bool(mode & 0o010)
-    return bool(mode & 0o001)
+    """inode_permission(MAY_EXEC) for a regular file: the x bit of the fs ids' class; root (CAP_DAC_OVERRIDE)
+    needs one x bit."""
+    return permits(cred, inode, MAY_EXEC)
 
 
 def open_exec(machine: Machine, task: Task, path: bytes) -> ExecFile:

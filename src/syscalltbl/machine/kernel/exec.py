@@ -21,6 +21,7 @@ from syscalltbl.machine.kernel import exec_stack, proc
 from syscalltbl.machine.kernel.binfmt_elf import Loaded, load_elf_binary
 from syscalltbl.machine.kernel.binfmt_script import load_script
 from syscalltbl.machine.kernel.binprm import Binprm, ExecFile, PastNoReturn, may_exec, open_exec
+from syscalltbl.machine.kernel.cred import exec_creds
 from syscalltbl.machine.kernel.exec_stack import InitialStack
 from syscalltbl.machine.kernel.mm import VDSO_BASE, VVAR_BASE, Mm
 from syscalltbl.machine.kernel.process import Task
@@ -70,9 +71,13 @@ def load(machine: Machine, task: Task, bprm: Binprm) -> tuple[Mm, Loaded, Initia
         # asking for its place goes elsewhere (or fails), never under it.
         mm.map_stack()
         loaded = exec_binprm(machine, task, bprm, mm)
+        # bprm_creds_from_file, from the file that runs (a script's interpreter: set-id scripts are not).
+        inode = bprm.file.inode
+        bprm.cred, bprm.secure = exec_creds(bprm.cred, inode.mode, inode.uid, inode.gid)
         if loaded.executable_stack:
             mm.map_stack(executable=True)  # PT_GNU_STACK asked for it (nothing is on it yet)
-        stack = exec_stack.build(machine, mm, loaded, bprm.cred, bprm.argv, bprm.envp, bprm.execfn)
+        stack = exec_stack.build(machine, mm, loaded, bprm.cred, bprm.argv, bprm.envp, bprm.execfn,
+                                 secure=bprm.secure)
     except OutOfMemory:
         mm.destroy()
         raise Errno(ENOMEM) from None
@@ -108,6 +113,9 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
     _start_thread(task, loaded, stack)
     task.exe, task.exe_file = loaded.exe.path, loaded.exe.inode
     task.comm = os.path.basename(path)[:15]
+    task.cred = bprm.cred  # commit_creds: a set-id program's ids
+    if bprm.secure:
+        task.pdeath_signal = 0  # begin_new_exec: no signal chosen by the unprivileged caller reaches it
     task.dumpable = 1
     if task.files.users > 1:
         # unshare_files: a shared table is copied first, so close-on-exec closes only ours.

@@ -49,7 +49,7 @@ from syscalltbl.machine.uapi.auxvec import (
 from syscalltbl.machine.uapi.elf import PHDR
 
 if TYPE_CHECKING:
-    from syscalltbl.machine.kernel.process import Creds
+    from syscalltbl.machine.kernel.cred import Creds
     from syscalltbl.machine.machine import Machine
 
 PLATFORM = b"x86_64"  # ELF_PLATFORM
@@ -73,7 +73,7 @@ def hwcap2(machine: Machine) -> int:
 
 
 def auxiliary_vector(machine: Machine, loaded: Loaded, cred: Creds, platform: int, random: int,
-                     execfn: int) -> list[tuple[int, int]]:
+                     execfn: int, *, secure: bool = False) -> list[tuple[int, int]]:
     """The (key, value) pairs Linux's create_elf_tables puts on the stack, in its order (no AT_RSEQ_*: no rseq)."""
     return [
         (AT_SYSINFO_EHDR, VDSO_BASE), (AT_MINSIGSTKSZ, SIGFRAME_SIZE),  # ARCH_DLINFO
@@ -81,14 +81,14 @@ def auxiliary_vector(machine: Machine, loaded: Loaded, cred: Creds, platform: in
         (AT_PHDR, loaded.phdr), (AT_PHENT, PHDR.size), (AT_PHNUM, loaded.phnum), (AT_BASE, loaded.base),
         (AT_FLAGS, 0), (AT_ENTRY, loaded.e_entry),
         (AT_UID, cred.uid), (AT_EUID, cred.euid), (AT_GID, cred.gid), (AT_EGID, cred.egid),
-        (AT_SECURE, 0),  # nothing here runs set-user-ID
+        (AT_SECURE, int(secure)),  # a set-id program: its libc ignores LD_* and the like
         (AT_RANDOM, random), (AT_HWCAP2, hwcap2(machine)), (AT_EXECFN, execfn), (AT_PLATFORM, platform),
         (AT_NULL, 0),
     ]
 
 
 def build(machine: Machine, mm: Mm, loaded: Loaded, cred: Creds, argv: Sequence[bytes], envp: Sequence[bytes],
-          execfn: bytes) -> InitialStack:
+          execfn: bytes, *, secure: bool = False) -> InitialStack:
     """Write the initial stack into `mm` (whose stack area is mapped); where it ends up."""
     strings = b"".join(s + b"\0" for s in [*argv, *envp, execfn])
     top = STACK_TOP - 8  # bprm->p starts one pointer below the top
@@ -105,7 +105,7 @@ def build(machine: Machine, mm: Mm, loaded: Loaded, cred: Creds, argv: Sequence[
     platform = p
     p -= 16
     random = p
-    auxv = auxiliary_vector(machine, loaded, cred, platform, random, execfn_p)
+    auxv = auxiliary_vector(machine, loaded, cred, platform, random, execfn_p, secure=secure)
     words = [len(argv), *argv_p, 0, *envp_p, 0, *(v for pair in auxv for v in pair)]
     sp = (p - 8 * len(words)) & ~15
     mm.poke(sp, struct.pack(f"<{len(words)}Q", *words))

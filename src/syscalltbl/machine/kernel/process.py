@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.cpu import Cpu
 from syscalltbl.machine.hw.fpu import INITIAL
+from syscalltbl.machine.kernel.cred import Creds
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.signals import SharedPending, SigHand, Signals
 from syscalltbl.machine.kernel.vfs import Directory, FdTable, Regular
@@ -19,19 +20,6 @@ from syscalltbl.machine.uapi.signal import SIGCHLD, signal_name
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
-
-
-@dataclass(slots=True)
-class Creds:
-    """Who a task acts as (struct cred): its real and effective user and group ids."""
-
-    uid: int = 0
-    euid: int = 0
-    gid: int = 0
-    egid: int = 0
-
-    def copy(self) -> Creds:
-        return Creds(self.uid, self.euid, self.gid, self.egid)
 
 
 @dataclass(slots=True)

@@ -342,6 +342,7 @@ def render_status(t: Task) -> bytes:
     """/proc/PID/status: who it is, its memory and its signals, as a learner reads them."""
     state, name = _state(t)
     ignored, caught = _dispositions(t.sighand.actions)
+    c = t.cred
     lines = [
         f"Name:\t{t.comm.decode(errors='replace')}",
         f"Umask:\t{t.fs.umask:04o}",
@@ -349,9 +350,10 @@ def render_status(t: Task) -> bytes:
         f"Tgid:\t{t.pid}",
         f"Pid:\t{t.tid}",
         f"PPid:\t{t.ppid}",
-        f"Uid:\t{t.cred.uid}\t{t.cred.euid}\t{t.cred.euid}\t{t.cred.euid}",
-        f"Gid:\t{t.cred.gid}\t{t.cred.egid}\t{t.cred.egid}\t{t.cred.egid}",
+        f"Uid:\t{c.uid}\t{c.euid}\t{c.suid}\t{c.fsuid}",  # real, effective, saved, filesystem
+        f"Gid:\t{c.gid}\t{c.egid}\t{c.sgid}\t{c.fsgid}",
         f"FDSize:\t{t.files.max_fds}",
+        f"Groups:\t{' '.join(map(str, c.groups.gids))} ",
         f"VmSize:\t{_vm_size(t) // KIB:8d} kB",
         f"VmRSS:\t{_resident_pages(t) * PAGE_SIZE // KIB:8d} kB",
         f"Threads:\t{_threads(t)}",
@@ -360,6 +362,11 @@ def render_status(t: Task) -> bytes:
         f"SigBlk:\t{_mask(t.signals.blocked)}",
         f"SigIgn:\t{_mask(ignored)}",
         f"SigCgt:\t{_mask(caught)}",
+        f"CapInh:\t{_mask(c.cap_inheritable)}",
+        f"CapPrm:\t{_mask(c.cap_permitted)}",
+        f"CapEff:\t{_mask(c.cap_effective)}",
+        f"CapBnd:\t{_mask(c.cap_bset)}",
+        f"CapAmb:\t{_mask(c.cap_ambient)}",
     ]
     return "\n".join(lines).encode() + b"\n"
 

@@ -37,9 +37,11 @@ from typing import TYPE_CHECKING, ClassVar, Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.physmem import PhysicalMemory
+from syscalltbl.machine.kernel import permission
 from syscalltbl.machine.kernel.fsspace import Charge, Space, pages
 from syscalltbl.machine.kernel.locks import release_file_locks, release_owner_locks
 from syscalltbl.machine.kernel.pagecache import FilePages
+from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.wait import HOST_POLL_INTERVAL, Sleep
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
@@ -74,6 +76,7 @@ from syscalltbl.machine.uapi.fcntl import (
     O_DIRECT,
     O_DIRECTORY,
     O_EXCL,
+    O_NOATIME,
     O_NOFOLLOW,
     O_NONBLOCK,
     O_PATH,
@@ -983,10 +986,14 @@ class FileSystem:
         parent, name, node = here, b".", here  # type: tuple[Directory, bytes, Inode | None]
         while todo:
             part = todo.pop(0)
-            if part in (b"", b"."):
+            if part == b"":
                 continue
             if not isinstance(node, Directory):
                 raise Errno(ENOTDIR if node is not None else ENOENT)
+            if task is not None:  # None: the machine itself looking for a first program
+                permission.check(task.cred, node, MAY_EXEC)  # may_lookup: search permission, for every name
+            if part == b".":
+                continue
             parent, name = node, part
             node = node.parent if part == b".." else node.lookup(part, task)
             if isinstance(node, Symlink) and (todo or follow):
@@ -1017,10 +1024,13 @@ class FileSystem:
         if flags & O_PATH:
             flags &= O_PATH_FLAGS  # build_open_how: an O_PATH open keeps only these (no O_CREAT, no access mode)
         parent, name, node = self.walk(task, path, start, follow=not flags & O_NOFOLLOW)
+        created = node is None
         if node is None:
             if not flags & O_CREAT:
                 raise Errno(ENOENT)
-            fresh = Regular(b"", perm & 0o7777 & ~task.fs.umask, self.space).owned_by(task.cred.euid, task.cred.egid)
+            permission.check_create(task.cred, parent)
+            uid, gid, mode = permission.new_owner(task.cred, parent, perm & 0o7777 & ~task.fs.umask)
+            fresh = Regular(b"", mode, self.space).owned_by(uid, gid)
             node = parent.add(name, fresh)
         elif flags & O_CREAT and flags & O_EXCL:
             raise Errno(EEXIST)
@@ -1030,6 +1040,11 @@ class FileSystem:
             raise Errno(EISDIR)
         if flags & O_DIRECTORY and not isinstance(node, Directory):
             raise Errno(ENOTDIR)
+        if not created and not flags & O_PATH and task is not None:
+            # may_open: what the access mode asks for, a file made by this very open excepted.
+            permission.check(task.cred, node, permission.open_mask(flags, truncate=bool(flags & O_TRUNC)))
+            if flags & O_NOATIME and not permission.is_owner(task.cred, node):
+                raise Errno(EPERM)  # not updating atime is the owner's choice
         if isinstance(node, Regular) and not flags & O_PATH and (flags & O_ACCMODE != O_RDONLY or flags & O_TRUNC):
             deny_write(task, node)  # before a host file is copied up for it
         node.opening(flags)
@@ -1051,6 +1066,18 @@ class FileSystem:
             node.attach(task, f)
         return f
 
+    @staticmethod
+    def _may_rename(task: Task, src_dir: Directory, node: Inode, dst_dir: Directory, existing: Inode | None) -> None:
+        """vfs_rename: may_delete the old name, may_delete the replaced one or may_create the new,
+        and a directory changing parent rewrites its "..": write permission on it too."""
+        permission.check_sticky_delete(task.cred, src_dir, node)
+        if existing is not None:
+            permission.check_sticky_delete(task.cred, dst_dir, existing)
+        else:
+            permission.check_create(task.cred, dst_dir)
+        if isinstance(node, Directory) and src_dir is not dst_dir:
+            permission.check(task.cred, node, MAY_WRITE)
+
     def path_of(self, directory: Directory, name: bytes = b".") -> bytes:
         """The absolute path of `name` in `directory` (getcwd, /proc/self/fd)."""
         parts = [] if name in (b".", b"") else [name]
@@ -1066,6 +1093,8 @@ class FileSystem:
             raise Errno(ENOENT)
         if name in (b".", b".."):
             raise Errno(EINVAL if name == b"." else ENOTEMPTY)
+        if task is not None:  # None: the machine's own housekeeping
+            permission.check_sticky_delete(task.cred, parent, node)
         if directory != isinstance(node, Directory):
             raise Errno(ENOTDIR if directory else EISDIR)
         if isinstance(node, Directory) and not node.is_empty():
@@ -1090,6 +1119,8 @@ class FileSystem:
             raise Errno(EPERM)
         if existing is node:
             return
+        if task is not None:  # None: the machine's own housekeeping
+            self._may_rename(task, src_dir, node, dst_dir, existing)
         if existing is not None:
             if isinstance(node, Directory) != isinstance(existing, Directory):
                 raise Errno(EISDIR if not isinstance(node, Directory) else ENOTDIR)

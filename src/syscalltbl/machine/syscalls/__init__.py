@@ -2,7 +2,9 @@
 
 from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.syscalls import (
+    access,
     close_range,
+    cred,
     epoll,
     eventfd,
     fadvise,
@@ -32,7 +34,8 @@ from syscalltbl.machine.syscalls import (
 from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
 
 __all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "close_range", "epoll", "eventfd", "fadvise", "fs",
-    "futex", "ipc", "locks", "madvise", "misc", "mknod", "mlock", "mm", "preadv", "process", "readdir", "resource",
-    "sched", "select", "signal", "socket", "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "xattr",
+    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "close_range", "cred", "epoll", "eventfd",
+    "fadvise", "fs", "futex", "ipc", "locks", "madvise", "misc", "mknod", "mlock", "mm", "preadv", "process",
+    "readdir", "resource", "sched", "select", "signal", "socket", "sockmsg", "statx", "syscall", "time", "timerfd",
+    "unimplemented", "xattr",
 ]  # fmt: skip

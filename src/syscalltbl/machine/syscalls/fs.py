@@ -7,7 +7,8 @@ import stat
 import struct
 import time
 
-from syscalltbl.machine.kernel import signals
+from syscalltbl.machine.kernel import permission, signals
+from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
 from syscalltbl.machine.kernel.pipesize import pipe_fcntl
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import PROC_INODES
@@ -39,7 +40,6 @@ from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.locks import LOCK_COMMANDS, do_fcntl_lock
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
-    EACCES,
     EBADF,
     EEXIST,
     EFAULT,
@@ -516,24 +516,6 @@ def sys_newlstat(t: Task, path: int, buf: int, *_: int) -> int:
     return do_newfstatat(t, AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW)
 
 
-def do_faccessat(t: Task, dirfd: int, path: int, mode: int) -> int:
-    if mode & ~7:
-        raise Errno(EINVAL)
-    name = user_path(t, path)
-    inode = t.machine.fs.lookup(t, name, _base(t, dirfd, name))
-    if mode & 1 and not isinstance(inode, Directory) and not inode.mode & 0o111:
-        raise Errno(EACCES)  # root may read and write anything, but not run a non-executable
-    return 0
-
-
-@syscall("sys_faccessat")
-def sys_faccessat(t: Task, dirfd: int, path: int, mode: int, *_: int) -> int:
-    return do_faccessat(t, dirfd, path, mode)
-
-
-@syscall("sys_access")
-def sys_access(t: Task, path: int, mode: int, *_: int) -> int:
-    return do_faccessat(t, AT_FDCWD, path, mode)
 
 
 def do_readlinkat(t: Task, dirfd: int, path: int, buf: int, size: int) -> int:
@@ -577,7 +559,9 @@ def do_mkdirat(t: Task, dirfd: int, path: int, mode: int) -> int:
     parent, name, node = t.machine.fs.walk(t, wanted, _base(t, dirfd, wanted), follow=False)
     if node is not None:
         raise Errno(EEXIST)
-    made = Directory(parent, mode & 0o7777 & ~t.fs.umask).owned_by(t.cred.euid, t.cred.egid)
+    permission.check_create(t.cred, parent)
+    uid, gid, perm = permission.new_owner(t.cred, parent, stat.S_IFDIR | (mode & 0o7777 & ~t.fs.umask))
+    made = Directory(parent, stat.S_IMODE(perm)).owned_by(uid, gid)
     parent.add(name, t.machine.fs.charged(made))
     return 0
 
@@ -656,6 +640,7 @@ def sys_chdir(t: Task, path: int, *_: int) -> int:
     inode = t.machine.fs.lookup(t, user_path(t, path), t.fs.cwd)
     if not isinstance(inode, Directory):
         raise Errno(ENOTDIR)
+    permission.check(t.cred, inode, MAY_EXEC)
     t.fs.cwd = inode
     return 0
 
@@ -665,6 +650,7 @@ def sys_fchdir(t: Task, fd: int, *_: int) -> int:
     f = t.files.get(fd)
     if not isinstance(f.inode, Directory):
         raise Errno(ENOTDIR)
+    permission.check(t.cred, f.inode, MAY_EXEC)
     t.fs.cwd = f.inode
     return 0
 
@@ -723,13 +709,21 @@ def _new_name(t: Task, dirfd: int, path: int) -> tuple[Directory, bytes]:
 
 
 
-def _set_times(inode: Inode, times: tuple[tuple[int, int], tuple[int, int]] | None) -> None:
-    """vfs_utimes: (sec, nsec) for atime and mtime, each nsec maybe UTIME_NOW or UTIME_OMIT; None is both now."""
+def _set_times(t: Task, inode: Inode, times: tuple[tuple[int, int], tuple[int, int]] | None) -> None:
+    """vfs_utimes: (sec, nsec) for atime and mtime, each nsec maybe UTIME_NOW or UTIME_OMIT; None is both now.
+
+    Setting a time of one's choice is the owner's (EPERM); setting both to now
+    is also anyone's who may write the file (EACCES otherwise)."""
     if times is not None:
         if any(nsec not in (UTIME_NOW, UTIME_OMIT) and not 0 <= nsec < NSEC for _, nsec in times):
             raise Errno(EINVAL)
         if times[0][1] == UTIME_NOW and times[1][1] == UTIME_NOW:
             times = None
+    if times is None:
+        if not permission.is_owner(t.cred, inode):
+            permission.check(t.cred, inode, MAY_WRITE)
+    elif any(nsec not in (UTIME_NOW, UTIME_OMIT) for _, nsec in times):
+        permission.check_owner(t.cred, inode)
     now = time.time_ns()
     if times is None:
         inode.atime = inode.mtime = now
@@ -753,7 +747,7 @@ def _do_utimes(t: Task, dirfd: int, path: int, times: tuple[tuple[int, int], tup
         if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
             raise Errno(EINVAL)
         inode = _inode_at(t, dirfd, path, flags)
-    _set_times(inode, times)
+    _set_times(t, inode, times)
     return 0
 
 
@@ -800,25 +794,26 @@ def sys_utime(t: Task, path: int, buf: int, *_: int) -> int:
 # -- mode and owner (fs/open.c: chmod_common, chown_common) --
 
 
-def _chmod(inode: Inode, mode: int) -> int:
+def _chmod(t: Task, inode: Inode, mode: int) -> int:
     if isinstance(inode, Symlink):
         raise Errno(EOPNOTSUPP)  # notify_change: a symlink's mode is always 0777
     if _is_proc(inode):
         raise Errno(EPERM)
-    inode.mode = stat.S_IFMT(inode.mode) | (mode & 0o7777)
+    permission.check_owner(t.cred, inode)
+    inode.mode = stat.S_IFMT(inode.mode) | permission.chmod_mode(t.cred, inode, mode & 0o7777)
     inode.changed()
     return 0
 
 
 @syscall("sys_fchmod")
 def sys_fchmod(t: Task, fd: int, mode: int, *_: int) -> int:
-    return _chmod(_fd_inode(t, fd), mode)
+    return _chmod(t, _fd_inode(t, fd), mode)
 
 
 def do_fchmodat2(t: Task, dirfd: int, path: int, mode: int, flags: int) -> int:
     if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
         raise Errno(EINVAL)
-    return _chmod(_inode_at(t, dirfd, path, flags), mode)
+    return _chmod(t, _inode_at(t, dirfd, path, flags), mode)
 
 
 @syscall("sys_fchmodat2")
@@ -836,10 +831,11 @@ def sys_chmod(t: Task, path: int, mode: int, *_: int) -> int:
     return do_fchmodat2(t, AT_FDCWD, path, mode, 0)
 
 
-def _chown(inode: Inode, user: int, group: int) -> int:
+def _chown(t: Task, inode: Inode, user: int, group: int) -> int:
     if _is_proc(inode):
         raise Errno(EPERM)
     user, group = user & 0xFFFFFFFF, group & 0xFFFFFFFF
+    permission.check_chown(t.cred, inode, user, group)
     if user != 0xFFFFFFFF:  # (uid_t)-1: leave it
         inode.uid = user
     if group != 0xFFFFFFFF:
@@ -856,7 +852,7 @@ def _chown(inode: Inode, user: int, group: int) -> int:
 def do_fchownat(t: Task, dirfd: int, path: int, user: int, group: int, flags: int) -> int:
     if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
         raise Errno(EINVAL)
-    return _chown(_inode_at(t, dirfd, path, flags), user, group)
+    return _chown(t, _inode_at(t, dirfd, path, flags), user, group)
 
 
 @syscall("sys_fchownat")
@@ -876,7 +872,7 @@ def sys_lchown(t: Task, path: int, user: int, group: int, *_: int) -> int:
 
 @syscall("sys_fchown")
 def sys_fchown(t: Task, fd: int, user: int, group: int, *_: int) -> int:
-    return _chown(_fd_inode(t, fd), user, group)
+    return _chown(t, _fd_inode(t, fd), user, group)
 
 
 # -- size --
@@ -898,6 +894,7 @@ def sys_truncate(t: Task, path: int, length: int, *_: int) -> int:
     if length < 0:
         raise Errno(EINVAL)
     if isinstance(inode, Regular):
+        permission.check(t.cred, inode, MAY_WRITE)  # vfs_truncate: write permission, by path alone
         deny_write(t, inode)  # vfs_truncate's get_write_access (ftruncate's file has write access already)
     return _truncate(inode, length, always=False)
 
@@ -921,7 +918,9 @@ def sys_ftruncate(t: Task, fd: int, length: int, *_: int) -> int:
 def do_symlinkat(t: Task, target: int, newdirfd: int, path: int) -> int:
     contents = user_path(t, target)
     parent, name = _new_name(t, newdirfd, path)
-    parent.add(name, t.machine.fs.charged(Symlink(contents).owned_by(t.cred.euid, t.cred.egid)))
+    permission.check_create(t.cred, parent)
+    uid, gid, _ = permission.new_owner(t.cred, parent, stat.S_IFLNK | 0o777)
+    parent.add(name, t.machine.fs.charged(Symlink(contents).owned_by(uid, gid)))
     return 0
 
 
@@ -940,6 +939,8 @@ def do_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: 
         raise Errno(EINVAL)
     inode = _inode_at(t, olddirfd, old, flags, follows=False)
     parent, name = _new_name(t, newdirfd, new)
+    permission.check_hardlink(t.cred, inode)  # may_linkat, then vfs_link's may_create
+    permission.check_create(t.cred, parent)
     if isinstance(inode, Directory):
         raise Errno(EPERM)
     if isinstance(inode, HostFile) or _is_proc(inode):

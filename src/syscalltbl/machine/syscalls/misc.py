@@ -10,6 +10,7 @@ from syscalltbl.generators.x86_64.abi import MSR_KERNEL_GS_BASE, TASK_SIZE_MAX
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import uptime
 from syscalltbl.machine.kernel.uaccess import copy_to_user, strncpy_from_user
+from syscalltbl.machine.syscalls.cred import do_prctl_caps
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EINVAL, EPERM, Errno
 from syscalltbl.machine.uapi.misc import TASK_COMM_LEN
@@ -18,10 +19,14 @@ from syscalltbl.machine.uapi.prctl import (
     ARCH_GET_GS,
     ARCH_SET_FS,
     ARCH_SET_GS,
+    PR_CAPBSET_DROP,
+    PR_CAPBSET_READ,
     PR_GET_DUMPABLE,
+    PR_GET_KEEPCAPS,
     PR_GET_NAME,
     PR_GET_PDEATHSIG,
     PR_SET_DUMPABLE,
+    PR_SET_KEEPCAPS,
     PR_SET_NAME,
     PR_SET_PDEATHSIG,
 )
@@ -74,6 +79,8 @@ def sys_prctl(t: Task, option: int, arg2: int, *_: int) -> int:
             raise Errno(EINVAL)
         t.dumpable = arg2  # inherited by fork, back to 1 at execve
         return 0
+    if option in (PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_READ, PR_CAPBSET_DROP):
+        return do_prctl_caps(t, option, arg2)
     raise Errno(EINVAL)
 
 

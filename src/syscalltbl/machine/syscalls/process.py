@@ -230,65 +230,6 @@ def sys_set_tid_address(t: Task, tidptr: int, *_: int) -> int:
     return t.tid
 
 
-@syscall("sys_getuid")
-def sys_getuid(t: Task, *_: int) -> int:
-    return t.cred.uid
-
-
-@syscall("sys_geteuid")
-def sys_geteuid(t: Task, *_: int) -> int:
-    return t.cred.euid
-
-
-@syscall("sys_getgid")
-def sys_getgid(t: Task, *_: int) -> int:
-    return t.cred.gid
-
-
-@syscall("sys_getegid")
-def sys_getegid(t: Task, *_: int) -> int:
-    return t.cred.egid
-
-
-@syscall("sys_setuid")
-def sys_setuid(t: Task, uid: int, *_: int) -> int:
-    uid &= 0xFFFFFFFF
-    if t.cred.euid != 0 and uid != t.cred.uid:
-        raise Errno(EPERM)
-    t.cred.uid = t.cred.euid = uid
-    return 0
-
-
-@syscall("sys_setgid")
-def sys_setgid(t: Task, gid: int, *_: int) -> int:
-    gid &= 0xFFFFFFFF
-    if t.cred.euid != 0 and gid != t.cred.gid:
-        raise Errno(EPERM)
-    t.cred.gid = t.cred.egid = gid
-    return 0
-
-
-@syscall("sys_getresuid")
-def sys_getresuid(t: Task, ruid: int, euid: int, suid: int, *_: int) -> int:
-    for ptr, value in ((ruid, t.cred.uid), (euid, t.cred.euid), (suid, t.cred.euid)):
-        copy_to_user(t.mm, ptr, struct.pack("<I", value))
-    return 0
-
-
-@syscall("sys_getresgid")
-def sys_getresgid(t: Task, rgid: int, egid: int, sgid: int, *_: int) -> int:
-    for ptr, value in ((rgid, t.cred.gid), (egid, t.cred.egid), (sgid, t.cred.egid)):
-        copy_to_user(t.mm, ptr, struct.pack("<I", value))
-    return 0
-
-
-@syscall("sys_getgroups")
-def sys_getgroups(t: Task, size: int, *_: int) -> int:
-    if size < 0:
-        raise Errno(EINVAL)
-    return 0  # no supplementary groups
-
-
 def _task(t: Task, pid: int) -> Task:
     pid = s32(pid)
     if pid == 0:

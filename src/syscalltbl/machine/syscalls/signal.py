@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from syscalltbl.machine.kernel import signals
+from syscalltbl.machine.kernel.cred import kill_ok
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.signals import KERNEL_SIGSET_SIZE, SigAction
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
@@ -18,6 +19,7 @@ from syscalltbl.machine.uapi.signal import (
     SIG_BLOCK,
     SIG_SETMASK,
     SIG_UNBLOCK,
+    SIGCONT,
     SIGKILL,
     SIGSTOP,
     SS_AUTODISARM,
@@ -143,11 +145,22 @@ def _targets(t: Task, pid: int) -> list[Task]:
     return [x for x in leaders if x.pgid == -pid]
 
 
-def _send(t: Task, targets: list[Task], sig: int, code: int, *, thread: bool = False) -> int:
+def _may_signal(t: Task, target: Task, sig: int) -> bool:
+    """check_kill_permission: a thread of one's own process, kill_ok_by_cred, or SIGCONT within the session."""
+    return target.group is t.group or kill_ok(t.cred, target.cred) or (sig == SIGCONT and target.sid == t.sid)
+
+
+def _send(t: Task, targets: list[Task], sig: int, code: int, *, thread: bool = False, everyone: bool = False) -> int:
+    """Send to those of `targets` the caller may signal: EPERM when that is none of them, except for
+    kill(-1, ...) (`everyone`), which passes over them quietly."""
     if not 0 <= sig <= NSIG:
         raise Errno(EINVAL)
     if not targets:
         raise Errno(ESRCH)
+    allowed = [x for x in targets if _may_signal(t, x, sig)]
+    if not allowed and not everyone:
+        raise Errno(EPERM)
+    targets = allowed
     if sig:
         send = signals.send_thread if thread else signals.send
         # The caller last: a fatal signal to itself must not stop it sending the rest.
@@ -160,7 +173,7 @@ def _send(t: Task, targets: list[Task], sig: int, code: int, *, thread: bool = F
 def sys_kill(t: Task, pid: int, sig: int, *_: int) -> int:
     if pid == -(1 << 31):
         raise Errno(ESRCH)  # -INT_MIN is no process group
-    return _send(t, _targets(t, pid), sig, SI_USER)
+    return _send(t, _targets(t, pid), sig, SI_USER, everyone=pid == -1)
 
 
 def _thread(t: Task, tid: int) -> list[Task]:

@@ -224,7 +224,7 @@ def flags(table: tuple[tuple[str, int], ...]) -> Format:
 
 def access_mode(value: int) -> str:
     value &= 0xFFFFFFFF
-    return bits(value, ACCESS_MODES, []) if value else "F_OK"
+    return printflags(value, ACCESS_MODES, "?_OK") if value else "F_OK"
 
 
 def ipc_key(value: int) -> str:
@@ -289,7 +289,11 @@ PARAMS: Mapping[tuple[str, str | None], Format] = {
     ("mode", "umode_t"): mode,
 }
 #: C type -> format, in every call.
-TYPES: Mapping[str, Format] = {"clockid_t": named(CLOCKS)}
+TYPES: Mapping[str, Format] = {
+    "clockid_t": named(CLOCKS),
+    # (uid_t)-1 and (gid_t)-1, "leave it" in the set*id and chown calls: strace's printuid shows -1.
+    **dict.fromkeys(("uid_t", "gid_t"), lambda value: "-1" if value & 0xFFFFFFFF == 0xFFFFFFFF else None),
+}
 
 
 def scalar_format(entry_point: str, param: str, kind: str, value: int) -> str | None:

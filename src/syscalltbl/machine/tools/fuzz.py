@@ -86,6 +86,7 @@ from syscalltbl.machine.kernel.vfs import OpenFile, Regular
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.machine import Machine
 from syscalltbl.machine.syscalls.registry import Handler
+from syscalltbl.machine.tools.fuzzcreds import CRED_CALLS, CredShapes
 from syscalltbl.machine.tools.fuzzfilecalls import SHAPED as FILE_CALLS
 from syscalltbl.machine.tools.fuzzfilecalls import FileCallShaper
 from syscalltbl.machine.tools.fuzzfiles import EVERY, FileSteps, Touch, verify
@@ -299,10 +300,11 @@ class Fuzzer:
         self.socket_shaper = SocketShaper(self.rng, SCRATCH + 3 * 4096)  # the scratch area's page 3 (fuzzsockets.py)
         self.locks = LockShaper(random.Random(self.seed ^ 0x10C5), SCRATCH, FILE_FD)
         self.child_locks = LockShaper(self.child_rng, SCRATCH, FILE_FD)
+        self.creds = CredShapes(self.rng, SCRATCH + 4 * 4096)  # page 2 is the clones' TLS, 8-15 their stacks
         self.file_steps = FileSteps(self.file_rng, self.numbers)
         self.touch = None
         self.shaper.prepare(task.mm)
-        self.file_calls = FileCallShaper(self.rng, SCRATCH + 3 * abi.PAGE_SIZE)  # a page no other shape uses
+        self.file_calls = FileCallShaper(self.rng, SCRATCH + 5 * abi.PAGE_SIZE)  # a page no other shape uses
         self.file_calls.prepare(task.mm)
         self.kernel_frames = set(self._kernel_frames())
         self.kernel_ro = self._kernel_readonly()
@@ -403,6 +405,8 @@ class Fuzzer:
             fds = self.task.files.fds
             sockets = sorted(fd for fd, (f, _) in fds.items() if isinstance(f.inode, UnixSocket))
             return self.socket_shaper.shape(name, mm, sockets, sorted(fds), self.task.pid)
+        if name in CRED_CALLS:
+            return self.creds.shaped(name, self.task, self.victim.pid, self.paths)
         return None
 
     def _file(self) -> Regular | None:

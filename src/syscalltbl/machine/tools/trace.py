@@ -25,6 +25,7 @@ from syscalltbl.machine.kernel.tracehooks import is_internal
 from syscalltbl.machine.kernel.uaccess import copy_from_user, strncpy_from_user
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.registry import Handler
+from syscalltbl.machine.tools.credtrace import CRED_ARGUMENTS, READ_BEFORE
 from syscalltbl.machine.tools.filetrace import FILE_ARGUMENTS
 from syscalltbl.machine.tools.formats import (
     ARGUMENTS,
@@ -275,6 +276,17 @@ def _param(t: Task, p: Param, value: int, proto: Prototype, args: tuple[int, ...
     return hex(value) if value > 0xFFFF else str(value)
 
 
+def _as_before(read: Reader, addr: int, saved: bytes | None) -> Reader:
+    """`read`, but seeing `saved` at `addr`: what was there when the call began."""
+    if saved is None:
+        return read
+
+    def reading(where: int, size: int) -> bytes | None:
+        return saved[:size] if where == addr and size <= len(saved) else read(where, size)
+
+    return reading
+
+
 def _reader(t: Task) -> Reader:
     def read(addr: int, size: int) -> bytes | None:
         try:
@@ -321,18 +333,21 @@ class Tracer:
         self.out.write(prefix + text + "\n")
         self.out.flush()
 
-    def _call(self, t: Task, s: TableEntry, args: tuple[int, ...], ret: int, before: Snapshot = ()) -> str:
+    def _call(self, t: Task, s: TableEntry, args: tuple[int, ...], ret: int, lengths: Snapshot = (),
+              header: bytes | None = None) -> str:
+        """`lengths`: a socket call's in/out lengths when it began; `header`: what the first argument
+        pointed to then (READ_BEFORE's calls)."""
         proto = self.prototypes.get(s.entry_point)
         entry = s.entry_point
         arguments = (ARGUMENTS.get(entry) or XATTR_ARGUMENTS.get(entry) or FILE_ARGUMENTS.get(entry)
-                     or LOCK_ARGUMENTS.get(entry))
+                     or LOCK_ARGUMENTS.get(entry) or CRED_ARGUMENTS.get(entry))
         sockets = SOCKET_ARGUMENTS.get(entry)
         if s.entry_point == "sys_clone3":
             shown = f"{_clone_args(t, args[0], args[1])}, {args[1]}"
         elif sockets is not None:
-            shown = sockets(_reader(t), args, ret, before)
+            shown = sockets(_reader(t), args, ret, lengths)
         elif arguments is not None:
-            shown = arguments(_reader(t), args, ret)
+            shown = arguments(_as_before(_reader(t), args[0], header), args, ret)
         elif proto is None:
             shown = ", ".join(hex(a) for a in args)
         else:
@@ -368,11 +383,13 @@ class Tracer:
             # A successful execve leaves no old memory to read its arguments from.
             before = self._call(t, s, args, 0) if s.entry_point in REPLACES_MEMORY else None
             lengths = snapshot(s.entry_point, _reader(t), args)  # a socket call's in/out lengths, before it
+            # capget rewrites a header it does not know: strace shows the one it was given.
+            header = _reader(t)(args[0], 8) if s.entry_point in READ_BEFORE else None
             try:
                 ret = handler(t, *args)
             except Errno as exc:
                 ret = -exc.errno
-                self._line(t, self._call(t, s, args, ret, lengths) + " = " + _result(ret, s.entry_point))
+                self._line(t, self._call(t, s, args, ret, lengths, header) + " = " + _result(ret, s.entry_point))
                 raise
             except Sleep:
                 raise  # traced when it runs again and ends
@@ -381,7 +398,8 @@ class Tracer:
                 self._line(t, self._call(t, s, args, -1) + " = ?")
                 raise
             if not s.noreturn:
-                self._line(t, (before or self._call(t, s, args, ret, lengths)) + " = " + _result(ret, s.entry_point))
+                shown = before or self._call(t, s, args, ret, lengths, header)
+                self._line(t, shown + " = " + _result(ret, s.entry_point))
             return ret
 
         return traced

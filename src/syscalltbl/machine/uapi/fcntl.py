@@ -27,10 +27,12 @@ O_PATH: Final = 0o10000000
 O_TMPFILE_BIT: Final = 0o20000000  # __O_TMPFILE
 O_TMPFILE: Final = O_TMPFILE_BIT | O_DIRECTORY
 O_PATH_FLAGS: Final = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC  # what an O_PATH open keeps
+O_NOATIME: Final = 0o1000000
 
 AT_FDCWD: Final = -100
 AT_SYMLINK_NOFOLLOW: Final = 0x100
 AT_REMOVEDIR: Final = 0x200
+AT_EACCESS: Final = 0x200  # faccessat2's: the same bit as AT_REMOVEDIR, which only unlinkat takes
 AT_SYMLINK_FOLLOW: Final = 0x400
 AT_EMPTY_PATH: Final = 0x1000
 

@@ -300,4 +300,16 @@ asmlinkage long sys_getsockopt(int fd, int level, int optname, char __user *optv
 /* issue 16, locks: fs/locks.c (fcntl's lock commands go through sys_fcntl above) */
 asmlinkage long sys_flock(unsigned int fd, unsigned int cmd);
 
+/* issue 16, credentials: the set*id family, supplementary groups, capabilities, faccessat2 */
+asmlinkage long sys_setreuid(uid_t ruid, uid_t euid);
+asmlinkage long sys_setregid(gid_t rgid, gid_t egid);
+asmlinkage long sys_setresuid(uid_t ruid, uid_t euid, uid_t suid);
+asmlinkage long sys_setresgid(gid_t rgid, gid_t egid, gid_t sgid);
+asmlinkage long sys_setfsuid(uid_t uid);
+asmlinkage long sys_setfsgid(gid_t gid);
+asmlinkage long sys_setgroups(int gidsetsize, const gid_t __user *grouplist);
+asmlinkage long sys_capget(cap_user_header_t header, cap_user_data_t dataptr);
+asmlinkage long sys_capset(cap_user_header_t header, const cap_user_data_t data);
+asmlinkage long sys_faccessat2(int dfd, const char __user *filename, int mode, int flags);
+
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */

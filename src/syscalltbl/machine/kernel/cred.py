@@ -1,0 +1,151 @@
+"""Credentials (struct cred, kernel/cred.c, security/commoncap.c): who a task acts as, and the
+capability bookkeeping that follows its ids."""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import stat
+import weakref
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from syscalltbl.machine.hw.physmem import PhysicalMemory
+from syscalltbl.machine.kernel.xattr import Charge
+from syscalltbl.machine.uapi.capability import CAP_FS_SET, CAP_FULL_SET, CAP_KILL
+from syscalltbl.machine.uapi.errno import ENOMEM, Errno
+
+#: struct group_info beside its gids: the reference count and the count.
+GROUP_INFO_BYTES: Final = 16
+
+
+class GroupInfo:
+    """struct group_info: supplementary groups, sorted (as setgroups keeps them, duplicates too), shared by
+    every credential that holds them. Up to NGROUPS_MAX of them per task: they are charged to the machine's
+    RAM as the kernel object they are (ENOMEM when it is full), until the last holder lets go."""
+
+    __slots__ = ("__weakref__", "charge", "gids")
+
+    def __init__(self, gids: Iterable[int] = (), ram: PhysicalMemory | None = None) -> None:
+        self.gids = array("I", sorted(gids))
+        self.charge = Charge(weakref.ref(ram) if ram is not None else None)
+        if self.gids:
+            size = GROUP_INFO_BYTES + self.gids.itemsize * len(self.gids)
+            if not self.charge.fits(size):
+                raise Errno(ENOMEM)
+            self.charge.add(size)
+            # Not at the interpreter's exit: RAM goes with the machine then.
+            weakref.finalize(self, _release, self.charge).atexit = False
+
+    def __len__(self) -> int:
+        return len(self.gids)
+
+    def __contains__(self, gid: int) -> bool:
+        """groups_search: a binary search, as the list may be long."""
+        at = bisect.bisect_left(self.gids, gid)
+        return at < len(self.gids) and self.gids[at] == gid
+
+
+def _release(charge: Charge) -> None:
+    charge.add(-charge.bytes)
+
+
+NO_GROUPS: Final = GroupInfo()
+
+
+@dataclass(slots=True)
+class Creds:
+    """A task's ids: real (`uid`), effective (`euid`, what most checks use), saved (`suid`, what an
+    unprivileged process may switch back to) and filesystem (`fsuid`, what file permission checks
+    use), the same four for groups, the supplementary groups (sorted, as setgroups keeps them), the
+    capability sets, and PR_SET_KEEPCAPS."""
+
+    uid: int = 0
+    euid: int = 0
+    suid: int = 0
+    fsuid: int = 0
+    gid: int = 0
+    egid: int = 0
+    sgid: int = 0
+    fsgid: int = 0
+    groups: GroupInfo = NO_GROUPS
+    cap_inheritable: int = 0
+    cap_permitted: int = CAP_FULL_SET
+    cap_effective: int = CAP_FULL_SET
+    cap_bset: int = CAP_FULL_SET
+    cap_ambient: int = 0
+    keepcaps: bool = False
+
+    def copy(self) -> Creds:
+        return dataclasses.replace(self)
+
+    def capable(self, cap: int) -> bool:
+        """ns_capable: `cap` is in the effective set (one user namespace: the machine's)."""
+        return bool(self.cap_effective >> cap & 1)
+
+    def in_group(self, gid: int) -> bool:
+        """in_group_p: the filesystem gid or one of the supplementary groups."""
+        return gid == self.fsgid or gid in self.groups
+
+
+def fix_setuid(old: Creds, new: Creds) -> None:
+    """cap_emulate_setxuid, after setuid/setreuid/setresuid changed `new`'s user ids: leaving uid 0
+    in all of real, effective and saved drops every permitted capability (unless keepcaps); the
+    effective set follows the effective uid out of and back into 0. (The fsuid follows the euid here with
+    no capability fix-up of its own: that is setfsuid's alone.)"""
+    was_root = 0 in (old.uid, old.euid, old.suid)
+    if was_root and 0 not in (new.uid, new.euid, new.suid) and not new.keepcaps:
+        new.cap_permitted = new.cap_effective = 0
+    if was_root and 0 not in (new.uid, new.euid, new.suid):
+        new.cap_ambient = 0  # cap_task_fix_setuid clears the ambient set whatever keepcaps says
+    if old.euid == 0 and new.euid != 0:
+        new.cap_effective = 0
+    if old.euid != 0 and new.euid == 0:
+        new.cap_effective = new.cap_permitted
+
+
+def fix_setfsuid(old: Creds, new: Creds) -> None:
+    """LSM_SETID_FS: the filesystem capabilities leave with fsuid 0 and come back (those permitted) with it."""
+    if old.fsuid == 0 and new.fsuid != 0:
+        new.cap_effective &= ~CAP_FS_SET
+    if old.fsuid != 0 and new.fsuid == 0:
+        new.cap_effective |= new.cap_permitted & CAP_FS_SET
+
+
+def access_creds(cred: Creds) -> Creds:
+    """access_override_creds: access() asks as the real ids would; root's caps stay (as the permitted set)."""
+    checking = cred.copy()
+    checking.fsuid, checking.fsgid = cred.uid, cred.gid
+    checking.cap_effective = cred.cap_permitted if cred.uid == 0 else 0
+    return checking
+
+
+def exec_creds(cred: Creds, mode: int, owner: int, group: int) -> tuple[Creds, bool]:
+    """What execve of a file with `mode`, owned by `owner`:`group`, makes of `cred` (begin_new_exec with
+    bprm_fill_uid and cap_bprm_creds_from_file), and whether the new program runs AT_SECURE."""
+    new = cred.copy()
+    if mode & stat.S_ISUID:
+        new.euid = owner
+    if mode & stat.S_ISGID and mode & stat.S_IXGRP:
+        new.egid = group  # setgid without group execute marks mandatory locking, not a setgid program
+    if new.euid == 0 or new.uid == 0:
+        # handle_privileged_root: root's program gets every capability it may hold, effective if euid 0.
+        new.cap_permitted = cred.cap_bset | cred.cap_inheritable
+        new.cap_ambient = 0
+        new.cap_effective = new.cap_permitted if new.euid == 0 else 0
+    else:
+        new.cap_permitted = new.cap_effective = cred.cap_ambient
+    new.suid, new.fsuid = new.euid, new.euid
+    new.sgid, new.fsgid = new.egid, new.egid
+    new.keepcaps = False  # SECBIT_KEEP_CAPS does not survive an exec
+    # A set-id program, or one a non-root user runs with capabilities beyond its ambient ones.
+    setid = new.euid != cred.uid or new.egid != cred.gid
+    secure = setid or (new.uid != 0 and bool(new.cap_permitted & ~new.cap_ambient))
+    return new, secure
+
+
+def kill_ok(sender: Creds, target: Creds) -> bool:
+    """kill_ok_by_cred: the sender's real or effective uid is the target's real or saved one, or CAP_KILL."""
+    return bool({sender.uid, sender.euid} & {target.uid, target.suid}) or sender.capable(CAP_KILL)
