@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Concatenate, NoReturn, ParamSpec, TypeVar
 
 from syscalltbl.machine.hw.physmem import PhysicalMemory
-from syscalltbl.machine.kernel import signals
+from syscalltbl.machine.kernel import permission, signals
+from syscalltbl.machine.kernel.permission import MAY_WRITE
 from syscalltbl.machine.kernel.vfs import FileSystem, Inode, OpenFile
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
@@ -209,8 +210,9 @@ class SocketNode(Inode):
 def may_connect(t: Task, node: Inode) -> None:
     """The permission a connect or sendto through a filesystem name needs (write on the socket inode).
 
-    Wired by the credentials work: Linux asks inode_permission(MAY_WRITE) in unix_find_bsd.
+    Linux asks inode_permission(MAY_WRITE) in unix_find_bsd.
     """
+    permission.check(t.cred, node, MAY_WRITE)
 
 
 @dataclass(slots=True)
@@ -355,7 +357,9 @@ class UnixSocket(Inode):
             raise Errno(EADDRINUSE)
         if self.addr is not None:
             raise Errno(EINVAL)
-        node = SocketNode(0o777 & ~t.fs.umask, self).owned_by(t.cred.euid, t.cred.egid)
+        permission.check_create(t.cred, parent)
+        uid, gid, mode = permission.new_owner(t.cred, parent, 0o777 & ~t.fs.umask)
+        node = SocketNode(mode, self).owned_by(uid, gid)
         assert isinstance(node, SocketNode)
         parent.add(name, fs.charged(node))
         self.node = node

@@ -7,8 +7,10 @@ import os
 import stat
 from typing import TYPE_CHECKING
 
+from syscalltbl.machine.kernel import permission
 from syscalltbl.machine.kernel.fifo import Fifo
 from syscalltbl.machine.kernel.vfs import Device, Directory, Inode, RandomDevice, Regular, TtyDevice
+from syscalltbl.machine.uapi.capability import CAP_MKNOD
 from syscalltbl.machine.uapi.errno import ENXIO, EPERM, Errno
 from syscalltbl.machine.uapi.fcntl import O_PATH
 
@@ -50,8 +52,12 @@ def device_node(t: Task, mode: int, rdev: int) -> Inode:
 _COPYABLE: tuple[type[Inode], ...] = (Device, RandomDevice, TtyDevice)
 
 
-def special_node(t: Task, mode: int, rdev: int) -> Inode:
-    """The inode mknod makes for `mode` (type and permissions, the umask applied already)."""
+def special_node(t: Task, parent: Directory, mode: int, rdev: int) -> Inode:
+    """The inode mknod makes in `parent` for `mode` (type and permissions, the umask applied already)."""
+    permission.check_create(t.cred, parent)
+    if stat.S_IFMT(mode) in (stat.S_IFCHR, stat.S_IFBLK) and not t.cred.capable(CAP_MKNOD):
+        raise Errno(EPERM)  # may_mknod: devices need CAP_MKNOD
+    uid, gid, mode = permission.new_owner(t.cred, parent, mode)
     kind, perm = stat.S_IFMT(mode), stat.S_IMODE(mode)
     fs = t.machine.fs
     node: Inode
@@ -63,4 +69,4 @@ def special_node(t: Task, mode: int, rdev: int) -> Inode:
         node = fs.charged(SocketNode(stat.S_IFSOCK | perm))
     else:
         node = fs.charged(device_node(t, kind | perm, rdev))
-    return node.owned_by(t.cred.euid, t.cred.egid)
+    return node.owned_by(uid, gid)

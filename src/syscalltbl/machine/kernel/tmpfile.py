@@ -7,9 +7,12 @@ link of /proc/self/fd/N may give it its first name.
 
 from __future__ import annotations
 
+import stat
 import weakref
 from typing import TYPE_CHECKING
 
+from syscalltbl.machine.kernel import permission
+from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
 from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile, Regular
 from syscalltbl.machine.uapi.errno import EINVAL, ENOENT, ENOTDIR, EOPNOTSUPP, Errno
 from syscalltbl.machine.uapi.fcntl import O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_TRUNC
@@ -32,7 +35,9 @@ def open_tmpfile(task: Task, path: bytes, start: Directory, flags: int, perm: in
         raise Errno(EOPNOTSUPP)  # /proc has no ->tmpfile
     if directory.nlink <= 0:
         raise Errno(ENOENT)  # removed: nothing can be made in it
-    node = Regular(b"", perm & 0o7777 & ~task.fs.umask, fs.space).owned_by(task.cred.euid, task.cred.egid)
+    permission.check(task.cred, directory, MAY_WRITE | MAY_EXEC)  # vfs_tmpfile: as if making a name there
+    uid, gid, mode = permission.new_owner(task.cred, directory, stat.S_IFREG | (perm & 0o7777 & ~task.fs.umask))
+    node = Regular(b"", stat.S_IMODE(mode), fs.space).owned_by(uid, gid)
     node.nlink = 0
     if not flags & O_EXCL:
         _LINKABLE.add(node)

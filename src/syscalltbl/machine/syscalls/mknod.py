@@ -30,7 +30,7 @@ def do_mknodat(t: Task, dirfd: int, path: int, mode: int, dev: int) -> int:
         raise Errno(EINVAL)
     parent, name = _new_name(t, dirfd, path)
     perm = mode & 0o7777 & ~t.fs.umask
-    parent.add(name, special_node(t, (kind or stat.S_IFREG) | perm, decode_dev(dev & 0xFFFFFFFF)))
+    parent.add(name, special_node(t, parent, (kind or stat.S_IFREG) | perm, decode_dev(dev & 0xFFFFFFFF)))
     return 0
 
 
