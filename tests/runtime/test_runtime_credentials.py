@@ -153,3 +153,27 @@ def test_group_lists_take_ram_and_end_in_enomem(cli: Cli, tmp_path: Path) -> Non
     assert first in ("fork: Cannot allocate memory", "setgroups: ENOMEM"), result.stdout
     assert rest == ["lists held before: 20 or more", "reaped all"], result.stdout
     assert result.peak_rss < Limits(memory=32 << 20).host_bound, result.peak_rss
+
+
+#: What the native run of permission_nodes.c must print.
+NODE_FACTS = (
+    "mknod fifo in a 0755 root directory: -1 Permission denied",
+    "mknod 1:3 as nobody: -1 Operation not permitted",
+    "O_TMPFILE file: owner 65534:65534 mode 100600",
+    "its group 1234",
+    "connect to a 0700 root socket: -1 Permission denied",
+    "socket name: owner 65534:65534 mode 140755",
+)
+
+
+def test_mknod_bind_and_tmpfile_make_names_as_mkdir_does(tmp_path: Path) -> None:
+    _require_tmpfs(SHM)
+    program = build_static(tmp_path, "permission_nodes.c")
+    with tempfile.TemporaryDirectory(dir=SHM) as here:
+        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=120, check=False)
+    text = native.stdout.decode()
+    assert native.returncode == 0, f"natively:\n{text}{native.stderr.decode()}"
+    for fact in NODE_FACTS:
+        assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
+    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
+    assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
