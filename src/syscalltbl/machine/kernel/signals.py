@@ -449,7 +449,8 @@ def _build_frame(
     regs.update(cx=regs["ip"], r11=regs["flags"])  # so the sysretq path can take it
     mask = s.blocked | action.mask | (0 if action.flags & SA_NODEFER else bit(sig))
     if action.flags & SA_RESETHAND:
-        t.sighand.actions[sig] = DEFAULT
+        # SA_ONESHOT: only the handler goes back to SIG_DFL; the flags and mask stay, as sigaction then shows.
+        t.sighand.actions[sig] = SigAction(SIG_DFL, action.flags, action.restorer, action.mask)
     set_blocked(t, mask)
     t.machine.set_fpu_state(t, INITIAL)  # fpu__clear_user_states: the handler starts from a clean FPU
     return regs

@@ -2,30 +2,35 @@
 
 from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.syscalls import (
+    childwait,
     epoll,
     eventfd,
     fadvise,
     fs,
     futex,
     ipc,
+    itimer,
     madvise,
     misc,
     mlock,
     mm,
+    posix_timers,
     process,
     resource,
+    rusage,
     sched,
     select,
     signal,
     statx,
     time,
     timerfd,
+    waitid,
     xattr,
 )
 from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
 
 __all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "epoll", "eventfd", "fadvise", "fs", "futex", "ipc",
-    "madvise", "misc", "mlock", "mm", "process", "resource", "sched", "select", "signal", "statx", "syscall", "time",
-    "timerfd", "unimplemented", "xattr",
+    "REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "childwait", "epoll", "eventfd", "fadvise", "fs", "futex",
+    "ipc", "itimer", "madvise", "misc", "mlock", "mm", "posix_timers", "process", "resource", "rusage", "sched",
+    "select", "signal", "statx", "syscall", "time", "timerfd", "unimplemented", "waitid", "xattr",
 ]  # fmt: skip
