@@ -1,11 +1,15 @@
 """CPU-time accounting: each task's user and system time, its process's, and its reaped children's.
 
-A task's run time is the cpu time of the host thread that emulates it,
-counted from when the scheduler switches to it until it switches out (the
-precise total, as Linux's sum_exec_runtime is). Its system time is the time
-its system calls spend in Python (the dispatch measures it); the rest of
-the run time is its user time. Like Linux's cputime_adjust, the split never
-lets system time exceed the total.
+A task's run time is the time it holds the emulated cpu, from when the
+scheduler switches to it until it switches out (the precise total, as
+Linux's sum_exec_runtime is). Its system time is the time its system calls
+spend in Python (the dispatch measures it); the rest of the run time is its
+user time. Both are read on one clock, the host's monotonic one (a vDSO
+call, cheap enough for every system call; the thread's own cpu clock is a
+real system call here, microseconds each): so a host busy with other work
+makes the guest's times longer, as it makes its wall clock run ahead of
+its work, but never splits them wrongly. Like Linux's cputime_adjust, the
+split never lets system time exceed the total.
 
 A process's times are its live threads' plus those of the threads that
 ended (signal_struct's utime/stime); a reaped child's process times, with
@@ -27,9 +31,9 @@ if TYPE_CHECKING:
 class TaskTimes:
     """One thread's counters (task_struct's se.sum_exec_runtime, stime, nvcsw, nivcsw, min_flt)."""
 
-    runtime: int = 0  # ns of the emulating thread's cpu clock spent running this task
+    runtime: int = 0  # ns this task held the cpu
     stime: int = 0  # ns of that spent in system calls
-    mark: int | None = None  # the thread clock when the task was switched in; None while switched out
+    mark: int | None = None  # the clock when the task was switched in; None while switched out
     nvcsw: int = 0  # it gave the cpu up: slept in a call
     nivcsw: int = 0  # the tick took the cpu from it
     minflt: int = 0  # page faults this machine served for it
@@ -69,8 +73,8 @@ class GroupTimes:
 
 
 def thread_clock() -> int:
-    """The cpu time of the host thread running this code, ns (only the emulating thread calls it)."""
-    return time.thread_time_ns()
+    """The clock run times are read on, ns: the one the dispatch measures system time on."""
+    return time.perf_counter_ns()
 
 
 def switched_in(task: Task) -> None:

@@ -16,6 +16,7 @@ hrtimer_forward does, and an interval timer stays armed.
 
 from __future__ import annotations
 
+import struct
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 from syscalltbl.machine.kernel import cputime
 from syscalltbl.machine.kernel.procfs import boottime_ns
 from syscalltbl.machine.uapi.errno import EINVAL, Errno
+from syscalltbl.machine.uapi.signal import SIGALRM
 from syscalltbl.machine.uapi.time import (
     CLOCK_BOOTTIME,
     CLOCK_MONOTONIC,
@@ -31,10 +33,13 @@ from syscalltbl.machine.uapi.time import (
     CLOCK_THREAD_CPUTIME_ID,
     NSEC_PER_SEC,
 )
+from syscalltbl.machine.uapi.timers import ITIMER_REAL, SI_TIMER
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task, ThreadGroup
 
+DELAYTIMER_MAX = 0x7FFFFFFF  # what an overrun count is capped at
+_INT = struct.Struct("<i")
 #: The least time between two firings of one timer, seconds (and the least cpu budget the tick is armed for).
 MIN_GAP = 0.001
 #: The wall clocks a timer may run on, ns.
@@ -94,9 +99,18 @@ def cpu_clock(t: Task, clockid: int) -> CpuClock:
 
 
 class Timer:
-    """One armed or disarmed timer: an expiry on its clock (ns), an interval, and what its expiry does."""
+    """One armed or disarmed timer: an expiry on its clock (ns), an interval, and what its expiry does.
 
-    __slots__ = ("clock", "expiry", "fire", "fired_at", "interval", "queue", "silent")
+    A timer that signals (`rearm_on_delivery`: ITIMER_REAL, a POSIX timer's
+    signal) fires once and waits: the next expiry is armed when its signal is
+    delivered, the expiries missed meanwhile counted then (Linux's rearm at
+    dequeue_signal). So a short interval cannot flood the machine, and an
+    overrun is what it is on Linux. The others (the cpu itimers) rearm at
+    once, counting what a late check missed.
+    """
+
+    __slots__ = ("clock", "expiry", "fire", "fired_at", "interval", "queue", "rearm_on_delivery", "silent",
+                 "waiting")  # fmt: skip
 
     def __init__(
         self,
@@ -105,12 +119,15 @@ class Timer:
         fire: Callable[[int], None],
         *,
         silent: bool = False,
+        rearm_on_delivery: bool = False,
     ) -> None:
         self.queue = queue
         self.clock = clock
         self.fire = fire  # called with the number of expirations since the last (1 or more)
         #: Nothing to do at expiry (SIGEV_NONE): never queued, its expiry only read (and moved on) when asked.
         self.silent = silent
+        self.rearm_on_delivery = rearm_on_delivery
+        self.waiting = False  # fired, its signal not delivered yet: the expiry stays the one that fired
         self.expiry: int | None = None
         self.interval = 0
         self.fired_at = float("-inf")  # time.monotonic() of its last firing
@@ -124,11 +141,15 @@ class Timer:
             self.due()  # moves a silent interval timer's expiry on, or ends a one-shot's
         if self.expiry is None:
             return self.interval, 0
-        return self.interval, max(self.expiry - self.now(), 1)  # an expired, unfired timer shows 1 ns, as Linux
+        left = self.expiry - self.now()
+        if left <= 0 and self.waiting and self.interval:
+            left = self.interval - (-left) % self.interval  # to the next expiry, the missed ones counted later
+        return self.interval, max(left, 1)  # an expired, unfired timer shows 1 ns, as Linux
 
     def arm(self, value: int, interval: int, *, absolute: bool = False) -> None:
         """Expire at `value` (ns from now, or on the clock with `absolute`), then every `interval`; 0 disarms."""
         self.interval = interval
+        self.waiting = False
         if not value:
             self.disarm()
             return
@@ -138,6 +159,7 @@ class Timer:
 
     def disarm(self) -> None:
         self.expiry = None
+        self.waiting = False
         self.queue.armed.discard(self)
 
     def due(self) -> int:
@@ -154,14 +176,22 @@ class Timer:
         self.expiry += count * self.interval
         return count
 
+    def delivered(self) -> int:
+        """Its signal was delivered: arm the next expiry; the expiries since the one that fired, itself
+        included (hrtimer_forward's count)."""
+        if not self.waiting:
+            return 0
+        self.waiting = False
+        count = self.due() if self.expiry is not None else 0
+        if self.expiry is not None:
+            self.queue.add(self)
+        return count
+
     def wall_deadline(self) -> float | None:
         """When the scheduler must look at a wall timer, as a time.monotonic() value."""
-        if self.expiry is None or isinstance(self.clock, CpuClock):
+        if self.expiry is None or self.waiting or isinstance(self.clock, CpuClock):
             return None
-        now = time.monotonic()
-        # A tiny interval fires at most every MIN_GAP: the expiries between count as overruns, and the
-        # tick does not stop the cpu at every block.
-        return max(now + max(self.expiry - self.clock(), 0) / NSEC_PER_SEC, self.fired_at + MIN_GAP)
+        return time.monotonic() + max(self.expiry - self.clock(), 0) / NSEC_PER_SEC
 
 
 class TimerQueue:
@@ -190,19 +220,24 @@ class TimerQueue:
         ]
         return max(min(left) / NSEC_PER_SEC, MIN_GAP) if left else None
 
-    def run_wall(self) -> None:
-        """Fire the wall timers that are due."""
-        for timer in [x for x in self.armed if not isinstance(x.clock, CpuClock)]:
-            if timer.fired_at + MIN_GAP <= time.monotonic() and (count := timer.due()):
+    def _run(self, timers: list[Timer]) -> None:
+        for timer in timers:
+            if timer.rearm_on_delivery:
+                if timer.expiry is not None and timer.now() >= timer.expiry:
+                    self.armed.discard(timer)  # until its signal is delivered
+                    timer.waiting = True
+                    timer.fire(1)
+            elif timer.fired_at + MIN_GAP <= time.monotonic() and (count := timer.due()):
                 timer.fired_at = time.monotonic()
                 timer.fire(count)
 
+    def run_wall(self) -> None:
+        """Fire the wall timers that are due."""
+        self._run([x for x in self.armed if not isinstance(x.clock, CpuClock)])
+
     def run_cpu(self, task: Task) -> None:
         """Fire the cpu timers that running `task` advances and that are due."""
-        for timer in [x for x in self.armed if isinstance(x.clock, CpuClock) and x.clock.runs_on(task)]:
-            if count := timer.due():
-                timer.fired_at = time.monotonic()
-                timer.fire(count)
+        self._run([x for x in self.armed if isinstance(x.clock, CpuClock) and x.clock.runs_on(task)])
 
     def run_due(self, task: Task | None) -> None:
         self.run_wall()
@@ -232,6 +267,23 @@ class ProcessTimers:
         self.itimers: dict[int, Timer] = {}
         self.posix: dict[int, PosixTimer] = {}
         self.last_id = -1
+
+    def delivered(self, sig: int, info: bytes) -> bytes | None:
+        """A signal is being delivered (dequeue_signal): a timer that waited for it is armed again, and a
+        timer's siginfo gets its overrun; None when the timer was deleted or set anew since (dropped)."""
+        if len(info) < 24:
+            return info  # no siginfo kept (a kernel signal's default)
+        code, timer_id = _INT.unpack_from(info, 8)[0], _INT.unpack_from(info, 16)[0]
+        if code == SI_TIMER:
+            posix = self.posix.get(timer_id)
+            if posix is None or not posix.timer.waiting:
+                return None
+            posix.overrun = min(max(posix.timer.delivered() - 1, 0), DELAYTIMER_MAX)
+            return info[:20] + _INT.pack(posix.overrun) + info[24:]
+        real = self.itimers.get(ITIMER_REAL)
+        if sig == SIGALRM and real is not None:
+            real.delivered()
+        return info
 
     def delete_posix(self) -> None:
         """exec and exit (exit_itimers): every timer_create timer goes."""

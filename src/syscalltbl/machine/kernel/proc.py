@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 # What a process's own Python objects (task, signal actions, credentials...) cost the host, about
 # 4 KiB measured: charged to RAM (ram.slab) as Linux's task_struct and friends are kernel memory.
 TASK_BYTES = 4096
+TICK_NS = 10_000_000  # one USER_HZ clock tick, as SIGCHLD's si_utime and si_stime count
 
 
 def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None, group: ThreadGroup | None = None) -> Task:
@@ -297,7 +298,9 @@ def notify_parent(machine: Machine, task: Task, status: ExitStatus) -> bool:
     code = CLD_DUMPED if status.core else code
     sig = task.exit_signal
     if sig > 0:
-        signals.send(parent, sig, signals.siginfo(sig, code, task.pid, task.cred.uid, value))
+        usage = cputime.group_usage(task.group)  # nsec_to_clock_t of the process's times
+        ticks = (usage.utime // TICK_NS, usage.stime // TICK_NS)
+        signals.send(parent, sig, signals.siginfo(sig, code, task.pid, task.cred.uid, value, ticks))
     return sig == SIGCHLD and (action.handler == SIG_IGN or bool(action.flags & SA_NOCLDWAIT))
 
 

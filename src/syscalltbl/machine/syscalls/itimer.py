@@ -35,14 +35,19 @@ def _timer(t: Task, which: int) -> Timer:
         group = t.group
         clock = WALL_CLOCKS[CLOCK_MONOTONIC] if which == ITIMER_REAL else CpuClock(
             CPUCLOCK_VIRT if which == ITIMER_VIRTUAL else CPUCLOCK_PROF, group)
-        timer = timers[which] = Timer(t.machine.timers, clock, lambda _count: _expired(group, _SIGNALS[which]))
+        timer = timers[which] = Timer(t.machine.timers, clock, lambda _count: _expired(group, _SIGNALS[which]),
+                                      rearm_on_delivery=which == ITIMER_REAL)  # fmt: skip
     return timer
 
 
 def _expired(group: ThreadGroup, sig: int) -> None:
-    if group.threads:
-        signals.send(group.leader if group.leader.status is None else group.threads[0], sig,
-                     signals.siginfo(sig, SI_KERNEL))  # fmt: skip
+    if not group.threads:
+        return
+    info = signals.siginfo(sig, SI_KERNEL)
+    signals.send(group.leader if group.leader.status is None else group.threads[0], sig, info)
+    real = group.timers.itimers.get(ITIMER_REAL)
+    if sig == SIGALRM and real is not None and group.shared.info.get(sig) is not info:
+        real.delivered()  # SIGALRM ignored or already pending: the next period is armed at once
 
 
 def _to_ns(sec: int, usec: int) -> int:

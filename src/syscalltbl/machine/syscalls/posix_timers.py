@@ -15,11 +15,11 @@ from __future__ import annotations
 import struct
 
 from syscalltbl.machine.kernel import signals
-from syscalltbl.machine.kernel.ktimers import WALL_CLOCKS, CpuClock, PosixTimer, Timer, cpu_clock
+from syscalltbl.machine.kernel.ktimers import DELAYTIMER_MAX, WALL_CLOCKS, CpuClock, PosixTimer, Timer, cpu_clock
 from syscalltbl.machine.kernel.process import Task, ThreadGroup
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, EOPNOTSUPP, EPERM, Errno
+from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, EOPNOTSUPP, Errno
 from syscalltbl.machine.uapi.resource import RLIMIT_SIGPENDING
 from syscalltbl.machine.uapi.signal import NSIG, SIGALRM
 from syscalltbl.machine.uapi.time import (
@@ -46,11 +46,11 @@ from syscalltbl.machine.uapi.timers import (
 CLOCK_TAI = 11
 #: The wall clocks a timer may use; an alarm clock is its plain clock (nothing suspends), TAI is realtime.
 _WALL = {CLOCK_REALTIME: CLOCK_REALTIME, CLOCK_MONOTONIC: CLOCK_MONOTONIC, CLOCK_BOOTTIME: CLOCK_BOOTTIME,
-         CLOCK_REALTIME_ALARM: CLOCK_REALTIME, CLOCK_BOOTTIME_ALARM: CLOCK_BOOTTIME,
          CLOCK_TAI: CLOCK_REALTIME}  # fmt: skip
-#: Clocks that exist but have no timers (their k_clock has no timer_create).
-_NO_TIMERS = frozenset({CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE})
-DELAYTIMER_MAX = 0x7FFFFFFF
+#: Clocks that exist but have no timers: no timer_create in their k_clock, or, for the alarm clocks, no
+#: RTC to wake the machine (alarm_timer_create's EOPNOTSUPP, as on a host without one, this one's).
+_NO_TIMERS = frozenset({CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_REALTIME_ALARM,
+                        CLOCK_BOOTTIME_ALARM})
 _INT = struct.Struct("<i")
 
 
@@ -60,35 +60,26 @@ def timer_siginfo(signo: int, timer_id: int, overrun: int, value: int) -> bytes:
     return head.ljust(signals.SIGINFO_SIZE, b"\0")
 
 
-def _fire(group: ThreadGroup, timer_id: int, count: int) -> None:
+def _fire(group: ThreadGroup, timer_id: int, _count: int) -> None:
+    """The timer expired: its signal, with no overrun yet (counted when it is delivered, ktimers.py)."""
     posix = group.timers.posix.get(timer_id)
-    if posix is None or not posix.signo or not group.threads:
+    if posix is None or not group.threads:
         return
     target = posix.target
-    if target is not None and target.status is not None:
-        return  # the thread it signals is gone
-    queue = target.signals if target is not None else group.shared
     sig = posix.signo
-    info = queue.info.get(sig, b"")
-    still_queued = queue.pending & signals.bit(sig) and info[8:12] == _INT.pack(SI_TIMER) and info[16:20] == _INT.pack(
-        timer_id)
-    if still_queued:
-        posix.overrun += count  # not delivered yet: the pending siginfo counts the expiry
-        queue.info[sig] = timer_siginfo(sig, timer_id, posix.overrun, posix.value)
-        return
-    posix.overrun = count - 1  # expiries the machine saw late count as overruns of this one
-    info = timer_siginfo(sig, timer_id, posix.overrun, posix.value)
+    info = timer_siginfo(sig, timer_id, 0, posix.value)
     if target is not None:
         signals.send_thread(target, sig, info)
     else:
         signals.send(group.leader if group.leader.status is None else group.threads[0], sig, info)
+    queue = target.signals if target is not None else group.shared
+    if queue.info.get(sig) is not info:
+        posix.timer.delivered()  # dropped (ignored, or its number already pending): armed again at once
 
 
 def _clock(t: Task, clockid: int) -> CpuClock | int:
     """What a timer on `clockid` runs on: a cpu clock, or the wall clock's id."""
     if clockid in _WALL:
-        if clockid in (CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM) and t.cred.euid != 0:
-            raise Errno(EPERM)  # CAP_WAKE_ALARM
         return _WALL[clockid]
     if clockid in _NO_TIMERS:
         raise Errno(EOPNOTSUPP)
@@ -136,7 +127,8 @@ def sys_timer_create(t: Task, which_clock: int, event: int, created: int, *_: in
     copy_to_user(t.mm, created, _INT.pack(timer_id))
     group = t.group
     source = clock if isinstance(clock, CpuClock) else WALL_CLOCKS[clock]
-    timer = Timer(t.machine.timers, source, lambda count: _fire(group, timer_id, count), silent=not signo)
+    timer = Timer(t.machine.timers, source, lambda count: _fire(group, timer_id, count), silent=not signo,
+                  rearm_on_delivery=True)
     timers.posix[timer_id] = PosixTimer(timer, signo, value, target)
     timers.last_id = timer_id
     return 0

@@ -8,7 +8,7 @@ import time
 import weakref
 from collections.abc import Callable
 
-from syscalltbl.machine.kernel.ktimers import CPUCLOCK_PERTHREAD_MASK, cpu_clock
+from syscalltbl.machine.kernel.ktimers import CPUCLOCK_PERTHREAD_MASK, CPUCLOCK_SCHED, cpu_clock
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import boottime_ns
 from syscalltbl.machine.kernel.uaccess import access_ok, copy_from_user, copy_to_user, user_extent
@@ -23,6 +23,7 @@ from syscalltbl.machine.uapi.time import CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_
 NSEC = 10**9
 GRND_BOTH = GRND_RANDOM | GRND_INSECURE  # contradictory: EINVAL
 RANDOM_CHUNK = 1 << 16
+TICK_NSEC = 4_000_000  # a jiffy at Debian's HZ=250
 
 #: clockid -> nanoseconds (include/uapi/linux/time.h)
 CLOCKS: dict[int, Callable[[], int]] = {
@@ -73,8 +74,10 @@ def sys_clock_gettime(t: Task, clockid: int, tp: int, *_: int) -> int:
 @syscall("sys_clock_getres")
 def sys_clock_getres(t: Task, clockid: int, tp: int, *_: int) -> int:
     _task_clock(t, clockid)
+    # The coarse clocks and the tick-sampled cpu clocks (PROF, VIRT) tick with jiffies (HZ=250); the rest by the ns.
+    coarse = s32(clockid) in (5, 6) or (s32(clockid) < 0 and s32(clockid) & 3 != CPUCLOCK_SCHED)
     if tp:
-        copy_to_user(t.mm, tp, TIMESPEC.pack(0, 1))
+        copy_to_user(t.mm, tp, TIMESPEC.pack(0, TICK_NSEC if coarse else 1))
     return 0
 
 
