@@ -15,7 +15,7 @@ from syscalltbl.machine.kernel.uaccess import access_ok, copy_from_user, copy_to
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.fs import MAX_RW_COUNT, s32
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import EFAULT, EINVAL, Errno
+from syscalltbl.machine.uapi.errno import EFAULT, EINVAL, EOPNOTSUPP, Errno
 from syscalltbl.machine.uapi.misc import GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM
 from syscalltbl.machine.uapi.structs import TIMESPEC
 from syscalltbl.machine.uapi.time import CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, TIMER_ABSTIME
@@ -133,8 +133,10 @@ def sys_nanosleep(t: Task, req: int, rem: int, *_: int) -> int:
 @syscall("sys_clock_nanosleep")
 def sys_clock_nanosleep(t: Task, clockid: int, flags: int, req: int, rem: int, *_: int) -> int:
     clock = _task_clock(t, clockid)
-    if s32(clockid) == CLOCK_THREAD_CPUTIME_ID or (s32(clockid) < 0 and s32(clockid) & CPUCLOCK_PERTHREAD_MASK):
-        raise Errno(EINVAL)  # a thread cannot sleep on its own cpu clock (posix_cpu_nsleep)
+    if s32(clockid) == CLOCK_THREAD_CPUTIME_ID:
+        raise Errno(EOPNOTSUPP)  # its k_clock has no nsleep (glibc's clock_nanosleep says EINVAL)
+    if s32(clockid) < 0 and s32(clockid) & CPUCLOCK_PERTHREAD_MASK:
+        raise Errno(EINVAL)  # a thread cannot sleep on a thread's cpu clock (posix_cpu_nsleep)
     ns = _timespec(t, req)
     if flags & TIMER_ABSTIME:
         ns = max(ns - clock(), 0)

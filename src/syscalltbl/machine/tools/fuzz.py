@@ -88,6 +88,7 @@ from syscalltbl.machine.syscalls.registry import Handler
 from syscalltbl.machine.tools.fuzzfiles import EVERY, FileSteps, Touch, verify
 from syscalltbl.machine.tools.fuzzfiles import FD as FILE_FD
 from syscalltbl.machine.tools.fuzzshapes import SPAWNING, Layout, Shaper
+from syscalltbl.machine.tools.fuzztimers import TIMER_SHAPED, TimerShapes, timer_signals
 from syscalltbl.machine.uapi.errno import EINTR, Errno
 from syscalltbl.machine.uapi.fcntl import AT_FDCWD, O_RDWR
 from syscalltbl.machine.uapi.futex import FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE
@@ -188,6 +189,7 @@ class Report:
     interrupted: int = 0  # calls that blocked with nothing to wake them: ended with EINTR
     self_unmapped: int = 0  # calls that unmapped or re-protected the fuzzer's own program, which then died
     handler_deaths: int = 0  # deaths by a signal while a handler the fuzzer forged was installed
+    timer_deaths: int = 0  # deaths by the signal of a timer it had armed (alarm, setitimer, timer_create)
     child_calls: int = 0  # calls made by the threads and processes the fuzzer created
     file_steps: int = 0  # steps on its file and the areas mapping it (fuzzfiles.py), beside `calls`
     touches: int = 0  # of the file steps, one-byte accesses by the fuzzing program itself
@@ -291,6 +293,8 @@ class Fuzzer:
         machine.cpu.on_code(symbols["fuzz_next"], self._next)
         self._scratch(task)
         self.shaper = Shaper(self.rng, Layout(SCRATCH, SCRATCH_PAGES))
+        self.timer_shapes = TimerShapes(self.rng, SCRATCH)
+        self.timed: frozenset[int] = frozenset()  # the signals its timers may send it (fuzztimers.py)
         self.file_steps = FileSteps(self.file_rng, self.numbers)
         self.touch = None
         self.shaper.prepare(task.mm)
@@ -386,6 +390,8 @@ class Fuzzer:
             return shaper.futex_waitv(mm)
         if name == "mmap":
             return shaper.mmap_shared(sorted(self.task.files.fds))
+        if name in TIMER_SHAPED:
+            return self.timer_shapes.shaped(name, mm, self.task)
         return None
 
     def _file(self) -> Regular | None:
@@ -423,6 +429,7 @@ class Fuzzer:
             for problem in problems:
                 self._violation(problem)
             self.broken = self.broken or bool(problems)
+        self.timed = timer_signals(self.task)
         if self.index >= self.count or self.broken:  # done, or the state is suspect: a fresh machine
             self._write([abi_exit_group(self.machine), 0, 0, 0, 0, 0, 0])
             self.last = "exit_group(0)"
@@ -519,6 +526,8 @@ class Fuzzer:
                         self.report.self_unmapped += 1
                     elif self._forged_handler():
                         self.report.handler_deaths += 1
+                    elif status.signal in self.timed:
+                        self.report.timer_deaths += 1
                     else:
                         self._violation(f"the fuzzing process was killed: {status.detail}")
                 if self.index >= self.count:
@@ -817,6 +826,7 @@ def describe(report: Report, emit: Callable[[str], None], options: str = "") -> 
     emit(f"syscalltbl fuzz: {report.calls} calls in {report.seconds:.1f} s ({report.rate:,.0f} calls/s), "
          f"{len(report.by_name)} distinct calls, {report.interrupted} interrupted, "
          f"{report.self_unmapped} unmapped the fuzzer itself, {report.handler_deaths} killed running a forged handler, "
+         f"{report.timer_deaths} killed by their own timers, "
          f"{report.child_calls} calls by its threads and children, "
          f"{report.file_steps} file-mapping steps ({report.touches} touches, "
          f"{report.touch_faults} faulting as predicted), "
