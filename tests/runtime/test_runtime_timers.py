@@ -14,11 +14,13 @@ core file); on the machine in the root's /work.
 
 from __future__ import annotations
 
+import re
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
-from busybox import ENV, build_static
+from busybox import DATA, ENV, build_static
 from native_vs_machine import run_machine
 
 SHM = Path("/dev/shm")
@@ -67,3 +69,32 @@ def test_timers_accounting_and_waitid_as_natively(tmp_path: Path) -> None:
         assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
     machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
     assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
+
+
+TRACED = ("setitimer(", "getitimer(", "alarm(", "timer_", "getrusage(", "times(", "waitid(", "wait4(")
+
+
+def _normalized(trace: str) -> list[str]:
+    """The timer calls' lines, with what varies from run to run (addresses, pids, time left) named."""
+    lines = []
+    for line in trace.splitlines():
+        line = re.sub(r"^\[pid +\d+\] ", "", line)
+        if not line.startswith(TRACED):
+            continue
+        line = re.sub(r"0x7ff[0-9a-f]+", "ADDR", line)
+        line = re.sub(r"(waitid\(P_PID, )\d+", r"\1PID", line)
+        line = re.sub(r"si_pid=\d+", "si_pid=PID", line)
+        lines.append(re.sub(r"it_value=\{tv_sec=4, tv_usec=\d+\}", "it_value={tv_sec=4, tv_usec=LEFT}", line))
+    return lines
+
+
+def test_the_timer_calls_are_traced_as_strace_prints_them(tmp_path: Path) -> None:
+    """Held to what strace 6.1 printed for the same program natively (data/trace_timers.strace)."""
+    program = build_static(tmp_path, "trace_timers.c")
+    root = _root(tmp_path / "root", program)
+    out = tmp_path / "trace.txt"
+    argv = [sys.executable, "-m", "syscalltbl", "run", "--trace", "-o", str(out), "--root", str(root),
+            "--cwd", "/work", str(root / "bin" / program.name)]
+    proc = subprocess.run(argv, capture_output=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert _normalized(out.read_text()) == (DATA / "trace_timers.strace").read_text().splitlines()

@@ -148,7 +148,7 @@ class Timer:
 
     def arm(self, value: int, interval: int, *, absolute: bool = False) -> None:
         """Expire at `value` (ns from now, or on the clock with `absolute`), then every `interval`; 0 disarms."""
-        self.interval = interval
+        self.interval = interval if value else 0  # a disarmed timer keeps no interval (common_timer_set)
         self.waiting = False
         if not value:
             self.disarm()

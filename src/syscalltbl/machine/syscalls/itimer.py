@@ -74,7 +74,10 @@ def do_setitimer(t: Task, which: int, value: int, interval: int) -> tuple[int, i
     old = _current(t, which)
     if which != ITIMER_REAL and value:
         value += TICK_NSEC
-    _timer(t, which).arm(value, interval)
+    timer = _timer(t, which)
+    timer.arm(value, interval)
+    if which != ITIMER_REAL:
+        timer.interval = interval  # set_cpu_itimer keeps it even when the value disarms
     return old
 
 
