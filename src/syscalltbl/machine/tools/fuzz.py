@@ -88,7 +88,7 @@ from syscalltbl.machine.syscalls.registry import Handler
 from syscalltbl.machine.tools.fuzzfiles import EVERY, FileSteps, Touch, verify
 from syscalltbl.machine.tools.fuzzfiles import FD as FILE_FD
 from syscalltbl.machine.tools.fuzzshapes import SPAWNING, Layout, Shaper
-from syscalltbl.machine.tools.fuzztimers import TIMER_SHAPED, TimerShapes, timer_signals
+from syscalltbl.machine.tools.fuzztimers import TIMER_SHAPED, TimerShapes, killed_by_own_timer, timer_signals
 from syscalltbl.machine.uapi.errno import EINTR, Errno
 from syscalltbl.machine.uapi.fcntl import AT_FDCWD, O_RDWR
 from syscalltbl.machine.uapi.futex import FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE
@@ -526,7 +526,7 @@ class Fuzzer:
                         self.report.self_unmapped += 1
                     elif self._forged_handler():
                         self.report.handler_deaths += 1
-                    elif status.signal in self.timed:
+                    elif killed_by_own_timer(status.signal, self.timed, self.last):
                         self.report.timer_deaths += 1
                     else:
                         self._violation(f"the fuzzing process was killed: {status.detail}")

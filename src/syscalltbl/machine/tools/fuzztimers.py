@@ -103,11 +103,21 @@ class TimerShapes:
         return None
 
 
+ITIMER_SIGNALS = frozenset({SIGALRM, SIGVTALRM, SIGPROF})
+
+
 def timer_signals(task: Task) -> frozenset[int]:
-    """The signals the process's armed (or fired, undelivered) timers may send it now."""
+    """The signals the process's timers may send it: those armed (or fired, undelivered), and every POSIX
+    timer's, which the next call may arm."""
     timers = task.group.timers
     sent = {SIGALRM: ITIMER_REAL, SIGVTALRM: ITIMER_VIRTUAL, SIGPROF: ITIMER_PROF}
     found = {sig for sig, which in sent.items()
              if (t := timers.itimers.get(which)) is not None and (t.expiry is not None or t.waiting)}  # fmt: skip
-    found |= {p.signo for p in timers.posix.values() if p.signo and (p.timer.expiry is not None or p.timer.waiting)}
+    found |= {p.signo for p in timers.posix.values() if p.signo}
     return frozenset(found)
+
+
+def killed_by_own_timer(signal: int, before: frozenset[int], call: str) -> bool:
+    """Did the fuzzing process die of a signal its timers sent? `before`: timer_signals before `call`, the
+    last call, which may have armed an interval timer that fired before the next call."""
+    return signal in before or (call.startswith(("alarm(", "setitimer(")) and signal in ITIMER_SIGNALS)
