@@ -580,19 +580,19 @@ def nanosleep(rqtp: Buffer | None, rmtp: WBuffer | None) -> int:
     return _k.call(35, _k.buf_in(rqtp, 16), _k.buf_out(rmtp, 16))
 
 
-def getitimer(*args: int) -> int:
-    """sys_getitimer: no prototype; up to six integer arguments."""
-    return _k.call(36, *args)
+def getitimer(which: int, value: WBuffer | None) -> int:
+    """long sys_getitimer(int which, struct __kernel_old_itimerval __user *value)"""
+    return _k.call(36, which, _k.buf_out(value, 32))
 
 
-def alarm(*args: int) -> int:
-    """sys_alarm: no prototype; up to six integer arguments."""
-    return _k.call(37, *args)
+def alarm(seconds: int) -> int:
+    """long sys_alarm(unsigned int seconds)"""
+    return _k.call(37, seconds)
 
 
-def setitimer(*args: int) -> int:
-    """sys_setitimer: no prototype; up to six integer arguments."""
-    return _k.call(38, *args)
+def setitimer(which: int, value: Buffer | None, ovalue: WBuffer | None) -> int:
+    """long sys_setitimer(int which, const struct __kernel_old_itimerval __user *value, struct __kernel_old_itimerval __user *ovalue)"""
+    return _k.call(38, which, _k.buf_in(value, 32), _k.buf_out(ovalue, 32))
 
 
 def getpid() -> int:
@@ -890,9 +890,9 @@ def getrlimit(resource: int, rlim: WBuffer | None) -> int:
     return _k.call(97, resource, _k.buf_out(rlim, 16))
 
 
-def getrusage(*args: int) -> int:
-    """sys_getrusage: no prototype; up to six integer arguments."""
-    return _k.call(98, *args)
+def getrusage(who: int, ru: WBuffer | None) -> int:
+    """long sys_getrusage(int who, struct rusage __user *ru)"""
+    return _k.call(98, who, _k.buf_out(ru, 144))
 
 
 def sysinfo(info: WBuffer | None) -> int:
@@ -900,9 +900,9 @@ def sysinfo(info: WBuffer | None) -> int:
     return _k.call(99, _k.buf_out(info, 112))
 
 
-def times(*args: int) -> int:
-    """sys_times: no prototype; up to six integer arguments."""
-    return _k.call(100, *args)
+def times(tbuf: WBuffer | None) -> int:
+    """long sys_times(struct tms __user *tbuf)"""
+    return _k.call(100, _k.buf_out(tbuf, 32))
 
 
 def ptrace(*args: int) -> int:
@@ -1430,29 +1430,29 @@ def fadvise64(fd: int, offset: int, len: int, advice: int) -> int:
     return _k.call(221, fd, offset, len, advice)
 
 
-def timer_create(*args: int) -> int:
-    """sys_timer_create: no prototype; up to six integer arguments."""
-    return _k.call(222, *args)
+def timer_create(which_clock: int, timer_event_spec: Buffer | None, created_timer_id: WBuffer | None) -> int:
+    """long sys_timer_create(clockid_t which_clock, const struct sigevent __user *timer_event_spec, timer_t __user *created_timer_id)"""
+    return _k.call(222, which_clock, _k.buf_in(timer_event_spec, 64), _k.buf_out(created_timer_id, 4))
 
 
-def timer_settime(*args: int) -> int:
-    """sys_timer_settime: no prototype; up to six integer arguments."""
-    return _k.call(223, *args)
+def timer_settime(timer_id: int, flags: int, new_setting: Buffer | None, old_setting: WBuffer | None) -> int:
+    """long sys_timer_settime(timer_t timer_id, int flags, const struct __kernel_itimerspec __user *new_setting, struct __kernel_itimerspec __user *old_setting)"""
+    return _k.call(223, timer_id, flags, _k.buf_in(new_setting, 32), _k.buf_out(old_setting, 32))
 
 
-def timer_gettime(*args: int) -> int:
-    """sys_timer_gettime: no prototype; up to six integer arguments."""
-    return _k.call(224, *args)
+def timer_gettime(timer_id: int, setting: WBuffer | None) -> int:
+    """long sys_timer_gettime(timer_t timer_id, struct __kernel_itimerspec __user *setting)"""
+    return _k.call(224, timer_id, _k.buf_out(setting, 32))
 
 
-def timer_getoverrun(*args: int) -> int:
-    """sys_timer_getoverrun: no prototype; up to six integer arguments."""
-    return _k.call(225, *args)
+def timer_getoverrun(timer_id: int) -> int:
+    """long sys_timer_getoverrun(timer_t timer_id)"""
+    return _k.call(225, timer_id)
 
 
-def timer_delete(*args: int) -> int:
-    """sys_timer_delete: no prototype; up to six integer arguments."""
-    return _k.call(226, *args)
+def timer_delete(timer_id: int) -> int:
+    """long sys_timer_delete(timer_t timer_id)"""
+    return _k.call(226, timer_id)
 
 
 def clock_settime(*args: int) -> int:
@@ -1550,9 +1550,9 @@ def kexec_load(*args: int) -> int:
     return _k.call(246, *args)
 
 
-def waitid(*args: int) -> int:
-    """sys_waitid: no prototype; up to six integer arguments."""
-    return _k.call(247, *args)
+def waitid(which: int, upid: int, infop: WBuffer | None, options: int, ru: WBuffer | None) -> int:
+    """long sys_waitid(int which, pid_t upid, struct siginfo __user *infop, int options, struct rusage __user *ru)"""
+    return _k.call(247, which, upid, _k.buf_out(infop, 128), options, _k.buf_out(ru, 144))
 
 
 def add_key(*args: int) -> int:

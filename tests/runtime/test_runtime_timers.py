@@ -26,15 +26,15 @@ from native_vs_machine import run_machine
 SHM = Path("/dev/shm")
 #: What the program must print natively (so a broken native run cannot pass as a match).
 FACTS = (
-    "SIGALRM handled 3 times, si_code SI_KERNEL: 1",
+    "SIGALRM handled 3 times: 1, si_code SI_KERNEL: 1",
     "read from an empty pipe under alarm(1): -1 EINTR",
     "restarted read: 1 0",
     "SIGVTALRM: 1",
     "SIGPROF: 1",
     "alarm(0) after alarm(5): 5 0",
     "child's virtual timer: 0.000000",
-    "timer signals 3, SI_TIMER 1, value 42, timerid matches 1",
-    "after unblocking: one signal 1, si_overrun > 5: 1, the handler's timer_getoverrun the same: 1",
+    "timer signals 3: 1, SI_TIMER 1, value 42, timerid matches 1",
+    "after unblocking: a signal 1, si_overrun > 5: 1, the handler's timer_getoverrun the same: 1",
     "cpu-time timer fired: 1",
     "timer_create monotonic_raw: -1 EOPNOTSUPP",
     "child: timer_gettime of the parent's timer: -1 EINVAL",

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t hits, last_code, last_overrun, last_value, last_timerid, last_getoverrun;
+static volatile sig_atomic_t hits, last_code, best_overrun, last_value, last_timerid, best_getoverrun;
 
 static const char *err(int e) {
 	switch (e) {
@@ -38,10 +38,14 @@ static void on_signal(int sig, siginfo_t *si, void *uc) {
 	hits++;
 	last_code = si->si_code;
 	if (si->si_code == SI_TIMER) {
-		last_overrun = si->si_overrun;
 		last_value = si->si_value.sival_int;
 		last_timerid = si->si_timerid;
-		last_getoverrun = syscall(SYS_timer_getoverrun, si->si_timerid);
+		/* The largest overrun seen, and what timer_getoverrun said then: a slow run may take a
+		 * second expiry before the timer is disarmed. */
+		if (si->si_overrun > best_overrun) {
+			best_overrun = si->si_overrun;
+			best_getoverrun = syscall(SYS_timer_getoverrun, si->si_timerid);
+		}
 	}
 }
 
@@ -72,7 +76,7 @@ static void itimers(void) {
 	struct itimerval it = {{0, 20000}, {0, 20000}}, old;
 	SHOW("setitimer real 20ms", setitimer(ITIMER_REAL, &it, NULL));
 	while (hits < 3) pause();
-	printf("SIGALRM handled %d times, si_code SI_KERNEL: %d\n", (int)hits, last_code == SI_KERNEL);
+	printf("SIGALRM handled 3 times: %d, si_code SI_KERNEL: %d\n", hits >= 3, last_code == SI_KERNEL);
 	struct itimerval zero = {0};
 	setitimer(ITIMER_REAL, &zero, &old);
 	printf("old interval %ld.%06ld, value at most 20ms: %d\n", (long)old.it_interval.tv_sec,
@@ -172,7 +176,7 @@ static void posix_timers(void) {
 	hits = 0;
 	SHOW("timer_settime 10ms", syscall(SYS_timer_settime, id, 0, &its, NULL));
 	while (hits < 3) pause();
-	printf("timer signals %d, SI_TIMER %d, value %d, timerid matches %d\n", (int)hits, last_code == SI_TIMER,
+	printf("timer signals 3: %d, SI_TIMER %d, value %d, timerid matches %d\n", hits >= 3, last_code == SI_TIMER,
 	       (int)last_value, last_timerid == id);
 	syscall(SYS_timer_gettime, id, &cur);
 	printf("gettime interval %ld.%09ld, value <= 10ms: %d\n", (long)cur.it_interval.tv_sec, cur.it_interval.tv_nsec,
@@ -183,6 +187,7 @@ static void posix_timers(void) {
 	sigemptyset(&set);
 	sigaddset(&set, sig);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	best_overrun = 0;
 	struct itimerspec fast = {{0, 2000000}, {0, 2000000}};
 	syscall(SYS_timer_settime, id, 0, &fast, NULL);
 	struct timespec wait = {0, 100000000};
@@ -191,8 +196,8 @@ static void posix_timers(void) {
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	struct itimerspec off = {0};
 	syscall(SYS_timer_settime, id, 0, &off, &cur);
-	printf("after unblocking: one signal %d, si_overrun > 5: %d, the handler's timer_getoverrun the same: %d\n",
-	       (int)hits, last_overrun > 5, last_getoverrun == last_overrun);
+	printf("after unblocking: a signal %d, si_overrun > 5: %d, the handler's timer_getoverrun the same: %d\n",
+	       hits >= 1, best_overrun > 5, best_getoverrun == best_overrun);
 	SHOW("timer_getoverrun after timer_settime", syscall(SYS_timer_getoverrun, id));
 	printf("disarmed: old interval %ld.%09ld\n", (long)cur.it_interval.tv_sec, cur.it_interval.tv_nsec);
 	syscall(SYS_timer_gettime, id, &cur);
