@@ -38,6 +38,7 @@ FACTS = (
     "cpu-time timer fired: 1",
     "timer_create monotonic_raw: -1 EOPNOTSUPP",
     "child: timer_gettime of the parent's timer: -1 EINVAL",
+    "timer_create until RLIMIT_SIGPENDING: EAGAIN within 1000: 1",
     "user time >= 60ms: 1",
     "wait4's rusage user >= 50ms: 1, status 0x300",
     "times: utime >= 6 ticks 1, cutime >= 5 ticks 1, returns > 0 1",

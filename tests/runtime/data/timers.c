@@ -27,6 +27,7 @@ static const char *err(int e) {
 	case EBADF: return "EBADF";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	case ESRCH: return "ESRCH";
+	case EAGAIN: return "EAGAIN";
 	default: return strerrorname_np(e);
 	}
 }
@@ -280,6 +281,16 @@ static void posix_timers(void) {
 	}
 	waitpid(child, NULL, 0);
 	fflush(stdout);
+	/* Timers are bounded: RLIMIT_SIGPENDING counts them. */
+	struct rlimit few = {50, 50}, saved;
+	getrlimit(RLIMIT_SIGPENDING, &saved);
+	setrlimit(RLIMIT_SIGPENDING, &few);
+	int made = 0, last = -1;
+	errno = 0;
+	while (made < 1000 && kcreate(CLOCK_MONOTONIC, &sev, &last) == 0)
+		made++;
+	printf("timer_create until RLIMIT_SIGPENDING: EAGAIN within 1000: %d\n", made < 1000 && errno == EAGAIN);
+	setrlimit(RLIMIT_SIGPENDING, &saved);
 	SHOW("timer_delete", syscall(SYS_timer_delete, id));
 	SHOW("timer_delete again", syscall(SYS_timer_delete, id));
 	SHOW("timer_gettime deleted", syscall(SYS_timer_gettime, id, &cur));

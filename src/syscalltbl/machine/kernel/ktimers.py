@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task, ThreadGroup
 
 DELAYTIMER_MAX = 0x7FFFFFFF  # what an overrun count is capped at
+KTIME_MAX = (1 << 63) - 1  # ns: where a time given to a timer saturates
 _INT = struct.Struct("<i")
 #: The least time between two firings of one timer, seconds (and the least cpu budget the tick is armed for).
 MIN_GAP = 0.001
@@ -199,6 +200,7 @@ class TimerQueue:
 
     def __init__(self) -> None:
         self.armed: set[Timer] = set()
+        self.posix_total = 0  # timer_create timers of every process, bounded (syscalls/posix_timers.py)
         self.on_armed: Callable[[Timer], None] | None = None  # the scheduler's: arm the tick sooner
 
     def add(self, timer: Timer) -> None:
@@ -289,6 +291,7 @@ class ProcessTimers:
         """exec and exit (exit_itimers): every timer_create timer goes."""
         for posix in self.posix.values():
             posix.timer.disarm()
+            posix.timer.queue.posix_total -= 1
         self.posix.clear()
 
     def delete_all(self) -> None:

@@ -9,7 +9,7 @@ process's user time (SIGVTALRM), ITIMER_PROF its user and system time
 from __future__ import annotations
 
 from syscalltbl.machine.kernel import signals
-from syscalltbl.machine.kernel.ktimers import CPUCLOCK_PROF, CPUCLOCK_VIRT, WALL_CLOCKS, CpuClock, Timer
+from syscalltbl.machine.kernel.ktimers import CPUCLOCK_PROF, CPUCLOCK_VIRT, KTIME_MAX, WALL_CLOCKS, CpuClock, Timer
 from syscalltbl.machine.kernel.process import Task, ThreadGroup
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.syscalls.registry import syscall
@@ -53,7 +53,7 @@ def _expired(group: ThreadGroup, sig: int) -> None:
 def _to_ns(sec: int, usec: int) -> int:
     if sec < 0 or not 0 <= usec < USEC_PER_SEC:
         raise Errno(EINVAL)  # timeval_valid
-    return sec * 10**9 + usec * NSEC_PER_USEC
+    return min(sec * 10**9 + usec * NSEC_PER_USEC, KTIME_MAX)  # saturated, as timespec64_to_ktime does
 
 
 def _pack(interval: int, value: int) -> bytes:
@@ -73,7 +73,7 @@ def do_setitimer(t: Task, which: int, value: int, interval: int) -> tuple[int, i
     """Arm (or with value 0 disarm) the timer; its (interval, time left) before."""
     old = _current(t, which)
     if which != ITIMER_REAL and value:
-        value += TICK_NSEC
+        value = min(value + TICK_NSEC, KTIME_MAX)
     timer = _timer(t, which)
     timer.arm(value, interval)
     if which != ITIMER_REAL:

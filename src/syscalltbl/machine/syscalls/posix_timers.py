@@ -15,7 +15,15 @@ from __future__ import annotations
 import struct
 
 from syscalltbl.machine.kernel import signals
-from syscalltbl.machine.kernel.ktimers import DELAYTIMER_MAX, WALL_CLOCKS, CpuClock, PosixTimer, Timer, cpu_clock
+from syscalltbl.machine.kernel.ktimers import (
+    DELAYTIMER_MAX,
+    KTIME_MAX,
+    WALL_CLOCKS,
+    CpuClock,
+    PosixTimer,
+    Timer,
+    cpu_clock,
+)
 from syscalltbl.machine.kernel.process import Task, ThreadGroup
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.syscalls.registry import syscall
@@ -104,9 +112,14 @@ def _notification(t: Task, event: int) -> tuple[int, int, Task | None]:
     return signo, value, target
 
 
-def _limit(t: Task) -> int:
+def _room(t: Task) -> bool:
+    """May the process make one more timer? Below its RLIMIT_SIGPENDING, and the machine's timers below
+    RLIMIT_SIGPENDING's default (threads-max / 2), which a raised rlimit cannot lift: each timer is
+    host memory."""
+    ceiling = t.machine.limits.nproc
     rlimits = t.group.rlimits
-    return rlimits[RLIMIT_SIGPENDING][0] if rlimits is not None else t.machine.limits.nproc
+    limit = rlimits[RLIMIT_SIGPENDING][0] if rlimits is not None else ceiling
+    return len(t.group.timers.posix) < limit and t.machine.timers.posix_total < ceiling
 
 
 @syscall("sys_timer_create")
@@ -114,7 +127,7 @@ def sys_timer_create(t: Task, which_clock: int, event: int, created: int, *_: in
     raw_event = copy_from_user(t.mm, event, SIGEVENT.size) if event else None
     clock = _clock(t, which_clock)
     timers = t.group.timers
-    if len(timers.posix) >= _limit(t):
+    if not _room(t):
         raise Errno(EAGAIN)
     # The next free id after the last one given, from 0 (posix_timer_add), wrapping at INT_MAX.
     timer_id = (timers.last_id + 1) & 0x7FFFFFFF
@@ -130,6 +143,7 @@ def sys_timer_create(t: Task, which_clock: int, event: int, created: int, *_: in
     timer = Timer(t.machine.timers, source, lambda count: _fire(group, timer_id, count), silent=not signo,
                   rearm_on_delivery=True)
     timers.posix[timer_id] = PosixTimer(timer, signo, value, target)
+    t.machine.timers.posix_total += 1
     timers.last_id = timer_id
     return 0
 
@@ -148,7 +162,7 @@ def _itimerspec(interval: int, value: int) -> bytes:
 def _ns(sec: int, nsec: int) -> int:
     if sec < 0 or not 0 <= nsec < NSEC_PER_SEC:
         raise Errno(EINVAL)  # timespec64_valid
-    return sec * NSEC_PER_SEC + nsec
+    return min(sec * NSEC_PER_SEC + nsec, KTIME_MAX)  # timespec64_to_ktime saturates
 
 
 @syscall("sys_timer_settime")
@@ -182,4 +196,5 @@ def sys_timer_delete(t: Task, timer_id: int, *_: int) -> int:
     posix = _posix(t, timer_id)
     posix.timer.disarm()
     del t.group.timers.posix[timer_id]
+    t.machine.timers.posix_total -= 1
     return 0
