@@ -17,8 +17,8 @@ from syscalltbl.machine.syscalls.childwait import child_usage, eligible_child, r
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EBADF, ECHILD, EINVAL, Errno
 from syscalltbl.machine.uapi.signal import CLD_DUMPED, CLD_EXITED, CLD_KILLED, SIGCHLD
-from syscalltbl.machine.uapi.timers import P_ALL, P_PGID, P_PID, P_PIDFD, WCONTINUED, WEXITED, WNOWAIT, WSTOPPED
-from syscalltbl.machine.uapi.wait import __WALL, __WCLONE, __WNOTHREAD, WNOHANG
+from syscalltbl.machine.uapi.timers import P_ALL, P_PGID, P_PID, P_PIDFD, WEXITED, WNOWAIT, WSTOPPED
+from syscalltbl.machine.uapi.wait import __WALL, __WCLONE, __WNOTHREAD, WCONTINUED, WNOHANG
 
 WAITID_OPTIONS = WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL
 #: What waitid writes of the siginfo: si_signo, si_errno, si_code, then si_pid, si_uid, si_status.

@@ -34,6 +34,7 @@ from syscalltbl.machine.uapi.timers import (
     WEXITED,
     WNOWAIT,
 )
+from syscalltbl.machine.uapi.wait import WNOHANG
 
 #: Where in the scratch area's second page (fuzzshapes.Layout.words' page) the shaped timer calls keep their data.
 ITIMERVAL_AT, OLD_AT, SIGEVENT_AT, TIMER_ID_AT, RESULT_AT = 0x600, 0x640, 0x680, 0x6C0, 0x700
@@ -41,7 +42,6 @@ TIMER_SHAPED = frozenset({"alarm", "setitimer", "getitimer", "timer_create", "ti
                           "timer_getoverrun", "timer_delete", "getrusage", "times", "waitid"})  # fmt: skip
 _Q4 = struct.Struct("<qqqq")
 _SIGEVENT = struct.Struct("<Qiii44x")
-WNOHANG = 1
 PAGE = 4096
 
 

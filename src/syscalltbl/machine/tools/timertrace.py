@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from syscalltbl.machine import uapi
 from syscalltbl.machine.tools.formats import CLOCKS, Arguments, Reader, address, printflags, signal_name, signed
-from syscalltbl.machine.uapi import signal, timers
+from syscalltbl.machine.uapi import signal, timers, wait
 from syscalltbl.machine.uapi.time import CLK_TCK
 from syscalltbl.machine.uapi.timers import ITIMERSPEC, ITIMERVAL, RUSAGE, SIGEVENT, TMS
 
@@ -26,9 +26,9 @@ ITIMERS = uapi.names(timers, "ITIMER_")
 RUSAGE_WHO = {**uapi.names(timers, "RUSAGE_"), -2: "RUSAGE_BOTH"}
 SIGEV_NOTIFY = uapi.names(timers, "SIGEV_")
 IDTYPES = uapi.names(timers, "P_")
-WAITID_OPTIONS = (("WNOHANG", 1), ("WSTOPPED", timers.WSTOPPED), ("WEXITED", timers.WEXITED),
-                  ("WCONTINUED", timers.WCONTINUED), ("WNOWAIT", timers.WNOWAIT), ("__WNOTHREAD", 0x20000000),
-                  ("__WALL", 0x40000000), ("__WCLONE", 0x80000000))  # fmt: skip
+WAITID_OPTIONS = (("WNOHANG", wait.WNOHANG), ("WSTOPPED", timers.WSTOPPED), ("WEXITED", timers.WEXITED),
+                  ("WCONTINUED", wait.WCONTINUED), ("WNOWAIT", timers.WNOWAIT), ("__WNOTHREAD", wait.__WNOTHREAD),
+                  ("__WALL", wait.__WALL), ("__WCLONE", wait.__WCLONE))  # fmt: skip
 CLD_CODES = uapi.names(signal, "CLD_")
 SI_CODES = uapi.names(signal, "SI_")
 TIMER_FLAGS = (("TIMER_ABSTIME", 1),)

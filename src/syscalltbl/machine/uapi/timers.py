@@ -37,5 +37,4 @@ P_PGID: Final = 2
 P_PIDFD: Final = 3
 WSTOPPED: Final = 2
 WEXITED: Final = 4
-WCONTINUED: Final = 8
 WNOWAIT: Final = 0x01000000
