@@ -72,20 +72,20 @@ class GroupTimes:
         return cls(Usage(), Usage())
 
 
-def thread_clock() -> int:
+def run_clock() -> int:
     """The clock run times are read on, ns: the one the dispatch measures system time on."""
     return time.perf_counter_ns()
 
 
 def switched_in(task: Task) -> None:
-    task.times.mark = thread_clock()
+    task.times.mark = run_clock()
 
 
 def switched_out(task: Task) -> None:
     """Charge the task the cpu time since it was switched in."""
     times = task.times
     if times.mark is not None:
-        times.runtime += thread_clock() - times.mark
+        times.runtime += run_clock() - times.mark
         times.mark = None
 
 
@@ -94,7 +94,7 @@ def runtime(task: Task) -> int:
     times = task.times
     if times.mark is None:
         return times.runtime
-    now = thread_clock()
+    now = run_clock()
     times.runtime += now - times.mark  # charged now, so a long slice does not read the clock from its start
     times.mark = now
     return times.runtime
