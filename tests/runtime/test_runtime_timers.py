@@ -48,6 +48,8 @@ FACTS = (
     "  signo 17 code CLD_EXITED 1 pid matches 1 status 7 uid 0",
     "SIGSEGV, core limit 1: status 0x8b WCOREDUMP 1",
     "SA_RESETHAND: default now 1, SA_SIGINFO kept 1, SA_RESETHAND kept 1",
+    "after exec: alarm left 4 or 5: 1",
+    "after exec: timer_gettime of the timer made before: -1 EINVAL",
     "done",
 )
 

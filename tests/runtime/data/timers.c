@@ -417,13 +417,42 @@ static void resethand(void) {
 	       (old.sa_flags & SA_SIGINFO) != 0, (old.sa_flags & SA_RESETHAND) != 0);
 }
 
-int main(void) {
+/* Across exec: alarm and setitimer's timers stay, timer_create's go. */
+static void exec_check(void) {
+	struct itimerspec cur;
+	unsigned left = alarm(0);
+	printf("after exec: alarm left 4 or 5: %d\n", left == 4 || left == 5);
+	SHOW("after exec: timer_gettime of the timer made before", syscall(SYS_timer_gettime, 0, &cur));
+}
+
+static void across_exec(void) {
+	pid_t child = fork();
+	if (child == 0) {
+		alarm(5);
+		struct sigevent none = {0};
+		none.sigev_notify = SIGEV_NONE;
+		int id;
+		kcreate(CLOCK_MONOTONIC, &none, &id);
+		execl("/proc/self/exe", "timers", "exec-check", (char *)NULL);
+		_exit(99);
+	}
+	int status;
+	waitpid(child, &status, 0);
+	printf("exec'd child: status %#x\n", status);
+}
+
+int main(int argc, char **argv) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "exec-check")) {
+		exec_check();
+		return 0;
+	}
 	itimers();
 	posix_timers();
 	accounting();
 	waits();
 	resethand();
+	across_exec();
 	puts("done");
 	return 0;
 }
