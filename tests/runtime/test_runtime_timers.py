@@ -7,7 +7,8 @@ restarted read with it), lets ITIMER_VIRTUAL and ITIMER_PROF fire in busy
 loops, runs timer_create timers (SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID,
 a cpu-time clock, overruns while the signal is blocked), measures its own
 and its children's user and system time (getrusage, wait4's rusage, times,
-CLOCK_PROCESS_CPUTIME_ID) and waits with waitid; each call's errors too.
+CLOCK_PROCESS_CPUTIME_ID), waits with waitid, and execs itself to see alarm
+survive an exec and a timer_create timer not; each call's errors too.
 Natively it runs in a fresh directory of /dev/shm (an abort() there leaves a
 core file); on the machine in the root's /work.
 """
