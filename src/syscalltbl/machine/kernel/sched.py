@@ -85,11 +85,17 @@ def runnable(machine: Machine, after: int) -> Task | None:
     return None
 
 
-def pick_next(machine: Machine, after: int, deadline: float) -> Task | None:
+def pick_next(
+    machine: Machine, after: int, deadline: float, done: Callable[[], bool] | None = None
+) -> Task | None:
+    """The next task to run, waiting for one if every task sleeps; None when none is left, or when `done()`
+    holds after a timer fired (its signal may have ended the task the caller waits for)."""
     if machine.host_signals is not None:
         machine.host_signals.service()
     while True:
         machine.timers.run_wall()  # an alarm that came while every task slept, or while another ran
+        if done is not None and done():
+            return None
         task = runnable(machine, after)
         if task is not None:
             return task
@@ -136,7 +142,7 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
     """Run tasks until `done()` holds (checked whenever the cpu stops) or none is left."""
     deadline = time.monotonic() + timeout
     last = 0
-    while not (done is not None and done()) and (task := pick_next(machine, last, deadline)) is not None:
+    while not (done is not None and done()) and (task := pick_next(machine, last, deadline, done)) is not None:
         last = task.tid
         switch_to(machine, task)
         if task.preempted:
