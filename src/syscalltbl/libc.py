@@ -580,19 +580,19 @@ def nanosleep(rqtp: Buffer | None, rmtp: WBuffer | None) -> int:
     return _k.call(35, _k.buf_in(rqtp, 16), _k.buf_out(rmtp, 16))
 
 
-def getitimer(*args: int) -> int:
-    """sys_getitimer: no prototype; up to six integer arguments."""
-    return _k.call(36, *args)
+def getitimer(which: int, value: WBuffer | None) -> int:
+    """long sys_getitimer(int which, struct __kernel_old_itimerval __user *value)"""
+    return _k.call(36, which, _k.buf_out(value, 32))
 
 
-def alarm(*args: int) -> int:
-    """sys_alarm: no prototype; up to six integer arguments."""
-    return _k.call(37, *args)
+def alarm(seconds: int) -> int:
+    """long sys_alarm(unsigned int seconds)"""
+    return _k.call(37, seconds)
 
 
-def setitimer(*args: int) -> int:
-    """sys_setitimer: no prototype; up to six integer arguments."""
-    return _k.call(38, *args)
+def setitimer(which: int, value: Buffer | None, ovalue: WBuffer | None) -> int:
+    """long sys_setitimer(int which, const struct __kernel_old_itimerval __user *value, struct __kernel_old_itimerval __user *ovalue)"""
+    return _k.call(38, which, _k.buf_in(value, 32), _k.buf_out(ovalue, 32))
 
 
 def getpid() -> int:
@@ -605,79 +605,79 @@ def sendfile(out_fd: int, in_fd: int, offset: WBuffer | None, count: int) -> int
     return _k.call(40, out_fd, in_fd, _k.buf_out(offset, count), count)
 
 
-def socket(*args: int) -> int:
-    """sys_socket: no prototype; up to six integer arguments."""
-    return _k.call(41, *args)
+def socket(family: int, type: int, protocol: int) -> int:
+    """long sys_socket(int family, int type, int protocol)"""
+    return _k.call(41, family, type, protocol)
 
 
-def connect(*args: int) -> int:
-    """sys_connect: no prototype; up to six integer arguments."""
-    return _k.call(42, *args)
+def connect(fd: int, uservaddr: WBuffer | None, addrlen: int) -> int:
+    """long sys_connect(int fd, struct sockaddr __user *uservaddr, int addrlen)"""
+    return _k.call(42, fd, _k.buf_out(uservaddr, max(addrlen, 0)), addrlen)
 
 
-def accept(*args: int) -> int:
-    """sys_accept: no prototype; up to six integer arguments."""
-    return _k.call(43, *args)
+def accept(fd: int, upeer_sockaddr: WBuffer | None, upeer_addrlen: WBuffer | None) -> int:
+    """long sys_accept(int fd, struct sockaddr __user *upeer_sockaddr, int __user *upeer_addrlen)"""
+    return _k.call(43, fd, _k.buf_out(upeer_sockaddr, 110), _k.buf_out(upeer_addrlen, 4))
 
 
-def sendto(*args: int) -> int:
-    """sys_sendto: no prototype; up to six integer arguments."""
-    return _k.call(44, *args)
+def sendto(fd: int, buff: WBuffer | None, len: int, flags: int, addr: WBuffer | None, addr_len: int) -> int:
+    """long sys_sendto(int fd, void __user *buff, size_t len, unsigned int flags, struct sockaddr __user *addr, int addr_len)"""
+    return _k.call(44, fd, _k.buf_out(buff, len), len, flags, _k.buf_out(addr, max(addr_len, 0)), addr_len)
 
 
-def recvfrom(*args: int) -> int:
-    """sys_recvfrom: no prototype; up to six integer arguments."""
-    return _k.call(45, *args)
+def recvfrom(fd: int, ubuf: WBuffer | None, size: int, flags: int, addr: WBuffer | None, addr_len: WBuffer | None) -> int:
+    """long sys_recvfrom(int fd, void __user *ubuf, size_t size, unsigned int flags, struct sockaddr __user *addr, int __user *addr_len)"""
+    return _k.call(45, fd, _k.buf_out(ubuf, size), size, flags, _k.buf_out(addr, 110), _k.buf_out(addr_len, 4))
 
 
-def sendmsg(*args: int) -> int:
-    """sys_sendmsg: no prototype; up to six integer arguments."""
-    return _k.call(46, *args)
+def sendmsg(fd: int, msg: WBuffer | None, flags: int) -> int:
+    """long sys_sendmsg(int fd, struct user_msghdr __user *msg, unsigned int flags)"""
+    return _k.call(46, fd, _k.buf_out(msg, 56), flags)
 
 
-def recvmsg(*args: int) -> int:
-    """sys_recvmsg: no prototype; up to six integer arguments."""
-    return _k.call(47, *args)
+def recvmsg(fd: int, msg: WBuffer | None, flags: int) -> int:
+    """long sys_recvmsg(int fd, struct user_msghdr __user *msg, unsigned int flags)"""
+    return _k.call(47, fd, _k.buf_out(msg, 56), flags)
 
 
-def shutdown(*args: int) -> int:
-    """sys_shutdown: no prototype; up to six integer arguments."""
-    return _k.call(48, *args)
+def shutdown(fd: int, how: int) -> int:
+    """long sys_shutdown(int fd, int how)"""
+    return _k.call(48, fd, how)
 
 
-def bind(*args: int) -> int:
-    """sys_bind: no prototype; up to six integer arguments."""
-    return _k.call(49, *args)
+def bind(fd: int, umyaddr: WBuffer | None, addrlen: int) -> int:
+    """long sys_bind(int fd, struct sockaddr __user *umyaddr, int addrlen)"""
+    return _k.call(49, fd, _k.buf_out(umyaddr, max(addrlen, 0)), addrlen)
 
 
-def listen(*args: int) -> int:
-    """sys_listen: no prototype; up to six integer arguments."""
-    return _k.call(50, *args)
+def listen(fd: int, backlog: int) -> int:
+    """long sys_listen(int fd, int backlog)"""
+    return _k.call(50, fd, backlog)
 
 
-def getsockname(*args: int) -> int:
-    """sys_getsockname: no prototype; up to six integer arguments."""
-    return _k.call(51, *args)
+def getsockname(fd: int, usockaddr: WBuffer | None, usockaddr_len: WBuffer | None) -> int:
+    """long sys_getsockname(int fd, struct sockaddr __user *usockaddr, int __user *usockaddr_len)"""
+    return _k.call(51, fd, _k.buf_out(usockaddr, 110), _k.buf_out(usockaddr_len, 4))
 
 
-def getpeername(*args: int) -> int:
-    """sys_getpeername: no prototype; up to six integer arguments."""
-    return _k.call(52, *args)
+def getpeername(fd: int, usockaddr: WBuffer | None, usockaddr_len: WBuffer | None) -> int:
+    """long sys_getpeername(int fd, struct sockaddr __user *usockaddr, int __user *usockaddr_len)"""
+    return _k.call(52, fd, _k.buf_out(usockaddr, 110), _k.buf_out(usockaddr_len, 4))
 
 
-def socketpair(*args: int) -> int:
-    """sys_socketpair: no prototype; up to six integer arguments."""
-    return _k.call(53, *args)
+def socketpair(family: int, type: int, protocol: int, usockvec: WBuffer | None) -> int:
+    """long sys_socketpair(int family, int type, int protocol, int __user *usockvec)"""
+    return _k.call(53, family, type, protocol, _k.buf_out(usockvec, 8))
 
 
-def setsockopt(*args: int) -> int:
-    """sys_setsockopt: no prototype; up to six integer arguments."""
-    return _k.call(54, *args)
+def setsockopt(fd: int, level: int, optname: int, optval: WBuffer | None, optlen: int) -> int:
+    """long sys_setsockopt(int fd, int level, int optname, char __user *optval, int optlen)"""
+    return _k.call(54, fd, level, optname, _k.buf_out(optval, max(optlen, 0)), optlen)
 
 
-def getsockopt(*args: int) -> int:
-    """sys_getsockopt: no prototype; up to six integer arguments."""
-    return _k.call(55, *args)
+def getsockopt(fd: int, level: int, optname: int, optval: WBuffer | None, optlen: WBuffer | None) -> int:
+    """long sys_getsockopt(int fd, int level, int optname, char __user *optval, int __user *optlen)"""
+    return _k.call(55, fd, level, optname, _k.buf_out(optval, 16), _k.buf_out(optlen, 4))
 
 
 def clone(clone_flags: int, newsp: int, parent_tidptr: WBuffer | None, child_tidptr: WBuffer | None, tls: int) -> int:
@@ -765,9 +765,9 @@ def fcntl(fd: int, cmd: int, arg: int) -> int:
     return _k.call(72, fd, cmd, arg)
 
 
-def flock(*args: int) -> int:
-    """sys_flock: no prototype; up to six integer arguments."""
-    return _k.call(73, *args)
+def flock(fd: int, cmd: int) -> int:
+    """long sys_flock(unsigned int fd, unsigned int cmd)"""
+    return _k.call(73, fd, cmd)
 
 
 def fsync(fd: int) -> int:
@@ -790,9 +790,9 @@ def ftruncate(fd: int, length: int) -> int:
     return _k.call(77, fd, length)
 
 
-def getdents(*args: int) -> int:
-    """sys_getdents: no prototype; up to six integer arguments."""
-    return _k.call(78, *args)
+def getdents(fd: int, dirent: WBuffer | None, count: int) -> int:
+    """long sys_getdents(unsigned int fd, struct linux_dirent __user *dirent, unsigned int count)"""
+    return _k.call(78, fd, _k.buf_out(dirent, count), count)
 
 
 def getcwd(buf: WBuffer | None, size: int) -> int:
@@ -890,9 +890,9 @@ def getrlimit(resource: int, rlim: WBuffer | None) -> int:
     return _k.call(97, resource, _k.buf_out(rlim, 16))
 
 
-def getrusage(*args: int) -> int:
-    """sys_getrusage: no prototype; up to six integer arguments."""
-    return _k.call(98, *args)
+def getrusage(who: int, ru: WBuffer | None) -> int:
+    """long sys_getrusage(int who, struct rusage __user *ru)"""
+    return _k.call(98, who, _k.buf_out(ru, 144))
 
 
 def sysinfo(info: WBuffer | None) -> int:
@@ -900,9 +900,9 @@ def sysinfo(info: WBuffer | None) -> int:
     return _k.call(99, _k.buf_out(info, 112))
 
 
-def times(*args: int) -> int:
-    """sys_times: no prototype; up to six integer arguments."""
-    return _k.call(100, *args)
+def times(tbuf: WBuffer | None) -> int:
+    """long sys_times(struct tms __user *tbuf)"""
+    return _k.call(100, _k.buf_out(tbuf, 32))
 
 
 def ptrace(*args: int) -> int:
@@ -965,14 +965,14 @@ def setsid() -> int:
     return _k.call(112)
 
 
-def setreuid(*args: int) -> int:
-    """sys_setreuid: no prototype; up to six integer arguments."""
-    return _k.call(113, *args)
+def setreuid(ruid: int, euid: int) -> int:
+    """long sys_setreuid(uid_t ruid, uid_t euid)"""
+    return _k.call(113, ruid, euid)
 
 
-def setregid(*args: int) -> int:
-    """sys_setregid: no prototype; up to six integer arguments."""
-    return _k.call(114, *args)
+def setregid(rgid: int, egid: int) -> int:
+    """long sys_setregid(gid_t rgid, gid_t egid)"""
+    return _k.call(114, rgid, egid)
 
 
 def getgroups(gidsetsize: int, grouplist: WBuffer | None) -> int:
@@ -980,14 +980,14 @@ def getgroups(gidsetsize: int, grouplist: WBuffer | None) -> int:
     return _k.call(115, gidsetsize, _k.buf_out(grouplist, 4 * max(gidsetsize, 0)))
 
 
-def setgroups(*args: int) -> int:
-    """sys_setgroups: no prototype; up to six integer arguments."""
-    return _k.call(116, *args)
+def setgroups(gidsetsize: int, grouplist: Buffer | None) -> int:
+    """long sys_setgroups(int gidsetsize, const gid_t __user *grouplist)"""
+    return _k.call(116, gidsetsize, _k.buf_in(grouplist, 4))
 
 
-def setresuid(*args: int) -> int:
-    """sys_setresuid: no prototype; up to six integer arguments."""
-    return _k.call(117, *args)
+def setresuid(ruid: int, euid: int, suid: int) -> int:
+    """long sys_setresuid(uid_t ruid, uid_t euid, uid_t suid)"""
+    return _k.call(117, ruid, euid, suid)
 
 
 def getresuid(ruid: WBuffer | None, euid: WBuffer | None, suid: WBuffer | None) -> int:
@@ -995,9 +995,9 @@ def getresuid(ruid: WBuffer | None, euid: WBuffer | None, suid: WBuffer | None) 
     return _k.call(118, _k.buf_out(ruid, 4), _k.buf_out(euid, 4), _k.buf_out(suid, 4))
 
 
-def setresgid(*args: int) -> int:
-    """sys_setresgid: no prototype; up to six integer arguments."""
-    return _k.call(119, *args)
+def setresgid(rgid: int, egid: int, sgid: int) -> int:
+    """long sys_setresgid(gid_t rgid, gid_t egid, gid_t sgid)"""
+    return _k.call(119, rgid, egid, sgid)
 
 
 def getresgid(rgid: WBuffer | None, egid: WBuffer | None, sgid: WBuffer | None) -> int:
@@ -1010,14 +1010,14 @@ def getpgid(pid: int) -> int:
     return _k.call(121, pid)
 
 
-def setfsuid(*args: int) -> int:
-    """sys_setfsuid: no prototype; up to six integer arguments."""
-    return _k.call(122, *args)
+def setfsuid(uid: int) -> int:
+    """long sys_setfsuid(uid_t uid)"""
+    return _k.call(122, uid)
 
 
-def setfsgid(*args: int) -> int:
-    """sys_setfsgid: no prototype; up to six integer arguments."""
-    return _k.call(123, *args)
+def setfsgid(gid: int) -> int:
+    """long sys_setfsgid(gid_t gid)"""
+    return _k.call(123, gid)
 
 
 def getsid(pid: int) -> int:
@@ -1025,14 +1025,14 @@ def getsid(pid: int) -> int:
     return _k.call(124, pid)
 
 
-def capget(*args: int) -> int:
-    """sys_capget: no prototype; up to six integer arguments."""
-    return _k.call(125, *args)
+def capget(header: int, dataptr: int) -> int:
+    """long sys_capget(cap_user_header_t header, cap_user_data_t dataptr)"""
+    return _k.call(125, header, dataptr)
 
 
-def capset(*args: int) -> int:
-    """sys_capset: no prototype; up to six integer arguments."""
-    return _k.call(126, *args)
+def capset(header: int, data: int) -> int:
+    """long sys_capset(cap_user_header_t header, const cap_user_data_t data)"""
+    return _k.call(126, header, data)
 
 
 def rt_sigpending(set: WBuffer | None, sigsetsize: int) -> int:
@@ -1065,9 +1065,9 @@ def utime(filename: PathArg | None, times: WBuffer | None) -> int:
     return _k.call(132, _k.path(filename), _k.buf_out(times, 16))
 
 
-def mknod(*args: int) -> int:
-    """sys_mknod: no prototype; up to six integer arguments."""
-    return _k.call(133, *args)
+def mknod(filename: PathArg | None, mode: int, dev: int) -> int:
+    """long sys_mknod(const char __user *filename, umode_t mode, unsigned dev)"""
+    return _k.call(133, _k.path(filename), mode, dev)
 
 
 def personality(*args: int) -> int:
@@ -1430,29 +1430,29 @@ def fadvise64(fd: int, offset: int, len: int, advice: int) -> int:
     return _k.call(221, fd, offset, len, advice)
 
 
-def timer_create(*args: int) -> int:
-    """sys_timer_create: no prototype; up to six integer arguments."""
-    return _k.call(222, *args)
+def timer_create(which_clock: int, timer_event_spec: Buffer | None, created_timer_id: WBuffer | None) -> int:
+    """long sys_timer_create(clockid_t which_clock, const struct sigevent __user *timer_event_spec, timer_t __user *created_timer_id)"""
+    return _k.call(222, which_clock, _k.buf_in(timer_event_spec, 64), _k.buf_out(created_timer_id, 4))
 
 
-def timer_settime(*args: int) -> int:
-    """sys_timer_settime: no prototype; up to six integer arguments."""
-    return _k.call(223, *args)
+def timer_settime(timer_id: int, flags: int, new_setting: Buffer | None, old_setting: WBuffer | None) -> int:
+    """long sys_timer_settime(timer_t timer_id, int flags, const struct __kernel_itimerspec __user *new_setting, struct __kernel_itimerspec __user *old_setting)"""
+    return _k.call(223, timer_id, flags, _k.buf_in(new_setting, 32), _k.buf_out(old_setting, 32))
 
 
-def timer_gettime(*args: int) -> int:
-    """sys_timer_gettime: no prototype; up to six integer arguments."""
-    return _k.call(224, *args)
+def timer_gettime(timer_id: int, setting: WBuffer | None) -> int:
+    """long sys_timer_gettime(timer_t timer_id, struct __kernel_itimerspec __user *setting)"""
+    return _k.call(224, timer_id, _k.buf_out(setting, 32))
 
 
-def timer_getoverrun(*args: int) -> int:
-    """sys_timer_getoverrun: no prototype; up to six integer arguments."""
-    return _k.call(225, *args)
+def timer_getoverrun(timer_id: int) -> int:
+    """long sys_timer_getoverrun(timer_t timer_id)"""
+    return _k.call(225, timer_id)
 
 
-def timer_delete(*args: int) -> int:
-    """sys_timer_delete: no prototype; up to six integer arguments."""
-    return _k.call(226, *args)
+def timer_delete(timer_id: int) -> int:
+    """long sys_timer_delete(timer_t timer_id)"""
+    return _k.call(226, timer_id)
 
 
 def clock_settime(*args: int) -> int:
@@ -1550,9 +1550,9 @@ def kexec_load(*args: int) -> int:
     return _k.call(246, *args)
 
 
-def waitid(*args: int) -> int:
-    """sys_waitid: no prototype; up to six integer arguments."""
-    return _k.call(247, *args)
+def waitid(which: int, upid: int, infop: WBuffer | None, options: int, ru: WBuffer | None) -> int:
+    """long sys_waitid(int which, pid_t upid, struct siginfo __user *infop, int options, struct rusage __user *ru)"""
+    return _k.call(247, which, upid, _k.buf_out(infop, 128), options, _k.buf_out(ru, 144))
 
 
 def add_key(*args: int) -> int:
@@ -1610,9 +1610,9 @@ def mkdirat(dfd: int, pathname: PathArg | None, mode: int) -> int:
     return _k.call(258, dfd, _k.path(pathname), mode)
 
 
-def mknodat(*args: int) -> int:
-    """sys_mknodat: no prototype; up to six integer arguments."""
-    return _k.call(259, *args)
+def mknodat(dfd: int, filename: PathArg | None, mode: int, dev: int) -> int:
+    """long sys_mknodat(int dfd, const char __user *filename, umode_t mode, unsigned dev)"""
+    return _k.call(259, dfd, _k.path(filename), mode, dev)
 
 
 def fchownat(dfd: int, filename: PathArg | None, user: int, group: int, flag: int) -> int:
@@ -1755,9 +1755,9 @@ def timerfd_gettime(ufd: int, otmr: WBuffer | None) -> int:
     return _k.call(287, ufd, _k.buf_out(otmr, 32))
 
 
-def accept4(*args: int) -> int:
-    """sys_accept4: no prototype; up to six integer arguments."""
-    return _k.call(288, *args)
+def accept4(fd: int, upeer_sockaddr: WBuffer | None, upeer_addrlen: WBuffer | None, flags: int) -> int:
+    """long sys_accept4(int fd, struct sockaddr __user *upeer_sockaddr, int __user *upeer_addrlen, int flags)"""
+    return _k.call(288, fd, _k.buf_out(upeer_sockaddr, 110), _k.buf_out(upeer_addrlen, 4), flags)
 
 
 def signalfd4(*args: int) -> int:
@@ -1790,14 +1790,14 @@ def inotify_init1(*args: int) -> int:
     return _k.call(294, *args)
 
 
-def preadv(*args: int) -> int:
-    """sys_preadv: no prototype; up to six integer arguments."""
-    return _k.call(295, *args)
+def preadv(fd: int, vec: Sequence[WBuffer], vlen: int, pos_l: int, pos_h: int) -> int:
+    """long sys_preadv(unsigned long fd, const struct iovec __user *vec, unsigned long vlen, unsigned long pos_l, unsigned long pos_h)"""
+    return _k.call(295, fd, _k.iov_out(vec), vlen, pos_l, pos_h)
 
 
-def pwritev(*args: int) -> int:
-    """sys_pwritev: no prototype; up to six integer arguments."""
-    return _k.call(296, *args)
+def pwritev(fd: int, vec: Sequence[Buffer], vlen: int, pos_l: int, pos_h: int) -> int:
+    """long sys_pwritev(unsigned long fd, const struct iovec __user *vec, unsigned long vlen, unsigned long pos_l, unsigned long pos_h)"""
+    return _k.call(296, fd, _k.iov_in(vec), vlen, pos_l, pos_h)
 
 
 def rt_tgsigqueueinfo(*args: int) -> int:
@@ -1950,14 +1950,14 @@ def copy_file_range(*args: int) -> int:
     return _k.call(326, *args)
 
 
-def preadv2(*args: int) -> int:
-    """sys_preadv2: no prototype; up to six integer arguments."""
-    return _k.call(327, *args)
+def preadv2(fd: int, vec: Sequence[WBuffer], vlen: int, pos_l: int, pos_h: int, flags: int) -> int:
+    """long sys_preadv2(unsigned long fd, const struct iovec __user *vec, unsigned long vlen, unsigned long pos_l, unsigned long pos_h, rwf_t flags)"""
+    return _k.call(327, fd, _k.iov_out(vec), vlen, pos_l, pos_h, flags)
 
 
-def pwritev2(*args: int) -> int:
-    """sys_pwritev2: no prototype; up to six integer arguments."""
-    return _k.call(328, *args)
+def pwritev2(fd: int, vec: Sequence[Buffer], vlen: int, pos_l: int, pos_h: int, flags: int) -> int:
+    """long sys_pwritev2(unsigned long fd, const struct iovec __user *vec, unsigned long vlen, unsigned long pos_l, unsigned long pos_h, rwf_t flags)"""
+    return _k.call(328, fd, _k.iov_in(vec), vlen, pos_l, pos_h, flags)
 
 
 def pkey_mprotect(*args: int) -> int:
@@ -2060,9 +2060,9 @@ def clone3(uargs: WBuffer | None, size: int) -> int:
     return _k.call(435, _k.buf_out(uargs, size), size)
 
 
-def close_range(*args: int) -> int:
-    """sys_close_range: no prototype; up to six integer arguments."""
-    return _k.call(436, *args)
+def close_range(fd: int, max_fd: int, flags: int) -> int:
+    """long sys_close_range(unsigned int fd, unsigned int max_fd, unsigned int flags)"""
+    return _k.call(436, fd, max_fd, flags)
 
 
 def openat2(*args: int) -> int:
@@ -2075,9 +2075,9 @@ def pidfd_getfd(*args: int) -> int:
     return _k.call(438, *args)
 
 
-def faccessat2(*args: int) -> int:
-    """sys_faccessat2: no prototype; up to six integer arguments."""
-    return _k.call(439, *args)
+def faccessat2(dfd: int, filename: PathArg | None, mode: int, flags: int) -> int:
+    """long sys_faccessat2(int dfd, const char __user *filename, int mode, int flags)"""
+    return _k.call(439, dfd, _k.path(filename), mode, flags)
 
 
 def process_madvise(*args: int) -> int:

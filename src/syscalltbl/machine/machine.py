@@ -33,6 +33,7 @@ from syscalltbl.machine.kernel.devices import CharDevice, Driver
 from syscalltbl.machine.kernel.fsspace import Space
 from syscalltbl.machine.kernel.hostfs import host_root
 from syscalltbl.machine.kernel.hostsig import HostSignals
+from syscalltbl.machine.kernel.ktimers import Timer, TimerQueue
 from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.locks import LockTable
 from syscalltbl.machine.kernel.mm import Mm
@@ -113,6 +114,8 @@ class Machine:
         self.irq = InterruptLine(self.cpu, build_irq_hook(), IRQ_HOOK)
         #: The scheduler's time slices: raises `irq` when one ends (kernel/timer.py).
         self.tick = Tick(self.irq)
+        #: Armed alarm, setitimer and timer_create timers (kernel/ktimers.py); the scheduler fires them.
+        self.timers = TimerQueue()
         #: Set while `syscalltbl run` forwards the host's SIGINT/SIGTERM/SIGHUP (kernel/hostsig.py).
         self.host_signals: HostSignals | None = None
         #: The terminal's foreground process group: the first task's (there is no job control).
@@ -121,6 +124,7 @@ class Machine:
         # Weakly, as every link from RAM to the machine (see PhysicalMemory._cpu): a finalizer that holds
         # RAM must not keep a finished machine alive.
         machine = weakref.ref(self)
+        self.timers.on_armed = lambda timer: _timer_armed(machine(), timer)
         self.ram.out_of_memory = lambda: (m := machine()) is not None and oom.out_of_memory(m)
         space = Space(self.limits.fs_bytes, self.limits.inodes, self.ram)
         self.fs = FileSystem(None if root is None else host_root(root, space),
@@ -202,6 +206,11 @@ class Machine:
     def observe_signal(self, task: Task, sig: int, info: bytes) -> None:
         if self.observer is not None:
             self.observer.signal(task, sig, info)
+
+
+def _timer_armed(machine: Machine | None, timer: Timer) -> None:
+    if machine is not None:
+        sched.timer_armed(machine, timer)
 
 
 def _current_pid(machine: Machine | None) -> int:

@@ -36,6 +36,8 @@ SIZES: Mapping[str, int] = {
     "size_t": 8, "struct statfs": 120, "struct utimbuf": 16, "loff_t": 8, "struct sysinfo": 112,
     "u32": 4, "struct sched_param": 4, "struct epoll_event": 12, "struct __kernel_itimerspec": 32,
     "struct shmid_ds": 112, "struct statx": 256, "struct xattr_args": 16,
+    "struct __kernel_old_itimerval": 32, "struct sigevent": 64, "struct siginfo": 128, "struct tms": 32,
+    "timer_t": 4, "struct user_msghdr": 56,
 }  # fmt: skip
 #: Pointers whose length is not sizeof(pointee): (entry point, parameter) -> Python expression.
 LENGTHS: Mapping[tuple[str, str], str] = {
@@ -67,6 +69,17 @@ LENGTHS: Mapping[tuple[str, str], str] = {
     ("sys_epoll_pwait2", "events"): "12 * max(maxevents, 0)",
     ("sys_shmat", "shmaddr"): "0",  # an attach address: never read or written
     ("sys_shmdt", "shmaddr"): "0",
+    ("sys_socketpair", "usockvec"): "8",  # int[2]
+    ("sys_bind", "umyaddr"): "max(addrlen, 0)",
+    ("sys_connect", "uservaddr"): "max(addrlen, 0)",
+    ("sys_sendto", "addr"): "max(addr_len, 0)",
+    ("sys_accept", "upeer_sockaddr"): "110",  # at most a struct sockaddr_un: the only family here
+    ("sys_accept4", "upeer_sockaddr"): "110",
+    ("sys_getsockname", "usockaddr"): "110",
+    ("sys_getpeername", "usockaddr"): "110",
+    ("sys_recvfrom", "addr"): "110",
+    ("sys_setsockopt", "optval"): "max(optlen, 0)",
+    ("sys_getsockopt", "optval"): "16",  # the largest option answered: SO_RCVTIMEO's struct timeval
 }
 SIZE_PARAMS = ("count", "size", "bufsiz", "len")
 #: Calls that write through their iovecs (the array itself is const).

@@ -123,6 +123,7 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
         shared.release()
     task.files.close_on_exec()
     task.signals.exec()
+    task.group.timers.delete_posix()  # exit_itimers: timer_create's go; alarm and setitimer's stay
     task.sighand = task.sighand.copy()  # unshare_sighand: a CLONE_SIGHAND sibling keeps its handlers
     task.sighand.exec()
     proc.set_fpu_state(machine, task, INITIAL)

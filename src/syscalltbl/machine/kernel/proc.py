@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 from unicorn import x86_const as x86
 
 from syscalltbl.generators.x86_64 import abi
+from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.hw.physmem import OutOfMemory
-from syscalltbl.machine.kernel import futex, signals
+from syscalltbl.machine.kernel import cputime, futex, signals
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.process import ExitStatus, Task, ThreadGroup
 from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, ENOMEM, EPERM, Errno
@@ -35,7 +36,16 @@ from syscalltbl.machine.uapi.sched import (
     CLONE_VM,
     NAMESPACES,
 )
-from syscalltbl.machine.uapi.signal import CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SI_USER, SIG_IGN, SIGCHLD, SIGKILL
+from syscalltbl.machine.uapi.signal import (
+    CLD_DUMPED,
+    CLD_EXITED,
+    CLD_KILLED,
+    SA_NOCLDWAIT,
+    SI_USER,
+    SIG_IGN,
+    SIGCHLD,
+    SIGKILL,
+)
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
@@ -43,6 +53,7 @@ if TYPE_CHECKING:
 # What a process's own Python objects (task, signal actions, credentials...) cost the host, about
 # 4 KiB measured: charged to RAM (ram.slab) as Linux's task_struct and friends are kernel memory.
 TASK_BYTES = 4096
+TICK_NS = 10_000_000  # one USER_HZ clock tick, as SIGCHLD's si_utime and si_stime count
 
 
 def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None, group: ThreadGroup | None = None) -> Task:
@@ -243,6 +254,9 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
     task.sleep = None
     task.files.release()
     mm_release(machine, task)
+    # The last user of the memory leaves: what it held resident is the process's maxrss (KiB).
+    rss = sum(1 for _, e in task.mm.user_leaves() if e & PTE_P) * abi.PAGE_SIZE // 1024 if task.mm.users == 1 else 0
+    cputime.thread_ended(task, rss)
     mm_put(machine, task.mm)
     task.exe_file = None  # mm->exe_file goes with the mm: a zombie holds no file (nor its page cache)
     if machine.fpu_owner is task:
@@ -264,6 +278,7 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
     if not task.is_leader:
         release(machine, task)
     if group.ended:
+        group.timers.delete_all()
         # synchronize_group_exit: without an exit_group, the last thread's end is the process's.
         group.group_exit = group.group_exit or status
         leader = group.leader
@@ -280,9 +295,12 @@ def notify_parent(machine: Machine, task: Task, status: ExitStatus) -> bool:
     assert parent is not None
     action = parent.sighand.actions[SIGCHLD]
     code, value = (CLD_EXITED, status.code or 0) if status.signal is None else (CLD_KILLED, status.signal)
+    code = CLD_DUMPED if status.core else code
     sig = task.exit_signal
     if sig > 0:
-        signals.send(parent, sig, signals.siginfo(sig, code, task.pid, task.cred.uid, value))
+        usage = cputime.group_usage(task.group)  # nsec_to_clock_t of the process's times
+        ticks = (usage.utime // TICK_NS, usage.stime // TICK_NS)
+        signals.send(parent, sig, signals.siginfo(sig, code, task.pid, task.cred.uid, value, ticks))
     return sig == SIGCHLD and (action.handler == SIG_IGN or bool(action.flags & SA_NOCLDWAIT))
 
 

@@ -10,13 +10,28 @@ from typing import TYPE_CHECKING
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.cpu import Cpu
 from syscalltbl.machine.hw.fpu import INITIAL
+from syscalltbl.machine.kernel.cputime import GroupTimes, TaskTimes
 from syscalltbl.machine.kernel.cred import Creds
+from syscalltbl.machine.kernel.ktimers import ProcessTimers
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.signals import SharedPending, SigHand, Signals
 from syscalltbl.machine.kernel.vfs import Directory, FdTable, Regular
 from syscalltbl.machine.kernel.wait import Sleep
-from syscalltbl.machine.uapi.resource import RLIMIT_NOFILE
-from syscalltbl.machine.uapi.signal import SIGCHLD, signal_name
+from syscalltbl.machine.uapi.resource import RLIMIT_CORE, RLIMIT_NOFILE
+from syscalltbl.machine.uapi.signal import (
+    SIGABRT,
+    SIGBUS,
+    SIGCHLD,
+    SIGFPE,
+    SIGILL,
+    SIGQUIT,
+    SIGSEGV,
+    SIGSYS,
+    SIGTRAP,
+    SIGXCPU,
+    SIGXFSZ,
+    signal_name,
+)
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
@@ -37,6 +52,9 @@ def signame(sig: int) -> str:
     return signal_name(sig) or f"signal {sig}"
 
 
+#: The signals whose default action dumps core (SIG_KERNEL_COREDUMP_MASK): the dump is not written here,
+#: but the status says it was made when RLIMIT_CORE allows one, as Linux's does.
+CORE_SIGNALS = frozenset({SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGXCPU, SIGXFSZ, SIGSYS})
 USER_RFLAGS = abi.X86_EFLAGS["X86_EFLAGS_IF"] | abi.X86_EFLAGS["X86_EFLAGS_FIXED"]
 
 
@@ -47,11 +65,12 @@ class ExitStatus:
     code: int | None
     signal: int | None = None
     detail: str = ""
+    core: bool = False  # the signal's default action dumps core and RLIMIT_CORE allowed it
 
     @property
     def wait_status(self) -> int:
-        """The status word wait4() would report (WEXITSTATUS / WTERMSIG)."""
-        return (self.code or 0) << 8 if self.signal is None else self.signal
+        """The status word wait4() would report (WEXITSTATUS / WTERMSIG, WCOREDUMP's 0x80)."""
+        return (self.code or 0) << 8 if self.signal is None else self.signal | (0x80 if self.core else 0)
 
 
 class ThreadGroup:
@@ -73,6 +92,8 @@ class ThreadGroup:
         self.curr_target: Task | None = None  # where the search for a thread to take a process's signal starts
         #: exit_group or a fatal signal: every thread ends with this (SIGNAL_GROUP_EXIT's group_exit_code).
         self.group_exit: ExitStatus | None = None
+        self.times = GroupTimes.new()  # ended threads' and reaped children's cpu time (kernel/cputime.py)
+        self.timers = ProcessTimers()  # alarm, setitimer, timer_create (kernel/ktimers.py): none after fork
 
     @property
     def pid(self) -> int:
@@ -143,6 +164,7 @@ class Task:
         self.fpu: bytes = INITIAL  # x87/SSE registers while another task owns the cpu's
         self.robust_list = 0  # set_robust_list's head: the thread's own
         self.start_time = time.monotonic()  # /proc/PID/stat's starttime
+        self.times = TaskTimes()  # its cpu time, switches and faults (kernel/cputime.py)
         self.arg_start = self.arg_end = 0  # argv's strings on the initial stack: /proc/PID/cmdline
 
     def nofile(self) -> int:
@@ -200,7 +222,9 @@ class Task:
 
     def kill(self, signal: int, detail: str = "") -> None:
         """Death by `signal`: a fatal signal ends every thread of the process."""
-        self.machine.do_group_exit(self, ExitStatus(None, signal, detail or signame(signal)))
+        limit = self.rlimits[RLIMIT_CORE][0] if self.rlimits is not None else 0
+        core = signal in CORE_SIGNALS and limit > 0 and self.dumpable > 0
+        self.machine.do_group_exit(self, ExitStatus(None, signal, detail or signame(signal), core))
 
     def pt_regs(self) -> dict[str, int]:
         """The saved user registers, read from kernel-stack memory."""

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.paging import PTE_P
+from syscalltbl.machine.kernel import cputime
 from syscalltbl.machine.kernel.locks import describe as describe_locks
 from syscalltbl.machine.kernel.signals import SigAction
 from syscalltbl.machine.kernel.uaccess import copy_from_user
@@ -306,8 +307,7 @@ def render_stat(t: Task) -> bytes:
     fields = [
         t.tid, f"({t.comm.decode(errors='replace')})", state, t.ppid, t.pgid, t.sid,
         0, -1, 0x400000,  # no controlling tty, no foreground group, flags
-        0, 0, 0, 0,  # minflt cminflt majflt cmajflt
-        0, 0, 0, 0,  # utime stime cutime cstime: no cpu time is accounted
+        *_faults_and_times(t),  # minflt cminflt majflt cmajflt utime stime cutime cstime
         20 + t.nice, t.nice, _threads(t), 0, _ticks(t.start_time), _vm_size(t), _resident_pages(t), (1 << 64) - 1,
         0, 0, 0, 0, 0,  # startcode endcode startstack kstkesp kstkeip
         sig.pending, sig.blocked, ignored, caught,
@@ -315,6 +315,14 @@ def render_stat(t: Task) -> bytes:
         0, 0, start_brk, 0, 0, 0, 0, code,  # start_data end_data start_brk arg/env ranges exit_code
     ]
     return " ".join(str(f) for f in fields).encode() + b"\n"
+
+
+def _faults_and_times(t: Task) -> list[int]:
+    """The process's page faults and cpu times, its reaped children's, in clock ticks (kernel/cputime.py)."""
+    own, children = cputime.group_usage(t.group), t.group.times.children
+    tick = 10**9 // CLK_TCK
+    return [own.minflt, children.minflt, 0, 0, own.utime // tick, own.stime // tick, children.utime // tick,
+            children.stime // tick]
 
 
 def _dispositions(actions: Sequence[SigAction]) -> tuple[int, int]:

@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING
 from unicorn import x86_const as x86
 
 from syscalltbl.generators.x86_64 import abi
-from syscalltbl.machine.kernel import proc, signals
+from syscalltbl.machine.kernel import cputime, proc, signals
 from syscalltbl.machine.kernel.boot import KernelOops, kpa
 from syscalltbl.machine.kernel.faults import NO_EXCEPTION, PAGE_FAULT
+from syscalltbl.machine.kernel.ktimers import CpuClock, Timer
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.vdso import write_sample
 
@@ -59,9 +60,11 @@ def switch_to(machine: Machine, task: Task) -> None:
         machine.fpu.restore(task.fpu)
         machine.fpu_owner = task
     write_sample(machine.ram.mem, machine.vvar_frame)  # the vDSO's clocks, fresh for this time slice
+    cputime.switched_in(task)
 
 
 def switch_out(machine: Machine, task: Task) -> None:
+    cputime.switched_out(task)
     if task.status is None and not task.fresh:
         task.kernel_rsp = machine.cpu.reg(x86.UC_X86_REG_RSP)
         task.fs_base = machine.cpu.reg(x86.UC_X86_REG_FS_BASE)
@@ -82,10 +85,17 @@ def runnable(machine: Machine, after: int) -> Task | None:
     return None
 
 
-def pick_next(machine: Machine, after: int, deadline: float) -> Task | None:
+def pick_next(
+    machine: Machine, after: int, deadline: float, done: Callable[[], bool] | None = None
+) -> Task | None:
+    """The next task to run, waiting for one if every task sleeps; None when none is left, or when `done()`
+    holds after a timer fired (its signal may have ended the task the caller waits for)."""
     if machine.host_signals is not None:
         machine.host_signals.service()
     while True:
+        machine.timers.run_wall()  # an alarm that came while every task slept, or while another ran
+        if done is not None and done():
+            return None
         task = runnable(machine, after)
         if task is not None:
             return task
@@ -93,7 +103,8 @@ def pick_next(machine: Machine, after: int, deadline: float) -> Task | None:
         if not live:
             return None
         sleeps = [t.sleep for t in live if t.sleep is not None]
-        wakes = [w for s in sleeps if (w := s.wake) is not None]
+        timer = machine.timers.next_wall()
+        wakes = [w for s in sleeps if (w := s.wake) is not None] + ([timer] if timer is not None else [])
         host = machine.host_signals
         if not wakes and (host is None or machine.longest_sleep is not None):
             raise Deadlock(f"every task sleeps for good: pids {', '.join(str(t.tid) for t in live)}")
@@ -102,6 +113,7 @@ def pick_next(machine: Machine, after: int, deadline: float) -> Task | None:
         until = min(wakes) if wakes else deadline
         if machine.longest_sleep is not None:
             ends = [s.deadline if s.deadline is not None else float("inf") for s in sleeps]
+            ends.append(timer if timer is not None else float("inf"))
             if min(ends) - now > machine.longest_sleep:
                 raise Deadlock(f"every task sleeps for more than {machine.longest_sleep} s")
         if until > deadline or now >= deadline:
@@ -130,7 +142,7 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
     """Run tasks until `done()` holds (checked whenever the cpu stops) or none is left."""
     deadline = time.monotonic() + timeout
     last = 0
-    while not (done is not None and done()) and (task := pick_next(machine, last, deadline)) is not None:
+    while not (done is not None and done()) and (task := pick_next(machine, last, deadline, done)) is not None:
         last = task.tid
         switch_to(machine, task)
         if task.preempted:
@@ -171,6 +183,10 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
         if machine.cpu.cpl() == 3 and task.status is not None:
             enter_fatal_fault(machine, task, deadline, timeout)
         switch_out(machine, task)
+        if task.sleep is not None:
+            task.times.nvcsw += 1
+        elif task.preempted:
+            task.times.nivcsw += 1
         if task.status is None and task.sleep is None and not task.fresh and not task.preempted:
             raise TimeoutError(f"pid {task.tid} still running after {timeout} s")
         proc.free_dead(machine)
@@ -189,6 +205,7 @@ def interrupted(machine: Machine, task: Task) -> bool:
             task.restart_vector = NO_EXCEPTION
         if machine.host_signals is not None:
             machine.host_signals.service()
+        machine.timers.run_due(task)  # the tick came for a timer's expiry, maybe
         if task.sigpending and task.status is None:
             signals.deliver(task, interrupted=True)
             task.restart_at = machine.cpu.reg(x86.UC_X86_REG_RIP)
@@ -216,7 +233,24 @@ def start_slice(machine: Machine, task: Task, deadline: float) -> None:
     if others:
         wakes = [w for t in others if t.sleep is not None and (w := t.sleep.wake) is not None]
         at = min([at, *wakes])
-    machine.tick.arm(at, slice_=bool(others))
+    # An armed timer's expiry too: a wall one's time, and the cpu time left to one this task advances.
+    timers = machine.timers
+    timer = timers.next_wall() if timers.armed else None
+    at = min(at, timer) if timer is not None else at
+    budget = timers.cpu_budget(task) if timers.armed else None
+    machine.tick.arm(at, slice_=bool(others), cpu_budget=budget)
+
+
+def timer_armed(machine: Machine, timer: Timer) -> None:
+    """A timer was armed while a task runs: the tick must come by its expiry (a lone task's is the run's end)."""
+    task = machine.current
+    if task is None:
+        return  # the next slice's arming sees it
+    wall = timer.wall_deadline()
+    if wall is not None:
+        machine.tick.arm_sooner(wall)
+    elif isinstance(timer.clock, CpuClock) and timer.clock.runs_on(task):
+        machine.tick.arm_sooner(None, machine.timers.cpu_budget(task))
 
 
 def end_slice(machine: Machine) -> None:

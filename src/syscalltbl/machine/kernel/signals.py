@@ -220,11 +220,14 @@ def fault_info(sig: int, code: int, addr: int) -> bytes:
     return struct.pack("<iii4xQ", sig, 0, code, addr).ljust(SIGINFO_SIZE, b"\0")
 
 
-def siginfo(sig: int, code: int, pid: int = 0, uid: int = 0, status: int | None = None) -> bytes:
-    """struct siginfo for kill (pid, uid), the kernel (code only) and SIGCHLD (pid, uid, status)."""
+def siginfo(
+    sig: int, code: int, pid: int = 0, uid: int = 0, status: int | None = None, times: tuple[int, int] = (0, 0)
+) -> bytes:
+    """struct siginfo for kill (pid, uid), the kernel (code only) and SIGCHLD (pid, uid, status, and the
+    child's user and system time in clock ticks)."""
     head = struct.pack("<iii4xiI", sig, 0, code, pid, uid & 0xFFFFFFFF)  # uid_t is unsigned
     if status is not None:
-        head += struct.pack("<i4xqq", status, 0, 0)  # si_status, si_utime, si_stime
+        head += struct.pack("<i4xqq", status, *times)  # si_status, si_utime, si_stime
     return head.ljust(SIGINFO_SIZE, b"\0")
 
 
@@ -321,7 +324,10 @@ def _dequeue(t: Task) -> tuple[int, bytes] | None:
                     recalc(other)  # taken: no other thread is woken for it any more
         if t.sighand.ignored(sig):
             continue  # blocked while ignored, then unblocked
-        return sig, info
+        timed = t.group.timers.delivered(sig, info)  # a timer's: it is armed again, its overrun filled in
+        if timed is None:
+            continue  # its timer was deleted or set anew since it fired
+        return sig, timed
     return None
 
 
@@ -449,7 +455,8 @@ def _build_frame(
     regs.update(cx=regs["ip"], r11=regs["flags"])  # so the sysretq path can take it
     mask = s.blocked | action.mask | (0 if action.flags & SA_NODEFER else bit(sig))
     if action.flags & SA_RESETHAND:
-        t.sighand.actions[sig] = DEFAULT
+        # SA_ONESHOT: only the handler goes back to SIG_DFL; the flags and mask stay, as sigaction then shows.
+        t.sighand.actions[sig] = SigAction(SIG_DFL, action.flags, action.restorer, action.mask)
     set_blocked(t, mask)
     t.machine.set_fpu_state(t, INITIAL)  # fpu__clear_user_states: the handler starts from a clean FPU
     return regs

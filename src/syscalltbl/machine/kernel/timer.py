@@ -69,14 +69,34 @@ class Tick:
         self._thread: threading.Thread | None = None
         self.ticks = 0  # lines raised
 
-    def arm(self, at: float, *, slice_: bool = False) -> None:
-        """Raise the line at `at`, and with `slice_` after a slice of this thread's cpu time; replaces the last."""
+    def arm(self, at: float, *, slice_: bool = False, cpu_budget: float | None = None) -> None:
+        """Raise the line at `at`, and with `slice_` after a slice of this thread's cpu time, or after
+        `cpu_budget` seconds of it if that comes first (a cpu timer's expiry); replaces the last."""
         with self._cond:
             self._clock = time.pthread_getcpuclockid(threading.get_ident())
             self._at = at
-            self._slice_end = time.clock_gettime(self._clock) + self.slice if slice_ else None
+            budget = min(self.slice if slice_ else float("inf"), float("inf") if cpu_budget is None else cpu_budget)
+            self._slice_end = time.clock_gettime(self._clock) + budget if budget != float("inf") else None
             self._expired = False
-            self._wake_for(min(at, time.monotonic() + self.slice) if slice_ else at)
+            self._wake_for(min(at, time.monotonic() + budget))
+
+    def arm_sooner(self, at: float | None, cpu_budget: float | None = None) -> None:
+        """Raise the line by wall time `at` and after `cpu_budget` seconds of this thread's cpu time at the
+        latest: a timer armed while the task runs (setitimer, timer_settime)."""
+        with self._cond:
+            if self._expired:
+                return  # the line is up already: the scheduler looks at the timers then
+            if at is not None and (self._at is None or at < self._at):
+                self._at = at
+            if cpu_budget is not None:
+                self._clock = time.pthread_getcpuclockid(threading.get_ident())
+                end = time.clock_gettime(self._clock) + cpu_budget
+                if self._slice_end is None or end < self._slice_end:
+                    self._slice_end = end
+            due = min(at if at is not None else float("inf"),
+                      time.monotonic() + cpu_budget if cpu_budget is not None else float("inf"))  # fmt: skip
+            if due != float("inf"):
+                self._wake_for(due)
 
     def arm_slice(self) -> None:
         """Start a slice now unless one is counted (the running task, alone until now, made another)."""

@@ -23,6 +23,7 @@ the same `dispatch`, with the i386 argument registers; iretq returns.
 from __future__ import annotations
 
 import struct
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -75,10 +76,13 @@ def dispatch(
     """
     mem, ram, stop, pack_q = machine.ram.mem, machine.ram, machine.cpu.stop, _Q.pack_into
     args64, args32 = _ARGS64.unpack_from, _ARGS32.unpack_from
+    clock = time.perf_counter_ns
 
     def on_trap() -> None:
         task = machine.current
         assert task is not None
+        # The call's time in Python is the task's system time (kernel/cputime.py): a vDSO clock, cheap.
+        started = clock()
         regs = task.regs_pa
         try:
             if ia32:
@@ -92,6 +96,7 @@ def dispatch(
         except Sleep as sleep:
             task.sleep = sleep
             task.restart_trap = restart_trap
+            task.times.stime += clock() - started
             stop()
             return
         except (Exception, SystemExit) as exc:
@@ -102,6 +107,7 @@ def dispatch(
         pack_q(mem, regs + _AX, ret & MASK64)
         if task.sigpending or ram.stale_code:
             exit_work(machine, task)
+        task.times.stime += clock() - started
 
     return on_trap
 
@@ -200,6 +206,7 @@ def on_exception(machine: Machine, vector: int, *, catchable: bool = True) -> No
             # fault would be promoted to a double fault.
             task.restart_at = rip
             task.demand_paged = (rip, page)
+            task.times.minflt += 1
             machine.cpu.stop()
             return
         if user and task is not None and task.status is not None:

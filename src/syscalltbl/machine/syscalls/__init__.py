@@ -3,6 +3,7 @@
 from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.syscalls import (
     access,
+    childwait,
     close_range,
     cred,
     epoll,
@@ -11,16 +12,19 @@ from syscalltbl.machine.syscalls import (
     fs,
     futex,
     ipc,
+    itimer,
     locks,
     madvise,
     misc,
     mknod,
     mlock,
     mm,
+    posix_timers,
     preadv,
     process,
     readdir,
     resource,
+    rusage,
     sched,
     select,
     signal,
@@ -29,13 +33,14 @@ from syscalltbl.machine.syscalls import (
     statx,
     time,
     timerfd,
+    waitid,
     xattr,
 )
 from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
 
 __all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "close_range", "cred", "epoll", "eventfd",
-    "fadvise", "fs", "futex", "ipc", "locks", "madvise", "misc", "mknod", "mlock", "mm", "preadv", "process",
-    "readdir", "resource", "sched", "select", "signal", "socket", "sockmsg", "statx", "syscall", "time", "timerfd",
-    "unimplemented", "xattr",
+    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "close_range", "cred", "epoll",
+    "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "locks", "madvise", "misc", "mknod", "mlock", "mm",
+    "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "signal", "socket",
+    "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "waitid", "xattr",
 ]  # fmt: skip

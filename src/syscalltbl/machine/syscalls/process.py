@@ -11,6 +11,7 @@ from syscalltbl.machine.kernel import exec, proc
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strncpy_from_user
 from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.syscalls.childwait import child_usage, eligible_child, reap_zombie
 from syscalltbl.machine.syscalls.fs import s32, user_path
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import E2BIG, EACCES, ECHILD, EINVAL, EPERM, ESRCH, Errno
@@ -37,10 +38,9 @@ from syscalltbl.machine.uapi.sched import (
     MAX_PID_NS_LEVEL,
 )
 from syscalltbl.machine.uapi.signal import NSIG, SIGCHLD
-from syscalltbl.machine.uapi.wait import __WALL, __WCLONE, __WNOTHREAD, WAIT4_OPTIONS, WNOHANG
+from syscalltbl.machine.uapi.wait import __WNOTHREAD, WAIT4_OPTIONS, WNOHANG
 
 ARG_MAX = 2 << 20
-RUSAGE_SIZE = 144
 
 
 @syscall("sys_getpid")
@@ -179,29 +179,17 @@ def sys_execve(t: Task, path: int, argv: int, envp: int, *_: int) -> int:
 # -- ending them --
 
 
-def _matches(t: Task, child: Task, pid: int) -> bool:
-    if pid > 0:
-        return child.pid == pid
-    if pid == 0:
-        return child.pgid == t.pgid
-    return pid == -1 or child.pgid == -pid
-
-
-def _eligible(child: Task, options: int) -> bool:
-    """__WCLONE waits only for children that signal their end with something other than SIGCHLD (or
-    nothing), the default only for the others; __WALL for both (eligible_child)."""
-    return bool(options & __WALL) or (child.exit_signal != SIGCHLD) == bool(options & __WCLONE)
-
-
 @syscall("sys_wait4")
 def sys_wait4(t: Task, pid: int, wstatus: int, options: int, rusage: int, *_: int) -> int:
     options &= 0xFFFFFFFF  # an int: __WCLONE is its sign bit
     if options & ~WAIT4_OPTIONS:
         raise Errno(EINVAL)
+    if pid == -(1 << 31):
+        raise Errno(ESRCH)  # -INT_MIN is no process group
     # Any thread of the process may wait for the children of all of them, unless __WNOTHREAD.
     def candidates() -> list[Task]:
         parents = [t] if options & __WNOTHREAD else t.group.threads
-        return [c for p in parents for c in p.children if _matches(t, c, pid) and _eligible(c, options)]
+        return [c for p in parents for c in p.children if eligible_child(t, c, pid, options)]
 
     children = candidates()
     if not children:
@@ -213,11 +201,12 @@ def sys_wait4(t: Task, pid: int, wstatus: int, options: int, rusage: int, *_: in
         # Looked at afresh: another thread may fork a child that ends first.
         raise Sleep(lambda: any(c.group.ended for c in candidates()))
     assert done.status is not None
+    status, usage = done.status.wait_status, child_usage(done) if rusage else b""
+    reap_zombie(t, done)  # before the copies, which may fault: the child is gone then, as on Linux
     if wstatus:
-        copy_to_user(t.mm, wstatus, struct.pack("<i", done.status.wait_status))
-    if rusage:
-        copy_to_user(t.mm, rusage, bytes(RUSAGE_SIZE))
-    proc.reap(t.machine, done)
+        copy_to_user(t.mm, wstatus, struct.pack("<i", status))
+    if usage:
+        copy_to_user(t.mm, rusage, usage)
     return done.pid
 
 

@@ -8,20 +8,22 @@ import time
 import weakref
 from collections.abc import Callable
 
+from syscalltbl.machine.kernel.ktimers import CPUCLOCK_PERTHREAD_MASK, CPUCLOCK_SCHED, cpu_clock
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import boottime_ns
 from syscalltbl.machine.kernel.uaccess import access_ok, copy_from_user, copy_to_user, user_extent
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.fs import MAX_RW_COUNT, s32
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import EFAULT, EINVAL, Errno
+from syscalltbl.machine.uapi.errno import EFAULT, EINVAL, EOPNOTSUPP, Errno
 from syscalltbl.machine.uapi.misc import GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM
 from syscalltbl.machine.uapi.structs import TIMESPEC
-from syscalltbl.machine.uapi.time import TIMER_ABSTIME
+from syscalltbl.machine.uapi.time import CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, TIMER_ABSTIME
 
 NSEC = 10**9
 GRND_BOTH = GRND_RANDOM | GRND_INSECURE  # contradictory: EINVAL
 RANDOM_CHUNK = 1 << 16
+TICK_NSEC = 4_000_000  # a jiffy at Debian's HZ=250
 
 #: clockid -> nanoseconds (include/uapi/linux/time.h)
 CLOCKS: dict[int, Callable[[], int]] = {
@@ -44,6 +46,15 @@ def _clock(clockid: int) -> Callable[[], int]:
     return clock
 
 
+def _task_clock(t: Task, clockid: int) -> Callable[[], int]:
+    """A clock as the caller reads it: the cpu clocks (the process's, a thread's, or one a negative clockid
+    encodes) are the machine's own accounting (kernel/cputime.py), not the host's."""
+    clockid = s32(clockid)
+    if clockid in (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID) or clockid < 0:
+        return cpu_clock(t, clockid).read
+    return _clock(clockid)
+
+
 @syscall("sys_gettimeofday")
 def sys_gettimeofday(t: Task, tv: int, tz: int, *_: int) -> int:
     if tv:
@@ -56,15 +67,17 @@ def sys_gettimeofday(t: Task, tv: int, tz: int, *_: int) -> int:
 
 @syscall("sys_clock_gettime")
 def sys_clock_gettime(t: Task, clockid: int, tp: int, *_: int) -> int:
-    copy_to_user(t.mm, tp, TIMESPEC.pack(*divmod(_clock(clockid)(), NSEC)))
+    copy_to_user(t.mm, tp, TIMESPEC.pack(*divmod(_task_clock(t, clockid)(), NSEC)))
     return 0
 
 
 @syscall("sys_clock_getres")
 def sys_clock_getres(t: Task, clockid: int, tp: int, *_: int) -> int:
-    _clock(clockid)
+    _task_clock(t, clockid)
+    # The coarse clocks and the tick-sampled cpu clocks (PROF, VIRT) tick with jiffies (HZ=250); the rest by the ns.
+    coarse = s32(clockid) in (5, 6) or (s32(clockid) < 0 and s32(clockid) & 3 != CPUCLOCK_SCHED)
     if tp:
-        copy_to_user(t.mm, tp, TIMESPEC.pack(0, 1))
+        copy_to_user(t.mm, tp, TIMESPEC.pack(0, TICK_NSEC if coarse else 1))
     return 0
 
 
@@ -119,7 +132,11 @@ def sys_nanosleep(t: Task, req: int, rem: int, *_: int) -> int:
 
 @syscall("sys_clock_nanosleep")
 def sys_clock_nanosleep(t: Task, clockid: int, flags: int, req: int, rem: int, *_: int) -> int:
-    clock = _clock(clockid)
+    clock = _task_clock(t, clockid)
+    if s32(clockid) == CLOCK_THREAD_CPUTIME_ID:
+        raise Errno(EOPNOTSUPP)  # its k_clock has no nsleep (glibc's clock_nanosleep says EINVAL)
+    if s32(clockid) < 0 and s32(clockid) & CPUCLOCK_PERTHREAD_MASK:
+        raise Errno(EINVAL)  # a thread cannot sleep on a thread's cpu clock (posix_cpu_nsleep)
     ns = _timespec(t, req)
     if flags & TIMER_ABSTIME:
         ns = max(ns - clock(), 0)

@@ -152,6 +152,9 @@ def statx_mask(value: int) -> str:
 
 
 def signal_name(sig: int) -> str:
+    """As strace names a signal: the real-time ones SIGRTMIN, then SIGRT_1 to SIGRT_32 (the kernel's numbering)."""
+    if signal.SIGRTMIN < sig <= signal.NSIG:
+        return f"SIGRT_{sig - signal.SIGRTMIN}"
     return signal.signal_name(sig) or str(sig)
 
 
@@ -209,8 +212,7 @@ def address(value: int) -> str:
 
 
 def wait_options(value: int) -> str:
-    value &= 0xFFFFFFFF
-    return bits(value, WAIT_OPTIONS, []) if value else "0"
+    return printflags(value & 0xFFFFFFFF, WAIT_OPTIONS, "W???")  # 0x100 /* W??? */ for no known flag
 
 
 def mode(value: int) -> str:

@@ -94,6 +94,7 @@ from syscalltbl.machine.tools.fuzzfiles import FD as FILE_FD
 from syscalltbl.machine.tools.fuzzlocks import LockShaper, lock_problems
 from syscalltbl.machine.tools.fuzzshapes import SPAWNING, Layout, Shaper
 from syscalltbl.machine.tools.fuzzsockets import SOCKET_CALLS, SocketShaper
+from syscalltbl.machine.tools.fuzztimers import TIMER_SHAPED, TimerShapes, killed_by_own_timer, timer_signals
 from syscalltbl.machine.uapi.errno import EINTR, Errno
 from syscalltbl.machine.uapi.fcntl import AT_FDCWD, O_RDWR
 from syscalltbl.machine.uapi.futex import FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE
@@ -194,6 +195,7 @@ class Report:
     interrupted: int = 0  # calls that blocked with nothing to wake them: ended with EINTR
     self_unmapped: int = 0  # calls that unmapped or re-protected the fuzzer's own program, which then died
     handler_deaths: int = 0  # deaths by a signal while a handler the fuzzer forged was installed
+    timer_deaths: int = 0  # deaths by the signal of a timer it had armed (alarm, setitimer, timer_create)
     child_calls: int = 0  # calls made by the threads and processes the fuzzer created
     file_steps: int = 0  # steps on its file and the areas mapping it (fuzzfiles.py), beside `calls`
     touches: int = 0  # of the file steps, one-byte accesses by the fuzzing program itself
@@ -301,6 +303,8 @@ class Fuzzer:
         self.locks = LockShaper(random.Random(self.seed ^ 0x10C5), SCRATCH, FILE_FD)
         self.child_locks = LockShaper(self.child_rng, SCRATCH, FILE_FD)
         self.creds = CredShapes(self.rng, SCRATCH + 4 * 4096)  # page 2 is the clones' TLS, 8-15 their stacks
+        self.timer_shapes = TimerShapes(self.rng, SCRATCH + 5 * 4096)  # its page is the one after this: 6
+        self.timed: frozenset[int] = frozenset()  # the signals its timers may send it (fuzztimers.py)
         self.file_steps = FileSteps(self.file_rng, self.numbers)
         self.touch = None
         self.shaper.prepare(task.mm)
@@ -407,6 +411,8 @@ class Fuzzer:
             return self.socket_shaper.shape(name, mm, sockets, sorted(fds), self.task.pid)
         if name in CRED_CALLS:
             return self.creds.shaped(name, self.task, self.victim.pid, self.paths)
+        if name in TIMER_SHAPED:
+            return self.timer_shapes.shaped(name, mm, self.task)
         return None
 
     def _file(self) -> Regular | None:
@@ -444,6 +450,7 @@ class Fuzzer:
             for problem in problems:
                 self._violation(problem)
             self.broken = self.broken or bool(problems)
+        self.timed = timer_signals(self.task)
         if self.index >= self.count or self.broken:  # done, or the state is suspect: a fresh machine
             self._write([abi_exit_group(self.machine), 0, 0, 0, 0, 0, 0])
             self.last = "exit_group(0)"
@@ -549,6 +556,8 @@ class Fuzzer:
                         self.report.self_unmapped += 1
                     elif self._forged_handler():
                         self.report.handler_deaths += 1
+                    elif killed_by_own_timer(status.signal, self.timed, self.last):
+                        self.report.timer_deaths += 1
                     else:
                         self._violation(f"the fuzzing process was killed: {status.detail}")
                 if self.index >= self.count:
@@ -850,6 +859,7 @@ def describe(report: Report, emit: Callable[[str], None], options: str = "") -> 
     emit(f"syscalltbl fuzz: {report.calls} calls in {report.seconds:.1f} s ({report.rate:,.0f} calls/s), "
          f"{len(report.by_name)} distinct calls, {report.interrupted} interrupted, "
          f"{report.self_unmapped} unmapped the fuzzer itself, {report.handler_deaths} killed running a forged handler, "
+         f"{report.timer_deaths} killed by their own timers, "
          f"{report.child_calls} calls by its threads and children, "
          f"{report.file_steps} file-mapping steps ({report.touches} touches, "
          f"{report.touch_faults} faulting as predicted), "

@@ -45,6 +45,7 @@ from syscalltbl.machine.tools.formats import (
 from syscalltbl.machine.tools.locktrace import LOCK_ARGUMENTS
 from syscalltbl.machine.tools.sockettrace import SOCKET_ARGUMENTS, Snapshot, snapshot
 from syscalltbl.machine.tools.strings import STRING_LIMIT, quote
+from syscalltbl.machine.tools.timertrace import TIMER_ARGUMENTS, clock_t, rusage, timer_siginfo
 from syscalltbl.machine.tools.xattrtrace import XATTR_ARGUMENTS
 from syscalltbl.machine.uapi import errno, misc, mman, sched, signal
 from syscalltbl.machine.uapi.errno import Errno
@@ -53,6 +54,7 @@ from syscalltbl.machine.uapi.signal import FAULT_SIGNALS
 from syscalltbl.machine.uapi.statx import STATX
 from syscalltbl.machine.uapi.structs import STAT, TIMESPEC
 from syscalltbl.machine.uapi.timerfd import ITIMERSPEC
+from syscalltbl.machine.uapi.timers import SI_TIMER
 from syscalltbl.tables.prototype_model import Param, Prototype
 
 ADDRESS_RESULTS = frozenset({"sys_mmap", "sys_brk", "sys_mremap", "sys_shmat"})
@@ -93,6 +95,8 @@ def _struct(t: Task, kind: str, value: int, ret: int) -> str | None:
         limits = struct.unpack("<QQ", copy_from_user(mm, value, 16))
         cur, high = (v if v != (1 << 64) - 1 else "RLIM64_INFINITY" for v in limits)
         return f"{{rlim_cur={cur}, rlim_max={high}}}"
+    if kind == "struct rusage __user *" and ret > 0:
+        return rusage(_reader(t), value)  # wait4's, once a child was reaped
     if kind == "sigset_t __user *" and ret == 0:
         return _sigset(int.from_bytes(copy_from_user(mm, value, 8), "little"))
     if kind == "struct iovec __user *" or kind == "const struct iovec __user *":
@@ -141,10 +145,12 @@ SEGV_CODES = uapi.names(signal, "SEGV_")
 def _siginfo(sig: int, info: bytes) -> str:
     signo, _errno, code = struct.unpack_from("<iii", info)
     if sig == signal.SIGCHLD and code in CLD_CODES:
-        pid, uid, status = struct.unpack_from("<iii", info, 16)
+        pid, uid, status, utime, stime = struct.unpack_from("<iii4xQQ", info, 16)
         shown = signal_name(status) if code != signal.CLD_EXITED else str(status)
         return (f"{{si_signo=SIGCHLD, si_code={CLD_CODES[code]}, si_pid={pid}, si_uid={uid}, "
-                f"si_status={shown}, si_utime=0, si_stime=0}}")
+                f"si_status={shown}, si_utime={clock_t(utime)}, si_stime={clock_t(stime)}}}")
+    if code == SI_TIMER:
+        return timer_siginfo(info)
     if sig in FAULT_SIGNALS and code > 0:
         (addr,) = struct.unpack_from("<Q", info, 16)
         shown = SEGV_CODES.get(code, str(code)) if sig == signal.SIGSEGV else str(code)
@@ -340,7 +346,8 @@ class Tracer:
         proto = self.prototypes.get(s.entry_point)
         entry = s.entry_point
         arguments = (ARGUMENTS.get(entry) or XATTR_ARGUMENTS.get(entry) or FILE_ARGUMENTS.get(entry)
-                     or LOCK_ARGUMENTS.get(entry) or CRED_ARGUMENTS.get(entry))
+                     or LOCK_ARGUMENTS.get(entry) or CRED_ARGUMENTS.get(entry)
+                     or TIMER_ARGUMENTS.get(entry))
         sockets = SOCKET_ARGUMENTS.get(entry)
         if s.entry_point == "sys_clone3":
             shown = f"{_clone_args(t, args[0], args[1])}, {args[1]}"

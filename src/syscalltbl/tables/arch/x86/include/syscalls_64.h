@@ -262,6 +262,23 @@ asmlinkage long sys_listxattrat(int dfd, const char __user *path, unsigned int a
 				size_t size);
 asmlinkage long sys_removexattrat(int dfd, const char __user *path, unsigned int at_flags,
 				  const char __user *name);
+/* issue 16, time: interval timers, POSIX timers, resource usage, waitid (kernel/time/itimer.c,
+ * kernel/time/posix-timers.c, kernel/sys.c, kernel/exit.c) */
+asmlinkage long sys_alarm(unsigned int seconds);
+asmlinkage long sys_getitimer(int which, struct __kernel_old_itimerval __user *value);
+asmlinkage long sys_setitimer(int which, const struct __kernel_old_itimerval __user *value,
+			      struct __kernel_old_itimerval __user *ovalue);
+asmlinkage long sys_timer_create(clockid_t which_clock, const struct sigevent __user *timer_event_spec,
+				 timer_t __user *created_timer_id);
+asmlinkage long sys_timer_gettime(timer_t timer_id, struct __kernel_itimerspec __user *setting);
+asmlinkage long sys_timer_getoverrun(timer_t timer_id);
+asmlinkage long sys_timer_settime(timer_t timer_id, int flags, const struct __kernel_itimerspec __user *new_setting,
+				  struct __kernel_itimerspec __user *old_setting);
+asmlinkage long sys_timer_delete(timer_t timer_id);
+asmlinkage long sys_getrusage(int who, struct rusage __user *ru);
+asmlinkage long sys_times(struct tms __user *tbuf);
+asmlinkage long sys_waitid(int which, pid_t upid, struct siginfo __user *infop, int options,
+			   struct rusage __user *ru);
 
 /* issue 16, files: fs/readdir.c getdents; fs/namei.c mknod(at); fs/file.c close_range; fs/read_write.c p{read,write}v(2) */
 asmlinkage long sys_getdents(unsigned int fd, struct linux_dirent __user *dirent, unsigned int count);

@@ -1,0 +1,131 @@
+"""CPU-time accounting: each task's user and system time, its process's, and its reaped children's.
+
+A task's run time is the time it holds the emulated cpu, from when the
+scheduler switches to it until it switches out (the precise total, as
+Linux's sum_exec_runtime is). Its system time is the time its system calls
+spend in Python (the dispatch measures it); the rest of the run time is its
+user time. Both are read on one clock, the host's monotonic one (a vDSO
+call, cheap enough for every system call; the thread's own cpu clock is a
+real system call here, microseconds each): so a host busy with other work
+makes the guest's times longer, as it makes its wall clock run ahead of
+its work, but never splits them wrongly. Like Linux's cputime_adjust, the
+split never lets system time exceed the total.
+
+A process's times are its live threads' plus those of the threads that
+ended (signal_struct's utime/stime); a reaped child's process times, with
+its own reaped children's, go to the reaping process's children totals
+(wait_task_zombie), which RUSAGE_CHILDREN and times() report.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.process import Task, ThreadGroup
+
+
+@dataclass(slots=True)
+class TaskTimes:
+    """One thread's counters (task_struct's se.sum_exec_runtime, stime, nvcsw, nivcsw, min_flt)."""
+
+    runtime: int = 0  # ns this task held the cpu
+    stime: int = 0  # ns of that spent in system calls
+    mark: int | None = None  # the clock when the task was switched in; None while switched out
+    nvcsw: int = 0  # it gave the cpu up: slept in a call
+    nivcsw: int = 0  # the tick took the cpu from it
+    minflt: int = 0  # page faults this machine served for it
+
+
+@dataclass(slots=True)
+class Usage:
+    """What getrusage reports of one or more tasks: times in ns, the rest as counts (maxrss in KiB)."""
+
+    utime: int = 0
+    stime: int = 0
+    maxrss: int = 0
+    minflt: int = 0
+    nvcsw: int = 0
+    nivcsw: int = 0
+
+    def add(self, other: Usage) -> None:
+        self.utime += other.utime
+        self.stime += other.stime
+        self.maxrss = max(self.maxrss, other.maxrss)
+        self.minflt += other.minflt
+        self.nvcsw += other.nvcsw
+        self.nivcsw += other.nivcsw
+
+
+@dataclass(slots=True)
+class GroupTimes:
+    """A process's totals (signal_struct's): its ended threads' usage and its reaped children's."""
+
+    dead: Usage
+    children: Usage
+    maxrss: int = 0  # KiB: the largest resident size seen at its threads' ends
+
+    @classmethod
+    def new(cls) -> GroupTimes:
+        return cls(Usage(), Usage())
+
+
+def run_clock() -> int:
+    """The clock run times are read on, ns: the one the dispatch measures system time on."""
+    return time.perf_counter_ns()
+
+
+def switched_in(task: Task) -> None:
+    task.times.mark = run_clock()
+
+
+def switched_out(task: Task) -> None:
+    """Charge the task the cpu time since it was switched in."""
+    times = task.times
+    if times.mark is not None:
+        times.runtime += run_clock() - times.mark
+        times.mark = None
+
+
+def runtime(task: Task) -> int:
+    """The task's total cpu time up to now, ns: a running task's current slice included."""
+    times = task.times
+    if times.mark is None:
+        return times.runtime
+    now = run_clock()
+    times.runtime += now - times.mark  # charged now, so a long slice does not read the clock from its start
+    times.mark = now
+    return times.runtime
+
+
+def task_usage(task: Task) -> Usage:
+    total = runtime(task)
+    stime = min(task.times.stime, total)
+    t = task.times
+    return Usage(total - stime, stime, 0, t.minflt, t.nvcsw, t.nivcsw)
+
+
+def group_usage(group: ThreadGroup) -> Usage:
+    """The process's own usage: every thread, live or ended."""
+    usage = Usage()
+    usage.add(group.times.dead)
+    for thread in group.threads:
+        usage.add(task_usage(thread))
+    usage.maxrss = group.times.maxrss
+    return usage
+
+
+def thread_ended(task: Task, rss_kib: int) -> None:
+    """A thread exits: its usage stays with the process; `rss_kib` the memory it left resident."""
+    group = task.group.times
+    group.dead.add(task_usage(task))
+    group.maxrss = max(group.maxrss, rss_kib)
+
+
+def reaped(parent: ThreadGroup, child: ThreadGroup) -> None:
+    """A waited-for zombie's usage, and its children's, go to the parent's children totals."""
+    usage = group_usage(child)
+    usage.add(child.times.children)
+    parent.times.children.add(usage)
