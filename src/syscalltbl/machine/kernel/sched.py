@@ -92,6 +92,7 @@ def pick_next(
     holds after a timer fired (its signal may have ended the task the caller waits for)."""
     if machine.host_signals is not None:
         machine.host_signals.service()
+    idle_since = time.monotonic()
     while True:
         machine.timers.run_wall()  # an alarm that came while every task slept, or while another ran
         if done is not None and done():
@@ -114,7 +115,8 @@ def pick_next(
         if machine.longest_sleep is not None:
             ends = [s.deadline if s.deadline is not None else float("inf") for s in sleeps]
             ends.append(timer if timer is not None else float("inf"))
-            if min(ends) - now > machine.longest_sleep:
+            # A timer whose signal wakes nobody (blocked, ignored) fires for ever: the time asleep counts too.
+            if min(ends) - now > machine.longest_sleep or now - idle_since > machine.longest_sleep:
                 raise Deadlock(f"every task sleeps for more than {machine.longest_sleep} s")
         if until > deadline or now >= deadline:
             raise TimeoutError("timed out while every task slept")
