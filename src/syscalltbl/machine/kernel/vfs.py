@@ -78,6 +78,7 @@ from syscalltbl.machine.uapi.fcntl import (
     O_PATH,
     O_PATH_FLAGS,
     O_RDONLY,
+    O_RDWR,
     O_TRUNC,
     O_WRONLY,
 )
@@ -789,11 +790,12 @@ class OpenFile:
         self.offset = 0
         self.refs = 0
 
+    # Access mode 3 opens a file for neither (OPEN_FMODE gives it no FMODE_READ or FMODE_WRITE): for ioctls.
     def readable(self) -> bool:
-        return self.flags & O_ACCMODE != O_WRONLY and not self.flags & O_PATH
+        return self.flags & O_ACCMODE in (O_RDONLY, O_RDWR) and not self.flags & O_PATH
 
     def writable(self) -> bool:
-        return self.flags & O_ACCMODE != O_RDONLY and not self.flags & O_PATH
+        return self.flags & O_ACCMODE in (O_WRONLY, O_RDWR) and not self.flags & O_PATH
 
 
 class FdTable:
