@@ -21,6 +21,13 @@ FACTS = (
     "then end of file (no writer left): 0",
     "  read it: -1 EBADF",
     "  write it: -1 EBADF",
+    "preadv of a directory, 0 bytes: 0",
+    "preadv2 of a directory, RWF_HIPRI: -1 EISDIR",
+    "preadv2 of a directory, RWF_NOWAIT: -1 EOPNOTSUPP",
+    "preadv ending past LLONG_MAX: -1 EINVAL",
+    "preadv2 ending past LLONG_MAX, unknown flag: -1 EINVAL",
+    "preadv ending at LLONG_MAX: 0",
+    "preadv2 at the position, ending past LLONG_MAX: -1 EINVAL",
     "done",
 )
 

@@ -46,10 +46,38 @@ static void no_access_mode(void)
 	close(f);
 }
 
+/* preadv of a directory: nothing to read is 0; a flag but RWF_HIPRI is EOPNOTSUPP (do_loop_readv_writev). And a
+ * position whose end would pass LLONG_MAX is EINVAL (rw_verify_area), before the flags are looked at. */
+static void vector_edges(void)
+{
+	char buf[16];
+	struct iovec none = {buf, 0}, one = {buf, 1}, all = {buf, sizeof buf};
+	int d = open(".", O_RDONLY | O_DIRECTORY);
+	CALL("preadv of a directory, 0 bytes", preadv(d, &none, 1, 0));
+	CALL("preadv of a directory, 1 byte", preadv(d, &one, 1, 0));
+	CALL("preadv2 of a directory, RWF_HIPRI", preadv2(d, &one, 1, 0, RWF_HIPRI));
+	CALL("preadv2 of a directory, RWF_NOWAIT", preadv2(d, &one, 1, 0, RWF_NOWAIT));
+	CALL("preadv2 of a directory, RWF_DSYNC", preadv2(d, &one, 1, 0, RWF_DSYNC));
+	CALL("preadv2 of a directory, unknown flag", preadv2(d, &one, 1, 0, 1 << 20));
+	close(d);
+	int f = open("vector", O_CREAT | O_RDWR, 0644);
+	CALL("pwritev", pwritev(f, &all, 1, 0));
+	CALL("preadv ending past LLONG_MAX", preadv(f, &all, 1, LLONG_MAX - 4));
+	CALL("pwritev ending past LLONG_MAX", pwritev(f, &all, 1, LLONG_MAX - 4));
+	CALL("preadv at LLONG_MAX", preadv(f, &one, 1, LLONG_MAX));
+	CALL("preadv2 ending past LLONG_MAX, unknown flag", preadv2(f, &all, 1, LLONG_MAX - 4, 1 << 20));
+	CALL("preadv ending at LLONG_MAX", preadv(f, &all, 1, LLONG_MAX - (long)sizeof buf));
+	CALL("preadv ending past LLONG_MAX, nothing to read", preadv(f, &none, 1, LLONG_MAX - 4));
+	CALL("lseek to LLONG_MAX - 4", lseek(f, LLONG_MAX - 4, SEEK_SET) == LLONG_MAX - 4);
+	CALL("preadv2 at the position, ending past LLONG_MAX", preadv2(f, &all, 1, -1, 0));
+	close(f);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	no_access_mode();
+	vector_edges();
 	printf("done\n");
 	return 0;
 }
