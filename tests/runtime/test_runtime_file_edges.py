@@ -28,6 +28,9 @@ FACTS = (
     "preadv2 ending past LLONG_MAX, unknown flag: -1 EINVAL",
     "preadv ending at LLONG_MAX: 0",
     "preadv2 at the position, ending past LLONG_MAX: -1 EINVAL",
+    "getdents64, count UINT_MAX: -1 EINVAL",
+    "getdents, count 1 << 31: -1 EINVAL",
+    "getdents64, count INT_MAX, a bad buffer: -1 EFAULT",
     "done",
 )
 

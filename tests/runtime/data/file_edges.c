@@ -73,11 +73,24 @@ static void vector_edges(void)
 	close(f);
 }
 
+/* getdents' count is an int in the kernel's callback: one past INT_MAX holds no record (EINVAL). */
+static void listing_edges(void)
+{
+	char buf[4096];
+	int d = open(".", O_RDONLY | O_DIRECTORY);
+	CALL("getdents64, count UINT_MAX", syscall(SYS_getdents64, d, buf, UINT_MAX));
+	CALL("getdents, count 1 << 31", syscall(SYS_getdents, d, buf, 1U << 31));
+	CALL("getdents64, count INT_MAX, a bad buffer", syscall(SYS_getdents64, d, (void *)16, INT_MAX));
+	CALL("getdents64, count 24", syscall(SYS_getdents64, d, buf, 24) > 0);
+	close(d);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	no_access_mode();
 	vector_edges();
+	listing_edges();
 	printf("done\n");
 	return 0;
 }
