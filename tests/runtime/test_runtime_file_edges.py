@@ -31,6 +31,8 @@ FACTS = (
     "getdents64, count UINT_MAX: -1 EINVAL",
     "getdents, count 1 << 31: -1 EINVAL",
     "getdents64, count INT_MAX, a bad buffer: -1 EFAULT",
+    "O_TMPFILE read-only, a bad name: -1 EINVAL",
+    "O_TMPFILE, a bad name: -1 EFAULT",
     "done",
 )
 

@@ -85,12 +85,22 @@ static void listing_edges(void)
 	close(d);
 }
 
+/* build_open_flags runs before the name is copied in: a wrong O_TMPFILE is EINVAL even with a bad pointer. */
+static void tmpfile_edges(void)
+{
+	CALL("O_TMPFILE read-only, a bad name", open((char *)16, O_TMPFILE | O_RDONLY, 0600));
+	CALL("O_TMPFILE|O_CREAT, a bad name", open((char *)16, O_TMPFILE | O_CREAT | O_RDWR, 0600));
+	CALL("O_TMPFILE, a bad name", open((char *)16, O_TMPFILE | O_RDWR, 0600));
+	CALL("O_TMPFILE|O_PATH, a bad name", open((char *)16, O_TMPFILE | O_PATH | O_RDONLY, 0600));
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	no_access_mode();
 	vector_edges();
 	listing_edges();
+	tmpfile_edges();
 	printf("done\n");
 	return 0;
 }
