@@ -33,6 +33,9 @@ FACTS = (
     "getdents64, count INT_MAX, a bad buffer: -1 EFAULT",
     "O_TMPFILE read-only, a bad name: -1 EINVAL",
     "O_TMPFILE, a bad name: -1 EFAULT",
+    "preadv2 RWF_NOWAIT, FIFO: -1 EOPNOTSUPP",
+    "pwritev2 RWF_NOWAIT, pipe: 4",
+    "preadv2 RWF_NOWAIT, empty pipe: -1 EAGAIN",
     "done",
 )
 

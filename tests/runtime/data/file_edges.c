@@ -94,6 +94,25 @@ static void tmpfile_edges(void)
 	CALL("O_TMPFILE|O_PATH, a bad name", open((char *)16, O_TMPFILE | O_PATH | O_RDONLY, 0600));
 }
 
+/* RWF_NOWAIT needs FMODE_NOWAIT: an anonymous pipe has it, a FIFO (fifo_open) does not. */
+static void fifo_nowait(void)
+{
+	char buf[4];
+	struct iovec io = {buf, sizeof buf};
+	int f = open("fifo", O_RDWR);
+	CALL("preadv2 RWF_NOWAIT, FIFO", preadv2(f, &io, 1, -1, RWF_NOWAIT));
+	CALL("pwritev2 RWF_NOWAIT, FIFO", pwritev2(f, &io, 1, -1, RWF_NOWAIT));
+	CALL("pwritev2, FIFO", pwritev2(f, &io, 1, -1, 0));
+	close(f);
+	int p[2];
+	CALL("pipe", pipe(p));
+	CALL("pwritev2 RWF_NOWAIT, pipe", pwritev2(p[1], &io, 1, -1, RWF_NOWAIT));
+	CALL("preadv2 RWF_NOWAIT, pipe", preadv2(p[0], &io, 1, -1, RWF_NOWAIT));
+	CALL("preadv2 RWF_NOWAIT, empty pipe", preadv2(p[0], &io, 1, -1, RWF_NOWAIT));
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -101,6 +120,7 @@ int main(void)
 	vector_edges();
 	listing_edges();
 	tmpfile_edges();
+	fifo_nowait();
 	printf("done\n");
 	return 0;
 }

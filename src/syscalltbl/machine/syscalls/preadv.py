@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from syscalltbl.machine.kernel.fifo import Fifo
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.vfs import Directory, OpenFile, PipeEnd
 from syscalltbl.machine.syscalls.fs import _iovecs, _write_from, do_readv, fd_nopath
@@ -40,8 +41,8 @@ def _flag_errors(f: OpenFile, flags: int, *, write: bool) -> None:
         raise Errno(EOPNOTSUPP)
     if flags & RWF_APPEND and flags & RWF_NOAPPEND:
         raise Errno(EINVAL)
-    if flags & RWF_NOWAIT and not isinstance(f.inode, PipeEnd):
-        raise Errno(EOPNOTSUPP)  # no FMODE_NOWAIT: pipes have it, tmpfs files do not
+    if flags & RWF_NOWAIT and (not isinstance(f.inode, PipeEnd) or isinstance(f.inode, Fifo)):
+        raise Errno(EOPNOTSUPP)  # no FMODE_NOWAIT: pipe(2)'s ends have it, FIFOs and tmpfs files do not
     if flags & RWF_ATOMIC:
         raise Errno(EOPNOTSUPP)  # a read, or a filesystem without FMODE_CAN_ATOMIC_WRITE (tmpfs)
     if flags & RWF_DONTCACHE:
