@@ -36,6 +36,9 @@ FACTS = (
     "preadv2 RWF_NOWAIT, FIFO: -1 EOPNOTSUPP",
     "pwritev2 RWF_NOWAIT, pipe: 4",
     "preadv2 RWF_NOWAIT, empty pipe: -1 EAGAIN",
+    "mknod a whiteout: 0",
+    "  mode 20644 rdev 0:0",
+    "open it: -1 ENXIO",
     "done",
 )
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -113,6 +114,20 @@ static void fifo_nowait(void)
 	close(p[1]);
 }
 
+/* A whiteout (a character node 0:0) needs no CAP_MKNOD (vfs_mknod); no driver opens it (ENXIO). */
+static void whiteout(void)
+{
+	struct stat st;
+	CALL("mknod a whiteout", mknod("whiteout", S_IFCHR | 0644, 0));
+	CALL("stat it", stat("whiteout", &st));
+	printf("  mode %o rdev %u:%u\n", st.st_mode, major(st.st_rdev), minor(st.st_rdev));
+	CALL("open it", open("whiteout", O_RDONLY));
+	int o = open("whiteout", O_PATH);
+	CALL("open it O_PATH", o >= 0);
+	close(o);
+	CALL("mknod it again", mknod("whiteout", S_IFCHR | 0644, 0));
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -121,6 +136,7 @@ int main(void)
 	listing_edges();
 	tmpfile_edges();
 	fifo_nowait();
+	whiteout();
 	printf("done\n");
 	return 0;
 }
