@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.vfs import Inode, OpenFile, Pipe, PipeEnd
 from syscalltbl.machine.kernel.wait import Sleep
-from syscalltbl.machine.uapi.errno import ENXIO, Errno
+from syscalltbl.machine.uapi.errno import EINVAL, ENXIO, Errno
 from syscalltbl.machine.uapi.fcntl import O_ACCMODE, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_WRONLY
 from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
 
@@ -100,13 +100,15 @@ class Fifo(PipeEnd):
             if not self.has_readers():
                 self._park(task, False, self.r_counter)
             self._count(reader=False)
-        else:
+        elif mode == O_RDWR:
             self.r_counter += 1
             self.w_counter += 1
             p.readers += 1
             p.writers += 1
             p.readers_woken += 1
             p.writers_woken += 1
+        else:
+            raise Errno(EINVAL)  # access mode 3, neither reading nor writing: fifo_open has no such opener
 
     def _park(self, task: Task, reader: bool, seen: int) -> None:
         """Wait for the other side's counter to move; counted meanwhile as `reader` or writer."""

@@ -26,6 +26,14 @@ class SocketNode(Inode):
             raise Errno(ENXIO)
 
 
+class Whiteout(Inode):
+    """A character node numbered 0:0 (WHITEOUT_DEV): anyone may make one (vfs_mknod), no driver opens it (ENXIO)."""
+
+    def opening(self, flags: int) -> None:
+        if not flags & O_PATH:
+            raise Errno(ENXIO)
+
+
 def decode_dev(dev: int) -> int:
     """new_decode_dev: mknod's 32-bit device number (major in bits 8-19, minor in 0-7 and 20-31) as a dev_t."""
     major = (dev & 0xFFF00) >> 8
@@ -34,10 +42,13 @@ def decode_dev(dev: int) -> int:
 
 
 def device_node(t: Task, mode: int, rdev: int) -> Inode:
-    """A new node for one of the machine's character devices (its /dev has one of that number); EPERM for any other.
+    """A new node for one of the machine's character devices (its /dev has one of that number), or a whiteout;
+    EPERM for any other.
 
     The node is an inode of its own (number, owner, mode, times) that works as the device does.
     """
+    if stat.S_ISCHR(mode) and rdev == 0:
+        return Whiteout(mode)
     dev = t.machine.fs.root.child(b"dev")
     if stat.S_ISCHR(mode) and isinstance(dev, Directory):
         for inode in dev.entries.values():

@@ -24,9 +24,14 @@ if TYPE_CHECKING:
 _LINKABLE: weakref.WeakSet[Inode] = weakref.WeakSet()
 
 
-def open_tmpfile(task: Task, path: bytes, start: Directory, flags: int, perm: int) -> OpenFile:
+def check_tmpfile_flags(flags: int) -> None:
+    """build_open_flags, before the name is copied in: O_TMPFILE (never with O_CREAT) is for writing."""
     if flags & (O_DIRECTORY | O_CREAT) != O_DIRECTORY or flags & O_ACCMODE == O_RDONLY:
-        raise Errno(EINVAL)  # build_open_flags: O_TMPFILE (never with O_CREAT) is for writing
+        raise Errno(EINVAL)
+
+
+def open_tmpfile(task: Task, path: bytes, start: Directory, flags: int, perm: int) -> OpenFile:
+    check_tmpfile_flags(flags)
     fs = task.machine.fs
     directory = fs.lookup(task, path, start)
     if not isinstance(directory, Directory):

@@ -82,6 +82,7 @@ from syscalltbl.machine.uapi.fcntl import (
     O_PATH,
     O_PATH_FLAGS,
     O_RDONLY,
+    O_RDWR,
     O_TRUNC,
     O_WRONLY,
 )
@@ -809,11 +810,12 @@ class OpenFile:
         self.offset = 0
         self.refs = 0
 
+    # Access mode 3 opens a file for neither (OPEN_FMODE gives it no FMODE_READ or FMODE_WRITE): for ioctls.
     def readable(self) -> bool:
-        return self.flags & O_ACCMODE != O_WRONLY and not self.flags & O_PATH
+        return self.flags & O_ACCMODE in (O_RDONLY, O_RDWR) and not self.flags & O_PATH
 
     def writable(self) -> bool:
-        return self.flags & O_ACCMODE != O_RDONLY and not self.flags & O_PATH
+        return self.flags & O_ACCMODE in (O_WRONLY, O_RDWR) and not self.flags & O_PATH
 
 
 class FdTable:

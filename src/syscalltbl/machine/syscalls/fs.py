@@ -12,7 +12,7 @@ from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
 from syscalltbl.machine.kernel.pipesize import pipe_fcntl
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import PROC_INODES
-from syscalltbl.machine.kernel.tmpfile import linkable, linked, open_tmpfile
+from syscalltbl.machine.kernel.tmpfile import check_tmpfile_flags, linkable, linked, open_tmpfile
 from syscalltbl.machine.kernel.uaccess import (  # fmt: skip
     access_ok,
     copy_from_user,
@@ -341,9 +341,12 @@ def sys_lseek(t: Task, fd: int, offset: int, whence: int, *_: int) -> int:
 
 
 def do_openat(t: Task, dirfd: int, path: int, flags: int, mode: int) -> int:
-    name = user_path(t, path)
     flags = flags & 0xFFFFFFFF | KERNEL_O_LARGEFILE  # force_o_largefile (an O_PATH open drops it again)
-    if flags & O_TMPFILE_BIT and not flags & O_PATH:
+    tmpfile = bool(flags & O_TMPFILE_BIT and not flags & O_PATH)
+    if tmpfile:
+        check_tmpfile_flags(flags)
+    name = user_path(t, path)
+    if tmpfile:
         f = open_tmpfile(t, name, _base(t, dirfd, name), flags, mode)
     else:
         f = t.machine.fs.open(t, name, _base(t, dirfd, name), flags, mode)

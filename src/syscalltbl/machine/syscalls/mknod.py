@@ -2,7 +2,8 @@
 
 A device node is made only for a device the machine has (its /dev has one
 of that number: null, zero, random, urandom, tty): the node then works as
-that device. Any other number is EPERM, as for a process without
+that device; 0:0 is a whiteout, which anyone may make and nothing opens
+(ENXIO). Any other number is EPERM, as for a process without
 CAP_MKNOD: the machine could not open it as a device. In the host root
 (hostfs.py) the node is the machine's, in the directory's upper layer.
 """

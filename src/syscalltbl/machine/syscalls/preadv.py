@@ -7,6 +7,9 @@ pwritev2 take -1 for "the file's own position" and per-call RWF_ flags.
 
 from __future__ import annotations
 
+from typing import Final
+
+from syscalltbl.machine.kernel.fifo import Fifo
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.vfs import Directory, OpenFile, PipeEnd
 from syscalltbl.machine.syscalls.fs import _iovecs, _write_from, do_readv, fd_nopath
@@ -17,10 +20,13 @@ from syscalltbl.machine.uapi.rwf import (
     RWF_APPEND,
     RWF_ATOMIC,
     RWF_DONTCACHE,
+    RWF_HIPRI,
     RWF_NOAPPEND,
     RWF_NOWAIT,
     RWF_SUPPORTED,
 )
+
+LOFF_MAX: Final = (1 << 63) - 1
 
 
 def _position(pos_l: int) -> int:
@@ -35,8 +41,8 @@ def _flag_errors(f: OpenFile, flags: int, *, write: bool) -> None:
         raise Errno(EOPNOTSUPP)
     if flags & RWF_APPEND and flags & RWF_NOAPPEND:
         raise Errno(EINVAL)
-    if flags & RWF_NOWAIT and not isinstance(f.inode, PipeEnd):
-        raise Errno(EOPNOTSUPP)  # no FMODE_NOWAIT: pipes have it, tmpfs files do not
+    if flags & RWF_NOWAIT and (not isinstance(f.inode, PipeEnd) or isinstance(f.inode, Fifo)):
+        raise Errno(EOPNOTSUPP)  # no FMODE_NOWAIT: pipe(2)'s ends have it, FIFOs and tmpfs files do not
     if flags & RWF_ATOMIC:
         raise Errno(EOPNOTSUPP)  # a read, or a filesystem without FMODE_CAN_ATOMIC_WRITE (tmpfs)
     if flags & RWF_DONTCACHE:
@@ -53,15 +59,25 @@ def _open_file(t: Task, fd: int, pos: int, *, write: bool) -> OpenFile:
     return f
 
 
+def _verify_area(f: OpenFile, pos: int, vecs: list[tuple[int, int]]) -> int:
+    """The bytes asked for; EINVAL when they would end past the largest loff_t (rw_verify_area)."""
+    total = sum(n for _, n in vecs)
+    start = f.offset if pos == -1 else pos
+    if total and f.inode.seekable() and start + total > LOFF_MAX:
+        raise Errno(EINVAL)
+    return total
+
+
 def do_preadv2(t: Task, fd: int, iov: int, vlen: int, pos: int, flags: int) -> int:
     if pos < -1:
         raise Errno(EINVAL)
     f = _open_file(t, fd, pos, write=False)
     vecs = _iovecs(t, iov, vlen)
-    if isinstance(f.inode, Directory):
-        raise Errno(EISDIR)
-    if not sum(n for _, n in vecs):
+    if not _verify_area(f, pos, vecs):
         return 0  # vfs_readv returns before the flags are looked at
+    if isinstance(f.inode, Directory):
+        # No ->read_iter: do_loop_readv_writev takes no flag but RWF_HIPRI, then generic_read_dir refuses.
+        raise Errno(EOPNOTSUPP if flags & ~RWF_HIPRI else EISDIR)
     _flag_errors(f, flags, write=False)
     saved_offset, saved_flags = f.offset, f.flags
     if pos != -1:
@@ -81,7 +97,7 @@ def do_pwritev2(t: Task, fd: int, iov: int, vlen: int, pos: int, flags: int) -> 
         raise Errno(EINVAL)
     f = _open_file(t, fd, pos, write=True)
     vecs = _iovecs(t, iov, vlen)
-    if not sum(n for _, n in vecs):
+    if not _verify_area(f, pos, vecs):
         return 0
     _flag_errors(f, flags, write=True)
     saved_offset, saved_flags = f.offset, f.flags

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.vfs import Directory
-from syscalltbl.machine.syscalls.fs import fd_nopath
+from syscalltbl.machine.syscalls.fs import fd_nopath, s32
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EINVAL, ENOTDIR, Errno
 
@@ -40,6 +40,7 @@ def do_getdents(t: Task, fd: int, dirp: int, count: int, record: Record) -> int:
     f = fd_nopath(t, fd)
     if not isinstance(f.inode, Directory):
         raise Errno(ENOTDIR)
+    count = s32(count)  # the callback's `int count`: past INT_MAX it is negative, and no record fits (EINVAL)
     out = bytearray()
     listing = f.inode.dirents(t, fresh=f.offset == 0)
     f.inode.accessed()

@@ -15,7 +15,7 @@ import os
 from typing import Final
 
 from syscalltbl.machine.kernel.fifo import Fifo
-from syscalltbl.machine.kernel.nodes import SocketNode
+from syscalltbl.machine.kernel.nodes import SocketNode, Whiteout
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.vfs import Device, Directory, Inode, Regular, Symlink, TtyDevice
@@ -56,7 +56,7 @@ NSEC: Final = 10**9
 
 def on_tmpfs(inode: Inode) -> bool:
     """A file of the machine's own tree (tmpfs on Linux, devtmpfs for /dev's nodes): not /proc, a pipe or a host fd."""
-    tmpfs_kinds = Regular | Directory | Symlink | Device | TtyDevice | Fifo | SocketNode
+    tmpfs_kinds = Regular | Directory | Symlink | Device | TtyDevice | Fifo | SocketNode | Whiteout
     return isinstance(inode, tmpfs_kinds) and not _is_proc(inode)
 
 
