@@ -14,20 +14,15 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
-import pytest
 import test_runtime_limits as limits
-from busybox import ENV, build_static
-from native_vs_machine import run_machine
+from busybox import build_static
+from tmpfs_native import assert_as_on_a_tmpfs, machine_root, trace_on_machine
 
 from support import Cli
 from syscalltbl.machine.kernel.limits import Limits
 
-SHM = Path("/dev/shm")
 NOBODY = 65534
 #: What the program must print natively: the issue's done-when, and the rules most easily got wrong.
 FACTS = (
@@ -83,13 +78,6 @@ TRACE_LINES = (
 )
 
 
-def _require_tmpfs(path: Path) -> None:
-    """The native side means something only on a tmpfs: fail, never skip, without one."""
-    for line in Path("/proc/self/mountinfo").read_text().splitlines():
-        fields = line.split()
-        if fields[4] == str(path) and fields[fields.index("-") + 1] == "tmpfs":
-            return
-    pytest.fail(f"{path} is not a tmpfs here: the native run needs one")
 
 
 def _host_files(work: Path) -> None:
@@ -105,38 +93,18 @@ def _host_files(work: Path) -> None:
     (work / "hostmine").chmod(0o600)
 
 
-def _root(where: Path, program: Path) -> Path:
-    """A root with the program in bin/, work/ with the host files, and dev/ and proc/ as Linux has them."""
-    for name in ("bin", "work", "dev", "proc"):
-        (where / name).mkdir(parents=True)
-    (where / "proc").chmod(0o555)
-    (where / "bin" / program.name).write_bytes(program.read_bytes())
-    (where / "bin" / program.name).chmod(0o755)
-    _host_files(where / "work")
-    return where
 
 
 def test_credentials_and_permissions_as_on_linux(tmp_path: Path) -> None:
-    _require_tmpfs(SHM)
     program = build_static(tmp_path, "credentials.c")
-    with tempfile.TemporaryDirectory(dir=SHM) as here:
-        _host_files(Path(here))
-        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=120, check=False)
-    text = native.stdout.decode()
-    assert native.returncode == 0, f"natively:\n{text}{native.stderr.decode()}"
-    for fact in FACTS:
-        assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
-    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
-    assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
+    assert_as_on_a_tmpfs(tmp_path, program, FACTS, _host_files)
 
 
 def test_the_credential_calls_are_traced_as_strace_prints_them(tmp_path: Path) -> None:
     program = build_static(tmp_path, "credentials.c")
-    root = _root(tmp_path / "root", program)
+    root = machine_root(tmp_path / "root", program, _host_files)
     out = tmp_path / "trace.txt"
-    argv = [sys.executable, "-m", "syscalltbl", "run", "--trace", "-o", str(out), "--root", str(root),
-            "--cwd", "/work", str(root / "bin" / program.name)]
-    proc = subprocess.run(argv, capture_output=True, timeout=300, check=False)
+    proc = trace_on_machine(root, program, out, 300)
     assert proc.returncode == 0, proc.stderr
     lines = {re.sub(r"0x7ff[0-9a-f]+", "ADDR", re.sub(r"^\[pid +\d+\] ", "", line))
              for line in out.read_text().splitlines()}
@@ -146,7 +114,7 @@ def test_the_credential_calls_are_traced_as_strace_prints_them(tmp_path: Path) -
 def test_group_lists_take_ram_and_end_in_enomem(cli: Cli, tmp_path: Path) -> None:
     """Children each holding NGROUPS_MAX groups fill the machine's RAM, never the host's: the lists are
     charged as the kernel objects they are (uncharged, 85 of them took the host past 290 MiB)."""
-    root = _root(tmp_path / "root", build_static(tmp_path, "limits_groups.c"))
+    root = machine_root(tmp_path / "root", build_static(tmp_path, "limits_groups.c"))
     result = limits.run(cli, root, "--memory", "32M", "limits_groups")
     assert (result.code, result.stderr) == (0, ""), result
     first, *rest = result.stdout.splitlines()
@@ -167,13 +135,5 @@ NODE_FACTS = (
 
 
 def test_mknod_bind_and_tmpfile_make_names_as_mkdir_does(tmp_path: Path) -> None:
-    _require_tmpfs(SHM)
     program = build_static(tmp_path, "permission_nodes.c")
-    with tempfile.TemporaryDirectory(dir=SHM) as here:
-        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=120, check=False)
-    text = native.stdout.decode()
-    assert native.returncode == 0, f"natively:\n{text}{native.stderr.decode()}"
-    for fact in NODE_FACTS:
-        assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
-    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
-    assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
+    assert_as_on_a_tmpfs(tmp_path, program, NODE_FACTS)

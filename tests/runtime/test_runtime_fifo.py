@@ -12,13 +12,10 @@ must be the same.
 
 from __future__ import annotations
 
-import subprocess
-import tempfile
 from pathlib import Path
 
-from busybox import ENV, build_static
-from native_vs_machine import run_machine
-from test_runtime_statx_xattr import SHM, _require_tmpfs, _root
+from busybox import build_static
+from tmpfs_native import assert_as_on_a_tmpfs
 
 #: What the program must print natively (so a broken native run cannot pass as a match).
 FACTS = (
@@ -43,13 +40,5 @@ FACTS = (
 
 
 def test_a_fifo_between_processes_as_on_linux(tmp_path: Path) -> None:
-    _require_tmpfs(SHM)
     program = build_static(tmp_path, "fifo.c")
-    with tempfile.TemporaryDirectory(dir=SHM) as here:
-        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=120, check=False)
-    text = native.stdout.decode()
-    assert native.returncode == 0, f"natively:\n{text}{native.stderr.decode()}"
-    for fact in FACTS:
-        assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
-    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
-    assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
+    assert_as_on_a_tmpfs(tmp_path, program, FACTS)

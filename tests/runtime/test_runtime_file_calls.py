@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from busybox import ENV, build_static, require
 from native_vs_machine import run_machine
-from test_runtime_statx_xattr import SHM, _require_tmpfs, _root
+from tmpfs_native import SHM, assert_as_on_a_tmpfs, machine_root, require_tmpfs, trace_on_machine
 
 #: What the program must print natively (so a broken native run cannot pass as a match).
 FACTS = (
@@ -66,27 +65,16 @@ TRACED = ("getdents", "getdents64", "mknod", "mknodat", "close_range", "preadv",
 NEWER_FLAGS = re.compile(r"RWF_(NOAPPEND|ATOMIC|DONTCACHE)|0x[248]0 /\* RWF_\?\?\? \*/|RWF_APPEND\|0x20")
 
 
-def _native(program: Path, *prefix: str) -> subprocess.CompletedProcess[bytes]:
-    with tempfile.TemporaryDirectory(dir=SHM) as here:
-        return subprocess.run([*prefix, str(program)], cwd=here, env=ENV, capture_output=True, timeout=120,
-                              check=False)
 
 
 def test_the_file_calls_answer_as_on_a_tmpfs(tmp_path: Path) -> None:
-    _require_tmpfs(SHM)
     program = build_static(tmp_path, "file_calls.c")
-    native = _native(program)
-    text = native.stdout.decode()
-    assert native.returncode == 0, f"natively:\n{text}{native.stderr.decode()}"
-    for fact in FACTS:
-        assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
-    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
-    assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
+    assert_as_on_a_tmpfs(tmp_path, program, FACTS)
 
 
 def test_a_device_the_machine_has_not_is_refused(tmp_path: Path) -> None:
     program = build_static(tmp_path, "file_calls.c")
-    machine = run_machine(_root(tmp_path / "root", program), program, ("foreign",)).outcome
+    machine = run_machine(machine_root(tmp_path / "root", program), program, ("foreign",)).outcome
     assert machine.stdout.decode().splitlines() == [
         "mknod 42:42: -1 EPERM", "mknod block 7:0: -1 EPERM", "then: -1 ENOENT"], machine.text()
 
@@ -105,7 +93,7 @@ def _calls(trace: str, cwd: str) -> list[str]:
 
 
 def test_the_calls_are_traced_as_strace_prints_them(tmp_path: Path) -> None:
-    _require_tmpfs(SHM)
+    require_tmpfs()
     strace = require("strace", "strace")
     program = build_static(tmp_path, "file_calls.c")
     with tempfile.TemporaryDirectory(dir=SHM) as here:
@@ -113,11 +101,9 @@ def test_the_calls_are_traced_as_strace_prints_them(tmp_path: Path) -> None:
         subprocess.run([strace, "-o", str(native_trace), "-e", "trace=" + ",".join(TRACED), str(program)],
                        cwd=here, env=ENV, capture_output=True, timeout=120, check=True)
         expected = _calls(native_trace.read_text(), here)
-    root = _root(tmp_path / "root", program)
+    root = machine_root(tmp_path / "root", program)
     out = tmp_path / "machine.txt"
-    argv = [sys.executable, "-m", "syscalltbl", "run", "--trace", "-o", str(out), "--root", str(root),
-            "--cwd", "/work", str(root / "bin" / program.name)]
-    proc = subprocess.run(argv, capture_output=True, timeout=120, check=False)
+    proc = trace_on_machine(root, program, out)
     assert proc.returncode == 0, proc.stderr
     assert len(expected) > 50
     assert _calls(out.read_text(), "/work") == expected

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import test_runtime_limits as limits
 from busybox import ENV, build_static
 from native_vs_machine import run_machine
-from test_runtime_statx_xattr import SHM, _require_tmpfs, _root
+from tmpfs_native import SHM, assert_as_on_a_tmpfs, machine_root, require_tmpfs, trace_on_machine
 
 from support import Cli
 from syscalltbl.machine.kernel.limits import Limits
@@ -69,30 +68,21 @@ TRACED = (
 )
 
 
+def _existing(work: Path) -> None:
+    """A file the program finds made: on the machine, a file of the host root, which it reads through."""
+    (work / "existing").write_bytes(EXISTING)
+
+
 def test_locks_between_processes_as_on_linux(tmp_path: Path) -> None:
-    _require_tmpfs(SHM)
     program = build_static(tmp_path, "locks.c")
-    with tempfile.TemporaryDirectory(dir=SHM) as here:
-        (Path(here) / "existing").write_bytes(EXISTING)
-        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=120, check=False)
-    text = native.stdout.decode()
-    assert native.returncode == 0, f"natively:\n{text}{native.stderr.decode()}"
-    for fact in FACTS:
-        assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
-    root = _root(tmp_path / "root", program)
-    (root / "work" / "existing").write_bytes(EXISTING)  # a file of the host root: the machine reads it through
-    machine = run_machine(root, program, ()).outcome
-    assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
+    assert_as_on_a_tmpfs(tmp_path, program, FACTS, _existing)
 
 
 def test_lock_calls_are_traced_as_strace_prints_them(tmp_path: Path) -> None:
     program = build_static(tmp_path, "locks.c")
-    root = _root(tmp_path / "root", program)
-    (root / "work" / "existing").write_bytes(EXISTING)
+    root = machine_root(tmp_path / "root", program, _existing)
     out = tmp_path / "trace.txt"
-    argv = [sys.executable, "-m", "syscalltbl", "run", "--trace", "-o", str(out), "--root", str(root),
-            "--cwd", "/work", str(root / "bin" / program.name)]
-    proc = subprocess.run(argv, capture_output=True, timeout=120, check=False)
+    proc = trace_on_machine(root, program, out)
     assert proc.returncode == 0, proc.stderr
     lines = {re.sub(r"^\[pid \d+\] ", "", line) for line in out.read_text().splitlines()}
     for line in TRACED:
@@ -111,7 +101,7 @@ def _proc_locks(out: bytes, pid: str) -> list[str]:
 
 def test_proc_locks_lists_the_held_locks(tmp_path: Path) -> None:
     """/proc/locks shows each lock as Linux's lock_get_status does: its kind, type, owner and range."""
-    _require_tmpfs(SHM)
+    require_tmpfs()
     program = build_static(tmp_path, "proc_locks.c")
     with tempfile.TemporaryDirectory(dir=SHM) as here:
         native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=60, check=False)
@@ -123,7 +113,7 @@ def test_proc_locks_lists_the_held_locks(tmp_path: Path) -> None:
         "N: POSIX  ADVISORY  READ PID DEV:INO 10 19",
         "N: FLOCK  ADVISORY  WRITE PID DEV:INO 0 EOF",
     ], native.stdout
-    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
+    machine = run_machine(machine_root(tmp_path / "root", program), program, ()).outcome
     assert machine.status == 0, machine.text()
     out = machine.stdout
     assert _proc_locks(out.split(b"\n", 1)[1], out.split(b" ")[0].decode()) == expected, machine.text()
@@ -131,7 +121,7 @@ def test_proc_locks_lists_the_held_locks(tmp_path: Path) -> None:
 
 def test_locks_take_ram_and_end_in_enolck(cli: Cli, tmp_path: Path) -> None:
     """A guest locking every other byte without end fills the machine's RAM, never the host's: ENOLCK."""
-    root = _root(tmp_path / "root", build_static(tmp_path, "limits_locks.c"))
+    root = machine_root(tmp_path / "root", build_static(tmp_path, "limits_locks.c"))
     result = limits.run(cli, root, "--memory", "32M", "limits_locks")
     assert (result.code, result.stderr) == (0, ""), result
     assert result.stdout.splitlines() == [

@@ -14,19 +14,17 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-import pytest
 import test_runtime_limits as limits
 from busybox import DATA, ENV, build_static
 from native_vs_machine import run_machine
+from tmpfs_native import SHM, assert_as_on_a_tmpfs, machine_root, trace_on_machine
 
 from support import Cli
 from syscalltbl.machine.kernel.limits import Limits
 
-SHM = Path("/dev/shm")
 #: What the program must print natively (so a broken native run cannot pass as a match).
 FACTS = (
     "  mask 0x1fff attributes 0 attributes_mask 0x203070",
@@ -52,45 +50,20 @@ XATTRAT_LINES = (
 )
 
 
-def _require_tmpfs(path: Path) -> None:
-    """The native side means something only on a tmpfs: fail, never skip, without one."""
-    for line in Path("/proc/self/mountinfo").read_text().splitlines():
-        fields = line.split()
-        if fields[4] == str(path) and fields[fields.index("-") + 1] == "tmpfs":
-            return
-    pytest.fail(f"{path} is not a tmpfs here: the native run needs one")
 
 
-def _root(where: Path, program: Path) -> Path:
-    """A root with the program in bin/, an empty work/, and dev/ and proc/ as Linux has them."""
-    for name in ("bin", "work", "dev", "proc"):
-        (where / name).mkdir(parents=True)
-    (where / "proc").chmod(0o555)
-    (where / "bin" / program.name).write_bytes(program.read_bytes())
-    (where / "bin" / program.name).chmod(0o755)
-    return where
 
 
 def test_statx_creat_fadvise_and_xattrs_as_on_a_tmpfs(tmp_path: Path) -> None:
-    _require_tmpfs(SHM)
     program = build_static(tmp_path, "statx_xattr.c")
-    with tempfile.TemporaryDirectory(dir=SHM) as here:
-        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=120, check=False)
-    text = native.stdout.decode()
-    assert native.returncode == 0, f"natively:\n{text}{native.stderr.decode()}"
-    for fact in FACTS:
-        assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
-    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
-    assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
+    assert_as_on_a_tmpfs(tmp_path, program, FACTS)
 
 
 def test_the_new_calls_are_traced_as_strace_prints_them(tmp_path: Path) -> None:
     program = build_static(tmp_path, "trace_fs_calls.c")
-    root = _root(tmp_path / "root", program)
+    root = machine_root(tmp_path / "root", program)
     out = tmp_path / "trace.txt"
-    argv = [sys.executable, "-m", "syscalltbl", "run", "--trace", "-o", str(out), "--root", str(root),
-            "--cwd", "/work", str(root / "bin" / program.name)]
-    proc = subprocess.run(argv, capture_output=True, timeout=120, check=False)
+    proc = trace_on_machine(root, program, out)
     assert (proc.returncode, proc.stdout) == (0, b"done\n"), proc.stderr
     lines = re.sub(r"0x7ff[0-9a-f]+", "ADDR", out.read_text()).splitlines()
     lines = [line for line in lines if not line.startswith(("write(3,", "symlink("))]
@@ -103,7 +76,7 @@ def test_the_new_calls_are_traced_as_strace_prints_them(tmp_path: Path) -> None:
 
 def test_attributes_take_ram_and_end_in_enospc(cli: Cli, tmp_path: Path) -> None:
     """A guest setting 64 KiB values without end fills the machine's RAM, never the host's."""
-    root = _root(tmp_path / "root", build_static(tmp_path, "limits_xattrs.c"))
+    root = machine_root(tmp_path / "root", build_static(tmp_path, "limits_xattrs.c"))
     result = limits.run(cli, root, "--memory", "32M", "limits_xattrs")
     assert (result.code, result.stderr) == (0, ""), result
     assert result.stdout.splitlines() == [
@@ -118,5 +91,5 @@ def test_a_touch_past_a_files_end_is_sigbus_only_where_the_mapping_allows_it(tmp
     with tempfile.TemporaryDirectory(dir=SHM) as here:
         native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=120, check=False)
     assert native.returncode == 0 and native.stdout.count(b"Bus error") == 2, native
-    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
+    machine = run_machine(machine_root(tmp_path / "root", program), program, ()).outcome
     assert (machine.stdout, machine.status) == (native.stdout, 0), machine.text()

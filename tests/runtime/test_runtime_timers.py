@@ -16,15 +16,11 @@ core file); on the machine in the root's /work.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
-from busybox import DATA, ENV, build_static
-from native_vs_machine import run_machine
+from busybox import DATA, build_static
+from tmpfs_native import assert_as_on_a_tmpfs, machine_root, trace_on_machine
 
-SHM = Path("/dev/shm")
 #: What the program must print natively (so a broken native run cannot pass as a match).
 FACTS = (
     "SIGALRM handled 3 times: 1, si_code SI_KERNEL: 1",
@@ -55,24 +51,11 @@ FACTS = (
 )
 
 
-def _root(where: Path, program: Path) -> Path:
-    for name in ("bin", "work", "dev", "proc"):
-        (where / name).mkdir(parents=True)
-    (where / "bin" / program.name).write_bytes(program.read_bytes())
-    (where / "bin" / program.name).chmod(0o755)
-    return where
 
 
 def test_timers_accounting_and_waitid_as_natively(tmp_path: Path) -> None:
     program = build_static(tmp_path, "timers.c")
-    with tempfile.TemporaryDirectory(dir=SHM) as here:
-        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=120, check=False)
-    text = native.stdout.decode()
-    assert native.returncode == 0, f"natively:\n{text}{native.stderr.decode()}"
-    for fact in FACTS:
-        assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
-    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
-    assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
+    assert_as_on_a_tmpfs(tmp_path, program, FACTS)
 
 
 TRACED = ("setitimer(", "getitimer(", "alarm(", "timer_", "getrusage(", "times(", "waitid(", "wait4(")
@@ -95,10 +78,8 @@ def _normalized(trace: str) -> list[str]:
 def test_the_timer_calls_are_traced_as_strace_prints_them(tmp_path: Path) -> None:
     """Held to what strace 6.1 printed for the same program natively (data/trace_timers.strace)."""
     program = build_static(tmp_path, "trace_timers.c")
-    root = _root(tmp_path / "root", program)
+    root = machine_root(tmp_path / "root", program)
     out = tmp_path / "trace.txt"
-    argv = [sys.executable, "-m", "syscalltbl", "run", "--trace", "-o", str(out), "--root", str(root),
-            "--cwd", "/work", str(root / "bin" / program.name)]
-    proc = subprocess.run(argv, capture_output=True, timeout=120, check=False)
+    proc = trace_on_machine(root, program, out)
     assert proc.returncode == 0, proc.stderr
     assert _normalized(out.read_text()) == (DATA / "trace_timers.strace").read_text().splitlines()

@@ -14,14 +14,13 @@ import re
 import socket
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 import test_runtime_limits as limits
-from busybox import ENV, build_static
+from busybox import build_static
 from native_vs_machine import run_machine
-from test_runtime_statx_xattr import SHM, _require_tmpfs, _root
+from tmpfs_native import assert_as_on_a_tmpfs, machine_root, trace_on_machine
 
 from support import Cli
 from syscalltbl.machine.kernel.limits import Limits
@@ -102,25 +101,15 @@ TRACE_LINES = (
 
 
 def test_unix_sockets_as_natively(tmp_path: Path) -> None:
-    _require_tmpfs(SHM)
     program = build_static(tmp_path, "unix_sockets.c")
-    with tempfile.TemporaryDirectory(dir=SHM) as here:
-        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=120, check=False)
-    text = native.stdout.decode()
-    assert native.returncode == 0, f"natively:\n{text}{native.stderr.decode()}"
-    for fact in FACTS:
-        assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
-    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
-    assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
+    assert_as_on_a_tmpfs(tmp_path, program, FACTS)
 
 
 def test_the_socket_calls_are_traced_as_strace_prints_them(tmp_path: Path) -> None:
     program = build_static(tmp_path, "unix_sockets.c")
-    root = _root(tmp_path / "root", program)
+    root = machine_root(tmp_path / "root", program)
     out = tmp_path / "trace.txt"
-    argv = [sys.executable, "-m", "syscalltbl", "run", "--trace", "-o", str(out), "--root", str(root),
-            "--cwd", "/work", str(root / "bin" / program.name)]
-    proc = subprocess.run(argv, capture_output=True, timeout=300, check=False)
+    proc = trace_on_machine(root, program, out, 300)
     assert proc.returncode == 0 and proc.stdout.endswith(b"done\n"), proc.stderr
     text = re.sub(r"0x7ff[0-9a-f]+", "ADDR", out.read_text())
     text = re.sub(r"pid=\d+", "pid=PID", text)
@@ -141,7 +130,7 @@ def test_bash_asks_getpeername_of_its_stdin() -> None:
 def test_socket_buffers_take_ram_and_end_in_enobufs(cli: Cli, tmp_path: Path) -> None:
     """A guest filling socket pairs, or leaving connections unaccepted, without end fills the machine's RAM,
     never the host's."""
-    root = _root(tmp_path / "root", build_static(tmp_path, "limits_sockets.c"))
+    root = machine_root(tmp_path / "root", build_static(tmp_path, "limits_sockets.c"))
     result = limits.run(cli, root, "--memory", "32M", "--max-files", "4096", "limits_sockets")
     assert (result.code, result.stderr) == (0, ""), result
     assert result.stdout.splitlines() == [
@@ -154,7 +143,7 @@ def test_socket_buffers_take_ram_and_end_in_enobufs(cli: Cli, tmp_path: Path) ->
 def test_a_host_socket_file_is_never_connected_to(tmp_path: Path) -> None:
     """A socket the host listens on, seen through the host-root view: a name, never a way out."""
     program = build_static(tmp_path, "unix_sockets.c")
-    root = _root(tmp_path / "root", program)
+    root = machine_root(tmp_path / "root", program)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as host:
         host.bind(str(root / "work" / "host.sock"))
         host.listen(1)
