@@ -164,3 +164,26 @@ def test_a_host_socket_file_is_never_connected_to(tmp_path: Path) -> None:
             host.accept()  # nothing reached it
     assert (machine.stdout.decode(), machine.status) == (
         "connect: -1 ECONNREFUSED\nbind: -1 EADDRINUSE\nstat: 0\na socket file: yes\nopen: -1 ENXIO\n", 0)
+
+
+def test_sockets_in_flight_do_not_keep_a_finished_machine_alive(tmp_path: Path) -> None:
+    """A socket with an abstract name that only its own queue holds, with a /proc file in flight beside it:
+    nothing global (the table of abstract names) may keep it, and through the /proc file the machine, alive."""
+    import gc
+    import os
+    import weakref
+
+    from syscalltbl.machine.machine import Machine
+
+    program = build_static(tmp_path, "unix_socket_cycle.c")
+    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=True).stdout
+    assert native == b"bind: 0\nsendmsg: 1\ndone\n", native
+    out = tmp_path / "out"
+    with open(out, "wb") as sink, open(os.devnull, "rb") as empty:
+        machine = Machine(root=None, stdio=(empty.fileno(), sink.fileno(), sink.fileno()))
+        status = machine.run(str(program), [program.name])
+        gone = weakref.ref(machine)
+        del machine
+    assert (status.code, out.read_bytes()) == (0, native)
+    gc.collect()
+    assert gone() is None

@@ -29,6 +29,7 @@ from syscalltbl.machine.image.irqhook import SYMBOL as IRQ_HOOK
 from syscalltbl.machine.image.irqhook import build_irq_hook
 from syscalltbl.machine.image.kbuild import Kernel, build_kernel
 from syscalltbl.machine.kernel import boot, exec, oom, proc, sched, trap
+from syscalltbl.machine.kernel.af_unix import UnixNamespace
 from syscalltbl.machine.kernel.devices import CharDevice, Driver
 from syscalltbl.machine.kernel.fsspace import Space
 from syscalltbl.machine.kernel.hostfs import host_root
@@ -126,6 +127,8 @@ class Machine:
                              proc=lambda parent: ProcRoot(parent, self), space=space)
         #: System V shared memory segments (shmget), one namespace for the machine.
         self.shm = ShmNamespace(self.ram, lambda: _current_pid(machine()))
+        #: Unix-domain sockets' abstract names and what is in flight in them, one namespace for the machine.
+        self.unix = UnixNamespace(self.fs, self.ram)
         self.host_root = None if root is None else os.path.realpath(root)
         for minor, (name, driver) in enumerate(sorted({**drivers, **(devices or {})}.items())):
             self.fs.add_device(name.encode(), CharDevice(driver, minor))

@@ -144,8 +144,8 @@ class UnixNamespace:
     """One machine's Unix sockets: its abstract names, autobind's counter, and what they charge to RAM."""
 
     def __init__(self, fs: FileSystem, ram: PhysicalMemory | None) -> None:
-        # Weak: the machine keys the table of namespaces weakly, so nothing here may hold it (its tree and
-        # RAM lead back to it); a machine that ends takes its sockets, their queues and files in flight along.
+        # Weak, as the machine's other links to its tree and RAM: the machine holds this namespace, and a
+        # machine that ends takes its sockets, their queues and files in flight along.
         self._fs = weakref.ref(fs)
         self._ram = weakref.ref(ram) if ram is not None else None
         self.abstract: dict[bytes, UnixSocket] = {}
@@ -183,16 +183,10 @@ class UnixNamespace:
         self.ram.slab_charge(size)
 
 
-_namespaces: weakref.WeakKeyDictionary[object, UnixNamespace] = weakref.WeakKeyDictionary()
-
-
 def namespace(t: Task) -> UnixNamespace:
-    """The machine's socket namespace, made at its first socket."""
-    machine = t.machine
-    ns = _namespaces.get(machine)
-    if ns is None:
-        ns = _namespaces[machine] = UnixNamespace(machine.fs, machine.ram)
-    return ns
+    """The machine's socket namespace. The machine holds it (never a table of the module's): a socket that
+    only a message in flight holds, named in `abstract`, may hold files that lead back to the machine."""
+    return t.machine.unix
 
 
 class SocketNode(Inode):
@@ -859,10 +853,9 @@ def files_in_flight_of(ns: UnixNamespace) -> dict[int, int]:
     return counts
 
 
-def files_in_flight(machine: object) -> dict[int, int]:
+def files_in_flight(ns: UnixNamespace) -> dict[int, int]:
     """id(open file) -> how many references messages in the machine's sockets hold on it."""
-    ns = _namespaces.get(machine)
-    return files_in_flight_of(ns) if ns is not None else {}
+    return files_in_flight_of(ns)
 
 
 def drop_file(f: OpenFile) -> None:
