@@ -187,3 +187,34 @@ def test_sockets_in_flight_do_not_keep_a_finished_machine_alive(tmp_path: Path) 
     assert (status.code, out.read_bytes()) == (0, native)
     gc.collect()
     assert gone() is None
+
+
+#: What the edge-value program must print natively.
+EDGE_FACTS = (
+    "recvmsg(sv[0], &msg, MSG_DONTWAIT): -1 EINVAL",
+    "recvmsg(sv[0], &msg, MSG_DONTWAIT): 3 ",
+    "msg_namelen after a receive without msg_name: 77",
+    'sendto(sv[0], "a", 1, 0, (struct sockaddr *)&inet, sizeof inet): -1 EISCONN',
+    "sendmsg(sv[0], &named, 0): -1 EISCONN",
+    "sendmsg(dg[0], &named, MSG_OOB): -1 EOPNOTSUPP",
+    "sendmsg(dg[0], &named, 0): -1 EINVAL",
+    "send_cred(dg[0], getpid(), (uid_t)-1, 0): -1 EINVAL",
+    "send_cred(dg[0], getpid(), 0, (gid_t)-1): -1 EINVAL",
+    "send_cred(dg[0], getpid(), 0, 0): 1 ",
+    "after -1: SO_SNDBUF the most: yes, SO_RCVBUF the most: yes",
+    "after FORCE -5: SO_SNDBUF 4608, SO_RCVBUF 2304",
+    "SO_LINGER after turning it off: onoff 0, linger 7",
+    "done",
+)
+
+
+def test_unix_socket_edge_values_as_natively(tmp_path: Path) -> None:
+    """Negative lengths and sizes, ids that are no id, an address of another family: answered as Linux does."""
+    program = build_static(tmp_path, "unix_socket_edges.c")
+    native = subprocess.run([str(program)], env=ENV, capture_output=True, timeout=60, check=False)
+    text = native.stdout.decode()
+    assert native.returncode == 0, f"natively:\n{text}{native.stderr.decode()}"
+    for fact in EDGE_FACTS:
+        assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
+    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
+    assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]

@@ -72,7 +72,7 @@ from syscalltbl.machine.uapi.socket import (
     SOMAXCONN,
     SYSCTL_WMEM_MAX,
 )
-from syscalltbl.machine.uapi.un import SUN_PATH_OFFSET
+from syscalltbl.machine.uapi.un import SOCKADDR_UN_SIZE, SUN_PATH_OFFSET
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
@@ -216,6 +216,15 @@ class SockAddr:
     @property
     def abstract(self) -> bool:
         return self.raw[SUN_PATH_OFFSET : SUN_PATH_OFFSET + 1] == b"\0"
+
+
+def valid_address(raw: bytes) -> bytes:
+    """unix_validate_addr: a family and at least one byte of sun_path, no longer than sockaddr_un."""
+    if len(raw) <= SUN_PATH_OFFSET or len(raw) > SOCKADDR_UN_SIZE:
+        raise Errno(EINVAL)
+    if int.from_bytes(raw[:2], "little") != AF_UNIX:
+        raise Errno(EINVAL)
+    return raw
 
 
 def family_bytes() -> bytes:
@@ -550,6 +559,8 @@ class UnixSocket(Inode):
             to = None
         if flags & MSG_OOB:
             raise Errno(EOPNOTSUPP)
+        if to is not None:
+            to = valid_address(to)
         if to is None and self.peer is None:
             raise Errno(ENOTCONN)
         if self.passcred and self.addr is None:

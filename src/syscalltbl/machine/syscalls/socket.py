@@ -17,6 +17,7 @@ from syscalltbl.machine.kernel.af_unix import (  # fmt: skip
     effective_cred,
     namespace,
     socket_path,
+    valid_address,
 )
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
@@ -84,7 +85,7 @@ from syscalltbl.machine.uapi.socket import (
     SYSCTL_WMEM_MAX,
     UCRED,
 )
-from syscalltbl.machine.uapi.un import SOCKADDR_UN_SIZE, SUN_PATH_OFFSET
+from syscalltbl.machine.uapi.un import SUN_PATH_OFFSET
 
 _INT = struct.Struct("<i")
 INT_MAX = 0x7FFFFFFF
@@ -117,12 +118,8 @@ def sockaddr_from_user(t: Task, addr: int, addrlen: int) -> bytes:
 
 
 def unix_address(raw: bytes) -> bytes:
-    """unix_validate_addr: a family and at least one byte of sun_path, no longer than sockaddr_un."""
-    if len(raw) <= SUN_PATH_OFFSET or len(raw) > SOCKADDR_UN_SIZE:
-        raise Errno(EINVAL)
-    if int.from_bytes(raw[:2], "little") != AF_UNIX:
-        raise Errno(EINVAL)
-    return raw
+    """unix_validate_addr, for bind and connect."""
+    return valid_address(raw)
 
 
 def sockaddr_to_user(t: Task, raw: bytes, uaddr: int, ulen: int) -> None:
@@ -341,7 +338,8 @@ def sys_setsockopt(t: Task, fd: int, level: int, optname: int, optval: int, optl
             raise Errno(EINVAL)
         onoff, linger = LINGER.unpack(copy_from_user(t.mm, optval, LINGER.size))
         sock.options[SO_LINGER] = 1 if onoff else 0
-        sock.linger = linger if onoff else 0
+        if onoff:
+            sock.linger = linger  # turned off, the time stays (sock_reset_flag alone)
         return 0
     if optlen < 4:
         raise Errno(EINVAL)
@@ -350,13 +348,13 @@ def sys_setsockopt(t: Task, fd: int, level: int, optname: int, optval: int, optl
     if optname in (SO_SNDBUF, SO_SNDBUFFORCE):
         if optname == SO_SNDBUFFORCE and not root:
             raise Errno(EPERM)
-        value = value if optname == SO_SNDBUFFORCE else min(value, SYSCTL_WMEM_MAX)
+        value = max(value, 0) if optname == SO_SNDBUFFORCE else min(value & 0xFFFFFFFF, SYSCTL_WMEM_MAX)
         sock.sndbuf = max(min(value, INT_MAX // 2) * 2, SOCK_MIN_SNDBUF)
         sock.touch()
     elif optname in (SO_RCVBUF, SO_RCVBUFFORCE):
         if optname == SO_RCVBUFFORCE and not root:
             raise Errno(EPERM)
-        value = value if optname == SO_RCVBUFFORCE else min(value, SYSCTL_RMEM_MAX)
+        value = max(value, 0) if optname == SO_RCVBUFFORCE else min(value & 0xFFFFFFFF, SYSCTL_RMEM_MAX)
         sock.rcvbuf = max(min(value, INT_MAX // 2) * 2, SOCK_MIN_RCVBUF)
     elif optname == SO_PASSCRED:
         sock.passcred = bool(value)
