@@ -218,3 +218,14 @@ def test_unix_socket_edge_values_as_natively(tmp_path: Path) -> None:
         assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
     machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
     assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
+
+
+def test_a_huge_send_is_not_held_in_host_memory(cli: Cli, tmp_path: Path) -> None:
+    """512 MiB sent at once through sockets with SO_SNDBUFFORCE at INT_MAX, from untouched memory, in a 32 MiB
+    machine: RAM has no room for it (ENOBUFS), and the host never held the 512 MiB."""
+    root = _root(tmp_path / "root", build_static(tmp_path, "limits_socket_send.c"))
+    result = limits.run(cli, root, "--memory", "32M", "limits_socket_send")
+    assert (result.code, result.stderr) == (0, ""), result
+    assert result.stdout.splitlines() == [
+        "datagram send: ENOBUFS", "stream send: some"], result
+    assert result.peak_rss < Limits(memory=32 << 20).host_bound, result.peak_rss

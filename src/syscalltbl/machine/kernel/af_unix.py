@@ -137,7 +137,9 @@ class Payload:
     """A send's data, copied in only after the checks Linux makes first (ENOTCONN, EMSGSIZE before EFAULT)."""
 
     length: int
-    fetch: Callable[[int], bytes]  # the first n bytes: a datagram's all of them, a stream's as many as readable
+    #: (offset, n): n bytes from offset, a datagram's all of them, a stream's as many as readable; a stream takes
+    #: one skb's at a time, so no more than one is ever held beside what the queues hold (and RAM is charged).
+    fetch: Callable[[int, int], bytes]
 
 
 class UnixNamespace:
@@ -173,6 +175,11 @@ class UnixNamespace:
 
     def changed(self) -> None:
         self.generation += 1
+
+    def room(self) -> int:
+        """How many bytes of buffers RAM could hold now: no send copies more than this from its caller."""
+        ram = self.ram
+        return ram.free_bytes if ram is not None else 1 << 62
 
     def charge(self, size: int, error: int = ENOBUFS) -> None:
         """`size` bytes of buffers or sockets made (`error` when RAM has no room), or freed (negative)."""
@@ -528,9 +535,16 @@ class UnixSocket(Inode):
             raise Errno(ENOTCONN)
         if self.shutdown & SEND_SHUTDOWN:
             raise Errno(EPIPE)
-        data = payload.fetch(min(payload.length, 2 * self.sndbuf)) if payload.length else b""
+        total = min(payload.length, 2 * self.sndbuf)
         sent = 0
-        while sent < len(data):
+        while sent < total:
+            size = min(total - sent, (self.sndbuf >> 1) - 64, STREAM_SKB_MAX)
+            try:
+                chunk = payload.fetch(sent, size)  # EFAULT when not a byte is readable
+            except Errno:
+                if sent:
+                    return sent
+                raise
             if other.dead or other.shutdown & RCV_SHUTDOWN:
                 if sent:
                     return sent
@@ -539,10 +553,16 @@ class UnixSocket(Inode):
                 if sent:
                     return sent  # short, where Linux would wait on: the caller writes the rest next
                 self.block(t, f, flags, "send")
-            size = min(len(data) - sent, (self.sndbuf >> 1) - 64, STREAM_SKB_MAX)
-            m = self.make_message(t, data[sent : sent + size], files if not sent else [], cred, other)
+            try:
+                m = self.make_message(t, chunk, files if not sent else [], cred, other)
+            except Errno:
+                if sent:
+                    return sent  # unix_stream_sendmsg's `sent ? : err`
+                raise
             other.enqueue(m)
-            sent += size
+            sent += len(chunk)
+            if len(chunk) < size:
+                break  # the rest cannot be read
         self.done_waiting(t)
         return sent
 
@@ -567,7 +587,9 @@ class UnixSocket(Inode):
             self.autobind()
         if payload.length > self.sndbuf - 32:
             raise Errno(EMSGSIZE)
-        data = payload.fetch(payload.length) if payload.length else b""
+        if payload.length + SKB_OVERHEAD > self.ns.room():
+            raise Errno(ENOBUFS)  # sock_alloc_send_pskb: no room for the skb, found before its data is copied
+        data = payload.fetch(0, payload.length) if payload.length else b""
         other = self.find(t, to, self.type) if to is not None else self.peer
         assert other is not None
         if other.peer is not None and other.peer is not self and other is not self:
@@ -720,11 +742,11 @@ class UnixSocket(Inode):
         return data
 
     def message_limit(self) -> int | None:
-        return None if self.type == SOCK_STREAM else self.sndbuf
+        return None if self.type == SOCK_STREAM else min(self.sndbuf, self.ns.room())
 
     def write_from(self, f: OpenFile, data: bytes, writer: Task) -> int:
         """write(2): a send with no flags."""
-        return self.send(writer, f, Payload(len(data), lambda n: data[:n]), [], None, 0, None)
+        return self.send(writer, f, Payload(len(data), lambda at, n: data[at : at + n]), [], None, 0, None)
 
     def send(self, t: Task, f: OpenFile, payload: Payload, files: list[OpenFile], cred: Ucred | None, flags: int,
              to: bytes | None) -> int:

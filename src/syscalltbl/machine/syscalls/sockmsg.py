@@ -101,10 +101,15 @@ def parse_control(t: Task, control: bytes) -> Control:
     return scm
 
 
-def gather(t: Task, vecs: list[tuple[int, int]], limit: int) -> bytes:
-    """The bytes of `vecs`, at most `limit` of them, stopping at the first that cannot be read (EFAULT if none)."""
+def gather(t: Task, vecs: list[tuple[int, int]], start: int, limit: int) -> bytes:
+    """The bytes of `vecs` from `start`, at most `limit` of them, stopping at the first that cannot be read
+    (EFAULT if none)."""
     out = bytearray()
     for base, size in vecs:
+        if start >= size:
+            start -= size
+            continue
+        base, size, start = base + start, size - start, 0
         want = min(size, limit - len(out))
         if want <= 0:
             break
@@ -140,8 +145,8 @@ def do_send(t: Task, fd: int, vecs: list[tuple[int, int]], flags: int, to: bytes
     f, sock = socket_file(t, fd)
     whole = sock.type != SOCK_STREAM  # a datagram is copied whole or not sent (EFAULT)
 
-    def fetch(limit: int) -> bytes:
-        data = gather(t, vecs, limit)
+    def fetch(start: int, limit: int) -> bytes:
+        data = gather(t, vecs, start, limit)
         if whole and len(data) < limit:
             raise Errno(EFAULT)
         return data
