@@ -204,6 +204,12 @@ EDGE_FACTS = (
     "after -1: SO_SNDBUF the most: yes, SO_RCVBUF the most: yes",
     "after FORCE -5: SO_SNDBUF 4608, SO_RCVBUF 2304",
     "SO_LINGER after turning it off: onoff 0, linger 7",
+    "SO_LINGER of -1: onoff 1, linger -1752346657",
+    "SO_RCVTIMEO {0, 1} reads {0, 4000}",
+    "SO_RCVTIMEO {1, 4001} reads {1, 8000}",
+    "SO_RCVTIMEO {9223372036854775807, 0} reads {0, 0}",
+    "SO_RCVTIMEO {36893488147419101, 0} reads {36893488147419101, 0}",
+    "SO_RCVTIMEO {-1, 5} reads {0, 0}",
     "done",
 )
 

@@ -102,6 +102,21 @@ int main(void)
 	SHOW(setsockopt(sv[0], SOL_SOCKET, SO_LINGER, &linger, sizeof linger));
 	SHOW(getsockopt(sv[0], SOL_SOCKET, SO_LINGER, &linger, &length));
 	printf("SO_LINGER after turning it off: onoff %d, linger %d\n", linger.l_onoff, linger.l_linger);
+	linger = (struct linger){1, -1};
+	SHOW(setsockopt(sv[0], SOL_SOCKET, SO_LINGER, &linger, sizeof linger));
+	SHOW(getsockopt(sv[0], SOL_SOCKET, SO_LINGER, &linger, &length));
+	printf("SO_LINGER of -1: onoff %d, linger %d\n", linger.l_onoff, linger.l_linger);
+
+	/* sock_set_timeout counts in jiffies (CONFIG_HZ=250: 4 ms), and a time past what they hold is for ever. */
+	struct timeval times[] = {{0, 1}, {1, 4001}, {0x7fffffffffffffffL, 0}, {36893488147419101L, 0}, {-1, 5}};
+	for (unsigned i = 0; i < sizeof times / sizeof *times; i++) {
+		struct timeval tv = times[i];
+		socklen_t size = sizeof tv;
+		SHOW(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+		getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, &size);
+		printf("SO_RCVTIMEO {%ld, %ld} reads {%ld, %ld}\n", times[i].tv_sec, times[i].tv_usec, tv.tv_sec,
+		       tv.tv_usec);
+	}
 	puts("done");
 	return 0;
 }

@@ -89,6 +89,8 @@ from syscalltbl.machine.uapi.un import SUN_PATH_OFFSET
 
 _INT = struct.Struct("<i")
 INT_MAX = 0x7FFFFFFF
+HZ = 250  # Debian's CONFIG_HZ: socket timeouts are kept in jiffies of 4 ms
+MAX_SCHEDULE_TIMEOUT = 0x7FFFFFFFFFFFFFFF  # LONG_MAX jiffies: for ever
 #: The SOL_SOCKET options that are a stored integer and nothing more here (no network to act on).
 PLAIN_OPTIONS = frozenset({SO_DEBUG, SO_REUSEADDR, SO_DONTROUTE, SO_BROADCAST, SO_KEEPALIVE, SO_OOBINLINE,
                            SO_REUSEPORT})
@@ -315,7 +317,10 @@ def _timeval_option(t: Task, optval: int, optlen: int) -> int:
         raise Errno(EDOM)
     if sec < 0:
         return -1
-    return int(sec) * 1_000_000 + int(usec)
+    if sec >= MAX_SCHEDULE_TIMEOUT // HZ - 1:
+        return 0  # more than jiffies hold: for ever
+    jiffies = int(sec) * HZ - (-int(usec) // (1_000_000 // HZ))  # DIV_ROUND_UP: a started jiffy counts whole
+    return jiffies * (1_000_000 // HZ)
 
 
 @syscall("sys_setsockopt")
@@ -338,8 +343,9 @@ def sys_setsockopt(t: Task, fd: int, level: int, optname: int, optval: int, optl
             raise Errno(EINVAL)
         onoff, linger = LINGER.unpack(copy_from_user(t.mm, optval, LINGER.size))
         sock.options[SO_LINGER] = 1 if onoff else 0
-        if onoff:
-            sock.linger = linger  # turned off, the time stays (sock_reset_flag alone)
+        if onoff:  # turned off, the time stays (sock_reset_flag alone)
+            # (unsigned long)l_linger: a negative one is past what jiffies hold, for ever, read back /HZ as int
+            sock.linger = linger if linger >= 0 else s32(MAX_SCHEDULE_TIMEOUT // HZ)
         return 0
     if optlen < 4:
         raise Errno(EINVAL)
