@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -117,6 +118,13 @@ int main(void)
 		printf("SO_RCVTIMEO {%ld, %ld} reads {%ld, %ld}\n", times[i].tv_sec, times[i].tv_usec, tv.tv_sec,
 		       tv.tv_usec);
 	}
+	/* bind's name: a trailing slash on a name that does not exist is ENOENT, on one that does EADDRINUSE. */
+	struct sockaddr_un slash = {AF_UNIX, "edges-sock/"};
+	SHOW(bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&slash, sizeof slash));
+	struct sockaddr_un here = {AF_UNIX, "./"};
+	SHOW(bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&here, sizeof here));
+	struct stat st;
+	printf("edges-sock made: %s\n", stat("edges-sock", &st) ? "no" : "yes");
 	puts("done");
 	return 0;
 }

@@ -38,6 +38,7 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EISCONN,
     EMSGSIZE,
     ENOBUFS,
+    ENOENT,
     ENOMEM,
     ENOSPC,
     ENOTCONN,
@@ -363,6 +364,8 @@ class UnixSocket(Inode):
         parent, name, existing = fs.walk(t, path, t.fs.cwd, follow=False)
         if existing is not None or name in (b".", b".."):
             raise Errno(EADDRINUSE)
+        if path.endswith(b"/"):
+            raise Errno(ENOENT)  # filename_create: a trailing slash names a directory, and a socket is none
         if self.addr is not None:
             raise Errno(EINVAL)
         node = SocketNode(0o777 & ~t.fs.umask, self).owned_by(t.cred.euid, t.cred.egid)
