@@ -240,3 +240,13 @@ def test_a_huge_send_is_not_held_in_host_memory(cli: Cli, tmp_path: Path) -> Non
     assert result.stdout.splitlines() == [
         "datagram send: ENOBUFS", "stream send: some"], result
     assert result.peak_rss < Limits(memory=32 << 20).host_bound, result.peak_rss
+
+
+def test_reading_a_long_queue_takes_time_in_proportion_to_it(tmp_path: Path) -> None:
+    """100000 one-byte skbs read one at a time: linear (seconds), where counting the whole queue at every
+    read took minutes (quadratic)."""
+    program = build_static(tmp_path, "unix_socket_many_skbs.c")
+    argv = [sys.executable, "-m", "syscalltbl", "run", str(program), "100000"]
+    proc = subprocess.run(argv, capture_output=True, timeout=90, check=False)
+    assert (proc.returncode, proc.stdout) == (
+        0, b"sent 100000 one-byte messages, received 100000 bytes one at a time\n"), proc.stderr[-2000:]

@@ -636,8 +636,15 @@ class UnixSocket(Inode):
                 del self.ns.in_flight[m.uid]
         return files
 
-    def readable_now(self) -> int:
-        return sum(m.left() for m in self.queue)
+    def readable_now(self, enough: int | None = None) -> int:
+        """The bytes waiting to be read; counted no further than `enough`, so that a read takes time in
+        proportion to what it reads, not to everything queued (a queue may hold a million one-byte skbs)."""
+        have = 0
+        for m in self.queue:
+            have += m.left()
+            if enough is not None and have >= enough:
+                break
+        return have
 
     @ends_waits
     def recv_stream(self, t: Task, f: OpenFile, size: int, flags: int) -> tuple[bytes, list[OpenFile], Ucred | None,
@@ -648,7 +655,7 @@ class UnixSocket(Inode):
         if flags & MSG_OOB:
             raise Errno(EOPNOTSUPP)
         target = size if flags & MSG_WAITALL else 1
-        have = self.readable_now()
+        have = self.readable_now(enough=max(target, 1))
         if not have or (have < target and not self.shutdown & RCV_SHUTDOWN and self.peer_can_send_more()):
             if not have:
                 err = self.sock_error()
