@@ -213,6 +213,8 @@ EDGE_FACTS = (
     "bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&slash, sizeof slash): -1 ENOENT",
     "bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&here, sizeof here): -1 EADDRINUSE",
     "edges-sock made: no",
+    "recvmsg(dg[1], &lost, 0): 1 ",
+    "  flags 0, controllen 0, no descriptor made: yes",
     "done",
 )
 

@@ -125,6 +125,40 @@ int main(void)
 	SHOW(bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&here, sizeof here));
 	struct stat st;
 	printf("edges-sock made: %s\n", stat("edges-sock", &st) ? "no" : "yes");
+	/* A control buffer that cannot be written: the message is received all the same (put_cmsg's EFAULT is
+	 * ignored), and no descriptor is made for a slot that cannot be written. */
+	int on = 1;
+	SHOW(setsockopt(dg[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on));
+	SHOW(send(dg[0], "p", 1, 0));
+	iov.iov_len = sizeof buf;
+	struct msghdr lost = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = (void *)0xfffffffffffff000ul,
+			      .msg_controllen = 64};
+	SHOW(recvmsg(dg[1], &lost, 0));
+	printf("  flags %#x, controllen %zu\n", lost.msg_flags, lost.msg_controllen);
+	on = 0;
+	SHOW(setsockopt(dg[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on));
+	int first = dup(0);
+	close(first);
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} rights;
+	memset(&rights, 0, sizeof rights);
+	char byte = 'r';
+	struct iovec one = {&byte, 1};
+	struct msghdr passing = {.msg_iov = &one, .msg_iovlen = 1, .msg_control = rights.buf,
+				 .msg_controllen = sizeof rights.buf};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&passing);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &dg[0], sizeof(int));
+	SHOW(sendmsg(dg[0], &passing, 0));
+	lost.msg_controllen = 64;
+	lost.msg_flags = 0;
+	SHOW(recvmsg(dg[1], &lost, 0));
+	printf("  flags %#x, controllen %zu, no descriptor made: %s\n", lost.msg_flags, lost.msg_controllen,
+	       dup(0) == first ? "yes" : "no");
 	puts("done");
 	return 0;
 }

@@ -276,12 +276,17 @@ class ControlWriter:
             self.flags |= MSG_CTRUNC
             length = left
         record = CMSGHDR.pack(length, level, kind) + payload
-        copy_to_user(self.t.mm, self.base + self.used, record[:length])
+        try:
+            copy_to_user(self.t.mm, self.base + self.used, record[:length])
+        except Errno:
+            return  # put_cmsg's EFAULT, which scm_recv ignores: the data is received all the same
         self.used += min(cmsg_space(len(payload)), left)
 
     def files(self, files: list[OpenFile], cloexec: bool) -> None:
         left = self.room - self.used
         most = (left - CMSGHDR.size) // 4 if left > CMSGHDR.size else 0
+        if most:  # receive_fd's put_user comes first: no descriptor is made for a slot that cannot be written
+            most = user_extent(self.t.mm, self.base + self.used + CMSGHDR.size, 4 * most, write=True) // 4
         fds: list[int] = []
         for held in files[:most]:
             try:
@@ -290,8 +295,12 @@ class ControlWriter:
                 break
         if fds:
             payload = struct.pack(f"<{len(fds)}i", *fds)
-            copy_to_user(self.t.mm, self.base + self.used, CMSGHDR.pack(cmsg_len(len(payload)), SOL_SOCKET,
-                                                                         SCM_RIGHTS) + payload)
+            copy_to_user(self.t.mm, self.base + self.used + CMSGHDR.size, payload)
+            try:
+                copy_to_user(self.t.mm, self.base + self.used, CMSGHDR.pack(cmsg_len(len(payload)), SOL_SOCKET,
+                                                                             SCM_RIGHTS))
+            except Errno:
+                return  # the descriptors are made, their header is lost (scm_detach_fds' put_user)
             self.used += min(cmsg_space(len(payload)), left)
         if len(fds) < len(files):
             self.flags |= MSG_CTRUNC
