@@ -153,3 +153,91 @@ def test_a_host_socket_file_is_never_connected_to(tmp_path: Path) -> None:
             host.accept()  # nothing reached it
     assert (machine.stdout.decode(), machine.status) == (
         "connect: -1 ECONNREFUSED\nbind: -1 EADDRINUSE\nstat: 0\na socket file: yes\nopen: -1 ENXIO\n", 0)
+
+
+def test_sockets_in_flight_do_not_keep_a_finished_machine_alive(tmp_path: Path) -> None:
+    """A socket with an abstract name that only its own queue holds, with a /proc file in flight beside it:
+    nothing global (the table of abstract names) may keep it, and through the /proc file the machine, alive."""
+    import gc
+    import os
+    import weakref
+
+    from syscalltbl.machine.machine import Machine
+
+    program = build_static(tmp_path, "unix_socket_cycle.c")
+    native = subprocess.run([str(program)], capture_output=True, timeout=60, check=True).stdout
+    assert native == b"bind: 0\nsendmsg: 1\ndone\n", native
+    out = tmp_path / "out"
+    with open(out, "wb") as sink, open(os.devnull, "rb") as empty:
+        machine = Machine(root=None, stdio=(empty.fileno(), sink.fileno(), sink.fileno()))
+        status = machine.run(str(program), [program.name])
+        gone = weakref.ref(machine)
+        del machine
+    assert (status.code, out.read_bytes()) == (0, native)
+    gc.collect()
+    assert gone() is None
+
+
+#: What the edge-value program must print natively.
+EDGE_FACTS = (
+    "recvmsg(sv[0], &msg, MSG_DONTWAIT): -1 EINVAL",
+    "recvmsg(sv[0], &msg, MSG_DONTWAIT): 3 ",
+    "msg_namelen after a receive without msg_name: 77",
+    'sendto(sv[0], "a", 1, 0, (struct sockaddr *)&inet, sizeof inet): -1 EISCONN',
+    "sendmsg(sv[0], &named, 0): -1 EISCONN",
+    "sendmsg(dg[0], &named, MSG_OOB): -1 EOPNOTSUPP",
+    "sendmsg(dg[0], &named, 0): -1 EINVAL",
+    "send_cred(dg[0], getpid(), (uid_t)-1, 0): -1 EINVAL",
+    "send_cred(dg[0], getpid(), 0, (gid_t)-1): -1 EINVAL",
+    "send_cred(dg[0], getpid(), 0, 0): 1 ",
+    "after -1: SO_SNDBUF the most: yes, SO_RCVBUF the most: yes",
+    "after FORCE -5: SO_SNDBUF 4608, SO_RCVBUF 2304",
+    "SO_LINGER after turning it off: onoff 0, linger 7",
+    "SO_LINGER of -1: onoff 1, linger -1752346657",
+    "SO_RCVTIMEO {0, 1} reads {0, 4000}",
+    "SO_RCVTIMEO {1, 4001} reads {1, 8000}",
+    "SO_RCVTIMEO {9223372036854775807, 0} reads {0, 0}",
+    "SO_RCVTIMEO {36893488147419101, 0} reads {36893488147419101, 0}",
+    "SO_RCVTIMEO {-1, 5} reads {0, 0}",
+    "bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&slash, sizeof slash): -1 ENOENT",
+    "bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&here, sizeof here): -1 EADDRINUSE",
+    "edges-sock made: no",
+    "recvmsg(dg[1], &lost, 0): 1 ",
+    "  flags 0, controllen 0, no descriptor made: yes",
+    "done",
+)
+
+
+def test_unix_socket_edge_values_as_natively(tmp_path: Path) -> None:
+    """Negative lengths and sizes, ids that are no id, an address of another family: answered as Linux does."""
+    _require_tmpfs(SHM)
+    program = build_static(tmp_path, "unix_socket_edges.c")
+    with tempfile.TemporaryDirectory(dir=SHM) as here:
+        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=60, check=False)
+    text = native.stdout.decode()
+    assert native.returncode == 0, f"natively:\n{text}{native.stderr.decode()}"
+    for fact in EDGE_FACTS:
+        assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
+    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
+    assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
+
+
+def test_a_huge_send_is_not_held_in_host_memory(cli: Cli, tmp_path: Path) -> None:
+    """512 MiB sent at once through sockets with SO_SNDBUFFORCE at INT_MAX, from untouched memory, in a 32 MiB
+    machine: RAM has no room for it (ENOBUFS), and the host never held the 512 MiB."""
+    root = _root(tmp_path / "root", build_static(tmp_path, "limits_socket_send.c"))
+    result = limits.run(cli, root, "--memory", "32M", "limits_socket_send")
+    assert (result.code, result.stderr) == (0, ""), result
+    assert result.stdout.splitlines() == [
+        "datagram send: ENOBUFS", "stream send: some"], result
+    assert result.peak_rss < Limits(memory=32 << 20).host_bound, result.peak_rss
+
+
+def test_reading_a_long_queue_takes_time_in_proportion_to_it(tmp_path: Path) -> None:
+    """100000 one-byte skbs read one at a time: linear (seconds), where counting the whole queue at every
+    read took minutes (quadratic)."""
+    program = build_static(tmp_path, "unix_socket_many_skbs.c")
+    argv = [sys.executable, "-m", "syscalltbl", "run", str(program), "100000"]
+    proc = subprocess.run(argv, capture_output=True, timeout=90, check=False)
+    assert (proc.returncode, proc.stdout) == (
+        0, b"sent 100000 one-byte messages, received 100000 bytes one at a time\n"), proc.stderr[-2000:]

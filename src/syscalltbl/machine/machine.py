@@ -29,6 +29,7 @@ from syscalltbl.machine.image.irqhook import SYMBOL as IRQ_HOOK
 from syscalltbl.machine.image.irqhook import build_irq_hook
 from syscalltbl.machine.image.kbuild import Kernel, build_kernel
 from syscalltbl.machine.kernel import boot, exec, oom, proc, sched, trap
+from syscalltbl.machine.kernel.af_unix import UnixNamespace
 from syscalltbl.machine.kernel.devices import CharDevice, Driver
 from syscalltbl.machine.kernel.fsspace import Space
 from syscalltbl.machine.kernel.hostfs import host_root
@@ -131,6 +132,8 @@ class Machine:
                              proc=lambda parent: ProcRoot(parent, self), space=space)
         #: System V shared memory segments (shmget), one namespace for the machine.
         self.shm = ShmNamespace(self.ram, lambda: _current_pid(machine()))
+        #: Unix-domain sockets' abstract names and what is in flight in them, one namespace for the machine.
+        self.unix = UnixNamespace(self.fs, self.ram)
         self.host_root = None if root is None else os.path.realpath(root)
         #: Record, OFD and flock locks (kernel/locks.py): the machine's own, never the host's.
         self.file_locks = LockTable(self.ram)

@@ -39,6 +39,7 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EISCONN,
     EMSGSIZE,
     ENOBUFS,
+    ENOENT,
     ENOMEM,
     ENOSPC,
     ENOTCONN,
@@ -73,7 +74,7 @@ from syscalltbl.machine.uapi.socket import (
     SOMAXCONN,
     SYSCTL_WMEM_MAX,
 )
-from syscalltbl.machine.uapi.un import SUN_PATH_OFFSET
+from syscalltbl.machine.uapi.un import SOCKADDR_UN_SIZE, SUN_PATH_OFFSET
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
@@ -138,15 +139,17 @@ class Payload:
     """A send's data, copied in only after the checks Linux makes first (ENOTCONN, EMSGSIZE before EFAULT)."""
 
     length: int
-    fetch: Callable[[int], bytes]  # the first n bytes: a datagram's all of them, a stream's as many as readable
+    #: (offset, n): n bytes from offset, a datagram's all of them, a stream's as many as readable; a stream takes
+    #: one skb's at a time, so no more than one is ever held beside what the queues hold (and RAM is charged).
+    fetch: Callable[[int, int], bytes]
 
 
 class UnixNamespace:
     """One machine's Unix sockets: its abstract names, autobind's counter, and what they charge to RAM."""
 
     def __init__(self, fs: FileSystem, ram: PhysicalMemory | None) -> None:
-        # Weak: the machine keys the table of namespaces weakly, so nothing here may hold it (its tree and
-        # RAM lead back to it); a machine that ends takes its sockets, their queues and files in flight along.
+        # Weak, as the machine's other links to its tree and RAM: the machine holds this namespace, and a
+        # machine that ends takes its sockets, their queues and files in flight along.
         self._fs = weakref.ref(fs)
         self._ram = weakref.ref(ram) if ram is not None else None
         self.abstract: dict[bytes, UnixSocket] = {}
@@ -175,6 +178,11 @@ class UnixNamespace:
     def changed(self) -> None:
         self.generation += 1
 
+    def room(self) -> int:
+        """How many bytes of buffers RAM could hold now: no send copies more than this from its caller."""
+        ram = self.ram
+        return ram.free_bytes if ram is not None else 1 << 62
+
     def charge(self, size: int, error: int = ENOBUFS) -> None:
         """`size` bytes of buffers or sockets made (`error` when RAM has no room), or freed (negative)."""
         if self.ram is None:
@@ -184,16 +192,10 @@ class UnixNamespace:
         self.ram.slab_charge(size)
 
 
-_namespaces: weakref.WeakKeyDictionary[object, UnixNamespace] = weakref.WeakKeyDictionary()
-
-
 def namespace(t: Task) -> UnixNamespace:
-    """The machine's socket namespace, made at its first socket."""
-    machine = t.machine
-    ns = _namespaces.get(machine)
-    if ns is None:
-        ns = _namespaces[machine] = UnixNamespace(machine.fs, machine.ram)
-    return ns
+    """The machine's socket namespace. The machine holds it (never a table of the module's): a socket that
+    only a message in flight holds, named in `abstract`, may hold files that lead back to the machine."""
+    return t.machine.unix
 
 
 class SocketNode(Inode):
@@ -224,6 +226,15 @@ class SockAddr:
     @property
     def abstract(self) -> bool:
         return self.raw[SUN_PATH_OFFSET : SUN_PATH_OFFSET + 1] == b"\0"
+
+
+def valid_address(raw: bytes) -> bytes:
+    """unix_validate_addr: a family and at least one byte of sun_path, no longer than sockaddr_un."""
+    if len(raw) <= SUN_PATH_OFFSET or len(raw) > SOCKADDR_UN_SIZE:
+        raise Errno(EINVAL)
+    if int.from_bytes(raw[:2], "little") != AF_UNIX:
+        raise Errno(EINVAL)
+    return raw
 
 
 def family_bytes() -> bytes:
@@ -355,6 +366,8 @@ class UnixSocket(Inode):
         parent, name, existing = fs.walk(t, path, t.fs.cwd, follow=False)
         if existing is not None or name in (b".", b".."):
             raise Errno(EADDRINUSE)
+        if path.endswith(b"/"):
+            raise Errno(ENOENT)  # filename_create: a trailing slash names a directory, and a socket is none
         if self.addr is not None:
             raise Errno(EINVAL)
         permission.check_create(t.cred, parent)
@@ -529,9 +542,16 @@ class UnixSocket(Inode):
             raise Errno(ENOTCONN)
         if self.shutdown & SEND_SHUTDOWN:
             raise Errno(EPIPE)
-        data = payload.fetch(min(payload.length, 2 * self.sndbuf)) if payload.length else b""
+        total = min(payload.length, 2 * self.sndbuf)
         sent = 0
-        while sent < len(data):
+        while sent < total:
+            size = min(total - sent, (self.sndbuf >> 1) - 64, STREAM_SKB_MAX)
+            try:
+                chunk = payload.fetch(sent, size)  # EFAULT when not a byte is readable
+            except Errno:
+                if sent:
+                    return sent
+                raise
             if other.dead or other.shutdown & RCV_SHUTDOWN:
                 if sent:
                     return sent
@@ -540,10 +560,16 @@ class UnixSocket(Inode):
                 if sent:
                     return sent  # short, where Linux would wait on: the caller writes the rest next
                 self.block(t, f, flags, "send")
-            size = min(len(data) - sent, (self.sndbuf >> 1) - 64, STREAM_SKB_MAX)
-            m = self.make_message(t, data[sent : sent + size], files if not sent else [], cred, other)
+            try:
+                m = self.make_message(t, chunk, files if not sent else [], cred, other)
+            except Errno:
+                if sent:
+                    return sent  # unix_stream_sendmsg's `sent ? : err`
+                raise
             other.enqueue(m)
-            sent += size
+            sent += len(chunk)
+            if len(chunk) < size:
+                break  # the rest cannot be read
         self.done_waiting(t)
         return sent
 
@@ -560,13 +586,17 @@ class UnixSocket(Inode):
             to = None
         if flags & MSG_OOB:
             raise Errno(EOPNOTSUPP)
+        if to is not None:
+            to = valid_address(to)
         if to is None and self.peer is None:
             raise Errno(ENOTCONN)
         if self.passcred and self.addr is None:
             self.autobind()
         if payload.length > self.sndbuf - 32:
             raise Errno(EMSGSIZE)
-        data = payload.fetch(payload.length) if payload.length else b""
+        if payload.length + SKB_OVERHEAD > self.ns.room():
+            raise Errno(ENOBUFS)  # sock_alloc_send_pskb: no room for the skb, found before its data is copied
+        data = payload.fetch(0, payload.length) if payload.length else b""
         other = self.find(t, to, self.type) if to is not None else self.peer
         assert other is not None
         if other.peer is not None and other.peer is not self and other is not self:
@@ -610,8 +640,15 @@ class UnixSocket(Inode):
                 del self.ns.in_flight[m.uid]
         return files
 
-    def readable_now(self) -> int:
-        return sum(m.left() for m in self.queue)
+    def readable_now(self, enough: int | None = None) -> int:
+        """The bytes waiting to be read; counted no further than `enough`, so that a read takes time in
+        proportion to what it reads, not to everything queued (a queue may hold a million one-byte skbs)."""
+        have = 0
+        for m in self.queue:
+            have += m.left()
+            if enough is not None and have >= enough:
+                break
+        return have
 
     @ends_waits
     def recv_stream(self, t: Task, f: OpenFile, size: int, flags: int) -> tuple[bytes, list[OpenFile], Ucred | None,
@@ -622,7 +659,7 @@ class UnixSocket(Inode):
         if flags & MSG_OOB:
             raise Errno(EOPNOTSUPP)
         target = size if flags & MSG_WAITALL else 1
-        have = self.readable_now()
+        have = self.readable_now(enough=max(target, 1))
         if not have or (have < target and not self.shutdown & RCV_SHUTDOWN and self.peer_can_send_more()):
             if not have:
                 err = self.sock_error()
@@ -719,11 +756,11 @@ class UnixSocket(Inode):
         return data
 
     def message_limit(self) -> int | None:
-        return None if self.type == SOCK_STREAM else self.sndbuf
+        return None if self.type == SOCK_STREAM else min(self.sndbuf, self.ns.room())
 
     def write_from(self, f: OpenFile, data: bytes, writer: Task) -> int:
         """write(2): a send with no flags."""
-        return self.send(writer, f, Payload(len(data), lambda n: data[:n]), [], None, 0, None)
+        return self.send(writer, f, Payload(len(data), lambda at, n: data[at : at + n]), [], None, 0, None)
 
     def send(self, t: Task, f: OpenFile, payload: Payload, files: list[OpenFile], cred: Ucred | None, flags: int,
              to: bytes | None) -> int:
@@ -863,10 +900,9 @@ def files_in_flight_of(ns: UnixNamespace) -> dict[int, int]:
     return counts
 
 
-def files_in_flight(machine: object) -> dict[int, int]:
+def files_in_flight(ns: UnixNamespace) -> dict[int, int]:
     """id(open file) -> how many references messages in the machine's sockets hold on it."""
-    ns = _namespaces.get(machine)
-    return files_in_flight_of(ns) if ns is not None else {}
+    return files_in_flight_of(ns)
 
 
 def drop_file(f: OpenFile) -> None:

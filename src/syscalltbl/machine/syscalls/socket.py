@@ -17,6 +17,7 @@ from syscalltbl.machine.kernel.af_unix import (  # fmt: skip
     effective_cred,
     namespace,
     socket_path,
+    valid_address,
 )
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
@@ -84,10 +85,12 @@ from syscalltbl.machine.uapi.socket import (
     SYSCTL_WMEM_MAX,
     UCRED,
 )
-from syscalltbl.machine.uapi.un import SOCKADDR_UN_SIZE, SUN_PATH_OFFSET
+from syscalltbl.machine.uapi.un import SUN_PATH_OFFSET
 
 _INT = struct.Struct("<i")
 INT_MAX = 0x7FFFFFFF
+HZ = 250  # Debian's CONFIG_HZ: socket timeouts are kept in jiffies of 4 ms
+MAX_SCHEDULE_TIMEOUT = 0x7FFFFFFFFFFFFFFF  # LONG_MAX jiffies: for ever
 #: The SOL_SOCKET options that are a stored integer and nothing more here (no network to act on).
 PLAIN_OPTIONS = frozenset({SO_DEBUG, SO_REUSEADDR, SO_DONTROUTE, SO_BROADCAST, SO_KEEPALIVE, SO_OOBINLINE,
                            SO_REUSEPORT})
@@ -117,12 +120,8 @@ def sockaddr_from_user(t: Task, addr: int, addrlen: int) -> bytes:
 
 
 def unix_address(raw: bytes) -> bytes:
-    """unix_validate_addr: a family and at least one byte of sun_path, no longer than sockaddr_un."""
-    if len(raw) <= SUN_PATH_OFFSET or len(raw) > SOCKADDR_UN_SIZE:
-        raise Errno(EINVAL)
-    if int.from_bytes(raw[:2], "little") != AF_UNIX:
-        raise Errno(EINVAL)
-    return raw
+    """unix_validate_addr, for bind and connect."""
+    return valid_address(raw)
 
 
 def sockaddr_to_user(t: Task, raw: bytes, uaddr: int, ulen: int) -> None:
@@ -318,7 +317,10 @@ def _timeval_option(t: Task, optval: int, optlen: int) -> int:
         raise Errno(EDOM)
     if sec < 0:
         return -1
-    return int(sec) * 1_000_000 + int(usec)
+    if sec >= MAX_SCHEDULE_TIMEOUT // HZ - 1:
+        return 0  # more than jiffies hold: for ever
+    jiffies = int(sec) * HZ - (-int(usec) // (1_000_000 // HZ))  # DIV_ROUND_UP: a started jiffy counts whole
+    return jiffies * (1_000_000 // HZ)
 
 
 @syscall("sys_setsockopt")
@@ -341,7 +343,9 @@ def sys_setsockopt(t: Task, fd: int, level: int, optname: int, optval: int, optl
             raise Errno(EINVAL)
         onoff, linger = LINGER.unpack(copy_from_user(t.mm, optval, LINGER.size))
         sock.options[SO_LINGER] = 1 if onoff else 0
-        sock.linger = linger if onoff else 0
+        if onoff:  # turned off, the time stays (sock_reset_flag alone)
+            # (unsigned long)l_linger: a negative one is past what jiffies hold, for ever, read back /HZ as int
+            sock.linger = linger if linger >= 0 else s32(MAX_SCHEDULE_TIMEOUT // HZ)
         return 0
     if optlen < 4:
         raise Errno(EINVAL)
@@ -350,13 +354,13 @@ def sys_setsockopt(t: Task, fd: int, level: int, optname: int, optval: int, optl
     if optname in (SO_SNDBUF, SO_SNDBUFFORCE):
         if optname == SO_SNDBUFFORCE and not root:
             raise Errno(EPERM)
-        value = value if optname == SO_SNDBUFFORCE else min(value, SYSCTL_WMEM_MAX)
+        value = max(value, 0) if optname == SO_SNDBUFFORCE else min(value & 0xFFFFFFFF, SYSCTL_WMEM_MAX)
         sock.sndbuf = max(min(value, INT_MAX // 2) * 2, SOCK_MIN_SNDBUF)
         sock.touch()
     elif optname in (SO_RCVBUF, SO_RCVBUFFORCE):
         if optname == SO_RCVBUFFORCE and not root:
             raise Errno(EPERM)
-        value = value if optname == SO_RCVBUFFORCE else min(value, SYSCTL_RMEM_MAX)
+        value = max(value, 0) if optname == SO_RCVBUFFORCE else min(value & 0xFFFFFFFF, SYSCTL_RMEM_MAX)
         sock.rcvbuf = max(min(value, INT_MAX // 2) * 2, SOCK_MIN_RCVBUF)
     elif optname == SO_PASSCRED:
         sock.passcred = bool(value)

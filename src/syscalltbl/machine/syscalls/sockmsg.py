@@ -21,7 +21,6 @@ from syscalltbl.machine.syscalls.socket import (
     sockaddr_from_user,
     sockaddr_to_user,
     socket_file,
-    unix_address,
 )
 from syscalltbl.machine.uapi.errno import EBADF, EFAULT, EINVAL, EMSGSIZE, ENOBUFS, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.misc import UIO_MAXIOV
@@ -48,6 +47,7 @@ from syscalltbl.machine.uapi.structs import IOVEC
 OPTMEM_MAX = 131072  # net.core.optmem_max: the most control data sock_kmalloc gives a sendmsg
 RECV_MAX = 1 << 20  # a receive copies no more than this at once (no queue holds more)
 _INT = struct.Struct("<i")
+NO_ID = 0xFFFFFFFF  # (uid_t)-1: INVALID_UID
 
 
 @dataclass(slots=True)
@@ -60,6 +60,8 @@ class Control:
 
 def _check_creds(t: Task, pid: int, uid: int, gid: int) -> Ucred:
     """scm_check_creds: a process may claim its own ids; root (CAP_SYS_ADMIN, CAP_SETUID, CAP_SETGID) any."""
+    if uid == NO_ID or gid == NO_ID:
+        raise Errno(EINVAL)  # !uid_valid || !gid_valid, before any permission
     root = t.cred.euid == 0
     own = (t.cred.uid, t.cred.euid)
     groups = (t.cred.gid, t.cred.egid)
@@ -99,10 +101,15 @@ def parse_control(t: Task, control: bytes) -> Control:
     return scm
 
 
-def gather(t: Task, vecs: list[tuple[int, int]], limit: int) -> bytes:
-    """The bytes of `vecs`, at most `limit` of them, stopping at the first that cannot be read (EFAULT if none)."""
+def gather(t: Task, vecs: list[tuple[int, int]], start: int, limit: int) -> bytes:
+    """The bytes of `vecs` from `start`, at most `limit` of them, stopping at the first that cannot be read
+    (EFAULT if none)."""
     out = bytearray()
     for base, size in vecs:
+        if start >= size:
+            start -= size
+            continue
+        base, size, start = base + start, size - start, 0
         want = min(size, limit - len(out))
         if want <= 0:
             break
@@ -138,8 +145,8 @@ def do_send(t: Task, fd: int, vecs: list[tuple[int, int]], flags: int, to: bytes
     f, sock = socket_file(t, fd)
     whole = sock.type != SOCK_STREAM  # a datagram is copied whole or not sent (EFAULT)
 
-    def fetch(limit: int) -> bytes:
-        data = gather(t, vecs, limit)
+    def fetch(start: int, limit: int) -> bytes:
+        data = gather(t, vecs, start, limit)
         if whole and len(data) < limit:
             raise Errno(EFAULT)
         return data
@@ -155,7 +162,7 @@ def sys_sendto(t: Task, fd: int, buff: int, length: int, flags: int, addr: int, 
     if not access_ok(buff, length):
         raise Errno(EFAULT)
     socket_file(t, fd)
-    to = unix_address(sockaddr_from_user(t, addr, addr_len)) if addr and s32(addr_len) else None
+    to = sockaddr_from_user(t, addr, addr_len) if addr and s32(addr_len) else None
     return do_send(t, fd, [(buff, length)], flags, to, None)
 
 
@@ -168,7 +175,7 @@ def do_sendmsg(t: Task, fd: int, msg: int, flags: int) -> int:
     if s32(namelen) < 0:
         raise Errno(EINVAL)
     namelen = min(namelen, SOCKADDR_STORAGE_SIZE)
-    to = unix_address(sockaddr_from_user(t, name, namelen)) if namelen else None
+    to = sockaddr_from_user(t, name, namelen) if namelen else None
     vecs = _iovecs(t, iov, iovlen)
     if controllen > INT_MAX or controllen > OPTMEM_MAX:
         raise Errno(ENOBUFS)
@@ -269,12 +276,17 @@ class ControlWriter:
             self.flags |= MSG_CTRUNC
             length = left
         record = CMSGHDR.pack(length, level, kind) + payload
-        copy_to_user(self.t.mm, self.base + self.used, record[:length])
+        try:
+            copy_to_user(self.t.mm, self.base + self.used, record[:length])
+        except Errno:
+            return  # put_cmsg's EFAULT, which scm_recv ignores: the data is received all the same
         self.used += min(cmsg_space(len(payload)), left)
 
     def files(self, files: list[OpenFile], cloexec: bool) -> None:
         left = self.room - self.used
         most = (left - CMSGHDR.size) // 4 if left > CMSGHDR.size else 0
+        if most:  # receive_fd's put_user comes first: no descriptor is made for a slot that cannot be written
+            most = user_extent(self.t.mm, self.base + self.used + CMSGHDR.size, 4 * most, write=True) // 4
         fds: list[int] = []
         for held in files[:most]:
             try:
@@ -283,8 +295,12 @@ class ControlWriter:
                 break
         if fds:
             payload = struct.pack(f"<{len(fds)}i", *fds)
-            copy_to_user(self.t.mm, self.base + self.used, CMSGHDR.pack(cmsg_len(len(payload)), SOL_SOCKET,
-                                                                         SCM_RIGHTS) + payload)
+            copy_to_user(self.t.mm, self.base + self.used + CMSGHDR.size, payload)
+            try:
+                copy_to_user(self.t.mm, self.base + self.used, CMSGHDR.pack(cmsg_len(len(payload)), SOL_SOCKET,
+                                                                             SCM_RIGHTS))
+            except Errno:
+                return  # the descriptors are made, their header is lost (scm_detach_fds' put_user)
             self.used += min(cmsg_space(len(payload)), left)
         if len(fds) < len(files):
             self.flags |= MSG_CTRUNC
@@ -294,6 +310,8 @@ def do_recvmsg(t: Task, fd: int, msg: int, flags: int) -> int:
     flags &= 0xFFFFFFFF
     socket_file(t, fd)
     name, namelen, iov, iovlen, control, controllen, _ = MSGHDR.unpack(copy_from_user(t.mm, msg, MSGHDR.size))
+    if name and s32(namelen) < 0:
+        raise Errno(EINVAL)  # __copy_msghdr, before anything is received
     vecs = _iovecs(t, iov, iovlen)
     total = sum(n for _, n in vecs)
     got = do_recv(t, fd, _receive_size(t, vecs) if total else 0, flags)
@@ -312,9 +330,7 @@ def do_recvmsg(t: Task, fd: int, msg: int, flags: int) -> int:
         room = min(s32(namelen), len(got.addr))
         if room > 0:
             copy_to_user(t.mm, name, got.addr[:room])
-        copy_to_user(t.mm, msg + 8, _INT.pack(len(got.addr)))
-    else:
-        copy_to_user(t.mm, msg + 8, _INT.pack(0))
+        copy_to_user(t.mm, msg + 8, _INT.pack(len(got.addr)))  # without msg_name, msg_namelen is left alone
     copy_to_user(t.mm, msg + 40, struct.pack("<Q", writer.used))
     copy_to_user(t.mm, msg + 48, _INT.pack(out_flags))
     return got.value

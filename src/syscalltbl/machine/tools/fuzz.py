@@ -758,7 +758,7 @@ class Fuzzer:
                 files[id(f)] = f
                 if t is self.task and id(f) in self.victim_private:
                     problems.append(f"descriptor {fd} of the fuzzing process is the victim's private file")
-        for key, count in files_in_flight(self.machine).items():  # a message's references (SCM_RIGHTS)
+        for key, count in files_in_flight(self.machine.unix).items():  # a message's references (SCM_RIGHTS)
             holders[key] = holders.get(key, 0) + count
         for key, f in files.items():
             if f.refs != holders[key]:
