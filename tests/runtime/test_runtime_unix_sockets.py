@@ -210,22 +210,14 @@ EDGE_FACTS = (
 
 def test_unix_socket_edge_values_as_natively(tmp_path: Path) -> None:
     """Negative lengths and sizes, ids that are no id, an address of another family: answered as Linux does."""
-    _require_tmpfs(SHM)
     program = build_static(tmp_path, "unix_socket_edges.c")
-    with tempfile.TemporaryDirectory(dir=SHM) as here:
-        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=60, check=False)
-    text = native.stdout.decode()
-    assert native.returncode == 0, f"natively:\n{text}{native.stderr.decode()}"
-    for fact in EDGE_FACTS:
-        assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
-    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
-    assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
+    assert_as_on_a_tmpfs(tmp_path, program, EDGE_FACTS)
 
 
 def test_a_huge_send_is_not_held_in_host_memory(cli: Cli, tmp_path: Path) -> None:
     """512 MiB sent at once through sockets with SO_SNDBUFFORCE at INT_MAX, from untouched memory, in a 32 MiB
     machine: RAM has no room for it (ENOBUFS), and the host never held the 512 MiB."""
-    root = _root(tmp_path / "root", build_static(tmp_path, "limits_socket_send.c"))
+    root = machine_root(tmp_path / "root", build_static(tmp_path, "limits_socket_send.c"))
     result = limits.run(cli, root, "--memory", "32M", "limits_socket_send")
     assert (result.code, result.stderr) == (0, ""), result
     assert result.stdout.splitlines() == [

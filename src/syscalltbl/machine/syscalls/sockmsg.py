@@ -22,6 +22,7 @@ from syscalltbl.machine.syscalls.socket import (
     sockaddr_to_user,
     socket_file,
 )
+from syscalltbl.machine.uapi.capability import CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN
 from syscalltbl.machine.uapi.errno import EBADF, EFAULT, EINVAL, EMSGSIZE, ENOBUFS, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.misc import UIO_MAXIOV
 from syscalltbl.machine.uapi.socket import (
@@ -59,13 +60,15 @@ class Control:
 
 
 def _check_creds(t: Task, pid: int, uid: int, gid: int) -> Ucred:
-    """scm_check_creds: a process may claim its own ids; root (CAP_SYS_ADMIN, CAP_SETUID, CAP_SETGID) any."""
+    """scm_check_creds: a process may claim its own pid and its real, effective or saved ids; CAP_SYS_ADMIN
+    any pid, CAP_SETUID any uid, CAP_SETGID any gid."""
     if uid == NO_ID or gid == NO_ID:
         raise Errno(EINVAL)  # !uid_valid || !gid_valid, before any permission
-    root = t.cred.euid == 0
-    own = (t.cred.uid, t.cred.euid)
-    groups = (t.cred.gid, t.cred.egid)
-    if not ((pid == t.pid or root) and (uid in own or root) and (gid in groups or root)):
+    c = t.cred
+    pid_ok = pid == t.pid or c.capable(CAP_SYS_ADMIN)
+    uid_ok = uid in (c.uid, c.euid, c.suid) or c.capable(CAP_SETUID)
+    gid_ok = gid in (c.gid, c.egid, c.sgid) or c.capable(CAP_SETGID)
+    if not (pid_ok and uid_ok and gid_ok):
         raise Errno(EPERM)
     if pid != t.pid and pid not in {task.pid for task in t.machine.tasks.values()}:
         raise Errno(ESRCH)
