@@ -137,3 +137,30 @@ def test_locks_take_ram_and_end_in_enolck(cli: Cli, tmp_path: Path) -> None:
     assert result.stdout.splitlines() == [
         "locking", "fcntl: No locks available", "full after many thousands", "unlock all: 0", "lock again: 0"]
     assert result.peak_rss < Limits(memory=32 << 20).host_bound, result.peak_rss
+
+
+#: locks_edges.c's lines that say which check Linux makes first, and that a query leaves the padding alone.
+EDGE_FACTS = (
+    "ofd setlk, l_pid 1, F_WRLCK on O_RDONLY: -1 EBADF type 1 whence 0 start 0 len 1 pad aaaaaaaa aaaaaaaa",
+    "setlk, type 7, past OFFSET_MAX: -1 EOVERFLOW type 7 whence 0 start 9223372036854775807 len 2"
+    " pad aaaaaaaa aaaaaaaa",
+    "ofd getlk, l_pid 1, past OFFSET_MAX: -1 EOVERFLOW type 1 whence 0 start 9223372036854775807 len 2"
+    " pad aaaaaaaa aaaaaaaa",
+    "getlk free: 0 0 type 2 whence 0 start 3 len 4 pad aaaaaaaa aaaaaaaa",
+    "ofd getlk held, via another description: 0 0 type 1 whence 0 start 2 len 5 pad aaaaaaaa aaaaaaaa",
+    "done",
+)
+
+
+def test_lock_command_checks_come_in_linux_order(tmp_path: Path) -> None:
+    """Range before type before file mode before an OFD call's l_pid; F_GETLK writes back only its fields."""
+    _require_tmpfs(SHM)
+    program = build_static(tmp_path, "locks_edges.c")
+    with tempfile.TemporaryDirectory(dir=SHM) as here:
+        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=60, check=False)
+    text = native.stdout.decode()
+    assert native.returncode == 0, native
+    for fact in EDGE_FACTS:
+        assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
+    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
+    assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
