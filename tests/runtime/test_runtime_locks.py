@@ -21,6 +21,9 @@ from test_runtime_statx_xattr import SHM, _require_tmpfs, _root
 
 from support import Cli
 from syscalltbl.machine.kernel.limits import Limits
+from syscalltbl.machine.kernel.locks import LockTable, RangeLock, describe
+from syscalltbl.machine.kernel.vfs import Regular
+from syscalltbl.machine.uapi.fcntl import F_RDLCK, F_UNLCK, F_WRLCK
 
 #: What the program must print natively (so a broken native run cannot pass as a match).
 FACTS = (
@@ -164,3 +167,23 @@ def test_lock_command_checks_come_in_linux_order(tmp_path: Path) -> None:
         assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
     machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
     assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
+
+
+def test_proc_locks_is_rendered_once_until_a_lock_changes() -> None:
+    """Read a page at a time, /proc/locks costs one rendering, not one a read.
+
+    A program holding an eighth of RAM's worth of locks (half a million at
+    1 GiB) would otherwise keep the host busy for hours reading it: each
+    4 KiB read rendered every line again (14 s for 32766 locks at 64 MiB).
+    """
+    table, owner = LockTable(None), object()
+    locks = table.of(Regular())
+    for start in range(0, 2000, 2):
+        locks.apply(RangeLock(owner, F_WRLCK, start, start, 7, ofd=False))
+    first = describe(table)
+    assert describe(table) is first
+    assert first.count(b"\n") == 1000 and first.startswith(b"1: POSIX  ADVISORY  WRITE 7 00:00:")
+    locks.apply(RangeLock(owner, F_RDLCK, 0, 0, 7, ofd=False))
+    assert describe(table).endswith(b": POSIX  ADVISORY  READ 7 00:00:%d 0 0\n" % locks.inode.ino)
+    locks.apply(RangeLock(owner, F_UNLCK, 0, 1 << 40, 7, ofd=False))
+    assert describe(table) == b""

@@ -208,6 +208,9 @@ class LockTable:
         self.inodes: dict[Inode, InodeLocks] = {}
         self.waiters: dict[Task, Waiter] = {}
         self.total = 0  # locks held, charged LOCK_BYTES each
+        #: /proc/locks as last rendered, until a lock changes: a program reading it a page at a time
+        #: renders it once, not once a read (which made reading 1/8 of RAM's worth of locks take hours).
+        self.rendered: bytes | None = None
 
     def of(self, inode: Inode) -> InodeLocks:
         """The inode's lock state, made on first use."""
@@ -225,7 +228,8 @@ class LockTable:
         self.total += count
 
     def settle(self, locks: InodeLocks) -> None:
-        """Keep the inode while it has locks; forget it when it has none."""
+        """Keep the inode while it has locks; forget it when it has none. /proc/locks changes."""
+        self.rendered = None
         if locks.count():
             self.inodes[locks.inode] = locks
         else:
@@ -320,6 +324,12 @@ def release_file_locks(f: OpenFile) -> None:
 
 def describe(table: LockTable) -> bytes:
     """/proc/locks: one line per lock as lock_get_status prints it, the newest first as Linux lists them."""
+    if table.rendered is None:
+        table.rendered = _render(table)
+    return table.rendered
+
+
+def _render(table: LockTable) -> bytes:
     held: list[str] = []
     for inode, locks in table.inodes.items():
         where = f"00:00:{inode.ino}"
