@@ -149,6 +149,10 @@ EDGE_FACTS = (
     " pad aaaaaaaa aaaaaaaa",
     "ofd getlk, l_pid 1, past OFFSET_MAX: -1 EOVERFLOW type 1 whence 0 start 9223372036854775807 len 2"
     " pad aaaaaaaa aaaaaaaa",
+    "ofd getlk, type 7, past OFFSET_MAX: -1 EOVERFLOW type 7 whence 0 start 9223372036854775807 len 2"
+    " pad aaaaaaaa aaaaaaaa",
+    "getlk, type 7, past OFFSET_MAX: -1 EINVAL type 7 whence 0 start 9223372036854775807 len 2"
+    " pad aaaaaaaa aaaaaaaa",
     "getlk free: 0 0 type 2 whence 0 start 3 len 4 pad aaaaaaaa aaaaaaaa",
     "ofd getlk held, via another description: 0 0 type 1 whence 0 start 2 len 5 pad aaaaaaaa aaaaaaaa",
     "done",

@@ -44,6 +44,8 @@ int main(void) {
     lk("setlk, type 7, on O_RDONLY", ro, F_SETLK, 7, SEEK_SET, 0, 1, 0);
     lk("ofd getlk, l_pid 1, past OFFSET_MAX", rw, F_OFD_GETLK, F_WRLCK, SEEK_SET, LONG_MAX, 2, 1);
     lk("ofd getlk, type 7, l_pid 1", rw, F_OFD_GETLK, 7, SEEK_SET, 0, 1, 1);
+    lk("getlk, type 7, past OFFSET_MAX", rw, F_GETLK, 7, SEEK_SET, LONG_MAX, 2, 0);
+    lk("ofd getlk, type 7, past OFFSET_MAX", rw, F_OFD_GETLK, 7, SEEK_SET, LONG_MAX, 2, 0);
     lk("getlk, F_UNLCK, whence 9", rw, F_GETLK, F_UNLCK, 9, 0, 1, 0);
     lk("getlk free", rw, F_GETLK, F_WRLCK, SEEK_SET, 3, 4, 1234);
     lk("ofd getlk free", rw, F_OFD_GETLK, F_WRLCK, SEEK_END, -3, 2, 0);

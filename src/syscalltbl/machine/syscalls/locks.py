@@ -81,7 +81,7 @@ def do_fcntl_lock(t: Task, f: OpenFile, cmd: int, arg: int) -> int:
     kind, whence, start, length, pid = FLOCK.unpack(raw)
     ofd = cmd in _OFD
     query = cmd in (F_GETLK, F_OFD_GETLK)
-    if cmd == F_GETLK and kind == F_UNLCK:
+    if cmd == F_GETLK and kind not in (F_RDLCK, F_WRLCK):
         raise Errno(EINVAL)  # only F_OFD_GETLK asks with F_UNLCK (for the caller's own lock)
     first, last = _range(f, whence, start, length)
     if kind not in (F_RDLCK, F_WRLCK, F_UNLCK):
