@@ -22,7 +22,7 @@ from test_runtime_statx_xattr import SHM, _require_tmpfs, _root
 from support import Cli
 from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.locks import LockTable, RangeLock, describe
-from syscalltbl.machine.kernel.vfs import Regular
+from syscalltbl.machine.kernel.vfs import FS_DEV, Regular
 from syscalltbl.machine.uapi.fcntl import F_RDLCK, F_UNLCK, F_WRLCK
 
 #: What the program must print natively (so a broken native run cannot pass as a match).
@@ -132,6 +132,17 @@ def test_proc_locks_lists_the_held_locks(tmp_path: Path) -> None:
     assert _proc_locks(out.split(b"\n", 1)[1], out.split(b" ")[0].decode()) == expected, machine.text()
 
 
+def test_proc_locks_names_the_file_as_stat_does(tmp_path: Path) -> None:
+    """A /proc/locks line's MAJOR:MINOR:INODE is the locked file's st_dev and st_ino (lslocks relies on it)."""
+    _require_tmpfs(SHM)
+    program = build_static(tmp_path, "proc_locks_dev.c")
+    with tempfile.TemporaryDirectory(dir=SHM) as here:
+        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=60, check=False)
+    assert (native.stdout, native.returncode) == (b"the lock is listed under its file's device and inode: yes\n", 0)
+    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
+    assert (machine.stdout, machine.status) == (native.stdout, 0), machine.text()
+
+
 def test_locks_take_ram_and_end_in_enolck(cli: Cli, tmp_path: Path) -> None:
     """A guest locking every other byte without end fills the machine's RAM, never the host's: ENOLCK."""
     root = _root(tmp_path / "root", build_static(tmp_path, "limits_locks.c"))
@@ -184,10 +195,10 @@ def test_proc_locks_is_rendered_once_until_a_lock_changes() -> None:
     locks = table.of(Regular())
     for start in range(0, 2000, 2):
         locks.apply(RangeLock(owner, F_WRLCK, start, start, 7, ofd=False))
-    first = describe(table)
-    assert describe(table) is first
-    assert first.count(b"\n") == 1000 and first.startswith(b"1: POSIX  ADVISORY  WRITE 7 00:00:")
+    first = describe(table, FS_DEV)
+    assert describe(table, FS_DEV) is first
+    assert first.count(b"\n") == 1000 and first.startswith(b"1: POSIX  ADVISORY  WRITE 7 00:2a:")
     locks.apply(RangeLock(owner, F_RDLCK, 0, 0, 7, ofd=False))
-    assert describe(table).endswith(b": POSIX  ADVISORY  READ 7 00:00:%d 0 0\n" % locks.inode.ino)
+    assert describe(table, FS_DEV).endswith(b": POSIX  ADVISORY  READ 7 00:2a:%d 0 0\n" % locks.inode.ino)
     locks.apply(RangeLock(owner, F_UNLCK, 0, 1 << 40, 7, ofd=False))
-    assert describe(table) == b""
+    assert describe(table, FS_DEV) == b""
