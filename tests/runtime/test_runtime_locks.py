@@ -20,6 +20,9 @@ from tmpfs_native import SHM, assert_as_on_a_tmpfs, machine_root, require_tmpfs,
 
 from support import Cli
 from syscalltbl.machine.kernel.limits import Limits
+from syscalltbl.machine.kernel.locks import LockTable, RangeLock, describe
+from syscalltbl.machine.kernel.vfs import FS_DEV, Regular
+from syscalltbl.machine.uapi.fcntl import F_RDLCK, F_UNLCK, F_WRLCK
 
 #: What the program must print natively (so a broken native run cannot pass as a match).
 FACTS = (
@@ -119,6 +122,17 @@ def test_proc_locks_lists_the_held_locks(tmp_path: Path) -> None:
     assert _proc_locks(out.split(b"\n", 1)[1], out.split(b" ")[0].decode()) == expected, machine.text()
 
 
+def test_proc_locks_names_the_file_as_stat_does(tmp_path: Path) -> None:
+    """A /proc/locks line's MAJOR:MINOR:INODE is the locked file's st_dev and st_ino (lslocks relies on it)."""
+    _require_tmpfs(SHM)
+    program = build_static(tmp_path, "proc_locks_dev.c")
+    with tempfile.TemporaryDirectory(dir=SHM) as here:
+        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=60, check=False)
+    assert (native.stdout, native.returncode) == (b"the lock is listed under its file's device and inode: yes\n", 0)
+    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
+    assert (machine.stdout, machine.status) == (native.stdout, 0), machine.text()
+
+
 def test_locks_take_ram_and_end_in_enolck(cli: Cli, tmp_path: Path) -> None:
     """A guest locking every other byte without end fills the machine's RAM, never the host's: ENOLCK."""
     root = machine_root(tmp_path / "root", build_static(tmp_path, "limits_locks.c"))
@@ -127,3 +141,54 @@ def test_locks_take_ram_and_end_in_enolck(cli: Cli, tmp_path: Path) -> None:
     assert result.stdout.splitlines() == [
         "locking", "fcntl: No locks available", "full after many thousands", "unlock all: 0", "lock again: 0"]
     assert result.peak_rss < Limits(memory=32 << 20).host_bound, result.peak_rss
+
+
+#: locks_edges.c's lines that say which check Linux makes first, and that a query leaves the padding alone.
+EDGE_FACTS = (
+    "ofd setlk, l_pid 1, F_WRLCK on O_RDONLY: -1 EBADF type 1 whence 0 start 0 len 1 pad aaaaaaaa aaaaaaaa",
+    "setlk, type 7, past OFFSET_MAX: -1 EOVERFLOW type 7 whence 0 start 9223372036854775807 len 2"
+    " pad aaaaaaaa aaaaaaaa",
+    "ofd getlk, l_pid 1, past OFFSET_MAX: -1 EOVERFLOW type 1 whence 0 start 9223372036854775807 len 2"
+    " pad aaaaaaaa aaaaaaaa",
+    "ofd getlk, type 7, past OFFSET_MAX: -1 EOVERFLOW type 7 whence 0 start 9223372036854775807 len 2"
+    " pad aaaaaaaa aaaaaaaa",
+    "getlk, type 7, past OFFSET_MAX: -1 EINVAL type 7 whence 0 start 9223372036854775807 len 2"
+    " pad aaaaaaaa aaaaaaaa",
+    "getlk free: 0 0 type 2 whence 0 start 3 len 4 pad aaaaaaaa aaaaaaaa",
+    "ofd getlk held, via another description: 0 0 type 1 whence 0 start 2 len 5 pad aaaaaaaa aaaaaaaa",
+    "done",
+)
+
+
+def test_lock_command_checks_come_in_linux_order(tmp_path: Path) -> None:
+    """Range before type before file mode before an OFD call's l_pid; F_GETLK writes back only its fields."""
+    _require_tmpfs(SHM)
+    program = build_static(tmp_path, "locks_edges.c")
+    with tempfile.TemporaryDirectory(dir=SHM) as here:
+        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=60, check=False)
+    text = native.stdout.decode()
+    assert native.returncode == 0, native
+    for fact in EDGE_FACTS:
+        assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
+    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
+    assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
+
+
+def test_proc_locks_is_rendered_once_until_a_lock_changes() -> None:
+    """Read a page at a time, /proc/locks costs one rendering, not one a read.
+
+    A program holding an eighth of RAM's worth of locks (half a million at
+    1 GiB) would otherwise keep the host busy for hours reading it: each
+    4 KiB read rendered every line again (14 s for 32766 locks at 64 MiB).
+    """
+    table, owner = LockTable(None), object()
+    locks = table.of(Regular())
+    for start in range(0, 2000, 2):
+        locks.apply(RangeLock(owner, F_WRLCK, start, start, 7, ofd=False))
+    first = describe(table, FS_DEV)
+    assert describe(table, FS_DEV) is first
+    assert first.count(b"\n") == 1000 and first.startswith(b"1: POSIX  ADVISORY  WRITE 7 00:2a:")
+    locks.apply(RangeLock(owner, F_RDLCK, 0, 0, 7, ofd=False))
+    assert describe(table, FS_DEV).endswith(b": POSIX  ADVISORY  READ 7 00:2a:%d 0 0\n" % locks.inode.ino)
+    locks.apply(RangeLock(owner, F_UNLCK, 0, 1 << 40, 7, ofd=False))
+    assert describe(table, FS_DEV) == b""

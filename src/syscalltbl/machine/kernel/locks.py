@@ -33,6 +33,7 @@ and the host's memory stays bounded.
 from __future__ import annotations
 
 import bisect
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -208,6 +209,9 @@ class LockTable:
         self.inodes: dict[Inode, InodeLocks] = {}
         self.waiters: dict[Task, Waiter] = {}
         self.total = 0  # locks held, charged LOCK_BYTES each
+        #: /proc/locks as last rendered, until a lock changes: a program reading it a page at a time
+        #: renders it once, not once a read (which made reading 1/8 of RAM's worth of locks take hours).
+        self.rendered: bytes | None = None
 
     def of(self, inode: Inode) -> InodeLocks:
         """The inode's lock state, made on first use."""
@@ -225,7 +229,8 @@ class LockTable:
         self.total += count
 
     def settle(self, locks: InodeLocks) -> None:
-        """Keep the inode while it has locks; forget it when it has none."""
+        """Keep the inode while it has locks; forget it when it has none. /proc/locks changes."""
+        self.rendered = None
         if locks.count():
             self.inodes[locks.inode] = locks
         else:
@@ -318,11 +323,20 @@ def release_file_locks(f: OpenFile) -> None:
         locks.drop_flock(held)
 
 
-def describe(table: LockTable) -> bytes:
-    """/proc/locks: one line per lock as lock_get_status prints it, the newest first as Linux lists them."""
+def describe(table: LockTable, dev: int) -> bytes:
+    """/proc/locks: one line per lock as lock_get_status prints it, the newest first as Linux lists them.
+
+    `dev`: the st_dev of the machine's files, which the lines name as MAJOR:MINOR:INODE.
+    """
+    if table.rendered is None:
+        table.rendered = _render(table, f"{os.major(dev):02x}:{os.minor(dev):02x}")
+    return table.rendered
+
+
+def _render(table: LockTable, device: str) -> bytes:
     held: list[str] = []
     for inode, locks in table.inodes.items():
-        where = f"00:00:{inode.ino}"
+        where = f"{device}:{inode.ino}"
         for lock in locks.flocks:
             held.append(f"FLOCK  ADVISORY  {_mode(lock.kind)} {lock.pid} {where} 0 EOF")
         for rng in locks.ranges:

@@ -23,7 +23,7 @@ from syscalltbl.machine.kernel import cputime
 from syscalltbl.machine.kernel.locks import describe as describe_locks
 from syscalltbl.machine.kernel.signals import SigAction
 from syscalltbl.machine.kernel.uaccess import copy_from_user
-from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile, Regular, Symlink
+from syscalltbl.machine.kernel.vfs import FS_DEV, Directory, Inode, OpenFile, Regular, Symlink
 from syscalltbl.machine.uapi.errno import EINVAL, EIO, ENOENT, ESRCH, Errno
 from syscalltbl.machine.uapi.signal import SIG_DFL, SIG_IGN
 from syscalltbl.machine.uapi.time import CLK_TCK
@@ -231,7 +231,7 @@ class ProcRoot(ProcDirectory):
         entries[b"self"] = ProcLink(_own_pid)
         entries[b"thread-self"] = ProcLink(_own_tid)
         entries[b"loadavg"] = ProcFile(lambda: render_loadavg(machine), refuse=EIO)
-        entries[b"locks"] = ProcFile(lambda: describe_locks(machine.file_locks), refuse=EIO)
+        entries[b"locks"] = ProcFile(lambda: describe_locks(machine.file_locks, FS_DEV), refuse=EIO)
         entries[b"meminfo"] = ProcFile(lambda: render_meminfo(machine), refuse=EIO)
         entries[b"mounts"] = ProcFile(lambda: MOUNTS)  # a link to self/mounts on Linux: a per-process file
         entries[b"uptime"] = ProcFile(render_uptime, refuse=EIO)

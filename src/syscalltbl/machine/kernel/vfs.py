@@ -126,6 +126,8 @@ DT = {stat.S_IFDIR: DT_DIR, stat.S_IFREG: DT_REG, stat.S_IFLNK: DT_LNK, stat.S_I
 # The machine's own inodes are numbered below this; a host file's number is made
 # from its host device and inode above it (hostfs.py), the same each time it is looked up.
 HOST_INO_BASE: Final = 1 << 48
+#: st_dev of every file in the in-memory tree (stat, statfs, and /proc/locks's MAJOR:MINOR:INODE).
+FS_DEV: Final = 0x2A
 #: Listing positions (getdents' d_off): "." is 1, ".." 2, a directory's names from here.
 FIRST_POSITION: Final = 3
 

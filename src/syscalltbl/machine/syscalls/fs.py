@@ -23,6 +23,7 @@ from syscalltbl.machine.kernel.uaccess import (  # fmt: skip
 )
 from syscalltbl.machine.kernel.vfs import (
     BLOCK_SIZE,
+    FS_DEV,
     MAX_FILE_SIZE,
     Device,
     Directory,
@@ -101,7 +102,6 @@ from syscalltbl.machine.uapi.structs import IOVEC, LOFF, STAT, STATFS, TIMESPEC_
 
 MAX_RW_COUNT = 0x7FFFF000  # include/linux/fs.h: INT_MAX rounded down to a page
 RW_CHUNK = 1 << 20  # reads and writes move pieces of this size, never one host buffer of their count
-FS_DEV = 0x2A  # st_dev of every file in the in-memory tree
 NSEC = 10**9
 
 

@@ -37,6 +37,11 @@ from syscalltbl.machine.uapi.fcntl import (  # fmt: skip
 )
 
 FLOCK: Final = struct.Struct(FLOCK_FORMAT)
+#: struct flock's fields a query writes back, each on its own so the padding between them stays the caller's.
+LOCK_TYPE: Final = struct.Struct("<h")
+LOCK_WHENCE: Final = struct.Struct("<h")
+LOCK_RANGE: Final = struct.Struct("<qqi")  # l_start, l_len, l_pid
+LOCK_RANGE_OFFSET: Final = 8  # after l_type, l_whence and 4 bytes of padding
 #: The fcntl commands this module serves (sys_fcntl hands them over).
 LOCK_COMMANDS: Final = frozenset({F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW})
 _OFD: Final = frozenset({F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW})
@@ -65,30 +70,40 @@ def _range(f: OpenFile, whence: int, start: int, length: int) -> tuple[int, int]
 
 
 def do_fcntl_lock(t: Task, f: OpenFile, cmd: int, arg: int) -> int:
-    """F_GETLK, F_SETLK, F_SETLKW and their OFD forms on `f`, with the struct flock at `arg`."""
+    """F_GETLK, F_SETLK, F_SETLKW and their OFD forms on `f`, with the struct flock at `arg`.
+
+    The checks come in fcntl_getlk's and fcntl_setlk's order: a query's type, the range
+    (flock_to_posix_lock), the type, the file's mode for a request, then an OFD call's l_pid.
+    """
     if f.flags & O_PATH:
         raise Errno(EBADF)  # check_fcntl_cmd: an O_PATH descriptor takes no lock command
     raw = bytearray(copy_from_user(t.mm, arg, FLOCK.size))
     kind, whence, start, length, pid = FLOCK.unpack(raw)
     ofd = cmd in _OFD
-    if ofd and pid != 0:
-        raise Errno(EINVAL)
-    if kind not in (F_RDLCK, F_WRLCK, F_UNLCK) or (kind == F_UNLCK and cmd == F_GETLK):
+    query = cmd in (F_GETLK, F_OFD_GETLK)
+    if cmd == F_GETLK and kind not in (F_RDLCK, F_WRLCK):
         raise Errno(EINVAL)  # only F_OFD_GETLK asks with F_UNLCK (for the caller's own lock)
     first, last = _range(f, whence, start, length)
+    if kind not in (F_RDLCK, F_WRLCK, F_UNLCK):
+        raise Errno(EINVAL)
+    if not query and ((kind == F_RDLCK and not f.readable()) or (kind == F_WRLCK and not f.writable())):
+        raise Errno(EBADF)  # check_fmode_for_setlk
+    if ofd and pid != 0:
+        raise Errno(EINVAL)
     owner: object = f if ofd else t.files
     request = RangeLock(owner, kind, first, last, t.pid, ofd=ofd)
-    if cmd in (F_GETLK, F_OFD_GETLK):
+    if query:
         found = f.inode.locks.test(request) if f.inode.locks is not None else None
-        if found is None:  # only l_type changes: the rest goes back as it came
-            FLOCK.pack_into(raw, 0, F_UNLCK, whence, start, length, pid)
+        # Linux copies the struct back as it came, padding included, with only these fields changed.
+        if found is None:
+            LOCK_TYPE.pack_into(raw, 0, F_UNLCK)
         else:
             size = 0 if found.end == OFFSET_MAX else found.end - found.start + 1
-            FLOCK.pack_into(raw, 0, found.kind, SEEK_SET, found.start, size, -1 if found.ofd else found.pid)
+            LOCK_TYPE.pack_into(raw, 0, found.kind)
+            LOCK_WHENCE.pack_into(raw, LOCK_TYPE.size, SEEK_SET)
+            LOCK_RANGE.pack_into(raw, LOCK_RANGE_OFFSET, found.start, size, -1 if found.ofd else found.pid)
         copy_to_user(t.mm, arg, raw)
         return 0
-    if (kind == F_RDLCK and not f.readable()) or (kind == F_WRLCK and not f.writable()):
-        raise Errno(EBADF)  # check_fmode_for_setlk
     set_range_lock(t, t.machine.file_locks.of(f.inode), request, wait=cmd in (F_SETLKW, F_OFD_SETLKW))
     return 0
 
