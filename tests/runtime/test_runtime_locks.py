@@ -124,13 +124,8 @@ def test_proc_locks_lists_the_held_locks(tmp_path: Path) -> None:
 
 def test_proc_locks_names_the_file_as_stat_does(tmp_path: Path) -> None:
     """A /proc/locks line's MAJOR:MINOR:INODE is the locked file's st_dev and st_ino (lslocks relies on it)."""
-    _require_tmpfs(SHM)
     program = build_static(tmp_path, "proc_locks_dev.c")
-    with tempfile.TemporaryDirectory(dir=SHM) as here:
-        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=60, check=False)
-    assert (native.stdout, native.returncode) == (b"the lock is listed under its file's device and inode: yes\n", 0)
-    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
-    assert (machine.stdout, machine.status) == (native.stdout, 0), machine.text()
+    assert_as_on_a_tmpfs(tmp_path, program, ["the lock is listed under its file's device and inode: yes"])
 
 
 def test_locks_take_ram_and_end_in_enolck(cli: Cli, tmp_path: Path) -> None:
@@ -162,16 +157,8 @@ EDGE_FACTS = (
 
 def test_lock_command_checks_come_in_linux_order(tmp_path: Path) -> None:
     """Range before type before file mode before an OFD call's l_pid; F_GETLK writes back only its fields."""
-    _require_tmpfs(SHM)
     program = build_static(tmp_path, "locks_edges.c")
-    with tempfile.TemporaryDirectory(dir=SHM) as here:
-        native = subprocess.run([str(program)], cwd=here, env=ENV, capture_output=True, timeout=60, check=False)
-    text = native.stdout.decode()
-    assert native.returncode == 0, native
-    for fact in EDGE_FACTS:
-        assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
-    machine = run_machine(_root(tmp_path / "root", program), program, ()).outcome
-    assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
+    assert_as_on_a_tmpfs(tmp_path, program, EDGE_FACTS)
 
 
 def test_proc_locks_is_rendered_once_until_a_lock_changes() -> None:
