@@ -22,7 +22,7 @@ from syscalltbl.machine.syscalls.socket import (
     sockaddr_to_user,
     socket_file,
 )
-from syscalltbl.machine.uapi.capability import CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN
+from syscalltbl.machine.uapi.capability import CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN, NO_ID
 from syscalltbl.machine.uapi.errno import EBADF, EFAULT, EINVAL, EMSGSIZE, ENOBUFS, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.misc import UIO_MAXIOV
 from syscalltbl.machine.uapi.socket import (
@@ -48,7 +48,6 @@ from syscalltbl.machine.uapi.structs import IOVEC
 OPTMEM_MAX = 131072  # net.core.optmem_max: the most control data sock_kmalloc gives a sendmsg
 RECV_MAX = 1 << 20  # a receive copies no more than this at once (no queue holds more)
 _INT = struct.Struct("<i")
-NO_ID = 0xFFFFFFFF  # (uid_t)-1: INVALID_UID
 
 
 @dataclass(slots=True)
