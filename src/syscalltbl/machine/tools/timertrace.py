@@ -45,20 +45,22 @@ def _clock(value: int) -> str:
     return xval(CLOCKS, value, "CLOCK_???")
 
 
-def _itimerval(read: Reader, addr: int) -> str:
-    data = read(addr, ITIMERVAL.size) if addr else None
+def _interval_and_value(read: Reader, addr: int, layout: struct.Struct, fraction: str) -> str:
+    """An itimerval (`fraction` tv_usec) or itimerspec (tv_nsec): its interval, then its value."""
+    data = read(addr, layout.size) if addr else None
     if data is None:
         return address(addr)
-    isec, iusec, vsec, vusec = ITIMERVAL.unpack(data)
-    return f"{{it_interval={{tv_sec={isec}, tv_usec={iusec}}}, it_value={{tv_sec={vsec}, tv_usec={vusec}}}}}"
+    isec, ifrac, vsec, vfrac = layout.unpack(data)
+    return (f"{{it_interval={{tv_sec={isec}, {fraction}={ifrac}}}, "
+            f"it_value={{tv_sec={vsec}, {fraction}={vfrac}}}}}")
+
+
+def _itimerval(read: Reader, addr: int) -> str:
+    return _interval_and_value(read, addr, ITIMERVAL, "tv_usec")
 
 
 def itimerspec(read: Reader, addr: int) -> str:
-    data = read(addr, ITIMERSPEC.size) if addr else None
-    if data is None:
-        return address(addr)
-    isec, insec, vsec, vnsec = ITIMERSPEC.unpack(data)
-    return f"{{it_interval={{tv_sec={isec}, tv_nsec={insec}}}, it_value={{tv_sec={vsec}, tv_nsec={vnsec}}}}}"
+    return _interval_and_value(read, addr, ITIMERSPEC, "tv_nsec")
 
 
 def rusage(read: Reader, addr: int) -> str:

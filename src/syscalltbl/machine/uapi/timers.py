@@ -6,13 +6,13 @@ from __future__ import annotations
 import struct
 from typing import Final
 
+from syscalltbl.machine.uapi.timerfd import ITIMERSPEC as ITIMERSPEC  # timerfd_settime's layout, the timers' too
+
 ITIMER_REAL: Final = 0
 ITIMER_VIRTUAL: Final = 1
 ITIMER_PROF: Final = 2
 #: struct __kernel_old_itimerval: it_interval (sec, usec), it_value (sec, usec).
 ITIMERVAL: Final = struct.Struct("<qqqq")
-#: struct __kernel_itimerspec: it_interval (sec, nsec), it_value (sec, nsec).
-ITIMERSPEC: Final = struct.Struct("<qqqq")
 
 SIGEV_SIGNAL: Final = 0
 SIGEV_NONE: Final = 1
