@@ -8,7 +8,7 @@ from pathlib import Path
 
 from support import REPO
 
-OWN_CODE = ("src", "tests", "benchmarks", "examples")
+OWN_CODE = ("src", "tests", "benchmarks", "examples", "conformance")
 
 
 def _tool(name: str) -> str:

@@ -1,0 +1,329 @@
+"""The Linux Test Project's syscall tests, run unmodified natively and on the machine.
+
+    .venv/bin/python conformance/ltp.py [--tests NAME... | --from-list FILE] [--jobs N] [--out FILE]
+                                        [--no-build] [--timeout S] [--ltp-dir DIR]
+
+LTP's source is the `git archive` in the shared folder beside the checkout
+(../shared/ltp/ltp-<commit>.tar.xz); it is unpacked and built statically into
+~/.cache/syscalltbl-ltp/<commit>/ltp (the static binaries run natively too).
+The scope is every runtest/syscalls entry minus the tests whose C source marks
+them as needing a block device or a mount; of those, the ones whose native run
+passes are the ones the machine is measured on. Each test runs in a fresh
+temporary directory (TMPDIR points there) natively as root and on the machine,
+under /bin/sh so it is not PID 1 (LTP takes getppid() == 1 for "the main test
+process died"). The JSON result has, per test, both verdicts, the TPASS/TFAIL/
+TBROK/TCONF/TWARN counts, the seconds and the first failing lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+SHARED_LTP = CHECKOUT.parent / "shared" / "ltp"
+CACHE = Path(os.environ.get("SYSCALLTBL_LTP_CACHE", Path.home() / ".cache" / "syscalltbl-ltp"))
+SYSCALLS = Path("testcases/kernel/syscalls")
+# The machine is one to two orders of magnitude slower than the host; LTP's own
+# per-test timeout (30 s plus the test's own) is multiplied by this on both runs.
+TIMEOUT_MUL = "10"
+# The command each build tool is, and the Debian package that provides it.
+BUILD_TOOLS = {"autoconf": "autoconf", "automake": "automake", "m4": "m4", "make": "make",
+               "pkg-config": "pkg-config", "gcc": "gcc"}
+# Markers in a test's source that say it needs a block device or a mount.
+DEVICE_MARK = re.compile(r"\.(needs_device|mount_device|all_filesystems|format_device)\s*=")
+RESULT = re.compile(r"\b(TPASS|TFAIL|TBROK|TCONF|TWARN)\b")
+FAILING = ("TFAIL", "TBROK", "TWARN")
+RC_MARK = "ltp-harness-rc="
+SHOWN_LINES = 5
+
+
+# ---------------------------------------------------------------- building
+
+
+def tarball() -> Path:
+    found = sorted(SHARED_LTP.glob("ltp-*.tar.xz"))
+    if not found:
+        raise SystemExit(f"no LTP source: expected {SHARED_LTP}/ltp-<commit>.tar.xz")
+    return found[-1]
+
+
+def default_tree() -> Path:
+    commit = tarball().name.removeprefix("ltp-").removesuffix(".tar.xz")
+    return CACHE / commit / "ltp"
+
+
+def install_build_tools() -> None:
+    missing = sorted({pkg for tool, pkg in BUILD_TOOLS.items() if shutil.which(tool) is None})
+    if missing:
+        print(f"ltp: installing {' '.join(missing)}", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", *missing, "libc6-dev"], check=True)
+
+
+def unpack(tree: Path) -> None:
+    """Unpacks the archive beside `tree` and renames it into place, so a half-unpacked tree is never used."""
+    tree.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=tree.parent, prefix="unpack-"))
+    with tarfile.open(tarball()) as archive:
+        archive.extractall(staging, filter="tar")
+    (staging / "ltp").rename(tree)
+    staging.rmdir()
+
+
+def make(tree: Path, *args: str) -> None:
+    subprocess.run(["make", *args], cwd=tree, check=True, stdout=subprocess.DEVNULL)
+
+
+def build(tree: Path, dirs: list[Path] | None) -> None:
+    """Builds LTP's library and the given syscall test directories (all of them for None)."""
+    install_build_tools()
+    if not tree.exists():
+        unpack(tree)
+    if not (tree / "configure").exists():
+        make(tree, "autotools")
+    if not (tree / "config.status").exists():
+        subprocess.run(["./configure", "LDFLAGS=-static", "--without-numa", "--without-tirpc", "--without-modules"],
+                       cwd=tree, check=True, stdout=subprocess.DEVNULL)
+    make(tree, "-C", "lib")
+    # -k: a directory that does not build (a missing header, say) leaves its tests out, not the run.
+    for d in [SYSCALLS] if dirs is None else dirs:
+        subprocess.run(["make", "-k", "-C", str(d)], cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+# ---------------------------------------------------------------- scope
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str  # the runtest name, e.g. alarm02
+    argv: list[str]  # the command and its arguments
+
+
+def runtest_entries(tree: Path) -> list[Entry]:
+    entries = []
+    for line in (tree / "runtest" / "syscalls").read_text().splitlines():
+        words = line.split()
+        if words and not words[0].startswith("#") and len(words) >= 2:
+            entries.append(Entry(words[0], words[1:]))
+    return entries
+
+
+def sources_by_command(tree: Path) -> dict[str, Path]:
+    """Each test program's C source under testcases/kernel/syscalls, by program name."""
+    return {c.stem: c for c in sorted((tree / SYSCALLS).rglob("*.c"))}
+
+
+def device_mark(source: Path | None) -> str | None:
+    if source is None:
+        return None
+    found = DEVICE_MARK.search(source.read_text(errors="replace"))
+    return f".{found.group(1)}" if found else None
+
+
+def binary(tree: Path, sources: dict[str, Path], command: str) -> Path | None:
+    source = sources.get(command)
+    if source is not None and (source.parent / command).is_file():
+        return source.parent / command
+    return None
+
+
+# ---------------------------------------------------------------- running
+
+
+@dataclass
+class Run:
+    verdict: str  # pass, fail, conf (nothing but TCONF), timeout, crash, missing
+    rc: int | None
+    counts: dict[str, int]
+    seconds: float
+    lines: list[str] = field(default_factory=list)  # the first failing lines
+
+
+def environment(work: Path, bindir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(TMPDIR=str(work), PATH=f"{bindir}:{env.get('PATH', '/usr/bin:/bin')}", LTP_TIMEOUT_MUL=TIMEOUT_MUL)
+    return env
+
+
+def execute(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple[str, int | None, bool, float]:
+    """Runs argv in its own session; on timeout the whole session is killed. Output, exit status, timed out, seconds."""
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        timed_out = True
+    return out.decode(errors="replace"), proc.returncode, timed_out, time.monotonic() - start
+
+
+def classify(output: str, rc: int | None, timed_out: bool, seconds: float, native: Run | None) -> Run:
+    """The verdict of one run. With `native` given (a machine run), a TCONF the native run did not have fails."""
+    counts = Counter({k: 0 for k in (*FAILING, "TPASS", "TCONF")})
+    failing: list[str] = []
+    extra_conf = native is not None and native.counts.get("TCONF", 0) == 0
+    for line in output.splitlines():
+        found = RESULT.search(line)
+        if found:
+            counts[found.group(1)] += 1
+            if found.group(1) in FAILING or (found.group(1) == "TCONF" and extra_conf):
+                failing.append(line)
+    if timed_out:
+        verdict = "timeout"
+    elif rc is None or rc < 0 or rc >= 128:
+        verdict = "crash"  # no status from the test (the machine died) or a signal killed it
+    elif any(counts[k] for k in FAILING) or rc & 0b111 or rc & ~0b100111:
+        verdict = "fail"
+    elif rc == 32 or (counts["TCONF"] and (extra_conf or (native is None and not counts["TPASS"]))):
+        verdict = "conf" if native is None else "fail"  # on the machine, a TCONF the native run had not
+    else:
+        verdict = "pass"
+    if verdict != "pass" and not failing:
+        failing = output.splitlines()[-SHOWN_LINES:]
+    return Run(verdict, rc, dict(counts), round(seconds, 2), failing[:SHOWN_LINES])
+
+
+def run_native(entry: Entry, path: Path, timeout: float) -> Run:
+    with tempfile.TemporaryDirectory(prefix=f"ltp-{entry.name}-") as work:
+        out, rc, timed_out, seconds = execute([str(path), *entry.argv[1:]], Path(work),
+                                              environment(Path(work), path.parent), timeout)
+    return classify(out, rc, timed_out, seconds, None)
+
+
+def run_machine(entry: Entry, path: Path, timeout: float, native: Run) -> Run:
+    """On the machine, the test runs under /bin/sh, which reports its exit status on the last line."""
+    script = f"{shlex.join([str(path), *entry.argv[1:]])}; echo {RC_MARK}$?"
+    with tempfile.TemporaryDirectory(prefix=f"ltp-{entry.name}-") as work:
+        argv = [sys.executable, "-m", "syscalltbl", "run", "--cwd", work, "/bin/sh", "-c", script]
+        out, _, timed_out, seconds = execute(argv, Path(work), environment(Path(work), path.parent), timeout)
+    marks = [line for line in out.splitlines() if line.startswith(RC_MARK)]
+    rc = int(marks[-1].removeprefix(RC_MARK)) if marks else None
+    return classify(out.replace(marks[-1], "") if marks else out, rc, timed_out, seconds, native)
+
+
+# ---------------------------------------------------------------- the whole run
+
+
+@dataclass
+class Outcome:
+    command: str
+    area: str  # the syscall directory, e.g. alarm
+    scope: str  # "in" or why not: the device marker, "not built"
+    native: Run | None = None
+    machine: Run | None = None
+
+
+def measure(tree: Path, entry: Entry, sources: dict[str, Path], timeout: float) -> Outcome:
+    source = sources.get(entry.argv[0])
+    area = source.parent.relative_to(tree / SYSCALLS).as_posix() if source else "?"
+    outcome = Outcome(shlex.join(entry.argv), area, device_mark(source) or "in")
+    path = binary(tree, sources, entry.argv[0])
+    if outcome.scope != "in":
+        return outcome
+    if path is None:
+        outcome.scope = "not built"
+        return outcome
+    outcome.native = run_native(entry, path, timeout)
+    if outcome.native.verdict == "pass":
+        outcome.machine = run_machine(entry, path, timeout, outcome.native)
+    tag = outcome.machine.verdict if outcome.machine else f"native {outcome.native.verdict}"
+    print(f"ltp: {entry.name}: {tag}", flush=True)
+    return outcome
+
+
+def summary(outcomes: dict[str, Outcome]) -> list[str]:
+    measured = {n: o for n, o in outcomes.items() if o.machine is not None}
+    passed = sorted(n for n, o in measured.items() if o.machine and o.machine.verdict == "pass")
+    scope = Counter(o.scope for o in outcomes.values())
+    native = Counter(o.native.verdict for o in outcomes.values() if o.native)
+    ratio = f"{100 * len(passed) / len(measured):.1f}%" if measured else "-"
+    lines = [
+        f"machine passes {len(passed)} of {len(measured)} in-scope tests that pass natively ({ratio})",
+        f"entries: {len(outcomes)}; scope: {dict(sorted(scope.items()))}; native: {dict(sorted(native.items()))}",
+        f"machine verdicts: {dict(sorted(Counter(o.machine.verdict for o in measured.values() if o.machine).items()))}",
+        f"LTP_TIMEOUT_MUL={TIMEOUT_MUL}",
+        "per area (machine passes / natively passing):",
+    ]
+    areas: dict[str, list[int]] = {}
+    for o in measured.values():
+        tally = areas.setdefault(o.area, [0, 0])
+        tally[0] += o.machine is not None and o.machine.verdict == "pass"
+        tally[1] += 1
+    lines += [f"  {area}: {p}/{n}" for area, (p, n) in sorted(areas.items())]
+    return lines
+
+
+def select(entries: list[Entry], names: list[str]) -> list[Entry]:
+    by_name = {e.name: e for e in entries}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise SystemExit(f"not in runtest/syscalls: {' '.join(unknown)}")
+    return [by_name[n] for n in names]
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="conformance/ltp.py", description="LTP's syscall tests, native and machine")
+    parser.add_argument("--tests", nargs="+", metavar="NAME", help="runtest/syscalls entries to run (default: all)")
+    parser.add_argument("--from-list", metavar="FILE", help="a file of entry names, one a line (# comments)")
+    parser.add_argument("--jobs", type=int, default=1, help="tests run at once (default 1)")
+    parser.add_argument("--out", default="ltp-results.json", help="the JSON result (default ltp-results.json)")
+    parser.add_argument("--no-build", action="store_true", help="use the tree as it is")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per run (default 600)")
+    parser.add_argument("--ltp-dir", type=Path, help="an LTP tree to use (default: the cache's)")
+    parser.add_argument("--build-only", action="store_true", help="build, print the time it took and stop")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    tree: Path = args.ltp_dir or default_tree()
+    names: list[str] = list(args.tests or [])
+    if args.from_list:
+        text = Path(args.from_list).read_text()
+        names += [w for line in text.splitlines() for w in line.split("#")[0].split()]
+    if not args.no_build and not (tree / "runtest").exists():
+        unpack(tree)
+    if not (tree / "runtest").exists():
+        raise SystemExit(f"no LTP tree at {tree}")
+    entries = runtest_entries(tree)
+    if names:
+        entries = select(entries, names)
+    sources = sources_by_command(tree)
+    if not args.no_build:
+        start = time.monotonic()
+        dirs = None if not names else sorted({sources[e.argv[0]].parent.relative_to(tree) for e in entries
+                                              if e.argv[0] in sources})
+        build(tree, dirs)
+        print(f"ltp: built in {time.monotonic() - start:.0f} s", flush=True)
+    if args.build_only:
+        return 0
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        done = list(pool.map(lambda e: measure(tree, e, sources, args.timeout), entries))
+    outcomes = {e.name: o for e, o in zip(entries, done, strict=True)}
+    lines = summary(outcomes)
+    result = {"ltp": str(tree), "timeout_mul": TIMEOUT_MUL, "timeout": args.timeout, "summary": lines,
+              "tests": {n: asdict(o) for n, o in outcomes.items()}}
+    Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
