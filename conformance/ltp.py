@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -270,6 +271,14 @@ def summary(outcomes: dict[str, Outcome]) -> list[str]:
     return lines
 
 
+def write(out: Path, tree: Path, timeout: float, outcomes: dict[str, Outcome]) -> list[str]:
+    lines = summary(outcomes)
+    result = {"ltp": str(tree), "timeout_mul": TIMEOUT_MUL, "timeout": timeout, "summary": lines,
+              "tests": {n: asdict(o) for n, o in outcomes.items()}}
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    return lines
+
+
 def select(entries: list[Entry], names: list[str]) -> list[Entry]:
     by_name = {e.name: e for e in entries}
     unknown = [n for n in names if n not in by_name]
@@ -308,19 +317,25 @@ def main(argv: list[str]) -> int:
     sources = sources_by_command(tree)
     if not args.no_build:
         start = time.monotonic()
-        dirs = None if not names else sorted({sources[e.argv[0]].parent.relative_to(tree) for e in entries
-                                              if e.argv[0] in sources})
-        build(tree, dirs)
+        # Only the directories of in-scope tests: a test that needs a device is never run, so never built.
+        wanted = {sources[e.argv[0]].parent.relative_to(tree) for e in entries
+                  if e.argv[0] in sources and device_mark(sources[e.argv[0]]) is None}
+        build(tree, sorted(wanted) if names else None)
         print(f"ltp: built in {time.monotonic() - start:.0f} s", flush=True)
     if args.build_only:
         return 0
+    outcomes: dict[str, Outcome] = {}
+    lock = threading.Lock()
+
+    def one(entry: Entry) -> None:
+        outcome = measure(tree, entry, sources, args.timeout)
+        with lock:  # the file is rewritten after each test, so an interrupted run keeps what it measured
+            outcomes[entry.name] = outcome
+            write(Path(args.out), tree, args.timeout, outcomes)
+
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        done = list(pool.map(lambda e: measure(tree, e, sources, args.timeout), entries))
-    outcomes = {e.name: o for e, o in zip(entries, done, strict=True)}
-    lines = summary(outcomes)
-    result = {"ltp": str(tree), "timeout_mul": TIMEOUT_MUL, "timeout": args.timeout, "summary": lines,
-              "tests": {n: asdict(o) for n, o in outcomes.items()}}
-    Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
+        list(pool.map(one, entries))
+    lines = write(Path(args.out), tree, args.timeout, {e.name: outcomes[e.name] for e in entries})
     print("\n".join(lines))
     return 0
 
