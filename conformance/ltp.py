@@ -197,7 +197,7 @@ def classify(output: str, rc: int | None, timed_out: bool, seconds: float, nativ
     else:
         verdict = "pass"
     if verdict != "pass" and not failing:
-        failing = output.splitlines()[-SHOWN_LINES:]
+        failing = output.splitlines()[-SHOWN_LINES:] or [f"(no output; exit status {rc}, timed out: {timed_out})"]
     return Run(verdict, rc, dict(counts), round(seconds, 2), failing[:SHOWN_LINES])
 
 

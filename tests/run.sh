@@ -20,7 +20,8 @@ cd "$(dirname "$0")/.."
 # gzip and findutils (issue 15's list). libsqlite3-dev: SQLite linked statically, its fcntl locking (issue 16).
 packages=(dash binutils gcc libc6-dev busybox-static qemu-user xz-utils dpkg apt chromium
           g++ musl-tools golang-go rustc strace bash perl-base python3 tar gzip findutils
-          dietlibc-dev libsqlite3-dev)  # dietlibc-dev: a dietlibc program, whose readdir reads the old getdents (issue 16)
+          dietlibc-dev libsqlite3-dev  # dietlibc-dev: a dietlibc program, whose readdir reads the old getdents (issue 16)
+          autoconf automake m4 make pkg-config)  # LTP's build (conformance/ltp.py, issue 17)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

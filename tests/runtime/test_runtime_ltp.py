@@ -1,0 +1,90 @@
+"""The LTP harness (conformance/ltp.py) end to end on a few fast tests, and its verdict rules.
+
+The end-to-end test builds LTP from ../shared/ltp into the harness's cache (~/.cache/syscalltbl-ltp, kept
+between runs: the first build takes minutes) with only the directories the named tests need, runs them natively
+and on the machine and reads the JSON back.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ltp
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+HARNESS = CHECKOUT / "conformance" / "ltp.py"
+# alarm02 and getpid01: fast tests of the current library; chdir01 is marked .mount_device, so out of scope.
+TESTS = ("alarm02", "getpid01", "chdir01")
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    assert ltp.tarball().is_file(), "LTP's source archive belongs in ../shared/ltp"
+    out = tmp_path_factory.mktemp("ltp") / "result.json"
+    proc = subprocess.run([sys.executable, str(HARNESS), "--tests", *TESTS, "--out", str(out), "--timeout", "300"],
+                          capture_output=True, text=True, timeout=3600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "machine passes" in proc.stdout
+    loaded: dict[str, Any] = json.loads(out.read_text())
+    return loaded
+
+
+def test_the_device_test_is_out_of_scope_and_never_run(result: dict[str, Any]) -> None:
+    chdir01 = result["tests"]["chdir01"]
+    assert chdir01["scope"] == ".mount_device"
+    assert chdir01["native"] is None and chdir01["machine"] is None
+
+
+def test_the_fast_tests_pass_natively_and_alarm02_on_the_machine(result: dict[str, Any]) -> None:
+    for name in ("alarm02", "getpid01"):
+        native = result["tests"][name]["native"]
+        assert native["verdict"] == "pass" and native["rc"] == 0 and native["counts"]["TPASS"] > 0, native
+    alarm02 = result["tests"]["alarm02"]
+    assert alarm02["machine"]["verdict"] == "pass", alarm02
+    assert alarm02["machine"]["counts"] == alarm02["native"]["counts"]
+
+
+def test_a_machine_verdict_agrees_with_its_counts_and_lines(result: dict[str, Any]) -> None:
+    run = result["tests"]["getpid01"]["machine"]
+    broken = run["counts"]["TFAIL"] + run["counts"]["TBROK"] + run["counts"]["TWARN"]
+    assert (run["verdict"] == "pass") == (broken == 0 and run["rc"] == 0), run
+    if run["verdict"] != "pass":
+        assert run["lines"], run
+    measured = sum(1 for t in result["tests"].values() if t["machine"] is not None)
+    passes = sum(1 for t in result["tests"].values() if t["machine"] and t["machine"]["verdict"] == "pass")
+    assert result["summary"][0].startswith(f"machine passes {passes} of {measured} ")
+
+
+NATIVE_PASS = ltp.Run("pass", 0, {"TPASS": 2, "TFAIL": 0, "TBROK": 0, "TWARN": 0, "TCONF": 0}, 0.1)
+NATIVE_CONF = ltp.Run("pass", 0, {"TPASS": 2, "TFAIL": 0, "TBROK": 0, "TWARN": 0, "TCONF": 1}, 0.1)
+
+
+@pytest.mark.parametrize(
+    ("output", "rc", "timed_out", "native", "verdict"),
+    [
+        ("t.c:1: TPASS: ok\nt.c:2: TPASS: ok\n", 0, False, None, "pass"),
+        ("t.c:1: TCONF: no such thing\n", 32, False, None, "conf"),
+        ("t.c:1: TPASS: ok\nt.c:2: TCONF: skipped a case\n", 0, False, None, "pass"),
+        ("t.c:1: TPASS: ok\nt.c:2: TFAIL: wrong\n", 1, False, None, "fail"),
+        ("t.c:1: TBROK: setup\n", 2, False, NATIVE_PASS, "fail"),
+        ("t.c:1: TPASS: ok\nt.c:2: TWARN: cleanup\n", 4, False, NATIVE_PASS, "fail"),
+        # a TCONF on the machine where the native run had none is a failure, where it had one it is not
+        ("t.c:1: TPASS: ok\nt.c:2: TCONF: skipped a case\n", 0, False, NATIVE_PASS, "fail"),
+        ("t.c:1: TPASS: ok\nt.c:2: TCONF: skipped a case\n", 0, False, NATIVE_CONF, "pass"),
+        ("t.c:1: TCONF: nothing ran\n", 32, False, NATIVE_CONF, "fail"),
+        ("t.c:1: TPASS: ok\n", None, True, NATIVE_PASS, "timeout"),
+        ("t.c:1: TPASS: ok\n", None, False, NATIVE_PASS, "crash"),  # the machine gave no exit status
+        ("t.c:1: TPASS: ok\n", 139, False, NATIVE_PASS, "crash"),  # the shell saw SIGSEGV
+        ("", -9, False, None, "crash"),
+    ],
+)
+def test_classify(output: str, rc: int | None, timed_out: bool, native: ltp.Run | None, verdict: str) -> None:
+    run = ltp.classify(output, rc, timed_out, 1.0, native)
+    assert run.verdict == verdict
+    assert bool(run.lines) == (verdict != "pass")
