@@ -176,28 +176,36 @@ def execute(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> 
 
 
 def classify(output: str, rc: int | None, timed_out: bool, seconds: float, native: Run | None) -> Run:
-    """The verdict of one run. With `native` given (a machine run), a TCONF the native run did not have fails."""
+    """The verdict of one run. With `native` given (a machine run), more TCONFs than the native run had fail:
+    a case the machine skipped where Linux ran it."""
     counts = Counter({k: 0 for k in (*FAILING, "TPASS", "TCONF")})
     failing: list[str] = []
-    extra_conf = native is not None and native.counts.get("TCONF", 0) == 0
+    skipped: list[str] = []
     for line in output.splitlines():
         found = RESULT.search(line)
         if found:
-            counts[found.group(1)] += 1
-            if found.group(1) in FAILING or (found.group(1) == "TCONF" and extra_conf):
+            kind = found.group(1)
+            counts[kind] += 1
+            if kind == "TCONF":
+                skipped.append(line)
+            elif kind in FAILING:
                 failing.append(line)
+    extra_conf = native is not None and counts["TCONF"] > native.counts.get("TCONF", 0)
     if timed_out:
         verdict = "timeout"
     elif rc is None or rc < 0 or rc >= 128:
         verdict = "crash"  # no status from the test (the machine died) or a signal killed it
     elif any(counts[k] for k in FAILING) or rc & 0b111 or rc & ~0b100111:
         verdict = "fail"
-    elif rc == 32 or (counts["TCONF"] and (extra_conf or (native is None and not counts["TPASS"]))):
-        verdict = "conf" if native is None else "fail"  # on the machine, a TCONF the native run had not
+    elif rc == 32 or extra_conf or (native is None and counts["TCONF"] and not counts["TPASS"]):
+        verdict = "conf" if native is None else "fail"
     else:
         verdict = "pass"
-    if verdict != "pass" and not failing:
-        failing = output.splitlines()[-SHOWN_LINES:] or [f"(no output; exit status {rc}, timed out: {timed_out})"]
+    if verdict != "pass":
+        tail = [line for line in output.splitlines() if line.strip()][-SHOWN_LINES:]
+        failing = failing or skipped or tail or [f"(no output; exit status {rc}, timed out: {timed_out})"]
+    else:
+        failing = []
     return Run(verdict, rc, dict(counts), round(seconds, 2), failing[:SHOWN_LINES])
 
 

@@ -78,6 +78,7 @@ NATIVE_CONF = ltp.Run("pass", 0, {"TPASS": 2, "TFAIL": 0, "TBROK": 0, "TWARN": 0
         ("t.c:1: TPASS: ok\nt.c:2: TCONF: skipped a case\n", 0, False, NATIVE_PASS, "fail"),
         ("t.c:1: TPASS: ok\nt.c:2: TCONF: skipped a case\n", 0, False, NATIVE_CONF, "pass"),
         ("t.c:1: TCONF: nothing ran\n", 32, False, NATIVE_CONF, "fail"),
+        ("t.c:1: TPASS: ok\nt.c:2: TCONF: skipped\nt.c:3: TCONF: skipped\n", 0, False, NATIVE_CONF, "fail"),
         ("t.c:1: TPASS: ok\n", None, True, NATIVE_PASS, "timeout"),
         ("t.c:1: TPASS: ok\n", None, False, NATIVE_PASS, "crash"),  # the machine gave no exit status
         ("t.c:1: TPASS: ok\n", 139, False, NATIVE_PASS, "crash"),  # the shell saw SIGSEGV
