@@ -135,8 +135,15 @@ def device_mark(source: Path | None) -> str | None:
     return f".{found.group(1)}" if found else None
 
 
-def binary(tree: Path, sources: dict[str, Path], command: str) -> Path | None:
-    source = sources.get(command)
+def source_of(sources: dict[str, Path], command: str) -> Path | None:
+    """A program's source; the _16 (16-bit ids) and _64 (large-file) variants are built from their base's."""
+    for name in (command, command.removesuffix("_16"), command.removesuffix("_64")):
+        if name in sources:
+            return sources[name]
+    return None
+
+
+def binary(source: Path | None, command: str) -> Path | None:
     if source is not None and (source.parent / command).is_file():
         return source.parent / command
     return None
@@ -240,10 +247,10 @@ class Outcome:
 
 
 def measure(tree: Path, entry: Entry, sources: dict[str, Path], timeout: float) -> Outcome:
-    source = sources.get(entry.argv[0])
+    source = source_of(sources, entry.argv[0])
     area = source.parent.relative_to(tree / SYSCALLS).as_posix() if source else "?"
     outcome = Outcome(shlex.join(entry.argv), area, device_mark(source) or "in")
-    path = binary(tree, sources, entry.argv[0])
+    path = binary(source, entry.argv[0])
     if outcome.scope != "in":
         return outcome
     if path is None:
@@ -326,8 +333,8 @@ def main(argv: list[str]) -> int:
     if not args.no_build:
         start = time.monotonic()
         # Only the directories of in-scope tests: a test that needs a device is never run, so never built.
-        wanted = {sources[e.argv[0]].parent.relative_to(tree) for e in entries
-                  if e.argv[0] in sources and device_mark(sources[e.argv[0]]) is None}
+        found = [source_of(sources, e.argv[0]) for e in entries]
+        wanted = {s.parent.relative_to(tree) for s in found if s is not None and device_mark(s) is None}
         build(tree, sorted(wanted) if names else None)
         print(f"ltp: built in {time.monotonic() - start:.0f} s", flush=True)
     if args.build_only:
