@@ -72,7 +72,8 @@ def install_build_tools() -> None:
     missing = sorted({pkg for tool, pkg in BUILD_TOOLS.items() if shutil.which(tool) is None})
     if missing:
         print(f"ltp: installing {' '.join(missing)}", flush=True)
-        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", *missing, "libc6-dev"], check=True)
+        subprocess.run(["apt-get", "update", "-q"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing, "libc6-dev"], check=True)
 
 
 def unpack(tree: Path) -> None:
@@ -179,6 +180,9 @@ def execute(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> 
         os.killpg(proc.pid, signal.SIGKILL)
         out, _ = proc.communicate()
         timed_out = True
+    except BaseException:  # an interrupted harness leaves no test behind
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
     return out.decode(errors="replace"), proc.returncode, timed_out, time.monotonic() - start
 
 
