@@ -18,6 +18,7 @@ TBROK/TCONF/TWARN counts, the seconds and the first failing lines.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -181,7 +182,8 @@ def execute(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> 
         out, _ = proc.communicate()
         timed_out = True
     except BaseException:  # an interrupted harness leaves no test behind
-        os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
         raise
     return out.decode(errors="replace"), proc.returncode, timed_out, time.monotonic() - start
 
