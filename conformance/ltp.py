@@ -169,6 +169,15 @@ def environment(work: Path, bindir: Path) -> dict[str, str]:
     return env
 
 
+def kill_session(sid: int) -> None:
+    """Kills every process of the session: LTP puts its test process in a process group of its own."""
+    for _ in range(3):  # again, for what a dying process forked meanwhile
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                if int(stat.read_text().rsplit(")", 1)[1].split()[3]) == sid:
+                    os.kill(int(stat.parent.name), signal.SIGKILL)
+
+
 def execute(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple[str, int | None, bool, float]:
     """Runs argv in its own session; on timeout the whole session is killed. Output, exit status, timed out, seconds."""
     start = time.monotonic()
@@ -178,12 +187,11 @@ def execute(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> 
         out, _ = proc.communicate(timeout=timeout)
         timed_out = False
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        kill_session(proc.pid)
         out, _ = proc.communicate()
         timed_out = True
     except BaseException:  # an interrupted harness leaves no test behind
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        kill_session(proc.pid)
         raise
     return out.decode(errors="replace"), proc.returncode, timed_out, time.monotonic() - start
 
