@@ -1,7 +1,7 @@
 """The LTP harness (conformance/ltp.py) end to end on a few fast tests, and its verdict rules.
 
 The end-to-end test builds LTP from ../shared/ltp into the harness's cache (~/.cache/syscalltbl-ltp, kept
-between runs: the first build takes minutes) with only the directories the named tests need, runs them natively
+between runs: from scratch, about a minute here) with only the directories the named tests need, runs them natively
 and on the machine and reads the JSON back.
 """
 
