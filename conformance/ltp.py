@@ -52,6 +52,9 @@ RESULT = re.compile(r"\b(TPASS|TFAIL|TBROK|TCONF|TWARN)\b")
 FAILING = ("TFAIL", "TBROK", "TWARN")
 RC_MARK = "ltp-harness-rc="
 SHOWN_LINES = 5
+TOP_CAUSES = 25
+SOURCE_POSITION = re.compile(r"^\S+\.[ch]:\d+: ")
+NUMBER = re.compile(r"\b\d+\b")
 
 
 # ---------------------------------------------------------------- building
@@ -297,7 +300,16 @@ def summary(outcomes: dict[str, Outcome]) -> list[str]:
         tally[0] += o.machine is not None and o.machine.verdict == "pass"
         tally[1] += 1
     lines += [f"  {area}: {p}/{n}" for area, (p, n) in sorted(areas.items())]
+    causes = Counter(cause(o.machine) for o in measured.values() if o.machine and o.machine.verdict != "pass")
+    lines.append("most frequent first failing lines on the machine (tests):")
+    lines += [f"  {n}: {line}" for line, n in causes.most_common(TOP_CAUSES)]
     return lines
+
+
+def cause(run: Run) -> str:
+    """A failure's first line without its source position, numbers blanked, so that tests failing alike group."""
+    first = run.lines[0] if run.lines else ""
+    return f"{run.verdict}: " + NUMBER.sub("N", SOURCE_POSITION.sub("", first, count=1))[:100]
 
 
 def write(out: Path, tree: Path, timeout: float, outcomes: dict[str, Outcome]) -> list[str]:
