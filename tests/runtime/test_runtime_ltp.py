@@ -89,3 +89,9 @@ def test_classify(output: str, rc: int | None, timed_out: bool, native: ltp.Run 
     run = ltp.classify(output, rc, timed_out, 1.0, native)
     assert run.verdict == verdict
     assert bool(run.lines) == (verdict != "pass")
+
+
+def test_failures_group_by_their_first_line_without_positions_or_numbers() -> None:
+    one = ltp.Run("fail", 2, {}, 1.0, ["getpid01.c:18: TBROK: open(7) failed: ENOENT (2)"])
+    other = ltp.Run("fail", 2, {}, 1.0, ["getppid01.c:40: TBROK: open(9) failed: ENOENT (2)"])
+    assert ltp.cause(one) == ltp.cause(other) == "fail: TBROK: open(N) failed: ENOENT (N)"
