@@ -314,8 +314,8 @@ def cause(run: Run) -> str:
 
 def write(out: Path, tree: Path, timeout: float, outcomes: dict[str, Outcome]) -> list[str]:
     lines = summary(outcomes)
-    result = {"ltp": str(tree), "timeout_mul": TIMEOUT_MUL, "timeout": timeout, "summary": lines,
-              "tests": {n: asdict(o) for n, o in outcomes.items()}}
+    result = {"ltp": str(tree), "source": tarball().name, "timeout_mul": TIMEOUT_MUL, "timeout": timeout,
+              "summary": lines, "tests": {n: asdict(o) for n, o in outcomes.items()}}
     out.write_text(json.dumps(result, indent=1) + "\n")
     return lines
 
