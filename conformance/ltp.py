@@ -32,6 +32,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -166,10 +167,20 @@ class Run:
     lines: list[str] = field(default_factory=list)  # the first failing lines
 
 
-def environment(work: Path, bindir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(TMPDIR=str(work), PATH=f"{bindir}:{env.get('PATH', '/usr/bin:/bin')}", LTP_TIMEOUT_MUL=TIMEOUT_MUL)
-    return env
+@contextlib.contextmanager
+def sandbox(entry: Entry, bindir: Path) -> Iterator[tuple[Path, dict[str, str]]]:
+    """A fresh directory to run a test in, and its environment; both go when the run is over."""
+    with tempfile.TemporaryDirectory(prefix=f"ltp-{entry.name}-") as work, \
+            tempfile.TemporaryDirectory(prefix="ltproot-") as root:
+        # LTPROOT: LTP looks for a test's resource files (helper programs it copies into its temporary
+        # directory, e.g. creat07_child) in $LTPROOT/testcases/bin, then in the directory it started in,
+        # which here is the fresh one; the test programs' directory is that bin.
+        (Path(root) / "testcases").mkdir()
+        (Path(root) / "testcases" / "bin").symlink_to(bindir)
+        env = dict(os.environ)
+        env.update(TMPDIR=work, PATH=f"{bindir}:{env.get('PATH', '/usr/bin:/bin')}", LTP_TIMEOUT_MUL=TIMEOUT_MUL,
+                   LTPROOT=root)
+        yield Path(work), env
 
 
 def kill_session(sid: int) -> None:
@@ -234,18 +245,17 @@ def classify(output: str, rc: int | None, timed_out: bool, seconds: float, nativ
 
 
 def run_native(entry: Entry, path: Path, timeout: float) -> Run:
-    with tempfile.TemporaryDirectory(prefix=f"ltp-{entry.name}-") as work:
-        out, rc, timed_out, seconds = execute([str(path), *entry.argv[1:]], Path(work),
-                                              environment(Path(work), path.parent), timeout)
+    with sandbox(entry, path.parent) as (work, env):
+        out, rc, timed_out, seconds = execute([str(path), *entry.argv[1:]], work, env, timeout)
     return classify(out, rc, timed_out, seconds, None)
 
 
 def run_machine(entry: Entry, path: Path, timeout: float, native: Run) -> Run:
     """On the machine, the test runs under /bin/sh, which reports its exit status on the last line."""
     script = f"{shlex.join([str(path), *entry.argv[1:]])}; echo {RC_MARK}$?"
-    with tempfile.TemporaryDirectory(prefix=f"ltp-{entry.name}-") as work:
-        argv = [sys.executable, "-m", "syscalltbl", "run", "--cwd", work, "/bin/sh", "-c", script]
-        out, _, timed_out, seconds = execute(argv, Path(work), environment(Path(work), path.parent), timeout)
+    with sandbox(entry, path.parent) as (work, env):
+        argv = [sys.executable, "-m", "syscalltbl", "run", "--cwd", str(work), "/bin/sh", "-c", script]
+        out, _, timed_out, seconds = execute(argv, work, env, timeout)
     marks = [line for line in out.splitlines() if line.startswith(RC_MARK)]
     rc = int(marks[-1].removeprefix(RC_MARK)) if marks else None
     return classify(out.replace(marks[-1], "") if marks else out, rc, timed_out, seconds, native)
