@@ -1,18 +1,22 @@
 """The Linux Test Project's syscall tests, run unmodified natively and on the machine.
 
     .venv/bin/python conformance/ltp.py [--tests NAME... | --from-list FILE] [--jobs N] [--out FILE]
-                                        [--no-build] [--timeout S] [--ltp-dir DIR]
+                                        [--no-build | --build-only] [--timeout S] [--ltp-dir DIR]
 
 LTP's source is the `git archive` in the shared folder beside the checkout
 (../shared/ltp/ltp-<commit>.tar.xz); it is unpacked and built statically into
-~/.cache/syscalltbl-ltp/<commit>/ltp (the static binaries run natively too).
+~/.cache/syscalltbl-ltp/<commit>/ltp ($SYSCALLTBL_LTP_CACHE overrides the
+~/.cache/syscalltbl-ltp part; the static binaries run natively too).
 The scope is every runtest/syscalls entry minus the tests whose C source marks
 them as needing a block device or a mount; of those, the ones whose native run
 passes are the ones the machine is measured on. Each test runs in a fresh
 temporary directory (TMPDIR points there) natively as root and on the machine,
 under /bin/sh so it is not PID 1 (LTP takes getppid() == 1 for "the main test
-process died"). The JSON result has, per test, both verdicts, the TPASS/TFAIL/
-TBROK/TCONF/TWARN counts, the seconds and the first failing lines.
+process died"), with LTP_TIMEOUT_MUL=10 and the harness's own per-run timeout.
+On the machine TFAIL, TBROK, TWARN, more TCONFs than natively, a timeout or no
+exit status (a crash) are failures. The JSON result (rewritten after each
+test) has, per test, both verdicts, the TPASS/TFAIL/TBROK/TCONF/TWARN counts,
+the seconds and the first failing lines.
 """
 
 from __future__ import annotations
