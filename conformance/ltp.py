@@ -58,7 +58,9 @@ FAILING = ("TFAIL", "TBROK", "TWARN")
 RC_MARK = "ltp-harness-rc="
 SHOWN_LINES = 5
 TOP_CAUSES = 25
+# A result line's prefix: the current library's "file.c:12: ", the old one's "name    1  TFAIL  :  file.c:12: ".
 SOURCE_POSITION = re.compile(r"^\S+\.[ch]:\d+: ")
+OLD_PREFIX = re.compile(r"^\S+\s+\d+\s+(T[A-Z]+)\s+:\s+(\S+\.[ch]:\d+:\s*)?")
 NUMBER = re.compile(r"\b\d+\b")
 
 
@@ -323,7 +325,8 @@ def summary(outcomes: dict[str, Outcome]) -> list[str]:
 def cause(run: Run) -> str:
     """A failure's first line without its source position, numbers blanked, so that tests failing alike group."""
     first = run.lines[0] if run.lines else ""
-    return f"{run.verdict}: " + NUMBER.sub("N", SOURCE_POSITION.sub("", first, count=1))[:100]
+    bare = OLD_PREFIX.sub(r"\1: ", SOURCE_POSITION.sub("", first, count=1), count=1)
+    return f"{run.verdict}: " + NUMBER.sub("N", bare)[:100]
 
 
 def write(out: Path, tree: Path, timeout: float, outcomes: dict[str, Outcome]) -> list[str]:

@@ -95,3 +95,5 @@ def test_failures_group_by_their_first_line_without_positions_or_numbers() -> No
     one = ltp.Run("fail", 2, {}, 1.0, ["getpid01.c:18: TBROK: open(7) failed: ENOENT (2)"])
     other = ltp.Run("fail", 2, {}, 1.0, ["getppid01.c:40: TBROK: open(9) failed: ENOENT (2)"])
     assert ltp.cause(one) == ltp.cause(other) == "fail: TBROK: open(N) failed: ENOENT (N)"
+    old = ltp.Run("fail", 2, {}, 1.0, ["fcntl23_64    1  TFAIL  :  fcntl23.c:72: fcntl failed, errno=22"])
+    assert ltp.cause(old) == "fail: TFAIL: fcntl failed, errno=N"
