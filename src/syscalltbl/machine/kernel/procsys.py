@@ -1,0 +1,104 @@
+"""/proc/sys: the machine's tunables (kernel/sysctl.py) as files, read and written as sysctl's are.
+
+A read renders the value now held, with a newline; a write by root sets it
+through the same check the kernel's handler makes (EINVAL for a value out of
+range). The files are root's, 0644 where Linux lets root write them, so a
+process without root is refused at open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile
+from syscalltbl.machine.kernel.sysctl import (
+    CORENAME_MAX_SIZE,
+    NEW_UTS_LEN,
+    OSRELEASE,
+    OSTYPE,
+    Sysctl,
+    parse_int,
+    parse_string,
+    parse_uint,
+)
+from syscalltbl.machine.kernel.vfs import Directory, Inode
+from syscalltbl.machine.uapi.errno import EACCES
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.process import Task
+
+
+def _line(value: Callable[[], object]) -> Callable[[], bytes]:
+    def render() -> bytes:
+        shown = value()
+        return (shown if isinstance(shown, bytes) else str(shown).encode()) + b"\n"
+
+    return render
+
+
+def _hostname(s: Sysctl, data: bytes) -> None:
+    s.hostname = parse_string(data, NEW_UTS_LEN + 1)  # proc_do_uts_string: sethostname's rules, cut not refused
+
+
+def _core_pattern(s: Sysctl, data: bytes) -> None:
+    s.core_pattern = parse_string(data, CORENAME_MAX_SIZE)
+
+
+def _pipe_user_pages_soft(s: Sysctl, data: bytes) -> None:
+    s.pipe_user_pages_soft = parse_uint(data)
+
+
+def _lease_break_time(s: Sysctl, data: bytes) -> None:
+    s.lease_break_time = parse_int(data)
+
+
+class SysctlDir(ProcDirectory):
+    """One directory of /proc/sys, by its name: its files, and its subdirectories."""
+
+    def __init__(self, parent: Directory, name: bytes, files: Callable[[SysctlDir], dict[bytes, Inode]]) -> None:
+        super().__init__(parent, 0o555)
+        self.name = name
+        self._files = files
+
+    def entries_for(self, task: Task) -> dict[bytes, Inode]:
+        return self._files(self)
+
+    def name_of(self, child: Inode) -> bytes | None:
+        return child.name if isinstance(child, SysctlDir) else None
+
+
+def kernel_files(s: Sysctl) -> dict[bytes, Inode]:
+    """/proc/sys/kernel."""
+    return {
+        b"core_pattern": ProcFile(_line(lambda: s.core_pattern), lambda data, _w: _core_pattern(s, data)),
+        b"hostname": ProcFile(_line(lambda: s.hostname), lambda data, _w: _hostname(s, data)),
+        b"osrelease": ProcFile(_line(lambda: OSRELEASE), refuse=EACCES),
+        b"ostype": ProcFile(_line(lambda: OSTYPE), refuse=EACCES),
+        b"pid_max": ProcFile(_line(lambda: s.pid_max), lambda data, _w: s.set_pid_max(parse_int(data))),
+        b"tainted": ProcFile(_line(lambda: 0), refuse=EACCES),  # nothing taints this kernel
+        b"threads-max": ProcFile(_line(lambda: s.threads_max), refuse=EACCES),
+    }
+
+
+def fs_files(s: Sysctl) -> dict[bytes, Inode]:
+    """/proc/sys/fs."""
+    return {
+        b"lease-break-time": ProcFile(_line(lambda: s.lease_break_time), lambda data, _w: _lease_break_time(s, data)),
+        b"pipe-max-size": ProcFile(_line(lambda: s.pipe_max_size),
+                                   lambda data, _w: s.set_pipe_max_size(parse_uint(data))),
+        b"pipe-user-pages-soft": ProcFile(_line(lambda: s.pipe_user_pages_soft),
+                                          lambda data, _w: _pipe_user_pages_soft(s, data)),
+    }
+
+
+def proc_sys(parent: Directory, s: Sysctl) -> SysctlDir:
+    """The /proc/sys directory, its kernel/ and fs/ made afresh at each lookup as the rest of /proc is."""
+
+    def top(d: SysctlDir) -> dict[bytes, Inode]:
+        return {
+            b"fs": SysctlDir(d, b"fs", lambda _d: fs_files(s)),
+            b"kernel": SysctlDir(d, b"kernel", lambda _d: kernel_files(s)),
+        }
+
+    return SysctlDir(parent, b"sys", top)
