@@ -22,7 +22,7 @@ from syscalltbl.machine.kernel.sysctl import (
     parse_string,
     parse_uint,
 )
-from syscalltbl.machine.kernel.vfs import Directory, Inode
+from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile
 from syscalltbl.machine.uapi.errno import EACCES
 
 if TYPE_CHECKING:
@@ -35,6 +35,13 @@ def _line(value: Callable[[], object]) -> Callable[[], bytes]:
         return (shown if isinstance(shown, bytes) else str(shown).encode()) + b"\n"
 
     return render
+
+
+class SysctlNumber(ProcFile):
+    """A number's file: __do_proc_dointvec renders it only for a read at offset 0, later reads find its end."""
+
+    def read(self, f: OpenFile, count: int) -> bytes:
+        return super().read(f, count) if f.offset == 0 else b""
 
 
 def _hostname(s: Sysctl, data: bytes) -> None:
@@ -75,19 +82,19 @@ def kernel_files(s: Sysctl) -> dict[bytes, Inode]:
         b"hostname": ProcFile(_line(lambda: s.hostname), lambda data, _w: _hostname(s, data)),
         b"osrelease": ProcFile(_line(lambda: OSRELEASE), refuse=EACCES),
         b"ostype": ProcFile(_line(lambda: OSTYPE), refuse=EACCES),
-        b"pid_max": ProcFile(_line(lambda: s.pid_max), lambda data, _w: s.set_pid_max(parse_int(data))),
-        b"tainted": ProcFile(_line(lambda: 0), refuse=EACCES),  # nothing taints this kernel
-        b"threads-max": ProcFile(_line(lambda: s.threads_max), refuse=EACCES),
+        b"pid_max": SysctlNumber(_line(lambda: s.pid_max), lambda data, _w: s.set_pid_max(parse_int(data))),
+        b"tainted": SysctlNumber(_line(lambda: s.tainted), lambda data, _w: s.add_taint(parse_uint(data, 64))),
+        b"threads-max": SysctlNumber(_line(lambda: s.threads_max), lambda data, _w: s.set_threads_max(parse_int(data))),
     }
 
 
 def fs_files(s: Sysctl) -> dict[bytes, Inode]:
     """/proc/sys/fs."""
     return {
-        b"lease-break-time": ProcFile(_line(lambda: s.lease_break_time), lambda data, _w: _lease_break_time(s, data)),
-        b"pipe-max-size": ProcFile(_line(lambda: s.pipe_max_size),
+        b"lease-break-time": SysctlNumber(_line(lambda: s.lease_break_time), lambda data, _w: _lease_break_time(s, data)),
+        b"pipe-max-size": SysctlNumber(_line(lambda: s.pipe_max_size),
                                    lambda data, _w: s.set_pipe_max_size(parse_uint(data))),
-        b"pipe-user-pages-soft": ProcFile(_line(lambda: s.pipe_user_pages_soft),
+        b"pipe-user-pages-soft": SysctlNumber(_line(lambda: s.pipe_user_pages_soft),
                                           lambda data, _w: _pipe_user_pages_soft(s, data)),
     }
 

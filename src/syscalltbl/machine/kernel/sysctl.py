@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from syscalltbl.machine.kernel.limits import MAX_THREADS_MAX
 from syscalltbl.machine.kernel.pipesize import PIPE_MAX_SIZE, round_pipe_size
 from syscalltbl.machine.uapi.errno import EINVAL, Errno
 
@@ -41,6 +42,17 @@ class Sysctl:
     pipe_max_size: int = PIPE_MAX_SIZE
     pipe_user_pages_soft: int = PIPE_USER_PAGES_SOFT
     lease_break_time: int = LEASE_BREAK_TIME
+    tainted: int = 0  # nothing taints this kernel by itself; root may add flags
+
+    def set_threads_max(self, value: int) -> None:
+        """sysctl_max_threads: 1 to FUTEX_TID_MASK; RAM still bounds the tasks (each charges its stack)."""
+        if not 1 <= value <= MAX_THREADS_MAX:
+            raise Errno(EINVAL)
+        self.threads_max = value
+
+    def add_taint(self, value: int) -> None:
+        """proc_taint: a write adds flags, never clears one."""
+        self.tainted |= value
 
     def utsname(self) -> tuple[bytes, bytes, bytes, bytes, bytes, bytes]:
         """struct new_utsname's six fields, in order."""
@@ -69,10 +81,10 @@ def parse_int(data: bytes) -> int:
     return value
 
 
-def parse_uint(data: bytes) -> int:
-    """proc_douintvec's parse: as parse_int, but no sign and up to 2**32 - 1."""
+def parse_uint(data: bytes, bits: int = 32) -> int:
+    """proc_douintvec's parse (proc_doulongvec_minmax's with bits=64): as parse_int, but no sign."""
     text = data.split(b"\0", 1)[0].strip()
-    if not text.isdigit() or len(text) > 22 or int(text) >= 1 << 32:
+    if not text.isdigit() or len(text) > 22 or int(text) >= 1 << bits:
         raise Errno(EINVAL)
     return int(text)
 
