@@ -91,7 +91,8 @@ def kernel_files(s: Sysctl) -> dict[bytes, Inode]:
 def fs_files(s: Sysctl) -> dict[bytes, Inode]:
     """/proc/sys/fs."""
     return {
-        b"lease-break-time": SysctlNumber(_line(lambda: s.lease_break_time), lambda data, _w: _lease_break_time(s, data)),
+        b"lease-break-time": SysctlNumber(_line(lambda: s.lease_break_time),
+                                          lambda data, _w: _lease_break_time(s, data)),
         b"pipe-max-size": SysctlNumber(_line(lambda: s.pipe_max_size),
                                    lambda data, _w: s.set_pipe_max_size(parse_uint(data))),
         b"pipe-user-pages-soft": SysctlNumber(_line(lambda: s.pipe_user_pages_soft),
