@@ -23,7 +23,8 @@ from syscalltbl.machine.kernel.sysctl import (
     parse_uint,
 )
 from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile
-from syscalltbl.machine.uapi.errno import EACCES
+from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
+from syscalltbl.machine.uapi.errno import EACCES, EPERM, Errno
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
@@ -56,6 +57,12 @@ def _pipe_user_pages_soft(s: Sysctl, data: bytes) -> None:
     s.pipe_user_pages_soft = parse_uint(data)
 
 
+def _taint(s: Sysctl, data: bytes, writer: Task) -> None:
+    if not writer.cred.capable(CAP_SYS_ADMIN):
+        raise Errno(EPERM)  # proc_taint: root's file, and CAP_SYS_ADMIN besides
+    s.add_taint(parse_uint(data, 64))
+
+
 def _lease_break_time(s: Sysctl, data: bytes) -> None:
     s.lease_break_time = parse_int(data)
 
@@ -83,7 +90,7 @@ def kernel_files(s: Sysctl) -> dict[bytes, Inode]:
         b"osrelease": ProcFile(_line(lambda: OSRELEASE), refuse=EACCES),
         b"ostype": ProcFile(_line(lambda: OSTYPE), refuse=EACCES),
         b"pid_max": SysctlNumber(_line(lambda: s.pid_max), lambda data, _w: s.set_pid_max(parse_int(data))),
-        b"tainted": SysctlNumber(_line(lambda: s.tainted), lambda data, _w: s.add_taint(parse_uint(data, 64))),
+        b"tainted": SysctlNumber(_line(lambda: s.tainted), lambda data, writer: _taint(s, data, writer)),
         b"threads-max": SysctlNumber(_line(lambda: s.threads_max), lambda data, _w: s.set_threads_max(parse_int(data))),
     }
 
