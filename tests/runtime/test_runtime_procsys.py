@@ -31,6 +31,9 @@ FACTS = (
 WRITE_FACTS = (
     "uname nodename: box-one",
     "  now: a-name-longer-than-sixty-four-bytes-is-cut-to-sixty-four-by-proc",
+    "sethostname: 0, file: by-call",
+    "sethostname 65 bytes: -1 Invalid argument",
+    "setdomainname: 0, uname: by-call example.org",
     "pipe-max-size written one below: ok, rounded back: yes",
     "pids below pid_max: yes, first after the wrap: 300",
     "done",

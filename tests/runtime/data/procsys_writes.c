@@ -38,6 +38,17 @@ static int body(void) {
     printf("uname nodename: %s\n", u.nodename);
     put("/proc/sys/kernel/hostname", "a-name-longer-than-sixty-four-bytes-is-cut-to-sixty-four-by-proc-do-uts-string");
     put("/proc/sys/kernel/hostname", "two\nlines");
+    /* sethostname and setdomainname: what the files and uname show next. */
+    char long_name[65];
+    memset(long_name, 'x', sizeof long_name);
+    int r1 = sethostname("by-call\0after", 13);
+    printf("sethostname: %d, file: %s", r1, get("/proc/sys/kernel/hostname"));
+    errno = 0;
+    int r2 = sethostname(long_name, 65);
+    printf("sethostname 65 bytes: %d %s\n", r2, strerror(errno));
+    int r3 = setdomainname("example.org", 11);
+    uname(&u);
+    printf("setdomainname: %d, uname: %s %s\n", r3, u.nodename, u.domainname);
     /* One below what it holds (a power of two) rounds up to it again. */
     char held[32], below[32];
     snprintf(held, sizeof held, "%s", get("/proc/sys/fs/pipe-max-size"));
