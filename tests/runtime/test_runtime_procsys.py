@@ -22,6 +22,7 @@ FACTS = (
     "/proc/sys/fs/pipe-max-size: mode 100644 size 0 uid 0 read ok int 1048576",
     "hostname is uname's nodename: yes",
     "write 100 to /proc/sys/kernel/pid_max: -1 EINVAL",
+    "write Linux to /proc/sys/kernel/ostype: open -1 EACCES",
     "pid_max in two reads: 3 0 327|",
     "core_pattern in two reads: 2 3 co|re",
     "cpuinfo flags: tabs as Linux, words",

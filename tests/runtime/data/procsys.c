@@ -125,6 +125,7 @@ int main(void) {
     file("/proc/sys/kernel/core_pattern", 2);
     file("/proc/sys/kernel/ostype", 2);
     file("/proc/sys/kernel/hostname", 0);
+    file("/proc/sys/kernel/domainname", 0);
     file("/proc/sys/kernel/osrelease", 0);
     file("/proc/sys/kernel/threads-max", 0);
     file("/proc/sys/fs/pipe-max-size", 1);
@@ -152,6 +153,8 @@ int main(void) {
     write_bad("/proc/sys/fs/pipe-max-size", "2147483649");
     write_bad("/proc/sys/fs/pipe-max-size", "-1");
     write_bad("/proc/sys/kernel/threads-max", "0");
+    write_bad("/proc/sys/kernel/ostype", "Linux");
+    write_bad("/proc/sys/kernel/osrelease", "1.0");
 
     /* A read in pieces gives the same text as one read. */
     int fd = open("/proc/sys/kernel/pid_max", O_RDONLY);

@@ -25,6 +25,7 @@ from syscalltbl.machine.kernel.sysctl import (
 from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
 from syscalltbl.machine.uapi.errno import EACCES, EPERM, Errno
+from syscalltbl.machine.uapi.fcntl import O_ACCMODE, O_PATH, O_RDONLY, O_TRUNC
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
@@ -45,8 +46,20 @@ class SysctlNumber(ProcFile):
         return super().read(f, count) if f.offset == 0 else b""
 
 
+class SysctlConstant(ProcFile):
+    """A file no one may write (0444): sysctl_perm refuses an open for writing, root's as well."""
+
+    def opening(self, flags: int) -> None:
+        if not flags & O_PATH and (flags & O_ACCMODE != O_RDONLY or flags & O_TRUNC):
+            raise Errno(EACCES)
+
+
 def _hostname(s: Sysctl, data: bytes) -> None:
     s.hostname = parse_string(data, NEW_UTS_LEN + 1)  # proc_do_uts_string: sethostname's rules, cut not refused
+
+
+def _domainname(s: Sysctl, data: bytes) -> None:
+    s.domainname = parse_string(data, NEW_UTS_LEN + 1)
 
 
 def _core_pattern(s: Sysctl, data: bytes) -> None:
@@ -86,9 +99,10 @@ def kernel_files(s: Sysctl) -> dict[bytes, Inode]:
     """/proc/sys/kernel."""
     return {
         b"core_pattern": ProcFile(_line(lambda: s.core_pattern), lambda data, _w: _core_pattern(s, data)),
+        b"domainname": ProcFile(_line(lambda: s.domainname), lambda data, _w: _domainname(s, data)),
         b"hostname": ProcFile(_line(lambda: s.hostname), lambda data, _w: _hostname(s, data)),
-        b"osrelease": ProcFile(_line(lambda: OSRELEASE), refuse=EACCES),
-        b"ostype": ProcFile(_line(lambda: OSTYPE), refuse=EACCES),
+        b"osrelease": SysctlConstant(_line(lambda: OSRELEASE)),
+        b"ostype": SysctlConstant(_line(lambda: OSTYPE)),
         b"pid_max": SysctlNumber(_line(lambda: s.pid_max), lambda data, _w: s.set_pid_max(parse_int(data))),
         b"tainted": SysctlNumber(_line(lambda: s.tainted), lambda data, writer: _taint(s, data, writer)),
         b"threads-max": SysctlNumber(_line(lambda: s.threads_max), lambda data, _w: s.set_threads_max(parse_int(data))),
