@@ -152,7 +152,7 @@ class Machine:
         self.last_pid = 0
         self.pids_wrapped = False  # once pids pass pid_max, each new one is checked against those in use
         #: kernel.* and fs.* tunables: /proc/sys, uname's names, pid_max (kernel/sysctl.py).
-        self.sysctl = Sysctl(threads_max=self.limits.threads_max)
+        self.sysctl = Sysctl(threads_limit=self.limits.threads_max)
         #: Address spaces and tasks that died while their page tables or kernel stack were in use.
         self.dead_mms: list[Mm] = []
         self.dead_tasks: list[Task] = []

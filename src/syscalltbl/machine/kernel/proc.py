@@ -145,7 +145,7 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     count against both, as they do on Linux.
     """
     check_clone_flags(flags)
-    if len(machine.tasks) >= machine.sysctl.threads_max:  # --max-procs, or what root wrote since
+    if len(machine.tasks) >= machine.sysctl.threads_max:  # --max-procs, or less if root wrote less since
         raise Errno(EAGAIN)
     uid = current.cred.uid
     if uid != 0 and current.cred.euid != 0:

@@ -7,10 +7,10 @@ proc_dopipe_max_size) and raises Errno as a write of it would.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
-from syscalltbl.machine.kernel.limits import MAX_THREADS_MAX
+from syscalltbl.machine.kernel.limits import MAX_THREADS_MAX, MAX_THREADS_MIN
 from syscalltbl.machine.kernel.pipesize import PIPE_MAX_SIZE, round_pipe_size
 from syscalltbl.machine.uapi.errno import EINVAL, Errno
 
@@ -32,9 +32,11 @@ MACHINE_NAME: Final = b"x86_64"
 
 @dataclass(slots=True)
 class Sysctl:
-    """The values; `threads_max` is the machine's process limit (kernel/limits.py)."""
+    """The values. `threads_limit` is the machine's process limit (--max-procs, kernel/limits.py): where Linux
+    derives threads-max from RAM, and the most a write may raise it to."""
 
-    threads_max: int
+    threads_limit: int
+    threads_max: int = field(init=False)
     pid_max: int = PID_MAX_DEFAULT
     hostname: bytes = b"syscalltbl"
     domainname: bytes = b"(none)"
@@ -44,11 +46,14 @@ class Sysctl:
     lease_break_time: int = LEASE_BREAK_TIME
     tainted: int = 0  # nothing taints this kernel by itself; root may add flags
 
+    def __post_init__(self) -> None:
+        self.threads_max = self.threads_limit
+
     def set_threads_max(self, value: int) -> None:
-        """sysctl_max_threads: 1 to FUTEX_TID_MASK; RAM still bounds the tasks (each charges its stack)."""
+        """sysctl_max_threads: 1 to FUTEX_TID_MASK, then set_max_threads: no more than RAM allows, at least 20."""
         if not 1 <= value <= MAX_THREADS_MAX:
             raise Errno(EINVAL)
-        self.threads_max = value
+        self.threads_max = min(max(value, MAX_THREADS_MIN), self.threads_limit)
 
     def add_taint(self, value: int) -> None:
         """proc_taint: a write adds flags, never clears one."""
