@@ -9,12 +9,13 @@ new UTS and pid namespaces, so the host keeps its hostname and pid_max.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
 from busybox import ENV, build_static
 from native_vs_machine import run_machine
-from tmpfs_native import assert_as_on_a_tmpfs, machine_root
+from tmpfs_native import assert_as_on_a_tmpfs, machine_root, trace_on_machine
 
 FACTS = (
     "/proc/sys/kernel/pid_max: mode 100644 size 0 uid 0 read ok int 32768",
@@ -54,3 +55,21 @@ def test_writes_change_the_machine_as_they_change_a_namespace(tmp_path: Path) ->
         assert fact in text.splitlines(), f"natively, {fact!r} is missing:\n{text}"
     machine = run_machine(machine_root(tmp_path / "root", program), program, ()).outcome
     assert (machine.stdout.decode(), machine.status) == (text, 0), machine.text()[-4000:]
+
+
+def _uts_lines(text: str) -> list[str]:
+    """The sethostname and setdomainname lines, addresses as ADDR and strace's alignment spaces dropped."""
+    lines = [re.sub(r"\) +=", ") =", re.sub(r"0x7ff[0-9a-f]+", "ADDR", line)) for line in text.splitlines()]
+    return [line for line in lines if line.startswith(("sethostname(", "setdomainname("))]
+
+
+def test_sethostname_is_traced_as_strace_prints_it(tmp_path: Path) -> None:
+    program = build_static(tmp_path, "uts_trace.c")
+    native = subprocess.run(["strace", "-f", "-e", "trace=sethostname,setdomainname", "unshare", "-u", str(program)],
+                            capture_output=True, timeout=120, check=False)
+    expected = _uts_lines(native.stderr.decode())
+    assert native.returncode == 0 and len(expected) == 5, native.stderr.decode()
+    out = tmp_path / "trace.txt"
+    proc = trace_on_machine(machine_root(tmp_path / "root", program), program, out)
+    assert proc.returncode == 0, proc.stderr
+    assert _uts_lines(out.read_text()) == expected
