@@ -22,6 +22,7 @@ FACTS = (
     "/proc/sys/kernel/ostype: mode 100444 size 0 uid 0 read ok text Linux",
     "/proc/sys/fs/pipe-max-size: mode 100644 size 0 uid 0 read ok int 1048576",
     "hostname is uname's nodename: yes",
+    "version is uname's version: yes",
     "write 100 to /proc/sys/kernel/pid_max: -1 EINVAL",
     "write Linux to /proc/sys/kernel/ostype: open -1 EACCES",
     "pid_max in two reads: 3 0 327|",

@@ -127,6 +127,7 @@ int main(void) {
     file("/proc/sys/kernel/hostname", 0);
     file("/proc/sys/kernel/domainname", 0);
     file("/proc/sys/kernel/osrelease", 0);
+    file("/proc/sys/kernel/version", 0);
     file("/proc/sys/kernel/threads-max", 0);
     file("/proc/sys/fs/pipe-max-size", 1);
     file("/proc/sys/fs/pipe-user-pages-soft", 1);
@@ -142,6 +143,9 @@ int main(void) {
     slurp("/proc/sys/kernel/osrelease");
     printf("osrelease is uname's release: %s\n", strncmp(buf, u.release, strlen(u.release)) == 0 &&
            buf[strlen(u.release)] == '\n' ? "yes" : "no");
+    slurp("/proc/sys/kernel/version");
+    printf("version is uname's version: %s\n", strncmp(buf, u.version, strlen(u.version)) == 0 &&
+           buf[strlen(u.version)] == '\n' ? "yes" : "no");
     slurp("/proc/sys/kernel/threads-max");
     printf("threads-max at least 20: %s\n", atoll(buf) >= 20 ? "yes" : "no");
 

@@ -17,6 +17,7 @@ from syscalltbl.machine.kernel.sysctl import (
     NEW_UTS_LEN,
     OSRELEASE,
     OSTYPE,
+    VERSION,
     Sysctl,
     parse_int,
     parse_string,
@@ -105,6 +106,7 @@ def kernel_files(s: Sysctl) -> dict[bytes, Inode]:
         b"ostype": SysctlConstant(_line(lambda: OSTYPE)),
         b"pid_max": SysctlNumber(_line(lambda: s.pid_max), lambda data, _w: s.set_pid_max(parse_int(data))),
         b"tainted": SysctlNumber(_line(lambda: s.tainted), lambda data, writer: _taint(s, data, writer)),
+        b"version": SysctlConstant(_line(lambda: VERSION)),
         b"threads-max": SysctlNumber(_line(lambda: s.threads_max), lambda data, _w: s.set_threads_max(parse_int(data))),
     }
 
