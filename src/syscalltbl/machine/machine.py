@@ -41,6 +41,7 @@ from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.procfs import ProcRoot
 from syscalltbl.machine.kernel.shm import ShmNamespace
+from syscalltbl.machine.kernel.sysctl import Sysctl
 from syscalltbl.machine.kernel.timer import Tick
 from syscalltbl.machine.kernel.vfs import FileSystem
 from syscalltbl.machine.project import load as load_project
@@ -149,6 +150,9 @@ class Machine:
         self.fpu_owner: Task | None = None  # whose x87/SSE registers the cpu holds
         self.tasks: dict[int, Task] = {}
         self.last_pid = 0
+        self.pids_wrapped = False  # once pids pass pid_max, each new one is checked against those in use
+        #: kernel.* and fs.* tunables: /proc/sys, uname's names, pid_max (kernel/sysctl.py).
+        self.sysctl = Sysctl(threads_limit=self.limits.threads_max)
         #: Address spaces and tasks that died while their page tables or kernel stack were in use.
         self.dead_mms: list[Mm] = []
         self.dead_tasks: list[Task] = []

@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.kernel.vfs import BLOCK_SIZE, OpenFile, PipeEnd
+from syscalltbl.machine.uapi.capability import CAP_SYS_RESOURCE
 from syscalltbl.machine.uapi.errno import EBADF, EBUSY, EINVAL, EPERM, Errno
 from syscalltbl.machine.uapi.fcntl import F_GETPIPE_SZ
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
 
-#: /proc/sys/fs/pipe-max-size: what a process without CAP_SYS_RESOURCE may ask for.
+#: /proc/sys/fs/pipe-max-size's default (kernel/sysctl.py): what a process without CAP_SYS_RESOURCE may ask for.
 PIPE_MAX_SIZE: Final = 1 << 20
 
 
@@ -36,7 +37,7 @@ def pipe_fcntl(t: Task, f: OpenFile, cmd: int, arg: int) -> int:
     size = round_pipe_size(arg & 0xFFFFFFFF)
     if not size:
         raise Errno(EINVAL)
-    if size > pipe.capacity and size > PIPE_MAX_SIZE and t.cred.euid != 0:
+    if size > pipe.capacity and size > t.machine.sysctl.pipe_max_size and not t.cred.capable(CAP_SYS_RESOURCE):
         raise Errno(EPERM)
     held = -(-pipe.used() // BLOCK_SIZE)  # the pages its buffers take, a packet a page of its own
     if size // BLOCK_SIZE < held:

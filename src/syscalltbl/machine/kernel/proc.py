@@ -15,6 +15,7 @@ from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel import cputime, futex, signals
 from syscalltbl.machine.kernel.mm import Mm
+from syscalltbl.machine.kernel.pidalloc import alloc_pid
 from syscalltbl.machine.kernel.process import ExitStatus, Task, ThreadGroup
 from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, ENOMEM, EPERM, Errno
 from syscalltbl.machine.uapi.resource import RLIMIT_NPROC
@@ -61,11 +62,10 @@ def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None, gr
 
     In `group` it is one more thread of that process; else it leads a new
     process, a child of `parent` (the caller lists it among the parent's
-    children). OutOfMemory if RAM runs out, with the stack given back and
+    children). EAGAIN if no pid is free; OutOfMemory if RAM runs out, with the stack given back and
     the address space made here destroyed (a given one is the caller's).
     """
-    machine.last_pid += 1
-    tid = machine.last_pid
+    tid = alloc_pid(machine)  # first: EAGAIN when pids run out, before anything is made
     # One THREAD_SIZE stack per tid, each above an unmapped guard page.
     top = abi.KSTACK_BASE + tid * (abi.THREAD_SIZE + abi.PAGE_SIZE)
     made = mm is None
@@ -145,7 +145,7 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     count against both, as they do on Linux.
     """
     check_clone_flags(flags)
-    if len(machine.tasks) >= machine.limits.threads_max:
+    if len(machine.tasks) >= machine.sysctl.threads_max:  # --max-procs, or less if root wrote less since
         raise Errno(EAGAIN)
     uid = current.cred.uid
     if uid != 0 and current.cred.euid != 0:

@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import stat
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.kernel import cputime
+from syscalltbl.machine.kernel.cpuinfo import render_cpuinfo
 from syscalltbl.machine.kernel.locks import describe as describe_locks
+from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile, ProcLink
+from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
 from syscalltbl.machine.kernel.signals import SigAction
 from syscalltbl.machine.kernel.uaccess import copy_from_user
-from syscalltbl.machine.kernel.vfs import FS_DEV, Directory, Inode, OpenFile, Regular, Symlink
+from syscalltbl.machine.kernel.vfs import FS_DEV, Directory, Inode, OpenFile, Regular
 from syscalltbl.machine.uapi.errno import EINVAL, EIO, ENOENT, ESRCH, Errno
 from syscalltbl.machine.uapi.signal import SIG_DFL, SIG_IGN
 from syscalltbl.machine.uapi.time import CLK_TCK
@@ -33,67 +36,6 @@ if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
 
 KIB: Final = 1024
-
-
-class ProcLink(Symlink):
-    """A symlink whose target is worked out when it is followed."""
-
-    def __init__(self, target: Callable[[Task], bytes]) -> None:
-        super().__init__(b"")
-        self._dynamic = target
-
-    def target(self, task: Task) -> bytes:
-        return self._dynamic(task)
-
-
-class ProcFile(Inode):
-    """A text file rendered at each read; its size says 0, as procfs files do.
-
-    `store` takes what is written (and the writer), if the file takes writes.
-    """
-
-    def __init__(
-        self, render: Callable[[], bytes], store: Callable[[bytes, Task], None] | None = None, *, refuse: int = EINVAL
-    ) -> None:
-        super().__init__(stat.S_IFREG | (0o644 if store else 0o444))
-        self._render, self._store, self._refuse = render, store, refuse
-
-    def seekable(self) -> bool:
-        return True
-
-    def read(self, f: OpenFile, count: int) -> bytes:
-        out = self._render()[f.offset : f.offset + count]
-        f.offset += len(out)
-        return out
-
-    def write_from(self, f: OpenFile, data: bytes, writer: Task) -> int:
-        if self._store is None:
-            # Opened for writing by root: a per-process file has no write at all (EINVAL),
-            # a machine-wide one is refused by procfs itself (proc_reg_write: EIO).
-            raise Errno(self._refuse)
-        self._store(data, writer)
-        return len(data)
-
-
-class ProcDirectory(Directory):
-    """A directory whose entries are made on lookup; it takes no space."""
-
-    in_tree = False
-
-    def size(self) -> int:
-        return 0
-
-    def entries_for(self, task: Task) -> dict[bytes, Inode]:
-        return {}
-
-    def lookup(self, name: bytes, task: Task) -> Inode | None:
-        return self.entries_for(task).get(name)
-
-    def add(self, name: bytes, inode: Inode) -> Inode:
-        raise Errno(ENOENT)  # procfs makes no files on request: creat, mkdir, symlink and link all fail so
-
-    def listing(self, task: Task) -> list[tuple[bytes, Inode]]:
-        return [(b".", self), (b"..", self.parent), *self.entries_for(task).items()]
 
 
 class ProcFdDir(ProcDirectory):
@@ -235,6 +177,8 @@ class ProcRoot(ProcDirectory):
         entries[b"meminfo"] = ProcFile(lambda: render_meminfo(machine), refuse=EIO)
         entries[b"mounts"] = ProcFile(lambda: MOUNTS)  # a link to self/mounts on Linux: a per-process file
         entries[b"uptime"] = ProcFile(render_uptime, refuse=EIO)
+        entries[b"cpuinfo"] = ProcFile(render_cpuinfo, refuse=EIO)
+        entries[b"sys"] = proc_sys(self, machine.sysctl)
         return entries
 
     def lookup(self, name: bytes, task: Task) -> Inode | None:
@@ -246,6 +190,8 @@ class ProcRoot(ProcDirectory):
         return found
 
     def name_of(self, child: Inode) -> bytes | None:
+        if isinstance(child, SysctlDir):
+            return child.name
         return str(child.owner.tid).encode() if isinstance(child, ProcPidDir) else None
 
 

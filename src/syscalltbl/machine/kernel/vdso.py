@@ -101,3 +101,9 @@ def _pair(read: TscReader, tries: int) -> tuple[int, int]:
         if after - before < width:
             width, tsc, ns = after - before, (before + after) // 2, now
     return tsc, ns
+
+
+def tsc_khz() -> int:
+    """The TSC's rate as the guest's clock measured it, in kHz (what /proc/cpuinfo's cpu MHz shows)."""
+    _, mult = _clock()
+    return (10**6 << abi.VVAR_SHIFT) // max(mult, 1)

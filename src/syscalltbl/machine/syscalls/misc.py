@@ -32,14 +32,13 @@ from syscalltbl.machine.uapi.prctl import (
 )
 from syscalltbl.machine.uapi.structs import SYSINFO
 
-UTS = (b"Linux", b"syscalltbl", b"6.18.2-syscalltbl", b"#1 SMP PREEMPT_DYNAMIC", b"x86_64", b"(none)")
 # include/uapi/linux/prctl.h
 # struct sysinfo (x86-64): uptime, loads[3], six memory sizes, procs, then highmem and mem_unit.
 
 
 @syscall("sys_newuname")
 def sys_newuname(t: Task, name: int, *_: int) -> int:
-    copy_to_user(t.mm, name, b"".join(field.ljust(65, b"\0") for field in UTS))
+    copy_to_user(t.mm, name, b"".join(field.ljust(65, b"\0") for field in t.machine.sysctl.utsname()))
     return 0
 
 

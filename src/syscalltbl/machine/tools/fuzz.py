@@ -170,7 +170,8 @@ SCRATCH_PAGES = 16
 HOLE = 0x300000000  # never mapped unless a call maps it
 MASK64 = (1 << 64) - 1
 PATHS = (b"/", b"/fuzz", b"/fuzz/a", b"/fuzz/dir", b"/fuzz/dir/../a", b"fuzz/b", b"/dev/null", b"/dev/zero",
-         b"/proc/self/exe", b"/victim/secret", b"", b".", b"..", b"a" * 300, b"/fuzz/" + b"x" * 4000)  # fmt: skip
+         b"/proc/self/exe", b"/victim/secret", b"", b".", b"..", b"a" * 300, b"/fuzz/" + b"x" * 4000,
+         b"/proc/sys/kernel/pid_max", b"/proc/sys/kernel/hostname")  # fmt: skip
 SIZES = (0, 1, 7, 64, 4096, 4097, SCRATCH_PAGES * 4096, 1 << 31, 1 << 32, 1 << 63, MASK64)
 INTS = (0, 1, 2, 3, 0x7F, 0x80, 0xFF, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 1 << 32, 1 << 63, MASK64)
 FD_NAMES = frozenset({"fd", "oldfd", "newfd", "dfd", "olddfd", "newdfd", "fdin", "fdout", "fd_in", "fd_out"})

@@ -329,4 +329,8 @@ asmlinkage long sys_capget(cap_user_header_t header, cap_user_data_t dataptr);
 asmlinkage long sys_capset(cap_user_header_t header, const cap_user_data_t data);
 asmlinkage long sys_faccessat2(int dfd, const char __user *filename, int mode, int flags);
 
+/* issue 17, /proc/sys: kernel/sys.c, the names /proc/sys/kernel/{hostname,domainname} and uname show */
+asmlinkage long sys_sethostname(const char __user *name, int len);
+asmlinkage long sys_setdomainname(const char __user *name, int len);
+
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */

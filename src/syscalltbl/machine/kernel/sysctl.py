@@ -1,0 +1,101 @@
+"""The machine's tunables (kernel.*, fs.*): the state /proc/sys shows and uname, fork and F_SETPIPE_SZ obey.
+
+One Sysctl per machine. Each setter checks a value as the kernel's sysctl
+handler for that file does (proc_dointvec_minmax, proc_dostring,
+proc_dopipe_max_size) and raises Errno as a write of it would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+from syscalltbl.machine.kernel.limits import MAX_THREADS_MAX, MAX_THREADS_MIN
+from syscalltbl.machine.kernel.pipesize import PIPE_MAX_SIZE, round_pipe_size
+from syscalltbl.machine.uapi.errno import EINVAL, Errno
+
+# include/linux/threads.h
+PID_MAX_DEFAULT: Final = 0x8000  # what a Linux box without a sysctl.conf starts with
+PID_MAX_LIMIT: Final = 4 * 1024 * 1024  # 64-bit: the highest pid_max may be set to
+RESERVED_PIDS: Final = 300  # where pids start again once they wrap (kernel/pid.c)
+NEW_UTS_LEN: Final = 64  # include/uapi/linux/utsname.h: a hostname's longest
+CORENAME_MAX_SIZE: Final = 128  # include/linux/binfmts.h: core_pattern's buffer, its NUL included
+PIPE_USER_PAGES_SOFT: Final = 16384  # fs/pipe.c: PIPE_DEF_BUFFERS * INR_OPEN_CUR
+LEASE_BREAK_TIME: Final = 45  # fs/locks.c: seconds a lease holder is given
+
+# What uname reports besides the names sethostname and setdomainname change.
+OSTYPE: Final = b"Linux"
+OSRELEASE: Final = b"6.18.2-syscalltbl"
+VERSION: Final = b"#1 SMP PREEMPT_DYNAMIC"
+MACHINE_NAME: Final = b"x86_64"
+
+
+@dataclass(slots=True)
+class Sysctl:
+    """The values. `threads_limit` is the machine's process limit (--max-procs, kernel/limits.py): where Linux
+    derives threads-max from RAM, and the most a write may raise it to."""
+
+    threads_limit: int
+    threads_max: int = field(init=False)
+    pid_max: int = PID_MAX_DEFAULT
+    hostname: bytes = b"syscalltbl"
+    domainname: bytes = b"(none)"
+    core_pattern: bytes = b"core"
+    pipe_max_size: int = PIPE_MAX_SIZE
+    pipe_user_pages_soft: int = PIPE_USER_PAGES_SOFT
+    lease_break_time: int = LEASE_BREAK_TIME
+    tainted: int = 0  # nothing taints this kernel by itself; root may add flags
+
+    def __post_init__(self) -> None:
+        self.threads_max = self.threads_limit
+
+    def set_threads_max(self, value: int) -> None:
+        """sysctl_max_threads: 1 to FUTEX_TID_MASK, then set_max_threads: no more than RAM allows, at least 20."""
+        if not 1 <= value <= MAX_THREADS_MAX:
+            raise Errno(EINVAL)
+        self.threads_max = min(max(value, MAX_THREADS_MIN), self.threads_limit)
+
+    def add_taint(self, value: int) -> None:
+        """proc_taint: a write adds flags, never clears one."""
+        self.tainted |= value
+
+    def utsname(self) -> tuple[bytes, bytes, bytes, bytes, bytes, bytes]:
+        """struct new_utsname's six fields, in order."""
+        return OSTYPE, self.hostname, OSRELEASE, VERSION, MACHINE_NAME, self.domainname
+
+    def set_pid_max(self, value: int) -> None:
+        if not RESERVED_PIDS < value <= PID_MAX_LIMIT:
+            raise Errno(EINVAL)  # proc_dointvec_minmax: pid_max_min..pid_max_max
+        self.pid_max = value
+
+    def set_pipe_max_size(self, value: int) -> None:
+        size = round_pipe_size(value) if 0 <= value < 1 << 32 else 0
+        if not size:
+            raise Errno(EINVAL)  # proc_dopipe_max_size: what round_pipe_size refuses
+        self.pipe_max_size = size
+
+
+def parse_int(data: bytes) -> int:
+    """proc_dointvec's parse of a write: one decimal integer, blanks and a newline around it, else EINVAL."""
+    text = data.split(b"\0", 1)[0].strip()
+    if not text or not text.lstrip(b"-").isdigit() or len(text) > 22:
+        raise Errno(EINVAL)
+    value = int(text)
+    if not -(1 << 31) <= value < 1 << 31:
+        raise Errno(EINVAL)
+    return value
+
+
+def parse_uint(data: bytes, bits: int = 32) -> int:
+    """proc_douintvec's parse (proc_doulongvec_minmax's with bits=64): as parse_int, but no sign."""
+    text = data.split(b"\0", 1)[0].strip()
+    if not text.isdigit() or len(text) > 22 or int(text) >= 1 << bits:
+        raise Errno(EINVAL)
+    return int(text)
+
+
+def parse_string(data: bytes, maxlen: int) -> bytes:
+    """proc_dostring: the text up to its first newline or NUL, cut to maxlen - 1 bytes."""
+    for end in (b"\n", b"\0"):
+        data = data.split(end, 1)[0]
+    return data[: maxlen - 1]
