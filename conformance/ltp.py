@@ -2,6 +2,7 @@
 
     .venv/bin/python conformance/ltp.py [--tests NAME... | --from-list FILE] [--jobs N] [--out FILE]
                                         [--no-build | --build-only] [--timeout S] [--ltp-dir DIR]
+                                        [--native-from EARLIER.json]
 
 LTP's source is the `git archive` in the shared folder beside the checkout
 (../shared/ltp/ltp-<commit>.tar.xz); it is unpacked and built statically into
@@ -279,7 +280,8 @@ class Outcome:
     machine: Run | None = None
 
 
-def measure(tree: Path, entry: Entry, sources: dict[str, Path], timeout: float) -> Outcome:
+def measure(tree: Path, entry: Entry, sources: dict[str, Path], timeout: float, known: Run | None) -> Outcome:
+    """One entry's outcome; `known` is its native run from an earlier result, which is not run again."""
     source = source_of(sources, entry.argv[0])
     area = source.parent.relative_to(tree / SYSCALLS).as_posix() if source else "?"
     outcome = Outcome(shlex.join(entry.argv), area, device_mark(source) or "in")
@@ -289,7 +291,7 @@ def measure(tree: Path, entry: Entry, sources: dict[str, Path], timeout: float) 
     if path is None:
         outcome.scope = "not built"
         return outcome
-    outcome.native = run_native(entry, path, timeout)
+    outcome.native = known or run_native(entry, path, timeout)
     if outcome.native.verdict == "pass":
         outcome.machine = run_machine(entry, path, timeout, outcome.native)
     tag = outcome.machine.verdict if outcome.machine else f"native {outcome.native.verdict}"
@@ -337,6 +339,16 @@ def write(out: Path, tree: Path, timeout: float, outcomes: dict[str, Outcome]) -
     return lines
 
 
+def native_runs(path: Path | None) -> dict[str, Run]:
+    """The native runs an earlier result recorded, if it measured the same LTP source."""
+    if path is None:
+        return {}
+    earlier = json.loads(path.read_text())
+    if earlier.get("source") != tarball().name:
+        raise SystemExit(f"{path}: measured {earlier.get('source')}, not {tarball().name}")
+    return {name: Run(**test["native"]) for name, test in earlier["tests"].items() if test.get("native")}
+
+
 def select(entries: list[Entry], names: list[str]) -> list[Entry]:
     by_name = {e.name: e for e in entries}
     unknown = [n for n in names if n not in by_name]
@@ -354,6 +366,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-build", action="store_true", help="use the tree as it is")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per run (default 600)")
     parser.add_argument("--ltp-dir", type=Path, help="an LTP tree to use (default: the cache's)")
+    parser.add_argument("--native-from", type=Path, metavar="FILE",
+                        help="take the native runs from an earlier JSON result of the same LTP source")
     parser.add_argument("--build-only", action="store_true", help="build, print the time it took and stop")
     return parser.parse_args(argv)
 
@@ -382,11 +396,12 @@ def main(argv: list[str]) -> int:
         print(f"ltp: built in {time.monotonic() - start:.0f} s", flush=True)
     if args.build_only:
         return 0
+    known = native_runs(args.native_from)
     outcomes: dict[str, Outcome] = {}
     lock = threading.Lock()
 
     def one(entry: Entry) -> None:
-        outcome = measure(tree, entry, sources, args.timeout)
+        outcome = measure(tree, entry, sources, args.timeout, known.get(entry.name))
         with lock:  # the file is rewritten after each test, so an interrupted run keeps what it measured
             outcomes[entry.name] = outcome
             write(Path(args.out), tree, args.timeout, outcomes)
