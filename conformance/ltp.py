@@ -2,7 +2,8 @@
 
     .venv/bin/python conformance/ltp.py [--tests NAME... | --from-list FILE] [--jobs N] [--out FILE]
                                         [--no-build | --build-only] [--timeout S] [--ltp-dir DIR]
-                                        [--native-from EARLIER.json]
+                                        [--native-from EARLIER.json] [--compat-out FILE]
+    .venv/bin/python conformance/ltp.py --reduce RESULT.json --compat-out conformance/ltp-results.json
 
 LTP's source is the `git archive` in the shared folder beside the checkout
 (../shared/ltp/ltp-<commit>.tar.xz); it is unpacked and built statically into
@@ -17,7 +18,11 @@ process died"), with LTP_TIMEOUT_MUL=10 and the harness's own per-run timeout.
 On the machine TFAIL, TBROK, TWARN, more TCONFs than natively, a timeout or no
 exit status (a crash) are failures. The JSON result (rewritten after each
 test) has, per test, both verdicts, the TPASS/TFAIL/TBROK/TCONF/TWARN counts,
-the seconds and the first failing lines.
+the seconds and the first failing lines. --compat-out also writes the same
+result reduced to what `syscalltbl compat` and the CI slice read (areas, scope,
+verdicts, the machine's seconds and first failing line): the project commits it
+as conformance/ltp-results.json from its last full run. --reduce makes that
+file from an existing result without running anything.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 SHARED_LTP = CHECKOUT.parent / "shared" / "ltp"
@@ -332,11 +338,41 @@ def cause(run: Run) -> str:
 
 
 def write(out: Path, tree: Path, timeout: float, outcomes: dict[str, Outcome]) -> list[str]:
-    lines = summary(outcomes)
-    result = {"ltp": str(tree), "source": tarball().name, "timeout_mul": TIMEOUT_MUL, "timeout": timeout,
-              "summary": lines, "tests": {n: asdict(o) for n, o in outcomes.items()}}
+    result = result_of(tree, timeout, outcomes)
+    lines: list[str] = result["summary"]
     out.write_text(json.dumps(result, indent=1) + "\n")
     return lines
+
+
+def result_of(tree: Path, timeout: float, outcomes: dict[str, Outcome]) -> dict[str, Any]:
+    return {"ltp": str(tree), "source": tarball().name, "timeout_mul": TIMEOUT_MUL, "timeout": timeout,
+            "summary": summary(outcomes), "tests": {n: asdict(o) for n, o in outcomes.items()}}
+
+
+def reduced(result: dict[str, Any]) -> dict[str, Any]:
+    """A harness result cut to what `syscalltbl compat` and the CI slice read; the same shape, fewer fields."""
+
+    def run(r: dict[str, Any] | None, machine: bool) -> dict[str, Any] | None:
+        if r is None:
+            return None
+        kept: dict[str, Any] = {"verdict": r["verdict"]}
+        if machine:
+            kept.update(seconds=r["seconds"], lines=r["lines"][:1])
+        return kept
+
+    tests = {name: {"area": t["area"], "scope": t["scope"], "native": run(t["native"], False),
+                    "machine": run(t["machine"], True)} for name, t in result["tests"].items()}
+    return {"source": result["source"], "timeout_mul": result["timeout_mul"], "summary": result["summary"][:3],
+            "tests": tests}
+
+
+def write_reduced(out: Path, result: dict[str, Any]) -> None:
+    """One test a line, so that a new full run's file differs from the last one line by line."""
+    small = reduced(result)
+    head = {k: v for k, v in small.items() if k != "tests"}
+    lines = [f" {json.dumps(name)}: {json.dumps(test)}" for name, test in small["tests"].items()]
+    text = json.dumps(head, indent=1)[:-2] + ',\n "tests": {\n' + ",\n".join(lines) + "\n }\n}\n"
+    out.write_text(text)
 
 
 def native_runs(path: Path | None) -> dict[str, Run]:
@@ -369,11 +405,20 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--native-from", type=Path, metavar="FILE",
                         help="take the native runs from an earlier JSON result of the same LTP source")
     parser.add_argument("--build-only", action="store_true", help="build, print the time it took and stop")
+    parser.add_argument("--compat-out", type=Path, metavar="FILE",
+                        help="also write the result reduced for `syscalltbl compat` (conformance/ltp-results.json)")
+    parser.add_argument("--reduce", type=Path, metavar="RESULT",
+                        help="run nothing: write --compat-out from this earlier JSON result")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str]) -> int:
     args = parse(argv)
+    if args.reduce:
+        if not args.compat_out:
+            raise SystemExit("--reduce needs --compat-out FILE")
+        write_reduced(args.compat_out, json.loads(args.reduce.read_text()))
+        return 0
     tree: Path = args.ltp_dir or default_tree()
     names: list[str] = list(args.tests or [])
     if args.from_list:
@@ -408,7 +453,10 @@ def main(argv: list[str]) -> int:
 
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         list(pool.map(one, entries))
-    lines = write(Path(args.out), tree, args.timeout, {e.name: outcomes[e.name] for e in entries})
+    ordered = {e.name: outcomes[e.name] for e in entries}
+    lines = write(Path(args.out), tree, args.timeout, ordered)
+    if args.compat_out:
+        write_reduced(args.compat_out, result_of(tree, args.timeout, ordered))
     print("\n".join(lines))
     return 0
 

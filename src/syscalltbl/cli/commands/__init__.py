@@ -14,13 +14,25 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from syscalltbl.cli.commands import add_device, add_syscall, export, fuzz, init, lint, remove_syscall, run, show
+from syscalltbl.cli.commands import (
+    add_device,
+    add_syscall,
+    compat,
+    export,
+    fuzz,
+    init,
+    lint,
+    remove_syscall,
+    run,
+    show,
+)
 
 #: subcommand name -> its module, in `syscalltbl --help` order
 COMMANDS: dict[str, ModuleType] = {
     "lint": lint,
     "show": show,
     "export": export,
+    "compat": compat,
     "run": run,
     "fuzz": fuzz,
     "init": init,

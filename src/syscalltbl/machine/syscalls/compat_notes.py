@@ -1,0 +1,44 @@
+"""What `syscalltbl compat` says beyond "implemented" and "ENOSYS": the machine's own account of its gaps.
+
+Kept here, beside the handlers, so that whoever changes a handler sees its note: PARTIAL names what an
+implemented call lacks (a Linux behaviour the machine does not have), BY_DESIGN why a call the machine
+leaves ENOSYS will stay so. Keys are the table's entry points. tests/test_compat.py checks that every
+PARTIAL key is implemented and no BY_DESIGN key is. Entries the table itself maps to sys_ni_syscall are
+ENOSYS on Linux too and need no note.
+"""
+
+from __future__ import annotations
+
+#: Implemented calls, and what of Linux's behaviour they lack.
+PARTIAL: dict[str, str] = {
+    "sys_socket": "AF_UNIX only: the machine has no network, so AF_INET, AF_INET6, AF_NETLINK and every other "
+    "family are EAFNOSUPPORT",
+    "sys_socketpair": "AF_UNIX only (every other family is EAFNOSUPPORT)",
+    "sys_clone": "no namespaces (CLONE_NEW*), pidfds (CLONE_PIDFD) or cgroups: EINVAL, as a kernel built without them",
+    "sys_clone3": "no namespaces, pidfds (CLONE_PIDFD) or cgroups (CLONE_INTO_CGROUP): EINVAL, as a kernel built "
+    "without them",
+    "sys_prctl": "PR_SET_NAME/PR_GET_NAME, PR_SET_PDEATHSIG/PR_GET_PDEATHSIG, PR_SET_DUMPABLE/PR_GET_DUMPABLE, "
+    "the keep-capabilities and bounding-set options; every other option is EINVAL",
+    "sys_arch_prctl": "ARCH_SET_FS, ARCH_GET_FS, ARCH_SET_GS and ARCH_GET_GS; the CPUID, shadow-stack and AMX "
+    "options are EINVAL",
+    "sys_ioctl": "the requests of the machine's own files and devices (terminals, pipes, sockets, /dev); others "
+    "are ENOTTY",
+    "sys_sysinfo": "load averages are always 0 (the machine keeps none)",
+}
+
+#: Calls left ENOSYS on purpose, and why.
+BY_DESIGN: dict[str, str] = {
+    "sys_init_module": "the machine has no loadable modules: its kernel is generated whole from the table",
+    "sys_finit_module": "the machine has no loadable modules: its kernel is generated whole from the table",
+    "sys_delete_module": "the machine has no loadable modules: its kernel is generated whole from the table",
+    "sys_kexec_load": "no second kernel to load: the machine's kernel is generated, not booted from an image",
+    "sys_kexec_file_load": "no second kernel to load: the machine's kernel is generated, not booted from an image",
+    "sys_iopl": "a guest never reaches the host's hardware: the machine has no I/O ports",
+    "sys_ioperm": "a guest never reaches the host's hardware: the machine has no I/O ports",
+    "sys_swapon": "no swap: the machine's memory is its own RAM and it has no block devices",
+    "sys_swapoff": "no swap: the machine's memory is its own RAM and it has no block devices",
+    "sys_uretprobe": "the trampoline of the kernel's uprobes, which the machine does not have",
+    "sys_uprobe": "the trampoline of the kernel's uprobes, which the machine does not have",
+    "sys_map_shadow_stack": "the emulated cpu has no CET shadow stacks",
+    "sys_modify_ldt": "64-bit programs use no LDT; as a kernel built without CONFIG_MODIFY_LDT_SYSCALL",
+}

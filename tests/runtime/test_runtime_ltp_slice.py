@@ -1,0 +1,91 @@
+"""A slice of LTP in CI: per LTP area, one test the last full run saw pass on the machine, rerun here.
+
+The slice is chosen by a rule over the committed results (conformance/ltp-results.json, the harness's last full
+run reduced by `conformance/ltp.py --compat-out`), not by a hand list: for every area (the syscall directory a test
+lives in) with a test the machine passed, the first such test in runtest/syscalls order whose machine run took at
+most SLOW_SECONDS. So the slice covers every area the machine passes anything in, and grows with it. Each test is
+built (LTP's library and the slice's directories only, into the harness's cache: $SYSCALLTBL_LTP_CACHE, else
+~/.cache/syscalltbl-ltp), run natively and on the machine with the harness's own functions, and must pass on both.
+Cold (an empty cache) the whole module takes about eight minutes on two cores, most of it LTP's build.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ltp
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+RESULTS = CHECKOUT / "conformance" / "ltp-results.json"
+#: A machine run slower than this (nanosleep01: 9 s of sleeping) gives way to the area's next passing test.
+SLOW_SECONDS = 5.0
+#: Tests run at once: the machine is one process per test, so one per core.
+JOBS = 2
+TIMEOUT = 300.0
+
+
+def choose(tests: dict[str, Any]) -> list[str]:
+    """Per area, the first test (in the results' runtest order) the machine passed within SLOW_SECONDS."""
+    chosen: dict[str, str] = {}
+    for name, test in tests.items():
+        machine = test.get("machine")
+        if test["area"] in chosen or test["area"] == "?" or not machine or machine["verdict"] != "pass":
+            continue
+        if machine["seconds"] <= SLOW_SECONDS:
+            chosen[test["area"]] = name
+    return list(chosen.values())
+
+
+def _committed() -> dict[str, Any]:
+    tests: dict[str, Any] = json.loads(RESULTS.read_text())["tests"]
+    return tests
+
+
+SLICE = choose(_committed())
+
+
+def test_the_rule_takes_the_first_fast_pass_of_each_area() -> None:
+    def test(area: str, machine: str | None, seconds: float = 0.5) -> dict[str, Any]:
+        run = None if machine is None else {"verdict": machine, "seconds": seconds, "lines": []}
+        return {"area": area, "scope": "in", "native": {"verdict": "pass"}, "machine": run}
+
+    tests = {"a01": test("a", "fail"), "a02": test("a", None), "a03": test("a", "pass", 9.0), "a04": test("a", "pass"),
+             "a05": test("a", "pass"), "b01": test("b", "timeout"), "c01": test("c", "pass"), "x01": test("?", "pass")}
+    assert choose(tests) == ["a04", "c01"]
+
+
+def test_the_slice_is_large_and_covers_every_area_the_machine_passes_in() -> None:
+    tests = _committed()
+    passing_areas = {t["area"] for t in tests.values() if t["machine"] and t["machine"]["verdict"] == "pass"}
+    assert len(SLICE) >= 60
+    assert {tests[name]["area"] for name in SLICE} == passing_areas - {"?"}
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> dict[str, ltp.Outcome]:
+    """Builds what the slice needs and runs each test natively and on the machine."""
+    assert ltp.tarball().is_file(), "LTP's source archive belongs in ../shared/ltp"
+    tree = ltp.default_tree()
+    if not (tree / "runtest").exists():
+        ltp.unpack(tree)
+    entries = ltp.select(ltp.runtest_entries(tree), SLICE)
+    sources = ltp.sources_by_command(tree)
+    found = [ltp.source_of(sources, e.argv[0]) for e in entries]
+    ltp.build(tree, sorted({s.parent.relative_to(tree) for s in found if s is not None}))
+    with ThreadPoolExecutor(max_workers=JOBS) as pool:
+        done = pool.map(lambda e: (e.name, ltp.measure(tree, e, sources, TIMEOUT, None)), entries)
+        return dict(done)
+
+
+@pytest.mark.parametrize("name", SLICE)
+def test_the_ltp_test_passes_natively_and_on_the_machine(name: str, outcomes: dict[str, ltp.Outcome]) -> None:
+    outcome = outcomes[name]
+    assert outcome.scope == "in", outcome
+    assert outcome.native is not None and outcome.native.verdict == "pass", outcome.native
+    assert outcome.machine is not None, outcome
+    assert outcome.machine.verdict == "pass", outcome.machine.lines
