@@ -171,3 +171,27 @@ def test_the_output_file_is_written_once_and_left_alone_when_unchanged(tmp_path:
     os.utime(out, ns=(1, 1))
     assert main(["compat", "-o", str(out)]) == 0
     assert out.stat().st_mtime_ns == 1
+
+
+def test_the_harness_full_result_and_its_reduction_give_one_table(tmp_path: Path) -> None:
+    import ltp
+
+    def run(verdict: str, lines: list[str]) -> dict[str, Any]:
+        counts = {"TPASS": 1, "TFAIL": int(verdict == "fail"), "TBROK": 0, "TWARN": 0, "TCONF": 0}
+        return {"verdict": verdict, "rc": 0, "counts": counts, "seconds": 0.5, "lines": lines}
+
+    tests = {"getpid01": {"command": "getpid01", "area": "getpid", "scope": "in", "native": run("pass", []),
+                          "machine": run("fail", ["getpid01.c:9: TFAIL: wrong", "second"])},
+             "chdir01": {"command": "chdir01", "area": "chdir", "scope": ".mount_device", "native": None,
+                         "machine": None}}
+    full = _results(tmp_path, tests, ltp="/x", timeout_mul="10", timeout=600.0, summary=["a", "b", "c", "d"])
+    small = tmp_path / "ltp-results.json"
+    assert ltp.main(["--reduce", str(full), "--compat-out", str(small)]) == 0
+    reduced = json.loads(small.read_text())
+    assert reduced["tests"]["getpid01"]["machine"] == {"verdict": "fail", "seconds": 0.5,
+                                                       "lines": ["getpid01.c:9: TFAIL: wrong"]}
+    lines = small.read_text().splitlines()
+    assert [json.loads(line.split(": ", 1)[1].rstrip(",")) for line in lines if line.startswith(' "chdir01": ')] == [
+        reduced["tests"]["chdir01"]]  # one line a test
+    one, other = compat.machine_compat(full), compat.machine_compat(small)
+    assert to_json(one).replace("results.json", "X") == to_json(other).replace("ltp-results.json", "X")

@@ -111,6 +111,7 @@ STDOUT_COMMANDS: dict[str, list[str]] = {
     "lint --list-rules": ["lint", "--list-rules"],
     "show": ["show", "getpid", "-C", "{proj}"],
     "export": ["export", "--format", "csv", "-C", "{proj}"],
+    "compat": ["compat", "--format", "json"],
     "fuzz": ["fuzz", "--count", "20", "--seed", "1"],
     "init": ["init", "{base}/new"],
     "add-syscall": ["add-syscall", "other", "-C", "{proj}"],
