@@ -28,8 +28,8 @@ DEFAULT_RESULTS = Path(__file__).resolve().parents[3] / "conformance" / "ltp-res
 #: At most this many bytes of results are read: a full run's reduced file is about 150 KB, its full JSON 500 KB.
 RESULTS_BYTES_LIMIT = 16 << 20
 
-IMPLEMENTED, PARTIAL, BY_DESIGN, ENOSYS = "implemented", "partial", "ENOSYS by design", "ENOSYS"
-STATUSES = (IMPLEMENTED, PARTIAL, BY_DESIGN, ENOSYS)
+IMPLEMENTED, PARTIAL, BY_DESIGN, MISSING = "implemented", "partial", "ENOSYS by design", "ENOSYS"
+STATUSES = (IMPLEMENTED, PARTIAL, BY_DESIGN, MISSING)
 NI_SYSCALL = "sys_ni_syscall"
 NI_REASON = "not a call on Linux either: the table's entry is sys_ni_syscall"
 
@@ -122,7 +122,7 @@ class Compat:
         return [
             f"{implemented} of {len(self.rows)} x86-64 syscalls implemented fully or partly "
             f"({self.count(IMPLEMENTED)} fully, {self.count(PARTIAL)} partly); "
-            f"{self.count(BY_DESIGN)} ENOSYS by design, {self.count(ENOSYS)} ENOSYS",
+            f"{self.count(BY_DESIGN)} ENOSYS by design, {self.count(MISSING)} ENOSYS",
             f"LTP: the machine passes {passes} of {measured} in-scope tests that pass natively ({ratio}); "
             f"{len(self.tests)} runtest entries in the results ({self.source}, {self.results_file})",
         ]
@@ -215,7 +215,7 @@ def build(
         elif entry_point in by_design:
             status, note = BY_DESIGN, by_design[entry_point]
         else:
-            status, note = ENOSYS, ""
+            status, note = MISSING, ""
         rows.append(Row(number, name, entry_point, status, note, tuple(by_call.get(name, ()))))
     return Compat(rows, source, results.name, tests, dict(sorted(other.items())))
 
