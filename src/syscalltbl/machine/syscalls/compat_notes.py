@@ -24,6 +24,10 @@ PARTIAL: dict[str, str] = {
     "sys_ioctl": "the requests of the machine's own files and devices (terminals, pipes, sockets, /dev); others "
     "are ENOTTY",
     "sys_sysinfo": "load averages are always 0 (the machine keeps none)",
+    "sys_fcntl": "duplicating, descriptor and status flags, record locks (OFD ones too) and pipe sizes; F_SETOWN, "
+    "F_GETOWN and their _EX forms, F_SETSIG, leases, F_NOTIFY, seals and write hints are EINVAL",
+    "sys_madvise": "MADV_COLLAPSE, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE, MADV_HWPOISON and MADV_SOFT_OFFLINE are "
+    "EINVAL",
 }
 
 #: Calls left ENOSYS on purpose, and why.
