@@ -69,6 +69,8 @@ def test_the_notes_name_entries_of_the_table_with_the_right_status() -> None:
         ("inotify", ["inotify_add_watch", "inotify_init", "inotify_init1", "inotify_rm_watch"]),
         ("pkeys", ["pkey_alloc", "pkey_free", "pkey_mprotect"]),
         ("timerfd", ["timerfd_create", "timerfd_gettime", "timerfd_settime"]),
+        ("execlp", ["execve"]),
+        ("nice", ["getpriority", "setpriority"]),
         ("abort", []),
         ("getpagesize", []),
     ],

@@ -6,11 +6,12 @@ partial when machine/syscalls/compat_notes.py's PARTIAL says what it lacks; with
 design when BY_DESIGN gives the reason or the table's own entry is sys_ni_syscall (ENOSYS on Linux too).
 
 LTP's tests are taken from a result of conformance/ltp.py (its full JSON, or the reduced file it writes
-with --compat-out: conformance/ltp-results.json, committed from the last full run). LTP keeps a call's tests
-in a directory named after it (testcases/kernel/syscalls/<area>/); the harness records that area per test,
-and `area_calls` maps an area to the calls it is named after (see there for the rule). So a test is listed
-under the calls of its directory, not under every call it makes: LTP's library makes many calls for every
-test, and counting those would credit getpid with every test.
+with --compat-out: conformance/ltp-results.json, committed from the last full run). LTP keeps a call's
+tests in a directory named after it or after the C function that makes it (testcases/kernel/syscalls/
+<area>/: open, recv, execlp); the harness records that area per test, and `area_calls` maps an area to the
+calls it is named after (see there for the rule). So a test is listed under the calls of its directory,
+not under every call it makes: LTP's library makes many calls for every test (fork, mmap, getpid...), and
+counting those would credit them with every test.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ STATUSES = (IMPLEMENTED, PARTIAL, BY_DESIGN, MISSING)
 NI_SYSCALL = "sys_ni_syscall"
 NI_REASON = "not a call on Linux either: the table's entry is sys_ni_syscall"
 
-#: LTP areas named after the C library function whose x86-64 call has another name.
+#: LTP areas named after a C library function, and the x86-64 calls glibc makes it of (recv is recvfrom).
 LIBC_NAMES: dict[str, tuple[str, ...]] = {
     "recv": ("recvfrom",),
     "send": ("sendto",),
@@ -46,6 +47,16 @@ LIBC_NAMES: dict[str, tuple[str, ...]] = {
     "sigwait": ("rt_sigtimedwait",),
     "sigwaitinfo": ("rt_sigtimedwait",),
     "file_attr": ("file_getattr", "file_setattr"),
+    "readdir": ("getdents64",),
+    "sbrk": ("brk",),
+    "setpgrp": ("setpgid",),
+    "statvfs": ("statfs",),
+    "sighold": ("rt_sigprocmask",),
+    "sigrelse": ("rt_sigprocmask",),
+    "nice": ("getpriority", "setpriority"),
+    "gethostname": ("uname",),
+    "getdomainname": ("uname",),
+    **{wrapper: ("execve",) for wrapper in ("execl", "execle", "execlp", "execv", "execvp")},
 }
 
 
@@ -104,7 +115,7 @@ class Compat:
     source: str
     results_file: str
     tests: list[LtpTest]
-    #: areas whose name is no x86-64 call (abort, getpagesize, the exec* wrappers...): area -> its tests
+    #: areas named after no x86-64 call (abort, getpagesize, memcpy...): area -> its tests
     other_areas: dict[str, list[LtpTest]] = field(default_factory=dict)
 
     def count(self, *statuses: str) -> int:
