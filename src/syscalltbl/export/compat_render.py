@@ -119,7 +119,7 @@ def _test_html(test: LtpTest) -> str:
 
 def _row_html(row: Row) -> str:
     cls = row.status.replace(" ", "-")
-    tests = "".join(_test_html(t) for t in row.tests)
+    tests = " ".join(_test_html(t) for t in row.tests)  # a space: the cell wraps between tests
     return (f'<tr class="{html.escape(cls)}"><td class="num">{row.number}</td><td title="{row.entry_point}">'
             f"{html.escape(row.name)}</td><td>{html.escape(row.status)}</td><td>{html.escape(row.note)}</td>"
             f'<td class="num">{_ratio(row.tests)}</td><td>{tests}</td></tr>')
@@ -131,7 +131,7 @@ def to_html(compat: Compat) -> str:
     rows = "\n".join(_row_html(r) for r in compat.rows)
     others = "\n".join(
         f"<tr><td>{html.escape(area)}</td><td class=\"num\">{_ratio(tests)}</td>"
-        f"<td>{''.join(_test_html(t) for t in tests)}</td></tr>"
+        f"<td>{' '.join(_test_html(t) for t in tests)}</td></tr>"
         for area, tests in compat.other_areas.items()
     )
     return f"""<!DOCTYPE html>
