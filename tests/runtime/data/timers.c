@@ -71,6 +71,23 @@ static void spin_user(long us) {
 		for (int i = 0; i < 20000; i++) x += i;
 }
 
+/* User time never runs backwards: a virtual timer read back at once shows at most what was set plus the
+ * tick a cpu timer is armed late by (getitimer01's check), however long the calls themselves take. */
+static void virtual_read_back(void) {
+	struct timespec tick;
+	clock_getres(CLOCK_MONOTONIC_COARSE, &tick);
+	long bound = 10000 + (tick.tv_nsec + 999) / 1000, past = 0;
+	for (int i = 0; i < 2000; i++) {
+		struct itimerval it = {{0, 0}, {0, 10000}}, now;
+		setitimer(ITIMER_VIRTUAL, &it, NULL);
+		getitimer(ITIMER_VIRTUAL, &now);
+		past += now.it_value.tv_sec != 0 || now.it_value.tv_usec > bound;
+	}
+	struct itimerval off = {{0, 0}, {0, 0}};
+	setitimer(ITIMER_VIRTUAL, &off, NULL);
+	printf("ITIMER_VIRTUAL read back past what was set plus a tick: %ld of 2000\n", past);
+}
+
 static void itimers(void) {
 	handle(SIGALRM, 0);
 	hits = 0;
@@ -448,6 +465,7 @@ int main(int argc, char **argv) {
 		return 0;
 	}
 	itimers();
+	virtual_read_back();
 	posix_timers();
 	accounting();
 	waits();

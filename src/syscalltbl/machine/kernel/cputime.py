@@ -33,6 +33,7 @@ class TaskTimes:
 
     runtime: int = 0  # ns this task held the cpu
     stime: int = 0  # ns of that spent in system calls
+    call: int | None = None  # the clock when its system call in progress began
     mark: int | None = None  # the clock when the task was switched in; None while switched out
     nvcsw: int = 0  # it gave the cpu up: slept in a call
     nivcsw: int = 0  # the tick took the cpu from it
@@ -102,8 +103,10 @@ def runtime(task: Task) -> int:
 
 def task_usage(task: Task) -> Usage:
     total = runtime(task)
-    stime = min(task.times.stime, total)
     t = task.times
+    # A call in progress is system time already: else its time would count as user time until the call
+    # returns and then move to system time, and user time (ITIMER_VIRTUAL's clock) would run backwards.
+    stime = min(t.stime if t.call is None else t.stime + run_clock() - t.call, total)
     return Usage(total - stime, stime, 0, t.minflt, t.nvcsw, t.nivcsw)
 
 

@@ -82,7 +82,8 @@ def dispatch(
         task = machine.current
         assert task is not None
         # The call's time in Python is the task's system time (kernel/cputime.py): a vDSO clock, cheap.
-        started = clock()
+        times = task.times
+        times.call = started = clock()
         regs = task.regs_pa
         try:
             if ia32:
@@ -96,10 +97,12 @@ def dispatch(
         except Sleep as sleep:
             task.sleep = sleep
             task.restart_trap = restart_trap
-            task.times.stime += clock() - started
+            times.stime += clock() - started
+            times.call = None
             stop()
             return
         except (Exception, SystemExit) as exc:
+            times.call = None
             # A project's body that raised: an oops that kills this task alone (do_exit stops the cpu).
             if not oops.confine(machine, task, exc, ia32=ia32):
                 raise
@@ -107,7 +110,8 @@ def dispatch(
         pack_q(mem, regs + _AX, ret & MASK64)
         if task.sigpending or ram.stale_code:
             exit_work(machine, task)
-        task.times.stime += clock() - started
+        times.stime += clock() - started
+        times.call = None
 
     return on_trap
 
