@@ -19,6 +19,7 @@ from syscalltbl.machine.syscalls import (
     mknod,
     mlock,
     mm,
+    msg,
     posix_timers,
     preadv,
     process,
@@ -27,6 +28,7 @@ from syscalltbl.machine.syscalls import (
     rusage,
     sched,
     select,
+    sem,
     signal,
     socket,
     sockmsg,
@@ -42,6 +44,6 @@ from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind
 __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "close_range", "cred", "epoll",
     "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "locks", "madvise", "misc", "mknod", "mlock", "mm",
-    "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "signal", "socket",
-    "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
+    "msg", "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "sem", "signal",
+    "socket", "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip
