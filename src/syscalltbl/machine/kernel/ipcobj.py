@@ -80,9 +80,9 @@ class IpcIds(Generic[T]):
             raise Errno(EINVAL)
         return found
 
-    def by_index(self, index: int) -> T:
-        """*_STAT's lookup: by index, EINVAL if free."""
-        found = self.objects.get(index) if index >= 0 else None
+    def by_index(self, ident: int) -> T:
+        """*_STAT's lookup (ipc_obtain_object_idr): by the index an id or index names, EINVAL if free."""
+        found = self.objects.get(ident % IPC_ID_SEQ) if ident >= 0 else None
         if found is None:
             raise Errno(EINVAL)
         return found

@@ -12,6 +12,7 @@ from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EACCES, EINVAL, ENOMEM, EPERM, Errno
 from syscalltbl.machine.uapi.ipc import (
+    IPC_ID_SEQ,
     IPC_INFO,
     IPC_RMID,
     IPC_SET,
@@ -137,7 +138,7 @@ def sys_shmctl(t: Task, shmid: int, cmd: int, buf: int, *_: int) -> int:
                                                      sum(s.resident_pages for s in segments), 0, 0, 0))
         return max(ns.max_index, 0)
     if cmd in (SHM_STAT, SHM_STAT_ANY):
-        found = ns.by_index(shmid)  # an index here, not an id
+        found = ns.by_index(shmid % IPC_ID_SEQ)  # an index here, or an id's (ipc_obtain_object_idr)
         if found is None:
             raise Errno(EINVAL)
         if cmd == SHM_STAT and not found.permits(t.cred.euid, t.cred.egid, READ):
