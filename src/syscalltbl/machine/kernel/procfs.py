@@ -226,7 +226,8 @@ def _state(t: Task) -> tuple[str, str]:
     """The task's state letter and name: running (or runnable), sleeping, or a zombie."""
     if t.status is not None:
         return "Z", "zombie"
-    if t.sleep is not None and not t.sleep.ready():
+    # A sleeper a signal is pending for is woken by it (signal_wake_up): runnable, as the scheduler sees it.
+    if t.sleep is not None and not t.sleep.ready() and not (t.sigpending and t.sleep.restart):
         return "S", "sleeping"
     return "R", "running"
 
