@@ -19,6 +19,7 @@ from syscalltbl.machine.uapi.errno import EACCES, EEXIST, EINVAL, ENOENT, ENOSPC
 from syscalltbl.machine.uapi.ipc import IPC_CREAT, IPC_EXCL, IPC_ID_SEQ, IPC_PRIVATE, IPCMNI
 
 S_IRUGO, S_IWUGO = 0o444, 0o222
+SEQ_LIMIT = (1 << 31) // IPC_ID_SEQ  # ipcid_seq_max: ids stay positive ints
 
 
 class IpcObject:
@@ -69,7 +70,9 @@ class IpcIds(Generic[T]):
     def __init__(self, limit: Callable[[], int]) -> None:
         self.limit = limit
         self.objects: dict[int, T] = {}  # index -> object
+        self.keys: dict[int, T] = {}  # key -> object, for every key but IPC_PRIVATE
         self._seq = 0
+        self._last_index = -1
 
     def find(self, ident: int) -> T:
         """ipc_obtain_object_check: EINVAL for a negative id, a free index or a stale seq."""
@@ -96,7 +99,7 @@ class IpcIds(Generic[T]):
                create: Callable[[Perm], T]) -> int:
         """ipcget: an existing object for `key` (checked), or a new one; its id."""
         if key != IPC_PRIVATE:
-            found = next((o for o in self.objects.values() if o.perm.key == key), None)
+            found = self.keys.get(key)
             if found is not None:
                 if flags & IPC_CREAT and flags & IPC_EXCL:
                     raise Errno(EEXIST)
@@ -111,19 +114,28 @@ class IpcIds(Generic[T]):
         return len(self.objects) >= min(self.limit(), IPCMNI)
 
     def add(self, obj: T) -> int:
-        """ipc_addid: the lowest free index, the next seq; ENOSPC past the limit."""
+        """ipc_idr_alloc: the next free index after the last one given (idr_alloc_cyclic); the sequence
+        number goes up each time the indexes wrap. ENOSPC past the limit."""
         if self.full():
             raise Errno(ENOSPC)
-        index = next(i for i in range(IPCMNI) if i not in self.objects)
-        self._seq = (self._seq + 1) % (1 << 16)
+        index = (self._last_index + 1) % IPCMNI
+        while index in self.objects:
+            index = (index + 1) % IPCMNI
+        if index <= self._last_index:
+            self._seq = (self._seq + 1) % SEQ_LIMIT
+        self._last_index = index
         obj.perm.seq = self._seq
         obj.id = self._seq * IPC_ID_SEQ + index
         self.objects[index] = obj
+        if obj.perm.key != IPC_PRIVATE:
+            self.keys[obj.perm.key] = obj
         return obj.id
 
     def remove(self, obj: T) -> None:
         """ipc_rmid: the id and key go; whoever waits on it sees `deleted`."""
         if self.objects.get(obj.index) is obj:
             del self.objects[obj.index]
+        if self.keys.get(obj.perm.key) is obj:
+            del self.keys[obj.perm.key]
         obj.deleted = True
         obj.ctime = int(time.time())
