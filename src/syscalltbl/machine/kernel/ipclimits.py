@@ -46,6 +46,10 @@ class IpcLimits:
     mq_msgsize_max: int = DFLT_MSGSIZEMAX
     mq_msg_default: int = DFLT_MSG
     mq_msgsize_default: int = DFLT_MSGSIZE
+    # CONFIG_CHECKPOINT_RESTORE's kernel.*_next_id: the id the next object of the kind gets, -1 for any.
+    msg_next_id: int = -1
+    sem_next_id: int = -1
+    shm_next_id: int = -1
 
     def set_nonnegative(self, name: str, value: int) -> None:
         """msgmax, msgmnb: proc_dointvec_minmax with 0..INT_MAX."""
@@ -58,6 +62,18 @@ class IpcLimits:
         if not 0 <= value <= IPCMNI:
             raise Errno(EINVAL)
         setattr(self, name, value)
+
+    def set_next_id(self, name: str, value: int) -> None:
+        """msg_next_id, sem_next_id, shm_next_id: -1 to INT_MAX."""
+        if not -1 <= value <= INT_MAX:
+            raise Errno(EINVAL)
+        setattr(self, name, value)
+
+    def take_next_id(self, name: str) -> int:
+        """ipc_idr_alloc: the id asked for, used once."""
+        wanted: int = getattr(self, name)
+        setattr(self, name, -1)
+        return wanted
 
     def set_sem(self, values: list[int]) -> None:
         """proc_ipc_sem_dointvec: up to four numbers (SEMMSL SEMMNS SEMOPM SEMMNI); semmni at most IPCMNI."""

@@ -67,8 +67,10 @@ T = TypeVar("T", bound=IpcObject)
 class IpcIds(Generic[T]):
     """One kind's objects (struct ipc_ids): `limit()` is its *mni tunable, read at each creation."""
 
-    def __init__(self, limit: Callable[[], int]) -> None:
+    def __init__(self, limit: Callable[[], int], next_id: Callable[[], int]) -> None:
+        """`next_id`: the kind's *_next_id sysctl, taken (and reset) at each creation."""
         self.limit = limit
+        self.next_id = next_id
         self.objects: dict[int, T] = {}  # index -> object
         self.keys: dict[int, T] = {}  # key -> object, for every key but IPC_PRIVATE
         self._seq = 0
@@ -118,14 +120,24 @@ class IpcIds(Generic[T]):
         number goes up each time the indexes wrap. ENOSPC past the limit."""
         if self.full():
             raise Errno(ENOSPC)
-        index = (self._last_index + 1) % IPCMNI
-        while index in self.objects:
-            index = (index + 1) % IPCMNI
-        if index <= self._last_index:
-            self._seq = (self._seq + 1) % SEQ_LIMIT
-        self._last_index = index
-        obj.perm.seq = self._seq
-        obj.id = self._seq * IPC_ID_SEQ + index
+        wanted = self.next_id()
+        if wanted >= 0:
+            # The id asked for: its seq, and its index or the first free one above it (idr_alloc).
+            seq, index = wanted // IPC_ID_SEQ, wanted % IPC_ID_SEQ
+            while index in self.objects:
+                index += 1
+            if index >= IPCMNI:
+                raise Errno(ENOSPC)
+        else:
+            index = (self._last_index + 1) % IPCMNI
+            while index in self.objects:
+                index = (index + 1) % IPCMNI
+            if index <= self._last_index:
+                self._seq = (self._seq + 1) % SEQ_LIMIT
+            self._last_index = index
+            seq = self._seq
+        obj.perm.seq = seq
+        obj.id = seq * IPC_ID_SEQ + index
         self.objects[index] = obj
         if obj.perm.key != IPC_PRIVATE:
             self.keys[obj.perm.key] = obj

@@ -50,7 +50,7 @@ class MessageQueue(IpcObject):
 
 class MessageQueues(IpcIds[MessageQueue]):
     def __init__(self, ram: PhysicalMemory, limits: IpcLimits) -> None:
-        super().__init__(lambda: limits.msgmni)
+        super().__init__(lambda: limits.msgmni, lambda: limits.take_next_id("msg_next_id"))
         self.ram = ram
         self.limits = limits
         self.messages = 0  # msg_hdrs: every queue's

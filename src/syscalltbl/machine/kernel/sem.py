@@ -119,7 +119,7 @@ class SemaphoreSet(IpcObject):
 
 class Semaphores(IpcIds[SemaphoreSet]):
     def __init__(self, ram: PhysicalMemory, limits: IpcLimits) -> None:
-        super().__init__(lambda: limits.semmni)
+        super().__init__(lambda: limits.semmni, lambda: limits.take_next_id("sem_next_id"))
         self.ram = ram
         self.limits = limits
         self.used_sems = 0

@@ -28,13 +28,10 @@ from syscalltbl.machine.uapi.ipc import (
     SHM_STAT,
     SHM_STAT_ANY,
     SHM_UNLOCK,
-    SHMALL,
     SHMID64_DS,
     SHMINFO64,
     SHMLBA,
-    SHMMAX,
     SHMMIN,
-    SHMMNI,
     SHMSEG,
 )
 
@@ -47,7 +44,7 @@ def _namespace(t: Task) -> ShmNamespace:
 
 @syscall("sys_shmget")
 def sys_shmget(t: Task, key: int, size: int, flags: int, *_: int) -> int:
-    return _namespace(t).get(key, size, flags, t.cred.euid, t.cred.egid, t.pid)
+    return _namespace(t).get(key, size, flags, t.cred.euid, t.cred.egid, t.pid, t.machine.sysctl.ipc)
 
 
 @syscall("sys_shmat")
@@ -130,7 +127,8 @@ def sys_shmctl(t: Task, shmid: int, cmd: int, buf: int, *_: int) -> int:
         raise Errno(EINVAL)
     ns = _namespace(t)
     if cmd == IPC_INFO:
-        copy_to_user(t.mm, buf, SHMINFO64.pack(SHMMAX, SHMMIN, SHMMNI, SHMSEG, SHMALL, 0, 0, 0, 0))
+        limits = t.machine.sysctl.ipc
+        copy_to_user(t.mm, buf, SHMINFO64.pack(limits.shmmax, SHMMIN, limits.shmmni, SHMSEG, limits.shmall, 0, 0, 0, 0))
         return max(ns.max_index, 0)
     if cmd == SHM_INFO:
         segments = [s for i in range(ns.max_index + 1) if (s := ns.by_index(i)) is not None]
