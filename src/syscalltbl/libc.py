@@ -1370,29 +1370,29 @@ def sched_getaffinity(pid: int, len: int, user_mask_ptr: WBuffer | None) -> int:
     return _k.call(204, pid, len, _k.buf_out(user_mask_ptr, len))
 
 
-def io_setup(*args: int) -> int:
-    """sys_io_setup: no prototype; up to six integer arguments."""
-    return _k.call(206, *args)
+def io_setup(nr_reqs: int, ctx: WBuffer | None) -> int:
+    """long sys_io_setup(unsigned nr_reqs, aio_context_t __user *ctx)"""
+    return _k.call(206, nr_reqs, _k.buf_out(ctx, 8))
 
 
-def io_destroy(*args: int) -> int:
-    """sys_io_destroy: no prototype; up to six integer arguments."""
-    return _k.call(207, *args)
+def io_destroy(ctx: int) -> int:
+    """long sys_io_destroy(aio_context_t ctx)"""
+    return _k.call(207, ctx)
 
 
-def io_getevents(*args: int) -> int:
-    """sys_io_getevents: no prototype; up to six integer arguments."""
-    return _k.call(208, *args)
+def io_getevents(ctx_id: int, min_nr: int, nr: int, events: WBuffer | None, timeout: WBuffer | None) -> int:
+    """long sys_io_getevents(aio_context_t ctx_id, long min_nr, long nr, struct io_event __user *events, struct __kernel_timespec __user *timeout)"""
+    return _k.call(208, ctx_id, min_nr, nr, _k.buf_out(events, 32 * max(nr, 0)), _k.buf_out(timeout, 16))
 
 
-def io_submit(*args: int) -> int:
-    """sys_io_submit: no prototype; up to six integer arguments."""
-    return _k.call(209, *args)
+def io_submit(ctx_id: int, nr: int, iocbpp: WBuffer | None) -> int:
+    """long sys_io_submit(aio_context_t ctx_id, long nr, struct iocb __user *__user *iocbpp)"""
+    return _k.call(209, ctx_id, nr, _k.buf_out(iocbpp, 8 * max(nr, 0)))
 
 
-def io_cancel(*args: int) -> int:
-    """sys_io_cancel: no prototype; up to six integer arguments."""
-    return _k.call(210, *args)
+def io_cancel(ctx_id: int, iocb: WBuffer | None, result: WBuffer | None) -> int:
+    """long sys_io_cancel(aio_context_t ctx_id, struct iocb __user *iocb, struct io_event __user *result)"""
+    return _k.call(210, ctx_id, _k.buf_out(iocb, 64), _k.buf_out(result, 32))
 
 
 def epoll_create(size: int) -> int:
@@ -1980,9 +1980,9 @@ def statx(dfd: int, filename: PathArg | None, flags: int, mask: int, buffer: WBu
     return _k.call(332, dfd, _k.path(filename), flags, mask, _k.buf_out(buffer, 256))
 
 
-def io_pgetevents(*args: int) -> int:
-    """sys_io_pgetevents: no prototype; up to six integer arguments."""
-    return _k.call(333, *args)
+def io_pgetevents(ctx_id: int, min_nr: int, nr: int, events: WBuffer | None, timeout: WBuffer | None, sig: Buffer | None) -> int:
+    """long sys_io_pgetevents(aio_context_t ctx_id, long min_nr, long nr, struct io_event __user *events, struct __kernel_timespec __user *timeout, const struct __aio_sigset __user *sig)"""
+    return _k.call(333, ctx_id, min_nr, nr, _k.buf_out(events, 32 * max(nr, 0)), _k.buf_out(timeout, 16), _k.buf_in(sig, 16))
 
 
 def rseq(*args: int) -> int:

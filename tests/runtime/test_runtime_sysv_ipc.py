@@ -39,3 +39,24 @@ FACTS = (
 def test_sysv_ipc_and_mqueue_as_on_a_tmpfs(tmp_path: Path) -> None:
     program = build_static(tmp_path, "sysv_ipc_mqueue.c")
     assert_as_on_a_tmpfs(tmp_path, program, FACTS)
+
+
+#: aio.c's lines that must be there natively.
+AIO_FACTS = (
+    "io_setup 65537: -1 EAGAIN",
+    "  event data 0x1235 res 9 res2 0 obj ok 1",
+    "  read: 0 0 0 [hello aio]",
+    "  res -11",
+    "submit write to read-only: -1 EBADF",
+    "submit nr -1: -1 EINVAL",
+    "  eventfd count 1",
+    "io_cancel completed: -1 EINVAL",
+    "done",
+)
+
+
+def test_native_aio_as_on_a_tmpfs(tmp_path: Path) -> None:
+    """io_setup/io_submit/io_getevents/io_pgetevents/io_cancel/io_destroy: done at submission, with Linux's
+    errors and events (a read, a write at an offset, RWF_NOWAIT on an empty pipe, an eventfd told)."""
+    program = build_static(tmp_path, "aio.c")
+    assert_as_on_a_tmpfs(tmp_path, program, AIO_FACTS)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile
-from syscalltbl.machine.kernel.procsys_ipc import ipc_kernel_files, mqueue_files
+from syscalltbl.machine.kernel.procsys_ipc import aio_files, ipc_kernel_files, mqueue_files
 from syscalltbl.machine.kernel.sysctl import (
     CORENAME_MAX_SIZE,
     NEW_UTS_LEN,
@@ -117,6 +117,7 @@ def fs_files(d: SysctlDir, s: Sysctl) -> dict[bytes, Inode]:
     """/proc/sys/fs."""
     return {
         b"mqueue": SysctlDir(d, b"mqueue", lambda _d: mqueue_files(s.ipc, SysctlNumber)),
+        **aio_files(s.aio, SysctlNumber, SysctlConstant),
         b"lease-break-time": SysctlNumber(_line(lambda: s.lease_break_time),
                                           lambda data, _w: _lease_break_time(s, data)),
         b"pipe-max-size": SysctlNumber(_line(lambda: s.pipe_max_size),

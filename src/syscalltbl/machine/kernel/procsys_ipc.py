@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from syscalltbl.machine.kernel.aio import AioLimits
 from syscalltbl.machine.kernel.ipclimits import (
     HARD_MSGMAX,
     HARD_MSGSIZEMAX,
@@ -79,3 +80,12 @@ def mqueue_files(ipc: IpcLimits, number: NumberFile) -> dict[bytes, Inode]:
         b"queues_max": bounded("mq_queues_max", 0, INT_MAX),
     }
 
+
+
+def aio_files(aio: AioLimits, number: NumberFile,
+              constant: Callable[[Callable[[], bytes]], ProcFile]) -> dict[bytes, Inode]:
+    """fs.aio-max-nr (proc_doulongvec_minmax: any unsigned long) and fs.aio-nr (read-only)."""
+    return {
+        b"aio-max-nr": number(_show(lambda: aio.max_nr), lambda data, _w: aio.set_max_nr(parse_uint(data, 64))),
+        b"aio-nr": constant(_show(lambda: aio.nr)),
+    }

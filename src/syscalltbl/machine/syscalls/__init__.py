@@ -3,6 +3,7 @@
 from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.syscalls import (
     access,
+    aio,
     childwait,
     close_range,
     cred,
@@ -43,7 +44,7 @@ from syscalltbl.machine.syscalls import (
 from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
 
 __all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "close_range", "cred", "epoll",
+    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "aio", "bind", "childwait", "close_range", "cred", "epoll",
     "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "locks", "madvise", "misc", "mknod", "mlock", "mm",
     "mqueue", "msg", "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "sem",
     "signal", "socket", "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
