@@ -30,6 +30,7 @@ from syscalltbl.machine.uapi.ipc import (
     IPC_ID_SEQ,
     IPC_PRIVATE,
     SHM_DEST,
+    SHM_HUGETLB,
     SHM_NORESERVE,
     SHMMIN,
 )
@@ -157,6 +158,8 @@ class ShmNamespace:
         pages = -(-size // PAGE_SIZE)
         if self.total_pages + pages < self.total_pages or self.total_pages + pages > limits.shmall:
             raise Errno(ENOSPC)
+        if flags & SHM_HUGETLB:
+            raise Errno(EINVAL)  # hstate_sizelog: the machine has no huge page size
         if self.count >= limits.shmmni:
             raise Errno(ENOSPC)
         if not flags & SHM_NORESERVE and size > self.ram.size:
