@@ -162,6 +162,7 @@ def _block(t: Task, queue: PosixQueue, f: OpenFile, deadline: float | None, can_
         raise Errno(ETIMEDOUT)
     sleep = Sleep(lambda: can_go() or (deadline is not None and time.monotonic() >= deadline), deadline)
     if receiver:
+        queue.waiting_receivers()  # the woken and the timed out go first: the list stays one per sleeper
         queue.receivers.append(Receiver(t, sleep))
     return sleep
 

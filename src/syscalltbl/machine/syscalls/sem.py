@@ -114,6 +114,7 @@ def do_semtimedop(t: Task, semid: int, tsops: int, nsops: int, timeout: int) -> 
         return None
 
     sleep = Sleep(ready, deadline, restartable=False, on_interrupt=interrupted)
+    sset.sleepers = [s for s in sset.sleepers if s.live()]  # the woken and the interrupted go first
     sset.sleepers.append(Sleeper(t, sleep, blocking[0], blocking[1]))
     raise sleep
 
