@@ -15,7 +15,15 @@ from collections.abc import Callable
 
 from syscalltbl.machine.kernel import signals
 from syscalltbl.machine.kernel.ipclimits import HARD_MSGMAX, HARD_MSGSIZEMAX
-from syscalltbl.machine.kernel.mqueue import MqueueFs, Notification, PosixQueue, Receiver, mqueue_fs, queue_bytes
+from syscalltbl.machine.kernel.mqueue import (
+    MESSAGE_BYTES,
+    MqueueFs,
+    Notification,
+    PosixQueue,
+    Receiver,
+    mqueue_fs,
+    queue_bytes,
+)
 from syscalltbl.machine.kernel.permission import MAY_READ, MAY_WRITE, check
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.signals import SIGINFO_SIZE
@@ -36,6 +44,7 @@ from syscalltbl.machine.uapi.errno import (
     EMSGSIZE,
     ENAMETOOLONG,
     ENOENT,
+    ENOMEM,
     ENOSPC,
     ENOTSOCK,
     EOVERFLOW,
@@ -193,6 +202,8 @@ def sys_mq_timedsend(t: Task, mqdes: int, msg_ptr: int, msg_len: int, msg_prio: 
         raise Errno(EBADF)
     if msg_len > queue.msgsize:
         raise Errno(EMSGSIZE)
+    if not queue.ram.slab_fits(MESSAGE_BYTES + msg_len):
+        raise Errno(ENOMEM)  # load_msg allocates before it copies
     text = copy_from_user(t.mm, msg_ptr, msg_len)
     if queue.full:
         raise _block(t, queue, f, deadline, lambda: not queue.full, receiver=False)

@@ -12,13 +12,13 @@ import weakref
 from collections.abc import Callable
 
 from syscalltbl.machine.kernel.ipcobj import S_IRUGO, S_IWUGO
-from syscalltbl.machine.kernel.msg import Message, MessageQueue, message_queues
+from syscalltbl.machine.kernel.msg import MESSAGE_BYTES, Message, MessageQueue, message_queues
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.capability import CAP_SYS_RESOURCE
-from syscalltbl.machine.uapi.errno import E2BIG, EAGAIN, EIDRM, EINVAL, ENOMSG, EPERM, Errno
+from syscalltbl.machine.uapi.errno import E2BIG, EAGAIN, EIDRM, EINVAL, ENOMEM, ENOMSG, EPERM, Errno
 from syscalltbl.machine.uapi.ipc import IPC_INFO, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT
 from syscalltbl.machine.uapi.msg import (
     MSG_COPY,
@@ -75,6 +75,8 @@ def sys_msgsnd(t: Task, msqid: int, msgp: int, msgsz: int, msgflg: int, *_: int)
         raise Errno(EINVAL)
     if mtype < 1:
         raise Errno(EINVAL)
+    if not ns.ram.slab_fits(MESSAGE_BYTES + msgsz):
+        raise Errno(ENOMEM)  # load_msg allocates before it copies: root may have raised msgmax past RAM
     text = copy_from_user(t.mm, msgp + MTYPE.size, msgsz)
     args = (msqid, msgp, msgsz, msgflg)
     _woken(t, args)

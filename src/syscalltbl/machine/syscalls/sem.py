@@ -17,7 +17,7 @@ from syscalltbl.machine.kernel.sem import Op, SemaphoreSet, Sleeper, semaphores
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import E2BIG, EAGAIN, EFBIG, EIDRM, EINVAL, ERANGE, Errno
+from syscalltbl.machine.uapi.errno import E2BIG, EAGAIN, EFBIG, EIDRM, EINVAL, ENOMEM, ERANGE, Errno
 from syscalltbl.machine.uapi.ipc import IPC_INFO, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT
 from syscalltbl.machine.uapi.sem import (
     GETALL,
@@ -72,6 +72,8 @@ def do_semtimedop(t: Task, semid: int, tsops: int, nsops: int, timeout: int) -> 
         raise Errno(E2BIG)
     if nsops < 1:
         raise Errno(EINVAL)
+    if not t.machine.ram.slab_fits(SEMBUF.size * nsops):
+        raise Errno(ENOMEM)  # kvmalloc_array: root may have raised semopm past RAM
     raw = copy_from_user(t.mm, tsops, SEMBUF.size * nsops)
     ops: list[Op] = [SEMBUF.unpack_from(raw, i * SEMBUF.size) for i in range(nsops)]
     if semid < 0:
