@@ -50,6 +50,8 @@ AIO_FACTS = (
     "submit write to read-only: -1 EBADF",
     "submit nr -1: -1 EINVAL",
     "  eventfd count 1",
+    "  res 0x41",
+    "io_cancel pending poll: -1 EINPROGRESS",
     "io_cancel completed: -1 EINVAL",
     "done",
 )
@@ -57,6 +59,7 @@ AIO_FACTS = (
 
 def test_native_aio_as_on_a_tmpfs(tmp_path: Path) -> None:
     """io_setup/io_submit/io_getevents/io_pgetevents/io_cancel/io_destroy: done at submission, with Linux's
-    errors and events (a read, a write at an offset, RWF_NOWAIT on an empty pipe, an eventfd told)."""
+    errors and events (a read, a write at an offset, RWF_NOWAIT on an empty pipe, an eventfd told, polls
+    ready at once, later, and cancelled)."""
     program = build_static(tmp_path, "aio.c")
     assert_as_on_a_tmpfs(tmp_path, program, AIO_FACTS)

@@ -1,7 +1,9 @@
 """Linux native AIO contexts (fs/aio.c): per address space, their completions waiting to be reaped.
 
-The machine does each request at submission, synchronously, so a context
-holds only completed events until io_getevents takes them; at most its
+The machine does each read, write and sync at submission, synchronously; a
+poll not ready then waits in the context until a look at its file finds it
+ready (io_getevents looks). A context holds completed events until
+io_getevents takes them, pending polls and events together at most its
 ring's capacity, as Linux's reqs_available bounds them. The ring is mapped
 into the process as Linux maps it (the context's id is its address), left
 without the ring header so libaio reads events through the system call.
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
+from syscalltbl.machine.kernel.vfs import OpenFile
 from syscalltbl.machine.uapi.aio import AIO_MAX_NR, AIO_RING_HEADER, IO_EVENT
 from syscalltbl.machine.uapi.errno import EINVAL, Errno
 
@@ -42,6 +45,8 @@ class AioContext:
     pages: int  # the ring's size
     max_reqs: int  # what io_setup asked for: what aio-nr counts
     events: list[tuple[int, int, int, int]] = field(default_factory=list)  # data, obj, res, res2
+    #: IOCB_CMD_POLL requests not ready at submission: data, obj, the file, the events they wait for.
+    polls: list[tuple[int, int, OpenFile, int]] = field(default_factory=list)
     dead: bool = False
 
     @property
@@ -51,7 +56,26 @@ class AioContext:
 
     def room(self) -> bool:
         """aio_get_req: a free slot (one of the ring's is always kept empty)."""
-        return len(self.events) < self.nr_events - 1
+        return len(self.events) + len(self.polls) < self.nr_events - 1
+
+    def reap_polls(self) -> None:
+        """Complete the pending polls whose file now has one of their events (aio_poll_wake)."""
+        for poll in list(self.polls):
+            data, obj, f, wanted = poll
+            # aio_poll_wake completes with the wakeup's own mask, all of it (a pipe's write: POLLIN|POLLRDNORM).
+            mask = f.inode.poll(f)
+            if mask & wanted:
+                self.polls.remove(poll)
+                self.events.append((data, obj, mask, 0))
+
+    def cancel_poll(self, obj: int) -> bool:
+        """aio_poll_cancel: a pending poll for the iocb at `obj` completes at once, with no events."""
+        for poll in self.polls:
+            if poll[1] == obj:
+                self.polls.remove(poll)
+                self.events.append((poll[0], obj, 0, 0))
+                return True
+        return False
 
 
 _contexts: weakref.WeakKeyDictionary[Mm, dict[int, AioContext]] = weakref.WeakKeyDictionary()

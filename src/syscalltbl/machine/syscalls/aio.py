@@ -1,12 +1,12 @@
 """Linux native AIO: io_setup, io_destroy, io_submit, io_getevents, io_pgetevents, io_cancel (fs/aio.c).
 
-Each request is done at submission (as Linux does for a file without
-async support): its result, a byte count or -errno, becomes the event
-io_getevents returns. The errors io_submit itself answers are Linux's, in
-its order; an error the I/O meets is the event's res instead. Nothing is
-ever in flight, so io_cancel finds nothing to cancel (EINVAL), and
-io_getevents sleeps only for events another thread's submission brings.
-IOCB_CMD_POLL, which needs a completion later, is not supported (EINVAL).
+Each read, write or sync is done at submission (as Linux does for a file
+without async support): its result, a byte count or -errno, becomes the
+event io_getevents returns. The errors io_submit itself answers are
+Linux's, in its order; an error the I/O meets is the event's res instead.
+An IOCB_CMD_POLL whose file is not ready stays pending until io_getevents
+finds it ready, or io_cancel cancels it (-EINPROGRESS, an event with no
+events); anything else is never in flight, so io_cancel answers EINVAL.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from syscalltbl.machine.uapi.aio import (
     IOCB,
     IOCB_CMD_FDSYNC,
     IOCB_CMD_FSYNC,
+    IOCB_CMD_POLL,
     IOCB_CMD_PREAD,
     IOCB_CMD_PREADV,
     IOCB_CMD_PWRITE,
@@ -43,13 +44,15 @@ from syscalltbl.machine.uapi.aio import (
     IOCB_KEY_OFFSET,
     KIOCB_KEY,
 )
-from syscalltbl.machine.uapi.errno import EAGAIN, EBADF, EFAULT, EINTR, EINVAL, ENOMEM, Errno
+from syscalltbl.machine.uapi.errno import EAGAIN, EBADF, EFAULT, EINPROGRESS, EINTR, EINVAL, ENOMEM, Errno
 from syscalltbl.machine.uapi.fcntl import O_NONBLOCK
+from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP
 from syscalltbl.machine.uapi.rwf import RWF_NOWAIT
 from syscalltbl.machine.uapi.structs import TIMESPEC
 
 IO_CONTEXT = struct.Struct("<Q")  # aio_context_t, and a pointer in the iocb array
 NSEC = 1_000_000_000
+POLL_RECHECK = 0.01  # how often a wait with pending polls looks at their files (a host file wakes nobody)
 LOFF_MAX = (1 << 63) - 1
 SSIZE_MAX = (1 << 63) - 1
 CPUS = 1  # num_possible_cpus()
@@ -179,6 +182,15 @@ def _submit_one(t: Task, ctx: AioContext, user_iocb: int) -> None:
         if opcode in (IOCB_CMD_PREAD, IOCB_CMD_PWRITE) and not access_ok(buf, nbytes):
             raise Errno(EFAULT)  # import_ubuf
         result = _transfer(t, f, opcode, buf, nbytes, offset, rw_flags)
+    elif opcode == IOCB_CMD_POLL:
+        if buf >> 16 or offset or nbytes or rw_flags:
+            raise Errno(EINVAL)  # aio_poll: the events are a u16 in aio_buf, nothing else is used
+        wanted = buf | POLLERR | POLLHUP
+        ready = f.inode.poll(f) & wanted
+        if not ready:
+            ctx.polls.append((data, user_iocb, f, wanted))
+            return  # completes when io_getevents finds its file ready (no eventfd is told for it then)
+        result = ready
     else:
         raise Errno(EINVAL)
     ctx.events.append((data, user_iocb, result, 0))
@@ -217,6 +229,7 @@ def do_io_getevents(t: Task, args: tuple[int, ...], ctx_id: int, min_nr: int, nr
     ctx = lookup(t.mm, ctx_id)
     if not 0 <= min_nr <= nr:
         raise Errno(EINVAL)
+    ctx.reap_polls()
     waited = _waits.pop(t, None)
     now = time.monotonic()
     deadline = waited[1] if waited is not None and waited[0] == args else (
@@ -234,9 +247,12 @@ def do_io_getevents(t: Task, args: tuple[int, ...], ctx_id: int, min_nr: int, nr
         return None
 
     # wait_event_interruptible_hrtimeout: a handled signal ends it with EINTR, never restarted.
-    raise Sleep(lambda: len(ctx.events) >= min_nr or ctx.dead or (deadline is not None
-                                                                   and time.monotonic() >= deadline),
-                deadline, restartable=False, on_interrupt=interrupted)
+    def ready() -> bool:
+        ctx.reap_polls()
+        return len(ctx.events) >= min_nr or ctx.dead or (deadline is not None and time.monotonic() >= deadline)
+
+    raise Sleep(ready, deadline, restartable=False, on_interrupt=interrupted,
+                recheck=time.monotonic() + POLL_RECHECK if ctx.polls else None)
 
 
 @syscall("sys_io_getevents")
@@ -284,6 +300,8 @@ def sys_io_cancel(t: Task, ctx_id: int, iocb: int, result: int, *_: int) -> int:
     key = int.from_bytes(copy_from_user(t.mm, iocb + IOCB_KEY_OFFSET, 4), "little")
     if key != KIOCB_KEY:
         raise Errno(EINVAL)
-    lookup(t.mm, ctx_id)
-    raise Errno(EINVAL)  # nothing is ever in flight: every request completed at submission
+    ctx = lookup(t.mm, ctx_id)
+    if ctx.cancel_poll(iocb):
+        raise Errno(EINPROGRESS)  # cancelled: its event (no events) is in the ring
+    raise Errno(EINVAL)  # not in flight: reads, writes and syncs completed at submission
 
