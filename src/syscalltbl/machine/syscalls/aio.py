@@ -100,7 +100,9 @@ def sys_io_setup(t: Task, nr_events: int, ctxp: int, *_: int) -> int:
     table = contexts(mm)
     if not table:
         weakref.finalize(mm, _exit_aio, limits, ram.slab_charge, table).atexit = False
-    mm.add_vma(addr, addr + size, read=True, write=True, execute=False, name="/[aio] (deleted)", committed=True)
+    ring = mm.add_vma(addr, addr + size, read=True, write=True, execute=False, name="/[aio] (deleted)",
+                      committed=True)
+    ring.dontfork = True  # VM_DONTCOPY: a child has none of its parent's contexts, nor their rings
     ram.slab_charge(CONTEXT_BYTES + size)
     limits.nr += max_reqs
     ctx = table[addr] = AioContext(addr, pages, max_reqs)
