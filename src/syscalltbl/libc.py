@@ -720,19 +720,19 @@ def uname(name: WBuffer | None) -> int:
     return _k.call(63, _k.buf_out(name, 390))
 
 
-def semget(*args: int) -> int:
-    """sys_semget: no prototype; up to six integer arguments."""
-    return _k.call(64, *args)
+def semget(key: int, nsems: int, semflg: int) -> int:
+    """long sys_semget(key_t key, int nsems, int semflg)"""
+    return _k.call(64, key, nsems, semflg)
 
 
-def semop(*args: int) -> int:
-    """sys_semop: no prototype; up to six integer arguments."""
-    return _k.call(65, *args)
+def semop(semid: int, sops: WBuffer | None, nsops: int) -> int:
+    """long sys_semop(int semid, struct sembuf __user *sops, unsigned nsops)"""
+    return _k.call(65, semid, _k.buf_out(sops, 6 * nsops), nsops)
 
 
-def semctl(*args: int) -> int:
-    """sys_semctl: no prototype; up to six integer arguments."""
-    return _k.call(66, *args)
+def semctl(semid: int, semnum: int, cmd: int, arg: int) -> int:
+    """long sys_semctl(int semid, int semnum, int cmd, unsigned long arg)"""
+    return _k.call(66, semid, semnum, cmd, arg)
 
 
 def shmdt(shmaddr: WBuffer | None) -> int:
@@ -740,24 +740,24 @@ def shmdt(shmaddr: WBuffer | None) -> int:
     return _k.call(67, _k.buf_out(shmaddr, 0))
 
 
-def msgget(*args: int) -> int:
-    """sys_msgget: no prototype; up to six integer arguments."""
-    return _k.call(68, *args)
+def msgget(key: int, msgflg: int) -> int:
+    """long sys_msgget(key_t key, int msgflg)"""
+    return _k.call(68, key, msgflg)
 
 
-def msgsnd(*args: int) -> int:
-    """sys_msgsnd: no prototype; up to six integer arguments."""
-    return _k.call(69, *args)
+def msgsnd(msqid: int, msgp: WBuffer | None, msgsz: int, msgflg: int) -> int:
+    """long sys_msgsnd(int msqid, struct msgbuf __user *msgp, size_t msgsz, int msgflg)"""
+    return _k.call(69, msqid, _k.buf_out(msgp, 8 + msgsz), msgsz, msgflg)
 
 
-def msgrcv(*args: int) -> int:
-    """sys_msgrcv: no prototype; up to six integer arguments."""
-    return _k.call(70, *args)
+def msgrcv(msqid: int, msgp: WBuffer | None, msgsz: int, msgtyp: int, msgflg: int) -> int:
+    """long sys_msgrcv(int msqid, struct msgbuf __user *msgp, size_t msgsz, long msgtyp, int msgflg)"""
+    return _k.call(70, msqid, _k.buf_out(msgp, 8 + msgsz), msgsz, msgtyp, msgflg)
 
 
-def msgctl(*args: int) -> int:
-    """sys_msgctl: no prototype; up to six integer arguments."""
-    return _k.call(71, *args)
+def msgctl(msqid: int, cmd: int, buf: WBuffer | None) -> int:
+    """long sys_msgctl(int msqid, int cmd, struct msqid_ds __user *buf)"""
+    return _k.call(71, msqid, cmd, _k.buf_out(buf, 120))
 
 
 def fcntl(fd: int, cmd: int, arg: int) -> int:
@@ -1240,14 +1240,14 @@ def reboot(*args: int) -> int:
     return _k.call(169, *args)
 
 
-def sethostname(*args: int) -> int:
-    """sys_sethostname: no prototype; up to six integer arguments."""
-    return _k.call(170, *args)
+def sethostname(name: PathArg | None, len: int) -> int:
+    """long sys_sethostname(const char __user *name, int len)"""
+    return _k.call(170, _k.path(name), len)
 
 
-def setdomainname(*args: int) -> int:
-    """sys_setdomainname: no prototype; up to six integer arguments."""
-    return _k.call(171, *args)
+def setdomainname(name: PathArg | None, len: int) -> int:
+    """long sys_setdomainname(const char __user *name, int len)"""
+    return _k.call(171, _k.path(name), len)
 
 
 def iopl(*args: int) -> int:
@@ -1370,29 +1370,29 @@ def sched_getaffinity(pid: int, len: int, user_mask_ptr: WBuffer | None) -> int:
     return _k.call(204, pid, len, _k.buf_out(user_mask_ptr, len))
 
 
-def io_setup(*args: int) -> int:
-    """sys_io_setup: no prototype; up to six integer arguments."""
-    return _k.call(206, *args)
+def io_setup(nr_reqs: int, ctx: WBuffer | None) -> int:
+    """long sys_io_setup(unsigned nr_reqs, aio_context_t __user *ctx)"""
+    return _k.call(206, nr_reqs, _k.buf_out(ctx, 8))
 
 
-def io_destroy(*args: int) -> int:
-    """sys_io_destroy: no prototype; up to six integer arguments."""
-    return _k.call(207, *args)
+def io_destroy(ctx: int) -> int:
+    """long sys_io_destroy(aio_context_t ctx)"""
+    return _k.call(207, ctx)
 
 
-def io_getevents(*args: int) -> int:
-    """sys_io_getevents: no prototype; up to six integer arguments."""
-    return _k.call(208, *args)
+def io_getevents(ctx_id: int, min_nr: int, nr: int, events: WBuffer | None, timeout: WBuffer | None) -> int:
+    """long sys_io_getevents(aio_context_t ctx_id, long min_nr, long nr, struct io_event __user *events, struct __kernel_timespec __user *timeout)"""
+    return _k.call(208, ctx_id, min_nr, nr, _k.buf_out(events, 32 * max(nr, 0)), _k.buf_out(timeout, 16))
 
 
-def io_submit(*args: int) -> int:
-    """sys_io_submit: no prototype; up to six integer arguments."""
-    return _k.call(209, *args)
+def io_submit(ctx_id: int, nr: int, iocbpp: WBuffer | None) -> int:
+    """long sys_io_submit(aio_context_t ctx_id, long nr, struct iocb __user *__user *iocbpp)"""
+    return _k.call(209, ctx_id, nr, _k.buf_out(iocbpp, 8 * max(nr, 0)))
 
 
-def io_cancel(*args: int) -> int:
-    """sys_io_cancel: no prototype; up to six integer arguments."""
-    return _k.call(210, *args)
+def io_cancel(ctx_id: int, iocb: WBuffer | None, result: WBuffer | None) -> int:
+    """long sys_io_cancel(aio_context_t ctx_id, struct iocb __user *iocb, struct io_event __user *result)"""
+    return _k.call(210, ctx_id, _k.buf_out(iocb, 64), _k.buf_out(result, 32))
 
 
 def epoll_create(size: int) -> int:
@@ -1420,9 +1420,9 @@ def restart_syscall(*args: int) -> int:
     return _k.call(219, *args)
 
 
-def semtimedop(*args: int) -> int:
-    """sys_semtimedop: no prototype; up to six integer arguments."""
-    return _k.call(220, *args)
+def semtimedop(semid: int, sops: WBuffer | None, nsops: int, timeout: Buffer | None) -> int:
+    """long sys_semtimedop(int semid, struct sembuf __user *sops, unsigned nsops, const struct __kernel_timespec __user *timeout)"""
+    return _k.call(220, semid, _k.buf_out(sops, 6 * nsops), nsops, _k.buf_in(timeout, 16))
 
 
 def fadvise64(fd: int, offset: int, len: int, advice: int) -> int:
@@ -1515,34 +1515,34 @@ def get_mempolicy(*args: int) -> int:
     return _k.call(239, *args)
 
 
-def mq_open(*args: int) -> int:
-    """sys_mq_open: no prototype; up to six integer arguments."""
-    return _k.call(240, *args)
+def mq_open(name: PathArg | None, oflag: int, mode: int, attr: WBuffer | None) -> int:
+    """long sys_mq_open(const char __user *name, int oflag, umode_t mode, struct mq_attr __user *attr)"""
+    return _k.call(240, _k.path(name), oflag, mode, _k.buf_out(attr, 64))
 
 
-def mq_unlink(*args: int) -> int:
-    """sys_mq_unlink: no prototype; up to six integer arguments."""
-    return _k.call(241, *args)
+def mq_unlink(name: PathArg | None) -> int:
+    """long sys_mq_unlink(const char __user *name)"""
+    return _k.call(241, _k.path(name))
 
 
-def mq_timedsend(*args: int) -> int:
-    """sys_mq_timedsend: no prototype; up to six integer arguments."""
-    return _k.call(242, *args)
+def mq_timedsend(mqdes: int, msg_ptr: PathArg | None, msg_len: int, msg_prio: int, abs_timeout: Buffer | None) -> int:
+    """long sys_mq_timedsend(mqd_t mqdes, const char __user *msg_ptr, size_t msg_len, unsigned int msg_prio, const struct __kernel_timespec __user *abs_timeout)"""
+    return _k.call(242, mqdes, _k.path(msg_ptr), msg_len, msg_prio, _k.buf_in(abs_timeout, 16))
 
 
-def mq_timedreceive(*args: int) -> int:
-    """sys_mq_timedreceive: no prototype; up to six integer arguments."""
-    return _k.call(243, *args)
+def mq_timedreceive(mqdes: int, msg_ptr: WBuffer | None, msg_len: int, msg_prio: WBuffer | None, abs_timeout: Buffer | None) -> int:
+    """long sys_mq_timedreceive(mqd_t mqdes, char __user *msg_ptr, size_t msg_len, unsigned int __user *msg_prio, const struct __kernel_timespec __user *abs_timeout)"""
+    return _k.call(243, mqdes, _k.buf_out(msg_ptr, msg_len), msg_len, _k.buf_out(msg_prio, 4), _k.buf_in(abs_timeout, 16))
 
 
-def mq_notify(*args: int) -> int:
-    """sys_mq_notify: no prototype; up to six integer arguments."""
-    return _k.call(244, *args)
+def mq_notify(mqdes: int, notification: Buffer | None) -> int:
+    """long sys_mq_notify(mqd_t mqdes, const struct sigevent __user *notification)"""
+    return _k.call(244, mqdes, _k.buf_in(notification, 64))
 
 
-def mq_getsetattr(*args: int) -> int:
-    """sys_mq_getsetattr: no prototype; up to six integer arguments."""
-    return _k.call(245, *args)
+def mq_getsetattr(mqdes: int, mqstat: Buffer | None, omqstat: WBuffer | None) -> int:
+    """long sys_mq_getsetattr(mqd_t mqdes, const struct mq_attr __user *mqstat, struct mq_attr __user *omqstat)"""
+    return _k.call(245, mqdes, _k.buf_in(mqstat, 64), _k.buf_out(omqstat, 64))
 
 
 def kexec_load(*args: int) -> int:
@@ -1980,9 +1980,9 @@ def statx(dfd: int, filename: PathArg | None, flags: int, mask: int, buffer: WBu
     return _k.call(332, dfd, _k.path(filename), flags, mask, _k.buf_out(buffer, 256))
 
 
-def io_pgetevents(*args: int) -> int:
-    """sys_io_pgetevents: no prototype; up to six integer arguments."""
-    return _k.call(333, *args)
+def io_pgetevents(ctx_id: int, min_nr: int, nr: int, events: WBuffer | None, timeout: WBuffer | None, sig: Buffer | None) -> int:
+    """long sys_io_pgetevents(aio_context_t ctx_id, long min_nr, long nr, struct io_event __user *events, struct __kernel_timespec __user *timeout, const struct __aio_sigset __user *sig)"""
+    return _k.call(333, ctx_id, min_nr, nr, _k.buf_out(events, 32 * max(nr, 0)), _k.buf_out(timeout, 16), _k.buf_in(sig, 16))
 
 
 def rseq(*args: int) -> int:

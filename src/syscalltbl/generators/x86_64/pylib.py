@@ -38,6 +38,8 @@ SIZES: Mapping[str, int] = {
     "struct shmid_ds": 112, "struct statx": 256, "struct xattr_args": 16,
     "struct __kernel_old_itimerval": 32, "struct sigevent": 64, "struct siginfo": 128, "struct tms": 32,
     "timer_t": 4, "struct user_msghdr": 56,
+    "struct msqid_ds": 120, "struct mq_attr": 64, "aio_context_t": 8, "struct iocb": 64, "struct io_event": 32,
+    "struct __aio_sigset": 16,
 }  # fmt: skip
 #: Pointers whose length is not sizeof(pointee): (entry point, parameter) -> Python expression.
 LENGTHS: Mapping[tuple[str, str], str] = {
@@ -69,6 +71,15 @@ LENGTHS: Mapping[tuple[str, str], str] = {
     ("sys_epoll_pwait2", "events"): "12 * max(maxevents, 0)",
     ("sys_shmat", "shmaddr"): "0",  # an attach address: never read or written
     ("sys_shmdt", "shmaddr"): "0",
+    ("sys_msgsnd", "msgp"): "8 + msgsz",  # struct msgbuf: a long type, then the text
+    ("sys_msgrcv", "msgp"): "8 + msgsz",
+    ("sys_semop", "sops"): "6 * nsops",  # struct sembuf[nsops]
+    ("sys_semtimedop", "sops"): "6 * nsops",
+    ("sys_mq_timedsend", "msg_ptr"): "msg_len",
+    ("sys_mq_timedreceive", "msg_ptr"): "msg_len",
+    ("sys_io_submit", "iocbpp"): "8 * max(nr, 0)",  # struct iocb *[nr]
+    ("sys_io_getevents", "events"): "32 * max(nr, 0)",  # struct io_event[nr]
+    ("sys_io_pgetevents", "events"): "32 * max(nr, 0)",
     ("sys_socketpair", "usockvec"): "8",  # int[2]
     ("sys_bind", "umyaddr"): "max(addrlen, 0)",
     ("sys_connect", "uservaddr"): "max(addrlen, 0)",

@@ -17,6 +17,7 @@ from syscalltbl.machine.kernel import cputime, futex, signals
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
 from syscalltbl.machine.kernel.process import ExitStatus, Task, ThreadGroup
+from syscalltbl.machine.kernel.sem import exit_sem
 from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, ENOMEM, EPERM, Errno
 from syscalltbl.machine.uapi.resource import RLIMIT_NPROC
 from syscalltbl.machine.uapi.sched import (
@@ -279,6 +280,7 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
         release(machine, task)
     if group.ended:
         group.timers.delete_all()
+        exit_sem(machine, group, task.pid)  # the process's SEM_UNDO adjustments
         # synchronize_group_exit: without an exit_group, the last thread's end is the process's.
         group.group_exit = group.group_exit or status
         leader = group.leader

@@ -24,6 +24,7 @@ from syscalltbl.machine.kernel.cpuinfo import render_cpuinfo
 from syscalltbl.machine.kernel.locks import describe as describe_locks
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile, ProcLink
 from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
+from syscalltbl.machine.kernel.procsysvipc import proc_sysvipc
 from syscalltbl.machine.kernel.signals import SigAction
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.vfs import FS_DEV, Directory, Inode, OpenFile, Regular
@@ -179,6 +180,7 @@ class ProcRoot(ProcDirectory):
         entries[b"uptime"] = ProcFile(render_uptime, refuse=EIO)
         entries[b"cpuinfo"] = ProcFile(render_cpuinfo, refuse=EIO)
         entries[b"sys"] = proc_sys(self, machine.sysctl)
+        entries[b"sysvipc"] = proc_sysvipc(self, machine)
         return entries
 
     def lookup(self, name: bytes, task: Task) -> Inode | None:
@@ -224,7 +226,8 @@ def _state(t: Task) -> tuple[str, str]:
     """The task's state letter and name: running (or runnable), sleeping, or a zombie."""
     if t.status is not None:
         return "Z", "zombie"
-    if t.sleep is not None and not t.sleep.ready():
+    # A sleeper a signal is pending for is woken by it (signal_wake_up): runnable, as the scheduler sees it.
+    if t.sleep is not None and not t.sleep.ready() and not (t.sigpending and t.sleep.restart):
         return "S", "sleeping"
     return "R", "running"
 

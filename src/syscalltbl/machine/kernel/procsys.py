@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile
+from syscalltbl.machine.kernel.procsys_ipc import aio_files, ipc_kernel_files, mqueue_files
 from syscalltbl.machine.kernel.sysctl import (
     CORENAME_MAX_SIZE,
     NEW_UTS_LEN,
@@ -108,12 +109,15 @@ def kernel_files(s: Sysctl) -> dict[bytes, Inode]:
         b"tainted": SysctlNumber(_line(lambda: s.tainted), lambda data, writer: _taint(s, data, writer)),
         b"version": SysctlConstant(_line(lambda: VERSION)),
         b"threads-max": SysctlNumber(_line(lambda: s.threads_max), lambda data, _w: s.set_threads_max(parse_int(data))),
+        **ipc_kernel_files(s.ipc, SysctlNumber),
     }
 
 
-def fs_files(s: Sysctl) -> dict[bytes, Inode]:
+def fs_files(d: SysctlDir, s: Sysctl) -> dict[bytes, Inode]:
     """/proc/sys/fs."""
     return {
+        b"mqueue": SysctlDir(d, b"mqueue", lambda _d: mqueue_files(s.ipc, SysctlNumber)),
+        **aio_files(s.aio, SysctlNumber, SysctlConstant),
         b"lease-break-time": SysctlNumber(_line(lambda: s.lease_break_time),
                                           lambda data, _w: _lease_break_time(s, data)),
         b"pipe-max-size": SysctlNumber(_line(lambda: s.pipe_max_size),
@@ -128,7 +132,7 @@ def proc_sys(parent: Directory, s: Sysctl) -> SysctlDir:
 
     def top(d: SysctlDir) -> dict[bytes, Inode]:
         return {
-            b"fs": SysctlDir(d, b"fs", lambda _d: fs_files(s)),
+            b"fs": SysctlDir(d, b"fs", lambda fs: fs_files(fs, s)),
             b"kernel": SysctlDir(d, b"kernel", lambda _d: kernel_files(s)),
         }
 

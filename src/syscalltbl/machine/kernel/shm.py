@@ -7,7 +7,7 @@ exec drop theirs), as shm_open/shm_close count vm_area_structs. IPC_RMID
 takes the key away and the id lasts until the last area goes: the namespace
 then holds the segment only weakly, so it is freed with its last mapping.
 
-Bounded as Linux bounds them: SHMMNI segments, SHMALL pages in all, and
+Bounded as Linux bounds them: kernel.shmmni segments, kernel.shmall pages in all, and
 each segment's own kernel object charged to RAM (ram.slab), its pages
 being frames of RAM, taken when touched.
 """
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.physmem import PhysicalMemory
+from syscalltbl.machine.kernel.ipclimits import IpcLimits
 from syscalltbl.machine.kernel.shmem import SharedAnon
 from syscalltbl.machine.uapi.errno import EACCES, EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC, Errno
 from syscalltbl.machine.uapi.ipc import (
@@ -29,11 +30,9 @@ from syscalltbl.machine.uapi.ipc import (
     IPC_ID_SEQ,
     IPC_PRIVATE,
     SHM_DEST,
+    SHM_HUGETLB,
     SHM_NORESERVE,
-    SHMALL,
-    SHMMAX,
     SHMMIN,
-    SHMMNI,
 )
 
 SEGMENT_BYTES = 512  # what a segment's objects cost the host (struct shmid_kernel and its shmem file), charged to RAM
@@ -128,46 +127,56 @@ class ShmNamespace:
     @property
     def max_index(self) -> int:
         """ipc_get_maxidx: the highest index in use, -1 for none."""
-        used = [i for i in range(SHMMNI) if self.by_index(i) is not None] if self.removed else list(self.live)
+        used = [i for i in range(IPC_ID_SEQ) if self.by_index(i) is not None] if self.removed else list(self.live)
         return max(used, default=-1)
 
     @property
     def count(self) -> int:
         return len(self.live) + sum(1 for ref in self.removed.values() if ref() is not None)
 
-    def get(self, key: int, size: int, flags: int, uid: int, gid: int, pid: int) -> int:
-        """shmget: the id for `key` (a new segment when asked), checked as ipcget checks it."""
+    def get(self, key: int, size: int, flags: int, uid: int, gid: int, pid: int,
+            limits: IpcLimits | None = None) -> int:
+        """shmget: the id for `key` (a new segment when asked), checked as ipcget checks it (shm_more_checks,
+        the size, before the permissions). `limits`: kernel.shm* and shm_next_id, else the defaults."""
         if key != IPC_PRIVATE:
             found = next((s for s in self.live.values() if s.perm.key == key), None)
             if found is not None:
                 if flags & IPC_CREAT and flags & IPC_EXCL:
                     raise Errno(EEXIST)
-                if not found.permits(uid, gid, flags):
-                    raise Errno(EACCES)
                 if found.size < size:
                     raise Errno(EINVAL)
+                if not found.permits(uid, gid, flags):
+                    raise Errno(EACCES)
                 return found.id
             if not flags & IPC_CREAT:
                 raise Errno(ENOENT)
-        return self._new(key, size, flags, uid, gid, pid)
+        return self._new(key, size, flags, uid, gid, pid, limits or IpcLimits())
 
-    def _new(self, key: int, size: int, flags: int, uid: int, gid: int, pid: int) -> int:
-        if size < SHMMIN or size > SHMMAX:
+    def _new(self, key: int, size: int, flags: int, uid: int, gid: int, pid: int, limits: IpcLimits) -> int:
+        if size < SHMMIN or size > limits.shmmax:
             raise Errno(EINVAL)
         pages = -(-size // PAGE_SIZE)
-        if self.total_pages + pages > SHMALL:
+        if self.total_pages + pages < self.total_pages or self.total_pages + pages > limits.shmall:
             raise Errno(ENOSPC)
-        if self.count >= SHMMNI:
+        if flags & SHM_HUGETLB:
+            raise Errno(EINVAL)  # hstate_sizelog: the machine has no huge page size
+        if self.count >= limits.shmmni:
             raise Errno(ENOSPC)
         if not flags & SHM_NORESERVE and size > self.ram.size:
             raise Errno(ENOMEM)  # shmem_acct_size: the overcommit heuristic refuses more than all of RAM at once
         if not self.ram.slab_fits(SEGMENT_BYTES):
             raise Errno(ENOMEM)
-        index = next(i for i in range(SHMMNI) if self.by_index(i) is None)
+        wanted = limits.take_next_id("shm_next_id")
+        seq = wanted // IPC_ID_SEQ if wanted >= 0 else (self._seq + 1) % (1 << 16)
+        first = wanted % IPC_ID_SEQ if wanted >= 0 else 0
+        index = next((i for i in range(first, IPC_ID_SEQ) if self.by_index(i) is None), None)
+        if index is None:
+            raise Errno(ENOSPC)
+        if wanted < 0:
+            self._seq = seq
         self.removed.pop(index, None)
-        self._seq = (self._seq + 1) % (1 << 16)
-        perm = Perm(key, uid, gid, uid, gid, flags & 0o777, self._seq)
-        segment = Segment(self.ram, size, self._seq * IPC_ID_SEQ + index, perm, pid, self.current)
+        perm = Perm(key, uid, gid, uid, gid, flags & 0o777, seq)
+        segment = Segment(self.ram, size, seq * IPC_ID_SEQ + index, perm, pid, self.current)
         self.ram.slab_charge(SEGMENT_BYTES)
         self.total_pages += pages
         weakref.finalize(segment, self._gone, pages).atexit = False

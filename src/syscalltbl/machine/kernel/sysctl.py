@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
+from syscalltbl.machine.kernel.aio import AioLimits
+from syscalltbl.machine.kernel.ipclimits import IpcLimits
 from syscalltbl.machine.kernel.limits import MAX_THREADS_MAX, MAX_THREADS_MIN
 from syscalltbl.machine.kernel.pipesize import PIPE_MAX_SIZE, round_pipe_size
 from syscalltbl.machine.uapi.errno import EINVAL, Errno
@@ -45,6 +47,8 @@ class Sysctl:
     pipe_user_pages_soft: int = PIPE_USER_PAGES_SOFT
     lease_break_time: int = LEASE_BREAK_TIME
     tainted: int = 0  # nothing taints this kernel by itself; root may add flags
+    ipc: IpcLimits = field(default_factory=IpcLimits)  # kernel.msg*, sem, shm*; fs.mqueue.*
+    aio: AioLimits = field(default_factory=AioLimits)  # fs.aio-max-nr, fs.aio-nr
 
     def __post_init__(self) -> None:
         self.threads_max = self.threads_limit

@@ -3,6 +3,7 @@
 from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.syscalls import (
     access,
+    aio,
     childwait,
     close_range,
     cred,
@@ -19,6 +20,8 @@ from syscalltbl.machine.syscalls import (
     mknod,
     mlock,
     mm,
+    mqueue,
+    msg,
     posix_timers,
     preadv,
     process,
@@ -27,6 +30,7 @@ from syscalltbl.machine.syscalls import (
     rusage,
     sched,
     select,
+    sem,
     signal,
     socket,
     sockmsg,
@@ -40,8 +44,8 @@ from syscalltbl.machine.syscalls import (
 from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
 
 __all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "close_range", "cred", "epoll",
+    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "aio", "bind", "childwait", "close_range", "cred", "epoll",
     "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "locks", "madvise", "misc", "mknod", "mlock", "mm",
-    "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "signal", "socket",
-    "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
+    "mqueue", "msg", "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "sem",
+    "signal", "socket", "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

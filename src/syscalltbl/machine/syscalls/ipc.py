@@ -12,6 +12,7 @@ from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EACCES, EINVAL, ENOMEM, EPERM, Errno
 from syscalltbl.machine.uapi.ipc import (
+    IPC_ID_SEQ,
     IPC_INFO,
     IPC_RMID,
     IPC_SET,
@@ -27,13 +28,10 @@ from syscalltbl.machine.uapi.ipc import (
     SHM_STAT,
     SHM_STAT_ANY,
     SHM_UNLOCK,
-    SHMALL,
     SHMID64_DS,
     SHMINFO64,
     SHMLBA,
-    SHMMAX,
     SHMMIN,
-    SHMMNI,
     SHMSEG,
 )
 
@@ -46,7 +44,7 @@ def _namespace(t: Task) -> ShmNamespace:
 
 @syscall("sys_shmget")
 def sys_shmget(t: Task, key: int, size: int, flags: int, *_: int) -> int:
-    return _namespace(t).get(key, size, flags, t.cred.euid, t.cred.egid, t.pid)
+    return _namespace(t).get(key, size, flags, t.cred.euid, t.cred.egid, t.pid, t.machine.sysctl.ipc)
 
 
 @syscall("sys_shmat")
@@ -129,7 +127,8 @@ def sys_shmctl(t: Task, shmid: int, cmd: int, buf: int, *_: int) -> int:
         raise Errno(EINVAL)
     ns = _namespace(t)
     if cmd == IPC_INFO:
-        copy_to_user(t.mm, buf, SHMINFO64.pack(SHMMAX, SHMMIN, SHMMNI, SHMSEG, SHMALL, 0, 0, 0, 0))
+        limits = t.machine.sysctl.ipc
+        copy_to_user(t.mm, buf, SHMINFO64.pack(limits.shmmax, SHMMIN, limits.shmmni, SHMSEG, limits.shmall, 0, 0, 0, 0))
         return max(ns.max_index, 0)
     if cmd == SHM_INFO:
         segments = [s for i in range(ns.max_index + 1) if (s := ns.by_index(i)) is not None]
@@ -137,7 +136,7 @@ def sys_shmctl(t: Task, shmid: int, cmd: int, buf: int, *_: int) -> int:
                                                      sum(s.resident_pages for s in segments), 0, 0, 0))
         return max(ns.max_index, 0)
     if cmd in (SHM_STAT, SHM_STAT_ANY):
-        found = ns.by_index(shmid)  # an index here, not an id
+        found = ns.by_index(shmid % IPC_ID_SEQ)  # an index here, or an id's (ipc_obtain_object_idr)
         if found is None:
             raise Errno(EINVAL)
         if cmd == SHM_STAT and not found.permits(t.cred.euid, t.cred.egid, READ):

@@ -13,10 +13,12 @@ from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EINVAL, EPERM, ESRCH, Errno
+from syscalltbl.machine.uapi.mqueue import MQ_BYTES_MAX
 from syscalltbl.machine.uapi.resource import (
     RLIM_INFINITY,
     RLIM_NLIMITS,
     RLIMIT_CORE,
+    RLIMIT_MSGQUEUE,
     RLIMIT_NOFILE,
     RLIMIT_NPROC,
     RLIMIT_SIGPENDING,
@@ -33,6 +35,7 @@ def default_limits(machine: Limits) -> list[tuple[int, int]]:
     limits[RLIMIT_NOFILE] = (machine.max_files, machine.max_files)
     limits[RLIMIT_NPROC] = (machine.nproc, machine.nproc)
     limits[RLIMIT_SIGPENDING] = (machine.nproc, machine.nproc)  # set_max_threads sets both alike
+    limits[RLIMIT_MSGQUEUE] = (MQ_BYTES_MAX, MQ_BYTES_MAX)
     return limits
 
 

@@ -26,10 +26,12 @@ from syscalltbl.machine.uapi import (
     membarrier,
     misc,
     mman,
+    msg,
     prctl,
     resource,
     sched,
     schedpolicy,
+    sem,
     signal,
     statx,
     time,
@@ -70,6 +72,14 @@ SHMGET_FLAGS = (("IPC_CREAT", ipc.IPC_CREAT), ("IPC_EXCL", ipc.IPC_EXCL), ("SHM_
 SHMAT_FLAGS = (("SHM_RDONLY", ipc.SHM_RDONLY), ("SHM_RND", ipc.SHM_RND), ("SHM_REMAP", ipc.SHM_REMAP),
                ("SHM_EXEC", ipc.SHM_EXEC))
 SHMCTL_CMDS = {v: n for n, v in uapi.constants(ipc, "IPC_") + uapi.constants(ipc, "SHM_") if v < 0o100}
+IPC_IDS_CMDS = {v: n for n, v in uapi.constants(ipc, "IPC_") if v < 0o100}
+MSGCTL_CMDS = {**IPC_IDS_CMDS, **{v: n for n, v in uapi.constants(msg, "MSG_") if v < 0o100}}
+SEMCTL_CMDS = {**IPC_IDS_CMDS, **{v: n for n, v in uapi.constants(sem, "") if n.startswith(("GET", "SET", "SEM_"))
+                                  and v < 0o100}}
+IPCGET_FLAGS = (("IPC_CREAT", ipc.IPC_CREAT), ("IPC_EXCL", ipc.IPC_EXCL))
+#: strace's xlat/ipc_msg_flags.in order.
+MSG_FLAGS = (("MSG_NOERROR", msg.MSG_NOERROR), ("MSG_EXCEPT", msg.MSG_EXCEPT), ("MSG_COPY", msg.MSG_COPY),
+             ("IPC_NOWAIT", ipc.IPC_NOWAIT))
 SCHED_POLICIES = {v: n for n, v in uapi.constants(schedpolicy, "SCHED_") if n != "SCHED_RESET_ON_FORK"}
 MEMBARRIER_CMDS = {v: n for n, v in uapi.constants(membarrier, "MEMBARRIER_CMD_") if "_FLAG_" not in n}
 EPOLL_CTL_OPS = uapi.names(eventpoll, "EPOLL_CTL_")
@@ -233,12 +243,18 @@ def ipc_key(value: int) -> str:
     return "IPC_PRIVATE" if value & 0xFFFFFFFF == ipc.IPC_PRIVATE else hex(value & 0xFFFFFFFF)
 
 
-def shmget_flags(value: int) -> str:
+def ipcget_flags(table: tuple[tuple[str, int], ...]) -> Format:
     """The flags by name, then the permission bits: IPC_CREAT|0600."""
-    value &= 0xFFFFFFFF
-    names = [name for name, bit in SHMGET_FLAGS if value & bit]
-    rest = value & ~sum(bit for _, bit in SHMGET_FLAGS) & ~0o777
-    return "|".join(names + ([hex(rest)] if rest else []) + [f"0{value & 0o777:o}" if value & 0o777 else "0"])
+    def shown(value: int) -> str:
+        value &= 0xFFFFFFFF
+        names = [name for name, bit in table if value & bit]
+        rest = value & ~sum(bit for _, bit in table) & ~0o777
+        return "|".join(names + ([hex(rest)] if rest else []) + [f"0{value & 0o777:o}" if value & 0o777 else "0"])
+
+    return shown
+
+
+shmget_flags = ipcget_flags(SHMGET_FLAGS)
 
 
 _PRCTL = {"option": option(PRCTL_OPTIONS), **dict.fromkeys(("arg2", "arg3", "arg4", "arg5"), prctl_argument)}
@@ -267,6 +283,13 @@ CALLS: Mapping[str, Mapping[str, Format]] = {
     "sys_shmget": {"key": ipc_key, "flag": shmget_flags},
     "sys_shmat": {"shmflg": flags(SHMAT_FLAGS)},
     "sys_shmctl": {"cmd": option(SHMCTL_CMDS)},
+    "sys_msgget": {"key": ipc_key, "msgflg": ipcget_flags(IPCGET_FLAGS)},
+    "sys_msgsnd": {"msgflg": flags(MSG_FLAGS)},
+    "sys_msgrcv": {"msgflg": flags(MSG_FLAGS)},
+    "sys_msgctl": {"cmd": printxval(MSGCTL_CMDS, "MSG_???")},
+    "sys_semget": {"key": ipc_key, "semflg": ipcget_flags(IPCGET_FLAGS)},
+    "sys_semctl": {"cmd": printxval(SEMCTL_CMDS, "SEM_???"), "arg": address},
+    "sys_mq_open": {"oflag": open_flags},
     "sys_sched_get_priority_max": {"policy": option(SCHED_POLICIES)},
     "sys_sched_get_priority_min": {"policy": option(SCHED_POLICIES)},
     "sys_membarrier": {"cmd": option(MEMBARRIER_CMDS)},

@@ -42,6 +42,7 @@ SHMMAX: Final = (1 << 64) - 1 - (1 << 24)
 SHMALL: Final = (1 << 64) - 1 - (1 << 24)  # pages
 SHMSEG: Final = SHMMNI
 IPC_ID_SEQ: Final = 1 << 15  # ipcmni_seq_shift: an id is seq * this + index
+IPCMNI: Final = IPC_ID_SEQ  # the most objects of one kind: msgmni, semmni and shmmni are at most this
 
 #: struct ipc64_perm (48 bytes): key, uid, gid, cuid, cgid, mode, seq, (pad to 8), __unused1, __unused2.
 IPC64_PERM: Final = struct.Struct("<iIIIIIHxx4xQQ")
