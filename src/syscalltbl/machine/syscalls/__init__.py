@@ -19,6 +19,7 @@ from syscalltbl.machine.syscalls import (
     mknod,
     mlock,
     mm,
+    mount,
     posix_timers,
     preadv,
     process,
@@ -42,6 +43,7 @@ from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind
 __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "close_range", "cred", "epoll",
     "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "locks", "madvise", "misc", "mknod", "mlock", "mm",
+    "mount",
     "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "signal", "socket",
     "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

@@ -333,4 +333,13 @@ asmlinkage long sys_faccessat2(int dfd, const char __user *filename, int mode, i
 asmlinkage long sys_sethostname(const char __user *name, int len);
 asmlinkage long sys_setdomainname(const char __user *name, int len);
 
+/* issue 17, mounts and namespaces: fs/namespace.c, fs/open.c (chroot), kernel/nsproxy.c, kernel/fork.c */
+asmlinkage long sys_mount(char __user *dev_name, char __user *dir_name, char __user *type, unsigned long flags,
+			  void __user *data);
+asmlinkage long sys_umount(char __user *name, int flags);
+asmlinkage long sys_chroot(const char __user *filename);
+asmlinkage long sys_pivot_root(const char __user *new_root, const char __user *put_old);
+asmlinkage long sys_unshare(unsigned long unshare_flags);
+asmlinkage long sys_setns(int fd, int nstype);
+
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */

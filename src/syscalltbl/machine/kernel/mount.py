@@ -1,0 +1,223 @@
+"""Mounts and mount namespaces (fs/namespace.c, fs/super.c), over the machine's own tree.
+
+A filesystem instance is a `Superblock`: the tree's root (the boot's tmpfs,
+or the host root's copy-on-write view), /proc, and each tmpfs a program
+mounts, a tree of Directory inodes of its own. Every inode carries the
+superblock it belongs to (`Inode.sb`, given by the directory it is made in),
+which is how st_dev, statfs, EROFS and EXDEV know a file's filesystem.
+
+A `Mount` shows a superblock's directory (its root, or any directory for a
+bind mount) over a directory of another mount, its mountpoint. A
+`MountNamespace` is a set of mounts: a path walk (vfs.FileSystem.walk) asks
+it, at each name, whether a mount covers the inode it reached (`down`), and
+at "..", whether it stands on a mount's root (`up`). The table is keyed by
+inode, not by (mount, inode) as Linux's is: a directory bind-mounted
+elsewhere is the same inode in both places, so ".." from the top of that
+directory, reached by its first name, goes to where it is mounted. Nothing
+here touches the host: a mount is only a record in this table.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Final
+
+from syscalltbl.machine.uapi.mount import (
+    MS_NOATIME,
+    MS_NODEV,
+    MS_NODIRATIME,
+    MS_NOEXEC,
+    MS_NOSUID,
+    MS_NOSYMFOLLOW,
+    MS_PRIVATE,
+    MS_RDONLY,
+    MS_RELATIME,
+    MS_SHARED,
+    MS_SLAVE,
+    MS_STRICTATIME,
+    MS_UNBINDABLE,
+)
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.fsspace import Space
+    from syscalltbl.machine.kernel.vfs import Directory, Inode
+
+#: What a mount itself records (MNT_*): the rest of mount(2)'s flags are the superblock's or one call's.
+MOUNT_FLAGS: Final = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME \
+    | MS_STRICTATIME | MS_NOSYMFOLLOW
+PROPAGATION: Final = MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE
+#: The most mounts one namespace holds (sysctl fs.mount-max, 100000 on Linux): past it mount(2) is ENOSPC.
+#: Lower here, as each costs host memory and a namespace's copy copies them all.
+MOUNT_MAX: Final = 1000
+
+_mount_ids = itertools.count(21)  # as a booted Linux's first mount ids (1..20 go to the kernel's own)
+_anon_devs = itertools.count(0x30)  # get_anon_bdev: minor numbers of major 0, after the boot's filesystems
+
+
+class Superblock:
+    """One filesystem instance: its type, its root directory, and whether it is read-only (SB_RDONLY)."""
+
+    def __init__(self, fstype: bytes, source: bytes, root: Directory | None, *, dev: int | None = None,
+                 space: Space | None = None, options: bytes = b"") -> None:
+        self.fstype, self.source = fstype, source
+        self.dev = next(_anon_devs) if dev is None else dev
+        self.space = space
+        self.options = options  # what /proc/self/mounts shows after the flags (tmpfs's size=, mode=)
+        self.readonly = False
+        self.flags = 0  # the other SB_* flags mount(2) and its options set (sync, dirsync, lazytime...)
+        self.root = root  # None: set once the root is made (it needs this superblock first)
+
+    def show_options(self) -> bytes:
+        """What /proc/self/mounts shows after the mount's own flags (",size=..." for a tmpfs)."""
+        return b""
+
+
+class Mount:
+    """One mount (struct mount): `root` of `sb` shown at `mountpoint` of `parent`."""
+
+    def __init__(self, sb: Superblock, root: Inode, parent: Mount | None, mountpoint: Inode | None,
+                 flags: int = 0) -> None:
+        self.id = next(_mount_ids)
+        self.sb, self.root = sb, root
+        self.parent, self.mountpoint = parent, mountpoint
+        self.flags = flags & MOUNT_FLAGS
+        self.propagation = MS_PRIVATE  # what /proc/self/mountinfo shows: no peers in the machine
+        self.expiry_mark = False  # MNT_EXPIRE's first call marks, the second unmounts
+
+    @property
+    def readonly(self) -> bool:
+        return bool(self.flags & MS_RDONLY) or self.sb.readonly
+
+    def copy(self) -> Mount:
+        made = Mount(self.sb, self.root, None, self.mountpoint, self.flags)
+        made.propagation = self.propagation
+        return made
+
+
+class MountNamespace:
+    """The mounts a set of processes sees (struct mnt_namespace)."""
+
+    def __init__(self, root: Mount) -> None:
+        self.root = root
+        self.mounts: list[Mount] = [root]  # in the order they were made: /proc/self/mounts's order
+        self._on: dict[Inode, list[Mount]] = {}  # mountpoint -> the mounts stacked on it, the top last
+        self._roots: dict[Inode, list[Mount]] = {}  # a mount's root -> its mounts
+        self._roots[root.root] = [root]
+        self.ino = 0  # the /proc/PID/ns/mnt inode number, given by kernel/namespaces.py
+
+    # -- what a path walk asks --
+
+    def down(self, node: Inode) -> Inode:
+        """What is seen at `node`: the root of the top mount over it, over and over (follow_mount)."""
+        stack = self._on.get(node)
+        while stack:
+            node = stack[-1].root
+            stack = self._on.get(node)
+        return node
+
+    def down_to(self, node: Inode | None) -> Inode | None:
+        return None if node is None else self.down(node)
+
+    def up(self, directory: Directory, root: Directory) -> Directory:
+        """".." of `directory`, never past `root` (the task's, chroot's).
+
+        A mount's root leads to its mountpoint's parent (follow_dotdot).
+        """
+        from syscalltbl.machine.kernel.vfs import Directory
+
+        while directory is not root:
+            mounts = self._roots.get(directory)
+            if not mounts or mounts[-1].parent is None or not isinstance(mounts[-1].mountpoint, Directory):
+                break
+            directory = mounts[-1].mountpoint
+        if directory is root:
+            return directory
+        up = directory.parent
+        found = self.down(up)
+        return found if isinstance(found, Directory) else up
+
+    def mount_of(self, node: Inode) -> Mount | None:
+        """The mount whose root `node` is (the topmost), if any."""
+        mounts = self._roots.get(node)
+        return mounts[-1] if mounts else None
+
+    def covers(self, node: Inode) -> bool:
+        return bool(self._on.get(node))
+
+    # -- changes --
+
+    def attach(self, made: Mount, parent: Mount, mountpoint: Inode) -> None:
+        made.parent, made.mountpoint = parent, mountpoint
+        self.mounts.append(made)
+        self._on.setdefault(mountpoint, []).append(made)
+        self._roots.setdefault(made.root, []).append(made)
+
+    def attach_boot(self, made: Mount) -> None:
+        """A mount the boot put straight into its parent's directory (/proc): it covers nothing."""
+        made.parent = self.root
+        self.mounts.append(made)
+        self._roots.setdefault(made.root, []).append(made)
+
+    def detach(self, gone: Mount) -> None:
+        """`gone` leaves the namespace (its own submounts are the caller's to detach first)."""
+        self.mounts.remove(gone)
+        if gone.mountpoint is not None:
+            stack = self._on.get(gone.mountpoint, [])
+            if gone in stack:
+                stack.remove(gone)
+            if not stack:
+                self._on.pop(gone.mountpoint, None)
+        roots = self._roots.get(gone.root, [])
+        if gone in roots:
+            roots.remove(gone)
+        if not roots:
+            self._roots.pop(gone.root, None)
+
+    def children(self, parent: Mount) -> list[Mount]:
+        return [m for m in self.mounts if m.parent is parent]
+
+    def subtree(self, top: Mount) -> list[Mount]:
+        """`top` and every mount under it, parents before children."""
+        out = [top]
+        for m in out:
+            out.extend(self.children(m))
+        return out
+
+    def copy(self) -> MountNamespace:
+        """A new namespace holding a copy of every mount (copy_mnt_ns)."""
+        copies = {id(m): m.copy() for m in self.mounts}
+        made = MountNamespace(copies[id(self.root)])
+        for m in self.mounts[1:]:
+            twin = copies[id(m)]
+            parent = copies[id(m.parent)] if m.parent is not None else made.root
+            if m.mountpoint is None:
+                made.attach_boot(twin)
+            else:
+                made.attach(twin, parent, m.mountpoint)
+        return made
+
+    def room(self) -> bool:
+        """Another mount fits (ENOSPC past MOUNT_MAX)."""
+        return len(self.mounts) < MOUNT_MAX
+
+    def path_within(self, m: Mount, node: Inode) -> bytes:
+        """The path of `node` from the root of mount `m` ("/" for its root)."""
+        from syscalltbl.machine.kernel.vfs import Directory
+
+        parts: list[bytes] = []
+        while node is not m.root and isinstance(node, Directory):
+            up = node.parent
+            if up is node:
+                break
+            parts.append(up.name_of(node) or b"?")
+            node = up
+        return b"/" + b"/".join(reversed(parts))
+
+    def path_of(self, m: Mount) -> bytes:
+        """Where mount `m` is, from the namespace's root (/proc/self/mounts's second field)."""
+        parts: list[bytes] = []
+        while m.parent is not None:
+            where = self.path_within(m.parent, m.mountpoint if m.mountpoint is not None else m.root)
+            parts.append(where.strip(b"/"))
+            m = m.parent
+        return b"/" + b"/".join(p for p in reversed(parts) if p)
