@@ -52,6 +52,7 @@ MOUNT_MAX: Final = 1000
 
 _mount_ids = itertools.count(21)  # as a booted Linux's first mount ids (1..20 go to the kernel's own)
 _anon_devs = itertools.count(0x30)  # get_anon_bdev: minor numbers of major 0, after the boot's filesystems
+_ns_inums = itertools.count(0xF0000000)  # proc_alloc_inum: from PROC_DYNAMIC_FIRST on
 
 
 class Superblock:
@@ -103,7 +104,8 @@ class MountNamespace:
         self._on: dict[Inode, list[Mount]] = {}  # mountpoint -> the mounts stacked on it, the top last
         self._roots: dict[Inode, list[Mount]] = {}  # a mount's root -> its mounts
         self._roots[root.root] = [root]
-        self.ino = 0  # the /proc/PID/ns/mnt inode number, given by kernel/namespaces.py
+        self.ino = next(_ns_inums)  # the /proc/PID/ns/mnt inode number
+        self.nsfs: object | None = None  # that file's inode, made when first opened (kernel/nsfs.py)
 
     # -- what a path walk asks --
 
@@ -200,12 +202,13 @@ class MountNamespace:
         """Another mount fits (ENOSPC past MOUNT_MAX)."""
         return len(self.mounts) < MOUNT_MAX
 
-    def path_within(self, m: Mount, node: Inode) -> bytes:
-        """The path of `node` from the root of mount `m` ("/" for its root)."""
+    @staticmethod
+    def path_within(top: Inode, node: Inode) -> bytes:
+        """The path of `node` from directory `top` ("/" for `top` itself)."""
         from syscalltbl.machine.kernel.vfs import Directory
 
         parts: list[bytes] = []
-        while node is not m.root and isinstance(node, Directory):
+        while node is not top and isinstance(node, Directory):
             up = node.parent
             if up is node:
                 break
@@ -217,7 +220,7 @@ class MountNamespace:
         """Where mount `m` is, from the namespace's root (/proc/self/mounts's second field)."""
         parts: list[bytes] = []
         while m.parent is not None:
-            where = self.path_within(m.parent, m.mountpoint if m.mountpoint is not None else m.root)
+            where = self.path_within(m.parent.root, m.mountpoint if m.mountpoint is not None else m.root)
             parts.append(where.strip(b"/"))
             m = m.parent
         return b"/" + b"/".join(p for p in reversed(parts) if p)

@@ -1050,6 +1050,11 @@ class FileSystem:
         top = self.namespace(task).root.root
         return top if isinstance(top, Directory) else self.root
 
+    def mounted_on(self, task: Task | None, parent: Directory, name: bytes) -> bool:
+        """`name` in `parent` is a mountpoint (is_local_mountpoint): it cannot be removed or renamed (EBUSY)."""
+        under = parent.child(name) if parent.in_tree else None
+        return under is not None and self.namespace(task).covers(under)
+
     def lookup(self, task: Task, path: bytes, start: Directory, *, follow: bool = True) -> Inode:
         _, _, node = self.walk(task, path, start, follow=follow)
         if node is None:
@@ -1141,6 +1146,8 @@ class FileSystem:
             permission.check_sticky_delete(task.cred, parent, node)
         if directory != isinstance(node, Directory):
             raise Errno(ENOTDIR if directory else EISDIR)
+        if self.mounted_on(task, parent, name):
+            raise Errno(EBUSY)
         if isinstance(node, Directory) and not node.is_empty():
             raise Errno(ENOTEMPTY)
         if not parent.in_tree:
@@ -1179,6 +1186,8 @@ class FileSystem:
             if up is node:
                 raise Errno(EINVAL)  # into its own subtree
             up = up.parent
+        if self.mounted_on(task, src_dir, src_name) or self.mounted_on(task, dst_dir, dst_name):
+            raise Errno(EBUSY)  # either name a mountpoint
         for changing in (src_dir, dst_dir, node, existing):
             if changing is not None:
                 changing.pin()  # all that can fail with ENOSPC, before anything moves

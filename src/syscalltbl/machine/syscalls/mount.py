@@ -12,7 +12,7 @@ from syscalltbl.machine.kernel.mount import PROPAGATION, Mount, MountNamespace, 
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import ProcRoot
 from syscalltbl.machine.kernel.uaccess import copy_from_user, strncpy_from_user
-from syscalltbl.machine.kernel.vfs import Directory, Inode, Regular
+from syscalltbl.machine.kernel.vfs import Directory, Inode, Regular, Symlink
 from syscalltbl.machine.syscalls.fs import user_path
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
@@ -21,6 +21,7 @@ from syscalltbl.machine.uapi.errno import (
     EBUSY,
     EINVAL,
     ELOOP,
+    ENOENT,
     ENOSPC,
     ENOTDIR,
     EPERM,
@@ -181,6 +182,8 @@ def _open_for_write(t: Task, sb: Superblock) -> bool:
 
 def _attach_point(t: Task, ns: MountNamespace, target: Inode) -> Mount:
     """The mount a new one goes on at `target` (EINVAL: not in this namespace)."""
+    if isinstance(target, Symlink) or target.nlink <= 0:
+        raise Errno(ENOENT)  # lock_mount's cant_mount: a magic link reached by its O_PATH fd, or a removed name
     parent = containing(ns, target)
     if parent is None:
         raise Errno(EINVAL)
