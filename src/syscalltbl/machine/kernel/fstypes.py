@@ -130,7 +130,7 @@ class TmpfsSuper(Superblock):
             out += b",uid=%d" % self.root.uid
         if self.root.gid:
             out += b",gid=%d" % self.root.gid
-        return out + (b",inode64" if self.fstype == b"tmpfs" else b"")
+        return out
 
 
 def ram_bytes(t: Task) -> int:
