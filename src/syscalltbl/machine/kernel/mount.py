@@ -20,7 +20,8 @@ here touches the host: a mount is only a record in this table.
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Final
+import stat
+from typing import TYPE_CHECKING, Final, cast
 
 from syscalltbl.machine.uapi.mount import (
     MS_NOATIME,
@@ -125,18 +126,17 @@ class MountNamespace:
 
         A mount's root leads to its mountpoint's parent (follow_dotdot).
         """
-        from syscalltbl.machine.kernel.vfs import Directory
-
         while directory is not root:
             mounts = self._roots.get(directory)
-            if not mounts or mounts[-1].parent is None or not isinstance(mounts[-1].mountpoint, Directory):
+            point = mounts[-1].mountpoint if mounts and mounts[-1].parent is not None else None
+            if point is None or not _is_dir(point):
                 break
-            directory = mounts[-1].mountpoint
+            directory = cast("Directory", point)
         if directory is root:
             return directory
         up = directory.parent
         found = self.down(up)
-        return found if isinstance(found, Directory) else up
+        return cast("Directory", found) if _is_dir(found) else up
 
     def mount_of(self, node: Inode) -> Mount | None:
         """The mount whose root `node` is (the topmost), if any."""
@@ -205,11 +205,9 @@ class MountNamespace:
     @staticmethod
     def path_within(top: Inode, node: Inode) -> bytes:
         """The path of `node` from directory `top` ("/" for `top` itself)."""
-        from syscalltbl.machine.kernel.vfs import Directory
-
         parts: list[bytes] = []
-        while node is not top and isinstance(node, Directory):
-            up = node.parent
+        while node is not top and _is_dir(node):
+            up = cast("Directory", node).parent
             if up is node:
                 break
             parts.append(up.name_of(node) or b"?")
@@ -224,3 +222,8 @@ class MountNamespace:
             parts.append(where.strip(b"/"))
             m = m.parent
         return b"/" + b"/".join(p for p in reversed(parts) if p)
+
+
+def _is_dir(node: Inode) -> bool:
+    """A directory (by its mode: this module sits below vfs.py, which imports it)."""
+    return stat.S_ISDIR(node.mode)
