@@ -1170,9 +1170,9 @@ def modify_ldt(*args: int) -> int:
     return _k.call(154, *args)
 
 
-def pivot_root(*args: int) -> int:
-    """sys_pivot_root: no prototype; up to six integer arguments."""
-    return _k.call(155, *args)
+def pivot_root(new_root: PathArg | None, put_old: PathArg | None) -> int:
+    """long sys_pivot_root(const char __user *new_root, const char __user *put_old)"""
+    return _k.call(155, _k.path(new_root), _k.path(put_old))
 
 
 def prctl(option: int, arg2: int, arg3: int, arg4: int, arg5: int) -> int:
@@ -1195,9 +1195,9 @@ def setrlimit(resource: int, rlim: WBuffer | None) -> int:
     return _k.call(160, resource, _k.buf_out(rlim, 16))
 
 
-def chroot(*args: int) -> int:
-    """sys_chroot: no prototype; up to six integer arguments."""
-    return _k.call(161, *args)
+def chroot(filename: PathArg | None) -> int:
+    """long sys_chroot(const char __user *filename)"""
+    return _k.call(161, _k.path(filename))
 
 
 def sync() -> int:
@@ -1215,14 +1215,14 @@ def settimeofday(*args: int) -> int:
     return _k.call(164, *args)
 
 
-def mount(*args: int) -> int:
-    """sys_mount: no prototype; up to six integer arguments."""
-    return _k.call(165, *args)
+def mount(dev_name: PathArg | None, dir_name: PathArg | None, type: PathArg | None, flags: int, data: Buffer | None) -> int:
+    """long sys_mount(const char __user *dev_name, const char __user *dir_name, const char __user *type, unsigned long flags, const void __user *data)"""
+    return _k.call(165, _k.path(dev_name), _k.path(dir_name), _k.path(type), flags, _k.buf_in(data, 0))
 
 
-def umount2(*args: int) -> int:
-    """sys_umount: no prototype; up to six integer arguments."""
-    return _k.call(166, *args)
+def umount2(name: PathArg | None, flags: int) -> int:
+    """long sys_umount(const char __user *name, int flags)"""
+    return _k.call(166, _k.path(name), flags)
 
 
 def swapon(*args: int) -> int:
@@ -1240,14 +1240,14 @@ def reboot(*args: int) -> int:
     return _k.call(169, *args)
 
 
-def sethostname(*args: int) -> int:
-    """sys_sethostname: no prototype; up to six integer arguments."""
-    return _k.call(170, *args)
+def sethostname(name: PathArg | None, len: int) -> int:
+    """long sys_sethostname(const char __user *name, int len)"""
+    return _k.call(170, _k.path(name), len)
 
 
-def setdomainname(*args: int) -> int:
-    """sys_setdomainname: no prototype; up to six integer arguments."""
-    return _k.call(171, *args)
+def setdomainname(name: PathArg | None, len: int) -> int:
+    """long sys_setdomainname(const char __user *name, int len)"""
+    return _k.call(171, _k.path(name), len)
 
 
 def iopl(*args: int) -> int:
@@ -1675,9 +1675,9 @@ def ppoll(ufds: WBuffer | None, nfds: int, tsp: WBuffer | None, sigmask: Buffer 
     return _k.call(271, _k.buf_out(ufds, 8 * nfds), nfds, _k.buf_out(tsp, 16), _k.buf_in(sigmask, 8), sigsetsize)
 
 
-def unshare(*args: int) -> int:
-    """sys_unshare: no prototype; up to six integer arguments."""
-    return _k.call(272, *args)
+def unshare(unshare_flags: int) -> int:
+    """long sys_unshare(unsigned long unshare_flags)"""
+    return _k.call(272, unshare_flags)
 
 
 def set_robust_list(head: WBuffer | None, len: int) -> int:
@@ -1855,9 +1855,9 @@ def sendmmsg(*args: int) -> int:
     return _k.call(307, *args)
 
 
-def setns(*args: int) -> int:
-    """sys_setns: no prototype; up to six integer arguments."""
-    return _k.call(308, *args)
+def setns(fd: int, nstype: int) -> int:
+    """long sys_setns(int fd, int nstype)"""
+    return _k.call(308, fd, nstype)
 
 
 def getcpu(cpu: WBuffer | None, node: WBuffer | None, cache: WBuffer | None) -> int:

@@ -334,9 +334,9 @@ asmlinkage long sys_sethostname(const char __user *name, int len);
 asmlinkage long sys_setdomainname(const char __user *name, int len);
 
 /* issue 17, mounts and namespaces: fs/namespace.c, fs/open.c (chroot), kernel/nsproxy.c, kernel/fork.c */
-asmlinkage long sys_mount(char __user *dev_name, char __user *dir_name, char __user *type, unsigned long flags,
-			  void __user *data);
-asmlinkage long sys_umount(char __user *name, int flags);
+asmlinkage long sys_mount(const char __user *dev_name, const char __user *dir_name, const char __user *type,
+			  unsigned long flags, const void __user *data);
+asmlinkage long sys_umount(const char __user *name, int flags);
 asmlinkage long sys_chroot(const char __user *filename);
 asmlinkage long sys_pivot_root(const char __user *new_root, const char __user *put_old);
 asmlinkage long sys_unshare(unsigned long unshare_flags);
