@@ -936,7 +936,7 @@ class FileSystem:
         """
         self.space = space
         self.root = root if root is not None else Directory()
-        self.root.sb = Superblock(b"tmpfs", b"none", self.root, dev=FS_DEV, space=space)
+        self.root.sb = Superblock(b"tmpfs", b"tmpfs", self.root, dev=FS_DEV, space=space)
         #: The mounts every process sees until one makes a namespace of its own (unshare, clone).
         self.init_ns = MountNamespace(Mount(self.root.sb, self.root, None, None))
         dev = Directory(self.root)
