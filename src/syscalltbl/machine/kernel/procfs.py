@@ -28,7 +28,7 @@ from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile, ProcLink
 from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
 from syscalltbl.machine.kernel.signals import SigAction
 from syscalltbl.machine.kernel.uaccess import copy_from_user
-from syscalltbl.machine.kernel.vfs import FS_DEV, Directory, Inode, OpenFile, Regular
+from syscalltbl.machine.kernel.vfs import FS_DEV, Directory, Inode, OpenFile, Regular, Symlink
 from syscalltbl.machine.uapi.errno import EINVAL, EIO, ENOENT, ESRCH, Errno
 from syscalltbl.machine.uapi.signal import SIG_DFL, SIG_IGN
 from syscalltbl.machine.uapi.time import CLK_TCK
@@ -62,9 +62,10 @@ class ProcFdLink(ProcLink):
         self.file = f
 
     def jump(self, task: Task) -> Inode | None:
-        """A file or directory itself, named or not (an O_TMPFILE file's link, a removed file's); a pipe by its path."""
+        """A file or directory itself, named or not (an O_TMPFILE file's link, a removed file's), or the link an
+        O_PATH|O_NOFOLLOW open holds (nd_jump_link to it: not followed further); a pipe by its path."""
         inode = self.file.inode
-        return inode if isinstance(inode, Regular | Directory) else None
+        return inode if isinstance(inode, Regular | Directory | Symlink) else None
 
     def size(self) -> int:
         return 64
