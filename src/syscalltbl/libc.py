@@ -2020,14 +2020,14 @@ def io_uring_register(*args: int) -> int:
     return _k.call(427, *args)
 
 
-def open_tree(*args: int) -> int:
-    """sys_open_tree: no prototype; up to six integer arguments."""
-    return _k.call(428, *args)
+def open_tree(dfd: int, filename: PathArg | None, flags: int) -> int:
+    """long sys_open_tree(int dfd, const char __user *filename, unsigned flags)"""
+    return _k.call(428, dfd, _k.path(filename), flags)
 
 
-def move_mount(*args: int) -> int:
-    """sys_move_mount: no prototype; up to six integer arguments."""
-    return _k.call(429, *args)
+def move_mount(from_dfd: int, from_path: PathArg | None, to_dfd: int, to_path: PathArg | None, flags: int) -> int:
+    """long sys_move_mount(int from_dfd, const char __user *from_path, int to_dfd, const char __user *to_path, unsigned int flags)"""
+    return _k.call(429, from_dfd, _k.path(from_path), to_dfd, _k.path(to_path), flags)
 
 
 def fsopen(*args: int) -> int:
@@ -2090,9 +2090,9 @@ def epoll_pwait2(epfd: int, events: WBuffer | None, maxevents: int, timeout: Buf
     return _k.call(441, epfd, _k.buf_out(events, 12 * max(maxevents, 0)), maxevents, _k.buf_in(timeout, 16), _k.buf_in(sigmask, 8), sigsetsize)
 
 
-def mount_setattr(*args: int) -> int:
-    """sys_mount_setattr: no prototype; up to six integer arguments."""
-    return _k.call(442, *args)
+def mount_setattr(dfd: int, path: PathArg | None, flags: int, uattr: Buffer | None, usize: int) -> int:
+    """long sys_mount_setattr(int dfd, const char __user *path, unsigned int flags, const struct mount_attr __user *uattr, size_t usize)"""
+    return _k.call(442, dfd, _k.path(path), flags, _k.buf_in(uattr, usize), usize)
 
 
 def quotactl_fd(*args: int) -> int:

@@ -1,9 +1,11 @@
-"""mount, umount2, chroot, pivot_root-free namespace calls and /proc/self/mounts (issue 17, mounts and namespaces).
+"""mount, umount2, chroot, unshare, setns, open_tree, move_mount, mount_setattr and /proc/self/mounts
+(issue 17, mounts and namespaces).
 
 One static C program (data/mounts.c) mounts tmpfs instances, remounts one
 read-only and checks EROFS from every call that writes, binds, moves and
-unmounts (MNT_EXPIRE, MNT_DETACH, EBUSY), chroots, and makes and re-enters
-mount namespaces. Natively it runs as root inside `unshare -m --propagation
+unmounts (MNT_EXPIRE, MNT_DETACH, EBUSY), chroots, makes and re-enters
+mount namespaces, and uses the descriptor mount API (a detached clone, a
+mount beneath another, propagation and flags by mount_setattr). Natively it runs as root inside `unshare -m --propagation
 private` in a fresh directory of /dev/shm, so nothing it mounts reaches the
 host's namespace; on the machine it runs in the root's /work. The outputs and
 exit statuses must be the same, and the native run must print FACTS.
@@ -40,6 +42,9 @@ FACTS = (
     "parent sees a mount: 0",
     "setns: 0",
     "back: no mount: 1",
+    "t3/x from beneath: 0",
+    "tags t2: master",
+    "/proc/self/mounts t1: none t1 tmpfs rw,noexec,noatime 0",
     "done",
 )
 

@@ -17,6 +17,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <utime.h>
+#include <linux/mount.h>
+
+#ifndef MOVE_MOUNT_BENEATH
+#define MOVE_MOUNT_BENEATH 0x200
+#endif
 
 static char cwd[4096];
 
@@ -63,6 +68,22 @@ static void show_mount(const char *file, const char *rel, int field) {
     if (!found)
         printf("%s %s: none\n", file, rel);
     fclose(f);
+}
+
+/* Which propagation tags mountinfo gives cwd/rel (shared, master, unbindable), their numbers left out. */
+static void show_tags(const char *rel) {
+    char want[4200], line[8192];
+    snprintf(want, sizeof want, "%s/%s", cwd, rel);
+    FILE *f = fopen("/proc/self/mountinfo", "r");
+    while (f && fgets(line, sizeof line, f)) {
+        char point[4200];
+        if (sscanf(line, "%*d %*d %*d:%*d %*s %4199s", point) != 1 || strcmp(point, want) != 0)
+            continue;
+        printf("tags %s:%s%s%s\n", rel, strstr(line, " shared:") ? " shared" : "",
+               strstr(line, " master:") ? " master" : "", strstr(line, " unbindable") ? " unbindable" : "");
+    }
+    if (f)
+        fclose(f);
 }
 
 static dev_t dev_of(const char *path) {
@@ -243,6 +264,61 @@ int main(void) {
         _exit(0);
     }
     child_status(pid);
+
+    /* The descriptor API: a detached clone attached elsewhere, beneath a mount, and mount_setattr. */
+    mkdir("t1", 0755);
+    mkdir("t2", 0755);
+    mkdir("t3", 0755);
+    mount("none", "t1", "tmpfs", 0, NULL);
+    close(creat("t1/x", 0644));
+    report("open_tree bad flags", syscall(SYS_open_tree, AT_FDCWD, "t1", 0x4));
+    report("open_tree recursive without clone", syscall(SYS_open_tree, AT_FDCWD, "t1", AT_RECURSIVE));
+    int tree = syscall(SYS_open_tree, AT_FDCWD, "t1", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    report("open_tree clone", tree >= 0);
+    report("move_mount bad flags", syscall(SYS_move_mount, tree, "", AT_FDCWD, "t2", 0x8000));
+    report("move_mount not empty-path", syscall(SYS_move_mount, tree, "", AT_FDCWD, "t2", 0));
+    report("move_mount", syscall(SYS_move_mount, tree, "", AT_FDCWD, "t2", MOVE_MOUNT_F_EMPTY_PATH));
+    close(tree);
+    report("t2/x through the clone", stat("t2/x", &st));
+    mount("none", "t3", "tmpfs", 0, NULL);
+    close(creat("t3/y", 0644));
+    tree = syscall(SYS_open_tree, AT_FDCWD, "t1", OPEN_TREE_CLONE);
+    report("move_mount beneath", syscall(SYS_move_mount, tree, "", AT_FDCWD, "t3",
+                                         MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_BENEATH));
+    close(tree);
+    report("t3/y still on top", stat("t3/y", &st));
+    umount("t3");
+    report("t3/x from beneath", stat("t3/x", &st));
+    umount("t3");
+    umount("t2");
+    struct mount_attr attr = {0};
+    report("setattr nothing", syscall(SYS_mount_setattr, AT_FDCWD, "nosuch", 0, &attr, sizeof attr));
+    report("setattr short", syscall(SYS_mount_setattr, AT_FDCWD, "t1", 0, &attr, 16));
+    report("setattr huge", syscall(SYS_mount_setattr, AT_FDCWD, "t1", 0, &attr, 8192));
+    attr.propagation = MS_SHARED | MS_PRIVATE;
+    report("setattr two types", syscall(SYS_mount_setattr, AT_FDCWD, "t1", 0, &attr, sizeof attr));
+    attr.propagation = MS_SHARED;
+    report("setattr not a mount", syscall(SYS_mount_setattr, AT_FDCWD, ".", 0, &attr, sizeof attr));
+    report("setattr shared", syscall(SYS_mount_setattr, AT_FDCWD, "t1", 0, &attr, sizeof attr));
+    show_tags("t1");
+    report("bind the shared mount", mount("t1", "t2", NULL, MS_BIND, NULL));
+    show_tags("t2");
+    attr.propagation = MS_SLAVE;
+    report("setattr slave", syscall(SYS_mount_setattr, AT_FDCWD, "t2", 0, &attr, sizeof attr));
+    show_tags("t2");
+    umount("t2");
+    attr.propagation = 0;
+    attr.attr_set = MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOATIME;
+    report("setattr noatime without clearing", syscall(SYS_mount_setattr, AT_FDCWD, "t1", 0, &attr, sizeof attr));
+    attr.attr_clr = MOUNT_ATTR__ATIME;
+    report("setattr noexec,noatime", syscall(SYS_mount_setattr, AT_FDCWD, "t1", 0, &attr, sizeof attr));
+    show_mount("/proc/self/mounts", "t1", 1);
+    attr.attr_set = 0;
+    attr.attr_clr = 0;
+    attr.propagation = MS_PRIVATE;
+    report("setattr private", syscall(SYS_mount_setattr, AT_FDCWD, "t1", 0, &attr, sizeof attr));
+    show_tags("t1");
+    umount("t1");
     printf("done\n");
     return 0;
 }

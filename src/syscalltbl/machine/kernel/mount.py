@@ -53,6 +53,7 @@ MOUNT_MAX: Final = 1000
 
 _mount_ids = itertools.count(21)  # as a booted Linux's first mount ids (1..20 go to the kernel's own)
 _anon_devs = itertools.count(0x30)  # get_anon_bdev: minor numbers of major 0, after the boot's filesystems
+_peer_groups = itertools.count(1)  # mnt_group_id: shared:N in mountinfo
 _ns_inums = itertools.count(0xF0000000)  # proc_alloc_inum: from PROC_DYNAMIC_FIRST on
 
 
@@ -83,7 +84,12 @@ class Mount:
         self.sb, self.root = sb, root
         self.parent, self.mountpoint = parent, mountpoint
         self.flags = flags & MOUNT_FLAGS
-        self.propagation = MS_PRIVATE  # what /proc/self/mountinfo shows: no peers in the machine
+        #: Propagation (fs/pnode.c) as recorded: the peer group a shared mount is in (0: not shared), the group
+        #: a slave receives from (0: none), unbindable. What mountinfo shows and binds and copies inherit; the
+        #: events themselves do not travel between namespaces here (see the module's docstring).
+        self.group = 0
+        self.master = 0
+        self.unbindable = False
         self.expiry_mark = False  # MNT_EXPIRE's first call marks, the second unmounts
 
     @property
@@ -92,8 +98,24 @@ class Mount:
 
     def copy(self) -> Mount:
         made = Mount(self.sb, self.root, None, self.mountpoint, self.flags)
-        made.propagation = self.propagation
+        made.group, made.master = self.group, self.master  # clone_mnt: a shared mount's copy is its peer
         return made
+
+    def set_propagation(self, kind: int, ns: MountNamespace) -> None:
+        """change_mnt_propagation: MS_SHARED, MS_PRIVATE, MS_SLAVE or MS_UNBINDABLE."""
+        if kind == MS_SHARED:
+            if not self.group:
+                self.group = next(_peer_groups)
+            self.unbindable = False
+            return
+        if kind == MS_SLAVE:
+            # do_make_slave: a mount with peers receives from their group; one without keeps its master.
+            peers = any(m is not self and m.group == self.group for m in ns.mounts) if self.group else False
+            self.master = self.group if peers else self.master
+        else:
+            self.master = 0
+        self.group = 0
+        self.unbindable = kind == MS_UNBINDABLE
 
 
 class MountNamespace:
@@ -152,6 +174,15 @@ class MountNamespace:
         made.parent, made.mountpoint = parent, mountpoint
         self.mounts.append(made)
         self._on.setdefault(mountpoint, []).append(made)
+        self._roots.setdefault(made.root, []).append(made)
+
+    def attach_beneath(self, made: Mount, top: Mount) -> None:
+        """`made` goes under `top`, on what `top` covers: it shows once `top` is unmounted (MOVE_MOUNT_BENEATH)."""
+        assert top.mountpoint is not None
+        made.parent, made.mountpoint = top.parent, top.mountpoint
+        self.mounts.insert(self.mounts.index(top), made)
+        stack = self._on[top.mountpoint]
+        stack.insert(stack.index(top), made)
         self._roots.setdefault(made.root, []).append(made)
 
     def attach_boot(self, made: Mount) -> None:

@@ -16,10 +16,7 @@ from syscalltbl.machine.uapi.mount import (
     MS_NOSUID,
     MS_NOSYMFOLLOW,
     MS_RELATIME,
-    MS_SHARED,
-    MS_SLAVE,
     MS_SYNCHRONOUS,
-    MS_UNBINDABLE,
 )
 
 if TYPE_CHECKING:
@@ -71,13 +68,9 @@ def render_mountinfo(t: Task) -> bytes:
         if sb.root is not None and m.root is not sb.root:
             root = ns.path_within(sb.root, m.root)
         options = (b"ro" if m.readonly else b"rw") + _words(m.flags, MOUNT_WORDS)
-        tags = b""
-        if m.propagation == MS_SHARED:
-            tags = b" shared:%d" % m.id
-        elif m.propagation == MS_SLAVE:
-            tags = b" master:%d" % m.id
-        elif m.propagation == MS_UNBINDABLE:
-            tags = b" unbindable"
+        tags = b" shared:%d" % m.group if m.group else b""
+        tags += b" master:%d" % m.master if m.master else b""
+        tags += b" unbindable" if m.unbindable else b""
         super_options = (b"ro" if sb.readonly else b"rw") + _words(sb.flags, SB_WORDS) + sb.show_options()
         out.append(b"%d %d 0:%d %s %s %s%s - %s %s %s\n" % (
             m.id, parent, sb.dev, _escape(root), _where(ns, m), options, tags, sb.fstype, _escape(sb.source),

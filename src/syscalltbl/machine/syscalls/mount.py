@@ -239,7 +239,10 @@ def _bind(t: Task, ns: MountNamespace, target: Inode, source: bytes | None) -> i
     if not isinstance(old, Directory | Regular) and not isinstance(target, type(old)):
         raise Errno(ENOTDIR)
     assert old.sb is not None
+    if origin.unbindable:
+        raise Errno(EINVAL)
     made = Mount(old.sb, old, parent, target, origin.flags)
+    made.group = origin.group  # a shared mount's bind is its peer
     _graft(ns, made, parent, target)
     return 0
 
@@ -251,7 +254,7 @@ def _change_type(ns: MountNamespace, target: Inode, flags: int) -> int:
     if kind & (kind - 1) or not kind & PROPAGATION:
         raise Errno(EINVAL)
     for m in ns.subtree(mount) if flags & MS_REC else [mount]:
-        m.propagation = kind
+        m.set_propagation(kind, ns)
     return 0
 
 

@@ -42,3 +42,33 @@ MNT_EXPIRE: Final = 4
 UMOUNT_NOFOLLOW: Final = 8
 
 ST_RDONLY: Final = 0x1
+
+# include/uapi/linux/fcntl.h: the *at flags the new mount calls take besides AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW.
+AT_NO_AUTOMOUNT: Final = 0x800
+AT_RECURSIVE: Final = 0x8000
+
+# open_tree(2), move_mount(2)
+OPEN_TREE_CLONE: Final = 1
+MOVE_MOUNT_F_SYMLINKS: Final = 0x1
+MOVE_MOUNT_F_AUTOMOUNTS: Final = 0x2
+MOVE_MOUNT_F_EMPTY_PATH: Final = 0x4
+MOVE_MOUNT_T_SYMLINKS: Final = 0x10
+MOVE_MOUNT_T_AUTOMOUNTS: Final = 0x20
+MOVE_MOUNT_T_EMPTY_PATH: Final = 0x40
+MOVE_MOUNT_SET_GROUP: Final = 0x100
+MOVE_MOUNT_BENEATH: Final = 0x200
+MOVE_MOUNT__MASK: Final = 0x377
+
+# mount_setattr(2): struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd; }
+MOUNT_ATTR_RDONLY: Final = 0x1
+MOUNT_ATTR_NOSUID: Final = 0x2
+MOUNT_ATTR_NODEV: Final = 0x4
+MOUNT_ATTR_NOEXEC: Final = 0x8
+MOUNT_ATTR__ATIME: Final = 0x70
+MOUNT_ATTR_RELATIME: Final = 0x0
+MOUNT_ATTR_NOATIME: Final = 0x10
+MOUNT_ATTR_STRICTATIME: Final = 0x20
+MOUNT_ATTR_NODIRATIME: Final = 0x80
+MOUNT_ATTR_IDMAP: Final = 0x100000
+MOUNT_ATTR_NOSYMFOLLOW: Final = 0x200000
+MOUNT_ATTR_SIZE_VER0: Final = 32

@@ -341,5 +341,10 @@ asmlinkage long sys_chroot(const char __user *filename);
 asmlinkage long sys_pivot_root(const char __user *new_root, const char __user *put_old);
 asmlinkage long sys_unshare(unsigned long unshare_flags);
 asmlinkage long sys_setns(int fd, int nstype);
+asmlinkage long sys_open_tree(int dfd, const char __user *filename, unsigned flags);
+asmlinkage long sys_move_mount(int from_dfd, const char __user *from_path, int to_dfd, const char __user *to_path,
+			       unsigned int flags);
+asmlinkage long sys_mount_setattr(int dfd, const char __user *path, unsigned int flags,
+				  const struct mount_attr __user *uattr, size_t usize);
 
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
