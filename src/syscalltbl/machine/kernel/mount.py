@@ -13,8 +13,17 @@ it, at each name, whether a mount covers the inode it reached (`down`), and
 at "..", whether it stands on a mount's root (`up`). The table is keyed by
 inode, not by (mount, inode) as Linux's is: a directory bind-mounted
 elsewhere is the same inode in both places, so ".." from the top of that
-directory, reached by its first name, goes to where it is mounted. Nothing
-here touches the host: a mount is only a record in this table.
+directory, reached by its first name, goes to where it is mounted; a mount
+made under one name of a directory shows under every other (as if all its
+binds were peers); and a path that names a directory mounted twice unmounts
+the later mount. Nothing here touches the host: a mount is only a record in
+this table.
+
+Where else it is not Linux's: read-only is the filesystem's (SB_RDONLY):
+MS_RDONLY on a bind or MOUNT_ATTR_RDONLY is recorded and shown but does not
+give EROFS; nosuid, nodev and noexec are recorded and shown, not enforced;
+propagation is recorded (peer groups, slaves) and mountinfo shows it, but a
+mount made in one namespace never propagates into another.
 """
 
 from __future__ import annotations
