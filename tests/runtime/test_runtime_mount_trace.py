@@ -1,4 +1,5 @@
-"""--trace of mount, umount2, unshare, setns, chroot and pivot_root, held to strace run on the same program.
+"""--trace of mount, umount2, unshare, setns, chroot, pivot_root, open_tree, move_mount and mount_setattr,
+held to strace run on the same program.
 
 data/mount_trace.c makes each call with the flags strace names specially;
 strace (installed with the project's test packages) traces it natively, the
@@ -17,7 +18,7 @@ from pathlib import Path
 from busybox import build_static
 from tmpfs_native import machine_root, trace_on_machine
 
-CALLS = ("mount", "umount2", "unshare", "setns", "chroot", "pivot_root")
+CALLS = ("mount", "umount2", "unshare", "setns", "chroot", "pivot_root", "open_tree", "move_mount", "mount_setattr")
 LINE = re.compile(rf"^(?:\d+ +)?((?:{'|'.join(CALLS)})\(.*\)) +(= .*)$")
 
 
@@ -33,7 +34,7 @@ def test_mount_calls_trace_as_strace_prints_them(tmp_path: Path) -> None:
     subprocess.run([strace, "-o", str(native_out), "-e", f"trace={','.join(CALLS)}", str(program)],
                    cwd=tmp_path, capture_output=True, timeout=60, check=True)
     expected = _lines(native_out.read_text())
-    assert len(expected) == 16, expected
+    assert len(expected) == 22, expected
     traced = tmp_path / "machine.trace"
     run = trace_on_machine(machine_root(tmp_path / "root", program), program, traced)
     assert run.returncode == 0, run.stderr.decode()[-2000:]

@@ -136,10 +136,11 @@ def sys_move_mount(t: Task, from_dfd: int, from_path: int, to_dfd: int, to_path:
     if flags & (MOVE_MOUNT_BENEATH | MOVE_MOUNT_SET_GROUP) == MOVE_MOUNT_BENEATH | MOVE_MOUNT_SET_GROUP:
         raise Errno(EINVAL)
     _capable(t)
+    # The target first, as Linux 6.x looks them up.
+    target, _opened = _resolve(t, to_dfd, to_path, empty=bool(flags & MOVE_MOUNT_T_EMPTY_PATH),
+                               follow=bool(flags & MOVE_MOUNT_T_SYMLINKS))
     source, source_file = _resolve(t, from_dfd, from_path, empty=bool(flags & MOVE_MOUNT_F_EMPTY_PATH),
                                    follow=bool(flags & MOVE_MOUNT_F_SYMLINKS))
-    target, _opened = _resolve(t, to_dfd, to_path, empty=bool(flags & MOVE_MOUNT_T_EMPTY_PATH),
-                         follow=bool(flags & MOVE_MOUNT_T_SYMLINKS))
     ns = t.machine.fs.namespace(t)
     if flags & MOVE_MOUNT_SET_GROUP:
         return _set_group(ns, source, target)
