@@ -42,6 +42,7 @@ FACTS = (
     "parent sees a mount: 0",
     "setns: 0",
     "back: no mount: 1",
+    "stat ../../self: 0",
     "t3/x from beneath: 0",
     "tags t2: master",
     "/proc/self/mounts t1: none t1 tmpfs rw,noexec,noatime 0",

@@ -265,6 +265,22 @@ int main(void) {
     }
     child_status(pid);
 
+    /* A directory bound onto itself, and onto its own subdirectory: the walk, "..", getcwd and umount. */
+    mkdir("self", 0755);
+    mkdir("self/sub", 0755);
+    report("bind onto itself", mount("self", "self", NULL, MS_BIND, NULL));
+    report("stat self/sub", stat("self/sub", &st));
+    report("bind onto its subdirectory", mount("self", "self/sub", NULL, MS_BIND, NULL));
+    report("stat self/sub/sub", stat("self/sub/sub", &st));
+    chdir("self/sub");
+    char here[4096];
+    report("getcwd ends in self/sub", getcwd(here, sizeof here) && strcmp(here + strlen(cwd), "/self/sub") == 0);
+    report("stat ../../self", stat("../../self", &st));
+    chdir(cwd);
+    report("umount the subdirectory's", umount("self/sub"));
+    report("umount the self-bind", umount("self"));
+    report("umount once more", umount("self"));
+
     /* The descriptor API: a detached clone attached elsewhere, beneath a mount, and mount_setattr. */
     mkdir("t1", 0755);
     mkdir("t2", 0755);

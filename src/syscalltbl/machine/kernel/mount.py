@@ -143,31 +143,57 @@ class MountNamespace:
 
     def down(self, node: Inode) -> Inode:
         """What is seen at `node`: the root of the top mount over it, over and over (follow_mount)."""
+        return self.crossing(node)[0]
+
+    def crossing(self, node: Inode) -> tuple[Inode, Mount | None]:
+        """`down`, and the last mount it went into (None: none covers `node`)."""
+        seen = {id(node)}
+        crossed = None
         stack = self._on.get(node)
         while stack:
-            node = stack[-1].root
+            crossed = stack[-1]
+            node = crossed.root
+            if id(node) in seen:
+                break  # a directory bound onto itself (or a ring of binds): it shows itself
+            seen.add(id(node))
             stack = self._on.get(node)
-        return node
+        return node, crossed
 
     def down_to(self, node: Inode | None) -> Inode | None:
         return None if node is None else self.down(node)
 
-    def up(self, directory: Directory, root: Directory) -> Directory:
-        """".." of `directory`, never past `root` (the task's, chroot's).
+    def up(self, directory: Directory, root: Directory, mount: Mount | None = None) -> tuple[Directory, Mount | None]:
+        """".." of `directory` in `mount` (None: not known), never past `root` (the task's, chroot's); and the
+        mount that is in.
 
-        A mount's root leads to its mountpoint's parent (follow_dotdot).
+        A mount's root leads to its mountpoint's parent (follow_dotdot). A walk
+        knows the mount it is in once it crossed into one; before, a directory
+        that is the root of several mounts is taken as the latest one's.
         """
-        while directory is not root:
-            mounts = self._roots.get(directory)
-            point = mounts[-1].mountpoint if mounts and mounts[-1].parent is not None else None
-            if point is None or not _is_dir(point):
+        seen = set()
+        while directory is not root and id(directory) not in seen:
+            seen.add(id(directory))  # a bind onto itself leads back to the same directory, a mount lower
+            if mount is None:
+                mounts = self._roots.get(directory)
+                here = mounts[-1] if mounts else None
+            else:
+                here = mount if mount.root is directory else None
+            if here is None or here.parent is None or here.mountpoint is None or not _is_dir(here.mountpoint):
                 break
-            directory = cast("Directory", point)
+            directory, mount = cast("Directory", here.mountpoint), here.parent
         if directory is root:
-            return directory
+            return directory, mount
         up = directory.parent
-        found = self.down(up)
-        return cast("Directory", found) if _is_dir(found) else up
+        found, crossed = self.crossing(up)
+        if crossed is not None:
+            mount = crossed
+        return (cast("Directory", found), mount) if _is_dir(found) else (up, mount)
+
+    def mountpoint_of(self, directory: Directory) -> Directory | None:
+        """Where the mount whose root `directory` is sits (None: not a mount's root, or sits on itself)."""
+        mount = self.mount_of(directory)
+        point = mount.mountpoint if mount is not None else None
+        return cast("Directory", point) if point is not None and point is not directory and _is_dir(point) else None
 
     def mount_of(self, node: Inode) -> Mount | None:
         """The mount whose root `node` is (the topmost), if any."""

@@ -1007,6 +1007,8 @@ class FileSystem:
         ns, top = self.namespace(task), self.root_of(task)
         here = top if path.startswith(b"/") else start
         parent, name, node = here, b".", here  # type: tuple[Directory, bytes, Inode | None]
+        # The mount the walk is in (for ".."): known from the namespace's root, or once it crossed into one.
+        mount = ns.root if here is ns.root.root else None
         while todo:
             part = todo.pop(0)
             if part == b"":
@@ -1018,7 +1020,14 @@ class FileSystem:
             if part == b".":
                 continue
             parent, name = node, part
-            node = ns.up(node, top) if part == b".." else ns.down_to(node.lookup(part, task))
+            if part == b"..":
+                node, mount = ns.up(node, top, mount)
+            else:
+                child = node.lookup(part, task)
+                if child is not None:
+                    child, crossed = ns.crossing(child)
+                    mount = crossed or mount
+                node = child
             if isinstance(node, Symlink) and (todo or follow):
                 hops += 1
                 if hops > MAX_SYMLINKS:
@@ -1030,6 +1039,8 @@ class FileSystem:
                 target = node.target(task)
                 todo = [*target.split(b"/"), *todo]
                 node = top if target.startswith(b"/") else parent
+                if target.startswith(b"/"):
+                    mount = ns.root if top is ns.root.root else None
                 name = b"."
         if len(name) > 255:
             raise Errno(ENAMETOOLONG)
@@ -1123,10 +1134,12 @@ class FileSystem:
         """The absolute path of `name` in `directory` (getcwd, /proc/self/fd), as `task` sees it."""
         parts = [] if name in (b".", b"") else [name]
         ns, top = self.namespace(task), self.root_of(task)
+        seen = set()
         while directory is not top:
-            mount = ns.mount_of(directory)
-            if mount is not None and isinstance(mount.mountpoint, Directory):
-                directory = mount.mountpoint  # a mount's root: its name is its mountpoint's
+            point = ns.mountpoint_of(directory)
+            if point is not None and id(point) not in seen:
+                seen.add(id(point))
+                directory = point  # a mount's root: its name is its mountpoint's
                 continue
             up = directory.parent
             if up is directory:
