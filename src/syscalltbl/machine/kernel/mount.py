@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import itertools
 import stat
+import weakref
 from typing import TYPE_CHECKING, Final, cast
 
+from syscalltbl.machine.uapi.errno import ENOMEM, Errno
 from syscalltbl.machine.uapi.mount import (
     MS_NOATIME,
     MS_NODEV,
@@ -49,6 +51,7 @@ from syscalltbl.machine.uapi.mount import (
 )
 
 if TYPE_CHECKING:
+    from syscalltbl.machine.hw.physmem import PhysicalMemory
     from syscalltbl.machine.kernel.fsspace import Space
     from syscalltbl.machine.kernel.vfs import Directory, Inode
 
@@ -59,6 +62,8 @@ PROPAGATION: Final = MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE
 #: The most mounts one namespace holds (sysctl fs.mount-max, 100000 on Linux): past it mount(2) is ENOSPC.
 #: Lower here, as each costs host memory and a namespace's copy copies them all.
 MOUNT_MAX: Final = 1000
+#: What a mount record costs the host, charged to RAM as a kernel object (ENOMEM when it does not fit).
+MOUNT_BYTES: Final = 512
 
 _mount_ids = itertools.count(21)  # as a booted Linux's first mount ids (1..20 go to the kernel's own)
 _anon_devs = itertools.count(0x30)  # get_anon_bdev: minor numbers of major 0, after the boot's filesystems
@@ -130,8 +135,13 @@ class Mount:
 class MountNamespace:
     """The mounts a set of processes sees (struct mnt_namespace)."""
 
-    def __init__(self, root: Mount) -> None:
+    def __init__(self, root: Mount, ram: PhysicalMemory | None = None) -> None:
+        self.ram = ram  # None: the boot's namespace, whose few mounts are the machine's own
+        self._charged = [0]
+        if ram is not None:
+            weakref.finalize(self, _uncharge, ram, self._charged).atexit = False
         self.root = root
+        self.charge(1)
         self.mounts: list[Mount] = [root]  # in the order they were made: /proc/self/mounts's order
         self._on: dict[Inode, list[Mount]] = {}  # mountpoint -> the mounts stacked on it, the top last
         self._roots: dict[Inode, list[Mount]] = {}  # a mount's root -> its mounts
@@ -205,7 +215,18 @@ class MountNamespace:
 
     # -- changes --
 
+    def charge(self, count: int) -> None:
+        """`count` mounts more (fewer, when negative) held: ENOMEM when RAM cannot hold them."""
+        if self.ram is None:
+            return
+        size = count * MOUNT_BYTES
+        if size > 0 and not self.ram.slab_fits(size):
+            raise Errno(ENOMEM)
+        self.ram.slab_charge(size)
+        self._charged[0] += size
+
     def attach(self, made: Mount, parent: Mount, mountpoint: Inode) -> None:
+        self.charge(1)
         made.parent, made.mountpoint = parent, mountpoint
         self.mounts.append(made)
         self._on.setdefault(mountpoint, []).append(made)
@@ -214,6 +235,7 @@ class MountNamespace:
     def attach_beneath(self, made: Mount, top: Mount) -> None:
         """`made` goes under `top`, on what `top` covers: it shows once `top` is unmounted (MOVE_MOUNT_BENEATH)."""
         assert top.mountpoint is not None
+        self.charge(1)
         made.parent, made.mountpoint = top.parent, top.mountpoint
         self.mounts.insert(self.mounts.index(top), made)
         stack = self._on[top.mountpoint]
@@ -222,12 +244,14 @@ class MountNamespace:
 
     def attach_boot(self, made: Mount) -> None:
         """A mount the boot put straight into its parent's directory (/proc): it covers nothing."""
+        self.charge(1)
         made.parent = self.root
         self.mounts.append(made)
         self._roots.setdefault(made.root, []).append(made)
 
     def detach(self, gone: Mount) -> None:
         """`gone` leaves the namespace (its own submounts are the caller's to detach first)."""
+        self.charge(-1)
         self.mounts.remove(gone)
         if gone.mountpoint is not None:
             stack = self._on.get(gone.mountpoint, [])
@@ -248,13 +272,15 @@ class MountNamespace:
         """`top` and every mount under it, parents before children."""
         out = [top]
         for m in out:
-            out.extend(self.children(m))
+            out.extend(c for c in self.children(m) if c not in out)  # a tree, but never loop if not
         return out
 
-    def copy(self) -> MountNamespace:
-        """A new namespace holding a copy of every mount (copy_mnt_ns)."""
+    def copy(self, ram: PhysicalMemory | None) -> MountNamespace:
+        """A new namespace holding a copy of every mount (copy_mnt_ns); ENOMEM when RAM cannot hold them."""
+        if ram is not None and not ram.slab_fits(len(self.mounts) * MOUNT_BYTES):
+            raise Errno(ENOMEM)
         copies = {id(m): m.copy() for m in self.mounts}
-        made = MountNamespace(copies[id(self.root)])
+        made = MountNamespace(copies[id(self.root)], ram)
         for m in self.mounts[1:]:
             twin = copies[id(m)]
             parent = copies[id(m.parent)] if m.parent is not None else made.root
@@ -283,7 +309,9 @@ class MountNamespace:
     def path_of(self, m: Mount) -> bytes:
         """Where mount `m` is, from the namespace's root (/proc/self/mounts's second field)."""
         parts: list[bytes] = []
-        while m.parent is not None:
+        seen = set()
+        while m.parent is not None and id(m) not in seen:
+            seen.add(id(m))
             where = self.path_within(m.parent.root, m.mountpoint if m.mountpoint is not None else m.root)
             parts.append(where.strip(b"/"))
             m = m.parent
@@ -293,3 +321,8 @@ class MountNamespace:
 def _is_dir(node: Inode) -> bool:
     """A directory (by its mode: this module sits below vfs.py, which imports it)."""
     return stat.S_ISDIR(node.mode)
+
+
+def _uncharge(ram: PhysicalMemory, charged: list[int]) -> None:
+    ram.slab_charge(-charged[0])
+    charged[0] = 0

@@ -155,6 +155,7 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
             raise Errno(EAGAIN)
     if flags & CLONE_NEWNS and not current.cred.capable(CAP_SYS_ADMIN):
         raise Errno(EPERM)  # copy_namespaces
+    mnt_ns = machine.fs.namespace(current).copy(machine.ram) if flags & CLONE_NEWNS else None
     if flags & CLONE_SETTLS and tls >= abi.TASK_SIZE_MAX:
         raise Errno(EPERM)  # copy_thread's ARCH_SET_FS: a user address only
     if not flags & CLONE_VM and not current.mm.ram_holds_areas(len(current.mm.vmas)):
@@ -183,8 +184,8 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
         current.mm.users += 1
     child.files = files
     child.fs = current.fs if flags & CLONE_FS else current.fs.copy()
-    if flags & CLONE_NEWNS:
-        child.fs.mnt_ns = machine.fs.namespace(current).copy()
+    if mnt_ns is not None:
+        child.fs.mnt_ns = mnt_ns
     child.sighand = current.sighand if flags & CLONE_SIGHAND else current.sighand.copy()
     if flags & CLONE_CLEAR_SIGHAND:
         child.sighand.exec()  # handlers back to default; ignored signals stay ignored

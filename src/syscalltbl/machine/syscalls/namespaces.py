@@ -69,6 +69,7 @@ def sys_unshare(t: Task, flags: int, *_: int) -> int:
             raise Errno(EPERM)  # unshare_nsproxy_namespaces
         if flags & ABSENT:
             raise Errno(EINVAL)  # create_new_namespaces: a namespace this kernel is built without
+    ns = t.machine.fs.namespace(t).copy(t.machine.ram) if flags & CLONE_NEWNS else None
     files = None
     if flags & CLONE_FILES and t.files.users > 1:
         if not t.files.copy_fits():
@@ -77,8 +78,8 @@ def sys_unshare(t: Task, flags: int, *_: int) -> int:
     # Nothing can fail from here on.
     if flags & CLONE_FS:
         t.fs = t.fs.copy()
-    if flags & CLONE_NEWNS:
-        t.fs.mnt_ns = t.machine.fs.namespace(t).copy()
+    if ns is not None:
+        t.fs.mnt_ns = ns
     if files is not None:
         t.files.users -= 1
         t.files = files

@@ -21,7 +21,7 @@ from syscalltbl.machine.syscalls.fs import s32, user_path
 from syscalltbl.machine.syscalls.mount import containing
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
-from syscalltbl.machine.uapi.errno import E2BIG, EBUSY, EINVAL, ELOOP, ENOTDIR, EPERM, Errno
+from syscalltbl.machine.uapi.errno import E2BIG, EBUSY, EINVAL, ELOOP, ENOSPC, ENOTDIR, EPERM, Errno
 from syscalltbl.machine.uapi.fcntl import AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, O_CLOEXEC, O_PATH
 from syscalltbl.machine.uapi.misc import PATH_MAX
 from syscalltbl.machine.uapi.mount import (
@@ -157,6 +157,8 @@ def sys_move_mount(t: Task, from_dfd: int, from_path: int, to_dfd: int, to_path:
         parent = containing(ns, target)
         if parent is None:
             raise Errno(EINVAL)
+        if moving not in ns.mounts and not ns.room():
+            raise Errno(ENOSPC)
         if moving in ns.mounts:
             if parent in ns.subtree(moving):
                 raise Errno(ELOOP)
@@ -178,6 +180,8 @@ def _beneath(ns: MountNamespace, moving: Mount, target: Inode) -> None:
         raise Errno(EINVAL)
     if moving in ns.mounts:
         ns.detach(moving)
+    elif not ns.room():
+        raise Errno(ENOSPC)
     ns.attach_beneath(moving, top)
 
 
