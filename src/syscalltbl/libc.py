@@ -1075,9 +1075,9 @@ def personality(*args: int) -> int:
     return _k.call(135, *args)
 
 
-def ustat(*args: int) -> int:
-    """sys_ustat: no prototype; up to six integer arguments."""
-    return _k.call(136, *args)
+def ustat(dev: int, ubuf: WBuffer | None) -> int:
+    """long sys_ustat(unsigned dev, struct ustat __user *ubuf)"""
+    return _k.call(136, dev, _k.buf_out(ubuf, 32))
 
 
 def statfs(path: PathArg | None, buf: WBuffer | None) -> int:
@@ -1090,9 +1090,9 @@ def fstatfs(fd: int, buf: WBuffer | None) -> int:
     return _k.call(138, fd, _k.buf_out(buf, 120))
 
 
-def sysfs(*args: int) -> int:
-    """sys_sysfs: no prototype; up to six integer arguments."""
-    return _k.call(139, *args)
+def sysfs(option: int, arg1: int, arg2: int) -> int:
+    """long sys_sysfs(int option, unsigned long arg1, unsigned long arg2)"""
+    return _k.call(139, option, arg1, arg2)
 
 
 def getpriority(which: int, who: int) -> int:

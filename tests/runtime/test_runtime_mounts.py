@@ -4,7 +4,7 @@
 One static C program (data/mounts.c) mounts tmpfs instances, remounts one
 read-only and checks EROFS from every call that writes, binds, moves and
 unmounts (MNT_EXPIRE, MNT_DETACH, EBUSY), chroots, makes and re-enters
-mount namespaces, and uses the descriptor mount API (a detached clone, a
+mount namespaces, asks sysfs and ustat, and uses the descriptor mount API (a detached clone, a
 mount beneath another, propagation and flags by mount_setattr). Natively it runs as root inside `unshare -m --propagation
 private` in a fresh directory of /dev/shm, so nothing it mounts reaches the
 host's namespace; on the machine it runs in the root's /work. The outputs and
@@ -44,6 +44,8 @@ FACTS = (
     "back: no mount: 1",
     "stat ../../self: 0",
     "t3/x from beneath: 0",
+    "sysfs name: proc",
+    "ustat: tfree 16 tinode 9",
     "tags t2: master",
     "/proc/self/mounts t1: none t1 tmpfs rw,noexec,noatime 0",
     "done",

@@ -281,8 +281,27 @@ int main(void) {
     report("umount the self-bind", umount("self"));
     report("umount once more", umount("self"));
 
-    /* The descriptor API: a detached clone attached elsewhere, beneath a mount, and mount_setattr. */
     mkdir("t1", 0755);
+    /* sysfs(2) and ustat(2): filesystem types by index, and a mounted filesystem's free counts by device. */
+    long proc_index = syscall(SYS_sysfs, 1, "proc");
+    char fsname[64] = "";
+    report("sysfs proc index", proc_index >= 0);
+    report("sysfs name of that index", syscall(SYS_sysfs, 2, proc_index, fsname));
+    printf("sysfs name: %s\n", fsname);
+    report("sysfs count covers it", syscall(SYS_sysfs, 3) > proc_index);
+    report("sysfs unknown name", syscall(SYS_sysfs, 1, "ext0"));
+    report("sysfs index past the end", syscall(SYS_sysfs, 2, 1000, fsname));
+    report("sysfs bad option", syscall(SYS_sysfs, 4));
+    report("sysfs bad name pointer", syscall(SYS_sysfs, 1, (char *)-1));
+    mount("none", "t1", "tmpfs", 0, "size=64k,nr_inodes=10");
+    struct { int f_tfree; unsigned long f_tinode; char f_fname[6], f_fpack[6]; } us;
+    report("ustat of a tmpfs", syscall(SYS_ustat, (unsigned)dev_of("t1"), &us));
+    printf("ustat: tfree %d tinode %lu\n", us.f_tfree, us.f_tinode);
+    report("ustat bad buffer", syscall(SYS_ustat, (unsigned)dev_of("t1"), (void *)-1));
+    umount("t1");
+    report("ustat of no filesystem", syscall(SYS_ustat, 0xfffffu, &us));
+
+    /* The descriptor API: a detached clone attached elsewhere, beneath a mount, and mount_setattr. */
     mkdir("t2", 0755);
     mkdir("t3", 0755);
     mount("none", "t1", "tmpfs", 0, NULL);

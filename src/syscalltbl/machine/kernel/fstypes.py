@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 SB_SET: Final = {b"dirsync": MS_DIRSYNC, b"lazytime": MS_LAZYTIME, b"mand": MS_MANDLOCK, b"ro": MS_RDONLY,
                  b"sync": MS_SYNCHRONOUS}
 SB_CLEAR: Final = {b"async": MS_SYNCHRONOUS, b"nolazytime": MS_LAZYTIME, b"nomand": MS_MANDLOCK, b"rw": MS_RDONLY}
+#: The filesystem types the machine has, in the order /proc/filesystems and sysfs(2) number them.
+FILESYSTEMS: Final = (b"tmpfs", b"proc", b"ramfs", b"nsfs")
 DEFAULT_MODE: Final = 0o1777  # a tmpfs root: world-writable and sticky unless mode= says otherwise
 MAX_INODES: Final = 1 << 32
 
@@ -151,13 +153,15 @@ def make_tmpfs(t: Task, fstype: bytes, source: bytes, data: bytes) -> tuple[Supe
         size = ram  # size=0: unlimited (bounded by RAM all the same)
     if fstype == b"tmpfs" and options.inodes == 0:
         inodes = MAX_INODES
-    sb = TmpfsSuper(fstype, source, Space(size, inodes, t.machine.ram), (default_pages, default_inodes))
+    space = Space(size, inodes, t.machine.ram)
+    sb = TmpfsSuper(fstype, source, space, (default_pages, default_inodes))
     mode = 0o755 if fstype == b"ramfs" else DEFAULT_MODE
     root = Directory(None, options.mode if options.mode is not None else mode)
     root.uid = options.uid if options.uid is not None else t.cred.fsuid
     root.gid = options.gid if options.gid is not None else t.cred.fsgid
     root.sb = sb
     sb.root = root
+    space.new_inode(root, seeded=True)  # the root directory is one of nr_inodes, as on Linux
     return sb, options.sb_set & ~options.sb_clear
 
 

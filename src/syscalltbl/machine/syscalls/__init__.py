@@ -11,6 +11,7 @@ from syscalltbl.machine.syscalls import (
     eventfd,
     fadvise,
     fs,
+    fsinfo,
     futex,
     ipc,
     itimer,
@@ -45,8 +46,8 @@ from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind
 
 __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "chroot", "close_range", "cred",
-    "epoll", "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "locks", "madvise", "misc", "mknod", "mlock", "mm",
-    "mount", "namespaces", "newmount", "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched",
-    "select", "signal", "socket", "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid",
-    "xattr",
+    "epoll", "eventfd", "fadvise", "fs", "fsinfo", "futex", "ipc", "itimer", "locks", "madvise", "misc", "mknod",
+    "mlock", "mm", "mount", "namespaces", "newmount", "posix_timers", "preadv", "process", "readdir", "resource",
+    "rusage", "sched", "select", "signal", "socket", "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented",
+    "uts", "waitid", "xattr",
 ]  # fmt: skip

@@ -346,5 +346,7 @@ asmlinkage long sys_move_mount(int from_dfd, const char __user *from_path, int t
 			       unsigned int flags);
 asmlinkage long sys_mount_setattr(int dfd, const char __user *path, unsigned int flags,
 				  const struct mount_attr __user *uattr, size_t usize);
+asmlinkage long sys_sysfs(int option, unsigned long arg1, unsigned long arg2);
+asmlinkage long sys_ustat(unsigned dev, struct ustat __user *ubuf);
 
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
