@@ -205,6 +205,20 @@ class MountNamespace:
         point = mount.mountpoint if mount is not None else None
         return cast("Directory", point) if point is not None and point is not directory and _is_dir(point) else None
 
+    def containing(self, node: Inode) -> Mount | None:
+        """The mount `node` is reached in: the nearest mount root above a directory, else the top mount of
+        its filesystem (None: not in this namespace)."""
+        if _is_dir(node):
+            here = cast("Directory", node)
+            while True:
+                found = self.mount_of(here)
+                if found is not None:
+                    return found
+                if here.parent is here:
+                    return None
+                here = here.parent
+        return next((m for m in reversed(self.mounts) if m.sb is node.sb), None)
+
     def mount_of(self, node: Inode) -> Mount | None:
         """The mount whose root `node` is (the topmost), if any."""
         mounts = self._roots.get(node)

@@ -107,17 +107,8 @@ def _capable(t: Task) -> None:
 
 
 def containing(ns: MountNamespace, node: Inode) -> Mount | None:
-    """The mount `node` is reached in: the nearest mount root above a directory, else its filesystem's top mount."""
-    if isinstance(node, Directory):
-        here: Directory = node
-        while True:
-            found = ns.mount_of(here)
-            if found is not None:
-                return found
-            if here.parent is here:
-                return None
-            here = here.parent
-    return next((m for m in reversed(ns.mounts) if m.sb is node.sb), None)
+    """The mount `node` is reached in (MountNamespace.containing)."""
+    return ns.containing(node)
 
 
 def _mount_root(ns: MountNamespace, node: Inode) -> Mount:
