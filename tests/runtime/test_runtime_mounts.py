@@ -2,13 +2,15 @@
 (issue 17, mounts and namespaces).
 
 One static C program (data/mounts.c) mounts tmpfs instances, remounts one
-read-only and checks EROFS from every call that writes, binds, moves and
-unmounts (MNT_EXPIRE, MNT_DETACH, EBUSY), chroots, makes and re-enters
-mount namespaces, asks sysfs and ustat, and uses the descriptor mount API (a detached clone, a
-mount beneath another, propagation and flags by mount_setattr). Natively it runs as root inside `unshare -m --propagation
-private` in a fresh directory of /dev/shm, so nothing it mounts reaches the
-host's namespace; on the machine it runs in the root's /work. The outputs and
-exit statuses must be the same, and the native run must print FACTS.
+read-only and checks EROFS from every call that writes, binds (a directory
+onto itself too), moves and unmounts (MNT_EXPIRE, MNT_DETACH, EBUSY),
+chroots, makes and re-enters mount namespaces, asks sysfs and ustat, and
+uses the descriptor mount API (a detached clone, a mount beneath another,
+propagation and flags by mount_setattr). Natively it runs as root inside
+`unshare -m --propagation private` in a fresh directory of /dev/shm, so
+nothing it mounts reaches the host's namespace; on the machine it runs in
+the root's /work. The outputs and exit statuses must be the same, and the
+native run must print FACTS.
 """
 
 from __future__ import annotations
