@@ -47,6 +47,7 @@ FACTS = (
     "stat ../../self: 0",
     "t3/x from beneath: 0",
     "sysfs name: proc",
+    "/proc/filesystems: tmpfs 1 proc 1",
     "ustat: tfree 16 tinode 9",
     "tags t2: master",
     "/proc/self/mounts t1: none t1 tmpfs rw,noexec,noatime 0",

@@ -293,6 +293,16 @@ int main(void) {
     report("sysfs index past the end", syscall(SYS_sysfs, 2, 1000, fsname));
     report("sysfs bad option", syscall(SYS_sysfs, 4));
     report("sysfs bad name pointer", syscall(SYS_sysfs, 1, (char *)-1));
+    FILE *types = fopen("/proc/filesystems", "r");
+    char typeline[128];
+    int tmpfs_listed = 0, proc_listed = 0;
+    while (types && fgets(typeline, sizeof typeline, types)) {
+        tmpfs_listed |= strcmp(typeline, "nodev\ttmpfs\n") == 0;
+        proc_listed |= strcmp(typeline, "nodev\tproc\n") == 0;
+    }
+    if (types)
+        fclose(types);
+    printf("/proc/filesystems: tmpfs %d proc %d\n", tmpfs_listed, proc_listed);
     mount("none", "t1", "tmpfs", 0, "size=64k,nr_inodes=10");
     struct { int f_tfree; unsigned long f_tinode; char f_fname[6], f_fpack[6]; } us;
     report("ustat of a tmpfs", syscall(SYS_ustat, (unsigned)dev_of("t1"), &us));

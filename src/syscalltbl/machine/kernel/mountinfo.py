@@ -1,9 +1,11 @@
-"""/proc/PID/mounts and /proc/PID/mountinfo (fs/proc_namespace.c): a task's mount namespace as text."""
+"""/proc/PID/mounts and /proc/PID/mountinfo (fs/proc_namespace.c): a task's mount namespace as text; and
+/proc/filesystems (fs/filesystems.c)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from syscalltbl.machine.kernel.fstypes import FILESYSTEMS
 from syscalltbl.machine.kernel.mount import Mount, MountNamespace
 from syscalltbl.machine.uapi.mount import (
     MS_DIRSYNC,
@@ -76,3 +78,8 @@ def render_mountinfo(t: Task) -> bytes:
             m.id, parent, sb.dev, _escape(root), _where(ns, m), options, tags, sb.fstype, _escape(sb.source),
             super_options))
     return b"".join(out)
+
+
+def render_filesystems() -> bytes:
+    """/proc/filesystems: the types sysfs(2) numbers, none of which needs a block device ("nodev")."""
+    return b"".join(b"nodev\t%s\n" % name for name in FILESYSTEMS)

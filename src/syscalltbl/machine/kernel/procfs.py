@@ -22,7 +22,7 @@ from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.kernel import cputime
 from syscalltbl.machine.kernel.cpuinfo import render_cpuinfo
 from syscalltbl.machine.kernel.locks import describe as describe_locks
-from syscalltbl.machine.kernel.mountinfo import render_mountinfo, render_mounts
+from syscalltbl.machine.kernel.mountinfo import render_filesystems, render_mountinfo, render_mounts
 from syscalltbl.machine.kernel.nsfs import ProcNsDir
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile, ProcLink
 from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
@@ -184,6 +184,7 @@ class ProcRoot(ProcDirectory):
         entries[b"locks"] = ProcFile(lambda: describe_locks(machine.file_locks, FS_DEV), refuse=EIO)
         entries[b"meminfo"] = ProcFile(lambda: render_meminfo(machine), refuse=EIO)
         entries[b"mounts"] = ProcLink(lambda _reader: b"self/mounts")
+        entries[b"filesystems"] = ProcFile(render_filesystems, refuse=EIO)
         entries[b"uptime"] = ProcFile(render_uptime, refuse=EIO)
         entries[b"cpuinfo"] = ProcFile(render_cpuinfo, refuse=EIO)
         entries[b"sys"] = proc_sys(self, machine.sysctl)
