@@ -1075,9 +1075,9 @@ def personality(*args: int) -> int:
     return _k.call(135, *args)
 
 
-def ustat(*args: int) -> int:
-    """sys_ustat: no prototype; up to six integer arguments."""
-    return _k.call(136, *args)
+def ustat(dev: int, ubuf: WBuffer | None) -> int:
+    """long sys_ustat(unsigned dev, struct ustat __user *ubuf)"""
+    return _k.call(136, dev, _k.buf_out(ubuf, 32))
 
 
 def statfs(path: PathArg | None, buf: WBuffer | None) -> int:
@@ -1090,9 +1090,9 @@ def fstatfs(fd: int, buf: WBuffer | None) -> int:
     return _k.call(138, fd, _k.buf_out(buf, 120))
 
 
-def sysfs(*args: int) -> int:
-    """sys_sysfs: no prototype; up to six integer arguments."""
-    return _k.call(139, *args)
+def sysfs(option: int, arg1: int, arg2: int) -> int:
+    """long sys_sysfs(int option, unsigned long arg1, unsigned long arg2)"""
+    return _k.call(139, option, arg1, arg2)
 
 
 def getpriority(which: int, who: int) -> int:
@@ -1170,9 +1170,9 @@ def modify_ldt(*args: int) -> int:
     return _k.call(154, *args)
 
 
-def pivot_root(*args: int) -> int:
-    """sys_pivot_root: no prototype; up to six integer arguments."""
-    return _k.call(155, *args)
+def pivot_root(new_root: PathArg | None, put_old: PathArg | None) -> int:
+    """long sys_pivot_root(const char __user *new_root, const char __user *put_old)"""
+    return _k.call(155, _k.path(new_root), _k.path(put_old))
 
 
 def prctl(option: int, arg2: int, arg3: int, arg4: int, arg5: int) -> int:
@@ -1195,9 +1195,9 @@ def setrlimit(resource: int, rlim: WBuffer | None) -> int:
     return _k.call(160, resource, _k.buf_out(rlim, 16))
 
 
-def chroot(*args: int) -> int:
-    """sys_chroot: no prototype; up to six integer arguments."""
-    return _k.call(161, *args)
+def chroot(filename: PathArg | None) -> int:
+    """long sys_chroot(const char __user *filename)"""
+    return _k.call(161, _k.path(filename))
 
 
 def sync() -> int:
@@ -1215,14 +1215,14 @@ def settimeofday(*args: int) -> int:
     return _k.call(164, *args)
 
 
-def mount(*args: int) -> int:
-    """sys_mount: no prototype; up to six integer arguments."""
-    return _k.call(165, *args)
+def mount(dev_name: PathArg | None, dir_name: PathArg | None, type: PathArg | None, flags: int, data: Buffer | None) -> int:
+    """long sys_mount(const char __user *dev_name, const char __user *dir_name, const char __user *type, unsigned long flags, const void __user *data)"""
+    return _k.call(165, _k.path(dev_name), _k.path(dir_name), _k.path(type), flags, _k.buf_in(data, 0))
 
 
-def umount2(*args: int) -> int:
-    """sys_umount: no prototype; up to six integer arguments."""
-    return _k.call(166, *args)
+def umount2(name: PathArg | None, flags: int) -> int:
+    """long sys_umount(const char __user *name, int flags)"""
+    return _k.call(166, _k.path(name), flags)
 
 
 def swapon(*args: int) -> int:
@@ -1675,9 +1675,9 @@ def ppoll(ufds: WBuffer | None, nfds: int, tsp: WBuffer | None, sigmask: Buffer 
     return _k.call(271, _k.buf_out(ufds, 8 * nfds), nfds, _k.buf_out(tsp, 16), _k.buf_in(sigmask, 8), sigsetsize)
 
 
-def unshare(*args: int) -> int:
-    """sys_unshare: no prototype; up to six integer arguments."""
-    return _k.call(272, *args)
+def unshare(unshare_flags: int) -> int:
+    """long sys_unshare(unsigned long unshare_flags)"""
+    return _k.call(272, unshare_flags)
 
 
 def set_robust_list(head: WBuffer | None, len: int) -> int:
@@ -1855,9 +1855,9 @@ def sendmmsg(*args: int) -> int:
     return _k.call(307, *args)
 
 
-def setns(*args: int) -> int:
-    """sys_setns: no prototype; up to six integer arguments."""
-    return _k.call(308, *args)
+def setns(fd: int, nstype: int) -> int:
+    """long sys_setns(int fd, int nstype)"""
+    return _k.call(308, fd, nstype)
 
 
 def getcpu(cpu: WBuffer | None, node: WBuffer | None, cache: WBuffer | None) -> int:
@@ -2020,14 +2020,14 @@ def io_uring_register(*args: int) -> int:
     return _k.call(427, *args)
 
 
-def open_tree(*args: int) -> int:
-    """sys_open_tree: no prototype; up to six integer arguments."""
-    return _k.call(428, *args)
+def open_tree(dfd: int, filename: PathArg | None, flags: int) -> int:
+    """long sys_open_tree(int dfd, const char __user *filename, unsigned flags)"""
+    return _k.call(428, dfd, _k.path(filename), flags)
 
 
-def move_mount(*args: int) -> int:
-    """sys_move_mount: no prototype; up to six integer arguments."""
-    return _k.call(429, *args)
+def move_mount(from_dfd: int, from_path: PathArg | None, to_dfd: int, to_path: PathArg | None, flags: int) -> int:
+    """long sys_move_mount(int from_dfd, const char __user *from_path, int to_dfd, const char __user *to_path, unsigned int flags)"""
+    return _k.call(429, from_dfd, _k.path(from_path), to_dfd, _k.path(to_path), flags)
 
 
 def fsopen(*args: int) -> int:
@@ -2090,9 +2090,9 @@ def epoll_pwait2(epfd: int, events: WBuffer | None, maxevents: int, timeout: Buf
     return _k.call(441, epfd, _k.buf_out(events, 12 * max(maxevents, 0)), maxevents, _k.buf_in(timeout, 16), _k.buf_in(sigmask, 8), sigsetsize)
 
 
-def mount_setattr(*args: int) -> int:
-    """sys_mount_setattr: no prototype; up to six integer arguments."""
-    return _k.call(442, *args)
+def mount_setattr(dfd: int, path: PathArg | None, flags: int, uattr: Buffer | None, usize: int) -> int:
+    """long sys_mount_setattr(int dfd, const char __user *path, unsigned int flags, const struct mount_attr __user *uattr, size_t usize)"""
+    return _k.call(442, dfd, _k.path(path), flags, _k.buf_in(uattr, usize), usize)
 
 
 def quotactl_fd(*args: int) -> int:

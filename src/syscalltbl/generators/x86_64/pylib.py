@@ -40,6 +40,7 @@ SIZES: Mapping[str, int] = {
     "timer_t": 4, "struct user_msghdr": 56,
     "struct msqid_ds": 120, "struct mq_attr": 64, "aio_context_t": 8, "struct iocb": 64, "struct io_event": 32,
     "struct __aio_sigset": 16,
+    "struct ustat": 32,
 }  # fmt: skip
 #: Pointers whose length is not sizeof(pointee): (entry point, parameter) -> Python expression.
 LENGTHS: Mapping[tuple[str, str], str] = {
@@ -91,6 +92,8 @@ LENGTHS: Mapping[tuple[str, str], str] = {
     ("sys_recvfrom", "addr"): "110",
     ("sys_setsockopt", "optval"): "max(optlen, 0)",
     ("sys_getsockopt", "optval"): "16",  # the largest option answered: SO_RCVTIMEO's struct timeval
+    ("sys_mount", "data"): "0",  # the options text, read up to its NUL (at most a page)
+    ("sys_mount_setattr", "uattr"): "usize",
 }
 SIZE_PARAMS = ("count", "size", "bufsiz", "len")
 #: Calls that write through their iovecs (the array itself is const).

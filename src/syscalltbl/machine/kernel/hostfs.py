@@ -374,6 +374,7 @@ class HostDirectory(HostInode, Directory):
         if found is None:
             found = self.layer.make(self, name)
             if found is not None:
+                found.sb = self.sb
                 self._lower[name] = found
         return found
 

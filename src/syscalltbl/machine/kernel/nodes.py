@@ -73,11 +73,11 @@ def special_node(t: Task, parent: Directory, mode: int, rdev: int) -> Inode:
     fs = t.machine.fs
     node: Inode
     if kind in (0, stat.S_IFREG):
-        node = Regular(b"", perm, fs.space)
+        node = Regular(b"", perm, fs.space_of(parent))
     elif kind == stat.S_IFIFO:
-        node = fs.charged(Fifo(perm, t.machine.ram))
+        node = fs.charged(Fifo(perm, t.machine.ram), parent)
     elif kind == stat.S_IFSOCK:
-        node = fs.charged(SocketNode(stat.S_IFSOCK | perm))
+        node = fs.charged(SocketNode(stat.S_IFSOCK | perm), parent)
     else:
-        node = fs.charged(device_node(t, kind | perm, rdev))
+        node = fs.charged(device_node(t, kind | perm, rdev), parent)
     return node.owned_by(uid, gid)

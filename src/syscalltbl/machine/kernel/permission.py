@@ -15,7 +15,7 @@ from syscalltbl.machine.uapi.capability import (
     CAP_FSETID,
     NO_ID,
 )
-from syscalltbl.machine.uapi.errno import EACCES, EPERM, Errno
+from syscalltbl.machine.uapi.errno import EACCES, EPERM, EROFS, Errno
 
 MAY_EXEC: Final = 1
 MAY_WRITE: Final = 2
@@ -58,9 +58,24 @@ def permits(cred: Creds, inode: Owned, mask: int) -> bool:
 
 
 def check(cred: Creds, inode: Owned, mask: int) -> None:
-    """inode_permission: EACCES where `permits` says no."""
+    """inode_permission: EROFS for writing a file, directory or link of a read-only filesystem
+    (sb_permission, before anything else), EACCES where `permits` says no."""
+    if mask & MAY_WRITE and read_only(inode) and stat.S_IFMT(inode.mode) in (stat.S_IFREG, stat.S_IFDIR, stat.S_IFLNK):
+        raise Errno(EROFS)
     if not permits(cred, inode, mask):
         raise Errno(EACCES)
+
+
+def read_only(inode: object) -> bool:
+    """The inode's filesystem is mounted read-only (IS_RDONLY): its `sb` (kernel/mount.py) says so."""
+    sb = getattr(inode, "sb", None)
+    return bool(getattr(sb, "readonly", False))
+
+
+def check_writable(inode: object) -> None:
+    """mnt_want_write: EROFS before a change to a file of a read-only filesystem (chmod, chown, times, links)."""
+    if read_only(inode):
+        raise Errno(EROFS)
 
 
 def is_owner(cred: Creds, inode: Owned) -> bool:

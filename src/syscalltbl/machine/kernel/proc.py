@@ -18,6 +18,7 @@ from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
 from syscalltbl.machine.kernel.process import ExitStatus, Task, ThreadGroup
 from syscalltbl.machine.kernel.sem import exit_sem
+from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
 from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, ENOMEM, EPERM, Errno
 from syscalltbl.machine.uapi.resource import RLIMIT_NPROC
 from syscalltbl.machine.uapi.sched import (
@@ -130,8 +131,8 @@ def check_clone_flags(flags: int) -> None:
         raise Errno(EINVAL)
     if flags & CLONE_PIDFD and flags & CLONE_DETACHED:
         raise Errno(EINVAL)
-    if flags & (NAMESPACES | CLONE_PIDFD | CLONE_INTO_CGROUP):
-        # Built without namespaces, pidfds or cgroups, as a kernel configured so answers.
+    if flags & ((NAMESPACES & ~CLONE_NEWNS) | CLONE_PIDFD | CLONE_INTO_CGROUP):
+        # Built without namespaces but the mount one, pidfds or cgroups, as a kernel configured so answers.
         raise Errno(EINVAL)
 
 
@@ -153,6 +154,9 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
         nproc = current.rlimits[RLIMIT_NPROC][0] if current.rlimits is not None else machine.limits.nproc
         if sum(1 for t in machine.tasks.values() if t.cred.uid == uid) >= nproc:
             raise Errno(EAGAIN)
+    if flags & CLONE_NEWNS and not current.cred.capable(CAP_SYS_ADMIN):
+        raise Errno(EPERM)  # copy_namespaces
+    mnt_ns = machine.fs.namespace(current).copy(machine.ram) if flags & CLONE_NEWNS else None
     if flags & CLONE_SETTLS and tls >= abi.TASK_SIZE_MAX:
         raise Errno(EPERM)  # copy_thread's ARCH_SET_FS: a user address only
     if not flags & CLONE_VM and not current.mm.ram_holds_areas(len(current.mm.vmas)):
@@ -181,6 +185,8 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
         current.mm.users += 1
     child.files = files
     child.fs = current.fs if flags & CLONE_FS else current.fs.copy()
+    if mnt_ns is not None:
+        child.fs.mnt_ns = mnt_ns
     child.sighand = current.sighand if flags & CLONE_SIGHAND else current.sighand.copy()
     if flags & CLONE_CLEAR_SIGHAND:
         child.sighand.exec()  # handlers back to default; ignored signals stay ignored

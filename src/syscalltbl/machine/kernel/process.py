@@ -34,6 +34,7 @@ from syscalltbl.machine.uapi.signal import (
 )
 
 if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.mount import MountNamespace
     from syscalltbl.machine.machine import Machine
 
 
@@ -43,9 +44,13 @@ class FsStruct:
 
     cwd: Directory
     umask: int = 0o022
+    root: Directory | None = None  # chroot's; None: the mount namespace's root
+    #: The mounts the task sees (nsproxy's mnt_ns, kept here as CLONE_NEWNS unshares fs_struct with it);
+    #: None: the machine's first namespace.
+    mnt_ns: MountNamespace | None = None
 
     def copy(self) -> FsStruct:
-        return FsStruct(self.cwd, self.umask)
+        return FsStruct(self.cwd, self.umask, self.root, self.mnt_ns)
 
 def signame(sig: int) -> str:
     """How an exit by signal is described: SIGSEGV, SIGRTMIN+3, or `signal N`."""

@@ -22,12 +22,14 @@ from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.kernel import cputime
 from syscalltbl.machine.kernel.cpuinfo import render_cpuinfo
 from syscalltbl.machine.kernel.locks import describe as describe_locks
+from syscalltbl.machine.kernel.mountinfo import render_filesystems, render_mountinfo, render_mounts
+from syscalltbl.machine.kernel.nsfs import ProcNsDir
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile, ProcLink
 from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
 from syscalltbl.machine.kernel.procsysvipc import proc_sysvipc
 from syscalltbl.machine.kernel.signals import SigAction
 from syscalltbl.machine.kernel.uaccess import copy_from_user
-from syscalltbl.machine.kernel.vfs import FS_DEV, Directory, Inode, OpenFile, Regular
+from syscalltbl.machine.kernel.vfs import FS_DEV, Directory, Inode, OpenFile, Regular, Symlink
 from syscalltbl.machine.uapi.errno import EINVAL, EIO, ENOENT, ESRCH, Errno
 from syscalltbl.machine.uapi.signal import SIG_DFL, SIG_IGN
 from syscalltbl.machine.uapi.time import CLK_TCK
@@ -61,9 +63,10 @@ class ProcFdLink(ProcLink):
         self.file = f
 
     def jump(self, task: Task) -> Inode | None:
-        """A file or directory itself, named or not (an O_TMPFILE file's link, a removed file's); a pipe by its path."""
+        """A file or directory itself, named or not (an O_TMPFILE file's link, a removed file's), or the link an
+        O_PATH|O_NOFOLLOW open holds (nd_jump_link to it: not followed further); a pipe by its path."""
         inode = self.file.inode
-        return inode if isinstance(inode, Regular | Directory) else None
+        return inode if isinstance(inode, Regular | Directory | Symlink) else None
 
     def size(self) -> int:
         return 64
@@ -104,6 +107,9 @@ class ProcPidDir(_TaskDir):
             b"exe": ProcLink(lambda _reader: _living(self._alive()).exe),
             b"fd": ProcFdDir(self, t),
             b"maps": ProcFile(lambda: render_maps(self._alive())),
+            b"mountinfo": ProcFile(lambda: render_mountinfo(self._alive())),
+            b"mounts": ProcFile(lambda: render_mounts(self._alive())),
+            b"ns": ProcNsDir(self, t),
             b"stat": ProcFile(lambda: render_stat(self._alive())),
             b"status": ProcFile(lambda: render_status(self._alive())),
             b"task": ProcTaskDir(self, t),
@@ -112,6 +118,8 @@ class ProcPidDir(_TaskDir):
     def name_of(self, child: Inode) -> bytes | None:
         if isinstance(child, ProcFdDir):
             return b"fd"
+        if isinstance(child, ProcNsDir):
+            return b"ns"
         return b"task" if isinstance(child, ProcTaskDir) else None
 
 
@@ -176,7 +184,8 @@ class ProcRoot(ProcDirectory):
         entries[b"loadavg"] = ProcFile(lambda: render_loadavg(machine), refuse=EIO)
         entries[b"locks"] = ProcFile(lambda: describe_locks(machine.file_locks, FS_DEV), refuse=EIO)
         entries[b"meminfo"] = ProcFile(lambda: render_meminfo(machine), refuse=EIO)
-        entries[b"mounts"] = ProcFile(lambda: MOUNTS)  # a link to self/mounts on Linux: a per-process file
+        entries[b"mounts"] = ProcLink(lambda _reader: b"self/mounts")
+        entries[b"filesystems"] = ProcFile(render_filesystems, refuse=EIO)
         entries[b"uptime"] = ProcFile(render_uptime, refuse=EIO)
         entries[b"cpuinfo"] = ProcFile(render_cpuinfo, refuse=EIO)
         entries[b"sys"] = proc_sys(self, machine.sysctl)
@@ -217,9 +226,6 @@ def _threads(t: Task) -> int:
     group = t.group
     return len(group.threads) + (group.leader.status is not None)
 
-
-# One filesystem in memory (statfs says tmpfs), and this one over it.
-MOUNTS: Final = b"tmpfs / tmpfs rw,relatime 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n"
 
 
 def _state(t: Task) -> tuple[str, str]:

@@ -42,7 +42,8 @@ def open_tmpfile(task: Task, path: bytes, start: Directory, flags: int, perm: in
         raise Errno(ENOENT)  # removed: nothing can be made in it
     permission.check(task.cred, directory, MAY_WRITE | MAY_EXEC)  # vfs_tmpfile: as if making a name there
     uid, gid, mode = permission.new_owner(task.cred, directory, stat.S_IFREG | (perm & 0o7777 & ~task.fs.umask))
-    node = Regular(b"", stat.S_IMODE(mode), fs.space).owned_by(uid, gid)
+    node = Regular(b"", stat.S_IMODE(mode), fs.space_of(directory)).owned_by(uid, gid)
+    node.sb = directory.sb
     node.nlink = 0
     if not flags & O_EXCL:
         _LINKABLE.add(node)

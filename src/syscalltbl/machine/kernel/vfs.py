@@ -40,6 +40,7 @@ from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.kernel import permission
 from syscalltbl.machine.kernel.fsspace import Charge, Space, pages
 from syscalltbl.machine.kernel.locks import release_file_locks, release_owner_locks
+from syscalltbl.machine.kernel.mount import Mount, MountNamespace, Superblock
 from syscalltbl.machine.kernel.pagecache import FilePages
 from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
 from syscalltbl.machine.kernel.uaccess import copy_to_user
@@ -100,6 +101,7 @@ from syscalltbl.machine.uapi.misc import (
     TCGETS,
     TIOCGWINSZ,
 )
+from syscalltbl.machine.uapi.mount import MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RELATIME
 from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM
 
 if TYPE_CHECKING:
@@ -139,6 +141,8 @@ class Inode:
 
     #: Its record, OFD and flock locks (kernel/locks.py), made at the first lock taken.
     locks: InodeLocks | None = None
+    #: The filesystem it is on (kernel/mount.py), given by the directory it is made in; None: /proc's.
+    sb: Superblock | None = None
 
     def __init__(self, mode: int, rdev: int = 0) -> None:
         self.ino = next(_next_ino)
@@ -497,6 +501,8 @@ class Directory(Inode):
     def mount(self, name: bytes, inode: Inode) -> None:
         """`inode` appears as `name`, as a mount would cover it: no time moves (/dev and /proc at boot)."""
         self._entries[name] = inode
+        if inode.sb is None:
+            inode.sb = self.sb
         if isinstance(inode, Directory):
             inode.parent = self
 
@@ -505,6 +511,7 @@ class Directory(Inode):
             raise Errno(ENOENT)  # removed while open: nothing can be created in it
         self.pin()
         self._entries[name] = inode
+        inode.sb = self.sb  # made here, or renamed here from the same filesystem (EXDEV otherwise)
         if isinstance(inode, Directory):
             inode.parent = self
         self.modified()
@@ -929,6 +936,9 @@ class FileSystem:
         """
         self.space = space
         self.root = root if root is not None else Directory()
+        self.root.sb = Superblock(b"tmpfs", b"tmpfs", self.root, dev=FS_DEV, space=space)
+        #: The mounts every process sees until one makes a namespace of its own (unshare, clone).
+        self.init_ns = MountNamespace(Mount(self.root.sb, self.root, None, None))
         dev = Directory(self.root)
         self.root.mount(b"dev", dev)
         dev.add(b"null", Device(os.makedev(1, 3), None))
@@ -939,7 +949,10 @@ class FileSystem:
         # POSIX shared memory (shm_open is open("/dev/shm/NAME")): a directory of this tmpfs,
         # world-writable and sticky as systemd mounts it.
         dev.add(b"shm", Directory(dev, perm=0o1777))
-        self.root.mount(b"proc", proc(self.root) if proc is not None else Directory(self.root))
+        procfs = proc(self.root) if proc is not None else Directory(self.root)
+        procfs.sb = Superblock(b"proc", b"proc", procfs)
+        self.root.mount(b"proc", procfs)
+        self.init_ns.attach_boot(Mount(procfs.sb, procfs, None, None, MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME))
 
     def add_device(self, name: bytes, inode: Inode) -> None:
         """A node in /dev (a project's character device); an existing name is an error."""
@@ -964,17 +977,22 @@ class FileSystem:
         if self.space is not None and not isinstance(inode, Directory) and inode.nlink > 1:
             self.space.unlink()
 
-    def charged(self, inode: Inode) -> Inode:
+    def space_of(self, directory: Directory) -> Space | None:
+        """The size and inode limits of the filesystem `directory` is on (a mounted tmpfs has its own)."""
+        return directory.sb.space if directory.sb is not None and directory.sb.space is not None else self.space
+
+    def charged(self, inode: Inode, where: Directory | None = None) -> Inode:
         """A new directory or symlink counted against the inode limit (ENOSPC past it).
 
         A symlink's target is data too: tmpfs keeps a long one in a page of its
         own, and so it takes a page of the filesystem (and of RAM) here.
         """
-        if self.space is not None:
-            charge = self.space.new_inode(inode)
+        space = self.space if where is None else self.space_of(where)
+        if space is not None:
+            charge = space.new_inode(inode)
             if isinstance(inode, Symlink) and len(inode._target) > SHORT_SYMLINK:
                 wanted = pages(len(inode._target))
-                if self.space.grow(charge, wanted) < wanted:
+                if space.grow(charge, wanted) < wanted:
                     raise Errno(ENOSPC)  # the inode's charge goes with it, when it is freed
         return inode
 
@@ -986,8 +1004,11 @@ class FileSystem:
             raise Errno(ENAMETOOLONG)
         hops = 0
         todo = path.split(b"/")
-        here = self.root if path.startswith(b"/") else start
+        ns, top = self.namespace(task), self.root_of(task)
+        here = top if path.startswith(b"/") else start
         parent, name, node = here, b".", here  # type: tuple[Directory, bytes, Inode | None]
+        # The mount the walk is in (for ".."): known from the namespace's root, or once it crossed into one.
+        mount = ns.root if here is ns.root.root else None
         while todo:
             part = todo.pop(0)
             if part == b"":
@@ -999,7 +1020,14 @@ class FileSystem:
             if part == b".":
                 continue
             parent, name = node, part
-            node = node.parent if part == b".." else node.lookup(part, task)
+            if part == b"..":
+                node, mount = ns.up(node, top, mount)
+            else:
+                child = node.lookup(part, task)
+                if child is not None:
+                    child, crossed = ns.crossing(child)
+                    mount = crossed or mount
+                node = child
             if isinstance(node, Symlink) and (todo or follow):
                 hops += 1
                 if hops > MAX_SYMLINKS:
@@ -1010,13 +1038,33 @@ class FileSystem:
                     continue
                 target = node.target(task)
                 todo = [*target.split(b"/"), *todo]
-                node = self.root if target.startswith(b"/") else parent
+                node = top if target.startswith(b"/") else parent
+                if target.startswith(b"/"):
+                    mount = ns.root if top is ns.root.root else None
                 name = b"."
         if len(name) > 255:
             raise Errno(ENAMETOOLONG)
         if path.endswith(b"/") and node is not None and not isinstance(node, Directory):
             raise Errno(ENOTDIR)
         return parent, name, node
+
+    def namespace(self, task: Task | None) -> MountNamespace:
+        """The mounts `task` sees (None: the machine itself, which sees the first namespace's)."""
+        ns = task.fs.mnt_ns if task is not None else None
+        return ns if ns is not None else self.init_ns
+
+    def root_of(self, task: Task | None) -> Directory:
+        """Where `task`'s absolute paths start: its chroot, or its namespace's root."""
+        root = task.fs.root if task is not None else None
+        if root is not None:
+            return root
+        top = self.namespace(task).root.root
+        return top if isinstance(top, Directory) else self.root
+
+    def mounted_on(self, task: Task | None, parent: Directory, name: bytes) -> bool:
+        """`name` in `parent` is a mountpoint (is_local_mountpoint): it cannot be removed or renamed (EBUSY)."""
+        under = parent.child(name) if parent.in_tree else None
+        return under is not None and self.namespace(task).covers(under)
 
     def lookup(self, task: Task, path: bytes, start: Directory, *, follow: bool = True) -> Inode:
         _, _, node = self.walk(task, path, start, follow=follow)
@@ -1034,7 +1082,7 @@ class FileSystem:
                 raise Errno(ENOENT)
             permission.check_create(task.cred, parent)
             uid, gid, mode = permission.new_owner(task.cred, parent, perm & 0o7777 & ~task.fs.umask)
-            fresh = Regular(b"", mode, self.space).owned_by(uid, gid)
+            fresh = Regular(b"", mode, self.space_of(parent)).owned_by(uid, gid)
             node = parent.add(name, fresh)
         elif flags & O_CREAT and flags & O_EXCL:
             raise Errno(EEXIST)
@@ -1060,7 +1108,7 @@ class FileSystem:
         if isinstance(node, Regular) and flags & O_TRUNC and flags & O_ACCMODE != O_RDONLY:
             node.truncate(0)
             node.modified()  # even when it was empty: open(O_TRUNC) always sets ATTR_MTIME | ATTR_CTIME
-        path = self.path_of(parent, name)
+        path = self.path_of(parent, name, task)
         if not parent.in_tree:  # /proc/PID/fd/N: the file it leads to keeps its own name
             link = parent.lookup(name, task)
             if isinstance(link, Symlink) and link.jump(task) is node:
@@ -1082,25 +1130,37 @@ class FileSystem:
         if isinstance(node, Directory) and src_dir is not dst_dir:
             permission.check(task.cred, node, MAY_WRITE)
 
-    def path_of(self, directory: Directory, name: bytes = b".") -> bytes:
-        """The absolute path of `name` in `directory` (getcwd, /proc/self/fd)."""
+    def path_of(self, directory: Directory, name: bytes = b".", task: Task | None = None) -> bytes:
+        """The absolute path of `name` in `directory` (getcwd, /proc/self/fd), as `task` sees it."""
         parts = [] if name in (b".", b"") else [name]
-        while directory is not self.root:
+        ns, top = self.namespace(task), self.root_of(task)
+        seen = set()
+        while directory is not top:
+            point = ns.mountpoint_of(directory)
+            if point is not None and id(point) not in seen:
+                seen.add(id(point))
+                directory = point  # a mount's root: its name is its mountpoint's
+                continue
             up = directory.parent
+            if up is directory:
+                break  # the root of a filesystem not mounted here (detached): the path from there
             parts.append(up.name_of(directory) or b"?")
             directory = up
         return b"/" + b"/".join(reversed(parts))
 
     def unlink(self, task: Task, path: bytes, start: Directory, *, directory: bool) -> None:
         parent, name, node = self.walk(task, path, start, follow=False)
+        if name in (b".", b"..") and node is not None:
+            raise Errno(EINVAL if name == b"." else ENOTEMPTY)
+        permission.check_writable(parent)  # do_unlinkat's mnt_want_write: before the name is looked up
         if node is None:
             raise Errno(ENOENT)
-        if name in (b".", b".."):
-            raise Errno(EINVAL if name == b"." else ENOTEMPTY)
         if task is not None:  # None: the machine's own housekeeping
             permission.check_sticky_delete(task.cred, parent, node)
         if directory != isinstance(node, Directory):
             raise Errno(ENOTDIR if directory else EISDIR)
+        if self.mounted_on(task, parent, name):
+            raise Errno(EBUSY)
         if isinstance(node, Directory) and not node.is_empty():
             raise Errno(ENOTEMPTY)
         if not parent.in_tree:
@@ -1113,6 +1173,10 @@ class FileSystem:
     def rename(self, task: Task, old: bytes, new: bytes, start_old: Directory, start_new: Directory) -> None:
         src_dir, src_name, node = self.walk(task, old, start_old, follow=False)
         dst_dir, dst_name, existing = self.walk(task, new, start_new, follow=False)
+        if src_dir.in_tree == dst_dir.in_tree and src_dir.sb is not dst_dir.sb:
+            raise Errno(EXDEV)  # do_renameat2: another mount, before anything else is looked at
+        if src_dir.in_tree and src_name not in (b".", b"..") and dst_name not in (b".", b".."):
+            permission.check_writable(src_dir)  # its mnt_want_write, before the old name is looked up
         if node is None:
             raise Errno(ENOENT)
         if src_name in (b".", b"..") or dst_name in (b".", b".."):
@@ -1135,6 +1199,8 @@ class FileSystem:
             if up is node:
                 raise Errno(EINVAL)  # into its own subtree
             up = up.parent
+        if self.mounted_on(task, src_dir, src_name) or self.mounted_on(task, dst_dir, dst_name):
+            raise Errno(EBUSY)  # either name a mountpoint
         for changing in (src_dir, dst_dir, node, existing):
             if changing is not None:
                 changing.pin()  # all that can fail with ENOSPC, before anything moves

@@ -97,6 +97,7 @@ from syscalltbl.machine.uapi.misc import (
     TMPFS_MAGIC,
     UIO_MAXIOV,
 )
+from syscalltbl.machine.uapi.mount import ST_RDONLY
 from syscalltbl.machine.uapi.signal import SI_USER, SIGPIPE
 from syscalltbl.machine.uapi.structs import IOVEC, LOFF, STAT, STATFS, TIMESPEC_PAIR, UTIMBUF
 
@@ -486,7 +487,8 @@ def _stat(inode: Inode) -> bytes:
                           st.st_blksize, st.st_blocks, *divmod(st.st_atime_ns, NSEC),
                           *divmod(st.st_mtime_ns, NSEC), *divmod(st.st_ctime_ns, NSEC))
     nlink = inode.link_count() if isinstance(inode, Directory) else inode.nlink
-    return STAT.pack(FS_DEV, inode.ino, nlink, inode.mode, inode.uid, inode.gid, inode.rdev, inode.size(),
+    dev = inode.sb.dev if inode.sb is not None else FS_DEV  # a mounted tmpfs has its own
+    return STAT.pack(dev, inode.ino, nlink, inode.mode, inode.uid, inode.gid, inode.rdev, inode.size(),
                       BLOCK_SIZE, inode.blocks(), *divmod(inode.atime, NSEC), *divmod(inode.mtime, NSEC),
                       *divmod(inode.ctime, NSEC))
 
@@ -565,7 +567,7 @@ def do_mkdirat(t: Task, dirfd: int, path: int, mode: int) -> int:
     permission.check_create(t.cred, parent)
     uid, gid, perm = permission.new_owner(t.cred, parent, stat.S_IFDIR | (mode & 0o7777 & ~t.fs.umask))
     made = Directory(parent, stat.S_IMODE(perm)).owned_by(uid, gid)
-    parent.add(name, t.machine.fs.charged(made))
+    parent.add(name, t.machine.fs.charged(made, parent))
     return 0
 
 
@@ -631,7 +633,7 @@ def sys_rename(t: Task, old: int, new: int, *_: int) -> int:
 
 @syscall("sys_getcwd")
 def sys_getcwd(t: Task, buf: int, size: int, *_: int) -> int:
-    path = t.machine.fs.path_of(t.fs.cwd) + b"\0"
+    path = t.machine.fs.path_of(t.fs.cwd, task=t) + b"\0"
     if len(path) > size:
         raise Errno(ERANGE)
     copy_to_user(t.mm, buf, path)
@@ -705,6 +707,7 @@ def _new_name(t: Task, dirfd: int, path: int) -> tuple[Directory, bytes]:
         raise Errno(ENOENT)  # only mkdir may name a new entry with a trailing slash
     if not parent.in_tree:
         raise Errno(ENOENT)  # /proc makes nothing on request, as Linux's procfs
+    permission.check_writable(parent)
     return parent, last
 
 
@@ -722,6 +725,7 @@ def _set_times(t: Task, inode: Inode, times: tuple[tuple[int, int], tuple[int, i
             raise Errno(EINVAL)
         if times[0][1] == UTIME_NOW and times[1][1] == UTIME_NOW:
             times = None
+    permission.check_writable(inode)  # vfs_utimes's mnt_want_write
     if times is None:
         if not permission.is_owner(t.cred, inode):
             permission.check(t.cred, inode, MAY_WRITE)
@@ -798,6 +802,7 @@ def sys_utime(t: Task, path: int, buf: int, *_: int) -> int:
 
 
 def _chmod(t: Task, inode: Inode, mode: int) -> int:
+    permission.check_writable(inode)  # chmod_common's mnt_want_write, before anything else
     if isinstance(inode, Symlink):
         raise Errno(EOPNOTSUPP)  # notify_change: a symlink's mode is always 0777
     if _is_proc(inode):
@@ -835,6 +840,7 @@ def sys_chmod(t: Task, path: int, mode: int, *_: int) -> int:
 
 
 def _chown(t: Task, inode: Inode, user: int, group: int) -> int:
+    permission.check_writable(inode)  # chown_common's mnt_want_write
     if _is_proc(inode):
         raise Errno(EPERM)
     user, group = user & 0xFFFFFFFF, group & 0xFFFFFFFF
@@ -923,7 +929,7 @@ def do_symlinkat(t: Task, target: int, newdirfd: int, path: int) -> int:
     parent, name = _new_name(t, newdirfd, path)
     permission.check_create(t.cred, parent)
     uid, gid, _ = permission.new_owner(t.cred, parent, stat.S_IFLNK | 0o777)
-    parent.add(name, t.machine.fs.charged(Symlink(contents).owned_by(uid, gid)))
+    parent.add(name, t.machine.fs.charged(Symlink(contents).owned_by(uid, gid), parent))
     return 0
 
 
@@ -942,6 +948,8 @@ def do_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: 
         raise Errno(EINVAL)
     inode = _inode_at(t, olddirfd, old, flags, follows=False)
     parent, name = _new_name(t, newdirfd, new)
+    if inode.sb is not parent.sb and not isinstance(inode, HostFile) and not _is_proc(inode):
+        raise Errno(EXDEV)  # another mount's file
     permission.check_hardlink(t.cred, inode)  # may_linkat, then vfs_link's may_create
     permission.check_create(t.cred, parent)
     if isinstance(inode, Directory):
@@ -952,7 +960,7 @@ def do_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: 
     if unnamed and not linkable(inode):
         raise Errno(ENOENT)  # unlinked while open: it cannot come back (only an O_TMPFILE file may)
     inode.pin()  # a host file's new link count is the machine's to keep: ENOSPC now, before the name exists
-    space = t.machine.fs.space
+    space = t.machine.fs.space_of(parent)
     if space is not None and not unnamed:  # an unnamed file's inode is charged already
         space.link()
     try:
@@ -1021,11 +1029,14 @@ def _statfs(t: Task, inode: Inode) -> bytes:
     if _is_proc(inode):
         return STATFS.pack(PROC_SUPER_MAGIC, BLOCK_SIZE, 0, 0, 0, 0, 0, 0, 0, 255, BLOCK_SIZE,
                             ST_VALID | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_RELATIME)
-    space = t.machine.fs.space
+    sb = inode.sb
+    space = sb.space if sb is not None and sb.space is not None else t.machine.fs.space
+    dev = sb.dev if sb is not None else FS_DEV
+    flags = ST_VALID | ST_RELATIME | (ST_RDONLY if sb is not None and sb.readonly else 0)
     if space is not None:  # size= and nr_inodes=, as tmpfs's statfs reports them
         free, free_inodes = space.free_pages, max(space.max_inodes - space.used_inodes, 0)
         return STATFS.pack(TMPFS_MAGIC, BLOCK_SIZE, space.size_pages, free, free, space.max_inodes, free_inodes,
-                           FS_DEV, 0, 255, BLOCK_SIZE, ST_VALID | ST_RELATIME)
+                           dev, 0, 255, BLOCK_SIZE, flags)
     # The tree is in memory, like tmpfs: what it holds, plus room for one file of the largest size.
     used = files = 0
     todo = [t.machine.fs.root]
@@ -1038,7 +1049,7 @@ def _statfs(t: Task, inode: Inode) -> bytes:
                 todo.append(child)
     free = MAX_FILE_SIZE // BLOCK_SIZE
     return STATFS.pack(TMPFS_MAGIC, BLOCK_SIZE, used + free, free, free, files + free, free, FS_DEV, 0, 255,
-                        BLOCK_SIZE, ST_VALID | ST_RELATIME)
+                        BLOCK_SIZE, flags)
 
 
 @syscall("sys_statfs")

@@ -44,9 +44,6 @@ from syscalltbl.machine.uapi.statx import (
 )
 from syscalltbl.machine.uapi.structs import STAT
 
-#: The machine's two mounts, as statx's stx_mnt_id numbers them: the root tmpfs and /proc.
-ROOT_MOUNT_ID: Final = 1
-PROC_MOUNT_ID: Final = 2
 #: What every filesystem may report (vfs_getattr_nosec, vfs_statx_path), and what tmpfs's inodes add.
 VFS_ATTRIBUTES: Final = STATX_ATTR_AUTOMOUNT | STATX_ATTR_MOUNT_ROOT | STATX_ATTR_DAX
 TMPFS_ATTRIBUTES: Final = STATX_ATTR_IMMUTABLE | STATX_ATTR_APPEND | STATX_ATTR_NODUMP
@@ -61,8 +58,7 @@ def on_tmpfs(inode: Inode) -> bool:
 
 
 def _mount_root(t: Task, inode: Inode) -> bool:
-    root = t.machine.fs.root
-    return inode is root or inode is root.child(b"proc")
+    return t.machine.fs.namespace(t).mount_of(inode) is not None
 
 
 def statx_of(t: Task, inode: Inode, mask: int) -> bytes:
@@ -79,7 +75,8 @@ def statx_of(t: Task, inode: Inode, mask: int) -> bytes:
     if tmpfs and mask & STATX_BTIME:
         result |= STATX_BTIME
         bsec, bnsec = divmod(inode.btime, NSEC)
-    mount = PROC_MOUNT_ID if _is_proc(inode) else ROOT_MOUNT_ID
+    ns = t.machine.fs.namespace(t)
+    mount = (ns.containing(inode) or ns.root).id  # as /proc/self/mountinfo numbers it
     if mask & STATX_MNT_ID_UNIQUE:
         result |= STATX_MNT_ID_UNIQUE
         mount += MNT_UNIQUE_ID_OFFSET

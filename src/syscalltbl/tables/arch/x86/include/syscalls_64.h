@@ -360,5 +360,20 @@ asmlinkage long sys_io_getevents(aio_context_t ctx_id, long min_nr, long nr, str
 				 struct __kernel_timespec __user *timeout);
 asmlinkage long sys_io_pgetevents(aio_context_t ctx_id, long min_nr, long nr, struct io_event __user *events,
 				  struct __kernel_timespec __user *timeout, const struct __aio_sigset __user *sig);
+/* issue 17, mounts and namespaces: fs/namespace.c, fs/open.c (chroot), kernel/nsproxy.c, kernel/fork.c */
+asmlinkage long sys_mount(const char __user *dev_name, const char __user *dir_name, const char __user *type,
+			  unsigned long flags, const void __user *data);
+asmlinkage long sys_umount(const char __user *name, int flags);
+asmlinkage long sys_chroot(const char __user *filename);
+asmlinkage long sys_pivot_root(const char __user *new_root, const char __user *put_old);
+asmlinkage long sys_unshare(unsigned long unshare_flags);
+asmlinkage long sys_setns(int fd, int nstype);
+asmlinkage long sys_open_tree(int dfd, const char __user *filename, unsigned flags);
+asmlinkage long sys_move_mount(int from_dfd, const char __user *from_path, int to_dfd, const char __user *to_path,
+			       unsigned int flags);
+asmlinkage long sys_mount_setattr(int dfd, const char __user *path, unsigned int flags,
+				  const struct mount_attr __user *uattr, size_t usize);
+asmlinkage long sys_sysfs(int option, unsigned long arg1, unsigned long arg2);
+asmlinkage long sys_ustat(unsigned dev, struct ustat __user *ubuf);
 
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
