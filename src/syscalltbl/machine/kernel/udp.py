@@ -1,0 +1,299 @@
+"""UDP over the machine's loopback (net/ipv4/udp.c, net/ipv6/udp.c, datagram.c).
+
+A datagram goes straight into the receiving socket's queue, charged to that
+socket's receive buffer as an skb is once it arrived (a full buffer drops it,
+silently, as Linux does) and to the machine's RAM. A datagram to a port
+nobody holds is lost; a connected sender hears of it as ECONNREFUSED (the
+ICMP port unreachable), on its next call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from syscalltbl.machine.kernel.af_unix import (  # fmt: skip
+    SKB_OVERHEAD,
+    TCP_CLOSE,
+    TCP_ESTABLISHED,
+    Message,
+    Payload,
+    SockAddr,
+    Ucred,
+)
+from syscalltbl.machine.kernel.inet import (
+    V4_ANY,
+    Endpoint,
+    InetSocket,
+    PortTable,
+    is_any,
+    is_mapped,
+    mapped,
+    route_source,
+)
+from syscalltbl.machine.kernel.vfs import OpenFile
+from syscalltbl.machine.uapi.errno import (  # fmt: skip
+    EACCES,
+    EAFNOSUPPORT,
+    EAGAIN,
+    ECONNREFUSED,
+    EDESTADDRREQ,
+    EINVAL,
+    EMSGSIZE,
+    ENOTCONN,
+    ENOTTY,
+    EOPNOTSUPP,
+    EPIPE,
+    Errno,
+)
+from syscalltbl.machine.uapi.eventpoll import EPOLLRDHUP, EPOLLWRBAND
+from syscalltbl.machine.uapi.inet import (
+    INADDR_BROADCAST,
+    IPPROTO_UDP,
+    SIN6_LEN_RFC2133,
+    SIOCOUTQ,
+    SOCKADDR_IN,
+    SOCKADDR_IN6,
+    UDP_MAX_PAYLOAD4,
+    UDP_MAX_PAYLOAD6,
+)
+from syscalltbl.machine.uapi.misc import FIONREAD
+from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
+from syscalltbl.machine.uapi.socket import (
+    AF_INET,
+    AF_INET6,
+    AF_UNSPEC,
+    MSG_ERRQUEUE,
+    MSG_OOB,
+    MSG_PEEK,
+    MSG_TRUNC,
+    RCV_SHUTDOWN,
+    SEND_SHUTDOWN,
+    SHUTDOWN_MASK,
+    SO_BROADCAST,
+    SOCK_DGRAM,
+)
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.af_unix import UnixNamespace
+    from syscalltbl.machine.kernel.process import Task
+
+MAX_DATAGRAM = 0xFFFF  # udp_sendmsg: a datagram's length field holds no more
+
+
+@dataclass(eq=False, slots=True)
+class Datagram(Message):
+    """A datagram in a receive queue: charged to its receiver, with the address it came from."""
+
+    source: Endpoint = (V4_ANY, 0)
+
+
+class UdpSocket(InetSocket):
+    """A UDP socket (struct udp_sock) of either family."""
+
+    def __init__(self, ns: UnixNamespace, owner: Task, family: int, ports: PortTable) -> None:
+        super().__init__(ns, SOCK_DGRAM, owner, family, IPPROTO_UDP, ports)
+        self.rmem = 0  # what the datagrams in our queue are charged (sk_rmem_alloc)
+        self.user_bound = False
+
+    def bind_addr(self, t: Task, raw: bytes) -> None:
+        super().bind_addr(t, raw)
+        self.user_bound = True
+
+    # -- addresses --
+
+    def destination_of(self, raw: bytes) -> Endpoint:
+        """udp_sendmsg's and udpv6_sendmsg's checks of a msg_name."""
+        if self.family == AF_INET6 and len(raw) >= 2 and int.from_bytes(raw[:2], "little") == AF_INET6:
+            if len(raw) < SIN6_LEN_RFC2133:
+                raise Errno(EINVAL)
+            _, port6, _, addr, _ = SOCKADDR_IN6.unpack((raw + bytes(4))[: SOCKADDR_IN6.size])
+            if port6 == b"\0\0":
+                raise Errno(EINVAL)
+            return addr, int.from_bytes(port6, "big")
+        if self.family == AF_INET6:
+            if len(raw) < 2:
+                raise Errno(EINVAL)
+            if int.from_bytes(raw[:2], "little") != AF_INET:
+                raise Errno(EINVAL)  # udpv6_sendmsg: neither AF_INET6 nor AF_INET (AF_UNSPEC is no address)
+        if len(raw) < SOCKADDR_IN.size:
+            raise Errno(EINVAL)
+        family, port, v4 = SOCKADDR_IN.unpack(raw[: SOCKADDR_IN.size])
+        if family not in (AF_INET, AF_UNSPEC):
+            raise Errno(EAFNOSUPPORT)
+        if port == b"\0\0":
+            raise Errno(EINVAL)
+        return mapped(v4), int.from_bytes(port, "big")
+
+    def connect_addr(self, t: Task, f: OpenFile, raw: bytes) -> None:
+        """inet_dgram_connect / ip4_datagram_connect / ip6_datagram_connect."""
+        if len(raw) < 2:
+            raise Errno(EINVAL)
+        if int.from_bytes(raw[:2], "little") == AF_UNSPEC:
+            self.disconnect()
+            return
+        self.autobind()  # before the address is looked at
+        if self.family == AF_INET6 and int.from_bytes(raw[:2], "little") == AF_INET:
+            if self.v6only:
+                raise Errno(EAFNOSUPPORT)
+            if len(raw) < SOCKADDR_IN.size:
+                raise Errno(EINVAL)
+            _, port_bytes, v4 = SOCKADDR_IN.unpack(raw[: SOCKADDR_IN.size])
+            addr, port = mapped(v4), int.from_bytes(port_bytes, "big")
+        else:
+            addr, port = self.parse(raw, for_bind=False)
+        dest = self.destination(addr)
+        self.check_broadcast(dest)
+        self.choose_source(dest)
+        self.remote = (dest, port)
+        self.state = TCP_ESTABLISHED
+        self.touch()
+
+    def disconnect(self) -> None:
+        """udp_disconnect: no peer; an address and port bind did not fix are let go."""
+        self.remote = None
+        self.state = TCP_CLOSE
+        if not self.user_bound:
+            self.release_port()
+        self.touch()
+
+    def check_broadcast(self, dest: bytes) -> None:
+        if is_mapped(dest) and dest[12:] == INADDR_BROADCAST and not self.options.get(SO_BROADCAST):
+            raise Errno(EACCES)
+
+    # -- sending --
+
+    def send(self, t: Task, f: OpenFile, payload: Payload, files: list[OpenFile], cred: Ucred | None, flags: int,
+             to: bytes | None) -> int:
+        """inet_sendmsg's autobind, then udp_sendmsg's checks in order, then delivery."""
+        self.autobind()
+        if payload.length > MAX_DATAGRAM:
+            raise Errno(EMSGSIZE)
+        if flags & MSG_OOB and self.family == AF_INET:
+            raise Errno(EOPNOTSUPP)  # udp_sendmsg's, which udpv6_sendmsg does not have
+        if to is not None and self.family == AF_INET6 and to[:2] == AF_UNSPEC.to_bytes(2, "little"):
+            to = None  # udpv6_sendmsg: an AF_UNSPEC name is no name
+        if to is not None:
+            addr, port = self.destination_of(to)
+        elif self.remote is None:
+            raise Errno(EDESTADDRREQ)
+        else:
+            addr, port = self.remote
+        if files or cred is not None:
+            raise Errno(EINVAL)  # ip_cmsg_send: SOL_SOCKET's SCM_RIGHTS and SCM_CREDENTIALS are not for UDP
+        dest = self.destination(addr)
+        self.check_broadcast(dest)
+        if payload.length > (UDP_MAX_PAYLOAD6 if self.family == AF_INET6 and not is_mapped(dest) else
+                             UDP_MAX_PAYLOAD4):
+            raise Errno(EMSGSIZE)
+        if self.shutdown & SEND_SHUTDOWN:
+            raise Errno(EPIPE)
+        data = payload.fetch(0, payload.length) if payload.length else b""
+        source = self.local[0] if not is_any(self.local[0]) else route_source(dest)
+        if is_mapped(dest) and not is_mapped(source):
+            source = route_source(dest)
+        self.deliver(data, (source, self.bound_port), (dest, port))
+        return len(data)
+
+    def deliver(self, data: bytes, source: Endpoint, dest: Endpoint) -> None:
+        """udp_rcv on lo: the socket for dest that takes packets from source, or the sender's ECONNREFUSED."""
+        receiver = self.receiver_for(source, dest)
+        if receiver is None:
+            if self.remote is not None and self.remote == dest:
+                self.err = ECONNREFUSED  # the ICMP port unreachable, reported to a connected socket
+                self.touch()
+            return
+        charge = len(data) + SKB_OVERHEAD
+        if receiver.rmem > receiver.rcvbuf or receiver.shutdown & RCV_SHUTDOWN:
+            return  # __udp_enqueue_schedule_skb: the receive buffer is full, the datagram dropped
+        self.ns.charge(charge)  # ENOBUFS when the machine's RAM has no room
+        receiver.rmem += charge
+        receiver.enqueue(Datagram(data, self, None, charge=charge, source=source))
+
+    def receiver_for(self, source: Endpoint, dest: Endpoint) -> UdpSocket | None:
+        """__udp4_lib_lookup's best score: a socket bound to the very address, and connected to source, first."""
+        best: UdpSocket | None = None
+        best_score = -1
+        for other in self.ports.sockets(dest[1]):
+            if not isinstance(other, UdpSocket) or other.dead or not other.covers(dest[0]):
+                continue
+            if other.remote is not None and other.remote != source:
+                continue
+            score = (0 if is_any(other.local[0]) else 2) + (1 if other.remote is not None else 0)
+            if score > best_score:
+                best, best_score = other, score
+        return best
+
+    def message_limit(self) -> int | None:
+        return MAX_DATAGRAM + 1  # write(2) copies no more than a datagram may hold, and one byte to say too much
+
+    # -- receiving --
+
+    def release_message(self, m: Message) -> None:
+        self.rmem -= m.charge
+        self.ns.charge(-m.charge)
+        self.touch()
+
+    def recv_dgram(self, t: Task, f: OpenFile, size: int, flags: int) -> tuple[bytes, int, list[OpenFile],
+                                                                             Ucred | None, SockAddr | None, bool]:
+        """udp_recvmsg: the first datagram (cut to `size`), and who sent it."""
+        try:
+            return self.recv_datagram(t, f, size, flags)
+        except Errno:
+            self.done_waiting(t)  # as ends_waits: an error ends a timed wait
+            raise
+
+    def recv_datagram(self, t: Task, f: OpenFile, size: int, flags: int) -> tuple[bytes, int, list[OpenFile],
+                                                                               Ucred | None, SockAddr | None, bool]:
+        if flags & MSG_ERRQUEUE:
+            raise Errno(EAGAIN)  # ip_recv_error: nothing in the error queue
+        if not self.queue:
+            err = self.sock_error()
+            if err:
+                raise Errno(err)
+            if self.shutdown & RCV_SHUTDOWN:
+                self.done_waiting(t)
+                return b"", 0, [], None, None, False
+            self.block(t, f, flags, "recv")
+        self.done_waiting(t)
+        m = self.queue[0]
+        assert isinstance(m, Datagram)
+        data = m.data[:size]
+        truncated = len(m.data) > size
+        value = len(m.data) if flags & MSG_TRUNC else len(data)
+        if not flags & MSG_PEEK:
+            self.queue.popleft()
+            self.release_message(m)
+        return data, value, [], None, SockAddr(self.sockaddr(m.source)), truncated
+
+    # -- the file operations --
+
+    def do_shutdown(self, how: int) -> None:
+        """inet_shutdown: ENOTCONN unless connected, the bits set all the same."""
+        if how < 0 or how > 2:
+            raise Errno(EINVAL)
+        self.shutdown |= how + 1
+        self.touch()
+        if self.state == TCP_CLOSE:
+            raise Errno(ENOTCONN)
+
+    def poll(self, f: OpenFile) -> int:
+        """udp_poll (datagram_poll): a datagram never waits for room on lo."""
+        mask = POLLOUT | POLLWRNORM | EPOLLWRBAND
+        if self.err:
+            mask |= POLLERR
+        if self.shutdown & RCV_SHUTDOWN:
+            mask |= EPOLLRDHUP | POLLIN | POLLRDNORM
+        if self.shutdown == SHUTDOWN_MASK:
+            mask |= POLLHUP
+        if self.queue:
+            mask |= POLLIN | POLLRDNORM
+        return mask
+
+    def ioctl(self, f: OpenFile, request: int) -> bytes | int:
+        """udp_ioctl: SIOCINQ is the first datagram's length, SIOCOUTQ nothing (sent at once)."""
+        if request == FIONREAD:
+            return len(self.queue[0].data) if self.queue else 0
+        if request == SIOCOUTQ:
+            return 0
+        raise Errno(ENOTTY)
