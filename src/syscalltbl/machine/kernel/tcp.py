@@ -15,7 +15,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel import signals
-from syscalltbl.machine.kernel.af_unix import TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN, Payload, SockAddr, Ucred
+from syscalltbl.machine.kernel.af_unix import TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN, Message, Payload, SockAddr, Ucred
 from syscalltbl.machine.kernel.inet import InetSocket, PortTable, is_any
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.vfs import OpenFile
@@ -76,6 +76,7 @@ from syscalltbl.machine.uapi.signal import SI_USER, SIGPIPE
 from syscalltbl.machine.uapi.socket import (
     AF_UNSPEC,
     MSG_ERRQUEUE,
+    MSG_MORE,
     MSG_NOSIGNAL,
     MSG_OOB,
     RCV_SHUTDOWN,
@@ -120,6 +121,10 @@ class TcpSocket(InetSocket):
         self.user_bound = False  # bind fixed the port (SOCK_BINDPORT_LOCK): a failed connect keeps it
         self.syn_to: tuple[bytes, int] | None = None  # a connect under way (TCP_SYN_SENT)
         self.syn_owner: Task | None = None  # who connects: the server's socket is made with their credentials
+        #: What sends with MSG_MORE hold back (skbs charged to our send buffer), pushed with the next send
+        #: without it, a full segment's worth, SHUT_WR or close, as tcp_push of a corked queue.
+        self.held: list[Message] = []
+        self.holding = False
         self.connecting = False  # SS_CONNECTING
         self.was_connected = False  # SS_CONNECTED: a connection was made, whatever became of it
 
@@ -243,6 +248,9 @@ class TcpSocket(InetSocket):
                 embryo.close()
             self.pending.clear()
         elif self.peer is not None:
+            held, self.held = self.held, []
+            for m in held:
+                self.release_message(m)  # an abort sends nothing held
             peer = self.peer
             peer.err = ECONNRESET  # the RST tcp_disconnect sends
             peer.shutdown = SHUTDOWN_MASK
@@ -270,7 +278,14 @@ class TcpSocket(InetSocket):
         try:
             if self.state != TCP_ESTABLISHED or self.shutdown & SEND_SHUTDOWN or self.err:
                 raise Errno(self.sock_error() or EPIPE)
-            return self.send_stream(t, f, payload, [], None, flags & ~MSG_OOB)
+            self.holding = bool(flags & MSG_MORE)
+            try:
+                sent = self.send_stream(t, f, payload, [], None, flags & ~MSG_OOB)
+            finally:
+                self.holding = False
+            if not flags & MSG_MORE or sum(len(m.data) for m in self.held) >= TCP_MSS_LOOPBACK:
+                self.push()
+            return sent
         except Errno as exc:
             if exc.errno == EPIPE and not flags & MSG_NOSIGNAL:
                 signals.send(t, SIGPIPE, signals.siginfo(SIGPIPE, SI_USER, t.pid, t.cred.uid))
@@ -298,6 +313,31 @@ class TcpSocket(InetSocket):
         data, _, _, _ = super().recv_stream(t, f, size, flags)
         return data, [], None, None
 
+    def enqueue(self, m: Message) -> None:
+        """A segment for this socket: held back on its sender's side while that one sends with MSG_MORE."""
+        sender = m.sender
+        if isinstance(sender, TcpSocket) and sender.holding:
+            sender.held.append(m)
+            return
+        super().enqueue(m)
+
+    def push(self) -> None:
+        """tcp_push: what MSG_MORE held goes to the peer (or is freed, the peer gone)."""
+        held, self.held = self.held, []
+        peer = self.peer
+        for m in held:
+            if peer is not None and not peer.dead:
+                peer.queue.append(m)
+            else:
+                self.release_message(m)
+        if held and peer is not None:
+            peer.touch()
+
+    def close(self) -> None:
+        if not self.dead:
+            self.push()
+        super().close()
+
     def do_shutdown(self, how: int) -> None:
         """inet_shutdown: a listener stops on SHUT_RD; a connection's SHUT_WR is the peer's end of data."""
         if how < 0 or how > 2:
@@ -317,6 +357,7 @@ class TcpSocket(InetSocket):
             raise Errno(ENOTCONN)
         peer = self.peer
         if peer is not None and mode & SEND_SHUTDOWN:
+            self.push()
             peer.shutdown |= RCV_SHUTDOWN  # the FIN
             peer.touch()
 

@@ -31,6 +31,7 @@ from syscalltbl.machine.kernel.inet import (
     mapped,
     route_source,
 )
+from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.vfs import OpenFile
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EACCES,
@@ -40,6 +41,7 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EDESTADDRREQ,
     EINVAL,
     EMSGSIZE,
+    ENOPROTOOPT,
     ENOTCONN,
     ENOTTY,
     EOPNOTSUPP,
@@ -54,6 +56,7 @@ from syscalltbl.machine.uapi.inet import (
     SIOCOUTQ,
     SOCKADDR_IN,
     SOCKADDR_IN6,
+    UDP_CORK,
     UDP_MAX_PAYLOAD4,
     UDP_MAX_PAYLOAD6,
 )
@@ -64,6 +67,7 @@ from syscalltbl.machine.uapi.socket import (
     AF_INET6,
     AF_UNSPEC,
     MSG_ERRQUEUE,
+    MSG_MORE,
     MSG_OOB,
     MSG_PEEK,
     MSG_TRUNC,
@@ -95,6 +99,10 @@ class UdpSocket(InetSocket):
         super().__init__(ns, SOCK_DGRAM, owner, family, IPPROTO_UDP, ports)
         self.rmem = 0  # what the datagrams in our queue are charged (sk_rmem_alloc)
         self.user_bound = False
+        #: A datagram that sends with MSG_MORE (or under UDP_CORK) build: (source, destination, data), sent
+        #: whole by the next send without it (up->pending).
+        self.building: tuple[Endpoint, Endpoint, bytes] | None = None
+        self.corked = False
 
     def bind_addr(self, t: Task, raw: bytes) -> None:
         super().bind_addr(t, raw)
@@ -151,6 +159,7 @@ class UdpSocket(InetSocket):
 
     def disconnect(self) -> None:
         """udp_disconnect: no peer; an address and port bind did not fix are let go."""
+        self.flush_pending(send=False)
         self.remote = None
         self.state = TCP_CLOSE
         if not self.user_bound:
@@ -171,6 +180,9 @@ class UdpSocket(InetSocket):
             raise Errno(EMSGSIZE)
         if flags & MSG_OOB and self.family == AF_INET:
             raise Errno(EOPNOTSUPP)  # udp_sendmsg's, which udpv6_sendmsg does not have
+        more = bool(flags & MSG_MORE) or self.corked
+        if self.building is not None:
+            return self.append_pending(payload, more)  # the address of the first send holds, unchecked
         if to is not None and self.family == AF_INET6 and to[:2] == AF_UNSPEC.to_bytes(2, "little"):
             to = None  # udpv6_sendmsg: an AF_UNSPEC name is no name
         if to is not None:
@@ -192,8 +204,42 @@ class UdpSocket(InetSocket):
         source = self.local[0] if not is_any(self.local[0]) else route_source(dest)
         if is_mapped(dest) and not is_mapped(source):
             source = route_source(dest)
+        if more:
+            self.ns.charge(len(data) + SKB_OVERHEAD)
+            self.building = ((source, self.bound_port), (dest, port), data)
+            return len(data)
         self.deliver(data, (source, self.bound_port), (dest, port))
         return len(data)
+
+    def append_pending(self, payload: Payload, more: bool) -> int:
+        """ip_append_data to the datagram under way; EMSGSIZE (and the datagram lost) past what one holds."""
+        assert self.building is not None
+        source, dest, data = self.building
+        limit = UDP_MAX_PAYLOAD6 if self.family == AF_INET6 and not is_mapped(dest[0]) else UDP_MAX_PAYLOAD4
+        if len(data) + payload.length > limit:
+            self.flush_pending(send=False)
+            raise Errno(EMSGSIZE)
+        added = payload.fetch(0, payload.length) if payload.length else b""
+        self.ns.charge(len(added))
+        self.building = (source, dest, data + added)
+        if not more:
+            self.flush_pending(send=True)
+        return len(added)
+
+    def flush_pending(self, send: bool) -> None:
+        """udp_push_pending_frames (or udp_flush_pending_frames, `send` false)."""
+        if self.building is None:
+            return
+        source, dest, data = self.building
+        self.building = None
+        self.ns.charge(-(len(data) + SKB_OVERHEAD))
+        if send:
+            self.deliver(data, source, dest)
+
+    def close(self) -> None:
+        if not self.dead:
+            self.flush_pending(send=False)
+        super().close()
 
     def deliver(self, data: bytes, source: Endpoint, dest: Endpoint) -> None:
         """udp_rcv on lo: the socket for dest that takes packets from source, or the sender's ECONNREFUSED."""
@@ -297,3 +343,25 @@ class UdpSocket(InetSocket):
         if request == SIOCOUTQ:
             return 0
         raise Errno(ENOTTY)
+
+    # -- options --
+
+    def setsockopt_proto(self, t: Task, level: int, optname: int, optval: int, optlen: int) -> None:
+        """udp_lib_setsockopt: UDP_CORK holds datagrams as MSG_MORE does; clearing it sends what it held."""
+        if level != IPPROTO_UDP:
+            super().setsockopt_proto(t, level, optname, optval, optlen)
+            return
+        if optname != UDP_CORK:
+            raise Errno(ENOPROTOOPT)
+        if optlen < 4:
+            raise Errno(EINVAL)
+        self.corked = bool(int.from_bytes(copy_from_user(t.mm, optval, 4), "little", signed=True))
+        if not self.corked:
+            self.flush_pending(send=True)
+
+    def getsockopt_proto(self, t: Task, level: int, optname: int, length: int) -> bytes:
+        if level != IPPROTO_UDP:
+            return super().getsockopt_proto(t, level, optname, length)
+        if optname != UDP_CORK:
+            raise Errno(ENOPROTOOPT)
+        return int(self.corked).to_bytes(4, "little")

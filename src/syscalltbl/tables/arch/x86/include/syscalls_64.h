@@ -333,4 +333,9 @@ asmlinkage long sys_faccessat2(int dfd, const char __user *filename, int mode, i
 asmlinkage long sys_sethostname(const char __user *name, int len);
 asmlinkage long sys_setdomainname(const char __user *name, int len);
 
+/* issue 17, inet sockets: net/socket.c's vectors of messages */
+asmlinkage long sys_sendmmsg(int fd, struct mmsghdr __user *msg, unsigned int vlen, unsigned int flags);
+asmlinkage long sys_recvmmsg(int fd, struct mmsghdr __user *msg, unsigned int vlen, unsigned int flags,
+			     struct __kernel_timespec __user *timeout);
+
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
