@@ -142,11 +142,12 @@ class PortTable:
 
 
 class InetNamespace:
-    """The machine's one network namespace: TCP's and UDP's ports."""
+    """The machine's one network namespace: TCP's, UDP's and UDP-Lite's ports."""
 
     def __init__(self) -> None:
         self.tcp = PortTable()
         self.udp = PortTable()
+        self.udplite = PortTable()  # UDP-Lite has ports of its own
 
 
 def inet_namespace(t: Task) -> InetNamespace:

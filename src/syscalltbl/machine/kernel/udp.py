@@ -52,6 +52,7 @@ from syscalltbl.machine.uapi.eventpoll import EPOLLRDHUP, EPOLLWRBAND
 from syscalltbl.machine.uapi.inet import (
     INADDR_BROADCAST,
     IPPROTO_UDP,
+    IPPROTO_UDPLITE,
     SIN6_LEN_RFC2133,
     SIOCOUTQ,
     SOCKADDR_IN,
@@ -59,6 +60,8 @@ from syscalltbl.machine.uapi.inet import (
     UDP_CORK,
     UDP_MAX_PAYLOAD4,
     UDP_MAX_PAYLOAD6,
+    UDPLITE_RECV_CSCOV,
+    UDPLITE_SEND_CSCOV,
 )
 from syscalltbl.machine.uapi.misc import FIONREAD
 from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
@@ -83,6 +86,7 @@ if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
 
 MAX_DATAGRAM = 0xFFFF  # udp_sendmsg: a datagram's length field holds no more
+UDP_HEADER = 8
 
 
 @dataclass(eq=False, slots=True)
@@ -90,13 +94,19 @@ class Datagram(Message):
     """A datagram in a receive queue: charged to its receiver, with the address it came from."""
 
     source: Endpoint = (V4_ANY, 0)
+    coverage: int = 0  # UDP-Lite: how many bytes (header included) its checksum covers; 0 for all
 
 
 class UdpSocket(InetSocket):
     """A UDP socket (struct udp_sock) of either family."""
 
-    def __init__(self, ns: UnixNamespace, owner: Task, family: int, ports: PortTable) -> None:
-        super().__init__(ns, SOCK_DGRAM, owner, family, IPPROTO_UDP, ports)
+    def __init__(self, ns: UnixNamespace, owner: Task, family: int, ports: PortTable,
+                 protocol: int = IPPROTO_UDP) -> None:
+        super().__init__(ns, SOCK_DGRAM, owner, family, protocol, ports)
+        #: UDP-Lite's UDPLITE_SEND_CSCOV and UDPLITE_RECV_CSCOV (None: never set): what a datagram sent covers,
+        #: and the least coverage one must have to be received.
+        self.send_cscov = 0
+        self.recv_cscov: int | None = None
         self.rmem = 0  # what the datagrams in our queue are charged (sk_rmem_alloc)
         self.user_bound = False
         #: A datagram that sends with MSG_MORE (or under UDP_CORK) build: (source, destination, data), sent
@@ -250,11 +260,26 @@ class UdpSocket(InetSocket):
                 self.touch()
             return
         charge = len(data) + SKB_OVERHEAD
+        datagram = Datagram(data, self, None, charge=charge, source=source, coverage=self.coverage(len(data)))
+        if not receiver.takes(datagram):
+            return  # UDP-Lite: too little of it is covered for this receiver, dropped
         if receiver.rmem > receiver.rcvbuf or receiver.shutdown & RCV_SHUTDOWN:
             return  # __udp_enqueue_schedule_skb: the receive buffer is full, the datagram dropped
         self.ns.charge(charge)  # ENOBUFS when the machine's RAM has no room
         receiver.rmem += charge
-        receiver.enqueue(Datagram(data, self, None, charge=charge, source=source))
+        receiver.enqueue(datagram)
+
+    def coverage(self, length: int) -> int:
+        """udplite_csum's coverage of a datagram of `length` bytes: 0 (all of it) unless set below that."""
+        if self.protocol != IPPROTO_UDPLITE or not self.send_cscov or self.send_cscov >= length + UDP_HEADER:
+            return 0
+        return self.send_cscov
+
+    def takes(self, m: Datagram) -> bool:
+        """udp_queue_rcv_one_skb's UDP-Lite check: a partly covered datagram only if it covers enough."""
+        if self.recv_cscov is None or not m.coverage:
+            return True
+        return bool(self.recv_cscov) and m.coverage >= self.recv_cscov
 
     def receiver_for(self, source: Endpoint, dest: Endpoint) -> UdpSocket | None:
         """__udp4_lib_lookup's best score: a socket bound to the very address, and connected to source, first."""
@@ -348,20 +373,33 @@ class UdpSocket(InetSocket):
 
     def setsockopt_proto(self, t: Task, level: int, optname: int, optval: int, optlen: int) -> None:
         """udp_lib_setsockopt: UDP_CORK holds datagrams as MSG_MORE does; clearing it sends what it held."""
-        if level != IPPROTO_UDP:
+        if level != self.protocol:
             super().setsockopt_proto(t, level, optname, optval, optlen)
             return
-        if optname != UDP_CORK:
+        cscov = self.protocol == IPPROTO_UDPLITE and optname in (UDPLITE_SEND_CSCOV, UDPLITE_RECV_CSCOV)
+        if optname != UDP_CORK and not cscov:
             raise Errno(ENOPROTOOPT)
         if optlen < 4:
             raise Errno(EINVAL)
-        self.corked = bool(int.from_bytes(copy_from_user(t.mm, optval, 4), "little", signed=True))
+        value = int.from_bytes(copy_from_user(t.mm, optval, 4), "little", signed=True)
+        if cscov:
+            value = 8 if value != 0 and value < 8 else min(value, 0xFFFF)  # less than the header: the header
+            if optname == UDPLITE_SEND_CSCOV:
+                self.send_cscov = value
+            else:
+                self.recv_cscov = value
+            return
+        self.corked = bool(value)
         if not self.corked:
             self.flush_pending(send=True)
 
     def getsockopt_proto(self, t: Task, level: int, optname: int, length: int) -> bytes:
-        if level != IPPROTO_UDP:
+        if level != self.protocol:
             return super().getsockopt_proto(t, level, optname, length)
+        if self.protocol == IPPROTO_UDPLITE and optname == UDPLITE_SEND_CSCOV:
+            return self.send_cscov.to_bytes(4, "little")
+        if self.protocol == IPPROTO_UDPLITE and optname == UDPLITE_RECV_CSCOV:
+            return (self.recv_cscov or 0).to_bytes(4, "little")
         if optname != UDP_CORK:
             raise Errno(ENOPROTOOPT)
         return int(self.corked).to_bytes(4, "little")

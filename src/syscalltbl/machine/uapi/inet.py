@@ -55,8 +55,10 @@ TCP_QUICKACK: Final = 12
 TCP_USER_TIMEOUT: Final = 18
 TCP_NOTSENT_LOWAT: Final = 25
 
-# SOL_UDP options (include/uapi/linux/udp.h)
+# SOL_UDP options (include/uapi/linux/udp.h), and UDP-Lite's at SOL_UDPLITE
 UDP_CORK: Final = 1
+UDPLITE_SEND_CSCOV: Final = 10
+UDPLITE_RECV_CSCOV: Final = 11
 
 # Socket ioctls (include/uapi/linux/sockios.h, asm-generic/sockios.h)
 SIOCOUTQ: Final = 0x5411  # TIOCOUTQ
