@@ -6,7 +6,8 @@ datagrams both ways with the sender's address; and the errors on the way:
 bind's EINVAL, EAFNOSUPPORT, EADDRNOTAVAIL and EADDRINUSE, ECONNREFUSED
 from a port nobody listens on, EPIPE and SIGPIPE, ENOTCONN, a nonblocking
 connect's EINPROGRESS and what later connects answer, EDESTADDRREQ,
-EMSGSIZE, a connected UDP socket's ECONNREFUSED. Natively it runs in a fresh
+EMSGSIZE, a connected UDP socket's ECONNREFUSED; a multicast group joined and
+left; lo's interface ioctls. Natively it runs in a fresh
 directory of /dev/shm; on the machine in /work. Output and status must be the same.
 """
 
@@ -32,6 +33,9 @@ FACTS = (
     "from family 10 len 28, the sender's port: yes",
     "recv the refusal: -1 ECONNREFUSED",
     "v4 bind on the same port: -1 EADDRINUSE",
+    "the member receives: 6",
+    "lo flags 0x49",
+    "lo with 127.0.0.1 listed: 1",
     "done",
 )
 

@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <net/if.h>
 #include <unistd.h>
 
 static int sigpipes;
@@ -299,6 +300,45 @@ static void dual_stack(void)
 	close(l);
 }
 
+static void multicast_and_lo(void)
+{
+	int r = socket(AF_INET, SOCK_DGRAM, 0), s = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in any = v4("0.0.0.0", 0);
+	report("bind the receiver", bind(r, (struct sockaddr *)&any, sizeof(any)));
+	struct ip_mreqn m = {.imr_ifindex = 0};
+	inet_pton(AF_INET, "239.1.2.3", &m.imr_multiaddr);
+	report("IP_DROP_MEMBERSHIP before joining", setsockopt(r, IPPROTO_IP, IP_DROP_MEMBERSHIP, &m, sizeof(m)));
+	report("IP_ADD_MEMBERSHIP", setsockopt(r, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof(m)));
+	report("IP_ADD_MEMBERSHIP again", setsockopt(r, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof(m)));
+	struct ip_mreqn bad = m;
+	inet_pton(AF_INET, "10.1.2.3", &bad.imr_multiaddr);
+	report("IP_ADD_MEMBERSHIP of a unicast address", setsockopt(r, IPPROTO_IP, IP_ADD_MEMBERSHIP, &bad, sizeof(bad)));
+	struct sockaddr_in group = v4("239.1.2.3", port_of(r));
+	report("sendto the group", sendto(s, "to all", 6, 0, (struct sockaddr *)&group, sizeof(group)));
+	char buf[16];
+	report("the member receives", recv(r, buf, sizeof(buf), 0));
+	report("IP_DROP_MEMBERSHIP", setsockopt(r, IPPROTO_IP, IP_DROP_MEMBERSHIP, &m, sizeof(m)));
+	report("sendto the group again", sendto(s, "to all", 6, 0, (struct sockaddr *)&group, sizeof(group)));
+	report("nothing for a socket that left", recv(r, buf, sizeof(buf), MSG_DONTWAIT));
+	struct ifreq ifr = {0};
+	strcpy(ifr.ifr_name, "lo");
+	report("SIOCGIFFLAGS lo", ioctl(s, SIOCGIFFLAGS, &ifr));
+	printf("lo flags %#x\n", ifr.ifr_flags & (IFF_UP | IFF_LOOPBACK | IFF_RUNNING));
+	report("SIOCGIFINDEX lo", ioctl(s, SIOCGIFINDEX, &ifr) < 0 ? -1 : ifr.ifr_ifindex);
+	strcpy(ifr.ifr_name, "nosuchif0");
+	report("SIOCGIFFLAGS nosuchif0", ioctl(s, SIOCGIFFLAGS, &ifr));
+	struct ifreq reqs[16];
+	struct ifconf ifc = {.ifc_len = sizeof(reqs), .ifc_req = reqs};
+	report("SIOCGIFCONF", ioctl(s, SIOCGIFCONF, &ifc));
+	int lo = 0;
+	for (int i = 0; i < ifc.ifc_len / (int)sizeof(struct ifreq); i++)
+		lo |= !strcmp(reqs[i].ifr_name, "lo") &&
+		      ((struct sockaddr_in *)&reqs[i].ifr_addr)->sin_addr.s_addr == htonl(INADDR_LOOPBACK);
+	printf("lo with 127.0.0.1 listed: %d\n", lo);
+	close(r);
+	close(s);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -319,6 +359,7 @@ int main(void)
 	udp(AF_INET, "127.0.0.1");
 	udp(AF_INET6, "::1");
 	dual_stack();
+	multicast_and_lo();
 	printf("done\n");
 	return 0;
 }

@@ -22,7 +22,10 @@ import struct
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.af_unix import TCP_CLOSE, TCP_LISTEN, UnixNamespace, UnixSocket
+from syscalltbl.machine.kernel.mcast import MEMBERSHIP_OPTIONS, set_membership
+from syscalltbl.machine.kernel.netdev import NETDEV_IOCTLS, dev_ioctl
 from syscalltbl.machine.kernel.uaccess import copy_from_user
+from syscalltbl.machine.kernel.vfs import OpenFile
 from syscalltbl.machine.uapi.capability import CAP_NET_BIND_SERVICE
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EACCES,
@@ -174,6 +177,7 @@ class InetSocket(UnixSocket):
         self.remote: Endpoint | None = None
         self.v6only = False
         self.ip_options: dict[tuple[int, int], int] = {}  # (level, option) -> value, the stored ones
+        self.groups: set[bytes] = set()  # the IPv4 multicast groups joined (never an accepted socket's)
 
     # -- addresses --
 
@@ -315,6 +319,8 @@ class InetSocket(UnixSocket):
             return V4_LOOPBACK
         if is_mapped(addr) and (is_local_v4(addr[12:]) or addr[12:] == INADDR_BROADCAST):
             return addr
+        if is_mapped(addr) and is_multicast_v4(addr[12:]) and self.type != SOCK_STREAM:
+            return addr  # multicast goes out on lo, the machine's one interface
         if addr == IN6ADDR_LOOPBACK:
             return addr
         raise Errno(ENETUNREACH)  # the machine's only interface is lo
@@ -344,6 +350,9 @@ class InetSocket(UnixSocket):
         """do_ip_setsockopt and do_ipv6_setsockopt for the options kept: an int (or, for SOL_IP, one byte)."""
         if level == IPPROTO_IPV6 and self.family != AF_INET6:
             raise Errno(ENOPROTOOPT)
+        if level == IPPROTO_IP and optname in MEMBERSHIP_OPTIONS:
+            set_membership(t, self.groups, optname, optval, optlen)
+            return
         if optname not in _IP_OPTIONS.get(level, {}):
             raise Errno(ENOPROTOOPT)
         if optlen >= 4:
@@ -381,6 +390,12 @@ class InetSocket(UnixSocket):
         if level == IPPROTO_IP and 0 < length < 4 and 0 <= value <= 255:
             return bytes([value])  # ip_getsockopt answers a short buffer with one unsigned char
         return _INT.pack(value)
+
+    def unlocked_ioctl(self, task: Task, f: OpenFile, request: int, arg: int) -> int:
+        """sock_do_ioctl: the protocol's ioctls, then the network devices' (dev_ioctl)."""
+        if request in NETDEV_IOCTLS:
+            return dev_ioctl(task, request, arg)
+        return super().unlocked_ioctl(task, f, request, arg)
 
     # -- life --
 

@@ -28,6 +28,7 @@ from syscalltbl.machine.kernel.inet import (
     PortTable,
     is_any,
     is_mapped,
+    is_multicast_v4,
     mapped,
     route_source,
 )
@@ -51,6 +52,8 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
 from syscalltbl.machine.uapi.eventpoll import EPOLLRDHUP, EPOLLWRBAND
 from syscalltbl.machine.uapi.inet import (
     INADDR_BROADCAST,
+    IP_MULTICAST_LOOP,
+    IPPROTO_IP,
     IPPROTO_UDP,
     IPPROTO_UDPLITE,
     SIN6_LEN_RFC2133,
@@ -253,12 +256,25 @@ class UdpSocket(InetSocket):
 
     def deliver(self, data: bytes, source: Endpoint, dest: Endpoint) -> None:
         """udp_rcv on lo: the socket for dest that takes packets from source, or the sender's ECONNREFUSED."""
+        if is_mapped(dest[0]) and is_multicast_v4(dest[0][12:]):
+            if self.ip_options.get((IPPROTO_IP, IP_MULTICAST_LOOP), 1):
+                for member in self.members_of(dest):
+                    self.deliver_to(member, data, source)
+            return
         receiver = self.receiver_for(source, dest)
         if receiver is None:
             if self.remote is not None and self.remote == dest:
                 self.err = ECONNREFUSED  # the ICMP port unreachable, reported to a connected socket
                 self.touch()
             return
+        self.deliver_to(receiver, data, source)
+
+    def members_of(self, dest: Endpoint) -> list[UdpSocket]:
+        """__udp4_lib_mcast_deliver: every socket on the port, bound to the group or the wildcard, that joined."""
+        return [other for other in self.ports.sockets(dest[1]) if isinstance(other, UdpSocket) and not other.dead
+                and other.covers(dest[0]) and dest[0][12:] in other.groups]
+
+    def deliver_to(self, receiver: UdpSocket, data: bytes, source: Endpoint) -> None:
         charge = len(data) + SKB_OVERHEAD
         datagram = Datagram(data, self, None, charge=charge, source=source, coverage=self.coverage(len(data)))
         if not receiver.takes(datagram):

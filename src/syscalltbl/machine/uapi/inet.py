@@ -31,6 +31,12 @@ IP_MTU: Final = 14
 IP_FREEBIND: Final = 15
 IP_MULTICAST_TTL: Final = 33
 IP_MULTICAST_LOOP: Final = 34
+IP_ADD_MEMBERSHIP: Final = 35
+IP_DROP_MEMBERSHIP: Final = 36
+MCAST_JOIN_GROUP: Final = 42
+MCAST_LEAVE_GROUP: Final = 45
+GROUP_REQ_SIZE: Final = 136  # struct group_req: gr_interface, padding, a sockaddr_storage
+IGMP_MAX_MEMBERSHIPS: Final = 20  # net.ipv4.igmp_max_memberships
 
 # SOL_IPV6 options (include/uapi/linux/in6.h)
 IPV6_UNICAST_HOPS: Final = 16
@@ -64,8 +70,21 @@ UDPLITE_RECV_CSCOV: Final = 11
 SIOCOUTQ: Final = 0x5411  # TIOCOUTQ
 SIOCATMARK: Final = 0x8905
 SIOCGSTAMP_OLD: Final = 0x8906
+SIOCGIFNAME: Final = 0x8910
 SIOCGIFCONF: Final = 0x8912
 SIOCGIFFLAGS: Final = 0x8913
+SIOCSIFFLAGS: Final = 0x8914
+SIOCGIFADDR: Final = 0x8915
+SIOCGIFNETMASK: Final = 0x891B
+SIOCGIFMTU: Final = 0x8921
+SIOCGIFINDEX: Final = 0x8933
+
+# Network devices (include/uapi/linux/if.h)
+IFNAMSIZ: Final = 16
+IFREQ_SIZE: Final = 40  # struct ifreq: a name and a 24-byte union
+IFF_UP: Final = 0x1
+IFF_LOOPBACK: Final = 0x8
+IFF_RUNNING: Final = 0x40
 
 # Addresses
 INADDR_ANY: Final = b"\0\0\0\0"
