@@ -221,6 +221,37 @@ static void tcp_errors(void)
 	close(srv);
 	report("recv after the peer closed", recv(c, buf, sizeof(buf), 0));
 	close(c);
+
+	/* the peer closes: a FIN (read to the end, one more send goes out), then its RST */
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	report("connect", connect(c, (struct sockaddr *)&a, sizeof(a)));
+	srv = accept(s, NULL, NULL);
+	report("send to the server", send(c, "abc", 3, 0));
+	report("server reads", recv(srv, buf, sizeof(buf), 0));
+	close(srv);
+	p = (struct pollfd){.fd = c, .events = POLLIN | POLLOUT | POLLRDHUP};
+	poll(&p, 1, 0);
+	printf("revents after the FIN %#x\n", p.revents);
+	report("recv after the FIN", recv(c, buf, sizeof(buf), 0));
+	report("send after the FIN", send(c, "x", 1, MSG_NOSIGNAL));
+	p = (struct pollfd){.fd = c, .events = POLLIN | POLLOUT | POLLRDHUP};
+	poll(&p, 1, 0);
+	printf("revents after the RST %#x\n", p.revents);
+	report("send after the RST", send(c, "x", 1, 0));
+	printf("SIGPIPEs %d\n", sigpipes);
+	report("recv after the RST", recv(c, buf, sizeof(buf), 0));
+	show_name("peer after the RST", c, 1);
+	close(c);
+
+	/* closing with unread data resets the connection */
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	report("connect", connect(c, (struct sockaddr *)&a, sizeof(a)));
+	srv = accept(s, NULL, NULL);
+	report("send to the server", send(c, "abc", 3, 0));
+	close(srv);
+	report("recv after the reset", recv(c, buf, sizeof(buf), 0));
+	report("recv again", recv(c, buf, sizeof(buf), 0));
+	close(c);
 	close(s);
 	close(ep);
 }

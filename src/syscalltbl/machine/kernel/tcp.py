@@ -210,8 +210,12 @@ class TcpSocket(InetSocket):
             return
         if len(listener.pending) > listener.max_backlog:
             return  # sk_acceptq_is_full: the SYN is dropped, and sent again later
+        try:
+            child = TcpSocket(self.ns, owner, listener.family, listener.ports)
+        except Errno:
+            return  # no memory for the server's socket: the SYN is dropped, as under memory pressure, and resent
         self.syn_to = self.syn_owner = None
-        self.establish(owner, listener, dest, port)
+        self.establish(child, listener, dest, port)
 
     def listener_for(self, dest: bytes, port: int) -> TcpSocket | None:
         """__inet_lookup_listener: the listening socket for dest:port, a socket bound to dest before a wildcard."""
@@ -224,9 +228,8 @@ class TcpSocket(InetSocket):
                 best = other
         return best
 
-    def establish(self, owner: Task, listener: TcpSocket, dest: bytes, port: int) -> None:
-        """The handshake done: the server's socket for this connection, waiting in the listener's queue."""
-        child = TcpSocket(self.ns, owner, listener.family, listener.ports)
+    def establish(self, child: TcpSocket, listener: TcpSocket, dest: bytes, port: int) -> None:
+        """The handshake done: `child` is the server's socket for this connection, in the listener's queue."""
         child.uid, child.gid = listener.uid, listener.gid
         child.options = dict(listener.options)
         child.tcp_options = dict(listener.tcp_options)
@@ -240,6 +243,11 @@ class TcpSocket(InetSocket):
         listener.pending.append(child)
         listener.touch()
         self.touch()
+
+    def getname(self, peer: bool) -> bytes:
+        if peer and self.state == TCP_CLOSE:
+            raise Errno(ENOTCONN)  # inet_getname: a connection reset or closed has no peer
+        return super().getname(peer)
 
     def disconnect(self) -> None:
         """tcp_disconnect (connect with AF_UNSPEC, or shutdown of a listener): back to a closed socket."""
@@ -278,6 +286,11 @@ class TcpSocket(InetSocket):
         try:
             if self.state != TCP_ESTABLISHED or self.shutdown & SEND_SHUTDOWN or self.err:
                 raise Errno(self.sock_error() or EPIPE)
+            peer = self.peer
+            if peer is None or peer.dead:
+                # The peer closed: this data is lost, and its RST ends the connection (EPIPE, in CLOSE_WAIT).
+                self.reset(EPIPE)
+                return payload.length
             self.holding = bool(flags & MSG_MORE)
             try:
                 sent = self.send_stream(t, f, payload, [], None, flags & ~MSG_OOB)
@@ -313,6 +326,14 @@ class TcpSocket(InetSocket):
         data, _, _, _ = super().recv_stream(t, f, size, flags)
         return data, [], None, None
 
+    def reset(self, err: int) -> None:
+        """tcp_reset: the peer's RST; the connection is over (`err` for the next call, then end of file)."""
+        if isinstance(self.peer, TcpSocket) and self.peer.peer is self:
+            self.peer.peer = None
+        self.peer = None
+        self.err, self.shutdown, self.state = err, SHUTDOWN_MASK, TCP_CLOSE
+        self.touch()
+
     def enqueue(self, m: Message) -> None:
         """A segment for this socket: held back on its sender's side while that one sends with MSG_MORE."""
         sender = m.sender
@@ -334,8 +355,18 @@ class TcpSocket(InetSocket):
             peer.touch()
 
     def close(self) -> None:
+        """tcp_close: a FIN for the peer (it reads to the end, and may still send), or an RST when data we had
+        not read is lost (ECONNRESET)."""
         if not self.dead:
             self.push()
+            peer = self.peer
+            if isinstance(peer, TcpSocket) and not peer.dead:
+                self.peer = None  # not the Unix socket's hang-up: the peer's half of the connection may live on
+                if self.queue or self.pending:
+                    peer.reset(ECONNRESET)
+                else:
+                    peer.shutdown |= RCV_SHUTDOWN
+                    peer.touch()
         super().close()
 
     def do_shutdown(self, how: int) -> None:
