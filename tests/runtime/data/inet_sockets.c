@@ -252,6 +252,16 @@ static void tcp_errors(void)
 	report("recv after the reset", recv(c, buf, sizeof(buf), 0));
 	report("recv again", recv(c, buf, sizeof(buf), 0));
 	close(c);
+
+	/* SO_LINGER with no time: close resets */
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	report("connect", connect(c, (struct sockaddr *)&a, sizeof(a)));
+	srv = accept(s, NULL, NULL);
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	report("SO_LINGER 0", setsockopt(srv, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	close(srv);
+	report("recv after an abortive close", recv(c, buf, sizeof(buf), 0));
+	close(c);
 	close(s);
 	close(ep);
 }

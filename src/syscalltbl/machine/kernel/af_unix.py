@@ -273,6 +273,7 @@ class UnixSocket(Inode):
         self.ns = ns
         ns.sockets.add(self)
         self.type = kind
+        self.family = AF_UNIX  # what SO_DOMAIN reads (an inet socket sets its own)
         self.state = TCP_CLOSE
         self.peer: UnixSocket | None = None
         self.addr: SockAddr | None = None
@@ -348,7 +349,6 @@ class UnixSocket(Inode):
 
     # -- the family's side of the socket calls (inet sockets have their own) --
 
-    family: ClassVar[int] = AF_UNIX
     PROTOCOL_OPTIONS: ClassVar[bool] = False  # options past SOL_SOCKET's exist
 
     def bind_addr(self, t: Task, raw: bytes) -> None:

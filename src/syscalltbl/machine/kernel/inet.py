@@ -170,7 +170,7 @@ class InetSocket(UnixSocket):
     def __init__(self, ns: UnixNamespace, kind: int, owner: Task, family: int, protocol: int,
                  ports: PortTable) -> None:
         super().__init__(ns, kind, owner)
-        self.family = family  # type: ignore[misc]  # an instance's, where a Unix socket's is its class's
+        self.family = family
         self.protocol = protocol
         self.ports = ports
         self.local: Endpoint = (V4_ANY if family == AF_INET else IN6ADDR_ANY, 0)

@@ -82,6 +82,7 @@ from syscalltbl.machine.uapi.socket import (
     RCV_SHUTDOWN,
     SEND_SHUTDOWN,
     SHUTDOWN_MASK,
+    SO_LINGER,
     SOCK_STREAM,
     SOMAXCONN,
 )
@@ -362,8 +363,8 @@ class TcpSocket(InetSocket):
             peer = self.peer
             if isinstance(peer, TcpSocket) and not peer.dead:
                 self.peer = None  # not the Unix socket's hang-up: the peer's half of the connection may live on
-                if self.queue or self.pending:
-                    peer.reset(ECONNRESET)
+                if self.queue or self.pending or (self.options.get(SO_LINGER) and not self.linger):
+                    peer.reset(ECONNRESET)  # unread data lost, or SO_LINGER with no time: an RST
                 else:
                     peer.shutdown |= RCV_SHUTDOWN
                     peer.touch()
