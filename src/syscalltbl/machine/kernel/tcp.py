@@ -193,6 +193,10 @@ class TcpSocket(InetSocket):
         if self.state != TCP_ESTABLISHED:
             raise Errno(self.sock_error() or ECONNREFUSED)
 
+    def sock_error(self) -> int:
+        self.progress()  # SO_ERROR after a nonblocking connect: the handshake's outcome first
+        return super().sock_error()
+
     def progress(self) -> None:
         """The handshake of a connect under way: the listener takes it, refuses it, or has no room yet."""
         if self.syn_to is None:

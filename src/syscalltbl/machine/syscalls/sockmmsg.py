@@ -4,15 +4,19 @@ Each entry is a msghdr followed by msg_len, where the call stores what that
 message moved. An error ends the loop; it is the call's answer only when no
 message moved, as Linux answers.
 
-A recvmmsg that sleeps for its next message (no MSG_WAITFORONE) must not
-lose the ones it already took when its call runs again: what it had done
-is kept per task until the call ends.
+A call that sleeps for its next message (a recvmmsg without
+MSG_WAITFORONE, a sendmmsg on a full buffer) must not lose or repeat the
+ones it already moved when it runs again: how far it got is kept per task
+until the call ends. A signal that ends the sleep ends the call with EINTR,
+the messages moved before it counted as Linux would not (it answers their
+number).
 """
 
 from __future__ import annotations
 
 import time
 import weakref
+from typing import Any
 
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
@@ -28,6 +32,8 @@ from syscalltbl.machine.uapi.structs import TIMESPEC
 MSG_LEN_OFFSET = MMSGHDR.size - 8  # struct mmsghdr's msg_len, after the 56-byte msghdr
 MSG_FLAGS_OFFSET = 48
 
+#: task -> (the call's arguments, messages already sent): a sendmmsg that slept.
+_SENDING: weakref.WeakKeyDictionary[Task, tuple[tuple[int, int, int, int], int]] = weakref.WeakKeyDictionary()
 #: task -> (the call's arguments, messages already received, its deadline): a recvmmsg that slept.
 _RECEIVING: weakref.WeakKeyDictionary[Task, tuple[tuple[int, int, int, int], int, float | None]] = (
     weakref.WeakKeyDictionary())
@@ -36,17 +42,20 @@ _RECEIVING: weakref.WeakKeyDictionary[Task, tuple[tuple[int, int, int, int], int
 @syscall("sys_sendmmsg")
 def sys_sendmmsg(t: Task, fd: int, mmsg: int, vlen: int, flags: int, *_: int) -> int:
     vlen = min(vlen & 0xFFFFFFFF, UIO_MAXIOV)
+    args = (fd, mmsg, vlen, flags & 0xFFFFFFFF)
+    saved = _SENDING.pop(t, None)
+    sent = saved[1] if saved is not None and saved[0] == args else 0
     socket_file(t, fd)
-    sent = 0
     err = 0
     while sent < vlen:
         entry = mmsg + sent * MMSGHDR.size
         try:
             value = do_sendmsg(t, fd, entry, flags)
             copy_to_user(t.mm, entry + MSG_LEN_OFFSET, value.to_bytes(4, "little"))
-        except Sleep:
+        except Sleep as sleep:
             if sent:
-                return sent  # a later message would wait: the ones sent are the answer
+                _SENDING[t] = (args, sent)  # the call runs again from the message that waits
+                _forget_on_interrupt(sleep, t, _SENDING)
             raise
         except Errno as exc:
             err = exc.errno
@@ -93,9 +102,10 @@ def sys_recvmmsg(t: Task, fd: int, mmsg: int, vlen: int, flags: int, timeout: in
             each |= MSG_DONTWAIT
         try:
             value = do_recvmsg(t, fd, entry, each)
-        except Sleep:
+        except Sleep as sleep:
             if received:
                 _RECEIVING[t] = (args, received, deadline)
+                _forget_on_interrupt(sleep, t, _RECEIVING)
             raise
         except Errno as exc:
             err = exc.errno
@@ -124,3 +134,14 @@ def _store_left(t: Task, timeout: int, left: float) -> None:
     """The time left, written back to the caller's timeout."""
     sec = int(left)
     copy_to_user(t.mm, timeout, TIMESPEC.pack(sec, int((left - sec) * 1e9)))
+
+
+def _forget_on_interrupt(sleep: Sleep, t: Task, progress: weakref.WeakKeyDictionary[Task, Any]) -> None:
+    """A signal that ends the sleep ends the call: what it had done is not resumed by a later call."""
+    inner = sleep.on_interrupt
+
+    def interrupted() -> int | None:
+        progress.pop(t, None)
+        return inner() if inner is not None else None
+
+    sleep.on_interrupt = interrupted
