@@ -296,6 +296,8 @@ class TcpSocket(InetSocket):
                 # The peer closed: this data is lost, and its RST ends the connection (EPIPE, in CLOSE_WAIT).
                 self.reset(EPIPE)
                 return payload.length
+            if self.held and self.wmem >= self.sndbuf // 2:
+                self.push()  # tcp_sendmsg pushes what it holds when the send buffer runs short
             self.holding = bool(flags & MSG_MORE)
             try:
                 sent = self.send_stream(t, f, payload, [], None, flags & ~MSG_OOB)
