@@ -312,9 +312,11 @@ static void udp(int family, const char *loopback)
 		_exit(0);
 	}
 	int a2 = socket(family, SOCK_DGRAM, 0);
-	report("bind a2", bind(a2, (struct sockaddr *)&at, len));
-	int status;
-	waitpid(child, &status, 0);
+	long bound = bind(a2, (struct sockaddr *)&at, len);
+	int bind_errno = errno, status;
+	waitpid(child, &status, 0);  /* the child's lines come first, whichever runs first */
+	errno = bind_errno;
+	report("bind a2", bound);
 	close(a);
 	int c = socket(family, SOCK_DGRAM, 0);
 	report("connect", connect(c, (struct sockaddr *)&at, len));
