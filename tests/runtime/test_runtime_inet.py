@@ -4,7 +4,8 @@ data/inet_sockets.c makes TCP connections over 127.0.0.1, ::1 and from IPv4
 to a dual-stack listener on ::, echoing between parent and child; UDP
 datagrams both ways with the sender's address; and the errors on the way:
 bind's EINVAL, EAFNOSUPPORT, EADDRNOTAVAIL and EADDRINUSE, ECONNREFUSED
-from a port nobody listens on, EPIPE and SIGPIPE, a peer's FIN and RST, ENOTCONN, a nonblocking
+from a port nobody listens on, EPIPE and SIGPIPE, a peer's FIN and RST, SO_LINGER's abortive close, urgent data (MSG_OOB,
+SIOCATMARK, SO_OOBINLINE), ENOTCONN, a nonblocking
 connect's EINPROGRESS and what later connects answer, EDESTADDRREQ,
 EMSGSIZE, a connected UDP socket's ECONNREFUSED; a multicast group joined and
 left; lo's interface ioctls. Natively it runs in a fresh
@@ -31,6 +32,8 @@ FACTS = (
     "send after the FIN: 1",
     "send after the RST: -1 EPIPE",
     "recv after the reset: -1 ECONNRESET",
+    "got d",
+    "recv after an abortive close: -1 ECONNRESET",
     "  accepted peer: family 10 len 28 ::ffff:127.0.0.1 port set",
     "  child status 0",
     "from family 10 len 28, the sender's port: yes",

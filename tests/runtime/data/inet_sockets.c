@@ -253,6 +253,35 @@ static void tcp_errors(void)
 	report("recv again", recv(c, buf, sizeof(buf), 0));
 	close(c);
 
+	/* urgent data: the last byte of a MSG_OOB send, out of the stream, or inline with SO_OOBINLINE */
+	for (int inline_oob = 0; inline_oob < 2; inline_oob++) {
+		c = socket(AF_INET, SOCK_STREAM, 0);
+		report("connect", connect(c, (struct sockaddr *)&a, sizeof(a)));
+		srv = accept(s, NULL, NULL);
+		setsockopt(srv, SOL_SOCKET, SO_OOBINLINE, &inline_oob, sizeof(inline_oob));
+		report("send ab", send(c, "ab", 2, 0));
+		report("send cd MSG_OOB", send(c, "cd", 2, MSG_OOB));
+		report("send ef", send(c, "ef", 2, 0));
+		p = (struct pollfd){.fd = srv, .events = POLLIN | POLLPRI};
+		poll(&p, 1, 0);
+		printf("inline %d: revents %#x\n", inline_oob, p.revents);
+		int mark = -1;
+		report("SIOCATMARK", ioctl(srv, SIOCATMARK, &mark) < 0 ? -1 : mark);
+		memset(buf, 0, sizeof(buf));
+		report("recv up to the mark", recv(srv, buf, sizeof(buf), 0));
+		printf("got %s\n", buf);
+		report("SIOCATMARK", ioctl(srv, SIOCATMARK, &mark) < 0 ? -1 : mark);
+		memset(buf, 0, sizeof(buf));
+		report("recv MSG_OOB", recv(srv, buf, 1, MSG_OOB));
+		printf("got %s\n", buf);
+		report("recv MSG_OOB again", recv(srv, buf, 1, MSG_OOB));
+		memset(buf, 0, sizeof(buf));
+		report("recv the rest", recv(srv, buf, sizeof(buf), 0));
+		printf("got %s\n", buf);
+		close(srv);
+		close(c);
+	}
+
 	/* SO_LINGER with no time: close resets */
 	c = socket(AF_INET, SOCK_STREAM, 0);
 	report("connect", connect(c, (struct sockaddr *)&a, sizeof(a)));

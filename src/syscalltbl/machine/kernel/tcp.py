@@ -71,7 +71,7 @@ from syscalltbl.machine.uapi.inet import (
     TCP_WMEM_DEFAULT,
 )
 from syscalltbl.machine.uapi.misc import FIONREAD
-from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
+from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM
 from syscalltbl.machine.uapi.signal import SI_USER, SIGPIPE
 from syscalltbl.machine.uapi.socket import (
     AF_UNSPEC,
@@ -79,10 +79,12 @@ from syscalltbl.machine.uapi.socket import (
     MSG_MORE,
     MSG_NOSIGNAL,
     MSG_OOB,
+    MSG_PEEK,
     RCV_SHUTDOWN,
     SEND_SHUTDOWN,
     SHUTDOWN_MASK,
     SO_LINGER,
+    SO_OOBINLINE,
     SOCK_STREAM,
     SOMAXCONN,
 )
@@ -126,6 +128,11 @@ class TcpSocket(InetSocket):
         #: without it, a full segment's worth, SHUT_WR or close, as tcp_push of a corked queue.
         self.held: list[Message] = []
         self.holding = False
+        #: Urgent data (tcp_urg): the stream offset of the urgent byte (SIOCATMARK's mark), and the byte itself
+        #: while it waits out of the stream for recv(MSG_OOB) (without SO_OOBINLINE).
+        self.read_seq = 0  # bytes read from the stream so far (copied_seq)
+        self.urg_mark: int | None = None
+        self.urg_byte: bytes | None = None
         self.connecting = False  # SS_CONNECTING
         self.was_connected = False  # SS_CONNECTED: a connection was made, whatever became of it
 
@@ -298,6 +305,8 @@ class TcpSocket(InetSocket):
                 return payload.length
             if self.held and self.wmem >= self.sndbuf // 2:
                 self.push()  # tcp_sendmsg pushes what it holds when the send buffer runs short
+            if flags & MSG_OOB and payload.length:
+                return self.send_urgent(t, f, payload, flags)
             self.holding = bool(flags & MSG_MORE)
             try:
                 sent = self.send_stream(t, f, payload, [], None, flags & ~MSG_OOB)
@@ -320,7 +329,7 @@ class TcpSocket(InetSocket):
         if self.state == TCP_LISTEN:
             raise Errno(ENOTCONN)
         if flags & MSG_OOB:
-            raise Errno(EINVAL)  # tcp_recv_urg: no urgent byte waits
+            return self.recv_urgent(flags), [], None, None
         if self.syn_to is not None:
             self.block(t, f, flags, "recv")
         if self.state == TCP_CLOSE:
@@ -330,8 +339,49 @@ class TcpSocket(InetSocket):
             if self.was_connected:
                 return b"", [], None, None
             raise Errno(ENOTCONN)
+        if self.urg_mark is not None and self.read_seq < self.urg_mark:
+            size = min(size, self.urg_mark - self.read_seq)  # a read stops at the mark
         data, _, _, _ = super().recv_stream(t, f, size, flags)
+        if not flags & MSG_PEEK:
+            self.read_seq += len(data)
         return data, [], None, None
+
+    def send_urgent(self, t: Task, f: OpenFile, payload: Payload, flags: int) -> int:
+        """MSG_OOB: the data, its last byte urgent (the peer's mark; out of the stream unless SO_OOBINLINE)."""
+        self.push()  # urgent data pushes what MSG_MORE held
+        body = Payload(payload.length - 1, payload.fetch)
+        sent = self.send_stream(t, f, body, [], None, flags & ~MSG_OOB) if body.length else 0
+        if sent < body.length:
+            return sent  # the urgent byte was not reached: the caller sends it again
+        try:
+            byte = payload.fetch(body.length, 1)
+        except Errno:
+            if sent:
+                return sent
+            raise
+        peer = self.peer
+        if not isinstance(peer, TcpSocket) or peer.dead:
+            return sent + 1
+        peer.urg_mark = peer.read_seq + peer.readable_now()
+        if peer.options.get(SO_OOBINLINE):
+            peer.urg_byte = None
+            peer.enqueue(self.make_message(t, byte, [], None, peer))
+        else:
+            peer.urg_byte = byte
+            peer.touch()
+        return sent + 1
+
+    def recv_urgent(self, flags: int) -> bytes:
+        """tcp_recv_urg: the urgent byte, once (EINVAL with none, or inline; EAGAIN before it comes)."""
+        if self.options.get(SO_OOBINLINE) or self.urg_mark is None:
+            raise Errno(EINVAL)
+        if self.urg_byte is None:
+            raise Errno(EINVAL)  # TCP_URG_READ: it was read
+        byte = self.urg_byte
+        if not flags & MSG_PEEK:
+            self.urg_byte = None
+            self.touch()
+        return byte
 
     def reset(self, err: int) -> None:
         """tcp_reset: the peer's RST; the connection is over (`err` for the next call, then end of file)."""
@@ -416,6 +466,9 @@ class TcpSocket(InetSocket):
                 mask |= POLLOUT | POLLWRNORM
         if self.err:
             mask |= POLLERR
+        inline_unread = self.urg_mark is not None and self.read_seq <= self.urg_mark and self.options.get(SO_OOBINLINE)
+        if self.urg_byte is not None or inline_unread:
+            mask |= POLLPRI  # urgent data not yet read
         return mask
 
     def ioctl(self, f: OpenFile, request: int) -> bytes | int:
@@ -425,7 +478,7 @@ class TcpSocket(InetSocket):
                 raise Errno(EINVAL)
             return self.readable_now() if request == FIONREAD else 0
         if request == SIOCATMARK:
-            return 0
+            return int(self.urg_mark is not None and self.read_seq == self.urg_mark)
         raise Errno(ENOTTY)
 
     # -- options --
