@@ -4,12 +4,13 @@ data/inet_sockets.c makes TCP connections over 127.0.0.1, ::1 and from IPv4
 to a dual-stack listener on ::, echoing between parent and child; UDP
 datagrams both ways with the sender's address; and the errors on the way:
 bind's EINVAL, EAFNOSUPPORT, EADDRNOTAVAIL and EADDRINUSE, ECONNREFUSED
-from a port nobody listens on, EPIPE and SIGPIPE, a peer's FIN and RST, SO_LINGER's abortive close, urgent data (MSG_OOB,
-SIOCATMARK, SO_OOBINLINE), ENOTCONN, a nonblocking
-connect's EINPROGRESS and what later connects answer, EDESTADDRREQ,
-EMSGSIZE, a connected UDP socket's ECONNREFUSED; a multicast group joined and
-left; lo's interface ioctls. Natively it runs in a fresh
-directory of /dev/shm; on the machine in /work. Output and status must be the same.
+from a port nobody listens on, EPIPE and SIGPIPE, a peer's FIN and RST,
+SO_LINGER's abortive close, urgent data (MSG_OOB, SIOCATMARK,
+SO_OOBINLINE), ENOTCONN, a nonblocking connect's EINPROGRESS and what later
+connects answer, EDESTADDRREQ, EMSGSIZE, a connected UDP socket's
+ECONNREFUSED; a multicast group joined and left; lo's interface ioctls.
+Natively it runs in a fresh directory of /dev/shm; on the machine in /work.
+Output and status must be the same.
 """
 
 from __future__ import annotations
