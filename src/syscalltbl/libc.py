@@ -1810,9 +1810,9 @@ def perf_event_open(*args: int) -> int:
     return _k.call(298, *args)
 
 
-def recvmmsg(*args: int) -> int:
-    """sys_recvmmsg: no prototype; up to six integer arguments."""
-    return _k.call(299, *args)
+def recvmmsg(fd: int, msg: WBuffer | None, vlen: int, flags: int, timeout: WBuffer | None) -> int:
+    """long sys_recvmmsg(int fd, struct mmsghdr __user *msg, unsigned int vlen, unsigned int flags, struct __kernel_timespec __user *timeout)"""
+    return _k.call(299, fd, _k.buf_out(msg, 64 * vlen), vlen, flags, _k.buf_out(timeout, 16))
 
 
 def fanotify_init(*args: int) -> int:
@@ -1850,9 +1850,9 @@ def syncfs(fd: int) -> int:
     return _k.call(306, fd)
 
 
-def sendmmsg(*args: int) -> int:
-    """sys_sendmmsg: no prototype; up to six integer arguments."""
-    return _k.call(307, *args)
+def sendmmsg(fd: int, msg: WBuffer | None, vlen: int, flags: int) -> int:
+    """long sys_sendmmsg(int fd, struct mmsghdr __user *msg, unsigned int vlen, unsigned int flags)"""
+    return _k.call(307, fd, _k.buf_out(msg, 64 * vlen), vlen, flags)
 
 
 def setns(fd: int, nstype: int) -> int:

@@ -34,6 +34,7 @@ from syscalltbl.machine.kernel.devices import CharDevice, Driver
 from syscalltbl.machine.kernel.fsspace import Space
 from syscalltbl.machine.kernel.hostfs import host_root
 from syscalltbl.machine.kernel.hostsig import HostSignals
+from syscalltbl.machine.kernel.inet import InetNamespace
 from syscalltbl.machine.kernel.ktimers import Timer, TimerQueue
 from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.locks import LockTable
@@ -135,6 +136,8 @@ class Machine:
         self.shm = ShmNamespace(self.ram, lambda: _current_pid(machine()))
         #: Unix-domain sockets' abstract names and what is in flight in them, one namespace for the machine.
         self.unix = UnixNamespace(self.fs, self.ram)
+        #: TCP's and UDP's ports on the machine's loopback (kernel/inet.py).
+        self.inet = InetNamespace()
         self.host_root = None if root is None else os.path.realpath(root)
         #: Record, OFD and flock locks (kernel/locks.py): the machine's own, never the host's.
         self.file_locks = LockTable(self.ram)

@@ -61,6 +61,8 @@ LENGTHS: Mapping[tuple[str, str], str] = {
     ("sys_pselect6", "exp"): "(n + 63) // 64 * 8",
     ("sys_pselect6", "sig"): "16",  # { const sigset_t *ss; size_t ss_len; }
     ("sys_futex_waitv", "waiters"): "24 * nr_futexes",  # struct futex_waitv[nr_futexes]
+    ("sys_sendmmsg", "msg"): "64 * vlen",  # struct mmsghdr[vlen]
+    ("sys_recvmmsg", "msg"): "64 * vlen",
     ("sys_futex_requeue", "waiters"): "48",  # struct futex_waitv[2]: from and to
     ("sys_futex_wake", "uaddr"): "1 << (flags & 3)",  # FUTEX2_SIZE_U8..U64 in flags
     ("sys_futex_wait", "uaddr"): "1 << (flags & 3)",

@@ -59,6 +59,7 @@ from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP, POLLIN, POLLOUT, POLL
 from syscalltbl.machine.uapi.signal import SI_USER, SIGPIPE
 from syscalltbl.machine.uapi.socket import (
     AF_UNIX,
+    AF_UNSPEC,
     MSG_DONTWAIT,
     MSG_NOSIGNAL,
     MSG_OOB,
@@ -272,6 +273,7 @@ class UnixSocket(Inode):
         self.ns = ns
         ns.sockets.add(self)
         self.type = kind
+        self.family = AF_UNIX  # what SO_DOMAIN reads (an inet socket sets its own)
         self.state = TCP_CLOSE
         self.peer: UnixSocket | None = None
         self.addr: SockAddr | None = None
@@ -344,6 +346,41 @@ class UnixSocket(Inode):
         if self.deadlines:
             self.deadlines.pop((t.tid, "recv"), None)
             self.deadlines.pop((t.tid, "send"), None)
+
+    # -- the family's side of the socket calls (inet sockets have their own) --
+
+    PROTOCOL_OPTIONS: ClassVar[bool] = False  # options past SOL_SOCKET's exist
+
+    def bind_addr(self, t: Task, raw: bytes) -> None:
+        """bind(2) with the caller's sockaddr of len(raw) bytes (unix_bind)."""
+        if len(raw) == SUN_PATH_OFFSET and int.from_bytes(raw, "little") == AF_UNIX:
+            self.autobind()
+            return
+        self.bind(t, valid_address(raw))
+
+    def connect_addr(self, t: Task, f: OpenFile, raw: bytes) -> None:
+        """connect(2) (unix_stream_connect, unix_dgram_connect)."""
+        if self.type != SOCK_DGRAM:
+            self.connect_stream(t, f, valid_address(raw))
+            return
+        if len(raw) < 2:
+            raise Errno(EINVAL)
+        self.connect_dgram(t, None if int.from_bytes(raw[:2], "little") == AF_UNSPEC else valid_address(raw))
+
+    def getname(self, peer: bool) -> bytes:
+        """unix_getname: the bound address (of the peer), or the family alone."""
+        sock = self.peer if peer else self
+        if peer and sock is None:
+            raise Errno(ENOTCONN)
+        if sock is not None and sock.addr is not None:
+            return sock.addr.raw
+        return family_bytes()
+
+    def setsockopt_proto(self, t: Task, level: int, optname: int, optval: int, optlen: int) -> None:
+        raise Errno(EOPNOTSUPP)  # a Unix socket has no options past SOL_SOCKET's
+
+    def getsockopt_proto(self, t: Task, level: int, optname: int, length: int) -> bytes:
+        raise Errno(EOPNOTSUPP)
 
     # -- naming --
 
@@ -668,7 +705,8 @@ class UnixSocket(Inode):
                 if self.shutdown & RCV_SHUTDOWN:
                     self.done_waiting(t)
                     return b"", [], None, None
-            self.block(t, f, flags, "recv")
+            if not have or not (flags & MSG_DONTWAIT or f.flags & O_NONBLOCK):
+                self.block(t, f, flags, "recv")  # a nonblocking MSG_WAITALL takes what there is
         self.done_waiting(t)
         out = bytearray()
         files: list[OpenFile] = []

@@ -38,6 +38,7 @@ from syscalltbl.machine.syscalls import (
     sem,
     signal,
     socket,
+    sockmmsg,
     sockmsg,
     statx,
     time,
@@ -52,6 +53,6 @@ __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "aio", "bind", "childwait", "chroot", "close_range",
     "cred", "epoll", "eventfd", "fadvise", "fs", "fsinfo", "futex", "ipc", "itimer", "locks", "madvise", "misc",
     "mknod", "mlock", "mm", "mount", "mqueue", "msg", "namespaces", "newmount", "posix_timers", "preadv", "process",
-    "readdir", "resource", "rusage", "sched", "select", "sem", "signal", "socket", "sockmsg", "statx", "syscall",
-    "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
+    "readdir", "resource", "rusage", "sched", "select", "sem", "signal", "socket", "sockmmsg", "sockmsg", "statx",
+    "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

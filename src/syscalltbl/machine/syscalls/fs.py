@@ -995,8 +995,8 @@ def do_fsync(t: Task, fd: int) -> int:
             os.fsync(inode.fd)  # the host's file: its own answer (EINVAL for a pipe or terminal)
         except OSError as exc:
             raise Errno(exc.errno or EINVAL) from None
-    elif isinstance(inode, PipeEnd | Device):
-        raise Errno(EINVAL)  # no ->fsync
+    elif isinstance(inode, PipeEnd | Device) or stat.S_ISSOCK(inode.mode):
+        raise Errno(EINVAL)  # no ->fsync (a socket's file has none either)
     return 0
 
 

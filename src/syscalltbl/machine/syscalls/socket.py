@@ -1,6 +1,9 @@
 """socket, socketpair, bind, listen, accept, connect, the names, shutdown and the options (net/socket.c).
 
-Only AF_UNIX exists (kernel/af_unix.py); every other family is EAFNOSUPPORT.
+The families: AF_UNIX (kernel/af_unix.py), AF_INET and AF_INET6 on the
+machine's loopback (kernel/inet.py, tcp.py, udp.py); every other family is
+EAFNOSUPPORT. This layer is the family-blind part, each family's socket
+answering bind, connect, getname and its protocol options itself.
 The calls that move data are in sockmsg.py.
 """
 
@@ -8,6 +11,7 @@ from __future__ import annotations
 
 import struct
 import weakref
+from collections.abc import Callable
 
 from syscalltbl.machine.kernel.af_unix import (  # fmt: skip
     NO_PEER,
@@ -17,8 +21,8 @@ from syscalltbl.machine.kernel.af_unix import (  # fmt: skip
     effective_cred,
     namespace,
     socket_path,
-    valid_address,
 )
+from syscalltbl.machine.kernel.inetsw import inet_create
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.vfs import OpenFile
@@ -30,7 +34,6 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EINVAL,
     EMFILE,
     ENOPROTOOPT,
-    ENOTCONN,
     ENOTSOCK,
     EOPNOTSUPP,
     EPERM,
@@ -40,9 +43,10 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
 )
 from syscalltbl.machine.uapi.fcntl import O_PATH, O_RDWR
 from syscalltbl.machine.uapi.socket import (
+    AF_INET,
+    AF_INET6,
     AF_MAX,
     AF_UNIX,
-    AF_UNSPEC,
     LINGER,
     OLD_TIMEVAL,
     PF_UNIX,
@@ -85,7 +89,6 @@ from syscalltbl.machine.uapi.socket import (
     SYSCTL_WMEM_MAX,
     UCRED,
 )
-from syscalltbl.machine.uapi.un import SUN_PATH_OFFSET
 
 _INT = struct.Struct("<i")
 INT_MAX = 0x7FFFFFFF
@@ -119,11 +122,6 @@ def sockaddr_from_user(t: Task, addr: int, addrlen: int) -> bytes:
     return copy_from_user(t.mm, addr, addrlen) if addrlen else b""
 
 
-def unix_address(raw: bytes) -> bytes:
-    """unix_validate_addr, for bind and connect."""
-    return valid_address(raw)
-
-
 def sockaddr_to_user(t: Task, raw: bytes, uaddr: int, ulen: int) -> None:
     """move_addr_to_user: as much of `raw` as the caller's length allows, then the whole length."""
     (room,) = _INT.unpack(copy_from_user(t.mm, ulen, 4))
@@ -133,13 +131,6 @@ def sockaddr_to_user(t: Task, raw: bytes, uaddr: int, ulen: int) -> None:
     if room:
         copy_to_user(t.mm, uaddr, raw[:room])
     copy_to_user(t.mm, ulen, _INT.pack(len(raw)))
-
-
-def name_of(sock: UnixSocket | None) -> bytes:
-    """unix_getname's answer: the bound address, or the family alone."""
-    if sock is not None and sock.addr is not None:
-        return sock.addr.raw
-    return AF_UNIX.to_bytes(2, "little")
 
 
 def free_fd_below(t: Task, limit: int) -> None:
@@ -172,8 +163,13 @@ def new_socket(t: Task, family: int, kind: int, protocol: int) -> tuple[UnixSock
         raise Errno(EAFNOSUPPORT)
     if kind < 0 or kind >= SOCK_MAX:
         raise Errno(EINVAL)
-    if family != AF_UNIX:
-        raise Errno(EAFNOSUPPORT)  # no networking in the machine: AF_INET, AF_INET6 and the rest
+    create = FAMILIES.get(family)
+    if create is None:
+        raise Errno(EAFNOSUPPORT)  # no such family in the machine (netlink, packet, ...)
+    return create(t, family, kind, protocol), flags
+
+
+def unix_create(t: Task, family: int, kind: int, protocol: int) -> UnixSocket:
     if protocol and protocol != PF_UNIX:
         raise Errno(EPROTONOSUPPORT)
     if kind == SOCK_RAW:
@@ -182,7 +178,15 @@ def new_socket(t: Task, family: int, kind: int, protocol: int) -> tuple[UnixSock
         raise Errno(ESOCKTNOSUPPORT)
     sock = UnixSocket(namespace(t), kind, t)
     sock.protocol = protocol
-    return sock, flags
+    return sock
+
+
+#: The families' create (net_proto_family.create), by family.
+FAMILIES: dict[int, Callable[[Task, int, int, int], UnixSocket]] = {
+    AF_UNIX: unix_create,
+    AF_INET: inet_create,
+    AF_INET6: inet_create,
+}
 
 
 # -- the calls --
@@ -197,6 +201,9 @@ def sys_socket(t: Task, family: int, kind: int, protocol: int, *_: int) -> int:
 @syscall("sys_socketpair")
 def sys_socketpair(t: Task, family: int, kind: int, protocol: int, usockvec: int, *_: int) -> int:
     a, flags = new_socket(t, family, kind, protocol)
+    if a.family != AF_UNIX:
+        a.close()
+        raise Errno(EOPNOTSUPP)  # inet_create's sockets have no socketpair (sock_no_socketpair)
     try:
         b = UnixSocket(a.ns, a.type, t)
     except Errno:
@@ -225,11 +232,7 @@ def sys_socketpair(t: Task, family: int, kind: int, protocol: int, usockvec: int
 @syscall("sys_bind")
 def sys_bind(t: Task, fd: int, umyaddr: int, addrlen: int, *_: int) -> int:
     sock = socket_file(t, fd)[1]
-    raw = sockaddr_from_user(t, umyaddr, addrlen)
-    if len(raw) == SUN_PATH_OFFSET and int.from_bytes(raw, "little") == AF_UNIX:
-        sock.autobind()
-        return 0
-    sock.bind(t, unix_address(raw))
+    sock.bind_addr(t, sockaddr_from_user(t, umyaddr, addrlen))
     return 0
 
 
@@ -249,7 +252,7 @@ def do_accept4(t: Task, fd: int, upeer_sockaddr: int, upeer_addrlen: int, flags:
     accepted = sock.accept(t, f)
     if upeer_sockaddr:
         try:
-            sockaddr_to_user(t, name_of(accepted.peer), upeer_sockaddr, upeer_addrlen)
+            sockaddr_to_user(t, accepted.getname(peer=True), upeer_sockaddr, upeer_addrlen)
         except Errno:
             accepted.close()  # as do_accept's fput of the new file: the connection is lost
             raise
@@ -269,32 +272,21 @@ def sys_accept(t: Task, fd: int, upeer_sockaddr: int, upeer_addrlen: int, *_: in
 @syscall("sys_connect")
 def sys_connect(t: Task, fd: int, uservaddr: int, addrlen: int, *_: int) -> int:
     f, sock = socket_file(t, fd)
-    raw = sockaddr_from_user(t, uservaddr, addrlen)
-    if sock.type != SOCK_DGRAM:
-        sock.connect_stream(t, f, unix_address(raw))
-        return 0
-    if len(raw) < 2:
-        raise Errno(EINVAL)
-    if int.from_bytes(raw[:2], "little") == AF_UNSPEC:
-        sock.connect_dgram(t, None)
-    else:
-        sock.connect_dgram(t, unix_address(raw))
+    sock.connect_addr(t, f, sockaddr_from_user(t, uservaddr, addrlen))
     return 0
 
 
 @syscall("sys_getsockname")
 def sys_getsockname(t: Task, fd: int, usockaddr: int, usockaddr_len: int, *_: int) -> int:
     sock = socket_file(t, fd)[1]
-    sockaddr_to_user(t, name_of(sock), usockaddr, usockaddr_len)
+    sockaddr_to_user(t, sock.getname(peer=False), usockaddr, usockaddr_len)
     return 0
 
 
 @syscall("sys_getpeername")
 def sys_getpeername(t: Task, fd: int, usockaddr: int, usockaddr_len: int, *_: int) -> int:
     sock = socket_file(t, fd)[1]
-    if sock.peer is None:
-        raise Errno(ENOTCONN)
-    sockaddr_to_user(t, name_of(sock.peer), usockaddr, usockaddr_len)
+    sockaddr_to_user(t, sock.getname(peer=True), usockaddr, usockaddr_len)
     return 0
 
 
@@ -330,7 +322,8 @@ def sys_setsockopt(t: Task, fd: int, level: int, optname: int, optval: int, optl
     if optlen < 0:
         raise Errno(EINVAL)
     if level != SOL_SOCKET:
-        raise Errno(EOPNOTSUPP)  # AF_UNIX has no protocol-level options
+        sock.setsockopt_proto(t, level, optname, optval, optlen)
+        return 0
     if optname in (SO_RCVTIMEO, SO_SNDTIMEO):
         timeout = _timeval_option(t, optval, optlen)
         if optname == SO_RCVTIMEO:
@@ -390,7 +383,7 @@ def _option(sock: UnixSocket, optname: int) -> bytes:
     values = {
         SO_TYPE: sock.type,
         SO_PROTOCOL: sock.protocol,
-        SO_DOMAIN: AF_UNIX,
+        SO_DOMAIN: sock.family,
         SO_ACCEPTCONN: int(sock.state == TCP_LISTEN),
         SO_SNDBUF: sock.sndbuf,
         SO_RCVBUF: sock.rcvbuf,
@@ -411,12 +404,12 @@ def _option(sock: UnixSocket, optname: int) -> bytes:
 def sys_getsockopt(t: Task, fd: int, level: int, optname: int, optval: int, optlen: int, *_: int) -> int:
     sock = socket_file(t, fd)[1]
     level, optname = s32(level), s32(optname)
-    if level != SOL_SOCKET:
-        raise Errno(EOPNOTSUPP)
+    if level != SOL_SOCKET and not sock.PROTOCOL_OPTIONS:
+        raise Errno(EOPNOTSUPP)  # a family without protocol options (Unix sockets' ops->getsockopt is NULL)
     (length,) = _INT.unpack(copy_from_user(t.mm, optlen, 4))
     if length < 0:
         raise Errno(EINVAL)
-    value = _option(sock, optname)
+    value = _option(sock, optname) if level == SOL_SOCKET else sock.getsockopt_proto(t, level, optname, length)
     length = min(length, len(value))
     copy_to_user(t.mm, optval, value[:length])
     copy_to_user(t.mm, optlen, _INT.pack(length))

@@ -7,13 +7,14 @@ structure the call filled shows only when it succeeded, else its address.
 
 from __future__ import annotations
 
+import ipaddress
 import struct
 from collections.abc import Callable, Mapping
 
 from syscalltbl.machine import uapi
 from syscalltbl.machine.tools.formats import Reader, address, printflags, signed
 from syscalltbl.machine.tools.strings import STRING_LIMIT, buffer, quote
-from syscalltbl.machine.uapi import socket
+from syscalltbl.machine.uapi import inet, socket
 from syscalltbl.machine.uapi.socket import CMSGHDR, MSGHDR, UCRED, cmsg_align
 
 #: The values of the int lengths a call will overwrite, read before it runs.
@@ -31,6 +32,17 @@ SHUT = {socket.SHUT_RD: "SHUT_RD", socket.SHUT_WR: "SHUT_WR", socket.SHUT_RDWR: 
 SO_NAMES = {v: ("SO_RCVTIMEO_OLD" if n == "SO_RCVTIMEO" else "SO_SNDTIMEO_OLD" if n == "SO_SNDTIMEO" else n)
             for n, v in uapi.constants(socket, "SO_") if n != "SOL_SOCKET"}
 LEVELS = {socket.SOL_SOCKET: "SOL_SOCKET", 0: "SOL_IP", 6: "SOL_TCP", 17: "SOL_UDP", 41: "SOL_IPV6"}
+IPPROTOS = {v: n for n, v in uapi.constants(inet, "IPPROTO_") if v}  # IPPROTO_IP (0) is shown as 0
+#: The protocol levels' option names, as strace prints them.
+PROTOCOL_OPTIONS: Mapping[int, Mapping[int, str]] = {
+    inet.IPPROTO_IP: {v: n for n, v in uapi.constants(inet, "IP_") if n.startswith("IP_") and
+                      not n.startswith(("IP_LOCAL", "IP_DEFAULT", "IP_UNPRIVILEGED"))},
+    inet.IPPROTO_TCP: {v: n for n, v in uapi.constants(inet, "TCP_") if n.startswith("TCP_") and
+                       not n.endswith("_DEFAULT") and "MSS" not in n and n not in
+                       ("TCP_SYN_SENT", "TCP_CLOSE_WAIT", "TCP_FIN_TIMEOUT", "TCP_WMEM_DEFAULT")},
+    inet.IPPROTO_IPV6: {v: n for n, v in uapi.constants(inet, "IPV6_")},
+    inet.IPPROTO_UDP: {inet.UDP_CORK: "UDP_CORK"},
+}
 SCM = {socket.SCM_RIGHTS: "SCM_RIGHTS", socket.SCM_CREDENTIALS: "SCM_CREDENTIALS"}
 _INT = struct.Struct("<i")
 CMSGS_SHOWN = 1024  # strace prints a control buffer up to its size; a guard against a huge one
@@ -70,6 +82,12 @@ def sockaddr(read: Reader, addr: int, length: int) -> str:
     elif family == socket.AF_INET and len(rest) >= 6:
         port = int.from_bytes(rest[:2], "big")
         shown += f', sin_port=htons({port}), sin_addr=inet_addr("{".".join(str(b) for b in rest[2:6])}")'
+    elif family == socket.AF_INET6 and len(rest) >= 22:
+        port, flowinfo = int.from_bytes(rest[:2], "big"), int.from_bytes(rest[2:6], "big")
+        shown += (f", sin6_port=htons({port}), sin6_flowinfo=htonl({flowinfo}), "
+                  f'inet_pton(AF_INET6, "{_inet6(rest[6:22])}", &sin6_addr)')
+        if len(rest) >= 26:
+            shown += f", sin6_scope_id={int.from_bytes(rest[22:26], 'little')}"
     elif rest:
         shown += f", sa_data={quote(rest, 108)}"
     return "{" + shown + "}"
@@ -116,6 +134,8 @@ def _msg_flags(value: int) -> str:
 def socket_arguments(read: Reader, args: tuple[int, ...], ret: int, _snap: Snapshot) -> str:
     family, kind, protocol = (signed(a, 32) for a in args[:3])
     shown = FAMILIES.get(family) or f"{family:#x} /* AF_??? */"
+    if family in (socket.AF_INET, socket.AF_INET6) and protocol in IPPROTOS:
+        return f"{shown}, {_type(kind & 0xFFFFFFFF)}, {IPPROTOS[protocol]}"
     return f"{shown}, {_type(kind & 0xFFFFFFFF)}, {protocol}"
 
 
@@ -227,9 +247,18 @@ def shutdown_arguments(read: Reader, args: tuple[int, ...], _ret: int, _snap: Sn
     return f"{_fd(args[0])}, {SHUT.get(how) or f'{how:#x} /* SHUT_??? */'}"
 
 
+def _inet6(raw: bytes) -> str:
+    """inet_ntop(AF_INET6): a v4-mapped address ends in dotted decimal."""
+    addr = ipaddress.IPv6Address(raw)
+    return f"::ffff:{addr.ipv4_mapped}" if addr.ipv4_mapped is not None else str(addr)
+
+
 def _optname(level: int, optname: int) -> str:
     if level == socket.SOL_SOCKET:
         return _named(SO_NAMES, optname, "SO_???")
+    names = PROTOCOL_OPTIONS.get(level)
+    if names is not None:
+        return _named(names, optname, f"{LEVELS[level].replace('SOL_', '')}_???")
     return str(optname)
 
 
@@ -248,6 +277,9 @@ def _optval(read: Reader, level: int, optname: int, addr: int, length: int, *, g
         if data is not None:
             onoff, linger = struct.unpack("<ii", data)
             return f"{{l_onoff={onoff}, l_linger={linger}}}"
+    if level in PROTOCOL_OPTIONS and length == 4 and optname in PROTOCOL_OPTIONS[level]:
+        value = _int_at(read, addr)
+        return f"[{value}]" if value is not None else address(addr)
     if optname in (socket.SO_RCVTIMEO, socket.SO_SNDTIMEO) or level != socket.SOL_SOCKET:
         return buffer(read, addr, length)
     if length != 4:

@@ -375,5 +375,9 @@ asmlinkage long sys_mount_setattr(int dfd, const char __user *path, unsigned int
 				  const struct mount_attr __user *uattr, size_t usize);
 asmlinkage long sys_sysfs(int option, unsigned long arg1, unsigned long arg2);
 asmlinkage long sys_ustat(unsigned dev, struct ustat __user *ubuf);
+/* issue 17, inet sockets: net/socket.c's vectors of messages */
+asmlinkage long sys_sendmmsg(int fd, struct mmsghdr __user *msg, unsigned int vlen, unsigned int flags);
+asmlinkage long sys_recvmmsg(int fd, struct mmsghdr __user *msg, unsigned int vlen, unsigned int flags,
+			     struct __kernel_timespec __user *timeout);
 
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */

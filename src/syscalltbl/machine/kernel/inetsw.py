@@ -1,0 +1,43 @@
+"""inet_create and inet6_create: which protocol a (type, protocol) pair makes (the inetsw table)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from syscalltbl.machine.kernel.af_unix import namespace
+from syscalltbl.machine.kernel.inet import InetSocket, inet_namespace
+from syscalltbl.machine.kernel.tcp import TcpSocket
+from syscalltbl.machine.kernel.udp import UdpSocket
+from syscalltbl.machine.uapi.errno import EINVAL, EPROTONOSUPPORT, ESOCKTNOSUPPORT, Errno
+from syscalltbl.machine.uapi.inet import IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE
+from syscalltbl.machine.uapi.socket import SOCK_DGRAM, SOCK_RAW, SOCK_STREAM
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.process import Task
+
+IPPROTO_MAX = 263
+
+
+def inet_create(t: Task, family: int, kind: int, protocol: int) -> InetSocket:
+    """A TCP socket for SOCK_STREAM (protocol 0 or IPPROTO_TCP), a UDP one for SOCK_DGRAM (0 or IPPROTO_UDP),
+    a UDP-Lite one for SOCK_DGRAM and IPPROTO_UDPLITE.
+
+    Raw sockets and ICMP ping sockets are not in the machine: their
+    (type, protocol) is EPROTONOSUPPORT, as for a kernel without them.
+    """
+    if protocol < 0 or protocol >= IPPROTO_MAX:
+        raise Errno(EINVAL)
+    inet = inet_namespace(t)
+    if kind == SOCK_STREAM:
+        if protocol not in (0, IPPROTO_TCP):
+            raise Errno(EPROTONOSUPPORT)
+        return TcpSocket(namespace(t), t, family, inet.tcp)
+    if kind == SOCK_DGRAM:
+        if protocol == IPPROTO_UDPLITE:
+            return UdpSocket(namespace(t), t, family, inet.udplite, IPPROTO_UDPLITE)
+        if protocol not in (0, IPPROTO_UDP):
+            raise Errno(EPROTONOSUPPORT)
+        return UdpSocket(namespace(t), t, family, inet.udp)
+    if kind == SOCK_RAW:
+        raise Errno(EPROTONOSUPPORT)
+    raise Errno(ESOCKTNOSUPPORT)
