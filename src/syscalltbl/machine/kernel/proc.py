@@ -129,8 +129,8 @@ def check_clone_flags(flags: int) -> None:
         raise Errno(EINVAL)
     if flags & CLONE_PIDFD and flags & CLONE_DETACHED:
         raise Errno(EINVAL)
-    if flags & (NAMESPACES | CLONE_PIDFD | CLONE_INTO_CGROUP):
-        # Built without namespaces, pidfds or cgroups, as a kernel configured so answers.
+    if flags & (NAMESPACES | CLONE_INTO_CGROUP):
+        # Built without namespaces or cgroups, as a kernel configured so answers.
         raise Errno(EINVAL)
 
 

@@ -331,6 +331,26 @@ def _dequeue(t: Task) -> tuple[int, bytes] | None:
     return None
 
 
+def dequeue_mask(t: Task, mask: int) -> tuple[int, bytes] | None:
+    """dequeue_signal with the caller's own mask (sigtimedwait, signalfd): a signal in `mask`, blocked or not,
+    the thread's own first, lowest number first; None when none is pending."""
+    s, shared = t.signals, t.group.shared
+    while True:
+        own = s.pending & mask
+        queue = s if own else shared
+        ready = own or shared.pending & mask
+        if not ready:
+            return None
+        sig = (ready & -ready).bit_length()
+        queue.pending &= ~bit(sig)
+        info = queue.info.pop(sig, b"")
+        for thread in t.group.threads if queue is shared else [t]:
+            recalc(thread)
+        timed = t.group.timers.delivered(sig, info)  # a timer's: armed again, its overrun filled in
+        if timed is not None:
+            return sig, timed
+
+
 # -- delivery --
 
 

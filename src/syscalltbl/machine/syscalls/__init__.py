@@ -19,6 +19,7 @@ from syscalltbl.machine.syscalls import (
     mknod,
     mlock,
     mm,
+    pidfd,
     posix_timers,
     preadv,
     process,
@@ -28,6 +29,9 @@ from syscalltbl.machine.syscalls import (
     sched,
     select,
     signal,
+    signalfd,
+    sigqueue,
+    sigwait,
     socket,
     sockmsg,
     statx,
@@ -41,7 +45,8 @@ from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind
 
 __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "close_range", "cred", "epoll",
-    "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "locks", "madvise", "misc", "mknod", "mlock", "mm",
-    "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "signal", "socket",
-    "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
+    "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "locks", "madvise", "misc", "mknod", "mlock", "mm", "pidfd",
+    "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "signal", "signalfd",
+    "sigqueue", "sigwait", "socket", "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "uts",
+    "waitid", "xattr",
 ]  # fmt: skip

@@ -8,6 +8,7 @@ import struct
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.kernel import exec, proc
+from syscalltbl.machine.kernel.pidfd import open_pidfd, reserve_pidfd
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strncpy_from_user
 from syscalltbl.machine.kernel.wait import Sleep
@@ -16,6 +17,7 @@ from syscalltbl.machine.syscalls.fs import s32, user_path
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import E2BIG, EACCES, ECHILD, EINVAL, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.misc import MAX_ARG_STRLEN
+from syscalltbl.machine.uapi.pidfd import PIDFD_THREAD
 from syscalltbl.machine.uapi.resource import PRIO_PGRP, PRIO_PROCESS, PRIO_USER
 from syscalltbl.machine.uapi.sched import (
     CLONE3_ARGS_SIZE_VER0,
@@ -73,9 +75,19 @@ def sys_exit_group(t: Task, code: int, *_: int) -> int:
 # -- creating processes and threads --
 
 
-def _clone(t: Task, flags: int, exit_signal: int, stack: int, parent_tid: int, child_tid: int, tls: int) -> int:
-    """kernel_clone: the new task, told its tid where asked, and the vfork wait."""
+def _clone(
+    t: Task, flags: int, exit_signal: int, stack: int, parent_tid: int, child_tid: int, tls: int, pidfd: int
+) -> int:
+    """kernel_clone: the new task, told its tid where asked, a pidfd for it (CLONE_PIDFD), and the vfork wait."""
+    if flags & CLONE_PIDFD and flags & CLONE_PARENT_SETTID and pidfd == parent_tid:
+        raise Errno(EINVAL)  # legacy clone returns the pidfd where the tid would go
+    if flags & CLONE_PIDFD:
+        proc.check_clone_flags(flags)  # its EINVALs before the pidfd's EMFILE and EFAULT, as copy_process orders them
+        reserve_pidfd(t, pidfd)
     child = proc.copy_process(t.machine, t, flags, exit_signal, tls)
+    if flags & CLONE_PIDFD:
+        fd = open_pidfd(t, child, PIDFD_THREAD if flags & CLONE_THREAD else 0)
+        copy_to_user(t.mm, pidfd, struct.pack("<i", fd))  # writable: reserve_pidfd wrote there
     if stack:
         regs = child.pt_regs()
         regs["sp"] = stack
@@ -103,7 +115,7 @@ def _clone(t: Task, flags: int, exit_signal: int, stack: int, parent_tid: int, c
 def sys_clone(t: Task, flags: int, newsp: int, parent_tid: int, child_tid: int, tls: int, *_: int) -> int:
     # The old call's flags are 32 bits, their low byte the exit signal; higher bits are not looked at.
     flags &= LEGACY_CLONE_FLAGS
-    return _clone(t, flags & ~CSIGNAL, flags & CSIGNAL, newsp, parent_tid, child_tid, tls)
+    return _clone(t, flags & ~CSIGNAL, flags & CSIGNAL, newsp, parent_tid, child_tid, tls, parent_tid)
 
 
 @syscall("sys_clone3")
@@ -137,20 +149,18 @@ def sys_clone3(t: Task, uargs: int, size: int, *_: int) -> int:
         raise Errno(EINVAL)  # clone3_stack_valid: both or neither, and all of it user memory
     if set_tid_size:
         raise Errno(EINVAL)  # choosing the pid (CAP_CHECKPOINT_RESTORE's set_tid): not on this machine
-    if flags & CLONE_PIDFD and flags & CLONE_PARENT_SETTID and pidfd == parent_tid:
-        raise Errno(EINVAL)
     # The stack grows down: the child starts at its top.
-    return _clone(t, flags, exit_signal, stack + stack_size if stack else 0, parent_tid, child_tid, tls)
+    return _clone(t, flags, exit_signal, stack + stack_size if stack else 0, parent_tid, child_tid, tls, pidfd)
 
 
 @syscall("sys_fork")
 def sys_fork(t: Task, *_: int) -> int:
-    return _clone(t, 0, SIGCHLD, 0, 0, 0, 0)
+    return _clone(t, 0, SIGCHLD, 0, 0, 0, 0, 0)
 
 
 @syscall("sys_vfork")
 def sys_vfork(t: Task, *_: int) -> int:
-    return _clone(t, CLONE_VM | CLONE_VFORK, SIGCHLD, 0, 0, 0, 0)
+    return _clone(t, CLONE_VM | CLONE_VFORK, SIGCHLD, 0, 0, 0, 0, 0)
 
 
 def _strings(t: Task, array: int) -> list[bytes]:

@@ -333,4 +333,15 @@ asmlinkage long sys_faccessat2(int dfd, const char __user *filename, int mode, i
 asmlinkage long sys_sethostname(const char __user *name, int len);
 asmlinkage long sys_setdomainname(const char __user *name, int len);
 
+/* issue 17, signals and process handles: pidfds, queued signals, signalfd, kcmp, keys */
+asmlinkage long sys_pidfd_open(pid_t pid, unsigned int flags);
+asmlinkage long sys_pidfd_getfd(int pidfd, int fd, unsigned int flags);
+asmlinkage long sys_pidfd_send_signal(int pidfd, int sig, struct siginfo __user *info, unsigned int flags);
+asmlinkage long sys_rt_sigqueueinfo(pid_t pid, int sig, struct siginfo __user *uinfo);
+asmlinkage long sys_rt_tgsigqueueinfo(pid_t tgid, pid_t pid, int sig, struct siginfo __user *uinfo);
+asmlinkage long sys_rt_sigtimedwait(const sigset_t __user *uthese, struct siginfo __user *uinfo,
+				    const struct __kernel_timespec __user *uts, size_t sigsetsize);
+asmlinkage long sys_signalfd(int ufd, sigset_t __user *user_mask, size_t sizemask);
+asmlinkage long sys_signalfd4(int ufd, sigset_t __user *user_mask, size_t sizemask, int flags);
+
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
