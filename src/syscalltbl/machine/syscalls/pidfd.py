@@ -11,10 +11,12 @@ from syscalltbl.machine.kernel import signals
 from syscalltbl.machine.kernel.pidfd import PidFd, open_pidfd, pidfd_file
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import ProcPidDir
+from syscalltbl.machine.kernel.ptraceaccess import ptrace_may_access
+from syscalltbl.machine.kernel.signals import SIGINFO_SIZE
+from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.syscalls.sigqueue import forged, send_info, user_siginfo
-from syscalltbl.machine.uapi.capability import CAP_SYS_PTRACE
+from syscalltbl.machine.syscalls.sigqueue import forged, send_info
 from syscalltbl.machine.uapi.errno import EBADF, EINVAL, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.pidfd import (
     PIDFD_NONBLOCK,
@@ -40,18 +42,6 @@ def sys_pidfd_open(t: Task, pid: int, flags: int, *_: int) -> int:
     return open_pidfd(t, target, flags)
 
 
-def _may_attach(t: Task, target: Task) -> bool:
-    """ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS): one's own process; else the caller's real ids are
-    all of the target's user and group ids and the target is dumpable, or CAP_SYS_PTRACE."""
-    if target.group is t.group:
-        return True
-    me, them = t.cred, target.cred
-    if me.capable(CAP_SYS_PTRACE):
-        return True
-    same = me.uid == them.uid == them.euid == them.suid and me.gid == them.gid == them.egid == them.sgid
-    return same and target.dumpable > 0
-
-
 @syscall("sys_pidfd_getfd")
 def sys_pidfd_getfd(t: Task, pidfd: int, fd: int, flags: int, *_: int) -> int:
     if flags:
@@ -60,7 +50,7 @@ def sys_pidfd_getfd(t: Task, pidfd: int, fd: int, flags: int, *_: int) -> int:
     target = inode.task
     if not inode.alive():
         raise Errno(ESRCH)
-    if not _may_attach(t, target):
+    if not ptrace_may_access(t, target):
         raise Errno(EPERM)
     if target.status is not None:
         raise Errno(EBADF)  # an exited task has no descriptors left (fget_task)
@@ -95,7 +85,7 @@ def sys_pidfd_send_signal(t: Task, pidfd: int, sig: int, uinfo: int, flags: int,
     elif flags & (PIDFD_SIGNAL_THREAD_GROUP | PIDFD_SIGNAL_PROCESS_GROUP):
         thread = False
     if uinfo:
-        info = user_siginfo(t, uinfo, sig)
+        info = copy_from_user(t.mm, uinfo, SIGINFO_SIZE)  # as written: its si_signo must be `sig`
         if int.from_bytes(info[:4], "little", signed=True) != sig:
             raise Errno(EINVAL)
         # Only to oneself may a caller send a siginfo that claims to be the kernel's, kill's or tkill's.

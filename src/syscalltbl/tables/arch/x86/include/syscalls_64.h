@@ -341,6 +341,7 @@ asmlinkage long sys_rt_sigqueueinfo(pid_t pid, int sig, struct siginfo __user *u
 asmlinkage long sys_rt_tgsigqueueinfo(pid_t tgid, pid_t pid, int sig, struct siginfo __user *uinfo);
 asmlinkage long sys_rt_sigtimedwait(const sigset_t __user *uthese, struct siginfo __user *uinfo,
 				    const struct __kernel_timespec __user *uts, size_t sigsetsize);
+asmlinkage long sys_kcmp(pid_t pid1, pid_t pid2, int type, unsigned long idx1, unsigned long idx2);
 asmlinkage long sys_signalfd(int ufd, sigset_t __user *user_mask, size_t sizemask);
 asmlinkage long sys_signalfd4(int ufd, sigset_t __user *user_mask, size_t sizemask, int flags);
 
