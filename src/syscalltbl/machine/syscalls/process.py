@@ -208,8 +208,9 @@ def sys_wait4(t: Task, pid: int, wstatus: int, options: int, rusage: int, *_: in
     if done is None:
         if options & WNOHANG:
             return 0
-        # Looked at afresh: another thread may fork a child that ends first.
-        raise Sleep(lambda: any(c.group.ended for c in candidates()))
+        # Looked at afresh: another thread may fork a child that ends first; and the call runs again (ECHILD)
+        # once no child is left to wait for, as when a parent ignoring SIGCHLD has its children reaped at exit.
+        raise Sleep(lambda: not (now := candidates()) or any(c.group.ended for c in now))
     assert done.status is not None
     status, usage = done.status.wait_status, child_usage(done) if rusage else b""
     reap_zombie(t, done)  # before the copies, which may fault: the child is gone then, as on Linux
