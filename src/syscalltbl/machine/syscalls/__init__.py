@@ -20,6 +20,7 @@ from syscalltbl.machine.syscalls import (
     mknod,
     mlock,
     mm,
+    pgrp,
     pidfd,
     posix_timers,
     preadv,
@@ -47,7 +48,7 @@ from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind
 __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "close_range", "cred", "epoll",
     "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "kcmp", "locks", "madvise", "misc", "mknod", "mlock", "mm",
-    "pidfd", "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "signal",
-    "signalfd", "signals and process handles", "sigqueue", "sigwait", "socket", "sockmsg", "statx", "syscall", "time",
-    "timerfd", "unimplemented", "uts", "waitid", "xattr",
+    "pgrp", "pidfd", "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select",
+    "signal", "signalfd", "sigqueue", "sigwait", "socket", "sockmsg", "statx", "syscall", "time", "timerfd",
+    "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

@@ -12,10 +12,11 @@ from syscalltbl.machine.kernel.pidfd import open_pidfd, reserve_pidfd
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strncpy_from_user
 from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.syscalls import pgrp
 from syscalltbl.machine.syscalls.childwait import child_usage, eligible_child, reap_zombie
 from syscalltbl.machine.syscalls.fs import s32, user_path
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import E2BIG, EACCES, ECHILD, EINVAL, EPERM, ESRCH, Errno
+from syscalltbl.machine.uapi.errno import E2BIG, EACCES, ECHILD, EINVAL, ESRCH, Errno
 from syscalltbl.machine.uapi.misc import MAX_ARG_STRLEN
 from syscalltbl.machine.uapi.pidfd import PIDFD_THREAD
 from syscalltbl.machine.uapi.resource import PRIO_PGRP, PRIO_PROCESS, PRIO_USER
@@ -183,6 +184,7 @@ def _strings(t: Task, array: int) -> list[bytes]:
 def sys_execve(t: Task, path: int, argv: int, envp: int, *_: int) -> int:
     name = user_path(t, path)
     exec.execve(t.machine, t, name, _strings(t, argv), _strings(t, envp))
+    pgrp.exec_done(t)
     return 0
 
 
@@ -240,15 +242,6 @@ def _task(t: Task, pid: int) -> Task:
     return found
 
 
-@syscall("sys_setpgid")
-def sys_setpgid(t: Task, pid: int, pgid: int, *_: int) -> int:
-    target = _task(t, pid)
-    if pgid < 0:
-        raise Errno(EINVAL)
-    target.pgid = pgid or target.pid
-    return 0
-
-
 @syscall("sys_getpgid")
 def sys_getpgid(t: Task, pid: int, *_: int) -> int:
     return _task(t, pid).pgid
@@ -257,14 +250,6 @@ def sys_getpgid(t: Task, pid: int, *_: int) -> int:
 @syscall("sys_getpgrp")
 def sys_getpgrp(t: Task, *_: int) -> int:
     return t.pgid
-
-
-@syscall("sys_setsid")
-def sys_setsid(t: Task, *_: int) -> int:
-    if t.pgid == t.pid:
-        raise Errno(EPERM)
-    t.sid = t.pgid = t.pid
-    return t.sid
 
 
 @syscall("sys_getsid")
