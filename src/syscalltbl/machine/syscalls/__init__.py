@@ -14,6 +14,7 @@ from syscalltbl.machine.syscalls import (
     ipc,
     itimer,
     kcmp,
+    keys,
     locks,
     madvise,
     misc,
@@ -47,8 +48,8 @@ from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind
 
 __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "close_range", "cred", "epoll",
-    "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "kcmp", "locks", "madvise", "misc", "mknod", "mlock", "mm",
-    "pgrp", "pidfd", "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select",
-    "signal", "signalfd", "sigqueue", "sigwait", "socket", "sockmsg", "statx", "syscall", "time", "timerfd",
+    "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "kcmp", "keys", "locks", "madvise", "misc", "mknod",
+    "mlock", "mm", "pgrp", "pidfd", "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched",
+    "select", "signal", "signalfd", "sigqueue", "sigwait", "socket", "sockmsg", "statx", "syscall", "time", "timerfd",
     "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

@@ -7,7 +7,7 @@ import contextlib
 import struct
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
-from syscalltbl.machine.kernel import exec, proc
+from syscalltbl.machine.kernel import exec, keys, proc
 from syscalltbl.machine.kernel.pidfd import open_pidfd, reserve_pidfd
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strncpy_from_user
@@ -185,6 +185,7 @@ def sys_execve(t: Task, path: int, argv: int, envp: int, *_: int) -> int:
     name = user_path(t, path)
     exec.execve(t.machine, t, name, _strings(t, argv), _strings(t, envp))
     pgrp.exec_done(t)
+    keys.exec_done(t)  # exec's credentials drop the thread and process keyrings
     return 0
 
 

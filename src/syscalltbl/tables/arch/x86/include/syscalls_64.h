@@ -342,6 +342,12 @@ asmlinkage long sys_rt_tgsigqueueinfo(pid_t tgid, pid_t pid, int sig, struct sig
 asmlinkage long sys_rt_sigtimedwait(const sigset_t __user *uthese, struct siginfo __user *uinfo,
 				    const struct __kernel_timespec __user *uts, size_t sigsetsize);
 asmlinkage long sys_kcmp(pid_t pid1, pid_t pid2, int type, unsigned long idx1, unsigned long idx2);
+asmlinkage long sys_add_key(const char __user *_type, const char __user *_description,
+			    const void __user *_payload, size_t plen, key_serial_t destringid);
+asmlinkage long sys_request_key(const char __user *_type, const char __user *_description,
+				const char __user *_callout_info, key_serial_t destringid);
+asmlinkage long sys_keyctl(int cmd, unsigned long arg2, unsigned long arg3, unsigned long arg4,
+			   unsigned long arg5);
 asmlinkage long sys_signalfd(int ufd, sigset_t __user *user_mask, size_t sizemask);
 asmlinkage long sys_signalfd4(int ufd, sigset_t __user *user_mask, size_t sizemask, int flags);
 
