@@ -32,10 +32,6 @@ from syscalltbl.machine.uapi.keyctl import (
     KEY_GRP_SHIFT,
     KEY_LINK,
     KEY_POS_SHIFT,
-    KEY_QUOTA_MAXBYTES,
-    KEY_QUOTA_MAXKEYS,
-    KEY_QUOTA_ROOT_MAXBYTES,
-    KEY_QUOTA_ROOT_MAXKEYS,
     KEY_READ,
     KEY_REQKEY_DEFL_DEFAULT,
     KEY_SEARCH,
@@ -70,7 +66,7 @@ class Key:
     revoked: bool = False
     invalidated: bool = False
     expiry: float | None = None  # time.monotonic() after which it is expired
-    quota_uid: int | None = None  # whose quota it is charged to (None: not in quota)
+    quota_uid: int = 0  # whose quota it is charged to
     charged: int = 0  # the quota bytes it takes
 
     def validate(self) -> None:
@@ -100,26 +96,28 @@ class KeyTable:
         self.keys: dict[int, Key] = {}
         self.user_keyrings: dict[int, tuple[Key, Key]] = {}  # uid -> (user keyring, user session keyring)
         self.used: dict[int, list[int]] = {}  # uid -> [keys, bytes]
-        self.maxkeys, self.maxbytes = KEY_QUOTA_MAXKEYS, KEY_QUOTA_MAXBYTES
-        self.root_maxkeys, self.root_maxbytes = KEY_QUOTA_ROOT_MAXKEYS, KEY_QUOTA_ROOT_MAXBYTES
         self.task_keys: weakref.WeakKeyDictionary[Task, TaskKeys] = weakref.WeakKeyDictionary()
         self.process_keyrings: weakref.WeakKeyDictionary[ThreadGroup, Key] = weakref.WeakKeyDictionary()
 
     def limits(self, uid: int) -> tuple[int, int]:
-        return (self.root_maxkeys, self.root_maxbytes) if uid == 0 else (self.maxkeys, self.maxbytes)
+        """The quota of `uid`'s keys and bytes: /proc/sys/kernel/keys' values, root's apart."""
+        machine = self.machine()
+        assert machine is not None
+        s = machine.sysctl
+        return (s.key_root_maxkeys, s.key_root_maxbytes) if uid == 0 else (s.key_maxkeys, s.key_maxbytes)
 
     def alloc(self, key_type: str, description: bytes, uid: int, gid: int, perm: int, payload: bytes = b"", *,
-              in_quota: bool = True) -> Key:
-        """key_alloc and instantiation: EDQUOT past the owner's quota, ENOMEM when RAM cannot hold it."""
+              overrun: bool = False) -> Key:
+        """key_alloc and instantiation: EDQUOT past the owner's quota, ENOMEM when RAM cannot hold it. The
+        keyrings the kernel makes for a task or user are charged but may pass the quota (QUOTA_OVERRUN)."""
         machine = self.machine()
         assert machine is not None
         self.collect()
         size = len(description) + 1 + len(payload)
-        if in_quota:
-            keys, nbytes = self.used.setdefault(uid, [0, 0])
-            maxkeys, maxbytes = self.limits(uid)
-            if keys + 1 > maxkeys or nbytes + size > maxbytes:
-                raise Errno(EDQUOT)
+        keys, nbytes = self.used.setdefault(uid, [0, 0])
+        maxkeys, maxbytes = self.limits(uid)
+        if not overrun and (keys + 1 > maxkeys or nbytes + size > maxbytes):
+            raise Errno(EDQUOT)
         cost = KEY_BYTES + size
         if not machine.ram.slab_fits(cost):
             raise Errno(ENOMEM)
@@ -128,22 +126,20 @@ class KeyTable:
         while serial in self.keys:
             serial = 3 + secrets.randbelow(0x7FFFFFFC)
         key = Key(serial, key_type, description, uid, gid, perm, payload)
-        if in_quota:
-            key.quota_uid, key.charged = uid, size
-            self.used[uid][0] += 1
-            self.used[uid][1] += size
+        key.quota_uid, key.charged = uid, size
+        self.used[uid][0] += 1
+        self.used[uid][1] += size
         self.keys[serial] = key
         return key
 
     def recharge(self, key: Key, payload: bytes) -> None:
         """KEYCTL_UPDATE's new payload (key_payload_reserve): EDQUOT if the owner's bytes would pass the limit."""
         size = len(key.description) + 1 + len(payload)
-        if key.quota_uid is not None:
-            used = self.used[key.quota_uid]
-            if used[1] - key.charged + size > self.limits(key.quota_uid)[1]:
-                raise Errno(EDQUOT)
-            used[1] += size - key.charged
-            key.charged = size
+        used = self.used[key.quota_uid]
+        if used[1] - key.charged + size > self.limits(key.quota_uid)[1]:
+            raise Errno(EDQUOT)
+        used[1] += size - key.charged
+        key.charged = size
         machine = self.machine()
         assert machine is not None
         machine.ram.slab_charge(len(payload) - len(key.payload))
@@ -176,10 +172,9 @@ class KeyTable:
             self.free(self.keys.pop(serial), machine)
 
     def free(self, key: Key, machine: Machine) -> None:
-        if key.quota_uid is not None:
-            used = self.used[key.quota_uid]
-            used[0] -= 1
-            used[1] -= key.charged
+        used = self.used[key.quota_uid]
+        used[0] -= 1
+        used[1] -= key.charged
         machine.ram.slab_charge(-(KEY_BYTES + len(key.description) + 1 + len(key.payload)))
         key.links = []
 
@@ -226,15 +221,16 @@ def user_keyrings(t: Task) -> tuple[Key, Key]:
     uid = t.cred.uid
     found = keys.user_keyrings.get(uid)
     if found is None:
-        user = keys.alloc("keyring", b"_uid.%d" % uid, uid, -1, POS_ALL | USR_ALL, in_quota=False)
-        session = keys.alloc("keyring", b"_uid_ses.%d" % uid, uid, -1, POS_ALL | USR_ALL, in_quota=False)
+        user = keys.alloc("keyring", b"_uid.%d" % uid, uid, -1, POS_ALL | USR_ALL, overrun=True)
+        session = keys.alloc("keyring", b"_uid_ses.%d" % uid, uid, -1, POS_ALL | USR_ALL, overrun=True)
         session.links.append(user)  # the user session keyring links the user keyring
         found = keys.user_keyrings[uid] = (user, session)
     return found
 
 
 def new_keyring(t: Task, description: bytes, perm: int) -> Key:
-    return table(t.machine).alloc("keyring", description, t.cred.fsuid, t.cred.fsgid, perm)
+    """A thread, process or session keyring the kernel makes for the caller."""
+    return table(t.machine).alloc("keyring", description, t.cred.fsuid, t.cred.fsgid, perm, overrun=True)
 
 
 def thread_keyring(t: Task, *, create: bool) -> Key | None:
@@ -333,3 +329,19 @@ def reachable(start: Key, target: Key) -> bool:
             seen.add(key.serial)
             stack += key.links
     return False
+
+
+def render_key_users(machine: Machine) -> bytes:
+    """/proc/key-users: per user with keys, its references, keys and instantiated keys, then the quota's
+    keys and bytes used against their limits (proc_key_users_show)."""
+    keys = table(machine)
+    keys.collect()
+    lines = []
+    for uid in sorted(keys.used):
+        count, nbytes = keys.used[uid]
+        owned = sum(1 for k in keys.keys.values() if k.quota_uid == uid)
+        if not owned:
+            continue
+        maxkeys, maxbytes = keys.limits(uid)
+        lines.append(b"%5d: %5d %d/%d %d/%d %d/%d\n" % (uid, owned, owned, owned, count, maxkeys, nbytes, maxbytes))
+    return b"".join(lines)

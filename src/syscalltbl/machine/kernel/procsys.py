@@ -25,7 +25,7 @@ from syscalltbl.machine.kernel.sysctl import (
 )
 from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
-from syscalltbl.machine.uapi.errno import EACCES, EPERM, Errno
+from syscalltbl.machine.uapi.errno import EACCES, EINVAL, EPERM, Errno
 from syscalltbl.machine.uapi.fcntl import O_ACCMODE, O_PATH, O_RDONLY, O_TRUNC
 
 if TYPE_CHECKING:
@@ -123,13 +123,31 @@ def fs_files(s: Sysctl) -> dict[bytes, Inode]:
     }
 
 
+def keys_dir(parent: Directory, s: Sysctl) -> SysctlDir:
+    """/proc/sys/kernel/keys: the key quotas, each 0 to INT_MAX (proc_dointvec_minmax)."""
+
+    def number(name: str) -> SysctlNumber:
+        def write(data: bytes, _writer: Task) -> None:
+            value = parse_int(data)
+            if value < 0:
+                raise Errno(EINVAL)
+            setattr(s, name, value)
+
+        return SysctlNumber(_line(lambda: getattr(s, name)), write)
+
+    return SysctlDir(parent, b"keys", lambda _d: {
+        b"maxbytes": number("key_maxbytes"), b"maxkeys": number("key_maxkeys"),
+        b"root_maxbytes": number("key_root_maxbytes"), b"root_maxkeys": number("key_root_maxkeys"),
+    })  # fmt: skip
+
+
 def proc_sys(parent: Directory, s: Sysctl) -> SysctlDir:
     """The /proc/sys directory, its kernel/ and fs/ made afresh at each lookup as the rest of /proc is."""
 
     def top(d: SysctlDir) -> dict[bytes, Inode]:
         return {
             b"fs": SysctlDir(d, b"fs", lambda _d: fs_files(s)),
-            b"kernel": SysctlDir(d, b"kernel", lambda _d: kernel_files(s)),
+            b"kernel": SysctlDir(d, b"kernel", lambda k: {**kernel_files(s), b"keys": keys_dir(k, s)}),
         }
 
     return SysctlDir(parent, b"sys", top)

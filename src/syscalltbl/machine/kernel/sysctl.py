@@ -13,6 +13,12 @@ from typing import Final
 from syscalltbl.machine.kernel.limits import MAX_THREADS_MAX, MAX_THREADS_MIN
 from syscalltbl.machine.kernel.pipesize import PIPE_MAX_SIZE, round_pipe_size
 from syscalltbl.machine.uapi.errno import EINVAL, Errno
+from syscalltbl.machine.uapi.keyctl import (
+    KEY_QUOTA_MAXBYTES,
+    KEY_QUOTA_MAXKEYS,
+    KEY_QUOTA_ROOT_MAXBYTES,
+    KEY_QUOTA_ROOT_MAXKEYS,
+)
 
 # include/linux/threads.h
 PID_MAX_DEFAULT: Final = 0x8000  # what a Linux box without a sysctl.conf starts with
@@ -45,6 +51,11 @@ class Sysctl:
     pipe_user_pages_soft: int = PIPE_USER_PAGES_SOFT
     lease_break_time: int = LEASE_BREAK_TIME
     tainted: int = 0  # nothing taints this kernel by itself; root may add flags
+    # kernel/keys: each user's key quota (security/keys), root's apart.
+    key_maxkeys: int = KEY_QUOTA_MAXKEYS
+    key_maxbytes: int = KEY_QUOTA_MAXBYTES
+    key_root_maxkeys: int = KEY_QUOTA_ROOT_MAXKEYS
+    key_root_maxbytes: int = KEY_QUOTA_ROOT_MAXBYTES
 
     def __post_init__(self) -> None:
         self.threads_max = self.threads_limit
