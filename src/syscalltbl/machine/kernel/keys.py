@@ -15,7 +15,7 @@ are bounded by /proc/sys/kernel/keys/maxkeys and maxbytes (root's by
 root_maxkeys and root_maxbytes), and every key is charged to RAM as the kernel
 object it is, so a guest cannot grow them without bound. No upcall helper
 (/sbin/request-key) exists here: a request_key that must construct a key
-makes it negative, as Linux does when the helper is missing.
+makes it negative and fails with ENOENT, as Linux does when the helper is missing.
 """
 
 from __future__ import annotations
@@ -281,15 +281,17 @@ def own_keyrings(t: Task) -> list[Key]:
 
 
 def possessed(t: Task) -> set[int]:
-    """The serials the caller possesses: its own keyrings and what they lead to through searchable keyrings."""
-    found: set[int] = set()
-    stack = own_keyrings(t)
+    """The serials the caller possesses: its own keyrings, and the keys a search of them finds, which
+    needs search permission on each key and on each keyring it goes through (keyring_search_iterator)."""
+    rings = own_keyrings(t)
+    found = {k.serial for k in rings}
+    stack = [k for ring in rings for k in ring.links]
     while stack:
         key = stack.pop()
-        if key.serial in found:
+        if key.serial in found or not permitted(t, key, KEY_SEARCH, possessed=True):
             continue
         found.add(key.serial)
-        if key.type == "keyring" and not key.revoked and permitted(t, key, KEY_SEARCH, possessed=True):
+        if key.type == "keyring" and not key.revoked:
             stack += key.links
     return found
 

@@ -288,12 +288,13 @@ def sys_request_key(t: Task, utype: int, udesc: int, ucallout: int, destringid: 
     ring = dest if dest is not None else _default_destination(t)
     if dest is None and not keys.permitted(t, ring, KEY_WRITE, possessed=True):
         raise Errno(EACCES)
-    # No /sbin/request-key here: the construction fails and the key is negated, as when the helper is missing.
+    # No /sbin/request-key here: the construction fails and the key is negated, as when the helper is
+    # missing; the call answers the helper's exec error (construct_key_and_link's construction_failed).
     key = keys.table(t.machine).alloc(key_type, description, t.cred.fsuid, t.cred.fsgid, keys.default_perm(key_type))
     key.negative = True
     key.expiry = time.monotonic() + KEY_NEGATIVE_TIMEOUT
     _link(ring, key)
-    raise Errno(ENOKEY)
+    raise Errno(ENOENT)
 
 
 # -- keyctl --
