@@ -378,12 +378,25 @@ def deliver(t: Task, *, interrupted: bool = False) -> None:
             else:
                 _setup_frame(t, sig, action, info)
         except Errno:
-            t.kill(SIGSEGV)  # no room for the frame, or no restorer: force_sigsegv()
-            return
+            force_sigsegv(t, sig)  # no room for the frame, or no restorer: SIGSEGV is taken next
+            continue
         delivered = True
     if not delivered and t.signals.saved_mask is not None:
         set_blocked(t, t.signals.saved_mask)  # sigsuspend ended with no handler to restore it
         t.signals.saved_mask = None
+
+
+def force_sigsegv(t: Task, sig: int) -> None:
+    """`sig`'s frame could not be written (force_sigsegv): SIGSEGV is forced on the thread, to its handler
+    unless it was SIGSEGV's own frame that failed or SIGSEGV is blocked or ignored; then to its default
+    action, unblocked (force_sig_info_to_task)."""
+    s = t.signals
+    if sig == SIGSEGV or s.blocked & bit(SIGSEGV) or t.sighand.actions[SIGSEGV].handler == SIG_IGN:
+        t.sighand.actions[SIGSEGV] = SigAction()
+        s.blocked &= ~bit(SIGSEGV)
+    s.pending |= bit(SIGSEGV)
+    s.info[SIGSEGV] = siginfo(SIGSEGV, SI_KERNEL)
+    recalc(t)
 
 
 def discard_ignored(t: Task) -> None:
