@@ -80,6 +80,7 @@ LENGTHS: Mapping[tuple[str, str], str] = {
     ("sys_recvfrom", "addr"): "110",
     ("sys_setsockopt", "optval"): "max(optlen, 0)",
     ("sys_getsockopt", "optval"): "16",  # the largest option answered: SO_RCVTIMEO's struct timeval
+    ("sys_add_key", "_payload"): "plen",
 }
 SIZE_PARAMS = ("count", "size", "bufsiz", "len")
 #: Calls that write through their iovecs (the array itself is const).
