@@ -2,7 +2,8 @@
 
 data/pidfd.c: pidfd_open, poll readiness at exit, waitid(P_PIDFD), pidfd_send_signal (through a pidfd and
 /proc/self), pidfd_getfd, clone3(CLONE_PIDFD) and kcmp. data/sigqueue.c: rt_sigqueueinfo's permission rule,
-rt_tgsigqueueinfo, sigtimedwait's timeout and EINTR, signalfd, wait4 when an ignored SIGCHLD reaps the
+rt_tgsigqueueinfo, real-time signals queued within RLIMIT_SIGPENDING,
+sigtimedwait's timeout and EINTR, signalfd, wait4 when an ignored SIGCHLD reaps the
 children, setpgid and setsid. data/keys.c: add_key, request_key and keyctl in a session keyring of the
 program's own. Each must print, byte for byte, what it prints natively.
 """
@@ -29,6 +30,9 @@ SIGQUEUE_FACTS = (
     "sigtimedwait 50 ms: -1 EAGAIN",
     "child: sigqueueinfo SI_USER to its parent: -1 EPERM",
     "si_code SI_QUEUE 1, value 42, pid is ours 1",
+    "queued SIGRTMIN value 3",
+    "tgkill past it: -1 EAGAIN",
+    "si_code SI_USER 1, si_pid 0",
     "sigwaitinfo interrupted: -1 EINTR",
     "ssi_signo SIGUSR1 1, ssi_code SI_QUEUE 1, ssi_int 314",
     "wait4 with SIGCHLD ignored: -1 ECHILD",

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -71,6 +72,30 @@ int main(void)
 	si.si_code = SI_QUEUE;
 	si.si_value.sival_int = 314;
 	show("rt_tgsigqueueinfo to self", syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), SIGUSR1, &si));
+
+	/* Real-time signals queue, each instance with its value, oldest first. */
+	sigset_t rtonly;
+	sigemptyset(&rtonly);
+	sigaddset(&rtonly, SIGRTMIN);
+	for (int v = 1; v <= 3; v++)
+		queue(getpid(), SIGRTMIN, SI_QUEUE, v);
+	for (int i = 0; i < 3; i++) {
+		memset(&si, 0, sizeof(si));
+		sigwaitinfo(&rtonly, &si);
+		printf("queued SIGRTMIN value %d\n", si.si_value.sival_int);
+	}
+	show("nothing more queued", sigtimedwait(&rtonly, &si, &zero));
+	/* Past RLIMIT_SIGPENDING (0 here) a sender's real-time siginfo is refused; kill's is lost, not the signal. */
+	struct rlimit old, none = { 0, 0 };
+	getrlimit(RLIMIT_SIGPENDING, &old);
+	setrlimit(RLIMIT_SIGPENDING, &none);
+	show("sigqueueinfo past RLIMIT_SIGPENDING", queue(getpid(), SIGRTMIN, SI_QUEUE, 4));
+	show("tgkill past it", syscall(SYS_tgkill, getpid(), gettid(), SIGRTMIN));
+	show("kill past it", kill(getpid(), SIGRTMIN));
+	memset(&si, 0, sizeof(si));
+	show("sigwaitinfo the lost siginfo", sigwaitinfo(&rtonly, &si) == SIGRTMIN);
+	printf("si_code SI_USER %d, si_pid %d\n", si.si_code == SI_USER, si.si_pid);
+	setrlimit(RLIMIT_SIGPENDING, &old);
 
 	/* A handled signal outside the set ends the wait with EINTR. */
 	struct sigaction sa = { .sa_handler = on_usr2 };

@@ -12,7 +12,7 @@ from syscalltbl.machine.kernel.signals import SIGINFO_SIZE
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import EINVAL, EPERM, ESRCH, Errno
+from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.signal import NSIG, SI_TKILL, SIGCONT
 
 
@@ -38,14 +38,14 @@ def forged(info: bytes) -> bool:
 
 
 def send_info(t: Task, target: Task, sig: int, info: bytes, *, thread: bool) -> int:
-    """group_send_sig_info / do_send_sig_info: EINVAL for no signal, EPERM without the right;
-    signal 0 checks only."""
+    """group_send_sig_info / do_send_sig_info: EINVAL for no signal, EPERM without the right, EAGAIN for
+    a real-time signal the target's queue has no room for; signal 0 checks only."""
     if not 0 <= sig <= NSIG:
         raise Errno(EINVAL)
     if si_code(info) <= 0 and not may_signal(t, target, sig):  # SI_FROMUSER: the kernel's own pass
         raise Errno(EPERM)
-    if sig:
-        (signals.send_thread if thread else signals.send)(target, sig, info)
+    if sig and not (signals.send_thread if thread else signals.send)(target, sig, info, may_fail=True):
+        raise Errno(EAGAIN)  # a real-time signal past the target's RLIMIT_SIGPENDING
     return 0
 
 
