@@ -23,6 +23,7 @@ from syscalltbl.machine.kernel import cputime
 from syscalltbl.machine.kernel.cpuinfo import render_cpuinfo
 from syscalltbl.machine.kernel.keys import render_key_users
 from syscalltbl.machine.kernel.locks import describe as describe_locks
+from syscalltbl.machine.kernel.pidns import ns_last_pid
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile, ProcLink
 from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
 from syscalltbl.machine.kernel.signals import SigAction
@@ -180,7 +181,7 @@ class ProcRoot(ProcDirectory):
         entries[b"uptime"] = ProcFile(render_uptime, refuse=EIO)
         entries[b"cpuinfo"] = ProcFile(render_cpuinfo, refuse=EIO)
         entries[b"key-users"] = ProcFile(lambda: render_key_users(machine), refuse=EIO)
-        entries[b"sys"] = proc_sys(self, machine.sysctl)
+        entries[b"sys"] = proc_sys(self, machine.sysctl, lambda: {b"ns_last_pid": ns_last_pid(machine)})
         return entries
 
     def lookup(self, name: bytes, task: Task) -> Inode | None:

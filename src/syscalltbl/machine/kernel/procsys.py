@@ -141,13 +141,14 @@ def keys_dir(parent: Directory, s: Sysctl) -> SysctlDir:
     })  # fmt: skip
 
 
-def proc_sys(parent: Directory, s: Sysctl) -> SysctlDir:
+def proc_sys(parent: Directory, s: Sysctl, more_kernel: Callable[[], dict[bytes, Inode]] | None = None) -> SysctlDir:
     """The /proc/sys directory, its kernel/ and fs/ made afresh at each lookup as the rest of /proc is."""
 
     def top(d: SysctlDir) -> dict[bytes, Inode]:
         return {
             b"fs": SysctlDir(d, b"fs", lambda _d: fs_files(s)),
-            b"kernel": SysctlDir(d, b"kernel", lambda k: {**kernel_files(s), b"keys": keys_dir(k, s)}),
+            b"kernel": SysctlDir(d, b"kernel", lambda k: {**kernel_files(s), b"keys": keys_dir(k, s),
+                                                          **(more_kernel() if more_kernel else {})}),
         }
 
     return SysctlDir(parent, b"sys", top)
