@@ -10,10 +10,11 @@ program's own. Each must print, byte for byte, what it prints natively.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from busybox import build_static
-from tmpfs_native import assert_as_on_a_tmpfs
+from tmpfs_native import assert_as_on_a_tmpfs, machine_root, trace_on_machine
 
 PIDFD_FACTS = (
     "waitid P_PIDFD before exit (nonblock): -1 EAGAIN",
@@ -63,3 +64,28 @@ def test_queued_signals_signalfd_and_process_groups_as_on_linux(tmp_path: Path) 
 
 def test_keys_as_on_linux(tmp_path: Path) -> None:
     assert_as_on_a_tmpfs(tmp_path, build_static(tmp_path, "keys.c"), KEYS_FACTS)
+
+
+#: --trace's lines for some of the key calls, as strace prints them.
+KEYS_TRACED = (
+    'keyctl(KEYCTL_JOIN_SESSION_KEYRING, ".builtin_trusted_keys") = -1 EPERM (Operation not permitted)',
+    "keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_THREAD_KEYRING, 0) = -1 ENOKEY (Required key not available)",
+    'add_key("user", "u2", "", 0, KEY_SPEC_SESSION_KEYRING) = -1 EINVAL (Invalid argument)',
+    "keyctl(KEYCTL_SET_REQKEY_KEYRING, 9 /* KEY_REQKEY_DEFL_??? */) = -1 EINVAL (Invalid argument)",
+    'request_key("user", "neg", "info", KEY_SPEC_PROCESS_KEYRING) = -1 ENOENT (No such file or directory)',
+    "keyctl(KEYCTL_CLEAR, KEY_SPEC_SESSION_KEYRING) = 0",
+)
+
+
+def test_key_calls_are_traced_as_strace_prints_them(tmp_path: Path) -> None:
+    program = build_static(tmp_path, "keys.c")
+    root = machine_root(tmp_path / "root", program)
+    out = tmp_path / "trace.txt"
+    proc = trace_on_machine(root, program, out)
+    assert proc.returncode == 0, proc.stderr
+    lines = {re.sub(r"^\[pid \d+\] ", "", line) for line in out.read_text().splitlines()}
+    for line in KEYS_TRACED:
+        assert line in lines, line
+    serial = r"-?\d+"
+    assert any(re.fullmatch(rf"keyctl\(KEYCTL_SETPERM, {serial}, KEY_POS_VIEW\) = 0", x) for x in lines), lines
+    assert any(re.fullmatch(rf'keyctl\(KEYCTL_READ, {serial}, "secret", 256\) = 6', x) for x in lines), lines
