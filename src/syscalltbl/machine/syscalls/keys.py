@@ -120,14 +120,12 @@ def lookup(t: Task, serial: int, *, create: bool = False, partial: bool = False,
         key, possessed = found, serial in keys.possessed(t)
     else:
         key, possessed = _special(t, serial, create=create), True
-    if not partial or need:
-        try:
-            if key.negative:
-                raise Errno(ENOKEY)
-            key.validate()
-        except Errno:
-            if need or not partial:
-                raise
+    if need:
+        # A negative key fails only a full lookup (wait_for_key_construction); a partial one checks the
+        # key's validity alone (__key_validate). Without a permission to check, neither is an error.
+        if key.negative and not partial:
+            raise Errno(ENOKEY)
+        key.validate()
     if need and not keys.permitted(t, key, need, possessed=possessed):
         raise Errno(EACCES)
     return key, possessed
