@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from busybox import build_static
+from native_vs_machine import run_machine
 from tmpfs_native import assert_as_on_a_tmpfs, machine_root, trace_on_machine
 
 PIDFD_FACTS = (
@@ -89,3 +90,20 @@ def test_key_calls_are_traced_as_strace_prints_them(tmp_path: Path) -> None:
     serial = r"-?\d+"
     assert any(re.fullmatch(rf"keyctl\(KEYCTL_SETPERM, {serial}, KEY_POS_VIEW\) = 0", x) for x in lines), lines
     assert any(re.fullmatch(rf'keyctl\(KEYCTL_READ, {serial}, "secret", 256\) = 6', x) for x in lines), lines
+
+
+def test_ns_last_pid_chooses_the_next_pid(tmp_path: Path) -> None:
+    """/proc/sys/kernel/ns_last_pid reads the last pid; root's write makes the next one follow it; anyone may
+    open it (0666) but only CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN write it. Machine only: natively the
+    host's other processes take pids meanwhile."""
+    program = build_static(tmp_path, "ns_last_pid.c")
+    machine = run_machine(machine_root(tmp_path / "root", program), program, ()).outcome
+    assert machine.status == 0, machine.text()
+    assert machine.stdout.decode().splitlines() == [
+        "mode 666",
+        "it reads the last child's pid: 1",
+        "write -1: -1 EINVAL",
+        "write 4999: 4",
+        "the next child's pid: 5000",
+        "as nobody, write 100: -1 EPERM",
+    ], machine.text()
