@@ -258,15 +258,18 @@ def _queued(t: Task) -> int:
 def _enqueue(t: Task, queue: Signals | SharedPending, sig: int, info: bytes | None, *, may_fail: bool) -> bool:
     """__send_signal_locked's queueing: a standard signal already pending is not queued again; a real-time
     one queues each instance with its siginfo, as long as the user's queued signals stay within the target's
-    RLIMIT_SIGPENDING. Past it, a real-time signal sent with a siginfo of the sender's (sigqueue, tgkill)
-    fails when `may_fail` (EAGAIN), else it is still sent, its siginfo lost. A timer's signal is queued
-    once (its preallocated sigqueue)."""
+    RLIMIT_SIGPENDING (and its default, which bounds what a guest can make the host hold). Past it, a
+    real-time signal sent with a siginfo of the sender's (sigqueue, tgkill) fails when `may_fail` (EAGAIN),
+    else it is still sent, its siginfo lost. A timer's signal is queued once (its preallocated sigqueue)."""
     info = info if info is not None else siginfo(sig, SI_KERNEL)
     code = struct.unpack_from("<i", info, 8)[0]
     if queue.pending & bit(sig) and (sig < SIGRTMIN or code == SI_TIMER):
         return True
+    # The default RLIMIT_SIGPENDING is also a ceiling a raised rlimit cannot lift: the queued siginfos are
+    # host memory, so a guest (root included) cannot queue without bound.
+    ceiling = t.machine.limits.nproc
     limits = t.rlimits
-    limit = limits[RLIMIT_SIGPENDING][0] if limits is not None else t.machine.limits.nproc
+    limit = min(limits[RLIMIT_SIGPENDING][0], ceiling) if limits is not None else ceiling
     if (sig < SIGRTMIN and code >= 0) or _queued(t) + 1 <= limit:
         if queue.pending & bit(sig):
             queue.extra.setdefault(sig, deque()).append(info)
