@@ -22,6 +22,8 @@ PIDFD_FACTS = (
     "kcmp the stolen file: 0",
     "poll until exit: 1",
     "si_code CLD_EXITED: 1, si_status 7, si_pid is the child: 1",
+    "PIDFD_GET_INFO reaped, no EXIT: -1 ESRCH",
+    "mask EXIT 1, PID 0, exit status 7, pid 0",
     "send to a reaped process: -1 ESRCH",
     "handler saw value 777",
     "send another signal than the siginfo's: -1 EINVAL",

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -20,9 +21,21 @@
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
+#define PIDFD_GET_INFO _IOWR(0xFF, 11, struct info)
+#define PIDFD_GET_INFO_SHORT _IOWR(0xFF, 11, uint32_t)
+#define PIDFD_INFO_PID 1
+#define PIDFD_INFO_CREDS 2
+#define PIDFD_INFO_EXIT 8
 #define KCMP_FILE 0
 #define KCMP_VM 1
 #define KCMP_FILES 2
+
+struct info {
+	uint64_t mask, cgroupid;
+	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+	int32_t exit_code;
+	uint32_t coredump_mask, spare;
+};
 
 struct clone_args_v0 {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
@@ -95,8 +108,23 @@ int main(void)
 	write(go[1], "x", 1);
 	show("poll until exit", poll(&p, 1, 5000));
 	printf("revents POLLIN: %d\n", (p.revents & POLLIN) != 0);
+	struct info info = { .mask = PIDFD_INFO_EXIT };
+	show("PIDFD_GET_INFO of a zombie", ioctl(pfd, PIDFD_GET_INFO, &info));
+	printf("mask PID|CREDS %d, EXIT %d, pid %d, ppid is ours %d, uid %u\n",
+	       (info.mask & (PIDFD_INFO_PID | PIDFD_INFO_CREDS)) == 3, (info.mask & PIDFD_INFO_EXIT) != 0,
+	       info.pid == (uint32_t)child, info.ppid == (uint32_t)getpid(), info.ruid);
+	show("PIDFD_GET_INFO NULL", ioctl(pfd, PIDFD_GET_INFO, NULL));
+	uint32_t small = 0;
+	show("PIDFD_GET_INFO too short", ioctl(pfd, PIDFD_GET_INFO_SHORT, &small));
 	memset(&si, 0, sizeof(si));
 	show("waitid P_PIDFD after exit", waitid(P_PIDFD, pfd, &si, WEXITED));
+	memset(&info, 0, sizeof(info));
+	show("PIDFD_GET_INFO reaped, no EXIT", ioctl(pfd, PIDFD_GET_INFO, &info));
+	info.mask = PIDFD_INFO_EXIT;
+	show("PIDFD_GET_INFO reaped, EXIT", ioctl(pfd, PIDFD_GET_INFO, &info));
+	/* (Linux built with cgroups adds PIDFD_INFO_CGROUPID here; this machine has none.) */
+	printf("mask EXIT %d, PID %d, exit status %d, pid %u\n", (info.mask & PIDFD_INFO_EXIT) != 0,
+	       (info.mask & PIDFD_INFO_PID) != 0, WEXITSTATUS(info.exit_code), info.pid);
 	printf("si_code CLD_EXITED: %d, si_status %d, si_pid is the child: %d\n", si.si_code == CLD_EXITED,
 	       si.si_status, si.si_pid == child);
 	show("waitid P_PIDFD reaped", waitid(P_PIDFD, pfd, &si, WEXITED));

@@ -8,14 +8,24 @@ names the wrong process after its pid is reused.
 
 from __future__ import annotations
 
+import struct
 from typing import TYPE_CHECKING
 
-from syscalltbl.machine.kernel.uaccess import copy_to_user
+from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.vfs import Inode, OpenFile
 from syscalltbl.machine.uapi.anoninode import ANON_INODE_MODE
-from syscalltbl.machine.uapi.errno import EBADF, EMFILE, Errno
+from syscalltbl.machine.uapi.errno import EBADF, EINVAL, EMFILE, ENOTTY, ESRCH, Errno
 from syscalltbl.machine.uapi.fcntl import O_RDWR
-from syscalltbl.machine.uapi.pidfd import PIDFD_THREAD
+from syscalltbl.machine.uapi.pidfd import (
+    PIDFD_GET_INFO_NR,
+    PIDFD_INFO,
+    PIDFD_INFO_CREDS,
+    PIDFD_INFO_EXIT,
+    PIDFD_INFO_PID,
+    PIDFD_INFO_SIZE_VER0,
+    PIDFD_THREAD,
+    PIDFS_IOCTL_MAGIC,
+)
 from syscalltbl.machine.uapi.poll import POLLHUP, POLLIN, POLLRDNORM
 
 if TYPE_CHECKING:
@@ -40,6 +50,37 @@ class PidFd(Inode):
         if f.flags & PIDFD_THREAD:
             return self.task.status is not None
         return self.task.group.ended
+
+    def unlocked_ioctl(self, task: Task, f: OpenFile, request: int, arg: int) -> int:
+        """PIDFD_GET_INFO (pidfd_info): the ids and credentials of a task not yet reaped, and its wait
+        status once it has been (PIDFD_INFO_EXIT); ESRCH for a reaped one unless the exit is asked for."""
+        request &= 0xFFFFFFFF
+        size, kind, nr = request >> 16 & 0x3FFF, request >> 8 & 0xFF, request & 0xFF
+        if kind != PIDFS_IOCTL_MAGIC or nr != PIDFD_GET_INFO_NR or request >> 30 != 3:
+            raise Errno(ENOTTY)
+        if size < PIDFD_INFO_SIZE_VER0:
+            raise Errno(ENOTTY)  # extensible_ioctl_valid (6.18): older than the first version
+        if not arg:
+            raise Errno(EINVAL)
+        (wanted,) = struct.unpack("<Q", copy_from_user(task.mm, arg, 8))
+        target, mask = self.task, 0
+        exit_code = 0
+        ids = [0] * 11
+        if not self.alive():
+            if not wanted & PIDFD_INFO_EXIT:
+                raise Errno(ESRCH)
+        else:
+            c = target.cred
+            ids = [target.tid, target.pid, target.ppid, c.uid, c.gid, c.euid, c.egid, c.suid, c.sgid, c.fsuid,
+                   c.fsgid]
+            mask |= PIDFD_INFO_CREDS | PIDFD_INFO_PID
+        if wanted & PIDFD_INFO_EXIT and not self.alive() and target.status is not None:
+            mask |= PIDFD_INFO_EXIT  # kept from when it was reaped (pidfs_exit)
+            exit_code = target.status.wait_status
+        info = PIDFD_INFO.pack(mask, 0, *ids, exit_code, 0, 0)
+        # copy_struct_to_user: what the caller's size holds of it, zeros past the kernel's.
+        copy_to_user(task.mm, arg, info[:size].ljust(size, b"\0"))
+        return 0
 
     def poll(self, f: OpenFile) -> int:
         if not self.alive():
