@@ -1040,14 +1040,14 @@ def rt_sigpending(set: WBuffer | None, sigsetsize: int) -> int:
     return _k.call(127, _k.buf_out(set, 8), sigsetsize)
 
 
-def rt_sigtimedwait(*args: int) -> int:
-    """sys_rt_sigtimedwait: no prototype; up to six integer arguments."""
-    return _k.call(128, *args)
+def rt_sigtimedwait(uthese: Buffer | None, uinfo: WBuffer | None, uts: Buffer | None, sigsetsize: int) -> int:
+    """long sys_rt_sigtimedwait(const sigset_t __user *uthese, struct siginfo __user *uinfo, const struct __kernel_timespec __user *uts, size_t sigsetsize)"""
+    return _k.call(128, _k.buf_in(uthese, 8), _k.buf_out(uinfo, 128), _k.buf_in(uts, 16), sigsetsize)
 
 
-def rt_sigqueueinfo(*args: int) -> int:
-    """sys_rt_sigqueueinfo: no prototype; up to six integer arguments."""
-    return _k.call(129, *args)
+def rt_sigqueueinfo(pid: int, sig: int, uinfo: WBuffer | None) -> int:
+    """long sys_rt_sigqueueinfo(pid_t pid, int sig, struct siginfo __user *uinfo)"""
+    return _k.call(129, pid, sig, _k.buf_out(uinfo, 128))
 
 
 def rt_sigsuspend(unewset: WBuffer | None, sigsetsize: int) -> int:
@@ -1555,19 +1555,19 @@ def waitid(which: int, upid: int, infop: WBuffer | None, options: int, ru: WBuff
     return _k.call(247, which, upid, _k.buf_out(infop, 128), options, _k.buf_out(ru, 144))
 
 
-def add_key(*args: int) -> int:
-    """sys_add_key: no prototype; up to six integer arguments."""
-    return _k.call(248, *args)
+def add_key(_type: PathArg | None, _description: PathArg | None, _payload: Buffer | None, plen: int, destringid: int) -> int:
+    """long sys_add_key(const char __user *_type, const char __user *_description, const void __user *_payload, size_t plen, key_serial_t destringid)"""
+    return _k.call(248, _k.path(_type), _k.path(_description), _k.buf_in(_payload, plen), plen, destringid)
 
 
-def request_key(*args: int) -> int:
-    """sys_request_key: no prototype; up to six integer arguments."""
-    return _k.call(249, *args)
+def request_key(_type: PathArg | None, _description: PathArg | None, _callout_info: PathArg | None, destringid: int) -> int:
+    """long sys_request_key(const char __user *_type, const char __user *_description, const char __user *_callout_info, key_serial_t destringid)"""
+    return _k.call(249, _k.path(_type), _k.path(_description), _k.path(_callout_info), destringid)
 
 
-def keyctl(*args: int) -> int:
-    """sys_keyctl: no prototype; up to six integer arguments."""
-    return _k.call(250, *args)
+def keyctl(cmd: int, arg2: int, arg3: int, arg4: int, arg5: int) -> int:
+    """long sys_keyctl(int cmd, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)"""
+    return _k.call(250, cmd, arg2, arg3, arg4, arg5)
 
 
 def ioprio_set(*args: int) -> int:
@@ -1725,9 +1725,9 @@ def epoll_pwait(epfd: int, events: WBuffer | None, maxevents: int, timeout: int,
     return _k.call(281, epfd, _k.buf_out(events, 12 * max(maxevents, 0)), maxevents, timeout, _k.buf_in(sigmask, 8), sigsetsize)
 
 
-def signalfd(*args: int) -> int:
-    """sys_signalfd: no prototype; up to six integer arguments."""
-    return _k.call(282, *args)
+def signalfd(ufd: int, user_mask: WBuffer | None, sizemask: int) -> int:
+    """long sys_signalfd(int ufd, sigset_t __user *user_mask, size_t sizemask)"""
+    return _k.call(282, ufd, _k.buf_out(user_mask, 8), sizemask)
 
 
 def timerfd_create(clockid: int, flags: int) -> int:
@@ -1760,9 +1760,9 @@ def accept4(fd: int, upeer_sockaddr: WBuffer | None, upeer_addrlen: WBuffer | No
     return _k.call(288, fd, _k.buf_out(upeer_sockaddr, 110), _k.buf_out(upeer_addrlen, 4), flags)
 
 
-def signalfd4(*args: int) -> int:
-    """sys_signalfd4: no prototype; up to six integer arguments."""
-    return _k.call(289, *args)
+def signalfd4(ufd: int, user_mask: WBuffer | None, sizemask: int, flags: int) -> int:
+    """long sys_signalfd4(int ufd, sigset_t __user *user_mask, size_t sizemask, int flags)"""
+    return _k.call(289, ufd, _k.buf_out(user_mask, 8), sizemask, flags)
 
 
 def eventfd2(count: int, flags: int) -> int:
@@ -1800,9 +1800,9 @@ def pwritev(fd: int, vec: Sequence[Buffer], vlen: int, pos_l: int, pos_h: int) -
     return _k.call(296, fd, _k.iov_in(vec), vlen, pos_l, pos_h)
 
 
-def rt_tgsigqueueinfo(*args: int) -> int:
-    """sys_rt_tgsigqueueinfo: no prototype; up to six integer arguments."""
-    return _k.call(297, *args)
+def rt_tgsigqueueinfo(tgid: int, pid: int, sig: int, uinfo: WBuffer | None) -> int:
+    """long sys_rt_tgsigqueueinfo(pid_t tgid, pid_t pid, int sig, struct siginfo __user *uinfo)"""
+    return _k.call(297, tgid, pid, sig, _k.buf_out(uinfo, 128))
 
 
 def perf_event_open(*args: int) -> int:
@@ -1875,9 +1875,9 @@ def process_vm_writev(*args: int) -> int:
     return _k.call(311, *args)
 
 
-def kcmp(*args: int) -> int:
-    """sys_kcmp: no prototype; up to six integer arguments."""
-    return _k.call(312, *args)
+def kcmp(pid1: int, pid2: int, type: int, idx1: int, idx2: int) -> int:
+    """long sys_kcmp(pid_t pid1, pid_t pid2, int type, unsigned long idx1, unsigned long idx2)"""
+    return _k.call(312, pid1, pid2, type, idx1, idx2)
 
 
 def finit_module(*args: int) -> int:
@@ -2000,9 +2000,9 @@ def uprobe(*args: int) -> int:
     return _k.call(336, *args)
 
 
-def pidfd_send_signal(*args: int) -> int:
-    """sys_pidfd_send_signal: no prototype; up to six integer arguments."""
-    return _k.call(424, *args)
+def pidfd_send_signal(pidfd: int, sig: int, info: WBuffer | None, flags: int) -> int:
+    """long sys_pidfd_send_signal(int pidfd, int sig, struct siginfo __user *info, unsigned int flags)"""
+    return _k.call(424, pidfd, sig, _k.buf_out(info, 128), flags)
 
 
 def io_uring_setup(*args: int) -> int:
@@ -2050,9 +2050,9 @@ def fspick(*args: int) -> int:
     return _k.call(433, *args)
 
 
-def pidfd_open(*args: int) -> int:
-    """sys_pidfd_open: no prototype; up to six integer arguments."""
-    return _k.call(434, *args)
+def pidfd_open(pid: int, flags: int) -> int:
+    """long sys_pidfd_open(pid_t pid, unsigned int flags)"""
+    return _k.call(434, pid, flags)
 
 
 def clone3(uargs: WBuffer | None, size: int) -> int:
@@ -2070,9 +2070,9 @@ def openat2(*args: int) -> int:
     return _k.call(437, *args)
 
 
-def pidfd_getfd(*args: int) -> int:
-    """sys_pidfd_getfd: no prototype; up to six integer arguments."""
-    return _k.call(438, *args)
+def pidfd_getfd(pidfd: int, fd: int, flags: int) -> int:
+    """long sys_pidfd_getfd(int pidfd, int fd, unsigned int flags)"""
+    return _k.call(438, pidfd, fd, flags)
 
 
 def faccessat2(dfd: int, filename: PathArg | None, mode: int, flags: int) -> int:

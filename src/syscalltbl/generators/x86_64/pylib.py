@@ -96,6 +96,7 @@ LENGTHS: Mapping[tuple[str, str], str] = {
     ("sys_getsockopt", "optval"): "16",  # the largest option answered: SO_RCVTIMEO's struct timeval
     ("sys_mount", "data"): "0",  # the options text, read up to its NUL (at most a page)
     ("sys_mount_setattr", "uattr"): "usize",
+    ("sys_add_key", "_payload"): "plen",
 }
 SIZE_PARAMS = ("count", "size", "bufsiz", "len")
 #: Calls that write through their iovecs (the array itself is const).

@@ -13,7 +13,7 @@ from unicorn import x86_const as x86
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.hw.physmem import OutOfMemory
-from syscalltbl.machine.kernel import cputime, futex, signals
+from syscalltbl.machine.kernel import cputime, futex, keys, signals
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
 from syscalltbl.machine.kernel.process import ExitStatus, Task, ThreadGroup
@@ -131,8 +131,8 @@ def check_clone_flags(flags: int) -> None:
         raise Errno(EINVAL)
     if flags & CLONE_PIDFD and flags & CLONE_DETACHED:
         raise Errno(EINVAL)
-    if flags & ((NAMESPACES & ~CLONE_NEWNS) | CLONE_PIDFD | CLONE_INTO_CGROUP):
-        # Built without namespaces but the mount one, pidfds or cgroups, as a kernel configured so answers.
+    if flags & ((NAMESPACES & ~CLONE_NEWNS) | CLONE_INTO_CGROUP):
+        # Built without namespaces but the mount one, or cgroups, as a kernel configured so answers.
         raise Errno(EINVAL)
 
 
@@ -191,6 +191,7 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     if flags & CLONE_CLEAR_SIGHAND:
         child.sighand.exec()  # handlers back to default; ignored signals stay ignored
     child.cred = current.cred.copy()
+    keys.forked(current, child)  # the session keyring and request_key's default go with the credentials
     for name in ("exe", "exe_file", "comm", "arg_start", "arg_end", "nice", "dumpable"):
         setattr(child, name, getattr(current, name))
     if flags & CLONE_THREAD:

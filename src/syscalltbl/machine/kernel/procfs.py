@@ -21,9 +21,11 @@ from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.kernel import cputime
 from syscalltbl.machine.kernel.cpuinfo import render_cpuinfo
+from syscalltbl.machine.kernel.keys import render_key_users
 from syscalltbl.machine.kernel.locks import describe as describe_locks
 from syscalltbl.machine.kernel.mountinfo import render_filesystems, render_mountinfo, render_mounts
 from syscalltbl.machine.kernel.nsfs import ProcNsDir
+from syscalltbl.machine.kernel.pidns import ns_last_pid
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile, ProcLink
 from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
 from syscalltbl.machine.kernel.procsysvipc import proc_sysvipc
@@ -188,7 +190,8 @@ class ProcRoot(ProcDirectory):
         entries[b"filesystems"] = ProcFile(render_filesystems, refuse=EIO)
         entries[b"uptime"] = ProcFile(render_uptime, refuse=EIO)
         entries[b"cpuinfo"] = ProcFile(render_cpuinfo, refuse=EIO)
-        entries[b"sys"] = proc_sys(self, machine.sysctl)
+        entries[b"key-users"] = ProcFile(lambda: render_key_users(machine), refuse=EIO)
+        entries[b"sys"] = proc_sys(self, machine.sysctl, lambda: {b"ns_last_pid": ns_last_pid(machine)})
         entries[b"sysvipc"] = proc_sysvipc(self, machine)
         return entries
 

@@ -26,7 +26,7 @@ from syscalltbl.machine.kernel.sysctl import (
 )
 from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
-from syscalltbl.machine.uapi.errno import EACCES, EPERM, Errno
+from syscalltbl.machine.uapi.errno import EACCES, EINVAL, EPERM, Errno
 from syscalltbl.machine.uapi.fcntl import O_ACCMODE, O_PATH, O_RDONLY, O_TRUNC
 
 if TYPE_CHECKING:
@@ -127,13 +127,32 @@ def fs_files(d: SysctlDir, s: Sysctl) -> dict[bytes, Inode]:
     }
 
 
-def proc_sys(parent: Directory, s: Sysctl) -> SysctlDir:
+def keys_dir(parent: Directory, s: Sysctl) -> SysctlDir:
+    """/proc/sys/kernel/keys: the key quotas, each 0 to INT_MAX (proc_dointvec_minmax)."""
+
+    def number(name: str) -> SysctlNumber:
+        def write(data: bytes, _writer: Task) -> None:
+            value = parse_int(data)
+            if value < 0:
+                raise Errno(EINVAL)
+            setattr(s, name, value)
+
+        return SysctlNumber(_line(lambda: getattr(s, name)), write)
+
+    return SysctlDir(parent, b"keys", lambda _d: {
+        b"maxbytes": number("key_maxbytes"), b"maxkeys": number("key_maxkeys"),
+        b"root_maxbytes": number("key_root_maxbytes"), b"root_maxkeys": number("key_root_maxkeys"),
+    })  # fmt: skip
+
+
+def proc_sys(parent: Directory, s: Sysctl, more_kernel: Callable[[], dict[bytes, Inode]] | None = None) -> SysctlDir:
     """The /proc/sys directory, its kernel/ and fs/ made afresh at each lookup as the rest of /proc is."""
 
     def top(d: SysctlDir) -> dict[bytes, Inode]:
         return {
             b"fs": SysctlDir(d, b"fs", lambda fs: fs_files(fs, s)),
-            b"kernel": SysctlDir(d, b"kernel", lambda _d: kernel_files(s)),
+            b"kernel": SysctlDir(d, b"kernel", lambda k: {**kernel_files(s), b"keys": keys_dir(k, s),
+                                                          **(more_kernel() if more_kernel else {})}),
         }
 
     return SysctlDir(parent, b"sys", top)

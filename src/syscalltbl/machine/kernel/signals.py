@@ -19,13 +19,15 @@ block them, woken for it (complete_signal); those sent to a thread (tgkill,
 tkill) pend in its own set. Either way a fatal one ends the whole process.
 
 Left out, as on a kernel without job control: stopping (SIGSTOP, SIGTSTP,
-SIGTTIN and SIGTTOU are ignored). Real-time signals do not queue: a second
-one sent while the first is pending merges with it, as standard ones do.
+SIGTTIN and SIGTTOU are ignored). Real-time signals queue, each instance with
+its siginfo, within the target's RLIMIT_SIGPENDING (kernel/signal.c's
+sigqueue_alloc); a standard one sent while it is pending merges with it.
 """
 
 from __future__ import annotations
 
 import struct
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -33,6 +35,7 @@ from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.fpu import INITIAL
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.uapi.errno import EFAULT, EINTR, Errno
+from syscalltbl.machine.uapi.resource import RLIMIT_SIGPENDING
 from syscalltbl.machine.uapi.signal import (
     MINSIGSTKSZ,
     NSIG,
@@ -42,11 +45,13 @@ from syscalltbl.machine.uapi.signal import (
     SA_RESTART,
     SA_RESTORER,
     SI_KERNEL,
+    SI_USER,
     SIG_DFL,
     SIG_IGN,
     SIGCHLD,
     SIGCONT,
     SIGKILL,
+    SIGRTMIN,
     SIGSEGV,
     SIGSTOP,
     SIGTSTP,
@@ -59,6 +64,7 @@ from syscalltbl.machine.uapi.signal import (
     SS_ONSTACK,
 )
 from syscalltbl.machine.uapi.structs import KERNEL_SIGACTION, SIGCONTEXT, STACK
+from syscalltbl.machine.uapi.timers import SI_TIMER
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
@@ -140,22 +146,24 @@ class SigHand:
 class SharedPending:
     """The signals sent to a process as a whole (signal_struct's shared_pending), with each one's siginfo."""
 
-    __slots__ = ("info", "pending")
+    __slots__ = ("extra", "info", "pending")
 
     def __init__(self) -> None:
         self.pending = 0
         self.info: dict[int, bytes] = {}
+        self.extra: dict[int, deque[bytes]] = {}  # a real-time signal's further queued instances, oldest first
 
 
 class Signals:
     """One task's own signal state: blocked mask, pending set with each one's siginfo, alternate stack."""
 
-    __slots__ = ("altstack", "blocked", "info", "pending", "saved_mask")
+    __slots__ = ("altstack", "blocked", "extra", "info", "pending", "saved_mask")
 
     def __init__(self) -> None:
         self.blocked = 0
         self.pending = 0
         self.info: dict[int, bytes] = {}
+        self.extra: dict[int, deque[bytes]] = {}  # a real-time signal's further queued instances, oldest first
         self.altstack = (0, SS_DISABLE, 0)  # ss_sp, ss_flags, ss_size
         self.saved_mask: int | None = None  # rt_sigsuspend's: the frame restores this one
 
@@ -202,9 +210,11 @@ def forget(t: Task, sig: int) -> None:
     shared = t.group.shared
     shared.pending &= ~bit(sig)
     shared.info.pop(sig, None)
+    shared.extra.pop(sig, None)
     for thread in t.group.threads:
         thread.signals.pending &= ~bit(sig)
         thread.signals.info.pop(sig, None)
+        thread.signals.extra.pop(sig, None)
         recalc(thread)
 
 
@@ -231,25 +241,69 @@ def siginfo(
     return head.ljust(SIGINFO_SIZE, b"\0")
 
 
-def send(t: Task, sig: int, info: bytes | None = None) -> None:
+def _queued(t: Task) -> int:
+    """The signals queued for the user of `t` (its ucounts' RLIMIT_SIGPENDING count): every pending one."""
+    uid, seen, count = t.cred.uid, set(), 0
+    for x in t.machine.tasks.values():
+        if x.cred.uid != uid:
+            continue
+        queues: list[Signals | SharedPending] = [x.signals]
+        if id(x.group) not in seen:
+            seen.add(id(x.group))
+            queues.append(x.group.shared)
+        count += sum(q.pending.bit_count() + sum(len(more) for more in q.extra.values()) for q in queues)
+    return count
+
+
+def _enqueue(t: Task, queue: Signals | SharedPending, sig: int, info: bytes | None, *, may_fail: bool) -> bool:
+    """__send_signal_locked's queueing: a standard signal already pending is not queued again; a real-time
+    one queues each instance with its siginfo, as long as the user's queued signals stay within the target's
+    RLIMIT_SIGPENDING (and its default, which bounds what a guest can make the host hold). Past it, a
+    real-time signal sent with a siginfo of the sender's (sigqueue, tgkill) fails when `may_fail` (EAGAIN),
+    else it is still sent, its siginfo lost. A timer's signal is queued once (its preallocated sigqueue)."""
+    info = info if info is not None else siginfo(sig, SI_KERNEL)
+    code = struct.unpack_from("<i", info, 8)[0]
+    if queue.pending & bit(sig) and (sig < SIGRTMIN or code == SI_TIMER):
+        return True
+    # The default RLIMIT_SIGPENDING is also a ceiling a raised rlimit cannot lift: the queued siginfos are
+    # host memory, so a guest (root included) cannot queue without bound.
+    ceiling = t.machine.limits.nproc
+    limits = t.rlimits
+    limit = min(limits[RLIMIT_SIGPENDING][0], ceiling) if limits is not None else ceiling
+    if (sig < SIGRTMIN and code >= 0) or _queued(t) + 1 <= limit:
+        if queue.pending & bit(sig):
+            queue.extra.setdefault(sig, deque()).append(info)
+        else:
+            queue.pending |= bit(sig)
+            queue.info[sig] = info
+        return True
+    if may_fail and sig >= SIGRTMIN and code != SI_USER:
+        return False
+    if not queue.pending & bit(sig):
+        queue.pending |= bit(sig)
+        queue.info[sig] = siginfo(sig, SI_USER)  # collect_signal's zeroed siginfo: the sender's is lost
+    return True
+
+
+def send(t: Task, sig: int, info: bytes | None = None, *, may_fail: bool = False) -> bool:
     """Make `sig` pending for the process of `t` (group_send_sig_info): one thread that does not
-    block it takes it, `t` if it can; a fatal one ends the process at once, a handled one wakes it."""
+    block it takes it, `t` if it can; a fatal one ends the process at once, a handled one wakes it.
+    False: a real-time signal's queue is full and `may_fail` (the sender's EAGAIN)."""
     group = t.group
     if group.ended or group.group_exit is not None or not 0 < sig <= NSIG:
-        return
+        return True
     if sig == SIGKILL:
         t.kill(SIGKILL)
-        return
+        return True
     if t.sighand.ignored(sig) and not t.signals.blocked & bit(sig):
-        return  # discarded at sending time, as sig_ignored() does
-    shared = group.shared
-    if not shared.pending & bit(sig):
-        shared.pending |= bit(sig)
-        shared.info[sig] = info if info is not None else siginfo(sig, SI_KERNEL)
+        return True  # discarded at sending time, as sig_ignored() does
+    if not _enqueue(t, group.shared, sig, info, may_fail=may_fail):
+        return False
     taker = _complete_signal(t, sig)
     if taker is not None:
         recalc(taker)
         _fatal_now(taker)
+    return True
 
 
 def _wants(t: Task, sig: int) -> bool:
@@ -275,22 +329,36 @@ def _complete_signal(t: Task, sig: int) -> Task | None:
     return None
 
 
-def send_thread(t: Task, sig: int, info: bytes | None = None) -> None:
-    """Make `sig` pending for the thread `t` alone (tgkill, tkill); a fatal one still ends the process."""
+def send_thread(t: Task, sig: int, info: bytes | None = None, *, may_fail: bool = False) -> bool:
+    """Make `sig` pending for the thread `t` alone (tgkill, tkill); a fatal one still ends the process.
+    False: a real-time signal's queue is full and `may_fail` (the sender's EAGAIN)."""
     if t.status is not None or not 0 < sig <= NSIG:
-        return
+        return True
     if sig == SIGKILL:
         t.kill(SIGKILL)
-        return
+        return True
     s = t.signals
     if t.sighand.ignored(sig) and not s.blocked & bit(sig):
-        return
-    if not s.pending & bit(sig):
-        s.pending |= bit(sig)
-        s.info[sig] = info if info is not None else siginfo(sig, SI_KERNEL)
+        return True
+    if not _enqueue(t, s, sig, info, may_fail=may_fail):
+        return False
     recalc(t)
     if t.sigpending & bit(sig):
         _fatal_now(t)
+    return True
+
+
+def _take(queue: Signals | SharedPending, sig: int) -> bytes:
+    """The oldest queued instance of `sig`, leaving it pending while more are queued."""
+    info = queue.info.pop(sig, b"")
+    more = queue.extra.get(sig)
+    if more:
+        queue.info[sig] = more.popleft()
+        if not more:
+            del queue.extra[sig]
+    else:
+        queue.pending &= ~bit(sig)
+    return info
 
 
 def _fatal_now(t: Task) -> None:
@@ -315,8 +383,7 @@ def _dequeue(t: Task) -> tuple[int, bytes] | None:
         queue = s if own else shared
         ready = own or shared.pending & ~s.blocked
         sig = (ready & -ready).bit_length()
-        queue.pending &= ~bit(sig)
-        info = queue.info.pop(sig, b"")
+        info = _take(queue, sig)
         recalc(t)
         if queue is shared:
             for other in t.group.threads:
@@ -329,6 +396,25 @@ def _dequeue(t: Task) -> tuple[int, bytes] | None:
             continue  # its timer was deleted or set anew since it fired
         return sig, timed
     return None
+
+
+def dequeue_mask(t: Task, mask: int) -> tuple[int, bytes] | None:
+    """dequeue_signal with the caller's own mask (sigtimedwait, signalfd): a signal in `mask`, blocked or not,
+    the thread's own first, lowest number first; None when none is pending."""
+    s, shared = t.signals, t.group.shared
+    while True:
+        own = s.pending & mask
+        queue = s if own else shared
+        ready = own or shared.pending & mask
+        if not ready:
+            return None
+        sig = (ready & -ready).bit_length()
+        info = _take(queue, sig)
+        for thread in t.group.threads if queue is shared else [t]:
+            recalc(thread)
+        timed = t.group.timers.delivered(sig, info)  # a timer's: armed again, its overrun filled in
+        if timed is not None:
+            return sig, timed
 
 
 # -- delivery --
@@ -358,12 +444,25 @@ def deliver(t: Task, *, interrupted: bool = False) -> None:
             else:
                 _setup_frame(t, sig, action, info)
         except Errno:
-            t.kill(SIGSEGV)  # no room for the frame, or no restorer: force_sigsegv()
-            return
+            force_sigsegv(t, sig)  # no room for the frame, or no restorer: SIGSEGV is taken next
+            continue
         delivered = True
     if not delivered and t.signals.saved_mask is not None:
         set_blocked(t, t.signals.saved_mask)  # sigsuspend ended with no handler to restore it
         t.signals.saved_mask = None
+
+
+def force_sigsegv(t: Task, sig: int) -> None:
+    """`sig`'s frame could not be written (force_sigsegv): SIGSEGV is forced on the thread, to its handler
+    unless it was SIGSEGV's own frame that failed or SIGSEGV is blocked or ignored; then to its default
+    action, unblocked (force_sig_info_to_task)."""
+    s = t.signals
+    if sig == SIGSEGV or s.blocked & bit(SIGSEGV) or t.sighand.actions[SIGSEGV].handler == SIG_IGN:
+        t.sighand.actions[SIGSEGV] = SigAction()
+        s.blocked &= ~bit(SIGSEGV)
+    s.pending |= bit(SIGSEGV)
+    s.info[SIGSEGV] = siginfo(SIGSEGV, SI_KERNEL)
+    recalc(t)
 
 
 def discard_ignored(t: Task) -> None:
@@ -373,6 +472,7 @@ def discard_ignored(t: Task) -> None:
             if t.sighand.ignored(sig):
                 queue.pending &= ~bit(sig)
                 queue.info.pop(sig, None)
+                queue.extra.pop(sig, None)
     recalc(t)
 
 

@@ -15,6 +15,12 @@ from syscalltbl.machine.kernel.ipclimits import IpcLimits
 from syscalltbl.machine.kernel.limits import MAX_THREADS_MAX, MAX_THREADS_MIN
 from syscalltbl.machine.kernel.pipesize import PIPE_MAX_SIZE, round_pipe_size
 from syscalltbl.machine.uapi.errno import EINVAL, Errno
+from syscalltbl.machine.uapi.keyctl import (
+    KEY_QUOTA_MAXBYTES,
+    KEY_QUOTA_MAXKEYS,
+    KEY_QUOTA_ROOT_MAXBYTES,
+    KEY_QUOTA_ROOT_MAXKEYS,
+)
 
 # include/linux/threads.h
 PID_MAX_DEFAULT: Final = 0x8000  # what a Linux box without a sysctl.conf starts with
@@ -49,6 +55,11 @@ class Sysctl:
     tainted: int = 0  # nothing taints this kernel by itself; root may add flags
     ipc: IpcLimits = field(default_factory=IpcLimits)  # kernel.msg*, sem, shm*; fs.mqueue.*
     aio: AioLimits = field(default_factory=AioLimits)  # fs.aio-max-nr, fs.aio-nr
+    # kernel/keys: each user's key quota (security/keys), root's apart.
+    key_maxkeys: int = KEY_QUOTA_MAXKEYS
+    key_maxbytes: int = KEY_QUOTA_MAXBYTES
+    key_root_maxkeys: int = KEY_QUOTA_ROOT_MAXKEYS
+    key_root_maxbytes: int = KEY_QUOTA_ROOT_MAXBYTES
 
     def __post_init__(self) -> None:
         self.threads_max = self.threads_limit

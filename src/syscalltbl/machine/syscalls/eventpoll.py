@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.vfs import HostFile, Inode, OpenFile
 from syscalltbl.machine.kernel.wait import HOST_POLL_INTERVAL
+from syscalltbl.machine.syscalls import epollexclusive
 from syscalltbl.machine.syscalls.readiness import Timed, Wakes
 from syscalltbl.machine.uapi.anoninode import ANON_INODE_MODE
 from syscalltbl.machine.uapi.errno import (
@@ -39,6 +40,7 @@ from syscalltbl.machine.uapi.eventpoll import (
     EP_MAX_NESTS,
     EP_PRIVATE_BITS,
     EPOLLET,
+    EPOLLEXCLUSIVE,
     EPOLLIN,
     EPOLLONESHOT,
     EPOLLOUT,
@@ -92,6 +94,7 @@ class Item:
     events: int
     data: int
     seen: int | None = None  # the file's wake-ups (or mask) when last reported: an edge-triggered item's edge
+    handed: int = 0  # EPOLLEXCLUSIVE: the file's wake-ups handed to this item (epollexclusive.py)
 
 
 def can_poll(inode: Inode) -> bool:
@@ -118,6 +121,8 @@ class EventPoll(Inode):
 
     def _forget(self, key: tuple[int, int]) -> None:
         item = self.items.pop(key)
+        if item.events & EPOLLEXCLUSIVE:
+            epollexclusive.leave(item, item.file.inode)
         self.budget.items[self.user] -= 1
         self.ram.slab_charge(-EP_ITEM_COST)
         watchers = _watched_by[item.file]
@@ -139,7 +144,11 @@ class EventPoll(Inode):
             raise Errno(ENOMEM)
         self.ram.slab_charge(EP_ITEM_COST)
         self.budget.items[self.user] += 1
-        self.items[(fd, id(f))] = Item(fd, f, events, data)
+        item = self.items[(fd, id(f))] = Item(fd, f, events, data)
+        if events & EPOLLEXCLUSIVE and isinstance(f.inode, Wakes):
+            epollexclusive.join(item, f.inode)
+            if not self._revents(item, {}):
+                item.seen = item.handed  # not ready when added: its first edge is the next wake-up handed to it
         _watched_by.setdefault(f, Counter())[self] += 1
 
     def remove(self, fd: int, f: OpenFile) -> None:
@@ -159,6 +168,8 @@ class EventPoll(Inode):
             return inode.wakeups_once(memo)
         if not isinstance(inode, Wakes):
             return revents
+        if item.events & EPOLLEXCLUSIVE:
+            return epollexclusive.handed(item, inode)
         readers, writers = inode.wakeups()
         return (readers if item.events & _READ_SIDE else 0) + (writers if item.events & _WRITE_SIDE else 0)
 

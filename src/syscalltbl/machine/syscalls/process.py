@@ -7,15 +7,18 @@ import contextlib
 import struct
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
-from syscalltbl.machine.kernel import exec, proc
+from syscalltbl.machine.kernel import exec, keys, proc
+from syscalltbl.machine.kernel.pidfd import open_pidfd, reserve_pidfd
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strncpy_from_user
 from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.syscalls import pgrp
 from syscalltbl.machine.syscalls.childwait import child_usage, eligible_child, reap_zombie
 from syscalltbl.machine.syscalls.fs import s32, user_path
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import E2BIG, EACCES, ECHILD, EINVAL, EPERM, ESRCH, Errno
+from syscalltbl.machine.uapi.errno import E2BIG, EACCES, ECHILD, EINVAL, ESRCH, Errno
 from syscalltbl.machine.uapi.misc import MAX_ARG_STRLEN
+from syscalltbl.machine.uapi.pidfd import PIDFD_THREAD
 from syscalltbl.machine.uapi.resource import PRIO_PGRP, PRIO_PROCESS, PRIO_USER
 from syscalltbl.machine.uapi.sched import (
     CLONE3_ARGS_SIZE_VER0,
@@ -73,9 +76,19 @@ def sys_exit_group(t: Task, code: int, *_: int) -> int:
 # -- creating processes and threads --
 
 
-def _clone(t: Task, flags: int, exit_signal: int, stack: int, parent_tid: int, child_tid: int, tls: int) -> int:
-    """kernel_clone: the new task, told its tid where asked, and the vfork wait."""
+def _clone(
+    t: Task, flags: int, exit_signal: int, stack: int, parent_tid: int, child_tid: int, tls: int, pidfd: int
+) -> int:
+    """kernel_clone: the new task, told its tid where asked, a pidfd for it (CLONE_PIDFD), and the vfork wait."""
+    if flags & CLONE_PIDFD and flags & CLONE_PARENT_SETTID and pidfd == parent_tid:
+        raise Errno(EINVAL)  # legacy clone returns the pidfd where the tid would go
+    if flags & CLONE_PIDFD:
+        proc.check_clone_flags(flags)  # its EINVALs before the pidfd's EMFILE and EFAULT, as copy_process orders them
+        reserve_pidfd(t, pidfd)
     child = proc.copy_process(t.machine, t, flags, exit_signal, tls)
+    if flags & CLONE_PIDFD:
+        fd = open_pidfd(t, child, PIDFD_THREAD if flags & CLONE_THREAD else 0)
+        copy_to_user(t.mm, pidfd, struct.pack("<i", fd))  # writable: reserve_pidfd wrote there
     if stack:
         regs = child.pt_regs()
         regs["sp"] = stack
@@ -103,7 +116,7 @@ def _clone(t: Task, flags: int, exit_signal: int, stack: int, parent_tid: int, c
 def sys_clone(t: Task, flags: int, newsp: int, parent_tid: int, child_tid: int, tls: int, *_: int) -> int:
     # The old call's flags are 32 bits, their low byte the exit signal; higher bits are not looked at.
     flags &= LEGACY_CLONE_FLAGS
-    return _clone(t, flags & ~CSIGNAL, flags & CSIGNAL, newsp, parent_tid, child_tid, tls)
+    return _clone(t, flags & ~CSIGNAL, flags & CSIGNAL, newsp, parent_tid, child_tid, tls, parent_tid)
 
 
 @syscall("sys_clone3")
@@ -137,20 +150,18 @@ def sys_clone3(t: Task, uargs: int, size: int, *_: int) -> int:
         raise Errno(EINVAL)  # clone3_stack_valid: both or neither, and all of it user memory
     if set_tid_size:
         raise Errno(EINVAL)  # choosing the pid (CAP_CHECKPOINT_RESTORE's set_tid): not on this machine
-    if flags & CLONE_PIDFD and flags & CLONE_PARENT_SETTID and pidfd == parent_tid:
-        raise Errno(EINVAL)
     # The stack grows down: the child starts at its top.
-    return _clone(t, flags, exit_signal, stack + stack_size if stack else 0, parent_tid, child_tid, tls)
+    return _clone(t, flags, exit_signal, stack + stack_size if stack else 0, parent_tid, child_tid, tls, pidfd)
 
 
 @syscall("sys_fork")
 def sys_fork(t: Task, *_: int) -> int:
-    return _clone(t, 0, SIGCHLD, 0, 0, 0, 0)
+    return _clone(t, 0, SIGCHLD, 0, 0, 0, 0, 0)
 
 
 @syscall("sys_vfork")
 def sys_vfork(t: Task, *_: int) -> int:
-    return _clone(t, CLONE_VM | CLONE_VFORK, SIGCHLD, 0, 0, 0, 0)
+    return _clone(t, CLONE_VM | CLONE_VFORK, SIGCHLD, 0, 0, 0, 0, 0)
 
 
 def _strings(t: Task, array: int) -> list[bytes]:
@@ -173,6 +184,8 @@ def _strings(t: Task, array: int) -> list[bytes]:
 def sys_execve(t: Task, path: int, argv: int, envp: int, *_: int) -> int:
     name = user_path(t, path)
     exec.execve(t.machine, t, name, _strings(t, argv), _strings(t, envp))
+    pgrp.exec_done(t)
+    keys.exec_done(t)  # exec's credentials drop the thread and process keyrings
     return 0
 
 
@@ -198,8 +211,9 @@ def sys_wait4(t: Task, pid: int, wstatus: int, options: int, rusage: int, *_: in
     if done is None:
         if options & WNOHANG:
             return 0
-        # Looked at afresh: another thread may fork a child that ends first.
-        raise Sleep(lambda: any(c.group.ended for c in candidates()))
+        # Looked at afresh: another thread may fork a child that ends first; and the call runs again (ECHILD)
+        # once no child is left to wait for, as when a parent ignoring SIGCHLD has its children reaped at exit.
+        raise Sleep(lambda: not (now := candidates()) or any(c.group.ended for c in now))
     assert done.status is not None
     status, usage = done.status.wait_status, child_usage(done) if rusage else b""
     reap_zombie(t, done)  # before the copies, which may fault: the child is gone then, as on Linux
@@ -229,15 +243,6 @@ def _task(t: Task, pid: int) -> Task:
     return found
 
 
-@syscall("sys_setpgid")
-def sys_setpgid(t: Task, pid: int, pgid: int, *_: int) -> int:
-    target = _task(t, pid)
-    if pgid < 0:
-        raise Errno(EINVAL)
-    target.pgid = pgid or target.pid
-    return 0
-
-
 @syscall("sys_getpgid")
 def sys_getpgid(t: Task, pid: int, *_: int) -> int:
     return _task(t, pid).pgid
@@ -246,14 +251,6 @@ def sys_getpgid(t: Task, pid: int, *_: int) -> int:
 @syscall("sys_getpgrp")
 def sys_getpgrp(t: Task, *_: int) -> int:
     return t.pgid
-
-
-@syscall("sys_setsid")
-def sys_setsid(t: Task, *_: int) -> int:
-    if t.pgid == t.pid:
-        raise Errno(EPERM)
-    t.sid = t.pgid = t.pid
-    return t.sid
 
 
 @syscall("sys_getsid")

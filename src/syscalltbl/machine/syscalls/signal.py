@@ -10,7 +10,7 @@ from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import EFAULT, EINTR, EINVAL, ENOMEM, EPERM, ESRCH, Errno
+from syscalltbl.machine.uapi.errno import EAGAIN, EFAULT, EINTR, EINVAL, ENOMEM, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.signal import (
     MINSIGSTKSZ,
     NSIG,
@@ -165,7 +165,8 @@ def _send(t: Task, targets: list[Task], sig: int, code: int, *, thread: bool = F
         send = signals.send_thread if thread else signals.send
         # The caller last: a fatal signal to itself must not stop it sending the rest.
         for target in sorted(targets, key=lambda x: x.group is t.group):
-            send(target, sig, signals.siginfo(sig, code, t.pid, t.cred.uid))
+            if not send(target, sig, signals.siginfo(sig, code, t.pid, t.cred.uid), may_fail=True):
+                raise Errno(EAGAIN)  # a real-time signal past the target's RLIMIT_SIGPENDING (tkill, tgkill)
     return 0
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import struct
 
+from syscalltbl.machine.kernel.pidfd import pidfd_file
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.childwait import child_usage, eligible_child, reap_zombie
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import EBADF, ECHILD, EINVAL, Errno
+from syscalltbl.machine.uapi.errno import EAGAIN, ECHILD, EINVAL, Errno
+from syscalltbl.machine.uapi.fcntl import O_NONBLOCK
 from syscalltbl.machine.uapi.signal import CLD_DUMPED, CLD_EXITED, CLD_KILLED, SIGCHLD
 from syscalltbl.machine.uapi.timers import P_ALL, P_PGID, P_PID, P_PIDFD, WEXITED, WNOWAIT, WSTOPPED
 from syscalltbl.machine.uapi.wait import __WALL, __WCLONE, __WNOTHREAD, WCONTINUED, WNOHANG
@@ -26,22 +28,25 @@ _HEAD = struct.Struct("<iii")
 _CHLD = struct.Struct("<iIi")
 
 
-def _select(t: Task, which: int, upid: int) -> tuple[int, int]:
-    """kernel_waitid's (which, id) checks: the pid or process group to match, as wait4 takes them."""
+def _select(t: Task, which: int, upid: int) -> tuple[int, bool]:
+    """kernel_waitid's (which, id) checks: the pid or process group to match, as wait4 takes them, and
+    whether the wait may not block (a pidfd opened PIDFD_NONBLOCK)."""
     if which == P_ALL:
-        return P_ALL, -1
+        return -1, False
     if which == P_PID:
         if upid <= 0:
             raise Errno(EINVAL)
-        return P_PID, upid
+        return upid, False
     if which == P_PGID:
         if upid < 0:
             raise Errno(EINVAL)
-        return P_PGID, -(upid or t.pgid)
+        return -(upid or t.pgid), False
     if which == P_PIDFD:
         if upid < 0:
             raise Errno(EINVAL)
-        raise Errno(EBADF)  # no descriptor here refers to a process (no pidfds on this machine)
+        inode, f = pidfd_file(t, upid)
+        # A reaped process is no child any more: a pid no task has gives ECHILD below.
+        return (inode.task.pid if inode.alive() else 0x7FFFFFFF), bool(f.flags & O_NONBLOCK)
     raise Errno(EINVAL)
 
 
@@ -50,7 +55,10 @@ def do_waitid(t: Task, which: int, upid: int, options: int) -> tuple[Task | None
     options &= 0xFFFFFFFF
     if options & ~WAITID_OPTIONS or not options & (WEXITED | WSTOPPED | WCONTINUED):
         raise Errno(EINVAL)
-    _kind, pid = _select(t, which, upid)
+    pid, nonblock = _select(t, which, upid)
+    blocking = not options & WNOHANG
+    if nonblock:
+        options |= WNOHANG
 
     def candidates() -> list[Task]:
         parents = [t] if options & __WNOTHREAD else t.group.threads
@@ -66,6 +74,8 @@ def do_waitid(t: Task, which: int, upid: int, options: int) -> tuple[Task | None
     done = reportable()
     if done is None:
         if options & WNOHANG:
+            if blocking:
+                raise Errno(EAGAIN)  # the pidfd's O_NONBLOCK, not the caller's WNOHANG
             return None, _HEAD.pack(0, 0, 0) + bytes(4) + _CHLD.pack(0, 0, 0)
         raise Sleep(lambda: reportable() is not None or not candidates())
     status = done.status

@@ -42,6 +42,7 @@ from syscalltbl.machine.tools.formats import (
     signed,
     statx_mask,
 )
+from syscalltbl.machine.tools.keytrace import KEY_ARGUMENTS
 from syscalltbl.machine.tools.locktrace import LOCK_ARGUMENTS
 from syscalltbl.machine.tools.mounttrace import MOUNT_ARGUMENTS
 from syscalltbl.machine.tools.sockettrace import SOCKET_ARGUMENTS, Snapshot, snapshot
@@ -349,7 +350,8 @@ class Tracer:
         entry = s.entry_point
         arguments = (ARGUMENTS.get(entry) or XATTR_ARGUMENTS.get(entry) or FILE_ARGUMENTS.get(entry)
                      or LOCK_ARGUMENTS.get(entry) or CRED_ARGUMENTS.get(entry)
-                     or TIMER_ARGUMENTS.get(entry) or UTS_ARGUMENTS.get(entry) or MOUNT_ARGUMENTS.get(entry))
+                     or TIMER_ARGUMENTS.get(entry) or UTS_ARGUMENTS.get(entry) or MOUNT_ARGUMENTS.get(entry)
+                     or KEY_ARGUMENTS.get(entry))
         sockets = SOCKET_ARGUMENTS.get(entry)
         if s.entry_point == "sys_clone3":
             shown = f"{_clone_args(t, args[0], args[1])}, {args[1]}"

@@ -18,6 +18,7 @@ TYPEDEFS: Final = {
     "old_gid_t": "unsigned short", "u64": "unsigned long long", "__u64": "unsigned long long",
     "loff_t": "long long", "off_t": "long", "ssize_t": "long", "size_t": "unsigned long",
     "aio_context_t": "unsigned long",
+    "key_serial_t": "int",
 }  # fmt: skip
 _BITS: Final = {"char": 8, "short": 16, "int": 32, "long": 64, "long long": 64}
 _QUALIFIERS: Final = frozenset({"const", "volatile", "signed", "unsigned"})

@@ -379,5 +379,22 @@ asmlinkage long sys_ustat(unsigned dev, struct ustat __user *ubuf);
 asmlinkage long sys_sendmmsg(int fd, struct mmsghdr __user *msg, unsigned int vlen, unsigned int flags);
 asmlinkage long sys_recvmmsg(int fd, struct mmsghdr __user *msg, unsigned int vlen, unsigned int flags,
 			     struct __kernel_timespec __user *timeout);
+/* issue 17, signals and process handles: pidfds, queued signals, signalfd, kcmp, keys */
+asmlinkage long sys_pidfd_open(pid_t pid, unsigned int flags);
+asmlinkage long sys_pidfd_getfd(int pidfd, int fd, unsigned int flags);
+asmlinkage long sys_pidfd_send_signal(int pidfd, int sig, struct siginfo __user *info, unsigned int flags);
+asmlinkage long sys_rt_sigqueueinfo(pid_t pid, int sig, struct siginfo __user *uinfo);
+asmlinkage long sys_rt_tgsigqueueinfo(pid_t tgid, pid_t pid, int sig, struct siginfo __user *uinfo);
+asmlinkage long sys_rt_sigtimedwait(const sigset_t __user *uthese, struct siginfo __user *uinfo,
+				    const struct __kernel_timespec __user *uts, size_t sigsetsize);
+asmlinkage long sys_kcmp(pid_t pid1, pid_t pid2, int type, unsigned long idx1, unsigned long idx2);
+asmlinkage long sys_add_key(const char __user *_type, const char __user *_description,
+			    const void __user *_payload, size_t plen, key_serial_t destringid);
+asmlinkage long sys_request_key(const char __user *_type, const char __user *_description,
+				const char __user *_callout_info, key_serial_t destringid);
+asmlinkage long sys_keyctl(int cmd, unsigned long arg2, unsigned long arg3, unsigned long arg4,
+			   unsigned long arg5);
+asmlinkage long sys_signalfd(int ufd, sigset_t __user *user_mask, size_t sizemask);
+asmlinkage long sys_signalfd4(int ufd, sigset_t __user *user_mask, size_t sizemask, int flags);
 
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
