@@ -21,6 +21,7 @@ from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.kernel import cputime
 from syscalltbl.machine.kernel.cpuinfo import render_cpuinfo
+from syscalltbl.machine.kernel.kconfig import render_config_gz
 from syscalltbl.machine.kernel.locks import describe as describe_locks
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile, ProcLink
 from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
@@ -178,6 +179,7 @@ class ProcRoot(ProcDirectory):
         entries[b"mounts"] = ProcFile(lambda: MOUNTS)  # a link to self/mounts on Linux: a per-process file
         entries[b"uptime"] = ProcFile(render_uptime, refuse=EIO)
         entries[b"cpuinfo"] = ProcFile(render_cpuinfo, refuse=EIO)
+        entries[b"config.gz"] = ProcFile(lambda: render_config_gz(machine), refuse=EIO)
         entries[b"sys"] = proc_sys(self, machine.sysctl)
         return entries
 
