@@ -4,6 +4,7 @@ from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.syscalls import (
     access,
     childwait,
+    clock_settime,
     close_range,
     cred,
     epoll,
@@ -40,7 +41,7 @@ from syscalltbl.machine.syscalls import (
 from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
 
 __all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "close_range", "cred", "epoll",
+    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "clock_settime", "close_range", "cred", "epoll",
     "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "locks", "madvise", "misc", "mknod", "mlock", "mm",
     "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "signal", "socket",
     "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",

@@ -20,7 +20,7 @@ from syscalltbl.machine.kernel.vfs import Inode, OpenFile
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.syscalls.time import CLOCKS
+from syscalltbl.machine.syscalls.time import wall_clock
 from syscalltbl.machine.uapi.anoninode import ANON_INODE_MODE
 from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, EPERM, Errno
 from syscalltbl.machine.uapi.fcntl import O_NONBLOCK, O_RDWR
@@ -130,7 +130,7 @@ def sys_timerfd_create(t: Task, clockid: int, flags: int, *_: int) -> int:
         raise Errno(EINVAL)
     if clockid in (CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM) and t.cred.euid != 0:
         raise Errno(EPERM)  # CAP_WAKE_ALARM
-    f = OpenFile(TimerFd(CLOCKS[_CLOCKS[clockid]]), O_RDWR | (flags & TFD_NONBLOCK), b"anon_inode:[timerfd]")
+    f = OpenFile(TimerFd(wall_clock(t, _CLOCKS[clockid])), O_RDWR | (flags & TFD_NONBLOCK), b"anon_inode:[timerfd]")
     return t.files.install(f, cloexec=bool(flags & TFD_CLOEXEC), limit=t.nofile())
 
 

@@ -333,4 +333,10 @@ asmlinkage long sys_faccessat2(int dfd, const char __user *filename, int mode, i
 asmlinkage long sys_sethostname(const char __user *name, int len);
 asmlinkage long sys_setdomainname(const char __user *name, int len);
 
+/* issue 17, misc: setting the time (kernel/time/posix-timers.c, time.c) */
+asmlinkage long sys_clock_settime(clockid_t which_clock, const struct __kernel_timespec __user *tp);
+asmlinkage long sys_settimeofday(struct __kernel_old_timeval __user *tv, struct timezone __user *tz);
+asmlinkage long sys_adjtimex(struct __kernel_timex __user *txc_p);
+asmlinkage long sys_clock_adjtime(clockid_t which_clock, struct __kernel_timex __user *tx);
+
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
