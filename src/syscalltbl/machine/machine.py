@@ -46,9 +46,9 @@ from syscalltbl.machine.kernel.timekeeping import WallClock
 from syscalltbl.machine.kernel.timer import Tick
 from syscalltbl.machine.kernel.vdso import write_sample
 from syscalltbl.machine.kernel.vfs import FileSystem
-from syscalltbl.machine.uapi.structs import TIMEZONE
 from syscalltbl.machine.project import load as load_project
 from syscalltbl.machine.syscalls import REGISTRY, Handler, TableEntry, Tracer, bind, unimplemented
+from syscalltbl.machine.uapi.structs import TIMEZONE
 from syscalltbl.tables.target import X86_64Target
 from syscalltbl.tables.target import default as default_target
 

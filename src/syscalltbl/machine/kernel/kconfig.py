@@ -58,7 +58,8 @@ FEATURES: Final[tuple[Feature, ...]] = (
     Feature("CONFIG_TMPFS_XATTR", _calls("setxattr", "getxattr", "listxattr", "removexattr")),
     Feature("CONFIG_IA32_EMULATION", holds=_ia32),
     # init/Kconfig and the families it switches on.
-    Feature("CONFIG_MULTIUSER", _calls("setuid", "setgid", "setreuid", "setresuid", "getgroups", "setgroups", "capget")),
+    Feature("CONFIG_MULTIUSER", _calls("setuid", "setgid", "setreuid", "setresuid", "getgroups", "setgroups",
+                                       "capget")),
     Feature("CONFIG_SYSVIPC", _calls("msgget", "msgctl", "msgsnd", "msgrcv", "semget", "semctl", "semop", "shmget",
                                      "shmctl", "shmat", "shmdt")),
     Feature("CONFIG_POSIX_MQUEUE", _calls("mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify",

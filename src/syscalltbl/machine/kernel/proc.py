@@ -16,7 +16,8 @@ from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel import cputime, futex, signals
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
-from syscalltbl.machine.kernel.process import ExitStatus, Task, ThreadGroup
+from syscalltbl.machine.kernel.process import ExitStatus, IoContext, SemUndoList, Task, ThreadGroup
+from syscalltbl.machine.kernel.reaper import find_new_reaper
 from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, ENOMEM, EPERM, Errno
 from syscalltbl.machine.uapi.resource import RLIMIT_NPROC
 from syscalltbl.machine.uapi.sched import (
@@ -25,6 +26,7 @@ from syscalltbl.machine.uapi.sched import (
     CLONE_FILES,
     CLONE_FS,
     CLONE_INTO_CGROUP,
+    CLONE_IO,
     CLONE_NEWNS,
     CLONE_NEWPID,
     CLONE_NEWUSER,
@@ -32,6 +34,7 @@ from syscalltbl.machine.uapi.sched import (
     CLONE_PIDFD,
     CLONE_SETTLS,
     CLONE_SIGHAND,
+    CLONE_SYSVSEM,
     CLONE_THREAD,
     CLONE_VFORK,
     CLONE_VM,
@@ -184,8 +187,14 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     if flags & CLONE_CLEAR_SIGHAND:
         child.sighand.exec()  # handlers back to default; ignored signals stay ignored
     child.cred = current.cred.copy()
-    for name in ("exe", "exe_file", "comm", "arg_start", "arg_end", "nice", "dumpable"):
+    for name in ("exe", "exe_file", "comm", "arg_start", "arg_end", "nice", "dumpable", "personality",
+                 "timer_slack_ns", "no_new_privs"):
         setattr(child, name, getattr(current, name))
+    child.default_timer_slack_ns = current.timer_slack_ns  # copy_process: the creator's slack is the default
+    child.io = current.io if flags & CLONE_IO else IoContext(current.io.ioprio)  # copy_io
+    if flags & CLONE_SYSVSEM:
+        current.sem_undo = current.sem_undo or SemUndoList()  # copy_semundo: one list, shared from now on
+        child.sem_undo = current.sem_undo
     if flags & CLONE_THREAD:
         child.exit_signal = -1  # nobody is told of a thread's end: it is released at once
     else:
@@ -263,12 +272,17 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
         machine.fpu_owner = None
     group = task.group
     group.threads.remove(task)
-    # forget_original_parent: a live thread of the process takes over the children, else nobody does.
-    heir = group.threads[0] if group.threads else None
+    # forget_original_parent: a live thread of the process takes over the children, else the nearest
+    # subreaper ancestor's (told of a zombie among them), else nobody does.
+    heir = group.threads[0] if group.threads else find_new_reaper(task)
     for child in task.children:
         child.parent = heir
         if heir is not None:
             heir.children.append(child)
+            if heir.group is not group:
+                child.exit_signal = SIGCHLD  # reparent_leader
+                if child.group.ended and child.status is not None and notify_parent(machine, child, child.status):
+                    reap(machine, child)
         elif child.group.ended:
             reap(machine, child)  # orphans: nobody waits for them
         if not child.group.ended and child.pdeath_signal:

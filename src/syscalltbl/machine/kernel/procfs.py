@@ -28,7 +28,8 @@ from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
 from syscalltbl.machine.kernel.signals import SigAction
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.vfs import FS_DEV, Directory, Inode, OpenFile, Regular
-from syscalltbl.machine.uapi.errno import EINVAL, EIO, ENOENT, ESRCH, Errno
+from syscalltbl.machine.uapi.capability import CAP_SYS_NICE
+from syscalltbl.machine.uapi.errno import EINVAL, EIO, ENOENT, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.signal import SIG_DFL, SIG_IGN
 from syscalltbl.machine.uapi.time import CLK_TCK
 
@@ -107,6 +108,8 @@ class ProcPidDir(_TaskDir):
             b"stat": ProcFile(lambda: render_stat(self._alive())),
             b"status": ProcFile(lambda: render_status(self._alive())),
             b"task": ProcTaskDir(self, t),
+            b"timerslack_ns": ProcFile(lambda: b"%d\n" % self._alive().timer_slack_ns,
+                                       lambda data, writer: _set_timer_slack(self._alive(), data, writer)),
         }
 
     def name_of(self, child: Inode) -> bytes | None:
@@ -149,6 +152,19 @@ def _living(t: Task) -> Task:
     if t.status is not None:
         raise Errno(ENOENT)
     return t
+
+
+def _set_timer_slack(t: Task, data: bytes, writer: Task) -> None:
+    """timerslack_ns_write: a number of ns (0: the default); another process's only with CAP_SYS_NICE."""
+    try:
+        value = int(data.strip(), 10)
+    except ValueError:
+        raise Errno(EINVAL) from None
+    if not 0 <= value < 1 << 64:
+        raise Errno(EINVAL)
+    if writer.group is not t.group and not writer.cred.capable(CAP_SYS_NICE):
+        raise Errno(EPERM)
+    t.timer_slack_ns = value or t.default_timer_slack_ns
 
 
 def _set_comm(t: Task, data: bytes, writer: Task) -> None:

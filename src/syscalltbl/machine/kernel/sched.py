@@ -59,7 +59,8 @@ def switch_to(machine: Machine, task: Task) -> None:
             machine.fpu_owner.fpu = machine.fpu.save()
         machine.fpu.restore(task.fpu)
         machine.fpu_owner = task
-    write_sample(machine.ram.mem, machine.vvar_frame, machine.wallclock.realtime_ns)  # the vDSO's clocks, fresh for this time slice
+    # The vDSO's clocks, fresh for this time slice.
+    write_sample(machine.ram.mem, machine.vvar_frame, machine.wallclock.realtime_ns)
     cputime.switched_in(task)
 
 

@@ -12,14 +12,17 @@ from syscalltbl.machine.syscalls import (
     fadvise,
     fs,
     futex,
+    ioprio,
     ipc,
     itimer,
+    kcmp,
     locks,
     madvise,
     misc,
     mknod,
     mlock,
     mm,
+    personality,
     posix_timers,
     preadv,
     process,
@@ -41,8 +44,9 @@ from syscalltbl.machine.syscalls import (
 from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
 
 __all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "clock_settime", "close_range", "cred", "epoll",
-    "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "locks", "madvise", "misc", "mknod", "mlock", "mm",
-    "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "signal", "socket",
-    "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
+    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "clock_settime", "close_range",
+    "cred", "epoll", "eventfd", "fadvise", "fs", "futex", "ioprio", "ipc", "itimer", "kcmp", "locks", "madvise",
+    "misc", "mknod", "mlock", "mm", "personality", "posix_timers", "preadv", "process", "readdir", "resource",
+    "rusage", "sched", "select", "signal", "socket", "sockmsg", "statx", "syscall", "time", "timerfd",
+    "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

@@ -11,6 +11,8 @@ from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import uptime
 from syscalltbl.machine.kernel.uaccess import copy_to_user, strncpy_from_user
 from syscalltbl.machine.syscalls.cred import do_prctl_caps
+from syscalltbl.machine.syscalls.prctl_options import OPTIONS as PRCTL_OPTIONS
+from syscalltbl.machine.syscalls.prctl_options import do_prctl_options
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EINVAL, EPERM, Errno
 from syscalltbl.machine.uapi.misc import TASK_COMM_LEN
@@ -54,7 +56,7 @@ def sys_sysinfo(t: Task, info: int, *_: int) -> int:
 
 
 @syscall("sys_prctl")
-def sys_prctl(t: Task, option: int, arg2: int, *_: int) -> int:
+def sys_prctl(t: Task, option: int, arg2: int, arg3: int, arg4: int, arg5: int, *_: int) -> int:
     """The options a libc and a shell use; the rest are EINVAL, as for an unknown option."""
     option &= 0xFFFFFFFF
     if option == PR_SET_NAME:
@@ -80,6 +82,8 @@ def sys_prctl(t: Task, option: int, arg2: int, *_: int) -> int:
         return 0
     if option in (PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_READ, PR_CAPBSET_DROP):
         return do_prctl_caps(t, option, arg2)
+    if option in PRCTL_OPTIONS:
+        return do_prctl_options(t, option, arg2, arg3, arg4, arg5)
     raise Errno(EINVAL)
 
 

@@ -45,7 +45,8 @@ STA_NANO: Final = 0x2000
 STA_MODE: Final = 0x4000
 STA_CLK: Final = 0x8000
 #: The bits only the kernel sets: a write of status keeps them as they are.
-STA_RONLY: Final = STA_PPSSIGNAL | STA_PPSJITTER | STA_PPSWANDER | STA_PPSERROR | STA_CLOCKERR | STA_NANO | STA_MODE | STA_CLK
+STA_RONLY: Final = (STA_PPSSIGNAL | STA_PPSJITTER | STA_PPSWANDER | STA_PPSERROR | STA_CLOCKERR | STA_NANO | STA_MODE
+                    | STA_CLK)
 
 # clock states, adjtimex's result
 TIME_OK: Final = 0

@@ -338,5 +338,10 @@ asmlinkage long sys_clock_settime(clockid_t which_clock, const struct __kernel_t
 asmlinkage long sys_settimeofday(struct __kernel_old_timeval __user *tv, struct timezone __user *tz);
 asmlinkage long sys_adjtimex(struct __kernel_timex __user *txc_p);
 asmlinkage long sys_clock_adjtime(clockid_t which_clock, struct __kernel_timex __user *tx);
+/* issue 17, misc: process attributes (kernel/exec_domain.c, block/ioprio.c, kernel/kcmp.c) */
+asmlinkage long sys_personality(unsigned int personality);
+asmlinkage long sys_ioprio_set(int which, int who, int ioprio);
+asmlinkage long sys_ioprio_get(int which, int who);
+asmlinkage long sys_kcmp(pid_t pid1, pid_t pid2, int type, unsigned long idx1, unsigned long idx2);
 
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
