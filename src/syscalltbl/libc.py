@@ -1070,9 +1070,9 @@ def mknod(filename: PathArg | None, mode: int, dev: int) -> int:
     return _k.call(133, _k.path(filename), mode, dev)
 
 
-def personality(*args: int) -> int:
-    """sys_personality: no prototype; up to six integer arguments."""
-    return _k.call(135, *args)
+def personality(personality: int) -> int:
+    """long sys_personality(unsigned int personality)"""
+    return _k.call(135, personality)
 
 
 def ustat(*args: int) -> int:
@@ -1185,9 +1185,9 @@ def arch_prctl(option: int, arg2: int) -> int:
     return _k.call(158, option, arg2)
 
 
-def adjtimex(*args: int) -> int:
-    """sys_adjtimex: no prototype; up to six integer arguments."""
-    return _k.call(159, *args)
+def adjtimex(txc_p: WBuffer | None) -> int:
+    """long sys_adjtimex(struct __kernel_timex __user *txc_p)"""
+    return _k.call(159, _k.buf_out(txc_p, 208))
 
 
 def setrlimit(resource: int, rlim: WBuffer | None) -> int:
@@ -1210,9 +1210,9 @@ def acct(*args: int) -> int:
     return _k.call(163, *args)
 
 
-def settimeofday(*args: int) -> int:
-    """sys_settimeofday: no prototype; up to six integer arguments."""
-    return _k.call(164, *args)
+def settimeofday(tv: WBuffer | None, tz: WBuffer | None) -> int:
+    """long sys_settimeofday(struct __kernel_old_timeval __user *tv, struct timezone __user *tz)"""
+    return _k.call(164, _k.buf_out(tv, 16), _k.buf_out(tz, 8))
 
 
 def mount(*args: int) -> int:
@@ -1240,14 +1240,14 @@ def reboot(*args: int) -> int:
     return _k.call(169, *args)
 
 
-def sethostname(*args: int) -> int:
-    """sys_sethostname: no prototype; up to six integer arguments."""
-    return _k.call(170, *args)
+def sethostname(name: PathArg | None, len: int) -> int:
+    """long sys_sethostname(const char __user *name, int len)"""
+    return _k.call(170, _k.path(name), len)
 
 
-def setdomainname(*args: int) -> int:
-    """sys_setdomainname: no prototype; up to six integer arguments."""
-    return _k.call(171, *args)
+def setdomainname(name: PathArg | None, len: int) -> int:
+    """long sys_setdomainname(const char __user *name, int len)"""
+    return _k.call(171, _k.path(name), len)
 
 
 def iopl(*args: int) -> int:
@@ -1455,9 +1455,9 @@ def timer_delete(timer_id: int) -> int:
     return _k.call(226, timer_id)
 
 
-def clock_settime(*args: int) -> int:
-    """sys_clock_settime: no prototype; up to six integer arguments."""
-    return _k.call(227, *args)
+def clock_settime(which_clock: int, tp: Buffer | None) -> int:
+    """long sys_clock_settime(clockid_t which_clock, const struct __kernel_timespec __user *tp)"""
+    return _k.call(227, which_clock, _k.buf_in(tp, 16))
 
 
 def clock_gettime(which_clock: int, tp: WBuffer | None) -> int:
@@ -1570,14 +1570,14 @@ def keyctl(*args: int) -> int:
     return _k.call(250, *args)
 
 
-def ioprio_set(*args: int) -> int:
-    """sys_ioprio_set: no prototype; up to six integer arguments."""
-    return _k.call(251, *args)
+def ioprio_set(which: int, who: int, ioprio: int) -> int:
+    """long sys_ioprio_set(int which, int who, int ioprio)"""
+    return _k.call(251, which, who, ioprio)
 
 
-def ioprio_get(*args: int) -> int:
-    """sys_ioprio_get: no prototype; up to six integer arguments."""
-    return _k.call(252, *args)
+def ioprio_get(which: int, who: int) -> int:
+    """long sys_ioprio_get(int which, int who)"""
+    return _k.call(252, which, who)
 
 
 def inotify_init(*args: int) -> int:
@@ -1840,9 +1840,9 @@ def open_by_handle_at(*args: int) -> int:
     return _k.call(304, *args)
 
 
-def clock_adjtime(*args: int) -> int:
-    """sys_clock_adjtime: no prototype; up to six integer arguments."""
-    return _k.call(305, *args)
+def clock_adjtime(which_clock: int, tx: WBuffer | None) -> int:
+    """long sys_clock_adjtime(clockid_t which_clock, struct __kernel_timex __user *tx)"""
+    return _k.call(305, which_clock, _k.buf_out(tx, 208))
 
 
 def syncfs(fd: int) -> int:
@@ -1875,9 +1875,9 @@ def process_vm_writev(*args: int) -> int:
     return _k.call(311, *args)
 
 
-def kcmp(*args: int) -> int:
-    """sys_kcmp: no prototype; up to six integer arguments."""
-    return _k.call(312, *args)
+def kcmp(pid1: int, pid2: int, type: int, idx1: int, idx2: int) -> int:
+    """long sys_kcmp(pid_t pid1, pid_t pid2, int type, unsigned long idx1, unsigned long idx2)"""
+    return _k.call(312, pid1, pid2, type, idx1, idx2)
 
 
 def finit_module(*args: int) -> int:

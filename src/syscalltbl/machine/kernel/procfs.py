@@ -24,6 +24,7 @@ from syscalltbl.machine.kernel.cpuinfo import render_cpuinfo
 from syscalltbl.machine.kernel.kconfig import render_config_gz
 from syscalltbl.machine.kernel.locks import describe as describe_locks
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile, ProcLink
+from syscalltbl.machine.kernel.procmem import PagemapFile, render_smaps
 from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
 from syscalltbl.machine.kernel.signals import SigAction
 from syscalltbl.machine.kernel.uaccess import copy_from_user
@@ -105,6 +106,8 @@ class ProcPidDir(_TaskDir):
             b"exe": ProcLink(lambda _reader: _living(self._alive()).exe),
             b"fd": ProcFdDir(self, t),
             b"maps": ProcFile(lambda: render_maps(self._alive())),
+            b"pagemap": PagemapFile(t).owned_by(t.cred.euid, t.cred.egid),
+            b"smaps": ProcFile(lambda: render_smaps(self._alive(), render_maps(self._alive()))),
             b"stat": ProcFile(lambda: render_stat(self._alive())),
             b"status": ProcFile(lambda: render_status(self._alive())),
             b"task": ProcTaskDir(self, t),
@@ -327,6 +330,8 @@ def render_status(t: Task) -> bytes:
         f"FDSize:\t{t.files.max_fds}",
         f"Groups:\t{' '.join(map(str, c.groups.gids))} ",
         f"VmSize:\t{_vm_size(t) // KIB:8d} kB",
+        f"VmLck:\t{(t.mm.locked_bytes if t.status is None else 0) // KIB:8d} kB",  # mlock's areas
+        f"VmPin:\t{0:8d} kB",  # nothing here pins pages (no RDMA, no io_uring buffers)
         f"VmRSS:\t{_resident_pages(t) * PAGE_SIZE // KIB:8d} kB",
         f"Threads:\t{_threads(t)}",
         f"SigPnd:\t{_mask(t.signals.pending)}",
