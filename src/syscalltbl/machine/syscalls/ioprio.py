@@ -15,6 +15,7 @@ from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN, CAP_SYS_NICE
 from syscalltbl.machine.uapi.errno import EINVAL, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.ioprio import (
+    IOPRIO_BE_NORM,
     IOPRIO_CLASS_BE,
     IOPRIO_CLASS_IDLE,
     IOPRIO_CLASS_MASK,
@@ -91,4 +92,14 @@ def sys_ioprio_get(t: Task, which: int, who: int, *_: int) -> int:
     prios = [task.io.ioprio for task in _targets(t, which, who)]
     if not prios:
         raise Errno(ESRCH)
-    return min(prios)  # ioprio_best: the numerically lowest, the highest priority
+    best = prios[0]  # one task's as it is; more are compared by ioprio_best
+    for prio in prios[1:]:
+        best = min(_normal(best), _normal(prio))
+    return best
+
+
+def _normal(ioprio: int) -> int:
+    """ioprio_best's view of a priority: one of no class counts as best-effort at the normal level."""
+    if (ioprio >> IOPRIO_CLASS_SHIFT) & IOPRIO_CLASS_MASK == IOPRIO_CLASS_NONE:
+        return IOPRIO_CLASS_BE << IOPRIO_CLASS_SHIFT | IOPRIO_BE_NORM
+    return ioprio
