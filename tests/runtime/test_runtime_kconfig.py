@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 from busybox import ENV
+
 from syscalltbl.machine.kernel.kconfig import FEATURES, claimed, render_config, render_config_gz
 from syscalltbl.machine.machine import Machine
 from syscalltbl.machine.syscalls.registry import Handler
