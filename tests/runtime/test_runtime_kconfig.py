@@ -13,6 +13,7 @@ import sys
 from busybox import ENV
 
 from syscalltbl.machine.kernel.kconfig import FEATURES, claimed, render_config, render_config_gz
+from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.machine import Machine
 from syscalltbl.machine.syscalls.registry import Handler
 
@@ -37,7 +38,7 @@ def test_each_option_follows_the_handlers_the_machine_has() -> None:
 def test_an_option_turns_on_when_its_calls_are_implemented() -> None:
     (sysvipc,) = (f for f in FEATURES if f.option == "CONFIG_SYSVIPC")
 
-    def handler(*_: int) -> int:
+    def handler(_t: Task, *_: int) -> int:
         return 0
 
     added: dict[str, Handler] = {name: handler for name in sysvipc.calls}
