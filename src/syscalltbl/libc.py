@@ -1105,9 +1105,9 @@ def setpriority(which: int, who: int, niceval: int) -> int:
     return _k.call(141, which, who, niceval)
 
 
-def sched_setparam(*args: int) -> int:
-    """sys_sched_setparam: no prototype; up to six integer arguments."""
-    return _k.call(142, *args)
+def sched_setparam(pid: int, param: WBuffer | None) -> int:
+    """long sys_sched_setparam(pid_t pid, struct sched_param __user *param)"""
+    return _k.call(142, pid, _k.buf_out(param, 4))
 
 
 def sched_getparam(pid: int, param: WBuffer | None) -> int:
@@ -1115,9 +1115,9 @@ def sched_getparam(pid: int, param: WBuffer | None) -> int:
     return _k.call(143, pid, _k.buf_out(param, 4))
 
 
-def sched_setscheduler(*args: int) -> int:
-    """sys_sched_setscheduler: no prototype; up to six integer arguments."""
-    return _k.call(144, *args)
+def sched_setscheduler(pid: int, policy: int, param: WBuffer | None) -> int:
+    """long sys_sched_setscheduler(pid_t pid, int policy, struct sched_param __user *param)"""
+    return _k.call(144, pid, policy, _k.buf_out(param, 4))
 
 
 def sched_getscheduler(pid: int) -> int:
@@ -1885,14 +1885,14 @@ def finit_module(*args: int) -> int:
     return _k.call(313, *args)
 
 
-def sched_setattr(*args: int) -> int:
-    """sys_sched_setattr: no prototype; up to six integer arguments."""
-    return _k.call(314, *args)
+def sched_setattr(pid: int, attr: WBuffer | None, flags: int) -> int:
+    """long sys_sched_setattr(pid_t pid, struct sched_attr __user *attr, unsigned int flags)"""
+    return _k.call(314, pid, _k.buf_out(attr, 56), flags)
 
 
-def sched_getattr(*args: int) -> int:
-    """sys_sched_getattr: no prototype; up to six integer arguments."""
-    return _k.call(315, *args)
+def sched_getattr(pid: int, attr: WBuffer | None, size: int, flags: int) -> int:
+    """long sys_sched_getattr(pid_t pid, struct sched_attr __user *attr, unsigned int size, unsigned int flags)"""
+    return _k.call(315, pid, _k.buf_out(attr, size), size, flags)
 
 
 def renameat2(olddfd: int, oldname: PathArg | None, newdfd: int, newname: PathArg | None, flags: int) -> int:

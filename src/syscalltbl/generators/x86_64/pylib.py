@@ -37,7 +37,7 @@ SIZES: Mapping[str, int] = {
     "u32": 4, "struct sched_param": 4, "struct epoll_event": 12, "struct __kernel_itimerspec": 32,
     "struct shmid_ds": 112, "struct statx": 256, "struct xattr_args": 16,
     "struct __kernel_old_itimerval": 32, "struct sigevent": 64, "struct siginfo": 128, "struct tms": 32,
-    "timer_t": 4, "struct user_msghdr": 56, "struct __kernel_timex": 208,
+    "timer_t": 4, "struct user_msghdr": 56, "struct __kernel_timex": 208, "struct sched_attr": 56,
 }  # fmt: skip
 #: Pointers whose length is not sizeof(pointee): (entry point, parameter) -> Python expression.
 LENGTHS: Mapping[tuple[str, str], str] = {

@@ -18,6 +18,7 @@ from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
 from syscalltbl.machine.kernel.process import ExitStatus, IoContext, SemUndoList, Task, ThreadGroup
 from syscalltbl.machine.kernel.reaper import find_new_reaper
+from syscalltbl.machine.kernel.rtsched import RT_POLICIES
 from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, ENOMEM, EPERM, Errno
 from syscalltbl.machine.uapi.resource import RLIMIT_NPROC
 from syscalltbl.machine.uapi.sched import (
@@ -40,6 +41,7 @@ from syscalltbl.machine.uapi.sched import (
     CLONE_VM,
     NAMESPACES,
 )
+from syscalltbl.machine.uapi.schedpolicy import SCHED_NORMAL
 from syscalltbl.machine.uapi.signal import (
     CLD_DUMPED,
     CLD_EXITED,
@@ -190,6 +192,11 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     for name in ("exe", "exe_file", "comm", "arg_start", "arg_end", "nice", "dumpable", "personality",
                  "timer_slack_ns", "no_new_privs"):
         setattr(child, name, getattr(current, name))
+    child.policy, child.rt_priority = current.policy, current.rt_priority
+    if current.sched_reset_on_fork:  # sched_fork: the child starts over as a plain task
+        if current.policy in RT_POLICIES:
+            child.policy, child.rt_priority, child.nice = SCHED_NORMAL, 0, 0
+        child.nice = max(child.nice, 0)
     child.default_timer_slack_ns = current.timer_slack_ns  # copy_process: the creator's slack is the default
     child.io = current.io if flags & CLONE_IO else IoContext(current.io.ioprio)  # copy_io
     if flags & CLONE_SYSVSEM:

@@ -18,6 +18,7 @@ from syscalltbl.machine.kernel.signals import SharedPending, SigHand, Signals
 from syscalltbl.machine.kernel.vfs import Directory, FdTable, Regular
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.uapi.resource import RLIMIT_CORE, RLIMIT_NOFILE
+from syscalltbl.machine.uapi.schedpolicy import SCHED_NORMAL
 from syscalltbl.machine.uapi.signal import (
     SIGABRT,
     SIGBUS,
@@ -166,6 +167,9 @@ class Task:
         self.exit_signal = SIGCHLD  # what the parent is sent at exit: clone's CSIGNAL byte (SIGCHLD for fork)
         self.dumpable = 1
         self.nice = 0
+        self.policy = SCHED_NORMAL  # sched_setscheduler's; real-time ones run first (kernel/rtsched.py)
+        self.rt_priority = 0
+        self.sched_reset_on_fork = False
         self.personality = 0  # PER_LINUX; inherited by fork and execve (syscalls/personality.py)
         self.io = IoContext()
         self.sem_undo: SemUndoList | None = None  # made when first shared (copy_semundo)

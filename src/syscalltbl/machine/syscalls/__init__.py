@@ -30,6 +30,7 @@ from syscalltbl.machine.syscalls import (
     resource,
     rusage,
     sched,
+    sched_policy,
     select,
     signal,
     socket,
@@ -47,6 +48,6 @@ __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "clock_settime", "close_range",
     "cred", "epoll", "eventfd", "fadvise", "fs", "futex", "ioprio", "ipc", "itimer", "kcmp", "locks", "madvise",
     "misc", "mknod", "mlock", "mm", "personality", "posix_timers", "preadv", "process", "readdir", "resource",
-    "rusage", "sched", "select", "signal", "socket", "sockmsg", "statx", "syscall", "time", "timerfd",
-    "unimplemented", "uts", "waitid", "xattr",
+    "rusage", "sched", "sched_policy", "select", "signal", "socket", "sockmsg", "statx", "syscall", "time",
+    "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

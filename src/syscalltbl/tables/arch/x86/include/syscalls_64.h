@@ -343,5 +343,11 @@ asmlinkage long sys_personality(unsigned int personality);
 asmlinkage long sys_ioprio_set(int which, int who, int ioprio);
 asmlinkage long sys_ioprio_get(int which, int who);
 asmlinkage long sys_kcmp(pid_t pid1, pid_t pid2, int type, unsigned long idx1, unsigned long idx2);
+/* issue 17, misc: scheduling policies (kernel/sched/syscalls.c) */
+asmlinkage long sys_sched_setscheduler(pid_t pid, int policy, struct sched_param __user *param);
+asmlinkage long sys_sched_setparam(pid_t pid, struct sched_param __user *param);
+asmlinkage long sys_sched_setattr(pid_t pid, struct sched_attr __user *attr, unsigned int flags);
+asmlinkage long sys_sched_getattr(pid_t pid, struct sched_attr __user *attr, unsigned int size,
+				  unsigned int flags);
 
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
