@@ -46,8 +46,6 @@ SCHED_PARAM = struct.Struct("<i")
 FAIR_POLICIES = frozenset({SCHED_NORMAL, SCHED_BATCH, SCHED_IDLE})
 #: What the machine schedules: the fair ones and the real-time ones (no SCHED_DEADLINE).
 POLICIES = FAIR_POLICIES | RT_POLICIES
-#: Without uclamp a task's utilisation clamps read as the whole range.
-SCHED_CAPACITY_SCALE = 1024
 
 
 def find_process(t: Task, pid: int) -> Task:
@@ -193,6 +191,6 @@ def sys_sched_getattr(t: Task, pid: int, uattr: int, usize: int, flags: int, *_:
     sched_flags = SCHED_FLAG_RESET_ON_FORK if p.sched_reset_on_fork else 0
     size = min(usize, SCHED_ATTR.size)
     attr = SCHED_ATTR.pack(size, p.policy, sched_flags, 0 if rt else p.nice, p.rt_priority if rt else 0,
-                           0, 0, 0, 0, SCHED_CAPACITY_SCALE)
+                           0, 0, 0, 0, 0)  # no uclamp (CONFIG_UCLAMP_TASK off): its clamps read 0
     copy_to_user(t.mm, uattr, attr[:size])
     return 0
