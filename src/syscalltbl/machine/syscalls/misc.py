@@ -14,11 +14,13 @@ from syscalltbl.machine.syscalls.cred import do_prctl_caps
 from syscalltbl.machine.syscalls.prctl_options import OPTIONS as PRCTL_OPTIONS
 from syscalltbl.machine.syscalls.prctl_options import do_prctl_options
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import EINVAL, EPERM, Errno
+from syscalltbl.machine.uapi.errno import EINVAL, ENODEV, EPERM, Errno
 from syscalltbl.machine.uapi.misc import TASK_COMM_LEN
 from syscalltbl.machine.uapi.prctl import (
+    ARCH_GET_CPUID,
     ARCH_GET_FS,
     ARCH_GET_GS,
+    ARCH_SET_CPUID,
     ARCH_SET_FS,
     ARCH_SET_GS,
     PR_CAPBSET_DROP,
@@ -99,6 +101,10 @@ def sys_arch_prctl(t: Task, option: int, addr: int, *_: int) -> int:
         else:
             cpu.set_msr(MSR_KERNEL_GS_BASE, addr)
         return 0
+    if option == ARCH_GET_CPUID:
+        return 1  # CPUID executes (it never faults here)
+    if option == ARCH_SET_CPUID:
+        raise Errno(ENODEV)  # the cpu has no CPUID faulting (/proc/cpuinfo shows no cpuid_fault)
     if option == ARCH_GET_FS:
         value = cpu.reg(x86.UC_X86_REG_FS_BASE)
     elif option == ARCH_GET_GS:

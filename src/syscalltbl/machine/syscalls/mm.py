@@ -104,6 +104,8 @@ def _range(addr: int, length: int) -> int:
 @syscall("sys_mmap")
 def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, off: int) -> int:
     kind = flags & MAP_TYPE
+    if not off % PAGE_SIZE and not flags & MAP_ANONYMOUS:
+        t.files.get(fd - (1 << 64) if fd >> 63 else fd)  # ksys_mmap_pgoff's fget: EBADF before the length is seen
     if length <= 0 or off % PAGE_SIZE or kind not in (MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE):
         raise Errno(EINVAL)
     size = page_up(length)
@@ -119,7 +121,10 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
         if f.flags & O_PATH:
             raise Errno(EBADF)  # fdget: an O_PATH descriptor maps nothing
         if isinstance(f.inode, Device) and f.inode.source == b"":
+            if not f.readable() or (shared and prot & PROT_WRITE and not f.writable()):
+                raise Errno(EACCES)  # do_mmap's checks of the open mode, for a device as for a file
             flags |= MAP_ANONYMOUS  # /dev/zero: anonymous memory (shared: a shmem object), as mmap_zero makes it
+            maywrite = not shared or f.writable()  # read-only and shared: mprotect may not add PROT_WRITE
         elif not isinstance(f.inode, Regular):
             raise Errno(ENODEV if f.inode.kind else EBADF)
         elif off >= MAX_LFS_FILESIZE or size > MAX_LFS_FILESIZE - off:
