@@ -26,7 +26,7 @@ from syscalltbl.machine.kernel.boot import KernelOops, kpa
 from syscalltbl.machine.kernel.faults import NO_EXCEPTION, PAGE_FAULT
 from syscalltbl.machine.kernel.ktimers import CpuClock, Timer
 from syscalltbl.machine.kernel.process import ExitStatus, Task
-from syscalltbl.machine.kernel.rtsched import highest_first
+from syscalltbl.machine.kernel.rtsched import highest_first, slice_share
 from syscalltbl.machine.kernel.vdso import write_sample
 
 if TYPE_CHECKING:
@@ -237,7 +237,7 @@ def start_slice(machine: Machine, task: Task, deadline: float) -> None:
     timer = timers.next_wall() if timers.armed else None
     at = min(at, timer) if timer is not None else at
     budget = timers.cpu_budget(task) if timers.armed else None
-    machine.tick.arm(at, slice_=bool(others), cpu_budget=budget)
+    machine.tick.arm(at, slice_=bool(others), cpu_budget=budget, share=slice_share(task))
 
 
 def timer_armed(machine: Machine, timer: Timer) -> None:
