@@ -1205,9 +1205,9 @@ def sync() -> int:
     return _k.call(162)
 
 
-def acct(*args: int) -> int:
-    """sys_acct: no prototype; up to six integer arguments."""
-    return _k.call(163, *args)
+def acct(name: PathArg | None) -> int:
+    """long sys_acct(const char __user *name)"""
+    return _k.call(163, _k.path(name))
 
 
 def settimeofday(tv: WBuffer | None, tz: WBuffer | None) -> int:

@@ -120,6 +120,7 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
         task.pdeath_signal = 0  # begin_new_exec: no signal chosen by the unprivileged caller reaches it
     task.dumpable = 1
     task.personality &= ~READ_IMPLIES_EXEC  # set_personality_64bit
+    task.forked_no_exec = False
     if task.files.users > 1:
         # unshare_files: a shared table is copied first, so close-on-exec closes only ours.
         shared, task.files = task.files, task.files.copy()

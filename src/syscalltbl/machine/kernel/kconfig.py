@@ -84,6 +84,7 @@ FEATURES: Final[tuple[Feature, ...]] = (
     Feature("CONFIG_USERFAULTFD", _calls("userfaultfd")),
     Feature("CONFIG_CROSS_MEMORY_ATTACH", _calls("process_vm_readv", "process_vm_writev")),
     Feature("CONFIG_BSD_PROCESS_ACCT", _calls("acct")),
+    Feature("CONFIG_BSD_PROCESS_ACCT_V3", _calls("acct")),  # the record format kernel/acct.py writes
     Feature("CONFIG_SYSFS_SYSCALL", _calls("sysfs")),
     Feature("CONFIG_FILE_LOCKING", _calls("flock")),
     Feature("CONFIG_INOTIFY_USER", _calls("inotify_init1", "inotify_add_watch", "inotify_rm_watch")),

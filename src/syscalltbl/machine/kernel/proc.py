@@ -13,7 +13,7 @@ from unicorn import x86_const as x86
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.hw.physmem import OutOfMemory
-from syscalltbl.machine.kernel import cputime, futex, signals
+from syscalltbl.machine.kernel import acct, cputime, futex, signals
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
 from syscalltbl.machine.kernel.process import ExitStatus, IoContext, SemUndoList, Task, ThreadGroup
@@ -197,7 +197,8 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
         if current.policy in RT_POLICIES:
             child.policy, child.rt_priority, child.nice = SCHED_NORMAL, 0, 0
         child.nice = max(child.nice, 0)
-    child.default_timer_slack_ns = current.timer_slack_ns  # copy_process: the creator's slack is the default
+    child.default_timer_slack_ns = current.timer_slack_ns
+    child.forked_no_exec = True  # copy_process: the creator's slack is the default
     child.io = current.io if flags & CLONE_IO else IoContext(current.io.ioprio)  # copy_io
     if flags & CLONE_SYSVSEM:
         current.sem_undo = current.sem_undo or SemUndoList()  # copy_semundo: one list, shared from now on
@@ -268,6 +269,8 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
     if machine.observer is not None:
         machine.observer.exited(task, status)
     task.sleep = None
+    if task.group.threads == [task]:
+        acct.process_ended(machine, task, task.group.group_exit or status)  # group_dead: acct_process
     task.files.release()
     mm_release(machine, task)
     # The last user of the memory leaves: what it held resident is the process's maxrss (KiB).

@@ -3,6 +3,7 @@
 from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.syscalls import (
     access,
+    acct,
     childwait,
     clock_settime,
     close_range,
@@ -45,9 +46,9 @@ from syscalltbl.machine.syscalls import (
 from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
 
 __all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "clock_settime", "close_range",
-    "cred", "epoll", "eventfd", "fadvise", "fs", "futex", "ioprio", "ipc", "itimer", "kcmp", "locks", "madvise",
-    "misc", "mknod", "mlock", "mm", "personality", "posix_timers", "preadv", "process", "readdir", "resource",
-    "rusage", "sched", "sched_policy", "select", "signal", "socket", "sockmsg", "statx", "syscall", "time",
-    "timerfd", "unimplemented", "uts", "waitid", "xattr",
+    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "acct", "bind", "childwait", "clock_settime",
+    "close_range", "cred", "epoll", "eventfd", "fadvise", "fs", "futex", "ioprio", "ipc", "itimer", "kcmp",
+    "locks", "madvise", "misc", "mknod", "mlock", "mm", "personality", "posix_timers", "preadv", "process",
+    "readdir", "resource", "rusage", "sched", "sched_policy", "select", "signal", "socket", "sockmsg", "statx",
+    "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

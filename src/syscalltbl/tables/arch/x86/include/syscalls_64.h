@@ -343,6 +343,7 @@ asmlinkage long sys_personality(unsigned int personality);
 asmlinkage long sys_ioprio_set(int which, int who, int ioprio);
 asmlinkage long sys_ioprio_get(int which, int who);
 asmlinkage long sys_kcmp(pid_t pid1, pid_t pid2, int type, unsigned long idx1, unsigned long idx2);
+asmlinkage long sys_acct(const char __user *name);
 /* issue 17, misc: scheduling policies (kernel/sched/syscalls.c) */
 asmlinkage long sys_sched_setscheduler(pid_t pid, int policy, struct sched_param __user *param);
 asmlinkage long sys_sched_setparam(pid_t pid, struct sched_param __user *param);
