@@ -21,17 +21,19 @@ from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.capability import CAP_SYS_NICE
 from syscalltbl.machine.uapi.errno import E2BIG, EINVAL, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.resource import RLIMIT_NICE, RLIMIT_RTPRIO
-from syscalltbl.machine.uapi.schedpolicy import (
-    MAX_RT_PRIO,
+from syscalltbl.machine.uapi.schedattr import (
     SCHED_ATTR_SIZE_VER0,
     SCHED_ATTR_SIZE_VER1,
-    SCHED_BATCH,
     SCHED_FLAG_ALL,
     SCHED_FLAG_KEEP_PARAMS,
     SCHED_FLAG_KEEP_POLICY,
     SCHED_FLAG_RESET_ON_FORK,
     SCHED_FLAG_UTIL_CLAMP_MAX,
     SCHED_FLAG_UTIL_CLAMP_MIN,
+)
+from syscalltbl.machine.uapi.schedpolicy import (
+    MAX_RT_PRIO,
+    SCHED_BATCH,
     SCHED_IDLE,
     SCHED_NORMAL,
     SCHED_RESET_ON_FORK,
