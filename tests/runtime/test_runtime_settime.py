@@ -35,6 +35,9 @@ FACTS = (
 )
 STEPS = """\
 settime +1 day: ok
+cancel-on-set timerfd read: ECANCELED
+read again: EAGAIN
+absolute timerfd an hour ahead, the clock a day on: ok 1
 vdso clock_gettime moved a day: yes
 syscall clock_gettime moved a day: yes
 gettimeofday moved a day: yes

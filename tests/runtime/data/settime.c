@@ -6,10 +6,12 @@
  * see the step. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
 #include <sys/timex.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -104,9 +106,20 @@ static void steps(void)
 	const long long day = 86400LL * 1000000000LL;
 	struct timespec before, after, target, mono;
 	clock_gettime(CLOCK_REALTIME, &before);
+	int tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK);
+	struct itimerspec far = {{0, 0}, {before.tv_sec + 3600, 0}};
+	timerfd_settime(tfd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &far, NULL);
+	int plain = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK);
+	timerfd_settime(plain, TFD_TIMER_ABSTIME, &far, NULL);
 	target.tv_sec = before.tv_sec + 86400;
 	target.tv_nsec = before.tv_nsec;
 	printf("settime +1 day: %s\n", err(clock_settime(CLOCK_REALTIME, &target)));
+	uint64_t ticks;
+	printf("cancel-on-set timerfd read: %s\n", err(read(tfd, &ticks, 8)));
+	printf("read again: %s\n", err(read(tfd, &ticks, 8)));
+	long n = read(plain, &ticks, 8);
+	printf("absolute timerfd an hour ahead, the clock a day on: %s %llu\n", err(n),
+	       n == 8 ? (unsigned long long)ticks : 0ULL);
 	clock_gettime(CLOCK_REALTIME, &after); /* through the vDSO */
 	long long moved = ns(after) - ns(before) - day;
 	printf("vdso clock_gettime moved a day: %s\n", moved >= 0 && moved < 2000000000LL ? "yes" : "no");

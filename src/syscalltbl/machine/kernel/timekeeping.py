@@ -140,6 +140,8 @@ class WallClock:
     #: struct timezone (settimeofday's second argument): minutes west, dst type.
     tz: tuple[int, int] = (0, 0)
     on_set: Callable[[], None] | None = None
+    #: How many times the clock was stepped (clock_was_set): a TFD_TIMER_CANCEL_ON_SET timerfd compares it.
+    steps: int = 0
     #: The last realtime second the leap-second machinery looked at.
     _second: int = 0
 
@@ -180,6 +182,7 @@ class WallClock:
             self.on_set()
 
     def _stepped(self) -> None:
+        self.steps += 1
         self._second = self._now() // NSEC_PER_SEC
         if self.on_set is not None:
             self.on_set()
@@ -253,6 +256,7 @@ class WallClock:
                 ntp.state, ntp.next_leap = TIME_OK, NO_LEAP
             elif sec >= ntp.next_leap:
                 self.offset_ns -= NSEC_PER_SEC  # 23:59:60: the last second of the day again
+                self.steps += 1
                 ntp.tai += 1
                 ntp.state = TIME_OOP
                 self._second = sec - 1
@@ -263,6 +267,7 @@ class WallClock:
                 ntp.state, ntp.next_leap = TIME_OK, NO_LEAP
             elif sec + 1 >= ntp.next_leap:
                 self.offset_ns += NSEC_PER_SEC  # 23:59:59 never comes
+                self.steps += 1
                 ntp.tai -= 1
                 ntp.next_leap, ntp.state = NO_LEAP, TIME_WAIT
                 self._second = sec + 1
