@@ -27,6 +27,8 @@ FACTS = (
     "mlock2 ONFAULT: VmLck 16, resident 0000",
     "pagemap: touched present 1, untouched present 1, pfn shown yes",
     "pagemap odd count: EINVAL",
+    "growsdown: grew by 2 pages, both resident: yes",
+    "growsdown near another area: Segmentation fault",
     "done",
 )
 

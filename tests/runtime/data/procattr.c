@@ -219,6 +219,26 @@ static void memory_(void)
 	printf("pagemap odd offset: %s\n", err(pread(pm, entry, 8, 3)));
 	printf("pagemap odd count: %s\n", err(pread(pm, entry, 5, 0)));
 	close(pm);
+
+	/* MAP_GROWSDOWN: a touch just below the area extends it, unless another area is within the guard gap. */
+	char *space = mmap(NULL, 512 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(space, 512 * page);
+	char *top = space + 500 * page;
+	char *grows = mmap(top, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN,
+			   -1, 0);
+	grows[-1] = 1;
+	grows[-2 * page] = 1;
+	smaps_of(grows - 2 * page, &rss, &locked);
+	printf("growsdown: grew by 2 pages, both resident: %s\n", rss == 8 ? "yes" : "no");
+	pid_t pid = fork();
+	if (!pid) {
+		mmap(grows - 100 * page, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		grows[-3 * page] = 1; /* within 256 pages of the area below: SIGSEGV */
+		_exit(0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	printf("growsdown near another area: %s\n", WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) : "grew");
 }
 
 int main(int argc, char **argv)

@@ -32,6 +32,7 @@ from syscalltbl.machine.uapi.mman import (
     MAP_ANONYMOUS,
     MAP_FIXED,
     MAP_FIXED_NOREPLACE,
+    MAP_GROWSDOWN,
     MAP_LOCKED,
     MAP_NONBLOCK,
     MAP_NORESERVE,
@@ -169,6 +170,7 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
                      execute=bool(prot & PROT_EXEC), committed=committed, name=name,
                      shared=shared, backing=backing, pgoff=off // PAGE_SIZE)
     vma.locked, vma.maywrite = locked, maywrite
+    vma.growsdown = bool(flags & MAP_GROWSDOWN) and not shared and backing is None
     t.cpu.flush_tlb()
     if locked or (flags & MAP_POPULATE and not flags & MAP_NONBLOCK):
         # Best effort: what RAM cannot hold is paged in on use (mm_populate's result is not mmap's).
