@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Final
 from syscalltbl.machine.kernel import cputime
 from syscalltbl.machine.kernel.vfs import OpenFile
 from syscalltbl.machine.uapi.errno import Errno
+from syscalltbl.machine.uapi.time import NSEC_PER_SEC
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import ExitStatus, Task
@@ -27,7 +28,6 @@ AFORK: Final = 0x01
 ACORE: Final = 0x08
 AXSIG: Final = 0x10
 AHZ: Final = 100  # the records' clock ticks
-NSEC_PER_SEC: Final = 10**9
 #: struct acct_v3 (64 bytes): flag, version, tty, exitcode, uid, gid, pid, ppid, btime, etime (a float's bits),
 #: utime, stime, mem, io, rw, minflt, majflt, swaps (comp_t each), comm[16].
 ACCT_V3: Final = struct.Struct("<BBHIIIIIIIHHHHHHHH16s")
