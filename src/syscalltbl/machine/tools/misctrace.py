@@ -39,7 +39,7 @@ IOPRIO_CLASSES = {v: n for n, v in uapi.constants(ioprio, "IOPRIO_CLASS_") if n 
                                                                                      "IOPRIO_CLASS_MASK")}
 #: strace's names of the policies: SCHED_OTHER for 0, and SCHED_ISO (4, never merged into Linux) as it knows it.
 POLICY_NAMES = {**SCHED_POLICIES, 0: "SCHED_OTHER", 4: "SCHED_ISO"}
-KCMP_TYPES = {v: n for n, v in uapi.constants(kcmp, "KCMP_") if n != "KCMP_TYPES"}
+KCMP_NAMES = {v: n for n, v in uapi.constants(kcmp, "KCMP_") if n != "KCMP_TYPES"}
 
 
 def _modes(value: int) -> str:
@@ -102,7 +102,7 @@ def ioprio_get_arguments(_read: Reader, args: tuple[int, ...], _ret: int) -> str
 
 def kcmp_arguments(_read: Reader, args: tuple[int, ...], _ret: int) -> str:
     pid1, pid2, kind = (signed(a, 32) for a in args[:3])
-    return f"{pid1}, {pid2}, {xval(KCMP_TYPES, kind, 'KCMP_???')}, {args[3]}, {args[4]}"
+    return f"{pid1}, {pid2}, {xval(KCMP_NAMES, kind, 'KCMP_???')}, {args[3]}, {args[4]}"
 
 
 def _policy(value: int) -> str:
