@@ -1070,9 +1070,9 @@ def mknod(filename: PathArg | None, mode: int, dev: int) -> int:
     return _k.call(133, _k.path(filename), mode, dev)
 
 
-def personality(*args: int) -> int:
-    """sys_personality: no prototype; up to six integer arguments."""
-    return _k.call(135, *args)
+def personality(personality: int) -> int:
+    """long sys_personality(unsigned int personality)"""
+    return _k.call(135, personality)
 
 
 def ustat(dev: int, ubuf: WBuffer | None) -> int:
@@ -1105,9 +1105,9 @@ def setpriority(which: int, who: int, niceval: int) -> int:
     return _k.call(141, which, who, niceval)
 
 
-def sched_setparam(*args: int) -> int:
-    """sys_sched_setparam: no prototype; up to six integer arguments."""
-    return _k.call(142, *args)
+def sched_setparam(pid: int, param: WBuffer | None) -> int:
+    """long sys_sched_setparam(pid_t pid, struct sched_param __user *param)"""
+    return _k.call(142, pid, _k.buf_out(param, 4))
 
 
 def sched_getparam(pid: int, param: WBuffer | None) -> int:
@@ -1115,9 +1115,9 @@ def sched_getparam(pid: int, param: WBuffer | None) -> int:
     return _k.call(143, pid, _k.buf_out(param, 4))
 
 
-def sched_setscheduler(*args: int) -> int:
-    """sys_sched_setscheduler: no prototype; up to six integer arguments."""
-    return _k.call(144, *args)
+def sched_setscheduler(pid: int, policy: int, param: WBuffer | None) -> int:
+    """long sys_sched_setscheduler(pid_t pid, int policy, struct sched_param __user *param)"""
+    return _k.call(144, pid, policy, _k.buf_out(param, 4))
 
 
 def sched_getscheduler(pid: int) -> int:
@@ -1185,9 +1185,9 @@ def arch_prctl(option: int, arg2: int) -> int:
     return _k.call(158, option, arg2)
 
 
-def adjtimex(*args: int) -> int:
-    """sys_adjtimex: no prototype; up to six integer arguments."""
-    return _k.call(159, *args)
+def adjtimex(txc_p: WBuffer | None) -> int:
+    """long sys_adjtimex(struct __kernel_timex __user *txc_p)"""
+    return _k.call(159, _k.buf_out(txc_p, 208))
 
 
 def setrlimit(resource: int, rlim: WBuffer | None) -> int:
@@ -1205,14 +1205,14 @@ def sync() -> int:
     return _k.call(162)
 
 
-def acct(*args: int) -> int:
-    """sys_acct: no prototype; up to six integer arguments."""
-    return _k.call(163, *args)
+def acct(name: PathArg | None) -> int:
+    """long sys_acct(const char __user *name)"""
+    return _k.call(163, _k.path(name))
 
 
-def settimeofday(*args: int) -> int:
-    """sys_settimeofday: no prototype; up to six integer arguments."""
-    return _k.call(164, *args)
+def settimeofday(tv: WBuffer | None, tz: WBuffer | None) -> int:
+    """long sys_settimeofday(struct __kernel_old_timeval __user *tv, struct timezone __user *tz)"""
+    return _k.call(164, _k.buf_out(tv, 16), _k.buf_out(tz, 8))
 
 
 def mount(dev_name: PathArg | None, dir_name: PathArg | None, type: PathArg | None, flags: int, data: Buffer | None) -> int:
@@ -1455,9 +1455,9 @@ def timer_delete(timer_id: int) -> int:
     return _k.call(226, timer_id)
 
 
-def clock_settime(*args: int) -> int:
-    """sys_clock_settime: no prototype; up to six integer arguments."""
-    return _k.call(227, *args)
+def clock_settime(which_clock: int, tp: Buffer | None) -> int:
+    """long sys_clock_settime(clockid_t which_clock, const struct __kernel_timespec __user *tp)"""
+    return _k.call(227, which_clock, _k.buf_in(tp, 16))
 
 
 def clock_gettime(which_clock: int, tp: WBuffer | None) -> int:
@@ -1570,14 +1570,14 @@ def keyctl(cmd: int, arg2: int, arg3: int, arg4: int, arg5: int) -> int:
     return _k.call(250, cmd, arg2, arg3, arg4, arg5)
 
 
-def ioprio_set(*args: int) -> int:
-    """sys_ioprio_set: no prototype; up to six integer arguments."""
-    return _k.call(251, *args)
+def ioprio_set(which: int, who: int, ioprio: int) -> int:
+    """long sys_ioprio_set(int which, int who, int ioprio)"""
+    return _k.call(251, which, who, ioprio)
 
 
-def ioprio_get(*args: int) -> int:
-    """sys_ioprio_get: no prototype; up to six integer arguments."""
-    return _k.call(252, *args)
+def ioprio_get(which: int, who: int) -> int:
+    """long sys_ioprio_get(int which, int who)"""
+    return _k.call(252, which, who)
 
 
 def inotify_init(*args: int) -> int:
@@ -1840,9 +1840,9 @@ def open_by_handle_at(*args: int) -> int:
     return _k.call(304, *args)
 
 
-def clock_adjtime(*args: int) -> int:
-    """sys_clock_adjtime: no prototype; up to six integer arguments."""
-    return _k.call(305, *args)
+def clock_adjtime(which_clock: int, tx: WBuffer | None) -> int:
+    """long sys_clock_adjtime(clockid_t which_clock, struct __kernel_timex __user *tx)"""
+    return _k.call(305, which_clock, _k.buf_out(tx, 208))
 
 
 def syncfs(fd: int) -> int:
@@ -1885,14 +1885,14 @@ def finit_module(*args: int) -> int:
     return _k.call(313, *args)
 
 
-def sched_setattr(*args: int) -> int:
-    """sys_sched_setattr: no prototype; up to six integer arguments."""
-    return _k.call(314, *args)
+def sched_setattr(pid: int, attr: WBuffer | None, flags: int) -> int:
+    """long sys_sched_setattr(pid_t pid, struct sched_attr __user *attr, unsigned int flags)"""
+    return _k.call(314, pid, _k.buf_out(attr, 56), flags)
 
 
-def sched_getattr(*args: int) -> int:
-    """sys_sched_getattr: no prototype; up to six integer arguments."""
-    return _k.call(315, *args)
+def sched_getattr(pid: int, attr: WBuffer | None, size: int, flags: int) -> int:
+    """long sys_sched_getattr(pid_t pid, struct sched_attr __user *attr, unsigned int size, unsigned int flags)"""
+    return _k.call(315, pid, _k.buf_out(attr, size), size, flags)
 
 
 def renameat2(olddfd: int, oldname: PathArg | None, newdfd: int, newname: PathArg | None, flags: int) -> int:

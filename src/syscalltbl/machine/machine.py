@@ -43,10 +43,13 @@ from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.procfs import ProcRoot
 from syscalltbl.machine.kernel.shm import ShmNamespace
 from syscalltbl.machine.kernel.sysctl import Sysctl
+from syscalltbl.machine.kernel.timekeeping import WallClock
 from syscalltbl.machine.kernel.timer import Tick
+from syscalltbl.machine.kernel.vdso import write_sample
 from syscalltbl.machine.kernel.vfs import FileSystem
 from syscalltbl.machine.project import load as load_project
 from syscalltbl.machine.syscalls import REGISTRY, Handler, TableEntry, Tracer, bind, unimplemented
+from syscalltbl.machine.uapi.structs import TIMEZONE
 from syscalltbl.tables.target import X86_64Target
 from syscalltbl.tables.target import default as default_target
 
@@ -159,7 +162,10 @@ class Machine:
         #: Address spaces and tasks that died while their page tables or kernel stack were in use.
         self.dead_mms: list[Mm] = []
         self.dead_tasks: list[Task] = []
+        #: CLOCK_REALTIME and the NTP state: the machine's own; setting it moves the vDSO's sample at once.
+        self.wallclock = WallClock()
         self.gdt_base, self.vdso, self.vdso_frames, self.vvar_frame = boot.boot(self)
+        self.wallclock.on_set = lambda: _clock_set(machine())
         trap.install(self)
         sym = self.kernel.symbol
         self.resume_fresh = sym("syscall_return_to_user")
@@ -216,6 +222,13 @@ class Machine:
     def observe_signal(self, task: Task, sig: int, info: bytes) -> None:
         if self.observer is not None:
             self.observer.signal(task, sig, info)
+
+
+def _clock_set(machine: Machine | None) -> None:
+    """CLOCK_REALTIME was stepped or the zone set: the vDSO shows it from the next read on, not the next slice."""
+    if machine is not None:
+        write_sample(machine.ram.mem, machine.vvar_frame, machine.wallclock.realtime_ns)
+        TIMEZONE.pack_into(machine.ram.mem, machine.vvar_frame + abi.VVAR_TZ, *machine.wallclock.tz)
 
 
 def _timer_armed(machine: Machine | None, timer: Timer) -> None:

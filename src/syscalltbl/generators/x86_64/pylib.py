@@ -41,6 +41,7 @@ SIZES: Mapping[str, int] = {
     "struct msqid_ds": 120, "struct mq_attr": 64, "aio_context_t": 8, "struct iocb": 64, "struct io_event": 32,
     "struct __aio_sigset": 16,
     "struct ustat": 32,
+    "struct __kernel_timex": 208, "struct sched_attr": 56,
 }  # fmt: skip
 #: Pointers whose length is not sizeof(pointee): (entry point, parameter) -> Python expression.
 LENGTHS: Mapping[tuple[str, str], str] = {

@@ -101,5 +101,5 @@ def load_vdso(machine: Machine) -> tuple[Vdso, list[int], int]:
         machine.ram.write(frame, vdso.data[i * abi.PAGE_SIZE : (i + 1) * abi.PAGE_SIZE])
     vvar_frame = machine.ram.alloc()
     machine.ram.write(vvar_frame, bytes(abi.PAGE_SIZE))
-    write_sample(machine.ram.mem, vvar_frame)
+    write_sample(machine.ram.mem, vvar_frame, machine.wallclock.realtime_ns)
     return vdso, frames, vvar_frame

@@ -28,6 +28,7 @@ from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.vfs import Directory, HostFile, OpenFile, Regular
 from syscalltbl.machine.uapi.elf import BINPRM_BUF_SIZE, MAX_BINFMT_DEPTH
 from syscalltbl.machine.uapi.errno import EACCES, ELOOP, ENOEXEC, ENOMEM, Errno
+from syscalltbl.machine.uapi.personality import READ_IMPLIES_EXEC
 from syscalltbl.machine.uapi.signal import SIGCHLD, SIGSEGV
 
 if TYPE_CHECKING:
@@ -73,7 +74,8 @@ def load(machine: Machine, task: Task, bprm: Binprm) -> tuple[Mm, Loaded, Initia
         loaded = exec_binprm(machine, task, bprm, mm)
         # bprm_creds_from_file, from the file that runs (a script's interpreter: set-id scripts are not).
         inode = bprm.file.inode
-        bprm.cred, bprm.secure = exec_creds(bprm.cred, inode.mode, inode.uid, inode.gid)
+        mode = inode.mode & ~(stat.S_ISUID | stat.S_ISGID) if task.no_new_privs else inode.mode  # bprm_fill_uid
+        bprm.cred, bprm.secure = exec_creds(bprm.cred, mode, inode.uid, inode.gid)
         if loaded.executable_stack:
             mm.map_stack(executable=True)  # PT_GNU_STACK asked for it (nothing is on it yet)
         stack = exec_stack.build(machine, mm, loaded, bprm.cred, bprm.argv, bprm.envp, bprm.execfn,
@@ -117,6 +119,8 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
     if bprm.secure:
         task.pdeath_signal = 0  # begin_new_exec: no signal chosen by the unprivileged caller reaches it
     task.dumpable = 1
+    task.personality &= ~READ_IMPLIES_EXEC  # set_personality_64bit
+    task.forked_no_exec = False
     if task.files.users > 1:
         # unshare_files: a shared table is copied first, so close-on-exec closes only ours.
         shared, task.files = task.files, task.files.copy()

@@ -43,6 +43,7 @@ MMAP_MIN_ADDR = 0x10000  # vm.mmap_min_addr: page 0 never maps
 VDSO_BASE = MMAP_BASE + (1 << 29)  # between the mmap areas and the stack; vvar just below
 VVAR_BASE = VDSO_BASE - PAGE_SIZE
 SHARED = frozenset({"[vdso]", "[vvar]"})  # kernel-owned frames, mapped into every process
+STACK_GROWTH_MAX = 8 << 20  # RLIMIT_STACK's default: how far a MAP_GROWSDOWN area may grow
 STACK_GUARD_GAP = 256 * PAGE_SIZE  # mm/mmap.c's stack_guard_gap: no mapping this close below the stack
 MAX_MAP_COUNT = 65530  # vm.max_map_count's default: areas per process, past which mmap and splits are ENOMEM
 # Areas are kernel objects, in RAM as Linux's vm_area_structs are (ram.slab): each is charged what it
@@ -88,6 +89,7 @@ class Vma:
     wipeonfork: bool = False  # madvise(MADV_WIPEONFORK): a child gets it empty (zero-filled)
     closed: bool = False  # its backing was told it is gone (close_areas), before the area itself goes
     maywrite: bool = True  # VM_MAYWRITE: false for a shared mapping of a file opened read-only (mprotect: EACCES)
+    growsdown: bool = False  # VM_GROWSDOWN (mmap's MAP_GROWSDOWN): a fault just below it extends it (grow_down)
 
     def piece(self, start: int, end: int) -> Vma:
         """A copy of this area limited to [start, end) (a split, fork's copy, mremap's move)."""
@@ -366,7 +368,7 @@ class Mm(AddressSpace):
                     return False
 
     def _fault_in(self, va: int, write: bool) -> bool:
-        vma = self.find_vma(va)
+        vma = self.find_vma(va) or self.grow_down(va)
         if vma is None or not (vma.write if write else vma.read or vma.write or vma.execute):
             return False
         page = page_down(va)
@@ -398,6 +400,25 @@ class Mm(AddressSpace):
         if write and codealias.switch_pending(self, vma, page, entry := self.lookup(page)):
             return codealias.switch(self, vma, page, entry)  # the kernel's store: the write phase
         return True
+
+    def grow_down(self, va: int) -> Vma | None:
+        """expand_stack: the MAP_GROWSDOWN area just above `va` reaches down to its page, unless that comes
+        within stack_guard_gap of an accessible area below (or past RLIMIT_STACK's default size)."""
+        above = self.next_vma(va)
+        if above is None or not above.growsdown:
+            return None
+        start = page_down(va)
+        i = self.vmas.index(above)
+        below = self.vmas[i - 1] if i > 0 else None
+        if below is not None and below.end > start - STACK_GUARD_GAP and not below.growsdown and (
+                below.read or below.write or below.execute):
+            return None
+        if above.end - start > STACK_GROWTH_MAX or not self.can_add_areas(0):
+            return None
+        above.pgoff -= (above.start - start) // PAGE_SIZE
+        above.start = start
+        self._recount()
+        return above
 
     def protection_pending(self, va: int) -> bool:
         """Whether a fault on the present page `va` is one this kernel serves (copy on write, a code phase)."""

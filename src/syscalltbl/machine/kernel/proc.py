@@ -13,10 +13,12 @@ from unicorn import x86_const as x86
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.hw.physmem import OutOfMemory
-from syscalltbl.machine.kernel import cputime, futex, keys, signals
+from syscalltbl.machine.kernel import acct, cputime, futex, keys, signals
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
-from syscalltbl.machine.kernel.process import ExitStatus, Task, ThreadGroup
+from syscalltbl.machine.kernel.process import ExitStatus, IoContext, SemUndoList, Task, ThreadGroup
+from syscalltbl.machine.kernel.reaper import find_new_reaper
+from syscalltbl.machine.kernel.rtsched import RT_POLICIES
 from syscalltbl.machine.kernel.sem import exit_sem
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
 from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, ENOMEM, EPERM, Errno
@@ -27,6 +29,7 @@ from syscalltbl.machine.uapi.sched import (
     CLONE_FILES,
     CLONE_FS,
     CLONE_INTO_CGROUP,
+    CLONE_IO,
     CLONE_NEWNS,
     CLONE_NEWPID,
     CLONE_NEWUSER,
@@ -34,11 +37,13 @@ from syscalltbl.machine.uapi.sched import (
     CLONE_PIDFD,
     CLONE_SETTLS,
     CLONE_SIGHAND,
+    CLONE_SYSVSEM,
     CLONE_THREAD,
     CLONE_VFORK,
     CLONE_VM,
     NAMESPACES,
 )
+from syscalltbl.machine.uapi.schedpolicy import SCHED_NORMAL
 from syscalltbl.machine.uapi.signal import (
     CLD_DUMPED,
     CLD_EXITED,
@@ -192,8 +197,20 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
         child.sighand.exec()  # handlers back to default; ignored signals stay ignored
     child.cred = current.cred.copy()
     keys.forked(current, child)  # the session keyring and request_key's default go with the credentials
-    for name in ("exe", "exe_file", "comm", "arg_start", "arg_end", "nice", "dumpable"):
+    for name in ("exe", "exe_file", "comm", "arg_start", "arg_end", "nice", "dumpable", "personality",
+                 "timer_slack_ns", "no_new_privs"):
         setattr(child, name, getattr(current, name))
+    child.policy, child.rt_priority = current.policy, current.rt_priority
+    if current.sched_reset_on_fork:  # sched_fork: the child starts over as a plain task
+        if current.policy in RT_POLICIES:
+            child.policy, child.rt_priority, child.nice = SCHED_NORMAL, 0, 0
+        child.nice = max(child.nice, 0)
+    child.default_timer_slack_ns = current.timer_slack_ns
+    child.forked_no_exec = True  # copy_process: the creator's slack is the default
+    child.io = current.io if flags & CLONE_IO else IoContext(current.io.ioprio)  # copy_io
+    if flags & CLONE_SYSVSEM:
+        current.sem_undo = current.sem_undo or SemUndoList()  # copy_semundo: one list, shared from now on
+        child.sem_undo = current.sem_undo
     if flags & CLONE_THREAD:
         child.exit_signal = -1  # nobody is told of a thread's end: it is released at once
     else:
@@ -260,6 +277,8 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
     if machine.observer is not None:
         machine.observer.exited(task, status)
     task.sleep = None
+    if task.group.threads == [task]:
+        acct.process_ended(machine, task, task.group.group_exit or status)  # group_dead: acct_process
     task.files.release()
     mm_release(machine, task)
     # The last user of the memory leaves: what it held resident is the process's maxrss (KiB).
@@ -271,12 +290,17 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
         machine.fpu_owner = None
     group = task.group
     group.threads.remove(task)
-    # forget_original_parent: a live thread of the process takes over the children, else nobody does.
-    heir = group.threads[0] if group.threads else None
+    # forget_original_parent: a live thread of the process takes over the children, else the nearest
+    # subreaper ancestor's (told of a zombie among them), else nobody does.
+    heir = group.threads[0] if group.threads else find_new_reaper(task)
     for child in task.children:
         child.parent = heir
         if heir is not None:
             heir.children.append(child)
+            if heir.group is not group:
+                child.exit_signal = SIGCHLD  # reparent_leader
+                if child.group.ended and child.status is not None and notify_parent(machine, child, child.status):
+                    reap(machine, child)
         elif child.group.ended:
             reap(machine, child)  # orphans: nobody waits for them
         if not child.group.ended and child.pdeath_signal:

@@ -18,6 +18,7 @@ from syscalltbl.machine.kernel.signals import SharedPending, SigHand, Signals
 from syscalltbl.machine.kernel.vfs import Directory, FdTable, Regular
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.uapi.resource import RLIMIT_CORE, RLIMIT_NOFILE
+from syscalltbl.machine.uapi.schedpolicy import SCHED_NORMAL
 from syscalltbl.machine.uapi.signal import (
     SIGABRT,
     SIGBUS,
@@ -99,6 +100,8 @@ class ThreadGroup:
         self.group_exit: ExitStatus | None = None
         self.times = GroupTimes.new()  # ended threads' and reaped children's cpu time (kernel/cputime.py)
         self.timers = ProcessTimers()  # alarm, setitimer, timer_create (kernel/ktimers.py): none after fork
+        #: prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants are reparented here (kernel/reaper.py).
+        self.child_subreaper = False
 
     @property
     def pid(self) -> int:
@@ -108,6 +111,24 @@ class ThreadGroup:
     def ended(self) -> bool:
         """Every thread has exited: the process is a zombie (or reaped)."""
         return not self.threads
+
+
+#: ns a sleep may be late by: init's timer_slack_ns (include/linux/init_task.h).
+DEFAULT_TIMER_SLACK_NS = 50_000
+
+class IoContext:
+    """struct io_context: what holds a task's I/O priority (ioprio_set); clone(CLONE_IO) shares it."""
+
+    __slots__ = ("ioprio",)
+
+    def __init__(self, ioprio: int = 0) -> None:
+        self.ioprio = ioprio
+
+
+class SemUndoList:
+    """struct sem_undo_list's identity: clone(CLONE_SYSVSEM) shares one (kcmp's KCMP_SYSVSEM compares them)."""
+
+    __slots__ = ()
 
 
 class Task:
@@ -151,6 +172,16 @@ class Task:
         self.exit_signal = SIGCHLD  # what the parent is sent at exit: clone's CSIGNAL byte (SIGCHLD for fork)
         self.dumpable = 1
         self.nice = 0
+        self.policy = SCHED_NORMAL  # sched_setscheduler's; real-time ones run first (kernel/rtsched.py)
+        self.rt_priority = 0
+        self.sched_reset_on_fork = False
+        self.personality = 0  # PER_LINUX; inherited by fork and execve (syscalls/personality.py)
+        self.io = IoContext()
+        self.sem_undo: SemUndoList | None = None  # made when first shared (copy_semundo)
+        self.timer_slack_ns = DEFAULT_TIMER_SLACK_NS  # prctl(PR_SET_TIMERSLACK); 0 resets it to the default
+        self.default_timer_slack_ns = DEFAULT_TIMER_SLACK_NS  # the creator's slack when it forked
+        self.no_new_privs = False  # prctl(PR_SET_NO_NEW_PRIVS): never cleared, inherited
+        self.forked_no_exec = False  # PF_FORKNOEXEC: made by fork, no execve since (acct's AFORK)
         self.status: ExitStatus | None = None  # set: exited (a process's leader stays, a zombie, until reaped)
         self.sleep: Sleep | None = None
         self.fresh = True

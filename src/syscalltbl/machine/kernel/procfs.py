@@ -21,18 +21,21 @@ from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.kernel import cputime
 from syscalltbl.machine.kernel.cpuinfo import render_cpuinfo
+from syscalltbl.machine.kernel.kconfig import render_config_gz
 from syscalltbl.machine.kernel.keys import render_key_users
 from syscalltbl.machine.kernel.locks import describe as describe_locks
 from syscalltbl.machine.kernel.mountinfo import render_filesystems, render_mountinfo, render_mounts
 from syscalltbl.machine.kernel.nsfs import ProcNsDir
 from syscalltbl.machine.kernel.pidns import ns_last_pid
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile, ProcLink
+from syscalltbl.machine.kernel.procmem import PagemapFile, render_smaps
 from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
 from syscalltbl.machine.kernel.procsysvipc import proc_sysvipc
 from syscalltbl.machine.kernel.signals import SigAction
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.vfs import FS_DEV, Directory, Inode, OpenFile, Regular, Symlink
-from syscalltbl.machine.uapi.errno import EINVAL, EIO, ENOENT, ESRCH, Errno
+from syscalltbl.machine.uapi.capability import CAP_SYS_NICE
+from syscalltbl.machine.uapi.errno import EINVAL, EIO, ENOENT, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.signal import SIG_DFL, SIG_IGN
 from syscalltbl.machine.uapi.time import CLK_TCK
 
@@ -112,9 +115,13 @@ class ProcPidDir(_TaskDir):
             b"mountinfo": ProcFile(lambda: render_mountinfo(self._alive())),
             b"mounts": ProcFile(lambda: render_mounts(self._alive())),
             b"ns": ProcNsDir(self, t),
+            b"pagemap": PagemapFile(t).owned_by(t.cred.euid, t.cred.egid),
+            b"smaps": ProcFile(lambda: render_smaps(self._alive(), render_maps(self._alive()))),
             b"stat": ProcFile(lambda: render_stat(self._alive())),
             b"status": ProcFile(lambda: render_status(self._alive())),
             b"task": ProcTaskDir(self, t),
+            b"timerslack_ns": ProcFile(lambda: b"%d\n" % self._alive().timer_slack_ns,
+                                       lambda data, writer: _set_timer_slack(self._alive(), data, writer)),
         }
 
     def name_of(self, child: Inode) -> bytes | None:
@@ -161,6 +168,19 @@ def _living(t: Task) -> Task:
     return t
 
 
+def _set_timer_slack(t: Task, data: bytes, writer: Task) -> None:
+    """timerslack_ns_write: a number of ns (0: the default); another process's only with CAP_SYS_NICE."""
+    try:
+        value = int(data.strip(), 10)
+    except ValueError:
+        raise Errno(EINVAL) from None
+    if not 0 <= value < 1 << 64:
+        raise Errno(EINVAL)
+    if writer.group is not t.group and not writer.cred.capable(CAP_SYS_NICE):
+        raise Errno(EPERM)
+    t.timer_slack_ns = value or t.default_timer_slack_ns
+
+
 def _set_comm(t: Task, data: bytes, writer: Task) -> None:
     """comm_write: only a process's own thread group may rename it; the name is cut to 15 bytes."""
     if writer.group is not t.group:
@@ -190,6 +210,7 @@ class ProcRoot(ProcDirectory):
         entries[b"filesystems"] = ProcFile(render_filesystems, refuse=EIO)
         entries[b"uptime"] = ProcFile(render_uptime, refuse=EIO)
         entries[b"cpuinfo"] = ProcFile(render_cpuinfo, refuse=EIO)
+        entries[b"config.gz"] = ProcFile(lambda: render_config_gz(machine), refuse=EIO)
         entries[b"key-users"] = ProcFile(lambda: render_key_users(machine), refuse=EIO)
         entries[b"sys"] = proc_sys(self, machine.sysctl, lambda: {b"ns_last_pid": ns_last_pid(machine)})
         entries[b"sysvipc"] = proc_sysvipc(self, machine)
@@ -321,6 +342,8 @@ def render_status(t: Task) -> bytes:
         f"FDSize:\t{t.files.max_fds}",
         f"Groups:\t{' '.join(map(str, c.groups.gids))} ",
         f"VmSize:\t{_vm_size(t) // KIB:8d} kB",
+        f"VmLck:\t{(t.mm.locked_bytes if t.status is None else 0) // KIB:8d} kB",  # mlock's areas
+        f"VmPin:\t{0:8d} kB",  # nothing here pins pages (no RDMA, no io_uring buffers)
         f"VmRSS:\t{_resident_pages(t) * PAGE_SIZE // KIB:8d} kB",
         f"Threads:\t{_threads(t)}",
         f"SigPnd:\t{_mask(t.signals.pending)}",

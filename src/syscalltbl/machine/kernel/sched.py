@@ -26,6 +26,7 @@ from syscalltbl.machine.kernel.boot import KernelOops, kpa
 from syscalltbl.machine.kernel.faults import NO_EXCEPTION, PAGE_FAULT
 from syscalltbl.machine.kernel.ktimers import CpuClock, Timer
 from syscalltbl.machine.kernel.process import ExitStatus, Task
+from syscalltbl.machine.kernel.rtsched import highest_first, slice_share
 from syscalltbl.machine.kernel.vdso import write_sample
 
 if TYPE_CHECKING:
@@ -59,7 +60,8 @@ def switch_to(machine: Machine, task: Task) -> None:
             machine.fpu_owner.fpu = machine.fpu.save()
         machine.fpu.restore(task.fpu)
         machine.fpu_owner = task
-    write_sample(machine.ram.mem, machine.vvar_frame)  # the vDSO's clocks, fresh for this time slice
+    # The vDSO's clocks, fresh for this time slice.
+    write_sample(machine.ram.mem, machine.vvar_frame, machine.wallclock.realtime_ns)
     cputime.switched_in(task)
 
 
@@ -75,14 +77,9 @@ def switch_out(machine: Machine, task: Task) -> None:
 def runnable(machine: Machine, after: int) -> Task | None:
     """The first task that can run in round-robin order: tids above `after`, then from the lowest."""
     order = sorted(machine.tasks.values(), key=lambda t: (t.tid <= after, t.tid))
-    for task in order:
-        if task.status is not None:
-            continue
-        if task.sleep is None:
-            return task
-        if task.sleep.ready() or (task.sigpending and task.sleep.restart):
-            return task
-    return None
+    ready = [task for task in order if task.status is None and (
+        task.sleep is None or task.sleep.ready() or (task.sigpending and task.sleep.restart))]
+    return highest_first(ready, after) if ready else None  # real-time policies first (kernel/rtsched.py)
 
 
 def pick_next(
@@ -240,7 +237,7 @@ def start_slice(machine: Machine, task: Task, deadline: float) -> None:
     timer = timers.next_wall() if timers.armed else None
     at = min(at, timer) if timer is not None else at
     budget = timers.cpu_budget(task) if timers.armed else None
-    machine.tick.arm(at, slice_=bool(others), cpu_budget=budget)
+    machine.tick.arm(at, slice_=bool(others), cpu_budget=budget, share=slice_share(task))
 
 
 def timer_armed(machine: Machine, timer: Timer) -> None:

@@ -69,13 +69,15 @@ class Tick:
         self._thread: threading.Thread | None = None
         self.ticks = 0  # lines raised
 
-    def arm(self, at: float, *, slice_: bool = False, cpu_budget: float | None = None) -> None:
-        """Raise the line at `at`, and with `slice_` after a slice of this thread's cpu time, or after
-        `cpu_budget` seconds of it if that comes first (a cpu timer's expiry); replaces the last."""
+    def arm(self, at: float, *, slice_: bool = False, cpu_budget: float | None = None, share: float = 1.0) -> None:
+        """Raise the line at `at`, and with `slice_` after a slice of this thread's cpu time (`share` times
+        the slice: the task's weight), or after `cpu_budget` seconds of it if that comes first (a cpu
+        timer's expiry); replaces the last."""
         with self._cond:
             self._clock = time.pthread_getcpuclockid(threading.get_ident())
             self._at = at
-            budget = min(self.slice if slice_ else float("inf"), float("inf") if cpu_budget is None else cpu_budget)
+            own = self.slice * share
+            budget = min(own if slice_ else float("inf"), float("inf") if cpu_budget is None else cpu_budget)
             self._slice_end = time.clock_gettime(self._clock) + budget if budget != float("inf") else None
             self._expired = False
             self._wake_for(min(at, time.monotonic() + budget))

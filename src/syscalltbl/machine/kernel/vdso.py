@@ -14,6 +14,7 @@ import io
 import pickle
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -79,11 +80,11 @@ def _clock() -> tuple[TscReader, int]:
     return read, ((ns1 - ns0) << abi.VVAR_SHIFT) // max(tsc1 - tsc0, 1)
 
 
-def write_sample(mem: memoryview | bytearray, vvar_pa: int) -> None:
-    """Refresh the clock sample on the vvar page."""
+def write_sample(mem: memoryview | bytearray, vvar_pa: int, realtime: Callable[[], int] = time.time_ns) -> None:
+    """Refresh the clock sample on the vvar page; `realtime` is the machine's CLOCK_REALTIME."""
     read, mult = _clock()
     tsc, mono = _pair(read, tries=2)
-    _SAMPLE.pack_into(mem, vvar_pa + abi.VVAR_TSC_BASE, tsc, mono, time.time_ns() - time.monotonic_ns() + mono, mult)
+    _SAMPLE.pack_into(mem, vvar_pa + abi.VVAR_TSC_BASE, tsc, mono, realtime() - time.monotonic_ns() + mono, mult)
 
 
 def _pair(read: TscReader, tries: int) -> tuple[int, int]:

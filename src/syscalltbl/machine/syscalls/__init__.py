@@ -3,9 +3,11 @@
 from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.syscalls import (
     access,
+    acct,
     aio,
     childwait,
     chroot,
+    clock_settime,
     close_range,
     cred,
     epoll,
@@ -14,6 +16,7 @@ from syscalltbl.machine.syscalls import (
     fs,
     fsinfo,
     futex,
+    ioprio,
     ipc,
     itimer,
     kcmp,
@@ -29,6 +32,7 @@ from syscalltbl.machine.syscalls import (
     msg,
     namespaces,
     newmount,
+    personality,
     pgrp,
     pidfd,
     posix_timers,
@@ -38,6 +42,7 @@ from syscalltbl.machine.syscalls import (
     resource,
     rusage,
     sched,
+    sched_policy,
     select,
     sem,
     signal,
@@ -57,10 +62,10 @@ from syscalltbl.machine.syscalls import (
 from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
 
 __all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "aio", "bind", "childwait", "chroot", "close_range",
-    "cred", "epoll", "eventfd", "fadvise", "fs", "fsinfo", "futex", "ipc", "itimer", "kcmp", "keys", "locks",
-    "madvise", "misc", "mknod", "mlock", "mm", "mount", "mqueue", "msg", "namespaces", "newmount", "pgrp", "pidfd",
-    "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "sem", "signal",
-    "signalfd", "sigqueue", "sigwait", "socket", "sockmmsg", "sockmsg", "statx", "syscall", "time", "timerfd",
-    "unimplemented", "uts", "waitid", "xattr",
+    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "acct", "aio", "bind", "childwait", "chroot",
+    "clock_settime", "close_range", "cred", "epoll", "eventfd", "fadvise", "fs", "fsinfo", "futex", "ioprio", "ipc",
+    "itimer", "kcmp", "keys", "locks", "madvise", "misc", "mknod", "mlock", "mm", "mount", "mqueue", "msg",
+    "namespaces", "newmount", "personality", "pgrp", "pidfd", "posix_timers", "preadv", "process", "readdir",
+    "resource", "rusage", "sched", "sched_policy", "select", "sem", "signal", "signalfd", "sigqueue", "sigwait",
+    "socket", "sockmmsg", "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

@@ -105,12 +105,12 @@ def _timespec_ns(t: Task, addr: int) -> int:
     return int(sec) * NSEC_PER_SEC + int(nsec)
 
 
-def _deadline(ns: int, *, relative: bool, realtime: bool) -> float:
+def _deadline(t: Task, ns: int, *, relative: bool, realtime: bool) -> float:
     """A timeout as a time.monotonic() deadline (the scheduler's clock)."""
     if relative:
         return time.monotonic() + ns / NSEC_PER_SEC
     if realtime:
-        return time.monotonic() + (ns - time.time_ns()) / NSEC_PER_SEC
+        return time.monotonic() + (ns - t.machine.wallclock.realtime_ns()) / NSEC_PER_SEC  # the machine's clock
     return ns / NSEC_PER_SEC  # CLOCK_MONOTONIC is time.monotonic's clock
 
 
@@ -124,7 +124,7 @@ def sys_futex(t: Task, uaddr: int, op: int, val: int, utime: int, uaddr2: int, v
     if utime and cmd in TIMED:
         # FUTEX_WAIT's timeout is relative; the others' absolute, LOCK_PI's on CLOCK_REALTIME always.
         ns = _timespec_ns(t, utime)
-        deadline = _deadline(ns, relative=cmd == FUTEX_WAIT, realtime=realtime or cmd == FUTEX_LOCK_PI)
+        deadline = _deadline(t, ns, relative=cmd == FUTEX_WAIT, realtime=realtime or cmd == FUTEX_LOCK_PI)
     if realtime and cmd not in REALTIME_OK:
         raise Errno(ENOSYS)
     call = (NR_FUTEX, uaddr, op, val, utime, uaddr2, val3)
@@ -369,7 +369,7 @@ def sys_futex_waitv(t: Task, waiters: int, nr_futexes: int, flags: int, timeout:
     if timeout:
         if clockid not in (CLOCK_REALTIME, CLOCK_MONOTONIC):
             raise Errno(EINVAL)
-        deadline = _deadline(_timespec_ns(t, timeout), relative=False, realtime=clockid == CLOCK_REALTIME)
+        deadline = _deadline(t, _timespec_ns(t, timeout), relative=False, realtime=clockid == CLOCK_REALTIME)
     vector: list[tuple[int, int, bool]] = []
     for i in range(nr_futexes):
         val, uaddr, fflags, reserved = FUTEX_WAITV.unpack(
@@ -429,7 +429,7 @@ def sys_futex_wait(t: Task, uaddr: int, val: int, mask: int, flags: int, timeout
     if timeout:
         if clockid not in (CLOCK_REALTIME, CLOCK_MONOTONIC):
             raise Errno(EINVAL)
-        deadline = _deadline(_timespec_ns(t, timeout), relative=False, realtime=clockid == CLOCK_REALTIME)
+        deadline = _deadline(t, _timespec_ns(t, timeout), relative=False, realtime=clockid == CLOCK_REALTIME)
     call = (NR_FUTEX_WAIT, uaddr, val, mask, flags, timeout, clockid)
     # No restart block: with SA_RESTART it simply starts again, its timeout being absolute.
     return _wait(t, futexes(t.machine), call, uaddr, private, val, deadline, mask, restartable=True)

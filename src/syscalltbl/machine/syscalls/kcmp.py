@@ -2,9 +2,10 @@
 
 The answer orders the two objects as Linux does, by their address scrambled
 with a per-type key, so equal is 0 and different is 1 or 2 consistently,
-without telling a program where anything lives. This machine has no I/O
-contexts and no System V semaphore undo lists: every task's are none, so
-those two compare equal, as two Linux tasks that never made one do.
+without telling a program where anything lives. KCMP_IO compares the tasks'
+I/O contexts (shared by CLONE_IO), KCMP_SYSVSEM their undo lists' identity
+(none until CLONE_SYSVSEM shares one, so two tasks that never did compare
+equal, as on Linux).
 """
 
 from __future__ import annotations
@@ -91,8 +92,10 @@ def sys_kcmp(t: Task, pid1: int, pid2: int, kind: int, idx1: int, idx2: int, *_:
         return _order(task1.fs if live[0] else None, task2.fs if live[1] else None, kind)
     if kind == KCMP_SIGHAND:
         return _order(task1.sighand, task2.sighand, kind)
-    if kind in (KCMP_IO, KCMP_SYSVSEM):
-        return _order(None, None, kind)
+    if kind == KCMP_IO:
+        return _order(task1.io, task2.io, kind)
+    if kind == KCMP_SYSVSEM:
+        return _order(task1.sem_undo, task2.sem_undo, kind)
     if kind == KCMP_EPOLL_TFD:
         return _epoll_target(t, task1, task2, idx1 & 0xFFFFFFFF, idx2)
     raise Errno(EINVAL)

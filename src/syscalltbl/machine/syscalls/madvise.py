@@ -20,7 +20,6 @@ from syscalltbl.machine.uapi.mman import (
     MADV_FREE,
     MADV_HUGEPAGE,
     MADV_KEEPONFORK,
-    MADV_MERGEABLE,
     MADV_NOHUGEPAGE,
     MADV_NORMAL,
     MADV_PAGEOUT,
@@ -29,7 +28,6 @@ from syscalltbl.machine.uapi.mman import (
     MADV_RANDOM,
     MADV_REMOVE,
     MADV_SEQUENTIAL,
-    MADV_UNMERGEABLE,
     MADV_WILLNEED,
     MADV_WIPEONFORK,
     MS_ASYNC,
@@ -58,9 +56,9 @@ def sys_msync(t: Task, addr: int, length: int, flags: int, *_: int) -> int:
     return 0
 
 
+# No MADV_MERGEABLE or MADV_UNMERGEABLE: the machine has no KSM (CONFIG_KSM off), so they are EINVAL.
 _ADVICE_KEPT = frozenset({MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_COLD, MADV_PAGEOUT,
-                          MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_DONTDUMP,
-                          MADV_DODUMP})
+                          MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTDUMP, MADV_DODUMP})
 _ADVICE = _ADVICE_KEPT | {MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE, MADV_REMOVE, MADV_DONTFORK, MADV_DOFORK,
                           MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_POPULATE_READ, MADV_POPULATE_WRITE}
 

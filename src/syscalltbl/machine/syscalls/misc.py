@@ -11,12 +11,16 @@ from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import uptime
 from syscalltbl.machine.kernel.uaccess import copy_to_user, strncpy_from_user
 from syscalltbl.machine.syscalls.cred import do_prctl_caps
+from syscalltbl.machine.syscalls.prctl_options import OPTIONS as PRCTL_OPTIONS
+from syscalltbl.machine.syscalls.prctl_options import do_prctl_options
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import EINVAL, EPERM, Errno
+from syscalltbl.machine.uapi.errno import EINVAL, ENODEV, EPERM, Errno
 from syscalltbl.machine.uapi.misc import TASK_COMM_LEN
 from syscalltbl.machine.uapi.prctl import (
+    ARCH_GET_CPUID,
     ARCH_GET_FS,
     ARCH_GET_GS,
+    ARCH_SET_CPUID,
     ARCH_SET_FS,
     ARCH_SET_GS,
     PR_CAPBSET_DROP,
@@ -54,7 +58,7 @@ def sys_sysinfo(t: Task, info: int, *_: int) -> int:
 
 
 @syscall("sys_prctl")
-def sys_prctl(t: Task, option: int, arg2: int, *_: int) -> int:
+def sys_prctl(t: Task, option: int, arg2: int, arg3: int, arg4: int, arg5: int, *_: int) -> int:
     """The options a libc and a shell use; the rest are EINVAL, as for an unknown option."""
     option &= 0xFFFFFFFF
     if option == PR_SET_NAME:
@@ -80,6 +84,8 @@ def sys_prctl(t: Task, option: int, arg2: int, *_: int) -> int:
         return 0
     if option in (PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_READ, PR_CAPBSET_DROP):
         return do_prctl_caps(t, option, arg2)
+    if option in PRCTL_OPTIONS:
+        return do_prctl_options(t, option, arg2, arg3, arg4, arg5)
     raise Errno(EINVAL)
 
 
@@ -95,6 +101,10 @@ def sys_arch_prctl(t: Task, option: int, addr: int, *_: int) -> int:
         else:
             cpu.set_msr(MSR_KERNEL_GS_BASE, addr)
         return 0
+    if option == ARCH_GET_CPUID:
+        return 1  # CPUID executes (it never faults here)
+    if option == ARCH_SET_CPUID:
+        raise Errno(ENODEV)  # the cpu has no CPUID faulting (/proc/cpuinfo shows no cpuid_fault)
     if option == ARCH_GET_FS:
         value = cpu.reg(x86.UC_X86_REG_FS_BASE)
     elif option == ARCH_GET_GS:

@@ -29,8 +29,9 @@ def memlock_limit(t: Task) -> int | None:
     return None if limit == RLIM_INFINITY else limit
 
 
-def _lock(t: Task, addr: int, length: int, *, lock: bool) -> int:
-    """mlock/munlock over [addr, addr + length): the start rounded down, as do_mlock does."""
+def _lock(t: Task, addr: int, length: int, *, lock: bool, on_fault: bool = False) -> int:
+    """mlock/munlock over [addr, addr + length): the start rounded down, as do_mlock does. `on_fault`
+    (MLOCK_ONFAULT): the pages are locked as they are faulted in, none is paged in now."""
     length = page_up(length + addr % PAGE_SIZE)
     addr -= addr % PAGE_SIZE
     end = addr + length
@@ -54,7 +55,7 @@ def _lock(t: Task, addr: int, length: int, *, lock: bool) -> int:
     for v in mm.split(addr, end):
         v.locked = lock
     mm.merge(addr, end)
-    if lock and not mm.populate(addr, end, write=True):
+    if lock and not on_fault and not mm.populate(addr, end, write=True):
         raise Errno(ENOMEM)
     return 0
 
@@ -68,7 +69,7 @@ def sys_mlock(t: Task, addr: int, length: int, *_: int) -> int:
 def sys_mlock2(t: Task, addr: int, length: int, flags: int, *_: int) -> int:
     if flags & ~MLOCK_ONFAULT:
         raise Errno(EINVAL)
-    return _lock(t, addr, length, lock=True)
+    return _lock(t, addr, length, lock=True, on_fault=bool(flags & MLOCK_ONFAULT))
 
 
 @syscall("sys_munlock")

@@ -32,6 +32,7 @@ from syscalltbl.machine.uapi.mman import (
     MAP_ANONYMOUS,
     MAP_FIXED,
     MAP_FIXED_NOREPLACE,
+    MAP_GROWSDOWN,
     MAP_LOCKED,
     MAP_NONBLOCK,
     MAP_NORESERVE,
@@ -104,6 +105,8 @@ def _range(addr: int, length: int) -> int:
 @syscall("sys_mmap")
 def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, off: int) -> int:
     kind = flags & MAP_TYPE
+    if not off % PAGE_SIZE and not flags & MAP_ANONYMOUS:
+        t.files.get(fd - (1 << 64) if fd >> 63 else fd)  # ksys_mmap_pgoff's fget: EBADF before the length is seen
     if length <= 0 or off % PAGE_SIZE or kind not in (MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE):
         raise Errno(EINVAL)
     size = page_up(length)
@@ -119,7 +122,10 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
         if f.flags & O_PATH:
             raise Errno(EBADF)  # fdget: an O_PATH descriptor maps nothing
         if isinstance(f.inode, Device) and f.inode.source == b"":
+            if not f.readable() or (shared and prot & PROT_WRITE and not f.writable()):
+                raise Errno(EACCES)  # do_mmap's checks of the open mode, for a device as for a file
             flags |= MAP_ANONYMOUS  # /dev/zero: anonymous memory (shared: a shmem object), as mmap_zero makes it
+            maywrite = not shared or f.writable()  # read-only and shared: mprotect may not add PROT_WRITE
         elif not isinstance(f.inode, Regular):
             raise Errno(ENODEV if f.inode.kind else EBADF)
         elif off >= MAX_LFS_FILESIZE or size > MAX_LFS_FILESIZE - off:
@@ -164,6 +170,7 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
                      execute=bool(prot & PROT_EXEC), committed=committed, name=name,
                      shared=shared, backing=backing, pgoff=off // PAGE_SIZE)
     vma.locked, vma.maywrite = locked, maywrite
+    vma.growsdown = bool(flags & MAP_GROWSDOWN) and not shared and backing is None
     t.cpu.flush_tlb()
     if locked or (flags & MAP_POPULATE and not flags & MAP_NONBLOCK):
         # Best effort: what RAM cannot hold is paged in on use (mm_populate's result is not mmap's).

@@ -37,6 +37,7 @@ from syscalltbl.machine.uapi.time import (
     CLOCK_MONOTONIC_RAW,
     CLOCK_REALTIME,
     CLOCK_REALTIME_COARSE,
+    CLOCK_TAI,
     NSEC_PER_SEC,
     TIMER_ABSTIME,
 )
@@ -51,7 +52,6 @@ from syscalltbl.machine.uapi.timers import (
     SIGEVENT,
 )
 
-CLOCK_TAI = 11
 #: The wall clocks a timer may use; an alarm clock is its plain clock (nothing suspends), TAI is realtime.
 _WALL = {CLOCK_REALTIME: CLOCK_REALTIME, CLOCK_MONOTONIC: CLOCK_MONOTONIC, CLOCK_BOOTTIME: CLOCK_BOOTTIME,
          CLOCK_TAI: CLOCK_REALTIME}  # fmt: skip
@@ -139,7 +139,8 @@ def sys_timer_create(t: Task, which_clock: int, event: int, created: int, *_: in
         signo, value, target = SIGALRM, timer_id, None  # the default: SIGALRM with the id as si_value
     copy_to_user(t.mm, created, _INT.pack(timer_id))
     group = t.group
-    source = clock if isinstance(clock, CpuClock) else WALL_CLOCKS[clock]
+    source = clock if isinstance(clock, CpuClock) else (
+        t.machine.wallclock.realtime_ns if clock == CLOCK_REALTIME else WALL_CLOCKS[clock])
     timer = Timer(t.machine.timers, source, lambda count: _fire(group, timer_id, count), silent=not signo,
                   rearm_on_delivery=True)
     timers.posix[timer_id] = PosixTimer(timer, signo, value, target)

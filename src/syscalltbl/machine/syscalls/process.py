@@ -16,10 +16,11 @@ from syscalltbl.machine.syscalls import pgrp
 from syscalltbl.machine.syscalls.childwait import child_usage, eligible_child, reap_zombie
 from syscalltbl.machine.syscalls.fs import s32, user_path
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import E2BIG, EACCES, ECHILD, EINVAL, ESRCH, Errno
+from syscalltbl.machine.uapi.capability import CAP_SYS_NICE
+from syscalltbl.machine.uapi.errno import E2BIG, EACCES, ECHILD, EINVAL, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.misc import MAX_ARG_STRLEN
 from syscalltbl.machine.uapi.pidfd import PIDFD_THREAD
-from syscalltbl.machine.uapi.resource import PRIO_PGRP, PRIO_PROCESS, PRIO_USER
+from syscalltbl.machine.uapi.resource import PRIO_PGRP, PRIO_PROCESS, PRIO_USER, RLIMIT_NICE
 from syscalltbl.machine.uapi.sched import (
     CLONE3_ARGS_SIZE_VER0,
     CLONE3_ARGS_SIZE_VER2,
@@ -283,11 +284,25 @@ def sys_getpriority(t: Task, which: int, who: int, *_: int) -> int:
 @syscall("sys_setpriority")
 def sys_setpriority(t: Task, which: int, who: int, niceval: int, *_: int) -> int:
     nice = min(max(niceval, -20), 19)
+    error = 0
     for target in _prio_targets(t, which, who):
-        if nice < target.nice and t.cred.euid != 0:
-            raise Errno(EACCES)  # only root may raise a priority
-        target.nice = nice
+        # set_one_prio: each target is tried; the last refusal is the answer.
+        c, pc = t.cred, target.cred
+        if c.euid not in (pc.uid, pc.euid) and not c.capable(CAP_SYS_NICE):
+            error = EPERM  # another user's process
+        elif nice < target.nice and not can_nice(t, target, nice):
+            error = EACCES  # a raise of priority beyond RLIMIT_NICE
+        else:
+            target.nice = nice
+    if error:
+        raise Errno(error)
     return 0
+
+
+def can_nice(t: Task, target: Task, nice: int) -> bool:
+    """can_nice: a nice value whose 20 - nice is within the target's RLIMIT_NICE, or the caller's CAP_SYS_NICE."""
+    limit = target.rlimits[RLIMIT_NICE][0] if target.rlimits is not None else 0
+    return 20 - nice <= limit or t.cred.capable(CAP_SYS_NICE)
 
 
 @syscall("sys_sched_yield")

@@ -18,13 +18,19 @@ from syscalltbl.machine.uapi.resource import (
     RLIM_INFINITY,
     RLIM_NLIMITS,
     RLIMIT_CORE,
+    RLIMIT_MEMLOCK,
     RLIMIT_MSGQUEUE,
+    RLIMIT_NICE,
     RLIMIT_NOFILE,
     RLIMIT_NPROC,
+    RLIMIT_RTPRIO,
     RLIMIT_SIGPENDING,
     RLIMIT_STACK,
 )
 from syscalltbl.machine.uapi.structs import RLIMIT
+
+#: include/asm-generic/resource.h: MLOCK_LIMIT (8 MiB); MQ_BYTES_MAX is uapi/mqueue.py's.
+MLOCK_LIMIT = 8 << 20
 
 
 def default_limits(machine: Limits) -> list[tuple[int, int]]:
@@ -35,7 +41,9 @@ def default_limits(machine: Limits) -> list[tuple[int, int]]:
     limits[RLIMIT_NOFILE] = (machine.max_files, machine.max_files)
     limits[RLIMIT_NPROC] = (machine.nproc, machine.nproc)
     limits[RLIMIT_SIGPENDING] = (machine.nproc, machine.nproc)  # set_max_threads sets both alike
+    limits[RLIMIT_MEMLOCK] = (MLOCK_LIMIT, MLOCK_LIMIT)
     limits[RLIMIT_MSGQUEUE] = (MQ_BYTES_MAX, MQ_BYTES_MAX)
+    limits[RLIMIT_NICE] = limits[RLIMIT_RTPRIO] = (0, 0)  # no raised priority without CAP_SYS_NICE
     return limits
 
 

@@ -1,8 +1,8 @@
 """CPU affinity, scheduling policy queries and membarrier (kernel/sched/core.c, syscalls.c, membarrier.c).
 
 The machine has one CPU: every task's affinity mask is CPU 0 and a set
-that does not include it is refused. Every task runs SCHED_OTHER at
-priority 0; the policy cannot be changed (sched_setscheduler is ENOSYS).
+that does not include it is refused. Scheduling policies and priorities
+are syscalls/sched_policy.py's.
 membarrier keeps Linux's per-address-space registration protocol, but with
 one CPU there is never another CPU to interrupt, so a barrier that may run
 only returns. The machine has no rseq (it is ENOSYS, as with CONFIG_RSEQ
@@ -11,7 +11,6 @@ off), so the RSEQ commands are refused as such a kernel refuses them.
 
 from __future__ import annotations
 
-import struct
 import weakref
 
 from syscalltbl.machine.kernel.mm import Mm
@@ -107,23 +106,6 @@ def sys_sched_setaffinity(t: Task, pid: int, length: int, user_mask_ptr: int, *_
         raise Errno(EPERM)  # check_same_owner, without CAP_SYS_NICE
     if not wanted & 1:
         raise Errno(EINVAL)  # no CPU of the set is online
-    return 0
-
-
-@syscall("sys_sched_getscheduler")
-def sys_sched_getscheduler(t: Task, pid: int, *_: int) -> int:
-    if s32(pid) < 0:
-        raise Errno(EINVAL)
-    _target(t, pid)
-    return SCHED_NORMAL
-
-
-@syscall("sys_sched_getparam")
-def sys_sched_getparam(t: Task, pid: int, param: int, *_: int) -> int:
-    if not param or s32(pid) < 0:
-        raise Errno(EINVAL)
-    _target(t, pid)
-    copy_to_user(t.mm, param, struct.pack("<i", 0))  # struct sched_param: a SCHED_OTHER task's priority
     return 0
 
 

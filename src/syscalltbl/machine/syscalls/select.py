@@ -25,6 +25,7 @@ from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EBADF, EINTR, EINVAL, Errno
 from syscalltbl.machine.uapi.fcntl import O_PATH
 from syscalltbl.machine.uapi.misc import NR_OPEN
+from syscalltbl.machine.uapi.personality import STICKY_TIMEOUTS
 from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM
 from syscalltbl.machine.uapi.structs import POLLFD, SIGSET_ARGUMENT, TIMESPEC
 
@@ -62,8 +63,8 @@ def _timespec(t: Task, addr: int, *, micro: bool = False) -> int | None:
 
 def _write_left(t: Task, addr: int, deadline: float | None, *, micro: bool = False) -> None:
     """poll_select_finish: the time left, unless the timeout was zero; a timeout it cannot write is ignored."""
-    if not addr or deadline is None:
-        return
+    if not addr or deadline is None or t.personality & STICKY_TIMEOUTS:
+        return  # STICKY_TIMEOUTS: the caller's timeout is left as it gave it
     try:
         if not any(TIMESPEC.unpack(copy_from_user(t.mm, addr, TIMESPEC.size))):
             return

@@ -17,30 +17,41 @@ from syscalltbl.machine.syscalls.fs import MAX_RW_COUNT, s32
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EFAULT, EINVAL, EOPNOTSUPP, Errno
 from syscalltbl.machine.uapi.misc import GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM
-from syscalltbl.machine.uapi.structs import TIMESPEC
-from syscalltbl.machine.uapi.time import CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, TIMER_ABSTIME
+from syscalltbl.machine.uapi.structs import TIMESPEC, TIMEZONE
+from syscalltbl.machine.uapi.time import (
+    CLOCK_PROCESS_CPUTIME_ID,
+    CLOCK_REALTIME,
+    CLOCK_REALTIME_COARSE,
+    CLOCK_TAI,
+    CLOCK_THREAD_CPUTIME_ID,
+    TIMER_ABSTIME,
+)
 
 NSEC = 10**9
 GRND_BOTH = GRND_RANDOM | GRND_INSECURE  # contradictory: EINVAL
 RANDOM_CHUNK = 1 << 16
 TICK_NSEC = 4_000_000  # a jiffy at Debian's HZ=250
 
-#: clockid -> nanoseconds (include/uapi/linux/time.h)
+#: clockid -> nanoseconds (include/uapi/linux/time.h); the realtime clocks are the machine's (wall_clock).
 CLOCKS: dict[int, Callable[[], int]] = {
-    0: time.time_ns,  # CLOCK_REALTIME
     1: time.monotonic_ns,  # CLOCK_MONOTONIC
     2: time.process_time_ns,  # CLOCK_PROCESS_CPUTIME_ID: the emulator's own
     3: time.thread_time_ns,  # CLOCK_THREAD_CPUTIME_ID
     4: time.monotonic_ns,  # CLOCK_MONOTONIC_RAW
-    5: time.time_ns,  # CLOCK_REALTIME_COARSE
     6: time.monotonic_ns,  # CLOCK_MONOTONIC_COARSE
     7: boottime_ns,  # CLOCK_BOOTTIME: /proc/uptime's clock too
-    11: time.time_ns,  # CLOCK_TAI, without the leap-second offset
 }
 
 
-def _clock(clockid: int) -> Callable[[], int]:
-    clock = CLOCKS.get(s32(clockid))
+def wall_clock(t: Task, clockid: int) -> Callable[[], int]:
+    """A clock that is not a cpu clock, as the caller's machine reads it: CLOCK_REALTIME (and its coarse
+    reading) and CLOCK_TAI from the machine's own wall clock (kernel/timekeeping.py); EINVAL for no clock."""
+    clockid = s32(clockid)
+    if clockid in (CLOCK_REALTIME, CLOCK_REALTIME_COARSE):
+        return t.machine.wallclock.realtime_ns
+    if clockid == CLOCK_TAI:
+        return t.machine.wallclock.tai_ns
+    clock = CLOCKS.get(clockid)
     if clock is None:
         raise Errno(EINVAL)
     return clock
@@ -52,16 +63,16 @@ def _task_clock(t: Task, clockid: int) -> Callable[[], int]:
     clockid = s32(clockid)
     if clockid in (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID) or clockid < 0:
         return cpu_clock(t, clockid).read
-    return _clock(clockid)
+    return wall_clock(t, clockid)
 
 
 @syscall("sys_gettimeofday")
 def sys_gettimeofday(t: Task, tv: int, tz: int, *_: int) -> int:
     if tv:
-        sec, nsec = divmod(time.time_ns(), NSEC)
+        sec, nsec = divmod(t.machine.wallclock.realtime_ns(), NSEC)
         copy_to_user(t.mm, tv, TIMESPEC.pack(sec, nsec // 1000))
     if tz:
-        copy_to_user(t.mm, tz, bytes(8))  # UTC, no DST
+        copy_to_user(t.mm, tz, TIMEZONE.pack(*t.machine.wallclock.tz))  # what settimeofday last set
     return 0
 
 
@@ -83,7 +94,7 @@ def sys_clock_getres(t: Task, clockid: int, tp: int, *_: int) -> int:
 
 @syscall("sys_time")
 def sys_time(t: Task, tloc: int, *_: int) -> int:
-    now = time.time_ns() // NSEC
+    now = t.machine.wallclock.realtime_ns() // NSEC
     if tloc:
         copy_to_user(t.mm, tloc, struct.pack("<q", now))
     return now

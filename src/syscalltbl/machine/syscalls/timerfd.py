@@ -15,14 +15,15 @@ import time
 from collections.abc import Callable
 
 from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.timekeeping import WallClock
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.vfs import Inode, OpenFile
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.syscalls.time import CLOCKS
+from syscalltbl.machine.syscalls.time import wall_clock
 from syscalltbl.machine.uapi.anoninode import ANON_INODE_MODE
-from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, EPERM, Errno
+from syscalltbl.machine.uapi.errno import EAGAIN, ECANCELED, EINVAL, EPERM, Errno
 from syscalltbl.machine.uapi.fcntl import O_NONBLOCK, O_RDWR
 from syscalltbl.machine.uapi.poll import POLLIN
 from syscalltbl.machine.uapi.time import CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_REALTIME, NSEC_PER_SEC
@@ -43,16 +44,26 @@ _CLOCKS = {CLOCK_REALTIME: CLOCK_REALTIME, CLOCK_MONOTONIC: CLOCK_MONOTONIC, CLO
 
 
 class TimerFd(Inode):
-    def __init__(self, clock: Callable[[], int]) -> None:
+    def __init__(self, clock: Callable[[], int], *, realtime: bool = False) -> None:
         super().__init__(ANON_INODE_MODE)
         self.clock = clock
+        self.realtime = realtime  # on CLOCK_REALTIME (or its alarm clock): TFD_TIMER_CANCEL_ON_SET applies
         self.expiry: int | None = None  # the next expiry on `clock`, ns; None: disarmed
         self.interval = 0
         self.ticks = 0  # expirations not read yet
         self.readers_woken = 0
+        #: TFD_TIMER_CANCEL_ON_SET: the wall clock whose steps cancel the timer, and its step count when seen.
+        self.cancel_on: WallClock | None = None
+        self.steps_seen = 0
+        self.canceled = False
 
     def advance(self) -> None:
-        """Count the expirations up to now."""
+        """Count the expirations up to now, and each step of the clock a CANCEL_ON_SET timer saw
+        (timerfd_clock_was_set: a tick that wakes the reader, whose read then says ECANCELED)."""
+        if self.cancel_on is not None and self.cancel_on.steps != self.steps_seen:
+            self.ticks += self.cancel_on.steps - self.steps_seen
+            self.steps_seen, self.canceled = self.cancel_on.steps, True
+            self.readers_woken += 1
         if self.expiry is None:
             return
         now = self.clock()
@@ -87,6 +98,9 @@ class TimerFd(Inode):
         if count < _U64.size:
             raise Errno(EINVAL)
         self.advance()
+        if self.canceled:
+            self.canceled, self.ticks = False, 0  # timerfd_canceled
+            raise Errno(ECANCELED)
         if not self.ticks:
             if f.flags & O_NONBLOCK:
                 raise Errno(EAGAIN)
@@ -130,7 +144,8 @@ def sys_timerfd_create(t: Task, clockid: int, flags: int, *_: int) -> int:
         raise Errno(EINVAL)
     if clockid in (CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM) and t.cred.euid != 0:
         raise Errno(EPERM)  # CAP_WAKE_ALARM
-    f = OpenFile(TimerFd(CLOCKS[_CLOCKS[clockid]]), O_RDWR | (flags & TFD_NONBLOCK), b"anon_inode:[timerfd]")
+    timer = TimerFd(wall_clock(t, _CLOCKS[clockid]), realtime=_CLOCKS[clockid] == CLOCK_REALTIME)
+    f = OpenFile(timer, O_RDWR | (flags & TFD_NONBLOCK), b"anon_inode:[timerfd]")
     return t.files.install(f, cloexec=bool(flags & TFD_CLOEXEC), limit=t.nofile())
 
 
@@ -142,7 +157,10 @@ def sys_timerfd_settime(t: Task, ufd: int, flags: int, utmr: int, otmr: int, *_:
     interval, value = _ns(isec, insec), _ns(vsec, vnsec)
     timer = _timerfd(t, ufd)
     old = timer.remaining()
-    # TFD_TIMER_CANCEL_ON_SET: nothing here sets CLOCK_REALTIME, so such a timer is never cancelled.
+    # timerfd_setup_cancel: an absolute CLOCK_REALTIME timer may ask to be cancelled when the clock is set.
+    cancel = flags & TFD_TIMER_ABSTIME and flags & TFD_TIMER_CANCEL_ON_SET and timer.realtime
+    timer.cancel_on = t.machine.wallclock if cancel else None
+    timer.steps_seen, timer.canceled = t.machine.wallclock.steps, False
     timer.arm(value, interval, absolute=bool(flags & TFD_TIMER_ABSTIME))
     if otmr:
         copy_to_user(t.mm, otmr, _itimerspec(*old))

@@ -44,6 +44,7 @@ from syscalltbl.machine.tools.formats import (
 )
 from syscalltbl.machine.tools.keytrace import KEY_ARGUMENTS
 from syscalltbl.machine.tools.locktrace import LOCK_ARGUMENTS
+from syscalltbl.machine.tools.misctrace import MISC_ARGUMENTS, MISC_RESULTS
 from syscalltbl.machine.tools.mounttrace import MOUNT_ARGUMENTS
 from syscalltbl.machine.tools.sockettrace import SOCKET_ARGUMENTS, Snapshot, snapshot
 from syscalltbl.machine.tools.strings import STRING_LIMIT, quote
@@ -310,6 +311,8 @@ def _result(ret: int, entry_point: str) -> str:
     if -4095 <= ret < 0:
         name = ERRNO_NAMES.get(-ret, str(-ret))
         return f"-1 {name} ({os.strerror(-ret)})"
+    if entry_point in MISC_RESULTS:
+        return MISC_RESULTS[entry_point](ret)
     return hex(ret) if entry_point in ADDRESS_RESULTS else str(ret)
 
 
@@ -351,7 +354,7 @@ class Tracer:
         arguments = (ARGUMENTS.get(entry) or XATTR_ARGUMENTS.get(entry) or FILE_ARGUMENTS.get(entry)
                      or LOCK_ARGUMENTS.get(entry) or CRED_ARGUMENTS.get(entry)
                      or TIMER_ARGUMENTS.get(entry) or UTS_ARGUMENTS.get(entry) or MOUNT_ARGUMENTS.get(entry)
-                     or KEY_ARGUMENTS.get(entry))
+                     or KEY_ARGUMENTS.get(entry) or MISC_ARGUMENTS.get(entry))
         sockets = SOCKET_ARGUMENTS.get(entry)
         if s.entry_point == "sys_clone3":
             shown = f"{_clone_args(t, args[0], args[1])}, {args[1]}"

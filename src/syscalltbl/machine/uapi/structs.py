@@ -19,6 +19,8 @@ STAT: Final = struct.Struct("<QQQIIIxxxxQqqqqQqQqQ24x")
 STATFS: Final = struct.Struct("<qqQQQQQiiqqq32x")
 #: struct __kernel_timespec, and struct __kernel_old_timeval / struct timezone (the same two longs).
 TIMESPEC: Final = struct.Struct("<qq")
+#: struct timezone: tz_minuteswest, tz_dsttime.
+TIMEZONE: Final = struct.Struct("<ii")
 #: struct timespec[2] and struct timeval[2] (utimensat, utimes, futimesat).
 TIMESPEC_PAIR: Final = struct.Struct("<qqqq")
 #: struct utimbuf: actime, modtime.

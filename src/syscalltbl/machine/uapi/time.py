@@ -12,6 +12,7 @@ CLOCK_MONOTONIC_RAW: Final = 4
 CLOCK_REALTIME_COARSE: Final = 5
 CLOCK_MONOTONIC_COARSE: Final = 6
 CLOCK_BOOTTIME: Final = 7
+CLOCK_TAI: Final = 11
 TIMER_ABSTIME: Final = 1
 NSEC_PER_SEC: Final = 1_000_000_000
 #: USER_HZ: what times() and /proc count in.

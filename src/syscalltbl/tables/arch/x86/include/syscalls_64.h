@@ -396,5 +396,21 @@ asmlinkage long sys_keyctl(int cmd, unsigned long arg2, unsigned long arg3, unsi
 			   unsigned long arg5);
 asmlinkage long sys_signalfd(int ufd, sigset_t __user *user_mask, size_t sizemask);
 asmlinkage long sys_signalfd4(int ufd, sigset_t __user *user_mask, size_t sizemask, int flags);
+/* issue 17, misc: setting the time (kernel/time/posix-timers.c, time.c) */
+asmlinkage long sys_clock_settime(clockid_t which_clock, const struct __kernel_timespec __user *tp);
+asmlinkage long sys_settimeofday(struct __kernel_old_timeval __user *tv, struct timezone __user *tz);
+asmlinkage long sys_adjtimex(struct __kernel_timex __user *txc_p);
+asmlinkage long sys_clock_adjtime(clockid_t which_clock, struct __kernel_timex __user *tx);
+/* issue 17, misc: process attributes (kernel/exec_domain.c, block/ioprio.c, kernel/kcmp.c) */
+asmlinkage long sys_personality(unsigned int personality);
+asmlinkage long sys_ioprio_set(int which, int who, int ioprio);
+asmlinkage long sys_ioprio_get(int which, int who);
+asmlinkage long sys_acct(const char __user *name);
+/* issue 17, misc: scheduling policies (kernel/sched/syscalls.c) */
+asmlinkage long sys_sched_setscheduler(pid_t pid, int policy, struct sched_param __user *param);
+asmlinkage long sys_sched_setparam(pid_t pid, struct sched_param __user *param);
+asmlinkage long sys_sched_setattr(pid_t pid, struct sched_attr __user *attr, unsigned int flags);
+asmlinkage long sys_sched_getattr(pid_t pid, struct sched_attr __user *attr, unsigned int size,
+				  unsigned int flags);
 
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
