@@ -231,12 +231,19 @@ def siginfo(
     return head.ljust(SIGINFO_SIZE, b"\0")
 
 
+def _unkillable(t: Task, sig: int) -> bool:
+    """PID 1's rule (SIGNAL_UNKILLABLE, kernel/pid1.py): a signal it has no handler for is not for it."""
+    return t.group is t.machine.child_reaper and t.sighand.actions[sig].handler == SIG_DFL
+
+
 def send(t: Task, sig: int, info: bytes | None = None) -> None:
     """Make `sig` pending for the process of `t` (group_send_sig_info): one thread that does not
     block it takes it, `t` if it can; a fatal one ends the process at once, a handled one wakes it."""
     group = t.group
     if group.ended or group.group_exit is not None or not 0 < sig <= NSIG:
         return
+    if _unkillable(t, sig) and (sig == SIGKILL or not t.signals.blocked & bit(sig)):
+        return  # sig_task_ignored: a blocked one waits, and is dropped at delivery if still SIG_DFL
     if sig == SIGKILL:
         t.kill(SIGKILL)
         return
@@ -279,6 +286,8 @@ def send_thread(t: Task, sig: int, info: bytes | None = None) -> None:
     """Make `sig` pending for the thread `t` alone (tgkill, tkill); a fatal one still ends the process."""
     if t.status is not None or not 0 < sig <= NSIG:
         return
+    if _unkillable(t, sig) and (sig == SIGKILL or not t.signals.blocked & bit(sig)):
+        return
     if sig == SIGKILL:
         t.kill(SIGKILL)
         return
@@ -297,7 +306,7 @@ def _fatal_now(t: Task) -> None:
     """complete_signal's shortcut: a deliverable signal whose action is to terminate ends the process now."""
     s, shared = t.signals, t.group.shared
     for sig in _signals_in(t.sigpending):
-        if t.sighand.actions[sig].handler == SIG_DFL and sig not in DEFAULT_IGNORE:
+        if t.sighand.actions[sig].handler == SIG_DFL and sig not in DEFAULT_IGNORE and not _unkillable(t, sig):
             t.machine.observe_signal(t, sig, s.info.get(sig) or shared.info.get(sig, b""))
             t.kill(sig)
             return
@@ -347,6 +356,8 @@ def deliver(t: Task, *, interrupted: bool = False) -> None:
     delivered = False
     while t.status is None and (taken := _dequeue(t)) is not None:
         sig, info = taken
+        if _unkillable(t, sig):
+            continue  # get_signal: PID 1 drops one that was blocked while it had no handler
         machine.observe_signal(t, sig, info)
         action = t.sighand.actions[sig]
         if action.handler == SIG_DFL:
