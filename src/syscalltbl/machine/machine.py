@@ -38,13 +38,13 @@ from syscalltbl.machine.kernel.ktimers import Timer, TimerQueue
 from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.locks import LockTable
 from syscalltbl.machine.kernel.mm import Mm
-from syscalltbl.machine.kernel.pid1 import Pid1
+from syscalltbl.machine.kernel.pid1 import Init, Pid1
 from syscalltbl.machine.kernel.process import ExitStatus, Task, ThreadGroup
 from syscalltbl.machine.kernel.procfs import ProcRoot
 from syscalltbl.machine.kernel.shm import ShmNamespace
 from syscalltbl.machine.kernel.sysctl import Sysctl
 from syscalltbl.machine.kernel.timer import Tick
-from syscalltbl.machine.kernel.vfs import FileSystem, Regular
+from syscalltbl.machine.kernel.vfs import FileSystem
 from syscalltbl.machine.project import load as load_project
 from syscalltbl.machine.syscalls import REGISTRY, Handler, TableEntry, Tracer, bind, unimplemented
 from syscalltbl.tables.target import X86_64Target
@@ -125,11 +125,8 @@ class Machine:
         self.foreground_pgid = 0
         #: PID 1 under Linux's rules for it, the orphans' parent (kernel/pid1.py); None: no such rules.
         self.child_reaper: ThreadGroup | None = None
-        #: The file the generated init runs from (no path of the machine names it), when it is PID 1.
-        self.init_file: Regular | None = None
-        #: The program the init started, and how it ended (kernel/pid1.py); 0 and None without an init.
-        self.program_pid = 0
-        self.program_status: ExitStatus | None = None
+        #: The generated init, when it is PID 1 (kernel/pid1.py).
+        self.init: Init | None = None
         self.ram = PhysicalMemory(self.cpu, self.limits.memory)
         # Weakly, as every link from RAM to the machine (see PhysicalMemory._cpu): a finalizer that holds
         # RAM must not keep a finished machine alive.

@@ -254,7 +254,8 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
     if status.signal is not None:
         _report_death(name, status.signal, status.detail)
         return 128 + status.signal
-    program = machine.program_status  # the init exits with 128+N when signal N killed the program
+    # The init exits with 128+N when signal N killed the program: say so, as before.
+    program = machine.init.program_status if machine.init is not None else None
     if program is not None and program.signal is not None:
         _report_death(name, program.signal, program.detail)
     return status.code or 0

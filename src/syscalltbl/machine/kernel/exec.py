@@ -24,7 +24,7 @@ from syscalltbl.machine.kernel.binprm import Binprm, ExecFile, PastNoReturn, may
 from syscalltbl.machine.kernel.cred import exec_creds
 from syscalltbl.machine.kernel.exec_stack import InitialStack
 from syscalltbl.machine.kernel.mm import VDSO_BASE, VVAR_BASE, Mm
-from syscalltbl.machine.kernel.pid1 import INIT_PATH, Pid1, init_image
+from syscalltbl.machine.kernel.pid1 import INIT_PATH, Init, Pid1, init_image
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.vfs import Directory, HostFile, OpenFile, Regular
 from syscalltbl.machine.uapi.elf import BINPRM_BUF_SIZE, MAX_BINFMT_DEPTH
@@ -200,11 +200,12 @@ def start(
         mm.destroy()  # it can run: the init's child runs it
         task.fs.cwd = machine.fs.root  # the init's; the child changes to `cwd`
         init = ExecFile(Regular(pid1_image(machine), 0o755), INIT_PATH)
-        machine.init_file = init.inode
+        shown = in_machine if in_machine is not None else os.fsencode(program)
+        # The program is the init's first fork: pids are handed out in order at boot.
+        machine.init = Init(init.inode, task.pid + 1, shown)
         bprm = Binprm(init, INIT_PATH, [b"init", cwd, filename, *(args or [b""])], bprm.envp, task.cred)
         mm, loaded, stack = load(machine, task, bprm)
         program, exe, in_machine, args = INIT_PATH.decode(), INIT_PATH, None, bprm.argv
-        machine.program_pid = task.pid + 1  # its first fork: pids are handed out in order at boot
     if pid1 is not Pid1.BARE:
         machine.child_reaper = task.group
     machine.foreground_pgid = task.pgid

@@ -15,6 +15,7 @@ first program as pid 1 without those rules unless asked (Pid1.BARE).
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,11 +31,22 @@ from syscalltbl.machine.uapi.wait import __WALL
 from syscalltbl.store import cache as content_cache
 
 if TYPE_CHECKING:
-    from syscalltbl.machine.kernel.process import Task, ThreadGroup
+    from syscalltbl.machine.kernel.process import ExitStatus, Task, ThreadGroup
+    from syscalltbl.machine.kernel.vfs import Regular
     from syscalltbl.machine.machine import Machine
 
 #: What /proc/1/exe and /proc/1/cmdline name: the init runs from a file no path of the machine holds.
 INIT_PATH = b"/sbin/init"
+
+
+@dataclass(slots=True)
+class Init:
+    """The generated init of a machine that booted one, and what `run` reports of its program."""
+
+    file: Regular  # what it runs from: no path of the machine names it
+    program_pid: int  # its first fork, the program's process
+    program_name: bytes  # the program as `run` was given it, which --trace shows it exec'd as
+    program_status: ExitStatus | None = None
 
 
 class Pid1(enum.Enum):
@@ -73,8 +85,8 @@ def _build(syscalls: tuple[Syscall, ...], source: str) -> bytes:
 
 def runs_init(t: Task) -> bool:
     """`t` runs the generated init's code: PID 1, or its child before it execs the program."""
-    init = t.machine.init_file
-    return init is not None and t.exe_file is init
+    init = t.machine.init
+    return init is not None and t.exe_file is init.file
 
 
 def new_parent(machine: Machine, exiting: Task) -> Task | None:

@@ -287,8 +287,8 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
         group.group_exit = group.group_exit or status
         leader = group.leader
         leader.status = group.group_exit
-        if leader.tid == machine.program_pid:
-            machine.program_status = leader.status  # how the init's program ended, for `run` to report
+        if machine.init is not None and leader.tid == machine.init.program_pid:
+            machine.init.program_status = leader.status  # how the init's program ended, for `run` to report
         if leader.parent is None or notify_parent(machine, leader, leader.status):
             reap(machine, leader)
     if task is machine.current:

@@ -104,6 +104,7 @@ class KernelProfiler:
                 record = open_calls[t.tid] = self._record(t)
             record.name, record.symbol, record.implementation = s.name, s.symbol, implementation
             record.internal = is_internal(t)
+            init = not self.show_init and runs_init(t)
             start = time.perf_counter()
             try:
                 ret = handler(t, a0, a1, a2, a3, a4, a5)
@@ -112,8 +113,9 @@ class KernelProfiler:
                 raise
             finally:
                 record.host_seconds += time.perf_counter() - start
-                # The init's calls are left out, as --trace leaves them (the child's exec is the program's).
-                record.internal = record.internal or (not self.show_init and runs_init(t))
+                # The init's calls are left out (its child's exec of the program too, which the first
+                # program's exec never was: a call of the machine's own).
+                record.internal = record.internal or init
             record.result = ret
             if s.noreturn:  # exit, exit_group: the record never reaches sysretq
                 self._finish(t.tid, returned=False)

@@ -396,6 +396,10 @@ class Tracer:
                 self._line(t, self._call(t, s, args, 0) + " = ?")
             # A successful execve leaves no old memory to read its arguments from.
             before = self._call(t, s, args, 0) if s.entry_point in REPLACES_MEMORY else None
+            if s.entry_point == "sys_execve" and self._hidden(t) and (init := t.machine.init) is not None:
+                # The init's child runs the program: shown as strace shows the program's exec, by the
+                # name `run` was given (the init execs the file that name was found at).
+                before = f"execve({quote(init.program_name)}, {_strings(t, a1)}, {_strings(t, a2)})"
             lengths = snapshot(s.entry_point, _reader(t), args)  # a socket call's in/out lengths, before it
             # capget rewrites a header it does not know: strace shows the one it was given.
             header = _reader(t)(args[0], 8) if s.entry_point in READ_BEFORE else None
