@@ -12,9 +12,10 @@ LTP's source is the `git archive` in the shared folder beside the checkout
 The scope is every runtest/syscalls entry minus the tests whose C source marks
 them as needing a block device or a mount; of those, the ones whose native run
 passes are the ones the machine is measured on. Each test runs in a fresh
-temporary directory (TMPDIR points there) natively as root and on the machine,
-under /bin/sh so it is not PID 1 (LTP takes getppid() == 1 for "the main test
-process died"), with LTP_TIMEOUT_MUL=10 and the harness's own per-run timeout.
+temporary directory (TMPDIR points there) natively as root and on the machine
+(there as the machine's init's child, so it has a normal parent: LTP takes
+getppid() == 1 for "the main test process died"), with LTP_TIMEOUT_MUL=10 and
+the harness's own per-run timeout.
 On the machine TFAIL, TBROK, TWARN, more TCONFs than natively, a timeout or no
 exit status (a crash) are failures. The JSON result (rewritten after each
 test) has, per test, both verdicts, the TPASS/TFAIL/TBROK/TCONF/TWARN counts,
@@ -62,7 +63,8 @@ BUILD_TOOLS = {"autoconf": "autoconf", "automake": "automake", "m4": "m4", "make
 DEVICE_MARK = re.compile(r"\.(needs_device|mount_device|all_filesystems|format_device)\s*=")
 RESULT = re.compile(r"\b(TPASS|TFAIL|TBROK|TCONF|TWARN)\b")
 FAILING = ("TFAIL", "TBROK", "TWARN")
-RC_MARK = "ltp-harness-rc="
+#: How `syscalltbl run`'s own lines start: the machine, not the test, ended the run.
+MACHINE_SAYS = ("syscalltbl run: ", "Traceback (most recent call last):")
 SHOWN_LINES = 5
 TOP_CAUSES = 25
 # A result line's prefix: the current library's "file.c:12: ", the old one's "name    1  TFAIL  :  file.c:12: ".
@@ -275,14 +277,15 @@ def run_native(entry: Entry, path: Path, timeout: float) -> Run:
 
 
 def run_machine(entry: Entry, path: Path, timeout: float, native: Run) -> Run:
-    """On the machine, the test runs under /bin/sh, which reports its exit status on the last line."""
-    script = f"{shlex.join([str(path), *entry.argv[1:]])}; echo {RC_MARK}$?"
+    """On the machine the test runs directly, as the machine's init's child (pid 2, its parent PID 1), and
+    `syscalltbl run` exits with its status (128+N when signal N killed it). Anything `run` says itself
+    (a machine stopped, deadlocked or out of time, or a Python traceback) is no status of the test's."""
     with sandbox(entry, path.parent) as (work, env):
-        argv = [sys.executable, "-m", "syscalltbl", "run", "--cwd", str(work), "/bin/sh", "-c", script]
-        out, _, timed_out, seconds = execute(argv, work, env, timeout)
-    marks = [line for line in out.splitlines() if line.startswith(RC_MARK)]
-    rc = int(marks[-1].removeprefix(RC_MARK)) if marks else None
-    return classify(out.replace(marks[-1], "") if marks else out, rc, timed_out, seconds, native)
+        argv = [sys.executable, "-m", "syscalltbl", "run", "--cwd", str(work), str(path), *entry.argv[1:]]
+        out, rc, timed_out, seconds = execute(argv, work, env, timeout)
+    if any(line.startswith(MACHINE_SAYS) for line in out.splitlines()):
+        rc = None
+    return classify(out, rc, timed_out, seconds, native)
 
 
 # ---------------------------------------------------------------- the whole run

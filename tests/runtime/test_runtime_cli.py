@@ -55,11 +55,11 @@ def test_trace_decodes_from_the_prototypes(tmp_path: Path) -> None:
 def test_trace_follows_forked_children() -> None:
     proc = run("--trace", example("forkpipe"))
     lines = proc.stderr.decode().splitlines()
-    assert "[pid 1] fork() = 2" in lines
-    assert '[pid 2] read(3, "through the pipe\\n", 64) = 17' in lines
-    assert "[pid 2] exit_group(3) = ?" in lines and "[pid 2] +++ exited with 3 +++" in lines
+    assert "[pid 2] fork() = 3" in lines
+    assert '[pid 3] read(3, "through the pipe\\n", 64) = 17' in lines
+    assert "[pid 3] exit_group(3) = ?" in lines and "[pid 3] +++ exited with 3 +++" in lines
     assert "wait4(-1, 0x" in lines[-3] and lines[-3].endswith("= -1 ECHILD (No child processes)")
-    assert lines[-2:] == ["[pid 1] exit_group(0) = ?", "[pid 1] +++ exited with 0 +++"]
+    assert lines[-2:] == ["[pid 2] exit_group(0) = ?", "[pid 2] +++ exited with 0 +++"]
 
 
 def test_cwd_and_relative_paths(tmp_path: Path) -> None:

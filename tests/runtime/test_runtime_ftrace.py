@@ -45,4 +45,4 @@ def test_a_switch_between_processes_is_marked() -> None:
     lines = ftrace(example("forkpipe"))
     assert " ------------------------------------------" in lines
     switches = [x for x in lines if "=>" in x]
-    assert switches[0].endswith("forkpipe-1  =>  forkpipe-2")
+    assert switches[0].endswith("forkpipe-2  =>  forkpipe-3")

@@ -107,7 +107,7 @@ STRACE_LINES = (
     "futex_waitv([{val=0, uaddr=ADDR, flags=FUTEX_32|FUTEX_PRIVATE_FLAG}, {val=0, uaddr=ADDR, flags=FUTEX_32}], "
     "2, 0x1, NULL, CLOCK_REALTIME) = -1 EINVAL (Invalid argument)",
     "get_robust_list(0, [ADDR], [24]) = 0",
-    "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=ADDR) = 2",
+    "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=ADDR) = 3",
 )
 
 

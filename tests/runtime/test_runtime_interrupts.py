@@ -141,8 +141,9 @@ def test_the_trace_file_is_complete_after_ctrl_c(cli: Cli, tmp_path: Path) -> No
     status, _, err, _ = signal_and_wait(proc, signal.SIGINT)
     assert status == 130 and b"Traceback" not in err
     lines = trace.read_text().splitlines()
-    # busybox's sh catches SIGINT and kills itself with it again (tgkill) once the loop is left.
-    sent = lines.index("--- SIGINT {si_signo=SIGINT, si_code=SI_KERNEL} ---")
+    # The init passes Ctrl-C on to the program's group (kill: SI_USER from pid 1); busybox's sh catches
+    # SIGINT and kills itself with it again (tgkill) once the loop is left.
+    sent = lines.index("--- SIGINT {si_signo=SIGINT, si_code=SI_USER, si_pid=1, si_uid=0} ---")
     assert "+++ killed by SIGINT +++" in lines[sent:]
 
 

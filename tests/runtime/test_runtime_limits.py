@@ -78,13 +78,13 @@ def within_bound(result: Run) -> None:
 
 def test_a_fork_loop_gets_eagain_at_the_process_limit(cli: Cli, root: Path) -> None:
     result = run(cli, root, "--memory", MEMORY, "--max-procs", "100", "limits_fork")
-    # threads-max 100: the parent and 99 children; RLIMIT_NPROC says half of it, as Linux's
+    # threads-max 100: the init, the parent and 98 children; RLIMIT_NPROC says half of it, as Linux's
     # set_max_threads, and binds a user other than root (4 children beside itself).
     assert (result.code, result.stderr) == (0, ""), result
     assert result.stdout.splitlines() == [
         "RLIMIT_NPROC 50 50",
-        "root: fork 100: Resource temporarily unavailable",
-        "root: 99 children made, 99 reaped",
+        "root: fork 99: Resource temporarily unavailable",
+        "root: 98 children made, 98 reaped",
         "uid 1000: fork 5: Resource temporarily unavailable",
         "uid 1000: 4 children made, 4 reaped",
         "uid 1000's process exited with 0",
@@ -93,17 +93,18 @@ def test_a_fork_loop_gets_eagain_at_the_process_limit(cli: Cli, root: Path) -> N
 
 
 def test_a_shell_fork_bomb_sees_eagain_and_run_ends_cleanly(cli: Cli, root: Path) -> None:
-    # As on Linux, a fork bomb never ends by itself: its processes die and new ones take their
-    # places. Each refused fork prints busybox's message; the run ends at its timeout, with one line.
+    # Its processes die and new ones take their places; each refused fork prints busybox's message.
+    # The run ends at its timeout, with one line, or before it, when at one moment every fork failed
+    # and the orphans the init reaps held the slots of new ones (as under a real init, it can die out).
     result = run(cli, root, "--memory", MEMORY, "--max-procs", "64", "--timeout", "8",
                  "sh", "-c", "bomb() { bomb | bomb & }; bomb; echo the first shell goes on")
-    assert result.code == 1, (result.code, result.stderr[-2000:])
+    assert result.code in (0, 1), (result.code, result.stderr[-2000:])
     # ash writes "sh: ", the message and the newline one write() each (stderr is unbuffered), and
     # the processes are time-sliced, as on Linux: another's pieces can come in between, and the run
     # can stop between two of them, so its own line may follow a "sh: " with no newline.
     ended = re.search(r"syscalltbl run: sh: (pid [0-9]+ )?still running after 8\.0 s\n\Z", result.stderr)
-    assert ended is not None, result.stderr[-2000:]
-    pieces = result.stderr[: ended.start()]
+    assert (ended is not None) == (result.code == 1), result.stderr[-2000:]
+    pieces = result.stderr[: ended.start()] if ended is not None else result.stderr
     assert "can't fork: Resource temporarily unavailable" in pieces, pieces[-2000:]
     assert re.fullmatch(r"(sh: |can't fork: Resource temporarily unavailable|\n)*", pieces), pieces[-2000:]
     assert "the first shell goes on\n" in result.stdout, result.stdout[-2000:]

@@ -56,7 +56,7 @@ TRACED = (
     "fcntl(3, F_SETLK, {l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=100}) = 0",
     "fcntl(3, F_SETLK, {l_type=F_RDLCK, l_whence=SEEK_END, l_start=990, l_len=-10}) = 0",
     "fcntl(3, F_GETLK, {l_type=F_UNLCK, l_whence=SEEK_SET, l_start=0, l_len=0, l_pid=0}) = 0",
-    "fcntl(3, F_GETLK, {l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=40, l_pid=1}) = 0",
+    "fcntl(3, F_GETLK, {l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=40, l_pid=2}) = 0",  # the program's pid
     "fcntl(3, F_SETLK, {l_type=0x9 /* F_??? */, l_whence=SEEK_SET, l_start=0, l_len=1}) = -1 EINVAL (Invalid argument)",
     "fcntl(3, F_SETLK, {l_type=F_RDLCK, l_whence=0x7 /* SEEK_??? */, l_start=0, l_len=0})"
     " = -1 EINVAL (Invalid argument)",

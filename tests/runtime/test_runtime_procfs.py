@@ -31,11 +31,13 @@ def test_ps_lists_the_machines_processes(root: Path) -> None:
     out = sh(root, "sleep 2 & ps; kill $!").stdout.decode()
     rows = [line.split(None, 2) for line in out.splitlines()]
     assert rows[0] == ["PID", "USER", "COMMAND"]  # Debian's build leaves TIME out
-    # The shell, its background sleep, and ps itself: pids in fork order, root from /etc/passwd.
+    # The init, the shell, its background sleep, and ps itself: pids in fork order, root from /etc/passwd.
     # busybox's sh runs ps in a forked child without exec: the shell's command line, under the
-    # name prctl(PR_SET_NAME) gave it.
+    # name prctl(PR_SET_NAME) gave it. The init's command line is what it was told to run.
     pids, users, commands = zip(*rows[1:], strict=True)
-    assert pids == ("1", "2", "3") and users == ("root",) * 3
+    assert pids == ("1", "2", "3", "4") and users == ("root",) * 4
+    init, commands = commands[0], commands[1:]
+    assert init.startswith("init ") and " /bin/busybox " in init and init.endswith(commands[0])
     assert commands[0].endswith("/bin/busybox sh -c sleep 2 & ps; kill $!")
     # sleep was exec'd through /proc/self/exe, so its comm is "exe" until busybox names itself
     # (prctl(PR_SET_NAME)), and ps shows that comm first when it differs from argv[0], as on Linux.
@@ -48,10 +50,10 @@ def test_status_shows_the_readers_own_signal_masks(root: Path) -> None:
     # trap '' ignores SIGUSR1 (10) and exec keeps it ignored: bit 9 of SigIgn in cat's own status.
     out = sh(root, "trap '' USR1; cat /proc/self/status; echo parent=$$").stdout.decode()
     fields = dict(line.split(":\t", 1) for line in out.splitlines() if ":\t" in line)
-    assert fields["Name"] == "cat" and fields["Pid"] == "2" and fields["PPid"] == "1"
+    assert fields["Name"] == "cat" and fields["Pid"] == "3" and fields["PPid"] == "2"
     assert fields["State"] == "R (running)" and fields["FDSize"] == "64"
     assert int(fields["SigIgn"], 16) & 1 << 9 and not int(fields["SigCgt"], 16)
-    assert "parent=1" in out
+    assert "parent=2" in out  # the init's child
 
 
 def test_maps_shows_the_address_space(root: Path) -> None:
@@ -66,7 +68,7 @@ def test_maps_shows_the_address_space(root: Path) -> None:
 def test_self_cmdline_fd_and_exe(root: Path) -> None:
     out = sh(root, "readlink /proc/self; cat /proc/self/cmdline | tr '\\0' '|'; echo; "
                    "ls /proc/self/fd; readlink /proc/self/exe; ls /proc | grep -v '^[0-9]'").stdout.decode()
-    assert out.splitlines() == ["2", "cat|/proc/self/cmdline|", "0", "1", "2", "3", "/bin/busybox",
+    assert out.splitlines() == ["3", "cat|/proc/self/cmdline|", "0", "1", "2", "3", "/bin/busybox",
                                 "config.gz", "cpuinfo", "filesystems", "key-users", "loadavg", "locks", "meminfo",
                                 "mounts", "self", "sys", "sysvipc", "thread-self", "uptime"]
 

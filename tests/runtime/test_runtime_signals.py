@@ -65,19 +65,19 @@ def test_trace_shows_signal_calls_decoded(program: Path) -> None:
     assert any(x.startswith("rt_sigaction(SIGUSR1, {sa_handler=0x") and "sa_flags=SA_SIGINFO|SA_RESTORER" in x
                for x in lines)
     assert any(x.startswith("rt_sigprocmask(SIG_BLOCK, [USR1], ") for x in lines)
-    assert any(x.endswith("kill(1, SIGUSR1) = 0") for x in lines)
+    assert any(x.endswith("kill(2, SIGUSR1) = 0") for x in lines)
     assert any("rt_sigreturn() = " in x for x in lines)
-    # Deliveries and ends between the calls, as strace prints them.
-    assert "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=1, si_uid=0} ---" in lines
+    # Deliveries and ends between the calls, as strace prints them (the program is pid 2, the init's child).
+    assert "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=2, si_uid=0} ---" in lines
     # The child's times in clock ticks, as the machine accounted them (kernel/cputime.py): 0 or more.
     ticks = r"(0|\d+ /\* \d+\.\d\d s \*/)"
-    chld = (r".*--- SIGCHLD \{si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=8, si_uid=0, "
+    chld = (r".*--- SIGCHLD \{si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=9, si_uid=0, "
             rf"si_status=SIGABRT, si_utime={ticks}, si_stime={ticks}\}} ---")
     assert any(re.fullmatch(chld, x) for x in lines), lines
-    assert "[pid 8] +++ killed by SIGABRT +++" in lines
-    assert "[pid 9] --- SIGPIPE {si_signo=SIGPIPE, si_code=SI_USER, si_pid=9, si_uid=0} ---" in lines
-    assert "[pid 1] --- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0xffffffff81000000} ---" in lines
-    assert lines[-1] == "[pid 1] +++ exited with 3 +++"
+    assert "[pid 9] +++ killed by SIGABRT +++" in lines
+    assert "[pid 10] --- SIGPIPE {si_signo=SIGPIPE, si_code=SI_USER, si_pid=10, si_uid=0} ---" in lines
+    assert "[pid 2] --- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0xffffffff81000000} ---" in lines
+    assert lines[-1] == "[pid 2] +++ exited with 3 +++"
 
 
 def test_prctl_and_rlimits_as_natively(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ def test_stats_of_forkpipe_per_process_then_in_total() -> None:
     out, table = stats_of(example("forkpipe"))
     assert out == b"THROUGH THE PIPE\nchild exited 3\n"
     assert table == [
-        "pid 1 (forkpipe)",
+        "pid 2 (forkpipe)",
         HEADER,
         RULE,
         "  21.33           135          67         2         1  S wait4",
@@ -41,7 +41,7 @@ def test_stats_of_forkpipe_per_process_then_in_total() -> None:
         "   5.69            36          36         1            S exit_group",
         RULE,
         " 100.00           633          63        10         1  S total",
-        "pid 2 (forkpipe)",
+        "pid 3 (forkpipe)",
         HEADER,
         RULE,
         "  36.07           132          66         2            S read",

@@ -36,15 +36,15 @@ def test_structures_are_summarised_and_pids_stay_once_several_ran(tmp_path: Path
     proc = run("--trace", "-o", out, example("syscalls"))
     assert proc.stderr == b""
     lines = out.read_text().splitlines()
-    assert "[pid 1] wait4(2, [{WIFEXITED(s) && WEXITSTATUS(s) == 99}], 0, NULL) = 2" in lines
-    assert "[pid 1] wait4(3, [{WIFEXITED(s) && WEXITSTATUS(s) == 6}], WNOHANG, NULL) = 3" in lines
-    assert "[pid 1] wait4(5, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGTERM}], 0, NULL) = 5" in lines
-    assert "[pid 3] nanosleep({tv_sec=0, tv_nsec=20000000}, NULL) = 0" in lines
+    assert "[pid 2] wait4(3, [{WIFEXITED(s) && WEXITSTATUS(s) == 99}], 0, NULL) = 3" in lines
+    assert "[pid 2] wait4(4, [{WIFEXITED(s) && WEXITSTATUS(s) == 6}], WNOHANG, NULL) = 4" in lines
+    assert "[pid 2] wait4(6, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGTERM}], 0, NULL) = 6" in lines
+    assert "[pid 4] nanosleep({tv_sec=0, tv_nsec=20000000}, NULL) = 0" in lines
     # As strace shows clone: named arguments, and only the pointers its flags use (parent_tid as stored).
-    assert "[pid 1] clone(child_stack=NULL, flags=CLONE_VM|CLONE_THREAD) = -1 EINVAL (Invalid argument)" in lines
-    assert "[pid 1] clone(child_stack=NULL, flags=CLONE_PARENT_SETTID|SIGCHLD, parent_tid=[4]) = 4" in lines
-    assert "[pid 1] clock_getres(CLOCK_MONOTONIC, {tv_sec=0, tv_nsec=1}) = 0" in lines
-    assert all(x.startswith("[pid ") for x in lines[lines.index("[pid 1] fork() = 2") :])
+    assert "[pid 2] clone(child_stack=NULL, flags=CLONE_VM|CLONE_THREAD) = -1 EINVAL (Invalid argument)" in lines
+    assert "[pid 2] clone(child_stack=NULL, flags=CLONE_PARENT_SETTID|SIGCHLD, parent_tid=[5]) = 5" in lines
+    assert "[pid 2] clock_getres(CLOCK_MONOTONIC, {tv_sec=0, tv_nsec=1}) = 0" in lines
+    assert all(x.startswith("[pid ") for x in lines[lines.index("[pid 2] fork() = 3") :])
 
 
 def test_stat_and_lseek(tmp_path: Path) -> None:

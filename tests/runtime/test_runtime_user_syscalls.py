@@ -106,7 +106,7 @@ def test_a_raising_body_kills_its_caller_with_sigsegv_and_the_shell_runs_on(cli:
     ran = cli.run("run", "--root", "root", "busybox", "sh", "-c", script, cwd=project)
     assert (ran.returncode, ran.stdout.decode()) == (0, "still here 139\nagain 139\nand a new process\n")
     # Each oops names the user's lines only, then busybox's own line for a child killed by SIGSEGV.
-    report = [*oops_report(impl, 1, 2, "prog"), "Segmentation fault", *oops_report(impl, 2, 3, "prog")]
+    report = [*oops_report(impl, 1, 3, "prog"), "Segmentation fault", *oops_report(impl, 2, 4, "prog")]  # sh is pid 2
     assert ran.stderr.decode().splitlines() == [*report, "Segmentation fault"]
 
 
@@ -117,7 +117,7 @@ def test_the_oopsing_program_exits_139_and_its_trace_ends_as_straces(cli: Cli, p
     assert execve.startswith('execve("root/prog", ["root/prog"], [')  # as strace begins
     assert lines[0] == "my_func(6, 0) = ?"  # never returned, as strace shows a call its task died in
     assert lines[1:] == [
-        *oops_report(project / "syscalls" / "my_func.py", 1, 1, "prog"),
+        *oops_report(project / "syscalls" / "my_func.py", 1, 2, "prog"),  # the init's child
         "+++ killed by SIGSEGV +++",
         "syscalltbl run: root/prog: killed by SIGSEGV (oops in system call my_func)",
     ]
@@ -125,10 +125,10 @@ def test_the_oopsing_program_exits_139_and_its_trace_ends_as_straces(cli: Cli, p
 
 def test_an_oops_in_one_thread_ends_that_thread_alone(cli: Cli, project: Path) -> None:
     ran = cli.run("run", "root/oops_in_thread", cwd=project)
-    # The main thread (tid 1) runs on after its thread (tid 2) died in the call, and its exit(3) is the status.
+    # The main thread (tid 2) runs on after its thread (tid 3) died in the call, and its exit(3) is the status.
     assert (ran.returncode, ran.stdout.decode()) == (
         3, "my_func(6, 3) = 2\njoined the oopsed thread: 0\na new thread runs\nthe main thread goes on\n")
-    assert ran.stderr.decode().splitlines() == oops_report(project / "syscalls" / "my_func.py", 1, 2, "oops_in_thread")
+    assert ran.stderr.decode().splitlines() == oops_report(project / "syscalls" / "my_func.py", 1, 3, "oops_in_thread")
 
 
 def test_a_python_programs_call_oopses_the_same_way(cli: Cli, project: Path) -> None:

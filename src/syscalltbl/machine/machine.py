@@ -39,7 +39,8 @@ from syscalltbl.machine.kernel.ktimers import Timer, TimerQueue
 from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.locks import LockTable
 from syscalltbl.machine.kernel.mm import Mm
-from syscalltbl.machine.kernel.process import ExitStatus, Task
+from syscalltbl.machine.kernel.pid1 import Init, Pid1
+from syscalltbl.machine.kernel.process import ExitStatus, Task, ThreadGroup
 from syscalltbl.machine.kernel.procfs import ProcRoot
 from syscalltbl.machine.kernel.shm import ShmNamespace
 from syscalltbl.machine.kernel.sysctl import Sysctl
@@ -126,6 +127,10 @@ class Machine:
         self.host_signals: HostSignals | None = None
         #: The terminal's foreground process group: the first task's (there is no job control).
         self.foreground_pgid = 0
+        #: PID 1 under Linux's rules for it, the orphans' parent (kernel/pid1.py); None: no such rules.
+        self.child_reaper: ThreadGroup | None = None
+        #: The generated init, when it is PID 1 (kernel/pid1.py).
+        self.init: Init | None = None
         self.ram = PhysicalMemory(self.cpu, self.limits.memory)
         # Weakly, as every link from RAM to the machine (see PhysicalMemory._cpu): a finalizer that holds
         # RAM must not keep a finished machine alive.
@@ -209,10 +214,11 @@ class Machine:
         *,
         timeout: float = 30.0,
         cwd: bytes = b"/",
+        pid1: Pid1 = Pid1.BARE,
     ) -> ExitStatus:
         """Run an x86-64 program (an ELF, static or dynamic, or a #! script) and whatever it forks to
-        completion; say how it ended."""
-        task = self.start(program, argv, envp, cwd=cwd)
+        completion; say how it ended (with Pid1.INIT, the init's status: the program's, 128+N for signal N)."""
+        task = self.start(program, argv, envp, cwd=cwd, pid1=pid1)
         try:
             return self.schedule(task, timeout)
         except BaseException:

@@ -25,9 +25,19 @@ than one process made calls: one table per process, with a line per thread
 for a process that had several, then the total); all three write to stderr,
 or to -o FILE.
 
-Ctrl-C (SIGINT), SIGTERM and SIGHUP go to the program's process group, as a
-terminal sends them to its foreground job; if the machine is still running
-one second later, or a second signal comes, it is stopped.
+PID 1 is a small init, generated from the table like the user-side stubs: it
+forks the program (pid 2, in a process group of its own, so it has a normal
+parent), reaps every orphan, and exits with the program's status when no
+process is left. --pid1 makes the program PID 1 itself, with Linux's rules
+for it: a signal it has no handler for is not delivered (SIGKILL included),
+and when it exits every other process is killed. --trace hides the init's
+own calls (the program's lines carry the pids Linux would give them);
+--trace-init shows them too.
+
+Ctrl-C (SIGINT), SIGTERM and SIGHUP go to the foreground process group, as a
+terminal sends them to its foreground job: the init's, which passes them on to
+the program's group (with --pid1, the program's own); if the machine is still
+running one second later, or a second signal comes, it is stopped.
 
 Exit status: the program's own; 128+N when signal N killed it, or stopped
 the machine (with one line on stderr, none for SIGPIPE); 127 when PROGRAM (or its interpreter) cannot be found and
@@ -67,6 +77,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ftrace", action="store_true", help="print a function-graph trace of the emulated kernel path of each call"
     )
+    parser.add_argument("--pid1", action="store_true",
+                        help="make the program PID 1 itself (no init): Linux's rules for PID 1 then apply to it")
+    parser.add_argument("--trace-init", action="store_true",
+                        help="with --trace, --ftrace or --stats, show the init's own calls too (hidden by default)")
     parser.add_argument("--stats", action="store_true", help="print a per-syscall summary at exit, like strace -c; "
                         "with several processes, a table per process (and a line per thread) before the total")
     parser.add_argument("-o", "--output", metavar="FILE", help="write --trace/--ftrace/--stats output to FILE")
@@ -84,6 +98,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.output is not None and not (args.trace or args.ftrace or args.stats):
         raise UsageError("-o FILE needs --trace, --ftrace or --stats")
+    if args.trace_init and not (args.trace or args.ftrace or args.stats):
+        raise UsageError("--trace-init needs --trace, --ftrace or --stats")
+    if args.trace_init and args.pid1:
+        raise UsageError("--trace-init: with --pid1 there is no init")
     stdio = _hold_closed_stdio()
     out: TextIO = sys.stderr
     if args.output is not None:
@@ -157,7 +175,7 @@ def _run(args: argparse.Namespace, out: TextIO, stdio: tuple[int, int, int]) -> 
         return 127
     target = resolve()  # the project around the working directory, else syscalltbl's own tables
     wrappers: list[Wrapper] = []
-    tracer = Tracer(load_prototypes(target.prototypes), out) if args.trace else None
+    tracer = Tracer(load_prototypes(target.prototypes), out, show_init=args.trace_init) if args.trace else None
     if tracer is not None:
         wrappers.append(tracer)
     stats = Stats() if args.stats else None
@@ -168,7 +186,7 @@ def _run(args: argparse.Namespace, out: TextIO, stdio: tuple[int, int, int]) -> 
             sinks.append(FunctionGraph(out))
         if stats is not None:
             sinks.append(stats)
-        profiler = KernelProfiler(sinks)
+        profiler = KernelProfiler(sinks, show_init=args.trace_init)
         wrappers.append(profiler)
     machine = Machine(target=target, root=root, tracer=chain(*wrappers) if wrappers else None, stdio=stdio,
                       limits=limits_from(args))
@@ -191,6 +209,7 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
 
     from syscalltbl.machine.kernel.exec import CannotExec
     from syscalltbl.machine.kernel.hostsig import Halted, HostSignals
+    from syscalltbl.machine.kernel.pid1 import Pid1
     from syscalltbl.machine.kernel.sched import Deadlock
     from syscalltbl.machine.uapi.errno import ENOENT, Errno
     from syscalltbl.tables.errors import UsageError
@@ -211,7 +230,8 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
             program = host
     try:
         task = machine.start(program, [args.program, *args.args], [f"{k}={v}" for k, v in env.items()],
-                             in_machine=in_machine, cwd=os.fsencode(args.cwd))
+                             in_machine=in_machine, cwd=os.fsencode(args.cwd),
+                             pid1=Pid1.PROGRAM if args.pid1 else Pid1.INIT)
     except CannotExec as exc:
         print(f"{name}: cannot run: {exc}", file=sys.stderr)
         return 127 if exc.errno == ENOENT else 126
@@ -234,6 +254,10 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
     if status.signal is not None:
         _report_death(name, status.signal, status.detail)
         return 128 + status.signal
+    # The init exits with 128+N when signal N killed the program: say so, as before.
+    program = machine.init.program_status if machine.init is not None else None
+    if program is not None and program.signal is not None:
+        _report_death(name, program.signal, program.detail)
     return status.code or 0
 
 

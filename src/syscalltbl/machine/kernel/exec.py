@@ -24,6 +24,7 @@ from syscalltbl.machine.kernel.binprm import Binprm, ExecFile, PastNoReturn, may
 from syscalltbl.machine.kernel.cred import exec_creds
 from syscalltbl.machine.kernel.exec_stack import InitialStack
 from syscalltbl.machine.kernel.mm import VDSO_BASE, VVAR_BASE, Mm
+from syscalltbl.machine.kernel.pid1 import INIT_PATH, Init, Pid1, init_image
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.vfs import Directory, HostFile, OpenFile, Regular
 from syscalltbl.machine.uapi.elf import BINPRM_BUF_SIZE, MAX_BINFMT_DEPTH
@@ -158,8 +159,13 @@ def start(
     exe: bytes | None = None,
     in_machine: bytes | None = None,
     cwd: bytes = b"/",
+    pid1: Pid1 = Pid1.BARE,
 ) -> Task:
     """A first task running `program`, with fds 0-2 on the host's, through the same exec as execve's.
+
+    With Pid1.INIT the first task is the generated init (kernel/pid1.py), which forks the program;
+    the program is loaded here once all the same, into an address space thrown away, so that
+    CannotExec says why it cannot run. With Pid1.PROGRAM it is the program, as PID 1.
 
     `program` is a host file, which is also a file of the machine (busybox's
     sh re-executes itself at /proc/self/exe): its own path under the root,
@@ -194,6 +200,18 @@ def start(
         task.mm.destroy()
         proc.release(machine, task)  # as if never made
         raise CannotExec(exc.errno, _why(filename, bprm, exc.errno)) from None
+    if pid1 is Pid1.INIT:
+        mm.destroy()  # it can run: the init's child runs it
+        task.fs.cwd = machine.fs.root  # the init's; the child changes to `cwd`
+        init = ExecFile(Regular(pid1_image(machine), 0o755), INIT_PATH)
+        shown = in_machine if in_machine is not None else os.fsencode(program)
+        # The program is the init's first fork: pids are handed out in order at boot.
+        machine.init = Init(init.inode, task.pid + 1, shown)
+        bprm = Binprm(init, INIT_PATH, [b"init", cwd, filename, *(args or [b""])], bprm.envp, task.cred)
+        mm, loaded, stack = load(machine, task, bprm)
+        program, exe, in_machine, args = INIT_PATH.decode(), INIT_PATH, None, bprm.argv
+    if pid1 is not Pid1.BARE:
+        machine.child_reaper = task.group
     machine.foreground_pgid = task.pgid
     empty, task.mm = task.mm, mm
     empty.destroy()  # the address space spawn made: never run
@@ -201,11 +219,17 @@ def start(
     task.exe = exe if exe is not None else loaded.exe.path
     task.exe_file = loaded.exe.inode
     task.comm = os.path.basename(os.fsencode(program))[:15]  # as the program was named, links not followed
-    if machine.observer is not None and exe is None:  # a stand-in (the Python runner's) is no program's exec
+    # A stand-in (the Python runner's) is no program's exec; the init's is (shown by `run --trace-init`).
+    if machine.observer is not None and (exe is None or pid1 is Pid1.INIT):
         # As strace shows the exec it made: the name as given (a shell's PATH lookup resolves a bare one).
         shown = in_machine if in_machine is not None else os.fsencode(program)
         machine.observer.started(task, shown, args, bprm.envp)
     return task
+
+
+def pid1_image(machine: Machine) -> bytes:
+    """The generated init for this machine's table."""
+    return init_image(machine.kernel.syscalls, machine.target.table.name)
 
 
 def _why(filename: bytes, bprm: Binprm | None, errno: int) -> str:

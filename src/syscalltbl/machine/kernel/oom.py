@@ -4,8 +4,9 @@ Linux's default overcommit heuristic grants mmap and brk requests that
 RAM could hold and pays for them on first touch; when a touch finds RAM
 full, the process holding the most of it is killed, and the fault is
 tried again (or, if that process was the faulting one, it is dead).
-Every process is a candidate: this machine has no init to protect, its
-first process is the program `syscalltbl run` started.
+Every process is a candidate but the generated init (kernel/pid1.py), as
+Linux never picks the global init (oom_unkillable_task); a program that is
+PID 1 itself (`run --pid1`) is a container's init, which Linux may pick.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from syscalltbl.machine.hw.paging import PTE_ADDR
 from syscalltbl.machine.kernel.mm import SHARED
+from syscalltbl.machine.kernel.pid1 import runs_init
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.uapi.signal import SIGKILL
 
@@ -43,7 +45,7 @@ def badness(task: Task) -> int:
 
 def out_of_memory(machine: Machine) -> bool:
     """Kill the process holding the most RAM; True if its memory came back already (the fault may retry)."""
-    alive = [t for t in machine.tasks.values() if t.status is None]
+    alive = [t for t in machine.tasks.values() if t.status is None and not runs_init(t)]
     if not alive:
         return False
     # One task per address space: its threads share what killing it gives back.

@@ -13,11 +13,10 @@ from unicorn import x86_const as x86
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.hw.physmem import OutOfMemory
-from syscalltbl.machine.kernel import acct, cputime, futex, keys, signals
+from syscalltbl.machine.kernel import acct, cputime, futex, keys, pid1, signals
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
 from syscalltbl.machine.kernel.process import ExitStatus, IoContext, SemUndoList, Task, ThreadGroup
-from syscalltbl.machine.kernel.reaper import find_new_reaper
 from syscalltbl.machine.kernel.rtsched import RT_POLICIES
 from syscalltbl.machine.kernel.sem import exit_sem
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
@@ -290,17 +289,17 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
         machine.fpu_owner = None
     group = task.group
     group.threads.remove(task)
+    if group.ended:
+        pid1.zap(machine, group)
     # forget_original_parent: a live thread of the process takes over the children, else the nearest
-    # subreaper ancestor's (told of a zombie among them), else nobody does.
-    heir = group.threads[0] if group.threads else find_new_reaper(task)
+    # subreaper ancestor's, else PID 1's (either told of a zombie among them).
+    heir = pid1.new_parent(machine, task)
     for child in task.children:
         child.parent = heir
         if heir is not None:
             heir.children.append(child)
             if heir.group is not group:
-                child.exit_signal = SIGCHLD  # reparent_leader
-                if child.group.ended and child.status is not None and notify_parent(machine, child, child.status):
-                    reap(machine, child)
+                reparent_leader(machine, child)
         elif child.group.ended:
             reap(machine, child)  # orphans: nobody waits for them
         if not child.group.ended and child.pdeath_signal:
@@ -316,10 +315,19 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
         group.group_exit = group.group_exit or status
         leader = group.leader
         leader.status = group.group_exit
+        if machine.init is not None and leader.tid == machine.init.program_pid:
+            machine.init.program_status = leader.status  # how the init's program ended, for `run` to report
         if leader.parent is None or notify_parent(machine, leader, leader.status):
             reap(machine, leader)
     if task is machine.current:
         machine.cpu.stop()
+
+
+def reparent_leader(machine: Machine, child: Task) -> None:
+    """An orphan now PID 1's: it tells its new parent of its end with SIGCHLD, and a zombie does so now."""
+    child.exit_signal = SIGCHLD
+    if child.group.ended and child.status is not None and notify_parent(machine, child, child.status):
+        reap(machine, child)
 
 
 def notify_parent(machine: Machine, task: Task, status: ExitStatus) -> bool:

@@ -241,6 +241,11 @@ def siginfo(
     return head.ljust(SIGINFO_SIZE, b"\0")
 
 
+def _unkillable(t: Task, sig: int) -> bool:
+    """PID 1's rule (SIGNAL_UNKILLABLE, kernel/pid1.py): a signal it has no handler for is not for it."""
+    return t.group is t.machine.child_reaper and t.sighand.actions[sig].handler == SIG_DFL
+
+
 def _queued(t: Task) -> int:
     """The signals queued for the user of `t` (its ucounts' RLIMIT_SIGPENDING count): every pending one."""
     uid, seen, count = t.cred.uid, set(), 0
@@ -292,6 +297,8 @@ def send(t: Task, sig: int, info: bytes | None = None, *, may_fail: bool = False
     group = t.group
     if group.ended or group.group_exit is not None or not 0 < sig <= NSIG:
         return True
+    if _unkillable(t, sig) and (sig == SIGKILL or not t.signals.blocked & bit(sig)):
+        return True  # sig_task_ignored: a blocked one waits, and is dropped at delivery if still SIG_DFL
     if sig == SIGKILL:
         t.kill(SIGKILL)
         return True
@@ -334,6 +341,8 @@ def send_thread(t: Task, sig: int, info: bytes | None = None, *, may_fail: bool 
     False: a real-time signal's queue is full and `may_fail` (the sender's EAGAIN)."""
     if t.status is not None or not 0 < sig <= NSIG:
         return True
+    if _unkillable(t, sig) and (sig == SIGKILL or not t.signals.blocked & bit(sig)):
+        return True
     if sig == SIGKILL:
         t.kill(SIGKILL)
         return True
@@ -365,7 +374,7 @@ def _fatal_now(t: Task) -> None:
     """complete_signal's shortcut: a deliverable signal whose action is to terminate ends the process now."""
     s, shared = t.signals, t.group.shared
     for sig in _signals_in(t.sigpending):
-        if t.sighand.actions[sig].handler == SIG_DFL and sig not in DEFAULT_IGNORE:
+        if t.sighand.actions[sig].handler == SIG_DFL and sig not in DEFAULT_IGNORE and not _unkillable(t, sig):
             t.machine.observe_signal(t, sig, s.info.get(sig) or shared.info.get(sig, b""))
             t.kill(sig)
             return
@@ -433,6 +442,8 @@ def deliver(t: Task, *, interrupted: bool = False) -> None:
     delivered = False
     while t.status is None and (taken := _dequeue(t)) is not None:
         sig, info = taken
+        if _unkillable(t, sig):
+            continue  # get_signal: PID 1 drops one that was blocked while it had no handler
         machine.observe_signal(t, sig, info)
         action = t.sighand.actions[sig]
         if action.handler == SIG_DFL:

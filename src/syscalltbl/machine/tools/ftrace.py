@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 from syscalltbl.machine.image.table import TableEntry
+from syscalltbl.machine.kernel.pid1 import runs_init
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.tracehooks import is_internal
 from syscalltbl.machine.syscalls.registry import Handler
@@ -81,8 +82,9 @@ class CallRecord:
 class KernelProfiler:
     """Counts emulated kernel instructions per system call; reports each finished call to `sinks`."""
 
-    def __init__(self, sinks: list[Callable[[CallRecord], None]]) -> None:
+    def __init__(self, sinks: list[Callable[[CallRecord], None]], *, show_init: bool = False) -> None:
         self.sinks = sinks
+        self.show_init = show_init  # count the generated init's calls too (kernel/pid1.py)
         self.open: dict[int, CallRecord] = {}
         self.machine: Machine | None = None
         self._blocks: dict[int, tuple[int, int, bool]] = {}
@@ -102,6 +104,7 @@ class KernelProfiler:
                 record = open_calls[t.tid] = self._record(t)
             record.name, record.symbol, record.implementation = s.name, s.symbol, implementation
             record.internal = is_internal(t)
+            init = not self.show_init and runs_init(t)
             start = time.perf_counter()
             try:
                 ret = handler(t, a0, a1, a2, a3, a4, a5)
@@ -110,6 +113,9 @@ class KernelProfiler:
                 raise
             finally:
                 record.host_seconds += time.perf_counter() - start
+                # The init's calls are left out (its child's exec of the program too, which the first
+                # program's exec never was: a call of the machine's own).
+                record.internal = record.internal or init
             record.result = ret
             if s.noreturn:  # exit, exit_group: the record never reaches sysretq
                 self._finish(t.tid, returned=False)

@@ -20,6 +20,7 @@ from typing import TextIO
 
 from syscalltbl.machine import uapi
 from syscalltbl.machine.image.table import TableEntry
+from syscalltbl.machine.kernel.pid1 import runs_init
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.tracehooks import is_internal
 from syscalltbl.machine.kernel.uaccess import copy_from_user, strncpy_from_user
@@ -332,15 +333,20 @@ REPLACES_MEMORY = frozenset({"sys_execve", "sys_execveat"})
 
 
 class Tracer:
-    def __init__(self, prototypes: Mapping[str, Prototype], out: TextIO) -> None:
+    def __init__(self, prototypes: Mapping[str, Prototype], out: TextIO, *, show_init: bool = False) -> None:
         self.prototypes = prototypes
         self.out = out
         self.several = False  # once a second task ran, every line names its tid (strace -f's [pid N])
+        #: Show the generated init's calls (kernel/pid1.py), its child's before it runs the program too.
+        self.show_init = show_init
+
+    def _hidden(self, t: Task) -> bool:
+        return not self.show_init and runs_init(t)
 
     def _line(self, t: Task, text: str) -> None:
-        if is_internal(t):
+        if is_internal(t) or self._hidden(t):
             return
-        self.several = self.several or len(t.machine.tasks) > 1
+        self.several = self.several or sum(not self._hidden(x) for x in t.machine.tasks.values()) > 1
         prefix = f"[pid {t.tid}] " if self.several else ""
         self.out.write(prefix + text + "\n")
         self.out.flush()
@@ -396,6 +402,10 @@ class Tracer:
                 self._line(t, self._call(t, s, args, 0) + " = ?")
             # A successful execve leaves no old memory to read its arguments from.
             before = self._call(t, s, args, 0) if s.entry_point in REPLACES_MEMORY else None
+            if s.entry_point == "sys_execve" and self._hidden(t) and (init := t.machine.init) is not None:
+                # The init's child runs the program: shown as strace shows the program's exec, by the
+                # name `run` was given (the init execs the file that name was found at).
+                before = f"execve({quote(init.program_name)}, {_strings(t, a1)}, {_strings(t, a2)})"
             lengths = snapshot(s.entry_point, _reader(t), args)  # a socket call's in/out lengths, before it
             # capget rewrites a header it does not know: strace shows the one it was given.
             header = _reader(t)(args[0], 8) if s.entry_point in READ_BEFORE else None
