@@ -19,6 +19,7 @@ from syscalltbl.machine.kernel.sysctl import (
     OSTYPE,
     VERSION,
     Sysctl,
+    nonnegative,
     parse_int,
     parse_string,
     parse_uint,
@@ -111,9 +112,10 @@ def kernel_files(s: Sysctl) -> dict[bytes, Inode]:
     }
 
 
-def fs_files(s: Sysctl) -> dict[bytes, Inode]:
+def fs_files(s: Sysctl, d: SysctlDir) -> dict[bytes, Inode]:
     """/proc/sys/fs."""
     return {
+        b"inotify": SysctlDir(d, b"inotify", lambda _d: inotify_files(s)),
         b"lease-break-time": SysctlNumber(_line(lambda: s.lease_break_time),
                                           lambda data, _w: _lease_break_time(s, data)),
         b"pipe-max-size": SysctlNumber(_line(lambda: s.pipe_max_size),
@@ -123,12 +125,32 @@ def fs_files(s: Sysctl) -> dict[bytes, Inode]:
     }
 
 
+def inotify_files(s: Sysctl) -> dict[bytes, Inode]:
+    """/proc/sys/fs/inotify (kernel/inotify.py enforces them)."""
+
+    def instances(data: bytes) -> None:
+        s.inotify_max_user_instances = nonnegative(parse_int(data))
+
+    def watches(data: bytes) -> None:
+        s.inotify_max_user_watches = nonnegative(parse_int(data))
+
+    def queued(data: bytes) -> None:
+        s.inotify_max_queued_events = nonnegative(parse_int(data))
+
+    return {
+        b"max_queued_events": SysctlNumber(_line(lambda: s.inotify_max_queued_events), lambda d, _w: queued(d)),
+        b"max_user_instances": SysctlNumber(_line(lambda: s.inotify_max_user_instances),
+                                            lambda d, _w: instances(d)),
+        b"max_user_watches": SysctlNumber(_line(lambda: s.inotify_max_user_watches), lambda d, _w: watches(d)),
+    }
+
+
 def proc_sys(parent: Directory, s: Sysctl) -> SysctlDir:
     """The /proc/sys directory, its kernel/ and fs/ made afresh at each lookup as the rest of /proc is."""
 
     def top(d: SysctlDir) -> dict[bytes, Inode]:
         return {
-            b"fs": SysctlDir(d, b"fs", lambda _d: fs_files(s)),
+            b"fs": SysctlDir(d, b"fs", lambda fs_dir: fs_files(s, fs_dir)),
             b"kernel": SysctlDir(d, b"kernel", lambda _d: kernel_files(s)),
         }
 

@@ -45,6 +45,10 @@ class Sysctl:
     pipe_user_pages_soft: int = PIPE_USER_PAGES_SOFT
     lease_break_time: int = LEASE_BREAK_TIME
     tainted: int = 0  # nothing taints this kernel by itself; root may add flags
+    # fs.inotify.*: fs/notify/inotify/inotify_user.c's defaults; the machine sets max_user_watches from its RAM
+    inotify_max_user_instances: int = 128
+    inotify_max_user_watches: int = 8192
+    inotify_max_queued_events: int = 16384
 
     def __post_init__(self) -> None:
         self.threads_max = self.threads_limit
@@ -73,6 +77,13 @@ class Sysctl:
         if not size:
             raise Errno(EINVAL)  # proc_dopipe_max_size: what round_pipe_size refuses
         self.pipe_max_size = size
+
+
+def nonnegative(value: int) -> int:
+    """proc_dointvec_minmax with extra1 = SYSCTL_ZERO: a negative value is EINVAL."""
+    if value < 0:
+        raise Errno(EINVAL)
+    return value
 
 
 def parse_int(data: bytes) -> int:

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, ClassVar, Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.physmem import PhysicalMemory
-from syscalltbl.machine.kernel import permission
+from syscalltbl.machine.kernel import fsnotify, permission
 from syscalltbl.machine.kernel.fsspace import Charge, Space, pages
 from syscalltbl.machine.kernel.locks import release_file_locks, release_owner_locks
 from syscalltbl.machine.kernel.pagecache import FilePages
@@ -873,6 +873,8 @@ class FdTable:
         f.refs -= 1
         if not f.refs:
             release_file_locks(f)
+            if not f.flags & O_PATH:
+                fsnotify.closed(f, wrote=f.writable())
             f.inode.release(f)
 
     def copy(self) -> FdTable:
@@ -1057,7 +1059,8 @@ class FileSystem:
                 node = HostFile(os.open("/dev/tty", (flags & O_ACCMODE) | os.O_NOCTTY | os.O_CLOEXEC), owned=True)
             except OSError:
                 raise Errno(ENXIO) from None
-        if isinstance(node, Regular) and flags & O_TRUNC and flags & O_ACCMODE != O_RDONLY:
+        truncated = isinstance(node, Regular) and bool(flags & O_TRUNC) and flags & O_ACCMODE != O_RDONLY
+        if isinstance(node, Regular) and truncated:
             node.truncate(0)
             node.modified()  # even when it was empty: open(O_TRUNC) always sets ATTR_MTIME | ATTR_CTIME
         path = self.path_of(parent, name)
@@ -1068,6 +1071,7 @@ class FileSystem:
         f = OpenFile(node, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW), path)
         if not flags & O_PATH:
             node.attach(task, f)
+        fsnotify.opened(f, parent, name, created=created, truncated=truncated and not created)
         return f
 
     @staticmethod
@@ -1109,6 +1113,7 @@ class FileSystem:
         self.name_gone(node)
         node.nlink -= 1
         node.changed()
+        fsnotify.unlinked(parent, name, node)
 
     def rename(self, task: Task, old: bytes, new: bytes, start_old: Directory, start_new: Directory) -> None:
         src_dir, src_name, node = self.walk(task, old, start_old, follow=False)
@@ -1145,6 +1150,7 @@ class FileSystem:
             existing.changed()
         dst_dir.add(dst_name, node)
         node.changed()  # ext4 records the move in the inode's ctime
+        fsnotify.renamed(src_dir, src_name, dst_dir, dst_name, node, existing)
 
 
 def deny_write(task: Task | None, inode: Regular) -> None:

@@ -7,7 +7,7 @@ import stat
 import struct
 import time
 
-from syscalltbl.machine.kernel import permission, signals
+from syscalltbl.machine.kernel import fsnotify, permission, signals
 from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
 from syscalltbl.machine.kernel.pipesize import pipe_fcntl
 from syscalltbl.machine.kernel.process import Task
@@ -198,10 +198,20 @@ def _read_into(t: Task, f: OpenFile, buf: int, count: int) -> int:
         done += len(data)
         if len(data) < n:
             break
+    if done:
+        fsnotify.accessed(f)
     return done
 
 
 def _write_from(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> int:
+    """Write the buffers `vecs`; a write that wrote tells the file's watches (fsnotify_modify)."""
+    done = _write_pieces(t, f, vecs)
+    if done:
+        fsnotify.modified(f)
+    return done
+
+
+def _write_pieces(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> int:
     """Copy and write in pieces, as generic_perform_write does.
 
     A fault, a full pipe or an error after some progress ends the call with
@@ -310,6 +320,8 @@ def do_readv(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> int:
                 break
         return total
     data = f.inode.read_by(f, sum(n for _, n in vecs), t)  # a pipe or socket: one read (a datagram is not split)
+    if data:
+        fsnotify.accessed(f)
     done = 0
     for base, n in vecs:
         copy_to_user(t.mm, base, data[done : done + n])
@@ -328,7 +340,10 @@ def sys_writev(t: Task, fd: int, iov: int, count: int, *_: int) -> int:
         data = bytearray()
         for base, n in vecs:
             data += copy_from_user(t.mm, base, min(n, limit + 1 - len(data))) if len(data) <= limit else b""
-        return _write(t, f, bytes(data))
+        wrote = _write(t, f, bytes(data))
+        if wrote:
+            fsnotify.modified(f)
+        return wrote
     return _write_from(t, f, vecs)
 
 
@@ -566,6 +581,7 @@ def do_mkdirat(t: Task, dirfd: int, path: int, mode: int) -> int:
     uid, gid, perm = permission.new_owner(t.cred, parent, stat.S_IFDIR | (mode & 0o7777 & ~t.fs.umask))
     made = Directory(parent, stat.S_IMODE(perm)).owned_by(uid, gid)
     parent.add(name, t.machine.fs.charged(made))
+    fsnotify.created(parent, name, made)
     return 0
 
 
@@ -737,6 +753,12 @@ def _set_times(t: Task, inode: Inode, times: tuple[tuple[int, int], tuple[int, i
         if mnsec != UTIME_OMIT:
             inode.mtime = now if mnsec == UTIME_NOW else msec * NSEC + mnsec
     inode.ctime = now  # every change of times is a change of the inode
+    if times is None or UTIME_OMIT not in (times[0][1], times[1][1]):
+        fsnotify.attrib(inode)  # fsnotify_change: both times, a utime
+    elif times[0][1] != UTIME_OMIT:
+        fsnotify.accessed_inode(inode)
+    else:
+        fsnotify.truncated(inode)  # the mtime alone: IN_MODIFY
 
 
 def _do_utimes(t: Task, dirfd: int, path: int, times: tuple[tuple[int, int], tuple[int, int]] | None,
@@ -805,6 +827,7 @@ def _chmod(t: Task, inode: Inode, mode: int) -> int:
     permission.check_owner(t.cred, inode)
     inode.mode = stat.S_IFMT(inode.mode) | permission.chmod_mode(t.cred, inode, mode & 0o7777)
     inode.changed()
+    fsnotify.attrib(inode)
     return 0
 
 
@@ -849,6 +872,7 @@ def _chown(t: Task, inode: Inode, user: int, group: int) -> int:
         if inode.mode & stat.S_IXGRP:
             inode.mode &= ~stat.S_ISGID
     inode.changed()
+    fsnotify.attrib(inode)
     return 0
 
 
@@ -888,6 +912,7 @@ def _truncate(inode: Inode, length: int, *, always: bool) -> int:
     inode.truncate(length)
     if changes or always:
         inode.modified()
+    fsnotify.truncated(inode)
     return 0
 
 
@@ -923,7 +948,9 @@ def do_symlinkat(t: Task, target: int, newdirfd: int, path: int) -> int:
     parent, name = _new_name(t, newdirfd, path)
     permission.check_create(t.cred, parent)
     uid, gid, _ = permission.new_owner(t.cred, parent, stat.S_IFLNK | 0o777)
-    parent.add(name, t.machine.fs.charged(Symlink(contents).owned_by(uid, gid)))
+    made = Symlink(contents).owned_by(uid, gid)
+    parent.add(name, t.machine.fs.charged(made))
+    fsnotify.created(parent, name, made)
     return 0
 
 
@@ -964,6 +991,7 @@ def do_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: 
     linked(inode)
     inode.nlink += 1
     inode.changed()
+    fsnotify.linked(parent, name, inode)
     return 0
 
 

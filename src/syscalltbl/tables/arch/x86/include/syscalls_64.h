@@ -333,4 +333,10 @@ asmlinkage long sys_faccessat2(int dfd, const char __user *filename, int mode, i
 asmlinkage long sys_sethostname(const char __user *name, int len);
 asmlinkage long sys_setdomainname(const char __user *name, int len);
 
+/* issue 17, files: inotify (fs/notify/inotify/inotify_user.c) */
+asmlinkage long sys_inotify_init(void);
+asmlinkage long sys_inotify_init1(int flags);
+asmlinkage long sys_inotify_add_watch(int fd, const char __user *path, u32 mask);
+asmlinkage long sys_inotify_rm_watch(int fd, __s32 wd);
+
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
