@@ -22,6 +22,7 @@ from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.kernel import cputime
 from syscalltbl.machine.kernel.cpuinfo import render_cpuinfo
 from syscalltbl.machine.kernel.locks import describe as describe_locks
+from syscalltbl.machine.kernel.procfdinfo import ProcFdInfoDir
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile, ProcLink
 from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
 from syscalltbl.machine.kernel.signals import SigAction
@@ -102,6 +103,7 @@ class ProcPidDir(_TaskDir):
             b"cwd": ProcLink(lambda _reader: t.machine.fs.path_of(_living(self._alive()).fs.cwd)),
             b"exe": ProcLink(lambda _reader: _living(self._alive()).exe),
             b"fd": ProcFdDir(self, t),
+            b"fdinfo": ProcFdInfoDir(self, t),
             b"maps": ProcFile(lambda: render_maps(self._alive())),
             b"stat": ProcFile(lambda: render_stat(self._alive())),
             b"status": ProcFile(lambda: render_status(self._alive())),
@@ -111,6 +113,8 @@ class ProcPidDir(_TaskDir):
     def name_of(self, child: Inode) -> bytes | None:
         if isinstance(child, ProcFdDir):
             return b"fd"
+        if isinstance(child, ProcFdInfoDir):
+            return b"fdinfo"
         return b"task" if isinstance(child, ProcTaskDir) else None
 
 
