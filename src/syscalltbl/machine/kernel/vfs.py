@@ -335,6 +335,38 @@ class Regular(Inode):
         kept.sort()
         self.extents = kept
 
+    def allocate(self, start: int, end: int, *, keep_size: bool) -> None:
+        """fallocate: blocks for bytes [start, end), reading zeros where they were holes; the size grows to
+        `end` unless `keep_size` (EFBIG past the largest file, ENOSPC when the filesystem is full)."""
+        if end > MAX_FILE_SIZE:
+            raise Errno(EFBIG)
+        if not keep_size and end > self.pages.size:
+            self.own_bytes(self.pages.size)
+            if self.room(end) < end:
+                self._settle()
+                raise Errno(ENOSPC)
+            self.pages.truncate(end, self._unmap_from)
+        self._allocate(start, end)
+
+    def punch_hole(self, start: int, end: int) -> None:
+        """FALLOC_FL_PUNCH_HOLE: bytes [start, end) read zeros, whole blocks among them are freed; the
+        size stays (shmem_fallocate's shmem_truncate_range)."""
+        end = min(end, self.pages.size)
+        if start >= end:
+            return
+        self.own_bytes(self.pages.size)
+        first, last = -(-start // BLOCK_SIZE), end // BLOCK_SIZE
+        if first > last:  # within one block: zeros only
+            self.pages.write(start, bytes(end - start))
+            return
+        self.pages.write(start, bytes(first * BLOCK_SIZE - start))
+        self.pages.write(last * BLOCK_SIZE, bytes(end - last * BLOCK_SIZE))
+        self.pages.punch(first, last)
+        kept = []
+        for a, b in self.extents:
+            kept += [(x, y) for x, y in ((a, min(b, first)), (max(a, last), b)) if x < y]
+        self.extents = kept
+
     def seekable(self) -> bool:
         return True
 
@@ -807,6 +839,9 @@ class PipeEnd(Inode):
 class OpenFile:
     """An open file description: shared by dup'ed and inherited descriptors."""
 
+    #: The open that made it created the file (FMODE_CREATED, what F_CREATED_QUERY tells).
+    created = False
+
     def __init__(self, inode: Inode, flags: int, path: bytes) -> None:
         self.inode, self.flags, self.path = inode, flags, path
         self.offset = 0
@@ -1069,6 +1104,7 @@ class FileSystem:
             if isinstance(link, Symlink) and link.jump(task) is node:
                 path = link.target(task)
         f = OpenFile(node, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW), path)
+        f.created = created
         if not flags & O_PATH:
             node.attach(task, f)
         fsnotify.opened(f, parent, name, created=created, truncated=truncated and not created)

@@ -9,6 +9,7 @@ from syscalltbl.machine.syscalls import (
     epoll,
     eventfd,
     fadvise,
+    fallocate,
     fs,
     futex,
     inotify,
@@ -42,7 +43,8 @@ from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind
 
 __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "close_range", "cred", "epoll",
-    "eventfd", "fadvise", "fs", "futex", "inotify", "ipc", "itimer", "locks", "madvise", "misc", "mknod", "mlock", "mm",
+    "eventfd", "fadvise", "fallocate", "fs", "futex", "inotify", "ipc", "itimer", "locks", "madvise", "misc",
+    "mknod", "mlock", "mm",
     "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "signal", "socket",
     "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

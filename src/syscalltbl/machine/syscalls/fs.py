@@ -8,6 +8,7 @@ import struct
 import time
 
 from syscalltbl.machine.kernel import fsnotify, permission, signals
+from syscalltbl.machine.kernel.fsize import check_new_size, write_limit
 from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
 from syscalltbl.machine.kernel.pipesize import pipe_fcntl
 from syscalltbl.machine.kernel.process import Task
@@ -63,6 +64,7 @@ from syscalltbl.machine.uapi.fcntl import (
     AT_REMOVEDIR,
     AT_SYMLINK_FOLLOW,
     AT_SYMLINK_NOFOLLOW,
+    F_CREATED_QUERY,
     F_DUPFD,
     F_DUPFD_CLOEXEC,
     F_GETFD,
@@ -205,10 +207,26 @@ def _read_into(t: Task, f: OpenFile, buf: int, count: int) -> int:
 
 def _write_from(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> int:
     """Write the buffers `vecs`; a write that wrote tells the file's watches (fsnotify_modify)."""
+    if isinstance(f.inode, Regular) and vecs:
+        vecs = _fsize_cut(t, f, vecs)
     done = _write_pieces(t, f, vecs)
     if done:
         fsnotify.modified(f)
     return done
+
+
+def _fsize_cut(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """generic_write_checks: a file's write stops at RLIMIT_FSIZE (SIGXFSZ and EFBIG from there on)."""
+    total = sum(n for _, n in vecs)
+    if not total:
+        return vecs
+    pos = f.inode.size() if f.flags & O_APPEND else f.offset
+    room = write_limit(t, pos, total)
+    cut = []
+    for base, n in vecs:
+        cut.append((base, min(n, room)))
+        room -= cut[-1][1]
+    return cut
 
 
 def _write_pieces(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> int:
@@ -439,6 +457,8 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int, *_: int) -> int:
         return do_fcntl_lock(t, f, cmd, arg)
     if cmd == F_GETFL:
         return f.flags & ~O_CLOEXEC
+    if cmd == F_CREATED_QUERY:
+        return int(f.created)
     if f.flags & O_PATH:
         raise Errno(EBADF)  # check_fcntl_cmd: an O_PATH descriptor takes only the commands above
     if cmd in (F_SETPIPE_SZ, F_GETPIPE_SZ):
@@ -924,6 +944,8 @@ def sys_truncate(t: Task, path: int, length: int, *_: int) -> int:
     if isinstance(inode, Regular):
         permission.check(t.cred, inode, MAY_WRITE)  # vfs_truncate: write permission, by path alone
         deny_write(t, inode)  # vfs_truncate's get_write_access (ftruncate's file has write access already)
+        if length > inode.size():
+            check_new_size(t, length)
     return _truncate(inode, length, always=False)
 
 
@@ -936,6 +958,8 @@ def sys_ftruncate(t: Task, fd: int, length: int, *_: int) -> int:
         raise Errno(EBADF)
     if not f.writable() or not isinstance(f.inode, Regular):
         raise Errno(EINVAL)
+    if length > f.inode.size():
+        check_new_size(t, length)
     # do_sys_ftruncate passes ATTR_MTIME | ATTR_CTIME: the times move even when the size does not.
     return _truncate(f.inode, length, always=True)
 
