@@ -10,6 +10,7 @@ from syscalltbl.machine.syscalls import (
     eventfd,
     fadvise,
     fallocate,
+    fhandle,
     fs,
     futex,
     inotify,
@@ -43,8 +44,8 @@ from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind
 
 __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "close_range", "cred", "epoll",
-    "eventfd", "fadvise", "fallocate", "fs", "futex", "inotify", "ipc", "itimer", "locks", "madvise", "misc",
-    "mknod", "mlock", "mm",
+    "eventfd", "fadvise", "fallocate", "fhandle", "fs", "futex", "inotify", "ipc", "itimer", "locks", "madvise",
+    "misc", "mknod", "mlock", "mm",
     "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "signal", "socket",
     "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

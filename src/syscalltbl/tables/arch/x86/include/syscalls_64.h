@@ -342,4 +342,9 @@ asmlinkage long sys_inotify_rm_watch(int fd, __s32 wd);
 /* issue 17, files: fallocate (fs/open.c) */
 asmlinkage long sys_fallocate(int fd, int mode, loff_t offset, loff_t len);
 
+/* issue 17, files: file handles (fs/fhandle.c) */
+asmlinkage long sys_name_to_handle_at(int dfd, const char __user *name, struct file_handle __user *handle,
+				      void __user *mnt_id, int flag);
+asmlinkage long sys_open_by_handle_at(int mountdirfd, struct file_handle __user *handle, int flags);
+
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
