@@ -39,6 +39,16 @@ if TYPE_CHECKING:
 KIB: Final = 1024
 
 
+#: /proc/filesystems: the filesystem types the machine has, none on a device (nodev).
+FILESYSTEMS: Final = b"nodev\tproc\nnodev\ttmpfs\n"
+
+
+def render_version(uts: tuple[bytes, bytes, bytes, bytes, bytes, bytes]) -> bytes:
+    """/proc/version: linux_proc_banner, of uname's system name, release and version."""
+    sysname, _node, release, version, _machine, _domain = uts
+    return b"%s version %s (syscalltbl@syscalltbl) (python) %s\n" % (sysname, release, version)
+
+
 class ProcFdDir(ProcDirectory):
     """/proc/PID/fd: one symlink per open descriptor of the process, to the path it was opened by."""
 
@@ -183,6 +193,8 @@ class ProcRoot(ProcDirectory):
         entries[b"uptime"] = ProcFile(render_uptime, refuse=EIO)
         entries[b"cpuinfo"] = ProcFile(render_cpuinfo, refuse=EIO)
         entries[b"sys"] = proc_sys(self, machine.sysctl)
+        entries[b"version"] = ProcFile(lambda: render_version(machine.sysctl.utsname()), refuse=EIO)
+        entries[b"filesystems"] = ProcFile(lambda: FILESYSTEMS, refuse=EIO)
         return entries
 
     def lookup(self, name: bytes, task: Task) -> Inode | None:

@@ -42,6 +42,7 @@ from syscalltbl.machine.kernel.fsspace import Charge, Space, pages
 from syscalltbl.machine.kernel.locks import release_file_locks, release_owner_locks
 from syscalltbl.machine.kernel.pagecache import FilePages
 from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
+from syscalltbl.machine.kernel.resolve import Scope, is_magic
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.wait import HOST_POLL_INTERVAL, Sleep
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
@@ -1015,15 +1016,19 @@ class FileSystem:
                     raise Errno(ENOSPC)  # the inode's charge goes with it, when it is freed
         return inode
 
-    def walk(self, task: Task, path: bytes, start: Directory, *, follow: bool) -> tuple[Directory, bytes, Inode | None]:
-        """namei: (parent directory, last name, inode or None) for `path`."""
+    def walk(self, task: Task, path: bytes, start: Directory, *, follow: bool,
+             resolve: int = 0) -> tuple[Directory, bytes, Inode | None]:
+        """namei: (parent directory, last name, inode or None) for `path`; `resolve`: openat2's RESOLVE_*."""
         if not path:
             raise Errno(ENOENT)
         if len(path) >= PATH_MAX:
             raise Errno(ENAMETOOLONG)
         hops = 0
         todo = path.split(b"/")
+        scope = Scope(resolve, start, self.root) if resolve else None
         here = self.root if path.startswith(b"/") else start
+        if scope is not None and path.startswith(b"/"):
+            here = scope.jump_root(start)
         parent, name, node = here, b".", here  # type: tuple[Directory, bytes, Inode | None]
         while todo:
             part = todo.pop(0)
@@ -1036,18 +1041,26 @@ class FileSystem:
             if part == b".":
                 continue
             parent, name = node, part
-            node = node.parent if part == b".." else node.lookup(part, task)
+            if scope is not None:
+                node = scope.up(node) if part == b".." else node.lookup(part, task)
+                scope.cross(parent, node)
+            else:
+                node = node.parent if part == b".." else node.lookup(part, task)
             if isinstance(node, Symlink) and (todo or follow):
                 hops += 1
                 if hops > MAX_SYMLINKS:
                     raise Errno(ELOOP)
                 jumped = node.jump(task)
+                if scope is not None:
+                    scope.follow(magic=jumped is not None or is_magic(parent))
                 if jumped is not None:
                     node = jumped
                     continue
                 target = node.target(task)
                 todo = [*target.split(b"/"), *todo]
                 node = self.root if target.startswith(b"/") else parent
+                if scope is not None and target.startswith(b"/"):
+                    node = scope.jump_root(parent)
                 name = b"."
         if len(name) > 255:
             raise Errno(ENAMETOOLONG)
@@ -1061,10 +1074,10 @@ class FileSystem:
             raise Errno(ENOENT)
         return node
 
-    def open(self, task: Task, path: bytes, start: Directory, flags: int, perm: int) -> OpenFile:
+    def open(self, task: Task, path: bytes, start: Directory, flags: int, perm: int, resolve: int = 0) -> OpenFile:
         if flags & O_PATH:
             flags &= O_PATH_FLAGS  # build_open_how: an O_PATH open keeps only these (no O_CREAT, no access mode)
-        parent, name, node = self.walk(task, path, start, follow=not flags & O_NOFOLLOW)
+        parent, name, node = self.walk(task, path, start, follow=not flags & O_NOFOLLOW, resolve=resolve)
         created = node is None
         if node is None:
             if not flags & O_CREAT:

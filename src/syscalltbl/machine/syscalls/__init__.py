@@ -22,6 +22,7 @@ from syscalltbl.machine.syscalls import (
     mknod,
     mlock,
     mm,
+    openat2,
     posix_timers,
     preadv,
     process,
@@ -45,7 +46,7 @@ from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind
 __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "close_range", "cred", "epoll",
     "eventfd", "fadvise", "fallocate", "fhandle", "fs", "futex", "inotify", "ipc", "itimer", "locks", "madvise",
-    "misc", "mknod", "mlock", "mm",
+    "misc", "mknod", "mlock", "mm", "openat2",
     "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "signal", "socket",
     "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

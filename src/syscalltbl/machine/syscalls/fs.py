@@ -373,7 +373,7 @@ def sys_lseek(t: Task, fd: int, offset: int, whence: int, *_: int) -> int:
 # -- opening and closing --
 
 
-def do_openat(t: Task, dirfd: int, path: int, flags: int, mode: int) -> int:
+def do_openat(t: Task, dirfd: int, path: int, flags: int, mode: int, resolve: int = 0) -> int:
     flags = flags & 0xFFFFFFFF | KERNEL_O_LARGEFILE  # force_o_largefile (an O_PATH open drops it again)
     tmpfile = bool(flags & O_TMPFILE_BIT and not flags & O_PATH)
     if tmpfile:
@@ -382,7 +382,8 @@ def do_openat(t: Task, dirfd: int, path: int, flags: int, mode: int) -> int:
     if tmpfile:
         f = open_tmpfile(t, name, _base(t, dirfd, name), flags, mode)
     else:
-        f = t.machine.fs.open(t, name, _base(t, dirfd, name), flags, mode)
+        # RESOLVE_BENEATH and RESOLVE_IN_ROOT (0x18) walk from dirfd whatever the path: it is their root.
+        f = t.machine.fs.open(t, name, _base(t, dirfd, b"" if resolve & 0x18 else name), flags, mode, resolve)
     try:
         return t.files.install(f, cloexec=bool(flags & O_CLOEXEC), limit=t.nofile())
     except Errno:

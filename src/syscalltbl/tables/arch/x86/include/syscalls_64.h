@@ -347,4 +347,7 @@ asmlinkage long sys_name_to_handle_at(int dfd, const char __user *name, struct f
 				      void __user *mnt_id, int flag);
 asmlinkage long sys_open_by_handle_at(int mountdirfd, struct file_handle __user *handle, int flags);
 
+/* issue 17, files: openat2 (fs/open.c) */
+asmlinkage long sys_openat2(int dfd, const char __user *filename, struct open_how __user *how, size_t usize);
+
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
