@@ -1040,8 +1040,8 @@ def do_fsync(t: Task, fd: int) -> int:
             os.fsync(inode.fd)  # the host's file: its own answer (EINVAL for a pipe or terminal)
         except OSError as exc:
             raise Errno(exc.errno or EINVAL) from None
-    elif isinstance(inode, PipeEnd | Device):
-        raise Errno(EINVAL)  # no ->fsync
+    elif not isinstance(inode, Regular | Directory):
+        raise Errno(EINVAL)  # no ->fsync: a pipe, FIFO, socket, device or /proc file (tmpfs's files have one)
     return 0
 
 

@@ -1,10 +1,10 @@
 """mknod and mknodat (fs/namei.c do_mknodat): regular files, FIFOs, socket names, and device nodes.
 
-A device node is made only for a device the machine has (its /dev has one
-of that number: null, zero, random, urandom, tty): the node then works as
-that device; 0:0 is a whiteout, which anyone may make and nothing opens
-(ENXIO). Any other number is EPERM, as for a process without
-CAP_MKNOD: the machine could not open it as a device. In the host root
+A device node of a device the machine has (its /dev has one of that
+number: null, zero, random, urandom, tty) works as that device; 0:0 is a
+whiteout, which anyone may make and nothing opens (ENXIO). A node of any
+other number is made too (by a process with CAP_MKNOD), and opening it is
+ENXIO, as for a number no driver has. In the host root
 (hostfs.py) the node is the machine's, in the directory's upper layer.
 """
 
