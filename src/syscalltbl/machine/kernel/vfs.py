@@ -39,6 +39,7 @@ from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.kernel import fsnotify, permission
 from syscalltbl.machine.kernel.fsspace import Charge, Space, pages
+from syscalltbl.machine.kernel.lease import break_lease, release_lease
 from syscalltbl.machine.kernel.locks import release_file_locks, release_owner_locks
 from syscalltbl.machine.kernel.pagecache import FilePages
 from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
@@ -909,6 +910,7 @@ class FdTable:
         f.refs -= 1
         if not f.refs:
             release_file_locks(f)
+            release_lease(f)
             if not f.flags & O_PATH:
                 fsnotify.closed(f, wrote=f.writable())
             f.inode.release(f)
@@ -1101,6 +1103,8 @@ class FileSystem:
                 raise Errno(EPERM)  # not updating atime is the owner's choice
         if isinstance(node, Regular) and not flags & O_PATH and (flags & O_ACCMODE != O_RDONLY or flags & O_TRUNC):
             deny_write(task, node)  # before a host file is copied up for it
+        if isinstance(node, Regular) and not flags & O_PATH and task is not None:
+            break_lease(task, node, flags)  # do_dentry_open: a lease this open conflicts with is broken first
         node.opening(flags)
         if isinstance(node, TtyDevice) and not flags & O_PATH:
             try:

@@ -7,7 +7,7 @@ import stat
 import struct
 import time
 
-from syscalltbl.machine.kernel import fsnotify, permission, signals
+from syscalltbl.machine.kernel import fsnotify, lease, permission, signals
 from syscalltbl.machine.kernel.fsize import check_new_size, write_limit
 from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
 from syscalltbl.machine.kernel.pipesize import pipe_fcntl
@@ -39,6 +39,7 @@ from syscalltbl.machine.kernel.vfs import (
     seek,
 )
 from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.syscalls.fcntl_owner import O_ASYNC, OWNER_COMMANDS, do_fcntl_owner, pipe_io, set_async
 from syscalltbl.machine.syscalls.locks import LOCK_COMMANDS, do_fcntl_lock
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
@@ -202,6 +203,7 @@ def _read_into(t: Task, f: OpenFile, buf: int, count: int) -> int:
             break
     if done:
         fsnotify.accessed(f)
+        pipe_io(t, f, wrote=False)
     return done
 
 
@@ -212,6 +214,7 @@ def _write_from(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> int:
     done = _write_pieces(t, f, vecs)
     if done:
         fsnotify.modified(f)
+        pipe_io(t, f, wrote=True)
     return done
 
 
@@ -340,6 +343,7 @@ def do_readv(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> int:
     data = f.inode.read_by(f, sum(n for _, n in vecs), t)  # a pipe or socket: one read (a datagram is not split)
     if data:
         fsnotify.accessed(f)
+        pipe_io(t, f, wrote=False)
     done = 0
     for base, n in vecs:
         copy_to_user(t.mm, base, data[done : done + n])
@@ -464,10 +468,14 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int, *_: int) -> int:
         raise Errno(EBADF)  # check_fcntl_cmd: an O_PATH descriptor takes only the commands above
     if cmd in (F_SETPIPE_SZ, F_GETPIPE_SZ):
         return pipe_fcntl(t, f, cmd, arg)
+    if cmd in OWNER_COMMANDS:
+        return do_fcntl_owner(t, f, fd, cmd, arg)
     if cmd == F_SETFL:
-        changeable = O_APPEND | O_NONBLOCK
+        changeable = O_APPEND | O_NONBLOCK | O_ASYNC
         if isinstance(f.inode, PipeEnd):
             changeable |= O_DIRECT  # a pipe's packet mode can be switched (FMODE_CAN_ODIRECT)
+        if (arg ^ f.flags) & O_ASYNC:
+            set_async(f, fd, bool(arg & O_ASYNC))
         f.flags = (f.flags & ~changeable) | (arg & changeable)
         return 0
     raise Errno(EINVAL)
@@ -947,6 +955,7 @@ def sys_truncate(t: Task, path: int, length: int, *_: int) -> int:
         deny_write(t, inode)  # vfs_truncate's get_write_access (ftruncate's file has write access already)
         if length > inode.size():
             check_new_size(t, length)
+        lease.break_lease(t, inode, O_WRONLY)  # do_truncate: a lease holder is told first
     return _truncate(inode, length, always=False)
 
 
