@@ -3,8 +3,8 @@
 A handle is three 32-bit words, as tmpfs makes them: the inode's generation
 (a random number given the first time a handle is made for it) and its
 inode number. Decoding finds the inode among those a handle was made for,
-which the filesystem still holds: a handle of a file since removed, or made
-on another machine, is stale.
+which the machine still holds (named, or open): a handle of a file gone, or
+made on another machine, is stale.
 """
 
 from __future__ import annotations
@@ -38,12 +38,13 @@ class HandleTable:
         return HANDLE.pack(gen, inode.ino & 0xFFFFFFFF, inode.ino >> 32 & 0xFFFFFFFF)
 
     def decode(self, handle: bytes) -> Inode | None:
-        """The inode, while it has a name (shmem_fh_to_dentry finds it in the inode cache); None: ESTALE."""
+        """The inode, while the machine holds it (shmem_fh_to_dentry finds it in the inode cache, a file
+        unlinked but open as well); None: ESTALE."""
         if len(handle) < HANDLE.size:
             return None
         gen, low, high = HANDLE.unpack_from(handle)
         inode = self.by_ino.get(low | high << 32)
-        if inode is None or self.generation.get(inode) != gen or inode.nlink <= 0:
+        if inode is None or self.generation.get(inode) != gen:
             return None
         return inode
 

@@ -208,7 +208,7 @@ def created(directory: Directory, name: bytes, inode: Inode) -> None:
 def linked(directory: Directory, name: bytes, inode: Inode) -> None:
     """link(2) gave `inode` another name (fsnotify_link): its link count, then the new name."""
     if _watches:
-        _notify(inode, IN_ATTRIB, _dentry(inode))
+        _notify(inode, IN_ATTRIB, None)  # fsnotify_link_count: the inode's own watches alone
         _notify_dir(directory, IN_CREATE, name)
 
 

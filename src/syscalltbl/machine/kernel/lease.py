@@ -83,9 +83,7 @@ def set_lease(t: Task, f: OpenFile, fd: int, kind: int) -> int:
             continue
         if kind == F_WRLCK or lease.kind == F_WRLCK or lease.target is not None:
             raise Errno(EAGAIN)
-    if mine is not None:
-        if mine.target is not None and kind == F_WRLCK:
-            raise Errno(EAGAIN)  # being broken: it may only go down
+    if mine is not None:  # lease_modify: a break still pending is not undone by going up
         mine.kind, mine.fd = kind, fd
         if mine.target is not None and kind == F_RDLCK == mine.target:
             mine.target = None  # the downgrade the break asked for

@@ -70,8 +70,8 @@ def sys_fallocate(t: Task, fd: int, mode: int, offset: int, length: int, *_: int
     if mode & FALLOC_FL_PUNCH_HOLE:
         inode.punch_hole(offset, end)
     else:
-        if not mode & FALLOC_FL_KEEP_SIZE and end > inode.size():
-            check_new_size(t, end)
+        if end > inode.size():
+            check_new_size(t, end)  # shmem_fallocate checks RLIMIT_FSIZE with FALLOC_FL_KEEP_SIZE too
         inode.allocate(offset, end, keep_size=bool(mode & FALLOC_FL_KEEP_SIZE))
     inode.modified()  # file_modified: mtime and ctime
     fsnotify.modified(f)

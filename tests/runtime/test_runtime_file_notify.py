@@ -1,0 +1,47 @@
+"""inotify, fallocate, RLIMIT_FSIZE, file handles, openat2, leases, fcntl owners and O_ASYNC pipes,
+F_CREATED_QUERY, device nodes no driver opens and fsync of a FIFO (issue 17, files).
+
+data/file_notify.c exercises each call and its errors. Natively it runs in a
+fresh directory of /dev/shm, a tmpfs, as the machine's filesystem is
+tmpfs-like; on the machine in the root's /work. Output and status must be
+the same.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from busybox import build_static
+from tmpfs_native import assert_as_on_a_tmpfs
+
+#: What the program must print natively (so a broken native run cannot pass as a match).
+FACTS = (
+    "add_watch d: 1",
+    "  wd 1 MOVED_FROM cookie g (len 16)",
+    "  wd 1 CREATE|ISDIR sub (len 16)",
+    "  wd 2 IGNORED - (len 0)",
+    "  wd 3 DELETE_SELF - (len 0)",
+    "overflowed queue: 16385 events, 1 overflow",
+    "  size 8192 blocks 32",
+    "  bytes 999 1000 4095 4096 5999 6000: x 0 0 0 0 x",
+    "zero range: -1 EOPNOTSUPP",
+    "write 5000 under a 4096 limit: 4096",
+    "write at the limit: -1 EFBIG",
+    "  SIGXFSZ: 1 signal(s), last 25",
+    "  handle_bytes 12 type 1",
+    "open_by_handle_at on a pipe's filesystem: -1 ESTALE",
+    "BENEATH abs symlink: -1 EXDEV",
+    "NO_MAGICLINKS: -1 ELOOP",
+    "open O_NONBLOCK breaks it: -1 EAGAIN",
+    "  si_fd is the lease's: 1 si_code 3 si_band 441",
+    "  si_fd 1 si_code 1 si_band 41",
+    "F_CREATED_QUERY, made: 1",
+    "  mode 60600 rdev 250:3",
+    "fsync of a FIFO: -1 EINVAL",
+    "fdinfo mask: 80000002",
+)
+
+
+def test_the_file_calls_of_issue_17_answer_as_on_a_tmpfs(tmp_path: Path) -> None:
+    program = build_static(tmp_path, "file_notify.c")
+    assert_as_on_a_tmpfs(tmp_path, program, FACTS)
