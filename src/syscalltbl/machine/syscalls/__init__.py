@@ -34,6 +34,7 @@ from syscalltbl.machine.syscalls import (
     signal,
     socket,
     sockmsg,
+    splice,
     statx,
     time,
     timerfd,
@@ -48,5 +49,5 @@ __all__ = [
     "eventfd", "fadvise", "fallocate", "fhandle", "fs", "futex", "inotify", "ipc", "itimer", "locks", "madvise",
     "misc", "mknod", "mlock", "mm", "openat2",
     "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "signal", "socket",
-    "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
+    "sockmsg", "splice", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

@@ -350,4 +350,10 @@ asmlinkage long sys_open_by_handle_at(int mountdirfd, struct file_handle __user 
 /* issue 17, files: openat2 (fs/open.c) */
 asmlinkage long sys_openat2(int dfd, const char __user *filename, struct open_how __user *how, size_t usize);
 
+/* issue 17, files: splice, tee, vmsplice (fs/splice.c) */
+asmlinkage long sys_splice(int fd_in, loff_t __user *off_in, int fd_out, loff_t __user *off_out, size_t len,
+			   unsigned int flags);
+asmlinkage long sys_tee(int fdin, int fdout, size_t len, unsigned int flags);
+asmlinkage long sys_vmsplice(int fd, const struct iovec __user *iov, unsigned long nr_segs, unsigned int flags);
+
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
