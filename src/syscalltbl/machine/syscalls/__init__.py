@@ -5,6 +5,7 @@ from syscalltbl.machine.syscalls import (
     access,
     childwait,
     close_range,
+    copy_range,
     cred,
     epoll,
     eventfd,
@@ -45,9 +46,9 @@ from syscalltbl.machine.syscalls import (
 from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
 
 __all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "close_range", "cred", "epoll",
-    "eventfd", "fadvise", "fallocate", "fhandle", "fs", "futex", "inotify", "ipc", "itimer", "locks", "madvise",
-    "misc", "mknod", "mlock", "mm", "openat2",
+    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "close_range", "copy_range",
+    "cred", "epoll", "eventfd", "fadvise", "fallocate", "fhandle", "fs", "futex", "inotify", "ipc", "itimer",
+    "locks", "madvise", "misc", "mknod", "mlock", "mm", "openat2",
     "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "signal", "socket",
     "sockmsg", "splice", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip
