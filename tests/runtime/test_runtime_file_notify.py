@@ -1,4 +1,4 @@
-"""inotify, fallocate, RLIMIT_FSIZE, file handles, openat2, leases, fcntl owners and O_ASYNC pipes,
+"""inotify, fallocate, SEEK_DATA/SEEK_HOLE, RLIMIT_FSIZE, file handles, openat2, leases, fcntl owners and O_ASYNC pipes,
 F_CREATED_QUERY, device nodes no driver opens and fsync of a FIFO (issue 17, files).
 
 data/file_notify.c exercises each call and its errors. Natively it runs in a
@@ -25,6 +25,7 @@ FACTS = (
     "  size 8192 blocks 32",
     "  bytes 999 1000 4095 4096 5999 6000: x 0 0 0 0 x",
     "zero range: -1 EOPNOTSUPP",
+    "SEEK_HOLE from 8192: 12288",
     "write 5000 under a 4096 limit: 4096",
     "write at the limit: -1 EFBIG",
     "  SIGXFSZ: 1 signal(s), last 25",

@@ -213,6 +213,18 @@ static void fallocate_cases(void)
 	fd = open(".", O_RDONLY | O_DIRECTORY);
 	CALL("a directory, read-only", fallocate(fd, 0, 0, 10));
 	close(fd);
+	fd = open("sparse", O_CREAT | O_RDWR, 0644);
+	pwrite(fd, "a", 1, 8192);
+	pwrite(fd, "b", 1, 20000);
+	CALL("SEEK_DATA from 0", lseek(fd, 0, SEEK_DATA));
+	CALL("SEEK_HOLE from 0", lseek(fd, 0, SEEK_HOLE));
+	CALL("SEEK_HOLE from 8192", lseek(fd, 8192, SEEK_HOLE));
+	CALL("SEEK_DATA from 12288", lseek(fd, 12288, SEEK_DATA));
+	CALL("SEEK_HOLE from 20000", lseek(fd, 20000, SEEK_HOLE));
+	CALL("SEEK_DATA at the end", lseek(fd, 20001, SEEK_DATA));
+	CALL("SEEK_HOLE past the end", lseek(fd, 30000, SEEK_HOLE));
+	CALL("SEEK_DATA negative", lseek(fd, -1, SEEK_DATA));
+	close(fd);
 }
 
 static void fsize_cases(void)

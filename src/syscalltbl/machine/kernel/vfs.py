@@ -87,6 +87,8 @@ from syscalltbl.machine.uapi.fcntl import (
     O_RDWR,
     O_TRUNC,
     O_WRONLY,
+    SEEK_DATA,
+    SEEK_HOLE,
 )
 from syscalltbl.machine.uapi.misc import (
     DT_BLK,
@@ -368,6 +370,26 @@ class Regular(Inode):
         for a, b in self.extents:
             kept += [(x, y) for x, y in ((a, min(b, first)), (max(a, last), b)) if x < y]
         self.extents = kept
+
+    def seek_data(self, offset: int, *, hole: bool) -> int:
+        """SEEK_DATA / SEEK_HOLE: where the next allocated block (or the next hole, the end of the file being
+        one) is, from `offset`; ENXIO from the end of the file on, or with no data after `offset`."""
+        size = self.pages.size
+        if not 0 <= offset < size:
+            raise Errno(ENXIO)
+        for first, end in self.extents:
+            start, stop = first * BLOCK_SIZE, min(end * BLOCK_SIZE, size)
+            if stop <= offset:
+                continue
+            if hole:
+                if start > offset:
+                    return offset
+                offset = stop  # inside data: the hole is where it ends
+            else:
+                return max(start, offset)
+        if hole:
+            return min(offset, size)
+        raise Errno(ENXIO)
 
     def seekable(self) -> bool:
         return True
@@ -1216,6 +1238,9 @@ def deny_write(task: Task | None, inode: Regular) -> None:
 def seek(f: OpenFile, offset: int, whence: int) -> int:
     if not f.inode.seekable():
         raise Errno(ESPIPE)
+    if whence in (SEEK_DATA, SEEK_HOLE) and isinstance(f.inode, Regular):
+        f.offset = f.inode.seek_data(offset, hole=whence == SEEK_HOLE)
+        return f.offset
     base = {0: 0, 1: f.offset, 2: f.inode.size()}.get(whence)
     if base is None or base + offset < 0:
         raise Errno(EINVAL)
