@@ -80,6 +80,10 @@ LENGTHS: Mapping[tuple[str, str], str] = {
     ("sys_recvfrom", "addr"): "110",
     ("sys_setsockopt", "optval"): "max(optlen, 0)",
     ("sys_getsockopt", "optval"): "16",  # the largest option answered: SO_RCVTIMEO's struct timeval
+    ("sys_openat2", "how"): "usize",  # struct open_how, of the size the caller says
+    ("sys_name_to_handle_at", "handle"): "136",  # struct file_handle and its MAX_HANDLE_SZ bytes
+    ("sys_name_to_handle_at", "mnt_id"): "8",  # an int, or a u64 with AT_HANDLE_MNT_ID_UNIQUE
+    ("sys_open_by_handle_at", "handle"): "136",
 }
 SIZE_PARAMS = ("count", "size", "bufsiz", "len")
 #: Calls that write through their iovecs (the array itself is const).
