@@ -9,10 +9,13 @@ the same.
 
 from __future__ import annotations
 
+import re
+import subprocess
+import tempfile
 from pathlib import Path
 
-from busybox import build_static
-from tmpfs_native import assert_as_on_a_tmpfs
+from busybox import ENV, build_static, require
+from tmpfs_native import SHM, assert_as_on_a_tmpfs, machine_root, require_tmpfs, trace_on_machine
 
 #: What the program must print natively (so a broken native run cannot pass as a match).
 FACTS = (
@@ -46,3 +49,28 @@ FACTS = (
 def test_the_file_calls_of_issue_17_answer_as_on_a_tmpfs(tmp_path: Path) -> None:
     program = build_static(tmp_path, "file_notify.c")
     assert_as_on_a_tmpfs(tmp_path, program, FACTS)
+
+
+#: The calls whose --trace lines are held to strace's (their flags and masks by name).
+TRACED = ("inotify_init1", "inotify_add_watch", "inotify_rm_watch", "fallocate")
+
+
+def _calls(trace: str) -> list[str]:
+    starts = tuple(f"{name}(" for name in TRACED)
+    return [re.sub(r" +=", " =", line) for line in trace.splitlines() if line.startswith(starts)]
+
+
+def test_the_calls_are_traced_as_strace_prints_them(tmp_path: Path) -> None:
+    require_tmpfs()
+    strace = require("strace", "strace")
+    program = build_static(tmp_path, "file_notify.c")
+    with tempfile.TemporaryDirectory(dir=SHM) as here:
+        native_trace = tmp_path / "native.txt"
+        subprocess.run([strace, "-o", str(native_trace), "-e", "trace=" + ",".join(TRACED), str(program)],
+                       cwd=here, env=ENV, capture_output=True, timeout=120, check=True)
+        expected = _calls(native_trace.read_text())
+    out = tmp_path / "machine.txt"
+    proc = trace_on_machine(machine_root(tmp_path / "root", program), program, out)
+    assert proc.returncode == 0, proc.stderr
+    assert len(expected) > 20
+    assert _calls(out.read_text()) == expected
