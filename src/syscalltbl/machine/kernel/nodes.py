@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel import permission
 from syscalltbl.machine.kernel.fifo import Fifo
-from syscalltbl.machine.kernel.vfs import Device, Directory, Inode, RandomDevice, Regular, TtyDevice
+from syscalltbl.machine.kernel.vfs import Device, Directory, FullDevice, Inode, RandomDevice, Regular, TtyDevice
 from syscalltbl.machine.uapi.capability import CAP_MKNOD
 from syscalltbl.machine.uapi.errno import ENXIO, EPERM, Errno
 from syscalltbl.machine.uapi.fcntl import O_PATH
@@ -69,7 +69,7 @@ def device_node(t: Task, mode: int, rdev: int) -> Inode:
 
 
 #: The built-in devices whose state is their number and kind alone (not a project's driver).
-_COPYABLE: tuple[type[Inode], ...] = (Device, RandomDevice, TtyDevice)
+_COPYABLE: tuple[type[Inode], ...] = (Device, FullDevice, RandomDevice, TtyDevice)
 
 
 def special_node(t: Task, parent: Directory, mode: int, rdev: int) -> Inode:

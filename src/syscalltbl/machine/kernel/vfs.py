@@ -595,6 +595,16 @@ class Device(Inode):
         return len(data)
 
 
+class FullDevice(Device):
+    """/dev/full (drivers/char/mem.c): reads zeros, and every write finds the device full (ENOSPC)."""
+
+    def __init__(self, rdev: int) -> None:
+        super().__init__(rdev, b"")
+
+    def write(self, f: OpenFile, data: bytes) -> int:
+        raise Errno(ENOSPC)
+
+
 class RandomDevice(Device):
     """/dev/random and /dev/urandom (drivers/char/random.c): the host's random bytes; a write is taken and dropped."""
 
@@ -995,6 +1005,7 @@ class FileSystem:
         self.root.mount(b"dev", dev)
         dev.add(b"null", Device(os.makedev(1, 3), None))
         dev.add(b"zero", Device(os.makedev(1, 5), b""))
+        dev.add(b"full", FullDevice(os.makedev(1, 7)))
         dev.add(b"random", RandomDevice(os.makedev(1, 8)))
         dev.add(b"urandom", RandomDevice(os.makedev(1, 9)))
         dev.add(b"tty", TtyDevice())

@@ -1,7 +1,7 @@
 """mknod and mknodat (fs/namei.c do_mknodat): regular files, FIFOs, socket names, and device nodes.
 
 A device node of a device the machine has (its /dev has one of that
-number: null, zero, random, urandom, tty) works as that device; 0:0 is a
+number: null, zero, full, random, urandom, tty) works as that device; 0:0 is a
 whiteout, which anyone may make and nothing opens (ENXIO). A node of any
 other number is made too (by a process with CAP_MKNOD), and opening it is
 ENXIO, as for a number no driver has. In the host root
