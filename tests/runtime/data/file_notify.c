@@ -441,6 +441,12 @@ static void misc_cases(void)
 	stat("blk", &st);
 	printf("  mode %o rdev %u:%u\n", st.st_mode, major(st.st_rdev), minor(st.st_rdev));
 	CALL("open it", open("blk", O_RDONLY));
+	int full = open("/dev/full", O_RDWR);
+	char zeros[4] = {1, 1, 1, 1};
+	CALL("write /dev/full", write(full, "x", 1));
+	CALL("read /dev/full", read(full, zeros, sizeof zeros));
+	printf("  %d %d %d %d\n", zeros[0], zeros[1], zeros[2], zeros[3]);
+	close(full);
 	mkfifo("fifo", 0600);
 	int r = open("fifo", O_RDONLY | O_NONBLOCK), w = open("fifo", O_WRONLY);
 	CALL("fsync of a FIFO", fsync(w));
