@@ -73,9 +73,9 @@ class InotifyLimits:
 
     @staticmethod
     def give_back(held: dict[int, int], uid: int) -> None:
-        held[uid] -= 1
-        if not held[uid]:
-            del held[uid]
+        left = held.pop(uid, 0) - 1
+        if left > 0:
+            held[uid] = left
 
 
 class InotifyWatch:
@@ -116,6 +116,7 @@ class InotifyGroup(Inode):
         self.watches: dict[int, InotifyWatch] = {}
         self._wds = itertools.count(1)  # idr_alloc_cyclic from 1
         self.readers_woken = 0
+        self.released = False
 
     # -- the watches --
 
@@ -214,7 +215,11 @@ class InotifyGroup(Inode):
         return self.readers_woken, 0
 
     def release(self, f: OpenFile) -> None:
-        """The last descriptor closed: every watch goes, and the queue (fsnotify_destroy_group)."""
+        """The last descriptor closed: every watch goes, and the queue (fsnotify_destroy_group). Once: a
+        file that comes back (passed in a message while its last descriptor closed) is released again."""
+        if self.released:
+            return
+        self.released = True
         for watch in list(self.watches.values()):
             self.watches.pop(watch.wd)
             fsnotify.remove_watch(watch.inode, watch)
