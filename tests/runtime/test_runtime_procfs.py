@@ -67,8 +67,8 @@ def test_self_cmdline_fd_and_exe(root: Path) -> None:
     out = sh(root, "readlink /proc/self; cat /proc/self/cmdline | tr '\\0' '|'; echo; "
                    "ls /proc/self/fd; readlink /proc/self/exe; ls /proc | grep -v '^[0-9]'").stdout.decode()
     assert out.splitlines() == ["2", "cat|/proc/self/cmdline|", "0", "1", "2", "3", "/bin/busybox",
-                                "cpuinfo", "loadavg", "locks", "meminfo", "mounts", "self", "sys", "thread-self",
-                                "uptime"]
+                                "cpuinfo", "filesystems", "loadavg", "locks", "meminfo", "mounts", "self", "sys",
+                                "thread-self", "uptime", "version"]
 
 
 def test_free_and_df_see_the_machines_memory(root: Path) -> None:
