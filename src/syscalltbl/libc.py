@@ -1280,9 +1280,9 @@ def gettid() -> int:
     return _k.call(186)
 
 
-def readahead(*args: int) -> int:
-    """sys_readahead: no prototype; up to six integer arguments."""
-    return _k.call(187, *args)
+def readahead(fd: int, offset: int, count: int) -> int:
+    """long sys_readahead(int fd, loff_t offset, size_t count)"""
+    return _k.call(187, fd, offset, count)
 
 
 def setxattr(path: PathArg | None, name: PathArg | None, value: Buffer | None, size: int, flags: int) -> int:

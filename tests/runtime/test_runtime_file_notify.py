@@ -1,5 +1,6 @@
 """inotify, fallocate, SEEK_DATA/SEEK_HOLE, RLIMIT_FSIZE, file handles, openat2, leases, fcntl owners and O_ASYNC pipes,
-F_CREATED_QUERY, device nodes no driver opens, /dev/full and fsync of a FIFO (issue 17, files).
+F_CREATED_QUERY, device nodes no driver opens, /dev/full, readahead, pwrite with O_APPEND and fsync of a FIFO
+(issue 17, files).
 
 data/file_notify.c exercises each call and its errors. Natively it runs in a
 fresh directory of /dev/shm, a tmpfs, as the machine's filesystem is
@@ -42,6 +43,9 @@ FACTS = (
     "F_CREATED_QUERY, made: 1",
     "  mode 60600 rdev 250:3",
     "write /dev/full: -1 ENOSPC",
+    "readahead, a pipe: -1 EINVAL",
+    "pwrite at 0 again: 3",
+    "  size: 6",
     "fsync of a FIFO: -1 EINVAL",
     "fdinfo mask: 80000002",
 )

@@ -27,6 +27,7 @@ from syscalltbl.machine.syscalls import (
     posix_timers,
     preadv,
     process,
+    readahead,
     readdir,
     resource,
     rusage,
@@ -48,7 +49,7 @@ from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind
 __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "close_range", "copy_range",
     "cred", "epoll", "eventfd", "fadvise", "fallocate", "fhandle", "fs", "futex", "inotify", "ipc", "itimer",
-    "locks", "madvise", "misc", "mknod", "mlock", "mm", "openat2",
-    "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "signal", "socket",
+    "locks", "madvise", "misc", "mknod", "mlock", "mm", "openat2", "posix_timers", "preadv", "process", "readahead",
+    "readdir", "resource", "rusage", "sched", "select", "signal", "socket",
     "sockmsg", "splice", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

@@ -291,11 +291,10 @@ def sys_pread64(t: Task, fd: int, buf: int, count: int, pos: int, *_: int) -> in
 def sys_pwrite64(t: Task, fd: int, buf: int, count: int, pos: int, *_: int) -> int:
     f = _writable(t, fd)
     saved, f.offset = f.offset, _at_offset(f, pos)
-    flags, f.flags = f.flags, f.flags & ~O_APPEND
-    try:
+    try:  # with O_APPEND the data still goes to the end (generic_write_checks), and the position stays
         return _write_from(t, f, [(buf, _rw_count(buf, count))])
     finally:
-        f.offset, f.flags = saved, flags
+        f.offset = saved
 
 
 def _iovecs(t: Task, iov: int, count: int) -> list[tuple[int, int]]:

@@ -361,4 +361,7 @@ asmlinkage long sys_copy_file_range(int fd_in, loff_t __user *off_in, int fd_out
 				    size_t len, unsigned int flags);
 asmlinkage long sys_sync_file_range(int fd, loff_t offset, loff_t nbytes, unsigned int flags);
 
+/* issue 17, files: readahead (mm/readahead.c) */
+asmlinkage long sys_readahead(int fd, loff_t offset, size_t count);
+
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
