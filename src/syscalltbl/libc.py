@@ -1591,7 +1591,7 @@ def inotify_add_watch(fd: int, path: PathArg | None, mask: int) -> int:
 
 
 def inotify_rm_watch(fd: int, wd: int) -> int:
-    """long sys_inotify_rm_watch(int fd, __s32 wd)"""
+    """long sys_inotify_rm_watch(int fd, int wd)"""
     return _k.call(255, fd, wd)
 
 

@@ -337,7 +337,7 @@ asmlinkage long sys_setdomainname(const char __user *name, int len);
 asmlinkage long sys_inotify_init(void);
 asmlinkage long sys_inotify_init1(int flags);
 asmlinkage long sys_inotify_add_watch(int fd, const char __user *path, u32 mask);
-asmlinkage long sys_inotify_rm_watch(int fd, __s32 wd);
+asmlinkage long sys_inotify_rm_watch(int fd, int wd);
 
 /* issue 17, files: fallocate (fs/open.c) */
 asmlinkage long sys_fallocate(int fd, int mode, loff_t offset, loff_t len);
