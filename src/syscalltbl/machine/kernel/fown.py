@@ -34,7 +34,8 @@ class Owner:
 _owners: weakref.WeakKeyDictionary[OpenFile, Owner] = weakref.WeakKeyDictionary()
 #: For each pipe (or other object with fasync lists): its O_ASYNC open files, each with the descriptor it
 #: was set on and its side (True: a writer, told when there is room; False: a reader, told of data).
-_fasync: weakref.WeakKeyDictionary[object, dict[OpenFile, tuple[int, bool]]] = weakref.WeakKeyDictionary()
+_fasync: weakref.WeakKeyDictionary[object, weakref.WeakKeyDictionary[OpenFile, tuple[int, bool]]] = (
+    weakref.WeakKeyDictionary())
 
 
 def owner_of(f: OpenFile) -> Owner:
@@ -52,7 +53,7 @@ def set_owner(f: OpenFile, kind: int, pid: int, setter: Task) -> None:
 
 def fasync(source: object, f: OpenFile, fd: int, *, writer: bool, on: bool) -> None:
     """fasync_helper: `f` (by `fd`) joins or leaves the files `source` signals."""
-    files = _fasync.setdefault(source, {})
+    files = _fasync.setdefault(source, weakref.WeakKeyDictionary())
     if on:
         files[f] = (fd, writer)
     else:

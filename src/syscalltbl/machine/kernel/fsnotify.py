@@ -57,26 +57,29 @@ class Watch(Protocol):
         ...
 
 
-_watches: weakref.WeakKeyDictionary[Inode, list[Watch]] = weakref.WeakKeyDictionary()
+# Weak both ways: a watch is its group's (kernel/inotify.py), and nothing here may keep an inode, a file or,
+# through them, a finished machine alive.
+_watches: weakref.WeakKeyDictionary[Inode, weakref.WeakSet[Watch]] = weakref.WeakKeyDictionary()
 #: Where each open file was opened: (directory, name), its dentry's parent and name (f_path).
-_opened: weakref.WeakKeyDictionary[OpenFile, tuple[Directory, bytes]] = weakref.WeakKeyDictionary()
+_opened: weakref.WeakKeyDictionary[OpenFile, tuple[weakref.ref[Directory], bytes]] = weakref.WeakKeyDictionary()
 _cookies = itertools.count(1)
 
 
 def watches_on(inode: Inode) -> list[Watch]:
-    return _watches.get(inode, [])
+    held = _watches.get(inode)
+    return sorted(held, key=id) if held else []
 
 
 def add_watch(inode: Inode, watch: Watch) -> None:
-    _watches.setdefault(inode, []).append(watch)
+    _watches.setdefault(inode, weakref.WeakSet()).add(watch)
 
 
 def remove_watch(inode: Inode, watch: Watch) -> None:
     held = _watches.get(inode)
-    if held is not None and watch in held:
-        held.remove(watch)
+    if held is not None:
+        held.discard(watch)
         if not held:
-            del _watches[inode]
+            _watches.pop(inode, None)
 
 
 def _is_dir(inode: Inode) -> bool:
@@ -106,9 +109,9 @@ def _file_dentry(f: OpenFile) -> tuple[Directory, bytes] | None:
     unlinked (its dentry keeps its old parent); after a rename, wherever it is now."""
     where = _opened.get(f)
     if where is not None:
-        directory, name = where
-        if directory.child(name) is f.inode or not f.inode.nlink:
-            return where
+        directory, name = where[0](), where[1]
+        if directory is not None and (directory.child(name) is f.inode or not f.inode.nlink):
+            return directory, name
     return _dentry(f.inode)
 
 
@@ -149,7 +152,7 @@ def _inode_removed(inode: Inode) -> None:
 
 def opened(f: OpenFile, directory: Directory, name: bytes, *, created: bool, truncated: bool) -> None:
     """open(2) made `f` at `name` in `directory`: IN_CREATE, IN_MODIFY for O_TRUNC, then IN_OPEN."""
-    _opened[f] = (directory, name)
+    _opened[f] = (weakref.ref(directory), name)
     if not _watches:
         return
     if created:

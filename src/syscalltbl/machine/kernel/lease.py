@@ -31,11 +31,15 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class Lease:
-    file: OpenFile
+    file_ref: weakref.ref[OpenFile]  # weakly: a lease keeps no file (nor its machine) alive
     fd: int  # the descriptor it was set through: si_fd of its break signal
     kind: int  # F_RDLCK or F_WRLCK
     target: int | None = None  # while broken: what it must become (F_RDLCK or F_UNLCK)
     deadline: float = 0.0  # while broken: when the machine does it for the holder
+
+    @property
+    def file(self) -> OpenFile | None:
+        return self.file_ref()
 
 
 _leases: weakref.WeakKeyDictionary[Inode, list[Lease]] = weakref.WeakKeyDictionary()
@@ -88,7 +92,7 @@ def set_lease(t: Task, f: OpenFile, fd: int, kind: int) -> int:
         if mine.target is not None and kind == F_RDLCK == mine.target:
             mine.target = None  # the downgrade the break asked for
         return 0
-    _leases.setdefault(inode, []).append(Lease(f, fd, kind))
+    _leases.setdefault(inode, []).append(Lease(weakref.ref(f), fd, kind))
     fown.set_owner(f, F_OWNER_PID, t.pid, t)  # the lease's signal goes to the process that took it
     return 0
 
@@ -110,7 +114,8 @@ def release_lease(f: OpenFile) -> None:
 
 
 def _conflicts(inode: Inode, write: bool) -> list[Lease]:
-    return [lease for lease in _leases.get(inode, []) if write or lease.kind == F_WRLCK]
+    return [lease for lease in _leases.get(inode, [])
+            if lease.file is not None and (write or lease.kind == F_WRLCK)]
 
 
 def break_lease(t: Task, inode: Inode, flags: int) -> None:
@@ -124,7 +129,9 @@ def break_lease(t: Task, inode: Inode, flags: int) -> None:
         if lease.target is None:
             lease.target = F_UNLCK if write or lease.kind == F_RDLCK else F_RDLCK
             lease.deadline = now + max(t.machine.sysctl.lease_break_time, 0)
-            fown.send_sigio(t.machine.tasks, lease.file, lease.fd, POLL_MSG)
+            holder = lease.file
+            if holder is not None:
+                fown.send_sigio(t.machine.tasks, holder, lease.fd, POLL_MSG)
         elif lease.deadline <= now:
             _expire(inode, lease)
     left = _conflicts(inode, write)
