@@ -1280,9 +1280,9 @@ def gettid() -> int:
     return _k.call(186)
 
 
-def readahead(*args: int) -> int:
-    """sys_readahead: no prototype; up to six integer arguments."""
-    return _k.call(187, *args)
+def readahead(fd: int, offset: int, count: int) -> int:
+    """long sys_readahead(int fd, loff_t offset, size_t count)"""
+    return _k.call(187, fd, offset, count)
 
 
 def setxattr(path: PathArg | None, name: PathArg | None, value: Buffer | None, size: int, flags: int) -> int:
@@ -1580,19 +1580,19 @@ def ioprio_get(which: int, who: int) -> int:
     return _k.call(252, which, who)
 
 
-def inotify_init(*args: int) -> int:
-    """sys_inotify_init: no prototype; up to six integer arguments."""
-    return _k.call(253, *args)
+def inotify_init() -> int:
+    """long sys_inotify_init(void)"""
+    return _k.call(253)
 
 
-def inotify_add_watch(*args: int) -> int:
-    """sys_inotify_add_watch: no prototype; up to six integer arguments."""
-    return _k.call(254, *args)
+def inotify_add_watch(fd: int, path: PathArg | None, mask: int) -> int:
+    """long sys_inotify_add_watch(int fd, const char __user *path, u32 mask)"""
+    return _k.call(254, fd, _k.path(path), mask)
 
 
-def inotify_rm_watch(*args: int) -> int:
-    """sys_inotify_rm_watch: no prototype; up to six integer arguments."""
-    return _k.call(255, *args)
+def inotify_rm_watch(fd: int, wd: int) -> int:
+    """long sys_inotify_rm_watch(int fd, int wd)"""
+    return _k.call(255, fd, wd)
 
 
 def migrate_pages(*args: int) -> int:
@@ -1690,24 +1690,24 @@ def get_robust_list(pid: int, head_ptr: WBuffer | None, len_ptr: WBuffer | None)
     return _k.call(274, pid, _k.buf_out(head_ptr, 8), _k.buf_out(len_ptr, 8))
 
 
-def splice(*args: int) -> int:
-    """sys_splice: no prototype; up to six integer arguments."""
-    return _k.call(275, *args)
+def splice(fd_in: int, off_in: WBuffer | None, fd_out: int, off_out: WBuffer | None, len: int, flags: int) -> int:
+    """long sys_splice(int fd_in, loff_t __user *off_in, int fd_out, loff_t __user *off_out, size_t len, unsigned int flags)"""
+    return _k.call(275, fd_in, _k.buf_out(off_in, 8), fd_out, _k.buf_out(off_out, len), len, flags)
 
 
-def tee(*args: int) -> int:
-    """sys_tee: no prototype; up to six integer arguments."""
-    return _k.call(276, *args)
+def tee(fdin: int, fdout: int, len: int, flags: int) -> int:
+    """long sys_tee(int fdin, int fdout, size_t len, unsigned int flags)"""
+    return _k.call(276, fdin, fdout, len, flags)
 
 
-def sync_file_range(*args: int) -> int:
-    """sys_sync_file_range: no prototype; up to six integer arguments."""
-    return _k.call(277, *args)
+def sync_file_range(fd: int, offset: int, nbytes: int, flags: int) -> int:
+    """long sys_sync_file_range(int fd, loff_t offset, loff_t nbytes, unsigned int flags)"""
+    return _k.call(277, fd, offset, nbytes, flags)
 
 
-def vmsplice(*args: int) -> int:
-    """sys_vmsplice: no prototype; up to six integer arguments."""
-    return _k.call(278, *args)
+def vmsplice(fd: int, iov: Sequence[Buffer], nr_segs: int, flags: int) -> int:
+    """long sys_vmsplice(int fd, const struct iovec __user *iov, unsigned long nr_segs, unsigned int flags)"""
+    return _k.call(278, fd, _k.iov_in(iov), nr_segs, flags)
 
 
 def move_pages(*args: int) -> int:
@@ -1740,9 +1740,9 @@ def eventfd(count: int) -> int:
     return _k.call(284, count)
 
 
-def fallocate(*args: int) -> int:
-    """sys_fallocate: no prototype; up to six integer arguments."""
-    return _k.call(285, *args)
+def fallocate(fd: int, mode: int, offset: int, len: int) -> int:
+    """long sys_fallocate(int fd, int mode, loff_t offset, loff_t len)"""
+    return _k.call(285, fd, mode, offset, len)
 
 
 def timerfd_settime(ufd: int, flags: int, utmr: Buffer | None, otmr: WBuffer | None) -> int:
@@ -1785,9 +1785,9 @@ def pipe2(fildes: WBuffer | None, flags: int) -> int:
     return _k.call(293, _k.buf_out(fildes, 8), flags)
 
 
-def inotify_init1(*args: int) -> int:
-    """sys_inotify_init1: no prototype; up to six integer arguments."""
-    return _k.call(294, *args)
+def inotify_init1(flags: int) -> int:
+    """long sys_inotify_init1(int flags)"""
+    return _k.call(294, flags)
 
 
 def preadv(fd: int, vec: Sequence[WBuffer], vlen: int, pos_l: int, pos_h: int) -> int:
@@ -1830,14 +1830,14 @@ def prlimit64(pid: int, resource: int, new_rlim: Buffer | None, old_rlim: WBuffe
     return _k.call(302, pid, resource, _k.buf_in(new_rlim, 16), _k.buf_out(old_rlim, 16))
 
 
-def name_to_handle_at(*args: int) -> int:
-    """sys_name_to_handle_at: no prototype; up to six integer arguments."""
-    return _k.call(303, *args)
+def name_to_handle_at(dfd: int, name: PathArg | None, handle: WBuffer | None, mnt_id: WBuffer | None, flag: int) -> int:
+    """long sys_name_to_handle_at(int dfd, const char __user *name, struct file_handle __user *handle, void __user *mnt_id, int flag)"""
+    return _k.call(303, dfd, _k.path(name), _k.buf_out(handle, 136), _k.buf_out(mnt_id, 8), flag)
 
 
-def open_by_handle_at(*args: int) -> int:
-    """sys_open_by_handle_at: no prototype; up to six integer arguments."""
-    return _k.call(304, *args)
+def open_by_handle_at(mountdirfd: int, handle: WBuffer | None, flags: int) -> int:
+    """long sys_open_by_handle_at(int mountdirfd, struct file_handle __user *handle, int flags)"""
+    return _k.call(304, mountdirfd, _k.buf_out(handle, 136), flags)
 
 
 def clock_adjtime(which_clock: int, tx: WBuffer | None) -> int:
@@ -1945,9 +1945,9 @@ def mlock2(start: int, len: int, flags: int) -> int:
     return _k.call(325, start, len, flags)
 
 
-def copy_file_range(*args: int) -> int:
-    """sys_copy_file_range: no prototype; up to six integer arguments."""
-    return _k.call(326, *args)
+def copy_file_range(fd_in: int, off_in: WBuffer | None, fd_out: int, off_out: WBuffer | None, len: int, flags: int) -> int:
+    """long sys_copy_file_range(int fd_in, loff_t __user *off_in, int fd_out, loff_t __user *off_out, size_t len, unsigned int flags)"""
+    return _k.call(326, fd_in, _k.buf_out(off_in, 8), fd_out, _k.buf_out(off_out, len), len, flags)
 
 
 def preadv2(fd: int, vec: Sequence[WBuffer], vlen: int, pos_l: int, pos_h: int, flags: int) -> int:
@@ -2065,9 +2065,9 @@ def close_range(fd: int, max_fd: int, flags: int) -> int:
     return _k.call(436, fd, max_fd, flags)
 
 
-def openat2(*args: int) -> int:
-    """sys_openat2: no prototype; up to six integer arguments."""
-    return _k.call(437, *args)
+def openat2(dfd: int, filename: PathArg | None, how: WBuffer | None, usize: int) -> int:
+    """long sys_openat2(int dfd, const char __user *filename, struct open_how __user *how, size_t usize)"""
+    return _k.call(437, dfd, _k.path(filename), _k.buf_out(how, usize), usize)
 
 
 def pidfd_getfd(pidfd: int, fd: int, flags: int) -> int:

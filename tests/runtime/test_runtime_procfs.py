@@ -70,7 +70,7 @@ def test_self_cmdline_fd_and_exe(root: Path) -> None:
                    "ls /proc/self/fd; readlink /proc/self/exe; ls /proc | grep -v '^[0-9]'").stdout.decode()
     assert out.splitlines() == ["3", "cat|/proc/self/cmdline|", "0", "1", "2", "3", "/bin/busybox",
                                 "config.gz", "cpuinfo", "filesystems", "key-users", "loadavg", "locks", "meminfo",
-                                "mounts", "self", "sys", "sysvipc", "thread-self", "uptime"]
+                                "mounts", "self", "sys", "sysvipc", "thread-self", "uptime", "version"]
 
 
 def test_free_and_df_see_the_machines_memory(root: Path) -> None:

@@ -35,6 +35,7 @@ from syscalltbl.machine.kernel.fsspace import Space
 from syscalltbl.machine.kernel.hostfs import host_root
 from syscalltbl.machine.kernel.hostsig import HostSignals
 from syscalltbl.machine.kernel.inet import InetNamespace
+from syscalltbl.machine.kernel.inotify import InotifyLimits, default_max_user_watches
 from syscalltbl.machine.kernel.ktimers import Timer, TimerQueue
 from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.locks import LockTable
@@ -164,6 +165,9 @@ class Machine:
         self.pids_wrapped = False  # once pids pass pid_max, each new one is checked against those in use
         #: kernel.* and fs.* tunables: /proc/sys, uname's names, pid_max (kernel/sysctl.py).
         self.sysctl = Sysctl(threads_limit=self.limits.threads_max)
+        #: /proc/sys/fs/inotify's limits and each user's inotify instances and watches (kernel/inotify.py).
+        self.sysctl.inotify_max_user_watches = default_max_user_watches(self.limits.memory)
+        self.inotify = InotifyLimits(self.sysctl)
         #: Address spaces and tasks that died while their page tables or kernel stack were in use.
         self.dead_mms: list[Mm] = []
         self.dead_tasks: list[Task] = []

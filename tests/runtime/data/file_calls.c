@@ -411,7 +411,9 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "foreign")) {
 		CALL("mknod 42:42", mknod("foreign", S_IFCHR | 0600, makedev(42, 42)));
-		CALL("mknod block 7:0", mknod("foreign", S_IFBLK | 0600, makedev(7, 0)));
+		CALL("open it", open("foreign", O_RDONLY));
+		CALL("mknod block 7:0", mknod("foreign-block", S_IFBLK | 0600, makedev(7, 0)));
+		CALL("open it", open("foreign-block", O_RDONLY));
 		CALL("then", access("foreign", F_OK));
 		return 0;
 	}

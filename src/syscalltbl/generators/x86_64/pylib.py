@@ -98,6 +98,10 @@ LENGTHS: Mapping[tuple[str, str], str] = {
     ("sys_mount", "data"): "0",  # the options text, read up to its NUL (at most a page)
     ("sys_mount_setattr", "uattr"): "usize",
     ("sys_add_key", "_payload"): "plen",
+    ("sys_openat2", "how"): "usize",  # struct open_how, of the size the caller says
+    ("sys_name_to_handle_at", "handle"): "136",  # struct file_handle and its MAX_HANDLE_SZ bytes
+    ("sys_name_to_handle_at", "mnt_id"): "8",  # an int, or a u64 with AT_HANDLE_MNT_ID_UNIQUE
+    ("sys_open_by_handle_at", "handle"): "136",
 }
 SIZE_PARAMS = ("count", "size", "bufsiz", "len")
 #: Calls that write through their iovecs (the array itself is const).

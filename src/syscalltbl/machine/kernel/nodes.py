@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel import permission
 from syscalltbl.machine.kernel.fifo import Fifo
-from syscalltbl.machine.kernel.vfs import Device, Directory, Inode, RandomDevice, Regular, TtyDevice
+from syscalltbl.machine.kernel.vfs import Device, Directory, FullDevice, Inode, RandomDevice, Regular, TtyDevice
 from syscalltbl.machine.uapi.capability import CAP_MKNOD
 from syscalltbl.machine.uapi.errno import ENXIO, EPERM, Errno
 from syscalltbl.machine.uapi.fcntl import O_PATH
@@ -34,6 +34,15 @@ class Whiteout(Inode):
             raise Errno(ENXIO)
 
 
+class UnboundDevice(Inode):
+    """A character or block node whose number is no device of the machine: it exists, stats and links as
+    any node, and opening it is ENXIO, as chrdev_open and blkdev_open answer for a number no driver has."""
+
+    def opening(self, flags: int) -> None:
+        if not flags & O_PATH:
+            raise Errno(ENXIO)
+
+
 def decode_dev(dev: int) -> int:
     """new_decode_dev: mknod's 32-bit device number (major in bits 8-19, minor in 0-7 and 20-31) as a dev_t."""
     major = (dev & 0xFFF00) >> 8
@@ -43,7 +52,7 @@ def decode_dev(dev: int) -> int:
 
 def device_node(t: Task, mode: int, rdev: int) -> Inode:
     """A new node for one of the machine's character devices (its /dev has one of that number), or a whiteout;
-    EPERM for any other.
+    for any other number, a node that no driver opens (UnboundDevice).
 
     The node is an inode of its own (number, owner, mode, times) that works as the device does.
     """
@@ -56,11 +65,11 @@ def device_node(t: Task, mode: int, rdev: int) -> Inode:
                 node = copy.copy(inode)
                 Inode.__init__(node, mode, rdev)
                 return node
-    raise Errno(EPERM)  # not a device the machine has: it could not be opened as one
+    return UnboundDevice(mode, rdev)
 
 
 #: The built-in devices whose state is their number and kind alone (not a project's driver).
-_COPYABLE: tuple[type[Inode], ...] = (Device, RandomDevice, TtyDevice)
+_COPYABLE: tuple[type[Inode], ...] = (Device, FullDevice, RandomDevice, TtyDevice)
 
 
 def special_node(t: Task, parent: Directory, mode: int, rdev: int) -> Inode:

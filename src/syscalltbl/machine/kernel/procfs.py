@@ -27,6 +27,7 @@ from syscalltbl.machine.kernel.locks import describe as describe_locks
 from syscalltbl.machine.kernel.mountinfo import render_filesystems, render_mountinfo, render_mounts
 from syscalltbl.machine.kernel.nsfs import ProcNsDir
 from syscalltbl.machine.kernel.pidns import ns_last_pid
+from syscalltbl.machine.kernel.procfdinfo import ProcFdInfoDir
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile, ProcLink
 from syscalltbl.machine.kernel.procmem import PagemapFile, render_smaps
 from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
@@ -44,6 +45,14 @@ if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
 
 KIB: Final = 1024
+
+
+
+
+def render_version(uts: tuple[bytes, bytes, bytes, bytes, bytes, bytes]) -> bytes:
+    """/proc/version: linux_proc_banner, of uname's system name, release and version."""
+    sysname, _node, release, version, _machine, _domain = uts
+    return b"%s version %s (syscalltbl@syscalltbl) (python) %s\n" % (sysname, release, version)
 
 
 class ProcFdDir(ProcDirectory):
@@ -111,6 +120,7 @@ class ProcPidDir(_TaskDir):
             b"cwd": ProcLink(lambda _reader: t.machine.fs.path_of(_living(self._alive()).fs.cwd)),
             b"exe": ProcLink(lambda _reader: _living(self._alive()).exe),
             b"fd": ProcFdDir(self, t),
+            b"fdinfo": ProcFdInfoDir(self, t),
             b"maps": ProcFile(lambda: render_maps(self._alive())),
             b"mountinfo": ProcFile(lambda: render_mountinfo(self._alive())),
             b"mounts": ProcFile(lambda: render_mounts(self._alive())),
@@ -129,6 +139,8 @@ class ProcPidDir(_TaskDir):
             return b"fd"
         if isinstance(child, ProcNsDir):
             return b"ns"
+        if isinstance(child, ProcFdInfoDir):
+            return b"fdinfo"
         return b"task" if isinstance(child, ProcTaskDir) else None
 
 
@@ -214,6 +226,7 @@ class ProcRoot(ProcDirectory):
         entries[b"key-users"] = ProcFile(lambda: render_key_users(machine), refuse=EIO)
         entries[b"sys"] = proc_sys(self, machine.sysctl, lambda: {b"ns_last_pid": ns_last_pid(machine)})
         entries[b"sysvipc"] = proc_sysvipc(self, machine)
+        entries[b"version"] = ProcFile(lambda: render_version(machine.sysctl.utsname()), refuse=EIO)
         return entries
 
     def lookup(self, name: bytes, task: Task) -> Inode | None:

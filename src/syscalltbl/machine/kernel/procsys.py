@@ -20,6 +20,7 @@ from syscalltbl.machine.kernel.sysctl import (
     OSTYPE,
     VERSION,
     Sysctl,
+    nonnegative,
     parse_int,
     parse_string,
     parse_uint,
@@ -116,6 +117,7 @@ def kernel_files(s: Sysctl) -> dict[bytes, Inode]:
 def fs_files(d: SysctlDir, s: Sysctl) -> dict[bytes, Inode]:
     """/proc/sys/fs."""
     return {
+        b"inotify": SysctlDir(d, b"inotify", lambda _d: inotify_files(s)),
         b"mqueue": SysctlDir(d, b"mqueue", lambda _d: mqueue_files(s.ipc, SysctlNumber)),
         **aio_files(s.aio, SysctlNumber, SysctlConstant),
         b"lease-break-time": SysctlNumber(_line(lambda: s.lease_break_time),
@@ -143,6 +145,26 @@ def keys_dir(parent: Directory, s: Sysctl) -> SysctlDir:
         b"maxbytes": number("key_maxbytes"), b"maxkeys": number("key_maxkeys"),
         b"root_maxbytes": number("key_root_maxbytes"), b"root_maxkeys": number("key_root_maxkeys"),
     })  # fmt: skip
+
+
+def inotify_files(s: Sysctl) -> dict[bytes, Inode]:
+    """/proc/sys/fs/inotify (kernel/inotify.py enforces them)."""
+
+    def instances(data: bytes) -> None:
+        s.inotify_max_user_instances = nonnegative(parse_int(data))
+
+    def watches(data: bytes) -> None:
+        s.inotify_max_user_watches = nonnegative(parse_int(data))
+
+    def queued(data: bytes) -> None:
+        s.inotify_max_queued_events = nonnegative(parse_int(data))
+
+    return {
+        b"max_queued_events": SysctlNumber(_line(lambda: s.inotify_max_queued_events), lambda d, _w: queued(d)),
+        b"max_user_instances": SysctlNumber(_line(lambda: s.inotify_max_user_instances),
+                                            lambda d, _w: instances(d)),
+        b"max_user_watches": SysctlNumber(_line(lambda: s.inotify_max_user_watches), lambda d, _w: watches(d)),
+    }
 
 
 def proc_sys(parent: Directory, s: Sysctl, more_kernel: Callable[[], dict[bytes, Inode]] | None = None) -> SysctlDir:

@@ -60,6 +60,10 @@ class Sysctl:
     key_maxbytes: int = KEY_QUOTA_MAXBYTES
     key_root_maxkeys: int = KEY_QUOTA_ROOT_MAXKEYS
     key_root_maxbytes: int = KEY_QUOTA_ROOT_MAXBYTES
+    # fs.inotify.*: fs/notify/inotify/inotify_user.c's defaults; the machine sets max_user_watches from its RAM
+    inotify_max_user_instances: int = 128
+    inotify_max_user_watches: int = 8192
+    inotify_max_queued_events: int = 16384
 
     def __post_init__(self) -> None:
         self.threads_max = self.threads_limit
@@ -88,6 +92,13 @@ class Sysctl:
         if not size:
             raise Errno(EINVAL)  # proc_dopipe_max_size: what round_pipe_size refuses
         self.pipe_max_size = size
+
+
+def nonnegative(value: int) -> int:
+    """proc_dointvec_minmax with extra1 = SYSCTL_ZERO: a negative value is EINVAL."""
+    if value < 0:
+        raise Errno(EINVAL)
+    return value
 
 
 def parse_int(data: bytes) -> int:

@@ -37,12 +37,14 @@ from typing import TYPE_CHECKING, ClassVar, Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.physmem import PhysicalMemory
-from syscalltbl.machine.kernel import permission
+from syscalltbl.machine.kernel import fsnotify, permission
 from syscalltbl.machine.kernel.fsspace import Charge, Space, pages
+from syscalltbl.machine.kernel.lease import break_lease, release_lease
 from syscalltbl.machine.kernel.locks import release_file_locks, release_owner_locks
 from syscalltbl.machine.kernel.mount import Mount, MountNamespace, Superblock
 from syscalltbl.machine.kernel.pagecache import FilePages
 from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
+from syscalltbl.machine.kernel.resolve import Scope, is_magic
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.wait import HOST_POLL_INTERVAL, Sleep
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
@@ -86,6 +88,8 @@ from syscalltbl.machine.uapi.fcntl import (
     O_RDWR,
     O_TRUNC,
     O_WRONLY,
+    SEEK_DATA,
+    SEEK_HOLE,
 )
 from syscalltbl.machine.uapi.misc import (
     DT_BLK,
@@ -339,6 +343,58 @@ class Regular(Inode):
         kept.sort()
         self.extents = kept
 
+    def allocate(self, start: int, end: int, *, keep_size: bool) -> None:
+        """fallocate: blocks for bytes [start, end), reading zeros where they were holes; the size grows to
+        `end` unless `keep_size` (EFBIG past the largest file, ENOSPC when the filesystem is full)."""
+        if end > MAX_FILE_SIZE:
+            raise Errno(EFBIG)
+        if not keep_size and end > self.pages.size:
+            self.own_bytes(self.pages.size)
+            if self.room(end) < end:
+                self._settle()
+                raise Errno(ENOSPC)
+            self.pages.truncate(end, self._unmap_from)
+        self._allocate(start, end)
+
+    def punch_hole(self, start: int, end: int) -> None:
+        """FALLOC_FL_PUNCH_HOLE: bytes [start, end) read zeros, whole blocks among them are freed; the
+        size stays (shmem_fallocate's shmem_truncate_range)."""
+        end = min(end, self.pages.size)
+        if start >= end:
+            return
+        self.own_bytes(self.pages.size)
+        first, last = -(-start // BLOCK_SIZE), end // BLOCK_SIZE
+        if first > last:  # within one block: zeros only
+            self.pages.write(start, bytes(end - start))
+            return
+        self.pages.write(start, bytes(first * BLOCK_SIZE - start))
+        self.pages.write(last * BLOCK_SIZE, bytes(end - last * BLOCK_SIZE))
+        self.pages.punch(first, last)
+        kept = []
+        for a, b in self.extents:
+            kept += [(x, y) for x, y in ((a, min(b, first)), (max(a, last), b)) if x < y]
+        self.extents = kept
+
+    def seek_data(self, offset: int, *, hole: bool) -> int:
+        """SEEK_DATA / SEEK_HOLE: where the next allocated block (or the next hole, the end of the file being
+        one) is, from `offset`; ENXIO from the end of the file on, or with no data after `offset`."""
+        size = self.pages.size
+        if not 0 <= offset < size:
+            raise Errno(ENXIO)
+        for first, end in self.extents:
+            start, stop = first * BLOCK_SIZE, min(end * BLOCK_SIZE, size)
+            if stop <= offset:
+                continue
+            if hole:
+                if start > offset:
+                    return offset
+                offset = stop  # inside data: the hole is where it ends
+            else:
+                return max(start, offset)
+        if hole:
+            return min(offset, size)
+        raise Errno(ENXIO)
+
     def seekable(self) -> bool:
         return True
 
@@ -544,6 +600,16 @@ class Device(Inode):
 
     def write(self, f: OpenFile, data: bytes) -> int:
         return len(data)
+
+
+class FullDevice(Device):
+    """/dev/full (drivers/char/mem.c): reads zeros, and every write finds the device full (ENOSPC)."""
+
+    def __init__(self, rdev: int) -> None:
+        super().__init__(rdev, b"")
+
+    def write(self, f: OpenFile, data: bytes) -> int:
+        raise Errno(ENOSPC)
 
 
 class RandomDevice(Device):
@@ -814,6 +880,9 @@ class PipeEnd(Inode):
 class OpenFile:
     """An open file description: shared by dup'ed and inherited descriptors."""
 
+    #: The open that made it created the file (FMODE_CREATED, what F_CREATED_QUERY tells).
+    created = False
+
     def __init__(self, inode: Inode, flags: int, path: bytes) -> None:
         self.inode, self.flags, self.path = inode, flags, path
         self.offset = 0
@@ -880,6 +949,9 @@ class FdTable:
         f.refs -= 1
         if not f.refs:
             release_file_locks(f)
+            release_lease(f)
+            if not f.flags & O_PATH:
+                fsnotify.closed(f, wrote=f.writable())
             f.inode.release(f)
 
     def copy(self) -> FdTable:
@@ -943,6 +1015,7 @@ class FileSystem:
         self.root.mount(b"dev", dev)
         dev.add(b"null", Device(os.makedev(1, 3), None))
         dev.add(b"zero", Device(os.makedev(1, 5), b""))
+        dev.add(b"full", FullDevice(os.makedev(1, 7)))
         dev.add(b"random", RandomDevice(os.makedev(1, 8)))
         dev.add(b"urandom", RandomDevice(os.makedev(1, 9)))
         dev.add(b"tty", TtyDevice())
@@ -996,8 +1069,9 @@ class FileSystem:
                     raise Errno(ENOSPC)  # the inode's charge goes with it, when it is freed
         return inode
 
-    def walk(self, task: Task, path: bytes, start: Directory, *, follow: bool) -> tuple[Directory, bytes, Inode | None]:
-        """namei: (parent directory, last name, inode or None) for `path`."""
+    def walk(self, task: Task, path: bytes, start: Directory, *, follow: bool,
+             resolve: int = 0) -> tuple[Directory, bytes, Inode | None]:
+        """namei: (parent directory, last name, inode or None) for `path`; `resolve`: openat2's RESOLVE_*."""
         if not path:
             raise Errno(ENOENT)
         if len(path) >= PATH_MAX:
@@ -1005,7 +1079,10 @@ class FileSystem:
         hops = 0
         todo = path.split(b"/")
         ns, top = self.namespace(task), self.root_of(task)
+        scope = Scope(resolve, start, top) if resolve else None
         here = top if path.startswith(b"/") else start
+        if scope is not None and path.startswith(b"/"):
+            here = scope.jump_root(start)
         parent, name, node = here, b".", here  # type: tuple[Directory, bytes, Inode | None]
         # The mount the walk is in (for ".."): known from the namespace's root, or once it crossed into one.
         mount = ns.root if here is ns.root.root else None
@@ -1020,7 +1097,9 @@ class FileSystem:
             if part == b".":
                 continue
             parent, name = node, part
-            if part == b"..":
+            if part == b".." and scope is not None and scope.holds(node):
+                node = scope.up(node)  # RESOLVE_BENEATH's EXDEV, RESOLVE_IN_ROOT's staying put
+            elif part == b"..":
                 node, mount = ns.up(node, top, mount)
             else:
                 child = node.lookup(part, task)
@@ -1028,11 +1107,15 @@ class FileSystem:
                     child, crossed = ns.crossing(child)
                     mount = crossed or mount
                 node = child
+            if scope is not None:
+                scope.cross(parent, node)
             if isinstance(node, Symlink) and (todo or follow):
                 hops += 1
                 if hops > MAX_SYMLINKS:
                     raise Errno(ELOOP)
                 jumped = node.jump(task)
+                if scope is not None:
+                    scope.follow(magic=jumped is not None or is_magic(parent))
                 if jumped is not None:
                     node = jumped
                     continue
@@ -1041,6 +1124,8 @@ class FileSystem:
                 node = top if target.startswith(b"/") else parent
                 if target.startswith(b"/"):
                     mount = ns.root if top is ns.root.root else None
+                if scope is not None and target.startswith(b"/"):
+                    node = scope.jump_root(parent)
                 name = b"."
         if len(name) > 255:
             raise Errno(ENAMETOOLONG)
@@ -1072,10 +1157,10 @@ class FileSystem:
             raise Errno(ENOENT)
         return node
 
-    def open(self, task: Task, path: bytes, start: Directory, flags: int, perm: int) -> OpenFile:
+    def open(self, task: Task, path: bytes, start: Directory, flags: int, perm: int, resolve: int = 0) -> OpenFile:
         if flags & O_PATH:
             flags &= O_PATH_FLAGS  # build_open_how: an O_PATH open keeps only these (no O_CREAT, no access mode)
-        parent, name, node = self.walk(task, path, start, follow=not flags & O_NOFOLLOW)
+        parent, name, node = self.walk(task, path, start, follow=not flags & O_NOFOLLOW, resolve=resolve)
         created = node is None
         if node is None:
             if not flags & O_CREAT:
@@ -1099,13 +1184,16 @@ class FileSystem:
                 raise Errno(EPERM)  # not updating atime is the owner's choice
         if isinstance(node, Regular) and not flags & O_PATH and (flags & O_ACCMODE != O_RDONLY or flags & O_TRUNC):
             deny_write(task, node)  # before a host file is copied up for it
+        if isinstance(node, Regular) and not flags & O_PATH and task is not None:
+            break_lease(task, node, flags)  # do_dentry_open: a lease this open conflicts with is broken first
         node.opening(flags)
         if isinstance(node, TtyDevice) and not flags & O_PATH:
             try:
                 node = HostFile(os.open("/dev/tty", (flags & O_ACCMODE) | os.O_NOCTTY | os.O_CLOEXEC), owned=True)
             except OSError:
                 raise Errno(ENXIO) from None
-        if isinstance(node, Regular) and flags & O_TRUNC and flags & O_ACCMODE != O_RDONLY:
+        truncated = isinstance(node, Regular) and bool(flags & O_TRUNC) and flags & O_ACCMODE != O_RDONLY
+        if isinstance(node, Regular) and truncated:
             node.truncate(0)
             node.modified()  # even when it was empty: open(O_TRUNC) always sets ATTR_MTIME | ATTR_CTIME
         path = self.path_of(parent, name, task)
@@ -1114,8 +1202,10 @@ class FileSystem:
             if isinstance(link, Symlink) and link.jump(task) is node:
                 path = link.target(task)
         f = OpenFile(node, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW), path)
+        f.created = created
         if not flags & O_PATH:
             node.attach(task, f)
+        fsnotify.opened(f, parent, name, created=created, truncated=truncated and not created)
         return f
 
     @staticmethod
@@ -1169,6 +1259,7 @@ class FileSystem:
         self.name_gone(node)
         node.nlink -= 1
         node.changed()
+        fsnotify.unlinked(parent, name, node)
 
     def rename(self, task: Task, old: bytes, new: bytes, start_old: Directory, start_new: Directory) -> None:
         src_dir, src_name, node = self.walk(task, old, start_old, follow=False)
@@ -1211,6 +1302,7 @@ class FileSystem:
             existing.changed()
         dst_dir.add(dst_name, node)
         node.changed()  # ext4 records the move in the inode's ctime
+        fsnotify.renamed(src_dir, src_name, dst_dir, dst_name, node, existing)
 
 
 def deny_write(task: Task | None, inode: Regular) -> None:
@@ -1223,6 +1315,9 @@ def deny_write(task: Task | None, inode: Regular) -> None:
 def seek(f: OpenFile, offset: int, whence: int) -> int:
     if not f.inode.seekable():
         raise Errno(ESPIPE)
+    if whence in (SEEK_DATA, SEEK_HOLE) and isinstance(f.inode, Regular):
+        f.offset = f.inode.seek_data(offset, hole=whence == SEEK_HOLE)
+        return f.offset
     base = {0: 0, 1: f.offset, 2: f.inode.size()}.get(whence)
     if base is None or base + offset < 0:
         raise Errno(EINVAL)

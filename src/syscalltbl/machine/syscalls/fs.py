@@ -7,7 +7,8 @@ import stat
 import struct
 import time
 
-from syscalltbl.machine.kernel import permission, signals
+from syscalltbl.machine.kernel import fsnotify, lease, permission, signals
+from syscalltbl.machine.kernel.fsize import check_new_size, write_limit
 from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
 from syscalltbl.machine.kernel.pipesize import pipe_fcntl
 from syscalltbl.machine.kernel.process import Task
@@ -38,6 +39,7 @@ from syscalltbl.machine.kernel.vfs import (
     seek,
 )
 from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.syscalls.fcntl_owner import O_ASYNC, OWNER_COMMANDS, do_fcntl_owner, pipe_io, set_async
 from syscalltbl.machine.syscalls.locks import LOCK_COMMANDS, do_fcntl_lock
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
@@ -63,6 +65,7 @@ from syscalltbl.machine.uapi.fcntl import (
     AT_REMOVEDIR,
     AT_SYMLINK_FOLLOW,
     AT_SYMLINK_NOFOLLOW,
+    F_CREATED_QUERY,
     F_DUPFD,
     F_DUPFD_CLOEXEC,
     F_GETFD,
@@ -199,10 +202,38 @@ def _read_into(t: Task, f: OpenFile, buf: int, count: int) -> int:
         done += len(data)
         if len(data) < n:
             break
+    if done:
+        fsnotify.accessed(f)
+        pipe_io(t, f, wrote=False)
     return done
 
 
 def _write_from(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> int:
+    """Write the buffers `vecs`; a write that wrote tells the file's watches (fsnotify_modify)."""
+    if isinstance(f.inode, Regular) and vecs:
+        vecs = _fsize_cut(t, f, vecs)
+    done = _write_pieces(t, f, vecs)
+    if done:
+        fsnotify.modified(f)
+        pipe_io(t, f, wrote=True)
+    return done
+
+
+def _fsize_cut(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """generic_write_checks: a file's write stops at RLIMIT_FSIZE (SIGXFSZ and EFBIG from there on)."""
+    total = sum(n for _, n in vecs)
+    if not total:
+        return vecs
+    pos = f.inode.size() if f.flags & O_APPEND else f.offset
+    room = write_limit(t, pos, total)
+    cut = []
+    for base, n in vecs:
+        cut.append((base, min(n, room)))
+        room -= cut[-1][1]
+    return cut
+
+
+def _write_pieces(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> int:
     """Copy and write in pieces, as generic_perform_write does.
 
     A fault, a full pipe or an error after some progress ends the call with
@@ -261,11 +292,10 @@ def sys_pread64(t: Task, fd: int, buf: int, count: int, pos: int, *_: int) -> in
 def sys_pwrite64(t: Task, fd: int, buf: int, count: int, pos: int, *_: int) -> int:
     f = _writable(t, fd)
     saved, f.offset = f.offset, _at_offset(f, pos)
-    flags, f.flags = f.flags, f.flags & ~O_APPEND
-    try:
+    try:  # with O_APPEND the data still goes to the end (generic_write_checks), and the position stays
         return _write_from(t, f, [(buf, _rw_count(buf, count))])
     finally:
-        f.offset, f.flags = saved, flags
+        f.offset = saved
 
 
 def _iovecs(t: Task, iov: int, count: int) -> list[tuple[int, int]]:
@@ -311,6 +341,9 @@ def do_readv(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> int:
                 break
         return total
     data = f.inode.read_by(f, sum(n for _, n in vecs), t)  # a pipe or socket: one read (a datagram is not split)
+    if data:
+        fsnotify.accessed(f)
+        pipe_io(t, f, wrote=False)
     done = 0
     for base, n in vecs:
         copy_to_user(t.mm, base, data[done : done + n])
@@ -329,7 +362,10 @@ def sys_writev(t: Task, fd: int, iov: int, count: int, *_: int) -> int:
         data = bytearray()
         for base, n in vecs:
             data += copy_from_user(t.mm, base, min(n, limit + 1 - len(data))) if len(data) <= limit else b""
-        return _write(t, f, bytes(data))
+        wrote = _write(t, f, bytes(data))
+        if wrote:
+            fsnotify.modified(f)
+        return wrote
     return _write_from(t, f, vecs)
 
 
@@ -341,7 +377,7 @@ def sys_lseek(t: Task, fd: int, offset: int, whence: int, *_: int) -> int:
 # -- opening and closing --
 
 
-def do_openat(t: Task, dirfd: int, path: int, flags: int, mode: int) -> int:
+def do_openat(t: Task, dirfd: int, path: int, flags: int, mode: int, resolve: int = 0) -> int:
     flags = flags & 0xFFFFFFFF | KERNEL_O_LARGEFILE  # force_o_largefile (an O_PATH open drops it again)
     tmpfile = bool(flags & O_TMPFILE_BIT and not flags & O_PATH)
     if tmpfile:
@@ -350,7 +386,8 @@ def do_openat(t: Task, dirfd: int, path: int, flags: int, mode: int) -> int:
     if tmpfile:
         f = open_tmpfile(t, name, _base(t, dirfd, name), flags, mode)
     else:
-        f = t.machine.fs.open(t, name, _base(t, dirfd, name), flags, mode)
+        # RESOLVE_BENEATH and RESOLVE_IN_ROOT (0x18) walk from dirfd whatever the path: it is their root.
+        f = t.machine.fs.open(t, name, _base(t, dirfd, b"" if resolve & 0x18 else name), flags, mode, resolve)
     try:
         return t.files.install(f, cloexec=bool(flags & O_CLOEXEC), limit=t.nofile())
     except Errno:
@@ -425,14 +462,20 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int, *_: int) -> int:
         return do_fcntl_lock(t, f, cmd, arg)
     if cmd == F_GETFL:
         return f.flags & ~O_CLOEXEC
+    if cmd == F_CREATED_QUERY:
+        return int(f.created)
     if f.flags & O_PATH:
         raise Errno(EBADF)  # check_fcntl_cmd: an O_PATH descriptor takes only the commands above
     if cmd in (F_SETPIPE_SZ, F_GETPIPE_SZ):
         return pipe_fcntl(t, f, cmd, arg)
+    if cmd in OWNER_COMMANDS:
+        return do_fcntl_owner(t, f, fd, cmd, arg)
     if cmd == F_SETFL:
-        changeable = O_APPEND | O_NONBLOCK
+        changeable = O_APPEND | O_NONBLOCK | O_ASYNC
         if isinstance(f.inode, PipeEnd):
             changeable |= O_DIRECT  # a pipe's packet mode can be switched (FMODE_CAN_ODIRECT)
+        if (arg ^ f.flags) & O_ASYNC:
+            set_async(f, fd, bool(arg & O_ASYNC))
         f.flags = (f.flags & ~changeable) | (arg & changeable)
         return 0
     raise Errno(EINVAL)
@@ -568,6 +611,7 @@ def do_mkdirat(t: Task, dirfd: int, path: int, mode: int) -> int:
     uid, gid, perm = permission.new_owner(t.cred, parent, stat.S_IFDIR | (mode & 0o7777 & ~t.fs.umask))
     made = Directory(parent, stat.S_IMODE(perm)).owned_by(uid, gid)
     parent.add(name, t.machine.fs.charged(made, parent))
+    fsnotify.created(parent, name, made)
     return 0
 
 
@@ -741,6 +785,12 @@ def _set_times(t: Task, inode: Inode, times: tuple[tuple[int, int], tuple[int, i
         if mnsec != UTIME_OMIT:
             inode.mtime = now if mnsec == UTIME_NOW else msec * NSEC + mnsec
     inode.ctime = now  # every change of times is a change of the inode
+    if times is None or UTIME_OMIT not in (times[0][1], times[1][1]):
+        fsnotify.attrib(inode)  # fsnotify_change: both times, a utime
+    elif times[0][1] != UTIME_OMIT:
+        fsnotify.accessed_inode(inode)
+    else:
+        fsnotify.truncated(inode)  # the mtime alone: IN_MODIFY
 
 
 def _do_utimes(t: Task, dirfd: int, path: int, times: tuple[tuple[int, int], tuple[int, int]] | None,
@@ -810,6 +860,7 @@ def _chmod(t: Task, inode: Inode, mode: int) -> int:
     permission.check_owner(t.cred, inode)
     inode.mode = stat.S_IFMT(inode.mode) | permission.chmod_mode(t.cred, inode, mode & 0o7777)
     inode.changed()
+    fsnotify.attrib(inode)
     return 0
 
 
@@ -855,6 +906,7 @@ def _chown(t: Task, inode: Inode, user: int, group: int) -> int:
         if inode.mode & stat.S_IXGRP:
             inode.mode &= ~stat.S_ISGID
     inode.changed()
+    fsnotify.attrib(inode)
     return 0
 
 
@@ -894,6 +946,7 @@ def _truncate(inode: Inode, length: int, *, always: bool) -> int:
     inode.truncate(length)
     if changes or always:
         inode.modified()
+    fsnotify.truncated(inode)
     return 0
 
 
@@ -905,6 +958,9 @@ def sys_truncate(t: Task, path: int, length: int, *_: int) -> int:
     if isinstance(inode, Regular):
         permission.check(t.cred, inode, MAY_WRITE)  # vfs_truncate: write permission, by path alone
         deny_write(t, inode)  # vfs_truncate's get_write_access (ftruncate's file has write access already)
+        if length > inode.size():
+            check_new_size(t, length)
+        lease.break_lease(t, inode, O_WRONLY)  # do_truncate: a lease holder is told first
     return _truncate(inode, length, always=False)
 
 
@@ -917,6 +973,8 @@ def sys_ftruncate(t: Task, fd: int, length: int, *_: int) -> int:
         raise Errno(EBADF)
     if not f.writable() or not isinstance(f.inode, Regular):
         raise Errno(EINVAL)
+    if length > f.inode.size():
+        check_new_size(t, length)
     # do_sys_ftruncate passes ATTR_MTIME | ATTR_CTIME: the times move even when the size does not.
     return _truncate(f.inode, length, always=True)
 
@@ -929,7 +987,9 @@ def do_symlinkat(t: Task, target: int, newdirfd: int, path: int) -> int:
     parent, name = _new_name(t, newdirfd, path)
     permission.check_create(t.cred, parent)
     uid, gid, _ = permission.new_owner(t.cred, parent, stat.S_IFLNK | 0o777)
-    parent.add(name, t.machine.fs.charged(Symlink(contents).owned_by(uid, gid), parent))
+    made = Symlink(contents).owned_by(uid, gid)
+    parent.add(name, t.machine.fs.charged(made, parent))
+    fsnotify.created(parent, name, made)
     return 0
 
 
@@ -972,6 +1032,7 @@ def do_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: 
     linked(inode)
     inode.nlink += 1
     inode.changed()
+    fsnotify.linked(parent, name, inode)
     return 0
 
 
@@ -995,8 +1056,8 @@ def do_fsync(t: Task, fd: int) -> int:
             os.fsync(inode.fd)  # the host's file: its own answer (EINVAL for a pipe or terminal)
         except OSError as exc:
             raise Errno(exc.errno or EINVAL) from None
-    elif isinstance(inode, PipeEnd | Device) or stat.S_ISSOCK(inode.mode):
-        raise Errno(EINVAL)  # no ->fsync (a socket's file has none either)
+    elif not isinstance(inode, Regular | Directory):
+        raise Errno(EINVAL)  # no ->fsync: a pipe, FIFO, socket, device or /proc file (tmpfs's files have one)
     return 0
 
 

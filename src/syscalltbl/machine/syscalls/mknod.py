@@ -1,10 +1,10 @@
 """mknod and mknodat (fs/namei.c do_mknodat): regular files, FIFOs, socket names, and device nodes.
 
-A device node is made only for a device the machine has (its /dev has one
-of that number: null, zero, random, urandom, tty): the node then works as
-that device; 0:0 is a whiteout, which anyone may make and nothing opens
-(ENXIO). Any other number is EPERM, as for a process without
-CAP_MKNOD: the machine could not open it as a device. In the host root
+A device node of a device the machine has (its /dev has one of that
+number: null, zero, full, random, urandom, tty) works as that device; 0:0 is a
+whiteout, which anyone may make and nothing opens (ENXIO). A node of any
+other number is made too (by a process with CAP_MKNOD), and opening it is
+ENXIO, as for a number no driver has. In the host root
 (hostfs.py) the node is the machine's, in the directory's upper layer.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import stat
 
+from syscalltbl.machine.kernel import fsnotify
 from syscalltbl.machine.kernel.nodes import decode_dev, special_node
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.syscalls.fs import _new_name
@@ -31,7 +32,8 @@ def do_mknodat(t: Task, dirfd: int, path: int, mode: int, dev: int) -> int:
         raise Errno(EINVAL)
     parent, name = _new_name(t, dirfd, path)
     perm = mode & 0o7777 & ~t.fs.umask
-    parent.add(name, special_node(t, parent, (kind or stat.S_IFREG) | perm, decode_dev(dev & 0xFFFFFFFF)))
+    made = parent.add(name, special_node(t, parent, (kind or stat.S_IFREG) | perm, decode_dev(dev & 0xFFFFFFFF)))
+    fsnotify.created(parent, name, made)
     return 0
 
 

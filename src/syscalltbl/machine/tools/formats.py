@@ -20,8 +20,10 @@ from syscalltbl.machine.uapi import (
     eventfd,
     eventpoll,
     fadvise,
+    falloc,
     fcntl,
     futex,
+    inotify,
     ipc,
     membarrier,
     misc,
@@ -33,6 +35,7 @@ from syscalltbl.machine.uapi import (
     schedpolicy,
     sem,
     signal,
+    splice,
     statx,
     time,
     timerfd,
@@ -105,6 +108,12 @@ AT_FLAG_NAMES = (("AT_SYMLINK_NOFOLLOW", fcntl.AT_SYMLINK_NOFOLLOW), ("AT_REMOVE
             ("AT_SYMLINK_FOLLOW", fcntl.AT_SYMLINK_FOLLOW), ("AT_NO_AUTOMOUNT", statx.AT_NO_AUTOMOUNT),
             ("AT_EMPTY_PATH", fcntl.AT_EMPTY_PATH), ("AT_RECURSIVE", statx.AT_RECURSIVE))
 FADVICE = uapi.names(fadvise, "POSIX_FADV_")
+# issue 17, files: the inotify, fallocate and splice flags strace names
+IN_EVENT_FLAGS = tuple((n, v) for n, v in uapi.constants(inotify, "IN_")
+                       if n not in ("IN_ALL_EVENTS", "IN_USER_MASK", "IN_CLOEXEC", "IN_NONBLOCK"))
+IN_INIT_FLAGS = (("IN_NONBLOCK", inotify.IN_NONBLOCK), ("IN_CLOEXEC", inotify.IN_CLOEXEC))
+FALLOC_FLAGS = tuple((n, v) for n, v in uapi.constants(falloc, "FALLOC_FL_") if v and n != "FALLOC_FL_MODE_MASK")
+SPLICE_FLAGS = tuple((n, v) for n, v in uapi.constants(splice, "SPLICE_F_") if n != "SPLICE_F_ALL")
 
 
 def signed(value: int, bits: int) -> int:
@@ -234,6 +243,11 @@ def flags(table: tuple[tuple[str, int], ...]) -> Format:
     return lambda value: bits(value & 0xFFFFFFFF, table, []) if value & 0xFFFFFFFF else "0"
 
 
+def strace_flags(table: tuple[tuple[str, int], ...], unknown: str) -> Format:
+    """An int of flags by name as strace's printflags shows them (unknown bits as 0x... /* X_??? */), 0 as 0."""
+    return lambda value: printflags(value & 0xFFFFFFFF, table, unknown) if value & 0xFFFFFFFF else "0"
+
+
 def access_mode(value: int) -> str:
     value &= 0xFFFFFFFF
     return printflags(value, ACCESS_MODES, "?_OK") if value else "F_OK"
@@ -302,6 +316,12 @@ CALLS: Mapping[str, Mapping[str, Format]] = {
     "sys_fadvise64": {"advice": printxval(FADVICE, "POSIX_FADV_???")},
     "sys_futex_wake": {"mask": lambda value: _bitset(value), "flags": lambda value: futex2_flags(value)},
     "sys_futex_wait": {"mask": lambda value: _bitset(value), "flags": lambda value: futex2_flags(value)},
+    "sys_inotify_init1": {"flags": strace_flags(IN_INIT_FLAGS, "IN_???")},
+    "sys_inotify_add_watch": {"mask": strace_flags(IN_EVENT_FLAGS, "IN_???")},
+    "sys_fallocate": {"mode": strace_flags(FALLOC_FLAGS, "FALLOC_FL_???")},
+    **{name: {"flags": strace_flags(SPLICE_FLAGS, "SPLICE_F_???")}
+       for name in ("sys_splice", "sys_tee", "sys_vmsplice")},
+    "sys_open_by_handle_at": {"flags": open_flags},
 }
 #: (parameter, its type or None for any) -> format, in every call.
 PARAMS: Mapping[tuple[str, str | None], Format] = {

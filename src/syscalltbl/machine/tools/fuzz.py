@@ -99,7 +99,7 @@ from syscalltbl.machine.uapi.errno import EINTR, Errno
 from syscalltbl.machine.uapi.fcntl import AT_FDCWD, O_RDWR
 from syscalltbl.machine.uapi.futex import FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE
 from syscalltbl.machine.uapi.mman import MAP_FIXED
-from syscalltbl.machine.uapi.signal import SIG_DFL, SIG_IGN, SIGPIPE
+from syscalltbl.machine.uapi.signal import SIG_DFL, SIG_IGN, SIGPIPE, SIGXFSZ
 from syscalltbl.machine.uapi.wait import __WALL, WNOHANG
 from syscalltbl.tables.prototype_model import Param
 from syscalltbl.tables.target import X86_64Target
@@ -550,7 +550,8 @@ class Fuzzer:
                     self._violation(f"host exception {type(exc).__name__}: {exc}")
                     self.broken = True
                 status = self.task.status
-                if status is not None and status.signal not in (None, SIGPIPE):  # SIGPIPE: as Linux does
+                # SIGPIPE (a pipe without readers), SIGXFSZ (past a RLIMIT_FSIZE it set): as Linux does
+                if status is not None and status.signal not in (None, SIGPIPE, SIGXFSZ):
                     if self.touch is not None and status.signal == self.touch.fault:
                         self.report.touch_faults += 1
                     elif self._hit_own_program():

@@ -50,6 +50,7 @@ F_SETFL: Final = 4
 F_DUPFD_CLOEXEC: Final = 1030
 F_SETPIPE_SZ: Final = 1031
 F_GETPIPE_SZ: Final = 1032
+F_CREATED_QUERY: Final = 1028  # F_LINUX_SPECIFIC_BASE + 4: did this open make the file?
 FD_CLOEXEC: Final = 1
 
 RENAME_NOREPLACE: Final = 1

@@ -412,5 +412,35 @@ asmlinkage long sys_sched_setparam(pid_t pid, struct sched_param __user *param);
 asmlinkage long sys_sched_setattr(pid_t pid, struct sched_attr __user *attr, unsigned int flags);
 asmlinkage long sys_sched_getattr(pid_t pid, struct sched_attr __user *attr, unsigned int size,
 				  unsigned int flags);
+/* issue 17, files: inotify (fs/notify/inotify/inotify_user.c) */
+asmlinkage long sys_inotify_init(void);
+asmlinkage long sys_inotify_init1(int flags);
+asmlinkage long sys_inotify_add_watch(int fd, const char __user *path, u32 mask);
+asmlinkage long sys_inotify_rm_watch(int fd, int wd);
+
+/* issue 17, files: fallocate (fs/open.c) */
+asmlinkage long sys_fallocate(int fd, int mode, loff_t offset, loff_t len);
+
+/* issue 17, files: file handles (fs/fhandle.c) */
+asmlinkage long sys_name_to_handle_at(int dfd, const char __user *name, struct file_handle __user *handle,
+				      void __user *mnt_id, int flag);
+asmlinkage long sys_open_by_handle_at(int mountdirfd, struct file_handle __user *handle, int flags);
+
+/* issue 17, files: openat2 (fs/open.c) */
+asmlinkage long sys_openat2(int dfd, const char __user *filename, struct open_how __user *how, size_t usize);
+
+/* issue 17, files: splice, tee, vmsplice (fs/splice.c) */
+asmlinkage long sys_splice(int fd_in, loff_t __user *off_in, int fd_out, loff_t __user *off_out, size_t len,
+			   unsigned int flags);
+asmlinkage long sys_tee(int fdin, int fdout, size_t len, unsigned int flags);
+asmlinkage long sys_vmsplice(int fd, const struct iovec __user *iov, unsigned long nr_segs, unsigned int flags);
+
+/* issue 17, files: copy_file_range (fs/read_write.c), sync_file_range (fs/sync.c) */
+asmlinkage long sys_copy_file_range(int fd_in, loff_t __user *off_in, int fd_out, loff_t __user *off_out,
+				    size_t len, unsigned int flags);
+asmlinkage long sys_sync_file_range(int fd, loff_t offset, loff_t nbytes, unsigned int flags);
+
+/* issue 17, files: readahead (mm/readahead.c) */
+asmlinkage long sys_readahead(int fd, loff_t offset, size_t count);
 
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */

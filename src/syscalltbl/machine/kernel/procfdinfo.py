@@ -1,0 +1,46 @@
+"""/proc/PID/fdinfo (fs/proc/fd.c): a file per open descriptor telling its offset, flags and inode.
+
+A file that has more to say (an inotify instance: its watches) gives the
+lines after those four through a `fdinfo()` of its inode, as ->show_fdinfo.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile
+from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile
+from syscalltbl.machine.uapi.fcntl import O_CLOEXEC
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.process import Task
+
+#: mnt_id: the machine has the one filesystem tree
+MNT_ID = 1
+
+
+def render_fdinfo(f: OpenFile, cloexec: bool) -> bytes:
+    """seq_show: pos, flags (octal, O_CLOEXEC when the descriptor has it), mnt_id, ino, then the file's own."""
+    flags = f.flags | (O_CLOEXEC if cloexec else 0)
+    text = b"pos:\t%d\nflags:\t0%o\nmnt_id:\t%d\nino:\t%d\n" % (f.offset, flags, MNT_ID, f.inode.ino)
+    more = getattr(f.inode, "fdinfo", None)
+    return text + (more() if callable(more) else b"")
+
+
+class ProcFdInfoDir(ProcDirectory):
+    """/proc/PID/fdinfo: a file per open descriptor, read-only to its owner."""
+
+    def __init__(self, parent: Directory, owner: Task) -> None:
+        super().__init__(parent, 0o500)
+        self.owner = owner
+
+    def entries_for(self, task: Task) -> dict[bytes, Inode]:
+        if self.owner.status is not None:
+            return {}  # a zombie's files are closed
+        return {str(fd).encode(): _info(f, cloexec) for fd, (f, cloexec) in sorted(self.owner.files.fds.items())}
+
+
+def _info(f: OpenFile, cloexec: bool) -> ProcFile:
+    info = ProcFile(lambda: render_fdinfo(f, cloexec))
+    info.mode = info.mode & ~0o044  # 0400: fs/proc/fd.c makes them S_IRUSR
+    return info
