@@ -45,6 +45,7 @@ class Sysctl:
     pipe_user_pages_soft: int = PIPE_USER_PAGES_SOFT
     lease_break_time: int = LEASE_BREAK_TIME
     tainted: int = 0  # nothing taints this kernel by itself; root may add flags
+    ctrl_alt_del: int = 1  # C_A_D (kernel/reboot.c): on at boot; reboot(CAD_ON/CAD_OFF) switches it
 
     def __post_init__(self) -> None:
         self.threads_max = self.threads_limit

@@ -22,7 +22,9 @@ from syscalltbl.machine.syscalls import (
     posix_timers,
     preadv,
     process,
+    process_vm,
     readdir,
+    reboot,
     resource,
     rusage,
     sched,
@@ -31,6 +33,7 @@ from syscalltbl.machine.syscalls import (
     socket,
     sockmsg,
     statx,
+    sysfs,
     time,
     timerfd,
     uts,
@@ -42,6 +45,7 @@ from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind
 __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "close_range", "cred", "epoll",
     "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "locks", "madvise", "misc", "mknod", "mlock", "mm",
-    "posix_timers", "preadv", "process", "readdir", "resource", "rusage", "sched", "select", "signal", "socket",
-    "sockmsg", "statx", "syscall", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
+    "posix_timers", "preadv", "process", "process_vm", "readdir", "reboot", "resource", "rusage", "sched",
+    "select", "signal", "socket", "sockmsg", "statx", "syscall", "sysfs", "time", "timerfd", "unimplemented",
+    "uts", "waitid", "xattr",
 ]  # fmt: skip

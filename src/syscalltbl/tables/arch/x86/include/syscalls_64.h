@@ -333,4 +333,14 @@ asmlinkage long sys_faccessat2(int dfd, const char __user *filename, int mode, i
 asmlinkage long sys_sethostname(const char __user *name, int len);
 asmlinkage long sys_setdomainname(const char __user *name, int len);
 
+/* issue 17, debugging and leftovers: mm/process_vm_access.c, fs/filesystems.c, fs/statfs.c, kernel/reboot.c, fs/open.c */
+asmlinkage long sys_process_vm_readv(pid_t pid, const struct iovec __user *lvec, unsigned long liovcnt,
+				     const struct iovec __user *rvec, unsigned long riovcnt, unsigned long flags);
+asmlinkage long sys_process_vm_writev(pid_t pid, const struct iovec __user *lvec, unsigned long liovcnt,
+				      const struct iovec __user *rvec, unsigned long riovcnt, unsigned long flags);
+asmlinkage long sys_sysfs(int option, unsigned long arg1, unsigned long arg2);
+asmlinkage long sys_ustat(unsigned dev, struct ustat __user *ubuf);
+asmlinkage long sys_reboot(int magic1, int magic2, unsigned int cmd, void __user *arg);
+asmlinkage long sys_vhangup(void);
+
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
