@@ -1,0 +1,112 @@
+/* process_vm_readv/writev, sysfs, ustat, reboot's and vhangup's checks (issue 17, debugging and leftovers).
+ * Prints what each call answers; run natively (as root, on a tmpfs) and on the machine, the outputs must match.
+ * Nothing here may change the host: reboot is only given bad magic, bad commands or no capability,
+ * vhangup is only called without CAP_SYS_TTY_CONFIG. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *err(long r)
+{
+	static char buf[64];
+	if (r >= 0) {
+		snprintf(buf, sizeof buf, "%ld", r);
+		return buf;
+	}
+	snprintf(buf, sizeof buf, "-1 %s", strerrorname_np(errno));
+	return buf;
+}
+
+static char remote[8192] = "the child's own words, which the parent reads";
+
+int main(void)
+{
+	int to_child[2], to_parent[2];
+	char c = 0, local[64] = {0};
+	if (pipe(to_child) || pipe(to_parent))
+		return 1;
+	pid_t child = fork();
+	if (child == 0) {
+		/* Make the second page of remote unreadable, report, then wait until told, and print what it holds. */
+		mprotect((char *)(((unsigned long)remote + 4095) & ~4095UL), 4096, PROT_NONE);
+		write(to_parent[1], "r", 1);
+		read(to_child[0], &c, 1);
+		printf("child sees: %s\n", remote);
+		fflush(stdout);
+		/* As nobody, the parent (root) is not ours to read. */
+		setresuid(65534, 65534, 65534);
+		struct iovec l = {local, 8}, r = {remote, 8};
+		printf("nobody reads root: %s\n", err(syscall(SYS_process_vm_readv, getppid(), &l, 1, &r, 1, 0)));
+		printf("nobody vhangup: %s\n", err(syscall(SYS_vhangup)));
+		printf("nobody reboot: %s\n", err(syscall(SYS_reboot, 0xfee1dead, 672274793, 0x89abcdef, 0)));
+		fflush(stdout);
+		_exit(0);
+	}
+	read(to_parent[0], &c, 1);
+	struct iovec l = {local, 10}, r = {remote, 10};
+	printf("readv 10: %s", err(syscall(SYS_process_vm_readv, child, &l, 1, &r, 1, 0)));
+	printf(" '%.10s'\n", local);
+	/* Two local pieces filled from one remote buffer. */
+	struct iovec l2[2] = {{local, 4}, {local + 20, 6}};
+	memset(local, 0, sizeof local);
+	r.iov_base = remote + 4;
+	printf("readv 4+6: %s '%.4s' '%.6s'\n", err(syscall(SYS_process_vm_readv, child, l2, 2, &r, 1, 0)), local,
+	       local + 20);
+	/* Up to the unreadable page: a partial count, then EFAULT when nothing can be moved. */
+	char *page = (char *)(((unsigned long)remote + 4095) & ~4095UL);
+	static char big[8192];
+	struct iovec lb = {big, 8192}, rb = {page - 100, 200};
+	printf("readv across PROT_NONE: %s\n", err(syscall(SYS_process_vm_readv, child, &lb, 1, &rb, 1, 0)));
+	rb.iov_base = page;
+	printf("readv in PROT_NONE: %s\n", err(syscall(SYS_process_vm_readv, child, &lb, 1, &rb, 1, 0)));
+	printf("flags 1: %s\n", err(syscall(SYS_process_vm_readv, child, &l, 1, &r, 1, 1)));
+	printf("zero local: %s\n", err(syscall(SYS_process_vm_readv, -5, &l, 0, &r, 1, 0)));
+	printf("pid -5: %s\n", err(syscall(SYS_process_vm_readv, -5, &l, 1, &r, 1, 0)));
+	struct iovec neg = {local, (size_t)-1};
+	printf("len -1: %s\n", err(syscall(SYS_process_vm_readv, child, &neg, 1, &r, 1, 0)));
+	printf("rvec bad: %s\n", err(syscall(SYS_process_vm_readv, child, &l, 1, (void *)-1, 1, 0)));
+	printf("riovcnt 1025: %s\n", err(syscall(SYS_process_vm_readv, child, &l, 1, &r, 1025, 0)));
+	struct iovec lbad = {(void *)-1, 10};
+	printf("lvec base bad: %s\n", err(syscall(SYS_process_vm_readv, child, &lbad, 1, &r, 1, 0)));
+	/* Write into the child, then let it print. */
+	struct iovec lw = {"written by the parent", 22}, rw = {remote, 22};
+	printf("writev: %s\n", err(syscall(SYS_process_vm_writev, child, &lw, 1, &rw, 1, 0)));
+	fflush(stdout);
+	write(to_child[1], "w", 1);
+	int status;
+	waitpid(child, &status, 0);
+	printf("child status %d\n", status);
+
+	long n = syscall(SYS_sysfs, 3);
+	printf("sysfs count positive: %d\n", n > 0);
+	long proc = syscall(SYS_sysfs, 1, "proc");
+	char name[64] = {0};
+	printf("sysfs name of proc's index: %s %s\n", err(syscall(SYS_sysfs, 2, proc, name)), name);
+	printf("sysfs index ext0: %s\n", err(syscall(SYS_sysfs, 1, "ext0")));
+	printf("sysfs index \"\": %s\n", err(syscall(SYS_sysfs, 1, "")));
+	printf("sysfs name past the count: %s\n", err(syscall(SYS_sysfs, 2, n, name)));
+	printf("sysfs option 4: %s\n", err(syscall(SYS_sysfs, 4)));
+	printf("sysfs index bad pointer: %s\n", err(syscall(SYS_sysfs, 1, (void *)-1)));
+
+	struct stat st;
+	stat(".", &st);
+	char ubuf[32];
+	printf("ustat of .'s device: %s\n", err(syscall(SYS_ustat, (unsigned)st.st_dev, ubuf)));
+	printf("ustat of device -1: %s\n", err(syscall(SYS_ustat, (unsigned)-1, ubuf)));
+	printf("ustat bad buffer: %s\n", err(syscall(SYS_ustat, (unsigned)st.st_dev, (void *)-1)));
+
+	printf("reboot bad magic: %s\n", err(syscall(SYS_reboot, 0xfee1deae, 672274793, 0x89abcdef, 0)));
+	printf("reboot bad command: %s\n", err(syscall(SYS_reboot, 0xfee1dead, 672274793, 100, 0)));
+	printf("reboot kexec: %s\n", err(syscall(SYS_reboot, 0xfee1dead, 672274793, 0x45584543, 0)));
+	printf("done\n");
+	return 0;
+}

@@ -1,0 +1,36 @@
+"""process_vm_readv/writev, sysfs, ustat, reboot and vhangup (issue 17, debugging and leftovers).
+
+One static C program forks a child, reads and writes the child's memory
+with process_vm_readv/writev (whole, scattered, partial up to an unreadable
+page, and every error LTP's cma tests check), then asks sysfs about the
+filesystem types, ustat about its working directory's device, and reboot
+and vhangup the questions whose answers change nothing. Natively it runs in
+a fresh directory of /dev/shm; on the machine in the root's /work. Outputs
+and exit statuses must be the same, and the native run must print the FACTS.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from busybox import build_static
+from tmpfs_native import assert_as_on_a_tmpfs
+
+FACTS = (
+    "readv 10: 10 'the child''",
+    "readv 4+6: 10 'chil' 'd's ow'",
+    "readv across PROT_NONE: 100",
+    "readv in PROT_NONE: -1 EFAULT",
+    "child sees: written by the parent",
+    "nobody reads root: -1 EPERM",
+    "sysfs name of proc's index: 0 proc",
+    "ustat of .'s device: 0",
+    "ustat of device -1: -1 EINVAL",
+    "nobody reboot: -1 EPERM",
+    "reboot bad command: -1 EINVAL",
+    "done",
+)
+
+
+def test_process_vm_and_leftover_calls_as_on_linux(tmp_path: Path) -> None:
+    assert_as_on_a_tmpfs(tmp_path, build_static(tmp_path, "process_vm.c"), FACTS)
