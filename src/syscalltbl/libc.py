@@ -1075,9 +1075,9 @@ def personality(*args: int) -> int:
     return _k.call(135, *args)
 
 
-def ustat(*args: int) -> int:
-    """sys_ustat: no prototype; up to six integer arguments."""
-    return _k.call(136, *args)
+def ustat(dev: int, ubuf: WBuffer | None) -> int:
+    """long sys_ustat(unsigned dev, struct ustat __user *ubuf)"""
+    return _k.call(136, dev, _k.buf_out(ubuf, 32))
 
 
 def statfs(path: PathArg | None, buf: WBuffer | None) -> int:
@@ -1090,9 +1090,9 @@ def fstatfs(fd: int, buf: WBuffer | None) -> int:
     return _k.call(138, fd, _k.buf_out(buf, 120))
 
 
-def sysfs(*args: int) -> int:
-    """sys_sysfs: no prototype; up to six integer arguments."""
-    return _k.call(139, *args)
+def sysfs(option: int, arg1: int, arg2: int) -> int:
+    """long sys_sysfs(int option, unsigned long arg1, unsigned long arg2)"""
+    return _k.call(139, option, arg1, arg2)
 
 
 def getpriority(which: int, who: int) -> int:
@@ -1160,9 +1160,9 @@ def munlockall() -> int:
     return _k.call(152)
 
 
-def vhangup(*args: int) -> int:
-    """sys_vhangup: no prototype; up to six integer arguments."""
-    return _k.call(153, *args)
+def vhangup() -> int:
+    """long sys_vhangup(void)"""
+    return _k.call(153)
 
 
 def modify_ldt(*args: int) -> int:
@@ -1235,19 +1235,19 @@ def swapoff(*args: int) -> int:
     return _k.call(168, *args)
 
 
-def reboot(*args: int) -> int:
-    """sys_reboot: no prototype; up to six integer arguments."""
-    return _k.call(169, *args)
+def reboot(magic1: int, magic2: int, cmd: int, arg: WBuffer | None) -> int:
+    """long sys_reboot(int magic1, int magic2, unsigned int cmd, void __user *arg)"""
+    return _k.call(169, magic1, magic2, cmd, _k.buf_out(arg, 256))
 
 
-def sethostname(*args: int) -> int:
-    """sys_sethostname: no prototype; up to six integer arguments."""
-    return _k.call(170, *args)
+def sethostname(name: PathArg | None, len: int) -> int:
+    """long sys_sethostname(const char __user *name, int len)"""
+    return _k.call(170, _k.path(name), len)
 
 
-def setdomainname(*args: int) -> int:
-    """sys_setdomainname: no prototype; up to six integer arguments."""
-    return _k.call(171, *args)
+def setdomainname(name: PathArg | None, len: int) -> int:
+    """long sys_setdomainname(const char __user *name, int len)"""
+    return _k.call(171, _k.path(name), len)
 
 
 def iopl(*args: int) -> int:
@@ -1865,14 +1865,14 @@ def getcpu(cpu: WBuffer | None, node: WBuffer | None, cache: WBuffer | None) -> 
     return _k.call(309, _k.buf_out(cpu, 4), _k.buf_out(node, 4), _k.buf_out(cache, 128))
 
 
-def process_vm_readv(*args: int) -> int:
-    """sys_process_vm_readv: no prototype; up to six integer arguments."""
-    return _k.call(310, *args)
+def process_vm_readv(pid: int, lvec: Sequence[WBuffer], liovcnt: int, rvec: Buffer | None, riovcnt: int, flags: int) -> int:
+    """long sys_process_vm_readv(pid_t pid, const struct iovec __user *lvec, unsigned long liovcnt, const struct iovec __user *rvec, unsigned long riovcnt, unsigned long flags)"""
+    return _k.call(310, pid, _k.iov_out(lvec), liovcnt, _k.buf_in(rvec, 16 * riovcnt), riovcnt, flags)
 
 
-def process_vm_writev(*args: int) -> int:
-    """sys_process_vm_writev: no prototype; up to six integer arguments."""
-    return _k.call(311, *args)
+def process_vm_writev(pid: int, lvec: Sequence[Buffer], liovcnt: int, rvec: Buffer | None, riovcnt: int, flags: int) -> int:
+    """long sys_process_vm_writev(pid_t pid, const struct iovec __user *lvec, unsigned long liovcnt, const struct iovec __user *rvec, unsigned long riovcnt, unsigned long flags)"""
+    return _k.call(311, pid, _k.iov_in(lvec), liovcnt, _k.buf_in(rvec, 16 * riovcnt), riovcnt, flags)
 
 
 def kcmp(*args: int) -> int:

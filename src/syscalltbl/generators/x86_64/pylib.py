@@ -38,6 +38,7 @@ SIZES: Mapping[str, int] = {
     "struct shmid_ds": 112, "struct statx": 256, "struct xattr_args": 16,
     "struct __kernel_old_itimerval": 32, "struct sigevent": 64, "struct siginfo": 128, "struct tms": 32,
     "timer_t": 4, "struct user_msghdr": 56,
+    "struct ustat": 32,
 }  # fmt: skip
 #: Pointers whose length is not sizeof(pointee): (entry point, parameter) -> Python expression.
 LENGTHS: Mapping[tuple[str, str], str] = {
@@ -58,6 +59,10 @@ LENGTHS: Mapping[tuple[str, str], str] = {
     ("sys_pselect6", "exp"): "(n + 63) // 64 * 8",
     ("sys_pselect6", "sig"): "16",  # { const sigset_t *ss; size_t ss_len; }
     ("sys_futex_waitv", "waiters"): "24 * nr_futexes",  # struct futex_waitv[nr_futexes]
+    # Another process's addresses, not buffers of this one: the struct iovec[riovcnt] array as bytes.
+    ("sys_process_vm_readv", "rvec"): "16 * riovcnt",
+    ("sys_process_vm_writev", "rvec"): "16 * riovcnt",
+    ("sys_reboot", "arg"): "256",  # RESTART2's command string, read up to its NUL (at most 256 bytes)
     ("sys_futex_requeue", "waiters"): "48",  # struct futex_waitv[2]: from and to
     ("sys_futex_wake", "uaddr"): "1 << (flags & 3)",  # FUTEX2_SIZE_U8..U64 in flags
     ("sys_futex_wait", "uaddr"): "1 << (flags & 3)",
@@ -83,7 +88,7 @@ LENGTHS: Mapping[tuple[str, str], str] = {
 }
 SIZE_PARAMS = ("count", "size", "bufsiz", "len")
 #: Calls that write through their iovecs (the array itself is const).
-READS_IOV = frozenset({"sys_readv", "sys_preadv", "sys_preadv2"})
+READS_IOV = frozenset({"sys_readv", "sys_preadv", "sys_preadv2", "sys_process_vm_readv"})
 STRING_ARRAY = "const char __user *const __user *"
 
 
@@ -118,11 +123,11 @@ def _convert(proto: Prototype, i: int, names: Sequence[str]) -> tuple[str, str]:
     pointee = _pointee(q.type)
     if pointee == "char" and const and q.name != "buf":
         return "PathArg | None", f"_k.path({name})"
-    if pointee == "struct iovec":
+    length = LENGTHS.get((proto.name, q.name))
+    if pointee == "struct iovec" and length is None:
         if proto.name in READS_IOV:
             return "Sequence[WBuffer]", f"_k.iov_out({name})"
         return "Sequence[Buffer]", f"_k.iov_in({name})"
-    length = LENGTHS.get((proto.name, q.name))
     if length is None and i + 1 < len(proto.params) and proto.params[i + 1].name in SIZE_PARAMS:
         length = names[i + 1]
     if length is None and pointee in SIZES:
