@@ -915,9 +915,9 @@ def getuid() -> int:
     return _k.call(102)
 
 
-def syslog(*args: int) -> int:
-    """sys_syslog: no prototype; up to six integer arguments."""
-    return _k.call(103, *args)
+def syslog(type: int, buf: WBuffer | None, len: int) -> int:
+    """long sys_syslog(int type, char __user *buf, int len)"""
+    return _k.call(103, type, _k.buf_out(buf, len), len)
 
 
 def getgid() -> int:

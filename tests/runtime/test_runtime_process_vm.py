@@ -1,10 +1,10 @@
-"""process_vm_readv/writev, sysfs, ustat, reboot and vhangup (issue 17, debugging and leftovers).
+"""process_vm_readv/writev, sysfs, ustat, reboot, vhangup, syslog (issue 17, debugging and leftovers).
 
 One static C program forks a child, reads and writes the child's memory
 with process_vm_readv/writev (whole, scattered, partial up to an unreadable
 page, and every error LTP's cma tests check), then asks sysfs about the
-filesystem types, ustat about its working directory's device, and reboot
-and vhangup the questions whose answers change nothing. Natively it runs in
+filesystem types, ustat about its working directory's device, and reboot,
+vhangup and syslog the questions whose answers change nothing on the host. Natively it runs in
 a fresh directory of /dev/shm; on the machine in the root's /work. Outputs
 and exit statuses must be the same, and the native run must print the FACTS.
 """
@@ -28,6 +28,10 @@ FACTS = (
     "ustat of device -1: -1 EINVAL",
     "nobody reboot: -1 EPERM",
     "reboot bad command: -1 EINVAL",
+    "nobody syslog READ: -1 EPERM",
+    "syslog CONSOLE_LEVEL 9: -1 EINVAL",
+    "syslog READ_ALL 1023: in range 1, a record's start '<'",
+    "/proc/sys/kernel/printk: 4 levels",
     "done",
 )
 

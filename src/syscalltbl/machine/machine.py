@@ -38,6 +38,7 @@ from syscalltbl.machine.kernel.ktimers import Timer, TimerQueue
 from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.locks import LockTable
 from syscalltbl.machine.kernel.mm import Mm
+from syscalltbl.machine.kernel.printk import KernelLog
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.procfs import ProcRoot
 from syscalltbl.machine.kernel.shm import ShmNamespace
@@ -153,6 +154,7 @@ class Machine:
         self.pids_wrapped = False  # once pids pass pid_max, each new one is checked against those in use
         #: kernel.* and fs.* tunables: /proc/sys, uname's names, pid_max (kernel/sysctl.py).
         self.sysctl = Sysctl(threads_limit=self.limits.threads_max)
+        self.kernel_log = KernelLog()  # the ring syslog(2) reads (kernel/printk.py)
         #: Address spaces and tasks that died while their page tables or kernel stack were in use.
         self.dead_mms: list[Mm] = []
         self.dead_tasks: list[Task] = []

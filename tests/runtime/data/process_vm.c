@@ -47,6 +47,8 @@ int main(void)
 		struct iovec l = {local, 8}, r = {remote, 8};
 		printf("nobody reads root: %s\n", err(syscall(SYS_process_vm_readv, getppid(), &l, 1, &r, 1, 0)));
 		printf("nobody vhangup: %s\n", err(syscall(SYS_vhangup)));
+		printf("nobody syslog READ: %s\n", err(syscall(SYS_syslog, 2, local, 0)));
+		printf("nobody syslog CONSOLE_LEVEL: %s\n", err(syscall(SYS_syslog, 8, NULL, 7)));
 		printf("nobody reboot: %s\n", err(syscall(SYS_reboot, 0xfee1dead, 672274793, 0x89abcdef, 0)));
 		fflush(stdout);
 		_exit(0);
@@ -107,6 +109,23 @@ int main(void)
 	printf("reboot bad magic: %s\n", err(syscall(SYS_reboot, 0xfee1deae, 672274793, 0x89abcdef, 0)));
 	printf("reboot bad command: %s\n", err(syscall(SYS_reboot, 0xfee1dead, 672274793, 100, 0)));
 	printf("reboot kexec: %s\n", err(syscall(SYS_reboot, 0xfee1dead, 672274793, 0x45584543, 0)));
+
+	/* syslog: only what leaves the host's log and console as they are. */
+	char log[1024] = {0};
+	printf("syslog action 100: %s\n", err(syscall(SYS_syslog, 100, log, 0)));
+	printf("syslog READ NULL: %s\n", err(syscall(SYS_syslog, 2, NULL, 0)));
+	printf("syslog READ 0 bytes: %s\n", err(syscall(SYS_syslog, 2, log, 0)));
+	printf("syslog READ_ALL -1: %s\n", err(syscall(SYS_syslog, 3, log, -1)));
+	printf("syslog READ_ALL bad buffer: %s\n", err(syscall(SYS_syslog, 3, (void *)-4096L, 64)));
+	printf("syslog CONSOLE_LEVEL 9: %s\n", err(syscall(SYS_syslog, 8, NULL, 9)));
+	printf("syslog CONSOLE_LEVEL 0: %s\n", err(syscall(SYS_syslog, 8, NULL, 0)));
+	printf("syslog SIZE_BUFFER positive: %d\n", syscall(SYS_syslog, 10, NULL, 0) > 0);
+	long got = syscall(SYS_syslog, 3, log, 1023);
+	printf("syslog READ_ALL 1023: in range %d, a record's start '%c'\n", got > 0 && got <= 1023,
+	       got > 0 ? log[strcspn(log, "<")] : '?');
+	FILE *printk = fopen("/proc/sys/kernel/printk", "r");
+	int levels[4], n_levels = printk ? fscanf(printk, "%d %d %d %d", &levels[0], &levels[1], &levels[2], &levels[3]) : -1;
+	printf("/proc/sys/kernel/printk: %d levels\n", n_levels);
 	printf("done\n");
 	return 0;
 }

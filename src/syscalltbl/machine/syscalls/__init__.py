@@ -34,6 +34,7 @@ from syscalltbl.machine.syscalls import (
     sockmsg,
     statx,
     sysfs,
+    syslog,
     time,
     timerfd,
     uts,
@@ -46,6 +47,6 @@ __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "close_range", "cred", "epoll",
     "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "locks", "madvise", "misc", "mknod", "mlock", "mm",
     "posix_timers", "preadv", "process", "process_vm", "readdir", "reboot", "resource", "rusage", "sched",
-    "select", "signal", "socket", "sockmsg", "statx", "syscall", "sysfs", "time", "timerfd", "unimplemented",
-    "uts", "waitid", "xattr",
+    "select", "signal", "socket", "sockmsg", "statx", "syscall", "sysfs", "syslog", "time", "timerfd",
+    "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

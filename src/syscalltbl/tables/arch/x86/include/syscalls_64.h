@@ -342,5 +342,6 @@ asmlinkage long sys_sysfs(int option, unsigned long arg1, unsigned long arg2);
 asmlinkage long sys_ustat(unsigned dev, struct ustat __user *ubuf);
 asmlinkage long sys_reboot(int magic1, int magic2, unsigned int cmd, void __user *arg);
 asmlinkage long sys_vhangup(void);
+asmlinkage long sys_syslog(int type, char __user *buf, int len);
 
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
