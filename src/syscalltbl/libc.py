@@ -2135,9 +2135,9 @@ def set_mempolicy_home_node(*args: int) -> int:
     return _k.call(450, *args)
 
 
-def cachestat(*args: int) -> int:
-    """sys_cachestat: no prototype; up to six integer arguments."""
-    return _k.call(451, *args)
+def cachestat(fd: int, cstat_range: WBuffer | None, cstat: WBuffer | None, flags: int) -> int:
+    """long sys_cachestat(unsigned int fd, struct cachestat_range __user *cstat_range, struct cachestat __user *cstat, unsigned int flags)"""
+    return _k.call(451, fd, _k.buf_out(cstat_range, 16), _k.buf_out(cstat, 40), flags)
 
 
 def fchmodat2(dfd: int, filename: PathArg | None, mode: int, flags: int) -> int:

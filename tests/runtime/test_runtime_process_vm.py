@@ -1,10 +1,11 @@
-"""process_vm_readv/writev, sysfs, ustat, reboot, vhangup, syslog (issue 17, debugging and leftovers).
+"""process_vm_readv/writev, sysfs, ustat, reboot, vhangup, syslog, cachestat (issue 17, debugging and leftovers).
 
 One static C program forks a child, reads and writes the child's memory
 with process_vm_readv/writev (whole, scattered, partial up to an unreadable
 page, and every error LTP's cma tests check), then asks sysfs about the
 filesystem types, ustat about its working directory's device, and reboot,
-vhangup and syslog the questions whose answers change nothing on the host. Natively it runs in
+vhangup and syslog the questions whose answers change nothing on the host,
+and cachestat which pages of a file of its own are cached. Natively it runs in
 a fresh directory of /dev/shm; on the machine in the root's /work. Outputs
 and exit statuses must be the same, and the native run must print the FACTS.
 """
@@ -32,6 +33,9 @@ FACTS = (
     "syslog CONSOLE_LEVEL 9: -1 EINVAL",
     "syslog READ_ALL 1023: in range 1, a record's start '<'",
     "/proc/sys/kernel/printk: 4 levels",
+    "cachestat whole: 0 cache 3 dirty 0 writeback 0 evicted 0 recently 0",
+    "cachestat 4096+4097: 0 cache 2",
+    "cachestat O_PATH: -1 EBADF",
     "done",
 )
 

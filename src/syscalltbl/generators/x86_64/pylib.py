@@ -38,7 +38,7 @@ SIZES: Mapping[str, int] = {
     "struct shmid_ds": 112, "struct statx": 256, "struct xattr_args": 16,
     "struct __kernel_old_itimerval": 32, "struct sigevent": 64, "struct siginfo": 128, "struct tms": 32,
     "timer_t": 4, "struct user_msghdr": 56,
-    "struct ustat": 32,
+    "struct ustat": 32, "struct cachestat_range": 16, "struct cachestat": 40,
 }  # fmt: skip
 #: Pointers whose length is not sizeof(pointee): (entry point, parameter) -> Python expression.
 LENGTHS: Mapping[tuple[str, str], str] = {

@@ -3,6 +3,7 @@
 from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.syscalls import (
     access,
+    cachestat,
     childwait,
     close_range,
     cred,
@@ -44,9 +45,9 @@ from syscalltbl.machine.syscalls import (
 from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
 
 __all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "childwait", "close_range", "cred", "epoll",
-    "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "locks", "madvise", "misc", "mknod", "mlock", "mm",
-    "posix_timers", "preadv", "process", "process_vm", "readdir", "reboot", "resource", "rusage", "sched",
-    "select", "signal", "socket", "sockmsg", "statx", "syscall", "sysfs", "syslog", "time", "timerfd",
+    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "cachestat", "childwait", "close_range",
+    "cred", "epoll", "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "locks", "madvise", "misc", "mknod",
+    "mlock", "mm", "posix_timers", "preadv", "process", "process_vm", "readdir", "reboot", "resource", "rusage",
+    "sched", "select", "signal", "socket", "sockmsg", "statx", "syscall", "sysfs", "syslog", "time", "timerfd",
     "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

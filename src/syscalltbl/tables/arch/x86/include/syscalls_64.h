@@ -343,5 +343,7 @@ asmlinkage long sys_ustat(unsigned dev, struct ustat __user *ubuf);
 asmlinkage long sys_reboot(int magic1, int magic2, unsigned int cmd, void __user *arg);
 asmlinkage long sys_vhangup(void);
 asmlinkage long sys_syslog(int type, char __user *buf, int len);
+asmlinkage long sys_cachestat(unsigned int fd, struct cachestat_range __user *cstat_range,
+			      struct cachestat __user *cstat, unsigned int flags);
 
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
