@@ -1400,9 +1400,9 @@ def epoll_create(size: int) -> int:
     return _k.call(213, size)
 
 
-def remap_file_pages(*args: int) -> int:
-    """sys_remap_file_pages: no prototype; up to six integer arguments."""
-    return _k.call(216, *args)
+def remap_file_pages(start: int, size: int, prot: int, pgoff: int, flags: int) -> int:
+    """long sys_remap_file_pages(unsigned long start, unsigned long size, unsigned long prot, unsigned long pgoff, unsigned long flags)"""
+    return _k.call(216, start, size, prot, pgoff, flags)
 
 
 def getdents64(fd: int, dirent: WBuffer | None, count: int) -> int:

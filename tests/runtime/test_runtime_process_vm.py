@@ -1,11 +1,13 @@
-"""process_vm_readv/writev, sysfs, ustat, reboot, vhangup, syslog, cachestat (issue 17, debugging and leftovers).
+"""process_vm_readv/writev, sysfs, ustat, reboot, vhangup, syslog, cachestat, remap_file_pages
+(issue 17, debugging and leftovers).
 
 One static C program forks a child, reads and writes the child's memory
 with process_vm_readv/writev (whole, scattered, partial up to an unreadable
 page, and every error LTP's cma tests check), then asks sysfs about the
 filesystem types, ustat about its working directory's device, and reboot,
 vhangup and syslog the questions whose answers change nothing on the host,
-and cachestat which pages of a file of its own are cached. Natively it runs in
+cachestat which pages of a file of its own are cached, and remap_file_pages
+moves a shared mapping's pages around its file. Natively it runs in
 a fresh directory of /dev/shm; on the machine in the root's /work. Outputs
 and exit statuses must be the same, and the native run must print the FACTS.
 """
@@ -36,6 +38,10 @@ FACTS = (
     "cachestat whole: 0 cache 3 dirty 0 writeback 0 evicted 0 recently 0",
     "cachestat 4096+4097: 0 cache 2",
     "cachestat O_PATH: -1 EBADF",
+    "remap page 0 to 3: 0 now DBCD",
+    "remap pages 2-3 to 0-1: 0 now DBAB",
+    "file's first byte: a",
+    "remap private: -1 EINVAL",
     "done",
 )
 

@@ -159,6 +159,31 @@ int main(void)
 	printf("cachestat pipe: %s", err(syscall(SYS_cachestat, pipe_fds[0], range, cs, 0)));
 	printf(" cache %lu\n", cs[0]);
 	unlink("cached");
+
+	/* remap_file_pages: a shared mapping of four pages 'A'..'D' shows page 3 at its start, then page 1. */
+	int rfd = open("remapped", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	for (char letter = 'A'; letter <= 'D'; letter++) {
+		memset(page_of_a, letter, 4096);
+		write(rfd, page_of_a, 4096);
+	}
+	char *shared = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
+	char *private = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, rfd, 0);
+	printf("remap page 0 to 3: %s", err(syscall(SYS_remap_file_pages, shared, 4096, 0, 3, 0)));
+	printf(" now %c%c%c%c\n", shared[0], shared[4096], shared[2 * 4096], shared[3 * 4096]);
+	printf("remap pages 2-3 to 0-1: %s", err(syscall(SYS_remap_file_pages, shared + 2 * 4096 + 5, 2 * 4096, 0, 0, 0)));
+	printf(" now %c%c%c%c\n", shared[0], shared[4096], shared[2 * 4096], shared[3 * 4096]);
+	shared[2 * 4096] = 'a';  /* written through to the file's page 0 */
+	char first;
+	pread(rfd, &first, 1, 0);
+	printf("file's first byte: %c\n", first);
+	printf("remap across the pieces: %s\n", err(syscall(SYS_remap_file_pages, shared, 4 * 4096, 0, 0, 0)));
+	printf("remap prot 1: %s\n", err(syscall(SYS_remap_file_pages, shared, 4096, PROT_READ, 0, 0)));
+	printf("remap private: %s\n", err(syscall(SYS_remap_file_pages, private, 4096, 0, 0, 0)));
+	printf("remap past the end: %s\n", err(syscall(SYS_remap_file_pages, shared + 3 * 4096, 2 * 4096, 0, 0, 0)));
+	printf("remap size 0: %s\n", err(syscall(SYS_remap_file_pages, shared, 100, 0, 0, 0)));
+	munmap(shared, 4 * 4096);
+	printf("remap unmapped: %s\n", err(syscall(SYS_remap_file_pages, shared, 4096, 0, 0, 0)));
+	unlink("remapped");
 	printf("done\n");
 	return 0;
 }

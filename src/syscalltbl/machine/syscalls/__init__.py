@@ -26,6 +26,7 @@ from syscalltbl.machine.syscalls import (
     process_vm,
     readdir,
     reboot,
+    remap_file_pages,
     resource,
     rusage,
     sched,
@@ -47,7 +48,7 @@ from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind
 __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "cachestat", "childwait", "close_range",
     "cred", "epoll", "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "locks", "madvise", "misc", "mknod",
-    "mlock", "mm", "posix_timers", "preadv", "process", "process_vm", "readdir", "reboot", "resource", "rusage",
-    "sched", "select", "signal", "socket", "sockmsg", "statx", "syscall", "sysfs", "syslog", "time", "timerfd",
-    "unimplemented", "uts", "waitid", "xattr",
+    "mlock", "mm", "posix_timers", "preadv", "process", "process_vm", "readdir", "reboot", "remap_file_pages",
+    "resource", "rusage", "sched", "select", "signal", "socket", "sockmsg", "statx", "syscall", "sysfs", "syslog",
+    "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

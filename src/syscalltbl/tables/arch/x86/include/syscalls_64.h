@@ -345,5 +345,7 @@ asmlinkage long sys_vhangup(void);
 asmlinkage long sys_syslog(int type, char __user *buf, int len);
 asmlinkage long sys_cachestat(unsigned int fd, struct cachestat_range __user *cstat_range,
 			      struct cachestat __user *cstat, unsigned int flags);
+asmlinkage long sys_remap_file_pages(unsigned long start, unsigned long size, unsigned long prot,
+				     unsigned long pgoff, unsigned long flags);
 
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
