@@ -2190,9 +2190,9 @@ def lsm_list_modules(*args: int) -> int:
     return _k.call(461, *args)
 
 
-def mseal(*args: int) -> int:
-    """sys_mseal: no prototype; up to six integer arguments."""
-    return _k.call(462, *args)
+def mseal(start: int, len: int, flags: int) -> int:
+    """long sys_mseal(unsigned long start, size_t len, unsigned long flags)"""
+    return _k.call(462, start, len, flags)
 
 
 def setxattrat(dfd: int, path: PathArg | None, at_flags: int, name: PathArg | None, args: Buffer | None, size: int) -> int:

@@ -1,5 +1,5 @@
-"""process_vm_readv/writev, sysfs, ustat, reboot, vhangup, syslog, cachestat, remap_file_pages
-(issue 17, debugging and leftovers).
+"""process_vm_readv/writev, sysfs, ustat, reboot, vhangup, syslog, cachestat, remap_file_pages,
+mseal (issue 17, debugging and leftovers).
 
 One static C program forks a child, reads and writes the child's memory
 with process_vm_readv/writev (whole, scattered, partial up to an unreadable
@@ -7,7 +7,8 @@ page, and every error LTP's cma tests check), then asks sysfs about the
 filesystem types, ustat about its working directory's device, and reboot,
 vhangup and syslog the questions whose answers change nothing on the host,
 cachestat which pages of a file of its own are cached, and remap_file_pages
-moves a shared mapping's pages around its file. Natively it runs in
+moves a shared mapping's pages around its file; a child seals part of an
+area with mseal and tries every call a seal refuses. Natively it runs in
 a fresh directory of /dev/shm; on the machine in the root's /work. Outputs
 and exit statuses must be the same, and the native run must print the FACTS.
 """
@@ -42,6 +43,11 @@ FACTS = (
     "remap pages 2-3 to 0-1: 0 now DBAB",
     "file's first byte: a",
     "remap private: -1 EINVAL",
+    "mseal over a hole: -1 ENOMEM",
+    "munmap over it: -1 EPERM",
+    "madvise DONTNEED: -1 EPERM",
+    "mremap it: EPERM",
+    "forked child munmap: -1 EPERM",
     "done",
 )
 

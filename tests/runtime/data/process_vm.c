@@ -16,6 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef SYS_mseal
+#define SYS_mseal 462
+#endif
 #ifndef SYS_cachestat
 #define SYS_cachestat 451	/* older C library headers lack it */
 #endif
@@ -184,6 +187,38 @@ int main(void)
 	munmap(shared, 4 * 4096);
 	printf("remap unmapped: %s\n", err(syscall(SYS_remap_file_pages, shared, 4096, 0, 0, 0)));
 	unlink("remapped");
+
+	/* mseal, in a child: a sealed area stays as it is until the process ends. */
+	fflush(stdout);
+	if (fork() == 0) {
+		char *mem = mmap(NULL, 8 * 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		printf("mseal flags 1: %s\n", err(syscall(SYS_mseal, mem, 4096, 1)));
+		printf("mseal unaligned: %s\n", err(syscall(SYS_mseal, mem + 1, 4096, 0)));
+		printf("mseal length 0: %s\n", err(syscall(SYS_mseal, mem, 0, 0)));
+		munmap(mem + 7 * 4096, 4096);
+		printf("mseal over a hole: %s\n", err(syscall(SYS_mseal, mem + 6 * 4096, 2 * 4096, 0)));
+		printf("mseal pages 2-3: %s\n", err(syscall(SYS_mseal, mem + 2 * 4096, 2 * 4096, 0)));
+		printf("mseal again: %s\n", err(syscall(SYS_mseal, mem + 2 * 4096, 4096, 0)));
+		printf("munmap over it: %s\n", err(munmap(mem, 4 * 4096)));
+		printf("munmap below it: %s\n", err(munmap(mem, 4096)));
+		printf("mprotect over it: %s\n", err(mprotect(mem + 4096, 3 * 4096, PROT_READ | PROT_WRITE)));
+		printf("page 1 writable now: %s\n", err(mprotect(mem + 4096, 4096, PROT_READ | PROT_WRITE)));
+		printf("madvise DONTNEED: %s\n", err(madvise(mem + 2 * 4096, 4096, MADV_DONTNEED)));
+		printf("madvise WILLNEED: %s\n", err(madvise(mem + 2 * 4096, 4096, MADV_WILLNEED)));
+		printf("mremap it: %s\n", mremap(mem + 2 * 4096, 4096, 2 * 4096, MREMAP_MAYMOVE) == MAP_FAILED ?
+		       strerrorname_np(errno) : "moved");
+		printf("mmap over it: %s\n", mmap(mem + 3 * 4096, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		       -1, 0) == MAP_FAILED ? strerrorname_np(errno) : "mapped");
+		fflush(stdout);
+		if (fork() == 0) {
+			printf("forked child munmap: %s\n", err(munmap(mem + 2 * 4096, 4096)));
+			fflush(stdout);
+			_exit(0);
+		}
+		wait(NULL);
+		_exit(0);
+	}
+	wait(NULL);
 	printf("done\n");
 	return 0;
 }

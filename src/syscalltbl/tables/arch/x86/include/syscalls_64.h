@@ -347,5 +347,6 @@ asmlinkage long sys_cachestat(unsigned int fd, struct cachestat_range __user *cs
 			      struct cachestat __user *cstat, unsigned int flags);
 asmlinkage long sys_remap_file_pages(unsigned long start, unsigned long size, unsigned long prot,
 				     unsigned long pgoff, unsigned long flags);
+asmlinkage long sys_mseal(unsigned long start, size_t len, unsigned long flags);
 
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
