@@ -2185,9 +2185,9 @@ def lsm_set_self_attr(*args: int) -> int:
     return _k.call(460, *args)
 
 
-def lsm_list_modules(*args: int) -> int:
-    """sys_lsm_list_modules: no prototype; up to six integer arguments."""
-    return _k.call(461, *args)
+def lsm_list_modules(ids: WBuffer | None, size: WBuffer | None, flags: int) -> int:
+    """long sys_lsm_list_modules(u64 __user *ids, u32 __user *size, u32 flags)"""
+    return _k.call(461, _k.buf_out(ids, 256), _k.buf_out(size, 4), flags)
 
 
 def mseal(start: int, len: int, flags: int) -> int:

@@ -1,5 +1,5 @@
 """process_vm_readv/writev, sysfs, ustat, reboot, vhangup, syslog, cachestat, remap_file_pages,
-mseal (issue 17, debugging and leftovers).
+mseal, lsm_list_modules (issue 17, debugging and leftovers).
 
 One static C program forks a child, reads and writes the child's memory
 with process_vm_readv/writev (whole, scattered, partial up to an unreadable
@@ -8,7 +8,8 @@ filesystem types, ustat about its working directory's device, and reboot,
 vhangup and syslog the questions whose answers change nothing on the host,
 cachestat which pages of a file of its own are cached, and remap_file_pages
 moves a shared mapping's pages around its file; a child seals part of an
-area with mseal and tries every call a seal refuses. Natively it runs in
+area with mseal and tries every call a seal refuses; lsm_list_modules lists
+the capability module. Natively it runs in
 a fresh directory of /dev/shm; on the machine in the root's /work. Outputs
 and exit statuses must be the same, and the native run must print the FACTS.
 """
@@ -48,6 +49,8 @@ FACTS = (
     "madvise DONTNEED: -1 EPERM",
     "mremap it: EPERM",
     "forked child munmap: -1 EPERM",
+    "lsm size 0: -1 E2BIG needed a multiple of 8: 1",
+    "lsm list: count matches size 1, capability listed 1",
     "done",
 )
 

@@ -19,6 +19,9 @@
 #ifndef SYS_mseal
 #define SYS_mseal 462
 #endif
+#ifndef SYS_lsm_list_modules
+#define SYS_lsm_list_modules 461
+#endif
 #ifndef SYS_cachestat
 #define SYS_cachestat 451	/* older C library headers lack it */
 #endif
@@ -219,6 +222,21 @@ int main(void)
 		_exit(0);
 	}
 	wait(NULL);
+
+	/* lsm_list_modules: capability, which every kernel runs, is listed; the host may run more. */
+	unsigned long long lsm_ids[32] = {0};
+	unsigned int lsm_size = 0;
+	printf("lsm size 0: %s", err(syscall(SYS_lsm_list_modules, lsm_ids, &lsm_size, 0)));
+	printf(" needed a multiple of 8: %d\n", lsm_size > 0 && lsm_size % 8 == 0);
+	lsm_size = sizeof lsm_ids;
+	long lsm_count = syscall(SYS_lsm_list_modules, lsm_ids, &lsm_size, 0);
+	int capability_listed = 0;
+	for (long i = 0; i < lsm_count; i++)
+		capability_listed |= lsm_ids[i] == 100;
+	printf("lsm list: count matches size %d, capability listed %d\n", lsm_count * 8 == lsm_size, capability_listed);
+	printf("lsm flags 1: %s\n", err(syscall(SYS_lsm_list_modules, lsm_ids, &lsm_size, 1)));
+	printf("lsm size NULL: %s\n", err(syscall(SYS_lsm_list_modules, lsm_ids, NULL, 0)));
+	printf("lsm ids NULL: %s\n", err(syscall(SYS_lsm_list_modules, NULL, &lsm_size, 0)));
 	printf("done\n");
 	return 0;
 }

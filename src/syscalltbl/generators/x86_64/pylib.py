@@ -62,6 +62,7 @@ LENGTHS: Mapping[tuple[str, str], str] = {
     # Another process's addresses, not buffers of this one: the struct iovec[riovcnt] array as bytes.
     ("sys_process_vm_readv", "rvec"): "16 * riovcnt",
     ("sys_process_vm_writev", "rvec"): "16 * riovcnt",
+    ("sys_lsm_list_modules", "ids"): "256",  # room for 32 ids (u64), more modules than any kernel runs
     ("sys_reboot", "arg"): "256",  # RESTART2's command string, read up to its NUL (at most 256 bytes)
     ("sys_futex_requeue", "waiters"): "48",  # struct futex_waitv[2]: from and to
     ("sys_futex_wake", "uaddr"): "1 << (flags & 3)",  # FUTEX2_SIZE_U8..U64 in flags

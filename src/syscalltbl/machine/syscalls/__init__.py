@@ -15,6 +15,7 @@ from syscalltbl.machine.syscalls import (
     ipc,
     itimer,
     locks,
+    lsm,
     madvise,
     misc,
     mknod,
@@ -48,8 +49,8 @@ from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind
 
 __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "bind", "cachestat", "childwait", "close_range",
-    "cred", "epoll", "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "locks", "madvise", "misc", "mknod",
-    "mlock", "mm", "mseal", "posix_timers", "preadv", "process", "process_vm", "readdir", "reboot",
+    "cred", "epoll", "eventfd", "fadvise", "fs", "futex", "ipc", "itimer", "locks", "lsm", "madvise", "misc",
+    "mknod", "mlock", "mm", "mseal", "posix_timers", "preadv", "process", "process_vm", "readdir", "reboot",
     "remap_file_pages", "resource", "rusage", "sched", "select", "signal", "socket", "sockmsg", "statx", "syscall",
     "sysfs", "syslog", "time", "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

@@ -348,5 +348,6 @@ asmlinkage long sys_cachestat(unsigned int fd, struct cachestat_range __user *cs
 asmlinkage long sys_remap_file_pages(unsigned long start, unsigned long size, unsigned long prot,
 				     unsigned long pgoff, unsigned long flags);
 asmlinkage long sys_mseal(unsigned long start, size_t len, unsigned long flags);
+asmlinkage long sys_lsm_list_modules(u64 __user *ids, u32 __user *size, u32 flags);
 
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
