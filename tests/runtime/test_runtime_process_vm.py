@@ -48,6 +48,8 @@ FACTS = (
     "munmap over it: -1 EPERM",
     "madvise DONTNEED: -1 EPERM",
     "mremap it: EPERM",
+    "remap_file_pages of a sealed area: -1 EPERM",
+    "brk shrinking over it: break kept 1",
     "forked child munmap: -1 EPERM",
     "lsm size 0: -1 E2BIG needed a multiple of 8: 1",
     "lsm list: count matches size 1, capability listed 1",

@@ -208,6 +208,19 @@ int main(void)
 		printf("page 1 writable now: %s\n", err(mprotect(mem + 4096, 4096, PROT_READ | PROT_WRITE)));
 		printf("madvise DONTNEED: %s\n", err(madvise(mem + 2 * 4096, 4096, MADV_DONTNEED)));
 		printf("madvise WILLNEED: %s\n", err(madvise(mem + 2 * 4096, 4096, MADV_WILLNEED)));
+		char *heap = sbrk(0);
+		sbrk(3 * 4096);
+		char *heap_page = (char *)(((unsigned long)heap + 4095) & ~4095UL);
+		heap_page[0] = 1;
+		printf("mseal a heap page: %s\n", err(syscall(SYS_mseal, heap_page, 4096, 0)));
+		/* The raw call: glibc's brk cannot tell a refused shrink, the kernel answers the break it kept. */
+		printf("brk shrinking over it: break kept %d\n", syscall(SYS_brk, heap) > (long)heap_page);
+		int sfd = open("sealed", O_RDWR | O_CREAT | O_TRUNC, 0600);
+		ftruncate(sfd, 2 * 4096);
+		char *file_map = mmap(NULL, 2 * 4096, PROT_READ, MAP_SHARED, sfd, 0);
+		syscall(SYS_mseal, file_map, 2 * 4096, 0);
+		printf("remap_file_pages of a sealed area: %s\n", err(syscall(SYS_remap_file_pages, file_map, 4096, 0, 1, 0)));
+		unlink("sealed");
 		printf("mremap it: %s\n", mremap(mem + 2 * 4096, 4096, 2 * 4096, MREMAP_MAYMOVE) == MAP_FAILED ?
 		       strerrorname_np(errno) : "moved");
 		printf("mmap over it: %s\n", mmap(mem + 3 * 4096, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,

@@ -85,6 +85,8 @@ def sys_brk(t: Task, brk: int, *_: int) -> int:
     elif new < old:
         if mm.is_free(new, old):
             return mm.brk  # nothing left to shrink: the heap was unmapped under it
+        if mm.first_sealed(new, old) is not None:
+            return mm.brk  # the munmap of a sealed heap fails (mseal), and so the shrink
         mm.remove_range(new, old)
         t.cpu.flush_tlb()
     mm.brk = brk

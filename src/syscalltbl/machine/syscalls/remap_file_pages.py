@@ -16,7 +16,7 @@ from syscalltbl.machine.kernel.mm import Vma
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.shm import Segment
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import EINVAL, ENOMEM, Errno
+from syscalltbl.machine.uapi.errno import EINVAL, ENOMEM, EPERM, Errno
 from syscalltbl.machine.uapi.ipc import SHM_DEST
 from syscalltbl.machine.uapi.mman import MAP_NONBLOCK
 
@@ -57,6 +57,8 @@ def sys_remap_file_pages(t: Task, start: int, size: int, prot: int, pgoff: int, 
         raise Errno(EINVAL)  # the file offset would wrap
     vma = _covering(t, start, end)
     mm = t.mm
+    if mm.first_sealed(start, end) is not None:
+        raise Errno(EPERM)  # do_mmap would unmap a sealed area (mseal)
     if not mm.can_add_areas(3):  # the new area, and the pieces left of the old ones at either end
         raise Errno(ENOMEM)
     backing = vma.backing
