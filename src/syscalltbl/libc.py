@@ -915,9 +915,9 @@ def getuid() -> int:
     return _k.call(102)
 
 
-def syslog(*args: int) -> int:
-    """sys_syslog: no prototype; up to six integer arguments."""
-    return _k.call(103, *args)
+def syslog(type: int, buf: WBuffer | None, len: int) -> int:
+    """long sys_syslog(int type, char __user *buf, int len)"""
+    return _k.call(103, type, _k.buf_out(buf, len), len)
 
 
 def getgid() -> int:
@@ -1160,9 +1160,9 @@ def munlockall() -> int:
     return _k.call(152)
 
 
-def vhangup(*args: int) -> int:
-    """sys_vhangup: no prototype; up to six integer arguments."""
-    return _k.call(153, *args)
+def vhangup() -> int:
+    """long sys_vhangup(void)"""
+    return _k.call(153)
 
 
 def modify_ldt(*args: int) -> int:
@@ -1235,9 +1235,9 @@ def swapoff(*args: int) -> int:
     return _k.call(168, *args)
 
 
-def reboot(*args: int) -> int:
-    """sys_reboot: no prototype; up to six integer arguments."""
-    return _k.call(169, *args)
+def reboot(magic1: int, magic2: int, cmd: int, arg: WBuffer | None) -> int:
+    """long sys_reboot(int magic1, int magic2, unsigned int cmd, void __user *arg)"""
+    return _k.call(169, magic1, magic2, cmd, _k.buf_out(arg, 256))
 
 
 def sethostname(name: PathArg | None, len: int) -> int:
@@ -1400,9 +1400,9 @@ def epoll_create(size: int) -> int:
     return _k.call(213, size)
 
 
-def remap_file_pages(*args: int) -> int:
-    """sys_remap_file_pages: no prototype; up to six integer arguments."""
-    return _k.call(216, *args)
+def remap_file_pages(start: int, size: int, prot: int, pgoff: int, flags: int) -> int:
+    """long sys_remap_file_pages(unsigned long start, unsigned long size, unsigned long prot, unsigned long pgoff, unsigned long flags)"""
+    return _k.call(216, start, size, prot, pgoff, flags)
 
 
 def getdents64(fd: int, dirent: WBuffer | None, count: int) -> int:
@@ -1865,14 +1865,14 @@ def getcpu(cpu: WBuffer | None, node: WBuffer | None, cache: WBuffer | None) -> 
     return _k.call(309, _k.buf_out(cpu, 4), _k.buf_out(node, 4), _k.buf_out(cache, 128))
 
 
-def process_vm_readv(*args: int) -> int:
-    """sys_process_vm_readv: no prototype; up to six integer arguments."""
-    return _k.call(310, *args)
+def process_vm_readv(pid: int, lvec: Sequence[WBuffer], liovcnt: int, rvec: Buffer | None, riovcnt: int, flags: int) -> int:
+    """long sys_process_vm_readv(pid_t pid, const struct iovec __user *lvec, unsigned long liovcnt, const struct iovec __user *rvec, unsigned long riovcnt, unsigned long flags)"""
+    return _k.call(310, pid, _k.iov_out(lvec), liovcnt, _k.buf_in(rvec, 16 * riovcnt), riovcnt, flags)
 
 
-def process_vm_writev(*args: int) -> int:
-    """sys_process_vm_writev: no prototype; up to six integer arguments."""
-    return _k.call(311, *args)
+def process_vm_writev(pid: int, lvec: Sequence[Buffer], liovcnt: int, rvec: Buffer | None, riovcnt: int, flags: int) -> int:
+    """long sys_process_vm_writev(pid_t pid, const struct iovec __user *lvec, unsigned long liovcnt, const struct iovec __user *rvec, unsigned long riovcnt, unsigned long flags)"""
+    return _k.call(311, pid, _k.iov_in(lvec), liovcnt, _k.buf_in(rvec, 16 * riovcnt), riovcnt, flags)
 
 
 def kcmp(pid1: int, pid2: int, type: int, idx1: int, idx2: int) -> int:
@@ -2135,9 +2135,9 @@ def set_mempolicy_home_node(*args: int) -> int:
     return _k.call(450, *args)
 
 
-def cachestat(*args: int) -> int:
-    """sys_cachestat: no prototype; up to six integer arguments."""
-    return _k.call(451, *args)
+def cachestat(fd: int, cstat_range: WBuffer | None, cstat: WBuffer | None, flags: int) -> int:
+    """long sys_cachestat(unsigned int fd, struct cachestat_range __user *cstat_range, struct cachestat __user *cstat, unsigned int flags)"""
+    return _k.call(451, fd, _k.buf_out(cstat_range, 16), _k.buf_out(cstat, 40), flags)
 
 
 def fchmodat2(dfd: int, filename: PathArg | None, mode: int, flags: int) -> int:
@@ -2185,14 +2185,14 @@ def lsm_set_self_attr(*args: int) -> int:
     return _k.call(460, *args)
 
 
-def lsm_list_modules(*args: int) -> int:
-    """sys_lsm_list_modules: no prototype; up to six integer arguments."""
-    return _k.call(461, *args)
+def lsm_list_modules(ids: WBuffer | None, size: WBuffer | None, flags: int) -> int:
+    """long sys_lsm_list_modules(u64 __user *ids, u32 __user *size, u32 flags)"""
+    return _k.call(461, _k.buf_out(ids, 256), _k.buf_out(size, 4), flags)
 
 
-def mseal(*args: int) -> int:
-    """sys_mseal: no prototype; up to six integer arguments."""
-    return _k.call(462, *args)
+def mseal(start: int, len: int, flags: int) -> int:
+    """long sys_mseal(unsigned long start, size_t len, unsigned long flags)"""
+    return _k.call(462, start, len, flags)
 
 
 def setxattrat(dfd: int, path: PathArg | None, at_flags: int, name: PathArg | None, args: Buffer | None, size: int) -> int:

@@ -197,7 +197,7 @@ class ChildrenGoAstray(Fuzzer):
 def test_children_that_hang_or_run_off_do_not_stop_the_fuzzer() -> None:
     # A seed whose calls make both threads and forked children (which ones depends on the prototypes too,
     # and on the file steps, left out so the seed keeps its calls).
-    fuzzer = ChildrenGoAstray(1, 3000, files=False)
+    fuzzer = ChildrenGoAstray(2, 3000, files=False)
     report = fuzzer.run()
     assert (report.calls, report.violations) == (3000, [])
     assert fuzzer.forked and all(t.status is not None and t.status.signal == SIGSEGV for t in fuzzer.forked)

@@ -41,6 +41,7 @@ from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.locks import LockTable
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.pid1 import Init, Pid1
+from syscalltbl.machine.kernel.printk import KernelLog
 from syscalltbl.machine.kernel.process import ExitStatus, Task, ThreadGroup
 from syscalltbl.machine.kernel.procfs import ProcRoot
 from syscalltbl.machine.kernel.shm import ShmNamespace
@@ -168,6 +169,7 @@ class Machine:
         #: /proc/sys/fs/inotify's limits and each user's inotify instances and watches (kernel/inotify.py).
         self.sysctl.inotify_max_user_watches = default_max_user_watches(self.limits.memory)
         self.inotify = InotifyLimits(self.sysctl)
+        self.kernel_log = KernelLog()  # the ring syslog(2) reads (kernel/printk.py)
         #: Address spaces and tasks that died while their page tables or kernel stack were in use.
         self.dead_mms: list[Mm] = []
         self.dead_tasks: list[Task] = []

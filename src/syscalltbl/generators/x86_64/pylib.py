@@ -42,6 +42,7 @@ SIZES: Mapping[str, int] = {
     "struct __aio_sigset": 16,
     "struct ustat": 32,
     "struct __kernel_timex": 208, "struct sched_attr": 56,
+    "struct cachestat_range": 16, "struct cachestat": 40,
 }  # fmt: skip
 #: Pointers whose length is not sizeof(pointee): (entry point, parameter) -> Python expression.
 LENGTHS: Mapping[tuple[str, str], str] = {
@@ -64,6 +65,11 @@ LENGTHS: Mapping[tuple[str, str], str] = {
     ("sys_futex_waitv", "waiters"): "24 * nr_futexes",  # struct futex_waitv[nr_futexes]
     ("sys_sendmmsg", "msg"): "64 * vlen",  # struct mmsghdr[vlen]
     ("sys_recvmmsg", "msg"): "64 * vlen",
+    # Another process's addresses, not buffers of this one: the struct iovec[riovcnt] array as bytes.
+    ("sys_process_vm_readv", "rvec"): "16 * riovcnt",
+    ("sys_process_vm_writev", "rvec"): "16 * riovcnt",
+    ("sys_lsm_list_modules", "ids"): "256",  # room for 32 ids (u64), more modules than any kernel runs
+    ("sys_reboot", "arg"): "256",  # RESTART2's command string, read up to its NUL (at most 256 bytes)
     ("sys_futex_requeue", "waiters"): "48",  # struct futex_waitv[2]: from and to
     ("sys_futex_wake", "uaddr"): "1 << (flags & 3)",  # FUTEX2_SIZE_U8..U64 in flags
     ("sys_futex_wait", "uaddr"): "1 << (flags & 3)",
@@ -105,7 +111,7 @@ LENGTHS: Mapping[tuple[str, str], str] = {
 }
 SIZE_PARAMS = ("count", "size", "bufsiz", "len")
 #: Calls that write through their iovecs (the array itself is const).
-READS_IOV = frozenset({"sys_readv", "sys_preadv", "sys_preadv2"})
+READS_IOV = frozenset({"sys_readv", "sys_preadv", "sys_preadv2", "sys_process_vm_readv"})
 STRING_ARRAY = "const char __user *const __user *"
 
 
@@ -140,11 +146,11 @@ def _convert(proto: Prototype, i: int, names: Sequence[str]) -> tuple[str, str]:
     pointee = _pointee(q.type)
     if pointee == "char" and const and q.name != "buf":
         return "PathArg | None", f"_k.path({name})"
-    if pointee == "struct iovec":
+    length = LENGTHS.get((proto.name, q.name))
+    if pointee == "struct iovec" and length is None:
         if proto.name in READS_IOV:
             return "Sequence[WBuffer]", f"_k.iov_out({name})"
         return "Sequence[Buffer]", f"_k.iov_in({name})"
-    length = LENGTHS.get((proto.name, q.name))
     if length is None and i + 1 < len(proto.params) and proto.params[i + 1].name in SIZE_PARAMS:
         length = names[i + 1]
     if length is None and pointee in SIZES:

@@ -90,6 +90,7 @@ class Vma:
     closed: bool = False  # its backing was told it is gone (close_areas), before the area itself goes
     maywrite: bool = True  # VM_MAYWRITE: false for a shared mapping of a file opened read-only (mprotect: EACCES)
     growsdown: bool = False  # VM_GROWSDOWN (mmap's MAP_GROWSDOWN): a fault just below it extends it (grow_down)
+    sealed: bool = False  # mseal (VM_SEALED): no unmap, move, remap or protection change until the mm goes
 
     def piece(self, start: int, end: int) -> Vma:
         """A copy of this area limited to [start, end) (a split, fork's copy, mremap's move)."""
@@ -161,6 +162,10 @@ class Mm(AddressSpace):
     def covers(self, start: int, end: int) -> bool:
         """Whether areas map all of [start, end), without a hole."""
         return self._extent(start, end, lambda v: True) >= end - start
+
+    def first_sealed(self, start: int, end: int) -> Vma | None:
+        """The lowest area in [start, end) that mseal sealed: what can_modify_vma refuses (EPERM)."""
+        return next((v for v in self.vmas_in(start, end) if v.sealed), None)
 
     def vmas_in(self, start: int, end: int) -> list[Vma]:
         """The areas overlapping [start, end), found by bisection (none split)."""
@@ -270,6 +275,12 @@ class Mm(AddressSpace):
         if start < end:
             walk(self.cr3, 39, 0)
         return found
+
+    def seal(self, start: int, end: int) -> None:
+        """mseal: the areas in [start, end), which the caller found to cover it, split at its ends and sealed."""
+        for vma in self._inside(start, end):
+            vma.sealed = True
+        self.merge(start, end)
 
     def protect(self, start: int, end: int, *, read: bool, write: bool, execute: bool) -> bool:
         """mprotect: False if part of the range is not mapped, or RAM ran out for a private copy."""

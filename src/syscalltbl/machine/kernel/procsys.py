@@ -106,6 +106,8 @@ def kernel_files(s: Sysctl) -> dict[bytes, Inode]:
         b"hostname": ProcFile(_line(lambda: s.hostname), lambda data, _w: _hostname(s, data)),
         b"osrelease": SysctlConstant(_line(lambda: OSRELEASE)),
         b"ostype": SysctlConstant(_line(lambda: OSTYPE)),
+        b"printk": SysctlNumber(_line(lambda: "\t".join(map(str, s.console_printk))),
+                                lambda data, _w: s.set_printk(data)),
         b"pid_max": SysctlNumber(_line(lambda: s.pid_max), lambda data, _w: s.set_pid_max(parse_int(data))),
         b"tainted": SysctlNumber(_line(lambda: s.tainted), lambda data, writer: _taint(s, data, writer)),
         b"version": SysctlConstant(_line(lambda: VERSION)),

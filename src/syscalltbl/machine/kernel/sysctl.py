@@ -64,6 +64,11 @@ class Sysctl:
     inotify_max_user_instances: int = 128
     inotify_max_user_watches: int = 8192
     inotify_max_queued_events: int = 16384
+    ctrl_alt_del: int = 1  # C_A_D (kernel/reboot.c): on at boot; reboot(CAD_ON/CAD_OFF) switches it
+    #: console_printk (kernel/printk/printk.c): console, default message, minimum console and default
+    #: console log levels, include/linux/printk.h's defaults; syslog(2)'s CONSOLE_* actions change the first.
+    console_printk: list[int] = field(default_factory=lambda: [7, 4, 1, 7])
+    saved_console_loglevel: int = -1  # SYSLOG_ACTION_CONSOLE_OFF's, for CONSOLE_ON (-1, LOGLEVEL_DEFAULT: none)
 
     def __post_init__(self) -> None:
         self.threads_max = self.threads_limit
@@ -86,6 +91,13 @@ class Sysctl:
         if not RESERVED_PIDS < value <= PID_MAX_LIMIT:
             raise Errno(EINVAL)  # proc_dointvec_minmax: pid_max_min..pid_max_max
         self.pid_max = value
+
+    def set_printk(self, data: bytes) -> None:
+        """A write of /proc/sys/kernel/printk: proc_dointvec sets as many of the four as the text gives."""
+        values = [parse_int(word) for word in data.split(b"\0", 1)[0].split()[:4]]
+        if not values:
+            raise Errno(EINVAL)
+        self.console_printk[: len(values)] = values
 
     def set_pipe_max_size(self, value: int) -> None:
         size = round_pipe_size(value) if 0 <= value < 1 << 32 else 0

@@ -8,7 +8,7 @@ from syscalltbl.machine.kernel.mm import page_up
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import EACCES, EAGAIN, EBUSY, EFAULT, EINVAL, ENOMEM, Errno
+from syscalltbl.machine.uapi.errno import EACCES, EAGAIN, EBUSY, EFAULT, EINVAL, ENOMEM, EPERM, Errno
 from syscalltbl.machine.uapi.mman import (
     MADV_COLD,
     MADV_DODUMP,
@@ -62,6 +62,9 @@ _ADVICE_KEPT = frozenset({MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNE
 _ADVICE = _ADVICE_KEPT | {MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE, MADV_REMOVE, MADV_DONTFORK, MADV_DOFORK,
                           MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_POPULATE_READ, MADV_POPULATE_WRITE}
 
+#: is_discard (mm/madvise.c): the advice a sealed area refuses when it is anonymous and read-only.
+_DISCARD = frozenset({MADV_FREE, MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_REMOVE, MADV_DONTFORK, MADV_WIPEONFORK})
+
 
 @syscall("sys_madvise")
 def sys_madvise(t: Task, addr: int, length: int, advice: int, *_: int) -> int:
@@ -77,6 +80,8 @@ def sys_madvise(t: Task, addr: int, length: int, advice: int, *_: int) -> int:
     hole = not mm.covers(addr, end) or not areas
     if any(v.name in SHARED_AREAS for v in areas) and advice not in _ADVICE_KEPT:
         raise Errno(EINVAL)  # the vDSO's pages are the kernel's (VM_PFNMAP-like here)
+    if advice in _DISCARD and any(v.sealed and v.backing is None and not v.write for v in areas):
+        raise Errno(EPERM)  # can_madvise_modify: discarding a sealed read-only anonymous area's pages
     if advice in (MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE):
         if advice == MADV_DONTNEED and any(v.locked for v in areas):
             raise Errno(EINVAL)

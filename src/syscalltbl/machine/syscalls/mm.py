@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.hw.physmem import OutOfMemory
-from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_MAX, STACK_TOP, page_up
+from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_MAX, STACK_TOP, Mm, page_up
 from syscalltbl.machine.kernel.mm import SHARED as SHARED_AREAS
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.shmem import Backing, SharedAnon
@@ -86,6 +86,8 @@ def sys_brk(t: Task, brk: int, *_: int) -> int:
     elif new < old:
         if mm.is_free(new, old):
             return mm.brk  # nothing left to shrink: the heap was unmapped under it
+        if mm.first_sealed(new, old) is not None:
+            return mm.brk  # the munmap of a sealed heap fails (mseal), and so the shrink
         mm.remove_range(new, old)
         t.cpu.flush_tlb()
     mm.brk = brk
@@ -150,6 +152,8 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
             raise Errno(EPERM)
         if flags & MAP_FIXED_NOREPLACE and not mm.is_free(addr, addr + size):
             raise Errno(EEXIST)
+        if mm.first_sealed(addr, addr + size) is not None:
+            raise Errno(EPERM)  # mapping over a sealed area would unmap it
     elif not (addr and addr % PAGE_SIZE == 0 and addr >= MMAP_MIN_ADDR
               and addr + size <= TASK_SIZE_MAX and mm.is_free(addr, addr + size)):
         found = mm.unmapped_area(size)
@@ -183,6 +187,8 @@ def sys_munmap(t: Task, addr: int, length: int, *_: int) -> int:
     if addr % PAGE_SIZE or addr > TASK_SIZE_MAX or length > TASK_SIZE_MAX - addr or not length:
         raise Errno(EINVAL)
     end = addr + page_up(length)
+    if t.mm.first_sealed(addr, end) is not None:
+        raise Errno(EPERM)  # vms_gather_munmap_vmas: checked before anything goes
     around = t.mm.find_vma(addr)
     if around is not None and around.start < addr and end < around.end and not t.mm.can_add_areas(1):
         raise Errno(ENOMEM)  # a hole inside one area makes two of it: past max_map_count (do_vmi_align_munmap)
@@ -218,11 +224,30 @@ def sys_mprotect(t: Task, addr: int, length: int, prot: int, *_: int) -> int:
             raise Errno(ENOMEM)
     if not mm.can_add_areas(2):
         raise Errno(ENOMEM)  # the areas at either end may split
+    if (sealed := mm.first_sealed(addr, end)) is not None:
+        # mprotect_fixup goes area by area: those below the sealed one change, then EPERM.
+        if sealed.start > addr:
+            mm.protect(addr, sealed.start, read=bool(prot & PROT_READ), write=bool(prot & PROT_WRITE),
+                       execute=bool(prot & PROT_EXEC))
+            t.cpu.flush_tlb()
+        raise Errno(EPERM)
     if not mm.protect(addr, end, read=bool(prot & PROT_READ), write=bool(prot & PROT_WRITE),
                       execute=bool(prot & PROT_EXEC)):
         raise Errno(ENOMEM)
     t.cpu.flush_tlb()
     return 0
+
+
+def _check_mremap_seals(mm: Mm, addr: int, old_len: int, new_len: int, new_addr: int | None) -> None:
+    """EPERM where mremap would change a sealed area: the one it moves or resizes (check_prep_vma), the
+    destination it unmaps (mremap_to) or the tail a shrink unmaps."""
+    source = mm.find_vma(addr)
+    if source is not None and source.start <= addr and source.sealed:
+        raise Errno(EPERM)
+    if new_addr is not None and mm.first_sealed(new_addr, new_addr + new_len) is not None:
+        raise Errno(EPERM)
+    if old_len > new_len and mm.first_sealed(addr + new_len, addr + old_len) is not None:
+        raise Errno(EPERM)
 
 
 @syscall("sys_mremap")
@@ -247,7 +272,8 @@ def sys_mremap(t: Task, addr: int, old_len: int, new_len: int, flags: int, new_a
             raise Errno(EINVAL)  # the ranges overlap
         if flags & MREMAP_FIXED and new_addr < MMAP_MIN_ADDR:
             raise Errno(EPERM)
-    elif old_len >= new_len:
+    _check_mremap_seals(mm, addr, old_len, new_len, new_addr if flags & MREMAP_FIXED else None)
+    if not flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) and old_len >= new_len:
         if old_len > new_len:
             if mm.find_vma(addr) is None:
                 raise Errno(EFAULT)

@@ -124,6 +124,8 @@ EXCLUDED: Mapping[str, str] = {
     "execve": "replaces the fuzzing program",
     "execveat": "replaces the fuzzing program",
     "rt_sigreturn": "restores registers from a forged frame: the loop would jump anywhere",
+    "reboot": "its halt and restart commands end every process, the fuzzer's too",
+    "syslog": "SYSLOG_ACTION_READ waits for the kernel to log again, and nothing does",
 }
 
 FUZZ_PROGRAM = """

@@ -218,6 +218,18 @@ def _iovec(t: Task, value: int, count: int, write: bool, ret: int) -> str:
     return "[" + ", ".join(shown) + (", ..." if count > 4 else "") + "]"
 
 
+#: Calls whose const iovecs carry data in (shown whole), not buffers a read fills.
+WRITES_IOV = ("sys_writev", "sys_pwritev", "sys_process_vm_writev")
+
+
+def _remote_iovec(t: Task, value: int, count: int) -> str:
+    shown = []
+    for i in range(min(count, 4)):
+        base, size = struct.unpack("<QQ", copy_from_user(t.mm, value + 16 * i, 16))
+        shown.append(f"{{iov_base={base:#x}, iov_len={size}}}")
+    return "[" + ", ".join(shown) + (", ..." if count > 4 else "") + "]"
+
+
 def _strings(t: Task, array: int) -> str:
     if not array:
         return "NULL"
@@ -255,9 +267,12 @@ def _param(t: Task, p: Param, value: int, proto: Prototype, args: tuple[int, ...
                 size = count if kind.startswith("const") else ret
                 if size >= 0:
                     return quote(copy_from_user(t.mm, value, min(size, STRING_LIMIT + 1)))
+            if kind.endswith("struct iovec __user *") and p.name == "rvec":
+                # process_vm_readv/writev's: another process's addresses, shown as addresses.
+                return _remote_iovec(t, value, args[[q.name for q in proto.params].index(p.name) + 1])
             if kind.endswith("struct iovec __user *") and (kind.startswith("const") and ret >= 0):
                 count = args[[q.name for q in proto.params].index(p.name) + 1]
-                return _iovec(t, value, count, proto.name in ("sys_writev", "sys_pwritev"), ret)
+                return _iovec(t, value, count, proto.name in WRITES_IOV, ret)
             if kind == "struct epoll_event __user *":
                 if p.name == "event":  # epoll_ctl's input
                     return _epoll_event(copy_from_user(t.mm, value, EPOLL_EVENT.size))

@@ -442,5 +442,19 @@ asmlinkage long sys_sync_file_range(int fd, loff_t offset, loff_t nbytes, unsign
 
 /* issue 17, files: readahead (mm/readahead.c) */
 asmlinkage long sys_readahead(int fd, loff_t offset, size_t count);
+/* issue 17, debugging and leftovers: mm/process_vm_access.c, fs/filesystems.c, fs/statfs.c, kernel/reboot.c, fs/open.c */
+asmlinkage long sys_process_vm_readv(pid_t pid, const struct iovec __user *lvec, unsigned long liovcnt,
+				     const struct iovec __user *rvec, unsigned long riovcnt, unsigned long flags);
+asmlinkage long sys_process_vm_writev(pid_t pid, const struct iovec __user *lvec, unsigned long liovcnt,
+				      const struct iovec __user *rvec, unsigned long riovcnt, unsigned long flags);
+asmlinkage long sys_reboot(int magic1, int magic2, unsigned int cmd, void __user *arg);
+asmlinkage long sys_vhangup(void);
+asmlinkage long sys_syslog(int type, char __user *buf, int len);
+asmlinkage long sys_cachestat(unsigned int fd, struct cachestat_range __user *cstat_range,
+			      struct cachestat __user *cstat, unsigned int flags);
+asmlinkage long sys_remap_file_pages(unsigned long start, unsigned long size, unsigned long prot,
+				     unsigned long pgoff, unsigned long flags);
+asmlinkage long sys_mseal(unsigned long start, size_t len, unsigned long flags);
+asmlinkage long sys_lsm_list_modules(u64 __user *ids, u32 __user *size, u32 flags);
 
 #endif /* _SYSCALLTBL_SYSCALLS_64_H */
