@@ -11,7 +11,7 @@ from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_to_user, strncpy_from_user
 from syscalltbl.machine.kernel.vfs import BLOCK_SIZE, MAX_FILE_SIZE
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import EINVAL, Errno
+from syscalltbl.machine.uapi.errno import EINVAL, ENOENT, Errno
 from syscalltbl.machine.uapi.misc import PATH_MAX
 
 #: struct ustat on x86-64: int f_tfree, ino_t f_tinode, char f_fname[6], char f_fpack[6].
@@ -23,6 +23,8 @@ def sys_sysfs(t: Task, option: int, arg1: int, arg2: int, *_: int) -> int:
     option = ((option & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
     if option == 1:  # fs_index: the index of the type named at arg1
         name = strncpy_from_user(t.mm, arg1, PATH_MAX)
+        if not name:
+            raise Errno(ENOENT)  # getname: an empty name
         if name not in FILESYSTEMS:
             raise Errno(EINVAL)
         return FILESYSTEMS.index(name)
