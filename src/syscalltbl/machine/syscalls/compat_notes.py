@@ -11,23 +11,25 @@ from __future__ import annotations
 
 #: Implemented calls, and what of Linux's behaviour they lack.
 PARTIAL: dict[str, str] = {
-    "sys_socket": "AF_UNIX only: the machine has no network, so AF_INET, AF_INET6, AF_NETLINK and every other "
-    "family are EAFNOSUPPORT",
-    "sys_socketpair": "AF_UNIX only (every other family is EAFNOSUPPORT)",
-    "sys_clone": "no namespaces (CLONE_NEW*), pidfds (CLONE_PIDFD) or cgroups: EINVAL, as a kernel built without them",
-    "sys_clone3": "no namespaces, pidfds (CLONE_PIDFD) or cgroups (CLONE_INTO_CGROUP): EINVAL, as a kernel built "
-    "without them",
+    "sys_socket": "AF_UNIX, and AF_INET and AF_INET6 on the machine's own loopback (TCP, UDP, UDP-Lite); "
+    "raw sockets, AF_NETLINK, AF_PACKET and the other families are EAFNOSUPPORT",
+    "sys_socketpair": "AF_UNIX, as Linux (AF_INET and AF_INET6 are EOPNOTSUPP); the families the machine lacks "
+    "(AF_NETLINK, AF_PACKET ...) are EAFNOSUPPORT where Linux says ESOCKTNOSUPPORT",
+    "sys_clone": "of the namespaces only the mount one (CLONE_NEWNS); the other CLONE_NEW* flags and cgroups "
+    "(CLONE_INTO_CGROUP) are EINVAL, as a kernel built without them",
+    "sys_clone3": "of the namespaces only the mount one; the others, cgroups (CLONE_INTO_CGROUP) and set_tid are "
+    "EINVAL, as a kernel built without them",
     "sys_prctl": "PR_SET_NAME/PR_GET_NAME, PR_SET_PDEATHSIG/PR_GET_PDEATHSIG, PR_SET_DUMPABLE/PR_GET_DUMPABLE, "
-    "the keep-capabilities and bounding-set options; every other option is EINVAL",
-    "sys_arch_prctl": "ARCH_SET_FS, ARCH_GET_FS, ARCH_SET_GS and ARCH_GET_GS; the CPUID, shadow-stack and AMX "
-    "options are EINVAL",
+    "the keep-capabilities and bounding-set options, the child subreaper, timer slack and no_new_privs; "
+    "PR_SET_SECCOMP, PR_SET_TSC and every other option are EINVAL",
+    "sys_arch_prctl": "ARCH_SET_FS, ARCH_GET_FS, ARCH_SET_GS, ARCH_GET_GS and ARCH_GET_CPUID (ARCH_SET_CPUID is "
+    "ENODEV: no cpuid faulting); the shadow-stack and AMX options are EINVAL",
     "sys_ioctl": "the requests of the machine's own files and devices (terminals, pipes, sockets, /dev); others "
     "are ENOTTY",
     "sys_sysinfo": "load averages are always 0 (the machine keeps none)",
-    "sys_fcntl": "duplicating, descriptor and status flags, record locks (OFD ones too) and pipe sizes; F_SETOWN, "
-    "F_GETOWN and their _EX forms, F_SETSIG, leases, F_NOTIFY, seals and write hints are EINVAL",
-    "sys_madvise": "MADV_COLLAPSE, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE, MADV_HWPOISON and MADV_SOFT_OFFLINE are "
-    "EINVAL",
+    "sys_fcntl": "everything but F_NOTIFY (dnotify), file seals and write hints, which are EINVAL",
+    "sys_madvise": "MADV_COLLAPSE, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE, MADV_HWPOISON, MADV_SOFT_OFFLINE and "
+    "KSM's MADV_MERGEABLE/MADV_UNMERGEABLE are EINVAL",
 }
 
 #: Calls left ENOSYS on purpose, and why.
