@@ -72,6 +72,22 @@ def test_the_file_calls_answer_as_on_a_tmpfs(tmp_path: Path) -> None:
     assert_as_on_a_tmpfs(tmp_path, program, FACTS)
 
 
+RENAME_FACTS = (
+    "exchange two files: 0 ",
+    "  a has b's inode: 1",
+    "  a is a directory now: 1, d/inner reached through a: 1",
+    "exchange with a missing name: -1 ENOENT",
+    "exchange into its own subtree: -1 EINVAL",
+    "NOREPLACE with EXCHANGE: -1 EINVAL",
+    "exchange . and b: -1 EBUSY",
+    "done",
+)
+
+
+def test_renameat2_exchanges_two_names_as_on_a_tmpfs(tmp_path: Path) -> None:
+    assert_as_on_a_tmpfs(tmp_path, build_static(tmp_path, "rename_exchange.c"), RENAME_FACTS)
+
+
 def test_a_device_the_machine_has_not_is_made_and_opens_enxio(tmp_path: Path) -> None:
     program = build_static(tmp_path, "file_calls.c")
     machine = run_machine(machine_root(tmp_path / "root", program), program, ("foreign",)).outcome

@@ -15,14 +15,17 @@ from syscalltbl.machine.uapi.fcntl import O_CLOEXEC
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
 
-#: mnt_id: the machine has the one filesystem tree
-MNT_ID = 1
+def mount_id(owner: Task, inode: Inode) -> int:
+    """The id of the mount the file is on in its owner's namespace, as /proc/PID/mountinfo numbers it (a pipe
+    or socket, on no mount there: the namespace's root's)."""
+    ns = owner.machine.fs.namespace(owner)
+    return (ns.containing(inode) or ns.root).id
 
 
-def render_fdinfo(f: OpenFile, cloexec: bool) -> bytes:
+def render_fdinfo(f: OpenFile, cloexec: bool, mnt_id: int) -> bytes:
     """seq_show: pos, flags (octal, O_CLOEXEC when the descriptor has it), mnt_id, ino, then the file's own."""
     flags = f.flags | (O_CLOEXEC if cloexec else 0)
-    text = b"pos:\t%d\nflags:\t0%o\nmnt_id:\t%d\nino:\t%d\n" % (f.offset, flags, MNT_ID, f.inode.ino)
+    text = b"pos:\t%d\nflags:\t0%o\nmnt_id:\t%d\nino:\t%d\n" % (f.offset, flags, mnt_id, f.inode.ino)
     more = getattr(f.inode, "fdinfo", None)
     return text + (more() if callable(more) else b"")
 
@@ -37,10 +40,11 @@ class ProcFdInfoDir(ProcDirectory):
     def entries_for(self, task: Task) -> dict[bytes, Inode]:
         if self.owner.status is not None:
             return {}  # a zombie's files are closed
-        return {str(fd).encode(): _info(f, cloexec) for fd, (f, cloexec) in sorted(self.owner.files.fds.items())}
+        owner = self.owner
+        return {str(fd).encode(): _info(owner, f, cloexec) for fd, (f, cloexec) in sorted(owner.files.fds.items())}
 
 
-def _info(f: OpenFile, cloexec: bool) -> ProcFile:
-    info = ProcFile(lambda: render_fdinfo(f, cloexec))
+def _info(owner: Task, f: OpenFile, cloexec: bool) -> ProcFile:
+    info = ProcFile(lambda: render_fdinfo(f, cloexec, mount_id(owner, f.inode)))
     info.mode = info.mode & ~0o044  # 0400: fs/proc/fd.c makes them S_IRUSR
     return info

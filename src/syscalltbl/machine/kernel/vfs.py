@@ -1304,6 +1304,46 @@ class FileSystem:
         node.changed()  # ext4 records the move in the inode's ctime
         fsnotify.renamed(src_dir, src_name, dst_dir, dst_name, node, existing)
 
+    def exchange(self, task: Task, old: bytes, new: bytes, start_old: Directory, start_new: Directory) -> None:
+        """renameat2(RENAME_EXCHANGE): the two names trade their inodes at once; both must exist."""
+        a_dir, a_name, a = self.walk(task, old, start_old, follow=False)
+        b_dir, b_name, b = self.walk(task, new, start_new, follow=False)
+        if a_dir.in_tree == b_dir.in_tree and a_dir.sb is not b_dir.sb:
+            raise Errno(EXDEV)
+        if a_dir.in_tree and a_name not in (b".", b"..") and b_name not in (b".", b".."):
+            permission.check_writable(a_dir)
+        if a is None or b is None:
+            raise Errno(ENOENT)
+        if {a_name, b_name} & {b".", b".."}:
+            raise Errno(EBUSY)
+        if a_dir.in_tree != b_dir.in_tree:
+            raise Errno(EXDEV)
+        if not a_dir.in_tree:
+            raise Errno(EPERM)
+        if a is b:
+            return
+        # vfs_rename with RENAME_EXCHANGE: each side is deleted from its directory and created in the other's.
+        self._may_rename(task, a_dir, a, b_dir, b)
+        self._may_rename(task, b_dir, b, a_dir, a)
+        for moving, into in ((a, b_dir), (b, a_dir)):
+            up: Directory = into
+            while isinstance(moving, Directory) and up is not self.root:
+                if up is moving:
+                    raise Errno(EINVAL)  # one would go into its own subtree
+                up = up.parent
+        if self.mounted_on(task, a_dir, a_name) or self.mounted_on(task, b_dir, b_name):
+            raise Errno(EBUSY)
+        for changing in (a_dir, b_dir, a, b):
+            changing.pin()
+        a_dir.remove(a_name)
+        b_dir.remove(b_name)
+        a_dir.add(a_name, b)
+        b_dir.add(b_name, a)
+        a.changed()
+        b.changed()
+        fsnotify.renamed(a_dir, a_name, b_dir, b_name, a, None)
+        fsnotify.renamed(b_dir, b_name, a_dir, a_name, b, None)
+
 
 def deny_write(task: Task | None, inode: Regular) -> None:
     """get_write_access: ETXTBSY while a process runs `inode` (its exe_file, whose mm denies writes to it):

@@ -85,6 +85,7 @@ from syscalltbl.machine.uapi.fcntl import (
     O_TMPFILE_BIT,
     O_TRUNC,
     O_WRONLY,
+    RENAME_EXCHANGE,
     RENAME_NOREPLACE,
     UTIME_NOW,
     UTIME_OMIT,
@@ -649,11 +650,14 @@ def sys_rmdir(t: Task, path: int, *_: int) -> int:
 
 
 def do_renameat2(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: int) -> int:
-    if flags & ~RENAME_NOREPLACE:
-        raise Errno(EINVAL)
+    if flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE) or flags == RENAME_NOREPLACE | RENAME_EXCHANGE:
+        raise Errno(EINVAL)  # RENAME_WHITEOUT (overlayfs's) is not made here; NOREPLACE with EXCHANGE is nonsense
     fs = t.machine.fs
     old_name, new_name = user_path(t, old), user_path(t, new)
     old_start, new_start = _base(t, olddirfd, old_name), _base(t, newdirfd, new_name)
+    if flags & RENAME_EXCHANGE:
+        fs.exchange(t, old_name, new_name, old_start, new_start)
+        return 0
     if flags & RENAME_NOREPLACE and fs.walk(t, new_name, new_start, follow=False)[2] is not None:
         raise Errno(EEXIST)
     fs.rename(t, old_name, new_name, old_start, new_start)

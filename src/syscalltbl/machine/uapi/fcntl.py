@@ -54,6 +54,7 @@ F_CREATED_QUERY: Final = 1028  # F_LINUX_SPECIFIC_BASE + 4: did this open make t
 FD_CLOEXEC: Final = 1
 
 RENAME_NOREPLACE: Final = 1
+RENAME_EXCHANGE: Final = 2
 UTIME_NOW: Final = (1 << 30) - 1
 UTIME_OMIT: Final = (1 << 30) - 2
 
