@@ -218,11 +218,35 @@ def kill_session(sid: int) -> None:
                     os.kill(int(stat.parent.name), signal.SIGKILL)
 
 
+#: The sessions of the runs under way (their leaders' pids): what an interrupted or terminated harness kills.
+RUNNING: set[int] = set()
+RUNNING_LOCK = threading.Lock()
+STOPPING = threading.Event()  # set once the harness is ending: no new run starts
+
+
+def kill_running() -> None:
+    """Kills every test session still running: the harness is ending (Ctrl-C, SIGTERM, an error), and a machine
+    left behind would run on (a test that loops never ends by itself)."""
+    STOPPING.set()
+    with RUNNING_LOCK:
+        sessions = list(RUNNING)
+    for sid in sessions:
+        kill_session(sid)
+
+
+def _terminated(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds main's finally, which kills the running sessions
+
+
 def execute(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple[str, int | None, bool, float]:
     """Runs argv in its own session; on timeout the whole session is killed. Output, exit status, timed out, seconds."""
     start = time.monotonic()
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    with RUNNING_LOCK:
+        if STOPPING.is_set():
+            raise SystemExit("ltp: the harness is ending")
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        RUNNING.add(proc.pid)
     try:
         out, _ = proc.communicate(timeout=timeout)
         timed_out = False
@@ -233,6 +257,9 @@ def execute(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> 
     except BaseException:  # an interrupted harness leaves no test behind
         kill_session(proc.pid)
         raise
+    finally:
+        with RUNNING_LOCK:
+            RUNNING.discard(proc.pid)
     return out.decode(errors="replace"), proc.returncode, timed_out, time.monotonic() - start
 
 
@@ -461,12 +488,22 @@ def main(argv: list[str]) -> int:
 
     def one(entry: Entry) -> None:
         outcome = measure(tree, entry, sources, args.timeout, known.get(entry.name))
+        if STOPPING.is_set():
+            return  # its run was killed by the harness's end, not by the test: nothing measured
         with lock:  # the file is rewritten after each test, so an interrupted run keeps what it measured
             outcomes[entry.name] = outcome
             write(Path(args.out), tree, args.timeout, outcomes)
 
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+    signal.signal(signal.SIGTERM, _terminated)
+    signal.signal(signal.SIGHUP, _terminated)
+    pool = ThreadPoolExecutor(max_workers=max(1, args.jobs))
+    try:
         list(pool.map(one, entries))
+    except BaseException:  # Ctrl-C or SIGTERM reach this thread only: the workers' tests are killed from here
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_running()
+        raise
+    pool.shutdown()
     ordered = {e.name: outcomes[e.name] for e in entries}
     lines = write(Path(args.out), tree, args.timeout, ordered)
     if args.compat_out:

@@ -7,9 +7,12 @@ and on the machine and reads the JSON back.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +100,32 @@ def test_failures_group_by_their_first_line_without_positions_or_numbers() -> No
     assert ltp.cause(one) == ltp.cause(other) == "fail: TBROK: open(N) failed: ENOENT (N)"
     old = ltp.Run("fail", 2, {}, 1.0, ["fcntl23_64    1  TFAIL  :  fcntl23.c:72: fcntl failed, errno=22"])
     assert ltp.cause(old) == "fail: TFAIL: fcntl failed, errno=N"
+
+
+def test_an_ending_harness_kills_the_sessions_it_started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run under way when the harness ends (Ctrl-C, SIGTERM) is killed with its whole session, and no run
+    starts after: a machine left behind would run on."""
+    monkeypatch.setattr(ltp, "RUNNING", set())
+    monkeypatch.setattr(ltp, "STOPPING", threading.Event())
+    script = "sleep 60 & sleep 60; echo never"
+    done: list[tuple[str, int | None, bool, float]] = []
+    worker = threading.Thread(target=lambda: done.append(ltp.execute(["sh", "-c", script], tmp_path, {}, 120.0)))
+    worker.start()
+    while not ltp.RUNNING:
+        time.sleep(0.01)
+    (sid,) = ltp.RUNNING
+    ltp.kill_running()
+    worker.join(10)
+    assert done and "never" not in done[0][0] and done[0][1] == -9 and done[0][3] < 10
+    def alive() -> list[str]:
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if fields[3] == str(sid) and fields[0] != "Z":  # a zombie is dead, waiting for its reaper
+                    found.append(stat.parent.name)
+        return found
+
+    assert not alive()
+    with pytest.raises(SystemExit):
+        ltp.execute(["true"], tmp_path, {}, 10.0)
