@@ -24,10 +24,20 @@ PROMPT = 1.0  # seconds: a guest the signal kills ends within this
 GRACE = 1.0  # seconds the machine waits for a guest that survives the first signal
 
 
+#: The terminal signals, which a shell's background job (a CI runner's, say) inherits ignored.
+TERMINAL_SIGNALS = (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGTERM)
+
+
+def _default_terminal_signals() -> None:
+    for signum in TERMINAL_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)  # as a terminal's foreground job has them
+
+
 def start(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """Start `argv` in a session of its own, and wait until it prints "ready"."""
+    """Start `argv` in a session of its own with the terminal signals at their defaults, and wait until it
+    prints "ready"."""
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=env, start_new_session=True)
+                            env=env, start_new_session=True, preexec_fn=_default_terminal_signals)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     assert line == b"ready\n", (line, proc.stderr.read() if proc.stderr else b"")
@@ -41,7 +51,11 @@ def signal_and_wait(proc: subprocess.Popen[bytes], *signums: int, gap: float = 0
         os.killpg(proc.pid, signum)
         time.sleep(gap)
     # Not communicate(): it would close stdin at once, and an end of input could beat the signal.
-    proc.wait(timeout=30)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # a test that fails leaves nothing running
+        raise
     took = time.monotonic() - began
     assert proc.stdout is not None and proc.stderr is not None
     return proc.returncode, proc.stdout.read(), proc.stderr.read(), took
