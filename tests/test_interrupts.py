@@ -14,6 +14,9 @@ from pathlib import Path
 from support import Cli
 
 
+def _sigint_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # as a terminal's foreground job: a CI's background one has it ignored
+
 def files(directory: Path) -> dict[str, bytes]:
     return {str(p.relative_to(directory)): p.read_bytes() for p in directory.rglob("*") if p.is_file()}
 
@@ -28,7 +31,7 @@ def test_ctrl_c_at_any_moment_of_a_build_leaves_whole_outputs_or_none(cli: Cli, 
         # A cold cache: the build parses, renders and assembles everything, long enough to be cut.
         env = {**cli.env, "XDG_CACHE_HOME": str(work / "cache")}
         proc = subprocess.Popen([cli.executable, "build", "-o", str(work / "out")], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_sigint_default)
         time.sleep(delay)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
@@ -52,7 +55,8 @@ def test_sigterm_and_sighup_end_a_command_as_ctrl_c_does(cli: Cli, tmp_path: Pat
         # A table on a pipe that never ends: the command waits for the rest of it.
         reader, writer = os.pipe()
         proc = subprocess.Popen([cli.executable, "script", "syscallhdr", "/dev/stdin", str(tmp_path / "out.h")],
-                                env=cli.env, stdin=reader, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                env=cli.env, stdin=reader, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                preexec_fn=_sigint_default)
         os.close(reader)
         os.write(writer, b"0 common read sys_read\n")
         time.sleep(1)
