@@ -751,6 +751,20 @@ class UnixSocket(Inode):
         return peer is not None and not peer.dead and peer.wmem < peer.sndbuf and not peer.shutdown & SEND_SHUTDOWN
 
     @ends_waits
+
+    def await_message(self, t: Task, f: OpenFile, flags: int) -> bool:
+        """Wait for a queued message (a datagram or a packet): True once one is there, False at the end of
+        input (shut down for reading); a pending socket error is raised first."""
+        if not self.queue:
+            err = self.sock_error()
+            if err:
+                raise Errno(err)
+            if self.shutdown & RCV_SHUTDOWN:
+                self.done_waiting(t)
+                return False
+            self.block(t, f, flags, "recv")
+        self.done_waiting(t)
+        return True
     def recv_dgram(self, t: Task, f: OpenFile, size: int, flags: int) -> tuple[bytes, int, list[OpenFile],
                                                                              Ucred | None, SockAddr | None, bool]:
         """__unix_dgram_recvmsg: (data, the call's value, files, credentials, sender's address, truncated)."""
@@ -758,15 +772,8 @@ class UnixSocket(Inode):
             raise Errno(ENOTCONN)
         if flags & MSG_OOB:
             raise Errno(EOPNOTSUPP)
-        if not self.queue:
-            err = self.sock_error()
-            if err:
-                raise Errno(err)
-            if self.shutdown & RCV_SHUTDOWN:
-                self.done_waiting(t)
-                return b"", 0, [], None, None, False
-            self.block(t, f, flags, "recv")
-        self.done_waiting(t)
+        if not self.await_message(t, f, flags):
+            return b"", 0, [], None, None, False
         m = self.queue[0]
         data = m.data[:size]
         truncated = len(m.data) > size

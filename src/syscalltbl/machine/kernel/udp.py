@@ -334,15 +334,8 @@ class UdpSocket(InetSocket):
                                                                                Ucred | None, SockAddr | None, bool]:
         if flags & MSG_ERRQUEUE:
             raise Errno(EAGAIN)  # ip_recv_error: nothing in the error queue
-        if not self.queue:
-            err = self.sock_error()
-            if err:
-                raise Errno(err)
-            if self.shutdown & RCV_SHUTDOWN:
-                self.done_waiting(t)
-                return b"", 0, [], None, None, False
-            self.block(t, f, flags, "recv")
-        self.done_waiting(t)
+        if not self.await_message(t, f, flags):
+            return b"", 0, [], None, None, False
         m = self.queue[0]
         assert isinstance(m, Datagram)
         data = m.data[:size]
