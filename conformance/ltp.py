@@ -2,7 +2,7 @@
 
     .venv/bin/python conformance/ltp.py [--tests NAME... | --from-list FILE] [--jobs N] [--out FILE]
                                         [--no-build | --build-only] [--timeout S] [--ltp-dir DIR]
-                                        [--native-from EARLIER.json] [--compat-out FILE]
+                                        [--native-from EARLIER.json | --native-only] [--compat-out FILE]
     .venv/bin/python conformance/ltp.py --reduce RESULT.json --compat-out conformance/ltp-results.json
 
 LTP's source is the `git archive` in the shared folder beside the checkout
@@ -327,7 +327,8 @@ class Outcome:
     machine: Run | None = None
 
 
-def measure(tree: Path, entry: Entry, sources: dict[str, Path], timeout: float, known: Run | None) -> Outcome:
+def measure(tree: Path, entry: Entry, sources: dict[str, Path], timeout: float, known: Run | None,
+            machine: bool = True) -> Outcome:
     """One entry's outcome; `known` is its native run from an earlier result, which is not run again."""
     source = source_of(sources, entry.argv[0])
     area = source.parent.relative_to(tree / SYSCALLS).as_posix() if source else "?"
@@ -339,7 +340,7 @@ def measure(tree: Path, entry: Entry, sources: dict[str, Path], timeout: float, 
         outcome.scope = "not built"
         return outcome
     outcome.native = known or run_native(entry, path, timeout)
-    if outcome.native.verdict == "pass":
+    if machine and outcome.native.verdict == "pass":
         outcome.machine = run_machine(entry, path, timeout, outcome.native)
     tag = outcome.machine.verdict if outcome.machine else f"native {outcome.native.verdict}"
     print(f"ltp: {entry.name}: {tag}", flush=True)
@@ -445,6 +446,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--ltp-dir", type=Path, help="an LTP tree to use (default: the cache's)")
     parser.add_argument("--native-from", type=Path, metavar="FILE",
                         help="take the native runs from an earlier JSON result of the same LTP source")
+    parser.add_argument("--native-only", action="store_true",
+                        help="run natively only: a result whose native runs a later --native-from reuses")
     parser.add_argument("--build-only", action="store_true", help="build, print the time it took and stop")
     parser.add_argument("--compat-out", type=Path, metavar="FILE",
                         help="also write the result reduced for `syscalltbl compat` (conformance/ltp-results.json)")
@@ -487,7 +490,7 @@ def main(argv: list[str]) -> int:
     lock = threading.Lock()
 
     def one(entry: Entry) -> None:
-        outcome = measure(tree, entry, sources, args.timeout, known.get(entry.name))
+        outcome = measure(tree, entry, sources, args.timeout, known.get(entry.name), not args.native_only)
         if STOPPING.is_set():
             return  # its run was killed by the harness's end, not by the test: nothing measured
         with lock:  # the file is rewritten after each test, so an interrupted run keeps what it measured
