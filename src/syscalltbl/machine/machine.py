@@ -165,7 +165,7 @@ class Machine:
         self.last_pid = 0
         self.pids_wrapped = False  # once pids pass pid_max, each new one is checked against those in use
         #: kernel.* and fs.* tunables: /proc/sys, uname's names, pid_max (kernel/sysctl.py).
-        self.sysctl = Sysctl(threads_limit=self.limits.threads_max)
+        self.sysctl = Sysctl(threads_limit=self.limits.threads_max, nr_open=self.limits.nr_open)
         #: /proc/sys/fs/inotify's limits and each user's inotify instances and watches (kernel/inotify.py).
         self.sysctl.inotify_max_user_watches = default_max_user_watches(self.limits.memory)
         self.inotify = InotifyLimits(self.sysctl)

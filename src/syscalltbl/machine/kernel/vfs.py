@@ -44,6 +44,7 @@ from syscalltbl.machine.kernel.locks import release_file_locks, release_owner_lo
 from syscalltbl.machine.kernel.mount import Mount, MountNamespace, Superblock
 from syscalltbl.machine.kernel.pagecache import FilePages
 from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
+from syscalltbl.machine.kernel.randomdev import random_ioctl
 from syscalltbl.machine.kernel.resolve import Scope, is_magic
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.wait import HOST_POLL_INTERVAL, Sleep
@@ -621,6 +622,9 @@ class RandomDevice(Device):
     def read(self, f: OpenFile, count: int) -> bytes:
         return os.urandom(count)  # the caller reads in chunks of RW_CHUNK: no more at once
 
+    def unlocked_ioctl(self, task: Task, f: OpenFile, request: int, arg: int) -> int:
+        return random_ioctl(task, request, arg)
+
 
 class HostFile(Inode):
     """A descriptor of the host's: stdin/stdout/stderr, and /dev/tty when opened."""
@@ -903,9 +907,13 @@ class FdTable:
     it and its open file cost the host: a table that would not fit is ENOMEM.
     """
 
-    def __init__(self, ram: PhysicalMemory | None = None) -> None:
+    def __init__(self, ram: PhysicalMemory | None = None, nr_open: Callable[[], int] = lambda: NR_OPEN) -> None:
         self.ram = ram
+        self.nr_open = nr_open  # fs.nr_open now: the table grows no further (expand_files)
         self.fds: dict[int, tuple[OpenFile, bool]] = {}
+        # files->next_fd: every descriptor below it is open, so the search for a free one starts there
+        # and a table of a million descriptors still finds one without walking them all.
+        self.next_fd = 0
         self.users = 1  # processes sharing it (clone with CLONE_FILES): the last one's exit closes it
         # struct fdtable's max_fds: select ignores descriptors at or past it, so
         # fd 99 is skipped by a process whose table never grew (fs/select.c).
@@ -919,21 +927,29 @@ class FdTable:
 
     def install(self, f: OpenFile, *, lowest: int = 0, cloexec: bool = False, limit: int = NR_OPEN) -> int:
         """The lowest free descriptor from `lowest` for `f`; EMFILE at `limit` (the caller's RLIMIT_NOFILE)."""
-        fd = lowest
+        fd = max(lowest, self.next_fd)
         while fd in self.fds:
             fd += 1
         if fd >= limit:
             raise Errno(EMFILE)
         self.put(fd, f, cloexec)
+        if lowest <= self.next_fd:
+            self.next_fd = fd + 1
         return fd
 
-    def put(self, fd: int, f: OpenFile, cloexec: bool) -> None:
+    def put(self, fd: int, f: OpenFile, cloexec: bool, *, grow: bool = True) -> None:
+        """`fd` refers to `f` now (closing what it referred to); `grow` False: the table's size was checked
+        (dup_fd's own check), so fs.nr_open lowered since does not stop the copy."""
+        if fd >= self.max_fds and grow:
+            nr_open = self.nr_open()
+            if fd >= nr_open:
+                raise Errno(EMFILE)  # expand_files: the table may not grow past fs.nr_open
         if self.ram is not None and fd not in self.fds:
             if not self.ram.slab_fits(FD_BYTES):
                 raise Errno(ENOMEM)
             self.ram.slab_charge(FD_BYTES)
         if fd >= self.max_fds:
-            self.max_fds = _fdtable_size(fd)  # expand_files
+            self.max_fds = min(_fdtable_size(fd), max(_round_up_long(self.nr_open()), fd + 1))  # alloc_fdtable
         f.refs += 1
         if fd in self.fds:
             self.close(fd)
@@ -943,6 +959,7 @@ class FdTable:
         f, _ = self.fds.pop(fd, (None, False))
         if f is None:
             raise Errno(EBADF)
+        self.next_fd = min(self.next_fd, fd)
         if self.ram is not None:
             self.ram.slab_charge(-FD_BYTES)
         release_owner_locks(self, f.inode)  # any close drops the table's record locks on the file
@@ -956,10 +973,14 @@ class FdTable:
 
     def copy(self) -> FdTable:
         """dup_fd: the copy is as large as the open descriptors need, not as the original grew."""
-        table = FdTable(self.ram)
+        table = FdTable(self.ram, self.nr_open)
+        if self.fds:
+            open_files = _round_up_long(max(self.fds) + 1)  # sane_fdtable_size
+            if open_files > NR_OPEN_DEFAULT and _round_up_long(self.nr_open()) < open_files:
+                raise Errno(EMFILE)  # dup_fd: fs.nr_open was lowered below the descriptors open
         try:
             for fd, (f, cloexec) in self.fds.items():
-                table.put(fd, f, cloexec)
+                table.put(fd, f, cloexec, grow=False)
         except BaseException:
             table.close_all()  # the references taken so far go back: a pipe's reader still sees EOF
             raise
@@ -982,6 +1003,11 @@ class FdTable:
         self.users -= 1
         if not self.users:
             self.close_all()
+
+
+def _round_up_long(n: int) -> int:
+    """`n` rounded up to a whole number of bitmap words (BITS_PER_LONG descriptors)."""
+    return -(-n // NR_OPEN_DEFAULT) * NR_OPEN_DEFAULT
 
 
 def _fdtable_size(fd: int) -> int:

@@ -38,7 +38,7 @@ def default_limits(machine: Limits) -> list[tuple[int, int]]:
     limits = [(RLIM_INFINITY, RLIM_INFINITY)] * RLIM_NLIMITS
     limits[RLIMIT_STACK] = (8 << 20, RLIM_INFINITY)
     limits[RLIMIT_CORE] = (0, RLIM_INFINITY)
-    limits[RLIMIT_NOFILE] = (machine.max_files, machine.max_files)
+    limits[RLIMIT_NOFILE] = machine.nofile
     limits[RLIMIT_NPROC] = (machine.nproc, machine.nproc)
     limits[RLIMIT_SIGPENDING] = (machine.nproc, machine.nproc)  # set_max_threads sets both alike
     limits[RLIMIT_MEMLOCK] = (MLOCK_LIMIT, MLOCK_LIMIT)
@@ -65,7 +65,7 @@ def _prlimit(t: Task, pid: int, resource: int, new: int, old: int) -> int:
         soft, hard = RLIMIT.unpack(copy_from_user(t.mm, new, RLIMIT.size))
         if soft > hard:
             raise Errno(EINVAL)
-        if resource == RLIMIT_NOFILE and hard > t.machine.limits.max_files:
+        if resource == RLIMIT_NOFILE and hard > t.machine.sysctl.nr_open:
             raise Errno(EPERM)  # above fs.nr_open
         limits[resource] = (soft, hard)
     if old:
