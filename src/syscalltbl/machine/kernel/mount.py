@@ -147,6 +147,9 @@ class MountNamespace:
         self._roots: dict[Inode, list[Mount]] = {}  # a mount's root -> its mounts
         self._roots[root.root] = [root]
         self.ino = next(_ns_inums)  # the /proc/PID/ns/mnt inode number
+        #: ns->event: bumped at each change of the mount table (touch_mnt_namespace), what a poll of
+        #: /proc/PID/mounts compares with what its reader saw
+        self.event = 0
         self.nsfs: object | None = None  # that file's inode, made when first opened (kernel/nsfs.py)
 
     # -- what a path walk asks --
@@ -241,6 +244,7 @@ class MountNamespace:
 
     def attach(self, made: Mount, parent: Mount, mountpoint: Inode) -> None:
         self.charge(1)
+        self.event += 1
         made.parent, made.mountpoint = parent, mountpoint
         self.mounts.append(made)
         self._on.setdefault(mountpoint, []).append(made)
@@ -250,6 +254,7 @@ class MountNamespace:
         """`made` goes under `top`, on what `top` covers: it shows once `top` is unmounted (MOVE_MOUNT_BENEATH)."""
         assert top.mountpoint is not None
         self.charge(1)
+        self.event += 1
         made.parent, made.mountpoint = top.parent, top.mountpoint
         self.mounts.insert(self.mounts.index(top), made)
         stack = self._on[top.mountpoint]
@@ -259,6 +264,7 @@ class MountNamespace:
     def attach_boot(self, made: Mount) -> None:
         """A mount the boot put straight into its parent's directory (/proc): it covers nothing."""
         self.charge(1)
+        self.event += 1
         made.parent = self.root
         self.mounts.append(made)
         self._roots.setdefault(made.root, []).append(made)
@@ -266,6 +272,7 @@ class MountNamespace:
     def detach(self, gone: Mount) -> None:
         """`gone` leaves the namespace (its own submounts are the caller's to detach first)."""
         self.charge(-1)
+        self.event += 1
         self.mounts.remove(gone)
         if gone.mountpoint is not None:
             stack = self._on.get(gone.mountpoint, [])
