@@ -27,7 +27,6 @@ from syscalltbl.machine.kernel.faults import NO_EXCEPTION, PAGE_FAULT
 from syscalltbl.machine.kernel.ktimers import CpuClock, Timer
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.rtsched import highest_first, slice_share
-from syscalltbl.machine.kernel.vdso import write_sample
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
@@ -61,7 +60,7 @@ def switch_to(machine: Machine, task: Task) -> None:
         machine.fpu.restore(task.fpu)
         machine.fpu_owner = task
     # The vDSO's clocks, fresh for this time slice.
-    write_sample(machine.ram.mem, machine.vvar_frame, machine.wallclock.realtime_ns)
+    machine.clock.refresh(machine.ram.mem, machine.vvar_frame, machine.wallclock.host_offset_ns)
     cputime.switched_in(task)
 
 
