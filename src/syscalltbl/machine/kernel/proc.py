@@ -17,11 +17,12 @@ from syscalltbl.machine.kernel import acct, cputime, futex, keys, pid1, signals
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
 from syscalltbl.machine.kernel.process import ExitStatus, IoContext, SemUndoList, Task, ThreadGroup
+from syscalltbl.machine.kernel.rlimit_cpu import update_rlimit_cpu
 from syscalltbl.machine.kernel.rtsched import RT_POLICIES
 from syscalltbl.machine.kernel.sem import exit_sem
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
 from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, ENOMEM, EPERM, Errno
-from syscalltbl.machine.uapi.resource import RLIMIT_NPROC
+from syscalltbl.machine.uapi.resource import RLIM_INFINITY, RLIMIT_CPU, RLIMIT_NPROC
 from syscalltbl.machine.uapi.sched import (
     CLONE_CLEAR_SIGHAND,
     CLONE_DETACHED,
@@ -220,6 +221,8 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
         child.exit_signal = current.group.leader.exit_signal if flags & CLONE_PARENT else exit_signal
         child.pgid, child.sid = current.pgid, current.sid
         child.rlimits = None if current.rlimits is None else list(current.rlimits)
+        if child.rlimits is not None and child.rlimits[RLIMIT_CPU] != (RLIM_INFINITY, RLIM_INFINITY):
+            update_rlimit_cpu(child)  # posix_cpu_timers_init_group: the child's own time counts from 0
     # A thread sharing the memory but not waiting for the child (not vfork) must not share its signal stack.
     child.signals = current.signals.forked(keep_altstack=flags & (CLONE_VM | CLONE_VFORK) != CLONE_VM)
     child.fpu = fpu_state(machine, current)
