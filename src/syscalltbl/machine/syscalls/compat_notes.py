@@ -26,6 +26,8 @@ PARTIAL: dict[str, str] = {
     "ENODEV: no cpuid faulting); the shadow-stack and AMX options are EINVAL",
     "sys_ioctl": "the requests of the machine's own files and devices (terminals, pipes, sockets, /dev); others "
     "are ENOTTY",
+    "sys_prlimit64": "another process's limits are read and set without check_prlimit_permission's same-user "
+    "test; RLIMIT_NOFILE, NPROC, SIGPENDING, CPU and STACK are enforced, the others only kept",
     "sys_sysinfo": "load averages are always 0 (the machine keeps none)",
     "sys_fcntl": "everything but F_NOTIFY (dnotify), file seals and write hints, which are EINVAL",
     "sys_madvise": "MADV_COLLAPSE, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE, MADV_HWPOISON, MADV_SOFT_OFFLINE and "
