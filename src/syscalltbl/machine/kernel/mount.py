@@ -69,6 +69,9 @@ _mount_ids = itertools.count(21)  # as a booted Linux's first mount ids (1..20 g
 _anon_devs = itertools.count(0x30)  # get_anon_bdev: minor numbers of major 0, after the boot's filesystems
 _peer_groups = itertools.count(1)  # mnt_group_id: shared:N in mountinfo
 _ns_inums = itertools.count(0xF0000000)  # proc_alloc_inum: from PROC_DYNAMIC_FIRST on
+_ns_seqs = itertools.count(1)  # mnt_ns_seq: each namespace's 64-bit id, never reused
+#: The namespaces alive, by that id (lookup_mnt_ns: statmount and listmount may name one).
+NAMESPACES: weakref.WeakValueDictionary[int, MountNamespace] = weakref.WeakValueDictionary()
 
 
 class Superblock:
@@ -147,6 +150,8 @@ class MountNamespace:
         self._roots: dict[Inode, list[Mount]] = {}  # a mount's root -> its mounts
         self._roots[root.root] = [root]
         self.ino = next(_ns_inums)  # the /proc/PID/ns/mnt inode number
+        self.seq = next(_ns_seqs)  # ns->seq: its id for statmount's STATMOUNT_MNT_NS_ID and mnt_id_req.mnt_ns_id
+        NAMESPACES[self.seq] = self
         #: ns->event: bumped at each change of the mount table (touch_mnt_namespace), what a poll of
         #: /proc/PID/mounts compares with what its reader saw
         self.event = 0

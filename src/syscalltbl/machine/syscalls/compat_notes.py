@@ -28,6 +28,8 @@ PARTIAL: dict[str, str] = {
     "are ENOTTY",
     "sys_prlimit64": "another process's limits are read and set without check_prlimit_permission's same-user "
     "test; RLIMIT_NOFILE, NPROC, SIGPENDING, CPU and STACK are enforced, the others only kept",
+    "sys_statmount": "propagate_from is the mount's master group as recorded (peer groups do not cross "
+    "namespaces on the machine); no mount is idmapped and no LSM adds options",
     "sys_sysinfo": "load averages are always 0 (the machine keeps none)",
     "sys_fcntl": "everything but F_NOTIFY (dnotify), file seals and write hints, which are EINVAL",
     "sys_madvise": "MADV_COLLAPSE, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE, MADV_HWPOISON, MADV_SOFT_OFFLINE and "
