@@ -76,6 +76,18 @@ int main(void)
 	printf("mounts after mount: %d %#x\n", got, p.revents);
 	umount("mnt");
 
+	int pfd[2];
+	char page[4096] = "";
+	pipe2(pfd, O_NONBLOCK);
+	fcntl(pfd[1], F_SETPIPE_SZ, 4096);
+	struct pollfd out = { .fd = pfd[1], .events = POLLOUT };
+	ssize_t first = write(pfd[1], page, 100), again = write(pfd[1], page, 4096);
+	printf("one slot: write %zd, again %zd, merged %zd\n", first, again, write(pfd[1], page, 50));
+	read(pfd[0], page, 100);
+	printf("a slot half read: POLLOUT %d\n", poll(&out, 1, 0));
+	read(pfd[0], page, 50);
+	printf("the slot emptied: POLLOUT %d\n", poll(&out, 1, 0));
+
 	struct timespec a, b;
 	int backwards = 0;
 	for (int i = 0; i < 2000; i++) {

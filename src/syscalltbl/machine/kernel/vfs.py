@@ -697,23 +697,29 @@ class TtyDevice(Inode):
 
 
 class Pipe:
-    """A pipe's buffer; with `ram`, its bytes take whole frames of it, as a pipe's pages do on Linux.
+    """A pipe's buffer: a ring of page-sized slots (struct pipe_buffer), as many as its capacity has pages.
 
+    With `ram`, its bytes take whole frames of it, as a pipe's pages do on Linux.
+    A write first adds what it has over whole pages to the last slot, if that
+    slot's page has room for all of it; the rest fills new slots, a page each
+    (pipe_write). A slot is free again only once all of it is read, so a pipe
+    with every slot taken is full however few bytes they hold: writers wait,
+    and poll shows no POLLOUT, until a read empties one (pipe_poll's pipe_full).
     A write through an end opened with O_DIRECT (pipe2's packet mode) makes
-    packets of at most a page: a read returns at most one of them, and the
-    part of it the read had no room for is dropped. Each packet takes a
-    whole page of the pipe's capacity, as it takes a pipe_buffer of its own.
+    packets of at most a page, each a slot that nothing merges into: a read
+    returns at most one of them, and the part of it the read had no room for
+    is dropped.
     """
 
     def __init__(self, ram: PhysicalMemory | None = None) -> None:
         self.buffer = bytearray()
-        # The buffer as runs [length, is_packet]: adjacent stream bytes make one run.
-        self.runs: deque[list[int]] = deque()
-        self.tail_room = 0  # what the page of the last stream buffer has left
+        # The slots in use, oldest first: [unread bytes, is a packet, bytes written into its page].
+        self.slots: deque[list[int]] = deque()
         self.readers = self.writers = 0
         self.capacity = PIPE_BUF_SIZE  # F_SETPIPE_SZ changes it (kernel/pipesize.py)
-        # How often each side's waiters were woken (pipe_write wakes readers on every write, even
-        # to a non-empty pipe): what an edge-triggered epoll item on an end goes by.
+        # How often each side's waiters were woken: pipe_write wakes readers on every write (epoll
+        # asks it to), pipe_read wakes writers when it frees a slot of a full pipe. What an
+        # edge-triggered epoll item on an end goes by.
         self.readers_woken = self.writers_woken = 0
         self.ram = ram
         self.charge = Charge()
@@ -732,59 +738,61 @@ class Pipe:
         return min(count, self.charge.pages * BLOCK_SIZE - len(self.buffer))
 
     def used(self) -> int:
-        """How much of the pipe's capacity the buffer takes: its bytes, and a whole page per packet."""
-        return len(self.buffer) + sum(BLOCK_SIZE - length for length, packet in self.runs if packet)
+        """How much of the pipe's capacity its slots take: a whole page each, however much of it is unread."""
+        return len(self.slots) * BLOCK_SIZE
+
+    def full(self) -> bool:
+        """pipe_full: every slot taken."""
+        return len(self.slots) >= self.capacity // BLOCK_SIZE
 
     def room(self, *, packets: bool) -> int:
-        """How many bytes a write can add now: whole pages of it for a packet writer."""
-        room = self.capacity - self.used()
-        return room // BLOCK_SIZE * BLOCK_SIZE if packets else room
+        """The bytes the free slots take (0: full, where poll shows no POLLOUT and a writer waits)."""
+        return max(self.capacity // BLOCK_SIZE - len(self.slots), 0) * BLOCK_SIZE
+
+    def room_for(self, count: int, *, packets: bool) -> int:
+        """How many of a write's `count` bytes go in now: what merges into the last slot, then new slots."""
+        return self._merged(count, packets) + self.room(packets=packets)
+
+    def _merged(self, count: int, packets: bool) -> int:
+        """What of a `count`-byte write joins the last slot: its part past whole pages, if all of it fits."""
+        chars = count % BLOCK_SIZE
+        last = self.slots[-1] if self.slots else None
+        if packets or not chars or last is None or last[1] or last[2] + chars > BLOCK_SIZE:
+            return 0
+        return chars
 
     def put(self, data: bytes, *, packets: bool) -> None:
-        """pipe_write's buffers for `data`, in packet mode or not.
-
-        What the write leaves over of a page first joins the last buffer if
-        that is a stream buffer with room for it, whichever the write's mode;
-        the rest fills new pages, each a packet of its own in packet mode.
-        """
-        merged = len(data) % BLOCK_SIZE
-        if not (merged and self.buffer and not self.runs[-1][1] and merged <= self.tail_room):
-            merged = 0
-        rest = len(data) - merged
+        """pipe_write's buffers for `data` (which room_for let in), in packet mode or not."""
+        merged = self._merged(len(data), packets)
         if merged:
-            self.runs[-1][0] += merged
-            self.tail_room -= merged
-        if packets and rest:
-            self.runs.extend([min(BLOCK_SIZE, rest - at), 1] for at in range(0, rest, BLOCK_SIZE))
-            self.tail_room = 0
-        elif rest:
-            if self.runs and not self.runs[-1][1]:
-                self.runs[-1][0] += rest
-            else:
-                self.runs.append([rest, 0])
-            self.tail_room = -rest % BLOCK_SIZE
+            self.slots[-1][0] += merged
+            self.slots[-1][2] += merged
+        for at in range(merged, len(data), BLOCK_SIZE):
+            n = min(BLOCK_SIZE, len(data) - at)
+            self.slots.append([n, int(packets), n])
         self.buffer += data
         self.readers_woken += 1
 
     def take(self, count: int) -> bytes:
         """pipe_read's copy: up to `count` bytes, ending with the first packet reached (its unread rest dropped)."""
         taken = consumed = 0
-        while self.runs and taken < count:
-            run = self.runs[0]
-            n = min(run[0], count - taken)
+        wake_writer = False
+        while self.slots and taken < count:
+            slot = self.slots[0]
+            n = min(slot[0], count - taken)
             taken += n
-            if run[1]:
-                consumed += run[0]
-                self.runs.popleft()
+            consumed += slot[0] if slot[1] else n
+            slot[0] = 0 if slot[1] else slot[0] - n
+            if not slot[0]:
+                wake_writer |= self.full()  # a slot freed in a full pipe: its writers may go on
+                self.slots.popleft()
+            if slot[1]:
                 break
-            consumed += n
-            run[0] -= n
-            if not run[0]:
-                self.runs.popleft()
         out = bytes(self.buffer[:taken])
         del self.buffer[:consumed]
         self.settle()
-        self.writers_woken += 1
+        if wake_writer:
+            self.writers_woken += 1
         return out
 
     def settle(self) -> None:
@@ -853,7 +861,7 @@ class PipeEnd(Inode):
         if not self.has_readers():
             raise Errno(EPIPE)  # the caller adds SIGPIPE
         packets = bool(f.flags & O_DIRECT)
-        room = p.room(packets=packets)
+        room = p.room_for(len(data), packets=packets)
         if not room and data:
             if f.flags & O_NONBLOCK:
                 raise Errno(EAGAIN)
