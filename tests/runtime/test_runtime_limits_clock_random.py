@@ -1,5 +1,5 @@
-"""RLIMIT_NOFILE and fs.nr_open, RLIMIT_CPU, the random device's ioctls, /proc/self/mounts' poll and one clock
-for the vDSO and clock_gettime (issue 17): data/limits_clock_random.c on the machine, held to what Linux gives.
+"""RLIMIT_NOFILE and fs.nr_open, RLIMIT_CPU, the random device's ioctls, /proc/self/mounts' poll, a pipe's page
+slots, splice's refusals and one clock for the vDSO and clock_gettime (issue 17): data/limits_clock_random.c on the machine, held to what Linux gives.
 
 Machine only: natively the limits are the host's (a container raises RLIMIT_NOFILE) and fs.nr_open is
 the host's to change, so the expected lines are Linux's defaults and errnos.
@@ -30,6 +30,8 @@ EXPECTED = [
     "one slot: write 100, again -1, merged 50",  # pipe_write merges into the last page, no new slot
     "a slot half read: POLLOUT 0",  # pipe_full counts slots, not bytes
     "the slot emptied: POLLOUT 1",
+    "splice pipe -> eventfd: Invalid argument",  # no ->splice_write: refused before the empty pipe is waited on
+    "splice eventfd -> pipe: Invalid argument",  # no ->splice_read: its read (which would wait) is not tried
     "vDSO reads earlier than the syscall's before them: 0",
     "SIGXCPU; soft now 2",  # check_process_timers moves the soft limit on a second
     "child: Killed",  # at the hard limit

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
@@ -87,6 +88,11 @@ int main(void)
 	printf("a slot half read: POLLOUT %d\n", poll(&out, 1, 0));
 	read(pfd[0], page, 50);
 	printf("the slot emptied: POLLOUT %d\n", poll(&out, 1, 0));
+
+	int efd = eventfd(0, 0), empty[2];
+	pipe(empty);
+	printf("splice pipe -> eventfd: %s\n", splice(empty[0], NULL, efd, NULL, 1, 0) < 0 ? strerror(errno) : "ok");
+	printf("splice eventfd -> pipe: %s\n", splice(efd, NULL, empty[1], NULL, 1, 0) < 0 ? strerror(errno) : "ok");
 
 	struct timespec a, b;
 	int backwards = 0;

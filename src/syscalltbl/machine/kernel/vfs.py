@@ -243,6 +243,14 @@ class Inode:
     def seekable(self) -> bool:
         return False
 
+    # Whether the file has ->splice_read and ->splice_write: splice refuses one without (EINVAL) before it
+    # waits on the pipe at its other end. Most special files have neither.
+    def can_splice_read(self) -> bool:
+        return False
+
+    def can_splice_write(self) -> bool:
+        return False
+
     def poll(self, f: OpenFile) -> int:
         """The POLL* events that hold now (->poll, without waiting)."""
         return DEFAULT_POLLMASK
@@ -262,6 +270,12 @@ class Inode:
 class Regular(Inode):
     """A file of the in-memory filesystem: its bytes are `pages` (kernel/pagecache.py), page by page in host
     memory or, once mapped, in the frames of RAM that every mapping, read() and write() share."""
+
+    def can_splice_read(self) -> bool:
+        return True  # filemap_splice_read
+
+    def can_splice_write(self) -> bool:
+        return True  # iter_file_splice_write
 
     def __init__(self, data: bytes = b"", perm: int = 0o644, space: Space | None = None, *,
                  seeded: bool = False) -> None:
@@ -592,6 +606,12 @@ class Directory(Inode):
 class Device(Inode):
     """/dev/null and /dev/zero (drivers/char/mem.c)."""
 
+    def can_splice_read(self) -> bool:
+        return self.source is not None  # /dev/zero's copy_splice_read; /dev/null has none
+
+    def can_splice_write(self) -> bool:
+        return True  # splice_write_null, splice_write_zero
+
     def __init__(self, rdev: int, source: bytes | None) -> None:
         super().__init__(stat.S_IFCHR | 0o666, rdev)
         self.source = source  # None: reads see end of file
@@ -606,6 +626,9 @@ class Device(Inode):
 class FullDevice(Device):
     """/dev/full (drivers/char/mem.c): reads zeros, and every write finds the device full (ENOSPC)."""
 
+    def can_splice_write(self) -> bool:
+        return False  # full_fops: copy_splice_read only
+
     def __init__(self, rdev: int) -> None:
         super().__init__(rdev, b"")
 
@@ -615,6 +638,12 @@ class FullDevice(Device):
 
 class RandomDevice(Device):
     """/dev/random and /dev/urandom (drivers/char/random.c): the host's random bytes; a write is taken and dropped."""
+
+    def can_splice_read(self) -> bool:
+        return True
+
+    def can_splice_write(self) -> bool:
+        return True
 
     def __init__(self, rdev: int) -> None:
         super().__init__(rdev, None)
@@ -628,6 +657,12 @@ class RandomDevice(Device):
 
 class HostFile(Inode):
     """A descriptor of the host's: stdin/stdout/stderr, and /dev/tty when opened."""
+
+    def can_splice_read(self) -> bool:
+        return True  # a terminal's, a pipe's or a file's: each has both
+
+    def can_splice_write(self) -> bool:
+        return True
 
     def __init__(self, fd: int, *, owned: bool) -> None:
         mode = stat.S_IFCHR | 0o620
@@ -691,6 +726,12 @@ class HostFile(Inode):
 
 class TtyDevice(Inode):
     """/dev/tty: opening it opens the host's controlling terminal."""
+
+    def can_splice_read(self) -> bool:
+        return True  # tty_fops: copy_splice_read, iter_file_splice_write
+
+    def can_splice_write(self) -> bool:
+        return True
 
     def __init__(self) -> None:
         super().__init__(stat.S_IFCHR | 0o666, os.makedev(5, 0))
