@@ -1,5 +1,6 @@
 """RLIMIT_NOFILE and fs.nr_open, RLIMIT_CPU, the random device's ioctls, /proc/self/mounts' poll, a pipe's page
-slots, splice's refusals and one clock for the vDSO and clock_gettime (issue 17): data/limits_clock_random.c on the machine, held to what Linux gives.
+slots, splice's refusals and one clock for the vDSO and clock_gettime (issue 17): data/limits_clock_random.c
+on the machine, held to what Linux gives.
 
 Machine only: natively the limits are the host's (a container raises RLIMIT_NOFILE) and fs.nr_open is
 the host's to change, so the expected lines are Linux's defaults and errnos.
