@@ -43,7 +43,7 @@ from syscalltbl.machine.uapi.sched import (
     CLONE_VM,
     NAMESPACES,
 )
-from syscalltbl.machine.uapi.schedpolicy import SCHED_NORMAL
+from syscalltbl.machine.uapi.schedpolicy import SCHED_DEADLINE, SCHED_NORMAL
 from syscalltbl.machine.uapi.signal import (
     CLD_DUMPED,
     CLD_EXITED,
@@ -161,6 +161,8 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
             raise Errno(EAGAIN)
     if flags & CLONE_NEWNS and not current.cred.capable(CAP_SYS_ADMIN):
         raise Errno(EPERM)  # copy_namespaces
+    if current.policy == SCHED_DEADLINE and not current.sched_reset_on_fork:
+        raise Errno(EAGAIN)  # sched_fork: a deadline task's bandwidth is its own, no child may share it
     mnt_ns = machine.fs.namespace(current).copy(machine.ram) if flags & CLONE_NEWNS else None
     if flags & CLONE_SETTLS and tls >= abi.TASK_SIZE_MAX:
         raise Errno(EPERM)  # copy_thread's ARCH_SET_FS: a user address only
@@ -202,7 +204,7 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
         setattr(child, name, getattr(current, name))
     child.policy, child.rt_priority = current.policy, current.rt_priority
     if current.sched_reset_on_fork:  # sched_fork: the child starts over as a plain task
-        if current.policy in RT_POLICIES:
+        if current.policy in RT_POLICIES or current.policy == SCHED_DEADLINE:
             child.policy, child.rt_priority, child.nice = SCHED_NORMAL, 0, 0
         child.nice = max(child.nice, 0)
     child.default_timer_slack_ns = current.timer_slack_ns
