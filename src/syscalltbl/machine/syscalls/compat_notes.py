@@ -28,6 +28,9 @@ PARTIAL: dict[str, str] = {
     "are ENOTTY",
     "sys_prlimit64": "another process's limits are read and set without check_prlimit_permission's same-user "
     "test; RLIMIT_NOFILE, NPROC, SIGPENDING, CPU and STACK are enforced, the others only kept",
+    "sys_sched_setattr": "SCHED_DEADLINE is admitted, scheduled earliest deadline first and throttled to its "
+    "runtime; sched_yield does not give up a deadline task's runtime, and SCHED_FLAG_RECLAIM and "
+    "SCHED_FLAG_DL_OVERRUN are kept and read back, not acted on",
     "sys_statmount": "propagate_from is the mount's master group as recorded (peer groups do not cross "
     "namespaces on the machine); no mount is idmapped and no LSM adds options",
     "sys_sysinfo": "load averages are always 0 (the machine keeps none)",
