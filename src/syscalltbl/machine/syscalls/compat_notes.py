@@ -27,7 +27,7 @@ PARTIAL: dict[str, str] = {
     "sys_ioctl": "the requests of the machine's own files and devices (terminals, pipes, sockets, /dev); others "
     "are ENOTTY",
     "sys_prlimit64": "another process's limits are read and set without check_prlimit_permission's same-user "
-    "test; RLIMIT_NOFILE, NPROC, SIGPENDING, CPU and STACK are enforced, the others only kept",
+    "test",
     "sys_sched_setattr": "SCHED_DEADLINE is admitted, scheduled earliest deadline first and throttled to its "
     "runtime; sched_yield does not give up a deadline task's runtime, and SCHED_FLAG_RECLAIM and "
     "SCHED_FLAG_DL_OVERRUN are kept and read back, not acted on",
