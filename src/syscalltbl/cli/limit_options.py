@@ -36,7 +36,8 @@ def add_limit_options(parser: argparse.ArgumentParser, *, memory: str = "1G") ->
     group.add_argument("--max-procs", metavar="N", type=_count, default=None,
                        help="processes at once, kernel.threads-max (default: from --memory, as Linux)")
     group.add_argument("--max-files", metavar="N", type=_count, default=None,
-                       help="descriptors per process, RLIMIT_NOFILE and its ceiling (default: 1024)")
+                       help="descriptors per process, RLIMIT_NOFILE and fs.nr_open (default: Linux's, "
+                            "RLIMIT_NOFILE 1024 soft, 4096 hard, nr_open 1048576)")
 
 
 def limit_arguments(args: argparse.Namespace) -> str:
@@ -49,11 +50,11 @@ def limit_arguments(args: argparse.Namespace) -> str:
 
 def limits_from(args: argparse.Namespace) -> Limits:
     """The Limits the options ask for; a size the machine cannot have is a usage error."""
-    from syscalltbl.machine.kernel.limits import DEFAULT_MAX_FILES, Limits
+    from syscalltbl.machine.kernel.limits import Limits
     from syscalltbl.tables.errors import UsageError
 
     try:
         return Limits(memory=args.memory, fs_size=args.fs_size, fs_inodes=args.fs_inodes, max_procs=args.max_procs,
-                      max_files=args.max_files or DEFAULT_MAX_FILES)
+                      max_files=args.max_files)
     except ValueError as exc:
         raise UsageError(f"machine limits: {exc}") from None

@@ -48,7 +48,7 @@ from syscalltbl.machine.kernel.shm import ShmNamespace
 from syscalltbl.machine.kernel.sysctl import Sysctl
 from syscalltbl.machine.kernel.timekeeping import WallClock
 from syscalltbl.machine.kernel.timer import Tick
-from syscalltbl.machine.kernel.vdso import write_sample
+from syscalltbl.machine.kernel.vdso import ClockSource
 from syscalltbl.machine.kernel.vfs import FileSystem
 from syscalltbl.machine.project import load as load_project
 from syscalltbl.machine.syscalls import REGISTRY, Handler, TableEntry, Tracer, bind, unimplemented
@@ -165,7 +165,7 @@ class Machine:
         self.last_pid = 0
         self.pids_wrapped = False  # once pids pass pid_max, each new one is checked against those in use
         #: kernel.* and fs.* tunables: /proc/sys, uname's names, pid_max (kernel/sysctl.py).
-        self.sysctl = Sysctl(threads_limit=self.limits.threads_max)
+        self.sysctl = Sysctl(threads_limit=self.limits.threads_max, nr_open=self.limits.nr_open)
         #: /proc/sys/fs/inotify's limits and each user's inotify instances and watches (kernel/inotify.py).
         self.sysctl.inotify_max_user_watches = default_max_user_watches(self.limits.memory)
         self.inotify = InotifyLimits(self.sysctl)
@@ -175,6 +175,7 @@ class Machine:
         self.dead_tasks: list[Task] = []
         #: CLOCK_REALTIME and the NTP state: the machine's own; setting it moves the vDSO's sample at once.
         self.wallclock = WallClock()
+        self.clock = ClockSource()  # the vDSO's clocks and clock_gettime's, one extrapolation
         self.gdt_base, self.vdso, self.vdso_frames, self.vvar_frame = boot.boot(self)
         self.wallclock.on_set = lambda: _clock_set(machine())
         trap.install(self)
@@ -239,7 +240,7 @@ class Machine:
 def _clock_set(machine: Machine | None) -> None:
     """CLOCK_REALTIME was stepped or the zone set: the vDSO shows it from the next read on, not the next slice."""
     if machine is not None:
-        write_sample(machine.ram.mem, machine.vvar_frame, machine.wallclock.realtime_ns)
+        machine.clock.refresh(machine.ram.mem, machine.vvar_frame, machine.wallclock.host_offset_ns)
         TIMEZONE.pack_into(machine.ram.mem, machine.vvar_frame + abi.VVAR_TZ, *machine.wallclock.tz)
 
 

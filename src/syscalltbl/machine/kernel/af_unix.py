@@ -263,6 +263,12 @@ def ends_waits(method: Callable[Concatenate[UnixSocket, Task, P], R]) -> Callabl
 class UnixSocket(Inode):
     """One socket (struct unix_sock)."""
 
+    def can_splice_read(self) -> bool:
+        return True  # sock_splice_read
+
+    def can_splice_write(self) -> bool:
+        return True  # splice_to_socket
+
     #: A write's EPIPE: the socket sends SIGPIPE itself, when Linux does (vfs's SIGPIPE_ON_EPIPE).
     SIGPIPE_ON_EPIPE: ClassVar[bool] = False
 

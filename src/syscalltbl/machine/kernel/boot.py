@@ -14,7 +14,7 @@ from unicorn import x86_const as x86
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw import gdt
-from syscalltbl.machine.kernel.vdso import Vdso, build_vdso, write_sample
+from syscalltbl.machine.kernel.vdso import Vdso, build_vdso
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
@@ -101,5 +101,5 @@ def load_vdso(machine: Machine) -> tuple[Vdso, list[int], int]:
         machine.ram.write(frame, vdso.data[i * abi.PAGE_SIZE : (i + 1) * abi.PAGE_SIZE])
     vvar_frame = machine.ram.alloc()
     machine.ram.write(vvar_frame, bytes(abi.PAGE_SIZE))
-    write_sample(machine.ram.mem, vvar_frame, machine.wallclock.realtime_ns)
+    machine.clock.refresh(machine.ram.mem, vvar_frame, machine.wallclock.host_offset_ns)
     return vdso, frames, vvar_frame

@@ -166,6 +166,6 @@ class Fifo(PipeEnd):
         p = self.pipe
         if not p.readers and not p.writers and not self._waiting(reader=True) and not self._waiting(reader=False):
             p.buffer.clear()
-            p.runs.clear()
+            p.slots.clear()
             p.settle()
             self.pipe = Pipe(self.ram)

@@ -12,7 +12,10 @@ sees the numbers it would see on a Linux box with that much memory:
     max_procs  kernel.threads-max: live and zombie processes together (default:
                RAM / (8 * THREAD_SIZE), fork_init's formula); RLIMIT_NPROC
                starts at half of it, as on Linux
-    max_files  fs.nr_open, RLIMIT_NOFILE's ceiling and its default (1024)
+    max_files  given: fs.nr_open and RLIMIT_NOFILE's soft and hard limit at boot;
+               not given: Linux's defaults, nr_open 1048576 and RLIMIT_NOFILE
+               1024 soft, 4096 hard (INR_OPEN_CUR, INR_OPEN_MAX); a descriptor
+               costs RAM (vfs.FD_BYTES), so RAM bounds what root may raise them to
 
 docs/machine-limits.md says what each one ends in and what the host pays.
 """
@@ -29,7 +32,9 @@ DEFAULT_MEMORY: Final = 1 << 30
 MIN_MEMORY: Final = 16 << 20  # the kernel image, its stacks and one busybox need a few MiB
 MAX_THREADS_MIN: Final = 20  # kernel/fork.c: MIN_THREADS
 MAX_THREADS_MAX: Final = 0x3FFFFFFF  # FUTEX_TID_MASK
-DEFAULT_MAX_FILES: Final = 1024  # INR_OPEN_CUR
+INR_OPEN_CUR: Final = 1024  # include/uapi/linux/fs.h: RLIMIT_NOFILE's soft limit at boot
+INR_OPEN_MAX: Final = 4096  # and its hard limit
+NR_OPEN_DEFAULT_SYSCTL: Final = 1024 * 1024  # fs/file.c: sysctl_nr_open's initial value
 #: The host process's memory beyond guest RAM (docs/machine-limits.md): the interpreter, Unicorn and
 #: the kernel image (about 54 MiB measured at issue 17), plus QEMU's and Python's bookkeeping, which grow with RAM.
 HOST_OVERHEAD: Final = 72 << 20
@@ -44,14 +49,14 @@ class Limits:
     fs_size: int | None = None
     fs_inodes: int | None = None
     max_procs: int | None = None
-    max_files: int = DEFAULT_MAX_FILES
+    max_files: int | None = None
     #: Filled in by __post_init__: every limit as a number.
     resolved: tuple[int, int, int] = field(default=(0, 0, 0), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.memory % PAGE_SIZE or self.memory < MIN_MEMORY:
             raise ValueError(f"memory must be a whole number of pages, at least {MIN_MEMORY >> 20} MiB")
-        if self.max_files < 3:
+        if self.max_files is not None and self.max_files < 3:
             raise ValueError("max_files must be at least 3 (stdin, stdout, stderr)")
         pages = self.memory // PAGE_SIZE
         fs_size = self.memory // 2 if self.fs_size is None else self.fs_size
@@ -73,6 +78,16 @@ class Limits:
     @property
     def threads_max(self) -> int:
         return self.resolved[2]
+
+    @property
+    def nr_open(self) -> int:
+        """fs.nr_open at boot: the most descriptors a table may grow to, and RLIMIT_NOFILE's ceiling."""
+        return NR_OPEN_DEFAULT_SYSCTL if self.max_files is None else self.max_files
+
+    @property
+    def nofile(self) -> tuple[int, int]:
+        """RLIMIT_NOFILE's (soft, hard) at boot: init_task's, or --max-files for both."""
+        return (INR_OPEN_CUR, INR_OPEN_MAX) if self.max_files is None else (self.max_files, self.max_files)
 
     @property
     def host_bound(self) -> int:

@@ -69,6 +69,9 @@ _mount_ids = itertools.count(21)  # as a booted Linux's first mount ids (1..20 g
 _anon_devs = itertools.count(0x30)  # get_anon_bdev: minor numbers of major 0, after the boot's filesystems
 _peer_groups = itertools.count(1)  # mnt_group_id: shared:N in mountinfo
 _ns_inums = itertools.count(0xF0000000)  # proc_alloc_inum: from PROC_DYNAMIC_FIRST on
+_ns_seqs = itertools.count(1)  # mnt_ns_seq: each namespace's 64-bit id, never reused
+#: The namespaces alive, by that id (lookup_mnt_ns: statmount and listmount may name one).
+NAMESPACES: weakref.WeakValueDictionary[int, MountNamespace] = weakref.WeakValueDictionary()
 
 
 class Superblock:
@@ -147,6 +150,11 @@ class MountNamespace:
         self._roots: dict[Inode, list[Mount]] = {}  # a mount's root -> its mounts
         self._roots[root.root] = [root]
         self.ino = next(_ns_inums)  # the /proc/PID/ns/mnt inode number
+        self.seq = next(_ns_seqs)  # ns->seq: its id for statmount's STATMOUNT_MNT_NS_ID and mnt_id_req.mnt_ns_id
+        NAMESPACES[self.seq] = self
+        #: ns->event: bumped at each change of the mount table (touch_mnt_namespace), what a poll of
+        #: /proc/PID/mounts compares with what its reader saw
+        self.event = 0
         self.nsfs: object | None = None  # that file's inode, made when first opened (kernel/nsfs.py)
 
     # -- what a path walk asks --
@@ -241,6 +249,7 @@ class MountNamespace:
 
     def attach(self, made: Mount, parent: Mount, mountpoint: Inode) -> None:
         self.charge(1)
+        self.event += 1
         made.parent, made.mountpoint = parent, mountpoint
         self.mounts.append(made)
         self._on.setdefault(mountpoint, []).append(made)
@@ -250,6 +259,7 @@ class MountNamespace:
         """`made` goes under `top`, on what `top` covers: it shows once `top` is unmounted (MOVE_MOUNT_BENEATH)."""
         assert top.mountpoint is not None
         self.charge(1)
+        self.event += 1
         made.parent, made.mountpoint = top.parent, top.mountpoint
         self.mounts.insert(self.mounts.index(top), made)
         stack = self._on[top.mountpoint]
@@ -259,6 +269,7 @@ class MountNamespace:
     def attach_boot(self, made: Mount) -> None:
         """A mount the boot put straight into its parent's directory (/proc): it covers nothing."""
         self.charge(1)
+        self.event += 1
         made.parent = self.root
         self.mounts.append(made)
         self._roots.setdefault(made.root, []).append(made)
@@ -266,6 +277,7 @@ class MountNamespace:
     def detach(self, gone: Mount) -> None:
         """`gone` leaves the namespace (its own submounts are the caller's to detach first)."""
         self.charge(-1)
+        self.event += 1
         self.mounts.remove(gone)
         if gone.mountpoint is not None:
             stack = self._on.get(gone.mountpoint, [])

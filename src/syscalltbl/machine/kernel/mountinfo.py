@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.kernel.fstypes import FILESYSTEMS
 from syscalltbl.machine.kernel.mount import Mount, MountNamespace
+from syscalltbl.machine.kernel.procfile import ProcFile
 from syscalltbl.machine.uapi.mount import (
     MS_DIRSYNC,
     MS_LAZYTIME,
@@ -20,9 +22,11 @@ from syscalltbl.machine.uapi.mount import (
     MS_RELATIME,
     MS_SYNCHRONOUS,
 )
+from syscalltbl.machine.uapi.poll import POLLERR, POLLIN, POLLPRI, POLLRDNORM
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
+    from syscalltbl.machine.kernel.vfs import OpenFile
 
 #: show_mnt_opts's and show_sb_opts's words, in their order.
 MOUNT_WORDS: Final = ((MS_NOSUID, b",nosuid"), (MS_NODEV, b",nodev"), (MS_NOEXEC, b",noexec"),
@@ -46,6 +50,37 @@ def _words(flags: int, table: tuple[tuple[int, bytes], ...]) -> bytes:
 
 def _where(ns: MountNamespace, m: Mount) -> bytes:
     return _escape(ns.path_of(m))
+
+
+class MountTableFile(ProcFile):
+    """/proc/PID/mounts and mountinfo: readable always, and POLLPRI|POLLERR once the namespace's mount table
+    changed since the reader last saw it (mounts_poll).
+
+    Linux's mounts_poll takes the change as seen when it reports it; here the epoll and poll waiters ask a
+    file's readiness more than once for one report, so a change counts as seen when the reader reads the
+    table again from its start, which is what a program woken by it does next.
+    """
+
+    def __init__(self, render: Callable[[], bytes], namespace: Callable[[], MountNamespace]) -> None:
+        super().__init__(render)
+        self._namespace = namespace
+        self._ns: MountNamespace | None = None
+        self._seen = 0
+
+    def attach(self, task: Task, f: OpenFile) -> None:
+        self._ns = self._namespace()  # proc_mounts's ns: the process's at open
+        self._seen = self._ns.event
+
+    def read(self, f: OpenFile, count: int) -> bytes:
+        if f.offset == 0 and self._ns is not None:
+            self._seen = self._ns.event
+        return super().read(f, count)
+
+    def poll(self, f: OpenFile) -> int:
+        mask = POLLIN | POLLRDNORM
+        if self._ns is not None and self._ns.event != self._seen:
+            mask |= POLLERR | POLLPRI
+        return mask
 
 
 def render_mounts(t: Task) -> bytes:

@@ -17,11 +17,12 @@ from syscalltbl.machine.kernel import acct, cputime, futex, keys, pid1, signals
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
 from syscalltbl.machine.kernel.process import ExitStatus, IoContext, SemUndoList, Task, ThreadGroup
+from syscalltbl.machine.kernel.rlimit_cpu import update_rlimit_cpu
 from syscalltbl.machine.kernel.rtsched import RT_POLICIES
 from syscalltbl.machine.kernel.sem import exit_sem
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
 from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, ENOMEM, EPERM, Errno
-from syscalltbl.machine.uapi.resource import RLIMIT_NPROC
+from syscalltbl.machine.uapi.resource import RLIM_INFINITY, RLIMIT_CPU, RLIMIT_NPROC
 from syscalltbl.machine.uapi.sched import (
     CLONE_CLEAR_SIGHAND,
     CLONE_DETACHED,
@@ -42,7 +43,7 @@ from syscalltbl.machine.uapi.sched import (
     CLONE_VM,
     NAMESPACES,
 )
-from syscalltbl.machine.uapi.schedpolicy import SCHED_NORMAL
+from syscalltbl.machine.uapi.schedpolicy import SCHED_DEADLINE, SCHED_NORMAL
 from syscalltbl.machine.uapi.signal import (
     CLD_DUMPED,
     CLD_EXITED,
@@ -160,6 +161,8 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
             raise Errno(EAGAIN)
     if flags & CLONE_NEWNS and not current.cred.capable(CAP_SYS_ADMIN):
         raise Errno(EPERM)  # copy_namespaces
+    if current.policy == SCHED_DEADLINE and not current.sched_reset_on_fork:
+        raise Errno(EAGAIN)  # sched_fork: a deadline task's bandwidth is its own, no child may share it
     mnt_ns = machine.fs.namespace(current).copy(machine.ram) if flags & CLONE_NEWNS else None
     if flags & CLONE_SETTLS and tls >= abi.TASK_SIZE_MAX:
         raise Errno(EPERM)  # copy_thread's ARCH_SET_FS: a user address only
@@ -201,7 +204,7 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
         setattr(child, name, getattr(current, name))
     child.policy, child.rt_priority = current.policy, current.rt_priority
     if current.sched_reset_on_fork:  # sched_fork: the child starts over as a plain task
-        if current.policy in RT_POLICIES:
+        if current.policy in RT_POLICIES or current.policy == SCHED_DEADLINE:
             child.policy, child.rt_priority, child.nice = SCHED_NORMAL, 0, 0
         child.nice = max(child.nice, 0)
     child.default_timer_slack_ns = current.timer_slack_ns
@@ -220,6 +223,8 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
         child.exit_signal = current.group.leader.exit_signal if flags & CLONE_PARENT else exit_signal
         child.pgid, child.sid = current.pgid, current.sid
         child.rlimits = None if current.rlimits is None else list(current.rlimits)
+        if child.rlimits is not None and child.rlimits[RLIMIT_CPU] != (RLIM_INFINITY, RLIM_INFINITY):
+            update_rlimit_cpu(child)  # posix_cpu_timers_init_group: the child's own time counts from 0
     # A thread sharing the memory but not waiting for the child (not vfork) must not share its signal stack.
     child.signals = current.signals.forked(keep_altstack=flags & (CLONE_VM | CLONE_VFORK) != CLONE_VM)
     child.fpu = fpu_state(machine, current)

@@ -161,7 +161,7 @@ class Task:
         self.mm = mm
         self.kstack_top = kstack_top  # TSS.sp0 and cpu_current_top_of_stack while running
         self.regs_pa = regs_pa  # struct pt_regs at the top of the kernel stack, in RAM
-        self.files = FdTable(machine.ram)
+        self.files = FdTable(machine.ram, lambda: machine.sysctl.nr_open)
         self.fs = FsStruct(machine.fs.root)
         self.cred = Creds()
         self.exe = b""
@@ -205,7 +205,7 @@ class Task:
 
     def nofile(self) -> int:
         """RLIMIT_NOFILE's soft limit: the number every new descriptor must stay below."""
-        return self.rlimits[RLIMIT_NOFILE][0] if self.rlimits is not None else self.machine.limits.max_files
+        return self.rlimits[RLIMIT_NOFILE][0] if self.rlimits is not None else self.machine.limits.nofile[0]
 
     @property
     def parent(self) -> Task | None:

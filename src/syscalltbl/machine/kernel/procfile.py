@@ -30,6 +30,12 @@ class ProcFile(Inode):
     `store` takes what is written (and the writer), if the file takes writes.
     """
 
+    def can_splice_read(self) -> bool:
+        return True  # proc's seq files: copy_splice_read
+
+    def can_splice_write(self) -> bool:
+        return self._store is not None  # the files that take writes (/proc/sys's: iter_file_splice_write)
+
     def __init__(
         self, render: Callable[[], bytes], store: Callable[[bytes, Task], None] | None = None, *, refuse: int = EINVAL
     ) -> None:

@@ -24,7 +24,12 @@ from syscalltbl.machine.kernel.cpuinfo import render_cpuinfo
 from syscalltbl.machine.kernel.kconfig import render_config_gz
 from syscalltbl.machine.kernel.keys import render_key_users
 from syscalltbl.machine.kernel.locks import describe as describe_locks
-from syscalltbl.machine.kernel.mountinfo import render_filesystems, render_mountinfo, render_mounts
+from syscalltbl.machine.kernel.mountinfo import (
+    MountTableFile,
+    render_filesystems,
+    render_mountinfo,
+    render_mounts,
+)
 from syscalltbl.machine.kernel.nsfs import ProcNsDir
 from syscalltbl.machine.kernel.pidns import ns_last_pid
 from syscalltbl.machine.kernel.procfdinfo import ProcFdInfoDir
@@ -41,6 +46,7 @@ from syscalltbl.machine.uapi.signal import SIG_DFL, SIG_IGN
 from syscalltbl.machine.uapi.time import CLK_TCK
 
 if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.mount import MountNamespace
     from syscalltbl.machine.kernel.process import Task
     from syscalltbl.machine.machine import Machine
 
@@ -104,6 +110,10 @@ class _TaskDir(ProcDirectory):
         self._alive()
         return super().lookup(name, task)
 
+    def _mount_ns(self) -> MountNamespace:
+        t = self._alive()
+        return t.machine.fs.namespace(t)
+
 
 class ProcPidDir(_TaskDir):
     """/proc/PID, owned by the process's effective user, as ps reads it.
@@ -122,8 +132,8 @@ class ProcPidDir(_TaskDir):
             b"fd": ProcFdDir(self, t),
             b"fdinfo": ProcFdInfoDir(self, t),
             b"maps": ProcFile(lambda: render_maps(self._alive())),
-            b"mountinfo": ProcFile(lambda: render_mountinfo(self._alive())),
-            b"mounts": ProcFile(lambda: render_mounts(self._alive())),
+            b"mountinfo": MountTableFile(lambda: render_mountinfo(self._alive()), self._mount_ns),
+            b"mounts": MountTableFile(lambda: render_mounts(self._alive()), self._mount_ns),
             b"ns": ProcNsDir(self, t),
             b"pagemap": PagemapFile(t).owned_by(t.cred.euid, t.cred.egid),
             b"smaps": ProcFile(lambda: render_smaps(self._alive(), render_maps(self._alive()))),

@@ -13,6 +13,13 @@ from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile
 from syscalltbl.machine.kernel.procsys_ipc import aio_files, ipc_kernel_files, mqueue_files
+from syscalltbl.machine.kernel.randomdev import (
+    CRNG_RESEED_SECS,
+    POOL_BITS,
+    WRITE_WAKEUP_BITS,
+    entropy_avail,
+    new_uuid,
+)
 from syscalltbl.machine.kernel.sysctl import (
     CORENAME_MAX_SIZE,
     NEW_UTS_LEN,
@@ -116,6 +123,19 @@ def kernel_files(s: Sysctl) -> dict[bytes, Inode]:
     }
 
 
+def random_dir(parent: Directory, s: Sysctl) -> SysctlDir:
+    """/proc/sys/kernel/random (drivers/char/random.c's random_table)."""
+    return SysctlDir(parent, b"random", lambda _d: {
+        b"boot_id": SysctlConstant(_line(lambda: s.boot_id)),
+        b"entropy_avail": SysctlConstant(_line(entropy_avail)),
+        b"poolsize": SysctlConstant(_line(lambda: POOL_BITS)),
+        b"uuid": SysctlConstant(_line(new_uuid)),
+        # proc_do_rointvec: root may write them, the write is taken and has no effect
+        b"urandom_min_reseed_secs": SysctlNumber(_line(lambda: CRNG_RESEED_SECS), lambda data, _w: None),
+        b"write_wakeup_threshold": SysctlNumber(_line(lambda: WRITE_WAKEUP_BITS), lambda data, _w: None),
+    })  # fmt: skip
+
+
 def fs_files(d: SysctlDir, s: Sysctl) -> dict[bytes, Inode]:
     """/proc/sys/fs."""
     return {
@@ -124,6 +144,7 @@ def fs_files(d: SysctlDir, s: Sysctl) -> dict[bytes, Inode]:
         **aio_files(s.aio, SysctlNumber, SysctlConstant),
         b"lease-break-time": SysctlNumber(_line(lambda: s.lease_break_time),
                                           lambda data, _w: _lease_break_time(s, data)),
+        b"nr_open": SysctlNumber(_line(lambda: s.nr_open), lambda data, _w: s.set_nr_open(parse_uint(data))),
         b"pipe-max-size": SysctlNumber(_line(lambda: s.pipe_max_size),
                                    lambda data, _w: s.set_pipe_max_size(parse_uint(data))),
         b"pipe-user-pages-soft": SysctlNumber(_line(lambda: s.pipe_user_pages_soft),
@@ -176,6 +197,7 @@ def proc_sys(parent: Directory, s: Sysctl, more_kernel: Callable[[], dict[bytes,
         return {
             b"fs": SysctlDir(d, b"fs", lambda fs: fs_files(fs, s)),
             b"kernel": SysctlDir(d, b"kernel", lambda k: {**kernel_files(s), b"keys": keys_dir(k, s),
+                                                          b"random": random_dir(k, s),
                                                           **(more_kernel() if more_kernel else {})}),
         }
 

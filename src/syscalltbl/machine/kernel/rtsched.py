@@ -1,7 +1,8 @@
 """Scheduling policies (kernel/sched/rt.c's order over fair.c's): which ready task runs next.
 
-A SCHED_FIFO or SCHED_RR task runs before every SCHED_OTHER, BATCH or IDLE
-one, the highest rt_priority first; among equals RR takes turns with the
+A ready SCHED_DEADLINE task runs before all others (kernel/dlsched.py). A
+SCHED_FIFO or SCHED_RR task runs before every SCHED_OTHER, BATCH or IDLE one,
+the highest rt_priority first; among equals RR takes turns with the
 round-robin order the scheduler already keeps, and FIFO keeps the cpu for the
 task that had it until it sleeps or yields. The others share the cpu in turn,
 each for a slice as long as its nice value's weight (CFS's sched_prio_to_weight,
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from syscalltbl.machine.kernel import dlsched
 from syscalltbl.machine.uapi.schedpolicy import SCHED_FIFO, SCHED_RR
 
 if TYPE_CHECKING:
@@ -44,8 +46,15 @@ def rt_rank(task: Task) -> int:
     return task.rt_priority if task.policy in RT_POLICIES else 0
 
 
-def highest_first(ready: Sequence[Task], last: int) -> Task:
-    """Of `ready` (non-empty, in round-robin order), the one to run; `last` is the tid that ran last."""
+def highest_first(ready: Sequence[Task], last: int) -> Task | None:
+    """Of `ready` (non-empty, in round-robin order), the one to run; `last` is the tid that ran last. A deadline
+    task not throttled goes first (kernel/dlsched.py); None when the only ready ones are throttled."""
+    first = dlsched.runnable_first(ready)
+    if first is not None:
+        return first
+    ready = [t for t in ready if not dlsched.throttled(t)]
+    if not ready:
+        return None
     top = max(rt_rank(t) for t in ready)
     if top == 0:
         return ready[0]

@@ -21,18 +21,20 @@ from typing import TYPE_CHECKING
 from unicorn import x86_const as x86
 
 from syscalltbl.generators.x86_64 import abi
-from syscalltbl.machine.kernel import cputime, proc, signals
+from syscalltbl.machine.kernel import cputime, dlsched, proc, signals
 from syscalltbl.machine.kernel.boot import KernelOops, kpa
 from syscalltbl.machine.kernel.faults import NO_EXCEPTION, PAGE_FAULT
-from syscalltbl.machine.kernel.ktimers import CpuClock, Timer
+from syscalltbl.machine.kernel.ktimers import WALL_CLOCKS, CpuClock, Timer
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.rtsched import highest_first, slice_share
-from syscalltbl.machine.kernel.vdso import write_sample
+from syscalltbl.machine.uapi.time import CLOCK_MONOTONIC
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
 
 _Q = struct.Struct("<Q")
+#: The least cpu a deadline task runs before the tick looks at its runtime again (s): a switch costs more.
+DL_TICK_MIN = 0.0005
 
 
 class Deadlock(RuntimeError):
@@ -61,7 +63,7 @@ def switch_to(machine: Machine, task: Task) -> None:
         machine.fpu.restore(task.fpu)
         machine.fpu_owner = task
     # The vDSO's clocks, fresh for this time slice.
-    write_sample(machine.ram.mem, machine.vvar_frame, machine.wallclock.realtime_ns)
+    machine.clock.refresh(machine.ram.mem, machine.vvar_frame, machine.wallclock.host_offset_ns)
     cputime.switched_in(task)
 
 
@@ -143,6 +145,8 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
     last = 0
     while not (done is not None and done()) and (task := pick_next(machine, last, deadline, done)) is not None:
         last = task.tid
+        if task.fresh or task.sleep is not None:
+            dlsched.picked(task)  # a deadline task waking: its server's state checked (update_dl_entity)
         switch_to(machine, task)
         if task.preempted:
             begin, task.preempted = machine.resume_preempted, False
@@ -237,6 +241,9 @@ def start_slice(machine: Machine, task: Task, deadline: float) -> None:
     timer = timers.next_wall() if timers.armed else None
     at = min(at, timer) if timer is not None else at
     budget = timers.cpu_budget(task) if timers.armed else None
+    runtime_left = dlsched.budget(task)  # a deadline task's runtime: it is throttled when that runs out
+    if runtime_left is not None:
+        budget = min(budget if budget is not None else runtime_left, max(runtime_left, DL_TICK_MIN))
     machine.tick.arm(at, slice_=bool(others), cpu_budget=budget, share=slice_share(task))
 
 
@@ -269,8 +276,10 @@ def slice_over(machine: Machine, task: Task, deadline: float) -> str | None:
     machine.tick.disarm()
     if time.monotonic() >= deadline:
         return OUT_OF_TIME
-    if runnable(machine, task.tid) not in (task, None):
-        return PREEMPTED
+    dlsched.account(task, lambda fire: Timer(machine.timers, WALL_CLOCKS[CLOCK_MONOTONIC], fire))
+    after = runnable(machine, task.tid)
+    if after is not task and (after is not None or dlsched.throttled(task)):
+        return PREEMPTED  # another goes first, or a throttled deadline task waits for its next period
     start_slice(machine, task, deadline)
     return None
 

@@ -7,6 +7,7 @@ proc_dopipe_max_size) and raises Errno as a write of it would.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -30,6 +31,8 @@ NEW_UTS_LEN: Final = 64  # include/uapi/linux/utsname.h: a hostname's longest
 CORENAME_MAX_SIZE: Final = 128  # include/linux/binfmts.h: core_pattern's buffer, its NUL included
 PIPE_USER_PAGES_SOFT: Final = 16384  # fs/pipe.c: PIPE_DEF_BUFFERS * INR_OPEN_CUR
 LEASE_BREAK_TIME: Final = 45  # fs/locks.c: seconds a lease holder is given
+NR_OPEN_MIN: Final = 64  # fs/file.c: sysctl_nr_open_min, BITS_PER_LONG
+NR_OPEN_MAX: Final = 0x7FFFFFC0  # sysctl_nr_open_max: INT_MAX rounded down to BITS_PER_LONG
 
 # What uname reports besides the names sethostname and setdomainname change.
 OSTYPE: Final = b"Linux"
@@ -44,10 +47,14 @@ class Sysctl:
     derives threads-max from RAM, and the most a write may raise it to."""
 
     threads_limit: int
+    #: fs.nr_open: how far a descriptor table may grow, and RLIMIT_NOFILE's ceiling (--max-files, kernel/limits.py)
+    nr_open: int
     threads_max: int = field(init=False)
     pid_max: int = PID_MAX_DEFAULT
     hostname: bytes = b"syscalltbl"
     domainname: bytes = b"(none)"
+    #: kernel.random.boot_id: a random UUID made once a boot
+    boot_id: bytes = field(default_factory=lambda: str(uuid.uuid4()).encode())
     core_pattern: bytes = b"core"
     pipe_max_size: int = PIPE_MAX_SIZE
     pipe_user_pages_soft: int = PIPE_USER_PAGES_SOFT
@@ -78,6 +85,12 @@ class Sysctl:
         if not 1 <= value <= MAX_THREADS_MAX:
             raise Errno(EINVAL)
         self.threads_max = min(max(value, MAX_THREADS_MIN), self.threads_limit)
+
+    def set_nr_open(self, value: int) -> None:
+        """proc_douintvec_minmax between sysctl_nr_open_min and sysctl_nr_open_max."""
+        if not NR_OPEN_MIN <= value <= NR_OPEN_MAX:
+            raise Errno(EINVAL)
+        self.nr_open = value
 
     def add_taint(self, value: int) -> None:
         """proc_taint: a write adds flags, never clears one."""

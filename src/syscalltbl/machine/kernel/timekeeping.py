@@ -153,6 +153,11 @@ class WallClock:
             now = self._now()
         return now
 
+    def host_offset_ns(self) -> int:
+        """The clock less the host's CLOCK_REALTIME now (what the vDSO's sample adds to CLOCK_MONOTONIC)."""
+        self.realtime_ns()  # a leap second due is inserted or deleted first
+        return self.offset_ns + self.slew.applied_us(time.monotonic_ns()) * NSEC_PER_USEC
+
     def tai_ns(self) -> int:
         return self.realtime_ns() + self.ntp.tai * NSEC_PER_SEC
 

@@ -80,11 +80,64 @@ def _clock() -> tuple[TscReader, int]:
     return read, ((ns1 - ns0) << abi.VVAR_SHIFT) // max(tsc1 - tsc0, 1)
 
 
-def write_sample(mem: memoryview | bytearray, vvar_pa: int, realtime: Callable[[], int] = time.time_ns) -> None:
-    """Refresh the clock sample on the vvar page; `realtime` is the machine's CLOCK_REALTIME."""
-    read, mult = _clock()
-    tsc, mono = _pair(read, tries=2)
-    _SAMPLE.pack_into(mem, vvar_pa + abi.VVAR_TSC_BASE, tsc, mono, realtime() - time.monotonic_ns() + mono, mult)
+#: How much slower than the host's the sample's rate is made, parts per million: the extrapolation then
+#: stays at or behind the host's monotonic clock, and each refresh steps it forward onto it, never back.
+RATE_BIAS_PPM = 50
+#: A change of the host's realtime-to-monotonic offset larger than this is the host's clock being set.
+HOST_STEP_NS = 1_000_000
+
+
+class ClockSource:
+    """One machine's timekeeper: the vvar page's sample, and the same extrapolation for the system calls.
+
+    The vDSO computes base + (rdtsc - tsc_base) * mult >> VVAR_SHIFT; clock_gettime, gettimeofday and time
+    compute the very same from the same sample, so a program reading through either path sees one clock.
+    A refresh (each time slice, and when the clock is set) starts the next sample no earlier than where
+    the previous one has got to (timekeeping_advance accumulates the same way), so CLOCK_MONOTONIC never
+    goes back; CLOCK_REALTIME is CLOCK_MONOTONIC plus the machine's offset from it, which moves only when
+    the clock is set or slewed.
+    """
+
+    def __init__(self) -> None:
+        self._read, mult = _clock()
+        self._mult = mult - mult * RATE_BIAS_PPM // 1_000_000
+        self._tsc = self._mono = self._real = 0
+        self._host_w2m = _host_wall_to_mono()
+
+    def refresh(self, mem: memoryview | bytearray, vvar_pa: int, wall_offset: Callable[[], int]) -> None:
+        """A new sample on the vvar page; `wall_offset` is the machine's CLOCK_REALTIME less the host's."""
+        tsc, host_mono = _pair(self._read, tries=2)
+        mono = max(host_mono, self._extrapolate(tsc, self._mono)) if self._tsc else host_mono
+        w2m = _host_wall_to_mono()
+        if abs(w2m - self._host_w2m) > HOST_STEP_NS:
+            self._host_w2m = w2m  # the host's clock was set: follow it
+        self._tsc, self._mono, self._real = tsc, mono, mono + self._host_w2m + wall_offset()
+        _SAMPLE.pack_into(mem, vvar_pa + abi.VVAR_TSC_BASE, self._tsc, self._mono, self._real, self._mult)
+
+    def _extrapolate(self, tsc: int, base: int) -> int:
+        """vread_ns: the delta as the vDSO's 64-bit arithmetic computes it."""
+        cycles = (tsc - self._tsc) & (1 << 64) - 1
+        return (base + ((cycles * self._mult) >> abi.VVAR_SHIFT)) & (1 << 64) - 1
+
+    def monotonic_ns(self) -> int:
+        """CLOCK_MONOTONIC (and BOOTTIME, MONOTONIC_RAW and the coarse one) as the vDSO reads it now."""
+        return self._extrapolate(self._read(), self._mono)
+
+    def realtime_ns(self) -> int:
+        """CLOCK_REALTIME as the vDSO reads it now."""
+        return self._extrapolate(self._read(), self._real)
+
+
+def _host_wall_to_mono() -> int:
+    """The host's CLOCK_REALTIME less its CLOCK_MONOTONIC, read as close together as the host allows."""
+    best, offset = 1 << 64, 0
+    for _ in range(3):
+        before = time.monotonic_ns()
+        real = time.time_ns()
+        after = time.monotonic_ns()
+        if after - before < best:
+            best, offset = after - before, real - (before + after) // 2
+    return offset
 
 
 def _pair(read: TscReader, tries: int) -> tuple[int, int]:

@@ -44,6 +44,7 @@ from syscalltbl.machine.kernel.locks import release_file_locks, release_owner_lo
 from syscalltbl.machine.kernel.mount import Mount, MountNamespace, Superblock
 from syscalltbl.machine.kernel.pagecache import FilePages
 from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
+from syscalltbl.machine.kernel.randomdev import random_ioctl
 from syscalltbl.machine.kernel.resolve import Scope, is_magic
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.wait import HOST_POLL_INTERVAL, Sleep
@@ -242,6 +243,14 @@ class Inode:
     def seekable(self) -> bool:
         return False
 
+    # Whether the file has ->splice_read and ->splice_write: splice refuses one without (EINVAL) before it
+    # waits on the pipe at its other end. Most special files have neither.
+    def can_splice_read(self) -> bool:
+        return False
+
+    def can_splice_write(self) -> bool:
+        return False
+
     def poll(self, f: OpenFile) -> int:
         """The POLL* events that hold now (->poll, without waiting)."""
         return DEFAULT_POLLMASK
@@ -261,6 +270,12 @@ class Inode:
 class Regular(Inode):
     """A file of the in-memory filesystem: its bytes are `pages` (kernel/pagecache.py), page by page in host
     memory or, once mapped, in the frames of RAM that every mapping, read() and write() share."""
+
+    def can_splice_read(self) -> bool:
+        return True  # filemap_splice_read
+
+    def can_splice_write(self) -> bool:
+        return True  # iter_file_splice_write
 
     def __init__(self, data: bytes = b"", perm: int = 0o644, space: Space | None = None, *,
                  seeded: bool = False) -> None:
@@ -591,6 +606,12 @@ class Directory(Inode):
 class Device(Inode):
     """/dev/null and /dev/zero (drivers/char/mem.c)."""
 
+    def can_splice_read(self) -> bool:
+        return self.source is not None  # /dev/zero's copy_splice_read; /dev/null has none
+
+    def can_splice_write(self) -> bool:
+        return True  # splice_write_null, splice_write_zero
+
     def __init__(self, rdev: int, source: bytes | None) -> None:
         super().__init__(stat.S_IFCHR | 0o666, rdev)
         self.source = source  # None: reads see end of file
@@ -605,6 +626,9 @@ class Device(Inode):
 class FullDevice(Device):
     """/dev/full (drivers/char/mem.c): reads zeros, and every write finds the device full (ENOSPC)."""
 
+    def can_splice_write(self) -> bool:
+        return False  # full_fops: copy_splice_read only
+
     def __init__(self, rdev: int) -> None:
         super().__init__(rdev, b"")
 
@@ -615,15 +639,30 @@ class FullDevice(Device):
 class RandomDevice(Device):
     """/dev/random and /dev/urandom (drivers/char/random.c): the host's random bytes; a write is taken and dropped."""
 
+    def can_splice_read(self) -> bool:
+        return True
+
+    def can_splice_write(self) -> bool:
+        return True
+
     def __init__(self, rdev: int) -> None:
         super().__init__(rdev, None)
 
     def read(self, f: OpenFile, count: int) -> bytes:
         return os.urandom(count)  # the caller reads in chunks of RW_CHUNK: no more at once
 
+    def unlocked_ioctl(self, task: Task, f: OpenFile, request: int, arg: int) -> int:
+        return random_ioctl(task, request, arg)
+
 
 class HostFile(Inode):
     """A descriptor of the host's: stdin/stdout/stderr, and /dev/tty when opened."""
+
+    def can_splice_read(self) -> bool:
+        return True  # a terminal's, a pipe's or a file's: each has both
+
+    def can_splice_write(self) -> bool:
+        return True
 
     def __init__(self, fd: int, *, owned: bool) -> None:
         mode = stat.S_IFCHR | 0o620
@@ -688,28 +727,40 @@ class HostFile(Inode):
 class TtyDevice(Inode):
     """/dev/tty: opening it opens the host's controlling terminal."""
 
+    def can_splice_read(self) -> bool:
+        return True  # tty_fops: copy_splice_read, iter_file_splice_write
+
+    def can_splice_write(self) -> bool:
+        return True
+
     def __init__(self) -> None:
         super().__init__(stat.S_IFCHR | 0o666, os.makedev(5, 0))
 
 
 class Pipe:
-    """A pipe's buffer; with `ram`, its bytes take whole frames of it, as a pipe's pages do on Linux.
+    """A pipe's buffer: a ring of page-sized slots (struct pipe_buffer), as many as its capacity has pages.
 
+    With `ram`, its bytes take whole frames of it, as a pipe's pages do on Linux.
+    A write first adds what it has over whole pages to the last slot, if that
+    slot's page has room for all of it; the rest fills new slots, a page each
+    (pipe_write). A slot is free again only once all of it is read, so a pipe
+    with every slot taken is full however few bytes they hold: writers wait,
+    and poll shows no POLLOUT, until a read empties one (pipe_poll's pipe_full).
     A write through an end opened with O_DIRECT (pipe2's packet mode) makes
-    packets of at most a page: a read returns at most one of them, and the
-    part of it the read had no room for is dropped. Each packet takes a
-    whole page of the pipe's capacity, as it takes a pipe_buffer of its own.
+    packets of at most a page, each a slot that nothing merges into: a read
+    returns at most one of them, and the part of it the read had no room for
+    is dropped.
     """
 
     def __init__(self, ram: PhysicalMemory | None = None) -> None:
         self.buffer = bytearray()
-        # The buffer as runs [length, is_packet]: adjacent stream bytes make one run.
-        self.runs: deque[list[int]] = deque()
-        self.tail_room = 0  # what the page of the last stream buffer has left
+        # The slots in use, oldest first: [unread bytes, is a packet, bytes written into its page].
+        self.slots: deque[list[int]] = deque()
         self.readers = self.writers = 0
         self.capacity = PIPE_BUF_SIZE  # F_SETPIPE_SZ changes it (kernel/pipesize.py)
-        # How often each side's waiters were woken (pipe_write wakes readers on every write, even
-        # to a non-empty pipe): what an edge-triggered epoll item on an end goes by.
+        # How often each side's waiters were woken: pipe_write wakes readers on every write (epoll
+        # asks it to), pipe_read wakes writers when it frees a slot of a full pipe. What an
+        # edge-triggered epoll item on an end goes by.
         self.readers_woken = self.writers_woken = 0
         self.ram = ram
         self.charge = Charge()
@@ -728,59 +779,61 @@ class Pipe:
         return min(count, self.charge.pages * BLOCK_SIZE - len(self.buffer))
 
     def used(self) -> int:
-        """How much of the pipe's capacity the buffer takes: its bytes, and a whole page per packet."""
-        return len(self.buffer) + sum(BLOCK_SIZE - length for length, packet in self.runs if packet)
+        """How much of the pipe's capacity its slots take: a whole page each, however much of it is unread."""
+        return len(self.slots) * BLOCK_SIZE
+
+    def full(self) -> bool:
+        """pipe_full: every slot taken."""
+        return len(self.slots) >= self.capacity // BLOCK_SIZE
 
     def room(self, *, packets: bool) -> int:
-        """How many bytes a write can add now: whole pages of it for a packet writer."""
-        room = self.capacity - self.used()
-        return room // BLOCK_SIZE * BLOCK_SIZE if packets else room
+        """The bytes the free slots take (0: full, where poll shows no POLLOUT and a writer waits)."""
+        return max(self.capacity // BLOCK_SIZE - len(self.slots), 0) * BLOCK_SIZE
+
+    def room_for(self, count: int, *, packets: bool) -> int:
+        """How many of a write's `count` bytes go in now: what merges into the last slot, then new slots."""
+        return self._merged(count, packets) + self.room(packets=packets)
+
+    def _merged(self, count: int, packets: bool) -> int:
+        """What of a `count`-byte write joins the last slot: its part past whole pages, if all of it fits."""
+        chars = count % BLOCK_SIZE
+        last = self.slots[-1] if self.slots else None
+        if packets or not chars or last is None or last[1] or last[2] + chars > BLOCK_SIZE:
+            return 0
+        return chars
 
     def put(self, data: bytes, *, packets: bool) -> None:
-        """pipe_write's buffers for `data`, in packet mode or not.
-
-        What the write leaves over of a page first joins the last buffer if
-        that is a stream buffer with room for it, whichever the write's mode;
-        the rest fills new pages, each a packet of its own in packet mode.
-        """
-        merged = len(data) % BLOCK_SIZE
-        if not (merged and self.buffer and not self.runs[-1][1] and merged <= self.tail_room):
-            merged = 0
-        rest = len(data) - merged
+        """pipe_write's buffers for `data` (which room_for let in), in packet mode or not."""
+        merged = self._merged(len(data), packets)
         if merged:
-            self.runs[-1][0] += merged
-            self.tail_room -= merged
-        if packets and rest:
-            self.runs.extend([min(BLOCK_SIZE, rest - at), 1] for at in range(0, rest, BLOCK_SIZE))
-            self.tail_room = 0
-        elif rest:
-            if self.runs and not self.runs[-1][1]:
-                self.runs[-1][0] += rest
-            else:
-                self.runs.append([rest, 0])
-            self.tail_room = -rest % BLOCK_SIZE
+            self.slots[-1][0] += merged
+            self.slots[-1][2] += merged
+        for at in range(merged, len(data), BLOCK_SIZE):
+            n = min(BLOCK_SIZE, len(data) - at)
+            self.slots.append([n, int(packets), n])
         self.buffer += data
         self.readers_woken += 1
 
     def take(self, count: int) -> bytes:
         """pipe_read's copy: up to `count` bytes, ending with the first packet reached (its unread rest dropped)."""
         taken = consumed = 0
-        while self.runs and taken < count:
-            run = self.runs[0]
-            n = min(run[0], count - taken)
+        wake_writer = False
+        while self.slots and taken < count:
+            slot = self.slots[0]
+            n = min(slot[0], count - taken)
             taken += n
-            if run[1]:
-                consumed += run[0]
-                self.runs.popleft()
+            consumed += slot[0] if slot[1] else n
+            slot[0] = 0 if slot[1] else slot[0] - n
+            if not slot[0]:
+                wake_writer |= self.full()  # a slot freed in a full pipe: its writers may go on
+                self.slots.popleft()
+            if slot[1]:
                 break
-            consumed += n
-            run[0] -= n
-            if not run[0]:
-                self.runs.popleft()
         out = bytes(self.buffer[:taken])
         del self.buffer[:consumed]
         self.settle()
-        self.writers_woken += 1
+        if wake_writer:
+            self.writers_woken += 1
         return out
 
     def settle(self) -> None:
@@ -849,7 +902,7 @@ class PipeEnd(Inode):
         if not self.has_readers():
             raise Errno(EPIPE)  # the caller adds SIGPIPE
         packets = bool(f.flags & O_DIRECT)
-        room = p.room(packets=packets)
+        room = p.room_for(len(data), packets=packets)
         if not room and data:
             if f.flags & O_NONBLOCK:
                 raise Errno(EAGAIN)
@@ -903,9 +956,13 @@ class FdTable:
     it and its open file cost the host: a table that would not fit is ENOMEM.
     """
 
-    def __init__(self, ram: PhysicalMemory | None = None) -> None:
+    def __init__(self, ram: PhysicalMemory | None = None, nr_open: Callable[[], int] = lambda: NR_OPEN) -> None:
         self.ram = ram
+        self.nr_open = nr_open  # fs.nr_open now: the table grows no further (expand_files)
         self.fds: dict[int, tuple[OpenFile, bool]] = {}
+        # files->next_fd: every descriptor below it is open, so the search for a free one starts there
+        # and a table of a million descriptors still finds one without walking them all.
+        self.next_fd = 0
         self.users = 1  # processes sharing it (clone with CLONE_FILES): the last one's exit closes it
         # struct fdtable's max_fds: select ignores descriptors at or past it, so
         # fd 99 is skipped by a process whose table never grew (fs/select.c).
@@ -919,21 +976,29 @@ class FdTable:
 
     def install(self, f: OpenFile, *, lowest: int = 0, cloexec: bool = False, limit: int = NR_OPEN) -> int:
         """The lowest free descriptor from `lowest` for `f`; EMFILE at `limit` (the caller's RLIMIT_NOFILE)."""
-        fd = lowest
+        fd = max(lowest, self.next_fd)
         while fd in self.fds:
             fd += 1
         if fd >= limit:
             raise Errno(EMFILE)
         self.put(fd, f, cloexec)
+        if lowest <= self.next_fd:
+            self.next_fd = fd + 1
         return fd
 
-    def put(self, fd: int, f: OpenFile, cloexec: bool) -> None:
+    def put(self, fd: int, f: OpenFile, cloexec: bool, *, grow: bool = True) -> None:
+        """`fd` refers to `f` now (closing what it referred to); `grow` False: the table's size was checked
+        (dup_fd's own check), so fs.nr_open lowered since does not stop the copy."""
+        if fd >= self.max_fds and grow:
+            nr_open = self.nr_open()
+            if fd >= nr_open:
+                raise Errno(EMFILE)  # expand_files: the table may not grow past fs.nr_open
         if self.ram is not None and fd not in self.fds:
             if not self.ram.slab_fits(FD_BYTES):
                 raise Errno(ENOMEM)
             self.ram.slab_charge(FD_BYTES)
         if fd >= self.max_fds:
-            self.max_fds = _fdtable_size(fd)  # expand_files
+            self.max_fds = min(_fdtable_size(fd), max(_round_up_long(self.nr_open()), fd + 1))  # alloc_fdtable
         f.refs += 1
         if fd in self.fds:
             self.close(fd)
@@ -943,6 +1008,7 @@ class FdTable:
         f, _ = self.fds.pop(fd, (None, False))
         if f is None:
             raise Errno(EBADF)
+        self.next_fd = min(self.next_fd, fd)
         if self.ram is not None:
             self.ram.slab_charge(-FD_BYTES)
         release_owner_locks(self, f.inode)  # any close drops the table's record locks on the file
@@ -956,10 +1022,14 @@ class FdTable:
 
     def copy(self) -> FdTable:
         """dup_fd: the copy is as large as the open descriptors need, not as the original grew."""
-        table = FdTable(self.ram)
+        table = FdTable(self.ram, self.nr_open)
+        if self.fds:
+            open_files = _round_up_long(max(self.fds) + 1)  # sane_fdtable_size
+            if open_files > NR_OPEN_DEFAULT and _round_up_long(self.nr_open()) < open_files:
+                raise Errno(EMFILE)  # dup_fd: fs.nr_open was lowered below the descriptors open
         try:
             for fd, (f, cloexec) in self.fds.items():
-                table.put(fd, f, cloexec)
+                table.put(fd, f, cloexec, grow=False)
         except BaseException:
             table.close_all()  # the references taken so far go back: a pipe's reader still sees EOF
             raise
@@ -982,6 +1052,11 @@ class FdTable:
         self.users -= 1
         if not self.users:
             self.close_all()
+
+
+def _round_up_long(n: int) -> int:
+    """`n` rounded up to a whole number of bitmap words (BITS_PER_LONG descriptors)."""
+    return -(-n // NR_OPEN_DEFAULT) * NR_OPEN_DEFAULT
 
 
 def _fdtable_size(fd: int) -> int:

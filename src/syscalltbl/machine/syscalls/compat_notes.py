@@ -26,6 +26,13 @@ PARTIAL: dict[str, str] = {
     "ENODEV: no cpuid faulting); the shadow-stack and AMX options are EINVAL",
     "sys_ioctl": "the requests of the machine's own files and devices (terminals, pipes, sockets, /dev); others "
     "are ENOTTY",
+    "sys_prlimit64": "another process's limits are read and set without check_prlimit_permission's same-user "
+    "test",
+    "sys_sched_setattr": "SCHED_DEADLINE is admitted, scheduled earliest deadline first and throttled to its "
+    "runtime; sched_yield does not give up a deadline task's runtime, and SCHED_FLAG_RECLAIM and "
+    "SCHED_FLAG_DL_OVERRUN are kept and read back, not acted on",
+    "sys_statmount": "propagate_from is the mount's master group as recorded (peer groups do not cross "
+    "namespaces on the machine); no mount is idmapped and no LSM adds options",
     "sys_sysinfo": "load averages are always 0 (the machine keeps none)",
     "sys_fcntl": "everything but F_NOTIFY (dnotify), file seals and write hints, which are EINVAL",
     "sys_madvise": "MADV_COLLAPSE, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE, MADV_HWPOISON, MADV_SOFT_OFFLINE and "

@@ -3,8 +3,8 @@
 A descriptor open_tree(OPEN_TREE_CLONE) gives holds a detached copy of a
 mount, which move_mount attaches (or which goes when the last descriptor
 does); one without the flag is an O_PATH descriptor of the path. Mounts are
-the task's namespace's (kernel/mount.py). fsopen/fsconfig/fsmount/fspick,
-statmount and listmount are not built.
+the task's namespace's (kernel/mount.py). fsopen/fsconfig/fsmount/fspick
+are not built; statmount and listmount are syscalls/statmount.py.
 """
 
 from __future__ import annotations

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.rlimit_cpu import update_rlimit_cpu
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.syscalls.registry import syscall
+from syscalltbl.machine.uapi.capability import CAP_SYS_RESOURCE
 from syscalltbl.machine.uapi.errno import EINVAL, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.mqueue import MQ_BYTES_MAX
 from syscalltbl.machine.uapi.resource import (
     RLIM_INFINITY,
     RLIM_NLIMITS,
     RLIMIT_CORE,
+    RLIMIT_CPU,
     RLIMIT_MEMLOCK,
     RLIMIT_MSGQUEUE,
     RLIMIT_NICE,
@@ -38,7 +41,7 @@ def default_limits(machine: Limits) -> list[tuple[int, int]]:
     limits = [(RLIM_INFINITY, RLIM_INFINITY)] * RLIM_NLIMITS
     limits[RLIMIT_STACK] = (8 << 20, RLIM_INFINITY)
     limits[RLIMIT_CORE] = (0, RLIM_INFINITY)
-    limits[RLIMIT_NOFILE] = (machine.max_files, machine.max_files)
+    limits[RLIMIT_NOFILE] = machine.nofile
     limits[RLIMIT_NPROC] = (machine.nproc, machine.nproc)
     limits[RLIMIT_SIGPENDING] = (machine.nproc, machine.nproc)  # set_max_threads sets both alike
     limits[RLIMIT_MEMLOCK] = (MLOCK_LIMIT, MLOCK_LIMIT)
@@ -65,9 +68,13 @@ def _prlimit(t: Task, pid: int, resource: int, new: int, old: int) -> int:
         soft, hard = RLIMIT.unpack(copy_from_user(t.mm, new, RLIMIT.size))
         if soft > hard:
             raise Errno(EINVAL)
-        if resource == RLIMIT_NOFILE and hard > t.machine.limits.max_files:
+        if resource == RLIMIT_NOFILE and hard > t.machine.sysctl.nr_open:
             raise Errno(EPERM)  # above fs.nr_open
+        if hard > previous[1] and not t.cred.capable(CAP_SYS_RESOURCE):
+            raise Errno(EPERM)  # only CAP_SYS_RESOURCE raises a hard limit
         limits[resource] = (soft, hard)
+        if resource == RLIMIT_CPU:
+            update_rlimit_cpu(target)
     if old:
         copy_to_user(t.mm, old, RLIMIT.pack(*previous))  # EFAULT here leaves the new limit set, as do_prlimit does
     return 0

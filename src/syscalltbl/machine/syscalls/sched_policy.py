@@ -4,29 +4,33 @@ and sched_getattr (kernel/sched/syscalls.c).
 A task's policy and real-time priority are its own (fork copies them, but
 SCHED_RESET_ON_FORK gives the child a plain policy), and the scheduler runs
 real-time tasks first (kernel/rtsched.py). A fair policy's weight is the
-task's nice value, as setpriority sets it. SCHED_DEADLINE is not offered
-(the machine has no runtime budget to enforce): EINVAL, as for any policy a
-kernel does not have. sched_getattr shows no fair slice (sched_runtime 0).
+task's nice value, as setpriority sets it. SCHED_DEADLINE is set with
+sched_setattr only (its runtime, deadline and period), admitted and
+scheduled as kernel/dlsched.py says. sched_getattr shows no fair slice
+(sched_runtime 0 for the fair policies).
 """
 
 from __future__ import annotations
 
 import struct
 
+from syscalltbl.machine.kernel import dlsched
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.rtsched import RT_POLICIES
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.capability import CAP_SYS_NICE
-from syscalltbl.machine.uapi.errno import E2BIG, EINVAL, EPERM, ESRCH, Errno
+from syscalltbl.machine.uapi.errno import E2BIG, EBUSY, EINVAL, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.resource import RLIMIT_NICE, RLIMIT_RTPRIO
 from syscalltbl.machine.uapi.schedattr import (
     SCHED_ATTR_SIZE_VER0,
     SCHED_ATTR_SIZE_VER1,
     SCHED_FLAG_ALL,
+    SCHED_FLAG_DL_OVERRUN,
     SCHED_FLAG_KEEP_PARAMS,
     SCHED_FLAG_KEEP_POLICY,
+    SCHED_FLAG_RECLAIM,
     SCHED_FLAG_RESET_ON_FORK,
     SCHED_FLAG_UTIL_CLAMP_MAX,
     SCHED_FLAG_UTIL_CLAMP_MIN,
@@ -34,6 +38,7 @@ from syscalltbl.machine.uapi.schedattr import (
 from syscalltbl.machine.uapi.schedpolicy import (
     MAX_RT_PRIO,
     SCHED_BATCH,
+    SCHED_DEADLINE,
     SCHED_IDLE,
     SCHED_NORMAL,
     SCHED_RESET_ON_FORK,
@@ -46,8 +51,10 @@ SETPARAM_POLICY = -1  # sched_setparam: keep the policy
 SCHED_ATTR = struct.Struct("<IIQiIQQQII")
 SCHED_PARAM = struct.Struct("<i")
 FAIR_POLICIES = frozenset({SCHED_NORMAL, SCHED_BATCH, SCHED_IDLE})
-#: What the machine schedules: the fair ones and the real-time ones (no SCHED_DEADLINE).
-POLICIES = FAIR_POLICIES | RT_POLICIES
+#: What the machine schedules: the fair ones, the real-time ones and SCHED_DEADLINE.
+POLICIES = FAIR_POLICIES | RT_POLICIES | {SCHED_DEADLINE}
+#: sched_setattr's flags a deadline task keeps (SCHED_DL_FLAGS), which sched_getattr shows.
+DL_FLAGS = SCHED_FLAG_RECLAIM | SCHED_FLAG_DL_OVERRUN
 
 
 def find_process(t: Task, pid: int) -> Task:
@@ -70,6 +77,8 @@ def _may(t: Task, p: Task, policy: int, priority: int, nice: int, reset_on_fork:
         return
     if policy in FAIR_POLICIES and nice < p.nice and 20 - nice > _rlimit(p, RLIMIT_NICE):
         raise Errno(EPERM)  # a lower nice value than the task has, beyond RLIMIT_NICE
+    if policy == SCHED_DEADLINE:
+        raise Errno(EPERM)  # no deadline policy without CAP_SYS_NICE
     if policy in RT_POLICIES:
         rtprio = _rlimit(p, RLIMIT_RTPRIO)
         if policy != p.policy and not rtprio:
@@ -85,8 +94,10 @@ def _may(t: Task, p: Task, policy: int, priority: int, nice: int, reset_on_fork:
         raise Errno(EPERM)
 
 
-def do_setscheduler(t: Task, p: Task, policy: int, priority: int, nice: int | None, flags: int) -> None:
-    """__sched_setscheduler: check the policy, the priority and the caller's rights, then set them."""
+def do_setscheduler(t: Task, p: Task, policy: int, priority: int, nice: int | None, flags: int,
+                    dl: tuple[int, int, int] = (0, 0, 0)) -> None:
+    """__sched_setscheduler: check the policy, the priority and the caller's rights, then set them;
+    `dl` is a deadline policy's (runtime, deadline, period)."""
     if policy < 0:
         policy, reset_on_fork = p.policy, p.sched_reset_on_fork
     else:
@@ -97,9 +108,17 @@ def do_setscheduler(t: Task, p: Task, policy: int, priority: int, nice: int | No
         raise Errno(EINVAL)
     if priority > MAX_RT_PRIO - 1 or (policy in RT_POLICIES) != (priority != 0):
         raise Errno(EINVAL)
+    if policy == SCHED_DEADLINE and not dlsched.valid_params(*dl):
+        raise Errno(EINVAL)  # __checkparam_dl
     new_nice = p.nice if nice is None else nice
     _may(t, p, policy, priority, new_nice, reset_on_fork)
+    if policy == SCHED_DEADLINE and not dlsched.admits(p, dl[0], dl[2] or dl[1]):
+        raise Errno(EBUSY)  # sched_dl_overflow: past the cpu's deadline bandwidth
     p.policy, p.rt_priority, p.sched_reset_on_fork = policy, priority, reset_on_fork
+    if policy == SCHED_DEADLINE:
+        dlsched.set_params(p, *dl, flags & DL_FLAGS)
+    else:
+        dlsched.forget(p)
     if policy in FAIR_POLICIES:
         p.nice = new_nice
 
@@ -170,7 +189,7 @@ def sys_sched_setattr(t: Task, pid: int, uattr: int, flags: int, *_: int) -> int
     pid = s32(pid)
     if not uattr or pid < 0 or flags & 0xFFFFFFFF:
         raise Errno(EINVAL)
-    _size, policy, sched_flags, nice, priority, *_rest = _copy_attr(t, uattr)
+    _size, policy, sched_flags, nice, priority, runtime, deadline, period, *_rest = _copy_attr(t, uattr)
     nice = max(-20, min(19, s32(nice)))
     if s32(policy) < 0:
         raise Errno(EINVAL)
@@ -179,7 +198,11 @@ def sys_sched_setattr(t: Task, pid: int, uattr: int, flags: int, *_: int) -> int
     p = find_process(t, pid)
     if sched_flags & SCHED_FLAG_KEEP_PARAMS:
         priority, nice = (p.rt_priority, p.nice) if p.policy in RT_POLICIES else (0, p.nice)
-    do_setscheduler(t, p, s32(policy), priority, nice, sched_flags)
+        if (e := dlsched.entity(p)) is not None:
+            runtime, deadline, period = e.runtime, e.deadline, e.period
+    target = p.policy if s32(policy) < 0 else s32(policy)
+    dl = (runtime, deadline, period) if target == SCHED_DEADLINE else (0, 0, 0)
+    do_setscheduler(t, p, s32(policy), priority, nice, sched_flags, dl)
     return 0
 
 
@@ -192,7 +215,12 @@ def sys_sched_getattr(t: Task, pid: int, uattr: int, usize: int, flags: int, *_:
     rt = p.policy in RT_POLICIES
     sched_flags = SCHED_FLAG_RESET_ON_FORK if p.sched_reset_on_fork else 0
     size = min(usize, SCHED_ATTR.size)
-    attr = SCHED_ATTR.pack(size, p.policy, sched_flags, 0 if rt else p.nice, p.rt_priority if rt else 0,
-                           0, 0, 0, 0, 0)  # no uclamp (CONFIG_UCLAMP_TASK off): its clamps read 0
+    dl = dlsched.entity(p)
+    params = (0, 0, 0) if dl is None else (dl.runtime, dl.deadline, dl.period)  # __getparam_dl
+    if dl is not None:
+        sched_flags |= dl.flags
+    nice = 0 if rt or dl is not None else p.nice
+    attr = SCHED_ATTR.pack(size, p.policy, sched_flags, nice, p.rt_priority if rt else 0,
+                           *params, 0, 0)  # no uclamp (CONFIG_UCLAMP_TASK off): its clamps read 0
     copy_to_user(t.mm, uattr, attr[:size])
     return 0

@@ -95,6 +95,8 @@ def _pipe_to_file(t: Task, src: OpenFile, dst: OpenFile, off_out: int, length: i
     at = dst.offset if pos is None else pos
     if isinstance(dst.inode, Regular):
         length = write_limit(t, at, length)
+    if not dst.inode.can_splice_write():
+        raise Errno(EINVAL)  # do_splice_from: no ->splice_write, refused before the pipe is waited on
     if not _wait_input(end.pipe, end, nonblock):
         return 0
     data = end.pipe.take(min(length, len(end.pipe.buffer)))
@@ -118,6 +120,8 @@ def _file_to_pipe(t: Task, src: OpenFile, dst: OpenFile, off_in: int, length: in
         raise Errno(EINVAL)  # no ->splice_read
     pos = _offset(t, off_in, src)
     room = _wait_output(t, dst, nonblock)
+    if not src.inode.can_splice_read():
+        raise Errno(EINVAL)  # do_splice_read: no ->splice_read (an eventfd's read would wait, or take its count)
     end = dst.inode
     assert isinstance(end, PipeEnd)
     count = end.pipe.fit(min(length, room, _CHUNK))

@@ -19,6 +19,10 @@ from syscalltbl.machine.uapi.errno import EFAULT, EINVAL, EOPNOTSUPP, Errno
 from syscalltbl.machine.uapi.misc import GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM
 from syscalltbl.machine.uapi.structs import TIMESPEC, TIMEZONE
 from syscalltbl.machine.uapi.time import (
+    CLOCK_BOOTTIME,
+    CLOCK_MONOTONIC,
+    CLOCK_MONOTONIC_COARSE,
+    CLOCK_MONOTONIC_RAW,
     CLOCK_PROCESS_CPUTIME_ID,
     CLOCK_REALTIME,
     CLOCK_REALTIME_COARSE,
@@ -66,10 +70,24 @@ def _task_clock(t: Task, clockid: int) -> Callable[[], int]:
     return wall_clock(t, clockid)
 
 
+#: The clocks the vDSO reads from its sample: the system call reads the same (kernel/vdso.py's ClockSource).
+VDSO_MONOTONIC = frozenset({CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME})
+
+
+def _read_clock(t: Task, clockid: int) -> int:
+    """clock_gettime's reading: the vDSO's clocks as the vDSO reads them, so both paths agree to the ns."""
+    clockid = s32(clockid)
+    if clockid in (CLOCK_REALTIME, CLOCK_REALTIME_COARSE):
+        return t.machine.clock.realtime_ns()
+    if clockid in VDSO_MONOTONIC:
+        return t.machine.clock.monotonic_ns()
+    return _task_clock(t, clockid)()
+
+
 @syscall("sys_gettimeofday")
 def sys_gettimeofday(t: Task, tv: int, tz: int, *_: int) -> int:
     if tv:
-        sec, nsec = divmod(t.machine.wallclock.realtime_ns(), NSEC)
+        sec, nsec = divmod(t.machine.clock.realtime_ns(), NSEC)
         copy_to_user(t.mm, tv, TIMESPEC.pack(sec, nsec // 1000))
     if tz:
         copy_to_user(t.mm, tz, TIMEZONE.pack(*t.machine.wallclock.tz))  # what settimeofday last set
@@ -78,7 +96,7 @@ def sys_gettimeofday(t: Task, tv: int, tz: int, *_: int) -> int:
 
 @syscall("sys_clock_gettime")
 def sys_clock_gettime(t: Task, clockid: int, tp: int, *_: int) -> int:
-    copy_to_user(t.mm, tp, TIMESPEC.pack(*divmod(_task_clock(t, clockid)(), NSEC)))
+    copy_to_user(t.mm, tp, TIMESPEC.pack(*divmod(_read_clock(t, clockid), NSEC)))
     return 0
 
 
@@ -94,7 +112,7 @@ def sys_clock_getres(t: Task, clockid: int, tp: int, *_: int) -> int:
 
 @syscall("sys_time")
 def sys_time(t: Task, tloc: int, *_: int) -> int:
-    now = t.machine.wallclock.realtime_ns() // NSEC
+    now = t.machine.clock.realtime_ns() // NSEC
     if tloc:
         copy_to_user(t.mm, tloc, struct.pack("<q", now))
     return now

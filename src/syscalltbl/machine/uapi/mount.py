@@ -72,3 +72,30 @@ MOUNT_ATTR_NODIRATIME: Final = 0x80
 MOUNT_ATTR_IDMAP: Final = 0x100000
 MOUNT_ATTR_NOSYMFOLLOW: Final = 0x200000
 MOUNT_ATTR_SIZE_VER0: Final = 32
+
+# statmount(2) and listmount(2) (include/uapi/linux/mount.h).
+MNT_ID_REQ_SIZE_VER0: Final = 24  # struct mnt_id_req: size, mnt_ns_fd, mnt_id, param
+MNT_ID_REQ_SIZE_VER1: Final = 32  # and mnt_ns_id
+STATMOUNT_SB_BASIC: Final = 0x1
+STATMOUNT_MNT_BASIC: Final = 0x2
+STATMOUNT_PROPAGATE_FROM: Final = 0x4
+STATMOUNT_MNT_ROOT: Final = 0x8
+STATMOUNT_MNT_POINT: Final = 0x10
+STATMOUNT_FS_TYPE: Final = 0x20
+STATMOUNT_MNT_NS_ID: Final = 0x40
+STATMOUNT_MNT_OPTS: Final = 0x80
+STATMOUNT_FS_SUBTYPE: Final = 0x100
+STATMOUNT_SB_SOURCE: Final = 0x200
+STATMOUNT_OPT_ARRAY: Final = 0x400
+STATMOUNT_OPT_SEC_ARRAY: Final = 0x800
+STATMOUNT_SUPPORTED_MASK: Final = 0x1000
+STATMOUNT_MNT_UIDMAP: Final = 0x2000
+STATMOUNT_MNT_GIDMAP: Final = 0x4000
+LSMT_ROOT: Final = 0xFFFFFFFFFFFFFFFF  # listmount: the caller's root
+LISTMOUNT_REVERSE: Final = 1
+#: struct statmount's fixed part (512 bytes), up to its strings: size, mnt_opts, mask, sb_dev_major,
+#: sb_dev_minor, sb_magic, sb_flags, fs_type, mnt_id, mnt_parent_id, mnt_id_old, mnt_parent_id_old, mnt_attr,
+#: mnt_propagation, mnt_peer_group, mnt_master, propagate_from, mnt_root, mnt_point, mnt_ns_id, fs_subtype,
+#: sb_source, opt_num, opt_array, opt_sec_num, opt_sec_array, supported_mask, mnt_uidmap_num, mnt_uidmap,
+#: mnt_gidmap_num, mnt_gidmap, then 43 spare u64s.
+STATMOUNT_SIZE: Final = 512
