@@ -10,12 +10,15 @@ import weakref
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.kernel.xattr import Charge
 from syscalltbl.machine.uapi.capability import CAP_FS_SET, CAP_FULL_SET, CAP_KILL
 from syscalltbl.machine.uapi.errno import ENOMEM, Errno
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.landlock import Domain
 
 #: struct group_info beside its gids: the reference count and the count.
 GROUP_INFO_BYTES: Final = 16
@@ -77,6 +80,9 @@ class Creds:
     cap_bset: int = CAP_FULL_SET
     cap_ambient: int = 0
     keepcaps: bool = False
+    #: The Landlock domain (security/landlock/cred.h: a blob of the credentials, so fork, exec and every
+    #: credential change carry it). Never shrinks.
+    landlock: Domain | None = None
 
     def copy(self) -> Creds:
         return dataclasses.replace(self)
