@@ -25,10 +25,10 @@ from __future__ import annotations
 import stat
 import weakref
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 from syscalltbl.machine.kernel.xattr import Charge
-from syscalltbl.machine.uapi.errno import E2BIG, EACCES, ENOMEM, ENOMSG, EXDEV, Errno
+from syscalltbl.machine.uapi.errno import E2BIG, EACCES, EAFNOSUPPORT, EINVAL, ENOMEM, ENOMSG, EXDEV, Errno
 from syscalltbl.machine.uapi.landlock import (
     LANDLOCK_ACCESS_FS_EXECUTE,
     LANDLOCK_ACCESS_FS_IOCTL_DEV,
@@ -51,10 +51,12 @@ from syscalltbl.machine.uapi.landlock import (
     LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET,
     LANDLOCK_SCOPE_SIGNAL,
 )
+from syscalltbl.machine.uapi.socket import AF_INET, AF_INET6, AF_UNSPEC
 
 if TYPE_CHECKING:
     from syscalltbl.machine.hw.physmem import PhysicalMemory
     from syscalltbl.machine.kernel.mount import MountNamespace
+    from syscalltbl.machine.kernel.process import Task
     from syscalltbl.machine.kernel.vfs import Directory, Inode
 
 #: The ABI this implementation gives (Linux 6.15 to 6.18: the rights up to IOCTL_DEV, the two scopes, and
@@ -73,6 +75,9 @@ ACCESS_FILE: Final = (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE
                       | LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV)  # fmt: skip
 #: What a rule costs in kernel memory: struct landlock_rule with one layer, and its tree node.
 RULE_BYTES: Final = 64
+_SA_FAMILY_END: Final = 2
+SOCKADDR_IN_SIZE: Final = 16
+SIN6_LEN_RFC2133: Final = 24
 RULESET_BYTES: Final = 256
 
 _MAKE_ACCESS: Final = {
@@ -144,19 +149,21 @@ def merge(domain: Domain | None, ruleset: Ruleset, ram: PhysicalMemory | None) -
 
 
 def ancestors(ns: MountNamespace, directory: Directory) -> Iterator[Directory]:
-    """`directory` and those above it up to the mount namespace's root, through mountpoints (the path walk
-    of is_access_to_paths_allowed, which goes to the real root whatever a chroot says)."""
+    """`directory` and those above it up to the mount namespace's root (the path walk of
+    is_access_to_paths_allowed, which goes to the real root whatever a chroot says). A mount's root leads to
+    its mountpoint's parent: the mountpoint itself is hidden, its rules never seen."""
     top = ns.root.root
     seen: set[int] = set()
     while True:
         yield directory
+        while directory is not top:
+            point = ns.mountpoint_of(directory)
+            if point is None or id(point) in seen:
+                break
+            seen.add(id(point))
+            directory = point  # follow_up, again while the mountpoint is a mount's root too
         if directory is top:
             return
-        point = ns.mountpoint_of(directory)
-        if point is not None and id(point) not in seen:
-            seen.add(id(point))
-            directory = point  # a mount's root: the walk goes on from its mountpoint
-            continue
         up = directory.parent
         if up is directory:
             return  # the root of a filesystem mounted nowhere here
@@ -164,8 +171,11 @@ def ancestors(ns: MountNamespace, directory: Directory) -> Iterator[Directory]:
 
 
 def allowed_fs(domain: Domain, ns: MountNamespace, directory: Directory, node: Inode | None) -> list[int]:
-    """For each layer, the rights its rules grant on `node` in `directory` (None: on `directory` itself)."""
+    """For each layer, the rights its rules grant on `node` in `directory` (None, or a directory: from
+    there up)."""
     granted = [0] * len(domain)
+    if node is not None and stat.S_ISDIR(node.mode):
+        directory, node = cast("Directory", node), None
     chain: list[Inode] = [node] if node is not None else []
     for at in (*chain, *ancestors(ns, directory)):
         for i, layer in enumerate(domain):
@@ -185,6 +195,53 @@ def check_fs(domain: Domain | None, ns: MountNamespace, directory: Directory, no
     for layer, allowed in zip(domain, granted, strict=True):
         if access & layer.handled_fs & ~allowed:
             raise Errno(EACCES)
+
+
+def check_path(task: Task, directory: Directory, node: Inode | None, access: int) -> None:
+    """The hooks' one question: may `task` do `access` to `node` in `directory` (None: to the directory)?"""
+    domain = task.cred.landlock
+    if domain:
+        check_fs(domain, task.machine.fs.namespace(task), directory, node, access)
+
+
+def check_move(task: Task, src_dir: Directory, node: Inode, dst_dir: Directory, existing: Inode | None, *,
+               removable: bool, exchange: bool = False) -> None:
+    """current_check_refer_path, for rename (`removable`: the old name goes), RENAME_EXCHANGE and link: the
+    make and remove rights on each side (EACCES), then, when the file changes directory, REFER and no right
+    gained (EXDEV)."""
+    domain = task.cred.landlock
+    if not domain:
+        return
+    src_access = remove_access(node) if removable else 0
+    dst_access = make_access(node.mode)
+    if removable and existing is not None:
+        dst_access |= remove_access(existing)
+    if exchange and existing is not None:
+        src_access |= make_access(existing.mode)
+    ns = task.machine.fs.namespace(task)
+    if src_dir is dst_dir:
+        check_fs(domain, ns, dst_dir, None, src_access | dst_access)
+        return
+    check_fs(domain, ns, src_dir, None, src_access)
+    check_fs(domain, ns, dst_dir, None, dst_access)
+    check_refer(domain, ns, src_dir, node, dst_dir)
+    if exchange and existing is not None:
+        check_refer(domain, ns, dst_dir, existing, src_dir)
+
+
+#: Device ioctls that need no IOCTL_DEV right (is_masked_device_ioctl): FIOCLEX, FIONCLEX, FIONBIO, FIOASYNC
+#: (fcntl does as much), FIOQSIZE, FIFREEZE, FITHAW, FS_IOC_FIEMAP, FIGETBSZ, FICLONE, FICLONERANGE and
+#: FIDEDUPERANGE (the filesystem's, not the device's).
+_FREE_DEVICE_IOCTLS: Final = frozenset({0x5451, 0x5450, 0x5421, 0x5452, 0x5460, 0xC0045877, 0xC0045878,
+                                        0xC020660B, 2, 0x40049409, 0x4020940D, 0xC0189436})
+
+
+def check_ioctl(rights: int, mode: int, request: int) -> None:
+    """hook_file_ioctl: an ioctl on a character or block device needs IOCTL_DEV, as allowed at open."""
+    if rights & LANDLOCK_ACCESS_FS_IOCTL_DEV or not (stat.S_ISCHR(mode) or stat.S_ISBLK(mode)):
+        return
+    if request & 0xFFFFFFFF not in _FREE_DEVICE_IOCTLS:
+        raise Errno(EACCES)
 
 
 def handled_fs(domain: Domain | None) -> int:
@@ -267,6 +324,35 @@ def check_port(domain: Domain | None, port: int, access: int) -> None:
     for layer in domain:
         if access & layer.handled_net and not layer.net_rules.get(port, 0) & access:
             raise Errno(EACCES)
+
+
+def check_socket(domain: Domain | None, family: int, tcp: bool, raw: bytes, access: int) -> None:
+    """current_check_access_socket, before bind or connect: the address's own errors Landlock must see
+    (EINVAL, EAFNOSUPPORT), then the port's verdict. Only TCP sockets, and only under a layer handling
+    `access`."""
+    if not tcp or not handles_net(domain, access):
+        return
+    if len(raw) < _SA_FAMILY_END:
+        raise Errno(EINVAL)
+    sa_family = int.from_bytes(raw[:2], "little")
+    if sa_family in (AF_UNSPEC, AF_INET):
+        if len(raw) < SOCKADDR_IN_SIZE:
+            raise Errno(EINVAL)
+    elif sa_family == AF_INET6:
+        if len(raw) < SIN6_LEN_RFC2133:
+            raise Errno(EINVAL)
+    else:
+        return
+    if sa_family == AF_UNSPEC:
+        if access == LANDLOCK_ACCESS_NET_CONNECT_TCP:
+            return  # dissolving an association is dropping, never gaining, a reach
+        if family != AF_INET:
+            raise Errno(EINVAL)
+        if any(raw[4:8]):
+            raise Errno(EAFNOSUPPORT)  # __inet_bind takes AF_UNSPEC for INADDR_ANY alone
+    elif family != sa_family:
+        raise Errno(EINVAL)
+    check_port(domain, int.from_bytes(raw[2:4], "big"), access)
 
 
 def handles_net(domain: Domain | None, access: int) -> bool:
