@@ -56,6 +56,7 @@ from syscalltbl.machine.syscalls import (
     rusage,
     sched,
     sched_policy,
+    seccomp,
     select,
     sem,
     signal,
@@ -82,7 +83,7 @@ __all__ = [
     "fsinfo", "futex", "inotify", "ioprio", "ipc", "itimer", "kcmp", "keys", "landlock", "locks", "lsm", "madvise",
     "misc", "mknod", "mlock", "mm", "mount", "mqueue", "mseal", "msg", "namespaces", "newmount", "openat2",
     "personality", "pgrp", "pidfd", "posix_timers", "preadv", "process", "process_vm", "readahead", "readdir", "reboot",
-    "remap_file_pages", "resource", "rusage", "sched", "sched_policy", "select", "sem", "signal", "signalfd",
+    "remap_file_pages", "resource", "rusage", "sched", "sched_policy", "seccomp", "select", "sem", "signal", "signalfd",
     "sigqueue", "sigwait", "socket", "sockmmsg", "sockmsg", "splice", "statx", "syscall", "syslog", "time",
     "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip

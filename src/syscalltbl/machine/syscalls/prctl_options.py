@@ -1,5 +1,5 @@
-"""prctl's process-attribute options beyond the basic ones (kernel/sys.c): timer slack, child subreaper
-and no_new_privs.
+"""prctl's process-attribute options beyond the basic ones (kernel/sys.c): timer slack, child subreaper,
+no_new_privs and seccomp's mode (syscalls/seccomp.py).
 
 Each is kept where Linux keeps it and acts where the machine has what it
 changes: a subreaper takes orphaned descendants (kernel/reaper.py),
@@ -11,20 +11,23 @@ from __future__ import annotations
 
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_to_user
+from syscalltbl.machine.syscalls.seccomp import prctl_set_seccomp
 from syscalltbl.machine.uapi.errno import EINVAL, Errno
 from syscalltbl.machine.uapi.prctl import (
     PR_GET_CHILD_SUBREAPER,
     PR_GET_NO_NEW_PRIVS,
+    PR_GET_SECCOMP,
     PR_GET_TIMERSLACK,
     PR_SET_CHILD_SUBREAPER,
     PR_SET_NO_NEW_PRIVS,
+    PR_SET_SECCOMP,
     PR_SET_TIMERSLACK,
 )
 
 ULONG = (1 << 64) - 1
 #: The options this module answers; the rest are prctl's EINVAL.
 OPTIONS = frozenset({PR_SET_TIMERSLACK, PR_GET_TIMERSLACK, PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER,
-                     PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS})  # fmt: skip
+                     PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_GET_SECCOMP, PR_SET_SECCOMP})  # fmt: skip
 
 
 def do_prctl_options(t: Task, option: int, arg2: int, arg3: int, arg4: int, arg5: int) -> int:
@@ -50,4 +53,8 @@ def do_prctl_options(t: Task, option: int, arg2: int, arg3: int, arg4: int, arg5
         if arg2 or arg3 or arg4 or arg5:
             raise Errno(EINVAL)
         return int(t.no_new_privs)
+    if option == PR_GET_SECCOMP:
+        return t.seccomp_mode  # strict mode never gets here: the call itself is not one it allows
+    if option == PR_SET_SECCOMP:
+        return prctl_set_seccomp(t, arg2, arg3)
     raise Errno(EINVAL)
