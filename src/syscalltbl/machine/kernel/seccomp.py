@@ -55,7 +55,6 @@ from syscalltbl.machine.uapi.seccomp import (
     SECCOMP_RET_ALLOW,
     SECCOMP_RET_DATA,
     SECCOMP_RET_ERRNO,
-    SECCOMP_RET_KILL_PROCESS,
     SECCOMP_RET_KILL_THREAD,
     SECCOMP_RET_LOG,
     SECCOMP_RET_TRACE,
@@ -79,11 +78,6 @@ FILTER_BYTES: Final = 512
 #: table read, write, exit and sigreturn.
 STRICT_CALLS: Final = frozenset({0, 1, 60, 15})
 STRICT_CALLS_32: Final = frozenset({3, 4, 1, 119})
-#: The actions, as /proc/sys/kernel/seccomp/actions_avail names them, most restrictive first.
-ACTION_NAMES: Final = (
-    (SECCOMP_RET_KILL_PROCESS, "kill_process"), (SECCOMP_RET_KILL_THREAD, "kill_thread"),
-    (SECCOMP_RET_TRAP, "trap"), (SECCOMP_RET_ERRNO, "errno"), (SECCOMP_RET_USER_NOTIF, "user_notif"),
-    (SECCOMP_RET_TRACE, "trace"), (SECCOMP_RET_LOG, "log"), (SECCOMP_RET_ALLOW, "allow"))  # fmt: skip
 SKIP: Final = -1
 
 _SECCOMP_DATA = struct.Struct("<iIQ6Q")
@@ -269,10 +263,6 @@ def secure_computing(task: Task, nr: int, args: Sequence[int], ip: int, *, ia32:
 
 def _thread_status(signal: int, detail: str) -> ExitStatus:
     return ExitStatus(None, signal, detail)
-
-
-def actions_avail() -> str:
-    return " ".join(name for _, name in ACTION_NAMES)
 
 
 __all__ = ["SECCOMP_MODE_DEAD", "SECCOMP_RET_KILL_THREAD", "Filter", "Verdict", "secure_computing"]

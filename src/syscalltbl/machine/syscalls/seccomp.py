@@ -22,6 +22,7 @@ from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
 from syscalltbl.machine.uapi.errno import EACCES, EFAULT, EINVAL, EOPNOTSUPP, ESRCH, Errno
 from syscalltbl.machine.uapi.seccomp import (
+    ACTION_NAMES,
     SECCOMP_DATA_SIZE,
     SECCOMP_FILTER_FLAG_LOG,
     SECCOMP_FILTER_FLAG_NEW_LISTENER,
@@ -44,7 +45,7 @@ _SOCK_FPROG = struct.Struct("<H6xQ")
 #: The flags this kernel takes: all of Linux's but NEW_LISTENER and the one that only qualifies it.
 FILTER_FLAGS = (SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW
                 | SECCOMP_FILTER_FLAG_TSYNC_ESRCH)  # fmt: skip
-_AVAILABLE = frozenset(action for action, _ in seccomp.ACTION_NAMES)
+_AVAILABLE = frozenset(action for action, _ in ACTION_NAMES)
 
 
 def _assign_mode(t: Task, mode: int) -> None:

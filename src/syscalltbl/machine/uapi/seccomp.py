@@ -40,3 +40,9 @@ SECCOMP_DATA_SIZE: Final = 64
 #: struct seccomp_notif (id, pid, flags, data) and struct seccomp_notif_resp (id, val, error, flags).
 SECCOMP_NOTIF_SIZE: Final = 80
 SECCOMP_NOTIF_RESP_SIZE: Final = 24
+
+#: The actions, as /proc/sys/kernel/seccomp/actions_avail names them, most restrictive first.
+ACTION_NAMES: Final = (
+    (SECCOMP_RET_KILL_PROCESS, "kill_process"), (SECCOMP_RET_KILL_THREAD, "kill_thread"),
+    (SECCOMP_RET_TRAP, "trap"), (SECCOMP_RET_ERRNO, "errno"), (SECCOMP_RET_USER_NOTIF, "user_notif"),
+    (SECCOMP_RET_TRACE, "trace"), (SECCOMP_RET_LOG, "log"), (SECCOMP_RET_ALLOW, "allow"))  # fmt: skip
