@@ -299,9 +299,9 @@ def check_refer(domain: Domain | None, ns: MountNamespace, old_dir: Directory, n
         return
     old = allowed_fs(domain, ns, old_dir, None)
     new = allowed_fs(domain, ns, new_dir, None)
+    # REFER is denied unless granted in every layer, even one handling no filesystem right
+    # (LANDLOCK_ACCESS_FS_INITIALLY_DENIED), once some layer handles one.
     for layer, before, after in zip(domain, old, new, strict=True):
-        if not layer.handled_fs:
-            continue
         refer = LANDLOCK_ACCESS_FS_REFER
         if not layer.handled_fs & refer or not before & refer or not after & refer:
             raise Errno(EXDEV)
