@@ -46,7 +46,6 @@ from syscalltbl.machine.uapi.landlock import (
     LANDLOCK_ACCESS_FS_REMOVE_FILE,
     LANDLOCK_ACCESS_FS_TRUNCATE,
     LANDLOCK_ACCESS_FS_WRITE_FILE,
-    LANDLOCK_ACCESS_NET_BIND_TCP,
     LANDLOCK_ACCESS_NET_CONNECT_TCP,
     LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET,
     LANDLOCK_SCOPE_SIGNAL,
@@ -381,5 +380,3 @@ def abstract_unix_denied(client: Domain | None, server: Domain | None) -> bool:
 def signal_denied(sender: Domain | None, target: Domain | None) -> bool:
     return scoped(sender, target, LANDLOCK_SCOPE_SIGNAL)
 
-
-__all__ = ["ACCESS_FILE", "LANDLOCK_ACCESS_NET_BIND_TCP", "LANDLOCK_ACCESS_NET_CONNECT_TCP", "Domain", "Ruleset"]

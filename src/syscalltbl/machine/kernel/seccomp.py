@@ -78,7 +78,6 @@ FILTER_BYTES: Final = 512
 #: table read, write, exit and sigreturn.
 STRICT_CALLS: Final = frozenset({0, 1, 60, 15})
 STRICT_CALLS_32: Final = frozenset({3, 4, 1, 119})
-SKIP: Final = -1
 
 _SECCOMP_DATA = struct.Struct("<iIQ6Q")
 _SIGSYS = struct.Struct("<iii4xQiI")
@@ -88,9 +87,10 @@ def _release(charge: Charge) -> None:
     charge.add(-charge.bytes)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class Filter:
-    """struct seccomp_filter: a checked program, the filter installed before it, and SECCOMP_FILTER_FLAG_LOG."""
+    """struct seccomp_filter: a checked program, the filter installed before it, and SECCOMP_FILTER_FLAG_LOG.
+    Never changed once attached: the tasks that inherit it share it, and its charge goes with the last."""
 
     prog: tuple[Insn, ...]
     prev: Filter | None
@@ -163,11 +163,8 @@ def attach(task: Task, made: Filter) -> Filter:
                                                              else []))
     if total > MAX_INSNS_PER_PATH:
         raise Errno(ENOMEM)
-    return Filter(made.prog, task.seccomp_filter, made.log, made.charge)
-
-
-def filter_count(task: Task) -> int:
-    return len(task.seccomp_filter.chain()) if task.seccomp_filter is not None else 0
+    made.prev = task.seccomp_filter
+    return made
 
 
 def may_assign_mode(task: Task, mode: int) -> bool:
@@ -263,6 +260,3 @@ def secure_computing(task: Task, nr: int, args: Sequence[int], ip: int, *, ia32:
 
 def _thread_status(signal: int, detail: str) -> ExitStatus:
     return ExitStatus(None, signal, detail)
-
-
-__all__ = ["SECCOMP_MODE_DEAD", "SECCOMP_RET_KILL_THREAD", "Filter", "Verdict", "secure_computing"]

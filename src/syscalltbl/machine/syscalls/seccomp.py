@@ -25,11 +25,9 @@ from syscalltbl.machine.uapi.seccomp import (
     ACTION_NAMES,
     SECCOMP_DATA_SIZE,
     SECCOMP_FILTER_FLAG_LOG,
-    SECCOMP_FILTER_FLAG_NEW_LISTENER,
     SECCOMP_FILTER_FLAG_SPEC_ALLOW,
     SECCOMP_FILTER_FLAG_TSYNC,
     SECCOMP_FILTER_FLAG_TSYNC_ESRCH,
-    SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
     SECCOMP_GET_ACTION_AVAIL,
     SECCOMP_GET_NOTIF_SIZES,
     SECCOMP_MODE_FILTER,
@@ -143,5 +141,3 @@ def prctl_set_seccomp(t: Task, mode: int, uprog: int) -> int:
         return do_seccomp(t, SECCOMP_SET_MODE_FILTER, 0, uprog)
     raise Errno(EINVAL)
 
-
-__all__ = ["SECCOMP_FILTER_FLAG_NEW_LISTENER", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", "prctl_set_seccomp"]
