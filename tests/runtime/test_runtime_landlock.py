@@ -26,6 +26,8 @@ FACTS = (
     "create in rw: 3",
     "create in ro: -1 EACCES",
     "write in ro: -1 EACCES",
+    "read in ro through /proc: 0",
+    "write in ro through /proc: -1 EACCES",
     "truncate in ro: -1 EACCES",
     "rename rw to ro: -1 EACCES",
     "rename within rw: 0",

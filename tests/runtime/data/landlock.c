@@ -101,6 +101,10 @@ static void sandboxed(void)
 	printf("read in ro: %s\n", err(open("ro/old", O_RDONLY | O_CLOEXEC) >= 0 ? 0 : -1));
 	printf("write in ro: %s\n", err(open("ro/old", O_WRONLY | O_CLOEXEC)));
 	printf("read outside: %s\n", err(open("outside", O_RDONLY | O_CLOEXEC)));
+	char through_proc[64];
+	snprintf(through_proc, sizeof through_proc, "/proc/self/fd/%d", open("ro/old", O_PATH | O_CLOEXEC));
+	printf("read in ro through /proc: %s\n", err(open(through_proc, O_RDONLY | O_CLOEXEC) >= 0 ? 0 : -1));
+	printf("write in ro through /proc: %s\n", err(open(through_proc, O_WRONLY | O_CLOEXEC)));
 	printf("truncate in ro: %s\n", err(truncate("ro/old", 0)));
 	printf("mkdir in ro: %s\n", err(mkdir("ro/dir", 0755)));
 	printf("mkdir in rw: %s\n", err(mkdir("rw/dir", 0755)));

@@ -1201,8 +1201,9 @@ class FileSystem:
             accmode = flags & O_ACCMODE
             access = landlock.open_access(node, read=accmode in (O_RDONLY, O_RDWR),
                                           write=accmode in (O_WRONLY, O_RDWR), execute=False)
-            landlock.check_path(task, parent, node, access)
-            rights = landlock.opened_rights(task.cred.landlock, self.namespace(task), parent, node)
+            where = self._real_parent(task, parent, name, node)
+            landlock.check_path(task, where, node, access)
+            rights = landlock.opened_rights(task.cred.landlock, self.namespace(task), where, node)
             truncating = isinstance(node, Regular) and flags & O_TRUNC and not created
             if truncating and not rights & LANDLOCK_ACCESS_FS_TRUNCATE:
                 raise Errno(EACCES)  # handle_truncate's security_file_truncate
@@ -1232,6 +1233,20 @@ class FileSystem:
             node.attach(task, f)
         fsnotify.opened(f, parent, name, created=created, truncated=truncated and not created)
         return f
+
+    def _real_parent(self, task: Task, parent: Directory, name: bytes, node: Inode) -> Directory:
+        """The directory a file opened through a magic link (/proc/PID/fd/N) is in: Landlock walks the
+        file's own path, not /proc's (the parent itself when that path no longer leads to the file)."""
+        if parent.in_tree:
+            return parent
+        link = parent.lookup(name, task)
+        if not isinstance(link, Symlink) or link.jump(task) is not node:
+            return parent
+        try:
+            real, _, found = self.walk(task, link.target(task), self.root_of(task), follow=False)
+        except Errno:
+            return parent
+        return real if found is node else parent
 
     @staticmethod
     def _may_rename(task: Task, src_dir: Directory, node: Inode, dst_dir: Directory, existing: Inode | None) -> None:
