@@ -4,9 +4,8 @@ One static C program asks the ABI version and the ruleset errors, then a
 child builds a ruleset (file rights beneath rw/ and ro/, a TCP bind port, the
 signal scope), restricts itself (as root, without no_new_privs, then with
 it: two layers) and tries creating, reading, writing (also through
-/proc/self/fd), truncating, making
-directories, unlinking, renaming across and within the rules, exec of a file
-outside them, binding the allowed and another port, signalling its parent
+/proc/self/fd), truncating, making directories, unlinking, renaming across
+and within the rules, exec of a file outside them, binding the allowed and another port, signalling its parent
 (outside its scope) and itself, and a third layer that handles READ_DIR.
 Natively it runs in a fresh directory of /dev/shm; on the machine in the
 root's /work. Outputs and exit statuses must be the same, and the native
