@@ -28,7 +28,7 @@ from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.image.irqhook import SYMBOL as IRQ_HOOK
 from syscalltbl.machine.image.irqhook import build_irq_hook
 from syscalltbl.machine.image.kbuild import Kernel, build_kernel
-from syscalltbl.machine.kernel import boot, exec, oom, proc, sched, trap
+from syscalltbl.machine.kernel import boot, exec, oom, proc, sched, syscall_work, trap
 from syscalltbl.machine.kernel.af_unix import UnixNamespace
 from syscalltbl.machine.kernel.devices import CharDevice, Driver
 from syscalltbl.machine.kernel.fsspace import Space
@@ -179,6 +179,7 @@ class Machine:
         self.gdt_base, self.vdso, self.vdso_frames, self.vvar_frame = boot.boot(self)
         self.wallclock.on_set = lambda: _clock_set(machine())
         trap.install(self)
+        syscall_work.install(self)
         sym = self.kernel.symbol
         self.resume_fresh = sym("syscall_return_to_user")
         self.resume_restart = sym("__x64_python_trap")

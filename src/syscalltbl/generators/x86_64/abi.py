@@ -111,6 +111,8 @@ TSS_SIZE: Final = 104
 # Per-cpu area (GS base in the kernel): the TSS first, as in cpu_tss_rw.
 PCPU_TSS: Final = 0
 PCPU_TOP_OF_STACK: Final = 128
+#: The running task's SYSCALL_WORK_* bits (kernel/syscall_work.py): non-zero, the entry's slow path.
+PCPU_SYSCALL_WORK: Final = PCPU_TOP_OF_STACK + 8
 
 # Address-space layout (Documentation/arch/x86/x86_64/mm.rst).
 PAGE_SIZE: Final = 4096
@@ -149,6 +151,7 @@ def asm_offsets() -> dict[str, int]:
         "TSS_sp2": TSS_SP2,
         "PCPU_tss": PCPU_TSS,
         "PCPU_top_of_stack": PCPU_TOP_OF_STACK,
+        "PCPU_syscall_work": PCPU_SYSCALL_WORK,
         "PTREGS_SIZE": PT_REGS_SIZE,
         "SYSCALL_GATE_SEL": SYSCALL_GATE_SEL,
         "INT80_GATE_SEL": INT80_GATE_SEL,

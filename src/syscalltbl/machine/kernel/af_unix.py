@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Concatenate, NoReturn, ParamSpec, TypeVar
 
 from syscalltbl.machine.hw.physmem import PhysicalMemory
-from syscalltbl.machine.kernel import permission, signals
+from syscalltbl.machine.kernel import landlock, permission, signals
 from syscalltbl.machine.kernel.permission import MAY_WRITE
 from syscalltbl.machine.kernel.vfs import FileSystem, Inode, OpenFile
 from syscalltbl.machine.kernel.wait import Sleep
@@ -54,6 +54,7 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
 )
 from syscalltbl.machine.uapi.eventpoll import EPOLLRDHUP, EPOLLWRBAND
 from syscalltbl.machine.uapi.fcntl import O_NONBLOCK
+from syscalltbl.machine.uapi.landlock import LANDLOCK_ACCESS_FS_MAKE_SOCK
 from syscalltbl.machine.uapi.misc import FIONREAD
 from syscalltbl.machine.uapi.poll import POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
 from syscalltbl.machine.uapi.signal import SI_USER, SIGPIPE
@@ -276,6 +277,8 @@ class UnixSocket(Inode):
         ns.charge(SOCKET_BYTES, ENOMEM)  # sk_alloc: a socket that RAM cannot hold is ENOMEM
         super().__init__(stat.S_IFSOCK | 0o777)
         self.uid, self.gid = owner.cred.euid, owner.cred.egid
+        #: The Landlock domain of the socket's creator (the file's f_cred), what scopes compare with.
+        self.domain = owner.cred.landlock
         self.ns = ns
         ns.sockets.add(self)
         self.type = kind
@@ -413,6 +416,7 @@ class UnixSocket(Inode):
             raise Errno(ENOENT)  # filename_create: a trailing slash names a directory, and a socket is none
         if self.addr is not None:
             raise Errno(EINVAL)
+        landlock.check_path(t, parent, None, LANDLOCK_ACCESS_FS_MAKE_SOCK)  # unix_bind_bsd's security_path_mknod
         permission.check_create(t.cred, parent)
         uid, gid, mode = permission.new_owner(t.cred, parent, 0o777 & ~t.fs.umask)
         node = SocketNode(mode, self).owned_by(uid, gid)
@@ -441,6 +445,8 @@ class UnixSocket(Inode):
             other = self.ns.abstract.get(raw[SUN_PATH_OFFSET:])
             if other is None:
                 raise Errno(ECONNREFUSED)
+            if landlock.abstract_unix_denied(t.cred.landlock, other.domain):
+                raise Errno(EPERM)  # hook_unix_stream_connect / hook_unix_may_send: outside the client's scope
         else:
             path = raw[SUN_PATH_OFFSET:].split(b"\0")[0]
             node = self.ns.fs.lookup(t, path, t.fs.cwd)

@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from syscalltbl.machine.kernel import landlock
 from syscalltbl.machine.kernel.permission import MAY_EXEC, permits
 from syscalltbl.machine.kernel.vfs import OpenFile, Regular
 from syscalltbl.machine.uapi.elf import BINPRM_BUF_SIZE
 from syscalltbl.machine.uapi.errno import EACCES, EIO, Errno
 from syscalltbl.machine.uapi.fcntl import O_PATH, O_RDONLY
+from syscalltbl.machine.uapi.landlock import LANDLOCK_ACCESS_FS_EXECUTE, LANDLOCK_ACCESS_FS_READ_FILE
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.cred import Creds
@@ -94,4 +96,8 @@ def open_exec(machine: Machine, task: Task, path: bytes) -> ExecFile:
     f = machine.fs.open(task, path, task.fs.cwd, O_PATH, 0)
     if not isinstance(f.inode, Regular) or not may_exec(task.cred, f.inode):
         raise Errno(EACCES)
+    if task.cred.landlock:
+        # hook_file_open for an exec open (FMODE_READ with __FMODE_EXEC): read and execute rights both.
+        parent, _, _ = machine.fs.walk(task, path, task.fs.cwd, follow=True)
+        landlock.check_path(task, parent, f.inode, LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_EXECUTE)
     return ExecFile(f.inode, f.path)

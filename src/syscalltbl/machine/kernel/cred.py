@@ -10,12 +10,21 @@ import weakref
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.kernel.xattr import Charge
-from syscalltbl.machine.uapi.capability import CAP_FS_SET, CAP_FULL_SET, CAP_KILL
+from syscalltbl.machine.uapi.capability import (
+    CAP_FS_SET,
+    CAP_FULL_SET,
+    CAP_KILL,
+    SECBIT_NO_SETUID_FIXUP,
+    SECBIT_NOROOT,
+)
 from syscalltbl.machine.uapi.errno import ENOMEM, Errno
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.landlock import Domain
 
 #: struct group_info beside its gids: the reference count and the count.
 GROUP_INFO_BYTES: Final = 16
@@ -77,6 +86,11 @@ class Creds:
     cap_bset: int = CAP_FULL_SET
     cap_ambient: int = 0
     keepcaps: bool = False
+    #: The other securebits and every lock (PR_SET_SECUREBITS); SECBIT_KEEP_CAPS is `keepcaps`.
+    securebits: int = 0
+    #: The Landlock domain (security/landlock/cred.h: a blob of the credentials, so fork, exec and every
+    #: credential change carry it). Never shrinks.
+    landlock: Domain | None = None
 
     def copy(self) -> Creds:
         return dataclasses.replace(self)
@@ -95,6 +109,8 @@ def fix_setuid(old: Creds, new: Creds) -> None:
     in all of real, effective and saved drops every permitted capability (unless keepcaps); the
     effective set follows the effective uid out of and back into 0. (The fsuid follows the euid here with
     no capability fix-up of its own: that is setfsuid's alone.)"""
+    if new.securebits & SECBIT_NO_SETUID_FIXUP:
+        return  # cap_task_fix_setuid: the task asked to manage its capabilities itself
     was_root = 0 in (old.uid, old.euid, old.suid)
     if was_root and 0 not in (new.uid, new.euid, new.suid) and not new.keepcaps:
         new.cap_permitted = new.cap_effective = 0
@@ -108,6 +124,8 @@ def fix_setuid(old: Creds, new: Creds) -> None:
 
 def fix_setfsuid(old: Creds, new: Creds) -> None:
     """LSM_SETID_FS: the filesystem capabilities leave with fsuid 0 and come back (those permitted) with it."""
+    if new.securebits & SECBIT_NO_SETUID_FIXUP:
+        return
     if old.fsuid == 0 and new.fsuid != 0:
         new.cap_effective &= ~CAP_FS_SET
     if old.fsuid != 0 and new.fsuid == 0:
@@ -130,7 +148,7 @@ def exec_creds(cred: Creds, mode: int, owner: int, group: int) -> tuple[Creds, b
         new.euid = owner
     if mode & stat.S_ISGID and mode & stat.S_IXGRP:
         new.egid = group  # setgid without group execute marks mandatory locking, not a setgid program
-    if new.euid == 0 or new.uid == 0:
+    if (new.euid == 0 or new.uid == 0) and not cred.securebits & SECBIT_NOROOT:
         # handle_privileged_root: root's program gets every capability it may hold, effective if euid 0.
         new.cap_permitted = cred.cap_bset | cred.cap_inheritable
         new.cap_ambient = 0

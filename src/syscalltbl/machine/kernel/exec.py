@@ -110,6 +110,7 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
     proc.de_thread(machine, task)
     task.exit_signal = SIGCHLD  # de_thread: a new program tells its parent of its end the usual way
     old = task.mm
+    new.thp_disabled = old.thp_disabled  # mm_init: the flags of MMF_INIT_MASK go to the new program's mm
     proc.mm_release(machine, task)
     task.mm = new
     proc.mm_put(machine, old)  # still in CR3 until the cpu stops

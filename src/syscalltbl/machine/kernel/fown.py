@@ -12,12 +12,13 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from syscalltbl.machine.kernel import signals
+from syscalltbl.machine.kernel import landlock, signals
 from syscalltbl.machine.kernel.signals import SIGINFO_SIZE
 from syscalltbl.machine.uapi.fown import BAND_TABLE, F_OWNER_PID, F_OWNER_TID
 from syscalltbl.machine.uapi.signal import SI_KERNEL, SIGIO
 
 if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.landlock import Domain
     from syscalltbl.machine.kernel.process import Task
     from syscalltbl.machine.kernel.vfs import OpenFile
 
@@ -29,6 +30,7 @@ class Owner:
     uid: int = 0  # the setter's real and effective uids: sigio_perm checks them against the target's
     euid: int = 0
     signum: int = 0  # F_SETSIG's; 0 is SIGIO without details
+    domain: Domain | None = None  # the setter's Landlock domain (fown_subject): its signal scope holds
 
 
 _owners: weakref.WeakKeyDictionary[OpenFile, Owner] = weakref.WeakKeyDictionary()
@@ -49,6 +51,7 @@ def set_owner(f: OpenFile, kind: int, pid: int, setter: Task) -> None:
     """__f_setown: the owner, and the setter's credentials for later permission checks."""
     owner = owner_of(f)
     owner.kind, owner.pid, owner.uid, owner.euid = kind, pid, setter.cred.uid, setter.cred.euid
+    owner.domain = setter.cred.landlock
 
 
 def fasync(source: object, f: OpenFile, fd: int, *, writer: bool, on: bool) -> None:
@@ -74,8 +77,11 @@ def _sigpoll_info(sig: int, reason: int, fd: int) -> bytes:
 
 
 def _may_signal(owner: Owner, target: Task) -> bool:
-    """sigio_perm: root's owner, or one whose uids match the target's real or saved uid."""
+    """sigio_perm: root's owner, or one whose uids match the target's real or saved uid; and Landlock's
+    hook_file_send_sigiotask: a target outside the setter's signal scope is out of reach."""
     cred = target.cred
+    if landlock.signal_denied(owner.domain, cred.landlock):
+        return False
     return owner.euid == 0 or owner.euid in (cred.suid, cred.uid) or owner.uid in (cred.suid, cred.uid)
 
 

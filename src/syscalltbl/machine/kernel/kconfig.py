@@ -102,6 +102,9 @@ FEATURES: Final[tuple[Feature, ...]] = (
                                                "landlock_restrict_self")),
     Feature("CONFIG_NET", _calls("socket")),
     Feature("CONFIG_UNIX", _calls("socket", "socketpair")),  # AF_UNIX is the family the machine's sockets serve
+    # TCP, UDP and UDP-Lite over lo for AF_INET and AF_INET6 (kernel/inet.py, tcp.py, udp.py; socket()'s families).
+    Feature("CONFIG_INET", _calls("socket", "bind", "connect", "listen", "accept4")),
+    Feature("CONFIG_IPV6", _calls("socket", "bind", "connect", "listen", "accept4")),
     Feature("CONFIG_NAMESPACES", _calls("unshare", "setns")),
     Feature("CONFIG_X86_IOPL_IOPERM", _calls("iopl", "ioperm")),
     Feature("CONFIG_MODIFY_LDT_SYSCALL", _calls("modify_ldt")),

@@ -120,6 +120,9 @@ class Mm(AddressSpace):
         self.brk = 0
         self.users = 1  # tasks using it (clone with CLONE_VM): the last one's exit or exec destroys it
         self.lock_future = False  # mlockall(MCL_FUTURE): new areas are locked (mm->def_flags's VM_LOCKED)
+        #: prctl(PR_SET_THP_DISABLE)'s MMF_DISABLE_THP: fork and execve keep it (MMF_INIT_MASK). The machine
+        #: has no transparent huge pages for it to turn off; it is kept and told as Linux keeps it.
+        self.thp_disabled = 0  # 1, or 1 | PR_THP_DISABLE_EXCEPT_ADVISED: what PR_GET_THP_DISABLE says
         # Frames of shared memory written at one address and run at another: their phase (kernel/codealias.py).
         self.code_phase: dict[int, bool] = {}
 
@@ -613,6 +616,7 @@ class Mm(AddressSpace):
                 vma.backing.mappers.add(child)
                 vma.backing.opened()
         child.start_brk, child.brk = self.start_brk, self.brk
+        child.thp_disabled = self.thp_disabled
         child.code_phase = dict(self.code_phase)
         # Areas whose pages the child does not get: not at all, or zero-filled on first touch.
         skipped = [v for v in self.vmas if v.dontfork or v.wipeonfork]

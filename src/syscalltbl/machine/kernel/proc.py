@@ -13,7 +13,7 @@ from unicorn import x86_const as x86
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.hw.physmem import OutOfMemory
-from syscalltbl.machine.kernel import acct, cputime, futex, keys, pid1, signals
+from syscalltbl.machine.kernel import acct, cputime, futex, keys, pid1, signals, syscall_work
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
 from syscalltbl.machine.kernel.process import ExitStatus, IoContext, SemUndoList, Task, ThreadGroup
@@ -199,6 +199,7 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
         child.sighand.exec()  # handlers back to default; ignored signals stay ignored
     child.cred = current.cred.copy()
     keys.forked(current, child)  # the session keyring and request_key's default go with the credentials
+    syscall_work.forked(current, child)  # seccomp's mode and filters
     for name in ("exe", "exe_file", "comm", "arg_start", "arg_end", "nice", "dumpable", "personality",
                  "timer_slack_ns", "no_new_privs"):
         setattr(child, name, getattr(current, name))

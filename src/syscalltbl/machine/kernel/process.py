@@ -36,6 +36,7 @@ from syscalltbl.machine.uapi.signal import (
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.mount import MountNamespace
+    from syscalltbl.machine.kernel.seccomp import Filter
     from syscalltbl.machine.machine import Machine
 
 
@@ -181,6 +182,10 @@ class Task:
         self.timer_slack_ns = DEFAULT_TIMER_SLACK_NS  # prctl(PR_SET_TIMERSLACK); 0 resets it to the default
         self.default_timer_slack_ns = DEFAULT_TIMER_SLACK_NS  # the creator's slack when it forked
         self.no_new_privs = False  # prctl(PR_SET_NO_NEW_PRIVS): never cleared, inherited
+        #: SYSCALL_WORK_* bits (kernel/syscall_work.py): set, the entry calls the runtime before the handler.
+        self.syscall_work = 0
+        self.seccomp_mode = 0  # kernel/seccomp.py: SECCOMP_MODE_*, inherited, never lowered
+        self.seccomp_filter: Filter | None = None  # the newest filter, linked to the older ones (shared)
         self.forked_no_exec = False  # PF_FORKNOEXEC: made by fork, no execve since (acct's AFORK)
         self.status: ExitStatus | None = None  # set: exited (a process's leader stays, a zombie, until reaped)
         self.sleep: Sleep | None = None

@@ -379,6 +379,9 @@ def render_status(t: Task) -> bytes:
         f"CapEff:\t{_mask(c.cap_effective)}",
         f"CapBnd:\t{_mask(c.cap_bset)}",
         f"CapAmb:\t{_mask(c.cap_ambient)}",
+        f"NoNewPrivs:\t{int(t.no_new_privs)}",
+        f"Seccomp:\t{t.seccomp_mode}",
+        f"Seccomp_filters:\t{len(t.seccomp_filter.chain()) if t.seccomp_filter is not None else 0}",
     ]
     return "\n".join(lines).encode() + b"\n"
 

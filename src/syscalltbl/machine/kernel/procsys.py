@@ -36,6 +36,7 @@ from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
 from syscalltbl.machine.uapi.errno import EACCES, EINVAL, EPERM, Errno
 from syscalltbl.machine.uapi.fcntl import O_ACCMODE, O_PATH, O_RDONLY, O_TRUNC
+from syscalltbl.machine.uapi.seccomp import ACTION_NAMES
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
@@ -152,6 +153,25 @@ def fs_files(d: SysctlDir, s: Sysctl) -> dict[bytes, Inode]:
     }
 
 
+def seccomp_dir(parent: Directory, s: Sysctl) -> SysctlDir:
+    """/proc/sys/kernel/seccomp: the actions filters may answer, and those logged (seccomp_actions_logged_handler:
+    root only, a space-separated list of known names, "allow" never logged)."""
+    names = [name.encode() for _, name in ACTION_NAMES]
+
+    def write(data: bytes, writer: Task) -> None:
+        if not writer.cred.capable(CAP_SYS_ADMIN):
+            raise Errno(EPERM)
+        wanted = data.split()
+        if any(name not in names or name == b"allow" for name in wanted):
+            raise Errno(EINVAL)
+        s.seccomp_actions_logged = b" ".join(name for name in names if name in wanted)
+
+    return SysctlDir(parent, b"seccomp", lambda _d: {
+        b"actions_avail": SysctlConstant(_line(lambda: b" ".join(names))),
+        b"actions_logged": SysctlNumber(_line(lambda: s.seccomp_actions_logged), write),
+    })  # fmt: skip
+
+
 def keys_dir(parent: Directory, s: Sysctl) -> SysctlDir:
     """/proc/sys/kernel/keys: the key quotas, each 0 to INT_MAX (proc_dointvec_minmax)."""
 
@@ -198,6 +218,7 @@ def proc_sys(parent: Directory, s: Sysctl, more_kernel: Callable[[], dict[bytes,
             b"fs": SysctlDir(d, b"fs", lambda fs: fs_files(fs, s)),
             b"kernel": SysctlDir(d, b"kernel", lambda k: {**kernel_files(s), b"keys": keys_dir(k, s),
                                                           b"random": random_dir(k, s),
+                                                          b"seccomp": seccomp_dir(k, s),
                                                           **(more_kernel() if more_kernel else {})}),
         }
 

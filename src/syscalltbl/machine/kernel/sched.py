@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from unicorn import x86_const as x86
 
 from syscalltbl.generators.x86_64 import abi
-from syscalltbl.machine.kernel import cputime, dlsched, proc, signals
+from syscalltbl.machine.kernel import cputime, dlsched, proc, signals, syscall_work
 from syscalltbl.machine.kernel.boot import KernelOops, kpa
 from syscalltbl.machine.kernel.faults import NO_EXCEPTION, PAGE_FAULT
 from syscalltbl.machine.kernel.ktimers import WALL_CLOCKS, CpuClock, Timer
@@ -47,6 +47,7 @@ def switch_to(machine: Machine, task: Task) -> None:
     percpu = kpa(machine, "__per_cpu_start")
     _Q.pack_into(machine.ram.mem, percpu + abi.PCPU_TOP_OF_STACK, task.kstack_top)
     _Q.pack_into(machine.ram.mem, percpu + abi.PCPU_TSS + abi.TSS_SP0, task.kstack_top)
+    syscall_work.load(machine, task)
     cpu.set_reg(x86.UC_X86_REG_CR3, task.mm.cr3)
     # In the kernel, as the task was when it stopped: kernel GS base live,
     # the user's parked in MSR_KERNEL_GS_BASE.

@@ -476,6 +476,18 @@ def force_sigsegv(t: Task, sig: int) -> None:
     recalc(t)
 
 
+def force_sig_info(t: Task, sig: int, info: bytes) -> None:
+    """force_sig_info_to_task with HANDLER_CURRENT: `sig` for the thread `t`, to its handler, unless it is
+    blocked or ignored: then to its default action, unblocked."""
+    s = t.signals
+    if s.blocked & bit(sig) or t.sighand.actions[sig].handler == SIG_IGN:
+        t.sighand.actions[sig] = SigAction()
+        s.blocked &= ~bit(sig)
+    s.pending |= bit(sig)
+    s.info[sig] = info
+    recalc(t)
+
+
 def discard_ignored(t: Task) -> None:
     """Drop pending signals that are deliverable now but ignored: they wake nothing (sigsuspend, pause)."""
     for queue in (t.signals, t.group.shared):

@@ -59,6 +59,8 @@ class Sysctl:
     pipe_max_size: int = PIPE_MAX_SIZE
     pipe_user_pages_soft: int = PIPE_USER_PAGES_SOFT
     lease_break_time: int = LEASE_BREAK_TIME
+    #: kernel.seccomp.actions_logged: the actions seccomp would log (to an audit log this kernel lacks).
+    seccomp_actions_logged: bytes = b"kill_process kill_thread trap errno user_notif trace log"
     tainted: int = 0  # nothing taints this kernel by itself; root may add flags
     ipc: IpcLimits = field(default_factory=IpcLimits)  # kernel.msg*, sem, shm*; fs.mqueue.*
     aio: AioLimits = field(default_factory=AioLimits)  # fs.aio-max-nr, fs.aio-nr

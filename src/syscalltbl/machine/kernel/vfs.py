@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, ClassVar, Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.physmem import PhysicalMemory
-from syscalltbl.machine.kernel import fsnotify, permission
+from syscalltbl.machine.kernel import fsnotify, landlock, permission
 from syscalltbl.machine.kernel.fsspace import Charge, Space, pages
 from syscalltbl.machine.kernel.lease import break_lease, release_lease
 from syscalltbl.machine.kernel.locks import release_file_locks, release_owner_locks
@@ -49,6 +49,7 @@ from syscalltbl.machine.kernel.resolve import Scope, is_magic
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.wait import HOST_POLL_INTERVAL, Sleep
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
+    EACCES,
     EAGAIN,
     EBADF,
     EBUSY,
@@ -92,6 +93,13 @@ from syscalltbl.machine.uapi.fcntl import (
     SEEK_DATA,
     SEEK_HOLE,
 )
+from syscalltbl.machine.uapi.landlock import (
+    LANDLOCK_ACCESS_FS_IOCTL_DEV,
+    LANDLOCK_ACCESS_FS_MAKE_REG,
+    LANDLOCK_ACCESS_FS_REMOVE_DIR,
+    LANDLOCK_ACCESS_FS_REMOVE_FILE,
+    LANDLOCK_ACCESS_FS_TRUNCATE,
+)
 from syscalltbl.machine.uapi.misc import (
     DT_BLK,
     DT_CHR,
@@ -121,6 +129,8 @@ SHORT_SYMLINK: Final = 128  # a target up to this long lives in the inode, as tm
 HOST_PIPE_WRITE: Final = 4096  # PIPE_BUF: what a host pipe that polls writable takes without blocking
 NR_OPEN_DEFAULT: Final = 64  # BITS_PER_LONG: the descriptors a files_struct holds before it grows
 MAX_SYMLINKS: Final = 40
+#: A file's Landlock rights for later calls when no domain restricts its opener: all of them.
+LANDLOCK_OPEN_RIGHTS: Final = LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV
 FD_BYTES: Final = 256  # what a descriptor and its open file cost the host, charged to RAM (FdTable)
 BLOCK_SIZE: Final = 4096  # what st_blksize says, and the unit files take space in (as on ext4)
 # A file's bytes, holes included, live in host memory, so this filesystem's
@@ -935,6 +945,8 @@ class OpenFile:
 
     #: The open that made it created the file (FMODE_CREATED, what F_CREATED_QUERY tells).
     created = False
+    #: What Landlock allowed, at open, of the rights later calls use (ftruncate's TRUNCATE, ioctl's IOCTL_DEV).
+    landlock_rights = LANDLOCK_OPEN_RIGHTS
 
     def __init__(self, inode: Inode, flags: int, path: bytes) -> None:
         self.inode, self.flags, self.path = inode, flags, path
@@ -1240,6 +1252,7 @@ class FileSystem:
         if node is None:
             if not flags & O_CREAT:
                 raise Errno(ENOENT)
+            landlock.check_path(task, parent, None, LANDLOCK_ACCESS_FS_MAKE_REG)  # security_path_mknod
             permission.check_create(task.cred, parent)
             uid, gid, mode = permission.new_owner(task.cred, parent, perm & 0o7777 & ~task.fs.umask)
             fresh = Regular(b"", mode, self.space_of(parent)).owned_by(uid, gid)
@@ -1257,6 +1270,18 @@ class FileSystem:
             permission.check(task.cred, node, permission.open_mask(flags, truncate=bool(flags & O_TRUNC)))
             if flags & O_NOATIME and not permission.is_owner(task.cred, node):
                 raise Errno(EPERM)  # not updating atime is the owner's choice
+        rights = LANDLOCK_OPEN_RIGHTS
+        if not flags & O_PATH and task is not None and task.cred.landlock:
+            # hook_file_open: the access mode's rights; the rights later calls on the file need, kept with it.
+            accmode = flags & O_ACCMODE
+            access = landlock.open_access(node, read=accmode in (O_RDONLY, O_RDWR),
+                                          write=accmode in (O_WRONLY, O_RDWR), execute=False)
+            where = self._real_parent(task, parent, name, node)
+            landlock.check_path(task, where, node, access)
+            rights = landlock.opened_rights(task.cred.landlock, self.namespace(task), where, node)
+            truncating = isinstance(node, Regular) and flags & O_TRUNC and not created
+            if truncating and not rights & LANDLOCK_ACCESS_FS_TRUNCATE:
+                raise Errno(EACCES)  # handle_truncate's security_file_truncate
         if isinstance(node, Regular) and not flags & O_PATH and (flags & O_ACCMODE != O_RDONLY or flags & O_TRUNC):
             deny_write(task, node)  # before a host file is copied up for it
         if isinstance(node, Regular) and not flags & O_PATH and task is not None:
@@ -1278,10 +1303,25 @@ class FileSystem:
                 path = link.target(task)
         f = OpenFile(node, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW), path)
         f.created = created
+        f.landlock_rights = rights
         if not flags & O_PATH:
             node.attach(task, f)
         fsnotify.opened(f, parent, name, created=created, truncated=truncated and not created)
         return f
+
+    def _real_parent(self, task: Task, parent: Directory, name: bytes, node: Inode) -> Directory:
+        """The directory a file opened through a magic link (/proc/PID/fd/N) is in: Landlock walks the
+        file's own path, not /proc's (the parent itself when that path no longer leads to the file)."""
+        if parent.in_tree:
+            return parent
+        link = parent.lookup(name, task)
+        if not isinstance(link, Symlink) or link.jump(task) is not node:
+            return parent
+        try:
+            real, _, found = self.walk(task, link.target(task), self.root_of(task), follow=False)
+        except Errno:
+            return parent
+        return real if found is node else parent
 
     @staticmethod
     def _may_rename(task: Task, src_dir: Directory, node: Inode, dst_dir: Directory, existing: Inode | None) -> None:
@@ -1321,6 +1361,8 @@ class FileSystem:
         if node is None:
             raise Errno(ENOENT)
         if task is not None:  # None: the machine's own housekeeping
+            remove = LANDLOCK_ACCESS_FS_REMOVE_DIR if directory else LANDLOCK_ACCESS_FS_REMOVE_FILE
+            landlock.check_path(task, parent, None, remove)  # security_path_rmdir / security_path_unlink
             permission.check_sticky_delete(task.cred, parent, node)
         if directory != isinstance(node, Directory):
             raise Errno(ENOTDIR if directory else EISDIR)
@@ -1351,6 +1393,8 @@ class FileSystem:
             raise Errno(EXDEV)  # into or out of /proc: another filesystem
         if not src_dir.in_tree:
             raise Errno(EPERM)
+        if task is not None:
+            landlock.check_move(task, src_dir, node, dst_dir, existing, removable=True)  # security_path_rename
         if existing is node:
             return
         if task is not None:  # None: the machine's own housekeeping
@@ -1395,6 +1439,7 @@ class FileSystem:
             raise Errno(EXDEV)
         if not a_dir.in_tree:
             raise Errno(EPERM)
+        landlock.check_move(task, a_dir, a, b_dir, b, removable=True, exchange=True)
         if a is b:
             return
         # vfs_rename with RENAME_EXCHANGE: each side is deleted from its directory and created in the other's.

@@ -20,8 +20,13 @@ PARTIAL: dict[str, str] = {
     "sys_clone3": "of the namespaces only the mount one; the others, cgroups (CLONE_INTO_CGROUP) and set_tid are "
     "EINVAL, as a kernel built without them",
     "sys_prctl": "PR_SET_NAME/PR_GET_NAME, PR_SET_PDEATHSIG/PR_GET_PDEATHSIG, PR_SET_DUMPABLE/PR_GET_DUMPABLE, "
-    "the keep-capabilities and bounding-set options, the child subreaper, timer slack and no_new_privs; "
-    "PR_SET_SECCOMP, PR_SET_TSC and every other option are EINVAL",
+    "the keep-capabilities, securebits, ambient and bounding-set options, the child subreaper, timer slack, "
+    "no_new_privs, seccomp, THP disabling (a flag: the machine has no huge pages) and the speculation "
+    "controls (of a cpu without the bugs); PR_SET_TSC and every other option are EINVAL",
+    "sys_seccomp": "strict mode and filters with every action, TSYNC, SECCOMP_GET_ACTION_AVAIL and "
+    "SECCOMP_GET_NOTIF_SIZES; no user-notification listener (SECCOMP_FILTER_FLAG_NEW_LISTENER is EINVAL), so "
+    "SECCOMP_RET_USER_NOTIF fails the call with ENOSYS, as with no listener; SECCOMP_RET_TRACE is ENOSYS "
+    "(no tracer asks for PTRACE_EVENT_SECCOMP); SECCOMP_RET_LOG and SECCOMP_FILTER_FLAG_LOG log nothing (no audit)",
     "sys_arch_prctl": "ARCH_SET_FS, ARCH_GET_FS, ARCH_SET_GS, ARCH_GET_GS and ARCH_GET_CPUID (ARCH_SET_CPUID is "
     "ENODEV: no cpuid faulting); the shadow-stack and AMX options are EINVAL",
     "sys_ioctl": "the requests of the machine's own files and devices (terminals, pipes, sockets, /dev); others "
@@ -35,6 +40,10 @@ PARTIAL: dict[str, str] = {
     "namespaces on the machine); no mount is idmapped and no LSM adds options",
     "sys_sysinfo": "load averages are always 0 (the machine keeps none)",
     "sys_fcntl": "everything but F_NOTIFY (dnotify), file seals and write hints, which are EINVAL",
+    "sys_landlock_restrict_self": "the LANDLOCK_RESTRICT_SELF_LOG_* flags are taken and change nothing: the "
+    "machine has no audit log (as Linux built without CONFIG_AUDIT)",
+    "sys_linkat": "under a Landlock domain, a link made from a descriptor (AT_EMPTY_PATH) is checked as if made "
+    "in its new name's directory: the file's old directory is not known, so LANDLOCK_ACCESS_FS_REFER is not asked",
     "sys_madvise": "MADV_COLLAPSE, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE, MADV_HWPOISON, MADV_SOFT_OFFLINE and "
     "KSM's MADV_MERGEABLE/MADV_UNMERGEABLE are EINVAL",
 }

@@ -24,9 +24,25 @@ from syscalltbl.machine.uapi.capability import (
     LINUX_CAPABILITY_VERSION_3,
     NGROUPS_MAX,
     NO_ID,
+    SECBIT_KEEP_CAPS,
+    SECBIT_KEEP_CAPS_LOCKED,
+    SECBIT_NO_CAP_AMBIENT_RAISE,
+    SECURE_ALL_BITS,
+    SECURE_ALL_LOCKS,
+    SECURE_ALL_UNPRIVILEGED,
 )
 from syscalltbl.machine.uapi.errno import EINVAL, EPERM, ESRCH, Errno
-from syscalltbl.machine.uapi.prctl import PR_CAPBSET_DROP, PR_GET_KEEPCAPS, PR_SET_KEEPCAPS
+from syscalltbl.machine.uapi.prctl import (
+    PR_CAP_AMBIENT_CLEAR_ALL,
+    PR_CAP_AMBIENT_IS_SET,
+    PR_CAP_AMBIENT_LOWER,
+    PR_CAP_AMBIENT_RAISE,
+    PR_CAPBSET_DROP,
+    PR_GET_KEEPCAPS,
+    PR_GET_SECUREBITS,
+    PR_SET_KEEPCAPS,
+    PR_SET_SECUREBITS,
+)
 
 
 def _id(value: int) -> int:
@@ -323,6 +339,47 @@ def sys_capset(t: Task, header: int, data: int, *_: int) -> int:
     return _commit(t, new, users=False)
 
 
+def _set_securebits(t: Task, bits: int) -> int:
+    """cap_task_prctl's PR_SET_SECUREBITS: no locked bit changed, no lock undone, no unknown bit, and
+    CAP_SETPCAP unless only unprivileged bits change."""
+    old = t.cred.securebits | (SECBIT_KEEP_CAPS if t.cred.keepcaps else 0)
+    changed = old ^ bits
+    if (old & SECURE_ALL_LOCKS) >> 1 & changed or old & SECURE_ALL_LOCKS & ~bits:
+        raise Errno(EPERM)
+    if bits & ~(SECURE_ALL_LOCKS | SECURE_ALL_BITS):
+        raise Errno(EPERM)
+    privileged = bool(changed & ~SECURE_ALL_UNPRIVILEGED) or not changed & SECURE_ALL_UNPRIVILEGED
+    if privileged and not t.cred.capable(CAP_SETPCAP):
+        raise Errno(EPERM)
+    new = t.cred.copy()
+    new.keepcaps, new.securebits = bool(bits & SECBIT_KEEP_CAPS), bits & ~SECBIT_KEEP_CAPS
+    return _commit(t, new, users=False)
+
+
+def do_prctl_ambient(t: Task, op: int, cap: int, arg4: int, arg5: int) -> int:
+    """prctl(PR_CAP_AMBIENT): ask, raise (a capability both permitted and inheritable, unless
+    SECBIT_NO_CAP_AMBIENT_RAISE), lower one, or clear them all."""
+    if op == PR_CAP_AMBIENT_CLEAR_ALL:
+        if cap or arg4 or arg5:
+            raise Errno(EINVAL)
+        new = t.cred.copy()
+        new.cap_ambient = 0
+        return _commit(t, new, users=False)
+    if not 0 <= cap <= CAP_LAST_CAP or arg4 or arg5:
+        raise Errno(EINVAL)
+    old = t.cred
+    if op == PR_CAP_AMBIENT_IS_SET:
+        return old.cap_ambient >> cap & 1
+    if op not in (PR_CAP_AMBIENT_RAISE, PR_CAP_AMBIENT_LOWER):
+        raise Errno(EINVAL)
+    if op == PR_CAP_AMBIENT_RAISE and (not old.cap_permitted >> cap & 1 or not old.cap_inheritable >> cap & 1
+                                       or old.securebits & SECBIT_NO_CAP_AMBIENT_RAISE):
+        raise Errno(EPERM)
+    new = old.copy()
+    new.cap_ambient = new.cap_ambient | 1 << cap if op == PR_CAP_AMBIENT_RAISE else new.cap_ambient & ~(1 << cap)
+    return _commit(t, new, users=False)
+
+
 def do_prctl_caps(t: Task, option: int, arg2: int) -> int:
     """prctl's capability options (cap_task_prctl): PR_SET_KEEPCAPS 0 or 1 (keep the permitted set when
     the uids leave 0), PR_GET_KEEPCAPS, PR_CAPBSET_READ of one capability, PR_CAPBSET_DROP of one from the
@@ -332,9 +389,15 @@ def do_prctl_caps(t: Task, option: int, arg2: int) -> int:
     if option == PR_SET_KEEPCAPS:
         if arg2 not in (0, 1):
             raise Errno(EINVAL)
+        if t.cred.securebits & SECBIT_KEEP_CAPS_LOCKED:
+            raise Errno(EPERM)
         new = t.cred.copy()
         new.keepcaps = bool(arg2)
         return _commit(t, new, users=False)
+    if option == PR_GET_SECUREBITS:
+        return t.cred.securebits | (SECBIT_KEEP_CAPS if t.cred.keepcaps else 0)
+    if option == PR_SET_SECUREBITS:
+        return _set_securebits(t, arg2)
     if option == PR_CAPBSET_DROP:
         if not t.cred.capable(CAP_SETPCAP):
             raise Errno(EPERM)

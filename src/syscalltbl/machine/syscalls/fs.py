@@ -7,7 +7,7 @@ import stat
 import struct
 import time
 
-from syscalltbl.machine.kernel import fsnotify, lease, permission, signals
+from syscalltbl.machine.kernel import fsnotify, landlock, lease, permission, signals
 from syscalltbl.machine.kernel.fsize import check_new_size, write_limit
 from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
 from syscalltbl.machine.kernel.pipesize import pipe_fcntl
@@ -43,6 +43,7 @@ from syscalltbl.machine.syscalls.fcntl_owner import O_ASYNC, OWNER_COMMANDS, do_
 from syscalltbl.machine.syscalls.locks import LOCK_COMMANDS, do_fcntl_lock
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
+    EACCES,
     EBADF,
     EEXIST,
     EFAULT,
@@ -89,6 +90,11 @@ from syscalltbl.machine.uapi.fcntl import (
     RENAME_NOREPLACE,
     UTIME_NOW,
     UTIME_OMIT,
+)
+from syscalltbl.machine.uapi.landlock import (
+    LANDLOCK_ACCESS_FS_MAKE_DIR,
+    LANDLOCK_ACCESS_FS_MAKE_SYM,
+    LANDLOCK_ACCESS_FS_TRUNCATE,
 )
 from syscalltbl.machine.uapi.misc import (
     PATH_MAX,
@@ -514,6 +520,7 @@ def sys_pipe(t: Task, fds: int, *_: int) -> int:
 @syscall("sys_ioctl")
 def sys_ioctl(t: Task, fd: int, request: int, arg: int, *_: int) -> int:
     f = fd_nopath(t, fd)
+    landlock.check_ioctl(f.landlock_rights, f.inode.mode, request)  # security_file_ioctl
     # The command is an unsigned int in the kernel's prototype.
     return f.inode.unlocked_ioctl(t, f, request, arg)
 
@@ -608,6 +615,7 @@ def do_mkdirat(t: Task, dirfd: int, path: int, mode: int) -> int:
     parent, name, node = t.machine.fs.walk(t, wanted, _base(t, dirfd, wanted), follow=False)
     if node is not None:
         raise Errno(EEXIST)
+    landlock.check_path(t, parent, None, LANDLOCK_ACCESS_FS_MAKE_DIR)  # security_path_mkdir, before may_create
     permission.check_create(t.cred, parent)
     uid, gid, perm = permission.new_owner(t.cred, parent, stat.S_IFDIR | (mode & 0o7777 & ~t.fs.umask))
     made = Directory(parent, stat.S_IMODE(perm)).owned_by(uid, gid)
@@ -956,7 +964,9 @@ def _truncate(inode: Inode, length: int, *, always: bool) -> int:
 
 @syscall("sys_truncate")
 def sys_truncate(t: Task, path: int, length: int, *_: int) -> int:
-    inode = t.machine.fs.lookup(t, user_path(t, path), t.fs.cwd)
+    parent, _name, inode = t.machine.fs.walk(t, user_path(t, path), t.fs.cwd, follow=True)
+    if inode is None:
+        raise Errno(ENOENT)
     if length < 0:
         raise Errno(EINVAL)
     if isinstance(inode, Regular):
@@ -965,6 +975,7 @@ def sys_truncate(t: Task, path: int, length: int, *_: int) -> int:
         if length > inode.size():
             check_new_size(t, length)
         lease.break_lease(t, inode, O_WRONLY)  # do_truncate: a lease holder is told first
+        landlock.check_path(t, parent, inode, LANDLOCK_ACCESS_FS_TRUNCATE)  # security_path_truncate
     return _truncate(inode, length, always=False)
 
 
@@ -979,6 +990,8 @@ def sys_ftruncate(t: Task, fd: int, length: int, *_: int) -> int:
         raise Errno(EINVAL)
     if length > f.inode.size():
         check_new_size(t, length)
+    if not f.landlock_rights & LANDLOCK_ACCESS_FS_TRUNCATE:
+        raise Errno(EACCES)  # security_file_truncate: what Landlock allowed when the file was opened
     # do_sys_ftruncate passes ATTR_MTIME | ATTR_CTIME: the times move even when the size does not.
     return _truncate(f.inode, length, always=True)
 
@@ -989,6 +1002,7 @@ def sys_ftruncate(t: Task, fd: int, length: int, *_: int) -> int:
 def do_symlinkat(t: Task, target: int, newdirfd: int, path: int) -> int:
     contents = user_path(t, target)
     parent, name = _new_name(t, newdirfd, path)
+    landlock.check_path(t, parent, None, LANDLOCK_ACCESS_FS_MAKE_SYM)  # security_path_symlink
     permission.check_create(t.cred, parent)
     uid, gid, _ = permission.new_owner(t.cred, parent, stat.S_IFLNK | 0o777)
     made = Symlink(contents).owned_by(uid, gid)
@@ -1015,6 +1029,11 @@ def do_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: 
     if inode.sb is not parent.sb and not isinstance(inode, HostFile) and not _is_proc(inode):
         raise Errno(EXDEV)  # another mount's file
     permission.check_hardlink(t.cred, inode)  # may_linkat, then vfs_link's may_create
+    if t.cred.landlock:  # security_path_link: the old name's directory too, for a link elsewhere
+        old_name = user_path(t, old) if not flags & AT_EMPTY_PATH else b""
+        src = t.machine.fs.walk(t, old_name, _base(t, olddirfd, old_name),
+                                follow=bool(flags & AT_SYMLINK_FOLLOW))[0] if old_name else parent
+        landlock.check_move(t, src, inode, parent, None, removable=False)
     permission.check_create(t.cred, parent)
     if isinstance(inode, Directory):
         raise Errno(EPERM)

@@ -78,6 +78,7 @@ from syscalltbl.machine.uapi.keyctl import (
     KEYCTL_REJECT,
     KEYCTL_REVOKE,
     KEYCTL_SEARCH,
+    KEYCTL_SESSION_TO_PARENT,
     KEYCTL_SET_REQKEY_KEYRING,
     KEYCTL_SET_TIMEOUT,
     KEYCTL_SETPERM,
@@ -440,6 +441,29 @@ def _invalidate(t: Task, serial: int) -> int:
     return 0
 
 
+def _session_to_parent(t: Task) -> int:
+    """keyctl_session_to_parent: the parent process takes the caller's session keyring. Only the keyring
+    changes hands: the parent keeps every other part of its credentials, its Landlock domain included
+    (key_change_session_keyring and cred_transfer). Linux applies it as the parent next returns to user
+    mode; here it is applied at once, which no other process can tell apart."""
+    ring, _ = lookup(t, KEY_SPEC_SESSION_KEYRING, need=KEY_LINK)
+    parent = t.group.parent
+    if parent is None or parent.pid <= 1 or parent.status is not None:
+        raise Errno(EPERM)  # neither init nor a kernel thread
+    if len(parent.group.threads) != 1:
+        raise Errno(EPERM)  # the parent must be single-threaded
+    theirs = keys.task_keys(parent)
+    if theirs.session is ring:
+        return 0
+    mine, pcred = t.cred, parent.cred
+    if not pcred.uid == pcred.euid == pcred.suid == mine.euid or not pcred.gid == pcred.egid == pcred.sgid == mine.egid:
+        raise Errno(EPERM)  # the same effective ownership, and no set-id parent
+    if (theirs.session is not None and theirs.session.uid != mine.euid) or ring.uid != mine.euid:
+        raise Errno(EPERM)  # both keyrings the caller's
+    theirs.session = ring
+    return 0
+
+
 def _get_security(t: Task, serial: int, buf: int, buflen: int) -> int:
     """No security module labels keys here: an empty string, as Linux gives then."""
     lookup(t, serial, partial=True, need=KEY_VIEW)
@@ -458,6 +482,8 @@ def sys_keyctl(t: Task, option: int, a2: int, a3: int, a4: int, a5: int, *_: int
         if name is not None and name.startswith(b"."):
             raise Errno(EPERM)  # the kernel's own keyrings cannot be joined
         return keys.join_session(t, name).serial
+    if option == KEYCTL_SESSION_TO_PARENT:
+        return _session_to_parent(t)
     if option == KEYCTL_UPDATE:
         return _update(t, a2, a3, a4)
     if option == KEYCTL_REVOKE:

@@ -1,7 +1,7 @@
 """lsm_list_modules (security/lsm_syscalls.c): the Linux security modules the kernel runs.
 
-The machine's kernel has one, the one every Linux kernel has: capability
-(kernel/cred.py's checks).
+The machine's kernel has two: capability, the one every Linux kernel has
+(kernel/cred.py's checks), then Landlock (kernel/landlock.py).
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import E2BIG, EINVAL, Errno
-from syscalltbl.machine.uapi.lsm import LSM_ID_CAPABILITY
+from syscalltbl.machine.uapi.lsm import LSM_ID_CAPABILITY, LSM_ID_LANDLOCK
 
 #: The active modules, in the order they were initialised (lsm_idlist).
-ACTIVE_LSMS = (LSM_ID_CAPABILITY,)
+ACTIVE_LSMS = (LSM_ID_CAPABILITY, LSM_ID_LANDLOCK)
 U32 = 4
 
 

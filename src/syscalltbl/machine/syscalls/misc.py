@@ -10,7 +10,7 @@ from syscalltbl.generators.x86_64.abi import MSR_KERNEL_GS_BASE, TASK_SIZE_MAX
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import uptime
 from syscalltbl.machine.kernel.uaccess import copy_to_user, strncpy_from_user
-from syscalltbl.machine.syscalls.cred import do_prctl_caps
+from syscalltbl.machine.syscalls.cred import do_prctl_ambient, do_prctl_caps
 from syscalltbl.machine.syscalls.prctl_options import OPTIONS as PRCTL_OPTIONS
 from syscalltbl.machine.syscalls.prctl_options import do_prctl_options
 from syscalltbl.machine.syscalls.registry import syscall
@@ -23,16 +23,19 @@ from syscalltbl.machine.uapi.prctl import (
     ARCH_SET_CPUID,
     ARCH_SET_FS,
     ARCH_SET_GS,
+    PR_CAP_AMBIENT,
     PR_CAPBSET_DROP,
     PR_CAPBSET_READ,
     PR_GET_DUMPABLE,
     PR_GET_KEEPCAPS,
     PR_GET_NAME,
     PR_GET_PDEATHSIG,
+    PR_GET_SECUREBITS,
     PR_SET_DUMPABLE,
     PR_SET_KEEPCAPS,
     PR_SET_NAME,
     PR_SET_PDEATHSIG,
+    PR_SET_SECUREBITS,
 )
 from syscalltbl.machine.uapi.structs import SYSINFO
 
@@ -82,7 +85,10 @@ def sys_prctl(t: Task, option: int, arg2: int, arg3: int, arg4: int, arg5: int, 
             raise Errno(EINVAL)
         t.dumpable = arg2  # inherited by fork, back to 1 at execve
         return 0
-    if option in (PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_READ, PR_CAPBSET_DROP):
+    if option == PR_CAP_AMBIENT:
+        return do_prctl_ambient(t, arg2, arg3, arg4, arg5)
+    if option in (PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_READ, PR_CAPBSET_DROP, PR_GET_SECUREBITS,
+                  PR_SET_SECUREBITS):
         return do_prctl_caps(t, option, arg2)
     if option in PRCTL_OPTIONS:
         return do_prctl_options(t, option, arg2, arg3, arg4, arg5)

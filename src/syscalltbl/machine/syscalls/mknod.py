@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import stat
 
-from syscalltbl.machine.kernel import fsnotify
+from syscalltbl.machine.kernel import fsnotify, landlock
 from syscalltbl.machine.kernel.nodes import decode_dev, special_node
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.syscalls.fs import _new_name
@@ -31,6 +31,7 @@ def do_mknodat(t: Task, dirfd: int, path: int, mode: int, dev: int) -> int:
     if kind not in _MAKEABLE:
         raise Errno(EINVAL)
     parent, name = _new_name(t, dirfd, path)
+    landlock.check_path(t, parent, None, landlock.make_access(kind or stat.S_IFREG))  # security_path_mknod
     perm = mode & 0o7777 & ~t.fs.umask
     made = parent.add(name, special_node(t, parent, (kind or stat.S_IFREG) | perm, decode_dev(dev & 0xFFFFFFFF)))
     fsnotify.created(parent, name, made)

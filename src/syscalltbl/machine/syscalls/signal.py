@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from syscalltbl.machine.kernel import signals
+from syscalltbl.machine.kernel import landlock, signals
 from syscalltbl.machine.kernel.cred import kill_ok
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.signals import KERNEL_SIGSET_SIZE, SigAction
@@ -146,8 +146,13 @@ def _targets(t: Task, pid: int) -> list[Task]:
 
 
 def _may_signal(t: Task, target: Task, sig: int) -> bool:
-    """check_kill_permission: a thread of one's own process, kill_ok_by_cred, or SIGCONT within the session."""
-    return target.group is t.group or kill_ok(t.cred, target.cred) or (sig == SIGCONT and target.sid == t.sid)
+    """check_kill_permission: a thread of one's own process, kill_ok_by_cred, or SIGCONT within the session;
+    then Landlock's hook_task_kill: a process outside the sender's signal scope is out of reach."""
+    if target.group is t.group:
+        return True
+    if landlock.signal_denied(t.cred.landlock, target.cred.landlock):
+        return False
+    return kill_ok(t.cred, target.cred) or (sig == SIGCONT and target.sid == t.sid)
 
 
 def _send(t: Task, targets: list[Task], sig: int, code: int, *, thread: bool = False, everyone: bool = False) -> int:

@@ -5,7 +5,7 @@ The permission rule and the sending are shared with pidfd_send_signal (syscalls/
 
 from __future__ import annotations
 
-from syscalltbl.machine.kernel import signals
+from syscalltbl.machine.kernel import landlock, signals
 from syscalltbl.machine.kernel.cred import kill_ok
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.signals import SIGINFO_SIZE
@@ -17,8 +17,13 @@ from syscalltbl.machine.uapi.signal import NSIG, SI_TKILL, SIGCONT
 
 
 def may_signal(t: Task, target: Task, sig: int) -> bool:
-    """check_kill_permission: a thread of one's own process, kill_ok_by_cred, or SIGCONT within the session."""
-    return target.group is t.group or kill_ok(t.cred, target.cred) or (sig == SIGCONT and target.sid == t.sid)
+    """check_kill_permission: a thread of one's own process, kill_ok_by_cred, or SIGCONT within the session;
+    then Landlock's hook_task_kill: a process outside the sender's signal scope is out of reach."""
+    if target.group is t.group:
+        return True
+    if landlock.signal_denied(t.cred.landlock, target.cred.landlock):
+        return False
+    return kill_ok(t.cred, target.cred) or (sig == SIGCONT and target.sid == t.sid)
 
 
 def user_siginfo(t: Task, uinfo: int, sig: int) -> bytes:

@@ -13,6 +13,7 @@ import struct
 import weakref
 from collections.abc import Callable
 
+from syscalltbl.machine.kernel import landlock
 from syscalltbl.machine.kernel.af_unix import (  # fmt: skip
     NO_PEER,
     TCP_ESTABLISHED,
@@ -42,6 +43,8 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     Errno,
 )
 from syscalltbl.machine.uapi.fcntl import O_PATH, O_RDWR
+from syscalltbl.machine.uapi.inet import IPPROTO_TCP
+from syscalltbl.machine.uapi.landlock import LANDLOCK_ACCESS_NET_BIND_TCP, LANDLOCK_ACCESS_NET_CONNECT_TCP
 from syscalltbl.machine.uapi.socket import (
     AF_INET,
     AF_INET6,
@@ -232,7 +235,9 @@ def sys_socketpair(t: Task, family: int, kind: int, protocol: int, usockvec: int
 @syscall("sys_bind")
 def sys_bind(t: Task, fd: int, umyaddr: int, addrlen: int, *_: int) -> int:
     sock = socket_file(t, fd)[1]
-    sock.bind_addr(t, sockaddr_from_user(t, umyaddr, addrlen))
+    raw = sockaddr_from_user(t, umyaddr, addrlen)
+    landlock.check_socket(t.cred.landlock, sock.family, _is_tcp(sock), raw, LANDLOCK_ACCESS_NET_BIND_TCP)
+    sock.bind_addr(t, raw)
     return 0
 
 
@@ -272,8 +277,15 @@ def sys_accept(t: Task, fd: int, upeer_sockaddr: int, upeer_addrlen: int, *_: in
 @syscall("sys_connect")
 def sys_connect(t: Task, fd: int, uservaddr: int, addrlen: int, *_: int) -> int:
     f, sock = socket_file(t, fd)
-    sock.connect_addr(t, f, sockaddr_from_user(t, uservaddr, addrlen))
+    raw = sockaddr_from_user(t, uservaddr, addrlen)
+    landlock.check_socket(t.cred.landlock, sock.family, _is_tcp(sock), raw, LANDLOCK_ACCESS_NET_CONNECT_TCP)
+    sock.connect_addr(t, f, raw)
     return 0
+
+
+def _is_tcp(sock: UnixSocket) -> bool:
+    """sk_is_tcp: an inet stream socket of IPPROTO_TCP (Landlock's port rules are for these alone)."""
+    return sock.family in (AF_INET, AF_INET6) and sock.type == SOCK_STREAM and sock.protocol == IPPROTO_TCP
 
 
 @syscall("sys_getsockname")

@@ -64,3 +64,17 @@ CAP_FS_SET: Final = sum(1 << c for c in (CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_RE
 NGROUPS_MAX: Final = 65536
 #: (uid_t)-1 / (gid_t)-1: "leave it" for the set*id calls, and never a valid id.
 NO_ID: Final = 0xFFFFFFFF
+
+# include/uapi/linux/securebits.h: each bit, and above it the lock that freezes it.
+SECBIT_NOROOT: Final = 1 << 0
+SECBIT_NO_SETUID_FIXUP: Final = 1 << 2
+SECBIT_KEEP_CAPS: Final = 1 << 4
+SECBIT_KEEP_CAPS_LOCKED: Final = 1 << 5
+SECBIT_NO_CAP_AMBIENT_RAISE: Final = 1 << 6
+SECBIT_EXEC_RESTRICT_FILE: Final = 1 << 8
+SECBIT_EXEC_DENY_INTERACTIVE: Final = 1 << 10
+SECURE_ALL_BITS: Final = (SECBIT_NOROOT | SECBIT_NO_SETUID_FIXUP | SECBIT_KEEP_CAPS | SECBIT_NO_CAP_AMBIENT_RAISE
+                          | SECBIT_EXEC_RESTRICT_FILE | SECBIT_EXEC_DENY_INTERACTIVE)  # fmt: skip
+SECURE_ALL_LOCKS: Final = SECURE_ALL_BITS << 1
+#: The bits that are no security matter (what execveat's AT_EXECVE_CHECK callers ask): no CAP_SETPCAP needed.
+SECURE_ALL_UNPRIVILEGED: Final = SECBIT_EXEC_RESTRICT_FILE | SECBIT_EXEC_DENY_INTERACTIVE

@@ -4,3 +4,4 @@ from typing import Final
 
 LSM_ID_UNDEF: Final = 0
 LSM_ID_CAPABILITY: Final = 100
+LSM_ID_LANDLOCK: Final = 110
