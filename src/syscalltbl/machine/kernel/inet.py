@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.af_unix import TCP_CLOSE, TCP_LISTEN, UnixNamespace, UnixSocket
 from syscalltbl.machine.kernel.mcast import MEMBERSHIP_OPTIONS, set_membership
-from syscalltbl.machine.kernel.netdev import NETDEV_IOCTLS, dev_ioctl
+from syscalltbl.machine.kernel.netdev import NETDEV_IOCTLS, NetDevices, dev_ioctl
+from syscalltbl.machine.kernel.netlink_table import NetlinkTable
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.vfs import OpenFile
 from syscalltbl.machine.uapi.capability import CAP_NET_BIND_SERVICE
@@ -145,9 +146,12 @@ class PortTable:
 
 
 class InetNamespace:
-    """The machine's one network namespace: TCP's, UDP's and UDP-Lite's ports."""
+    """The machine's one network namespace: TCP's, UDP's and UDP-Lite's ports, the devices, and the
+    netlink sockets' table (kernel/netlink_table.py)."""
 
     def __init__(self) -> None:
+        self.devices = NetDevices()
+        self.netlink = NetlinkTable()
         self.tcp = PortTable()
         self.udp = PortTable()
         self.udplite = PortTable()  # UDP-Lite has ports of its own

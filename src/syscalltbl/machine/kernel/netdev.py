@@ -1,19 +1,32 @@
 """The machine's network devices and their ioctls (net/core/dev_ioctl.c, net/ipv4/devinet.c): lo alone.
 
-lo is up, holds 127.0.0.1/8 and ::1, and cannot be reconfigured: the
-machine has no other interface, nor any way out.
+lo holds 127.0.0.1/8 and ::1, and may be brought down and up (SIOCSIFFLAGS,
+or rtnetlink's RTM_NEWLINK: kernel/rtnetlink.py); its other flags stay. The
+machine has no other interface, nor any way out. `NetDevices` is all a
+network namespace's device state: lo's, and the IPv4 devconf tunables of
+/proc/sys/net/ipv4/conf (kernel/procsys_net.py).
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.uapi.capability import CAP_NET_ADMIN
-from syscalltbl.machine.uapi.errno import ENODEV, EOPNOTSUPP, EPERM, Errno
+from syscalltbl.machine.uapi.errno import ENODEV, EPERM, Errno
 from syscalltbl.machine.uapi.inet import (
+    IFF_ALLMULTI,
+    IFF_AUTOMEDIA,
+    IFF_DEBUG,
+    IFF_DYNAMIC,
     IFF_LOOPBACK,
+    IFF_MULTICAST,
+    IFF_NOARP,
+    IFF_NOTRAILERS,
+    IFF_PORTSEL,
+    IFF_PROMISC,
     IFF_RUNNING,
     IFF_UP,
     IFNAMSIZ,
@@ -30,6 +43,7 @@ from syscalltbl.machine.uapi.inet import (
     SIOCSIFFLAGS,
     SOCKADDR_IN,
 )
+from syscalltbl.machine.uapi.netlink import IFF_LOWER_UP
 from syscalltbl.machine.uapi.socket import AF_INET
 
 if TYPE_CHECKING:
@@ -37,12 +51,92 @@ if TYPE_CHECKING:
 
 LO_NAME = b"lo"
 LO_INDEX = 1
-LO_FLAGS = IFF_UP | IFF_LOOPBACK | IFF_RUNNING
 LO_NETMASK = b"\xff\0\0\0"
 IFCONF = struct.Struct("<i4xQ")  # ifc_len, ifc_buf
 #: The ioctls any socket answers for its network namespace's devices.
 NETDEV_IOCTLS = frozenset({SIOCGIFCONF, SIOCGIFFLAGS, SIOCSIFFLAGS, SIOCGIFINDEX, SIOCGIFNAME, SIOCGIFMTU,
                            SIOCGIFADDR, SIOCGIFNETMASK})
+#: __dev_change_flags: the flags a caller sets as it asks; IFF_UP opens or closes the device, IFF_PROMISC and
+#: IFF_ALLMULTI are the caller's own (gflags), and the rest (IFF_LOOPBACK, the state bits) stay the device's.
+PLAIN_FLAGS = IFF_DEBUG | IFF_NOTRAILERS | IFF_NOARP | IFF_DYNAMIC | IFF_MULTICAST | IFF_PORTSEL | IFF_AUTOMEDIA
+USER_FLAGS = IFF_PROMISC | IFF_ALLMULTI
+
+#: The IPv4 devconf tunables (net/ipv4/devinet.c's devinet_vars), in IPV4_DEVCONF_* order, with the
+#: defaults of ipv4_devconf ("all") and ipv4_devconf_dflt ("default", and every device made after).
+IPV4_DEVCONF: tuple[tuple[bytes, int, int], ...] = (  # name, all's, default's
+    (b"forwarding", 0, 0), (b"mc_forwarding", 0, 0), (b"proxy_arp", 0, 0), (b"accept_redirects", 1, 1),
+    (b"secure_redirects", 1, 1), (b"send_redirects", 1, 1), (b"shared_media", 1, 1), (b"rp_filter", 0, 0),
+    (b"accept_source_route", 0, 1), (b"bootp_relay", 0, 0), (b"log_martians", 0, 0), (b"tag", 0, 0),
+    (b"arp_filter", 0, 0), (b"medium_id", 0, 0), (b"disable_xfrm", 0, 0), (b"disable_policy", 0, 0),
+    (b"force_igmp_version", 0, 0), (b"arp_announce", 0, 0), (b"arp_ignore", 0, 0),
+    (b"promote_secondaries", 0, 0), (b"arp_accept", 0, 0), (b"arp_notify", 0, 0), (b"accept_local", 0, 0),
+    (b"src_valid_mark", 0, 0), (b"proxy_arp_pvlan", 0, 0), (b"route_localnet", 0, 0),
+    (b"igmpv2_unsolicited_report_interval", 10000, 10000), (b"igmpv3_unsolicited_report_interval", 1000, 1000),
+    (b"ignore_routes_with_linkdown", 0, 0), (b"drop_unicast_in_l2_multicast", 0, 0),
+    (b"drop_gratuitous_arp", 0, 0), (b"bc_forwarding", 0, 0), (b"arp_evict_nocarrier", 1, 1),
+)
+#: What loopback_setup's device turns on for itself: no IPsec on lo (IN_DEV_CONF_SET NOXFRM, NOPOLICY).
+LO_DEVCONF = {b"disable_xfrm": 1, b"disable_policy": 1}
+
+
+class DevConf:
+    """One device's (or "all"'s, "default"'s) IPv4 devconf: the values, and which were written (cnf.state)."""
+
+    def __init__(self, values: dict[bytes, int]) -> None:
+        self.values = values
+        self.written: set[bytes] = set()
+
+
+class NetDevices:
+    """A network namespace's devices: lo's flags and the IPv4 devconf of all, default and lo.
+
+    Everything a namespace owns of its devices is here, so that a new
+    namespace is a new NetDevices (its lo up or down by itself).
+    """
+
+    def __init__(self) -> None:
+        self.lo_flags = IFF_LOOPBACK | IFF_UP  # dev->flags, with gflags' IFF_PROMISC and IFF_ALLMULTI
+        self.ipv4_conf: dict[bytes, DevConf] = {
+            b"all": DevConf({name: value for name, value, _ in IPV4_DEVCONF}),
+            b"default": DevConf({name: value for name, _, value in IPV4_DEVCONF}),
+        }
+        self.ipv4_conf[LO_NAME] = DevConf({**self.ipv4_conf[b"default"].values, **LO_DEVCONF})
+        self.ipv4_conf[LO_NAME].written.update(LO_DEVCONF)
+        #: Told when lo's flags change (rtnetlink's RTM_NEWLINK notice to RTNLGRP_LINK).
+        self.link_watchers: list[Callable[[], None]] = []
+
+    @property
+    def lo_up(self) -> bool:
+        return bool(self.lo_flags & IFF_UP)
+
+    def lo_reported_flags(self) -> int:
+        """dev_get_flags: a running lo is also IFF_RUNNING and IFF_LOWER_UP (its carrier is always on)."""
+        return self.lo_flags | (IFF_RUNNING | IFF_LOWER_UP if self.lo_up else 0)
+
+    def change_lo_flags(self, flags: int) -> None:
+        """__dev_change_flags for lo: the plain flags as asked, IFF_UP, IFF_PROMISC and IFF_ALLMULTI toggled."""
+        old = self.lo_flags
+        self.lo_flags = (flags & (PLAIN_FLAGS | IFF_UP | USER_FLAGS)) | (old & ~(PLAIN_FLAGS | IFF_UP | USER_FLAGS))
+        if self.lo_flags != old:
+            for watcher in list(self.link_watchers):
+                watcher()
+
+    def set_devconf(self, device: bytes, name: bytes, value: int) -> None:
+        """devinet_conf_proc: the value, marked written; one written to default goes to each device that
+        never had its own written (devinet_copy_dflt_conf)."""
+        conf = self.ipv4_conf[device]
+        conf.values[name] = value
+        conf.written.add(name)
+        if device == b"default":
+            for other_name, other in self.ipv4_conf.items():
+                if other_name not in (b"all", b"default") and name not in other.written:
+                    other.values[name] = value
+
+
+def net_devices(t: Task) -> NetDevices:
+    """The devices of the task's network namespace."""
+    devices: NetDevices = t.machine.inet.devices
+    return devices
 
 
 def _ifreq(name: bytes, payload: bytes) -> bytes:
@@ -68,12 +162,12 @@ def dev_ioctl(t: Task, request: int, arg: int) -> int:
         raise Errno(EPERM)
     if name != LO_NAME:
         raise Errno(ENODEV)
+    devices = net_devices(t)
     if request == SIOCSIFFLAGS:
-        if int.from_bytes(raw[IFNAMSIZ : IFNAMSIZ + 2], "little") != LO_FLAGS:
-            raise Errno(EOPNOTSUPP)  # the machine's lo stays as it is: up, and nothing else
+        devices.change_lo_flags(int.from_bytes(raw[IFNAMSIZ : IFNAMSIZ + 2], "little"))
         return 0
     answers = {
-        SIOCGIFFLAGS: LO_FLAGS.to_bytes(2, "little"),
+        SIOCGIFFLAGS: (devices.lo_reported_flags() & 0xFFFF).to_bytes(2, "little"),
         SIOCGIFINDEX: LO_INDEX.to_bytes(4, "little"),
         SIOCGIFMTU: LOOPBACK_MTU.to_bytes(4, "little"),
         SIOCGIFADDR: _sockaddr_in(INADDR_LOOPBACK),

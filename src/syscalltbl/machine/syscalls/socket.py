@@ -1,8 +1,9 @@
 """socket, socketpair, bind, listen, accept, connect, the names, shutdown and the options (net/socket.c).
 
 The families: AF_UNIX (kernel/af_unix.py), AF_INET and AF_INET6 on the
-machine's loopback (kernel/inet.py, tcp.py, udp.py); every other family is
-EAFNOSUPPORT. This layer is the family-blind part, each family's socket
+machine's loopback (kernel/inet.py, tcp.py, udp.py), AF_NETLINK
+(kernel/netlink.py, rtnetlink.py); every other family is EAFNOSUPPORT.
+This layer is the family-blind part, each family's socket
 answering bind, connect, getname and its protocol options itself.
 The calls that move data are in sockmsg.py.
 """
@@ -23,6 +24,7 @@ from syscalltbl.machine.kernel.af_unix import (  # fmt: skip
     socket_path,
 )
 from syscalltbl.machine.kernel.inetsw import inet_create
+from syscalltbl.machine.kernel.netlink_family import netlink_create
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.vfs import OpenFile
@@ -46,6 +48,7 @@ from syscalltbl.machine.uapi.socket import (
     AF_INET,
     AF_INET6,
     AF_MAX,
+    AF_NETLINK,
     AF_UNIX,
     LINGER,
     OLD_TIMEVAL,
@@ -186,6 +189,7 @@ FAMILIES: dict[int, Callable[[Task, int, int, int], UnixSocket]] = {
     AF_UNIX: unix_create,
     AF_INET: inet_create,
     AF_INET6: inet_create,
+    AF_NETLINK: netlink_create,
 }
 
 
