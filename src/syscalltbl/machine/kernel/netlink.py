@@ -246,6 +246,30 @@ class NetlinkSocket(UnixSocket):
         self.enqueue(NetlinkMessage(data, self, None, charge=charge, portid=portid, group=group))
         return True
 
+    def attach_cookie(self, size: int) -> int:
+        """netlink_attachskb for mq_notify's cookie: its charge taken from SO_RCVBUF now (the caller waits while
+        the buffer is full); RAM pays for it once it is queued."""
+        charge = size + SKB_OVERHEAD
+        self.rmem += charge
+        return charge
+
+    def detach(self, charge: int) -> None:
+        """netlink_detachskb: an attached skb never sent, its charge given back."""
+        self.rmem -= charge
+        self.touch()
+
+    def send_attached(self, data: bytes, charge: int) -> None:
+        """netlink_sendskb of an attached skb: queued, whatever the buffer holds now (it was paid for); lost
+        with a socket released meanwhile, or when RAM has no room for it."""
+        if self.dead:
+            return
+        try:
+            self.ns.charge(charge)
+        except Errno:
+            self.detach(charge)
+            return
+        self.enqueue(NetlinkMessage(data, self, None, charge=charge, portid=0, group=0))
+
     def overrun(self) -> None:
         if NETLINK_NO_ENOBUFS not in self.flags:
             self.err = ENOBUFS
