@@ -23,10 +23,9 @@ from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.af_unix import TCP_CLOSE, TCP_LISTEN, UnixNamespace, UnixSocket
 from syscalltbl.machine.kernel.mcast import MEMBERSHIP_OPTIONS, set_membership
-from syscalltbl.machine.kernel.netdev import NETDEV_IOCTLS, NetDevices, dev_ioctl
+from syscalltbl.machine.kernel.netdev import NetDevices
 from syscalltbl.machine.kernel.netlink_table import NetlinkTable
 from syscalltbl.machine.kernel.uaccess import copy_from_user
-from syscalltbl.machine.kernel.vfs import OpenFile
 from syscalltbl.machine.uapi.capability import CAP_NET_BIND_SERVICE
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EACCES,
@@ -394,12 +393,6 @@ class InetSocket(UnixSocket):
         if level == IPPROTO_IP and 0 < length < 4 and 0 <= value <= 255:
             return bytes([value])  # ip_getsockopt answers a short buffer with one unsigned char
         return _INT.pack(value)
-
-    def unlocked_ioctl(self, task: Task, f: OpenFile, request: int, arg: int) -> int:
-        """sock_do_ioctl: the protocol's ioctls, then the network devices' (dev_ioctl)."""
-        if request in NETDEV_IOCTLS:
-            return dev_ioctl(task, request, arg)
-        return super().unlocked_ioctl(task, f, request, arg)
 
     # -- life --
 

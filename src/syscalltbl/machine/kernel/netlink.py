@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from syscalltbl.machine.kernel.af_unix import SKB_OVERHEAD, Message, Payload, SockAddr, Ucred, UnixSocket
-from syscalltbl.machine.kernel.netdev import NETDEV_IOCTLS, dev_ioctl
 from syscalltbl.machine.kernel.netlink_table import NetlinkTable
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.vfs import OpenFile
@@ -393,12 +392,6 @@ class NetlinkSocket(UnixSocket):
 
     def ioctl(self, f: OpenFile, request: int) -> bytes | int:
         raise Errno(ENOTTY)  # netlink_ioctl has none; sock_do_ioctl's device ioctls are below
-
-    def unlocked_ioctl(self, task: Task, f: OpenFile, request: int, arg: int) -> int:
-        """sock_do_ioctl: no netlink ioctls, then the network devices' (dev_ioctl)."""
-        if request in NETDEV_IOCTLS:
-            return dev_ioctl(task, request, arg)
-        return super().unlocked_ioctl(task, f, request, arg)
 
     def message_limit(self) -> int | None:
         return self.sndbuf  # write(2) copies no more than a message may hold
