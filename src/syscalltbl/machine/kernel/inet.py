@@ -115,9 +115,11 @@ def is_multicast_v4(v4: bytes) -> bool:
 
 
 class PortTable:
-    """One protocol's bound sockets by port (inet_hashinfo's bind buckets, udp_table)."""
+    """One protocol's bound sockets by port (inet_hashinfo's bind buckets, udp_table), in a namespace whose
+    devices (`devices`, lo alone) its routes go through."""
 
-    def __init__(self) -> None:
+    def __init__(self, devices: NetDevices) -> None:
+        self.devices = devices
         self.bound: dict[int, list[InetSocket]] = {}
         self.next_ephemeral = 0  # where the next search for a free ephemeral port starts
 
@@ -151,9 +153,9 @@ class InetNamespace:
     def __init__(self) -> None:
         self.devices = NetDevices()
         self.netlink = NetlinkTable()
-        self.tcp = PortTable()
-        self.udp = PortTable()
-        self.udplite = PortTable()  # UDP-Lite has ports of its own
+        self.tcp = PortTable(self.devices)
+        self.udp = PortTable(self.devices)
+        self.udplite = PortTable(self.devices)  # UDP-Lite has ports of its own
 
 
 def inet_namespace(t: Task) -> InetNamespace:
@@ -313,8 +315,11 @@ class InetSocket(UnixSocket):
         raise Errno(EADDRNOTAVAIL)
 
     def destination(self, addr: bytes) -> bytes:
-        """Where a connection or datagram to `addr` goes: the wildcard means this host; ENETUNREACH off lo."""
+        """Where a connection or datagram to `addr` goes: the wildcard means this host; ENETUNREACH off lo,
+        and for every address while lo is down (its routes went with it: fib_disable_ip, addrconf_ifdown)."""
         if self.family == AF_INET6 and is_mapped(addr) and self.v6only:
+            raise Errno(ENETUNREACH)
+        if not self.ports.devices.lo_up:
             raise Errno(ENETUNREACH)
         if addr == IN6ADDR_ANY:
             return V4_LOOPBACK if is_mapped(self.local[0]) else IN6ADDR_LOOPBACK
