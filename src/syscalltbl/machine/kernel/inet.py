@@ -70,7 +70,6 @@ from syscalltbl.machine.uapi.inet import (
     IPV6_TCLASS,
     IPV6_UNICAST_HOPS,
     IPV6_V6ONLY,
-    LOOPBACK_MTU,
     SIN6_LEN_RFC2133,
     SOCKADDR_IN,
     SOCKADDR_IN6,
@@ -388,7 +387,7 @@ class InetSocket(UnixSocket):
         if level == IPPROTO_IP and optname == IP_MTU:
             if self.remote is None:
                 raise Errno(ENOTCONN)
-            value = LOOPBACK_MTU
+            value = self.ports.devices.lo_mtu
         elif level == IPPROTO_IPV6 and optname == IPV6_V6ONLY:
             value = int(self.v6only)
         elif optname in _IP_OPTIONS.get(level, {}):

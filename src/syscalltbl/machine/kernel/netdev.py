@@ -1,7 +1,9 @@
 """The machine's network devices and their ioctls (net/core/dev_ioctl.c, net/ipv4/devinet.c): lo alone.
 
 lo holds 127.0.0.1/8 and ::1, and may be brought down and up (SIOCSIFFLAGS,
-or rtnetlink's RTM_NEWLINK: kernel/rtnetlink.py); its other flags stay. The
+or rtnetlink's RTM_NEWLINK: kernel/rtnetlink.py) and given another MTU
+(SIOCSIFMTU, IFLA_MTU); its other flags stay. The MTU is what IP_MTU and
+the link report: no packet is made on the machine, so none is fragmented by it. The
 machine has no other interface, nor any way out. `NetDevices` is all a
 network namespace's device state: lo's, and the IPv4 devconf tunables of
 /proc/sys/net/ipv4/conf (kernel/procsys_net.py).
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.uapi.capability import CAP_NET_ADMIN
-from syscalltbl.machine.uapi.errno import ENODEV, EPERM, Errno
+from syscalltbl.machine.uapi.errno import EINVAL, ENODEV, EPERM, Errno
 from syscalltbl.machine.uapi.inet import (
     IFF_ALLMULTI,
     IFF_AUTOMEDIA,
@@ -41,6 +43,7 @@ from syscalltbl.machine.uapi.inet import (
     SIOCGIFNAME,
     SIOCGIFNETMASK,
     SIOCSIFFLAGS,
+    SIOCSIFMTU,
     SOCKADDR_IN,
 )
 from syscalltbl.machine.uapi.netlink import IFF_LOWER_UP
@@ -55,7 +58,7 @@ LO_NETMASK = b"\xff\0\0\0"
 IFCONF = struct.Struct("<i4xQ")  # ifc_len, ifc_buf
 #: The ioctls any socket answers for its network namespace's devices.
 NETDEV_IOCTLS = frozenset({SIOCGIFCONF, SIOCGIFFLAGS, SIOCSIFFLAGS, SIOCGIFINDEX, SIOCGIFNAME, SIOCGIFMTU,
-                           SIOCGIFADDR, SIOCGIFNETMASK})
+                           SIOCSIFMTU, SIOCGIFADDR, SIOCGIFNETMASK})
 #: __dev_change_flags: the flags a caller sets as it asks; IFF_UP opens or closes the device, IFF_PROMISC and
 #: IFF_ALLMULTI are the caller's own (gflags), and the rest (IFF_LOOPBACK, the state bits) stay the device's.
 PLAIN_FLAGS = IFF_DEBUG | IFF_NOTRAILERS | IFF_NOARP | IFF_DYNAMIC | IFF_MULTICAST | IFF_PORTSEL | IFF_AUTOMEDIA
@@ -96,6 +99,7 @@ class NetDevices:
 
     def __init__(self) -> None:
         self.lo_flags = IFF_LOOPBACK | IFF_UP  # dev->flags, with gflags' IFF_PROMISC and IFF_ALLMULTI
+        self.lo_mtu = LOOPBACK_MTU
         self.ipv4_conf: dict[bytes, DevConf] = {
             b"all": DevConf({name: value for name, value, _ in IPV4_DEVCONF}),
             b"default": DevConf({name: value for name, _, value in IPV4_DEVCONF}),
@@ -118,6 +122,15 @@ class NetDevices:
         old = self.lo_flags
         self.lo_flags = (flags & (PLAIN_FLAGS | IFF_UP | USER_FLAGS)) | (old & ~(PLAIN_FLAGS | IFF_UP | USER_FLAGS))
         if self.lo_flags != old:
+            for watcher in list(self.link_watchers):
+                watcher()
+
+    def set_lo_mtu(self, mtu: int) -> None:
+        """dev_set_mtu for lo: any MTU from 0 (its min_mtu) up, as it has no max_mtu; EINVAL below 0."""
+        if mtu < 0:
+            raise Errno(EINVAL)
+        if mtu != self.lo_mtu:
+            self.lo_mtu = mtu
             for watcher in list(self.link_watchers):
                 watcher()
 
@@ -158,7 +171,7 @@ def dev_ioctl(t: Task, request: int, arg: int) -> int:
         copy_to_user(t.mm, arg, LO_NAME.ljust(IFNAMSIZ, b"\0"))
         return 0
     name = raw[:IFNAMSIZ].split(b"\0")[0]
-    if request == SIOCSIFFLAGS and not t.cred.capable(CAP_NET_ADMIN):
+    if request in (SIOCSIFFLAGS, SIOCSIFMTU) and not t.cred.capable(CAP_NET_ADMIN):
         raise Errno(EPERM)
     if name != LO_NAME:
         raise Errno(ENODEV)
@@ -166,10 +179,13 @@ def dev_ioctl(t: Task, request: int, arg: int) -> int:
     if request == SIOCSIFFLAGS:
         devices.change_lo_flags(int.from_bytes(raw[IFNAMSIZ : IFNAMSIZ + 2], "little"))
         return 0
+    if request == SIOCSIFMTU:
+        devices.set_lo_mtu(int.from_bytes(raw[IFNAMSIZ : IFNAMSIZ + 4], "little", signed=True))
+        return 0
     answers = {
         SIOCGIFFLAGS: (devices.lo_reported_flags() & 0xFFFF).to_bytes(2, "little"),
         SIOCGIFINDEX: LO_INDEX.to_bytes(4, "little"),
-        SIOCGIFMTU: LOOPBACK_MTU.to_bytes(4, "little"),
+        SIOCGIFMTU: devices.lo_mtu.to_bytes(4, "little"),
         SIOCGIFADDR: _sockaddr_in(INADDR_LOOPBACK),
         SIOCGIFNETMASK: _sockaddr_in(LO_NETMASK),
     }

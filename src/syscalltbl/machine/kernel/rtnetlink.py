@@ -21,7 +21,7 @@ from syscalltbl.machine.kernel.netdev import LO_INDEX, LO_NAME, NetDevices
 from syscalltbl.machine.kernel.netlink import NetlinkSocket
 from syscalltbl.machine.uapi.capability import CAP_NET_ADMIN
 from syscalltbl.machine.uapi.errno import EEXIST, EINVAL, ENODEV, EOPNOTSUPP, EPERM, Errno
-from syscalltbl.machine.uapi.inet import IN6ADDR_LOOPBACK, INADDR_LOOPBACK, LOOPBACK_MTU
+from syscalltbl.machine.uapi.inet import IN6ADDR_LOOPBACK, INADDR_LOOPBACK
 from syscalltbl.machine.uapi.netlink import (
     ARPHRD_LOOPBACK,
     IF_OPER_DOWN,
@@ -142,7 +142,7 @@ def link_message(devices: NetDevices, kind: int, flags: int, seq: int, portid: i
     body += u32(IFLA_TXQLEN, LO_TXQLEN)
     body += attr(IFLA_OPERSTATE, bytes([IF_OPER_UNKNOWN if up else IF_OPER_DOWN]))
     body += attr(IFLA_LINKMODE, b"\0")
-    body += u32(IFLA_MTU, LOOPBACK_MTU)
+    body += u32(IFLA_MTU, devices.lo_mtu)
     body += u32(IFLA_MIN_MTU, 0)
     body += u32(IFLA_MAX_MTU, 0)
     body += u32(IFLA_GROUP, 0)
@@ -214,19 +214,25 @@ def set_link(ctx: Request) -> None:
         raise Errno(ENODEV)
     if ctx.kind == RTM_NEWLINK and ctx.flags & NLM_F_EXCL:
         raise Errno(EEXIST)
+    mtu: int | None = None
     for kind, payload in attrs.items():
         if kind == IFLA_IFNAME and attr_string(payload) == LO_NAME:
             continue
-        if kind == IFLA_MTU and len(payload) >= 4 and int.from_bytes(payload[:4], "little") == LOOPBACK_MTU:
+        if kind == IFLA_MTU:
+            if len(payload) < 4:
+                raise Errno(EINVAL)
+            mtu = int.from_bytes(payload[:4], "little")
             continue
         if kind in (IFLA_EXT_MASK, 0):
             continue
-        raise Errno(EOPNOTSUPP)  # lo's name, MTU, queue, ... are fixed on the machine
+        raise Errno(EOPNOTSUPP)  # lo's name, queue, address, ... are fixed on the machine
     _family, _type, _index, flags, change = IFINFOMSG.unpack(header)
     if flags or change:
         if change:  # rtnl_dev_combine_flags
             flags = (flags & change) | (ctx.devices.lo_reported_flags() & ~change)
         ctx.devices.change_lo_flags(flags)
+    if mtu is not None:
+        ctx.devices.set_lo_mtu(mtu)
 
 
 def notify_link(inet: InetNamespace, old_flags: int) -> None:

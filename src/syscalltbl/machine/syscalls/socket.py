@@ -61,6 +61,7 @@ from syscalltbl.machine.uapi.socket import (
     SO_ERROR,
     SO_KEEPALIVE,
     SO_LINGER,
+    SO_NO_CHECK,
     SO_OOBINLINE,
     SO_PASSCRED,
     SO_PEERCRED,
@@ -99,7 +100,7 @@ HZ = 250  # Debian's CONFIG_HZ: socket timeouts are kept in jiffies of 4 ms
 MAX_SCHEDULE_TIMEOUT = 0x7FFFFFFFFFFFFFFF  # LONG_MAX jiffies: for ever
 #: The SOL_SOCKET options that are a stored integer and nothing more here (no network to act on).
 PLAIN_OPTIONS = frozenset({SO_DEBUG, SO_REUSEADDR, SO_DONTROUTE, SO_BROADCAST, SO_KEEPALIVE, SO_OOBINLINE,
-                           SO_REUSEPORT})
+                           SO_REUSEPORT, SO_NO_CHECK})
 # -- shared by the socket calls --
 
 

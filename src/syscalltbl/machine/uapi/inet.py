@@ -77,6 +77,7 @@ SIOCSIFFLAGS: Final = 0x8914
 SIOCGIFADDR: Final = 0x8915
 SIOCGIFNETMASK: Final = 0x891B
 SIOCGIFMTU: Final = 0x8921
+SIOCSIFMTU: Final = 0x8922
 SIOCGIFINDEX: Final = 0x8933
 
 # Network devices (include/uapi/linux/if.h)
