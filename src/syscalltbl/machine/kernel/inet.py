@@ -21,6 +21,7 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
+from syscalltbl.machine.kernel.af_packet import PacketTaps
 from syscalltbl.machine.kernel.af_unix import TCP_CLOSE, TCP_LISTEN, UnixNamespace, UnixSocket
 from syscalltbl.machine.kernel.mcast import MEMBERSHIP_OPTIONS, set_membership
 from syscalltbl.machine.kernel.netdev import NetDevices
@@ -146,12 +147,13 @@ class PortTable:
 
 
 class InetNamespace:
-    """The machine's one network namespace: TCP's, UDP's and UDP-Lite's ports, the devices, and the
-    netlink sockets' table (kernel/netlink_table.py)."""
+    """The machine's one network namespace: TCP's, UDP's and UDP-Lite's ports, the devices, the netlink
+    sockets' table (kernel/netlink_table.py) and the packet sockets (kernel/af_packet.py)."""
 
     def __init__(self) -> None:
         self.devices = NetDevices()
         self.netlink = NetlinkTable()
+        self.packet = PacketTaps()
         self.tcp = PortTable(self.devices)
         self.udp = PortTable(self.devices)
         self.udplite = PortTable(self.devices)  # UDP-Lite has ports of its own

@@ -175,6 +175,12 @@ class NetlinkSocket(UnixSocket):
         self.autobind(t)
         self.dst_portid, self.dst_group = portid, lowest_group(groups)
 
+    def listen(self, t: Task, backlog: int) -> None:
+        raise Errno(EOPNOTSUPP)  # sock_no_listen
+
+    def accept(self, t: Task, f: OpenFile) -> UnixSocket:
+        raise Errno(EOPNOTSUPP)  # sock_no_accept
+
     def getname(self, peer: bool) -> bytes:
         """netlink_getname: the peer's port id and group, or ours and our first 32 groups."""
         if peer:

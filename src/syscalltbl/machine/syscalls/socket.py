@@ -2,7 +2,8 @@
 
 The families: AF_UNIX (kernel/af_unix.py), AF_INET and AF_INET6 on the
 machine's loopback (kernel/inet.py, tcp.py, udp.py), AF_NETLINK
-(kernel/netlink.py, rtnetlink.py); every other family is EAFNOSUPPORT.
+(kernel/netlink.py, rtnetlink.py), AF_PACKET (kernel/af_packet.py); every
+other family is EAFNOSUPPORT.
 This layer is the family-blind part, each family's socket
 answering bind, connect, getname and its protocol options itself.
 The calls that move data are in sockmsg.py.
@@ -14,6 +15,7 @@ import struct
 import weakref
 from collections.abc import Callable
 
+from syscalltbl.machine.kernel.af_packet_family import packet_create
 from syscalltbl.machine.kernel.af_unix import (  # fmt: skip
     NO_PEER,
     TCP_ESTABLISHED,
@@ -49,6 +51,7 @@ from syscalltbl.machine.uapi.socket import (
     AF_INET6,
     AF_MAX,
     AF_NETLINK,
+    AF_PACKET,
     AF_UNIX,
     LINGER,
     OLD_TIMEVAL,
@@ -191,6 +194,7 @@ FAMILIES: dict[int, Callable[[Task, int, int, int], UnixSocket]] = {
     AF_INET: inet_create,
     AF_INET6: inet_create,
     AF_NETLINK: netlink_create,
+    AF_PACKET: packet_create,
 }
 
 
