@@ -296,7 +296,8 @@ class PacketSocket(UnixSocket):
         self.packets += 1
         sll = SOCKADDR_LL.pack(AF_PACKET, protocol, LO_INDEX, ARPHRD_LOOPBACK, pkttype, ETH_ALEN,
                                frame[ETH_ALEN : 2 * ETH_ALEN] + bytes(2))
-        self.enqueue(Frame(data, self, None, charge=charge, sll=sll[: SLL_ADDR_OFFSET + ETH_ALEN]))
+        # packet_recvmsg gives at least a whole sockaddr_ll: the address's 6 bytes, then zeros
+        self.enqueue(Frame(data, self, None, charge=charge, sll=sll))
 
     def release_message(self, m: Message) -> None:
         self.rmem -= m.charge
