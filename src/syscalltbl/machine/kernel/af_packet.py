@@ -9,9 +9,10 @@ bound to ETH_P_ALL or to the frame's protocol, the sender too (netif_rx).
 Each socket's receive queue is charged to its SO_RCVBUF (a full one drops
 the frame, counted in PACKET_STATISTICS) and to RAM.
 
-What the machine lacks: its TCP and UDP move no frames (kernel/tcp.py,
-udp.py), so a packet socket sees only packet sockets' frames, and a frame
-sent to ETH_P_IP is not handed to the IP stack. The PACKET_RX_RING and
+An ETH_P_IP frame arriving goes on to IPv4 (kernel/ipv4_input.py): raw
+sockets and ICMP. What the machine lacks: its TCP and UDP move no frames
+(kernel/tcp.py, udp.py), so a packet socket sees only the frames of packet
+sockets, raw sockets and ICMP's answers. The PACKET_RX_RING and
 PACKET_TX_RING rings are set up (their checks, versions and RAM) but not
 mapped (mmap is ENODEV) nor filled: a frame for a socket with a receive ring
 is dropped and counted.
@@ -20,6 +21,8 @@ is dropped and counted.
 from __future__ import annotations
 
 import weakref
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -103,6 +106,8 @@ UINT_MAX = 0xFFFFFFFF
 LO_ADDR = bytes(ETH_ALEN)  # lo's hardware address, and its broadcast one
 BROADCAST_ADDR = b"\xff" * ETH_ALEN
 ETH_P_ALL_BE = ETH_P_ALL.to_bytes(2, "big")
+ETH_P_IP = b"\x08\x00"
+NETDEV_MAX_BACKLOG = 1000  # net.core.netdev_max_backlog
 #: The flag options, stored as set (AUXDATA's cmsg is not given: see the module's docstring).
 FLAG_OPTIONS = frozenset({PACKET_ORIGDEV, PACKET_LOSS, PACKET_QDISC_BYPASS, PACKET_IGNORE_OUTGOING})
 #: The recvmsg flags packet_recvmsg takes.
@@ -128,10 +133,15 @@ class Ring:
 
 
 class PacketTaps:
-    """A network namespace's packet sockets: the ones a frame on lo is shown to (ptype_all, ptype_base)."""
+    """A network namespace's lo: the packet sockets a frame is shown to (ptype_all, ptype_base), the frames
+    received but not yet handled (the backlog netif_rx queues to), and where IPv4 frames go on arriving."""
 
     def __init__(self) -> None:
         self.sockets: weakref.WeakSet[PacketSocket] = weakref.WeakSet()
+        self.backlog: deque[bytes] = deque()
+        self.receiving = False
+        #: ip_rcv (kernel/ipv4_input.py), wired by the namespace.
+        self.ip_input: Callable[[bytes], None] = lambda _packet: None
 
 
 def pkttype_of(frame: bytes) -> int:
@@ -144,20 +154,44 @@ def pkttype_of(frame: bytes) -> int:
     return PACKET_HOST if dest == LO_ADDR else PACKET_OTHERHOST
 
 
-def lo_xmit(taps: PacketTaps, frame: bytes, sender: PacketSocket) -> None:
-    """dev_queue_xmit on lo: the taps see it leave (not the sender), then everyone bound to it sees it arrive."""
+def running_taps(taps: PacketTaps) -> list[PacketSocket]:
+    return sorted((s for s in list(taps.sockets) if s.running()), key=lambda s: s.ino)
+
+
+def lo_xmit(taps: PacketTaps, frame: bytes, sender: PacketSocket | None) -> None:
+    """dev_queue_xmit on lo: the taps see it leave (not the sender), then loopback_xmit's netif_rx queues it
+    to be received (at most netdev_max_backlog waiting: past that it is dropped); the first sender handles
+    the backlog, so an answer to a frame is received after it, never inside it."""
     protocol = frame[12:14]
-    listeners = sorted((s for s in list(taps.sockets) if s.running()), key=lambda s: s.ino)
-    for sock in listeners:
+    for sock in running_taps(taps):
         if sock is not sender and sock.num == ETH_P_ALL_BE:
             sock.rcv(frame, PACKET_OUTGOING, protocol)
+    if len(taps.backlog) >= NETDEV_MAX_BACKLOG:
+        return
+    taps.backlog.append(frame)
+    if taps.receiving:
+        return
+    taps.receiving = True
+    try:
+        while taps.backlog:
+            netif_receive(taps, taps.backlog.popleft())
+    finally:
+        taps.receiving = False
+
+
+def netif_receive(taps: PacketTaps, frame: bytes) -> None:
+    """__netif_receive_skb: every ETH_P_ALL socket, then those of the frame's protocol, then IPv4's input."""
+    protocol = frame[12:14]
     pkttype = pkttype_of(frame)
+    listeners = running_taps(taps)
     for sock in listeners:
         if sock.num == ETH_P_ALL_BE:
             sock.rcv(frame, pkttype, protocol)
     for sock in listeners:
         if sock.num == protocol and sock.num != ETH_P_ALL_BE:
             sock.rcv(frame, pkttype, protocol)
+    if protocol == ETH_P_IP and pkttype == PACKET_HOST:
+        taps.ip_input(frame[ETH_HLEN:])
 
 
 class PacketSocket(UnixSocket):

@@ -21,8 +21,9 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
-from syscalltbl.machine.kernel.af_packet import PacketTaps
+from syscalltbl.machine.kernel.af_packet import PacketTaps, lo_xmit
 from syscalltbl.machine.kernel.af_unix import TCP_CLOSE, TCP_LISTEN, UnixNamespace, UnixSocket
+from syscalltbl.machine.kernel.ipv4_input import Ipv4, frame_of, ip_rcv
 from syscalltbl.machine.kernel.mcast import MEMBERSHIP_OPTIONS, set_membership
 from syscalltbl.machine.kernel.netdev import NetDevices
 from syscalltbl.machine.kernel.netlink_table import NetlinkTable
@@ -154,9 +155,18 @@ class InetNamespace:
         self.devices = NetDevices()
         self.netlink = NetlinkTable()
         self.packet = PacketTaps()
+        self.ipv4 = Ipv4()
+        self.packet.ip_input = lambda packet: ip_rcv(self.ipv4, packet, self.ip_output)
         self.tcp = PortTable(self.devices)
         self.udp = PortTable(self.devices)
         self.udplite = PortTable(self.devices)  # UDP-Lite has ports of its own
+
+
+    def ip_output(self, packet: bytes) -> None:
+        """ip_output on lo: the packet goes round it as a frame (kernel/af_packet.py's lo_xmit); nothing
+        leaves while lo is down."""
+        if self.devices.lo_up:
+            lo_xmit(self.packet, frame_of(packet), None)
 
 
 def inet_namespace(t: Task) -> InetNamespace:
