@@ -13,9 +13,11 @@ An ETH_P_IP frame arriving goes on to IPv4 (kernel/ipv4_input.py): raw
 sockets and ICMP. What the machine lacks: its TCP and UDP move no frames
 (kernel/tcp.py, udp.py), so a packet socket sees only the frames of packet
 sockets, raw sockets and ICMP's answers. The PACKET_RX_RING and
-PACKET_TX_RING rings are set up (their checks, versions and RAM) but not
-mapped (mmap is ENODEV) nor filled: a frame for a socket with a receive ring
-is dropped and counted.
+PACKET_TX_RING rings are set up (their checks, versions and RAM) and mapped;
+the receive ring is filled for TPACKET_V1 and V2 (kernel/packet_ring.py),
+and a send with a transmit ring sends its frames the process marked.
+TPACKET_V3's blocks are not filled: a frame for such a ring is dropped and
+counted.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from syscalltbl.machine.kernel.af_unix import SKB_OVERHEAD, Message, Payload, SockAddr, Ucred, UnixSocket
 from syscalltbl.machine.kernel.netdev import LO_INDEX, NetDevices
+from syscalltbl.machine.kernel.packet_ring import Ring, RingMap, make_ring, readable, store, take_to_send
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.vfs import OpenFile
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
@@ -121,17 +124,6 @@ class Frame(Message):
     sll: bytes = b""
 
 
-@dataclass(slots=True)
-class Ring:
-    """A PACKET_RX_RING or PACKET_TX_RING: its geometry and the RAM its blocks are charged."""
-
-    block_size: int
-    block_nr: int
-    frame_size: int
-    frame_nr: int
-    charge: int
-
-
 class PacketTaps:
     """A network namespace's lo: the packet sockets a frame is shown to (ptype_all, ptype_base), the frames
     received but not yet handled (the backlog netif_rx queues to), and where IPv4 frames go on arriving."""
@@ -152,6 +144,10 @@ def pkttype_of(frame: bytes) -> int:
     if dest[0] & 1:
         return PACKET_MULTICAST
     return PACKET_HOST if dest == LO_ADDR else PACKET_OTHERHOST
+
+
+def payload_of(data: bytes) -> Payload:
+    return Payload(len(data), lambda at, n: data[at : at + n])
 
 
 def running_taps(taps: PacketTaps) -> list[PacketSocket]:
@@ -214,6 +210,7 @@ class PacketSocket(UnixSocket):
         self.flags: set[int] = set()
         self.rx_ring: Ring | None = None
         self.tx_ring: Ring | None = None
+        self.maps: list[RingMap] = []  # what mmap made of the rings
         self.rmem = 0
         self.packets = self.drops = 0  # PACKET_STATISTICS, zeroed as read
         taps.sockets.add(self)
@@ -261,10 +258,16 @@ class PacketSocket(UnixSocket):
     # -- sending --
 
     def send(self, t: Task, f: OpenFile, payload: Payload, files: list[OpenFile], cred: Ucred | None, flags: int,
-             to: bytes | None) -> int:
-        """packet_snd: to the address's device (or the bound one), a whole frame or a payload framed here."""
+             to: bytes | None, ring: bool = True) -> int:
+        """packet_snd: to the address's device (or the bound one), a whole frame or a payload framed here;
+        with a transmit ring, the frames marked in it instead (tpacket_snd)."""
         if files:
             raise Errno(EINVAL)
+        if ring and self.tx_ring is not None and self.version != TPACKET_V3:
+            total = 0
+            for data in take_to_send(self.tx_ring, self.version, TPACKET_HDRLENS[self.version]):
+                total += self.send(t, f, payload_of(data), [], None, flags, to, ring=False)
+            return total
         dest = LO_ADDR
         if to is None:
             ifindex, protocol = self.ifindex, self.num
@@ -314,10 +317,15 @@ class PacketSocket(UnixSocket):
         """packet_rcv: the frame (a SOCK_DGRAM socket's without its link header) into our queue."""
         if pkttype == PACKET_OUTGOING and PACKET_IGNORE_OUTGOING in self.flags:
             return
-        if self.rx_ring is not None or self.rmem >= self.rcvbuf:
+        data = frame if self.type == SOCK_RAW else frame[ETH_HLEN:]
+        sll = SOCKADDR_LL.pack(AF_PACKET, protocol, LO_INDEX, ARPHRD_LOOPBACK, pkttype, ETH_ALEN,
+                               frame[ETH_ALEN : 2 * ETH_ALEN] + bytes(2))
+        if self.rx_ring is not None:
+            self.ring_rcv(self.rx_ring, data, sll)
+            return
+        if self.rmem >= self.rcvbuf:
             self.drops += 1
             return
-        data = frame if self.type == SOCK_RAW else frame[ETH_HLEN:]
         if self.vnet_hdr:
             data = bytes(VIRTIO_NET_HDR_LEN) + data  # no offload asked of a frame made on the machine
         charge = len(data) + SKB_OVERHEAD
@@ -328,10 +336,31 @@ class PacketSocket(UnixSocket):
         self.ns.charge(charge)
         self.rmem += charge
         self.packets += 1
-        sll = SOCKADDR_LL.pack(AF_PACKET, protocol, LO_INDEX, ARPHRD_LOOPBACK, pkttype, ETH_ALEN,
-                               frame[ETH_ALEN : 2 * ETH_ALEN] + bytes(2))
         # packet_recvmsg gives at least a whole sockaddr_ll: the address's 6 bytes, then zeros
         self.enqueue(Frame(data, self, None, charge=charge, sll=sll))
+
+    def ring_rcv(self, ring: Ring, data: bytes, sll: bytes) -> None:
+        """tpacket_rcv: into the receive ring's next frame (TPACKET_V3's blocks are not filled: dropped)."""
+        maclen = ETH_HLEN if self.type == SOCK_RAW else None
+        extra = VIRTIO_NET_HDR_LEN if self.vnet_hdr else 0
+        if self.version != TPACKET_V3 and store(ring, self.version, TPACKET_HDRLENS[self.version], self.reserve,
+                                               data, maclen, sll, extra):
+            self.packets += 1
+            self.touch()
+        else:
+            self.drops += 1
+
+    def mapped(self) -> bool:
+        return any(m.maps > 0 for m in self.maps)
+
+    def mmap_backing(self, pgoff: int, size: int) -> RingMap:
+        """packet_mmap: both rings (receive first), whole, from offset 0; EINVAL otherwise."""
+        rings = [ring for ring in (self.rx_ring, self.tx_ring) if ring is not None]
+        if pgoff or not rings or size != sum(ring.size for ring in rings):
+            raise Errno(EINVAL)
+        backing = RingMap(rings)
+        self.maps = [m for m in self.maps if m.maps > 0] + [backing]
+        return backing
 
     def release_message(self, m: Message) -> None:
         self.rmem -= m.charge
@@ -415,6 +444,8 @@ class PacketSocket(UnixSocket):
         fields = layout.unpack(copy_from_user(t.mm, optval, layout.size))
         block_size, block_nr, frame_size, frame_nr = fields[:4]
         ring = self.tx_ring if tx else self.rx_ring
+        if self.mapped():
+            raise Errno(EBUSY)
         if block_nr:
             if ring is not None:
                 raise Errno(EBUSY)
@@ -431,15 +462,14 @@ class PacketSocket(UnixSocket):
                 raise Errno(EINVAL)
             if self.version == TPACKET_V3 and tx and any(fields[4:]):
                 raise Errno(EINVAL)  # a transmit ring has no block timer, private area or features
-            size = block_size * block_nr
-            self.ns.charge(size, ENOMEM)  # alloc_pg_vec
-            new: Ring | None = Ring(block_size, block_nr, frame_size, frame_nr, size)
+            ram = self.ns.ram
+            if ram is None:
+                raise Errno(ENOMEM)
+            new: Ring | None = make_ring(ram, block_size, block_nr, frame_size, frame_nr)
         else:
             if frame_nr:
                 raise Errno(EINVAL)
             new = None
-        if ring is not None:
-            self.ns.charge(-ring.charge)
         if tx:
             self.tx_ring = new
         else:
@@ -481,7 +511,8 @@ class PacketSocket(UnixSocket):
         mask = POLLOUT | POLLWRNORM | EPOLLWRBAND
         if self.err:
             mask |= POLLERR
-        if self.queue:
+        if self.queue or (self.rx_ring is not None and self.version != TPACKET_V3
+                           and readable(self.rx_ring, self.version)):
             mask |= POLLIN | POLLRDNORM
         return mask
 
@@ -498,8 +529,5 @@ class PacketSocket(UnixSocket):
         """packet_release: out of the taps, the rings' RAM given back."""
         if not self.dead:
             self.taps.sockets.discard(self)
-            for ring in (self.rx_ring, self.tx_ring):
-                if ring is not None:
-                    self.ns.charge(-ring.charge)
-            self.rx_ring = self.tx_ring = None
+            self.rx_ring = self.tx_ring = None  # their pages go with the last mapping of them
         super().close()
