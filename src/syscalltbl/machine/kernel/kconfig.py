@@ -102,6 +102,11 @@ FEATURES: Final[tuple[Feature, ...]] = (
                                                "landlock_restrict_self")),
     Feature("CONFIG_NET", _calls("socket")),
     Feature("CONFIG_UNIX", _calls("socket", "socketpair")),  # AF_UNIX is the family the machine's sockets serve
+    # The other families the machine's socket() makes (syscalls/socket.py's FAMILIES): TCP/UDP/raw IPv4 and
+    # TCP/UDP IPv6 on lo (kernel/inet.py), AF_PACKET (kernel/af_packet.py) with its mmapped rings.
+    Feature("CONFIG_INET", _calls("socket", "bind", "connect", "sendto", "recvfrom")),
+    Feature("CONFIG_IPV6", _calls("socket", "bind", "connect", "sendto", "recvfrom")),
+    Feature("CONFIG_PACKET", _calls("socket", "bind", "sendto", "recvfrom", "setsockopt", "mmap")),
     Feature("CONFIG_NAMESPACES", _calls("unshare", "setns")),
     Feature("CONFIG_X86_IOPL_IOPERM", _calls("iopl", "ioperm")),
     Feature("CONFIG_MODIFY_LDT_SYSCALL", _calls("modify_ldt")),

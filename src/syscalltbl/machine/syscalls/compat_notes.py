@@ -11,12 +11,16 @@ from __future__ import annotations
 
 #: Implemented calls, and what of Linux's behaviour they lack.
 PARTIAL: dict[str, str] = {
-    "sys_socket": "AF_UNIX, AF_INET and AF_INET6 on the machine's own loopback (TCP, UDP, UDP-Lite; raw and "
-    "ICMP sockets are EPROTONOSUPPORT), AF_NETLINK with NETLINK_ROUTE alone (lo's link and addresses: "
-    "RTM_GETLINK, RTM_NEWLINK/RTM_SETLINK of its flags, RTM_GETADDR dumps; other message types EOPNOTSUPP, "
-    "no NETLINK_PKTINFO or NETLINK_LIST_MEMBERSHIPS); AF_PACKET and the other families are EAFNOSUPPORT",
-    "sys_socketpair": "AF_UNIX, as Linux (AF_INET, AF_INET6 and AF_NETLINK are EOPNOTSUPP); the families the "
-    "machine lacks (AF_PACKET ...) are EAFNOSUPPORT where Linux says ESOCKTNOSUPPORT",
+    "sys_socket": "AF_UNIX; AF_INET and AF_INET6 on the machine's own loopback (TCP, UDP, UDP-Lite, and raw IPv4 "
+    "sockets of any protocol: ICMP echo and protocol-unreachable answers, IP_HDRINCL; raw IPv6 and ICMP ping "
+    "sockets are EPROTONOSUPPORT); AF_NETLINK with NETLINK_ROUTE alone (lo's link and addresses: RTM_GETLINK, "
+    "RTM_NEWLINK/RTM_SETLINK of its flags and MTU, RTM_GETADDR dumps; other message types EOPNOTSUPP, no "
+    "NETLINK_PKTINFO or NETLINK_LIST_MEMBERSHIPS); AF_PACKET on lo (SOCK_RAW, SOCK_DGRAM; TPACKET_V1/V2 rings "
+    "filled, V3 rings set up and mapped but not filled; no PACKET_FANOUT, PACKET_AUXDATA cmsgs or SOCK_PACKET). "
+    "The machine's TCP and UDP make no packets, so raw and packet sockets see only raw, packet and ICMP "
+    "traffic; the other families are EAFNOSUPPORT",
+    "sys_socketpair": "AF_UNIX, as Linux (AF_INET, AF_INET6, AF_NETLINK and AF_PACKET are EOPNOTSUPP); the "
+    "families the machine lacks are EAFNOSUPPORT where Linux says ESOCKTNOSUPPORT",
     "sys_clone": "of the namespaces only the mount one (CLONE_NEWNS); the other CLONE_NEW* flags and cgroups "
     "(CLONE_INTO_CGROUP) are EINVAL, as a kernel built without them",
     "sys_clone3": "of the namespaces only the mount one; the others, cgroups (CLONE_INTO_CGROUP) and set_tid are "
