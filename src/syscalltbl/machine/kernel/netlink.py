@@ -65,6 +65,7 @@ from syscalltbl.machine.uapi.socket import (
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.af_unix import UnixNamespace
+    from syscalltbl.machine.kernel.netdev import NetDevices
     from syscalltbl.machine.kernel.process import Task
 
 #: SKB_WITH_OVERHEAD(32768): what netlink_recvmsg lets a reader's buffer size grow a dump's chunks to.
@@ -104,8 +105,9 @@ class NetlinkSocket(UnixSocket):
     PROTOCOL_OPTIONS: ClassVar[bool] = True
 
     def __init__(self, ns: UnixNamespace, owner: Task, kind: int, protocol: int, table: NetlinkTable,
-                 ngroups: int, kernel_input: KernelInput) -> None:
+                 ngroups: int, kernel_input: KernelInput, devices: NetDevices) -> None:
         super().__init__(ns, kind, owner)
+        self.devices = devices  # those of the namespace the socket was made in (sock_net)
         self.family = AF_NETLINK
         self.protocol = protocol
         self.table = table

@@ -299,7 +299,7 @@ class Request:
         self.family = self.body[0]
         self.strict = NETLINK_GET_STRICT_CHK in sock.flags
         self.answer_flags = 0
-        self.devices = inet_namespace(t).devices
+        self.devices = sock.devices  # the socket's namespace's, whoever sends on it
 
 
 #: (message type, family) -> doit; (type, family) -> dumpit; AF_UNSPEC's serve every family without its own.
@@ -403,4 +403,4 @@ def rtnetlink_create(ns: UnixNamespace, t: Task, kind: int) -> NetlinkSocket:
             flags_before[0] = devices.lo_reported_flags()
 
         devices.link_watchers.append(changed)
-    return NetlinkSocket(ns, t, kind, 0, inet.netlink, RTNLGRP_MAX, rtnetlink_rcv)
+    return NetlinkSocket(ns, t, kind, 0, inet.netlink, RTNLGRP_MAX, rtnetlink_rcv, devices)
