@@ -14,10 +14,9 @@ sockets and ICMP. What the machine lacks: its TCP and UDP move no frames
 (kernel/tcp.py, udp.py), so a packet socket sees only the frames of packet
 sockets, raw sockets and ICMP's answers. The PACKET_RX_RING and
 PACKET_TX_RING rings are set up (their checks, versions and RAM) and mapped;
-the receive ring is filled for TPACKET_V1 and V2 (kernel/packet_ring.py),
-and a send with a transmit ring sends its frames the process marked.
-TPACKET_V3's blocks are not filled: a frame for such a ring is dropped and
-counted.
+the receive ring is filled (TPACKET_V1/V2 frames, TPACKET_V3 blocks:
+kernel/packet_ring.py), and a send with a transmit ring (V1/V2) sends the
+frames the process marked.
 """
 
 from __future__ import annotations
@@ -30,7 +29,19 @@ from typing import TYPE_CHECKING, ClassVar
 
 from syscalltbl.machine.kernel.af_unix import SKB_OVERHEAD, Message, Payload, SockAddr, Ucred, UnixSocket
 from syscalltbl.machine.kernel.netdev import LO_INDEX, NetDevices
-from syscalltbl.machine.kernel.packet_ring import Ring, RingMap, make_ring, readable, store, take_to_send
+from syscalltbl.machine.kernel.packet_ring import (
+    DEFAULT_PRB_RETIRE_TOV,
+    BlockQueue,
+    Ring,
+    RingMap,
+    make_ring,
+    readable,
+    store,
+    take_to_send,
+    v3_open_block,
+    v3_readable,
+    v3_store,
+)
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.vfs import OpenFile
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
@@ -340,11 +351,15 @@ class PacketSocket(UnixSocket):
         self.enqueue(Frame(data, self, None, charge=charge, sll=sll))
 
     def ring_rcv(self, ring: Ring, data: bytes, sll: bytes) -> None:
-        """tpacket_rcv: into the receive ring's next frame (TPACKET_V3's blocks are not filled: dropped)."""
+        """tpacket_rcv: into the receive ring's next frame (TPACKET_V3: its active block)."""
         maclen = ETH_HLEN if self.type == SOCK_RAW else None
         extra = VIRTIO_NET_HDR_LEN if self.vnet_hdr else 0
-        if self.version != TPACKET_V3 and store(ring, self.version, TPACKET_HDRLENS[self.version], self.reserve,
-                                               data, maclen, sll, extra):
+        hdrlen = TPACKET_HDRLENS[self.version]
+        if ring.blocks is not None:
+            stored = v3_store(ring, ring.blocks, hdrlen, self.reserve, data, maclen, sll, extra)
+        else:
+            stored = store(ring, self.version, hdrlen, self.reserve, data, maclen, sll, extra)
+        if stored:
             self.packets += 1
             self.touch()
         else:
@@ -466,6 +481,10 @@ class PacketSocket(UnixSocket):
             if ram is None:
                 raise Errno(ENOMEM)
             new: Ring | None = make_ring(ram, block_size, block_nr, frame_size, frame_nr)
+            if self.version == TPACKET_V3 and not tx:
+                assert new is not None
+                new.blocks = BlockQueue(fields[5], fields[4] or DEFAULT_PRB_RETIRE_TOV)  # init_prb_bdqc
+                v3_open_block(new, new.blocks)
         else:
             if frame_nr:
                 raise Errno(EINVAL)
@@ -482,6 +501,8 @@ class PacketSocket(UnixSocket):
         if optname == PACKET_STATISTICS:
             packets, drops = self.packets + self.drops, self.drops
             self.packets = self.drops = 0
+            if self.rx_ring is not None:
+                self.rx_ring.losing = False  # tp_drops is zero again
             if self.version == TPACKET_V3:
                 return TPACKET_STATS_V3.pack(packets, drops, 0)
             return TPACKET_STATS.pack(packets, drops)
@@ -511,10 +532,18 @@ class PacketSocket(UnixSocket):
         mask = POLLOUT | POLLWRNORM | EPOLLWRBAND
         if self.err:
             mask |= POLLERR
-        if self.queue or (self.rx_ring is not None and self.version != TPACKET_V3
-                           and readable(self.rx_ring, self.version)):
+        ring = self.rx_ring
+        if ring is not None and ring.blocks is not None:
+            if v3_readable(ring, ring.blocks):
+                mask |= POLLIN | POLLRDNORM
+        elif self.queue or (ring is not None and readable(ring, self.version)):
             mask |= POLLIN | POLLRDNORM
         return mask
+
+    def look_again_at(self) -> float | None:
+        """When a TPACKET_V3 block may retire by itself (readiness.Timed): a sleeping poll looks again then."""
+        ring = self.rx_ring
+        return ring.blocks.deadline if ring is not None and ring.blocks is not None else None
 
     def ioctl(self, f: OpenFile, request: int) -> bytes | int:
         """packet_ioctl: SIOCINQ is the first frame's length."""

@@ -7,7 +7,14 @@ has not that much), as alloc_pg_vec takes them. A frame received goes into
 the receive ring's next frame if the process has handed it back
 (TP_STATUS_KERNEL), with its header (TPACKET_V1's or V2's) and sockaddr_ll
 before the data, its status set last; a frame not handed back drops the
-packet, and the next one stored says TP_STATUS_LOSING.
+packet, and the ones stored after say TP_STATUS_LOSING until the process
+reads PACKET_STATISTICS. TPACKET_V3 packs
+packets into blocks instead, each given to the process when full or when
+its retire time (tp_retire_blk_tov) has passed with packets in it; that
+time is looked at when a packet comes and when the socket is polled (poll,
+select and epoll sleepers are woken for it), so a process that only reads
+the memory without a system call sees a block retired at its next one.
+The hash TP_FT_REQ_FILL_RXHASH asks for is 0: lo's frames have none.
 """
 
 from __future__ import annotations
@@ -15,13 +22,13 @@ from __future__ import annotations
 import struct
 import time
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel.shmem import SharedAnon
 from syscalltbl.machine.uapi.errno import ENOMEM, Errno
-from syscalltbl.machine.uapi.packet import TPACKET_ALIGNMENT, TPACKET_V1
+from syscalltbl.machine.uapi.packet import TPACKET_ALIGNMENT, TPACKET_V1, TPACKET_V3
 
 if TYPE_CHECKING:
     from syscalltbl.machine.hw.physmem import PhysicalMemory
@@ -52,7 +59,7 @@ class Ring:
     pages: SharedAnon
     head: int = 0
     losing: bool = False
-    frames: list[int] = field(default_factory=list)
+    blocks: BlockQueue | None = None  # TPACKET_V3's receive state
 
     @property
     def size(self) -> int:
@@ -117,8 +124,7 @@ def store(ring: Ring, version: int, hdrlen: int, reserve: int, data: bytes, macl
         snaplen = max(ring.frame_size - macoff, 0)
         status |= TP_STATUS_COPY
     if ring.losing:
-        status |= TP_STATUS_LOSING
-        ring.losing = False
+        status |= TP_STATUS_LOSING  # until PACKET_STATISTICS is read (tp_drops is nonzero till then)
     offset = ring.frame_offset(ring.head)
     now = time.time()
     sec, frac = int(now), now % 1
@@ -192,3 +198,148 @@ class RingMap:
 
     def closed(self) -> None:
         self.maps -= 1
+
+
+# -- TPACKET_V3: packets packed into blocks the process takes whole (prb_* in af_packet.c) --
+
+TP_STATUS_BLK_TMO = 1 << 5
+BLK_HDR_LEN = 48
+V3_ALIGNMENT = 8
+TPACKET3_HDR = struct.Struct("<IIIIIIHHIIHH8x")  # next_offset, sec, nsec, snaplen, len, status, mac, net, hv1
+DEFAULT_PRB_RETIRE_TOV = 8  # ms: what lo (no link speed) gets when tp_retire_blk_tov is 0
+
+
+@dataclass(eq=False)
+class BlockQueue:
+    """struct tpacket_kbdq_core: the block being filled, where the next packet goes, and its retire time."""
+
+    sizeof_priv: int
+    retire_ms: int
+    active: int = 0
+    next_offset: int = 0  # within the active block
+    prev_offset: int = 0  # the last packet stored in it
+    frozen: bool = False
+    seq: int = 1
+    deadline: float = 0.0
+
+
+def blk_plus_priv(sizeof_priv: int) -> int:
+    return BLK_HDR_LEN + ((sizeof_priv + V3_ALIGNMENT - 1) & ~(V3_ALIGNMENT - 1))
+
+
+def block_status(ring: Ring, block: int) -> int:
+    return int.from_bytes(ring.read(block * ring.block_size + 8, 4), "little")
+
+
+def v3_open_block(ring: Ring, q: BlockQueue) -> None:
+    """prb_open_block: the block's header made afresh, the queue thawed, the retire timer started again."""
+    base = q.active * ring.block_size
+    first = blk_plus_priv(q.sizeof_priv)
+    now = time.time()
+    header = struct.pack("<IIIIIIQII", TPACKET_V3, BLK_HDR_LEN, TP_STATUS_KERNEL, 0, first, first, q.seq,
+                         int(now), int(now % 1 * 1_000_000_000))
+    ring.write(base, header)
+    q.seq += 1
+    q.next_offset = q.prev_offset = first
+    q.frozen = False
+    q.deadline = time.monotonic() + q.retire_ms / 1000
+
+
+def v3_close_block(ring: Ring, q: BlockQueue, extra: int) -> None:
+    """prb_close_block: the last packet's next_offset 0, the last time stamp, the block the process's."""
+    base = q.active * ring.block_size
+    status = TP_STATUS_USER | extra
+    if ring.losing:
+        status |= TP_STATUS_LOSING
+    packets = int.from_bytes(ring.read(base + 12, 4), "little")
+    if packets:
+        ring.write(base + q.prev_offset, b"\0\0\0\0")
+        stamp = ring.read(base + q.prev_offset + 4, 8)
+    else:
+        now = time.time()
+        stamp = struct.pack("<II", int(now), int(now % 1 * 1_000_000_000))
+    ring.write(base + 40, stamp)
+    ring.write(base + 8, status.to_bytes(4, "little"))
+    q.active = (q.active + 1) % ring.block_nr
+
+
+def v3_dispatch(ring: Ring, q: BlockQueue) -> bool:
+    """prb_dispatch_next_block: open the next block, or freeze the queue while the process holds it."""
+    if block_status(ring, q.active) & TP_STATUS_USER:
+        q.frozen = True
+        return False
+    v3_open_block(ring, q)
+    return True
+
+
+def v3_retire_due(ring: Ring, q: BlockQueue) -> None:
+    """prb_retire_rx_blk_timer_expired, at or after its time: a block with packets in it goes to the process;
+    a frozen queue whose block came back opens it; an empty block waits another period."""
+    now = time.monotonic()
+    if now < q.deadline:
+        return
+    if q.frozen:
+        if not block_status(ring, q.active) & TP_STATUS_USER:
+            v3_open_block(ring, q)
+        else:
+            q.deadline = now + q.retire_ms / 1000
+        return
+    base = q.active * ring.block_size
+    if not int.from_bytes(ring.read(base + 12, 4), "little"):
+        q.deadline = now + q.retire_ms / 1000
+        return
+    v3_close_block(ring, q, TP_STATUS_BLK_TMO)
+    if not v3_dispatch(ring, q):
+        q.deadline = now + q.retire_ms / 1000
+
+
+def v3_store(ring: Ring, q: BlockQueue, hdrlen: int, reserve: int, data: bytes, maclen: int | None, sll: bytes,
+             extra_net: int = 0) -> bool:
+    """tpacket_rcv for TPACKET_V3 (__packet_lookup_frame_in_block): into the active block if it fits, else
+    the block is closed and the next one opened; False when the process holds them all (the queue freezes)."""
+    v3_retire_due(ring, q)
+    if maclen is None:
+        macoff = netoff = tpacket_align(hdrlen) + 16 + reserve
+    else:
+        netoff = tpacket_align(hdrlen + max(maclen, 16)) + reserve + extra_net
+        macoff = netoff - maclen
+    if netoff > USHRT_MAX:
+        ring.losing = True
+        return False
+    snaplen = len(data)
+    max_frame = ring.block_size - blk_plus_priv(q.sizeof_priv)
+    if macoff + snaplen > max_frame:
+        snaplen = max(max_frame - macoff, 0)
+    if q.frozen:
+        if block_status(ring, q.active) & TP_STATUS_USER:
+            ring.losing = True
+            return False
+        v3_open_block(ring, q)
+    total = (macoff + snaplen + V3_ALIGNMENT - 1) & ~(V3_ALIGNMENT - 1)
+    if q.next_offset + total >= ring.block_size:
+        v3_close_block(ring, q, 0)
+        if not v3_dispatch(ring, q):
+            ring.losing = True
+            return False
+    base = q.active * ring.block_size
+    at = base + q.next_offset
+    now = time.time()
+    header = TPACKET3_HDR.pack(total, int(now), int(now % 1 * 1_000_000_000), snaplen, len(data), TP_STATUS_USER,
+                               macoff, netoff, 0, 0, 0, 0)
+    ring.write(at, header)
+    ring.write(at + tpacket_align(TPACKET3_HDR.size), sll)
+    if snaplen:
+        ring.write(at + macoff, data[:snaplen])
+    q.prev_offset = q.next_offset
+    q.next_offset += total
+    packets = int.from_bytes(ring.read(base + 12, 4), "little") + 1
+    length = int.from_bytes(ring.read(base + 20, 4), "little") + total
+    ring.write(base + 12, packets.to_bytes(4, "little"))
+    ring.write(base + 20, length.to_bytes(4, "little"))
+    return True
+
+
+def v3_readable(ring: Ring, q: BlockQueue) -> bool:
+    """packet_poll for TPACKET_V3: the block before the active one is the process's (a retire due first)."""
+    v3_retire_due(ring, q)
+    return bool(block_status(ring, (q.active - 1) % ring.block_nr) & TP_STATUS_USER)
