@@ -15,8 +15,8 @@ PARTIAL: dict[str, str] = {
     "sockets of any protocol: ICMP echo and protocol-unreachable answers, IP_HDRINCL; raw IPv6 and ICMP ping "
     "sockets are EPROTONOSUPPORT); AF_NETLINK with NETLINK_ROUTE alone (lo's link and addresses: RTM_GETLINK, "
     "RTM_NEWLINK/RTM_SETLINK of its flags and MTU, RTM_GETADDR dumps; other message types EOPNOTSUPP, no "
-    "NETLINK_PKTINFO or NETLINK_LIST_MEMBERSHIPS); AF_PACKET on lo (SOCK_RAW, SOCK_DGRAM; TPACKET_V1/V2 rings "
-    "filled, V3 rings set up and mapped but not filled; no PACKET_FANOUT, PACKET_AUXDATA cmsgs or SOCK_PACKET). "
+    "NETLINK_PKTINFO or NETLINK_LIST_MEMBERSHIPS); AF_PACKET on lo (SOCK_RAW, SOCK_DGRAM; mmapped TPACKET_V1-V3 "
+    "receive rings and V1/V2 transmit rings; no PACKET_FANOUT, PACKET_AUXDATA cmsgs or SOCK_PACKET). "
     "The machine's TCP and UDP make no packets, so raw and packet sockets see only raw, packet and ICMP "
     "traffic; the other families are EAFNOSUPPORT",
     "sys_socketpair": "AF_UNIX, as Linux (AF_INET, AF_INET6, AF_NETLINK and AF_PACKET are EOPNOTSUPP); the "
