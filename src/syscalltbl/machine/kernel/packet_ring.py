@@ -70,7 +70,9 @@ class Ring:
         return (index // per_block) * self.block_size + (index % per_block) * self.frame_size
 
     def read(self, offset: int, size: int) -> bytes:
+        """Bytes of the ring; none past its end (a header placed past a block's room reads as nothing)."""
         out = b""
+        size = max(min(size, self.size - offset), 0)
         while size:
             page = self.pages.page(offset // PAGE_SIZE)
             assert page is not None
@@ -80,6 +82,8 @@ class Ring:
         return out
 
     def write(self, offset: int, data: bytes) -> None:
+        """Bytes into the ring, cut at its end."""
+        data = data[: max(self.size - offset, 0)]
         at = 0
         while at < len(data):
             page = self.pages.page((offset + at) // PAGE_SIZE)

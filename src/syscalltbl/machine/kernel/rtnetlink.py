@@ -296,7 +296,7 @@ class Request:
         _length, self.kind, self.flags, self.seq, _pid = NLMSGHDR.unpack_from(raw)
         self.sock, self.task = sock, t
         self.body = raw[NLMSGHDR.size :]
-        self.family = self.body[0]
+        self.family = self.body[0] if self.body else AF_UNSPEC
         self.strict = NETLINK_GET_STRICT_CHK in sock.flags
         self.answer_flags = 0
         self.devices = sock.devices  # the socket's namespace's, whoever sends on it
