@@ -107,6 +107,7 @@ FEATURES: Final[tuple[Feature, ...]] = (
     Feature("CONFIG_INET", _calls("socket", "bind", "connect", "sendto", "recvfrom")),
     Feature("CONFIG_IPV6", _calls("socket", "bind", "connect", "sendto", "recvfrom")),
     Feature("CONFIG_PACKET", _calls("socket", "bind", "sendto", "recvfrom", "setsockopt", "mmap")),
+    Feature("CONFIG_TUN", _calls("openat", "ioctl", "read", "write")),  # /dev/net/tun (kernel/tun.py)
     Feature("CONFIG_NAMESPACES", _calls("unshare", "setns")),
     Feature("CONFIG_X86_IOPL_IOPERM", _calls("iopl", "ioperm")),
     Feature("CONFIG_MODIFY_LDT_SYSCALL", _calls("modify_ldt")),

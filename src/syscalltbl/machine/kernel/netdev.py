@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.uapi.capability import CAP_NET_ADMIN
-from syscalltbl.machine.uapi.errno import EINVAL, ENODEV, EPERM, Errno
+from syscalltbl.machine.uapi.errno import EADDRNOTAVAIL, EINVAL, ENODEV, EPERM, Errno
 from syscalltbl.machine.uapi.inet import (
     IFF_ALLMULTI,
     IFF_AUTOMEDIA,
@@ -82,6 +83,36 @@ IPV4_DEVCONF: tuple[tuple[bytes, int, int], ...] = (  # name, all's, default's
 LO_DEVCONF = {b"disable_xfrm": 1, b"disable_policy": 1}
 
 
+@dataclass(eq=False)
+class Link:
+    """A device beside lo (a TUN/TAP interface: kernel/tun.py): its name, index, flags, MTU and type."""
+
+    name: bytes
+    index: int
+    hatype: int  # ARPHRD_NONE for TUN, ARPHRD_ETHER for TAP
+    flags: int
+    mtu: int = 1500
+
+    @property
+    def up(self) -> bool:
+        return bool(self.flags & IFF_UP)
+
+    def reported_flags(self) -> int:
+        """dev_get_flags: up, a TUN/TAP link with a file attached is running with its carrier on."""
+        return self.flags | (IFF_RUNNING | IFF_LOWER_UP if self.up else 0)
+
+    def change_flags(self, flags: int) -> None:
+        """__dev_change_flags, as lo's."""
+        changeable = PLAIN_FLAGS | IFF_UP | USER_FLAGS
+        self.flags = (flags & changeable) | (self.flags & ~changeable)
+
+    def set_mtu(self, mtu: int) -> None:
+        """dev_set_mtu within tun's min_mtu and max_mtu."""
+        if not 68 <= mtu <= 65535:
+            raise Errno(EINVAL)
+        self.mtu = mtu
+
+
 class DevConf:
     """One device's (or "all"'s, "default"'s) IPv4 devconf: the values, and which were written (cnf.state)."""
 
@@ -108,6 +139,21 @@ class NetDevices:
         self.ipv4_conf[LO_NAME].written.update(LO_DEVCONF)
         #: Told when lo's flags change (rtnetlink's RTM_NEWLINK notice to RTNLGRP_LINK).
         self.link_watchers: list[Callable[[], None]] = []
+        #: The other devices, by index (TUN/TAP: kernel/tun.py), and the index the next one gets.
+        self.links: dict[int, Link] = {}
+        self.next_index = LO_INDEX + 1
+
+    def link_named(self, name: bytes) -> Link | None:
+        return next((link for link in self.links.values() if link.name == name), None)
+
+    def add_link(self, link: Link) -> None:
+        """register_netdevice: the device, and its IPv4 devconf made from default's (inetdev_init)."""
+        self.links[link.index] = link
+        self.ipv4_conf[link.name] = DevConf(dict(self.ipv4_conf[b"default"].values))
+
+    def remove_link(self, link: Link) -> None:
+        self.links.pop(link.index, None)
+        self.ipv4_conf.pop(link.name, None)
 
     @property
     def lo_up(self) -> bool:
@@ -165,17 +211,22 @@ def dev_ioctl(t: Task, request: int, arg: int) -> int:
     if request == SIOCGIFCONF:
         return _ifconf(t, arg)
     raw = copy_from_user(t.mm, arg, IFREQ_SIZE)
+    devices = net_devices(t)
     if request == SIOCGIFNAME:
-        if int.from_bytes(raw[IFNAMSIZ : IFNAMSIZ + 4], "little", signed=True) != LO_INDEX:
+        index = int.from_bytes(raw[IFNAMSIZ : IFNAMSIZ + 4], "little", signed=True)
+        link = devices.links.get(index)
+        if index != LO_INDEX and link is None:
             raise Errno(ENODEV)
-        copy_to_user(t.mm, arg, LO_NAME.ljust(IFNAMSIZ, b"\0"))
+        copy_to_user(t.mm, arg, (link.name if link is not None else LO_NAME).ljust(IFNAMSIZ, b"\0"))
         return 0
     name = raw[:IFNAMSIZ].split(b"\0")[0]
     if request in (SIOCSIFFLAGS, SIOCSIFMTU) and not t.cred.capable(CAP_NET_ADMIN):
         raise Errno(EPERM)
     if name != LO_NAME:
-        raise Errno(ENODEV)
-    devices = net_devices(t)
+        link = devices.link_named(name)
+        if link is None:
+            raise Errno(ENODEV)
+        return _link_ioctl(t, link, request, raw, arg)
     if request == SIOCSIFFLAGS:
         devices.change_lo_flags(int.from_bytes(raw[IFNAMSIZ : IFNAMSIZ + 2], "little"))
         return 0
@@ -188,6 +239,25 @@ def dev_ioctl(t: Task, request: int, arg: int) -> int:
         SIOCGIFMTU: devices.lo_mtu.to_bytes(4, "little"),
         SIOCGIFADDR: _sockaddr_in(INADDR_LOOPBACK),
         SIOCGIFNETMASK: _sockaddr_in(LO_NETMASK),
+    }
+    copy_to_user(t.mm, arg + IFNAMSIZ, answers[request])
+    return 0
+
+
+def _link_ioctl(t: Task, link: Link, request: int, raw: bytes, arg: int) -> int:
+    """The same requests of a TUN/TAP link: it holds no IPv4 address (EADDRNOTAVAIL, as devinet_ioctl)."""
+    if request == SIOCSIFFLAGS:
+        link.change_flags(int.from_bytes(raw[IFNAMSIZ : IFNAMSIZ + 2], "little"))
+        return 0
+    if request == SIOCSIFMTU:
+        link.set_mtu(int.from_bytes(raw[IFNAMSIZ : IFNAMSIZ + 4], "little", signed=True))
+        return 0
+    if request in (SIOCGIFADDR, SIOCGIFNETMASK):
+        raise Errno(EADDRNOTAVAIL)
+    answers = {
+        SIOCGIFFLAGS: (link.reported_flags() & 0xFFFF).to_bytes(2, "little"),
+        SIOCGIFINDEX: link.index.to_bytes(4, "little"),
+        SIOCGIFMTU: link.mtu.to_bytes(4, "little"),
     }
     copy_to_user(t.mm, arg + IFNAMSIZ, answers[request])
     return 0

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.inet import InetNamespace, inet_namespace
-from syscalltbl.machine.kernel.netdev import LO_INDEX, LO_NAME, NetDevices
+from syscalltbl.machine.kernel.netdev import LO_INDEX, LO_NAME, Link, NetDevices
 from syscalltbl.machine.kernel.netlink import NetlinkSocket
 from syscalltbl.machine.uapi.capability import CAP_NET_ADMIN
 from syscalltbl.machine.uapi.errno import EEXIST, EINVAL, ENODEV, EOPNOTSUPP, EPERM, Errno
@@ -87,6 +87,8 @@ if TYPE_CHECKING:
 
 _INT = struct.Struct("<i")
 LO_TXQLEN = 1000
+TUN_TXQLEN = 500  # TUN_READQ_SIZE
+ARPHRD_ETHER = 1
 IFAPROT_KERNEL_LO = 1
 IFA_PROTO = 11
 #: The attributes a strict (NETLINK_GET_STRICT_CHK) RTM_GETLINK may carry (rtnl_valid_getlink_req).
@@ -156,13 +158,42 @@ def link_message(devices: NetDevices, kind: int, flags: int, seq: int, portid: i
     return message(kind, flags, seq, portid, body)
 
 
-def find_link(header: bytes, attrs: dict[int, bytes]) -> bool:
-    """__dev_get_by_index, else by IFLA_IFNAME: whether the request names lo (EINVAL when it names nothing)."""
+def other_link_message(link: Link, kind: int, flags: int, seq: int, portid: int) -> bytes:
+    """rtnl_fill_ifinfo for a TUN/TAP link (kernel/tun.py): no qdisc while down, a TAP's Ethernet address."""
+    body = IFINFOMSG.pack(AF_UNSPEC, link.hatype, link.index, link.reported_flags(), 0)
+    body += attr(IFLA_IFNAME, link.name + b"\0")
+    body += u32(IFLA_TXQLEN, TUN_TXQLEN)
+    body += attr(IFLA_OPERSTATE, bytes([IF_OPER_UNKNOWN if link.up else IF_OPER_DOWN]))
+    body += attr(IFLA_LINKMODE, b"\0")
+    body += u32(IFLA_MTU, link.mtu)
+    body += u32(IFLA_MIN_MTU, 68)
+    body += u32(IFLA_MAX_MTU, 65535)
+    body += u32(IFLA_GROUP, 0)
+    body += u32(IFLA_PROMISCUITY, 0)
+    body += u32(IFLA_NUM_TX_QUEUES, 1)
+    body += u32(IFLA_NUM_RX_QUEUES, 1)
+    body += attr(IFLA_CARRIER, b"\1")
+    body += attr(IFLA_QDISC, b"pfifo_fast\0" if link.up else b"noop\0")
+    if link.hatype == ARPHRD_ETHER:
+        mac = tap_address(link)
+        body += attr(IFLA_ADDRESS, mac) + attr(IFLA_BROADCAST, b"\xff" * 6)
+    return message(kind, flags, seq, portid, body)
+
+
+def tap_address(link: Link) -> bytes:
+    """eth_hw_addr_random: a locally administered unicast address, the same for the link's life."""
+    return bytes([0x02, 0x54, 0x41, 0x50, (link.index >> 8) & 0xFF, link.index & 0xFF])
+
+
+def find_link(header: bytes, attrs: dict[int, bytes], devices: NetDevices) -> Link | bool:
+    """__dev_get_by_index, else by IFLA_IFNAME: True for lo, a Link for another, False for none (EINVAL when the
+    request names nothing)."""
     _family, _type, index, _flags, _change = IFINFOMSG.unpack(header)
     if index > 0:
-        return bool(index == LO_INDEX)
+        return True if index == LO_INDEX else devices.links.get(index) or False
     if IFLA_IFNAME in attrs:
-        return attr_string(attrs[IFLA_IFNAME]) == LO_NAME
+        name = attr_string(attrs[IFLA_IFNAME])
+        return True if name == LO_NAME else devices.link_named(name) or False
     raise Errno(EINVAL)
 
 
@@ -180,8 +211,12 @@ def get_link(ctx: Request) -> None:
         _family, kind, _index, flags, change = IFINFOMSG.unpack(header)
         if header[1] or kind or flags or change or set(attrs) - GETLINK_STRICT_ATTRS:
             raise Errno(EINVAL)
-    if not find_link(header, attrs):
+    found = find_link(header, attrs, ctx.devices)
+    if found is False:
         raise Errno(ENODEV)
+    if isinstance(found, Link):
+        ctx.sock.reply(other_link_message(found, RTM_NEWLINK, 0, ctx.seq, ctx.sock.portid))
+        return
     ctx.sock.reply(link_message(ctx.devices, RTM_NEWLINK, 0, ctx.seq, ctx.sock.portid))
 
 
@@ -195,28 +230,32 @@ def dump_links(ctx: Request) -> Iterator[bytes]:
         if header[1] or kind or flags or change or index or set(attrs) - LINK_DUMP_STRICT_ATTRS:
             raise Errno(EINVAL)
     yield link_message(ctx.devices, RTM_NEWLINK, NLM_F_MULTI, ctx.seq, ctx.sock.portid)
+    for link in sorted(ctx.devices.links.values(), key=lambda link: link.index):
+        yield other_link_message(link, RTM_NEWLINK, NLM_F_MULTI, ctx.seq, ctx.sock.portid)
 
 
 def set_link(ctx: Request) -> None:
     """rtnl_setlink and rtnl_newlink on lo (do_setlink): the flags as ifi_change selects; lo is no link
     made or deleted by netlink, and its other settings stay (EOPNOTSUPP)."""
     header, attrs = link_header(ctx.body)
+    found: Link | bool
     try:
-        found = find_link(header, attrs)
+        found = find_link(header, attrs, ctx.devices)
     except Errno:
         if ctx.kind == RTM_NEWLINK:
             found = False
         else:
             raise
-    if not found:
+    if found is False:
         if ctx.kind == RTM_NEWLINK and ctx.flags & NLM_F_CREATE:
             raise Errno(EOPNOTSUPP)  # no link kind (IFLA_LINKINFO) can be made here
         raise Errno(ENODEV)
     if ctx.kind == RTM_NEWLINK and ctx.flags & NLM_F_EXCL:
         raise Errno(EEXIST)
     mtu: int | None = None
+    name = LO_NAME if found is True else found.name if isinstance(found, Link) else b""
     for kind, payload in attrs.items():
-        if kind == IFLA_IFNAME and attr_string(payload) == LO_NAME:
+        if kind == IFLA_IFNAME and attr_string(payload) == name:
             continue
         if kind == IFLA_MTU:
             if len(payload) < 4:
@@ -227,6 +266,14 @@ def set_link(ctx: Request) -> None:
             continue
         raise Errno(EOPNOTSUPP)  # lo's name, queue, address, ... are fixed on the machine
     _family, _type, _index, flags, change = IFINFOMSG.unpack(header)
+    if isinstance(found, Link):
+        if flags or change:
+            if change:
+                flags = (flags & change) | (found.reported_flags() & ~change)
+            found.change_flags(flags)
+        if mtu is not None:
+            found.set_mtu(mtu)
+        return
     if flags or change:
         if change:  # rtnl_dev_combine_flags
             flags = (flags & change) | (ctx.devices.lo_reported_flags() & ~change)
@@ -320,7 +367,7 @@ DUMPITS: dict[tuple[int, int], Callable[[Request], Iterator[bytes]]] = {
 def set_link_delete(ctx: Request) -> None:
     """rtnl_dellink: lo is found but has no rtnl_link_ops to delete it with."""
     header, attrs = link_header(ctx.body)
-    if not find_link(header, attrs):
+    if find_link(header, attrs, ctx.devices) is False:
         raise Errno(ENODEV)
     raise Errno(EOPNOTSUPP)
 
