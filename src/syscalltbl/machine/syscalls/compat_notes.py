@@ -31,7 +31,8 @@ PARTIAL: dict[str, str] = {
     "sys_arch_prctl": "ARCH_SET_FS, ARCH_GET_FS, ARCH_SET_GS, ARCH_GET_GS and ARCH_GET_CPUID (ARCH_SET_CPUID is "
     "ENODEV: no cpuid faulting); the shadow-stack and AMX options are EINVAL",
     "sys_ioctl": "the requests of the machine's own files and devices (terminals, pipes, sockets, /dev); others "
-    "are ENOTTY",
+    "are ENOTTY. /dev/net/tun has TUNSETIFF, TUNGETIFF and TUNGETFEATURES (no TUNSETPERSIST, queues or "
+    "offloads), and its links get no address, so nothing is routed to them",
     "sys_sysinfo": "load averages are always 0 (the machine keeps none)",
     "sys_fcntl": "everything but F_NOTIFY (dnotify), file seals and write hints, which are EINVAL",
     "sys_madvise": "MADV_COLLAPSE, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE, MADV_HWPOISON, MADV_SOFT_OFFLINE and "
