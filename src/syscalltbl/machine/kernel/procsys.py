@@ -170,7 +170,7 @@ def inotify_files(s: Sysctl) -> dict[bytes, Inode]:
 
 
 def proc_sys(parent: Directory, s: Sysctl, more_kernel: Callable[[], dict[bytes, Inode]] | None = None,
-             net: Callable[[Directory], Inode] | None = None) -> SysctlDir:
+             net: Callable[[SysctlDir], Inode] | None = None) -> SysctlDir:
     """The /proc/sys directory, its kernel/ and fs/ made afresh at each lookup as the rest of /proc is;
     net/ is `net`'s (kernel/procsys_net.py, which builds on this module)."""
 

@@ -1,6 +1,8 @@
 """/proc/sys/net: the reading task's network namespace's tunables (net/ipv4/devinet.c's devinet_sysctl).
 
-ipv4/conf holds a directory for all, default and each device (lo), each
+ipv4/icmp_echo_ignore_all says whether ICMP echo requests go unanswered
+(kernel/ipv4_input.py); ipv4/conf holds a directory for all, default and
+each device (lo, TUN/TAP links), each
 with the IPv4 devconf integers (kernel/netdev.py's NetDevices keeps them);
 a value written to default also becomes that of every device that never
 had its own written, as devinet_copy_dflt_conf does.
@@ -15,8 +17,10 @@ from syscalltbl.machine.kernel.netdev import IPV4_DEVCONF, NetDevices, net_devic
 from syscalltbl.machine.kernel.procsys import SysctlDir, SysctlNumber
 from syscalltbl.machine.kernel.sysctl import parse_int
 from syscalltbl.machine.kernel.vfs import Directory, Inode
+from syscalltbl.machine.uapi.errno import EINVAL, Errno
 
 if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.ipv4_input import Ipv4
     from syscalltbl.machine.kernel.process import Task
 
 
@@ -53,10 +57,22 @@ def _conf_entries(parent: NetSysctlDir, devices: NetDevices) -> dict[bytes, Inod
     return {device: _device_dir(parent, devices, device) for device in devices.ipv4_conf}
 
 
-def net_dir(parent: Directory) -> NetSysctlDir:
-    """/proc/sys/net."""
+def net_dir(parent: Directory, ipv4_of: Callable[[Task], Ipv4]) -> NetSysctlDir:
+    """/proc/sys/net; `ipv4_of` finds a task's namespace's IPv4 (kernel/ipv4_input.py's Ipv4)."""
 
-    def ipv4(d: NetSysctlDir, _devices: NetDevices) -> dict[bytes, Inode]:
-        return {b"conf": NetSysctlDir(d, b"conf", _conf_entries)}
+    class Ipv4Dir(NetSysctlDir):
+        def entries_for(self, task: Task) -> dict[bytes, Inode]:
+            ip = ipv4_of(task)
 
-    return NetSysctlDir(parent, b"net", lambda d, _devices: {b"ipv4": NetSysctlDir(d, b"ipv4", ipv4)})
+            def echo_ignore_all(data: bytes, _writer: Task) -> None:
+                value = parse_int(data)
+                if not 0 <= value <= 1:
+                    raise Errno(EINVAL)  # proc_dou8vec_minmax, 0 to 1
+                ip.echo_ignore_all = bool(value)
+
+            return {
+                b"conf": NetSysctlDir(self, b"conf", _conf_entries),
+                b"icmp_echo_ignore_all": SysctlNumber(lambda: b"%d\n" % ip.echo_ignore_all, echo_ignore_all),
+            }
+
+    return NetSysctlDir(parent, b"net", lambda d, _devices: {b"ipv4": Ipv4Dir(d, b"ipv4", lambda _d, _v: {})})
