@@ -108,6 +108,30 @@ int main(void) {
 	n = wait_for(icmp, buf, sizeof buf, ICMP_DEST_UNREACH, 0);
 	rep = (struct icmphdr *)(buf + ip->ihl * 4);
 	printf("unreachable: %d bytes, code %d, quotes protocol %d\n", n, rep->code, ((struct iphdr *)(rep + 1))->protocol);
+	/* UDP made by hand: to a bound socket, then to a port nobody holds */
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in ua = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t ul = sizeof ua;
+	bind(u, (struct sockaddr *)&ua, sizeof ua);
+	getsockname(u, (struct sockaddr *)&ua, &ul);
+	int ur = socket(AF_INET, SOCK_RAW, IPPROTO_UDP);
+	unsigned char seg[16] = {0x30, 0x39};
+	memcpy(seg + 2, &ua.sin_port, 2);
+	seg[5] = 15;
+	memcpy(seg + 8, "udpdata", 7);
+	r = sendto(ur, seg, 15, 0, (struct sockaddr *)&to, sizeof to);
+	printf("udp by hand: %d\n", r);
+	struct sockaddr_in from;
+	socklen_t fl = sizeof from;
+	p.fd = u;
+	poll(&p, 1, 1000);
+	n = recvfrom(u, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+	printf("udp socket got %d: %.7s from port %d\n", n, buf, ntohs(from.sin_port));
+	close(u);
+	r = sendto(ur, seg, 15, 0, (struct sockaddr *)&to, sizeof to);
+	n = wait_for(icmp, buf, sizeof buf, ICMP_DEST_UNREACH, 0);
+	rep = (struct icmphdr *)(buf + ip->ihl * 4);
+	printf("port unreachable: %d bytes, code %d\n", n, rep->code);
 	printf("done\n");
 	return 0;
 }

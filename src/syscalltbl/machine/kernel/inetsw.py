@@ -8,7 +8,7 @@ from syscalltbl.machine.kernel.af_unix import namespace
 from syscalltbl.machine.kernel.inet import InetSocket, inet_namespace
 from syscalltbl.machine.kernel.raw import RawSocket
 from syscalltbl.machine.kernel.tcp import TcpSocket
-from syscalltbl.machine.kernel.udp import UdpSocket
+from syscalltbl.machine.kernel.udp import UdpSocket, udp_packet_rcv
 from syscalltbl.machine.uapi.capability import CAP_NET_RAW
 from syscalltbl.machine.uapi.errno import EINVAL, EPERM, EPROTONOSUPPORT, ESOCKTNOSUPPORT, Errno
 from syscalltbl.machine.uapi.inet import IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE
@@ -40,7 +40,9 @@ def inet_create(t: Task, family: int, kind: int, protocol: int) -> InetSocket:
             return UdpSocket(namespace(t), t, family, inet.udplite, IPPROTO_UDPLITE)
         if protocol not in (0, IPPROTO_UDP):
             raise Errno(EPROTONOSUPPORT)
-        return UdpSocket(namespace(t), t, family, inet.udp)
+        ports = inet.udp
+        inet.ipv4.udp_input = lambda saddr, daddr, segment: udp_packet_rcv(ports, saddr, daddr, segment)
+        return UdpSocket(namespace(t), t, family, ports)
     if kind == SOCK_RAW:
         if protocol == 0 or family == AF_INET6:
             raise Errno(EPROTONOSUPPORT)  # no wildcard protocol; no raw IPv6 in the machine

@@ -6,10 +6,10 @@ comes back in here: its header checked (ip_rcv_core: a bad version, length
 or checksum drops it), then, addressed to this host, given to every raw
 socket of its protocol (raw_v4_input) and to the protocol: ICMP answers an
 echo request with an echo reply (icmp_echo, unless
-net.ipv4.icmp_echo_ignore_all), and a protocol no one takes is answered
-with ICMP protocol unreachable. The machine's TCP and UDP move no packets
-(kernel/tcp.py, udp.py): a packet of theirs made by hand is not theirs to
-take, and is dropped.
+net.ipv4.icmp_echo_ignore_all), UDP gives the datagram to the socket of its
+port (or answers ICMP port unreachable), and a protocol no one takes is
+answered with ICMP protocol unreachable. The machine's TCP moves no
+packets (kernel/tcp.py): a TCP packet made by hand is dropped.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ IP_DF = 0x4000
 ICMP_ECHOREPLY = 0
 ICMP_DEST_UNREACH = 3
 ICMP_PROT_UNREACH = 2
+ICMP_PORT_UNREACH = 3
+ICMP_QUOTE_MAX = 576 - 20 - 8  # icmp_send: an answer is at most 576 bytes, its IP and ICMP headers included
 ICMP_ECHO = 8
 IPDEFTTL = 64
 #: How deep one packet's answers may chain (an answer answered ...): Linux's never loop, as ICMP errors are
@@ -60,6 +62,9 @@ class Ipv4:
 
     def __init__(self) -> None:
         self.raw: weakref.WeakSet[RawReceiver] = weakref.WeakSet()
+        #: udp_rcv (kernel/udp.py): (saddr, daddr, the UDP segment) -> whether a socket held its port; wired
+        #: when the namespace's first UDP socket is made (none before: no port is held).
+        self.udp_input: Callable[[bytes, bytes, bytes], bool] = lambda _s, _d, _segment: False
         self.next_id = 1
         self.echo_ignore_all = False  # net.ipv4.icmp_echo_ignore_all
 
@@ -111,14 +116,21 @@ def ip_rcv(ip: Ipv4, packet: bytes, xmit: Callable[[bytes], None], depth: int = 
     payload = packet[ihl:]
     if protocol == IPPROTO_ICMP:
         icmp_rcv(ip, saddr, daddr, payload, xmit, depth)
-    elif protocol in (IPPROTO_TCP, IPPROTO_UDP):
+    elif protocol == IPPROTO_TCP:
         return  # see the module's docstring
+    elif protocol == IPPROTO_UDP:
+        if not ip.udp_input(saddr, daddr, payload) and depth < MAX_DEPTH:
+            unreachable(ip, packet, ICMP_PORT_UNREACH, xmit)
     elif not taken and depth < MAX_DEPTH:
-        # ICMP protocol unreachable, quoting the header and 8 bytes of what came (icmp_send)
-        quoted = packet[: ihl + 8]
-        message = struct.pack("!BBHI", ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0, 0) + quoted
-        message = message[:2] + checksum(message).to_bytes(2, "big") + message[4:]
-        xmit(ip.build(IPPROTO_ICMP, daddr, saddr, message, tos=0xC0))
+        unreachable(ip, packet, ICMP_PROT_UNREACH, xmit)
+
+
+def unreachable(ip: Ipv4, packet: bytes, code: int, xmit: Callable[[bytes], None]) -> None:
+    """icmp_send of ICMP_DEST_UNREACH, quoting as much of what came as a 576-byte answer holds."""
+    saddr, daddr = packet[12:16], packet[16:20]
+    message = struct.pack("!BBHI", ICMP_DEST_UNREACH, code, 0, 0) + packet[:ICMP_QUOTE_MAX]
+    message = message[:2] + checksum(message).to_bytes(2, "big") + message[4:]
+    xmit(ip.build(IPPROTO_ICMP, daddr, saddr, message, tos=0xC0))
 
 
 def icmp_rcv(ip: Ipv4, saddr: bytes, daddr: bytes, message: bytes, xmit: Callable[[bytes], None],
