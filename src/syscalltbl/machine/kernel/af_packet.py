@@ -10,9 +10,9 @@ Each socket's receive queue is charged to its SO_RCVBUF (a full one drops
 the frame, counted in PACKET_STATISTICS) and to RAM.
 
 An ETH_P_IP frame arriving goes on to IPv4 (kernel/ipv4_input.py): raw
-sockets and ICMP. What the machine lacks: its TCP and UDP move no frames
-(kernel/tcp.py, udp.py), so a packet socket sees only the frames of packet
-sockets, raw sockets and ICMP's answers. The PACKET_RX_RING and
+sockets, ICMP and UDP. What the machine lacks: its TCP and UDP sockets
+make no frames (kernel/tcp.py, udp.py), so a packet socket sees only the
+frames of packet sockets, raw sockets and ICMP's answers. The PACKET_RX_RING and
 PACKET_TX_RING rings are set up (their checks, versions and RAM) and mapped;
 the receive ring is filled (TPACKET_V1/V2 frames, TPACKET_V3 blocks:
 kernel/packet_ring.py), and a send with a transmit ring (V1/V2) sends the

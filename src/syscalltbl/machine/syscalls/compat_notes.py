@@ -17,8 +17,9 @@ PARTIAL: dict[str, str] = {
     "RTM_NEWLINK/RTM_SETLINK of its flags and MTU, RTM_GETADDR dumps; other message types EOPNOTSUPP, no "
     "NETLINK_PKTINFO or NETLINK_LIST_MEMBERSHIPS); AF_PACKET on lo (SOCK_RAW, SOCK_DGRAM; mmapped TPACKET_V1-V3 "
     "receive rings and V1/V2 transmit rings; no PACKET_FANOUT, PACKET_AUXDATA cmsgs or SOCK_PACKET). "
-    "The machine's TCP and UDP make no packets, so raw and packet sockets see only raw, packet and ICMP "
-    "traffic; the other families are EAFNOSUPPORT",
+    "The machine's TCP and UDP sockets make no packets, so raw and packet sockets never see their traffic "
+    "(a UDP packet made by hand does reach a UDP socket; a TCP one is dropped); the other families are "
+    "EAFNOSUPPORT",
     "sys_socketpair": "AF_UNIX, as Linux (AF_INET, AF_INET6, AF_NETLINK and AF_PACKET are EOPNOTSUPP); the "
     "families the machine lacks are EAFNOSUPPORT where Linux says ESOCKTNOSUPPORT",
     "sys_clone": "of the namespaces only the mount one (CLONE_NEWNS); the other CLONE_NEW* flags and cgroups "
