@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, ClassVar, Concatenate, NoReturn, ParamSpec, Ty
 
 from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.kernel import landlock, permission, signals
+from syscalltbl.machine.kernel.netdev import NETDEV_IOCTLS, dev_ioctl
 from syscalltbl.machine.kernel.permission import MAY_WRITE
 from syscalltbl.machine.kernel.vfs import FileSystem, Inode, OpenFile
 from syscalltbl.machine.kernel.wait import Sleep
@@ -863,6 +864,12 @@ class UnixSocket(Inode):
                 return len(self.queue[0].data) if self.queue else 0
             return self.readable_now()
         raise Errno(ENOTTY)
+
+    def unlocked_ioctl(self, task: Task, f: OpenFile, request: int, arg: int) -> int:
+        """sock_do_ioctl: the family's ioctls, then, for any family, the network devices' (dev_ioctl)."""
+        if request in NETDEV_IOCTLS:
+            return dev_ioctl(task, request, arg)
+        return super().unlocked_ioctl(task, f, request, arg)
 
     def release(self, f: OpenFile) -> None:
         self.close()

@@ -21,11 +21,13 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
+from syscalltbl.machine.kernel.af_packet import PacketTaps, lo_xmit
 from syscalltbl.machine.kernel.af_unix import TCP_CLOSE, TCP_LISTEN, UnixNamespace, UnixSocket
+from syscalltbl.machine.kernel.ipv4_input import Ipv4, frame_of, ip_rcv
 from syscalltbl.machine.kernel.mcast import MEMBERSHIP_OPTIONS, set_membership
-from syscalltbl.machine.kernel.netdev import NETDEV_IOCTLS, dev_ioctl
+from syscalltbl.machine.kernel.netdev import NetDevices
+from syscalltbl.machine.kernel.netlink_table import NetlinkTable
 from syscalltbl.machine.kernel.uaccess import copy_from_user
-from syscalltbl.machine.kernel.vfs import OpenFile
 from syscalltbl.machine.uapi.capability import CAP_NET_BIND_SERVICE
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EACCES,
@@ -70,7 +72,6 @@ from syscalltbl.machine.uapi.inet import (
     IPV6_TCLASS,
     IPV6_UNICAST_HOPS,
     IPV6_V6ONLY,
-    LOOPBACK_MTU,
     SIN6_LEN_RFC2133,
     SOCKADDR_IN,
     SOCKADDR_IN6,
@@ -115,9 +116,11 @@ def is_multicast_v4(v4: bytes) -> bool:
 
 
 class PortTable:
-    """One protocol's bound sockets by port (inet_hashinfo's bind buckets, udp_table)."""
+    """One protocol's bound sockets by port (inet_hashinfo's bind buckets, udp_table), in a namespace whose
+    devices (`devices`, lo alone) its routes go through."""
 
-    def __init__(self) -> None:
+    def __init__(self, devices: NetDevices) -> None:
+        self.devices = devices
         self.bound: dict[int, list[InetSocket]] = {}
         self.next_ephemeral = 0  # where the next search for a free ephemeral port starts
 
@@ -145,12 +148,25 @@ class PortTable:
 
 
 class InetNamespace:
-    """The machine's one network namespace: TCP's, UDP's and UDP-Lite's ports."""
+    """The machine's one network namespace: TCP's, UDP's and UDP-Lite's ports, the devices, the netlink
+    sockets' table (kernel/netlink_table.py) and the packet sockets (kernel/af_packet.py)."""
 
     def __init__(self) -> None:
-        self.tcp = PortTable()
-        self.udp = PortTable()
-        self.udplite = PortTable()  # UDP-Lite has ports of its own
+        self.devices = NetDevices()
+        self.netlink = NetlinkTable()
+        self.packet = PacketTaps()
+        self.ipv4 = Ipv4()
+        self.packet.ip_input = lambda packet: ip_rcv(self.ipv4, packet, self.ip_output)
+        self.tcp = PortTable(self.devices)
+        self.udp = PortTable(self.devices)
+        self.udplite = PortTable(self.devices)  # UDP-Lite has ports of its own
+
+
+    def ip_output(self, packet: bytes) -> None:
+        """ip_output on lo: the packet goes round it as a frame (kernel/af_packet.py's lo_xmit); nothing
+        leaves while lo is down."""
+        if self.devices.lo_up:
+            lo_xmit(self.packet, frame_of(packet), None)
 
 
 def inet_namespace(t: Task) -> InetNamespace:
@@ -310,8 +326,11 @@ class InetSocket(UnixSocket):
         raise Errno(EADDRNOTAVAIL)
 
     def destination(self, addr: bytes) -> bytes:
-        """Where a connection or datagram to `addr` goes: the wildcard means this host; ENETUNREACH off lo."""
+        """Where a connection or datagram to `addr` goes: the wildcard means this host; ENETUNREACH off lo,
+        and for every address while lo is down (its routes went with it: fib_disable_ip, addrconf_ifdown)."""
         if self.family == AF_INET6 and is_mapped(addr) and self.v6only:
+            raise Errno(ENETUNREACH)
+        if not self.ports.devices.lo_up:
             raise Errno(ENETUNREACH)
         if addr == IN6ADDR_ANY:
             return V4_LOOPBACK if is_mapped(self.local[0]) else IN6ADDR_LOOPBACK
@@ -380,7 +399,7 @@ class InetSocket(UnixSocket):
         if level == IPPROTO_IP and optname == IP_MTU:
             if self.remote is None:
                 raise Errno(ENOTCONN)
-            value = LOOPBACK_MTU
+            value = self.ports.devices.lo_mtu
         elif level == IPPROTO_IPV6 and optname == IPV6_V6ONLY:
             value = int(self.v6only)
         elif optname in _IP_OPTIONS.get(level, {}):
@@ -390,12 +409,6 @@ class InetSocket(UnixSocket):
         if level == IPPROTO_IP and 0 < length < 4 and 0 <= value <= 255:
             return bytes([value])  # ip_getsockopt answers a short buffer with one unsigned char
         return _INT.pack(value)
-
-    def unlocked_ioctl(self, task: Task, f: OpenFile, request: int, arg: int) -> int:
-        """sock_do_ioctl: the protocol's ioctls, then the network devices' (dev_ioctl)."""
-        if request in NETDEV_IOCTLS:
-            return dev_ioctl(task, request, arg)
-        return super().unlocked_ioctl(task, f, request, arg)
 
     # -- life --
 

@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.af_unix import namespace
 from syscalltbl.machine.kernel.inet import InetSocket, inet_namespace
+from syscalltbl.machine.kernel.raw import RawSocket
 from syscalltbl.machine.kernel.tcp import TcpSocket
-from syscalltbl.machine.kernel.udp import UdpSocket
-from syscalltbl.machine.uapi.errno import EINVAL, EPROTONOSUPPORT, ESOCKTNOSUPPORT, Errno
+from syscalltbl.machine.kernel.udp import UdpSocket, udp_packet_rcv
+from syscalltbl.machine.uapi.capability import CAP_NET_RAW
+from syscalltbl.machine.uapi.errno import EINVAL, EPERM, EPROTONOSUPPORT, ESOCKTNOSUPPORT, Errno
 from syscalltbl.machine.uapi.inet import IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE
-from syscalltbl.machine.uapi.socket import SOCK_DGRAM, SOCK_RAW, SOCK_STREAM
+from syscalltbl.machine.uapi.socket import AF_INET6, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
@@ -22,8 +24,9 @@ def inet_create(t: Task, family: int, kind: int, protocol: int) -> InetSocket:
     """A TCP socket for SOCK_STREAM (protocol 0 or IPPROTO_TCP), a UDP one for SOCK_DGRAM (0 or IPPROTO_UDP),
     a UDP-Lite one for SOCK_DGRAM and IPPROTO_UDPLITE.
 
-    Raw sockets and ICMP ping sockets are not in the machine: their
-    (type, protocol) is EPROTONOSUPPORT, as for a kernel without them.
+    SOCK_RAW makes an IPv4 raw socket of any protocol but 0 (kernel/raw.py), for CAP_NET_RAW; raw IPv6
+    sockets and ICMP ping sockets are not in the machine: their (type, protocol) is EPROTONOSUPPORT, as for a
+    kernel without them.
     """
     if protocol < 0 or protocol >= IPPROTO_MAX:
         raise Errno(EINVAL)
@@ -37,7 +40,13 @@ def inet_create(t: Task, family: int, kind: int, protocol: int) -> InetSocket:
             return UdpSocket(namespace(t), t, family, inet.udplite, IPPROTO_UDPLITE)
         if protocol not in (0, IPPROTO_UDP):
             raise Errno(EPROTONOSUPPORT)
-        return UdpSocket(namespace(t), t, family, inet.udp)
+        ports = inet.udp
+        inet.ipv4.udp_input = lambda saddr, daddr, segment: udp_packet_rcv(ports, saddr, daddr, segment)
+        return UdpSocket(namespace(t), t, family, ports)
     if kind == SOCK_RAW:
-        raise Errno(EPROTONOSUPPORT)
+        if protocol == 0 or family == AF_INET6:
+            raise Errno(EPROTONOSUPPORT)  # no wildcard protocol; no raw IPv6 in the machine
+        if not t.cred.capable(CAP_NET_RAW):
+            raise Errno(EPERM)
+        return RawSocket(namespace(t), t, protocol, inet)
     raise Errno(ESOCKTNOSUPPORT)

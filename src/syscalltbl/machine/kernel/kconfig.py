@@ -102,9 +102,12 @@ FEATURES: Final[tuple[Feature, ...]] = (
                                                "landlock_restrict_self")),
     Feature("CONFIG_NET", _calls("socket")),
     Feature("CONFIG_UNIX", _calls("socket", "socketpair")),  # AF_UNIX is the family the machine's sockets serve
-    # TCP, UDP and UDP-Lite over lo for AF_INET and AF_INET6 (kernel/inet.py, tcp.py, udp.py; socket()'s families).
-    Feature("CONFIG_INET", _calls("socket", "bind", "connect", "listen", "accept4")),
-    Feature("CONFIG_IPV6", _calls("socket", "bind", "connect", "listen", "accept4")),
+    # The other families the machine's socket() makes (syscalls/socket.py's FAMILIES): TCP/UDP/raw IPv4 and
+    # TCP/UDP IPv6 on lo (kernel/inet.py), AF_PACKET (kernel/af_packet.py) with its mmapped rings.
+    Feature("CONFIG_INET", _calls("socket", "bind", "connect", "sendto", "recvfrom")),
+    Feature("CONFIG_IPV6", _calls("socket", "bind", "connect", "sendto", "recvfrom")),
+    Feature("CONFIG_PACKET", _calls("socket", "bind", "sendto", "recvfrom", "setsockopt", "mmap")),
+    Feature("CONFIG_TUN", _calls("openat", "ioctl", "read", "write")),  # /dev/net/tun (kernel/tun.py)
     Feature("CONFIG_NAMESPACES", _calls("unshare", "setns")),
     Feature("CONFIG_X86_IOPL_IOPERM", _calls("iopl", "ioperm")),
     Feature("CONFIG_MODIFY_LDT_SYSCALL", _calls("modify_ldt")),

@@ -24,6 +24,7 @@ from syscalltbl.machine.uapi.poll import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
 
 if TYPE_CHECKING:
     from syscalltbl.machine.hw.physmem import PhysicalMemory
+    from syscalltbl.machine.kernel.netlink import NetlinkSocket
     from syscalltbl.machine.kernel.process import Task
     from syscalltbl.machine.kernel.wait import Sleep
     from syscalltbl.machine.machine import Machine
@@ -47,6 +48,11 @@ class Notification:
     how: int
     signo: int
     value: int
+    #: SIGEV_THREAD's: the netlink socket the cookie goes to (its receive buffer already charged for it,
+    #: as netlink_attachskb does), and the cookie.
+    sock: NetlinkSocket | None = None
+    cookie: bytes = b""
+    charge: int = 0
 
 
 @dataclass(eq=False, slots=True)

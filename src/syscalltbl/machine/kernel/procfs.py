@@ -36,6 +36,7 @@ from syscalltbl.machine.kernel.procfdinfo import ProcFdInfoDir
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile, ProcLink
 from syscalltbl.machine.kernel.procmem import PagemapFile, render_smaps
 from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
+from syscalltbl.machine.kernel.procsys_net import net_dir
 from syscalltbl.machine.kernel.procsysvipc import proc_sysvipc
 from syscalltbl.machine.kernel.signals import SigAction
 from syscalltbl.machine.kernel.uaccess import copy_from_user
@@ -234,7 +235,8 @@ class ProcRoot(ProcDirectory):
         entries[b"cpuinfo"] = ProcFile(render_cpuinfo, refuse=EIO)
         entries[b"config.gz"] = ProcFile(lambda: render_config_gz(machine), refuse=EIO)
         entries[b"key-users"] = ProcFile(lambda: render_key_users(machine), refuse=EIO)
-        entries[b"sys"] = proc_sys(self, machine.sysctl, lambda: {b"ns_last_pid": ns_last_pid(machine)})
+        entries[b"sys"] = proc_sys(self, machine.sysctl, lambda: {b"ns_last_pid": ns_last_pid(machine)},
+                                   lambda d: net_dir(d, lambda task: task.machine.inet.ipv4))
         entries[b"sysvipc"] = proc_sysvipc(self, machine)
         entries[b"version"] = ProcFile(lambda: render_version(machine.sysctl.utsname()), refuse=EIO)
         return entries

@@ -210,11 +210,14 @@ def inotify_files(s: Sysctl) -> dict[bytes, Inode]:
     }
 
 
-def proc_sys(parent: Directory, s: Sysctl, more_kernel: Callable[[], dict[bytes, Inode]] | None = None) -> SysctlDir:
-    """The /proc/sys directory, its kernel/ and fs/ made afresh at each lookup as the rest of /proc is."""
+def proc_sys(parent: Directory, s: Sysctl, more_kernel: Callable[[], dict[bytes, Inode]] | None = None,
+             net: Callable[[SysctlDir], Inode] | None = None) -> SysctlDir:
+    """The /proc/sys directory, its kernel/ and fs/ made afresh at each lookup as the rest of /proc is;
+    net/ is `net`'s (kernel/procsys_net.py, which builds on this module)."""
 
     def top(d: SysctlDir) -> dict[bytes, Inode]:
         return {
+            **({b"net": net(d)} if net is not None else {}),
             b"fs": SysctlDir(d, b"fs", lambda fs: fs_files(fs, s)),
             b"kernel": SysctlDir(d, b"kernel", lambda k: {**kernel_files(s), b"keys": keys_dir(k, s),
                                                           b"random": random_dir(k, s),

@@ -9,6 +9,7 @@ ICMP port unreachable), on its next call.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,7 @@ from syscalltbl.machine.kernel.inet import (
     mapped,
     route_source,
 )
+from syscalltbl.machine.kernel.ipv4_input import checksum
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.vfs import OpenFile
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
@@ -90,6 +92,53 @@ if TYPE_CHECKING:
 
 MAX_DATAGRAM = 0xFFFF  # udp_sendmsg: a datagram's length field holds no more
 UDP_HEADER = 8
+
+
+def udp_lookup(ports: PortTable, source: Endpoint, dest: Endpoint) -> UdpSocket | None:
+    """__udp4_lib_lookup's best score: a socket bound to the very address, and connected to source, first."""
+    best: UdpSocket | None = None
+    best_score = -1
+    for other in ports.sockets(dest[1]):
+        if not isinstance(other, UdpSocket) or other.dead or not other.covers(dest[0]):
+            continue
+        if other.remote is not None and other.remote != source:
+            continue
+        score = (0 if is_any(other.local[0]) else 2) + (1 if other.remote is not None else 0)
+        if score > best_score:
+            best, best_score = other, score
+    return best
+
+
+def udp_packet_rcv(ports: PortTable, saddr: bytes, daddr: bytes, segment: bytes) -> bool:
+    """udp_rcv of a packet made by hand (a raw or packet socket's): its length and checksum checked, its data
+    to the socket of its port; False when none holds the port (the caller answers port unreachable)."""
+    if len(segment) < UDP_HEADER:
+        return True  # malformed: dropped, no answer
+    sport, dport, length, check = struct.unpack_from("!HHHH", segment)
+    if length < UDP_HEADER or length > len(segment):
+        return True
+    segment = segment[:length]
+    if check and udp_checksum(saddr, daddr, segment):
+        return True  # a bad checksum: dropped
+    receiver = udp_lookup(ports, (mapped(saddr), sport), (mapped(daddr), dport))
+    if receiver is None:
+        return False
+    data = segment[UDP_HEADER:]
+    charge = len(data) + SKB_OVERHEAD
+    if receiver.rmem > receiver.rcvbuf or receiver.shutdown & RCV_SHUTDOWN:
+        return True
+    ram = receiver.ns.ram
+    if ram is not None and not ram.slab_fits(charge):
+        return True
+    receiver.ns.charge(charge)
+    receiver.rmem += charge
+    receiver.enqueue(Datagram(data, receiver, None, charge=charge, source=(mapped(saddr), sport)))
+    return True
+
+
+def udp_checksum(saddr: bytes, daddr: bytes, segment: bytes) -> int:
+    """The ones' complement sum over the pseudo-header and the segment: 0 when the checksum in it is right."""
+    return checksum(saddr + daddr + struct.pack("!BBH", 0, IPPROTO_UDP, len(segment)) + segment)
 
 
 @dataclass(eq=False, slots=True)
@@ -298,18 +347,7 @@ class UdpSocket(InetSocket):
         return bool(self.recv_cscov) and m.coverage >= self.recv_cscov
 
     def receiver_for(self, source: Endpoint, dest: Endpoint) -> UdpSocket | None:
-        """__udp4_lib_lookup's best score: a socket bound to the very address, and connected to source, first."""
-        best: UdpSocket | None = None
-        best_score = -1
-        for other in self.ports.sockets(dest[1]):
-            if not isinstance(other, UdpSocket) or other.dead or not other.covers(dest[0]):
-                continue
-            if other.remote is not None and other.remote != source:
-                continue
-            score = (0 if is_any(other.local[0]) else 2) + (1 if other.remote is not None else 0)
-            if score > best_score:
-                best, best_score = other, score
-        return best
+        return udp_lookup(self.ports, source, dest)
 
     def message_limit(self) -> int | None:
         return MAX_DATAGRAM + 1  # write(2) copies no more than a datagram may hold, and one byte to say too much

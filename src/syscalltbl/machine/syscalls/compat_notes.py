@@ -11,10 +11,17 @@ from __future__ import annotations
 
 #: Implemented calls, and what of Linux's behaviour they lack.
 PARTIAL: dict[str, str] = {
-    "sys_socket": "AF_UNIX, and AF_INET and AF_INET6 on the machine's own loopback (TCP, UDP, UDP-Lite); "
-    "raw sockets, AF_NETLINK, AF_PACKET and the other families are EAFNOSUPPORT",
-    "sys_socketpair": "AF_UNIX, as Linux (AF_INET and AF_INET6 are EOPNOTSUPP); the families the machine lacks "
-    "(AF_NETLINK, AF_PACKET ...) are EAFNOSUPPORT where Linux says ESOCKTNOSUPPORT",
+    "sys_socket": "AF_UNIX; AF_INET and AF_INET6 on the machine's own loopback (TCP, UDP, UDP-Lite, and raw IPv4 "
+    "sockets of any protocol: ICMP echo and protocol-unreachable answers, IP_HDRINCL; raw IPv6 and ICMP ping "
+    "sockets are EPROTONOSUPPORT); AF_NETLINK with NETLINK_ROUTE alone (lo's link and addresses: RTM_GETLINK, "
+    "RTM_NEWLINK/RTM_SETLINK of its flags and MTU, RTM_GETADDR dumps; other message types EOPNOTSUPP, no "
+    "NETLINK_PKTINFO or NETLINK_LIST_MEMBERSHIPS); AF_PACKET on lo (SOCK_RAW, SOCK_DGRAM; mmapped TPACKET_V1-V3 "
+    "receive rings and V1/V2 transmit rings; no PACKET_FANOUT, PACKET_AUXDATA cmsgs or SOCK_PACKET). "
+    "The machine's TCP and UDP sockets make no packets, so raw and packet sockets never see their traffic "
+    "(a UDP packet made by hand does reach a UDP socket; a TCP one is dropped); the other families are "
+    "EAFNOSUPPORT",
+    "sys_socketpair": "AF_UNIX, as Linux (AF_INET, AF_INET6, AF_NETLINK and AF_PACKET are EOPNOTSUPP); the "
+    "families the machine lacks are EAFNOSUPPORT where Linux says ESOCKTNOSUPPORT",
     "sys_clone": "of the namespaces only the mount one (CLONE_NEWNS); the other CLONE_NEW* flags and cgroups "
     "(CLONE_INTO_CGROUP) are EINVAL, as a kernel built without them",
     "sys_clone3": "of the namespaces only the mount one; the others, cgroups (CLONE_INTO_CGROUP) and set_tid are "
@@ -30,7 +37,8 @@ PARTIAL: dict[str, str] = {
     "sys_arch_prctl": "ARCH_SET_FS, ARCH_GET_FS, ARCH_SET_GS, ARCH_GET_GS and ARCH_GET_CPUID (ARCH_SET_CPUID is "
     "ENODEV: no cpuid faulting); the shadow-stack and AMX options are EINVAL",
     "sys_ioctl": "the requests of the machine's own files and devices (terminals, pipes, sockets, /dev); others "
-    "are ENOTTY",
+    "are ENOTTY. /dev/net/tun has TUNSETIFF, TUNGETIFF and TUNGETFEATURES (no TUNSETPERSIST, queues or "
+    "offloads), and its links get no address, so nothing is routed to them",
     "sys_prlimit64": "another process's limits are read and set without check_prlimit_permission's same-user "
     "test",
     "sys_sched_setattr": "SCHED_DEADLINE is admitted, scheduled earliest deadline first and throttled to its "

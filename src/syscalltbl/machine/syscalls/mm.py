@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.hw.physmem import OutOfMemory
+from syscalltbl.machine.kernel.af_packet import PacketSocket
 from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_MAX, STACK_TOP, Mm, page_up
 from syscalltbl.machine.kernel.mm import SHARED as SHARED_AREAS
 from syscalltbl.machine.kernel.process import Task
@@ -128,6 +129,8 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
                 raise Errno(EACCES)  # do_mmap's checks of the open mode, for a device as for a file
             flags |= MAP_ANONYMOUS  # /dev/zero: anonymous memory (shared: a shmem object), as mmap_zero makes it
             maywrite = not shared or f.writable()  # read-only and shared: mprotect may not add PROT_WRITE
+        elif isinstance(f.inode, PacketSocket):
+            backing, name = f.inode.mmap_backing(off // PAGE_SIZE, size), f.path.decode(errors="replace")
         elif not isinstance(f.inode, Regular):
             raise Errno(ENODEV if f.inode.kind else EBADF)
         elif off >= MAX_LFS_FILESIZE or size > MAX_LFS_FILESIZE - off:

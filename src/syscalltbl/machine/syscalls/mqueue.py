@@ -24,6 +24,7 @@ from syscalltbl.machine.kernel.mqueue import (
     mqueue_fs,
     queue_bytes,
 )
+from syscalltbl.machine.kernel.netlink import NetlinkSocket
 from syscalltbl.machine.kernel.permission import MAY_READ, MAY_WRITE, check
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.signals import SIGINFO_SIZE
@@ -37,7 +38,6 @@ from syscalltbl.machine.uapi.errno import (
     EAGAIN,
     EBADF,
     EBUSY,
-    ECONNREFUSED,
     EEXIST,
     EINVAL,
     EMFILE,
@@ -54,6 +54,7 @@ from syscalltbl.machine.uapi.errno import (
 from syscalltbl.machine.uapi.fcntl import O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NONBLOCK, O_RDWR, O_WRONLY
 from syscalltbl.machine.uapi.misc import PATH_MAX
 from syscalltbl.machine.uapi.mqueue import MQ_ATTR, MQ_BYTES_MAX, MQ_PRIO_MAX, NOTIFY_COOKIE_LEN, SI_MESGQ
+from syscalltbl.machine.uapi.netlink import NOTIFY_REMOVED, NOTIFY_WOKENUP
 from syscalltbl.machine.uapi.resource import RLIMIT_MSGQUEUE
 from syscalltbl.machine.uapi.signal import NSIG
 from syscalltbl.machine.uapi.structs import TIMESPEC
@@ -182,6 +183,9 @@ def _notify(t: Task, queue: PosixQueue) -> None:
     if n is None or len(queue.messages) != 1:
         return
     queue.notification = None
+    if n.sock is not None:
+        n.sock.send_attached(n.cookie[:-1] + bytes([NOTIFY_WOKENUP]), n.charge)  # SIGEV_THREAD's cookie
+        return
     if n.how != SIGEV_SIGNAL or not n.signo:
         return
     owner = t.machine.tasks.get(n.pid)
@@ -233,9 +237,34 @@ def sys_mq_timedreceive(t: Task, mqdes: int, msg_ptr: int, msg_len: int, u_msg_p
     return len(text)
 
 
+def _attach_cookie(t: Task, fd: int, cookie: bytes) -> tuple[NetlinkSocket, int]:
+    """SIGEV_THREAD: sigev_signo is a netlink socket's descriptor (EBADF, ENOTSOCK, EINVAL for another
+    family's), to which the cookie is attached, waiting while its receive buffer is full."""
+    sock = t.files.get(fd).inode
+    if not stat.S_ISSOCK(sock.mode):
+        raise Errno(ENOTSOCK)
+    if not isinstance(sock, NetlinkSocket):
+        raise Errno(EINVAL)  # netlink_getsockbyfilp: not AF_NETLINK
+    if sock.rmem > sock.rcvbuf:
+        raise Sleep(lambda: sock.dead or sock.rmem <= sock.rcvbuf)  # netlink_attachskb, for ever
+    return sock, sock.attach_cookie(len(cookie))
+
+
+def _remove_notification(queue: PosixQueue) -> None:
+    """remove_notification: a SIGEV_THREAD registration's cookie goes to its socket as NOTIFY_REMOVED."""
+    n = queue.notification
+    queue.notification = None
+    if n is not None and n.sock is not None:
+        n.sock.send_attached(n.cookie[:-1] + bytes([NOTIFY_REMOVED]), n.charge)
+    queue.changed()
+
+
 @syscall("sys_mq_notify")
 def sys_mq_notify(t: Task, mqdes: int, u_notification: int, *_: int) -> int:
     request = SIGEVENT.unpack(copy_from_user(t.mm, u_notification, SIGEVENT.size)) if u_notification else None
+    sock: NetlinkSocket | None = None
+    cookie = b""
+    charge = 0
     if request is not None:
         value, signo, how, _tid = request
         if how not in (SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD):
@@ -243,19 +272,21 @@ def sys_mq_notify(t: Task, mqdes: int, u_notification: int, *_: int) -> int:
         if how == SIGEV_SIGNAL and not 0 <= signo <= NSIG:
             raise Errno(EINVAL)
         if how == SIGEV_THREAD:
-            copy_from_user(t.mm, value, NOTIFY_COOKIE_LEN)  # the cookie sigev_value points to
-            sock = t.files.get(signo)  # netlink_getsockbyfd: sigev_signo is the socket's descriptor
-            # The machine has no AF_NETLINK: a socket here is never the netlink one the notice would go to.
-            raise Errno(ECONNREFUSED if stat.S_ISSOCK(sock.inode.mode) else ENOTSOCK)
-    _f, queue = _queue(t, mqdes)
-    if request is None:
-        if queue.notification is not None and queue.notification.pid == t.pid:
-            queue.notification = None
-            queue.changed()
-        return 0
-    if queue.notification is not None:
-        raise Errno(EBUSY)
-    queue.notification = Notification(t.pid, t.group, how, signo, value)
+            cookie = copy_from_user(t.mm, value, NOTIFY_COOKIE_LEN)  # the cookie sigev_value points to
+            sock, charge = _attach_cookie(t, signo, cookie)
+    try:
+        _f, queue = _queue(t, mqdes)
+        if request is None:
+            if queue.notification is not None and queue.notification.pid == t.pid:
+                _remove_notification(queue)
+            return 0
+        if queue.notification is not None:
+            raise Errno(EBUSY)
+    except Errno:
+        if sock is not None:
+            sock.detach(charge)
+        raise
+    queue.notification = Notification(t.pid, t.group, how, signo, value, sock, cookie, charge)
     queue.changed()
     return 0
 

@@ -1,8 +1,10 @@
 """socket, socketpair, bind, listen, accept, connect, the names, shutdown and the options (net/socket.c).
 
 The families: AF_UNIX (kernel/af_unix.py), AF_INET and AF_INET6 on the
-machine's loopback (kernel/inet.py, tcp.py, udp.py); every other family is
-EAFNOSUPPORT. This layer is the family-blind part, each family's socket
+machine's loopback (kernel/inet.py, tcp.py, udp.py), AF_NETLINK
+(kernel/netlink.py, rtnetlink.py), AF_PACKET (kernel/af_packet.py); every
+other family is EAFNOSUPPORT.
+This layer is the family-blind part, each family's socket
 answering bind, connect, getname and its protocol options itself.
 The calls that move data are in sockmsg.py.
 """
@@ -14,6 +16,7 @@ import weakref
 from collections.abc import Callable
 
 from syscalltbl.machine.kernel import landlock
+from syscalltbl.machine.kernel.af_packet_family import packet_create
 from syscalltbl.machine.kernel.af_unix import (  # fmt: skip
     NO_PEER,
     TCP_ESTABLISHED,
@@ -24,6 +27,7 @@ from syscalltbl.machine.kernel.af_unix import (  # fmt: skip
     socket_path,
 )
 from syscalltbl.machine.kernel.inetsw import inet_create
+from syscalltbl.machine.kernel.netlink_family import netlink_create
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.vfs import OpenFile
@@ -49,6 +53,8 @@ from syscalltbl.machine.uapi.socket import (
     AF_INET,
     AF_INET6,
     AF_MAX,
+    AF_NETLINK,
+    AF_PACKET,
     AF_UNIX,
     LINGER,
     OLD_TIMEVAL,
@@ -61,6 +67,7 @@ from syscalltbl.machine.uapi.socket import (
     SO_ERROR,
     SO_KEEPALIVE,
     SO_LINGER,
+    SO_NO_CHECK,
     SO_OOBINLINE,
     SO_PASSCRED,
     SO_PEERCRED,
@@ -99,7 +106,7 @@ HZ = 250  # Debian's CONFIG_HZ: socket timeouts are kept in jiffies of 4 ms
 MAX_SCHEDULE_TIMEOUT = 0x7FFFFFFFFFFFFFFF  # LONG_MAX jiffies: for ever
 #: The SOL_SOCKET options that are a stored integer and nothing more here (no network to act on).
 PLAIN_OPTIONS = frozenset({SO_DEBUG, SO_REUSEADDR, SO_DONTROUTE, SO_BROADCAST, SO_KEEPALIVE, SO_OOBINLINE,
-                           SO_REUSEPORT})
+                           SO_REUSEPORT, SO_NO_CHECK})
 # -- shared by the socket calls --
 
 
@@ -189,6 +196,8 @@ FAMILIES: dict[int, Callable[[Task, int, int, int], UnixSocket]] = {
     AF_UNIX: unix_create,
     AF_INET: inet_create,
     AF_INET6: inet_create,
+    AF_NETLINK: netlink_create,
+    AF_PACKET: packet_create,
 }
 
 

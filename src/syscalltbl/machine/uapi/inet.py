@@ -77,14 +77,24 @@ SIOCSIFFLAGS: Final = 0x8914
 SIOCGIFADDR: Final = 0x8915
 SIOCGIFNETMASK: Final = 0x891B
 SIOCGIFMTU: Final = 0x8921
+SIOCSIFMTU: Final = 0x8922
 SIOCGIFINDEX: Final = 0x8933
 
 # Network devices (include/uapi/linux/if.h)
 IFNAMSIZ: Final = 16
 IFREQ_SIZE: Final = 40  # struct ifreq: a name and a 24-byte union
 IFF_UP: Final = 0x1
+IFF_DEBUG: Final = 0x4
 IFF_LOOPBACK: Final = 0x8
+IFF_NOTRAILERS: Final = 0x20
 IFF_RUNNING: Final = 0x40
+IFF_NOARP: Final = 0x80
+IFF_PROMISC: Final = 0x100
+IFF_ALLMULTI: Final = 0x200
+IFF_MULTICAST: Final = 0x1000
+IFF_PORTSEL: Final = 0x2000
+IFF_AUTOMEDIA: Final = 0x4000
+IFF_DYNAMIC: Final = 0x8000
 
 # Addresses
 INADDR_ANY: Final = b"\0\0\0\0"
