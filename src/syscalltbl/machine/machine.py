@@ -40,12 +40,13 @@ from syscalltbl.machine.kernel.ktimers import Timer, TimerQueue
 from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.locks import LockTable
 from syscalltbl.machine.kernel.mm import Mm
+from syscalltbl.machine.kernel.nsproxy import boot_nsproxy
 from syscalltbl.machine.kernel.pid1 import Init, Pid1
 from syscalltbl.machine.kernel.printk import KernelLog
 from syscalltbl.machine.kernel.process import ExitStatus, Task, ThreadGroup
 from syscalltbl.machine.kernel.procfs import ProcRoot
 from syscalltbl.machine.kernel.shm import ShmNamespace
-from syscalltbl.machine.kernel.sysctl import Sysctl
+from syscalltbl.machine.kernel.sysctl import DEFAULT_DOMAINNAME, DEFAULT_HOSTNAME, Sysctl
 from syscalltbl.machine.kernel.timekeeping import WallClock
 from syscalltbl.machine.kernel.timer import Tick
 from syscalltbl.machine.kernel.vdso import write_sample
@@ -142,8 +143,10 @@ class Machine:
         space = Space(self.limits.fs_bytes, self.limits.inodes, self.ram)
         self.fs = FileSystem(None if root is None else host_root(root, space),
                              proc=lambda parent: ProcRoot(parent, self), space=space)
-        #: System V shared memory segments (shmget), one namespace for the machine.
+        #: System V shared memory segments (shmget) of the first IPC namespace.
         self.shm = ShmNamespace(self.ram, lambda: _current_pid(machine()))
+        #: The UTS and IPC namespaces the first process starts in (kernel/nsproxy.py).
+        self.init_nsproxy = boot_nsproxy(self.ram, self.shm, DEFAULT_HOSTNAME, DEFAULT_DOMAINNAME)
         #: Unix-domain sockets' abstract names and what is in flight in them, one namespace for the machine.
         self.unix = UnixNamespace(self.fs, self.ram)
         #: TCP's and UDP's ports on the machine's loopback (kernel/inet.py).

@@ -71,6 +71,11 @@ _peer_groups = itertools.count(1)  # mnt_group_id: shared:N in mountinfo
 _ns_inums = itertools.count(0xF0000000)  # proc_alloc_inum: from PROC_DYNAMIC_FIRST on
 
 
+def alloc_ns_inum() -> int:
+    """proc_alloc_inum: a namespace's /proc/PID/ns inode number, each kind from the one sequence."""
+    return next(_ns_inums)
+
+
 class Superblock:
     """One filesystem instance: its type, its root directory, and whether it is read-only (SB_RDONLY)."""
 
@@ -146,7 +151,7 @@ class MountNamespace:
         self._on: dict[Inode, list[Mount]] = {}  # mountpoint -> the mounts stacked on it, the top last
         self._roots: dict[Inode, list[Mount]] = {}  # a mount's root -> its mounts
         self._roots[root.root] = [root]
-        self.ino = next(_ns_inums)  # the /proc/PID/ns/mnt inode number
+        self.ino = alloc_ns_inum()  # the /proc/PID/ns/mnt inode number
         self.nsfs: object | None = None  # that file's inode, made when first opened (kernel/nsfs.py)
 
     # -- what a path walk asks --

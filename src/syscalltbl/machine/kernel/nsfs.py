@@ -1,17 +1,19 @@
 """/proc/PID/ns (fs/nsfs.c, fs/proc/namespaces.c): a file per namespace, which setns(2) takes.
 
-The machine has one kind of namespace a process can make, the mount
-namespace (kernel/mount.py), so /proc/PID/ns holds `mnt` alone, as on a
-kernel built without the others (CONFIG_UTS_NS=n ...). `mnt` is a magic
-link reading `mnt:[INODE]` that opens the namespace's nsfs file.
+/proc/PID/ns holds a magic link per kind of namespace the machine has: the
+mount namespace (kernel/mount.py), and the UTS and IPC ones (kernel/nsproxy.py).
+Each reads `KIND:[INODE]` and opens the namespace's one nsfs file, which
+setns(2) and the NS_GET_* ioctls take.
 """
 
 from __future__ import annotations
 
 import stat
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.kernel.mount import MountNamespace, Superblock
+from syscalltbl.machine.kernel.nsproxy import Namespace
 from syscalltbl.machine.kernel.procfile import ProcDirectory
 from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile, Symlink
 from syscalltbl.machine.uapi.errno import EINVAL, ENOTTY, Errno
@@ -28,11 +30,22 @@ NS_GET_OWNER_UID: Final = 0xB704
 
 NSFS: Final = Superblock(b"nsfs", b"nsfs", None, dev=4)  # one nsfs instance, 0:4 as on a booted Linux
 
+AnyNamespace = MountNamespace | Namespace
+
+
+def ns_kind(ns: AnyNamespace) -> int:
+    """The namespace's CLONE_NEW* flag (ns_common's ops->type)."""
+    return CLONE_NEWNS if isinstance(ns, MountNamespace) else ns.kind
+
+
+def ns_proc_name(ns: AnyNamespace) -> bytes:
+    return b"mnt" if isinstance(ns, MountNamespace) else ns.proc_name
+
 
 class NsFile(Inode):
-    """The nsfs inode of one namespace: what opening /proc/PID/ns/mnt gives, and setns takes."""
+    """The nsfs inode of one namespace: what opening /proc/PID/ns/KIND gives, and setns takes."""
 
-    def __init__(self, ns: MountNamespace) -> None:
+    def __init__(self, ns: AnyNamespace) -> None:
         super().__init__(stat.S_IFREG | 0o444)
         self.ino = ns.ino
         self.ns = ns
@@ -40,13 +53,13 @@ class NsFile(Inode):
 
     def unlocked_ioctl(self, task: Task, f: OpenFile, request: int, arg: int) -> int:
         if request == NS_GET_NSTYPE:
-            return CLONE_NEWNS
+            return ns_kind(self.ns)
         if request in (NS_GET_PARENT, NS_GET_OWNER_UID):
             raise Errno(EINVAL)  # only pid and user namespaces have parents, only user ones owners
         raise Errno(ENOTTY)
 
 
-def ns_file(ns: MountNamespace) -> NsFile:
+def ns_file(ns: AnyNamespace) -> NsFile:
     """The namespace's one nsfs inode (the same st_ino however often it is opened)."""
     made = ns.nsfs
     if not isinstance(made, NsFile):
@@ -56,20 +69,35 @@ def ns_file(ns: MountNamespace) -> NsFile:
 
 
 class NsLink(Symlink):
-    """/proc/PID/ns/mnt: reads `mnt:[INODE]`, and leads to the namespace's nsfs file."""
+    """/proc/PID/ns/KIND: reads `KIND:[INODE]`, and leads to the namespace's nsfs file."""
 
-    def __init__(self, owner: Task) -> None:
+    def __init__(self, owner: Task, which: Callable[[Task], AnyNamespace]) -> None:
         super().__init__(b"")
         self.owner = owner
-
-    def _ns(self) -> MountNamespace:
-        return self.owner.machine.fs.namespace(self.owner)
+        self.which = which
 
     def target(self, task: Task) -> bytes:
-        return b"mnt:[%d]" % self._ns().ino
+        ns = self.which(self.owner)
+        return b"%s:[%d]" % (ns_proc_name(ns), ns.ino)
 
     def jump(self, task: Task) -> Inode | None:
-        return ns_file(self._ns())
+        return ns_file(self.which(self.owner))
+
+
+def _ipc(t: Task) -> AnyNamespace:
+    return t.nsproxy.ipc
+
+
+def _mnt(t: Task) -> AnyNamespace:
+    return t.machine.fs.namespace(t)
+
+
+def _uts(t: Task) -> AnyNamespace:
+    return t.nsproxy.uts
+
+
+#: fs/proc/namespaces.c's ns_entries, of the kinds this machine has: how each is found from a task.
+NS_ENTRIES: Final[dict[bytes, Callable[[Task], AnyNamespace]]] = {b"ipc": _ipc, b"mnt": _mnt, b"uts": _uts}
 
 
 class ProcNsDir(ProcDirectory):
@@ -80,4 +108,4 @@ class ProcNsDir(ProcDirectory):
         self.owner = owner
 
     def entries_for(self, task: Task) -> dict[bytes, Inode]:
-        return {b"mnt": NsLink(self.owner)}
+        return {name: NsLink(self.owner, which) for name, which in NS_ENTRIES.items()}

@@ -15,10 +15,10 @@ from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel import acct, cputime, futex, keys, pid1, signals
 from syscalltbl.machine.kernel.mm import Mm
+from syscalltbl.machine.kernel.nsproxy import ABSENT_NAMESPACES, copy_namespaces
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
 from syscalltbl.machine.kernel.process import ExitStatus, IoContext, SemUndoList, Task, ThreadGroup
 from syscalltbl.machine.kernel.rtsched import RT_POLICIES
-from syscalltbl.machine.kernel.sem import exit_sem
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
 from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, ENOMEM, EPERM, Errno
 from syscalltbl.machine.uapi.resource import RLIMIT_NPROC
@@ -29,6 +29,7 @@ from syscalltbl.machine.uapi.sched import (
     CLONE_FS,
     CLONE_INTO_CGROUP,
     CLONE_IO,
+    CLONE_NEWIPC,
     CLONE_NEWNS,
     CLONE_NEWPID,
     CLONE_NEWUSER,
@@ -135,8 +136,8 @@ def check_clone_flags(flags: int) -> None:
         raise Errno(EINVAL)
     if flags & CLONE_PIDFD and flags & CLONE_DETACHED:
         raise Errno(EINVAL)
-    if flags & ((NAMESPACES & ~CLONE_NEWNS) | CLONE_INTO_CGROUP):
-        # Built without namespaces but the mount one, or cgroups, as a kernel configured so answers.
+    if flags & (ABSENT_NAMESPACES | CLONE_INTO_CGROUP):
+        # Built without some kinds of namespace (kernel/nsproxy.py), or cgroups, as a kernel configured so answers.
         raise Errno(EINVAL)
 
 
@@ -158,9 +159,13 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
         nproc = current.rlimits[RLIMIT_NPROC][0] if current.rlimits is not None else machine.limits.nproc
         if sum(1 for t in machine.tasks.values() if t.cred.uid == uid) >= nproc:
             raise Errno(EAGAIN)
-    if flags & CLONE_NEWNS and not current.cred.capable(CAP_SYS_ADMIN):
-        raise Errno(EPERM)  # copy_namespaces
+    if flags & NAMESPACES:
+        if not current.cred.capable(CAP_SYS_ADMIN):
+            raise Errno(EPERM)  # copy_namespaces
+        if flags & (CLONE_NEWIPC | CLONE_SYSVSEM) == CLONE_NEWIPC | CLONE_SYSVSEM:
+            raise Errno(EINVAL)  # a new IPC namespace cannot share the undo list of the old one's semaphores
     mnt_ns = machine.fs.namespace(current).copy(machine.ram) if flags & CLONE_NEWNS else None
+    nsproxy = copy_namespaces(current.nsproxy, flags)
     if flags & CLONE_SETTLS and tls >= abi.TASK_SIZE_MAX:
         raise Errno(EPERM)  # copy_thread's ARCH_SET_FS: a user address only
     if not flags & CLONE_VM and not current.mm.ram_holds_areas(len(current.mm.vmas)):
@@ -191,6 +196,7 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     child.fs = current.fs if flags & CLONE_FS else current.fs.copy()
     if mnt_ns is not None:
         child.fs.mnt_ns = mnt_ns
+    child.nsproxy = nsproxy
     child.sighand = current.sighand if flags & CLONE_SIGHAND else current.sighand.copy()
     if flags & CLONE_CLEAR_SIGHAND:
         child.sighand.exec()  # handlers back to default; ignored signals stay ignored
@@ -310,7 +316,7 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
         release(machine, task)
     if group.ended:
         group.timers.delete_all()
-        exit_sem(machine, group, task.pid)  # the process's SEM_UNDO adjustments
+        task.nsproxy.ipc.sem.exit_sem(group, task.pid)  # the process's SEM_UNDO adjustments
         # synchronize_group_exit: without an exit_group, the last thread's end is the process's.
         group.group_exit = group.group_exit or status
         leader = group.leader

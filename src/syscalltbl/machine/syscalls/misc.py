@@ -42,7 +42,7 @@ from syscalltbl.machine.uapi.structs import SYSINFO
 
 @syscall("sys_newuname")
 def sys_newuname(t: Task, name: int, *_: int) -> int:
-    copy_to_user(t.mm, name, b"".join(field.ljust(65, b"\0") for field in t.machine.sysctl.utsname()))
+    copy_to_user(t.mm, name, b"".join(field.ljust(65, b"\0") for field in t.nsproxy.uts.utsname()))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""sethostname and setdomainname (kernel/sys.c): the names uname and /proc/sys/kernel report (kernel/sysctl.py)."""
+"""sethostname and setdomainname (kernel/sys.c): the names uname and /proc/sys/kernel report, the caller's UTS
+namespace's (kernel/nsproxy.py)."""
 
 from __future__ import annotations
 
@@ -22,11 +23,11 @@ def _new_name(t: Task, name: int, length: int) -> bytes:
 
 @syscall("sys_sethostname")
 def sys_sethostname(t: Task, name: int, length: int, *_: int) -> int:
-    t.machine.sysctl.hostname = _new_name(t, name, length)
+    t.nsproxy.uts.hostname = _new_name(t, name, length)
     return 0
 
 
 @syscall("sys_setdomainname")
 def sys_setdomainname(t: Task, name: int, length: int, *_: int) -> int:
-    t.machine.sysctl.domainname = _new_name(t, name, length)
+    t.nsproxy.uts.domainname = _new_name(t, name, length)
     return 0
