@@ -48,6 +48,7 @@ from syscalltbl.machine.kernel.procfs import ProcRoot
 from syscalltbl.machine.kernel.shm import ShmNamespace
 from syscalltbl.machine.kernel.sysctl import DEFAULT_DOMAINNAME, DEFAULT_HOSTNAME, Sysctl
 from syscalltbl.machine.kernel.timekeeping import WallClock
+from syscalltbl.machine.kernel.timens import refresh_vvar
 from syscalltbl.machine.kernel.timer import Tick
 from syscalltbl.machine.kernel.vdso import write_sample
 from syscalltbl.machine.kernel.vfs import FileSystem
@@ -244,6 +245,8 @@ def _clock_set(machine: Machine | None) -> None:
     if machine is not None:
         write_sample(machine.ram.mem, machine.vvar_frame, machine.wallclock.realtime_ns)
         TIMEZONE.pack_into(machine.ram.mem, machine.vvar_frame + abi.VVAR_TZ, *machine.wallclock.tz)
+        if machine.current is not None:
+            refresh_vvar(machine, machine.current.nsproxy.time)  # a time namespace's page copies the zone too
 
 
 def _timer_armed(machine: Machine | None, timer: Timer) -> None:

@@ -26,6 +26,7 @@ from syscalltbl.machine.kernel.exec_stack import InitialStack
 from syscalltbl.machine.kernel.mm import VDSO_BASE, VVAR_BASE, Mm
 from syscalltbl.machine.kernel.pid1 import INIT_PATH, Init, Pid1, init_image
 from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.timens import vvar_frame_of
 from syscalltbl.machine.kernel.vfs import Directory, HostFile, OpenFile, Regular
 from syscalltbl.machine.uapi.elf import BINPRM_BUF_SIZE, MAX_BINFMT_DEPTH
 from syscalltbl.machine.uapi.errno import EACCES, ELOOP, ENOEXEC, ENOMEM, Errno
@@ -67,7 +68,7 @@ def load(machine: Machine, task: Task, bprm: Binprm) -> tuple[Mm, Loaded, Initia
     except OutOfMemory:
         raise Errno(ENOMEM) from None
     try:
-        mm.map_shared(VVAR_BASE, [machine.vvar_frame], "[vvar]")
+        mm.map_shared(VVAR_BASE, [vvar_frame_of(machine, task.nsproxy.time)], "[vvar]")
         mm.map_shared(VDSO_BASE, machine.vdso_frames, "[vdso]")
         # The stack first, as setup_arg_pages comes before the segments: a segment or an interpreter
         # asking for its place goes elsewhere (or fails), never under it.

@@ -1,7 +1,8 @@
 """/proc/PID/ns (fs/nsfs.c, fs/proc/namespaces.c): a file per namespace, which setns(2) takes.
 
 /proc/PID/ns holds a magic link per kind of namespace the machine has: the
-mount namespace (kernel/mount.py), and the UTS and IPC ones (kernel/nsproxy.py).
+mount namespace (kernel/mount.py), and the UTS, IPC and time ones (kernel/nsproxy.py),
+the last twice: the task's own and its children's (time_for_children).
 Each reads `KIND:[INODE]` and opens the namespace's one nsfs file, which
 setns(2) and the NS_GET_* ioctls take.
 """
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.kernel.mount import MountNamespace, Superblock
-from syscalltbl.machine.kernel.nsproxy import Namespace
+from syscalltbl.machine.kernel.nscommon import Namespace
 from syscalltbl.machine.kernel.procfile import ProcDirectory
 from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile, Symlink
 from syscalltbl.machine.uapi.errno import EINVAL, ENOTTY, Errno
@@ -96,8 +97,18 @@ def _uts(t: Task) -> AnyNamespace:
     return t.nsproxy.uts
 
 
+def _time(t: Task) -> AnyNamespace:
+    return t.nsproxy.time
+
+
+def _time_for_children(t: Task) -> AnyNamespace:
+    return t.nsproxy.time_for_children
+
+
 #: fs/proc/namespaces.c's ns_entries, of the kinds this machine has: how each is found from a task.
-NS_ENTRIES: Final[dict[bytes, Callable[[Task], AnyNamespace]]] = {b"ipc": _ipc, b"mnt": _mnt, b"uts": _uts}
+NS_ENTRIES: Final[dict[bytes, Callable[[Task], AnyNamespace]]] = {
+    b"ipc": _ipc, b"mnt": _mnt, b"time": _time, b"time_for_children": _time_for_children, b"uts": _uts,
+}
 
 
 class ProcNsDir(ProcDirectory):

@@ -1,5 +1,5 @@
 """The namespaces a task is in besides its mounts (include/linux/nsproxy.h, kernel/nsproxy.c): UTS
-(kernel/utsname.c) and IPC (ipc/namespace.c).
+(kernel/utsname.c), IPC (ipc/namespace.c) and time (kernel/timens.py).
 
 A task holds one NsProxy; tasks made by clone without a CLONE_NEW* flag
 share their creator's. unshare(2), clone(2) and setns(2) give the task a
@@ -19,16 +19,17 @@ and segments go with their last mapping.
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, ClassVar, Final
+from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.kernel.ipclimits import IpcLimits
-from syscalltbl.machine.kernel.mount import alloc_ns_inum
 from syscalltbl.machine.kernel.mqueue import MqueueFs
 from syscalltbl.machine.kernel.msg import MessageQueues
+from syscalltbl.machine.kernel.nscommon import Namespace
 from syscalltbl.machine.kernel.sem import Semaphores
 from syscalltbl.machine.kernel.shm import ShmNamespace
 from syscalltbl.machine.kernel.sysctl import MACHINE_NAME, OSRELEASE, OSTYPE, VERSION
-from syscalltbl.machine.uapi.sched import CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWUTS, NAMESPACES
+from syscalltbl.machine.kernel.timens import TimeNamespace
+from syscalltbl.machine.uapi.sched import CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWTIME, CLONE_NEWUTS, NAMESPACES
 
 if TYPE_CHECKING:
     from syscalltbl.machine.hw.physmem import PhysicalMemory
@@ -38,22 +39,11 @@ PROC_IPC_INIT_INO: Final = 0xEFFFFFFF
 PROC_UTS_INIT_INO: Final = 0xEFFFFFFE
 
 #: The kinds of namespace the machine is built with; clone and unshare refuse the others (EINVAL).
-BUILT_NAMESPACES: Final = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC
+BUILT_NAMESPACES: Final = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWTIME
 ABSENT_NAMESPACES: Final = NAMESPACES & ~BUILT_NAMESPACES
 
 #: What one namespace's own objects cost the host, charged to RAM as kernel memory (ENOMEM past it).
 NAMESPACE_BYTES: Final = 1024
-
-
-class Namespace:
-    """struct ns_common: the kind (a CLONE_NEW* flag), the /proc/PID/ns name and the nsfs inode number."""
-
-    kind: ClassVar[int]
-    proc_name: ClassVar[bytes]
-
-    def __init__(self, ino: int | None = None) -> None:
-        self.ino = alloc_ns_inum() if ino is None else ino
-        self.nsfs: object | None = None  # the nsfs inode, made when first opened (kernel/nsfs.py)
 
 
 class UtsNamespace(Namespace):
@@ -106,32 +96,40 @@ class IpcNamespace(Namespace):
 class NsProxy:
     """struct nsproxy: the namespaces a task is in (its mount namespace is its fs_struct's, kernel/mount.py)."""
 
-    def __init__(self, uts: UtsNamespace, ipc: IpcNamespace) -> None:
+    def __init__(self, uts: UtsNamespace, ipc: IpcNamespace, time: TimeNamespace,
+                 time_for_children: TimeNamespace) -> None:
         self.uts = uts
         self.ipc = ipc
+        self.time = time
+        self.time_for_children = time_for_children  # where children go: unshare(CLONE_NEWTIME) changes only this
 
     def replaced(self, **namespaces: Namespace) -> NsProxy:
         """A copy with some namespaces changed (create_new_namespaces, and setns's nsset)."""
-        made = NsProxy(self.uts, self.ipc)
+        made = NsProxy(self.uts, self.ipc, self.time, self.time_for_children)
         for name, ns in namespaces.items():
             setattr(made, name, ns)
         return made
 
     def by_kind(self, kind: int) -> Namespace | None:
         """The namespace of one CLONE_NEW* kind, None for a kind not kept here."""
-        return {CLONE_NEWUTS: self.uts, CLONE_NEWIPC: self.ipc}.get(kind)
+        return {CLONE_NEWUTS: self.uts, CLONE_NEWIPC: self.ipc, CLONE_NEWTIME: self.time}.get(kind)
 
 
 def copy_namespaces(old: NsProxy, flags: int) -> NsProxy:
-    """create_new_namespaces: `old`, with a new namespace of each kind `flags` asks for (old itself for none)."""
+    """create_new_namespaces: `old`, with a new namespace of each kind `flags` asks for (old itself for none).
+    A new time namespace is for the children (copy_time_ns); ENOMEM when RAM cannot hold one."""
     changed: dict[str, Namespace] = {}
     if flags & CLONE_NEWUTS:
         changed["uts"] = old.uts.copy()
     if flags & CLONE_NEWIPC:
         changed["ipc"] = old.ipc.fresh()
+    if flags & CLONE_NEWTIME:
+        changed["time_for_children"] = old.time_for_children.clone(old.ipc.ram)
     return old.replaced(**changed) if changed else old
 
 
 def boot_nsproxy(ram: PhysicalMemory, shm: ShmNamespace, hostname: bytes, domainname: bytes) -> NsProxy:
     """init_nsproxy: the namespaces the first process starts in, with their fixed inode numbers."""
-    return NsProxy(UtsNamespace(hostname, domainname, PROC_UTS_INIT_INO), IpcNamespace(ram, shm, PROC_IPC_INIT_INO))
+    time = TimeNamespace(None)
+    return NsProxy(UtsNamespace(hostname, domainname, PROC_UTS_INIT_INO), IpcNamespace(ram, shm, PROC_IPC_INIT_INO),
+                   time, time)

@@ -19,6 +19,7 @@ from syscalltbl.machine.kernel.nsproxy import ABSENT_NAMESPACES, copy_namespaces
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
 from syscalltbl.machine.kernel.process import ExitStatus, IoContext, SemUndoList, Task, ThreadGroup
 from syscalltbl.machine.kernel.rtsched import RT_POLICIES
+from syscalltbl.machine.kernel.timens import join_vvar
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
 from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, ENOMEM, EPERM, Errno
 from syscalltbl.machine.uapi.resource import RLIMIT_NPROC
@@ -164,8 +165,12 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
             raise Errno(EPERM)  # copy_namespaces
         if flags & (CLONE_NEWIPC | CLONE_SYSVSEM) == CLONE_NEWIPC | CLONE_SYSVSEM:
             raise Errno(EINVAL)  # a new IPC namespace cannot share the undo list of the old one's semaphores
-    mnt_ns = machine.fs.namespace(current).copy(machine.ram) if flags & CLONE_NEWNS else None
     nsproxy = copy_namespaces(current.nsproxy, flags)
+    if nsproxy.time_for_children is not nsproxy.time:
+        if flags & (CLONE_THREAD | CLONE_VM):
+            raise Errno(EINVAL)  # a task in another time namespace cannot share the memory's vvar page
+        nsproxy = nsproxy.replaced(time=nsproxy.time_for_children)  # timens_on_fork
+    mnt_ns = machine.fs.namespace(current).copy(machine.ram) if flags & CLONE_NEWNS else None
     if flags & CLONE_SETTLS and tls >= abi.TASK_SIZE_MAX:
         raise Errno(EPERM)  # copy_thread's ARCH_SET_FS: a user address only
     if not flags & CLONE_VM and not current.mm.ram_holds_areas(len(current.mm.vmas)):
@@ -197,6 +202,8 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     if mnt_ns is not None:
         child.fs.mnt_ns = mnt_ns
     child.nsproxy = nsproxy
+    if nsproxy.time is not current.nsproxy.time:
+        join_vvar(machine, child, nsproxy.time)  # timens_commit: its offsets frozen, its vvar page mapped
     child.sighand = current.sighand if flags & CLONE_SIGHAND else current.sighand.copy()
     if flags & CLONE_CLEAR_SIGHAND:
         child.sighand.exec()  # handlers back to default; ignored signals stay ignored

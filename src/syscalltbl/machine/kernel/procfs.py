@@ -33,12 +33,13 @@ from syscalltbl.machine.kernel.procmem import PagemapFile, render_smaps
 from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
 from syscalltbl.machine.kernel.procsysvipc import proc_sysvipc
 from syscalltbl.machine.kernel.signals import SigAction
+from syscalltbl.machine.kernel.timens import TimensOffsets
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.vfs import FS_DEV, Directory, Inode, OpenFile, Regular, Symlink
 from syscalltbl.machine.uapi.capability import CAP_SYS_NICE
 from syscalltbl.machine.uapi.errno import EINVAL, EIO, ENOENT, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.signal import SIG_DFL, SIG_IGN
-from syscalltbl.machine.uapi.time import CLK_TCK
+from syscalltbl.machine.uapi.time import CLK_TCK, CLOCK_BOOTTIME, CLOCK_MONOTONIC
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
@@ -130,6 +131,7 @@ class ProcPidDir(_TaskDir):
             b"stat": ProcFile(lambda: render_stat(self._alive())),
             b"status": ProcFile(lambda: render_status(self._alive())),
             b"task": ProcTaskDir(self, t),
+            b"timens_offsets": TimensOffsets(self._alive, _clock_readings),
             b"timerslack_ns": ProcFile(lambda: b"%d\n" % self._alive().timer_slack_ns,
                                        lambda data, writer: _set_timer_slack(self._alive(), data, writer)),
         }
@@ -220,7 +222,8 @@ class ProcRoot(ProcDirectory):
         entries[b"meminfo"] = ProcFile(lambda: render_meminfo(machine), refuse=EIO)
         entries[b"mounts"] = ProcLink(lambda _reader: b"self/mounts")
         entries[b"filesystems"] = ProcFile(render_filesystems, refuse=EIO)
-        entries[b"uptime"] = ProcFile(render_uptime, refuse=EIO)
+        entries[b"uptime"] = ProcFile(lambda: render_uptime(task.nsproxy.time.offset_ns(CLOCK_BOOTTIME)),
+                                      refuse=EIO)
         entries[b"cpuinfo"] = ProcFile(render_cpuinfo, refuse=EIO)
         entries[b"config.gz"] = ProcFile(lambda: render_config_gz(machine), refuse=EIO)
         entries[b"key-users"] = ProcFile(lambda: render_key_users(machine), refuse=EIO)
@@ -397,18 +400,23 @@ def render_meminfo(machine: Machine) -> bytes:
     return "".join(f"{name + ':':<16}{value:8d} kB\n" for name, value in rows).encode()
 
 
+def _clock_readings() -> dict[int, int]:
+    """The two clocks a time namespace moves, as the machine reads them now."""
+    return {CLOCK_MONOTONIC: time.monotonic_ns(), CLOCK_BOOTTIME: boottime_ns()}
+
+
 def boottime_ns() -> int:
     """The guest's CLOCK_BOOTTIME: the host's monotonic clock (nothing here suspends)."""
     return time.monotonic_ns()
 
 
-def uptime() -> float:
-    """Seconds since boot, by the guest's own CLOCK_BOOTTIME."""
-    return boottime_ns() / 1e9
+def uptime(boottime_offset: int = 0) -> float:
+    """Seconds since boot, by the guest's own CLOCK_BOOTTIME, moved by a time namespace's offset (ns)."""
+    return (boottime_ns() + boottime_offset) / 1e9
 
 
-def render_uptime() -> bytes:
-    up = uptime()
+def render_uptime(boottime_offset: int) -> bytes:
+    up = uptime(boottime_offset)
     return f"{up:.2f} {up:.2f}\n".encode()  # one cpu: idle time is not kept, so it says the uptime
 
 

@@ -27,7 +27,7 @@ from syscalltbl.machine.kernel.faults import NO_EXCEPTION, PAGE_FAULT
 from syscalltbl.machine.kernel.ktimers import CpuClock, Timer
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.rtsched import highest_first, slice_share
-from syscalltbl.machine.kernel.vdso import write_sample
+from syscalltbl.machine.kernel.timens import refresh_vvar
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
@@ -61,7 +61,7 @@ def switch_to(machine: Machine, task: Task) -> None:
         machine.fpu.restore(task.fpu)
         machine.fpu_owner = task
     # The vDSO's clocks, fresh for this time slice.
-    write_sample(machine.ram.mem, machine.vvar_frame, machine.wallclock.realtime_ns)
+    refresh_vvar(machine, task.nsproxy.time)
     cputime.switched_in(task)
 
 

@@ -10,15 +10,17 @@ or a pidfd with the kinds of the process's namespaces to join.
 from __future__ import annotations
 
 from syscalltbl.machine.kernel.mount import MountNamespace
+from syscalltbl.machine.kernel.nscommon import Namespace
 from syscalltbl.machine.kernel.nsfs import AnyNamespace, NsFile, ns_kind
 from syscalltbl.machine.kernel.nsproxy import ABSENT_NAMESPACES, IpcNamespace, NsProxy, UtsNamespace, copy_namespaces
 from syscalltbl.machine.kernel.pidfd import PidFd
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.ptraceaccess import ptrace_may_access
+from syscalltbl.machine.kernel.timens import TimeNamespace, join_vvar
 from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN, CAP_SYS_CHROOT
-from syscalltbl.machine.uapi.errno import EINVAL, ENOMEM, EPERM, ESRCH, Errno
+from syscalltbl.machine.uapi.errno import EINVAL, ENOMEM, EPERM, ESRCH, EUSERS, Errno
 from syscalltbl.machine.uapi.sched import (
     CLONE_FILES,
     CLONE_FS,
@@ -95,6 +97,11 @@ def sys_unshare(t: Task, flags: int, *_: int) -> int:
     return 0
 
 
+def _single_threaded(t: Task) -> bool:
+    """current_is_single_threaded: the process's one thread, and no other process shares its memory."""
+    return len(t.group.threads) == 1 and t.mm.users == 1
+
+
 def switch_namespaces(t: Task, nsproxy: NsProxy) -> None:
     """switch_task_namespaces, after leaving an IPC namespace the way exit does: the semaphore
     adjustments recorded there are applied (exit_sem), as its sets are out of reach from now on."""
@@ -125,7 +132,8 @@ def _pidfd_namespaces(t: Task, pidfd: PidFd, flags: int) -> list[AnyNamespace]:
         raise Errno(ESRCH)  # no task to take them from
     if not ptrace_may_access(t, target):
         raise Errno(EPERM)
-    return [_namespace_of(target, kind) for kind in (CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC) if flags & kind]
+    return [_namespace_of(target, kind) for kind in (CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWTIME)
+            if flags & kind]
 
 
 @syscall("sys_setns")
@@ -142,9 +150,11 @@ def sys_setns(t: Task, fd: int, nstype: int, *_: int) -> int:
     else:
         raise Errno(EINVAL)  # neither an nsfs file nor a pidfd
     # Each *_install's checks, all before anything changes (validate_nsset), then commit_nsset.
-    changed: dict[str, UtsNamespace | IpcNamespace] = {}
+    changed: dict[str, Namespace] = {}
     mnt_ns: MountNamespace | None = None
     for ns in joining:
+        if isinstance(ns, TimeNamespace) and not _single_threaded(t):
+            raise Errno(EUSERS)  # timens_install, before its capability check
         if not t.cred.capable(CAP_SYS_ADMIN):
             raise Errno(EPERM)
         if isinstance(ns, MountNamespace):
@@ -159,6 +169,8 @@ def sys_setns(t: Task, fd: int, nstype: int, *_: int) -> int:
             changed["uts"] = ns
         elif isinstance(ns, IpcNamespace):
             changed["ipc"] = ns
+        elif isinstance(ns, TimeNamespace):
+            changed["time"] = changed["time_for_children"] = ns
     if mnt_ns is not None:
         if len(joining) > 1:
             t.fs = t.fs.copy()
@@ -167,4 +179,6 @@ def sys_setns(t: Task, fd: int, nstype: int, *_: int) -> int:
         t.fs.cwd = t.machine.fs.root_of(t)
     if changed:
         switch_namespaces(t, t.nsproxy.replaced(**changed))
+    if "time" in changed:
+        join_vvar(t.machine, t, t.nsproxy.time)  # timens_commit
     return 0
