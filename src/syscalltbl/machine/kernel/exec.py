@@ -68,7 +68,8 @@ def load(machine: Machine, task: Task, bprm: Binprm) -> tuple[Mm, Loaded, Initia
     except OutOfMemory:
         raise Errno(ENOMEM) from None
     try:
-        mm.map_shared(VVAR_BASE, [vvar_frame_of(machine, task.nsproxy.time)], "[vvar]")
+        # The page of the time namespace the new program runs in (exec_task_namespaces: the children's).
+        mm.map_shared(VVAR_BASE, [vvar_frame_of(machine, task.nsproxy.time_for_children)], "[vvar]")
         mm.map_shared(VDSO_BASE, machine.vdso_frames, "[vdso]")
         # The stack first, as setup_arg_pages comes before the segments: a segment or an interpreter
         # asking for its place goes elsewhere (or fails), never under it.
@@ -114,6 +115,11 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
     proc.mm_release(machine, task)
     task.mm = new
     proc.mm_put(machine, old)  # still in CR3 until the cpu stops
+    if task.nsproxy.time_for_children is not task.nsproxy.time:
+        # exec_task_namespaces: a task that unshared its children's time namespace enters it with its
+        # new memory (whose vvar page load mapped), as a child would at fork; its offsets are fixed now.
+        task.nsproxy = task.nsproxy.replaced(time=task.nsproxy.time_for_children)
+        task.nsproxy.time.frozen_offsets = True
     _start_thread(task, loaded, stack)
     task.exe, task.exe_file = loaded.exe.path, loaded.exe.inode
     task.comm = os.path.basename(path)[:15]

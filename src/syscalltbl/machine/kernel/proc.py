@@ -166,10 +166,10 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
         if flags & (CLONE_NEWIPC | CLONE_SYSVSEM) == CLONE_NEWIPC | CLONE_SYSVSEM:
             raise Errno(EINVAL)  # a new IPC namespace cannot share the undo list of the old one's semaphores
     nsproxy = copy_namespaces(current.nsproxy, flags)
-    if nsproxy.time_for_children is not nsproxy.time:
-        if flags & (CLONE_THREAD | CLONE_VM):
-            raise Errno(EINVAL)  # a task in another time namespace cannot share the memory's vvar page
-        nsproxy = nsproxy.replaced(time=nsproxy.time_for_children)  # timens_on_fork
+    if nsproxy.time_for_children is not nsproxy.time and not flags & CLONE_VM:
+        # timens_on_fork: a child with memory of its own enters its creator's time_for_children; one
+        # sharing the memory (a thread, vfork) stays with its vvar page, and enters it at exec.
+        nsproxy = nsproxy.replaced(time=nsproxy.time_for_children)
     mnt_ns = machine.fs.namespace(current).copy(machine.ram) if flags & CLONE_NEWNS else None
     if flags & CLONE_SETTLS and tls >= abi.TASK_SIZE_MAX:
         raise Errno(EPERM)  # copy_thread's ARCH_SET_FS: a user address only
