@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.kernel.nsproxy import BUILT_NAMESPACES
 from syscalltbl.machine.kernel.sysctl import OSRELEASE
-from syscalltbl.machine.uapi.sched import CLONE_NEWIPC, CLONE_NEWTIME, CLONE_NEWUTS
+from syscalltbl.machine.uapi.sched import CLONE_NEWIPC, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
@@ -114,6 +114,8 @@ FEATURES: Final[tuple[Feature, ...]] = (
     Feature("CONFIG_UTS_NS", _calls("unshare", "setns", "sethostname"), holds=_namespace(CLONE_NEWUTS)),
     Feature("CONFIG_IPC_NS", _calls("unshare", "setns", "shmget", "msgget", "semget", "mq_open"),
             holds=_namespace(CLONE_NEWIPC)),
+    Feature("CONFIG_USER_NS", _calls("unshare", "setns", "getuid", "setuid", "setgroups"),
+            holds=_namespace(CLONE_NEWUSER)),
     Feature("CONFIG_TIME_NS", _calls("unshare", "setns", "clock_gettime", "clock_nanosleep"),
             holds=_namespace(CLONE_NEWTIME)),
     Feature("CONFIG_X86_IOPL_IOPERM", _calls("iopl", "ioperm")),

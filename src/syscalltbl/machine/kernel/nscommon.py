@@ -13,6 +13,8 @@ class Namespace:
     kind: ClassVar[int]
     proc_name: ClassVar[bytes]
 
-    def __init__(self, ino: int | None = None) -> None:
+    def __init__(self, ino: int | None = None, user_ns: Namespace | None = None) -> None:
+        """`user_ns`: the user namespace that owns it (ns_common's owner), None for the first one's."""
         self.ino = alloc_ns_inum() if ino is None else ino
         self.nsfs: object | None = None  # the nsfs inode, made when first opened (kernel/nsfs.py)
+        self.user_ns = user_ns

@@ -1,8 +1,9 @@
 """/proc/PID/ns (fs/nsfs.c, fs/proc/namespaces.c): a file per namespace, which setns(2) takes.
 
 /proc/PID/ns holds a magic link per kind of namespace the machine has: the
-mount namespace (kernel/mount.py), and the UTS, IPC and time ones (kernel/nsproxy.py),
-the last twice: the task's own and its children's (time_for_children).
+mount namespace (kernel/mount.py), the UTS, IPC and time ones (kernel/nsproxy.py),
+the last twice: the task's own and its children's (time_for_children), and the
+user namespace of its credentials (kernel/userns.py).
 Each reads `KIND:[INODE]` and opens the namespace's one nsfs file, which
 setns(2) and the NS_GET_* ioctls take.
 """
@@ -10,14 +11,18 @@ setns(2) and the NS_GET_* ioctls take.
 from __future__ import annotations
 
 import stat
+import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.kernel.mount import MountNamespace, Superblock
 from syscalltbl.machine.kernel.nscommon import Namespace
 from syscalltbl.machine.kernel.procfile import ProcDirectory
+from syscalltbl.machine.kernel.uaccess import copy_to_user
+from syscalltbl.machine.kernel.userns import UserNamespace, from_kuid_munged, owner_of
 from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile, Symlink
-from syscalltbl.machine.uapi.errno import EINVAL, ENOTTY, Errno
+from syscalltbl.machine.uapi.errno import EINVAL, ENOTTY, EPERM, Errno
+from syscalltbl.machine.uapi.fcntl import O_RDONLY
 from syscalltbl.machine.uapi.sched import CLONE_NEWNS
 
 if TYPE_CHECKING:
@@ -53,11 +58,35 @@ class NsFile(Inode):
         self.sb = NSFS
 
     def unlocked_ioctl(self, task: Task, f: OpenFile, request: int, arg: int) -> int:
+        ns = self.ns
         if request == NS_GET_NSTYPE:
-            return ns_kind(self.ns)
-        if request in (NS_GET_PARENT, NS_GET_OWNER_UID):
-            raise Errno(EINVAL)  # only pid and user namespaces have parents, only user ones owners
+            return ns_kind(ns)
+        if request == NS_GET_USERNS:
+            # A user namespace's owner is its parent (none for the first); the others' the one they were made in.
+            return _open_related(task, ns.parent if isinstance(ns, UserNamespace) else owner_of(ns))
+        if request == NS_GET_PARENT:
+            if not isinstance(ns, UserNamespace):
+                raise Errno(EINVAL)  # of the kinds here only user namespaces have parents
+            return _open_related(task, ns.parent)
+        if request == NS_GET_OWNER_UID:
+            if not isinstance(ns, UserNamespace):
+                raise Errno(EINVAL)  # only user namespaces have an owner
+            copy_to_user(task.mm, arg, struct.pack("<I", from_kuid_munged(task.cred.user_ns, ns.owner)))
+            return 0
         raise Errno(ENOTTY)
+
+
+def _open_related(task: Task, owner: UserNamespace | None) -> int:
+    """open_related_ns with ns_get_owner: a new close-on-exec descriptor of `owner`, which must be the
+    caller's user namespace or one above it (EPERM for one the caller cannot see, or none)."""
+    seen: UserNamespace | None = owner
+    while seen is not task.cred.user_ns:
+        if seen is None:
+            raise Errno(EPERM)
+        seen = seen.parent
+    assert owner is not None
+    made = OpenFile(ns_file(owner), O_RDONLY, b"user:[%d]" % owner.ino)
+    return task.files.install(made, cloexec=True, limit=task.nofile())
 
 
 def ns_file(ns: AnyNamespace) -> NsFile:
@@ -93,6 +122,10 @@ def _mnt(t: Task) -> AnyNamespace:
     return t.machine.fs.namespace(t)
 
 
+def _user(t: Task) -> AnyNamespace:
+    return t.cred.user_ns
+
+
 def _uts(t: Task) -> AnyNamespace:
     return t.nsproxy.uts
 
@@ -107,7 +140,8 @@ def _time_for_children(t: Task) -> AnyNamespace:
 
 #: fs/proc/namespaces.c's ns_entries, of the kinds this machine has: how each is found from a task.
 NS_ENTRIES: Final[dict[bytes, Callable[[Task], AnyNamespace]]] = {
-    b"ipc": _ipc, b"mnt": _mnt, b"time": _time, b"time_for_children": _time_for_children, b"uts": _uts,
+    b"ipc": _ipc, b"mnt": _mnt, b"time": _time, b"time_for_children": _time_for_children, b"user": _user,
+    b"uts": _uts,
 }
 
 

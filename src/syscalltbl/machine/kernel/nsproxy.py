@@ -29,7 +29,15 @@ from syscalltbl.machine.kernel.sem import Semaphores
 from syscalltbl.machine.kernel.shm import ShmNamespace
 from syscalltbl.machine.kernel.sysctl import MACHINE_NAME, OSRELEASE, OSTYPE, VERSION
 from syscalltbl.machine.kernel.timens import TimeNamespace
-from syscalltbl.machine.uapi.sched import CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWTIME, CLONE_NEWUTS, NAMESPACES
+from syscalltbl.machine.kernel.userns import UserNamespace
+from syscalltbl.machine.uapi.sched import (
+    CLONE_NEWIPC,
+    CLONE_NEWNS,
+    CLONE_NEWTIME,
+    CLONE_NEWUSER,
+    CLONE_NEWUTS,
+    NAMESPACES,
+)
 
 if TYPE_CHECKING:
     from syscalltbl.machine.hw.physmem import PhysicalMemory
@@ -39,7 +47,7 @@ PROC_IPC_INIT_INO: Final = 0xEFFFFFFF
 PROC_UTS_INIT_INO: Final = 0xEFFFFFFE
 
 #: The kinds of namespace the machine is built with; clone and unshare refuse the others (EINVAL).
-BUILT_NAMESPACES: Final = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWTIME
+BUILT_NAMESPACES: Final = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWTIME | CLONE_NEWUSER
 ABSENT_NAMESPACES: Final = NAMESPACES & ~BUILT_NAMESPACES
 
 #: What one namespace's own objects cost the host, charged to RAM as kernel memory (ENOMEM past it).
@@ -50,8 +58,9 @@ class UtsNamespace(Namespace):
     kind = CLONE_NEWUTS
     proc_name = b"uts"
 
-    def __init__(self, hostname: bytes, domainname: bytes, ino: int | None = None) -> None:
-        super().__init__(ino)
+    def __init__(self, hostname: bytes, domainname: bytes, ino: int | None = None,
+                 user_ns: UserNamespace | None = None) -> None:
+        super().__init__(ino, user_ns)
         self.hostname = hostname
         self.domainname = domainname
 
@@ -59,9 +68,9 @@ class UtsNamespace(Namespace):
         """struct new_utsname's six fields, in order."""
         return OSTYPE, self.hostname, OSRELEASE, VERSION, MACHINE_NAME, self.domainname
 
-    def copy(self) -> UtsNamespace:
+    def copy(self, owner: UserNamespace) -> UtsNamespace:
         """copy_utsname: the names as they are now."""
-        return UtsNamespace(self.hostname, self.domainname)
+        return UtsNamespace(self.hostname, self.domainname, None, owner)
 
 
 def _free_ipcs(msg: MessageQueues, sem: Semaphores) -> None:
@@ -76,8 +85,9 @@ class IpcNamespace(Namespace):
     kind = CLONE_NEWIPC
     proc_name = b"ipc"
 
-    def __init__(self, ram: PhysicalMemory, shm: ShmNamespace, ino: int | None = None) -> None:
-        super().__init__(ino)
+    def __init__(self, ram: PhysicalMemory, shm: ShmNamespace, ino: int | None = None,
+                 user_ns: UserNamespace | None = None) -> None:
+        super().__init__(ino, user_ns)
         self.ram = ram
         self.limits = IpcLimits()  # kernel.msg*, sem, shm*, *_next_id; fs.mqueue.*
         self.shm = shm
@@ -88,9 +98,9 @@ class IpcNamespace(Namespace):
         weakref.finalize(self, ram.slab_charge, -NAMESPACE_BYTES).atexit = False
         weakref.finalize(self, _free_ipcs, self.msg, self.sem).atexit = False
 
-    def fresh(self) -> IpcNamespace:
+    def fresh(self, owner: UserNamespace) -> IpcNamespace:
         """create_ipc_ns: empty, its limits at their defaults."""
-        return IpcNamespace(self.ram, ShmNamespace(self.ram, self.shm.current))
+        return IpcNamespace(self.ram, ShmNamespace(self.ram, self.shm.current), None, owner)
 
 
 class NsProxy:
@@ -115,16 +125,17 @@ class NsProxy:
         return {CLONE_NEWUTS: self.uts, CLONE_NEWIPC: self.ipc, CLONE_NEWTIME: self.time}.get(kind)
 
 
-def copy_namespaces(old: NsProxy, flags: int) -> NsProxy:
+def copy_namespaces(old: NsProxy, flags: int, owner: UserNamespace) -> NsProxy:
     """create_new_namespaces: `old`, with a new namespace of each kind `flags` asks for (old itself for none).
-    A new time namespace is for the children (copy_time_ns); ENOMEM when RAM cannot hold one."""
+    A new time namespace is for the children (copy_time_ns); ENOMEM when RAM cannot hold one. The new ones
+    are owned by `owner`, the user namespace of the credentials the task has from now on."""
     changed: dict[str, Namespace] = {}
     if flags & CLONE_NEWUTS:
-        changed["uts"] = old.uts.copy()
+        changed["uts"] = old.uts.copy(owner)
     if flags & CLONE_NEWIPC:
-        changed["ipc"] = old.ipc.fresh()
+        changed["ipc"] = old.ipc.fresh(owner)
     if flags & CLONE_NEWTIME:
-        changed["time_for_children"] = old.time_for_children.clone(old.ipc.ram)
+        changed["time_for_children"] = old.time_for_children.clone(old.ipc.ram, owner)
     return old.replaced(**changed) if changed else old
 
 

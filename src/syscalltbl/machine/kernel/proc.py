@@ -20,6 +20,7 @@ from syscalltbl.machine.kernel.pidalloc import alloc_pid
 from syscalltbl.machine.kernel.process import ExitStatus, IoContext, SemUndoList, Task, ThreadGroup
 from syscalltbl.machine.kernel.rtsched import RT_POLICIES
 from syscalltbl.machine.kernel.timens import join_vvar
+from syscalltbl.machine.kernel.userns import check_new_user_ns, chrooted, enter_new_user_ns
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
 from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, ENOMEM, EPERM, Errno
 from syscalltbl.machine.uapi.resource import RLIMIT_NPROC
@@ -160,12 +161,16 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
         nproc = current.rlimits[RLIMIT_NPROC][0] if current.rlimits is not None else machine.limits.nproc
         if sum(1 for t in machine.tasks.values() if t.cred.uid == uid) >= nproc:
             raise Errno(EAGAIN)
-    if flags & NAMESPACES:
-        if not current.cred.capable(CAP_SYS_ADMIN):
-            raise Errno(EPERM)  # copy_namespaces
+    cred = current.cred.copy()
+    if flags & CLONE_NEWUSER:  # copy_creds: the child's credentials in a new user namespace
+        check_new_user_ns(current.cred, chrooted(current.fs.root, machine.fs.namespace(current).root.root))
+        enter_new_user_ns(cred)
+    if flags & NAMESPACES & ~CLONE_NEWUSER:
+        if not current.cred.ns_capable(cred.user_ns, CAP_SYS_ADMIN):
+            raise Errno(EPERM)  # copy_namespaces: over the user namespace the child will be in
         if flags & (CLONE_NEWIPC | CLONE_SYSVSEM) == CLONE_NEWIPC | CLONE_SYSVSEM:
             raise Errno(EINVAL)  # a new IPC namespace cannot share the undo list of the old one's semaphores
-    nsproxy = copy_namespaces(current.nsproxy, flags)
+    nsproxy = copy_namespaces(current.nsproxy, flags, cred.user_ns)
     if nsproxy.time_for_children is not nsproxy.time and not flags & CLONE_VM:
         # timens_on_fork: a child with memory of its own enters its creator's time_for_children; one
         # sharing the memory (a thread, vfork) stays with its vvar page, and enters it at exec.
@@ -207,7 +212,7 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     child.sighand = current.sighand if flags & CLONE_SIGHAND else current.sighand.copy()
     if flags & CLONE_CLEAR_SIGHAND:
         child.sighand.exec()  # handlers back to default; ignored signals stay ignored
-    child.cred = current.cred.copy()
+    child.cred = cred
     keys.forked(current, child)  # the session keyring and request_key's default go with the credentials
     for name in ("exe", "exe_file", "comm", "arg_start", "arg_end", "nice", "dumpable", "personality",
                  "timer_slack_ns", "no_new_privs"):

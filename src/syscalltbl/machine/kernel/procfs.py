@@ -35,6 +35,7 @@ from syscalltbl.machine.kernel.procsysvipc import proc_sysvipc
 from syscalltbl.machine.kernel.signals import SigAction
 from syscalltbl.machine.kernel.timens import TimensOffsets
 from syscalltbl.machine.kernel.uaccess import copy_from_user
+from syscalltbl.machine.kernel.userns_proc import IdMapFile, SetgroupsFile
 from syscalltbl.machine.kernel.vfs import FS_DEV, Directory, Inode, OpenFile, Regular, Symlink
 from syscalltbl.machine.uapi.capability import CAP_SYS_NICE
 from syscalltbl.machine.uapi.errno import EINVAL, EIO, ENOENT, EPERM, ESRCH, Errno
@@ -132,6 +133,9 @@ class ProcPidDir(_TaskDir):
             b"status": ProcFile(lambda: render_status(self._alive())),
             b"task": ProcTaskDir(self, t),
             b"timens_offsets": TimensOffsets(self._alive, _clock_readings),
+            b"uid_map": IdMapFile(self._alive, uids=True),
+            b"gid_map": IdMapFile(self._alive, uids=False),
+            b"setgroups": SetgroupsFile(self._alive),
             b"timerslack_ns": ProcFile(lambda: b"%d\n" % self._alive().timer_slack_ns,
                                        lambda data, writer: _set_timer_slack(self._alive(), data, writer)),
         }

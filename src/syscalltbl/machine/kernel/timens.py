@@ -24,6 +24,7 @@ from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel.nscommon import Namespace
 from syscalltbl.machine.kernel.procfile import ProcFile
+from syscalltbl.machine.kernel.userns import owner_of
 from syscalltbl.machine.kernel.vdso import write_sample
 from syscalltbl.machine.kernel.vfs import OpenFile
 from syscalltbl.machine.uapi.capability import CAP_SYS_TIME
@@ -64,9 +65,9 @@ class TimeNamespace(Namespace):
     proc_name = b"time"
 
     def __init__(self, ram: PhysicalMemory | None, monotonic: tuple[int, int] = (0, 0),
-                 boottime: tuple[int, int] = (0, 0)) -> None:
+                 boottime: tuple[int, int] = (0, 0), user_ns: Namespace | None = None) -> None:
         """`ram` None: the first namespace, whose offsets are 0 and frozen, and whose vvar page is the machine's."""
-        super().__init__(PROC_TIME_INIT_INO if ram is None else None)
+        super().__init__(PROC_TIME_INIT_INO if ram is None else None, user_ns)
         self.monotonic = monotonic
         self.boottime = boottime
         self.frozen_offsets = ram is None
@@ -81,9 +82,9 @@ class TimeNamespace(Namespace):
             ram.slab_charge(TIMENS_BYTES)
             weakref.finalize(self, _release, ram, self.vvar_frame).atexit = False
 
-    def clone(self, ram: PhysicalMemory) -> TimeNamespace:
+    def clone(self, ram: PhysicalMemory, owner: Namespace) -> TimeNamespace:
         """clone_time_ns: a new namespace starting with this one's offsets, not yet frozen."""
-        return TimeNamespace(ram, self.monotonic, self.boottime)
+        return TimeNamespace(ram, self.monotonic, self.boottime, owner)
 
     def offset_ns(self, clockid: int) -> int:
         """How far the namespace's reading of `clockid` is ahead of the machine's."""
@@ -111,7 +112,7 @@ class TimeNamespace(Namespace):
     def set_offsets(self, writer: Task, offsets: list[tuple[int, int, int]], now: dict[int, int]) -> None:
         """proc_timens_set_offset: each (clockid, sec, nsec) checked (EINVAL for another clock, ERANGE for a
         time that would not fit), then EACCES once a task has entered; `now` holds each clock's reading."""
-        if not writer.cred.capable(CAP_SYS_TIME):
+        if not writer.cred.ns_capable(owner_of(self), CAP_SYS_TIME):
             raise Errno(EPERM)
         for clockid, sec, nsec in offsets:
             if clockid not in now:

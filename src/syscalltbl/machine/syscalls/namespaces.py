@@ -17,6 +17,14 @@ from syscalltbl.machine.kernel.pidfd import PidFd
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.ptraceaccess import ptrace_may_access
 from syscalltbl.machine.kernel.timens import TimeNamespace, join_vvar
+from syscalltbl.machine.kernel.userns import (
+    UserNamespace,
+    check_new_user_ns,
+    chrooted,
+    enter_new_user_ns,
+    enter_user_ns,
+    owner_of,
+)
 from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN, CAP_SYS_CHROOT
@@ -72,13 +80,19 @@ def sys_unshare(t: Task, flags: int, *_: int) -> int:
         raise Errno(EINVAL)
     if flags & CLONE_VM and t.mm.users > 1:
         raise Errno(EINVAL)
-    if flags & NAMESPACES:
-        if not t.cred.capable(CAP_SYS_ADMIN):
+    cred = None
+    if flags & CLONE_NEWUSER:  # unshare_userns: credentials in a new user namespace
+        check_new_user_ns(t.cred, chrooted(t.fs.root, t.machine.fs.namespace(t).root.root))
+        cred = t.cred.copy()
+        enter_new_user_ns(cred)
+    user_ns = cred.user_ns if cred is not None else t.cred.user_ns
+    if flags & NAMESPACES & ~CLONE_NEWUSER:
+        if not t.cred.ns_capable(user_ns, CAP_SYS_ADMIN):
             raise Errno(EPERM)  # unshare_nsproxy_namespaces
         if flags & ABSENT_NAMESPACES:
             raise Errno(EINVAL)  # create_new_namespaces: a namespace this kernel is built without
     ns = t.machine.fs.namespace(t).copy(t.machine.ram) if flags & CLONE_NEWNS else None
-    nsproxy = copy_namespaces(t.nsproxy, flags)
+    nsproxy = copy_namespaces(t.nsproxy, flags, user_ns)
     files = None
     if flags & CLONE_FILES and t.files.users > 1:
         if not t.files.copy_fits():
@@ -94,6 +108,8 @@ def sys_unshare(t: Task, flags: int, *_: int) -> int:
         t.files = files
     if nsproxy is not t.nsproxy:
         switch_namespaces(t, nsproxy)
+    if cred is not None:
+        t.cred = cred
     return 0
 
 
@@ -118,6 +134,8 @@ SETNS_PIDFD_FLAGS = (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | 
 def _namespace_of(target: Task, kind: int) -> AnyNamespace:
     if kind == CLONE_NEWNS:
         return target.machine.fs.namespace(target)
+    if kind == CLONE_NEWUSER:
+        return target.cred.user_ns
     found = target.nsproxy.by_kind(kind)
     assert found is not None
     return found
@@ -132,8 +150,10 @@ def _pidfd_namespaces(t: Task, pidfd: PidFd, flags: int) -> list[AnyNamespace]:
         raise Errno(ESRCH)  # no task to take them from
     if not ptrace_may_access(t, target):
         raise Errno(EPERM)
-    return [_namespace_of(target, kind) for kind in (CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWTIME)
-            if flags & kind]
+    joining = [_namespace_of(target, kind)
+               for kind in (CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWTIME) if flags & kind]
+    # validate_nsset: the target's user namespace only if it is not the caller's own already.
+    return [ns for ns in joining if ns is not t.cred.user_ns or not isinstance(ns, UserNamespace)]
 
 
 @syscall("sys_setns")
@@ -152,15 +172,26 @@ def sys_setns(t: Task, fd: int, nstype: int, *_: int) -> int:
     # Each *_install's checks, all before anything changes (validate_nsset), then commit_nsset.
     changed: dict[str, Namespace] = {}
     mnt_ns: MountNamespace | None = None
+    cred = t.cred  # nsset->cred: a new one once a user namespace is joined
     for ns in joining:
+        if isinstance(ns, UserNamespace):
+            # userns_install: not one's own, not in a process of several threads or sharing its fs_struct.
+            if ns is t.cred.user_ns or len(t.group.threads) > 1 or _shared(t, "fs"):
+                raise Errno(EINVAL)
+            if not t.cred.ns_capable(ns, CAP_SYS_ADMIN):
+                raise Errno(EPERM)
+            cred = t.cred.copy()
+            enter_user_ns(cred, ns)
+            continue
         if isinstance(ns, TimeNamespace) and not _single_threaded(t):
             raise Errno(EUSERS)  # timens_install, before its capability check
-        if not t.cred.capable(CAP_SYS_ADMIN):
+        # Each install: CAP_SYS_ADMIN over the namespace joined and over the (new) credentials' namespace.
+        if not t.cred.ns_capable(owner_of(ns), CAP_SYS_ADMIN) or not t.cred.ns_capable(cred.user_ns, CAP_SYS_ADMIN):
             raise Errno(EPERM)
         if isinstance(ns, MountNamespace):
             # mntns_install: a task sharing its fs_struct cannot move it (setns with this kind alone works on
             # the task's own; with several, on a copy made for it).
-            if not t.cred.capable(CAP_SYS_CHROOT):
+            if not t.cred.ns_capable(cred.user_ns, CAP_SYS_CHROOT):
                 raise Errno(EPERM)
             if len(joining) == 1 and _shared(t, "fs"):
                 raise Errno(EINVAL)
@@ -177,6 +208,8 @@ def sys_setns(t: Task, fd: int, nstype: int, *_: int) -> int:
         t.fs.mnt_ns = mnt_ns
         t.fs.root = None  # the namespace's own root, and the working directory there too
         t.fs.cwd = t.machine.fs.root_of(t)
+    if cred is not t.cred:
+        t.cred = cred
     if changed:
         switch_namespaces(t, t.nsproxy.replaced(**changed))
     if "time" in changed:

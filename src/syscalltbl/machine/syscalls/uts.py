@@ -6,14 +6,16 @@ from __future__ import annotations
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.sysctl import NEW_UTS_LEN
 from syscalltbl.machine.kernel.uaccess import copy_from_user
+from syscalltbl.machine.kernel.userns import owner_of
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
 from syscalltbl.machine.uapi.errno import EINVAL, EPERM, Errno
 
 
 def _new_name(t: Task, name: int, length: int) -> bytes:
-    """The checks both calls make, in their order: CAP_SYS_ADMIN, then 0..64 bytes, then the copy (EFAULT)."""
-    if not t.cred.capable(CAP_SYS_ADMIN):
+    """The checks both calls make, in their order: CAP_SYS_ADMIN over the UTS namespace, then 0..64 bytes,
+    then the copy (EFAULT)."""
+    if not t.cred.ns_capable(owner_of(t.nsproxy.uts), CAP_SYS_ADMIN):
         raise Errno(EPERM)
     if not 0 <= length <= NEW_UTS_LEN:
         raise Errno(EINVAL)
