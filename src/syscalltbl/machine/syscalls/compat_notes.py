@@ -15,15 +15,19 @@ PARTIAL: dict[str, str] = {
     "raw sockets, AF_NETLINK, AF_PACKET and the other families are EAFNOSUPPORT",
     "sys_socketpair": "AF_UNIX, as Linux (AF_INET and AF_INET6 are EOPNOTSUPP); the families the machine lacks "
     "(AF_NETLINK, AF_PACKET ...) are EAFNOSUPPORT where Linux says ESOCKTNOSUPPORT",
-    "sys_clone": "of the namespaces the mount, UTS, IPC and time ones (CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, "
-    "CLONE_NEWTIME); user, PID, network and cgroup namespaces and cgroups (CLONE_INTO_CGROUP) are EINVAL, as a "
-    "kernel built without them",
-    "sys_clone3": "of the namespaces the mount, UTS, IPC and time ones; the others, cgroups (CLONE_INTO_CGROUP) and "
-    "set_tid are EINVAL, as a kernel built without them",
-    "sys_unshare": "of the namespaces the mount, UTS, IPC and time ones; CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET "
-    "and CLONE_NEWCGROUP are EINVAL, as a kernel built without them",
-    "sys_setns": "nsfs files of mount, UTS, IPC and time namespaces, and pidfds with those kinds; other kinds are "
-    "EINVAL, as a kernel built without them",
+    "sys_clone": "of the namespaces the mount, UTS, IPC, time and user ones (CLONE_NEWNS, CLONE_NEWUTS, "
+    "CLONE_NEWIPC, CLONE_NEWTIME, CLONE_NEWUSER); PID, network and cgroup namespaces and cgroups "
+    "(CLONE_INTO_CGROUP) are EINVAL, as a kernel built without them",
+    "sys_clone3": "of the namespaces the mount, UTS, IPC, time and user ones; the others, cgroups "
+    "(CLONE_INTO_CGROUP) and set_tid are EINVAL, as a kernel built without them",
+    "sys_unshare": "of the namespaces the mount, UTS, IPC, time and user ones; CLONE_NEWPID, CLONE_NEWNET and "
+    "CLONE_NEWCGROUP are EINVAL, as a kernel built without them. In a user namespace getuid and its family, "
+    "getgroups and the set*id calls see ids through its maps, but stat, System V IPC, siginfo, SCM_CREDENTIALS "
+    "and /proc/PID/status show the machine's own ids; mount namespaces and file permission overrides "
+    "(CAP_DAC_OVERRIDE, CAP_FOWNER ...) take capabilities of the first user namespace; /proc/sys/user "
+    "(max_*_namespaces) is absent",
+    "sys_setns": "nsfs files of mount, UTS, IPC, time and user namespaces, and pidfds with those kinds; other "
+    "kinds are EINVAL, as a kernel built without them",
     "sys_prctl": "PR_SET_NAME/PR_GET_NAME, PR_SET_PDEATHSIG/PR_GET_PDEATHSIG, PR_SET_DUMPABLE/PR_GET_DUMPABLE, "
     "the keep-capabilities and bounding-set options, the child subreaper, timer slack and no_new_privs; "
     "PR_SET_SECCOMP, PR_SET_TSC and every other option are EINVAL",
