@@ -8,7 +8,8 @@ and makes a time namespace whose offsets children see in clock_gettime
 through the vDSO and the system call, sysinfo and an absolute sleep, and
 which a process enters at exec. A second (data/userns.c) clones a child
 into a user namespace, writes its maps, and checks the ids it sees, its
-capabilities in and outside it, and the user namespace ioctls. Natively they
+capabilities in and outside it, the user namespace ioctls, and a limit of
+its own /proc/sys/user. Natively they
 run as root (changing names, IPC objects and ids only in namespaces they
 made); the outputs and exit statuses must be the same, and the native runs
 must print their FACTS.
@@ -62,6 +63,7 @@ USERNS_FACTS = (
     "child setuid(5) unmapped: EINVAL",
     "child setgroups (denied): EPERM",
     "child sethostname in its own uts: ok",
+    "child unshare uts past its limit: ENOSPC",
     "done",
 )
 

@@ -50,6 +50,7 @@ from syscalltbl.machine.kernel.sysctl import DEFAULT_DOMAINNAME, DEFAULT_HOSTNAM
 from syscalltbl.machine.kernel.timekeeping import WallClock
 from syscalltbl.machine.kernel.timens import refresh_vvar
 from syscalltbl.machine.kernel.timer import Tick
+from syscalltbl.machine.kernel.ucount import Ucounts
 from syscalltbl.machine.kernel.vdso import write_sample
 from syscalltbl.machine.kernel.vfs import FileSystem
 from syscalltbl.machine.project import load as load_project
@@ -170,6 +171,8 @@ class Machine:
         self.pids_wrapped = False  # once pids pass pid_max, each new one is checked against those in use
         #: kernel.* and fs.* tunables: /proc/sys, uname's names, pid_max (kernel/sysctl.py).
         self.sysctl = Sysctl(threads_limit=self.limits.threads_max)
+        #: The first user namespace's /proc/sys/user limits and counts (kernel/ucount.py): half of threads-max.
+        self.ucounts = Ucounts(self.sysctl.threads_max // 2)
         #: /proc/sys/fs/inotify's limits and each user's inotify instances and watches (kernel/inotify.py).
         self.sysctl.inotify_max_user_watches = default_max_user_watches(self.limits.memory)
         self.inotify = InotifyLimits(self.sysctl)

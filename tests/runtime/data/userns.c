@@ -1,5 +1,6 @@
 /* User namespaces (tests/runtime/test_runtime_namespaces.py): ids through uid_map and gid_map, the
-   setgroups file, capabilities inside and outside, and the nsfs ioctls of user namespaces. */
+   setgroups file, capabilities inside and outside, the nsfs ioctls of user namespaces, and the
+   namespace's own /proc/sys/user limits. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -61,6 +62,11 @@ static int child(void *arg) {
     printf("child setgroups (denied): %s\n", err(setgroups(1, &g)));
     printf("child unshare uts: %s\n", err(unshare(CLONE_NEWUTS)));
     printf("child sethostname in its own uts: %s\n", err(sethostname("inner", 5)));
+    show("/proc/sys/user/max_user_namespaces");
+    printf("child max_uts_namespaces = 0: %s\n", err(put("/proc/sys/user/max_uts_namespaces", "0")));
+    printf("child max_uts_namespaces = -1: %s\n", err(put("/proc/sys/user/max_uts_namespaces", "-1")));
+    printf("child unshare uts past its limit: %s\n", err(unshare(CLONE_NEWUTS)));
+    printf("child unshare ipc: %s\n", err(unshare(CLONE_NEWIPC)));
     int self = open("/proc/self/ns/user", O_RDONLY);
     int up = ioctl(self, NS_GET_USERNS);
     printf("child NS_GET_USERNS of its own (the parent's, above it): %s\n", err(up));

@@ -29,6 +29,7 @@ from syscalltbl.machine.kernel.sem import Semaphores
 from syscalltbl.machine.kernel.shm import ShmNamespace
 from syscalltbl.machine.kernel.sysctl import MACHINE_NAME, OSRELEASE, OSTYPE, VERSION
 from syscalltbl.machine.kernel.timens import TimeNamespace
+from syscalltbl.machine.kernel.ucount import Ucounts, charge_for
 from syscalltbl.machine.kernel.userns import UserNamespace
 from syscalltbl.machine.uapi.sched import (
     CLONE_NEWIPC,
@@ -125,10 +126,11 @@ class NsProxy:
         return {CLONE_NEWUTS: self.uts, CLONE_NEWIPC: self.ipc, CLONE_NEWTIME: self.time}.get(kind)
 
 
-def copy_namespaces(old: NsProxy, flags: int, owner: UserNamespace) -> NsProxy:
+def copy_namespaces(old: NsProxy, flags: int, owner: UserNamespace, ucounts: Ucounts, uid: int) -> NsProxy:
     """create_new_namespaces: `old`, with a new namespace of each kind `flags` asks for (old itself for none).
     A new time namespace is for the children (copy_time_ns); ENOMEM when RAM cannot hold one. The new ones
-    are owned by `owner`, the user namespace of the credentials the task has from now on."""
+    are owned by `owner`, the user namespace of the credentials the task has from now on, and count
+    against the namespaces `uid` may make (kernel/ucount.py: ENOSPC past its limit)."""
     changed: dict[str, Namespace] = {}
     if flags & CLONE_NEWUTS:
         changed["uts"] = old.uts.copy(owner)
@@ -136,6 +138,8 @@ def copy_namespaces(old: NsProxy, flags: int, owner: UserNamespace) -> NsProxy:
         changed["ipc"] = old.ipc.fresh(owner)
     if flags & CLONE_NEWTIME:
         changed["time_for_children"] = old.time_for_children.clone(old.ipc.ram, owner)
+    for name, ns in changed.items():
+        charge_for(ucounts, ns, owner, uid, "time" if name == "time_for_children" else name)
     return old.replaced(**changed) if changed else old
 
 

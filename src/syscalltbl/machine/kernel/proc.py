@@ -20,6 +20,7 @@ from syscalltbl.machine.kernel.pidalloc import alloc_pid
 from syscalltbl.machine.kernel.process import ExitStatus, IoContext, SemUndoList, Task, ThreadGroup
 from syscalltbl.machine.kernel.rtsched import RT_POLICIES
 from syscalltbl.machine.kernel.timens import join_vvar
+from syscalltbl.machine.kernel.ucount import charge_for
 from syscalltbl.machine.kernel.userns import check_new_user_ns, chrooted, enter_new_user_ns
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
 from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, ENOMEM, EPERM, Errno
@@ -165,17 +166,20 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     if flags & CLONE_NEWUSER:  # copy_creds: the child's credentials in a new user namespace
         check_new_user_ns(current.cred, chrooted(current.fs.root, machine.fs.namespace(current).root.root))
         enter_new_user_ns(cred)
+        charge_for(machine.ucounts, cred.user_ns, current.cred.user_ns, current.cred.euid, "user")
     if flags & NAMESPACES & ~CLONE_NEWUSER:
         if not current.cred.ns_capable(cred.user_ns, CAP_SYS_ADMIN):
             raise Errno(EPERM)  # copy_namespaces: over the user namespace the child will be in
         if flags & (CLONE_NEWIPC | CLONE_SYSVSEM) == CLONE_NEWIPC | CLONE_SYSVSEM:
             raise Errno(EINVAL)  # a new IPC namespace cannot share the undo list of the old one's semaphores
-    nsproxy = copy_namespaces(current.nsproxy, flags, cred.user_ns)
+    nsproxy = copy_namespaces(current.nsproxy, flags, cred.user_ns, machine.ucounts, current.cred.euid)
     if nsproxy.time_for_children is not nsproxy.time and not flags & CLONE_VM:
         # timens_on_fork: a child with memory of its own enters its creator's time_for_children; one
         # sharing the memory (a thread, vfork) stays with its vvar page, and enters it at exec.
         nsproxy = nsproxy.replaced(time=nsproxy.time_for_children)
     mnt_ns = machine.fs.namespace(current).copy(machine.ram) if flags & CLONE_NEWNS else None
+    if mnt_ns is not None:
+        charge_for(machine.ucounts, mnt_ns, cred.user_ns, current.cred.euid, "mnt")
     if flags & CLONE_SETTLS and tls >= abi.TASK_SIZE_MAX:
         raise Errno(EPERM)  # copy_thread's ARCH_SET_FS: a user address only
     if not flags & CLONE_VM and not current.mm.ram_holds_areas(len(current.mm.vmas)):

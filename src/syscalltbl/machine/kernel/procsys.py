@@ -25,6 +25,7 @@ from syscalltbl.machine.kernel.sysctl import (
     parse_string,
     parse_uint,
 )
+from syscalltbl.machine.kernel.ucount import KINDS, LONG_MAX, Ucounts, ucounts_of
 from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
 from syscalltbl.machine.uapi.errno import EACCES, EINVAL, EPERM, Errno
@@ -173,11 +174,31 @@ def inotify_files(s: Sysctl) -> dict[bytes, Inode]:
     }
 
 
-def proc_sys(parent: Directory, s: Sysctl, more_kernel: Callable[[], dict[bytes, Inode]] | None = None) -> SysctlDir:
-    """The /proc/sys directory, its kernel/ and fs/ made afresh at each lookup as the rest of /proc is."""
+def user_files(init: Ucounts, task: Task) -> dict[bytes, Inode]:
+    """/proc/sys/user: the limits of the reader's user namespace (set_lookup: current's), each 0 to LONG_MAX
+    (proc_doulongvec_minmax)."""
+    counts = ucounts_of(init, task.cred.user_ns)
+
+    def number(kind: str) -> SysctlNumber:
+        def write(data: bytes, _writer: Task) -> None:
+            value = parse_uint(data, 64)
+            if value > LONG_MAX:
+                raise Errno(EINVAL)
+            counts.max[kind] = value
+
+        return SysctlNumber(_line(lambda: counts.max[kind]), write)
+
+    return {b"max_%s_namespaces" % kind.encode(): number(kind) for kind in KINDS}
+
+
+def proc_sys(parent: Directory, s: Sysctl, more_kernel: Callable[[], dict[bytes, Inode]] | None = None,
+             ucounts: Ucounts | None = None) -> SysctlDir:
+    """The /proc/sys directory, its kernel/, fs/ and user/ made afresh at each lookup as the rest of /proc is."""
 
     def top(d: SysctlDir, _task: Task) -> dict[bytes, Inode]:
+        user = {} if ucounts is None else {b"user": SysctlDir(d, b"user", lambda _u, task: user_files(ucounts, task))}
         return {
+            **user,
             b"fs": SysctlDir(d, b"fs", lambda fs, task: fs_files(fs, s, task)),
             b"kernel": SysctlDir(d, b"kernel", lambda k, task: {**kernel_files(s, task), b"keys": keys_dir(k, s),
                                                           **(more_kernel() if more_kernel else {})}),

@@ -24,8 +24,7 @@ PARTIAL: dict[str, str] = {
     "CLONE_NEWCGROUP are EINVAL, as a kernel built without them. In a user namespace getuid and its family, "
     "getgroups and the set*id calls see ids through its maps, but stat, System V IPC, siginfo, SCM_CREDENTIALS "
     "and /proc/PID/status show the machine's own ids; mount namespaces and file permission overrides "
-    "(CAP_DAC_OVERRIDE, CAP_FOWNER ...) take capabilities of the first user namespace; /proc/sys/user "
-    "(max_*_namespaces) is absent",
+    "(CAP_DAC_OVERRIDE, CAP_FOWNER ...) take capabilities of the first user namespace",
     "sys_setns": "nsfs files of mount, UTS, IPC, time and user namespaces, and pidfds with those kinds; other "
     "kinds are EINVAL, as a kernel built without them",
     "sys_prctl": "PR_SET_NAME/PR_GET_NAME, PR_SET_PDEATHSIG/PR_GET_PDEATHSIG, PR_SET_DUMPABLE/PR_GET_DUMPABLE, "

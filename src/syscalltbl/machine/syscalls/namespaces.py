@@ -17,6 +17,7 @@ from syscalltbl.machine.kernel.pidfd import PidFd
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.ptraceaccess import ptrace_may_access
 from syscalltbl.machine.kernel.timens import TimeNamespace, join_vvar
+from syscalltbl.machine.kernel.ucount import charge_for
 from syscalltbl.machine.kernel.userns import (
     UserNamespace,
     check_new_user_ns,
@@ -85,6 +86,7 @@ def sys_unshare(t: Task, flags: int, *_: int) -> int:
         check_new_user_ns(t.cred, chrooted(t.fs.root, t.machine.fs.namespace(t).root.root))
         cred = t.cred.copy()
         enter_new_user_ns(cred)
+        charge_for(t.machine.ucounts, cred.user_ns, t.cred.user_ns, t.cred.euid, "user")
     user_ns = cred.user_ns if cred is not None else t.cred.user_ns
     if flags & NAMESPACES & ~CLONE_NEWUSER:
         if not t.cred.ns_capable(user_ns, CAP_SYS_ADMIN):
@@ -92,7 +94,9 @@ def sys_unshare(t: Task, flags: int, *_: int) -> int:
         if flags & ABSENT_NAMESPACES:
             raise Errno(EINVAL)  # create_new_namespaces: a namespace this kernel is built without
     ns = t.machine.fs.namespace(t).copy(t.machine.ram) if flags & CLONE_NEWNS else None
-    nsproxy = copy_namespaces(t.nsproxy, flags, user_ns)
+    if ns is not None:
+        charge_for(t.machine.ucounts, ns, user_ns, t.cred.euid, "mnt")
+    nsproxy = copy_namespaces(t.nsproxy, flags, user_ns, t.machine.ucounts, t.cred.euid)
     files = None
     if flags & CLONE_FILES and t.files.users > 1:
         if not t.files.copy_fits():
