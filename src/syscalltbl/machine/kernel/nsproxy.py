@@ -1,5 +1,6 @@
 """The namespaces a task is in besides its mounts (include/linux/nsproxy.h, kernel/nsproxy.c): UTS
-(kernel/utsname.c), IPC (ipc/namespace.c) and time (kernel/timens.py).
+(kernel/utsname.c), IPC (ipc/namespace.c) and time (kernel/timens.py). A task's user namespace is its
+credentials' (kernel/userns.py); every namespace is owned by the user namespace it was made in.
 
 A task holds one NsProxy; tasks made by clone without a CLONE_NEW* flag
 share their creator's. unshare(2), clone(2) and setns(2) give the task a

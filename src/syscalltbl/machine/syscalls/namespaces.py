@@ -1,10 +1,15 @@
 """unshare(2) (kernel/fork.c) and setns(2) (kernel/nsproxy.c).
 
-The machine has mount namespaces (kernel/mount.py) and UTS and IPC ones
-(kernel/nsproxy.py); it is built without the others, so asking for a new
-network, PID, user, cgroup or time namespace is EINVAL, as from a kernel
-configured without them. setns takes a namespace's nsfs file (/proc/PID/ns/KIND)
-or a pidfd with the kinds of the process's namespaces to join.
+The machine has mount namespaces (kernel/mount.py), UTS, IPC and time ones
+(kernel/nsproxy.py, kernel/timens.py) and user namespaces (kernel/userns.py);
+it is built without the others, so asking for a new network, PID or cgroup
+namespace is EINVAL, as from a kernel configured without them. A new user
+namespace comes first: the other new namespaces of the same call are owned by
+it, and the capability to make them is checked there. unshare(CLONE_NEWTIME)
+makes the namespace of the caller's future children (and of its next exec).
+Each new namespace counts against its maker's /proc/sys/user limits
+(kernel/ucount.py). setns takes a namespace's nsfs file (/proc/PID/ns/KIND) or a
+pidfd with the kinds of the process's namespaces to join, the user namespace first.
 """
 
 from __future__ import annotations
