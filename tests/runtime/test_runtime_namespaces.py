@@ -53,6 +53,8 @@ FACTS = (
 USERNS_FACTS = (
     "NS_GET_USERNS of the first: EPERM",
     "child before maps: uid 65534 gid 65534",
+    "child before maps: / owned by 65534:65534",
+    "child after maps: / owned by 0:0",
     "child sethostname in the parent's uts: EPERM",
     "NS_GET_USERNS of the child's is ours: 1",
     "uid_map overlap: EINVAL",

@@ -53,10 +53,15 @@ static int child(void *arg) {
     (void)arg;
     printf("child before maps: uid %d gid %d\n", (int)getuid(), (int)getgid());
     printf("child setuid(0) before maps: %s\n", err(setuid(0)));
+    struct stat st;
+    stat("/", &st);
+    printf("child before maps: / owned by %d:%d\n", (int)st.st_uid, (int)st.st_gid);
     printf("child sethostname in the parent's uts: %s\n", err(sethostname("x", 1)));
     write(done[1], "r", 1);
     read(go[0], &c, 1);
     printf("child after maps: uid %d euid %d gid %d\n", (int)getuid(), (int)geteuid(), (int)getgid());
+    stat("/", &st);
+    printf("child after maps: / owned by %d:%d\n", (int)st.st_uid, (int)st.st_gid);
     printf("child setuid(5) unmapped: %s\n", err(setuid(5)));
     gid_t g = 0;
     printf("child setgroups (denied): %s\n", err(setgroups(1, &g)));
