@@ -63,6 +63,7 @@ USERNS_FACTS = (
     "setgroups allow again: EPERM",
     "child after maps: uid 0 euid 0 gid 0",
     "child setuid(5) unmapped: EINVAL",
+    "child fchown to an unmapped uid: EINVAL",
     "child setgroups (denied): EPERM",
     "child sethostname in its own uts: ok",
     "child unshare uts past its limit: ENOSPC",

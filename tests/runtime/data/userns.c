@@ -63,6 +63,11 @@ static int child(void *arg) {
     stat("/", &st);
     printf("child after maps: / owned by %d:%d\n", (int)st.st_uid, (int)st.st_gid);
     printf("child setuid(5) unmapped: %s\n", err(setuid(5)));
+    int file = open("owned", O_CREAT | O_WRONLY, 0600);
+    printf("child fchown to an unmapped uid: %s\n", err(fchown(file, 5, -1)));
+    printf("child fchown to itself: %s\n", err(fchown(file, 0, 0)));
+    close(file);
+    unlink("owned");
     gid_t g = 0;
     printf("child setgroups (denied): %s\n", err(setgroups(1, &g)));
     printf("child unshare uts: %s\n", err(unshare(CLONE_NEWUTS)));

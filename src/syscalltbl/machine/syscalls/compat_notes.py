@@ -22,7 +22,7 @@ PARTIAL: dict[str, str] = {
     "(CLONE_INTO_CGROUP) and set_tid are EINVAL, as a kernel built without them",
     "sys_unshare": "of the namespaces the mount, UTS, IPC, time and user ones; CLONE_NEWPID, CLONE_NEWNET and "
     "CLONE_NEWCGROUP are EINVAL, as a kernel built without them. In a user namespace getuid and its family, "
-    "getgroups, the set*id calls, stat and statx see ids through its maps, but System V IPC, siginfo, "
+    "getgroups, the set*id calls, stat, statx and the chown family see ids through its maps, but System V IPC, siginfo, "
     "SCM_CREDENTIALS and /proc/PID/status show the machine's own ids; mount namespaces and file permission overrides "
     "(CAP_DAC_OVERRIDE, CAP_FOWNER ...) take capabilities of the first user namespace",
     "sys_setns": "nsfs files of mount, UTS, IPC, time and user namespaces, and pidfds with those kinds; other "

@@ -22,7 +22,15 @@ from syscalltbl.machine.kernel.uaccess import (  # fmt: skip
     user_extent,
     user_range,
 )
-from syscalltbl.machine.kernel.userns import INIT_USER_NS, UserNamespace, from_kgid_munged, from_kuid_munged
+from syscalltbl.machine.kernel.userns import (
+    INIT_USER_NS,
+    INVALID_ID,
+    UserNamespace,
+    from_kgid_munged,
+    from_kuid_munged,
+    make_kgid,
+    make_kuid,
+)
 from syscalltbl.machine.kernel.vfs import (
     BLOCK_SIZE,
     FS_DEV,
@@ -903,6 +911,15 @@ def _chown(t: Task, inode: Inode, user: int, group: int) -> int:
     if _is_proc(inode):
         raise Errno(EPERM)
     user, group = user & 0xFFFFFFFF, group & 0xFFFFFFFF
+    # chown_common: the ids are the caller's user namespace's, each one it does not map EINVAL.
+    if user != INVALID_ID:
+        user = make_kuid(t.cred.user_ns, user)
+        if user == INVALID_ID:
+            raise Errno(EINVAL)
+    if group != INVALID_ID:
+        group = make_kgid(t.cred.user_ns, group)
+        if group == INVALID_ID:
+            raise Errno(EINVAL)
     permission.check_chown(t.cred, inode, user, group)
     if user != 0xFFFFFFFF:  # (uid_t)-1: leave it
         inode.uid = user
