@@ -22,9 +22,9 @@ PARTIAL: dict[str, str] = {
     "(CLONE_INTO_CGROUP) and set_tid are EINVAL, as a kernel built without them",
     "sys_unshare": "of the namespaces the mount, UTS, IPC, time and user ones; CLONE_NEWPID, CLONE_NEWNET and "
     "CLONE_NEWCGROUP are EINVAL, as a kernel built without them. In a user namespace getuid and its family, "
-    "getgroups, the set*id calls, stat, statx and the chown family see ids through its maps, but System V IPC, siginfo, "
-    "SCM_CREDENTIALS and /proc/PID/status show the machine's own ids; mount namespaces and file permission overrides "
-    "(CAP_DAC_OVERRIDE, CAP_FOWNER ...) take capabilities of the first user namespace",
+    "getgroups, the set*id calls, stat, statx and the chown family see ids through its maps, but System V IPC, "
+    "siginfo, SCM_CREDENTIALS and /proc/PID/status show the machine's own ids; mount namespaces and file "
+    "permission overrides (CAP_DAC_OVERRIDE, CAP_FOWNER ...) take capabilities of the first user namespace",
     "sys_setns": "nsfs files of mount, UTS, IPC, time and user namespaces, and pidfds with those kinds; other "
     "kinds are EINVAL, as a kernel built without them",
     "sys_prctl": "PR_SET_NAME/PR_GET_NAME, PR_SET_PDEATHSIG/PR_GET_PDEATHSIG, PR_SET_DUMPABLE/PR_GET_DUMPABLE, "
