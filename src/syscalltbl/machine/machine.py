@@ -40,15 +40,18 @@ from syscalltbl.machine.kernel.ktimers import Timer, TimerQueue
 from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.locks import LockTable
 from syscalltbl.machine.kernel.mm import Mm
+from syscalltbl.machine.kernel.nsproxy import boot_nsproxy
 from syscalltbl.machine.kernel.pid1 import Init, Pid1
 from syscalltbl.machine.kernel.printk import KernelLog
 from syscalltbl.machine.kernel.process import ExitStatus, Task, ThreadGroup
 from syscalltbl.machine.kernel.procfs import ProcRoot
 from syscalltbl.machine.kernel.shm import ShmNamespace
-from syscalltbl.machine.kernel.sysctl import Sysctl
+from syscalltbl.machine.kernel.sysctl import DEFAULT_DOMAINNAME, DEFAULT_HOSTNAME, Sysctl
 from syscalltbl.machine.kernel.timekeeping import WallClock
+from syscalltbl.machine.kernel.timens import refresh_vvar
 from syscalltbl.machine.kernel.timer import Tick
 from syscalltbl.machine.kernel.tun import tun_directory
+from syscalltbl.machine.kernel.ucount import Ucounts
 from syscalltbl.machine.kernel.vdso import ClockSource
 from syscalltbl.machine.kernel.vfs import FileSystem
 from syscalltbl.machine.project import load as load_project
@@ -143,8 +146,10 @@ class Machine:
         space = Space(self.limits.fs_bytes, self.limits.inodes, self.ram)
         self.fs = FileSystem(None if root is None else host_root(root, space),
                              proc=lambda parent: ProcRoot(parent, self), space=space)
-        #: System V shared memory segments (shmget), one namespace for the machine.
+        #: System V shared memory segments (shmget) of the first IPC namespace.
         self.shm = ShmNamespace(self.ram, lambda: _current_pid(machine()))
+        #: The UTS and IPC namespaces the first process starts in (kernel/nsproxy.py).
+        self.init_nsproxy = boot_nsproxy(self.ram, self.shm, DEFAULT_HOSTNAME, DEFAULT_DOMAINNAME)
         #: Unix-domain sockets' abstract names and what is in flight in them, one namespace for the machine.
         self.unix = UnixNamespace(self.fs, self.ram)
         #: TCP's and UDP's ports on the machine's loopback (kernel/inet.py).
@@ -168,6 +173,8 @@ class Machine:
         self.pids_wrapped = False  # once pids pass pid_max, each new one is checked against those in use
         #: kernel.* and fs.* tunables: /proc/sys, uname's names, pid_max (kernel/sysctl.py).
         self.sysctl = Sysctl(threads_limit=self.limits.threads_max, nr_open=self.limits.nr_open)
+        #: The first user namespace's /proc/sys/user limits and counts (kernel/ucount.py): half of threads-max.
+        self.ucounts = Ucounts(self.sysctl.threads_max // 2)
         #: /proc/sys/fs/inotify's limits and each user's inotify instances and watches (kernel/inotify.py).
         self.sysctl.inotify_max_user_watches = default_max_user_watches(self.limits.memory)
         self.inotify = InotifyLimits(self.sysctl)
@@ -245,6 +252,8 @@ def _clock_set(machine: Machine | None) -> None:
     if machine is not None:
         machine.clock.refresh(machine.ram.mem, machine.vvar_frame, machine.wallclock.host_offset_ns)
         TIMEZONE.pack_into(machine.ram.mem, machine.vvar_frame + abi.VVAR_TZ, *machine.wallclock.tz)
+        if machine.current is not None:
+            refresh_vvar(machine, machine.current.nsproxy.time)  # a time namespace's page copies the zone too
 
 
 def _timer_armed(machine: Machine | None, timer: Timer) -> None:

@@ -130,6 +130,7 @@ VVAR_REAL: Final = 16  # u64: CLOCK_REALTIME at the sample, ns
 VVAR_MULT: Final = 24  # u64: ns per cycle << VVAR_SHIFT
 VVAR_CPU: Final = 32  # u32: what getcpu answers
 VVAR_TZ: Final = 40  # struct timezone: what gettimeofday reports
+VVAR_BOOT: Final = 48  # u64: CLOCK_BOOTTIME at the sample, ns (apart from mono in a time namespace's page)
 VVAR_SHIFT: Final = 32
 
 
@@ -163,6 +164,7 @@ def asm_offsets() -> dict[str, int]:
         "VVAR_mult": VVAR_MULT,
         "VVAR_cpu": VVAR_CPU,
         "VVAR_tz": VVAR_TZ,
+        "VVAR_boot": VVAR_BOOT,
         "VVAR_SHIFT": VVAR_SHIFT,
     }
     consts.update({_PTRACE_ABI_NAME.get(name, name.upper()): off for name, off in PT_OFFSET.items()})

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.hw.physmem import PhysicalMemory
+from syscalltbl.machine.kernel.userns import INIT_USER_NS, UserNamespace, cap_capable, make_kuid
 from syscalltbl.machine.kernel.xattr import Charge
 from syscalltbl.machine.uapi.capability import (
     CAP_FS_SET,
@@ -91,17 +92,28 @@ class Creds:
     #: The Landlock domain (security/landlock/cred.h: a blob of the credentials, so fork, exec and every
     #: credential change carry it). Never shrinks.
     landlock: Domain | None = None
+    user_ns: UserNamespace = INIT_USER_NS  # the ids and capabilities are of this namespace (kernel/userns.py)
 
     def copy(self) -> Creds:
         return dataclasses.replace(self)
 
     def capable(self, cap: int) -> bool:
-        """ns_capable: `cap` is in the effective set (one user namespace: the machine's)."""
-        return bool(self.cap_effective >> cap & 1)
+        """capable: `cap` in the machine's first user namespace (none for a task in a child namespace)."""
+        return cap_capable(self, INIT_USER_NS, cap)
+
+    def ns_capable(self, ns: UserNamespace, cap: int) -> bool:
+        """ns_capable: `cap` over what the user namespace `ns` owns."""
+        return cap_capable(self, ns, cap)
 
     def in_group(self, gid: int) -> bool:
         """in_group_p: the filesystem gid or one of the supplementary groups."""
         return gid == self.fsgid or gid in self.groups
+
+
+def root_kuid(cred: Creds) -> int:
+    """The kernel uid of root in the credentials' user namespace (INVALID_ID where it maps no uid 0): whose ids
+    the capability rules treat as root's (commoncap.c's root_uid)."""
+    return make_kuid(cred.user_ns, 0)
 
 
 def fix_setuid(old: Creds, new: Creds) -> None:
@@ -111,14 +123,15 @@ def fix_setuid(old: Creds, new: Creds) -> None:
     no capability fix-up of its own: that is setfsuid's alone.)"""
     if new.securebits & SECBIT_NO_SETUID_FIXUP:
         return  # cap_task_fix_setuid: the task asked to manage its capabilities itself
-    was_root = 0 in (old.uid, old.euid, old.suid)
-    if was_root and 0 not in (new.uid, new.euid, new.suid) and not new.keepcaps:
+    root = root_kuid(old)
+    was_root = root in (old.uid, old.euid, old.suid)
+    if was_root and root not in (new.uid, new.euid, new.suid) and not new.keepcaps:
         new.cap_permitted = new.cap_effective = 0
-    if was_root and 0 not in (new.uid, new.euid, new.suid):
+    if was_root and root not in (new.uid, new.euid, new.suid):
         new.cap_ambient = 0  # cap_task_fix_setuid clears the ambient set whatever keepcaps says
-    if old.euid == 0 and new.euid != 0:
+    if old.euid == root and new.euid != root:
         new.cap_effective = 0
-    if old.euid != 0 and new.euid == 0:
+    if old.euid != root and new.euid == root:
         new.cap_effective = new.cap_permitted
 
 
@@ -126,9 +139,10 @@ def fix_setfsuid(old: Creds, new: Creds) -> None:
     """LSM_SETID_FS: the filesystem capabilities leave with fsuid 0 and come back (those permitted) with it."""
     if new.securebits & SECBIT_NO_SETUID_FIXUP:
         return
-    if old.fsuid == 0 and new.fsuid != 0:
+    root = root_kuid(old)
+    if old.fsuid == root and new.fsuid != root:
         new.cap_effective &= ~CAP_FS_SET
-    if old.fsuid != 0 and new.fsuid == 0:
+    if old.fsuid != root and new.fsuid == root:
         new.cap_effective |= new.cap_permitted & CAP_FS_SET
 
 
@@ -136,7 +150,7 @@ def access_creds(cred: Creds) -> Creds:
     """access_override_creds: access() asks as the real ids would; root's caps stay (as the permitted set)."""
     checking = cred.copy()
     checking.fsuid, checking.fsgid = cred.uid, cred.gid
-    checking.cap_effective = cred.cap_permitted if cred.uid == 0 else 0
+    checking.cap_effective = cred.cap_permitted if cred.uid == root_kuid(cred) else 0
     return checking
 
 
@@ -148,11 +162,12 @@ def exec_creds(cred: Creds, mode: int, owner: int, group: int) -> tuple[Creds, b
         new.euid = owner
     if mode & stat.S_ISGID and mode & stat.S_IXGRP:
         new.egid = group  # setgid without group execute marks mandatory locking, not a setgid program
-    if (new.euid == 0 or new.uid == 0) and not cred.securebits & SECBIT_NOROOT:
+    root = root_kuid(cred)
+    if (new.euid == root or new.uid == root) and not cred.securebits & SECBIT_NOROOT:
         # handle_privileged_root: root's program gets every capability it may hold, effective if euid 0.
         new.cap_permitted = cred.cap_bset | cred.cap_inheritable
         new.cap_ambient = 0
-        new.cap_effective = new.cap_permitted if new.euid == 0 else 0
+        new.cap_effective = new.cap_permitted if new.euid == root else 0
     else:
         new.cap_permitted = new.cap_effective = cred.cap_ambient
     new.suid, new.fsuid = new.euid, new.euid
@@ -160,7 +175,7 @@ def exec_creds(cred: Creds, mode: int, owner: int, group: int) -> tuple[Creds, b
     new.keepcaps = False  # SECBIT_KEEP_CAPS does not survive an exec
     # A set-id program, or one a non-root user runs with capabilities beyond its ambient ones.
     setid = new.euid != cred.uid or new.egid != cred.gid
-    secure = setid or (new.uid != 0 and bool(new.cap_permitted & ~new.cap_ambient))
+    secure = setid or (new.uid != root and bool(new.cap_permitted & ~new.cap_ambient))
     return new, secure
 
 

@@ -26,6 +26,7 @@ from syscalltbl.machine.kernel.exec_stack import InitialStack
 from syscalltbl.machine.kernel.mm import VDSO_BASE, VVAR_BASE, Mm
 from syscalltbl.machine.kernel.pid1 import INIT_PATH, Init, Pid1, init_image
 from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.timens import vvar_frame_of
 from syscalltbl.machine.kernel.vfs import Directory, HostFile, OpenFile, Regular
 from syscalltbl.machine.uapi.elf import BINPRM_BUF_SIZE, MAX_BINFMT_DEPTH
 from syscalltbl.machine.uapi.errno import EACCES, ELOOP, ENOEXEC, ENOMEM, Errno
@@ -67,7 +68,8 @@ def load(machine: Machine, task: Task, bprm: Binprm) -> tuple[Mm, Loaded, Initia
     except OutOfMemory:
         raise Errno(ENOMEM) from None
     try:
-        mm.map_shared(VVAR_BASE, [machine.vvar_frame], "[vvar]")
+        # The page of the time namespace the new program runs in (exec_task_namespaces: the children's).
+        mm.map_shared(VVAR_BASE, [vvar_frame_of(machine, task.nsproxy.time_for_children)], "[vvar]")
         mm.map_shared(VDSO_BASE, machine.vdso_frames, "[vdso]")
         # The stack first, as setup_arg_pages comes before the segments: a segment or an interpreter
         # asking for its place goes elsewhere (or fails), never under it.
@@ -114,6 +116,11 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
     proc.mm_release(machine, task)
     task.mm = new
     proc.mm_put(machine, old)  # still in CR3 until the cpu stops
+    if task.nsproxy.time_for_children is not task.nsproxy.time:
+        # exec_task_namespaces: a task that unshared its children's time namespace enters it with its
+        # new memory (whose vvar page load mapped), as a child would at fork; its offsets are fixed now.
+        task.nsproxy = task.nsproxy.replaced(time=task.nsproxy.time_for_children)
+        task.nsproxy.time.frozen_offsets = True
     _start_thread(task, loaded, stack)
     task.exe, task.exe_file = loaded.exe.path, loaded.exe.inode
     task.comm = os.path.basename(path)[:15]

@@ -18,7 +18,9 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from syscalltbl.machine.kernel.nsproxy import BUILT_NAMESPACES
 from syscalltbl.machine.kernel.sysctl import OSRELEASE
+from syscalltbl.machine.uapi.sched import CLONE_NEWIPC, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
@@ -43,6 +45,11 @@ def _always(_machine: Machine) -> bool:
 
 def _ia32(machine: Machine) -> bool:
     return machine.ia32_emulation
+
+
+def _namespace(kind: int) -> Callable[[Machine], bool]:
+    """The machine is built with namespaces of `kind` (a CLONE_NEW* flag)."""
+    return lambda _machine: bool(BUILT_NAMESPACES & kind)
 
 
 # Option -> the calls (and machine properties) it stands for in Linux's Kconfig.
@@ -109,6 +116,14 @@ FEATURES: Final[tuple[Feature, ...]] = (
     Feature("CONFIG_PACKET", _calls("socket", "bind", "sendto", "recvfrom", "setsockopt", "mmap")),
     Feature("CONFIG_TUN", _calls("openat", "ioctl", "read", "write")),  # /dev/net/tun (kernel/tun.py)
     Feature("CONFIG_NAMESPACES", _calls("unshare", "setns")),
+    # Each kind clone/unshare can make (kernel/nsproxy.py's BUILT_NAMESPACES), with the calls that make and join it.
+    Feature("CONFIG_UTS_NS", _calls("unshare", "setns", "sethostname"), holds=_namespace(CLONE_NEWUTS)),
+    Feature("CONFIG_IPC_NS", _calls("unshare", "setns", "shmget", "msgget", "semget", "mq_open"),
+            holds=_namespace(CLONE_NEWIPC)),
+    Feature("CONFIG_USER_NS", _calls("unshare", "setns", "getuid", "setuid", "setgroups"),
+            holds=_namespace(CLONE_NEWUSER)),
+    Feature("CONFIG_TIME_NS", _calls("unshare", "setns", "clock_gettime", "clock_nanosleep"),
+            holds=_namespace(CLONE_NEWTIME)),
     Feature("CONFIG_X86_IOPL_IOPERM", _calls("iopl", "ioperm")),
     Feature("CONFIG_MODIFY_LDT_SYSCALL", _calls("modify_ldt")),
     Feature("CONFIG_NUMA", _calls("set_mempolicy", "get_mempolicy", "mbind", "migrate_pages")),

@@ -250,10 +250,11 @@ class TimerQueue:
 class PosixTimer:
     """A timer_create timer: its Timer, how it notifies, and the overruns of its last signal."""
 
-    __slots__ = ("overrun", "signo", "target", "timer", "value")
+    __slots__ = ("clockid", "overrun", "signo", "target", "timer", "value")
 
-    def __init__(self, timer: Timer, signo: int, value: int, target: Task | None) -> None:
+    def __init__(self, timer: Timer, signo: int, value: int, target: Task | None, clockid: int = -1) -> None:
         self.timer = timer
+        self.clockid = clockid  # a wall clock's id (an absolute time on it is moved out of a time namespace)
         self.signo = signo  # 0: SIGEV_NONE
         self.value = value  # sigev_value, given back in si_value
         self.target = target  # SIGEV_THREAD_ID's thread; None: the process

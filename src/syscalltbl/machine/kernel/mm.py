@@ -660,6 +660,15 @@ class Mm(AddressSpace):
         for i, frame in enumerate(frames):
             self.set_pte(va + i * PAGE_SIZE, frame | vma.pte_flags())
 
+    def repoint_shared(self, name: str, frames: list[int]) -> None:
+        """The kernel-owned pages of the areas named `name` are `frames` from now on (a time namespace's vvar
+        page replacing the machine's, vdso_join_timens), wherever the process moved them."""
+        for vma in self.vmas:
+            if vma.name == name:
+                for i, frame in enumerate(frames[: (vma.end - vma.start) // PAGE_SIZE]):
+                    self.set_pte(vma.start + i * PAGE_SIZE, frame | vma.pte_flags())
+        self.ram.flush_tlb()  # this may be the running process's address space
+
     def close_areas(self) -> None:
         """The process lets go of its areas (exit, exec), while it is still the one running: a System V
         segment records who detached last. Its pages go with destroy(), once its tables are out of CR3."""

@@ -74,6 +74,11 @@ _ns_seqs = itertools.count(1)  # mnt_ns_seq: each namespace's 64-bit id, never r
 NAMESPACES: weakref.WeakValueDictionary[int, MountNamespace] = weakref.WeakValueDictionary()
 
 
+def alloc_ns_inum() -> int:
+    """proc_alloc_inum: a namespace's /proc/PID/ns inode number, each kind from the one sequence."""
+    return next(_ns_inums)
+
+
 class Superblock:
     """One filesystem instance: its type, its root directory, and whether it is read-only (SB_RDONLY)."""
 
@@ -149,7 +154,7 @@ class MountNamespace:
         self._on: dict[Inode, list[Mount]] = {}  # mountpoint -> the mounts stacked on it, the top last
         self._roots: dict[Inode, list[Mount]] = {}  # a mount's root -> its mounts
         self._roots[root.root] = [root]
-        self.ino = next(_ns_inums)  # the /proc/PID/ns/mnt inode number
+        self.ino = alloc_ns_inum()  # the /proc/PID/ns/mnt inode number
         self.seq = next(_ns_seqs)  # ns->seq: its id for statmount's STATMOUNT_MNT_NS_ID and mnt_id_req.mnt_ns_id
         NAMESPACES[self.seq] = self
         #: ns->event: bumped at each change of the mount table (touch_mnt_namespace), what a poll of

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from syscalltbl.machine.kernel.netlink import NetlinkSocket
     from syscalltbl.machine.kernel.process import Task
     from syscalltbl.machine.kernel.wait import Sleep
-    from syscalltbl.machine.machine import Machine
 
 QUEUE_BYTES = 1024  # the inode, struct mqueue_inode_info and the dentry, charged to RAM
 MESSAGE_BYTES = 48  # struct msg_msg's head, charged with the text
@@ -170,12 +169,3 @@ class MqueueFs:
 
         return uncharge
 
-
-_mounts: weakref.WeakKeyDictionary[Machine, MqueueFs] = weakref.WeakKeyDictionary()
-
-
-def mqueue_fs(machine: Machine) -> MqueueFs:
-    found = _mounts.get(machine)
-    if found is None:
-        found = _mounts[machine] = MqueueFs(machine.ram)
-    return found

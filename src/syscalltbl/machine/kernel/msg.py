@@ -21,7 +21,6 @@ from syscalltbl.machine.uapi.errno import ENOMEM, Errno
 if TYPE_CHECKING:
     from syscalltbl.machine.hw.physmem import PhysicalMemory
     from syscalltbl.machine.kernel.ipclimits import IpcLimits
-    from syscalltbl.machine.machine import Machine
 
 QUEUE_BYTES = 256  # struct msg_queue, charged to RAM
 MESSAGE_BYTES = 48  # struct msg_msg's head, charged with the text
@@ -96,12 +95,3 @@ class MessageQueues(IpcIds[MessageQueue]):
         queue.messages.clear()
         queue.cbytes = 0
 
-
-_namespaces: weakref.WeakKeyDictionary[Machine, MessageQueues] = weakref.WeakKeyDictionary()
-
-
-def message_queues(machine: Machine) -> MessageQueues:
-    found = _namespaces.get(machine)
-    if found is None:
-        found = _namespaces[machine] = MessageQueues(machine.ram, machine.sysctl.ipc)
-    return found

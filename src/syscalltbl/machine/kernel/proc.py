@@ -15,11 +15,14 @@ from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel import acct, cputime, futex, keys, pid1, signals, syscall_work
 from syscalltbl.machine.kernel.mm import Mm
+from syscalltbl.machine.kernel.nsproxy import ABSENT_NAMESPACES, copy_namespaces
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
 from syscalltbl.machine.kernel.process import ExitStatus, IoContext, SemUndoList, Task, ThreadGroup
 from syscalltbl.machine.kernel.rlimit_cpu import update_rlimit_cpu
 from syscalltbl.machine.kernel.rtsched import RT_POLICIES
-from syscalltbl.machine.kernel.sem import exit_sem
+from syscalltbl.machine.kernel.timens import join_vvar
+from syscalltbl.machine.kernel.ucount import charge_for
+from syscalltbl.machine.kernel.userns import check_new_user_ns, chrooted, enter_new_user_ns
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
 from syscalltbl.machine.uapi.errno import EAGAIN, EINVAL, ENOMEM, EPERM, Errno
 from syscalltbl.machine.uapi.resource import RLIM_INFINITY, RLIMIT_CPU, RLIMIT_NPROC
@@ -30,6 +33,7 @@ from syscalltbl.machine.uapi.sched import (
     CLONE_FS,
     CLONE_INTO_CGROUP,
     CLONE_IO,
+    CLONE_NEWIPC,
     CLONE_NEWNS,
     CLONE_NEWPID,
     CLONE_NEWUSER,
@@ -136,8 +140,8 @@ def check_clone_flags(flags: int) -> None:
         raise Errno(EINVAL)
     if flags & CLONE_PIDFD and flags & CLONE_DETACHED:
         raise Errno(EINVAL)
-    if flags & ((NAMESPACES & ~CLONE_NEWNS) | CLONE_INTO_CGROUP):
-        # Built without namespaces but the mount one, or cgroups, as a kernel configured so answers.
+    if flags & (ABSENT_NAMESPACES | CLONE_INTO_CGROUP):
+        # Built without some kinds of namespace (kernel/nsproxy.py), or cgroups, as a kernel configured so answers.
         raise Errno(EINVAL)
 
 
@@ -159,11 +163,26 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
         nproc = current.rlimits[RLIMIT_NPROC][0] if current.rlimits is not None else machine.limits.nproc
         if sum(1 for t in machine.tasks.values() if t.cred.uid == uid) >= nproc:
             raise Errno(EAGAIN)
-    if flags & CLONE_NEWNS and not current.cred.capable(CAP_SYS_ADMIN):
-        raise Errno(EPERM)  # copy_namespaces
     if current.policy == SCHED_DEADLINE and not current.sched_reset_on_fork:
         raise Errno(EAGAIN)  # sched_fork: a deadline task's bandwidth is its own, no child may share it
+    cred = current.cred.copy()
+    if flags & CLONE_NEWUSER:  # copy_creds: the child's credentials in a new user namespace
+        check_new_user_ns(current.cred, chrooted(current.fs.root, machine.fs.namespace(current).root.root))
+        enter_new_user_ns(cred)
+        charge_for(machine.ucounts, cred.user_ns, current.cred.user_ns, current.cred.euid, "user")
+    if flags & NAMESPACES & ~CLONE_NEWUSER:
+        if not current.cred.ns_capable(cred.user_ns, CAP_SYS_ADMIN):
+            raise Errno(EPERM)  # copy_namespaces: over the user namespace the child will be in
+        if flags & (CLONE_NEWIPC | CLONE_SYSVSEM) == CLONE_NEWIPC | CLONE_SYSVSEM:
+            raise Errno(EINVAL)  # a new IPC namespace cannot share the undo list of the old one's semaphores
+    nsproxy = copy_namespaces(current.nsproxy, flags, cred.user_ns, machine.ucounts, current.cred.euid)
+    if nsproxy.time_for_children is not nsproxy.time and not flags & CLONE_VM:
+        # timens_on_fork: a child with memory of its own enters its creator's time_for_children; one
+        # sharing the memory (a thread, vfork) stays with its vvar page, and enters it at exec.
+        nsproxy = nsproxy.replaced(time=nsproxy.time_for_children)
     mnt_ns = machine.fs.namespace(current).copy(machine.ram) if flags & CLONE_NEWNS else None
+    if mnt_ns is not None:
+        charge_for(machine.ucounts, mnt_ns, cred.user_ns, current.cred.euid, "mnt")
     if flags & CLONE_SETTLS and tls >= abi.TASK_SIZE_MAX:
         raise Errno(EPERM)  # copy_thread's ARCH_SET_FS: a user address only
     if not flags & CLONE_VM and not current.mm.ram_holds_areas(len(current.mm.vmas)):
@@ -194,10 +213,13 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     child.fs = current.fs if flags & CLONE_FS else current.fs.copy()
     if mnt_ns is not None:
         child.fs.mnt_ns = mnt_ns
+    child.nsproxy = nsproxy
+    if nsproxy.time is not current.nsproxy.time:
+        join_vvar(machine, child, nsproxy.time)  # timens_commit: its offsets frozen, its vvar page mapped
     child.sighand = current.sighand if flags & CLONE_SIGHAND else current.sighand.copy()
     if flags & CLONE_CLEAR_SIGHAND:
         child.sighand.exec()  # handlers back to default; ignored signals stay ignored
-    child.cred = current.cred.copy()
+    child.cred = cred
     keys.forked(current, child)  # the session keyring and request_key's default go with the credentials
     syscall_work.forked(current, child)  # seccomp's mode and filters
     for name in ("exe", "exe_file", "comm", "arg_start", "arg_end", "nice", "dumpable", "personality",
@@ -316,7 +338,7 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
         release(machine, task)
     if group.ended:
         group.timers.delete_all()
-        exit_sem(machine, group, task.pid)  # the process's SEM_UNDO adjustments
+        task.nsproxy.ipc.sem.exit_sem(group, task.pid)  # the process's SEM_UNDO adjustments
         # synchronize_group_exit: without an exit_group, the last thread's end is the process's.
         group.group_exit = group.group_exit or status
         leader = group.leader

@@ -164,6 +164,7 @@ class Task:
         self.regs_pa = regs_pa  # struct pt_regs at the top of the kernel stack, in RAM
         self.files = FdTable(machine.ram, lambda: machine.sysctl.nr_open)
         self.fs = FsStruct(machine.fs.root)
+        self.nsproxy = machine.init_nsproxy  # its UTS and IPC namespaces (kernel/nsproxy.py)
         self.cred = Creds()
         self.exe = b""
         #: The file the process runs (mm->exe_file): nothing may write to it meanwhile (vfs.deny_write).

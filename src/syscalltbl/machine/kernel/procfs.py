@@ -39,12 +39,14 @@ from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
 from syscalltbl.machine.kernel.procsys_net import net_dir
 from syscalltbl.machine.kernel.procsysvipc import proc_sysvipc
 from syscalltbl.machine.kernel.signals import SigAction
+from syscalltbl.machine.kernel.timens import TimensOffsets
 from syscalltbl.machine.kernel.uaccess import copy_from_user
+from syscalltbl.machine.kernel.userns_proc import IdMapFile, SetgroupsFile
 from syscalltbl.machine.kernel.vfs import FS_DEV, Directory, Inode, OpenFile, Regular, Symlink
 from syscalltbl.machine.uapi.capability import CAP_SYS_NICE
 from syscalltbl.machine.uapi.errno import EINVAL, EIO, ENOENT, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.signal import SIG_DFL, SIG_IGN
-from syscalltbl.machine.uapi.time import CLK_TCK
+from syscalltbl.machine.uapi.time import CLK_TCK, CLOCK_BOOTTIME, CLOCK_MONOTONIC
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.mount import MountNamespace
@@ -141,6 +143,10 @@ class ProcPidDir(_TaskDir):
             b"stat": ProcFile(lambda: render_stat(self._alive())),
             b"status": ProcFile(lambda: render_status(self._alive())),
             b"task": ProcTaskDir(self, t),
+            b"timens_offsets": TimensOffsets(self._alive, _clock_readings),
+            b"uid_map": IdMapFile(self._alive, uids=True),
+            b"gid_map": IdMapFile(self._alive, uids=False),
+            b"setgroups": SetgroupsFile(self._alive),
             b"timerslack_ns": ProcFile(lambda: b"%d\n" % self._alive().timer_slack_ns,
                                        lambda data, writer: _set_timer_slack(self._alive(), data, writer)),
         }
@@ -231,14 +237,15 @@ class ProcRoot(ProcDirectory):
         entries[b"meminfo"] = ProcFile(lambda: render_meminfo(machine), refuse=EIO)
         entries[b"mounts"] = ProcLink(lambda _reader: b"self/mounts")
         entries[b"filesystems"] = ProcFile(render_filesystems, refuse=EIO)
-        entries[b"uptime"] = ProcFile(render_uptime, refuse=EIO)
+        entries[b"uptime"] = ProcFile(lambda: render_uptime(task.nsproxy.time.offset_ns(CLOCK_BOOTTIME)),
+                                      refuse=EIO)
         entries[b"cpuinfo"] = ProcFile(render_cpuinfo, refuse=EIO)
         entries[b"config.gz"] = ProcFile(lambda: render_config_gz(machine), refuse=EIO)
         entries[b"key-users"] = ProcFile(lambda: render_key_users(machine), refuse=EIO)
         entries[b"sys"] = proc_sys(self, machine.sysctl, lambda: {b"ns_last_pid": ns_last_pid(machine)},
-                                   lambda d: net_dir(d, lambda task: task.machine.inet.ipv4))
-        entries[b"sysvipc"] = proc_sysvipc(self, machine)
-        entries[b"version"] = ProcFile(lambda: render_version(machine.sysctl.utsname()), refuse=EIO)
+                                   machine.ucounts, lambda d: net_dir(d, lambda task: task.machine.inet.ipv4))
+        entries[b"sysvipc"] = proc_sysvipc(self)
+        entries[b"version"] = ProcFile(lambda: render_version(task.nsproxy.uts.utsname()), refuse=EIO)
         return entries
 
     def lookup(self, name: bytes, task: Task) -> Inode | None:
@@ -412,18 +419,23 @@ def render_meminfo(machine: Machine) -> bytes:
     return "".join(f"{name + ':':<16}{value:8d} kB\n" for name, value in rows).encode()
 
 
+def _clock_readings() -> dict[int, int]:
+    """The two clocks a time namespace moves, as the machine reads them now."""
+    return {CLOCK_MONOTONIC: time.monotonic_ns(), CLOCK_BOOTTIME: boottime_ns()}
+
+
 def boottime_ns() -> int:
     """The guest's CLOCK_BOOTTIME: the host's monotonic clock (nothing here suspends)."""
     return time.monotonic_ns()
 
 
-def uptime() -> float:
-    """Seconds since boot, by the guest's own CLOCK_BOOTTIME."""
-    return boottime_ns() / 1e9
+def uptime(boottime_offset: int = 0) -> float:
+    """Seconds since boot, by the guest's own CLOCK_BOOTTIME, moved by a time namespace's offset (ns)."""
+    return (boottime_ns() + boottime_offset) / 1e9
 
 
-def render_uptime() -> bytes:
-    up = uptime()
+def render_uptime(boottime_offset: int) -> bytes:
+    up = uptime(boottime_offset)
     return f"{up:.2f} {up:.2f}\n".encode()  # one cpu: idle time is not kept, so it says the uptime
 
 

@@ -32,6 +32,7 @@ from syscalltbl.machine.kernel.sysctl import (
     parse_string,
     parse_uint,
 )
+from syscalltbl.machine.kernel.ucount import KINDS, LONG_MAX, Ucounts, ucounts_of
 from syscalltbl.machine.kernel.vfs import Directory, Inode, OpenFile
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
 from syscalltbl.machine.uapi.errno import EACCES, EINVAL, EPERM, Errno
@@ -39,6 +40,7 @@ from syscalltbl.machine.uapi.fcntl import O_ACCMODE, O_PATH, O_RDONLY, O_TRUNC
 from syscalltbl.machine.uapi.seccomp import ACTION_NAMES
 
 if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.nsproxy import UtsNamespace
     from syscalltbl.machine.kernel.process import Task
 
 
@@ -65,12 +67,12 @@ class SysctlConstant(ProcFile):
             raise Errno(EACCES)
 
 
-def _hostname(s: Sysctl, data: bytes) -> None:
-    s.hostname = parse_string(data, NEW_UTS_LEN + 1)  # proc_do_uts_string: sethostname's rules, cut not refused
+def _hostname(uts: UtsNamespace, data: bytes) -> None:
+    uts.hostname = parse_string(data, NEW_UTS_LEN + 1)  # proc_do_uts_string: sethostname's rules, cut not refused
 
 
-def _domainname(s: Sysctl, data: bytes) -> None:
-    s.domainname = parse_string(data, NEW_UTS_LEN + 1)
+def _domainname(uts: UtsNamespace, data: bytes) -> None:
+    uts.domainname = parse_string(data, NEW_UTS_LEN + 1)
 
 
 def _core_pattern(s: Sysctl, data: bytes) -> None:
@@ -94,24 +96,27 @@ def _lease_break_time(s: Sysctl, data: bytes) -> None:
 class SysctlDir(ProcDirectory):
     """One directory of /proc/sys, by its name: its files, and its subdirectories."""
 
-    def __init__(self, parent: Directory, name: bytes, files: Callable[[SysctlDir], dict[bytes, Inode]]) -> None:
+    def __init__(self, parent: Directory, name: bytes,
+                 files: Callable[[SysctlDir, Task], dict[bytes, Inode]]) -> None:
+        """`files`: the directory's entries as `task` looks them up (the namespaced ones are its namespaces')."""
         super().__init__(parent, 0o555)
         self.name = name
         self._files = files
 
     def entries_for(self, task: Task) -> dict[bytes, Inode]:
-        return self._files(self)
+        return self._files(self, task)
 
     def name_of(self, child: Inode) -> bytes | None:
         return child.name if isinstance(child, SysctlDir) else None
 
 
-def kernel_files(s: Sysctl) -> dict[bytes, Inode]:
-    """/proc/sys/kernel."""
+def kernel_files(s: Sysctl, task: Task) -> dict[bytes, Inode]:
+    """/proc/sys/kernel; the names and IPC limits of `task`'s namespaces (the proc_handlers use current's)."""
+    uts = task.nsproxy.uts
     return {
         b"core_pattern": ProcFile(_line(lambda: s.core_pattern), lambda data, _w: _core_pattern(s, data)),
-        b"domainname": ProcFile(_line(lambda: s.domainname), lambda data, _w: _domainname(s, data)),
-        b"hostname": ProcFile(_line(lambda: s.hostname), lambda data, _w: _hostname(s, data)),
+        b"domainname": ProcFile(_line(lambda: uts.domainname), lambda data, _w: _domainname(uts, data)),
+        b"hostname": ProcFile(_line(lambda: uts.hostname), lambda data, _w: _hostname(uts, data)),
         b"osrelease": SysctlConstant(_line(lambda: OSRELEASE)),
         b"ostype": SysctlConstant(_line(lambda: OSTYPE)),
         b"printk": SysctlNumber(_line(lambda: "\t".join(map(str, s.console_printk))),
@@ -120,13 +125,13 @@ def kernel_files(s: Sysctl) -> dict[bytes, Inode]:
         b"tainted": SysctlNumber(_line(lambda: s.tainted), lambda data, writer: _taint(s, data, writer)),
         b"version": SysctlConstant(_line(lambda: VERSION)),
         b"threads-max": SysctlNumber(_line(lambda: s.threads_max), lambda data, _w: s.set_threads_max(parse_int(data))),
-        **ipc_kernel_files(s.ipc, SysctlNumber),
+        **ipc_kernel_files(task.nsproxy.ipc.limits, SysctlNumber),
     }
 
 
 def random_dir(parent: Directory, s: Sysctl) -> SysctlDir:
     """/proc/sys/kernel/random (drivers/char/random.c's random_table)."""
-    return SysctlDir(parent, b"random", lambda _d: {
+    return SysctlDir(parent, b"random", lambda _d, _t: {
         b"boot_id": SysctlConstant(_line(lambda: s.boot_id)),
         b"entropy_avail": SysctlConstant(_line(entropy_avail)),
         b"poolsize": SysctlConstant(_line(lambda: POOL_BITS)),
@@ -137,11 +142,11 @@ def random_dir(parent: Directory, s: Sysctl) -> SysctlDir:
     })  # fmt: skip
 
 
-def fs_files(d: SysctlDir, s: Sysctl) -> dict[bytes, Inode]:
+def fs_files(d: SysctlDir, s: Sysctl, task: Task) -> dict[bytes, Inode]:
     """/proc/sys/fs."""
     return {
-        b"inotify": SysctlDir(d, b"inotify", lambda _d: inotify_files(s)),
-        b"mqueue": SysctlDir(d, b"mqueue", lambda _d: mqueue_files(s.ipc, SysctlNumber)),
+        b"inotify": SysctlDir(d, b"inotify", lambda _d, _t: inotify_files(s)),
+        b"mqueue": SysctlDir(d, b"mqueue", lambda _d, reader: mqueue_files(reader.nsproxy.ipc.limits, SysctlNumber)),
         **aio_files(s.aio, SysctlNumber, SysctlConstant),
         b"lease-break-time": SysctlNumber(_line(lambda: s.lease_break_time),
                                           lambda data, _w: _lease_break_time(s, data)),
@@ -166,7 +171,7 @@ def seccomp_dir(parent: Directory, s: Sysctl) -> SysctlDir:
             raise Errno(EINVAL)
         s.seccomp_actions_logged = b" ".join(name for name in names if name in wanted)
 
-    return SysctlDir(parent, b"seccomp", lambda _d: {
+    return SysctlDir(parent, b"seccomp", lambda _d, _t: {
         b"actions_avail": SysctlConstant(_line(lambda: b" ".join(names))),
         b"actions_logged": SysctlNumber(_line(lambda: s.seccomp_actions_logged), write),
     })  # fmt: skip
@@ -184,7 +189,7 @@ def keys_dir(parent: Directory, s: Sysctl) -> SysctlDir:
 
         return SysctlNumber(_line(lambda: getattr(s, name)), write)
 
-    return SysctlDir(parent, b"keys", lambda _d: {
+    return SysctlDir(parent, b"keys", lambda _d, _t: {
         b"maxbytes": number("key_maxbytes"), b"maxkeys": number("key_maxkeys"),
         b"root_maxbytes": number("key_root_maxbytes"), b"root_maxkeys": number("key_root_maxkeys"),
     })  # fmt: skip
@@ -210,16 +215,35 @@ def inotify_files(s: Sysctl) -> dict[bytes, Inode]:
     }
 
 
+def user_files(init: Ucounts, task: Task) -> dict[bytes, Inode]:
+    """/proc/sys/user: the limits of the reader's user namespace (set_lookup: current's), each 0 to LONG_MAX
+    (proc_doulongvec_minmax)."""
+    counts = ucounts_of(init, task.cred.user_ns)
+
+    def number(kind: str) -> SysctlNumber:
+        def write(data: bytes, _writer: Task) -> None:
+            value = parse_uint(data, 64)
+            if value > LONG_MAX:
+                raise Errno(EINVAL)
+            counts.max[kind] = value
+
+        return SysctlNumber(_line(lambda: counts.max[kind]), write)
+
+    return {b"max_%s_namespaces" % kind.encode(): number(kind) for kind in KINDS}
+
+
 def proc_sys(parent: Directory, s: Sysctl, more_kernel: Callable[[], dict[bytes, Inode]] | None = None,
-             net: Callable[[SysctlDir], Inode] | None = None) -> SysctlDir:
-    """The /proc/sys directory, its kernel/ and fs/ made afresh at each lookup as the rest of /proc is;
+             ucounts: Ucounts | None = None, net: Callable[[SysctlDir], Inode] | None = None) -> SysctlDir:
+    """The /proc/sys directory, its kernel/, fs/ and user/ made afresh at each lookup as the rest of /proc is;
     net/ is `net`'s (kernel/procsys_net.py, which builds on this module)."""
 
-    def top(d: SysctlDir) -> dict[bytes, Inode]:
+    def top(d: SysctlDir, _task: Task) -> dict[bytes, Inode]:
+        user = {} if ucounts is None else {b"user": SysctlDir(d, b"user", lambda _u, task: user_files(ucounts, task))}
         return {
             **({b"net": net(d)} if net is not None else {}),
-            b"fs": SysctlDir(d, b"fs", lambda fs: fs_files(fs, s)),
-            b"kernel": SysctlDir(d, b"kernel", lambda k: {**kernel_files(s), b"keys": keys_dir(k, s),
+            **user,
+            b"fs": SysctlDir(d, b"fs", lambda fs, task: fs_files(fs, s, task)),
+            b"kernel": SysctlDir(d, b"kernel", lambda k, task: {**kernel_files(s, task), b"keys": keys_dir(k, s),
                                                           b"random": random_dir(k, s),
                                                           b"seccomp": seccomp_dir(k, s),
                                                           **(more_kernel() if more_kernel else {})}),

@@ -29,7 +29,7 @@ class NetSysctlDir(SysctlDir):
 
     def __init__(self, parent: Directory, name: bytes, files: Callable[[NetSysctlDir, NetDevices], dict[bytes, Inode]]
                  ) -> None:
-        super().__init__(parent, name, lambda _d: {})
+        super().__init__(parent, name, lambda _d, _t: {})
         self._net_files = files
 
     def entries_for(self, task: Task) -> dict[bytes, Inode]:
@@ -47,7 +47,7 @@ def _devconf_file(devices: NetDevices, device: bytes, name: bytes) -> SysctlNumb
 
 
 def _device_dir(parent: NetSysctlDir, devices: NetDevices, device: bytes) -> SysctlDir:
-    def files(_d: SysctlDir) -> dict[bytes, Inode]:
+    def files(_d: SysctlDir, _t: Task) -> dict[bytes, Inode]:
         return {name: _devconf_file(devices, device, name) for name, _, _ in IPV4_DEVCONF}
 
     return SysctlDir(parent, device, files)

@@ -8,15 +8,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
-from syscalltbl.machine.kernel.msg import message_queues
 from syscalltbl.machine.kernel.procfile import ProcFile
 from syscalltbl.machine.kernel.procsys import SysctlDir
-from syscalltbl.machine.kernel.sem import semaphores
 from syscalltbl.machine.kernel.vfs import Directory, Inode
 from syscalltbl.machine.uapi.errno import EIO
 
 if TYPE_CHECKING:
-    from syscalltbl.machine.machine import Machine
+    from syscalltbl.machine.kernel.nsproxy import IpcNamespace
+    from syscalltbl.machine.kernel.process import Task
 
 MSG_HEADER = (b"       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid"
               b"      stime      rtime      ctime\n")
@@ -25,9 +24,9 @@ SHM_HEADER = (b"       key      shmid perms                  size  cpid  lpid na
               b"      atime      dtime      ctime                   rss                  swap\n")
 
 
-def render_msg(machine: Machine) -> bytes:
+def render_msg(ipc: IpcNamespace) -> bytes:
     rows = [MSG_HEADER]
-    for _, q in sorted(message_queues(machine).objects.items()):
+    for _, q in sorted(ipc.msg.objects.items()):
         p = q.perm
         rows.append(b"%10d %10d  %4o  %10d %10d %5d %5d %5d %5d %5d %5d %10d %10d %10d\n" % (
             p.key, q.id, p.mode, q.cbytes, len(q.messages), q.lspid, q.lrpid, p.uid, p.gid, p.cuid, p.cgid,
@@ -35,17 +34,17 @@ def render_msg(machine: Machine) -> bytes:
     return b"".join(rows)
 
 
-def render_sem(machine: Machine) -> bytes:
+def render_sem(ipc: IpcNamespace) -> bytes:
     rows = [SEM_HEADER]
-    for _, s in sorted(semaphores(machine).objects.items()):
+    for _, s in sorted(ipc.sem.objects.items()):
         p = s.perm
         rows.append(b"%10d %10d  %4o %10d %5d %5d %5d %5d %10d %10d\n" % (
             p.key, s.id, p.mode, s.nsems, p.uid, p.gid, p.cuid, p.cgid, s.otime, s.ctime))
     return b"".join(rows)
 
 
-def render_shm(machine: Machine) -> bytes:
-    ns = machine.shm
+def render_shm(ipc: IpcNamespace) -> bytes:
+    ns = ipc.shm
     rows = [SHM_HEADER]
     for index in range(ns.max_index + 1):
         g = ns.by_index(index)
@@ -58,12 +57,15 @@ def render_shm(machine: Machine) -> bytes:
     return b"".join(rows)
 
 
-def proc_sysvipc(parent: Directory, machine: Machine) -> SysctlDir:
-    def files(_d: SysctlDir) -> dict[bytes, Inode]:
+def proc_sysvipc(parent: Directory) -> SysctlDir:
+    """The objects of the IPC namespace of the task that looks the files up (ipc_proc_open: current's)."""
+
+    def files(_d: SysctlDir, task: Task) -> dict[bytes, Inode]:
+        ipc = task.nsproxy.ipc
         return {
-            b"msg": ProcFile(lambda: render_msg(machine), refuse=EIO),
-            b"sem": ProcFile(lambda: render_sem(machine), refuse=EIO),
-            b"shm": ProcFile(lambda: render_shm(machine), refuse=EIO),
+            b"msg": ProcFile(lambda: render_msg(ipc), refuse=EIO),
+            b"sem": ProcFile(lambda: render_sem(ipc), refuse=EIO),
+            b"shm": ProcFile(lambda: render_shm(ipc), refuse=EIO),
         }
 
     return SysctlDir(parent, b"sysvipc", files)

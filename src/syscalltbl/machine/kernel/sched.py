@@ -27,6 +27,7 @@ from syscalltbl.machine.kernel.faults import NO_EXCEPTION, PAGE_FAULT
 from syscalltbl.machine.kernel.ktimers import WALL_CLOCKS, CpuClock, Timer
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.rtsched import highest_first, slice_share
+from syscalltbl.machine.kernel.timens import refresh_vvar
 from syscalltbl.machine.uapi.time import CLOCK_MONOTONIC
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def switch_to(machine: Machine, task: Task) -> None:
         machine.fpu.restore(task.fpu)
         machine.fpu_owner = task
     # The vDSO's clocks, fresh for this time slice.
-    machine.clock.refresh(machine.ram.mem, machine.vvar_frame, machine.wallclock.host_offset_ns)
+    refresh_vvar(machine, task.nsproxy.time)
     cputime.switched_in(task)
 
 

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from syscalltbl.machine.kernel.ipclimits import IpcLimits
     from syscalltbl.machine.kernel.process import Task, ThreadGroup
     from syscalltbl.machine.kernel.wait import Sleep
-    from syscalltbl.machine.machine import Machine
 
 SET_BYTES = 256  # struct sem_array's head, charged to RAM
 SEM_BYTES = 64  # struct sem: each semaphore
@@ -181,20 +180,3 @@ class Semaphores(IpcIds[SemaphoreSet]):
                 if delta:
                     sset.values[num] = min(max(sset.values[num] + delta, 0), SEMVMX)
                     sset.pids[num] = pid
-
-
-_namespaces: weakref.WeakKeyDictionary[Machine, Semaphores] = weakref.WeakKeyDictionary()
-
-
-def semaphores(machine: Machine) -> Semaphores:
-    found = _namespaces.get(machine)
-    if found is None:
-        found = _namespaces[machine] = Semaphores(machine.ram, machine.sysctl.ipc)
-    return found
-
-
-def exit_sem(machine: Machine, group: ThreadGroup, pid: int) -> None:
-    """A process ended: its SEM_UNDO adjustments, if it made any."""
-    found = _namespaces.get(machine)
-    if found is not None and group in found.undo_sets:
-        found.exit_sem(group, pid)

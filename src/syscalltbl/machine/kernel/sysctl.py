@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from syscalltbl.machine.kernel.aio import AioLimits
-from syscalltbl.machine.kernel.ipclimits import IpcLimits
 from syscalltbl.machine.kernel.limits import MAX_THREADS_MAX, MAX_THREADS_MIN
 from syscalltbl.machine.kernel.pipesize import PIPE_MAX_SIZE, round_pipe_size
 from syscalltbl.machine.uapi.errno import EINVAL, Errno
@@ -39,6 +38,9 @@ OSTYPE: Final = b"Linux"
 OSRELEASE: Final = b"6.18.2-syscalltbl"
 VERSION: Final = b"#1 SMP PREEMPT_DYNAMIC"
 MACHINE_NAME: Final = b"x86_64"
+#: The names the first UTS namespace starts with (CONFIG_DEFAULT_HOSTNAME, and no NIS domain).
+DEFAULT_HOSTNAME: Final = b"syscalltbl"
+DEFAULT_DOMAINNAME: Final = b"(none)"
 
 
 @dataclass(slots=True)
@@ -51,8 +53,6 @@ class Sysctl:
     nr_open: int
     threads_max: int = field(init=False)
     pid_max: int = PID_MAX_DEFAULT
-    hostname: bytes = b"syscalltbl"
-    domainname: bytes = b"(none)"
     #: kernel.random.boot_id: a random UUID made once a boot
     boot_id: bytes = field(default_factory=lambda: str(uuid.uuid4()).encode())
     core_pattern: bytes = b"core"
@@ -62,7 +62,6 @@ class Sysctl:
     #: kernel.seccomp.actions_logged: the actions seccomp would log (to an audit log this kernel lacks).
     seccomp_actions_logged: bytes = b"kill_process kill_thread trap errno user_notif trace log"
     tainted: int = 0  # nothing taints this kernel by itself; root may add flags
-    ipc: IpcLimits = field(default_factory=IpcLimits)  # kernel.msg*, sem, shm*; fs.mqueue.*
     aio: AioLimits = field(default_factory=AioLimits)  # fs.aio-max-nr, fs.aio-nr
     # kernel/keys: each user's key quota (security/keys), root's apart.
     key_maxkeys: int = KEY_QUOTA_MAXKEYS
@@ -97,10 +96,6 @@ class Sysctl:
     def add_taint(self, value: int) -> None:
         """proc_taint: a write adds flags, never clears one."""
         self.tainted |= value
-
-    def utsname(self) -> tuple[bytes, bytes, bytes, bytes, bytes, bytes]:
-        """struct new_utsname's six fields, in order."""
-        return OSTYPE, self.hostname, OSRELEASE, VERSION, MACHINE_NAME, self.domainname
 
     def set_pid_max(self, value: int) -> None:
         if not RESERVED_PIDS < value <= PID_MAX_LIMIT:

@@ -1,6 +1,6 @@
 """The vDSO image and its vvar page: built once per machine, shared by every process.
 
-The vvar page holds a clock sample (rdtsc, CLOCK_MONOTONIC, CLOCK_REALTIME)
+The vvar page holds a clock sample (rdtsc, CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME)
 and the cycles-to-ns multiplier. Unicorn's rdtsc reads the host's TSC, so the
 multiplier is calibrated against the host clocks once per Python process;
 the sample is refreshed whenever a task is switched in, as the kernel's
@@ -32,6 +32,7 @@ from syscalltbl.store import cache as content_cache
 
 CALIBRATION_NS = 20_000_000
 _SAMPLE = struct.Struct("<QQQQ")  # tsc_base, mono, real, mult: VVAR_TSC_BASE..VVAR_MULT
+_U64 = struct.Struct("<Q")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,7 @@ class ClockSource:
             self._host_w2m = w2m  # the host's clock was set: follow it
         self._tsc, self._mono, self._real = tsc, mono, mono + self._host_w2m + wall_offset()
         _SAMPLE.pack_into(mem, vvar_pa + abi.VVAR_TSC_BASE, self._tsc, self._mono, self._real, self._mult)
+        _U64.pack_into(mem, vvar_pa + abi.VVAR_BOOT, mono)  # CLOCK_BOOTTIME: the monotonic clock, as nothing suspends
 
     def _extrapolate(self, tsc: int, base: int) -> int:
         """vread_ns: the delta as the vDSO's 64-bit arithmetic computes it."""

@@ -14,6 +14,14 @@ from array import array
 from syscalltbl.machine.kernel.cred import NO_GROUPS, Creds, GroupInfo, fix_setfsuid, fix_setuid
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
+from syscalltbl.machine.kernel.userns import (
+    INVALID_ID,
+    from_kgid_munged,
+    from_kuid_munged,
+    make_kgid,
+    make_kuid,
+    may_setgroups,
+)
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.capability import (
     CAP_LAST_CAP,
@@ -49,6 +57,41 @@ def _id(value: int) -> int:
     return value & 0xFFFFFFFF
 
 
+def _uid_seen(t: Task, kuid: int) -> int:
+    """from_kuid_munged: a kernel uid as the caller's user namespace sees it."""
+    return from_kuid_munged(t.cred.user_ns, kuid)
+
+
+def _gid_seen(t: Task, kgid: int) -> int:
+    return from_kgid_munged(t.cred.user_ns, kgid)
+
+
+def _kuid(t: Task, uid: int) -> int:
+    """make_kuid in the caller's namespace: -1 stays -1 ("leave it"), an id it does not map is EINVAL."""
+    uid = _id(uid)
+    if uid == NO_ID:
+        return uid
+    kuid = make_kuid(t.cred.user_ns, uid)
+    if kuid == INVALID_ID:
+        raise Errno(EINVAL)
+    return kuid
+
+
+def _kgid(t: Task, gid: int) -> int:
+    gid = _id(gid)
+    if gid == NO_ID:
+        return gid
+    kgid = make_kgid(t.cred.user_ns, gid)
+    if kgid == INVALID_ID:
+        raise Errno(EINVAL)
+    return kgid
+
+
+def _setid_capable(cred: Creds, cap: int) -> bool:
+    """ns_capable_setid: CAP_SETUID or CAP_SETGID in the credentials' own user namespace."""
+    return cred.ns_capable(cred.user_ns, cap)
+
+
 def _commit(t: Task, new: Creds, *, users: bool) -> int:
     """commit_creds, with the capability fix-up that follows a change of user ids."""
     if users:
@@ -62,22 +105,22 @@ def _commit(t: Task, new: Creds, *, users: bool) -> int:
 
 @syscall("sys_getuid")
 def sys_getuid(t: Task, *_: int) -> int:
-    return t.cred.uid
+    return _uid_seen(t, t.cred.uid)
 
 
 @syscall("sys_geteuid")
 def sys_geteuid(t: Task, *_: int) -> int:
-    return t.cred.euid
+    return _uid_seen(t, t.cred.euid)
 
 
 @syscall("sys_getgid")
 def sys_getgid(t: Task, *_: int) -> int:
-    return t.cred.gid
+    return _gid_seen(t, t.cred.gid)
 
 
 @syscall("sys_getegid")
 def sys_getegid(t: Task, *_: int) -> int:
-    return t.cred.egid
+    return _gid_seen(t, t.cred.egid)
 
 
 def _put_ids(t: Task, pointers: tuple[int, int, int], ids: tuple[int, int, int]) -> int:
@@ -89,12 +132,14 @@ def _put_ids(t: Task, pointers: tuple[int, int, int], ids: tuple[int, int, int])
 
 @syscall("sys_getresuid")
 def sys_getresuid(t: Task, ruid: int, euid: int, suid: int, *_: int) -> int:
-    return _put_ids(t, (ruid, euid, suid), (t.cred.uid, t.cred.euid, t.cred.suid))
+    c = t.cred
+    return _put_ids(t, (ruid, euid, suid), (_uid_seen(t, c.uid), _uid_seen(t, c.euid), _uid_seen(t, c.suid)))
 
 
 @syscall("sys_getresgid")
 def sys_getresgid(t: Task, rgid: int, egid: int, sgid: int, *_: int) -> int:
-    return _put_ids(t, (rgid, egid, sgid), (t.cred.gid, t.cred.egid, t.cred.sgid))
+    c = t.cred
+    return _put_ids(t, (rgid, egid, sgid), (_gid_seen(t, c.gid), _gid_seen(t, c.egid), _gid_seen(t, c.sgid)))
 
 
 # -- setting the user ids --
@@ -103,11 +148,11 @@ def sys_getresgid(t: Task, rgid: int, egid: int, sgid: int, *_: int) -> int:
 @syscall("sys_setuid")
 def sys_setuid(t: Task, uid: int, *_: int) -> int:
     """CAP_SETUID sets all of real, effective and saved; anyone else only the effective, to its real or saved uid."""
-    uid = _id(uid)
+    uid = _kuid(t, uid)
     if uid == NO_ID:
         raise Errno(EINVAL)
     old, new = t.cred, t.cred.copy()
-    if old.capable(CAP_SETUID):
+    if _setid_capable(old, CAP_SETUID):
         new.uid = new.suid = uid
     elif uid not in (old.uid, old.suid):
         raise Errno(EPERM)
@@ -119,9 +164,9 @@ def sys_setuid(t: Task, uid: int, *_: int) -> int:
 def sys_setreuid(t: Task, ruid: int, euid: int, *_: int) -> int:
     """The real uid may become the effective one, the effective the real or saved; the saved follows
     the effective whenever the real is set or the effective becomes other than the old real."""
-    ruid, euid = _id(ruid), _id(euid)
+    ruid, euid = _kuid(t, ruid), _kuid(t, euid)
     old, new = t.cred, t.cred.copy()
-    privileged = old.capable(CAP_SETUID)
+    privileged = _setid_capable(old, CAP_SETUID)
     if ruid != NO_ID:
         if ruid not in (old.uid, old.euid) and not privileged:
             raise Errno(EPERM)
@@ -139,10 +184,10 @@ def sys_setreuid(t: Task, ruid: int, euid: int, *_: int) -> int:
 @syscall("sys_setresuid")
 def sys_setresuid(t: Task, ruid: int, euid: int, suid: int, *_: int) -> int:
     """Each of the three to any of the current three, or anything with CAP_SETUID; fsuid follows euid."""
-    wanted = _id(ruid), _id(euid), _id(suid)
+    wanted = _kuid(t, ruid), _kuid(t, euid), _kuid(t, suid)
     old, new = t.cred, t.cred.copy()
     current = (old.uid, old.euid, old.suid)
-    if any(x != NO_ID and x not in current for x in wanted) and not old.capable(CAP_SETUID):
+    if any(x != NO_ID and x not in current for x in wanted) and not _setid_capable(old, CAP_SETUID):
         raise Errno(EPERM)
     r, e, s = wanted
     new.uid = r if r != NO_ID else old.uid
@@ -155,14 +200,14 @@ def sys_setresuid(t: Task, ruid: int, euid: int, suid: int, *_: int) -> int:
 @syscall("sys_setfsuid")
 def sys_setfsuid(t: Task, uid: int, *_: int) -> int:
     """Never fails: the old fsuid, whether or not it changed (to one of the four ids, or anything with CAP_SETUID)."""
-    uid = _id(uid)
     old = t.cred
-    if uid != NO_ID and (uid in (old.uid, old.euid, old.suid, old.fsuid) or old.capable(CAP_SETUID)):
+    uid = make_kuid(old.user_ns, _id(uid))  # one the namespace does not map leaves it as it was
+    if uid != INVALID_ID and (uid in (old.uid, old.euid, old.suid, old.fsuid) or _setid_capable(old, CAP_SETUID)):
         new = old.copy()
         new.fsuid = uid
         fix_setfsuid(old, new)
         t.cred = new
-    return old.fsuid
+    return from_kuid_munged(old.user_ns, old.fsuid)
 
 
 # -- setting the group ids: the same rules under CAP_SETGID, and no capabilities follow them --
@@ -170,11 +215,11 @@ def sys_setfsuid(t: Task, uid: int, *_: int) -> int:
 
 @syscall("sys_setgid")
 def sys_setgid(t: Task, gid: int, *_: int) -> int:
-    gid = _id(gid)
+    gid = _kgid(t, gid)
     if gid == NO_ID:
         raise Errno(EINVAL)
     old, new = t.cred, t.cred.copy()
-    if old.capable(CAP_SETGID):
+    if _setid_capable(old, CAP_SETGID):
         new.gid = new.sgid = gid
     elif gid not in (old.gid, old.sgid):
         raise Errno(EPERM)
@@ -184,9 +229,9 @@ def sys_setgid(t: Task, gid: int, *_: int) -> int:
 
 @syscall("sys_setregid")
 def sys_setregid(t: Task, rgid: int, egid: int, *_: int) -> int:
-    rgid, egid = _id(rgid), _id(egid)
+    rgid, egid = _kgid(t, rgid), _kgid(t, egid)
     old, new = t.cred, t.cred.copy()
-    privileged = old.capable(CAP_SETGID)
+    privileged = _setid_capable(old, CAP_SETGID)
     if rgid != NO_ID:
         if rgid not in (old.gid, old.egid) and not privileged:
             raise Errno(EPERM)
@@ -203,10 +248,10 @@ def sys_setregid(t: Task, rgid: int, egid: int, *_: int) -> int:
 
 @syscall("sys_setresgid")
 def sys_setresgid(t: Task, rgid: int, egid: int, sgid: int, *_: int) -> int:
-    wanted = _id(rgid), _id(egid), _id(sgid)
+    wanted = _kgid(t, rgid), _kgid(t, egid), _kgid(t, sgid)
     old, new = t.cred, t.cred.copy()
     current = (old.gid, old.egid, old.sgid)
-    if any(x != NO_ID and x not in current for x in wanted) and not old.capable(CAP_SETGID):
+    if any(x != NO_ID and x not in current for x in wanted) and not _setid_capable(old, CAP_SETGID):
         raise Errno(EPERM)
     r, e, s = wanted
     new.gid = r if r != NO_ID else old.gid
@@ -218,13 +263,13 @@ def sys_setresgid(t: Task, rgid: int, egid: int, sgid: int, *_: int) -> int:
 
 @syscall("sys_setfsgid")
 def sys_setfsgid(t: Task, gid: int, *_: int) -> int:
-    gid = _id(gid)
     old = t.cred
-    if gid != NO_ID and (gid in (old.gid, old.egid, old.sgid, old.fsgid) or old.capable(CAP_SETGID)):
+    gid = make_kgid(old.user_ns, _id(gid))
+    if gid != INVALID_ID and (gid in (old.gid, old.egid, old.sgid, old.fsgid) or _setid_capable(old, CAP_SETGID)):
         new = old.copy()
         new.fsgid = gid
         t.cred = new
-    return old.fsgid
+    return from_kgid_munged(old.user_ns, old.fsgid)
 
 
 # -- supplementary groups --
@@ -239,20 +284,23 @@ def sys_getgroups(t: Task, size: int, grouplist: int, *_: int) -> int:
     if size:
         if len(groups) > size:
             raise Errno(EINVAL)
-        copy_to_user(t.mm, grouplist, groups.tobytes())
+        seen = array("I", (_gid_seen(t, g) for g in groups))  # as the caller's user namespace sees them
+        copy_to_user(t.mm, grouplist, seen.tobytes())
     return len(groups)
 
 
 @syscall("sys_setgroups")
 def sys_setgroups(t: Task, size: int, grouplist: int, *_: int) -> int:
-    """CAP_SETGID only (EPERM before the size is looked at); at most NGROUPS_MAX, kept sorted."""
-    if not t.cred.capable(CAP_SETGID):
+    """CAP_SETGID only (EPERM before the size is looked at), in a user namespace only once its gid_map is
+    written and setgroups allowed (may_setgroups); at most NGROUPS_MAX, kept sorted."""
+    if not may_setgroups(t.cred):
         raise Errno(EPERM)
     if not 0 <= size <= NGROUPS_MAX:
         raise Errno(EINVAL)
     raw = array("I", copy_from_user(t.mm, grouplist, 4 * size) if size else b"")
-    if NO_ID in raw:
-        raise Errno(EINVAL)  # groups_from_user: (gid_t)-1 is no group
+    raw = array("I", (make_kgid(t.cred.user_ns, g) for g in raw))
+    if INVALID_ID in raw:
+        raise Errno(EINVAL)  # groups_from_user: (gid_t)-1, or a gid the namespace does not map, is no group
     new = t.cred.copy()
     new.groups = GroupInfo(raw, t.machine.ram) if raw else NO_GROUPS
     return _commit(t, new, users=False)

@@ -22,6 +22,15 @@ from syscalltbl.machine.kernel.uaccess import (  # fmt: skip
     user_extent,
     user_range,
 )
+from syscalltbl.machine.kernel.userns import (
+    INIT_USER_NS,
+    INVALID_ID,
+    UserNamespace,
+    from_kgid_munged,
+    from_kuid_munged,
+    make_kgid,
+    make_kuid,
+)
 from syscalltbl.machine.kernel.vfs import (
     BLOCK_SIZE,
     FS_DEV,
@@ -528,32 +537,35 @@ def sys_ioctl(t: Task, fd: int, request: int, arg: int, *_: int) -> int:
 # -- metadata --
 
 
-def _stat(inode: Inode) -> bytes:
+def _stat(inode: Inode, user_ns: UserNamespace = INIT_USER_NS) -> bytes:
+    """struct stat of `inode`, its owner and group as `user_ns` (the caller's) sees them (cp_new_stat)."""
     if isinstance(inode, HostFile):
         try:
             st = os.fstat(inode.fd)
         except OSError as exc:
             raise Errno(exc.errno or EBADF) from None
-        return STAT.pack(st.st_dev, st.st_ino, st.st_nlink, st.st_mode, 0, 0, st.st_rdev, st.st_size,
+        root_uid, root_gid = from_kuid_munged(user_ns, 0), from_kgid_munged(user_ns, 0)
+        return STAT.pack(st.st_dev, st.st_ino, st.st_nlink, st.st_mode, root_uid, root_gid, st.st_rdev, st.st_size,
                           st.st_blksize, st.st_blocks, *divmod(st.st_atime_ns, NSEC),
                           *divmod(st.st_mtime_ns, NSEC), *divmod(st.st_ctime_ns, NSEC))
     nlink = inode.link_count() if isinstance(inode, Directory) else inode.nlink
     dev = inode.sb.dev if inode.sb is not None else FS_DEV  # a mounted tmpfs has its own
-    return STAT.pack(dev, inode.ino, nlink, inode.mode, inode.uid, inode.gid, inode.rdev, inode.size(),
+    uid, gid = from_kuid_munged(user_ns, inode.uid), from_kgid_munged(user_ns, inode.gid)
+    return STAT.pack(dev, inode.ino, nlink, inode.mode, uid, gid, inode.rdev, inode.size(),
                       BLOCK_SIZE, inode.blocks(), *divmod(inode.atime, NSEC), *divmod(inode.mtime, NSEC),
                       *divmod(inode.ctime, NSEC))
 
 
 @syscall("sys_newfstat")
 def sys_newfstat(t: Task, fd: int, buf: int, *_: int) -> int:
-    copy_to_user(t.mm, buf, _stat(t.files.get(fd).inode))
+    copy_to_user(t.mm, buf, _stat(t.files.get(fd).inode, t.cred.user_ns))
     return 0
 
 
 def do_newfstatat(t: Task, dirfd: int, path: int, buf: int, flags: int) -> int:
     if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
         raise Errno(EINVAL)
-    copy_to_user(t.mm, buf, _stat(_inode_at(t, dirfd, path, flags)))
+    copy_to_user(t.mm, buf, _stat(_inode_at(t, dirfd, path, flags), t.cred.user_ns))
     return 0
 
 
@@ -907,6 +919,15 @@ def _chown(t: Task, inode: Inode, user: int, group: int) -> int:
     if _is_proc(inode):
         raise Errno(EPERM)
     user, group = user & 0xFFFFFFFF, group & 0xFFFFFFFF
+    # chown_common: the ids are the caller's user namespace's, each one it does not map EINVAL.
+    if user != INVALID_ID:
+        user = make_kuid(t.cred.user_ns, user)
+        if user == INVALID_ID:
+            raise Errno(EINVAL)
+    if group != INVALID_ID:
+        group = make_kgid(t.cred.user_ns, group)
+        if group == INVALID_ID:
+            raise Errno(EINVAL)
     permission.check_chown(t.cred, inode, user, group)
     if user != 0xFFFFFFFF:  # (uid_t)-1: leave it
         inode.uid = user

@@ -39,12 +39,12 @@ READ, WRITE, EXEC = 0o444, 0o222, 0o111  # S_IRUGO, S_IWUGO, S_IXUGO
 
 
 def _namespace(t: Task) -> ShmNamespace:
-    return t.machine.shm
+    return t.nsproxy.ipc.shm
 
 
 @syscall("sys_shmget")
 def sys_shmget(t: Task, key: int, size: int, flags: int, *_: int) -> int:
-    return _namespace(t).get(key, size, flags, t.cred.euid, t.cred.egid, t.pid, t.machine.sysctl.ipc)
+    return _namespace(t).get(key, size, flags, t.cred.euid, t.cred.egid, t.pid, t.nsproxy.ipc.limits)
 
 
 @syscall("sys_shmat")
@@ -127,7 +127,7 @@ def sys_shmctl(t: Task, shmid: int, cmd: int, buf: int, *_: int) -> int:
         raise Errno(EINVAL)
     ns = _namespace(t)
     if cmd == IPC_INFO:
-        limits = t.machine.sysctl.ipc
+        limits = t.nsproxy.ipc.limits
         copy_to_user(t.mm, buf, SHMINFO64.pack(limits.shmmax, SHMMIN, limits.shmmni, SHMSEG, limits.shmall, 0, 0, 0, 0))
         return max(ns.max_index, 0)
     if cmd == SHM_INFO:

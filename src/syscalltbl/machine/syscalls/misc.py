@@ -38,6 +38,7 @@ from syscalltbl.machine.uapi.prctl import (
     PR_SET_SECUREBITS,
 )
 from syscalltbl.machine.uapi.structs import SYSINFO
+from syscalltbl.machine.uapi.time import CLOCK_BOOTTIME
 
 # include/uapi/linux/prctl.h
 # struct sysinfo (x86-64): uptime, loads[3], six memory sizes, procs, then highmem and mem_unit.
@@ -45,7 +46,7 @@ from syscalltbl.machine.uapi.structs import SYSINFO
 
 @syscall("sys_newuname")
 def sys_newuname(t: Task, name: int, *_: int) -> int:
-    copy_to_user(t.mm, name, b"".join(field.ljust(65, b"\0") for field in t.machine.sysctl.utsname()))
+    copy_to_user(t.mm, name, b"".join(field.ljust(65, b"\0") for field in t.nsproxy.uts.utsname()))
     return 0
 
 
@@ -54,7 +55,7 @@ def sys_sysinfo(t: Task, info: int, *_: int) -> int:
     """kernel/sys.c do_sysinfo: the machine's uptime, RAM and processes; no swap, and loads of 0."""
     machine = t.machine
     ram = machine.ram
-    up = math.ceil(uptime())  # whole seconds, a started one counted
+    up = math.ceil(uptime(t.nsproxy.time.offset_ns(CLOCK_BOOTTIME)))  # whole seconds, a started one counted
     copy_to_user(t.mm, info, SYSINFO.pack(up, 0, 0, 0, ram.size, ram.free_bytes, 0, 0, 0, 0,
                                            min(len(machine.tasks), 0xFFFF), 0, 0, 0, 1))
     return 0

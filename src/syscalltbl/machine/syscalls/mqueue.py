@@ -21,7 +21,6 @@ from syscalltbl.machine.kernel.mqueue import (
     Notification,
     PosixQueue,
     Receiver,
-    mqueue_fs,
     queue_bytes,
 )
 from syscalltbl.machine.kernel.netlink import NetlinkSocket
@@ -81,7 +80,7 @@ def _name(t: Task, addr: int) -> bytes:
 
 def _create(t: Task, fs: MqueueFs, name: bytes, mode: int, attr: tuple[int, ...] | None) -> PosixQueue:
     """mqueue_create_attr and mqueue_get_inode: the checks, in Linux's order, then the queue."""
-    limits = t.machine.sysctl.ipc
+    limits = t.nsproxy.ipc.limits
     privileged = t.cred.capable(CAP_SYS_RESOURCE)
     if fs.count >= limits.mq_queues_max and not privileged:
         raise Errno(ENOSPC)
@@ -108,7 +107,7 @@ def _create(t: Task, fs: MqueueFs, name: bytes, mode: int, attr: tuple[int, ...]
 def sys_mq_open(t: Task, u_name: int, oflag: int, mode: int, u_attr: int, *_: int) -> int:
     attr = MQ_ATTR.unpack(copy_from_user(t.mm, u_attr, MQ_ATTR.size)) if u_attr else None
     name = _name(t, u_name)
-    fs = mqueue_fs(t.machine)
+    fs = t.nsproxy.ipc.mqueue
     free = next(fd for fd in range(len(t.files.fds) + 1) if fd not in t.files.fds)
     if free >= t.nofile():
         raise Errno(EMFILE)  # get_unused_fd_flags comes before the lookup
@@ -131,7 +130,7 @@ def sys_mq_open(t: Task, u_name: int, oflag: int, mode: int, u_attr: int, *_: in
 @syscall("sys_mq_unlink")
 def sys_mq_unlink(t: Task, u_name: int, *_: int) -> int:
     name = _name(t, u_name)
-    fs = mqueue_fs(t.machine)
+    fs = t.nsproxy.ipc.mqueue
     queue = fs.queues.get(name)
     if queue is None:
         raise Errno(ENOENT)

@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Callable
 
 from syscalltbl.machine.kernel.ipcobj import S_IRUGO, S_IWUGO
-from syscalltbl.machine.kernel.msg import MESSAGE_BYTES, Message, MessageQueue, message_queues
+from syscalltbl.machine.kernel.msg import MESSAGE_BYTES, Message, MessageQueue
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.wait import Sleep
@@ -63,13 +63,13 @@ def _wait(t: Task, args: tuple[int, ...], queue: MessageQueue, can_go: Callable[
 
 @syscall("sys_msgget")
 def sys_msgget(t: Task, key: int, flags: int, *_: int) -> int:
-    ns = message_queues(t.machine)
+    ns = t.nsproxy.ipc.msg
     return ns.lookup(key, flags, t.cred, lambda _q: None, lambda perm: ns.new(perm, t.pid))
 
 
 @syscall("sys_msgsnd")
 def sys_msgsnd(t: Task, msqid: int, msgp: int, msgsz: int, msgflg: int, *_: int) -> int:
-    ns = message_queues(t.machine)
+    ns = t.nsproxy.ipc.msg
     (mtype,) = MTYPE.unpack(copy_from_user(t.mm, msgp, MTYPE.size))
     if msgsz > ns.limits.msgmax or msgsz >= 1 << 63 or msqid < 0:
         raise Errno(EINVAL)
@@ -108,7 +108,7 @@ def _search(queue: MessageQueue, msgtyp: int, msgflg: int) -> int | None:
 
 @syscall("sys_msgrcv")
 def sys_msgrcv(t: Task, msqid: int, msgp: int, msgsz: int, msgtyp: int, msgflg: int, *_: int) -> int:
-    ns = message_queues(t.machine)
+    ns = t.nsproxy.ipc.msg
     if msqid < 0 or msgsz >= 1 << 63:
         raise Errno(EINVAL)
     copy_room = msgsz
@@ -153,7 +153,7 @@ def _stat(queue: MessageQueue) -> bytes:
 def sys_msgctl(t: Task, msqid: int, cmd: int, buf: int, *_: int) -> int:
     if msqid < 0 or cmd < 0:
         raise Errno(EINVAL)
-    ns = message_queues(t.machine)
+    ns = t.nsproxy.ipc.msg
     limits = ns.limits
     if cmd in (IPC_INFO, MSG_INFO):
         if cmd == MSG_INFO:

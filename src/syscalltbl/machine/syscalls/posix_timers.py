@@ -143,7 +143,7 @@ def sys_timer_create(t: Task, which_clock: int, event: int, created: int, *_: in
         t.machine.wallclock.realtime_ns if clock == CLOCK_REALTIME else WALL_CLOCKS[clock])
     timer = Timer(t.machine.timers, source, lambda count: _fire(group, timer_id, count), silent=not signo,
                   rearm_on_delivery=True)
-    timers.posix[timer_id] = PosixTimer(timer, signo, value, target)
+    timers.posix[timer_id] = PosixTimer(timer, signo, value, target, -1 if isinstance(clock, CpuClock) else clock)
     t.machine.timers.posix_total += 1
     timers.last_id = timer_id
     return 0
@@ -175,6 +175,8 @@ def sys_timer_settime(t: Task, timer_id: int, flags: int, new: int, old: int, *_
     posix = _posix(t, timer_id)
     previous = posix.timer.remaining()
     posix.overrun = 0
+    if flags & TIMER_ABSTIME:
+        value = t.nsproxy.time.to_host(posix.clockid, value)  # common_timer_set: timens_ktime_to_host
     posix.timer.arm(value, interval, absolute=bool(flags & TIMER_ABSTIME))
     if old:
         copy_to_user(t.mm, old, _itimerspec(*previous))

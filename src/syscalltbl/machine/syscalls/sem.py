@@ -13,7 +13,7 @@ import weakref
 
 from syscalltbl.machine.kernel.ipcobj import S_IRUGO, S_IWUGO
 from syscalltbl.machine.kernel.process import Task
-from syscalltbl.machine.kernel.sem import Op, SemaphoreSet, Sleeper, semaphores
+from syscalltbl.machine.kernel.sem import Op, SemaphoreSet, Sleeper
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.registry import syscall
@@ -52,7 +52,7 @@ _waits: weakref.WeakKeyDictionary[Task, tuple[tuple[int, ...], SemaphoreSet, flo
 
 @syscall("sys_semget")
 def sys_semget(t: Task, key: int, nsems: int, semflg: int, *_: int) -> int:
-    ns = semaphores(t.machine)
+    ns = t.nsproxy.ipc.sem
     if nsems < 0 or nsems > ns.limits.semmsl:
         raise Errno(EINVAL)
 
@@ -67,7 +67,7 @@ def do_semtimedop(t: Task, semid: int, tsops: int, nsops: int, timeout: int) -> 
     seconds: float | None = None
     if timeout:
         sec, nsec = TIMESPEC.unpack(copy_from_user(t.mm, timeout, TIMESPEC.size))
-    ns = semaphores(t.machine)
+    ns = t.nsproxy.ipc.sem
     if nsops > ns.limits.semopm:
         raise Errno(E2BIG)
     if nsops < 1:
@@ -141,7 +141,7 @@ def _stat(sset: SemaphoreSet) -> bytes:
 def sys_semctl(t: Task, semid: int, semnum: int, cmd: int, arg: int, *_: int) -> int:
     if semid < 0:
         raise Errno(EINVAL)
-    ns = semaphores(t.machine)
+    ns = t.nsproxy.ipc.sem
     limits = ns.limits
     if cmd in (IPC_INFO, SEM_INFO):
         used, aem = (len(ns.objects), ns.used_sems) if cmd == SEM_INFO else (SEMUSZ, SEMAEM)

@@ -132,8 +132,8 @@ def _namespace(t: Task, ns_fd: int, ns_id: int) -> MountNamespace:
             f = t.files.get(ns_fd)
         except Errno:
             raise Errno(EBADF) from None
-        if not isinstance(f.inode, NsFile):
-            raise Errno(EINVAL)  # not a namespace file (or not a mount namespace's)
+        if not isinstance(f.inode, NsFile) or not isinstance(f.inode.ns, MountNamespace):
+            raise Errno(EINVAL)  # not a namespace file, or not a mount namespace's
         return f.inode.ns
     return own
 

@@ -64,7 +64,7 @@ def _mount_root(t: Task, inode: Inode) -> bool:
 def statx_of(t: Task, inode: Inode, mask: int) -> bytes:
     """struct statx for `inode` as asked by `mask` (cp_statx of what vfs_statx_path filled in)."""
     (dev, ino, nlink, mode, uid, gid, rdev, size, blksize, blocks,
-     asec, ansec, msec, mnsec, csec, cnsec) = STAT.unpack(_stat(inode))  # fmt: skip
+     asec, ansec, msec, mnsec, csec, cnsec) = STAT.unpack(_stat(inode, t.cred.user_ns))  # fmt: skip
     result = STATX_BASIC_STATS
     tmpfs = on_tmpfs(inode)
     multigrain = tmpfs and not isinstance(inode, Device | TtyDevice)  # devtmpfs is no FS_MGTIME filesystem

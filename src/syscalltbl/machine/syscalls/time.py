@@ -96,7 +96,9 @@ def sys_gettimeofday(t: Task, tv: int, tz: int, *_: int) -> int:
 
 @syscall("sys_clock_gettime")
 def sys_clock_gettime(t: Task, clockid: int, tp: int, *_: int) -> int:
-    copy_to_user(t.mm, tp, TIMESPEC.pack(*divmod(_read_clock(t, clockid), NSEC)))
+    # A time namespace moves the monotonic clocks and CLOCK_BOOTTIME (offset 0 for the others).
+    now = _read_clock(t, clockid) + t.nsproxy.time.offset_ns(s32(clockid))
+    copy_to_user(t.mm, tp, TIMESPEC.pack(*divmod(now, NSEC)))
     return 0
 
 
@@ -168,7 +170,7 @@ def sys_clock_nanosleep(t: Task, clockid: int, flags: int, req: int, rem: int, *
         raise Errno(EINVAL)  # a thread cannot sleep on a thread's cpu clock (posix_cpu_nsleep)
     ns = _timespec(t, req)
     if flags & TIMER_ABSTIME:
-        ns = max(ns - clock(), 0)
+        ns = max(t.nsproxy.time.to_host(s32(clockid), ns) - clock(), 0)  # hrtimer_nanosleep: timens_ktime_to_host
         rem = 0  # an absolute sleep has nothing to report
     return _sleep(t, (clockid, flags, req, rem), ns, rem)
 

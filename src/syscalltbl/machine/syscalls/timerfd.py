@@ -44,9 +44,11 @@ _CLOCKS = {CLOCK_REALTIME: CLOCK_REALTIME, CLOCK_MONOTONIC: CLOCK_MONOTONIC, CLO
 
 
 class TimerFd(Inode):
-    def __init__(self, clock: Callable[[], int], *, realtime: bool = False) -> None:
+    def __init__(self, clock: Callable[[], int], *, clockid: int = CLOCK_MONOTONIC) -> None:
         super().__init__(ANON_INODE_MODE)
         self.clock = clock
+        self.clockid = clockid  # CLOCK_REALTIME, CLOCK_MONOTONIC or CLOCK_BOOTTIME (an alarm clock's base)
+        realtime = clockid == CLOCK_REALTIME
         self.realtime = realtime  # on CLOCK_REALTIME (or its alarm clock): TFD_TIMER_CANCEL_ON_SET applies
         self.expiry: int | None = None  # the next expiry on `clock`, ns; None: disarmed
         self.interval = 0
@@ -144,7 +146,7 @@ def sys_timerfd_create(t: Task, clockid: int, flags: int, *_: int) -> int:
         raise Errno(EINVAL)
     if clockid in (CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM) and t.cred.euid != 0:
         raise Errno(EPERM)  # CAP_WAKE_ALARM
-    timer = TimerFd(wall_clock(t, _CLOCKS[clockid]), realtime=_CLOCKS[clockid] == CLOCK_REALTIME)
+    timer = TimerFd(wall_clock(t, _CLOCKS[clockid]), clockid=_CLOCKS[clockid])
     f = OpenFile(timer, O_RDWR | (flags & TFD_NONBLOCK), b"anon_inode:[timerfd]")
     return t.files.install(f, cloexec=bool(flags & TFD_CLOEXEC), limit=t.nofile())
 
@@ -161,6 +163,8 @@ def sys_timerfd_settime(t: Task, ufd: int, flags: int, utmr: int, otmr: int, *_:
     cancel = flags & TFD_TIMER_ABSTIME and flags & TFD_TIMER_CANCEL_ON_SET and timer.realtime
     timer.cancel_on = t.machine.wallclock if cancel else None
     timer.steps_seen, timer.canceled = t.machine.wallclock.steps, False
+    if flags & TFD_TIMER_ABSTIME:
+        value = t.nsproxy.time.to_host(timer.clockid, value)  # timerfd_setup: timens_ktime_to_host
     timer.arm(value, interval, absolute=bool(flags & TFD_TIMER_ABSTIME))
     if otmr:
         copy_to_user(t.mm, otmr, _itimerspec(*old))

@@ -1,0 +1,151 @@
+"""The namespaces a task is in besides its mounts (include/linux/nsproxy.h, kernel/nsproxy.c): UTS
+(kernel/utsname.c), IPC (ipc/namespace.c) and time (kernel/timens.py). A task's user namespace is its
+credentials' (kernel/userns.py); every namespace is owned by the user namespace it was made in.
+
+A task holds one NsProxy; tasks made by clone without a CLONE_NEW* flag
+share their creator's. unshare(2), clone(2) and setns(2) give the task a
+new NsProxy with the namespaces they change, as switch_task_namespaces
+does, so the threads of a process can stand in different namespaces.
+
+A UTS namespace holds the host and domain names uname reports; a new one
+starts as a copy of its creator's (copy_utsname). An IPC namespace holds the
+System V message queues, semaphore sets and shared memory segments, the
+POSIX message queues, and their /proc/sys limits, which a new one starts at
+their defaults (msg_init_ns, sem_init_ns, shm_init_ns, mq_init_ns). When the
+last reference to an IPC namespace goes, the objects it held go with it
+(free_ipc_ns): queued messages and semaphore sets give their memory back,
+and segments go with their last mapping.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Final
+
+from syscalltbl.machine.kernel.ipclimits import IpcLimits
+from syscalltbl.machine.kernel.mqueue import MqueueFs
+from syscalltbl.machine.kernel.msg import MessageQueues
+from syscalltbl.machine.kernel.nscommon import Namespace
+from syscalltbl.machine.kernel.sem import Semaphores
+from syscalltbl.machine.kernel.shm import ShmNamespace
+from syscalltbl.machine.kernel.sysctl import MACHINE_NAME, OSRELEASE, OSTYPE, VERSION
+from syscalltbl.machine.kernel.timens import TimeNamespace
+from syscalltbl.machine.kernel.ucount import Ucounts, charge_for
+from syscalltbl.machine.kernel.userns import UserNamespace
+from syscalltbl.machine.uapi.sched import (
+    CLONE_NEWIPC,
+    CLONE_NEWNS,
+    CLONE_NEWTIME,
+    CLONE_NEWUSER,
+    CLONE_NEWUTS,
+    NAMESPACES,
+)
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.hw.physmem import PhysicalMemory
+
+#: include/linux/proc_ns.h: the boot namespaces' fixed inode numbers.
+PROC_IPC_INIT_INO: Final = 0xEFFFFFFF
+PROC_UTS_INIT_INO: Final = 0xEFFFFFFE
+
+#: The kinds of namespace the machine is built with; clone and unshare refuse the others (EINVAL).
+BUILT_NAMESPACES: Final = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWTIME | CLONE_NEWUSER
+ABSENT_NAMESPACES: Final = NAMESPACES & ~BUILT_NAMESPACES
+
+#: What one namespace's own objects cost the host, charged to RAM as kernel memory (ENOMEM past it).
+NAMESPACE_BYTES: Final = 1024
+
+
+class UtsNamespace(Namespace):
+    kind = CLONE_NEWUTS
+    proc_name = b"uts"
+
+    def __init__(self, hostname: bytes, domainname: bytes, ino: int | None = None,
+                 user_ns: UserNamespace | None = None) -> None:
+        super().__init__(ino, user_ns)
+        self.hostname = hostname
+        self.domainname = domainname
+
+    def utsname(self) -> tuple[bytes, bytes, bytes, bytes, bytes, bytes]:
+        """struct new_utsname's six fields, in order."""
+        return OSTYPE, self.hostname, OSRELEASE, VERSION, MACHINE_NAME, self.domainname
+
+    def copy(self, owner: UserNamespace) -> UtsNamespace:
+        """copy_utsname: the names as they are now."""
+        return UtsNamespace(self.hostname, self.domainname, None, owner)
+
+
+def _free_ipcs(msg: MessageQueues, sem: Semaphores) -> None:
+    """free_ipcs: the namespace is gone, and what its queues and sets held comes back."""
+    for queue in list(msg.objects.values()):
+        msg.destroy(queue)
+    for sset in list(sem.objects.values()):
+        sem.destroy(sset)
+
+
+class IpcNamespace(Namespace):
+    kind = CLONE_NEWIPC
+    proc_name = b"ipc"
+
+    def __init__(self, ram: PhysicalMemory, shm: ShmNamespace, ino: int | None = None,
+                 user_ns: UserNamespace | None = None) -> None:
+        super().__init__(ino, user_ns)
+        self.ram = ram
+        self.limits = IpcLimits()  # kernel.msg*, sem, shm*, *_next_id; fs.mqueue.*
+        self.shm = shm
+        self.msg = MessageQueues(ram, self.limits)
+        self.sem = Semaphores(ram, self.limits)
+        self.mqueue = MqueueFs(ram)
+        ram.slab_charge(NAMESPACE_BYTES)
+        weakref.finalize(self, ram.slab_charge, -NAMESPACE_BYTES).atexit = False
+        weakref.finalize(self, _free_ipcs, self.msg, self.sem).atexit = False
+
+    def fresh(self, owner: UserNamespace) -> IpcNamespace:
+        """create_ipc_ns: empty, its limits at their defaults."""
+        return IpcNamespace(self.ram, ShmNamespace(self.ram, self.shm.current), None, owner)
+
+
+class NsProxy:
+    """struct nsproxy: the namespaces a task is in (its mount namespace is its fs_struct's, kernel/mount.py)."""
+
+    def __init__(self, uts: UtsNamespace, ipc: IpcNamespace, time: TimeNamespace,
+                 time_for_children: TimeNamespace) -> None:
+        self.uts = uts
+        self.ipc = ipc
+        self.time = time
+        self.time_for_children = time_for_children  # where children go: unshare(CLONE_NEWTIME) changes only this
+
+    def replaced(self, **namespaces: Namespace) -> NsProxy:
+        """A copy with some namespaces changed (create_new_namespaces, and setns's nsset)."""
+        made = NsProxy(self.uts, self.ipc, self.time, self.time_for_children)
+        for name, ns in namespaces.items():
+            setattr(made, name, ns)
+        return made
+
+    def by_kind(self, kind: int) -> Namespace | None:
+        """The namespace of one CLONE_NEW* kind, None for a kind not kept here."""
+        return {CLONE_NEWUTS: self.uts, CLONE_NEWIPC: self.ipc, CLONE_NEWTIME: self.time}.get(kind)
+
+
+def copy_namespaces(old: NsProxy, flags: int, owner: UserNamespace, ucounts: Ucounts, uid: int) -> NsProxy:
+    """create_new_namespaces: `old`, with a new namespace of each kind `flags` asks for (old itself for none).
+    A new time namespace is for the children (copy_time_ns); ENOMEM when RAM cannot hold one. The new ones
+    are owned by `owner`, the user namespace of the credentials the task has from now on, and count
+    against the namespaces `uid` may make (kernel/ucount.py: ENOSPC past its limit)."""
+    changed: dict[str, Namespace] = {}
+    if flags & CLONE_NEWUTS:
+        changed["uts"] = old.uts.copy(owner)
+    if flags & CLONE_NEWIPC:
+        changed["ipc"] = old.ipc.fresh(owner)
+    if flags & CLONE_NEWTIME:
+        changed["time_for_children"] = old.time_for_children.clone(old.ipc.ram, owner)
+    for name, ns in changed.items():
+        charge_for(ucounts, ns, owner, uid, "time" if name == "time_for_children" else name)
+    return old.replaced(**changed) if changed else old
+
+
+def boot_nsproxy(ram: PhysicalMemory, shm: ShmNamespace, hostname: bytes, domainname: bytes) -> NsProxy:
+    """init_nsproxy: the namespaces the first process starts in, with their fixed inode numbers."""
+    time = TimeNamespace(None)
+    return NsProxy(UtsNamespace(hostname, domainname, PROC_UTS_INIT_INO), IpcNamespace(ram, shm, PROC_IPC_INIT_INO),
+                   time, time)
