@@ -169,14 +169,31 @@ def inotify_files(s: Sysctl) -> dict[bytes, Inode]:
     }
 
 
+def _memfd_noexec(s: Sysctl, data: bytes, writer: Task) -> None:
+    """pid_mfd_noexec_dointvec_minmax: CAP_SYS_ADMIN, 0 to 2 (the machine has one pid namespace, no parent's)."""
+    if not writer.cred.capable(CAP_SYS_ADMIN):
+        raise Errno(EPERM)
+    value = parse_int(data)
+    if not 0 <= value <= 2:
+        raise Errno(EINVAL)
+    s.memfd_noexec = value
+
+
+def vm_files(s: Sysctl) -> dict[bytes, Inode]:
+    return {
+        b"memfd_noexec": SysctlNumber(_line(lambda: s.memfd_noexec), lambda data, w: _memfd_noexec(s, data, w)),
+    }
+
+
 def proc_sys(parent: Directory, s: Sysctl, more_kernel: Callable[[], dict[bytes, Inode]] | None = None) -> SysctlDir:
-    """The /proc/sys directory, its kernel/ and fs/ made afresh at each lookup as the rest of /proc is."""
+    """The /proc/sys directory, its kernel/, fs/ and vm/ made afresh at each lookup as the rest of /proc is."""
 
     def top(d: SysctlDir) -> dict[bytes, Inode]:
         return {
             b"fs": SysctlDir(d, b"fs", lambda fs: fs_files(fs, s)),
             b"kernel": SysctlDir(d, b"kernel", lambda k: {**kernel_files(s), b"keys": keys_dir(k, s),
                                                           **(more_kernel() if more_kernel else {})}),
+            b"vm": SysctlDir(d, b"vm", lambda _d: vm_files(s)),
         }
 
     return SysctlDir(parent, b"sys", top)

@@ -29,6 +29,7 @@ from syscalltbl.machine.syscalls import (
     locks,
     lsm,
     madvise,
+    memfd,
     misc,
     mknod,
     mlock,
@@ -78,7 +79,7 @@ from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind
 __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "acct", "aio", "bind", "cachestat", "childwait", "chroot",
     "clock_settime", "close_range", "copy_range", "cred", "epoll", "eventfd", "fadvise", "fallocate", "fhandle", "fs",
-    "fsinfo", "futex", "inotify", "ioprio", "ipc", "itimer", "kcmp", "keys", "locks", "lsm", "madvise", "misc",
+    "fsinfo", "futex", "inotify", "ioprio", "ipc", "itimer", "kcmp", "keys", "locks", "lsm", "madvise", "memfd", "misc",
     "mknod", "mlock", "mm", "mount", "mqueue", "mseal", "msg", "namespaces", "newmount", "openat2", "personality",
     "pgrp", "pidfd", "posix_timers", "preadv", "process", "process_vm", "readahead", "readdir", "reboot",
     "remap_file_pages", "resource", "rusage", "sched", "sched_policy", "select", "sem", "signal", "signalfd",

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.hw.physmem import OutOfMemory
+from syscalltbl.machine.kernel.memfd import check_seals_mmap
 from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_MAX, STACK_TOP, Mm, page_up
 from syscalltbl.machine.kernel.mm import SHARED as SHARED_AREAS
 from syscalltbl.machine.kernel.process import Task
@@ -137,9 +138,11 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
         elif kind == MAP_SHARED_VALIDATE and flags & ~MAP_SHARED_VALIDATE_KNOWN:
             raise Errno(EOPNOTSUPP)  # a file mapping's check: MAP_SHARED ignores what it does not know
         else:
+            # shmem_mmap's memfd_check_seals_mmap: no new writer of a write-sealed file
+            sealed_ok = check_seals_mmap(f.inode, shared=shared, write=bool(prot & PROT_WRITE))
             f.inode.map_into(t.mm.ram)
             backing, name = f.inode, f.path.decode(errors="replace")
-            maywrite = not shared or f.writable()
+            maywrite = (not shared or f.writable()) and sealed_ok
     if flags & MAP_ANONYMOUS and shared:
         backing, name = SharedAnon(t.mm.ram, size), "/dev/zero (deleted)"  # shmem_zero_setup
     mm = t.mm
