@@ -19,3 +19,16 @@ FACTS = (
 
 def test_memfd_and_its_seals_as_on_linux(tmp_path: Path) -> None:
     assert_as_on_a_tmpfs(tmp_path, build_static(tmp_path, "memfd.c"), FACTS)
+
+
+SECRET_FACTS = (
+    "link: /secretmem (deleted)",
+    "private map: EINVAL",
+    "process_vm_readv of it: EFAULT",
+    "epoll: EPERM",
+    "done",
+)
+
+
+def test_memfd_secret_as_on_linux(tmp_path: Path) -> None:
+    assert_as_on_a_tmpfs(tmp_path, build_static(tmp_path, "memfd_secret.c"), SECRET_FACTS)

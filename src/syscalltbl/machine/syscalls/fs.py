@@ -13,6 +13,7 @@ from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
 from syscalltbl.machine.kernel.pipesize import pipe_fcntl
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import PROC_INODES
+from syscalltbl.machine.kernel.secretmem import SecretMem
 from syscalltbl.machine.kernel.tmpfile import check_tmpfile_flags, linkable, linked, open_tmpfile
 from syscalltbl.machine.kernel.uaccess import (  # fmt: skip
     access_ok,
@@ -984,6 +985,9 @@ def sys_ftruncate(t: Task, fd: int, length: int, *_: int) -> int:
     f = t.files.get(fd)
     if f.flags & O_PATH:
         raise Errno(EBADF)
+    if isinstance(f.inode, SecretMem) and f.writable():
+        f.inode.truncate(length)  # secretmem_setattr
+        return 0
     if not f.writable() or not isinstance(f.inode, Regular):
         raise Errno(EINVAL)
     if length > f.inode.size():

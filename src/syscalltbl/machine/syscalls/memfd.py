@@ -1,12 +1,15 @@
-"""memfd_create (mm/memfd.c): an anonymous tmpfs file behind a descriptor, sealable on request."""
+"""memfd_create (mm/memfd.c): an anonymous tmpfs file behind a descriptor, sealable on request; memfd_secret
+(mm/secretmem.c): memory no other process can reach."""
 
 from __future__ import annotations
 
 from syscalltbl.machine.kernel.memfd import new_memfd
 from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.secretmem import new_secretmem
 from syscalltbl.machine.kernel.uaccess import strncpy_from_user
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EACCES, EINVAL, ENOSYS, Errno
+from syscalltbl.machine.uapi.fcntl import O_CLOEXEC
 from syscalltbl.machine.uapi.memfd import (
     MEMFD_NOEXEC_SCOPE_NOEXEC_ENFORCED,
     MEMFD_NOEXEC_SCOPE_NOEXEC_SEAL,
@@ -52,3 +55,10 @@ def sys_memfd_create(t: Task, uname: int, flags: int, *_: int) -> int:
     f = new_memfd(t, MFD_NAME_PREFIX + name, noexec=bool(flags & MFD_NOEXEC_SEAL),
                   sealable=bool(flags & MFD_ALLOW_SEALING))
     return t.files.install(f, cloexec=bool(flags & MFD_CLOEXEC), limit=t.nofile())
+
+
+@syscall("sys_memfd_secret")
+def sys_memfd_secret(t: Task, flags: int, *_: int) -> int:
+    if flags & 0xFFFFFFFF & ~O_CLOEXEC:
+        raise Errno(EINVAL)  # SECRETMEM_FLAGS_MASK
+    return t.files.install(new_secretmem(t), cloexec=bool(flags & O_CLOEXEC), limit=t.nofile())
