@@ -91,6 +91,10 @@ class Vma:
     maywrite: bool = True  # VM_MAYWRITE: false for a shared mapping of a file opened read-only (mprotect: EACCES)
     growsdown: bool = False  # VM_GROWSDOWN (mmap's MAP_GROWSDOWN): a fault just below it extends it (grow_down)
     sealed: bool = False  # mseal (VM_SEALED): no unmap, move, remap or protection change until the mm goes
+    # userfaultfd (kernel/userfaultfd.py): the context it is registered with (vm_userfaultfd_ctx), and how
+    # (UFFDIO_REGISTER_MODE_* bits: VM_UFFD_MISSING, VM_UFFD_WP, VM_UFFD_MINOR).
+    uffd: object | None = None
+    uffd_modes: int = 0
 
     def piece(self, start: int, end: int) -> Vma:
         """A copy of this area limited to [start, end) (a split, fork's copy, mremap's move)."""
@@ -122,6 +126,8 @@ class Mm(AddressSpace):
         self.lock_future = False  # mlockall(MCL_FUTURE): new areas are locked (mm->def_flags's VM_LOCKED)
         # Frames of shared memory written at one address and run at another: their phase (kernel/codealias.py).
         self.code_phase: dict[int, bool] = {}
+        # Pages UFFDIO_POISON marked (PTE_MARKER_POISONED): a touch is SIGBUS until they are unmapped.
+        self.poisoned: set[int] = set()
 
     # -- areas --
 
@@ -238,6 +244,8 @@ class Mm(AddressSpace):
             del self.vmas[first:last]
             self._recount()
             self._search_from = None  # a new gap
+        if self.poisoned:
+            self.poisoned -= {p for p in self.poisoned if start <= p < end}
         for vma in gone:
             if vma.backing is not None and not vma.closed:
                 vma.backing.closed()
@@ -515,7 +523,9 @@ class Mm(AddressSpace):
         first, last = self._run(start, end)
         assert last - first == 1, "mremap moves a range inside one area"
         old = self.vmas[first]
-        moved = replace(old.piece(start, end), start=new_start, end=new_end)
+        # The moved area leaves its userfaultfd (mremap_userfaultfd_prep without UFFD_FEATURE_EVENT_REMAP);
+        # with MREMAP_DONTUNMAP the old one stays registered, its pages now missing.
+        moved = replace(old.piece(start, end), start=new_start, end=new_end, uffd=None, uffd_modes=0)
         leaves = self.leaves(start, end)
         self.remove_range(new_start, new_end)
         for va, _pte, _entry in leaves:
@@ -606,7 +616,9 @@ class Mm(AddressSpace):
         """
         child = Mm(self.ram, self.kernel)
         # Memory locks are not inherited (VM_LOCKED is cleared in the child, mlockall's MCL_FUTURE too).
-        child.vmas = [replace(v.piece(v.start, v.end), locked=False) for v in self.vmas if not v.dontfork]
+        # Nor is a userfaultfd registration: without UFFD_FEATURE_EVENT_FORK the child's areas have none.
+        child.vmas = [replace(v.piece(v.start, v.end), locked=False, uffd=None, uffd_modes=0)
+                      for v in self.vmas if not v.dontfork]
         child._recount()
         for vma in child.vmas:
             if vma.backing is not None:

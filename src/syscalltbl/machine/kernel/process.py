@@ -190,6 +190,9 @@ class Task:
         self.restart_trap = 0  # set: a sleeping call restarts at this trap (int $0x80's), not the 64-bit one
         self.restart_at = 0  # a user instruction to re-run after a page fault was served (or a handler)
         self.restart_vector = 14  # the exception whose record goes before that
+        # A page fault userfaultfd holds (handle_userfault): the task parks in the kernel with this as its
+        # sleep, and runs the faulting instruction again once it is woken (kernel/sched.py).
+        self.fault_wait: Sleep | None = None
         self.demand_paged: tuple[int, int] | None = None  # (rip, page) of the last served page fault
         self.fs_base = self.gs_base = 0  # the user's, while switched out
         self.clear_child_tid = 0

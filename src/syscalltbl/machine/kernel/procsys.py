@@ -179,9 +179,18 @@ def _memfd_noexec(s: Sysctl, data: bytes, writer: Task) -> None:
     s.memfd_noexec = value
 
 
+def _unprivileged_userfaultfd(s: Sysctl, data: bytes) -> None:
+    value = parse_int(data)
+    if not 0 <= value <= 1:
+        raise Errno(EINVAL)  # proc_dointvec_minmax, SYSCTL_ZERO to SYSCTL_ONE
+    s.unprivileged_userfaultfd = value
+
+
 def vm_files(s: Sysctl) -> dict[bytes, Inode]:
     return {
         b"memfd_noexec": SysctlNumber(_line(lambda: s.memfd_noexec), lambda data, w: _memfd_noexec(s, data, w)),
+        b"unprivileged_userfaultfd": SysctlNumber(_line(lambda: s.unprivileged_userfaultfd),
+                                                  lambda data, _w: _unprivileged_userfaultfd(s, data)),
     }
 
 

@@ -146,6 +146,7 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
         switch_to(machine, task)
         if task.preempted:
             begin, task.preempted = machine.resume_preempted, False
+            task.sleep = None  # a userfaultfd wait, over: the faulting instruction runs again
         elif task.sleep is not None:
             sleep = task.sleep
             restart = task.restart_trap or machine.resume_restart
@@ -164,6 +165,12 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
         try:
             run_slice(machine, begin, deadline, timeout)
             while interrupted(machine, task) and task.status is None:
+                if task.fault_wait is not None:
+                    # handle_userfault: the fault parks the task in the kernel, as the tick does, until
+                    # woken (or a signal comes); it then goes back to the faulting instruction.
+                    preempt(machine, task)
+                    task.sleep, task.fault_wait = task.fault_wait, None
+                    break
                 if (ended := slice_over(machine, task, deadline)) is not None:
                     if ended == PREEMPTED:
                         preempt(machine, task)

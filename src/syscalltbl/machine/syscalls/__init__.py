@@ -70,6 +70,7 @@ from syscalltbl.machine.syscalls import (
     syslog,
     time,
     timerfd,
+    userfaultfd,
     uts,
     waitid,
     xattr,
@@ -84,5 +85,5 @@ __all__ = [
     "pgrp", "pidfd", "posix_timers", "preadv", "process", "process_vm", "readahead", "readdir", "reboot",
     "remap_file_pages", "resource", "rusage", "sched", "sched_policy", "select", "sem", "signal", "signalfd",
     "sigqueue", "sigwait", "socket", "sockmmsg", "sockmsg", "splice", "statx", "syscall", "syslog", "time",
-    "timerfd", "unimplemented", "uts", "waitid", "xattr",
+    "timerfd", "unimplemented", "userfaultfd", "uts", "waitid", "xattr",
 ]  # fmt: skip
