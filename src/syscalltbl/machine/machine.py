@@ -48,6 +48,7 @@ from syscalltbl.machine.kernel.shm import ShmNamespace
 from syscalltbl.machine.kernel.sysctl import Sysctl
 from syscalltbl.machine.kernel.timekeeping import WallClock
 from syscalltbl.machine.kernel.timer import Tick
+from syscalltbl.machine.kernel.userfaultfd import UserfaultfdDevice
 from syscalltbl.machine.kernel.vdso import write_sample
 from syscalltbl.machine.kernel.vfs import FileSystem
 from syscalltbl.machine.project import load as load_project
@@ -153,6 +154,8 @@ class Machine:
         self.file_locks = LockTable(self.ram)
         for minor, (name, driver) in enumerate(sorted({**drivers, **(devices or {})}.items())):
             self.fs.add_device(name.encode(), CharDevice(driver, minor))
+        if "userfaultfd" not in {**drivers, **(devices or {})}:
+            self.fs.add_device(b"userfaultfd", UserfaultfdDevice())  # userfaultfd's misc device
         self.kmm = AddressSpace(self.ram)
         self.current: Task | None = None
         self.fpu = FpuRegisters(self.cpu)

@@ -29,6 +29,8 @@ built, and UFFDIO_API does not offer them.
 from __future__ import annotations
 
 import enum
+import os
+import stat
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,7 +48,7 @@ from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.uapi.anoninode import ANON_INODE_MODE
 from syscalltbl.machine.uapi.capability import CAP_SYS_PTRACE
 from syscalltbl.machine.uapi.errno import EAGAIN, EBUSY, EEXIST, EFAULT, EINVAL, ENOENT, ENOMEM, EPERM, ESRCH, Errno
-from syscalltbl.machine.uapi.fcntl import O_NONBLOCK, O_RDWR
+from syscalltbl.machine.uapi.fcntl import O_CLOEXEC, O_NONBLOCK, O_RDWR
 from syscalltbl.machine.uapi.poll import POLLERR, POLLIN
 from syscalltbl.machine.uapi.userfaultfd import (
     _UFFDIO_API,
@@ -73,6 +75,7 @@ from syscalltbl.machine.uapi.userfaultfd import (
     UFFD_PAGEFAULT_FLAG_MINOR,
     UFFD_PAGEFAULT_FLAG_WP,
     UFFD_PAGEFAULT_FLAG_WRITE,
+    UFFD_USER_MODE_ONLY,
     UFFDIO_API,
     UFFDIO_API_STRUCT,
     UFFDIO_CONTINUE,
@@ -103,6 +106,7 @@ from syscalltbl.machine.uapi.userfaultfd import (
     UFFDIO_WRITEPROTECT_STRUCT,
     UFFDIO_ZEROPAGE,
     UFFDIO_ZEROPAGE_MODE_DONTWAKE,
+    USERFAULTFD_IOC_NEW,
 )
 
 if TYPE_CHECKING:
@@ -115,6 +119,8 @@ FEATURES = (UFFD_FEATURE_PAGEFAULT_FLAG_WP | UFFD_FEATURE_SIGBUS | UFFD_FEATURE_
 API_IOCTLS = 1 << _UFFDIO_REGISTER | 1 << _UFFDIO_UNREGISTER | 1 << _UFFDIO_API
 RANGE_IOCTLS = (1 << _UFFDIO_WAKE | 1 << _UFFDIO_COPY | 1 << _UFFDIO_ZEROPAGE | 1 << _UFFDIO_MOVE
                 | 1 << _UFFDIO_WRITEPROTECT | 1 << _UFFDIO_CONTINUE | 1 << _UFFDIO_POISON)
+UFFD_SHARED_FCNTL_FLAGS = O_CLOEXEC | O_NONBLOCK
+MISC_MAJOR, USERFAULTFD_MINOR = 10, 257  # a dynamic misc minor: what the host's udev shows
 REGISTER_MODES = UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP | UFFDIO_REGISTER_MODE_MINOR
 
 
@@ -587,15 +593,31 @@ def user_fault(task: Task, address: int, rip: int, register: Callable[[str], int
     return vma.uffd.fault(task, vma, address, err)
 
 
-def new_userfaultfd(task: Task, flags: int) -> OpenFile:
-    """new_userfaultfd: a context of the caller's address space, its file O_RDWR with O_NONBLOCK if asked."""
-    ctx = Userfaultfd(task.mm, flags)
-    return OpenFile(ctx, O_RDWR | (flags & O_NONBLOCK), b"anon_inode:[userfaultfd]")
+def new_userfaultfd(task: Task, flags: int) -> int:
+    """new_userfaultfd: a context of the caller's address space on a new descriptor, its file O_RDWR
+    with O_NONBLOCK and O_CLOEXEC if asked."""
+    if flags & ~(UFFD_SHARED_FCNTL_FLAGS | UFFD_USER_MODE_ONLY):
+        raise Errno(EINVAL)
+    f = OpenFile(Userfaultfd(task.mm, flags), O_RDWR | (flags & O_NONBLOCK), b"anon_inode:[userfaultfd]")
+    return task.files.install(f, cloexec=bool(flags & O_CLOEXEC), limit=task.nofile())
 
 
-def may_create(task: Task, flags: int, user_mode_only: int) -> bool:
+class UserfaultfdDevice(Inode):
+    """/dev/userfaultfd (a misc device, root's and 0600 as udev makes it): USERFAULTFD_IOC_NEW makes a context
+    that handles kernel faults too, for whoever may open the node, whatever vm.unprivileged_userfaultfd says."""
+
+    def __init__(self) -> None:
+        super().__init__(stat.S_IFCHR | 0o600, os.makedev(MISC_MAJOR, USERFAULTFD_MINOR))
+
+    def unlocked_ioctl(self, task: Task, f: OpenFile, request: int, arg: int) -> int:
+        if request & 0xFFFFFFFF != USERFAULTFD_IOC_NEW:
+            raise Errno(EINVAL)
+        return new_userfaultfd(task, arg & 0xFFFFFFFF)
+
+
+def may_create(task: Task, flags: int) -> bool:
     """userfaultfd_syscall_allowed: user-mode faults only, CAP_SYS_PTRACE, or vm.unprivileged_userfaultfd."""
-    if flags & user_mode_only or task.cred.capable(CAP_SYS_PTRACE):
+    if flags & UFFD_USER_MODE_ONLY or task.cred.capable(CAP_SYS_PTRACE):
         return True
     return bool(task.machine.sysctl.unprivileged_userfaultfd)
 
