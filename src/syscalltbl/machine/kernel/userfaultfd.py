@@ -278,7 +278,7 @@ class Userfaultfd(Inode):
         end = start + length
         areas = mm.vmas_in(start, end)
         if not areas:
-            raise Errno(ENOMEM)
+            raise Errno(EINVAL)
         for vma in areas:
             if not _can_userfault(vma, mode):
                 raise Errno(EINVAL)
@@ -304,7 +304,7 @@ class Userfaultfd(Inode):
         end = start + length
         areas = mm.vmas_in(start, end)
         if not areas:
-            raise Errno(ENOMEM)
+            raise Errno(EINVAL)
         if any(not _can_userfault(v, v.uffd_modes) for v in areas):
             raise Errno(EINVAL)
         for vma in mm.split(max(start, areas[0].start), min(end, areas[-1].end)):

@@ -29,6 +29,9 @@ PARTIAL: dict[str, str] = {
     "sys_sysinfo": "load averages are always 0 (the machine keeps none)",
     "sys_fcntl": "everything but F_NOTIFY (dnotify) and write hints, which are EINVAL",
     "sys_memfd_create": "MFD_HUGETLB is ENOSYS, as on a kernel without hugetlbfs",
+    "sys_userfaultfd": "MISSING and WP registration of private anonymous memory and MINOR of shmem; MISSING and WP "
+    "of shmem (UFFD_FEATURE_MISSING_SHMEM, WP_HUGETLBFS_SHMEM), hugetlbfs and the UFFD_FEATURE_EVENT_* events are "
+    "not offered; faults the kernel takes copying to or from a registered page are served, not held",
     "sys_madvise": "MADV_COLLAPSE, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE, MADV_HWPOISON, MADV_SOFT_OFFLINE and "
     "KSM's MADV_MERGEABLE/MADV_UNMERGEABLE are EINVAL",
 }
