@@ -197,7 +197,7 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     child.cred = current.cred.copy()
     keys.forked(current, child)  # the session keyring and request_key's default go with the credentials
     for name in ("exe", "exe_file", "comm", "arg_start", "arg_end", "nice", "dumpable", "personality",
-                 "timer_slack_ns", "no_new_privs"):
+                 "timer_slack_ns", "no_new_privs", "notsc"):
         setattr(child, name, getattr(current, name))
     child.policy, child.rt_priority = current.policy, current.rt_priority
     if current.sched_reset_on_fork:  # sched_fork: the child starts over as a plain task

@@ -181,6 +181,7 @@ class Task:
         self.timer_slack_ns = DEFAULT_TIMER_SLACK_NS  # prctl(PR_SET_TIMERSLACK); 0 resets it to the default
         self.default_timer_slack_ns = DEFAULT_TIMER_SLACK_NS  # the creator's slack when it forked
         self.no_new_privs = False  # prctl(PR_SET_NO_NEW_PRIVS): never cleared, inherited
+        self.notsc = False  # prctl(PR_SET_TSC, PR_TSC_SIGSEGV): TIF_NOTSC, rdtsc faults (kernel/tsc.py)
         self.forked_no_exec = False  # PF_FORKNOEXEC: made by fork, no execve since (acct's AFORK)
         self.status: ExitStatus | None = None  # set: exited (a process's leader stays, a zombie, until reaped)
         self.sleep: Sleep | None = None

@@ -27,6 +27,7 @@ from syscalltbl.machine.kernel.faults import NO_EXCEPTION, PAGE_FAULT
 from syscalltbl.machine.kernel.ktimers import CpuClock, Timer
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.rtsched import highest_first, slice_share
+from syscalltbl.machine.kernel.tsc import load_tsd
 from syscalltbl.machine.kernel.vdso import write_sample
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def switch_to(machine: Machine, task: Task) -> None:
     cpu.set_msr(abi.MSR_GS_BASE, machine.kernel.symbol("__per_cpu_start"))
     cpu.set_msr(abi.MSR_KERNEL_GS_BASE, task.gs_base)
     cpu.set_reg(x86.UC_X86_REG_FS_BASE, task.fs_base)
+    load_tsd(cpu, task)  # PR_SET_TSC: rdtsc faults while a thread that asked for it runs
     if machine.fpu_owner is not task:
         # Lazily: the registers move only when another task's are loaded.
         if machine.fpu_owner is not None:

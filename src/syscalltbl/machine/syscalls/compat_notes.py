@@ -20,8 +20,8 @@ PARTIAL: dict[str, str] = {
     "sys_clone3": "of the namespaces only the mount one; the others, cgroups (CLONE_INTO_CGROUP) and set_tid are "
     "EINVAL, as a kernel built without them",
     "sys_prctl": "PR_SET_NAME/PR_GET_NAME, PR_SET_PDEATHSIG/PR_GET_PDEATHSIG, PR_SET_DUMPABLE/PR_GET_DUMPABLE, "
-    "the keep-capabilities and bounding-set options, the child subreaper, timer slack and no_new_privs; "
-    "PR_SET_SECCOMP, PR_SET_TSC and every other option are EINVAL",
+    "the keep-capabilities and bounding-set options, the child subreaper, timer slack, no_new_privs and "
+    "PR_SET_TSC/PR_GET_TSC; PR_SET_SECCOMP and every other option are EINVAL",
     "sys_arch_prctl": "ARCH_SET_FS, ARCH_GET_FS, ARCH_SET_GS, ARCH_GET_GS and ARCH_GET_CPUID (ARCH_SET_CPUID is "
     "ENODEV: no cpuid faulting); the shadow-stack and AMX options are EINVAL",
     "sys_ioctl": "the requests of the machine's own files and devices (terminals, pipes, sockets, /dev); others "
