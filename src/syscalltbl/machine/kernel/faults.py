@@ -43,7 +43,8 @@ FAULT_CODES = {0: FPE_INTDIV, 1: TRAP_TRACE, 6: ILL_ILLOPN}
 def page_fault_info(mm: Mm, signal: int, addr: int) -> bytes:
     if signal == SIGBUS:
         return fault_info(signal, BUS_ADRERR, addr)
-    mapped = mm.find_vma(addr) is not None
+    # A guard page faults as VM_FAULT_SIGSEGV, which bad_area_nosemaphore reports as SEGV_MAPERR.
+    mapped = mm.find_vma(addr) is not None and not (mm.guards and addr & ~(abi.PAGE_SIZE - 1) in mm.guards)
     return fault_info(signal, SEGV_ACCERR if mapped else SEGV_MAPERR, addr)
 
 

@@ -50,6 +50,9 @@ MAX_MAP_COUNT = 65530  # vm.max_map_count's default: areas per process, past whi
 # costs the host, about 280 bytes (measured), so no number of processes can make the host hold
 # more areas than RAM pays for.
 AREA_BYTES = 288
+# A guard page (MADV_GUARD_INSTALL) is a marker in a page table on Linux; here an entry of Mm.guards,
+# charged to RAM at what it costs the host, so no range of guards makes the host hold more than RAM pays for.
+GUARD_BYTES = 64
 _Q = struct.Struct("<Q")
 
 
@@ -128,6 +131,9 @@ class Mm(AddressSpace):
         self.code_phase: dict[int, bool] = {}
         # Pages UFFDIO_POISON marked (PTE_MARKER_POISONED): a touch is SIGBUS until they are unmapped.
         self.poisoned: set[int] = set()
+        # Guard pages (MADV_GUARD_INSTALL, PTE_MARKER_GUARD): a touch is SIGSEGV, the kernel's copy EFAULT,
+        # until MADV_GUARD_REMOVE or munmap; fork copies them.
+        self.guards: set[int] = set()
 
     # -- areas --
 
@@ -246,6 +252,8 @@ class Mm(AddressSpace):
             self._search_from = None  # a new gap
         if self.poisoned:
             self.poisoned -= {p for p in self.poisoned if start <= p < end}
+        if self.guards:
+            self.unguard(start, end)
         for vma in gone:
             if vma.backing is not None and not vma.closed:
                 vma.backing.closed()
@@ -283,6 +291,24 @@ class Mm(AddressSpace):
         if start < end:
             walk(self.cr3, 39, 0)
         return found
+
+    def guard(self, start: int, end: int) -> bool:
+        """MADV_GUARD_INSTALL over [start, end): its pages go (zapped) and become guards; False (ENOMEM)
+        when RAM cannot hold the markers."""
+        fresh = [p for p in range(start, end, PAGE_SIZE) if p not in self.guards]
+        if not self.ram.slab_fits(len(fresh) * GUARD_BYTES):
+            return False
+        self.zap(start, end)
+        self.ram.slab_charge(len(fresh) * GUARD_BYTES)
+        self.guards.update(fresh)
+        return True
+
+    def unguard(self, start: int, end: int) -> None:
+        """MADV_GUARD_REMOVE (or munmap): the guards of [start, end) go; the pages read as never touched."""
+        gone = [p for p in self.guards if start <= p < end] if len(self.guards) < (end - start) // PAGE_SIZE else [
+            p for p in range(page_down(start), end, PAGE_SIZE) if p in self.guards]
+        self.guards.difference_update(gone)
+        self.ram.slab_charge(-len(gone) * GUARD_BYTES)
 
     def seal(self, start: int, end: int) -> None:
         """mseal: the areas in [start, end), which the caller found to cover it, split at its ends and sealed."""
@@ -391,6 +417,8 @@ class Mm(AddressSpace):
         if vma is None or not (vma.write if write else vma.read or vma.write or vma.execute):
             return False
         page = page_down(va)
+        if (self.guards and page in self.guards) or (self.poisoned and page in self.poisoned):
+            return False  # a marker, no page: SIGSEGV for a guard (the caller's), EFAULT for the kernel's copy
         entry = self.lookup(page)
         if entry & PTE_P:
             # Present: a real protection fault, unless it is the first write to a private copy-on-write page
@@ -502,6 +530,8 @@ class Mm(AddressSpace):
                 entry = self.lookup(va)
                 if entry & PTE_P and not (write and vma.write and self.copy_on_write_pending(va)):
                     continue
+                if self.guards and va in self.guards:
+                    continue  # a guard page: nothing to page in
                 if self.past_end(va):
                     break  # the rest of the area lies past its file's end too: nothing to page in (SIGBUS)
                 if not self.fault_in(va, write and vma.write, user=False):
@@ -625,6 +655,12 @@ class Mm(AddressSpace):
                 vma.backing.mappers.add(child)
                 vma.backing.opened()
         child.start_brk, child.brk = self.start_brk, self.brk
+        if self.guards:  # the markers are page-table entries on Linux, which fork copies
+            if not self.ram.slab_fits(len(self.guards) * GUARD_BYTES):
+                child.destroy()
+                raise OutOfMemory("no room for the child's guard pages")
+            child.guards = set(self.guards)
+            self.ram.slab_charge(len(child.guards) * GUARD_BYTES)
         child.code_phase = dict(self.code_phase)
         # Areas whose pages the child does not get: not at all, or zero-filled on first touch.
         skipped = [v for v in self.vmas if v.dontfork or v.wipeonfork]
@@ -683,6 +719,8 @@ class Mm(AddressSpace):
                 self.ram.free(entry & PTE_ADDR)
         self.free_user_tables()
         self.close_areas()
+        self.ram.slab_charge(-len(self.guards) * GUARD_BYTES)
+        self.guards, self.poisoned = set(), set()
         self.vmas = []
         self._recount()
         self._search_from = None

@@ -18,6 +18,8 @@ from syscalltbl.machine.uapi.mman import (
     MADV_DONTNEED,
     MADV_DONTNEED_LOCKED,
     MADV_FREE,
+    MADV_GUARD_INSTALL,
+    MADV_GUARD_REMOVE,
     MADV_HUGEPAGE,
     MADV_KEEPONFORK,
     MADV_NOHUGEPAGE,
@@ -60,10 +62,12 @@ def sys_msync(t: Task, addr: int, length: int, flags: int, *_: int) -> int:
 _ADVICE_KEPT = frozenset({MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_COLD, MADV_PAGEOUT,
                           MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTDUMP, MADV_DODUMP})
 _ADVICE = _ADVICE_KEPT | {MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE, MADV_REMOVE, MADV_DONTFORK, MADV_DOFORK,
-                          MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_POPULATE_READ, MADV_POPULATE_WRITE}
+                          MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_POPULATE_READ, MADV_POPULATE_WRITE,
+                          MADV_GUARD_INSTALL, MADV_GUARD_REMOVE}
 
 #: is_discard (mm/madvise.c): the advice a sealed area refuses when it is anonymous and read-only.
-_DISCARD = frozenset({MADV_FREE, MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_REMOVE, MADV_DONTFORK, MADV_WIPEONFORK})
+_DISCARD = frozenset({MADV_FREE, MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_REMOVE, MADV_DONTFORK, MADV_WIPEONFORK,
+                      MADV_GUARD_INSTALL})
 
 
 @syscall("sys_madvise")
@@ -115,6 +119,17 @@ def sys_madvise(t: Task, addr: int, length: int, advice: int, *_: int) -> int:
             else:
                 v.dontfork = advice == MADV_DONTFORK
         mm.merge(addr, end)
+    elif advice in (MADV_GUARD_INSTALL, MADV_GUARD_REMOVE):
+        # is_valid_guard_vma: not the kernel's special areas, and an install not over locked memory.
+        if advice == MADV_GUARD_INSTALL and any(v.locked for v in areas):
+            raise Errno(EINVAL)
+        for v in areas:
+            lo, hi = max(v.start, addr), min(v.end, end)
+            if advice == MADV_GUARD_REMOVE:
+                mm.unguard(lo, hi)
+            elif not mm.guard(lo, hi):
+                raise Errno(ENOMEM)
+        t.cpu.flush_tlb()
     elif advice in (MADV_POPULATE_READ, MADV_POPULATE_WRITE):
         if hole:
             raise Errno(ENOMEM)
