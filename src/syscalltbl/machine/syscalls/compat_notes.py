@@ -32,8 +32,8 @@ PARTIAL: dict[str, str] = {
     "sys_userfaultfd": "MISSING and WP registration of private anonymous memory and MINOR of shmem; MISSING and WP "
     "of shmem (UFFD_FEATURE_MISSING_SHMEM, WP_HUGETLBFS_SHMEM), hugetlbfs and the UFFD_FEATURE_EVENT_* events are "
     "not offered; faults the kernel takes copying to or from a registered page are served, not held",
-    "sys_madvise": "MADV_COLLAPSE, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE, MADV_HWPOISON, MADV_SOFT_OFFLINE and "
-    "KSM's MADV_MERGEABLE/MADV_UNMERGEABLE are EINVAL",
+    "sys_madvise": "MADV_COLLAPSE, MADV_HWPOISON, MADV_SOFT_OFFLINE and KSM's MADV_MERGEABLE/MADV_UNMERGEABLE "
+    "are EINVAL",
 }
 
 #: Calls left ENOSYS on purpose, and why.
