@@ -20,3 +20,17 @@ FACTS = (
 
 def test_guard_pages_tsc_and_robust_list_as_on_linux(tmp_path: Path) -> None:
     assert_as_on_a_tmpfs(tmp_path, build_static(tmp_path, "memory_markers.c"), FACTS)
+
+
+QUERY_FACTS = (
+    "query code: 0",
+    "name is exe: 1, its size: 1",
+    "short build id buffer: ENAMETOOLONG",
+    "nothing there: ENOENT",
+    "unknown tail: E2BIG",
+    "done",
+)
+
+
+def test_procmap_query_as_on_linux(tmp_path: Path) -> None:
+    assert_as_on_a_tmpfs(tmp_path, build_static(tmp_path, "procmap_query.c"), QUERY_FACTS)

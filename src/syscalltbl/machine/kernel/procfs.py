@@ -29,6 +29,7 @@ from syscalltbl.machine.kernel.nsfs import ProcNsDir
 from syscalltbl.machine.kernel.pidns import ns_last_pid
 from syscalltbl.machine.kernel.procfdinfo import ProcFdInfoDir
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile, ProcLink
+from syscalltbl.machine.kernel.procmap_query import MapsFile
 from syscalltbl.machine.kernel.procmem import PagemapFile, render_smaps
 from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
 from syscalltbl.machine.kernel.procsysvipc import proc_sysvipc
@@ -121,7 +122,7 @@ class ProcPidDir(_TaskDir):
             b"exe": ProcLink(lambda _reader: _living(self._alive()).exe),
             b"fd": ProcFdDir(self, t),
             b"fdinfo": ProcFdInfoDir(self, t),
-            b"maps": ProcFile(lambda: render_maps(self._alive())),
+            b"maps": MapsFile(lambda: render_maps(self._alive()), self._alive),
             b"mountinfo": ProcFile(lambda: render_mountinfo(self._alive())),
             b"mounts": ProcFile(lambda: render_mounts(self._alive())),
             b"ns": ProcNsDir(self, t),
