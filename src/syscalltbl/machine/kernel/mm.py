@@ -98,6 +98,9 @@ class Vma:
     # (UFFDIO_REGISTER_MODE_* bits: VM_UFFD_MISSING, VM_UFFD_WP, VM_UFFD_MINOR).
     uffd: object | None = None
     uffd_modes: int = 0
+    # VM_ACCOUNT: private writable memory whose commit was charged (mmap without MAP_NORESERVE, the heap,
+    # mprotect making it writable). fork charges it again, area by area (dup_mmap).
+    accounted: bool = False
 
     def piece(self, start: int, end: int) -> Vma:
         """A copy of this area limited to [start, end) (a split, fork's copy, mremap's move)."""
@@ -324,6 +327,8 @@ class Mm(AddressSpace):
             return False
         for vma in self._inside(start, end):
             vma.read, vma.write, vma.execute = read, write, execute
+            if write and not vma.committed and not vma.shared:
+                vma.accounted = True  # mprotect_fixup's VM_ACCOUNT
             vma.committed = vma.committed or write  # the caller charged it
             for _va, pte, entry in self.leaves(vma.start, vma.end):
                 frame = entry & PTE_ADDR
@@ -637,7 +642,7 @@ class Mm(AddressSpace):
         if prev is not None and prev.end == old and (prev.read, prev.write, prev.execute, prev.name) == heap:
             prev.end = new
             return
-        self.add_vma(old, new, read=True, write=True, execute=False, name="[heap]", committed=True)
+        self.add_vma(old, new, read=True, write=True, execute=False, name="[heap]", committed=True).accounted = True
 
     def copy(self) -> Mm:
         """fork: a new address space with its own copy of every page but the shared ones.
@@ -724,6 +729,11 @@ class Mm(AddressSpace):
         self.vmas = []
         self._recount()
         self._search_from = None
+
+    def largest_accounted(self) -> int:
+        """The longest VM_ACCOUNT area a fork would charge (dup_mmap asks security_vm_enough_memory_mm for
+        each; under OVERCOMMIT_GUESS one larger than RAM is refused)."""
+        return max((v.end - v.start for v in self.vmas if v.accounted and not v.dontfork), default=0)
 
     def can_add_areas(self, count: int) -> bool:
         """Whether `count` more areas fit: under max_map_count, and with RAM for them (else ENOMEM)."""

@@ -165,6 +165,8 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
         raise Errno(EPERM)  # copy_thread's ARCH_SET_FS: a user address only
     if not flags & CLONE_VM and not current.mm.ram_holds_areas(len(current.mm.vmas)):
         raise Errno(ENOMEM)
+    if not flags & CLONE_VM and current.mm.largest_accounted() > machine.ram.size:
+        raise Errno(ENOMEM)  # dup_mmap: an accounted area's commit, charged again, is more than RAM
     if not flags & CLONE_FILES and not current.files.copy_fits():
         raise Errno(ENOMEM)
     # The descriptors first: if they cannot be copied nothing else exists yet, and

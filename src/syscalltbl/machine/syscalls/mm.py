@@ -184,6 +184,8 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
                      shared=shared, backing=backing, pgoff=off // PAGE_SIZE)
     vma.locked, vma.maywrite = locked or secret, maywrite
     vma.growsdown = bool(flags & MAP_GROWSDOWN) and not shared and backing is None
+    vma.accounted = charged and kind == MAP_PRIVATE  # accountable_mapping: VM_ACCOUNT
+    mm.merge(addr, addr + size)  # mmap_region's vma_merge: one area with neighbours that differ only in place
     t.cpu.flush_tlb()
     if locked or (flags & MAP_POPULATE and not flags & MAP_NONBLOCK):
         # Best effort: what RAM cannot hold is paged in on use (mm_populate's result is not mmap's).
