@@ -66,6 +66,7 @@ def load(machine: Machine, task: Task, bprm: Binprm) -> tuple[Mm, Loaded, Initia
         mm = Mm(machine.ram, machine.kmm)
     except OutOfMemory:
         raise Errno(ENOMEM) from None
+    mm.dump_filter = task.mm.dump_filter  # mm_init: MMF_INIT_MASK's dump filter goes with the new program
     try:
         mm.map_shared(VVAR_BASE, [machine.vvar_frame], "[vvar]")
         mm.map_shared(VDSO_BASE, machine.vdso_frames, "[vdso]")

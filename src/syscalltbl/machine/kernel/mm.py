@@ -101,6 +101,7 @@ class Vma:
     # VM_ACCOUNT: private writable memory whose commit was charged (mmap without MAP_NORESERVE, the heap,
     # mprotect making it writable). fork charges it again, area by area (dup_mmap).
     accounted: bool = False
+    dontdump: bool = False  # madvise(MADV_DONTDUMP): VM_DONTDUMP, left out of a core dump
 
     def piece(self, start: int, end: int) -> Vma:
         """A copy of this area limited to [start, end) (a split, fork's copy, mremap's move)."""
@@ -137,6 +138,8 @@ class Mm(AddressSpace):
         # Guard pages (MADV_GUARD_INSTALL, PTE_MARKER_GUARD): a touch is SIGSEGV, the kernel's copy EFAULT,
         # until MADV_GUARD_REMOVE or munmap; fork copies them.
         self.guards: set[int] = set()
+        # /proc/PID/coredump_filter (the MMF_DUMP_* bits of mm->flags): inherited by fork and by execve.
+        self.dump_filter = 0x33
 
     # -- areas --
 
@@ -660,6 +663,7 @@ class Mm(AddressSpace):
                 vma.backing.mappers.add(child)
                 vma.backing.opened()
         child.start_brk, child.brk = self.start_brk, self.brk
+        child.dump_filter = self.dump_filter
         if self.guards:  # the markers are page-table entries on Linux, which fork copies
             if not self.ram.slab_fits(len(self.guards) * GUARD_BYTES):
                 child.destroy()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.cpu import Cpu
 from syscalltbl.machine.hw.fpu import INITIAL
+from syscalltbl.machine.kernel import coredump
 from syscalltbl.machine.kernel.cputime import GroupTimes, TaskTimes
 from syscalltbl.machine.kernel.cred import Creds
 from syscalltbl.machine.kernel.ktimers import ProcessTimers
@@ -58,8 +59,7 @@ def signame(sig: int) -> str:
     return signal_name(sig) or f"signal {sig}"
 
 
-#: The signals whose default action dumps core (SIG_KERNEL_COREDUMP_MASK): the dump is not written here,
-#: but the status says it was made when RLIMIT_CORE allows one, as Linux's does.
+#: The signals whose default action dumps core (SIG_KERNEL_COREDUMP_MASK): kernel/coredump.py writes it.
 CORE_SIGNALS = frozenset({SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGXCPU, SIGXFSZ, SIGSYS})
 USER_RFLAGS = abi.X86_EFLAGS["X86_EFLAGS_IF"] | abi.X86_EFLAGS["X86_EFLAGS_FIXED"]
 
@@ -263,7 +263,8 @@ class Task:
     def kill(self, signal: int, detail: str = "") -> None:
         """Death by `signal`: a fatal signal ends every thread of the process."""
         limit = self.rlimits[RLIMIT_CORE][0] if self.rlimits is not None else 0
-        core = signal in CORE_SIGNALS and limit > 0 and self.dumpable > 0
+        core = signal in CORE_SIGNALS and self.dumpable > 0 and self.status is None and coredump.dump(
+            self, signal, limit)
         self.machine.do_group_exit(self, ExitStatus(None, signal, detail or signame(signal), core))
 
     def pt_regs(self) -> dict[str, int]:

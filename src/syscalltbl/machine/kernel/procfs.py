@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Final
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.kernel import cputime
+from syscalltbl.machine.kernel.coredump import DUMP_FILTER_BITS
 from syscalltbl.machine.kernel.cpuinfo import render_cpuinfo
 from syscalltbl.machine.kernel.kconfig import render_config_gz
 from syscalltbl.machine.kernel.keys import render_key_users
@@ -123,6 +124,9 @@ class ProcPidDir(_TaskDir):
             b"fd": ProcFdDir(self, t),
             b"fdinfo": ProcFdInfoDir(self, t),
             b"maps": MapsFile(lambda: render_maps(self._alive()), self._alive),
+            b"coredump_filter": ProcFile(lambda: b"%08x\n" % _living(self._alive()).mm.dump_filter,
+                                         lambda data, _writer: _set_dump_filter(self._alive(), data)
+                                         ).owned_by(t.cred.euid, t.cred.egid),
             b"mountinfo": ProcFile(lambda: render_mountinfo(self._alive())),
             b"mounts": ProcFile(lambda: render_mounts(self._alive())),
             b"ns": ProcNsDir(self, t),
@@ -372,6 +376,19 @@ def render_status(t: Task) -> bytes:
         f"CapAmb:\t{_mask(c.cap_ambient)}",
     ]
     return "\n".join(lines).encode() + b"\n"
+
+
+def _set_dump_filter(t: Task, data: bytes) -> None:
+    """proc_coredump_filter_write: a number (kstrtouint, base 0) whose low MMF_DUMP_FILTER_BITS bits are the filter."""
+    try:
+        value = int(data.strip(), 0)
+    except ValueError:
+        raise Errno(EINVAL) from None
+    if not 0 <= value <= 0xFFFFFFFF:
+        raise Errno(EINVAL)
+    if t.status is not None:
+        raise Errno(ESRCH)
+    t.mm.dump_filter = value & ((1 << DUMP_FILTER_BITS) - 1)
 
 
 def render_maps(t: Task) -> bytes:
