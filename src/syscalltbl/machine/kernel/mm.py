@@ -257,7 +257,9 @@ class Mm(AddressSpace):
             self._recount()
             self._search_from = None  # a new gap
         if self.poisoned:
-            self.poisoned -= {p for p in self.poisoned if start <= p < end}
+            markers = {p for p in self.poisoned if start <= p < end}
+            self.poisoned -= markers
+            self.ram.slab_charge(-len(markers) * GUARD_BYTES)
         if self.guards:
             self.unguard(start, end)
         for vma in gone:
@@ -301,12 +303,21 @@ class Mm(AddressSpace):
     def guard(self, start: int, end: int) -> bool:
         """MADV_GUARD_INSTALL over [start, end): its pages go (zapped) and become guards; False (ENOMEM)
         when RAM cannot hold the markers."""
-        fresh = [p for p in range(start, end, PAGE_SIZE) if p not in self.guards]
-        if not self.ram.slab_fits(len(fresh) * GUARD_BYTES):
-            return False
+        already = sum(1 for p in self.guards if start <= p < end)
+        count = (end - start) // PAGE_SIZE - already
+        if not self.ram.slab_fits(count * GUARD_BYTES):
+            return False  # asked before any list of pages is made: a range of terabytes costs nothing here
         self.zap(start, end)
-        self.ram.slab_charge(len(fresh) * GUARD_BYTES)
-        self.guards.update(fresh)
+        self.ram.slab_charge(count * GUARD_BYTES)
+        self.guards.update(range(start, end, PAGE_SIZE))
+        return True
+
+    def poison(self, page: int) -> bool:
+        """UFFDIO_POISON's marker on `page`, charged as a guard's; False (ENOMEM) when RAM cannot hold it."""
+        if not self.ram.slab_fits(GUARD_BYTES):
+            return False
+        self.ram.slab_charge(GUARD_BYTES)
+        self.poisoned.add(page)
         return True
 
     def unguard(self, start: int, end: int) -> None:
@@ -728,7 +739,7 @@ class Mm(AddressSpace):
                 self.ram.free(entry & PTE_ADDR)
         self.free_user_tables()
         self.close_areas()
-        self.ram.slab_charge(-len(self.guards) * GUARD_BYTES)
+        self.ram.slab_charge(-(len(self.guards) + len(self.poisoned)) * GUARD_BYTES)
         self.guards, self.poisoned = set(), set()
         self.vmas = []
         self._recount()

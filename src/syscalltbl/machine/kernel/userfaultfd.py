@@ -349,6 +349,7 @@ class Userfaultfd(Inode):
         if mode & ~UFFDIO_ZEROPAGE_MODE_DONTWAKE:
             raise Errno(EINVAL)
         mm = self._mm()
+
         def fill(vma: Vma, page: int) -> None:
             _install(mm, vma, page, None)  # a zero-filled page (Linux maps its zero page, read-only)
 
@@ -383,7 +384,8 @@ class Userfaultfd(Inode):
         mm = self._mm()
 
         def fill(_vma: Vma, page: int) -> None:
-            mm.poisoned.add(page)  # the marker: a PTE without a page, that faults as SIGBUS
+            if not mm.poison(page):  # the marker: a PTE without a page, that faults as SIGBUS
+                raise Errno(ENOMEM)
 
         done = self._fill(task, mm, start, length, fill)
         return self._filled(task, arg + 24, start, length, done, not mode & UFFDIO_POISON_MODE_DONTWAKE)
@@ -420,7 +422,11 @@ class Userfaultfd(Inode):
                 mm.set_pte(at, entry)
                 raise
 
-        done = self._fill(task, mm, dst, length, fill)
+        # With ALLOW_SRC_HOLES only the source's pages matter: the holes between them are skipped by one
+        # walk of its page tables, so a range of terabytes costs what it maps.
+        present = {va - src + dst for va, _pte, _entry in mm.leaves(src, src + length)}
+        holes = bool(mode & UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES)
+        done = self._fill(task, mm, dst, length, fill, only=present if holes else None)
         task.cpu.flush_tlb()
         return self._filled(task, arg + 32, dst, length, done, not mode & UFFDIO_MOVE_MODE_DONTWAKE)
 
@@ -451,7 +457,7 @@ class Userfaultfd(Inode):
     # -- helpers of the fills --
 
     def _fill(self, task: Task, mm: Mm, start: int, length: int, fill: Callable[[Vma, int], None], *,
-              wp: bool = False, minor: bool = False) -> int | Errno:
+              wp: bool = False, minor: bool = False, only: set[int] | None = None) -> int | Errno:
         """mfill_atomic: `fill` each page of [start, start + length) of an area registered here; the bytes
         done, or the error that stopped the first page."""
         vma = mm.find_vma(start)
@@ -463,6 +469,8 @@ class Userfaultfd(Inode):
             return Errno(EINVAL)
         if not minor and (vma.shared or vma.backing is not None):
             return Errno(EINVAL)  # a MISSING fill of shmem: not built (UFFD_FEATURE_MISSING_SHMEM)
+        if only is not None:
+            return self._fill_sparse(mm, vma, start, length, fill, only)
         done = 0
         for page in range(start, start + length, PAGE_SIZE):
             try:
@@ -475,6 +483,26 @@ class Userfaultfd(Inode):
                 return done or Errno(ENOMEM)
             done += PAGE_SIZE
         return done
+
+    @staticmethod
+    def _fill_sparse(mm: Mm, vma: Vma, start: int, length: int, fill: Callable[[Vma, int], None],
+                     only: set[int]) -> int | Errno:
+        """_fill where only the pages of `only` (offsets from the range's start) need `fill`, the rest being
+        holes that count as done: found by walking page tables, never page by page. The first page the
+        destination has already (EEXIST) ends it."""
+        taken = [va for va, _pte, _entry in mm.leaves(start, start + length)]
+        taken += [p for p in mm.poisoned if start <= p < start + length]
+        end = min(taken, default=start + length)
+        for page in sorted(only):
+            if page >= end:
+                break
+            try:
+                fill(vma, page)
+            except Errno as exc:
+                return (page - start) or exc
+            except OutOfMemory:
+                return (page - start) or Errno(ENOMEM)
+        return (end - start) or Errno(EEXIST)
 
     def _filled(self, task: Task, result_at: int, start: int, length: int, done: int | Errno, wake: bool) -> int:
         """Store the result field (bytes done or -errno), wake the range done, and answer as the ioctl does."""
