@@ -52,6 +52,7 @@ from syscalltbl.machine.kernel.timens import refresh_vvar
 from syscalltbl.machine.kernel.timer import Tick
 from syscalltbl.machine.kernel.tun import tun_directory
 from syscalltbl.machine.kernel.ucount import Ucounts
+from syscalltbl.machine.kernel.userfaultfd import UserfaultfdDevice
 from syscalltbl.machine.kernel.vdso import ClockSource
 from syscalltbl.machine.kernel.vfs import FileSystem
 from syscalltbl.machine.project import load as load_project
@@ -160,6 +161,8 @@ class Machine:
         for minor, (name, driver) in enumerate(sorted({**drivers, **(devices or {})}.items())):
             self.fs.add_device(name.encode(), CharDevice(driver, minor))
         self.fs.add_device(b"net", tun_directory(self.fs))
+        if "userfaultfd" not in {**drivers, **(devices or {})}:
+            self.fs.add_device(b"userfaultfd", UserfaultfdDevice())  # userfaultfd's misc device
         self.kmm = AddressSpace(self.ram)
         self.current: Task | None = None
         self.fpu = FpuRegisters(self.cpu)

@@ -67,6 +67,7 @@ def load(machine: Machine, task: Task, bprm: Binprm) -> tuple[Mm, Loaded, Initia
         mm = Mm(machine.ram, machine.kmm)
     except OutOfMemory:
         raise Errno(ENOMEM) from None
+    mm.dump_filter = task.mm.dump_filter  # mm_init: MMF_INIT_MASK's dump filter goes with the new program
     try:
         # The page of the time namespace the new program runs in (exec_task_namespaces: the children's).
         mm.map_shared(VVAR_BASE, [vvar_frame_of(machine, task.nsproxy.time_for_children)], "[vvar]")

@@ -18,6 +18,7 @@ from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.uapi.errno import Errno
 from syscalltbl.machine.uapi.signal import (
     BUS_ADRERR,
+    BUS_MCEERR_AR,
     FPE_INTDIV,
     ILL_ILLOPN,
     SEGV_ACCERR,
@@ -42,8 +43,16 @@ FAULT_CODES = {0: FPE_INTDIV, 1: TRAP_TRACE, 6: ILL_ILLOPN}
 def page_fault_info(mm: Mm, signal: int, addr: int) -> bytes:
     if signal == SIGBUS:
         return fault_info(signal, BUS_ADRERR, addr)
-    mapped = mm.find_vma(addr) is not None
+    # A guard page faults as VM_FAULT_SIGSEGV, which bad_area_nosemaphore reports as SEGV_MAPERR.
+    mapped = mm.find_vma(addr) is not None and not (mm.guards and addr & ~(abi.PAGE_SIZE - 1) in mm.guards)
     return fault_info(signal, SEGV_ACCERR if mapped else SEGV_MAPERR, addr)
+
+
+def poison_info(addr: int) -> bytes:
+    """force_sig_mceerr(BUS_MCEERR_AR, addr, PAGE_SHIFT): a poisoned page; si_addr_lsb says how much of it."""
+    info = bytearray(fault_info(SIGBUS, BUS_MCEERR_AR, addr))
+    info[24:26] = (abi.PAGE_SIZE.bit_length() - 1).to_bytes(2, "little")
+    return bytes(info)
 
 
 def trap_info(signal: int, vector: int, rip: int) -> bytes:

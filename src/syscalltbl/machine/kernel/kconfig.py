@@ -89,6 +89,9 @@ FEATURES: Final[tuple[Feature, ...]] = (
     Feature("CONFIG_MEMFD_CREATE", _calls("memfd_create")),
     Feature("CONFIG_SECRETMEM", _calls("memfd_secret")),
     Feature("CONFIG_USERFAULTFD", _calls("userfaultfd")),
+    # kernel/userfaultfd.py's write protection of anonymous memory and minor faults of shmem.
+    Feature("CONFIG_HAVE_ARCH_USERFAULTFD_WP", _calls("userfaultfd")),
+    Feature("CONFIG_HAVE_ARCH_USERFAULTFD_MINOR", _calls("userfaultfd")),
     Feature("CONFIG_CROSS_MEMORY_ATTACH", _calls("process_vm_readv", "process_vm_writev")),
     Feature("CONFIG_BSD_PROCESS_ACCT", _calls("acct")),
     Feature("CONFIG_BSD_PROCESS_ACCT_V3", _calls("acct")),  # the record format kernel/acct.py writes

@@ -50,6 +50,9 @@ MAX_MAP_COUNT = 65530  # vm.max_map_count's default: areas per process, past whi
 # costs the host, about 280 bytes (measured), so no number of processes can make the host hold
 # more areas than RAM pays for.
 AREA_BYTES = 288
+# A guard page (MADV_GUARD_INSTALL) is a marker in a page table on Linux; here an entry of Mm.guards,
+# charged to RAM at what it costs the host, so no range of guards makes the host hold more than RAM pays for.
+GUARD_BYTES = 64
 _Q = struct.Struct("<Q")
 
 
@@ -91,6 +94,14 @@ class Vma:
     maywrite: bool = True  # VM_MAYWRITE: false for a shared mapping of a file opened read-only (mprotect: EACCES)
     growsdown: bool = False  # VM_GROWSDOWN (mmap's MAP_GROWSDOWN): a fault just below it extends it (grow_down)
     sealed: bool = False  # mseal (VM_SEALED): no unmap, move, remap or protection change until the mm goes
+    # userfaultfd (kernel/userfaultfd.py): the context it is registered with (vm_userfaultfd_ctx), and how
+    # (UFFDIO_REGISTER_MODE_* bits: VM_UFFD_MISSING, VM_UFFD_WP, VM_UFFD_MINOR).
+    uffd: object | None = None
+    uffd_modes: int = 0
+    # VM_ACCOUNT: private writable memory whose commit was charged (mmap without MAP_NORESERVE, the heap,
+    # mprotect making it writable). fork charges it again, area by area (dup_mmap).
+    accounted: bool = False
+    dontdump: bool = False  # madvise(MADV_DONTDUMP): VM_DONTDUMP, left out of a core dump
 
     def piece(self, start: int, end: int) -> Vma:
         """A copy of this area limited to [start, end) (a split, fork's copy, mremap's move)."""
@@ -125,6 +136,13 @@ class Mm(AddressSpace):
         self.thp_disabled = 0  # 1, or 1 | PR_THP_DISABLE_EXCEPT_ADVISED: what PR_GET_THP_DISABLE says
         # Frames of shared memory written at one address and run at another: their phase (kernel/codealias.py).
         self.code_phase: dict[int, bool] = {}
+        # Pages UFFDIO_POISON marked (PTE_MARKER_POISONED): a touch is SIGBUS until they are unmapped.
+        self.poisoned: set[int] = set()
+        # Guard pages (MADV_GUARD_INSTALL, PTE_MARKER_GUARD): a touch is SIGSEGV, the kernel's copy EFAULT,
+        # until MADV_GUARD_REMOVE or munmap; fork copies them.
+        self.guards: set[int] = set()
+        # /proc/PID/coredump_filter (the MMF_DUMP_* bits of mm->flags): inherited by fork and by execve.
+        self.dump_filter = 0x33
 
     # -- areas --
 
@@ -241,6 +259,12 @@ class Mm(AddressSpace):
             del self.vmas[first:last]
             self._recount()
             self._search_from = None  # a new gap
+        if self.poisoned:
+            markers = {p for p in self.poisoned if start <= p < end}
+            self.poisoned -= markers
+            self.ram.slab_charge(-len(markers) * GUARD_BYTES)
+        if self.guards:
+            self.unguard(start, end)
         for vma in gone:
             if vma.backing is not None and not vma.closed:
                 vma.backing.closed()
@@ -279,6 +303,33 @@ class Mm(AddressSpace):
             walk(self.cr3, 39, 0)
         return found
 
+    def guard(self, start: int, end: int) -> bool:
+        """MADV_GUARD_INSTALL over [start, end): its pages go (zapped) and become guards; False (ENOMEM)
+        when RAM cannot hold the markers."""
+        already = sum(1 for p in self.guards if start <= p < end)
+        count = (end - start) // PAGE_SIZE - already
+        if not self.ram.slab_fits(count * GUARD_BYTES):
+            return False  # asked before any list of pages is made: a range of terabytes costs nothing here
+        self.zap(start, end)
+        self.ram.slab_charge(count * GUARD_BYTES)
+        self.guards.update(range(start, end, PAGE_SIZE))
+        return True
+
+    def poison(self, page: int) -> bool:
+        """UFFDIO_POISON's marker on `page`, charged as a guard's; False (ENOMEM) when RAM cannot hold it."""
+        if not self.ram.slab_fits(GUARD_BYTES):
+            return False
+        self.ram.slab_charge(GUARD_BYTES)
+        self.poisoned.add(page)
+        return True
+
+    def unguard(self, start: int, end: int) -> None:
+        """MADV_GUARD_REMOVE (or munmap): the guards of [start, end) go; the pages read as never touched."""
+        gone = [p for p in self.guards if start <= p < end] if len(self.guards) < (end - start) // PAGE_SIZE else [
+            p for p in range(page_down(start), end, PAGE_SIZE) if p in self.guards]
+        self.guards.difference_update(gone)
+        self.ram.slab_charge(-len(gone) * GUARD_BYTES)
+
     def seal(self, start: int, end: int) -> None:
         """mseal: the areas in [start, end), which the caller found to cover it, split at its ends and sealed."""
         for vma in self._inside(start, end):
@@ -293,6 +344,8 @@ class Mm(AddressSpace):
             return False
         for vma in self._inside(start, end):
             vma.read, vma.write, vma.execute = read, write, execute
+            if write and not vma.committed and not vma.shared:
+                vma.accounted = True  # mprotect_fixup's VM_ACCOUNT
             vma.committed = vma.committed or write  # the caller charged it
             for _va, pte, entry in self.leaves(vma.start, vma.end):
                 frame = entry & PTE_ADDR
@@ -386,6 +439,8 @@ class Mm(AddressSpace):
         if vma is None or not (vma.write if write else vma.read or vma.write or vma.execute):
             return False
         page = page_down(va)
+        if (self.guards and page in self.guards) or (self.poisoned and page in self.poisoned):
+            return False  # a marker, no page: SIGSEGV for a guard (the caller's), EFAULT for the kernel's copy
         entry = self.lookup(page)
         if entry & PTE_P:
             # Present: a real protection fault, unless it is the first write to a private copy-on-write page
@@ -497,6 +552,8 @@ class Mm(AddressSpace):
                 entry = self.lookup(va)
                 if entry & PTE_P and not (write and vma.write and self.copy_on_write_pending(va)):
                     continue
+                if self.guards and va in self.guards:
+                    continue  # a guard page: nothing to page in
                 if self.past_end(va):
                     break  # the rest of the area lies past its file's end too: nothing to page in (SIGBUS)
                 if not self.fault_in(va, write and vma.write, user=False):
@@ -518,7 +575,9 @@ class Mm(AddressSpace):
         first, last = self._run(start, end)
         assert last - first == 1, "mremap moves a range inside one area"
         old = self.vmas[first]
-        moved = replace(old.piece(start, end), start=new_start, end=new_end)
+        # The moved area leaves its userfaultfd (mremap_userfaultfd_prep without UFFD_FEATURE_EVENT_REMAP);
+        # with MREMAP_DONTUNMAP the old one stays registered, its pages now missing.
+        moved = replace(old.piece(start, end), start=new_start, end=new_end, uffd=None, uffd_modes=0)
         leaves = self.leaves(start, end)
         self.remove_range(new_start, new_end)
         for va, _pte, _entry in leaves:
@@ -600,7 +659,7 @@ class Mm(AddressSpace):
         if prev is not None and prev.end == old and (prev.read, prev.write, prev.execute, prev.name) == heap:
             prev.end = new
             return
-        self.add_vma(old, new, read=True, write=True, execute=False, name="[heap]", committed=True)
+        self.add_vma(old, new, read=True, write=True, execute=False, name="[heap]", committed=True).accounted = True
 
     def copy(self) -> Mm:
         """fork: a new address space with its own copy of every page but the shared ones.
@@ -609,7 +668,9 @@ class Mm(AddressSpace):
         """
         child = Mm(self.ram, self.kernel)
         # Memory locks are not inherited (VM_LOCKED is cleared in the child, mlockall's MCL_FUTURE too).
-        child.vmas = [replace(v.piece(v.start, v.end), locked=False) for v in self.vmas if not v.dontfork]
+        # Nor is a userfaultfd registration: without UFFD_FEATURE_EVENT_FORK the child's areas have none.
+        child.vmas = [replace(v.piece(v.start, v.end), locked=False, uffd=None, uffd_modes=0)
+                      for v in self.vmas if not v.dontfork]
         child._recount()
         for vma in child.vmas:
             if vma.backing is not None:
@@ -617,6 +678,13 @@ class Mm(AddressSpace):
                 vma.backing.opened()
         child.start_brk, child.brk = self.start_brk, self.brk
         child.thp_disabled = self.thp_disabled
+        child.dump_filter = self.dump_filter
+        if self.guards:  # the markers are page-table entries on Linux, which fork copies
+            if not self.ram.slab_fits(len(self.guards) * GUARD_BYTES):
+                child.destroy()
+                raise OutOfMemory("no room for the child's guard pages")
+            child.guards = set(self.guards)
+            self.ram.slab_charge(len(child.guards) * GUARD_BYTES)
         child.code_phase = dict(self.code_phase)
         # Areas whose pages the child does not get: not at all, or zero-filled on first touch.
         skipped = [v for v in self.vmas if v.dontfork or v.wipeonfork]
@@ -684,9 +752,16 @@ class Mm(AddressSpace):
                 self.ram.free(entry & PTE_ADDR)
         self.free_user_tables()
         self.close_areas()
+        self.ram.slab_charge(-(len(self.guards) + len(self.poisoned)) * GUARD_BYTES)
+        self.guards, self.poisoned = set(), set()
         self.vmas = []
         self._recount()
         self._search_from = None
+
+    def largest_accounted(self) -> int:
+        """The longest VM_ACCOUNT area a fork would charge (dup_mmap asks security_vm_enough_memory_mm for
+        each; under OVERCOMMIT_GUESS one larger than RAM is refused)."""
+        return max((v.end - v.start for v in self.vmas if v.accounted and not v.dontfork), default=0)
 
     def can_add_areas(self, count: int) -> bool:
         """Whether `count` more areas fit: under max_map_count, and with RAM for them (else ENOMEM)."""

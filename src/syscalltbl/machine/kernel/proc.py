@@ -187,6 +187,8 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
         raise Errno(EPERM)  # copy_thread's ARCH_SET_FS: a user address only
     if not flags & CLONE_VM and not current.mm.ram_holds_areas(len(current.mm.vmas)):
         raise Errno(ENOMEM)
+    if not flags & CLONE_VM and current.mm.largest_accounted() > machine.ram.size:
+        raise Errno(ENOMEM)  # dup_mmap: an accounted area's commit, charged again, is more than RAM
     if not flags & CLONE_FILES and not current.files.copy_fits():
         raise Errno(ENOMEM)
     # The descriptors first: if they cannot be copied nothing else exists yet, and
@@ -223,7 +225,7 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     keys.forked(current, child)  # the session keyring and request_key's default go with the credentials
     syscall_work.forked(current, child)  # seccomp's mode and filters
     for name in ("exe", "exe_file", "comm", "arg_start", "arg_end", "nice", "dumpable", "personality",
-                 "timer_slack_ns", "no_new_privs"):
+                 "timer_slack_ns", "no_new_privs", "notsc"):
         setattr(child, name, getattr(current, name))
     child.policy, child.rt_priority = current.policy, current.rt_priority
     if current.sched_reset_on_fork:  # sched_fork: the child starts over as a plain task

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.cpu import Cpu
 from syscalltbl.machine.hw.fpu import INITIAL
+from syscalltbl.machine.kernel import coredump
 from syscalltbl.machine.kernel.cputime import GroupTimes, TaskTimes
 from syscalltbl.machine.kernel.cred import Creds
 from syscalltbl.machine.kernel.ktimers import ProcessTimers
@@ -59,8 +60,7 @@ def signame(sig: int) -> str:
     return signal_name(sig) or f"signal {sig}"
 
 
-#: The signals whose default action dumps core (SIG_KERNEL_COREDUMP_MASK): the dump is not written here,
-#: but the status says it was made when RLIMIT_CORE allows one, as Linux's does.
+#: The signals whose default action dumps core (SIG_KERNEL_COREDUMP_MASK): kernel/coredump.py writes it.
 CORE_SIGNALS = frozenset({SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGXCPU, SIGXFSZ, SIGSYS})
 USER_RFLAGS = abi.X86_EFLAGS["X86_EFLAGS_IF"] | abi.X86_EFLAGS["X86_EFLAGS_FIXED"]
 
@@ -187,6 +187,7 @@ class Task:
         self.syscall_work = 0
         self.seccomp_mode = 0  # kernel/seccomp.py: SECCOMP_MODE_*, inherited, never lowered
         self.seccomp_filter: Filter | None = None  # the newest filter, linked to the older ones (shared)
+        self.notsc = False  # prctl(PR_SET_TSC, PR_TSC_SIGSEGV): TIF_NOTSC, rdtsc faults (kernel/tsc.py)
         self.forked_no_exec = False  # PF_FORKNOEXEC: made by fork, no execve since (acct's AFORK)
         self.status: ExitStatus | None = None  # set: exited (a process's leader stays, a zombie, until reaped)
         self.sleep: Sleep | None = None
@@ -196,6 +197,9 @@ class Task:
         self.restart_trap = 0  # set: a sleeping call restarts at this trap (int $0x80's), not the 64-bit one
         self.restart_at = 0  # a user instruction to re-run after a page fault was served (or a handler)
         self.restart_vector = 14  # the exception whose record goes before that
+        # A page fault userfaultfd holds (handle_userfault): the task parks in the kernel with this as its
+        # sleep, and runs the faulting instruction again once it is woken (kernel/sched.py).
+        self.fault_wait: Sleep | None = None
         self.demand_paged: tuple[int, int] | None = None  # (rip, page) of the last served page fault
         self.fs_base = self.gs_base = 0  # the user's, while switched out
         self.clear_child_tid = 0
@@ -265,7 +269,8 @@ class Task:
     def kill(self, signal: int, detail: str = "") -> None:
         """Death by `signal`: a fatal signal ends every thread of the process."""
         limit = self.rlimits[RLIMIT_CORE][0] if self.rlimits is not None else 0
-        core = signal in CORE_SIGNALS and limit > 0 and self.dumpable > 0
+        core = signal in CORE_SIGNALS and self.dumpable > 0 and self.status is None and coredump.dump(
+            self, signal, limit)
         self.machine.do_group_exit(self, ExitStatus(None, signal, detail or signame(signal), core))
 
     def pt_regs(self) -> dict[str, int]:

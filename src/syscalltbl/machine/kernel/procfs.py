@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Final
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.kernel import cputime
+from syscalltbl.machine.kernel.coredump import DUMP_FILTER_BITS
 from syscalltbl.machine.kernel.cpuinfo import render_cpuinfo
 from syscalltbl.machine.kernel.kconfig import render_config_gz
 from syscalltbl.machine.kernel.keys import render_key_users
@@ -34,6 +35,7 @@ from syscalltbl.machine.kernel.nsfs import ProcNsDir
 from syscalltbl.machine.kernel.pidns import ns_last_pid
 from syscalltbl.machine.kernel.procfdinfo import ProcFdInfoDir
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile, ProcLink
+from syscalltbl.machine.kernel.procmap_query import MapsFile
 from syscalltbl.machine.kernel.procmem import PagemapFile, render_smaps
 from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
 from syscalltbl.machine.kernel.procsys_net import net_dir
@@ -134,7 +136,10 @@ class ProcPidDir(_TaskDir):
             b"exe": ProcLink(lambda _reader: _living(self._alive()).exe),
             b"fd": ProcFdDir(self, t),
             b"fdinfo": ProcFdInfoDir(self, t),
-            b"maps": ProcFile(lambda: render_maps(self._alive())),
+            b"maps": MapsFile(lambda: render_maps(self._alive()), self._alive),
+            b"coredump_filter": ProcFile(lambda: b"%08x\n" % _living(self._alive()).mm.dump_filter,
+                                         lambda data, _writer: _set_dump_filter(self._alive(), data)
+                                         ).owned_by(t.cred.euid, t.cred.egid),
             b"mountinfo": MountTableFile(lambda: render_mountinfo(self._alive()), self._mount_ns),
             b"mounts": MountTableFile(lambda: render_mounts(self._alive()), self._mount_ns),
             b"ns": ProcNsDir(self, t),
@@ -393,6 +398,19 @@ def render_status(t: Task) -> bytes:
         f"Seccomp_filters:\t{len(t.seccomp_filter.chain()) if t.seccomp_filter is not None else 0}",
     ]
     return "\n".join(lines).encode() + b"\n"
+
+
+def _set_dump_filter(t: Task, data: bytes) -> None:
+    """proc_coredump_filter_write: a number (kstrtouint, base 0) whose low MMF_DUMP_FILTER_BITS bits are the filter."""
+    try:
+        value = int(data.strip(), 0)
+    except ValueError:
+        raise Errno(EINVAL) from None
+    if not 0 <= value <= 0xFFFFFFFF:
+        raise Errno(EINVAL)
+    if t.status is not None:
+        raise Errno(ESRCH)
+    t.mm.dump_filter = value & ((1 << DUMP_FILTER_BITS) - 1)
 
 
 def render_maps(t: Task) -> bytes:

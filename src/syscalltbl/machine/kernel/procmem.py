@@ -28,6 +28,7 @@ KIB: Final = 1024
 PM_ENTRY_BYTES: Final = 8
 PM_PRESENT: Final = 1 << 63
 PM_FILE: Final = 1 << 61
+PM_GUARD_REGION: Final = 1 << 58  # a guard page (MADV_GUARD_INSTALL)
 PM_PFRAME_MASK: Final = (1 << 55) - 1
 #: The most entries one read returns (a short read): a guest's huge buffer must not become a huge host string.
 PAGEMAP_READ_MAX: Final = 8192
@@ -97,6 +98,8 @@ class PagemapFile(Inode):
                 area = t.mm.find_vma(va)
                 if area is not None and (area.shared or isinstance(area.backing, Regular)):
                     value |= PM_FILE
+            elif t.mm.guards and va in t.mm.guards:
+                value = PM_GUARD_REGION
             out += value.to_bytes(PM_ENTRY_BYTES, "little")
         f.offset += len(out)
         return bytes(out)

@@ -215,6 +215,31 @@ def inotify_files(s: Sysctl) -> dict[bytes, Inode]:
     }
 
 
+def _memfd_noexec(s: Sysctl, data: bytes, writer: Task) -> None:
+    """pid_mfd_noexec_dointvec_minmax: CAP_SYS_ADMIN, 0 to 2 (the machine has one pid namespace, no parent's)."""
+    if not writer.cred.capable(CAP_SYS_ADMIN):
+        raise Errno(EPERM)
+    value = parse_int(data)
+    if not 0 <= value <= 2:
+        raise Errno(EINVAL)
+    s.memfd_noexec = value
+
+
+def _unprivileged_userfaultfd(s: Sysctl, data: bytes) -> None:
+    value = parse_int(data)
+    if not 0 <= value <= 1:
+        raise Errno(EINVAL)  # proc_dointvec_minmax, SYSCTL_ZERO to SYSCTL_ONE
+    s.unprivileged_userfaultfd = value
+
+
+def vm_files(s: Sysctl) -> dict[bytes, Inode]:
+    return {
+        b"memfd_noexec": SysctlNumber(_line(lambda: s.memfd_noexec), lambda data, w: _memfd_noexec(s, data, w)),
+        b"unprivileged_userfaultfd": SysctlNumber(_line(lambda: s.unprivileged_userfaultfd),
+                                                  lambda data, _w: _unprivileged_userfaultfd(s, data)),
+    }
+
+
 def user_files(init: Ucounts, task: Task) -> dict[bytes, Inode]:
     """/proc/sys/user: the limits of the reader's user namespace (set_lookup: current's), each 0 to LONG_MAX
     (proc_doulongvec_minmax)."""
@@ -234,7 +259,7 @@ def user_files(init: Ucounts, task: Task) -> dict[bytes, Inode]:
 
 def proc_sys(parent: Directory, s: Sysctl, more_kernel: Callable[[], dict[bytes, Inode]] | None = None,
              ucounts: Ucounts | None = None, net: Callable[[SysctlDir], Inode] | None = None) -> SysctlDir:
-    """The /proc/sys directory, its kernel/, fs/ and user/ made afresh at each lookup as the rest of /proc is;
+    """The /proc/sys directory, its kernel/, fs/, user/ and vm/ made afresh at each lookup as the rest of /proc is;
     net/ is `net`'s (kernel/procsys_net.py, which builds on this module)."""
 
     def top(d: SysctlDir, _task: Task) -> dict[bytes, Inode]:
@@ -247,6 +272,7 @@ def proc_sys(parent: Directory, s: Sysctl, more_kernel: Callable[[], dict[bytes,
                                                           b"random": random_dir(k, s),
                                                           b"seccomp": seccomp_dir(k, s),
                                                           **(more_kernel() if more_kernel else {})}),
+            b"vm": SysctlDir(d, b"vm", lambda _d, _t: vm_files(s)),
         }
 
     return SysctlDir(parent, b"sys", top)

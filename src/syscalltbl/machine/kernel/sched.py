@@ -28,6 +28,7 @@ from syscalltbl.machine.kernel.ktimers import WALL_CLOCKS, CpuClock, Timer
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.rtsched import highest_first, slice_share
 from syscalltbl.machine.kernel.timens import refresh_vvar
+from syscalltbl.machine.kernel.tsc import load_tsd
 from syscalltbl.machine.uapi.time import CLOCK_MONOTONIC
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ def switch_to(machine: Machine, task: Task) -> None:
     cpu.set_msr(abi.MSR_GS_BASE, machine.kernel.symbol("__per_cpu_start"))
     cpu.set_msr(abi.MSR_KERNEL_GS_BASE, task.gs_base)
     cpu.set_reg(x86.UC_X86_REG_FS_BASE, task.fs_base)
+    load_tsd(cpu, task)  # PR_SET_TSC: rdtsc faults while a thread that asked for it runs
     if machine.fpu_owner is not task:
         # Lazily: the registers move only when another task's are loaded.
         if machine.fpu_owner is not None:
@@ -152,6 +154,7 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
         switch_to(machine, task)
         if task.preempted:
             begin, task.preempted = machine.resume_preempted, False
+            task.sleep = None  # a userfaultfd wait, over: the faulting instruction runs again
         elif task.sleep is not None:
             sleep = task.sleep
             restart = task.restart_trap or machine.resume_restart
@@ -170,6 +173,12 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
         try:
             run_slice(machine, begin, deadline, timeout)
             while interrupted(machine, task) and task.status is None:
+                if task.fault_wait is not None:
+                    # handle_userfault: the fault parks the task in the kernel, as the tick does, until
+                    # woken (or a signal comes); it then goes back to the faulting instruction.
+                    preempt(machine, task)
+                    task.sleep, task.fault_wait = task.fault_wait, None
+                    break
                 if (ended := slice_over(machine, task, deadline)) is not None:
                     if ended == PREEMPTED:
                         preempt(machine, task)

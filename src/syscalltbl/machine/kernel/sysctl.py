@@ -76,6 +76,8 @@ class Sysctl:
     #: console_printk (kernel/printk/printk.c): console, default message, minimum console and default
     #: console log levels, include/linux/printk.h's defaults; syslog(2)'s CONSOLE_* actions change the first.
     console_printk: list[int] = field(default_factory=lambda: [7, 4, 1, 7])
+    unprivileged_userfaultfd: int = 0  # vm.unprivileged_userfaultfd: 0, only CAP_SYS_PTRACE handles kernel faults
+    memfd_noexec: int = 0  # vm.memfd_noexec: MEMFD_NOEXEC_SCOPE_EXEC, memfd_create's default (mm/memfd.c)
     saved_console_loglevel: int = -1  # SYSLOG_ACTION_CONSOLE_OFF's, for CONSOLE_ON (-1, LOGLEVEL_DEFAULT: none)
 
     def __post_init__(self) -> None:

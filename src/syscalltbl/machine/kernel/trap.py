@@ -31,10 +31,11 @@ from unicorn import x86_const as x86
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.paging import PTE_P
-from syscalltbl.machine.kernel import faults, oops, signals
+from syscalltbl.machine.kernel import faults, oops, signals, userfaultfd
 from syscalltbl.machine.kernel.boot import KernelOops, kpa
 from syscalltbl.machine.kernel.faults import DEBUG, PAGE_FAULT, TRAP_SIGNALS
 from syscalltbl.machine.kernel.process import Task, signame
+from syscalltbl.machine.kernel.userfaultfd import Fault
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.uapi.errno import Errno
 from syscalltbl.machine.uapi.signal import SIGBUS, SIGSEGV
@@ -190,6 +191,7 @@ def on_exception(machine: Machine, vector: int, *, catchable: bool = True) -> No
     where = f"rip={rip:#x}"
     task = machine.current
     user = task is not None and machine.cpu.cpl() == 3
+    userfault = Fault.NOT_MINE
     if vector == PAGE_FAULT:
         cr2 = machine.cpu.reg(x86.UC_X86_REG_CR2)
         page = cr2 & ~(abi.PAGE_SIZE - 1)
@@ -202,9 +204,17 @@ def on_exception(machine: Machine, vector: int, *, catchable: bool = True) -> No
         if refault and task is not None and user:
             task.mm.drop_page(page)  # Linux would never have mapped it: a denied access leaves it absent
             machine.cpu.flush_tlb()
+        if user and task is not None and not refault and task.status is None:
+            userfault = userfaultfd.user_fault(task, cr2, rip, lambda name: user_register(machine, name))
+            if userfault is Fault.HELD:
+                # handle_userfault: the task waits in the kernel (task.fault_wait, see kernel/sched.py)
+                # and then runs the instruction again.
+                task.restart_at = rip
+                machine.cpu.stop()
+                return
         # Demand paging: the first touch of an area's page (stack growth
         # included). Returning re-executes the faulting instruction.
-        if user and task is not None and not refault and task.mm.fault_in(cr2, False):
+        if user and task is not None and not refault and userfault is Fault.NOT_MINE and task.mm.fault_in(cr2, False):
             # Stop and re-enter at the faulting instruction: returning from
             # the hook would leave QEMU's old_exception set, and the next
             # fault would be promoted to a double fault.
@@ -229,11 +239,14 @@ def on_exception(machine: Machine, vector: int, *, catchable: bool = True) -> No
     signal = TRAP_SIGNALS.get(vector, SIGSEGV)
     if vector == PAGE_FAULT:
         err = faults.page_fault_error_code(task.mm, cr2, rip, lambda name: user_register(machine, name), absent=refault)
-        if task.mm.past_end(cr2) and faults.area_allows(task.mm, cr2, err):
+        if userfault is not Fault.NOT_MINE or (task.mm.past_end(cr2) and faults.area_allows(task.mm, cr2, err)):
             # A mapped file's page past its end (mm/filemap.c's VM_FAULT_SIGBUS), for an access the
             # area allows: access_error's SIGSEGV comes first (a write to a read-only mapping of it).
+            # So is a userfaultfd's answer with UFFD_FEATURE_SIGBUS, and a poisoned page's.
             signal = SIGBUS
         info = faults.page_fault_info(task.mm, signal, cr2)
+        if userfault is Fault.POISONED:
+            info = faults.poison_info(cr2)
     else:
         info, err, cr2 = faults.trap_info(signal, vector, rip), 0, 0
     if catchable and signals.fault(task, signal, info, vector, err, cr2):

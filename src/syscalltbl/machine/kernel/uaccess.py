@@ -64,6 +64,9 @@ def _source(mm: AddressSpace, va: int, n: int) -> memoryview | bytes:
     if pa is not None:
         return mm.ram.mem[pa : pa + n]
     if isinstance(mm, Mm) and not mm.lookup(va) and mm.accessible(va, va + 1, False):
+        page = va & ~(PAGE_SIZE - 1)
+        if (mm.guards and page in mm.guards) or (mm.poisoned and page in mm.poisoned):
+            raise Errno(EFAULT)  # a guard's or a poison's marker: no page to read
         vma = mm.find_vma(va)
         if vma is None or vma.backing is None:
             return _ZERO_PAGE[:n]

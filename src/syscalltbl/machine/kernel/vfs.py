@@ -75,6 +75,11 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     Errno,
 )
 from syscalltbl.machine.uapi.fcntl import (
+    F_SEAL_FUTURE_WRITE,
+    F_SEAL_GROW,
+    F_SEAL_SEAL,
+    F_SEAL_SHRINK,
+    F_SEAL_WRITE,
     O_ACCMODE,
     O_APPEND,
     O_CREAT,
@@ -286,6 +291,9 @@ class Regular(Inode):
 
     def can_splice_write(self) -> bool:
         return True  # iter_file_splice_write
+    #: File seals (F_ADD_SEALS): a tmpfs file is born with F_SEAL_SEAL, so only a memfd made to allow
+    #: sealing (kernel/memfd.py) ever has others; write, truncate and fallocate check them (mm/shmem.c).
+    seals: int = F_SEAL_SEAL
 
     def __init__(self, data: bytes = b"", perm: int = 0o644, space: Space | None = None, *,
                  seeded: bool = False) -> None:
@@ -373,6 +381,8 @@ class Regular(Inode):
         `end` unless `keep_size` (EFBIG past the largest file, ENOSPC when the filesystem is full)."""
         if end > MAX_FILE_SIZE:
             raise Errno(EFBIG)
+        if self.seals & F_SEAL_GROW and end > self.pages.size:
+            raise Errno(EPERM)  # shmem_fallocate: with FALLOC_FL_KEEP_SIZE too
         if not keep_size and end > self.pages.size:
             self.own_bytes(self.pages.size)
             if self.room(end) < end:
@@ -384,6 +394,8 @@ class Regular(Inode):
     def punch_hole(self, start: int, end: int) -> None:
         """FALLOC_FL_PUNCH_HOLE: bytes [start, end) read zeros, whole blocks among them are freed; the
         size stays (shmem_fallocate's shmem_truncate_range)."""
+        if self.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE):
+            raise Errno(EPERM)
         end = min(end, self.pages.size)
         if start >= end:
             return
@@ -451,6 +463,9 @@ class Regular(Inode):
             if f.offset >= MAX_FILE_SIZE:
                 raise Errno(EFBIG)
             data, end = data[: MAX_FILE_SIZE - f.offset], MAX_FILE_SIZE  # a short write up to the limit
+        if self.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | F_SEAL_GROW):
+            data = self._sealed_write(f.offset, data)
+            end = f.offset + len(data)
         fits = self.room(end)
         if fits < end:
             # shmem_write_begin fails at the first page it cannot have: a short write up to there.
@@ -464,10 +479,31 @@ class Regular(Inode):
         self.modified()
         return len(data)
 
+    def _sealed_write(self, offset: int, data: bytes) -> bytes:
+        """What of `data` a sealed file takes at `offset`: shmem_write_begin refuses each page-sized piece
+        that would write a write-sealed file or grow a grow-sealed one, so the write stops short before
+        the first (EPERM if that is the first)."""
+        if self.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE):
+            raise Errno(EPERM)
+        size = self.pages.size
+        if offset + len(data) <= size:
+            return data
+        fits = size - size % PAGE_SIZE  # the pieces end at page boundaries, the last at the write's end
+        if fits <= offset:
+            raise Errno(EPERM)
+        return data[: fits - offset]
+
+    def check_seals_resize(self, length: int) -> None:
+        """shmem_setattr: a shrink-sealed file is not made shorter, a grow-sealed one not longer (EPERM)."""
+        size = self.pages.size
+        if (length < size and self.seals & F_SEAL_SHRINK) or (length > size and self.seals & F_SEAL_GROW):
+            raise Errno(EPERM)
+
     def truncate(self, length: int) -> None:
         """Cut or zero-extend to `length` bytes (do_truncate)."""
         if length > MAX_FILE_SIZE:
             raise Errno(EFBIG)
+        self.check_seals_resize(length)
         self.own_bytes(min(length, self.pages.size))
         if length < self.pages.size:
             self.pages.truncate(length, self._unmap_from)

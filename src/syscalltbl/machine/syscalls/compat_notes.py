@@ -37,7 +37,7 @@ PARTIAL: dict[str, str] = {
     "sys_prctl": "PR_SET_NAME/PR_GET_NAME, PR_SET_PDEATHSIG/PR_GET_PDEATHSIG, PR_SET_DUMPABLE/PR_GET_DUMPABLE, "
     "the keep-capabilities, securebits, ambient and bounding-set options, the child subreaper, timer slack, "
     "no_new_privs, seccomp, THP disabling (a flag: the machine has no huge pages) and the speculation "
-    "controls (of a cpu without the bugs); PR_SET_TSC and every other option are EINVAL",
+    "controls (of a cpu without the bugs), PR_SET_TSC/PR_GET_TSC; every other option is EINVAL",
     "sys_seccomp": "strict mode and filters with every action, TSYNC, SECCOMP_GET_ACTION_AVAIL and "
     "SECCOMP_GET_NOTIF_SIZES; no user-notification listener (SECCOMP_FILTER_FLAG_NEW_LISTENER is EINVAL), so "
     "SECCOMP_RET_USER_NOTIF fails the call with ENOSYS, as with no listener; SECCOMP_RET_TRACE is ENOSYS "
@@ -55,13 +55,17 @@ PARTIAL: dict[str, str] = {
     "sys_statmount": "propagate_from is the mount's master group as recorded (peer groups do not cross "
     "namespaces on the machine); no mount is idmapped and no LSM adds options",
     "sys_sysinfo": "load averages are always 0 (the machine keeps none)",
-    "sys_fcntl": "everything but F_NOTIFY (dnotify), file seals and write hints, which are EINVAL",
+    "sys_fcntl": "everything but F_NOTIFY (dnotify) and write hints, which are EINVAL",
+    "sys_memfd_create": "MFD_HUGETLB is ENOSYS, as on a kernel without hugetlbfs",
     "sys_landlock_restrict_self": "the LANDLOCK_RESTRICT_SELF_LOG_* flags are taken and change nothing: the "
     "machine has no audit log (as Linux built without CONFIG_AUDIT)",
     "sys_linkat": "under a Landlock domain, a link made from a descriptor (AT_EMPTY_PATH) is checked as if made "
     "in its new name's directory: the file's old directory is not known, so LANDLOCK_ACCESS_FS_REFER is not asked",
-    "sys_madvise": "MADV_COLLAPSE, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE, MADV_HWPOISON, MADV_SOFT_OFFLINE and "
-    "KSM's MADV_MERGEABLE/MADV_UNMERGEABLE are EINVAL",
+    "sys_userfaultfd": "MISSING and WP registration of private anonymous memory and MINOR of shmem; MISSING and WP "
+    "of shmem (UFFD_FEATURE_MISSING_SHMEM, WP_HUGETLBFS_SHMEM), hugetlbfs and the UFFD_FEATURE_EVENT_* events are "
+    "not offered; faults the kernel takes copying to or from a registered page are served, not held",
+    "sys_madvise": "MADV_COLLAPSE, MADV_HWPOISON, MADV_SOFT_OFFLINE and KSM's MADV_MERGEABLE/MADV_UNMERGEABLE "
+    "are EINVAL",
 }
 
 #: Calls left ENOSYS on purpose, and why.

@@ -7,12 +7,13 @@ import stat
 import struct
 import time
 
-from syscalltbl.machine.kernel import fsnotify, landlock, lease, permission, signals
+from syscalltbl.machine.kernel import fsnotify, landlock, lease, memfd, permission, signals
 from syscalltbl.machine.kernel.fsize import check_new_size, write_limit
 from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
 from syscalltbl.machine.kernel.pipesize import pipe_fcntl
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import PROC_INODES
+from syscalltbl.machine.kernel.secretmem import SecretMem
 from syscalltbl.machine.kernel.tmpfile import check_tmpfile_flags, linkable, linked, open_tmpfile
 from syscalltbl.machine.kernel.uaccess import (  # fmt: skip
     access_ok,
@@ -75,9 +76,11 @@ from syscalltbl.machine.uapi.fcntl import (
     AT_REMOVEDIR,
     AT_SYMLINK_FOLLOW,
     AT_SYMLINK_NOFOLLOW,
+    F_ADD_SEALS,
     F_CREATED_QUERY,
     F_DUPFD,
     F_DUPFD_CLOEXEC,
+    F_GET_SEALS,
     F_GETFD,
     F_GETFL,
     F_GETPIPE_SZ,
@@ -484,6 +487,10 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int, *_: int) -> int:
         raise Errno(EBADF)  # check_fcntl_cmd: an O_PATH descriptor takes only the commands above
     if cmd in (F_SETPIPE_SZ, F_GETPIPE_SZ):
         return pipe_fcntl(t, f, cmd, arg)
+    if cmd == F_ADD_SEALS:
+        return memfd.add_seals(f, arg & 0xFFFFFFFF)  # do_fcntl's argi: an unsigned int
+    if cmd == F_GET_SEALS:
+        return memfd.get_seals(f)
     if cmd in OWNER_COMMANDS:
         return do_fcntl_owner(t, f, fd, cmd, arg)
     if cmd == F_SETFL:
@@ -882,7 +889,10 @@ def _chmod(t: Task, inode: Inode, mode: int) -> int:
     if _is_proc(inode):
         raise Errno(EPERM)
     permission.check_owner(t.cred, inode)
-    inode.mode = stat.S_IFMT(inode.mode) | permission.chmod_mode(t.cred, inode, mode & 0o7777)
+    new = stat.S_IFMT(inode.mode) | permission.chmod_mode(t.cred, inode, mode & 0o7777)
+    if isinstance(inode, Regular):
+        memfd.check_seals_chmod(inode, new)
+    inode.mode = new
     inode.changed()
     fsnotify.attrib(inode)
     return 0
@@ -1007,6 +1017,9 @@ def sys_ftruncate(t: Task, fd: int, length: int, *_: int) -> int:
     f = t.files.get(fd)
     if f.flags & O_PATH:
         raise Errno(EBADF)
+    if isinstance(f.inode, SecretMem) and f.writable():
+        f.inode.truncate(length)  # secretmem_setattr
+        return 0
     if not f.writable() or not isinstance(f.inode, Regular):
         raise Errno(EINVAL)
     if length > f.inode.size():

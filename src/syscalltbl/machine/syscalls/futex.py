@@ -25,6 +25,7 @@ from syscalltbl.machine.kernel.futex import (
     write_word,
 )
 from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.ptraceaccess import ptrace_may_access
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.registry import syscall
@@ -468,7 +469,9 @@ def sys_get_robust_list(t: Task, pid: int, head_ptr: int, len_ptr: int, *_: int)
     target = t if pid == 0 else t.machine.tasks.get(pid)
     if target is None:
         raise Errno(ESRCH)
-    copy_to_user(t.mm, head_ptr, struct.pack("<Q", target.robust_list))
+    if not ptrace_may_access(t, target):
+        raise Errno(EPERM)  # PTRACE_MODE_READ_REALCREDS: another user's list is not the caller's to see
     copy_to_user(t.mm, len_ptr, struct.pack("<Q", ROBUST_LIST_HEAD.size))
+    copy_to_user(t.mm, head_ptr, struct.pack("<Q", target.robust_list))
     return 0
 

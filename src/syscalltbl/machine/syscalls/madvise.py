@@ -18,6 +18,8 @@ from syscalltbl.machine.uapi.mman import (
     MADV_DONTNEED,
     MADV_DONTNEED_LOCKED,
     MADV_FREE,
+    MADV_GUARD_INSTALL,
+    MADV_GUARD_REMOVE,
     MADV_HUGEPAGE,
     MADV_KEEPONFORK,
     MADV_NOHUGEPAGE,
@@ -58,12 +60,14 @@ def sys_msync(t: Task, addr: int, length: int, flags: int, *_: int) -> int:
 
 # No MADV_MERGEABLE or MADV_UNMERGEABLE: the machine has no KSM (CONFIG_KSM off), so they are EINVAL.
 _ADVICE_KEPT = frozenset({MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_COLD, MADV_PAGEOUT,
-                          MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTDUMP, MADV_DODUMP})
+                          MADV_HUGEPAGE, MADV_NOHUGEPAGE})
 _ADVICE = _ADVICE_KEPT | {MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE, MADV_REMOVE, MADV_DONTFORK, MADV_DOFORK,
-                          MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_POPULATE_READ, MADV_POPULATE_WRITE}
+                          MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_POPULATE_READ, MADV_POPULATE_WRITE,
+                          MADV_GUARD_INSTALL, MADV_GUARD_REMOVE, MADV_DONTDUMP, MADV_DODUMP}
 
 #: is_discard (mm/madvise.c): the advice a sealed area refuses when it is anonymous and read-only.
-_DISCARD = frozenset({MADV_FREE, MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_REMOVE, MADV_DONTFORK, MADV_WIPEONFORK})
+_DISCARD = frozenset({MADV_FREE, MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_REMOVE, MADV_DONTFORK, MADV_WIPEONFORK,
+                      MADV_GUARD_INSTALL})
 
 
 @syscall("sys_madvise")
@@ -78,7 +82,7 @@ def sys_madvise(t: Task, addr: int, length: int, advice: int, *_: int) -> int:
     mm = t.mm
     areas = [v for v in mm.vmas if v.start < end and v.end > addr]
     hole = not mm.covers(addr, end) or not areas
-    if any(v.name in SHARED_AREAS for v in areas) and advice not in _ADVICE_KEPT:
+    if any(v.name in SHARED_AREAS for v in areas) and advice not in _ADVICE_KEPT | {MADV_DONTDUMP}:
         raise Errno(EINVAL)  # the vDSO's pages are the kernel's (VM_PFNMAP-like here)
     if advice in _DISCARD and any(v.sealed and v.backing is None and not v.write for v in areas):
         raise Errno(EPERM)  # can_madvise_modify: discarding a sealed read-only anonymous area's pages
@@ -104,6 +108,13 @@ def sys_madvise(t: Task, addr: int, length: int, advice: int, *_: int) -> int:
             v.backing.punch(v.index(lo), (hi - lo) // PAGE_SIZE)
             mm.zap(lo, hi)
         t.cpu.flush_tlb()
+    elif advice in (MADV_DONTDUMP, MADV_DODUMP):
+        if not mm.can_add_areas(2):
+            raise Errno(EAGAIN)  # a split past max_map_count
+        for v in mm.split(max(addr, areas[0].start), min(end, areas[-1].end)) if areas else []:
+            if v.name not in SHARED_AREAS:  # the vDSO is dumped whatever it says (always_dump_vma)
+                v.dontdump = advice == MADV_DONTDUMP  # VM_DONTDUMP: left out of a core dump (kernel/coredump.py)
+        mm.merge(addr, end)
     elif advice in (MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_DONTFORK, MADV_DOFORK):
         if advice in (MADV_WIPEONFORK, MADV_KEEPONFORK) and any(v.shared or v.backing is not None for v in areas):
             raise Errno(EINVAL)
@@ -115,6 +126,17 @@ def sys_madvise(t: Task, addr: int, length: int, advice: int, *_: int) -> int:
             else:
                 v.dontfork = advice == MADV_DONTFORK
         mm.merge(addr, end)
+    elif advice in (MADV_GUARD_INSTALL, MADV_GUARD_REMOVE):
+        # is_valid_guard_vma: not the kernel's special areas, and an install not over locked memory.
+        if advice == MADV_GUARD_INSTALL and any(v.locked for v in areas):
+            raise Errno(EINVAL)
+        for v in areas:
+            lo, hi = max(v.start, addr), min(v.end, end)
+            if advice == MADV_GUARD_REMOVE:
+                mm.unguard(lo, hi)
+            elif not mm.guard(lo, hi):
+                raise Errno(ENOMEM)
+        t.cpu.flush_tlb()
     elif advice in (MADV_POPULATE_READ, MADV_POPULATE_WRITE):
         if hole:
             raise Errno(ENOMEM)

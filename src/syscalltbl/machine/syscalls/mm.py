@@ -7,9 +7,11 @@ from dataclasses import replace
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel.af_packet import PacketSocket
+from syscalltbl.machine.kernel.memfd import check_seals_mmap
 from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_MAX, STACK_TOP, Mm, page_up
 from syscalltbl.machine.kernel.mm import SHARED as SHARED_AREAS
 from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.secretmem import SecretMem
 from syscalltbl.machine.kernel.shmem import Backing, SharedAnon
 from syscalltbl.machine.kernel.vfs import Device, Regular
 from syscalltbl.machine.syscalls.mlock import memlock_limit
@@ -119,6 +121,7 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
     backing: Backing | None = None
     name = ""
     maywrite = True
+    secret = False  # memfd_secret's memory: locked (VM_LOCKED), though not paged in now
     if not flags & MAP_ANONYMOUS:
         fd = fd - (1 << 64) if fd >> 63 else fd
         f = t.files.get(fd)
@@ -131,6 +134,10 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
             maywrite = not shared or f.writable()  # read-only and shared: mprotect may not add PROT_WRITE
         elif isinstance(f.inode, PacketSocket):
             backing, name = f.inode.mmap_backing(off // PAGE_SIZE, size), f.path.decode(errors="replace")
+        elif isinstance(f.inode, SecretMem):
+            if not shared:
+                raise Errno(EINVAL)  # secretmem_mmap: only shared mappings
+            backing, name, secret = f.inode, f.path.decode(errors="replace"), True
         elif not isinstance(f.inode, Regular):
             raise Errno(ENODEV if f.inode.kind else EBADF)
         elif off >= MAX_LFS_FILESIZE or size > MAX_LFS_FILESIZE - off:
@@ -140,9 +147,11 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
         elif kind == MAP_SHARED_VALIDATE and flags & ~MAP_SHARED_VALIDATE_KNOWN:
             raise Errno(EOPNOTSUPP)  # a file mapping's check: MAP_SHARED ignores what it does not know
         else:
+            # shmem_mmap's memfd_check_seals_mmap: no new writer of a write-sealed file
+            sealed_ok = check_seals_mmap(f.inode, shared=shared, write=bool(prot & PROT_WRITE))
             f.inode.map_into(t.mm.ram)
             backing, name = f.inode, f.path.decode(errors="replace")
-            maywrite = not shared or f.writable()
+            maywrite = (not shared or f.writable()) and sealed_ok
     if flags & MAP_ANONYMOUS and shared:
         backing, name = SharedAnon(t.mm.ram, size), "/dev/zero (deleted)"  # shmem_zero_setup
     mm = t.mm
@@ -166,7 +175,7 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
     if charged and not _enough_memory(t, size):
         raise Errno(ENOMEM)
     locked = bool(flags & MAP_LOCKED) or mm.lock_future
-    if locked and (limit := memlock_limit(t)) is not None and mm.locked_bytes + size > limit:
+    if (locked or secret) and (limit := memlock_limit(t)) is not None and mm.locked_bytes + size > limit:
         raise Errno(EAGAIN)  # mlock_future_ok
     if not mm.can_add_areas(1 if mm.is_free(addr, addr + size) else 3):  # the new area, and two pieces of old ones
         raise Errno(ENOMEM)
@@ -176,8 +185,10 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
     vma = mm.add_vma(addr, addr + size, read=bool(prot & PROT_READ), write=bool(prot & PROT_WRITE),
                      execute=bool(prot & PROT_EXEC), committed=committed, name=name,
                      shared=shared, backing=backing, pgoff=off // PAGE_SIZE)
-    vma.locked, vma.maywrite = locked, maywrite
+    vma.locked, vma.maywrite = locked or secret, maywrite
     vma.growsdown = bool(flags & MAP_GROWSDOWN) and not shared and backing is None
+    vma.accounted = charged and kind == MAP_PRIVATE  # accountable_mapping: VM_ACCOUNT
+    mm.merge(addr, addr + size)  # mmap_region's vma_merge: one area with neighbours that differ only in place
     t.cpu.flush_tlb()
     if locked or (flags & MAP_POPULATE and not flags & MAP_NONBLOCK):
         # Best effort: what RAM cannot hold is paged in on use (mm_populate's result is not mmap's).

@@ -1,5 +1,6 @@
 """prctl's process-attribute options beyond the basic ones (kernel/sys.c): timer slack, child subreaper,
-no_new_privs, seccomp's mode (syscalls/seccomp.py), THP disabling, and the speculation controls.
+no_new_privs, seccomp's mode (syscalls/seccomp.py), THP disabling, the speculation controls and the
+TSC's (kernel/tsc.py).
 
 Each is kept where Linux keeps it and acts where the machine has what it
 changes: a subreaper takes orphaned descendants (kernel/reaper.py),
@@ -13,6 +14,7 @@ booted without l1d_flush=on) and can be changed as on such a cpu.
 from __future__ import annotations
 
 from syscalltbl.machine.kernel.process import Task
+from syscalltbl.machine.kernel.tsc import get_tsc_mode, set_tsc_mode
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.syscalls.seccomp import prctl_set_seccomp
 from syscalltbl.machine.uapi.errno import EINVAL, ENODEV, ENXIO, EPERM, ERANGE, Errno
@@ -23,12 +25,14 @@ from syscalltbl.machine.uapi.prctl import (
     PR_GET_SPECULATION_CTRL,
     PR_GET_THP_DISABLE,
     PR_GET_TIMERSLACK,
+    PR_GET_TSC,
     PR_SET_CHILD_SUBREAPER,
     PR_SET_NO_NEW_PRIVS,
     PR_SET_SECCOMP,
     PR_SET_SPECULATION_CTRL,
     PR_SET_THP_DISABLE,
     PR_SET_TIMERSLACK,
+    PR_SET_TSC,
     PR_SPEC_DISABLE,
     PR_SPEC_ENABLE,
     PR_SPEC_FORCE_DISABLE,
@@ -44,7 +48,7 @@ _SPECULATION = frozenset({PR_SET_SPECULATION_CTRL, PR_GET_SPECULATION_CTRL})
 #: The options this module answers; the rest are prctl's EINVAL.
 OPTIONS = frozenset({PR_SET_TIMERSLACK, PR_GET_TIMERSLACK, PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER,
                      PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_GET_SECCOMP, PR_SET_SECCOMP,
-                     PR_SET_THP_DISABLE, PR_GET_THP_DISABLE, *_SPECULATION})  # fmt: skip
+                     PR_SET_THP_DISABLE, PR_GET_THP_DISABLE, *_SPECULATION, PR_SET_TSC, PR_GET_TSC})  # fmt: skip
 
 
 def do_prctl_options(t: Task, option: int, arg2: int, arg3: int, arg4: int, arg5: int) -> int:
@@ -65,6 +69,12 @@ def do_prctl_options(t: Task, option: int, arg2: int, arg3: int, arg4: int, arg5
         if arg2 != 1 or arg3 or arg4 or arg5:
             raise Errno(EINVAL)
         t.no_new_privs = True
+        return 0
+    if option == PR_SET_TSC:
+        set_tsc_mode(t, arg2)
+        return 0
+    if option == PR_GET_TSC:
+        copy_to_user(t.mm, arg2, get_tsc_mode(t).to_bytes(4, "little"))
         return 0
     if option == PR_GET_NO_NEW_PRIVS:
         if arg2 or arg3 or arg4 or arg5:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.ptrace_access import ptrace_may_access
+from syscalltbl.machine.kernel.secretmem import is_secret
 from syscalltbl.machine.kernel.uaccess import access_ok, copy_from_user, copy_to_user, user_extent
 from syscalltbl.machine.syscalls.fs import _iovecs, s32
 from syscalltbl.machine.syscalls.registry import syscall
@@ -45,6 +46,12 @@ def _target(t: Task, pid: int) -> Task:
     return target
 
 
+def _pinnable(target: Task, addr: int, length: int) -> int:
+    """How much of [addr, addr + length) get_user_pages would pin: up to the first memfd_secret area."""
+    secret = next((v for v in target.mm.vmas_in(addr, addr + length) if is_secret(v)), None)
+    return length if secret is None else max(secret.start - addr, 0)
+
+
 def _copy(t: Task, target: Task, local: list[tuple[int, int]], remote: list[tuple[int, int]], write: bool) -> int:
     """Move bytes between the local and remote buffers in order; the count moved, or EFAULT if none was."""
     done = 0
@@ -60,6 +67,7 @@ def _copy(t: Task, target: Task, local: list[tuple[int, int]], remote: list[tupl
             n = min(rlen, local[at][1] - offset, CHUNK)
             # The remote pages must be there to pin, the local ones to copy into or from.
             can = user_extent(target.mm, raddr, n, write=write) if access_ok(raddr, n) else 0
+            can = _pinnable(target, raddr, can)
             can = min(can, user_extent(t.mm, laddr, can, write=not write))
             if can:
                 if write:

@@ -51,6 +51,16 @@ F_DUPFD_CLOEXEC: Final = 1030
 F_SETPIPE_SZ: Final = 1031
 F_GETPIPE_SZ: Final = 1032
 F_CREATED_QUERY: Final = 1028  # F_LINUX_SPECIFIC_BASE + 4: did this open make the file?
+F_ADD_SEALS: Final = 1033  # F_LINUX_SPECIFIC_BASE + 9
+F_GET_SEALS: Final = 1034
+# File seals (include/uapi/linux/fcntl.h): what a shmem file (a memfd) refuses from now on.
+F_SEAL_SEAL: Final = 0x0001  # no more seals
+F_SEAL_SHRINK: Final = 0x0002
+F_SEAL_GROW: Final = 0x0004
+F_SEAL_WRITE: Final = 0x0008
+F_SEAL_FUTURE_WRITE: Final = 0x0010  # no new writers; mappings that write already may go on
+F_SEAL_EXEC: Final = 0x0020  # the mode's exec bits stay as they are
+F_ALL_SEALS: Final = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | F_SEAL_EXEC
 FD_CLOEXEC: Final = 1
 
 RENAME_NOREPLACE: Final = 1

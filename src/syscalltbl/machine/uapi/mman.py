@@ -75,5 +75,7 @@ MADV_POPULATE_READ: Final = 22
 MADV_POPULATE_WRITE: Final = 23
 MADV_DONTNEED_LOCKED: Final = 24
 MADV_COLLAPSE: Final = 25
+MADV_GUARD_INSTALL: Final = 102  # the pages become guards: any access is SIGSEGV
+MADV_GUARD_REMOVE: Final = 103
 
 MAX_LFS_FILESIZE: Final = (1 << 63) - 1  # LLONG_MAX on 64-bit: the largest size a regular file can have

@@ -78,6 +78,7 @@ SEGV_ACCERR: Final = 2
 BUS_ADRALN: Final = 1
 BUS_ADRERR: Final = 2  # a mapped file's page past its end
 BUS_OBJERR: Final = 3
+BUS_MCEERR_AR: Final = 4  # a hardware memory error (or a page UFFDIO_POISON marked) met by the access
 TRAP_TRACE: Final = 2
 CLD_EXITED: Final = 1
 CLD_KILLED: Final = 2
