@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from syscalltbl.machine.kernel import procsys_fdkinds
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile
 from syscalltbl.machine.kernel.procsys_ipc import aio_files, ipc_kernel_files, mqueue_files
 from syscalltbl.machine.kernel.sysctl import (
@@ -113,12 +114,14 @@ def kernel_files(s: Sysctl) -> dict[bytes, Inode]:
         b"version": SysctlConstant(_line(lambda: VERSION)),
         b"threads-max": SysctlNumber(_line(lambda: s.threads_max), lambda data, _w: s.set_threads_max(parse_int(data))),
         **ipc_kernel_files(s.ipc, SysctlNumber),
+        **procsys_fdkinds.kernel_files(s.fdkinds, SysctlNumber),
     }
 
 
 def fs_files(d: SysctlDir, s: Sysctl) -> dict[bytes, Inode]:
     """/proc/sys/fs."""
     return {
+        b"fanotify": SysctlDir(d, b"fanotify", lambda _d: procsys_fdkinds.fanotify_files(s.fdkinds, SysctlNumber)),
         b"inotify": SysctlDir(d, b"inotify", lambda _d: inotify_files(s)),
         b"mqueue": SysctlDir(d, b"mqueue", lambda _d: mqueue_files(s.ipc, SysctlNumber)),
         **aio_files(s.aio, SysctlNumber, SysctlConstant),

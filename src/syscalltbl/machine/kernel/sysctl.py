@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from syscalltbl.machine.kernel.aio import AioLimits
+from syscalltbl.machine.kernel.fdkind_sysctl import FdKindSysctl
 from syscalltbl.machine.kernel.ipclimits import IpcLimits
 from syscalltbl.machine.kernel.limits import MAX_THREADS_MAX, MAX_THREADS_MIN
 from syscalltbl.machine.kernel.pipesize import PIPE_MAX_SIZE, round_pipe_size
@@ -55,6 +56,8 @@ class Sysctl:
     tainted: int = 0  # nothing taints this kernel by itself; root may add flags
     ipc: IpcLimits = field(default_factory=IpcLimits)  # kernel.msg*, sem, shm*; fs.mqueue.*
     aio: AioLimits = field(default_factory=AioLimits)  # fs.aio-max-nr, fs.aio-nr
+    #: kernel.perf_event_*, io_uring_*, unprivileged_bpf_disabled; fs.fanotify.*
+    fdkinds: FdKindSysctl = field(default_factory=FdKindSysctl)
     # kernel/keys: each user's key quota (security/keys), root's apart.
     key_maxkeys: int = KEY_QUOTA_MAXKEYS
     key_maxbytes: int = KEY_QUOTA_MAXBYTES

@@ -5,6 +5,7 @@ from syscalltbl.machine.syscalls import (
     access,
     acct,
     aio,
+    bpf,
     cachestat,
     childwait,
     chroot,
@@ -40,6 +41,7 @@ from syscalltbl.machine.syscalls import (
     namespaces,
     newmount,
     openat2,
+    perf_event,
     personality,
     pgrp,
     pidfd,
@@ -85,3 +87,4 @@ __all__ = [
     "sigqueue", "sigwait", "socket", "sockmmsg", "sockmsg", "splice", "statx", "syscall", "syslog", "time",
     "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip
+__all__ += ["bpf", "perf_event"]
