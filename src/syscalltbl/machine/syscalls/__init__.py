@@ -22,6 +22,7 @@ from syscalltbl.machine.syscalls import (
     fsinfo,
     futex,
     inotify,
+    io_uring,
     ioprio,
     ipc,
     itimer,
@@ -87,4 +88,4 @@ __all__ = [
     "sigqueue", "sigwait", "socket", "sockmmsg", "sockmsg", "splice", "statx", "syscall", "syslog", "time",
     "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip
-__all__ += ["bpf", "perf_event"]
+__all__ += ["bpf", "io_uring", "perf_event"]

@@ -128,6 +128,9 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
                 raise Errno(EACCES)  # do_mmap's checks of the open mode, for a device as for a file
             flags |= MAP_ANONYMOUS  # /dev/zero: anonymous memory (shared: a shmem object), as mmap_zero makes it
             maywrite = not shared or f.writable()  # read-only and shared: mprotect may not add PROT_WRITE
+        elif (region := getattr(f.inode, "mmap_region", None)) is not None:
+            # An object's own shared pages at an offset it names (io_uring's rings): not a file's pages.
+            backing, name, off = region(off, size), f.path.decode(errors="replace"), 0
         elif not isinstance(f.inode, Regular):
             raise Errno(ENODEV if f.inode.kind else EBADF)
         elif off >= MAX_LFS_FILESIZE or size > MAX_LFS_FILESIZE - off:
