@@ -17,6 +17,7 @@ from syscalltbl.machine.syscalls import (
     eventfd,
     fadvise,
     fallocate,
+    fanotify,
     fhandle,
     fs,
     fsinfo,
@@ -88,4 +89,4 @@ __all__ = [
     "sigqueue", "sigwait", "socket", "sockmmsg", "sockmsg", "splice", "statx", "syscall", "syslog", "time",
     "timerfd", "unimplemented", "uts", "waitid", "xattr",
 ]  # fmt: skip
-__all__ += ["bpf", "io_uring", "perf_event"]
+__all__ += ["bpf", "fanotify", "io_uring", "perf_event"]

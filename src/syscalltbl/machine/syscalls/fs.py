@@ -59,6 +59,7 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EXDEV,
     Errno,
 )
+from syscalltbl.machine.uapi.fanotify import FAN_ACCESS_PERM
 from syscalltbl.machine.uapi.fcntl import (
     AT_EMPTY_PATH,
     AT_FDCWD,
@@ -154,6 +155,7 @@ def _readable(t: Task, fd: int) -> OpenFile:
         raise Errno(EBADF)
     if isinstance(f.inode, Directory):
         raise Errno(EISDIR)
+    fsnotify.permission(f, FAN_ACCESS_PERM)  # rw_verify_area: a listener may decide on the read first
     return f
 
 
