@@ -163,10 +163,12 @@ class PerfEvent(Inode):
         body = b"".join(event._value() for event in events)
         if not fmt & PERF_FORMAT_GROUP:
             out, body = body[:8], body[8:]
+        # One reading for both: a software event runs whenever it is enabled, so the two are one time.
+        enabled = (self.leader if fmt & PERF_FORMAT_GROUP else self).times_enabled()
         if fmt & PERF_FORMAT_TOTAL_TIME_ENABLED:
-            out += _U64.pack(self.leader.times_enabled() if fmt & PERF_FORMAT_GROUP else self.times_enabled())
+            out += _U64.pack(enabled)
         if fmt & PERF_FORMAT_TOTAL_TIME_RUNNING:
-            out += _U64.pack(self.leader.times_enabled() if fmt & PERF_FORMAT_GROUP else self.times_enabled())
+            out += _U64.pack(enabled)
         out += body
         if count < len(out):
             raise Errno(ENOSPC)
