@@ -34,6 +34,7 @@ FACTS = (
     "  event mask 28 ours 1 len 24 names watched 1",
     "  child read: EPERM",
     "  child killed by 9",
+    "  denied open: EPERM",
     "  closing the group lets a waiter read: 1",
 )
 

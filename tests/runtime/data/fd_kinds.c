@@ -366,6 +366,15 @@ static void fanotify(void)
 		printf("  child %d: event mask %llx its pid %d\n", c, (unsigned long long)ev->mask, ev->pid == child);
 		if (c == 2) {
 			kill(child, SIGKILL);
+			waitpid(child, &status, 0);
+			printf("  child killed by %d\n", WTERMSIG(status));
+			/* Its event stays read until answered, whoever waited for it: else its number would take
+			 * the answer meant for the next event the same descriptor number names. */
+			resp.fd = ev->fd;
+			resp.response = FAN_ALLOW;
+			say("  respond for the killed child", write(g, &resp, sizeof(resp)));
+			close(ev->fd);
+			continue;
 		} else {
 			resp.fd = ev->fd;
 			resp.response = c == 0 ? FAN_ALLOW : FAN_DENY;
@@ -379,6 +388,21 @@ static void fanotify(void)
 		else
 			printf("  child read: %s\n", WEXITSTATUS(status) == 0 ? "allowed" : WEXITSTATUS(status) == 1 ? "EPERM" : "?");
 	}
+	say("  OPEN_PERM", fanotify_mark(g, FAN_MARK_ADD, FAN_OPEN_PERM, AT_FDCWD, "watched"));
+	child = fork();
+	if (!child) {
+		close(g);
+		_exit(open("watched", O_RDONLY) < 0 && errno == EPERM ? 1 : 0);
+	}
+	n = read(g, buf, sizeof(buf));
+	printf("  open: event mask %llx\n", (unsigned long long)ev->mask);
+	resp.fd = ev->fd;
+	resp.response = FAN_DENY;
+	say("  deny", write(g, &resp, sizeof(resp)));
+	close(ev->fd);
+	waitpid(child, &status, 0);
+	printf("  denied open: %s\n", WEXITSTATUS(status) == 1 ? "EPERM" : "opened");
+	say("  remove OPEN_PERM", fanotify_mark(g, FAN_MARK_REMOVE, FAN_OPEN_PERM, AT_FDCWD, "watched"));
 	child = fork();
 	if (!child) {
 		char b[4];

@@ -86,7 +86,7 @@ class Event:
     inode: Inode | None
     path: bytes
     pid: int
-    key: tuple[int, OpenFile, int] | None = None
+    key: tuple[int, Inode, int] | None = None
     task: Task | None = None
     read: bool = False
     isdir: bool = False
@@ -168,9 +168,9 @@ class FanotifyGroup(Inode):
         self.queue: deque[Event] = deque()
         self.overflowed = False
         self.marks: dict[Inode, FanotifyMark] = {}
-        self.waiting: dict[tuple[int, OpenFile, int], Event] = {}  # permission events not answered yet
-        self.access: dict[int, Event] = {}  # read by the listener (its event fd): awaiting the response
-        self.answers: dict[tuple[int, OpenFile, int], int] = {}
+        self.waiting: dict[tuple[int, Inode, int], Event] = {}  # permission events not answered yet
+        self.access: list[tuple[int, Event]] = []  # read by the listener (its event fd), awaiting the response
+        self.answers: dict[tuple[int, Inode, int], int] = {}
         self.readers_woken = 0
         self.released = False
 
@@ -244,7 +244,7 @@ class FanotifyGroup(Inode):
         task = self.machine.current
         if task is None or self.released:
             return
-        key = (task.tid, f, mask)
+        key = (task.tid, f.inode, mask)  # the inode: an open asked again opens a new file
         answer = self.answers.get(key)
         if answer is not None:
             if answer == FAN_DENY:
@@ -259,20 +259,19 @@ class FanotifyGroup(Inode):
 
     def forget(self, f: OpenFile) -> None:
         """The access that asked is over: its answers go."""
-        for key in [key for key in self.answers if key[1] is f]:
+        for key in [key for key in self.answers if key[1] is f.inode]:
             del self.answers[key]
 
     def _prune(self) -> None:
-        """Permission events whose task has died: nobody waits for their answer (a killed waiter's)."""
+        """Permission events whose task has died before the listener read them go (a killed waiter's). One
+        the listener has read stays in its access list until answered, as Linux keeps it: a response naming
+        its descriptor number answers it, and no other event of that number."""
         for key, event in list(self.waiting.items()):
             if event.task is not None and event.task.status is not None:
                 del self.waiting[key]
                 if not event.read and event in self.queue:
                     self.queue.remove(event)
                     self.ram.slab_charge(-EVENT_BYTES)
-        for fd, event in list(self.access.items()):
-            if event.task is not None and event.task.status is not None:
-                del self.access[fd]
         for key in [key for key in self.answers if key not in self.waiting and self._dead(key[0])]:
             del self.answers[key]
 
@@ -299,7 +298,8 @@ class FanotifyGroup(Inode):
         size = FANOTIFY_EVENT_METADATA.size
         while self.queue and len(out) + size <= count:
             event = self.queue.popleft()
-            self.ram.slab_charge(-EVENT_BYTES)
+            if event.key is None:
+                self.ram.slab_charge(-EVENT_BYTES)  # a permission event stays charged until it is answered
             fd = FAN_NOFD
             if event.mask == FAN_Q_OVERFLOW:
                 self.overflowed = False
@@ -309,12 +309,13 @@ class FanotifyGroup(Inode):
                 except Errno:
                     if event.key is not None:
                         self._answer(event, FAN_DENY)  # a permission event that could not be told is denied
+                        self.ram.slab_charge(-EVENT_BYTES)
                     if out:
                         break
                     raise
             if event.key is not None:
                 event.read = True
-                self.access[fd] = event
+                self.access.append((fd, event))
             out += FANOTIFY_EVENT_METADATA.pack(size, FANOTIFY_METADATA_VERSION, 0, size, event.mask, fd,
                                                event.pid)
         if not out:
@@ -323,6 +324,14 @@ class FanotifyGroup(Inode):
 
     def read(self, f: OpenFile, count: int) -> bytes:
         raise Errno(EINVAL)  # read_by is the entry: an event's descriptor is opened for its reader
+
+    def _first_read(self, fd: int) -> Event | None:
+        """process_access_response: the oldest read permission event with descriptor `fd`, out of the list."""
+        for at, (number, event) in enumerate(self.access):
+            if number == fd:
+                del self.access[at]
+                return event
+        return None
 
     def _answer(self, event: Event, response: int) -> None:
         assert event.key is not None
@@ -344,10 +353,11 @@ class FanotifyGroup(Inode):
             raise Errno(EINVAL)  # no info records the machine knows of
         if fd < 0:
             raise Errno(EINVAL)
-        event = self.access.pop(fd, None)
+        event = self._first_read(fd)
         if event is None:
             raise Errno(ENOENT)
         self._answer(event, decision)
+        self.ram.slab_charge(-EVENT_BYTES)
         return len(data)
 
     def poll(self, f: OpenFile) -> int:
@@ -369,9 +379,9 @@ class FanotifyGroup(Inode):
         for inode in list(self.marks):
             self.remove_mark(inode)
         self.waiting.clear()
+        self.ram.slab_charge(-EVENT_BYTES * (len(self.queue) + len(self.access)))
         self.access.clear()
         self.answers.clear()
-        self.ram.slab_charge(-EVENT_BYTES * len(self.queue))
         self.queue.clear()
         users = users_of(self.machine)
         users.give_back(users.groups, self.uid)
