@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from syscalltbl.machine.kernel import fsnotify
 from syscalltbl.machine.kernel.permission import MAY_EXEC, permits
 from syscalltbl.machine.kernel.vfs import OpenFile, Regular
 from syscalltbl.machine.uapi.elf import BINPRM_BUF_SIZE
@@ -94,4 +95,5 @@ def open_exec(machine: Machine, task: Task, path: bytes) -> ExecFile:
     f = machine.fs.open(task, path, task.fs.cwd, O_PATH, 0)
     if not isinstance(f.inode, Regular) or not may_exec(task.cred, f.inode):
         raise Errno(EACCES)
+    fsnotify.exec_opened(f)
     return ExecFile(f.inode, f.path)

@@ -198,6 +198,16 @@ def opened(f: OpenFile, directory: Directory, name: bytes, *, created: bool, tru
         _notify(f.inode, IN_OPEN, (directory, name))
 
 
+#: FS_OPEN_EXEC: an open to run the file (fanotify's FAN_OPEN_EXEC; inotify sees only its IN_OPEN).
+FS_OPEN_EXEC = 0x00001000
+
+
+def exec_opened(f: OpenFile) -> None:
+    """execve opened `f` to run it (do_open_execat's fsnotify_open: FS_OPEN | FS_OPEN_EXEC)."""
+    if _watches:
+        _notify(f.inode, IN_OPEN | FS_OPEN_EXEC, _file_dentry(f))
+
+
 def _file_event(f: OpenFile, mask: int) -> None:
     if _watches and f not in _silent:
         _notify(f.inode, mask, _file_dentry(f), unlinked=not f.inode.nlink)

@@ -44,8 +44,8 @@ PARTIAL: dict[str, str] = {
     "sys_fanotify_init": "no FID, pidfd or audit reporting (EINVAL); a group takes CAP_SYS_ADMIN, as an "
     "unprivileged group must report FIDs",
     "sys_fanotify_mark": "inode marks only (mount and filesystem marks are EINVAL); the events that need FID "
-    "reporting are EINVAL; FAN_OPEN_EXEC and FAN_OPEN_EXEC_PERM are never told, and FAN_OPEN_PERM is not asked "
-    "for a file the open itself creates",
+    "reporting are EINVAL; execve does not ask FAN_OPEN_EXEC_PERM, and FAN_OPEN_PERM is not asked for a file "
+    "the open itself creates",
     "sys_madvise": "MADV_COLLAPSE, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE, MADV_HWPOISON, MADV_SOFT_OFFLINE and "
     "KSM's MADV_MERGEABLE/MADV_UNMERGEABLE are EINVAL",
 }
