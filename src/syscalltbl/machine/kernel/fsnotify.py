@@ -94,6 +94,8 @@ _opened: weakref.WeakKeyDictionary[OpenFile, tuple[weakref.ref[Directory], bytes
 _cookies = itertools.count(1)
 #: Open files that tell no watch of anything (FMODE_NONOTIFY): those fanotify opens for its listeners.
 _silent: weakref.WeakSet[OpenFile] = weakref.WeakSet()
+#: The object watches there are (fanotify's marks): with none, an access asks nobody and costs nothing.
+_deciders: weakref.WeakSet[ObjectWatch] = weakref.WeakSet()
 
 
 def watches_on(inode: Inode) -> list[Watch]:
@@ -103,9 +105,13 @@ def watches_on(inode: Inode) -> list[Watch]:
 
 def add_watch(inode: Inode, watch: Watch) -> None:
     _watches.setdefault(inode, weakref.WeakSet()).add(watch)
+    if isinstance(watch, ObjectWatch):
+        _deciders.add(watch)
 
 
 def remove_watch(inode: Inode, watch: Watch) -> None:
+    if isinstance(watch, ObjectWatch):
+        _deciders.discard(watch)
     held = _watches.get(inode)
     if held is not None:
         held.discard(watch)
@@ -301,7 +307,7 @@ def silence(f: OpenFile) -> None:
 def permission(f: OpenFile, mask: int) -> None:
     """fsnotify_file_perm: the watches that decide on accesses (fanotify's permission events) allow `mask`
     (FAN_ACCESS_PERM, FAN_OPEN_PERM) on `f`, or this raises Sleep while one has not answered, or EPERM."""
-    if not _watches or f in _silent or f.flags & O_PATH:
+    if not _deciders or f in _silent or f.flags & O_PATH:
         return
     dentry = _file_dentry(f)
     deciding = [(watch, True) for watch in (watches_on(dentry[0]) if dentry is not None else [])
