@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from syscalltbl.machine.kernel import landlock
+from syscalltbl.machine.kernel import fsnotify, landlock
 from syscalltbl.machine.kernel.permission import MAY_EXEC, permits
 from syscalltbl.machine.kernel.vfs import OpenFile, Regular
 from syscalltbl.machine.uapi.elf import BINPRM_BUF_SIZE
@@ -100,4 +100,5 @@ def open_exec(machine: Machine, task: Task, path: bytes) -> ExecFile:
         # hook_file_open for an exec open (FMODE_READ with __FMODE_EXEC): read and execute rights both.
         parent, _, _ = machine.fs.walk(task, path, task.fs.cwd, follow=True)
         landlock.check_path(task, parent, f.inode, LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_EXECUTE)
+    fsnotify.exec_opened(f)
     return ExecFile(f.inode, f.path)

@@ -20,6 +20,8 @@ import stat
 import weakref
 from typing import TYPE_CHECKING, Protocol
 
+from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.uapi.errno import Errno
 from syscalltbl.machine.uapi.fcntl import O_PATH
 from syscalltbl.machine.uapi.inotify import (
     IN_ACCESS,
@@ -57,12 +59,43 @@ class Watch(Protocol):
         ...
 
 
+class ObjectWatch:
+    """A watch told the object an event is about (fanotify's marks): it reports the file itself, not a name.
+
+    `notify_object` decides what its group wants: `on_child` says the event is on a
+    child of the watched directory. `permission` may wait (Sleep) or refuse (EPERM)
+    an access before it happens; `permission_done` follows once every watch allowed it.
+    """
+
+    mask: int = 0
+
+    def deliver(self, mask: int, name: bytes, cookie: int) -> None:
+        """A name event (create, delete, move) of a watched directory: none such is asked for here."""
+
+    def gone(self) -> None:
+        """The inode is gone: the watch ends."""
+
+    def notify_object(self, mask: int, inode: Inode, dentry: tuple[Directory, bytes] | None, *,
+                      on_child: bool) -> None:
+        raise NotImplementedError
+
+    def permission(self, mask: int, f: OpenFile, *, on_child: bool) -> None:
+        raise NotImplementedError
+
+    def permission_done(self, f: OpenFile) -> None:
+        raise NotImplementedError
+
+
 # Weak both ways: a watch is its group's (kernel/inotify.py), and nothing here may keep an inode, a file or,
 # through them, a finished machine alive.
 _watches: weakref.WeakKeyDictionary[Inode, weakref.WeakSet[Watch]] = weakref.WeakKeyDictionary()
 #: Where each open file was opened: (directory, name), its dentry's parent and name (f_path).
 _opened: weakref.WeakKeyDictionary[OpenFile, tuple[weakref.ref[Directory], bytes]] = weakref.WeakKeyDictionary()
 _cookies = itertools.count(1)
+#: Open files that tell no watch of anything (FMODE_NONOTIFY): those fanotify opens for its listeners.
+_silent: weakref.WeakSet[OpenFile] = weakref.WeakSet()
+#: The object watches there are (fanotify's marks): with none, an access asks nobody and costs nothing.
+_deciders: weakref.WeakSet[ObjectWatch] = weakref.WeakSet()
 
 
 def watches_on(inode: Inode) -> list[Watch]:
@@ -72,9 +105,13 @@ def watches_on(inode: Inode) -> list[Watch]:
 
 def add_watch(inode: Inode, watch: Watch) -> None:
     _watches.setdefault(inode, weakref.WeakSet()).add(watch)
+    if isinstance(watch, ObjectWatch):
+        _deciders.add(watch)
 
 
 def remove_watch(inode: Inode, watch: Watch) -> None:
+    if isinstance(watch, ObjectWatch):
+        _deciders.discard(watch)
     held = _watches.get(inode)
     if held is not None:
         held.discard(watch)
@@ -124,10 +161,14 @@ def _notify(inode: Inode, mask: int, dentry: tuple[Directory, bytes] | None, *, 
     event = mask & ~IN_ISDIR
     if dentry is not None and event & _ON_CHILD:
         for watch in list(watches_on(dentry[0])):
-            if watch.mask & event and not (unlinked and watch.mask & IN_EXCL_UNLINK):
+            if isinstance(watch, ObjectWatch):
+                watch.notify_object(mask, inode, dentry, on_child=True)
+            elif watch.mask & event and not (unlinked and watch.mask & IN_EXCL_UNLINK):
                 watch.deliver(mask, dentry[1], 0)
     for watch in list(watches_on(inode)):
-        if watch.mask & event and not (unlinked and watch.mask & IN_EXCL_UNLINK):
+        if isinstance(watch, ObjectWatch):
+            watch.notify_object(mask, inode, dentry, on_child=False)
+        elif watch.mask & event and not (unlinked and watch.mask & IN_EXCL_UNLINK):
             watch.deliver(mask, b"", 0)
 
 
@@ -163,8 +204,18 @@ def opened(f: OpenFile, directory: Directory, name: bytes, *, created: bool, tru
         _notify(f.inode, IN_OPEN, (directory, name))
 
 
-def _file_event(f: OpenFile, mask: int) -> None:
+#: FS_OPEN_EXEC: an open to run the file (fanotify's FAN_OPEN_EXEC; inotify sees only its IN_OPEN).
+FS_OPEN_EXEC = 0x00001000
+
+
+def exec_opened(f: OpenFile) -> None:
+    """execve opened `f` to run it (do_open_execat's fsnotify_open: FS_OPEN | FS_OPEN_EXEC)."""
     if _watches:
+        _notify(f.inode, IN_OPEN | FS_OPEN_EXEC, _file_dentry(f))
+
+
+def _file_event(f: OpenFile, mask: int) -> None:
+    if _watches and f not in _silent:
         _notify(f.inode, mask, _file_dentry(f), unlinked=not f.inode.nlink)
 
 
@@ -246,3 +297,30 @@ def renamed(old_dir: Directory, old_name: bytes, new_dir: Directory, new_name: b
     for watch in list(watches_on(inode)):
         if watch.mask & IN_MOVE_SELF:
             watch.deliver(IN_MOVE_SELF, b"", 0)  # inotify never said IN_ISDIR with a self event
+
+
+def silence(f: OpenFile) -> None:
+    """`f` tells no watch of its accesses, modifications or close (FMODE_NONOTIFY)."""
+    _silent.add(f)
+
+
+def permission(f: OpenFile, mask: int) -> None:
+    """fsnotify_file_perm: the watches that decide on accesses (fanotify's permission events) allow `mask`
+    (FAN_ACCESS_PERM, FAN_OPEN_PERM) on `f`, or this raises Sleep while one has not answered, or EPERM."""
+    if not _deciders or f in _silent or f.flags & O_PATH:
+        return
+    dentry = _file_dentry(f)
+    deciding = [(watch, True) for watch in (watches_on(dentry[0]) if dentry is not None else [])
+                if isinstance(watch, ObjectWatch)]
+    deciding += [(watch, False) for watch in watches_on(f.inode) if isinstance(watch, ObjectWatch)]
+    try:
+        for watch, on_child in deciding:
+            watch.permission(mask, f, on_child=on_child)
+    except Sleep:
+        raise  # asked again when the call runs again: the answers so far are kept
+    except Errno:
+        for watch, _ in deciding:
+            watch.permission_done(f)
+        raise
+    for watch, _ in deciding:
+        watch.permission_done(f)

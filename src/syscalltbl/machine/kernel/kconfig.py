@@ -99,6 +99,8 @@ FEATURES: Final[tuple[Feature, ...]] = (
     Feature("CONFIG_FILE_LOCKING", _calls("flock")),
     Feature("CONFIG_INOTIFY_USER", _calls("inotify_init1", "inotify_add_watch", "inotify_rm_watch")),
     Feature("CONFIG_FANOTIFY", _calls("fanotify_init", "fanotify_mark")),
+    # Permission events: the same calls (kernel/fanotify.py's groups of a content class answer them).
+    Feature("CONFIG_FANOTIFY_ACCESS_PERMISSIONS", _calls("fanotify_init", "fanotify_mark")),
     Feature("CONFIG_QUOTA", _calls("quotactl")),
     Feature("CONFIG_SWAP", _calls("swapon", "swapoff")),
     Feature("CONFIG_SECCOMP", _calls("seccomp")),

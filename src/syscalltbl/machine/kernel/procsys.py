@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from syscalltbl.machine.kernel import procsys_fdkinds
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile
 from syscalltbl.machine.kernel.procsys_ipc import aio_files, ipc_kernel_files, mqueue_files
 from syscalltbl.machine.kernel.randomdev import (
@@ -126,6 +127,7 @@ def kernel_files(s: Sysctl, task: Task) -> dict[bytes, Inode]:
         b"version": SysctlConstant(_line(lambda: VERSION)),
         b"threads-max": SysctlNumber(_line(lambda: s.threads_max), lambda data, _w: s.set_threads_max(parse_int(data))),
         **ipc_kernel_files(task.nsproxy.ipc.limits, SysctlNumber),
+        **procsys_fdkinds.kernel_files(s.fdkinds, SysctlNumber),
     }
 
 
@@ -145,6 +147,8 @@ def random_dir(parent: Directory, s: Sysctl) -> SysctlDir:
 def fs_files(d: SysctlDir, s: Sysctl, task: Task) -> dict[bytes, Inode]:
     """/proc/sys/fs."""
     return {
+        b"fanotify": SysctlDir(d, b"fanotify",
+                               lambda _d, _t: procsys_fdkinds.fanotify_files(s.fdkinds, SysctlNumber)),
         b"inotify": SysctlDir(d, b"inotify", lambda _d, _t: inotify_files(s)),
         b"mqueue": SysctlDir(d, b"mqueue", lambda _d, reader: mqueue_files(reader.nsproxy.ipc.limits, SysctlNumber)),
         **aio_files(s.aio, SysctlNumber, SysctlConstant),

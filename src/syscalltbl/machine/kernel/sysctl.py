@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from syscalltbl.machine.kernel.aio import AioLimits
+from syscalltbl.machine.kernel.fdkind_sysctl import FdKindSysctl
 from syscalltbl.machine.kernel.limits import MAX_THREADS_MAX, MAX_THREADS_MIN
 from syscalltbl.machine.kernel.pipesize import PIPE_MAX_SIZE, round_pipe_size
 from syscalltbl.machine.uapi.errno import EINVAL, Errno
@@ -63,6 +64,8 @@ class Sysctl:
     seccomp_actions_logged: bytes = b"kill_process kill_thread trap errno user_notif trace log"
     tainted: int = 0  # nothing taints this kernel by itself; root may add flags
     aio: AioLimits = field(default_factory=AioLimits)  # fs.aio-max-nr, fs.aio-nr
+    #: kernel.perf_event_*, io_uring_*, unprivileged_bpf_disabled; fs.fanotify.*
+    fdkinds: FdKindSysctl = field(default_factory=FdKindSysctl)
     # kernel/keys: each user's key quota (security/keys), root's apart.
     key_maxkeys: int = KEY_QUOTA_MAXKEYS
     key_maxbytes: int = KEY_QUOTA_MAXBYTES

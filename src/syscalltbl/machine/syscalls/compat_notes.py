@@ -66,6 +66,24 @@ PARTIAL: dict[str, str] = {
     "not offered; faults the kernel takes copying to or from a registered page are served, not held",
     "sys_madvise": "MADV_COLLAPSE, MADV_HWPOISON, MADV_SOFT_OFFLINE and KSM's MADV_MERGEABLE/MADV_UNMERGEABLE "
     "are EINVAL",
+    "sys_bpf": "BPF_MAP_CREATE of array and hash maps and their element commands (LOOKUP, UPDATE, DELETE, "
+    "GET_NEXT_KEY); programs, links, BTF, pinning, batch and the other map types are EINVAL",
+    "sys_perf_event_open": "software events counting one task (cpu-clock, task-clock, page faults, context "
+    "switches; migrations, major, alignment and emulation faults count zero as on one cpu without disk); "
+    "hardware, cache, raw, tracepoint and breakpoint events are ENOENT (no PMU); sampling, ring buffers, "
+    "inherit, enable_on_exec and cpu-wide events are EOPNOTSUPP or EINVAL",
+    "sys_io_uring_setup": "no SQPOLL, IOPOLL or later setup modes (EINVAL); IORING_FEAT_NODROP is not offered: "
+    "a full CQ counts an overflow and loses the CQE",
+    "sys_io_uring_enter": "NOP, READV, WRITEV, FSYNC, READ_FIXED, WRITE_FIXED, SENDMSG, RECVMSG, CLOSE, READ and "
+    "WRITE run in the submitting task; other opcodes complete with -EINVAL; a request that would block "
+    "completes at a later io_uring_enter, not on its own; IORING_ENTER_EXT_ARG is EINVAL",
+    "sys_io_uring_register": "buffers (REGISTER/UNREGISTER_BUFFERS, read through the program's mapping, not "
+    "pinned pages) and REGISTER_PROBE; registered files, eventfds, personalities and the rest are EINVAL",
+    "sys_fanotify_init": "no FID, pidfd or audit reporting (EINVAL); a group takes CAP_SYS_ADMIN, as an "
+    "unprivileged group must report FIDs",
+    "sys_fanotify_mark": "inode marks only (mount and filesystem marks are EINVAL); the events that need FID "
+    "reporting are EINVAL; execve does not ask FAN_OPEN_EXEC_PERM, and FAN_OPEN_PERM is not asked for a file "
+    "the open itself creates",
 }
 
 #: Calls left ENOSYS on purpose, and why.

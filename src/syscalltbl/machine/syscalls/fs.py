@@ -70,6 +70,7 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EXDEV,
     Errno,
 )
+from syscalltbl.machine.uapi.fanotify import FAN_ACCESS_PERM, FAN_OPEN_PERM
 from syscalltbl.machine.uapi.fcntl import (
     AT_EMPTY_PATH,
     AT_FDCWD,
@@ -172,6 +173,7 @@ def _readable(t: Task, fd: int) -> OpenFile:
         raise Errno(EBADF)
     if isinstance(f.inode, Directory):
         raise Errno(EISDIR)
+    fsnotify.permission(f, FAN_ACCESS_PERM)  # rw_verify_area: a listener may decide on the read first
     return f
 
 
@@ -408,7 +410,12 @@ def do_openat(t: Task, dirfd: int, path: int, flags: int, mode: int, resolve: in
         # RESOLVE_BENEATH and RESOLVE_IN_ROOT (0x18) walk from dirfd whatever the path: it is their root.
         f = t.machine.fs.open(t, name, _base(t, dirfd, b"" if resolve & 0x18 else name), flags, mode, resolve)
     try:
+        if not f.created:  # asked again when the call runs again, which must not find it made by itself
+            fsnotify.permission(f, FAN_OPEN_PERM)  # do_dentry_open's fsnotify_open_perm
         return t.files.install(f, cloexec=bool(flags & O_CLOEXEC), limit=t.nofile())
+    except Sleep:
+        f.inode.release(f)
+        raise
     except Errno:
         f.inode.release(f)  # never installed: a FIFO's opener, a host descriptor let go
         raise

@@ -138,6 +138,9 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
             if not shared:
                 raise Errno(EINVAL)  # secretmem_mmap: only shared mappings
             backing, name, secret = f.inode, f.path.decode(errors="replace"), True
+        elif (region := getattr(f.inode, "mmap_region", None)) is not None:
+            # An object's own shared pages at an offset it names (io_uring's rings): not a file's pages.
+            backing, name, off = region(off, size), f.path.decode(errors="replace"), 0
         elif not isinstance(f.inode, Regular):
             raise Errno(ENODEV if f.inode.kind else EBADF)
         elif off >= MAX_LFS_FILESIZE or size > MAX_LFS_FILESIZE - off:
