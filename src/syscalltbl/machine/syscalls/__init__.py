@@ -95,4 +95,3 @@ __all__ = [
     "sockmsg", "splice", "statmount", "statx", "syscall", "syslog", "time", "timerfd", "unimplemented", "userfaultfd",
     "uts", "waitid", "xattr",
 ]  # fmt: skip
-__all__ += ["bpf", "fanotify", "io_uring", "perf_event"]
