@@ -122,6 +122,8 @@ def fs_files(d: SysctlDir, s: Sysctl) -> dict[bytes, Inode]:
         b"inotify": SysctlDir(d, b"inotify", lambda _d: inotify_files(s)),
         b"mqueue": SysctlDir(d, b"mqueue", lambda _d: mqueue_files(s.ipc, SysctlNumber)),
         **aio_files(s.aio, SysctlNumber, SysctlConstant),
+        b"dir-notify-enable": SysctlNumber(_line(lambda: s.dir_notify_enable),
+                                           lambda data, _w: setattr(s, "dir_notify_enable", parse_int(data))),
         b"lease-break-time": SysctlNumber(_line(lambda: s.lease_break_time),
                                           lambda data, _w: _lease_break_time(s, data)),
         b"pipe-max-size": SysctlNumber(_line(lambda: s.pipe_max_size),

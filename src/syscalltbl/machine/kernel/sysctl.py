@@ -52,6 +52,7 @@ class Sysctl:
     pipe_max_size: int = PIPE_MAX_SIZE
     pipe_user_pages_soft: int = PIPE_USER_PAGES_SOFT
     lease_break_time: int = LEASE_BREAK_TIME
+    dir_notify_enable: int = 1  # fs.dir-notify-enable: 0 makes F_NOTIFY EINVAL
     tainted: int = 0  # nothing taints this kernel by itself; root may add flags
     ipc: IpcLimits = field(default_factory=IpcLimits)  # kernel.msg*, sem, shm*; fs.mqueue.*
     aio: AioLimits = field(default_factory=AioLimits)  # fs.aio-max-nr, fs.aio-nr

@@ -37,11 +37,12 @@ from typing import TYPE_CHECKING, ClassVar, Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.physmem import PhysicalMemory
-from syscalltbl.machine.kernel import fsnotify, permission
+from syscalltbl.machine.kernel import dnotify, fsnotify, permission
 from syscalltbl.machine.kernel.fsspace import Charge, Space, pages
 from syscalltbl.machine.kernel.lease import break_lease, release_lease
 from syscalltbl.machine.kernel.locks import release_file_locks, release_owner_locks
 from syscalltbl.machine.kernel.mount import Mount, MountNamespace, Superblock
+from syscalltbl.machine.kernel.overlayfs import OverlaySuper
 from syscalltbl.machine.kernel.pagecache import FilePages
 from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
 from syscalltbl.machine.kernel.resolve import Scope, is_magic
@@ -946,6 +947,7 @@ class FdTable:
         if self.ram is not None:
             self.ram.slab_charge(-FD_BYTES)
         release_owner_locks(self, f.inode)  # any close drops the table's record locks on the file
+        dnotify.flush(f, self)  # and its directory notification (dnotify_flush)
         f.refs -= 1
         if not f.refs:
             release_file_locks(f)
@@ -999,18 +1001,21 @@ class FileSystem:
         root: Directory | None = None,
         proc: Callable[[Directory], Directory] | None = None,
         space: Space | None = None,
+        lowerdir: bytes | None = None,
     ) -> None:
         """A tree from `root`: an empty directory (None), or a host directory's view (hostfs.host_root).
 
         `proc` makes the directory mounted on /proc, from the root it lives in.
         `space`: the size and inode limits files are charged to (none: unlimited).
-        /dev and /proc are the machine's own, mounted over whatever the root has there.
+        `lowerdir`: the host directory `root` shows, which makes the root an overlay (a tmpfs without one).
+        /dev and /proc are the machine's own, mounted over whatever the root has there; so is /dev/shm.
         """
         self.space = space
         self.root = root if root is not None else Directory()
-        self.root.sb = Superblock(b"tmpfs", b"tmpfs", self.root, dev=FS_DEV, space=space)
+        self.root.sb = (Superblock(b"tmpfs", b"tmpfs", self.root, dev=FS_DEV, space=space) if lowerdir is None
+                        else OverlaySuper(lowerdir, self.root, FS_DEV, space))
         #: The mounts every process sees until one makes a namespace of its own (unshare, clone).
-        self.init_ns = MountNamespace(Mount(self.root.sb, self.root, None, None))
+        self.init_ns = MountNamespace(Mount(self.root.sb, self.root, None, None, MS_RELATIME))
         dev = Directory(self.root)
         self.root.mount(b"dev", dev)
         dev.add(b"null", Device(os.makedev(1, 3), None))
@@ -1019,13 +1024,16 @@ class FileSystem:
         dev.add(b"random", RandomDevice(os.makedev(1, 8)))
         dev.add(b"urandom", RandomDevice(os.makedev(1, 9)))
         dev.add(b"tty", TtyDevice())
-        # POSIX shared memory (shm_open is open("/dev/shm/NAME")): a directory of this tmpfs,
-        # world-writable and sticky as systemd mounts it.
-        dev.add(b"shm", Directory(dev, perm=0o1777))
+        # POSIX shared memory (shm_open is open("/dev/shm/NAME")): a tmpfs of its own, world-writable and
+        # sticky as systemd mounts it; its files are charged to the same space as the root's.
+        shm = Directory(dev, perm=0o1777)
+        shm.sb = Superblock(b"tmpfs", b"tmpfs", shm)
+        dev.mount(b"shm", shm)
         procfs = proc(self.root) if proc is not None else Directory(self.root)
         procfs.sb = Superblock(b"proc", b"proc", procfs)
         self.root.mount(b"proc", procfs)
         self.init_ns.attach_boot(Mount(procfs.sb, procfs, None, None, MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME))
+        self.init_ns.attach_boot(Mount(shm.sb, shm, None, None, MS_NOSUID | MS_NODEV | MS_RELATIME))
 
     def add_device(self, name: bytes, inode: Inode) -> None:
         """A node in /dev (a project's character device); an existing name is an error."""

@@ -27,7 +27,7 @@ PARTIAL: dict[str, str] = {
     "sys_ioctl": "the requests of the machine's own files and devices (terminals, pipes, sockets, /dev); others "
     "are ENOTTY",
     "sys_sysinfo": "load averages are always 0 (the machine keeps none)",
-    "sys_fcntl": "everything but F_NOTIFY (dnotify), file seals and write hints, which are EINVAL",
+    "sys_fcntl": "everything but file seals and write hints, which are EINVAL",
     "sys_madvise": "MADV_COLLAPSE, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE, MADV_HWPOISON, MADV_SOFT_OFFLINE and "
     "KSM's MADV_MERGEABLE/MADV_UNMERGEABLE are EINVAL",
 }

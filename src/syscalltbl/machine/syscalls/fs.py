@@ -6,8 +6,9 @@ import os
 import stat
 import struct
 import time
+from typing import Final
 
-from syscalltbl.machine.kernel import fsnotify, lease, permission, signals
+from syscalltbl.machine.kernel import dnotify, fsnotify, lease, permission, signals
 from syscalltbl.machine.kernel.fsize import check_new_size, write_limit
 from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
 from syscalltbl.machine.kernel.pipesize import pipe_fcntl
@@ -42,6 +43,7 @@ from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.fcntl_owner import O_ASYNC, OWNER_COMMANDS, do_fcntl_owner, pipe_io, set_async
 from syscalltbl.machine.syscalls.locks import LOCK_COMMANDS, do_fcntl_lock
 from syscalltbl.machine.syscalls.registry import syscall
+from syscalltbl.machine.uapi.dnotify import F_NOTIFY
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EBADF,
     EEXIST,
@@ -91,8 +93,10 @@ from syscalltbl.machine.uapi.fcntl import (
     UTIME_OMIT,
 )
 from syscalltbl.machine.uapi.misc import (
+    OVERLAYFS_SUPER_MAGIC,
     PATH_MAX,
     PROC_SUPER_MAGIC,
+    RAMFS_MAGIC,
     ST_NODEV,
     ST_NOEXEC,
     ST_NOSUID,
@@ -101,10 +105,24 @@ from syscalltbl.machine.uapi.misc import (
     TMPFS_MAGIC,
     UIO_MAXIOV,
 )
-from syscalltbl.machine.uapi.mount import ST_RDONLY
+from syscalltbl.machine.uapi.mount import (
+    MS_MANDLOCK,
+    MS_NOATIME,
+    MS_NODEV,
+    MS_NODIRATIME,
+    MS_NOEXEC,
+    MS_NOSUID,
+    MS_NOSYMFOLLOW,
+    MS_RELATIME,
+    MS_SYNCHRONOUS,
+    ST_NOSYMFOLLOW,
+    ST_RDONLY,
+)
 from syscalltbl.machine.uapi.signal import SI_USER, SIGPIPE
 from syscalltbl.machine.uapi.structs import IOVEC, LOFF, STAT, STATFS, TIMESPEC_PAIR, UTIMBUF
 
+#: statfs's f_type of the filesystems whose statfs is answered below (proc's is its own case).
+FS_MAGIC: Final = {b"tmpfs": TMPFS_MAGIC, b"ramfs": RAMFS_MAGIC, b"overlay": OVERLAYFS_SUPER_MAGIC}
 MAX_RW_COUNT = 0x7FFFF000  # include/linux/fs.h: INT_MAX rounded down to a page
 RW_CHUNK = 1 << 20  # reads and writes move pieces of this size, never one host buffer of their count
 NSEC = 10**9
@@ -471,6 +489,8 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int, *_: int) -> int:
         return pipe_fcntl(t, f, cmd, arg)
     if cmd in OWNER_COMMANDS:
         return do_fcntl_owner(t, f, fd, cmd, arg)
+    if cmd == F_NOTIFY:
+        return dnotify.fcntl_dirnotify(t, fd, f, arg)
     if cmd == F_SETFL:
         changeable = O_APPEND | O_NONBLOCK | O_ASYNC
         if isinstance(f.inode, PipeEnd):
@@ -1090,6 +1110,19 @@ def sys_sync(t: Task, *_: int) -> int:
 
 
 
+def _f_flags(t: Task, inode: Inode) -> int:
+    """calculate_f_flags: the flags of the mount `inode` is reached in, then its superblock's."""
+    mount = t.machine.fs.namespace(t).containing(inode)
+    if mount is None:
+        sb = inode.sb
+        return ST_VALID | ST_RELATIME | (ST_RDONLY if sb is not None and sb.readonly else 0)
+    flags = ST_VALID | (ST_RDONLY if mount.readonly else 0)
+    flags |= mount.flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME)  # the same bits
+    flags |= mount.sb.flags & (MS_SYNCHRONOUS | MS_MANDLOCK)
+    flags |= (ST_RELATIME if mount.flags & MS_RELATIME else 0) | (ST_NOSYMFOLLOW if mount.flags & MS_NOSYMFOLLOW else 0)
+    return flags
+
+
 def _statfs(t: Task, inode: Inode) -> bytes:
     if _is_proc(inode):
         return STATFS.pack(PROC_SUPER_MAGIC, BLOCK_SIZE, 0, 0, 0, 0, 0, 0, 0, 255, BLOCK_SIZE,
@@ -1097,10 +1130,12 @@ def _statfs(t: Task, inode: Inode) -> bytes:
     sb = inode.sb
     space = sb.space if sb is not None and sb.space is not None else t.machine.fs.space
     dev = sb.dev if sb is not None else FS_DEV
-    flags = ST_VALID | ST_RELATIME | (ST_RDONLY if sb is not None and sb.readonly else 0)
+    flags = _f_flags(t, inode)
+    # An overlay answers with its upper layer's numbers under its own magic (ovl_statfs); ramfs has its own.
+    magic = FS_MAGIC.get(sb.fstype, TMPFS_MAGIC) if sb is not None else TMPFS_MAGIC
     if space is not None:  # size= and nr_inodes=, as tmpfs's statfs reports them
         free, free_inodes = space.free_pages, max(space.max_inodes - space.used_inodes, 0)
-        return STATFS.pack(TMPFS_MAGIC, BLOCK_SIZE, space.size_pages, free, free, space.max_inodes, free_inodes,
+        return STATFS.pack(magic, BLOCK_SIZE, space.size_pages, free, free, space.max_inodes, free_inodes,
                            dev, 0, 255, BLOCK_SIZE, flags)
     # The tree is in memory, like tmpfs: what it holds, plus room for one file of the largest size.
     used = files = 0
@@ -1113,7 +1148,7 @@ def _statfs(t: Task, inode: Inode) -> bytes:
             if isinstance(child, Directory) and child.in_tree:
                 todo.append(child)
     free = MAX_FILE_SIZE // BLOCK_SIZE
-    return STATFS.pack(TMPFS_MAGIC, BLOCK_SIZE, used + free, free, free, files + free, free, FS_DEV, 0, 255,
+    return STATFS.pack(magic, BLOCK_SIZE, used + free, free, free, files + free, free, FS_DEV, 0, 255,
                         BLOCK_SIZE, flags)
 
 
