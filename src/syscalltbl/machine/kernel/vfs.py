@@ -1230,6 +1230,12 @@ class FileSystem:
 
     def path_of(self, directory: Directory, name: bytes = b".", task: Task | None = None) -> bytes:
         """The absolute path of `name` in `directory` (getcwd, /proc/self/fd), as `task` sees it."""
+        return self.path_from_root(directory, name, task)[0]
+
+    def path_from_root(self, directory: Directory, name: bytes = b".",
+                       task: Task | None = None) -> tuple[bytes, bool]:
+        """`path_of`, and whether the walk up met `task`'s root (prepend_path: false when it went past, as from
+        outside a chroot, and the path is from the filesystem's top instead)."""
         parts = [] if name in (b".", b"") else [name]
         ns, top = self.namespace(task), self.root_of(task)
         seen = set()
@@ -1244,7 +1250,7 @@ class FileSystem:
                 break  # the root of a filesystem not mounted here (detached): the path from there
             parts.append(up.name_of(directory) or b"?")
             directory = up
-        return b"/" + b"/".join(reversed(parts))
+        return b"/" + b"/".join(reversed(parts)), directory is top
 
     def unlink(self, task: Task, path: bytes, start: Directory, *, directory: bool) -> None:
         parent, name, node = self.walk(task, path, start, follow=False)

@@ -701,7 +701,13 @@ def sys_rename(t: Task, old: int, new: int, *_: int) -> int:
 
 @syscall("sys_getcwd")
 def sys_getcwd(t: Task, buf: int, size: int, *_: int) -> int:
-    path = t.machine.fs.path_of(t.fs.cwd, task=t) + b"\0"
+    """fs/d_path.c: ENOENT for a removed directory; a directory the root does not lead to (a cwd left
+    outside a chroot) is "(unreachable)" and its path from the top, which no path lookup takes."""
+    cwd = t.fs.cwd
+    if cwd.nlink <= 0:
+        raise Errno(ENOENT)
+    path, reachable = t.machine.fs.path_from_root(cwd, task=t)
+    path = (path if reachable else b"(unreachable)" + path) + b"\0"
     if len(path) > size:
         raise Errno(ERANGE)
     copy_to_user(t.mm, buf, path)
