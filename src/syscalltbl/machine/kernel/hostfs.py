@@ -63,7 +63,7 @@ if TYPE_CHECKING:
 OWN_POSITIONS: Final = 1 << 48
 HOST_FDS: Final = 16  # host descriptors kept open for reading (least recently used closed first)
 # What a pristine inode may change without being pinned first: anything else is guest-visible state.
-_TRACKED: Final = frozenset({"mode", "uid", "gid", "atime", "mtime", "ctime", "nlink"})
+_TRACKED: Final = frozenset({"mode", "uid", "gid", "atime", "mtime", "ctime", "nlink", "fsflags"})
 
 
 def host_root(path: str | os.PathLike[str], space: Space | None) -> HostDirectory:

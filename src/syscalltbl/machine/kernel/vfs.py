@@ -92,6 +92,7 @@ from syscalltbl.machine.uapi.fcntl import (
     SEEK_DATA,
     SEEK_HOLE,
 )
+from syscalltbl.machine.uapi.fileattr import FS_NOATIME_FL
 from syscalltbl.machine.uapi.misc import (
     DT_BLK,
     DT_CHR,
@@ -148,6 +149,8 @@ class Inode:
     locks: InodeLocks | None = None
     #: The filesystem it is on (kernel/mount.py), given by the directory it is made in; None: /proc's.
     sb: Superblock | None = None
+    #: chattr's inode flags, FS_*_FL (kernel/fileattr.py): immutable, append-only, nodump, noatime.
+    fsflags: int = 0
 
     def __init__(self, mode: int, rdev: int = 0) -> None:
         self.ino = next(_next_ino)
@@ -183,8 +186,11 @@ class Inode:
         """A read: atime moves under relatime's rule (touch_atime -> relatime_need_update).
 
         Only when atime is not newer than mtime or ctime, or is a day old,
-        so reading a file over and over does not rewrite it.
+        so reading a file over and over does not rewrite it. Never for a file
+        with FS_NOATIME_FL (touch_atime's IS_NOATIME).
         """
+        if self.fsflags & FS_NOATIME_FL:
+            return
         if self.atime <= self.mtime or self.atime <= self.ctime:
             self.atime = time.time_ns()
             return
@@ -1188,6 +1194,9 @@ class FileSystem:
         if not created and not flags & O_PATH and task is not None:
             # may_open: what the access mode asks for, a file made by this very open excepted.
             permission.check(task.cred, node, permission.open_mask(flags, truncate=bool(flags & O_TRUNC)))
+            if permission.append_only(node) and ((flags & O_ACCMODE != O_RDONLY and not flags & O_APPEND)
+                                                 or flags & O_TRUNC):
+                raise Errno(EPERM)  # an append-only file is opened for writing in append mode alone
             if flags & O_NOATIME and not permission.is_owner(task.cred, node):
                 raise Errno(EPERM)  # not updating atime is the owner's choice
         if isinstance(node, Regular) and not flags & O_PATH and (flags & O_ACCMODE != O_RDONLY or flags & O_TRUNC):

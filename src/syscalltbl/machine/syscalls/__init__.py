@@ -17,6 +17,7 @@ from syscalltbl.machine.syscalls import (
     fadvise,
     fallocate,
     fhandle,
+    fileattr,
     fs,
     fsinfo,
     futex,
@@ -77,10 +78,10 @@ from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind
 
 __all__ = [
     "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "acct", "aio", "bind", "cachestat", "childwait", "chroot",
-    "clock_settime", "close_range", "copy_range", "cred", "epoll", "eventfd", "fadvise", "fallocate", "fhandle", "fs",
-    "fsinfo", "futex", "inotify", "ioprio", "ipc", "itimer", "kcmp", "keys", "locks", "lsm", "madvise", "misc",
-    "mknod", "mlock", "mm", "mount", "mqueue", "mseal", "msg", "namespaces", "newmount", "openat2", "personality",
-    "pgrp", "pidfd", "posix_timers", "preadv", "process", "process_vm", "readahead", "readdir", "reboot",
+    "clock_settime", "close_range", "copy_range", "cred", "epoll", "eventfd", "fadvise", "fallocate", "fhandle",
+    "fileattr", "fs", "fsinfo", "futex", "inotify", "ioprio", "ipc", "itimer", "kcmp", "keys", "locks", "lsm",
+    "madvise", "misc", "mknod", "mlock", "mm", "mount", "mqueue", "mseal", "msg", "namespaces", "newmount", "openat2",
+    "personality", "pgrp", "pidfd", "posix_timers", "preadv", "process", "process_vm", "readahead", "readdir", "reboot",
     "remap_file_pages", "resource", "rusage", "sched", "sched_policy", "select", "sem", "signal", "signalfd",
     "sigqueue", "sigwait", "socket", "sockmmsg", "sockmsg", "splice", "statx", "syscall", "syslog", "time",
     "timerfd", "unimplemented", "uts", "waitid", "xattr",

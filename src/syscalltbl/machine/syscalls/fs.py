@@ -8,7 +8,7 @@ import struct
 import time
 from typing import Final
 
-from syscalltbl.machine.kernel import dnotify, fsnotify, lease, permission, signals
+from syscalltbl.machine.kernel import dnotify, fileattr, fsnotify, lease, permission, signals
 from syscalltbl.machine.kernel.fsize import check_new_size, write_limit
 from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
 from syscalltbl.machine.kernel.pipesize import pipe_fcntl
@@ -492,6 +492,8 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int, *_: int) -> int:
     if cmd == F_NOTIFY:
         return dnotify.fcntl_dirnotify(t, fd, f, arg)
     if cmd == F_SETFL:
+        if (arg ^ f.flags) & O_APPEND and permission.append_only(f.inode):
+            raise Errno(EPERM)  # setfl: an append-only file stays in append mode
         changeable = O_APPEND | O_NONBLOCK | O_ASYNC
         if isinstance(f.inode, PipeEnd):
             changeable |= O_DIRECT  # a pipe's packet mode can be switched (FMODE_CAN_ODIRECT)
@@ -535,6 +537,9 @@ def sys_pipe(t: Task, fds: int, *_: int) -> int:
 def sys_ioctl(t: Task, fd: int, request: int, arg: int, *_: int) -> int:
     f = fd_nopath(t, fd)
     # The command is an unsigned int in the kernel's prototype.
+    request &= 0xFFFFFFFF
+    if request in fileattr.IOCTLS and fileattr.ioctl(t, f, request, arg):
+        return 0  # do_vfs_ioctl: chattr's flags, before the file's own ioctl
     return f.inode.unlocked_ioctl(t, f, request, arg)
 
 
@@ -800,10 +805,13 @@ def _set_times(t: Task, inode: Inode, times: tuple[tuple[int, int], tuple[int, i
         if times[0][1] == UTIME_NOW and times[1][1] == UTIME_NOW:
             times = None
     permission.check_writable(inode)  # vfs_utimes's mnt_want_write
-    if times is None:
+    if times is None:  # ATTR_TOUCH
+        if permission.immutable(inode):
+            raise Errno(EPERM)
         if not permission.is_owner(t.cred, inode):
             permission.check(t.cred, inode, MAY_WRITE)
-    elif any(nsec not in (UTIME_NOW, UTIME_OMIT) for _, nsec in times):
+    elif any(nsec not in (UTIME_NOW, UTIME_OMIT) for _, nsec in times):  # ATTR_TIMES_SET
+        permission.check_attr_change(inode)
         permission.check_owner(t.cred, inode)
     now = time.time_ns()
     if times is None:
@@ -887,6 +895,7 @@ def _chmod(t: Task, inode: Inode, mode: int) -> int:
         raise Errno(EOPNOTSUPP)  # notify_change: a symlink's mode is always 0777
     if _is_proc(inode):
         raise Errno(EPERM)
+    permission.check_attr_change(inode)
     permission.check_owner(t.cred, inode)
     inode.mode = stat.S_IFMT(inode.mode) | permission.chmod_mode(t.cred, inode, mode & 0o7777)
     inode.changed()
@@ -925,6 +934,8 @@ def _chown(t: Task, inode: Inode, user: int, group: int) -> int:
     if _is_proc(inode):
         raise Errno(EPERM)
     user, group = user & 0xFFFFFFFF, group & 0xFFFFFFFF
+    if (user, group) != (0xFFFFFFFF, 0xFFFFFFFF):
+        permission.check_attr_change(inode)  # ATTR_UID or ATTR_GID
     permission.check_chown(t.cred, inode, user, group)
     if user != 0xFFFFFFFF:  # (uid_t)-1: leave it
         inode.uid = user
@@ -987,6 +998,8 @@ def sys_truncate(t: Task, path: int, length: int, *_: int) -> int:
         raise Errno(EINVAL)
     if isinstance(inode, Regular):
         permission.check(t.cred, inode, MAY_WRITE)  # vfs_truncate: write permission, by path alone
+        if permission.append_only(inode):
+            raise Errno(EPERM)
         deny_write(t, inode)  # vfs_truncate's get_write_access (ftruncate's file has write access already)
         if length > inode.size():
             check_new_size(t, length)
@@ -1003,6 +1016,8 @@ def sys_ftruncate(t: Task, fd: int, length: int, *_: int) -> int:
         raise Errno(EBADF)
     if not f.writable() or not isinstance(f.inode, Regular):
         raise Errno(EINVAL)
+    if permission.append_only(f.inode):
+        raise Errno(EPERM)  # do_ftruncate
     if length > f.inode.size():
         check_new_size(t, length)
     # do_sys_ftruncate passes ATTR_MTIME | ATTR_CTIME: the times move even when the size does not.
@@ -1046,6 +1061,8 @@ def do_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: 
         raise Errno(EPERM)
     if isinstance(inode, HostFile) or _is_proc(inode):
         raise Errno(EXDEV)  # another filesystem's file
+    if permission.append_only(inode) or permission.immutable(inode):
+        raise Errno(EPERM)  # vfs_link
     unnamed = inode.nlink <= 0
     if unnamed and not linkable(inode):
         raise Errno(ENOENT)  # unlinked while open: it cannot come back (only an O_TMPFILE file may)
