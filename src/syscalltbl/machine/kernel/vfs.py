@@ -24,6 +24,7 @@ the machine's and no host change shows through.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import fcntl
 import os
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING, ClassVar, Final
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.kernel import dnotify, fsnotify, permission
+from syscalltbl.machine.kernel.blockmap import BlockMap
 from syscalltbl.machine.kernel.fsspace import Charge, Space, pages
 from syscalltbl.machine.kernel.lease import break_lease, release_lease
 from syscalltbl.machine.kernel.locks import release_file_locks, release_owner_locks
@@ -124,9 +126,11 @@ NR_OPEN_DEFAULT: Final = 64  # BITS_PER_LONG: the descriptors a files_struct hol
 MAX_SYMLINKS: Final = 40
 FD_BYTES: Final = 256  # what a descriptor and its open file cost the host, charged to RAM (FdTable)
 BLOCK_SIZE: Final = 4096  # what st_blksize says, and the unit files take space in (as on ext4)
-# A file's bytes, holes included, live in host memory, so this filesystem's
-# s_maxbytes is what a program may make it hold: past it writes and truncates get EFBIG.
-MAX_FILE_SIZE: Final = 1 << 28
+# tmpfs's s_maxbytes (MAX_LFS_FILESIZE): past it writes and truncates get EFBIG. Only the blocks a file
+# has allocated hold host memory (and are charged, kernel/blockmap.py); a hole costs nothing.
+MAX_FILE_SIZE: Final = (1 << 63) - 1
+#: What statfs counts as room on a tree without limits: one file of 256 MiB.
+UNLIMITED_ROOM: Final = 1 << 28
 # include/uapi/asm-generic/poll.h
 DEFAULT_POLLMASK: Final = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM  # a file that never blocks
 DT = {stat.S_IFDIR: DT_DIR, stat.S_IFREG: DT_REG, stat.S_IFLNK: DT_LNK, stat.S_IFCHR: DT_CHR, stat.S_IFIFO: DT_FIFO,
@@ -282,9 +286,9 @@ class Regular(Inode):
                 raise Errno(ENOSPC)
         self.pages = FilePages(data)
         self.mappers: weakref.WeakSet[Mm] = weakref.WeakSet()  # address spaces that map it (to unmap on truncate)
-        # Allocated blocks, as sorted disjoint [first, end) runs of block numbers: a
-        # truncate that grows the file or a write past its end leaves a hole, as on ext4.
-        self.extents: list[tuple[int, int]] = [(0, -(-len(data) // BLOCK_SIZE))] if data else []
+        # Allocated blocks (pages): a truncate that grows the file or a write past its end leaves a hole, as
+        # tmpfs does. The charge is what they are: every page with data or a frame is one of them.
+        self.blockmap = BlockMap(pages(len(data)))
 
     def size(self) -> int:
         return self.pages.size
@@ -300,9 +304,9 @@ class Regular(Inode):
     def data(self, value: bytes | bytearray) -> None:
         self.own_bytes(0)
         self.pages.replace(value)
+        self.blockmap.add(0, pages(len(value)))
         if self.space is not None and self.charge is not None:  # charged for what it holds, as always
-            self.space.grow(self.charge, pages(len(value)), seeded=True)
-            self.space.shrink(self.charge, pages(len(value)))
+            self.space.grow(self.charge, self.blockmap.count, seeded=True)
 
     def map_into(self, ram: PhysicalMemory) -> None:
         """Its pages may be mapped from now on; they take frames of `ram`, paid by the file's charge when it has one."""
@@ -311,8 +315,29 @@ class Regular(Inode):
             self.charge.release = self.pages.drop_all
 
     def page(self, index: int) -> int | None:
-        """The frame of page `index` for a mapping (Backing.page): None past the end of the file (SIGBUS)."""
+        """The frame of page `index` for a mapping (Backing.page): None past the end of the file, or for a hole
+        the filesystem has no room to fill (SIGBUS, as shmem_fault's ENOSPC)."""
+        if self.unallocated(index):
+            if self._reserve(self.blockmap.count + 1) <= self.blockmap.count:
+                return None
+            self.blockmap.add(index, index + 1)  # a touched hole takes a page, as shmem_fault allocates one
         return self.pages.page(index)
+
+    def unallocated(self, index: int) -> bool:
+        """Page `index` is a hole of the file (within its size) that a mapping's touch must allocate."""
+        pages_ = self.pages
+        return (pages_.lower is None and index not in pages_.frames and index not in pages_.chunks
+                and index * PAGE_SIZE < pages_.size and bool(self.blockmap.missing(index, index + 1)))
+
+    def room_for_a_page(self) -> bool:
+        """Whether one more page can be allocated (charged to the filesystem and RAM) without changing anything."""
+        space, charge = self.space, self.charge
+        if space is None or charge is None or charge.pages > self.blockmap.count:
+            return True
+        if not space.free_pages:
+            return False
+        ram = space.ram
+        return ram is None or ram.frames - ram.frames_in_use - ram.reserved > 0
 
     def resident_in(self, first: int, end: int) -> list[int]:
         """The pages in [first, end) holding data (Backing.resident_in): not holes, as tmpfs has its pages."""
@@ -335,33 +360,33 @@ class Regular(Inode):
             self.modified()
 
     def blocks(self) -> int:
-        return sum(end - first for first, end in self.extents) * (BLOCK_SIZE // 512)
+        return self.blockmap.count * (BLOCK_SIZE // 512)
 
     def _allocate(self, start: int, end: int) -> None:
         """Blocks for bytes [start, end), merged with the runs they touch."""
-        first, last = start // BLOCK_SIZE, -(-end // BLOCK_SIZE)
-        kept = []
-        for a, b in self.extents:
-            if b < first or a > last:
-                kept.append((a, b))
-            else:
-                first, last = min(a, first), max(b, last)
-        kept.append((first, last))
-        kept.sort()
-        self.extents = kept
+        self.blockmap.add(start // BLOCK_SIZE, -(-end // BLOCK_SIZE))
+
+    def _reserve(self, wanted: int) -> int:
+        """The charge raised to `wanted` blocks if the filesystem has room: how many it may hold now."""
+        if self.space is None or self.charge is None:
+            return wanted
+        return self.space.grow(self.charge, wanted)
 
     def allocate(self, start: int, end: int, *, keep_size: bool) -> None:
         """fallocate: blocks for bytes [start, end), reading zeros where they were holes; the size grows to
-        `end` unless `keep_size` (EFBIG past the largest file, ENOSPC when the filesystem is full)."""
+        `end` unless `keep_size` (EFBIG past the largest file, ENOSPC when the filesystem has not room for
+        every block, nothing allocated then, as shmem_fallocate undoes a partial one)."""
         if end > MAX_FILE_SIZE:
             raise Errno(EFBIG)
+        self.own_bytes(self.pages.size)
+        first, last = start // BLOCK_SIZE, -(-end // BLOCK_SIZE)
+        new = sum(b - a for a, b in self.blockmap.missing(first, last))
+        if self._reserve(self.blockmap.count + new) < self.blockmap.count + new:
+            self._settle()
+            raise Errno(ENOSPC)
         if not keep_size and end > self.pages.size:
-            self.own_bytes(self.pages.size)
-            if self.room(end) < end:
-                self._settle()
-                raise Errno(ENOSPC)
             self.pages.truncate(end, self._unmap_from)
-        self._allocate(start, end)
+        self.blockmap.add(first, last)
 
     def punch_hole(self, start: int, end: int) -> None:
         """FALLOC_FL_PUNCH_HOLE: bytes [start, end) read zeros, whole blocks among them are freed; the
@@ -377,10 +402,13 @@ class Regular(Inode):
         self.pages.write(start, bytes(first * BLOCK_SIZE - start))
         self.pages.write(last * BLOCK_SIZE, bytes(end - last * BLOCK_SIZE))
         self.pages.punch(first, last)
-        kept = []
-        for a, b in self.extents:
-            kept += [(x, y) for x, y in ((a, min(b, first)), (max(a, last), b)) if x < y]
-        self.extents = kept
+        # A page a mapping holds keeps its frame here (zeroed): it stays one of the file's blocks.
+        held = sorted(i for i in self.pages.frames if first <= i < last)
+        at = first
+        for index in [*held, last]:
+            self.blockmap.remove(at, index)
+            at = index + 1
+        self._settle()
 
     def seek_data(self, offset: int, *, hole: bool) -> int:
         """SEEK_DATA / SEEK_HOLE: where the next allocated block (or the next hole, the end of the file being
@@ -388,7 +416,8 @@ class Regular(Inode):
         size = self.pages.size
         if not 0 <= offset < size:
             raise Errno(ENXIO)
-        for first, end in self.extents:
+        runs = self.blockmap.runs
+        for first, end in runs[max(bisect.bisect_right(runs, (offset // BLOCK_SIZE,)) - 1, 0):]:
             start, stop = first * BLOCK_SIZE, min(end * BLOCK_SIZE, size)
             if stop <= offset:
                 continue
@@ -411,16 +440,26 @@ class Regular(Inode):
         self.accessed()
         return out
 
-    def room(self, length: int) -> int:
-        """How many of `length` bytes the file may hold: all, or up to the page where its filesystem is full."""
-        if self.space is None or self.charge is None or length <= self.pages.size:
-            return length
-        return min(length, self.space.grow(self.charge, pages(length)) * BLOCK_SIZE)
+    def room(self, start: int, end: int) -> int:
+        """Where a write of bytes [start, end) must stop: `end`, or the first block past `start` its filesystem
+        has no room to allocate (its charge raised for the blocks before)."""
+        gaps = self.blockmap.missing(start // BLOCK_SIZE, -(-end // BLOCK_SIZE))
+        new = sum(b - a for a, b in gaps)
+        if not new:
+            return end
+        fits = self._reserve(self.blockmap.count + new) - self.blockmap.count
+        if fits >= new:
+            return end
+        for a, b in gaps:  # the first block beyond those it has room for
+            if fits < b - a:
+                return max(start, (a + fits) * BLOCK_SIZE)
+            fits -= b - a
+        return end
 
     def _settle(self) -> None:
-        """The charge back to what the data spans, after a grow that did not happen in full."""
+        """The charge back to the blocks allocated, after a grow that did not happen in full or blocks freed."""
         if self.space is not None and self.charge is not None:
-            self.space.shrink(self.charge, pages(self.pages.size))
+            self.space.shrink(self.charge, self.blockmap.count)
 
     def write(self, f: OpenFile, data: bytes) -> int:
         if not data:
@@ -433,7 +472,7 @@ class Regular(Inode):
             if f.offset >= MAX_FILE_SIZE:
                 raise Errno(EFBIG)
             data, end = data[: MAX_FILE_SIZE - f.offset], MAX_FILE_SIZE  # a short write up to the limit
-        fits = self.room(end)
+        fits = self.room(f.offset, end)
         if fits < end:
             # shmem_write_begin fails at the first page it cannot have: a short write up to there.
             if fits <= f.offset:
@@ -453,14 +492,10 @@ class Regular(Inode):
         self.own_bytes(min(length, self.pages.size))
         if length < self.pages.size:
             self.pages.truncate(length, self._unmap_from)
-            keep = -(-length // BLOCK_SIZE)
-            self.extents = [(a, min(b, keep)) for a, b in self.extents if a < keep]
+            self.blockmap.cut(-(-length // BLOCK_SIZE))
             self._settle()
         else:
-            if self.room(length) < length:
-                self._settle()
-                raise Errno(ENOSPC)  # a hole is charged as if written (tmpfs's would not be): the host's bound
-            self.pages.truncate(length, self._unmap_from)  # a hole: no blocks
+            self.pages.truncate(length, self._unmap_from)  # a hole: no blocks, nothing charged
 
     def _unmap_from(self, first: int) -> None:
         """Pages from `first` on leave every mapping of the file (a truncate cut them off)."""

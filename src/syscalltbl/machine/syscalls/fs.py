@@ -26,7 +26,7 @@ from syscalltbl.machine.kernel.uaccess import (  # fmt: skip
 from syscalltbl.machine.kernel.vfs import (
     BLOCK_SIZE,
     FS_DEV,
-    MAX_FILE_SIZE,
+    UNLIMITED_ROOM,
     Device,
     Directory,
     HostFile,
@@ -123,6 +123,7 @@ from syscalltbl.machine.uapi.structs import IOVEC, LOFF, STAT, STATFS, TIMESPEC_
 
 #: statfs's f_type of the filesystems whose statfs is answered below (proc's is its own case).
 FS_MAGIC: Final = {b"tmpfs": TMPFS_MAGIC, b"ramfs": RAMFS_MAGIC, b"overlay": OVERLAYFS_SUPER_MAGIC}
+LOFF_MAX = (1 << 63) - 1
 MAX_RW_COUNT = 0x7FFFF000  # include/linux/fs.h: INT_MAX rounded down to a page
 RW_CHUNK = 1 << 20  # reads and writes move pieces of this size, never one host buffer of their count
 NSEC = 10**9
@@ -201,6 +202,7 @@ def _rw_count(buf: int, count: int) -> int:
 
 def _read_into(t: Task, f: OpenFile, buf: int, count: int) -> int:
     count = _rw_count(buf, count)
+    _verify_area(f, count)
     if not count:
         return 0
     # The kernel's copy stops at the first page it cannot write: read no more
@@ -227,8 +229,15 @@ def _read_into(t: Task, f: OpenFile, buf: int, count: int) -> int:
     return done
 
 
+def _verify_area(f: OpenFile, count: int) -> None:
+    """rw_verify_area: a position and count whose end is past the largest loff_t are EINVAL."""
+    if f.inode.seekable() and f.offset + count > LOFF_MAX:
+        raise Errno(EINVAL)
+
+
 def _write_from(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> int:
     """Write the buffers `vecs`; a write that wrote tells the file's watches (fsnotify_modify)."""
+    _verify_area(f, sum(n for _, n in vecs))
     if isinstance(f.inode, Regular) and vecs:
         vecs = _fsize_cut(t, f, vecs)
     done = _write_pieces(t, f, vecs)
@@ -1160,7 +1169,7 @@ def _statfs(t: Task, inode: Inode) -> bytes:
         free, free_inodes = space.free_pages, max(space.max_inodes - space.used_inodes, 0)
         return STATFS.pack(magic, BLOCK_SIZE, space.size_pages, free, free, space.max_inodes, free_inodes,
                            dev, 0, 255, BLOCK_SIZE, flags)
-    # The tree is in memory, like tmpfs: what it holds, plus room for one file of the largest size.
+    # The tree is in memory, like tmpfs: what it holds, plus room for one large file.
     used = files = 0
     todo = [t.machine.fs.root]
     while todo:
@@ -1170,7 +1179,7 @@ def _statfs(t: Task, inode: Inode) -> bytes:
             used += child.blocks() // (BLOCK_SIZE // 512)
             if isinstance(child, Directory) and child.in_tree:
                 todo.append(child)
-    free = MAX_FILE_SIZE // BLOCK_SIZE
+    free = UNLIMITED_ROOM // BLOCK_SIZE
     return STATFS.pack(magic, BLOCK_SIZE, used + free, free, free, files + free, free, FS_DEV, 0, 255,
                         BLOCK_SIZE, flags)
 
