@@ -77,7 +77,7 @@ def test_free_and_df_see_the_machines_memory(root: Path) -> None:
     out = sh(root, "free; df /").stdout.decode().splitlines()
     total, used, free = (int(x) for x in out[1].split()[1:4])
     assert total == RAM_KIB and used + free == total and 0 < used < total // 4
-    assert out[-1].split()[0] == "tmpfs" and out[-1].split()[-1] == "/"
+    assert out[-1].split()[0] == "overlay" and out[-1].split()[-1] == "/"
 
 
 def test_proc_answers_as_natively(tmp_path: Path) -> None:

@@ -146,7 +146,8 @@ class Machine:
         self.ram.out_of_memory = lambda: (m := machine()) is not None and oom.out_of_memory(m)
         space = Space(self.limits.fs_bytes, self.limits.inodes, self.ram)
         self.fs = FileSystem(None if root is None else host_root(root, space),
-                             proc=lambda parent: ProcRoot(parent, self), space=space)
+                             proc=lambda parent: ProcRoot(parent, self), space=space,
+                             lowerdir=None if root is None else os.fsencode(os.path.realpath(root)))
         #: System V shared memory segments (shmget) of the first IPC namespace.
         self.shm = ShmNamespace(self.ram, lambda: _current_pid(machine()))
         #: The UTS and IPC namespaces the first process starts in (kernel/nsproxy.py).

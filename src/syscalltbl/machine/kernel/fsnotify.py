@@ -21,6 +21,7 @@ import weakref
 from typing import TYPE_CHECKING, Protocol
 
 from syscalltbl.machine.kernel.wait import Sleep
+from syscalltbl.machine.uapi.dnotify import FS_DN_RENAME
 from syscalltbl.machine.uapi.errno import Errno
 from syscalltbl.machine.uapi.fcntl import O_PATH
 from syscalltbl.machine.uapi.inotify import (
@@ -287,6 +288,8 @@ def renamed(old_dir: Directory, old_name: bytes, new_dir: Directory, new_name: b
         return
     isdir = IN_ISDIR if _is_dir(inode) else 0
     cookie = next(_cookies) & 0xFFFFFFFF or next(_cookies)
+    if old_dir is new_dir:  # fsnotify_move's FS_RENAME, an event of its own: dnotify's DN_RENAME
+        _notify_dir(old_dir, FS_DN_RENAME | isdir, old_name)
     _notify_dir(old_dir, IN_MOVED_FROM | isdir, old_name, cookie)
     _notify_dir(new_dir, IN_MOVED_TO | isdir, new_name, cookie)
     if replaced is not None:

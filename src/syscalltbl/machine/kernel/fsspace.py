@@ -1,9 +1,10 @@
 """The in-memory filesystem's size and inode limits, and RAM for its data (mm/shmem.c's accounting).
 
-A file is charged for every page its bytes span, holes included (not only
-its allocated blocks, as tmpfs would): the charge bounds what the host holds
-for it, a page of host memory or, once mapped, a frame of RAM paid from this
-same charge (kernel/pagecache.py). The charge is
+A file is charged for its allocated blocks (kernel/blockmap.py: the pages
+written, fallocated or touched through a mapping; a hole costs nothing, as
+on tmpfs): the charge bounds what the host holds for it, a page of host
+memory or, once mapped, a frame of RAM paid from this same charge
+(kernel/pagecache.py). The charge is
 taken from the filesystem's size and from RAM, as tmpfs pages are RAM: what
 files hold, no process can map, and the host holds about guest RAM in all.
 A charge lasts as long as the file's data does (an unlinked file still open

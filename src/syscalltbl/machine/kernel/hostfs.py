@@ -45,13 +45,12 @@ from syscalltbl.machine.kernel.vfs import (
     DT,
     FIRST_POSITION,
     HOST_INO_BASE,
-    MAX_FILE_SIZE,
     Directory,
     Inode,
     Regular,
     Symlink,
 )
-from syscalltbl.machine.uapi.errno import EACCES, EFBIG, EIO, ENOSPC, ENXIO, Errno
+from syscalltbl.machine.uapi.errno import EACCES, EIO, ENOSPC, ENXIO, Errno
 from syscalltbl.machine.uapi.fcntl import O_ACCMODE, O_PATH, O_RDONLY, O_TRUNC
 from syscalltbl.machine.uapi.misc import DT_DIR, DT_LNK, DT_REG
 
@@ -63,7 +62,7 @@ if TYPE_CHECKING:
 OWN_POSITIONS: Final = 1 << 48
 HOST_FDS: Final = 16  # host descriptors kept open for reading (least recently used closed first)
 # What a pristine inode may change without being pinned first: anything else is guest-visible state.
-_TRACKED: Final = frozenset({"mode", "uid", "gid", "atime", "mtime", "ctime", "nlink"})
+_TRACKED: Final = frozenset({"mode", "uid", "gid", "atime", "mtime", "ctime", "nlink", "fsflags"})
 
 
 def host_root(path: str | os.PathLike[str], space: Space | None) -> HostDirectory:
@@ -289,8 +288,6 @@ class HostRegular(HostInode, Regular):
         """Copy-up: the host file's first `keep` bytes are read into memory, charged as any file's."""
         if self.pages.lower is None:
             return
-        if keep > MAX_FILE_SIZE:
-            raise Errno(EFBIG)
         self.pin()
         self.charge_inode()
         space, charge = self.space, self.charge
@@ -313,7 +310,9 @@ class HostRegular(HostInode, Regular):
             ram.unreserve(len(self.pages.frames))
             self.pages.reserved = True
             charge.release = self.pages.drop_all
-        self.extents = _runs(sorted({*self.pages.chunks, *self.pages.frames}))
+        self.blockmap.replace(_runs(sorted({*self.pages.chunks, *self.pages.frames})))
+        if space is not None and charge is not None:
+            space.shrink(charge, self.blockmap.count)  # the host file's holes (zero pages) stay holes, uncharged
 
     def map_into(self, ram: PhysicalMemory) -> None:
         if self.pages.lower is None:

@@ -5,7 +5,7 @@ machine has: a syscall option (CONFIG_EVENTFD, CONFIG_SYSVIPC, CONFIG_AIO ...)
 is `y` when every call it enables has a handler in the machine's syscall
 table, so an option turns itself on the day its calls are implemented, and
 is `# ... is not set` until then. Options of the machine's make (64-bit,
-4-level paging, a tmpfs root, /proc) are `y` because that is what it is.
+4-level paging, tmpfs, an overlay root, /proc) are `y` because that is what it is.
 Debugging options that slow a kernel down (lockdep, KASAN ...) are not set:
 the machine has none of that checking. LTP reads this file to decide which
 tests the kernel can run (lib/tst_kconfig.c), as a distribution kernel's.
@@ -50,18 +50,23 @@ def _ia32(machine: Machine) -> bool:
 def _namespace(kind: int) -> Callable[[Machine], bool]:
     """The machine is built with namespaces of `kind` (a CLONE_NEW* flag)."""
     return lambda _machine: bool(BUILT_NAMESPACES & kind)
+def _overlay_root(machine: Machine) -> bool:
+    """The root is a host directory seen copy-on-write: an overlay (kernel/overlayfs.py)."""
+    return machine.fs.root.sb is not None and machine.fs.root.sb.fstype == b"overlay"
 
 
 # Option -> the calls (and machine properties) it stands for in Linux's Kconfig.
 FEATURES: Final[tuple[Feature, ...]] = (
-    # What the machine is: an x86-64 box with 4-level paging, /proc and a tmpfs root.
+    # What the machine is: an x86-64 box with 4-level paging, /proc, tmpfs (/dev/shm, mount -t tmpfs) and
+    # an overlay root over a host directory (a tmpfs root without one).
     Feature("CONFIG_64BIT", holds=_always),
     Feature("CONFIG_X86_64", holds=_always),
     Feature("CONFIG_MMU", holds=_always),
     Feature("CONFIG_PROC_FS", holds=_always),
     Feature("CONFIG_IKCONFIG", holds=_always),
     Feature("CONFIG_IKCONFIG_PROC", holds=_always),  # this file
-    Feature("CONFIG_TMPFS", holds=_always),  # the root filesystem (statfs says tmpfs)
+    Feature("CONFIG_TMPFS", holds=_always),  # /dev/shm and mount -t tmpfs
+    Feature("CONFIG_OVERLAY_FS", holds=_overlay_root),  # the root (statfs says overlay)
     Feature("CONFIG_TMPFS_XATTR", _calls("setxattr", "getxattr", "listxattr", "removexattr")),
     Feature("CONFIG_IA32_EMULATION", holds=_ia32),
     # init/Kconfig and the families it switches on.
@@ -98,6 +103,7 @@ FEATURES: Final[tuple[Feature, ...]] = (
     Feature("CONFIG_SYSFS_SYSCALL", _calls("sysfs")),
     Feature("CONFIG_FILE_LOCKING", _calls("flock")),
     Feature("CONFIG_INOTIFY_USER", _calls("inotify_init1", "inotify_add_watch", "inotify_rm_watch")),
+    Feature("CONFIG_DNOTIFY", _calls("fcntl")),  # fcntl's F_NOTIFY (kernel/dnotify.py)
     Feature("CONFIG_FANOTIFY", _calls("fanotify_init", "fanotify_mark")),
     # Permission events: the same calls (kernel/fanotify.py's groups of a content class answer them).
     Feature("CONFIG_FANOTIFY_ACCESS_PERMISSIONS", _calls("fanotify_init", "fanotify_mark")),

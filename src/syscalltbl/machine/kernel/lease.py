@@ -43,12 +43,18 @@ class Lease:
 
 
 _leases: weakref.WeakKeyDictionary[Inode, list[Lease]] = weakref.WeakKeyDictionary()
+#: The tasks waiting in break_lease to write an inode (an open for writing, a truncate): Linux counts them in
+#: i_writecount already (do_dentry_open takes write access before it breaks leases), so no read lease is
+#: granted meanwhile, not even the downgrade of the lease being broken.
+_waiting_writers: weakref.WeakKeyDictionary[Inode, weakref.WeakSet[Task]] = weakref.WeakKeyDictionary()
 
 
 def _open_counts(t: Task, inode: Inode) -> tuple[int, int]:
     """i_writecount and i_readcount: the open files of the inode for writing, and read-only."""
     files = {id(f): f for task in t.machine.tasks.values() for f, _ in task.files.fds.values() if f.inode is inode}
     writers = sum(1 for f in files.values() if f.writable())
+    if any(lease.target is not None for lease in _leases.get(inode, [])):  # a break is under way
+        writers += sum(1 for task in _waiting_writers.get(inode, ()) if task.status is None)
     readers = sum(1 for f in files.values() if f.readable() and not f.writable())
     return writers, readers
 
@@ -135,10 +141,17 @@ def break_lease(t: Task, inode: Inode, flags: int) -> None:
         elif lease.deadline <= now:
             _expire(inode, lease)
     left = _conflicts(inode, write)
-    if not left:
+    waiting = _waiting_writers.get(inode)
+    if not left or flags & O_NONBLOCK:
+        if waiting is not None:
+            waiting.discard(t)
+            if not waiting:
+                del _waiting_writers[inode]
+        if left:
+            raise Errno(EAGAIN)  # EWOULDBLOCK
         return
-    if flags & O_NONBLOCK:
-        raise Errno(EAGAIN)  # EWOULDBLOCK
+    if write:
+        _waiting_writers.setdefault(inode, weakref.WeakSet()).add(t)
     deadline = min(lease.deadline for lease in left)
     raise Sleep(lambda: not _conflicts(inode, write) or time.monotonic() >= deadline, deadline)
 

@@ -16,6 +16,7 @@ from syscalltbl.machine.uapi.capability import (
     NO_ID,
 )
 from syscalltbl.machine.uapi.errno import EACCES, EPERM, EROFS, Errno
+from syscalltbl.machine.uapi.fileattr import FS_APPEND_FL, FS_IMMUTABLE_FL
 
 MAY_EXEC: Final = 1
 MAY_WRITE: Final = 2
@@ -57,11 +58,23 @@ def permits(cred: Creds, inode: Owned, mask: int) -> bool:
     return False
 
 
+def immutable(inode: object) -> bool:
+    """IS_IMMUTABLE: chattr +i (kernel/fileattr.py)."""
+    return bool(getattr(inode, "fsflags", 0) & FS_IMMUTABLE_FL)
+
+
+def append_only(inode: object) -> bool:
+    """IS_APPEND: chattr +a (kernel/fileattr.py)."""
+    return bool(getattr(inode, "fsflags", 0) & FS_APPEND_FL)
+
+
 def check(cred: Creds, inode: Owned, mask: int) -> None:
     """inode_permission: EROFS for writing a file, directory or link of a read-only filesystem
-    (sb_permission, before anything else), EACCES where `permits` says no."""
+    (sb_permission, before anything else), EPERM for writing an immutable one, EACCES where `permits` says no."""
     if mask & MAY_WRITE and read_only(inode) and stat.S_IFMT(inode.mode) in (stat.S_IFREG, stat.S_IFDIR, stat.S_IFLNK):
         raise Errno(EROFS)
+    if mask & MAY_WRITE and immutable(inode):
+        raise Errno(EPERM)
     if not permits(cred, inode, mask):
         raise Errno(EACCES)
 
@@ -97,10 +110,20 @@ def chmod_mode(cred: Creds, inode: Owned, mode: int) -> int:
 
 
 def check_sticky_delete(cred: Creds, directory: Owned, victim: Owned) -> None:
-    """may_delete: writing and searching the directory, and in a sticky one owning the file or the
-    directory (or CAP_FOWNER)."""
+    """may_delete: writing and searching the directory, no append-only directory, and in a sticky one owning
+    the file or the directory (or CAP_FOWNER); no immutable or append-only file goes."""
     check(cred, directory, MAY_WRITE | MAY_EXEC)
+    if append_only(directory):
+        raise Errno(EPERM)
     if directory.mode & stat.S_ISVTX and cred.fsuid not in (victim.uid, directory.uid) and not cred.capable(CAP_FOWNER):
+        raise Errno(EPERM)
+    if append_only(victim) or immutable(victim):
+        raise Errno(EPERM)
+
+
+def check_attr_change(inode: object) -> None:
+    """notify_change: no mode, owner or chosen time of an immutable or append-only file changes (EPERM)."""
+    if immutable(inode) or append_only(inode):
         raise Errno(EPERM)
 
 

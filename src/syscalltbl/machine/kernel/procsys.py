@@ -152,6 +152,8 @@ def fs_files(d: SysctlDir, s: Sysctl, task: Task) -> dict[bytes, Inode]:
         b"inotify": SysctlDir(d, b"inotify", lambda _d, _t: inotify_files(s)),
         b"mqueue": SysctlDir(d, b"mqueue", lambda _d, reader: mqueue_files(reader.nsproxy.ipc.limits, SysctlNumber)),
         **aio_files(s.aio, SysctlNumber, SysctlConstant),
+        b"dir-notify-enable": SysctlNumber(_line(lambda: s.dir_notify_enable),
+                                           lambda data, _w: setattr(s, "dir_notify_enable", parse_int(data))),
         b"lease-break-time": SysctlNumber(_line(lambda: s.lease_break_time),
                                           lambda data, _w: _lease_break_time(s, data)),
         b"nr_open": SysctlNumber(_line(lambda: s.nr_open), lambda data, _w: s.set_nr_open(parse_uint(data))),

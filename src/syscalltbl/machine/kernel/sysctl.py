@@ -62,6 +62,7 @@ class Sysctl:
     lease_break_time: int = LEASE_BREAK_TIME
     #: kernel.seccomp.actions_logged: the actions seccomp would log (to an audit log this kernel lacks).
     seccomp_actions_logged: bytes = b"kill_process kill_thread trap errno user_notif trace log"
+    dir_notify_enable: int = 1  # fs.dir-notify-enable: 0 makes F_NOTIFY EINVAL
     tainted: int = 0  # nothing taints this kernel by itself; root may add flags
     aio: AioLimits = field(default_factory=AioLimits)  # fs.aio-max-nr, fs.aio-nr
     #: kernel.perf_event_*, io_uring_*, unprivileged_bpf_disabled; fs.fanotify.*

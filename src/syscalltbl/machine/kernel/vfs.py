@@ -24,6 +24,7 @@ the machine's and no host change shows through.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import fcntl
 import os
@@ -37,11 +38,13 @@ from typing import TYPE_CHECKING, ClassVar, Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.physmem import PhysicalMemory
-from syscalltbl.machine.kernel import fsnotify, landlock, permission
+from syscalltbl.machine.kernel import dnotify, fsnotify, landlock, permission
+from syscalltbl.machine.kernel.blockmap import BlockMap
 from syscalltbl.machine.kernel.fsspace import Charge, Space, pages
 from syscalltbl.machine.kernel.lease import break_lease, release_lease
 from syscalltbl.machine.kernel.locks import release_file_locks, release_owner_locks
 from syscalltbl.machine.kernel.mount import Mount, MountNamespace, Superblock
+from syscalltbl.machine.kernel.overlayfs import OverlaySuper
 from syscalltbl.machine.kernel.pagecache import FilePages
 from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
 from syscalltbl.machine.kernel.randomdev import random_ioctl
@@ -98,6 +101,7 @@ from syscalltbl.machine.uapi.fcntl import (
     SEEK_DATA,
     SEEK_HOLE,
 )
+from syscalltbl.machine.uapi.fileattr import FS_NOATIME_FL
 from syscalltbl.machine.uapi.landlock import (
     LANDLOCK_ACCESS_FS_IOCTL_DEV,
     LANDLOCK_ACCESS_FS_MAKE_REG,
@@ -138,9 +142,11 @@ MAX_SYMLINKS: Final = 40
 LANDLOCK_OPEN_RIGHTS: Final = LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV
 FD_BYTES: Final = 256  # what a descriptor and its open file cost the host, charged to RAM (FdTable)
 BLOCK_SIZE: Final = 4096  # what st_blksize says, and the unit files take space in (as on ext4)
-# A file's bytes, holes included, live in host memory, so this filesystem's
-# s_maxbytes is what a program may make it hold: past it writes and truncates get EFBIG.
-MAX_FILE_SIZE: Final = 1 << 28
+# tmpfs's s_maxbytes (MAX_LFS_FILESIZE): past it writes and truncates get EFBIG. Only the blocks a file
+# has allocated hold host memory (and are charged, kernel/blockmap.py); a hole costs nothing.
+MAX_FILE_SIZE: Final = (1 << 63) - 1
+#: What statfs counts as room on a tree without limits: one file of 256 MiB.
+UNLIMITED_ROOM: Final = 1 << 28
 # include/uapi/asm-generic/poll.h
 DEFAULT_POLLMASK: Final = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM  # a file that never blocks
 DT = {stat.S_IFDIR: DT_DIR, stat.S_IFREG: DT_REG, stat.S_IFLNK: DT_LNK, stat.S_IFCHR: DT_CHR, stat.S_IFIFO: DT_FIFO,
@@ -163,6 +169,8 @@ class Inode:
     locks: InodeLocks | None = None
     #: The filesystem it is on (kernel/mount.py), given by the directory it is made in; None: /proc's.
     sb: Superblock | None = None
+    #: chattr's inode flags, FS_*_FL (kernel/fileattr.py): immutable, append-only, nodump, noatime.
+    fsflags: int = 0
 
     def __init__(self, mode: int, rdev: int = 0) -> None:
         self.ino = next(_next_ino)
@@ -198,8 +206,11 @@ class Inode:
         """A read: atime moves under relatime's rule (touch_atime -> relatime_need_update).
 
         Only when atime is not newer than mtime or ctime, or is a day old,
-        so reading a file over and over does not rewrite it.
+        so reading a file over and over does not rewrite it. Never for a file
+        with FS_NOATIME_FL (touch_atime's IS_NOATIME).
         """
+        if self.fsflags & FS_NOATIME_FL:
+            return
         if self.atime <= self.mtime or self.atime <= self.ctime:
             self.atime = time.time_ns()
             return
@@ -308,9 +319,9 @@ class Regular(Inode):
                 raise Errno(ENOSPC)
         self.pages = FilePages(data)
         self.mappers: weakref.WeakSet[Mm] = weakref.WeakSet()  # address spaces that map it (to unmap on truncate)
-        # Allocated blocks, as sorted disjoint [first, end) runs of block numbers: a
-        # truncate that grows the file or a write past its end leaves a hole, as on ext4.
-        self.extents: list[tuple[int, int]] = [(0, -(-len(data) // BLOCK_SIZE))] if data else []
+        # Allocated blocks (pages): a truncate that grows the file or a write past its end leaves a hole, as
+        # tmpfs does. The charge is what they are: every page with data or a frame is one of them.
+        self.blockmap = BlockMap(pages(len(data)))
 
     def size(self) -> int:
         return self.pages.size
@@ -326,9 +337,9 @@ class Regular(Inode):
     def data(self, value: bytes | bytearray) -> None:
         self.own_bytes(0)
         self.pages.replace(value)
+        self.blockmap.add(0, pages(len(value)))
         if self.space is not None and self.charge is not None:  # charged for what it holds, as always
-            self.space.grow(self.charge, pages(len(value)), seeded=True)
-            self.space.shrink(self.charge, pages(len(value)))
+            self.space.grow(self.charge, self.blockmap.count, seeded=True)
 
     def map_into(self, ram: PhysicalMemory) -> None:
         """Its pages may be mapped from now on; they take frames of `ram`, paid by the file's charge when it has one."""
@@ -337,8 +348,29 @@ class Regular(Inode):
             self.charge.release = self.pages.drop_all
 
     def page(self, index: int) -> int | None:
-        """The frame of page `index` for a mapping (Backing.page): None past the end of the file (SIGBUS)."""
+        """The frame of page `index` for a mapping (Backing.page): None past the end of the file, or for a hole
+        the filesystem has no room to fill (SIGBUS, as shmem_fault's ENOSPC)."""
+        if self.unallocated(index):
+            if self._reserve(self.blockmap.count + 1) <= self.blockmap.count:
+                return None
+            self.blockmap.add(index, index + 1)  # a touched hole takes a page, as shmem_fault allocates one
         return self.pages.page(index)
+
+    def unallocated(self, index: int) -> bool:
+        """Page `index` is a hole of the file (within its size) that a mapping's touch must allocate."""
+        pages_ = self.pages
+        return (pages_.lower is None and index not in pages_.frames and index not in pages_.chunks
+                and index * PAGE_SIZE < pages_.size and bool(self.blockmap.missing(index, index + 1)))
+
+    def room_for_a_page(self) -> bool:
+        """Whether one more page can be allocated (charged to the filesystem and RAM) without changing anything."""
+        space, charge = self.space, self.charge
+        if space is None or charge is None or charge.pages > self.blockmap.count:
+            return True
+        if not space.free_pages:
+            return False
+        ram = space.ram
+        return ram is None or ram.frames - ram.frames_in_use - ram.reserved > 0
 
     def resident_in(self, first: int, end: int) -> list[int]:
         """The pages in [first, end) holding data (Backing.resident_in): not holes, as tmpfs has its pages."""
@@ -361,35 +393,35 @@ class Regular(Inode):
             self.modified()
 
     def blocks(self) -> int:
-        return sum(end - first for first, end in self.extents) * (BLOCK_SIZE // 512)
+        return self.blockmap.count * (BLOCK_SIZE // 512)
 
     def _allocate(self, start: int, end: int) -> None:
         """Blocks for bytes [start, end), merged with the runs they touch."""
-        first, last = start // BLOCK_SIZE, -(-end // BLOCK_SIZE)
-        kept = []
-        for a, b in self.extents:
-            if b < first or a > last:
-                kept.append((a, b))
-            else:
-                first, last = min(a, first), max(b, last)
-        kept.append((first, last))
-        kept.sort()
-        self.extents = kept
+        self.blockmap.add(start // BLOCK_SIZE, -(-end // BLOCK_SIZE))
+
+    def _reserve(self, wanted: int) -> int:
+        """The charge raised to `wanted` blocks if the filesystem has room: how many it may hold now."""
+        if self.space is None or self.charge is None:
+            return wanted
+        return self.space.grow(self.charge, wanted)
 
     def allocate(self, start: int, end: int, *, keep_size: bool) -> None:
         """fallocate: blocks for bytes [start, end), reading zeros where they were holes; the size grows to
-        `end` unless `keep_size` (EFBIG past the largest file, ENOSPC when the filesystem is full)."""
+        `end` unless `keep_size` (EFBIG past the largest file, ENOSPC when the filesystem has not room for
+        every block, nothing allocated then, as shmem_fallocate undoes a partial one)."""
         if end > MAX_FILE_SIZE:
             raise Errno(EFBIG)
         if self.seals & F_SEAL_GROW and end > self.pages.size:
             raise Errno(EPERM)  # shmem_fallocate: with FALLOC_FL_KEEP_SIZE too
+        self.own_bytes(self.pages.size)
+        first, last = start // BLOCK_SIZE, -(-end // BLOCK_SIZE)
+        new = sum(b - a for a, b in self.blockmap.missing(first, last))
+        if self._reserve(self.blockmap.count + new) < self.blockmap.count + new:
+            self._settle()
+            raise Errno(ENOSPC)
         if not keep_size and end > self.pages.size:
-            self.own_bytes(self.pages.size)
-            if self.room(end) < end:
-                self._settle()
-                raise Errno(ENOSPC)
             self.pages.truncate(end, self._unmap_from)
-        self._allocate(start, end)
+        self.blockmap.add(first, last)
 
     def punch_hole(self, start: int, end: int) -> None:
         """FALLOC_FL_PUNCH_HOLE: bytes [start, end) read zeros, whole blocks among them are freed; the
@@ -407,10 +439,13 @@ class Regular(Inode):
         self.pages.write(start, bytes(first * BLOCK_SIZE - start))
         self.pages.write(last * BLOCK_SIZE, bytes(end - last * BLOCK_SIZE))
         self.pages.punch(first, last)
-        kept = []
-        for a, b in self.extents:
-            kept += [(x, y) for x, y in ((a, min(b, first)), (max(a, last), b)) if x < y]
-        self.extents = kept
+        # A page a mapping holds keeps its frame here (zeroed): it stays one of the file's blocks.
+        held = sorted(i for i in self.pages.frames if first <= i < last)
+        at = first
+        for index in [*held, last]:
+            self.blockmap.remove(at, index)
+            at = index + 1
+        self._settle()
 
     def seek_data(self, offset: int, *, hole: bool) -> int:
         """SEEK_DATA / SEEK_HOLE: where the next allocated block (or the next hole, the end of the file being
@@ -418,7 +453,8 @@ class Regular(Inode):
         size = self.pages.size
         if not 0 <= offset < size:
             raise Errno(ENXIO)
-        for first, end in self.extents:
+        runs = self.blockmap.runs
+        for first, end in runs[max(bisect.bisect_right(runs, (offset // BLOCK_SIZE,)) - 1, 0):]:
             start, stop = first * BLOCK_SIZE, min(end * BLOCK_SIZE, size)
             if stop <= offset:
                 continue
@@ -441,16 +477,26 @@ class Regular(Inode):
         self.accessed()
         return out
 
-    def room(self, length: int) -> int:
-        """How many of `length` bytes the file may hold: all, or up to the page where its filesystem is full."""
-        if self.space is None or self.charge is None or length <= self.pages.size:
-            return length
-        return min(length, self.space.grow(self.charge, pages(length)) * BLOCK_SIZE)
+    def room(self, start: int, end: int) -> int:
+        """Where a write of bytes [start, end) must stop: `end`, or the first block past `start` its filesystem
+        has no room to allocate (its charge raised for the blocks before)."""
+        gaps = self.blockmap.missing(start // BLOCK_SIZE, -(-end // BLOCK_SIZE))
+        new = sum(b - a for a, b in gaps)
+        if not new:
+            return end
+        fits = self._reserve(self.blockmap.count + new) - self.blockmap.count
+        if fits >= new:
+            return end
+        for a, b in gaps:  # the first block beyond those it has room for
+            if fits < b - a:
+                return max(start, (a + fits) * BLOCK_SIZE)
+            fits -= b - a
+        return end
 
     def _settle(self) -> None:
-        """The charge back to what the data spans, after a grow that did not happen in full."""
+        """The charge back to the blocks allocated, after a grow that did not happen in full or blocks freed."""
         if self.space is not None and self.charge is not None:
-            self.space.shrink(self.charge, pages(self.pages.size))
+            self.space.shrink(self.charge, self.blockmap.count)
 
     def write(self, f: OpenFile, data: bytes) -> int:
         if not data:
@@ -466,7 +512,7 @@ class Regular(Inode):
         if self.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | F_SEAL_GROW):
             data = self._sealed_write(f.offset, data)
             end = f.offset + len(data)
-        fits = self.room(end)
+        fits = self.room(f.offset, end)
         if fits < end:
             # shmem_write_begin fails at the first page it cannot have: a short write up to there.
             if fits <= f.offset:
@@ -507,14 +553,10 @@ class Regular(Inode):
         self.own_bytes(min(length, self.pages.size))
         if length < self.pages.size:
             self.pages.truncate(length, self._unmap_from)
-            keep = -(-length // BLOCK_SIZE)
-            self.extents = [(a, min(b, keep)) for a, b in self.extents if a < keep]
+            self.blockmap.cut(-(-length // BLOCK_SIZE))
             self._settle()
         else:
-            if self.room(length) < length:
-                self._settle()
-                raise Errno(ENOSPC)  # a hole is charged as if written (tmpfs's would not be): the host's bound
-            self.pages.truncate(length, self._unmap_from)  # a hole: no blocks
+            self.pages.truncate(length, self._unmap_from)  # a hole: no blocks, nothing charged
 
     def _unmap_from(self, first: int) -> None:
         """Pages from `first` on leave every mapping of the file (a truncate cut them off)."""
@@ -1060,6 +1102,7 @@ class FdTable:
         if self.ram is not None:
             self.ram.slab_charge(-FD_BYTES)
         release_owner_locks(self, f.inode)  # any close drops the table's record locks on the file
+        dnotify.flush(f, self)  # and its directory notification (dnotify_flush)
         f.refs -= 1
         if not f.refs:
             release_file_locks(f)
@@ -1122,18 +1165,21 @@ class FileSystem:
         root: Directory | None = None,
         proc: Callable[[Directory], Directory] | None = None,
         space: Space | None = None,
+        lowerdir: bytes | None = None,
     ) -> None:
         """A tree from `root`: an empty directory (None), or a host directory's view (hostfs.host_root).
 
         `proc` makes the directory mounted on /proc, from the root it lives in.
         `space`: the size and inode limits files are charged to (none: unlimited).
-        /dev and /proc are the machine's own, mounted over whatever the root has there.
+        `lowerdir`: the host directory `root` shows, which makes the root an overlay (a tmpfs without one).
+        /dev and /proc are the machine's own, mounted over whatever the root has there; so is /dev/shm.
         """
         self.space = space
         self.root = root if root is not None else Directory()
-        self.root.sb = Superblock(b"tmpfs", b"tmpfs", self.root, dev=FS_DEV, space=space)
+        self.root.sb = (Superblock(b"tmpfs", b"tmpfs", self.root, dev=FS_DEV, space=space) if lowerdir is None
+                        else OverlaySuper(lowerdir, self.root, FS_DEV, space))
         #: The mounts every process sees until one makes a namespace of its own (unshare, clone).
-        self.init_ns = MountNamespace(Mount(self.root.sb, self.root, None, None))
+        self.init_ns = MountNamespace(Mount(self.root.sb, self.root, None, None, MS_RELATIME))
         dev = Directory(self.root)
         self.root.mount(b"dev", dev)
         dev.add(b"null", Device(os.makedev(1, 3), None))
@@ -1142,13 +1188,16 @@ class FileSystem:
         dev.add(b"random", RandomDevice(os.makedev(1, 8)))
         dev.add(b"urandom", RandomDevice(os.makedev(1, 9)))
         dev.add(b"tty", TtyDevice())
-        # POSIX shared memory (shm_open is open("/dev/shm/NAME")): a directory of this tmpfs,
-        # world-writable and sticky as systemd mounts it.
-        dev.add(b"shm", Directory(dev, perm=0o1777))
+        # POSIX shared memory (shm_open is open("/dev/shm/NAME")): a tmpfs of its own, world-writable and
+        # sticky as systemd mounts it; its files are charged to the same space as the root's.
+        shm = Directory(dev, perm=0o1777)
+        shm.sb = Superblock(b"tmpfs", b"tmpfs", shm)
+        dev.mount(b"shm", shm)
         procfs = proc(self.root) if proc is not None else Directory(self.root)
         procfs.sb = Superblock(b"proc", b"proc", procfs)
         self.root.mount(b"proc", procfs)
         self.init_ns.attach_boot(Mount(procfs.sb, procfs, None, None, MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME))
+        self.init_ns.attach_boot(Mount(shm.sb, shm, None, None, MS_NOSUID | MS_NODEV | MS_RELATIME))
 
     def add_device(self, name: bytes, inode: Inode) -> None:
         """A node in /dev (a project's character device); an existing name is an error."""
@@ -1304,6 +1353,9 @@ class FileSystem:
         if not created and not flags & O_PATH and task is not None:
             # may_open: what the access mode asks for, a file made by this very open excepted.
             permission.check(task.cred, node, permission.open_mask(flags, truncate=bool(flags & O_TRUNC)))
+            if permission.append_only(node) and ((flags & O_ACCMODE != O_RDONLY and not flags & O_APPEND)
+                                                 or flags & O_TRUNC):
+                raise Errno(EPERM)  # an append-only file is opened for writing in append mode alone
             if flags & O_NOATIME and not permission.is_owner(task.cred, node):
                 raise Errno(EPERM)  # not updating atime is the owner's choice
         rights = LANDLOCK_OPEN_RIGHTS
@@ -1373,6 +1425,12 @@ class FileSystem:
 
     def path_of(self, directory: Directory, name: bytes = b".", task: Task | None = None) -> bytes:
         """The absolute path of `name` in `directory` (getcwd, /proc/self/fd), as `task` sees it."""
+        return self.path_from_root(directory, name, task)[0]
+
+    def path_from_root(self, directory: Directory, name: bytes = b".",
+                       task: Task | None = None) -> tuple[bytes, bool]:
+        """`path_of`, and whether the walk up met `task`'s root (prepend_path: false when it went past, as from
+        outside a chroot, and the path is from the filesystem's top instead)."""
         parts = [] if name in (b".", b"") else [name]
         ns, top = self.namespace(task), self.root_of(task)
         seen = set()
@@ -1387,7 +1445,7 @@ class FileSystem:
                 break  # the root of a filesystem not mounted here (detached): the path from there
             parts.append(up.name_of(directory) or b"?")
             directory = up
-        return b"/" + b"/".join(reversed(parts))
+        return b"/" + b"/".join(reversed(parts)), directory is top
 
     def unlink(self, task: Task, path: bytes, start: Directory, *, directory: bool) -> None:
         parent, name, node = self.walk(task, path, start, follow=False)

@@ -55,7 +55,7 @@ PARTIAL: dict[str, str] = {
     "sys_statmount": "propagate_from is the mount's master group as recorded (peer groups do not cross "
     "namespaces on the machine); no mount is idmapped and no LSM adds options",
     "sys_sysinfo": "load averages are always 0 (the machine keeps none)",
-    "sys_fcntl": "everything but F_NOTIFY (dnotify) and write hints, which are EINVAL",
+    "sys_fcntl": "everything but write hints, which are EINVAL",
     "sys_memfd_create": "MFD_HUGETLB is ENOSYS, as on a kernel without hugetlbfs",
     "sys_landlock_restrict_self": "the LANDLOCK_RESTRICT_SELF_LOG_* flags are taken and change nothing: the "
     "machine has no audit log (as Linux built without CONFIG_AUDIT)",

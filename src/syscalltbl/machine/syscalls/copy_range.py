@@ -24,6 +24,8 @@ from syscalltbl.machine.uapi.sync_file_range import SYNC_FILE_RANGE_VALID
 
 _S64_MAX = (1 << 63) - 1
 
+COPY_CHUNK = 1 << 20  # what one read of the source takes
+
 
 def _s64(value: int) -> int:
     value &= (1 << 64) - 1
@@ -65,11 +67,21 @@ def sys_copy_file_range(t: Task, fd_in: int, off_in: int, fd_out: int, off_out: 
         return 0
     saved_in, saved_out = src.offset, dst.offset
     src.offset, dst.offset = pos_in, pos_out
+    written = 0
     try:
-        data = src.inode.read(src, count)
-        written = _write(t, dst, data) if data else 0
+        while written < count:  # a piece at a time: a sparse file's hole is never one host buffer of its size
+            data = src.inode.read(src, min(count - written, COPY_CHUNK))
+            try:
+                done = _write(t, dst, data) if data else 0
+            except Errno:
+                if not written:
+                    raise
+                break  # a short copy: what was copied before the error counts
+            written += done
+            if done < len(data) or not data:
+                break
     finally:
-        end_in, end_out = pos_in + (written if data else 0), dst.offset
+        end_in, end_out = pos_in + written, dst.offset
         src.offset = saved_in if pos_in_user is not None else end_in
         dst.offset = saved_out if pos_out_user is not None else end_out
     if pos_in_user is not None:

@@ -8,13 +8,13 @@ freed). The other operations tmpfs does not have: EOPNOTSUPP, as on Linux.
 
 from __future__ import annotations
 
-from syscalltbl.machine.kernel import fsnotify
+from syscalltbl.machine.kernel import fsnotify, permission
 from syscalltbl.machine.kernel.fsize import check_new_size
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.vfs import MAX_FILE_SIZE, Directory, PipeEnd, Regular
 from syscalltbl.machine.syscalls.fs import fd_nopath
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import EBADF, EFBIG, EINVAL, EISDIR, ENODEV, EOPNOTSUPP, ESPIPE, Errno
+from syscalltbl.machine.uapi.errno import EBADF, EFBIG, EINVAL, EISDIR, ENODEV, EOPNOTSUPP, EPERM, ESPIPE, Errno
 from syscalltbl.machine.uapi.falloc import (
     FALLOC_FL_COLLAPSE_RANGE,
     FALLOC_FL_INSERT_RANGE,
@@ -56,6 +56,8 @@ def sys_fallocate(t: Task, fd: int, mode: int, offset: int, length: int, *_: int
     if not f.writable():
         raise Errno(EBADF)
     inode = f.inode
+    if (mode & ~FALLOC_FL_KEEP_SIZE and permission.append_only(inode)) or permission.immutable(inode):
+        raise Errno(EPERM)  # vfs_fallocate: only a plain allocation for an append-only file, nothing if immutable
     if isinstance(inode, PipeEnd):
         raise Errno(ESPIPE)
     if isinstance(inode, Directory):

@@ -6,8 +6,9 @@ import os
 import stat
 import struct
 import time
+from typing import Final
 
-from syscalltbl.machine.kernel import fsnotify, landlock, lease, memfd, permission, signals
+from syscalltbl.machine.kernel import dnotify, fileattr, fsnotify, landlock, lease, memfd, permission, signals
 from syscalltbl.machine.kernel.fsize import check_new_size, write_limit
 from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
 from syscalltbl.machine.kernel.pipesize import pipe_fcntl
@@ -35,7 +36,7 @@ from syscalltbl.machine.kernel.userns import (
 from syscalltbl.machine.kernel.vfs import (
     BLOCK_SIZE,
     FS_DEV,
-    MAX_FILE_SIZE,
+    UNLIMITED_ROOM,
     Device,
     Directory,
     HostFile,
@@ -52,6 +53,7 @@ from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.fcntl_owner import O_ASYNC, OWNER_COMMANDS, do_fcntl_owner, pipe_io, set_async
 from syscalltbl.machine.syscalls.locks import LOCK_COMMANDS, do_fcntl_lock
 from syscalltbl.machine.syscalls.registry import syscall
+from syscalltbl.machine.uapi.dnotify import F_NOTIFY
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EACCES,
     EBADF,
@@ -110,8 +112,10 @@ from syscalltbl.machine.uapi.landlock import (
     LANDLOCK_ACCESS_FS_TRUNCATE,
 )
 from syscalltbl.machine.uapi.misc import (
+    OVERLAYFS_SUPER_MAGIC,
     PATH_MAX,
     PROC_SUPER_MAGIC,
+    RAMFS_MAGIC,
     ST_NODEV,
     ST_NOEXEC,
     ST_NOSUID,
@@ -120,10 +124,25 @@ from syscalltbl.machine.uapi.misc import (
     TMPFS_MAGIC,
     UIO_MAXIOV,
 )
-from syscalltbl.machine.uapi.mount import ST_RDONLY
+from syscalltbl.machine.uapi.mount import (
+    MS_MANDLOCK,
+    MS_NOATIME,
+    MS_NODEV,
+    MS_NODIRATIME,
+    MS_NOEXEC,
+    MS_NOSUID,
+    MS_NOSYMFOLLOW,
+    MS_RELATIME,
+    MS_SYNCHRONOUS,
+    ST_NOSYMFOLLOW,
+    ST_RDONLY,
+)
 from syscalltbl.machine.uapi.signal import SI_USER, SIGPIPE
 from syscalltbl.machine.uapi.structs import IOVEC, LOFF, STAT, STATFS, TIMESPEC_PAIR, UTIMBUF
 
+#: statfs's f_type of the filesystems whose statfs is answered below (proc's is its own case).
+FS_MAGIC: Final = {b"tmpfs": TMPFS_MAGIC, b"ramfs": RAMFS_MAGIC, b"overlay": OVERLAYFS_SUPER_MAGIC}
+LOFF_MAX = (1 << 63) - 1
 MAX_RW_COUNT = 0x7FFFF000  # include/linux/fs.h: INT_MAX rounded down to a page
 RW_CHUNK = 1 << 20  # reads and writes move pieces of this size, never one host buffer of their count
 NSEC = 10**9
@@ -203,6 +222,7 @@ def _rw_count(buf: int, count: int) -> int:
 
 def _read_into(t: Task, f: OpenFile, buf: int, count: int) -> int:
     count = _rw_count(buf, count)
+    _verify_area(f, count)
     if not count:
         return 0
     # The kernel's copy stops at the first page it cannot write: read no more
@@ -229,8 +249,15 @@ def _read_into(t: Task, f: OpenFile, buf: int, count: int) -> int:
     return done
 
 
+def _verify_area(f: OpenFile, count: int) -> None:
+    """rw_verify_area: a position and count whose end is past the largest loff_t are EINVAL."""
+    if f.inode.seekable() and f.offset + count > LOFF_MAX:
+        raise Errno(EINVAL)
+
+
 def _write_from(t: Task, f: OpenFile, vecs: list[tuple[int, int]]) -> int:
     """Write the buffers `vecs`; a write that wrote tells the file's watches (fsnotify_modify)."""
+    _verify_area(f, sum(n for _, n in vecs))
     if isinstance(f.inode, Regular) and vecs:
         vecs = _fsize_cut(t, f, vecs)
     done = _write_pieces(t, f, vecs)
@@ -500,7 +527,11 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int, *_: int) -> int:
         return memfd.get_seals(f)
     if cmd in OWNER_COMMANDS:
         return do_fcntl_owner(t, f, fd, cmd, arg)
+    if cmd == F_NOTIFY:
+        return dnotify.fcntl_dirnotify(t, fd, f, arg)
     if cmd == F_SETFL:
+        if (arg ^ f.flags) & O_APPEND and permission.append_only(f.inode):
+            raise Errno(EPERM)  # setfl: an append-only file stays in append mode
         changeable = O_APPEND | O_NONBLOCK | O_ASYNC
         if isinstance(f.inode, PipeEnd):
             changeable |= O_DIRECT  # a pipe's packet mode can be switched (FMODE_CAN_ODIRECT)
@@ -545,6 +576,9 @@ def sys_ioctl(t: Task, fd: int, request: int, arg: int, *_: int) -> int:
     f = fd_nopath(t, fd)
     landlock.check_ioctl(f.landlock_rights, f.inode.mode, request)  # security_file_ioctl
     # The command is an unsigned int in the kernel's prototype.
+    request &= 0xFFFFFFFF
+    if request in fileattr.IOCTLS and fileattr.ioctl(t, f, request, arg):
+        return 0  # do_vfs_ioctl: chattr's flags, before the file's own ioctl
     return f.inode.unlocked_ioctl(t, f, request, arg)
 
 
@@ -715,7 +749,13 @@ def sys_rename(t: Task, old: int, new: int, *_: int) -> int:
 
 @syscall("sys_getcwd")
 def sys_getcwd(t: Task, buf: int, size: int, *_: int) -> int:
-    path = t.machine.fs.path_of(t.fs.cwd, task=t) + b"\0"
+    """fs/d_path.c: ENOENT for a removed directory; a directory the root does not lead to (a cwd left
+    outside a chroot) is "(unreachable)" and its path from the top, which no path lookup takes."""
+    cwd = t.fs.cwd
+    if cwd.nlink <= 0:
+        raise Errno(ENOENT)
+    path, reachable = t.machine.fs.path_from_root(cwd, task=t)
+    path = (path if reachable else b"(unreachable)" + path) + b"\0"
     if len(path) > size:
         raise Errno(ERANGE)
     copy_to_user(t.mm, buf, path)
@@ -808,10 +848,13 @@ def _set_times(t: Task, inode: Inode, times: tuple[tuple[int, int], tuple[int, i
         if times[0][1] == UTIME_NOW and times[1][1] == UTIME_NOW:
             times = None
     permission.check_writable(inode)  # vfs_utimes's mnt_want_write
-    if times is None:
+    if times is None:  # ATTR_TOUCH
+        if permission.immutable(inode):
+            raise Errno(EPERM)
         if not permission.is_owner(t.cred, inode):
             permission.check(t.cred, inode, MAY_WRITE)
-    elif any(nsec not in (UTIME_NOW, UTIME_OMIT) for _, nsec in times):
+    elif any(nsec not in (UTIME_NOW, UTIME_OMIT) for _, nsec in times):  # ATTR_TIMES_SET
+        permission.check_attr_change(inode)
         permission.check_owner(t.cred, inode)
     now = time.time_ns()
     if times is None:
@@ -895,6 +938,7 @@ def _chmod(t: Task, inode: Inode, mode: int) -> int:
         raise Errno(EOPNOTSUPP)  # notify_change: a symlink's mode is always 0777
     if _is_proc(inode):
         raise Errno(EPERM)
+    permission.check_attr_change(inode)
     permission.check_owner(t.cred, inode)
     new = stat.S_IFMT(inode.mode) | permission.chmod_mode(t.cred, inode, mode & 0o7777)
     if isinstance(inode, Regular):
@@ -945,6 +989,8 @@ def _chown(t: Task, inode: Inode, user: int, group: int) -> int:
         group = make_kgid(t.cred.user_ns, group)
         if group == INVALID_ID:
             raise Errno(EINVAL)
+    if (user, group) != (INVALID_ID, INVALID_ID):
+        permission.check_attr_change(inode)  # ATTR_UID or ATTR_GID
     permission.check_chown(t.cred, inode, user, group)
     if user != 0xFFFFFFFF:  # (uid_t)-1: leave it
         inode.uid = user
@@ -1009,6 +1055,8 @@ def sys_truncate(t: Task, path: int, length: int, *_: int) -> int:
         raise Errno(EINVAL)
     if isinstance(inode, Regular):
         permission.check(t.cred, inode, MAY_WRITE)  # vfs_truncate: write permission, by path alone
+        if permission.append_only(inode):
+            raise Errno(EPERM)
         deny_write(t, inode)  # vfs_truncate's get_write_access (ftruncate's file has write access already)
         if length > inode.size():
             check_new_size(t, length)
@@ -1029,6 +1077,8 @@ def sys_ftruncate(t: Task, fd: int, length: int, *_: int) -> int:
         return 0
     if not f.writable() or not isinstance(f.inode, Regular):
         raise Errno(EINVAL)
+    if permission.append_only(f.inode):
+        raise Errno(EPERM)  # do_ftruncate
     if length > f.inode.size():
         check_new_size(t, length)
     if not f.landlock_rights & LANDLOCK_ACCESS_FS_TRUNCATE:
@@ -1080,6 +1130,8 @@ def do_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: 
         raise Errno(EPERM)
     if isinstance(inode, HostFile) or _is_proc(inode):
         raise Errno(EXDEV)  # another filesystem's file
+    if permission.append_only(inode) or permission.immutable(inode):
+        raise Errno(EPERM)  # vfs_link
     unnamed = inode.nlink <= 0
     if unnamed and not linkable(inode):
         raise Errno(ENOENT)  # unlinked while open: it cannot come back (only an O_TMPFILE file may)
@@ -1150,6 +1202,19 @@ def sys_sync(t: Task, *_: int) -> int:
 
 
 
+def _f_flags(t: Task, inode: Inode) -> int:
+    """calculate_f_flags: the flags of the mount `inode` is reached in, then its superblock's."""
+    mount = t.machine.fs.namespace(t).containing(inode)
+    if mount is None:
+        sb = inode.sb
+        return ST_VALID | ST_RELATIME | (ST_RDONLY if sb is not None and sb.readonly else 0)
+    flags = ST_VALID | (ST_RDONLY if mount.readonly else 0)
+    flags |= mount.flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME)  # the same bits
+    flags |= mount.sb.flags & (MS_SYNCHRONOUS | MS_MANDLOCK)
+    flags |= (ST_RELATIME if mount.flags & MS_RELATIME else 0) | (ST_NOSYMFOLLOW if mount.flags & MS_NOSYMFOLLOW else 0)
+    return flags
+
+
 def _statfs(t: Task, inode: Inode) -> bytes:
     if _is_proc(inode):
         return STATFS.pack(PROC_SUPER_MAGIC, BLOCK_SIZE, 0, 0, 0, 0, 0, 0, 0, 255, BLOCK_SIZE,
@@ -1157,12 +1222,14 @@ def _statfs(t: Task, inode: Inode) -> bytes:
     sb = inode.sb
     space = sb.space if sb is not None and sb.space is not None else t.machine.fs.space
     dev = sb.dev if sb is not None else FS_DEV
-    flags = ST_VALID | ST_RELATIME | (ST_RDONLY if sb is not None and sb.readonly else 0)
+    flags = _f_flags(t, inode)
+    # An overlay answers with its upper layer's numbers under its own magic (ovl_statfs); ramfs has its own.
+    magic = FS_MAGIC.get(sb.fstype, TMPFS_MAGIC) if sb is not None else TMPFS_MAGIC
     if space is not None:  # size= and nr_inodes=, as tmpfs's statfs reports them
         free, free_inodes = space.free_pages, max(space.max_inodes - space.used_inodes, 0)
-        return STATFS.pack(TMPFS_MAGIC, BLOCK_SIZE, space.size_pages, free, free, space.max_inodes, free_inodes,
+        return STATFS.pack(magic, BLOCK_SIZE, space.size_pages, free, free, space.max_inodes, free_inodes,
                            dev, 0, 255, BLOCK_SIZE, flags)
-    # The tree is in memory, like tmpfs: what it holds, plus room for one file of the largest size.
+    # The tree is in memory, like tmpfs: what it holds, plus room for one large file.
     used = files = 0
     todo = [t.machine.fs.root]
     while todo:
@@ -1172,8 +1239,8 @@ def _statfs(t: Task, inode: Inode) -> bytes:
             used += child.blocks() // (BLOCK_SIZE // 512)
             if isinstance(child, Directory) and child.in_tree:
                 todo.append(child)
-    free = MAX_FILE_SIZE // BLOCK_SIZE
-    return STATFS.pack(TMPFS_MAGIC, BLOCK_SIZE, used + free, free, free, files + free, free, FS_DEV, 0, 255,
+    free = UNLIMITED_ROOM // BLOCK_SIZE
+    return STATFS.pack(magic, BLOCK_SIZE, used + free, free, free, files + free, free, FS_DEV, 0, 255,
                         BLOCK_SIZE, flags)
 
 

@@ -9,7 +9,7 @@ from syscalltbl.machine.kernel.fstypes import FILESYSTEMS
 from syscalltbl.machine.kernel.mount import Superblock
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_to_user, strncpy_from_user
-from syscalltbl.machine.kernel.vfs import BLOCK_SIZE, MAX_FILE_SIZE
+from syscalltbl.machine.kernel.vfs import BLOCK_SIZE, UNLIMITED_ROOM
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EINVAL, ENOENT, Errno
 from syscalltbl.machine.uapi.misc import PATH_MAX
@@ -63,6 +63,6 @@ def _free(t: Task, sb: Superblock) -> tuple[int, int]:
     if space is not None:
         return space.free_pages, max(space.max_inodes - space.used_inodes, 0)
     if sb.fstype in (b"tmpfs", b"ramfs"):
-        free = MAX_FILE_SIZE // BLOCK_SIZE  # an unlimited tree: room for one file of the largest size
+        free = UNLIMITED_ROOM // BLOCK_SIZE  # an unlimited tree: room for one large file
         return free, free
     return 0, 0

@@ -23,6 +23,7 @@ from syscalltbl.machine.syscalls.fs import _base, _is_proc, _stat, s32, user_pat
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EBADF, EINVAL, Errno
 from syscalltbl.machine.uapi.fcntl import AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW
+from syscalltbl.machine.uapi.fileattr import FS_APPEND_FL, FS_IMMUTABLE_FL, FS_NODUMP_FL
 from syscalltbl.machine.uapi.statx import (
     AT_NO_AUTOMOUNT,
     AT_STATX_SYNC_TYPE,
@@ -83,6 +84,11 @@ def statx_of(t: Task, inode: Inode, mask: int) -> bytes:
     else:
         result |= STATX_MNT_ID
     attributes = STATX_ATTR_MOUNT_ROOT if _mount_root(t, inode) else 0
+    if tmpfs:  # shmem_getattr: chattr's flags that statx shows
+        for fl, attr in ((FS_APPEND_FL, STATX_ATTR_APPEND), (FS_IMMUTABLE_FL, STATX_ATTR_IMMUTABLE),
+                         (FS_NODUMP_FL, STATX_ATTR_NODUMP)):
+            if inode.fsflags & fl:
+                attributes |= attr
     attributes_mask = VFS_ATTRIBUTES | (TMPFS_ATTRIBUTES if tmpfs else 0)
     return STATX.pack(result, blksize, attributes, nlink, uid, gid, mode & 0xFFFF, ino, size, blocks,
                       attributes_mask, asec, ansec, bsec, bnsec, csec, cnsec, msec, mnsec,

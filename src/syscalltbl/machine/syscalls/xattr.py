@@ -16,6 +16,7 @@ import stat
 from typing import Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
+from syscalltbl.machine.kernel import permission
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strncpy_from_user
 from syscalltbl.machine.kernel.vfs import Inode
@@ -104,7 +105,10 @@ def _privileged(t: Task) -> bool:
 
 def _permission(t: Task, inode: Inode, name: bytes, *, write: bool) -> None:
     """xattr_permission: security. and system. are the filesystem's to judge; trusted. is root's;
-    user. is for regular files and directories, and in a sticky directory for its owner."""
+    user. is for regular files and directories, and in a sticky directory for its owner. Nothing of an
+    immutable or append-only file changes (may_write_xattr)."""
+    if write and (permission.immutable(inode) or permission.append_only(inode)):
+        raise Errno(EPERM)
     if name.startswith((XATTR_SECURITY_PREFIX, XATTR_SYSTEM_PREFIX)):
         return
     refused = Errno(EPERM if write else ENODATA)

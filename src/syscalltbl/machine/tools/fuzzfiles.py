@@ -69,7 +69,7 @@ class Touch:
 def _file_byte(file: Regular, offset: int) -> int | None:
     if offset >= file.size():
         return None
-    return file.data[offset]
+    return file.pages.read(offset, offset + 1)[0]  # one byte: a sparse file may be far larger than the host's RAM
 
 
 def predict(mm: Mm, va: int, write: bool) -> Touch:
@@ -84,6 +84,8 @@ def predict(mm: Mm, va: int, write: bool) -> Touch:
     offset = index * PAGE + va % PAGE
     if index >= -(-backing.size() // PAGE):
         return Touch(va, write, SIGBUS, None, offset, vma.shared, None)
+    if backing.unallocated(index) and not backing.room_for_a_page():
+        return Touch(va, write, SIGBUS, None, offset, vma.shared, None)  # a hole the full filesystem cannot fill
     return Touch(va, write, None, backing, offset, vma.shared, _file_byte(backing, offset))
 
 

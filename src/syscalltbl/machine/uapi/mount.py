@@ -42,6 +42,7 @@ MNT_EXPIRE: Final = 4
 UMOUNT_NOFOLLOW: Final = 8
 
 ST_RDONLY: Final = 0x1
+ST_NOSYMFOLLOW: Final = 0x2000
 
 # include/uapi/linux/fcntl.h: the *at flags the new mount calls take besides AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW.
 AT_NO_AUTOMOUNT: Final = 0x800
