@@ -302,10 +302,14 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
                 reparent_leader(machine, child)
         elif child.group.ended:
             reap(machine, child)  # orphans: nobody waits for them
+        if group.ended:
+            signals.kill_orphaned_pgrp(child, task)
         if not child.group.ended and child.pdeath_signal:
             sig = child.pdeath_signal
             signals.send(child, sig, signals.siginfo(sig, SI_USER, task.pid))
     task.children = []
+    if group.ended:
+        signals.kill_orphaned_pgrp(group.leader, None)
     if not task.is_leader:
         release(machine, task)
     if group.ended:

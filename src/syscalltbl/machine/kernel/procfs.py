@@ -266,9 +266,11 @@ def _threads(t: Task) -> int:
 
 
 def _state(t: Task) -> tuple[str, str]:
-    """The task's state letter and name: running (or runnable), sleeping, or a zombie."""
+    """The task's state letter and name: running (or runnable), sleeping, stopped, or a zombie."""
     if t.status is not None:
         return "Z", "zombie"
+    if t.stopped:
+        return ("t", "tracing stop") if t.traced_stop else ("T", "stopped")
     # A sleeper a signal is pending for is woken by it (signal_wake_up): runnable, as the scheduler sees it.
     if t.sleep is not None and not t.sleep.ready() and not (t.sigpending and t.sleep.restart):
         return "S", "sleeping"

@@ -28,6 +28,7 @@ from syscalltbl.machine.kernel.ktimers import CpuClock, Timer
 from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.rtsched import highest_first, slice_share
 from syscalltbl.machine.kernel.vdso import write_sample
+from syscalltbl.machine.kernel.wait import Sleep
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
@@ -77,7 +78,7 @@ def switch_out(machine: Machine, task: Task) -> None:
 def runnable(machine: Machine, after: int) -> Task | None:
     """The first task that can run in round-robin order: tids above `after`, then from the lowest."""
     order = sorted(machine.tasks.values(), key=lambda t: (t.tid <= after, t.tid))
-    ready = [task for task in order if task.status is None and (
+    ready = [task for task in order if task.status is None and not task.stopped and (
         task.sleep is None or task.sleep.ready() or (task.sigpending and task.sleep.restart))]
     return highest_first(ready, after) if ready else None  # real-time policies first (kernel/rtsched.py)
 
@@ -100,7 +101,8 @@ def pick_next(
         live = [t for t in machine.tasks.values() if t.status is None]
         if not live:
             return None
-        sleeps = [t.sleep for t in live if t.sleep is not None]
+        # A stopped task's sleep wakes nothing: it stays stopped (and the loop must not spin on its deadline).
+        sleeps = [t.sleep for t in live if t.sleep is not None and not t.stopped]
         timer = machine.timers.next_wall()
         wakes = [w for s in sleeps if (w := s.wake) is not None] + ([timer] if timer is not None else [])
         host = machine.host_signals
@@ -147,23 +149,33 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
         if task.preempted:
             begin, task.preempted = machine.resume_preempted, False
         elif task.sleep is not None:
-            sleep = task.sleep
-            restart = task.restart_trap or machine.resume_restart
+            sleep, trap = task.sleep, task.restart_trap
+            restart = trap or machine.resume_restart
             begin = restart if sleep.restart else machine.resume_done
             task.sleep, task.restart_trap = None, 0
             if sleep.restart and task.sigpending and not sleep.ready():
-                # Woken by a handled signal: the call ends here.
-                signals.interrupt(task, sleep, ia32=begin == machine.resume_ia32)
+                # Woken by a signal: a handled one ends the call here; others (a stop) leave it asleep.
+                if not signals.interrupt(task, sleep, ia32=begin == machine.resume_ia32):
+                    task.sleep, task.restart_trap = sleep, trap
+                    switch_out(machine, task)
+                    continue
                 begin = machine.resume_done
         else:
             begin = machine.resume_fresh if task.fresh else machine.resume_done
         if begin in machine.resume_exit_work and task.sigpending:
             signals.deliver(task)  # sent while it waited to run: on its way back to user mode
+            if task.stopped:
+                park_stopped(machine, task, begin)
+                switch_out(machine, task)
+                continue
         task.fresh = False
         start_slice(machine, task, deadline)
         try:
             run_slice(machine, begin, deadline, timeout)
             while interrupted(machine, task) and task.status is None:
+                if task.stopped:
+                    preempt(machine, task)  # a stop signal taken in user mode: it parks in ring 0
+                    break
                 if (ended := slice_over(machine, task, deadline)) is not None:
                     if ended == PREEMPTED:
                         preempt(machine, task)
@@ -189,6 +201,15 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
         if task.status is None and task.sleep is None and not task.fresh and not task.preempted:
             raise TimeoutError(f"pid {task.tid} still running after {timeout} s")
         proc.free_dead(machine)
+
+
+def park_stopped(machine: Machine, task: Task, begin: int) -> None:
+    """`task` stopped (a stop signal, its tracer) before it could run from `begin`: it resumes there later."""
+    if begin == machine.resume_preempted:
+        task.preempted = True
+    elif begin == machine.resume_done:
+        task.sleep = Sleep(lambda: True, restart=False)  # its call is complete: resumed after the trap
+    # else a fresh task stays fresh: it starts from pt_regs when it runs
 
 
 def interrupted(machine: Machine, task: Task) -> bool:
@@ -230,7 +251,7 @@ def start_slice(machine: Machine, task: Task, deadline: float) -> None:
     at = deadline
     others = [t for t in machine.tasks.values() if t is not task and t.status is None]
     if others:
-        wakes = [w for t in others if t.sleep is not None and (w := t.sleep.wake) is not None]
+        wakes = [w for t in others if t.sleep is not None and not t.stopped and (w := t.sleep.wake) is not None]
         at = min([at, *wakes])
     # An armed timer's expiry too: a wall one's time, and the cpu time left to one this task advances.
     timers = machine.timers

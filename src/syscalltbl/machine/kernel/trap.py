@@ -163,6 +163,12 @@ def exit_work(machine: Machine, task: Task) -> None:
     """
     if task.sigpending and task.status is None:
         signals.deliver(task)
+        if task.stopped:
+            # A stop signal: it parks with its call complete, as vfork's parent does, until resumed.
+            if not task.fresh and task.sleep is None:
+                task.sleep = Sleep(lambda: True, restart=False)
+            machine.cpu.stop()
+            return
     if not machine.ram.stale_code:
         return
     # An execve that succeeded left the task fresh (its new program starts from pt_regs, through
