@@ -13,7 +13,7 @@ from unicorn import x86_const as x86
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.hw.physmem import OutOfMemory
-from syscalltbl.machine.kernel import acct, cputime, futex, keys, pid1, signals
+from syscalltbl.machine.kernel import acct, cputime, futex, keys, pid1, ptrace, signals
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
 from syscalltbl.machine.kernel.process import ExitStatus, IoContext, SemUndoList, Task, ThreadGroup
@@ -276,6 +276,10 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
     if machine.observer is not None:
         machine.observer.exited(task, status)
     task.sleep = None
+    task.stopped = False
+    if task.tracer is not None:
+        ptrace.unlink(task)  # its tracer lets go (its parent still hears of its end)
+    ptrace.exit_ptrace(task)
     if task.group.threads == [task]:
         acct.process_ended(machine, task, task.group.group_exit or status)  # group_dead: acct_process
     task.files.release()

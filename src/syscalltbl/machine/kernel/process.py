@@ -35,6 +35,7 @@ from syscalltbl.machine.uapi.signal import (
 )
 
 if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.hwbreak import Breakpoint
     from syscalltbl.machine.kernel.mount import MountNamespace
     from syscalltbl.machine.machine import Machine
 
@@ -105,6 +106,7 @@ class ThreadGroup:
         # Job control (signal_struct's SIGNAL_STOP_* flags and group_exit_code, kernel/signals.py):
         self.stopped = False  # SIGNAL_STOP_STOPPED: a stop signal stopped every thread, no SIGCONT since
         self.stop_code = 0  # the stop signal, for the parent's wait (WUNTRACED); 0 once reported
+        self.stop_signal = 0  # the stop signal of the last stop (jobctl's JOBCTL_STOP_SIGMASK)
         self.continued = False  # SIGNAL_STOP_CONTINUED: a SIGCONT ended a stop, not yet reported (WCONTINUED)
 
     @property
@@ -219,8 +221,15 @@ class Task:
         self.last_siginfo: bytes | None = None  # the siginfo of the ptrace stop it is in (PTRACE_GETSIGINFO)
         self.ptrace_passed = 0  # signals the tracer let through a signal-delivery-stop: not stopped for again
         self.ptrace_message = 0  # PTRACE_GETEVENTMSG's
-        self.syscall_stop = 0  # 1: stopped at a system call's entry for its tracer, 2: the call may run now
-        self.debugreg = [0] * 8  # u_debugreg: DR0-DR3 addresses, DR6 status, DR7 control
+        self.ptrace_options = 0  # PTRACE_O_*
+        self.ptrace_stop_kind = 0  # signals.SIGNAL_STOP, GROUP_STOP or EVENT_STOP while in a ptrace stop
+        #: Work on the system-call path beside the call itself (kernel/ptrace.py's SYSCALL_WORK_* bits); 0 for
+        #: nearly every task, so the path tests one integer.
+        self.syscall_work = 0
+        self.syscall_stop = 0  # kernel/ptrace.py's SYSCALL_* states of a traced call
+        self.ptrace_event: tuple[int, int] | None = None  # an event to report at the call's exit, with its message
+        self.debugreg = [0] * 8  # u_debugreg's DR6 and DR7 as a tracer wrote them (kernel/hwbreak.py)
+        self.breakpoints: list[Breakpoint | None] | None = None  # DR0-DR3's, made on the first write
 
     def nofile(self) -> int:
         """RLIMIT_NOFILE's soft limit: the number every new descriptor must stay below."""

@@ -352,6 +352,7 @@ def render_status(t: Task) -> bytes:
         f"Tgid:\t{t.pid}",
         f"Pid:\t{t.tid}",
         f"PPid:\t{t.ppid}",
+        f"TracerPid:\t{t.tracer.pid if t.tracer is not None else 0}",
         f"Uid:\t{c.uid}\t{c.euid}\t{c.suid}\t{c.fsuid}",  # real, effective, saved, filesystem
         f"Gid:\t{c.gid}\t{c.egid}\t{c.sgid}\t{c.fsgid}",
         f"FDSize:\t{t.files.max_fds}",

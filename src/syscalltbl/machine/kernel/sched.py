@@ -159,6 +159,7 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
                     task.sleep, task.restart_trap = sleep, trap
                     switch_out(machine, task)
                     continue
+                task.syscall_stop = 0  # the call ended without running again: a traced one is over
                 begin = machine.resume_done
         else:
             begin = machine.resume_fresh if task.fresh else machine.resume_done
@@ -229,6 +230,9 @@ def interrupted(machine: Machine, task: Task) -> bool:
         if task.sigpending and task.status is None:
             signals.deliver(task, interrupted=True)
             task.restart_at = machine.cpu.reg(x86.UC_X86_REG_RIP)
+    elif task.restart_at and task.sigpending and task.ptrace and task.status is None:
+        signals.deliver(task, interrupted=True)  # a traced task's fault signal (trap.on_exception)
+        task.restart_at = machine.cpu.reg(x86.UC_X86_REG_RIP)
     return bool(task.restart_at)
 
 

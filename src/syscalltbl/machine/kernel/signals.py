@@ -463,7 +463,7 @@ def get_signal(t: Task) -> tuple[int, bytes, SigAction] | None:
     while t.status is None and not t.stopped and (taken := _dequeue(t)) is not None:
         sig, info = taken
         if t.ptrace and not t.ptrace_passed & bit(sig):
-            ptrace_stop(t, sig, CLD_TRAPPED, info)  # signal-delivery-stop: the tracer decides (kernel/ptrace.py)
+            ptrace_stop(t, sig, CLD_TRAPPED, info, SIGNAL_STOP)  # the tracer decides (kernel/ptrace.py)
             return None
         t.ptrace_passed &= ~bit(sig)
         if _unkillable(t, sig):
@@ -554,23 +554,42 @@ def do_signal_stop(t: Task, sig: int) -> None:
     if group.stopped:
         t.stopped = True  # resumed by its tracer inside a stop: it goes back to it
         return
-    group.stopped, group.stop_code, group.continued = True, sig, False
+    group.stopped, group.stop_code, group.stop_signal, group.continued = True, sig, sig, False
     for thread in group.threads:
         if thread.ptrace:
-            ptrace_stop(thread, sig, CLD_STOPPED, None)
+            ptrace_stop(thread, sig, CLD_STOPPED, None, GROUP_STOP)
         else:
             thread.stopped = True
-    if not t.ptrace or (t.tracer is not None and t.tracer.group is not (t.parent.group if t.parent else None)):
+    if not t.ptrace or _reparented(t):
         notify_cldstop(group.leader, CLD_STOPPED, for_tracer=False)
 
 
-def ptrace_stop(t: Task, exit_code: int, why: int, info: bytes | None) -> None:
+def _reparented(t: Task) -> bool:
+    """ptrace_reparented: traced by another process than its parent, which must then hear of a stop too."""
+    return t.tracer is not None and (t.parent is None or t.tracer.group is not t.parent.group)
+
+
+#: What a ptrace stop is (Task.ptrace_stop_kind): what the tracer's resume does with the signal it passes.
+SIGNAL_STOP, GROUP_STOP, EVENT_STOP = 1, 2, 3
+
+
+def ptrace_stop(t: Task, exit_code: int, why: int, info: bytes | None, kind: int) -> None:
     """A traced task stops for its tracer (ptrace_stop: TASK_TRACED), which wait reports with `exit_code`;
     `info` is what PTRACE_GETSIGINFO reads meanwhile."""
     t.stopped = t.traced_stop = True
     t.exit_code = exit_code
     t.last_siginfo = info
+    t.ptrace_stop_kind = kind
     notify_cldstop(t, why, for_tracer=True)
+
+
+def requeue(t: Task, sig: int, info: bytes) -> None:
+    """The signal a tracer let through a signal-delivery-stop (possibly another one): pending for the thread
+    again, and taken without a second stop unless it is blocked now (ptrace_signal's end)."""
+    _enqueue(t, t.signals, sig, info, may_fail=False)
+    if not t.signals.blocked & bit(sig):
+        t.ptrace_passed |= bit(sig)
+    recalc(t)
 
 
 def notify_cldstop(t: Task, why: int, *, for_tracer: bool) -> None:
@@ -623,6 +642,19 @@ def kill_orphaned_pgrp(member: Task, father: Task | None) -> None:
     for sig in (SIGHUP, SIGCONT):
         for x in members:
             send(x, sig, siginfo(sig, SI_KERNEL))
+
+
+def force(t: Task, sig: int, info: bytes) -> None:
+    """force_sig_info_to_task: a fault's signal pending for the thread, unblocked, back to its default action
+    if it was blocked or ignored (a traced task's: its tracer sees it first, at the next delivery)."""
+    s = t.signals
+    action = t.sighand.actions[sig]
+    blocked = bool(s.blocked & bit(sig))
+    if blocked or action.handler == SIG_IGN:
+        t.sighand.actions[sig] = SigAction(SIG_DFL, action.flags, action.restorer, action.mask)
+        s.blocked &= ~bit(sig)
+    _enqueue(t, s, sig, info, may_fail=False)
+    recalc(t)
 
 
 def force_sigsegv(t: Task, sig: int) -> None:

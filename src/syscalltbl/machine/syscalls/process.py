@@ -7,7 +7,7 @@ import contextlib
 import struct
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
-from syscalltbl.machine.kernel import exec, keys, proc
+from syscalltbl.machine.kernel import exec, keys, proc, ptrace
 from syscalltbl.machine.kernel.pidfd import open_pidfd, reserve_pidfd
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strncpy_from_user
@@ -88,6 +88,7 @@ def _clone(
         proc.check_clone_flags(flags)  # its EINVALs before the pidfd's EMFILE and EFAULT, as copy_process orders them
         reserve_pidfd(t, pidfd)
     child = proc.copy_process(t.machine, t, flags, exit_signal, tls)
+    ptrace.forked(t, child, flags, exit_signal)
     if flags & CLONE_PIDFD:
         fd = open_pidfd(t, child, PIDFD_THREAD if flags & CLONE_THREAD else 0)
         copy_to_user(t.mm, pidfd, struct.pack("<i", fd))  # writable: reserve_pidfd wrote there

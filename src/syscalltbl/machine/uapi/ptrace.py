@@ -75,5 +75,5 @@ USER_REGS_STRUCT: Final = struct.Struct(f"<{len(USER_REGS)}Q")
 #: struct user_fpregs_struct: the fxsave image.
 USER_FPREGS_SIZE: Final = 512
 #: struct user: its size, and where u_debugreg[8] lies in it.
-SIZEOF_USER: Final = 912
+SIZEOF_USER: Final = 928  # the kernel's: glibc's sys/user.h lacks its error_code and fault_address
 U_DEBUGREG: Final = 848
