@@ -66,6 +66,9 @@ int main(void) {
     printf("  reported once: WNOHANG|WCONTINUED = %d\n", waitpid(spin, &status, WNOHANG | WCONTINUED));
     kill(spin, SIGSTOP);
     waitpid(spin, &status, WUNTRACED);
+    kill(spin, SIGTERM);  /* fatal, but a stopped process takes it only once continued */
+    usleep(20000);
+    printf("  SIGTERM while stopped: state %c, reaped %d\n", state_of(spin), waitpid(spin, &status, WNOHANG));
     kill(spin, SIGKILL);
     waitpid(spin, &status, 0);
     describe("stopped spinner after SIGKILL", status);

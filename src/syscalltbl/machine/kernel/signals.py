@@ -239,7 +239,7 @@ def forget(t: Task, sig: int) -> None:
 def set_blocked(t: Task, mask: int) -> None:
     t.signals.blocked = mask & ALL & ~UNBLOCKABLE
     recalc(t)
-    if t.sigpending:
+    if t.sigpending and not t.stopped:
         _fatal_now(t)
 
 
@@ -339,8 +339,10 @@ def _discarded(t: Task, sig: int) -> bool:
 
 
 def _wants(t: Task, sig: int) -> bool:
-    """wants_signal: a live thread not blocking `sig`, running or not already woken for another one."""
-    return t.status is None and not t.signals.blocked & bit(sig) and (t is t.machine.current or not t.sigpending)
+    """wants_signal: a live thread not blocking `sig`, not stopped, running or not already woken for another
+    one. A stopped thread does not take even a fatal signal now: it waits, pending, for SIGCONT."""
+    return (t.status is None and not t.stopped and not t.signals.blocked & bit(sig)
+            and (t is t.machine.current or not t.sigpending))
 
 
 def _complete_signal(t: Task, sig: int) -> Task | None:
@@ -378,7 +380,7 @@ def send_thread(t: Task, sig: int, info: bytes | None = None, *, may_fail: bool 
     if not _enqueue(t, s, sig, info, may_fail=may_fail):
         return False
     recalc(t)
-    if t.sigpending & bit(sig):
+    if t.sigpending & bit(sig) and not t.stopped:
         _fatal_now(t)
     return True
 
