@@ -7,7 +7,8 @@ and an orphaned process group ignoring the terminal's stop signals.
 
 data/ptrace_basics.c is a tracer: fork + PTRACE_TRACEME + exec, the syscall stops with GETREGS (a call
 skipped, its result set), PEEK/POKE of data and text, signal-delivery-stops suppressed and changed, ATTACH,
-DETACH, KILL, single-stepping, TracerPid, and the errno of each refusal (debug registers included).
+DETACH, KILL, single-stepping, TracerPid, the errno of each refusal (debug registers included), and the
+fork and exit events (a grandchild followed, its end seen by the tracer before its parent).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ def test_job_control_as_natively(tmp_path: Path) -> None:
     native, emulated = native_and_emulated(tmp_path, "jobctl.c")
     assert emulated == native
     for line in ("spinner after SIGSTOP: stopped by 19", "waitpid returned the child: 1, state T",
-                 "SIGCHLD code 5 status 19", "spinner after SIGCONT: continued", "sleeper at its end: exited 7",
+                 "SIGCHLD code 5 status 19", "spinner after SIGCONT: continued",
+                 "stopped spinner after SIGTERM, then SIGCONT: killed by 15",
+                 "stopped pauser after SIGKILL: killed by 9", "sleeper at its end: exited 7",
                  "waitid WCONTINUED|WNOWAIT: code 6 status 18", "self-stopped child at its end: exited 11",
                  "SIGCHLD code seen: 0", "orphaned group after SIGTSTP/SIGTTIN/SIGTTOU: exited 4"):
         assert line in native
@@ -33,5 +36,7 @@ def test_ptrace_as_natively(tmp_path: Path) -> None:
     for line in ("after exec: stopped by 5", "getppid exit: returns the tracer: 1", "skipped call's exit: rax 4242",
                  "child: usr1 handled 1 times, marker 102030405060708", "attached to a sleeping child: stopped by 19",
                  "DR0 in the kernel half: -1 Invalid argument", "after PTRACE_KILL: killed by 9",
-                 "single steps that stopped with SIGTRAP: 5"):
+                 "single steps that stopped with SIGTRAP: 5",
+                 "the grandchild's end, seen by its tracer first: exited 6",
+                 "child before its exit: stopped by 5 event 6"):
         assert line in native

@@ -69,9 +69,16 @@ int main(void) {
     kill(spin, SIGTERM);  /* fatal, but a stopped process takes it only once continued */
     usleep(20000);
     printf("  SIGTERM while stopped: state %c, reaped %d\n", state_of(spin), waitpid(spin, &status, WNOHANG));
-    kill(spin, SIGKILL);
+    kill(spin, SIGCONT);
     waitpid(spin, &status, 0);
-    describe("stopped spinner after SIGKILL", status);
+    describe("stopped spinner after SIGTERM, then SIGCONT", status);
+    pid_t paused = fork();
+    if (paused == 0) { for (;;) pause(); }
+    kill(paused, SIGSTOP);
+    waitpid(paused, &status, WUNTRACED);
+    kill(paused, SIGKILL);
+    waitpid(paused, &status, 0);
+    describe("stopped pauser after SIGKILL", status);
 
     /* 2. A child asleep in nanosleep stops, and its sleep goes on after SIGCONT (restarted, unseen). */
     pid_t sleeper = fork();

@@ -215,11 +215,54 @@ static void errors(void) {
     describe("  stepped child at its end", status);
 }
 
+/* Events: a fork followed into the grandchild (PTRACE_O_TRACEFORK), and the stop before exit. */
+static void events(void) {
+    int status;
+    pid_t pid = fork();
+    if (pid == 0) {
+        ptrace(PTRACE_TRACEME, 0, 0, 0);
+        raise(SIGSTOP);
+        pid_t g = fork();
+        if (g == 0) _exit(6);
+        waitpid(g, &status, 0);
+        _exit(WEXITSTATUS(status) + 1);
+    }
+    waitpid(pid, &status, 0);
+    ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACEFORK | PTRACE_O_TRACEEXIT);
+    ptrace(PTRACE_CONT, pid, 0, 0);
+    waitpid(pid, &status, 0);
+    describe("events: forking child", status);
+    unsigned long msg = 0;
+    ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg);
+    pid_t g = (pid_t)msg;
+    waitpid(g, &status, __WALL);
+    describe("  the new grandchild, traced", status);
+    printf("  grandchild's TracerPid is us: %d\n", tracer_pid_of(g) == getpid());
+    ptrace(PTRACE_CONT, g, 0, 0);
+    waitpid(g, &status, __WALL);
+    describe("  grandchild before its exit", status);
+    ptrace(PTRACE_GETEVENTMSG, g, 0, &msg);
+    printf("  its exit status in the message: %lu\n", msg >> 8);
+    ptrace(PTRACE_CONT, g, 0, 0);
+    waitpid(g, &status, __WALL);
+    describe("  the grandchild's end, seen by its tracer first", status);
+    ptrace(PTRACE_CONT, pid, 0, 0);
+    waitpid(pid, &status, 0);
+    describe("  child, told of its own child's end", status);
+    ptrace(PTRACE_CONT, pid, 0, WSTOPSIG(status));
+    waitpid(pid, &status, 0);
+    describe("  child before its exit", status);
+    ptrace(PTRACE_CONT, pid, 0, 0);
+    waitpid(pid, &status, 0);
+    describe("  child at its end", status);
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "child") == 0)
         return child_main();
     setvbuf(stdout, NULL, _IONBF, 0);
     exec_and_syscalls(argv[0]);
     errors();
+    events();
     return 0;
 }

@@ -228,6 +228,7 @@ class Task:
         self.syscall_work = 0
         self.syscall_stop = 0  # kernel/ptrace.py's SYSCALL_* states of a traced call
         self.ptrace_event: tuple[int, int] | None = None  # an event to report at the call's exit, with its message
+        self.exit_reported = False  # PTRACE_EVENT_EXIT was reported: exit goes on without another stop
         self.debugreg = [0] * 8  # u_debugreg's DR6 and DR7 as a tracer wrote them (kernel/hwbreak.py)
         self.breakpoints: list[Breakpoint | None] | None = None  # DR0-DR3's, made on the first write
 

@@ -28,12 +28,14 @@ from syscalltbl.machine.uapi.ptrace import (
     PT_SEIZED,
     PTRACE_EVENT_CLONE,
     PTRACE_EVENT_EXEC,
+    PTRACE_EVENT_EXIT,
     PTRACE_EVENT_FORK,
     PTRACE_EVENT_STOP,
     PTRACE_EVENT_VFORK,
     PTRACE_O_EXITKILL,
     PTRACE_O_TRACECLONE,
     PTRACE_O_TRACEEXEC,
+    PTRACE_O_TRACEEXIT,
     PTRACE_O_TRACEFORK,
     PTRACE_O_TRACESYSGOOD,
     PTRACE_O_TRACEVFORK,
@@ -127,7 +129,7 @@ def resume(child: Task, data: int, *, syscall: bool, step: bool) -> None:
         signals.requeue(child, data, info)
     elif data and kind == signals.EVENT_STOP:
         signals.send_thread(child, data, signals.siginfo(data, SI_KERNEL))
-    if kind == signals.EVENT_STOP and child.syscall_stop == SYSCALL_RUNNING and syscall:
+    if kind == signals.EVENT_STOP and child.syscall_stop == SYSCALL_RUNNING and syscall and not child.exit_reported:
         syscall_exit_stop(child)  # the event came in a call, whose exit the tracer asked to see next
 
 
@@ -143,6 +145,14 @@ def set_stepping(t: Task, *, step: bool) -> None:
             regs["r11"] = flags  # so sysretq, which loads rflags from r11, still may return
         regs["flags"] = flags
         t.set_pt_regs(regs)
+
+
+def keeps_zombie(t: Task) -> bool:
+    """Does the tracer hold on to `t`, a process's last thread, past its end? When it is not the parent it
+    reports the end first (wait), and only then does the parent hear of it."""
+    tracer, parent = t.tracer, t.parent
+    return (tracer is not None and t.is_leader and t.group.threads == [t]
+            and (parent is None or parent.group is not tracer.group))
 
 
 def exit_ptrace(tracer: Task) -> None:
@@ -184,6 +194,18 @@ def exec_done(t: Task, old_tid: int) -> None:
         signals.send_thread(t, SIGTRAP, signals.siginfo(SIGTRAP, SI_USER))
 
 
+def exit_event(t: Task, code: int) -> bool:
+    """PTRACE_O_TRACEEXIT for exit and exit_group: the task stops before it goes, its wait status in the event
+    message. True: it stopped, and the call runs again (to its end, without a second stop) once resumed."""
+    if not t.ptrace or not t.ptrace_options & PTRACE_O_TRACEEXIT or t.exit_reported:
+        return False
+    t.exit_reported = True
+    t.ptrace_message = (code & 0xFF) << 8
+    exit_code = SIGTRAP | PTRACE_EVENT_EXIT << 8
+    signals.ptrace_stop(t, exit_code, CLD_TRAPPED, trap_info(t, exit_code), signals.EVENT_STOP)
+    return True
+
+
 def report_event(t: Task, event: int, message: int) -> None:
     """ptrace_event: stop with SIGTRAP | event << 8 on the way out of the current call."""
     t.ptrace_event = (event, message)
@@ -204,10 +226,11 @@ def syscall_enter(t: Task) -> bool:
     return False
 
 
-def skipped(orig_ax: int, table_size: int) -> bool:
+def skipped(orig_ax: int, table_size: int, *, ia32: bool) -> bool:
     """The tracer replaced the call's number with one that names no call (-1 in Linux's idiom): the body
-    does not run, and regs->ax (-ENOSYS unless the tracer set it) is the result."""
-    return (orig_ax & 0xFFFFFFFF) >= table_size
+    does not run, and regs->ax (-ENOSYS unless the tracer set it) is the result. The 64-bit entry takes
+    the number as an unsigned int, int $0x80's the whole register."""
+    return (orig_ax if ia32 else orig_ax & 0xFFFFFFFF) >= table_size
 
 
 def syscall_exit(t: Task) -> bool:

@@ -329,6 +329,9 @@ def send(t: Task, sig: int, info: bytes | None = None, *, may_fail: bool = False
     if taker is not None:
         recalc(taker)
         _fatal_now(taker)
+    else:
+        for thread in group.threads:
+            recalc(thread)  # seen by whichever thread unblocks it, or is resumed from a stop
     return True
 
 

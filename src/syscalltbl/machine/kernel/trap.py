@@ -130,7 +130,7 @@ def dispatch(
             task.restart_trap = restart_trap
             stop()
             return False
-        if ptrace.skipped(_Q.unpack_from(mem, regs + _ORIG_AX)[0], table_size):
+        if ptrace.skipped(_Q.unpack_from(mem, regs + _ORIG_AX)[0], table_size, ia32=ia32):
             task.syscall_stop = ptrace.SYSCALL_IDLE
         return True
 

@@ -87,8 +87,11 @@ def event(t: Task, child: Task, traced: bool, options: int) -> WaitEvent | None:
     """
     status = child.status
     parent = child.parent
+    tracer = child.tracer
     own = child.is_leader and parent is not None and parent.group is t.group
-    if own and child.group.ended and status is not None and options & WEXITED:
+    # A tracer other than the parent sees the end first (kernel/ptrace.py's keeps_zombie).
+    sees_end = (own and (tracer is None or tracer.group is t.group)) or (traced and child.is_leader)
+    if sees_end and child.group.ended and status is not None and options & WEXITED:
         if status.signal is None:
             return WaitEvent(child, CLD_EXITED, status.code or 0, True)
         return WaitEvent(child, CLD_DUMPED if status.core else CLD_KILLED, status.signal, True)
@@ -119,10 +122,13 @@ def report(t: Task, found: WaitEvent, options: int) -> None:
     """After the reporting: a stop or continue is seen once, an ended child is reaped (not under WNOWAIT)."""
     if options & WNOWAIT:
         return
+    child = found.child
     if not found.exited:
         found.consume()
+    elif child.tracer is not None and (child.parent is None or child.parent.group is not t.group):
+        proc.release_traced_zombie(t.machine, child)  # the tracer's turn is over: now the parent's
     else:
-        reap_zombie(t, found.child)
+        reap_zombie(t, child)
 
 
 def child_usage(child: Task) -> bytes:

@@ -28,6 +28,11 @@ PARTIAL: dict[str, str] = {
     "are ENOTTY",
     "sys_sysinfo": "load averages are always 0 (the machine keeps none)",
     "sys_fcntl": "everything but F_NOTIFY (dnotify), file seals and write hints, which are EINVAL",
+    "sys_ptrace": "PTRACE_LISTEN, PTRACE_PEEKSIGINFO, PTRACE_ARCH_PRCTL, PTRACE_GET_SYSCALL_INFO and the seccomp "
+    "requests are EIO; NT_X86_XSTATE is ENODEV (the machine keeps no XSAVE state); debug registers are checked "
+    "and kept as Linux does but never trap (the emulated cpu has none); a call the machine does not implement "
+    "makes no syscall stops; PTRACE_O_TRACEEXIT stops at exit and exit_group, not at a death by signal; "
+    "PTRACE_O_TRACEVFORKDONE makes no stop",
     "sys_madvise": "MADV_COLLAPSE, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE, MADV_HWPOISON, MADV_SOFT_OFFLINE and "
     "KSM's MADV_MERGEABLE/MADV_UNMERGEABLE are EINVAL",
 }

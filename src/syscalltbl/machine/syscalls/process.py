@@ -65,12 +65,16 @@ def sys_gettid(t: Task, *_: int) -> int:
 
 @syscall("sys_exit")
 def sys_exit(t: Task, code: int, *_: int) -> int:
+    if ptrace.exit_event(t, code):
+        raise Sleep(lambda: True)  # stopped for the tracer first; the call runs again once resumed
     t.exit_thread(code)  # the calling thread; the process ends with its last one
     return 0
 
 
 @syscall("sys_exit_group")
 def sys_exit_group(t: Task, code: int, *_: int) -> int:
+    if ptrace.exit_event(t, code):
+        raise Sleep(lambda: True)  # stopped for the tracer first; the call runs again once resumed
     t.exit(code)
     return 0
 
