@@ -1,6 +1,8 @@
 /* Job control: stop signals, SIGCONT, and what the parent sees of them (wait4, waitid, SIGCHLD, /proc). */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,21 @@ static char state_of(pid_t pid) {
     buf[n] = 0;
     char *p = strrchr(buf, ')');
     return p ? p[2] : '?';
+}
+
+static void *spin_thread(void *arg) { (void)arg; for (;;) ; return NULL; }
+
+/* How many threads of `pid` are in state `want`. */
+static int threads_in(pid_t pid, char want) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", pid);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    int n = 0;
+    while (d && (e = readdir(d)))
+        if (e->d_name[0] != '.') n += state_of(atoi(e->d_name)) == want;
+    if (d) closedir(d);
+    return n;
 }
 
 static void describe(const char *what, int status) {
@@ -158,7 +175,25 @@ int main(void) {
     waitpid(blocker, &status, 0);
     describe("pending stop/continue (CONT TSTP after TSTP; CONT TSTP after CONT)", status);
 
-    /* 6. The terminal's stop signals do not stop an orphaned process group (a new session's). */
+    /* 6. Every thread of a process stops, and resumes. */
+    pid_t threaded = fork();
+    if (threaded == 0) {
+        pthread_t th;
+        pthread_create(&th, NULL, spin_thread, NULL);
+        spin_thread(NULL);
+    }
+    usleep(50000);
+    kill(threaded, SIGSTOP);
+    waitpid(threaded, &status, WUNTRACED);
+    describe("two-thread process", status);
+    printf("  threads stopped: %d\n", threads_in(threaded, 'T'));
+    kill(threaded, SIGCONT);
+    waitpid(threaded, &status, WCONTINUED);
+    printf("  threads stopped after SIGCONT: %d\n", threads_in(threaded, 'T'));
+    kill(threaded, SIGKILL);
+    waitpid(threaded, &status, 0);
+
+    /* 7. The terminal's stop signals do not stop an orphaned process group (a new session's). */
     pid_t orphan = fork();
     if (orphan == 0) {
         setsid();

@@ -257,6 +257,24 @@ static void events(void) {
     describe("  child at its end", status);
 }
 
+/* PTRACE_SEIZE: no SIGSTOP; PTRACE_INTERRUPT stops it with PTRACE_EVENT_STOP. */
+static void seize(void) {
+    int status;
+    pid_t pid = fork();
+    if (pid == 0) { for (;;) pause(); }
+    try("seize with a bad option", PTRACE_SEIZE, pid, 0, 0x40000000);
+    try("seize", PTRACE_SEIZE, pid, 0, PTRACE_O_TRACESYSGOOD);
+    usleep(20000);
+    printf("  state after seize: %c\n", state_of(pid));
+    try("interrupt", PTRACE_INTERRUPT, pid, 0, 0);
+    waitpid(pid, &status, 0);
+    describe("seized child after interrupt", status);
+    ptrace(PTRACE_DETACH, pid, 0, 0);
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    describe("  seized child at its end", status);
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "child") == 0)
         return child_main();
@@ -264,5 +282,6 @@ int main(int argc, char **argv) {
     exec_and_syscalls(argv[0]);
     errors();
     events();
+    seize();
     return 0;
 }

@@ -104,10 +104,8 @@ def _traceme(t: Task) -> int:
 def _attach(t: Task, child: Task, *, seize: bool, addr: int, flags: int) -> None:
     """ptrace_attach's checks, then the link (kernel/ptrace.py's attach)."""
     if seize:
-        if addr:
-            raise Errno(EIO)
-        if flags & ~PTRACE_O_MASK:
-            raise Errno(EINVAL)
+        if addr or flags & ~PTRACE_O_MASK:
+            raise Errno(EIO)  # unknown options: EIO here, EINVAL for SETOPTIONS, as Linux has always had it
         if flags & PTRACE_O_SUSPEND_SECCOMP:
             raise Errno(EINVAL)  # a kernel without CONFIG_CHECKPOINT_RESTORE's say
     if child.group is t.group or not ptrace_may_access(t, child):
