@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, cast
 
 from syscalltbl.machine.hw.fpu import INITIAL
 from syscalltbl.machine.hw.physmem import OutOfMemory
-from syscalltbl.machine.kernel import exec_stack, proc
+from syscalltbl.machine.kernel import exec_stack, proc, ptrace
 from syscalltbl.machine.kernel.binfmt_elf import Loaded, load_elf_binary
 from syscalltbl.machine.kernel.binfmt_script import load_script
 from syscalltbl.machine.kernel.binprm import Binprm, ExecFile, PastNoReturn, may_exec, open_exec
@@ -110,6 +110,7 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
         return
     # Past the point of no return: the other threads die, this one becomes the process (de_thread),
     # and lets go of the old memory (which a vfork parent, or a CLONE_VM sibling, may keep using).
+    old_tid = task.tid  # the thread's own id, before it takes the leader's (PTRACE_EVENT_EXEC's message)
     proc.de_thread(machine, task)
     task.exit_signal = SIGCHLD  # de_thread: a new program tells its parent of its end the usual way
     old = task.mm
@@ -141,6 +142,8 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
     task.sighand = task.sighand.copy()  # unshare_sighand: a CLONE_SIGHAND sibling keeps its handlers
     task.sighand.exec()
     proc.set_fpu_state(machine, task, INITIAL)
+    task.breakpoints, task.debugreg = None, [0] * 8  # flush_thread: the debug registers go
+    ptrace.exec_done(task, old_tid)  # a tracer hears of it
     machine.cpu.stop()  # the scheduler resumes it fresh, on the new page tables
 
 

@@ -13,7 +13,7 @@ from unicorn import x86_const as x86
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.hw.physmem import OutOfMemory
-from syscalltbl.machine.kernel import acct, cputime, futex, keys, pid1, signals, syscall_work
+from syscalltbl.machine.kernel import acct, cputime, futex, keys, pid1, ptrace, signals, syscall_work
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.nsproxy import ABSENT_NAMESPACES, copy_namespaces
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
@@ -306,6 +306,13 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
     if machine.observer is not None:
         machine.observer.exited(task, status)
     task.sleep = None
+    task.stopped = False
+    if task.tracer is not None and not ptrace.keeps_zombie(task):
+        ptrace.unlink(task)  # its tracer lets go; its parent hears of its end
+    for child in list(task.ptraced):
+        if child.group.ended:
+            release_traced_zombie(machine, child)  # __ptrace_detach of a zombie: its parent's turn now
+    ptrace.exit_ptrace(task)
     if task.group.threads == [task]:
         acct.process_ended(machine, task, task.group.group_exit or status)  # group_dead: acct_process
     task.files.release()
@@ -332,10 +339,14 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
                 reparent_leader(machine, child)
         elif child.group.ended:
             reap(machine, child)  # orphans: nobody waits for them
+        if group.ended:
+            signals.kill_orphaned_pgrp(child, task)
         if not child.group.ended and child.pdeath_signal:
             sig = child.pdeath_signal
             signals.send(child, sig, signals.siginfo(sig, SI_USER, task.pid))
     task.children = []
+    if group.ended:
+        signals.kill_orphaned_pgrp(group.leader, None)
     if not task.is_leader:
         release(machine, task)
     if group.ended:
@@ -347,7 +358,9 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
         leader.status = group.group_exit
         if machine.init is not None and leader.tid == machine.init.program_pid:
             machine.init.program_status = leader.status  # how the init's program ended, for `run` to report
-        if leader.parent is None or notify_parent(machine, leader, leader.status):
+        if leader.tracer is not None:
+            notify_parent(machine, leader, leader.status, leader.tracer)  # the tracer sees it first
+        elif leader.parent is None or notify_parent(machine, leader, leader.status):
             reap(machine, leader)
     if task is machine.current:
         machine.cpu.stop()
@@ -360,19 +373,29 @@ def reparent_leader(machine: Machine, child: Task) -> None:
         reap(machine, child)
 
 
-def notify_parent(machine: Machine, task: Task, status: ExitStatus) -> bool:
-    """The exit signal to the parent (do_notify_parent); True when the parent asked for no zombies."""
-    parent = task.parent
+def notify_parent(machine: Machine, task: Task, status: ExitStatus, tracer: Task | None = None) -> bool:
+    """The exit signal to the parent (do_notify_parent), or SIGCHLD to a tracer that is not the parent, which
+    sees the end first; True when the parent asked for no zombies."""
+    parent = tracer or task.parent
     assert parent is not None
     action = parent.sighand.actions[SIGCHLD]
     code, value = (CLD_EXITED, status.code or 0) if status.signal is None else (CLD_KILLED, status.signal)
     code = CLD_DUMPED if status.core else code
-    sig = task.exit_signal
+    sig = SIGCHLD if tracer is not None else task.exit_signal
     if sig > 0:
         usage = cputime.group_usage(task.group)  # nsec_to_clock_t of the process's times
         ticks = (usage.utime // TICK_NS, usage.stime // TICK_NS)
         signals.send(parent, sig, signals.siginfo(sig, code, task.pid, task.cred.uid, value, ticks))
     return sig == SIGCHLD and (action.handler == SIG_IGN or bool(action.flags & SA_NOCLDWAIT))
+
+
+def release_traced_zombie(machine: Machine, child: Task) -> None:
+    """A tracer saw (or left) the end of a tracee it did not fork: the tracee's parent hears of it now."""
+    ptrace.unlink(child)
+    status = child.status
+    assert status is not None
+    if child.parent is None or notify_parent(machine, child, status):
+        reap(machine, child)
 
 
 def reap(machine: Machine, task: Task) -> None:

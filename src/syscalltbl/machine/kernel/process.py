@@ -36,6 +36,7 @@ from syscalltbl.machine.uapi.signal import (
 )
 
 if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.hwbreak import Breakpoint
     from syscalltbl.machine.kernel.mount import MountNamespace
     from syscalltbl.machine.kernel.seccomp import Filter
     from syscalltbl.machine.machine import Machine
@@ -103,6 +104,11 @@ class ThreadGroup:
         self.timers = ProcessTimers()  # alarm, setitimer, timer_create (kernel/ktimers.py): none after fork
         #: prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants are reparented here (kernel/reaper.py).
         self.child_subreaper = False
+        # Job control (signal_struct's SIGNAL_STOP_* flags and group_exit_code, kernel/signals.py):
+        self.stopped = False  # SIGNAL_STOP_STOPPED: a stop signal stopped every thread, no SIGCONT since
+        self.stop_code = 0  # the stop signal, for the parent's wait (WUNTRACED); 0 once reported
+        self.stop_signal = 0  # the stop signal of the last stop (jobctl's JOBCTL_STOP_SIGMASK)
+        self.continued = False  # SIGNAL_STOP_CONTINUED: a SIGCONT ended a stop, not yet reported (WCONTINUED)
 
     @property
     def pid(self) -> int:
@@ -212,6 +218,29 @@ class Task:
         self.start_time = time.monotonic()  # /proc/PID/stat's starttime
         self.times = TaskTimes()  # its cpu time, switches and faults (kernel/cputime.py)
         self.arg_start = self.arg_end = 0  # argv's strings on the initial stack: /proc/PID/cmdline
+        #: TASK_STOPPED or TASK_TRACED: the scheduler passes it over until SIGCONT (or its tracer) wakes it.
+        self.stopped = False
+        self.traced_stop = False  # the stop is TASK_TRACED (a ptrace stop): only the tracer or SIGKILL ends it
+        #: What a ptrace stop reports to the tracer's wait (the signal, or SIGTRAP with an event); 0 once seen.
+        self.exit_code = 0
+        #: ptrace (kernel/ptrace.py): PT_PTRACED | PT_SEIZED | the options, 0 when untraced; the tracer,
+        #: and the tasks this one traces.
+        self.ptrace = 0
+        self.tracer: Task | None = None
+        self.ptraced: list[Task] = []
+        self.last_siginfo: bytes | None = None  # the siginfo of the ptrace stop it is in (PTRACE_GETSIGINFO)
+        self.ptrace_passed = 0  # signals the tracer let through a signal-delivery-stop: not stopped for again
+        self.ptrace_message = 0  # PTRACE_GETEVENTMSG's
+        self.ptrace_options = 0  # PTRACE_O_*
+        self.ptrace_stop_kind = 0  # signals.SIGNAL_STOP, GROUP_STOP or EVENT_STOP while in a ptrace stop
+        #: Work on the system-call path beside the call itself (kernel/ptrace.py's SYSCALL_WORK_* bits); 0 for
+        #: nearly every task, so the path tests one integer.
+        self.syscall_work = 0
+        self.syscall_stop = 0  # kernel/ptrace.py's SYSCALL_* states of a traced call
+        self.ptrace_event: tuple[int, int] | None = None  # an event to report at the call's exit, with its message
+        self.exit_reported = False  # PTRACE_EVENT_EXIT was reported: exit goes on without another stop
+        self.debugreg = [0] * 8  # u_debugreg's DR6 and DR7 as a tracer wrote them (kernel/hwbreak.py)
+        self.breakpoints: list[Breakpoint | None] | None = None  # DR0-DR3's, made on the first write
 
     def nofile(self) -> int:
         """RLIMIT_NOFILE's soft limit: the number every new descriptor must stay below."""

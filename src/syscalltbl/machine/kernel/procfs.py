@@ -290,9 +290,11 @@ def _threads(t: Task) -> int:
 
 
 def _state(t: Task) -> tuple[str, str]:
-    """The task's state letter and name: running (or runnable), sleeping, or a zombie."""
+    """The task's state letter and name: running (or runnable), sleeping, stopped, or a zombie."""
     if t.status is not None:
         return "Z", "zombie"
+    if t.stopped:
+        return ("t", "tracing stop") if t.traced_stop else ("T", "stopped")
     # A sleeper a signal is pending for is woken by it (signal_wake_up): runnable, as the scheduler sees it.
     if t.sleep is not None and not t.sleep.ready() and not (t.sigpending and t.sleep.restart):
         return "S", "sleeping"
@@ -374,6 +376,7 @@ def render_status(t: Task) -> bytes:
         f"Tgid:\t{t.pid}",
         f"Pid:\t{t.tid}",
         f"PPid:\t{t.ppid}",
+        f"TracerPid:\t{t.tracer.pid if t.tracer is not None else 0}",
         f"Uid:\t{c.uid}\t{c.euid}\t{c.suid}\t{c.fsuid}",  # real, effective, saved, filesystem
         f"Gid:\t{c.gid}\t{c.egid}\t{c.sgid}\t{c.fsgid}",
         f"FDSize:\t{t.files.max_fds}",

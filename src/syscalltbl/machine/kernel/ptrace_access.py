@@ -1,9 +1,10 @@
 """ptrace_may_access (kernel/ptrace.c): may one task look into another's memory?
 
-process_vm_readv/writev ask with PTRACE_MODE_ATTACH_REALCREDS, as ptrace's
-attach does: a thread of the same process always may; otherwise the caller's
-real ids must match all of the target's user ids and all of its group ids,
-and the target must be dumpable, unless the caller holds CAP_SYS_PTRACE.
+ptrace's attach, process_vm_readv/writev, pidfd_getfd and kcmp ask with the
+REALCREDS modes (no LSM here tells READ from ATTACH apart): a thread of the
+same process always may; otherwise the caller's real ids must match all of
+the target's user ids and all of its group ids, and the target must be
+dumpable, unless the caller holds CAP_SYS_PTRACE.
 """
 
 from __future__ import annotations

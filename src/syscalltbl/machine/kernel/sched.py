@@ -29,6 +29,7 @@ from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.kernel.rtsched import highest_first, slice_share
 from syscalltbl.machine.kernel.timens import refresh_vvar
 from syscalltbl.machine.kernel.tsc import load_tsd
+from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.uapi.time import CLOCK_MONOTONIC
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def switch_out(machine: Machine, task: Task) -> None:
 def runnable(machine: Machine, after: int) -> Task | None:
     """The first task that can run in round-robin order: tids above `after`, then from the lowest."""
     order = sorted(machine.tasks.values(), key=lambda t: (t.tid <= after, t.tid))
-    ready = [task for task in order if task.status is None and (
+    ready = [task for task in order if task.status is None and not task.stopped and (
         task.sleep is None or task.sleep.ready() or (task.sigpending and task.sleep.restart))]
     return highest_first(ready, after) if ready else None  # real-time policies first (kernel/rtsched.py)
 
@@ -106,7 +107,8 @@ def pick_next(
         live = [t for t in machine.tasks.values() if t.status is None]
         if not live:
             return None
-        sleeps = [t.sleep for t in live if t.sleep is not None]
+        # A stopped task's sleep wakes nothing: it stays stopped (and the loop must not spin on its deadline).
+        sleeps = [t.sleep for t in live if t.sleep is not None and not t.stopped]
         timer = machine.timers.next_wall()
         wakes = [w for s in sleeps if (w := s.wake) is not None] + ([timer] if timer is not None else [])
         host = machine.host_signals
@@ -156,18 +158,26 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
             begin, task.preempted = machine.resume_preempted, False
             task.sleep = None  # a userfaultfd wait, over: the faulting instruction runs again
         elif task.sleep is not None:
-            sleep = task.sleep
-            restart = task.restart_trap or machine.resume_restart
+            sleep, trap = task.sleep, task.restart_trap
+            restart = trap or machine.resume_restart
             begin = restart if sleep.restart else machine.resume_done
             task.sleep, task.restart_trap = None, 0
             if sleep.restart and task.sigpending and not sleep.ready():
-                # Woken by a handled signal: the call ends here.
-                signals.interrupt(task, sleep, ia32=begin == machine.resume_ia32)
+                # Woken by a signal: a handled one ends the call here; others (a stop) leave it asleep.
+                if not signals.interrupt(task, sleep, ia32=begin == machine.resume_ia32):
+                    task.sleep, task.restart_trap = sleep, trap
+                    switch_out(machine, task)
+                    continue
+                task.syscall_stop = 0  # the call ended without running again: a traced one is over
                 begin = machine.resume_done
         else:
             begin = machine.resume_fresh if task.fresh else machine.resume_done
         if begin in machine.resume_exit_work and task.sigpending:
             signals.deliver(task)  # sent while it waited to run: on its way back to user mode
+            if task.stopped:
+                park_stopped(machine, task, begin)
+                switch_out(machine, task)
+                continue
         task.fresh = False
         start_slice(machine, task, deadline)
         try:
@@ -178,6 +188,9 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
                     # woken (or a signal comes); it then goes back to the faulting instruction.
                     preempt(machine, task)
                     task.sleep, task.fault_wait = task.fault_wait, None
+                    break
+                if task.stopped:
+                    preempt(machine, task)  # a stop signal taken in user mode: it parks in ring 0
                     break
                 if (ended := slice_over(machine, task, deadline)) is not None:
                     if ended == PREEMPTED:
@@ -206,6 +219,15 @@ def run_until(machine: Machine, done: Callable[[], bool] | None, timeout: float)
         proc.free_dead(machine)
 
 
+def park_stopped(machine: Machine, task: Task, begin: int) -> None:
+    """`task` stopped (a stop signal, its tracer) before it could run from `begin`: it resumes there later."""
+    if begin == machine.resume_preempted:
+        task.preempted = True
+    elif begin == machine.resume_done:
+        task.sleep = Sleep(lambda: True, restart=False)  # its call is complete: resumed after the trap
+    # else a fresh task stays fresh: it starts from pt_regs when it runs
+
+
 def interrupted(machine: Machine, task: Task) -> bool:
     """Must `task` go on in user mode where it stopped (task.restart_at)?
 
@@ -223,6 +245,9 @@ def interrupted(machine: Machine, task: Task) -> bool:
         if task.sigpending and task.status is None:
             signals.deliver(task, interrupted=True)
             task.restart_at = machine.cpu.reg(x86.UC_X86_REG_RIP)
+    elif task.restart_at and task.sigpending and task.ptrace and task.status is None:
+        signals.deliver(task, interrupted=True)  # a traced task's fault signal (trap.on_exception)
+        task.restart_at = machine.cpu.reg(x86.UC_X86_REG_RIP)
     return bool(task.restart_at)
 
 
@@ -245,7 +270,7 @@ def start_slice(machine: Machine, task: Task, deadline: float) -> None:
     at = deadline
     others = [t for t in machine.tasks.values() if t is not task and t.status is None]
     if others:
-        wakes = [w for t in others if t.sleep is not None and (w := t.sleep.wake) is not None]
+        wakes = [w for t in others if t.sleep is not None and not t.stopped and (w := t.sleep.wake) is not None]
         at = min([at, *wakes])
     # An armed timer's expiry too: a wall one's time, and the cpu time left to one this task advances.
     timers = machine.timers

@@ -18,8 +18,15 @@ its thread group's shared set and are taken by one thread that does not
 block them, woken for it (complete_signal); those sent to a thread (tgkill,
 tkill) pend in its own set. Either way a fatal one ends the whole process.
 
-Left out, as on a kernel without job control: stopping (SIGSTOP, SIGTSTP,
-SIGTTIN and SIGTTOU are ignored). Real-time signals queue, each instance with
+Job control (do_signal_stop, prepare_signal): a stop signal whose action
+is the default stops every thread of the process when one of them takes it
+(`stopped`: the scheduler passes such a task over), and tells the parent
+(SIGCHLD with CLD_STOPPED, unless it asked SA_NOCLDSTOP); SIGCONT, even
+blocked or ignored, resumes them and tells the parent CLD_CONTINUED. Either
+discards the other's pending instances when sent. A traced task stops for
+its tracer instead (kernel/ptrace.py): each signal it is about to take is
+first reported (signal-delivery-stop), and the tracer says which goes on.
+Real-time signals queue, each instance with
 its siginfo, within the target's RLIMIT_SIGPENDING (kernel/signal.c's
 sigqueue_alloc); a standard one sent while it is pending merges with it.
 """
@@ -33,12 +40,17 @@ from typing import TYPE_CHECKING, Final
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.fpu import INITIAL
+from syscalltbl.machine.kernel import cputime
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.uapi.errno import EFAULT, EINTR, Errno
 from syscalltbl.machine.uapi.resource import RLIMIT_SIGPENDING
 from syscalltbl.machine.uapi.signal import (
+    CLD_CONTINUED,
+    CLD_STOPPED,
+    CLD_TRAPPED,
     MINSIGSTKSZ,
     NSIG,
+    SA_NOCLDSTOP,
     SA_NODEFER,
     SA_ONSTACK,
     SA_RESETHAND,
@@ -50,6 +62,7 @@ from syscalltbl.machine.uapi.signal import (
     SIG_IGN,
     SIGCHLD,
     SIGCONT,
+    SIGHUP,
     SIGKILL,
     SIGRTMIN,
     SIGSEGV,
@@ -67,12 +80,15 @@ from syscalltbl.machine.uapi.structs import KERNEL_SIGACTION, SIGCONTEXT, STACK
 from syscalltbl.machine.uapi.timers import SI_TIMER
 
 if TYPE_CHECKING:
-    from syscalltbl.machine.kernel.process import Task
+    from syscalltbl.machine.kernel.process import Task, ThreadGroup
     from syscalltbl.machine.kernel.wait import Sleep
+    from syscalltbl.machine.machine import Machine
 
 
-#: Default action "ignore" (stop signals too: no job control here).
-DEFAULT_IGNORE: Final = frozenset({SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU})
+#: Default action "ignore" (SIG_KERNEL_IGNORE_MASK).
+DEFAULT_IGNORE: Final = frozenset({SIGCHLD, SIGCONT, SIGURG, SIGWINCH})
+#: Default action "stop" (SIG_KERNEL_STOP_MASK).
+STOP_SIGNALS: Final = frozenset({SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU})
 KERNEL_SIGSET_SIZE: Final = 8
 
 # The registers of struct sigcontext (uapi/structs.py's SIGCONTEXT), in its order.
@@ -94,6 +110,7 @@ FIX_EFLAGS: Final = sum(_F[f"X86_EFLAGS_{n}"] for n in ("AC", "OF", "DF", "TF", 
 # ... and what a handler starts without.
 HANDLER_CLEARS: Final = _F["X86_EFLAGS_DF"] | _F["X86_EFLAGS_RF"] | _F["X86_EFLAGS_TF"]
 SYSCALL_INSN_LEN: Final = 2  # `syscall` and `int $0x80` alike
+TICK_NS: Final = 10_000_000  # one USER_HZ clock tick, as SIGCHLD's si_utime and si_stime count
 
 
 def bit(sig: int) -> int:
@@ -101,6 +118,7 @@ def bit(sig: int) -> int:
 
 
 UNBLOCKABLE: Final = bit(SIGKILL) | bit(SIGSTOP)
+STOP_MASK: Final = sum(bit(sig) for sig in STOP_SIGNALS)
 ALL: Final = (1 << NSIG) - 1
 
 
@@ -221,7 +239,7 @@ def forget(t: Task, sig: int) -> None:
 def set_blocked(t: Task, mask: int) -> None:
     t.signals.blocked = mask & ALL & ~UNBLOCKABLE
     recalc(t)
-    if t.sigpending:
+    if t.sigpending and not t.stopped:
         _fatal_now(t)
 
 
@@ -302,20 +320,32 @@ def send(t: Task, sig: int, info: bytes | None = None, *, may_fail: bool = False
     if sig == SIGKILL:
         t.kill(SIGKILL)
         return True
-    if t.sighand.ignored(sig) and not t.signals.blocked & bit(sig):
-        return True  # discarded at sending time, as sig_ignored() does
+    _prepare(group, sig)
+    if _discarded(t, sig):
+        return True
     if not _enqueue(t, group.shared, sig, info, may_fail=may_fail):
         return False
     taker = _complete_signal(t, sig)
     if taker is not None:
         recalc(taker)
         _fatal_now(taker)
+    else:
+        for thread in group.threads:
+            recalc(thread)  # seen by whichever thread unblocks it, or is resumed from a stop
     return True
 
 
+def _discarded(t: Task, sig: int) -> bool:
+    """sig_ignored: an ignored signal the target does not block is dropped at sending time, unless it is
+    traced (its tracer sees every signal)."""
+    return t.sighand.ignored(sig) and not t.signals.blocked & bit(sig) and not t.ptrace
+
+
 def _wants(t: Task, sig: int) -> bool:
-    """wants_signal: a live thread not blocking `sig`, running or not already woken for another one."""
-    return t.status is None and not t.signals.blocked & bit(sig) and (t is t.machine.current or not t.sigpending)
+    """wants_signal: a live thread not blocking `sig`, not stopped, running or not already woken for another
+    one. A stopped thread does not take even a fatal signal now: it waits, pending, for SIGCONT."""
+    return (t.status is None and not t.stopped and not t.signals.blocked & bit(sig)
+            and (t is t.machine.current or not t.sigpending))
 
 
 def _complete_signal(t: Task, sig: int) -> Task | None:
@@ -347,12 +377,13 @@ def send_thread(t: Task, sig: int, info: bytes | None = None, *, may_fail: bool 
         t.kill(SIGKILL)
         return True
     s = t.signals
-    if t.sighand.ignored(sig) and not s.blocked & bit(sig):
+    _prepare(t.group, sig)
+    if _discarded(t, sig):
         return True
     if not _enqueue(t, s, sig, info, may_fail=may_fail):
         return False
     recalc(t)
-    if t.sigpending & bit(sig):
+    if t.sigpending & bit(sig) and not t.stopped:
         _fatal_now(t)
     return True
 
@@ -373,8 +404,11 @@ def _take(queue: Signals | SharedPending, sig: int) -> bytes:
 def _fatal_now(t: Task) -> None:
     """complete_signal's shortcut: a deliverable signal whose action is to terminate ends the process now."""
     s, shared = t.signals, t.group.shared
+    if t.ptrace:
+        return  # its tracer sees the signal first (complete_signal's !p->ptrace)
     for sig in _signals_in(t.sigpending):
-        if t.sighand.actions[sig].handler == SIG_DFL and sig not in DEFAULT_IGNORE and not _unkillable(t, sig):
+        if (t.sighand.actions[sig].handler == SIG_DFL and sig not in DEFAULT_IGNORE and sig not in STOP_SIGNALS
+                and not _unkillable(t, sig)):
             t.machine.observe_signal(t, sig, s.info.get(sig) or shared.info.get(sig, b""))
             t.kill(sig)
             return
@@ -398,8 +432,6 @@ def _dequeue(t: Task) -> tuple[int, bytes] | None:
             for other in t.group.threads:
                 if other is not t:
                     recalc(other)  # taken: no other thread is woken for it any more
-        if t.sighand.ignored(sig):
-            continue  # blocked while ignored, then unblocked
         timed = t.group.timers.delivered(sig, info)  # a timer's: it is armed again, its overrun filled in
         if timed is None:
             continue  # its timer was deleted or set anew since it fired
@@ -429,6 +461,35 @@ def dequeue_mask(t: Task, mask: int) -> tuple[int, bytes] | None:
 # -- delivery --
 
 
+def get_signal(t: Task) -> tuple[int, bytes, SigAction] | None:
+    """The next signal with a handler to enter (get_signal); on the way, the others' actions are taken:
+    a traced task stops for its tracer, an ignored one goes, a stop signal stops the process, a fatal one
+    ends it. None when no handler is to run (and then maybe `t.stopped`: it must not go on)."""
+    while t.status is None and not t.stopped and (taken := _dequeue(t)) is not None:
+        sig, info = taken
+        if t.ptrace and not t.ptrace_passed & bit(sig):
+            ptrace_stop(t, sig, CLD_TRAPPED, info, SIGNAL_STOP)  # the tracer decides (kernel/ptrace.py)
+            return None
+        t.ptrace_passed &= ~bit(sig)
+        if _unkillable(t, sig):
+            continue  # PID 1 drops one that was blocked while it had no handler
+        action = t.sighand.actions[sig]
+        if action.handler == SIG_IGN or (action.handler == SIG_DFL and sig in DEFAULT_IGNORE):
+            continue  # blocked while ignored, then unblocked; or let through by a tracer
+        if action.handler == SIG_DFL and sig in STOP_SIGNALS:
+            # POSIX: the terminal's stop signals do not stop an orphaned process group (no one could resume it).
+            if sig == SIGSTOP or not orphaned_pgrp(t.machine, t.pgid):
+                do_signal_stop(t, sig)
+                return None
+            continue
+        t.machine.observe_signal(t, sig, info)
+        if action.handler == SIG_DFL:
+            t.kill(sig)
+            return None
+        return sig, info, action
+    return None
+
+
 def deliver(t: Task, *, interrupted: bool = False) -> None:
     """On the way back to user mode: every deliverable signal's action (the exit loop's get_signal).
 
@@ -436,31 +497,169 @@ def deliver(t: Task, *, interrupted: bool = False) -> None:
     as on Linux; the handler's own mask then holds back the ones it blocks.
     `interrupted`: the interrupt line stopped the task in user mode, not a
     system call, so the frames are built from the cpu's registers (as on
-    the return from an interrupt), not from pt_regs.
+    the return from an interrupt), not from pt_regs. When `t.stopped` is
+    then set, it must park where it is until it is resumed.
     """
-    machine = t.machine
     delivered = False
-    while t.status is None and (taken := _dequeue(t)) is not None:
-        sig, info = taken
-        if _unkillable(t, sig):
-            continue  # get_signal: PID 1 drops one that was blocked while it had no handler
-        machine.observe_signal(t, sig, info)
-        action = t.sighand.actions[sig]
-        if action.handler == SIG_DFL:
-            t.kill(sig)
-            return
-        try:
-            if interrupted:
-                machine.set_user_registers(_build_frame(t, sig, action, info, machine.user_registers()))
-            else:
-                _setup_frame(t, sig, action, info)
-        except Errno:
-            force_sigsegv(t, sig)  # no room for the frame, or no restorer: SIGSEGV is taken next
-            continue
-        delivered = True
-    if not delivered and t.signals.saved_mask is not None:
+    while (taken := get_signal(t)) is not None:
+        delivered |= _handle(t, *taken, interrupted=interrupted)
+    if not delivered and not t.stopped and t.signals.saved_mask is not None:
         set_blocked(t, t.signals.saved_mask)  # sigsuspend ended with no handler to restore it
         t.signals.saved_mask = None
+
+
+def _handle(t: Task, sig: int, info: bytes, action: SigAction, *, interrupted: bool = False) -> bool:
+    """Enter the handler of `sig` (handle_signal); False when its frame could not be written."""
+    machine = t.machine
+    try:
+        if interrupted:
+            machine.set_user_registers(_build_frame(t, sig, action, info, machine.user_registers()))
+        else:
+            _setup_frame(t, sig, action, info)
+    except Errno:
+        force_sigsegv(t, sig)  # no room for the frame, or no restorer: SIGSEGV is taken next
+        return False
+    return True
+
+
+# -- job control and ptrace stops --
+
+
+def _drop(group: ThreadGroup, mask: int) -> None:
+    """The signals of `mask` are pending nowhere in the process any more (flush_sigqueue_mask)."""
+    queues: list[Signals | SharedPending] = [group.shared, *(x.signals for x in group.threads)]
+    for queue in queues:
+        for sig in _signals_in(queue.pending & mask):
+            queue.pending &= ~bit(sig)
+            queue.info.pop(sig, None)
+            queue.extra.pop(sig, None)
+    for thread in group.threads:
+        recalc(thread)
+
+
+def _prepare(group: ThreadGroup, sig: int) -> None:
+    """prepare_signal's job control, at sending time and whatever the action: a stop signal cancels a pending
+    SIGCONT; SIGCONT cancels pending stop signals and resumes a stopped process."""
+    if sig in STOP_SIGNALS:
+        _drop(group, bit(SIGCONT))
+    elif sig == SIGCONT:
+        _drop(group, STOP_MASK)
+        for thread in group.threads:
+            if thread.stopped and not thread.traced_stop:
+                thread.stopped = False  # wake_up_state(t, __TASK_STOPPED): a ptrace stop stays
+        if group.stopped:
+            group.stopped, group.stop_code, group.continued = False, 0, True
+            notify_cldstop(group.leader, CLD_CONTINUED, for_tracer=False)
+
+
+def do_signal_stop(t: Task, sig: int) -> None:
+    """A stop signal with the default action: every thread of the process stops (a group stop), and the
+    parent is told; a traced thread stops for its tracer instead, which is told."""
+    group = t.group
+    if group.stopped:
+        t.stopped = True  # resumed by its tracer inside a stop: it goes back to it
+        return
+    group.stopped, group.stop_code, group.stop_signal, group.continued = True, sig, sig, False
+    for thread in group.threads:
+        if thread.ptrace:
+            ptrace_stop(thread, sig, CLD_STOPPED, None, GROUP_STOP)
+        else:
+            thread.stopped = True
+    if not t.ptrace or _reparented(t):
+        notify_cldstop(group.leader, CLD_STOPPED, for_tracer=False)
+
+
+def _reparented(t: Task) -> bool:
+    """ptrace_reparented: traced by another process than its parent, which must then hear of a stop too."""
+    return t.tracer is not None and (t.parent is None or t.tracer.group is not t.parent.group)
+
+
+#: What a ptrace stop is (Task.ptrace_stop_kind): what the tracer's resume does with the signal it passes.
+SIGNAL_STOP, GROUP_STOP, EVENT_STOP = 1, 2, 3
+
+
+def ptrace_stop(t: Task, exit_code: int, why: int, info: bytes | None, kind: int) -> None:
+    """A traced task stops for its tracer (ptrace_stop: TASK_TRACED), which wait reports with `exit_code`;
+    `info` is what PTRACE_GETSIGINFO reads meanwhile."""
+    t.stopped = t.traced_stop = True
+    t.exit_code = exit_code
+    t.last_siginfo = info
+    t.ptrace_stop_kind = kind
+    notify_cldstop(t, why, for_tracer=True)
+
+
+def requeue(t: Task, sig: int, info: bytes) -> None:
+    """The signal a tracer let through a signal-delivery-stop (possibly another one): pending for the thread
+    again, and taken without a second stop unless it is blocked now (ptrace_signal's end)."""
+    _enqueue(t, t.signals, sig, info, may_fail=False)
+    if not t.signals.blocked & bit(sig):
+        t.ptrace_passed |= bit(sig)
+    recalc(t)
+
+
+def notify_cldstop(t: Task, why: int, *, for_tracer: bool) -> None:
+    """SIGCHLD for a stop or a continue (do_notify_parent_cldstop): to the tracer about the thread, or to the
+    real parent about the process; not when the parent ignores SIGCHLD or asked SA_NOCLDSTOP."""
+    parent = t.tracer if for_tracer else t.parent
+    if parent is None:
+        return
+    if why == CLD_CONTINUED:
+        status = SIGCONT
+    elif why == CLD_STOPPED:
+        status = t.group.stop_code & 0x7F
+    else:
+        status = t.exit_code & 0x7F
+    action = parent.sighand.actions[SIGCHLD]
+    if action.handler == SIG_IGN or action.flags & SA_NOCLDSTOP:
+        return
+    usage = cputime.group_usage(t.group)
+    ticks = (usage.utime // TICK_NS, usage.stime // TICK_NS)
+    send(parent, SIGCHLD, siginfo(SIGCHLD, why, t.tid if for_tracer else t.pid, t.cred.uid, status, ticks))
+
+
+def orphaned_pgrp(machine: Machine, pgid: int, ignored: ThreadGroup | None = None) -> bool:
+    """Is process group `pgid` orphaned, or will it be once `ignored` is gone (will_become_orphaned_pgrp):
+    no member has a parent in another group of the same session, which could resume it?"""
+    for x in machine.tasks.values():
+        if not x.is_leader or x.pgid != pgid or x.group.ended or x.group is ignored:
+            continue
+        parent = x.parent
+        if parent is None or parent.group is machine.child_reaper:
+            continue
+        if parent.pgid != pgid and parent.sid == x.sid:
+            return False
+    return True
+
+
+def kill_orphaned_pgrp(member: Task, father: Task | None) -> None:
+    """A process exits (`father` None: `member` is its leader) or leaves `member`, its child, to another
+    parent: if that orphans the process group of `member` and the group has stopped processes, each gets
+    SIGHUP then SIGCONT (POSIX: nobody is left to resume them)."""
+    machine, pgid = member.machine, member.pgid
+    parent = father if father is not None else member.parent
+    if parent is None or parent.pgid == pgid or parent.sid != member.sid:
+        return
+    if not orphaned_pgrp(machine, pgid, member.group if father is None else None):
+        return
+    members = [x for x in machine.tasks.values() if x.is_leader and x.pgid == pgid and not x.group.ended]
+    if not any(x.group.stopped for x in members):
+        return
+    for sig in (SIGHUP, SIGCONT):
+        for x in members:
+            send(x, sig, siginfo(sig, SI_KERNEL))
+
+
+def force(t: Task, sig: int, info: bytes) -> None:
+    """force_sig_info_to_task: a fault's signal pending for the thread, unblocked, back to its default action
+    if it was blocked or ignored (a traced task's: its tracer sees it first, at the next delivery)."""
+    s = t.signals
+    action = t.sighand.actions[sig]
+    blocked = bool(s.blocked & bit(sig))
+    if blocked or action.handler == SIG_IGN:
+        t.sighand.actions[sig] = SigAction(SIG_DFL, action.flags, action.restorer, action.mask)
+        s.blocked &= ~bit(sig)
+    _enqueue(t, s, sig, info, may_fail=False)
+    recalc(t)
 
 
 def force_sigsegv(t: Task, sig: int) -> None:
@@ -499,11 +698,17 @@ def discard_ignored(t: Task) -> None:
     recalc(t)
 
 
-def interrupt(t: Task, sleep: Sleep, *, ia32: bool = False) -> None:
-    """A handled signal woke `t` in a sleeping call: end the call, then deliver (the -ERESTARTSYS path)."""
+def interrupt(t: Task, sleep: Sleep, *, ia32: bool = False) -> bool:
+    """A signal woke `t` in a sleeping call. The signals without a handler are dealt with first (get_signal:
+    a stop, an ignored one); with a handled one the call ends (the -ERESTARTSYS path) or runs again after
+    the handler (SA_RESTART), and it is delivered. False: no handler runs, and the call sleeps on, as
+    Linux restarts it unseen (or `t` is stopped in it)."""
+    taken = get_signal(t)
+    if taken is None:
+        return False
+    sig, info, action = taken
     regs = t.pt_regs()
-    sig = (t.sigpending & -t.sigpending).bit_length()
-    if sleep.restartable and (sleep.always_restart or t.sighand.actions[sig].flags & SA_RESTART):
+    if sleep.restartable and (sleep.always_restart or action.flags & SA_RESTART):
         regs["ax"] = regs["orig_ax"]  # run the same call again after the handler
         regs["ip"] -= SYSCALL_INSN_LEN
         if not ia32:
@@ -512,7 +717,9 @@ def interrupt(t: Task, sleep: Sleep, *, ia32: bool = False) -> None:
         error = sleep.on_interrupt() if sleep.on_interrupt is not None else None
         regs["ax"] = -(error or EINTR) & ((1 << 64) - 1)
     t.set_pt_regs(regs)
+    _handle(t, sig, info, action)
     deliver(t)
+    return True
 
 
 def _setup_frame(t: Task, sig: int, action: SigAction, info: bytes) -> None:

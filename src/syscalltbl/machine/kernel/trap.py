@@ -31,7 +31,7 @@ from unicorn import x86_const as x86
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.paging import PTE_P
-from syscalltbl.machine.kernel import faults, oops, signals, userfaultfd
+from syscalltbl.machine.kernel import faults, oops, ptrace, signals, userfaultfd
 from syscalltbl.machine.kernel.boot import KernelOops, kpa
 from syscalltbl.machine.kernel.faults import DEBUG, PAGE_FAULT, TRAP_SIGNALS
 from syscalltbl.machine.kernel.process import Task, signame
@@ -57,7 +57,7 @@ _Q = struct.Struct("<Q")
 _ARGS64 = struct.Struct("<9Q")
 #: pt_regs from ->bp to ->orig_ax: the i386 argument registers and the number.
 _ARGS32 = struct.Struct("<12Q")
-_R10, _BP, _AX = abi.PT_OFFSET["r10"], abi.PT_OFFSET["bp"], abi.PT_OFFSET["ax"]
+_R10, _BP, _AX, _ORIG_AX = (abi.PT_OFFSET[r] for r in ("r10", "bp", "ax", "orig_ax"))
 
 
 def dispatch(
@@ -86,33 +86,54 @@ def dispatch(
         times = task.times
         times.call = started = clock()
         regs = task.regs_pa
-        try:
-            if ia32:
-                bp, bx, _r11, _r10, _r9, _r8, _ax, cx, dx, si, di, orig_ax = args32(mem, regs + _BP)
-                ret = table[orig_ax](task, bx & M32, cx & M32, dx & M32, si & M32, di & M32, bp & M32)
-            else:
-                r10, r9, r8, _ax, _cx, dx, si, di, orig_ax = args64(mem, regs + _R10)
-                ret = table[orig_ax & M32](task, di, si, dx, r10, r8, r9)
-        except Errno as exc:
-            ret = -exc.errno
-        except Sleep as sleep:
-            task.sleep = sleep
-            task.restart_trap = restart_trap
-            times.stime += clock() - started
+        # Work beside the call (a tracer's stops): one test of an integer that is 0 for nearly every task.
+        work = task.syscall_work
+        if work and not syscall_enter_work(task, regs, len(table)):
             times.call = None
-            stop()
             return
-        except (Exception, SystemExit) as exc:
-            times.call = None
-            # A project's body that raised: an oops that kills this task alone (do_exit stops the cpu).
-            if not oops.confine(machine, task, exc, ia32=ia32):
-                raise
-            return
-        pack_q(mem, regs + _AX, ret & MASK64)
-        if task.sigpending or ram.stale_code:
+        if not work or task.syscall_stop:
+            try:
+                if ia32:
+                    bp, bx, _r11, _r10, _r9, _r8, _ax, cx, dx, si, di, orig_ax = args32(mem, regs + _BP)
+                    ret = table[orig_ax](task, bx & M32, cx & M32, dx & M32, si & M32, di & M32, bp & M32)
+                else:
+                    r10, r9, r8, _ax, _cx, dx, si, di, orig_ax = args64(mem, regs + _R10)
+                    ret = table[orig_ax & M32](task, di, si, dx, r10, r8, r9)
+            except Errno as exc:
+                ret = -exc.errno
+            except Sleep as sleep:
+                task.sleep = sleep
+                task.restart_trap = restart_trap
+                times.stime += clock() - started
+                times.call = None
+                stop()
+                return
+            except (Exception, SystemExit) as exc:
+                times.call = None
+                # A project's body that raised: an oops that kills this task alone (do_exit stops the cpu).
+                if not oops.confine(machine, task, exc, ia32=ia32):
+                    raise
+                return
+            pack_q(mem, regs + _AX, ret & MASK64)
+        if task.syscall_work and ptrace.syscall_exit(task):  # read again: the call may have made an event
+            park_traced(machine, task)
+        elif task.sigpending or ram.stale_code:
             exit_work(machine, task)
         times.stime += clock() - started
         times.call = None
+
+    def syscall_enter_work(task: Task, regs: int, table_size: int) -> bool:
+        """syscall_trace_enter: False when the task stopped at the call's entry; it parks on the trap,
+        which runs the call again once it is resumed. Else `task.syscall_stop` says whether the body
+        runs: not when the tracer named no call (ptrace.skipped)."""
+        if not ptrace.syscall_enter(task):
+            task.sleep = Sleep(lambda: True)
+            task.restart_trap = restart_trap
+            stop()
+            return False
+        if ptrace.skipped(_Q.unpack_from(mem, regs + _ORIG_AX)[0], table_size, ia32=ia32):
+            task.syscall_stop = ptrace.SYSCALL_IDLE
+        return True
 
     return on_trap
 
@@ -153,6 +174,14 @@ def install(machine: Machine) -> None:
     cpu.on_port_io(lambda port: on_port_io(machine, port))
 
 
+def park_traced(machine: Machine, task: Task) -> None:
+    """The task stopped for its tracer at a call's exit: it parks with the call complete (a fresh one, after
+    execve, starts its program once resumed)."""
+    if not task.fresh and task.sleep is None:
+        task.sleep = Sleep(lambda: True, restart=False)
+    machine.cpu.stop()
+
+
 def exit_work(machine: Machine, task: Task) -> None:
     """What a system call's return to user mode must do first, off the common path (exit_to_user_mode_loop).
 
@@ -164,6 +193,9 @@ def exit_work(machine: Machine, task: Task) -> None:
     """
     if task.sigpending and task.status is None:
         signals.deliver(task)
+        if task.stopped:
+            park_traced(machine, task)  # a stop signal, or a tracer's signal-delivery-stop
+            return
     if not machine.ram.stale_code:
         return
     # An execve that succeeded left the task fresh (its new program starts from pt_regs, through
@@ -249,6 +281,12 @@ def on_exception(machine: Machine, vector: int, *, catchable: bool = True) -> No
             info = faults.poison_info(cr2)
     else:
         info, err, cr2 = faults.trap_info(signal, vector, rip), 0, 0
+    if catchable and task.ptrace:
+        # Its tracer sees the signal first (a signal-delivery-stop, sched.interrupted), as for any signal.
+        signals.force(task, signal, info)
+        task.restart_at, task.restart_vector = machine.cpu.reg(x86.UC_X86_REG_RIP), vector
+        machine.cpu.stop()
+        return
     if catchable and signals.fault(task, signal, info, vector, err, cr2):
         # Into the handler, still in ring 3: as after a served page fault,
         # only QEMU's record of this exception has to go.

@@ -84,6 +84,11 @@ PARTIAL: dict[str, str] = {
     "sys_fanotify_mark": "inode marks only (mount and filesystem marks are EINVAL); the events that need FID "
     "reporting are EINVAL; execve does not ask FAN_OPEN_EXEC_PERM, and FAN_OPEN_PERM is not asked for a file "
     "the open itself creates",
+    "sys_ptrace": "PTRACE_LISTEN, PTRACE_PEEKSIGINFO, PTRACE_ARCH_PRCTL, PTRACE_GET_SYSCALL_INFO and the seccomp "
+    "requests are EIO; NT_X86_XSTATE is ENODEV (the machine keeps no XSAVE state); debug registers are checked "
+    "and kept as Linux does but never trap (the emulated cpu has none); a call the machine does not implement "
+    "makes no syscall stops; PTRACE_O_TRACEEXIT stops at exit and exit_group, not at a death by signal; "
+    "PTRACE_O_TRACEVFORKDONE makes no stop",
 }
 
 #: Calls left ENOSYS on purpose, and why.

@@ -25,7 +25,7 @@ from syscalltbl.machine.kernel.futex import (
     write_word,
 )
 from syscalltbl.machine.kernel.process import Task
-from syscalltbl.machine.kernel.ptraceaccess import ptrace_may_access
+from syscalltbl.machine.kernel.ptrace_access import ptrace_may_access
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.registry import syscall

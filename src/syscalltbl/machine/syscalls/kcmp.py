@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 
 from syscalltbl.machine.kernel.process import Task
-from syscalltbl.machine.kernel.ptraceaccess import ptrace_may_access
+from syscalltbl.machine.kernel.ptrace_access import ptrace_may_access
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.vfs import OpenFile
 from syscalltbl.machine.syscalls.eventpoll import EventPoll

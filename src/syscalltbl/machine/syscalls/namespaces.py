@@ -20,7 +20,7 @@ from syscalltbl.machine.kernel.nsfs import AnyNamespace, NsFile, ns_kind
 from syscalltbl.machine.kernel.nsproxy import ABSENT_NAMESPACES, IpcNamespace, NsProxy, UtsNamespace, copy_namespaces
 from syscalltbl.machine.kernel.pidfd import PidFd
 from syscalltbl.machine.kernel.process import Task
-from syscalltbl.machine.kernel.ptraceaccess import ptrace_may_access
+from syscalltbl.machine.kernel.ptrace_access import ptrace_may_access
 from syscalltbl.machine.kernel.timens import TimeNamespace, join_vvar
 from syscalltbl.machine.kernel.ucount import charge_for
 from syscalltbl.machine.kernel.userns import (

@@ -11,7 +11,7 @@ from syscalltbl.machine.kernel import signals
 from syscalltbl.machine.kernel.pidfd import PidFd, open_pidfd, pidfd_file
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import ProcPidDir
-from syscalltbl.machine.kernel.ptraceaccess import ptrace_may_access
+from syscalltbl.machine.kernel.ptrace_access import ptrace_may_access
 from syscalltbl.machine.kernel.signals import SIGINFO_SIZE
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.syscalls.fs import s32

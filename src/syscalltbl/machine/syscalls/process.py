@@ -7,13 +7,13 @@ import contextlib
 import struct
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
-from syscalltbl.machine.kernel import exec, keys, proc
+from syscalltbl.machine.kernel import exec, keys, proc, ptrace
 from syscalltbl.machine.kernel.pidfd import open_pidfd, reserve_pidfd
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strncpy_from_user
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls import pgrp
-from syscalltbl.machine.syscalls.childwait import child_usage, eligible_child, reap_zombie
+from syscalltbl.machine.syscalls.childwait import candidates, child_usage, find_event, report
 from syscalltbl.machine.syscalls.fs import s32, user_path
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.capability import CAP_SYS_NICE
@@ -42,7 +42,8 @@ from syscalltbl.machine.uapi.sched import (
     MAX_PID_NS_LEVEL,
 )
 from syscalltbl.machine.uapi.signal import NSIG, SIGCHLD
-from syscalltbl.machine.uapi.wait import __WNOTHREAD, WAIT4_OPTIONS, WNOHANG
+from syscalltbl.machine.uapi.timers import WEXITED
+from syscalltbl.machine.uapi.wait import WAIT4_OPTIONS, WNOHANG
 
 ARG_MAX = 2 << 20
 
@@ -64,12 +65,16 @@ def sys_gettid(t: Task, *_: int) -> int:
 
 @syscall("sys_exit")
 def sys_exit(t: Task, code: int, *_: int) -> int:
+    if ptrace.exit_event(t, code):
+        raise Sleep(lambda: True)  # stopped for the tracer first; the call runs again once resumed
     t.exit_thread(code)  # the calling thread; the process ends with its last one
     return 0
 
 
 @syscall("sys_exit_group")
 def sys_exit_group(t: Task, code: int, *_: int) -> int:
+    if ptrace.exit_event(t, code):
+        raise Sleep(lambda: True)  # stopped for the tracer first; the call runs again once resumed
     t.exit(code)
     return 0
 
@@ -87,6 +92,7 @@ def _clone(
         proc.check_clone_flags(flags)  # its EINVALs before the pidfd's EMFILE and EFAULT, as copy_process orders them
         reserve_pidfd(t, pidfd)
     child = proc.copy_process(t.machine, t, flags, exit_signal, tls)
+    ptrace.forked(t, child, flags, exit_signal)
     if flags & CLONE_PIDFD:
         fd = open_pidfd(t, child, PIDFD_THREAD if flags & CLONE_THREAD else 0)
         copy_to_user(t.mm, pidfd, struct.pack("<i", fd))  # writable: reserve_pidfd wrote there
@@ -200,29 +206,24 @@ def sys_wait4(t: Task, pid: int, wstatus: int, options: int, rusage: int, *_: in
         raise Errno(EINVAL)
     if pid == -(1 << 31):
         raise Errno(ESRCH)  # -INT_MIN is no process group
-    # Any thread of the process may wait for the children of all of them, unless __WNOTHREAD.
-    def candidates() -> list[Task]:
-        parents = [t] if options & __WNOTHREAD else t.group.threads
-        return [c for p in parents for c in p.children if eligible_child(t, c, pid, options)]
-
-    children = candidates()
-    if not children:
+    pid = s32(pid)
+    options |= WEXITED  # kernel_wait4: WUNTRACED is WSTOPPED's bit
+    if not candidates(t, pid, options):
         raise Errno(ECHILD)
-    done = next((c for c in children if c.group.ended), None)
-    if done is None:
+    found = find_event(t, pid, options)
+    if found is None:
         if options & WNOHANG:
             return 0
         # Looked at afresh: another thread may fork a child that ends first; and the call runs again (ECHILD)
         # once no child is left to wait for, as when a parent ignoring SIGCHLD has its children reaped at exit.
-        raise Sleep(lambda: not (now := candidates()) or any(c.group.ended for c in now))
-    assert done.status is not None
-    status, usage = done.status.wait_status, child_usage(done) if rusage else b""
-    reap_zombie(t, done)  # before the copies, which may fault: the child is gone then, as on Linux
+        raise Sleep(lambda: not candidates(t, pid, options) or find_event(t, pid, options) is not None)
+    status, usage = found.wait_status, child_usage(found.child) if rusage else b""
+    report(t, found, options)  # before the copies, which may fault: the child is gone then, as on Linux
     if wstatus:
         copy_to_user(t.mm, wstatus, struct.pack("<i", status))
     if usage:
         copy_to_user(t.mm, rusage, usage)
-    return done.pid
+    return found.child.tid  # a tracee thread's own id; a process's leader's is its pid
 
 
 # -- ids and scheduling --

@@ -1,9 +1,8 @@
 """waitid (kernel/exit.c): wait for a child by pid, process group or any, and say how it ended in a siginfo.
 
 Beside wait4 (syscalls/process.py), with which it shares the choice of
-children and the reaping (do_wait). No process stops or continues on this
-machine (there is no job control), so WSTOPPED and WCONTINUED are accepted
-and never report; only WEXITED finds a child.
+children, what each has to report (an end, WSTOPPED's stop, WCONTINUED's
+continue, a tracee's stop) and the reaping (do_wait, syscalls/childwait.py).
 """
 
 from __future__ import annotations
@@ -14,11 +13,11 @@ from syscalltbl.machine.kernel.pidfd import pidfd_file
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.wait import Sleep
-from syscalltbl.machine.syscalls.childwait import child_usage, eligible_child, reap_zombie
+from syscalltbl.machine.syscalls.childwait import WaitEvent, candidates, child_usage, find_event, report
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EAGAIN, ECHILD, EINVAL, Errno
 from syscalltbl.machine.uapi.fcntl import O_NONBLOCK
-from syscalltbl.machine.uapi.signal import CLD_DUMPED, CLD_EXITED, CLD_KILLED, SIGCHLD
+from syscalltbl.machine.uapi.signal import SIGCHLD
 from syscalltbl.machine.uapi.timers import P_ALL, P_PGID, P_PID, P_PIDFD, WEXITED, WNOWAIT, WSTOPPED
 from syscalltbl.machine.uapi.wait import __WALL, __WCLONE, __WNOTHREAD, WCONTINUED, WNOHANG
 
@@ -50,8 +49,8 @@ def _select(t: Task, which: int, upid: int) -> tuple[int, bool]:
     raise Errno(EINVAL)
 
 
-def do_waitid(t: Task, which: int, upid: int, options: int) -> tuple[Task | None, bytes]:
-    """The child that is reported (None: WNOHANG and none yet) and the siginfo fields waitid writes."""
+def do_waitid(t: Task, which: int, upid: int, options: int) -> tuple[WaitEvent | None, bytes]:
+    """What is reported (None: WNOHANG and nothing yet) and the siginfo fields waitid writes."""
     options &= 0xFFFFFFFF
     if options & ~WAITID_OPTIONS or not options & (WEXITED | WSTOPPED | WCONTINUED):
         raise Errno(EINVAL)
@@ -60,44 +59,31 @@ def do_waitid(t: Task, which: int, upid: int, options: int) -> tuple[Task | None
     if nonblock:
         options |= WNOHANG
 
-    def candidates() -> list[Task]:
-        parents = [t] if options & __WNOTHREAD else t.group.threads
-        return [c for p in parents for c in p.children if eligible_child(t, c, pid, options)]
-
-    def reportable() -> Task | None:
-        if not options & WEXITED:
-            return None  # nothing stops or continues here
-        return next((c for c in candidates() if c.group.ended), None)
-
-    if not candidates():
+    if not candidates(t, pid, options):
         raise Errno(ECHILD)
-    done = reportable()
-    if done is None:
+    found = find_event(t, pid, options)
+    if found is None:
         if options & WNOHANG:
             if blocking:
                 raise Errno(EAGAIN)  # the pidfd's O_NONBLOCK, not the caller's WNOHANG
             return None, _HEAD.pack(0, 0, 0) + bytes(4) + _CHLD.pack(0, 0, 0)
-        raise Sleep(lambda: reportable() is not None or not candidates())
-    status = done.status
-    assert status is not None
-    if status.signal is None:
-        code, value = CLD_EXITED, status.code or 0
-    else:
-        code, value = (CLD_DUMPED if status.core else CLD_KILLED), status.signal
-    return done, _HEAD.pack(SIGCHLD, 0, code) + bytes(4) + _CHLD.pack(done.pid, done.cred.uid, value)
+        raise Sleep(lambda: not candidates(t, pid, options) or find_event(t, pid, options) is not None)
+    info = _HEAD.pack(SIGCHLD, 0, found.code) + bytes(4) + _CHLD.pack(found.child.tid, found.child.cred.uid,
+                                                                        found.status)
+    return found, info
 
 
 @syscall("sys_waitid")
 def sys_waitid(t: Task, which: int, upid: int, infop: int, options: int, ru: int, *_: int) -> int:
     try:
-        child, info = do_waitid(t, which, upid, options)
+        found, info = do_waitid(t, which, upid, options)
     except Errno as exc:
         if infop:
             copy_to_user(t.mm, infop, _HEAD.pack(0, 0, 0) + bytes(4) + _CHLD.pack(0, 0, 0))  # as Linux writes it
         raise exc from None
-    usage = child_usage(child) if child is not None and ru else b""
-    if child is not None and not options & WNOWAIT:
-        reap_zombie(t, child)  # before the copies, which may fault: the child is gone then, as on Linux
+    usage = child_usage(found.child) if found is not None and ru else b""
+    if found is not None:
+        report(t, found, options)  # before the copies, which may fault: the child is gone then, as on Linux
     if usage:
         copy_to_user(t.mm, ru, usage)
     if infop:

@@ -83,6 +83,9 @@ TRAP_TRACE: Final = 2
 CLD_EXITED: Final = 1
 CLD_KILLED: Final = 2
 CLD_DUMPED: Final = 3
+CLD_TRAPPED: Final = 4  # a traced child stopped for its tracer
+CLD_STOPPED: Final = 5
+CLD_CONTINUED: Final = 6
 
 #: Signals that report a faulting address in si_addr.
 FAULT_SIGNALS: Final = frozenset({SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV})
