@@ -17,6 +17,7 @@ from syscalltbl.machine.kernel import acct, cputime, futex, keys, pid1, signals,
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.nsproxy import ABSENT_NAMESPACES, copy_namespaces
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
+from syscalltbl.machine.kernel.pidns import PidNamespace, alloc_upid, free_upid
 from syscalltbl.machine.kernel.process import ExitStatus, IoContext, SemUndoList, Task, ThreadGroup
 from syscalltbl.machine.kernel.rlimit_cpu import update_rlimit_cpu
 from syscalltbl.machine.kernel.rtsched import RT_POLICIES
@@ -68,15 +69,29 @@ TASK_BYTES = 4096
 TICK_NS = 10_000_000  # one USER_HZ clock tick, as SIGCHLD's si_utime and si_stime count
 
 
-def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None, group: ThreadGroup | None = None) -> Task:
+def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None, group: ThreadGroup | None = None,
+          pid: tuple[PidNamespace, tuple[int, ...]] | None = None) -> Task:
     """A new task with its kernel stack and `mm`, else an empty address space.
 
     In `group` it is one more thread of that process; else it leads a new
     process, a child of `parent` (the caller lists it among the parent's
     children). EAGAIN if no pid is free; OutOfMemory if RAM runs out, with the stack given back and
-    the address space made here destroyed (a given one is the caller's).
+    the address space made here destroyed (a given one is the caller's). `pid`: the pid namespace
+    and numbers alloc_upid gave it (freed here if the task cannot be made), else a global pid.
     """
-    tid = alloc_pid(machine)  # first: EAGAIN when pids run out, before anything is made
+    try:
+        tid = alloc_pid(machine) if pid is None else pid[1][0]  # first: EAGAIN when pids run out
+        task = _spawn(machine, tid, parent, mm, group)
+    except BaseException:
+        if pid is not None:
+            free_upid(*pid)
+        raise
+    if pid is not None:
+        task.pid_ns, task.upid = pid
+    return task
+
+
+def _spawn(machine: Machine, tid: int, parent: Task | None, mm: Mm | None, group: ThreadGroup | None) -> Task:
     # One THREAD_SIZE stack per tid, each above an unmapped guard page.
     top = abi.KSTACK_BASE + tid * (abi.THREAD_SIZE + abi.PAGE_SIZE)
     made = mm is None
@@ -145,7 +160,8 @@ def check_clone_flags(flags: int) -> None:
         raise Errno(EINVAL)
 
 
-def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, tls: int = 0) -> Task:
+def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, tls: int = 0,
+                 set_tid: tuple[int, ...] = ()) -> Task:
     """clone's new task: a thread of the caller's process (CLONE_THREAD) or a new process, sharing
     what the CLONE_* flags say and copying the rest; it returns 0 from the same system call.
 
@@ -153,7 +169,9 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     page at fork, where Linux would share them until written); EAGAIN past
     kernel.threads-max, or past RLIMIT_NPROC for a user other than root
     (copy_process: root's CAP_SYS_RESOURCE lifts only the rlimit). Threads
-    count against both, as they do on Linux.
+    count against both, as they do on Linux. The child's pid is made in the caller's pid namespace for
+    a thread, else its pid_for_children (a new one for CLONE_NEWPID, whose init it is); `set_tid` asks
+    for its numbers there and above (clone3).
     """
     check_clone_flags(flags)
     if len(machine.tasks) >= machine.sysctl.threads_max:  # --max-procs, or less if root wrote less since
@@ -175,7 +193,8 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
             raise Errno(EPERM)  # copy_namespaces: over the user namespace the child will be in
         if flags & (CLONE_NEWIPC | CLONE_SYSVSEM) == CLONE_NEWIPC | CLONE_SYSVSEM:
             raise Errno(EINVAL)  # a new IPC namespace cannot share the undo list of the old one's semaphores
-    nsproxy = copy_namespaces(current.nsproxy, flags, cred.user_ns, machine.ucounts, current.cred.euid)
+    nsproxy = copy_namespaces(current.nsproxy, flags, cred.user_ns, machine.ucounts, current.cred.euid,
+                              current.pid_ns)
     if nsproxy.time_for_children is not nsproxy.time and not flags & CLONE_VM:
         # timens_on_fork: a child with memory of its own enters its creator's time_for_children; one
         # sharing the memory (a thread, vfork) stays with its vvar page, and enters it at exec.
@@ -196,7 +215,8 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     mm: Mm | None = current.mm if flags & CLONE_VM else None
     try:
         mm = mm or current.mm.copy()
-        child = spawn(machine, None, mm, group)
+        pid_ns = current.pid_ns if flags & CLONE_THREAD else nsproxy.pid_for_children
+        child = spawn(machine, None, mm, group, (pid_ns, alloc_upid(machine, pid_ns, set_tid, current.cred)))
     except BaseException as exc:
         if files is not current.files:
             files.close_all()
@@ -214,6 +234,8 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     if mnt_ns is not None:
         child.fs.mnt_ns = mnt_ns
     child.nsproxy = nsproxy
+    if child.upid[-1] == 1 and not flags & CLONE_THREAD:
+        child.pid_ns.child_reaper = child.group  # is_child_reaper: the namespace's init
     if nsproxy.time is not current.nsproxy.time:
         join_vvar(machine, child, nsproxy.time)  # timens_commit: its offsets frozen, its vvar page mapped
     child.sighand = current.sighand if flags & CLONE_SIGHAND else current.sighand.copy()
@@ -384,6 +406,7 @@ def release(machine: Machine, task: Task) -> None:
     """A dead task leaves the table (release_task); its kernel stack goes once it is not in use."""
     if machine.tasks.get(task.tid) is task:
         del machine.tasks[task.tid]
+        free_upid(task.pid_ns, task.upid)
     if task is machine.current:
         machine.dead_tasks.append(task)  # its kernel stack is the one in use
     else:
@@ -400,6 +423,7 @@ def de_thread(machine: Machine, task: Task) -> None:
     if leader is task:
         return
     # The leader is a zombie nobody waits for: `task` takes its place, its pid, and its parent's list entry.
+    leader.upid, task.upid = task.upid, leader.upid  # the leader's numbers stay, `task`'s own go with it
     release(machine, leader)
     del machine.tasks[task.tid]
     task.tid = leader.tid

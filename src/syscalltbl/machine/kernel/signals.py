@@ -241,9 +241,20 @@ def siginfo(
     return head.ljust(SIGINFO_SIZE, b"\0")
 
 
-def _unkillable(t: Task, sig: int) -> bool:
-    """PID 1's rule (SIGNAL_UNKILLABLE, kernel/pid1.py): a signal it has no handler for is not for it."""
-    return t.group is t.machine.child_reaper and t.sighand.actions[sig].handler == SIG_DFL
+def _unkillable(t: Task, sig: int, *, forced: bool = False) -> bool:
+    """PID 1's rule (SIGNAL_UNKILLABLE, kernel/pid1.py): a signal its pid namespace's init has no handler
+    for is not for it, but SIGKILL and SIGSTOP `forced` (sent from an ancestor namespace) are."""
+    if forced and sig in (SIGKILL, SIGSTOP):
+        return False
+    ns = t.pid_ns
+    reaper = t.machine.child_reaper if ns.level == 0 else ns.child_reaper
+    return t.group is reaper and t.sighand.actions[sig].handler == SIG_DFL
+
+
+def _from_outside(t: Task) -> bool:
+    """The running task's pid is not in the pid namespace of `t` (send_signal_locked's force)."""
+    sender = t.machine.current
+    return sender is not None and not t.pid_ns.contains(sender.pid_ns)
 
 
 def _queued(t: Task) -> int:
@@ -297,7 +308,7 @@ def send(t: Task, sig: int, info: bytes | None = None, *, may_fail: bool = False
     group = t.group
     if group.ended or group.group_exit is not None or not 0 < sig <= NSIG:
         return True
-    if _unkillable(t, sig) and (sig == SIGKILL or not t.signals.blocked & bit(sig)):
+    if _unkillable(t, sig, forced=_from_outside(t)) and (sig == SIGKILL or not t.signals.blocked & bit(sig)):
         return True  # sig_task_ignored: a blocked one waits, and is dropped at delivery if still SIG_DFL
     if sig == SIGKILL:
         t.kill(SIGKILL)
@@ -341,7 +352,7 @@ def send_thread(t: Task, sig: int, info: bytes | None = None, *, may_fail: bool 
     False: a real-time signal's queue is full and `may_fail` (the sender's EAGAIN)."""
     if t.status is not None or not 0 < sig <= NSIG:
         return True
-    if _unkillable(t, sig) and (sig == SIGKILL or not t.signals.blocked & bit(sig)):
+    if _unkillable(t, sig, forced=_from_outside(t)) and (sig == SIGKILL or not t.signals.blocked & bit(sig)):
         return True
     if sig == SIGKILL:
         t.kill(SIGKILL)
@@ -442,7 +453,7 @@ def deliver(t: Task, *, interrupted: bool = False) -> None:
     delivered = False
     while t.status is None and (taken := _dequeue(t)) is not None:
         sig, info = taken
-        if _unkillable(t, sig):
+        if _unkillable(t, sig) and sig not in (SIGKILL, SIGSTOP):
             continue  # get_signal: PID 1 drops one that was blocked while it had no handler
         machine.observe_signal(t, sig, info)
         action = t.sighand.actions[sig]

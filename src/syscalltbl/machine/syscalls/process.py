@@ -9,6 +9,7 @@ import struct
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.kernel import exec, keys, proc
 from syscalltbl.machine.kernel.pidfd import open_pidfd, reserve_pidfd
+from syscalltbl.machine.kernel.pidns import pid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strncpy_from_user
 from syscalltbl.machine.kernel.wait import Sleep
@@ -49,17 +50,18 @@ ARG_MAX = 2 << 20
 
 @syscall("sys_getpid")
 def sys_getpid(t: Task, *_: int) -> int:
-    return t.pid
+    return t.pid if t.pid_ns.level == 0 else t.group.leader.upid[-1]
 
 
 @syscall("sys_getppid")
 def sys_getppid(t: Task, *_: int) -> int:
-    return t.ppid
+    """The parent's pid in the caller's namespace: 0 for a parent outside it (a namespace's init's)."""
+    return t.ppid if t.pid_ns.level == 0 else pid_vnr(t, t.ppid)
 
 
 @syscall("sys_gettid")
 def sys_gettid(t: Task, *_: int) -> int:
-    return t.tid
+    return t.upid[-1]
 
 
 @syscall("sys_exit")
@@ -78,15 +80,17 @@ def sys_exit_group(t: Task, code: int, *_: int) -> int:
 
 
 def _clone(
-    t: Task, flags: int, exit_signal: int, stack: int, parent_tid: int, child_tid: int, tls: int, pidfd: int
+    t: Task, flags: int, exit_signal: int, stack: int, parent_tid: int, child_tid: int, tls: int, pidfd: int,
+    set_tid: tuple[int, ...] = (),
 ) -> int:
-    """kernel_clone: the new task, told its tid where asked, a pidfd for it (CLONE_PIDFD), and the vfork wait."""
+    """kernel_clone: the new task, told its tid where asked, a pidfd for it (CLONE_PIDFD), and the vfork wait.
+    The caller is told the tid its own pid namespace knows, the child (CLONE_CHILD_SETTID) its own."""
     if flags & CLONE_PIDFD and flags & CLONE_PARENT_SETTID and pidfd == parent_tid:
         raise Errno(EINVAL)  # legacy clone returns the pidfd where the tid would go
     if flags & CLONE_PIDFD:
         proc.check_clone_flags(flags)  # its EINVALs before the pidfd's EMFILE and EFAULT, as copy_process orders them
         reserve_pidfd(t, pidfd)
-    child = proc.copy_process(t.machine, t, flags, exit_signal, tls)
+    child = proc.copy_process(t.machine, t, flags, exit_signal, tls, set_tid)
     if flags & CLONE_PIDFD:
         fd = open_pidfd(t, child, PIDFD_THREAD if flags & CLONE_THREAD else 0)
         copy_to_user(t.mm, pidfd, struct.pack("<i", fd))  # writable: reserve_pidfd wrote there
@@ -94,14 +98,14 @@ def _clone(
         regs = child.pt_regs()
         regs["sp"] = stack
         child.set_pt_regs(regs)
-    tid = struct.pack("<i", child.tid)
+    vtid = pid_vnr(t, child.tid)
     # Both writes ignore a bad pointer, as Linux's put_user calls there do (the child's is schedule_tail's).
     if flags & CLONE_CHILD_SETTID:
         with contextlib.suppress(Errno):
-            copy_to_user(child.mm, child_tid, tid)
+            copy_to_user(child.mm, child_tid, struct.pack("<i", child.upid[-1]))
     if flags & CLONE_PARENT_SETTID:
         with contextlib.suppress(Errno):
-            copy_to_user(t.mm, parent_tid, tid)
+            copy_to_user(t.mm, parent_tid, struct.pack("<i", vtid))
     if flags & CLONE_CHILD_CLEARTID:
         child.clear_child_tid = child_tid
     if flags & CLONE_VFORK:
@@ -110,7 +114,7 @@ def _clone(
         child.vfork_parent = t
         t.sleep = Sleep(lambda: child.vfork_parent is None, restart=False)
         t.cpu.stop()
-    return child.tid
+    return vtid
 
 
 @syscall("sys_clone")
@@ -149,10 +153,11 @@ def sys_clone3(t: Task, uargs: int, size: int, *_: int) -> int:
         raise Errno(EINVAL)
     if (stack == 0) != (stack_size == 0) or stack + stack_size > TASK_SIZE_MAX:
         raise Errno(EINVAL)  # clone3_stack_valid: both or neither, and all of it user memory
-    if set_tid_size:
-        raise Errno(EINVAL)  # choosing the pid (CAP_CHECKPOINT_RESTORE's set_tid): not on this machine
+    # set_tid: the pid the child is to have in its namespace, then in each above (copy_clone_args_from_user).
+    tids = struct.unpack(f"<{set_tid_size}i", copy_from_user(t.mm, set_tid, 4 * set_tid_size)) if set_tid_size else ()
     # The stack grows down: the child starts at its top.
-    return _clone(t, flags, exit_signal, stack + stack_size if stack else 0, parent_tid, child_tid, tls, pidfd)
+    return _clone(t, flags, exit_signal, stack + stack_size if stack else 0, parent_tid, child_tid, tls, pidfd,
+                  tids)
 
 
 @syscall("sys_fork")
