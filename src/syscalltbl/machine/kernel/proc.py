@@ -155,9 +155,8 @@ def check_clone_flags(flags: int) -> None:
         raise Errno(EINVAL)
     if flags & CLONE_PIDFD and flags & CLONE_DETACHED:
         raise Errno(EINVAL)
-    if flags & (ABSENT_NAMESPACES | CLONE_INTO_CGROUP):
-        # Built without some kinds of namespace (kernel/nsproxy.py), or cgroups, as a kernel configured so answers.
-        raise Errno(EINVAL)
+    if flags & CLONE_INTO_CGROUP:
+        raise Errno(EINVAL)  # built without cgroups, as a kernel configured so answers
 
 
 def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, tls: int = 0,
@@ -191,6 +190,8 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     if flags & NAMESPACES & ~CLONE_NEWUSER:
         if not current.cred.ns_capable(cred.user_ns, CAP_SYS_ADMIN):
             raise Errno(EPERM)  # copy_namespaces: over the user namespace the child will be in
+        if flags & ABSENT_NAMESPACES:
+            raise Errno(EINVAL)  # create_new_namespaces: a kind this kernel is built without (kernel/nsproxy.py)
         if flags & (CLONE_NEWIPC | CLONE_SYSVSEM) == CLONE_NEWIPC | CLONE_SYSVSEM:
             raise Errno(EINVAL)  # a new IPC namespace cannot share the undo list of the old one's semaphores
     nsproxy = copy_namespaces(current.nsproxy, flags, cred.user_ns, machine.ucounts, current.cred.euid,
