@@ -183,6 +183,16 @@ def pid_vnr(reader: Task, global_pid: int) -> int:
     return pid_nr_ns(global_pid, reader.pid_ns)
 
 
+def tgid_vnr(t: Task) -> int:
+    """task_tgid_vnr of the caller itself: its process's pid in its own namespace."""
+    return t.pid if t.pid_ns.level == 0 else t.group.leader.upid[-1]
+
+
+def tid_vnr(t: Task) -> int:
+    """task_pid_vnr of the caller itself: its thread id in its own namespace."""
+    return t.upid[-1]
+
+
 def find_vpid(reader: Task, nr: int) -> int:
     """find_vpid: the global number of the pid the reader's namespace numbers `nr`, 0 for none."""
     ns = reader.pid_ns

@@ -17,7 +17,7 @@ from syscalltbl.machine.kernel import acct, cputime, futex, keys, pid1, signals,
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.nsproxy import ABSENT_NAMESPACES, copy_namespaces
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
-from syscalltbl.machine.kernel.pidns import PidNamespace, alloc_upid, free_upid
+from syscalltbl.machine.kernel.pidns import PidNamespace, alloc_upid, free_upid, pid_nr_ns
 from syscalltbl.machine.kernel.process import ExitStatus, IoContext, SemUndoList, Task, ThreadGroup
 from syscalltbl.machine.kernel.rlimit_cpu import update_rlimit_cpu
 from syscalltbl.machine.kernel.rtsched import RT_POLICIES
@@ -235,7 +235,7 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     if mnt_ns is not None:
         child.fs.mnt_ns = mnt_ns
     child.nsproxy = nsproxy
-    if child.upid[-1] == 1 and not flags & CLONE_THREAD:
+    if child.pid_ns.level > 0 and child.upid[-1] == 1 and not flags & CLONE_THREAD:
         child.pid_ns.child_reaper = child.group  # is_child_reaper: the namespace's init
     if nsproxy.time is not current.nsproxy.time:
         join_vvar(machine, child, nsproxy.time)  # timens_commit: its offsets frozen, its vvar page mapped
@@ -355,7 +355,7 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
             reap(machine, child)  # orphans: nobody waits for them
         if not child.group.ended and child.pdeath_signal:
             sig = child.pdeath_signal
-            signals.send(child, sig, signals.siginfo(sig, SI_USER, task.pid))
+            signals.send(child, sig, signals.siginfo(sig, SI_USER, pid_nr_ns(task.pid, child.pid_ns)))
     task.children = []
     if not task.is_leader:
         release(machine, task)
@@ -392,7 +392,9 @@ def notify_parent(machine: Machine, task: Task, status: ExitStatus) -> bool:
     if sig > 0:
         usage = cputime.group_usage(task.group)  # nsec_to_clock_t of the process's times
         ticks = (usage.utime // TICK_NS, usage.stime // TICK_NS)
-        signals.send(parent, sig, signals.siginfo(sig, code, task.pid, task.cred.uid, value, ticks))
+        # The child's pid as its parent's pid namespace numbers it.
+        signals.send(parent, sig, signals.siginfo(sig, code, pid_nr_ns(task.pid, parent.pid_ns), task.cred.uid, value,
+                                                  ticks))
     return sig == SIGCHLD and (action.handler == SIG_IGN or bool(action.flags & SA_NOCLDWAIT))
 
 

@@ -35,6 +35,7 @@ from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.fpu import INITIAL
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.uapi.errno import EFAULT, EINTR, Errno
+from syscalltbl.machine.uapi.mqueue import SI_MESGQ
 from syscalltbl.machine.uapi.resource import RLIMIT_SIGPENDING
 from syscalltbl.machine.uapi.signal import (
     MINSIGSTKSZ,
@@ -44,7 +45,10 @@ from syscalltbl.machine.uapi.signal import (
     SA_RESETHAND,
     SA_RESTART,
     SA_RESTORER,
+    SI_ASYNCIO,
     SI_KERNEL,
+    SI_QUEUE,
+    SI_TKILL,
     SI_USER,
     SIG_DFL,
     SIG_IGN,
@@ -257,6 +261,19 @@ def _from_outside(t: Task) -> bool:
     return sender is not None and not t.pid_ns.contains(sender.pid_ns)
 
 
+#: The si_codes of siginfo layouts with a sender's pid and uid (has_si_pid_and_uid: SIL_KILL and SIL_RT).
+_CODES_WITH_PID: Final = frozenset({SI_USER, SI_QUEUE, SI_MESGQ, SI_ASYNCIO, SI_TKILL})
+
+def _sender_hidden(t: Task, sig: int, info: bytes | None) -> bytes | None:
+    """send_signal_locked: a sender the target's pid namespace has no number for is si_pid 0 there."""
+    if info is None or not _from_outside(t):
+        return info
+    code = int.from_bytes(info[8:12], "little", signed=True)
+    if code in _CODES_WITH_PID or (sig == SIGCHLD and code > 0):
+        return info[:16] + bytes(4) + info[20:]
+    return info
+
+
 def _queued(t: Task) -> int:
     """The signals queued for the user of `t` (its ucounts' RLIMIT_SIGPENDING count): every pending one."""
     uid, seen, count = t.cred.uid, set(), 0
@@ -315,7 +332,7 @@ def send(t: Task, sig: int, info: bytes | None = None, *, may_fail: bool = False
         return True
     if t.sighand.ignored(sig) and not t.signals.blocked & bit(sig):
         return True  # discarded at sending time, as sig_ignored() does
-    if not _enqueue(t, group.shared, sig, info, may_fail=may_fail):
+    if not _enqueue(t, group.shared, sig, _sender_hidden(t, sig, info), may_fail=may_fail):
         return False
     taker = _complete_signal(t, sig)
     if taker is not None:
@@ -360,7 +377,7 @@ def send_thread(t: Task, sig: int, info: bytes | None = None, *, may_fail: bool 
     s = t.signals
     if t.sighand.ignored(sig) and not s.blocked & bit(sig):
         return True
-    if not _enqueue(t, s, sig, info, may_fail=may_fail):
+    if not _enqueue(t, s, sig, _sender_hidden(t, sig, info), may_fail=may_fail):
         return False
     recalc(t)
     if t.sigpending & bit(sig):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from syscalltbl.machine.kernel import cputime, proc
+from syscalltbl.machine.kernel.pidns import find_vpid
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.syscalls.rusage import pack_rusage
 from syscalltbl.machine.uapi.signal import SIGCHLD
@@ -17,11 +18,11 @@ def eligible_child(t: Task, child: Task, pid: int, options: int) -> bool:
     nothing), the default only for the others; __WALL for both.
     """
     if pid > 0:
-        matches = child.pid == pid
+        matches = child.pid == find_vpid(t, pid)  # numbers of the caller's pid namespace
     elif pid == 0:
         matches = child.pgid == t.pgid
     else:
-        matches = pid == -1 or child.pgid == -pid
+        matches = pid == -1 or child.pgid == find_vpid(t, -pid)
     return matches and (bool(options & __WALL) or (child.exit_signal != SIGCHLD) == bool(options & __WCLONE))
 
 

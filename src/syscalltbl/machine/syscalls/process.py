@@ -9,7 +9,7 @@ import struct
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.kernel import exec, keys, proc
 from syscalltbl.machine.kernel.pidfd import open_pidfd, reserve_pidfd
-from syscalltbl.machine.kernel.pidns import pid_vnr
+from syscalltbl.machine.kernel.pidns import find_task_vpid, find_vpid, pid_vnr, tgid_vnr, tid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strncpy_from_user
 from syscalltbl.machine.kernel.wait import Sleep
@@ -50,7 +50,7 @@ ARG_MAX = 2 << 20
 
 @syscall("sys_getpid")
 def sys_getpid(t: Task, *_: int) -> int:
-    return t.pid if t.pid_ns.level == 0 else t.group.leader.upid[-1]
+    return tgid_vnr(t)
 
 
 @syscall("sys_getppid")
@@ -61,7 +61,7 @@ def sys_getppid(t: Task, *_: int) -> int:
 
 @syscall("sys_gettid")
 def sys_gettid(t: Task, *_: int) -> int:
-    return t.upid[-1]
+    return tid_vnr(t)
 
 
 @syscall("sys_exit")
@@ -222,12 +222,13 @@ def sys_wait4(t: Task, pid: int, wstatus: int, options: int, rusage: int, *_: in
         raise Sleep(lambda: not (now := candidates()) or any(c.group.ended for c in now))
     assert done.status is not None
     status, usage = done.status.wait_status, child_usage(done) if rusage else b""
+    pid = pid_vnr(t, done.pid)  # before the pid is freed with the zombie
     reap_zombie(t, done)  # before the copies, which may fault: the child is gone then, as on Linux
     if wstatus:
         copy_to_user(t.mm, wstatus, struct.pack("<i", status))
     if usage:
         copy_to_user(t.mm, rusage, usage)
-    return done.pid
+    return pid
 
 
 # -- ids and scheduling --
@@ -236,14 +237,14 @@ def sys_wait4(t: Task, pid: int, wstatus: int, options: int, rusage: int, *_: in
 @syscall("sys_set_tid_address")
 def sys_set_tid_address(t: Task, tidptr: int, *_: int) -> int:
     t.clear_child_tid = tidptr
-    return t.tid
+    return tid_vnr(t)
 
 
 def _task(t: Task, pid: int) -> Task:
     pid = s32(pid)
     if pid == 0:
         return t
-    found = t.machine.tasks.get(pid)
+    found = find_task_vpid(t, pid)
     if found is None or found.status is not None:
         raise Errno(ESRCH)
     return found
@@ -251,26 +252,28 @@ def _task(t: Task, pid: int) -> Task:
 
 @syscall("sys_getpgid")
 def sys_getpgid(t: Task, pid: int, *_: int) -> int:
-    return _task(t, pid).pgid
+    return pid_vnr(t, _task(t, pid).pgid)  # 0 for a group outside the caller's pid namespace
 
 
 @syscall("sys_getpgrp")
 def sys_getpgrp(t: Task, *_: int) -> int:
-    return t.pgid
+    return pid_vnr(t, t.pgid)
 
 
 @syscall("sys_getsid")
 def sys_getsid(t: Task, pid: int, *_: int) -> int:
-    return _task(t, pid).sid
+    return pid_vnr(t, _task(t, pid).sid)
 
 
 def _prio_targets(t: Task, which: int, who: int) -> list[Task]:
     who = s32(who)
     live = [x for x in t.machine.tasks.values() if x.status is None]
     if which == PRIO_PROCESS:
-        found = [x for x in live if x.tid == (who or t.tid)]  # a thread's own nice, as Linux keeps it
+        tid = find_vpid(t, who) if who else t.tid
+        found = [x for x in live if x.tid == tid]  # a thread's own nice, as Linux keeps it
     elif which == PRIO_PGRP:
-        found = [x for x in live if x.pgid == (who or t.pgid)]
+        pgid = find_vpid(t, who) if who else t.pgid
+        found = [x for x in live if pgid and x.pgid == pgid]
     elif which == PRIO_USER:
         found = [x for x in live if x.cred.uid == (who or t.cred.uid)]
     else:

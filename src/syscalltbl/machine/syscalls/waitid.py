@@ -11,6 +11,7 @@ from __future__ import annotations
 import struct
 
 from syscalltbl.machine.kernel.pidfd import pidfd_file
+from syscalltbl.machine.kernel.pidns import pid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.wait import Sleep
@@ -46,7 +47,7 @@ def _select(t: Task, which: int, upid: int) -> tuple[int, bool]:
             raise Errno(EINVAL)
         inode, f = pidfd_file(t, upid)
         # A reaped process is no child any more: a pid no task has gives ECHILD below.
-        return (inode.task.pid if inode.alive() else 0x7FFFFFFF), bool(f.flags & O_NONBLOCK)
+        return (pid_vnr(t, inode.task.pid) if inode.alive() else 0) or 0x7FFFFFFF, bool(f.flags & O_NONBLOCK)
     raise Errno(EINVAL)
 
 
@@ -84,7 +85,7 @@ def do_waitid(t: Task, which: int, upid: int, options: int) -> tuple[Task | None
         code, value = CLD_EXITED, status.code or 0
     else:
         code, value = (CLD_DUMPED if status.core else CLD_KILLED), status.signal
-    return done, _HEAD.pack(SIGCHLD, 0, code) + bytes(4) + _CHLD.pack(done.pid, done.cred.uid, value)
+    return done, _HEAD.pack(SIGCHLD, 0, code) + bytes(4) + _CHLD.pack(pid_vnr(t, done.pid), done.cred.uid, value)
 
 
 @syscall("sys_waitid")

@@ -1,0 +1,176 @@
+/* PID namespaces: clone(CLONE_NEWPID) and unshare(CLONE_NEWPID) children see their own numbers, the
+ * namespace's init reaps its orphans and ignores the signals it has no handler for, and its end kills
+ * the rest of the namespace; the parent sees the global numbers. Run as root, natively and on the machine. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void say(const char *what, long value) {
+    printf("%s: %ld\n", what, value);
+    fflush(stdout);
+}
+
+static const char *err(long rc) {
+    return rc == 0 ? "ok" : errno == EINVAL ? "EINVAL" : errno == ENOSPC ? "ENOSPC" : errno == EPERM ? "EPERM"
+         : errno == ENOMEM ? "ENOMEM" : errno == ESRCH ? "ESRCH" : "other";
+}
+
+static long ino_of(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_ino : -1;
+}
+
+static pid_t clone_newpid(void) {
+    return (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
+}
+
+/* Unshare a pid namespace and fork into it, until the kernel refuses: the depth it stopped at. */
+static int deepest(int level) {
+    if (unshare(CLONE_NEWPID) != 0) {
+        printf("unshare NEWPID below level %d: %s\n", level, err(-1));
+        fflush(stdout);
+        return level;
+    }
+    pid_t child = fork();
+    if (child == 0)
+        _exit(deepest(level + 1) == 32 ? 0 : 1);
+    int status;
+    waitpid(child, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 32 : -1;
+}
+
+static int init_main(int zap_fd) {
+    say("init getpid", getpid());
+    say("init getppid", getppid());
+    say("init gettid", syscall(SYS_gettid));
+    say("init pid ns is pid_for_children", ino_of("/proc/self/ns/pid") == ino_of("/proc/self/ns/pid_for_children"));
+
+    /* An orphan is reparented to this init, which reaps it. */
+    int ready[2];
+    pipe(ready);
+    pid_t first = fork();
+    if (first == 0) {
+        pid_t orphan = fork();
+        if (orphan == 0) {
+            char c;
+            close(ready[1]);
+            read(ready[0], &c, 1); /* EOF once its parent has exited */
+            while (getppid() != 1)
+                usleep(1000);
+            _exit(getppid() == 1 ? 7 : 8);
+        }
+        _exit(orphan == 3 ? 0 : 1);
+    }
+    close(ready[0]);
+    close(ready[1]);
+    int status;
+    say("first child's pid", first);
+    say("wait reaps it", waitpid(first, &status, 0));
+    say("it forked pid 3", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    pid_t reaped = wait(&status);
+    say("init reaps the orphan", reaped);
+    say("orphan saw ppid 1", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+
+    /* A signal from inside the namespace the init has no handler for is dropped. */
+    pid_t sender = fork();
+    if (sender == 0)
+        _exit(kill(1, SIGTERM) == 0 ? 0 : 1);
+    waitpid(sender, &status, 0);
+    say("kill(1, SIGTERM) from inside succeeds", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    say("init survives it", 1);
+    say("kill(-1, 0) finds no other process", kill(-1, 0) == -1 && errno == ESRCH);
+
+    /* unshare(CLONE_NEWPID): the caller stays, its next child is pid 1 of the new namespace. */
+    pid_t helper = fork();
+    if (helper == 0) {
+        printf("unshare NEWPID: %s\n", err(unshare(CLONE_NEWPID)));
+        printf("again: %s\n", err(unshare(CLONE_NEWPID)));
+        say("still pid", getpid());
+        say("ns differs from pid_for_children",
+            ino_of("/proc/self/ns/pid") != ino_of("/proc/self/ns/pid_for_children"));
+        fflush(stdout);
+        pid_t nested = fork();
+        if (nested == 0) {
+            say("nested getpid", getpid());
+            say("nested getppid", getppid());
+            _exit(0);
+        }
+        waitpid(nested, NULL, 0);
+        say("nested child as its parent sees it > 1", nested > 1);
+        pid_t after = fork();
+        printf("fork after the nested init ended: %s\n", after < 0 ? err(-1) : "forked");
+        fflush(stdout);
+        if (after == 0)
+            _exit(0);
+        _exit(0);
+    }
+    waitpid(helper, NULL, 0);
+
+    pid_t depth = fork();
+    if (depth == 0)
+        _exit(deepest(1) == 32 ? 0 : 1);
+    waitpid(depth, &status, 0);
+    say("32 levels, then ENOSPC", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    /* A process left behind, holding a pipe: it dies with the init. */
+    pid_t stays = fork();
+    if (stays == 0) {
+        for (;;)
+            pause();
+    }
+    (void)zap_fd;
+    return 5;
+}
+
+int main(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    long own = ino_of("/proc/self/ns/pid");
+    int zap[2], go[2];
+    pipe(zap);
+    pipe(go);
+    pid_t child = clone_newpid();
+    if (child == 0) {
+        char c;
+        close(zap[0]);
+        close(go[1]);
+        read(go[0], &c, 1); /* the parent's checks first, for one order of output */
+        exit(init_main(zap[1]));
+    }
+    close(zap[1]);
+    close(go[0]);
+    say("parent sees a pid other than 1", child > 1);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/pid", child);
+    int fd = open(path, O_RDONLY);
+    int parent_fd = ioctl(fd, NS_GET_PARENT);
+    struct stat st;
+    fstat(parent_fd, &st);
+    say("NS_GET_PARENT of the child's is ours", (long)st.st_ino == own);
+    say("the child's differs", ino_of(path) != own);
+    int mine = open("/proc/self/ns/pid", O_RDONLY);
+    printf("NS_GET_PARENT of the first: %s\n", err(ioctl(mine, NS_GET_PARENT)));
+    fflush(stdout);
+    close(go[1]);
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    waitid(P_PID, child, &info, WEXITED | WNOWAIT);
+    say("waitid si_pid is the global pid", info.si_pid == child);
+    int status;
+    say("waitpid returns it", waitpid(child, &status, 0) == child);
+    say("init exit status", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    char c;
+    say("the process it left is gone (pipe EOF)", read(zap[0], &c, 1) == 0);
+    printf("done\n");
+    return 0;
+}
