@@ -178,6 +178,15 @@ def pid_nr_ns(global_pid: int, ns: PidNamespace) -> int:
     return upid[ns.level] if ns.contains(owner) else 0
 
 
+def pid_numbers(global_pid: int, ns: PidNamespace) -> list[int]:
+    """/proc/PID/status's NSpid: the pid's numbers from `ns` down to its own namespace, none outside it."""
+    found = ns.root().upids.get(global_pid)
+    if found is None:
+        return [global_pid] if ns.level == 0 and global_pid > 0 else []
+    owner, upid = found
+    return list(upid[ns.level:]) if ns.contains(owner) else []
+
+
 def pid_vnr(reader: Task, global_pid: int) -> int:
     """pid_vnr: the number the reader's own namespace knows a pid by."""
     return pid_nr_ns(global_pid, reader.pid_ns)
