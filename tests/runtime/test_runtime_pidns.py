@@ -4,9 +4,10 @@ One static C program (data/pidns.c) clones a child into a new pid namespace:
 the child sees itself as pid 1 with parent 0, reaps an orphan reparented to
 it, outlives a signal from inside it has no handler for, unshares a nested
 namespace whose first child is pid 1 there and whose end refuses further forks
-(ENOMEM), nests 32 levels and no more (ENOSPC), and leaves a process behind
-that its end kills. The parent sees the global pid in clone's, waitid's and
-waitpid's answers. Natively it runs as root; the outputs and exit statuses
+(ENOMEM), ends a nested one by reboot(2) (its init dies of SIGHUP), nests
+32 levels and no more (ENOSPC), and leaves a process behind that its end
+kills. The parent sees the global pid in clone's, waitid's and waitpid's
+answers, and both numbers in /proc/PID/status's NSpid. Natively it runs as root; the outputs and exit statuses
 must be the same, and the native run must print its FACTS.
 """
 
@@ -25,6 +26,7 @@ from tmpfs_native import machine_root
 FACTS = (
     "NS_GET_PARENT of the child's is ours: 1",
     "NS_GET_PARENT of the first: EPERM",
+    "status NSpid: the global pid, then 1: 1",
     "init getpid: 1",
     "init getppid: 0",
     "wait reaps it: 2",
@@ -35,6 +37,8 @@ FACTS = (
     "nested getpid: 1",
     "nested getppid: 0",
     "fork after the nested init ended: ENOMEM",
+    "reboot CAD_ON in a pid namespace: EINVAL",
+    "reboot RESTART: the nested init dies of signal: 1",
     "unshare NEWPID below level 32: ENOSPC",
     "waitid si_pid is the global pid: 1",
     "init exit status: 5",

@@ -15,6 +15,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/reboot.h>
+
+static long top_ns; /* the pid namespace the program started in: reboot is only ever called below it */
 
 static void say(const char *what, long value) {
     printf("%s: %ld\n", what, value);
@@ -117,6 +120,27 @@ static int init_main(int zap_fd) {
     }
     waitpid(helper, NULL, 0);
 
+    /* reboot(2) in a nested namespace ends it: its init dies of SIGHUP for a restart. */
+    pid_t rb = fork();
+    if (rb == 0) {
+        unshare(CLONE_NEWPID);
+        pid_t r = fork();
+        if (r == 0) {
+            if (getpid() != 1 || ino_of("/proc/self/ns/pid") == top_ns)
+                _exit(99); /* never reboot anything but a namespace this program made */
+            printf("reboot CAD_ON in a pid namespace: %s\n",
+                   err(syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_CAD_ON, 0)));
+            fflush(stdout);
+            syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_RESTART, 0);
+            _exit(9);
+        }
+        int st;
+        waitpid(r, &st, 0);
+        _exit(WIFSIGNALED(st) ? WTERMSIG(st) : 100 + WEXITSTATUS(st));
+    }
+    waitpid(rb, &status, 0);
+    say("reboot RESTART: the nested init dies of signal", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+
     pid_t depth = fork();
     if (depth == 0)
         _exit(deepest(1) == 32 ? 0 : 1);
@@ -136,6 +160,7 @@ static int init_main(int zap_fd) {
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     long own = ino_of("/proc/self/ns/pid");
+    top_ns = own;
     int zap[2], go[2];
     pipe(zap);
     pipe(go);
@@ -158,6 +183,17 @@ int main(void) {
     fstat(parent_fd, &st);
     say("NS_GET_PARENT of the child's is ours", (long)st.st_ino == own);
     say("the child's differs", ino_of(path) != own);
+    snprintf(path, sizeof path, "/proc/%d/status", child);
+    FILE *status_file = fopen(path, "r");
+    char line[256], expect[64];
+    int nspid_ok = 0;
+    snprintf(expect, sizeof expect, "NSpid:\t%d\t1\n", child);
+    while (status_file && fgets(line, sizeof line, status_file))
+        if (strcmp(line, expect) == 0)
+            nspid_ok = 1;
+    if (status_file)
+        fclose(status_file);
+    say("status NSpid: the global pid, then 1", nspid_ok);
     int mine = open("/proc/self/ns/pid", O_RDONLY);
     printf("NS_GET_PARENT of the first: %s\n", err(ioctl(mine, NS_GET_PARENT)));
     fflush(stdout);
