@@ -17,7 +17,7 @@ from syscalltbl.machine.kernel import acct, cputime, futex, keys, pid1, signals,
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.nsproxy import ABSENT_NAMESPACES, copy_namespaces
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
-from syscalltbl.machine.kernel.pidns import PidNamespace, alloc_upid, free_upid, pid_nr_ns
+from syscalltbl.machine.kernel.pidns import PidNamespace, alloc_upid, free_upid, pid_nr_ns, tgid_vnr
 from syscalltbl.machine.kernel.process import ExitStatus, IoContext, SemUndoList, Task, ThreadGroup
 from syscalltbl.machine.kernel.rlimit_cpu import update_rlimit_cpu
 from syscalltbl.machine.kernel.rtsched import RT_POLICIES
@@ -361,7 +361,7 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
         release(machine, task)
     if group.ended:
         group.timers.delete_all()
-        task.nsproxy.ipc.sem.exit_sem(group, task.pid)  # the process's SEM_UNDO adjustments
+        task.nsproxy.ipc.sem.exit_sem(group, tgid_vnr(task))  # the process's SEM_UNDO adjustments
         # synchronize_group_exit: without an exit_group, the last thread's end is the process's.
         group.group_exit = group.group_exit or status
         leader = group.leader

@@ -24,9 +24,8 @@ PARTIAL: dict[str, str] = {
     "families the machine lacks are EAFNOSUPPORT where Linux says ESOCKTNOSUPPORT",
     "sys_clone": "of the namespaces the mount, UTS, IPC, time, user and PID ones (CLONE_NEWNS, CLONE_NEWUTS, "
     "CLONE_NEWIPC, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWPID); network and cgroup namespaces and cgroups "
-    "(CLONE_INTO_CGROUP) are EINVAL, as a kernel built without them. In a PID namespace System V IPC's "
-    "pids (msg lspid/lrpid, sem sempid, shm cpid/lpid), /proc/locks and acct records "
-    "show the machine's global pids",
+    "(CLONE_INTO_CGROUP) are EINVAL, as a kernel built without them. In a PID namespace /proc/sysvipc, "
+    "/proc/locks and acct records show the machine's global pids",
     "sys_clone3": "of the namespaces the mount, UTS, IPC, time, user and PID ones (set_tid per level); the "
     "others and cgroups (CLONE_INTO_CGROUP) are EINVAL, as a kernel built without them",
     "sys_unshare": "of the namespaces the mount, UTS, IPC, time, user and PID ones; CLONE_NEWNET and "

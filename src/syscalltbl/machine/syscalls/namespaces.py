@@ -20,7 +20,7 @@ from syscalltbl.machine.kernel.nscommon import Namespace
 from syscalltbl.machine.kernel.nsfs import AnyNamespace, NsFile, ns_kind
 from syscalltbl.machine.kernel.nsproxy import ABSENT_NAMESPACES, IpcNamespace, NsProxy, UtsNamespace, copy_namespaces
 from syscalltbl.machine.kernel.pidfd import PidFd
-from syscalltbl.machine.kernel.pidns import PidNamespace
+from syscalltbl.machine.kernel.pidns import PidNamespace, tgid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.ptraceaccess import ptrace_may_access
 from syscalltbl.machine.kernel.timens import TimeNamespace, join_vvar
@@ -133,7 +133,7 @@ def switch_namespaces(t: Task, nsproxy: NsProxy) -> None:
     """switch_task_namespaces, after leaving an IPC namespace the way exit does: the semaphore
     adjustments recorded there are applied (exit_sem), as its sets are out of reach from now on."""
     if nsproxy.ipc is not t.nsproxy.ipc:
-        t.nsproxy.ipc.sem.exit_sem(t.group, t.pid)
+        t.nsproxy.ipc.sem.exit_sem(t.group, tgid_vnr(t))
     t.nsproxy = nsproxy
 
 
