@@ -1,6 +1,7 @@
-"""PID namespaces (issue 17: clone and unshare with CLONE_NEWPID, setns's pid kind, NS_GET_PARENT).
+"""PID namespaces (issue 17: clone and unshare with CLONE_NEWPID, clone3's set_tid, NS_GET_PARENT).
 
-One static C program (data/pidns.c) clones a child into a new pid namespace:
+One static C program (data/pidns.c) checks clone3's set_tid refusals, then
+clones a child into a new pid namespace:
 the child sees itself as pid 1 with parent 0, reaps an orphan reparented to
 it, outlives a signal from inside it has no handler for, unshares a nested
 namespace whose first child is pid 1 there and whose end refuses further forks
@@ -24,6 +25,9 @@ from tmpfs_native import machine_root
 
 #: What the program must print natively (so a broken native run cannot pass as a match).
 FACTS = (
+    "set_tid: a new namespace's first not 1: EINVAL",
+    "set_tid: more than the levels: EINVAL",
+    "set_tid: a pid in use: EEXIST",
     "NS_GET_PARENT of the child's is ours: 1",
     "NS_GET_PARENT of the first: EPERM",
     "status NSpid: the global pid, then 1: 1",

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
+#include <stdint.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <signal.h>
@@ -26,12 +28,23 @@ static void say(const char *what, long value) {
 
 static const char *err(long rc) {
     return rc == 0 ? "ok" : errno == EINVAL ? "EINVAL" : errno == ENOSPC ? "ENOSPC" : errno == EPERM ? "EPERM"
-         : errno == ENOMEM ? "ENOMEM" : errno == ESRCH ? "ESRCH" : "other";
+         : errno == ENOMEM ? "ENOMEM" : errno == ESRCH ? "ESRCH" : errno == EEXIST ? "EEXIST" : "other";
 }
 
 static long ino_of(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 ? (long)st.st_ino : -1;
+}
+
+/* clone3 with set_tid: the pids asked for, the new namespace's first. */
+static long clone3_set_tid(uint64_t flags, pid_t *tids, size_t n) {
+    struct clone_args args;
+    memset(&args, 0, sizeof args);
+    args.flags = flags;
+    args.exit_signal = SIGCHLD;
+    args.set_tid = (uintptr_t)tids;
+    args.set_tid_size = n;
+    return syscall(SYS_clone3, &args, sizeof args);
 }
 
 static pid_t clone_newpid(void) {
@@ -161,6 +174,12 @@ int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     long own = ino_of("/proc/self/ns/pid");
     top_ns = own;
+    pid_t not_one[2] = {2, 0}, too_many[3] = {1, 0, 0}, taken[1] = {getpid()}, zero[1] = {0};
+    not_one[1] = too_many[1] = too_many[2] = getpid();
+    printf("set_tid: a new namespace's first not 1: %s\n", err(clone3_set_tid(CLONE_NEWPID, not_one, 2)));
+    printf("set_tid: more than the levels: %s\n", err(clone3_set_tid(CLONE_NEWPID, too_many, 3)));
+    printf("set_tid: a pid in use: %s\n", err(clone3_set_tid(0, taken, 1)));
+    printf("set_tid: 0: %s\n", err(clone3_set_tid(0, zero, 1)));
     int zap[2], go[2];
     pipe(zap);
     pipe(go);
