@@ -5,7 +5,8 @@ clones a child into a new pid namespace:
 the child sees itself as pid 1 with parent 0, reaps an orphan reparented to
 it, outlives a signal from inside it has no handler for, unshares a nested
 namespace whose first child is pid 1 there and whose end refuses further forks
-(ENOMEM), ends a nested one by reboot(2) (its init dies of SIGHUP), nests
+(ENOMEM, the failed fork's numbers spent as on Linux), mounts a /proc that
+shows its namespace's processes by their numbers there, ends a nested one by reboot(2) (its init dies of SIGHUP), nests
 32 levels and no more (ENOSPC), and leaves a process behind that its end
 kills. The parent sees the global pid in clone's, waitid's and waitpid's
 answers, and both numbers in /proc/PID/status's NSpid. Natively it runs as root; the outputs and exit statuses
@@ -37,6 +38,8 @@ FACTS = (
     "init reaps the orphan: 3",
     "orphan saw ppid 1: 7",
     "kill(1, SIGTERM) from inside succeeds: 1",
+    "/proc lists the init and this viewer only: 1",
+    "/proc/1/status NSpid:\t1",
     "again: EINVAL",
     "nested getpid: 1",
     "nested getppid: 0",

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -132,6 +134,39 @@ static int init_main(int zap_fd) {
         _exit(0);
     }
     waitpid(helper, NULL, 0);
+
+    /* A /proc mounted in this namespace shows its processes by their numbers here. */
+    pid_t viewer = fork();
+    if (viewer == 0) {
+        unshare(CLONE_NEWNS);
+        mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL);
+        printf("mount proc: %s\n", err(mount("proc", "/proc", "proc", 0, NULL)));
+        char link[64] = "";
+        ssize_t n = readlink("/proc/self", link, sizeof link - 1);
+        link[n > 0 ? n : 0] = 0;
+        printf("/proc/self: %s\n", link);
+        DIR *dir = opendir("/proc");
+        struct dirent *entry;
+        int listed = 0, has_one = 0;
+        while (dir && (entry = readdir(dir)) != NULL)
+            if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9') {
+                listed++;
+                has_one |= strcmp(entry->d_name, "1") == 0;
+            }
+        if (dir)
+            closedir(dir);
+        say("/proc lists the init and this viewer only", listed == 2 && has_one);
+        FILE *f = fopen("/proc/1/status", "r");
+        char line[256];
+        while (f && fgets(line, sizeof line, f))
+            if (strncmp(line, "NSpid:", 6) == 0 || strncmp(line, "PPid:", 5) == 0)
+                printf("/proc/1/status %s", line);
+        if (f)
+            fclose(f);
+        fflush(stdout);
+        _exit(0);
+    }
+    waitpid(viewer, NULL, 0);
 
     /* reboot(2) in a nested namespace ends it: its init dies of SIGHUP for a restart. */
     pid_t rb = fork();

@@ -119,39 +119,48 @@ def _next_local(ns: PidNamespace, pid_max: int) -> int:
 
 
 def alloc_upid(machine: Machine, ns: PidNamespace, set_tid: tuple[int, ...], cred: Creds) -> tuple[int, ...]:
-    """alloc_pid: a number at every level from the first namespace down to `ns`, each the next free one
-    or the one set_tid asks for (set_tid[0] for `ns`, then up). Every check comes before any number is
-    taken: EINVAL for more set_tid entries than levels or one out of range, EPERM without
-    CAP_CHECKPOINT_RESTORE over a level's owner, EEXIST for a number in use, ENOMEM in a namespace whose
-    init has ended (or one that never had its init, where only 1 may be set)."""
+    """alloc_pid: a number at every level from `ns` up to the first namespace, each the next free one or
+    the one set_tid asks for (set_tid[0] for `ns`, then up): EINVAL for more set_tid entries than levels,
+    one out of range, or one other than 1 in a namespace without its init yet; EPERM without
+    CAP_CHECKPOINT_RESTORE over that level's owner; EEXIST for a number in use. ENOMEM in a namespace
+    whose init has ended (PIDNS_ADDING cleared), checked once the numbers are taken: as on Linux, the
+    numbers a failed call took are given back but each namespace's next one has moved on."""
     levels = _levels(ns)
     if len(set_tid) > len(levels):
         raise Errno(EINVAL)
     pid_max = machine.sysctl.pid_max
-    for i, tid in enumerate(set_tid):
-        level = levels[i]
-        if not 1 <= tid < pid_max:
-            raise Errno(EINVAL)
-        if tid != 1 and level.level > 0 and level.child_reaper is None:
-            raise Errno(EINVAL)  # a namespace's first task can only be its 1
-        if not _restore_capable(cred, level):
-            raise Errno(EPERM)
-        taken = tid in level.numbers if level.level > 0 else tid in pids_in_use(machine)
-        if taken:
-            raise Errno(EEXIST)
-    for level in levels:
-        if level.closed:
+    taken: list[tuple[PidNamespace, int]] = []  # the nested levels' numbers so far
+    global_pid = 0
+    try:
+        for i, level in enumerate(levels):
+            if i < len(set_tid):  # an entry is a request, 0 included (EINVAL)
+                tid = set_tid[i]
+                if not 1 <= tid < pid_max:
+                    raise Errno(EINVAL)
+                if tid != 1 and level.level > 0 and level.child_reaper is None:
+                    raise Errno(EINVAL)  # a namespace's first task can only be its 1
+                if not _restore_capable(cred, level):
+                    raise Errno(EPERM)
+                in_use = tid in level.numbers if level.level > 0 else tid in pids_in_use(machine)
+                if in_use:
+                    raise Errno(EEXIST)
+                nr = tid
+            else:
+                nr = alloc_pid(machine) if level.level == 0 else _next_local(level, pid_max)
+            if level.level == 0:
+                global_pid = nr
+            else:
+                level.numbers[nr] = -1  # taken; the global number is known once the first level's is
+                taken.append((level, nr))
+        if ns.closed:
             raise Errno(ENOMEM)  # zap_pid_ns_processes took PIDNS_ADDING away
-    chosen = dict(enumerate(set_tid))
-    top = len(levels) - 1
-    global_pid = chosen.get(top) or alloc_pid(machine)
-    numbers = [global_pid]
-    for i in range(top - 1, -1, -1):
-        level = levels[i]
-        nr = chosen.get(i) or _next_local(level, pid_max)
+    except Errno:
+        for level, nr in taken:
+            level.numbers.pop(nr, None)
+        raise
+    for level, nr in taken:
         level.numbers[nr] = global_pid
-        numbers.append(nr)
-    upid = tuple(numbers)
+    upid = (global_pid, *(nr for _, nr in reversed(taken)))
     if ns.level > 0:
         ns.root().upids[global_pid] = (ns, upid)
     return upid
