@@ -1,16 +1,17 @@
 """PID namespaces (issue 17: clone and unshare with CLONE_NEWPID, clone3's set_tid, NS_GET_PARENT).
 
 One static C program (data/pidns.c) checks clone3's set_tid refusals, then
-clones a child into a new pid namespace:
-the child sees itself as pid 1 with parent 0, reaps an orphan reparented to
-it, outlives a signal from inside it has no handler for, unshares a nested
-namespace whose first child is pid 1 there and whose end refuses further forks
-(ENOMEM, the failed fork's numbers spent as on Linux), mounts a /proc that
-shows its namespace's processes by their numbers there, ends a nested one by reboot(2) (its init dies of SIGHUP), nests
-32 levels and no more (ENOSPC), and leaves a process behind that its end
-kills. The parent sees the global pid in clone's, waitid's and waitpid's
-answers, and both numbers in /proc/PID/status's NSpid. Natively it runs as root; the outputs and exit statuses
-must be the same, and the native run must print its FACTS.
+clones a child into a new pid namespace: the child sees itself as pid 1 with
+parent 0, reaps an orphan reparented to it, outlives a signal from inside it
+has no handler for, unshares a nested namespace whose first child is pid 1
+there and whose end refuses further forks (ENOMEM, the failed fork's numbers
+spent as on Linux), mounts a /proc that shows its namespace's processes by
+their numbers there, ends a nested one by reboot(2) (its init dies of
+SIGHUP), nests 32 levels and no more (ENOSPC), and leaves a process behind
+that its end kills. The parent sees the global pid in clone's, waitid's and
+waitpid's answers, and both numbers in /proc/PID/status's NSpid. Natively it
+runs as root; the outputs and exit statuses must be the same, and the native
+run must print its FACTS.
 """
 
 from __future__ import annotations
