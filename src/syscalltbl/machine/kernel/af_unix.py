@@ -29,6 +29,7 @@ from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.kernel import landlock, permission, signals
 from syscalltbl.machine.kernel.netdev import NETDEV_IOCTLS, dev_ioctl
 from syscalltbl.machine.kernel.permission import MAY_WRITE
+from syscalltbl.machine.kernel.pidns import tgid_vnr
 from syscalltbl.machine.kernel.vfs import FileSystem, Inode, OpenFile
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
@@ -831,7 +832,7 @@ class UnixSocket(Inode):
             return self.send_stream(t, f, payload, files, cred, flags)
         except Errno as exc:
             if exc.errno == EPIPE and not flags & MSG_NOSIGNAL:
-                signals.send(t, SIGPIPE, signals.siginfo(SIGPIPE, SI_USER, t.pid, t.cred.uid))
+                signals.send(t, SIGPIPE, signals.siginfo(SIGPIPE, SI_USER, tgid_vnr(t), t.cred.uid))
             raise
 
     def poll(self, f: OpenFile) -> int:

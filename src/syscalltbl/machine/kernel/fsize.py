@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel import signals
+from syscalltbl.machine.kernel.pidns import tgid_vnr
 from syscalltbl.machine.uapi.errno import EFBIG, Errno
 from syscalltbl.machine.uapi.resource import RLIM_INFINITY, RLIMIT_FSIZE
 from syscalltbl.machine.uapi.signal import SI_USER, SIGXFSZ
@@ -27,7 +28,7 @@ def fsize_limit(t: Task) -> int | None:
 
 def _too_big(t: Task) -> Errno:
     # send_sig(SIGXFSZ, current, 0): to the thread, as from the process itself
-    signals.send_thread(t, SIGXFSZ, signals.siginfo(SIGXFSZ, SI_USER, t.pid, t.cred.uid))
+    signals.send_thread(t, SIGXFSZ, signals.siginfo(SIGXFSZ, SI_USER, tgid_vnr(t), t.cred.uid))
     return Errno(EFBIG)
 
 

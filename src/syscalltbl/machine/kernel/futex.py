@@ -97,7 +97,7 @@ class Futexes:
         self.queues: dict[Key, list[Waiter]] = {}
         self.waits: dict[Task, Wait] = {}
         #: A PI futex with waiters in the kernel (its pi_state): the owner's tid.
-        self.pi_owner: dict[Key, int] = {}
+        self.pi_owner: dict[Key, int] = {}  # tids as the words hold them: the owner's own pid namespace's
 
     def queue(self, wait: Wait, *, restartable: bool, always_restart: bool = False) -> Sleep:
         """Put `wait`'s futexes on their queues and return the Sleep the call must raise.
@@ -178,11 +178,11 @@ class Futexes:
     def hand_off(self, key: Key, top: Waiter, died: int = 0) -> None:
         """Give the PI lock at `key` to its top waiter: the word becomes its tid with FUTEX_WAITERS (wake_futex_pi)."""
         task = top.wait.task
-        write_word(task, top.uaddr, FUTEX_WAITERS | died | task.tid)
+        write_word(task, top.uaddr, FUTEX_WAITERS | died | task.upid[-1])
         self.dequeue(top)
         top.woken = True
         if key in self.queues:
-            self.pi_owner[key] = task.tid
+            self.pi_owner[key] = task.upid[-1]
 
 
 _tables: weakref.WeakKeyDictionary[Machine, Futexes] = weakref.WeakKeyDictionary()
@@ -246,7 +246,7 @@ def mm_release(task: Task) -> None:
             _exit_robust_list(task, task.robust_list)
         task.robust_list = 0
     for key, owner in list(table.pi_owner.items()):
-        if owner == task.tid and (queue := table.waiters(key)):
+        if owner == task.upid[-1] and (queue := table.waiters(key)):
             top = queue[0]
             with contextlib.suppress(Errno):
                 died = read_word(top.wait.task, top.uaddr) & FUTEX_OWNER_DIED
@@ -303,7 +303,7 @@ def _futex_death(task: Task, uaddr: int, pi: bool, *, pending_op: bool) -> bool:
         with contextlib.suppress(Errno):
             wake(task, uaddr, 1)
         return True
-    if owner != task.tid:
+    if owner != task.upid[-1]:
         return True
     try:
         write_word(task, uaddr, (uval & FUTEX_WAITERS) | FUTEX_OWNER_DIED)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.kernel.nsproxy import BUILT_NAMESPACES
 from syscalltbl.machine.kernel.sysctl import OSRELEASE
-from syscalltbl.machine.uapi.sched import CLONE_NEWIPC, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS
+from syscalltbl.machine.uapi.sched import CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
@@ -133,6 +133,7 @@ FEATURES: Final[tuple[Feature, ...]] = (
             holds=_namespace(CLONE_NEWIPC)),
     Feature("CONFIG_USER_NS", _calls("unshare", "setns", "getuid", "setuid", "setgroups"),
             holds=_namespace(CLONE_NEWUSER)),
+    Feature("CONFIG_PID_NS", _calls("unshare", "setns", "clone", "getpid"), holds=_namespace(CLONE_NEWPID)),
     Feature("CONFIG_TIME_NS", _calls("unshare", "setns", "clock_gettime", "clock_nanosleep"),
             holds=_namespace(CLONE_NEWTIME)),
     Feature("CONFIG_X86_IOPL_IOPERM", _calls("iopl", "ioperm")),

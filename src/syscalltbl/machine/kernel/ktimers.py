@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel import cputime
+from syscalltbl.machine.kernel.pidns import find_task_vpid
 from syscalltbl.machine.kernel.procfs import boottime_ns
 from syscalltbl.machine.uapi.errno import EINVAL, Errno
 from syscalltbl.machine.uapi.signal import SIGALRM
@@ -87,7 +88,7 @@ def cpu_clock(t: Task, clockid: int) -> CpuClock:
         raise Errno(EINVAL)
     if pid == 0:
         return CpuClock(kind, t.group, t if thread else None)
-    found = t.machine.tasks.get(pid)
+    found = find_task_vpid(t, pid)
     if found is None or found.status is not None:
         raise Errno(EINVAL)
     if thread:

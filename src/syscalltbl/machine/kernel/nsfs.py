@@ -2,8 +2,9 @@
 
 /proc/PID/ns holds a magic link per kind of namespace the machine has: the
 mount namespace (kernel/mount.py), the UTS, IPC and time ones (kernel/nsproxy.py),
-the last twice: the task's own and its children's (time_for_children), and the
-user namespace of its credentials (kernel/userns.py).
+the pid one (kernel/pidns.py), the last two twice: the task's own and its
+children's (time_for_children, pid_for_children), and the user namespace of
+its credentials (kernel/userns.py).
 Each reads `KIND:[INODE]` and opens the namespace's one nsfs file, which
 setns(2) and the NS_GET_* ioctls take.
 """
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.kernel.mount import MountNamespace, Superblock
 from syscalltbl.machine.kernel.nscommon import Namespace
+from syscalltbl.machine.kernel.pidns import PidNamespace
 from syscalltbl.machine.kernel.procfile import ProcDirectory
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.userns import UserNamespace, from_kuid_munged, owner_of
@@ -65,8 +67,10 @@ class NsFile(Inode):
             # A user namespace's owner is its parent (none for the first); the others' the one they were made in.
             return _open_related(task, ns.parent if isinstance(ns, UserNamespace) else owner_of(ns))
         if request == NS_GET_PARENT:
+            if isinstance(ns, PidNamespace):
+                return _open_pid_parent(task, ns)
             if not isinstance(ns, UserNamespace):
-                raise Errno(EINVAL)  # of the kinds here only user namespaces have parents
+                raise Errno(EINVAL)  # of the kinds here only user and pid namespaces have parents
             return _open_related(task, ns.parent)
         if request == NS_GET_OWNER_UID:
             if not isinstance(ns, UserNamespace):
@@ -86,6 +90,16 @@ def _open_related(task: Task, owner: UserNamespace | None) -> int:
         seen = seen.parent
     assert owner is not None
     made = OpenFile(ns_file(owner), O_RDONLY, b"user:[%d]" % owner.ino)
+    return task.files.install(made, cloexec=True, limit=task.nofile())
+
+
+def _open_pid_parent(task: Task, ns: PidNamespace) -> int:
+    """pidns_get_parent: the parent of a pid namespace, which must be the caller's own or one below it
+    (EPERM for one above, or for the first namespace's none)."""
+    parent = ns.parent
+    if parent is None or not task.pid_ns.contains(parent):
+        raise Errno(EPERM)
+    made = OpenFile(ns_file(parent), O_RDONLY, b"pid:[%d]" % parent.ino)
     return task.files.install(made, cloexec=True, limit=task.nofile())
 
 
@@ -130,6 +144,14 @@ def _uts(t: Task) -> AnyNamespace:
     return t.nsproxy.uts
 
 
+def _pid(t: Task) -> AnyNamespace:
+    return t.pid_ns
+
+
+def _pid_for_children(t: Task) -> AnyNamespace:
+    return t.nsproxy.pid_for_children
+
+
 def _time(t: Task) -> AnyNamespace:
     return t.nsproxy.time
 
@@ -140,7 +162,8 @@ def _time_for_children(t: Task) -> AnyNamespace:
 
 #: fs/proc/namespaces.c's ns_entries, of the kinds this machine has: how each is found from a task.
 NS_ENTRIES: Final[dict[bytes, Callable[[Task], AnyNamespace]]] = {
-    b"ipc": _ipc, b"mnt": _mnt, b"time": _time, b"time_for_children": _time_for_children, b"user": _user,
+    b"ipc": _ipc, b"mnt": _mnt, b"pid": _pid, b"pid_for_children": _pid_for_children, b"time": _time,
+    b"time_for_children": _time_for_children, b"user": _user,
     b"uts": _uts,
 }
 

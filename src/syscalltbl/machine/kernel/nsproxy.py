@@ -1,5 +1,6 @@
 """The namespaces a task is in besides its mounts (include/linux/nsproxy.h, kernel/nsproxy.c): UTS
-(kernel/utsname.c), IPC (ipc/namespace.c) and time (kernel/timens.py). A task's user namespace is its
+(kernel/utsname.c), IPC (ipc/namespace.c), time (kernel/timens.py) and the pid namespace of its
+children (kernel/pidns.py). A task's user namespace is its
 credentials' (kernel/userns.py); every namespace is owned by the user namespace it was made in.
 
 A task holds one NsProxy; tasks made by clone without a CLONE_NEW* flag
@@ -26,15 +27,18 @@ from syscalltbl.machine.kernel.ipclimits import IpcLimits
 from syscalltbl.machine.kernel.mqueue import MqueueFs
 from syscalltbl.machine.kernel.msg import MessageQueues
 from syscalltbl.machine.kernel.nscommon import Namespace
+from syscalltbl.machine.kernel.pidns import PROC_PID_INIT_INO, PidNamespace, create_pid_namespace
 from syscalltbl.machine.kernel.sem import Semaphores
 from syscalltbl.machine.kernel.shm import ShmNamespace
 from syscalltbl.machine.kernel.sysctl import MACHINE_NAME, OSRELEASE, OSTYPE, VERSION
 from syscalltbl.machine.kernel.timens import TimeNamespace
 from syscalltbl.machine.kernel.ucount import Ucounts, charge_for
 from syscalltbl.machine.kernel.userns import UserNamespace
+from syscalltbl.machine.uapi.errno import EINVAL, Errno
 from syscalltbl.machine.uapi.sched import (
     CLONE_NEWIPC,
     CLONE_NEWNS,
+    CLONE_NEWPID,
     CLONE_NEWTIME,
     CLONE_NEWUSER,
     CLONE_NEWUTS,
@@ -49,7 +53,7 @@ PROC_IPC_INIT_INO: Final = 0xEFFFFFFF
 PROC_UTS_INIT_INO: Final = 0xEFFFFFFE
 
 #: The kinds of namespace the machine is built with; clone and unshare refuse the others (EINVAL).
-BUILT_NAMESPACES: Final = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWTIME | CLONE_NEWUSER
+BUILT_NAMESPACES: Final = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWTIME | CLONE_NEWUSER | CLONE_NEWPID
 ABSENT_NAMESPACES: Final = NAMESPACES & ~BUILT_NAMESPACES
 
 #: What one namespace's own objects cost the host, charged to RAM as kernel memory (ENOMEM past it).
@@ -109,15 +113,17 @@ class NsProxy:
     """struct nsproxy: the namespaces a task is in (its mount namespace is its fs_struct's, kernel/mount.py)."""
 
     def __init__(self, uts: UtsNamespace, ipc: IpcNamespace, time: TimeNamespace,
-                 time_for_children: TimeNamespace) -> None:
+                 time_for_children: TimeNamespace, pid_for_children: PidNamespace) -> None:
         self.uts = uts
         self.ipc = ipc
         self.time = time
         self.time_for_children = time_for_children  # where children go: unshare(CLONE_NEWTIME) changes only this
+        #: The pid namespace children are made in; the task's own is its pid's (Task.pid_ns), never changed.
+        self.pid_for_children = pid_for_children
 
     def replaced(self, **namespaces: Namespace) -> NsProxy:
         """A copy with some namespaces changed (create_new_namespaces, and setns's nsset)."""
-        made = NsProxy(self.uts, self.ipc, self.time, self.time_for_children)
+        made = NsProxy(self.uts, self.ipc, self.time, self.time_for_children, self.pid_for_children)
         for name, ns in namespaces.items():
             setattr(made, name, ns)
         return made
@@ -127,12 +133,19 @@ class NsProxy:
         return {CLONE_NEWUTS: self.uts, CLONE_NEWIPC: self.ipc, CLONE_NEWTIME: self.time}.get(kind)
 
 
-def copy_namespaces(old: NsProxy, flags: int, owner: UserNamespace, ucounts: Ucounts, uid: int) -> NsProxy:
+def copy_namespaces(old: NsProxy, flags: int, owner: UserNamespace, ucounts: Ucounts, uid: int,
+                    active_pid_ns: PidNamespace) -> NsProxy:
     """create_new_namespaces: `old`, with a new namespace of each kind `flags` asks for (old itself for none).
     A new time namespace is for the children (copy_time_ns); ENOMEM when RAM cannot hold one. The new ones
     are owned by `owner`, the user namespace of the credentials the task has from now on, and count
-    against the namespaces `uid` may make (kernel/ucount.py: ENOSPC past its limit)."""
+    against the namespaces `uid` may make (kernel/ucount.py: ENOSPC past its limit). A new pid namespace is
+    for the children too, below the caller's own (`active_pid_ns`): EINVAL when the caller's children
+    already go elsewhere (copy_pid_ns)."""
     changed: dict[str, Namespace] = {}
+    if flags & CLONE_NEWPID:
+        if old.pid_for_children is not active_pid_ns:
+            raise Errno(EINVAL)
+        changed["pid_for_children"] = create_pid_namespace(active_pid_ns, owner)
     if flags & CLONE_NEWUTS:
         changed["uts"] = old.uts.copy(owner)
     if flags & CLONE_NEWIPC:
@@ -140,7 +153,7 @@ def copy_namespaces(old: NsProxy, flags: int, owner: UserNamespace, ucounts: Uco
     if flags & CLONE_NEWTIME:
         changed["time_for_children"] = old.time_for_children.clone(old.ipc.ram, owner)
     for name, ns in changed.items():
-        charge_for(ucounts, ns, owner, uid, "time" if name == "time_for_children" else name)
+        charge_for(ucounts, ns, owner, uid, name.removesuffix("_for_children"))
     return old.replaced(**changed) if changed else old
 
 
@@ -148,4 +161,4 @@ def boot_nsproxy(ram: PhysicalMemory, shm: ShmNamespace, hostname: bytes, domain
     """init_nsproxy: the namespaces the first process starts in, with their fixed inode numbers."""
     time = TimeNamespace(None)
     return NsProxy(UtsNamespace(hostname, domainname, PROC_UTS_INIT_INO), IpcNamespace(ram, shm, PROC_IPC_INIT_INO),
-                   time, time)
+                   time, time, PidNamespace(None, None, PROC_PID_INIT_INO))

@@ -10,6 +10,13 @@ a signal it has no handler for is not delivered, SIGKILL included (every
 sender is inside its pid namespace), and when it exits every other process
 is killed (zap_pid_ns_processes). The embedding API's machines keep the
 first program as pid 1 without those rules unless asked (Pid1.BARE).
+
+The first process of a nested pid namespace (kernel/pidns.py) is that
+namespace's PID 1 under the same rules, for the processes of its namespace:
+it takes their orphans, drops the signals they send it that it has no handler
+for (SIGKILL and SIGSTOP from an ancestor namespace reach it), and when it
+ends every other process of the namespace, and below, is killed and no new
+one may be made there.
 """
 
 from __future__ import annotations
@@ -90,13 +97,19 @@ def runs_init(t: Task) -> bool:
     return init is not None and t.exe_file is init.file
 
 
+def reaper_of(machine: Machine, task: Task) -> ThreadGroup | None:
+    """The init of the task's pid namespace (pid_ns->child_reaper): the machine's for the first one."""
+    ns = task.pid_ns
+    return machine.child_reaper if ns.level == 0 else ns.child_reaper
+
+
 def new_parent(machine: Machine, exiting: Task) -> Task | None:
     """find_new_reaper: who takes the children of `exiting`, a thread that ends.
 
     A live thread of its process first, then the nearest PR_SET_CHILD_SUBREAPER
-    ancestor (kernel/reaper.py), then PID 1 (a live thread of it). None when no
-    one is left (Pid1.BARE, or PID 1 itself ending): the orphans are then
-    reaped when they end.
+    ancestor (kernel/reaper.py), then its pid namespace's PID 1 (a live thread
+    of it). None when no one is left (Pid1.BARE, or that PID 1 itself ending):
+    the orphans are then reaped when they end.
     """
     group = exiting.group
     if group.threads:
@@ -104,16 +117,20 @@ def new_parent(machine: Machine, exiting: Task) -> Task | None:
     subreaper = find_new_reaper(exiting)
     if subreaper is not None:
         return subreaper
-    reaper = machine.child_reaper
+    reaper = reaper_of(machine, exiting)
     if reaper is None or reaper is group or not reaper.threads:
         return None
     return reaper.threads[0]
 
 
 def zap(machine: Machine, group: ThreadGroup) -> None:
-    """PID 1's last thread ends: every other process is killed (zap_pid_ns_processes)."""
-    if machine.child_reaper is not group:
+    """A PID 1's last thread ends: every other process of its pid namespace and those below is killed, and
+    none may be made there from now on (zap_pid_ns_processes)."""
+    leader = group.leader
+    if reaper_of(machine, leader) is not group:
         return
+    ns = leader.pid_ns
+    ns.closed = ns.level > 0  # the first namespace ends with the machine
     for task in list(machine.tasks.values()):
-        if task.status is None and task.group is not group:
+        if task.status is None and task.group is not group and ns.contains(task.pid_ns):
             task.kill(usignal.SIGKILL)

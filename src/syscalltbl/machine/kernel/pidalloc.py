@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
 
 
-def _in_use(machine: Machine) -> set[int]:
+def pids_in_use(machine: Machine) -> set[int]:
     used = {t.tid for t in machine.dead_tasks}
     for t in machine.tasks.values():
         used.update((t.tid, t.pgid, t.sid))
@@ -32,7 +32,7 @@ def alloc_pid(machine: Machine) -> int:
         machine.last_pid = candidate  # before the first wrap every pid above the last is free
         return candidate
     machine.pids_wrapped = True
-    used = _in_use(machine)
+    used = pids_in_use(machine)
     for _ in range(pid_max):
         if candidate >= pid_max:
             candidate = RESERVED_PIDS

@@ -11,6 +11,7 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
+from syscalltbl.machine.kernel.pidns import pid_vnr
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.vfs import Inode, OpenFile
 from syscalltbl.machine.uapi.anoninode import ANON_INODE_MODE
@@ -64,6 +65,8 @@ class PidFd(Inode):
             raise Errno(EINVAL)
         (wanted,) = struct.unpack("<Q", copy_from_user(task.mm, arg, 8))
         target, mask = self.task, 0
+        if not task.pid_ns.contains(target.pid_ns):
+            raise Errno(ESRCH)  # pid_in_current_pidns: a pid the caller's namespace has no number for
         exit_code = 0
         ids = [0] * 11
         if not self.alive():
@@ -71,7 +74,8 @@ class PidFd(Inode):
                 raise Errno(ESRCH)
         else:
             c = target.cred
-            ids = [target.tid, target.pid, target.ppid, c.uid, c.gid, c.euid, c.egid, c.suid, c.sgid, c.fsuid,
+            ids = [pid_vnr(task, target.tid), pid_vnr(task, target.pid), pid_vnr(task, target.ppid),
+                   c.uid, c.gid, c.euid, c.egid, c.suid, c.sgid, c.fsuid,
                    c.fsgid]
             mask |= PIDFD_INFO_CREDS | PIDFD_INFO_PID
         if wanted & PIDFD_INFO_EXIT and not self.alive() and target.status is not None:

@@ -17,6 +17,7 @@ from syscalltbl.machine.kernel import acct, cputime, futex, keys, pid1, ptrace, 
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.nsproxy import ABSENT_NAMESPACES, copy_namespaces
 from syscalltbl.machine.kernel.pidalloc import alloc_pid
+from syscalltbl.machine.kernel.pidns import PidNamespace, alloc_upid, free_upid, pid_nr_ns, tgid_vnr
 from syscalltbl.machine.kernel.process import ExitStatus, IoContext, SemUndoList, Task, ThreadGroup
 from syscalltbl.machine.kernel.rlimit_cpu import update_rlimit_cpu
 from syscalltbl.machine.kernel.rtsched import RT_POLICIES
@@ -68,15 +69,29 @@ TASK_BYTES = 4096
 TICK_NS = 10_000_000  # one USER_HZ clock tick, as SIGCHLD's si_utime and si_stime count
 
 
-def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None, group: ThreadGroup | None = None) -> Task:
+def spawn(machine: Machine, parent: Task | None = None, mm: Mm | None = None, group: ThreadGroup | None = None,
+          pid: tuple[PidNamespace, tuple[int, ...]] | None = None) -> Task:
     """A new task with its kernel stack and `mm`, else an empty address space.
 
     In `group` it is one more thread of that process; else it leads a new
     process, a child of `parent` (the caller lists it among the parent's
     children). EAGAIN if no pid is free; OutOfMemory if RAM runs out, with the stack given back and
-    the address space made here destroyed (a given one is the caller's).
+    the address space made here destroyed (a given one is the caller's). `pid`: the pid namespace
+    and numbers alloc_upid gave it (freed here if the task cannot be made), else a global pid.
     """
-    tid = alloc_pid(machine)  # first: EAGAIN when pids run out, before anything is made
+    try:
+        tid = alloc_pid(machine) if pid is None else pid[1][0]  # first: EAGAIN when pids run out
+        task = _spawn(machine, tid, parent, mm, group)
+    except BaseException:
+        if pid is not None:
+            free_upid(*pid)
+        raise
+    if pid is not None:
+        task.pid_ns, task.upid = pid
+    return task
+
+
+def _spawn(machine: Machine, tid: int, parent: Task | None, mm: Mm | None, group: ThreadGroup | None) -> Task:
     # One THREAD_SIZE stack per tid, each above an unmapped guard page.
     top = abi.KSTACK_BASE + tid * (abi.THREAD_SIZE + abi.PAGE_SIZE)
     made = mm is None
@@ -140,12 +155,12 @@ def check_clone_flags(flags: int) -> None:
         raise Errno(EINVAL)
     if flags & CLONE_PIDFD and flags & CLONE_DETACHED:
         raise Errno(EINVAL)
-    if flags & (ABSENT_NAMESPACES | CLONE_INTO_CGROUP):
-        # Built without some kinds of namespace (kernel/nsproxy.py), or cgroups, as a kernel configured so answers.
-        raise Errno(EINVAL)
+    if flags & CLONE_INTO_CGROUP:
+        raise Errno(EINVAL)  # built without cgroups, as a kernel configured so answers
 
 
-def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, tls: int = 0) -> Task:
+def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, tls: int = 0,
+                 set_tid: tuple[int, ...] = ()) -> Task:
     """clone's new task: a thread of the caller's process (CLONE_THREAD) or a new process, sharing
     what the CLONE_* flags say and copying the rest; it returns 0 from the same system call.
 
@@ -153,7 +168,9 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     page at fork, where Linux would share them until written); EAGAIN past
     kernel.threads-max, or past RLIMIT_NPROC for a user other than root
     (copy_process: root's CAP_SYS_RESOURCE lifts only the rlimit). Threads
-    count against both, as they do on Linux.
+    count against both, as they do on Linux. The child's pid is made in the caller's pid namespace for
+    a thread, else its pid_for_children (a new one for CLONE_NEWPID, whose init it is); `set_tid` asks
+    for its numbers there and above (clone3).
     """
     check_clone_flags(flags)
     if len(machine.tasks) >= machine.sysctl.threads_max:  # --max-procs, or less if root wrote less since
@@ -173,9 +190,12 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     if flags & NAMESPACES & ~CLONE_NEWUSER:
         if not current.cred.ns_capable(cred.user_ns, CAP_SYS_ADMIN):
             raise Errno(EPERM)  # copy_namespaces: over the user namespace the child will be in
+        if flags & ABSENT_NAMESPACES:
+            raise Errno(EINVAL)  # create_new_namespaces: a kind this kernel is built without (kernel/nsproxy.py)
         if flags & (CLONE_NEWIPC | CLONE_SYSVSEM) == CLONE_NEWIPC | CLONE_SYSVSEM:
             raise Errno(EINVAL)  # a new IPC namespace cannot share the undo list of the old one's semaphores
-    nsproxy = copy_namespaces(current.nsproxy, flags, cred.user_ns, machine.ucounts, current.cred.euid)
+    nsproxy = copy_namespaces(current.nsproxy, flags, cred.user_ns, machine.ucounts, current.cred.euid,
+                              current.pid_ns)
     if nsproxy.time_for_children is not nsproxy.time and not flags & CLONE_VM:
         # timens_on_fork: a child with memory of its own enters its creator's time_for_children; one
         # sharing the memory (a thread, vfork) stays with its vvar page, and enters it at exec.
@@ -198,7 +218,8 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     mm: Mm | None = current.mm if flags & CLONE_VM else None
     try:
         mm = mm or current.mm.copy()
-        child = spawn(machine, None, mm, group)
+        pid_ns = current.pid_ns if flags & CLONE_THREAD else nsproxy.pid_for_children
+        child = spawn(machine, None, mm, group, (pid_ns, alloc_upid(machine, pid_ns, set_tid, current.cred)))
     except BaseException as exc:
         if files is not current.files:
             files.close_all()
@@ -216,6 +237,8 @@ def copy_process(machine: Machine, current: Task, flags: int, exit_signal: int, 
     if mnt_ns is not None:
         child.fs.mnt_ns = mnt_ns
     child.nsproxy = nsproxy
+    if child.pid_ns.level > 0 and child.upid[-1] == 1 and not flags & CLONE_THREAD:
+        child.pid_ns.child_reaper = child.group  # is_child_reaper: the namespace's init
     if nsproxy.time is not current.nsproxy.time:
         join_vvar(machine, child, nsproxy.time)  # timens_commit: its offsets frozen, its vvar page mapped
     child.sighand = current.sighand if flags & CLONE_SIGHAND else current.sighand.copy()
@@ -343,7 +366,7 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
             signals.kill_orphaned_pgrp(child, task)
         if not child.group.ended and child.pdeath_signal:
             sig = child.pdeath_signal
-            signals.send(child, sig, signals.siginfo(sig, SI_USER, task.pid))
+            signals.send(child, sig, signals.siginfo(sig, SI_USER, pid_nr_ns(task.pid, child.pid_ns)))
     task.children = []
     if group.ended:
         signals.kill_orphaned_pgrp(group.leader, None)
@@ -351,7 +374,7 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
         release(machine, task)
     if group.ended:
         group.timers.delete_all()
-        task.nsproxy.ipc.sem.exit_sem(group, task.pid)  # the process's SEM_UNDO adjustments
+        task.nsproxy.ipc.sem.exit_sem(group, tgid_vnr(task))  # the process's SEM_UNDO adjustments
         # synchronize_group_exit: without an exit_group, the last thread's end is the process's.
         group.group_exit = group.group_exit or status
         leader = group.leader
@@ -385,7 +408,9 @@ def notify_parent(machine: Machine, task: Task, status: ExitStatus, tracer: Task
     if sig > 0:
         usage = cputime.group_usage(task.group)  # nsec_to_clock_t of the process's times
         ticks = (usage.utime // TICK_NS, usage.stime // TICK_NS)
-        signals.send(parent, sig, signals.siginfo(sig, code, task.pid, task.cred.uid, value, ticks))
+        # The child's pid as its parent's pid namespace numbers it.
+        signals.send(parent, sig, signals.siginfo(sig, code, pid_nr_ns(task.pid, parent.pid_ns), task.cred.uid, value,
+                                                  ticks))
     return sig == SIGCHLD and (action.handler == SIG_IGN or bool(action.flags & SA_NOCLDWAIT))
 
 
@@ -409,6 +434,7 @@ def release(machine: Machine, task: Task) -> None:
     """A dead task leaves the table (release_task); its kernel stack goes once it is not in use."""
     if machine.tasks.get(task.tid) is task:
         del machine.tasks[task.tid]
+        free_upid(task.pid_ns, task.upid)
     if task is machine.current:
         machine.dead_tasks.append(task)  # its kernel stack is the one in use
     else:
@@ -425,6 +451,7 @@ def de_thread(machine: Machine, task: Task) -> None:
     if leader is task:
         return
     # The leader is a zombie nobody waits for: `task` takes its place, its pid, and its parent's list entry.
+    leader.upid, task.upid = task.upid, leader.upid  # the leader's numbers stay, `task`'s own go with it
     release(machine, leader)
     del machine.tasks[task.tid]
     task.tid = leader.tid

@@ -38,6 +38,7 @@ from syscalltbl.machine.uapi.signal import (
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.hwbreak import Breakpoint
     from syscalltbl.machine.kernel.mount import MountNamespace
+    from syscalltbl.machine.kernel.pidns import PidNamespace
     from syscalltbl.machine.kernel.seccomp import Filter
     from syscalltbl.machine.machine import Machine
 
@@ -171,6 +172,10 @@ class Task:
         self.files = FdTable(machine.ram, lambda: machine.sysctl.nr_open)
         self.fs = FsStruct(machine.fs.root)
         self.nsproxy = machine.init_nsproxy  # its UTS and IPC namespaces (kernel/nsproxy.py)
+        #: The pid namespace its pid was made in (task_active_pid_ns) and its number at each level, the
+        #: first the global `tid` (kernel/pidns.py); spawn sets them for a task made in a nested one.
+        self.pid_ns: PidNamespace = machine.init_nsproxy.pid_for_children
+        self.upid: tuple[int, ...] = (tid,)
         self.cred = Creds()
         self.exe = b""
         #: The file the process runs (mm->exe_file): nothing may write to it meanwhile (vfs.deny_write).

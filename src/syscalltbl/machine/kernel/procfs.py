@@ -32,7 +32,7 @@ from syscalltbl.machine.kernel.mountinfo import (
     render_mounts,
 )
 from syscalltbl.machine.kernel.nsfs import ProcNsDir
-from syscalltbl.machine.kernel.pidns import ns_last_pid
+from syscalltbl.machine.kernel.pidns import PidNamespace, ns_last_pid, pid_nr_ns, pid_numbers
 from syscalltbl.machine.kernel.procfdinfo import ProcFdInfoDir
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile, ProcLink
 from syscalltbl.machine.kernel.procmap_query import MapsFile
@@ -104,6 +104,7 @@ class _TaskDir(ProcDirectory):
         super().__init__(parent, 0o555)
         self.owner = owner
         self.owned_by(owner.cred.euid, owner.cred.egid)
+        self.pid_ns = _pid_ns_of(parent, owner)  # the pid namespace this /proc shows (its numbers)
 
     def _alive(self) -> Task:
         t = self.owner
@@ -145,8 +146,8 @@ class ProcPidDir(_TaskDir):
             b"ns": ProcNsDir(self, t),
             b"pagemap": PagemapFile(t).owned_by(t.cred.euid, t.cred.egid),
             b"smaps": ProcFile(lambda: render_smaps(self._alive(), render_maps(self._alive()))),
-            b"stat": ProcFile(lambda: render_stat(self._alive())),
-            b"status": ProcFile(lambda: render_status(self._alive())),
+            b"stat": ProcFile(lambda: render_stat(self._alive(), self.pid_ns)),
+            b"status": ProcFile(lambda: render_status(self._alive(), self.pid_ns)),
             b"task": ProcTaskDir(self, t),
             b"timens_offsets": TimensOffsets(self._alive, _clock_readings),
             b"uid_map": IdMapFile(self._alive, uids=True),
@@ -172,15 +173,17 @@ class ProcTaskDir(ProcDirectory):
     def __init__(self, parent: Directory, owner: Task) -> None:
         super().__init__(parent, 0o555)
         self.owner = owner
+        self.pid_ns = _pid_ns_of(parent, owner)
 
     def entries_for(self, task: Task) -> dict[bytes, Inode]:
         group = self.owner.group
-        threads = sorted({group.leader, *group.threads}, key=lambda x: x.tid)
-        live = [x for x in threads if x.machine.tasks.get(x.tid) is x]
-        return {str(x.tid).encode(): ProcTidDir(self, x) for x in live}
+        ns = self.pid_ns
+        live = [(nr, x) for x in {group.leader, *group.threads}
+                if x.machine.tasks.get(x.tid) is x and (nr := pid_nr_ns(x.tid, ns))]
+        return {str(nr).encode(): ProcTidDir(self, x) for nr, x in sorted(live, key=lambda item: item[0])}
 
     def name_of(self, child: Inode) -> bytes | None:
-        return str(child.owner.tid).encode() if isinstance(child, ProcTidDir) else None
+        return str(pid_nr_ns(child.owner.tid, self.pid_ns)).encode() if isinstance(child, ProcTidDir) else None
 
 
 class ProcTidDir(_TaskDir):
@@ -190,8 +193,8 @@ class ProcTidDir(_TaskDir):
         t = self.owner
         return {
             b"comm": ProcFile(lambda: self._alive().comm + b"\n", lambda data, writer: _set_comm(t, data, writer)),
-            b"stat": ProcFile(lambda: render_stat(self._alive())),
-            b"status": ProcFile(lambda: render_status(self._alive())),
+            b"stat": ProcFile(lambda: render_stat(self._alive(), self.pid_ns)),
+            b"status": ProcFile(lambda: render_status(self._alive(), self.pid_ns)),
         }
 
 
@@ -223,20 +226,26 @@ def _set_comm(t: Task, data: bytes, writer: Task) -> None:
 
 
 class ProcRoot(ProcDirectory):
-    """/proc itself: a directory per process, `self`, and the machine-wide files."""
+    """/proc itself: a directory per process, `self`, and the machine-wide files. It shows the processes of
+    the pid namespace its mounter was in (proc_fill_super), by their numbers there."""
 
-    def __init__(self, parent: Directory, machine: Machine) -> None:
+    def __init__(self, parent: Directory, machine: Machine, pid_ns: PidNamespace | None = None) -> None:
         super().__init__(parent, 0o555)
         self.machine = machine
+        self._pid_ns = pid_ns  # None: the first namespace (the boot /proc, made before the machine's namespaces)
+
+    @property
+    def pid_ns(self) -> PidNamespace:
+        return self._pid_ns if self._pid_ns is not None else self.machine.init_nsproxy.pid_for_children
 
     def entries_for(self, task: Task) -> dict[bytes, Inode]:
         machine = self.machine
         # Processes are listed; a thread's own tid is not, but looking it up works (as on Linux).
-        entries: dict[bytes, Inode] = {
-            str(tid).encode(): ProcPidDir(self, t) for tid, t in sorted(machine.tasks.items()) if t.is_leader
-        }
-        entries[b"self"] = ProcLink(_own_pid)
-        entries[b"thread-self"] = ProcLink(_own_tid)
+        ns = self.pid_ns
+        shown = sorted((nr, t) for tid, t in machine.tasks.items() if t.is_leader and (nr := pid_nr_ns(tid, ns)))
+        entries: dict[bytes, Inode] = {str(nr).encode(): ProcPidDir(self, t) for nr, t in shown}
+        entries[b"self"] = ProcLink(lambda reader: _own_pid(reader, ns))
+        entries[b"thread-self"] = ProcLink(lambda reader: _own_tid(reader, ns))
         entries[b"loadavg"] = ProcFile(lambda: render_loadavg(machine), refuse=EIO)
         entries[b"locks"] = ProcFile(lambda: describe_locks(machine.file_locks, FS_DEV), refuse=EIO)
         entries[b"meminfo"] = ProcFile(lambda: render_meminfo(machine), refuse=EIO)
@@ -247,7 +256,7 @@ class ProcRoot(ProcDirectory):
         entries[b"cpuinfo"] = ProcFile(render_cpuinfo, refuse=EIO)
         entries[b"config.gz"] = ProcFile(lambda: render_config_gz(machine), refuse=EIO)
         entries[b"key-users"] = ProcFile(lambda: render_key_users(machine), refuse=EIO)
-        entries[b"sys"] = proc_sys(self, machine.sysctl, lambda: {b"ns_last_pid": ns_last_pid(machine)},
+        entries[b"sys"] = proc_sys(self, machine.sysctl, lambda: {b"ns_last_pid": ns_last_pid(machine, task)},
                                    machine.ucounts, lambda d: net_dir(d, lambda task: task.machine.inet.ipv4))
         entries[b"sysvipc"] = proc_sysvipc(self)
         entries[b"version"] = ProcFile(lambda: render_version(task.nsproxy.uts.utsname()), refuse=EIO)
@@ -256,30 +265,40 @@ class ProcRoot(ProcDirectory):
     def lookup(self, name: bytes, task: Task) -> Inode | None:
         found = super().lookup(name, task)
         if found is None and name.isdigit():
-            thread = self.machine.tasks.get(int(name))
-            if thread is not None and str(thread.tid).encode() == name:
+            nr = int(name)
+            ns = self.pid_ns
+            thread = self.machine.tasks.get(nr if ns.level == 0 else ns.numbers.get(nr, 0))
+            if thread is not None and str(pid_nr_ns(thread.tid, ns)).encode() == name:
                 return ProcPidDir(self, thread)
         return found
 
     def name_of(self, child: Inode) -> bytes | None:
         if isinstance(child, SysctlDir):
             return child.name
-        return str(child.owner.tid).encode() if isinstance(child, ProcPidDir) else None
+        return str(pid_nr_ns(child.owner.tid, self.pid_ns)).encode() if isinstance(child, ProcPidDir) else None
 
 
 PROC_INODES: Final = (ProcLink, ProcFile, ProcDirectory)
 
 
-def _own_pid(reader: Task | None) -> bytes:
-    if reader is None:
+def _pid_ns_of(parent: Directory, owner: Task) -> PidNamespace:
+    """The pid namespace of the /proc a directory is in (its superblock's, proc_pid_ns)."""
+    ns = getattr(parent, "pid_ns", None)
+    return ns if isinstance(ns, PidNamespace) else owner.machine.init_nsproxy.pid_for_children
+
+
+def _own_pid(reader: Task | None, ns: PidNamespace) -> bytes:
+    """proc_self_get_link: the reader's pid in this /proc's namespace; ENOENT for a reader outside it."""
+    pid = pid_nr_ns(reader.pid, ns) if reader is not None else 0
+    if not pid:
         raise Errno(ENOENT)  # a lookup made for no process (the first program's, before it exists)
-    return str(reader.pid).encode()
+    return str(pid).encode()
 
 
-def _own_tid(reader: Task | None) -> bytes:
-    if reader is None:
+def _own_tid(reader: Task | None, ns: PidNamespace) -> bytes:
+    if reader is None or not (tid := pid_nr_ns(reader.tid, ns)):
         raise Errno(ENOENT)
-    return f"{reader.pid}/task/{reader.tid}".encode()
+    return f"{pid_nr_ns(reader.pid, ns)}/task/{tid}".encode()
 
 
 def _threads(t: Task) -> int:
@@ -314,8 +333,9 @@ def _ticks(seconds: float) -> int:
     return int(seconds * CLK_TCK)
 
 
-def render_stat(t: Task) -> bytes:
-    """/proc/PID/stat: proc_pid_stat's 52 fields, those this machine keeps filled in."""
+def render_stat(t: Task, ns: PidNamespace) -> bytes:
+    """/proc/PID/stat: proc_pid_stat's 52 fields, those this machine keeps filled in; the ids as `ns`, the
+    namespace of the /proc read, numbers them."""
     state, _ = _state(t)
     sig = t.signals
     ignored, caught = _dispositions(t.sighand.actions)
@@ -323,7 +343,8 @@ def render_stat(t: Task) -> bytes:
     start_brk = 0 if exited else t.mm.start_brk
     code = 0 if t.status is None else (t.status.signal or 0) | (t.status.code or 0) << 8
     fields = [
-        t.tid, f"({t.comm.decode(errors='replace')})", state, t.ppid, t.pgid, t.sid,
+        pid_nr_ns(t.tid, ns), f"({t.comm.decode(errors='replace')})", state, pid_nr_ns(t.ppid, ns),
+        pid_nr_ns(t.pgid, ns), pid_nr_ns(t.sid, ns),
         0, -1, 0x400000,  # no controlling tty, no foreground group, flags
         *_faults_and_times(t),  # minflt cminflt majflt cmajflt utime stime cutime cstime
         20 + t.nice, t.nice, _threads(t), 0, _ticks(t.start_time), _vm_size(t), _resident_pages(t), (1 << 64) - 1,
@@ -364,8 +385,13 @@ def _mask(bits: int) -> str:
     return f"{bits:016x}"
 
 
-def render_status(t: Task) -> bytes:
-    """/proc/PID/status: who it is, its memory and its signals, as a learner reads them."""
+def _ns_line(name: str, global_pid: int, ns: PidNamespace) -> str:
+    return "\t".join([f"{name}:", *map(str, pid_numbers(global_pid, ns))])
+
+
+def render_status(t: Task, ns: PidNamespace) -> bytes:
+    """/proc/PID/status: who it is, its memory and its signals, as a learner reads them; the ids as `ns`,
+    the namespace of the /proc read, numbers them, and the NS* lines each level's number from there down."""
     state, name = _state(t)
     ignored, caught = _dispositions(t.sighand.actions)
     c = t.cred
@@ -373,14 +399,18 @@ def render_status(t: Task) -> bytes:
         f"Name:\t{t.comm.decode(errors='replace')}",
         f"Umask:\t{t.fs.umask:04o}",
         f"State:\t{state} ({name})",
-        f"Tgid:\t{t.pid}",
-        f"Pid:\t{t.tid}",
-        f"PPid:\t{t.ppid}",
-        f"TracerPid:\t{t.tracer.pid if t.tracer is not None else 0}",
+        f"Tgid:\t{pid_nr_ns(t.pid, ns)}",
+        f"Pid:\t{pid_nr_ns(t.tid, ns)}",
+        f"PPid:\t{pid_nr_ns(t.ppid, ns)}",
+        f"TracerPid:\t{pid_nr_ns(t.tracer.pid, ns) if t.tracer is not None else 0}",
         f"Uid:\t{c.uid}\t{c.euid}\t{c.suid}\t{c.fsuid}",  # real, effective, saved, filesystem
         f"Gid:\t{c.gid}\t{c.egid}\t{c.sgid}\t{c.fsgid}",
         f"FDSize:\t{t.files.max_fds}",
         f"Groups:\t{' '.join(map(str, c.groups.gids))} ",
+        _ns_line("NStgid", t.pid, ns),
+        _ns_line("NSpid", t.tid, ns),
+        _ns_line("NSpgid", t.pgid, ns),
+        _ns_line("NSsid", t.sid, ns),
         f"VmSize:\t{_vm_size(t) // KIB:8d} kB",
         f"VmLck:\t{(t.mm.locked_bytes if t.status is None else 0) // KIB:8d} kB",  # mlock's areas
         f"VmPin:\t{0:8d} kB",  # nothing here pins pages (no RDMA, no io_uring buffers)

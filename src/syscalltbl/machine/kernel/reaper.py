@@ -18,7 +18,8 @@ def find_new_reaper(father: Task) -> Task | None:
     """A live thread of `father`'s nearest child-subreaper ancestor; None if it has none."""
     ancestor = father.parent
     hops = len(father.machine.tasks)  # an ancestor chain is never longer than the tasks there are
-    while ancestor is not None and hops > 0:
+    # Only within the pid namespace: past its init the namespace's init takes them.
+    while ancestor is not None and ancestor.pid_ns is father.pid_ns and hops > 0:
         group = ancestor.group
         if group.child_subreaper:
             alive = [x for x in group.threads if x.status is None]

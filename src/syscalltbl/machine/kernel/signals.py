@@ -43,6 +43,7 @@ from syscalltbl.machine.hw.fpu import INITIAL
 from syscalltbl.machine.kernel import cputime
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.uapi.errno import EFAULT, EINTR, Errno
+from syscalltbl.machine.uapi.mqueue import SI_MESGQ
 from syscalltbl.machine.uapi.resource import RLIMIT_SIGPENDING
 from syscalltbl.machine.uapi.signal import (
     CLD_CONTINUED,
@@ -56,7 +57,10 @@ from syscalltbl.machine.uapi.signal import (
     SA_RESETHAND,
     SA_RESTART,
     SA_RESTORER,
+    SI_ASYNCIO,
     SI_KERNEL,
+    SI_QUEUE,
+    SI_TKILL,
     SI_USER,
     SIG_DFL,
     SIG_IGN,
@@ -259,9 +263,33 @@ def siginfo(
     return head.ljust(SIGINFO_SIZE, b"\0")
 
 
-def _unkillable(t: Task, sig: int) -> bool:
-    """PID 1's rule (SIGNAL_UNKILLABLE, kernel/pid1.py): a signal it has no handler for is not for it."""
-    return t.group is t.machine.child_reaper and t.sighand.actions[sig].handler == SIG_DFL
+def _unkillable(t: Task, sig: int, *, forced: bool = False) -> bool:
+    """PID 1's rule (SIGNAL_UNKILLABLE, kernel/pid1.py): a signal its pid namespace's init has no handler
+    for is not for it, but SIGKILL and SIGSTOP `forced` (sent from an ancestor namespace) are."""
+    if forced and sig in (SIGKILL, SIGSTOP):
+        return False
+    ns = t.pid_ns
+    reaper = t.machine.child_reaper if ns.level == 0 else ns.child_reaper
+    return t.group is reaper and t.sighand.actions[sig].handler == SIG_DFL
+
+
+def _from_outside(t: Task) -> bool:
+    """The running task's pid is not in the pid namespace of `t` (send_signal_locked's force)."""
+    sender = t.machine.current
+    return sender is not None and not t.pid_ns.contains(sender.pid_ns)
+
+
+#: The si_codes of siginfo layouts with a sender's pid and uid (has_si_pid_and_uid: SIL_KILL and SIL_RT).
+_CODES_WITH_PID: Final = frozenset({SI_USER, SI_QUEUE, SI_MESGQ, SI_ASYNCIO, SI_TKILL})
+
+def _sender_hidden(t: Task, sig: int, info: bytes | None) -> bytes | None:
+    """send_signal_locked: a sender the target's pid namespace has no number for is si_pid 0 there."""
+    if info is None or not _from_outside(t):
+        return info
+    code = int.from_bytes(info[8:12], "little", signed=True)
+    if code in _CODES_WITH_PID or (sig == SIGCHLD and code > 0):
+        return info[:16] + bytes(4) + info[20:]
+    return info
 
 
 def _queued(t: Task) -> int:
@@ -315,7 +343,7 @@ def send(t: Task, sig: int, info: bytes | None = None, *, may_fail: bool = False
     group = t.group
     if group.ended or group.group_exit is not None or not 0 < sig <= NSIG:
         return True
-    if _unkillable(t, sig) and (sig == SIGKILL or not t.signals.blocked & bit(sig)):
+    if _unkillable(t, sig, forced=_from_outside(t)) and (sig == SIGKILL or not t.signals.blocked & bit(sig)):
         return True  # sig_task_ignored: a blocked one waits, and is dropped at delivery if still SIG_DFL
     if sig == SIGKILL:
         t.kill(SIGKILL)
@@ -323,7 +351,7 @@ def send(t: Task, sig: int, info: bytes | None = None, *, may_fail: bool = False
     _prepare(group, sig)
     if _discarded(t, sig):
         return True
-    if not _enqueue(t, group.shared, sig, info, may_fail=may_fail):
+    if not _enqueue(t, group.shared, sig, _sender_hidden(t, sig, info), may_fail=may_fail):
         return False
     taker = _complete_signal(t, sig)
     if taker is not None:
@@ -371,7 +399,7 @@ def send_thread(t: Task, sig: int, info: bytes | None = None, *, may_fail: bool 
     False: a real-time signal's queue is full and `may_fail` (the sender's EAGAIN)."""
     if t.status is not None or not 0 < sig <= NSIG:
         return True
-    if _unkillable(t, sig) and (sig == SIGKILL or not t.signals.blocked & bit(sig)):
+    if _unkillable(t, sig, forced=_from_outside(t)) and (sig == SIGKILL or not t.signals.blocked & bit(sig)):
         return True
     if sig == SIGKILL:
         t.kill(SIGKILL)
@@ -380,7 +408,7 @@ def send_thread(t: Task, sig: int, info: bytes | None = None, *, may_fail: bool 
     _prepare(t.group, sig)
     if _discarded(t, sig):
         return True
-    if not _enqueue(t, s, sig, info, may_fail=may_fail):
+    if not _enqueue(t, s, sig, _sender_hidden(t, sig, info), may_fail=may_fail):
         return False
     recalc(t)
     if t.sigpending & bit(sig) and not t.stopped:
@@ -471,8 +499,8 @@ def get_signal(t: Task) -> tuple[int, bytes, SigAction] | None:
             ptrace_stop(t, sig, CLD_TRAPPED, info, SIGNAL_STOP)  # the tracer decides (kernel/ptrace.py)
             return None
         t.ptrace_passed &= ~bit(sig)
-        if _unkillable(t, sig):
-            continue  # PID 1 drops one that was blocked while it had no handler
+        if _unkillable(t, sig) and sig not in (SIGKILL, SIGSTOP):
+            continue  # PID 1 drops one that was blocked while it had no handler (these two came from outside)
         action = t.sighand.actions[sig]
         if action.handler == SIG_IGN or (action.handler == SIG_DFL and sig in DEFAULT_IGNORE):
             continue  # blocked while ignored, then unblocked; or let through by a tracer

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from syscalltbl.machine.kernel import signals
 from syscalltbl.machine.kernel.af_unix import TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN, Message, Payload, SockAddr, Ucred
 from syscalltbl.machine.kernel.inet import InetSocket, PortTable, is_any
+from syscalltbl.machine.kernel.pidns import tgid_vnr
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.vfs import OpenFile
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
@@ -317,7 +318,7 @@ class TcpSocket(InetSocket):
             return sent
         except Errno as exc:
             if exc.errno == EPIPE and not flags & MSG_NOSIGNAL:
-                signals.send(t, SIGPIPE, signals.siginfo(SIGPIPE, SI_USER, t.pid, t.cred.uid))
+                signals.send(t, SIGPIPE, signals.siginfo(SIGPIPE, SI_USER, tgid_vnr(t), t.cred.uid))
             raise
 
     def recv_stream(self, t: Task, f: OpenFile, size: int, flags: int) -> tuple[bytes, list[OpenFile], Ucred | None,

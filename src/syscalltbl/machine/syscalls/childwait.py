@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from syscalltbl.machine.kernel import cputime, proc
+from syscalltbl.machine.kernel.pidns import find_vpid
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.syscalls.rusage import pack_rusage
 from syscalltbl.machine.uapi.signal import (
@@ -30,11 +31,12 @@ def eligible_child(t: Task, child: Task, pid: int, options: int, *, traced: bool
     nothing), the default only for the others; __WALL for both, as for the caller's tracees.
     """
     if pid > 0:
-        matches = child.pid == pid or (traced and child.tid == pid)
+        vpid = find_vpid(t, pid)  # numbers of the caller's pid namespace
+        matches = child.pid == vpid or (traced and child.tid == vpid)
     elif pid == 0:
         matches = child.pgid == t.pgid
     else:
-        matches = pid == -1 or child.pgid == -pid
+        matches = pid == -1 or child.pgid == find_vpid(t, -pid)
     clone_ok = traced or bool(options & __WALL) or (child.exit_signal != SIGCHLD) == bool(options & __WCLONE)
     return matches and clone_ok
 

@@ -12,6 +12,7 @@ import struct
 from array import array
 
 from syscalltbl.machine.kernel.cred import NO_GROUPS, Creds, GroupInfo, fix_setfsuid, fix_setuid
+from syscalltbl.machine.kernel.pidns import find_task_vpid, tgid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.userns import (
@@ -343,8 +344,8 @@ def sys_capget(t: Task, header: int, dataptr: int, *_: int) -> int:
     if pid < 0:
         raise Errno(EINVAL)
     target = t
-    if pid and pid != t.pid:
-        found = t.machine.tasks.get(pid)
+    if pid and pid != tgid_vnr(t):
+        found = find_task_vpid(t, pid)
         if found is None or found.status is not None:
             raise Errno(ESRCH)
         target = found
@@ -365,7 +366,7 @@ def sys_capset(t: Task, header: int, data: int, *_: int) -> int:
     permitted (any with CAP_SETPCAP) and within the bounding set."""
     words = _cap_words(t, header)
     pid = _header_pid(t, header)
-    if pid and pid != t.pid:
+    if pid and pid != tgid_vnr(t):
         raise Errno(EPERM)
     raw = copy_from_user(t.mm, data, CAP_DATA.size * words)
     effective = permitted = inheritable = 0

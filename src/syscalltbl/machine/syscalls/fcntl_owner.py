@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Final
 
 from syscalltbl.machine.kernel import fown, lease
+from syscalltbl.machine.kernel.pidns import find_vpid, pid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.vfs import OpenFile, PipeEnd
@@ -49,15 +50,18 @@ def _exists(t: Task, kind: int, pid: int) -> bool:
 
 
 def _set_owner(t: Task, f: OpenFile, kind: int, pid: int) -> None:
-    if pid and not _exists(t, kind, pid):
+    """The owner is kept by its global number (f_owner's struct pid); `pid` is the caller's namespace's."""
+    global_pid = find_vpid(t, pid) if pid else 0
+    if pid and (not global_pid or not _exists(t, kind, global_pid)):
         raise Errno(ESRCH)
-    fown.set_owner(f, kind, pid, t)
+    fown.set_owner(f, kind, global_pid, t)
 
 
 def do_fcntl_owner(t: Task, f: OpenFile, fd: int, cmd: int, arg: int) -> int:
     if cmd == F_GETOWN:
         owner = fown.owner_of(f)
-        return -owner.pid if owner.kind == F_OWNER_PGRP else owner.pid
+        pid = pid_vnr(t, owner.pid)  # 0 for an owner outside the caller's pid namespace
+        return -pid if owner.kind == F_OWNER_PGRP else pid
     if cmd == F_SETOWN:
         who = _s32(arg)
         if who == INT_MIN:
@@ -66,7 +70,7 @@ def do_fcntl_owner(t: Task, f: OpenFile, fd: int, cmd: int, arg: int) -> int:
         return 0
     if cmd == F_GETOWN_EX:
         owner = fown.owner_of(f)
-        copy_to_user(t.mm, arg, F_OWNER_EX.pack(owner.kind, owner.pid))
+        copy_to_user(t.mm, arg, F_OWNER_EX.pack(owner.kind, pid_vnr(t, owner.pid)))
         return 0
     if cmd == F_SETOWN_EX:
         kind, pid = F_OWNER_EX.unpack(copy_from_user(t.mm, arg, F_OWNER_EX.size))

@@ -11,6 +11,7 @@ from typing import Final
 from syscalltbl.machine.kernel import dnotify, fileattr, fsnotify, landlock, lease, memfd, permission, signals
 from syscalltbl.machine.kernel.fsize import check_new_size, write_limit
 from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
+from syscalltbl.machine.kernel.pidns import tgid_vnr
 from syscalltbl.machine.kernel.pipesize import pipe_fcntl
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import PROC_INODES
@@ -209,7 +210,7 @@ def _write(t: Task, f: OpenFile, data: bytes) -> int:
     except Errno as exc:
         if exc.errno == EPIPE and f.inode.SIGPIPE_ON_EPIPE:
             # As pipe_write's send_sig(SIGPIPE, current, 0); the writer gets EPIPE if it survives.
-            signals.send(t, SIGPIPE, signals.siginfo(SIGPIPE, SI_USER, t.pid, t.cred.uid))
+            signals.send(t, SIGPIPE, signals.siginfo(SIGPIPE, SI_USER, tgid_vnr(t), t.cred.uid))
         raise
 
 

@@ -24,6 +24,7 @@ from syscalltbl.machine.kernel.futex import (
     read_word,
     write_word,
 )
+from syscalltbl.machine.kernel.pidns import find_task_vpid, tid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.ptrace_access import ptrace_may_access
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
@@ -242,7 +243,7 @@ def _pi_state(t: Task, table: Futexes, key: Key, uval: int) -> list[Waiter]:
 def _attach_to_owner(t: Task, owner: int, private: bool) -> None:
     """attach_to_pi_owner: ESRCH when no live task has the word's tid (handle_exit_race); a private
     PI futex can only be owned within the caller's process (EPERM)."""
-    task = t.machine.tasks.get(owner)
+    task = find_task_vpid(t, owner)  # the word holds the owner's tid in the caller's pid namespace
     if task is None or task.status is not None:
         raise Errno(ESRCH)
     if private and task.pid != t.pid:
@@ -255,7 +256,7 @@ def _lock_pi(t: Task, table: Futexes, call: tuple[int, ...], uaddr: int, private
         return 0  # the unlocking owner handed it over: the word holds our tid already
     key = key_of(t, uaddr, private=private, write=True)
     uval = read_word(t, uaddr)
-    tid = t.tid
+    tid = tid_vnr(t)
     if uval & FUTEX_TID_MASK == tid:
         raise Errno(EDEADLK)
     queue = _pi_state(t, table, key, uval)
@@ -282,12 +283,12 @@ def _lock_pi(t: Task, table: Futexes, call: tuple[int, ...], uaddr: int, private
 
 def _unlock_pi(t: Task, table: Futexes, uaddr: int, private: bool) -> int:
     uval = read_word(t, uaddr)
-    if uval & FUTEX_TID_MASK != t.tid:
+    if uval & FUTEX_TID_MASK != tid_vnr(t):
         raise Errno(EPERM)
     key = key_of(t, uaddr, private=private, write=True)
     queue = table.waiters(key)
     if queue:
-        if not queue[0].wait.pi or table.pi_owner.get(key) != t.tid:
+        if not queue[0].wait.pi or table.pi_owner.get(key) != tid_vnr(t):
             raise Errno(EINVAL)
         table.hand_off(key, queue[0])
         return 0
@@ -336,12 +337,12 @@ def _cmp_requeue_pi(t: Task, table: Futexes, uaddr: int, uaddr2: int, private: b
     if queue and not pi_queue:
         top = queue[0]
         owner = uval & FUTEX_TID_MASK
-        if owner == top.wait.task.tid:
+        if owner == top.wait.task.upid[-1]:
             raise Errno(EDEADLK)
         if not owner:
             # futex_proxy_trylock_atomic: the waiter owns the lock before it even wakes.
             waiters = FUTEX_WAITERS if len(queue) > 1 else 0
-            write_word(t, uaddr2, (uval & FUTEX_OWNER_DIED) | waiters | top.wait.task.tid)
+            write_word(t, uaddr2, (uval & FUTEX_OWNER_DIED) | waiters | top.wait.task.upid[-1])
             table.dequeue(top)
             top.woken = True
             queue = queue[1:]
@@ -466,7 +467,7 @@ def sys_set_robust_list(t: Task, head: int, length: int, *_: int) -> int:
 
 @syscall("sys_get_robust_list")
 def sys_get_robust_list(t: Task, pid: int, head_ptr: int, len_ptr: int, *_: int) -> int:
-    target = t if pid == 0 else t.machine.tasks.get(pid)
+    target = t if pid == 0 else find_task_vpid(t, pid)
     if target is None:
         raise Errno(ESRCH)
     if not ptrace_may_access(t, target):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from syscalltbl.machine.kernel.pidns import find_task_vpid, find_vpid
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.registry import syscall
@@ -54,11 +55,11 @@ def _targets(t: Task, which: int, who: int) -> Iterable[Task]:
     tasks = t.machine.tasks
     live = [x for x in tasks.values() if x.status is None]
     if which == IOPRIO_WHO_PROCESS:
-        found = t if who == 0 else tasks.get(who)
+        found = t if who == 0 else find_task_vpid(t, who)
         return [found] if found is not None else []
     if which == IOPRIO_WHO_PGRP:
-        pgid = t.pgid if who == 0 else who
-        return [x for x in live if x.pgid == pgid]
+        pgid = t.pgid if who == 0 else find_vpid(t, who)
+        return [x for x in live if pgid and x.pgid == pgid]
     if which == IOPRIO_WHO_USER:
         uid = t.cred.uid if who == 0 else who & 0xFFFFFFFF
         return [x for x in live if x.cred.uid == uid]

@@ -6,6 +6,7 @@ import time
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, page_up
+from syscalltbl.machine.kernel.pidns import pid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.shm import Segment, ShmNamespace
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
@@ -108,11 +109,12 @@ def sys_shmdt(t: Task, addr: int, *_: int) -> int:
     return 0
 
 
-def _stat(segment: Segment) -> bytes:
+def _stat(t: Task, segment: Segment) -> bytes:
+    """shm_stat: the creator's and last user's pids as the caller's pid namespace numbers them."""
     p = segment.perm
     return SHMID64_DS.pack(p.key, p.uid, p.gid, p.cuid, p.cgid, p.mode, p.seq, 0, 0, segment.size,
-                           segment.atime, segment.dtime, segment.ctime, segment.cpid, segment.lpid,
-                           segment.nattch, 0, 0)
+                           segment.atime, segment.dtime, segment.ctime, pid_vnr(t, segment.cpid),
+                           pid_vnr(t, segment.lpid), segment.nattch, 0, 0)
 
 
 def _owner(t: Task, segment: Segment) -> None:
@@ -141,13 +143,13 @@ def sys_shmctl(t: Task, shmid: int, cmd: int, buf: int, *_: int) -> int:
             raise Errno(EINVAL)
         if cmd == SHM_STAT and not found.permits(t.cred.euid, t.cred.egid, READ):
             raise Errno(EACCES)
-        copy_to_user(t.mm, buf, _stat(found))
+        copy_to_user(t.mm, buf, _stat(t, found))
         return found.id
     if cmd == IPC_STAT:
         segment = ns.find(shmid)
         if not segment.permits(t.cred.euid, t.cred.egid, READ):
             raise Errno(EACCES)
-        copy_to_user(t.mm, buf, _stat(segment))
+        copy_to_user(t.mm, buf, _stat(t, segment))
         return 0
     if cmd == IPC_SET:
         fields = SHMID64_DS.unpack(copy_from_user(t.mm, buf, SHMID64_DS.size))  # before the lookup, as Linux

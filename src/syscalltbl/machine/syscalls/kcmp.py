@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 
+from syscalltbl.machine.kernel.pidns import find_task_vpid
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.ptrace_access import ptrace_may_access
 from syscalltbl.machine.kernel.uaccess import copy_from_user
@@ -72,8 +73,7 @@ def _epoll_target(t: Task, task1: Task, task2: Task, idx1: int, idx2: int) -> in
 
 @syscall("sys_kcmp")
 def sys_kcmp(t: Task, pid1: int, pid2: int, kind: int, idx1: int, idx2: int, *_: int) -> int:
-    tasks = t.machine.tasks
-    task1, task2 = tasks.get(pid1) if pid1 > 0 else None, tasks.get(pid2) if pid2 > 0 else None
+    task1, task2 = find_task_vpid(t, pid1), find_task_vpid(t, pid2)
     if task1 is None or task2 is None:
         raise Errno(ESRCH)
     if not ptrace_may_access(t, task1) or not ptrace_may_access(t, task2):

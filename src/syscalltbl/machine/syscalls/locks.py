@@ -9,6 +9,7 @@ import struct
 from typing import Final
 
 from syscalltbl.machine.kernel.locks import OFFSET_MAX, RangeLock, set_flock, set_range_lock
+from syscalltbl.machine.kernel.pidns import pid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.vfs import OpenFile
@@ -101,7 +102,8 @@ def do_fcntl_lock(t: Task, f: OpenFile, cmd: int, arg: int) -> int:
             size = 0 if found.end == OFFSET_MAX else found.end - found.start + 1
             LOCK_TYPE.pack_into(raw, 0, found.kind)
             LOCK_WHENCE.pack_into(raw, LOCK_TYPE.size, SEEK_SET)
-            LOCK_RANGE.pack_into(raw, LOCK_RANGE_OFFSET, found.start, size, -1 if found.ofd else found.pid)
+            LOCK_RANGE.pack_into(raw, LOCK_RANGE_OFFSET, found.start, size,
+                              -1 if found.ofd else pid_vnr(t, found.pid))  # locks_translate_pid
         copy_to_user(t.mm, arg, raw)
         return 0
     set_range_lock(t, t.machine.file_locks.of(f.inode), request, wait=cmd in (F_SETLKW, F_OFD_SETLKW))

@@ -200,7 +200,7 @@ def _new_mount(t: Task, ns: MountNamespace, target: Inode, kind: bytes | None, s
     sb: Superblock
     if kind == b"proc":
         up = target.parent if isinstance(target, Directory) else t.machine.fs.root
-        sb = fstypes.make_proc(t, options, lambda where: ProcRoot(where, t.machine), up)
+        sb = fstypes.make_proc(t, options, lambda where: ProcRoot(where, t.machine, t.pid_ns), up)
     else:
         sb, sb_flags_more = fstypes.make_tmpfs(t, kind, source or b"none", options)
         sb_flags |= sb_flags_more

@@ -25,6 +25,7 @@ from syscalltbl.machine.kernel.mqueue import (
 )
 from syscalltbl.machine.kernel.netlink import NetlinkSocket
 from syscalltbl.machine.kernel.permission import MAY_READ, MAY_WRITE, check
+from syscalltbl.machine.kernel.pidns import pid_nr_ns
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.signals import SIGINFO_SIZE
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strncpy_from_user
@@ -190,7 +191,9 @@ def _notify(t: Task, queue: PosixQueue) -> None:
     owner = t.machine.tasks.get(n.pid)
     if owner is None or owner.group is not n.group:
         return
-    info = struct.pack("<iii4xiIQ", n.signo, 0, SI_MESGQ, t.pid, t.cred.uid & 0xFFFFFFFF, n.value)
+    # The sender as the owner's pid namespace numbers it (task_tgid_nr_ns(current, ns_of_pid(notify_owner))).
+    sender = pid_nr_ns(t.pid, owner.pid_ns)
+    info = struct.pack("<iii4xiIQ", n.signo, 0, SI_MESGQ, sender, t.cred.uid & 0xFFFFFFFF, n.value)
     signals.send(owner, n.signo, info.ljust(SIGINFO_SIZE, b"\0"))
 
 

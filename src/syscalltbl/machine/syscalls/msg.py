@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from syscalltbl.machine.kernel.ipcobj import S_IRUGO, S_IWUGO
 from syscalltbl.machine.kernel.msg import MESSAGE_BYTES, Message, MessageQueue
+from syscalltbl.machine.kernel.pidns import pid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.wait import Sleep
@@ -142,11 +143,12 @@ def sys_msgrcv(t: Task, msqid: int, msgp: int, msgsz: int, msgtyp: int, msgflg: 
     return size
 
 
-def _stat(queue: MessageQueue) -> bytes:
+def _stat(t: Task, queue: MessageQueue) -> bytes:
+    """msg_stat: the last sender's and receiver's pids as the caller's pid namespace numbers them."""
     p = queue.perm
     return MSQID64_DS.pack(p.key, p.uid, p.gid, p.cuid, p.cgid, p.mode, p.seq, 0, 0,
                            queue.stime, queue.rtime, queue.ctime, queue.cbytes, len(queue.messages),
-                           queue.qbytes, queue.lspid, queue.lrpid, 0, 0)
+                           queue.qbytes, pid_vnr(t, queue.lspid), pid_vnr(t, queue.lrpid), 0, 0)
 
 
 @syscall("sys_msgctl")
@@ -167,7 +169,7 @@ def sys_msgctl(t: Task, msqid: int, cmd: int, buf: int, *_: int) -> int:
         queue = ns.find(msqid) if cmd == IPC_STAT else ns.by_index(msqid)
         if cmd != MSG_STAT_ANY:
             queue.check(t.cred, S_IRUGO)
-        copy_to_user(t.mm, buf, _stat(queue))
+        copy_to_user(t.mm, buf, _stat(t, queue))
         return 0 if cmd == IPC_STAT else queue.id
     if cmd == IPC_SET:
         fields = MSQID64_DS.unpack(copy_from_user(t.mm, buf, MSQID64_DS.size))

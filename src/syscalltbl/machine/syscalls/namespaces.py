@@ -1,12 +1,13 @@
 """unshare(2) (kernel/fork.c) and setns(2) (kernel/nsproxy.c).
 
 The machine has mount namespaces (kernel/mount.py), UTS, IPC and time ones
-(kernel/nsproxy.py, kernel/timens.py) and user namespaces (kernel/userns.py);
-it is built without the others, so asking for a new network, PID or cgroup
-namespace is EINVAL, as from a kernel configured without them. A new user
+(kernel/nsproxy.py, kernel/timens.py), pid ones (kernel/pidns.py) and user
+namespaces (kernel/userns.py); it is built without the others, so asking for a
+new network or cgroup namespace is EINVAL, as from a kernel configured without them. A new user
 namespace comes first: the other new namespaces of the same call are owned by
 it, and the capability to make them is checked there. unshare(CLONE_NEWTIME)
-makes the namespace of the caller's future children (and of its next exec).
+makes the namespace of the caller's future children (and of its next exec);
+unshare(CLONE_NEWPID) too, the first of them its init.
 Each new namespace counts against its maker's /proc/sys/user limits
 (kernel/ucount.py). setns takes a namespace's nsfs file (/proc/PID/ns/KIND) or a
 pidfd with the kinds of the process's namespaces to join, the user namespace first.
@@ -19,6 +20,7 @@ from syscalltbl.machine.kernel.nscommon import Namespace
 from syscalltbl.machine.kernel.nsfs import AnyNamespace, NsFile, ns_kind
 from syscalltbl.machine.kernel.nsproxy import ABSENT_NAMESPACES, IpcNamespace, NsProxy, UtsNamespace, copy_namespaces
 from syscalltbl.machine.kernel.pidfd import PidFd
+from syscalltbl.machine.kernel.pidns import PidNamespace, tgid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.ptrace_access import ptrace_may_access
 from syscalltbl.machine.kernel.timens import TimeNamespace, join_vvar
@@ -101,7 +103,7 @@ def sys_unshare(t: Task, flags: int, *_: int) -> int:
     ns = t.machine.fs.namespace(t).copy(t.machine.ram) if flags & CLONE_NEWNS else None
     if ns is not None:
         charge_for(t.machine.ucounts, ns, user_ns, t.cred.euid, "mnt")
-    nsproxy = copy_namespaces(t.nsproxy, flags, user_ns, t.machine.ucounts, t.cred.euid)
+    nsproxy = copy_namespaces(t.nsproxy, flags, user_ns, t.machine.ucounts, t.cred.euid, t.pid_ns)
     files = None
     if flags & CLONE_FILES and t.files.users > 1:
         if not t.files.copy_fits():
@@ -131,7 +133,7 @@ def switch_namespaces(t: Task, nsproxy: NsProxy) -> None:
     """switch_task_namespaces, after leaving an IPC namespace the way exit does: the semaphore
     adjustments recorded there are applied (exit_sem), as its sets are out of reach from now on."""
     if nsproxy.ipc is not t.nsproxy.ipc:
-        t.nsproxy.ipc.sem.exit_sem(t.group, t.pid)
+        t.nsproxy.ipc.sem.exit_sem(t.group, tgid_vnr(t))
     t.nsproxy = nsproxy
 
 
@@ -145,6 +147,8 @@ def _namespace_of(target: Task, kind: int) -> AnyNamespace:
         return target.machine.fs.namespace(target)
     if kind == CLONE_NEWUSER:
         return target.cred.user_ns
+    if kind == CLONE_NEWPID:
+        return target.pid_ns  # the one it is in, not its children's
     found = target.nsproxy.by_kind(kind)
     assert found is not None
     return found
@@ -160,7 +164,8 @@ def _pidfd_namespaces(t: Task, pidfd: PidFd, flags: int) -> list[AnyNamespace]:
     if not ptrace_may_access(t, target):
         raise Errno(EPERM)
     joining = [_namespace_of(target, kind)
-               for kind in (CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWTIME) if flags & kind]
+               for kind in (CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWTIME)
+               if flags & kind]
     # validate_nsset: the target's user namespace only if it is not the caller's own already.
     return [ns for ns in joining if ns is not t.cred.user_ns or not isinstance(ns, UserNamespace)]
 
@@ -211,6 +216,10 @@ def sys_setns(t: Task, fd: int, nstype: int, *_: int) -> int:
             changed["ipc"] = ns
         elif isinstance(ns, TimeNamespace):
             changed["time"] = changed["time_for_children"] = ns
+        elif isinstance(ns, PidNamespace):
+            if not t.pid_ns.contains(ns):
+                raise Errno(EINVAL)  # pidns_install: only the caller's own namespace or one below it
+            changed["pid_for_children"] = ns
     if mnt_ns is not None:
         if len(joining) > 1:
             t.fs = t.fs.copy()

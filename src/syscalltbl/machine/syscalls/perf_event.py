@@ -12,6 +12,7 @@ cpu-wide events are EOPNOTSUPP; inherit and enable_on_exec too.
 from __future__ import annotations
 
 from syscalltbl.machine.kernel.perf_event import PerfEvent
+from syscalltbl.machine.kernel.pidns import find_task_vpid
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.ptrace_access import ptrace_may_access
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
@@ -101,7 +102,7 @@ def sys_perf_event_open(t: Task, uattr: int, pid: int, cpu: int, group_fd: int, 
     leader = _group_leader(t, group_fd) if not flags & PERF_FLAG_FD_NO_GROUP else None
     if flags & PERF_FLAG_FD_OUTPUT:
         raise Errno(EINVAL)  # perf_event_open has refused it since 2.6.35
-    target = t if pid == 0 else t.machine.tasks.get(pid)
+    target = t if pid == 0 else find_task_vpid(t, s32(pid))
     if target is None or target.status is not None:
         raise Errno(ESRCH)
     if kind != PERF_TYPE_SOFTWARE:

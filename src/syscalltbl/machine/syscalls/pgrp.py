@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import weakref
 
+from syscalltbl.machine.kernel.pidns import find_task_vpid, find_vpid, tgid_vnr
 from syscalltbl.machine.kernel.process import Task, ThreadGroup
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EACCES, EINVAL, EPERM, ESRCH, Errno
@@ -28,12 +29,12 @@ def _group_exists(t: Task, pgid: int) -> Task | None:
 
 @syscall("sys_setpgid")
 def sys_setpgid(t: Task, pid: int, pgid: int, *_: int) -> int:
-    leader = t.group.leader
-    pid = pid or leader.pid
+    # Both numbers are the caller's pid namespace's.
+    pid = pid or tgid_vnr(t)
     pgid = pgid or pid
     if pgid < 0:
         raise Errno(EINVAL)
-    target = t.machine.tasks.get(pid) if pid > 0 else None
+    target = find_task_vpid(t, pid)
     if target is None:
         raise Errno(ESRCH)
     if not target.is_leader:
@@ -47,11 +48,13 @@ def sys_setpgid(t: Task, pid: int, pgid: int, *_: int) -> int:
         raise Errno(ESRCH)  # neither the caller nor one of its children
     if target.sid == target.pid:
         raise Errno(EPERM)  # a session leader stays in its own group
+    group_id = target.pid
     if pgid != pid:
-        member = _group_exists(t, pgid)
+        group_id = find_vpid(t, pgid)
+        member = _group_exists(t, group_id) if group_id else None
         if member is None or member.sid != t.sid:
             raise Errno(EPERM)  # no such group in the caller's session
-    target.pgid = pgid
+    target.pgid = group_id
     return 0
 
 
@@ -61,4 +64,4 @@ def sys_setsid(t: Task, *_: int) -> int:
     if t.sid == pid or _group_exists(t, pid) is not None:
         raise Errno(EPERM)  # already a session leader, or a process group has this pid for its id
     t.sid = t.pgid = pid
-    return pid
+    return tgid_vnr(t)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from syscalltbl.machine.kernel import signals
 from syscalltbl.machine.kernel.pidfd import PidFd, open_pidfd, pidfd_file
+from syscalltbl.machine.kernel.pidns import find_task_vpid, tgid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import ProcPidDir
 from syscalltbl.machine.kernel.ptrace_access import ptrace_may_access
@@ -34,7 +35,7 @@ def sys_pidfd_open(t: Task, pid: int, flags: int, *_: int) -> int:
     pid, flags = s32(pid), flags & 0xFFFFFFFF
     if flags & ~(PIDFD_NONBLOCK | PIDFD_THREAD) or pid <= 0:
         raise Errno(EINVAL)
-    target = t.machine.tasks.get(pid)
+    target = find_task_vpid(t, pid)
     if target is None:
         raise Errno(ESRCH)
     if not flags & PIDFD_THREAD and not target.is_leader:
@@ -92,7 +93,7 @@ def sys_pidfd_send_signal(t: Task, pidfd: int, sig: int, uinfo: int, flags: int,
         if (target is not t or thread or flags & PIDFD_SIGNAL_PROCESS_GROUP) and forged(info):
             raise Errno(EPERM)
     else:
-        info = signals.siginfo(sig, SI_TKILL if thread else SI_USER, t.pid, t.cred.uid)
+        info = signals.siginfo(sig, SI_TKILL if thread else SI_USER, tgid_vnr(t), t.cred.uid)
     if flags & PIDFD_SIGNAL_PROCESS_GROUP:
         members = [x for x in t.machine.tasks.values() if x.is_leader and x.pgid == target.pgid]
         allowed = [x for x in members if _try_send(t, x, sig, info)]

@@ -24,6 +24,7 @@ from syscalltbl.machine.kernel.ktimers import (
     Timer,
     cpu_clock,
 )
+from syscalltbl.machine.kernel.pidns import find_task_vpid
 from syscalltbl.machine.kernel.process import Task, ThreadGroup
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.syscalls.registry import syscall
@@ -99,7 +100,7 @@ def _notification(t: Task, event: int) -> tuple[int, int, Task | None]:
     value, signo, notify, tid = SIGEVENT.unpack(copy_from_user(t.mm, event, SIGEVENT.size))
     target: Task | None = None
     if notify == SIGEV_SIGNAL | SIGEV_THREAD_ID:
-        found = t.machine.tasks.get(tid)
+        found = find_task_vpid(t, tid)
         if found is None or found.status is not None or found.group is not t.group:
             raise Errno(EINVAL)
         target = found

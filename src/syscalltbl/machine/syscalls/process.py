@@ -9,6 +9,7 @@ import struct
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.kernel import exec, keys, proc, ptrace
 from syscalltbl.machine.kernel.pidfd import open_pidfd, reserve_pidfd
+from syscalltbl.machine.kernel.pidns import find_task_vpid, find_vpid, pid_vnr, tgid_vnr, tid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strncpy_from_user
 from syscalltbl.machine.kernel.wait import Sleep
@@ -50,17 +51,18 @@ ARG_MAX = 2 << 20
 
 @syscall("sys_getpid")
 def sys_getpid(t: Task, *_: int) -> int:
-    return t.pid
+    return tgid_vnr(t)
 
 
 @syscall("sys_getppid")
 def sys_getppid(t: Task, *_: int) -> int:
-    return t.ppid
+    """The parent's pid in the caller's namespace: 0 for a parent outside it (a namespace's init's)."""
+    return t.ppid if t.pid_ns.level == 0 else pid_vnr(t, t.ppid)
 
 
 @syscall("sys_gettid")
 def sys_gettid(t: Task, *_: int) -> int:
-    return t.tid
+    return tid_vnr(t)
 
 
 @syscall("sys_exit")
@@ -83,15 +85,17 @@ def sys_exit_group(t: Task, code: int, *_: int) -> int:
 
 
 def _clone(
-    t: Task, flags: int, exit_signal: int, stack: int, parent_tid: int, child_tid: int, tls: int, pidfd: int
+    t: Task, flags: int, exit_signal: int, stack: int, parent_tid: int, child_tid: int, tls: int, pidfd: int,
+    set_tid: tuple[int, ...] = (),
 ) -> int:
-    """kernel_clone: the new task, told its tid where asked, a pidfd for it (CLONE_PIDFD), and the vfork wait."""
+    """kernel_clone: the new task, told its tid where asked, a pidfd for it (CLONE_PIDFD), and the vfork wait.
+    The caller is told the tid its own pid namespace knows, the child (CLONE_CHILD_SETTID) its own."""
     if flags & CLONE_PIDFD and flags & CLONE_PARENT_SETTID and pidfd == parent_tid:
         raise Errno(EINVAL)  # legacy clone returns the pidfd where the tid would go
     if flags & CLONE_PIDFD:
         proc.check_clone_flags(flags)  # its EINVALs before the pidfd's EMFILE and EFAULT, as copy_process orders them
         reserve_pidfd(t, pidfd)
-    child = proc.copy_process(t.machine, t, flags, exit_signal, tls)
+    child = proc.copy_process(t.machine, t, flags, exit_signal, tls, set_tid)
     ptrace.forked(t, child, flags, exit_signal)
     if flags & CLONE_PIDFD:
         fd = open_pidfd(t, child, PIDFD_THREAD if flags & CLONE_THREAD else 0)
@@ -100,14 +104,14 @@ def _clone(
         regs = child.pt_regs()
         regs["sp"] = stack
         child.set_pt_regs(regs)
-    tid = struct.pack("<i", child.tid)
+    vtid = pid_vnr(t, child.tid)
     # Both writes ignore a bad pointer, as Linux's put_user calls there do (the child's is schedule_tail's).
     if flags & CLONE_CHILD_SETTID:
         with contextlib.suppress(Errno):
-            copy_to_user(child.mm, child_tid, tid)
+            copy_to_user(child.mm, child_tid, struct.pack("<i", child.upid[-1]))
     if flags & CLONE_PARENT_SETTID:
         with contextlib.suppress(Errno):
-            copy_to_user(t.mm, parent_tid, tid)
+            copy_to_user(t.mm, parent_tid, struct.pack("<i", vtid))
     if flags & CLONE_CHILD_CLEARTID:
         child.clear_child_tid = child_tid
     if flags & CLONE_VFORK:
@@ -116,7 +120,7 @@ def _clone(
         child.vfork_parent = t
         t.sleep = Sleep(lambda: child.vfork_parent is None, restart=False)
         t.cpu.stop()
-    return child.tid
+    return vtid
 
 
 @syscall("sys_clone")
@@ -155,10 +159,11 @@ def sys_clone3(t: Task, uargs: int, size: int, *_: int) -> int:
         raise Errno(EINVAL)
     if (stack == 0) != (stack_size == 0) or stack + stack_size > TASK_SIZE_MAX:
         raise Errno(EINVAL)  # clone3_stack_valid: both or neither, and all of it user memory
-    if set_tid_size:
-        raise Errno(EINVAL)  # choosing the pid (CAP_CHECKPOINT_RESTORE's set_tid): not on this machine
+    # set_tid: the pid the child is to have in its namespace, then in each above (copy_clone_args_from_user).
+    tids = struct.unpack(f"<{set_tid_size}i", copy_from_user(t.mm, set_tid, 4 * set_tid_size)) if set_tid_size else ()
     # The stack grows down: the child starts at its top.
-    return _clone(t, flags, exit_signal, stack + stack_size if stack else 0, parent_tid, child_tid, tls, pidfd)
+    return _clone(t, flags, exit_signal, stack + stack_size if stack else 0, parent_tid, child_tid, tls, pidfd,
+                  tids)
 
 
 @syscall("sys_fork")
@@ -218,12 +223,13 @@ def sys_wait4(t: Task, pid: int, wstatus: int, options: int, rusage: int, *_: in
         # once no child is left to wait for, as when a parent ignoring SIGCHLD has its children reaped at exit.
         raise Sleep(lambda: not candidates(t, pid, options) or find_event(t, pid, options) is not None)
     status, usage = found.wait_status, child_usage(found.child) if rusage else b""
+    pid = pid_vnr(t, found.child.tid)  # a tracee thread's own id, a process's its pid; before the zombie goes
     report(t, found, options)  # before the copies, which may fault: the child is gone then, as on Linux
     if wstatus:
         copy_to_user(t.mm, wstatus, struct.pack("<i", status))
     if usage:
         copy_to_user(t.mm, rusage, usage)
-    return found.child.tid  # a tracee thread's own id; a process's leader's is its pid
+    return pid
 
 
 # -- ids and scheduling --
@@ -232,14 +238,14 @@ def sys_wait4(t: Task, pid: int, wstatus: int, options: int, rusage: int, *_: in
 @syscall("sys_set_tid_address")
 def sys_set_tid_address(t: Task, tidptr: int, *_: int) -> int:
     t.clear_child_tid = tidptr
-    return t.tid
+    return tid_vnr(t)
 
 
 def _task(t: Task, pid: int) -> Task:
     pid = s32(pid)
     if pid == 0:
         return t
-    found = t.machine.tasks.get(pid)
+    found = find_task_vpid(t, pid)
     if found is None or found.status is not None:
         raise Errno(ESRCH)
     return found
@@ -247,26 +253,28 @@ def _task(t: Task, pid: int) -> Task:
 
 @syscall("sys_getpgid")
 def sys_getpgid(t: Task, pid: int, *_: int) -> int:
-    return _task(t, pid).pgid
+    return pid_vnr(t, _task(t, pid).pgid)  # 0 for a group outside the caller's pid namespace
 
 
 @syscall("sys_getpgrp")
 def sys_getpgrp(t: Task, *_: int) -> int:
-    return t.pgid
+    return pid_vnr(t, t.pgid)
 
 
 @syscall("sys_getsid")
 def sys_getsid(t: Task, pid: int, *_: int) -> int:
-    return _task(t, pid).sid
+    return pid_vnr(t, _task(t, pid).sid)
 
 
 def _prio_targets(t: Task, which: int, who: int) -> list[Task]:
     who = s32(who)
     live = [x for x in t.machine.tasks.values() if x.status is None]
     if which == PRIO_PROCESS:
-        found = [x for x in live if x.tid == (who or t.tid)]  # a thread's own nice, as Linux keeps it
+        tid = find_vpid(t, who) if who else t.tid
+        found = [x for x in live if x.tid == tid]  # a thread's own nice, as Linux keeps it
     elif which == PRIO_PGRP:
-        found = [x for x in live if x.pgid == (who or t.pgid)]
+        pgid = find_vpid(t, who) if who else t.pgid
+        found = [x for x in live if pgid and x.pgid == pgid]
     elif which == PRIO_USER:
         found = [x for x in live if x.cred.uid == (who or t.cred.uid)]
     else:

@@ -10,6 +10,7 @@ bytes moved before it are the result, and a fault before any byte is EFAULT.
 
 from __future__ import annotations
 
+from syscalltbl.machine.kernel.pidns import find_task_vpid
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.ptrace_access import ptrace_may_access
 from syscalltbl.machine.kernel.secretmem import is_secret
@@ -38,7 +39,7 @@ def _remote_iovecs(t: Task, rvec: int, count: int) -> list[tuple[int, int]]:
 def _target(t: Task, pid: int) -> Task:
     """find_get_task_by_vpid then mm_access(PTRACE_MODE_ATTACH_REALCREDS), EACCES told as EPERM."""
     pid = s32(pid)
-    target = t.machine.tasks.get(pid) if pid > 0 else None
+    target = find_task_vpid(t, pid)
     if target is None or target.status is not None:
         raise Errno(ESRCH)  # no such task, or one whose mm is gone
     if target.mm is not t.mm and not ptrace_may_access(t, target):

@@ -17,6 +17,7 @@ import struct
 
 from syscalltbl.generators.x86_64.abi import TASK_SIZE_MAX, USER_CS, USER_DS
 from syscalltbl.machine.kernel import hwbreak, ptrace, signals
+from syscalltbl.machine.kernel.pidns import find_task_vpid
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.ptrace_access import SUID_DUMP_USER, ptrace_may_access
 from syscalltbl.machine.kernel.uaccess import access_ok, copy_from_user, copy_to_user
@@ -82,7 +83,7 @@ _SEGMENTS = ("ds", "es", "fs", "gs")  # 0 in a 64-bit task: the selectors nothin
 def sys_ptrace(t: Task, request: int, pid: int, addr: int, data: int, *_: int) -> int:
     if request == PTRACE_TRACEME:
         return _traceme(t)
-    child = t.machine.tasks.get(s32(pid))
+    child = find_task_vpid(t, s32(pid))
     if child is None:
         raise Errno(ESRCH)
     if request in (PTRACE_ATTACH, PTRACE_SEIZE):

@@ -9,6 +9,7 @@ and ceilings are the machine's limits (kernel/limits.py).
 from __future__ import annotations
 
 from syscalltbl.machine.kernel.limits import Limits
+from syscalltbl.machine.kernel.pidns import find_task_vpid
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.rlimit_cpu import update_rlimit_cpu
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
@@ -59,7 +60,7 @@ def _limits(t: Task) -> list[tuple[int, int]]:
 def _prlimit(t: Task, pid: int, resource: int, new: int, old: int) -> int:
     if resource >= RLIM_NLIMITS:
         raise Errno(EINVAL)
-    target = t if pid == 0 else t.machine.tasks.get(pid)
+    target = t if pid == 0 else find_task_vpid(t, pid)
     if target is None or target.status is not None:
         raise Errno(ESRCH)
     limits = _limits(target)

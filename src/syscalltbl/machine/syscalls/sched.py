@@ -14,6 +14,7 @@ from __future__ import annotations
 import weakref
 
 from syscalltbl.machine.kernel.mm import Mm
+from syscalltbl.machine.kernel.pidns import find_task_vpid
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.syscalls.fs import s32
@@ -79,7 +80,7 @@ def _target(t: Task, pid: int) -> Task:
     pid = s32(pid)
     if pid == 0:
         return t
-    found = t.machine.tasks.get(pid)
+    found = find_task_vpid(t, pid)
     if found is None:
         raise Errno(ESRCH)
     return found

@@ -15,6 +15,7 @@ from __future__ import annotations
 import struct
 
 from syscalltbl.machine.kernel import dlsched
+from syscalltbl.machine.kernel.pidns import find_task_vpid
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.rtsched import RT_POLICIES
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
@@ -61,7 +62,7 @@ def find_process(t: Task, pid: int) -> Task:
     """find_process_by_pid: the caller for 0, else that task (a zombie too); ESRCH for none."""
     if pid == 0:
         return t
-    found = t.machine.tasks.get(pid)
+    found = find_task_vpid(t, pid)
     if found is None:
         raise Errno(ESRCH)
     return found

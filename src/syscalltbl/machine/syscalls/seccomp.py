@@ -15,6 +15,7 @@ import struct
 
 from syscalltbl.machine.kernel import seccomp
 from syscalltbl.machine.kernel.bpf_classic import BPF_MAXINSNS, INSN
+from syscalltbl.machine.kernel.pidns import pid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.syscall_work import SYSCALL_WORK_SECCOMP, set_work
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
@@ -89,7 +90,7 @@ def set_mode_filter(t: Task, flags: int, uprog: int) -> int:
                 continue
             if flags & SECCOMP_FILTER_FLAG_TSYNC_ESRCH:
                 raise Errno(ESRCH)
-            return other.tid  # the thread that cannot follow
+            return pid_vnr(t, other.tid)  # the thread that cannot follow
     t.seccomp_filter = top
     _assign_mode(t, SECCOMP_MODE_FILTER)
     if flags & SECCOMP_FILTER_FLAG_TSYNC:

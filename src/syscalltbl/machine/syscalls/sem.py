@@ -12,6 +12,7 @@ import time
 import weakref
 
 from syscalltbl.machine.kernel.ipcobj import S_IRUGO, S_IWUGO
+from syscalltbl.machine.kernel.pidns import tgid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.sem import Op, SemaphoreSet, Sleeper
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
@@ -97,7 +98,7 @@ def do_semtimedop(t: Task, semid: int, tsops: int, nsops: int, timeout: int) -> 
     blocking = sset.attempt(ops, undo)
     if blocking is None:
         for num, _d, _f in ops:
-            sset.pids[num] = t.pid
+            sset.pids[num] = tgid_vnr(t)  # sempid is kept as the caller's namespace numbers it
         sset.otime = int(time.time())
         return 0
     if blocking[2] & IPC_NOWAIT:
@@ -166,7 +167,7 @@ def sys_semctl(t: Task, semid: int, semnum: int, cmd: int, arg: int, *_: int) ->
             values = [int.from_bytes(raw[i:i + 2], "little") for i in range(0, len(raw), 2)]
             if any(v > SEMVMX for v in values):
                 raise Errno(ERANGE)
-            sset.set_all(values, t.pid)
+            sset.set_all(values, tgid_vnr(t))
             return 0
         if not 0 <= semnum < sset.nsems:
             raise Errno(EINVAL)
@@ -184,7 +185,7 @@ def sys_semctl(t: Task, semid: int, semnum: int, cmd: int, arg: int, *_: int) ->
         if not 0 <= semnum < sset.nsems:
             raise Errno(EINVAL)
         sset.check(t.cred, S_IWUGO)
-        sset.set_value(semnum, value, t.pid)
+        sset.set_value(semnum, value, tgid_vnr(t))
         return 0
     if cmd in (IPC_SET, IPC_RMID):
         fields = SEMID64_DS.unpack(copy_from_user(t.mm, arg, SEMID64_DS.size)) if cmd == IPC_SET else None

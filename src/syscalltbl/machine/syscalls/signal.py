@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from syscalltbl.machine.kernel import landlock, signals
 from syscalltbl.machine.kernel.cred import kill_ok
+from syscalltbl.machine.kernel.pidns import find_task_vpid, find_vpid, pid_vnr, tgid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.signals import KERNEL_SIGSET_SIZE, SigAction
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
@@ -133,16 +134,17 @@ def _targets(t: Task, pid: int) -> list[Task]:
 
     Zombies count (kill(zombie, 0) is 0, as on Linux); send() drops what they are sent.
     """
-    tasks = t.machine.tasks
     if pid > 0:
-        found = tasks.get(pid)
+        found = find_task_vpid(t, pid)
         return [found] if found is not None else []
-    leaders = [x for x in tasks.values() if x.is_leader]
+    leaders = [x for x in t.machine.tasks.values() if x.is_leader]
     if pid == 0:
         return [x for x in leaders if x.pgid == t.pgid]
     if pid == -1:
-        return [x for x in leaders if x.pid != 1 and x.group is not t.group]  # neither init nor the caller
-    return [x for x in leaders if x.pgid == -pid]
+        # Those of the caller's pid namespace: neither its init nor the caller.
+        return [x for x in leaders if pid_vnr(t, x.pid) > 1 and x.group is not t.group]
+    pgid = find_vpid(t, -pid)
+    return [x for x in leaders if pgid and x.pgid == pgid]
 
 
 def _may_signal(t: Task, target: Task, sig: int) -> bool:
@@ -170,7 +172,7 @@ def _send(t: Task, targets: list[Task], sig: int, code: int, *, thread: bool = F
         send = signals.send_thread if thread else signals.send
         # The caller last: a fatal signal to itself must not stop it sending the rest.
         for target in sorted(targets, key=lambda x: x.group is t.group):
-            if not send(target, sig, signals.siginfo(sig, code, t.pid, t.cred.uid), may_fail=True):
+            if not send(target, sig, signals.siginfo(sig, code, tgid_vnr(t), t.cred.uid), may_fail=True):
                 raise Errno(EAGAIN)  # a real-time signal past the target's RLIMIT_SIGPENDING (tkill, tgkill)
     return 0
 
@@ -183,7 +185,7 @@ def sys_kill(t: Task, pid: int, sig: int, *_: int) -> int:
 
 
 def _thread(t: Task, tid: int) -> list[Task]:
-    found = t.machine.tasks.get(tid)
+    found = find_task_vpid(t, tid)
     return [found] if found is not None else []
 
 
@@ -200,4 +202,4 @@ def sys_tgkill(t: Task, tgid: int, tid: int, sig: int, *_: int) -> int:
     tgid, tid = s32(tgid), s32(tid)
     if tgid <= 0 or tid <= 0:
         raise Errno(EINVAL)
-    return _send(t, [x for x in _thread(t, tid) if x.pid == tgid], sig, SI_TKILL, thread=True)
+    return _send(t, [x for x in _thread(t, tid) if pid_vnr(t, x.pid) == tgid], sig, SI_TKILL, thread=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from syscalltbl.machine.kernel import landlock, signals
 from syscalltbl.machine.kernel.cred import kill_ok
+from syscalltbl.machine.kernel.pidns import find_task_vpid, pid_vnr, tgid_vnr, tid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.signals import SIGINFO_SIZE
 from syscalltbl.machine.kernel.uaccess import copy_from_user
@@ -56,7 +57,7 @@ def send_info(t: Task, target: Task, sig: int, info: bytes, *, thread: bool) -> 
 
 def find_task(t: Task, tid: int) -> Task | None:
     """find_task_by_vpid: any thread id, a zombie's too (kill(zombie, 0) succeeds)."""
-    return t.machine.tasks.get(tid) if tid > 0 else None
+    return find_task_vpid(t, tid)
 
 
 @syscall("sys_rt_sigqueueinfo")
@@ -64,7 +65,7 @@ def sys_rt_sigqueueinfo(t: Task, pid: int, sig: int, uinfo: int, *_: int) -> int
     pid = s32(pid)
     info = user_siginfo(t, uinfo, sig)
     # Not even root may pretend to be the kernel, kill or tkill, except to itself.
-    if forged(info) and t.pid != pid:
+    if forged(info) and tgid_vnr(t) != pid:
         raise Errno(EPERM)
     target = find_task(t, pid)
     if target is None:
@@ -78,9 +79,9 @@ def sys_rt_tgsigqueueinfo(t: Task, tgid: int, tid: int, sig: int, uinfo: int, *_
     info = user_siginfo(t, uinfo, sig)
     if tid <= 0 or tgid <= 0:
         raise Errno(EINVAL)
-    if forged(info) and t.tid != tid:
+    if forged(info) and tid_vnr(t) != tid:
         raise Errno(EPERM)
     target = find_task(t, tid)
-    if target is None or target.pid != tgid:
+    if target is None or pid_vnr(t, target.pid) != tgid:
         raise Errno(ESRCH)
     return send_info(t, target, sig, info, thread=True)

@@ -28,6 +28,7 @@ from syscalltbl.machine.kernel.af_unix import (  # fmt: skip
 )
 from syscalltbl.machine.kernel.inetsw import inet_create
 from syscalltbl.machine.kernel.netlink_family import netlink_create
+from syscalltbl.machine.kernel.pidns import pid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.vfs import OpenFile
@@ -391,11 +392,11 @@ def sys_setsockopt(t: Task, fd: int, level: int, optname: int, optval: int, optl
     return 0
 
 
-def _option(sock: UnixSocket, optname: int) -> bytes:
+def _option(t: Task, sock: UnixSocket, optname: int) -> bytes:
     """sk_getsockopt's value for `optname`, as the bytes it copies out (before cutting to the caller's length)."""
     if optname == SO_PEERCRED:
         cred = sock.peercred or NO_PEER  # cred_to_ucred of no credentials: ids of -1
-        return UCRED.pack(cred.pid, cred.uid, cred.gid)
+        return UCRED.pack(pid_vnr(t, cred.pid), cred.uid, cred.gid)  # the peer's pid in the caller's namespace
     if optname in (SO_RCVTIMEO, SO_SNDTIMEO):
         timeout = sock.rcvtimeo if optname == SO_RCVTIMEO else sock.sndtimeo
         return OLD_TIMEVAL.pack(*divmod(max(timeout, 0), 1_000_000))
@@ -430,7 +431,7 @@ def sys_getsockopt(t: Task, fd: int, level: int, optname: int, optval: int, optl
     (length,) = _INT.unpack(copy_from_user(t.mm, optlen, 4))
     if length < 0:
         raise Errno(EINVAL)
-    value = _option(sock, optname) if level == SOL_SOCKET else sock.getsockopt_proto(t, level, optname, length)
+    value = _option(t, sock, optname) if level == SOL_SOCKET else sock.getsockopt_proto(t, level, optname, length)
     length = min(length, len(value))
     copy_to_user(t.mm, optval, value[:length])
     copy_to_user(t.mm, optlen, _INT.pack(length))

@@ -11,6 +11,7 @@ import struct
 from dataclasses import dataclass, field
 
 from syscalltbl.machine.kernel.af_unix import Payload, Ucred, drop_file
+from syscalltbl.machine.kernel.pidns import find_vpid, pid_vnr, tgid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import access_ok, copy_from_user, copy_to_user, user_extent
 from syscalltbl.machine.kernel.vfs import OpenFile
@@ -64,14 +65,16 @@ def _check_creds(t: Task, pid: int, uid: int, gid: int) -> Ucred:
     if uid == NO_ID or gid == NO_ID:
         raise Errno(EINVAL)  # !uid_valid || !gid_valid, before any permission
     c = t.cred
-    pid_ok = pid == t.pid or c.capable(CAP_SYS_ADMIN)
+    pid_ok = pid == tgid_vnr(t) or c.capable(CAP_SYS_ADMIN)
     uid_ok = uid in (c.uid, c.euid, c.suid) or c.capable(CAP_SETUID)
     gid_ok = gid in (c.gid, c.egid, c.sgid) or c.capable(CAP_SETGID)
     if not (pid_ok and uid_ok and gid_ok):
         raise Errno(EPERM)
-    if pid != t.pid and pid not in {task.pid for task in t.machine.tasks.values()}:
+    # The pid is the caller's namespace's number; it travels as the global one (a struct pid).
+    global_pid = find_vpid(t, pid)
+    if global_pid != t.pid and global_pid not in {task.pid for task in t.machine.tasks.values()}:
         raise Errno(ESRCH)
-    return Ucred(pid, uid, gid)
+    return Ucred(global_pid, uid, gid)
 
 
 def parse_control(t: Task, control: bytes) -> Control:
@@ -322,7 +325,7 @@ def do_recvmsg(t: Task, fd: int, msg: int, flags: int) -> int:
     writer = ControlWriter(t, control, min(controllen, INT_MAX))
     try:
         if got.cred is not None:
-            writer.put(SOL_SOCKET, SCM_CREDENTIALS, UCRED.pack(got.cred.pid, got.cred.uid, got.cred.gid))
+            writer.put(SOL_SOCKET, SCM_CREDENTIALS, UCRED.pack(pid_vnr(t, got.cred.pid), got.cred.uid, got.cred.gid))
         if got.files:
             writer.files(got.files, bool(flags & MSG_CMSG_CLOEXEC))
     finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import struct
 
 from syscalltbl.machine.kernel.pidfd import pidfd_file
+from syscalltbl.machine.kernel.pidns import pid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_to_user
 from syscalltbl.machine.kernel.wait import Sleep
@@ -45,7 +46,7 @@ def _select(t: Task, which: int, upid: int) -> tuple[int, bool]:
             raise Errno(EINVAL)
         inode, f = pidfd_file(t, upid)
         # A reaped process is no child any more: a pid no task has gives ECHILD below.
-        return (inode.task.pid if inode.alive() else 0x7FFFFFFF), bool(f.flags & O_NONBLOCK)
+        return (pid_vnr(t, inode.task.pid) if inode.alive() else 0) or 0x7FFFFFFF, bool(f.flags & O_NONBLOCK)
     raise Errno(EINVAL)
 
 
@@ -68,7 +69,7 @@ def do_waitid(t: Task, which: int, upid: int, options: int) -> tuple[WaitEvent |
                 raise Errno(EAGAIN)  # the pidfd's O_NONBLOCK, not the caller's WNOHANG
             return None, _HEAD.pack(0, 0, 0) + bytes(4) + _CHLD.pack(0, 0, 0)
         raise Sleep(lambda: not candidates(t, pid, options) or find_event(t, pid, options) is not None)
-    info = _HEAD.pack(SIGCHLD, 0, found.code) + bytes(4) + _CHLD.pack(found.child.tid, found.child.cred.uid,
+    info = _HEAD.pack(SIGCHLD, 0, found.code) + bytes(4) + _CHLD.pack(pid_vnr(t, found.child.tid), found.child.cred.uid,
                                                                         found.status)
     return found, info
 

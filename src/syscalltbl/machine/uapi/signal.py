@@ -70,6 +70,7 @@ SI_USER: Final = 0
 SI_KERNEL: Final = 0x80
 SI_TKILL: Final = -6
 SI_QUEUE: Final = -1  # sigqueue, rt_sigqueueinfo
+SI_ASYNCIO: Final = -4  # AIO completion
 SI_SIGIO: Final = -5
 ILL_ILLOPN: Final = 2
 FPE_INTDIV: Final = 1
