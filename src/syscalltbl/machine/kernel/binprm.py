@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel import fsnotify, landlock
 from syscalltbl.machine.kernel.permission import MAY_EXEC, permits
-from syscalltbl.machine.kernel.vfs import Directory, OpenFile, Regular, Symlink
+from syscalltbl.machine.kernel.vfs import Directory, OpenFile, Regular, Symlink, deny_write_access
 from syscalltbl.machine.uapi.elf import BINPRM_BUF_SIZE
 from syscalltbl.machine.uapi.errno import EACCES, EIO, ELOOP, Errno
 from syscalltbl.machine.uapi.fcntl import O_NOFOLLOW, O_PATH, O_RDONLY
@@ -122,7 +122,9 @@ def open_exec_fd(task: Task, f: OpenFile) -> ExecFile:
 
 
 def _runnable(task: Task, f: OpenFile) -> Regular:
-    """f's inode if it is a regular file the task may run, else EACCES (do_open_execat, may_open)."""
+    """f's inode if it is a regular file the task may run, else EACCES (do_open_execat, may_open); ETXTBSY
+    while it is open for writing."""
     if not isinstance(f.inode, Regular) or not may_exec(task.cred, f.inode):
         raise Errno(EACCES)
+    deny_write_access(task, f.inode)
     return f.inode
