@@ -100,6 +100,20 @@ class AddressSpace:
 
         yield from walk(self.cr3, 3, 0)
 
+    def user_table_count(self) -> int:
+        """The page tables below the PML4 that map the user half (what mm_pgtables_bytes counts)."""
+        mem = self.ram.mem
+
+        def walk(table: int, level: int) -> int:
+            count = 0
+            for slot in range(KERNEL_HALF if level == 3 else 512):
+                (entry,) = _Q.unpack_from(mem, table + 8 * slot)
+                if entry & PTE_P and level > 0:
+                    count += 1 + (walk(entry & PTE_ADDR, level - 1) if level > 1 else 0)
+            return count
+
+        return walk(self.cr3, 3)
+
     def free_user_tables(self) -> None:
         """Free the user half's page tables (not the frames they map) and the PML4."""
         mem, ram = self.ram.mem, self.ram
