@@ -76,8 +76,9 @@ class Binprm:
     #: BINPRM_FLAGS_PATH_INACCESSIBLE: `filename` is a /dev/fd/N path of a close-on-exec fd, gone once the
     #: program runs, so a script naming it to its interpreter cannot run (ENOENT).
     path_inaccessible: bool = False
-    #: execveat(AT_EMPTY_PATH): the comm is the file's own name, not the basename of "/dev/fd/N".
-    comm: bytes = b""
+    #: execveat(AT_EMPTY_PATH): the comm is the name of the file that runs (a script's interpreter), not the
+    #: basename of "/dev/fd/N" (comm_from_dentry).
+    comm_from_file: bool = False
 
     def __post_init__(self) -> None:
         self.execfn = self.execfn or self.filename

@@ -209,16 +209,14 @@ def sys_execveat(t: Task, dirfd: int, path: int, argv: int, envp: int, flags: in
     file = _open_execat(t, dirfd, name, follow=not flags & AT_SYMLINK_NOFOLLOW)
     # alloc_bprm: a name relative to a descriptor is passed on (AT_EXECFN, a script's path) through
     # /dev/fd, which the program can open only if the descriptor stays open across the exec.
-    comm, inaccessible = b"", False
+    inaccessible = False
     if dirfd == AT_FDCWD or name.startswith(b"/"):
         filename = name
     else:
         filename = b"/dev/fd/%d/%s" % (dirfd, name) if name else b"/dev/fd/%d" % dirfd
-        if not name:
-            comm = file.path.rsplit(b"/", 1)[-1]  # comm_from_dentry: the file's own name, not "N"
         inaccessible = t.files.fds[dirfd][1]  # BINPRM_FLAGS_PATH_INACCESSIBLE: close-on-exec
     exec.execve_file(t.machine, t, file, filename, _strings(t, argv), _strings(t, envp),
-                     path_inaccessible=inaccessible, comm=comm)
+                     path_inaccessible=inaccessible, comm_from_file=not name)
     _exec_done(t)
     return 0
 
