@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
+from itertools import compress
 from typing import Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
@@ -25,6 +26,15 @@ PTE_ADDR: Final = 0x000FFFFFFFFFF000
 _TABLE: Final = PTE_P | PTE_RW | PTE_US | PTE_A
 _Q = struct.Struct("<Q")
 KERNEL_HALF: Final = 256  # PML4 slots 256..511 map the kernel, shared by all
+_TABLE_ENTRIES: Final = {n: struct.Struct(f"<{n}Q") for n in (KERNEL_HALF, 512)}
+_SLOTS: Final = range(512)
+
+
+def _present(mem: bytearray | memoryview, table: int, slots: int) -> list[tuple[int, int]]:
+    """(slot, entry) of the non-zero entries among a table's first `slots`: read in one go, since walking
+    every process's tables (fork's copy, exit's teardown) is most of what a fork costs."""
+    entries = _TABLE_ENTRIES[slots].unpack_from(mem, table)
+    return [(slot, entries[slot]) for slot in compress(_SLOTS, entries)]  # the zeros skipped in C
 
 
 class AddressSpace:
@@ -83,15 +93,10 @@ class AddressSpace:
     def user_leaves(self) -> Iterator[tuple[int, int]]:
         """(va, entry) of every non-zero user leaf, walking only tables that exist."""
         mem = self.ram.mem
-        unpack = _Q.unpack_from
 
         def walk(table: int, level: int, base: int) -> Iterator[tuple[int, int]]:
             shift = 12 + 9 * level
-            slots = KERNEL_HALF if level == 3 else 512
-            for slot in range(slots):
-                (entry,) = unpack(mem, table + 8 * slot)
-                if not entry:
-                    continue
+            for slot, entry in _present(mem, table, KERNEL_HALF if level == 3 else 512):
                 va = base | slot << shift
                 if level == 0:
                     yield va, entry
@@ -100,13 +105,25 @@ class AddressSpace:
 
         yield from walk(self.cr3, 3, 0)
 
+    def user_table_count(self) -> int:
+        """The page tables below the PML4 that map the user half (what mm_pgtables_bytes counts)."""
+        mem = self.ram.mem
+
+        def walk(table: int, level: int) -> int:
+            count = 0
+            for _, entry in _present(mem, table, KERNEL_HALF if level == 3 else 512):
+                if entry & PTE_P:
+                    count += 1 + (walk(entry & PTE_ADDR, level - 1) if level > 1 else 0)
+            return count
+
+        return walk(self.cr3, 3)
+
     def free_user_tables(self) -> None:
         """Free the user half's page tables (not the frames they map) and the PML4."""
         mem, ram = self.ram.mem, self.ram
 
         def walk(table: int, level: int) -> None:
-            for slot in range(KERNEL_HALF if level == 3 else 512):
-                (entry,) = _Q.unpack_from(mem, table + 8 * slot)
+            for _, entry in _present(mem, table, KERNEL_HALF if level == 3 else 512):
                 if entry & PTE_P and level > 1:
                     walk(entry & PTE_ADDR, level - 1)
                 if entry & PTE_P and level > 0:

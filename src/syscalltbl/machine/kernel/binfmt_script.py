@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.binprm import Binprm, open_exec
-from syscalltbl.machine.uapi.errno import ENOEXEC, Errno
+from syscalltbl.machine.uapi.errno import ENOENT, ENOEXEC, Errno
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
@@ -72,6 +72,9 @@ def parse_shebang(buf: bytes, size: int) -> tuple[bytes, bytes | None]:
 def load_script(machine: Machine, task: Task, bprm: Binprm, size: int) -> None:
     """Hand the exec on to the #! line's interpreter: argv becomes [interpreter, arg?, script, argv[1:]...]."""
     name, arg = parse_shebang(bprm.buf, size)
+    if bprm.path_inaccessible:
+        # The script's name is /dev/fd/N of a close-on-exec fd: the interpreter could not open it.
+        raise Errno(ENOENT)
     bprm.argv = [name, *([arg] if arg is not None else []), bprm.interp, *bprm.argv[1:]]
     bprm.interp = name  # bprm_change_interp: a nested script is passed on under this name
     bprm.opening = name

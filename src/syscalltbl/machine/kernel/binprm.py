@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel import fsnotify, landlock
 from syscalltbl.machine.kernel.permission import MAY_EXEC, permits
-from syscalltbl.machine.kernel.vfs import OpenFile, Regular
+from syscalltbl.machine.kernel.vfs import Directory, OpenFile, Regular, Symlink, deny_write_access
 from syscalltbl.machine.uapi.elf import BINPRM_BUF_SIZE
-from syscalltbl.machine.uapi.errno import EACCES, EIO, Errno
-from syscalltbl.machine.uapi.fcntl import O_PATH, O_RDONLY
+from syscalltbl.machine.uapi.errno import EACCES, EIO, ELOOP, Errno
+from syscalltbl.machine.uapi.fcntl import O_NOFOLLOW, O_PATH, O_RDONLY
 from syscalltbl.machine.uapi.landlock import LANDLOCK_ACCESS_FS_EXECUTE, LANDLOCK_ACCESS_FS_READ_FILE
 
 if TYPE_CHECKING:
@@ -73,6 +73,12 @@ class Binprm:
     opening: bytes = b""
     #: The new program runs set-id or with capabilities its user lacks (AT_SECURE).
     secure: bool = False
+    #: BINPRM_FLAGS_PATH_INACCESSIBLE: `filename` is a /dev/fd/N path of a close-on-exec fd, gone once the
+    #: program runs, so a script naming it to its interpreter cannot run (ENOENT).
+    path_inaccessible: bool = False
+    #: execveat(AT_EMPTY_PATH): the comm is the name of the file that runs (a script's interpreter), not the
+    #: basename of "/dev/fd/N" (comm_from_dentry).
+    comm_from_file: bool = False
 
     def __post_init__(self) -> None:
         self.execfn = self.execfn or self.filename
@@ -89,16 +95,37 @@ def may_exec(cred: Creds, inode: Regular) -> bool:
     return permits(cred, inode, MAY_EXEC)
 
 
-def open_exec(machine: Machine, task: Task, path: bytes) -> ExecFile:
-    """The file at `path` opened for exec (do_open_execat): the path's own errors, else EACCES for
-    anything but a regular file the task may run."""
+def open_exec(machine: Machine, task: Task, path: bytes, start: Directory | None = None, *,
+              follow: bool = True) -> ExecFile:
+    """The file at `path` from `start` (the cwd by default) opened for exec (do_open_execat): the path's own
+    errors, ELOOP for a symlink not to be followed, else EACCES for anything but a regular file the task
+    may run."""
+    start = start if start is not None else task.fs.cwd
     # O_PATH: nothing is opened on the host (a tty) nor truncated; only found.
-    f = machine.fs.open(task, path, task.fs.cwd, O_PATH, 0)
-    if not isinstance(f.inode, Regular) or not may_exec(task.cred, f.inode):
-        raise Errno(EACCES)
+    f = machine.fs.open(task, path, start, O_PATH if follow else O_PATH | O_NOFOLLOW, 0)
+    if isinstance(f.inode, Symlink):
+        raise Errno(ELOOP)  # AT_SYMLINK_NOFOLLOW: exec's open is no O_PATH one, which could stop at the link
+    inode = _runnable(task, f)
     if task.cred.landlock:
         # hook_file_open for an exec open (FMODE_READ with __FMODE_EXEC): read and execute rights both.
-        parent, _, _ = machine.fs.walk(task, path, task.fs.cwd, follow=True)
-        landlock.check_path(task, parent, f.inode, LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_EXECUTE)
+        parent, _, _ = machine.fs.walk(task, path, start, follow=follow)
+        landlock.check_path(task, parent, inode, LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_EXECUTE)
     fsnotify.exec_opened(f)
-    return ExecFile(f.inode, f.path)
+    return ExecFile(inode, f.path)
+
+
+def open_exec_fd(task: Task, f: OpenFile) -> ExecFile:
+    """The file of an open descriptor opened for exec (execveat's AT_EMPTY_PATH): EACCES for anything but
+    a regular file the task may run."""
+    inode = _runnable(task, f)
+    fsnotify.exec_opened(f)
+    return ExecFile(inode, f.path)
+
+
+def _runnable(task: Task, f: OpenFile) -> Regular:
+    """f's inode if it is a regular file the task may run, else EACCES (do_open_execat, may_open); ETXTBSY
+    while it is open for writing."""
+    if not isinstance(f.inode, Regular) or not may_exec(task.cred, f.inode):
+        raise Errno(EACCES)
+    deny_write_access(task, f.inode)
+    return f.inode

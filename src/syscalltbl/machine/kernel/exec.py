@@ -100,8 +100,18 @@ def _start_thread(task: Task, loaded: Loaded, stack: InitialStack) -> None:
 
 def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], envp: Sequence[bytes]) -> None:
     """Replace the running task's program; it restarts at the new entry point."""
+    execve_file(machine, task, open_exec(machine, task, path), path, argv, envp)
+
+
+def execve_file(machine: Machine, task: Task, file: ExecFile, filename: bytes, argv: Sequence[bytes],
+                envp: Sequence[bytes], *, path_inaccessible: bool = False, comm_from_file: bool = False) -> None:
+    """Replace the running task's program with `file`, opened for exec and named `filename` (execveat's
+    /dev/fd/N/NAME for one found from a descriptor). `path_inaccessible`: that name is gone once the
+    program runs (a close-on-exec descriptor's). `comm_from_file`: the task is named after the file that runs,
+    not after `filename` (execveat's AT_EMPTY_PATH)."""
     # An empty argv gets an empty argv[0], as Linux 5.18 on gives it: programs may assume one.
-    bprm = Binprm(open_exec(machine, task, path), path, list(argv) or [b""], list(envp), task.cred)
+    bprm = Binprm(file, filename, list(argv) or [b""], list(envp), task.cred,
+                  path_inaccessible=path_inaccessible, comm_from_file=comm_from_file)
     try:
         new, loaded, stack = load(machine, task, bprm)
     except PastNoReturn:
@@ -125,7 +135,7 @@ def execve(machine: Machine, task: Task, path: bytes, argv: Sequence[bytes], env
         task.nsproxy.time.frozen_offsets = True
     _start_thread(task, loaded, stack)
     task.exe, task.exe_file = loaded.exe.path, loaded.exe.inode
-    task.comm = os.path.basename(path)[:15]
+    task.comm = os.path.basename(bprm.file.path if bprm.comm_from_file else filename)[:15]
     task.cred = bprm.cred  # commit_creds: a set-id program's ids
     if bprm.secure:
         task.pdeath_signal = 0  # begin_new_exec: no signal chosen by the unprivileged caller reaches it

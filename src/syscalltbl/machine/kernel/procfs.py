@@ -36,7 +36,7 @@ from syscalltbl.machine.kernel.pidns import PidNamespace, ns_last_pid, pid_nr_ns
 from syscalltbl.machine.kernel.procfdinfo import ProcFdInfoDir
 from syscalltbl.machine.kernel.procfile import ProcDirectory, ProcFile, ProcLink
 from syscalltbl.machine.kernel.procmap_query import MapsFile
-from syscalltbl.machine.kernel.procmem import PagemapFile, render_smaps
+from syscalltbl.machine.kernel.procmem import PagemapFile, render_smaps, status_memory
 from syscalltbl.machine.kernel.procsys import SysctlDir, proc_sys
 from syscalltbl.machine.kernel.procsys_net import net_dir
 from syscalltbl.machine.kernel.procsysvipc import proc_sysvipc
@@ -411,10 +411,7 @@ def render_status(t: Task, ns: PidNamespace) -> bytes:
         _ns_line("NSpid", t.tid, ns),
         _ns_line("NSpgid", t.pgid, ns),
         _ns_line("NSsid", t.sid, ns),
-        f"VmSize:\t{_vm_size(t) // KIB:8d} kB",
-        f"VmLck:\t{(t.mm.locked_bytes if t.status is None else 0) // KIB:8d} kB",  # mlock's areas
-        f"VmPin:\t{0:8d} kB",  # nothing here pins pages (no RDMA, no io_uring buffers)
-        f"VmRSS:\t{_resident_pages(t) * PAGE_SIZE // KIB:8d} kB",
+        *status_memory(t),
         f"Threads:\t{_threads(t)}",
         f"SigPnd:\t{_mask(t.signals.pending)}",
         f"ShdPnd:\t{_mask(t.group.shared.pending)}",

@@ -16,12 +16,15 @@ import stat
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
-from syscalltbl.machine.hw.paging import PTE_ADDR, PTE_P
+from syscalltbl.machine.hw.paging import PTE_ADDR, PTE_P, PTE_RW
+from syscalltbl.machine.kernel.mm import SHARED
+from syscalltbl.machine.kernel.shmem import SharedAnon
 from syscalltbl.machine.kernel.vfs import Inode, OpenFile, Regular
 from syscalltbl.machine.uapi.capability import CAP_SYS_ADMIN
 from syscalltbl.machine.uapi.errno import EINVAL, ESRCH, Errno
 
 if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.mm import Vma
     from syscalltbl.machine.kernel.process import Task
 
 KIB: Final = 1024
@@ -103,3 +106,52 @@ class PagemapFile(Inode):
             out += value.to_bytes(PM_ENTRY_BYTES, "little")
         f.offset += len(out)
         return bytes(out)
+
+
+def status_memory(t: Task) -> list[str]:
+    """The Vm* and Rss* lines of /proc/PID/status (fs/proc/task_mmu.c's task_mem), in KiB; none for a process
+    whose memory is gone (a zombie has no mm).
+
+    The machine keeps no high-water marks of a running process, so VmPeak and VmHWM are its present VmSize
+    and VmRSS; nothing is ever swapped out (VmSwap 0) nor pinned (VmPin 0, no RDMA or io_uring buffers).
+    """
+    if t.status is not None:
+        return []
+    mm = t.mm
+    vmas = list(mm.vmas)
+    starts = [v.start for v in vmas]
+    anon = file = shmem = 0
+    for va, entry in mm.user_leaves():
+        if not entry & PTE_P:
+            continue
+        i = _area_index(starts, va)
+        if i < 0 or va >= vmas[i].end:
+            continue
+        v = vmas[i]
+        if v.backing is None and v.name not in SHARED:
+            anon += 1  # MM_ANONPAGES
+        elif isinstance(v.backing, SharedAnon):
+            shmem += 1  # MM_SHMEMPAGES: shared anonymous memory, System V segments
+        elif not v.shared and v.backing is not None and entry & PTE_RW:
+            anon += 1  # a private mapping's page once written: the process's own copy
+        else:
+            file += 1  # MM_FILEPAGES: the page cache's frames (and the vDSO's)
+    total_vm = sum(v.end - v.start for v in vmas)
+    stack_vm = sum(v.end - v.start for v in vmas if _is_stack(v))
+    data_vm = sum(v.end - v.start for v in vmas if v.write and not v.shared and not _is_stack(v))
+    exec_vm = sum(v.end - v.start for v in vmas if v.execute and not v.write and not _is_stack(v))
+    # The program's own text (end_code - start_code): its executable areas; the rest of exec_vm is VmLib.
+    text = sum(v.end - v.start for v in vmas
+               if v.execute and not v.write and v.backing is not None and v.backing is t.exe_file)
+    text = min(text, exec_vm)
+    rss = (anon + file + shmem) * PAGE_SIZE
+    rows = [("VmPeak", total_vm), ("VmSize", total_vm), ("VmLck", mm.locked_bytes), ("VmPin", 0),
+            ("VmHWM", rss), ("VmRSS", rss), ("RssAnon", anon * PAGE_SIZE), ("RssFile", file * PAGE_SIZE),
+            ("RssShmem", shmem * PAGE_SIZE), ("VmData", data_vm), ("VmStk", stack_vm), ("VmExe", text),
+            ("VmLib", exec_vm - text), ("VmPTE", mm.user_table_count() * PAGE_SIZE), ("VmSwap", 0)]
+    return [f"{name}:\t{value // KIB:8d} kB" for name, value in rows]
+
+
+def _is_stack(v: Vma) -> bool:
+    """VM_STACK: the main stack, and areas that grow down (MAP_GROWSDOWN)."""
+    return v.growsdown or v.name == "[stack]"

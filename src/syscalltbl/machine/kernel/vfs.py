@@ -1566,6 +1566,14 @@ def deny_write(task: Task | None, inode: Regular) -> None:
         raise Errno(ETXTBSY)
 
 
+def deny_write_access(task: Task, inode: Regular) -> None:
+    """exec's deny_write_access: ETXTBSY while any open file description of `inode` can write to it (its
+    i_writecount, counted over the descriptors of every process: a program must not change as it runs)."""
+    tables = {id(t.files): t.files for t in task.machine.tasks.values()}
+    if any(f.inode is inode and f.writable() for table in tables.values() for f, _ in table.fds.values()):
+        raise Errno(ETXTBSY)
+
+
 def seek(f: OpenFile, offset: int, whence: int) -> int:
     if not f.inode.seekable():
         raise Errno(ESPIPE)

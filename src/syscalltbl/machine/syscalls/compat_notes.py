@@ -20,6 +20,8 @@ PARTIAL: dict[str, str] = {
     "The machine's TCP and UDP sockets make no packets, so raw and packet sockets never see their traffic "
     "(a UDP packet made by hand does reach a UDP socket; a TCP one is dropped); the other families are "
     "EAFNOSUPPORT",
+    "sys_execveat": "AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW; AT_EXECVE_CHECK (Linux 6.14) is EINVAL, as "
+    "before it; landlock's exec rights are not checked for a descriptor run with AT_EMPTY_PATH",
     "sys_socketpair": "AF_UNIX, as Linux (AF_INET, AF_INET6, AF_NETLINK and AF_PACKET are EOPNOTSUPP); the "
     "families the machine lacks are EAFNOSUPPORT where Linux says ESOCKTNOSUPPORT",
     "sys_clone": "of the namespaces the mount, UTS, IPC, time, user and PID ones (CLONE_NEWNS, CLONE_NEWUTS, "

@@ -8,6 +8,7 @@ import struct
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.kernel import exec, keys, proc, ptrace
+from syscalltbl.machine.kernel.binprm import ExecFile, open_exec, open_exec_fd
 from syscalltbl.machine.kernel.pidfd import open_pidfd, reserve_pidfd
 from syscalltbl.machine.kernel.pidns import find_task_vpid, find_vpid, pid_vnr, tgid_vnr, tid_vnr
 from syscalltbl.machine.kernel.process import Task
@@ -15,10 +16,11 @@ from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strn
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls import pgrp
 from syscalltbl.machine.syscalls.childwait import candidates, child_usage, find_event, report
-from syscalltbl.machine.syscalls.fs import s32, user_path
+from syscalltbl.machine.syscalls.fs import _base, s32, user_path, user_path_maybe_empty
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.capability import CAP_SYS_NICE
 from syscalltbl.machine.uapi.errno import E2BIG, EACCES, ECHILD, EINVAL, EPERM, ESRCH, Errno
+from syscalltbl.machine.uapi.fcntl import AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW
 from syscalltbl.machine.uapi.misc import MAX_ARG_STRLEN
 from syscalltbl.machine.uapi.pidfd import PIDFD_THREAD
 from syscalltbl.machine.uapi.resource import PRIO_PGRP, PRIO_PROCESS, PRIO_USER, RLIMIT_NICE
@@ -196,9 +198,47 @@ def _strings(t: Task, array: int) -> list[bytes]:
 def sys_execve(t: Task, path: int, argv: int, envp: int, *_: int) -> int:
     name = user_path(t, path)
     exec.execve(t.machine, t, name, _strings(t, argv), _strings(t, envp))
+    _exec_done(t)
+    return 0
+
+
+def _exec_done(t: Task) -> None:
     pgrp.exec_done(t)
     keys.exec_done(t)  # exec's credentials drop the thread and process keyrings
+
+
+#: execveat's flags (AT_EXECVE_CHECK, Linux 6.14's, is not on this machine: EINVAL as before it).
+EXECVEAT_FLAGS = AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW
+
+
+@syscall("sys_execveat")
+def sys_execveat(t: Task, dirfd: int, path: int, argv: int, envp: int, flags: int, *_: int) -> int:
+    name = user_path_maybe_empty(t, path, flags)  # getname_uflags: "" only with AT_EMPTY_PATH
+    dirfd, flags = s32(dirfd), s32(flags)
+    if flags & ~EXECVEAT_FLAGS:
+        raise Errno(EINVAL)  # do_open_execat
+    file = _open_execat(t, dirfd, name, follow=not flags & AT_SYMLINK_NOFOLLOW)
+    # alloc_bprm: a name relative to a descriptor is passed on (AT_EXECFN, a script's path) through
+    # /dev/fd, which the program can open only if the descriptor stays open across the exec.
+    inaccessible = False
+    if dirfd == AT_FDCWD or name.startswith(b"/"):
+        filename = name
+    else:
+        filename = b"/dev/fd/%d/%s" % (dirfd, name) if name else b"/dev/fd/%d" % dirfd
+        inaccessible = t.files.fds[dirfd][1]  # BINPRM_FLAGS_PATH_INACCESSIBLE: close-on-exec
+    exec.execve_file(t.machine, t, file, filename, _strings(t, argv), _strings(t, envp),
+                     path_inaccessible=inaccessible, comm_from_file=not name)
+    _exec_done(t)
     return 0
+
+
+def _open_execat(t: Task, dirfd: int, name: bytes, *, follow: bool) -> ExecFile:
+    """do_open_execat: `name` from `dirfd`, or with an empty name (AT_EMPTY_PATH) the descriptor's own file."""
+    if name:
+        return open_exec(t.machine, t, name, _base(t, dirfd, name), follow=follow)
+    if dirfd == AT_FDCWD:
+        raise Errno(EACCES)  # the working directory: no regular file
+    return open_exec_fd(t, t.files.get(dirfd))
 
 
 # -- ending them --
