@@ -749,7 +749,8 @@ static int thread_limits(void)
 	pid_t child = fork();
 	if (child == 0) {
 		struct rlimit lim = { 3, 3 };
-		if (setuid(1000) || setrlimit(RLIMIT_NPROC, &lim))
+		/* As root first: raising a hard limit (above threads-max / 2 here) takes CAP_SYS_RESOURCE. */
+		if (setrlimit(RLIMIT_NPROC, &lim) || setuid(1000))
 			_exit(1);
 		for (made = 0; made < 5 && (r = spawn(THREAD_FLAGS, stacks[made], 0, 0, 0, parked, (void *)(long)go[0])) > 0;
 		     made++)
