@@ -2,8 +2,8 @@
 
 /proc/PID/ns holds a magic link per kind of namespace the machine has: the
 mount namespace (kernel/mount.py), the UTS, IPC and time ones (kernel/nsproxy.py),
-the last twice: the task's own and its children's (time_for_children), and the
-user namespace of its credentials (kernel/userns.py).
+the last twice: the task's own and its children's (time_for_children), the network
+namespace (kernel/inet.py) and the user namespace of its credentials (kernel/userns.py).
 Each reads `KIND:[INODE]` and opens the namespace's one nsfs file, which
 setns(2) and the NS_GET_* ioctls take.
 """
@@ -114,6 +114,10 @@ class NsLink(Symlink):
         return ns_file(self.which(self.owner))
 
 
+def _net(t: Task) -> AnyNamespace:
+    return t.nsproxy.net
+
+
 def _ipc(t: Task) -> AnyNamespace:
     return t.nsproxy.ipc
 
@@ -140,7 +144,7 @@ def _time_for_children(t: Task) -> AnyNamespace:
 
 #: fs/proc/namespaces.c's ns_entries, of the kinds this machine has: how each is found from a task.
 NS_ENTRIES: Final[dict[bytes, Callable[[Task], AnyNamespace]]] = {
-    b"ipc": _ipc, b"mnt": _mnt, b"time": _time, b"time_for_children": _time_for_children, b"user": _user,
+    b"ipc": _ipc, b"mnt": _mnt, b"net": _net, b"time": _time, b"time_for_children": _time_for_children, b"user": _user,
     b"uts": _uts,
 }
 

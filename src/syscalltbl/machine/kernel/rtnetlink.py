@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from syscalltbl.machine.kernel.inet import InetNamespace, inet_namespace
 from syscalltbl.machine.kernel.netdev import LO_INDEX, LO_NAME, Link, NetDevices
 from syscalltbl.machine.kernel.netlink import NetlinkSocket
+from syscalltbl.machine.kernel.userns import owner_of
 from syscalltbl.machine.uapi.capability import CAP_NET_ADMIN
 from syscalltbl.machine.uapi.errno import EEXIST, EINVAL, ENODEV, EOPNOTSUPP, EPERM, Errno
 from syscalltbl.machine.uapi.inet import IN6ADDR_LOOPBACK, INADDR_LOOPBACK
@@ -378,7 +379,7 @@ def handle(ctx: Request) -> bool:
         raise Errno(EOPNOTSUPP)
     if len(ctx.body) < 1:
         return False  # shorter than a rtgenmsg: ignored
-    if (ctx.kind - RTM_BASE) & 3 != 2 and not ctx.task.cred.capable(CAP_NET_ADMIN):
+    if (ctx.kind - RTM_BASE) & 3 != 2 and not ctx.task.cred.ns_capable(owner_of(ctx.devices), CAP_NET_ADMIN):
         raise Errno(EPERM)
     if (ctx.kind - RTM_BASE) & 3 == 2 and ctx.flags & NLM_F_DUMP == NLM_F_DUMP:
         dumpit = DUMPITS.get((ctx.kind, ctx.family)) or DUMPITS.get((ctx.kind, AF_UNSPEC))
