@@ -18,6 +18,7 @@ this module adds what differs: names, ports and the protocol options.
 
 from __future__ import annotations
 
+import functools
 import struct
 import weakref
 from typing import TYPE_CHECKING, Final
@@ -186,7 +187,9 @@ class InetNamespace(Namespace):
         self.netlink = NetlinkTable()
         self.packet = PacketTaps()
         self.ipv4 = Ipv4()
-        self.packet.ip_input = lambda packet: ip_rcv(self.ipv4, packet, self.ip_output)
+        # What comes in on lo goes to this namespace's IPv4, whose answers go out on lo again; bound through
+        # the parts, not the namespace, so that it is freed as soon as its last user lets it go.
+        self.packet.ip_input = functools.partial(_ip_input, self.ipv4, weakref.ref(self.packet), self.devices)
         self.tcp = PortTable(self.devices)
         self.udp = PortTable(self.devices)
         self.udplite = PortTable(self.devices)  # UDP-Lite has ports of its own
@@ -196,10 +199,18 @@ class InetNamespace(Namespace):
         return InetNamespace(self.ram, None, owner, self)
 
     def ip_output(self, packet: bytes) -> None:
-        """ip_output on lo: the packet goes round it as a frame (kernel/af_packet.py's lo_xmit); nothing
-        leaves while lo is down."""
-        if self.devices.lo_up:
-            lo_xmit(self.packet, frame_of(packet), None)
+        _lo_output(self.packet, self.devices, packet)
+
+
+def _lo_output(taps: PacketTaps | None, devices: NetDevices, packet: bytes) -> None:
+    """ip_output on lo: the packet goes round it as a frame (kernel/af_packet.py's lo_xmit); nothing
+    leaves while lo is down."""
+    if taps is not None and devices.lo_up:
+        lo_xmit(taps, frame_of(packet), None)
+
+
+def _ip_input(ipv4: Ipv4, taps: weakref.ref[PacketTaps], devices: NetDevices, packet: bytes) -> None:
+    ip_rcv(ipv4, packet, functools.partial(_lo_output, taps(), devices))
 
 
 def inet_namespace(t: Task) -> InetNamespace:

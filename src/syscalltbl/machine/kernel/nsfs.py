@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import stat
 import struct
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
@@ -91,10 +92,13 @@ def _open_related(task: Task, owner: UserNamespace | None) -> int:
 
 def ns_file(ns: AnyNamespace) -> NsFile:
     """The namespace's one nsfs inode (the same st_ino however often it is opened)."""
-    made = ns.nsfs
+    held = ns.nsfs
+    made = held() if isinstance(held, weakref.ref) else None
     if not isinstance(made, NsFile):
         made = NsFile(ns)
-        ns.nsfs = made
+        # Weakly: the namespace must not keep its own file alive, or the two would outlive their last user
+        # until the host's cycle collector came by; a file made again has the same inode number.
+        ns.nsfs = weakref.ref(made)
     return made
 
 

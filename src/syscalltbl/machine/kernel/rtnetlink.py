@@ -13,6 +13,7 @@ a kernel without the handler; a changed link is told to RTNLGRP_LINK.
 from __future__ import annotations
 
 import struct
+import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -446,8 +447,12 @@ def rtnetlink_create(ns: UnixNamespace, t: Task, kind: int) -> NetlinkSocket:
     if not devices.link_watchers:
         flags_before = [devices.lo_reported_flags()]
 
+        net = weakref.ref(inet)  # the devices must not keep their namespace alive
+
         def changed() -> None:
-            notify_link(inet, flags_before[0])
+            held = net()
+            if held is not None:
+                notify_link(held, flags_before[0])
             flags_before[0] = devices.lo_reported_flags()
 
         devices.link_watchers.append(changed)
