@@ -25,6 +25,7 @@ static const char *err(int r) {
     case EINVAL: return "EINVAL";
     case EPERM: return "EPERM";
     case ENODEV: return "ENODEV";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
     default: return strerror(errno);
     }
 }
@@ -35,6 +36,16 @@ static int lo_flags(int sock) {
     strcpy(ifr.ifr_name, "lo");
     if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0) return -1;
     return ifr.ifr_flags;
+}
+
+static void lo_addresses(int sock, const char *when) {
+    struct ifreq ifr, all[4];
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "lo");
+    printf("SIOCGIFADDR lo %s: %s\n", when, err(ioctl(sock, SIOCGIFADDR, &ifr)));
+    struct ifconf ifc = {.ifc_len = sizeof all, .ifc_req = all};
+    int got = ioctl(sock, SIOCGIFCONF, &ifc);
+    printf("SIOCGIFCONF %s: %s, %d of lo\n", when, err(got), (int)(ifc.ifc_len / sizeof all[0]));
 }
 
 static struct sockaddr_in loopback(int port) {
@@ -96,6 +107,7 @@ int main(void) {
     strcpy(ifr.ifr_name, "eth0");
     printf("SIOCGIFFLAGS eth0: %s\n", err(ioctl(udp, SIOCGIFFLAGS, &ifr)));
 
+    lo_addresses(udp, "never up");
     a = loopback(port);
     printf("sendto while lo is down: %s\n", err(sendto(udp, "x", 1, 0, (struct sockaddr *)&a, sizeof a)));
     int tcp = socket(AF_INET, SOCK_STREAM, 0);
@@ -118,6 +130,7 @@ int main(void) {
     ifr.ifr_flags = (short)(flags | IFF_UP);
     printf("SIOCSIFFLAGS lo up: %s\n", err(ioctl(udp, SIOCSIFFLAGS, &ifr)));
     printf("lo up now: %d\n", !!(lo_flags(udp) & IFF_UP));
+    lo_addresses(udp, "up");
     int rx = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in r = loopback(0);
     socklen_t rlen = sizeof r;

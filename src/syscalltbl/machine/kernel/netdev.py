@@ -134,6 +134,8 @@ class NetDevices:
         `user_ns`: the user namespace owning the network namespace (net->user_ns; None for the first's), over
         which CAP_NET_ADMIN changes the devices."""
         self.user_ns = user_ns
+        #: lo holds 127.0.0.1/8: from when it is first up (inetdev_event's NETDEV_UP), kept when it goes down.
+        self.lo_v4 = lo_up
         self.lo_flags = IFF_LOOPBACK | (IFF_UP if lo_up else 0)  # dev->flags, with gflags' IFF_PROMISC and IFF_ALLMULTI
         self.lo_mtu = LOOPBACK_MTU
         self.ipv4_conf: dict[bytes, DevConf] = {
@@ -180,6 +182,7 @@ class NetDevices:
         """__dev_change_flags for lo: the plain flags as asked, IFF_UP, IFF_PROMISC and IFF_ALLMULTI toggled."""
         old = self.lo_flags
         self.lo_flags = (flags & (PLAIN_FLAGS | IFF_UP | USER_FLAGS)) | (old & ~(PLAIN_FLAGS | IFF_UP | USER_FLAGS))
+        self.lo_v4 = self.lo_v4 or self.lo_up
         if self.lo_flags != old:
             for watcher in list(self.link_watchers):
                 watcher()
@@ -223,7 +226,7 @@ def dev_ioctl(t: Task, request: int, arg: int, devices: NetDevices) -> int:
     """An interface ioctl on a socket: copied in (EFAULT), the device by name (ENODEV), answered in place.
     `devices` are those of the socket's network namespace (not the caller's: sock_ioctl passes sock_net)."""
     if request == SIOCGIFCONF:
-        return _ifconf(t, arg)
+        return _ifconf(t, arg, devices)
     raw = copy_from_user(t.mm, arg, IFREQ_SIZE)
     if request == SIOCGIFNAME:
         index = int.from_bytes(raw[IFNAMSIZ : IFNAMSIZ + 4], "little", signed=True)
@@ -246,6 +249,8 @@ def dev_ioctl(t: Task, request: int, arg: int, devices: NetDevices) -> int:
     if request == SIOCSIFMTU:
         devices.set_lo_mtu(int.from_bytes(raw[IFNAMSIZ : IFNAMSIZ + 4], "little", signed=True))
         return 0
+    if request in (SIOCGIFADDR, SIOCGIFNETMASK) and not devices.lo_v4:
+        raise Errno(EADDRNOTAVAIL)  # devinet_ioctl: no address on lo yet
     answers = {
         SIOCGIFFLAGS: (devices.lo_reported_flags() & 0xFFFF).to_bytes(2, "little"),
         SIOCGIFINDEX: LO_INDEX.to_bytes(4, "little"),
@@ -276,11 +281,12 @@ def _link_ioctl(t: Task, link: Link, request: int, raw: bytes, arg: int) -> int:
     return 0
 
 
-def _ifconf(t: Task, arg: int) -> int:
-    """dev_ifconf: lo's IPv4 address as one ifreq, if it fits; ifc_len becomes what was (or would be) written."""
+def _ifconf(t: Task, arg: int, devices: NetDevices) -> int:
+    """dev_ifconf: lo's IPv4 address as one ifreq, if it has one and it fits; ifc_len becomes what was (or
+    would be) written."""
     length, buf = IFCONF.unpack(copy_from_user(t.mm, arg, IFCONF.size))
-    total = IFREQ_SIZE
-    if buf:
+    total = IFREQ_SIZE if devices.lo_v4 else 0
+    if buf and devices.lo_v4:
         total = 0
         if length >= IFREQ_SIZE:
             copy_to_user(t.mm, buf, _ifreq(LO_NAME, _sockaddr_in(INADDR_LOOPBACK)))

@@ -316,8 +316,8 @@ def addr6_message(flags: int, seq: int, portid: int) -> bytes:
 
 
 def dump_addrs(ctx: Request) -> Iterator[bytes]:
-    """inet_dump_ifaddr and inet6_dump_ifaddr (both for AF_UNSPEC: rtnl_dump_all): lo's 127.0.0.1, and its ::1
-    while it is up (addrconf_ifdown takes it away)."""
+    """inet_dump_ifaddr and inet6_dump_ifaddr (both for AF_UNSPEC: rtnl_dump_all): lo's 127.0.0.1 once it was up
+    (a new namespace's lo has none before), and its ::1 while it is up (addrconf_ifdown takes it away)."""
     index = 0
     if ctx.strict:
         if len(ctx.body) < IFADDRMSG.size:
@@ -329,7 +329,7 @@ def dump_addrs(ctx: Request) -> Iterator[bytes]:
             ctx.answer_flags |= NLM_F_DUMP_FILTERED
     if index and index != LO_INDEX:
         return
-    if ctx.family in (AF_UNSPEC, AF_INET):
+    if ctx.family in (AF_UNSPEC, AF_INET) and ctx.devices.lo_v4:
         yield addr4_message(NLM_F_MULTI | ctx.answer_flags, ctx.seq, ctx.sock.portid)
     if ctx.family in (AF_UNSPEC, AF_INET6) and ctx.devices.lo_up:
         yield addr6_message(NLM_F_MULTI | ctx.answer_flags, ctx.seq, ctx.sock.portid)

@@ -22,17 +22,20 @@ PARTIAL: dict[str, str] = {
     "EAFNOSUPPORT",
     "sys_socketpair": "AF_UNIX, as Linux (AF_INET, AF_INET6, AF_NETLINK and AF_PACKET are EOPNOTSUPP); the "
     "families the machine lacks are EAFNOSUPPORT where Linux says ESOCKTNOSUPPORT",
-    "sys_clone": "of the namespaces the mount, UTS, IPC, time and user ones (CLONE_NEWNS, CLONE_NEWUTS, "
-    "CLONE_NEWIPC, CLONE_NEWTIME, CLONE_NEWUSER); PID, network and cgroup namespaces and cgroups "
-    "(CLONE_INTO_CGROUP) are EINVAL, as a kernel built without them",
-    "sys_clone3": "of the namespaces the mount, UTS, IPC, time and user ones; the others, cgroups "
+    "sys_clone": "of the namespaces the mount, UTS, IPC, time, network and user ones (CLONE_NEWNS, "
+    "CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWTIME, CLONE_NEWNET, CLONE_NEWUSER); PID and cgroup namespaces and "
+    "cgroups (CLONE_INTO_CGROUP) are EINVAL, as a kernel built without them",
+    "sys_clone3": "of the namespaces the mount, UTS, IPC, time, network and user ones; the others, cgroups "
     "(CLONE_INTO_CGROUP) and set_tid are EINVAL, as a kernel built without them",
-    "sys_unshare": "of the namespaces the mount, UTS, IPC, time and user ones; CLONE_NEWPID, CLONE_NEWNET and "
-    "CLONE_NEWCGROUP are EINVAL, as a kernel built without them. In a user namespace getuid and its family, "
+    "sys_unshare": "of the namespaces the mount, UTS, IPC, time, network and user ones; CLONE_NEWPID and "
+    "CLONE_NEWCGROUP are EINVAL, as a kernel built without them. A new network namespace has lo alone (down "
+    "until brought up), no TUN/TAP link moves between namespaces, and one is freed at once with its last "
+    "user (Linux frees it later, on a workqueue). In a user namespace getuid and its family, "
     "getgroups, the set*id calls, stat, statx and the chown family see ids through its maps, but System V IPC, "
     "siginfo, SCM_CREDENTIALS and /proc/PID/status show the machine's own ids; mount namespaces and file "
     "permission overrides (CAP_DAC_OVERRIDE, CAP_FOWNER ...) take capabilities of the first user namespace",
-    "sys_setns": "nsfs files of mount, UTS, IPC, time and user namespaces, and pidfds with those kinds; other "
+    "sys_setns": "nsfs files of mount, UTS, IPC, time, network and user namespaces, and pidfds with those "
+    "kinds; other "
     "kinds are EINVAL, as a kernel built without them",
     "sys_prctl": "PR_SET_NAME/PR_GET_NAME, PR_SET_PDEATHSIG/PR_GET_PDEATHSIG, PR_SET_DUMPABLE/PR_GET_DUMPABLE, "
     "the keep-capabilities, securebits, ambient and bounding-set options, the child subreaper, timer slack, "
