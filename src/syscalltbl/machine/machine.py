@@ -152,10 +152,10 @@ class Machine:
         self.shm = ShmNamespace(self.ram, lambda: _current_pid(machine()))
         #: The UTS and IPC namespaces the first process starts in (kernel/nsproxy.py).
         self.init_nsproxy = boot_nsproxy(self.ram, self.shm, DEFAULT_HOSTNAME, DEFAULT_DOMAINNAME)
-        #: Unix-domain sockets' abstract names and what is in flight in them, one namespace for the machine.
+        #: Unix-domain sockets' autobind counter and what is in flight in them, one for the machine.
         self.unix = UnixNamespace(self.fs, self.ram)
-        #: TCP's and UDP's ports on the machine's loopback (kernel/inet.py).
-        self.inet = InetNamespace()
+        #: The first network namespace (init_net, kernel/inet.py): the first process's.
+        self.inet: InetNamespace = self.init_nsproxy.net
         self.host_root = None if root is None else os.path.realpath(root)
         #: Record, OFD and flock locks (kernel/locks.py): the machine's own, never the host's.
         self.file_locks = LockTable(self.ram)

@@ -3,7 +3,8 @@
 A socket is an inode (sockfs's) behind an open file. Names are the
 machine's own: a filesystem name is an S_IFSOCK inode that bind made in the
 machine's tree (a host socket file is never connected to), an abstract name
-lives in the machine's table (UnixNamespace). No host socket is ever made.
+lives in the table of the network namespace the socket was made in (each
+namespace has its own, as Linux's). No host socket is ever made.
 
 Data waits in the receiver's queue as messages (skbs): each is charged to its
 sender's send buffer (sk_wmem_alloc against SO_SNDBUF) and to the machine's
@@ -81,6 +82,7 @@ from syscalltbl.machine.uapi.socket import (
 from syscalltbl.machine.uapi.un import SOCKADDR_UN_SIZE, SUN_PATH_OFFSET
 
 if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.inet import InetNamespace
     from syscalltbl.machine.kernel.process import Task
 
 SOCKET_BYTES = 8192  # what a socket costs the host, measured (its object, queues, inode), charged to RAM
@@ -149,14 +151,14 @@ class Payload:
 
 
 class UnixNamespace:
-    """One machine's Unix sockets: its abstract names, autobind's counter, and what they charge to RAM."""
+    """One machine's Unix sockets: autobind's counter, the descriptors in flight, and what they charge to RAM.
+    (The abstract names are each network namespace's: kernel/inet.py's InetNamespace.unix_abstract.)"""
 
     def __init__(self, fs: FileSystem, ram: PhysicalMemory | None) -> None:
         # Weak, as the machine's other links to its tree and RAM: the machine holds this namespace, and a
         # machine that ends takes its sockets, their queues and files in flight along.
         self._fs = weakref.ref(fs)
         self._ram = weakref.ref(ram) if ram is not None else None
-        self.abstract: dict[bytes, UnixSocket] = {}
         self.next_autobind = 0
         self.generation = 0  # moves on every change a waiter may wait for
         self.in_flight: dict[int, int] = {}  # descriptors in flight by the sending user (user->unix_inflight)
@@ -198,7 +200,7 @@ class UnixNamespace:
 
 def namespace(t: Task) -> UnixNamespace:
     """The machine's socket namespace. The machine holds it (never a table of the module's): a socket that
-    only a message in flight holds, named in `abstract`, may hold files that lead back to the machine."""
+    only a message in flight holds may hold files that lead back to the machine."""
     return t.machine.unix
 
 
@@ -275,9 +277,11 @@ class UnixSocket(Inode):
     #: A write's EPIPE: the socket sends SIGPIPE itself, when Linux does (vfs's SIGPIPE_ON_EPIPE).
     SIGPIPE_ON_EPIPE: ClassVar[bool] = False
 
-    def __init__(self, ns: UnixNamespace, kind: int, owner: Task) -> None:
+    def __init__(self, ns: UnixNamespace, kind: int, owner: Task, net: InetNamespace | None = None) -> None:
+        """`net`: the network namespace the socket lives in (sk_net), by default its maker's."""
         ns.charge(SOCKET_BYTES, ENOMEM)  # sk_alloc: a socket that RAM cannot hold is ENOMEM
         super().__init__(stat.S_IFSOCK | 0o777)
+        self.net: InetNamespace = owner.nsproxy.net if net is None else net
         self.uid, self.gid = owner.cred.euid, owner.cred.egid
         #: The Landlock domain of the socket's creator (the file's f_cred), what scopes compare with.
         self.domain = owner.cred.landlock
@@ -404,9 +408,9 @@ class UnixSocket(Inode):
             name = raw[SUN_PATH_OFFSET:]
             if self.addr is not None:
                 raise Errno(EINVAL)
-            if name in self.ns.abstract:
+            if name in self.net.unix_abstract:
                 raise Errno(EADDRINUSE)
-            self.ns.abstract[name] = self
+            self.net.unix_abstract[name] = self
             self.addr = SockAddr(raw)
             return
         path = raw[SUN_PATH_OFFSET:].split(b"\0")[0]
@@ -435,8 +439,8 @@ class UnixSocket(Inode):
             number = self.ns.next_autobind
             self.ns.next_autobind = (number + 1) % AUTOBIND_NAMES
             name = b"\0" + f"{number:05x}".encode()
-            if name not in self.ns.abstract:
-                self.ns.abstract[name] = self
+            if name not in self.net.unix_abstract:
+                self.net.unix_abstract[name] = self
                 self.addr = SockAddr(family_bytes() + name)
                 return
         raise Errno(ENOSPC)
@@ -444,7 +448,7 @@ class UnixSocket(Inode):
     def find(self, t: Task, raw: bytes, kind: int) -> UnixSocket:
         """unix_find_other: the socket a name leads to, of this socket's type."""
         if raw[SUN_PATH_OFFSET] == 0:
-            other = self.ns.abstract.get(raw[SUN_PATH_OFFSET:])
+            other = self.net.unix_abstract.get(raw[SUN_PATH_OFFSET:])
             if other is None:
                 raise Errno(ECONNREFUSED)
             if landlock.abstract_unix_denied(t.cred.landlock, other.domain):
@@ -486,7 +490,7 @@ class UnixSocket(Inode):
         if self.state != TCP_CLOSE:
             raise Errno(EISCONN if self.state == TCP_ESTABLISHED else EINVAL)
         self.done_waiting(t)
-        embryo = UnixSocket(self.ns, self.type, t)
+        embryo = UnixSocket(self.ns, self.type, t, self.net)
         embryo.uid, embryo.gid = other.uid, other.gid
         embryo.peer, embryo.state = self, TCP_ESTABLISHED
         embryo.peercred = effective_cred(t)
@@ -869,7 +873,7 @@ class UnixSocket(Inode):
     def unlocked_ioctl(self, task: Task, f: OpenFile, request: int, arg: int) -> int:
         """sock_do_ioctl: the family's ioctls, then, for any family, the network devices' (dev_ioctl)."""
         if request in NETDEV_IOCTLS:
-            return dev_ioctl(task, request, arg)
+            return dev_ioctl(task, request, arg, self.net.devices)
         return super().unlocked_ioctl(task, f, request, arg)
 
     def release(self, f: OpenFile) -> None:
@@ -884,8 +888,8 @@ class UnixSocket(Inode):
         self.state = TCP_CLOSE
         if self.addr is not None and self.addr.abstract:
             name = self.addr.raw[SUN_PATH_OFFSET:]
-            if self.ns.abstract.get(name) is self:
-                del self.ns.abstract[name]
+            if self.net.unix_abstract.get(name) is self:
+                del self.net.unix_abstract[name]
         if self.node is not None:
             self.node.bound = None  # the name stays in the tree; connecting to it is refused
             self.node = None

@@ -9,6 +9,7 @@ from syscalltbl.machine.kernel.inet import InetSocket, inet_namespace
 from syscalltbl.machine.kernel.raw import RawSocket
 from syscalltbl.machine.kernel.tcp import TcpSocket
 from syscalltbl.machine.kernel.udp import UdpSocket, udp_packet_rcv
+from syscalltbl.machine.kernel.userns import owner_of
 from syscalltbl.machine.uapi.capability import CAP_NET_RAW
 from syscalltbl.machine.uapi.errno import EINVAL, EPERM, EPROTONOSUPPORT, ESOCKTNOSUPPORT, Errno
 from syscalltbl.machine.uapi.inet import IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE
@@ -46,7 +47,7 @@ def inet_create(t: Task, family: int, kind: int, protocol: int) -> InetSocket:
     if kind == SOCK_RAW:
         if protocol == 0 or family == AF_INET6:
             raise Errno(EPROTONOSUPPORT)  # no wildcard protocol; no raw IPv6 in the machine
-        if not t.cred.capable(CAP_NET_RAW):
+        if not t.cred.ns_capable(owner_of(inet), CAP_NET_RAW):
             raise Errno(EPERM)
         return RawSocket(namespace(t), t, protocol, inet)
     raise Errno(ESOCKTNOSUPPORT)

@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.kernel.nsproxy import BUILT_NAMESPACES
 from syscalltbl.machine.kernel.sysctl import OSRELEASE
-from syscalltbl.machine.uapi.sched import CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS
+from syscalltbl.machine.uapi.sched import (
+    CLONE_NEWIPC,
+    CLONE_NEWNET,
+    CLONE_NEWPID,
+    CLONE_NEWTIME,
+    CLONE_NEWUSER,
+    CLONE_NEWUTS,
+)
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
@@ -136,6 +143,7 @@ FEATURES: Final[tuple[Feature, ...]] = (
     Feature("CONFIG_PID_NS", _calls("unshare", "setns", "clone", "getpid"), holds=_namespace(CLONE_NEWPID)),
     Feature("CONFIG_TIME_NS", _calls("unshare", "setns", "clock_gettime", "clock_nanosleep"),
             holds=_namespace(CLONE_NEWTIME)),
+    Feature("CONFIG_NET_NS", _calls("unshare", "setns", "socket", "ioctl"), holds=_namespace(CLONE_NEWNET)),
     Feature("CONFIG_X86_IOPL_IOPERM", _calls("iopl", "ioperm")),
     Feature("CONFIG_MODIFY_LDT_SYSCALL", _calls("modify_ldt")),
     Feature("CONFIG_NUMA", _calls("set_mempolicy", "get_mempolicy", "mbind", "migrate_pages")),

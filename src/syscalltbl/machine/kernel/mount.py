@@ -160,7 +160,7 @@ class MountNamespace:
         #: ns->event: bumped at each change of the mount table (touch_mnt_namespace), what a poll of
         #: /proc/PID/mounts compares with what its reader saw
         self.event = 0
-        self.nsfs: object | None = None  # that file's inode, made when first opened (kernel/nsfs.py)
+        self.nsfs: object | None = None  # a weak reference to that file's inode while open (kernel/nsfs.py)
 
     # -- what a path walk asks --
 

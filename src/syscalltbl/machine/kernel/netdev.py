@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
+from syscalltbl.machine.kernel.userns import UserNamespace, owner_of
 from syscalltbl.machine.uapi.capability import CAP_NET_ADMIN
 from syscalltbl.machine.uapi.errno import EADDRNOTAVAIL, EINVAL, ENODEV, EPERM, Errno
 from syscalltbl.machine.uapi.inet import (
@@ -128,8 +129,14 @@ class NetDevices:
     namespace is a new NetDevices (its lo up or down by itself).
     """
 
-    def __init__(self) -> None:
-        self.lo_flags = IFF_LOOPBACK | IFF_UP  # dev->flags, with gflags' IFF_PROMISC and IFF_ALLMULTI
+    def __init__(self, lo_up: bool = True, user_ns: UserNamespace | None = None) -> None:
+        """`lo_up`: the first namespace's lo is up as after boot; a new namespace's is down until brought up.
+        `user_ns`: the user namespace owning the network namespace (net->user_ns; None for the first's), over
+        which CAP_NET_ADMIN changes the devices."""
+        self.user_ns = user_ns
+        #: lo holds 127.0.0.1/8: from when it is first up (inetdev_event's NETDEV_UP), kept when it goes down.
+        self.lo_v4 = lo_up
+        self.lo_flags = IFF_LOOPBACK | (IFF_UP if lo_up else 0)  # dev->flags, with gflags' IFF_PROMISC and IFF_ALLMULTI
         self.lo_mtu = LOOPBACK_MTU
         self.ipv4_conf: dict[bytes, DevConf] = {
             b"all": DevConf({name: value for name, value, _ in IPV4_DEVCONF}),
@@ -142,6 +149,14 @@ class NetDevices:
         #: The other devices, by index (TUN/TAP: kernel/tun.py), and the index the next one gets.
         self.links: dict[int, Link] = {}
         self.next_index = LO_INDEX + 1
+
+    def inherit_conf(self, init: NetDevices) -> None:
+        """devinet_init_net: a new namespace's "all" and "default" start as the first namespace's are now,
+        and its lo's devconf from that default (with what loopback_setup sets)."""
+        for which in (b"all", b"default"):
+            self.ipv4_conf[which] = DevConf(dict(init.ipv4_conf[which].values))
+        self.ipv4_conf[LO_NAME] = DevConf({**self.ipv4_conf[b"default"].values, **LO_DEVCONF})
+        self.ipv4_conf[LO_NAME].written.update(LO_DEVCONF)
 
     def link_named(self, name: bytes) -> Link | None:
         return next((link for link in self.links.values() if link.name == name), None)
@@ -167,6 +182,7 @@ class NetDevices:
         """__dev_change_flags for lo: the plain flags as asked, IFF_UP, IFF_PROMISC and IFF_ALLMULTI toggled."""
         old = self.lo_flags
         self.lo_flags = (flags & (PLAIN_FLAGS | IFF_UP | USER_FLAGS)) | (old & ~(PLAIN_FLAGS | IFF_UP | USER_FLAGS))
+        self.lo_v4 = self.lo_v4 or self.lo_up
         if self.lo_flags != old:
             for watcher in list(self.link_watchers):
                 watcher()
@@ -194,7 +210,7 @@ class NetDevices:
 
 def net_devices(t: Task) -> NetDevices:
     """The devices of the task's network namespace."""
-    devices: NetDevices = t.machine.inet.devices
+    devices: NetDevices = t.nsproxy.net.devices
     return devices
 
 
@@ -206,12 +222,12 @@ def _sockaddr_in(v4: bytes) -> bytes:
     return SOCKADDR_IN.pack(AF_INET, b"\0\0", v4)
 
 
-def dev_ioctl(t: Task, request: int, arg: int) -> int:
-    """An interface ioctl on a socket: copied in (EFAULT), the device by name (ENODEV), answered in place."""
+def dev_ioctl(t: Task, request: int, arg: int, devices: NetDevices) -> int:
+    """An interface ioctl on a socket: copied in (EFAULT), the device by name (ENODEV), answered in place.
+    `devices` are those of the socket's network namespace (not the caller's: sock_ioctl passes sock_net)."""
     if request == SIOCGIFCONF:
-        return _ifconf(t, arg)
+        return _ifconf(t, arg, devices)
     raw = copy_from_user(t.mm, arg, IFREQ_SIZE)
-    devices = net_devices(t)
     if request == SIOCGIFNAME:
         index = int.from_bytes(raw[IFNAMSIZ : IFNAMSIZ + 4], "little", signed=True)
         link = devices.links.get(index)
@@ -220,7 +236,7 @@ def dev_ioctl(t: Task, request: int, arg: int) -> int:
         copy_to_user(t.mm, arg, (link.name if link is not None else LO_NAME).ljust(IFNAMSIZ, b"\0"))
         return 0
     name = raw[:IFNAMSIZ].split(b"\0")[0]
-    if request in (SIOCSIFFLAGS, SIOCSIFMTU) and not t.cred.capable(CAP_NET_ADMIN):
+    if request in (SIOCSIFFLAGS, SIOCSIFMTU) and not t.cred.ns_capable(owner_of(devices), CAP_NET_ADMIN):
         raise Errno(EPERM)
     if name != LO_NAME:
         link = devices.link_named(name)
@@ -233,6 +249,8 @@ def dev_ioctl(t: Task, request: int, arg: int) -> int:
     if request == SIOCSIFMTU:
         devices.set_lo_mtu(int.from_bytes(raw[IFNAMSIZ : IFNAMSIZ + 4], "little", signed=True))
         return 0
+    if request in (SIOCGIFADDR, SIOCGIFNETMASK) and not devices.lo_v4:
+        raise Errno(EADDRNOTAVAIL)  # devinet_ioctl: no address on lo yet
     answers = {
         SIOCGIFFLAGS: (devices.lo_reported_flags() & 0xFFFF).to_bytes(2, "little"),
         SIOCGIFINDEX: LO_INDEX.to_bytes(4, "little"),
@@ -263,11 +281,12 @@ def _link_ioctl(t: Task, link: Link, request: int, raw: bytes, arg: int) -> int:
     return 0
 
 
-def _ifconf(t: Task, arg: int) -> int:
-    """dev_ifconf: lo's IPv4 address as one ifreq, if it fits; ifc_len becomes what was (or would be) written."""
+def _ifconf(t: Task, arg: int, devices: NetDevices) -> int:
+    """dev_ifconf: lo's IPv4 address as one ifreq, if it has one and it fits; ifc_len becomes what was (or
+    would be) written."""
     length, buf = IFCONF.unpack(copy_from_user(t.mm, arg, IFCONF.size))
-    total = IFREQ_SIZE
-    if buf:
+    total = IFREQ_SIZE if devices.lo_v4 else 0
+    if buf and devices.lo_v4:
         total = 0
         if length >= IFREQ_SIZE:
             copy_to_user(t.mm, buf, _ifreq(LO_NAME, _sockaddr_in(INADDR_LOOPBACK)))

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, ClassVar
 from syscalltbl.machine.kernel.af_unix import SKB_OVERHEAD, Message, Payload, SockAddr, Ucred, UnixSocket
 from syscalltbl.machine.kernel.netlink_table import NetlinkTable
 from syscalltbl.machine.kernel.uaccess import copy_from_user
+from syscalltbl.machine.kernel.userns import owner_of
 from syscalltbl.machine.kernel.vfs import OpenFile
 from syscalltbl.machine.uapi.capability import CAP_NET_ADMIN, CAP_NET_BROADCAST
 from syscalltbl.machine.uapi.errno import (  # fmt: skip
@@ -134,7 +135,7 @@ class NetlinkSocket(UnixSocket):
 
     def _allowed_nonroot(self, t: Task) -> bool:
         """netlink_allowed: NETLINK_ROUTE lets anyone receive (NL_CFG_F_NONROOT_RECV), never send to groups."""
-        return t.cred.capable(CAP_NET_ADMIN)
+        return t.cred.ns_capable(owner_of(self.devices), CAP_NET_ADMIN)  # over the socket's namespace
 
     def bind_addr(self, t: Task, raw: bytes) -> None:
         """netlink_bind: the first 32 groups replaced by nl_groups; a port id of 0 autobinds."""
@@ -365,7 +366,7 @@ class NetlinkSocket(UnixSocket):
             return
         if optname not in FLAG_OPTIONS:
             raise Errno(ENOPROTOOPT)
-        if optname == NETLINK_LISTEN_ALL_NSID and not t.cred.capable(CAP_NET_BROADCAST):
+        if optname == NETLINK_LISTEN_ALL_NSID and not t.cred.ns_capable(owner_of(self.devices), CAP_NET_BROADCAST):
             raise Errno(EPERM)
         if value:
             self.flags.add(optname)

@@ -16,5 +16,5 @@ class Namespace:
     def __init__(self, ino: int | None = None, user_ns: Namespace | None = None) -> None:
         """`user_ns`: the user namespace that owns it (ns_common's owner), None for the first one's."""
         self.ino = alloc_ns_inum() if ino is None else ino
-        self.nsfs: object | None = None  # the nsfs inode, made when first opened (kernel/nsfs.py)
+        self.nsfs: object | None = None  # a weak reference to the nsfs inode while one is open (kernel/nsfs.py)
         self.user_ns = user_ns

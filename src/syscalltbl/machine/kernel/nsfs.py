@@ -3,8 +3,8 @@
 /proc/PID/ns holds a magic link per kind of namespace the machine has: the
 mount namespace (kernel/mount.py), the UTS, IPC and time ones (kernel/nsproxy.py),
 the pid one (kernel/pidns.py), the last two twice: the task's own and its
-children's (time_for_children, pid_for_children), and the user namespace of
-its credentials (kernel/userns.py).
+children's (time_for_children, pid_for_children), the network namespace
+(kernel/inet.py) and the user namespace of its credentials (kernel/userns.py).
 Each reads `KIND:[INODE]` and opens the namespace's one nsfs file, which
 setns(2) and the NS_GET_* ioctls take.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import stat
 import struct
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
@@ -105,10 +106,13 @@ def _open_pid_parent(task: Task, ns: PidNamespace) -> int:
 
 def ns_file(ns: AnyNamespace) -> NsFile:
     """The namespace's one nsfs inode (the same st_ino however often it is opened)."""
-    made = ns.nsfs
+    held = ns.nsfs
+    made = held() if isinstance(held, weakref.ref) else None
     if not isinstance(made, NsFile):
         made = NsFile(ns)
-        ns.nsfs = made
+        # Weakly: the namespace must not keep its own file alive, or the two would outlive their last user
+        # until the host's cycle collector came by; a file made again has the same inode number.
+        ns.nsfs = weakref.ref(made)
     return made
 
 
@@ -126,6 +130,10 @@ class NsLink(Symlink):
 
     def jump(self, task: Task) -> Inode | None:
         return ns_file(self.which(self.owner))
+
+
+def _net(t: Task) -> AnyNamespace:
+    return t.nsproxy.net
 
 
 def _ipc(t: Task) -> AnyNamespace:
@@ -162,7 +170,7 @@ def _time_for_children(t: Task) -> AnyNamespace:
 
 #: fs/proc/namespaces.c's ns_entries, of the kinds this machine has: how each is found from a task.
 NS_ENTRIES: Final[dict[bytes, Callable[[Task], AnyNamespace]]] = {
-    b"ipc": _ipc, b"mnt": _mnt, b"pid": _pid, b"pid_for_children": _pid_for_children, b"time": _time,
+    b"ipc": _ipc, b"mnt": _mnt, b"net": _net, b"pid": _pid, b"pid_for_children": _pid_for_children, b"time": _time,
     b"time_for_children": _time_for_children, b"user": _user,
     b"uts": _uts,
 }

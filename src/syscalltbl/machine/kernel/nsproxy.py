@@ -1,6 +1,7 @@
 """The namespaces a task is in besides its mounts (include/linux/nsproxy.h, kernel/nsproxy.c): UTS
-(kernel/utsname.c), IPC (ipc/namespace.c), time (kernel/timens.py) and the pid namespace of its
-children (kernel/pidns.py). A task's user namespace is its
+(kernel/utsname.c), IPC (ipc/namespace.c), time (kernel/timens.py), network (kernel/inet.py's
+InetNamespace, net/core/net_namespace.c) and the pid namespace of its children (kernel/pidns.py).
+A task's user namespace is its
 credentials' (kernel/userns.py); every namespace is owned by the user namespace it was made in.
 
 A task holds one NsProxy; tasks made by clone without a CLONE_NEW* flag
@@ -23,6 +24,7 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING, Final
 
+from syscalltbl.machine.kernel.inet import InetNamespace
 from syscalltbl.machine.kernel.ipclimits import IpcLimits
 from syscalltbl.machine.kernel.mqueue import MqueueFs
 from syscalltbl.machine.kernel.msg import MessageQueues
@@ -37,6 +39,7 @@ from syscalltbl.machine.kernel.userns import UserNamespace
 from syscalltbl.machine.uapi.errno import EINVAL, Errno
 from syscalltbl.machine.uapi.sched import (
     CLONE_NEWIPC,
+    CLONE_NEWNET,
     CLONE_NEWNS,
     CLONE_NEWPID,
     CLONE_NEWTIME,
@@ -53,7 +56,8 @@ PROC_IPC_INIT_INO: Final = 0xEFFFFFFF
 PROC_UTS_INIT_INO: Final = 0xEFFFFFFE
 
 #: The kinds of namespace the machine is built with; clone and unshare refuse the others (EINVAL).
-BUILT_NAMESPACES: Final = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWTIME | CLONE_NEWUSER | CLONE_NEWPID
+BUILT_NAMESPACES: Final = (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWTIME | CLONE_NEWUSER | CLONE_NEWPID
+                           | CLONE_NEWNET)
 ABSENT_NAMESPACES: Final = NAMESPACES & ~BUILT_NAMESPACES
 
 #: What one namespace's own objects cost the host, charged to RAM as kernel memory (ENOMEM past it).
@@ -113,9 +117,10 @@ class NsProxy:
     """struct nsproxy: the namespaces a task is in (its mount namespace is its fs_struct's, kernel/mount.py)."""
 
     def __init__(self, uts: UtsNamespace, ipc: IpcNamespace, time: TimeNamespace,
-                 time_for_children: TimeNamespace, pid_for_children: PidNamespace) -> None:
+                 time_for_children: TimeNamespace, pid_for_children: PidNamespace, net: InetNamespace) -> None:
         self.uts = uts
         self.ipc = ipc
+        self.net = net
         self.time = time
         self.time_for_children = time_for_children  # where children go: unshare(CLONE_NEWTIME) changes only this
         #: The pid namespace children are made in; the task's own is its pid's (Task.pid_ns), never changed.
@@ -123,14 +128,15 @@ class NsProxy:
 
     def replaced(self, **namespaces: Namespace) -> NsProxy:
         """A copy with some namespaces changed (create_new_namespaces, and setns's nsset)."""
-        made = NsProxy(self.uts, self.ipc, self.time, self.time_for_children, self.pid_for_children)
+        made = NsProxy(self.uts, self.ipc, self.time, self.time_for_children, self.pid_for_children, self.net)
         for name, ns in namespaces.items():
             setattr(made, name, ns)
         return made
 
     def by_kind(self, kind: int) -> Namespace | None:
         """The namespace of one CLONE_NEW* kind, None for a kind not kept here."""
-        return {CLONE_NEWUTS: self.uts, CLONE_NEWIPC: self.ipc, CLONE_NEWTIME: self.time}.get(kind)
+        return {CLONE_NEWUTS: self.uts, CLONE_NEWIPC: self.ipc, CLONE_NEWTIME: self.time,
+                CLONE_NEWNET: self.net}.get(kind)
 
 
 def copy_namespaces(old: NsProxy, flags: int, owner: UserNamespace, ucounts: Ucounts, uid: int,
@@ -152,6 +158,8 @@ def copy_namespaces(old: NsProxy, flags: int, owner: UserNamespace, ucounts: Uco
         changed["ipc"] = old.ipc.fresh(owner)
     if flags & CLONE_NEWTIME:
         changed["time_for_children"] = old.time_for_children.clone(old.ipc.ram, owner)
+    if flags & CLONE_NEWNET:
+        changed["net"] = old.net.fresh(owner)
     for name, ns in changed.items():
         charge_for(ucounts, ns, owner, uid, name.removesuffix("_for_children"))
     return old.replaced(**changed) if changed else old
@@ -161,4 +169,4 @@ def boot_nsproxy(ram: PhysicalMemory, shm: ShmNamespace, hostname: bytes, domain
     """init_nsproxy: the namespaces the first process starts in, with their fixed inode numbers."""
     time = TimeNamespace(None)
     return NsProxy(UtsNamespace(hostname, domainname, PROC_UTS_INIT_INO), IpcNamespace(ram, shm, PROC_IPC_INIT_INO),
-                   time, time, PidNamespace(None, None, PROC_PID_INIT_INO))
+                   time, time, PidNamespace(None, None, PROC_PID_INIT_INO), InetNamespace(ram))

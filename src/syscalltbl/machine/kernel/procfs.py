@@ -257,7 +257,7 @@ class ProcRoot(ProcDirectory):
         entries[b"config.gz"] = ProcFile(lambda: render_config_gz(machine), refuse=EIO)
         entries[b"key-users"] = ProcFile(lambda: render_key_users(machine), refuse=EIO)
         entries[b"sys"] = proc_sys(self, machine.sysctl, lambda: {b"ns_last_pid": ns_last_pid(machine, task)},
-                                   machine.ucounts, lambda d: net_dir(d, lambda task: task.machine.inet.ipv4))
+                                   machine.ucounts, lambda d: net_dir(d, lambda task: task.nsproxy.net.ipv4))
         entries[b"sysvipc"] = proc_sysvipc(self)
         entries[b"version"] = ProcFile(lambda: render_version(task.nsproxy.uts.utsname()), refuse=EIO)
         return entries

@@ -86,8 +86,7 @@ class RawSocket(InetSocket):
     """A SOCK_RAW AF_INET socket of one protocol (struct raw_sock)."""
 
     def __init__(self, ns: UnixNamespace, owner: Task, protocol: int, net: InetNamespace) -> None:
-        super().__init__(ns, SOCK_RAW, owner, AF_INET, protocol, PortTable(net.devices))
-        self.net = net
+        super().__init__(ns, SOCK_RAW, owner, AF_INET, protocol, PortTable(net.devices), net)
         self.hdrincl = protocol == IPPROTO_RAW  # IPPROTO_RAW sends the caller's header, always
         self.icmp_filter = 0  # ICMP_FILTER: the ICMP types (bits) not to receive
         self.rmem = 0

@@ -13,12 +13,14 @@ a kernel without the handler; a changed link is told to RTNLGRP_LINK.
 from __future__ import annotations
 
 import struct
+import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.inet import InetNamespace, inet_namespace
 from syscalltbl.machine.kernel.netdev import LO_INDEX, LO_NAME, Link, NetDevices
 from syscalltbl.machine.kernel.netlink import NetlinkSocket
+from syscalltbl.machine.kernel.userns import owner_of
 from syscalltbl.machine.uapi.capability import CAP_NET_ADMIN
 from syscalltbl.machine.uapi.errno import EEXIST, EINVAL, ENODEV, EOPNOTSUPP, EPERM, Errno
 from syscalltbl.machine.uapi.inet import IN6ADDR_LOOPBACK, INADDR_LOOPBACK
@@ -314,8 +316,8 @@ def addr6_message(flags: int, seq: int, portid: int) -> bytes:
 
 
 def dump_addrs(ctx: Request) -> Iterator[bytes]:
-    """inet_dump_ifaddr and inet6_dump_ifaddr (both for AF_UNSPEC: rtnl_dump_all): lo's 127.0.0.1, and its ::1
-    while it is up (addrconf_ifdown takes it away)."""
+    """inet_dump_ifaddr and inet6_dump_ifaddr (both for AF_UNSPEC: rtnl_dump_all): lo's 127.0.0.1 once it was up
+    (a new namespace's lo has none before), and its ::1 while it is up (addrconf_ifdown takes it away)."""
     index = 0
     if ctx.strict:
         if len(ctx.body) < IFADDRMSG.size:
@@ -327,7 +329,7 @@ def dump_addrs(ctx: Request) -> Iterator[bytes]:
             ctx.answer_flags |= NLM_F_DUMP_FILTERED
     if index and index != LO_INDEX:
         return
-    if ctx.family in (AF_UNSPEC, AF_INET):
+    if ctx.family in (AF_UNSPEC, AF_INET) and ctx.devices.lo_v4:
         yield addr4_message(NLM_F_MULTI | ctx.answer_flags, ctx.seq, ctx.sock.portid)
     if ctx.family in (AF_UNSPEC, AF_INET6) and ctx.devices.lo_up:
         yield addr6_message(NLM_F_MULTI | ctx.answer_flags, ctx.seq, ctx.sock.portid)
@@ -378,7 +380,7 @@ def handle(ctx: Request) -> bool:
         raise Errno(EOPNOTSUPP)
     if len(ctx.body) < 1:
         return False  # shorter than a rtgenmsg: ignored
-    if (ctx.kind - RTM_BASE) & 3 != 2 and not ctx.task.cred.capable(CAP_NET_ADMIN):
+    if (ctx.kind - RTM_BASE) & 3 != 2 and not ctx.task.cred.ns_capable(owner_of(ctx.devices), CAP_NET_ADMIN):
         raise Errno(EPERM)
     if (ctx.kind - RTM_BASE) & 3 == 2 and ctx.flags & NLM_F_DUMP == NLM_F_DUMP:
         dumpit = DUMPITS.get((ctx.kind, ctx.family)) or DUMPITS.get((ctx.kind, AF_UNSPEC))
@@ -445,8 +447,12 @@ def rtnetlink_create(ns: UnixNamespace, t: Task, kind: int) -> NetlinkSocket:
     if not devices.link_watchers:
         flags_before = [devices.lo_reported_flags()]
 
+        net = weakref.ref(inet)  # the devices must not keep their namespace alive
+
         def changed() -> None:
-            notify_link(inet, flags_before[0])
+            held = net()
+            if held is not None:
+                notify_link(held, flags_before[0])
             flags_before[0] = devices.lo_reported_flags()
 
         devices.link_watchers.append(changed)

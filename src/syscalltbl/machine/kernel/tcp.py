@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel import signals
 from syscalltbl.machine.kernel.af_unix import TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN, Message, Payload, SockAddr, Ucred
-from syscalltbl.machine.kernel.inet import InetSocket, PortTable, is_any
+from syscalltbl.machine.kernel.inet import InetNamespace, InetSocket, PortTable, is_any
 from syscalltbl.machine.kernel.pidns import tgid_vnr
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.vfs import OpenFile
@@ -118,8 +118,9 @@ _FLAGS = frozenset({TCP_NODELAY, TCP_CORK, TCP_QUICKACK})
 class TcpSocket(InetSocket):
     """A TCP socket (struct tcp_sock) of either family."""
 
-    def __init__(self, ns: UnixNamespace, owner: Task, family: int, ports: PortTable) -> None:
-        super().__init__(ns, SOCK_STREAM, owner, family, IPPROTO_TCP, ports)
+    def __init__(self, ns: UnixNamespace, owner: Task, family: int, ports: PortTable,
+                 net: InetNamespace | None = None) -> None:
+        super().__init__(ns, SOCK_STREAM, owner, family, IPPROTO_TCP, ports, net)
         self.sndbuf, self.rcvbuf = TCP_WMEM_DEFAULT, TCP_RMEM_DEFAULT  # net.ipv4.tcp_wmem[1], tcp_rmem[1]
         self.tcp_options: dict[int, int] = {}
         self.user_bound = False  # bind fixed the port (SOCK_BINDPORT_LOCK): a failed connect keeps it
@@ -224,7 +225,7 @@ class TcpSocket(InetSocket):
         if len(listener.pending) > listener.max_backlog:
             return  # sk_acceptq_is_full: the SYN is dropped, and sent again later
         try:
-            child = TcpSocket(self.ns, owner, listener.family, listener.ports)
+            child = TcpSocket(self.ns, owner, listener.family, listener.ports, listener.net)
         except Errno:
             return  # no memory for the server's socket: the SYN is dropped, as under memory pressure, and resent
         self.syn_to = self.syn_owner = None

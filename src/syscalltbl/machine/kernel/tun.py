@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.netdev import Link, NetDevices, net_devices
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
+from syscalltbl.machine.kernel.userns import owner_of
 from syscalltbl.machine.kernel.vfs import Directory, FileSystem, Inode, OpenFile
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.uapi.capability import CAP_NET_ADMIN
@@ -90,7 +91,7 @@ class TunDevice(Inode):
             raise Errno(EINVAL)  # tun_set_iff: a device, but not a TUN/TAP one
         if devices.link_named(name) is not None:
             raise Errno(EBUSY)  # tun_attach: held by its file (no multiqueue here)
-        if not task.cred.capable(CAP_NET_ADMIN):
+        if not task.cred.ns_capable(owner_of(devices), CAP_NET_ADMIN):  # tun_not_capable: over the file's net
             raise Errno(EPERM)
         if asked & IFF_TUN:
             kind = IFF_TUN

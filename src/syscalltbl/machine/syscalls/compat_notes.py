@@ -24,18 +24,21 @@ PARTIAL: dict[str, str] = {
     "before it; landlock's exec rights are not checked for a descriptor run with AT_EMPTY_PATH",
     "sys_socketpair": "AF_UNIX, as Linux (AF_INET, AF_INET6, AF_NETLINK and AF_PACKET are EOPNOTSUPP); the "
     "families the machine lacks are EAFNOSUPPORT where Linux says ESOCKTNOSUPPORT",
-    "sys_clone": "of the namespaces the mount, UTS, IPC, time, user and PID ones (CLONE_NEWNS, CLONE_NEWUTS, "
-    "CLONE_NEWIPC, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWPID); network and cgroup namespaces and cgroups "
-    "(CLONE_INTO_CGROUP) are EINVAL, as a kernel built without them. In a PID namespace /proc/sysvipc, "
-    "/proc/locks and acct records show the machine's global pids",
-    "sys_clone3": "of the namespaces the mount, UTS, IPC, time, user and PID ones (set_tid per level); the "
-    "others and cgroups (CLONE_INTO_CGROUP) are EINVAL, as a kernel built without them",
-    "sys_unshare": "of the namespaces the mount, UTS, IPC, time, user and PID ones; CLONE_NEWNET and "
-    "CLONE_NEWCGROUP are EINVAL, as a kernel built without them. In a user namespace getuid and its family, "
+    "sys_clone": "of the namespaces the mount, UTS, IPC, time, user, PID and network ones (CLONE_NEWNS, "
+    "CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET); cgroup namespaces "
+    "and cgroups (CLONE_INTO_CGROUP) are EINVAL, as a kernel built without them. In a PID namespace "
+    "/proc/sysvipc, /proc/locks and acct records show the machine's global pids",
+    "sys_clone3": "of the namespaces the mount, UTS, IPC, time, user, PID (set_tid per level) and network ones; "
+    "cgroup namespaces and cgroups (CLONE_INTO_CGROUP) are EINVAL, as a kernel built without them",
+    "sys_unshare": "of the namespaces the mount, UTS, IPC, time, user, PID and network ones; CLONE_NEWCGROUP is "
+    "EINVAL, as a kernel built without it. A new network namespace has lo alone (down until brought up), no "
+    "TUN/TAP link moves between namespaces, and one is freed at once with its last user (Linux frees it "
+    "later, on a workqueue). In a user namespace getuid and its family, "
     "getgroups, the set*id calls, stat, statx and the chown family see ids through its maps, but System V IPC, "
     "siginfo, SCM_CREDENTIALS and /proc/PID/status show the machine's own ids; mount namespaces and file "
     "permission overrides (CAP_DAC_OVERRIDE, CAP_FOWNER ...) take capabilities of the first user namespace",
-    "sys_setns": "nsfs files of mount, UTS, IPC, time, user and PID namespaces, and pidfds with those kinds; other "
+    "sys_setns": "nsfs files of mount, UTS, IPC, time, user, PID and network namespaces, and pidfds with those "
+    "kinds; other "
     "kinds are EINVAL, as a kernel built without them",
     "sys_prctl": "PR_SET_NAME/PR_GET_NAME, PR_SET_PDEATHSIG/PR_GET_PDEATHSIG, PR_SET_DUMPABLE/PR_GET_DUMPABLE, "
     "the keep-capabilities, securebits, ambient and bounding-set options, the child subreaper, timer slack, "

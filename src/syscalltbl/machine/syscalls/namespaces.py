@@ -1,9 +1,10 @@
 """unshare(2) (kernel/fork.c) and setns(2) (kernel/nsproxy.c).
 
 The machine has mount namespaces (kernel/mount.py), UTS, IPC and time ones
-(kernel/nsproxy.py, kernel/timens.py), pid ones (kernel/pidns.py) and user
-namespaces (kernel/userns.py); it is built without the others, so asking for a
-new network or cgroup namespace is EINVAL, as from a kernel configured without them. A new user
+(kernel/nsproxy.py, kernel/timens.py), pid ones (kernel/pidns.py), network
+ones (kernel/inet.py) and user namespaces (kernel/userns.py); it is built
+without cgroup namespaces, so asking for a new one is EINVAL, as from a kernel
+configured without them. A new user
 namespace comes first: the other new namespaces of the same call are owned by
 it, and the capability to make them is checked there. unshare(CLONE_NEWTIME)
 makes the namespace of the caller's future children (and of its next exec);
@@ -15,6 +16,7 @@ pidfd with the kinds of the process's namespaces to join, the user namespace fir
 
 from __future__ import annotations
 
+from syscalltbl.machine.kernel.inet import InetNamespace
 from syscalltbl.machine.kernel.mount import MountNamespace
 from syscalltbl.machine.kernel.nscommon import Namespace
 from syscalltbl.machine.kernel.nsfs import AnyNamespace, NsFile, ns_kind
@@ -164,7 +166,8 @@ def _pidfd_namespaces(t: Task, pidfd: PidFd, flags: int) -> list[AnyNamespace]:
     if not ptrace_may_access(t, target):
         raise Errno(EPERM)
     joining = [_namespace_of(target, kind)
-               for kind in (CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWTIME)
+               for kind in (CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET,
+                            CLONE_NEWTIME)
                if flags & kind]
     # validate_nsset: the target's user namespace only if it is not the caller's own already.
     return [ns for ns in joining if ns is not t.cred.user_ns or not isinstance(ns, UserNamespace)]
@@ -214,6 +217,8 @@ def sys_setns(t: Task, fd: int, nstype: int, *_: int) -> int:
             changed["uts"] = ns
         elif isinstance(ns, IpcNamespace):
             changed["ipc"] = ns
+        elif isinstance(ns, InetNamespace):
+            changed["net"] = ns  # netns_install
         elif isinstance(ns, TimeNamespace):
             changed["time"] = changed["time_for_children"] = ns
         elif isinstance(ns, PidNamespace):

@@ -218,7 +218,7 @@ def sys_socketpair(t: Task, family: int, kind: int, protocol: int, usockvec: int
         a.close()
         raise Errno(EOPNOTSUPP)  # inet_create's sockets have no socketpair (sock_no_socketpair)
     try:
-        b = UnixSocket(a.ns, a.type, t)
+        b = UnixSocket(a.ns, a.type, t, a.net)
     except Errno:
         a.close()
         raise
