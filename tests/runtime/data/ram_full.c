@@ -1,5 +1,8 @@
 /* With the machine's RAM full, fork and exec fail with ENOMEM at every count of free frames,
- * and whatever they had taken is given back. Runs on a machine with little RAM. */
+ * and whatever they had taken is given back. Runs on a machine with little RAM.
+ * An exec needs about 12 frames (the new kernel stack, page tables, kernel objects, whose bytes
+ * are charged to RAM a frame at a time, so the exact count moves with what else the kernel
+ * holds): counts up to 10 stay below it. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -53,7 +56,7 @@ int main(int argc, char **argv)
 	fill();
 	int forks_refused = 0, execs_refused = 0, leaks = 0;
 
-	for (long want = 0; want <= 12; want++) {
+	for (long want = 0; want <= 10; want++) {
 		while (free_frames() < want && filled)
 			if (ftruncate(fill_fd, filled -= 4096))
 				perror("ftruncate");
