@@ -34,8 +34,8 @@ def test_function_graph_of_hello() -> None:
     ]
     assert US.match(write[3]) and write[3].endswith("|        sys_write();")  # the Python leaf: host time
     # jmp + the trap's nop, mov, ret; do_syscall_64: 8 of its own; entry: 21 pushes, the rcx/r11
-    # checks that choose sysretq over iretq, ... sysretq
-    assert write[4:] == [" 0)      4 insns  |      }", " 0)     12 insns  |    }", " 0)     66 insns  |  }"]
+    # checks that choose sysretq over iretq, the test of the per-cpu syscall-work word (cmpq, jne), ... sysretq
+    assert write[4:] == [" 0)      4 insns  |      }", " 0)     12 insns  |    }", " 0)     68 insns  |  }"]
     exit_group = lines[11:]
     assert exit_group[2] == " 0)               |      __x64_sys_exit_group() {"
     assert exit_group[3].endswith("        sys_exit_group();") and len(exit_group) == 4  # it never returns

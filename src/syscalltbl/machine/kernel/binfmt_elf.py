@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
+from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.image.elfheader import (
     ElfHeader,
     ProgramHeader,
@@ -126,6 +127,8 @@ class _Mapper:
     def __init__(self, machine: Machine, mm: Mm) -> None:
         self.machine = machine
         self.mm = mm
+        #: The file areas whose cached pages are mapped once every area is in (map_cached).
+        self.cached: list[tuple[Vma, ExecFile]] = []
 
     def place(self, addr: int, span: int, how: str) -> int:
         """Where a mapping of `span` bytes asked for at `addr` goes: `fixed` there (replacing), `noreplace`
@@ -163,7 +166,7 @@ class _Mapper:
                 name=file.path.decode(errors="replace"), committed=ph.write, backing=file.inode,
                 pgoff=(ph.offset - offset_in_page) // PAGE_SIZE,
             )
-            self._map_cached(vma, file)
+            self.cached.append((vma, file))
             zero_start = start + offset_in_page + ph.filesz
             if ph.memsz > ph.filesz and ph.write and zero_start % PAGE_SIZE:
                 self._padzero(zero_start)
@@ -190,24 +193,40 @@ class _Mapper:
         except ValueError:
             raise Errno(EFAULT) from None  # the file ends before p_filesz says: clear_user faults
 
-    def _map_cached(self, vma: Vma, file: ExecFile) -> None:
-        """Map the pages of the file already in its page cache (as a first fault maps those around it):
-        a program run again starts on frames that are there, without a fault for each page."""
+    def map_cached(self) -> None:
+        """Map the pages of the files already in their page cache (as a first fault maps those around it):
+        a program run again starts on frames that are there, without a fault for each page.
+
+        Only a head start, as Linux's fault-around is: it comes after every area is in, so that the page
+        tables it takes never leave an area without RAM past exec's point of no return, and it stops
+        where RAM is full (the rest fault in as touched)."""
+        for vma, file in self.cached:
+            if any(v is vma for v in self.mm.vmas) and not self._map_cached(vma, file):
+                return
+
+    def _map_cached(self, vma: Vma, file: ExecFile) -> bool:
+        """One area's cached pages not mapped yet (_padzero's copy is); False when RAM ran out."""
         frames = file.inode.pages.frames
         if not frames:
-            return
+            return True
         mm, ram = self.mm, self.machine.ram
         end = vma.pgoff + (vma.end - vma.start) // PAGE_SIZE
         # Over the frames, not the area's pages: a segment's headers may claim terabytes of a small file.
         for index, frame in sorted((i, f) for i, f in frames.items() if vma.pgoff <= i < end):
             va = vma.start + (index - vma.pgoff) * PAGE_SIZE
+            if mm.lookup(va):
+                continue
             ram.share(frame)
             try:
                 mm.set_pte(va, frame | mm.pte_flags_for(vma, frame))
+            except OutOfMemory:
+                ram.free(frame)
+                return False
             except BaseException:
                 ram.free(frame)
                 raise
             codealias.settle(mm, vma, va)
+        return True
 
 
 def _map_image(mapper: _Mapper, elf: _Elf, bias: int, how: str) -> int:
@@ -234,6 +253,13 @@ def load_elf_binary(machine: Machine, task: Task, bprm: Binprm, mm: Mm) -> Loade
         raise Errno(ENOEXEC)
     elf = _read_elf(bprm.file, header)
     interp = _interpreter(machine, task, bprm, elf)
+    # The areas the image takes (each segment's file part and zeros: _Mapper.load asks for room for three
+    # before adding at most two), asked of RAM before the point of no return: kernel objects are all that
+    # mapping them costs at once, so an image RAM cannot hold is execve's ENOMEM (docs/machine-limits.md)
+    # whatever the slab's bytes round to, not a SIGSEGV half way through.
+    loads = len(elf.loads) + (len(interp.loads) if interp is not None else 0)
+    if loads and not mm.can_add_areas(2 * loads + 1):
+        raise Errno(ENOMEM)
     # Linux's begin_new_exec comes here: from now on a failure kills the process instead of returning.
     try:
         return _load(machine, mm, elf, interp)
@@ -277,6 +303,7 @@ def _load(machine: Machine, mm: Mm, elf: _Elf, interp: _Elf | None) -> Loaded:
         start = interp.header.entry + base
     else:
         start = entry
+    mapper.map_cached()
     # Unsigned as in the kernel: a negative load bias (a PIE linked above where it went) wraps around.
     start, entry, phdr, base = start & WORD, entry & WORD, (phdr + bias) & WORD, base & WORD
     if start >= TASK_SIZE_MAX:

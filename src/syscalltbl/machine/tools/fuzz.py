@@ -82,6 +82,7 @@ from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.sched import Deadlock
 from syscalltbl.machine.kernel.shmem import SharedAnon
+from syscalltbl.machine.kernel.timens import vvar_frame_of
 from syscalltbl.machine.kernel.vfs import OpenFile, Regular
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.machine import Machine
@@ -846,7 +847,11 @@ class Fuzzer:
         for backing in backings.values():
             held.update((backing.frames if isinstance(backing, SharedAnon) else backing.pages.frames).values())
         problems = []
+        # Kernel-owned pages no mapping holds: the vDSO, the machine's vvar page and each time namespace's own
+        # (kernel/timens.py: the namespace frees it), which a fork into the namespace maps in parent and child.
         skip = set(machine.vdso_frames) | {machine.vvar_frame}
+        skip |= {vvar_frame_of(machine, ns) for t in machine.tasks.values() if t.status is None
+                 for ns in (t.nsproxy.time, t.nsproxy.time_for_children)}  # fmt: skip
         holders = machine.ram.holders
         for frame in mapped - skip:
             if holders(frame) != held[frame]:

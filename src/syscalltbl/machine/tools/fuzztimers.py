@@ -7,7 +7,10 @@ notify by nothing, by a signal whose default is to ignore it, by one that
 kills (SIGALRM), or to the fuzzing thread itself; timer ids it may hold;
 waitid with WNOHANG or not (a wait nothing ends is interrupted like any
 other). A signal a timer sends may end the fuzzing process, as on Linux:
-the fuzzer counts such deaths (`timer_signals`) and goes on.
+the fuzzer counts such deaths (`timer_signals`) and goes on. So may the
+RLIMIT_CPU check (kernel/rlimit_cpu.py, a cpu timer of the process): a
+setrlimit or prlimit64 of its own that lowered the limit below the time it
+has used brings SIGXCPU at the soft limit and SIGKILL at the hard one.
 """
 
 from __future__ import annotations
@@ -17,7 +20,19 @@ import struct
 
 from syscalltbl.machine.kernel.mm import Mm
 from syscalltbl.machine.kernel.process import Task
-from syscalltbl.machine.uapi.signal import NSIG, SIGALRM, SIGCHLD, SIGPROF, SIGURG, SIGVTALRM, SIGWINCH
+from syscalltbl.machine.kernel.rlimit_cpu import RLIMIT_CPU_TIMER
+from syscalltbl.machine.uapi.resource import RLIM_INFINITY, RLIMIT_CPU
+from syscalltbl.machine.uapi.signal import (
+    NSIG,
+    SIGALRM,
+    SIGCHLD,
+    SIGKILL,
+    SIGPROF,
+    SIGURG,
+    SIGVTALRM,
+    SIGWINCH,
+    SIGXCPU,
+)
 from syscalltbl.machine.uapi.timers import (
     ITIMER_PROF,
     ITIMER_REAL,
@@ -114,10 +129,22 @@ def timer_signals(task: Task) -> frozenset[int]:
     found = {sig for sig, which in sent.items()
              if (t := timers.itimers.get(which)) is not None and (t.expiry is not None or t.waiting)}  # fmt: skip
     found |= {p.signo for p in timers.posix.values() if p.signo}
+    if (t := timers.itimers.get(RLIMIT_CPU_TIMER)) is not None and (t.expiry is not None or t.waiting):
+        found |= _rlimit_cpu_signals(task)
     return frozenset(found)
+
+
+def _rlimit_cpu_signals(task: Task) -> set[int]:
+    """What the RLIMIT_CPU check may send: SIGXCPU past a finite soft limit, SIGKILL past a finite hard one."""
+    rlimits = task.group.rlimits
+    if rlimits is None:
+        return set()
+    soft, hard = rlimits[RLIMIT_CPU]
+    return {sig for sig, limit in ((SIGXCPU, soft), (SIGKILL, hard)) if limit != RLIM_INFINITY}
 
 
 def killed_by_own_timer(signal: int, before: frozenset[int], call: str) -> bool:
     """Did the fuzzing process die of a signal its timers sent? `before`: timer_signals before `call`, the
-    last call, which may have armed an interval timer that fired before the next call."""
-    return signal in before or (call.startswith(("alarm(", "setitimer(")) and signal in ITIMER_SIGNALS)
+    last call, which may have armed an interval timer (or lowered RLIMIT_CPU) that fired before the next call."""
+    return (signal in before or (call.startswith(("alarm(", "setitimer(")) and signal in ITIMER_SIGNALS)
+            or (call.startswith(("setrlimit(", "prlimit64(")) and signal in (SIGXCPU, SIGKILL)))

@@ -61,6 +61,9 @@ entry_SYSCALL_64:
 
 	movq	%rsp, %rdi			# arg0: regs
 	movslq	%eax, %rsi			# arg1: nr is an int, as in the kernel
+	cmpq	$0, %gs:PCPU_syscall_work	# seccomp (or other work) before the call?
+	jne	syscall_work_64
+syscall_work_64_done:
 	call	do_syscall_64
 
 	/*
@@ -101,7 +104,29 @@ syscall_return_to_user:
 	movq	RSP-RIP(%rsp), %rsp		# the user stack; no pushes from here on
 	swapgs					# give the user back its %gs base
 	sysretq
+
+	/*
+	 * syscall_trace_enter, off the common path: the runtime's work for the
+	 * task (seccomp) returns the number to dispatch in rax, -1 for none.
+	 */
+syscall_work_64:
+	call	__x64_syscall_work_trap
+	movq	%rsp, %rdi			# arg0: regs
+	movslq	%eax, %rsi			# arg1: the number the work left
+	jmp	syscall_work_64_done
 	.size	entry_SYSCALL_64, .-entry_SYSCALL_64
+
+	.globl	__x64_syscall_work_trap
+	.globl	__ia32_syscall_work_trap
+	.type	__x64_syscall_work_trap, @function
+/* long syscall_trace_enter(struct pt_regs *regs): the runtime's hooks, one per ABI */
+__x64_syscall_work_trap:
+	nop					# the runtime does the work here
+	ret
+__ia32_syscall_work_trap:
+	nop
+	ret
+	.size	__x64_syscall_work_trap, .-__x64_syscall_work_trap
 
 	.globl	swapgs_restore_regs_and_return_to_usermode
 	.type	swapgs_restore_regs_and_return_to_usermode, @function

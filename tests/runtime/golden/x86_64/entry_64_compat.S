@@ -56,7 +56,16 @@ entry_INT80_compat:
 	pushq	%r15				# pt_regs->r15
 
 	movq	%rsp, %rdi			# arg0: regs
+	cmpq	$0, %gs:PCPU_syscall_work	# seccomp (or other work) before the call?
+	jne	1f
 	call	do_int80_syscall_32
-
+2:
 	jmp	swapgs_restore_regs_and_return_to_usermode	# in entry_64.S
+
+1:	call	__ia32_syscall_work_trap	# syscall_trace_enter: rax the number, -1 for none
+	cmpq	$-1, %rax
+	je	2b
+	movq	%rsp, %rdi			# arg0: regs (do_int80_syscall_32 reads ->orig_ax)
+	call	do_int80_syscall_32
+	jmp	2b
 	.size	entry_INT80_compat, .-entry_INT80_compat

@@ -18,6 +18,7 @@ gdt_page:	.fill	4096, 1, 0
 __per_cpu_start:				# %gs base in the kernel
 cpu_tss_rw:	.fill	PCPU_top_of_stack, 1, 0
 cpu_current_top_of_stack:	.quad 0
+cpu_syscall_work:	.quad 0			# the running task's SYSCALL_WORK_* bits
 	.balign	4096
 
 	.globl	boot_stack_top
