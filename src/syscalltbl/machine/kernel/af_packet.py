@@ -27,7 +27,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from syscalltbl.machine.kernel.af_unix import SKB_OVERHEAD, Message, Payload, SockAddr, Ucred, UnixSocket
+from syscalltbl.machine.kernel.af_unix import (
+    SKB_OVERHEAD,
+    Message,
+    Payload,
+    ReceiverCharged,
+    SockAddr,
+    Ucred,
+    UnixSocket,
+)
 from syscalltbl.machine.kernel.netdev import LO_INDEX, NetDevices
 from syscalltbl.machine.kernel.packet_ring import (
     DEFAULT_PRB_RETIRE_TOV,
@@ -201,7 +209,7 @@ def netif_receive(taps: PacketTaps, frame: bytes) -> None:
         taps.ip_input(frame[ETH_HLEN:])
 
 
-class PacketSocket(UnixSocket):
+class PacketSocket(ReceiverCharged):
     """One packet socket (struct packet_sock), SOCK_RAW or SOCK_DGRAM."""
 
     PROTOCOL_OPTIONS: ClassVar[bool] = True
@@ -377,11 +385,6 @@ class PacketSocket(UnixSocket):
         self.maps = [m for m in self.maps if m.maps > 0] + [backing]
         return backing
 
-    def release_message(self, m: Message) -> None:
-        self.rmem -= m.charge
-        self.ns.charge(-m.charge)
-        self.touch()
-
     def recv_dgram(self, t: Task, f: OpenFile, size: int, flags: int) -> tuple[bytes, int, list[OpenFile],
                                                                              Ucred | None, SockAddr | None, bool]:
         """packet_recvmsg: the first frame, cut to `size`, and where it came from."""
@@ -395,14 +398,8 @@ class PacketSocket(UnixSocket):
         except Errno:
             self.done_waiting(t)
             raise
-        m = self.queue[0]
+        m, data, value, truncated = self.take_datagram(size, flags)
         assert isinstance(m, Frame)
-        data = m.data[:size]
-        truncated = len(m.data) > size
-        value = len(m.data) if flags & MSG_TRUNC else len(data)
-        if not flags & MSG_PEEK:
-            self.queue.popleft()
-            self.release_message(m)
         return data, value, [], None, SockAddr(m.sll), truncated
 
     # -- options --

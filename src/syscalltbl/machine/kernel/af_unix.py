@@ -999,3 +999,26 @@ def drop_file(f: OpenFile) -> None:
 def socket_path(sock: UnixSocket) -> bytes:
     """What /proc/PID/fd shows for it."""
     return f"socket:[{sock.ino}]".encode()
+
+
+class ReceiverCharged(UnixSocket):
+    """A socket whose queued skbs are charged to itself, the receiver (sk_rmem_alloc: UDP, raw, packet and
+    netlink sockets), not to their sender as AF_UNIX's are, and whose datagrams are read one whole at a time."""
+
+    rmem: int
+
+    def release_message(self, m: Message) -> None:
+        self.rmem -= m.charge
+        self.ns.charge(-m.charge)
+        self.touch()
+
+    def take_datagram(self, size: int, flags: int) -> tuple[Message, bytes, int, bool]:
+        """The first datagram cut to `size` (skb_recv_datagram and the copy), recvmsg's value (its whole
+        length under MSG_TRUNC) and whether it was cut; off the queue and freed unless MSG_PEEK."""
+        m = self.queue[0]
+        data = m.data[:size]
+        value = len(m.data) if flags & MSG_TRUNC else len(data)
+        if not flags & MSG_PEEK:
+            self.queue.popleft()
+            self.release_message(m)
+        return m, data, value, len(m.data) > size

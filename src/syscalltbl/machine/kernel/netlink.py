@@ -20,7 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from syscalltbl.machine.kernel.af_unix import SKB_OVERHEAD, Message, Payload, SockAddr, Ucred, UnixSocket
+from syscalltbl.machine.kernel.af_unix import (
+    SKB_OVERHEAD,
+    Message,
+    Payload,
+    ReceiverCharged,
+    SockAddr,
+    Ucred,
+    UnixSocket,
+)
 from syscalltbl.machine.kernel.netlink_table import NetlinkTable
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.userns import owner_of
@@ -100,7 +108,7 @@ def lowest_group(groups: int) -> int:
     return (groups & -groups).bit_length()
 
 
-class NetlinkSocket(UnixSocket):
+class NetlinkSocket(ReceiverCharged):
     """One netlink socket (struct netlink_sock) of a protocol the machine has."""
 
     PROTOCOL_OPTIONS: ClassVar[bool] = True
@@ -317,11 +325,6 @@ class NetlinkSocket(UnixSocket):
         return max(NLMSG_GOODSIZE, self.max_recvmsg_len)
 
     # -- receiving --
-
-    def release_message(self, m: Message) -> None:
-        self.rmem -= m.charge
-        self.ns.charge(-m.charge)
-        self.touch()
 
     def recv_dgram(self, t: Task, f: OpenFile, size: int, flags: int) -> tuple[bytes, int, list[OpenFile],
                                                                              Ucred | None, SockAddr | None, bool]:

@@ -19,6 +19,7 @@ from syscalltbl.machine.kernel.af_unix import (
     TCP_ESTABLISHED,
     Message,
     Payload,
+    ReceiverCharged,
     SockAddr,
     Ucred,
 )
@@ -60,8 +61,6 @@ from syscalltbl.machine.uapi.socket import (
     AF_UNSPEC,
     MSG_ERRQUEUE,
     MSG_OOB,
-    MSG_PEEK,
-    MSG_TRUNC,
     SO_BROADCAST,
     SOCK_RAW,
 )
@@ -82,7 +81,7 @@ class RawPacket(Message):
     source: bytes = INADDR_ANY
 
 
-class RawSocket(InetSocket):
+class RawSocket(ReceiverCharged, InetSocket):
     """A SOCK_RAW AF_INET socket of one protocol (struct raw_sock)."""
 
     def __init__(self, ns: UnixNamespace, owner: Task, protocol: int, net: InetNamespace) -> None:
@@ -218,11 +217,6 @@ class RawSocket(InetSocket):
         self.rmem += charge
         self.enqueue(RawPacket(packet, self, None, charge=charge, source=packet[12:16]))
 
-    def release_message(self, m: Message) -> None:
-        self.rmem -= m.charge
-        self.ns.charge(-m.charge)
-        self.touch()
-
     def recv_dgram(self, t: Task, f: OpenFile, size: int, flags: int) -> tuple[bytes, int, list[OpenFile],
                                                                              Ucred | None, SockAddr | None, bool]:
         """raw_recvmsg: the first packet, its header included, cut to `size`."""
@@ -236,14 +230,8 @@ class RawSocket(InetSocket):
         except Errno:
             self.done_waiting(t)
             raise
-        m = self.queue[0]
+        m, data, value, truncated = self.take_datagram(size, flags)
         assert isinstance(m, RawPacket)
-        data = m.data[:size]
-        truncated = len(m.data) > size
-        value = len(m.data) if flags & MSG_TRUNC else len(data)
-        if not flags & MSG_PEEK:
-            self.queue.popleft()
-            self.release_message(m)
         return data, value, [], None, SockAddr(SOCKADDR_IN.pack(AF_INET, b"\0\0", m.source)), truncated
 
     # -- options --

@@ -19,6 +19,7 @@ from syscalltbl.machine.kernel.af_unix import (  # fmt: skip
     TCP_ESTABLISHED,
     Message,
     Payload,
+    ReceiverCharged,
     SockAddr,
     Ucred,
 )
@@ -77,8 +78,6 @@ from syscalltbl.machine.uapi.socket import (
     MSG_ERRQUEUE,
     MSG_MORE,
     MSG_OOB,
-    MSG_PEEK,
-    MSG_TRUNC,
     RCV_SHUTDOWN,
     SEND_SHUTDOWN,
     SHUTDOWN_MASK,
@@ -149,7 +148,7 @@ class Datagram(Message):
     coverage: int = 0  # UDP-Lite: how many bytes (header included) its checksum covers; 0 for all
 
 
-class UdpSocket(InetSocket):
+class UdpSocket(ReceiverCharged, InetSocket):
     """A UDP socket (struct udp_sock) of either family."""
 
     def __init__(self, ns: UnixNamespace, owner: Task, family: int, ports: PortTable,
@@ -354,11 +353,6 @@ class UdpSocket(InetSocket):
 
     # -- receiving --
 
-    def release_message(self, m: Message) -> None:
-        self.rmem -= m.charge
-        self.ns.charge(-m.charge)
-        self.touch()
-
     def recv_dgram(self, t: Task, f: OpenFile, size: int, flags: int) -> tuple[bytes, int, list[OpenFile],
                                                                              Ucred | None, SockAddr | None, bool]:
         """udp_recvmsg: the first datagram (cut to `size`), and who sent it."""
@@ -374,14 +368,8 @@ class UdpSocket(InetSocket):
             raise Errno(EAGAIN)  # ip_recv_error: nothing in the error queue
         if not self.await_message(t, f, flags):
             return b"", 0, [], None, None, False
-        m = self.queue[0]
+        m, data, value, truncated = self.take_datagram(size, flags)
         assert isinstance(m, Datagram)
-        data = m.data[:size]
-        truncated = len(m.data) > size
-        value = len(m.data) if flags & MSG_TRUNC else len(data)
-        if not flags & MSG_PEEK:
-            self.queue.popleft()
-            self.release_message(m)
         return data, value, [], None, SockAddr(self.sockaddr(m.source)), truncated
 
     # -- the file operations --
