@@ -127,10 +127,13 @@ int main(void)
 	say("new writable map", mmap(NULL, 4096, PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED ? -1 : 0);
 	close(fd);
 
-	int tmp = open("tmpfile", O_CREAT | O_RDWR, 0600);
+	/* A file of a mounted tmpfs, named there: /dev/shm is one natively and on the machine, whose own
+	 * working directory is on its overlay root (an overlay file has no seals: EINVAL). */
+	snprintf(path, sizeof(path), "/dev/shm/memfd-tmpfile-%d", (int)getpid());
+	int tmp = open(path, O_CREAT | O_RDWR, 0600);
 	say("tmpfs file seals", fcntl(tmp, F_GET_SEALS));
 	say("tmpfs file add", fcntl(tmp, F_ADD_SEALS, F_SEAL_GROW));
-	unlink("tmpfile");
+	unlink(path);
 	int pipes[2];
 	pipe(pipes);
 	say("pipe seals", fcntl(pipes[0], F_GET_SEALS));

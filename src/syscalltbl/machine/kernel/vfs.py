@@ -880,19 +880,23 @@ class Pipe:
 
     def room_for(self, count: int, *, packets: bool) -> int:
         """How many of a write's `count` bytes go in now: what merges into the last slot, then new slots."""
-        return self._merged(count, packets) + self.room(packets=packets)
+        return self._merged(count) + self.room(packets=packets)
 
-    def _merged(self, count: int, packets: bool) -> int:
-        """What of a `count`-byte write joins the last slot: its part past whole pages, if all of it fits."""
+    def _merged(self, count: int) -> int:
+        """What of a `count`-byte write joins the last slot: its part past whole pages, if all of it fits.
+
+        Whichever the write's mode: pipe_write merges by the last buffer's flag (a stream buffer is
+        PIPE_BUF_FLAG_CAN_MERGE, a packet is not), so a packet-mode write joins a stream slot's page.
+        """
         chars = count % BLOCK_SIZE
         last = self.slots[-1] if self.slots else None
-        if packets or not chars or last is None or last[1] or last[2] + chars > BLOCK_SIZE:
+        if not chars or last is None or last[1] or last[2] + chars > BLOCK_SIZE:
             return 0
         return chars
 
     def put(self, data: bytes, *, packets: bool) -> None:
         """pipe_write's buffers for `data` (which room_for let in), in packet mode or not."""
-        merged = self._merged(len(data), packets)
+        merged = self._merged(len(data))
         if merged:
             self.slots[-1][0] += merged
             self.slots[-1][2] += merged
