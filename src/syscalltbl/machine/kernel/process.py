@@ -194,7 +194,9 @@ class Task:
         self.timer_slack_ns = DEFAULT_TIMER_SLACK_NS  # prctl(PR_SET_TIMERSLACK); 0 resets it to the default
         self.default_timer_slack_ns = DEFAULT_TIMER_SLACK_NS  # the creator's slack when it forked
         self.no_new_privs = False  # prctl(PR_SET_NO_NEW_PRIVS): never cleared, inherited
-        #: SYSCALL_WORK_* bits (kernel/syscall_work.py): set, the entry calls the runtime before the handler.
+        #: SYSCALL_WORK_* bits: seccomp's (kernel/syscall_work.py: set, the entry calls the runtime before the
+        #: handler) and ptrace's (kernel/ptrace.py: the trap's stops). 0 for nearly every task, so the path
+        #: tests one integer. One word, so the bits must differ (they are Linux's).
         self.syscall_work = 0
         self.seccomp_mode = 0  # kernel/seccomp.py: SECCOMP_MODE_*, inherited, never lowered
         self.seccomp_filter: Filter | None = None  # the newest filter, linked to the older ones (shared)
@@ -238,9 +240,6 @@ class Task:
         self.ptrace_message = 0  # PTRACE_GETEVENTMSG's
         self.ptrace_options = 0  # PTRACE_O_*
         self.ptrace_stop_kind = 0  # signals.SIGNAL_STOP, GROUP_STOP or EVENT_STOP while in a ptrace stop
-        #: Work on the system-call path beside the call itself (kernel/ptrace.py's SYSCALL_WORK_* bits); 0 for
-        #: nearly every task, so the path tests one integer.
-        self.syscall_work = 0
         self.syscall_stop = 0  # kernel/ptrace.py's SYSCALL_* states of a traced call
         self.ptrace_event: tuple[int, int] | None = None  # an event to report at the call's exit, with its message
         self.exit_reported = False  # PTRACE_EVENT_EXIT was reported: exit goes on without another stop

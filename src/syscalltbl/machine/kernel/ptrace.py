@@ -55,10 +55,13 @@ from syscalltbl.machine.uapi.signal import (
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
 
-#: Task.syscall_work: the tracer asked for the system-call stops (PTRACE_SYSCALL).
-SYSCALL_WORK_TRACE: Final = 1
-#: ... an event (exec, fork) waits to be reported at the end of the call.
-SYSCALL_WORK_EVENT: Final = 2
+#: Task.syscall_work: the tracer asked for the system-call stops (PTRACE_SYSCALL). Linux's bit
+#: (SYSCALL_WORK_BIT_SYSCALL_TRACE): bit 0 is seccomp's (kernel/syscall_work.py), which shares the word.
+SYSCALL_WORK_TRACE: Final = 1 << 2
+#: ... an event (exec, fork) waits to be reported at the end of the call (the machine's own bit, past Linux's).
+SYSCALL_WORK_EVENT: Final = 1 << 8
+#: The bits the Python trap acts on; seccomp's are the generated entry's, done before the trap is reached.
+SYSCALL_WORK_PTRACE: Final = SYSCALL_WORK_TRACE | SYSCALL_WORK_EVENT
 #: Task.syscall_stop: where a traced call is.
 SYSCALL_IDLE, SYSCALL_ENTERED, SYSCALL_RUNNING = 0, 1, 2
 TF: Final = abi.X86_EFLAGS["X86_EFLAGS_TF"]

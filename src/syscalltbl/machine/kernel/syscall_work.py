@@ -45,8 +45,11 @@ def set_work(task: Task, bits: int) -> None:
 
 
 def load(machine: Machine, task: Task) -> None:
-    """The scheduler's part: the running task's bits where the entry code looks."""
-    _Q.pack_into(machine.ram.mem, kpa(machine, "__per_cpu_start") + abi.PCPU_SYSCALL_WORK, task.syscall_work)
+    """The scheduler's part: the running task's bits where the entry code looks. Only seccomp's: ptrace's
+    bits (kernel/ptrace.py) share `task.syscall_work` but are the Python trap's, so they must not send
+    every call of a traced task through the entry's seccomp trap as well."""
+    _Q.pack_into(machine.ram.mem, kpa(machine, "__per_cpu_start") + abi.PCPU_SYSCALL_WORK,
+                 task.syscall_work & SYSCALL_WORK_SECCOMP)
 
 
 def forked(parent: Task, child: Task) -> None:

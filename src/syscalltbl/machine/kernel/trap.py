@@ -35,6 +35,7 @@ from syscalltbl.machine.kernel import faults, oops, ptrace, signals, userfaultfd
 from syscalltbl.machine.kernel.boot import KernelOops, kpa
 from syscalltbl.machine.kernel.faults import DEBUG, PAGE_FAULT, TRAP_SIGNALS
 from syscalltbl.machine.kernel.process import Task, signame
+from syscalltbl.machine.kernel.ptrace import SYSCALL_WORK_PTRACE
 from syscalltbl.machine.kernel.userfaultfd import Fault
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.uapi.errno import Errno
@@ -87,7 +88,8 @@ def dispatch(
         times.call = started = clock()
         regs = task.regs_pa
         # Work beside the call (a tracer's stops): one test of an integer that is 0 for nearly every task.
-        work = task.syscall_work
+        # Seccomp's bit shares the word but its work was done in the entry, before this trap.
+        work = task.syscall_work & SYSCALL_WORK_PTRACE
         if work and not syscall_enter_work(task, regs, len(table)):
             times.call = None
             return
@@ -115,7 +117,8 @@ def dispatch(
                     raise
                 return
             pack_q(mem, regs + _AX, ret & MASK64)
-        if task.syscall_work and ptrace.syscall_exit(task):  # read again: the call may have made an event
+        # Read again: the call may have made an event.
+        if task.syscall_work & SYSCALL_WORK_PTRACE and ptrace.syscall_exit(task):
             park_traced(machine, task)
         elif task.sigpending or ram.stale_code:
             exit_work(machine, task)
