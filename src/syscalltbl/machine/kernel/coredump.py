@@ -25,8 +25,20 @@ from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.paging import PTE_ADDR
 from syscalltbl.machine.kernel.shmem import SharedAnon
 from syscalltbl.machine.kernel.vfs import OpenFile, Regular
+from syscalltbl.machine.uapi.elf import (
+    EM_X86_64,
+    ET_CORE,
+    NT_PRPSINFO,
+    NT_SIGINFO,
+    PF_R,
+    PF_W,
+    PF_X,
+    PT_LOAD,
+    PT_NOTE,
+)
 from syscalltbl.machine.uapi.errno import Errno
 from syscalltbl.machine.uapi.fcntl import KERNEL_O_LARGEFILE, O_CREAT, O_EXCL, O_NOFOLLOW, O_WRONLY
+from syscalltbl.machine.uapi.ptrace import NT_PRSTATUS
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.mm import Mm, Vma
@@ -42,9 +54,6 @@ MIN_COREDUMP = PAGE_SIZE  # binfmt_elf's min_coredump: ELF_EXEC_PAGESIZE
 _EHDR = struct.Struct("<4sBBBBB7xHHIQQQIHHHHHH")
 _PHDR = struct.Struct("<IIQQQQQQ")
 _NOTE = struct.Struct("<III")
-PT_LOAD, PT_NOTE, ET_CORE, EM_X86_64 = 1, 4, 4, 62
-PF_X, PF_W, PF_R = 1, 2, 4
-NT_PRSTATUS, NT_PRPSINFO, NT_SIGINFO = 1, 3, 0x53494749
 # struct user_regs_struct's order, by pt_regs's names and the two segment bases; ds..gs read as 0 in 64-bit mode.
 _USER_REGS = ("r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8", "ax", "cx", "dx", "si", "di",
               "orig_ax", "ip", "cs", "flags", "sp", "ss", "fs_base", "gs_base", "ds", "es", "fs", "gs")

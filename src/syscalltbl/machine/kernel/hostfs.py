@@ -7,11 +7,12 @@ keeps the metadata of its lookup; its bytes are pread from the host when a
 program reads them, and a mapping's first touch of a page copies that page
 into a frame of RAM (pagecache.py's `lower`). Nothing is ever written to the
 host: the first write, truncate or open for writing copies the whole file up
-into memory (charged to the filesystem's space, ENOSPC or EFBIG as for any
-file), a removed name leaves a whiteout, and chmod, chown, utimens and link
-counts change only the inode in memory; a read does not change a host
-inode's atime (it keeps the host's until the inode is pinned). vfs.py's
-docstring says what a program sees when the host changes a file while it runs.
+into memory (its data charged to the filesystem's space, its holes staying
+holes as overlayfs's copy-up keeps them; ENOSPC as for any file), a removed
+name leaves a whiteout, and chmod, chown, utimens and link counts change
+only the inode in memory; a read does not change a host inode's atime (it
+keeps the host's until the inode is pinned). vfs.py's docstring says what
+a program sees when the host changes a file while it runs.
 
 Host memory stays bounded however much of the host a program walks: an inode
 nobody changed is held weakly by its directory (and by whatever holds it:
@@ -39,7 +40,7 @@ import weakref
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Final
 
-from syscalltbl.machine.kernel.fsspace import Space, pages
+from syscalltbl.machine.kernel.fsspace import Space
 from syscalltbl.machine.kernel.pagecache import FilePages
 from syscalltbl.machine.kernel.vfs import (
     DT,
@@ -291,7 +292,8 @@ class HostRegular(HostInode, Regular):
         self.pin()
         self.charge_inode()
         space, charge = self.space, self.charge
-        wanted = pages(keep)
+        # Its data, not its size: the host file's holes stay holes (overlayfs copies a sparse file up sparse).
+        wanted = self.pages.copy_up_pages(keep) if space is not None else 0
         if space is not None and charge is not None and space.grow(charge, wanted) < wanted:
             space.shrink(charge, 0)
             raise Errno(ENOSPC)

@@ -57,11 +57,6 @@ def _ia32(machine: Machine) -> bool:
 def _namespace(kind: int) -> Callable[[Machine], bool]:
     """The machine is built with namespaces of `kind` (a CLONE_NEW* flag)."""
     return lambda _machine: bool(BUILT_NAMESPACES & kind)
-def _overlay_root(machine: Machine) -> bool:
-    """The root is a host directory seen copy-on-write: an overlay (kernel/overlayfs.py)."""
-    return machine.fs.root.sb is not None and machine.fs.root.sb.fstype == b"overlay"
-
-
 # Option -> the calls (and machine properties) it stands for in Linux's Kconfig.
 FEATURES: Final[tuple[Feature, ...]] = (
     # What the machine is: an x86-64 box with 4-level paging, /proc, tmpfs (/dev/shm, mount -t tmpfs) and
@@ -73,7 +68,9 @@ FEATURES: Final[tuple[Feature, ...]] = (
     Feature("CONFIG_IKCONFIG", holds=_always),
     Feature("CONFIG_IKCONFIG_PROC", holds=_always),  # this file
     Feature("CONFIG_TMPFS", holds=_always),  # /dev/shm and mount -t tmpfs
-    Feature("CONFIG_OVERLAY_FS", holds=_overlay_root),  # the root (statfs says overlay)
+    # A build option, the same whatever this boot's root is (Linux's .config does not change with what is
+    # mounted): the kernel has overlayfs (kernel/overlayfs.py) whether or not the root is one.
+    Feature("CONFIG_OVERLAY_FS", holds=_always),
     Feature("CONFIG_TMPFS_XATTR", _calls("setxattr", "getxattr", "listxattr", "removexattr")),
     Feature("CONFIG_IA32_EMULATION", holds=_ia32),
     # init/Kconfig and the families it switches on.

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Final, cast
 
 from syscalltbl.machine.kernel.xattr import Charge
 from syscalltbl.machine.uapi.errno import E2BIG, EACCES, EAFNOSUPPORT, EINVAL, ENOMEM, ENOMSG, EXDEV, Errno
+from syscalltbl.machine.uapi.inet import SIN6_LEN_RFC2133
 from syscalltbl.machine.uapi.landlock import (
     LANDLOCK_ACCESS_FS_EXECUTE,
     LANDLOCK_ACCESS_FS_IOCTL_DEV,
@@ -76,7 +77,6 @@ ACCESS_FILE: Final = (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE
 RULE_BYTES: Final = 64
 _SA_FAMILY_END: Final = 2
 SOCKADDR_IN_SIZE: Final = 16
-SIN6_LEN_RFC2133: Final = 24
 RULESET_BYTES: Final = 256
 
 _MAKE_ACCESS: Final = {

@@ -71,7 +71,7 @@ _peer_groups = itertools.count(1)  # mnt_group_id: shared:N in mountinfo
 _ns_inums = itertools.count(0xF0000000)  # proc_alloc_inum: from PROC_DYNAMIC_FIRST on
 _ns_seqs = itertools.count(1)  # mnt_ns_seq: each namespace's 64-bit id, never reused
 #: The namespaces alive, by that id (lookup_mnt_ns: statmount and listmount may name one).
-NAMESPACES: weakref.WeakValueDictionary[int, MountNamespace] = weakref.WeakValueDictionary()
+MNT_NAMESPACES: weakref.WeakValueDictionary[int, MountNamespace] = weakref.WeakValueDictionary()
 
 
 def alloc_ns_inum() -> int:
@@ -156,7 +156,7 @@ class MountNamespace:
         self._roots[root.root] = [root]
         self.ino = alloc_ns_inum()  # the /proc/PID/ns/mnt inode number
         self.seq = next(_ns_seqs)  # ns->seq: its id for statmount's STATMOUNT_MNT_NS_ID and mnt_id_req.mnt_ns_id
-        NAMESPACES[self.seq] = self
+        MNT_NAMESPACES[self.seq] = self
         #: ns->event: bumped at each change of the mount table (touch_mnt_namespace), what a poll of
         #: /proc/PID/mounts compares with what its reader saw
         self.event = 0

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel.shmem import SharedAnon
 from syscalltbl.machine.uapi.errno import ENOMEM, Errno
-from syscalltbl.machine.uapi.packet import TPACKET_ALIGNMENT, TPACKET_V1, TPACKET_V3
+from syscalltbl.machine.uapi.packet import BLK_HDR_LEN, TPACKET_ALIGNMENT, TPACKET_V1, TPACKET_V3
 
 if TYPE_CHECKING:
     from syscalltbl.machine.hw.physmem import PhysicalMemory
@@ -207,7 +207,6 @@ class RingMap:
 # -- TPACKET_V3: packets packed into blocks the process takes whole (prb_* in af_packet.c) --
 
 TP_STATUS_BLK_TMO = 1 << 5
-BLK_HDR_LEN = 48
 V3_ALIGNMENT = 8
 TPACKET3_HDR = struct.Struct("<IIIIIIHHIIHH8x")  # next_offset, sec, nsec, snaplen, len, status, mac, net, hv1
 DEFAULT_PRB_RETIRE_TOV = 8  # ms: what lo (no link speed) gets when tp_retire_blk_tov is 0

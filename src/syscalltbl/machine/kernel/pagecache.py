@@ -21,7 +21,7 @@ the file can change: until then nothing may write to it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
@@ -29,6 +29,7 @@ from syscalltbl.machine.hw.physmem import PhysicalMemory
 
 ZERO_PAGE = bytes(PAGE_SIZE)
 COPY_UP_CHUNK = 1 << 20  # a copy-up reads the lower file this much at a time
+ZERO_CHUNK = bytes(COPY_UP_CHUNK)
 
 
 class Lower(Protocol):
@@ -182,23 +183,47 @@ class FilePages:
         self.frames[index] = frame
         return frame
 
+    def _lower_data(self, keep: int) -> Iterator[tuple[int, bytes]]:
+        """The pages of the lower file's first `keep` bytes that hold data, by index; a page of zeros is a hole.
+
+        A run of zeros a whole read long is passed over at once: a sparse host
+        file's holes cost one comparison a chunk, not one a page.
+        """
+        lower = self.lower
+        assert lower is not None
+        keep = min(keep, self.size)
+        for at in range(0, keep, COPY_UP_CHUNK):
+            data = lower.read(at, min(COPY_UP_CHUNK, keep - at))
+            if data == ZERO_CHUNK[: len(data)]:
+                continue
+            for i in range(0, len(data), PAGE_SIZE):
+                piece = data[i : i + PAGE_SIZE]
+                if piece != ZERO_PAGE[: len(piece)]:
+                    yield (at + i) // PAGE_SIZE, piece
+
+    def copy_up_pages(self, keep: int) -> int:
+        """The pages a copy-up of `keep` bytes holds: those mappings read in, and the lower file's data.
+
+        As overlayfs's copy-up (ovl_copy_up_file skips holes with SEEK_DATA) the
+        host file's holes stay holes, so a sparse file costs only its data.
+        """
+        if self.lower is None:
+            return 0
+        last = -(-min(keep, self.size) // PAGE_SIZE)
+        framed = {index for index in self.frames if index < last}
+        return len(framed) + sum(1 for index, _ in self._lower_data(keep) if index not in framed)
+
     def copy_up(self, keep: int) -> None:
         """The first `keep` bytes of the lower file become the file's own (the rest is cut): it can change now.
 
         Pages in frames keep what they hold (a mapping may have read them); the
         others are read in, a page of zeros staying a hole.
         """
-        lower = self.lower
-        if lower is None:
+        if self.lower is None:
             return
-        keep = min(keep, self.size)
-        for at in range(0, keep, COPY_UP_CHUNK):
-            data = lower.read(at, min(COPY_UP_CHUNK, keep - at))
-            for i in range(0, len(data), PAGE_SIZE):
-                index = (at + i) // PAGE_SIZE
-                piece = data[i : i + PAGE_SIZE]
-                if index not in self.frames and piece != ZERO_PAGE[: len(piece)]:
-                    self.chunks[index] = bytearray(piece.ljust(PAGE_SIZE, b"\0"))
+        for index, piece in self._lower_data(keep):
+            if index not in self.frames:
+                self.chunks[index] = bytearray(piece.ljust(PAGE_SIZE, b"\0"))
         self.lower = None
 
     def drop_all(self) -> None:

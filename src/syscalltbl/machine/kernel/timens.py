@@ -34,6 +34,7 @@ from syscalltbl.machine.uapi.time import (
     CLOCK_MONOTONIC,
     CLOCK_MONOTONIC_COARSE,
     CLOCK_MONOTONIC_RAW,
+    NSEC_PER_SEC,
 )
 from syscalltbl.machine.uapi.timerfd import CLOCK_BOOTTIME_ALARM
 
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
 
 PROC_TIME_INIT_INO: Final = 0xEFFFFFFA  # include/linux/proc_ns.h
-NSEC_PER_SEC: Final = 1_000_000_000
 KTIME_MAX: Final = (1 << 63) - 1
 KTIME_SEC_MAX: Final = KTIME_MAX // NSEC_PER_SEC
 MONOTONIC_CLOCKS: Final = frozenset({CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE})

@@ -48,7 +48,7 @@ SYSCALL_INSN_LEN = 2
 MASK64 = (1 << 64) - 1
 M32 = (1 << 32) - 1
 #: pt_regs names -> the cpu's registers, for a context taken straight from ring 3.
-USER_REGS: Mapping[str, int] = {name: getattr(x86, f"UC_X86_REG_{reg}") for name, reg in (
+USER_REG_IDS: Mapping[str, int] = {name: getattr(x86, f"UC_X86_REG_{reg}") for name, reg in (
     ("r8", "R8"), ("r9", "R9"), ("r10", "R10"), ("r11", "R11"), ("r12", "R12"), ("r13", "R13"),
     ("r14", "R14"), ("r15", "R15"), ("di", "RDI"), ("si", "RSI"), ("bp", "RBP"), ("bx", "RBX"),
     ("dx", "RDX"), ("ax", "RAX"), ("cx", "RCX"), ("sp", "RSP"), ("ip", "RIP"), ("flags", "EFLAGS"))}  # fmt: skip
@@ -307,11 +307,11 @@ def user_register(machine: Machine, name: str) -> int:
 
 def user_registers(machine: Machine) -> dict[str, int]:
     """The running task's registers while the cpu is stopped in ring 3 (on a fault)."""
-    return {name: machine.cpu.reg(regid) for name, regid in USER_REGS.items()}
+    return {name: machine.cpu.reg(regid) for name, regid in USER_REG_IDS.items()}
 
 
 def set_user_registers(machine: Machine, regs: dict[str, int]) -> None:
-    for name, regid in USER_REGS.items():
+    for name, regid in USER_REG_IDS.items():
         machine.cpu.set_reg(regid, regs[name])
 
 

@@ -75,7 +75,6 @@ _Q = struct.Struct("<Q")
 FLAG_MASK = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x10000 | 0x40000
 MXCSR_OFFSET = 24
 MXCSR_FEATURE_MASK = 0xFFFF
-SIGSET_SIZE = 8
 _SEGMENTS = ("ds", "es", "fs", "gs")  # 0 in a 64-bit task: the selectors nothing here ever loads
 
 
@@ -165,14 +164,14 @@ def _request(t: Task, child: Task, request: int, addr: int, data: int) -> int:
         child.last_siginfo = info
         return 0
     if request == PTRACE_GETSIGMASK:
-        if addr != SIGSET_SIZE:
+        if addr != signals.KERNEL_SIGSET_SIZE:
             raise Errno(EINVAL)
         copy_to_user(t.mm, data, _Q.pack(child.signals.blocked))
         return 0
     if request == PTRACE_SETSIGMASK:
-        if addr != SIGSET_SIZE:
+        if addr != signals.KERNEL_SIGSET_SIZE:
             raise Errno(EINVAL)
-        (mask,) = _Q.unpack(copy_from_user(t.mm, data, SIGSET_SIZE))
+        (mask,) = _Q.unpack(copy_from_user(t.mm, data, signals.KERNEL_SIGSET_SIZE))
         signals.set_blocked(child, mask)
         return 0
     if request == PTRACE_SETOPTIONS:

@@ -17,7 +17,7 @@ import os
 import struct
 from typing import Final
 
-from syscalltbl.machine.kernel.mount import NAMESPACES, Mount, MountNamespace
+from syscalltbl.machine.kernel.mount import MNT_NAMESPACES, Mount, MountNamespace
 from syscalltbl.machine.kernel.nsfs import NsFile
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import access_ok, copy_from_user, copy_to_user
@@ -123,7 +123,7 @@ def _namespace(t: Task, ns_fd: int, ns_id: int) -> MountNamespace:
     """grab_requested_mnt_ns: by id, by an nsfs descriptor, else the caller's."""
     own = t.machine.fs.namespace(t)
     if ns_id:
-        found = NAMESPACES.get(ns_id)
+        found = MNT_NAMESPACES.get(ns_id)
         if found is None or (found is not own and not t.cred.capable(CAP_SYS_ADMIN)):
             raise Errno(ENOENT)
         return found

@@ -10,14 +10,20 @@ EM_X86_64: Final = 62
 
 ET_EXEC: Final = 2
 ET_DYN: Final = 3
+ET_CORE: Final = 4
 
 PT_LOAD: Final = 1
 PT_INTERP: Final = 3
+PT_NOTE: Final = 4
 PT_GNU_STACK: Final = 0x6474E551
 
 PF_X: Final = 1
 PF_W: Final = 2
 PF_R: Final = 4
+
+#: Core-file note types (NT_PRSTATUS, shared with ptrace's regsets, is in uapi.ptrace).
+NT_PRPSINFO: Final = 3
+NT_SIGINFO: Final = 0x53494749
 
 #: struct elf64_hdr after e_ident: e_type, e_machine, e_version, e_entry, e_phoff, e_shoff, e_flags,
 #: e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx.
