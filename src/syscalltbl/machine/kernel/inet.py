@@ -228,6 +228,16 @@ class InetSocket(UnixSocket):
 
     PROTOCOL_OPTIONS = True
 
+    def do_shutdown(self, how: int) -> None:
+        """inet_shutdown for a datagram socket (UDP, raw; TCP has its own): ENOTCONN unless connected, the
+        bits set all the same."""
+        if how < 0 or how > 2:
+            raise Errno(EINVAL)
+        self.shutdown |= how + 1
+        self.touch()
+        if self.state == TCP_CLOSE:
+            raise Errno(ENOTCONN)
+
     def __init__(self, ns: UnixNamespace, kind: int, owner: Task, family: int, protocol: int,
                  ports: PortTable, net: InetNamespace | None = None) -> None:
         super().__init__(ns, kind, owner, net)

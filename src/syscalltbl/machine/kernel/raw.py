@@ -268,14 +268,6 @@ class RawSocket(ReceiverCharged, InetSocket):
 
     # -- the file operations --
 
-    def do_shutdown(self, how: int) -> None:
-        if how < 0 or how > 2:
-            raise Errno(EINVAL)
-        self.shutdown |= how + 1
-        self.touch()
-        if self.state == TCP_CLOSE:
-            raise Errno(ENOTCONN)
-
     def poll(self, f: OpenFile) -> int:
         mask = POLLOUT | POLLWRNORM | EPOLLWRBAND
         if self.err:

@@ -46,7 +46,6 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EINVAL,
     EMSGSIZE,
     ENOPROTOOPT,
-    ENOTCONN,
     ENOTTY,
     EOPNOTSUPP,
     EPIPE,
@@ -373,15 +372,6 @@ class UdpSocket(ReceiverCharged, InetSocket):
         return data, value, [], None, SockAddr(self.sockaddr(m.source)), truncated
 
     # -- the file operations --
-
-    def do_shutdown(self, how: int) -> None:
-        """inet_shutdown: ENOTCONN unless connected, the bits set all the same."""
-        if how < 0 or how > 2:
-            raise Errno(EINVAL)
-        self.shutdown |= how + 1
-        self.touch()
-        if self.state == TCP_CLOSE:
-            raise Errno(ENOTCONN)
 
     def poll(self, f: OpenFile) -> int:
         """udp_poll (datagram_poll): a datagram never waits for room on lo."""
