@@ -344,10 +344,7 @@ class Userfaultfd(Inode):
         return self._filled(task, arg + 32, dst, length, done, not mode & UFFDIO_COPY_MODE_DONTWAKE)
 
     def _zeropage(self, task: Task, arg: int) -> int:
-        start, length, mode, _ = UFFDIO_RANGE_MODE.unpack(copy_from_user(task.mm, arg, 24).ljust(32, b"\0"))
-        _validate_range(start, length)
-        if mode & ~UFFDIO_ZEROPAGE_MODE_DONTWAKE:
-            raise Errno(EINVAL)
+        start, length, mode = _range_arg(task, arg, UFFDIO_ZEROPAGE_MODE_DONTWAKE)
         mm = self._mm()
 
         def fill(vma: Vma, page: int) -> None:
@@ -357,10 +354,7 @@ class Userfaultfd(Inode):
         return self._filled(task, arg + 24, start, length, done, not mode & UFFDIO_ZEROPAGE_MODE_DONTWAKE)
 
     def _continue(self, task: Task, arg: int) -> int:
-        start, length, mode, _ = UFFDIO_RANGE_MODE.unpack(copy_from_user(task.mm, arg, 24).ljust(32, b"\0"))
-        _validate_range(start, length)
-        if mode & ~(UFFDIO_CONTINUE_MODE_DONTWAKE | UFFDIO_CONTINUE_MODE_WP):
-            raise Errno(EINVAL)
+        start, length, mode = _range_arg(task, arg, UFFDIO_CONTINUE_MODE_DONTWAKE | UFFDIO_CONTINUE_MODE_WP)
         mm = self._mm()
 
         def fill(vma: Vma, page: int) -> None:
@@ -377,10 +371,7 @@ class Userfaultfd(Inode):
         return self._filled(task, arg + 24, start, length, done, not mode & UFFDIO_CONTINUE_MODE_DONTWAKE)
 
     def _poison(self, task: Task, arg: int) -> int:
-        start, length, mode, _ = UFFDIO_RANGE_MODE.unpack(copy_from_user(task.mm, arg, 24).ljust(32, b"\0"))
-        _validate_range(start, length)
-        if mode & ~UFFDIO_POISON_MODE_DONTWAKE:
-            raise Errno(EINVAL)
+        start, length, mode = _range_arg(task, arg, UFFDIO_POISON_MODE_DONTWAKE)
         mm = self._mm()
 
         def fill(_vma: Vma, page: int) -> None:
@@ -566,6 +557,16 @@ def _validate_range(start: int, length: int) -> None:
     if start % PAGE_SIZE or length % PAGE_SIZE or not length:
         raise Errno(EINVAL)
     _validate_unaligned(start, length)
+
+
+def _range_arg(task: Task, arg: int, modes: int) -> tuple[int, int, int]:
+    """The struct uffdio_range and mode of ZEROPAGE, CONTINUE and POISON: the range checked, and EINVAL
+    for a mode bit outside `modes`."""
+    start, length, mode, _ = UFFDIO_RANGE_MODE.unpack(copy_from_user(task.mm, arg, 24).ljust(32, b"\0"))
+    _validate_range(start, length)
+    if mode & ~modes:
+        raise Errno(EINVAL)
+    return start, length, mode
 
 
 def _validate_unaligned(start: int, length: int) -> None:
