@@ -99,6 +99,10 @@ def _run_build(args: argparse.Namespace) -> int:
 def _run_script(argv: list[str]) -> int:
     from syscalltbl.generators import scripts
 
+    # Ours, before TOOL, so that no kernel script's own arguments can clash with it.
+    touch_unchanged = argv[:1] == [scripts.TOUCH_UNCHANGED]
+    if touch_unchanged:
+        argv = argv[1:]
     if not argv:
         raise UsageError("expected TOOL ARG...: TOOL is one of " + ", ".join(scripts.TOOLS))
     job = scripts.parse_argv(argv[0], argv[1:])
@@ -125,7 +129,8 @@ def _run_script(argv: list[str]) -> int:
     else:
         from syscalltbl.store import atomic
 
-        atomic.write_if_changed(Path(job.output), text)
+        if not atomic.write_if_changed(Path(job.output), text) and touch_unchanged:
+            atomic.refresh(Path(job.output), text)
     return EXIT_OK
 
 

@@ -19,6 +19,11 @@ if TYPE_CHECKING:
 
 TOOLS = ("syscalltbl", "syscallhdr", "arm-syscallnr", "mips-syscallnr", "s390-syscalltbl")
 
+#: `syscalltbl script --touch-unchanged TOOL ARG...`: an OUTFILE that already holds the
+#: bytes gets a new mtime, as the scripts' `>` gives it, so that make sees it up to date.
+#: It comes before TOOL, outside every script's own arguments.
+TOUCH_UNCHANGED = "--touch-unchanged"
+
 USAGE = {
     "syscalltbl": "usage: syscalltbl script syscalltbl [--abis ABIS] INFILE OUTFILE",
     "syscallhdr": (
