@@ -5,7 +5,9 @@ by `syscalltbl init`, with the checkout's examples/ copied in), so a later
 session sees what an earlier one made (root/, ./hello), as a reader's shell
 would. Each command runs in bash from the directory the previous one left
 (`cd` carries over inside a session; each session starts in ~/demo) with
-stdout and stderr on one pipe, and must exit 0.
+stdout and stderr on one pipe, and must exit 0. A command with a
+here-document (`cat > prog.py <<'EOF'`) takes the lines up to its delimiter
+as its input, as the shell does; they are not output.
 
 A command's output lines in the README are compared with what it printed,
 line for line, after these normalizations and no others:
@@ -89,6 +91,11 @@ def console_sessions(text: str) -> list[Session]:
                 while typed[-1].endswith("\\"):
                     at += 1
                     typed.append(lines[at])
+                delimiter = HEREDOC.search(typed[-1])
+                if delimiter:  # a here-document (`cat > prog.py <<'EOF'`): typed too, up to its delimiter's line
+                    while typed[-1] != delimiter[1]:
+                        at += 1
+                        typed.append(lines[at])
                 commands.append((typed, [], number))
             else:
                 assert commands, f"README.md:{at + 1}: output before the first command"
@@ -97,6 +104,10 @@ def console_sessions(text: str) -> list[Session]:
         sessions.append(Session(start + 1, lead, tuple(Command("\n".join(t), tuple(s), n) for t, s, n in commands)))
         at += 1
     return sessions
+
+
+#: A here-document's start (`<<'EOF'`, `<<EOF`, `<<-EOF`), not a here-string (`<<<`).
+HEREDOC = re.compile(r"(?<!<)<<(?!<)-?\s*['\"]?(\w+)['\"]?")
 
 
 # --- Normalization -----------------------------------------------------------
@@ -166,19 +177,12 @@ def _one_table(home: Path, cli: Cli) -> None:
     table.write_text("".join(line for line in x86_64.splitlines(keepends=True) if "\tx32\t" not in line))
 
 
-def _readme_program(home: Path, cli: Cli) -> None:
-    (home / "demo" / "myproj" / "prog.py").write_text(python_program())
-
-
 #: Files a command uses that the README does not show being made, by the start of the command.
 PREPARE: dict[str, Callable[[Path, Cli], None]] = {
     "syscalltbl build -C ~/my-tables": _my_tables,
     "syscalltbl lint --tree ~/src/linux": _kernel_tree,
     "syscalltbl lint path/to/syscall.tbl": _one_table,
-    "syscalltbl build && syscalltbl run prog.py": _readme_program,
 }
-#: `$EDITOR syscalls/my_func.py` makes the edit its comment describes.
-EDITOR = "#!/bin/sh\nexec sed -i 's/raise Errno(ENOSYS).*/return a + b/' \"$1\"\n"
 
 
 @dataclass(frozen=True)
@@ -202,11 +206,8 @@ def replay(cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> dict[int, list
     demo = home / "demo"
     assert cli.run("init", demo).returncode == 0
     shutil.copytree(REPO / "examples", demo / "examples")
-    editor = home / "editor"
-    editor.write_text(EDITOR)
-    editor.chmod(0o755)
     path = f"{Path(cli.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}"
-    env = {**cli.env, "HOME": str(home), "PATH": path, "EDITOR": str(editor)}
+    env = {**cli.env, "HOME": str(home), "PATH": path}
     state = home / "cwd"
     results: dict[int, list[Ran]] = {}
     for session in console_sessions(README.read_text()):
@@ -252,6 +253,15 @@ def test_console_session_prints_what_the_readme_shows(session: Session, replay: 
         if ran.command.shown:
             problem = mismatch(list(ran.command.shown), ran.printed)
             assert problem is None, f"{where}\n{problem}"
+
+
+def test_a_here_document_is_typed_not_output() -> None:
+    text = "```console\n$ cat > f <<'EOF'\nhello\nEOF\n$ cat f\nhello\n```\n"
+    [session] = console_sessions(text)
+    assert [(c.text, c.shown) for c in session.commands] == [
+        ("cat > f <<'EOF'\nhello\nEOF", ()),
+        ("cat f", ("hello",)),
+    ]
 
 
 def test_every_prepared_command_is_in_the_readme() -> None:

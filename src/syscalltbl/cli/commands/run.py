@@ -16,7 +16,10 @@ machine's /dev and /proc), where PROGRAM is copied in at its own path.
 
 A PROGRAM ending in .py runs in this interpreter with syscalltbl.libc bound
 to a fresh process of the machine: each wrapper call runs the generated
-user stub in ring 3 (fork and execve raise NotOnThisMachine).
+user stub in ring 3 (fork and execve raise NotOnThisMachine). Inside a
+project, syscalltbl.libc is that project's module, generated from its table
+and prototypes as `build` writes runtime/x86_64/python/libc.py: its added
+calls are there, with no build needed.
 
 --trace prints each system call strace-style, --ftrace the emulated kernel
 path of each call as the kernel's function_graph tracer does (costs in
@@ -275,7 +278,7 @@ def _run_python(machine: Machine, args: argparse.Namespace, env: dict[str, str],
     import sys
 
     from syscalltbl.machine.kernel.hostsig import Halted, HostSignals
-    from syscalltbl.machine.python import pylibc
+    from syscalltbl.machine.python import projectlibc, pylibc
     from syscalltbl.machine.python.pyprocess import EmulatedBackend
     from syscalltbl.machine.uapi.errno import Errno
     from syscalltbl.tables.errors import UsageError
@@ -292,7 +295,8 @@ def _run_python(machine: Machine, args: argparse.Namespace, env: dict[str, str],
     sys.argv = argv
     try:
         # Ctrl-C is the host program's KeyboardInterrupt, also while a wrapper runs the machine.
-        with HostSignals(grace=0).installed(machine):
+        # Inside a project, `from syscalltbl import libc` is the project's module: its added calls too.
+        with HostSignals(grace=0).installed(machine), projectlibc.bound(machine.target):
             code = _run_program(args.program, name)
         backend.exit(code)  # as the interpreter ends: exit_group(code), `+++ exited with N +++` under --trace
         return code
