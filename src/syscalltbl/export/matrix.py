@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from syscalltbl.generators import scripts
 from syscalltbl.tables import abi, read
 from syscalltbl.tables.abibases import FILE_NAME as ABI_BASES
 from syscalltbl.tables.abibases import AbiBase, load_abi_data
+from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.model import Entry, Table
 from syscalltbl.tables.project import Output, Project
 from syscalltbl.tables.prototype_model import Prototype
@@ -91,6 +92,9 @@ class Matrix:
     rows: dict[str, tuple[Entry | None, ...]]
     #: Parsed tables by their real kernel path.
     tables: dict[str, Table]
+    #: Architecture -> why its tables could not be read; its selections are left out
+    #: (only when built with `skip_broken`).
+    broken: dict[str, SyscalltblError] = field(default_factory=dict)
 
     @property
     def arches(self) -> list[str]:
@@ -183,21 +187,41 @@ def _match_base(
     return next((b for b in mine if _selected_lines(table, b.select) == lines), None)
 
 
-def load_tables(project: Project, kernel_paths: Iterable[str]) -> dict[str, Table]:
-    """Each table parsed (through the cache), keyed by its real kernel path."""
+def load_tables(
+    project: Project, kernel_paths: Iterable[str], failed: dict[str, SyscalltblError] | None = None
+) -> dict[str, Table]:
+    """Each table parsed (through the cache), keyed by its real kernel path.
+
+    A table that cannot be read raises its error, or with `failed` is left out and its
+    error recorded there under its real kernel path."""
     tables: dict[str, Table] = {}
     for kernel_path in kernel_paths:
         real = project.aliases.get(kernel_path, kernel_path)
-        if real not in tables:
+        if real not in tables and (failed is None or real not in failed):
             file = project.table_file(real)
-            tables[real] = read.load_table(read.read_input(str(file)), real)
+            try:
+                tables[real] = read.load_table(read.read_input(str(file)), real)
+            except SyscalltblError as exc:
+                if failed is None:
+                    raise
+                failed[real] = exc
     return tables
 
 
-def build_matrix(project: Project) -> Matrix:
-    """The matrix of `project`: its selections and every syscall name they list."""
+def build_matrix(project: Project, *, skip_broken: bool = False) -> Matrix:
+    """The matrix of `project`: its selections and every syscall name they list.
+
+    A table that cannot be read is an error; with `skip_broken`, the architectures
+    reading it are left out instead and `Matrix.broken` says why."""
     candidates = _candidates(project)
-    tables = load_tables(project, sorted({c.table for c in candidates}))
+    failed: dict[str, SyscalltblError] | None = {} if skip_broken else None
+    tables = load_tables(project, sorted({c.table for c in candidates}), failed)
+    broken: dict[str, SyscalltblError] = {}
+    for candidate in candidates:
+        error = (failed or {}).get(project.aliases.get(candidate.table, candidate.table))
+        if error is not None:
+            broken.setdefault(candidate.arch, error)
+    candidates = [c for c in candidates if c.arch not in broken]
     bases = load_bases(project.root)
     per_arch: dict[str, int] = {}
     for candidate in candidates:
@@ -233,7 +257,7 @@ def build_matrix(project: Project) -> Matrix:
             if row[index] is None:  # a name listed twice keeps its first line (the linter reports it)
                 row[index] = entry
     rows = {name: tuple(cells[name]) for name in sorted(cells)}
-    return Matrix(kernel_version(project.root), tuple(selections), rows, tables)
+    return Matrix(kernel_version(project.root), tuple(selections), rows, tables, broken)
 
 
 # --- lint findings, placed on the matrix ------------------------------------
@@ -365,6 +389,19 @@ def prototype_headers(tree: Path, *, project: bool = False) -> list[Path]:
     for pattern in _PROJECT_HEADERS if project else _TREE_HEADERS:
         found.extend(sorted(p for p in tree.glob(pattern) if p.is_file()))
     return found
+
+
+def header_arch(shown: str) -> str:
+    """The architecture a prototype header belongs to, from its path as `load_prototypes` shows it:
+    "" for the generic include/linux/ headers, `x86` for arch/x86/include/asm/syscalls.h (a tree)
+    or x86/include/syscalls_64.h (a project's arch/). An architecture's header declares its own
+    entry points, which another architecture's same-named symbol need not match."""
+    parts = Path(shown).parts
+    if len(parts) > 2 and parts[0] == "arch" and parts[2] == "include":
+        return parts[1]
+    if len(parts) > 1 and parts[0] != "include" and parts[1] == "include":
+        return parts[0]
+    return ""
 
 
 def load_prototypes(headers: Iterable[Path], shown_relative_to: Path | None = None) -> dict[str, list[Prototype]]:
