@@ -18,9 +18,11 @@ own header (`unistd_64.h`: `64`) and the base is 0. An architecture with one
 selection is a column named after the architecture alone.
 
 Rows are syscall names, sorted; a cell is the entry the selection takes for
-that name (None where it has none). Lint findings are placed on the cells and
-rows showing the line they point at (`place_marks`); prototypes are read from
-kernel headers (`prototype_headers`, `load_prototypes`).
+that name (None where it has none). Lint findings, with the exceptions file
+applied as `syscalltbl lint` applies it (`lint_report`), are placed on the
+cells and rows they concern, or on the heads of the columns an output's
+invocation or a table's other lines concern (`place_marks`); prototypes are
+read from kernel headers (`prototype_headers`, `load_prototypes`).
 """
 
 from __future__ import annotations
@@ -273,6 +275,12 @@ class Mark:
     file: str
     line: int
     column: int
+    #: The cell it concerns when the linter says so (XAR002's clone3 missing on sh points at a
+    #: comment, but is about the empty cell of clone3 on sh).
+    syscall: str = ""
+    arch: str = ""
+    #: The generated file whose invocation (in tables.toml) it points at: about a column.
+    output: str = ""
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message} [{self.rule}]"
@@ -288,34 +296,64 @@ def worst(marks: Iterable[Mark]) -> str:
     return next((s for s in SEVERITY_ORDER if s in found), "")
 
 
-def lint_marks(project: Project) -> list[Mark]:
-    """The linter's findings on `project`, as the matrix marks them."""
-    from syscalltbl.lint import run_lint
-    from syscalltbl.lint.project_inputs import load_project_inputs
+@dataclass(frozen=True, slots=True)
+class LintReport:
+    """What `syscalltbl lint` reports on a project, with the same exceptions applied."""
 
-    findings = run_lint(load_project_inputs(project))
-    return [
-        Mark(
-            rule=str(f.rule),
-            severity=str(f.severity),
-            message=str(f.message),
-            file=str(f.location.file),
-            line=int(f.location.line),
-            column=int(f.location.column),
+    #: The findings lint shows (those the exceptions file does not suppress).
+    marks: tuple[Mark, ...]
+    suppressed: int
+    #: Lint's own summary: `0 errors, 3 warnings, 7 notes; 1 suppressed by exceptions`.
+    summary: str
+
+
+def lint_report(project: Project) -> LintReport:
+    """The linter's findings on `project` as `syscalltbl lint` reports them: every rule, then the
+    project's exceptions file (or the shipped one) applied, as the matrix marks them."""
+    from syscalltbl.lint import run_lint
+    from syscalltbl.lint.diagnostics import summary
+    from syscalltbl.lint.exceptions import apply_exceptions, default_file, load_exceptions
+    from syscalltbl.lint.project_inputs import load_project_inputs
+    from syscalltbl.lint.rules import RULES
+
+    inputs = load_project_inputs(project)
+    exceptions_file = default_file(project.root)
+    exceptions = load_exceptions(exceptions_file, list(RULES)) if exceptions_file else []
+    applied = apply_exceptions(run_lint(inputs), exceptions)
+    # A finding at an output's invocation is about that output's column.
+    invocations = {(o.source.file, o.source.line): o for o in inputs.outputs if o.source is not None}
+    marks = []
+    for f in applied.kept:
+        invocation = invocations.get((f.location.file, f.location.line))
+        marks.append(
+            Mark(
+                rule=str(f.rule),
+                severity=str(f.severity),
+                message=str(f.message),
+                file=str(f.location.file),
+                line=int(f.location.line),
+                column=int(f.location.column),
+                syscall=f.syscall,
+                arch=f.arch or (invocation.arch if invocation else ""),
+                output=invocation.path if invocation else "",
+            )
         )
-        for f in findings
-    ]
+    text = summary(applied.kept, len(applied.suppressed)).removeprefix("syscalltbl lint: ")
+    return LintReport(tuple(marks), len(applied.suppressed), text)
 
 
 @dataclass(frozen=True, slots=True)
 class PlacedMarks:
     """Findings by where the matrix shows them."""
 
-    #: (syscall name, column index) -> findings on the line that cell shows.
+    #: (syscall name, column index) -> findings about that cell (it may be empty).
     cells: dict[tuple[str, int], tuple[Mark, ...]]
-    #: syscall name -> findings on any line of its entries.
+    #: syscall name -> findings about any of its cells.
     rows: dict[str, tuple[Mark, ...]]
-    #: Findings on no entry line: comments, headers, whole files.
+    #: column index -> findings about the column as a whole: its output's invocation, or a
+    #: line of its table that is no entry.
+    heads: dict[int, tuple[Mark, ...]]
+    #: Findings on none of these: prototype headers, files the matrix does not show.
     elsewhere: tuple[Mark, ...]
 
 
@@ -343,8 +381,22 @@ def _table_of(file: str, spellings: dict[str, str]) -> str | None:
     return spellings.get(resolved)
 
 
+def _head_columns(matrix: Matrix, mark: Mark, table: str | None) -> list[int]:
+    """The columns a finding about no entry concerns: its output's, else its architecture's
+    (an output that is not a column of its own, like x86's `--prefix` headers), else those
+    reading the table it points into."""
+    selections = list(enumerate(matrix.selections))
+    if mark.output:
+        return [i for i, s in selections if mark.output in s.outputs] or [
+            i for i, s in selections if s.arch == mark.arch
+        ]
+    if table is not None:
+        return [i for i, s in selections if s.source == table]
+    return []
+
+
 def place_marks(project: Project, matrix: Matrix, marks: Iterable[Mark]) -> PlacedMarks:
-    """Each finding on the cells and rows showing the entry at its line; the rest elsewhere."""
+    """Each finding on the cells and rows it concerns, or on the heads of its columns; the rest elsewhere."""
     spellings = _spellings(project, matrix)
     by_line: dict[tuple[str, int], list[tuple[str, int]]] = {}
     for name, entries in matrix.rows.items():
@@ -354,18 +406,32 @@ def place_marks(project: Project, matrix: Matrix, marks: Iterable[Mark]) -> Plac
     entry_lines = {(real, e.location.line): e.name for real, t in matrix.tables.items() for e in t.entries}
     cells: dict[tuple[str, int], list[Mark]] = {}
     rows: dict[str, list[Mark]] = {}
+    heads: dict[int, list[Mark]] = {}
     elsewhere: list[Mark] = []
     for mark in marks:
+        subject = [i for i, s in enumerate(matrix.selections) if s.arch == mark.arch] if mark.syscall else []
+        if mark.syscall in matrix.rows and subject:
+            rows.setdefault(mark.syscall, []).append(mark)
+            for index in subject:
+                cells.setdefault((mark.syscall, index), []).append(mark)
+            continue
         real = _table_of(mark.file, spellings)
         key = (real or "", mark.line)
-        if real is None or entry_lines.get(key) not in matrix.rows:
-            elsewhere.append(mark)
+        if real is not None and entry_lines.get(key) in matrix.rows:
+            rows.setdefault(entry_lines[key], []).append(mark)
+            for cell in by_line.get(key, []):
+                cells.setdefault(cell, []).append(mark)
             continue
-        rows.setdefault(entry_lines[key], []).append(mark)
-        for cell in by_line.get(key, []):
-            cells.setdefault(cell, []).append(mark)
+        columns = _head_columns(matrix, mark, real)
+        for index in columns:
+            heads.setdefault(index, []).append(mark)
+        if not columns:
+            elsewhere.append(mark)
     return PlacedMarks(
-        {k: tuple(v) for k, v in cells.items()}, {k: tuple(v) for k, v in rows.items()}, tuple(elsewhere)
+        {k: tuple(v) for k, v in cells.items()},
+        {k: tuple(v) for k, v in rows.items()},
+        {k: tuple(v) for k, v in heads.items()},
+        tuple(elsewhere),
     )
 
 
