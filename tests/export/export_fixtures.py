@@ -132,6 +132,9 @@ class MatrixPage(HTMLParser):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.rows: list[Row] = []
+        #: (class, title) of each column head (the second header row, one per column).
+        self.heads: list[tuple[str, str]] = []
+        self._in_abi_row = False
         self.by_id: dict[str, dict[str, str | None]] = {}
         self.text_by_id: dict[str, str] = {}
         self._in_body = False
@@ -147,6 +150,10 @@ class MatrixPage(HTMLParser):
             self.by_id[attributes["id"]] = attributes
             self._open_id = attributes["id"]
             self.text_by_id[attributes["id"]] = ""
+        if tag == "tr" and not self._in_body:
+            self._in_abi_row = "abi" in (attributes.get("class") or "").split()
+        elif tag == "th" and self._in_abi_row:
+            self.heads.append((attributes.get("class") or "", attributes.get("title") or ""))
         if tag == "tbody":
             self._in_body = True
         elif tag == "tr" and self._in_body:

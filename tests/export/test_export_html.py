@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import types
@@ -20,7 +21,7 @@ from export_fixtures import (  # noqa: F401  (fixtures, used by name)
 
 from support import Cli
 from syscalltbl.cli.commands.export import to_html
-from syscalltbl.export.matrix import Mark, Matrix, PlacedMarks, lint_marks, place_marks
+from syscalltbl.export.matrix import LintReport, Mark, Matrix, lint_report, place_marks
 from syscalltbl.tables.project import Project
 
 
@@ -156,7 +157,26 @@ def test_place_marks(shipped_project: Project, matrix: Matrix) -> None:  # noqa:
     assert clone3_cells == {c for c in users_of_generic if matrix.rows["clone3"][columns[c]] is not None}
     assert "arm64/64" in clone3_cells and "x86/64" not in clone3_cells
     assert [m.severity for m in placed.rows["getpid"]] == ["error"]
-    assert [m.message for m in placed.elsewhere] == ["a note on a comment line", "a note on a header"]
+    # A comment of a table concerns the columns reading it; a header, no column.
+    assert {matrix.selections[i].column for i in placed.heads} == {
+        s.column for s in matrix.selections if s.source == "arch/x86/entry/syscalls/syscall_64.tbl"
+    } == {"x86/64", "x86/x32"}
+    assert [m.message for m in placed.elsewhere] == ["a note on a header"]
+
+
+def test_place_marks_on_a_subject_and_an_invocation(shipped_project: Project, matrix: Matrix) -> None:  # noqa: F811
+    """A finding about a gap marks the empty cell; one at an output's invocation, that output's column."""
+    columns = {s.column: i for i, s in enumerate(matrix.selections)}
+    assert matrix.rows["clone3"][columns["sh"]] is None
+    gap = Mark("XAR002", "warning", "clone3 missing on sh", "arch/sh/kernel/syscalls/syscall.tbl", 1, 1,
+               syscall="clone3", arch="sh")  # fmt: skip
+    (eabi,) = [s for s in matrix.selections if s.column == "arm/eabi"]
+    invocation = Mark("ABI003", "note", "selects nothing", "tables.toml", 500, 1, arch="arm", output=eabi.outputs[0])
+    placed = place_marks(shipped_project, matrix, [gap, invocation])
+    assert placed.cells == {("clone3", columns["sh"]): (gap,)}
+    assert placed.rows == {"clone3": (gap,)}
+    assert placed.heads == {columns["arm/eabi"]: (invocation,)}
+    assert placed.elsewhere == ()
 
 
 def test_lint_marks_on_the_page(
@@ -184,7 +204,7 @@ def test_lint_marks_on_the_page(
     marked = sum(1 for r in dom.rows for _, c, _ in r.cells if re.search(r"\bf-", c))
     assert marked == len(placed.cells)
     text = html.read_text(encoding="utf-8")
-    assert "2 lint findings on no table entry" in text
+    assert "1 lint finding on no table entry" in text
     assert "&lt;on&gt;" in text
     # "only rows with lint findings"
     flagged = _with_script(
@@ -200,22 +220,31 @@ def test_lint_marks_on_the_page(
 
 
 def test_lint_interface(monkeypatch: pytest.MonkeyPatch, shipped_project: Project) -> None:  # noqa: F811
-    """lint_marks talks to syscalltbl.lint through run_lint(load_project_inputs(project)) only."""
+    """lint_report talks to syscalltbl.lint through run_lint(load_project_inputs(project)), then
+    applies the exceptions file as `syscalltbl lint` does."""
+    import syscalltbl.lint.diagnostics
+    import syscalltbl.lint.exceptions
+    import syscalltbl.lint.rules  # noqa: F401  (imported before syscalltbl.lint is replaced)
     from syscalltbl.tables.model import Location
 
     seen: list[object] = []
 
     class Finding:
-        def __init__(self) -> None:
-            self.rule, self.severity, self.message = "R1", "warning", "m"
-            self.location = Location("scripts/syscall.tbl", 3, 1)
+        def __init__(self, rule: str, message: str, line: int) -> None:
+            self.rule, self.severity, self.message = rule, "warning", message
+            self.location = Location("arch/alpha/kernel/syscalls/syscall.tbl", line, 1)
+            self.syscall, self.arch = "", ""
+
+    kept = Finding("R1", "m", 3)
+    # What arch/lint-exceptions.toml suppresses.
+    excepted = Finding("ENT002", "'setpgrp' calls sys_setpgid", 4)
 
     def run_lint(inputs: object) -> list[Finding]:
-        return [Finding()] if inputs == ("inputs", shipped_project) else []
+        return [kept, excepted] if inputs == types.SimpleNamespace(project=shipped_project, outputs=()) else []
 
-    def load_project_inputs(project: Project) -> tuple[str, Project]:
+    def load_project_inputs(project: Project) -> types.SimpleNamespace:
         seen.append(project)
-        return ("inputs", project)
+        return types.SimpleNamespace(project=project, outputs=())
 
     lint = types.ModuleType("syscalltbl.lint")
     lint.run_lint = run_lint  # type: ignore[attr-defined]
@@ -223,8 +252,59 @@ def test_lint_interface(monkeypatch: pytest.MonkeyPatch, shipped_project: Projec
     inputs.load_project_inputs = load_project_inputs  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "syscalltbl.lint", lint)
     monkeypatch.setitem(sys.modules, "syscalltbl.lint.project_inputs", inputs)
-    assert lint_marks(shipped_project) == [Mark("R1", "warning", "m", "scripts/syscall.tbl", 3, 1)]
+    assert lint_report(shipped_project) == LintReport(
+        (Mark("R1", "warning", "m", "arch/alpha/kernel/syscalls/syscall.tbl", 3, 1),),
+        1,
+        "0 errors, 1 warning, 0 notes; 1 suppressed by exceptions",
+    )
     assert seen == [shipped_project]
+
+
+#: A finding as the page's tooltips show it: `warning: MESSAGE [RULE] (FILE:LINE)`.
+_TOOLTIP_FINDING = re.compile(r"^(error|warning|note): (.*) \[([A-Z]+\d+)\] \((.+):(\d+)\)$")
+
+
+def test_page_counts_and_marks_equal_lint(
+    cli: Cli,
+    chromium: Chromium,  # noqa: F811
+    page: Path,
+    matrix: Matrix,  # noqa: F811
+) -> None:
+    """The page reports what `syscalltbl lint` reports (exceptions applied), each finding on a cell
+    or on the head of the column it concerns, none in the folded list."""
+    proc = cli.run("lint", "--format", "json")
+    summary = proc.stderr.decode().splitlines()[-1]
+    counted = re.fullmatch(
+        r"syscalltbl lint: (\d+) errors?, (\d+) warnings?, (\d+) notes?; (\d+) suppressed by exceptions", summary
+    )
+    assert counted is not None, proc.stderr.decode()
+    errors, warnings, notes, suppressed = (int(n) for n in counted.groups())
+    assert suppressed >= 1  # the shipped exceptions file is in use: the page must apply it too
+    findings = json.loads(proc.stdout)
+    assert len(findings) == errors + warnings + notes
+
+    text = page.read_text(encoding="utf-8")
+    assert f"lint: {summary.removeprefix('syscalltbl lint: ')}<" in text
+    assert "on no table entry" not in text
+    dom = MatrixPage(chromium.dump_dom(page.as_uri()))
+    assert len(dom.heads) == len(matrix.selections)
+    marked = [(classes, title) for r in dom.rows for _, classes, title in r.cells] + dom.heads
+    shown: set[tuple[str, str, str, int]] = set()
+    for classes, title in marked:
+        found = [m for m in map(_TOOLTIP_FINDING.match, title.splitlines()) if m]
+        assert bool(found) == bool(re.search(r"\bf-", classes)), (classes, title)
+        for m in found:
+            shown.add((m[1], m[2], m[3], int(m[5])))
+    expected = {(f["severity"], f["message"], f["rule"], f["line"]) for f in findings}
+    assert shown == expected
+    by_severity = {s: sum(1 for f in shown if f[0] == s) for s in ("error", "warning", "note")}
+    assert by_severity == {"error": errors, "warning": warnings, "note": notes}
+    # The clone3 gaps of sh and sparc are on their (empty) cells.
+    clone3 = next(r for r in dom.rows if r.name == "clone3")
+    for index, selection in enumerate(matrix.selections):
+        if selection.arch in ("sh", "sparc"):
+            content, classes, title = clone3.cells[index]
+            assert content == "" and "f-warning" in classes.split() and "[XAR002]" in title, selection.column
 
 
 def test_real_linter_findings_on_the_page(
@@ -233,11 +313,10 @@ def test_real_linter_findings_on_the_page(
     matrix: Matrix,  # noqa: F811
 ) -> None:
     """The page marks exactly the linter's findings."""
-    marks = lint_marks(shipped_project)
+    report = lint_report(shipped_project)
     text = page.read_text(encoding="utf-8")
-    placed: PlacedMarks = place_marks(shipped_project, matrix, marks)
-    counts = ", ".join(f"{sum(1 for m in marks if m.severity == s)} {s}s" for s in ("error", "warning", "note"))
-    assert f"lint: {counts}" in text
+    placed = place_marks(shipped_project, matrix, report.marks)
+    assert f"lint: {report.summary}" in text
     assert text.count('<tr data-name="') == len(matrix.rows)
     assert len(re.findall(r'<tr data-name="[^"]*" class="s-', text)) == len(placed.rows)
 

@@ -26,13 +26,31 @@ if TYPE_CHECKING:
 class Summary(NamedTuple):
     written: list[str]
     unchanged: list[str]
+    #: One per distinct cause: a malformed table read by five outputs is one error.
     errors: list[SyscalltblError]
+    #: Outputs that could not be made (may exceed len(errors): several share a cause).
+    failed: int = 0
 
     def line(self) -> str:
-        text = f"{len(self.written)} written, {len(self.unchanged)} unchanged, {len(self.errors)} failed"
+        failed = max(self.failed, len(self.errors))
+        text = f"{len(self.written)} written, {len(self.unchanged)} unchanged, {failed} failed"
         if self.errors:
             text += " (nothing written)"
         return text
+
+    def distinct(self) -> Summary:
+        """The same summary with each error once: the outputs of one table (the kernel group's
+        and the runtime group's) each fail with the table's error, named by the same position."""
+        seen: set[tuple[str, int, int, str]] = set()
+        errors: list[SyscalltblError] = []
+        for error in self.errors:
+            where = error.location
+            file = where.file if where is not None else error.path or ""
+            key = (os.path.realpath(file) if file else "", where.line if where else 0, where.column if where else 0)
+            if (*key, error.message) not in seen:
+                seen.add((*key, error.message))
+                errors.append(error)
+        return self._replace(errors=errors, failed=max(self.failed, len(self.errors)))
 
 
 class _Task(NamedTuple):
@@ -275,7 +293,7 @@ def build(
                 worker.cancel()
             raise
         try:
-            summary = _regenerate(x86, outdir, tasks, plan, state, worker)
+            summary = _regenerate(x86, outdir, tasks, plan, state, worker).distinct()
         finally:
             if worker is not None:
                 worker.cancel()  # when it was not needed after all, or the build was interrupted
@@ -395,7 +413,7 @@ def _reached(
             try:
                 new = read.load_table(data[table], table)
             except SyscalltblError:
-                changes[table, before] = None  # rendering reports the error, once per output
+                changes[table, before] = None  # rendering reports the error
             else:
                 old = read.cached_model(table, before)
                 models.setdefault(table, [new]).extend([old] if old else [])
@@ -430,18 +448,20 @@ def _regenerate(
     outputs: list[tuple[str, bytes | SyscalltblError, str]] = [
         (t.output.path, r, cache.sha256_hex(t.data)) for t, r in zip(todo, _render(todo, worker), strict=True)
     ]
+    summary.errors.extend(r for _, r, _ in outputs if isinstance(r, SyscalltblError))
     if plan.runtime:
         from syscalltbl.build import runtime_group
 
         try:
             rendered = runtime_group.outputs(target)
         except SyscalltblError as exc:
+            # After the kernel group's: the same table's error is shown as they name the table.
             summary.errors.append(exc)
             rendered = []
         table_sha = state["runtime_record"]["input"]
+        summary.errors.extend(data for _, data in rendered if isinstance(data, SyscalltblError))
         outputs += [(path, data, table_sha) for path, data in rendered]
         state["runtime_outputs"] = [path for path, _ in rendered]
-    summary.errors.extend(r for _, r, _ in outputs if isinstance(r, SyscalltblError))
     if summary.errors:
         return summary
     try:

@@ -18,22 +18,25 @@ own header (`unistd_64.h`: `64`) and the base is 0. An architecture with one
 selection is a column named after the architecture alone.
 
 Rows are syscall names, sorted; a cell is the entry the selection takes for
-that name (None where it has none). Lint findings are placed on the cells and
-rows showing the line they point at (`place_marks`); prototypes are read from
-kernel headers (`prototype_headers`, `load_prototypes`).
+that name (None where it has none). Lint findings, with the exceptions file
+applied as `syscalltbl lint` applies it (`lint_report`), are placed on the
+cells and rows they concern, or on the heads of the columns an output's
+invocation or a table's other lines concern (`place_marks`); prototypes are
+read from kernel headers (`prototype_headers`, `load_prototypes`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from syscalltbl.generators import scripts
 from syscalltbl.tables import abi, read
 from syscalltbl.tables.abibases import FILE_NAME as ABI_BASES
 from syscalltbl.tables.abibases import AbiBase, load_abi_data
+from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.model import Entry, Table
 from syscalltbl.tables.project import Output, Project
 from syscalltbl.tables.prototype_model import Prototype
@@ -91,6 +94,9 @@ class Matrix:
     rows: dict[str, tuple[Entry | None, ...]]
     #: Parsed tables by their real kernel path.
     tables: dict[str, Table]
+    #: Architecture -> why its tables could not be read; its selections are left out
+    #: (only when built with `skip_broken`).
+    broken: dict[str, SyscalltblError] = field(default_factory=dict)
 
     @property
     def arches(self) -> list[str]:
@@ -183,21 +189,41 @@ def _match_base(
     return next((b for b in mine if _selected_lines(table, b.select) == lines), None)
 
 
-def load_tables(project: Project, kernel_paths: Iterable[str]) -> dict[str, Table]:
-    """Each table parsed (through the cache), keyed by its real kernel path."""
+def load_tables(
+    project: Project, kernel_paths: Iterable[str], failed: dict[str, SyscalltblError] | None = None
+) -> dict[str, Table]:
+    """Each table parsed (through the cache), keyed by its real kernel path.
+
+    A table that cannot be read raises its error, or with `failed` is left out and its
+    error recorded there under its real kernel path."""
     tables: dict[str, Table] = {}
     for kernel_path in kernel_paths:
         real = project.aliases.get(kernel_path, kernel_path)
-        if real not in tables:
+        if real not in tables and (failed is None or real not in failed):
             file = project.table_file(real)
-            tables[real] = read.load_table(read.read_input(str(file)), real)
+            try:
+                tables[real] = read.load_table(read.read_input(str(file)), real)
+            except SyscalltblError as exc:
+                if failed is None:
+                    raise
+                failed[real] = exc
     return tables
 
 
-def build_matrix(project: Project) -> Matrix:
-    """The matrix of `project`: its selections and every syscall name they list."""
+def build_matrix(project: Project, *, skip_broken: bool = False) -> Matrix:
+    """The matrix of `project`: its selections and every syscall name they list.
+
+    A table that cannot be read is an error; with `skip_broken`, the architectures
+    reading it are left out instead and `Matrix.broken` says why."""
     candidates = _candidates(project)
-    tables = load_tables(project, sorted({c.table for c in candidates}))
+    failed: dict[str, SyscalltblError] | None = {} if skip_broken else None
+    tables = load_tables(project, sorted({c.table for c in candidates}), failed)
+    broken: dict[str, SyscalltblError] = {}
+    for candidate in candidates:
+        error = (failed or {}).get(project.aliases.get(candidate.table, candidate.table))
+        if error is not None:
+            broken.setdefault(candidate.arch, error)
+    candidates = [c for c in candidates if c.arch not in broken]
     bases = load_bases(project.root)
     per_arch: dict[str, int] = {}
     for candidate in candidates:
@@ -233,7 +259,7 @@ def build_matrix(project: Project) -> Matrix:
             if row[index] is None:  # a name listed twice keeps its first line (the linter reports it)
                 row[index] = entry
     rows = {name: tuple(cells[name]) for name in sorted(cells)}
-    return Matrix(kernel_version(project.root), tuple(selections), rows, tables)
+    return Matrix(kernel_version(project.root), tuple(selections), rows, tables, broken)
 
 
 # --- lint findings, placed on the matrix ------------------------------------
@@ -249,6 +275,12 @@ class Mark:
     file: str
     line: int
     column: int
+    #: The cell it concerns when the linter says so (XAR002's clone3 missing on sh points at a
+    #: comment, but is about the empty cell of clone3 on sh).
+    syscall: str = ""
+    arch: str = ""
+    #: The generated file whose invocation (in tables.toml) it points at: about a column.
+    output: str = ""
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message} [{self.rule}]"
@@ -264,34 +296,64 @@ def worst(marks: Iterable[Mark]) -> str:
     return next((s for s in SEVERITY_ORDER if s in found), "")
 
 
-def lint_marks(project: Project) -> list[Mark]:
-    """The linter's findings on `project`, as the matrix marks them."""
-    from syscalltbl.lint import run_lint
-    from syscalltbl.lint.project_inputs import load_project_inputs
+@dataclass(frozen=True, slots=True)
+class LintReport:
+    """What `syscalltbl lint` reports on a project, with the same exceptions applied."""
 
-    findings = run_lint(load_project_inputs(project))
-    return [
-        Mark(
-            rule=str(f.rule),
-            severity=str(f.severity),
-            message=str(f.message),
-            file=str(f.location.file),
-            line=int(f.location.line),
-            column=int(f.location.column),
+    #: The findings lint shows (those the exceptions file does not suppress).
+    marks: tuple[Mark, ...]
+    suppressed: int
+    #: Lint's own summary: `0 errors, 3 warnings, 7 notes; 1 suppressed by exceptions`.
+    summary: str
+
+
+def lint_report(project: Project) -> LintReport:
+    """The linter's findings on `project` as `syscalltbl lint` reports them: every rule, then the
+    project's exceptions file (or the shipped one) applied, as the matrix marks them."""
+    from syscalltbl.lint import run_lint
+    from syscalltbl.lint.diagnostics import summary
+    from syscalltbl.lint.exceptions import apply_exceptions, default_file, load_exceptions
+    from syscalltbl.lint.project_inputs import load_project_inputs
+    from syscalltbl.lint.rules import RULES
+
+    inputs = load_project_inputs(project)
+    exceptions_file = default_file(project.root)
+    exceptions = load_exceptions(exceptions_file, list(RULES)) if exceptions_file else []
+    applied = apply_exceptions(run_lint(inputs), exceptions)
+    # A finding at an output's invocation is about that output's column.
+    invocations = {(o.source.file, o.source.line): o for o in inputs.outputs if o.source is not None}
+    marks = []
+    for f in applied.kept:
+        invocation = invocations.get((f.location.file, f.location.line))
+        marks.append(
+            Mark(
+                rule=str(f.rule),
+                severity=str(f.severity),
+                message=str(f.message),
+                file=str(f.location.file),
+                line=int(f.location.line),
+                column=int(f.location.column),
+                syscall=f.syscall,
+                arch=f.arch or (invocation.arch if invocation else ""),
+                output=invocation.path if invocation else "",
+            )
         )
-        for f in findings
-    ]
+    text = summary(applied.kept, len(applied.suppressed)).removeprefix("syscalltbl lint: ")
+    return LintReport(tuple(marks), len(applied.suppressed), text)
 
 
 @dataclass(frozen=True, slots=True)
 class PlacedMarks:
     """Findings by where the matrix shows them."""
 
-    #: (syscall name, column index) -> findings on the line that cell shows.
+    #: (syscall name, column index) -> findings about that cell (it may be empty).
     cells: dict[tuple[str, int], tuple[Mark, ...]]
-    #: syscall name -> findings on any line of its entries.
+    #: syscall name -> findings about any of its cells.
     rows: dict[str, tuple[Mark, ...]]
-    #: Findings on no entry line: comments, headers, whole files.
+    #: column index -> findings about the column as a whole: its output's invocation, or a
+    #: line of its table that is no entry.
+    heads: dict[int, tuple[Mark, ...]]
+    #: Findings on none of these: prototype headers, files the matrix does not show.
     elsewhere: tuple[Mark, ...]
 
 
@@ -319,8 +381,22 @@ def _table_of(file: str, spellings: dict[str, str]) -> str | None:
     return spellings.get(resolved)
 
 
+def _head_columns(matrix: Matrix, mark: Mark, table: str | None) -> list[int]:
+    """The columns a finding about no entry concerns: its output's, else its architecture's
+    (an output that is not a column of its own, like x86's `--prefix` headers), else those
+    reading the table it points into."""
+    selections = list(enumerate(matrix.selections))
+    if mark.output:
+        return [i for i, s in selections if mark.output in s.outputs] or [
+            i for i, s in selections if s.arch == mark.arch
+        ]
+    if table is not None:
+        return [i for i, s in selections if s.source == table]
+    return []
+
+
 def place_marks(project: Project, matrix: Matrix, marks: Iterable[Mark]) -> PlacedMarks:
-    """Each finding on the cells and rows showing the entry at its line; the rest elsewhere."""
+    """Each finding on the cells and rows it concerns, or on the heads of its columns; the rest elsewhere."""
     spellings = _spellings(project, matrix)
     by_line: dict[tuple[str, int], list[tuple[str, int]]] = {}
     for name, entries in matrix.rows.items():
@@ -330,18 +406,32 @@ def place_marks(project: Project, matrix: Matrix, marks: Iterable[Mark]) -> Plac
     entry_lines = {(real, e.location.line): e.name for real, t in matrix.tables.items() for e in t.entries}
     cells: dict[tuple[str, int], list[Mark]] = {}
     rows: dict[str, list[Mark]] = {}
+    heads: dict[int, list[Mark]] = {}
     elsewhere: list[Mark] = []
     for mark in marks:
+        subject = [i for i, s in enumerate(matrix.selections) if s.arch == mark.arch] if mark.syscall else []
+        if mark.syscall in matrix.rows and subject:
+            rows.setdefault(mark.syscall, []).append(mark)
+            for index in subject:
+                cells.setdefault((mark.syscall, index), []).append(mark)
+            continue
         real = _table_of(mark.file, spellings)
         key = (real or "", mark.line)
-        if real is None or entry_lines.get(key) not in matrix.rows:
-            elsewhere.append(mark)
+        if real is not None and entry_lines.get(key) in matrix.rows:
+            rows.setdefault(entry_lines[key], []).append(mark)
+            for cell in by_line.get(key, []):
+                cells.setdefault(cell, []).append(mark)
             continue
-        rows.setdefault(entry_lines[key], []).append(mark)
-        for cell in by_line.get(key, []):
-            cells.setdefault(cell, []).append(mark)
+        columns = _head_columns(matrix, mark, real)
+        for index in columns:
+            heads.setdefault(index, []).append(mark)
+        if not columns:
+            elsewhere.append(mark)
     return PlacedMarks(
-        {k: tuple(v) for k, v in cells.items()}, {k: tuple(v) for k, v in rows.items()}, tuple(elsewhere)
+        {k: tuple(v) for k, v in cells.items()},
+        {k: tuple(v) for k, v in rows.items()},
+        {k: tuple(v) for k, v in heads.items()},
+        tuple(elsewhere),
     )
 
 
@@ -365,6 +455,19 @@ def prototype_headers(tree: Path, *, project: bool = False) -> list[Path]:
     for pattern in _PROJECT_HEADERS if project else _TREE_HEADERS:
         found.extend(sorted(p for p in tree.glob(pattern) if p.is_file()))
     return found
+
+
+def header_arch(shown: str) -> str:
+    """The architecture a prototype header belongs to, from its path as `load_prototypes` shows it:
+    "" for the generic include/linux/ headers, `x86` for arch/x86/include/asm/syscalls.h (a tree)
+    or x86/include/syscalls_64.h (a project's arch/). An architecture's header declares its own
+    entry points, which another architecture's same-named symbol need not match."""
+    parts = Path(shown).parts
+    if len(parts) > 2 and parts[0] == "arch" and parts[2] == "include":
+        return parts[1]
+    if len(parts) > 1 and parts[0] != "include" and parts[1] == "include":
+        return parts[0]
+    return ""
 
 
 def load_prototypes(headers: Iterable[Path], shown_relative_to: Path | None = None) -> dict[str, list[Prototype]]:

@@ -26,6 +26,17 @@ from syscalltbl.tables.errors import UsageError
 
 FILE_NAME = "lint-exceptions.toml"
 
+
+def default_file(arch_root: Path | None) -> Path | None:
+    """The exceptions file read when none is named: the project's arch/ one, else the shipped tables'."""
+    from syscalltbl.tables import shipped
+
+    for candidate in (arch_root / FILE_NAME if arch_root else None, shipped.arch() / FILE_NAME):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
+
+
 #: A path with a directory (`fs/exec.c`, `arch/sh/...`) or a commit id of 12+ hex digits.
 _UPSTREAM = re.compile(r"\b[\w.-]+/[\w./-]+|\b[0-9a-f]{12,40}\b")
 

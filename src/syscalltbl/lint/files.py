@@ -5,7 +5,7 @@ cross-table rules see what they need and the ABI lists are the real ones:
 inside a kernel tree, the tree's Makefiles; inside a syscalltbl project, its
 tables.toml. Findings are then kept for the named files only. A file outside
 both, or any file when --abis is given, is linted on its own with one
-synthetic output selecting `--abis` (or everything).
+synthetic output per `--abis` (or none).
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ def project_root_of(file: Path) -> Path | None:
     return root if root is not None and real.is_relative_to(root) else None
 
 
-def standalone_inputs(files: list[Path], abis: tuple[str, ...] | None) -> LintInputs:
+def standalone_inputs(files: list[Path], selections: list[tuple[str, ...]] | None) -> LintInputs:
+    """Each file as a table of its own, read by one synthetic output per ABI list in `selections`
+    (`--abis common,64 --abis common,x32`: x86's two outputs of syscall_64.tbl), or by none."""
     tables: dict[str, Table] = {}
     sources: dict[str, TableSource] = {}
     outputs: list[OutputSelection] = []
@@ -50,7 +52,7 @@ def standalone_inputs(files: list[Path], abis: tuple[str, ...] | None) -> LintIn
         tables[shown], sources[shown] = read_table(data, shown)
         parts = file.resolve().parts
         arch = parts[parts.index("arch") + 1] if "arch" in parts[:-1] else shown
-        if abis is not None:
+        for abis in selections or ():
             generator = "syscalltbl"
             outputs.append(OutputSelection(arch, generator, shown, abis, f"<--abis {','.join(abis)}>"))
     return LintInputs(tables=tables, outputs=tuple(outputs), sources=sources, abi_data=load_abi_data(abi_data_file()))

@@ -21,6 +21,10 @@ class Finding:
     severity: Severity
     location: Location
     message: str
+    #: What the finding is about, when the rule knows and the location alone does not say:
+    #: XAR002's missing clone3 on sh points at a comment, but concerns the cell (clone3, sh).
+    syscall: str = ""
+    arch: str = ""
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.location.file, self.location.line, self.location.column, self.rule, self.message)

@@ -30,8 +30,10 @@ class Rule:
     rationale: str
     check: Check
 
-    def finding(self, location: Location, message: str, severity: Severity | None = None) -> Finding:
-        return Finding(self.id, severity or self.severity, location, message)
+    def finding(
+        self, location: Location, message: str, severity: Severity | None = None, *, syscall: str = "", arch: str = ""
+    ) -> Finding:
+        return Finding(self.id, severity or self.severity, location, message, syscall, arch)
 
 
 #: Rule ID -> rule, in catalogue order; filled by @rule as rule modules are imported.

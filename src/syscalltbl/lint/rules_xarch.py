@@ -120,6 +120,8 @@ def missing_on_arch(lg: LintGraph) -> Iterator[Finding]:
                 where or _gap_location(lg, arch, GENERIC_TABLE),
                 f"{name} ({min(numbers)}) is wired up on {len(having)} of {len(arches)} architectures "
                 f"but not on {arch}: {reason}",
+                syscall=name,
+                arch=arch,
             )
 
 

@@ -4,8 +4,9 @@ One row per syscall name, one column per architecture/ABI selection (see
 syscalltbl.export.matrix), straight from the tables. CSV cells hold the table's
 number; JSON cells also the absolute number, the entry points, noreturn and
 the source line; the HTML page is one self-contained file (inline CSS and JS,
-nothing fetched) with a search box, and marks the linter's findings on the
-cells and rows they concern, the message on hover. Output is deterministic:
+nothing fetched) with a search box, and marks the linter's findings (the
+exceptions file applied, as `syscalltbl lint` does) on the cells, rows and
+column heads they concern, the message on hover. Output is deterministic:
 the same tables give the same bytes.
 """
 
@@ -116,18 +117,18 @@ def html_context(matrix: Matrix, placed: PlacedMarks | None, lint_status: str) -
         else:
             groups.append({"arch": selection.arch, "span": 1})
     columns = []
-    for s in matrix.selections:
+    for index, s in enumerate(matrix.selections):
         abis = "all lines" if s.abis is None else "--abis " + ",".join(s.abis)
         base = f"; base {s.base_macro or s.base} = {s.base:#x}" if s.base else ""
         multi = s.column != s.arch
-        columns.append(
-            {
-                "label": s.name if multi else "",
-                "column": s.column,
-                "title": f"{s.column}: {s.source} ({abis}){base}",
-                "first": not multi or s.column == next(c.column for c in matrix.selections if c.arch == s.arch),
-            }
-        )
+        first = not multi or s.column == next(c.column for c in matrix.selections if c.arch == s.arch)
+        title = f"{s.column}: {s.source} ({abis}){base}"
+        head_marks = placed.heads.get(index, ()) if placed else ()
+        if head_marks:
+            title += "\n" + _tooltip(head_marks)
+        cls = " ".join(c for c in ("arch-start" if first else "", f"f-{worst(head_marks)}" if head_marks else "") if c)
+        label = s.name if multi else ""
+        columns.append({"label": label, "column": s.column, "title": title, "first": first, "cls": cls})
     rows = []
     counts = {"error": 0, "warning": 0, "note": 0}
     for name, entries in matrix.rows.items():
@@ -135,10 +136,14 @@ def html_context(matrix: Matrix, placed: PlacedMarks | None, lint_status: str) -
         cells = []
         for index, entry in enumerate(entries):
             start = "arch-start" if columns[index]["first"] else ""
-            if entry is None:
-                cells.append({"text": "", "cls": start, "title": ""})
-                continue
+            marks = placed.cells.get((name, index), ()) if placed else ()
             selection = matrix.selections[index]
+            if entry is None:
+                # Empty, unless a finding is about the gap (a syscall one architecture lacks).
+                cls = " ".join(c for c in (start, f"f-{worst(marks)}" if marks else "") if c)
+                title = f"{selection.column}: no {name}\n{_tooltip(marks)}" if marks else ""
+                cells.append({"text": "", "cls": cls, "title": title})
+                continue
             title = entry.entry_point or ""
             if entry.compat_entry_point:
                 title += f" / compat {entry.compat_entry_point}"
@@ -147,7 +152,6 @@ def html_context(matrix: Matrix, placed: PlacedMarks | None, lint_status: str) -
             if selection.base:
                 title += f"\nabsolute {selection.absolute(entry)} ({selection.absolute(entry):#x})"
             title += f"\n{entry.location.file}:{entry.location.line}"
-            marks = placed.cells.get((name, index), ()) if placed else ()
             cls = " ".join(c for c in (start, f"f-{worst(marks)}" if marks else "") if c)
             if marks:
                 title += "\n" + _tooltip(marks)
@@ -181,16 +185,13 @@ def to_html(matrix: Matrix, placed: PlacedMarks | None, lint_status: str) -> str
 
 
 def _lint(args: argparse.Namespace, project: Any, matrix: Matrix) -> tuple[PlacedMarks | None, str]:
-    from syscalltbl.export.matrix import lint_marks, place_marks
+    from syscalltbl.export.matrix import lint_report, place_marks
 
     if args.no_lint:
         return None, "lint findings not marked (--no-lint)"
-    marks = lint_marks(project)
-    placed = place_marks(project, matrix, marks)
-    summary = ", ".join(
-        f"{sum(1 for m in marks if m.severity == s)} {s}s" for s in ("error", "warning", "note")
-    )
-    return placed, f"lint: {summary}"
+    # The findings and the summary `syscalltbl lint` gives, exceptions applied.
+    report = lint_report(project)
+    return place_marks(project, matrix, report.marks), f"lint: {report.summary}"
 
 
 def run(args: argparse.Namespace) -> int:

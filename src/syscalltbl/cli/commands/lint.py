@@ -1,7 +1,7 @@
 """`syscalltbl lint`: check syscall tables, their outputs, prototypes and sources.
 
     syscalltbl lint                       the project's arch/ (tables.toml)
-    syscalltbl lint FILE... [--abis A]    single tables (in their tree or project when they have one)
+    syscalltbl lint FILE... [--abis A]... single tables (in their tree or project when they have one)
     syscalltbl lint --tree DIR            a Linux source tree, ABI lists from its own Makefiles
 
 Exit status: 0 no errors, 1 errors (or warnings with --werror), 2 usage error.
@@ -30,7 +30,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--tree", type=Path, metavar="DIR", help="lint a Linux source tree")
     add_project_option(where)
-    parser.add_argument("--abis", metavar="ABIS", help="FILEs only: lint as if an output selected these ABIs")
+    parser.add_argument(
+        "--abis",
+        action="append",
+        metavar="ABIS",
+        help="FILEs only: lint as if an output selected these ABIs (repeatable: one output each, "
+        "as a Makefile generates several outputs from one table)",
+    )
     parser.add_argument("--headers", type=Path, metavar="DIR", help="read prototype headers from DIR (kernel headers)")
     parser.add_argument(
         "--corpus", type=Path, metavar="DIR", help="partial kernel tree with tools/perf copies and meta/ lists"
@@ -108,7 +114,8 @@ def _inputs(args: argparse.Namespace) -> list[tuple[LintInputs, Path, list[Path]
     if missing:
         raise UsageError(f"no such file: {', '.join(missing)}")
     if args.abis is not None:
-        return [(single.standalone_inputs(args.files, parse_abi_list(args.abis)), Path.cwd(), None, None)]
+        selections = [parse_abi_list(abis) for abis in args.abis]
+        return [(single.standalone_inputs(args.files, selections), Path.cwd(), None, None)]
     # Each file is linted in its own context: pre-commit passes files of any kind together.
     trees: dict[Path, list[Path]] = {}
     projects: dict[Path, list[Path]] = {}
@@ -139,17 +146,13 @@ def _only(findings: list[Finding], files: list[Path]) -> list[Finding]:
 
 
 def _exceptions_file(args: argparse.Namespace, arch_root: Path | None) -> Path | None:
-    from syscalltbl.lint.exceptions import FILE_NAME
-    from syscalltbl.tables import shipped
+    from syscalltbl.lint.exceptions import default_file
 
     if args.no_exceptions:
         return None
     if args.exceptions is not None:
         return Path(args.exceptions)
-    for candidate in (arch_root / FILE_NAME if arch_root else None, shipped.arch() / FILE_NAME):
-        if candidate is not None and candidate.is_file():
-            return candidate
-    return None
+    return default_file(arch_root)
 
 
 def run(args: argparse.Namespace) -> int:

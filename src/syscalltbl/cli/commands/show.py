@@ -51,6 +51,21 @@ def _parse_number(text: str) -> int | None:
         return None
 
 
+def _check_broken(matrix: Matrix, arch: str | None) -> None:
+    """Raise the error of the table `arch` (an architecture or ARCH/ABI) reads, if it is broken;
+    warn about every other broken table, whose architectures the lookup leaves out."""
+    from syscalltbl.cli.warn import warn
+
+    wanted = arch.split("/", 1)[0] if arch else None
+    if wanted in matrix.broken:
+        raise matrix.broken[wanted]
+    by_error: dict[int, list[str]] = {}
+    for name, error in matrix.broken.items():
+        by_error.setdefault(id(error), []).append(name)
+    for names in by_error.values():
+        warn("show", matrix.broken[names[0]], f"{', '.join(names)} left out")
+
+
 def _columns(matrix: Matrix, arch: str | None) -> list[int]:
     from syscalltbl.tables.errors import UsageError
 
@@ -143,30 +158,51 @@ def render(
         missing = [matrix.selections[i].column for i in columns if i not in present]
         if missing:
             lines.append(f"not on: {', '.join(missing)}")
-    symbols = sorted(
-        {
-            symbol
-            for _, _, entry in found
-            for symbol in (entry.entry_point, entry.compat_entry_point)
-            if symbol and symbol != "-"
-        }
-    )
+    # Each entry point, and the architectures whose cells call it.
+    symbols: dict[str, set[str]] = {}
+    for _, index, entry in found:
+        for symbol in (entry.entry_point, entry.compat_entry_point):
+            if symbol and symbol != "-":
+                symbols.setdefault(symbol, set()).add(matrix.selections[index].arch)
     lines.append("")
     if prototypes is None:
         lines.append(f"prototypes: unknown ({headers_note})")
     else:
         lines.append(f"prototypes ({headers_note}):")
         proto_rows: list[list[str]] = []
-        for symbol in symbols:
-            declared = prototypes.get(symbol, [])
-            if not declared:
-                proto_rows.append([symbol, "(not declared in these headers)", ""])
-            for prototype in declared:
-                location = prototype.location
-                proto_rows.append([symbol, prototype.declaration(), f"{location.file}:{location.line}"])
+        gaps: list[str] = []
+        for symbol in sorted(symbols):
+            rows, uncovered = _prototype_rows(symbol, symbols[symbol], prototypes)
+            proto_rows.extend(rows)
+            if uncovered:
+                gaps.append(f"  {symbol}: no prototype for {', '.join(uncovered)} in these headers")
         if proto_rows:
             lines.extend("  " + line for line in _table(proto_rows))
+        lines.extend(gaps)
     return "\n".join(lines) + "\n"
+
+
+def _prototype_rows(
+    symbol: str, arches: set[str], prototypes: dict[str, list[Prototype]]
+) -> tuple[list[list[str]], list[str]]:
+    """The rows for the prototypes of `symbol` that hold on `arches` (the generic headers' and
+    those of the architectures' own headers, never another architecture's), and the
+    architectures none of them covers."""
+    from syscalltbl.export.matrix import header_arch
+
+    declared = prototypes.get(symbol, [])
+    if not declared:
+        return [[symbol, "(not declared in these headers)", ""]], []
+    rows: list[list[str]] = []
+    covered: set[str] = set()
+    for prototype in declared:
+        owner = header_arch(prototype.location.file)
+        if owner and owner not in arches:
+            continue
+        covered |= {owner} if owner else arches
+        location = prototype.location
+        rows.append([symbol, prototype.declaration(), f"{location.file}:{location.line}"])
+    return rows, sorted(arches - covered)
 
 
 def _prototypes(project: Project, headers: Path | None) -> tuple[dict[str, list[Prototype]] | None, str]:
@@ -195,7 +231,10 @@ def run(args: argparse.Namespace) -> int:
     from syscalltbl.tables import project as project_module
 
     project = project_module.load(project_module.find_root(args.project))
-    matrix = build_matrix(project)
+    # A table that cannot be read costs only the architectures reading it: a lookup
+    # elsewhere works, with a warning; a lookup on such an architecture is its error.
+    matrix = build_matrix(project, skip_broken=True)
+    _check_broken(matrix, args.arch)
     columns = _columns(matrix, args.arch)
     found, problem = _lookup(matrix, args.query, columns)
     if not found:
