@@ -281,3 +281,16 @@ def test_tree_option_names_a_kernel_tree(cli: Cli, tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "not inside a Linux source tree" in proc.stderr.decode()
     assert cli.run("show", "getpid", "--tree", tmp_path, "-C", tmp_path).returncode == 2  # one source of tables
+
+
+def test_load_tree_is_the_project_the_commands_read(kernel_tree: Path) -> None:
+    """The loader build, show, export and lint share, as the Python API will call it."""
+    from syscalltbl.tables.tree import load_tree
+
+    project = load_tree(kernel_tree)
+    assert (project.kernel, project.tree, project.root) == (_version(kernel_tree), kernel_tree, kernel_tree / "arch")
+    assert [o.path for o in project.outputs] == [o["path"] for o in _shipped_meta()["output"]]
+    assert project.aliases == {"arch/arm64/tools/syscall_64.tbl": "scripts/syscall.tbl"}
+    assert project.table_file("arch/arm64/tools/syscall_64.tbl") == kernel_tree / "scripts" / "syscall.tbl"
+    headers = [p.relative_to(kernel_tree).as_posix() for p in project.prototype_headers()]
+    assert headers[:2] == ["include/linux/syscalls.h", "include/linux/compat.h"]

@@ -46,6 +46,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "(include/linux/syscalls.h, include/linux/compat.h, arch/*/include/asm/syscalls.h)",
     )
     add_tables_options(parser)
+    # The query may not be left out (see _query): the usage shows it without the brackets of nargs="?".
+    parser.usage = parser.format_usage().removeprefix("usage: ").rstrip().replace("[NAME|NUMBER]", "NAME|NUMBER")
 
 
 def _query(args: argparse.Namespace) -> str:
