@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from syscalltbl.lint.kbuild import invocation
-from syscalltbl.lint.make import Make
+from syscalltbl.tables.kbuild import invocation
+from syscalltbl.tables.make import Make
 
 
 def make(tmp_path: Path, text: str, **variables: str) -> Make:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
-from syscalltbl.cli.options import add_project_option
+from syscalltbl.cli.options import add_tables_options
 from syscalltbl.tables.errors import SyscalltblError, UsageError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -45,7 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     build = commands.add_parser("build", help="regenerate every output named in arch/")
-    build.add_argument("-o", "--outdir", default="build", type=Path, help="output directory (default: build)")
+    build.add_argument(
+        "-o", "--outdir", default="build", type=Path, help="output directory (default: build, also with --tree)"
+    )
     build.add_argument(
         "--arch", action="append", metavar="NAME", help="only this architecture's outputs (repeatable)"
     )
@@ -58,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
         help="only this output group (repeatable): kernel = the kernel build's outputs, "
         "runtime = the emulated x86-64 machine's sources (default: both)",
     )
-    add_project_option(build)
+    add_tables_options(build)
     for name, module in _extra_commands().items():
         sub = commands.add_parser(name, help=module.HELP, description=module.HELP)
         module.configure(sub)
@@ -79,12 +81,13 @@ def _extra_commands() -> dict[str, ModuleType]:
 
 def _run_build(args: argparse.Namespace) -> int:
     from syscalltbl.build import regenerate
-    from syscalltbl.tables import project, target
+    from syscalltbl.cli.tables_source import load_project
+    from syscalltbl.tables import target
 
     groups = tuple(args.group) if args.group else regenerate.GROUPS
     explain: list[str] | None = [] if args.explain else None
-    root = project.find_root(args.project)
-    summary = regenerate.build(project.load(root), args.outdir, args.arch, groups, explain, target.from_arch(root))
+    project = load_project(args, outdir=args.outdir)
+    summary = regenerate.build(project, args.outdir, args.arch, groups, explain, target.for_project(project))
     for line in explain or ():
         print(f"  {line}")
     for error in summary.errors:

@@ -37,6 +37,7 @@ from syscalltbl.tables import abi, read
 from syscalltbl.tables.abibases import FILE_NAME as ABI_BASES
 from syscalltbl.tables.abibases import AbiBase, load_abi_data
 from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.headers import prototype_headers as prototype_headers
 from syscalltbl.tables.model import Entry, Table
 from syscalltbl.tables.project import Output, Project
 from syscalltbl.tables.prototype_model import Prototype
@@ -124,16 +125,13 @@ def load_bases(root: Path) -> tuple[AbiBase, ...]:
     return load_abi_data(path).bases if path.is_file() else ()
 
 
-def kernel_version(root: Path) -> str:
-    """`[source] kernel` of tables.toml, or "" when it does not say."""
-    import tomllib
+def project_bases(project: Project) -> tuple[AbiBase, ...]:
+    """The ABI bases of `project`: its own abi-bases.toml, or for a kernel tree (which keeps them
+    in C headers, not in a file syscalltbl reads) the shipped one: the bases do not change between
+    versions (__X32_SYSCALL_BIT, mips' __NR_Linux, arm's __NR_OABI_SYSCALL_BASE)."""
+    from syscalltbl.tables import shipped
 
-    try:
-        data = tomllib.loads((root / "tables.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return ""
-    source = data.get("source", {})
-    return str(source.get("kernel", "")) if isinstance(source, dict) else ""
+    return load_bases(shipped.arch() if project.tree is not None else project.root)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +222,7 @@ def build_matrix(project: Project, *, skip_broken: bool = False) -> Matrix:
         if error is not None:
             broken.setdefault(candidate.arch, error)
     candidates = [c for c in candidates if c.arch not in broken]
-    bases = load_bases(project.root)
+    bases = project_bases(project)
     per_arch: dict[str, int] = {}
     for candidate in candidates:
         per_arch[candidate.arch] = per_arch.get(candidate.arch, 0) + 1
@@ -259,7 +257,7 @@ def build_matrix(project: Project, *, skip_broken: bool = False) -> Matrix:
             if row[index] is None:  # a name listed twice keeps its first line (the linter reports it)
                 row[index] = entry
     rows = {name: tuple(cells[name]) for name in sorted(cells)}
-    return Matrix(kernel_version(project.root), tuple(selections), rows, tables, broken)
+    return Matrix(project.kernel, tuple(selections), rows, tables, broken)
 
 
 # --- lint findings, placed on the matrix ------------------------------------
@@ -315,8 +313,10 @@ def lint_report(project: Project) -> LintReport:
     from syscalltbl.lint.exceptions import apply_exceptions, default_file, load_exceptions
     from syscalltbl.lint.project_inputs import load_project_inputs
     from syscalltbl.lint.rules import RULES
+    from syscalltbl.lint.tree import load_tree_inputs
 
-    inputs = load_project_inputs(project)
+    # A tree is linted as `lint --tree` lints it: its headers, sys_ni.c and sources too.
+    inputs = load_tree_inputs(project.tree) if project.tree is not None else load_project_inputs(project)
     exceptions_file = default_file(project.root)
     exceptions = load_exceptions(exceptions_file, list(RULES)) if exceptions_file else []
     applied = apply_exceptions(run_lint(inputs), exceptions)
@@ -360,10 +360,11 @@ class PlacedMarks:
 def _spellings(project: Project, matrix: Matrix) -> dict[str, str]:
     """Every way a finding may name a table file -> the table's real kernel path."""
     names: dict[str, str] = {}
+    top = project.tree if project.tree is not None else project.root  # a tree's scripts/ is beside arch/
     for real in matrix.tables:
         file = project.table_file(real)
-        inside = file.relative_to(project.root)
-        for spelling in (real, str(file), str(file.resolve()), str(inside), f"{project.root.name}/{inside}"):
+        inside = file.relative_to(top)
+        for spelling in (real, str(file), str(file.resolve()), str(inside), f"{top.name}/{inside}"):
             names[spelling] = real
     for alias, target in project.aliases.items():
         if target in matrix.tables:
@@ -436,26 +437,6 @@ def place_marks(project: Project, matrix: Matrix, marks: Iterable[Mark]) -> Plac
 
 
 # --- prototypes -------------------------------------------------------------
-
-#: Headers declaring entry points, relative to a kernel tree (or a headers package).
-_TREE_HEADERS = ("include/linux/syscalls.h", "include/linux/compat.h", "arch/*/include/asm/syscalls.h")
-#: The same, relative to a project's arch/ directory, which mirrors the kernel's, plus the
-#: headers the project writes itself for its runtime (arch/x86/include/syscalls_64.h).
-_PROJECT_HEADERS = (
-    "include/linux/syscalls.h",
-    "include/linux/compat.h",
-    "*/include/asm/syscalls.h",
-    "*/include/syscalls_*.h",
-)
-
-
-def prototype_headers(tree: Path, *, project: bool = False) -> list[Path]:
-    """The prototype headers under `tree`, in a fixed order (generic first, then by architecture)."""
-    found: list[Path] = []
-    for pattern in _PROJECT_HEADERS if project else _TREE_HEADERS:
-        found.extend(sorted(p for p in tree.glob(pattern) if p.is_file()))
-    return found
-
 
 def header_arch(shown: str) -> str:
     """The architecture a prototype header belongs to, from its path as `load_prototypes` shows it:

@@ -7,7 +7,6 @@ kernel tree has real symlinks. Both are followed the same way.
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -18,15 +17,13 @@ from syscalltbl.lint.read import read_table
 from syscalltbl.tables.limits import read_bounded
 from syscalltbl.tables.model import Location
 from syscalltbl.tables.prototype_model import Prototype, PrototypeFile
+from syscalltbl.tables.tree import link_target
 
 COND_LIST = "meta/kernel_sys_ni_c.cond_syscalls.txt"
 PROTOTYPE_LIST = "meta/include_linux_syscalls_h.asmlinkage_names.txt"
 
 #: Macros of kernel/sys_ni.c and the entry-point symbol each one stubs out.
 COND_MACROS = {"COND_SYSCALL": "sys_{}", "COND_SYSCALL_COMPAT": "compat_sys_{}", "cond_syscall": "{}"}
-
-_TEXT_LINK = re.compile(r"(?:\.\./)+[\w./-]+\.tbl\n?")
-
 
 @dataclass
 class CorpusExtras:
@@ -35,24 +32,6 @@ class CorpusExtras:
     cond_source: str = ""
     prototypes: PrototypeFile | None = None
     notes: dict[str, list[str]] = field(default_factory=dict)
-
-
-def link_target(file: Path, root: Path) -> str | None:
-    """The tree-relative path a symlink (real, or stored as text) points at, else None."""
-    if file.is_symlink():
-        target = os.readlink(file)
-    else:
-        try:
-            if file.stat().st_size > 200:
-                return None
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-        if not _TEXT_LINK.fullmatch(text):
-            return None
-        target = text.strip()
-    relative = posixpath.normpath(posixpath.join(posixpath.dirname(file.relative_to(root).as_posix()), target))
-    return None if relative.startswith("..") else relative
 
 
 def copied_table(copy_path: str, known: set[str]) -> str | None:

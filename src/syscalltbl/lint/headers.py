@@ -1,4 +1,4 @@
-"""Prototype headers and kernel versions, read from any directory laid out like a kernel tree.
+"""Prototype headers, read from any directory laid out like a kernel tree (versions: tables/tree.py).
 
 Used for a kernel tree (`--tree`), for installed kernel headers (`--headers`,
 e.g. Debian's linux-headers-*-common) and for headers a project keeps in arch/.
@@ -60,22 +60,6 @@ def parse_header(file: Path, shown: str) -> PrototypeFile:
 
 def _join(root: str, path: str) -> str:
     return path if root in ("", ".") else f"{root.rstrip('/')}/{path}"
-
-
-_VERSION_LINE = re.compile(r"^(VERSION|PATCHLEVEL|SUBLEVEL)\s*=\s*(\d*)\s*$", re.M)
-
-
-def kernel_version(root: Path) -> str | None:
-    """"6.12.117" from the top Makefile's VERSION, PATCHLEVEL and SUBLEVEL, if there is one."""
-    try:
-        text = (root / "Makefile").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    fields = {name: value for name, value in _VERSION_LINE.findall(text[:2000])}
-    if not fields.get("VERSION") or not fields.get("PATCHLEVEL"):
-        return None
-    version = f"{fields['VERSION']}.{fields['PATCHLEVEL']}"
-    return f"{version}.{fields['SUBLEVEL']}" if fields.get("SUBLEVEL") else version
 
 
 def version_key(version: str) -> tuple[int, ...]:

@@ -19,7 +19,7 @@ import tomllib
 from pathlib import Path
 
 from syscalltbl.lint import corpus as corpus_reader
-from syscalltbl.lint.headers import header_paths, kernel_version, parse_header, read_headers, shown_path
+from syscalltbl.lint.headers import header_paths, parse_header, read_headers, shown_path
 from syscalltbl.lint.inputs import LintInputs, OutputSelection, PerfCopy, TableSource
 from syscalltbl.lint.read import read_table
 from syscalltbl.lint.selection import selections
@@ -29,6 +29,7 @@ from syscalltbl.tables.limits import read_bounded
 from syscalltbl.tables.model import Location, Table
 from syscalltbl.tables.project import Project
 from syscalltbl.tables.prototype_model import PrototypeFile
+from syscalltbl.tables.tree import kernel_version
 
 
 def display_path(path: Path) -> str:

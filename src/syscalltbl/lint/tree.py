@@ -1,68 +1,62 @@
 """LintInputs of a Linux source tree (`syscalltbl lint --tree DIR`).
 
-Everything comes from the tree itself: the tables (every arch/**/syscall*.tbl
-and scripts/syscall*.tbl; symlinks become aliases), the generator invocations
-and their ABI lists (from its Makefiles, kbuild.py), the prototype headers,
-kernel/sys_ni.c, tools/perf's copies, and the definitions in its C and
-assembly sources (sources.py) when `sources` is set and the tree has them.
+The tables, the generator invocations and their ABI lists are the tree's
+Project (syscalltbl.tables.tree, which build, show and export read too); the
+linter adds the prototype headers, kernel/sys_ni.c, tools/perf's copies, and
+the definitions in its C and assembly sources (sources.py) when `sources` is
+set and the tree has them.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from syscalltbl.lint.corpus import find_perf_copies, link_target
+from syscalltbl.lint.corpus import find_perf_copies
 from syscalltbl.lint.graph import NO_ENTRY
-from syscalltbl.lint.headers import header_paths, kernel_version, read_headers, shown_path
-from syscalltbl.lint.inputs import LintInputs, TableSource
-from syscalltbl.lint.kbuild import tree_outputs
+from syscalltbl.lint.headers import header_paths, read_headers, shown_path
+from syscalltbl.lint.inputs import LintInputs, OutputSelection, TableSource
 from syscalltbl.lint.project_inputs import display_path
 from syscalltbl.lint.read import read_table
+from syscalltbl.lint.selection import selections
 from syscalltbl.lint.sources import read_sys_ni, scan_definitions
 from syscalltbl.tables.abibases import abi_data_file, load_abi_data
-from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.errors import UsageError
 from syscalltbl.tables.limits import read_bounded
-from syscalltbl.tables.model import Table
+from syscalltbl.tables.model import Location, Table
+from syscalltbl.tables.project import Project
+from syscalltbl.tables.tree import scan_tree
 
 SYS_NI = "kernel/sys_ni.c"
-
-
-def find_tables(root: Path) -> list[str]:
-    """Kernel paths of the syscall tables (tools/ holds copies, read separately)."""
-    found: set[str] = set()
-    for top in ("arch", "scripts"):
-        base = root / top
-        if not base.is_dir():
-            continue
-        for directory, dirs, files in os.walk(base):
-            # Device trees and boot code hold thousands of files and no tables.
-            dirs[:] = [d for d in dirs if d not in ("dts", "boot", "configs", "include")]
-            for name in files:
-                if name.startswith("syscall") and name.endswith(".tbl"):
-                    found.add(Path(directory, name).relative_to(root).as_posix())
-    return sorted(found)
 
 
 def _shown(root: Path, path: str) -> str:
     return display_path(root / path)
 
 
+def _selections(project: Project, root: Path, notes: dict[str, list[str]]) -> list[OutputSelection]:
+    """What each invocation the tree's Makefiles write takes from its table."""
+    found: list[OutputSelection] = []
+    for output in project.outputs:
+        argv = [a.replace("{input}", output.input).replace("{output}", output.path) for a in output.argv]
+        where = Location(_shown(root, output.makefile), output.makefile_line, 1)
+        try:
+            found.extend(selections(output.arch, output.generator, output.input, argv, output.path, where))
+        except UsageError as exc:
+            where_text = f"{output.makefile}:{output.makefile_line}"
+            problem = f"cannot read the {output.generator} command: {exc.message}"
+            notes.setdefault(output.arch, []).append(f"{where_text}: {problem}")
+    return found
+
+
 def load_tree_inputs(root: Path, *, sources: bool = True) -> LintInputs:
-    if not (root / "arch").is_dir():
-        raise SyscalltblError("not a kernel tree: no arch/ directory", path=str(root))
+    scan = scan_tree(root)
+    project, notes = scan.project, scan.notes
     shown_root = display_path(root)
     tables: dict[str, Table] = {}
     table_sources: dict[str, TableSource] = {}
-    aliases: dict[str, str] = {}
-    for path in find_tables(root):
-        target = link_target(root / path, root)
-        if target is not None:
-            aliases[path] = target
-            continue
-        tables[path], table_sources[path] = read_table(read_bounded(root / path), _shown(root, path))
-    directories = sorted({p.rsplit("/", 1)[0] for p in [*tables, *aliases]})
-    outputs, notes = tree_outputs(root, directories, set(tables) | set(aliases), shown_root)
+    for path, file in project.tables.items():
+        tables[path], table_sources[path] = read_table(read_bounded(file), _shown(root, path))
+    outputs = _selections(project, root, notes)
     headers = header_paths(root)
     prototypes = read_headers(root, shown_root) if headers else None
     cond = read_sys_ni(root / SYS_NI) if (root / SYS_NI).is_file() else None
@@ -76,14 +70,14 @@ def load_tree_inputs(root: Path, *, sources: bool = True) -> LintInputs:
             if point is not None and point not in NO_ENTRY
         }
         definitions = scan_definitions(root, wanted)
-    perf, perf_notes = find_perf_copies(root, set(tables) | set(aliases), shown_root)
+    perf, perf_notes = find_perf_copies(root, set(tables) | set(project.aliases), shown_root)
     if perf_notes:
         notes.setdefault("tools", []).extend(perf_notes)
-    version = kernel_version(root)
+    version = project.kernel or None
     return LintInputs(
         tables=tables,
         outputs=tuple(outputs),
-        aliases=aliases,
+        aliases=dict(project.aliases),
         sources=table_sources,
         prototypes=prototypes,
         headers_read=frozenset(headers),

@@ -19,13 +19,28 @@ class Output(NamedTuple):
     argv: tuple[str, ...]
     stdin: bool
     path: str
+    #: The Makefile(s) writing this invocation (tables.toml's `makefile`), and for
+    #: one read from a kernel tree the line of its rule there (0 when not known).
+    makefile: str = ""
+    makefile_line: int = 0
 
 
 class Project(NamedTuple):
+    """Tables (kernel path -> file) and outputs: a project's tables.toml, or a kernel tree's own files.
+
+    `root` is the arch/ directory, of the project or of the tree; kernel paths
+    outside it (scripts/syscall.tbl) are mapped by `tables` like any other.
+    """
+
     root: Path
     tables: dict[str, Path]
     aliases: dict[str, str]
     outputs: tuple[Output, ...]
+    #: The Linux version the tables are of ("6.18.2"), or "" when not known.
+    kernel: str = ""
+    #: The kernel tree the tables were read from (syscalltbl.tables.tree.load_tree);
+    #: None for a project's or the shipped tables.toml.
+    tree: Path | None = None
 
     def table_file(self, kernel_path: str) -> Path:
         """The file holding a table, through an alias if the kernel uses a symlink."""
@@ -33,6 +48,8 @@ class Project(NamedTuple):
         try:
             return self.tables[real]
         except KeyError:
+            if self.tree is not None:
+                raise SyscalltblError(f"unknown table {kernel_path!r}: not in the tree", path=str(self.tree)) from None
             raise SyscalltblError(
                 f"unknown table {kernel_path!r}: not listed in tables.toml", path=str(self.root / "tables.toml")
             ) from None
@@ -40,6 +57,18 @@ class Project(NamedTuple):
     @property
     def arches(self) -> list[str]:
         return sorted({o.arch for o in self.outputs})
+
+    @property
+    def headers_root(self) -> Path:
+        """The directory the prototype headers are found under, and named relative to."""
+        return self.tree if self.tree is not None else self.root
+
+    def prototype_headers(self) -> list[Path]:
+        """The headers declaring the entry points: a tree's include/linux/syscalls.h, compat.h and
+        arch/*/include/asm/syscalls.h, or a project's copies of them under its arch/."""
+        from syscalltbl.tables.headers import prototype_headers
+
+        return prototype_headers(self.headers_root, project=self.tree is None)
 
 
 def _read_toml(meta: Path) -> dict[str, Any]:
@@ -106,9 +135,12 @@ def load(root: Path | None = None) -> Project:
                 argv=tuple(o["argv"]),
                 stdin=bool(o.get("stdin", False)),
                 path=o["path"],
+                makefile=str(o.get("makefile", "")),
             )
             for o in data.get("output", [])
         )
+        source = data.get("source", {})
+        kernel = str(source.get("kernel", "")) if isinstance(source, dict) else ""
     except (KeyError, TypeError) as exc:
         raise SyscalltblError(f"malformed entry: missing or wrong key {exc}", path=str(meta)) from None
     owners: dict[Path, str] = {}
@@ -121,4 +153,4 @@ def load(root: Path | None = None) -> Project:
                 path=str(meta),
             )
         owners[file] = kernel_path
-    return Project(root, tables, aliases, outputs)
+    return Project(root, tables, aliases, outputs, kernel)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from syscalltbl.tables import shipped
-from syscalltbl.tables.project import find_root
+from syscalltbl.tables.project import Project, find_root
 
 #: Paths under a project's arch/ directory, as the kernel tree spells them.
 TABLE = Path("x86") / "entry" / "syscalls" / "syscall_64.tbl"
@@ -69,6 +69,23 @@ def from_arch(arch_root: Path) -> X86_64Target:
     own_table = (arch_root / TABLE).is_file()
     project = arch_root.parent if own_table and arch_root != shipped.arch() else None
     return X86_64Target(pick(TABLE), pick(TABLE_32), pick(PROTOTYPES), project)
+
+
+def for_project(project: Project) -> X86_64Target:
+    """The target of a project, or of a kernel tree read by syscalltbl.tables.tree.
+
+    A tree's x86 tables with the shipped prototypes: its own are in
+    include/linux/syscalls.h, which the runtime does not read, and a tree holds no
+    syscalls/ or devices/ of a syscalltbl project.
+    """
+    if project.tree is None:
+        return from_arch(project.root)
+
+    def pick(relative: Path) -> Path:
+        own = project.root / relative
+        return own if own.is_file() else shipped.arch() / relative
+
+    return X86_64Target(pick(TABLE), pick(TABLE_32), shipped.arch() / PROTOTYPES)
 
 
 def default() -> X86_64Target:

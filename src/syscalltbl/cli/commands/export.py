@@ -7,7 +7,8 @@ the source line; the HTML page is one self-contained file (inline CSS and JS,
 nothing fetched) with a search box, and marks the linter's findings (the
 exceptions file applied, as `syscalltbl lint` does) on the cells, rows and
 column heads they concern, the message on hover. Output is deterministic:
-the same tables give the same bytes.
+the same tables give the same bytes. `--tree [DIR]` exports a kernel tree's own
+tables, with the ABI lists its Makefiles give.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from syscalltbl.cli.options import add_project_option
+from syscalltbl.cli.options import add_tables_options
 
 if TYPE_CHECKING:
     from syscalltbl.export.matrix import Mark, Matrix, PlacedMarks
@@ -37,7 +38,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-lint", action="store_true", help="html: do not run the linter to mark findings on the page"
     )
-    add_project_option(parser)
+    add_tables_options(parser)
 
 
 def _cell(matrix: Matrix, index: int, entry: Entry) -> dict[str, Any]:
@@ -195,10 +196,10 @@ def _lint(args: argparse.Namespace, project: Any, matrix: Matrix) -> tuple[Place
 
 
 def run(args: argparse.Namespace) -> int:
+    from syscalltbl.cli.tables_source import load_project
     from syscalltbl.export.matrix import build_matrix
-    from syscalltbl.tables import project as project_module
 
-    project = project_module.load(project_module.find_root(args.project))
+    project = load_project(args)
     matrix = build_matrix(project)
     if args.format == "json":
         text = to_json(matrix)

@@ -7,6 +7,7 @@ table's number, the number userspace passes (the table's plus the ABI's base
 from arch/abi-bases.toml), the entry points, noreturn and the line it comes
 from; then the prototype of each entry point, from `--headers DIR` (a kernel
 tree or an unpacked linux-headers package) or from headers the project ships.
+With `--tree [DIR]` the tables, ABI lists and headers are a kernel tree's own.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from syscalltbl.cli.options import add_project_option
+from syscalltbl.cli.options import TREE_HERE, add_tables_options
 
 if TYPE_CHECKING:
     from syscalltbl.export.matrix import Matrix
@@ -30,7 +31,10 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("query", metavar="NAME|NUMBER", help="syscall name, entry point, or number (decimal or 0x...)")
+    # Optional only for `show --tree getpid`, where argparse hands the name to --tree's DIR (see _query).
+    parser.add_argument(
+        "query", nargs="?", metavar="NAME|NUMBER", help="syscall name, entry point, or number (decimal or 0x...)"
+    )
     parser.add_argument(
         "--arch", metavar="A", help="only this architecture (x86) or architecture/ABI column (x86/x32)"
     )
@@ -41,7 +45,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="kernel tree or linux-headers directory to read prototypes from "
         "(include/linux/syscalls.h, include/linux/compat.h, arch/*/include/asm/syscalls.h)",
     )
-    add_project_option(parser)
+    add_tables_options(parser)
+    # The query may not be left out (see _query): the usage shows it without the brackets of nargs="?".
+    parser.usage = parser.format_usage().removeprefix("usage: ").rstrip().replace("[NAME|NUMBER]", "NAME|NUMBER")
+
+
+def _query(args: argparse.Namespace) -> str:
+    """NAME|NUMBER; in `show --tree getpid` argparse took it for --tree's DIR, which is then the
+    working directory's tree."""
+    from syscalltbl.tables.errors import UsageError
+
+    if args.query is not None:
+        return str(args.query)
+    if args.tree not in (None, TREE_HERE) and not Path(args.tree).is_dir():
+        query, args.tree = args.tree, TREE_HERE
+        return str(query)
+    raise UsageError("the following arguments are required: NAME|NUMBER")
 
 
 def _parse_number(text: str) -> int | None:
@@ -220,26 +239,27 @@ def _prototypes(project: Project, headers: Path | None) -> tuple[dict[str, list[
                 "or arch/*/include/asm/syscalls.h there"
             )
         return load_prototypes(files, headers), f"from {len(files)} headers under {headers}"
-    files = prototype_headers(project.root, project=True)
+    files = project.prototype_headers()
     if not files:
         return None, "no prototype headers: pass --headers DIR, a kernel tree or linux-headers directory"
-    return load_prototypes(files, project.root), f"from {len(files)} headers under {project.root}"
+    return load_prototypes(files, project.headers_root), f"from {len(files)} headers under {project.headers_root}"
 
 
 def run(args: argparse.Namespace) -> int:
+    from syscalltbl.cli.tables_source import load_project
     from syscalltbl.export.matrix import build_matrix
-    from syscalltbl.tables import project as project_module
 
-    project = project_module.load(project_module.find_root(args.project))
+    query = _query(args)
+    project = load_project(args)
     # A table that cannot be read costs only the architectures reading it: a lookup
     # elsewhere works, with a warning; a lookup on such an architecture is its error.
     matrix = build_matrix(project, skip_broken=True)
     _check_broken(matrix, args.arch)
     columns = _columns(matrix, args.arch)
-    found, problem = _lookup(matrix, args.query, columns)
+    found, problem = _lookup(matrix, query, columns)
     if not found:
         print(f"syscalltbl show: error: {problem}", file=sys.stderr)
         return EXIT_FAILURE
     prototypes, note = _prototypes(project, args.headers)
-    sys.stdout.write(render(matrix, args.query, found, columns, prototypes, note))
+    sys.stdout.write(render(matrix, query, found, columns, prototypes, note))
     return EXIT_OK

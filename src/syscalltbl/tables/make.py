@@ -3,7 +3,7 @@
 The ABI lists of a kernel tree live in its Makefiles (`abis := common,64`,
 `syscall_abis_32 += arc time32`, `--abis common,$*`), spread over pattern
 rules, target-specific variables, `$(call ...)` and kbuild helpers. Rather
-than keep a copy of those lists here, the linter evaluates the Makefiles:
+than keep a copy of those lists here, syscalltbl evaluates the Makefiles:
 variables (`=`, `:=`, `+=`, `?=`, target- and pattern-specific), conditionals,
 `include`, explicit and pattern rules (shortest stem wins, as in make 3.82+),
 automatic variables and the text functions these files use. Commands are

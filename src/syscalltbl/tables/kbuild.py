@@ -11,7 +11,8 @@ Two kinds of Makefiles run the table scripts:
   which headers (`syscall-y`) to generate.
 
 Each expanded command that runs one of the five table scripts becomes an
-OutputSelection through the same argument parser `syscalltbl script` uses.
+Output, as tables.toml would write it: its argv with {input} and {output}
+for the table and the generated file, and the Makefile line of its rule.
 """
 
 from __future__ import annotations
@@ -20,11 +21,8 @@ import posixpath
 import shlex
 from pathlib import Path
 
-from syscalltbl.lint.inputs import OutputSelection
-from syscalltbl.lint.make import Make
-from syscalltbl.lint.selection import selections
-from syscalltbl.tables.errors import UsageError
-from syscalltbl.tables.model import Location
+from syscalltbl.tables.make import Make
+from syscalltbl.tables.project import Output
 
 #: Script paths (in the tree) -> the generator name syscalltbl.generators.scripts knows them by.
 SCRIPTS = {
@@ -38,8 +36,8 @@ SCRIPTS = {
 ASM_HEADERS = "scripts/Makefile.asm-headers"
 GOALS = ["all", "kapi", "uapi"]
 
-#: What scripts/Kbuild.include and scripts/Makefile.build would define; the
-#: linter does not read those (they are about building, not about tables).
+#: What scripts/Kbuild.include and scripts/Makefile.build would define; they
+#: are not read (they are about building, not about tables).
 _KBUILD = {
     "srctree": ".",
     "objtree": ".",
@@ -110,10 +108,13 @@ def _script_call(words: list[str]) -> tuple[str, list[str], str | None] | None:
     return None
 
 
-def _collect(
-    make: Make, arch: str, shown_root: str, known_tables: set[str], notes: list[str]
-) -> list[OutputSelection]:
-    found: list[OutputSelection] = []
+def _placeholders(argv: list[str], table: str, target: str) -> tuple[str, ...]:
+    """argv as tables.toml writes it: {input} for the table read, {output} for the file made."""
+    return tuple("{input}" if a == table else "{output}" if a == target else a for a in argv)
+
+
+def _collect(make: Make, arch: str, known_tables: set[str], notes: list[str]) -> list[Output]:
+    found: list[Output] = []
     for target in make.goal_targets(GOALS):
         for command, rule in make.commands(target):
             parsed = invocation(command)
@@ -126,19 +127,27 @@ def _collect(
                 continue
             if table not in known_tables:
                 notes.append(f"{rule.file}:{rule.line}: {generator} reads {table}, which is not in the tree")
-            where = Location(_join(shown_root, rule.file), rule.line, 1)
-            try:
-                found.extend(selections(arch, generator, table, argv, _normal(target), where))
-            except UsageError as exc:
-                notes.append(f"{rule.file}:{rule.line}: cannot read the {generator} command: {exc.message}")
+            path = _normal(target)
+            found.append(
+                Output(
+                    arch=arch,
+                    generator=generator,
+                    input=table,
+                    argv=_placeholders(argv, table, path),
+                    stdin=stdin is not None,
+                    path=path,
+                    makefile=rule.file,
+                    makefile_line=rule.line,
+                )
+            )
     return found
 
 
 def tree_outputs(
-    root: Path, table_dirs: list[str], known_tables: set[str], shown_root: str
-) -> tuple[list[OutputSelection], dict[str, list[str]]]:
+    root: Path, table_dirs: list[str], known_tables: set[str]
+) -> tuple[list[Output], dict[str, list[str]]]:
     """Every generator invocation of the tree, and per-arch notes on how they were found."""
-    outputs: list[OutputSelection] = []
+    outputs: list[Output] = []
     notes: dict[str, list[str]] = {}
     for directory in sorted(table_dirs):
         makefile = f"{directory}/Makefile"
@@ -149,8 +158,8 @@ def tree_outputs(
         make = Make(root, variables, SKIPPED)
         make.include(makefile)
         arch_notes = notes.setdefault(arch, [])
-        found = _collect(make, arch, shown_root, known_tables, arch_notes)
-        arch_notes.append(f"{len(found)} outputs from {makefile}")
+        found = _collect(make, arch, known_tables, arch_notes)
+        arch_notes.append(f"{len(found)} invocations in {makefile}")
         outputs.extend(found)
     if (root / ASM_HEADERS).is_file():
         for arch_dir in sorted(p for p in (root / "arch").iterdir() if p.is_dir() and p.name != "um"):
@@ -162,12 +171,8 @@ def tree_outputs(
                 variables = {**_KBUILD, "obj": obj, "generic": generic, "SRCARCH": arch, "ARCH": arch}
                 make = Make(root, variables, SKIPPED)
                 make.include(ASM_HEADERS)
-                found = _collect(make, arch, shown_root, known_tables, notes.setdefault(arch, []))
+                found = _collect(make, arch, known_tables, notes.setdefault(arch, []))
                 if found:
-                    notes[arch].append(f"{len(found)} outputs from {ASM_HEADERS} (obj={obj})")
+                    notes[arch].append(f"{len(found)} invocations in {ASM_HEADERS} (obj={obj})")
                 outputs.extend(found)
     return outputs, notes
-
-
-def _join(root: str, path: str) -> str:
-    return path if root in ("", ".") else f"{root.rstrip('/')}/{path}"
