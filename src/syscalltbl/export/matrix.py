@@ -313,10 +313,14 @@ def lint_report(project: Project) -> LintReport:
     from syscalltbl.lint.exceptions import apply_exceptions, default_file, load_exceptions
     from syscalltbl.lint.project_inputs import load_project_inputs
     from syscalltbl.lint.rules import RULES
-    from syscalltbl.lint.tree import load_tree_inputs
 
-    # A tree is linted as `lint --tree` lints it: its headers, sys_ni.c and sources too.
-    inputs = load_tree_inputs(project.tree) if project.tree is not None else load_project_inputs(project)
+    if project.tree is not None:
+        from syscalltbl.lint.tree import load_tree_inputs
+
+        # A tree is linted as `lint --tree` lints it: its headers, sys_ni.c and sources too.
+        inputs = load_tree_inputs(project.tree)
+    else:
+        inputs = load_project_inputs(project)
     exceptions_file = default_file(project.root)
     exceptions = load_exceptions(exceptions_file, list(RULES)) if exceptions_file else []
     applied = apply_exceptions(run_lint(inputs), exceptions)
