@@ -151,6 +151,7 @@ def render(
             if symbol and symbol != "-"
         }
     )
+    lines.append(_classes_line(matrix, names, prototypes))
     lines.append("")
     if prototypes is None:
         lines.append(f"prototypes: unknown ({headers_note})")
@@ -167,6 +168,16 @@ def render(
         if proto_rows:
             lines.extend("  " + line for line in _table(proto_rows))
     return "\n".join(lines) + "\n"
+
+
+def _classes_line(matrix: Matrix, names: list[str], prototypes: dict[str, list[Prototype]] | None) -> str:
+    """`classes: %file %desc` (docs/classes.md), each name's when a number names several."""
+    from syscalltbl.tables.classes import classes_of_entries, spelled
+
+    each = [(name, spelled(classes_of_entries(name, matrix.rows[name], prototypes))) for name in names]
+    if len(each) == 1:
+        return f"classes: {each[0][1]}"
+    return "classes: " + "; ".join(f"{name} {classes}" for name, classes in each)
 
 
 def _prototypes(project: Project, headers: Path | None) -> tuple[dict[str, list[Prototype]] | None, str]:
