@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,17 @@ def test_every_rule_and_exception_gives_its_reason() -> None:
         assert cls.summary, cls.name
         assert all(rule.why for rule in cls.rules), cls.name
         assert all(cls.add.values()) and all(cls.remove.values()), cls.name
+
+
+def test_classing_by_name_and_prototype_needs_no_parser(cli: Cli) -> None:
+    """The API's path: import, load the data, class a syscall; no Lark, Jinja2 or networkx on it."""
+    python = Path(cli.executable).parent / "python"
+    code = (
+        "import sys\n"
+        "from syscalltbl.tables.classes import classes_of\n"
+        "print(' '.join(sorted(classes_of('stat64'))))\n"
+        "print(sorted(m for m in ('lark', 'jinja2', 'networkx') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([str(python), "-c", code], capture_output=True, text=True, env=cli.env, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "%stat file stat\n[]\n"
