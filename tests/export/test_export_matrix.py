@@ -181,7 +181,7 @@ def test_csv_shape_and_values(
     shipped_project: Project,  # noqa: F811
     matrix: Matrix,  # noqa: F811
 ) -> None:
-    assert list(exported_csv[0]) == ["name", *(s.column for s in matrix.selections)]
+    assert list(exported_csv[0]) == ["name", *(s.column for s in matrix.selections), "classes"]
     assert [r["name"] for r in exported_csv] == list(matrix.rows)
     rows = {r["name"]: r for r in exported_csv}
     read64 = table_entry(shipped_project, "arch/x86/entry/syscalls/syscall_64.tbl", "read", ("common", "64"))

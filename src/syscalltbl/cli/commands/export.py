@@ -23,6 +23,7 @@ from syscalltbl.cli.options import add_tables_options
 if TYPE_CHECKING:
     from syscalltbl.export.matrix import Mark, Matrix, PlacedMarks
     from syscalltbl.tables.model import Entry
+    from syscalltbl.tables.project import Project
 
 HELP = "export the cross-architecture syscall matrix as JSON, CSV or a static HTML page"
 
@@ -54,7 +55,17 @@ def _cell(matrix: Matrix, index: int, entry: Entry) -> dict[str, Any]:
     }
 
 
-def to_json(matrix: Matrix) -> str:
+def row_classes(project: Project, matrix: Matrix) -> dict[str, list[str]]:
+    """Each syscall's classes (docs/classes.md), judged by the prototypes the project's headers declare."""
+    from syscalltbl.export.matrix import load_prototypes
+    from syscalltbl.tables.classes import classes_of_entries, ordered
+
+    # A kernel tree's own headers (--tree), else the project's copies under its arch/.
+    prototypes = load_prototypes(project.prototype_headers(), project.headers_root)
+    return {name: ordered(classes_of_entries(name, entries, prototypes)) for name, entries in matrix.rows.items()}
+
+
+def to_json(matrix: Matrix, classes: dict[str, list[str]]) -> str:
     import json
 
     document = {
@@ -79,6 +90,7 @@ def to_json(matrix: Matrix) -> str:
         "syscalls": [
             {
                 "name": name,
+                "classes": classes[name],
                 "cells": {
                     matrix.selections[i].column: _cell(matrix, i, entry)
                     for i, entry in enumerate(entries)
@@ -91,15 +103,15 @@ def to_json(matrix: Matrix) -> str:
     return json.dumps(document, indent=1) + "\n"
 
 
-def to_csv(matrix: Matrix) -> str:
+def to_csv(matrix: Matrix, classes: dict[str, list[str]]) -> str:
     import csv
     import io
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["name", *(s.column for s in matrix.selections)])
+    writer.writerow(["name", *(s.column for s in matrix.selections), "classes"])
     for name, entries in matrix.rows.items():
-        writer.writerow([name, *("" if e is None else str(e.number) for e in entries)])
+        writer.writerow([name, *("" if e is None else str(e.number) for e in entries), " ".join(classes[name])])
     return buffer.getvalue()
 
 
@@ -107,7 +119,9 @@ def _tooltip(marks: tuple[Mark, ...]) -> str:
     return "\n".join(f"{m.severity}: {m.message} [{m.rule}] ({m.file}:{m.line})" for m in marks)
 
 
-def html_context(matrix: Matrix, placed: PlacedMarks | None, lint_status: str) -> dict[str, Any]:
+def html_context(
+    matrix: Matrix, placed: PlacedMarks | None, lint_status: str, classes: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
     """What the page template needs, all plain strings and lists."""
     from syscalltbl.export.matrix import worst
 
@@ -162,6 +176,7 @@ def html_context(matrix: Matrix, placed: PlacedMarks | None, lint_status: str) -
         rows.append(
             {
                 "name": name,
+                "classes": " ".join(f"%{c}" for c in (classes or {}).get(name, [])),
                 "severity": worst(row_marks),
                 "title": _tooltip(row_marks),
                 "cells": cells,
@@ -179,10 +194,12 @@ def html_context(matrix: Matrix, placed: PlacedMarks | None, lint_status: str) -
     }
 
 
-def to_html(matrix: Matrix, placed: PlacedMarks | None, lint_status: str) -> str:
+def to_html(
+    matrix: Matrix, placed: PlacedMarks | None, lint_status: str, classes: dict[str, list[str]] | None = None
+) -> str:
     from syscalltbl.generators.jinja_env import render
 
-    return render("export/matrix.html.j2", **html_context(matrix, placed, lint_status))
+    return render("export/matrix.html.j2", **html_context(matrix, placed, lint_status, classes))
 
 
 def _lint(args: argparse.Namespace, project: Any, matrix: Matrix) -> tuple[PlacedMarks | None, str]:
@@ -201,13 +218,14 @@ def run(args: argparse.Namespace) -> int:
 
     project = load_project(args)
     matrix = build_matrix(project)
+    classes = row_classes(project, matrix)
     if args.format == "json":
-        text = to_json(matrix)
+        text = to_json(matrix, classes)
     elif args.format == "csv":
-        text = to_csv(matrix)
+        text = to_csv(matrix, classes)
     else:
         placed, status = _lint(args, project, matrix)
-        text = to_html(matrix, placed, status)
+        text = to_html(matrix, placed, status, classes)
     if args.output is None:
         sys.stdout.write(text)
         if sys.stdout is not None:  # None when fd 1 was closed at start-up

@@ -58,6 +58,7 @@ from syscalltbl.cli.limit_options import add_limit_options, limits_from
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
     from syscalltbl.machine.tools.ftrace import CallRecord
+    from syscalltbl.tables.classes import SyscallSet
 
 HELP = "run an x86-64 program (static, dynamic or #!) on the emulated machine, through the generated syscall table"
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"  # glibc's default when PATH is unset
@@ -77,6 +78,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--env-clear", action="store_true", help="start from an empty environment")
     parser.add_argument("--trace", action="store_true", help="print each system call, strace-style, on stderr")
+    parser.add_argument("-e", dest="expr", metavar="trace=SET",
+                        help="with --trace, show only the calls in SET, as strace's -e trace=: a comma list of "
+                        "syscall names and classes (%%file, %%desc, %%process, ...; see docs/classes.md), "
+                        "'!' first for all but them")
     parser.add_argument(
         "--ftrace", action="store_true", help="print a function-graph trace of the emulated kernel path of each call"
     )
@@ -103,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("-o FILE needs --trace, --ftrace or --stats")
     if args.trace_init and not (args.trace or args.ftrace or args.stats):
         raise UsageError("--trace-init needs --trace, --ftrace or --stats")
+    if args.expr is not None and not args.trace:
+        raise UsageError("-e trace=SET needs --trace")
     if args.trace_init and args.pid1:
         raise UsageError("--trace-init: with --pid1 there is no init")
     stdio = _hold_closed_stdio()
@@ -125,6 +132,17 @@ def run(args: argparse.Namespace) -> int:
         if out is not sys.stderr:
             with contextlib.suppress(OSError):  # what could not be written is reported above
                 out.close()
+
+
+def _trace_set(expr: str) -> SyscallSet:
+    """-e's argument: `trace=SET`, or SET alone, as strace takes it."""
+    from syscalltbl.tables.classes import parse_trace_set
+    from syscalltbl.tables.errors import UsageError
+
+    qualifier, sep, _ = expr.partition("=")
+    if sep and qualifier != "trace":
+        raise UsageError(f"-e {expr}: only trace=SET is supported")
+    return parse_trace_set(expr)
 
 
 def _hold_closed_stdio() -> tuple[int, int, int]:
@@ -178,7 +196,9 @@ def _run(args: argparse.Namespace, out: TextIO, stdio: tuple[int, int, int]) -> 
         return 127
     target = resolve()  # the project around the working directory, else syscalltbl's own tables
     wrappers: list[Wrapper] = []
-    tracer = Tracer(load_prototypes(target.prototypes), out, show_init=args.trace_init) if args.trace else None
+    selected = _trace_set(args.expr) if args.expr is not None else None
+    tracer = (Tracer(load_prototypes(target.prototypes), out, show_init=args.trace_init, selected=selected)
+              if args.trace else None)
     if tracer is not None:
         wrappers.append(tracer)
     stats = Stats() if args.stats else None
@@ -194,6 +214,8 @@ def _run(args: argparse.Namespace, out: TextIO, stdio: tuple[int, int, int]) -> 
     machine = Machine(target=target, root=root, tracer=chain(*wrappers) if wrappers else None, stdio=stdio,
                       limits=limits_from(args))
     machine.observer = tracer  # signals and exits, between the calls
+    if selected is not None and tracer is not None and (unknown := sorted(selected.names - tracer.names)):
+        raise UsageError(f"-e {args.expr}: no syscall {unknown[0]!r} in the table")
     if profiler is not None:
         profiler.attach(machine)
     try:

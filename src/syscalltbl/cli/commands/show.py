@@ -183,6 +183,7 @@ def render(
         for symbol in (entry.entry_point, entry.compat_entry_point):
             if symbol and symbol != "-":
                 symbols.setdefault(symbol, set()).add(matrix.selections[index].arch)
+    lines.append(_classes_line(matrix, names, prototypes))
     lines.append("")
     if prototypes is None:
         lines.append(f"prototypes: unknown ({headers_note})")
@@ -222,6 +223,16 @@ def _prototype_rows(
         location = prototype.location
         rows.append([symbol, prototype.declaration(), f"{location.file}:{location.line}"])
     return rows, sorted(arches - covered)
+
+
+def _classes_line(matrix: Matrix, names: list[str], prototypes: dict[str, list[Prototype]] | None) -> str:
+    """`classes: %file %desc` (docs/classes.md), each name's when a number names several."""
+    from syscalltbl.tables.classes import classes_of_entries, spelled
+
+    each = [(name, spelled(classes_of_entries(name, matrix.rows[name], prototypes))) for name in names]
+    if len(each) == 1:
+        return f"classes: {each[0][1]}"
+    return "classes: " + "; ".join(f"{name} {classes}" for name, classes in each)
 
 
 def _prototypes(project: Project, headers: Path | None) -> tuple[dict[str, list[Prototype]] | None, str]:

@@ -9,6 +9,8 @@ untraced machine runs no tracing code at all. Flags print as names (open,
 mmap and clone flags, AT_FDCWD), the structures a call fills in print as
 strace summarises them (`{st_mode=S_IFREG|0644, st_size=3, ...}`), and
 calls that the runtime makes for itself (tracehooks.py) are left out.
+With `-e trace=SET` (a SyscallSet of names and %classes, classes.toml) only
+the calls in SET are shown; signals and exits always are, as under strace.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ from syscalltbl.machine.uapi.statx import STATX
 from syscalltbl.machine.uapi.structs import STAT, TIMESPEC
 from syscalltbl.machine.uapi.timerfd import ITIMERSPEC
 from syscalltbl.machine.uapi.timers import SI_TIMER
+from syscalltbl.tables.classes import SyscallSet, classes_of
 from syscalltbl.tables.prototype_model import Param, Prototype
 
 ADDRESS_RESULTS = frozenset({"sys_mmap", "sys_brk", "sys_mremap", "sys_shmat"})
@@ -348,12 +351,23 @@ REPLACES_MEMORY = frozenset({"sys_execve", "sys_execveat"})
 
 
 class Tracer:
-    def __init__(self, prototypes: Mapping[str, Prototype], out: TextIO, *, show_init: bool = False) -> None:
+    def __init__(self, prototypes: Mapping[str, Prototype], out: TextIO, *, show_init: bool = False,
+                 selected: SyscallSet | None = None) -> None:
         self.prototypes = prototypes
         self.out = out
         self.several = False  # once a second task ran, every line names its tid (strace -f's [pid N])
         #: Show the generated init's calls (kernel/pid1.py), its child's before it runs the program too.
         self.show_init = show_init
+        #: The calls to show (-e trace=SET); None: all of them.
+        self.selected = selected
+        #: Every syscall name the tracer was given a handler of: -e trace=NAME must be one of them.
+        self.names: set[str] = set()
+
+    def shows(self, name: str, entry_point: str) -> bool:
+        """Whether calls of `name` are printed: all are, unless -e trace=SET leaves them out."""
+        if self.selected is None:
+            return True
+        return (name, classes_of(name, self.prototypes.get(entry_point))) in self.selected
 
     def _hidden(self, t: Task) -> bool:
         return not self.show_init and runs_init(t)
@@ -398,7 +412,8 @@ class Tracer:
 
     def started(self, t: Task, filename: bytes, argv: list[bytes], envp: list[bytes]) -> None:
         """The first program's exec, which no system call made: strace's first line."""
-        self._line(t, f"execve({quote(filename)}, {string_list(argv)}, {string_list(envp)}) = 0")
+        if self.shows("execve", "sys_execve"):
+            self._line(t, f"execve({quote(filename)}, {string_list(argv)}, {string_list(envp)}) = 0")
 
     def signal(self, t: Task, sig: int, info: bytes) -> None:
         """A signal on its way into the task, as strace shows it: --- SIGCHLD {...} ---."""
@@ -411,6 +426,10 @@ class Tracer:
             self._line(t, f"+++ exited with {status.code} +++")
 
     def __call__(self, s: TableEntry, handler: Handler) -> Handler:
+        self.names.add(s.name)
+        if not self.shows(s.name, s.entry_point):
+            return handler
+
         def traced(t: Task, a0: int, a1: int, a2: int, a3: int, a4: int, a5: int) -> int:
             args = (a0, a1, a2, a3, a4, a5)
             if s.noreturn:
