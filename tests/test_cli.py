@@ -272,10 +272,13 @@ def test_a_program_path_only_the_root_holds_gets_a_hint(cli: Cli, tmp_path: Path
     ([], 2, "the following arguments are required: PROGRAM"),
     (["{tmp}"], 126, "{tmp}: Is a directory"),
     (["./missing"], 127, "./missing: No such file or directory"),
-], ids=["no-program", "a-directory", "missing"])
+    (["missing.py"], 127, "missing.py: No such file or directory"),  # a .py is a host file, slash or not
+    (["package.py"], 126, "package.py: Is a directory"),
+], ids=["no-program", "a-directory", "missing", "missing-python", "a-directory-python"])
 def test_run_names_what_is_wrong_with_program(
     cli: Cli, tmp_path: Path, argv: list[str], status: int, message: str
 ) -> None:
+    (tmp_path / "package.py").mkdir()
     proc = cli.run("run", *(arg.format(tmp=tmp_path) for arg in argv), cwd=tmp_path)
     assert proc.returncode == status
     lines = proc.stderr.decode().splitlines()

@@ -41,7 +41,9 @@ running one second later, or a second signal comes, it is stopped.
 
 Exit status: the program's own; 128+N when signal N killed it, or stopped
 the machine (with one line on stderr, none for SIGPIPE); 127 when PROGRAM (or its interpreter) cannot be found and
-126 when it cannot be run (neither an x86-64 ELF nor a #! script, or not executable); 2 for usage errors.
+126 when it cannot be run (a directory, neither an x86-64 ELF nor a #! script, or not executable); 2 for usage
+errors. syscalltbl's own errors are `syscalltbl run: error: PROGRAM: ...`; a program that a signal killed is
+reported as a shell reports it, `syscalltbl run: PROGRAM: killed by SIGNAL`.
 """
 
 from __future__ import annotations
@@ -170,7 +172,8 @@ def _run(args: argparse.Namespace, out: TextIO, stdio: tuple[int, int, int]) -> 
     if root is not None and not os.path.isdir(root):
         raise UsageError(f"--root {root}: not a directory")
     name = f"syscalltbl run: {args.program}"
-    if "/" in args.program and not os.path.isfile(args.program):
+    # A path, or a Python program (always a host file, run by this interpreter), that is not a file.
+    if ("/" in args.program or args.program.endswith(".py")) and not os.path.isfile(args.program):
         if os.path.isdir(args.program):  # as a shell says, and its status
             _error(args.program, "Is a directory")
             return 126
