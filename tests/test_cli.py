@@ -143,6 +143,8 @@ FAILURES = [
     (["remove-syscall", "nosuch_call", "-C", "{project}"], 1,
      "syscalltbl remove-syscall: error: {project}/arch: nosuch_call is in no table of this project"),
     (["add-device"], 2, "syscalltbl add-device: error: the following arguments are required: NAME"),
+    (["add-device", "x", "--type", "zz"], 2, "syscalltbl add-device: error: argument --type: not a number: 'zz'"),
+    (["add-device", "Bad!", "-C", "{project}"], 1, "syscalltbl add-device: error: 'Bad!' is not a device name"),
     (["script"], 1, "syscalltbl script: error: expected TOOL ARG...: TOOL is one of syscalltbl, syscallhdr"),
     (["script", "nosuchtool"], 1, "syscalltbl script: error: unknown script 'nosuchtool'"),
     (["script", "syscalltbl", "onlyone"], 1, "syscalltbl script: error: expected INFILE and OUTFILE"),
