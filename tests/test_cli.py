@@ -181,6 +181,8 @@ def assert_convention(stderr: bytes, argv: list[str]) -> str:
         assert match.group("command") == command, text
     if before:  # a usage error: the subcommand's own usage, never the top level's
         assert before[0].startswith(f"usage: syscalltbl {command or ''}".rstrip() + " "), text
+        if argv != ["script"]:  # which prints all of `script --help`: its usage is the list of tools
+            assert all(more.startswith(" ") for more in before[1:]), text  # argparse's continued usage
     return line
 
 
