@@ -55,5 +55,5 @@ def test_a_file_where_devices_should_be_changes_nothing(tmp_path: Path) -> None:
     (base / "devices").write_text("not a directory\n")
     proc = cli("add-device", "adder", "-C", base)
     assert (proc.returncode, proc.stdout) == (1, "")
-    assert proc.stderr == f"syscalltbl add-device: {base / 'devices'}: Not a directory\n"
+    assert proc.stderr == f"syscalltbl add-device: error: {base / 'devices'}: Not a directory\n"
     assert (base / "devices").read_text() == "not a directory\n"

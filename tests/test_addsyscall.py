@@ -72,7 +72,8 @@ def test_add_prints_the_exact_diff_and_writes_it(project: Path) -> None:
     ("args", "message"),
     [
         (["read", "--params", "int a"], "read exists already: "),
-        (["my_func", "--params", "int a,,"], "--params 'int a,,' do not parse as C parameters"),
+        (["my_func", "--params", "int a,,"], "syscalltbl add-syscall: error: --params:1:7: expected a parameter type, "
+         "found ','\n"),
         (["my_func", "--params", "int"], "parameter 1 needs a name"),
         (["my_func", "--params", "int a, int b, int c, int d, int e, int f, int g"], "at most 6 arguments"),
         (["My-func"], "'My-func' is not a syscall name"),
@@ -216,8 +217,8 @@ def test_remove_keeps_an_edited_implementation_unless_forced(project: Path) -> N
     impl.write_text(edited)
     proc = cli("remove-syscall", "my_func", "-C", project)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == ("syscalltbl remove-syscall: kept syscalls/my_func.py: edited since add-syscall wrote it "
-                           "(--force removes it too)\n")
+    assert proc.stderr == ("syscalltbl remove-syscall: warning: kept syscalls/my_func.py: edited since add-syscall "
+                           "wrote it (--force removes it too)\n")
     assert "my_func" not in (project / T64).read_text() and "my_func" not in (project / HEADER).read_text()
     assert "my_func" not in (project / RECORD).read_text()
     assert impl.read_text() == edited
@@ -238,10 +239,10 @@ def test_remove_in_a_project_made_before_the_record(project: Path) -> None:
     refused = cli("remove-syscall", "my_func", "-C", project)
     assert (refused.returncode, refused.stdout) == (1, "")
     assert refused.stderr == (
-        f"{project}: error: this project has no arch/added-syscalls.toml (it was made before syscalltbl recorded "
-        "what add-syscall adds), so my_func's lines cannot be told from the kernel's; if add-syscall added my_func, "
-        "`syscalltbl remove-syscall --force my_func` removes every table line named my_func, its prototype and "
-        "syscalls/my_func.py\n")
+        f"syscalltbl remove-syscall: error: {project}: this project has no arch/added-syscalls.toml (it was made "
+        "before syscalltbl recorded what add-syscall adds), so my_func's lines cannot be told from the kernel's; "
+        "if add-syscall added my_func, `syscalltbl remove-syscall --force my_func` removes every table line named "
+        "my_func, its prototype and syscalls/my_func.py\n")
     assert snapshot(project) == before
     still_kernel = cli("remove-syscall", "--force", "getpid", "-C", project)
     assert still_kernel.returncode == 1 and "getpid is a kernel system call" in still_kernel.stderr
@@ -260,7 +261,8 @@ def test_remove_refuses_a_line_the_record_lacks_unless_forced(project: Path) -> 
     before = snapshot(project)
     refused = cli("remove-syscall", "by_hand", "-C", project)
     assert (refused.returncode, refused.stdout) == (1, "")
-    assert refused.stderr == (f"{project / RECORD}: error: by_hand was not added by add-syscall: "
+    assert refused.stderr == (f"syscalltbl remove-syscall: error: {project / RECORD}: by_hand was not added by "
+                              "add-syscall: "
                               "arch/added-syscalls.toml has no record of it; --force removes every table line named "
                               "by_hand, its prototype and syscalls/by_hand.py\n")
     assert snapshot(project) == before
@@ -296,7 +298,8 @@ def test_a_file_edited_between_plan_and_write_stops_the_whole_change(project: Pa
     before = snapshot(project)
     with pytest.raises(SyscalltblError) as stopped:
         plan.apply()
-    assert str(stopped.value) == f"{header}: error: changed while this command ran: nothing was written; run it again"
+    assert str(stopped.value) == (f"syscalltbl: error: {header}: changed while this command ran: nothing was written; "
+                                  "run it again")
     assert snapshot(project) == before
 
 

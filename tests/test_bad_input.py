@@ -56,7 +56,7 @@ def test_missing_input_file(cli: Cli, tmp_path: Path) -> None:
     output.write_bytes(PREVIOUS)
     proc = cli.run("script", "syscallhdr", tmp_path / "nope.tbl", output)
     assert proc.returncode == 1
-    assert _no_traceback(proc.stderr) == f"{tmp_path / 'nope.tbl'}: error: no such file\n"
+    assert _no_traceback(proc.stderr) == f"syscalltbl script: error: {tmp_path / 'nope.tbl'}: no such file\n"
     assert output.read_bytes() == PREVIOUS
 
 
@@ -65,7 +65,9 @@ def test_missing_output_directory(cli: Cli, tmp_path: Path) -> None:
     source.write_bytes(GOOD)
     proc = cli.run("script", "syscalltbl", source, tmp_path / "missing" / "out.h")
     assert proc.returncode == 1
-    assert _no_traceback(proc.stderr) == f"{tmp_path / 'missing'}: error: output directory does not exist\n"
+    assert _no_traceback(proc.stderr) == (
+        f"syscalltbl script: error: {tmp_path / 'missing'}: output directory does not exist\n"
+    )
     assert not (tmp_path / "missing").exists()
 
 
@@ -135,4 +137,4 @@ def test_unwritable_output_directory_fails_cleanly(cli: Cli, tmp_path: Path) -> 
         locked.mkdir(mode=0o500)
         proc = cli.run("build", "-o", locked)
     assert proc.returncode == 1
-    assert re.search(r"error: cannot (write|create directory)", _no_traceback(proc.stderr))
+    assert re.search(r"^syscalltbl build: error: \S+: cannot (write|create directory)", _no_traceback(proc.stderr))

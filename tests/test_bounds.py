@@ -249,11 +249,11 @@ def test_input_over_the_size_limit_is_refused_by_name(cli: Cli, tmp_path: Path) 
     over.write_bytes(at_limit.read_bytes() + b"\n")
     mention = f"input too large: more than {TABLE_BYTES_LIMIT} bytes, the limit on a table"
     result = run_limited([cli.executable, "script", "syscalltbl", str(over), str(tmp_path / "t.h")], cli.env)
-    assert_one_error(result, f"{over}: error: ", mention)
+    assert_one_error(result, f"syscalltbl script: error: {over}: ", mention)
     result = run_limited([cli.executable, "script", "s390-syscalltbl", "-S"], cli.env, stdin=over)
-    assert_one_error(result, "<stdin>: error: ", mention)
+    assert_one_error(result, "syscalltbl script: error: <stdin>: ", mention)
     result = run_limited([cli.executable, "lint", str(over)], cli.env)
-    assert_one_error(result, f"{over}: error: ", mention)
+    assert_one_error(result, f"syscalltbl lint: error: {over}: ", mention)
 
     headers = tmp_path / "headers"
     (headers / "include" / "linux").mkdir(parents=True)
@@ -264,7 +264,7 @@ def test_input_over_the_size_limit_is_refused_by_name(cli: Cli, tmp_path: Path) 
     syscalls_h.write_bytes(b" " * (HEADER_BYTES_LIMIT + 1))
     result = run_limited([cli.executable, "show", "read", "--headers", str(headers)], cli.env)
     mention = f"input too large: more than {HEADER_BYTES_LIMIT} bytes, the limit on a prototype header"
-    assert_one_error(result, f"{syscalls_h}: error: ", mention)
+    assert_one_error(result, f"syscalltbl show: error: {syscalls_h}: ", mention)
 
 
 # ------------------------------------------------------------------- nesting
@@ -510,5 +510,5 @@ def test_an_endless_stdin_is_refused_without_reading_it_all(cli: Cli) -> None:
         endless.kill()
         endless.wait()
     assert (proc.returncode, proc.stdout) == (1, b"")
-    assert proc.stderr.decode().startswith("<stdin>: error: input too large: more than 131072 bytes")
+    assert proc.stderr.decode().startswith("syscalltbl script: error: <stdin>: input too large: more than 131072 bytes")
     assert time.monotonic() - start < TIME_LIMIT

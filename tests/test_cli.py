@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from support import Cli
+from syscalltbl.cli.commands import COMMANDS
 from syscalltbl.cli.main import main
 
 CASES = [
@@ -95,6 +97,216 @@ def test_two_tables_on_one_file_is_an_error_not_a_double_edit(cli: Cli, tmp_path
     for argv in (["add-syscall", "--all-arches", "dupme"], ["build", "-o", str(tmp_path / "out")]):
         proc = cli.run(*argv, cwd=project)
         assert (proc.returncode, proc.stderr.decode()) == (
-            1, f"{meta}: error: [[table]] arch/alpha/kernel/syscalls/syscall.tbl and arch/arm/tools/syscall.tbl "
-            "name the same file arm/tools/syscall.tbl: make one of them an [[alias]]\n")
+            1, f"syscalltbl {argv[0]}: error: {meta}: [[table]] arch/alpha/kernel/syscalls/syscall.tbl and "
+            "arch/arm/tools/syscall.tbl name the same file arm/tools/syscall.tbl: make one of them an [[alias]]\n")
     assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == before
+
+
+# ---------------------------------------------------------------- the error convention
+
+COMMAND_NAMES = ("build", "script", *COMMANDS)
+
+#: An error line: `syscalltbl COMMAND: error: MESSAGE` (`syscalltbl: error:` at the top level),
+#: or at a position in a file `FILE:LINE:COLUMN: error: MESSAGE`.
+ERROR_LINE = re.compile(
+    r"(?P<program>syscalltbl)(?: (?P<command>[a-z-]+))?: error: \S.*|[^\s:][^:]*:\d+:\d+: error: \S.*"
+)
+
+#: Failing command lines of every command: argv ({tmp}, {project} filled in), exit status, and what the
+#: error line says. `syscalltbl script` keeps the kernel scripts' exit 1 for usage errors.
+FAILURES = [
+    (["build", "--nosuch"], 2, "syscalltbl build: error: unrecognized arguments: --nosuch"),
+    (["build", "--arch", "vax"], 2, "syscalltbl build: error: unknown architecture vax"),
+    (["build", "-C", "{tmp}/nowhere"], 1, "syscalltbl build: error: {tmp}/nowhere: not a syscalltbl project"),
+    (["build", "-o", "{tmp}/afile/out", "-C", "{project}"], 1,
+     "syscalltbl build: error: {tmp}/afile/out: cannot create directory: Not a directory"),
+    (["lint", "{tmp}/nope.tbl"], 2, "syscalltbl lint: error: no such file: {tmp}/nope.tbl"),
+    (["show", "nosuch_call", "-C", "{project}"], 1, "syscalltbl show: error: unknown syscall 'nosuch_call'"),
+    (["show", "read", "--arch", "vax", "-C", "{project}"], 2, "syscalltbl show: error: unknown architecture 'vax'"),
+    (["show", "read", "--headers", "{tmp}/nowhere"], 2, "syscalltbl show: error: --headers {tmp}/nowhere: not a dir"),
+    (["export", "-o", "{tmp}/nowhere/m.json"], 1,
+     "syscalltbl export: error: {tmp}/nowhere: output directory does not exist"),
+    (["export", "-o", "{tmp}/adir"], 1, "syscalltbl export: error: {tmp}/adir: Is a directory"),
+    (["compat", "--results", "{tmp}/adir"], 1, "syscalltbl compat: error: {tmp}/adir: is a directory"),
+    (["run"], 2, "syscalltbl run: error: the following arguments are required: PROGRAM"),
+    (["run", "{tmp}/adir"], 126, "syscalltbl run: error: {tmp}/adir: Is a directory"),
+    (["run", "{tmp}/nope"], 127, "syscalltbl run: error: {tmp}/nope: No such file or directory"),
+    (["run", "syscalltbl-no-such-command"], 127,
+     "syscalltbl run: error: syscalltbl-no-such-command: command not found"),
+    (["run", "--root", "{tmp}/nowhere", "sh"], 2, "syscalltbl run: error: --root {tmp}/nowhere: not a directory"),
+    (["fuzz", "--count", "-1"], 2, "syscalltbl fuzz: error: --count must be at least 0, got -1"),
+    (["init", "{project}"], 1, "syscalltbl init: error: {project}: already holds arch/ or syscalls/"),
+    (["init", "{tmp}/afile/p"], 1, "syscalltbl init: error: {tmp}/afile"),
+    (["add-syscall", "getpid", "-C", "{project}"], 1, "syscalltbl add-syscall: error: getpid exists already"),
+    (["add-syscall", "f", "--params", "int a,, int", "-C", "{project}"], 1,
+     "syscalltbl add-syscall: error: --params:1:7: expected a parameter type, found ','"),
+    (["remove-syscall", "nosuch_call", "-C", "{project}"], 1,
+     "syscalltbl remove-syscall: error: {project}/arch: nosuch_call is in no table of this project"),
+    (["add-device"], 2, "syscalltbl add-device: error: the following arguments are required: NAME"),
+    (["add-device", "x", "--type", "zz"], 2, "syscalltbl add-device: error: argument --type: not a number: 'zz'"),
+    (["add-device", "Bad!", "-C", "{project}"], 1, "syscalltbl add-device: error: 'Bad!' is not a device name"),
+    (["script"], 1, "syscalltbl script: error: expected TOOL ARG...: TOOL is one of syscalltbl, syscallhdr"),
+    (["script", "nosuchtool"], 1, "syscalltbl script: error: unknown script 'nosuchtool'"),
+    (["script", "syscalltbl", "onlyone"], 1, "syscalltbl script: error: expected INFILE and OUTFILE"),
+    (["script", "s390-syscalltbl", "-Z"], 1, "syscalltbl script: error: Invalid option specified"),
+    (["script", "syscallhdr", "{tmp}/nope.tbl", "{tmp}/out.h"], 1,
+     "syscalltbl script: error: {tmp}/nope.tbl: no such file"),
+    (["script", "syscallhdr", "{tmp}/bad.tbl", "{tmp}/out.h"], 1, "{tmp}/bad.tbl:1:1: error: "),
+    (["frobnicate"], 2, "syscalltbl: error: argument COMMAND: invalid choice: 'frobnicate'"),
+]
+
+
+@pytest.fixture(scope="module")
+def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """{tmp}: a directory with a file, a directory and a malformed table in it; {project}: a project there."""
+    from syscalltbl.build.addsyscall import init_project
+
+    tmp = tmp_path_factory.mktemp("edges")
+    (tmp / "afile").write_text("")
+    (tmp / "adir").mkdir()
+    (tmp / "bad.tbl").write_text("x common read sys_read\n")
+    init_project(tmp / "project")
+    return {"tmp": str(tmp), "project": str(tmp / "project")}
+
+
+def assert_convention(stderr: bytes, argv: list[str]) -> str:
+    """The error line, after checking the rest: no traceback, at most the command's own usage before it."""
+    text = stderr.decode()
+    assert "Traceback" not in text, text
+    *before, line = text.splitlines()
+    match = ERROR_LINE.fullmatch(line)
+    assert match is not None, text
+    command = argv[0] if argv and argv[0] in COMMAND_NAMES else None
+    if match.group("program") is not None:  # the top level's errors name no command
+        assert match.group("command") == command, text
+    if before:  # a usage error: the subcommand's own usage, never the top level's
+        assert before[0].startswith(f"usage: syscalltbl {command or ''}".rstrip() + " "), text
+        if argv != ["script"]:  # which prints all of `script --help`: its usage is the list of tools
+            assert all(more.startswith(" ") for more in before[1:]), text  # argparse's continued usage
+    return line
+
+
+@pytest.mark.parametrize(("argv", "status", "expected"), FAILURES, ids=[" ".join(f[0]) or "<none>" for f in FAILURES])
+def test_every_error_is_one_line_in_the_convention(
+    cli: Cli, places: dict[str, str], argv: list[str], status: int, expected: str
+) -> None:
+    argv = [arg.format(**places) for arg in argv]
+    proc = cli.run(*argv, cwd=Path(places["tmp"]))
+    line = assert_convention(proc.stderr, argv)
+    assert proc.returncode == status, proc.stderr
+    assert line.startswith(expected.format(**places)), line
+
+
+@pytest.mark.parametrize("argv", [["build", "--nosuch"], ["export", "--nosuch"], ["show", "read", "x", "y"],
+                                  ["lint", "--nosuch"], ["run", "--env-clear", "--nosuch"]],
+                         ids=lambda argv: " ".join(argv))
+def test_a_usage_error_prints_the_subcommands_own_usage(cli: Cli, argv: list[str]) -> None:
+    proc = cli.run(*argv)
+    assert proc.returncode == 2
+    usage, *_ = proc.stderr.decode().splitlines()
+    assert usage.startswith(f"usage: syscalltbl {argv[0]} ["), proc.stderr
+
+
+@pytest.mark.parametrize("command", COMMAND_NAMES)
+def test_every_command_help_has_a_description(cli: Cli, command: str) -> None:
+    proc = cli.run(command, "--help")
+    assert (proc.returncode, proc.stderr) == (0, b"")
+    # argparse's layout: the usage, a blank line, then the description before the first list of arguments.
+    blocks = proc.stdout.decode().split("\n\n")
+    assert blocks[0].startswith(f"usage: syscalltbl {command}")
+    description = blocks[1].splitlines()[0] if len(blocks) > 1 else ""
+    # Not the heading of an argument list ("options:", "positional arguments:").
+    assert description.strip() and not description.endswith(":"), proc.stdout
+
+
+# ---------------------------------------------------------------- syscalltbl script --help
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_script_help_lists_each_tool_with_its_arguments(cli: Cli, flag: str) -> None:
+    from syscalltbl.generators.scripts import REPLACES, SYNOPSIS, TOOLS
+
+    proc = cli.run("script", flag)
+    assert (proc.returncode, proc.stderr) == (0, b"")
+    lines = proc.stdout.decode().splitlines()
+    assert lines[0] == "usage: syscalltbl script TOOL ARG..."
+    for tool in TOOLS:
+        at = lines.index(f"  {tool} {SYNOPSIS[tool]}")
+        assert lines[at + 1].strip() == REPLACES[tool]
+
+
+def test_script_without_a_tool_lists_the_tools_and_fails_as_the_scripts_do(cli: Cli) -> None:
+    from syscalltbl.generators.scripts import SYNOPSIS
+
+    proc = cli.run("script")
+    assert (proc.returncode, proc.stdout) == (1, b"")
+    text = proc.stderr.decode()
+    assert f"  syscallhdr {SYNOPSIS['syscallhdr']}\n" in text
+    assert_convention(proc.stderr, ["script"])
+
+
+def test_a_tools_usage_error_prints_its_synopsis(cli: Cli) -> None:
+    proc = cli.run("script", "syscallhdr", "--emit-nr", "only-input")
+    assert (proc.returncode, proc.stderr.decode()) == (
+        1, "usage: syscalltbl script syscallhdr [--abis ABIS] [--emit-nr] [--offset OFFSET] [--prefix PREFIX] "
+        "INFILE OUTFILE\nsyscalltbl script: error: expected INFILE and OUTFILE\n")
+
+
+# ---------------------------------------------------------------- syscalltbl run: naming PROGRAM
+
+ONLY_IN_ROOT = "syscalltbl-only-in-root"
+
+
+@pytest.mark.parametrize("program", [f"bin/{ONLY_IN_ROOT}", f"/bin/{ONLY_IN_ROOT}"])
+def test_a_program_path_only_the_root_holds_gets_a_hint(cli: Cli, tmp_path: Path, program: str) -> None:
+    inside = tmp_path / "root" / "bin" / ONLY_IN_ROOT
+    inside.parent.mkdir(parents=True)
+    inside.write_text("#!/bin/sh\n")
+    inside.chmod(0o755)
+    assert not Path(program).exists()
+    proc = cli.run("run", "--root", "root", program, cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (127, b"")
+    assert proc.stderr.decode() == (
+        f"syscalltbl run: error: {program}: No such file or directory (a PROGRAM with a slash is a host path, "
+        f"and root/bin/{ONLY_IN_ROOT} is the file inside --root: give that path, or the bare name {ONLY_IN_ROOT}, "
+        "which is looked up in the machine's PATH)\n")
+
+
+@pytest.mark.parametrize(("argv", "status", "message"), [
+    ([], 2, "the following arguments are required: PROGRAM"),
+    (["{tmp}"], 126, "{tmp}: Is a directory"),
+    (["./missing"], 127, "./missing: No such file or directory"),
+    (["missing.py"], 127, "missing.py: No such file or directory"),  # a .py is a host file, slash or not
+    (["package.py"], 126, "package.py: Is a directory"),
+], ids=["no-program", "a-directory", "missing", "missing-python", "a-directory-python"])
+def test_run_names_what_is_wrong_with_program(
+    cli: Cli, tmp_path: Path, argv: list[str], status: int, message: str
+) -> None:
+    (tmp_path / "package.py").mkdir()
+    proc = cli.run("run", *(arg.format(tmp=tmp_path) for arg in argv), cwd=tmp_path)
+    assert proc.returncode == status
+    lines = proc.stderr.decode().splitlines()
+    assert lines[-1] == f"syscalltbl run: error: {message.format(tmp=tmp_path)}"
+    if status == 2:
+        assert lines[0].startswith("usage: syscalltbl run [")
+
+
+# ---------------------------------------------------------------- add-syscall --params
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ("int a,, int", "--params:1:7: expected a parameter type, found ','"),
+    ("int a,", "--params:1:7: expected a parameter type, found the end of the parameters"),
+    (", int a", "--params:1:1: expected a parameter type or ')', found ','"),
+    ("int a = 3", "--params:1:7: expected ',' or ')', found '='"),
+    ("int a[3]]", "--params:1:9: expected ',' or ')', found ']'"),
+    ("int a[", "--params:1:7: expected an array size or ']', found the end of the parameters"),
+    ("int a), int b", "--params:1:6: ')' closes the parameter list early"),
+    ("int a,\n  , int b", "--params:2:3: expected a parameter type, found ','"),
+])
+def test_params_that_do_not_parse_are_named_at_their_column(
+    cli: Cli, places: dict[str, str], params: str, message: str
+) -> None:
+    proc = cli.run("add-syscall", "my_func", "--params", params, "-C", places["project"])
+    assert (proc.returncode, proc.stdout) == (1, b"")
+    assert proc.stderr.decode() == f"syscalltbl add-syscall: error: {message}\n"

@@ -144,14 +144,15 @@ def test_a_missing_or_bad_results_file_is_one_line_and_status_1(
         path.write_bytes(content)
     assert main(["compat", "--results", str(path)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"{path}: error: ") and message in err and "Traceback" not in err
+    assert err.startswith(f"syscalltbl compat: error: {path}: ") and message in err and "Traceback" not in err
     assert err.count("\n") == 1
 
 
 CASES = [
     (["compat", "--format", "xml"], 2, "invalid choice"),
     (["compat", "--bogus"], 2, "unrecognized arguments"),
-    (["compat", "-o", "/nonexistent-dir/compat.md"], 1, "/nonexistent-dir: error: output directory does not exist"),
+    (["compat", "-o", "/nonexistent-dir/compat.md"], 1,
+     "syscalltbl compat: error: /nonexistent-dir: output directory does not exist"),
     (["compat", "--results", "/"], 1, "is a directory"),
     (["compat", "--format", "json"], 0, '"format": "syscalltbl-compat"'),
     (["compat"], 0, "# Linux syscall compatibility of the emulated x86-64 machine"),

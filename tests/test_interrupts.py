@@ -37,7 +37,7 @@ def test_ctrl_c_at_any_moment_of_a_build_leaves_whole_outputs_or_none(cli: Cli, 
         _, err = proc.communicate(timeout=60)
         if proc.returncode == 130:
             interrupted += 1
-            assert err == b"syscalltbl build: interrupted by SIGINT\n"
+            assert err == b"syscalltbl build: error: interrupted by SIGINT\n"
         elif proc.returncode == -signal.SIGINT:
             # Before the interpreter installed its handler, or after it restored the default
             # at exit: killed as any program is; what was written must still be whole.
@@ -64,5 +64,5 @@ def test_sigterm_and_sighup_end_a_command_as_ctrl_c_does(cli: Cli, tmp_path: Pat
         _, err = proc.communicate(timeout=30)
         os.close(writer)
         name = signal.Signals(signum).name
-        assert (proc.returncode, err) == (128 + signum, f"syscalltbl script: interrupted by {name}\n".encode())
+        assert (proc.returncode, err) == (128 + signum, f"syscalltbl script: error: interrupted by {name}\n".encode())
         assert list(tmp_path.iterdir()) == []

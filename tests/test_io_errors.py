@@ -139,7 +139,7 @@ def test_stdout_on_dev_full_is_one_line_and_exit_1(name: str, shared_tmp: Path, 
     with open("/dev/full", "wb") as full:
         proc = run(_argv(name, shared_tmp, project), shared_tmp, stdout=full.fileno(), stdin=project / S390)
     command = "syscalltbl" if name == "--help" else f"syscalltbl {name.split()[0]}"
-    assert (proc.returncode, proc.stderr) == (1, f"{command}: {ENOSPC_LINE}\n")
+    assert (proc.returncode, proc.stderr) == (1, f"{command}: error: {ENOSPC_LINE}\n")
 
 
 @pytest.mark.parametrize("name", list(STDOUT_COMMANDS))
@@ -188,7 +188,7 @@ def test_run_trace_output_on_dev_full_is_one_line_and_exit_1(shared_tmp: Path) -
     if busybox is None:
         pytest.fail("busybox is missing: install Debian's busybox-static (tests/run.sh does)")
     proc = run(["run", "--trace", "-o", "/dev/full", busybox, "true"], shared_tmp)
-    assert (proc.returncode, proc.stderr) == (1, "syscalltbl run: /dev/full: No space left on device\n")
+    assert (proc.returncode, proc.stderr) == (1, "syscalltbl run: error: /dev/full: No space left on device\n")
 
 
 # ------------------------------------------------------------------ a read-only project
@@ -209,7 +209,7 @@ def test_a_read_only_project_is_refused_whole_with_one_line(name: str, shared_tm
     proc = run([*argv, "-C", str(project)], shared_tmp, unprivileged=True)
     assert snapshot(project) == before
     assert (proc.returncode, proc.stdout) == (1, "")  # no diff of a change that was not made
-    assert proc.stderr == f"syscalltbl {name}: {project / failing}: Permission denied\n"
+    assert proc.stderr == f"syscalltbl {name}: error: {project / failing}: Permission denied\n"
 
 
 def test_init_in_a_read_only_directory(shared_tmp: Path) -> None:
@@ -218,14 +218,14 @@ def test_init_in_a_read_only_directory(shared_tmp: Path) -> None:
     read_only(parent)
     proc = run(["init", str(parent / "p")], shared_tmp, unprivileged=True)
     assert (proc.returncode, proc.stdout) == (1, "")
-    assert proc.stderr == f"syscalltbl init: {parent / 'p'}: Permission denied\n"
+    assert proc.stderr == f"syscalltbl init: error: {parent / 'p'}: Permission denied\n"
     assert list(parent.iterdir()) == []
 
 
 def test_init_below_a_file_names_the_file(shared_tmp: Path) -> None:
     (shared_tmp / "afile").write_text("")
     proc = run(["init", str(shared_tmp / "afile" / "p")], shared_tmp)
-    assert (proc.returncode, proc.stderr) == (1, f"syscalltbl init: {shared_tmp / 'afile'}: Not a directory\n")
+    assert (proc.returncode, proc.stderr) == (1, f"syscalltbl init: error: {shared_tmp / 'afile'}: Not a directory\n")
 
 
 def test_a_file_where_syscalls_should_be_changes_nothing(shared_tmp: Path) -> None:
@@ -239,7 +239,7 @@ def test_a_file_where_syscalls_should_be_changes_nothing(shared_tmp: Path) -> No
     proc = run(["add-syscall", "my_func", "-C", str(project)], shared_tmp)
     assert snapshot(project) == before
     assert (proc.returncode, proc.stdout) == (1, "")
-    assert proc.stderr == f"syscalltbl add-syscall: {project / 'syscalls'}: Not a directory\n"
+    assert proc.stderr == f"syscalltbl add-syscall: error: {project / 'syscalls'}: Not a directory\n"
 
 
 @pytest.mark.parametrize("argv", [["add-syscall", "other", "--all-arches"], ["remove-syscall", "my_func"]])
@@ -252,7 +252,7 @@ def test_a_read_only_last_target_changes_nothing(argv: list[str], shared_tmp: Pa
     assert snapshot(project) == before
     assert (proc.returncode, proc.stdout) == (1, "")
     name = "other" if argv[0] == "add-syscall" else "my_func"
-    assert proc.stderr == f"syscalltbl {argv[0]}: {project / 'syscalls' / name}.py: Permission denied\n"
+    assert proc.stderr == f"syscalltbl {argv[0]}: error: {project / 'syscalls' / name}.py: Permission denied\n"
 
 
 # ------------------------------------------------------------------ outputs of export and script
@@ -267,18 +267,18 @@ def test_export_and_script_into_an_unwritable_directory_keep_the_old_output(shar
     read_only(outdir)
     export = run(["export", "-C", str(project), "-o", str(outdir / "matrix.json")], shared_tmp, unprivileged=True)
     denied = "Permission denied\n"
-    assert (export.returncode, export.stderr) == (1, f"syscalltbl export: {outdir / 'matrix.json'}: {denied}")
+    assert (export.returncode, export.stderr) == (1, f"syscalltbl export: error: {outdir / 'matrix.json'}: {denied}")
     # What a kernel build shows when scripts/syscallhdr.sh cannot write its OUTFILE: one line naming it.
     script = run(["script", "syscallhdr", "--emit-nr", "--abis", "common,64", str(project / T64),
                   str(outdir / "unistd_64.h")], shared_tmp, unprivileged=True)
-    assert (script.returncode, script.stderr) == (1, f"syscalltbl script: {outdir / 'unistd_64.h'}: {denied}")
+    assert (script.returncode, script.stderr) == (1, f"syscalltbl script: error: {outdir / 'unistd_64.h'}: {denied}")
     assert snapshot(outdir) == {"matrix.json": b"old\n", "unistd_64.h": b"old\n"}
 
 
 def test_export_onto_a_directory(shared_tmp: Path) -> None:
     (shared_tmp / "dir").mkdir()
     proc = run(["export", "-o", str(shared_tmp / "dir")], shared_tmp)
-    assert (proc.returncode, proc.stderr) == (1, f"syscalltbl export: {shared_tmp / 'dir'}: Is a directory\n")
+    assert (proc.returncode, proc.stderr) == (1, f"syscalltbl export: error: {shared_tmp / 'dir'}: Is a directory\n")
 
 
 # ------------------------------------------------------------------ full and read-only file systems
@@ -332,11 +332,11 @@ def test_full_and_read_only_file_systems(shared_tmp: Path) -> None:
     results = json.loads(proc.stdout)
     assert results["init"][0] == 0, results["init"]
     ro, project = results["ro"], where / "proj"
-    assert results["erofs"] == [1, "", f"syscalltbl add-syscall: {ro}/{T64}: Read-only file system\n"]
+    assert results["erofs"] == [1, "", f"syscalltbl add-syscall: error: {ro}/{T64}: Read-only file system\n"]
     assert results["erofs_same"]
-    assert results["enospc"] == [1, "", f"syscalltbl add-syscall: {project}/{T64}: No space left on device\n"]
+    assert results["enospc"] == [1, "", f"syscalltbl add-syscall: error: {project}/{T64}: No space left on device\n"]
     assert results["enospc_same"]
-    assert results["export"] == [1, "", f"syscalltbl export: {where}/matrix.json: No space left on device\n"]
+    assert results["export"] == [1, "", f"syscalltbl export: error: {where}/matrix.json: No space left on device\n"]
     assert results["export_absent"]
 
 

@@ -101,7 +101,8 @@ def test_a_program_outside_root_appears_at_its_own_path(tmp_path: Path) -> None:
 def test_a_trace_file_that_cannot_be_written_is_named() -> None:
     for flag in ("--trace", "--stats", "--ftrace"):
         proc = run(flag, "-o", "/dev/full", example("hello"))
-        assert (proc.returncode, proc.stderr) == (1, b"syscalltbl run: /dev/full: No space left on device\n"), flag
+        expected = b"syscalltbl run: error: /dev/full: No space left on device\n"
+        assert (proc.returncode, proc.stderr) == (1, expected), flag
 
 
 @pytest.mark.parametrize(("closing", "args"), [("<&-", ["cat"]), (">&-", ["echo", "hi"])])
@@ -122,4 +123,4 @@ def test_a_closed_stdin_or_stdout_is_ebadf_for_the_program_as_natively(closing: 
 def test_show_with_stdout_closed_is_one_line_and_exit_1() -> None:
     proc = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "syscalltbl", "show", "getpid"],
                           capture_output=True, timeout=60, check=False)
-    assert (proc.returncode, proc.stderr) == (1, b"syscalltbl show: standard output: Bad file descriptor\n")
+    assert (proc.returncode, proc.stderr) == (1, b"syscalltbl show: error: standard output: Bad file descriptor\n")

@@ -101,7 +101,7 @@ def test_a_missing_interpreter_is_one_line_and_127(tmp_path: Path) -> None:
     (root / LD_SO.lstrip("/")).unlink()
     result = run_machine(root, "/bin/true")
     assert result.returncode == 127, result
-    assert result.stderr.decode() == (f"syscalltbl run: {root}/bin/true: cannot run: /bin/true: interpreter "
+    assert result.stderr.decode() == (f"syscalltbl run: error: {root}/bin/true: cannot run: /bin/true: interpreter "
                                       f"{LD_SO}: No such file or directory\n")
 
 

@@ -100,7 +100,7 @@ def test_a_guest_that_ignores_ctrl_c_is_stopped_a_second_later(cli: Cli) -> None
                  cli.env)
     status, _, err, took = signal_and_wait(proc, signal.SIGINT)
     assert status == 130
-    assert err == b"syscalltbl run: /bin/busybox: stopped by SIGINT\n"
+    assert err == b"syscalltbl run: error: /bin/busybox: stopped by SIGINT\n"
     assert GRACE <= took < GRACE + PROMPT
 
 
@@ -108,7 +108,7 @@ def test_a_second_ctrl_c_stops_the_machine_at_once(cli: Cli) -> None:
     proc = start([cli.executable, "run", str(busybox()), "sh", "-c", "trap '' INT; echo ready; while :; do :; done"],
                  cli.env)
     status, _, err, took = signal_and_wait(proc, signal.SIGINT, signal.SIGINT, gap=0.1)
-    assert status == 130 and err == b"syscalltbl run: /bin/busybox: stopped by SIGINT\n"
+    assert status == 130 and err == b"syscalltbl run: error: /bin/busybox: stopped by SIGINT\n"
     assert took < GRACE
 
 
@@ -181,7 +181,7 @@ def test_ctrl_c_stops_the_fuzzer(cli: Cli) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     time.sleep(3)  # booted and fuzzing
     status, out, err, took = signal_and_wait(proc, signal.SIGINT)
-    assert (status, out, err) == (130, b"", b"syscalltbl fuzz: stopped by SIGINT (seed 1)\n")
+    assert (status, out, err) == (130, b"", b"syscalltbl fuzz: error: stopped by SIGINT (seed 1)\n")
     assert took < PROMPT
 
 
@@ -195,6 +195,6 @@ def test_ctrl_c_stops_a_script_reading_its_input_and_writes_nothing(cli: Cli, tm
     proc.stdin.flush()  # a partial table; the rest never comes
     time.sleep(1)
     status, _, err, took = signal_and_wait(proc, signal.SIGINT)
-    assert (status, err) == (130, b"syscalltbl script: interrupted by SIGINT\n")
+    assert (status, err) == (130, b"syscalltbl script: error: interrupted by SIGINT\n")
     assert not out.exists() and list(tmp_path.iterdir()) == []
     assert took < PROMPT

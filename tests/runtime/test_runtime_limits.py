@@ -102,7 +102,7 @@ def test_a_shell_fork_bomb_sees_eagain_and_run_ends_cleanly(cli: Cli, root: Path
     # ash writes "sh: ", the message and the newline one write() each (stderr is unbuffered), and
     # the processes are time-sliced, as on Linux: another's pieces can come in between, and the run
     # can stop between two of them, so its own line may follow a "sh: " with no newline.
-    ended = re.search(r"syscalltbl run: sh: (pid [0-9]+ )?still running after 8\.0 s\n\Z", result.stderr)
+    ended = re.search(r"syscalltbl run: error: sh: (pid [0-9]+ )?still running after 8\.0 s\n\Z", result.stderr)
     assert (ended is not None) == (result.code == 1), result.stderr[-2000:]
     pieces = result.stderr[: ended.start()] if ended is not None else result.stderr
     assert "can't fork: Resource temporarily unavailable" in pieces, pieces[-2000:]
@@ -267,7 +267,7 @@ def test_ram_the_host_cannot_reserve_is_one_line(cli: Cli, root: Path) -> None:
     done = subprocess.run([cli.executable, "run", "--memory", "4G", "--root", str(root), "true"], env=cli.env,
                           capture_output=True, preexec_fn=small_address_space, timeout=60, check=False)
     assert (done.returncode, done.stderr) == (
-        1, b"error: cannot reserve 4096 MiB of host memory for the machine's RAM (--memory): "
+        1, b"syscalltbl run: error: cannot reserve 4096 MiB of host memory for the machine's RAM (--memory): "
         b"Cannot allocate memory\n")
 
 

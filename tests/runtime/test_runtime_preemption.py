@@ -150,5 +150,5 @@ def test_processes_that_all_spin_and_ignore_ctrl_c_are_stopped_after_the_grace_p
     proc = start([cli.executable, "run", str(built["spin_all"]), "ignore"], cli.env)
     status, _, err, took = signal_and_wait(proc, signal.SIGINT)
     assert status == 130
-    assert err == f"syscalltbl run: {built['spin_all']}: stopped by SIGINT\n".encode()
+    assert err == f"syscalltbl run: error: {built['spin_all']}: stopped by SIGINT\n".encode()
     assert GRACE <= took < GRACE + PROMPT

@@ -82,6 +82,6 @@ def test_a_script_runs_as_the_first_program_and_says_why_a_file_cannot(tmp_path:
     assert (ran.returncode, ran.stdout, ran.stderr) == (0, b"hello from /work/hello.sh with arg\n", b"")
     refused = subprocess.run([*cli, str(plain)], capture_output=True, timeout=60, check=False)
     assert refused.returncode == 126 and refused.stdout == b""
-    assert refused.stderr.decode() == (f"syscalltbl run: {plain}: cannot run: /work/plain: not an x86-64 "
+    assert refused.stderr.decode() == (f"syscalltbl run: error: {plain}: cannot run: /work/plain: not an x86-64 "
                                        f"executable nor a #! script (Exec format error)\n")
     assert shutil.which("sh") and os.access(script, os.X_OK)

@@ -269,13 +269,13 @@ class Request:
 
 def _prototype(name: str, params: str) -> tuple[str, list[tuple[str, str]]]:
     """The declaration line and (type, name) of each parameter; refuses what does not parse."""
+    from syscalltbl.build.params_error import prefix, refusal
     from syscalltbl.tables.prototypes import parse_prototypes
 
-    declaration = f"asmlinkage long sys_{name}({params.strip() or 'void'});"
+    declaration = f"{prefix(name)}{params.strip() or 'void'});"
     parsed = parse_prototypes("--params", declaration)
     if parsed.problems or len(parsed.prototypes) != 1:
-        why = parsed.problems[0].message if parsed.problems else "not one declaration"
-        raise SyscalltblError(f"--params {params!r} do not parse as C parameters: {why}")
+        raise refusal(name, params)
     params_out = [(p.type, p.name) for p in parsed.prototypes[0].params if p.type != "void"]
     for index, (ctype, pname) in enumerate(params_out):
         if not pname or ctype == "...":

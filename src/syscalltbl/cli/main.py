@@ -3,8 +3,11 @@
 Exit status: 0 success, 1 failure (bad input, or an I/O error named with its
 path), 2 usage error, 128+N when signal N (SIGINT, SIGTERM, SIGHUP) stopped
 the command, 141 when the reader of stdout went away; `syscalltbl script`
-keeps the kernel scripts' convention instead (usage errors exit 1). Start-up stays
-lean: each subcommand imports what it needs when it runs.
+keeps the kernel scripts' convention instead (usage errors exit 1). Every error
+is one line on stderr, `syscalltbl COMMAND: error: MESSAGE`, or
+`FILE:LINE:COLUMN: error: MESSAGE` at a position in a file (tables/errors.py);
+a usage error prints the subcommand's own usage first. Start-up stays lean:
+each subcommand imports what it needs when it runs.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
 from syscalltbl.cli.options import add_tables_options
-from syscalltbl.tables.errors import SyscalltblError, UsageError
+from syscalltbl.tables.errors import SyscalltblError, UsageError, error_line
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a tool killed by SIGPIPE
@@ -38,13 +41,35 @@ class _Parser(argparse.ArgumentParser):
             (file or sys.stderr).write(message)
 
 
+class _CommandParser(_Parser):
+    """A subcommand's parser: arguments it does not know are its usage error, not the top level's.
+
+    argparse hands a subparser's leftovers up to `syscalltbl`'s own parser,
+    which would print the top-level usage for `syscalltbl build --nosuch`.
+    """
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: list[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="syscalltbl",
         description="Parse Linux syscall tables and generate what the kernel build generates from them.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    build = commands.add_parser("build", help="regenerate every output named in arch/")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_CommandParser)
+    build = commands.add_parser(
+        "build",
+        help="regenerate every output named in arch/",
+        description="Regenerate every output that arch/tables.toml names (the kernel build's headers and tables, "
+        "and the emulated machine's sources) under the output directory; an output is only rewritten when "
+        "its bytes change.",
+    )
     build.add_argument(
         "-o", "--outdir", default="build", type=Path, help="output directory (default: build, also with --tree)"
     )
@@ -91,7 +116,7 @@ def _run_build(args: argparse.Namespace) -> int:
     for line in explain or ():
         print(f"  {line}")
     for error in summary.errors:
-        print(error, file=sys.stderr)
+        print(error.report("syscalltbl build"), file=sys.stderr)
     if args.verbose:
         for path in summary.written:
             print(f"  wrote {args.outdir / path}")
@@ -100,14 +125,18 @@ def _run_build(args: argparse.Namespace) -> int:
 
 
 def _run_script(argv: list[str]) -> int:
+    from syscalltbl.cli import script_help
     from syscalltbl.generators import scripts
 
+    if argv[:1] in (["-h"], ["--help"]):
+        sys.stdout.write(script_help.text())
+        return EXIT_OK
     # Ours, before TOOL, so that no kernel script's own arguments can clash with it.
     touch_unchanged = argv[:1] == [scripts.TOUCH_UNCHANGED]
     if touch_unchanged:
         argv = argv[1:]
     if not argv:
-        raise UsageError("expected TOOL ARG...: TOOL is one of " + ", ".join(scripts.TOOLS))
+        raise UsageError("expected TOOL ARG...: TOOL is one of " + ", ".join(scripts.TOOLS), usage=script_help.text())
     job = scripts.parse_argv(argv[0], argv[1:])
     if job.input is None:
         from syscalltbl.tables.limits import TABLE_BYTES_LIMIT, check_size
@@ -158,14 +187,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as stop:
         _drop_stdout()
         signum = stop.args[0] if stop.args and isinstance(stop.args[0], int) else signal.SIGINT
-        print(f"{command}: interrupted by {signal.Signals(signum).name}", file=sys.stderr)
+        print(error_line(command, f"interrupted by {signal.Signals(signum).name}"), file=sys.stderr)
         return 128 + signum
     except OSError as exc:
         _drop_stdout()
         # Errors without a file name come from writing stdout: the others name their file
         # (the machine's RAM, the one other source, says what it is in its own words).
         where = exc.filename if exc.filename is not None else "standard output"
-        print(f"{command}: {os.fsdecode(where)}: {exc.strerror or exc}", file=sys.stderr)
+        print(error_line(command, f"{os.fsdecode(where)}: {exc.strerror or exc}"), file=sys.stderr)
         return EXIT_FAILURE
     finally:
         for signum, handler in previous.items():
@@ -211,11 +240,8 @@ def _main(argv: list[str]) -> int:
         # The kernel's argument conventions, not argparse's: hand them over untouched.
         try:
             return _run_script(argv[1:])
-        except UsageError as exc:
-            print(f"syscalltbl script: {exc.message}", file=sys.stderr)
-            return EXIT_FAILURE
         except SyscalltblError as exc:
-            print(exc, file=sys.stderr)
+            _report(exc, "syscalltbl script")
             return EXIT_FAILURE
     try:
         args = _parser().parse_args(argv)
@@ -228,13 +254,17 @@ def _main(argv: list[str]) -> int:
         if args.command in extra:
             status: int = extra[args.command].run(args)
             return status
-    except UsageError as exc:
-        print(f"syscalltbl {args.command}: {exc.message}", file=sys.stderr)
-        return EXIT_USAGE
     except SyscalltblError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_FAILURE
+        _report(exc, f"syscalltbl {args.command}")
+        return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILURE
     return EXIT_USAGE
+
+
+def _report(exc: SyscalltblError, command: str) -> None:
+    """The error's one line on stderr, after the usage it names (a usage error's synopsis)."""
+    if isinstance(exc, UsageError) and exc.usage is not None:
+        print(exc.usage.rstrip("\n"), file=sys.stderr)
+    print(exc.report(command), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Warnings on stderr, in the error convention's forms: `FILE:LINE:COL: warning: MESSAGE` when
-the cause has a position, `PATH: warning: MESSAGE` when it names only a file, else
-`syscalltbl COMMAND: warning: MESSAGE`. A warning never changes the exit status."""
+the cause has a position, else `syscalltbl COMMAND: warning: [PATH: ]MESSAGE`, as errors
+are printed (tables/errors.py). A warning never changes the exit status."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ def warning_line(command: str, cause: SyscalltblError, consequence: str) -> str:
     message = f"{cause.message}; {consequence}"
     if cause.location is not None:
         return f"{cause.location}: warning: {message}"
-    if cause.path is not None:
-        return f"{cause.path}: warning: {message}"
-    return f"syscalltbl {command}: warning: {message}"
+    where = f"{cause.path}: " if cause.path is not None else ""
+    return f"syscalltbl {command}: warning: {where}{message}"
 
 
 def warn(command: str, cause: SyscalltblError, consequence: str) -> None:

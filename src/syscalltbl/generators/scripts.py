@@ -24,19 +24,26 @@ TOOLS = ("syscalltbl", "syscallhdr", "arm-syscallnr", "mips-syscallnr", "s390-sy
 #: It comes before TOOL, outside every script's own arguments.
 TOUCH_UNCHANGED = "--touch-unchanged"
 
-USAGE = {
-    "syscalltbl": "usage: syscalltbl script syscalltbl [--abis ABIS] INFILE OUTFILE",
-    "syscallhdr": (
-        "usage: syscalltbl script syscallhdr [--abis ABIS] [--emit-nr] [--offset OFFSET]"
-        " [--prefix PREFIX] INFILE OUTFILE"
-    ),
-    "arm-syscallnr": "usage: syscalltbl script arm-syscallnr INFILE OUTFILE",
-    "mips-syscallnr": "usage: syscalltbl script mips-syscallnr INFILE OUTFILE [ABIS [PREFIX]]",
-    "s390-syscalltbl": (
-        "usage: syscalltbl script s390-syscalltbl [-H] [-S] [-N] [-X] [-i INFILE] [-a ABIS] [-f FILENAME]"
-        "  (table on stdin unless -i, header on stdout)"
-    ),
+#: the kernel script each TOOL replaces
+REPLACES = {
+    "syscalltbl": "scripts/syscalltbl.sh",
+    "syscallhdr": "scripts/syscallhdr.sh",
+    "arm-syscallnr": "arch/arm/tools/syscallnr.sh",
+    "mips-syscallnr": "arch/mips/kernel/syscalls/syscallnr.sh",
+    "s390-syscalltbl": "arch/s390/kernel/syscalls/syscalltbl",
 }
+
+#: each TOOL's arguments, the kernel script's own (what `syscalltbl script --help` lists)
+SYNOPSIS = {
+    "syscalltbl": "[--abis ABIS] INFILE OUTFILE",
+    "syscallhdr": "[--abis ABIS] [--emit-nr] [--offset OFFSET] [--prefix PREFIX] INFILE OUTFILE",
+    "arm-syscallnr": "INFILE OUTFILE",
+    "mips-syscallnr": "INFILE OUTFILE [ABIS [PREFIX]]",
+    "s390-syscalltbl": "[-H] [-S] [-N] [-X] [-i INFILE] [-a ABIS] [-f FILENAME]"
+    "  (table on stdin unless -i, header on stdout)",
+}
+
+USAGE = {tool: f"usage: syscalltbl script {tool} {SYNOPSIS[tool]}" for tool in TOOLS}
 
 
 class Job(NamedTuple):
@@ -55,7 +62,7 @@ class Job(NamedTuple):
 
 
 def _usage(tool: str, problem: str) -> UsageError:
-    return UsageError(f"{problem}\n{USAGE[tool]}")
+    return UsageError(problem, usage=USAGE[tool])
 
 
 def _long_options(tool: str, argv: list[str], allowed: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:

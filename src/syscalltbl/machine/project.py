@@ -24,6 +24,7 @@ from syscalltbl.machine.kernel.devices import DEVICE_ATTRIBUTE, Driver
 from syscalltbl.machine.syscalls.registry import Handler
 from syscalltbl.machine.uapi.ctype import cast as c_cast
 from syscalltbl.tables.errors import SyscalltblError
+from syscalltbl.tables.model import Location
 from syscalltbl.tables.target import X86_64Target
 
 F = TypeVar("F", bound=Callable[..., int])
@@ -107,7 +108,7 @@ def _execute(file: Path, prefix: str) -> dict[str, object]:
         code = compile(source, str(file), "exec")
     except SyntaxError as exc:  # line and column 1-based
         line, column = (exc.lineno, exc.offset) if exc.lineno else _nul_at(source)  # only a NUL has no position
-        raise SyscalltblError(f"syntax error: {exc.msg}", path=f"{file}:{line}:{column or 1}") from None
+        raise SyscalltblError(f"syntax error: {exc.msg}", Location(str(file), line, column or 1)) from None
     try:
         exec(code, module.__dict__)
     except (Exception, SystemExit) as exc:
@@ -121,9 +122,10 @@ def _load_error(file: Path, exc: BaseException) -> SyscalltblError:
     line, column = (own[-1].lineno or 0, own[-1].colno or 0) if own else (0, 0)  # colno: 0-based
     if isinstance(exc, ModuleNotFoundError) and (exc.name or "").startswith("syscalltbl.kernel_runtime"):
         named, column = _imported_at(file, line) or (exc.name or "", 0)
-        return SyscalltblError(f"{named} moved: import from {moved(named)} instead", path=f"{file}:{line}:{column + 1}")
+        where = Location(str(file), line, column + 1)
+        return SyscalltblError(f"{named} moved: import from {moved(named)} instead", where)
     detail = f": {exc}" if str(exc) else ""
-    return SyscalltblError(f"loading it raised {type(exc).__name__}{detail}", path=f"{file}:{line}:{column + 1}")
+    return SyscalltblError(f"loading it raised {type(exc).__name__}{detail}", Location(str(file), line, column + 1))
 
 
 def _nul_at(source: str) -> tuple[int, int]:
@@ -152,7 +154,8 @@ def load_handlers(directory: Path) -> dict[str, Handler]:
             entry_point = getattr(value, _ATTRIBUTE, None)
             if isinstance(entry_point, str):
                 if entry_point in handlers:
-                    raise SyscalltblError(f"{entry_point} is implemented twice", path=_defined_at(file, value))
+                    where = _defined_at(file, value)
+                    raise SyscalltblError(f"{entry_point} is implemented twice", where, path=str(file))
                 handlers[entry_point] = cast(Handler, value)
     return handlers
 
@@ -165,16 +168,16 @@ def load_drivers(directory: Path) -> dict[str, type[Driver]]:
             name = getattr(value, DEVICE_ATTRIBUTE, None)
             if isinstance(name, str) and isinstance(value, type) and issubclass(value, Driver):
                 if name in drivers:
-                    raise SyscalltblError(f"/dev/{name} has two drivers", path=_defined_at(file, value))
+                    raise SyscalltblError(f"/dev/{name} has two drivers", _defined_at(file, value), path=str(file))
                 drivers[name] = value
     return drivers
 
 
-def _defined_at(file: Path, value: object) -> str:
-    """file:line:column of the `def` or `class` statement that made `value`, else the file alone."""
+def _defined_at(file: Path, value: object) -> Location | None:
+    """Where the `def` or `class` statement that made `value` is in `file`, if it is there."""
     for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name == getattr(
             value, "__name__", None
         ):
-            return f"{file}:{node.lineno}:{node.col_offset + 1}"
-    return str(file)
+            return Location(str(file), node.lineno, node.col_offset + 1)
+    return None

@@ -1,4 +1,10 @@
-"""Errors a user can act on: each names where it happened and what was expected."""
+"""Errors a user can act on: each names where it happened and what was expected.
+
+One convention for every command (README, "Exit status"): an error at a
+position in a file is `FILE:LINE:COLUMN: error: MESSAGE`, as a compiler
+prints it; any other is `syscalltbl COMMAND: error: MESSAGE`, with the file's
+path first in MESSAGE when there is one (`syscalltbl COMMAND: error: PATH: ...`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,19 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from syscalltbl.tables.model import Location
+
+#: the prefix of a line from no particular command (a library caller's str())
+PROGRAM = "syscalltbl"
+
+
+def error_line(command: str, message: str) -> str:
+    """`syscalltbl COMMAND: error: MESSAGE`: an error with no position in a file."""
+    return f"{command}: error: {message}"
+
+
+def warning_line(command: str, message: str) -> str:
+    """`syscalltbl COMMAND: warning: MESSAGE`: a warning with no position in a file."""
+    return f"{command}: warning: {message}"
 
 
 class SyscalltblError(Exception):
@@ -17,13 +36,27 @@ class SyscalltblError(Exception):
         self.location = location
         self.path = path
 
-    def __str__(self) -> str:
+    def report(self, command: str = PROGRAM) -> str:
+        """The error's line as `command` (say "syscalltbl build") prints it."""
         if self.location is not None:
             return f"{self.location}: error: {self.message}"
         if self.path is not None:
-            return f"{self.path}: error: {self.message}"
-        return f"error: {self.message}"
+            return error_line(command, f"{self.path}: {self.message}")
+        return error_line(command, self.message)
+
+    def __str__(self) -> str:
+        return self.report()
 
 
 class UsageError(SyscalltblError):
-    """Wrong arguments: the caller, not the input, must change."""
+    """Wrong arguments: the caller, not the input, must change.
+
+    `usage`, when given, is the synopsis printed before the error line, as
+    argparse prints a subcommand's usage.
+    """
+
+    def __init__(
+        self, message: str, location: Location | None = None, *, path: str | None = None, usage: str | None = None
+    ) -> None:
+        super().__init__(message, location, path=path)
+        self.usage = usage

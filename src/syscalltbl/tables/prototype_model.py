@@ -67,6 +67,9 @@ class ParseProblem:
 
     message: str
     location: Location
+    #: a declaration the grammar refused: the terminals it could take there, and what it found instead
+    expected: frozenset[str] = frozenset()
+    found: str = ""
 
     def __str__(self) -> str:
         return f"{self.location}: warning: {self.message}"

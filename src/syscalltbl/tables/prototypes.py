@@ -349,7 +349,7 @@ def _parse_declaration(tokens: list[Token], file: str, problems: list[ParseProbl
         found = "a preprocessor line" if error.token.type == "PP_LINE" else repr(str(error.token))
         message = f"skipped an asmlinkage declaration that is not a function prototype: unexpected {found}"
         where = _at(file, error.token) if error.token.type != "$END" else _at(file, tokens[0])
-        problems.append(ParseProblem(message, where))
+        problems.append(ParseProblem(message, where, frozenset(error.expected), found))
         return None
     prototype = _ToModel(file).transform(tree)
     assert isinstance(prototype, Prototype)

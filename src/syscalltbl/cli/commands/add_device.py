@@ -19,9 +19,18 @@ HELP = "add a character device /dev/NAME whose driver (read, write, ioctl) is Py
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", metavar="NAME", help="the device's name in /dev")
     parser.add_argument(
-        "--type", dest="magic", type=lambda v: int(v, 0), help="ioctl type byte (default: the name's first letter)"
+        "--type", dest="magic", metavar="MAGIC", type=_number,
+        help="ioctl type byte (default: the name's first letter)",
     )
     add_project_option(parser, edits=True)
+
+
+def _number(value: str) -> int:
+    """An integer as Python writes one (42, 0x2a, 0o52), said so when it is not (argparse would name a lambda)."""
+    try:
+        return int(value, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r} (expected one such as 42 or 0x2a)") from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     from syscalltbl.machine.kernel.hostsig import Halted, HostSignals
     from syscalltbl.machine.tools.fuzz import Fuzzer, describe
-    from syscalltbl.tables.errors import UsageError
+    from syscalltbl.tables.errors import UsageError, error_line
     from syscalltbl.tables.target import resolve
 
     if args.count < 0:
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
             fuzzer = Fuzzer(seed, args.count, target=resolve(), host_signals=host_signals, limits=limits_from(args))
             report = fuzzer.run()
     except Halted as stop:
-        print(f"syscalltbl fuzz: {stop} (seed {seed})", file=sys.stderr)
+        print(error_line("syscalltbl fuzz", f"{stop} (seed {seed})"), file=sys.stderr)
         return 128 + stop.signum
     describe(report, lambda line: print(line, file=sys.stdout, flush=True), limit_arguments(args))
     return 1 if report.violations else 0

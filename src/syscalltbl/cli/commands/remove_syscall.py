@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from syscalltbl.build.removesyscall import plan_remove
+    from syscalltbl.tables.errors import warning_line
     from syscalltbl.tables.target import resolve
 
     plan = plan_remove(resolve(args.project), args.name, args.force)
@@ -40,5 +41,5 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.write(plan.diff())
     print(f"syscalltbl remove-syscall: {plan.summary}")
     for note in plan.notes:
-        print(f"syscalltbl remove-syscall: {note}", file=sys.stderr)
+        print(warning_line("syscalltbl remove-syscall", note), file=sys.stderr)
     return 0

@@ -44,7 +44,9 @@ running one second later, or a second signal comes, it is stopped.
 
 Exit status: the program's own; 128+N when signal N killed it, or stopped
 the machine (with one line on stderr, none for SIGPIPE); 127 when PROGRAM (or its interpreter) cannot be found and
-126 when it cannot be run (neither an x86-64 ELF nor a #! script, or not executable); 2 for usage errors.
+126 when it cannot be run (a directory, neither an x86-64 ELF nor a #! script, or not executable); 2 for usage
+errors. syscalltbl's own errors are `syscalltbl run: error: PROGRAM: ...`; a program that a signal killed is
+reported as a shell reports it, `syscalltbl run: PROGRAM: killed by SIGNAL`.
 """
 
 from __future__ import annotations
@@ -95,7 +97,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=3600.0, help=argparse.SUPPRESS)
     add_limit_options(parser)
     parser.add_argument("program", metavar="PROGRAM")
-    parser.add_argument("args", metavar="ARG", nargs=argparse.REMAINDER)
+    # A remainder may be empty: only PROGRAM is required (argparse would name ARG too).
+    parser.add_argument("args", metavar="ARG", nargs=argparse.REMAINDER).required = False
 
 
 def run(args: argparse.Namespace) -> int:
@@ -170,7 +173,6 @@ def _hold_closed_stdio() -> tuple[int, int, int]:
 
 def _run(args: argparse.Namespace, out: TextIO, stdio: tuple[int, int, int]) -> int:
     import os
-    import sys
 
     from syscalltbl.machine.image.kbuild import load_prototypes
     from syscalltbl.machine.machine import Machine
@@ -191,8 +193,12 @@ def _run(args: argparse.Namespace, out: TextIO, stdio: tuple[int, int, int]) -> 
     if root is not None and not os.path.isdir(root):
         raise UsageError(f"--root {root}: not a directory")
     name = f"syscalltbl run: {args.program}"
-    if "/" in args.program and not os.path.isfile(args.program):
-        print(f"{name}: No such file", file=sys.stderr)
+    # A path, or a Python program (always a host file, run by this interpreter), that is not a file.
+    if ("/" in args.program or args.program.endswith(".py")) and not os.path.isfile(args.program):
+        if os.path.isdir(args.program):  # as a shell says, and its status
+            _error(args.program, "Is a directory")
+            return 126
+        _error(args.program, "No such file or directory" + _inside_root_hint(args.program, args.root))
         return 127
     target = resolve()  # the project around the working directory, else syscalltbl's own tables
     wrappers: list[Wrapper] = []
@@ -250,7 +256,7 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
         if in_machine is None:
             host = shutil.which(program)
             if host is None:
-                print(f"{name}: command not found", file=sys.stderr)
+                _error(args.program, "command not found")
                 return 127
             program = host
     try:
@@ -258,7 +264,7 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
                              in_machine=in_machine, cwd=os.fsencode(args.cwd),
                              pid1=Pid1.PROGRAM if args.pid1 else Pid1.INIT)
     except CannotExec as exc:
-        print(f"{name}: cannot run: {exc}", file=sys.stderr)
+        _error(args.program, f"cannot run: {exc}")
         return 127 if exc.errno == ENOENT else 126
     except (Errno, NotADirectoryError):
         raise UsageError(f"--cwd {args.cwd}: no such directory in the machine's filesystem") from None
@@ -268,13 +274,12 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
         with HostSignals().installed(machine):
             status = machine.schedule(task, args.timeout)
     except Halted as stop:
-        # The guest did not end by itself after Ctrl-C (or was asked twice): as a shell
-        # reports a job the signal killed.
-        print(f"{name}: {stop}", file=sys.stderr)
+        # The guest did not end by itself after Ctrl-C (or was asked twice): the machine was stopped.
+        _error(args.program, str(stop))
         return 128 + stop.signum
     except (Deadlock, TimeoutError) as exc:
         machine.kill_all()
-        print(f"{name}: {exc}", file=sys.stderr)
+        _error(args.program, str(exc))
         return 1
     if status.signal is not None:
         _report_death(name, status.signal, status.detail)
@@ -286,7 +291,31 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
     return status.code or 0
 
 
+def _error(program: str, message: str) -> None:
+    """`syscalltbl run: error: PROGRAM: MESSAGE`: the program could not be started or run to its end."""
+    import sys
+
+    from syscalltbl.tables.errors import error_line
+
+    print(error_line("syscalltbl run", f"{program}: {message}"), file=sys.stderr)
+
+
+def _inside_root_hint(program: str, root: str | None) -> str:
+    """For a PROGRAM path that --root DIR holds but the host does not: how to name what was meant."""
+    import os
+
+    if root is None:
+        return ""
+    inside = os.path.join(root, program.lstrip("/"))
+    if not os.path.isfile(inside):
+        return ""
+    bare = os.path.basename(program)
+    return (f" (a PROGRAM with a slash is a host path, and {inside} is the file inside --root: give that path, "
+            f"or the bare name {bare}, which is looked up in the machine's PATH)")
+
+
 def _report_death(name: str, signal: int, detail: str) -> None:
+    # A job report, as a shell prints one: how the program ended, not an error of syscalltbl's.
     import sys
 
     from syscalltbl.machine.uapi.signal import SIGPIPE
@@ -323,7 +352,7 @@ def _run_python(machine: Machine, args: argparse.Namespace, env: dict[str, str],
         backend.exit(code)  # as the interpreter ends: exit_group(code), `+++ exited with N +++` under --trace
         return code
     except Halted as stop:
-        print(f"{name}: {stop}", file=sys.stderr)
+        _error(args.program, str(stop))
         return 128 + stop.signum
     finally:
         sys.argv = saved_argv
