@@ -114,7 +114,9 @@ def test_a_bad_classes_file_is_a_one_line_error(tmp_path: Path) -> None:
     bad.write_text('[[class]]\nname = "file"\n[[class.rule]]\nwhy = "x"\nname = "(unclosed"\n')
     with pytest.raises(SyscalltblError) as error:
         classes.load(bad)
-    assert str(error.value).startswith(f"{bad}: error: malformed syscall classes: class 'file': rule 'x': name")
+    assert str(error.value).startswith(
+        f"syscalltbl: error: {bad}: malformed syscall classes: class 'file': rule 'x': name"
+    )
     bad.write_text('[[class]]\nname = "desc"\n[[class.rule]]\nwhy = "y"\nunless = "nosuch"\n')
     with pytest.raises(SyscalltblError, match="refers to 'nosuch', which is no class"):
         classes.load(bad)

@@ -224,12 +224,13 @@ def test_every_command_help_has_a_description(cli: Cli, command: str) -> None:
 
 @pytest.mark.parametrize("flag", ["--help", "-h"])
 def test_script_help_lists_each_tool_with_its_arguments(cli: Cli, flag: str) -> None:
-    from syscalltbl.generators.scripts import REPLACES, SYNOPSIS, TOOLS
+    from syscalltbl.generators.scripts import REPLACES, SYNOPSIS, TOOLS, TOUCH_UNCHANGED
 
     proc = cli.run("script", flag)
     assert (proc.returncode, proc.stderr) == (0, b"")
     lines = proc.stdout.decode().splitlines()
-    assert lines[0] == "usage: syscalltbl script TOOL ARG..."
+    assert lines[0] == f"usage: syscalltbl script [{TOUCH_UNCHANGED}] TOOL ARG..."
+    assert any(line.startswith(f"  {TOUCH_UNCHANGED}  ") for line in lines)
     for tool in TOOLS:
         at = lines.index(f"  {tool} {SYNOPSIS[tool]}")
         assert lines[at + 1].strip() == REPLACES[tool]
