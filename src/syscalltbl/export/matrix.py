@@ -194,11 +194,14 @@ def load_tables(project: Project, kernel_paths: Iterable[str]) -> dict[str, Tabl
     return tables
 
 
-def build_matrix(project: Project) -> Matrix:
-    """The matrix of `project`: its selections and every syscall name they list."""
+def build_matrix(project: Project, bases: tuple[AbiBase, ...] | None = None) -> Matrix:
+    """The matrix of `project`: its selections and every syscall name they list.
+
+    `bases` default to the project's abi-bases.toml (a kernel tree has none: its reader passes the shipped ones).
+    """
     candidates = _candidates(project)
     tables = load_tables(project, sorted({c.table for c in candidates}))
-    bases = load_bases(project.root)
+    bases = load_bases(project.root) if bases is None else bases
     per_arch: dict[str, int] = {}
     for candidate in candidates:
         per_arch[candidate.arch] = per_arch.get(candidate.arch, 0) + 1

@@ -41,6 +41,8 @@ class OutputSelection:
     source: Location | None = None
     #: s390's script runs one mode per invocation here: "H", "S" or "N" ("" for the others).
     mode: str = ""
+    #: The invocation's arguments as the script received them: what `build` would run again.
+    argv: tuple[str, ...] = ()
 
     def selects_all(self) -> bool:
         return self.abis is None or "" in self.abis

@@ -29,18 +29,19 @@ def selections(
 ) -> list[OutputSelection]:
     """The selections of one invocation; `argv` already names the table and output."""
     job = parse_argv(generator, argv)
+    args = tuple(argv)
     if generator in ("syscalltbl", "syscallhdr"):
-        return [OutputSelection(arch, generator, table, job.abis, path, True, False, source)]
+        return [OutputSelection(arch, generator, table, job.abis, path, True, False, source, argv=args)]
     if generator == "arm-syscallnr":
-        return [OutputSelection(arch, generator, table, None, path, False, False, source)]
+        return [OutputSelection(arch, generator, table, None, path, False, False, source, argv=args)]
     if generator == "mips-syscallnr":
-        return [OutputSelection(arch, generator, table, job.abis, path, False, False, source)]
+        return [OutputSelection(arch, generator, table, job.abis, path, False, False, source, argv=args)]
     result = []
     for mode in job.modes:
         if mode == "H":
-            result.append(OutputSelection(arch, generator, table, job.abis, path, True, False, source, "H"))
+            result.append(OutputSelection(arch, generator, table, job.abis, path, True, False, source, "H", args))
         elif mode == "S":
-            result.append(OutputSelection(arch, generator, table, None, path, True, True, source, "S"))
+            result.append(OutputSelection(arch, generator, table, None, path, True, True, source, "S", args))
         else:
-            result.append(OutputSelection(arch, generator, table, job.abis, path, False, False, source, "N"))
+            result.append(OutputSelection(arch, generator, table, job.abis, path, False, False, source, "N", args))
     return result
