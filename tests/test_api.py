@@ -327,3 +327,21 @@ def test_lint_gives_the_findings_of_the_cli_as_objects(cli: Cli, tables: api.Tab
         (f["rule"], f["severity"], Path(f["file"]).resolve(), f["line"], f["column"], f["message"]) for f in findings
     ]
     assert len(tables.lint(exceptions=False)) == 11
+
+
+def test_debians_6_12_tree_has_its_own_tables() -> None:
+    """Debian's linux-source-6.12 against the shipped 6.18.2: the tree's Makefile names its version,
+    it lacks the syscalls added since and has none of its own, and the syscalls both have keep their
+    numbers on every ABI both have."""
+    from debian_cache import linux_source_tree
+
+    tree, shipped = api.load(tree=linux_source_tree()), api.load()
+    assert tree.kernel.startswith("6.12.") and tree.is_tree
+    assert set(tree.names) < set(shipped.names)
+    assert {a.label for a in tree.abis} == {a.label for a in shipped.abis}
+    for abi in tree.abis:
+        old, new = tree.table(abi.label), shipped.table(abi.label)
+        assert abi.base == new.abi.base, abi.label
+        assert {s.name: s.absolute for s in old} == {s.name: s.absolute for s in new if s.name in old}, abi.label
+    (getpid,) = tree.lookup("getpid", "x86/64")
+    assert (getpid.number, getpid.file) == (39, "arch/x86/entry/syscalls/syscall_64.tbl")

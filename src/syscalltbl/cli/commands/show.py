@@ -56,17 +56,7 @@ def _columns(matrix: Matrix, arch: str | None) -> list[int]:
 
 def _lookup(matrix: Matrix, query: str, columns: list[int]) -> tuple[list[tuple[str, int, Entry]], str]:
     """The cells `query` names within `columns`, and why there are none if so."""
-    from syscalltbl.export.lookup import find
-
-    found = find(
-        matrix.rows,
-        query,
-        columns,
-        bases=[s.base for s in matrix.selections],
-        labels=[s.column for s in matrix.selections],
-        number=lambda entry: entry.number,
-        symbols=lambda entry: (entry.entry_point, entry.compat_entry_point),
-    )
+    found = matrix.lookup(query, columns)
     return list(found.cells), found.problem
 
 
