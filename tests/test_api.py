@@ -270,10 +270,10 @@ all: $(uapi)/unistd_64.h $(uapi)/unistd_x32.h $(out)/syscalls_64.h
 """
 
 TREE_TABLE = "0\tcommon\tread\t\t\tsys_read\n1\tcommon\twrite\t\t\tsys_write\n2\t64\tfrob\t\t\tsys_frob\n" \
-             "3\tx32\tfrob\t\t\tcompat_sys_frob\n"  # fmt: skip
+             "3\tx32\tfrob\t\t\tcompat_sys_frob\n4\tcomon\ttypo\t\t\tsys_typo\n"  # fmt: skip
 
 
-def test_a_kernel_tree_is_read_as_lint_tree_reads_it(tmp_path: Path) -> None:
+def test_a_kernel_tree_is_read_as_lint_tree_reads_it(cli: Cli, tmp_path: Path) -> None:
     root = tmp_path / "linux"
     files = {
         "Makefile": "VERSION = 6\nPATCHLEVEL = 99\nSUBLEVEL = 1\n",
@@ -304,7 +304,10 @@ def test_a_kernel_tree_is_read_as_lint_tree_reads_it(tmp_path: Path) -> None:
     x32_header = tables.render("arch/x86/include/generated/uapi/asm/unistd_x32.h")
     assert "#define __NR_frob (__X32_SYSCALL_BIT + 3)" in x32_header
     assert "__SYSCALL(2, sys_frob)" in tables.render("arch/x86/include/generated/asm/syscalls_64.h")
-    assert all(isinstance(d, api.Diagnostic) for d in tables.lint())
+    proc = cli.run("lint", "--tree", root, "--format", "json", cwd=tmp_path)
+    reported = [(f["rule"], tmp_path / f["file"], f["line"], f["message"]) for f in json.loads(proc.stdout)]
+    assert ("ABI001", root / "arch/x86/entry/syscalls/syscall_64.tbl", 5) in [r[:3] for r in reported], proc.stderr
+    assert [(d.rule, Path(d.file), d.line, d.message) for d in tables.lint()] == reported
     with pytest.raises(api.SyscalltblError, match="not a kernel tree"):
         api.load(tree=tmp_path)
 

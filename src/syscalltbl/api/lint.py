@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from syscalltbl.api.model import Diagnostic
@@ -10,8 +11,9 @@ if TYPE_CHECKING:
     from syscalltbl.tables.project import Project
 
 
-def diagnostics(project: Project, is_tree: bool, exceptions: bool) -> tuple[Diagnostic, ...]:
-    """`syscalltbl lint` (or `lint --tree ROOT`) on `project`, the exceptions file applied if `exceptions`."""
+def diagnostics(project: Project, tree: Path | None, exceptions: bool) -> tuple[Diagnostic, ...]:
+    """`syscalltbl lint` on `project`, or `lint --tree TREE` when it was read from a kernel tree;
+    the exceptions file applied if `exceptions`."""
     from syscalltbl.lint import run_lint
     from syscalltbl.lint.exceptions import FILE_NAME, apply_exceptions, load_exceptions
     from syscalltbl.lint.project_inputs import load_project_inputs
@@ -19,10 +21,10 @@ def diagnostics(project: Project, is_tree: bool, exceptions: bool) -> tuple[Diag
     from syscalltbl.lint.tree import load_tree_inputs
     from syscalltbl.tables import shipped
 
-    inputs = load_tree_inputs(project.root) if is_tree else load_project_inputs(project)
+    inputs = load_tree_inputs(tree) if tree is not None else load_project_inputs(project)
     findings = run_lint(inputs)
     if exceptions:
-        own = None if is_tree else project.root / FILE_NAME
+        own = None if tree is not None else project.root / FILE_NAME
         file = own if own is not None and own.is_file() else shipped.arch() / FILE_NAME
         if file.is_file():
             findings = apply_exceptions(findings, load_exceptions(file, list(RULES))).kept

@@ -136,7 +136,7 @@ class Tables:
         exceptions file (the project's arch/lint-exceptions.toml, else the shipped one) is applied."""
         from syscalltbl.api import lint
 
-        return lint.diagnostics(self._project, self.is_tree, exceptions)
+        return lint.diagnostics(self._project, self.root if self.is_tree else None, exceptions)
 
     @property
     def _arch_root(self) -> Path:
