@@ -4,6 +4,7 @@ projects and kernel trees; and a warm first lookup that imports neither Lark, Ji
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -348,3 +349,30 @@ def test_debians_6_12_tree_has_its_own_tables() -> None:
         assert {s.name: s.absolute for s in old} == {s.name: s.absolute for s in new if s.name in old}, abi.label
     (getpid,) = tree.lookup("getpid", "x86/64")
     assert (getpid.number, getpid.file) == (39, "arch/x86/entry/syscalls/syscall_64.tbl")
+
+
+TOOL = """\
+import syscalltbl.api as api
+
+tables: api.Tables = api.load()
+numbers: list[int] = [s.number for s in tables.lookup("getpid", "x86")]
+params: list[bool] = [p.is_user_pointer for p in tables.prototypes("sys_read")[0].params]
+"""
+
+
+def test_a_tool_is_type_checked_against_the_installed_package(cli: Cli, tmp_path: Path) -> None:
+    """py.typed: mypy --strict reads the API's annotations, so a tool's mistakes are found."""
+    mypy = Path(sys.executable).parent / "mypy"
+    (tmp_path / "tool.py").write_text(TOOL)
+    (tmp_path / "wrong.py").write_text(TOOL + 'name: int = tables.lookup("getpid")[0].name\n')
+
+    def check(name: str) -> subprocess.CompletedProcess[str]:
+        argv = [str(mypy), "--strict", "--no-incremental", "--cache-dir", os.devnull, name]
+        return subprocess.run(argv, cwd=tmp_path, env=cli.env, capture_output=True, text=True)
+
+    good = check("tool.py")
+    assert good.returncode == 0, good.stdout
+    bad = check("wrong.py")
+    assert bad.returncode == 1
+    assert 'wrong.py:6: error: Incompatible types in assignment (expression has type "str", variable has type "int")' \
+        in bad.stdout  # fmt: skip
