@@ -51,6 +51,8 @@ def test_wheel_holds_the_package_and_its_data(installed: Path, tmp_path: Path) -
     assert (package / "tables" / "grammars" / "tbl.lark").is_file()
     assert (package / "generators" / "templates" / "kernel" / "syscalltbl.h.j2").is_file()
     assert (package / "tables" / "arch" / "tables.toml").is_file()
+    assert (package / "py.typed").is_file()  # PEP 561: tools type-check against syscalltbl.api
+    assert (package / "api" / "__init__.py").is_file()
     assert len(list((package / "tables" / "arch").rglob("*.tbl"))) == 17
     assert sorted(p.name for p in site.iterdir() if p.name.startswith(("syscalltbl", "arch", "generators"))) == [
         "syscalltbl",

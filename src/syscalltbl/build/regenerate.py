@@ -84,6 +84,12 @@ def _tasks(project: Project, outputs: list[Output]) -> list[_Task]:
 _Result = bytes | SyscalltblError
 
 
+def render_output(project: Project, output: Output) -> bytes:
+    """One kernel output's bytes, exactly as `build` writes them (through the cache); raises SyscalltblError."""
+    task = _tasks(project, [output])[0]
+    return generate.render(task.job, task.data, task.table_path)
+
+
 def _render_serial(tasks: list[_Task]) -> list[_Result]:
     results: list[_Result] = []
     for task in tasks:

@@ -28,9 +28,10 @@ read from kernel headers (`prototype_headers`, `load_prototypes`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from syscalltbl.generators import scripts
 from syscalltbl.tables import abi, read
@@ -41,6 +42,9 @@ from syscalltbl.tables.headers import prototype_headers as prototype_headers
 from syscalltbl.tables.model import Entry, Table
 from syscalltbl.tables.project import Output, Project
 from syscalltbl.tables.prototype_model import Prototype
+
+if TYPE_CHECKING:
+    from syscalltbl.export.lookup import Found
 
 #: Beside tables.toml: each ABI's name, base and the macro holding it.
 
@@ -109,14 +113,25 @@ class Matrix:
             return list(range(len(self.selections)))
         return [i for i, s in enumerate(self.selections) if arch in (s.arch, s.column)]
 
+    def lookup(self, query: str | int, columns: Sequence[int]) -> Found[Entry]:
+        """The cells `show QUERY` shows within `columns` (a name, an entry point or a number; see
+        syscalltbl.export.lookup), and why there are none if so."""
+        from syscalltbl.export.lookup import find
+
+        return find(
+            self.rows,
+            query,
+            columns,
+            bases=[s.base for s in self.selections],
+            labels=[s.column for s in self.selections],
+            number=lambda entry: entry.number,
+            symbols=lambda entry: (entry.entry_point, entry.compat_entry_point),
+        )
+
     def find_number(self, number: int, columns: Iterable[int]) -> Iterator[tuple[str, int]]:
-        """(name, column) for each cell whose table or absolute number is `number`."""
-        wanted = list(columns)
-        for name, cells in self.rows.items():
-            for index in wanted:
-                entry = cells[index]
-                if entry is not None and number in (entry.number, self.selections[index].absolute(entry)):
-                    yield name, index
+        """(name, column) for each cell whose table or absolute number is `number`, by column then name."""
+        for name, index, _ in self.lookup(number, list(columns)).cells:
+            yield name, index
 
 
 def load_bases(root: Path) -> tuple[AbiBase, ...]:

@@ -7,10 +7,7 @@ private temporary directory instead, removed at exit. Only speed is lost.
 
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 _chosen: dict[Path, Path] = {}
@@ -41,6 +38,11 @@ def _writable(directory: Path) -> bool:
 
 
 def _private() -> Path:
+    # Imported here: the fallback is rare, and tempfile and shutil cost every start-up a few milliseconds.
+    import atexit
+    import shutil
+    import tempfile
+
     directory = Path(tempfile.mkdtemp(prefix="syscalltbl-cache-"))
     atexit.register(shutil.rmtree, directory, ignore_errors=True)
     return directory

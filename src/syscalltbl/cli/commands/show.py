@@ -63,13 +63,6 @@ def _query(args: argparse.Namespace) -> str:
     raise UsageError("the following arguments are required: NAME|NUMBER")
 
 
-def _parse_number(text: str) -> int | None:
-    try:
-        return int(text, 0)
-    except ValueError:
-        return None
-
-
 def _check_broken(matrix: Matrix, arch: str | None) -> None:
     """Raise the error of the table `arch` (an architecture or ARCH/ABI) reads, if it is broken;
     warn about every other broken table, whose architectures the lookup leaves out."""
@@ -97,38 +90,8 @@ def _columns(matrix: Matrix, arch: str | None) -> list[int]:
 
 def _lookup(matrix: Matrix, query: str, columns: list[int]) -> tuple[list[tuple[str, int, Entry]], str]:
     """The cells `query` names within `columns`, and why there are none if so."""
-    number = _parse_number(query)
-    if number is not None:
-        cells = [(n, i, matrix.rows[n][i]) for n, i in matrix.find_number(number, columns)]
-        found = [(n, i, e) for n, i, e in cells if e is not None]
-        return found, f"no syscall has number {query} on {_where(matrix, columns)}"
-    names = [query] if query in matrix.rows else []
-    if not names:
-        # An entry point: every syscall whose entry or compat entry is that symbol.
-        names = sorted(
-            name
-            for name, entries in matrix.rows.items()
-            if any(e is not None and query in (e.entry_point, e.compat_entry_point) for e in entries)
-        )
-    if not names:
-        import difflib
-
-        close = difflib.get_close_matches(query, list(matrix.rows), n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        return [], f"unknown syscall {query!r}{hint}"
-    found = []
-    for name in names:
-        for index in columns:
-            entry = matrix.rows[name][index]
-            if entry is not None:
-                found.append((name, index, entry))
-    return found, f"{query} is not a syscall of {_where(matrix, columns)}"
-
-
-def _where(matrix: Matrix, columns: list[int]) -> str:
-    if len(columns) == len(matrix.selections):
-        return "any architecture"
-    return ", ".join(matrix.selections[i].column for i in columns)
+    found = matrix.lookup(query, columns)
+    return list(found.cells), found.problem
 
 
 def _table(rows: list[list[str]]) -> list[str]:
