@@ -215,3 +215,40 @@ def test_trim_leaves_an_entry_used_after_it_was_chosen(tmp_path: Path) -> None:
     os.utime(entry)  # a process reads it between the scan and the removal
     assert not cachebound.remove(chosen, unused_since=chosen.used)
     assert entry.exists()
+
+
+def test_a_build_waiting_on_a_lock_that_eviction_unlinks_takes_the_new_one(tmp_path: Path) -> None:
+    """Eviction unlinks an unused build record's lock while holding it. A build that had opened that
+    lock and waits on it must not run under the unlinked file's lock, which a later build, opening the
+    path anew, would not see: it takes the lock at the path again."""
+    import threading
+
+    from syscalltbl.build import incremental
+
+    state = tmp_path / "builds" / "record.json"
+    state.parent.mkdir()
+    lock = state.with_suffix(".lock")
+    evictor = open(lock, "a+b")  # noqa: SIM115 (held across the thread's start)
+    fcntl.flock(evictor.fileno(), fcntl.LOCK_EX)
+    entered, leave = threading.Event(), threading.Event()
+
+    def build() -> None:
+        with incremental.locked(state):
+            entered.set()
+            leave.wait(30)
+
+    waiting = threading.Thread(target=build)
+    waiting.start()
+    time.sleep(0.3)  # the build has opened the lock file and waits in flock
+    lock.unlink()
+    evictor.close()  # the unlinked file's lock is free now
+    assert entered.wait(30)
+    with open(lock, "a+b") as later:  # a later build opens the path: it must wait too
+        try:
+            fcntl.flock(later.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            taken = True
+        except BlockingIOError:
+            taken = False
+    leave.set()
+    waiting.join(30)
+    assert not taken
