@@ -2,7 +2,7 @@
 
 --info (the default) prints the cache's directory, its size and entry count against the bound
 ($SYSCALLTBL_CACHE_MAX, default 256 MiB), and the same per kind of entry. --clear removes every
-entry that no process is using and says how many went and how much space that freed.
+entry (the record of a build still running stays) and says how many went and how much space that freed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ HELP = "show the cache's size, entries and bound (--info), or empty it (--clear)
 def configure(parser: argparse.ArgumentParser) -> None:
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--info", action="store_true", help="path, size, entries and bound, per kind (default)")
-    action.add_argument("--clear", action="store_true", help="remove every entry not in use")
+    action.add_argument(
+        "--clear", action="store_true", help="remove every entry (a running build keeps its record), and say what went"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
