@@ -12,15 +12,17 @@ adds to. Only when that sum is over the bound is the cache scanned, once, when
 the process exits: the least recently used entries go first until it holds at
 most LOW_WATER of the bound, and the ledger is set to what the scan found (which
 also corrects the sum: overwrites, entries deleted by hand). So a scan happens
-about once per fifth of the bound written, never on a no-op or warm build,
-which write nothing to the cache. Eviction is safe for
-other processes: a file is unlinked (a reader that has it open keeps reading;
-one that comes later misses and rebuilds); a build record goes only while its
-lock is free; a directory is renamed away in one step, then deleted, and only
-once unused for GRACE_DIR seconds, since a process that looked it up may still
-be about to read it. Files and directories being written (dot or `tmp` names)
-are left alone until they are STALE_TEMP seconds old: then they are a crashed
-writer's leftovers.
+about once per fifth of the bound written; a no-op build writes nothing to the
+cache and a warm one only its build record.
+
+Eviction is safe for other processes: a file is unlinked (a reader that has it
+open keeps reading; one that comes later misses and rebuilds); an entry used
+after the scan chose it stays; a build record goes only while its lock is free;
+a directory is renamed away in one step, then deleted, and only once unused for
+GRACE_DIR seconds, since a process that looked it up may still be about to read
+it. Files and directories being written (dot or `tmp` names) are left alone
+until they are STALE_TEMP seconds old: then they are a crashed writer's
+leftovers.
 """
 
 from __future__ import annotations
