@@ -252,3 +252,20 @@ def test_a_build_waiting_on_a_lock_that_eviction_unlinks_takes_the_new_one(tmp_p
     leave.set()
     waiting.join(30)
     assert not taken
+
+
+def test_a_machine_from_the_cache_marks_its_kernel_image_used(fresh_cli: Cli, fresh_cache: Path) -> None:
+    """The cached kernel names its vmlinux and its table module, in image directories of the cache: a
+    boot from that entry uses them too, or they would age and be evicted while it is used every day."""
+    first = fresh_cli.run("run", "/bin/true")
+    assert first.returncode == 0, first.stderr
+    images = fresh_cache / "syscalltbl" / "x86_64-images"
+    kernel = {p.parent for name in ("vmlinux", "sys_call_table_64.py") for p in images.glob(f"*/{name}")}
+    assert len(kernel) == 2
+    day_ago = time.time() - 86400
+    for entry in [*images.iterdir(), *(fresh_cache / "syscalltbl").rglob("*")]:
+        os.utime(entry, (day_ago, day_ago))
+    again = fresh_cli.run("run", "/bin/true")
+    assert again.returncode == 0, again.stderr
+    for directory in kernel:
+        assert directory.stat().st_mtime > day_ago + 3600, directory.name
