@@ -59,7 +59,8 @@ _TRIM_LOCK = ".trim.lock"
 _LEDGER = ".size"
 _OWN_FILES = frozenset({_TRIM_LOCK, _LEDGER})
 _counter = itertools.count()
-_at_exit: list[str] = []  # what this process does when it exits: "trim", or "warn" of a bad bound
+_to_trim: list[Path] = []  # the caches this process took over their bound, trimmed when it exits
+_exit_registered = False
 
 
 @dataclass(frozen=True)
@@ -105,25 +106,23 @@ def added(path: Path) -> None:
     """This process wrote the entry at `path` (a file or a directory): it is counted in the ledger at once
     (a forked worker that ends with os._exit counts too); if the cache is now over its bound, it is
     trimmed when this process exits."""
+    global _exit_registered
+    if not _exit_registered:
+        _exit_registered = True
+        atexit.register(_at_exit)
     try:
         limit = bound()
     except ValueError:
-        _when_exiting("warn")
-        return
+        return  # said once, at exit
     try:
         size = _disk_usage(str(path)) if path.is_dir() else _blocks(os.stat(path))
     except OSError:
         return
-    estimate = _ledger(cachedir.root(), add=size)
-    if limit is not None and (estimate is None or estimate > limit):
-        _when_exiting("trim")
-
-
-def _when_exiting(action: str) -> None:
-    if not _at_exit:
-        atexit.register(_at_exit_run)
-    if action not in _at_exit:
-        _at_exit.append(action)
+    # The root now, not at exit: $XDG_CACHE_HOME may change in between (a test harness).
+    root = cachedir.root()
+    estimate = _ledger(root, add=size)
+    if limit is not None and (estimate is None or estimate > limit) and root not in _to_trim:
+        _to_trim.append(root)
 
 
 def entries(root: Path, now: float | None = None) -> list[Entry]:
@@ -241,15 +240,17 @@ def clear(root: Path) -> tuple[list[Entry], list[Entry]]:
     return removed, kept
 
 
-def _at_exit_run() -> None:
+def _at_exit() -> None:
     try:
         limit = bound()
     except ValueError as exc:
         print(f"{_command()}: warning: {exc}; the cache is not trimmed", file=sys.stderr)
         return
-    if "trim" in _at_exit and limit is not None:
+    if limit is None:
+        return
+    for root in _to_trim:
         with contextlib.suppress(OSError):
-            trim(cachedir.root(), limit)
+            trim(root, limit)
 
 
 def _ledger(root: Path, *, add: int = 0, set_to: int | None = None) -> int | None:
