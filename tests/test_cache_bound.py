@@ -93,6 +93,26 @@ def test_cache_info_shows_size_entries_and_bound(fresh_cli: Cli, fresh_cache: Pa
     lines = small.run("cache").stdout.decode().splitlines()  # --info is the default
     assert lines[1].endswith("; over the bound until the next write trims it")
     assert lines[2] == "bound:    16 KiB (SYSCALLTBL_CACHE_MAX=16K)"
+    unbounded = Cli(fresh_cli.executable, dict(fresh_cli.env, SYSCALLTBL_CACHE_MAX="0"))
+    lines = unbounded.run("cache", "--info").stdout.decode().splitlines()
+    assert lines[2] == "bound:    none (SYSCALLTBL_CACHE_MAX=0)"
+    assert not lines[3].startswith("eviction:")
+
+
+def test_a_cache_that_cannot_be_written_is_shown_as_such_and_not_cleared(fresh_cli: Cli) -> None:
+    nowhere = Cli(fresh_cli.executable, dict(fresh_cli.env, XDG_CACHE_HOME="/proc/no-cache-here"))
+    info = nowhere.run("cache", "--info")
+    assert info.returncode == 0, info.stderr
+    assert info.stdout.decode().splitlines()[:2] == [
+        "path:     /proc/no-cache-here/syscalltbl (cannot be written: each command caches privately)",
+        "size:     0 bytes in 0 entries",
+    ]
+    cleared = nowhere.run("cache", "--clear")
+    assert cleared.returncode == 1
+    assert cleared.stdout == b""
+    message = "error: /proc/no-cache-here/syscalltbl: cannot be written: nothing cleared\n"
+    assert cleared.stderr.decode().endswith(message)
+    assert cleared.stderr.count(b"\n") == 1
 
 
 def test_clear_removes_every_entry_and_build_still_works(fresh_cli: Cli, tmp_path: Path) -> None:

@@ -29,7 +29,10 @@ def run(args: argparse.Namespace) -> int:
         limit = cachebound.bound()
     except ValueError as exc:
         raise SyscalltblError(str(exc)) from None
-    root = cachedir.root()
+    root = cachedir.preferred()
+    writable = cachedir.root() == root  # else commands cache in a private directory, removed as they exit
+    if args.clear and not writable:
+        raise SyscalltblError(f"{root}: cannot be written: nothing cleared")
     if args.clear:
         removed, kept = cachebound.clear(root)
         size = cachebound.describe_size(sum(entry.size for entry in removed))
@@ -41,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     setting = os.environ.get(cachebound.ENV, "").strip()
     shown = "none" if limit is None else cachebound.describe_size(limit)
     where = f"{cachebound.ENV}={setting}" if setting else f"the default; set {cachebound.ENV} to change it, 0 for none"
-    print(f"path:     {root}")
+    print(f"path:     {root}" + ("" if writable else " (cannot be written: each command caches privately)"))
     total = sum(e.size for e in held)
     over = "; over the bound until the next write trims it" if limit is not None and total > limit else ""
     print(f"size:     {cachebound.describe_size(total)} in {_count(len(held))}{over}")
