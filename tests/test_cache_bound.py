@@ -209,7 +209,7 @@ def _entry(path: Path, size: int, used: float) -> Path:
 
 
 def test_trim_spares_directories_in_use_and_files_being_written(tmp_path: Path) -> None:
-    from syscalltbl.store import cachebound
+    from syscalltbl.store import cacheevict
 
     now = time.time()
     old_file = _entry(tmp_path / "output" / "ab" / "1111", 40960, now - 900)
@@ -218,7 +218,7 @@ def test_trim_spares_directories_in_use_and_files_being_written(tmp_path: Path) 
     writing = _entry(tmp_path / "output" / "ab" / ".2222.123.0.tmp", 40960, now - 5000)
     being_written = _entry(tmp_path / "output" / "cd" / ".3333.123.0.tmp", 40960, now - 10)
     newest = _entry(tmp_path / "model" / "ef" / "4444", 40960, now)
-    removed = cachebound.trim(tmp_path, 50000, now)
+    removed = cacheevict.trim(tmp_path, 50000, now)
     # Oldest first: the crashed writer's leftover, the old file, the old directory; the directory
     # used a minute ago is skipped though older than the newest file, which is what then goes.
     assert [Path(e.path) for e in removed] == [writing, old_file, old_dir, newest]
@@ -227,13 +227,13 @@ def test_trim_spares_directories_in_use_and_files_being_written(tmp_path: Path) 
 
 
 def test_trim_leaves_an_entry_used_after_it_was_chosen(tmp_path: Path) -> None:
-    from syscalltbl.store import cachebound
+    from syscalltbl.store import cacheevict
 
     now = time.time()
     entry = _entry(tmp_path / "output" / "ab" / "1111", 4096, now - 900)
-    (chosen,) = cachebound.entries(tmp_path, now)
+    (chosen,) = cacheevict.entries(tmp_path, now)
     os.utime(entry)  # a process reads it between the scan and the removal
-    assert not cachebound.remove(chosen, unused_since=chosen.used)
+    assert not cacheevict.remove(chosen, unused_since=chosen.used)
     assert entry.exists()
 
 

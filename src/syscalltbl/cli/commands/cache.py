@@ -22,7 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from syscalltbl.store import cachebound, cachedir
+    from syscalltbl.store import cachebound, cachedir, cacheevict
     from syscalltbl.tables.errors import SyscalltblError
 
     try:
@@ -34,13 +34,13 @@ def run(args: argparse.Namespace) -> int:
     if args.clear and not writable:
         raise SyscalltblError(f"{root}: cannot be written: nothing cleared")
     if args.clear:
-        removed, kept = cachebound.clear(root)
+        removed, kept = cacheevict.clear(root)
         size = cachebound.describe_size(sum(entry.size for entry in removed))
         print(f"syscalltbl cache: removed {_count(len(removed))} ({size}) from {root}")
         if kept:
             print(f"syscalltbl cache: kept {_count(len(kept))} in use by a running build")
         return 0
-    held = cachebound.entries(root)
+    held = cacheevict.entries(root)
     setting = os.environ.get(cachebound.ENV, "").strip()
     shown = "none" if limit is None else cachebound.describe_size(limit)
     where = f"{cachebound.ENV}={setting}" if setting else f"the default; set {cachebound.ENV} to change it, 0 for none"
@@ -50,9 +50,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"size:     {cachebound.describe_size(total)} in {_count(len(held))}{over}")
     print(f"bound:    {shown} ({where})")
     if limit is not None:
-        low = cachebound.describe_size(int(limit * cachebound.LOW_WATER))
+        low = cachebound.describe_size(int(limit * cacheevict.LOW_WATER))
         print(f"eviction: least recently used first, down to {low}, when a write takes the cache over the bound")
-    groups: dict[str, list[cachebound.Entry]] = {}
+    groups: dict[str, list[cacheevict.Entry]] = {}
     for entry in held:
         groups.setdefault(entry.group, []).append(entry)
     for group in sorted(groups, key=lambda g: (-sum(e.size for e in groups[g]), g)):
