@@ -2,32 +2,99 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from support import CORPUS, REPO, manifest
 
 
+def ci_steps() -> list[dict[str, Any]]:
+    """The steps of the GitHub Actions job docs/rules.md shows under "Running it in CI"."""
+    import yaml  # type: ignore[import-untyped]
+
+    docs = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    section = docs[docs.index("## Running it in CI") :]
+    workflow = yaml.safe_load(section.split("```yaml\n", 1)[1].split("```", 1)[0])
+    (job,) = workflow["jobs"].values()
+    steps: list[dict[str, Any]] = job["steps"]
+    return steps
+
+
+def ci_install() -> tuple[str, str]:
+    """(the checkout's path, the argument of `pip install`) in the CI example of docs/rules.md."""
+    steps = ci_steps()
+    (install,) = [s["run"] for s in steps if str(s.get("run", "")).startswith("pip install")]
+    argument = shlex.split(install)[-1]
+    checkouts = [s.get("with", {}) for s in steps if str(s.get("uses", "")).startswith("actions/checkout@")]
+    paths = [str(c["path"]) for c in checkouts if "path" in c]
+    checkout = next((p for p in paths if Path(argument) == Path(p)), "")
+    return checkout, argument
+
+
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    venv = tmp_path_factory.mktemp("wheel-venv")
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    source = tmp_path_factory.mktemp("src") / "syscalltbl"
-    # A copy of the tracked files only, as a fresh clone would have them.
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CI job's workspace holding a copy of the tracked files, as a fresh clone would have them, where the
+    CI example of docs/rules.md checks syscalltbl out (syscalltbl/ if it names no checkout)."""
+    workspace = tmp_path_factory.mktemp("workspace")
+    source = workspace / (ci_install()[0] or "syscalltbl")
     files = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
     for name in filter(None, files.decode().split("\0")):
         target = source / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if (REPO / name).is_file():
             target.write_bytes((REPO / name).read_bytes())
+    return workspace
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory, workspace: Path) -> Path:
+    """A fresh venv where the CI example's `pip install` ran in the workspace (the copy, if it names none)."""
+    venv = tmp_path_factory.mktemp("wheel-venv")
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    checkout, argument = ci_install()
+    what = argument if checkout else str(workspace / "syscalltbl")
     proc = subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(source)], capture_output=True, text=True
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", what],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stderr
     return venv
+
+
+def test_the_ci_example_installs_a_checkout_not_a_name_pypi_lacks() -> None:
+    checkout, argument = ci_install()
+    # A bare name would be looked up on PyPI, where syscalltbl is not published.
+    assert checkout, f"docs/rules.md's CI runs `pip install {argument}`: not the path of a checkout it makes"
+    assert argument.startswith("./"), argument  # a path for pip, not a name
+    (step,) = [s for s in ci_steps() if s.get("with", {}).get("path") == checkout]
+    assert step["with"]["repository"], step
+
+
+def test_pip_install_leaves_build_to_syscalltbl(installed: Path, workspace: Path) -> None:
+    """setuptools' build/lib and build/bdist.* would land in build/, the default output folder of
+    `syscalltbl build`, when a checkout is installed with `pip install .` (the README's set-up)."""
+    checkout = workspace / (ci_install()[0] or "syscalltbl")
+    assert not (checkout / "build").exists(), sorted(p.name for p in (checkout / "build").iterdir())
+
+
+def test_the_pre_commit_hook_installs_this_repository_and_runs_its_script() -> None:
+    """pre-commit installs a `language: python` hook from its repository (pip install of a clone), no
+    package name involved; its entry must be a console script that package provides."""
+    import tomllib
+
+    from pre_commit.clientlib import load_manifest  # type: ignore[import-untyped]
+
+    (hook,) = load_manifest(str(REPO / ".pre-commit-hooks.yaml"))
+    assert hook["language"] == "python"
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert hook["entry"].split()[0] in scripts
 
 
 def test_installed_cli_builds_the_kernel_outputs(installed: Path, tmp_path: Path) -> None:

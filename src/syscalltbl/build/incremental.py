@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from syscalltbl.store import atomic, cache, cachedir
+from syscalltbl.store import atomic, cache, cachebound, cachedir
 from syscalltbl.tables.abi import selects
 
 if TYPE_CHECKING:
@@ -41,12 +42,24 @@ def state_path(outdir: Path, project_root: Path) -> Path:
 @contextmanager
 def locked(state: Path) -> Iterator[None]:
     """One build of an output directory at a time; a second waits for the first."""
-    with open(state.with_suffix(".lock"), "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    lock = state.with_suffix(".lock")
+    while True:
+        with open(lock, "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            # Cache eviction unlinks an unused record's lock while holding it: a lock taken on
+            # the unlinked file would exclude nobody, so take the one at the path again.
+            try:
+                current = os.stat(lock)
+            except FileNotFoundError:
+                continue
+            opened = os.fstat(handle.fileno())
+            if (current.st_dev, current.st_ino) != (opened.st_dev, opened.st_ino):
+                continue
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            return
 
 
 def load_state(path: Path) -> dict[str, Any]:
@@ -54,6 +67,7 @@ def load_state(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_bytes())
         if isinstance(data, dict) and data.get("version") == STATE_VERSION:
+            cachebound.used(path)
             return data
     except (OSError, ValueError):
         pass
@@ -61,7 +75,8 @@ def load_state(path: Path) -> dict[str, Any]:
 
 
 def save_state(path: Path, state: dict[str, Any]) -> None:
-    atomic.write_if_changed(path, json.dumps(state, sort_keys=True).encode())
+    if atomic.write_if_changed(path, json.dumps(state, sort_keys=True).encode()):
+        cachebound.added(path)
 
 
 def file_sha(path: Path) -> str | None:

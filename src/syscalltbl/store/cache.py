@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from syscalltbl.store import atomic, cachedir
+from syscalltbl.store import atomic, cachebound, cachedir
 
 _DIGEST = 32
 
@@ -46,6 +46,7 @@ def get(kind: str, key: str) -> bytes | None:
     if len(blob) < _DIGEST or hashlib.sha256(payload).digest() != blob[:_DIGEST]:
         path.unlink(missing_ok=True)
         return None
+    cachebound.used(path)  # least recently used entries are evicted first
     return payload
 
 
@@ -53,7 +54,10 @@ def put(kind: str, key: str, payload: bytes) -> None:
     path = _file(kind, key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic.write_if_changed(path, hashlib.sha256(payload).digest() + payload)
+        if atomic.write_if_changed(path, hashlib.sha256(payload).digest() + payload):
+            cachebound.added(path)
+        else:
+            cachebound.used(path)
     except OSError:
         pass  # a read-only or full cache slows us down; it must not fail the build
 

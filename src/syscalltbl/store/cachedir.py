@@ -13,12 +13,17 @@ from pathlib import Path
 _chosen: dict[Path, Path] = {}
 
 
-def root() -> Path:
+def preferred() -> Path:
+    """Where the cache is meant to be; root() is elsewhere when this cannot be written."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    preferred = Path(base) / "syscalltbl"
-    chosen = _chosen.get(preferred)
+    return Path(base) / "syscalltbl"
+
+
+def root() -> Path:
+    preferred_root = preferred()
+    chosen = _chosen.get(preferred_root)
     if chosen is None:
-        chosen = _chosen[preferred] = preferred if _writable(preferred) else _private()
+        chosen = _chosen[preferred_root] = preferred_root if _writable(preferred_root) else _private()
     return chosen
 
 

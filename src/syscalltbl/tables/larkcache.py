@@ -20,7 +20,7 @@ from typing import Any
 
 import lark
 
-from syscalltbl.store import atomic, cachedir
+from syscalltbl.store import atomic, cachebound, cachedir
 
 # Objects of this process (callbacks, a transformer): not saved, given again at each load.
 _GIVEN_AT_LOAD = frozenset({"transformer", "lexer_callbacks", "postlex"})
@@ -33,6 +33,7 @@ def parser(grammar: str, cache_name: str, **options: Any) -> lark.Lark:
     path = cachedir.path(cache_name)
     loaded = _load(path, key, given_at_load)
     if loaded is not None:
+        cachebound.used(path)
         return loaded
     built = lark.Lark(grammar, **options)
     saved = io.BytesIO()
@@ -40,6 +41,7 @@ def parser(grammar: str, cache_name: str, **options: Any) -> lark.Lark:
     built.save(saved, exclude_options=_GIVEN_AT_LOAD)
     with contextlib.suppress(OSError):  # a cache is never a reason to fail
         atomic.replace(path, saved.getvalue())
+        cachebound.added(path)
     return built
 
 

@@ -17,6 +17,7 @@ from types import ModuleType
 from syscalltbl.cli.commands import (
     add_device,
     add_syscall,
+    cache,
     compat,
     export,
     fuzz,
@@ -39,4 +40,5 @@ COMMANDS: dict[str, ModuleType] = {
     "add-syscall": add_syscall,
     "remove-syscall": remove_syscall,
     "add-device": add_device,
+    "cache": cache,
 }

@@ -29,6 +29,7 @@ from syscalltbl.machine.image.elfimage import Image, read_image
 from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.image.toolchain import build_elf, build_userlib, publish_text
 from syscalltbl.store import cache as content_cache
+from syscalltbl.store import cachebound
 from syscalltbl.tables import shipped
 from syscalltbl.tables import target as target_module
 from syscalltbl.tables.errors import SyscalltblError
@@ -120,6 +121,8 @@ def build_kernel(
     if content_cache.enabled() and (blob := content_cache.get("kernel", key)) is not None:
         with contextlib.suppress(Exception):  # an entry from another version of these classes: rebuild
             elf, image, syscalls_64, table_module, ia32_table = pickle.loads(blob)
+            for directory in (Path(elf).parent, Path(table_module).parent):
+                cachebound.used(directory)  # used with this entry: not evicted before it
             if Path(elf).is_file() and Path(table_module).is_file():
                 table = _load_module(Path(table_module)).sys_call_table
                 return Kernel(Path(elf), image, syscalls_64, table, ia32_table)

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from syscalltbl.store import cachedir
+from syscalltbl.store import cachebound, cachedir
 
 
 class ToolchainError(RuntimeError):
@@ -62,6 +62,7 @@ def build_elf(
     digest.update(f"{linker_script}\0{entry}\0{soname}".encode())
     out_dir = cache_root() / digest.hexdigest()[:32]
     elf = out_dir / name
+    cachebound.used(out_dir)  # first: a directory used this recently is not evicted
     if elf.is_file():
         return elf
 
@@ -95,6 +96,7 @@ def build_elf(
         else:
             # os.replace moved the directory TemporaryDirectory would clean up.
             work.mkdir()
+            cachebound.added(out_dir)
     return elf
 
 
@@ -109,6 +111,7 @@ def _digest(*parts: Mapping[str, str] | str) -> str:
 
 def _publish(out_dir: Path, build: Callable[[Path], None]) -> Path:
     """Run `build` in a scratch directory and move it to `out_dir` atomically."""
+    cachebound.used(out_dir)  # first: a directory used this recently is not evicted
     if out_dir.is_dir():
         return out_dir
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -122,6 +125,7 @@ def _publish(out_dir: Path, build: Callable[[Path], None]) -> Path:
                 raise
         else:
             work.mkdir()
+            cachebound.added(out_dir)
     return out_dir
 
 
