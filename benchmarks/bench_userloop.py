@@ -9,12 +9,21 @@ Ctrl-C stop such a loop at an exact instruction. The last figure is a
 machine built without the line (which nothing could then interrupt): the
 price of the line alone. Best of N runs; ratios from this one run.
 
+With --bash N the loop is bash's own (`i=$((i+1))` N times: dynamic bash,
+its interpreter loop, malloc and indirect calls, no system calls in the
+loop) under qemu-user and on the machine (root /), interleaved. Each figure
+is wall and cpu time (user + sys: on a loaded host the wall time mostly
+measures the load), and the cpu time of `bash -c true` beside it, so the
+loop's own cost is the difference (docs/performance.md).
+
     .venv/bin/python benchmarks/bench_userloop.py [--iterations N] [--runs R]
+    .venv/bin/python benchmarks/bench_userloop.py --bash 20000 [--runs R]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -66,11 +75,75 @@ def on_machine(program: Path, iterations: int, runs: int, *, line: bool) -> floa
     return best(runs, once)
 
 
+def bash_loop(iterations: int) -> list[str]:
+    return ["/bin/bash", "-c", f"i=0; while [ $i -lt {iterations} ]; do i=$((i+1)); done"]
+
+
+def qemu_times(qemu: str, argv: list[str]) -> tuple[float, float]:
+    """Wall and cpu (user + sys) seconds of one qemu-user run."""
+    before = os.times()
+    start = time.perf_counter()
+    subprocess.run([qemu, *argv], check=True)
+    wall = time.perf_counter() - start
+    after = os.times()
+    return wall, after.children_user - before.children_user + after.children_system - before.children_system
+
+
+def machine_times(argv: list[str], *, line: bool) -> tuple[float, float]:
+    """Wall and cpu seconds of one run on a fresh machine (root /), the machine's boot not counted."""
+    if line:
+        machine = Machine(root="/")
+    else:
+        with mock.patch.object(machine_module, "InterruptLine", _NoLine):
+            machine = Machine(root="/")
+    cpu = time.process_time()
+    start = time.perf_counter()
+    status = machine.run(argv[0], argv, timeout=600)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    assert status.code == 0 and status.signal is None, status
+    return wall, cpu
+
+
+def bash_main(iterations: int, runs: int) -> int:
+    """The bash loop and `bash -c true`, under qemu-user and on the machine with and without the line."""
+    qemu = shutil.which("qemu-x86_64")
+    if qemu is None:
+        print("qemu-x86_64 is missing: install Debian's qemu-user", file=sys.stderr)
+        return 2
+    runners: dict[str, Callable[[list[str]], tuple[float, float]]] = {
+        "qemu-user": lambda argv: qemu_times(qemu, argv),
+        "machine": lambda argv: machine_times(argv, line=True),
+        "machine, no line": lambda argv: machine_times(argv, line=False),
+    }
+    loop, true = bash_loop(iterations), ["/bin/bash", "-c", "true"]
+    best_of: dict[tuple[str, str], tuple[float, float]] = {}
+    for _ in range(runs):  # interleaved: each round runs everything once
+        for name, once in runners.items():
+            for kind, argv in (("loop", loop), ("true", true)):
+                wall, cpu = once(argv)
+                old = best_of.get((name, kind), (float("inf"), float("inf")))
+                best_of[name, kind] = (min(old[0], wall), min(old[1], cpu))
+    print(f"bash loop, {iterations:,} iterations, best of {runs} (wall / cpu seconds; 'own' = loop cpu - true cpu):")
+    own = {name: best_of[name, "loop"][1] - best_of[name, "true"][1] for name in runners}
+    for name in runners:
+        (wall, cpu), (_, true_cpu) = best_of[name, "loop"], best_of[name, "true"]
+        print(f"  {name:18} {wall:7.3f} / {cpu:7.3f} s   bash -c true {true_cpu:6.3f} s cpu"
+              f"   own {own[name]:6.3f} s cpu")
+    print(f"machine / qemu-user    wall {best_of['machine', 'loop'][0] / best_of['qemu-user', 'loop'][0]:5.2f}x"
+          f"   cpu {best_of['machine', 'loop'][1] / best_of['qemu-user', 'loop'][1]:5.2f}x"
+          f"   own cpu {own['machine'] / own['qemu-user']:5.2f}x")
+    print(f"the interrupt line     own cpu {own['machine'] / own['machine, no line']:5.2f}x the machine without it")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=100_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--bash", type=int, metavar="N", help="bash's own loop of N iterations instead (dynamic bash)")
     args = parser.parse_args()
+    if args.bash is not None:
+        return bash_main(args.bash, args.runs)
     gcc = shutil.which("gcc")
     if gcc is None:
         print("gcc is missing: install Debian's gcc and libc6-dev", file=sys.stderr)
