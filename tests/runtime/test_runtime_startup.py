@@ -24,7 +24,8 @@ def _imports(cli: Cli, *args: str) -> set[str]:
     proc = subprocess.run([str(python), "-X", "importtime", "-m", "syscalltbl", *args],
                           capture_output=True, env=cli.env, check=False)
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
-    return {line.split("|")[-1].strip() for line in proc.stderr.decode().splitlines() if line.startswith("import time:")}
+    lines = proc.stderr.decode().splitlines()
+    return {line.split("|")[-1].strip() for line in lines if line.startswith("import time:")}
 
 
 def test_a_warm_run_imports_no_parser_renderer_or_elf_reader(cli: Cli) -> None:
