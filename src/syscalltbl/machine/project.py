@@ -13,7 +13,6 @@ never share a registration.
 from __future__ import annotations
 
 import ast
-import traceback
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -120,6 +119,8 @@ def _execute(file: Path, prefix: str) -> dict[str, object]:
 
 def _load_error(file: Path, exc: BaseException) -> SyscalltblError:
     """What went wrong while `file` ran, at the deepest line of its own (an import, a call) on the traceback."""
+    import traceback  # here: only a project file that fails to load needs it
+
     own = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(file)]
     line, column = (own[-1].lineno or 0, own[-1].colno or 0) if own else (0, 0)  # colno: 0-based
     if isinstance(exc, ModuleNotFoundError) and (exc.name or "").startswith("syscalltbl.kernel_runtime"):
