@@ -6,11 +6,9 @@ e.g. Debian's linux-headers-*-common) and for headers a project keeps in arch/.
 
 from __future__ import annotations
 
-import pickle
 import re
 from pathlib import Path
 
-from syscalltbl.store import cache
 from syscalltbl.tables.limits import read_bounded
 from syscalltbl.tables.prototype_model import PrototypeFile
 
@@ -38,24 +36,9 @@ def shown_path(shown_root: str, kernel_path: str) -> str:
 
 def parse_header(file: Path, shown: str) -> PrototypeFile:
     """One header, through the cache: parsing syscalls.h costs tens of milliseconds."""
-    from syscalltbl.tables.prototypes import parse_prototypes
-    from syscalltbl.tables.read import prototype_parser_fingerprint
+    from syscalltbl.tables.read import load_prototype_file
 
-    data = read_bounded(file, header=True)
-    key = cache.digest("prototypes", prototype_parser_fingerprint(), shown, data)
-    if cache.enabled():
-        blob = cache.get("prototypes", key)
-        if blob is not None:
-            try:
-                loaded = pickle.loads(blob)
-            except Exception:
-                loaded = None
-            if isinstance(loaded, PrototypeFile):
-                return loaded
-    parsed = parse_prototypes(shown, data.decode("utf-8", errors="replace"))
-    if cache.enabled():
-        cache.put("prototypes", key, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
-    return parsed
+    return load_prototype_file(read_bounded(file, header=True), shown)
 
 
 def _join(root: str, path: str) -> str:

@@ -13,18 +13,19 @@ never share a registration.
 from __future__ import annotations
 
 import ast
-import traceback
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from syscalltbl.machine.kernel.devices import DEVICE_ATTRIBUTE, Driver
 from syscalltbl.machine.syscalls.registry import Handler
 from syscalltbl.machine.uapi.ctype import cast as c_cast
 from syscalltbl.tables.errors import SyscalltblError
-from syscalltbl.tables.model import Location
+
+if TYPE_CHECKING:
+    from syscalltbl.tables.model import Location
 from syscalltbl.tables.target import X86_64Target
 
 F = TypeVar("F", bound=Callable[..., int])
@@ -108,7 +109,7 @@ def _execute(file: Path, prefix: str) -> dict[str, object]:
         code = compile(source, str(file), "exec")
     except SyntaxError as exc:  # line and column 1-based
         line, column = (exc.lineno, exc.offset) if exc.lineno else _nul_at(source)  # only a NUL has no position
-        raise SyscalltblError(f"syntax error: {exc.msg}", Location(str(file), line, column or 1)) from None
+        raise SyscalltblError(f"syntax error: {exc.msg}", _location(str(file), line, column or 1)) from None
     try:
         exec(code, module.__dict__)
     except (Exception, SystemExit) as exc:
@@ -118,14 +119,16 @@ def _execute(file: Path, prefix: str) -> dict[str, object]:
 
 def _load_error(file: Path, exc: BaseException) -> SyscalltblError:
     """What went wrong while `file` ran, at the deepest line of its own (an import, a call) on the traceback."""
+    import traceback  # here: only a project file that fails to load needs it
+
     own = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(file)]
     line, column = (own[-1].lineno or 0, own[-1].colno or 0) if own else (0, 0)  # colno: 0-based
     if isinstance(exc, ModuleNotFoundError) and (exc.name or "").startswith("syscalltbl.kernel_runtime"):
         named, column = _imported_at(file, line) or (exc.name or "", 0)
-        where = Location(str(file), line, column + 1)
+        where = _location(str(file), line, column + 1)
         return SyscalltblError(f"{named} moved: import from {moved(named)} instead", where)
     detail = f": {exc}" if str(exc) else ""
-    return SyscalltblError(f"loading it raised {type(exc).__name__}{detail}", Location(str(file), line, column + 1))
+    return SyscalltblError(f"loading it raised {type(exc).__name__}{detail}", _location(str(file), line, column + 1))
 
 
 def _nul_at(source: str) -> tuple[int, int]:
@@ -179,5 +182,11 @@ def _defined_at(file: Path, value: object) -> Location | None:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name == getattr(
             value, "__name__", None
         ):
-            return Location(str(file), node.lineno, node.col_offset + 1)
+            return _location(str(file), node.lineno, node.col_offset + 1)
     return None
+
+
+def _location(file: str, line: int, column: int) -> Location:
+    from syscalltbl.tables.model import Location  # here: only errors need it, and every machine start loads a project
+
+    return Location(file, line, column)

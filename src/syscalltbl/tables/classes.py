@@ -6,7 +6,7 @@ docs/classes.md), plus small explicit additions and removals, each with its
 reason. `classes_of(name, prototype)` applies them; every syscall gets at
 least one class, the catch-all `other` when no rule takes it.
 
-Light to import: tomllib, re and dataclasses only. Prototypes are passed in
+Light to import: re and dataclasses only (tomllib when the file is read). Prototypes are passed in
 by the caller (a `Prototype` from syscalltbl.tables.prototypes, or anything
 with `params` of `type` and `name`), so classing by name needs no parser.
 """
@@ -14,7 +14,6 @@ with `params` of `type` and `name`), so classing by name needs no parser.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -226,6 +225,8 @@ def data_file() -> Path:
 @cache
 def load(path: Path | None = None) -> Classes:
     """The classes of `path` (default: the shipped file), checked; a bad file is a one-line error."""
+    import tomllib  # here: tracing a run by name or %class must not pay for it at start-up
+
     path = path or data_file()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     # Imported where used: `syscalltbl script` with a warm cache reads bytes and
     # writes bytes, and must not pay for dataclasses or importlib.resources.
     from syscalltbl.tables.model import Table
+    from syscalltbl.tables.prototype_model import PrototypeFile
 
 #: Tables already loaded by this process: one table feeds many outputs.
 _loaded: dict[str, Table] = {}
@@ -110,3 +111,24 @@ def load_table(data: bytes, path: str) -> Table:
             cache.put("model", key, pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
     _loaded[key] = table
     return table
+
+
+def load_prototype_file(data: bytes, shown: str) -> PrototypeFile:
+    """The parsed model of a prototype header's bytes `data` (locations name it `shown`), through the cache:
+    parsing syscalls.h with Lark costs tens of milliseconds, and importing Lark as many again."""
+    from syscalltbl.tables.prototype_model import PrototypeFile
+
+    key = cache.digest("prototypes", prototype_parser_fingerprint(), shown, data)
+    if cache.enabled() and (blob := cache.get("prototypes", key)) is not None:
+        try:
+            loaded = pickle.loads(blob)
+        except Exception:  # an entry from another version of the model: parse again
+            loaded = None
+        if isinstance(loaded, PrototypeFile):
+            return loaded
+    from syscalltbl.tables.prototypes import parse_prototypes
+
+    parsed = parse_prototypes(shown, data.decode("utf-8", errors="replace"))
+    if cache.enabled():
+        cache.put("prototypes", key, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+    return parsed

@@ -60,6 +60,8 @@ from syscalltbl.cli.limit_options import add_limit_options, limits_from
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
     from syscalltbl.machine.tools.ftrace import CallRecord
+    from syscalltbl.machine.tools.stats import Stats
+    from syscalltbl.machine.tools.trace import Tracer
     from syscalltbl.tables.classes import SyscallSet
 
 HELP = "run an x86-64 program (static, dynamic or #!) on the emulated machine, through the generated syscall table"
@@ -174,12 +176,9 @@ def _hold_closed_stdio() -> tuple[int, int, int]:
 def _run(args: argparse.Namespace, out: TextIO, stdio: tuple[int, int, int]) -> int:
     import os
 
-    from syscalltbl.machine.image.kbuild import load_prototypes
+    # The tracers are imported only for the runs that use them: a plain run's start-up does not pay for them.
     from syscalltbl.machine.machine import Machine
     from syscalltbl.machine.syscalls.registry import Tracer as Wrapper
-    from syscalltbl.machine.tools.ftrace import FunctionGraph, KernelProfiler
-    from syscalltbl.machine.tools.stats import Stats
-    from syscalltbl.machine.tools.trace import Tracer, chain
     from syscalltbl.tables.errors import UsageError
     from syscalltbl.tables.target import resolve
 
@@ -203,13 +202,22 @@ def _run(args: argparse.Namespace, out: TextIO, stdio: tuple[int, int, int]) -> 
     target = resolve()  # the project around the working directory, else syscalltbl's own tables
     wrappers: list[Wrapper] = []
     selected = _trace_set(args.expr) if args.expr is not None else None
-    tracer = (Tracer(load_prototypes(target.prototypes), out, show_init=args.trace_init, selected=selected)
-              if args.trace else None)
-    if tracer is not None:
+    tracer: Tracer | None = None
+    if args.trace:
+        from syscalltbl.machine.image.kbuild import load_prototypes
+        from syscalltbl.machine.tools.trace import Tracer
+
+        tracer = Tracer(load_prototypes(target.prototypes), out, show_init=args.trace_init, selected=selected)
         wrappers.append(tracer)
-    stats = Stats() if args.stats else None
+    stats: Stats | None = None
+    if args.stats:
+        from syscalltbl.machine.tools.stats import Stats
+
+        stats = Stats()
     profiler = None
     if args.ftrace or stats is not None:
+        from syscalltbl.machine.tools.ftrace import FunctionGraph, KernelProfiler
+
         sinks: list[Callable[[CallRecord], None]] = []
         if args.ftrace:
             sinks.append(FunctionGraph(out))
@@ -217,6 +225,8 @@ def _run(args: argparse.Namespace, out: TextIO, stdio: tuple[int, int, int]) -> 
             sinks.append(stats)
         profiler = KernelProfiler(sinks, show_init=args.trace_init)
         wrappers.append(profiler)
+    if wrappers:
+        from syscalltbl.machine.tools.trace import chain
     machine = Machine(target=target, root=root, tracer=chain(*wrappers) if wrappers else None, stdio=stdio,
                       limits=limits_from(args))
     machine.observer = tracer  # signals and exits, between the calls
@@ -235,7 +245,6 @@ def _run(args: argparse.Namespace, out: TextIO, stdio: tuple[int, int, int]) -> 
 
 def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name: str) -> int:
     import os
-    import shutil
     import sys
 
     from syscalltbl.machine.kernel.exec import CannotExec
@@ -254,6 +263,8 @@ def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name
         search_path = os.fsencode(env.get("PATH", DEFAULT_PATH))
         in_machine = machine.find_program(os.fsencode(program), search_path, os.fsencode(args.cwd))
         if in_machine is None:
+            import shutil
+
             host = shutil.which(program)
             if host is None:
                 _error(args.program, "command not found")

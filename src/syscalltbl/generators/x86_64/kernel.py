@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from syscalltbl.generators.jinja_env import render
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.limits import DOCS, MACHINE_SLOT_LIMIT
-from syscalltbl.tables.model import Entry, Table
+
+if TYPE_CHECKING:  # the machine imports this module for Syscall at every start, and never needs the model's classes
+    from syscalltbl.tables.model import Entry, Table
 
 GENERATOR = "generators/x86_64/kernel.py"
 ABIS = ("common", "64")

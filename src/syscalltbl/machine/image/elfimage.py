@@ -7,10 +7,6 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from elftools.elf.constants import P_FLAGS
-from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import SymbolTableSection
-
 
 class BadExecutable(ValueError):
     pass
@@ -37,6 +33,11 @@ class Image:
 
 def read_image(path: str | Path, data: bytes | None = None) -> Image:
     """The image in `data`, or in the file at `path`; `path` names it in errors."""
+    # Here, not at the top: a warm start unpickles the kernel's Image and never imports pyelftools.
+    from elftools.elf.constants import P_FLAGS
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
+
     if data is None:
         data = Path(path).read_bytes()
     try:

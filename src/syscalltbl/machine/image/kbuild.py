@@ -11,33 +11,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+# A warm start reads the kernel from the cache: what builds one (the renderers, Jinja2, the table and
+# prototype parsers with Lark, pyelftools, as/ld) is imported where it is used, not here.
 from syscalltbl.generators.generate import code_fingerprint
 from syscalltbl.generators.x86_64 import abi
-from syscalltbl.generators.x86_64.kernel import (
-    NI_SYSCALL,
-    Syscall,
-    dense,
-    ia32_symbol,
-    render_kernel,
-    select_64,
-    select_ia32,
-)
-from syscalltbl.generators.x86_64.pylib import render_sys_call_table
-from syscalltbl.generators.x86_64.userlib import render_userlib
-from syscalltbl.machine.image.elfimage import Image, read_image
+from syscalltbl.generators.x86_64.kernel import NI_SYSCALL, Syscall, dense, ia32_symbol
+from syscalltbl.machine.image.elfimage import Image, Segment
 from syscalltbl.machine.image.table import TableEntry
-from syscalltbl.machine.image.toolchain import build_elf, build_userlib, publish_text
 from syscalltbl.store import cache as content_cache
 from syscalltbl.store import cachebound
-from syscalltbl.tables import shipped
 from syscalltbl.tables import target as target_module
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.limits import read_bounded
-from syscalltbl.tables.prototype_model import Prototype
-from syscalltbl.tables.prototypes import parse_prototypes
-from syscalltbl.tables.read import parse_table, prototype_parser_sources
+from syscalltbl.tables.read import load_prototype_file, prototype_parser_sources
 from syscalltbl.tables.target import ABIS, PROTOTYPES, TABLE, TABLE_32, X86_64Target, default
+
+if TYPE_CHECKING:
+    from syscalltbl.tables.prototype_model import Prototype
 
 #: What a cached kernel also depends on, beyond the generators: how it is built and read, how its
 #: prototypes are parsed, and which files a target names.
@@ -76,6 +68,8 @@ def ia32_entries(syscalls: Sequence[Syscall]) -> tuple[Ia32Entry, ...]:
 
 
 def _shown(path: Path, relative: Path) -> str:
+    from syscalltbl.tables import shipped
+
     # The banner names a shipped table as the tree spells it, so the output is
     # the same wherever syscalltbl is installed.
     return (Path("arch") / relative).as_posix() if path == shipped.arch() / relative else path.name
@@ -119,23 +113,53 @@ def build_kernel(
         "\0".join(implemented), "\0".join(syscall_mask), str(trace_all),
     )  # fmt: skip
     if content_cache.enabled() and (blob := content_cache.get("kernel", key)) is not None:
-        with contextlib.suppress(Exception):  # an entry from another version of these classes: rebuild
-            elf, image, syscalls_64, table_module, ia32_table = pickle.loads(blob)
-            for directory in (Path(elf).parent, Path(table_module).parent):
+        with contextlib.suppress(Exception):  # an entry of another shape: rebuild
+            elf, image, syscalls_64, cached_table, ia32_table = _thaw(pickle.loads(blob))
+            for directory in (Path(elf).parent, Path(cached_table).parent):
                 cachebound.used(directory)  # used with this entry: not evicted before it
-            if Path(elf).is_file() and Path(table_module).is_file():
-                table = _load_module(Path(table_module)).sys_call_table
+            if Path(elf).is_file() and Path(cached_table).is_file():
+                table = _load_module(Path(cached_table)).sys_call_table
                 return Kernel(Path(elf), image, syscalls_64, table, ia32_table)
     kernel, table_module = _build_kernel(target, implemented, syscall_mask, trace_all)
     if content_cache.enabled():
-        content_cache.put("kernel", key, pickle.dumps(
-            (str(kernel.elf), kernel.image, kernel.syscalls, str(table_module), kernel.ia32_table)))
+        content_cache.put("kernel", key, pickle.dumps(_frozen(kernel, table_module), protocol=pickle.HIGHEST_PROTOCOL))
     return kernel
+
+
+#: A cached kernel as plain tuples: unpickling about a thousand frozen slotted dataclasses goes through
+#: dataclasses' __setstate__, field by field, and was a tenth of a warm `run`'s start-up.
+_Frozen = tuple[
+    str, tuple[int, tuple[tuple[int, int, bytes, bool, bool], ...], dict[str, int], int, int, int],
+    tuple[tuple[int, str, str, bool], ...], str, tuple[tuple[int, str, str, str, str | None, bool], ...],
+]
+
+
+def _frozen(kernel: Kernel, table_module: Path) -> _Frozen:
+    image = kernel.image
+    segments = tuple((s.vaddr, s.memsz, s.data, s.write, s.execute) for s in image.segments)
+    return (
+        str(kernel.elf),
+        (image.entry, segments, image.symbols, image.phdr, image.phent, image.phnum),
+        tuple((s.number, s.name, s.entry_point, s.noreturn) for s in kernel.syscalls),
+        str(table_module),
+        tuple((e.number, e.name, e.entry_point, e.symbol, e.prototype, e.noreturn) for e in kernel.ia32_table),
+    )
+
+
+def _thaw(frozen: _Frozen) -> tuple[str, Image, tuple[Syscall, ...], str, tuple[Ia32Entry, ...]]:
+    elf, (entry, segments, symbols, phdr, phent, phnum), syscalls, table_module, ia32 = frozen
+    image = Image(entry, tuple(Segment(*s) for s in segments), symbols, phdr, phent, phnum)
+    return elf, image, tuple(Syscall(*s) for s in syscalls), table_module, tuple(Ia32Entry(*e) for e in ia32)
 
 
 def _build_kernel(
     target: X86_64Target, implemented: Iterable[str], syscall_mask: Sequence[str], trace_all: bool
 ) -> tuple[Kernel, Path]:
+    from syscalltbl.generators.x86_64.kernel import render_kernel, select_64, select_ia32
+    from syscalltbl.machine.image.elfimage import read_image
+    from syscalltbl.machine.image.toolchain import build_elf, publish_text
+    from syscalltbl.tables.read import parse_table
+
     syscalls = select_64(parse_table(target.table))
     ia32 = select_ia32(parse_table(target.table_32))
     source = _shown(target.table, TABLE)
@@ -153,6 +177,8 @@ def _build_kernel(
 
 def sys_call_table_text(syscalls: Sequence[Syscall], prototypes: Path, source: str) -> str:
     """The Python sys_call_table module for `syscalls`, as generated."""
+    from syscalltbl.generators.x86_64.pylib import render_sys_call_table
+
     return render_sys_call_table(
         syscalls, load_prototypes(prototypes), abis=ABIS, source=source, protos=PROTOTYPES.as_posix()
     )
@@ -184,12 +210,16 @@ def load_prototypes(header: Path) -> dict[str, Prototype]:
 
 @cache
 def _parse_prototypes(header: str, data: bytes) -> dict[str, Prototype]:
-    parsed = parse_prototypes(header, data.decode("utf-8", errors="replace"))
-    return {p.name: p for p in parsed.prototypes}
+    return {p.name: p for p in load_prototype_file(data, header).prototypes}
 
 
 def build_user_library(target: X86_64Target | None = None) -> Path:
     """The directory holding syscall.h, crt0.o and libsyscall.a for `target` (default: the shipped tables)."""
+    from syscalltbl.generators.x86_64.kernel import select_64
+    from syscalltbl.generators.x86_64.userlib import render_userlib
+    from syscalltbl.machine.image.toolchain import build_userlib
+    from syscalltbl.tables.read import parse_table
+
     target = target or default()
     syscalls = select_64(parse_table(target.table))
     sources = render_userlib(

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 import weakref
 from typing import TYPE_CHECKING
 
@@ -32,6 +31,8 @@ from syscalltbl.machine.kernel.process import ExitStatus, Task
 from syscalltbl.machine.uapi.signal import SIGSEGV
 
 if TYPE_CHECKING:
+    import traceback
+
     from syscalltbl.machine.machine import Machine
 
 #: Oopses so far, per machine: Linux's [#N].
@@ -44,6 +45,8 @@ def project_frames(machine: Machine, exc: BaseException) -> list[traceback.Frame
     homes = {str(d) for d in (target.syscalls_dir, target.devices_dir) if d is not None}
     if not homes:
         return []
+    import traceback  # here: only an oops reads a traceback, and every machine start imports this module
+
     return [f for f in traceback.extract_tb(exc.__traceback__) if os.path.dirname(f.filename) in homes]
 
 

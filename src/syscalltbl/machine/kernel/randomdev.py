@@ -9,7 +9,7 @@ RND* ioctls and /proc/sys/kernel/random report and check what Linux's do.
 
 from __future__ import annotations
 
-import uuid
+import os
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, user_range
@@ -40,8 +40,15 @@ def entropy_avail() -> int:
 
 
 def new_uuid() -> bytes:
-    """A random (version 4) UUID as %pU prints it: /proc/sys/kernel/random/uuid's, fresh at each read."""
-    return str(uuid.uuid4()).encode()
+    """A random (version 4) UUID as %pU prints it: /proc/sys/kernel/random/uuid's, fresh at each read.
+
+    Made here as generate_random_uuid makes it, not with the uuid module: that imports platform, and every
+    machine's boot makes one (its boot_id)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # the RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}".encode()
 
 
 def random_ioctl(task: Task, request: int, arg: int) -> int:

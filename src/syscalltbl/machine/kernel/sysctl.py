@@ -7,7 +7,6 @@ proc_dopipe_max_size) and raises Errno as a write of it would.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -15,6 +14,7 @@ from syscalltbl.machine.kernel.aio import AioLimits
 from syscalltbl.machine.kernel.fdkind_sysctl import FdKindSysctl
 from syscalltbl.machine.kernel.limits import MAX_THREADS_MAX, MAX_THREADS_MIN
 from syscalltbl.machine.kernel.pipesize import PIPE_MAX_SIZE, round_pipe_size
+from syscalltbl.machine.kernel.randomdev import new_uuid
 from syscalltbl.machine.uapi.errno import EINVAL, Errno
 from syscalltbl.machine.uapi.keyctl import (
     KEY_QUOTA_MAXBYTES,
@@ -55,7 +55,7 @@ class Sysctl:
     threads_max: int = field(init=False)
     pid_max: int = PID_MAX_DEFAULT
     #: kernel.random.boot_id: a random UUID made once a boot
-    boot_id: bytes = field(default_factory=lambda: str(uuid.uuid4()).encode())
+    boot_id: bytes = field(default_factory=new_uuid)
     core_pattern: bytes = b"core"
     pipe_max_size: int = PIPE_MAX_SIZE
     pipe_user_pages_soft: int = PIPE_USER_PAGES_SOFT

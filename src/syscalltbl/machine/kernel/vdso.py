@@ -19,15 +19,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import SymbolTableSection
-
 from syscalltbl.generators.generate import code_fingerprint
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.generators.x86_64.kernel import Syscall
-from syscalltbl.generators.x86_64.vdso import SYMBOLS, render_vdso
 from syscalltbl.machine.hw.cpu import TscReader
-from syscalltbl.machine.image.toolchain import build_elf
 from syscalltbl.store import cache as content_cache
 
 CALIBRATION_NS = 20_000_000
@@ -61,6 +56,13 @@ def build_vdso(syscalls: list[Syscall], source: str) -> Vdso:
 
 
 def _build_vdso(syscalls: list[Syscall], source: str) -> Vdso:
+    # Here, not at the top: a warm start takes the vDSO from the cache, without Jinja2, as/ld or pyelftools.
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
+
+    from syscalltbl.generators.x86_64.vdso import SYMBOLS, render_vdso
+    from syscalltbl.machine.image.toolchain import build_elf
+
     elf = build_elf(render_vdso(syscalls, source=source), linker_script="vdso.lds", name="vdso.so",
                     soname="linux-vdso.so.1")
     data = Path(elf).read_bytes()
@@ -72,13 +74,33 @@ def _build_vdso(syscalls: list[Syscall], source: str) -> Vdso:
 
 @cache
 def _clock() -> tuple[TscReader, int]:
-    """The reader and ns-per-cycle << VVAR_SHIFT, measured over CALIBRATION_NS."""
+    """The reader and ns-per-cycle << VVAR_SHIFT, measured over CALIBRATION_NS once per host boot.
+
+    The host kernel calibrates its TSC once per boot too, and the rate does not change until the next:
+    the measurement is kept in the cache under the host's boot id, so a machine's start does not spin
+    CALIBRATION_NS (a fifth of a warm `run /bin/busybox true`)."""
     read = TscReader()
+    key = _calibration_key()
+    blob = content_cache.get("tsc", key) if key is not None and content_cache.enabled() else None
+    if blob is not None and len(blob) == _U64.size and (mult := _U64.unpack(blob)[0]) > 0:
+        return read, mult
     tsc0, ns0 = _pair(read, tries=5)
     while time.monotonic_ns() - ns0 < CALIBRATION_NS:
         pass
     tsc1, ns1 = _pair(read, tries=5)
-    return read, ((ns1 - ns0) << abi.VVAR_SHIFT) // max(tsc1 - tsc0, 1)
+    mult = ((ns1 - ns0) << abi.VVAR_SHIFT) // max(tsc1 - tsc0, 1)
+    if key is not None and content_cache.enabled() and mult > 0:
+        content_cache.put("tsc", key, _U64.pack(mult))
+    return read, mult
+
+
+def _calibration_key() -> str | None:
+    """What a TSC calibration holds for: this boot of the host (None when the host does not say which)."""
+    try:
+        boot_id = Path("/proc/sys/kernel/random/boot_id").read_bytes()
+    except OSError:
+        return None
+    return content_cache.digest("tsc", boot_id, str(CALIBRATION_NS), str(abi.VVAR_SHIFT))
 
 
 #: How much slower than the host's the sample's rate is made, parts per million: the extrapolation then

@@ -8,6 +8,7 @@ register into the value: `((reg & mask) ^ sign) - sign`.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final
 
 #: The kernel's typedefs of integer parameters, as the base types they stand for.
@@ -28,6 +29,7 @@ _MASK64: Final = (1 << 64) - 1
 WHOLE: Final = (_MASK64, 0)
 
 
+@cache  # a few dozen types over a thousand parameters, at every machine's bind
 def register_cast(ctype: str) -> tuple[int, int]:
     """(mask, sign bit) of `ctype`: `((reg & mask) ^ sign) - sign` is the value the C function sees."""
     if "*" in ctype:

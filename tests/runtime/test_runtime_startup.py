@@ -1,0 +1,52 @@
+"""`syscalltbl run`'s start-up with a warm cache (issue 20, point 3).
+
+A warm run takes the kernel image, the vDSO, the init, the parsed prototypes
+and the TSC's calibration from the cache: it imports no parser (Lark), no
+renderer (Jinja2), no graph library (networkx) and no ELF reader
+(pyelftools), and does not spin to measure the host's clock again.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from support import Cli
+
+#: What builds a kernel or reads a table, and nothing a cached run needs.
+BUILD_ONLY = {"lark", "jinja2", "networkx", "elftools"}
+BUSYBOX = "/bin/busybox"
+
+
+def _imports(cli: Cli, *args: str) -> set[str]:
+    """The modules `syscalltbl ARGS` imports, as `python -X importtime` lists them; the run must succeed."""
+    python = Path(cli.executable).parent / "python"
+    proc = subprocess.run([str(python), "-X", "importtime", "-m", "syscalltbl", *args],
+                          capture_output=True, env=cli.env, check=False)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    lines = proc.stderr.decode().splitlines()
+    return {line.split("|")[-1].strip() for line in lines if line.startswith("import time:")}
+
+
+def test_a_warm_run_imports_no_parser_renderer_or_elf_reader(cli: Cli) -> None:
+    assert cli.run("run", BUSYBOX, "true").returncode == 0  # fills the cache
+    imported = _imports(cli, "run", BUSYBOX, "true")
+    assert "unicorn" in imported  # the listing is complete: the machine itself was imported
+    assert not imported & BUILD_ONLY
+    assert not imported & {"tomllib", "uuid"}  # the syscall classes and the uuid module, neither used
+
+
+def test_a_warm_traced_run_reads_its_prototypes_from_the_cache(cli: Cli) -> None:
+    assert cli.run("run", "--trace", BUSYBOX, "true").returncode == 0
+    imported = _imports(cli, "run", "--trace", BUSYBOX, "true")
+    assert "syscalltbl.machine.tools.trace" in imported
+    assert not imported & BUILD_ONLY
+
+
+def test_the_tsc_rate_is_measured_once_per_host_boot(cli: Cli) -> None:
+    # As Linux calibrates tsc_khz once at boot: every run of one host boot shows the same cpu MHz
+    # (two 20 ms measurements differ in the last digits).
+    runs = [cli.run("run", BUSYBOX, "grep", "MHz", "/proc/cpuinfo") for _ in range(3)]
+    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
+    shown = {r.stdout for r in runs}
+    assert len(shown) == 1 and shown.pop().startswith(b"cpu MHz"), [r.stdout for r in runs]
