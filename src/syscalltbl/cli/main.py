@@ -163,6 +163,9 @@ def _run_script(argv: list[str]) -> int:
 
         if not atomic.write_if_changed(Path(job.output), text) and touch_unchanged:
             atomic.refresh(Path(job.output), text)
+        from syscalltbl.cli import script_warm
+
+        script_warm.remember(argv, job)  # the next call with these arguments can skip all of the above
     return EXIT_OK
 
 

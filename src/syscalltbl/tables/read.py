@@ -22,11 +22,9 @@ _loaded: dict[str, Table] = {}
 
 def parser_sources() -> list[Path]:
     """The code and grammar that turn a table's bytes into its model."""
-    from syscalltbl.tables import shipped
+    from syscalltbl.tables.parser_files import table_parser_files
 
-    package = Path(__file__).resolve().parent
-    own = ("model", "tblparse", "abi", "errors", "limits")
-    return [*(package / f"{name}.py" for name in own), shipped.grammar("tbl.lark")]
+    return [Path(p) for p in table_parser_files()]
 
 
 def prototype_parser_sources() -> list[Path]:
