@@ -57,7 +57,9 @@ class _CommandParser(_Parser):
         return parsed, extras
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line's parser; for `build` (`command`), without the other subcommands'
+    parsers, whose modules a build would import for nothing (a warm build's largest cost)."""
     parser = _Parser(
         prog="syscalltbl",
         description="Parse Linux syscall tables and generate what the kernel build generates from them.",
@@ -86,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
         "runtime = the emulated x86-64 machine's sources (default: both)",
     )
     add_tables_options(build)
-    for name, module in _extra_commands().items():
+    for name, module in _extra_commands().items() if command != "build" else ():
         sub = commands.add_parser(name, help=module.HELP, description=module.HELP)
         module.configure(sub)
     commands.add_parser(
@@ -247,7 +249,7 @@ def _main(argv: list[str]) -> int:
             _report(exc, "syscalltbl script")
             return EXIT_FAILURE
     try:
-        args = _parser().parse_args(argv)
+        args = _parser(argv[0] if argv else None).parse_args(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:

@@ -7,10 +7,7 @@ private temporary directory instead, removed at exit. Only speed is lost.
 
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 _chosen: dict[Path, Path] = {}
@@ -41,6 +38,10 @@ def _writable(directory: Path) -> bool:
 
 
 def _private() -> Path:
+    import atexit  # here, not at the top: shutil imports bz2 and lzma, and most processes never get here
+    import shutil
+    import tempfile
+
     directory = Path(tempfile.mkdtemp(prefix="syscalltbl-cache-"))
     atexit.register(shutil.rmtree, directory, ignore_errors=True)
     return directory

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pickle
 from functools import cache as memoize
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,6 +76,8 @@ def _model_key(path: str, data_sha: str) -> str:
 def _unpickle(blob: bytes | None) -> Table | None:
     if blob is None:
         return None
+    import pickle
+
     from syscalltbl.tables.model import Table
 
     try:
@@ -105,6 +106,8 @@ def load_table(data: bytes, path: str) -> Table:
 
         table = parse_bytes(data, path)
         if cache.enabled():
+            import pickle
+
             cache.put("model", key, pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
     _loaded[key] = table
     return table
