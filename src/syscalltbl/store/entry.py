@@ -21,15 +21,15 @@ DIGEST_BYTES = 32
 def _builtin_sha256() -> Callable[..., Any]:
     """The interpreter's own SHA-256: hashlib loads OpenSSL, which costs a warm script call more
     than reading and writing its files. Same digests; slower on large data, so only for small keys."""
-    for name in ("_sha256", "_sha2"):  # CPython 3.11; 3.12 and later
+    constructor: Callable[..., Any]
+    try:
+        from _sha256 import sha256 as constructor  # type: ignore[import-not-found,no-redef,unused-ignore]  # 3.11
+    except ImportError:
         try:
-            constructor: Callable[..., Any] = __import__(name).sha256
-        except (ImportError, AttributeError):
-            continue
-        return constructor
-    from hashlib import sha256
-
-    return sha256
+            from _sha2 import sha256 as constructor  # type: ignore[import-not-found,no-redef,unused-ignore]  # 3.12+
+        except ImportError:
+            from hashlib import sha256 as constructor  # type: ignore[no-redef,unused-ignore]
+    return constructor
 
 
 sha256 = _builtin_sha256()
