@@ -59,6 +59,8 @@ SCRIPTS = {
 SINGLE_TABLE = "arch/x86/entry/syscalls/syscall_64.tbl"
 SINGLE_ARGS = ("--abis", "common,64")
 SINGLE_REFERENCE = "arch/x86/include/generated/asm/syscalls_64.h"
+#: Issue 20: one warm drop-in call at most this many times one `sh` call of the script.
+SCRIPT_FACTOR = 2.5
 
 
 class BenchmarkError(RuntimeError):
@@ -456,10 +458,10 @@ def bench_single(s: Setup) -> list[Row]:
         py_out.unlink(missing_ok=True)
 
     warm_t = s.measure(script_argv(s, py_out), env, before=warm, after=expect_same(py_out, reference))
-    within = warm_t.median <= 10 * shell.median
+    within = warm_t.median <= SCRIPT_FACTOR * shell.median
     return [
         Row("4. one `sh scripts/syscalltbl.sh` call", shell),
-        Row("4. one `syscalltbl script` call, warm cache", warm_t, shell, "<= 10x the sh call", within),
+        Row("4. one `syscalltbl script` call, warm cache", warm_t, shell, f"<= {SCRIPT_FACTOR}x the sh call", within),
         Row("4. one `syscalltbl script` call, cold cache", cold_t, shell, "(reported only)"),
     ]
 

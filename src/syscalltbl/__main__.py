@@ -1,5 +1,5 @@
 import sys
 
-from syscalltbl.cli.main import main
+from syscalltbl.cli.entry import main
 
 sys.exit(main())

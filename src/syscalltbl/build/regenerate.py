@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -112,6 +111,8 @@ class _Worker:
     def start(cls) -> _Worker | None:
         if (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
             return None
+        import pickle  # here: only a cold build gets here
+
         to_child, from_parent = os.pipe()[::-1]
         to_parent, from_child = os.pipe()[::-1]
         pid = os.fork()
@@ -132,11 +133,15 @@ class _Worker:
         return cls(pid, to_child, from_child)
 
     def render(self, tasks: list[_Task]) -> None:
+        import pickle
+
         send, self.send = self.send, -1
         with os.fdopen(send, "wb") as pipe:
             pipe.write(pickle.dumps(tasks))
 
     def results(self, tasks: list[_Task]) -> list[_Result]:
+        import pickle
+
         receive, self.receive = self.receive, -1
         with os.fdopen(receive, "rb") as pipe:
             blob = pipe.read()

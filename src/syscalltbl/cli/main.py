@@ -57,7 +57,9 @@ class _CommandParser(_Parser):
         return parsed, extras
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line's parser; for `build` (`command`), without the other subcommands'
+    parsers, whose modules a build would import for nothing (a warm build's largest cost)."""
     parser = _Parser(
         prog="syscalltbl",
         description="Parse Linux syscall tables and generate what the kernel build generates from them.",
@@ -86,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
         "runtime = the emulated x86-64 machine's sources (default: both)",
     )
     add_tables_options(build)
-    for name, module in _extra_commands().items():
+    for name, module in _extra_commands().items() if command != "build" else ():
         sub = commands.add_parser(name, help=module.HELP, description=module.HELP)
         module.configure(sub)
     commands.add_parser(
@@ -163,6 +165,9 @@ def _run_script(argv: list[str]) -> int:
 
         if not atomic.write_if_changed(Path(job.output), text) and touch_unchanged:
             atomic.refresh(Path(job.output), text)
+        from syscalltbl.cli import script_warm
+
+        script_warm.remember(argv, job)  # the next call with these arguments can skip all of the above
     return EXIT_OK
 
 
@@ -244,7 +249,7 @@ def _main(argv: list[str]) -> int:
             _report(exc, "syscalltbl script")
             return EXIT_FAILURE
     try:
-        args = _parser().parse_args(argv)
+        args = _parser(argv[0] if argv else None).parse_args(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:

@@ -5,22 +5,21 @@ from __future__ import annotations
 from functools import cache as memoize
 from pathlib import Path
 
+from syscalltbl.generators import code_files
 from syscalltbl.generators.scripts import Job
 from syscalltbl.store import cache
-from syscalltbl.tables.read import load_table, parser_sources
+from syscalltbl.tables.read import load_table
 
 
 def code_sources() -> list[Path]:
     """The parser and every renderer, template and script driver: what an output is made by."""
-    package = Path(__file__).resolve().parent
-    own = sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in {".py", ".j2"})
-    return [*parser_sources(), *own]
+    return [Path(p) for p in code_files.code_files()]
 
 
 @memoize
 def code_fingerprint() -> str:
     """Hash of the grammar, model, renderers and templates: any edit invalidates every entry."""
-    return cache.fingerprint(code_sources())
+    return code_files.code_fingerprint()
 
 
 def output_key(job: Job, data: bytes) -> str:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-from pathlib import Path
+
+#: What every function here takes: a pathlib.Path or a str. Not pathlib itself, which costs the
+#: warm `syscalltbl script` path (it writes through here) more than its own work.
+AnyPath = str | os.PathLike[str]
 
 _counter = itertools.count()
 
 
-def holds(path: Path, data: bytes) -> bool:
+def holds(path: AnyPath, data: bytes) -> bool:
     """Whether `path` already holds exactly `data`."""
     try:
         with open(path, "rb") as handle:
@@ -19,14 +22,15 @@ def holds(path: Path, data: bytes) -> bool:
         return False
 
 
-def replace(path: Path, data: bytes) -> None:
+def replace(path: AnyPath, data: bytes) -> None:
     """Replace `path` with `data` by an atomic rename: readers see the old bytes or the new, never a mix.
 
     An OSError names `path` (the file the user asked for), never the temporary file beside it.
     """
     # A name no other writer uses (pid + counter), created exclusively, in the
     # target's directory so that the rename cannot cross file systems.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_counter)}.tmp")
+    directory, name = os.path.split(os.fspath(path))
+    tmp = os.path.join(directory, f".{name}.{os.getpid()}.{next(_counter)}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         with os.fdopen(fd, "wb") as handle:
@@ -42,12 +46,12 @@ def replace(path: Path, data: bytes) -> None:
         raise
 
 
-def error_about(exc: OSError, path: Path) -> OSError:
+def error_about(exc: OSError, path: AnyPath) -> OSError:
     """The same error, naming `path` rather than a temporary file beside it."""
-    return type(exc)(exc.errno, exc.strerror or str(exc), str(path))
+    return type(exc)(exc.errno, exc.strerror or str(exc), os.fspath(path))
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
+def write_if_changed(path: AnyPath, data: bytes) -> bool:
     """Replace `path` with `data` atomically; False if it already held exactly that."""
     if holds(path, data):
         return False
@@ -55,7 +59,7 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def refresh(path: Path, data: bytes) -> None:
+def refresh(path: AnyPath, data: bytes) -> None:
     """Give `path`, which already holds `data`, a new modification time and no new bytes.
 
     For make: an output older than the input it was made from is rebuilt on every run.

@@ -8,7 +8,7 @@ path first in MESSAGE when there is one (`syscalltbl COMMAND: error: PATH: ...`)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # not typing: the warm `syscalltbl script` path imports this module
 
 if TYPE_CHECKING:
     from syscalltbl.tables.model import Location

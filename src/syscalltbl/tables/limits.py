@@ -11,9 +11,10 @@ check of its own.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from syscalltbl.tables.errors import SyscalltblError
+
+TYPE_CHECKING = False  # not typing: the warm `syscalltbl script` path imports this module
 
 if TYPE_CHECKING:
     from syscalltbl.tables.model import Location

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pickle
 from functools import cache as memoize
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,11 +22,9 @@ _loaded: dict[str, Table] = {}
 
 def parser_sources() -> list[Path]:
     """The code and grammar that turn a table's bytes into its model."""
-    from syscalltbl.tables import shipped
+    from syscalltbl.tables.parser_files import table_parser_files
 
-    package = Path(__file__).resolve().parent
-    own = ("model", "tblparse", "abi", "errors", "limits")
-    return [*(package / f"{name}.py" for name in own), shipped.grammar("tbl.lark")]
+    return [Path(p) for p in table_parser_files()]
 
 
 def prototype_parser_sources() -> list[Path]:
@@ -80,6 +77,8 @@ def _model_key(path: str, data_sha: str) -> str:
 def _unpickle(blob: bytes | None) -> Table | None:
     if blob is None:
         return None
+    import pickle
+
     from syscalltbl.tables.model import Table
 
     try:
@@ -108,6 +107,8 @@ def load_table(data: bytes, path: str) -> Table:
 
         table = parse_bytes(data, path)
         if cache.enabled():
+            import pickle
+
             cache.put("model", key, pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
     _loaded[key] = table
     return table
@@ -116,6 +117,8 @@ def load_table(data: bytes, path: str) -> Table:
 def load_prototype_file(data: bytes, shown: str) -> PrototypeFile:
     """The parsed model of a prototype header's bytes `data` (locations name it `shown`), through the cache:
     parsing syscalls.h with Lark costs tens of milliseconds, and importing Lark as many again."""
+    import pickle
+
     from syscalltbl.tables.prototype_model import PrototypeFile
 
     key = cache.digest("prototypes", prototype_parser_fingerprint(), shown, data)

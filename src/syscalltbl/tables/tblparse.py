@@ -65,7 +65,8 @@ class _ToModel(lark.Transformer[lark.Token, Table]):
     def entry(self, tokens: list[lark.Token]) -> Entry:
         number_token = tokens[0]
         self._starts_line(number_token)
-        number = _decimal(number_token, self._at(number_token))
+        where = self._at(number_token)
+        number = _decimal(number_token, where)
         fields = [str(t) for t in tokens]
         flag = tokens[5] if len(tokens) > 5 else None
         if flag is not None and flag != "noreturn":
@@ -81,7 +82,7 @@ class _ToModel(lark.Transformer[lark.Token, Table]):
             entry_point=fields[3] if len(fields) > 3 else None,
             compat_entry_point=fields[4] if len(fields) > 4 else None,
             noreturn=flag is not None,
-            location=self._at(number_token),
+            location=where,
             columns=tuple(t.column or 0 for t in tokens),
             text=self._lines[line - 1],
         )

@@ -1,0 +1,43 @@
+"""The fingerprint of a set of source files, remembered under their stat() results.
+
+Every command keys its cache entries with a hash of the code that made them
+(store.cache.fingerprint: each file's name and bytes). Reading and hashing
+fifty files costs a warm `syscalltbl script` call more than its own work, so
+the hash is kept in the cache under a key made of each file's path, size,
+inode, mtime and ctime: any write to a file changes its ctime, which no tool
+can set back, so an edited file is always hashed again.
+"""
+
+from __future__ import annotations
+
+import os
+
+from syscalltbl.store import entry
+
+
+def fingerprint(paths: list[str]) -> str:
+    """The SHA-256 of the interpreter version and each file's name and bytes, in the given order."""
+    if not entry.enabled():
+        return _hash(paths)
+    stats = [entry.interpreter()]
+    for path in paths:
+        st = os.stat(path)
+        stats.append(f"{path}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\0{st.st_ctime_ns}")
+    key = entry.digest("stamp", *stats)
+    root = entry.preferred_root()
+    known = entry.read(root, "stamp", key)
+    if known is not None:
+        return known.decode("ascii")
+    value = _hash(paths)
+    entry.write(root, "stamp", key, value.encode("ascii"))
+    return value
+
+
+def _hash(paths: list[str]) -> str:
+    h = entry.sha256(entry.interpreter().encode())
+    for path in paths:
+        h.update(os.path.basename(path).encode())
+        with open(path, "rb") as handle:
+            h.update(handle.read())
+    value: str = h.hexdigest()
+    return value

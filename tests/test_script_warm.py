@@ -1,0 +1,87 @@
+"""A warm `syscalltbl script` call: answered from the cache, importing none of the CLI, never stale."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from support import Cli, console_script
+from syscalltbl.store import filestamp
+
+TABLE = b"0\tcommon\tread\tsys_read\n1\t64\twrite\tsys_write\n2\tx32\tx\tsys_x\n"
+
+#: what the CLI imports and a warm drop-in call must not: each costs it more than its own work
+HEAVY = ("syscalltbl.cli.main", "argparse", "pathlib", "typing", "hashlib", "lark", "jinja2")
+
+
+def _imports(cli: Cli, *args: str, cwd: Path) -> tuple[subprocess.CompletedProcess[bytes], set[str]]:
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", console_script(), *args],
+        cwd=cwd,
+        capture_output=True,
+        env=cli.env,
+        check=False,
+    )
+    lines = proc.stderr.decode().splitlines()
+    modules = {line.split("|")[-1].strip() for line in lines if line.startswith("import time:")}
+    return proc, modules
+
+
+def test_a_warm_call_is_answered_without_the_cli(fresh_cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "t.tbl").write_bytes(TABLE)
+    args = ("script", "syscalltbl", "--abis", "common,64", "t.tbl", "out.h")
+    cold = fresh_cli.run(*args, cwd=tmp_path)
+    assert (cold.returncode, cold.stderr) == (0, b"")
+    expected = (tmp_path / "out.h").read_bytes()
+    (tmp_path / "out.h").unlink()
+    warm, modules = _imports(fresh_cli, *args, cwd=tmp_path)
+    assert warm.returncode == 0, warm.stderr
+    assert (tmp_path / "out.h").read_bytes() == expected
+    assert "syscalltbl.cli.script_warm" in modules
+    assert not [m for m in HEAVY if m in modules]
+
+
+def test_a_warm_call_reads_the_table_again(fresh_cli: Cli, tmp_path: Path) -> None:
+    table = tmp_path / "t.tbl"
+    table.write_bytes(TABLE)
+    args = ("script", "syscallhdr", "--emit-nr", "t.tbl", "out.h")
+    assert fresh_cli.run(*args, cwd=tmp_path).returncode == 0
+    table.write_bytes(TABLE + b"3\tcommon\tnew_one\tsys_new_one\n")
+    assert fresh_cli.run(*args, cwd=tmp_path).returncode == 0
+    assert b"__NR_new_one 3" in (tmp_path / "out.h").read_bytes()
+    uncached = Cli(fresh_cli.executable, dict(fresh_cli.env, SYSCALLTBL_NO_CACHE="1"))
+    (tmp_path / "ref").mkdir()
+    assert uncached.run(*args[:3], "../t.tbl", "out.h", cwd=tmp_path / "ref").returncode == 0
+    assert (tmp_path / "out.h").read_bytes() == (tmp_path / "ref" / "out.h").read_bytes()
+
+
+def test_a_warm_call_still_reports_errors_as_the_whole_way_does(fresh_cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "t.tbl").write_bytes(TABLE)
+    (tmp_path / "out").mkdir()
+    args = ("script", "syscalltbl", "t.tbl", "out/t.h")
+    assert fresh_cli.run(*args, cwd=tmp_path).returncode == 0
+    (tmp_path / "out" / "t.h").unlink()
+    (tmp_path / "out").rmdir()
+    proc = fresh_cli.run(*args, cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr == b"syscalltbl script: error: out: output directory does not exist\n"
+    (tmp_path / "t.tbl").unlink()
+    proc = fresh_cli.run(*args, cwd=tmp_path)
+    assert (proc.returncode, proc.stderr) == (1, b"syscalltbl script: error: t.tbl: no such file\n")
+
+
+def test_the_code_fingerprint_follows_every_edit(fresh_cache: Path, tmp_path: Path) -> None:
+    files = [tmp_path / "a.py", tmp_path / "b.j2"]
+    for file in files:
+        file.write_text("x = 1\n")
+    paths = [str(f) for f in files]
+    first = filestamp.fingerprint(paths)
+    assert filestamp.fingerprint(paths) == first  # remembered
+    stat = os.stat(files[1])
+    files[1].write_text("x = 2\n")  # same size, and the old mtime given back: ctime still moves
+    os.utime(files[1], ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert filestamp.fingerprint(paths) != first
+    files[1].write_text("x = 1\n")
+    assert filestamp.fingerprint(paths) == first
