@@ -85,10 +85,12 @@ def test_cache_info_shows_size_entries_and_bound(fresh_cli: Cli, fresh_cache: Pa
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.decode().splitlines()
     assert lines[0] == f"path:     {fresh_cache / 'syscalltbl'}"
-    assert re.fullmatch(r"size:     \d+(\.\d)? KiB in 3 entries", lines[1]), lines[1]
+    # The table's model, Lark's parser tables, the output, and the warm script path's record and stamp.
+    assert re.fullmatch(r"size:     \d+(\.\d)? KiB in 5 entries", lines[1]), lines[1]
     assert lines[2] == "bound:    256 MiB (the default; set SYSCALLTBL_CACHE_MAX to change it, 0 for none)"
     assert lines[3].startswith("eviction: least recently used first, down to 204.8 MiB")
-    assert sorted(line.split()[0] for line in lines[4:]) == ["lark-tbl.cache", "model", "output"]
+    kinds = sorted(line.split()[0] for line in lines[4:])
+    assert kinds == ["lark-tbl.cache", "model", "output", "script-args", "stamp"]
     small = Cli(fresh_cli.executable, dict(fresh_cli.env, SYSCALLTBL_CACHE_MAX="16K"))
     lines = small.run("cache").stdout.decode().splitlines()  # --info is the default
     assert lines[1].endswith("; over the bound until the next write trims it")

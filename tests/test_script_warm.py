@@ -43,6 +43,24 @@ def test_a_warm_call_is_answered_without_the_cli(fresh_cli: Cli, tmp_path: Path)
     assert not [m for m in HEAVY if m in modules]
 
 
+def test_a_warm_call_with_touch_unchanged_gives_the_unchanged_output_a_new_time(
+    fresh_cli: Cli, tmp_path: Path
+) -> None:
+    # The README's kernel wrappers pass --touch-unchanged: their calls take the warm path too.
+    (tmp_path / "t.tbl").write_bytes(TABLE)
+    args = ("script", "--touch-unchanged", "syscalltbl", "--abis", "common,64", "t.tbl", "out.h")
+    assert fresh_cli.run(*args, cwd=tmp_path).returncode == 0
+    out = tmp_path / "out.h"
+    os.utime(out, (1_000_000_000, 1_000_000_000))
+    inode = out.stat().st_ino
+    warm, modules = _imports(fresh_cli, *args, cwd=tmp_path)
+    assert (warm.returncode, warm.stdout) == (0, b""), warm.stderr
+    assert "syscalltbl.cli.script_warm" in modules
+    assert not [m for m in HEAVY if m in modules]
+    assert out.stat().st_mtime > 1_000_000_000
+    assert out.stat().st_ino == inode
+
+
 def test_a_warm_call_reads_the_table_again(fresh_cli: Cli, tmp_path: Path) -> None:
     table = tmp_path / "t.tbl"
     table.write_bytes(TABLE)

@@ -6,8 +6,9 @@ re-exported here on first use, so `import syscalltbl` alone stays light.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+# Not typing's: every command imports this package first, and typing costs a warm `syscalltbl script`
+# call a tenth of its time (cli/script_warm.py imports nothing it can avoid).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from syscalltbl.api import Abi, AbiTable, Diagnostic, Syscall, Tables, load
 

@@ -8,9 +8,10 @@ parsed arguments, under the code fingerprint and the argument list, and (as
 every render does) its output, under the code fingerprint, the parsed
 arguments and the table's bytes. A later call with the same arguments needs
 only those: it reads the table, looks the output up and writes it if its
-bytes changed. Anything else (no entry, standard input or output, --help,
---touch-unchanged, a table over the size limit, a missing output directory,
-an error of any kind) goes the whole way, which reports it as it always has.
+bytes changed (or, with --touch-unchanged, gives it a new mtime when they did
+not). Anything else (no entry, standard input or output, --help, a table
+over the size limit, a missing output directory, an error of any kind) goes
+the whole way, which reports it as it always has.
 """
 
 from __future__ import annotations
@@ -43,15 +44,19 @@ def remember(argv: list[str], job: Job) -> None:
 
 def answer(argv: list[str]) -> int | None:
     """Exit status 0 when the cache held the answer and OUTFILE holds it now; None to go the whole way."""
+    # The README's wrappers pass --touch-unchanged before TOOL (generators/scripts.py's TOUCH_UNCHANGED).
+    touch_unchanged = argv[:1] == ["--touch-unchanged"]
+    if touch_unchanged:
+        argv = argv[1:]
     if not argv or argv[0].startswith("-") or not entry.enabled():
         return None
     try:
-        return _answer(argv)
+        return _answer(argv, touch_unchanged)
     except (OSError, ValueError, UnicodeError):
         return None
 
 
-def _answer(argv: list[str]) -> int | None:
+def _answer(argv: list[str], touch_unchanged: bool) -> int | None:
     fingerprint = code_fingerprint()
     root = entry.preferred_root()
     record = entry.read(root, _KIND, _key(fingerprint, argv))
@@ -65,5 +70,6 @@ def _answer(argv: list[str]) -> int | None:
     text = entry.read(root, "output", entry.digest("output", fingerprint, job, data))
     if text is None or not os.path.isdir(os.path.dirname(output) or "."):
         return None
-    atomic.write_if_changed(output, text)
+    if not atomic.write_if_changed(output, text) and touch_unchanged:
+        atomic.refresh(output, text)
     return 0

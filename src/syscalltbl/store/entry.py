@@ -7,6 +7,7 @@ parts, each preceded by its length.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -70,11 +71,16 @@ def payload(blob: bytes) -> bytes | None:
 
 def read(root: str, kind: str, key: str) -> bytes | None:
     """An entry's payload, or None (missing, unreadable or corrupt: store.cache.get discards a corrupt one)."""
+    path = file(root, kind, key)
     try:
-        with open(file(root, kind, key), "rb") as handle:
+        with open(path, "rb") as handle:
             blob = handle.read()
     except OSError:
         return None
+    # A use makes the entry the most recently used (store.cachebound.used, without importing
+    # pathlib on the warm script path): the bound evicts by mtime.
+    with contextlib.suppress(OSError):
+        os.utime(path)
     return payload(blob)
 
 
@@ -85,9 +91,17 @@ def write(root: str, kind: str, key: str, data: bytes) -> None:
     path = file(root, kind, key)
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        atomic.write_if_changed(path, sha256(data).digest() + data)
+        written = atomic.write_if_changed(path, sha256(data).digest() + data)
     except OSError:
-        pass
+        return
+    if written:
+        # Counted against the cache's bound as store.cache counts its writes. Imported here: a warm
+        # call only reads, and the first call with its arguments has imported pathlib already.
+        from pathlib import Path
+
+        from syscalltbl.store import cachebound
+
+        cachebound.added(Path(path))
 
 
 def interpreter() -> str:
