@@ -170,6 +170,30 @@ def test_lookups_agree_with_show(cli: Cli, tables: api.Tables, tmp_path: Path, a
         assert missing == [label for label in scope if label not in {s.abi for s in found}]
 
 
+def test_every_syscall_looked_up_by_name_agrees_with_show(
+    tables: api.Tables, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every name of every table through `show`'s own code (the CLI's main, in this process: one
+    process per name would take minutes), its table rows against the API's lookup."""
+    from syscalltbl.cli.main import main
+
+    monkeypatch.chdir(tmp_path)  # the shipped tables, as for the installed CLI run here
+    names = sorted({s.name for abi in tables.abis for s in tables.table(abi.label)})
+    assert len(names) > 600
+    for name in names:
+        assert main(["show", name]) == 0, name
+        rows, _ = _show_rows(capsys.readouterr().out)
+        assert [
+            (r["ARCH/ABI"], r["NR"], r["ABSOLUTE"].split()[0], r["ABI"], r["ENTRY POINT"], r["COMPAT"],
+             r["NORETURN"], r["SOURCE"])
+            for r in rows
+        ] == [
+            (s.abi, str(s.number), str(s.absolute), s.table_abi, s.entry_point or "", s.compat_entry_point or "",
+             "noreturn" if s.noreturn else "", s.source)
+            for s in tables.lookup(name)
+        ], name  # fmt: skip
+
+
 def test_a_syscall_that_is_nowhere_is_explained_as_show_says(cli: Cli, tables: api.Tables, tmp_path: Path) -> None:
     proc = cli.run("show", "getpidd", cwd=tmp_path)
     assert proc.returncode == 1
