@@ -1,7 +1,9 @@
 """The floors under a system call on the machine, beside its real getpid rate (issue 20, point 2).
 
 Each row is calls per second, best of `--runs`, all rows measured in turn
-in each run (interleaved, so a busy host slows them alike):
+in each run (interleaved, so a busy host slows them alike), each case in a
+process of its own (a machine's threads, or one left over from the case
+before, would take the GIL from the callbacks measured):
 
   hook, no-op callback       a tight `syscall` loop on a bare Unicorn cpu whose
                              syscall hook is an empty Python function, called the
@@ -33,6 +35,8 @@ import argparse
 import ctypes
 import importlib
 import struct
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -124,29 +128,48 @@ def _unimplemented_number() -> str:
     return str(min(e.number for e in unimplemented(machine.kernel.table, machine.handlers)))
 
 
+def _cases(calls: int) -> dict[str, Callable[[], float]]:
+    """Each row's name and the function timing it: seconds for `calls` calls."""
+    return {
+        "hook, no-op callback (raw ctypes, as the machine)": lambda: _bare_loop(calls, _noop_raw),
+        "hook, no-op callback (stock binding)": lambda: _bare_loop(calls, _noop_binding),
+        "hook + 7 register reads, 1 write (raw ctypes)": lambda: _bare_loop(calls, _register_dispatch),
+        "hook + pt_regs unpack/store in RAM": lambda: _bare_loop(calls, _memory_dispatch),
+        "ring path, no Python dispatch (unimplemented nr)": lambda: run_seconds(
+            build_loop(calls, _unimplemented_number())
+        ),
+        "machine getpid, full ring path": lambda: run_seconds(build_loop(calls)),
+    }
+
+
+def _time_one(index: int, calls: int) -> float:
+    """Seconds of case `index`, measured in a fresh process."""
+    proc = subprocess.run([sys.executable, __file__, "--case", str(index), "-n", str(calls)],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    if proc.returncode:
+        raise SystemExit(f"syscall_floors: case {index} failed: {proc.stderr.strip()}")
+    return float(proc.stdout)
+
+
 def measure(calls: int = 100_000, runs: int = 3) -> list[Row]:
     """(name, calls per second) for each floor and the machine's getpid, best of `runs`, interleaved."""
-    getpid, ni = build_loop(calls), build_loop(calls, _unimplemented_number())
-    cases: list[tuple[str, Callable[[], float]]] = [
-        ("hook, no-op callback (raw ctypes, as the machine)", lambda: _bare_loop(calls, _noop_raw)),
-        ("hook, no-op callback (stock binding)", lambda: _bare_loop(calls, _noop_binding)),
-        ("hook + 7 register reads, 1 write (raw ctypes)", lambda: _bare_loop(calls, _register_dispatch)),
-        ("hook + pt_regs unpack/store in RAM", lambda: _bare_loop(calls, _memory_dispatch)),
-        ("ring path, no Python dispatch (unimplemented nr)", lambda: run_seconds(ni)),
-        ("machine getpid, full ring path", lambda: run_seconds(getpid)),
-    ]
-    best = {name: float("inf") for name, _ in cases}
+    names = list(_cases(calls))
+    best = [float("inf")] * len(names)
     for _ in range(runs):
-        for name, case in cases:
-            best[name] = min(best[name], case())
-    return [(name, calls / best[name]) for name, _ in cases]
+        for index in range(len(names)):
+            best[index] = min(best[index], _time_one(index, calls))
+    return [(name, calls / seconds) for name, seconds in zip(names, best, strict=True)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--calls", type=int, default=100_000)
     parser.add_argument("-r", "--runs", type=int, default=3)
+    parser.add_argument("--case", type=int, help=argparse.SUPPRESS)  # one case, its seconds (measure's child)
     args = parser.parse_args()
+    if args.case is not None:
+        print(list(_cases(args.calls).values())[args.case]())
+        return
     rows = measure(args.calls, args.runs)
     width = max(len(name) for name, _ in rows)
     for name, rate in rows:
