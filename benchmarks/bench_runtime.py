@@ -46,7 +46,7 @@ TARGET_QILING, TARGET_NATIVE, STRETCH_NATIVE = 5.0, 100.0, 60.0
 
 def getpid_loop(calls: int) -> Path:
     unistd = render_unistd_64(select_64(parse_table(default().table)), source="syscall_64.tbl")
-    source = LOOP.replace("{calls}", str(calls))
+    source = LOOP.replace("{calls}", str(calls)).replace("{nr}", "__NR_getpid")
     return build_elf({"loop.S": source, "unistd_64.inc": unistd}, linker_script=None, name="getpid-loop")
 
 

@@ -25,8 +25,9 @@ UNICORN_VERSION: Final = "2.1.4"
 
 _lib: ctypes.CDLL = _binding.uclib
 _c_u64 = ctypes.c_uint64
-_SYSCALL_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
-_CODE_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint32, ctypes.c_void_p)
+# A code hook is called as fn(uc, address, size, user_data); declared with no arguments, ctypes
+# converts none of them (the hot hooks read nothing from them, and the C caller cleans up).
+_CODE_CB = ctypes.CFUNCTYPE(None)
 # Private prototypes: argtypes set once here, not shared with the binding's.
 _reg_read = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)(("uc_reg_read", _lib))
 _reg_write = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)(
@@ -136,18 +137,18 @@ class Cpu:
 
     # -- hooks --
 
-    def _park(self, exc: BaseException) -> None:
-        # An exception must not unwind into C: keep it, stop, re-raise in run().
+    def park(self, exc: BaseException) -> None:
+        """Keep `exc` and stop: an exception must not unwind into C; run() re-raises it."""
         if self.pending is None:
             self.pending = exc
         self.stop()
 
-    def _guard(self, fn: Callable[[], object]) -> Callable[..., None]:
-        def callback(*_: object) -> None:
+    def _guard(self, fn: Callable[[], object]) -> Callable[[], None]:
+        def callback() -> None:
             try:
                 fn()
             except BaseException as exc:
-                self._park(exc)
+                self.park(exc)
 
         return callback
 
@@ -155,7 +156,7 @@ class Cpu:
         try:
             return fn(arg) or 0
         except BaseException as exc:
-            self._park(exc)
+            self.park(exc)
             return 0
 
     def _add(self, htype: int, cfunc: object, begin: int, end: int, *extra: ctypes.c_int) -> None:
@@ -167,13 +168,14 @@ class Cpu:
 
     # Hot path: raw ctypes callbacks, no binding wrappers.
 
-    def on_syscall(self, fn: Callable[[], object]) -> None:
-        """Run `fn` for every `syscall` instruction (in place of its ring switch)."""
-        self._add(unicorn.UC_HOOK_INSN, _SYSCALL_CB(self._guard(fn)), 1, 0, ctypes.c_int(x86.UC_X86_INS_SYSCALL))
-
     def on_code(self, address: int, fn: Callable[[], object]) -> None:
         """Run `fn` before the instruction at `address`, and only that one."""
         self._add(unicorn.UC_HOOK_CODE, _CODE_CB(self._guard(fn)), address, address)
+
+    def on_code_unguarded(self, address: int, fn: Callable[[], None]) -> None:
+        """`on_code` for the system-call dispatch, one Python frame fewer: `fn` must catch every
+        exception itself and hand it to `park`."""
+        self._add(unicorn.UC_HOOK_CODE, _CODE_CB(fn), address, address)
 
     # Slow path (faults, port I/O): the binding's hooks are fine.
 
@@ -213,10 +215,27 @@ class Cpu:
             raise UnicornError(f"uc_hook_add(UC_HOOK_BLOCK) failed: {unicorn.UcError(err)}")
         self._keep.append(user_data)
 
+    def on_syscall_native(self, fn: ctypes.c_void_p, user_data: ctypes.Structure) -> None:
+        """Call the machine-code function `fn(uc, &user_data)` for every `syscall` instruction.
+
+        No Python runs for it (image/syscallhook.py). `user_data` must outlive the engine.
+        """
+        handle = ctypes.c_size_t()
+        err = _hook_add(self.handle, ctypes.byref(handle), unicorn.UC_HOOK_INSN, fn, ctypes.byref(user_data),
+                        _c_u64(1), _c_u64(0), ctypes.c_int(x86.UC_X86_INS_SYSCALL))  # fmt: skip
+        if err:
+            raise UnicornError(f"uc_hook_add(UC_HOOK_INSN) failed: {unicorn.UcError(err)}")
+        self._keep.append(user_data)
+
     @staticmethod
     def emu_stop_address() -> int:
         """Where uc_emu_stop is, in the library the binding loaded (for hooks in machine code)."""
-        address = ctypes.cast(_lib.uc_emu_stop, ctypes.c_void_p).value
+        return Cpu.function_address("uc_emu_stop")
+
+    @staticmethod
+    def function_address(name: str) -> int:
+        """Where libunicorn's function `name` is, in the library the binding loaded (for hooks in machine code)."""
+        address = ctypes.cast(getattr(_lib, name), ctypes.c_void_p).value
         assert address is not None
         return address
 

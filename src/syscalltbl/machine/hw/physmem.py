@@ -41,6 +41,8 @@ class PhysicalMemory:
         self.mem = memoryview(self._map)
         self.size = size
         address = ctypes.addressof(ctypes.c_char.from_buffer(self._map))
+        #: Where physical address 0 is in this process (for hooks in machine code that store into RAM).
+        self.host_address = address
         cpu.map_ram(0, size, address)  # all permissions: the page tables decide
         # Weakly: a file's or a segment's finalizer holds its RAM (weakref.finalize's registry is
         # global), and through the cpu's hooks RAM would hold the whole machine alive with it.

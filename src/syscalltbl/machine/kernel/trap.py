@@ -6,7 +6,8 @@ more than two libunicorn calls:
 
 1. `syscall` hook (Unicorn performs no ring switch): store the next RIP for
    the stand-in microcode and resume at the call-gate trampoline (1 register
-   read, 1 register write). From there the emulated cpu does everything:
+   read, 1 register write). It is machine code (image/syscallhook.py), so
+   no Python runs for it. From there the emulated cpu does everything:
    gate -> syscall_microcode -> entry_SYSCALL_64 -> do_syscall_64 ->
    sys_call_table[nr] -> a generated stub.
 2. Stubs of Python-implemented calls jump to one trap address; its code hook,
@@ -22,6 +23,8 @@ the same `dispatch`, with the i386 argument registers; iretq returns.
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import struct
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -30,7 +33,10 @@ from typing import TYPE_CHECKING
 from unicorn import x86_const as x86
 
 from syscalltbl.generators.x86_64 import abi
+from syscalltbl.machine.hw.cpu import Cpu
 from syscalltbl.machine.hw.paging import PTE_P
+from syscalltbl.machine.image.syscallhook import SYMBOL as SYSCALL_HOOK
+from syscalltbl.machine.image.syscallhook import build_syscall_hook
 from syscalltbl.machine.kernel import faults, oops, ptrace, signals, userfaultfd
 from syscalltbl.machine.kernel.boot import KernelOops, kpa
 from syscalltbl.machine.kernel.faults import DEBUG, PAGE_FAULT, TRAP_SIGNALS
@@ -76,54 +82,58 @@ def dispatch(
     function, not two functions: a call per system call costs the getpid
     loop 6%.)
     """
-    mem, ram, stop, pack_q = machine.ram.mem, machine.ram, machine.cpu.stop, _Q.pack_into
+    mem, ram, stop, park, pack_q = machine.ram.mem, machine.ram, machine.cpu.stop, machine.cpu.park, _Q.pack_into
     args64, args32 = _ARGS64.unpack_from, _ARGS32.unpack_from
     clock = time.perf_counter_ns
 
     def on_trap() -> None:
-        task = machine.current
-        assert task is not None
-        # The call's time in Python is the task's system time (kernel/cputime.py): a vDSO clock, cheap.
-        times = task.times
-        times.call = started = clock()
-        regs = task.regs_pa
-        # Work beside the call (a tracer's stops): one test of an integer that is 0 for nearly every task.
-        # Seccomp's bit shares the word but its work was done in the entry, before this trap.
-        work = task.syscall_work & SYSCALL_WORK_PTRACE
-        if work and not syscall_enter_work(task, regs, len(table)):
+        # Called straight from C (Cpu.on_code_unguarded): nothing may unwind out of it.
+        try:
+            task = machine.current
+            assert task is not None
+            # The call's time in Python is the task's system time (kernel/cputime.py): a vDSO clock, cheap.
+            times = task.times
+            times.call = started = clock()
+            regs = task.regs_pa
+            # Work beside the call (a tracer's stops): one test of an integer that is 0 for nearly every task.
+            # Seccomp's bit shares the word but its work was done in the entry, before this trap.
+            work = task.syscall_work & SYSCALL_WORK_PTRACE
+            if work and not syscall_enter_work(task, regs, len(table)):
+                times.call = None
+                return
+            if not work or task.syscall_stop:
+                try:
+                    if ia32:
+                        bp, bx, _r11, _r10, _r9, _r8, _ax, cx, dx, si, di, orig_ax = args32(mem, regs + _BP)
+                        ret = table[orig_ax](task, bx & M32, cx & M32, dx & M32, si & M32, di & M32, bp & M32)
+                    else:
+                        r10, r9, r8, _ax, _cx, dx, si, di, orig_ax = args64(mem, regs + _R10)
+                        ret = table[orig_ax & M32](task, di, si, dx, r10, r8, r9)
+                except Errno as exc:
+                    ret = -exc.errno
+                except Sleep as sleep:
+                    task.sleep = sleep
+                    task.restart_trap = restart_trap
+                    times.stime += clock() - started
+                    times.call = None
+                    stop()
+                    return
+                except (Exception, SystemExit) as exc:
+                    times.call = None
+                    # A project's body that raised: an oops that kills this task alone (do_exit stops the cpu).
+                    if not oops.confine(machine, task, exc, ia32=ia32):
+                        raise
+                    return
+                pack_q(mem, regs + _AX, ret & MASK64)
+            # Read again: the call may have made an event.
+            if task.syscall_work & SYSCALL_WORK_PTRACE and ptrace.syscall_exit(task):
+                park_traced(machine, task)
+            elif task.sigpending or ram.stale_code:
+                exit_work(machine, task)
+            times.stime += clock() - started
             times.call = None
-            return
-        if not work or task.syscall_stop:
-            try:
-                if ia32:
-                    bp, bx, _r11, _r10, _r9, _r8, _ax, cx, dx, si, di, orig_ax = args32(mem, regs + _BP)
-                    ret = table[orig_ax](task, bx & M32, cx & M32, dx & M32, si & M32, di & M32, bp & M32)
-                else:
-                    r10, r9, r8, _ax, _cx, dx, si, di, orig_ax = args64(mem, regs + _R10)
-                    ret = table[orig_ax & M32](task, di, si, dx, r10, r8, r9)
-            except Errno as exc:
-                ret = -exc.errno
-            except Sleep as sleep:
-                task.sleep = sleep
-                task.restart_trap = restart_trap
-                times.stime += clock() - started
-                times.call = None
-                stop()
-                return
-            except (Exception, SystemExit) as exc:
-                times.call = None
-                # A project's body that raised: an oops that kills this task alone (do_exit stops the cpu).
-                if not oops.confine(machine, task, exc, ia32=ia32):
-                    raise
-                return
-            pack_q(mem, regs + _AX, ret & MASK64)
-        # Read again: the call may have made an event.
-        if task.syscall_work & SYSCALL_WORK_PTRACE and ptrace.syscall_exit(task):
-            park_traced(machine, task)
-        elif task.sigpending or ram.stale_code:
-            exit_work(machine, task)
-        times.stime += clock() - started
-        times.call = None
+        except BaseException as exc:
+            park(exc)
 
     def syscall_enter_work(task: Task, regs: int, table_size: int) -> bool:
         """syscall_trace_enter: False when the task stopped at the call's entry; it parks on the trap,
@@ -141,21 +151,31 @@ def dispatch(
     return on_trap
 
 
+class _SyscallHook(ctypes.Structure):
+    # Shared with the hook's assembly (image/syscallhook.py): same order, 64-bit words.
+    _fields_ = [("reg_read", ctypes.c_void_p), ("reg_write", ctypes.c_void_p), ("rip_id", ctypes.c_uint64),
+                ("next_rip", ctypes.c_void_p), ("resume", ctypes.c_uint64)]  # fmt: skip
+
+
+@functools.cache
+def _syscall_hook_function() -> ctypes.c_void_p:
+    """The hook's machine code, loaded once per process (ctypes never unloads a library)."""
+    return ctypes.cast(getattr(ctypes.CDLL(str(build_syscall_hook())), SYSCALL_HOOK), ctypes.c_void_p)
+
+
 def install(machine: Machine) -> None:
     """The hooks of both entries, of #UD and of port I/O."""
     cpu, mem, sym = machine.cpu, machine.ram.mem, machine.kernel.symbol
     read_rip = cpu.reg_reader(x86.UC_X86_REG_RIP)
     write_rip = cpu.reg_writer(x86.UC_X86_REG_RIP)
     pack_q = _Q.pack_into
-    syscall_next_rip = kpa(machine, "syscall_next_rip")
-    resume = sym("syscall_gate_trampoline") - SYSCALL_INSN_LEN  # Unicorn then adds the length
     int80_next_rip = kpa(machine, "int80_next_rip")
     int80_trampoline = sym("int80_gate_trampoline")
     ia32_trap = sym("__ia32_python_trap")
-
-    def on_syscall() -> None:
-        pack_q(mem, syscall_next_rip, read_rip() + SYSCALL_INSN_LEN)
-        write_rip(resume)
+    # syscall_next_rip := RIP + 2; RIP := the trampoline, less the length Unicorn then adds.
+    syscall_hook = _SyscallHook(Cpu.function_address("uc_reg_read"), Cpu.function_address("uc_reg_write"),
+                                x86.UC_X86_REG_RIP, machine.ram.host_address + kpa(machine, "syscall_next_rip"),
+                                sym("syscall_gate_trampoline") - SYSCALL_INSN_LEN)  # fmt: skip
 
     def on_interrupt(vector: int) -> None:
         # Unicorn has already moved RIP past the 2-byte `int`, as the
@@ -168,11 +188,11 @@ def install(machine: Machine) -> None:
         # A vector without a user-accessible IDT entry: #GP, as the cpu raises.
         on_exception(machine, 13 if vector == abi.IA32_SYSCALL_VECTOR else vector)
 
-    cpu.on_syscall(on_syscall)
+    cpu.on_syscall_native(_syscall_hook_function(), syscall_hook)
     # The 64-bit path restarts through its own trap, the default (restart_trap 0).
-    cpu.on_code(sym("__x64_python_trap"), dispatch(machine, machine.dispatch, ia32=False, restart_trap=0))
+    cpu.on_code_unguarded(sym("__x64_python_trap"), dispatch(machine, machine.dispatch, ia32=False, restart_trap=0))
     cpu.on_interrupt(on_interrupt)
-    cpu.on_code(ia32_trap, dispatch(machine, machine.ia32_dispatch, ia32=True, restart_trap=ia32_trap))
+    cpu.on_code_unguarded(ia32_trap, dispatch(machine, machine.ia32_dispatch, ia32=True, restart_trap=ia32_trap))
     cpu.on_invalid_insn(lambda vector: on_exception(machine, vector))  # as #UD, vector 6
     cpu.on_port_io(lambda port: on_port_io(machine, port))
 
