@@ -206,7 +206,8 @@ def test_every_command_reading_a_project_stops_at_the_huge_entry(cli: Cli, tmp_p
         handle.write("100000000\tcommon\thuge\tsys_huge\n")
     line = table.read_text().count("\n")
     where = f"arch/x86/entry/syscalls/syscall_64.tbl:{line}:1: error: syscall number 100000000 too large"
-    for command in (["build", "-o", str(tmp_path / "out")], ["show", "read"], ["export", "--no-lint"]):
+    # `show` of the architecture reading the table (another architecture's lookup warns and goes on).
+    for command in (["build", "-o", str(tmp_path / "out")], ["show", "read", "--arch", "x86"], ["export", "--no-lint"]):
         result = run_limited([cli.executable, *command, "-C", str(project)], cli.env)
         assert result.status == 1, (command, result.error_lines())
         errors = [e for e in result.error_lines() if " error: " in e]

@@ -118,6 +118,7 @@ STDOUT_COMMANDS: dict[str, list[str]] = {
     "remove-syscall": ["remove-syscall", "my_func", "-C", "{proj}"],
     "add-device": ["add-device", "adder", "-C", "{proj}"],
     "script": ["script", "s390-syscalltbl", "-H"],
+    "cache": ["cache", "--info"],
     "--help": ["--help"],
     "run --help": ["run", "--help"],
 }
