@@ -52,7 +52,9 @@ def _tree_root(option: str) -> Path:
 
 
 def _say(command: str, kind: str, message: str) -> None:
-    print(f"syscalltbl {command}: {kind}: {message}", file=sys.stderr)
+    from syscalltbl.tables.errors import diagnostic_line
+
+    print(diagnostic_line(f"syscalltbl {command}", kind, message), file=sys.stderr)
 
 
 def load_project(args: argparse.Namespace, *, outdir: Path | None = None) -> Project:

@@ -16,8 +16,10 @@ def warning_line(command: str, cause: SyscalltblError, consequence: str) -> str:
     message = f"{cause.message}; {consequence}"
     if cause.location is not None:
         return f"{cause.location}: warning: {message}"
+    from syscalltbl.tables.errors import warning_line as unplaced
+
     where = f"{cause.path}: " if cause.path is not None else ""
-    return f"syscalltbl {command}: warning: {where}{message}"
+    return unplaced(f"syscalltbl {command}", f"{where}{message}")
 
 
 def warn(command: str, cause: SyscalltblError, consequence: str) -> None:

@@ -17,14 +17,19 @@ if TYPE_CHECKING:
 PROGRAM = "syscalltbl"
 
 
+def diagnostic_line(command: str, kind: str, message: str) -> str:
+    """`syscalltbl COMMAND: KIND: MESSAGE` (error, warning or note) for what has no position in a file."""
+    return f"{command}: {kind}: {message}"
+
+
 def error_line(command: str, message: str) -> str:
     """`syscalltbl COMMAND: error: MESSAGE`: an error with no position in a file."""
-    return f"{command}: error: {message}"
+    return diagnostic_line(command, "error", message)
 
 
 def warning_line(command: str, message: str) -> str:
     """`syscalltbl COMMAND: warning: MESSAGE`: a warning with no position in a file."""
-    return f"{command}: warning: {message}"
+    return diagnostic_line(command, "warning", message)
 
 
 class SyscalltblError(Exception):
