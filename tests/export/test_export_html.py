@@ -43,7 +43,7 @@ def _with_script(page: Path, target: Path, script: str) -> Path:
 
 
 def _rows_with_number(matrix: Matrix, number: int) -> list[str]:  # noqa: F811
-    return sorted({name for name, _ in matrix.find_number(number, matrix.columns())})
+    return sorted({name for name, _, _ in matrix.lookup(number, matrix.columns()).cells})
 
 
 def test_page_is_self_contained(page: Path) -> None:

@@ -28,7 +28,7 @@ read from kernel headers (`prototype_headers`, `load_prototypes`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -127,11 +127,6 @@ class Matrix:
             number=lambda entry: entry.number,
             symbols=lambda entry: (entry.entry_point, entry.compat_entry_point),
         )
-
-    def find_number(self, number: int, columns: Iterable[int]) -> Iterator[tuple[str, int]]:
-        """(name, column) for each cell whose table or absolute number is `number`, by column then name."""
-        for name, index, _ in self.lookup(number, list(columns)).cells:
-            yield name, index
 
 
 def load_bases(root: Path) -> tuple[AbiBase, ...]:
