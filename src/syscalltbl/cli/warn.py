@@ -13,13 +13,7 @@ if TYPE_CHECKING:
 
 def warning_line(command: str, cause: SyscalltblError, consequence: str) -> str:
     """One line for `cause` (an error that the command works around), then what that costs."""
-    message = f"{cause.message}; {consequence}"
-    if cause.location is not None:
-        return f"{cause.location}: warning: {message}"
-    from syscalltbl.tables.errors import warning_line as unplaced
-
-    where = f"{cause.path}: " if cause.path is not None else ""
-    return unplaced(f"syscalltbl {command}", f"{where}{message}")
+    return cause.report(f"syscalltbl {command}", "warning", f"{cause.message}; {consequence}")
 
 
 def warn(command: str, cause: SyscalltblError, consequence: str) -> None:

@@ -41,13 +41,15 @@ class SyscalltblError(Exception):
         self.location = location
         self.path = path
 
-    def report(self, command: str = PROGRAM) -> str:
-        """The error's line as `command` (say "syscalltbl build") prints it."""
+    def report(self, command: str = PROGRAM, kind: str = "error", message: str | None = None) -> str:
+        """The error's line as `command` (say "syscalltbl build") prints it; a command that works
+        around the error reports it as a `warning`, with a `message` that says what that costs."""
+        message = self.message if message is None else message
         if self.location is not None:
-            return f"{self.location}: error: {self.message}"
+            return f"{self.location}: {kind}: {message}"
         if self.path is not None:
-            return error_line(command, f"{self.path}: {self.message}")
-        return error_line(command, self.message)
+            return diagnostic_line(command, kind, f"{self.path}: {message}")
+        return diagnostic_line(command, kind, message)
 
     def __str__(self) -> str:
         return self.report()
