@@ -123,7 +123,7 @@ CIRCUMSTANTIAL = (
     (re.compile(r'newfstatat\(1, "", \{[^}]*\}'), 'newfstatat(1, "", {<stdout>}'),
     (re.compile(r" (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d ( \d{4}|\d\d:\d\d) "), " <date> "),
     # A child's cpu time in clock ticks: 0 on an idle host, 1 or more when others load its cpus.
-    (re.compile(r"\bsi_(utime|stime)=\d+"), r"si_\1=<ticks>"),
+    (re.compile(r"\bsi_(utime|stime)=\d+( /\* [\d.]+ s \*/)?"), r"si_\1=<ticks>"),
 )
 #: Sessions whose every figure depends on time or load: not run, and the README says they were measured.
 MEASURED_SESSIONS = ("syscalltbl fuzz --seed 1 --count 100000",)
