@@ -126,7 +126,7 @@ def s390_args(draw: st.DrawFn) -> list[str]:
 # is repeated as a whole so that a few draws make files from bytes to past
 # the size limit (tables/limits.py).
 
-#: Past the size limits (128 KiB for a table, 256 KiB for a header), yet small enough to write quickly.
+#: Past the size limits (128 KiB for a table, 128 KiB for a header), yet small enough to write quickly.
 HOSTILE_BLOCK_CHARS = 600_000
 
 

@@ -412,7 +412,8 @@ def test_crlf_line_endings() -> None:
 
 
 def test_the_parser_is_built_once_per_process() -> None:
-    assert prototypes._parser() is prototypes._parser()
+    assert prototypes._header_parser() is prototypes._header_parser()
+    assert prototypes._declaration_parser() is prototypes._declaration_parser()
 
 
 # ------------------------------------------------ generated headers round-trip

@@ -1,12 +1,13 @@
-"""Read `asmlinkage` declarations from C prototype headers (grammars/prototypes.lark).
+"""Read `asmlinkage` declarations from C prototype headers.
 
 The headers that declare syscall entry points (include/linux/syscalls.h,
 include/linux/compat.h, arch/*/include/asm/syscalls.h) are full of C this
-project has no reason to understand: macros, inline functions, structs. The
-grammar's `header` start symbol splits a file into statements without
-understanding them; each statement holding `asmlinkage` is then parsed on its
-own with the `declaration` start symbol, fed the very tokens the first pass
-produced, so locations are exact and a declaration that makes no sense is
+project has no reason to understand: macros, inline functions, structs. A
+first parser (grammars/prototype_headers.lark) reads a file coarsely, finding
+only preprocessor lines, bodies and where each `asmlinkage` statement starts
+and ends; the second (grammars/prototypes.lark) then reads each statement's
+own text, its tokens' positions counted from where the statement starts in
+the file, so locations are exact and a declaration that makes no sense is
 reported as a problem instead of sinking the whole file.
 """
 
@@ -15,20 +16,22 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
 import lark
 from lark import Token, Transformer, Tree
-from lark.exceptions import UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from syscalltbl.tables import larkcache, limits, shipped
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.model import Location
 from syscalltbl.tables.prototype_model import Param, ParseProblem, Prototype, PrototypeFile
 
-GRAMMAR = shipped.grammar("prototypes.lark")
+#: The header reader's grammar, and the grammar of one declaration.
+HEADER_GRAMMAR = shipped.grammar("prototype_headers.lark")
+DECLARATION_GRAMMAR = shipped.grammar("prototypes.lark")
 
 #: Words that make up C types and so can never be a parameter's name: in
 #: `unsigned long` the last word is part of the type, in `unsigned len` it is not.
@@ -72,21 +75,40 @@ _STRUCT_KEYWORDS = frozenset({"struct", "union", "enum"})
 _QUALIFIERS = frozenset({"const", "volatile", "restrict", "__restrict", "__user", "__force", "__iomem"})
 
 
-class _Nesting:
-    """Counts open brackets as the lexer meets them, and stops a header that nests past NESTING_LIMIT.
+#: What the bracket count skips inside a TEXT or DECL_TEXT token: the same
+#: strings, character constants and comments those terminals take whole.
+_QUOTED_OR_BRACKET = re.compile(
+    r'"(?:[^"\\\n]|\\[\s\S])*"|\'(?:[^\'\\\n]|\\[\s\S])*\'|/\*[\s\S]*?\*/|//[^\n]*|[()\[\]]'
+)
 
-    The parser itself keeps its stack in a list, but the trees it builds are
-    walked recursively (scan_values, the transformer): without a bound, deep
-    nesting ends in RecursionError.
+
+class _Lexing:
+    """What the header's lexer keeps track of while it reads one file: the depth of brackets, and
+    problems only the lexer sees.
+
+    The parsers keep their stacks in lists, but the trees they build are
+    walked recursively (scan_values, the transformer): without a bound on
+    nesting, a deep header ends in RecursionError. Brackets are counted in
+    the coarse TEXT tokens too, so the bound is the same wherever they are.
     """
 
     def __init__(self) -> None:
         self.file = ""
         self.depth = 0
+        self.problems: list[ParseProblem] = []
+        #: Every preprocessor line, in file order, wherever it is: between
+        #: statements, in a body or in a declaration.
+        self.directives: list[Token] = []
 
-    def begin(self, file: str) -> None:
+    def begin(self, file: str, problems: list[ParseProblem]) -> None:
         self.file = file
         self.depth = 0
+        self.problems = problems
+        self.directives = []
+
+    def directive(self, token: Token) -> Token:
+        self.directives.append(token)
+        return token
 
     def open(self, token: Token) -> Token:
         self.depth += 1
@@ -97,25 +119,68 @@ class _Nesting:
         self.depth = max(0, self.depth - 1)  # a stray closer is the grammar's problem, not a level
         return token
 
+    def text(self, token: Token) -> Token:
+        value = str(token)
+        if "(" not in value and "[" not in value and (self.depth == 0 or (")" not in value and "]" not in value)):
+            return token
+        for match in _QUOTED_OR_BRACKET.finditer(value):
+            bracket = match.group()
+            if bracket in "([":
+                self.depth += 1
+                if self.depth > limits.NESTING_LIMIT:  # where it is costs a count of the lines before it
+                    limits.check_nesting(self.depth, _inside(self.file, token, match.start()))
+            elif bracket in ")]":
+                self.depth = max(0, self.depth - 1)
+        return token
 
-_nesting = _Nesting()
+    def open_comment(self, token: Token) -> Token:
+        message = "a '/*' comment that nothing closes: the rest of the header is comment"
+        self.problems.append(ParseProblem(message, _at(self.file, token)))
+        return token
+
+
+_lexing = _Lexing()
 
 
 @cache
-def _parser() -> lark.Lark:
+def _header_parser() -> lark.Lark:
     # Lark's cache file holds the LALR tables and is keyed by a hash of the
     # grammar and options (callbacks excepted), so an edited grammar is never served stale.
-    opening = dict.fromkeys(("LPAR", "LSQB", "LBRACE"), _nesting.open)
-    closing = dict.fromkeys(("RPAR", "RSQB", "RBRACE"), _nesting.close)
+    callbacks = {
+        "PP_LINE": _lexing.directive,
+        "LBRACE": _lexing.open,
+        "RBRACE": _lexing.close,
+        "TEXT": _lexing.text,
+        "DECL_TEXT": _lexing.text,
+        "OPEN_COMMENT": _lexing.open_comment,
+    }
     return larkcache.parser(
-        GRAMMAR.read_text(encoding="utf-8"),
-        "lark-prototypes.cache",
+        HEADER_GRAMMAR.read_text(encoding="utf-8"),
+        "lark-prototype-headers.cache",
         parser="lalr",
         lexer="contextual",
-        start=["header", "declaration"],
+        start="header",
         propagate_positions=False,
         maybe_placeholders=False,
-        lexer_callbacks={**opening, **closing},
+        lexer_callbacks=callbacks,
+        transformer=_FindDeclarations(),
+    )
+
+
+@cache
+def _declaration_parser() -> lark.Lark:
+    # The basic lexer reads a word the same in every state (`asmlinkage` is
+    # always the keyword, `__attribute__` always an attribute), so what a
+    # declaration is does not depend on where the parser stands in it.
+    return larkcache.parser(
+        DECLARATION_GRAMMAR.read_text(encoding="utf-8"),
+        "lark-prototypes.cache",
+        parser="lalr",
+        lexer="basic",
+        start="declaration",
+        propagate_positions=False,
+        maybe_placeholders=False,
+        transformer=_to_model,
     )
 
 
@@ -132,13 +197,19 @@ def parse_prototypes(path: str | os.PathLike[str], text: str | None = None) -> P
         text = _read(name)
     limits.check_size(len(text), name, header=True)
     problems: list[ParseProblem] = []
-    tree = _parse_header(text, name, problems)
+    declarations = _parse_header(text, name, problems)
     prototypes: list[Prototype] = []
     conditions = _ConditionStack()
-    events = list(_events(tree)) if tree is not None else []
+    events: list[Token | _Declaration] = []
+    if declarations is not None:
+        # A declaration comes before the directives inside it: they open or close a conditional for what follows.
+        events = sorted([*declarations, *_lexing.directives], key=_position)
     for index, event in enumerate(events):
         if isinstance(event, _Declaration):
-            prototype = _parse_declaration(event.tokens, name, problems)
+            if len(problems) >= limits.PROBLEMS_LIMIT:
+                problems.append(_too_many_problems(_at(name, event.keyword)))
+                return PrototypeFile(path=name, prototypes=(), problems=tuple(problems))
+            prototype = _parse_declaration(text, event, name, problems)
             if prototype is not None:
                 prototypes.append(dataclasses.replace(prototype, conditions=conditions.current()))
         else:
@@ -159,36 +230,43 @@ def _read(name: str) -> str:
 # ------------------------------------------------------------------ first pass
 
 
-def _parse_header(text: str, file: str, problems: list[ParseProblem]) -> Tree[Token] | None:
+def _parse_header(text: str, file: str, problems: list[ParseProblem]) -> list[_Declaration] | None:
     def recover(error: UnexpectedInput) -> bool:
         if not isinstance(error, UnexpectedToken):
             return False
         if len(problems) >= limits.PROBLEMS_LIMIT:
             # Each recovery costs an exception: a header of stray braces would take minutes.
-            message = f"{limits.PROBLEMS_LIMIT} problems already: the rest of the header is not read ({limits.DOCS})"
-            problems.append(ParseProblem(message, _at(file, error.token)))
+            problems.append(_too_many_problems(_at(file, error.token)))
             raise _GaveUp from None
         if error.token.type == "RBRACE":
             problems.append(ParseProblem("skipped a '}' that closes nothing", _at(file, error.token)))
             return True  # lark resumes after the offending token
         if error.token.type == "$END":
-            problems.append(ParseProblem("unexpected end of file inside a statement", _at(file, error.token)))
+            problems.append(ParseProblem("unexpected end of file inside a statement", _end_of(file, text)))
             return _close_open_statements(error)
         # The grammar accepts every token somewhere; should one still come
         # where it cannot, losing it is better than losing the file.
         problems.append(ParseProblem(f"skipped unexpected {str(error.token)!r}", _at(file, error.token)))
         return True
 
-    parser = _parser()
-    _nesting.begin(file)
+    parser = _header_parser()
+    _lexing.begin(file, problems)
     try:
-        return parser.parse(text, start="header", on_error=recover)
+        declarations = parser.parse(text, on_error=recover)
+        assert isinstance(declarations, list)
+        return declarations
     except _GaveUp:
         return None
     except UnexpectedInput as error:
         where = Location(file, error.line, error.column)
         problems.append(ParseProblem(f"cannot read this header: {error}".splitlines()[0], where))
         return None
+
+
+def _too_many_problems(where: Location) -> ParseProblem:
+    """The last problem of a header that has PROBLEMS_LIMIT: none of its declarations are used."""
+    message = f"{limits.PROBLEMS_LIMIT} problems already: the rest of the header is not read ({limits.DOCS})"
+    return ParseProblem(message, where)
 
 
 class _GaveUp(Exception):
@@ -206,37 +284,57 @@ def _close_open_statements(error: UnexpectedToken) -> bool:
         closer = "RBRACE" if "RBRACE" in accepts else "SEMI" if "SEMI" in accepts else None
         if closer is None:
             return False
-        interactive.feed_token(Token.new_borrow_pos(closer, "}" if closer == "RBRACE" else ";", error.token))
+        # Empty, so that _events tells the closer from one in the text.
+        interactive.feed_token(Token.new_borrow_pos(closer, "", error.token))
     return False
 
 
 @dataclass(frozen=True, slots=True)
 class _Declaration:
-    """The tokens of one statement from `asmlinkage` to its end."""
+    """Where one statement from `asmlinkage` to its end is in the header's text."""
 
-    tokens: list[Token]
+    keyword: Token
+    #: Where the declaration's text ends: after its `;` or its body's `{`, or
+    #: before the first preprocessor line in it.
+    end: int
+    #: A preprocessor line inside the declaration, which makes it unreadable.
+    directive: Token | None
+    #: The `;` the reader adds to a declaration the file ends in.
+    closer: str
 
 
-def _is_token(value: object) -> bool:
-    return isinstance(value, Token)
+class _FindDeclarations(Transformer[Token, list[_Declaration]]):
+    """The header's declarations, made as the parser reduces the statements: no tree is built."""
+
+    def header(self, children: list[Token | _Declaration]) -> list[_Declaration]:
+        return [child for child in children if isinstance(child, _Declaration)]
+
+    def body(self, children: list[Token]) -> Token:
+        return children[0]  # its `{`: all a declaration needs of its body
+
+    def asm_statement(self, children: list[Token]) -> _Declaration:
+        keyword, *parts, last = children
+        directive = next((part for part in parts if part.type == "PP_LINE"), None)
+        if directive is not None:
+            return _Declaration(keyword, _start(directive), directive, "")
+        if last.type == "LBRACE" or str(last):
+            return _Declaration(keyword, _end(last), None, "")
+        # The file ended inside the declaration, and the reader closed it: read it as if it ended there.
+        return _Declaration(keyword, _end(parts[-1] if parts else keyword), None, ";")
 
 
-def _events(tree: Tree[Token]) -> Iterator[Token | _Declaration]:
-    """Preprocessor lines (as PP_LINE tokens) and declarations, in file order."""
-    for item in tree.children:
-        if isinstance(item, Token):
-            yield item  # a preprocessor line between statements
-            continue
-        tokens: list[Token] = list(item.scan_values(_is_token))
-        if item.data != "asm_statement":
-            yield from (t for t in tokens if t.type == "PP_LINE")
-            continue
-        keyword = next(i for i, t in enumerate(tokens) if t.type == "ASMLINKAGE")
-        yield from (t for t in tokens[:keyword] if t.type == "PP_LINE")
-        yield _Declaration(tokens[keyword:])
-        # A directive inside a declaration makes it unreadable, but it still
-        # opens or closes a conditional for what follows.
-        yield from (t for t in tokens[keyword:] if t.type == "PP_LINE")
+def _position(event: Token | _Declaration) -> int:
+    return _start(event.keyword if isinstance(event, _Declaration) else event)
+
+
+def _start(token: Token) -> int:
+    assert token.start_pos is not None  # every token the lexer made has its position
+    return token.start_pos
+
+
+def _end(token: Token) -> int:
+    assert token.end_pos is not None
+    return token.end_pos
 
 
 # ----------------------------------------------------------- #if conditions
@@ -339,25 +437,70 @@ def _defines_exactly(following: Token | _Declaration | None, macro: str) -> bool
 # ------------------------------------------------------------- second pass
 
 
-def _parse_declaration(tokens: list[Token], file: str, problems: list[ParseProblem]) -> Prototype | None:
-    interactive = _parser().parse_interactive(start="declaration")
+def _parse_declaration(
+    text: str, declaration: _Declaration, file: str, problems: list[ParseProblem]
+) -> Prototype | None:
+    keyword = declaration.keyword
+    origin = _Origin(file, keyword.line or 0, keyword.column or 0)
+    source = text[_start(keyword) : declaration.end] + declaration.closer
+    _to_model.begin(origin)
     try:
-        for token in tokens:
-            interactive.feed_token(token)
-        tree = interactive.feed_token(Token.new_borrow_pos("$END", "", tokens[-1]))
-    except UnexpectedToken as error:
-        found = "a preprocessor line" if error.token.type == "PP_LINE" else repr(str(error.token))
+        prototype = _declaration_parser().parse(source)
+    except UnexpectedCharacters as error:
+        # A character no terminal of a declaration takes: a `}` the header reader skipped.
+        found = repr(error.char)
         message = f"skipped an asmlinkage declaration that is not a function prototype: unexpected {found}"
-        where = _at(file, error.token) if error.token.type != "$END" else _at(file, tokens[0])
+        where = origin.at_position(error.line, error.column)
+        problems.append(ParseProblem(message, where, frozenset(error.allowed or ()), found))
+        return None
+    except UnexpectedToken as error:
+        if error.token.type == "$END" and declaration.directive is not None:
+            found, where = "a preprocessor line", _at(file, declaration.directive)
+        elif error.token.type == "$END":
+            found, where = repr(str(error.token)), _at(file, keyword)
+        else:
+            found, where = repr(str(error.token)), origin.at(error.token)
+        message = f"skipped an asmlinkage declaration that is not a function prototype: unexpected {found}"
         problems.append(ParseProblem(message, where, frozenset(error.expected), found))
         return None
-    prototype = _ToModel(file).transform(tree)
     assert isinstance(prototype, Prototype)
     return prototype
 
 
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    """Where a declaration's own text starts in its file: its tokens' positions count from there."""
+
+    file: str
+    line: int
+    column: int
+
+    def at(self, token: Token) -> Location:
+        return self.at_position(token.line or 0, token.column or 0)
+
+    def at_position(self, line: int, column: int) -> Location:
+        if line == 1:
+            return Location(self.file, self.line, self.column + column - 1)
+        return Location(self.file, self.line + line - 1, column)
+
+
 def _at(file: str, token: Token) -> Location:
     return Location(file, token.line or 0, token.column or 0)
+
+
+def _end_of(file: str, text: str) -> Location:
+    """Just after the file's last character that is not whitespace, where a C compiler reports the end of input."""
+    content = text.rstrip()
+    return Location(file, content.count("\n") + 1, len(content) - content.rfind("\n"))
+
+
+def _inside(file: str, token: Token, offset: int) -> Location:
+    """Where the character `offset` characters into `token` is."""
+    value = str(token)
+    newlines = value.count("\n", 0, offset)
+    if newlines == 0:
+        return Location(file, token.line or 0, (token.column or 0) + offset)
+    return Location(file, (token.line or 0) + newlines, offset - value.rfind("\n", 0, offset))
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,19 +530,25 @@ _Node = Token | _Attribute | _Array | _Head | _Inner | Param | tuple[Param, ...]
 
 
 class _ToModel(Transformer[Token, Prototype]):
-    """Builds a Prototype from a `declaration` tree."""
+    """Builds a Prototype from a `declaration` as the parser reduces it: no tree is built.
 
-    def __init__(self, file: str) -> None:
+    The parser holds one instance; `origin` is set before each declaration.
+    """
+
+    def __init__(self) -> None:
         super().__init__()
-        self._file = file
+        self._origin = _Origin("", 1, 1)
+
+    def begin(self, origin: _Origin) -> None:
+        self._origin = origin
 
     def _location(self, children: Sequence[_Node]) -> Location:
         """Where a parameter starts: its first word or attribute."""
         for child in children:
             if isinstance(child, Token):
-                return _at(self._file, child)
+                return self._origin.at(child)
             if isinstance(child, _Attribute):
-                return _at(self._file, child.first)
+                return self._origin.at(child.first)
         raise AssertionError("the grammar gives every parameter a first word")
 
     def declaration(self, children: list[_Node]) -> Prototype:
@@ -409,7 +558,7 @@ class _ToModel(Transformer[Token, Prototype]):
             name=str(head.name),
             return_type=_render_type(head.return_words),
             params=tuple(p for p in params if isinstance(p, Param)),
-            location=_at(self._file, head.name),
+            location=self._origin.at(head.name),
             attributes=head.attributes + tuple(str(t) for t in trailer),
         )
 
@@ -441,7 +590,7 @@ class _ToModel(Transformer[Token, Prototype]):
 
     def parameters(self, children: list[Param | Token]) -> tuple[Param, ...]:
         params = tuple(
-            c if isinstance(c, Param) else Param("...", "", False, False, _at(self._file, c)) for c in children
+            c if isinstance(c, Param) else Param("...", "", False, False, self._origin.at(c)) for c in children
         )
         # `(void)` is C for "no parameters".
         if len(params) == 1 and params[0].type == "void" and not params[0].name:
@@ -476,6 +625,9 @@ class _ToModel(Transformer[Token, Prototype]):
             is_64bit=False,
             location=location,
         )
+
+
+_to_model = _ToModel()
 
 
 def _plain_param(words: Sequence[Token], arrays: str, location: Location) -> Param:

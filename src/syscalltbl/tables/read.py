@@ -33,7 +33,8 @@ def prototype_parser_sources() -> list[Path]:
 
     package = Path(__file__).resolve().parent
     own = ("prototypes", "prototype_model", "limits")
-    return [*(package / f"{name}.py" for name in own), shipped.grammar("prototypes.lark")]
+    grammars = (shipped.grammar("prototype_headers.lark"), shipped.grammar("prototypes.lark"))
+    return [*(package / f"{name}.py" for name in own), *grammars]
 
 
 @memoize

@@ -34,5 +34,5 @@ def arch() -> Path:
 
 
 def grammar(name: str) -> Path:
-    """A Lark grammar shipped with the parsers: `tbl.lark`, `prototypes.lark`."""
+    """A Lark grammar shipped with the parsers: `tbl.lark`, `prototype_headers.lark`, `prototypes.lark`."""
     return _package_dir() / "grammars" / name
