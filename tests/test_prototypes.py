@@ -390,6 +390,43 @@ def test_stray_close_brace_and_unclosed_brace_are_reported() -> None:
     assert [p.location.line for p in result.problems] == [2, 5]
 
 
+def test_an_unclosed_comment_comments_out_the_rest_with_one_problem() -> None:
+    result = parse("asmlinkage long a(void);\n  /* open\nasmlinkage long b(void);\n/* x\n")
+    assert [p.name for p in result.prototypes] == ["a"]
+    [problem] = result.problems
+    assert (problem.location.line, problem.location.column) == (2, 3)
+    assert "'/*' comment that nothing closes" in problem.message
+
+
+def test_the_keyword_inside_a_word_a_number_a_string_or_a_body_starts_nothing() -> None:
+    text = (
+        'int sys_asmlinkage; x = 1e+asmlinkage; s = "asmlinkage long s(void);";\n'
+        "/* asmlinkage long c(void); */ // asmlinkage long d(void);\n"
+        "static inline void f(void) { asmlinkage long g(void); }\n"
+        "asmlinkage long a(void);\n"
+    )
+    result = parse(text)
+    assert ([p.name for p in result.prototypes], result.problems) == (["a"], ())
+    assert (result.prototypes[0].location.line, result.prototypes[0].location.column) == (4, 17)
+
+
+def test_positions_inside_a_declaration_count_from_where_it_starts() -> None:
+    text = "int x; /* } */ asmlinkage long a(int p,\n\t\tchar *q) __attribute__((unused));\n"
+    proto = only(text)
+    assert [(p.location.line, p.location.column) for p in proto.params] == [(1, 34), (2, 3)]
+    assert (proto.location.line, proto.location.column) == (1, 32)
+
+
+def test_unreadable_declarations_count_toward_the_limit_of_problems() -> None:
+    result = parse("asmlinkage;\n" * 1200 + "asmlinkage long a(void);\n")
+    assert result.prototypes == ()
+    assert len(result.problems) == 1001
+    assert (result.problems[-1].location.line, result.problems[-1].message.split(":")[0]) == (
+        1001,
+        "1000 problems already",
+    )
+
+
 def test_reads_the_file_when_no_text_is_given(tmp_path: Path) -> None:
     header = tmp_path / "syscalls.h"
     header.write_text("asmlinkage long sys_x(int fd);\n", encoding="utf-8")
