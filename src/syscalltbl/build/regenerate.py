@@ -19,7 +19,13 @@ from syscalltbl.tables.errors import SyscalltblError, UsageError
 from syscalltbl.tables.project import Output, Project
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from syscalltbl.tables.target import X86_64Target
+
+    #: Told, under the build's lock, each output of a successful build without the runtime group as
+    #: (file, cache key of its bytes, its name as -v prints it), and the lock file (cli/build_warm.py).
+    Recorder = Callable[[list[tuple[str, str, str]], str], None]
 
 
 class Summary(NamedTuple):
@@ -278,12 +284,14 @@ def build(
     groups: tuple[str, ...] = GROUPS,
     explain: list[str] | None = None,
     target: X86_64Target | None = None,
+    record: Recorder | None = None,
 ) -> Summary:
     """The kernel group (the kernel build's 70 outputs) and the runtime group (the x86-64 machine's sources).
 
     Only outputs that a change reaches are regenerated (`explain` collects why),
     and only changed bytes are written. The runtime group is made from `target`
-    (default: the x86-64 target of the project's own arch/).
+    (default: the x86-64 target of the project's own arch/). `record` is told what a
+    successful build without the runtime group made.
     """
     from syscalltbl.build import incremental
     from syscalltbl.tables.target import from_arch
@@ -315,6 +323,11 @@ def build(
             explain.extend(f"kept {path}: {why}" for path, why in sorted(_kept_reasons(plan, state).items()))
         if not summary.errors:
             incremental.save_state(state_file, state)
+            if record is not None and tasks and not with_runtime:
+                lock = str(incremental.lock_path(state_file))
+                files = [outdir / t.output.path for t in tasks]
+                keys = [generate.output_key(t.job, t.data) for t in tasks]
+                record([(str(f.absolute()), k, str(f)) for f, k in zip(files, keys, strict=True)], lock)
     return summary
 
 
@@ -481,7 +494,7 @@ def _regenerate(
         summary.errors.append(SyscalltblError(f"cannot create directory: {exc.strerror}", path=str(exc.filename)))
         return summary
     writes = [(outdir / path, r) for path, r, _ in outputs if isinstance(r, bytes)]
-    for (path, data, table_sha), outcome in zip(outputs, _write_all(writes), strict=True):
+    for (path, data, table_sha), outcome in zip(outputs, atomic.write_many(writes), strict=True):
         assert isinstance(data, bytes)
         if isinstance(outcome, OSError):
             summary.errors.append(SyscalltblError(f"cannot write: {outcome.strerror}", path=str(outdir / path)))
@@ -490,35 +503,3 @@ def _regenerate(
         (summary.written if outcome else summary.unchanged).append(path)
     summary.unchanged.extend(plan.kept)
     return summary
-
-
-def _write_all(writes: list[tuple[Path, bytes]]) -> list[bool | OSError]:
-    """write_if_changed for each. Comparing is cheap; creating files is slow on some file
-    systems and releases the GIL, so many changed files are written by four threads."""
-    outcomes: list[bool | OSError] = [False] * len(writes)
-    changed = [i for i, (path, data) in enumerate(writes) if not atomic.holds(path, data)]
-
-    def work(indices: list[int]) -> None:
-        for i in indices:
-            try:
-                atomic.replace(*writes[i])
-                outcomes[i] = True
-            except OSError as exc:
-                outcomes[i] = exc
-
-    if len(changed) < 16:
-        work(changed)
-        return outcomes
-    import threading
-
-    threads = [threading.Thread(target=work, args=(changed[k::4],)) for k in range(4)]
-    for thread in threads:
-        thread.start()
-    try:
-        for thread in threads:
-            thread.join()
-    finally:
-        # Interrupted (Ctrl-C comes to this thread): the writers still finish, each file whole.
-        for thread in threads:
-            thread.join()
-    return outcomes
