@@ -108,7 +108,8 @@ def _render_serial(tasks: list[_Task]) -> list[_Result]:
 class _Worker:
     """A second process for a cold build. It is forked before the build is planned so that its
     imports of Lark and Jinja2 and the loading of the LALR tables overlap the planning; then it
-    renders the tasks it is sent and sends back the results."""
+    renders the tasks it is sent (on both cores: see _render_in_two) and sends back the results.
+    This process, which only plans and writes, never imports either."""
 
     def __init__(self, pid: int, send: int, receive: int) -> None:
         self.pid, self.send, self.receive = pid, send, receive
@@ -129,7 +130,7 @@ class _Worker:
                 _warm_up()
                 with os.fdopen(from_parent, "rb") as pipe:
                     tasks = pickle.loads(pipe.read())
-                blob = pickle.dumps(_render_serial(tasks))
+                blob = pickle.dumps(_render_in_two(tasks))
                 with os.fdopen(to_parent, "wb") as pipe:
                     pipe.write(blob)
             finally:
@@ -186,6 +187,48 @@ class _Worker:
         self.pid = 0
 
 
+def _render_in_two(tasks: list[_Task]) -> list[_Result]:
+    """In a warmed-up worker: half of the tables to a second worker forked from this one, which
+    inherits its imports and parser, so that neither process pays for them again."""
+    if len({t.table_path for t in tasks}) < 4:
+        return _render_serial(tasks)
+    import pickle
+    import signal
+
+    mine, theirs = _split(tasks, list(range(len(tasks))), 0.5)
+    receive, send = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(receive)
+        try:
+            blob = pickle.dumps(_render_serial([tasks[i] for i in theirs]))
+            with os.fdopen(send, "wb") as pipe:
+                pipe.write(blob)
+        finally:
+            os._exit(0)
+    os.close(send)
+    results: list[_Result | None] = [None] * len(tasks)
+    try:
+        for i, result in zip(mine, _render_serial([tasks[i] for i in mine]), strict=True):
+            results[i] = result
+        with os.fdopen(receive, "rb") as pipe:
+            blob = pipe.read()
+        os.waitpid(pid, 0)
+        pid = 0
+        try:
+            helped: list[_Result] = pickle.loads(blob)
+        except Exception:  # a dead helper: do its share here
+            helped = _render_serial([tasks[i] for i in theirs])
+        for i, result in zip(theirs, helped, strict=True):
+            results[i] = result
+    finally:
+        if pid:  # interrupted: the helper goes too
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
+    return [r for r in results if r is not None]
+
+
 def _warm_up() -> None:
     from syscalltbl.generators import jinja_env
     from syscalltbl.tables import tblparse
@@ -205,10 +248,17 @@ def _render(tasks: list[_Task], worker: _Worker | None = None) -> list[_Result]:
         for i, result in zip(misses, _render_serial([tasks[i] for i in misses]), strict=True):
             results[i] = result
         return [r for r in results if r is not None]
-    # A worker started early is warm by now: it takes the larger share.
-    local, remote = _split(tasks, misses, 0.42 if worker else 0.5)
-    own = worker is None
-    worker = worker or _Worker.start()
+    if worker is not None:
+        # Started early, it is warm by now (or soon): it renders everything on both cores.
+        try:
+            worker.render([tasks[i] for i in misses])
+            for i, result in zip(misses, worker.results([tasks[i] for i in misses]), strict=True):
+                results[i] = result
+        finally:
+            worker.cancel()
+        return [r for r in results if r is not None]
+    local, remote = _split(tasks, misses, 0.5)
+    worker = _Worker.start()
     assert worker is not None
     try:
         worker.render([tasks[i] for i in remote])
@@ -217,8 +267,7 @@ def _render(tasks: list[_Task], worker: _Worker | None = None) -> list[_Result]:
         for i, result in zip(remote, worker.results([tasks[i] for i in remote]), strict=True):
             results[i] = result
     finally:
-        if own:
-            worker.cancel()  # a no-op once its results are in; an interrupted build takes it down too
+        worker.cancel()  # a no-op once its results are in; an interrupted build takes it down too
     return [r for r in results if r is not None]
 
 
