@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from syscalltbl.build import prefork
 from syscalltbl.generators import generate, scripts
 from syscalltbl.store import atomic, cache
 from syscalltbl.tables import read
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
     from syscalltbl.tables.target import X86_64Target
 
     #: Told, under the build's lock, each output of a successful build without the runtime group as
-    #: (file, cache key of its bytes, its name as -v prints it), and the lock file (cli/build_warm.py).
+    #: (file, cache key of its bytes, its name as -v prints it; none with the runtime group), and the
+    #: lock file (cli/build_warm.py).
     Recorder = Callable[[list[tuple[str, str, str]], str], None]
 
 
@@ -116,28 +118,8 @@ class _Worker:
 
     @classmethod
     def start(cls) -> _Worker | None:
-        if (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
-            return None
-        import pickle  # here: only a cold build gets here
-
-        to_child, from_parent = os.pipe()[::-1]
-        to_parent, from_child = os.pipe()[::-1]
-        pid = os.fork()
-        if pid == 0:
-            os.close(to_child)
-            os.close(from_child)
-            try:
-                _warm_up()
-                with os.fdopen(from_parent, "rb") as pipe:
-                    tasks = pickle.loads(pipe.read())
-                blob = pickle.dumps(_render_in_two(tasks))
-                with os.fdopen(to_parent, "wb") as pipe:
-                    pipe.write(blob)
-            finally:
-                os._exit(0)
-        os.close(from_parent)
-        os.close(to_parent)
-        return cls(pid, to_child, from_child)
+        spare = prefork.fork(worker_main)
+        return cls(*spare) if spare is not None else None
 
     def render(self, tasks: list[_Task]) -> None:
         import pickle
@@ -187,6 +169,21 @@ class _Worker:
         self.pid = 0
 
 
+def worker_main(receive: int, send: int) -> None:
+    """A worker's whole life (build/prefork.py forks it): warm up, render the tasks it is sent, send
+    the results back. An empty message (the build needed no worker after all) ends it."""
+    import pickle
+
+    _warm_up()
+    with os.fdopen(receive, "rb") as pipe:
+        message = pipe.read()
+    if not message:
+        return
+    blob = pickle.dumps(_render_in_two(pickle.loads(message)))
+    with os.fdopen(send, "wb") as pipe:
+        pipe.write(blob)
+
+
 def _render_in_two(tasks: list[_Task]) -> list[_Result]:
     """In a warmed-up worker: half of the tables to a second worker forked from this one, which
     inherits its imports and parser, so that neither process pays for them again."""
@@ -230,11 +227,15 @@ def _render_in_two(tasks: list[_Task]) -> list[_Result]:
 
 
 def _warm_up() -> None:
+    """Everything a render needs before its first table: Lark's parser, and Jinja2 with the kernel
+    group's templates compiled (a helper forked later inherits them all)."""
     from syscalltbl.generators import jinja_env
     from syscalltbl.tables import tblparse
 
     tblparse.parser_ready()
-    jinja_env.environment()
+    environment = jinja_env.environment()
+    for name in environment.list_templates(filter_func=lambda name: name.startswith("kernel/")):
+        environment.get_template(name)
 
 
 def _render(tasks: list[_Task], worker: _Worker | None = None) -> list[_Result]:
@@ -350,8 +351,16 @@ def build(
     state_file = incremental.state_path(outdir, project.root)
     with incremental.locked(state_file):
         state = incremental.load_state(state_file)
-        # A first build into this directory is likely cold: start the second process now.
-        worker = _Worker.start() if "kernel" in groups and not state["outputs"] else None
+        # A first build into this directory is likely cold: its second process is forked now, or was
+        # at the command's start (cli/entry.py); otherwise one forked then is not needed.
+        spare = prefork.adopt()
+        worker = _Worker(*spare) if spare is not None else None
+        if "kernel" not in groups or state["outputs"]:
+            if worker is not None:
+                worker.cancel()
+            worker = None
+        elif worker is None:
+            worker = _Worker.start()
         tasks = _tasks(project, select_outputs(project, arches)) if "kernel" in groups else []
         with_runtime = "runtime" in groups and (not arches or "x86" in arches)
         try:
@@ -372,10 +381,10 @@ def build(
             explain.extend(f"kept {path}: {why}" for path, why in sorted(_kept_reasons(plan, state).items()))
         if not summary.errors:
             incremental.save_state(state_file, state)
-            if record is not None and tasks and not with_runtime:
+            if record is not None:
                 lock = str(incremental.lock_path(state_file))
-                files = [outdir / t.output.path for t in tasks]
-                keys = [generate.output_key(t.job, t.data) for t in tasks]
+                files = [outdir / t.output.path for t in tasks] if not with_runtime else []
+                keys = [generate.output_key(t.job, t.data) for t in tasks] if not with_runtime else []
                 record([(str(f.absolute()), k, str(f)) for f, k in zip(files, keys, strict=True)], lock)
     return summary
 

@@ -39,16 +39,23 @@ def _key(argv: list[str]) -> str:
 
 
 def recorder(
-    argv: list[str], absent: list[str], inputs: list[str], verbose: bool
+    argv: list[str], known: tuple[list[str], list[str]] | None, verbose: bool
 ) -> Callable[[list[tuple[str, str, str]], str], None]:
     """What a successful full build calls, holding its lock, with its (file, cache key, -v name) outputs
-    and its lock file: it records them for the next build with `argv`."""
+    and its lock file: it records them for the next build with `argv`. `known` is what the project's
+    choice depends on (cli/tables_source.record_inputs); None, or no outputs (the runtime group was
+    built), records only that `argv` was built here, which answers nothing but tells the next build
+    that it is probably not a cold one."""
 
     def record(outputs: list[tuple[str, str, str]], lock: str) -> None:
         from binascii import crc32
 
         if not entry.enabled():
             return
+        if known is None or not outputs:
+            buildrecord.save(entry.preferred_root(), _key(argv), buildrecord.Record("", [], {}, []))
+            return
+        absent, inputs = known
         made = []
         for path, key, shown in outputs:
             try:
@@ -65,8 +72,12 @@ def recorder(
     return record
 
 
+#: answer()'s word for "no build with these arguments here before": the build is probably cold.
+UNRECORDED = (-1, "")
+
+
 def answer(argv: list[str]) -> tuple[int, str] | None:
-    """(exit status, what to print) when the record answered; None to go the whole way."""
+    """(exit status, what to print) when the record answered; None or UNRECORDED to go the whole way."""
     if not entry.enabled():
         return None
     try:
@@ -80,6 +91,8 @@ def _answer(argv: list[str]) -> tuple[int, str] | None:
     key = _key(argv)
     record = buildrecord.load(root, key)
     if record is None:
+        return UNRECORDED
+    if not record.outputs:
         return None
     if not all(map(buildrecord.absent, record.absent)):
         return None

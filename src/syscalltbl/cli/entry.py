@@ -52,6 +52,11 @@ def _warm(command: str, argv: list[str]) -> int | None:
         from syscalltbl.cli import build_warm
 
         answered = build_warm.answer(argv)
+        if answered is build_warm.UNRECORDED:
+            from syscalltbl.build import prefork
+
+            prefork.start_early()  # probably a cold build: its renderer warms up while the CLI starts
+            return None
         if answered is None:
             return None
         status, text = answered

@@ -114,12 +114,10 @@ def _run_build(args: argparse.Namespace, argv: list[str]) -> int:
     groups = tuple(args.group) if args.group else regenerate.GROUPS
     explain: list[str] | None = [] if args.explain else None
     project = load_project(args, outdir=args.outdir)
-    record = None
-    known = record_inputs(args, project, args.outdir) if explain is None else None
-    if known is not None:
-        from syscalltbl.cli import build_warm
+    from syscalltbl.cli import build_warm
 
-        record = build_warm.recorder(argv, *known, args.verbose)  # the next build with `argv` may need no more
+    known = record_inputs(args, project, args.outdir) if explain is None else None
+    record = build_warm.recorder(argv, known, args.verbose)  # the next build with `argv` may need no more
     summary = regenerate.build(project, args.outdir, args.arch, groups, explain, target.for_project(project), record)
     for line in explain or ():
         print(f"  {line}")

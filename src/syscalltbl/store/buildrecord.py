@@ -53,7 +53,8 @@ class Output:
 
 
 class Record:
-    """Everything a warm build checks, in the order the full build made its outputs."""
+    """Everything a warm build checks, in the order the full build made its outputs. One without
+    outputs (nor lock) says only that the command was run: a build it cannot answer."""
 
     __slots__ = ("absent", "inputs", "lock", "outputs")
 
@@ -85,7 +86,7 @@ class Record:
                 record.outputs.append(Output(*fields))
             else:
                 return None
-        return record if record.lock and record.outputs else None
+        return record if bool(record.lock) == bool(record.outputs) else None
 
 
 def stamp(path: str) -> str:

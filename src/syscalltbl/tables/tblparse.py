@@ -93,7 +93,7 @@ class _ToModel(lark.Transformer[lark.Token, Table]):
 
     # --- `lines`: one token a line, LF included
 
-    def ENTRY_LINE(self, token: lark.Token) -> Entry:  # noqa: N802 (Lark calls a terminal's callback by its name)
+    def ENTRY_LINE(self, token: lark.Token) -> Entry:  # Lark calls a terminal's callback by its name
         text = token[:-1]
         fields = text.split()
         start = token.column or 0
@@ -105,7 +105,7 @@ class _ToModel(lark.Transformer[lark.Token, Table]):
             offset += len(field)
         return self._entry(fields, token.line or 0, tuple(columns), text)
 
-    def COMMENT_LINE(self, token: lark.Token) -> Comment:  # noqa: N802
+    def COMMENT_LINE(self, token: lark.Token) -> Comment:
         return self._comment(token[:-1], token.line or 0, token.column or 0)
 
     def lines(self, items: list[Entry | Comment]) -> Table:
