@@ -369,6 +369,8 @@ def build(
             if worker is not None:
                 worker.cancel()
             raise
+        # While a worker renders (or warms up), the keys a record names its outputs' bytes by.
+        keys = [generate.output_key(t.job, t.data) for t in tasks] if record and not with_runtime else []
         try:
             summary = _regenerate(x86, outdir, tasks, plan, state, worker).distinct()
         finally:
@@ -384,7 +386,6 @@ def build(
             if record is not None:
                 lock = str(incremental.lock_path(state_file))
                 files = [outdir / t.output.path for t in tasks] if not with_runtime else []
-                keys = [generate.output_key(t.job, t.data) for t in tasks] if not with_runtime else []
                 record([(str(f.absolute()), k, str(f)) for f, k in zip(files, keys, strict=True)], lock)
     return summary
 

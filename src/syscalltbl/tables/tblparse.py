@@ -70,25 +70,28 @@ class _ToModel(lark.Transformer[lark.Token, Table]):
         return Comment(text, self._at(line, column))
 
     def _entry(self, fields: list[str], line: int, columns: tuple[int, ...], text: str) -> Entry:
-        self._starts_line(fields[0], line, columns[0])
-        where = self._at(line, columns[0])
+        # Positional arguments and one length: this runs once per entry of every table a cold build reads.
+        if columns[0] != 1:
+            self._starts_line(fields[0], line, columns[0])
+        where = Location(self._path, line, 1)
         number = _decimal(fields[0], where)
-        flag = fields[5] if len(fields) > 5 else None
+        count = len(fields)
+        flag = fields[5] if count > 5 else None
         if flag is not None and flag != "noreturn":
             raise SyscalltblError(
                 f"invalid string {limits.quoted(flag)} in the noreturn column: expected 'noreturn' or nothing",
                 self._at(line, columns[5]),
             )
         return Entry(
-            number=number,
-            abi=fields[1],
-            name=fields[2],
-            entry_point=fields[3] if len(fields) > 3 else None,
-            compat_entry_point=fields[4] if len(fields) > 4 else None,
-            noreturn=flag is not None,
-            location=where,
-            columns=columns,
-            text=text,
+            number,
+            fields[1],
+            fields[2],
+            fields[3] if count > 3 else None,
+            fields[4] if count > 4 else None,
+            flag is not None,
+            where,
+            columns,
+            text,
         )
 
     # --- `lines`: one token a line, LF included
@@ -129,6 +132,8 @@ class _ToModel(lark.Transformer[lark.Token, Table]):
 
 
 def _decimal(text: str, where: Location) -> int:
+    if text.isascii() and text.isdigit() and (text[0] != "0" or len(text) == 1) and len(text) < 7:
+        return int(text)  # below 10**6: within SLOT_LIMIT (2**20), so check_number would pass it
     if not text.isdigit() or not text.isascii():
         raise SyscalltblError(f"invalid syscall number {limits.quoted(text)}: expected a decimal number", where)
     if len(text) > 1 and text[0] == "0":
