@@ -4,7 +4,8 @@ Its imports (Lark, Jinja2) and Lark's parser tables are most of a cold
 build's time before the first table is read. Forked when the command starts
 (cli/entry.py, for a build it has no record of), it makes them while this
 process parses the command line and plans; build/regenerate.py adopts it,
-or ends it when the build turns out to need no rendering. Imports only os.
+or ends it when the build turns out to need no rendering. Imports only os:
+what the worker runs is build/worker.py's.
 """
 
 from __future__ import annotations
@@ -56,14 +57,9 @@ def _child_setup() -> None:
     os.close(devnull)
 
 
-def start_early() -> None:
-    """Fork the worker of a build that is probably cold (build/regenerate.py's worker_main)."""
-
-    def main(receive: int, send: int) -> None:
-        from syscalltbl.build.regenerate import worker_main
-
-        worker_main(receive, send)
-
+def start_early(main: Callable[[int, int], None]) -> None:
+    """Fork the worker of a build that is probably cold (build/worker.py's worker_main), for the
+    build to adopt."""
     if _spare:
         return
     spare = fork(main)

@@ -54,9 +54,9 @@ def _warm(command: str, argv: list[str]) -> int | None:
         answered = build_warm.answer(argv)
         if answered is None or answered is build_warm.UNRECORDED:
             if answered is build_warm.UNRECORDED:
-                from syscalltbl.build import prefork
+                from syscalltbl.build import worker
 
-                prefork.start_early()  # probably a cold build: its renderer warms up while the CLI starts
+                worker.start_early()  # probably a cold build: its renderer warms up while the CLI starts
             # Imported while an interrupt still ends the command with its one line: with a worker
             # forked, the CLI starts later than it did.
             import syscalltbl.cli.main  # noqa: F401
