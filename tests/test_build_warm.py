@@ -119,3 +119,17 @@ def test_lines_the_fast_grammar_leaves_to_the_column_grammar_still_parse() -> No
         (3, None, None),
     ]
     assert table.entries[0].columns == (1, 3, 10, 11)
+
+
+def test_an_output_directory_that_now_resolves_elsewhere_goes_the_whole_way(fresh_cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "out").symlink_to("a")
+    args = ("build", "--group", "kernel", "--arch", "x86", "-o", "out")
+    assert fresh_cli.run(*args, cwd=tmp_path).returncode == 0
+    (tmp_path / "out").unlink()
+    (tmp_path / "out").symlink_to("b")
+    again, modules = _imports(fresh_cli, *args, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "syscalltbl.cli.main" in modules
+    assert _tree(tmp_path / "b") == _tree(tmp_path / "a")

@@ -25,9 +25,9 @@ if TYPE_CHECKING:
     from syscalltbl.tables.target import X86_64Target
 
     #: Told, under the build's lock, each output of a successful build without the runtime group as
-    #: (file, cache key of its bytes, its name as -v prints it; none with the runtime group), and the
-    #: lock file (cli/build_warm.py).
-    Recorder = Callable[[list[tuple[str, str, str]], str], None]
+    #: (file, cache key of its bytes, its name as -v prints it; none with the runtime group), the
+    #: lock file and the output directory (cli/build_warm.py).
+    Recorder = Callable[[list[tuple[str, str, str]], str, str], None]
 
 
 class Summary(NamedTuple):
@@ -225,7 +225,8 @@ def build(
             if record is not None:
                 lock = str(incremental.lock_path(state_file))
                 files = [outdir / t.output.path for t in tasks] if not with_runtime else []
-                record([(str(f.absolute()), k, str(f)) for f, k in zip(files, keys, strict=True)], lock)
+                made = [(str(f.absolute()), k, str(f)) for f, k in zip(files, keys, strict=True)]
+                record(made, lock, str(outdir.absolute()))
     return summary
 
 

@@ -40,14 +40,14 @@ def _key(argv: list[str]) -> str:
 
 def recorder(
     argv: list[str], known: tuple[list[str], list[str]] | None, verbose: bool
-) -> Callable[[list[tuple[str, str, str]], str], None]:
-    """What a successful full build calls, holding its lock, with its (file, cache key, -v name) outputs
-    and its lock file: it records them for the next build with `argv`. `known` is what the project's
-    choice depends on (cli/tables_source.record_inputs); None, or no outputs (the runtime group was
-    built), records only that `argv` was built here, which answers nothing but tells the next build
-    that it is probably not a cold one."""
+) -> Callable[[list[tuple[str, str, str]], str, str], None]:
+    """What a successful full build calls, holding its lock, with its (file, cache key, -v name)
+    outputs, its lock file and its output directory: it records them for the next build with
+    `argv`. `known` is what the project's choice depends on (cli/tables_source.record_inputs);
+    None, or no outputs (the runtime group was built), records only that `argv` was built here,
+    which answers nothing but tells the next build that it is probably not a cold one."""
 
-    def record(outputs: list[tuple[str, str, str]], lock: str) -> None:
+    def record(outputs: list[tuple[str, str, str]], lock: str, outdir: str) -> None:
         from binascii import crc32
 
         if not entry.enabled():
@@ -67,7 +67,9 @@ def recorder(
         stamps = {path: buildrecord.stamp(path) for path in inputs}
         if "" in stamps.values() or any(o.stamp == "" for o in made):
             return
-        buildrecord.save(entry.preferred_root(), _key(argv), buildrecord.Record(lock, absent, stamps, made))
+        # The lock and the build's own record are those of the directory the output path resolved to.
+        where = {outdir: os.path.realpath(outdir)}
+        buildrecord.save(entry.preferred_root(), _key(argv), buildrecord.Record(lock, absent, stamps, made, where))
 
     return record
 
@@ -98,6 +100,8 @@ def _answer(argv: list[str]) -> tuple[int, str] | None:
         return None
     if any(buildrecord.stamp(path) != stamp for path, stamp in record.inputs.items()):
         return None
+    if any(os.path.realpath(path) != real for path, real in record.resolved.items()):
+        return None  # the output directory is another one now (a symlink changed)
     with lockfile.locked(record.lock):
         stale = [o for o in record.outputs if buildrecord.stamp(o.path) != o.stamp]
         writes: list[tuple[str, bytes]] = []

@@ -53,7 +53,7 @@ def _warm(command: str, argv: list[str]) -> int | None:
 
         answered = build_warm.answer(argv)
         if answered is None or answered is build_warm.UNRECORDED:
-            if answered is build_warm.UNRECORDED:
+            if answered is build_warm.UNRECORDED and not any(a in ("-h", "--help") for a in argv):
                 from syscalltbl.build import worker
 
                 worker.start_early()  # probably a cold build: its renderer warms up while the CLI starts

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 KIND = "build-record"
-_VERSION = "build-record 1"
+_VERSION = "build-record 2"
 
 
 class Output:
@@ -56,15 +56,25 @@ class Record:
     """Everything a warm build checks, in the order the full build made its outputs. One without
     outputs (nor lock) says only that the command was run: a build it cannot answer."""
 
-    __slots__ = ("absent", "inputs", "lock", "outputs")
+    __slots__ = ("absent", "inputs", "lock", "outputs", "resolved")
 
-    def __init__(self, lock: str, absent: list[str], inputs: dict[str, str], outputs: list[Output]) -> None:
+    def __init__(
+        self,
+        lock: str,
+        absent: list[str],
+        inputs: dict[str, str],
+        outputs: list[Output],
+        resolved: dict[str, str] | None = None,
+    ) -> None:
         self.lock, self.absent, self.inputs, self.outputs = lock, absent, inputs, outputs
+        #: directory -> where it resolved to (the output directory)
+        self.resolved = resolved or {}
 
     def encode(self) -> bytes:
         lines = [_VERSION, f"L\0{self.lock}"]
         lines += [f"A\0{path}" for path in self.absent]
         lines += [f"I\0{path}\0{stamp}" for path, stamp in self.inputs.items()]
+        lines += [f"R\0{path}\0{real}" for path, real in self.resolved.items()]
         lines += [f"O\0{o.path}\0{o.cache_key}\0{o.crc}\0{o.stamp}\0{o.shown}" for o in self.outputs]
         return "\n".join(lines).encode("utf-8", "surrogateescape")
 
@@ -82,6 +92,8 @@ class Record:
                 record.absent.append(fields[0])
             elif kind == "I" and len(fields) == 2:
                 record.inputs[fields[0]] = fields[1]
+            elif kind == "R" and len(fields) == 2:
+                record.resolved[fields[0]] = fields[1]
             elif kind == "O" and len(fields) == 5:
                 record.outputs.append(Output(*fields))
             else:
