@@ -13,15 +13,13 @@ reaches a changed entry. A comment-only edit reaches none.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from syscalltbl.store import atomic, cache, cachebound, cachedir
+from syscalltbl.store import atomic, cache, cachebound, cachedir, lockfile
 from syscalltbl.tables.abi import selects
 
 if TYPE_CHECKING:
@@ -39,27 +37,15 @@ def state_path(outdir: Path, project_root: Path) -> Path:
     return directory / f"{name}.json"
 
 
+def lock_path(state: Path) -> Path:
+    return state.with_suffix(".lock")
+
+
 @contextmanager
 def locked(state: Path) -> Iterator[None]:
     """One build of an output directory at a time; a second waits for the first."""
-    lock = state.with_suffix(".lock")
-    while True:
-        with open(lock, "a+b") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            # Cache eviction unlinks an unused record's lock while holding it: a lock taken on
-            # the unlinked file would exclude nobody, so take the one at the path again.
-            try:
-                current = os.stat(lock)
-            except FileNotFoundError:
-                continue
-            opened = os.fstat(handle.fileno())
-            if (current.st_dev, current.st_ino) != (opened.st_dev, opened.st_ino):
-                continue
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-            return
+    with lockfile.locked(lock_path(state)):
+        yield
 
 
 def load_state(path: Path) -> dict[str, Any]:

@@ -7,11 +7,12 @@ leaves every previous output as it was.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from syscalltbl.build import prefork
+from syscalltbl.build.worker import Worker, render_serial, split
 from syscalltbl.generators import generate, scripts
 from syscalltbl.store import atomic, cache
 from syscalltbl.tables import read
@@ -19,7 +20,14 @@ from syscalltbl.tables.errors import SyscalltblError, UsageError
 from syscalltbl.tables.project import Output, Project
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from syscalltbl.tables.target import X86_64Target
+
+    #: Told, under the build's lock, each output of a successful build without the runtime group as
+    #: (file, cache key of its bytes, its name as -v prints it; none with the runtime group), the
+    #: lock file and the output directory (cli/build_warm.py).
+    Recorder = Callable[[list[tuple[str, str, str]], str, str], None]
 
 
 class Summary(NamedTuple):
@@ -89,106 +97,7 @@ def render_output(project: Project, output: Output) -> bytes:
     return generate.render(task.job, task.data, task.table_path)
 
 
-def _render_serial(tasks: list[_Task]) -> list[_Result]:
-    results: list[_Result] = []
-    for task in tasks:
-        try:
-            results.append(generate.render(task.job, task.data, task.table_path))
-        except SyscalltblError as exc:
-            results.append(exc)
-    return results
-
-
-class _Worker:
-    """A second process for a cold build. It is forked before the build is planned so that its
-    imports of Lark and Jinja2 and the loading of the LALR tables overlap the planning; then it
-    renders the tasks it is sent and sends back the results."""
-
-    def __init__(self, pid: int, send: int, receive: int) -> None:
-        self.pid, self.send, self.receive = pid, send, receive
-
-    @classmethod
-    def start(cls) -> _Worker | None:
-        if (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
-            return None
-        import pickle  # here: only a cold build gets here
-
-        to_child, from_parent = os.pipe()[::-1]
-        to_parent, from_child = os.pipe()[::-1]
-        pid = os.fork()
-        if pid == 0:
-            os.close(to_child)
-            os.close(from_child)
-            try:
-                _warm_up()
-                with os.fdopen(from_parent, "rb") as pipe:
-                    tasks = pickle.loads(pipe.read())
-                blob = pickle.dumps(_render_serial(tasks))
-                with os.fdopen(to_parent, "wb") as pipe:
-                    pipe.write(blob)
-            finally:
-                os._exit(0)
-        os.close(from_parent)
-        os.close(to_parent)
-        return cls(pid, to_child, from_child)
-
-    def render(self, tasks: list[_Task]) -> None:
-        import pickle
-
-        send, self.send = self.send, -1
-        with os.fdopen(send, "wb") as pipe:
-            pipe.write(pickle.dumps(tasks))
-
-    def results(self, tasks: list[_Task]) -> list[_Result]:
-        import pickle
-
-        receive, self.receive = self.receive, -1
-        with os.fdopen(receive, "rb") as pipe:
-            blob = pipe.read()
-        os.waitpid(self.pid, 0)
-        self.pid = 0
-        try:
-            results: list[_Result] = pickle.loads(blob)
-        except Exception:  # a dead worker: do its share here
-            return _render_serial(tasks)
-        return results
-
-    def cancel(self) -> None:
-        """Stop the worker if it still runs: no work for it, or the build was interrupted."""
-        import signal
-        import time
-
-        # A worker still waiting for its tasks sees their end and leaves: this cannot be lost,
-        # unlike a signal that lands between fork and the child's own handlers.
-        for fd in (self.send, self.receive):
-            if fd >= 0:
-                os.close(fd)
-        self.send = self.receive = -1
-        if not self.pid:
-            return
-        # SIGTERM, not SIGKILL, first: a worker that is rendering unwinds (main() made SIGTERM
-        # an interrupt), and a cache entry it was writing goes with its temporary file.
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 2.0
-        while not os.waitpid(self.pid, os.WNOHANG)[0]:
-            if time.monotonic() > deadline:
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-                break
-            time.sleep(0.005)
-        self.pid = 0
-
-
-def _warm_up() -> None:
-    from syscalltbl.generators import jinja_env
-    from syscalltbl.tables import tblparse
-
-    tblparse.parser_ready()
-    jinja_env.environment()
-
-
-def _render(tasks: list[_Task], worker: _Worker | None = None) -> list[_Result]:
+def _render(tasks: list[_Task], worker: Worker | None = None) -> list[_Result]:
     """Cache hits first; misses on two cores when several tables need parsing (Lark is the cold cost)."""
     results: list[_Result | None] = [generate.cached_output(t.job, t.data) for t in tasks]
     misses = [i for i, r in enumerate(results) if r is None]
@@ -196,44 +105,30 @@ def _render(tasks: list[_Task], worker: _Worker | None = None) -> list[_Result]:
     if len(tables) < 4 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         if worker is not None:
             worker.cancel()
-        for i, result in zip(misses, _render_serial([tasks[i] for i in misses]), strict=True):
+        for i, result in zip(misses, render_serial([tasks[i] for i in misses]), strict=True):
             results[i] = result
         return [r for r in results if r is not None]
-    # A worker started early is warm by now: it takes the larger share.
-    local, remote = _split(tasks, misses, 0.42 if worker else 0.5)
-    own = worker is None
-    worker = worker or _Worker.start()
+    if worker is not None:
+        # Started early, it is warm by now (or soon): it renders everything on both cores.
+        try:
+            worker.render([tasks[i] for i in misses])
+            for i, result in zip(misses, worker.results([tasks[i] for i in misses]), strict=True):
+                results[i] = result
+        finally:
+            worker.cancel()
+        return [r for r in results if r is not None]
+    local, remote = split(tasks, misses, 0.5)
+    worker = Worker.start()
     assert worker is not None
     try:
         worker.render([tasks[i] for i in remote])
-        for i, result in zip(local, _render_serial([tasks[i] for i in local]), strict=True):
+        for i, result in zip(local, render_serial([tasks[i] for i in local]), strict=True):
             results[i] = result
         for i, result in zip(remote, worker.results([tasks[i] for i in remote]), strict=True):
             results[i] = result
     finally:
-        if own:
-            worker.cancel()  # a no-op once its results are in; an interrupted build takes it down too
+        worker.cancel()  # a no-op once its results are in; an interrupted build takes it down too
     return [r for r in results if r is not None]
-
-
-def _split(tasks: list[_Task], misses: list[int], share: float) -> tuple[list[int], list[int]]:
-    """Whole tables to each side (a table is parsed once per process), `share` of the estimated
-    cost to this process: parsing is linear in a table's bytes, and each output renders in
-    about a third of that."""
-    size: dict[str, int] = {}
-    for i in misses:
-        path = tasks[i].table_path
-        size[path] = size.get(path, len(tasks[i].data) * 2 // 3) + len(tasks[i].data) // 3
-    mine: set[str] = set()
-    load = [0.0, 0.0]
-    for path in sorted(size, key=lambda p: -size[p]):
-        side = 0 if load[0] / share <= load[1] / (1 - share) else 1
-        load[side] += size[path]
-        if side == 0:
-            mine.add(path)
-    local = [i for i in misses if tasks[i].table_path in mine]
-    remote = [i for i in misses if tasks[i].table_path not in mine]
-    return local, remote
 
 
 def select_outputs(project: Project, arches: list[str] | None) -> list[Output]:
@@ -278,12 +173,14 @@ def build(
     groups: tuple[str, ...] = GROUPS,
     explain: list[str] | None = None,
     target: X86_64Target | None = None,
+    record: Recorder | None = None,
 ) -> Summary:
     """The kernel group (the kernel build's 70 outputs) and the runtime group (the x86-64 machine's sources).
 
     Only outputs that a change reaches are regenerated (`explain` collects why),
     and only changed bytes are written. The runtime group is made from `target`
-    (default: the x86-64 target of the project's own arch/).
+    (default: the x86-64 target of the project's own arch/). `record` is told what a
+    successful build without the runtime group made.
     """
     from syscalltbl.build import incremental
     from syscalltbl.tables.target import from_arch
@@ -293,8 +190,16 @@ def build(
     state_file = incremental.state_path(outdir, project.root)
     with incremental.locked(state_file):
         state = incremental.load_state(state_file)
-        # A first build into this directory is likely cold: start the second process now.
-        worker = _Worker.start() if "kernel" in groups and not state["outputs"] else None
+        # A first build into this directory is likely cold: its second process is forked now, or was
+        # at the command's start (cli/entry.py); otherwise one forked then is not needed.
+        spare = prefork.adopt()
+        worker = Worker(*spare) if spare is not None else None
+        if "kernel" not in groups or state["outputs"]:
+            if worker is not None:
+                worker.cancel()
+            worker = None
+        elif worker is None:
+            worker = Worker.start()
         tasks = _tasks(project, select_outputs(project, arches)) if "kernel" in groups else []
         with_runtime = "runtime" in groups and (not arches or "x86" in arches)
         try:
@@ -303,6 +208,8 @@ def build(
             if worker is not None:
                 worker.cancel()
             raise
+        # While a worker renders (or warms up), the keys a record names its outputs' bytes by.
+        keys = [generate.output_key(t.job, t.data) for t in tasks] if record and not with_runtime else []
         try:
             summary = _regenerate(x86, outdir, tasks, plan, state, worker).distinct()
         finally:
@@ -315,6 +222,11 @@ def build(
             explain.extend(f"kept {path}: {why}" for path, why in sorted(_kept_reasons(plan, state).items()))
         if not summary.errors:
             incremental.save_state(state_file, state)
+            if record is not None:
+                lock = str(incremental.lock_path(state_file))
+                files = [outdir / t.output.path for t in tasks] if not with_runtime else []
+                made = [(str(f.absolute()), k, str(f)) for f, k in zip(files, keys, strict=True)]
+                record(made, lock, str(outdir.absolute()))
     return summary
 
 
@@ -452,7 +364,7 @@ def _selection(job: scripts.Job) -> tuple[str, ...] | None:
 
 
 def _regenerate(
-    target: X86_64Target, outdir: Path, tasks: list[_Task], plan: _Plan, state: dict[str, Any], worker: _Worker | None
+    target: X86_64Target, outdir: Path, tasks: list[_Task], plan: _Plan, state: dict[str, Any], worker: Worker | None
 ) -> Summary:
     summary = Summary([], [], [])
     todo = [t for t in tasks if t.output.path in plan.kernel]
@@ -481,7 +393,7 @@ def _regenerate(
         summary.errors.append(SyscalltblError(f"cannot create directory: {exc.strerror}", path=str(exc.filename)))
         return summary
     writes = [(outdir / path, r) for path, r, _ in outputs if isinstance(r, bytes)]
-    for (path, data, table_sha), outcome in zip(outputs, _write_all(writes), strict=True):
+    for (path, data, table_sha), outcome in zip(outputs, atomic.write_many(writes), strict=True):
         assert isinstance(data, bytes)
         if isinstance(outcome, OSError):
             summary.errors.append(SyscalltblError(f"cannot write: {outcome.strerror}", path=str(outdir / path)))
@@ -490,35 +402,3 @@ def _regenerate(
         (summary.written if outcome else summary.unchanged).append(path)
     summary.unchanged.extend(plan.kept)
     return summary
-
-
-def _write_all(writes: list[tuple[Path, bytes]]) -> list[bool | OSError]:
-    """write_if_changed for each. Comparing is cheap; creating files is slow on some file
-    systems and releases the GIL, so many changed files are written by four threads."""
-    outcomes: list[bool | OSError] = [False] * len(writes)
-    changed = [i for i, (path, data) in enumerate(writes) if not atomic.holds(path, data)]
-
-    def work(indices: list[int]) -> None:
-        for i in indices:
-            try:
-                atomic.replace(*writes[i])
-                outcomes[i] = True
-            except OSError as exc:
-                outcomes[i] = exc
-
-    if len(changed) < 16:
-        work(changed)
-        return outcomes
-    import threading
-
-    threads = [threading.Thread(target=work, args=(changed[k::4],)) for k in range(4)]
-    for thread in threads:
-        thread.start()
-    try:
-        for thread in threads:
-            thread.join()
-    finally:
-        # Interrupted (Ctrl-C comes to this thread): the writers still finish, each file whole.
-        for thread in threads:
-            thread.join()
-    return outcomes

@@ -1,8 +1,10 @@
-"""The console script's entry point: a warm `syscalltbl script` call is answered before the CLI is imported.
+"""The console script's entry point: a warm `syscalltbl script` call or `syscalltbl build` is answered
+before the CLI is imported.
 
 The CLI (cli/main.py: argparse, pathlib, the subcommands' registry) costs a
-drop-in call several times its own work; cli/script_warm.py needs none of it.
-Whatever the cache cannot answer goes to cli/main.py's main, unchanged.
+drop-in call several times its own work, and a warm build more than its own
+work; cli/script_warm.py and cli/build_warm.py need none of it. Whatever the
+cache cannot answer goes to cli/main.py's main, unchanged.
 """
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ if TYPE_CHECKING:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["script"]:
-        status = _warm_script(args[1:])
+        status = _warm("script", args[1:])
+        if status is not None:
+            return status
+    elif args[:1] == ["build"] and sys.stdout is not None:
+        status = _warm("build", args)
         if status is not None:
             return status
     from syscalltbl.cli.main import main as run
@@ -25,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     return run(argv)
 
 
-def _warm_script(argv: list[str]) -> int | None:
+def _warm(command: str, argv: list[str]) -> int | None:
     # The signals cli/main.py turns into an exit status: here too, for the few milliseconds this takes.
     import signal
 
@@ -39,14 +45,37 @@ def _warm_script(argv: list[str]) -> int | None:
     except ValueError:  # not the main thread (a library caller): signals stay as they are
         pass
     try:
-        from syscalltbl.cli import script_warm
+        if command == "script":
+            from syscalltbl.cli import script_warm
 
-        return script_warm.answer(argv)
+            return script_warm.answer(argv)
+        from syscalltbl.cli import build_warm
+
+        answered = build_warm.answer(argv)
+        if answered is None or answered is build_warm.UNRECORDED:
+            if answered is build_warm.UNRECORDED and not any(a in ("-h", "--help") for a in argv):
+                from syscalltbl.build import worker
+
+                worker.start_early()  # probably a cold build: its renderer warms up while the CLI starts
+            # Imported while an interrupt still ends the command with its one line: with a worker
+            # forked, the CLI starts later than it did.
+            import syscalltbl.cli.main  # noqa: F401
+
+            return None
+        status, text = answered
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except OSError as exc:
+            from syscalltbl.cli.main import stdout_failed
+
+            return stdout_failed(exc, "syscalltbl build")
+        return status
     except KeyboardInterrupt as stop:
         from syscalltbl.tables.errors import error_line
 
         signum = stop.args[0] if stop.args and isinstance(stop.args[0], int) else int(signal.SIGINT)
-        print(error_line("syscalltbl script", f"interrupted by {signal.Signals(signum).name}"), file=sys.stderr)
+        print(error_line(f"syscalltbl {command}", f"interrupted by {signal.Signals(signum).name}"), file=sys.stderr)
         return 128 + signum
     finally:
         for restored, handler in previous.items():

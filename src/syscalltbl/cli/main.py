@@ -106,15 +106,19 @@ def _extra_commands() -> dict[str, ModuleType]:
     return COMMANDS
 
 
-def _run_build(args: argparse.Namespace) -> int:
+def _run_build(args: argparse.Namespace, argv: list[str]) -> int:
     from syscalltbl.build import regenerate
-    from syscalltbl.cli.tables_source import load_project
+    from syscalltbl.cli.tables_source import load_project, record_inputs
     from syscalltbl.tables import target
 
     groups = tuple(args.group) if args.group else regenerate.GROUPS
     explain: list[str] | None = [] if args.explain else None
     project = load_project(args, outdir=args.outdir)
-    summary = regenerate.build(project, args.outdir, args.arch, groups, explain, target.for_project(project))
+    from syscalltbl.cli import build_warm
+
+    known = record_inputs(args, project, args.outdir) if explain is None else None
+    record = build_warm.recorder(argv, known, args.verbose)  # the next build with `argv` may need no more
+    summary = regenerate.build(project, args.outdir, args.arch, groups, explain, target.for_project(project), record)
     for line in explain or ():
         print(f"  {line}")
     for error in summary.errors:
@@ -184,26 +188,31 @@ def main(argv: list[str] | None = None) -> int:
         if sys.stdout is not None:  # None when fd 1 was closed at start-up
             sys.stdout.flush()
         return status
-    except BrokenPipeError:
-        # The reader went away (`syscalltbl export | head`): end quietly, as a Unix
-        # tool killed by SIGPIPE does, with no second error when stdout is flushed at exit.
-        _drop_stdout()
-        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt as stop:
         _drop_stdout()
         signum = stop.args[0] if stop.args and isinstance(stop.args[0], int) else signal.SIGINT
         print(error_line(command, f"interrupted by {signal.Signals(signum).name}"), file=sys.stderr)
         return 128 + signum
     except OSError as exc:
-        _drop_stdout()
-        # Errors without a file name come from writing stdout: the others name their file
-        # (the machine's RAM, the one other source, says what it is in its own words).
-        where = exc.filename if exc.filename is not None else "standard output"
-        print(error_line(command, f"{os.fsdecode(where)}: {exc.strerror or exc}"), file=sys.stderr)
-        return EXIT_FAILURE
+        return stdout_failed(exc, command)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def stdout_failed(exc: OSError, command: str) -> int:
+    """The exit status, and the one line, of a command ended by an OSError (cli/entry.py's warm build
+    answers with this when its one line cannot be printed)."""
+    _drop_stdout()
+    if isinstance(exc, BrokenPipeError):
+        # The reader went away (`syscalltbl export | head`): end quietly, as a Unix
+        # tool killed by SIGPIPE does, with no second error when stdout is flushed at exit.
+        return EXIT_BROKEN_PIPE
+    # Errors without a file name come from writing stdout: the others name their file
+    # (the machine's RAM, the one other source, says what it is in its own words).
+    where = exc.filename if exc.filename is not None else "standard output"
+    print(error_line(command, f"{os.fsdecode(where)}: {exc.strerror or exc}"), file=sys.stderr)
+    return EXIT_FAILURE
 
 
 class _ClosedStdout(io.TextIOBase):
@@ -254,7 +263,7 @@ def _main(argv: list[str]) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
         if args.command == "build":
-            return _run_build(args)
+            return _run_build(args, argv)
         extra = _extra_commands()
         if args.command in extra:
             status: int = extra[args.command].run(args)

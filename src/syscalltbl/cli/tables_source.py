@@ -13,6 +13,7 @@ their headers into the tree (UsageError) until --tree or --shipped says which.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -109,3 +110,30 @@ def _existing_parent(path: Path) -> Path:
         if candidate.is_dir():
             return candidate
     return path
+
+
+def record_inputs(args: argparse.Namespace, project: Project, outdir: Path) -> tuple[list[str], list[str]] | None:
+    """What load_project found `args` to mean, as (paths it found absent, files it read): a warm build
+    (cli/build_warm.py) checks them again. None for a kernel tree, whose files are too many to watch,
+    and when a Makefile above the working or output directory would make load_project look further."""
+    from syscalltbl.tables import shipped
+
+    if args.tree is not None or project.tree is not None:
+        return None
+    absent: list[str] = []
+    if args.project is None and not args.shipped:
+        # project.find_root's search: every arch/tables.toml below the one found must still be absent.
+        for directory in (Path.cwd(), *Path.cwd().parents):
+            meta = directory / "arch" / "tables.toml"
+            if directory / "arch" == project.root:
+                break
+            absent.append(str(meta))
+        if project.root == shipped.arch():
+            # _check_not_in_tree's search for a kernel tree: no Makefile in any directory it looks at.
+            starts = {Path.cwd(), Path.cwd().resolve(), outdir.absolute(), outdir.resolve()}
+            makefiles = {str(d / "Makefile") for start in starts for d in (start, *start.parents)}
+            if any(os.path.lexists(m) for m in makefiles):
+                return None
+            absent += sorted(makefiles)
+    inputs = [os.path.abspath(project.root / "tables.toml"), *(os.path.abspath(f) for f in project.tables.values())]
+    return absent, inputs

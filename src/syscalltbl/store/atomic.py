@@ -6,6 +6,10 @@ import contextlib
 import itertools
 import os
 
+TYPE_CHECKING = False  # not typing: the warm script and build paths write through here
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
 #: What every function here takes: a pathlib.Path or a str. Not pathlib itself, which costs the
 #: warm `syscalltbl script` path (it writes through here) more than its own work.
 AnyPath = str | os.PathLike[str]
@@ -73,3 +77,36 @@ def refresh(path: AnyPath, data: bytes) -> None:
     except OSError as exc:
         raise error_about(exc, path) from None
     replace(path, data)
+
+
+def write_many(writes: Sequence[tuple[AnyPath, bytes]]) -> list[bool | OSError]:
+    """write_if_changed for each: True where written, the error where it failed. Comparing is cheap;
+    creating files is slow on some file systems and releases the GIL, so many changed files are
+    written by four threads."""
+    outcomes: list[bool | OSError] = [False] * len(writes)
+    changed = [i for i, (path, data) in enumerate(writes) if not holds(path, data)]
+
+    def work(indices: list[int]) -> None:
+        for i in indices:
+            try:
+                replace(*writes[i])
+                outcomes[i] = True
+            except OSError as exc:
+                outcomes[i] = exc
+
+    if len(changed) < 16:
+        work(changed)
+        return outcomes
+    import threading
+
+    threads = [threading.Thread(target=work, args=(changed[k::4],)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            thread.join()
+    finally:
+        # Interrupted (Ctrl-C comes to this thread): the writers still finish, each file whole.
+        for thread in threads:
+            thread.join()
+    return outcomes

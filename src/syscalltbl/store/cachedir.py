@@ -36,9 +36,17 @@ def path(name: str) -> Path:
 
 def _writable(directory: Path) -> bool:
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(parents=True)
+    except FileExistsError:
+        pass
     except OSError:
         return False
+    else:
+        # A cache this process made holds nothing: its size ledger starts at 0, so that the
+        # cache's bound is known without the scan a ledger-less cache needs (store.cachebound).
+        from syscalltbl.store.cachesize import ledger
+
+        ledger(directory, set_to=0)
     return os.access(directory, os.W_OK | os.X_OK)
 
 

@@ -29,6 +29,7 @@ def _parser() -> tuple[lark.Lark, _ToModel]:
         "lark-tbl.cache",
         parser="lalr",
         lexer="contextual",
+        start=["lines", "start"],
         transformer=transformer,
         propagate_positions=False,
         maybe_placeholders=False,
@@ -37,55 +38,92 @@ def _parser() -> tuple[lark.Lark, _ToModel]:
 
 
 class _ToModel(lark.Transformer[lark.Token, Table]):
-    """Builds frozen dataclasses; value checks that the grammar leaves open."""
+    """Builds frozen dataclasses; value checks that the grammar leaves open.
+
+    The same checks, in the same order, for a line read whole (`lines`) and
+    one read column by column (`start`).
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self._path = ""
-        self._lines: list[str] = []
+        self._text = ""
+        self._lines: list[str] | None = None
 
     def begin(self, path: str, text: str) -> None:
         self._path = path
-        self._lines = text.split("\n")
+        self._text = text
+        self._lines = None
 
-    def _at(self, token: lark.Token) -> Location:
-        return Location(self._path, token.line or 0, token.column or 0)
+    def _at(self, line: int, column: int) -> Location:
+        return Location(self._path, line, column)
 
-    def _starts_line(self, token: lark.Token) -> None:
-        if token.column != 1:
+    def _starts_line(self, text: str, line: int, column: int) -> None:
+        if column != 1:
             raise SyscalltblError(
-                f"indented line: entries and comments must start in column 1, found {str(token)[:1]!r}",
-                self._at(token),
+                f"indented line: entries and comments must start in column 1, found {text[:1]!r}",
+                self._at(line, column),
             )
 
-    def comment(self, tokens: list[lark.Token]) -> Comment:
-        self._starts_line(tokens[0])
-        return Comment(str(tokens[0]), self._at(tokens[0]))
+    def _comment(self, text: str, line: int, column: int) -> Comment:
+        self._starts_line(text, line, column)
+        return Comment(text, self._at(line, column))
 
-    def entry(self, tokens: list[lark.Token]) -> Entry:
-        number_token = tokens[0]
-        self._starts_line(number_token)
-        where = self._at(number_token)
-        number = _decimal(number_token, where)
-        fields = [str(t) for t in tokens]
-        flag = tokens[5] if len(tokens) > 5 else None
+    def _entry(self, fields: list[str], line: int, columns: tuple[int, ...], text: str) -> Entry:
+        # Positional arguments and one length: this runs once per entry of every table a cold build reads.
+        if columns[0] != 1:
+            self._starts_line(fields[0], line, columns[0])
+        where = Location(self._path, line, 1)
+        number = _decimal(fields[0], where)
+        count = len(fields)
+        flag = fields[5] if count > 5 else None
         if flag is not None and flag != "noreturn":
             raise SyscalltblError(
-                f"invalid string {limits.quoted(str(flag))} in the noreturn column: expected 'noreturn' or nothing",
-                self._at(flag),
+                f"invalid string {limits.quoted(flag)} in the noreturn column: expected 'noreturn' or nothing",
+                self._at(line, columns[5]),
             )
-        line = number_token.line or 0
         return Entry(
-            number=number,
-            abi=fields[1],
-            name=fields[2],
-            entry_point=fields[3] if len(fields) > 3 else None,
-            compat_entry_point=fields[4] if len(fields) > 4 else None,
-            noreturn=flag is not None,
-            location=where,
-            columns=tuple(t.column or 0 for t in tokens),
-            text=self._lines[line - 1],
+            number,
+            fields[1],
+            fields[2],
+            fields[3] if count > 3 else None,
+            fields[4] if count > 4 else None,
+            flag is not None,
+            where,
+            columns,
+            text,
         )
+
+    # --- `lines`: one token a line, LF included
+
+    def ENTRY_LINE(self, token: lark.Token) -> Entry:  # Lark calls a terminal's callback by its name
+        text = token[:-1]
+        fields = text.split()
+        start = token.column or 0
+        columns = []
+        offset = 0
+        for field in fields:
+            offset = text.index(field, offset)
+            columns.append(start + offset)
+            offset += len(field)
+        return self._entry(fields, token.line or 0, tuple(columns), text)
+
+    def COMMENT_LINE(self, token: lark.Token) -> Comment:
+        return self._comment(token[:-1], token.line or 0, token.column or 0)
+
+    def lines(self, items: list[Entry | Comment]) -> Table:
+        return self.start(items)
+
+    # --- `start`: one token a column
+
+    def comment(self, tokens: list[lark.Token]) -> Comment:
+        return self._comment(str(tokens[0]), tokens[0].line or 0, tokens[0].column or 0)
+
+    def entry(self, tokens: list[lark.Token]) -> Entry:
+        if self._lines is None:
+            self._lines = self._text.split("\n")
+        line = tokens[0].line or 0
+        return self._entry([str(t) for t in tokens], line, tuple(t.column or 0 for t in tokens), self._lines[line - 1])
 
     def start(self, items: list[Entry | Comment]) -> Table:
         entries = tuple(i for i in items if isinstance(i, Entry))
@@ -93,8 +131,9 @@ class _ToModel(lark.Transformer[lark.Token, Table]):
         return Table(path=self._path, entries=entries, comments=comments)
 
 
-def _decimal(token: lark.Token, where: Location) -> int:
-    text = str(token)
+def _decimal(text: str, where: Location) -> int:
+    if text.isascii() and text.isdigit() and (text[0] != "0" or len(text) == 1) and len(text) < 7:
+        return int(text)  # below 10**6: within SLOT_LIMIT (2**20), so check_number would pass it
     if not text.isdigit() or not text.isascii():
         raise SyscalltblError(f"invalid syscall number {limits.quoted(text)}: expected a decimal number", where)
     if len(text) > 1 and text[0] == "0":
@@ -156,9 +195,14 @@ def parse_text(text: str, path: str) -> Table:
     parser, transformer = _parser()
     transformer.begin(path, text)
     try:
-        table = parser.parse(text)
-    except lark.exceptions.UnexpectedInput as exc:
-        raise _syntax_error(exc, path, text) from None
+        table = parser.parse(text, start="lines")
+    except (lark.exceptions.UnexpectedInput, SyscalltblError):
+        # Read again column by column: the grammar of record says what is wrong, and where.
+        transformer.begin(path, text)
+        try:
+            table = parser.parse(text, start="start")
+        except lark.exceptions.UnexpectedInput as exc:
+            raise _syntax_error(exc, path, text) from None
     assert isinstance(table, Table)
     return table
 

@@ -1,0 +1,189 @@
+"""The second process (and its helper) that renders a cold build's tables on both cores.
+
+build/regenerate.py plans and writes; the worker renders the tasks it is
+sent (each a NamedTuple with `job`, `data` and `table_path`: regenerate's
+_Task, which pickle imports regenerate for) and sends back each output's
+bytes or its error. It is forked by build/prefork.py, at the start of a
+probably cold command (cli/entry.py) or when the build finds itself cold.
+Imports here are only os and prefork: the rest is imported in the worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+from syscalltbl.build import prefork
+
+TYPE_CHECKING = False  # not typing: cli/entry.py imports this before the CLI
+if TYPE_CHECKING:
+    from syscalltbl.build.regenerate import _Result, _Task
+
+
+def render_serial(tasks: list[_Task]) -> list[_Result]:
+    from syscalltbl.generators import generate
+    from syscalltbl.tables.errors import SyscalltblError
+
+    results: list[_Result] = []
+    for task in tasks:
+        try:
+            results.append(generate.render(task.job, task.data, task.table_path))
+        except SyscalltblError as exc:
+            results.append(exc)
+    return results
+
+
+class Worker:
+    """A second process for a cold build. It is forked before the build is planned so that its
+    imports of Lark and Jinja2 and the loading of the LALR tables overlap the planning; then it
+    renders the tasks it is sent (on both cores: see _render_in_two) and sends back the results.
+    This process, which only plans and writes, never imports either."""
+
+    def __init__(self, pid: int, send: int, receive: int) -> None:
+        self.pid, self.send, self.receive = pid, send, receive
+
+    @classmethod
+    def start(cls) -> Worker | None:
+        spare = prefork.fork(worker_main)
+        return cls(*spare) if spare is not None else None
+
+    def render(self, tasks: list[_Task]) -> None:
+        import pickle
+
+        send, self.send = self.send, -1
+        with os.fdopen(send, "wb") as pipe:
+            pipe.write(pickle.dumps(tasks))
+
+    def results(self, tasks: list[_Task]) -> list[_Result]:
+        import pickle
+
+        receive, self.receive = self.receive, -1
+        with os.fdopen(receive, "rb") as pipe:
+            blob = pipe.read()
+        os.waitpid(self.pid, 0)
+        self.pid = 0
+        try:
+            results: list[_Result] = pickle.loads(blob)
+        except Exception:  # a dead worker: do its share here
+            return render_serial(tasks)
+        return results
+
+    def cancel(self) -> None:
+        """Stop the worker if it still runs: no work for it, or the build was interrupted."""
+        import signal
+        import time
+
+        # A worker still waiting for its tasks sees their end and leaves: this cannot be lost,
+        # unlike a signal that lands between fork and the child's own handlers.
+        for fd in (self.send, self.receive):
+            if fd >= 0:
+                os.close(fd)
+        self.send = self.receive = -1
+        if not self.pid:
+            return
+        # SIGTERM, not SIGKILL, first: a worker that is rendering unwinds (main() made SIGTERM
+        # an interrupt), and a cache entry it was writing goes with its temporary file.
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 2.0
+        while not os.waitpid(self.pid, os.WNOHANG)[0]:
+            if time.monotonic() > deadline:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+                break
+            time.sleep(0.005)
+        self.pid = 0
+
+
+def worker_main(receive: int, send: int) -> None:
+    """A worker's whole life (build/prefork.py forks it): warm up, render the tasks it is sent, send
+    the results back. An empty message (the build needed no worker after all) ends it."""
+    import pickle
+
+    _warm_up()
+    with os.fdopen(receive, "rb") as pipe:
+        message = pipe.read()
+    if not message:
+        return
+    blob = pickle.dumps(_render_in_two(pickle.loads(message)))
+    with os.fdopen(send, "wb") as pipe:
+        pipe.write(blob)
+
+
+def _render_in_two(tasks: list[_Task]) -> list[_Result]:
+    """In a warmed-up worker: half of the tables to a second worker forked from this one, which
+    inherits its imports and parser, so that neither process pays for them again."""
+    if len({t.table_path for t in tasks}) < 4:
+        return render_serial(tasks)
+    import pickle
+    import signal
+
+    mine, theirs = split(tasks, list(range(len(tasks))), 0.5)
+    receive, send = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(receive)
+        try:
+            blob = pickle.dumps(render_serial([tasks[i] for i in theirs]))
+            with os.fdopen(send, "wb") as pipe:
+                pipe.write(blob)
+        finally:
+            os._exit(0)
+    os.close(send)
+    results: list[_Result | None] = [None] * len(tasks)
+    try:
+        for i, result in zip(mine, render_serial([tasks[i] for i in mine]), strict=True):
+            results[i] = result
+        with os.fdopen(receive, "rb") as pipe:
+            blob = pipe.read()
+        os.waitpid(pid, 0)
+        pid = 0
+        try:
+            helped: list[_Result] = pickle.loads(blob)
+        except Exception:  # a dead helper: do its share here
+            helped = render_serial([tasks[i] for i in theirs])
+        for i, result in zip(theirs, helped, strict=True):
+            results[i] = result
+    finally:
+        if pid:  # interrupted: the helper goes too
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
+    return [r for r in results if r is not None]
+
+
+def _warm_up() -> None:
+    """Everything a render needs before its first table: Lark's parser, and Jinja2 with the kernel
+    group's templates compiled (a helper forked later inherits them all)."""
+    from syscalltbl.generators import jinja_env
+    from syscalltbl.tables import tblparse
+
+    tblparse.parser_ready()
+    environment = jinja_env.environment()
+    for name in environment.list_templates(filter_func=lambda name: name.startswith("kernel/")):
+        environment.get_template(name)
+
+
+def split(tasks: list[_Task], misses: list[int], share: float) -> tuple[list[int], list[int]]:
+    """Whole tables to each side (a table is parsed once per process), `share` of the estimated
+    cost to this process: parsing is linear in a table's bytes, and each output renders in
+    about a third of that."""
+    size: dict[str, int] = {}
+    for i in misses:
+        path = tasks[i].table_path
+        size[path] = size.get(path, len(tasks[i].data) * 2 // 3) + len(tasks[i].data) // 3
+    mine: set[str] = set()
+    load = [0.0, 0.0]
+    for path in sorted(size, key=lambda p: -size[p]):
+        side = 0 if load[0] / share <= load[1] / (1 - share) else 1
+        load[side] += size[path]
+        if side == 0:
+            mine.add(path)
+    local = [i for i in misses if tasks[i].table_path in mine]
+    remote = [i for i in misses if tasks[i].table_path not in mine]
+    return local, remote
+
+
+def start_early() -> None:
+    """Fork the worker of a build that is probably cold, for build/regenerate.py to adopt."""
+    prefork.start_early(worker_main)
