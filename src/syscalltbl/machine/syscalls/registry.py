@@ -2,7 +2,7 @@
 
 The machine binds them once, at start-up, through the generated Python
 sys_call_table (generators/x86_64/pylib.py): entry point -> function, into a
-tuple indexed by number. The hot path indexes that tuple; no name is looked
+list indexed by number. The hot path indexes that list; no name is looked
 up per call.
 """
 
@@ -51,8 +51,9 @@ def bind(
     handlers: dict[str, Handler],
     declarations: Mapping[str, str],
     tracer: Tracer | None = None,
-) -> tuple[Handler, ...]:
-    """The dispatch tuple: `table[nr]`'s implementation at index nr, its arguments typed.
+) -> list[Handler]:
+    """The dispatch list: `table[nr]`'s implementation at index nr, its arguments typed. (A list: a
+    family's stand-in puts the body in its own place at the first call, syscalls/families.py.)
 
     Each argument is cast once, here, to the C type its prototype in
     `declarations` (entry point -> declaration) gives, as SYSCALL_DEFINE
@@ -60,8 +61,8 @@ def bind(
     """
     bound = [typed(handlers.get(e.entry_point, sys_ni_syscall), declarations.get(e.entry_point)) for e in table]
     if tracer is None:
-        return tuple(bound)
-    return tuple(tracer(e, h) for e, h in zip(table, bound, strict=True))
+        return bound
+    return [tracer(e, h) for e, h in zip(table, bound, strict=True)]
 
 
 def typed(handler: Handler, declaration: str | None) -> Handler:
