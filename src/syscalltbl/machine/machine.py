@@ -130,6 +130,8 @@ class Machine:
         self.declarations = declarations
         self.dispatch = bind(self.kernel.table, self.handlers, declarations, tracer)
         self.ia32_dispatch = bind(self.kernel.ia32_table, self.handlers, declarations, tracer)
+        #: Entry point -> its (dispatch list, index) places, for a family's stand-ins to give way to its bodies.
+        self.dispatch_places: dict[str, list[tuple[list[Handler], int]]] | None = None
         self.stdio = stdio
         self.ia32_emulation = ia32_emulation
         self.limits = limits or Limits()
@@ -273,12 +275,15 @@ def _family_loaded(machine: Machine | None, entry_point: str, body: Handler) -> 
     if machine is None:
         return
     machine.handlers[entry_point] = body
+    if machine.dispatch_places is None:  # at the first call: most runs load few families, some none
+        machine.dispatch_places = {}
+        for table, dispatch in ((machine.kernel.table, machine.dispatch),
+                                (machine.kernel.ia32_table, machine.ia32_dispatch)):
+            for nr, e in enumerate(table):
+                machine.dispatch_places.setdefault(e.entry_point, []).append((dispatch, nr))
     bound = typed(body, machine.declarations.get(entry_point))
-    for table, dispatch in ((machine.kernel.table, machine.dispatch),
-                            (machine.kernel.ia32_table, machine.ia32_dispatch)):
-        for nr, e in enumerate(table):
-            if e.entry_point == entry_point:
-                dispatch[nr] = bound
+    for dispatch, nr in machine.dispatch_places.get(entry_point, ()):
+        dispatch[nr] = bound
 
 
 def _timer_armed(machine: Machine | None, timer: Timer) -> None:

@@ -67,10 +67,10 @@ def bind(
 
 def typed(handler: Handler, declaration: str | None) -> Handler:
     """`handler` with its arguments cast to the C types of `declaration`; itself when every one is kept whole."""
-    casts = [register_cast(kind) for kind in parameter_types(declaration)] if declaration else []
+    casts = _casts(declaration) if declaration else ()
     if all(c == WHOLE for c in casts):
         return handler  # getpid and most calls of pointers and sizes: no wrapper on the hot path
-    (m0, s0), (m1, s1), (m2, s2), (m3, s3), (m4, s4), (m5, s5) = (casts + [WHOLE] * 6)[:6]
+    (m0, s0), (m1, s1), (m2, s2), (m3, s3), (m4, s4), (m5, s5) = (casts + (WHOLE,) * 6)[:6]
 
     def cast_arguments(t: Task, a0: int, a1: int, a2: int, a3: int, a4: int, a5: int) -> int:
         return handler(
@@ -79,6 +79,12 @@ def typed(handler: Handler, declaration: str | None) -> Handler:
         )  # fmt: skip
 
     return functools.update_wrapper(cast_arguments, handler)  # its name and docstring: --ftrace shows sys_write
+
+
+@functools.cache
+def _casts(declaration: str) -> tuple[tuple[int, int], ...]:
+    # Once per declaration and process: both ABIs' tables, and every machine, share most of them.
+    return tuple(register_cast(kind) for kind in parameter_types(declaration))
 
 
 def unimplemented(table: Sequence[TableEntry], handlers: dict[str, Handler]) -> list[TableEntry]:
