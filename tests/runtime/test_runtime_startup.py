@@ -37,16 +37,9 @@ def test_a_warm_run_imports_no_parser_renderer_or_elf_reader(cli: Cli) -> None:
 
 
 def test_a_warm_run_imports_only_the_syscall_families_its_program_calls(cli: Cli) -> None:
-    # Asked of sys.modules after the run: a family is imported by importlib.import_module from a stand-in
-    # (machine/syscalls/families.py), which -X importtime does not list.
-    python = Path(cli.executable).parent / "python"
-    after = ("import sys\nfrom syscalltbl.cli.entry import main\n"
-             f"assert main(['run', {BUSYBOX!r}, 'true']) == 0\n"
-             "print(' '.join(sorted(m for m in sys.modules if m.startswith('syscalltbl.machine.syscalls.'))))\n")
-    for _ in range(2):  # the first fills the cache: its run imports every family, to index them
-        proc = subprocess.run([str(python), "-c", after], capture_output=True, env=cli.env, check=False)
-        assert proc.returncode == 0, proc.stderr.decode()[-2000:]
-    families = {m.rpartition(".")[2] for m in proc.stdout.decode().split()}
+    assert cli.run("run", BUSYBOX, "true").returncode == 0  # fills the cache: it indexes every family
+    imported = _imports(cli, "run", BUSYBOX, "true")
+    families = {m.rpartition(".")[2] for m in imported if m.startswith("syscalltbl.machine.syscalls.")}
     assert {"families", "registry", "process", "signal", "mm"} <= families  # what busybox and the init call
     assert not families & {"socket", "io_uring", "keys", "bpf", "mount", "epoll"}
 
