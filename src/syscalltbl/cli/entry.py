@@ -32,9 +32,8 @@ def _end_process(status: int) -> None:
     """End the process of `syscalltbl run` now, as exit() would, but without tearing the interpreter down.
 
     Python's finalization frees every object of the machine and of its few
-    hundred modules one by one (with libunicorn's translation cache): a
-    third of the run of a short program, for memory the kernel takes back
-    at once. The exit handlers still run (the cache's bound, finalizers) and
+    hundred modules one by one: 25-30 ms, an eighth of `run /bin/busybox
+    true`, for memory the kernel takes back at once. The exit handlers still run (the cache's bound, finalizers) and
     the standard streams are flushed first; a failed flush, a thread that
     exit() would wait for, or a host Python program that ran in this
     interpreter (`run PROG.py`: its open files are flushed as Python ends)

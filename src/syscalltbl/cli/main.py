@@ -60,8 +60,9 @@ class _CommandParser(_Parser):
 def _parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole command line's parser; for `build` (`command`), without the other subcommands'
     parsers, whose modules a build would import for nothing (a warm build's largest cost); for
-    another subcommand, without the parsers of the others (argparse's own work, a tenth of a warm
-    `run /bin/busybox true`: it is the subcommand's parser that parses, and reports usage errors)."""
+    another subcommand, without the parsers of the others, which argparse would build for nothing
+    (a third of the parser's cost in `run`'s start-up): the subcommand's own parser parses its
+    arguments and reports their usage errors."""
     parser = _Parser(
         prog="syscalltbl",
         description="Parse Linux syscall tables and generate what the kernel build generates from them.",

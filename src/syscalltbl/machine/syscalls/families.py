@@ -1,9 +1,9 @@
 """Which family module implements each entry point: a machine imports a family at its first call.
 
 Every module of this package that registers bodies with @syscall is a
-family (fs.py: read, write, open, ...). Importing all of them costs a run
-more than the rest of its start-up together, and a program makes calls of a
-few families only. So a machine binds each implemented entry point to a
+family (fs.py: read, write, open, ...). Importing all of them, and the
+kernel modules only they use, costs every run tens of milliseconds, and a
+program makes calls of a few families only. So a machine binds each implemented entry point to a
 stand-in that imports its family on the first call, puts the real body in
 its place in the dispatch list (typed as `registry.bind` types it) and runs
 it: every later call goes straight to the body, as before.
@@ -118,7 +118,12 @@ Loaded = Callable[[str, Handler], None]
 
 
 def load(family: str) -> None:
-    _LOADERS[family]()
+    """Import `family`; every family when it is none of them (a body registered by a helper module)."""
+    loader = _LOADERS.get(family)
+    if loader is None:
+        load_all()
+    else:
+        loader()
 
 
 def load_all() -> dict[str, Handler]:
