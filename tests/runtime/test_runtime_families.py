@@ -6,12 +6,14 @@ import importlib
 import os
 import pkgutil
 from pathlib import Path
+from typing import cast
 
 import pytest
 
+from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.machine import Machine
 from syscalltbl.machine.syscalls import REGISTRY, families
-from syscalltbl.machine.syscalls.registry import typed
+from syscalltbl.machine.syscalls.registry import Handler, bind, typed
 
 BUSYBOX = "/bin/busybox"
 
@@ -66,6 +68,26 @@ def test_a_stand_in_gives_way_to_the_body_at_its_first_call() -> None:
     close = machine.dispatch[3]
     assert close is not REGISTRY["sys_close"] and getattr(close, "__wrapped__", None) is REGISTRY["sys_close"]
     assert typed(REGISTRY["sys_close"], machine.declarations["sys_close"]) is not REGISTRY["sys_close"]
+
+
+def test_a_stand_in_is_bound_as_it_is_and_calls_the_typed_body_it_is_answered() -> None:
+    table = Machine().kernel.table[3:4]
+    declarations = {"sys_close": "long sys_close(unsigned int fd)"}
+    got: list[tuple[int, ...]] = []
+
+    def recorded(_t: Task, *args: int) -> int:
+        got.append(args)
+        return 0
+
+    def loaded(entry_point: str, body: Handler) -> Handler:
+        assert (entry_point, body) == ("sys_close", REGISTRY["sys_close"])
+        return typed(recorded, declarations["sys_close"])
+
+    stand_in = families.stand_ins({"sys_close": "fs"}, loaded)["sys_close"]
+    assert bind(table, {"sys_close": stand_in}, declarations) == [stand_in]  # no cast of its own
+    assert bind(table, {"sys_close": REGISTRY["sys_close"]}, declarations) != [REGISTRY["sys_close"]]  # typed
+    assert stand_in(cast(Task, None), (1 << 40) | 5, 1, 2, 3, 4, 5) == 0
+    assert got == [(5, 1, 2, 3, 4, 5)]  # the register's low half, as the typed body takes it
 
 
 def test_a_run_binds_only_the_bodies_its_program_calls() -> None:

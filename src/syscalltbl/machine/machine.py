@@ -270,10 +270,11 @@ def _clock_set(machine: Machine | None) -> None:
             refresh_vvar(machine, machine.current.nsproxy.time)  # a time namespace's page copies the zone too
 
 
-def _family_loaded(machine: Machine | None, entry_point: str, body: Handler) -> None:
-    """A stand-in loaded `entry_point`'s family: its body takes the stand-in's places, in both ABIs' lists."""
+def _family_loaded(machine: Machine | None, entry_point: str, body: Handler) -> Handler:
+    """A stand-in loaded `entry_point`'s family: its body, typed, takes the stand-in's places in both ABIs'
+    lists, and is what the stand-in calls."""
     if machine is None:
-        return
+        return body
     machine.handlers[entry_point] = body
     if machine.dispatch_places is None:  # at the first call: most runs load few families, some none
         machine.dispatch_places = {}
@@ -284,6 +285,7 @@ def _family_loaded(machine: Machine | None, entry_point: str, body: Handler) -> 
     bound = typed(body, machine.declarations.get(entry_point))
     for dispatch, nr in machine.dispatch_places.get(entry_point, ()):
         dispatch[nr] = bound
+    return bound
 
 
 def _timer_armed(machine: Machine | None, timer: Timer) -> None:

@@ -6,7 +6,8 @@ kernel modules only they use, costs every run tens of milliseconds, and a
 program makes calls of a few families only. So a machine binds each implemented entry point to a
 stand-in that imports its family on the first call, puts the real body in
 its place in the dispatch list (typed as `registry.bind` types it) and runs
-it: every later call goes straight to the body, as before.
+it with the call's arguments cast as that typed body casts them: every later
+call goes straight to the body, as before.
 
 The index (entry point -> family) is what the families register: it is
 found by importing them all once, and kept in the cache under the stat() of
@@ -21,7 +22,7 @@ import os
 from collections.abc import Callable
 
 from syscalltbl.machine.kernel.process import Task
-from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, sys_ni_syscall
+from syscalltbl.machine.syscalls.registry import CASTS_ITS_ARGUMENTS, REGISTRY, Handler, sys_ni_syscall
 from syscalltbl.store import entry
 
 #: Each module that registers system calls, and its import, in the order the package imported them. (Literal
@@ -113,8 +114,9 @@ _LOADERS: dict[str, Callable[[], object]] = {
 FAMILIES = tuple(_LOADERS)
 _KIND = "syscall-families"
 
-#: Told (entry point, body) when a stand-in has loaded its family.
-Loaded = Callable[[str, Handler], None]
+#: Told (entry point, body) when a stand-in has loaded its family; answers the body as the dispatch
+#: lists now hold it, its arguments typed (registry.typed).
+Loaded = Callable[[str, Handler], Handler]
 
 
 def load(family: str) -> None:
@@ -167,14 +169,24 @@ def body(entry_point: str, family: str) -> Handler:
 
 def stand_ins(found: dict[str, str], loaded: Loaded) -> dict[str, Handler]:
     """Entry point -> a stand-in that loads its body on the first call and gives it to `loaded`."""
-    return {ep: _stand_in(ep, family, loaded) for ep, family in found.items()}
+    return {ep: _StandIn(ep, family, loaded) for ep, family in found.items()}
 
 
-def _stand_in(entry_point: str, family: str, loaded: Loaded) -> Handler:
-    def first_call(t: Task, a0: int, a1: int, a2: int, a3: int, a4: int, a5: int) -> int:
-        handler = body(entry_point, family)
-        loaded(entry_point, handler)
-        return handler(t, a0, a1, a2, a3, a4, a5)
+class _StandIn:
+    """Bound as it is (registry.CASTS_ITS_ARGUMENTS): it gets the registers' values, and the typed body
+    `loaded` answers casts them, so that only the entry points a run calls are ever typed. (An object,
+    not a closure: a machine makes a few hundred of them at every start.)"""
 
-    first_call.__name__ = first_call.__qualname__ = entry_point
-    return first_call
+    __slots__ = ("__name__", "family", "loaded")
+
+    def __init__(self, entry_point: str, family: str, loaded: Loaded) -> None:
+        self.__name__ = entry_point  # what --ftrace and a traceback would name
+        self.family = family
+        self.loaded = loaded
+
+    def __call__(self, t: Task, a0: int, a1: int, a2: int, a3: int, a4: int, a5: int) -> int:
+        entry_point = self.__name__
+        return self.loaded(entry_point, body(entry_point, self.family))(t, a0, a1, a2, a3, a4, a5)
+
+
+setattr(_StandIn, CASTS_ITS_ARGUMENTS, True)

@@ -27,6 +27,10 @@ REGISTRY: dict[str, Handler] = {}
 #: A tracer wraps each handler as it is bound: (entry, handler) -> handler.
 Tracer = Callable[[TableEntry, Handler], Handler]
 
+#: The attribute, true, of a handler that casts its arguments itself (a family's stand-in, which
+#: binds its body typed at its first call): `bind` leaves it as it is.
+CASTS_ITS_ARGUMENTS = "__syscalltbl_casts_its_arguments__"
+
 
 def syscall(entry_point: str) -> Callable[[H], H]:
     """Register the decorated function as the kernel's `entry_point` (sys_read, ...)."""
@@ -59,7 +63,11 @@ def bind(
     `declarations` (entry point -> declaration) gives, as SYSCALL_DEFINE
     does: an `int fd` arrives as the register's low half, sign-extended.
     """
-    bound = [typed(handlers.get(e.entry_point, sys_ni_syscall), declarations.get(e.entry_point)) for e in table]
+    bound = []
+    for e in table:
+        handler = handlers.get(e.entry_point, sys_ni_syscall)
+        bound.append(handler if getattr(handler, CASTS_ITS_ARGUMENTS, False)
+                     else typed(handler, declarations.get(e.entry_point)))
     if tracer is None:
         return bound
     return [tracer(e, h) for e, h in zip(table, bound, strict=True)]
