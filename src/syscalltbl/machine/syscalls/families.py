@@ -3,11 +3,11 @@
 Every module of this package that registers bodies with @syscall is a
 family (fs.py: read, write, open, ...). Importing all of them, and the
 kernel modules only they use, costs every run tens of milliseconds, and a
-program makes calls of a few families only. So a machine binds each implemented entry point to a
-stand-in that imports its family on the first call, puts the real body in
-its place in the dispatch list (typed as `registry.bind` types it) and runs
-it with the call's arguments cast as that typed body casts them: every later
-call goes straight to the body, as before.
+program makes calls of a few families only. So a machine binds each
+implemented entry point to a stand-in that imports its family on the first
+call, puts the real body in its place in the dispatch list (typed as
+`registry.bind` types it) and runs it with the call's arguments cast as that
+typed body casts them: every later call goes straight to the body, as before.
 
 The index (entry point -> family) is what the families register: it is
 found by importing them all once, and kept in the cache under the stat() of
@@ -153,7 +153,11 @@ def index() -> dict[str, str] | None:
     known = entry.read(root, _KIND, key)
     if known is not None:
         return dict(line.split(" ", 1) for line in known.decode("ascii").splitlines())
-    found = {ep: handler.__module__.rpartition(".")[2] for ep, handler in load_all().items()}
+    found = {}
+    for ep, handler in load_all().items():
+        package, _, module = handler.__module__.rpartition(".")
+        if package == __package__:  # not a body some other module registered in this process
+            found[ep] = module
     entry.write(root, _KIND, key, "".join(f"{ep} {family}\n" for ep, family in sorted(found.items())).encode())
     return found
 
