@@ -36,6 +36,34 @@ def test_a_warm_run_imports_no_parser_renderer_or_elf_reader(cli: Cli) -> None:
     assert not imported & {"tomllib", "uuid"}  # the syscall classes and the uuid module, neither used
 
 
+def test_a_warm_run_imports_only_the_syscall_families_its_program_calls(cli: Cli) -> None:
+    assert cli.run("run", BUSYBOX, "true").returncode == 0  # fills the cache: it indexes every family
+    imported = _imports(cli, "run", BUSYBOX, "true")
+    families = {m.rpartition(".")[2] for m in imported if m.startswith("syscalltbl.machine.syscalls.")}
+    assert {"families", "registry", "process", "signal", "mm"} <= families  # what busybox and the init call
+    assert not families & {"socket", "io_uring", "keys", "bpf", "mount", "epoll"}
+
+
+def test_a_run_ends_without_tearing_the_interpreter_down(cli: Cli) -> None:
+    # cli/entry.py: the exit handlers run and the streams are flushed, but no object is freed one by one.
+    python = Path(cli.executable).parent / "python"
+    program = ("import atexit, sys\n"
+               "class Late:\n    def __del__(self) -> None:\n        print('torn down')\n"
+               "late = Late()\natexit.register(lambda: print('exit handler'))\n"
+               f"sys.argv = ['syscalltbl', 'run', {BUSYBOX!r}, 'sh', '-c', 'seq 20000; echo err >&2; exit 3']\n"
+               "from syscalltbl.cli.entry import main\nraise SystemExit(main())\n")
+    proc = subprocess.run([str(python), "-c", program], capture_output=True, env=cli.env, check=False)
+    assert proc.returncode == 3, proc.stderr.decode()[-2000:]
+    lines = proc.stdout.decode().splitlines()
+    assert lines[:20000] == [str(i) for i in range(1, 20001)] and lines[20000:] == ["exit handler"]
+    assert proc.stderr == b"err\n"
+    show = program.replace(program[program.index("sys.argv"):program.index("from syscalltbl")],
+                           "sys.argv = ['syscalltbl', 'show', 'getpid']\n")
+    proc = subprocess.run([str(python), "-c", show], capture_output=True, env=cli.env, check=False)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]  # another command ends as Python ends
+    assert proc.stdout.decode().splitlines()[-2:] == ["exit handler", "torn down"]
+
+
 def test_a_warm_traced_run_reads_its_prototypes_from_the_cache(cli: Cli) -> None:
     assert cli.run("run", "--trace", BUSYBOX, "true").returncode == 0
     imported = _imports(cli, "run", "--trace", BUSYBOX, "true")

@@ -59,7 +59,10 @@ class _CommandParser(_Parser):
 
 def _parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole command line's parser; for `build` (`command`), without the other subcommands'
-    parsers, whose modules a build would import for nothing (a warm build's largest cost)."""
+    parsers, whose modules a build would import for nothing (a warm build's largest cost); for
+    another subcommand, without the parsers of the others, which argparse would build for nothing
+    (a third of the parser's cost in `run`'s start-up): the subcommand's own parser parses its
+    arguments and reports their usage errors."""
     parser = _Parser(
         prog="syscalltbl",
         description="Parse Linux syscall tables and generate what the kernel build generates from them.",
@@ -88,7 +91,10 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
         "runtime = the emulated x86-64 machine's sources (default: both)",
     )
     add_tables_options(build)
-    for name, module in _extra_commands().items() if command != "build" else ():
+    extra = _extra_commands() if command != "build" else {}
+    if command in extra:
+        extra = {command: extra[command]}
+    for name, module in extra.items():
         sub = commands.add_parser(name, help=module.HELP, description=module.HELP)
         module.configure(sub)
     commands.add_parser(

@@ -28,6 +28,7 @@ from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.image.irqhook import SYMBOL as IRQ_HOOK
 from syscalltbl.machine.image.irqhook import build_irq_hook
 from syscalltbl.machine.image.kbuild import Kernel, build_kernel
+from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.kernel import boot, exec, oom, proc, sched, syscall_work, trap
 from syscalltbl.machine.kernel.af_unix import UnixNamespace
 from syscalltbl.machine.kernel.devices import CharDevice, Driver
@@ -56,7 +57,8 @@ from syscalltbl.machine.kernel.userfaultfd import UserfaultfdDevice
 from syscalltbl.machine.kernel.vdso import ClockSource
 from syscalltbl.machine.kernel.vfs import FileSystem
 from syscalltbl.machine.project import load as load_project
-from syscalltbl.machine.syscalls import REGISTRY, Handler, TableEntry, Tracer, bind, unimplemented
+from syscalltbl.machine.syscalls import families
+from syscalltbl.machine.syscalls.registry import Handler, Tracer, bind, typed, unimplemented
 from syscalltbl.machine.uapi.structs import TIMEZONE
 from syscalltbl.tables.target import X86_64Target
 from syscalltbl.tables.target import default as default_target
@@ -111,14 +113,25 @@ class Machine:
         """
         self.target = target or default_target()
         project = load_project(self.target)
-        self.handlers: dict[str, Handler] = {**REGISTRY, **project.handlers, **(handlers or {})}
+        # Weakly, as every link from RAM to the machine (see PhysicalMemory._cpu): a finalizer that holds
+        # RAM must not keep a finished machine alive.
+        machine = weakref.ref(self)
+        # A family's module is imported at its first call (syscalls/families.py); a tracer wraps every body
+        # as it is bound, so a traced machine has them all from the start.
+        index = families.index() if tracer is None else None
+        builtin = families.load_all() if index is None else families.stand_ins(
+            index, lambda entry_point, body: _family_loaded(machine(), entry_point, body))
+        self.handlers: dict[str, Handler] = {**builtin, **project.handlers, **(handlers or {})}
         self.kernel: Kernel = build_kernel(self.target, self.handlers, syscall_mask, trace_all=tracer is not None)
         drivers = {name: cls() for name, cls in project.drivers.items()}
         # Bound once, here: entry point -> function, through the generated table; the same functions
         # by entry point for int $0x80's numbering, typed by the same prototypes.
         declarations = {e.entry_point: e.prototype for e in self.kernel.table if e.prototype is not None}
+        self.declarations = declarations
         self.dispatch = bind(self.kernel.table, self.handlers, declarations, tracer)
         self.ia32_dispatch = bind(self.kernel.ia32_table, self.handlers, declarations, tracer)
+        #: Entry point -> its (dispatch list, index) places, for a family's stand-ins to give way to its bodies.
+        self.dispatch_places: dict[str, list[tuple[list[Handler], int]]] | None = None
         self.stdio = stdio
         self.ia32_emulation = ia32_emulation
         self.limits = limits or Limits()
@@ -139,9 +152,6 @@ class Machine:
         #: The generated init, when it is PID 1 (kernel/pid1.py).
         self.init: Init | None = None
         self.ram = PhysicalMemory(self.cpu, self.limits.memory)
-        # Weakly, as every link from RAM to the machine (see PhysicalMemory._cpu): a finalizer that holds
-        # RAM must not keep a finished machine alive.
-        machine = weakref.ref(self)
         self.timers.on_armed = lambda timer: _timer_armed(machine(), timer)
         self.ram.out_of_memory = lambda: (m := machine()) is not None and oom.out_of_memory(m)
         space = Space(self.limits.fs_bytes, self.limits.inodes, self.ram)
@@ -258,6 +268,24 @@ def _clock_set(machine: Machine | None) -> None:
         TIMEZONE.pack_into(machine.ram.mem, machine.vvar_frame + abi.VVAR_TZ, *machine.wallclock.tz)
         if machine.current is not None:
             refresh_vvar(machine, machine.current.nsproxy.time)  # a time namespace's page copies the zone too
+
+
+def _family_loaded(machine: Machine | None, entry_point: str, body: Handler) -> Handler:
+    """A stand-in loaded `entry_point`'s family: its body, typed, takes the stand-in's places in both ABIs'
+    lists, and is what the stand-in calls."""
+    if machine is None:
+        return body
+    machine.handlers[entry_point] = body
+    if machine.dispatch_places is None:  # at the first call: most runs load few families, some none
+        machine.dispatch_places = {}
+        for table, dispatch in ((machine.kernel.table, machine.dispatch),
+                                (machine.kernel.ia32_table, machine.ia32_dispatch)):
+            for nr, e in enumerate(table):
+                machine.dispatch_places.setdefault(e.entry_point, []).append((dispatch, nr))
+    bound = typed(body, machine.declarations.get(entry_point))
+    for dispatch, nr in machine.dispatch_places.get(entry_point, ()):
+        dispatch[nr] = bound
+    return bound
 
 
 def _timer_armed(machine: Machine | None, timer: Timer) -> None:

@@ -174,13 +174,22 @@ def _hold_closed_stdio() -> tuple[int, int, int]:
 
 
 def _run(args: argparse.Namespace, out: TextIO, stdio: tuple[int, int, int]) -> int:
+    import gc
     import os
 
-    # The tracers are imported only for the runs that use them: a plain run's start-up does not pay for them.
-    from syscalltbl.machine.machine import Machine
-    from syscalltbl.machine.syscalls.registry import Tracer as Wrapper
-    from syscalltbl.tables.errors import UsageError
-    from syscalltbl.tables.target import resolve
+    # The machine's few hundred modules make objects that live as long as the process: the collector
+    # would walk them again and again while they load, for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        # The tracers are imported only for the runs that use them: a plain run's start-up does not pay for them.
+        from syscalltbl.machine.machine import Machine
+        from syscalltbl.machine.syscalls.registry import Tracer as Wrapper
+        from syscalltbl.tables.errors import UsageError
+        from syscalltbl.tables.target import resolve
+    finally:
+        if collecting:
+            gc.enable()
 
     env = {} if args.env_clear else dict(os.environ)
     for item in args.env:

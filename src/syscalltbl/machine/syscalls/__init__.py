@@ -1,99 +1,22 @@
-"""Kernel services in Python, reached only through the generated sys_call_table."""
+"""Kernel services in Python, reached only through the generated sys_call_table.
+
+Each module is a family of system calls, registered by entry point with
+@syscall (registry.py). The package imports none of them: a machine imports
+a family when its program first makes one of its calls (families.py).
+REGISTRY, asked of the package, is every family's body, all imported.
+"""
+
+from __future__ import annotations
 
 from syscalltbl.machine.image.table import TableEntry
-from syscalltbl.machine.syscalls import (
-    access,
-    acct,
-    aio,
-    bpf,
-    cachestat,
-    childwait,
-    chroot,
-    clock_settime,
-    close_range,
-    copy_range,
-    cred,
-    epoll,
-    eventfd,
-    fadvise,
-    fallocate,
-    fanotify,
-    fhandle,
-    fileattr,
-    fs,
-    fsinfo,
-    futex,
-    inotify,
-    io_uring,
-    ioprio,
-    ipc,
-    itimer,
-    kcmp,
-    keys,
-    landlock,
-    locks,
-    lsm,
-    madvise,
-    memfd,
-    misc,
-    mknod,
-    mlock,
-    mm,
-    mount,
-    mqueue,
-    mseal,
-    msg,
-    namespaces,
-    newmount,
-    openat2,
-    perf_event,
-    personality,
-    pgrp,
-    pidfd,
-    posix_timers,
-    preadv,
-    process,
-    process_vm,
-    ptrace,
-    readahead,
-    readdir,
-    reboot,
-    remap_file_pages,
-    resource,
-    rusage,
-    sched,
-    sched_policy,
-    seccomp,
-    select,
-    sem,
-    signal,
-    signalfd,
-    sigqueue,
-    sigwait,
-    socket,
-    sockmmsg,
-    sockmsg,
-    splice,
-    statmount,
-    statx,
-    syslog,
-    time,
-    timerfd,
-    userfaultfd,
-    uts,
-    waitid,
-    xattr,
-)
-from syscalltbl.machine.syscalls.registry import REGISTRY, Handler, Tracer, bind, syscall, unimplemented
+from syscalltbl.machine.syscalls.registry import Handler, Tracer, bind, syscall, unimplemented
 
-__all__ = [
-    "REGISTRY", "Handler", "TableEntry", "Tracer", "access", "acct", "aio", "bind", "bpf", "cachestat", "childwait",
-    "chroot", "clock_settime", "close_range", "copy_range", "cred", "epoll", "eventfd", "fadvise", "fallocate",
-    "fanotify", "fhandle", "fileattr", "fs", "fsinfo", "futex", "inotify", "io_uring", "ioprio", "ipc", "itimer",
-    "kcmp", "keys", "landlock", "locks", "lsm", "madvise", "memfd", "misc", "mknod", "mlock", "mm", "mount", "mqueue",
-    "mseal", "msg", "namespaces", "newmount", "openat2", "perf_event", "personality", "pgrp", "pidfd", "posix_timers",
-    "preadv", "process", "process_vm", "ptrace", "readahead", "readdir", "reboot", "remap_file_pages", "resource",
-    "rusage", "sched", "sched_policy", "seccomp", "select", "sem", "signal", "signalfd", "sigqueue", "sigwait",
-    "socket", "sockmmsg", "sockmsg", "splice", "statmount", "statx", "syscall", "syslog", "time", "timerfd",
-    "unimplemented", "userfaultfd", "uts", "waitid", "xattr",
-]  # fmt: skip
+__all__ = ["REGISTRY", "Handler", "TableEntry", "Tracer", "bind", "syscall", "unimplemented"]
+
+
+def __getattr__(name: str) -> dict[str, Handler]:
+    if name == "REGISTRY":
+        from syscalltbl.machine.syscalls.families import load_all
+
+        return load_all()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,7 +2,7 @@
 
 The machine binds them once, at start-up, through the generated Python
 sys_call_table (generators/x86_64/pylib.py): entry point -> function, into a
-tuple indexed by number. The hot path indexes that tuple; no name is looked
+list indexed by number. The hot path indexes that list; no name is looked
 up per call.
 """
 
@@ -26,6 +26,10 @@ REGISTRY: dict[str, Handler] = {}
 
 #: A tracer wraps each handler as it is bound: (entry, handler) -> handler.
 Tracer = Callable[[TableEntry, Handler], Handler]
+
+#: The attribute, true, of a handler that casts its arguments itself (a family's stand-in, which
+#: binds its body typed at its first call): `bind` leaves it as it is.
+CASTS_ITS_ARGUMENTS = "__syscalltbl_casts_its_arguments__"
 
 
 def syscall(entry_point: str) -> Callable[[H], H]:
@@ -51,25 +55,30 @@ def bind(
     handlers: dict[str, Handler],
     declarations: Mapping[str, str],
     tracer: Tracer | None = None,
-) -> tuple[Handler, ...]:
-    """The dispatch tuple: `table[nr]`'s implementation at index nr, its arguments typed.
+) -> list[Handler]:
+    """The dispatch list: `table[nr]`'s implementation at index nr, its arguments typed. (A list: a
+    family's stand-in puts the body in its own place at the first call, syscalls/families.py.)
 
     Each argument is cast once, here, to the C type its prototype in
     `declarations` (entry point -> declaration) gives, as SYSCALL_DEFINE
     does: an `int fd` arrives as the register's low half, sign-extended.
     """
-    bound = [typed(handlers.get(e.entry_point, sys_ni_syscall), declarations.get(e.entry_point)) for e in table]
+    bound = []
+    for e in table:
+        handler = handlers.get(e.entry_point, sys_ni_syscall)
+        bound.append(handler if getattr(handler, CASTS_ITS_ARGUMENTS, False)
+                     else typed(handler, declarations.get(e.entry_point)))
     if tracer is None:
-        return tuple(bound)
-    return tuple(tracer(e, h) for e, h in zip(table, bound, strict=True))
+        return bound
+    return [tracer(e, h) for e, h in zip(table, bound, strict=True)]
 
 
 def typed(handler: Handler, declaration: str | None) -> Handler:
     """`handler` with its arguments cast to the C types of `declaration`; itself when every one is kept whole."""
-    casts = [register_cast(kind) for kind in parameter_types(declaration)] if declaration else []
+    casts = _casts(declaration) if declaration else ()
     if all(c == WHOLE for c in casts):
         return handler  # getpid and most calls of pointers and sizes: no wrapper on the hot path
-    (m0, s0), (m1, s1), (m2, s2), (m3, s3), (m4, s4), (m5, s5) = (casts + [WHOLE] * 6)[:6]
+    (m0, s0), (m1, s1), (m2, s2), (m3, s3), (m4, s4), (m5, s5) = (casts + (WHOLE,) * 6)[:6]
 
     def cast_arguments(t: Task, a0: int, a1: int, a2: int, a3: int, a4: int, a5: int) -> int:
         return handler(
@@ -78,6 +87,12 @@ def typed(handler: Handler, declaration: str | None) -> Handler:
         )  # fmt: skip
 
     return functools.update_wrapper(cast_arguments, handler)  # its name and docstring: --ftrace shows sys_write
+
+
+@functools.cache
+def _casts(declaration: str) -> tuple[tuple[int, int], ...]:
+    # Once per declaration and process: both ABIs' tables, and every machine, share most of them.
+    return tuple(register_cast(kind) for kind in parameter_types(declaration))
 
 
 def unimplemented(table: Sequence[TableEntry], handlers: dict[str, Handler]) -> list[TableEntry]:
