@@ -355,10 +355,11 @@ def load() -> str:
 
 
 def machine_engine() -> str:
-    """Which Unicorn `syscalltbl run` loads: the one of this Python's environment (hw/cpu.py's engine)."""
-    from syscalltbl.machine.hw.cpu import engine
-
-    return engine()
+    """Which Unicorn `syscalltbl run` loads (hw/cpu.py's engine), asked in the cleared environment the runs get:
+    this Python's environment, with no LIBUNICORN_PATH reaching it."""
+    proc = subprocess.run([sys.executable, "-c", "from syscalltbl.machine.hw.cpu import engine; print(engine())"],
+                          env=DYNAMIC_ENV, capture_output=True, text=True, check=False)  # fmt: skip
+    return proc.stdout.strip() or f"unknown ({proc.stderr.strip()[-200:]})"
 
 
 def main() -> int:
