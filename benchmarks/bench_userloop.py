@@ -34,6 +34,7 @@ from pathlib import Path
 from unittest import mock
 
 import syscalltbl.machine.machine as machine_module
+from syscalltbl.machine.hw.cpu import engine
 from syscalltbl.machine.machine import Machine
 
 SOURCE = Path(__file__).with_name("userloop.c")
@@ -123,6 +124,7 @@ def bash_main(iterations: int, runs: int) -> int:
                 wall, cpu = once(argv)
                 old = best_of.get((name, kind), (float("inf"), float("inf")))
                 best_of[name, kind] = (min(old[0], wall), min(old[1], cpu))
+    print(f"engine: {engine()}")
     print(f"bash loop, {iterations:,} iterations, best of {runs} (wall / cpu seconds; 'own' = loop cpu - true cpu):")
     own = {name: best_of[name, "loop"][1] - best_of[name, "true"][1] for name in runners}
     for name in runners:
@@ -158,6 +160,7 @@ def main() -> int:
             seconds["qemu-user"] = best(args.runs, lambda: subprocess.run([qemu, *argv], check=False))
         seconds["machine"] = on_machine(program, args.iterations, args.runs, line=True)
         seconds["machine, no line"] = on_machine(program, args.iterations, args.runs, line=False)
+    print(f"engine: {engine()}")
     print(f"loop without system calls, {args.iterations:,} iterations, best of {args.runs}:")
     for name, value in seconds.items():
         rate = args.iterations / value / 1e6

@@ -354,6 +354,14 @@ def load() -> str:
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} CPUs"
 
 
+def machine_engine() -> str:
+    """Which Unicorn `syscalltbl run` loads (hw/cpu.py's engine), asked in the cleared environment the runs get:
+    this Python's environment, with no LIBUNICORN_PATH reaching it."""
+    proc = subprocess.run([sys.executable, "-c", "from syscalltbl.machine.hw.cpu import engine; print(engine())"],
+                          env=DYNAMIC_ENV, capture_output=True, text=True, check=False)  # fmt: skip
+    return proc.stdout.strip() or f"unknown ({proc.stderr.strip()[-200:]})"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=3, metavar="N", help="runs of each command, best counts (default 3)")
@@ -376,6 +384,7 @@ def main() -> int:
         print(f"peers: {missing}", file=sys.stderr)
         return 1
     print(f"peers: {load()} at the start")
+    print(f"peers: the machine runs {machine_engine()}")
     results: dict[str, tuple[Workload, Outcome]] = {}
     imports: list[Import] = []
     with tempfile.TemporaryDirectory() as tmp:

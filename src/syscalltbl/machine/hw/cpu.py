@@ -47,11 +47,38 @@ def check_version() -> None:
         raise UnicornError(f"syscalltbl's machine needs unicorn=={UNICORN_VERSION}, found {have}")
 
 
+def patch_level() -> int:
+    """Which of syscalltbl's Unicorn patches the loaded library carries (hw/unicorn_patch); 0: the stock wheel."""
+    try:
+        level = _lib.uc_syscalltbl_patch_level  # the symbol only the patched library exports
+    except AttributeError:
+        return 0
+    level.restype = ctypes.c_int
+    level.argtypes = []
+    return int(level())
+
+
+def engine() -> str:
+    """Which Unicorn runs, in words: the machine runs on either, the patched one about twice as fast."""
+    from syscalltbl.machine.hw.unicorn_patch import PATCH_LEVEL  # constants only
+
+    level = patch_level()
+    if level == 0:
+        return (f"unicorn {unicorn.__version__} (stock: guest code about 2x slower; "
+                "python -m syscalltbl.machine.hw.unicorn_patch installs the patched one)")  # fmt: skip
+    if level != PATCH_LEVEL:
+        return (f"unicorn {unicorn.__version__} + syscalltbl patch level {level} "
+                f"(this checkout's is {PATCH_LEVEL}: python -m syscalltbl.machine.hw.unicorn_patch)")  # fmt: skip
+    return f"unicorn {unicorn.__version__} + syscalltbl patch level {level}"
+
+
 class Cpu:
     """One x86-64 cpu with its own physical memory map and hooks."""
 
     def __init__(self) -> None:
         check_version()
+        #: Which engine runs (stock or patched): the machine runs on both; benchmarks print it.
+        self.engine = engine()
         self.uc: Any = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
         # The emulated MMU walks our page tables and honours U/S, R/W and NX.
         self.uc.ctl_set_tlb_mode(unicorn.UC_TLB_CPU)
