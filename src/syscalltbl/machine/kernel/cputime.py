@@ -90,23 +90,27 @@ def switched_out(task: Task) -> None:
         times.mark = None
 
 
-def runtime(task: Task) -> int:
-    """The task's total cpu time up to now, ns: a running task's current slice included."""
+def runtime(task: Task, now: int | None = None) -> int:
+    """The task's total cpu time up to `now` (default: the clock now), ns: a running task's slice included."""
     times = task.times
     if times.mark is None:
         return times.runtime
-    now = run_clock()
+    if now is None:
+        now = run_clock()
     times.runtime += now - times.mark  # charged now, so a long slice does not read the clock from its start
     times.mark = now
     return times.runtime
 
 
 def task_usage(task: Task) -> Usage:
-    total = runtime(task)
+    # One reading for both: were the call's system time read later than the total, the time in between
+    # (a thread switch of the host's, milliseconds) would come off user time, which would run backwards.
+    now = run_clock()
+    total = runtime(task, now)
     t = task.times
     # A call in progress is system time already: else its time would count as user time until the call
     # returns and then move to system time, and user time (ITIMER_VIRTUAL's clock) would run backwards.
-    stime = min(t.stime if t.call is None else t.stime + run_clock() - t.call, total)
+    stime = min(t.stime if t.call is None else t.stime + now - t.call, total)
     return Usage(total - stime, stime, 0, t.minflt, t.nvcsw, t.nivcsw)
 
 
