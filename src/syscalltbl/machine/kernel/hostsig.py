@@ -57,15 +57,28 @@ class HostSignals:
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self._signal_r, self._signal_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self._done_r, self._done_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        # Held while the machine is switched and while the watcher records a signal and wakes the machine:
+        # else a signal arriving as the fuzzer boots its next machine could wake the old one only, and the
+        # new one would run on until something else stopped it (a Ctrl-C once took 2 s so).
+        self._lock = threading.Lock()
 
     def attach(self, machine: Machine) -> None:
-        """Forward to `machine` from now on (the fuzzer boots a fresh one after each death)."""
-        if self.machine is not None:
-            self.machine.host_signals = None
-        self.machine = machine
-        machine.host_signals = self
-        if self.queue or self.halted is not None:
-            self._wake()
+        """Forward to `machine` from now on (the fuzzer boots a fresh one after each death).
+
+        Called from the main thread: once halted, it raises Halted here. A signal that came while the
+        last machine ran was answered there by its interrupt line; had that run ended anyway (its task
+        died), nothing would stop the next machine before its boot was over and its program ran (a Ctrl-C
+        once took 2 s so)."""
+        with self._lock:
+            if self.machine is not None:
+                self.machine.host_signals = None
+            self.machine = machine
+            machine.host_signals = self
+            if self.queue or self.halted is not None:
+                self._wake()
+            halted = self.halted
+        if halted is not None:
+            raise Halted(halted)
 
     # -- installed around a run: process-wide, from the main thread --
 
@@ -137,18 +150,22 @@ class HostSignals:
                     continue
                 if first_at is None:
                     first_at = time.monotonic()
-                    self.queue.append(signum)
-                    self._wake()
+                    with self._lock:
+                        self.queue.append(signum)
+                        self._wake()
                 else:
-                    self.queue.append(signum)
+                    with self._lock:
+                        self.queue.append(signum)
                     self._halt(signum)
 
     def _halt(self, signum: int) -> None:
-        if self.halted is None:
-            self.halted = signum
-        self._wake()
+        with self._lock:
+            if self.halted is None:
+                self.halted = signum
+            self._wake()
 
     def _wake(self) -> None:
+        """Stop the machine attached: called with the lock held."""
         machine = self.machine
         if machine is not None:
             machine.irq.raise_line()  # a cpu running guest code stops at its next user block
