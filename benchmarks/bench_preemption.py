@@ -33,10 +33,11 @@ import resource
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
+
+from revisions import export
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -64,16 +65,6 @@ MODES = {
     "pair": "  in a parent and its child at once",
 }
 
-
-def export(revision: str, into: Path) -> Path:
-    """`revision`'s src/ under `into`, as git archive writes it."""
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", revision, "src"],
-                             capture_output=True, check=True).stdout  # fmt: skip
-    tar = into / "src.tar"
-    tar.write_bytes(archive)
-    with tarfile.open(tar) as t:
-        t.extractall(into, filter="data")
-    return into / "src"
 
 
 def environment(src: Path) -> dict[str, str]:

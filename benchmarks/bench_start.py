@@ -25,10 +25,11 @@ import resource
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
+
+from revisions import export
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -70,16 +71,6 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     return wall * 1000, cpu * 1000
 
-
-def export(revision: str, into: Path) -> Path:
-    """`revision`'s src/ under `into`, as git archive writes it."""
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", revision, "src"],
-                             capture_output=True, check=True).stdout  # fmt: skip
-    tar = into / "src.tar"
-    tar.write_bytes(archive)
-    with tarfile.open(tar) as t:
-        t.extractall(into, filter="data")
-    return into / "src"
 
 
 def runners(use_qemu: bool, baseline: tuple[str, Path] | None) -> dict[str, tuple[list[str], dict[str, str]]]:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-from support import SHIPPED_ARCH, Cli, console_script
+from support import SHIPPED_ARCH, Cli, run_with_importtime
 from syscalltbl.tables import tblparse
 
 #: what the CLI and a render import, and a warm build must not
@@ -15,16 +14,7 @@ HEAVY = ("syscalltbl.cli.main", "argparse", "lark", "jinja2", "syscalltbl.build.
 
 
 def _imports(cli: Cli, *args: str | os.PathLike[str], cwd: Path) -> tuple[subprocess.CompletedProcess[bytes], set[str]]:
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", console_script(), *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        env=cli.env,
-        check=False,
-    )
-    lines = proc.stderr.decode().splitlines()
-    modules = {line.split("|")[-1].strip() for line in lines if line.startswith("import time:")}
-    return proc, modules
+    return run_with_importtime(cli, *args, cwd=cwd)
 
 
 def _tree(root: Path) -> dict[str, bytes]:

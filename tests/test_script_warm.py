@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-from support import Cli, console_script
+from support import Cli, run_with_importtime
 from syscalltbl.store import filestamp
 
 TABLE = b"0\tcommon\tread\tsys_read\n1\t64\twrite\tsys_write\n2\tx32\tx\tsys_x\n"
@@ -16,17 +15,8 @@ TABLE = b"0\tcommon\tread\tsys_read\n1\t64\twrite\tsys_write\n2\tx32\tx\tsys_x\n
 HEAVY = ("syscalltbl.cli.main", "argparse", "pathlib", "typing", "hashlib", "lark", "jinja2")
 
 
-def _imports(cli: Cli, *args: str, cwd: Path) -> tuple[subprocess.CompletedProcess[bytes], set[str]]:
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", console_script(), *args],
-        cwd=cwd,
-        capture_output=True,
-        env=cli.env,
-        check=False,
-    )
-    lines = proc.stderr.decode().splitlines()
-    modules = {line.split("|")[-1].strip() for line in lines if line.startswith("import time:")}
-    return proc, modules
+def _imports(cli: Cli, *args: str | os.PathLike[str], cwd: Path) -> tuple[subprocess.CompletedProcess[bytes], set[str]]:
+    return run_with_importtime(cli, *args, cwd=cwd)
 
 
 def test_a_warm_call_is_answered_without_the_cli(fresh_cli: Cli, tmp_path: Path) -> None:

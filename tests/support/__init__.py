@@ -63,3 +63,19 @@ def console_script() -> str:
     if not found:
         pytest.fail("the syscalltbl console script is not installed: run the README's test command")
     return found
+
+
+def run_with_importtime(
+    cli: Cli, *args: str | os.PathLike[str], cwd: Path
+) -> tuple[subprocess.CompletedProcess[bytes], set[str]]:
+    """The console script run under `python -X importtime`, and the modules it imported."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", console_script(), *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        env=cli.env,
+        check=False,
+    )
+    lines = proc.stderr.decode().splitlines()
+    modules = {line.split("|")[-1].strip() for line in lines if line.startswith("import time:")}
+    return proc, modules
