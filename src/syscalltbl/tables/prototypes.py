@@ -197,13 +197,9 @@ def parse_prototypes(path: str | os.PathLike[str], text: str | None = None) -> P
         text = _read(name)
     limits.check_size(len(text), name, header=True)
     problems: list[ParseProblem] = []
-    declarations = _parse_header(text, name, problems)
+    events = _parse_header(text, name, problems)
     prototypes: list[Prototype] = []
     conditions = _ConditionStack()
-    events: list[Token | _Declaration] = []
-    if declarations is not None:
-        # A declaration comes before the directives inside it: they open or close a conditional for what follows.
-        events = sorted([*declarations, *_lexing.directives], key=_position)
     for index, event in enumerate(events):
         if isinstance(event, _Declaration):
             if len(problems) >= limits.PROBLEMS_LIMIT:
@@ -230,7 +226,8 @@ def _read(name: str) -> str:
 # ------------------------------------------------------------------ first pass
 
 
-def _parse_header(text: str, file: str, problems: list[ParseProblem]) -> list[_Declaration] | None:
+def _parse_header(text: str, file: str, problems: list[ParseProblem]) -> list[Token | _Declaration]:
+    """Declarations and preprocessor lines (PP_LINE tokens), in file order; none once the header is given up."""
     def recover(error: UnexpectedInput) -> bool:
         if not isinstance(error, UnexpectedToken):
             return False
@@ -253,14 +250,15 @@ def _parse_header(text: str, file: str, problems: list[ParseProblem]) -> list[_D
     _lexing.begin(file, problems)
     try:
         declarations = parser.parse(text, on_error=recover)
-        assert isinstance(declarations, list)
-        return declarations
     except _GaveUp:
-        return None
+        return []
     except UnexpectedInput as error:
         where = Location(file, error.line, error.column)
         problems.append(ParseProblem(f"cannot read this header: {error}".splitlines()[0], where))
-        return None
+        return []
+    assert isinstance(declarations, list)
+    # A declaration comes before the directives inside it: they open or close a conditional for what follows.
+    return sorted([*declarations, *_lexing.directives], key=_position)
 
 
 def _too_many_problems(where: Location) -> ParseProblem:
@@ -284,7 +282,7 @@ def _close_open_statements(error: UnexpectedToken) -> bool:
         closer = "RBRACE" if "RBRACE" in accepts else "SEMI" if "SEMI" in accepts else None
         if closer is None:
             return False
-        # Empty, so that _events tells the closer from one in the text.
+        # Empty, so that _FindDeclarations tells the closer from one in the text.
         interactive.feed_token(Token.new_borrow_pos(closer, "", error.token))
     return False
 
