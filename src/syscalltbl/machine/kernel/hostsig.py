@@ -152,6 +152,8 @@ class HostSignals:
                     first_at = time.monotonic()
                     with self._lock:
                         self.queue.append(signum)
+                        if self.grace == 0:  # halted as it is recorded: attach() never sees one alone
+                            self.halted = signum
                         self._wake()
                 else:
                     with self._lock:
