@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-from syscalltbl.store import entry
+from syscalltbl.store import entry, filestamp
 
 TYPE_CHECKING = False  # not typing: the warm build path imports as little as it can
 if TYPE_CHECKING:
@@ -104,10 +104,9 @@ class Record:
 def stamp(path: str) -> str:
     """A file's size, inode, mtime and ctime; "" when it cannot be stat()ed."""
     try:
-        st = os.stat(path)
+        return filestamp.stamp(os.stat(path))
     except OSError:
         return ""
-    return f"{st.st_size}:{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}"
 
 
 def absent(path: str) -> bool:

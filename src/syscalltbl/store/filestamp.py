@@ -15,14 +15,18 @@ import os
 from syscalltbl.store import entry
 
 
+def stamp(st: os.stat_result) -> str:
+    """What of a file's stat() any write changes: its size, inode, mtime and ctime."""
+    return f"{st.st_size}:{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
 def fingerprint(paths: list[str]) -> str:
     """The SHA-256 of the interpreter version and each file's name and bytes, in the given order."""
     if not entry.enabled():
         return _hash(paths)
     stats = [entry.interpreter()]
     for path in paths:
-        st = os.stat(path)
-        stats.append(f"{path}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\0{st.st_ctime_ns}")
+        stats.append(f"{path}\0{stamp(os.stat(path))}")
     key = entry.digest("stamp", *stats)
     root = entry.preferred_root()
     known = entry.read(root, "stamp", key)

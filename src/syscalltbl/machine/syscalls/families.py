@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.syscalls.registry import CASTS_ITS_ARGUMENTS, REGISTRY, Handler, sys_ni_syscall
-from syscalltbl.store import entry
+from syscalltbl.store import entry, filestamp
 
 #: Each module that registers system calls, and its import, in the order the package imported them. (Literal
 #: names: the layering test reads every import, tests/layers.py; __import__, not importlib.import_module,
@@ -144,8 +144,7 @@ def index() -> dict[str, str] | None:
     try:
         for item in sorted(os.scandir(here), key=lambda e: e.name):
             if item.name.endswith(".py"):
-                st = item.stat()
-                stamps.append(f"{item.name}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\0{st.st_ctime_ns}")
+                stamps.append(f"{item.name}\0{filestamp.stamp(item.stat())}")
     except OSError:
         return None  # no files to stamp (a zipped install): import them all
     key = entry.digest(_KIND, *stamps)
