@@ -12,7 +12,6 @@ job (as xv6 splits main.c, trap.c, proc.c, exec.c):
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import weakref
 from collections.abc import Mapping, Sequence
@@ -60,6 +59,7 @@ from syscalltbl.machine.project import load as load_project
 from syscalltbl.machine.syscalls import families
 from syscalltbl.machine.syscalls.registry import Handler, Tracer, bind, typed, unimplemented
 from syscalltbl.machine.uapi.structs import TIMEZONE
+from syscalltbl.store.record import replace
 from syscalltbl.tables.target import X86_64Target
 from syscalltbl.tables.target import default as default_target
 
@@ -136,7 +136,7 @@ class Machine:
         self.ia32_emulation = ia32_emulation
         self.limits = limits or Limits()
         if ram_size is not None:
-            self.limits = dataclasses.replace(self.limits, memory=ram_size)
+            self.limits = replace(self.limits, memory=ram_size)
         self.cpu = Cpu()
         self.irq = InterruptLine(self.cpu, build_irq_hook(), IRQ_HOOK)
         #: The scheduler's time slices: raises `irq` when one ends (kernel/timer.py).

@@ -15,13 +15,13 @@ from __future__ import annotations
 import ast
 import types
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from syscalltbl.machine.kernel.devices import DEVICE_ATTRIBUTE, Driver
 from syscalltbl.machine.syscalls.registry import Handler
 from syscalltbl.machine.uapi.ctype import cast as c_cast
+from syscalltbl.store.record import Frozen
 from syscalltbl.tables.errors import SyscalltblError
 
 if TYPE_CHECKING:
@@ -77,11 +77,20 @@ def moved(old: str) -> str:
     return "syscalltbl.machine (see the README's Layout)"
 
 
-@dataclass(frozen=True, slots=True)
-class UserProject:
-    handlers: dict[str, Handler] = field(default_factory=dict)
+class UserProject(Frozen):
+    handlers: dict[str, Handler]
     #: /dev name -> driver class, from PROJECT/devices/*.py (`syscalltbl add-device`).
-    drivers: dict[str, type[Driver]] = field(default_factory=dict)
+    drivers: dict[str, type[Driver]]
+
+    __slots__ = _fields = ("handlers", "drivers")
+
+    def __init__(
+        self,
+        handlers: dict[str, Handler] | None = None,
+        drivers: dict[str, type[Driver]] | None = None,
+    ) -> None:
+        object.__setattr__(self, "handlers", {} if handlers is None else handlers)
+        object.__setattr__(self, "drivers", {} if drivers is None else drivers)
 
 
 def load(target: X86_64Target) -> UserProject:

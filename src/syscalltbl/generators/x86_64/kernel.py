@@ -9,11 +9,11 @@ and `ld`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.generators.jinja_env import render
 from syscalltbl.generators.x86_64 import abi
+from syscalltbl.store.record import Frozen
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.limits import DOCS, MACHINE_SLOT_LIMIT
 
@@ -26,12 +26,19 @@ IA32_ABI = "i386"
 NI_SYSCALL = "sys_ni_syscall"
 
 
-@dataclass(frozen=True, slots=True)
-class Syscall:
+class Syscall(Frozen):
     number: int
     name: str
     entry_point: str  # as in the table: sys_read; the asm symbol is __x64_sys_read
-    noreturn: bool = False
+    noreturn: bool
+
+    __slots__ = _fields = ("number", "name", "entry_point", "noreturn")
+
+    def __init__(self, number: int, name: str, entry_point: str, noreturn: bool = False) -> None:
+        object.__setattr__(self, "number", number)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "entry_point", entry_point)
+        object.__setattr__(self, "noreturn", noreturn)
 
 
 def select_64(table: Table, abis: Sequence[str] = ABIS) -> list[Syscall]:

@@ -3,13 +3,11 @@ never the whole file."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from syscalltbl.machine.uapi.elf import EHDR, ELFMAG, EM_X86_64, ET_DYN, ET_EXEC, PF_R, PF_W, PF_X, PHDR, PT_LOAD
+from syscalltbl.store.record import Frozen
 
 
-@dataclass(frozen=True, slots=True)
-class ProgramHeader:
+class ProgramHeader(Frozen):
     type: int
     flags: int
     offset: int
@@ -17,6 +15,17 @@ class ProgramHeader:
     filesz: int
     memsz: int
     align: int
+
+    __slots__ = _fields = ("type", "flags", "offset", "vaddr", "filesz", "memsz", "align")
+
+    def __init__(self, type: int, flags: int, offset: int, vaddr: int, filesz: int, memsz: int, align: int) -> None:
+        object.__setattr__(self, "type", type)
+        object.__setattr__(self, "flags", flags)
+        object.__setattr__(self, "offset", offset)
+        object.__setattr__(self, "vaddr", vaddr)
+        object.__setattr__(self, "filesz", filesz)
+        object.__setattr__(self, "memsz", memsz)
+        object.__setattr__(self, "align", align)
 
     @property
     def read(self) -> bool:
@@ -31,14 +40,23 @@ class ProgramHeader:
         return bool(self.flags & PF_X)
 
 
-@dataclass(frozen=True, slots=True)
-class ElfHeader:
+class ElfHeader(Frozen):
     type: int
     machine: int
     entry: int
     phoff: int
     phentsize: int
     phnum: int
+
+    __slots__ = _fields = ("type", "machine", "entry", "phoff", "phentsize", "phnum")
+
+    def __init__(self, type: int, machine: int, entry: int, phoff: int, phentsize: int, phnum: int) -> None:
+        object.__setattr__(self, "type", type)
+        object.__setattr__(self, "machine", machine)
+        object.__setattr__(self, "entry", entry)
+        object.__setattr__(self, "phoff", phoff)
+        object.__setattr__(self, "phentsize", phentsize)
+        object.__setattr__(self, "phnum", phnum)
 
     @property
     def loadable(self) -> bool:

@@ -4,31 +4,57 @@ machine's own helper programs. Running a program reads only its headers (image/e
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from pathlib import Path
+
+from syscalltbl.store.record import Frozen
 
 
 class BadExecutable(ValueError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(Frozen):
     vaddr: int
     memsz: int
     data: bytes  # p_filesz bytes; the rest up to memsz is zero
     write: bool
     execute: bool
 
+    __slots__ = _fields = ("vaddr", "memsz", "data", "write", "execute")
 
-@dataclass(frozen=True, slots=True)
-class Image:
+    def __init__(self, vaddr: int, memsz: int, data: bytes, write: bool, execute: bool) -> None:
+        object.__setattr__(self, "vaddr", vaddr)
+        object.__setattr__(self, "memsz", memsz)
+        object.__setattr__(self, "data", data)
+        object.__setattr__(self, "write", write)
+        object.__setattr__(self, "execute", execute)
+
+
+class Image(Frozen):
     entry: int
     segments: tuple[Segment, ...]
     symbols: dict[str, int]
     phdr: int  # AT_PHDR: the program headers' address, 0 if not loaded
     phent: int
     phnum: int
+
+    __slots__ = _fields = ("entry", "segments", "symbols", "phdr", "phent", "phnum")
+
+    def __init__(
+        self,
+        entry: int,
+        segments: tuple[Segment, ...],
+        symbols: dict[str, int],
+        phdr: int,
+        phent: int,
+        phnum: int,
+    ) -> None:
+        object.__setattr__(self, "entry", entry)
+        object.__setattr__(self, "segments", segments)
+        object.__setattr__(self, "symbols", symbols)
+        object.__setattr__(self, "phdr", phdr)
+        object.__setattr__(self, "phent", phent)
+        object.__setattr__(self, "phnum", phnum)
 
 
 def read_image(path: str | Path, data: bytes | None = None) -> Image:

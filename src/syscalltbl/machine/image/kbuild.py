@@ -8,13 +8,10 @@ import pickle
 import sys
 import types
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-# A warm start reads the kernel from the cache: what builds one (the renderers, Jinja2, the table and
-# prototype parsers with Lark, pyelftools, as/ld) is imported where it is used, not here.
 from syscalltbl.generators.generate import code_fingerprint
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.generators.x86_64.kernel import NI_SYSCALL, Syscall, dense, ia32_symbol
@@ -22,6 +19,10 @@ from syscalltbl.machine.image.elfimage import Image, Segment
 from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.store import cache as content_cache
 from syscalltbl.store import cachebound
+
+# A warm start reads the kernel from the cache: what builds one (the renderers, Jinja2, the table and
+# prototype parsers with Lark, pyelftools, as/ld) is imported where it is used, not here.
+from syscalltbl.store.record import Frozen
 from syscalltbl.tables import target as target_module
 from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.limits import read_bounded
@@ -46,8 +47,7 @@ def _own_fingerprint() -> str:
     return content_cache.fingerprint(_OWN_SOURCES)
 
 
-@dataclass(frozen=True, slots=True)
-class Ia32Entry:
+class Ia32Entry(Frozen):
     """One ia32_sys_call_table slot, as the runtime binds and traces it (a TableEntry)."""
 
     number: int  # -1: a hole
@@ -56,6 +56,24 @@ class Ia32Entry:
     symbol: str
     prototype: str | None
     noreturn: bool
+
+    __slots__ = _fields = ("number", "name", "entry_point", "symbol", "prototype", "noreturn")
+
+    def __init__(
+        self,
+        number: int,
+        name: str,
+        entry_point: str,
+        symbol: str,
+        prototype: str | None,
+        noreturn: bool,
+    ) -> None:
+        object.__setattr__(self, "number", number)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "entry_point", entry_point)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "prototype", prototype)
+        object.__setattr__(self, "noreturn", noreturn)
 
 
 def ia32_entries(syscalls: Sequence[Syscall]) -> tuple[Ia32Entry, ...]:
@@ -75,15 +93,30 @@ def _shown(path: Path, relative: Path) -> str:
     return (Path("arch") / relative).as_posix() if path == shipped.arch() / relative else path.name
 
 
-@dataclass(frozen=True, slots=True)
-class Kernel:
+class Kernel(Frozen):
     elf: Path
     image: Image
     syscalls: tuple[Syscall, ...]
     #: The generated Python sys_call_table (common,64): what handlers are bound through.
     table: tuple[TableEntry, ...]
     #: ia32_sys_call_table (syscall_32.tbl, i386), what int $0x80 dispatches through.
-    ia32_table: tuple[Ia32Entry, ...] = ()
+    ia32_table: tuple[Ia32Entry, ...]
+
+    __slots__ = _fields = ("elf", "image", "syscalls", "table", "ia32_table")
+
+    def __init__(
+        self,
+        elf: Path,
+        image: Image,
+        syscalls: tuple[Syscall, ...],
+        table: tuple[TableEntry, ...],
+        ia32_table: tuple[Ia32Entry, ...] = (),
+    ) -> None:
+        object.__setattr__(self, "elf", elf)
+        object.__setattr__(self, "image", image)
+        object.__setattr__(self, "syscalls", syscalls)
+        object.__setattr__(self, "table", table)
+        object.__setattr__(self, "ia32_table", ia32_table)
 
     def symbol(self, name: str) -> int:
         try:

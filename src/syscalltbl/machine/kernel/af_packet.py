@@ -24,7 +24,6 @@ from __future__ import annotations
 import weakref
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from syscalltbl.machine.kernel.af_unix import (
@@ -136,11 +135,27 @@ FLAG_OPTIONS = frozenset({PACKET_ORIGDEV, PACKET_LOSS, PACKET_QDISC_BYPASS, PACK
 RECV_FLAGS = MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC | MSG_ERRQUEUE | 0x80000000  # MSG_CMSG_COMPAT
 
 
-@dataclass(eq=False, slots=True)
 class Frame(Message):
     """A frame in a packet socket's queue, with the sockaddr_ll that says where it came from."""
 
-    sll: bytes = b""
+    sll: bytes
+
+    __slots__ = ("sll",)
+    _fields = (*Message._fields, *__slots__)
+
+    def __init__(
+        self,
+        data: bytes,
+        sender: UnixSocket,
+        cred: Ucred | None,
+        files: list[OpenFile] | None = None,
+        uid: int = 0,
+        consumed: int = 0,
+        charge: int = 0,
+        sll: bytes = b"",
+    ) -> None:
+        super().__init__(data, sender, cred, files, uid, consumed, charge)
+        self.sll = sll
 
 
 class PacketTaps:

@@ -23,7 +23,6 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Concatenate, NoReturn, ParamSpec, TypeVar
 
 from syscalltbl.machine.hw.physmem import PhysicalMemory
@@ -80,6 +79,7 @@ from syscalltbl.machine.uapi.socket import (
     SYSCTL_WMEM_MAX,
 )
 from syscalltbl.machine.uapi.un import SOCKADDR_UN_SIZE, SUN_PATH_OFFSET
+from syscalltbl.store.record import Frozen, Record, Value
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.inet import InetNamespace
@@ -101,13 +101,19 @@ TCP_CLOSE = 7
 TCP_LISTEN = 10
 
 
-@dataclass(frozen=True, slots=True)
-class Ucred:
+class Ucred(Frozen):
     """struct ucred: who sent a message, or who a peer was when it connected."""
 
     pid: int
     uid: int
     gid: int
+
+    __slots__ = _fields = ("pid", "uid", "gid")
+
+    def __init__(self, pid: int, uid: int, gid: int) -> None:
+        object.__setattr__(self, "pid", pid)
+        object.__setattr__(self, "uid", uid)
+        object.__setattr__(self, "gid", gid)
 
 
 NO_CRED = Ucred(0, OVERFLOW_ID, OVERFLOW_ID)  # a message sent with no credentials (INVALID_UID, munged)
@@ -124,30 +130,55 @@ def real_cred(t: Task) -> Ucred:
     return Ucred(t.pid, t.cred.uid, t.cred.gid)
 
 
-@dataclass(eq=False, slots=True)
-class Message:
+class Message(Record):
     """An skb in a receive queue: its data, the files it carries, its sender and their credentials."""
 
     data: bytes
     sender: UnixSocket
     cred: Ucred | None
-    files: list[OpenFile] = field(default_factory=list)
-    uid: int = 0  # the sending user, whose in-flight count the files are
-    consumed: int = 0  # a stream skb's bytes already read
-    charge: int = 0
+    files: list[OpenFile]
+    uid: int  # the sending user, whose in-flight count the files are
+    consumed: int  # a stream skb's bytes already read
+    charge: int
+
+    _fields: ClassVar[tuple[str, ...]] = ("data", "sender", "cred", "files", "uid", "consumed", "charge")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        data: bytes,
+        sender: UnixSocket,
+        cred: Ucred | None,
+        files: list[OpenFile] | None = None,
+        uid: int = 0,
+        consumed: int = 0,
+        charge: int = 0,
+    ) -> None:
+        self.data = data
+        self.sender = sender
+        self.cred = cred
+        self.files = [] if files is None else files
+        self.uid = uid
+        self.consumed = consumed
+        self.charge = charge
 
     def left(self) -> int:
         return len(self.data) - self.consumed
 
 
-@dataclass(frozen=True, slots=True)
-class Payload:
+class Payload(Frozen):
     """A send's data, copied in only after the checks Linux makes first (ENOTCONN, EMSGSIZE before EFAULT)."""
 
     length: int
     #: (offset, n): n bytes from offset, a datagram's all of them, a stream's as many as readable; a stream takes
     #: one skb's at a time, so no more than one is ever held beside what the queues hold (and RAM is charged).
     fetch: Callable[[int, int], bytes]
+
+    __slots__ = _fields = ("length", "fetch")
+
+    def __init__(self, length: int, fetch: Callable[[int, int], bytes]) -> None:
+        object.__setattr__(self, "length", length)
+        object.__setattr__(self, "fetch", fetch)
 
 
 class UnixNamespace:
@@ -223,11 +254,15 @@ def may_connect(t: Task, node: Inode) -> None:
     permission.check(t.cred, node, MAY_WRITE)
 
 
-@dataclass(slots=True)
-class SockAddr:
+class SockAddr(Value):
     """A bound name as getsockname returns it: the whole sockaddr_un of `len` bytes."""
 
     raw: bytes  # family + sun_path bytes, as long as the address is
+
+    __slots__ = _fields = ("raw",)
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
 
     @property
     def abstract(self) -> bool:

@@ -14,13 +14,13 @@ and events are charged to RAM.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.kernel.vfs import OpenFile
 from syscalltbl.machine.uapi.aio import AIO_MAX_NR, AIO_RING_HEADER, IO_EVENT
 from syscalltbl.machine.uapi.errno import EINVAL, Errno
+from syscalltbl.store.record import Record, Value
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.mm import Mm
@@ -28,26 +28,48 @@ if TYPE_CHECKING:
 CONTEXT_BYTES = 512  # struct kioctx, charged to RAM with the ring's pages
 
 
-@dataclass(slots=True)
-class AioLimits:
+class AioLimits(Value):
     """fs.aio-max-nr (what root may set) and fs.aio-nr (the events of every context now)."""
 
-    max_nr: int = AIO_MAX_NR
-    nr: int = 0
+    max_nr: int
+    nr: int
+
+    __slots__ = _fields = ("max_nr", "nr")
+
+    def __init__(self, max_nr: int = AIO_MAX_NR, nr: int = 0) -> None:
+        self.max_nr = max_nr
+        self.nr = nr
 
     def set_max_nr(self, value: int) -> None:
         self.max_nr = value
 
 
-@dataclass(eq=False, slots=True)
-class AioContext:
+class AioContext(Record):
     ident: int  # the ring's address, what io_setup gives back
     pages: int  # the ring's size
     max_reqs: int  # what io_setup asked for: what aio-nr counts
-    events: list[tuple[int, int, int, int]] = field(default_factory=list)  # data, obj, res, res2
+    events: list[tuple[int, int, int, int]]  # data, obj, res, res2
     #: IOCB_CMD_POLL requests not ready at submission: data, obj, the file, the events they wait for.
-    polls: list[tuple[int, int, OpenFile, int]] = field(default_factory=list)
-    dead: bool = False
+    polls: list[tuple[int, int, OpenFile, int]]
+    dead: bool
+
+    __slots__ = _fields = ("ident", "pages", "max_reqs", "events", "polls", "dead")
+
+    def __init__(
+        self,
+        ident: int,
+        pages: int,
+        max_reqs: int,
+        events: list[tuple[int, int, int, int]] | None = None,
+        polls: list[tuple[int, int, OpenFile, int]] | None = None,
+        dead: bool = False,
+    ) -> None:
+        self.ident = ident
+        self.pages = pages
+        self.max_reqs = max_reqs
+        self.events = [] if events is None else events
+        self.polls = [] if polls is None else polls
+        self.dead = dead
 
     @property
     def nr_events(self) -> int:

@@ -16,7 +16,6 @@ would put it. Only the headers are read, never the whole file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
@@ -45,6 +44,7 @@ from syscalltbl.machine.uapi.elf import (
 )
 from syscalltbl.machine.uapi.errno import EEXIST, EFAULT, EINVAL, ELIBBAD, ENOEXEC, ENOMEM, EPERM, Errno
 from syscalltbl.machine.uapi.misc import PATH_MAX
+from syscalltbl.store.record import Frozen
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
@@ -54,8 +54,7 @@ if TYPE_CHECKING:
 WORD = (1 << 64) - 1  # unsigned long
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
+class Loaded(Frozen):
     """A program mapped into its new address space: where it starts, and what the auxiliary vector tells it."""
 
     entry: int  # the first instruction: the interpreter's entry when there is one
@@ -66,14 +65,40 @@ class Loaded:
     executable_stack: bool
     exe: ExecFile  # the file /proc/PID/exe names (the program, not its interpreter)
 
+    __slots__ = _fields = ("entry", "e_entry", "phdr", "phnum", "base", "executable_stack", "exe")
 
-@dataclass(frozen=True, slots=True)
-class _Elf:
+    def __init__(
+        self,
+        entry: int,
+        e_entry: int,
+        phdr: int,
+        phnum: int,
+        base: int,
+        executable_stack: bool,
+        exe: ExecFile,
+    ) -> None:
+        object.__setattr__(self, "entry", entry)
+        object.__setattr__(self, "e_entry", e_entry)
+        object.__setattr__(self, "phdr", phdr)
+        object.__setattr__(self, "phnum", phnum)
+        object.__setattr__(self, "base", base)
+        object.__setattr__(self, "executable_stack", executable_stack)
+        object.__setattr__(self, "exe", exe)
+
+
+class _Elf(Frozen):
     """One file's headers, checked as load_elf_phdrs checks them."""
 
     file: ExecFile
     header: ElfHeader
     phdrs: list[ProgramHeader]
+
+    __slots__ = _fields = ("file", "header", "phdrs")
+
+    def __init__(self, file: ExecFile, header: ElfHeader, phdrs: list[ProgramHeader]) -> None:
+        object.__setattr__(self, "file", file)
+        object.__setattr__(self, "header", header)
+        object.__setattr__(self, "phdrs", phdrs)
 
     @property
     def loads(self) -> list[ProgramHeader]:

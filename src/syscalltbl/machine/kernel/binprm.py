@@ -7,7 +7,6 @@ file looked at, with argv rewritten, until an ELF loads (fs/exec.c).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel import fsnotify, landlock
@@ -17,6 +16,7 @@ from syscalltbl.machine.uapi.elf import BINPRM_BUF_SIZE
 from syscalltbl.machine.uapi.errno import EACCES, EIO, ELOOP, Errno
 from syscalltbl.machine.uapi.fcntl import O_NOFOLLOW, O_PATH, O_RDONLY
 from syscalltbl.machine.uapi.landlock import LANDLOCK_ACCESS_FS_EXECUTE, LANDLOCK_ACCESS_FS_READ_FILE
+from syscalltbl.store.record import Value
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.cred import Creds
@@ -24,12 +24,17 @@ if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
 
 
-@dataclass(slots=True)
-class ExecFile:
+class ExecFile(Value):
     """A file opened to run (open_exec): its inode and the path it was found at, links resolved."""
 
     inode: Regular
     path: bytes
+
+    __slots__ = _fields = ("inode", "path")
+
+    def __init__(self, inode: Regular, path: bytes) -> None:
+        self.inode = inode
+        self.path = path
 
     def read(self, offset: int, count: int) -> bytes:
         """`count` bytes at `offset`, fewer at the end of the file (kernel_read)."""
@@ -50,8 +55,7 @@ class PastNoReturn(Errno):
     gone by then): execve does not return, the process dies of SIGSEGV (the errno is for the first program)."""
 
 
-@dataclass(slots=True)
-class Binprm:
+class Binprm(Value):
     """One execve in progress.
 
     `filename` is what was asked for (the process's comm comes from it),
@@ -64,21 +68,57 @@ class Binprm:
     argv: list[bytes]
     envp: list[bytes]
     cred: Creds
-    execfn: bytes = b""
-    interp: bytes = b""
-    buf: bytes = b""
+    execfn: bytes
+    interp: bytes
+    buf: bytes
     #: Set by a format that hands the exec on to another file (a #! script's interpreter).
-    interpreter: ExecFile | None = None
+    interpreter: ExecFile | None
     #: The interpreter a format is opening (PT_INTERP, #!): named when that fails.
-    opening: bytes = b""
+    opening: bytes
     #: The new program runs set-id or with capabilities its user lacks (AT_SECURE).
-    secure: bool = False
+    secure: bool
     #: BINPRM_FLAGS_PATH_INACCESSIBLE: `filename` is a /dev/fd/N path of a close-on-exec fd, gone once the
     #: program runs, so a script naming it to its interpreter cannot run (ENOENT).
-    path_inaccessible: bool = False
+    path_inaccessible: bool
     #: execveat(AT_EMPTY_PATH): the comm is the name of the file that runs (a script's interpreter), not the
     #: basename of "/dev/fd/N" (comm_from_dentry).
-    comm_from_file: bool = False
+    comm_from_file: bool
+
+    __slots__ = _fields = (
+        "file", "filename", "argv", "envp", "cred", "execfn", "interp", "buf", "interpreter", "opening", "secure",
+        "path_inaccessible", "comm_from_file",
+    )
+
+    def __init__(
+        self,
+        file: ExecFile,
+        filename: bytes,
+        argv: list[bytes],
+        envp: list[bytes],
+        cred: Creds,
+        execfn: bytes = b"",
+        interp: bytes = b"",
+        buf: bytes = b"",
+        interpreter: ExecFile | None = None,
+        opening: bytes = b"",
+        secure: bool = False,
+        path_inaccessible: bool = False,
+        comm_from_file: bool = False,
+    ) -> None:
+        self.file = file
+        self.filename = filename
+        self.argv = argv
+        self.envp = envp
+        self.cred = cred
+        self.execfn = execfn
+        self.interp = interp
+        self.buf = buf
+        self.interpreter = interpreter
+        self.opening = opening
+        self.secure = secure
+        self.path_inaccessible = path_inaccessible
+        self.comm_from_file = comm_from_file
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         self.execfn = self.execfn or self.filename

@@ -20,36 +20,73 @@ its own reaped children's, go to the reaping process's children totals
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from syscalltbl.store.record import Value
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task, ThreadGroup
 
 
-@dataclass(slots=True)
-class TaskTimes:
+class TaskTimes(Value):
     """One thread's counters (task_struct's se.sum_exec_runtime, stime, nvcsw, nivcsw, min_flt)."""
 
-    runtime: int = 0  # ns this task held the cpu
-    stime: int = 0  # ns of that spent in system calls
-    call: int | None = None  # the clock when its system call in progress began
-    mark: int | None = None  # the clock when the task was switched in; None while switched out
-    nvcsw: int = 0  # it gave the cpu up: slept in a call
-    nivcsw: int = 0  # the tick took the cpu from it
-    minflt: int = 0  # page faults this machine served for it
+    runtime: int  # ns this task held the cpu
+    stime: int  # ns of that spent in system calls
+    call: int | None  # the clock when its system call in progress began
+    mark: int | None  # the clock when the task was switched in; None while switched out
+    nvcsw: int  # it gave the cpu up: slept in a call
+    nivcsw: int  # the tick took the cpu from it
+    minflt: int  # page faults this machine served for it
+
+    __slots__ = _fields = ("runtime", "stime", "call", "mark", "nvcsw", "nivcsw", "minflt")
+
+    def __init__(
+        self,
+        runtime: int = 0,
+        stime: int = 0,
+        call: int | None = None,
+        mark: int | None = None,
+        nvcsw: int = 0,
+        nivcsw: int = 0,
+        minflt: int = 0,
+    ) -> None:
+        self.runtime = runtime
+        self.stime = stime
+        self.call = call
+        self.mark = mark
+        self.nvcsw = nvcsw
+        self.nivcsw = nivcsw
+        self.minflt = minflt
 
 
-@dataclass(slots=True)
-class Usage:
+class Usage(Value):
     """What getrusage reports of one or more tasks: times in ns, the rest as counts (maxrss in KiB)."""
 
-    utime: int = 0
-    stime: int = 0
-    maxrss: int = 0
-    minflt: int = 0
-    nvcsw: int = 0
-    nivcsw: int = 0
+    utime: int
+    stime: int
+    maxrss: int
+    minflt: int
+    nvcsw: int
+    nivcsw: int
+
+    __slots__ = _fields = ("utime", "stime", "maxrss", "minflt", "nvcsw", "nivcsw")
+
+    def __init__(
+        self,
+        utime: int = 0,
+        stime: int = 0,
+        maxrss: int = 0,
+        minflt: int = 0,
+        nvcsw: int = 0,
+        nivcsw: int = 0,
+    ) -> None:
+        self.utime = utime
+        self.stime = stime
+        self.maxrss = maxrss
+        self.minflt = minflt
+        self.nvcsw = nvcsw
+        self.nivcsw = nivcsw
 
     def add(self, other: Usage) -> None:
         self.utime += other.utime
@@ -60,13 +97,19 @@ class Usage:
         self.nivcsw += other.nivcsw
 
 
-@dataclass(slots=True)
-class GroupTimes:
+class GroupTimes(Value):
     """A process's totals (signal_struct's): its ended threads' usage and its reaped children's."""
 
     dead: Usage
     children: Usage
-    maxrss: int = 0  # KiB: the largest resident size seen at its threads' ends
+    maxrss: int  # KiB: the largest resident size seen at its threads' ends
+
+    __slots__ = _fields = ("dead", "children", "maxrss")
+
+    def __init__(self, dead: Usage, children: Usage, maxrss: int = 0) -> None:
+        self.dead = dead
+        self.children = children
+        self.maxrss = maxrss
 
     @classmethod
     def new(cls) -> GroupTimes:

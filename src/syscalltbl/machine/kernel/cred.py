@@ -4,12 +4,10 @@ capability bookkeeping that follows its ids."""
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import stat
 import weakref
 from array import array
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.hw.physmem import PhysicalMemory
@@ -23,6 +21,7 @@ from syscalltbl.machine.uapi.capability import (
     SECBIT_NOROOT,
 )
 from syscalltbl.machine.uapi.errno import ENOMEM, Errno
+from syscalltbl.store.record import Value, replace
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.landlock import Domain
@@ -65,37 +64,81 @@ def _release(charge: Charge) -> None:
 NO_GROUPS: Final = GroupInfo()
 
 
-@dataclass(slots=True)
-class Creds:
+class Creds(Value):
     """A task's ids: real (`uid`), effective (`euid`, what most checks use), saved (`suid`, what an
     unprivileged process may switch back to) and filesystem (`fsuid`, what file permission checks
     use), the same four for groups, the supplementary groups (sorted, as setgroups keeps them), the
     capability sets, and PR_SET_KEEPCAPS."""
 
-    uid: int = 0
-    euid: int = 0
-    suid: int = 0
-    fsuid: int = 0
-    gid: int = 0
-    egid: int = 0
-    sgid: int = 0
-    fsgid: int = 0
-    groups: GroupInfo = NO_GROUPS
-    cap_inheritable: int = 0
-    cap_permitted: int = CAP_FULL_SET
-    cap_effective: int = CAP_FULL_SET
-    cap_bset: int = CAP_FULL_SET
-    cap_ambient: int = 0
-    keepcaps: bool = False
+    uid: int
+    euid: int
+    suid: int
+    fsuid: int
+    gid: int
+    egid: int
+    sgid: int
+    fsgid: int
+    groups: GroupInfo
+    cap_inheritable: int
+    cap_permitted: int
+    cap_effective: int
+    cap_bset: int
+    cap_ambient: int
+    keepcaps: bool
     #: The other securebits and every lock (PR_SET_SECUREBITS); SECBIT_KEEP_CAPS is `keepcaps`.
-    securebits: int = 0
+    securebits: int
     #: The Landlock domain (security/landlock/cred.h: a blob of the credentials, so fork, exec and every
     #: credential change carry it). Never shrinks.
-    landlock: Domain | None = None
-    user_ns: UserNamespace = INIT_USER_NS  # the ids and capabilities are of this namespace (kernel/userns.py)
+    landlock: Domain | None
+    user_ns: UserNamespace  # the ids and capabilities are of this namespace (kernel/userns.py)
+
+    __slots__ = _fields = (
+        "uid", "euid", "suid", "fsuid", "gid", "egid", "sgid", "fsgid", "groups", "cap_inheritable", "cap_permitted",
+        "cap_effective", "cap_bset", "cap_ambient", "keepcaps", "securebits", "landlock", "user_ns",
+    )
+
+    def __init__(
+        self,
+        uid: int = 0,
+        euid: int = 0,
+        suid: int = 0,
+        fsuid: int = 0,
+        gid: int = 0,
+        egid: int = 0,
+        sgid: int = 0,
+        fsgid: int = 0,
+        groups: GroupInfo = NO_GROUPS,
+        cap_inheritable: int = 0,
+        cap_permitted: int = CAP_FULL_SET,
+        cap_effective: int = CAP_FULL_SET,
+        cap_bset: int = CAP_FULL_SET,
+        cap_ambient: int = 0,
+        keepcaps: bool = False,
+        securebits: int = 0,
+        landlock: Domain | None = None,
+        user_ns: UserNamespace = INIT_USER_NS,
+    ) -> None:
+        self.uid = uid
+        self.euid = euid
+        self.suid = suid
+        self.fsuid = fsuid
+        self.gid = gid
+        self.egid = egid
+        self.sgid = sgid
+        self.fsgid = fsgid
+        self.groups = groups
+        self.cap_inheritable = cap_inheritable
+        self.cap_permitted = cap_permitted
+        self.cap_effective = cap_effective
+        self.cap_bset = cap_bset
+        self.cap_ambient = cap_ambient
+        self.keepcaps = keepcaps
+        self.securebits = securebits
+        self.landlock = landlock
+        self.user_ns = user_ns
 
     def copy(self) -> Creds:
-        return dataclasses.replace(self)
+        return replace(self)
 
     def capable(self, cap: int) -> bool:
         """capable: `cap` in the machine's first user namespace (none for a task in a child namespace)."""

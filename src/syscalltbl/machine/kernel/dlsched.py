@@ -20,11 +20,11 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.kernel import cputime
 from syscalltbl.machine.uapi.schedpolicy import SCHED_DEADLINE
+from syscalltbl.store.record import Value
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.ktimers import Timer
@@ -38,19 +38,42 @@ PERIOD_MAX_NS: Final = (1 << 22) * 1000  # sysctl_sched_dl_period_max: 2^22 us
 CAP_BW: Final = (950_000 << BW_SHIFT) // 1_000_000
 
 
-@dataclass(slots=True)
-class DlEntity:
+class DlEntity(Value):
     """A deadline task's parameters (ns) and its server's state: the absolute deadline (host monotonic ns),
     the cpu time (the task's own clock, ns) at which its runtime runs out, and whether it is throttled."""
 
     runtime: int
     deadline: int
     period: int
-    flags: int = 0
-    abs_deadline: int = 0
-    exhausted_at: int = 0
-    throttled: bool = False
-    timer: Timer | None = field(default=None, repr=False)
+    flags: int
+    abs_deadline: int
+    exhausted_at: int
+    throttled: bool
+    timer: Timer | None
+
+    __slots__ = ("abs_deadline", "deadline", "exhausted_at", "flags", "period", "runtime", "throttled", "timer")
+    _fields = ("runtime", "deadline", "period", "flags", "abs_deadline", "exhausted_at", "throttled")
+    _compared = ("runtime", "deadline", "period", "flags", "abs_deadline", "exhausted_at", "throttled", "timer")
+
+    def __init__(
+        self,
+        runtime: int,
+        deadline: int,
+        period: int,
+        flags: int = 0,
+        abs_deadline: int = 0,
+        exhausted_at: int = 0,
+        throttled: bool = False,
+        timer: Timer | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.deadline = deadline
+        self.period = period
+        self.flags = flags
+        self.abs_deadline = abs_deadline
+        self.exhausted_at = exhausted_at
+        self.throttled = throttled
+        self.timer = timer
 
     @property
     def bw(self) -> int:

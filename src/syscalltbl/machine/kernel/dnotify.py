@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import stat
 import weakref
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel import fown, fsnotify
@@ -40,6 +39,7 @@ from syscalltbl.machine.uapi.inotify import (
     IN_MOVED_FROM,
     IN_MOVED_TO,
 )
+from syscalltbl.store.record import Value
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
@@ -57,14 +57,21 @@ def _convert_arg(arg: int) -> int:
     return mask
 
 
-@dataclass(slots=True)
-class _Entry:
+class _Entry(Value):
     """struct dnotify_struct: who asked (the open file and the descriptor table), through which descriptor."""
 
     file: weakref.ref[OpenFile]
     table: weakref.ref[object]
     fd: int
     mask: int
+
+    __slots__ = _fields = ("file", "table", "fd", "mask")
+
+    def __init__(self, file: weakref.ref[OpenFile], table: weakref.ref[object], fd: int, mask: int) -> None:
+        self.file = file
+        self.table = table
+        self.fd = fd
+        self.mask = mask
 
 
 class DirMark:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from unicorn import x86_const as x86
@@ -47,6 +46,7 @@ from syscalltbl.machine.uapi.auxvec import (
     HWCAP2_FSGSBASE,
 )
 from syscalltbl.machine.uapi.elf import PHDR
+from syscalltbl.store.record import Frozen
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.cred import Creds
@@ -60,11 +60,17 @@ CR4_FSGSBASE = 1 << 16
 SIGFRAME_SIZE = (FRAME_SIZE + 15 + FXSAVE_SIZE + 63 + 15) & ~15
 
 
-@dataclass(frozen=True, slots=True)
-class InitialStack:
+class InitialStack(Frozen):
     sp: int  # %rsp at the entry point: on argc
     arg_start: int  # argv's strings, /proc/PID/cmdline
     arg_end: int
+
+    __slots__ = _fields = ("sp", "arg_start", "arg_end")
+
+    def __init__(self, sp: int, arg_start: int, arg_end: int) -> None:
+        object.__setattr__(self, "sp", sp)
+        object.__setattr__(self, "arg_start", arg_start)
+        object.__setattr__(self, "arg_end", arg_end)
 
 
 def hwcap2(machine: Machine) -> int:

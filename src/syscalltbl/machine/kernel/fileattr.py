@@ -16,7 +16,6 @@ setattr, xattr, fcntl and fallocate paths (permission.immutable, append_only).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.kernel import fsnotify, permission
@@ -41,6 +40,7 @@ from syscalltbl.machine.uapi.fileattr import (
     FS_XFLAGS_MASK,
     FSXATTR,
 )
+from syscalltbl.store.record import Value
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
@@ -53,18 +53,39 @@ SHMEM_FL_USER_MODIFIABLE: Final = FS_IMMUTABLE_FL | FS_APPEND_FL | FS_NODUMP_FL 
 IOCTLS: Final = frozenset({FS_IOC_GETFLAGS, FS_IOC_SETFLAGS, FS_IOC_FSGETXATTR, FS_IOC_FSSETXATTR})
 
 
-@dataclass(slots=True)
-class FileAttr:
+class FileAttr(Value):
     """struct file_kattr: the flags both ways, and which of the two interfaces filled it in."""
 
-    flags: int = 0
-    xflags: int = 0
-    extsize: int = 0
-    nextents: int = 0
-    projid: int = 0
-    cowextsize: int = 0
-    flags_valid: bool = False
-    fsx_valid: bool = False
+    flags: int
+    xflags: int
+    extsize: int
+    nextents: int
+    projid: int
+    cowextsize: int
+    flags_valid: bool
+    fsx_valid: bool
+
+    __slots__ = _fields = ("flags", "xflags", "extsize", "nextents", "projid", "cowextsize", "flags_valid", "fsx_valid")
+
+    def __init__(
+        self,
+        flags: int = 0,
+        xflags: int = 0,
+        extsize: int = 0,
+        nextents: int = 0,
+        projid: int = 0,
+        cowextsize: int = 0,
+        flags_valid: bool = False,
+        fsx_valid: bool = False,
+    ) -> None:
+        self.flags = flags
+        self.xflags = xflags
+        self.extsize = extsize
+        self.nextents = nextents
+        self.projid = projid
+        self.cowextsize = cowextsize
+        self.flags_valid = flags_valid
+        self.fsx_valid = fsx_valid
 
     def has_fsx(self) -> bool:
         """fileattr_has_fsx: it asks for something only an XFS-like filesystem has."""

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import struct
 import weakref
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel import landlock, signals
 from syscalltbl.machine.kernel.signals import SIGINFO_SIZE
 from syscalltbl.machine.uapi.fown import BAND_TABLE, F_OWNER_PID, F_OWNER_TID
 from syscalltbl.machine.uapi.signal import SI_KERNEL, SIGIO
+from syscalltbl.store.record import Value
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.landlock import Domain
@@ -23,14 +23,31 @@ if TYPE_CHECKING:
     from syscalltbl.machine.kernel.vfs import OpenFile
 
 
-@dataclass(slots=True)
-class Owner:
-    kind: int = F_OWNER_TID  # an F_OWNER_* (a file never given one answers F_OWNER_TID, pid 0)
-    pid: int = 0
-    uid: int = 0  # the setter's real and effective uids: sigio_perm checks them against the target's
-    euid: int = 0
-    signum: int = 0  # F_SETSIG's; 0 is SIGIO without details
-    domain: Domain | None = None  # the setter's Landlock domain (fown_subject): its signal scope holds
+class Owner(Value):
+    kind: int  # an F_OWNER_* (a file never given one answers F_OWNER_TID, pid 0)
+    pid: int
+    uid: int  # the setter's real and effective uids: sigio_perm checks them against the target's
+    euid: int
+    signum: int  # F_SETSIG's; 0 is SIGIO without details
+    domain: Domain | None  # the setter's Landlock domain (fown_subject): its signal scope holds
+
+    __slots__ = _fields = ("kind", "pid", "uid", "euid", "signum", "domain")
+
+    def __init__(
+        self,
+        kind: int = F_OWNER_TID,
+        pid: int = 0,
+        uid: int = 0,
+        euid: int = 0,
+        signum: int = 0,
+        domain: Domain | None = None,
+    ) -> None:
+        self.kind = kind
+        self.pid = pid
+        self.uid = uid
+        self.euid = euid
+        self.signum = signum
+        self.domain = domain
 
 
 _owners: weakref.WeakKeyDictionary[OpenFile, Owner] = weakref.WeakKeyDictionary()

@@ -15,24 +15,29 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.uapi.errno import ENOSPC, Errno
+from syscalltbl.store.record import Value
 
 
 def pages(length: int) -> int:
     return -(-length // PAGE_SIZE)
 
 
-@dataclass(slots=True)
-class Charge:
+class Charge(Value):
     """What one file holds: pages of data (and, for every inode, one inode)."""
 
-    pages: int = 0
+    pages: int
     #: What lets go of the file's frames (its page cache) before the charge ends.
-    release: Callable[[], None] | None = None
+    release: Callable[[], None] | None
+
+    __slots__ = _fields = ("pages", "release")
+
+    def __init__(self, pages: int = 0, release: Callable[[], None] | None = None) -> None:
+        self.pages = pages
+        self.release = release
 
 
 class Space:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
@@ -20,6 +19,7 @@ from syscalltbl.machine.kernel.mount import Superblock
 from syscalltbl.machine.kernel.vfs import Directory
 from syscalltbl.machine.uapi.errno import EINVAL, ENODEV, Errno
 from syscalltbl.machine.uapi.mount import MS_DIRSYNC, MS_LAZYTIME, MS_MANDLOCK, MS_RDONLY, MS_SYNCHRONOUS
+from syscalltbl.store.record import Value
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
@@ -34,17 +34,36 @@ DEFAULT_MODE: Final = 0o1777  # a tmpfs root: world-writable and sticky unless m
 MAX_INODES: Final = 1 << 32
 
 
-@dataclass(slots=True)
-class TmpfsOptions:
+class TmpfsOptions(Value):
     """What a tmpfs's options say, each None when not given (a remount then keeps what it had)."""
 
-    size: int | None = None  # bytes
-    inodes: int | None = None
-    mode: int | None = None
-    uid: int | None = None
-    gid: int | None = None
-    sb_set: int = 0
-    sb_clear: int = 0
+    size: int | None  # bytes
+    inodes: int | None
+    mode: int | None
+    uid: int | None
+    gid: int | None
+    sb_set: int
+    sb_clear: int
+
+    __slots__ = _fields = ("size", "inodes", "mode", "uid", "gid", "sb_set", "sb_clear")
+
+    def __init__(
+        self,
+        size: int | None = None,
+        inodes: int | None = None,
+        mode: int | None = None,
+        uid: int | None = None,
+        gid: int | None = None,
+        sb_set: int = 0,
+        sb_clear: int = 0,
+    ) -> None:
+        self.size = size
+        self.inodes = inodes
+        self.mode = mode
+        self.uid = uid
+        self.gid = gid
+        self.sb_set = sb_set
+        self.sb_clear = sb_clear
 
 
 def _number(text: bytes, *, percent_of: int | None = None) -> int:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import time
 import weakref
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.process import Task
@@ -43,6 +42,7 @@ from syscalltbl.machine.uapi.futex import (
     ROBUST_LIST_LIMIT,
     ROBUST_LIST_PI,
 )
+from syscalltbl.store.record import Record
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
@@ -52,28 +52,62 @@ Key = tuple[object, int]
 WORD = 4
 
 
-@dataclass(eq=False, slots=True)
-class Waiter:
+class Waiter(Record):
     """One queued futex (Linux's futex_q): where it waits, seen from its task, and whether a wake took it."""
 
     wait: Wait
     key: Key
     uaddr: int  # the word's address in the waiter's own address space (a requeue moves it)
-    bitset: int = FUTEX_BITSET_MATCH_ANY
-    woken: bool = False
+    bitset: int
+    woken: bool
+
+    __slots__ = _fields = ("wait", "key", "uaddr", "bitset", "woken")
+
+    def __init__(
+        self,
+        wait: Wait,
+        key: Key,
+        uaddr: int,
+        bitset: int = FUTEX_BITSET_MATCH_ANY,
+        woken: bool = False,
+    ) -> None:
+        self.wait = wait
+        self.key = key
+        self.uaddr = uaddr
+        self.bitset = bitset
+        self.woken = woken
 
 
-@dataclass(eq=False, slots=True)
-class Wait:
+class Wait(Record):
     """One task's sleeping futex call: its queued futexes (one, or futex_waitv's vector) and its deadline."""
 
     task: Task
     call: tuple[int, ...]  # the call's number and arguments: the run after the wake must be the same call
     deadline: float | None  # time.monotonic()
-    pi: bool = False  # LOCK_PI: woken means handed the lock
-    entries: list[Waiter] = field(default_factory=list)
-    sleep: Sleep | None = None
-    requeue_pi: int = 0  # WAIT_REQUEUE_PI: the PI futex (uaddr2) a CMP_REQUEUE_PI may move it to
+    pi: bool  # LOCK_PI: woken means handed the lock
+    entries: list[Waiter]
+    sleep: Sleep | None
+    requeue_pi: int  # WAIT_REQUEUE_PI: the PI futex (uaddr2) a CMP_REQUEUE_PI may move it to
+
+    __slots__ = _fields = ("task", "call", "deadline", "pi", "entries", "sleep", "requeue_pi")
+
+    def __init__(
+        self,
+        task: Task,
+        call: tuple[int, ...],
+        deadline: float | None,
+        pi: bool = False,
+        entries: list[Waiter] | None = None,
+        sleep: Sleep | None = None,
+        requeue_pi: int = 0,
+    ) -> None:
+        self.task = task
+        self.call = call
+        self.deadline = deadline
+        self.pi = pi
+        self.entries = [] if entries is None else entries
+        self.sleep = sleep
+        self.requeue_pi = requeue_pi
 
     def woken(self) -> int:
         """The highest index of a woken futex (futex_unqueue_multiple), or -1."""

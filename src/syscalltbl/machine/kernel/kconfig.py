@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.kernel.nsproxy import BUILT_NAMESPACES
@@ -28,18 +27,30 @@ from syscalltbl.machine.uapi.sched import (
     CLONE_NEWUSER,
     CLONE_NEWUTS,
 )
+from syscalltbl.store.record import Frozen
 
 if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
 
 
-@dataclass(frozen=True, slots=True)
-class Feature:
+class Feature(Frozen):
     """An option and what makes it true: every entry point in `calls` implemented, and `holds` (if any) true."""
 
     option: str
-    calls: tuple[str, ...] = ()
-    holds: Callable[[Machine], bool] | None = None
+    calls: tuple[str, ...]
+    holds: Callable[[Machine], bool] | None
+
+    __slots__ = _fields = ("option", "calls", "holds")
+
+    def __init__(
+        self,
+        option: str,
+        calls: tuple[str, ...] = (),
+        holds: Callable[[Machine], bool] | None = None,
+    ) -> None:
+        object.__setattr__(self, "option", option)
+        object.__setattr__(self, "calls", calls)
+        object.__setattr__(self, "holds", holds)
 
 
 def _calls(*names: str) -> tuple[str, ...]:

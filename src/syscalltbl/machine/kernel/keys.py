@@ -23,7 +23,6 @@ from __future__ import annotations
 import secrets
 import time
 import weakref
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.uapi.errno import EACCES, EDQUOT, EKEYEXPIRED, EKEYREVOKED, ENOKEY, ENOMEM, Errno
@@ -40,6 +39,7 @@ from syscalltbl.machine.uapi.keyctl import (
     KEY_VIEW,
     KEY_WRITE,
 )
+from syscalltbl.store.record import Record, Value
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task, ThreadGroup
@@ -54,22 +54,58 @@ USR_VIEW, USR_READ, USR_LINK = KEY_VIEW << KEY_USR_SHIFT, KEY_READ << KEY_USR_SH
 USR_ALL = KEY_ALL << KEY_USR_SHIFT
 
 
-@dataclass(eq=False)
-class Key:
+class Key(Record):
     serial: int
     type: str
     description: bytes
     uid: int
     gid: int
     perm: int
-    payload: bytes = b""
-    links: list[Key] = field(default_factory=list)  # a keyring's keys, in the order they were linked
-    negative: bool = False  # instantiated negatively (request_key found no helper): reads give ENOKEY
-    revoked: bool = False
-    invalidated: bool = False
-    expiry: float | None = None  # time.monotonic() after which it is expired
-    quota_uid: int = 0  # whose quota it is charged to
-    charged: int = 0  # the quota bytes it takes
+    payload: bytes
+    links: list[Key]  # a keyring's keys, in the order they were linked
+    negative: bool  # instantiated negatively (request_key found no helper): reads give ENOKEY
+    revoked: bool
+    invalidated: bool
+    expiry: float | None  # time.monotonic() after which it is expired
+    quota_uid: int  # whose quota it is charged to
+    charged: int  # the quota bytes it takes
+
+    _fields = (
+        "serial", "type", "description", "uid", "gid", "perm", "payload", "links", "negative", "revoked",
+        "invalidated", "expiry", "quota_uid", "charged",
+    )
+
+    def __init__(
+        self,
+        serial: int,
+        type: str,
+        description: bytes,
+        uid: int,
+        gid: int,
+        perm: int,
+        payload: bytes = b"",
+        links: list[Key] | None = None,
+        negative: bool = False,
+        revoked: bool = False,
+        invalidated: bool = False,
+        expiry: float | None = None,
+        quota_uid: int = 0,
+        charged: int = 0,
+    ) -> None:
+        self.serial = serial
+        self.type = type
+        self.description = description
+        self.uid = uid
+        self.gid = gid
+        self.perm = perm
+        self.payload = payload
+        self.links = [] if links is None else links
+        self.negative = negative
+        self.revoked = revoked
+        self.invalidated = invalidated
+        self.expiry = expiry
+        self.quota_uid = quota_uid
+        self.charged = charged
 
     def validate(self) -> None:
         """key_validate: ENOKEY once invalidated, EKEYREVOKED once revoked, EKEYEXPIRED past its expiry."""
@@ -81,13 +117,24 @@ class Key:
             raise Errno(EKEYEXPIRED)
 
 
-@dataclass
-class TaskKeys:
+class TaskKeys(Value):
     """A task's keyrings and request_key's default destination (in Linux, its credentials')."""
 
-    thread: Key | None = None
-    session: Key | None = None
-    reqkey_default: int = KEY_REQKEY_DEFL_DEFAULT
+    thread: Key | None
+    session: Key | None
+    reqkey_default: int
+
+    _fields = ("thread", "session", "reqkey_default")
+
+    def __init__(
+        self,
+        thread: Key | None = None,
+        session: Key | None = None,
+        reqkey_default: int = KEY_REQKEY_DEFL_DEFAULT,
+    ) -> None:
+        self.thread = thread
+        self.session = session
+        self.reqkey_default = reqkey_default
 
 
 class KeyTable:

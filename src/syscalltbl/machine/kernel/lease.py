@@ -14,7 +14,6 @@ from __future__ import annotations
 import stat
 import time
 import weakref
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel import fown
@@ -23,19 +22,35 @@ from syscalltbl.machine.uapi.capability import CAP_LEASE
 from syscalltbl.machine.uapi.errno import EACCES, EAGAIN, EINVAL, Errno
 from syscalltbl.machine.uapi.fcntl import F_RDLCK, F_UNLCK, F_WRLCK, O_ACCMODE, O_NONBLOCK, O_RDONLY
 from syscalltbl.machine.uapi.fown import F_OWNER_PID, POLL_MSG
+from syscalltbl.store.record import Value
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
     from syscalltbl.machine.kernel.vfs import Inode, OpenFile
 
 
-@dataclass(slots=True)
-class Lease:
+class Lease(Value):
     file_ref: weakref.ref[OpenFile]  # weakly: a lease keeps no file (nor its machine) alive
     fd: int  # the descriptor it was set through: si_fd of its break signal
     kind: int  # F_RDLCK or F_WRLCK
-    target: int | None = None  # while broken: what it must become (F_RDLCK or F_UNLCK)
-    deadline: float = 0.0  # while broken: when the machine does it for the holder
+    target: int | None  # while broken: what it must become (F_RDLCK or F_UNLCK)
+    deadline: float  # while broken: when the machine does it for the holder
+
+    __slots__ = _fields = ("file_ref", "fd", "kind", "target", "deadline")
+
+    def __init__(
+        self,
+        file_ref: weakref.ref[OpenFile],
+        fd: int,
+        kind: int,
+        target: int | None = None,
+        deadline: float = 0.0,
+    ) -> None:
+        self.file_ref = file_ref
+        self.fd = fd
+        self.kind = kind
+        self.target = target
+        self.deadline = deadline
 
     @property
     def file(self) -> OpenFile | None:

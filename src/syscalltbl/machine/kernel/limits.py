@@ -23,10 +23,10 @@ docs/machine-limits.md says what each one ends in and what the host pays.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, THREAD_SIZE
+from syscalltbl.store.record import Frozen
 
 DEFAULT_MEMORY: Final = 1 << 30
 MIN_MEMORY: Final = 16 << 20  # the kernel image, its stacks and one busybox need a few MiB
@@ -41,17 +41,35 @@ HOST_OVERHEAD: Final = 72 << 20
 _UNITS: Final = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
+class Limits(Frozen):
     """The machine's limits; None asks for the default derived from `memory`."""
 
-    memory: int = DEFAULT_MEMORY
-    fs_size: int | None = None
-    fs_inodes: int | None = None
-    max_procs: int | None = None
-    max_files: int | None = None
+    memory: int
+    fs_size: int | None
+    fs_inodes: int | None
+    max_procs: int | None
+    max_files: int | None
     #: Filled in by __post_init__: every limit as a number.
-    resolved: tuple[int, int, int] = field(default=(0, 0, 0), init=False, repr=False, compare=False)
+    resolved: tuple[int, int, int]
+
+    __slots__ = ("fs_inodes", "fs_size", "max_files", "max_procs", "memory", "resolved")
+    _fields = ("memory", "fs_size", "fs_inodes", "max_procs", "max_files")
+
+    def __init__(
+        self,
+        memory: int = DEFAULT_MEMORY,
+        fs_size: int | None = None,
+        fs_inodes: int | None = None,
+        max_procs: int | None = None,
+        max_files: int | None = None,
+    ) -> None:
+        object.__setattr__(self, "memory", memory)
+        object.__setattr__(self, "fs_size", fs_size)
+        object.__setattr__(self, "fs_inodes", fs_inodes)
+        object.__setattr__(self, "max_procs", max_procs)
+        object.__setattr__(self, "max_files", max_files)
+        object.__setattr__(self, "resolved", (0, 0, 0))
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         if self.memory % PAGE_SIZE or self.memory < MIN_MEMORY:

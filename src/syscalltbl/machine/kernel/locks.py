@@ -34,13 +34,13 @@ from __future__ import annotations
 
 import bisect
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.uapi.errno import EAGAIN, EDEADLK, ENOLCK, Errno
 from syscalltbl.machine.uapi.fcntl import F_UNLCK, F_WRLCK
+from syscalltbl.store.record import Value
 
 if TYPE_CHECKING:
     from syscalltbl.machine.hw.physmem import PhysicalMemory
@@ -192,13 +192,19 @@ class InodeLocks:
         return any(held.owner is not owner and F_WRLCK in (held.kind, kind) for held in self.flocks)
 
 
-@dataclass(slots=True)
-class Waiter:
+class Waiter(Value):
     """A task asleep in F_SETLKW for `request` on `locks` (an entry of Linux's blocked_hash)."""
 
     locks: InodeLocks
     request: RangeLock
     sleep: Sleep
+
+    __slots__ = _fields = ("locks", "request", "sleep")
+
+    def __init__(self, locks: InodeLocks, request: RangeLock, sleep: Sleep) -> None:
+        self.locks = locks
+        self.request = request
+        self.sleep = sleep
 
 
 class LockTable:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import bisect
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.hw.paging import (
@@ -35,6 +34,7 @@ from syscalltbl.machine.hw.paging import (
 from syscalltbl.machine.hw.physmem import OutOfMemory, PhysicalMemory
 from syscalltbl.machine.kernel import codealias
 from syscalltbl.machine.kernel.shmem import Backing
+from syscalltbl.store.record import Value, replace
 
 STACK_TOP = TASK_SIZE_MAX
 STACK_MAX = 8 << 20  # RLIMIT_STACK's default: the stack area, paged in on demand
@@ -64,8 +64,7 @@ def page_up(addr: int) -> int:
     return (addr + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
 
 
-@dataclass(slots=True)
-class Vma:
+class Vma(Value):
     """[start, end) with one protection; `name` as /proc/PID/maps shows it.
 
     `committed`: its memory is charged already or never will be (VM_ACCOUNT,
@@ -82,26 +81,78 @@ class Vma:
     read: bool
     write: bool
     execute: bool
-    name: str = ""
-    committed: bool = False
-    shared: bool = False
-    backing: Backing | None = None
-    pgoff: int = 0
-    locked: bool = False  # mlock: its pages are paged in; nothing is ever swapped out here, so that is all
-    dontfork: bool = False  # madvise(MADV_DONTFORK): a child does not get it
-    wipeonfork: bool = False  # madvise(MADV_WIPEONFORK): a child gets it empty (zero-filled)
-    closed: bool = False  # its backing was told it is gone (close_areas), before the area itself goes
-    maywrite: bool = True  # VM_MAYWRITE: false for a shared mapping of a file opened read-only (mprotect: EACCES)
-    growsdown: bool = False  # VM_GROWSDOWN (mmap's MAP_GROWSDOWN): a fault just below it extends it (grow_down)
-    sealed: bool = False  # mseal (VM_SEALED): no unmap, move, remap or protection change until the mm goes
+    name: str
+    committed: bool
+    shared: bool
+    backing: Backing | None
+    pgoff: int
+    locked: bool  # mlock: its pages are paged in; nothing is ever swapped out here, so that is all
+    dontfork: bool  # madvise(MADV_DONTFORK): a child does not get it
+    wipeonfork: bool  # madvise(MADV_WIPEONFORK): a child gets it empty (zero-filled)
+    closed: bool  # its backing was told it is gone (close_areas), before the area itself goes
+    maywrite: bool  # VM_MAYWRITE: false for a shared mapping of a file opened read-only (mprotect: EACCES)
+    growsdown: bool  # VM_GROWSDOWN (mmap's MAP_GROWSDOWN): a fault just below it extends it (grow_down)
+    sealed: bool  # mseal (VM_SEALED): no unmap, move, remap or protection change until the mm goes
     # userfaultfd (kernel/userfaultfd.py): the context it is registered with (vm_userfaultfd_ctx), and how
     # (UFFDIO_REGISTER_MODE_* bits: VM_UFFD_MISSING, VM_UFFD_WP, VM_UFFD_MINOR).
-    uffd: object | None = None
-    uffd_modes: int = 0
+    uffd: object | None
+    uffd_modes: int
     # VM_ACCOUNT: private writable memory whose commit was charged (mmap without MAP_NORESERVE, the heap,
     # mprotect making it writable). fork charges it again, area by area (dup_mmap).
-    accounted: bool = False
-    dontdump: bool = False  # madvise(MADV_DONTDUMP): VM_DONTDUMP, left out of a core dump
+    accounted: bool
+    dontdump: bool  # madvise(MADV_DONTDUMP): VM_DONTDUMP, left out of a core dump
+
+    __slots__ = _fields = (
+        "start", "end", "read", "write", "execute", "name", "committed", "shared", "backing", "pgoff", "locked",
+        "dontfork", "wipeonfork", "closed", "maywrite", "growsdown", "sealed", "uffd", "uffd_modes", "accounted",
+        "dontdump",
+    )
+
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        read: bool,
+        write: bool,
+        execute: bool,
+        name: str = "",
+        committed: bool = False,
+        shared: bool = False,
+        backing: Backing | None = None,
+        pgoff: int = 0,
+        locked: bool = False,
+        dontfork: bool = False,
+        wipeonfork: bool = False,
+        closed: bool = False,
+        maywrite: bool = True,
+        growsdown: bool = False,
+        sealed: bool = False,
+        uffd: object | None = None,
+        uffd_modes: int = 0,
+        accounted: bool = False,
+        dontdump: bool = False,
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.read = read
+        self.write = write
+        self.execute = execute
+        self.name = name
+        self.committed = committed
+        self.shared = shared
+        self.backing = backing
+        self.pgoff = pgoff
+        self.locked = locked
+        self.dontfork = dontfork
+        self.wipeonfork = wipeonfork
+        self.closed = closed
+        self.maywrite = maywrite
+        self.growsdown = growsdown
+        self.sealed = sealed
+        self.uffd = uffd
+        self.uffd_modes = uffd_modes
+        self.accounted = accounted
+        self.dontdump = dontdump
 
     def piece(self, start: int, end: int) -> Vma:
         """A copy of this area limited to [start, end) (a split, fork's copy, mremap's move)."""

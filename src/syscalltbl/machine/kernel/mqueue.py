@@ -14,13 +14,13 @@ from __future__ import annotations
 import stat
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.vfs import Inode, OpenFile
 from syscalltbl.machine.uapi.errno import EMFILE, ENOMEM, Errno
 from syscalltbl.machine.uapi.mqueue import FILENT_SIZE, MQ_PRIO_MAX
 from syscalltbl.machine.uapi.poll import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
+from syscalltbl.store.record import Record, Value
 
 if TYPE_CHECKING:
     from syscalltbl.machine.hw.physmem import PhysicalMemory
@@ -38,8 +38,7 @@ def queue_bytes(maxmsg: int, msgsize: int) -> int:
     return maxmsg * MESSAGE_BYTES + min(maxmsg, MQ_PRIO_MAX) * TREE_NODE_BYTES + maxmsg * msgsize
 
 
-@dataclass(slots=True)
-class Notification:
+class Notification(Value):
     """mq_notify's registration: the process that asked, how (SIGEV_*), the signal and its value."""
 
     pid: int
@@ -49,17 +48,44 @@ class Notification:
     value: int
     #: SIGEV_THREAD's: the netlink socket the cookie goes to (its receive buffer already charged for it,
     #: as netlink_attachskb does), and the cookie.
-    sock: NetlinkSocket | None = None
-    cookie: bytes = b""
-    charge: int = 0
+    sock: NetlinkSocket | None
+    cookie: bytes
+    charge: int
+
+    __slots__ = _fields = ("pid", "group", "how", "signo", "value", "sock", "cookie", "charge")
+
+    def __init__(
+        self,
+        pid: int,
+        group: object,
+        how: int,
+        signo: int,
+        value: int,
+        sock: NetlinkSocket | None = None,
+        cookie: bytes = b"",
+        charge: int = 0,
+    ) -> None:
+        self.pid = pid
+        self.group = group
+        self.how = how
+        self.signo = signo
+        self.value = value
+        self.sock = sock
+        self.cookie = cookie
+        self.charge = charge
 
 
-@dataclass(eq=False, slots=True)
-class Receiver:
+class Receiver(Record):
     """A task asleep in mq_timedreceive: while there is one, a send notifies nobody (it is the one served)."""
 
     task: Task
     sleep: Sleep
+
+    __slots__ = _fields = ("task", "sleep")
+
+    def __init__(self, task: Task, sleep: Sleep) -> None:
+        self.task = task
+        self.sleep = sleep
 
     def live(self) -> bool:
         return self.task.status is None and self.task.sleep is self.sleep

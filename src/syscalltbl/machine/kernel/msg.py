@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import time
 import weakref
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.ipcobj import IpcIds, IpcObject
 from syscalltbl.machine.kernel.shm import Perm
 from syscalltbl.machine.uapi.errno import ENOMEM, Errno
+from syscalltbl.store.record import Value
 
 if TYPE_CHECKING:
     from syscalltbl.machine.hw.physmem import PhysicalMemory
@@ -26,10 +26,15 @@ QUEUE_BYTES = 256  # struct msg_queue, charged to RAM
 MESSAGE_BYTES = 48  # struct msg_msg's head, charged with the text
 
 
-@dataclass(slots=True)
-class Message:
+class Message(Value):
     mtype: int
     text: bytes
+
+    __slots__ = _fields = ("mtype", "text")
+
+    def __init__(self, mtype: int, text: bytes) -> None:
+        self.mtype = mtype
+        self.text = text
 
 
 class MessageQueue(IpcObject):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
@@ -50,6 +49,7 @@ from syscalltbl.machine.uapi.inet import (
 )
 from syscalltbl.machine.uapi.netlink import IFF_LOWER_UP
 from syscalltbl.machine.uapi.socket import AF_INET
+from syscalltbl.store.record import Record
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
@@ -84,15 +84,23 @@ IPV4_DEVCONF: tuple[tuple[bytes, int, int], ...] = (  # name, all's, default's
 LO_DEVCONF = {b"disable_xfrm": 1, b"disable_policy": 1}
 
 
-@dataclass(eq=False)
-class Link:
+class Link(Record):
     """A device beside lo (a TUN/TAP interface: kernel/tun.py): its name, index, flags, MTU and type."""
 
     name: bytes
     index: int
     hatype: int  # ARPHRD_NONE for TUN, ARPHRD_ETHER for TAP
     flags: int
-    mtu: int = 1500
+    mtu: int
+
+    _fields = ("name", "index", "hatype", "flags", "mtu")
+
+    def __init__(self, name: bytes, index: int, hatype: int, flags: int, mtu: int = 1500) -> None:
+        self.name = name
+        self.index = index
+        self.hatype = hatype
+        self.flags = flags
+        self.mtu = mtu
 
     @property
     def up(self) -> bool:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from syscalltbl.machine.kernel.af_unix import (
@@ -90,12 +89,30 @@ FLAG_OPTIONS = frozenset({NETLINK_BROADCAST_ERROR, NETLINK_NO_ENOBUFS, NETLINK_C
 KernelInput = Callable[["NetlinkSocket", "Task", bytes], None]
 
 
-@dataclass(eq=False, slots=True)
 class NetlinkMessage(Message):
     """A datagram in a netlink socket's queue: who sent it (port id, 0 the kernel) and to which group."""
 
-    portid: int = 0
-    group: int = 0
+    portid: int
+    group: int
+
+    __slots__ = ("group", "portid")
+    _fields = (*Message._fields, "portid", "group")
+
+    def __init__(
+        self,
+        data: bytes,
+        sender: UnixSocket,
+        cred: Ucred | None,
+        files: list[OpenFile] | None = None,
+        uid: int = 0,
+        consumed: int = 0,
+        charge: int = 0,
+        portid: int = 0,
+        group: int = 0,
+    ) -> None:
+        super().__init__(data, sender, cred, files, uid, consumed, charge)
+        self.portid = portid
+        self.group = group
 
 
 def group_mask(group: int) -> int:

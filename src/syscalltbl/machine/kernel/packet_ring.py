@@ -22,13 +22,13 @@ from __future__ import annotations
 import struct
 import time
 import weakref
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel.shmem import SharedAnon
 from syscalltbl.machine.uapi.errno import ENOMEM, Errno
 from syscalltbl.machine.uapi.packet import BLK_HDR_LEN, TPACKET_ALIGNMENT, TPACKET_V1, TPACKET_V3
+from syscalltbl.store.record import Record
 
 if TYPE_CHECKING:
     from syscalltbl.machine.hw.physmem import PhysicalMemory
@@ -48,8 +48,7 @@ def tpacket_align(n: int) -> int:
     return (n + TPACKET_ALIGNMENT - 1) & ~(TPACKET_ALIGNMENT - 1)
 
 
-@dataclass(eq=False)
-class Ring:
+class Ring(Record):
     """One ring: its geometry, its pages, and (receiving) the frame the next packet goes to."""
 
     block_size: int
@@ -57,9 +56,31 @@ class Ring:
     frame_size: int
     frame_nr: int
     pages: SharedAnon
-    head: int = 0
-    losing: bool = False
-    blocks: BlockQueue | None = None  # TPACKET_V3's receive state
+    head: int
+    losing: bool
+    blocks: BlockQueue | None  # TPACKET_V3's receive state
+
+    _fields = ("block_size", "block_nr", "frame_size", "frame_nr", "pages", "head", "losing", "blocks")
+
+    def __init__(
+        self,
+        block_size: int,
+        block_nr: int,
+        frame_size: int,
+        frame_nr: int,
+        pages: SharedAnon,
+        head: int = 0,
+        losing: bool = False,
+        blocks: BlockQueue | None = None,
+    ) -> None:
+        self.block_size = block_size
+        self.block_nr = block_nr
+        self.frame_size = frame_size
+        self.frame_nr = frame_nr
+        self.pages = pages
+        self.head = head
+        self.losing = losing
+        self.blocks = blocks
 
     @property
     def size(self) -> int:
@@ -212,18 +233,39 @@ TPACKET3_HDR = struct.Struct("<IIIIIIHHIIHH8x")  # next_offset, sec, nsec, snapl
 DEFAULT_PRB_RETIRE_TOV = 8  # ms: what lo (no link speed) gets when tp_retire_blk_tov is 0
 
 
-@dataclass(eq=False)
-class BlockQueue:
+class BlockQueue(Record):
     """struct tpacket_kbdq_core: the block being filled, where the next packet goes, and its retire time."""
 
     sizeof_priv: int
     retire_ms: int
-    active: int = 0
-    next_offset: int = 0  # within the active block
-    prev_offset: int = 0  # the last packet stored in it
-    frozen: bool = False
-    seq: int = 1
-    deadline: float = 0.0
+    active: int
+    next_offset: int  # within the active block
+    prev_offset: int  # the last packet stored in it
+    frozen: bool
+    seq: int
+    deadline: float
+
+    _fields = ("sizeof_priv", "retire_ms", "active", "next_offset", "prev_offset", "frozen", "seq", "deadline")
+
+    def __init__(
+        self,
+        sizeof_priv: int,
+        retire_ms: int,
+        active: int = 0,
+        next_offset: int = 0,
+        prev_offset: int = 0,
+        frozen: bool = False,
+        seq: int = 1,
+        deadline: float = 0.0,
+    ) -> None:
+        self.sizeof_priv = sizeof_priv
+        self.retire_ms = retire_ms
+        self.active = active
+        self.next_offset = next_offset
+        self.prev_offset = prev_offset
+        self.frozen = frozen
+        self.seq = seq
+        self.deadline = deadline
 
 
 def blk_plus_priv(sizeof_priv: int) -> int:

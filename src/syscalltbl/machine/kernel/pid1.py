@@ -22,7 +22,6 @@ one may be made there.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +36,7 @@ from syscalltbl.machine.uapi import errno as uerrno
 from syscalltbl.machine.uapi import signal as usignal
 from syscalltbl.machine.uapi.wait import __WALL
 from syscalltbl.store import cache as content_cache
+from syscalltbl.store.record import Value
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import ExitStatus, Task, ThreadGroup
@@ -47,14 +47,27 @@ if TYPE_CHECKING:
 INIT_PATH = b"/sbin/init"
 
 
-@dataclass(slots=True)
-class Init:
+class Init(Value):
     """The generated init of a machine that booted one, and what `run` reports of its program."""
 
     file: Regular  # what it runs from: no path of the machine names it
     program_pid: int  # its first fork, the program's process
     program_name: bytes  # the program as `run` was given it, which --trace shows it exec'd as
-    program_status: ExitStatus | None = None
+    program_status: ExitStatus | None
+
+    __slots__ = _fields = ("file", "program_pid", "program_name", "program_status")
+
+    def __init__(
+        self,
+        file: Regular,
+        program_pid: int,
+        program_name: bytes,
+        program_status: ExitStatus | None = None,
+    ) -> None:
+        self.file = file
+        self.program_pid = program_pid
+        self.program_name = program_name
+        self.program_status = program_status
 
 
 class Pid1(enum.Enum):

@@ -12,27 +12,47 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from typing import Final
 
 from syscalltbl.machine.kernel.sysctl import OSRELEASE, VERSION
+from syscalltbl.store.record import Value
 
 #: 1 << CONFIG_LOG_BUF_SHIFT (17, x86-64 defconfig's): what SYSLOG_ACTION_SIZE_BUFFER answers.
 LOG_BUF_LEN: Final = 1 << 17
 LOGLEVEL_NOTICE: Final = 5
 
 
-@dataclass
-class KernelLog:
+class KernelLog(Value):
     """The records with their sequence numbers and the readers' places."""
 
-    records: deque[tuple[int, bytes]] = field(default_factory=deque)
-    next_seq: int = 0
-    size: int = 0  # bytes the records hold
-    syslog_seq: int = 0
-    syslog_partial: int = 0  # bytes of the record at syslog_seq a READ already returned
-    clear_seq: int = 0
-    started: float = field(default_factory=time.monotonic)
+    records: deque[tuple[int, bytes]]
+    next_seq: int
+    size: int  # bytes the records hold
+    syslog_seq: int
+    syslog_partial: int  # bytes of the record at syslog_seq a READ already returned
+    clear_seq: int
+    started: float
+
+    _fields = ("records", "next_seq", "size", "syslog_seq", "syslog_partial", "clear_seq", "started")
+
+    def __init__(
+        self,
+        records: deque[tuple[int, bytes]] | None = None,
+        next_seq: int = 0,
+        size: int = 0,
+        syslog_seq: int = 0,
+        syslog_partial: int = 0,
+        clear_seq: int = 0,
+        started: float | None = None,
+    ) -> None:
+        self.records = deque() if records is None else records
+        self.next_seq = next_seq
+        self.size = size
+        self.syslog_seq = syslog_seq
+        self.syslog_partial = syslog_partial
+        self.clear_seq = clear_seq
+        self.started = time.monotonic() if started is None else started
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         self.printk(LOGLEVEL_NOTICE, b"Linux version " + OSRELEASE + b" (syscalltbl) " + VERSION)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import struct
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.generators.x86_64 import abi
@@ -34,6 +33,7 @@ from syscalltbl.machine.uapi.signal import (
     SIGXFSZ,
     signal_name,
 )
+from syscalltbl.store.record import Frozen, Value
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.hwbreak import Breakpoint
@@ -43,16 +43,29 @@ if TYPE_CHECKING:
     from syscalltbl.machine.machine import Machine
 
 
-@dataclass(slots=True)
-class FsStruct:
+class FsStruct(Value):
     """Where a task's paths start and what its new files may not be (struct fs_struct); CLONE_FS shares it."""
 
     cwd: Directory
-    umask: int = 0o022
-    root: Directory | None = None  # chroot's; None: the mount namespace's root
+    umask: int
+    root: Directory | None  # chroot's; None: the mount namespace's root
     #: The mounts the task sees (nsproxy's mnt_ns, kept here as CLONE_NEWNS unshares fs_struct with it);
     #: None: the machine's first namespace.
-    mnt_ns: MountNamespace | None = None
+    mnt_ns: MountNamespace | None
+
+    __slots__ = _fields = ("cwd", "umask", "root", "mnt_ns")
+
+    def __init__(
+        self,
+        cwd: Directory,
+        umask: int = 0o022,
+        root: Directory | None = None,
+        mnt_ns: MountNamespace | None = None,
+    ) -> None:
+        self.cwd = cwd
+        self.umask = umask
+        self.root = root
+        self.mnt_ns = mnt_ns
 
     def copy(self) -> FsStruct:
         return FsStruct(self.cwd, self.umask, self.root, self.mnt_ns)
@@ -67,14 +80,21 @@ CORE_SIGNALS = frozenset({SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIG
 USER_RFLAGS = abi.X86_EFLAGS["X86_EFLAGS_IF"] | abi.X86_EFLAGS["X86_EFLAGS_FIXED"]
 
 
-@dataclass(frozen=True, slots=True)
-class ExitStatus:
+class ExitStatus(Frozen):
     """How a task ended: exactly one of `code` and `signal` is set."""
 
     code: int | None
-    signal: int | None = None
-    detail: str = ""
-    core: bool = False  # the signal's default action dumps core and RLIMIT_CORE allowed it
+    signal: int | None
+    detail: str
+    core: bool  # the signal's default action dumps core and RLIMIT_CORE allowed it
+
+    __slots__ = _fields = ("code", "signal", "detail", "core")
+
+    def __init__(self, code: int | None, signal: int | None = None, detail: str = "", core: bool = False) -> None:
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "signal", signal)
+        object.__setattr__(self, "detail", detail)
+        object.__setattr__(self, "core", core)
 
     @property
     def wait_status(self) -> int:

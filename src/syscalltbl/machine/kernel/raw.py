@@ -10,7 +10,6 @@ charged to SO_RCVBUF (a full one drops them) and RAM, as UDP's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.af_unix import (
@@ -66,7 +65,7 @@ from syscalltbl.machine.uapi.socket import (
 )
 
 if TYPE_CHECKING:
-    from syscalltbl.machine.kernel.af_unix import UnixNamespace
+    from syscalltbl.machine.kernel.af_unix import UnixNamespace, UnixSocket
     from syscalltbl.machine.kernel.process import Task
 
 SOL_RAW = 255
@@ -74,11 +73,27 @@ ICMP_FILTER = 1
 MAX_RAW = 0xFFFF
 
 
-@dataclass(eq=False, slots=True)
 class RawPacket(Message):
     """A packet in a raw socket's queue (its header included), with the address it came from."""
 
-    source: bytes = INADDR_ANY
+    source: bytes
+
+    __slots__ = ("source",)
+    _fields = (*Message._fields, *__slots__)
+
+    def __init__(
+        self,
+        data: bytes,
+        sender: UnixSocket,
+        cred: Ucred | None,
+        files: list[OpenFile] | None = None,
+        uid: int = 0,
+        consumed: int = 0,
+        charge: int = 0,
+        source: bytes = INADDR_ANY,
+    ) -> None:
+        super().__init__(data, sender, cred, files, uid, consumed, charge)
+        self.source = source
 
 
 class RawSocket(ReceiverCharged, InetSocket):

@@ -21,7 +21,6 @@ from __future__ import annotations
 import struct
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.machine.kernel import bpf_classic, signals
@@ -63,6 +62,7 @@ from syscalltbl.machine.uapi.seccomp import (
     SYS_SECCOMP,
 )
 from syscalltbl.machine.uapi.signal import SIGKILL, SIGSYS
+from syscalltbl.store.record import Record, Value
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
@@ -87,15 +87,28 @@ def _release(charge: Charge) -> None:
     charge.add(-charge.bytes)
 
 
-@dataclass(eq=False)
-class Filter:
+class Filter(Record):
     """struct seccomp_filter: a checked program, the filter installed before it, and SECCOMP_FILTER_FLAG_LOG.
     Never changed once attached: the tasks that inherit it share it, and its charge goes with the last."""
 
     prog: tuple[Insn, ...]
     prev: Filter | None
-    log: bool = False
-    charge: Charge = field(default_factory=lambda: Charge(None), compare=False)
+    log: bool
+    charge: Charge
+
+    _fields = ("prog", "prev", "log", "charge")
+
+    def __init__(
+        self,
+        prog: tuple[Insn, ...],
+        prev: Filter | None,
+        log: bool = False,
+        charge: Charge | None = None,
+    ) -> None:
+        self.prog = prog
+        self.prev = prev
+        self.log = log
+        self.charge = Charge(None) if charge is None else charge
 
     def chain(self) -> list[Filter]:
         out: list[Filter] = []
@@ -211,13 +224,18 @@ def sigsys_info(reason: int, nr: int, arch: int, call_addr: int) -> bytes:
     return _SIGSYS.pack(SIGSYS, reason, SYS_SECCOMP, call_addr, nr, arch).ljust(signals.SIGINFO_SIZE, b"\0")
 
 
-@dataclass
-class Verdict:
+class Verdict(Value):
     """What the entry does next: run the call (`skip` False), or skip it with `ret` in regs->ax (None: the
     number the call came with, syscall_rollback's ax)."""
 
     skip: bool
-    ret: int | None = None
+    ret: int | None
+
+    _fields = ("skip", "ret")
+
+    def __init__(self, skip: bool, ret: int | None = None) -> None:
+        self.skip = skip
+        self.ret = ret
 
 
 def secure_computing(task: Task, nr: int, args: Sequence[int], ip: int, *, ia32: bool) -> Verdict:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import time
 import weakref
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.ipcobj import IpcIds, IpcObject
 from syscalltbl.machine.kernel.shm import Perm
 from syscalltbl.machine.uapi.errno import EINVAL, ENOMEM, ENOSPC, ERANGE, Errno
 from syscalltbl.machine.uapi.sem import SEM_UNDO, SEMAEM, SEMVMX
+from syscalltbl.store.record import Record
 
 if TYPE_CHECKING:
     from syscalltbl.machine.hw.physmem import PhysicalMemory
@@ -35,14 +35,21 @@ UNDO_BYTES = 64  # struct sem_undo's head, and a short per semaphore
 Op = tuple[int, int, int]
 
 
-@dataclass(eq=False, slots=True)
-class Sleeper:
+class Sleeper(Record):
     """A task asleep in semop on a set: the operation that blocked it."""
 
     task: Task
     sleep: Sleep
     num: int
     op: int
+
+    __slots__ = _fields = ("task", "sleep", "num", "op")
+
+    def __init__(self, task: Task, sleep: Sleep, num: int, op: int) -> None:
+        self.task = task
+        self.sleep = sleep
+        self.num = num
+        self.op = op
 
     def live(self) -> bool:
         return self.task.status is None and self.task.sleep is self.sleep

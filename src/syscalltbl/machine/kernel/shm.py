@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.physmem import PhysicalMemory
@@ -34,12 +33,12 @@ from syscalltbl.machine.uapi.ipc import (
     SHM_NORESERVE,
     SHMMIN,
 )
+from syscalltbl.store.record import Value
 
 SEGMENT_BYTES = 512  # what a segment's objects cost the host (struct shmid_kernel and its shmem file), charged to RAM
 
 
-@dataclass(slots=True)
-class Perm:
+class Perm(Value):
     """struct kern_ipc_perm's fields."""
 
     key: int
@@ -49,6 +48,17 @@ class Perm:
     cgid: int
     mode: int
     seq: int
+
+    __slots__ = _fields = ("key", "uid", "gid", "cuid", "cgid", "mode", "seq")
+
+    def __init__(self, key: int, uid: int, gid: int, cuid: int, cgid: int, mode: int, seq: int) -> None:
+        self.key = key
+        self.uid = uid
+        self.gid = gid
+        self.cuid = cuid
+        self.cgid = cgid
+        self.mode = mode
+        self.seq = seq
 
 
 class Segment(SharedAnon):

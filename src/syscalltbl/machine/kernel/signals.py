@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import struct
 from collections import deque
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from syscalltbl.generators.x86_64 import abi
@@ -82,6 +81,7 @@ from syscalltbl.machine.uapi.signal import (
 )
 from syscalltbl.machine.uapi.structs import KERNEL_SIGACTION, SIGCONTEXT, STACK
 from syscalltbl.machine.uapi.timers import SI_TIMER
+from syscalltbl.store.record import Frozen
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task, ThreadGroup
@@ -126,12 +126,19 @@ STOP_MASK: Final = sum(bit(sig) for sig in STOP_SIGNALS)
 ALL: Final = (1 << NSIG) - 1
 
 
-@dataclass(frozen=True, slots=True)
-class SigAction:
-    handler: int = SIG_DFL
-    flags: int = 0
-    restorer: int = 0
-    mask: int = 0
+class SigAction(Frozen):
+    handler: int
+    flags: int
+    restorer: int
+    mask: int
+
+    __slots__ = _fields = ("handler", "flags", "restorer", "mask")
+
+    def __init__(self, handler: int = SIG_DFL, flags: int = 0, restorer: int = 0, mask: int = 0) -> None:
+        object.__setattr__(self, "handler", handler)
+        object.__setattr__(self, "flags", flags)
+        object.__setattr__(self, "restorer", restorer)
+        object.__setattr__(self, "mask", mask)
 
     def pack(self) -> bytes:
         return KERNEL_SIGACTION.pack(self.handler, self.flags, self.restorer, self.mask)

@@ -7,7 +7,6 @@ proc_dopipe_max_size) and raises Errno as a write of it would.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Final
 
 from syscalltbl.machine.kernel.aio import AioLimits
@@ -22,6 +21,7 @@ from syscalltbl.machine.uapi.keyctl import (
     KEY_QUOTA_ROOT_MAXBYTES,
     KEY_QUOTA_ROOT_MAXKEYS,
 )
+from syscalltbl.store.record import Value
 
 # include/linux/threads.h
 PID_MAX_DEFAULT: Final = 0x8000  # what a Linux box without a sysctl.conf starts with
@@ -44,45 +44,107 @@ DEFAULT_HOSTNAME: Final = b"syscalltbl"
 DEFAULT_DOMAINNAME: Final = b"(none)"
 
 
-@dataclass(slots=True)
-class Sysctl:
+class Sysctl(Value):
     """The values. `threads_limit` is the machine's process limit (--max-procs, kernel/limits.py): where Linux
     derives threads-max from RAM, and the most a write may raise it to."""
 
     threads_limit: int
     #: fs.nr_open: how far a descriptor table may grow, and RLIMIT_NOFILE's ceiling (--max-files, kernel/limits.py)
     nr_open: int
-    threads_max: int = field(init=False)
-    pid_max: int = PID_MAX_DEFAULT
+    threads_max: int
+    pid_max: int
     #: kernel.random.boot_id: a random UUID made once a boot
-    boot_id: bytes = field(default_factory=new_uuid)
-    core_pattern: bytes = b"core"
-    pipe_max_size: int = PIPE_MAX_SIZE
-    pipe_user_pages_soft: int = PIPE_USER_PAGES_SOFT
-    lease_break_time: int = LEASE_BREAK_TIME
+    boot_id: bytes
+    core_pattern: bytes
+    pipe_max_size: int
+    pipe_user_pages_soft: int
+    lease_break_time: int
     #: kernel.seccomp.actions_logged: the actions seccomp would log (to an audit log this kernel lacks).
-    seccomp_actions_logged: bytes = b"kill_process kill_thread trap errno user_notif trace log"
-    dir_notify_enable: int = 1  # fs.dir-notify-enable: 0 makes F_NOTIFY EINVAL
-    tainted: int = 0  # nothing taints this kernel by itself; root may add flags
-    aio: AioLimits = field(default_factory=AioLimits)  # fs.aio-max-nr, fs.aio-nr
+    seccomp_actions_logged: bytes
+    dir_notify_enable: int  # fs.dir-notify-enable: 0 makes F_NOTIFY EINVAL
+    tainted: int  # nothing taints this kernel by itself; root may add flags
+    aio: AioLimits  # fs.aio-max-nr, fs.aio-nr
     #: kernel.perf_event_*, io_uring_*, unprivileged_bpf_disabled; fs.fanotify.*
-    fdkinds: FdKindSysctl = field(default_factory=FdKindSysctl)
+    fdkinds: FdKindSysctl
     # kernel/keys: each user's key quota (security/keys), root's apart.
-    key_maxkeys: int = KEY_QUOTA_MAXKEYS
-    key_maxbytes: int = KEY_QUOTA_MAXBYTES
-    key_root_maxkeys: int = KEY_QUOTA_ROOT_MAXKEYS
-    key_root_maxbytes: int = KEY_QUOTA_ROOT_MAXBYTES
+    key_maxkeys: int
+    key_maxbytes: int
+    key_root_maxkeys: int
+    key_root_maxbytes: int
     # fs.inotify.*: fs/notify/inotify/inotify_user.c's defaults; the machine sets max_user_watches from its RAM
-    inotify_max_user_instances: int = 128
-    inotify_max_user_watches: int = 8192
-    inotify_max_queued_events: int = 16384
-    ctrl_alt_del: int = 1  # C_A_D (kernel/reboot.c): on at boot; reboot(CAD_ON/CAD_OFF) switches it
+    inotify_max_user_instances: int
+    inotify_max_user_watches: int
+    inotify_max_queued_events: int
+    ctrl_alt_del: int  # C_A_D (kernel/reboot.c): on at boot; reboot(CAD_ON/CAD_OFF) switches it
     #: console_printk (kernel/printk/printk.c): console, default message, minimum console and default
     #: console log levels, include/linux/printk.h's defaults; syslog(2)'s CONSOLE_* actions change the first.
-    console_printk: list[int] = field(default_factory=lambda: [7, 4, 1, 7])
-    unprivileged_userfaultfd: int = 0  # vm.unprivileged_userfaultfd: 0, only CAP_SYS_PTRACE handles kernel faults
-    memfd_noexec: int = 0  # vm.memfd_noexec: MEMFD_NOEXEC_SCOPE_EXEC, memfd_create's default (mm/memfd.c)
-    saved_console_loglevel: int = -1  # SYSLOG_ACTION_CONSOLE_OFF's, for CONSOLE_ON (-1, LOGLEVEL_DEFAULT: none)
+    console_printk: list[int]
+    unprivileged_userfaultfd: int  # vm.unprivileged_userfaultfd: 0, only CAP_SYS_PTRACE handles kernel faults
+    memfd_noexec: int  # vm.memfd_noexec: MEMFD_NOEXEC_SCOPE_EXEC, memfd_create's default (mm/memfd.c)
+    saved_console_loglevel: int  # SYSLOG_ACTION_CONSOLE_OFF's, for CONSOLE_ON (-1, LOGLEVEL_DEFAULT: none)
+
+    __slots__ = _fields = (
+        "threads_limit", "nr_open", "threads_max", "pid_max", "boot_id", "core_pattern", "pipe_max_size",
+        "pipe_user_pages_soft", "lease_break_time", "seccomp_actions_logged", "dir_notify_enable", "tainted", "aio",
+        "fdkinds", "key_maxkeys", "key_maxbytes", "key_root_maxkeys", "key_root_maxbytes",
+        "inotify_max_user_instances", "inotify_max_user_watches", "inotify_max_queued_events", "ctrl_alt_del",
+        "console_printk", "unprivileged_userfaultfd", "memfd_noexec", "saved_console_loglevel",
+    )
+
+    def __init__(
+        self,
+        threads_limit: int,
+        nr_open: int,
+        pid_max: int = PID_MAX_DEFAULT,
+        boot_id: bytes | None = None,
+        core_pattern: bytes = b"core",
+        pipe_max_size: int = PIPE_MAX_SIZE,
+        pipe_user_pages_soft: int = PIPE_USER_PAGES_SOFT,
+        lease_break_time: int = LEASE_BREAK_TIME,
+        seccomp_actions_logged: bytes = b"kill_process kill_thread trap errno user_notif trace log",
+        dir_notify_enable: int = 1,
+        tainted: int = 0,
+        aio: AioLimits | None = None,
+        fdkinds: FdKindSysctl | None = None,
+        key_maxkeys: int = KEY_QUOTA_MAXKEYS,
+        key_maxbytes: int = KEY_QUOTA_MAXBYTES,
+        key_root_maxkeys: int = KEY_QUOTA_ROOT_MAXKEYS,
+        key_root_maxbytes: int = KEY_QUOTA_ROOT_MAXBYTES,
+        inotify_max_user_instances: int = 128,
+        inotify_max_user_watches: int = 8192,
+        inotify_max_queued_events: int = 16384,
+        ctrl_alt_del: int = 1,
+        console_printk: list[int] | None = None,
+        unprivileged_userfaultfd: int = 0,
+        memfd_noexec: int = 0,
+        saved_console_loglevel: int = -1,
+    ) -> None:
+        self.threads_limit = threads_limit
+        self.nr_open = nr_open
+        self.pid_max = pid_max
+        self.boot_id = new_uuid() if boot_id is None else boot_id
+        self.core_pattern = core_pattern
+        self.pipe_max_size = pipe_max_size
+        self.pipe_user_pages_soft = pipe_user_pages_soft
+        self.lease_break_time = lease_break_time
+        self.seccomp_actions_logged = seccomp_actions_logged
+        self.dir_notify_enable = dir_notify_enable
+        self.tainted = tainted
+        self.aio = AioLimits() if aio is None else aio
+        self.fdkinds = FdKindSysctl() if fdkinds is None else fdkinds
+        self.key_maxkeys = key_maxkeys
+        self.key_maxbytes = key_maxbytes
+        self.key_root_maxkeys = key_root_maxkeys
+        self.key_root_maxbytes = key_root_maxbytes
+        self.inotify_max_user_instances = inotify_max_user_instances
+        self.inotify_max_user_watches = inotify_max_user_watches
+        self.inotify_max_queued_events = inotify_max_queued_events
+        self.ctrl_alt_del = ctrl_alt_del
+        self.console_printk = [7, 4, 1, 7] if console_printk is None else console_printk
+        self.unprivileged_userfaultfd = unprivileged_userfaultfd
+        self.memfd_noexec = memfd_noexec
+        self.saved_console_loglevel = saved_console_loglevel
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         self.threads_max = self.threads_limit

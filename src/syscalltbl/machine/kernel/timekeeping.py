@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Final
 
 from syscalltbl.machine.uapi.errno import EINVAL, Errno
@@ -57,6 +56,7 @@ from syscalltbl.machine.uapi.timex import (
     TIME_OOP,
     TIME_WAIT,
 )
+from syscalltbl.store.record import Value
 
 NSEC_PER_USEC: Final = 1000
 USEC_PER_SEC: Final = 1_000_000
@@ -87,21 +87,51 @@ def _clamp(value: int, low: int, high: int) -> int:
     return max(low, min(value, high))
 
 
-@dataclass(slots=True)
-class Ntp:
+class Ntp(Value):
     """ntp.c's state, as at boot with no ntpd: unsynchronised, no offset, no frequency error."""
 
-    status: int = STA_UNSYNC
-    state: int = TIME_OK
-    offset_ns: int = 0  # time_offset, as last given
-    freq: int = 0  # time_freq, scaled ns/s << NTP_SCALE_SHIFT
-    maxerror: int = NTP_PHASE_LIMIT
-    esterror: int = NTP_PHASE_LIMIT
-    constant: int = 2
-    tick: int = USER_TICK_USEC
-    tai: int = 0
-    next_leap: int = NO_LEAP  # the second a leap is due at
-    reftime: int = 0
+    status: int
+    state: int
+    offset_ns: int  # time_offset, as last given
+    freq: int  # time_freq, scaled ns/s << NTP_SCALE_SHIFT
+    maxerror: int
+    esterror: int
+    constant: int
+    tick: int
+    tai: int
+    next_leap: int  # the second a leap is due at
+    reftime: int
+
+    __slots__ = _fields = (
+        "status", "state", "offset_ns", "freq", "maxerror", "esterror", "constant", "tick", "tai", "next_leap",
+        "reftime",
+    )
+
+    def __init__(
+        self,
+        status: int = STA_UNSYNC,
+        state: int = TIME_OK,
+        offset_ns: int = 0,
+        freq: int = 0,
+        maxerror: int = NTP_PHASE_LIMIT,
+        esterror: int = NTP_PHASE_LIMIT,
+        constant: int = 2,
+        tick: int = USER_TICK_USEC,
+        tai: int = 0,
+        next_leap: int = NO_LEAP,
+        reftime: int = 0,
+    ) -> None:
+        self.status = status
+        self.state = state
+        self.offset_ns = offset_ns
+        self.freq = freq
+        self.maxerror = maxerror
+        self.esterror = esterror
+        self.constant = constant
+        self.tick = tick
+        self.tai = tai
+        self.next_leap = next_leap
+        self.reftime = reftime
 
     def error(self) -> bool:
         """is_error_status: unsynchronised, or a PPS discipline asked for without its signal."""
@@ -118,32 +148,56 @@ class Ntp:
         return shift_right((self.freq >> PPM_SCALE_INV_SHIFT) * PPM_SCALE_INV, NTP_SCALE_SHIFT)
 
 
-@dataclass(slots=True)
-class Slew:
+class Slew(Value):
     """adjtime()'s correction: `total_us` to apply, started at host-monotonic `since`."""
 
-    total_us: int = 0
-    since: int = 0
+    total_us: int
+    since: int
+
+    __slots__ = _fields = ("total_us", "since")
+
+    def __init__(self, total_us: int = 0, since: int = 0) -> None:
+        self.total_us = total_us
+        self.since = since
 
     def applied_us(self, now_mono: int) -> int:
         done = min(abs(self.total_us), MAX_TICKADJ_US * (now_mono - self.since) // NSEC_PER_SEC)
         return done if self.total_us >= 0 else -done
 
 
-@dataclass(slots=True)
-class WallClock:
+class WallClock(Value):
     """One machine's CLOCK_REALTIME and NTP state. `on_set` is told each time the clock is stepped."""
 
-    offset_ns: int = 0
-    ntp: Ntp = field(default_factory=Ntp)
-    slew: Slew = field(default_factory=Slew)
+    offset_ns: int
+    ntp: Ntp
+    slew: Slew
     #: struct timezone (settimeofday's second argument): minutes west, dst type.
-    tz: tuple[int, int] = (0, 0)
-    on_set: Callable[[], None] | None = None
+    tz: tuple[int, int]
+    on_set: Callable[[], None] | None
     #: How many times the clock was stepped (clock_was_set): a TFD_TIMER_CANCEL_ON_SET timerfd compares it.
-    steps: int = 0
+    steps: int
     #: The last realtime second the leap-second machinery looked at.
-    _second: int = 0
+    _second: int
+
+    __slots__ = _fields = ("offset_ns", "ntp", "slew", "tz", "on_set", "steps", "_second")
+
+    def __init__(
+        self,
+        offset_ns: int = 0,
+        ntp: Ntp | None = None,
+        slew: Slew | None = None,
+        tz: tuple[int, int] = (0, 0),
+        on_set: Callable[[], None] | None = None,
+        steps: int = 0,
+        _second: int = 0,
+    ) -> None:
+        self.offset_ns = offset_ns
+        self.ntp = Ntp() if ntp is None else ntp
+        self.slew = Slew() if slew is None else slew
+        self.tz = tz
+        self.on_set = on_set
+        self.steps = steps
+        self._second = _second
 
     def realtime_ns(self) -> int:
         now = self._now()

@@ -10,7 +10,6 @@ ICMP port unreachable), on its next call.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.af_unix import (  # fmt: skip
@@ -85,7 +84,7 @@ from syscalltbl.machine.uapi.socket import (
 )
 
 if TYPE_CHECKING:
-    from syscalltbl.machine.kernel.af_unix import UnixNamespace
+    from syscalltbl.machine.kernel.af_unix import UnixNamespace, UnixSocket
     from syscalltbl.machine.kernel.process import Task
 
 MAX_DATAGRAM = 0xFFFF  # udp_sendmsg: a datagram's length field holds no more
@@ -139,12 +138,30 @@ def udp_checksum(saddr: bytes, daddr: bytes, segment: bytes) -> int:
     return checksum(saddr + daddr + struct.pack("!BBH", 0, IPPROTO_UDP, len(segment)) + segment)
 
 
-@dataclass(eq=False, slots=True)
 class Datagram(Message):
     """A datagram in a receive queue: charged to its receiver, with the address it came from."""
 
-    source: Endpoint = (V4_ANY, 0)
-    coverage: int = 0  # UDP-Lite: how many bytes (header included) its checksum covers; 0 for all
+    source: Endpoint
+    coverage: int  # UDP-Lite: how many bytes (header included) its checksum covers; 0 for all
+
+    __slots__ = ("coverage", "source")
+    _fields = (*Message._fields, "source", "coverage")
+
+    def __init__(
+        self,
+        data: bytes,
+        sender: UnixSocket,
+        cred: Ucred | None,
+        files: list[OpenFile] | None = None,
+        uid: int = 0,
+        consumed: int = 0,
+        charge: int = 0,
+        source: Endpoint = (V4_ANY, 0),
+        coverage: int = 0,
+    ) -> None:
+        super().__init__(data, sender, cred, files, uid, consumed, charge)
+        self.source = source
+        self.coverage = coverage
 
 
 class UdpSocket(ReceiverCharged, InetSocket):

@@ -33,7 +33,6 @@ import os
 import stat
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
@@ -108,6 +107,7 @@ from syscalltbl.machine.uapi.userfaultfd import (
     UFFDIO_ZEROPAGE_MODE_DONTWAKE,
     USERFAULTFD_IOC_NEW,
 )
+from syscalltbl.store.record import Record
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
@@ -133,16 +133,33 @@ class Fault(enum.Enum):
     POISONED = enum.auto()  # a page UFFDIO_POISON marked: BUS_MCEERR_AR
 
 
-@dataclass(eq=False)
-class Waiter:
+class Waiter(Record):
     """A held fault: the faulting task, and the message it queued until it is read."""
 
     task: Task
     address: int
     flags: int
     sleep: Sleep
-    read: bool = False
-    woken: bool = False
+    read: bool
+    woken: bool
+
+    _fields = ("task", "address", "flags", "sleep", "read", "woken")
+
+    def __init__(
+        self,
+        task: Task,
+        address: int,
+        flags: int,
+        sleep: Sleep,
+        read: bool = False,
+        woken: bool = False,
+    ) -> None:
+        self.task = task
+        self.address = address
+        self.flags = flags
+        self.sleep = sleep
+        self.read = read
+        self.woken = woken
 
 
 class Userfaultfd(Inode):

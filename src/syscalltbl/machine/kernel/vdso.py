@@ -15,7 +15,6 @@ import pickle
 import struct
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -24,16 +23,22 @@ from syscalltbl.generators.x86_64 import abi
 from syscalltbl.generators.x86_64.kernel import Syscall
 from syscalltbl.machine.hw.cpu import TscReader
 from syscalltbl.store import cache as content_cache
+from syscalltbl.store.record import Frozen
 
 CALIBRATION_NS = 20_000_000
 _SAMPLE = struct.Struct("<QQQQ")  # tsc_base, mono, real, mult: VVAR_TSC_BASE..VVAR_MULT
 _U64 = struct.Struct("<Q")
 
 
-@dataclass(frozen=True, slots=True)
-class Vdso:
+class Vdso(Frozen):
     data: bytes  # the whole ELF file: it is mapped as is
     symbols: dict[str, int]  # offsets of the exported functions
+
+    __slots__ = _fields = ("data", "symbols")
+
+    def __init__(self, data: bytes, symbols: dict[str, int]) -> None:
+        object.__setattr__(self, "data", data)
+        object.__setattr__(self, "symbols", symbols)
 
     @property
     def pages(self) -> int:

@@ -10,12 +10,12 @@ goes back when the attribute is replaced or removed, or its inode is freed.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
 from typing import Final
 
 from syscalltbl.machine.hw.physmem import PhysicalMemory
 from syscalltbl.machine.uapi.errno import EEXIST, ENODATA, ENOSPC, Errno
 from syscalltbl.machine.uapi.xattr import XATTR_CREATE, XATTR_REPLACE
+from syscalltbl.store.record import Value
 
 #: What one attribute costs beside its name and value: struct simple_xattr (rb node, name pointer, size).
 ENTRY_BYTES: Final = 48
@@ -25,13 +25,18 @@ def _cost(name: bytes, value: bytes) -> int:
     return ENTRY_BYTES + len(name) + 1 + len(value)
 
 
-@dataclass(slots=True)
-class Charge:
+class Charge(Value):
     """The bytes of kernel objects an inode's attributes hold, and the RAM they are charged to (weakly:
     the charge outlives nothing, and must not keep the machine alive from a finalizer)."""
 
     ram: weakref.ref[PhysicalMemory] | None
-    bytes: int = 0
+    bytes: int
+
+    __slots__ = _fields = ("ram", "bytes")
+
+    def __init__(self, ram: weakref.ref[PhysicalMemory] | None, bytes: int = 0) -> None:
+        self.ram = ram
+        self.bytes = bytes
 
     def add(self, delta: int) -> None:
         ram = self.ram() if self.ram is not None else None

@@ -3,8 +3,6 @@ each (an end, a stop, a continue, a stop for its tracer), and reaping one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from syscalltbl.machine.kernel import cputime, proc
 from syscalltbl.machine.kernel.pidns import find_vpid
 from syscalltbl.machine.kernel.process import Task
@@ -21,6 +19,7 @@ from syscalltbl.machine.uapi.signal import (
 )
 from syscalltbl.machine.uapi.timers import WEXITED, WNOWAIT, WSTOPPED
 from syscalltbl.machine.uapi.wait import __WALL, __WCLONE, __WNOTHREAD, WCONTINUED
+from syscalltbl.store.record import Frozen
 
 
 def eligible_child(t: Task, child: Task, pid: int, options: int, *, traced: bool = False) -> bool:
@@ -51,14 +50,21 @@ def candidates(t: Task, pid: int, options: int) -> list[tuple[Task, bool]]:
     return [(c, traced) for c, traced in found if eligible_child(t, c, pid, options, traced=traced)]
 
 
-@dataclass(frozen=True, slots=True)
-class WaitEvent:
+class WaitEvent(Frozen):
     """What a wait reports of one child: how it ended (`exited`), or a stop or continue."""
 
     child: Task
     code: int  # waitid's si_code: CLD_EXITED ... CLD_CONTINUED
     status: int  # waitid's si_status
     exited: bool
+
+    __slots__ = _fields = ("child", "code", "status", "exited")
+
+    def __init__(self, child: Task, code: int, status: int, exited: bool) -> None:
+        object.__setattr__(self, "child", child)
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "status", status)
+        object.__setattr__(self, "exited", exited)
 
     @property
     def wait_status(self) -> int:

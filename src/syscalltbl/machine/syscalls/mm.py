@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel.af_packet import PacketSocket
@@ -54,6 +52,7 @@ from syscalltbl.machine.uapi.mman import (
     PROT_SEM,
     PROT_WRITE,
 )
+from syscalltbl.store.record import replace
 
 MASK64 = (1 << 64) - 1
 

@@ -9,8 +9,6 @@ and map the same file with the same flags; anything else is EINVAL.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.kernel.mm import Vma
 from syscalltbl.machine.kernel.process import Task
@@ -19,6 +17,7 @@ from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EINVAL, ENOMEM, EPERM, Errno
 from syscalltbl.machine.uapi.ipc import SHM_DEST
 from syscalltbl.machine.uapi.mman import MAP_NONBLOCK
+from syscalltbl.store.record import replace
 
 MASK64 = (1 << 64) - 1
 
