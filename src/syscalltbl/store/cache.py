@@ -8,28 +8,56 @@ truncated or corrupt entry is detected, discarded and rebuilt.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from syscalltbl.store import atomic, cachebound, cachedir
+from syscalltbl.store import atomic, cachebound, cachedir, entry
+
+if TYPE_CHECKING:
+    from hashlib import _Hash
 
 _DIGEST = 32
+#: The first this many bytes a process hashes go through the interpreter's own SHA-256 (store/entry.py),
+#: the rest through hashlib's: importing hashlib starts OpenSSL, 3-4 ms, more than the built-in one takes
+#: for all that a warm `run` hashes (about 260 KB: 1.4 ms), though it is 8x slower a byte. Same digests.
+BUILTIN_BUDGET = 512 * 1024
+_builtin_left = BUILTIN_BUDGET
+
+
+def hasher(size: int) -> _Hash:
+    """A new SHA-256 for `size` bytes: the built-in one while the process's budget lasts, else OpenSSL's."""
+    global _builtin_left
+    if size <= _builtin_left:
+        _builtin_left -= size
+        made: _Hash = entry.sha256()
+        return made
+    import hashlib
+
+    return hashlib.sha256()
 
 
 def digest(*parts: bytes | str) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        data = part.encode() if isinstance(part, str) else part
+    encoded = [part.encode() if isinstance(part, str) else part for part in parts]
+    h = hasher(sum(len(data) for data in encoded))
+    for data in encoded:
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()
 
 
 def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    h = hasher(len(data))
+    h.update(data)
+    return h.hexdigest()
+
+
+def _sha256(data: bytes) -> bytes:
+    h = hasher(len(data))
+    h.update(data)
+    return h.digest()
 
 
 def _file(kind: str, key: str) -> Path:
@@ -43,7 +71,7 @@ def get(kind: str, key: str) -> bytes | None:
     except OSError:
         return None
     payload = blob[_DIGEST:]
-    if len(blob) < _DIGEST or hashlib.sha256(payload).digest() != blob[:_DIGEST]:
+    if len(blob) < _DIGEST or _sha256(payload) != blob[:_DIGEST]:
         path.unlink(missing_ok=True)
         return None
     cachebound.used(path)  # least recently used entries are evicted first
@@ -54,7 +82,7 @@ def put(kind: str, key: str, payload: bytes) -> None:
     path = _file(kind, key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if atomic.write_if_changed(path, hashlib.sha256(payload).digest() + payload):
+        if atomic.write_if_changed(path, _sha256(payload) + payload):
             cachebound.added(path)
         else:
             cachebound.used(path)
@@ -64,6 +92,8 @@ def put(kind: str, key: str, payload: bytes) -> None:
 
 def fingerprint(files: Iterable[Path]) -> str:
     """Hash of the Python version and each file's name and bytes: the key part for "the code that made it"."""
+    import hashlib  # files of code, read whole: more than the built-in SHA-256's budget
+
     h = hashlib.sha256(f"{sys.version_info[:2]}".encode())
     for path in files:
         h.update(path.name.encode())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import pickle
+import marshal
 import sys
 import types
 from collections.abc import Iterable, Sequence
@@ -18,7 +18,7 @@ from syscalltbl.generators.x86_64.kernel import NI_SYSCALL, Syscall, dense, ia32
 from syscalltbl.machine.image.elfimage import Image, Segment
 from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.store import cache as content_cache
-from syscalltbl.store import cachebound
+from syscalltbl.store import cachebound, filestamp
 
 # A warm start reads the kernel from the cache: what builds one (the renderers, Jinja2, the table and
 # prototype parsers with Lark, pyelftools, as/ld) is imported where it is used, not here.
@@ -43,8 +43,9 @@ _OWN_SOURCES = (
 
 @cache
 def _own_fingerprint() -> str:
-    """Read once per process, as code_fingerprint is, not at every machine's boot."""
-    return content_cache.fingerprint(_OWN_SOURCES)
+    """Once per process, as code_fingerprint is, and from the files' stat() while they are unchanged:
+    reading and hashing their 60 KB at every start cost a warm `run` more than stat-ing them."""
+    return filestamp.fingerprint([str(path) for path in _OWN_SOURCES])
 
 
 class Ia32Entry(Frozen):
@@ -147,7 +148,7 @@ def build_kernel(
     )  # fmt: skip
     if content_cache.enabled() and (blob := content_cache.get("kernel", key)) is not None:
         with contextlib.suppress(Exception):  # an entry of another shape: rebuild
-            elf, image, syscalls_64, cached_table, ia32_table = _thaw(pickle.loads(blob))
+            elf, image, syscalls_64, cached_table, ia32_table = _thaw(marshal.loads(blob))
             for directory in (Path(elf).parent, Path(cached_table).parent):
                 cachebound.used(directory)  # used with this entry: not evicted before it
             if Path(elf).is_file() and Path(cached_table).is_file():
@@ -155,12 +156,13 @@ def build_kernel(
                 return Kernel(Path(elf), image, syscalls_64, table, ia32_table)
     kernel, table_module = _build_kernel(target, implemented, syscall_mask, trace_all)
     if content_cache.enabled():
-        content_cache.put("kernel", key, pickle.dumps(_frozen(kernel, table_module), protocol=pickle.HIGHEST_PROTOCOL))
+        content_cache.put("kernel", key, marshal.dumps(_frozen(kernel, table_module)))
     return kernel
 
 
 #: A cached kernel as plain tuples: unpickling about a thousand frozen slotted dataclasses goes through
-#: dataclasses' __setstate__, field by field, and was a tenth of a warm `run`'s start-up.
+#: dataclasses' __setstate__, field by field, and was a tenth of a warm `run`'s start-up. Kept with marshal,
+#: which the interpreter has built in: importing pickle cost a warm `run` 1.5 ms.
 _Frozen = tuple[
     str, tuple[int, tuple[tuple[int, int, bytes, bool, bool], ...], dict[str, int], int, int, int],
     tuple[tuple[int, str, str, bool], ...], str, tuple[tuple[int, str, str, str, str | None, bool], ...],

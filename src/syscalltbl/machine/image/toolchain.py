@@ -6,13 +6,13 @@ many machines from the same table runs `as` and `ld` once.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from syscalltbl.store import cache as content_cache
 from syscalltbl.store import cachebound, cachedir
 
 
@@ -57,7 +57,7 @@ def build_elf(
     a dynamic symbol table and a SysV hash for lookups in user mode.
     Returns the path of the linked ELF, shared between identical builds.
     """
-    digest = hashlib.sha256()
+    digest = content_cache.hasher(sum(len(text) for text in sources.values()))
     for key in sorted(sources):
         digest.update(f"{key}\0{len(sources[key])}\0{sources[key]}\0".encode())
     digest.update(f"{linker_script}\0{entry}\0{soname}".encode())
@@ -102,9 +102,9 @@ def build_elf(
 
 
 def _digest(*parts: Mapping[str, str] | str) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        items = sorted(part.items()) if isinstance(part, Mapping) else [("", part)]
+    chunks = [sorted(part.items()) if isinstance(part, Mapping) else [("", part)] for part in parts]
+    h = content_cache.hasher(sum(len(key) + len(text) for items in chunks for key, text in items))
+    for items in chunks:
         for key, text in items:
             h.update(f"{key}\0{len(text)}\0{text}\0".encode())
     return h.hexdigest()[:32]

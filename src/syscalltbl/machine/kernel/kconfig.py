@@ -13,7 +13,6 @@ tests the kernel can run (lib/tst_kconfig.c), as a distribution kernel's.
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Final
 
@@ -192,4 +191,6 @@ def render_config(machine: Machine) -> bytes:
 
 def render_config_gz(machine: Machine) -> bytes:
     """/proc/config.gz: the text gzipped, with no time stamp, so every read of it is the same bytes."""
+    import gzip  # here: only a read of /proc/config.gz needs it
+
     return gzip.compress(render_config(machine), mtime=0)

@@ -20,7 +20,6 @@ makes it negative and fails with ENOENT, as Linux does when the helper is missin
 
 from __future__ import annotations
 
-import secrets
 import time
 import weakref
 from typing import TYPE_CHECKING
@@ -171,9 +170,11 @@ class KeyTable:
         if not machine.ram.slab_fits(cost):
             raise Errno(ENOMEM)
         machine.ram.slab_charge(cost)
-        serial = 3 + secrets.randbelow(0x7FFFFFFC)  # key_alloc_serial: random, never a special id
+        from secrets import randbelow  # here: secrets imports hmac, and hmac OpenSSL, which a run without keys skips
+
+        serial = 3 + randbelow(0x7FFFFFFC)  # key_alloc_serial: random, never a special id
         while serial in self.keys:
-            serial = 3 + secrets.randbelow(0x7FFFFFFC)
+            serial = 3 + randbelow(0x7FFFFFFC)
         key = Key(serial, key_type, description, uid, gid, perm, payload)
         key.quota_uid, key.charged = uid, size
         self.used[uid][0] += 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import pickle
+import marshal
 import struct
 import time
 from collections.abc import Callable
@@ -50,13 +50,13 @@ def build_vdso(syscalls: list[Syscall], source: str) -> Vdso:
     key = content_cache.digest("vdso", code_fingerprint(), Path(__file__).read_bytes(), repr(syscalls),
                                source)
     if content_cache.enabled() and (blob := content_cache.get("vdso", key)) is not None:
-        with contextlib.suppress(Exception):  # an entry from another version of Vdso: rebuild
-            cached = pickle.loads(blob)
-            if isinstance(cached, Vdso):
-                return cached
+        with contextlib.suppress(Exception):  # an entry of another shape: rebuild
+            data, symbols = marshal.loads(blob)  # marshal, not pickle: built in, no import for a warm start
+            if isinstance(data, bytes) and isinstance(symbols, dict):
+                return Vdso(data, symbols)
     vdso = _build_vdso(syscalls, source)
     if content_cache.enabled():
-        content_cache.put("vdso", key, pickle.dumps(vdso))
+        content_cache.put("vdso", key, marshal.dumps((vdso.data, vdso.symbols)))
     return vdso
 
 
