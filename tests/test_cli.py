@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from support import Cli
-from syscalltbl.cli.commands import COMMANDS
+from syscalltbl.cli.commands import NAMES
 from syscalltbl.cli.main import main
 
 CASES = [
@@ -104,7 +104,7 @@ def test_two_tables_on_one_file_is_an_error_not_a_double_edit(cli: Cli, tmp_path
 
 # ---------------------------------------------------------------- the error convention
 
-COMMAND_NAMES = ("build", "script", *COMMANDS)
+COMMAND_NAMES = ("build", "script", *NAMES)
 
 #: An error line: `syscalltbl COMMAND: error: MESSAGE` (`syscalltbl: error:` at the top level),
 #: or at a position in a file `FILE:LINE:COLUMN: error: MESSAGE`.

@@ -166,7 +166,7 @@ def test_installed_help_lists_every_command(installed: Path, tmp_path: Path) -> 
         [str(installed / "bin" / "syscalltbl"), "--help"], cwd=tmp_path, capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stderr
-    from syscalltbl.cli.commands import COMMANDS
+    from syscalltbl.cli.commands import NAMES
 
-    for name in ("build", "script", *COMMANDS):
+    for name in ("build", "script", *NAMES):
         assert name in proc.stdout

@@ -91,9 +91,7 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
         "runtime = the emulated x86-64 machine's sources (default: both)",
     )
     add_tables_options(build)
-    extra = _extra_commands() if command != "build" else {}
-    if command in extra:
-        extra = {command: extra[command]}
+    extra = _extra_commands(command) if command != "build" else {}
     for name, module in extra.items():
         sub = commands.add_parser(name, help=module.HELP, description=module.HELP)
         module.configure(sub)
@@ -106,10 +104,11 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _extra_commands() -> dict[str, ModuleType]:
-    from syscalltbl.cli.commands import COMMANDS
+def _extra_commands(command: str | None) -> dict[str, ModuleType]:
+    """`command`'s module alone when it is one of the subcommands beyond build and script, else all of them."""
+    from syscalltbl.cli import commands
 
-    return COMMANDS
+    return {command: commands.command(command)} if command in commands.NAMES else commands.all_commands()
 
 
 def _run_build(args: argparse.Namespace, argv: list[str]) -> int:
@@ -270,7 +269,7 @@ def _main(argv: list[str]) -> int:
     try:
         if args.command == "build":
             return _run_build(args, argv)
-        extra = _extra_commands()
+        extra = _extra_commands(args.command)
         if args.command in extra:
             status: int = extra[args.command].run(args)
             return status
