@@ -22,6 +22,15 @@ def _getter(names: tuple[str, ...]) -> Callable[[object], object]:
     return attrgetter(*names) if names else lambda _: ()
 
 
+def _values(names: tuple[str, ...]) -> Callable[[object], tuple[object, ...]]:
+    """The fields' values as a tuple, one field too (attrgetter gives one field's value alone)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda record: (getattr(record, name),)
+    getter: Callable[[object], tuple[object, ...]] = attrgetter(*names) if names else lambda _: ()
+    return getter
+
+
 class Record:
     """A dataclass with `eq=False`: the repr of its fields, identity equality and hashing."""
 
@@ -31,14 +40,18 @@ class Record:
     #: What equality and hashing compare, when not every field of the repr.
     _compared: ClassVar[tuple[str, ...]]
     _key: ClassVar[Callable[[object], object]]
+    _shown: ClassVar[Callable[[object], tuple[object, ...]]]
+    _format: ClassVar[str]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._key = staticmethod(_getter(cls.__dict__.get("_compared", cls._fields)))
+        # The repr as one str.format of the fields' values: a cache key of a few hundred records is their repr.
+        cls._shown = staticmethod(_values(cls._fields))
+        cls._format = f"{cls.__qualname__}({', '.join(f'{name}={{!r}}' for name in cls._fields)})"
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
-        return f"{type(self).__qualname__}({shown})"
+        return self._format.format(*type(self)._shown(self))
 
 
 class Value(Record):
