@@ -34,6 +34,10 @@ _reg_write = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctype
     ("uc_reg_write", _lib)
 )
 _emu_stop = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)(("uc_emu_stop", _lib))
+# uc_reg_read_batch / uc_reg_write_batch(uc, int *regs, void **vals, int count)
+_BATCH = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
+_reg_read_batch = _BATCH(("uc_reg_read_batch", _lib))
+_reg_write_batch = _BATCH(("uc_reg_write_batch", _lib))
 _hook_add = _lib.uc_hook_add
 
 
@@ -357,6 +361,35 @@ class Cpu:
     def flush_code(self) -> None:
         """Forget translated code, after the host wrote instructions into RAM."""
         self.uc.ctl_flush_tb()
+
+
+class RegisterBlock:
+    """Registers read or written together in one call into libunicorn (uc_reg_read_batch), each in a slot of
+    its own width in one buffer, laid out in the order given: a task switch's FPU state is 28 registers."""
+
+    def __init__(self, cpu: Cpu, slots: list[tuple[int, int]]) -> None:
+        """`slots`: (register id, slot width in bytes), a width at least the register's."""
+        self.size = sum(width for _, width in slots)
+        self._buffer = ctypes.create_string_buffer(self.size)
+        base = ctypes.addressof(self._buffer)
+        offsets = [sum(width for _, width in slots[:i]) for i in range(len(slots))]
+        self._regs = (ctypes.c_int * len(slots))(*(regid for regid, _ in slots))
+        self._vals = (ctypes.c_void_p * len(slots))(*(base + offset for offset in offsets))
+        self._count = len(slots)
+        self._handle = cpu.handle
+
+    def read(self) -> bytes:
+        """Every slot, as one byte string; a register narrower than its slot leaves the rest of it zero."""
+        ctypes.memset(self._buffer, 0, self.size)
+        if _reg_read_batch(self._handle, self._regs, self._vals, self._count):
+            raise UnicornError("uc_reg_read_batch failed")
+        return self._buffer.raw
+
+    def write(self, data: bytes) -> None:
+        """Every register from its slot of `data` (`size` bytes), in the order of the slots."""
+        self._buffer.raw = data
+        if _reg_write_batch(self._handle, self._regs, self._vals, self._count):
+            raise UnicornError("uc_reg_write_batch failed")
 
 
 class TscReader:

@@ -18,7 +18,9 @@ from __future__ import annotations
 import bisect
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from itertools import compress
+from operator import attrgetter
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.hw.paging import (
@@ -54,6 +56,9 @@ AREA_BYTES = 288
 # charged to RAM at what it costs the host, so no range of guards makes the host hold more than RAM pays for.
 GUARD_BYTES = 64
 _Q = struct.Struct("<Q")
+# fault_around_bytes' default (64 KiB): the pages a read fault on a file's page maps at once (do_fault_around).
+FAULT_AROUND_PAGES = 16
+_AROUND = {n: struct.Struct(f"<{n}Q") for n in range(1, FAULT_AROUND_PAGES + 1)}
 
 
 def page_down(addr: int) -> int:
@@ -107,6 +112,14 @@ class Vma:
         """A copy of this area limited to [start, end) (a split, fork's copy, mremap's move)."""
         return replace(self, start=start, end=end, pgoff=self.pgoff + (start - self.start) // PAGE_SIZE)
 
+    def forked(self) -> Vma:
+        """fork's copy of this area (vm_area_dup): all of it, but memory locks are not inherited (VM_LOCKED
+        is cleared in the child) nor a userfaultfd registration (without UFFD_FEATURE_EVENT_FORK).
+        Made from the fields in one go: dataclasses.replace, twice for each area, was a third of a fork."""
+        child = Vma(*_VMA_FIELDS(self))
+        child.locked, child.uffd, child.uffd_modes = False, None, 0
+        return child
+
     def index(self, va: int) -> int:
         """The backing's page number for `va`."""
         return self.pgoff + (va - self.start) // PAGE_SIZE
@@ -114,6 +127,9 @@ class Vma:
     def pte_flags(self) -> int:
         flags = PTE_US | PTE_A | PTE_D | (PTE_RW if self.write else 0) | (0 if self.execute else PTE_NX)
         return flags | (PTE_P if self.read or self.write or self.execute else 0)
+
+
+_VMA_FIELDS = attrgetter(*(f.name for f in fields(Vma)))  # every field of an area, in __init__'s order
 
 
 class Mm(AddressSpace):
@@ -468,7 +484,52 @@ class Mm(AddressSpace):
         codealias.settle(self, vma, page)
         if write and codealias.switch_pending(self, vma, page, entry := self.lookup(page)):
             return codealias.switch(self, vma, page, entry)  # the kernel's store: the write phase
+        if not write and not entry and vma.backing is not None and vma.uffd is None:
+            self._fault_around(vma, page)
         return True
+
+    def _fault_around(self, vma: Vma, page: int) -> None:
+        """do_fault_around after a read fault on a file's page: the pages around it that the page cache holds
+        already are mapped too, so a program running through its text takes one fault per 64 KiB, not per page.
+
+        The window is Linux's: FAULT_AROUND_PAGES aligned, clamped to the area and to the page table of
+        `page` (whose table exists now, so this takes no frame); only empty entries are filled (not a
+        PROT_NONE page's kept frame, a guard or a poison marker), and only with pages already in RAM
+        (filemap_map_pages starts no read). A private area gets them read-only, copied on the first write,
+        as the faulting page. Not in an area registered with a userfaultfd (uffd_disable_fault_around).
+        """
+        backing = vma.backing
+        assert backing is not None
+        slot = (page >> 12) & 511
+        offset = (page - vma.start) >> 12
+        first = max(slot & -FAULT_AROUND_PAGES, slot - offset)
+        end = min(first + FAULT_AROUND_PAGES, 512, slot + ((vma.end - vma.start) >> 12) - offset)
+        if end - first <= 1:
+            return
+        pte = self._walk(page, False)
+        assert pte is not None
+        table = pte - 8 * slot
+        mem, ram = self.ram.mem, self.ram
+        entries = _AROUND[end - first].unpack_from(mem, table + 8 * first)
+        base = page - (slot << 12)
+        index0 = vma.pgoff + ((base - vma.start) >> 12)
+        mapped = []
+        for at in compress(range(first, end), [not e for e in entries]):
+            va = base + (at << 12)
+            if (self.guards and va in self.guards) or (self.poisoned and va in self.poisoned):
+                continue
+            found = backing.cached(index0 + at)
+            if found is None:
+                continue
+            ram.share(found)
+            entry = found | self.pte_flags_for(vma, found)
+            if not entry & PTE_NX:
+                ram.code_frames.add(found)
+            _Q.pack_into(mem, table + 8 * at, entry)
+            mapped.append(va)
+        if mapped and codealias.may_mix(self, vma):
+            for va in mapped:
+                codealias.settle(self, vma, va)
 
     def grow_down(self, va: int) -> Vma | None:
         """expand_stack: the MAP_GROWSDOWN area just above `va` reaches down to its page, unless that comes
@@ -669,8 +730,7 @@ class Mm(AddressSpace):
         child = Mm(self.ram, self.kernel)
         # Memory locks are not inherited (VM_LOCKED is cleared in the child, mlockall's MCL_FUTURE too).
         # Nor is a userfaultfd registration: without UFFD_FEATURE_EVENT_FORK the child's areas have none.
-        child.vmas = [replace(v.piece(v.start, v.end), locked=False, uffd=None, uffd_modes=0)
-                      for v in self.vmas if not v.dontfork]
+        child.vmas = [v.forked() for v in self.vmas if not v.dontfork]
         child._recount()
         for vma in child.vmas:
             if vma.backing is not None:
@@ -687,39 +747,57 @@ class Mm(AddressSpace):
             self.ram.slab_charge(len(child.guards) * GUARD_BYTES)
         child.code_phase = dict(self.code_phase)
         # Areas whose pages the child does not get: not at all, or zero-filled on first touch.
-        skipped = [v for v in self.vmas if v.dontfork or v.wipeonfork]
-        mem = self.ram.mem
+        skipped = [(v.start, v.end) for v in self.vmas if v.dontfork or v.wipeonfork]
         try:
-            for va, entry in self.user_leaves():
-                if skipped and any(v.start <= va < v.end for v in skipped):
-                    continue
-                if self._shared(va):
-                    child.set_pte(va, entry)
-                    continue
-                if self.ram.is_shared(entry & PTE_ADDR):
-                    child.set_pte(va, entry)  # its table first: a failed one must not leave a holder behind
-                    self.ram.share(entry & PTE_ADDR)
-                    continue
-                frame = self.ram.alloc()
-                src = entry & PTE_ADDR
-                mem[frame : frame + PAGE_SIZE] = mem[src : src + PAGE_SIZE]
-                try:
-                    child.set_pte(va, frame | (entry & ~PTE_ADDR))
-                except OutOfMemory:
-                    self.ram.free(frame)
-                    raise
+            self._copy_pages(child, skipped)
         except OutOfMemory:
             child.destroy()  # what was copied so far, and its tables
             raise
         return child
 
+    def _copy_pages(self, child: Mm, skipped: list[tuple[int, int]]) -> None:
+        """copy_page_range: every user leaf not in `skipped` into `child`, a page table at a time. The
+        kernel's own frames (vDSO, vvar) and frames with other holders (a file's page, shared memory, a
+        copy-on-write page) are mapped as they are, one more holder for the latter; the rest are copied.
+
+        The child's table is made before any of its pages, so OutOfMemory leaves every frame taken so
+        far in one of the child's tables (for destroy to give back), none held by nobody.
+        """
+        ram, mem = self.ram, self.ram.mem
+        kernel_owned = self._kernel_owned()
+        is_shared, code = ram.is_shared, ram.code_frames
+        pack = _Q.pack_into
+        for base, table in self.leaf_tables():
+            present = self.table_entries(table)
+            left_out = _within(skipped, base)
+            if left_out:
+                present = [(slot, entry) for slot, entry in present if not _inside(left_out, base | slot << 12)]
+            if not present:
+                continue
+            target = child._walk(base, True)  # the child's table for these 2 MiB, at slot 0
+            assert target is not None
+            owned = _within(kernel_owned, base)
+            for slot, entry in present:
+                frame = entry & PTE_ADDR
+                if owned and _inside(owned, base | slot << 12):
+                    pass
+                elif is_shared(frame):
+                    ram.share(frame)
+                else:
+                    frame = ram.alloc()
+                    mem[frame : frame + PAGE_SIZE] = mem[entry & PTE_ADDR : (entry & PTE_ADDR) + PAGE_SIZE]
+                    entry = frame | (entry & ~PTE_ADDR)
+                if entry & PTE_US and not entry & PTE_NX:
+                    code.add(frame)  # as set_pte records an executable user frame
+                pack(mem, target + 8 * slot, entry)
+
+    def _kernel_owned(self) -> list[tuple[int, int]]:
+        """[start, end) of the areas mapping the kernel's own frames (vDSO, vvar): nobody's to copy or free."""
+        return [(v.start, v.end) for v in self.vmas if v.name in SHARED]
+
     def _in_shared_area(self, va: int) -> bool:
         vma = self.find_vma(va)
         return vma is not None and vma.shared
-
-    def _shared(self, va: int) -> bool:
-        vma = self.find_vma(va)
-        return vma is not None and vma.name in SHARED
 
     def map_shared(self, va: int, frames: list[int], name: str) -> None:
         """Map kernel-owned frames read-only (the vDSO and vvar pages)."""
@@ -747,9 +825,13 @@ class Mm(AddressSpace):
 
     def destroy(self) -> None:
         """Free every frame and table; the address space must not be current."""
-        for va, entry in list(self.user_leaves()):
-            if not self._shared(va):
-                self.ram.free(entry & PTE_ADDR)
+        kernel_owned = self._kernel_owned()
+        frames: list[int] = []
+        for base, table in self.leaf_tables():
+            owned = _within(kernel_owned, base)
+            frames += [entry & PTE_ADDR for slot, entry in self.table_entries(table)
+                       if not (owned and _inside(owned, base | slot << 12))]
+        self.ram.free_all(frames)
         self.free_user_tables()
         self.close_areas()
         self.ram.slab_charge(-(len(self.guards) + len(self.poisoned)) * GUARD_BYTES)
@@ -777,6 +859,15 @@ class Mm(AddressSpace):
         if delta:
             self.ram.slab_charge(delta * AREA_BYTES)
             self._counted += delta
+
+
+def _within(ranges: list[tuple[int, int]], base: int) -> list[tuple[int, int]]:
+    """Those of the [start, end) `ranges` that meet the 2 MiB a last-level page table at `base` maps."""
+    return [(start, end) for start, end in ranges if start < base + (PAGE_SIZE << 9) and end > base] if ranges else []
+
+
+def _inside(ranges: list[tuple[int, int]], va: int) -> bool:
+    return any(start <= va < end for start, end in ranges)
 
 
 def _start(vma: Vma) -> int:
