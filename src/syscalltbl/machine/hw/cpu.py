@@ -34,6 +34,8 @@ _reg_write = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctype
     ("uc_reg_write", _lib)
 )
 _emu_stop = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)(("uc_emu_stop", _lib))
+_context_save = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)(("uc_context_save", _lib))
+_context_restore = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)(("uc_context_restore", _lib))
 # uc_reg_read_batch / uc_reg_write_batch(uc, int *regs, void **vals, int count)
 _BATCH = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
 _reg_read_batch = _BATCH(("uc_reg_read_batch", _lib))
@@ -322,6 +324,9 @@ class Cpu:
     def snapshot_clean_state(self) -> None:
         self._clean = self._context_bytes(self.uc.context_save())
         self._old_exception_at: int | None = None
+        # One context, saved into again at each served fault: a new one each time (the binding's
+        # context_save allocates, wraps and frees one) cost more than the copy.
+        self._work = self._context_bytes(self.uc.context_save())
 
     @staticmethod
     def _context_bytes(ctx: Any) -> tuple[Any, ctypes.Array[ctypes.c_char]]:
@@ -337,7 +342,9 @@ class Cpu:
         #TS..#PF and #DF (the ones that can make a double fault): after
         #UD, int3, `int $n` or a #GP found by a hook nothing is pending.
         """
-        ctx, raw = self._context_bytes(self.uc.context_save())
+        ctx, raw = self._work
+        if _context_save(self.handle, ctx.context):
+            raise UnicornError("uc_context_save failed")
         if self._old_exception_at is None:
             clean = bytes(self._clean[1])
             now = bytes(raw)
@@ -356,7 +363,8 @@ class Cpu:
         if recorded != vector:
             raise UnicornError("unicorn's cpu context layout is not the one calibrated")
         struct.pack_into("<i", raw, at, -1)
-        self.uc.context_restore(ctx)
+        if _context_restore(self.handle, ctx.context):
+            raise UnicornError("uc_context_restore failed")
 
     def flush_code(self) -> None:
         """Forget translated code, after the host wrote instructions into RAM."""

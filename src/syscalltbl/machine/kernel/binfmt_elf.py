@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
-from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.image.elfheader import (
     ElfHeader,
     ProgramHeader,
@@ -29,7 +28,6 @@ from syscalltbl.machine.image.elfheader import (
     parse_program_headers,
     total_mapping_size,
 )
-from syscalltbl.machine.kernel import codealias
 from syscalltbl.machine.kernel.binprm import Binprm, ExecFile, PastNoReturn, open_exec
 from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, Mm, Vma, page_down, page_up
 from syscalltbl.machine.uapi.elf import (
@@ -209,24 +207,10 @@ class _Mapper:
         frames = file.inode.pages.frames
         if not frames:
             return True
-        mm, ram = self.mm, self.machine.ram
         end = vma.pgoff + (vma.end - vma.start) // PAGE_SIZE
         # Over the frames, not the area's pages: a segment's headers may claim terabytes of a small file.
-        for index, frame in sorted((i, f) for i, f in frames.items() if vma.pgoff <= i < end):
-            va = vma.start + (index - vma.pgoff) * PAGE_SIZE
-            if mm.lookup(va):
-                continue
-            ram.share(frame)
-            try:
-                mm.set_pte(va, frame | mm.pte_flags_for(vma, frame))
-            except OutOfMemory:
-                ram.free(frame)
-                return False
-            except BaseException:
-                ram.free(frame)
-                raise
-            codealias.settle(mm, vma, va)
-        return True
+        return self.mm.map_resident(vma, [(vma.start + (index - vma.pgoff) * PAGE_SIZE, frame)
+                                          for index, frame in sorted(frames.items()) if vma.pgoff <= index < end])
 
 
 def _map_image(mapper: _Mapper, elf: _Elf, bias: int, how: str) -> int:

@@ -19,7 +19,6 @@ import bisect
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from itertools import compress
 from operator import attrgetter
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
@@ -58,7 +57,6 @@ GUARD_BYTES = 64
 _Q = struct.Struct("<Q")
 # fault_around_bytes' default (64 KiB): the pages a read fault on a file's page maps at once (do_fault_around).
 FAULT_AROUND_PAGES = 16
-_AROUND = {n: struct.Struct(f"<{n}Q") for n in range(1, FAULT_AROUND_PAGES + 1)}
 
 
 def page_down(addr: int) -> int:
@@ -493,10 +491,10 @@ class Mm(AddressSpace):
         already are mapped too, so a program running through its text takes one fault per 64 KiB, not per page.
 
         The window is Linux's: FAULT_AROUND_PAGES aligned, clamped to the area and to the page table of
-        `page` (whose table exists now, so this takes no frame); only empty entries are filled (not a
-        PROT_NONE page's kept frame, a guard or a poison marker), and only with pages already in RAM
-        (filemap_map_pages starts no read). A private area gets them read-only, copied on the first write,
-        as the faulting page. Not in an area registered with a userfaultfd (uffd_disable_fault_around).
+        `page`; only empty entries are filled (not a PROT_NONE page's kept frame, a guard or a poison
+        marker), and only with pages already in RAM (filemap_map_pages starts no read). A private area
+        gets them read-only, copied on the first write, as the faulting page. Not in an area registered
+        with a userfaultfd (uffd_disable_fault_around).
         """
         backing = vma.backing
         assert backing is not None
@@ -504,32 +502,48 @@ class Mm(AddressSpace):
         offset = (page - vma.start) >> 12
         first = max(slot & -FAULT_AROUND_PAGES, slot - offset)
         end = min(first + FAULT_AROUND_PAGES, 512, slot + ((vma.end - vma.start) >> 12) - offset)
-        if end - first <= 1:
-            return
-        pte = self._walk(page, False)
-        assert pte is not None
-        table = pte - 8 * slot
-        mem, ram = self.ram.mem, self.ram
-        entries = _AROUND[end - first].unpack_from(mem, table + 8 * first)
         base = page - (slot << 12)
-        index0 = vma.pgoff + ((base - vma.start) >> 12)
-        mapped = []
-        for at in compress(range(first, end), [not e for e in entries]):
-            va = base + (at << 12)
-            if (self.guards and va in self.guards) or (self.poisoned and va in self.poisoned):
-                continue
-            found = backing.cached(index0 + at)
-            if found is None:
-                continue
-            ram.share(found)
-            entry = found | self.pte_flags_for(vma, found)
-            if not entry & PTE_NX:
-                ram.code_frames.add(found)
-            _Q.pack_into(mem, table + 8 * at, entry)
-            mapped.append(va)
-        if mapped and codealias.may_mix(self, vma):
-            for va in mapped:
-                codealias.settle(self, vma, va)
+        index0 = vma.pgoff + ((base - vma.start) >> 12)  # the backing's page at `base`
+        # The faulting page is among them, mapped already: map_resident leaves a filled entry alone.
+        cached = backing.cached(index0 + first, index0 + end)
+        pages = [(base + ((index - index0) << 12), frame) for index, frame in cached]
+        if self.guards or self.poisoned:
+            pages = [(va, frame) for va, frame in pages if va not in self.guards and va not in self.poisoned]
+        if pages:
+            self.map_resident(vma, pages)  # the table of `page` exists now: this takes no frame
+
+    def map_resident(self, vma: Vma, pages: list[tuple[int, int]]) -> bool:
+        """Map `pages`, (va, frame) in address order of the page-cache frames of `vma`'s backing, where their
+        entries are empty (exec's head start, fault-around): one more holder of each, read-only in a
+        private area (copied on the first write), a table's entries written in place. False when RAM ran
+        out for a page table: the pages before it are mapped, the rest fault in as touched."""
+        mem, ram, code = self.ram.mem, self.ram, self.ram.code_frames
+        unpack, pack = _Q.unpack_from, _Q.pack_into
+        flags = vma.pte_flags() & (~0 if vma.shared else ~PTE_RW)  # pte_flags_for of a frame with two holders
+        executable = not flags & PTE_NX
+        mapped: list[int] = []
+        table_of, table = -1, 0
+        try:
+            for va, frame in pages:
+                if va >> 21 != table_of:
+                    pte = self._walk(va, True)
+                    assert pte is not None
+                    table_of, table = va >> 21, pte - 8 * ((va >> 12) & 511)
+                at = table + 8 * ((va >> 12) & 511)
+                if unpack(mem, at)[0]:
+                    continue
+                ram.share(frame)
+                if executable:
+                    code.add(frame)  # as set_pte records an executable user frame
+                pack(mem, at, frame | flags)
+                mapped.append(va)
+        except OutOfMemory:
+            return False
+        finally:
+            if mapped and codealias.may_mix(self, vma):
+                for va in mapped:
+                    codealias.settle(self, vma, va)
+        return True
 
     def grow_down(self, va: int) -> Vma | None:
         """expand_stack: the MAP_GROWSDOWN area just above `va` reaches down to its page, unless that comes

@@ -58,8 +58,8 @@ class SecretMem(Inode):
     def resident_in(self, first: int, end: int) -> list[int]:
         return self.pages.resident_in(first, end) if self.pages is not None else []
 
-    def cached(self, index: int) -> int | None:
-        return None  # secretmem_vm_ops has no map_pages: every page faults on its own
+    def cached(self, first: int, end: int) -> list[tuple[int, int]]:
+        return []  # secretmem_vm_ops has no map_pages: every page faults on its own
 
     def punch(self, first: int, count: int) -> None:
         if self.pages is not None:

@@ -33,9 +33,9 @@ class Backing(Protocol):
         """The pages in [first, end) that are in RAM now (mincore), mapped here or not."""
         ...
 
-    def cached(self, index: int) -> int | None:
-        """The frame of page `index` if it is in RAM now, never made here; None when it is not, or when this
-        kind of memory has no fault-around (no vm_ops->map_pages: only a file's page cache has one here)."""
+    def cached(self, first: int, end: int) -> list[tuple[int, int]]:
+        """(index, frame) of the pages in [first, end) that are in RAM now, none made here; none at all for
+        memory without fault-around (no vm_ops->map_pages: only a file's page cache has one here)."""
         ...
 
     def punch(self, first: int, count: int) -> None:
@@ -72,8 +72,8 @@ class SharedAnon:
     def resident_in(self, first: int, end: int) -> list[int]:
         return [i for i in self.frames if first <= i < end]
 
-    def cached(self, index: int) -> int | None:
-        return None  # System V segments have no map_pages (shm_vm_ops): each page faults on its own
+    def cached(self, first: int, end: int) -> list[tuple[int, int]]:
+        return []  # System V segments have no map_pages (shm_vm_ops): each page faults on its own
 
     def punch(self, first: int, count: int) -> None:
         for index, frame in self.frames.items():  # what it holds, not the range: that may be terabytes
