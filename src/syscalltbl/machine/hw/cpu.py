@@ -34,6 +34,8 @@ _reg_write = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctype
     ("uc_reg_write", _lib)
 )
 _emu_stop = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)(("uc_emu_stop", _lib))
+_emu_start = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64,
+                              ctypes.c_size_t)(("uc_emu_start", _lib))
 _context_save = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)(("uc_context_save", _lib))
 _context_restore = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)(("uc_context_restore", _lib))
 # uc_reg_read_batch / uc_reg_write_batch(uc, int *regs, void **vals, int count)
@@ -45,6 +47,12 @@ _hook_add = _lib.uc_hook_add
 
 class UnicornError(RuntimeError):
     pass
+
+
+class _Msr(ctypes.Structure):
+    """struct uc_x86_msr: what uc_reg_read/uc_reg_write take for UC_X86_REG_MSR."""
+
+    _fields_ = [("rid", ctypes.c_uint32), ("value", ctypes.c_uint64)]
 
 
 def check_version() -> None:
@@ -94,6 +102,8 @@ class Cpu:
         self.running = False  # inside emu_start: Python runs only in hooks
         self._scratch = _c_u64()
         self._scratch_p = ctypes.byref(self._scratch)
+        self._msr = _Msr()
+        self._msr_p = ctypes.byref(self._msr)
 
     # -- registers: fast for plain 64-bit registers, the binding for the rest --
 
@@ -148,10 +158,17 @@ class Cpu:
         return write
 
     def msr(self, index: int) -> int:
-        return int(self.uc.msr_read(index))
+        # Straight into libunicorn, as reg() (the binding's msr_read costs several times the call: each
+        # task switch reads one and writes two).
+        msr = self._msr
+        msr.rid, msr.value = index, 0
+        _reg_read(self.handle, x86.UC_X86_REG_MSR, self._msr_p)
+        return int(msr.value)
 
     def set_msr(self, index: int, value: int) -> None:
-        self.uc.msr_write(index, value)
+        msr = self._msr
+        msr.rid, msr.value = index, value
+        _reg_write(self.handle, x86.UC_X86_REG_MSR, self._msr_p)
 
     def set_descriptor_table(self, regid: int, base: int, limit: int) -> None:
         """GDTR or IDTR."""
@@ -409,7 +426,14 @@ class TscReader:
         self.uc: Any = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
         self.uc.mem_map(self.CODE, 0x1000)
         self.uc.mem_write(self.CODE, b"\x0f\x31")  # rdtsc
+        # Straight into libunicorn, as Cpu's registers: the clock reads the TSC four times a task switch.
+        self._handle = ctypes.c_void_p(self.uc._uch.value)
+        self._rax, self._rdx = _c_u64(), _c_u64()
+        self._rax_p, self._rdx_p = ctypes.byref(self._rax), ctypes.byref(self._rdx)
 
     def __call__(self) -> int:
-        self.uc.emu_start(self.CODE, self.CODE + 2)
-        return int(self.uc.reg_read(x86.UC_X86_REG_RDX)) << 32 | int(self.uc.reg_read(x86.UC_X86_REG_RAX))
+        if _emu_start(self._handle, self.CODE, self.CODE + 2, 0, 0):
+            raise UnicornError("rdtsc on the scratch cpu failed")
+        _reg_read(self._handle, x86.UC_X86_REG_RAX, self._rax_p)
+        _reg_read(self._handle, x86.UC_X86_REG_RDX, self._rdx_p)
+        return int(self._rdx.value) << 32 | int(self._rax.value)
