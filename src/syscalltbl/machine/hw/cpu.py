@@ -28,6 +28,8 @@ _c_u64 = ctypes.c_uint64
 # A code hook is called as fn(uc, address, size, user_data); declared with no arguments, ctypes
 # converts none of them (the hot hooks read nothing from them, and the C caller cleans up).
 _CODE_CB = ctypes.CFUNCTYPE(None)
+# An interrupt hook is called as fn(uc, intno, user_data): only the vector is converted.
+_INTR_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)
 # Private prototypes: argtypes set once here, not shared with the binding's.
 _reg_read = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)(("uc_reg_read", _lib))
 _reg_write = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)(
@@ -227,10 +229,12 @@ class Cpu:
         exception itself and hand it to `park`."""
         self._add(unicorn.UC_HOOK_CODE, _CODE_CB(fn), address, address)
 
-    # Slow path (faults, port I/O): the binding's hooks are fine.
-
     def on_interrupt(self, fn: Callable[[int], None]) -> None:
-        self.uc.hook_add(unicorn.UC_HOOK_INTR, lambda _uc, intno, _ud: self._safe(fn, intno))
+        """Run `fn(vector)` for every exception and `int n` (a page fault is one: demand paging, fork's
+        children and exec's images take one per 64 KiB of text they touch, so this is a raw callback too)."""
+        self._add(unicorn.UC_HOOK_INTR, _INTR_CB(lambda _uc, intno, _ud: self._safe(fn, intno)), 1, 0)
+
+    # Slow path (#UD, port I/O): the binding's hooks are fine.
 
     def on_invalid_insn(self, fn: Callable[[int], None]) -> None:
         """Run `fn(6)` (#UD's vector) for an undefined opcode."""

@@ -28,6 +28,7 @@ _Q = struct.Struct("<Q")
 KERNEL_HALF: Final = 256  # PML4 slots 256..511 map the kernel, shared by all
 _TABLE_ENTRIES: Final = {n: struct.Struct(f"<{n}Q") for n in (KERNEL_HALF, 512)}
 _SLOTS: Final = range(512)
+_BIT0: Final = bytes(byte & PTE_P for byte in range(256))  # a byte -> its bit 0 (bytes.translate's table)
 
 
 def _present(mem: bytearray | memoryview, table: int, slots: int) -> list[tuple[int, int]]:
@@ -123,10 +124,16 @@ class AddressSpace:
         """(slot, entry) of the non-zero entries of the last-level table at `table` (a leaf_tables one)."""
         return _present(self.ram.mem, table, 512)
 
+    def write_table(self, table: int, entries: list[int]) -> None:
+        """All 512 entries of the last-level table at `table` at once."""
+        _TABLE_ENTRIES[512].pack_into(self.ram.mem, table, *entries)
+
     def present_user_pages(self) -> int:
-        """How many user pages are present (get_mm_rss), counted a table at a time."""
+        """How many user pages are present (get_mm_rss), counted a table at a time in C: P is bit 0 of
+        each entry's first byte (little-endian)."""
         mem = self.ram.mem
-        return sum(entry & PTE_P for table in self._leaf_tables.values() for _, entry in _present(mem, table, 512))
+        return sum(mem[table : table + PAGE_SIZE : 8].tobytes().translate(_BIT0).count(1)
+                   for table in self._leaf_tables.values())
 
     def user_table_count(self) -> int:
         """The page tables below the PML4 that map the user half (what mm_pgtables_bytes counts)."""

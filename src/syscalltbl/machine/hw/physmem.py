@@ -178,6 +178,12 @@ class PhysicalMemory:
             end = pa
         self._map.madvise(mmap.MADV_DONTNEED, start, end + PAGE_SIZE - start)
 
+    def share_all(self, frames: list[int]) -> None:
+        """share() for each of `frames` (fork's copy of a page table's file and shared pages)."""
+        extra = self._extra_holders
+        for pa in frames:
+            extra[pa] = extra.get(pa, 0) + 1
+
     def share(self, pa: int) -> int:
         """One more holder of the frame (a process mapping a page-cache page); returns `pa`."""
         self._extra_holders[pa] = self._extra_holders.get(pa, 0) + 1

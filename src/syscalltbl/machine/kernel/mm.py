@@ -779,8 +779,7 @@ class Mm(AddressSpace):
         """
         ram, mem = self.ram, self.ram.mem
         kernel_owned = self._kernel_owned()
-        is_shared, code = ram.is_shared, ram.code_frames
-        pack = _Q.pack_into
+        is_shared, alloc = ram.is_shared, ram.alloc
         for base, table in self.leaf_tables():
             present = self.table_entries(table)
             left_out = _within(skipped, base)
@@ -791,19 +790,26 @@ class Mm(AddressSpace):
             target = child._walk(base, True)  # the child's table for these 2 MiB, at slot 0
             assert target is not None
             owned = _within(kernel_owned, base)
-            for slot, entry in present:
-                frame = entry & PTE_ADDR
-                if owned and _inside(owned, base | slot << 12):
-                    pass
-                elif is_shared(frame):
-                    ram.share(frame)
-                else:
-                    frame = ram.alloc()
-                    mem[frame : frame + PAGE_SIZE] = mem[entry & PTE_ADDR : (entry & PTE_ADDR) + PAGE_SIZE]
-                    entry = frame | (entry & ~PTE_ADDR)
-                if entry & PTE_US and not entry & PTE_NX:
-                    code.add(frame)  # as set_pte records an executable user frame
-                pack(mem, target + 8 * slot, entry)
+            # The child's table is written in one go, with whatever was done when a frame ran out.
+            entries, shared, executable = [0] * 512, [], []
+            try:
+                for slot, entry in present:
+                    frame = entry & PTE_ADDR
+                    if owned and _inside(owned, base | slot << 12):
+                        pass
+                    elif is_shared(frame):
+                        shared.append(frame)
+                    else:
+                        frame = alloc()
+                        mem[frame : frame + PAGE_SIZE] = mem[entry & PTE_ADDR : (entry & PTE_ADDR) + PAGE_SIZE]
+                        entry = frame | (entry & ~PTE_ADDR)
+                    if entry & PTE_US and not entry & PTE_NX:
+                        executable.append(frame)  # as set_pte records an executable user frame
+                    entries[slot] = entry
+            finally:
+                ram.share_all(shared)
+                ram.code_frames.update(executable)
+                child.write_table(target, entries)
 
     def _kernel_owned(self) -> list[tuple[int, int]]:
         """[start, end) of the areas mapping the kernel's own frames (vDSO, vvar): nobody's to copy or free."""
