@@ -16,6 +16,7 @@ would put it. Only the headers are read, never the whole file.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -198,19 +199,25 @@ class _Mapper:
         Only a head start, as Linux's fault-around is: it comes after every area is in, so that the page
         tables it takes never leave an area without RAM past exec's point of no return, and it stops
         where RAM is full (the rest fault in as touched)."""
+        cached: dict[int, list[tuple[int, int]]] = {}  # each file's cached (page, frame), sorted once
         for vma, file in self.cached:
-            if any(v is vma for v in self.mm.vmas) and not self._map_cached(vma, file):
-                return
+            if any(v is vma for v in self.mm.vmas):
+                pages = cached.get(id(file))
+                if pages is None:
+                    pages = cached[id(file)] = sorted(file.inode.pages.frames.items())
+                if not self._map_cached(vma, pages):
+                    return
 
-    def _map_cached(self, vma: Vma, file: ExecFile) -> bool:
-        """One area's cached pages not mapped yet (_padzero's copy is); False when RAM ran out."""
-        frames = file.inode.pages.frames
-        if not frames:
-            return True
+    def _map_cached(self, vma: Vma, pages: list[tuple[int, int]]) -> bool:
+        """One area's cached pages (of its file's, sorted) not mapped yet (_padzero's copy is); False when
+        RAM ran out. Over the frames, not the area's pages: a segment's headers may claim terabytes of a
+        small file."""
         end = vma.pgoff + (vma.end - vma.start) // PAGE_SIZE
-        # Over the frames, not the area's pages: a segment's headers may claim terabytes of a small file.
+        first, last = bisect.bisect_left(pages, (vma.pgoff,)), bisect.bisect_left(pages, (end,))
+        if first == last:
+            return True
         return self.mm.map_resident(vma, [(vma.start + (index - vma.pgoff) * PAGE_SIZE, frame)
-                                          for index, frame in sorted(frames.items()) if vma.pgoff <= index < end])
+                                          for index, frame in pages[first:last]])
 
 
 def _map_image(mapper: _Mapper, elf: _Elf, bias: int, how: str) -> int:
