@@ -210,6 +210,9 @@ class Machine:
         self.resume_ia32 = sym("__ia32_python_trap")
         self.fault_gate = sym("fault_gate_trampoline")
         self.fault_next_rip_pa = boot.kpa(self, "fault_next_rip")
+        #: The per-cpu area (the scheduler writes the running task's stack tops and syscall work there).
+        self.percpu = sym("__per_cpu_start")
+        self.percpu_pa = boot.kpa(self, "__per_cpu_start")
         self.fatal_halted = sym("exc_fatal_halted")
         self.timer_gate = sym("timer_gate_trampoline")
         self.timer_next_rip_pa = boot.kpa(self, "timer_next_rip")

@@ -28,17 +28,33 @@ _c_u64 = ctypes.c_uint64
 # A code hook is called as fn(uc, address, size, user_data); declared with no arguments, ctypes
 # converts none of them (the hot hooks read nothing from them, and the C caller cleans up).
 _CODE_CB = ctypes.CFUNCTYPE(None)
+# An interrupt hook is called as fn(uc, intno, user_data): only the vector is converted.
+_INTR_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)
 # Private prototypes: argtypes set once here, not shared with the binding's.
 _reg_read = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)(("uc_reg_read", _lib))
 _reg_write = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)(
     ("uc_reg_write", _lib)
 )
 _emu_stop = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)(("uc_emu_stop", _lib))
+_emu_start = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64,
+                              ctypes.c_size_t)(("uc_emu_start", _lib))
+_context_save = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)(("uc_context_save", _lib))
+_context_restore = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)(("uc_context_restore", _lib))
+# uc_reg_read_batch / uc_reg_write_batch(uc, int *regs, void **vals, int count)
+_BATCH = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
+_reg_read_batch = _BATCH(("uc_reg_read_batch", _lib))
+_reg_write_batch = _BATCH(("uc_reg_write_batch", _lib))
 _hook_add = _lib.uc_hook_add
 
 
 class UnicornError(RuntimeError):
     pass
+
+
+class _Msr(ctypes.Structure):
+    """struct uc_x86_msr: what uc_reg_read/uc_reg_write take for UC_X86_REG_MSR."""
+
+    _fields_ = [("rid", ctypes.c_uint32), ("value", ctypes.c_uint64)]
 
 
 def check_version() -> None:
@@ -88,6 +104,8 @@ class Cpu:
         self.running = False  # inside emu_start: Python runs only in hooks
         self._scratch = _c_u64()
         self._scratch_p = ctypes.byref(self._scratch)
+        self._msr = _Msr()
+        self._msr_p = ctypes.byref(self._msr)
 
     # -- registers: fast for plain 64-bit registers, the binding for the rest --
 
@@ -142,10 +160,17 @@ class Cpu:
         return write
 
     def msr(self, index: int) -> int:
-        return int(self.uc.msr_read(index))
+        # Straight into libunicorn, as reg() (the binding's msr_read costs several times the call: each
+        # task switch reads one and writes two).
+        msr = self._msr
+        msr.rid, msr.value = index, 0
+        _reg_read(self.handle, x86.UC_X86_REG_MSR, self._msr_p)
+        return int(msr.value)
 
     def set_msr(self, index: int, value: int) -> None:
-        self.uc.msr_write(index, value)
+        msr = self._msr
+        msr.rid, msr.value = index, value
+        _reg_write(self.handle, x86.UC_X86_REG_MSR, self._msr_p)
 
     def set_descriptor_table(self, regid: int, base: int, limit: int) -> None:
         """GDTR or IDTR."""
@@ -204,10 +229,12 @@ class Cpu:
         exception itself and hand it to `park`."""
         self._add(unicorn.UC_HOOK_CODE, _CODE_CB(fn), address, address)
 
-    # Slow path (faults, port I/O): the binding's hooks are fine.
-
     def on_interrupt(self, fn: Callable[[int], None]) -> None:
-        self.uc.hook_add(unicorn.UC_HOOK_INTR, lambda _uc, intno, _ud: self._safe(fn, intno))
+        """Run `fn(vector)` for every exception and `int n` (a page fault is one: demand paging, fork's
+        children and exec's images take one per 64 KiB of text they touch, so this is a raw callback too)."""
+        self._add(unicorn.UC_HOOK_INTR, _INTR_CB(lambda _uc, intno, _ud: self._safe(fn, intno)), 1, 0)
+
+    # Slow path (#UD, port I/O): the binding's hooks are fine.
 
     def on_invalid_insn(self, fn: Callable[[int], None]) -> None:
         """Run `fn(6)` (#UD's vector) for an undefined opcode."""
@@ -318,6 +345,9 @@ class Cpu:
     def snapshot_clean_state(self) -> None:
         self._clean = self._context_bytes(self.uc.context_save())
         self._old_exception_at: int | None = None
+        # One context, saved into again at each served fault: a new one each time (the binding's
+        # context_save allocates, wraps and frees one) cost more than the copy.
+        self._work = self._context_bytes(self.uc.context_save())
 
     @staticmethod
     def _context_bytes(ctx: Any) -> tuple[Any, ctypes.Array[ctypes.c_char]]:
@@ -333,7 +363,9 @@ class Cpu:
         #TS..#PF and #DF (the ones that can make a double fault): after
         #UD, int3, `int $n` or a #GP found by a hook nothing is pending.
         """
-        ctx, raw = self._context_bytes(self.uc.context_save())
+        ctx, raw = self._work
+        if _context_save(self.handle, ctx.context):
+            raise UnicornError("uc_context_save failed")
         if self._old_exception_at is None:
             clean = bytes(self._clean[1])
             now = bytes(raw)
@@ -352,11 +384,41 @@ class Cpu:
         if recorded != vector:
             raise UnicornError("unicorn's cpu context layout is not the one calibrated")
         struct.pack_into("<i", raw, at, -1)
-        self.uc.context_restore(ctx)
+        if _context_restore(self.handle, ctx.context):
+            raise UnicornError("uc_context_restore failed")
 
     def flush_code(self) -> None:
         """Forget translated code, after the host wrote instructions into RAM."""
         self.uc.ctl_flush_tb()
+
+
+class RegisterBlock:
+    """Registers read or written together in one call into libunicorn (uc_reg_read_batch), each in a slot of
+    its own width in one buffer, laid out in the order given: a task switch's FPU state is 28 registers."""
+
+    def __init__(self, cpu: Cpu, slots: list[tuple[int, int]]) -> None:
+        """`slots`: (register id, slot width in bytes), a width at least the register's."""
+        self.size = sum(width for _, width in slots)
+        self._buffer = ctypes.create_string_buffer(self.size)
+        base = ctypes.addressof(self._buffer)
+        offsets = [sum(width for _, width in slots[:i]) for i in range(len(slots))]
+        self._regs = (ctypes.c_int * len(slots))(*(regid for regid, _ in slots))
+        self._vals = (ctypes.c_void_p * len(slots))(*(base + offset for offset in offsets))
+        self._count = len(slots)
+        self._handle = cpu.handle
+
+    def read(self) -> bytes:
+        """Every slot, as one byte string; a register narrower than its slot leaves the rest of it zero."""
+        ctypes.memset(self._buffer, 0, self.size)
+        if _reg_read_batch(self._handle, self._regs, self._vals, self._count):
+            raise UnicornError("uc_reg_read_batch failed")
+        return self._buffer.raw
+
+    def write(self, data: bytes) -> None:
+        """Every register from its slot of `data` (`size` bytes), in the order of the slots."""
+        self._buffer.raw = data
+        if _reg_write_batch(self._handle, self._regs, self._vals, self._count):
+            raise UnicornError("uc_reg_write_batch failed")
 
 
 class TscReader:
@@ -368,7 +430,14 @@ class TscReader:
         self.uc: Any = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
         self.uc.mem_map(self.CODE, 0x1000)
         self.uc.mem_write(self.CODE, b"\x0f\x31")  # rdtsc
+        # Straight into libunicorn, as Cpu's registers: the clock reads the TSC four times a task switch.
+        self._handle = ctypes.c_void_p(self.uc._uch.value)
+        self._rax, self._rdx = _c_u64(), _c_u64()
+        self._rax_p, self._rdx_p = ctypes.byref(self._rax), ctypes.byref(self._rdx)
 
     def __call__(self) -> int:
-        self.uc.emu_start(self.CODE, self.CODE + 2)
-        return int(self.uc.reg_read(x86.UC_X86_REG_RDX)) << 32 | int(self.uc.reg_read(x86.UC_X86_REG_RAX))
+        if _emu_start(self._handle, self.CODE, self.CODE + 2, 0, 0):
+            raise UnicornError("rdtsc on the scratch cpu failed")
+        _reg_read(self._handle, x86.UC_X86_REG_RAX, self._rax_p)
+        _reg_read(self._handle, x86.UC_X86_REG_RDX, self._rdx_p)
+        return int(self._rdx.value) << 32 | int(self._rax.value)

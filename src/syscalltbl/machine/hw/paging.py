@@ -28,6 +28,7 @@ _Q = struct.Struct("<Q")
 KERNEL_HALF: Final = 256  # PML4 slots 256..511 map the kernel, shared by all
 _TABLE_ENTRIES: Final = {n: struct.Struct(f"<{n}Q") for n in (KERNEL_HALF, 512)}
 _SLOTS: Final = range(512)
+_BIT0: Final = bytes(byte & PTE_P for byte in range(256))  # a byte -> its bit 0 (bytes.translate's table)
 
 
 def _present(mem: bytearray | memoryview, table: int, slots: int) -> list[tuple[int, int]]:
@@ -43,6 +44,11 @@ class AddressSpace:
     def __init__(self, ram: PhysicalMemory, kernel: AddressSpace | None = None) -> None:
         self.ram = ram
         self.cr3 = ram.alloc()
+        # The user half's tables as _walk makes them (none is freed before the whole space goes): the
+        # last-level ones by the va their first entry maps, and the ones between those and the PML4.
+        # fork's copy and exit's teardown go through these, not through a walk down from the PML4.
+        self._leaf_tables: dict[int, int] = {}
+        self._upper_tables: list[int] = []
         mem = ram.mem
         if kernel is None:
             # Preallocate the kernel half's PDPTs, so that kernel mappings made
@@ -65,6 +71,11 @@ class AddressSpace:
                     return None
                 entry = self.ram.alloc() | _TABLE
                 _Q.pack_into(mem, slot, entry)
+                if va >> 39 < KERNEL_HALF:
+                    if shift == 21:
+                        self._leaf_tables[va & ~((1 << 21) - 1)] = entry & PTE_ADDR
+                    else:
+                        self._upper_tables.append(entry & PTE_ADDR)
             table = entry & PTE_ADDR
         return table + 8 * ((va >> 12) & 511)
 
@@ -105,32 +116,34 @@ class AddressSpace:
 
         yield from walk(self.cr3, 3, 0)
 
+    def leaf_tables(self) -> list[tuple[int, int]]:
+        """(va of its first page, physical address) of every last-level table of the user half, by va."""
+        return sorted(self._leaf_tables.items())
+
+    def table_entries(self, table: int) -> list[tuple[int, int]]:
+        """(slot, entry) of the non-zero entries of the last-level table at `table` (a leaf_tables one)."""
+        return _present(self.ram.mem, table, 512)
+
+    def write_table(self, table: int, entries: list[int]) -> None:
+        """All 512 entries of the last-level table at `table` at once."""
+        _TABLE_ENTRIES[512].pack_into(self.ram.mem, table, *entries)
+
+    def present_user_pages(self) -> int:
+        """How many user pages are present (get_mm_rss), counted a table at a time in C: P is bit 0 of
+        each entry's first byte (little-endian)."""
+        mem = self.ram.mem
+        return sum(mem[table : table + PAGE_SIZE : 8].tobytes().translate(_BIT0).count(1)
+                   for table in self._leaf_tables.values())
+
     def user_table_count(self) -> int:
         """The page tables below the PML4 that map the user half (what mm_pgtables_bytes counts)."""
-        mem = self.ram.mem
-
-        def walk(table: int, level: int) -> int:
-            count = 0
-            for _, entry in _present(mem, table, KERNEL_HALF if level == 3 else 512):
-                if entry & PTE_P:
-                    count += 1 + (walk(entry & PTE_ADDR, level - 1) if level > 1 else 0)
-            return count
-
-        return walk(self.cr3, 3)
+        return len(self._leaf_tables) + len(self._upper_tables)
 
     def free_user_tables(self) -> None:
         """Free the user half's page tables (not the frames they map) and the PML4."""
-        mem, ram = self.ram.mem, self.ram
-
-        def walk(table: int, level: int) -> None:
-            for _, entry in _present(mem, table, KERNEL_HALF if level == 3 else 512):
-                if entry & PTE_P and level > 1:
-                    walk(entry & PTE_ADDR, level - 1)
-                if entry & PTE_P and level > 0:
-                    ram.free(entry & PTE_ADDR)
-
-        walk(self.cr3, 3)
-        ram.free(self.cr3)
+        ram = self.ram
+        ram.free_all([*self._leaf_tables.values(), *self._upper_tables, self.cr3])
+        self._leaf_tables, self._upper_tables = {}, []
 
     def lookup(self, va: int) -> int:
         """The leaf entry for `va` (0 if unmapped), as the MMU would find it."""

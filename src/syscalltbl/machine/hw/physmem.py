@@ -154,6 +154,36 @@ class PhysicalMemory:
         self._map.madvise(mmap.MADV_DONTNEED, pa, PAGE_SIZE)
         return True
 
+    def free_all(self, frames: list[int]) -> None:
+        """free() for each of `frames` (an address space's, as it goes): the host pages of those whose last
+        holder this was go back in one madvise per run of adjacent frames, not one per frame."""
+        extra, released = self._extra_holders, []
+        for pa in frames:
+            count = extra.get(pa)
+            if count is None:
+                released.append(pa)
+            elif count == 1:
+                del extra[pa]
+            else:
+                extra[pa] = count - 1
+        if not released:
+            return
+        self._free += [pa // PAGE_SIZE for pa in released]
+        released.sort()
+        start = end = released[0]
+        for pa in released[1:]:
+            if pa != end + PAGE_SIZE:
+                self._map.madvise(mmap.MADV_DONTNEED, start, end + PAGE_SIZE - start)
+                start = pa
+            end = pa
+        self._map.madvise(mmap.MADV_DONTNEED, start, end + PAGE_SIZE - start)
+
+    def share_all(self, frames: list[int]) -> None:
+        """share() for each of `frames` (fork's copy of a page table's file and shared pages)."""
+        extra = self._extra_holders
+        for pa in frames:
+            extra[pa] = extra.get(pa, 0) + 1
+
     def share(self, pa: int) -> int:
         """One more holder of the frame (a process mapping a page-cache page); returns `pa`."""
         self._extra_holders[pa] = self._extra_holders.get(pa, 0) + 1

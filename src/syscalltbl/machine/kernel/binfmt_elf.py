@@ -16,10 +16,10 @@ would put it. Only the headers are read, never the whole file.
 
 from __future__ import annotations
 
+import bisect
 from typing import TYPE_CHECKING
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
-from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.image.elfheader import (
     ElfHeader,
     ProgramHeader,
@@ -28,7 +28,6 @@ from syscalltbl.machine.image.elfheader import (
     parse_program_headers,
     total_mapping_size,
 )
-from syscalltbl.machine.kernel import codealias
 from syscalltbl.machine.kernel.binprm import Binprm, ExecFile, PastNoReturn, open_exec
 from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, Mm, Vma, page_down, page_up
 from syscalltbl.machine.uapi.elf import (
@@ -225,33 +224,25 @@ class _Mapper:
         Only a head start, as Linux's fault-around is: it comes after every area is in, so that the page
         tables it takes never leave an area without RAM past exec's point of no return, and it stops
         where RAM is full (the rest fault in as touched)."""
+        cached: dict[int, list[tuple[int, int]]] = {}  # each file's cached (page, frame), sorted once
         for vma, file in self.cached:
-            if any(v is vma for v in self.mm.vmas) and not self._map_cached(vma, file):
-                return
+            if any(v is vma for v in self.mm.vmas):
+                pages = cached.get(id(file))
+                if pages is None:
+                    pages = cached[id(file)] = sorted(file.inode.pages.frames.items())
+                if not self._map_cached(vma, pages):
+                    return
 
-    def _map_cached(self, vma: Vma, file: ExecFile) -> bool:
-        """One area's cached pages not mapped yet (_padzero's copy is); False when RAM ran out."""
-        frames = file.inode.pages.frames
-        if not frames:
-            return True
-        mm, ram = self.mm, self.machine.ram
+    def _map_cached(self, vma: Vma, pages: list[tuple[int, int]]) -> bool:
+        """One area's cached pages (of its file's, sorted) not mapped yet (_padzero's copy is); False when
+        RAM ran out. Over the frames, not the area's pages: a segment's headers may claim terabytes of a
+        small file."""
         end = vma.pgoff + (vma.end - vma.start) // PAGE_SIZE
-        # Over the frames, not the area's pages: a segment's headers may claim terabytes of a small file.
-        for index, frame in sorted((i, f) for i, f in frames.items() if vma.pgoff <= i < end):
-            va = vma.start + (index - vma.pgoff) * PAGE_SIZE
-            if mm.lookup(va):
-                continue
-            ram.share(frame)
-            try:
-                mm.set_pte(va, frame | mm.pte_flags_for(vma, frame))
-            except OutOfMemory:
-                ram.free(frame)
-                return False
-            except BaseException:
-                ram.free(frame)
-                raise
-            codealias.settle(mm, vma, va)
-        return True
+        first, last = bisect.bisect_left(pages, (vma.pgoff,)), bisect.bisect_left(pages, (end,))
+        if first == last:
+            return True
+        return self.mm.map_resident(vma, [(vma.start + (index - vma.pgoff) * PAGE_SIZE, frame)
+                                          for index, frame in pages[first:last]])
 
 
 def _map_image(mapper: _Mapper, elf: _Elf, bias: int, how: str) -> int:

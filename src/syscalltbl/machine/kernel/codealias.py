@@ -48,12 +48,24 @@ def _mixed(found: list[tuple[Vma, int]]) -> bool:
     return bool(writers and runners and len(writers | runners) > 1)
 
 
+def may_mix(mm: Mm, vma: Vma) -> bool:
+    """Whether a page of `vma` can be in the mix at all: some area maps its backing writable and shared (a
+    frame in the mix has such a writer) or a frame has a phase already. Areas only, no page-table walk."""
+    backing = vma.backing
+    if backing is None:
+        return False
+    return bool(mm.code_phase) or any(v.backing is backing and v.write and v.shared for v in mm.vmas)
+
+
 def settle(mm: Mm, vma: Vma, va: int) -> None:
     """The entry of `va` changed (paged in, mprotect): its frame's mappings get the bits of its phase.
 
-    Only a mapping that writes shared memory or runs code can make the mix (the scan is over all areas).
+    Only a mapping that writes shared memory or runs code can make the mix (the scan is over all areas),
+    and only where some area writes the backing shared or a phase is kept (may_mix).
     """
     if vma.backing is None or (not (vma.execute or (vma.write and vma.shared)) and not mm.code_phase):
+        return
+    if not may_mix(mm, vma):
         return
     frame = mm.lookup(va) & PTE_ADDR
     if not frame:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import struct
 from collections.abc import Callable
+from operator import attrgetter
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.hw.paging import (
@@ -54,6 +55,8 @@ AREA_BYTES = 288
 # charged to RAM at what it costs the host, so no range of guards makes the host hold more than RAM pays for.
 GUARD_BYTES = 64
 _Q = struct.Struct("<Q")
+# fault_around_bytes' default (64 KiB): the pages a read fault on a file's page maps at once (do_fault_around).
+FAULT_AROUND_PAGES = 16
 
 
 def page_down(addr: int) -> int:
@@ -158,6 +161,14 @@ class Vma(Value):
         """A copy of this area limited to [start, end) (a split, fork's copy, mremap's move)."""
         return replace(self, start=start, end=end, pgoff=self.pgoff + (start - self.start) // PAGE_SIZE)
 
+    def forked(self) -> Vma:
+        """fork's copy of this area (vm_area_dup): all of it, but memory locks are not inherited (VM_LOCKED
+        is cleared in the child) nor a userfaultfd registration (without UFFD_FEATURE_EVENT_FORK).
+        Made from the fields in one go: `replace`, twice for each area, was a third of a fork."""
+        child = Vma(*_VMA_FIELDS(self))
+        child.locked, child.uffd, child.uffd_modes = False, None, 0
+        return child
+
     def index(self, va: int) -> int:
         """The backing's page number for `va`."""
         return self.pgoff + (va - self.start) // PAGE_SIZE
@@ -165,6 +176,9 @@ class Vma(Value):
     def pte_flags(self) -> int:
         flags = PTE_US | PTE_A | PTE_D | (PTE_RW if self.write else 0) | (0 if self.execute else PTE_NX)
         return flags | (PTE_P if self.read or self.write or self.execute else 0)
+
+
+_VMA_FIELDS = attrgetter(*Vma._fields)  # every field of an area, in __init__'s order
 
 
 class Mm(AddressSpace):
@@ -519,6 +533,67 @@ class Mm(AddressSpace):
         codealias.settle(self, vma, page)
         if write and codealias.switch_pending(self, vma, page, entry := self.lookup(page)):
             return codealias.switch(self, vma, page, entry)  # the kernel's store: the write phase
+        if not write and not entry and vma.backing is not None and vma.uffd is None:
+            self._fault_around(vma, page)
+        return True
+
+    def _fault_around(self, vma: Vma, page: int) -> None:
+        """do_fault_around after a read fault on a file's page: the pages around it that the page cache holds
+        already are mapped too, so a program running through its text takes one fault per 64 KiB, not per page.
+
+        The window is Linux's: FAULT_AROUND_PAGES aligned, clamped to the area and to the page table of
+        `page`; only empty entries are filled (not a PROT_NONE page's kept frame, a guard or a poison
+        marker), and only with pages already in RAM (filemap_map_pages starts no read). A private area
+        gets them read-only, copied on the first write, as the faulting page. Not in an area registered
+        with a userfaultfd (uffd_disable_fault_around).
+        """
+        backing = vma.backing
+        assert backing is not None
+        slot = (page >> 12) & 511
+        offset = (page - vma.start) >> 12
+        first = max(slot & -FAULT_AROUND_PAGES, slot - offset)
+        end = min(first + FAULT_AROUND_PAGES, 512, slot + ((vma.end - vma.start) >> 12) - offset)
+        base = page - (slot << 12)
+        index0 = vma.pgoff + ((base - vma.start) >> 12)  # the backing's page at `base`
+        # The faulting page is among them, mapped already: map_resident leaves a filled entry alone.
+        cached = backing.cached(index0 + first, index0 + end)
+        pages = [(base + ((index - index0) << 12), frame) for index, frame in cached]
+        if self.guards or self.poisoned:
+            pages = [(va, frame) for va, frame in pages if va not in self.guards and va not in self.poisoned]
+        if pages:
+            self.map_resident(vma, pages)  # the table of `page` exists now: this takes no frame
+
+    def map_resident(self, vma: Vma, pages: list[tuple[int, int]]) -> bool:
+        """Map `pages`, (va, frame) in address order of the page-cache frames of `vma`'s backing, where their
+        entries are empty (exec's head start, fault-around): one more holder of each, read-only in a
+        private area (copied on the first write), a table's entries written in place. False when RAM ran
+        out for a page table: the pages before it are mapped, the rest fault in as touched."""
+        mem, ram, code = self.ram.mem, self.ram, self.ram.code_frames
+        unpack, pack = _Q.unpack_from, _Q.pack_into
+        flags = vma.pte_flags() & (~0 if vma.shared else ~PTE_RW)  # pte_flags_for of a frame with two holders
+        executable = not flags & PTE_NX
+        mapped: list[int] = []
+        table_of, table = -1, 0
+        try:
+            for va, frame in pages:
+                if va >> 21 != table_of:
+                    pte = self._walk(va, True)
+                    assert pte is not None
+                    table_of, table = va >> 21, pte - 8 * ((va >> 12) & 511)
+                at = table + 8 * ((va >> 12) & 511)
+                if unpack(mem, at)[0]:
+                    continue
+                ram.share(frame)
+                if executable:
+                    code.add(frame)  # as set_pte records an executable user frame
+                pack(mem, at, frame | flags)
+                mapped.append(va)
+        except OutOfMemory:
+            return False
+        finally:
+            if mapped and codealias.may_mix(self, vma):
+                for va in mapped:
+                    codealias.settle(self, vma, va)
         return True
 
     def grow_down(self, va: int) -> Vma | None:
@@ -720,8 +795,7 @@ class Mm(AddressSpace):
         child = Mm(self.ram, self.kernel)
         # Memory locks are not inherited (VM_LOCKED is cleared in the child, mlockall's MCL_FUTURE too).
         # Nor is a userfaultfd registration: without UFFD_FEATURE_EVENT_FORK the child's areas have none.
-        child.vmas = [replace(v.piece(v.start, v.end), locked=False, uffd=None, uffd_modes=0)
-                      for v in self.vmas if not v.dontfork]
+        child.vmas = [v.forked() for v in self.vmas if not v.dontfork]
         child._recount()
         for vma in child.vmas:
             if vma.backing is not None:
@@ -738,39 +812,63 @@ class Mm(AddressSpace):
             self.ram.slab_charge(len(child.guards) * GUARD_BYTES)
         child.code_phase = dict(self.code_phase)
         # Areas whose pages the child does not get: not at all, or zero-filled on first touch.
-        skipped = [v for v in self.vmas if v.dontfork or v.wipeonfork]
-        mem = self.ram.mem
+        skipped = [(v.start, v.end) for v in self.vmas if v.dontfork or v.wipeonfork]
         try:
-            for va, entry in self.user_leaves():
-                if skipped and any(v.start <= va < v.end for v in skipped):
-                    continue
-                if self._shared(va):
-                    child.set_pte(va, entry)
-                    continue
-                if self.ram.is_shared(entry & PTE_ADDR):
-                    child.set_pte(va, entry)  # its table first: a failed one must not leave a holder behind
-                    self.ram.share(entry & PTE_ADDR)
-                    continue
-                frame = self.ram.alloc()
-                src = entry & PTE_ADDR
-                mem[frame : frame + PAGE_SIZE] = mem[src : src + PAGE_SIZE]
-                try:
-                    child.set_pte(va, frame | (entry & ~PTE_ADDR))
-                except OutOfMemory:
-                    self.ram.free(frame)
-                    raise
+            self._copy_pages(child, skipped)
         except OutOfMemory:
             child.destroy()  # what was copied so far, and its tables
             raise
         return child
 
+    def _copy_pages(self, child: Mm, skipped: list[tuple[int, int]]) -> None:
+        """copy_page_range: every user leaf not in `skipped` into `child`, a page table at a time. The
+        kernel's own frames (vDSO, vvar) and frames with other holders (a file's page, shared memory, a
+        copy-on-write page) are mapped as they are, one more holder for the latter; the rest are copied.
+
+        The child's table is made before any of its pages, so OutOfMemory leaves every frame taken so
+        far in one of the child's tables (for destroy to give back), none held by nobody.
+        """
+        ram, mem = self.ram, self.ram.mem
+        kernel_owned = self._kernel_owned()
+        is_shared, alloc = ram.is_shared, ram.alloc
+        for base, table in self.leaf_tables():
+            present = self.table_entries(table)
+            left_out = _within(skipped, base)
+            if left_out:
+                present = [(slot, entry) for slot, entry in present if not _inside(left_out, base | slot << 12)]
+            if not present:
+                continue
+            target = child._walk(base, True)  # the child's table for these 2 MiB, at slot 0
+            assert target is not None
+            owned = _within(kernel_owned, base)
+            # The child's table is written in one go, with whatever was done when a frame ran out.
+            entries, shared, executable = [0] * 512, [], []
+            try:
+                for slot, entry in present:
+                    frame = entry & PTE_ADDR
+                    if owned and _inside(owned, base | slot << 12):
+                        pass
+                    elif is_shared(frame):
+                        shared.append(frame)
+                    else:
+                        frame = alloc()
+                        mem[frame : frame + PAGE_SIZE] = mem[entry & PTE_ADDR : (entry & PTE_ADDR) + PAGE_SIZE]
+                        entry = frame | (entry & ~PTE_ADDR)
+                    if entry & PTE_US and not entry & PTE_NX:
+                        executable.append(frame)  # as set_pte records an executable user frame
+                    entries[slot] = entry
+            finally:
+                ram.share_all(shared)
+                ram.code_frames.update(executable)
+                child.write_table(target, entries)
+
+    def _kernel_owned(self) -> list[tuple[int, int]]:
+        """[start, end) of the areas mapping the kernel's own frames (vDSO, vvar): nobody's to copy or free."""
+        return [(v.start, v.end) for v in self.vmas if v.name in SHARED]
+
     def _in_shared_area(self, va: int) -> bool:
         vma = self.find_vma(va)
         return vma is not None and vma.shared
-
-    def _shared(self, va: int) -> bool:
-        vma = self.find_vma(va)
-        return vma is not None and vma.name in SHARED
 
     def map_shared(self, va: int, frames: list[int], name: str) -> None:
         """Map kernel-owned frames read-only (the vDSO and vvar pages)."""
@@ -798,9 +896,13 @@ class Mm(AddressSpace):
 
     def destroy(self) -> None:
         """Free every frame and table; the address space must not be current."""
-        for va, entry in list(self.user_leaves()):
-            if not self._shared(va):
-                self.ram.free(entry & PTE_ADDR)
+        kernel_owned = self._kernel_owned()
+        frames: list[int] = []
+        for base, table in self.leaf_tables():
+            owned = _within(kernel_owned, base)
+            frames += [entry & PTE_ADDR for slot, entry in self.table_entries(table)
+                       if not (owned and _inside(owned, base | slot << 12))]
+        self.ram.free_all(frames)
         self.free_user_tables()
         self.close_areas()
         self.ram.slab_charge(-(len(self.guards) + len(self.poisoned)) * GUARD_BYTES)
@@ -828,6 +930,15 @@ class Mm(AddressSpace):
         if delta:
             self.ram.slab_charge(delta * AREA_BYTES)
             self._counted += delta
+
+
+def _within(ranges: list[tuple[int, int]], base: int) -> list[tuple[int, int]]:
+    """Those of the [start, end) `ranges` that meet the 2 MiB a last-level page table at `base` maps."""
+    return [(start, end) for start, end in ranges if start < base + (PAGE_SIZE << 9) and end > base] if ranges else []
+
+
+def _inside(ranges: list[tuple[int, int]], va: int) -> bool:
+    return any(start <= va < end for start, end in ranges)
 
 
 def _start(vma: Vma) -> int:

@@ -215,6 +215,9 @@ class RingMap:
         total = sum(ring.size for ring in self.rings) // PAGE_SIZE
         return list(range(first, min(end, total)))
 
+    def cached(self, first: int, end: int) -> list[tuple[int, int]]:
+        return []  # the ring's pages are the socket's, not a page cache's (no map_pages)
+
     def punch(self, first: int, count: int) -> None:
         pass  # ring pages are the kernel's: MADV_REMOVE leaves them be (not shmem)
 

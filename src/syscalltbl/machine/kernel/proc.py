@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from unicorn import x86_const as x86
 
 from syscalltbl.generators.x86_64 import abi
-from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel import acct, cputime, futex, keys, pid1, ptrace, signals, syscall_work
 from syscalltbl.machine.kernel.mm import Mm
@@ -341,7 +340,7 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
     task.files.release()
     mm_release(machine, task)
     # The last user of the memory leaves: what it held resident is the process's maxrss (KiB).
-    rss = sum(1 for _, e in task.mm.user_leaves() if e & PTE_P) * abi.PAGE_SIZE // 1024 if task.mm.users == 1 else 0
+    rss = task.mm.present_user_pages() * abi.PAGE_SIZE // 1024 if task.mm.users == 1 else 0
     cputime.thread_ended(task, rss)
     mm_put(machine, task.mm)
     task.exe_file = None  # mm->exe_file goes with the mm: a zombie holds no file (nor its page cache)

@@ -22,7 +22,7 @@ from unicorn import x86_const as x86
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.kernel import cputime, dlsched, proc, signals, syscall_work
-from syscalltbl.machine.kernel.boot import KernelOops, kpa
+from syscalltbl.machine.kernel.boot import KernelOops
 from syscalltbl.machine.kernel.faults import NO_EXCEPTION, PAGE_FAULT
 from syscalltbl.machine.kernel.ktimers import WALL_CLOCKS, CpuClock, Timer
 from syscalltbl.machine.kernel.process import ExitStatus, Task
@@ -47,7 +47,7 @@ class Deadlock(RuntimeError):
 def switch_to(machine: Machine, task: Task) -> None:
     cpu = machine.cpu
     machine.current = task
-    percpu = kpa(machine, "__per_cpu_start")
+    percpu = machine.percpu_pa
     _Q.pack_into(machine.ram.mem, percpu + abi.PCPU_TOP_OF_STACK, task.kstack_top)
     _Q.pack_into(machine.ram.mem, percpu + abi.PCPU_TSS + abi.TSS_SP0, task.kstack_top)
     syscall_work.load(machine, task)
@@ -57,7 +57,7 @@ def switch_to(machine: Machine, task: Task) -> None:
     regs = task.kstack_top - abi.PT_REGS_SIZE
     cpu.set_reg(x86.UC_X86_REG_RSP, regs if task.fresh else task.kernel_rsp)
     cpu.set_reg(x86.UC_X86_REG_RDI, regs)  # the stub's argument, live at the trap
-    cpu.set_msr(abi.MSR_GS_BASE, machine.kernel.symbol("__per_cpu_start"))
+    cpu.set_msr(abi.MSR_GS_BASE, machine.percpu)
     cpu.set_msr(abi.MSR_KERNEL_GS_BASE, task.gs_base)
     cpu.set_reg(x86.UC_X86_REG_FS_BASE, task.fs_base)
     load_tsd(cpu, task)  # PR_SET_TSC: rdtsc faults while a thread that asked for it runs

@@ -58,6 +58,9 @@ class SecretMem(Inode):
     def resident_in(self, first: int, end: int) -> list[int]:
         return self.pages.resident_in(first, end) if self.pages is not None else []
 
+    def cached(self, first: int, end: int) -> list[tuple[int, int]]:
+        return []  # secretmem_vm_ops has no map_pages: every page faults on its own
+
     def punch(self, first: int, count: int) -> None:
         if self.pages is not None:
             self.pages.punch(first, count)

@@ -33,6 +33,11 @@ class Backing(Protocol):
         """The pages in [first, end) that are in RAM now (mincore), mapped here or not."""
         ...
 
+    def cached(self, first: int, end: int) -> list[tuple[int, int]]:
+        """(index, frame) of the pages in [first, end) that are in RAM now, none made here; none at all for
+        memory without fault-around (no vm_ops->map_pages: only a file's page cache has one here)."""
+        ...
+
     def punch(self, first: int, count: int) -> None:
         """MADV_REMOVE: pages [first, first + count) read as zeros from now on."""
         ...
@@ -66,6 +71,9 @@ class SharedAnon:
 
     def resident_in(self, first: int, end: int) -> list[int]:
         return [i for i in self.frames if first <= i < end]
+
+    def cached(self, first: int, end: int) -> list[tuple[int, int]]:
+        return []  # System V segments have no map_pages (shm_vm_ops): each page faults on its own
 
     def punch(self, first: int, count: int) -> None:
         for index, frame in self.frames.items():  # what it holds, not the range: that may be terabytes

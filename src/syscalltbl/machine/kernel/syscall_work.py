@@ -20,7 +20,6 @@ from unicorn import x86_const as x86
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.kernel import seccomp, signals
-from syscalltbl.machine.kernel.boot import kpa
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.process import Task
@@ -48,7 +47,7 @@ def load(machine: Machine, task: Task) -> None:
     """The scheduler's part: the running task's bits where the entry code looks. Only seccomp's: ptrace's
     bits (kernel/ptrace.py) share `task.syscall_work` but are the Python trap's, so they must not send
     every call of a traced task through the entry's seccomp trap as well."""
-    _Q.pack_into(machine.ram.mem, kpa(machine, "__per_cpu_start") + abi.PCPU_SYSCALL_WORK,
+    _Q.pack_into(machine.ram.mem, machine.percpu_pa + abi.PCPU_SYSCALL_WORK,
                  task.syscall_work & SYSCALL_WORK_SECCOMP)
 
 

@@ -376,6 +376,13 @@ class Regular(Inode):
         """The pages in [first, end) holding data (Backing.resident_in): not holes, as tmpfs has its pages."""
         return self.pages.resident_in(first, end)
 
+    def cached(self, first: int, end: int) -> list[tuple[int, int]]:
+        """(index, frame) of the pages in [first, end) that the page cache holds now, within the file
+        (Backing.cached: filemap_map_pages maps only pages already there, none past the end)."""
+        frames = self.pages.frames
+        end = min(end, -(-self.pages.size // PAGE_SIZE))
+        return [(index, frame) for index in range(first, end) if (frame := frames.get(index)) is not None]
+
     def opened(self) -> None:
         pass
 
