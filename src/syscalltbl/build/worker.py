@@ -35,9 +35,10 @@ def render_serial(tasks: list[_Task]) -> list[_Result]:
 
 class Worker:
     """A second process for a cold build. It is forked before the build is planned so that its
-    imports of Lark and Jinja2 and the loading of the LALR tables overlap the planning; then it
-    renders the tasks it is sent (on both cores: see _render_in_two) and sends back the results.
-    This process, which only plans and writes, never imports either."""
+    import of Lark and the loading of the LALR tables (and Jinja2's, while the tasks are not
+    there yet: see _warm_up) overlap the planning; then it renders the tasks it is sent (on both
+    cores: see _render_in_two) and sends back the results. This process, which only plans and
+    writes, never imports either."""
 
     def __init__(self, pid: int, send: int, receive: int) -> None:
         self.pid, self.send, self.receive = pid, send, receive
@@ -100,7 +101,7 @@ def worker_main(receive: int, send: int) -> None:
     the results back. An empty message (the build needed no worker after all) ends it."""
     import pickle
 
-    _warm_up()
+    _warm_up(receive)
     with os.fdopen(receive, "rb") as pipe:
         message = pipe.read()
     if not message:
@@ -152,13 +153,20 @@ def _render_in_two(tasks: list[_Task]) -> list[_Result]:
     return [r for r in results if r is not None]
 
 
-def _warm_up() -> None:
-    """Everything a render needs before its first table: Lark's parser, and Jinja2 with the kernel
-    group's templates compiled (a helper forked later inherits them all)."""
-    from syscalltbl.generators import jinja_env
+def _warm_up(tasks: int) -> None:
+    """Lark's parser, which every render needs first (a helper forked later inherits it); then, if
+    the tasks have not come yet, Jinja2 with the kernel group's templates compiled. When the tasks
+    are already waiting, Jinja2 is left to each process's first render: the two import it on both
+    cores at once instead of one after the other on this one."""
+    import select
+
     from syscalltbl.tables import tblparse
 
     tblparse.parser_ready()
+    if select.select([tasks], [], [], 0)[0]:
+        return
+    from syscalltbl.generators import jinja_env
+
     environment = jinja_env.environment()
     for name in environment.list_templates(filter_func=lambda name: name.startswith("kernel/")):
         environment.get_template(name)
