@@ -158,3 +158,17 @@ def test_shipped_tables_of_another_grammar_are_not_used(fresh_cache: Path, tmp_p
     assert [str(t) for t in parser.parse("1 22").children] == ["1", "22"]
     parser = larkcache.parser(words, "lark-words.cache", shipped, **options)
     assert [str(t) for t in parser.parse("ab c").children] == ["ab", "c"]
+
+
+def test_deferred_entries_are_written_when_asked_and_puts_write_at_once_again(fresh_cache: Path) -> None:
+    # A render worker keeps its entries until its results are back with the build.
+    key, later = cache.digest("output", "deferred"), cache.digest("output", "after")
+    cache.defer_puts()
+    try:
+        cache.put("output", key, b"rendered")
+        assert cache.get("output", key) is None
+    finally:
+        cache.write_deferred()
+    assert cache.get("output", key) == b"rendered"
+    cache.put("output", later, b"at once")
+    assert cache.get("output", later) == b"at once"

@@ -18,6 +18,9 @@ from syscalltbl.store import atomic, cachebound, cachedir
 
 _DIGEST = 32
 
+#: Entries put() keeps in memory since defer_puts(), until write_deferred() writes them.
+_deferred: list[tuple[str, str, bytes]] | None = None
+
 
 def digest(*parts: bytes | str) -> str:
     h = hashlib.sha256()
@@ -51,6 +54,9 @@ def get(kind: str, key: str) -> bytes | None:
 
 
 def put(kind: str, key: str, payload: bytes) -> None:
+    if _deferred is not None:
+        _deferred.append((kind, key, payload))
+        return
     path = _file(kind, key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,6 +66,22 @@ def put(kind: str, key: str, payload: bytes) -> None:
             cachebound.used(path)
     except OSError:
         pass  # a read-only or full cache slows us down; it must not fail the build
+
+
+def defer_puts() -> None:
+    """Keep the entries put() from now on in memory, for write_deferred(): a cold build's render
+    workers send their outputs back first and fill the cache while the build writes them."""
+    global _deferred
+    if _deferred is None:
+        _deferred = []
+
+
+def write_deferred() -> None:
+    """Write the entries kept since defer_puts(), and put() writes at once again."""
+    global _deferred
+    pending, _deferred = _deferred or [], None
+    for kind, key, payload in pending:
+        put(kind, key, payload)
 
 
 def fingerprint(files: Iterable[Path]) -> str:
