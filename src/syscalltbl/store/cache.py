@@ -57,15 +57,22 @@ def put(kind: str, key: str, payload: bytes) -> None:
     if _deferred is not None:
         _deferred.append((kind, key, payload))
         return
+    written = _write(kind, key, payload)
+    if written is not None:
+        cachebound.added(written)
+
+
+def _write(kind: str, key: str, payload: bytes) -> Path | None:
+    """Store an entry; its path if this wrote it (for the size ledger), None if it held the payload already."""
     path = _file(kind, key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if atomic.write_if_changed(path, hashlib.sha256(payload).digest() + payload):
-            cachebound.added(path)
-        else:
-            cachebound.used(path)
+            return path
+        cachebound.used(path)
     except OSError:
         pass  # a read-only or full cache slows us down; it must not fail the build
+    return None
 
 
 def defer_puts() -> None:
@@ -80,8 +87,9 @@ def write_deferred() -> None:
     """Write the entries kept since defer_puts(), and put() writes at once again."""
     global _deferred
     pending, _deferred = _deferred or [], None
-    for kind, key, payload in pending:
-        put(kind, key, payload)
+    written = [path for kind, key, payload in pending if (path := _write(kind, key, payload)) is not None]
+    if written:
+        cachebound.added(*written)  # one update of the size ledger (a locked read and write) for all
 
 
 def fingerprint(files: Iterable[Path]) -> str:
