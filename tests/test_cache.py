@@ -118,3 +118,63 @@ def test_a_parser_cache_file_is_replaced_never_rewritten_in_place(
     assert parse() == reference
     assert shared.stat().st_ino == saved.st_ino  # loaded, not saved again
     assert [p.name for p in shared.parent.iterdir() if ".tmp" in p.name] == []
+
+
+def test_the_shipped_lalr_tables_are_the_grammars() -> None:
+    import lark
+
+    from syscalltbl.tables import larkcache, tblparse
+
+    if larkcache.shipped_lark_version(tblparse.SHIPPED_TABLES) == lark.__version__:
+        assert tblparse.shipped_parser_current(), (
+            "src/syscalltbl/tables/grammars/tbl.lark.lalr is not tbl.lark's: "
+            "python -c 'from syscalltbl.tables import tblparse; tblparse.ship_parser()' writes it again"
+        )
+    else:  # another Lark: the shipped tables are refused and the parser is built
+        assert not tblparse.shipped_parser_current()
+        assert tblparse.parse_text("0\tcommon\tread\tsys_read\n", "t.tbl").entries
+
+
+def test_an_empty_cache_gets_the_shipped_tables_not_new_ones(fresh_cache: Path) -> None:
+    # Built tables differ from process to process (set order follows the hash seed): a cache
+    # file holding the shipped bytes was copied from them, so the cold process built nothing.
+    import subprocess
+    import sys
+
+    from syscalltbl.tables import tblparse
+
+    subprocess.run([sys.executable, "-c", _PARSE, "tbl"], capture_output=True, check=True)
+    cached = (fresh_cache / "syscalltbl" / "lark-tbl.cache").read_bytes()
+    shipped = tblparse.SHIPPED_TABLES.read_bytes()
+    assert cached.partition(b"\n")[2] == shipped.partition(b"\n")[2]
+    assert cached.partition(b"\n")[0] != shipped.partition(b"\n")[0]  # the cache's key names this Python too
+
+
+def test_shipped_tables_of_another_grammar_are_not_used(fresh_cache: Path, tmp_path: Path) -> None:
+    from syscalltbl.tables import larkcache
+
+    options = {"parser": "lalr", "lexer": "contextual"}
+    words = 'start: WORD+\nWORD: /[a-z]+/\n%ignore " "\n'
+    numbers = 'start: NUMBER+\nNUMBER: /[0-9]+/\n%ignore " "\n'
+    shipped = tmp_path / "words.lark.lalr"
+    larkcache.ship(words, shipped, **options)
+    assert larkcache.shipped_current(words, shipped, **options)
+    assert not larkcache.shipped_current(numbers, shipped, **options)
+    parser = larkcache.parser(numbers, "lark-numbers.cache", shipped, **options)
+    assert [str(t) for t in parser.parse("1 22").children] == ["1", "22"]
+    parser = larkcache.parser(words, "lark-words.cache", shipped, **options)
+    assert [str(t) for t in parser.parse("ab c").children] == ["ab", "c"]
+
+
+def test_deferred_entries_are_written_when_asked_and_puts_write_at_once_again(fresh_cache: Path) -> None:
+    # A render worker keeps its entries until its results are back with the build.
+    key, later = cache.digest("output", "deferred"), cache.digest("output", "after")
+    cache.defer_puts()
+    try:
+        cache.put("output", key, b"rendered")
+        assert cache.get("output", key) is None
+    finally:
+        cache.write_deferred()
+    assert cache.get("output", key) == b"rendered"
+    cache.put("output", later, b"at once")
+    assert cache.get("output", later) == b"at once"

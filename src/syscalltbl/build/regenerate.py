@@ -109,13 +109,16 @@ def _render(tasks: list[_Task], worker: Worker | None = None) -> list[_Result]:
             results[i] = result
         return [r for r in results if r is not None]
     if worker is not None:
-        # Started early, it is warm by now (or soon): it renders everything on both cores.
+        # Started early, it is warm by now (or soon): it renders everything on both cores. Once its
+        # results are in it writes their cache entries, while the build writes the outputs; build()
+        # reaps it at the end.
         try:
             worker.render([tasks[i] for i in misses])
             for i, result in zip(misses, worker.results([tasks[i] for i in misses]), strict=True):
                 results[i] = result
-        finally:
+        except BaseException:
             worker.cancel()
+            raise
         return [r for r in results if r is not None]
     local, remote = split(tasks, misses, 0.5)
     worker = Worker.start()
@@ -127,7 +130,7 @@ def _render(tasks: list[_Task], worker: Worker | None = None) -> list[_Result]:
         for i, result in zip(remote, worker.results([tasks[i] for i in remote]), strict=True):
             results[i] = result
     finally:
-        worker.cancel()  # a no-op once its results are in; an interrupted build takes it down too
+        worker.cancel()  # waits for its cache entries once its results are in; an interrupted build takes it down
     return [r for r in results if r is not None]
 
 
@@ -214,7 +217,9 @@ def build(
             summary = _regenerate(x86, outdir, tasks, plan, state, worker).distinct()
         finally:
             if worker is not None:
-                worker.cancel()  # when it was not needed after all, or the build was interrupted
+                # When it was not needed after all, or the build was interrupted; or, its outputs
+                # written, a worker finishing its cache entries.
+                worker.cancel()
         if explain is not None:
             explain.extend(f"rebuilt {path}: {why}" for path, why in sorted(plan.kernel.items()))
             if plan.runtime:

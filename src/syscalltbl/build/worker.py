@@ -20,14 +20,16 @@ if TYPE_CHECKING:
     from syscalltbl.build.regenerate import _Result, _Task
 
 
-def render_serial(tasks: list[_Task]) -> list[_Result]:
+def render_serial(tasks: list[_Task], look_up: bool = True) -> list[_Result]:
+    """Each task's output or error, in this process; `look_up` False when the cache is known to
+    hold none of them (the build looked them up before it sent them)."""
     from syscalltbl.generators import generate
     from syscalltbl.tables.errors import SyscalltblError
 
     results: list[_Result] = []
     for task in tasks:
         try:
-            results.append(generate.render(task.job, task.data, task.table_path))
+            results.append(generate.render(task.job, task.data, task.table_path, look_up))
         except SyscalltblError as exc:
             results.append(exc)
     return results
@@ -35,12 +37,15 @@ def render_serial(tasks: list[_Task]) -> list[_Result]:
 
 class Worker:
     """A second process for a cold build. It is forked before the build is planned so that its
-    imports of Lark and Jinja2 and the loading of the LALR tables overlap the planning; then it
-    renders the tasks it is sent (on both cores: see _render_in_two) and sends back the results.
-    This process, which only plans and writes, never imports either."""
+    import of Lark and the loading of the LALR tables (and Jinja2's, while the tasks are not
+    there yet: see _warm_up) overlap the planning; then it renders the tasks it is sent (on both
+    cores: see _render_in_two) and sends back the results. This process, which only plans and
+    writes, never imports either."""
 
     def __init__(self, pid: int, send: int, receive: int) -> None:
         self.pid, self.send, self.receive = pid, send, receive
+        #: Its results are in: it only writes its cache entries now (worker_main), and ends.
+        self.finishing = False
 
     @classmethod
     def start(cls) -> Worker | None:
@@ -60,16 +65,16 @@ class Worker:
         receive, self.receive = self.receive, -1
         with os.fdopen(receive, "rb") as pipe:
             blob = pipe.read()
-        os.waitpid(self.pid, 0)
-        self.pid = 0
         try:
             results: list[_Result] = pickle.loads(blob)
         except Exception:  # a dead worker: do its share here
             return render_serial(tasks)
+        self.finishing = True  # reaped by cancel(), once the build has written its outputs
         return results
 
     def cancel(self) -> None:
-        """Stop the worker if it still runs: no work for it, or the build was interrupted."""
+        """Stop the worker if it still runs: no work for it, or the build was interrupted. One
+        whose results are in is given the same time to finish writing its cache entries."""
         import signal
         import time
 
@@ -83,8 +88,9 @@ class Worker:
             return
         # SIGTERM, not SIGKILL, first: a worker that is rendering unwinds (main() made SIGTERM
         # an interrupt), and a cache entry it was writing goes with its temporary file.
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGTERM)
+        if not self.finishing:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGTERM)
         deadline = time.monotonic() + 2.0
         while not os.waitpid(self.pid, os.WNOHANG)[0]:
             if time.monotonic() > deadline:
@@ -100,48 +106,69 @@ def worker_main(receive: int, send: int) -> None:
     the results back. An empty message (the build needed no worker after all) ends it."""
     import pickle
 
-    _warm_up()
+    from syscalltbl.store import cache
+
+    _warm_up(receive)
     with os.fdopen(receive, "rb") as pipe:
         message = pipe.read()
     if not message:
         return
-    blob = pickle.dumps(_render_in_two(pickle.loads(message)))
+    # Cache entries are written once the results are back with the build, which writes its
+    # outputs meanwhile: they are off the path that a cold build waits on.
+    cache.defer_puts()
+    blob = pickle.dumps(_render_in_two(pickle.loads(message), _helpers, send))
     with os.fdopen(send, "wb") as pipe:
         pipe.write(blob)
+    cache.write_deferred()
+    for helper in _helpers:
+        os.waitpid(helper, 0)
 
 
-def _render_in_two(tasks: list[_Task]) -> list[_Result]:
+#: A helper (_render_in_two) whose results are in, still writing its cache entries: reaped last.
+_helpers: list[int] = []
+
+
+def _render_in_two(tasks: list[_Task], finishing: list[int], results_pipe: int) -> list[_Result]:
     """In a warmed-up worker: half of the tables to a second worker forked from this one, which
-    inherits its imports and parser, so that neither process pays for them again."""
+    inherits its imports and parser, so that neither process pays for them again. A helper
+    whose results are in is left to write its cache entries; its pid goes to `finishing`.
+    `results_pipe` is the worker's own to the build, which the helper closes: the build reads
+    it to its end, and must not wait for the helper's cache entries."""
     if len({t.table_path for t in tasks}) < 4:
-        return render_serial(tasks)
+        return render_serial(tasks, look_up=False)
     import pickle
     import signal
+
+    from syscalltbl.store import cache
 
     mine, theirs = split(tasks, list(range(len(tasks))), 0.5)
     receive, send = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(receive)
+        os.close(results_pipe)
         try:
-            blob = pickle.dumps(render_serial([tasks[i] for i in theirs]))
+            blob = pickle.dumps(render_serial([tasks[i] for i in theirs], look_up=False))
             with os.fdopen(send, "wb") as pipe:
                 pipe.write(blob)
+            cache.write_deferred()
         finally:
             os._exit(0)
     os.close(send)
     results: list[_Result | None] = [None] * len(tasks)
     try:
-        for i, result in zip(mine, render_serial([tasks[i] for i in mine]), strict=True):
+        for i, result in zip(mine, render_serial([tasks[i] for i in mine], look_up=False), strict=True):
             results[i] = result
         with os.fdopen(receive, "rb") as pipe:
             blob = pipe.read()
-        os.waitpid(pid, 0)
-        pid = 0
         try:
             helped: list[_Result] = pickle.loads(blob)
         except Exception:  # a dead helper: do its share here
-            helped = render_serial([tasks[i] for i in theirs])
+            os.waitpid(pid, 0)
+            helped = render_serial([tasks[i] for i in theirs], look_up=False)
+        else:
+            finishing.append(pid)
+        pid = 0
         for i, result in zip(theirs, helped, strict=True):
             results[i] = result
     finally:
@@ -152,13 +179,20 @@ def _render_in_two(tasks: list[_Task]) -> list[_Result]:
     return [r for r in results if r is not None]
 
 
-def _warm_up() -> None:
-    """Everything a render needs before its first table: Lark's parser, and Jinja2 with the kernel
-    group's templates compiled (a helper forked later inherits them all)."""
-    from syscalltbl.generators import jinja_env
+def _warm_up(tasks: int) -> None:
+    """Lark's parser, which every render needs first (a helper forked later inherits it); then, if
+    the tasks have not come yet, Jinja2 with the kernel group's templates compiled. When the tasks
+    are already waiting, Jinja2 is left to each process's first render: the two import it on both
+    cores at once instead of one after the other on this one."""
+    import select
+
     from syscalltbl.tables import tblparse
 
     tblparse.parser_ready()
+    if select.select([tasks], [], [], 0)[0]:
+        return
+    from syscalltbl.generators import jinja_env
+
     environment = jinja_env.environment()
     for name in environment.list_templates(filter_func=lambda name: name.startswith("kernel/")):
         environment.get_template(name)
@@ -185,5 +219,12 @@ def split(tasks: list[_Task], misses: list[int], share: float) -> tuple[list[int
 
 
 def start_early() -> None:
-    """Fork the worker of a build that is probably cold, for build/regenerate.py to adopt."""
+    """Fork the worker of a build that is probably cold, for build/regenerate.py to adopt. The
+    standard modules that the build's CLI and the worker (Lark) both import are imported first,
+    once for both: forking a few milliseconds later saves the worker as many."""
+    import hashlib  # noqa: F401
+    import pathlib  # noqa: F401
+    import re  # noqa: F401
+    import typing  # noqa: F401
+
     prefork.start_early(worker_main)

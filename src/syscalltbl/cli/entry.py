@@ -69,9 +69,15 @@ def _end_process(status: int) -> None:
     os._exit(status & 0xFF)
 
 
+def _signal() -> Any:
+    """The signal module's C half, which `signal` wraps: `signal` imports enum, and with it functools
+    and collections, a fifth of what a warm `syscalltbl script` call adds to the interpreter's start."""
+    return __import__("_signal")
+
+
 def _warm(command: str, argv: list[str]) -> int | None:
     # The signals cli/main.py turns into an exit status: here too, for the few milliseconds this takes.
-    import signal
+    signal = _signal()
 
     def interrupt(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt(signum)
@@ -110,10 +116,12 @@ def _warm(command: str, argv: list[str]) -> int | None:
             return stdout_failed(exc, "syscalltbl build")
         return status
     except KeyboardInterrupt as stop:
+        from signal import Signals
+
         from syscalltbl.tables.errors import error_line
 
         signum = stop.args[0] if stop.args and isinstance(stop.args[0], int) else int(signal.SIGINT)
-        print(error_line(f"syscalltbl {command}", f"interrupted by {signal.Signals(signum).name}"), file=sys.stderr)
+        print(error_line(f"syscalltbl {command}", f"interrupted by {Signals(signum).name}"), file=sys.stderr)
         return 128 + signum
     finally:
         for restored, handler in previous.items():

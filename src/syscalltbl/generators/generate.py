@@ -30,12 +30,13 @@ def cached_output(job: Job, data: bytes) -> bytes | None:
     return cache.get("output", output_key(job, data)) if cache.enabled() else None
 
 
-def render(job: Job, data: bytes, path: str) -> bytes:
-    """The job's output for table bytes `data`; raises SyscalltblError on bad input."""
+def render(job: Job, data: bytes, path: str, look_up: bool = True) -> bytes:
+    """The job's output for table bytes `data`; raises SyscalltblError on bad input. `look_up` False:
+    the caller has just found no cache entry (a build's render worker), so only one is made."""
     from syscalltbl.tables.limits import check_size
 
     check_size(len(data), path)  # before hashing it: standard input is read whole
-    hit = cached_output(job, data)
+    hit = cached_output(job, data) if look_up else None
     if hit is not None:
         return hit
     from syscalltbl.generators import scripts

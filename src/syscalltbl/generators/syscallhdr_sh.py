@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from syscalltbl.generators.guards import guard
 from syscalltbl.generators.jinja_env import View, render_view
 from syscalltbl.tables.abi import select
 from syscalltbl.tables.model import Table
-
-
-class Define(NamedTuple):
-    """One `#define`; a tuple (as syscalltbl_sh's Slot), unpacked by its template: a build makes
-    thousands, and a tuple is made and read faster than a frozen dataclass."""
-
-    name: str
-    value: str
 
 
 def view(
@@ -28,7 +18,12 @@ def view(
     prefix: str = "",
 ) -> View:
     entries = list(select(table.entries, abis))
-    defines = [Define(e.name, f"({offset} + {e.number})" if offset else str(e.number)) for e in entries]
+    # Each `#define`'s name and value as one string, made here rather than by the template's loop:
+    # a build makes thousands.
+    if offset:
+        defines = [f"__NR_{prefix}{e.name} ({offset} + {e.number})" for e in entries]
+    else:
+        defines = [f"__NR_{prefix}{e.name} {e.number}" for e in entries]
     # The script keeps the number of the *last line* it read, sorted or not.
     syscalls = (entries[-1].number + 1 if entries else 1) if emit_nr else None
     return View(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
 
@@ -43,8 +42,10 @@ def replace(path: AnyPath, data: bytes) -> None:
     except BaseException as exc:
         # The name is this call's alone, so it can go whether or not it was made: a
         # Ctrl-C raised the moment os.open returned leaves no file behind either.
-        with contextlib.suppress(FileNotFoundError):
+        try:  # noqa: SIM105  (contextlib costs the warm script path, which writes through here, more than this module)
             os.unlink(tmp)
+        except FileNotFoundError:
+            pass
         if isinstance(exc, OSError):
             raise error_about(exc, path) from None
         raise

@@ -38,6 +38,9 @@ def hasher(size: int) -> _Hash:
 
     return hashlib.sha256()
 
+#: Entries put() keeps in memory since defer_puts(), until write_deferred() writes them.
+_deferred: list[tuple[str, str, bytes]] | None = None
+
 
 def digest(*parts: bytes | str) -> str:
     encoded = [part.encode() if isinstance(part, str) else part for part in parts]
@@ -79,15 +82,42 @@ def get(kind: str, key: str) -> bytes | None:
 
 
 def put(kind: str, key: str, payload: bytes) -> None:
+    if _deferred is not None:
+        _deferred.append((kind, key, payload))
+        return
+    written = _write(kind, key, payload)
+    if written is not None:
+        cachebound.added(written)
+
+
+def _write(kind: str, key: str, payload: bytes) -> Path | None:
+    """Store an entry; its path if this wrote it (for the size ledger), None if it held the payload already."""
     path = _file(kind, key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if atomic.write_if_changed(path, _sha256(payload) + payload):
-            cachebound.added(path)
-        else:
-            cachebound.used(path)
+            return path
+        cachebound.used(path)
     except OSError:
         pass  # a read-only or full cache slows us down; it must not fail the build
+    return None
+
+
+def defer_puts() -> None:
+    """Keep the entries put() from now on in memory, for write_deferred(): a cold build's render
+    workers send their outputs back first and fill the cache while the build writes them."""
+    global _deferred
+    if _deferred is None:
+        _deferred = []
+
+
+def write_deferred() -> None:
+    """Write the entries kept since defer_puts(), and put() writes at once again."""
+    global _deferred
+    pending, _deferred = _deferred or [], None
+    written = [path for kind, key, payload in pending if (path := _write(kind, key, payload)) is not None]
+    if written:
+        cachebound.added(*written)  # one update of the size ledger (a locked read and write) for all
 
 
 def fingerprint(files: Iterable[Path]) -> str:

@@ -69,10 +69,10 @@ def used(path: Path) -> None:
         os.utime(path)
 
 
-def added(path: Path) -> None:
-    """This process wrote the entry at `path` (a file or a directory): it is counted in the ledger at once
-    (a forked worker that ends with os._exit counts too); if the cache is now over its bound, it is
-    trimmed when this process exits."""
+def added(*paths: Path) -> None:
+    """This process wrote the entries at `paths` (files or directories): they are counted in the ledger
+    at once (a forked worker that ends with os._exit counts too); if the cache is now over its bound,
+    it is trimmed when this process exits."""
     global _exit_registered
     if not _exit_registered:
         _exit_registered = True
@@ -81,10 +81,15 @@ def added(path: Path) -> None:
         limit = bound()
     except ValueError:
         return  # said once, at exit
-    try:
-        size = disk_usage(str(path)) if path.is_dir() else blocks(os.stat(path))
-    except OSError:
+    sizes = []
+    for path in paths:
+        try:
+            sizes.append(disk_usage(str(path)) if path.is_dir() else blocks(os.stat(path)))
+        except OSError:
+            continue  # gone already (another process trimmed the cache): nothing to count
+    if not sizes:
         return
+    size = sum(sizes)
     # The root now, not at exit: $XDG_CACHE_HOME may change in between (a test harness).
     root = cachedir.root()
     estimate = ledger(root, add=size)

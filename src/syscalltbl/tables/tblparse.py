@@ -13,6 +13,17 @@ from syscalltbl.tables.errors import SyscalltblError
 from syscalltbl.tables.model import Comment, Entry, Location, Table
 
 GRAMMAR = shipped.grammar("tbl.lark")
+#: The grammar's LALR tables, serialized by Lark and shipped in the package (ship_parser() writes it).
+SHIPPED_TABLES = shipped.grammar("tbl.lark.lalr")
+
+#: How the grammar is made into a parser (the transformer is given at each load).
+_OPTIONS: dict[str, object] = {
+    "parser": "lalr",
+    "lexer": "contextual",
+    "start": ["lines", "start"],
+    "propagate_positions": False,
+    "maybe_placeholders": False,
+}
 
 
 @cache
@@ -20,21 +31,29 @@ def _parser() -> tuple[lark.Lark, _ToModel]:
     # The transformer runs inside the LALR parser (no tree is built), which
     # halves parse time; it is told each file's path before each parse.
     # Lark's cache file holds the LALR tables and is checked against a hash
-    # of the grammar, so an edited grammar is never served stale.
+    # of the grammar, so an edited grammar is never served stale; with an
+    # empty cache they come from the package's SHIPPED_TABLES, checked the same way.
     from syscalltbl.tables import larkcache
 
     transformer = _ToModel()
     parser = larkcache.parser(
-        GRAMMAR.read_text(encoding="utf-8"),
-        "lark-tbl.cache",
-        parser="lalr",
-        lexer="contextual",
-        start=["lines", "start"],
-        transformer=transformer,
-        propagate_positions=False,
-        maybe_placeholders=False,
+        GRAMMAR.read_text(encoding="utf-8"), "lark-tbl.cache", SHIPPED_TABLES, transformer=transformer, **_OPTIONS
     )
     return parser, transformer
+
+
+def ship_parser() -> None:
+    """Write SHIPPED_TABLES from the grammar: after editing tbl.lark, or for another Lark version."""
+    from syscalltbl.tables import larkcache
+
+    larkcache.ship(GRAMMAR.read_text(encoding="utf-8"), SHIPPED_TABLES, **_OPTIONS)
+
+
+def shipped_parser_current() -> bool:
+    """Whether SHIPPED_TABLES are the grammar's tables for the installed Lark."""
+    from syscalltbl.tables import larkcache
+
+    return larkcache.shipped_current(GRAMMAR.read_text(encoding="utf-8"), SHIPPED_TABLES, **_OPTIONS)
 
 
 class _ToModel(lark.Transformer[lark.Token, Table]):
@@ -94,25 +113,31 @@ class _ToModel(lark.Transformer[lark.Token, Table]):
             text,
         )
 
-    # --- `lines`: one token a line, LF included
+    # --- `lines`: one token a run of whole lines, each with its LF
 
-    def ENTRY_LINE(self, token: lark.Token) -> Entry:  # Lark calls a terminal's callback by its name
-        text = token[:-1]
-        fields = text.split()
-        start = token.column or 0
-        columns = []
-        offset = 0
-        for field in fields:
-            offset = text.index(field, offset)
-            columns.append(start + offset)
-            offset += len(field)
-        return self._entry(fields, token.line or 0, tuple(columns), text)
+    def LINES(self, token: lark.Token) -> list[Entry | Comment]:  # Lark calls a terminal's callback by its name
+        items: list[Entry | Comment] = []
+        number = token.line or 0
+        column = token.column or 0  # of the first line only: the others start the line
+        for text in token.split("\n")[:-1]:
+            if text:
+                if text[0] == "#":
+                    items.append(self._comment(text, number, column))
+                else:
+                    fields = text.split()
+                    columns = []
+                    offset = 0
+                    for field in fields:
+                        offset = text.index(field, offset)
+                        columns.append(column + offset)
+                        offset += len(field)
+                    items.append(self._entry(fields, number, tuple(columns), text))
+            number += 1
+            column = 1
+        return items
 
-    def COMMENT_LINE(self, token: lark.Token) -> Comment:
-        return self._comment(token[:-1], token.line or 0, token.column or 0)
-
-    def lines(self, items: list[Entry | Comment]) -> Table:
-        return self.start(items)
+    def lines(self, runs: list[list[Entry | Comment]]) -> Table:
+        return self.start([item for run in runs for item in run])
 
     # --- `start`: one token a column
 
