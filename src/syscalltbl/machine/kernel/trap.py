@@ -10,9 +10,10 @@ more than two libunicorn calls:
    no Python runs for it. From there the emulated cpu does everything:
    gate -> syscall_microcode -> entry_SYSCALL_64 -> do_syscall_64 ->
    sys_call_table[nr] -> a generated stub.
-2. Stubs of Python-implemented calls jump to one trap address; its code hook,
-   `dispatch`, reads the arguments from pt_regs in RAM and writes the result
-   to regs->ax in RAM (no register calls). sysretq then runs emulated.
+2. Stubs of Python-implemented calls jump to one trap address; its code hook
+   (machine code, image/traphook.py: the clock reads of system time) calls
+   `dispatch`, which reads the arguments from pt_regs in RAM and writes the
+   result to regs->ax in RAM (no register calls). sysretq then runs emulated.
 
 `int $0x80` (the i386 numbering, as on Linux with IA32_EMULATION) takes the
 same shape: the interrupt hook resumes at a second call-gate trampoline
@@ -26,7 +27,6 @@ from __future__ import annotations
 import ctypes
 import functools
 import struct
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,8 @@ from syscalltbl.machine.hw.cpu import Cpu
 from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.image.syscallhook import SYMBOL as SYSCALL_HOOK
 from syscalltbl.machine.image.syscallhook import build_syscall_hook
+from syscalltbl.machine.image.traphook import SYMBOL as TRAP_HOOK
+from syscalltbl.machine.image.traphook import build_trap_hook
 from syscalltbl.machine.kernel import faults, oops, ptrace, signals, userfaultfd
 from syscalltbl.machine.kernel.boot import KernelOops, kpa
 from syscalltbl.machine.kernel.faults import DEBUG, PAGE_FAULT, TRAP_SIGNALS
@@ -52,7 +54,6 @@ if TYPE_CHECKING:
 
 SYSCALL_INSN_LEN = 2
 MASK64 = (1 << 64) - 1
-M32 = (1 << 32) - 1
 #: pt_regs names -> the cpu's registers, for a context taken straight from ring 3.
 USER_REG_IDS: Mapping[str, int] = {name: getattr(x86, f"UC_X86_REG_{reg}") for name, reg in (
     ("r8", "R8"), ("r9", "R9"), ("r10", "R10"), ("r11", "R11"), ("r12", "R12"), ("r13", "R13"),
@@ -60,10 +61,12 @@ USER_REG_IDS: Mapping[str, int] = {name: getattr(x86, f"UC_X86_REG_{reg}") for n
     ("dx", "RDX"), ("ax", "RAX"), ("cx", "RCX"), ("sp", "RSP"), ("ip", "RIP"), ("flags", "EFLAGS"))}  # fmt: skip
 
 _Q = struct.Struct("<Q")
-#: pt_regs from ->r10 to ->orig_ax: every argument register and the number.
-_ARGS64 = struct.Struct("<9Q")
-#: pt_regs from ->bp to ->orig_ax: the i386 argument registers and the number.
-_ARGS32 = struct.Struct("<12Q")
+#: pt_regs from ->r10 to ->orig_ax: every argument register, and the number as do_syscall_64 indexes with it,
+#: (unsigned int)nr, its low half. ->ax and ->cx are skipped: every value unpacked is an int made.
+_ARGS64 = struct.Struct("<3Q16x3QI4x")
+#: pt_regs from ->bp to ->orig_ax: the i386 argument registers' low halves (zero-extended, as the i386 ABI
+#: passes them; ->r11 to ->ax skipped), and the number.
+_ARGS32 = struct.Struct("<I4xI4x40xI4xI4xI4xI4xQ")
 _R10, _BP, _AX, _ORIG_AX = (abi.PT_OFFSET[r] for r in ("r10", "bp", "ax", "orig_ax"))
 
 
@@ -84,54 +87,46 @@ def dispatch(
     """
     mem, ram, stop, park, pack_q = machine.ram.mem, machine.ram, machine.cpu.stop, machine.cpu.park, _Q.pack_into
     args64, args32 = _ARGS64.unpack_from, _ARGS32.unpack_from
-    clock = time.perf_counter_ns
 
     def on_trap() -> None:
-        # Called straight from C (Cpu.on_code_unguarded): nothing may unwind out of it.
+        # Called from the trap's machine code (image/traphook.py), which measures the call's system time
+        # around it (kernel/cputime.py), through a ctypes callback: nothing may unwind out of it.
         try:
             task = machine.current
             assert task is not None
-            # The call's time in Python is the task's system time (kernel/cputime.py): a vDSO clock, cheap.
-            times = task.times
-            times.call = started = clock()
             regs = task.regs_pa
-            # Work beside the call (a tracer's stops): one test of an integer that is 0 for nearly every task.
-            # Seccomp's bit shares the word but its work was done in the entry, before this trap.
-            work = task.syscall_work & SYSCALL_WORK_PTRACE
+            # Work beside the call (a tracer's stops): one test of an integer that is 0 for nearly every task
+            # (tested whole before it is masked: cheaper). Seccomp's bit shares the word but its work was done
+            # in the entry, before this trap.
+            work = task.syscall_work and task.syscall_work & SYSCALL_WORK_PTRACE
             if work and not syscall_enter_work(task, regs, len(table)):
-                times.call = None
                 return
             if not work or task.syscall_stop:
                 try:
                     if ia32:
-                        bp, bx, _r11, _r10, _r9, _r8, _ax, cx, dx, si, di, orig_ax = args32(mem, regs + _BP)
-                        ret = table[orig_ax](task, bx & M32, cx & M32, dx & M32, si & M32, di & M32, bp & M32)
+                        bp, bx, cx, dx, si, di, orig_ax = args32(mem, regs + _BP)
+                        ret = table[orig_ax](task, bx, cx, dx, si, di, bp)
                     else:
-                        r10, r9, r8, _ax, _cx, dx, si, di, orig_ax = args64(mem, regs + _R10)
-                        ret = table[orig_ax & M32](task, di, si, dx, r10, r8, r9)
+                        r10, r9, r8, dx, si, di, nr = args64(mem, regs + _R10)
+                        ret = table[nr](task, di, si, dx, r10, r8, r9)
                 except Errno as exc:
                     ret = -exc.errno
                 except Sleep as sleep:
                     task.sleep = sleep
                     task.restart_trap = restart_trap
-                    times.stime += clock() - started
-                    times.call = None
                     stop()
                     return
                 except (Exception, SystemExit) as exc:
-                    times.call = None
                     # A project's body that raised: an oops that kills this task alone (do_exit stops the cpu).
                     if not oops.confine(machine, task, exc, ia32=ia32):
                         raise
                     return
                 pack_q(mem, regs + _AX, ret & MASK64)
             # Read again: the call may have made an event.
-            if task.syscall_work & SYSCALL_WORK_PTRACE and ptrace.syscall_exit(task):
+            if task.syscall_work and task.syscall_work & SYSCALL_WORK_PTRACE and ptrace.syscall_exit(task):
                 park_traced(machine, task)
             elif task.sigpending or ram.stale_code:
                 exit_work(machine, task)
-            times.stime += clock() - started
-            times.call = None
         except BaseException as exc:
             park(exc)
 
@@ -157,10 +152,36 @@ class _SyscallHook(ctypes.Structure):
                 ("next_rip", ctypes.c_void_p), ("resume", ctypes.c_uint64)]  # fmt: skip
 
 
+class _TrapHook(ctypes.Structure):
+    # Shared with the hook's assembly (image/traphook.py): same order, 64-bit words.
+    _fields_ = [("clock_gettime", ctypes.c_void_p), ("dispatch", ctypes.c_void_p), ("clock", ctypes.c_void_p)]
+
+
 @functools.cache
 def _syscall_hook_function() -> ctypes.c_void_p:
     """The hook's machine code, loaded once per process (ctypes never unloads a library)."""
     return ctypes.cast(getattr(ctypes.CDLL(str(build_syscall_hook())), SYSCALL_HOOK), ctypes.c_void_p)
+
+
+@functools.cache
+def _trap_hook_function() -> ctypes.c_void_p:
+    """The trap hook's machine code, loaded once per process."""
+    return ctypes.cast(getattr(ctypes.CDLL(str(build_trap_hook())), TRAP_HOOK), ctypes.c_void_p)
+
+
+@functools.cache
+def _clock_gettime() -> int:
+    """Where the C library's clock_gettime is (for the trap hook's clock reads)."""
+    address = ctypes.cast(ctypes.CDLL(None).clock_gettime, ctypes.c_void_p).value
+    assert address is not None
+    return address
+
+
+def _on_trap(machine: Machine, address: int, dispatch: Callable[[], None]) -> None:
+    """The dispatch at its trap `address`, called by the trap hook between its clock reads."""
+    hook = _TrapHook(_clock_gettime(), machine.cpu.callback_address(dispatch),
+                     ctypes.addressof(machine.syscall_clock))  # fmt: skip
+    machine.cpu.on_code_native(address, _trap_hook_function(), hook)
 
 
 def install(machine: Machine) -> None:
@@ -190,9 +211,9 @@ def install(machine: Machine) -> None:
 
     cpu.on_syscall_native(_syscall_hook_function(), syscall_hook)
     # The 64-bit path restarts through its own trap, the default (restart_trap 0).
-    cpu.on_code_unguarded(sym("__x64_python_trap"), dispatch(machine, machine.dispatch, ia32=False, restart_trap=0))
+    _on_trap(machine, sym("__x64_python_trap"), dispatch(machine, machine.dispatch, ia32=False, restart_trap=0))
     cpu.on_interrupt(on_interrupt)
-    cpu.on_code_unguarded(ia32_trap, dispatch(machine, machine.ia32_dispatch, ia32=True, restart_trap=ia32_trap))
+    _on_trap(machine, ia32_trap, dispatch(machine, machine.ia32_dispatch, ia32=True, restart_trap=ia32_trap))
     cpu.on_invalid_insn(lambda vector: on_exception(machine, vector))  # as #UD, vector 6
     cpu.on_port_io(lambda port: on_port_io(machine, port))
 
