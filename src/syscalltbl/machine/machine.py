@@ -12,6 +12,7 @@ job (as xv6 splits main.c, trap.c, proc.c, exec.c):
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import os
 import weakref
@@ -204,6 +205,8 @@ class Machine:
         self.wallclock.on_set = lambda: _clock_set(machine())
         #: The system time the trap's hook measures, not yet charged to the running task (kernel/cputime.py).
         self.syscall_clock = SyscallClock()
+        #: Where the running task's pt_regs are in this process, for the trap's hook (kernel/trap.py).
+        self.trap_regs = ctypes.c_uint64()
         trap.install(self)
         syscall_work.install(self)
         sym = self.kernel.symbol

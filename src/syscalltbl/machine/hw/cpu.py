@@ -199,10 +199,9 @@ class Cpu:
         """Run `fn` before the instruction at `address`, and only that one."""
         self._add(unicorn.UC_HOOK_CODE, _CODE_CB(self._guard(fn)), address, address)
 
-    def callback_address(self, fn: Callable[[], None]) -> int:
-        """Where machine code can call `fn()` (the system-call dispatch, from its hook), kept as long as the
-        engine; `fn` must catch every exception itself and hand it to `park`."""
-        cfunc = _CODE_CB(fn)
+    def callback_address(self, cfunc: ctypes._CFunctionType) -> int:
+        """Where machine code can call the ctypes callback `cfunc` (the system-call dispatch, from its hook),
+        kept as long as the engine; its function must catch every exception itself and hand it to `park`."""
         self._keep.append(cfunc)
         address = ctypes.cast(cfunc, ctypes.c_void_p).value
         assert address is not None

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 
 SYSCALL_INSN_LEN = 2
 MASK64 = (1 << 64) - 1
+M32 = (1 << 32) - 1
 #: pt_regs names -> the cpu's registers, for a context taken straight from ring 3.
 USER_REG_IDS: Mapping[str, int] = {name: getattr(x86, f"UC_X86_REG_{reg}") for name, reg in (
     ("r8", "R8"), ("r9", "R9"), ("r10", "R10"), ("r11", "R11"), ("r12", "R12"), ("r13", "R13"),
@@ -70,65 +71,97 @@ _ARGS32 = struct.Struct("<I4xI4x40xI4xI4xI4xI4xQ")
 _R10, _BP, _AX, _ORIG_AX = (abi.PT_OFFSET[r] for r in ("r10", "bp", "ax", "orig_ax"))
 
 
-def dispatch(
-    machine: Machine, table: Sequence[Callable[..., int]], *, ia32: bool, restart_trap: int
-) -> Callable[[], None]:
-    """The Python step of a system call, for one ABI's table: the code hook at its stubs' trap address.
+#: The dispatch as the trap's hook calls it: (nr, a0, ..., a5) -> what regs->ax becomes.
+Dispatch = Callable[[int, int, int, int, int, int, int], int]
+_DISPATCH_CB = ctypes.CFUNCTYPE(ctypes.c_uint64, *(ctypes.c_uint64,) * 7)
 
-    It reads the number and arguments from pt_regs, calls table[nr] and
-    stores the result (or -errno) in regs->ax. The 64-bit ABI passes rdi,
-    rsi, rdx, r10, r8, r9 and do_syscall_64 indexes with (unsigned int)nr;
-    the i386 ABI passes ebx, ecx, edx, esi, edi, ebp, zero-extended, and
-    do_int80_syscall_32 has bounds-checked orig_ax. A call that must wait
-    raises Sleep: the task parks and the call runs again, through
-    `restart_trap`, when it is woken. (The two ABIs are branches of one
-    function, not two functions: a call per system call costs the getpid
-    loop 6%.)
+
+def dispatch(machine: Machine, table: Sequence[Callable[..., int]], *, ia32: bool, restart_trap: int) -> Dispatch:
+    """The Python step of a system call, for one ABI's table: called by the trap's hook at its stubs' trap
+    address (image/traphook.py), which loads the number and the arguments from pt_regs and stores what
+    this answers in regs->ax.
+
+    The 64-bit ABI passes rdi, rsi, rdx, r10, r8, r9 and do_syscall_64
+    indexes with (unsigned int)nr; the i386 ABI passes ebx, ecx, edx, esi,
+    edi, ebp, zero-extended, and do_int80_syscall_32 has bounds-checked
+    orig_ax. A call that must wait raises Sleep: the task parks and the call
+    runs again, through `restart_trap`, when it is woken. A task with work
+    beside its calls (a tracer's stops, seccomp's) takes `worked_call`.
     """
     mem, ram, stop, park, pack_q = machine.ram.mem, machine.ram, machine.cpu.stop, machine.cpu.park, _Q.pack_into
     args64, args32 = _ARGS64.unpack_from, _ARGS32.unpack_from
 
-    def on_trap() -> None:
-        # Called from the trap's machine code (image/traphook.py), which measures the call's system time
-        # around it (kernel/cputime.py), through a ctypes callback: nothing may unwind out of it.
+    def on_trap(nr: int, a0: int, a1: int, a2: int, a3: int, a4: int, a5: int) -> int:
+        # Called from the trap's machine code through a ctypes callback: nothing may unwind out of it.
         try:
             task = machine.current
             assert task is not None
-            regs = task.regs_pa
-            # Work beside the call (a tracer's stops): one test of an integer that is 0 for nearly every task
-            # (tested whole before it is masked: cheaper). Seccomp's bit shares the word but its work was done
-            # in the entry, before this trap.
-            work = task.syscall_work and task.syscall_work & SYSCALL_WORK_PTRACE
-            if work and not syscall_enter_work(task, regs, len(table)):
-                return
-            if not work or task.syscall_stop:
-                try:
-                    if ia32:
-                        bp, bx, cx, dx, si, di, orig_ax = args32(mem, regs + _BP)
-                        ret = table[orig_ax](task, bx, cx, dx, si, di, bp)
-                    else:
-                        r10, r9, r8, dx, si, di, nr = args64(mem, regs + _R10)
-                        ret = table[nr](task, di, si, dx, r10, r8, r9)
-                except Errno as exc:
-                    ret = -exc.errno
-                except Sleep as sleep:
-                    task.sleep = sleep
-                    task.restart_trap = restart_trap
-                    stop()
-                    return
-                except (Exception, SystemExit) as exc:
-                    # A project's body that raised: an oops that kills this task alone (do_exit stops the cpu).
-                    if not oops.confine(machine, task, exc, ia32=ia32):
-                        raise
-                    return
-                pack_q(mem, regs + _AX, ret & MASK64)
-            # Read again: the call may have made an event.
-            if task.syscall_work and task.syscall_work & SYSCALL_WORK_PTRACE and ptrace.syscall_exit(task):
-                park_traced(machine, task)
-            elif task.sigpending or ram.stale_code:
-                exit_work(machine, task)
+            # One test of an integer that is 0 for nearly every task.
+            if task.syscall_work:
+                return worked_call(task, task.regs_pa)
+            try:
+                ret: int = table[nr](task, a0, a1, a2, a3, a4, a5)
+            except Errno as exc:
+                ret = -exc.errno
+            except Sleep as sleep:
+                task.sleep = sleep
+                task.restart_trap = restart_trap
+                stop()
+                return current_ax(task)
+            except (Exception, SystemExit) as exc:
+                # A project's body that raised: an oops that kills this task alone (do_exit stops the cpu).
+                if not oops.confine(machine, task, exc, ia32=ia32):
+                    raise
+                return current_ax(task)
+            if task.syscall_work or task.sigpending or ram.stale_code:
+                pack_q(mem, task.regs_pa + _AX, ret & MASK64)  # first: a signal frame saves it
+                return call_exit_work(task)
+            return ret
         except BaseException as exc:
             park(exc)
+            return current_ax(machine.current)
+
+    def current_ax(task: Task | None) -> int:
+        """What regs->ax holds: the hook stores it back, so that a call that did not complete leaves it as is."""
+        return _Q.unpack_from(mem, task.regs_pa + _AX)[0] if task is not None else 0
+
+    def call_exit_work(task: Task) -> int:
+        """The exit work of a call whose result is in regs->ax; regs->ax after it."""
+        # Read again: the call may have made an event.
+        if task.syscall_work & SYSCALL_WORK_PTRACE and ptrace.syscall_exit(task):
+            park_traced(machine, task)
+        elif task.sigpending or ram.stale_code:
+            exit_work(machine, task)
+        return current_ax(task)
+
+    def worked_call(task: Task, regs: int) -> int:
+        """A call of a task with syscall work: the tracer's entry and exit stops around the body, whose
+        arguments are read after the entry stop (the tracer may have changed them)."""
+        # Seccomp's bit shares the word but its work was done in the entry, before this trap.
+        work = task.syscall_work & SYSCALL_WORK_PTRACE
+        if work and not syscall_enter_work(task, regs, len(table)):
+            return current_ax(task)
+        if not work or task.syscall_stop:
+            try:
+                if ia32:
+                    bp, bx, cx, dx, si, di, orig_ax = args32(mem, regs + _BP)
+                    ret = table[orig_ax](task, bx, cx, dx, si, di, bp)
+                else:
+                    r10, r9, r8, dx, si, di, nr = args64(mem, regs + _R10)
+                    ret = table[nr](task, di, si, dx, r10, r8, r9)
+            except Errno as exc:
+                ret = -exc.errno
+            except Sleep as sleep:
+                task.sleep = sleep
+                task.restart_trap = restart_trap
+                stop()
+                return current_ax(task)
+            except (Exception, SystemExit) as exc:
+                if not oops.confine(machine, task, exc, ia32=ia32):
+                    raise
+                return current_ax(task)
+            pack_q(mem, regs + _AX, ret & MASK64)
+        return call_exit_work(task)
 
     def syscall_enter_work(task: Task, regs: int, table_size: int) -> bool:
         """syscall_trace_enter: False when the task stopped at the call's entry; it parks on the trap,
@@ -154,7 +187,9 @@ class _SyscallHook(ctypes.Structure):
 
 class _TrapHook(ctypes.Structure):
     # Shared with the hook's assembly (image/traphook.py): same order, 64-bit words.
-    _fields_ = [("clock_gettime", ctypes.c_void_p), ("dispatch", ctypes.c_void_p), ("clock", ctypes.c_void_p)]
+    _fields_ = [("clock_gettime", ctypes.c_void_p), ("dispatch", ctypes.c_void_p), ("clock", ctypes.c_void_p),
+                ("regs", ctypes.c_void_p), ("mask", ctypes.c_uint64), ("ax", ctypes.c_uint64),
+                ("nr", ctypes.c_uint64), ("args", ctypes.c_uint64 * 6)]  # fmt: skip
 
 
 @functools.cache
@@ -177,11 +212,24 @@ def _clock_gettime() -> int:
     return address
 
 
-def _on_trap(machine: Machine, address: int, dispatch: Callable[[], None]) -> None:
-    """The dispatch at its trap `address`, called by the trap hook between its clock reads."""
-    hook = _TrapHook(_clock_gettime(), machine.cpu.callback_address(dispatch),
-                     ctypes.addressof(machine.syscall_clock))  # fmt: skip
+#: Each ABI's argument registers in pt_regs, in order, and their mask.
+_ABI_ARGS = {False: (("di", "si", "dx", "r10", "r8", "r9"), MASK64),
+             True: (("bx", "cx", "dx", "si", "di", "bp"), M32)}  # fmt: skip
+
+
+def _on_trap(machine: Machine, address: int, dispatch: Dispatch, *, ia32: bool) -> None:
+    """The dispatch at its trap `address`, called by the trap hook (image/traphook.py)."""
+    names, mask = _ABI_ARGS[ia32]
+    args = (ctypes.c_uint64 * 6)(*(abi.PT_OFFSET[name] for name in names))
+    hook = _TrapHook(_clock_gettime(), machine.cpu.callback_address(_DISPATCH_CB(dispatch)),
+                     ctypes.addressof(machine.syscall_clock), ctypes.addressof(machine.trap_regs), mask, _AX,
+                     _ORIG_AX, args)  # fmt: skip
     machine.cpu.on_code_native(address, _trap_hook_function(), hook)
+
+
+def switched_in(machine: Machine, task: Task) -> None:
+    """The trap's hook finds the arguments of `task`'s calls, and stores their results, in its pt_regs."""
+    machine.trap_regs.value = machine.ram.host_address + task.regs_pa
 
 
 def install(machine: Machine) -> None:
@@ -211,9 +259,11 @@ def install(machine: Machine) -> None:
 
     cpu.on_syscall_native(_syscall_hook_function(), syscall_hook)
     # The 64-bit path restarts through its own trap, the default (restart_trap 0).
-    _on_trap(machine, sym("__x64_python_trap"), dispatch(machine, machine.dispatch, ia32=False, restart_trap=0))
+    _on_trap(machine, sym("__x64_python_trap"), dispatch(machine, machine.dispatch, ia32=False, restart_trap=0),
+             ia32=False)
     cpu.on_interrupt(on_interrupt)
-    _on_trap(machine, ia32_trap, dispatch(machine, machine.ia32_dispatch, ia32=True, restart_trap=ia32_trap))
+    _on_trap(machine, ia32_trap, dispatch(machine, machine.ia32_dispatch, ia32=True, restart_trap=ia32_trap),
+             ia32=True)
     cpu.on_invalid_insn(lambda vector: on_exception(machine, vector))  # as #UD, vector 6
     cpu.on_port_io(lambda port: on_port_io(machine, port))
 
