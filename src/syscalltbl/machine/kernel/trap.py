@@ -1,8 +1,8 @@
 """Traps: the two system-call entries, their one Python step (dispatch), exit work, and exceptions.
 
 arch/x86/entry/common.c and arch/x86/kernel/traps.c, as far as Python does
-them. A system call from ring 3 crosses into Python twice, each time with no
-more than two libunicorn calls:
+them. A system call from ring 3 crosses into Python once, with no libunicorn
+call:
 
 1. `syscall` hook (Unicorn performs no ring switch): store the next RIP for
    the stand-in microcode and resume at the call-gate trampoline (1 register
@@ -10,10 +10,11 @@ more than two libunicorn calls:
    no Python runs for it. From there the emulated cpu does everything:
    gate -> syscall_microcode -> entry_SYSCALL_64 -> do_syscall_64 ->
    sys_call_table[nr] -> a generated stub.
-2. Stubs of Python-implemented calls jump to one trap address; its code hook
-   (machine code, image/traphook.py: the clock reads of system time) calls
-   `dispatch`, which reads the arguments from pt_regs in RAM and writes the
-   result to regs->ax in RAM (no register calls). sysretq then runs emulated.
+2. Stubs of Python-implemented calls jump to one trap address. Its code
+   hook, machine code too (image/traphook.py), reads the clock for system
+   time, loads the number and the arguments from the running task's pt_regs
+   in RAM, calls `dispatch` with them and stores its answer in regs->ax.
+   sysretq then runs emulated.
 
 `int $0x80` (the i386 numbering, as on Linux with IA32_EMULATION) takes the
 same shape: the interrupt hook resumes at a second call-gate trampoline
