@@ -96,7 +96,8 @@ def dispatch(machine: Machine, table: Sequence[Callable[..., int]], *, ia32: boo
         # Called from the trap's machine code through a ctypes callback: nothing may unwind out of it.
         try:
             task = machine.current
-            assert task is not None
+            if task is None:
+                raise KernelOops("a system call trap with no task running")
             # One test of an integer that is 0 for nearly every task.
             if task.syscall_work:
                 return worked_call(task, task.regs_pa)
@@ -228,6 +229,11 @@ def _on_trap(machine: Machine, address: int, dispatch: Dispatch, *, ia32: bool) 
     machine.cpu.on_code_native(address, _trap_hook_function(), hook)
 
 
+#: The pt_regs the trap's hook reads and writes before any task is switched in: zeros, not address 0 (a trap
+#: then finds no current task and stops the machine with an error, instead of crashing the process).
+_NO_REGS = (ctypes.c_uint64 * (abi.PT_REGS_SIZE // 8))()
+
+
 def switched_in(machine: Machine, task: Task) -> None:
     """The trap's hook finds the arguments of `task`'s calls, and stores their results, in its pt_regs."""
     machine.trap_regs.value = machine.ram.host_address + task.regs_pa
@@ -259,6 +265,7 @@ def install(machine: Machine) -> None:
         on_exception(machine, 13 if vector == abi.IA32_SYSCALL_VECTOR else vector)
 
     cpu.on_syscall_native(_syscall_hook_function(), syscall_hook)
+    machine.trap_regs.value = ctypes.addressof(_NO_REGS)
     # The 64-bit path restarts through its own trap, the default (restart_trap 0).
     _on_trap(machine, sym("__x64_python_trap"), dispatch(machine, machine.dispatch, ia32=False, restart_trap=0),
              ia32=False)
