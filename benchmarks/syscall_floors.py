@@ -13,9 +13,10 @@ before, would take the GIL from the callbacks measured):
   hook + register calls      the same callback doing a register-based dispatch's
                              libunicorn calls: rax and the six argument registers
                              read, rax written (raw ctypes uc_reg_read/write)
-  hook + pt_regs in RAM      the same callback doing the machine's dispatch instead:
-                             one unpack of the nine words of pt_regs from RAM and
-                             one store of regs->ax (no libunicorn call)
+  hook + pt_regs in RAM      the same callback doing the machine's Python dispatch of
+                             before image/traphook.py: one unpack of the nine words
+                             of pt_regs from RAM and one store of regs->ax (no
+                             libunicorn call)
   ring path, no dispatch     the machine's real path (ring 3 -> gate ->
                              entry_SYSCALL_64 -> do_syscall_64 -> sys_call_table
                              -> sysretq, every instruction emulated) for a number

@@ -10,8 +10,10 @@ from userprog import Programs
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.image.elfimage import read_image
+from syscalltbl.machine.kernel.boot import KernelOops
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user
+from syscalltbl.machine.machine import Machine
 
 USER_VALUES = {
     "rbx": 0x1B, "rbp": 0xB9, "r12": 0x12, "r13": 0x13, "r14": 0x14, "r15": 0x15,
@@ -123,3 +125,11 @@ def test_syscall_init_programs_the_msrs(programs: Programs) -> None:
     assert cpu.msr(abi.MSR_STAR) == (abi.USER32_CS << 48) | (abi.KERNEL_CS << 32)
     assert cpu.msr(abi.MSR_SYSCALL_MASK) == 0x257FD5  # Linux's value
     assert cpu.msr(abi.MSR_EFER) & abi.EFER_SCE
+
+
+def test_a_system_call_trap_with_no_task_running_is_a_kernel_oops() -> None:
+    # The trap's hook (image/traphook.py) reads pt_regs where the scheduler said when it switched a task in;
+    # before any task, a pt_regs of zeros, and the dispatch stops the machine with an error.
+    machine = Machine()
+    with pytest.raises(KernelOops, match="no task running"):
+        machine.cpu.run(machine.kernel.symbol("__x64_python_trap"))

@@ -12,6 +12,7 @@ job (as xv6 splits main.c, trap.c, proc.c, exec.c):
 
 from __future__ import annotations
 
+import ctypes
 import os
 import weakref
 from collections.abc import Mapping, Sequence
@@ -30,6 +31,7 @@ from syscalltbl.machine.image.kbuild import Kernel, build_kernel
 from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.kernel import boot, exec, oom, proc, sched, syscall_work, trap
 from syscalltbl.machine.kernel.af_unix import UnixNamespace
+from syscalltbl.machine.kernel.cputime import SyscallClock
 from syscalltbl.machine.kernel.devices import CharDevice, Driver
 from syscalltbl.machine.kernel.fsspace import Space
 from syscalltbl.machine.kernel.hostfs import host_root
@@ -201,6 +203,10 @@ class Machine:
         self.clock = ClockSource()  # the vDSO's clocks and clock_gettime's, one extrapolation
         self.gdt_base, self.vdso, self.vdso_frames, self.vvar_frame = boot.boot(self)
         self.wallclock.on_set = lambda: _clock_set(machine())
+        #: The system time the trap's hook measures, not yet charged to the running task (kernel/cputime.py).
+        self.syscall_clock = SyscallClock()
+        #: Where the running task's pt_regs are in this process, for the trap's hook (kernel/trap.py).
+        self.trap_regs = ctypes.c_uint64()
         trap.install(self)
         syscall_work.install(self)
         sym = self.kernel.symbol

@@ -32,8 +32,8 @@ static void *run(void *arg)
 	long i = (long)arg;
 	tls += (int)i * 10;
 	tls_seen[i] = tls;
-	tids[i] = gettid();
 	own_tid[i] = gettid() != getpid();
+	tids[i] = gettid(); /* last: main reads tls_seen and own_tid once it sees this */
 	for (int n = 0; n < 5000 && !got_signal; n++)
 		nap();
 	signalled[i] = got_signal;

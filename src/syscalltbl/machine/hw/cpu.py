@@ -224,10 +224,13 @@ class Cpu:
         """Run `fn` before the instruction at `address`, and only that one."""
         self._add(unicorn.UC_HOOK_CODE, _CODE_CB(self._guard(fn)), address, address)
 
-    def on_code_unguarded(self, address: int, fn: Callable[[], None]) -> None:
-        """`on_code` for the system-call dispatch, one Python frame fewer: `fn` must catch every
-        exception itself and hand it to `park`."""
-        self._add(unicorn.UC_HOOK_CODE, _CODE_CB(fn), address, address)
+    def callback_address(self, cfunc: ctypes._CFunctionType) -> int:
+        """Where machine code can call the ctypes callback `cfunc` (the system-call dispatch, from its hook),
+        kept as long as the engine; its function must catch every exception itself and hand it to `park`."""
+        self._keep.append(cfunc)
+        address = ctypes.cast(cfunc, ctypes.c_void_p).value
+        assert address is not None
+        return address
 
     def on_interrupt(self, fn: Callable[[int], None]) -> None:
         """Run `fn(vector)` for every exception and `int n` (a page fault is one: demand paging, fork's
@@ -267,6 +270,16 @@ class Cpu:
                         _c_u64(begin), _c_u64(end))  # fmt: skip
         if err:
             raise UnicornError(f"uc_hook_add(UC_HOOK_BLOCK) failed: {unicorn.UcError(err)}")
+        self._keep.append(user_data)
+
+    def on_code_native(self, address: int, fn: ctypes.c_void_p, user_data: ctypes.Structure) -> None:
+        """Call the machine-code function `fn(uc, address, size, &user_data)` before the instruction at
+        `address`, and only that one. `user_data` must outlive the engine."""
+        handle = ctypes.c_size_t()
+        err = _hook_add(self.handle, ctypes.byref(handle), unicorn.UC_HOOK_CODE, fn, ctypes.byref(user_data),
+                        _c_u64(address), _c_u64(address))  # fmt: skip
+        if err:
+            raise UnicornError(f"uc_hook_add(UC_HOOK_CODE) failed: {unicorn.UcError(err)}")
         self._keep.append(user_data)
 
     def on_syscall_native(self, fn: ctypes.c_void_p, user_data: ctypes.Structure) -> None:

@@ -3,10 +3,12 @@
 A task's run time is the time it holds the emulated cpu, from when the
 scheduler switches to it until it switches out (the precise total, as
 Linux's sum_exec_runtime is). Its system time is the time its system calls
-spend in Python (the dispatch measures it); the rest of the run time is its
-user time. Both are read on one clock, the host's monotonic one (a vDSO
-call, cheap enough for every system call; the thread's own cpu clock is a
-real system call here, microseconds each): so a host busy with other work
+spend in the dispatch, measured by the trap's hook in machine code
+(image/traphook.py) into the machine's SyscallClock and charged to the task
+when it is switched out; the rest of the run time is its user time. Both
+are read on one clock, the host's monotonic one (a vDSO call, cheap enough
+for every system call; the thread's own cpu clock is a real system call
+here, microseconds each): so a host busy with other work
 makes the guest's times longer, as it makes its wall clock run ahead of
 its work, but never splits them wrongly. Like Linux's cputime_adjust, the
 split never lets system time exceed the total.
@@ -19,6 +21,7 @@ its own reaped children's, go to the reaping process's children totals
 
 from __future__ import annotations
 
+import ctypes
 import time
 from typing import TYPE_CHECKING
 
@@ -32,20 +35,18 @@ class TaskTimes(Value):
     """One thread's counters (task_struct's se.sum_exec_runtime, stime, nvcsw, nivcsw, min_flt)."""
 
     runtime: int  # ns this task held the cpu
-    stime: int  # ns of that spent in system calls
-    call: int | None  # the clock when its system call in progress began
+    stime: int  # ns of that spent in system calls, up to its last switch out (SyscallClock has the rest)
     mark: int | None  # the clock when the task was switched in; None while switched out
     nvcsw: int  # it gave the cpu up: slept in a call
     nivcsw: int  # the tick took the cpu from it
     minflt: int  # page faults this machine served for it
 
-    __slots__ = _fields = ("runtime", "stime", "call", "mark", "nvcsw", "nivcsw", "minflt")
+    __slots__ = _fields = ("runtime", "stime", "mark", "nvcsw", "nivcsw", "minflt")
 
     def __init__(
         self,
         runtime: int = 0,
         stime: int = 0,
-        call: int | None = None,
         mark: int | None = None,
         nvcsw: int = 0,
         nivcsw: int = 0,
@@ -53,11 +54,23 @@ class TaskTimes(Value):
     ) -> None:
         self.runtime = runtime
         self.stime = stime
-        self.call = call
         self.mark = mark
         self.nvcsw = nvcsw
         self.nivcsw = nivcsw
         self.minflt = minflt
+
+
+class SyscallClock(ctypes.Structure):
+    """The system time the trap's hook measures (image/traphook.py), not yet charged to the running task.
+
+    Shared with the hook's assembly: same order, 64-bit words. Only one task
+    runs between a switch in and its switch out, so what `stime` gathers
+    meanwhile is that task's.
+    """
+
+    _fields_ = [("call", ctypes.c_int64), ("stime", ctypes.c_int64)]  # fmt: skip
+    call: int  # the clock when the system call in progress began; 0 outside a call
+    stime: int  # ns of system calls since the running task was switched in
 
 
 class Usage(Value):
@@ -117,20 +130,24 @@ class GroupTimes(Value):
 
 
 def run_clock() -> int:
-    """The clock run times are read on, ns: the one the dispatch measures system time on."""
-    return time.perf_counter_ns()
+    """The clock run times are read on, ns: CLOCK_MONOTONIC, which the trap's hook measures system time on."""
+    return time.monotonic_ns()
 
 
 def switched_in(task: Task) -> None:
     task.times.mark = run_clock()
+    task.machine.syscall_clock.stime = 0  # left by a task that ran without being switched out (killed)
 
 
 def switched_out(task: Task) -> None:
-    """Charge the task the cpu time since it was switched in."""
+    """Charge the task the cpu time since it was switched in, and the system time of its calls meanwhile."""
     times = task.times
     if times.mark is not None:
         times.runtime += run_clock() - times.mark
         times.mark = None
+        clock = task.machine.syscall_clock
+        times.stime += clock.stime
+        clock.stime = 0
 
 
 def runtime(task: Task, now: int | None = None) -> int:
@@ -151,9 +168,13 @@ def task_usage(task: Task) -> Usage:
     now = run_clock()
     total = runtime(task, now)
     t = task.times
-    # A call in progress is system time already: else its time would count as user time until the call
-    # returns and then move to system time, and user time (ITIMER_VIRTUAL's clock) would run backwards.
-    stime = min(t.stime if t.call is None else t.stime + now - t.call, total)
+    stime = t.stime
+    if t.mark is not None:  # running: its calls since it was switched in
+        clock = task.machine.syscall_clock
+        # A call in progress is system time already: else its time would count as user time until the call
+        # returns and then move to system time, and user time (ITIMER_VIRTUAL's clock) would run backwards.
+        stime += clock.stime + (now - clock.call if clock.call else 0)
+    stime = min(stime, total)
     return Usage(total - stime, stime, 0, t.minflt, t.nvcsw, t.nivcsw)
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from unicorn import x86_const as x86
 
 from syscalltbl.generators.x86_64 import abi
-from syscalltbl.machine.kernel import cputime, dlsched, proc, signals, syscall_work
+from syscalltbl.machine.kernel import cputime, dlsched, proc, signals, syscall_work, trap
 from syscalltbl.machine.kernel.boot import KernelOops
 from syscalltbl.machine.kernel.faults import NO_EXCEPTION, PAGE_FAULT
 from syscalltbl.machine.kernel.ktimers import WALL_CLOCKS, CpuClock, Timer
@@ -69,6 +69,7 @@ def switch_to(machine: Machine, task: Task) -> None:
         machine.fpu_owner = task
     # The vDSO's clocks, fresh for this time slice.
     refresh_vvar(machine, task.nsproxy.time)
+    trap.switched_in(machine, task)
     cputime.switched_in(task)
 
 

@@ -1,8 +1,8 @@
 """Traps: the two system-call entries, their one Python step (dispatch), exit work, and exceptions.
 
 arch/x86/entry/common.c and arch/x86/kernel/traps.c, as far as Python does
-them. A system call from ring 3 crosses into Python twice, each time with no
-more than two libunicorn calls:
+them. A system call from ring 3 crosses into Python once, with no libunicorn
+call:
 
 1. `syscall` hook (Unicorn performs no ring switch): store the next RIP for
    the stand-in microcode and resume at the call-gate trampoline (1 register
@@ -10,9 +10,11 @@ more than two libunicorn calls:
    no Python runs for it. From there the emulated cpu does everything:
    gate -> syscall_microcode -> entry_SYSCALL_64 -> do_syscall_64 ->
    sys_call_table[nr] -> a generated stub.
-2. Stubs of Python-implemented calls jump to one trap address; its code hook,
-   `dispatch`, reads the arguments from pt_regs in RAM and writes the result
-   to regs->ax in RAM (no register calls). sysretq then runs emulated.
+2. Stubs of Python-implemented calls jump to one trap address. Its code
+   hook, machine code too (image/traphook.py), reads the clock for system
+   time, loads the number and the arguments from the running task's pt_regs
+   in RAM, calls `dispatch` with them and stores its answer in regs->ax.
+   sysretq then runs emulated.
 
 `int $0x80` (the i386 numbering, as on Linux with IA32_EMULATION) takes the
 same shape: the interrupt hook resumes at a second call-gate trampoline
@@ -26,7 +28,6 @@ from __future__ import annotations
 import ctypes
 import functools
 import struct
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,8 @@ from syscalltbl.machine.hw.cpu import Cpu
 from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.image.syscallhook import SYMBOL as SYSCALL_HOOK
 from syscalltbl.machine.image.syscallhook import build_syscall_hook
+from syscalltbl.machine.image.traphook import SYMBOL as TRAP_HOOK
+from syscalltbl.machine.image.traphook import build_trap_hook
 from syscalltbl.machine.kernel import faults, oops, ptrace, signals, userfaultfd
 from syscalltbl.machine.kernel.boot import KernelOops, kpa
 from syscalltbl.machine.kernel.faults import DEBUG, PAGE_FAULT, TRAP_SIGNALS
@@ -60,80 +63,107 @@ USER_REG_IDS: Mapping[str, int] = {name: getattr(x86, f"UC_X86_REG_{reg}") for n
     ("dx", "RDX"), ("ax", "RAX"), ("cx", "RCX"), ("sp", "RSP"), ("ip", "RIP"), ("flags", "EFLAGS"))}  # fmt: skip
 
 _Q = struct.Struct("<Q")
-#: pt_regs from ->r10 to ->orig_ax: every argument register and the number.
-_ARGS64 = struct.Struct("<9Q")
-#: pt_regs from ->bp to ->orig_ax: the i386 argument registers and the number.
-_ARGS32 = struct.Struct("<12Q")
+#: pt_regs from ->r10 to ->orig_ax: every argument register, and the number as do_syscall_64 indexes with it,
+#: (unsigned int)nr, its low half. ->ax and ->cx are skipped: every value unpacked is an int made.
+_ARGS64 = struct.Struct("<3Q16x3QI4x")
+#: pt_regs from ->bp to ->orig_ax: the i386 argument registers' low halves (zero-extended, as the i386 ABI
+#: passes them; ->r11 to ->ax skipped), and the number.
+_ARGS32 = struct.Struct("<I4xI4x40xI4xI4xI4xI4xQ")
 _R10, _BP, _AX, _ORIG_AX = (abi.PT_OFFSET[r] for r in ("r10", "bp", "ax", "orig_ax"))
 
 
-def dispatch(
-    machine: Machine, table: Sequence[Callable[..., int]], *, ia32: bool, restart_trap: int
-) -> Callable[[], None]:
-    """The Python step of a system call, for one ABI's table: the code hook at its stubs' trap address.
+#: The dispatch as the trap's hook calls it: (nr, a0, ..., a5) -> what regs->ax becomes.
+Dispatch = Callable[[int, int, int, int, int, int, int], int]
+_DISPATCH_CB = ctypes.CFUNCTYPE(ctypes.c_uint64, *(ctypes.c_uint64,) * 7)
 
-    It reads the number and arguments from pt_regs, calls table[nr] and
-    stores the result (or -errno) in regs->ax. The 64-bit ABI passes rdi,
-    rsi, rdx, r10, r8, r9 and do_syscall_64 indexes with (unsigned int)nr;
-    the i386 ABI passes ebx, ecx, edx, esi, edi, ebp, zero-extended, and
-    do_int80_syscall_32 has bounds-checked orig_ax. A call that must wait
-    raises Sleep: the task parks and the call runs again, through
-    `restart_trap`, when it is woken. (The two ABIs are branches of one
-    function, not two functions: a call per system call costs the getpid
-    loop 6%.)
+
+def dispatch(machine: Machine, table: Sequence[Callable[..., int]], *, ia32: bool, restart_trap: int) -> Dispatch:
+    """The Python step of a system call, for one ABI's table: called by the trap's hook at its stubs' trap
+    address (image/traphook.py), which loads the number and the arguments from pt_regs and stores what
+    this answers in regs->ax.
+
+    The 64-bit ABI passes rdi, rsi, rdx, r10, r8, r9 and do_syscall_64
+    indexes with (unsigned int)nr; the i386 ABI passes ebx, ecx, edx, esi,
+    edi, ebp, zero-extended, and do_int80_syscall_32 has bounds-checked
+    orig_ax. A call that must wait raises Sleep: the task parks and the call
+    runs again, through `restart_trap`, when it is woken. A task with work
+    beside its calls (a tracer's stops, seccomp's) takes `worked_call`.
     """
     mem, ram, stop, park, pack_q = machine.ram.mem, machine.ram, machine.cpu.stop, machine.cpu.park, _Q.pack_into
     args64, args32 = _ARGS64.unpack_from, _ARGS32.unpack_from
-    clock = time.perf_counter_ns
 
-    def on_trap() -> None:
-        # Called straight from C (Cpu.on_code_unguarded): nothing may unwind out of it.
+    def on_trap(nr: int, a0: int, a1: int, a2: int, a3: int, a4: int, a5: int) -> int:
+        # Called from the trap's machine code through a ctypes callback: nothing may unwind out of it.
         try:
             task = machine.current
-            assert task is not None
-            # The call's time in Python is the task's system time (kernel/cputime.py): a vDSO clock, cheap.
-            times = task.times
-            times.call = started = clock()
-            regs = task.regs_pa
-            # Work beside the call (a tracer's stops): one test of an integer that is 0 for nearly every task.
-            # Seccomp's bit shares the word but its work was done in the entry, before this trap.
-            work = task.syscall_work & SYSCALL_WORK_PTRACE
-            if work and not syscall_enter_work(task, regs, len(table)):
-                times.call = None
-                return
-            if not work or task.syscall_stop:
-                try:
-                    if ia32:
-                        bp, bx, _r11, _r10, _r9, _r8, _ax, cx, dx, si, di, orig_ax = args32(mem, regs + _BP)
-                        ret = table[orig_ax](task, bx & M32, cx & M32, dx & M32, si & M32, di & M32, bp & M32)
-                    else:
-                        r10, r9, r8, _ax, _cx, dx, si, di, orig_ax = args64(mem, regs + _R10)
-                        ret = table[orig_ax & M32](task, di, si, dx, r10, r8, r9)
-                except Errno as exc:
-                    ret = -exc.errno
-                except Sleep as sleep:
-                    task.sleep = sleep
-                    task.restart_trap = restart_trap
-                    times.stime += clock() - started
-                    times.call = None
-                    stop()
-                    return
-                except (Exception, SystemExit) as exc:
-                    times.call = None
-                    # A project's body that raised: an oops that kills this task alone (do_exit stops the cpu).
-                    if not oops.confine(machine, task, exc, ia32=ia32):
-                        raise
-                    return
-                pack_q(mem, regs + _AX, ret & MASK64)
-            # Read again: the call may have made an event.
-            if task.syscall_work & SYSCALL_WORK_PTRACE and ptrace.syscall_exit(task):
-                park_traced(machine, task)
-            elif task.sigpending or ram.stale_code:
-                exit_work(machine, task)
-            times.stime += clock() - started
-            times.call = None
+            if task is None:
+                raise KernelOops("a system call trap with no task running")
+            # One test of an integer that is 0 for nearly every task.
+            if task.syscall_work:
+                return worked_call(task, task.regs_pa)
+            try:
+                ret: int = table[nr](task, a0, a1, a2, a3, a4, a5)
+            except Errno as exc:
+                ret = -exc.errno
+            except Sleep as sleep:
+                task.sleep = sleep
+                task.restart_trap = restart_trap
+                stop()
+                return current_ax(task)
+            except (Exception, SystemExit) as exc:
+                # A project's body that raised: an oops that kills this task alone (do_exit stops the cpu).
+                if not oops.confine(machine, task, exc, ia32=ia32):
+                    raise
+                return current_ax(task)
+            if task.syscall_work or task.sigpending or ram.stale_code:
+                pack_q(mem, task.regs_pa + _AX, ret & MASK64)  # first: a signal frame saves it
+                return call_exit_work(task)
+            return ret
         except BaseException as exc:
             park(exc)
+            return current_ax(machine.current)
+
+    def current_ax(task: Task | None) -> int:
+        """What regs->ax holds: the hook stores it back, so that a call that did not complete leaves it as is."""
+        return _Q.unpack_from(mem, task.regs_pa + _AX)[0] if task is not None else 0
+
+    def call_exit_work(task: Task) -> int:
+        """The exit work of a call whose result is in regs->ax; regs->ax after it."""
+        # Read again: the call may have made an event.
+        if task.syscall_work & SYSCALL_WORK_PTRACE and ptrace.syscall_exit(task):
+            park_traced(machine, task)
+        elif task.sigpending or ram.stale_code:
+            exit_work(machine, task)
+        return current_ax(task)
+
+    def worked_call(task: Task, regs: int) -> int:
+        """A call of a task with syscall work: the tracer's entry and exit stops around the body, whose
+        arguments are read after the entry stop (the tracer may have changed them)."""
+        # Seccomp's bit shares the word but its work was done in the entry, before this trap.
+        work = task.syscall_work & SYSCALL_WORK_PTRACE
+        if work and not syscall_enter_work(task, regs, len(table)):
+            return current_ax(task)
+        if not work or task.syscall_stop:
+            try:
+                if ia32:
+                    bp, bx, cx, dx, si, di, orig_ax = args32(mem, regs + _BP)
+                    ret = table[orig_ax](task, bx, cx, dx, si, di, bp)
+                else:
+                    r10, r9, r8, dx, si, di, nr = args64(mem, regs + _R10)
+                    ret = table[nr](task, di, si, dx, r10, r8, r9)
+            except Errno as exc:
+                ret = -exc.errno
+            except Sleep as sleep:
+                task.sleep = sleep
+                task.restart_trap = restart_trap
+                stop()
+                return current_ax(task)
+            except (Exception, SystemExit) as exc:
+                if not oops.confine(machine, task, exc, ia32=ia32):
+                    raise
+                return current_ax(task)
+            pack_q(mem, regs + _AX, ret & MASK64)
+        return call_exit_work(task)
 
     def syscall_enter_work(task: Task, regs: int, table_size: int) -> bool:
         """syscall_trace_enter: False when the task stopped at the call's entry; it parks on the trap,
@@ -157,10 +187,56 @@ class _SyscallHook(ctypes.Structure):
                 ("next_rip", ctypes.c_void_p), ("resume", ctypes.c_uint64)]  # fmt: skip
 
 
+class _TrapHook(ctypes.Structure):
+    # Shared with the hook's assembly (image/traphook.py): same order, 64-bit words.
+    _fields_ = [("clock_gettime", ctypes.c_void_p), ("dispatch", ctypes.c_void_p), ("clock", ctypes.c_void_p),
+                ("regs", ctypes.c_void_p), ("mask", ctypes.c_uint64), ("ax", ctypes.c_uint64),
+                ("nr", ctypes.c_uint64), ("args", ctypes.c_uint64 * 6)]  # fmt: skip
+
+
 @functools.cache
 def _syscall_hook_function() -> ctypes.c_void_p:
     """The hook's machine code, loaded once per process (ctypes never unloads a library)."""
     return ctypes.cast(getattr(ctypes.CDLL(str(build_syscall_hook())), SYSCALL_HOOK), ctypes.c_void_p)
+
+
+@functools.cache
+def _trap_hook_function() -> ctypes.c_void_p:
+    """The trap hook's machine code, loaded once per process."""
+    return ctypes.cast(getattr(ctypes.CDLL(str(build_trap_hook())), TRAP_HOOK), ctypes.c_void_p)
+
+
+@functools.cache
+def _clock_gettime() -> int:
+    """Where the C library's clock_gettime is (for the trap hook's clock reads)."""
+    address = ctypes.cast(ctypes.CDLL(None).clock_gettime, ctypes.c_void_p).value
+    assert address is not None
+    return address
+
+
+#: Each ABI's argument registers in pt_regs, in order, and their mask.
+_ABI_ARGS = {False: (("di", "si", "dx", "r10", "r8", "r9"), MASK64),
+             True: (("bx", "cx", "dx", "si", "di", "bp"), M32)}  # fmt: skip
+
+
+def _on_trap(machine: Machine, address: int, dispatch: Dispatch, *, ia32: bool) -> None:
+    """The dispatch at its trap `address`, called by the trap hook (image/traphook.py)."""
+    names, mask = _ABI_ARGS[ia32]
+    args = (ctypes.c_uint64 * 6)(*(abi.PT_OFFSET[name] for name in names))
+    hook = _TrapHook(_clock_gettime(), machine.cpu.callback_address(_DISPATCH_CB(dispatch)),
+                     ctypes.addressof(machine.syscall_clock), ctypes.addressof(machine.trap_regs), mask, _AX,
+                     _ORIG_AX, args)  # fmt: skip
+    machine.cpu.on_code_native(address, _trap_hook_function(), hook)
+
+
+#: The pt_regs the trap's hook reads and writes before any task is switched in: zeros, not address 0 (a trap
+#: then finds no current task and stops the machine with an error, instead of crashing the process).
+_NO_REGS = (ctypes.c_uint64 * (abi.PT_REGS_SIZE // 8))()
+
+
+def switched_in(machine: Machine, task: Task) -> None:
+    """The trap's hook finds the arguments of `task`'s calls, and stores their results, in its pt_regs."""
+    machine.trap_regs.value = machine.ram.host_address + task.regs_pa
 
 
 def install(machine: Machine) -> None:
@@ -189,10 +265,13 @@ def install(machine: Machine) -> None:
         on_exception(machine, 13 if vector == abi.IA32_SYSCALL_VECTOR else vector)
 
     cpu.on_syscall_native(_syscall_hook_function(), syscall_hook)
+    machine.trap_regs.value = ctypes.addressof(_NO_REGS)
     # The 64-bit path restarts through its own trap, the default (restart_trap 0).
-    cpu.on_code_unguarded(sym("__x64_python_trap"), dispatch(machine, machine.dispatch, ia32=False, restart_trap=0))
+    _on_trap(machine, sym("__x64_python_trap"), dispatch(machine, machine.dispatch, ia32=False, restart_trap=0),
+             ia32=False)
     cpu.on_interrupt(on_interrupt)
-    cpu.on_code_unguarded(ia32_trap, dispatch(machine, machine.ia32_dispatch, ia32=True, restart_trap=ia32_trap))
+    _on_trap(machine, ia32_trap, dispatch(machine, machine.ia32_dispatch, ia32=True, restart_trap=ia32_trap),
+             ia32=True)
     cpu.on_invalid_insn(lambda vector: on_exception(machine, vector))  # as #UD, vector 6
     cpu.on_port_io(lambda port: on_port_io(machine, port))
 
