@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -69,6 +68,8 @@ def build_elf(
 
     assembler, linker = _tool("as"), _tool("ld")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # here: a warm start finds the image cached, and tempfile imports shutil's archivers, random
+
     with tempfile.TemporaryDirectory(dir=out_dir.parent) as tmp:
         work = Path(tmp)
         for key, text in sources.items():
@@ -116,6 +117,8 @@ def _publish(out_dir: Path, build: Callable[[Path], None]) -> Path:
     if out_dir.is_dir():
         return out_dir
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # as in the function above
+
     with tempfile.TemporaryDirectory(dir=out_dir.parent) as tmp:
         work = Path(tmp)
         build(work)
