@@ -320,6 +320,9 @@ PLAIN_RUNS = [
     ["prog"],
     ["a program with spaces", "x=y", "ARG 2", "sh"],
     ["ls", "long", "list", "of", "words", "ending", "in", "a", "path/"],
+    ["--env-clear", "--env=PATH=/usr/bin:/bin", "--env=LC_ALL=C", "/bin/busybox", "true"],
+    ["--env", "A=1", "--env-clear", "--env=B==2", "--cwd", "/tmp", "--root=/", "prog", "x"],
+    ["--cwd=/a", "--cwd", "/b", "--root", "/srv", "--root=/", "--env", "NOT_K_V", "prog"],
 ]
 NOT_PLAIN = [
     [],
@@ -330,6 +333,15 @@ NOT_PLAIN = [
     ["", "x"],
     ["prog", ""],
     ["/bin/busybox", "sh", "-c", "true"],
+    ["--env"],
+    ["--env", "A=1"],
+    ["--env", "-x", "prog"],
+    ["--env=", "prog"],
+    ["--env-clear=1", "prog"],
+    ["--env-c", "prog"],
+    ["--root", "/", "--empty-root", "prog"],
+    ["--trace", "--env=A=1", "prog"],
+    ["--env=A=1", "prog", "--trace"],
 ]
 
 

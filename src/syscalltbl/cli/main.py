@@ -207,10 +207,11 @@ def _main(argv: list[str]) -> int:
 
 
 def _plain_run(argv: list[str]) -> SimpleNamespace | None:
-    """`run PROGRAM [ARG...]` with no option: argparse's namespace without argparse (None: argparse's to parse).
+    """`run [--env-clear] [--env K=V] [--cwd PATH] [--root DIR] PROGRAM [ARG...]`: argparse's namespace
+    without argparse (None: argparse's to parse; commands/run.py's plain_arguments says which qualify).
 
     argparse, with the gettext and shutil it imports to build a parser, is about a tenth of a plain
-    `run`'s start-up; a command line with no option leaves it nothing to decide (commands/run.py).
+    `run`'s start-up, and such a command line leaves it nothing to decide.
     """
     if argv[:1] != ["run"]:
         return None

@@ -1,7 +1,8 @@
 """The command line's argparse parser: `syscalltbl` and its subcommands, built for the one being run.
 
 cli/main.py imports it for every command line but a plain `run PROGRAM [ARG...]`
-(commands/run.py's plain_arguments), whose start-up argparse would cost a tenth.
+(with at most --env-clear, --env, --cwd and --root: commands/run.py's plain_arguments),
+whose start-up argparse would cost a tenth.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ reported as a shell reports it, `syscalltbl run: PROGRAM: killed by SIGNAL`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Final, TextIO
 
 from syscalltbl.cli.limit_options import add_limit_options, default_limits, limits_from
 
@@ -109,23 +109,53 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("args", metavar="ARG", nargs=argparse.REMAINDER).required = False
 
 
+#: The options with a value that plain_arguments reads itself (besides --env-clear), spelled in full.
+_PLAIN_VALUED: Final = {"--env": "env", "--cwd": "cwd", "--root": "root"}
+
+
 def plain_arguments(argv: list[str]) -> SimpleNamespace | None:
-    """The namespace configure's parser makes of `argv` (what follows `run`) when it holds no option:
-    PROGRAM and its ARGs, every option at its default; None for any other command line, which
+    """The namespace configure's parser makes of `argv` (what follows `run`) when it holds only the
+    simplest options: --env-clear, --env K=V, --cwd PATH and --root DIR (also as --opt=VALUE) before
+    PROGRAM, then PROGRAM and its ARGs, none starting with '-'; None for any other command line, which
     argparse parses (tests/test_cli.py holds the two equal).
 
-    With no argument starting with '-', argparse has nothing to decide: the first is PROGRAM, the rest
-    its ARG... (a remainder). Building the parser and importing argparse, with the gettext and shutil it
+    Such a command line leaves argparse nothing to decide: each option is spelled in full with one
+    value that cannot be taken for an option, the first other argument is PROGRAM and the rest its
+    ARG... (a remainder). Building the parser and importing argparse, with the gettext and shutil it
     imports, is about a tenth of a plain run's start-up.
     """
     from types import SimpleNamespace
 
-    if not argv or any(not arg or arg.startswith("-") for arg in argv):
+    env: list[str] = []
+    env_clear = False
+    paths: dict[str, str | None] = {"cwd": "/", "root": None}
+    at = 0
+    while at < len(argv) and argv[at].startswith("-"):
+        if argv[at] == "--env-clear":
+            env_clear = True
+            at += 1
+            continue
+        option, equals, value = argv[at].partition("=")
+        if option not in _PLAIN_VALUED:
+            return None
+        if not equals:
+            if at + 1 == len(argv):
+                return None
+            at += 1
+            value = argv[at]
+        at += 1
+        if not value or value.startswith("-"):
+            return None
+        if option == "--env":
+            env.append(value)
+        else:
+            paths[_PLAIN_VALUED[option]] = value
+    rest = argv[at:]
+    if not rest or any(not arg or arg.startswith("-") for arg in rest):
         return None
-    return SimpleNamespace(command="run", root=None, empty_root=False, cwd="/", env=[], env_clear=False,
-                           trace=False, expr=None, ftrace=False, pid1=False, trace_init=False, stats=False,
-                           output=None, timeout=DEFAULT_TIMEOUT, **default_limits(), program=argv[0],
-                           args=argv[1:])
+    return SimpleNamespace(command="run", env=env, env_clear=env_clear, **paths, empty_root=False, trace=False,
+                           expr=None, ftrace=False, pid1=False, trace_init=False, stats=False, output=None,
+                           timeout=DEFAULT_TIMEOUT, **default_limits(), program=rest[0], args=rest[1:])
 
 
 def run(args: argparse.Namespace | SimpleNamespace) -> int:
