@@ -311,3 +311,62 @@ def test_params_that_do_not_parse_are_named_at_their_column(
     proc = cli.run("add-syscall", "my_func", "--params", params, "-C", places["project"])
     assert (proc.returncode, proc.stdout) == (1, b"")
     assert proc.stderr.decode() == f"syscalltbl add-syscall: error: {message}\n"
+
+
+# -- `run PROGRAM [ARG...]` without argparse (commands/run.py's plain_arguments) --
+
+PLAIN_RUNS = [
+    ["/bin/busybox", "true"],
+    ["prog"],
+    ["a program with spaces", "x=y", "ARG 2", "sh"],
+    ["ls", "long", "list", "of", "words", "ending", "in", "a", "path/"],
+    ["--env-clear", "--env=PATH=/usr/bin:/bin", "--env=LC_ALL=C", "/bin/busybox", "true"],
+    ["--env", "A=1", "--env-clear", "--env=B==2", "--cwd", "/tmp", "--root=/", "prog", "x"],
+    ["--cwd=/a", "--cwd", "/b", "--root", "/srv", "--root=/", "--env", "NOT_K_V", "prog"],
+]
+NOT_PLAIN = [
+    [],
+    ["--trace", "/bin/true"],
+    ["/bin/ls", "-l"],
+    ["/bin/echo", "--", "x"],
+    ["-"],
+    ["", "x"],
+    ["prog", ""],
+    ["/bin/busybox", "sh", "-c", "true"],
+    ["--env"],
+    ["--env", "A=1"],
+    ["--env", "-x", "prog"],
+    ["--env=", "prog"],
+    ["--env-clear=1", "prog"],
+    ["--env-c", "prog"],
+    ["--root", "/", "--empty-root", "prog"],
+    ["--trace", "--env=A=1", "prog"],
+    ["--env=A=1", "prog", "--trace"],
+]
+
+
+@pytest.mark.parametrize("argv", PLAIN_RUNS, ids=[" ".join(a) for a in PLAIN_RUNS])
+def test_a_plain_run_has_argparses_namespace_without_argparse(argv: list[str]) -> None:
+    from syscalltbl.cli.commands import run
+    from syscalltbl.cli.parser import build_parser
+
+    plain = run.plain_arguments(argv)
+    assert plain is not None
+    assert vars(plain) == vars(build_parser("run").parse_args(["run", *argv]))
+
+
+@pytest.mark.parametrize("argv", NOT_PLAIN, ids=[" ".join(a) or "<none>" for a in NOT_PLAIN])
+def test_a_run_with_an_option_or_a_dash_is_argparses(argv: list[str]) -> None:
+    from syscalltbl.cli.commands import run
+
+    assert run.plain_arguments(argv) is None
+
+
+def test_a_plain_run_imports_no_argparse() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from syscalltbl.cli.main import main; status = main(['run', '/bin/busybox', 'true']); "
+            "print(status, 'argparse' in sys.modules)")  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert proc.stdout.split() == ["0", "False"]

@@ -17,8 +17,8 @@ import pytest
 from unicorn import x86_const as x86
 
 from syscalltbl.machine.hw import cpu
-from syscalltbl.machine.hw.unicorn_patch import PATCH_LEVEL, PATCH_SHA256, udiff
-from syscalltbl.machine.hw.unicorn_patch.build import patch_text
+from syscalltbl.machine.hw.unicorn_patch import BINDING_PATCH_FILE, PATCH_LEVEL, PATCH_SHA256, udiff
+from syscalltbl.machine.hw.unicorn_patch.build import patch_text, patches_sha256
 
 # The binding is only partly typed (as in hw/cpu.py).
 unicorn: Any = importlib.import_module("unicorn")
@@ -48,15 +48,20 @@ def _engine(code: bytes) -> Any:
 
 
 def test_the_patch_is_the_one_its_level_names() -> None:
-    """A changed patch needs a new PATCH_LEVEL, or a built wheel of the old one would pass for it."""
-    digest = hashlib.sha256(patch_text().encode()).hexdigest()
+    """A changed patch (the library's or the binding's) needs a new PATCH_LEVEL, or an old wheel would pass for it."""
+    digest = patches_sha256()
     assert digest == PATCH_SHA256, f"patch changed: raise PATCH_LEVEL (now {PATCH_LEVEL}) and set PATCH_SHA256"
+    library = hashlib.sha256(patch_text().encode()).hexdigest()
+    assert digest != library, "the binding's patch is part of the pin"
 
 
 def test_the_patch_parses_into_whole_hunks() -> None:
     files = udiff.parse(patch_text())
     assert {f.path for f in files} >= {"qemu/include/exec/gen-icount.h", "qemu/include/exec/tb-hash.h", "uc.c"}
     assert all(f.hunks for f in files)
+    binding = udiff.parse(patch_text(BINDING_PATCH_FILE))
+    assert [f.path for f in binding] == ["unicorn/unicorn_py3/unicorn.py"]
+    assert all(f.hunks for f in binding)
 
 
 _ORIGINAL = "one\ntwo\nthree\nfour\nfive\n"

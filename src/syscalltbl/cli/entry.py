@@ -103,7 +103,8 @@ def _warm(command: str, argv: list[str]) -> int | None:
                 worker.start_early()  # probably a cold build: its renderer warms up while the CLI starts
             # Imported while an interrupt still ends the command with its one line: with a worker
             # forked, the CLI starts later than it did.
-            import syscalltbl.cli.main  # noqa: F401
+            import syscalltbl.cli.main
+            import syscalltbl.cli.parser  # noqa: F401
 
             return None
         status, text = answered

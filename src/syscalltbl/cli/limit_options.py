@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
+    from types import SimpleNamespace
+
     from syscalltbl.machine.kernel.limits import Limits
 
 
@@ -15,13 +17,23 @@ def _size(text: str) -> int:
     try:
         return parse_size(text)
     except ValueError as exc:
+        import argparse  # only a parser calls this, and only then can it fail
+
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _count(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
+        import argparse  # as in _size
+
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
     return int(text)
+
+
+def default_limits(memory: str = "1G") -> dict[str, object]:
+    """What add_limit_options(parser, memory=memory) puts in a namespace when no limit option is given."""
+    return {"default_memory": memory, "memory": _size(memory), "fs_size": None, "fs_inodes": None,
+            "max_procs": None, "max_files": None}
 
 
 def add_limit_options(parser: argparse.ArgumentParser, *, memory: str = "1G") -> None:
@@ -48,7 +60,7 @@ def limit_arguments(args: argparse.Namespace) -> str:
     return "".join(f" {name} {value}" for name, value in given if value is not None)
 
 
-def limits_from(args: argparse.Namespace) -> Limits:
+def limits_from(args: argparse.Namespace | SimpleNamespace) -> Limits:
     """The Limits the options ask for; a size the machine cannot have is a usage error."""
     from syscalltbl.machine.kernel.limits import Limits
     from syscalltbl.tables.errors import UsageError

@@ -12,7 +12,6 @@ each subcommand imports what it needs when it runs.
 
 from __future__ import annotations
 
-import argparse
 import errno
 import io
 import os
@@ -20,95 +19,16 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from _typeshed import SupportsWrite
+    import argparse
+    from types import SimpleNamespace
 
-from syscalltbl.cli.options import add_tables_options
 from syscalltbl.tables.errors import SyscalltblError, UsageError, error_line
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a tool killed by SIGPIPE
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, except that a failed write of --help or of a usage message is an error, not ignored."""
-
-    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
-        if message:
-            (file or sys.stderr).write(message)
-
-
-class _CommandParser(_Parser):
-    """A subcommand's parser: arguments it does not know are its usage error, not the top level's.
-
-    argparse hands a subparser's leftovers up to `syscalltbl`'s own parser,
-    which would print the top-level usage for `syscalltbl build --nosuch`.
-    """
-
-    def parse_known_args(  # type: ignore[override]
-        self, args: list[str] | None = None, namespace: argparse.Namespace | None = None
-    ) -> tuple[argparse.Namespace, list[str]]:
-        parsed, extras = super().parse_known_args(args, namespace)
-        if extras:
-            self.error(f"unrecognized arguments: {' '.join(extras)}")
-        return parsed, extras
-
-
-def _parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The whole command line's parser; for `build` (`command`), without the other subcommands'
-    parsers, whose modules a build would import for nothing (a warm build's largest cost); for
-    another subcommand, without the parsers of the others, which argparse would build for nothing
-    (a third of the parser's cost in `run`'s start-up): the subcommand's own parser parses its
-    arguments and reports their usage errors."""
-    parser = _Parser(
-        prog="syscalltbl",
-        description="Parse Linux syscall tables and generate what the kernel build generates from them.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_CommandParser)
-    build = commands.add_parser(
-        "build",
-        help="regenerate every output named in arch/",
-        description="Regenerate every output that arch/tables.toml names (the kernel build's headers and tables, "
-        "and the emulated machine's sources) under the output directory; an output is only rewritten when "
-        "its bytes change.",
-    )
-    build.add_argument(
-        "-o", "--outdir", default="build", type=Path, help="output directory (default: build, also with --tree)"
-    )
-    build.add_argument(
-        "--arch", action="append", metavar="NAME", help="only this architecture's outputs (repeatable)"
-    )
-    build.add_argument("-v", "--verbose", action="store_true", help="name every file written")
-    build.add_argument("--explain", action="store_true", help="say which outputs were rebuilt or kept, and why")
-    build.add_argument(
-        "--group",
-        action="append",
-        choices=("kernel", "runtime"),
-        help="only this output group (repeatable): kernel = the kernel build's outputs, "
-        "runtime = the emulated x86-64 machine's sources (default: both)",
-    )
-    add_tables_options(build)
-    extra = _extra_commands(command) if command != "build" else {}
-    for name, module in extra.items():
-        sub = commands.add_parser(name, help=module.HELP, description=module.HELP)
-        module.configure(sub)
-    commands.add_parser(
-        "script",
-        help="run as a drop-in for a kernel script: TOOL ARG...",
-        description="TOOL is one of syscalltbl, syscallhdr, arm-syscallnr, mips-syscallnr, s390-syscalltbl; "
-        "ARG... are exactly the kernel script's arguments.",
-    )
-    return parser
-
-
-def _extra_commands(command: str | None) -> dict[str, ModuleType]:
-    """`command`'s module alone when it is one of the subcommands beyond build and script, else all of them."""
-    from syscalltbl.cli import commands
-
-    return {command: commands.command(command)} if command in commands.NAMES else commands.all_commands()
 
 
 def _run_build(args: argparse.Namespace, argv: list[str]) -> int:
@@ -262,14 +182,21 @@ def _main(argv: list[str]) -> int:
         except SyscalltblError as exc:
             _report(exc, "syscalltbl script")
             return EXIT_FAILURE
+    args: argparse.Namespace | SimpleNamespace | None = _plain_run(argv)
+    parsed: argparse.Namespace | None = None
+    if args is None:
+        from syscalltbl.cli.parser import build_parser
+
+        try:
+            args = parsed = build_parser(argv[0] if argv else None).parse_args(argv)
+        except SystemExit as exc:
+            return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
-        args = _parser(argv[0] if argv else None).parse_args(argv)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    try:
-        if args.command == "build":
-            return _run_build(args, argv)
-        extra = _extra_commands(args.command)
+        if parsed is not None and parsed.command == "build":
+            return _run_build(parsed, argv)
+        from syscalltbl.cli.commands import selected
+
+        extra = selected(args.command)
         if args.command in extra:
             status: int = extra[args.command].run(args)
             return status
@@ -277,6 +204,21 @@ def _main(argv: list[str]) -> int:
         _report(exc, f"syscalltbl {args.command}")
         return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILURE
     return EXIT_USAGE
+
+
+def _plain_run(argv: list[str]) -> SimpleNamespace | None:
+    """`run [--env-clear] [--env K=V] [--cwd PATH] [--root DIR] PROGRAM [ARG...]`: argparse's namespace
+    without argparse (None: argparse's to parse; commands/run.py's plain_arguments says which qualify).
+
+    argparse, with the gettext and shutil it imports to build a parser, is about a tenth of a plain
+    `run`'s start-up, and such a command line leaves it nothing to decide.
+    """
+    if argv[:1] != ["run"]:
+        return None
+    from syscalltbl.cli.commands import command
+
+    plain: SimpleNamespace | None = command("run").plain_arguments(argv[1:])
+    return plain
 
 
 def _report(exc: SyscalltblError, command: str) -> None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from functools import cache as memoize
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from syscalltbl.generators import code_files
-from syscalltbl.generators.scripts import Job
 from syscalltbl.store import cache
 from syscalltbl.tables.read import load_table
+
+if TYPE_CHECKING:  # the machine's start-up imports this module for code_fingerprint alone
+    from syscalltbl.generators.scripts import Job
 
 
 def code_sources() -> list[Path]:

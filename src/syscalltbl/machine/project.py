@@ -12,7 +12,6 @@ never share a registration.
 
 from __future__ import annotations
 
-import ast
 import types
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -148,6 +147,8 @@ def _nul_at(source: str) -> tuple[int, int]:
 
 def _imported_at(file: Path, line: int) -> tuple[str, int] | None:
     """(module, 0-based column) of the import statement on `line` (Python names only the first missing package)."""
+    import ast  # here: only errors read the source again, and every machine start imports this module
+
     for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.lineno == line and node.module:
             if node.module == "syscalltbl.kernel_runtime":  # from syscalltbl.kernel_runtime import errnos
@@ -187,6 +188,8 @@ def load_drivers(directory: Path) -> dict[str, type[Driver]]:
 
 def _defined_at(file: Path, value: object) -> Location | None:
     """Where the `def` or `class` statement that made `value` is in `file`, if it is there."""
+    import ast  # as in _imported_at
+
     for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name == getattr(
             value, "__name__", None

@@ -43,3 +43,8 @@ def command(name: str) -> ModuleType:
 def all_commands() -> dict[str, ModuleType]:
     """Every subcommand's module, in `syscalltbl --help` order."""
     return {name: load() for name, load in _LOADERS.items()}
+
+
+def selected(command: str | None) -> dict[str, ModuleType]:
+    """`command`'s module alone when it is one of NAMES (the subcommands beyond build and script), else all."""
+    return {command: _LOADERS[command]()} if command in NAMES else all_commands()

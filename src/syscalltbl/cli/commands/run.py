@@ -51,13 +51,15 @@ reported as a shell reports it, `syscalltbl run: PROGRAM: killed by SIGNAL`.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Final, TextIO
 
-from syscalltbl.cli.limit_options import add_limit_options, limits_from
+from syscalltbl.cli.limit_options import add_limit_options, default_limits, limits_from
 
 if TYPE_CHECKING:
+    import argparse
+    from types import SimpleNamespace
+
     from syscalltbl.machine.machine import Machine
     from syscalltbl.machine.tools.ftrace import CallRecord
     from syscalltbl.machine.tools.stats import Stats
@@ -66,9 +68,13 @@ if TYPE_CHECKING:
 
 HELP = "run an x86-64 program (static, dynamic or #!) on the emulated machine, through the generated syscall table"
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"  # glibc's default when PATH is unset
+#: `--timeout`'s default, in seconds (a hidden option: the tests' bound on a run).
+DEFAULT_TIMEOUT = 3600.0
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    import argparse  # here: a plain run (plain_arguments) builds no parser
+
     roots = parser.add_mutually_exclusive_group()
     # No default here: argparse tells "given" from "defaulted" by identity, and a given "/" is the
     # interned default string, so `--empty-root --root /` would pass as exclusive. _run supplies "/".
@@ -96,14 +102,63 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stats", action="store_true", help="print a per-syscall summary at exit, like strace -c; "
                         "with several processes, a table per process (and a line per thread) before the total")
     parser.add_argument("-o", "--output", metavar="FILE", help="write --trace/--ftrace/--stats output to FILE")
-    parser.add_argument("--timeout", type=float, default=3600.0, help=argparse.SUPPRESS)
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help=argparse.SUPPRESS)
     add_limit_options(parser)
     parser.add_argument("program", metavar="PROGRAM")
     # A remainder may be empty: only PROGRAM is required (argparse would name ARG too).
     parser.add_argument("args", metavar="ARG", nargs=argparse.REMAINDER).required = False
 
 
-def run(args: argparse.Namespace) -> int:
+#: The options with a value that plain_arguments reads itself (besides --env-clear), spelled in full.
+_PLAIN_VALUED: Final = {"--env": "env", "--cwd": "cwd", "--root": "root"}
+
+
+def plain_arguments(argv: list[str]) -> SimpleNamespace | None:
+    """The namespace configure's parser makes of `argv` (what follows `run`) when it holds only the
+    simplest options: --env-clear, --env K=V, --cwd PATH and --root DIR (also as --opt=VALUE) before
+    PROGRAM, then PROGRAM and its ARGs, none starting with '-'; None for any other command line, which
+    argparse parses (tests/test_cli.py holds the two equal).
+
+    Such a command line leaves argparse nothing to decide: each option is spelled in full with one
+    value that cannot be taken for an option, the first other argument is PROGRAM and the rest its
+    ARG... (a remainder). Building the parser and importing argparse, with the gettext and shutil it
+    imports, is about a tenth of a plain run's start-up.
+    """
+    from types import SimpleNamespace
+
+    env: list[str] = []
+    env_clear = False
+    paths: dict[str, str | None] = {"cwd": "/", "root": None}
+    at = 0
+    while at < len(argv) and argv[at].startswith("-"):
+        if argv[at] == "--env-clear":
+            env_clear = True
+            at += 1
+            continue
+        option, equals, value = argv[at].partition("=")
+        if option not in _PLAIN_VALUED:
+            return None
+        if not equals:
+            if at + 1 == len(argv):
+                return None
+            at += 1
+            value = argv[at]
+        at += 1
+        if not value or value.startswith("-"):
+            return None
+        if option == "--env":
+            env.append(value)
+        else:
+            paths[_PLAIN_VALUED[option]] = value
+    rest = argv[at:]
+    if not rest or any(not arg or arg.startswith("-") for arg in rest):
+        return None
+    return SimpleNamespace(command="run", env=env, env_clear=env_clear, **paths, empty_root=False, trace=False,
+                           expr=None, ftrace=False, pid1=False, trace_init=False, stats=False, output=None,
+                           timeout=DEFAULT_TIMEOUT, **default_limits(), program=rest[0], args=rest[1:])
+
+
+def run(args: argparse.Namespace | SimpleNamespace) -> int:
     import contextlib
     import sys
 
@@ -173,7 +228,7 @@ def _hold_closed_stdio() -> tuple[int, int, int]:
     return stdio[0], stdio[1], stdio[2]
 
 
-def _run(args: argparse.Namespace, out: TextIO, stdio: tuple[int, int, int]) -> int:
+def _run(args: argparse.Namespace | SimpleNamespace, out: TextIO, stdio: tuple[int, int, int]) -> int:
     import gc
     import os
 
@@ -255,7 +310,7 @@ def _run(args: argparse.Namespace, out: TextIO, stdio: tuple[int, int, int]) -> 
             stats.write(out)
 
 
-def _start(machine: Machine, args: argparse.Namespace, env: dict[str, str], name: str) -> int:
+def _start(machine: Machine, args: argparse.Namespace | SimpleNamespace, env: dict[str, str], name: str) -> int:
     import os
     import sys
 
@@ -347,7 +402,7 @@ def _report_death(name: str, signal: int, detail: str) -> None:
         print(f"{name}: killed by {detail}", file=sys.stderr)
 
 
-def _run_python(machine: Machine, args: argparse.Namespace, env: dict[str, str], name: str) -> int:
+def _run_python(machine: Machine, args: argparse.Namespace | SimpleNamespace, env: dict[str, str], name: str) -> int:
     import os
     import sys
 

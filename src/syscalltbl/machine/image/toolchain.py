@@ -7,8 +7,6 @@ many machines from the same table runs `as` and `ld` once.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -21,6 +19,8 @@ class ToolchainError(RuntimeError):
 
 
 def _tool(name: str) -> str:
+    import shutil  # here, as tempfile below: a warm start runs no tool, and shutil imports its archivers
+
     path = shutil.which(name)
     if path is None:
         raise ToolchainError(f"{name}: not found; install GNU binutils (Debian: apt-get install binutils)")
@@ -69,6 +69,8 @@ def build_elf(
 
     assembler, linker = _tool("as"), _tool("ld")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # here: a warm start finds the image cached (tempfile imports shutil and random)
+
     with tempfile.TemporaryDirectory(dir=out_dir.parent) as tmp:
         work = Path(tmp)
         for key, text in sources.items():
@@ -116,6 +118,8 @@ def _publish(out_dir: Path, build: Callable[[Path], None]) -> Path:
     if out_dir.is_dir():
         return out_dir
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # as in the function above
+
     with tempfile.TemporaryDirectory(dir=out_dir.parent) as tmp:
         work = Path(tmp)
         build(work)
@@ -142,6 +146,8 @@ def publish_text(name: str, text: str) -> Path:
     except (OSError, UnicodeDecodeError):
         intact = False
     if directory.is_dir() and not intact:  # damaged in the cache: make it again
+        import shutil
+
         shutil.rmtree(directory, ignore_errors=True)
     return _publish(directory, build) / name
 

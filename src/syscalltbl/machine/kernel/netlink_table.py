@@ -7,11 +7,12 @@ within a namespace, as Linux's netlink_lookup keys on (net, protocol, portid).
 
 from __future__ import annotations
 
-import random
 import weakref
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import random
+
     from syscalltbl.machine.kernel.netlink import NetlinkSocket
 
 AUTOBIND_FLOOR = -4096  # netlink_autobind's made-up port ids are below this (negative as s32)
@@ -22,7 +23,7 @@ class NetlinkTable:
 
     def __init__(self) -> None:
         self.bound: dict[tuple[int, int], NetlinkSocket] = {}
-        self.random = random.Random(0x6E6C)  # autobind's guesses: the same for the same run
+        self._guesses: random.Random | None = None  # made at the first clash: see autobind_portid
         #: Sockets in at least one multicast group (nl_table's mc_list), bound or not.
         self.listeners: weakref.WeakSet[NetlinkSocket] = weakref.WeakSet()
 
@@ -46,8 +47,14 @@ class NetlinkTable:
         """netlink_autobind: the process id first, then random negative ids below -4096 until one is free."""
         if self.insert(sock, tgid):
             return tgid
+        if self._guesses is None:
+            # Autobind's guesses, the same for the same run; the random module only when a guess is needed
+            # (every network namespace has a table, the boot's one included: 1 ms of each start).
+            import random
+
+            self._guesses = random.Random(0x6E6C)
         while True:
-            portid = (AUTOBIND_FLOOR - self.random.randrange(0x7FFFFFFF + AUTOBIND_FLOOR)) & 0xFFFFFFFF
+            portid = (AUTOBIND_FLOOR - self._guesses.randrange(0x7FFFFFFF + AUTOBIND_FLOOR)) & 0xFFFFFFFF
             if self.insert(sock, portid):
                 return portid
 

@@ -26,7 +26,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
-from syscalltbl.machine.hw.unicorn_patch import PATCH_FILE, SDIST_SHA256, SDIST_VERSION, WHEEL_VERSION, udiff
+from syscalltbl.machine.hw.unicorn_patch import (
+    BINDING_PATCH_FILE,
+    PATCH_FILE,
+    SDIST_SHA256,
+    SDIST_VERSION,
+    WHEEL_VERSION,
+    udiff,
+)
 from syscalltbl.store import cachedir
 
 #: Part of the cache key: change it when the steps below change what gets built.
@@ -38,14 +45,21 @@ class BuildError(RuntimeError):
     pass
 
 
-def patch_text() -> str:
+def patch_text(name: str = PATCH_FILE) -> str:
     package = importlib.resources.files("syscalltbl.machine.hw.unicorn_patch")
-    return package.joinpath(PATCH_FILE).read_text(encoding="utf-8")
+    return package.joinpath(name).read_text(encoding="utf-8")
+
+
+def patches_sha256() -> str:
+    """The sha256 of the library's patch and the binding's, in that order (PATCH_SHA256 pins it)."""
+    return hashlib.sha256((patch_text(PATCH_FILE) + patch_text(BINDING_PATCH_FILE)).encode()).hexdigest()
 
 
 def cache_key() -> str:
     digest = hashlib.sha256()
-    for part in (SDIST_SHA256, patch_text(), RECIPE, WHEEL_VERSION, sysconfig.get_platform(), platform.machine()):
+    parts = (SDIST_SHA256, patch_text(PATCH_FILE), patch_text(BINDING_PATCH_FILE), RECIPE, WHEEL_VERSION,
+             sysconfig.get_platform(), platform.machine())  # fmt: skip
+    for part in parts:
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()[:16]
@@ -78,7 +92,8 @@ def build(log: Callable[[str], None]) -> Path:
     try:
         started = time.monotonic()
         source = _fetch_sdist(work, log)
-        log(f"patching {len(udiff.apply(patch_text(), source / 'src'))} files with {PATCH_FILE}")
+        log(f"patching {len(udiff.apply(patch_text(PATCH_FILE), source / 'src'))} files with {PATCH_FILE}")
+        log(f"patching {len(udiff.apply(patch_text(BINDING_PATCH_FILE), source))} file with {BINDING_PATCH_FILE}")
         _build_library(source, work / "cmake-build", log)
         wheel = _build_wheel(source, work / "dist", log)
         target.mkdir(parents=True, exist_ok=True)
