@@ -427,6 +427,24 @@ def test_unreadable_declarations_count_toward_the_limit_of_problems() -> None:
     )
 
 
+def test_a_declaration_past_its_limit_is_skipped_and_the_rest_is_read() -> None:
+    from syscalltbl.tables.limits import DECLARATION_BYTES_LIMIT
+
+    def declaration(name: str, size: int) -> str:
+        head, tail = f"asmlinkage long {name}(", "int z);"
+        return head + "int a," * ((size - len(head) - len(tail)) // 6) + tail
+
+    at_limit = declaration("fits", DECLARATION_BYTES_LIMIT - 5)
+    past = declaration("long_one", DECLARATION_BYTES_LIMIT + 6)
+    assert len(at_limit) <= DECLARATION_BYTES_LIMIT < len(past)
+    result = parse(f"{at_limit}\n{past}\nasmlinkage long after(void);\n")
+    assert [p.name for p in result.prototypes] == ["fits", "after"]
+    assert len(result.prototypes[0].params) == (len(at_limit) - 27) // 6 + 1
+    [problem] = result.problems
+    assert (problem.location.line, problem.location.column) == (2, 1)
+    assert problem.message.startswith(f"skipped an asmlinkage declaration of {len(past)} bytes: more than 8192")
+
+
 def test_reads_the_file_when_no_text_is_given(tmp_path: Path) -> None:
     header = tmp_path / "syscalls.h"
     header.write_text("asmlinkage long sys_x(int fd);\n", encoding="utf-8")

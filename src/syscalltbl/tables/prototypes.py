@@ -441,6 +441,13 @@ def _parse_declaration(
     keyword = declaration.keyword
     origin = _Origin(file, keyword.line or 0, keyword.column or 0)
     source = text[_start(keyword) : declaration.end] + declaration.closer
+    if len(source) > limits.DECLARATION_BYTES_LIMIT:
+        message = (
+            f"skipped an asmlinkage declaration of {len(source)} bytes: "
+            f"more than {limits.DECLARATION_BYTES_LIMIT}, the limit on one declaration ({limits.DOCS})"
+        )
+        problems.append(ParseProblem(message, _at(file, keyword)))
+        return None
     _to_model.begin(origin)
     try:
         prototype = _declaration_parser().parse(source)
