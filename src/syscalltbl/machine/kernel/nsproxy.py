@@ -24,10 +24,10 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING, Final
 
-from syscalltbl.machine.kernel.inet import InetNamespace
 from syscalltbl.machine.kernel.ipclimits import IpcLimits
 from syscalltbl.machine.kernel.mqueue import MqueueFs
 from syscalltbl.machine.kernel.msg import MessageQueues
+from syscalltbl.machine.kernel.netns import InetNamespace
 from syscalltbl.machine.kernel.nscommon import Namespace
 from syscalltbl.machine.kernel.pidns import PROC_PID_INIT_INO, PidNamespace, create_pid_namespace
 from syscalltbl.machine.kernel.sem import Semaphores
