@@ -53,7 +53,7 @@ from syscalltbl.machine.kernel.timens import refresh_vvar
 from syscalltbl.machine.kernel.timer import Tick
 from syscalltbl.machine.kernel.tun import tun_directory
 from syscalltbl.machine.kernel.ucount import Ucounts
-from syscalltbl.machine.kernel.userfaultfd import UserfaultfdDevice
+from syscalltbl.machine.kernel.userfaultfd_dev import UserfaultfdDevice
 from syscalltbl.machine.kernel.vdso import ClockSource
 from syscalltbl.machine.kernel.vfs import FileSystem
 from syscalltbl.machine.project import load as load_project
