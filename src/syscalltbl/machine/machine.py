@@ -17,7 +17,7 @@ import os
 import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.cpu import Cpu
@@ -30,18 +30,17 @@ from syscalltbl.machine.image.irqhook import build_irq_hook
 from syscalltbl.machine.image.kbuild import Kernel, build_kernel
 from syscalltbl.machine.image.table import TableEntry
 from syscalltbl.machine.kernel import boot, exec, oom, proc, sched, syscall_work, trap
-from syscalltbl.machine.kernel.af_unix import UnixNamespace
 from syscalltbl.machine.kernel.cputime import SyscallClock
 from syscalltbl.machine.kernel.devices import CharDevice, Driver
 from syscalltbl.machine.kernel.fsspace import Space
 from syscalltbl.machine.kernel.hostfs import host_root
 from syscalltbl.machine.kernel.hostsig import HostSignals
-from syscalltbl.machine.kernel.inet import InetNamespace
 from syscalltbl.machine.kernel.inotify import InotifyLimits, default_max_user_watches
 from syscalltbl.machine.kernel.ktimers import Timer, TimerQueue
 from syscalltbl.machine.kernel.limits import Limits
 from syscalltbl.machine.kernel.locks import LockTable
 from syscalltbl.machine.kernel.mm import Mm
+from syscalltbl.machine.kernel.netns import InetNamespace
 from syscalltbl.machine.kernel.nsproxy import boot_nsproxy
 from syscalltbl.machine.kernel.pid1 import Init, Pid1
 from syscalltbl.machine.kernel.printk import KernelLog
@@ -54,7 +53,7 @@ from syscalltbl.machine.kernel.timens import refresh_vvar
 from syscalltbl.machine.kernel.timer import Tick
 from syscalltbl.machine.kernel.tun import tun_directory
 from syscalltbl.machine.kernel.ucount import Ucounts
-from syscalltbl.machine.kernel.userfaultfd import UserfaultfdDevice
+from syscalltbl.machine.kernel.userfaultfd_dev import UserfaultfdDevice
 from syscalltbl.machine.kernel.vdso import ClockSource
 from syscalltbl.machine.kernel.vfs import FileSystem
 from syscalltbl.machine.project import load as load_project
@@ -64,6 +63,9 @@ from syscalltbl.machine.uapi.structs import TIMEZONE
 from syscalltbl.store.record import replace
 from syscalltbl.tables.target import X86_64Target
 from syscalltbl.tables.target import default as default_target
+
+if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.af_unix import UnixNamespace
 
 
 class Observer(Protocol):
@@ -164,8 +166,7 @@ class Machine:
         self.shm = ShmNamespace(self.ram, lambda: _current_pid(machine()))
         #: The UTS and IPC namespaces the first process starts in (kernel/nsproxy.py).
         self.init_nsproxy = boot_nsproxy(self.ram, self.shm, DEFAULT_HOSTNAME, DEFAULT_DOMAINNAME)
-        #: Unix-domain sockets' autobind counter and what is in flight in them, one for the machine.
-        self.unix = UnixNamespace(self.fs, self.ram)
+        self._unix: UnixNamespace | None = None  # made by the first socket (the `unix` property)
         #: The first network namespace (init_net, kernel/inet.py): the first process's.
         self.inet: InetNamespace = self.init_nsproxy.net
         self.host_root = None if root is None else os.path.realpath(root)
@@ -228,6 +229,16 @@ class Machine:
         self.gate_microcode = frozenset(
             map(sym, ("syscall_microcode", "int80_microcode", "fault_microcode", "timer_microcode"))
         )
+
+    @property
+    def unix(self) -> UnixNamespace:
+        """Unix-domain sockets' autobind counter and what is in flight in them, one for the machine: made
+        at the first use, as nothing of it is drawn before (a run without sockets does not import them)."""
+        if self._unix is None:
+            from syscalltbl.machine.kernel.af_unix import UnixNamespace
+
+            self._unix = UnixNamespace(self.fs, self.ram)
+        return self._unix
 
     def unimplemented(self) -> list[TableEntry]:
         return unimplemented(self.kernel.table, self.handlers)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from syscalltbl.generators.jinja_env import render
 from syscalltbl.generators.x86_64.kernel import Syscall
 
 GENERATOR = "generators/x86_64/init.py"
@@ -32,6 +31,9 @@ def render_init(
     consts.update({name: constants[name] for name in CONSTANTS})
     consts["FORWARDED_MASK"] = sum(1 << (sig - 1) for sig in forwarded)
     common = {"generator": GENERATOR, "source": source}
+    # Here: a machine whose init is cached imports this module for the name, not Jinja2's environment.
+    from syscalltbl.generators.jinja_env import render
+
     return {
         "init-consts.inc": render("x86_64/asm-offsets.inc.j2", offsets=sorted(consts.items()), **common),
         "init.S": render("x86_64/init/init.S.j2", forwarded=list(forwarded), **common),

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from syscalltbl.generators.jinja_env import render
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.store.record import Frozen
 from syscalltbl.tables.errors import SyscalltblError
@@ -121,6 +120,9 @@ def render_kernel(
     `ia32` is select_ia32() of syscall_32.tbl (`ia32_source`): without it
     every int $0x80 answers -ENOSYS.
     """
+    # Jinja2's environment is imported by a build, not by a machine that reads the kernel from the cache.
+    from syscalltbl.generators.jinja_env import render
+
     done = set(implemented)
     unknown = sorted(set(syscall_mask) - abi.X86_EFLAGS.keys())
     if unknown:
@@ -161,6 +163,8 @@ def _render_table(
     implemented: set[str],
     common: Mapping[str, str],
 ) -> str:
+    from syscalltbl.generators.jinja_env import render
+
     table = [
         (symbol(NI_SYSCALL), str(number)) if entry is None else (symbol(entry.entry_point), f"{number} {entry.name}")
         for number, entry in enumerate(dense(syscalls))
@@ -179,5 +183,7 @@ def _render_table(
 
 def render_unistd_64(syscalls: Sequence[Syscall], *, source: str) -> str:
     """`.set __NR_name, number` for user programs written in assembly."""
+    from syscalltbl.generators.jinja_env import render
+
     numbers = [(s.name, s.number) for s in syscalls]
     return render("x86_64/unistd_64.inc.j2", numbers=numbers, generator=GENERATOR, source=source)

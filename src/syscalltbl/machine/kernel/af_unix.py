@@ -82,7 +82,7 @@ from syscalltbl.machine.uapi.un import SOCKADDR_UN_SIZE, SUN_PATH_OFFSET
 from syscalltbl.store.record import Frozen, Record, Value
 
 if TYPE_CHECKING:
-    from syscalltbl.machine.kernel.inet import InetNamespace
+    from syscalltbl.machine.kernel.netns import InetNamespace
     from syscalltbl.machine.kernel.process import Task
 
 SOCKET_BYTES = 8192  # what a socket costs the host, measured (its object, queues, inode), charged to RAM

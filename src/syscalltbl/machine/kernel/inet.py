@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import struct
 import weakref
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel.af_packet import PacketTaps, lo_xmit
 from syscalltbl.machine.kernel.af_unix import TCP_CLOSE, TCP_LISTEN, UnixNamespace, UnixSocket
@@ -29,7 +29,6 @@ from syscalltbl.machine.kernel.ipv4_input import Ipv4, frame_of, ip_rcv
 from syscalltbl.machine.kernel.mcast import MEMBERSHIP_OPTIONS, set_membership
 from syscalltbl.machine.kernel.netdev import NetDevices
 from syscalltbl.machine.kernel.netlink_table import NetlinkTable
-from syscalltbl.machine.kernel.nscommon import Namespace
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.userns import UserNamespace, owner_of
 from syscalltbl.machine.uapi.capability import CAP_NET_BIND_SERVICE
@@ -41,7 +40,6 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EAGAIN,
     EINVAL,
     ENETUNREACH,
-    ENOMEM,
     ENOPROTOOPT,
     ENOTCONN,
     EOPNOTSUPP,
@@ -82,11 +80,10 @@ from syscalltbl.machine.uapi.inet import (
     SOCKADDR_IN6,
     V4MAPPED_PREFIX,
 )
-from syscalltbl.machine.uapi.sched import CLONE_NEWNET
 from syscalltbl.machine.uapi.socket import AF_INET, AF_INET6, AF_UNSPEC, SO_REUSEADDR, SO_REUSEPORT, SOCK_STREAM
 
 if TYPE_CHECKING:
-    from syscalltbl.machine.hw.physmem import PhysicalMemory
+    from syscalltbl.machine.kernel.netns import InetNamespace
     from syscalltbl.machine.kernel.process import Task
 
 #: An address and port: the address always 16 bytes, an IPv4 one v4-mapped.
@@ -95,8 +92,6 @@ V4_ANY = V4MAPPED_PREFIX + INADDR_ANY
 V4_LOOPBACK = V4MAPPED_PREFIX + INADDR_LOOPBACK
 PORTS = IP_LOCAL_PORT_LAST - IP_LOCAL_PORT_FIRST + 1
 _INT = struct.Struct("<i")
-#: What a network namespace's own objects cost the host, charged to RAM as kernel memory.
-NET_NAMESPACE_BYTES: Final = 4096
 
 # IP_MTU_DISCOVER's values: IP_PMTUDISC_DONT .. IP_PMTUDISC_OMIT, IP_PMTUDISC_WANT the default
 IP_PMTUDISC_WANT = 1
@@ -156,53 +151,29 @@ class PortTable:
         return None
 
 
-class InetNamespace(Namespace):
-    """struct net (net/core/net_namespace.c): TCP's, UDP's and UDP-Lite's ports, the devices, the netlink
-    sockets' table (kernel/netlink_table.py), the packet sockets (kernel/af_packet.py) and the Unix sockets'
-    abstract names (net/unix: each namespace has its own).
-
-    The first one's lo is up, as a booted machine's; a new one (copy_net_ns) has only lo, down, its IPv4
-    "all" and "default" devconf copied from the first namespace's (devconf_inherit_init_net's default).
-    What it costs the host is charged to RAM while it lives (ENOMEM past it), and given back when its last
-    user (a task, a socket made in it, an open nsfs file) lets it go.
-    """
-
-    kind = CLONE_NEWNET
-    proc_name = b"net"
-
-    def __init__(self, ram: PhysicalMemory | None = None, ino: int | None = None,
-                 user_ns: UserNamespace | None = None, parent: InetNamespace | None = None) -> None:
-        if ram is not None:
-            if not ram.slab_fits(NET_NAMESPACE_BYTES):
-                raise Errno(ENOMEM)
-            ram.slab_charge(NET_NAMESPACE_BYTES)
-            weakref.finalize(self, ram.slab_charge, -NET_NAMESPACE_BYTES).atexit = False
-        super().__init__(ino, user_ns)
-        self.ram = ram
-        self.init: InetNamespace = self if parent is None else parent.init  # init_net, what new ones copy
-        self.devices = NetDevices(parent is None, user_ns)
-        if parent is not None:
-            self.devices.inherit_conf(parent.init.devices)
-        self.unix_abstract: dict[bytes, UnixSocket] = {}  # the abstract names bound in this namespace
-        self.netlink = NetlinkTable()
-        self.packet = PacketTaps()
-        self.ipv4 = Ipv4()
-        # What comes in on lo goes to this namespace's IPv4, whose answers go out on lo again; bound through
-        # the parts, not the namespace, so that it is freed as soon as its last user lets it go.
-        self.packet.ip_input = functools.partial(_ip_input, self.ipv4, weakref.ref(self.packet), self.devices)
-        self.tcp = PortTable(self.devices)
-        self.udp = PortTable(self.devices)
-        self.udplite = PortTable(self.devices)  # UDP-Lite has ports of its own
-
-    def fresh(self, owner: UserNamespace) -> InetNamespace:
-        """copy_net_ns: a new namespace owned by `owner` (ENOMEM when RAM cannot hold it)."""
-        return InetNamespace(self.ram, None, owner, self)
-
-    def ip_output(self, packet: bytes) -> None:
-        _lo_output(self.packet, self.devices, packet)
+def inet_parts(ns: InetNamespace) -> None:
+    """A network namespace's parts (kernel/netns.py makes them at the first use of the first namespace, at
+    once for a new one): the devices, lo up in the first namespace and down in a new one, whose IPv4
+    devconf is copied from the first one's as it is now; the netlink table, the packet taps, IPv4 and the
+    port tables."""
+    first = ns.init is ns
+    devices = NetDevices(first, ns.user_ns if isinstance(ns.user_ns, UserNamespace) else None)
+    if not first:
+        devices.inherit_conf(ns.init.devices)
+    ns.devices = devices
+    ns.unix_abstract = {}
+    ns.netlink = NetlinkTable()
+    ns.packet = PacketTaps()
+    ns.ipv4 = Ipv4()
+    # What comes in on lo goes to this namespace's IPv4, whose answers go out on lo again; bound through
+    # the parts, not the namespace, so that it is freed as soon as its last user lets it go.
+    ns.packet.ip_input = functools.partial(_ip_input, ns.ipv4, weakref.ref(ns.packet), devices)
+    ns.tcp = PortTable(devices)
+    ns.udp = PortTable(devices)
+    ns.udplite = PortTable(devices)
 
 
-def _lo_output(taps: PacketTaps | None, devices: NetDevices, packet: bytes) -> None:
+def lo_output(taps: PacketTaps | None, devices: NetDevices, packet: bytes) -> None:
     """ip_output on lo: the packet goes round it as a frame (kernel/af_packet.py's lo_xmit); nothing
     leaves while lo is down."""
     if taps is not None and devices.lo_up:
@@ -210,7 +181,7 @@ def _lo_output(taps: PacketTaps | None, devices: NetDevices, packet: bytes) -> N
 
 
 def _ip_input(ipv4: Ipv4, taps: weakref.ref[PacketTaps], devices: NetDevices, packet: bytes) -> None:
-    ip_rcv(ipv4, packet, functools.partial(_lo_output, taps(), devices))
+    ip_rcv(ipv4, packet, functools.partial(lo_output, taps(), devices))
 
 
 def inet_namespace(t: Task) -> InetNamespace:

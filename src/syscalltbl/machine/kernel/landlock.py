@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Final, cast
 
 from syscalltbl.machine.kernel.xattr import Charge
 from syscalltbl.machine.uapi.errno import E2BIG, EACCES, EAFNOSUPPORT, EINVAL, ENOMEM, ENOMSG, EXDEV, Errno
-from syscalltbl.machine.uapi.inet import SIN6_LEN_RFC2133
 from syscalltbl.machine.uapi.landlock import (
     LANDLOCK_ACCESS_FS_EXECUTE,
     LANDLOCK_ACCESS_FS_IOCTL_DEV,
@@ -338,6 +337,9 @@ def check_socket(domain: Domain | None, family: int, tcp: bool, raw: bytes, acce
         if len(raw) < SOCKADDR_IN_SIZE:
             raise Errno(EINVAL)
     elif sa_family == AF_INET6:
+        # Imported by a socket's check: landlock is on every run's path (the filesystem's hooks), sockets not.
+        from syscalltbl.machine.uapi.inet import SIN6_LEN_RFC2133
+
         if len(raw) < SIN6_LEN_RFC2133:
             raise Errno(EINVAL)
     else:

@@ -24,13 +24,10 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING, Final
 
-from syscalltbl.machine.kernel.inet import InetNamespace
 from syscalltbl.machine.kernel.ipclimits import IpcLimits
-from syscalltbl.machine.kernel.mqueue import MqueueFs
-from syscalltbl.machine.kernel.msg import MessageQueues
+from syscalltbl.machine.kernel.netns import InetNamespace
 from syscalltbl.machine.kernel.nscommon import Namespace
 from syscalltbl.machine.kernel.pidns import PROC_PID_INIT_INO, PidNamespace, create_pid_namespace
-from syscalltbl.machine.kernel.sem import Semaphores
 from syscalltbl.machine.kernel.shm import ShmNamespace
 from syscalltbl.machine.kernel.sysctl import MACHINE_NAME, OSRELEASE, OSTYPE, VERSION
 from syscalltbl.machine.kernel.timens import TimeNamespace
@@ -50,6 +47,10 @@ from syscalltbl.machine.uapi.sched import (
 
 if TYPE_CHECKING:
     from syscalltbl.machine.hw.physmem import PhysicalMemory
+    from syscalltbl.machine.kernel.mqueue import MqueueFs
+    from syscalltbl.machine.kernel.msg import MessageQueues
+    from syscalltbl.machine.kernel.process import ThreadGroup
+    from syscalltbl.machine.kernel.sem import Semaphores
 
 #: include/linux/proc_ns.h: the boot namespaces' fixed inode numbers.
 PROC_IPC_INIT_INO: Final = 0xEFFFFFFF
@@ -83,17 +84,30 @@ class UtsNamespace(Namespace):
         return UtsNamespace(self.hostname, self.domainname, None, owner)
 
 
-def _free_ipcs(msg: MessageQueues, sem: Semaphores) -> None:
-    """free_ipcs: the namespace is gone, and what its queues and sets held comes back."""
-    for queue in list(msg.objects.values()):
-        msg.destroy(queue)
-    for sset in list(sem.objects.values()):
-        sem.destroy(sset)
+def _free_ipcs(made: list[tuple[MessageQueues, Semaphores]]) -> None:
+    """free_ipcs: the namespace is gone, and what its queues and sets held comes back (if it had them)."""
+    for msg, sem in made:
+        for queue in list(msg.objects.values()):
+            msg.destroy(queue)
+        for sset in list(sem.objects.values()):
+            sem.destroy(sset)
+
+
+#: The parts an IPC namespace makes at the first read of one (IpcNamespace.__getattr__).
+_IPC_PARTS: Final = frozenset(("msg", "sem", "mqueue"))
 
 
 class IpcNamespace(Namespace):
+    """Its inode number, limits, shared memory and RAM charge are made with it; its message queues, semaphore
+    sets and POSIX message queues, which draw nothing (no number, no charge) until used, at the first read
+    of one: a run that uses none does not import them."""
+
     kind = CLONE_NEWIPC
     proc_name = b"ipc"
+
+    msg: MessageQueues
+    sem: Semaphores
+    mqueue: MqueueFs
 
     def __init__(self, ram: PhysicalMemory, shm: ShmNamespace, ino: int | None = None,
                  user_ns: UserNamespace | None = None) -> None:
@@ -101,12 +115,30 @@ class IpcNamespace(Namespace):
         self.ram = ram
         self.limits = IpcLimits()  # kernel.msg*, sem, shm*, *_next_id; fs.mqueue.*
         self.shm = shm
-        self.msg = MessageQueues(ram, self.limits)
-        self.sem = Semaphores(ram, self.limits)
-        self.mqueue = MqueueFs(ram)
+        self._made: list[tuple[MessageQueues, Semaphores]] = []  # msg and sem once made, for free_ipcs
         ram.slab_charge(NAMESPACE_BYTES)
         weakref.finalize(self, ram.slab_charge, -NAMESPACE_BYTES).atexit = False
-        weakref.finalize(self, _free_ipcs, self.msg, self.sem).atexit = False
+        weakref.finalize(self, _free_ipcs, self._made).atexit = False
+
+    def __getattr__(self, name: str) -> object:
+        """Only for an attribute the instance does not have: a part, the first time one is read."""
+        if name not in _IPC_PARTS or "_made" not in self.__dict__:
+            raise AttributeError(name)
+        from syscalltbl.machine.kernel.mqueue import MqueueFs
+        from syscalltbl.machine.kernel.msg import MessageQueues
+        from syscalltbl.machine.kernel.sem import Semaphores
+
+        self.msg = MessageQueues(self.ram, self.limits)
+        self.sem = Semaphores(self.ram, self.limits)
+        self.mqueue = MqueueFs(self.ram)
+        self._made.append((self.msg, self.sem))
+        return self.__dict__[name]
+
+    def exit_sem(self, group: ThreadGroup, pid: int) -> None:
+        """exit_sem: the SEM_UNDO adjustments of a process whose last thread ended, in a namespace that has
+        made its semaphore sets (none to undo in one that has not: no need to make them)."""
+        for _msg, sem in self._made:
+            sem.exit_sem(group, pid)
 
     def fresh(self, owner: UserNamespace) -> IpcNamespace:
         """create_ipc_ns: empty, its limits at their defaults."""

@@ -373,7 +373,7 @@ def do_exit(machine: Machine, task: Task, status: ExitStatus) -> None:
         release(machine, task)
     if group.ended:
         group.timers.delete_all()
-        task.nsproxy.ipc.sem.exit_sem(group, tgid_vnr(task))  # the process's SEM_UNDO adjustments
+        task.nsproxy.ipc.exit_sem(group, tgid_vnr(task))  # the process's SEM_UNDO adjustments
         # synchronize_group_exit: without an exit_group, the last thread's end is the process's.
         group.group_exit = group.group_exit or status
         leader = group.leader

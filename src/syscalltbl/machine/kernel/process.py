@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from syscalltbl.generators.x86_64 import abi
 from syscalltbl.machine.hw.cpu import Cpu
 from syscalltbl.machine.hw.fpu import INITIAL
-from syscalltbl.machine.kernel import coredump
 from syscalltbl.machine.kernel.cputime import GroupTimes, TaskTimes
 from syscalltbl.machine.kernel.cred import Creds
 from syscalltbl.machine.kernel.ktimers import ProcessTimers
@@ -321,6 +320,8 @@ class Task:
 
     def kill(self, signal: int, detail: str = "") -> None:
         """Death by `signal`: a fatal signal ends every thread of the process."""
+        from syscalltbl.machine.kernel import coredump  # here: a run that dumps no core need not import it
+
         limit = self.rlimits[RLIMIT_CORE][0] if self.rlimits is not None else 0
         core = signal in CORE_SIGNALS and self.dumpable > 0 and self.status is None and coredump.dump(
             self, signal, limit)

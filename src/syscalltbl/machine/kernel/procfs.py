@@ -20,9 +20,7 @@ from typing import TYPE_CHECKING, Final
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE
 from syscalltbl.machine.hw.paging import PTE_P
 from syscalltbl.machine.kernel import cputime
-from syscalltbl.machine.kernel.coredump import DUMP_FILTER_BITS
 from syscalltbl.machine.kernel.cpuinfo import render_cpuinfo
-from syscalltbl.machine.kernel.kconfig import render_config_gz
 from syscalltbl.machine.kernel.keys import render_key_users
 from syscalltbl.machine.kernel.locks import describe as describe_locks
 from syscalltbl.machine.kernel.mountinfo import (
@@ -254,7 +252,7 @@ class ProcRoot(ProcDirectory):
         entries[b"uptime"] = ProcFile(lambda: render_uptime(task.nsproxy.time.offset_ns(CLOCK_BOOTTIME)),
                                       refuse=EIO)
         entries[b"cpuinfo"] = ProcFile(render_cpuinfo, refuse=EIO)
-        entries[b"config.gz"] = ProcFile(lambda: render_config_gz(machine), refuse=EIO)
+        entries[b"config.gz"] = ProcFile(lambda: _config_gz(machine), refuse=EIO)
         entries[b"key-users"] = ProcFile(lambda: render_key_users(machine), refuse=EIO)
         entries[b"sys"] = proc_sys(self, machine.sysctl, lambda: {b"ns_last_pid": ns_last_pid(machine, task)},
                                    machine.ucounts, lambda d: net_dir(d, lambda task: task.nsproxy.net.ipv4))
@@ -279,6 +277,13 @@ class ProcRoot(ProcDirectory):
 
 
 PROC_INODES: Final = (ProcLink, ProcFile, ProcDirectory)
+
+
+def _config_gz(machine: Machine) -> bytes:
+    """/proc/config.gz, its options' module imported by its first read."""
+    from syscalltbl.machine.kernel.kconfig import render_config_gz
+
+    return render_config_gz(machine)
 
 
 def _pid_ns_of(parent: Directory, owner: Task) -> PidNamespace:
@@ -440,6 +445,8 @@ def _set_dump_filter(t: Task, data: bytes) -> None:
         raise Errno(EINVAL)
     if t.status is not None:
         raise Errno(ESRCH)
+    from syscalltbl.machine.kernel.coredump import DUMP_FILTER_BITS  # here: a run that dumps no core need not import it
+
     t.mm.dump_filter = value & ((1 << DUMP_FILTER_BITS) - 1)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from syscalltbl.machine.kernel.netdev import IPV4_DEVCONF, NetDevices, net_devices
 from syscalltbl.machine.kernel.procsys import SysctlDir, SysctlNumber
 from syscalltbl.machine.kernel.sysctl import parse_int
 from syscalltbl.machine.kernel.vfs import Directory, Inode
@@ -21,6 +20,7 @@ from syscalltbl.machine.uapi.errno import EINVAL, Errno
 
 if TYPE_CHECKING:
     from syscalltbl.machine.kernel.ipv4_input import Ipv4
+    from syscalltbl.machine.kernel.netdev import NetDevices
     from syscalltbl.machine.kernel.process import Task
 
 
@@ -33,6 +33,9 @@ class NetSysctlDir(SysctlDir):
         self._net_files = files
 
     def entries_for(self, task: Task) -> dict[bytes, Inode]:
+        # Imported at the first look into /proc/sys/net: a run that never looks need not import the devices.
+        from syscalltbl.machine.kernel.netdev import net_devices
+
         return self._net_files(self, net_devices(task))
 
 
@@ -48,6 +51,8 @@ def _devconf_file(devices: NetDevices, device: bytes, name: bytes) -> SysctlNumb
 
 def _device_dir(parent: NetSysctlDir, devices: NetDevices, device: bytes) -> SysctlDir:
     def files(_d: SysctlDir, _t: Task) -> dict[bytes, Inode]:
+        from syscalltbl.machine.kernel.netdev import IPV4_DEVCONF
+
         return {name: _devconf_file(devices, device, name) for name, _, _ in IPV4_DEVCONF}
 
     return SysctlDir(parent, device, files)

@@ -22,8 +22,9 @@ from syscalltbl.machine.kernel.af_unix import (
     SockAddr,
     Ucred,
 )
-from syscalltbl.machine.kernel.inet import InetNamespace, InetSocket, PortTable, is_local_v4, mapped
+from syscalltbl.machine.kernel.inet import InetSocket, PortTable, is_local_v4, mapped
 from syscalltbl.machine.kernel.ipv4_input import IPV4_HEADER, checksum
+from syscalltbl.machine.kernel.netns import InetNamespace
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.vfs import OpenFile
 from syscalltbl.machine.uapi.errno import (  # fmt: skip

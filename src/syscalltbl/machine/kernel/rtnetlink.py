@@ -17,9 +17,10 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from syscalltbl.machine.kernel.inet import InetNamespace, inet_namespace
+from syscalltbl.machine.kernel.inet import inet_namespace
 from syscalltbl.machine.kernel.netdev import LO_INDEX, LO_NAME, Link, NetDevices
 from syscalltbl.machine.kernel.netlink import NetlinkSocket
+from syscalltbl.machine.kernel.netns import InetNamespace
 from syscalltbl.machine.kernel.userns import owner_of
 from syscalltbl.machine.uapi.capability import CAP_NET_ADMIN
 from syscalltbl.machine.uapi.errno import EEXIST, EINVAL, ENODEV, EOPNOTSUPP, EPERM, Errno

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from syscalltbl.machine.kernel import signals
 from syscalltbl.machine.kernel.af_unix import TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN, Message, Payload, SockAddr, Ucred
-from syscalltbl.machine.kernel.inet import InetNamespace, InetSocket, PortTable, is_any
+from syscalltbl.machine.kernel.inet import InetSocket, PortTable, is_any
+from syscalltbl.machine.kernel.netns import InetNamespace
 from syscalltbl.machine.kernel.pidns import tgid_vnr
 from syscalltbl.machine.kernel.uaccess import copy_from_user
 from syscalltbl.machine.kernel.vfs import OpenFile

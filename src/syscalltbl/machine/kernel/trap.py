@@ -40,12 +40,12 @@ from syscalltbl.machine.image.syscallhook import SYMBOL as SYSCALL_HOOK
 from syscalltbl.machine.image.syscallhook import build_syscall_hook
 from syscalltbl.machine.image.traphook import SYMBOL as TRAP_HOOK
 from syscalltbl.machine.image.traphook import build_trap_hook
-from syscalltbl.machine.kernel import faults, oops, ptrace, signals, userfaultfd
+from syscalltbl.machine.kernel import faults, oops, ptrace, signals
 from syscalltbl.machine.kernel.boot import KernelOops, kpa
 from syscalltbl.machine.kernel.faults import DEBUG, PAGE_FAULT, TRAP_SIGNALS
 from syscalltbl.machine.kernel.process import Task, signame
 from syscalltbl.machine.kernel.ptrace import SYSCALL_WORK_PTRACE
-from syscalltbl.machine.kernel.userfaultfd import Fault
+from syscalltbl.machine.kernel.userfault import Fault, user_fault
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.uapi.errno import Errno
 from syscalltbl.machine.uapi.signal import SIGBUS, SIGSEGV
@@ -339,7 +339,7 @@ def on_exception(machine: Machine, vector: int, *, catchable: bool = True) -> No
             task.mm.drop_page(page)  # Linux would never have mapped it: a denied access leaves it absent
             machine.cpu.flush_tlb()
         if user and task is not None and not refault and task.status is None:
-            userfault = userfaultfd.user_fault(task, cr2, rip, lambda name: user_register(machine, name))
+            userfault = user_fault(task, cr2, rip, lambda name: user_register(machine, name))
             if userfault is Fault.HELD:
                 # handle_userfault: the task waits in the kernel (task.fault_wait, see kernel/sched.py)
                 # and then runs the instruction again.

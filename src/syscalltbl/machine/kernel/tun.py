@@ -18,7 +18,6 @@ import stat
 import weakref
 from typing import TYPE_CHECKING
 
-from syscalltbl.machine.kernel.netdev import Link, NetDevices, net_devices
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.userns import owner_of
 from syscalltbl.machine.kernel.vfs import Directory, FileSystem, Inode, OpenFile
@@ -26,10 +25,10 @@ from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.uapi.capability import CAP_NET_ADMIN
 from syscalltbl.machine.uapi.errno import EAGAIN, EBADFD, EBUSY, EEXIST, EINVAL, EPERM, Errno
 from syscalltbl.machine.uapi.fcntl import O_NONBLOCK
-from syscalltbl.machine.uapi.inet import IFF_MULTICAST, IFF_NOARP, IFNAMSIZ
 from syscalltbl.machine.uapi.poll import POLLOUT, POLLWRNORM
 
 if TYPE_CHECKING:
+    from syscalltbl.machine.kernel.netdev import Link, NetDevices
     from syscalltbl.machine.kernel.process import Task
 
 TUNSETIFF = 0x400454CA  # _IOW('T', 202, int)
@@ -68,9 +67,16 @@ class TunDevice(Inode):
 
     def attach(self, task: Task, f: OpenFile) -> None:
         """tun_chr_open: the file belongs to the opener's network namespace."""
+        # The devices are imported at the first open or ioctl, the interfaces' numbers at the first ioctl:
+        # /dev/net/tun is made at boot, for every run.
+        from syscalltbl.machine.kernel.netdev import net_devices
+
         self.files[f] = (net_devices(task), None, 0)
 
     def unlocked_ioctl(self, task: Task, f: OpenFile, request: int, arg: int) -> int:
+        from syscalltbl.machine.kernel.netdev import Link, net_devices
+        from syscalltbl.machine.uapi.inet import IFF_MULTICAST, IFF_NOARP, IFNAMSIZ
+
         devices, link, flags = self.files.get(f, (net_devices(task), None, 0))
         if request == TUNGETFEATURES:
             copy_to_user(task.mm, arg, FEATURES.to_bytes(4, "little"))

@@ -28,9 +28,6 @@ built, and UFFDIO_API does not offer them.
 
 from __future__ import annotations
 
-import enum
-import os
-import stat
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -42,6 +39,7 @@ from syscalltbl.machine.kernel import faults
 from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, Mm, Vma, page_down
 from syscalltbl.machine.kernel.shmem import SharedAnon
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
+from syscalltbl.machine.kernel.userfault import Fault
 from syscalltbl.machine.kernel.vfs import Inode, OpenFile, Regular
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.uapi.anoninode import ANON_INODE_MODE
@@ -105,7 +103,6 @@ from syscalltbl.machine.uapi.userfaultfd import (
     UFFDIO_WRITEPROTECT_STRUCT,
     UFFDIO_ZEROPAGE,
     UFFDIO_ZEROPAGE_MODE_DONTWAKE,
-    USERFAULTFD_IOC_NEW,
 )
 from syscalltbl.store.record import Record
 
@@ -120,17 +117,7 @@ API_IOCTLS = 1 << _UFFDIO_REGISTER | 1 << _UFFDIO_UNREGISTER | 1 << _UFFDIO_API
 RANGE_IOCTLS = (1 << _UFFDIO_WAKE | 1 << _UFFDIO_COPY | 1 << _UFFDIO_ZEROPAGE | 1 << _UFFDIO_MOVE
                 | 1 << _UFFDIO_WRITEPROTECT | 1 << _UFFDIO_CONTINUE | 1 << _UFFDIO_POISON)
 UFFD_SHARED_FCNTL_FLAGS = O_CLOEXEC | O_NONBLOCK
-MISC_MAJOR, USERFAULTFD_MINOR = 10, 257  # a dynamic misc minor: what the host's udev shows
 REGISTER_MODES = UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP | UFFDIO_REGISTER_MODE_MINOR
-
-
-class Fault(enum.Enum):
-    """What the userfaultfd made of a user page fault."""
-
-    NOT_MINE = enum.auto()  # an ordinary fault: demand paging goes on
-    HELD = enum.auto()  # the task waits (task.fault_wait)
-    SIGBUS = enum.auto()  # UFFD_FEATURE_SIGBUS: BUS_ADRERR instead of a message
-    POISONED = enum.auto()  # a page UFFDIO_POISON marked: BUS_MCEERR_AR
 
 
 class Waiter(Record):
@@ -621,24 +608,6 @@ def _install(mm: Mm, vma: Vma, page: int, frame: int | None) -> int:
     return frame
 
 
-def user_fault(task: Task, address: int, rip: int, register: Callable[[str], int]) -> Fault:
-    """A page fault from user mode, before demand paging: a poisoned page, or one a userfaultfd holds."""
-    mm = task.mm
-    page = page_down(address)
-    if mm.poisoned and page in mm.poisoned:
-        return Fault.POISONED
-    vma = mm.find_vma(address)
-    if vma is None or not isinstance(vma.uffd, Userfaultfd):
-        return Fault.NOT_MINE
-    entry = mm.lookup(page)
-    if entry and not (entry & PTE_P and page in vma.uffd.wp):
-        return Fault.NOT_MINE  # a page it has: copy on write, PROT_NONE, nothing a userfaultfd holds
-    err = faults.page_fault_error_code(mm, address, rip, register)
-    if not faults.area_allows(mm, address, err):
-        return Fault.NOT_MINE  # access_error: SIGSEGV, whatever is registered
-    return vma.uffd.fault(task, vma, address, err)
-
-
 def new_userfaultfd(task: Task, flags: int) -> int:
     """new_userfaultfd: a context of the caller's address space on a new descriptor, its file O_RDWR
     with O_NONBLOCK and O_CLOEXEC if asked."""
@@ -646,19 +615,6 @@ def new_userfaultfd(task: Task, flags: int) -> int:
         raise Errno(EINVAL)
     f = OpenFile(Userfaultfd(task.mm, flags), O_RDWR | (flags & O_NONBLOCK), b"anon_inode:[userfaultfd]")
     return task.files.install(f, cloexec=bool(flags & O_CLOEXEC), limit=task.nofile())
-
-
-class UserfaultfdDevice(Inode):
-    """/dev/userfaultfd (a misc device, root's and 0600 as udev makes it): USERFAULTFD_IOC_NEW makes a context
-    that handles kernel faults too, for whoever may open the node, whatever vm.unprivileged_userfaultfd says."""
-
-    def __init__(self) -> None:
-        super().__init__(stat.S_IFCHR | 0o600, os.makedev(MISC_MAJOR, USERFAULTFD_MINOR))
-
-    def unlocked_ioctl(self, task: Task, f: OpenFile, request: int, arg: int) -> int:
-        if request & 0xFFFFFFFF != USERFAULTFD_IOC_NEW:
-            raise Errno(EINVAL)
-        return new_userfaultfd(task, arg & 0xFFFFFFFF)
 
 
 def may_create(task: Task, flags: int) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.hw.physmem import OutOfMemory
-from syscalltbl.machine.kernel.af_packet import PacketSocket
 from syscalltbl.machine.kernel.memfd import check_seals_mmap
 from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_MAX, STACK_TOP, Mm, page_up
 from syscalltbl.machine.kernel.mm import SHARED as SHARED_AREAS
@@ -131,8 +130,10 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
                 raise Errno(EACCES)  # do_mmap's checks of the open mode, for a device as for a file
             flags |= MAP_ANONYMOUS  # /dev/zero: anonymous memory (shared: a shmem object), as mmap_zero makes it
             maywrite = not shared or f.writable()  # read-only and shared: mprotect may not add PROT_WRITE
-        elif isinstance(f.inode, PacketSocket):
-            backing, name = f.inode.mmap_backing(off // PAGE_SIZE, size), f.path.decode(errors="replace")
+        elif (packet_ring := getattr(f.inode, "mmap_backing", None)) is not None:
+            # A packet socket's ring (kernel/af_packet.py), asked by what it has: a run that maps files
+            # need not import the sockets.
+            backing, name = packet_ring(off // PAGE_SIZE, size), f.path.decode(errors="replace")
         elif isinstance(f.inode, SecretMem):
             if not shared:
                 raise Errno(EINVAL)  # secretmem_mmap: only shared mappings

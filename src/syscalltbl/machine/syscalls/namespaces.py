@@ -16,8 +16,8 @@ pidfd with the kinds of the process's namespaces to join, the user namespace fir
 
 from __future__ import annotations
 
-from syscalltbl.machine.kernel.inet import InetNamespace
 from syscalltbl.machine.kernel.mount import MountNamespace
+from syscalltbl.machine.kernel.netns import InetNamespace
 from syscalltbl.machine.kernel.nscommon import Namespace
 from syscalltbl.machine.kernel.nsfs import AnyNamespace, NsFile, ns_kind
 from syscalltbl.machine.kernel.nsproxy import ABSENT_NAMESPACES, IpcNamespace, NsProxy, UtsNamespace, copy_namespaces
