@@ -16,7 +16,6 @@ from syscalltbl.machine.kernel.pipesize import pipe_fcntl
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import PROC_INODES
 from syscalltbl.machine.kernel.secretmem import SecretMem
-from syscalltbl.machine.kernel.tmpfile import check_tmpfile_flags, linkable, linked, open_tmpfile
 from syscalltbl.machine.kernel.uaccess import (  # fmt: skip
     access_ok,
     copy_from_user,
@@ -430,9 +429,13 @@ def do_openat(t: Task, dirfd: int, path: int, flags: int, mode: int, resolve: in
     flags = flags & 0xFFFFFFFF | KERNEL_O_LARGEFILE  # force_o_largefile (an O_PATH open drops it again)
     tmpfile = bool(flags & O_TMPFILE_BIT and not flags & O_PATH)
     if tmpfile:
+        from syscalltbl.machine.kernel.tmpfile import check_tmpfile_flags  # O_TMPFILE's alone
+
         check_tmpfile_flags(flags)
     name = user_path(t, path)
     if tmpfile:
+        from syscalltbl.machine.kernel.tmpfile import open_tmpfile
+
         f = open_tmpfile(t, name, _base(t, dirfd, name), flags, mode)
     else:
         # RESOLVE_BENEATH and RESOLVE_IN_ROOT (0x18) walk from dirfd whatever the path: it is their root.
@@ -1114,6 +1117,8 @@ def sys_symlink(t: Task, target: int, path: int, *_: int) -> int:
 
 
 def do_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: int) -> int:
+    from syscalltbl.machine.kernel.tmpfile import linkable, linked  # here: most runs make no link
+
     if flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH):
         raise Errno(EINVAL)
     inode = _inode_at(t, olddirfd, old, flags, follows=False)

@@ -26,7 +26,6 @@ from syscalltbl.machine.kernel.futex import (
 )
 from syscalltbl.machine.kernel.pidns import find_task_vpid, tid_vnr
 from syscalltbl.machine.kernel.process import Task
-from syscalltbl.machine.kernel.ptrace_access import ptrace_may_access
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.syscalls.fs import s32
 from syscalltbl.machine.syscalls.registry import syscall
@@ -467,6 +466,8 @@ def sys_set_robust_list(t: Task, head: int, length: int, *_: int) -> int:
 
 @syscall("sys_get_robust_list")
 def sys_get_robust_list(t: Task, pid: int, head_ptr: int, len_ptr: int, *_: int) -> int:
+    from syscalltbl.machine.kernel.ptrace_access import ptrace_may_access  # get_robust_list alone uses it
+
     target = t if pid == 0 else find_task_vpid(t, pid)
     if target is None:
         raise Errno(ESRCH)

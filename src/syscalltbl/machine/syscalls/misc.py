@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from unicorn import x86_const as x86
 
 from syscalltbl.generators.x86_64.abi import MSR_KERNEL_GS_BASE, TASK_SIZE_MAX
@@ -53,6 +51,8 @@ def sys_newuname(t: Task, name: int, *_: int) -> int:
 @syscall("sys_sysinfo")
 def sys_sysinfo(t: Task, info: int, *_: int) -> int:
     """kernel/sys.c do_sysinfo: the machine's uptime, RAM and processes; no swap, and loads of 0."""
+    import math  # here: sysinfo is rare, and a run imports this family for prctl
+
     machine = t.machine
     ram = machine.ram
     up = math.ceil(uptime(t.nsproxy.time.offset_ns(CLOCK_BOOTTIME)))  # whole seconds, a started one counted
