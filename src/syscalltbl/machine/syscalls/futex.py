@@ -27,7 +27,7 @@ from syscalltbl.machine.kernel.futex import (
 from syscalltbl.machine.kernel.pidns import find_task_vpid, tid_vnr
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
-from syscalltbl.machine.syscalls.fs import s32
+from syscalltbl.machine.syscalls.fileargs import s32
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EAGAIN, EDEADLK, EINVAL, ENOSYS, EPERM, ESRCH, ETIMEDOUT, Errno
 from syscalltbl.machine.uapi.futex import (

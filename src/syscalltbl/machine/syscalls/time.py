@@ -13,7 +13,7 @@ from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import boottime_ns
 from syscalltbl.machine.kernel.uaccess import access_ok, copy_from_user, copy_to_user, user_extent
 from syscalltbl.machine.kernel.wait import Sleep
-from syscalltbl.machine.syscalls.fs import MAX_RW_COUNT, s32
+from syscalltbl.machine.syscalls.fileargs import MAX_RW_COUNT, s32
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EFAULT, EINVAL, EOPNOTSUPP, Errno
 from syscalltbl.machine.uapi.misc import GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM
