@@ -52,6 +52,7 @@ _LOADERS: dict[str, Callable[[], object]] = {
     "fsinfo": lambda: __import__("syscalltbl.machine.syscalls.fsinfo"),
     "futex": lambda: __import__("syscalltbl.machine.syscalls.futex"),
     "getrandom": lambda: __import__("syscalltbl.machine.syscalls.getrandom"),
+    "ids": lambda: __import__("syscalltbl.machine.syscalls.ids"),
     "inotify": lambda: __import__("syscalltbl.machine.syscalls.inotify"),
     "io_uring": lambda: __import__("syscalltbl.machine.syscalls.io_uring"),
     "ioprio": lambda: __import__("syscalltbl.machine.syscalls.ioprio"),
