@@ -5,11 +5,9 @@ from __future__ import annotations
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.hw.physmem import OutOfMemory
 from syscalltbl.machine.kernel.af_packet import PacketSocket
-from syscalltbl.machine.kernel.memfd import check_seals_mmap
 from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_MAX, STACK_TOP, Mm, page_up
 from syscalltbl.machine.kernel.mm import SHARED as SHARED_AREAS
 from syscalltbl.machine.kernel.process import Task
-from syscalltbl.machine.kernel.secretmem import SecretMem
 from syscalltbl.machine.kernel.shmem import Backing, SharedAnon
 from syscalltbl.machine.kernel.vfs import Device, Regular
 from syscalltbl.machine.syscalls.registry import syscall
@@ -121,6 +119,10 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
     maywrite = True
     secret = False  # memfd_secret's memory: locked (VM_LOCKED), though not paged in now
     if not flags & MAP_ANONYMOUS:
+        # Here, not at the top: a run that maps no file (brk and anonymous memory) does not import them.
+        from syscalltbl.machine.kernel.memfd import check_seals_mmap
+        from syscalltbl.machine.kernel.secretmem import SecretMem
+
         fd = fd - (1 << 64) if fd >> 63 else fd
         f = t.files.get(fd)
         if f.flags & O_PATH:
