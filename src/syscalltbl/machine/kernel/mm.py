@@ -555,9 +555,10 @@ class Mm(AddressSpace):
         end = min(first + FAULT_AROUND_PAGES, 512, slot + ((vma.end - vma.start) >> 12) - offset)
         base = page - (slot << 12)
         index0 = vma.pgoff + ((base - vma.start) >> 12)  # the backing's page at `base`
-        # The faulting page is among them, mapped already: map_resident leaves a filled entry alone.
+        # The faulting page is among them, mapped already (map_resident would leave its entry alone): left out
+        # here, so that a window holding no other page (a file's first touches) costs no page-table walk.
         cached = backing.cached(index0 + first, index0 + end)
-        pages = [(base + ((index - index0) << 12), frame) for index, frame in cached]
+        pages = [(va, frame) for index, frame in cached if (va := base + ((index - index0) << 12)) != page]
         if self.guards or self.poisoned:
             pages = [(va, frame) for va, frame in pages if va not in self.guards and va not in self.poisoned]
         if pages:

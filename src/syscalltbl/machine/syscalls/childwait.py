@@ -6,7 +6,6 @@ from __future__ import annotations
 from syscalltbl.machine.kernel import cputime, proc
 from syscalltbl.machine.kernel.pidns import find_vpid
 from syscalltbl.machine.kernel.process import Task
-from syscalltbl.machine.syscalls.rusage import pack_rusage
 from syscalltbl.machine.uapi.signal import (
     CLD_CONTINUED,
     CLD_DUMPED,
@@ -141,6 +140,8 @@ def report(t: Task, found: WaitEvent, options: int) -> None:
 
 def child_usage(child: Task) -> bytes:
     """The rusage wait4 and waitid report of a zombie: its process's and its reaped children's (RUSAGE_BOTH)."""
+    from syscalltbl.machine.syscalls.rusage import pack_rusage  # only for a wait given an rusage to fill
+
     usage = cputime.group_usage(child.group)
     usage.add(child.group.times.children)
     return pack_rusage(usage)

@@ -1,5 +1,5 @@
-"""Credentials: the get/set*id family, supplementary groups, capget/capset (kernel/sys.c, kernel/groups.c,
-kernel/capability.c).
+"""Credentials: the set*id family, supplementary groups, capget/capset (kernel/sys.c, kernel/groups.c,
+kernel/capability.c); reading the ids is ids.py.
 
 Each call works on the calling thread's own credentials, as Linux's do
 (libc's setuid() makes every thread call it). An id of -1 means "leave it"
@@ -23,6 +23,7 @@ from syscalltbl.machine.kernel.userns import (
     make_kuid,
     may_setgroups,
 )
+from syscalltbl.machine.syscalls.ids import gid_seen
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.capability import (
     CAP_LAST_CAP,
@@ -58,15 +59,6 @@ def _id(value: int) -> int:
     return value & 0xFFFFFFFF
 
 
-def _uid_seen(t: Task, kuid: int) -> int:
-    """from_kuid_munged: a kernel uid as the caller's user namespace sees it."""
-    return from_kuid_munged(t.cred.user_ns, kuid)
-
-
-def _gid_seen(t: Task, kgid: int) -> int:
-    return from_kgid_munged(t.cred.user_ns, kgid)
-
-
 def _kuid(t: Task, uid: int) -> int:
     """make_kuid in the caller's namespace: -1 stays -1 ("leave it"), an id it does not map is EINVAL."""
     uid = _id(uid)
@@ -99,48 +91,6 @@ def _commit(t: Task, new: Creds, *, users: bool) -> int:
         fix_setuid(t.cred, new)
     t.cred = new
     return 0
-
-
-# -- reading them --
-
-
-@syscall("sys_getuid")
-def sys_getuid(t: Task, *_: int) -> int:
-    return _uid_seen(t, t.cred.uid)
-
-
-@syscall("sys_geteuid")
-def sys_geteuid(t: Task, *_: int) -> int:
-    return _uid_seen(t, t.cred.euid)
-
-
-@syscall("sys_getgid")
-def sys_getgid(t: Task, *_: int) -> int:
-    return _gid_seen(t, t.cred.gid)
-
-
-@syscall("sys_getegid")
-def sys_getegid(t: Task, *_: int) -> int:
-    return _gid_seen(t, t.cred.egid)
-
-
-def _put_ids(t: Task, pointers: tuple[int, int, int], ids: tuple[int, int, int]) -> int:
-    """getresuid/getresgid: three u32s, each to its own pointer, the first bad one EFAULT."""
-    for ptr, value in zip(pointers, ids, strict=True):
-        copy_to_user(t.mm, ptr, struct.pack("<I", value))
-    return 0
-
-
-@syscall("sys_getresuid")
-def sys_getresuid(t: Task, ruid: int, euid: int, suid: int, *_: int) -> int:
-    c = t.cred
-    return _put_ids(t, (ruid, euid, suid), (_uid_seen(t, c.uid), _uid_seen(t, c.euid), _uid_seen(t, c.suid)))
-
-
-@syscall("sys_getresgid")
-def sys_getresgid(t: Task, rgid: int, egid: int, sgid: int, *_: int) -> int:
-    c = t.cred
-    return _put_ids(t, (rgid, egid, sgid), (_gid_seen(t, c.gid), _gid_seen(t, c.egid), _gid_seen(t, c.sgid)))
 
 
 # -- setting the user ids --
@@ -285,7 +235,7 @@ def sys_getgroups(t: Task, size: int, grouplist: int, *_: int) -> int:
     if size:
         if len(groups) > size:
             raise Errno(EINVAL)
-        seen = array("I", (_gid_seen(t, g) for g in groups))  # as the caller's user namespace sees them
+        seen = array("I", (gid_seen(t, g) for g in groups))  # as the caller's user namespace sees them
         copy_to_user(t.mm, grouplist, seen.tobytes())
     return len(groups)
 

@@ -10,13 +10,12 @@ from typing import Final
 
 from syscalltbl.machine.kernel import dnotify, fileattr, fsnotify, landlock, lease, memfd, permission, signals
 from syscalltbl.machine.kernel.fsize import check_new_size, write_limit
-from syscalltbl.machine.kernel.permission import MAY_EXEC, MAY_WRITE
+from syscalltbl.machine.kernel.permission import MAY_WRITE
 from syscalltbl.machine.kernel.pidns import tgid_vnr
 from syscalltbl.machine.kernel.pipesize import pipe_fcntl
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import PROC_INODES
 from syscalltbl.machine.kernel.secretmem import SecretMem
-from syscalltbl.machine.kernel.tmpfile import check_tmpfile_flags, linkable, linked, open_tmpfile
 from syscalltbl.machine.kernel.uaccess import (  # fmt: skip
     access_ok,
     copy_from_user,
@@ -52,6 +51,11 @@ from syscalltbl.machine.kernel.vfs import (
 )
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls.fcntl_owner import O_ASYNC, OWNER_COMMANDS, do_fcntl_owner, pipe_io, set_async
+from syscalltbl.machine.syscalls.fileargs import MAX_RW_COUNT as MAX_RW_COUNT
+from syscalltbl.machine.syscalls.fileargs import base_dir
+from syscalltbl.machine.syscalls.fileargs import s32 as s32
+from syscalltbl.machine.syscalls.fileargs import user_path as user_path
+from syscalltbl.machine.syscalls.fileargs import user_path_maybe_empty as user_path_maybe_empty
 from syscalltbl.machine.syscalls.locks import LOCK_COMMANDS, do_fcntl_lock
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.dnotify import F_NOTIFY
@@ -62,13 +66,10 @@ from syscalltbl.machine.uapi.errno import (  # fmt: skip
     EFAULT,
     EINVAL,
     EISDIR,
-    ENAMETOOLONG,
     ENOENT,
-    ENOTDIR,
     EOPNOTSUPP,
     EPERM,
     EPIPE,
-    ERANGE,
     ESPIPE,
     EXDEV,
     Errno,
@@ -141,47 +142,14 @@ from syscalltbl.machine.uapi.mount import (
 from syscalltbl.machine.uapi.signal import SI_USER, SIGPIPE
 from syscalltbl.machine.uapi.structs import IOVEC, LOFF, STAT, STATFS, TIMESPEC_PAIR, UTIMBUF
 
+#: Where an *at call's path starts (fileargs.py), by the name this module and the families sharing its helpers use.
+_base = base_dir
+
 #: statfs's f_type of the filesystems whose statfs is answered below (proc's is its own case).
 FS_MAGIC: Final = {b"tmpfs": TMPFS_MAGIC, b"ramfs": RAMFS_MAGIC, b"overlay": OVERLAYFS_SUPER_MAGIC}
 LOFF_MAX = (1 << 63) - 1
-MAX_RW_COUNT = 0x7FFFF000  # include/linux/fs.h: INT_MAX rounded down to a page
 RW_CHUNK = 1 << 20  # reads and writes move pieces of this size, never one host buffer of their count
 NSEC = 10**9
-
-
-def s32(value: int) -> int:
-    """An `int` argument: the low half of the register, sign-extended."""
-    return ((value & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
-
-
-def user_path(t: Task, addr: int) -> bytes:
-    path = strncpy_from_user(t.mm, addr, PATH_MAX)
-    if len(path) >= PATH_MAX:
-        raise Errno(ENAMETOOLONG)
-    if not path:
-        raise Errno(ENOENT)
-    return path
-
-
-def user_path_maybe_empty(t: Task, addr: int, at_flags: int) -> bytes:
-    """getname_maybe_null: with AT_EMPTY_PATH a NULL or empty path is allowed (b"": the call's dfd itself)."""
-    if not at_flags & AT_EMPTY_PATH:
-        return user_path(t, addr)
-    path = strncpy_from_user(t.mm, addr, PATH_MAX) if addr else b""
-    if len(path) >= PATH_MAX:
-        raise Errno(ENAMETOOLONG)
-    return path
-
-
-def _base(t: Task, dirfd: int, name: bytes = b"") -> Directory:
-    """Where a relative path of an *at call starts; an absolute `name` ignores `dirfd`, whatever it is."""
-    dirfd = s32(dirfd)
-    if dirfd == AT_FDCWD or name.startswith(b"/"):
-        return t.fs.cwd
-    inode = t.files.get(dirfd).inode
-    if not isinstance(inode, Directory):
-        raise Errno(ENOTDIR)
-    return inode
 
 
 # -- reading and writing --
@@ -430,9 +398,13 @@ def do_openat(t: Task, dirfd: int, path: int, flags: int, mode: int, resolve: in
     flags = flags & 0xFFFFFFFF | KERNEL_O_LARGEFILE  # force_o_largefile (an O_PATH open drops it again)
     tmpfile = bool(flags & O_TMPFILE_BIT and not flags & O_PATH)
     if tmpfile:
+        from syscalltbl.machine.kernel.tmpfile import check_tmpfile_flags  # O_TMPFILE's alone
+
         check_tmpfile_flags(flags)
     name = user_path(t, path)
     if tmpfile:
+        from syscalltbl.machine.kernel.tmpfile import open_tmpfile
+
         f = open_tmpfile(t, name, _base(t, dirfd, name), flags, mode)
     else:
         # RESOLVE_BENEATH and RESOLVE_IN_ROOT (0x18) walk from dirfd whatever the path: it is their root.
@@ -635,33 +607,6 @@ def sys_newlstat(t: Task, path: int, buf: int, *_: int) -> int:
 
 
 
-def do_readlinkat(t: Task, dirfd: int, path: int, buf: int, size: int) -> int:
-    if s32(size) <= 0:
-        raise Errno(EINVAL)
-    name = user_path_maybe_empty(t, path, AT_EMPTY_PATH)
-    if not name:  # "": dirfd itself, an O_PATH descriptor of a symlink (getname_flags' LOOKUP_EMPTY)
-        inode = t.fs.cwd if s32(dirfd) == AT_FDCWD else t.files.get(s32(dirfd)).inode
-        if not isinstance(inode, Symlink):
-            raise Errno(ENOENT)
-    else:
-        inode = t.machine.fs.lookup(t, name, _base(t, dirfd, name), follow=False)
-    if not isinstance(inode, Symlink):
-        raise Errno(EINVAL)
-    target = inode.target(t)[: s32(size)]
-    copy_to_user(t.mm, buf, target)
-    return len(target)
-
-
-@syscall("sys_readlinkat")
-def sys_readlinkat(t: Task, dirfd: int, path: int, buf: int, size: int, *_: int) -> int:
-    return do_readlinkat(t, dirfd, path, buf, size)
-
-
-@syscall("sys_readlink")
-def sys_readlink(t: Task, path: int, buf: int, size: int, *_: int) -> int:
-    return do_readlinkat(t, AT_FDCWD, path, buf, size)
-
-
 @syscall("sys_umask")
 def sys_umask(t: Task, mask: int, *_: int) -> int:
     old, t.fs.umask = t.fs.umask, mask & 0o777
@@ -746,41 +691,6 @@ def sys_renameat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, *_: 
 @syscall("sys_rename")
 def sys_rename(t: Task, old: int, new: int, *_: int) -> int:
     return do_renameat2(t, AT_FDCWD, old, AT_FDCWD, new, 0)
-
-
-@syscall("sys_getcwd")
-def sys_getcwd(t: Task, buf: int, size: int, *_: int) -> int:
-    """fs/d_path.c: ENOENT for a removed directory; a directory the root does not lead to (a cwd left
-    outside a chroot) is "(unreachable)" and its path from the top, which no path lookup takes."""
-    cwd = t.fs.cwd
-    if cwd.nlink <= 0:
-        raise Errno(ENOENT)
-    path, reachable = t.machine.fs.path_from_root(cwd, task=t)
-    path = (path if reachable else b"(unreachable)" + path) + b"\0"
-    if len(path) > size:
-        raise Errno(ERANGE)
-    copy_to_user(t.mm, buf, path)
-    return len(path)
-
-
-@syscall("sys_chdir")
-def sys_chdir(t: Task, path: int, *_: int) -> int:
-    inode = t.machine.fs.lookup(t, user_path(t, path), t.fs.cwd)
-    if not isinstance(inode, Directory):
-        raise Errno(ENOTDIR)
-    permission.check(t.cred, inode, MAY_EXEC)
-    t.fs.cwd = inode
-    return 0
-
-
-@syscall("sys_fchdir")
-def sys_fchdir(t: Task, fd: int, *_: int) -> int:
-    f = t.files.get(fd)
-    if not isinstance(f.inode, Directory):
-        raise Errno(ENOTDIR)
-    permission.check(t.cred, f.inode, MAY_EXEC)
-    t.fs.cwd = f.inode
-    return 0
 
 
 
@@ -1114,6 +1024,8 @@ def sys_symlink(t: Task, target: int, path: int, *_: int) -> int:
 
 
 def do_linkat(t: Task, olddirfd: int, old: int, newdirfd: int, new: int, flags: int) -> int:
+    from syscalltbl.machine.kernel.tmpfile import linkable, linked  # here: most runs make no link
+
     if flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH):
         raise Errno(EINVAL)
     inode = _inode_at(t, olddirfd, old, flags, follows=False)

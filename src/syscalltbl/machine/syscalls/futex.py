@@ -1,4 +1,4 @@
-"""futex, futex_waitv and the robust-list head (kernel/futex/syscalls.c, waitwake.c, requeue.c, pi.c).
+"""futex and futex_waitv (kernel/futex/syscalls.c, waitwake.c, requeue.c, pi.c).
 
 Every check comes in Linux's order, so a call with two faults answers the
 same errno as on Linux: the timeout first (EFAULT, EINVAL), then the
@@ -11,7 +11,6 @@ FUTEX_WAITERS, FUTEX_OWNER_DIED, hand-off at unlock) is Linux's.
 
 from __future__ import annotations
 
-import struct
 import time
 
 from syscalltbl.machine.kernel.futex import (
@@ -26,9 +25,8 @@ from syscalltbl.machine.kernel.futex import (
 )
 from syscalltbl.machine.kernel.pidns import find_task_vpid, tid_vnr
 from syscalltbl.machine.kernel.process import Task
-from syscalltbl.machine.kernel.ptrace_access import ptrace_may_access
-from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
-from syscalltbl.machine.syscalls.fs import s32
+from syscalltbl.machine.kernel.uaccess import copy_from_user
+from syscalltbl.machine.syscalls.fileargs import s32
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EAGAIN, EDEADLK, EINVAL, ENOSYS, EPERM, ESRCH, ETIMEDOUT, Errno
 from syscalltbl.machine.uapi.futex import (
@@ -70,7 +68,6 @@ from syscalltbl.machine.uapi.futex import (
     FUTEX_WAKE,
     FUTEX_WAKE_BITSET,
     FUTEX_WAKE_OP,
-    ROBUST_LIST_HEAD,
 )
 from syscalltbl.machine.uapi.structs import TIMESPEC
 from syscalltbl.machine.uapi.time import CLOCK_MONOTONIC, CLOCK_REALTIME, NSEC_PER_SEC
@@ -455,24 +452,4 @@ def sys_futex_requeue(t: Task, waiters: int, flags: int, nr_wake: int, nr_requeu
         raise Errno(EINVAL)  # both futexes alike, as futex(2)'s one op says for both
     private = bool(fflags & FUTEX2_PRIVATE)
     return _requeue(t, futexes(t.machine), uaddr, uaddr2, private, s32(nr_wake), s32(nr_requeue), cmpval)
-
-
-@syscall("sys_set_robust_list")
-def sys_set_robust_list(t: Task, head: int, length: int, *_: int) -> int:
-    if length != ROBUST_LIST_HEAD.size:
-        raise Errno(EINVAL)
-    t.robust_list = head  # walked when the thread exits or execs (kernel/futex.py mm_release)
-    return 0
-
-
-@syscall("sys_get_robust_list")
-def sys_get_robust_list(t: Task, pid: int, head_ptr: int, len_ptr: int, *_: int) -> int:
-    target = t if pid == 0 else find_task_vpid(t, pid)
-    if target is None:
-        raise Errno(ESRCH)
-    if not ptrace_may_access(t, target):
-        raise Errno(EPERM)  # PTRACE_MODE_READ_REALCREDS: another user's list is not the caller's to see
-    copy_to_user(t.mm, len_ptr, struct.pack("<Q", ROBUST_LIST_HEAD.size))
-    copy_to_user(t.mm, head_ptr, struct.pack("<Q", target.robust_list))
-    return 0
 

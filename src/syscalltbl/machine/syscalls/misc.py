@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 from unicorn import x86_const as x86
 
 from syscalltbl.generators.x86_64.abi import MSR_KERNEL_GS_BASE, TASK_SIZE_MAX
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import uptime
 from syscalltbl.machine.kernel.uaccess import copy_to_user, strncpy_from_user
-from syscalltbl.machine.syscalls.cred import do_prctl_ambient, do_prctl_caps
 from syscalltbl.machine.syscalls.prctl_options import OPTIONS as PRCTL_OPTIONS
 from syscalltbl.machine.syscalls.prctl_options import do_prctl_options
 from syscalltbl.machine.syscalls.registry import syscall
@@ -53,6 +50,8 @@ def sys_newuname(t: Task, name: int, *_: int) -> int:
 @syscall("sys_sysinfo")
 def sys_sysinfo(t: Task, info: int, *_: int) -> int:
     """kernel/sys.c do_sysinfo: the machine's uptime, RAM and processes; no swap, and loads of 0."""
+    import math  # here: sysinfo is rare, and a run imports this family for prctl
+
     machine = t.machine
     ram = machine.ram
     up = math.ceil(uptime(t.nsproxy.time.offset_ns(CLOCK_BOOTTIME)))  # whole seconds, a started one counted
@@ -87,9 +86,13 @@ def sys_prctl(t: Task, option: int, arg2: int, arg3: int, arg4: int, arg5: int, 
         t.dumpable = arg2  # inherited by fork, back to 1 at execve
         return 0
     if option == PR_CAP_AMBIENT:
+        from syscalltbl.machine.syscalls.cred import do_prctl_ambient  # here: a prctl rarely asks the cred family
+
         return do_prctl_ambient(t, arg2, arg3, arg4, arg5)
     if option in (PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_READ, PR_CAPBSET_DROP, PR_GET_SECUREBITS,
                   PR_SET_SECUREBITS):
+        from syscalltbl.machine.syscalls.cred import do_prctl_caps
+
         return do_prctl_caps(t, option, arg2)
     if option in PRCTL_OPTIONS:
         return do_prctl_options(t, option, arg2, arg3, arg4, arg5)

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from syscalltbl.generators.x86_64.abi import PAGE_SIZE, TASK_SIZE_MAX
 from syscalltbl.machine.hw.physmem import OutOfMemory
-from syscalltbl.machine.kernel.memfd import check_seals_mmap
 from syscalltbl.machine.kernel.mm import MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_MAX, STACK_TOP, Mm, page_up
 from syscalltbl.machine.kernel.mm import SHARED as SHARED_AREAS
 from syscalltbl.machine.kernel.process import Task
-from syscalltbl.machine.kernel.secretmem import SecretMem
 from syscalltbl.machine.kernel.shmem import Backing, SharedAnon
 from syscalltbl.machine.kernel.vfs import Device, Regular
-from syscalltbl.machine.syscalls.mlock import memlock_limit
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import (
     EACCES,
@@ -121,6 +118,10 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
     maywrite = True
     secret = False  # memfd_secret's memory: locked (VM_LOCKED), though not paged in now
     if not flags & MAP_ANONYMOUS:
+        # Here, not at the top: a run that maps no file (brk and anonymous memory) does not import them.
+        from syscalltbl.machine.kernel.memfd import check_seals_mmap
+        from syscalltbl.machine.kernel.secretmem import SecretMem
+
         fd = fd - (1 << 64) if fd >> 63 else fd
         f = t.files.get(fd)
         if f.flags & O_PATH:
@@ -178,7 +179,7 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
     if charged and not _enough_memory(t, size):
         raise Errno(ENOMEM)
     locked = bool(flags & MAP_LOCKED) or mm.lock_future
-    if (locked or secret) and (limit := memlock_limit(t)) is not None and mm.locked_bytes + size > limit:
+    if (locked or secret) and (limit := _memlock_limit(t)) is not None and mm.locked_bytes + size > limit:
         raise Errno(EAGAIN)  # mlock_future_ok
     if not mm.can_add_areas(1 if mm.is_free(addr, addr + size) else 3):  # the new area, and two pieces of old ones
         raise Errno(ENOMEM)
@@ -311,7 +312,7 @@ def sys_mremap(t: Task, addr: int, old_len: int, new_len: int, flags: int, new_a
         raise Errno(EFAULT)  # the old range spans more than one area
     grow = new_len - old_len
     if grow > 0 and vma.locked:
-        limit = memlock_limit(t)
+        limit = _memlock_limit(t)
         if limit is not None and mm.locked_bytes + grow > limit:
             raise Errno(EAGAIN)
     if grow > 0 and not vma.committed and vma.write and not _enough_memory(t, grow):
@@ -349,3 +350,10 @@ def sys_mremap(t: Task, addr: int, old_len: int, new_len: int, flags: int, new_a
     if vma.locked and new_len > old_len:
         mm.populate(target + old_len, target + new_len, write=not vma.shared)
     return target
+
+
+def _memlock_limit(t: Task) -> int | None:
+    """mlock's RLIMIT_MEMLOCK test, its family imported only by a run that locks memory."""
+    from syscalltbl.machine.syscalls.mlock import memlock_limit
+
+    return memlock_limit(t)

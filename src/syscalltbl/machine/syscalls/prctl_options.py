@@ -16,7 +16,6 @@ from __future__ import annotations
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.tsc import get_tsc_mode, set_tsc_mode
 from syscalltbl.machine.kernel.uaccess import copy_to_user
-from syscalltbl.machine.syscalls.seccomp import prctl_set_seccomp
 from syscalltbl.machine.uapi.errno import EINVAL, ENODEV, ENXIO, EPERM, ERANGE, Errno
 from syscalltbl.machine.uapi.prctl import (
     PR_GET_CHILD_SUBREAPER,
@@ -83,6 +82,9 @@ def do_prctl_options(t: Task, option: int, arg2: int, arg3: int, arg4: int, arg5
     if option == PR_GET_SECCOMP:
         return t.seccomp_mode  # strict mode never gets here: the call itself is not one it allows
     if option == PR_SET_SECCOMP:
+        # Here: every prctl looks its option up in this module, and the seccomp family is rarely used.
+        from syscalltbl.machine.syscalls.seccomp import prctl_set_seccomp
+
         return prctl_set_seccomp(t, arg2, arg3)
     if option == PR_SET_THP_DISABLE:
         if (arg3 & ~PR_THP_DISABLE_EXCEPT_ADVISED if arg2 else arg3) or arg4 or arg5:

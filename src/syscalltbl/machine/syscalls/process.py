@@ -16,7 +16,8 @@ from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user, strn
 from syscalltbl.machine.kernel.wait import Sleep
 from syscalltbl.machine.syscalls import pgrp
 from syscalltbl.machine.syscalls.childwait import candidates, child_usage, find_event, report
-from syscalltbl.machine.syscalls.fs import _base, s32, user_path, user_path_maybe_empty
+from syscalltbl.machine.syscalls.fileargs import base_dir as _base
+from syscalltbl.machine.syscalls.fileargs import s32, user_path, user_path_maybe_empty
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.capability import CAP_SYS_NICE
 from syscalltbl.machine.uapi.errno import E2BIG, EACCES, ECHILD, EINVAL, EPERM, ESRCH, Errno

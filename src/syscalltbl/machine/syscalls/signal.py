@@ -9,7 +9,7 @@ from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.signals import KERNEL_SIGSET_SIZE, SigAction
 from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.wait import Sleep
-from syscalltbl.machine.syscalls.fs import s32
+from syscalltbl.machine.syscalls.fileargs import s32
 from syscalltbl.machine.syscalls.registry import syscall
 from syscalltbl.machine.uapi.errno import EAGAIN, EFAULT, EINTR, EINVAL, ENOMEM, EPERM, ESRCH, Errno
 from syscalltbl.machine.uapi.signal import (

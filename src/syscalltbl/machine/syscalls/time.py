@@ -1,8 +1,7 @@
-"""Clocks and sleeping (kernel/time/*.c), plus getcpu and getrandom."""
+"""Clocks and sleeping (kernel/time/*.c), plus getcpu."""
 
 from __future__ import annotations
 
-import os
 import struct
 import time
 import weakref
@@ -11,12 +10,11 @@ from collections.abc import Callable
 from syscalltbl.machine.kernel.ktimers import CPUCLOCK_PERTHREAD_MASK, CPUCLOCK_SCHED, cpu_clock
 from syscalltbl.machine.kernel.process import Task
 from syscalltbl.machine.kernel.procfs import boottime_ns
-from syscalltbl.machine.kernel.uaccess import access_ok, copy_from_user, copy_to_user, user_extent
+from syscalltbl.machine.kernel.uaccess import copy_from_user, copy_to_user
 from syscalltbl.machine.kernel.wait import Sleep
-from syscalltbl.machine.syscalls.fs import MAX_RW_COUNT, s32
+from syscalltbl.machine.syscalls.fileargs import s32
 from syscalltbl.machine.syscalls.registry import syscall
-from syscalltbl.machine.uapi.errno import EFAULT, EINVAL, EOPNOTSUPP, Errno
-from syscalltbl.machine.uapi.misc import GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM
+from syscalltbl.machine.uapi.errno import EINVAL, EOPNOTSUPP, Errno
 from syscalltbl.machine.uapi.structs import TIMESPEC, TIMEZONE
 from syscalltbl.machine.uapi.time import (
     CLOCK_BOOTTIME,
@@ -32,8 +30,6 @@ from syscalltbl.machine.uapi.time import (
 )
 
 NSEC = 10**9
-GRND_BOTH = GRND_RANDOM | GRND_INSECURE  # contradictory: EINVAL
-RANDOM_CHUNK = 1 << 16
 TICK_NSEC = 4_000_000  # a jiffy at Debian's HZ=250
 
 #: clockid -> nanoseconds (include/uapi/linux/time.h); the realtime clocks are the machine's (wall_clock).
@@ -181,27 +177,3 @@ def sys_getcpu(t: Task, cpu: int, node: int, *_: int) -> int:
         if ptr:
             copy_to_user(t.mm, ptr, bytes(4))  # one cpu, one node
     return 0
-
-
-@syscall("sys_getrandom")
-def sys_getrandom(t: Task, buf: int, count: int, flags: int, *_: int) -> int:
-    flags &= 0xFFFFFFFF  # an unsigned int in the kernel's prototype
-    if flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) or flags & GRND_BOTH == GRND_BOTH:
-        raise Errno(EINVAL)
-    count = min(count, MAX_RW_COUNT)  # import_ubuf: cut first, then access_ok
-    if not access_ok(buf, count):
-        raise Errno(EFAULT)
-    # get_random_bytes_user copies block by block and stops at the first
-    # fault: fill up to where the buffer stops being writable, a piece at a time.
-    reach = user_extent(t.mm, buf, count, write=True)
-    done = 0
-    while done < reach:
-        n = min(reach - done, RANDOM_CHUNK)
-        try:
-            copy_to_user(t.mm, buf + done, os.urandom(n))
-        except Errno:
-            break  # RAM ran out under the buffer
-        done += n
-    if count and not done:
-        raise Errno(EFAULT)
-    return done
