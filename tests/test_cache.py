@@ -9,7 +9,7 @@ import pytest
 
 from syscalltbl.generators import generate, scripts
 from syscalltbl.store import cache
-from syscalltbl.tables import read
+from syscalltbl.tables import read, shipped
 
 TABLE = b"0\tcommon\tread\tsys_read\n2\t64\tx\tsys_x\tcompat_sys_x\n"
 
@@ -150,6 +150,29 @@ def test_an_empty_cache_gets_the_shipped_tables_not_new_ones(fresh_cache: Path) 
     assert cached.partition(b"\n")[0] != shipped.partition(b"\n")[0]  # the cache's key names this Python too
 
 
+def test_the_shipped_parse_of_tables_toml_is_tomllibs_and_answers_only_its_bytes(fresh_cache: Path) -> None:
+    import tomllib
+
+    from syscalltbl.tables import parsed_toml
+    from syscalltbl.tables.project import _read_toml
+
+    meta = shipped.arch() / "tables.toml"
+    raw = meta.read_bytes()
+    assert parsed_toml.lookup(cache.digest("toml", raw)) == tomllib.loads(raw.decode()), (
+        "src/syscalltbl/tables/tables.toml.marshal is not arch/tables.toml's: "
+        "python -c 'from syscalltbl.tables import parsed_toml; parsed_toml.ship()' writes it again"
+    )
+    assert _read_toml(meta) == tomllib.loads(raw.decode())
+    assert not (fresh_cache / "syscalltbl" / "toml").exists()  # answered from the package, nothing cached
+    edited = raw.replace(b'arch = "x86"', b'arch = "x86-edited"', 1)
+    assert edited != raw
+    assert parsed_toml.lookup(cache.digest("toml", edited)) is None
+    copy = fresh_cache.parent / "tables.toml"
+    copy.write_bytes(edited)
+    assert _read_toml(copy) == tomllib.loads(edited.decode())  # another file: tomllib's, then cached
+    assert (fresh_cache / "syscalltbl" / "toml").is_dir()
+
+
 def test_shipped_tables_of_another_grammar_are_not_used(fresh_cache: Path, tmp_path: Path) -> None:
     from syscalltbl.tables import larkcache
 
@@ -178,3 +201,4 @@ def test_deferred_entries_are_written_when_asked_and_puts_write_at_once_again(fr
     assert cache.get("output", key) == b"rendered"
     cache.put("output", later, b"at once")
     assert cache.get("output", later) == b"at once"
+
