@@ -202,3 +202,26 @@ def test_deferred_entries_are_written_when_asked_and_puts_write_at_once_again(fr
     cache.put("output", later, b"at once")
     assert cache.get("output", later) == b"at once"
 
+
+def test_put_later_makes_its_key_and_payload_when_the_entry_is_written(fresh_cache: Path) -> None:
+    # A render worker's keys (hashes of whole tables) and pickles wait until its results are sent.
+    made: list[str] = []
+
+    def key() -> str:
+        made.append("key")
+        return cache.digest("output", "later")
+
+    def payload() -> bytes:
+        made.append("payload")
+        return b"pickled"
+
+    cache.defer_puts()
+    try:
+        cache.put_later("output", key, payload)
+        assert made == []
+    finally:
+        cache.write_deferred()
+    assert made == ["key", "payload"]
+    assert cache.get("output", cache.digest("output", "later")) == b"pickled"
+    cache.put_later("output", lambda: cache.digest("output", "now"), lambda: b"at once")
+    assert cache.get("output", cache.digest("output", "now")) == b"at once"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,8 +38,9 @@ def hasher(size: int) -> _Hash:
 
     return hashlib.sha256()
 
-#: Entries put() keeps in memory since defer_puts(), until write_deferred() writes them.
-_deferred: list[tuple[str, str, bytes]] | None = None
+#: Entries put() and put_later() keep in memory since defer_puts(), until write_deferred() writes them:
+#: (kind, key, payload), the key and payload of put_later's made when written.
+_deferred: list[tuple[str, str | Callable[[], str], bytes | Callable[[], bytes]]] | None = None
 
 
 def digest(*parts: bytes | str) -> str:
@@ -90,6 +91,15 @@ def put(kind: str, key: str, payload: bytes) -> None:
         cachebound.added(written)
 
 
+def put_later(kind: str, key: Callable[[], str], payload: Callable[[], bytes]) -> None:
+    """put(kind, key(), payload()), the key and the payload made only when the entry is written: a
+    render worker's keys (hashes of whole tables) and pickles stay off the path its build waits on."""
+    if _deferred is not None:
+        _deferred.append((kind, key, payload))
+        return
+    put(kind, key(), payload())
+
+
 def _write(kind: str, key: str, payload: bytes) -> Path | None:
     """Store an entry; its path if this wrote it (for the size ledger), None if it held the payload already."""
     path = _file(kind, key)
@@ -115,7 +125,13 @@ def write_deferred() -> None:
     """Write the entries kept since defer_puts(), and put() writes at once again."""
     global _deferred
     pending, _deferred = _deferred or [], None
-    written = [path for kind, key, payload in pending if (path := _write(kind, key, payload)) is not None]
+    written: list[Path] = []
+    for kind, key, payload in pending:
+        path = _write(
+            kind, key if isinstance(key, str) else key(), payload if isinstance(payload, bytes) else payload()
+        )
+        if path is not None:
+            written.append(path)
     if written:
         cachebound.added(*written)  # one update of the size ledger (a locked read and write) for all
 
