@@ -225,3 +225,15 @@ def test_put_later_makes_its_key_and_payload_when_the_entry_is_written(fresh_cac
     assert cache.get("output", cache.digest("output", "later")) == b"pickled"
     cache.put_later("output", lambda: cache.digest("output", "now"), lambda: b"at once")
     assert cache.get("output", cache.digest("output", "now")) == b"at once"
+
+
+def test_prefer_hashlib_gives_the_same_digests(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = bytes(range(256)) * 64
+    before = cache.digest("output", "key", data), cache.sha256_hex(data)
+    monkeypatch.setattr(cache, "_builtin_left", cache.BUILTIN_BUDGET)
+    cache.prefer_hashlib()
+    assert cache._builtin_left == 0
+    assert (cache.digest("output", "key", data), cache.sha256_hex(data)) == before
+    import hashlib
+
+    assert type(cache.hasher(1)) is type(hashlib.sha256())

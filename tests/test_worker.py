@@ -46,3 +46,19 @@ def test_a_worker_renders_every_task_in_parts_and_the_build_reads_them_all(fresh
         worker.cancel()
     assert worker.pid == 0
     assert results == [generate.render(t.job, t.data, t.table_path) for t in tasks]
+
+
+def test_a_workers_pipes_hold_a_cold_builds_tasks_and_results_whole() -> None:
+    import fcntl
+
+    from syscalltbl.build import prefork
+
+    receive, send = os.pipe()
+    try:
+        prefork.widen(send)
+        assert fcntl.fcntl(send, fcntl.F_GETPIPE_SZ) >= prefork.PIPE_BYTES
+        os.set_blocking(send, False)
+        assert os.write(send, bytes(600 * 1024)) == 600 * 1024  # half a build's results, unread
+    finally:
+        os.close(receive)
+        os.close(send)

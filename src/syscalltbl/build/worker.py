@@ -174,6 +174,7 @@ def _render_in_two(tasks: list[_Task], finishing: list[int], results: BinaryIO) 
 
     mine, theirs = split(tasks, list(range(len(tasks))), 0.5)
     receive, send = os.pipe()
+    prefork.widen(send)  # the helper's results whole, so that it need not wait for this process to read them
     pid = os.fork()
     if pid == 0:
         os.close(receive)
@@ -258,4 +259,7 @@ def start_early() -> None:
     import re  # noqa: F401
     import typing  # noqa: F401
 
+    from syscalltbl.store import cache
+
+    cache.prefer_hashlib()
     prefork.start_early(worker_main)

@@ -38,6 +38,13 @@ def hasher(size: int) -> _Hash:
 
     return hashlib.sha256()
 
+def prefer_hashlib() -> None:
+    """Hash with hashlib's SHA-256 from now on: a process that imports hashlib anyway (a cold build and
+    its render worker, which hash megabytes of tables and outputs) only loses time with the built-in one."""
+    global _builtin_left
+    _builtin_left = 0
+
+
 #: Entries put() and put_later() keep in memory since defer_puts(), until write_deferred() writes them:
 #: (kind, key, payload), the key and payload of put_later's made when written.
 _deferred: list[tuple[str, str | Callable[[], str], bytes | Callable[[], bytes]]] | None = None
