@@ -237,3 +237,27 @@ def test_prefer_hashlib_gives_the_same_digests(monkeypatch: pytest.MonkeyPatch) 
     import hashlib
 
     assert type(cache.hasher(1)) is type(hashlib.sha256())
+
+
+def test_write_deferred_with_stop_writes_until_told_and_keeps_the_rest(fresh_cache: Path) -> None:
+    keys = [cache.digest("output", str(i)) for i in range(3)]
+    cache.defer_puts()
+    try:
+        for i, key in enumerate(keys):
+            cache.put("output", key, b"entry %d" % i)
+        asked: list[int] = []
+
+        def stop() -> bool:
+            asked.append(1)
+            return len(asked) > 2  # two entries, then stop
+
+        cache.write_deferred(stop=stop)
+        assert [cache.get("output", key) for key in keys] == [b"entry 0", b"entry 1", None]
+        cache.put("output", cache.digest("output", "later"), b"still deferred")
+        assert cache.get("output", cache.digest("output", "later")) is None
+    finally:
+        cache.write_deferred()
+    assert cache.get("output", keys[2]) == b"entry 2"
+    assert cache.get("output", cache.digest("output", "later")) == b"still deferred"
+    cache.put("output", cache.digest("output", "now"), b"at once")
+    assert cache.get("output", cache.digest("output", "now")) == b"at once"

@@ -168,6 +168,7 @@ def _render_in_two(tasks: list[_Task], finishing: list[int], results: BinaryIO) 
     if len({t.table_path for t in tasks}) < 4:
         _send(results, list(range(len(tasks))), render_serial(tasks, look_up=False))
         return
+    import select
     import signal
 
     from syscalltbl.store import cache
@@ -190,6 +191,9 @@ def _render_in_two(tasks: list[_Task], finishing: list[int], results: BinaryIO) 
     os.close(send)
     try:
         _send(results, mine, render_serial([tasks[i] for i in mine], look_up=False))
+        # Until the helper's results come (it is often a few milliseconds behind), this half's
+        # cache entries, which would otherwise be written after them.
+        cache.write_deferred(stop=lambda: bool(select.select([receive], [], [], 0)[0]))
         with os.fdopen(receive, "rb") as pipe:
             blob = pipe.read()
         if blob.endswith(b"."):  # a whole pickle ends with STOP: passed on as it is

@@ -38,6 +38,10 @@ def hasher(size: int) -> _Hash:
 
     return hashlib.sha256()
 
+#: Entries write_deferred() wrote, for the size ledger: updated once, when the last is written.
+_written: list[Path] = []
+
+
 def prefer_hashlib() -> None:
     """Hash with hashlib's SHA-256 from now on: a process that imports hashlib anyway (a cold build and
     its render worker, which hash megabytes of tables and outputs) only loses time with the built-in one."""
@@ -128,19 +132,27 @@ def defer_puts() -> None:
         _deferred = []
 
 
-def write_deferred() -> None:
-    """Write the entries kept since defer_puts(), and put() writes at once again."""
+def write_deferred(stop: Callable[[], bool] | None = None) -> None:
+    """Write the entries kept since defer_puts(), and put() writes at once again. With `stop`, asked
+    before each entry, only until it says so: the rest, and later puts, are kept for the next call
+    (a render worker waiting for its helper writes its own entries meanwhile)."""
     global _deferred
-    pending, _deferred = _deferred or [], None
-    written: list[Path] = []
-    for kind, key, payload in pending:
+    pending = _deferred or []
+    while pending:
+        if stop is not None and stop():
+            return
+        kind, key, payload = pending.pop(0)
         path = _write(
             kind, key if isinstance(key, str) else key(), payload if isinstance(payload, bytes) else payload()
         )
         if path is not None:
-            written.append(path)
-    if written:
-        cachebound.added(*written)  # one update of the size ledger (a locked read and write) for all
+            _written.append(path)
+    if stop is not None:
+        return
+    _deferred = None
+    if _written:
+        cachebound.added(*_written)  # one update of the size ledger (a locked read and write) for all
+        _written.clear()
 
 
 def fingerprint(files: Iterable[Path]) -> str:
