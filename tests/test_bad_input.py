@@ -106,6 +106,17 @@ def test_failed_build_writes_nothing(cli: Cli, project: Path, tmp_path: Path) ->
     assert _snapshot(out) == before
 
 
+def test_failed_first_build_leaves_no_output_directory(cli: Cli, project: Path, tmp_path: Path) -> None:
+    # A cold build makes its output directories while its worker renders: they go again when it fails.
+    out = tmp_path / "fresh" / "out"
+    table = project / "arch" / "x86" / "entry" / "syscalls" / "syscall_64.tbl"
+    table.write_bytes(table.read_bytes().replace(b"\tread\t", b"\tread\r\t", 1))
+    proc = cli.run("build", "--group", "kernel", "-C", project, "-o", out)
+    assert proc.returncode == 1
+    assert proc.stdout.decode().endswith("failed (nothing written)\n")
+    assert not (tmp_path / "fresh").exists()
+
+
 def test_second_build_writes_nothing(cli: Cli, project: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert cli.run("build", "--group", "kernel", "-C", project, "-o", out).returncode == 0

@@ -9,7 +9,7 @@ import pytest
 
 from syscalltbl.generators import generate, scripts
 from syscalltbl.store import cache
-from syscalltbl.tables import read
+from syscalltbl.tables import read, shipped
 
 TABLE = b"0\tcommon\tread\tsys_read\n2\t64\tx\tsys_x\tcompat_sys_x\n"
 
@@ -150,6 +150,29 @@ def test_an_empty_cache_gets_the_shipped_tables_not_new_ones(fresh_cache: Path) 
     assert cached.partition(b"\n")[0] != shipped.partition(b"\n")[0]  # the cache's key names this Python too
 
 
+def test_the_shipped_parse_of_tables_toml_is_tomllibs_and_answers_only_its_bytes(fresh_cache: Path) -> None:
+    import tomllib
+
+    from syscalltbl.tables import parsed_toml
+    from syscalltbl.tables.project import _read_toml
+
+    meta = shipped.arch() / "tables.toml"
+    raw = meta.read_bytes()
+    assert parsed_toml.lookup(cache.digest("toml", raw)) == tomllib.loads(raw.decode()), (
+        "src/syscalltbl/tables/tables.toml.marshal is not arch/tables.toml's: "
+        "python -c 'from syscalltbl.tables import parsed_toml; parsed_toml.ship()' writes it again"
+    )
+    assert _read_toml(meta) == tomllib.loads(raw.decode())
+    assert not (fresh_cache / "syscalltbl" / "toml").exists()  # answered from the package, nothing cached
+    edited = raw.replace(b'arch = "x86"', b'arch = "x86-edited"', 1)
+    assert edited != raw
+    assert parsed_toml.lookup(cache.digest("toml", edited)) is None
+    copy = fresh_cache.parent / "tables.toml"
+    copy.write_bytes(edited)
+    assert _read_toml(copy) == tomllib.loads(edited.decode())  # another file: tomllib's, then cached
+    assert (fresh_cache / "syscalltbl" / "toml").is_dir()
+
+
 def test_shipped_tables_of_another_grammar_are_not_used(fresh_cache: Path, tmp_path: Path) -> None:
     from syscalltbl.tables import larkcache
 
@@ -178,3 +201,63 @@ def test_deferred_entries_are_written_when_asked_and_puts_write_at_once_again(fr
     assert cache.get("output", key) == b"rendered"
     cache.put("output", later, b"at once")
     assert cache.get("output", later) == b"at once"
+
+
+def test_put_later_makes_its_key_and_payload_when_the_entry_is_written(fresh_cache: Path) -> None:
+    # A render worker's keys (hashes of whole tables) and pickles wait until its results are sent.
+    made: list[str] = []
+
+    def key() -> str:
+        made.append("key")
+        return cache.digest("output", "later")
+
+    def payload() -> bytes:
+        made.append("payload")
+        return b"pickled"
+
+    cache.defer_puts()
+    try:
+        cache.put_later("output", key, payload)
+        assert made == []
+    finally:
+        cache.write_deferred()
+    assert made == ["key", "payload"]
+    assert cache.get("output", cache.digest("output", "later")) == b"pickled"
+    cache.put_later("output", lambda: cache.digest("output", "now"), lambda: b"at once")
+    assert cache.get("output", cache.digest("output", "now")) == b"at once"
+
+
+def test_prefer_hashlib_gives_the_same_digests(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = bytes(range(256)) * 64
+    before = cache.digest("output", "key", data), cache.sha256_hex(data)
+    monkeypatch.setattr(cache, "_builtin_left", cache.BUILTIN_BUDGET)
+    cache.prefer_hashlib()
+    assert cache._builtin_left == 0
+    assert (cache.digest("output", "key", data), cache.sha256_hex(data)) == before
+    import hashlib
+
+    assert type(cache.hasher(1)) is type(hashlib.sha256())
+
+
+def test_write_deferred_with_stop_writes_until_told_and_keeps_the_rest(fresh_cache: Path) -> None:
+    keys = [cache.digest("output", str(i)) for i in range(3)]
+    cache.defer_puts()
+    try:
+        for i, key in enumerate(keys):
+            cache.put("output", key, b"entry %d" % i)
+        asked: list[int] = []
+
+        def stop() -> bool:
+            asked.append(1)
+            return len(asked) > 2  # two entries, then stop
+
+        cache.write_deferred(stop=stop)
+        assert [cache.get("output", key) for key in keys] == [b"entry 0", b"entry 1", None]
+        cache.put("output", cache.digest("output", "later"), b"still deferred")
+        assert cache.get("output", cache.digest("output", "later")) is None
+    finally:
+        cache.write_deferred()
+    assert cache.get("output", keys[2]) == b"entry 2"
+    assert cache.get("output", cache.digest("output", "later")) == b"still deferred"
+    cache.put("output", cache.digest("output", "now"), b"at once")
+    assert cache.get("output", cache.digest("output", "now")) == b"at once"

@@ -27,6 +27,8 @@ def fork(main: Callable[[int, int], None]) -> tuple[int, int, int] | None:
         return None
     receive, to_child = os.pipe()
     from_child, send = os.pipe()
+    widen(to_child)
+    widen(send)
     pid = os.fork()
     if pid == 0:
         os.close(to_child)
@@ -39,6 +41,22 @@ def fork(main: Callable[[int, int], None]) -> tuple[int, int, int] | None:
     os.close(receive)
     os.close(send)
     return pid, to_child, from_child
+
+
+#: Bytes a pipe to or from a worker holds: a cold build's tasks (350 KB, the tables) and each half
+#: of its results (about 500 KB) whole, so that neither side blocks until the other reads them.
+PIPE_BYTES = 1 << 20
+
+
+def widen(fd: int) -> None:
+    """Make the pipe of `fd` hold PIPE_BYTES (Linux's default 64 KB made the build wait, before it
+    could do anything else, for the worker to warm up and read its tasks); as it is where not allowed."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass  # another system, or above /proc/sys/fs/pipe-max-size for an unprivileged user
 
 
 def _child_setup() -> None:

@@ -7,6 +7,7 @@ leaves every previous output as it was.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -97,14 +98,18 @@ def render_output(project: Project, output: Output) -> bytes:
     return generate.render(task.job, task.data, task.table_path)
 
 
-def _render(tasks: list[_Task], worker: Worker | None = None) -> list[_Result]:
-    """Cache hits first; misses on two cores when several tables need parsing (Lark is the cold cost)."""
+def _render(
+    tasks: list[_Task], worker: Worker | None = None, meanwhile: Callable[[], None] = lambda: None
+) -> list[_Result]:
+    """Cache hits first; misses on two cores when several tables need parsing (Lark is the cold cost).
+    `meanwhile` is called once the misses are on their way, or before they are rendered here."""
     results: list[_Result | None] = [generate.cached_output(t.job, t.data) for t in tasks]
     misses = [i for i, r in enumerate(results) if r is None]
     tables = {tasks[i].table_path for i in misses}
     if len(tables) < 4 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         if worker is not None:
             worker.cancel()
+        meanwhile()
         for i, result in zip(misses, render_serial([tasks[i] for i in misses]), strict=True):
             results[i] = result
         return [r for r in results if r is not None]
@@ -114,6 +119,7 @@ def _render(tasks: list[_Task], worker: Worker | None = None) -> list[_Result]:
         # reaps it at the end.
         try:
             worker.render([tasks[i] for i in misses])
+            meanwhile()
             for i, result in zip(misses, worker.results([tasks[i] for i in misses]), strict=True):
                 results[i] = result
         except BaseException:
@@ -125,6 +131,7 @@ def _render(tasks: list[_Task], worker: Worker | None = None) -> list[_Result]:
     assert worker is not None
     try:
         worker.render([tasks[i] for i in remote])
+        meanwhile()
         for i, result in zip(local, render_serial([tasks[i] for i in local]), strict=True):
             results[i] = result
         for i, result in zip(remote, worker.results([tasks[i] for i in remote]), strict=True):
@@ -143,9 +150,10 @@ def select_outputs(project: Project, arches: list[str] | None) -> list[Output]:
     return [o for o in project.outputs if o.arch in arches]
 
 
-def _make_directories(outdir: Path, paths: list[str]) -> None:
+def _make_directories(outdir: Path, paths: list[str], made: list[str] | None = None) -> None:
     """Each missing directory with one mkdir, parents first: mkdir is slow on some file systems,
-    and Path.mkdir(parents=True) makes two or three calls per level."""
+    and Path.mkdir(parents=True) makes two or three calls per level. Those this call creates are
+    appended to `made`."""
     needed: set[str] = set()
     for path in paths:
         parent = os.path.dirname(path)
@@ -153,9 +161,27 @@ def _make_directories(outdir: Path, paths: list[str]) -> None:
             needed.add(parent)
             parent = os.path.dirname(parent)
     base = str(outdir)
+    if made is not None and not os.path.isdir(base):
+        missing = []  # the output directory and those of its parents that makedirs will make
+        parent = os.path.abspath(base)
+        while not os.path.lexists(parent):
+            missing.append(parent)
+            parent = os.path.dirname(parent)
+        os.makedirs(base, exist_ok=True)
+        made.extend(reversed(missing))
     for directory in [base, *(os.path.join(base, d) for d in sorted(needed))]:
         if not os.path.isdir(directory):
             os.makedirs(directory, exist_ok=True)
+            if made is not None:
+                made.append(directory)
+
+
+def _remove_directories(made: list[str]) -> None:
+    """Undo _make_directories: the directories it made, children first, each only if still empty."""
+    for directory in reversed(made):
+        # Not empty (something else wrote there meanwhile), or already gone: it stays.
+        with contextlib.suppress(OSError):
+            os.rmdir(directory)
 
 
 GROUPS = ("kernel", "runtime")
@@ -167,6 +193,8 @@ class _Plan(NamedTuple):
     kernel: dict[str, str]  # output -> reason
     runtime: str | None  # reason, if the runtime group must be regenerated
     kept: list[str]
+    #: The SHA-256 of each table, by its path as tasks name it.
+    shas: dict[str, str]
 
 
 def build(
@@ -211,27 +239,33 @@ def build(
             if worker is not None:
                 worker.cancel()
             raise
-        # While a worker renders (or warms up), the keys a record names its outputs' bytes by.
-        keys = [generate.output_key(t.job, t.data) for t in tasks] if record and not with_runtime else []
+        # The keys a record names its outputs' bytes by: made while a worker renders.
+        keys: list[str] = []
+
+        def make_keys() -> None:
+            if record and not with_runtime and not keys:
+                keys.extend(generate.output_key(t.job, t.data) for t in tasks)
+
         try:
-            summary = _regenerate(x86, outdir, tasks, plan, state, worker).distinct()
+            summary = _regenerate(x86, outdir, tasks, plan, state, worker, make_keys).distinct()
+            make_keys()  # when nothing was rendered
+            if not summary.errors:
+                incremental.save_state(state_file, state)
+                if record is not None:
+                    lock = str(incremental.lock_path(state_file))
+                    files = [outdir / t.output.path for t in tasks] if not with_runtime else []
+                    made = [(str(f.absolute()), k, str(f)) for f, k in zip(files, keys, strict=True)]
+                    record(made, lock, str(outdir.absolute()))
         finally:
             if worker is not None:
-                # When it was not needed after all, or the build was interrupted; or, its outputs
-                # written, a worker finishing its cache entries.
+                # When it was not needed after all, or the build was interrupted; or, the outputs
+                # and the record written, a worker finishing its cache entries meanwhile.
                 worker.cancel()
         if explain is not None:
             explain.extend(f"rebuilt {path}: {why}" for path, why in sorted(plan.kernel.items()))
             if plan.runtime:
                 explain.append(f"rebuilt the runtime group: {plan.runtime}")
             explain.extend(f"kept {path}: {why}" for path, why in sorted(_kept_reasons(plan, state).items()))
-        if not summary.errors:
-            incremental.save_state(state_file, state)
-            if record is not None:
-                lock = str(incremental.lock_path(state_file))
-                files = [outdir / t.output.path for t in tasks] if not with_runtime else []
-                made = [(str(f.absolute()), k, str(f)) for f, k in zip(files, keys, strict=True)]
-                record(made, lock, str(outdir.absolute()))
     return summary
 
 
@@ -307,7 +341,7 @@ def _plan(
     kept = [t.output.path for t in tasks if t.output.path not in done]
     if with_runtime and not runtime:
         kept += runtime_outputs
-    return _Plan(kernel, runtime, kept)
+    return _Plan(kernel, runtime, kept, shas)
 
 
 def _reached(
@@ -369,13 +403,33 @@ def _selection(job: scripts.Job) -> tuple[str, ...] | None:
 
 
 def _regenerate(
-    target: X86_64Target, outdir: Path, tasks: list[_Task], plan: _Plan, state: dict[str, Any], worker: Worker | None
+    target: X86_64Target,
+    outdir: Path,
+    tasks: list[_Task],
+    plan: _Plan,
+    state: dict[str, Any],
+    worker: Worker | None,
+    meanwhile: Callable[[], None],
 ) -> Summary:
     summary = Summary([], [], [])
     todo = [t for t in tasks if t.output.path in plan.kernel]
-    outputs: list[tuple[str, bytes | SyscalltblError, str]] = [
-        (t.output.path, r, cache.sha256_hex(t.data)) for t, r in zip(todo, _render(todo, worker), strict=True)
-    ]
+    # While the tables render: the output directories (slow to create on some file systems), which
+    # go again if the build fails, so that a failed build leaves the output directory as it was.
+    made: list[str] = []
+
+    def prepare() -> None:
+        meanwhile()
+        with contextlib.suppress(OSError):  # reported by the _make_directories below, which meets it again
+            _make_directories(outdir, [t.output.path for t in todo], made)
+
+    try:
+        outputs: list[tuple[str, bytes | SyscalltblError, str]] = [
+            (t.output.path, r, plan.shas[t.table_path])
+            for t, r in zip(todo, _render(todo, worker, prepare), strict=True)
+        ]
+    except BaseException:
+        _remove_directories(made)
+        raise
     summary.errors.extend(r for _, r, _ in outputs if isinstance(r, SyscalltblError))
     if plan.runtime:
         from syscalltbl.build import runtime_group
@@ -391,6 +445,7 @@ def _regenerate(
         outputs += [(path, data, table_sha) for path, data in rendered]
         state["runtime_outputs"] = [path for path, _ in rendered]
     if summary.errors:
+        _remove_directories(made)
         return summary
     try:
         _make_directories(outdir, [path for path, _, _ in outputs])

@@ -17,6 +17,8 @@ from syscalltbl.build import prefork
 
 TYPE_CHECKING = False  # not typing: cli/entry.py imports this before the CLI
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     from syscalltbl.build.regenerate import _Result, _Task
 
 
@@ -37,8 +39,8 @@ def render_serial(tasks: list[_Task], look_up: bool = True) -> list[_Result]:
 
 class Worker:
     """A second process for a cold build. It is forked before the build is planned so that its
-    import of Lark and the loading of the LALR tables (and Jinja2's, while the tasks are not
-    there yet: see _warm_up) overlap the planning; then it renders the tasks it is sent (on both
+    imports of Lark and Jinja2 and the loading of the LALR tables (see _warm_up) overlap the
+    planning; then it renders the tasks it is sent (on both
     cores: see _render_in_two) and sends back the results. This process, which only plans and
     writes, never imports either."""
 
@@ -60,23 +62,31 @@ class Worker:
             pipe.write(pickle.dumps(tasks))
 
     def results(self, tasks: list[_Task]) -> list[_Result]:
+        """Each task's result. The worker sends them in parts (worker_main), each as soon as one
+        of its two processes has it, so that this process unpickles the first while the second
+        still renders; any the worker did not send (it died) are rendered here."""
         import pickle
 
         receive, self.receive = self.receive, -1
+        results: list[_Result | None] = [None] * len(tasks)
         with os.fdopen(receive, "rb") as pipe:
-            blob = pipe.read()
-        try:
-            results: list[_Result] = pickle.loads(blob)
-        except Exception:  # a dead worker: do its share here
-            return render_serial(tasks)
-        self.finishing = True  # reaped by cancel(), once the build has written its outputs
-        return results
+            while True:
+                try:
+                    for i, result in pickle.load(pipe):
+                        results[i] = result
+                except Exception:  # EOFError after the last part; anything else from a dead worker
+                    break
+        missing = [i for i, result in enumerate(results) if result is None]
+        for i, result in zip(missing, render_serial([tasks[i] for i in missing]), strict=True):
+            results[i] = result
+        # Its results in, it is reaped by cancel() once the build has written its outputs.
+        self.finishing = not missing
+        return [result for result in results if result is not None]
 
     def cancel(self) -> None:
         """Stop the worker if it still runs: no work for it, or the build was interrupted. One
         whose results are in is given the same time to finish writing its cache entries."""
         import signal
-        import time
 
         # A worker still waiting for its tasks sees their end and leaves: this cannot be lost,
         # unlike a signal that lands between fork and the child's own handlers.
@@ -91,14 +101,33 @@ class Worker:
         if not self.finishing:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 2.0
-        while not os.waitpid(self.pid, os.WNOHANG)[0]:
-            if time.monotonic() > deadline:
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-                break
-            time.sleep(0.005)
+        if not _reaped(self.pid, 2.0):
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
         self.pid = 0
+
+
+def _reaped(pid: int, timeout: float) -> bool:
+    """Wait up to `timeout` seconds for child `pid` to end, and reap it; False if it still runs. The
+    build waits on this for a worker writing its cache entries: a pidfd wakes it the moment the
+    worker ends, where polling would add up to a poll's interval to every cold build."""
+    import select
+    import time
+
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # before Linux 5.3, or not Linux: poll
+        deadline = time.monotonic() + timeout
+        while not os.waitpid(pid, os.WNOHANG)[0]:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return True
+    try:
+        select.select([pidfd], [], [], timeout)
+    finally:
+        os.close(pidfd)
+    return os.waitpid(pid, os.WNOHANG)[0] != 0
 
 
 def worker_main(receive: int, send: int) -> None:
@@ -108,7 +137,7 @@ def worker_main(receive: int, send: int) -> None:
 
     from syscalltbl.store import cache
 
-    _warm_up(receive)
+    _warm_up()
     with os.fdopen(receive, "rb") as pipe:
         message = pipe.read()
     if not message:
@@ -116,9 +145,8 @@ def worker_main(receive: int, send: int) -> None:
     # Cache entries are written once the results are back with the build, which writes its
     # outputs meanwhile: they are off the path that a cold build waits on.
     cache.defer_puts()
-    blob = pickle.dumps(_render_in_two(pickle.loads(message), _helpers, send))
     with os.fdopen(send, "wb") as pipe:
-        pipe.write(blob)
+        _render_in_two(pickle.loads(message), _helpers, pipe)
     cache.write_deferred()
     for helper in _helpers:
         os.waitpid(helper, 0)
@@ -128,69 +156,77 @@ def worker_main(receive: int, send: int) -> None:
 _helpers: list[int] = []
 
 
-def _render_in_two(tasks: list[_Task], finishing: list[int], results_pipe: int) -> list[_Result]:
+def _render_in_two(tasks: list[_Task], finishing: list[int], results: BinaryIO) -> None:
     """In a warmed-up worker: half of the tables to a second worker forked from this one, which
-    inherits its imports and parser, so that neither process pays for them again. A helper
-    whose results are in is left to write its cache entries; its pid goes to `finishing`.
-    `results_pipe` is the worker's own to the build, which the helper closes: the build reads
-    it to its end, and must not wait for the helper's cache entries."""
-    if len({t.table_path for t in tasks}) < 4:
-        return render_serial(tasks, look_up=False)
+    inherits its imports and parser, so that neither process pays for them again. Each half's
+    results go to `results` (the build's pipe) as one part, a pickled list of (task index,
+    result), as soon as they are in: the helper's as it pickled them. A helper whose results are
+    in is left to write its cache entries; its pid goes to `finishing`. The helper closes the
+    build's pipe: the build reads it to its end, and must not wait for the helper's cache entries."""
     import pickle
+
+    if len({t.table_path for t in tasks}) < 4:
+        _send(results, list(range(len(tasks))), render_serial(tasks, look_up=False))
+        return
+    import select
     import signal
 
     from syscalltbl.store import cache
 
     mine, theirs = split(tasks, list(range(len(tasks))), 0.5)
     receive, send = os.pipe()
+    prefork.widen(send)  # the helper's results whole, so that it need not wait for this process to read them
     pid = os.fork()
     if pid == 0:
         os.close(receive)
-        os.close(results_pipe)
+        os.close(results.fileno())
         try:
-            blob = pickle.dumps(render_serial([tasks[i] for i in theirs], look_up=False))
+            rendered = render_serial([tasks[i] for i in theirs], look_up=False)
+            blob = pickle.dumps(list(zip(theirs, rendered, strict=True)))
             with os.fdopen(send, "wb") as pipe:
                 pipe.write(blob)
             cache.write_deferred()
         finally:
             os._exit(0)
     os.close(send)
-    results: list[_Result | None] = [None] * len(tasks)
     try:
-        for i, result in zip(mine, render_serial([tasks[i] for i in mine], look_up=False), strict=True):
-            results[i] = result
+        _send(results, mine, render_serial([tasks[i] for i in mine], look_up=False))
+        # Until the helper's results come (it is often a few milliseconds behind), this half's
+        # cache entries, which would otherwise be written after them.
+        cache.write_deferred(stop=lambda: bool(select.select([receive], [], [], 0)[0]))
         with os.fdopen(receive, "rb") as pipe:
             blob = pipe.read()
-        try:
-            helped: list[_Result] = pickle.loads(blob)
-        except Exception:  # a dead helper: do its share here
-            os.waitpid(pid, 0)
-            helped = render_serial([tasks[i] for i in theirs], look_up=False)
-        else:
+        if blob.endswith(b"."):  # a whole pickle ends with STOP: passed on as it is
             finishing.append(pid)
-        pid = 0
-        for i, result in zip(theirs, helped, strict=True):
-            results[i] = result
+            pid = 0
+            results.write(blob)
+        else:  # a dead helper: do its share here
+            os.waitpid(pid, 0)
+            pid = 0
+            _send(results, theirs, render_serial([tasks[i] for i in theirs], look_up=False))
     finally:
         if pid:  # interrupted: the helper goes too
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
             os.waitpid(pid, 0)
-    return [r for r in results if r is not None]
 
 
-def _warm_up(tasks: int) -> None:
-    """Lark's parser, which every render needs first (a helper forked later inherits it); then, if
-    the tasks have not come yet, Jinja2 with the kernel group's templates compiled. When the tasks
-    are already waiting, Jinja2 is left to each process's first render: the two import it on both
-    cores at once instead of one after the other on this one."""
-    import select
+def _send(results: BinaryIO, indices: list[int], rendered: list[_Result]) -> None:
+    """One part of a worker's results: (task index, result) pairs, pickled, sent at once."""
+    import pickle
 
+    results.write(pickle.dumps(list(zip(indices, rendered, strict=True))))
+    results.flush()
+
+
+def _warm_up() -> None:
+    """Lark's parser, which every render needs first, then Jinja2 with the kernel group's templates
+    compiled: a helper forked later inherits both. Imported here once, Jinja2 costs the build a
+    single import, where one in the worker and one in its helper, on both cores at once, cost the
+    same wall time on an idle host and twice the CPU (20-25 ms more) on a busy one."""
     from syscalltbl.tables import tblparse
 
     tblparse.parser_ready()
-    if select.select([tasks], [], [], 0)[0]:
-        return
     from syscalltbl.generators import jinja_env
 
     environment = jinja_env.environment()
@@ -227,4 +263,7 @@ def start_early() -> None:
     import re  # noqa: F401
     import typing  # noqa: F401
 
+    from syscalltbl.store import cache
+
+    cache.prefer_hashlib()
     prefork.start_early(worker_main)

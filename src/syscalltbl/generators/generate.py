@@ -39,12 +39,14 @@ def render(job: Job, data: bytes, path: str, look_up: bool = True) -> bytes:
     from syscalltbl.tables.limits import check_size
 
     check_size(len(data), path)  # before hashing it: standard input is read whole
-    hit = cached_output(job, data) if look_up else None
+    key = output_key(job, data) if look_up and cache.enabled() else ""
+    hit = cache.get("output", key) if key else None
     if hit is not None:
         return hit
     from syscalltbl.generators import scripts
 
     text = scripts.render(job, load_table(data, path)).encode("utf-8")
     if cache.enabled():
-        cache.put("output", output_key(job, data), text)
+        # The key hashes the whole table: a render worker makes it after its results are back.
+        cache.put_later("output", lambda: key or output_key(job, data), lambda: text)
     return text

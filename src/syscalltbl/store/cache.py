@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,8 +38,20 @@ def hasher(size: int) -> _Hash:
 
     return hashlib.sha256()
 
-#: Entries put() keeps in memory since defer_puts(), until write_deferred() writes them.
-_deferred: list[tuple[str, str, bytes]] | None = None
+#: Entries write_deferred() wrote, for the size ledger: updated once, when the last is written.
+_written: list[Path] = []
+
+
+def prefer_hashlib() -> None:
+    """Hash with hashlib's SHA-256 from now on: a process that imports hashlib anyway (a cold build and
+    its render worker, which hash megabytes of tables and outputs) only loses time with the built-in one."""
+    global _builtin_left
+    _builtin_left = 0
+
+
+#: Entries put() and put_later() keep in memory since defer_puts(), until write_deferred() writes them:
+#: (kind, key, payload), the key and payload of put_later's made when written.
+_deferred: list[tuple[str, str | Callable[[], str], bytes | Callable[[], bytes]]] | None = None
 
 
 def digest(*parts: bytes | str) -> str:
@@ -90,6 +102,15 @@ def put(kind: str, key: str, payload: bytes) -> None:
         cachebound.added(written)
 
 
+def put_later(kind: str, key: Callable[[], str], payload: Callable[[], bytes]) -> None:
+    """put(kind, key(), payload()), the key and the payload made only when the entry is written: a
+    render worker's keys (hashes of whole tables) and pickles stay off the path its build waits on."""
+    if _deferred is not None:
+        _deferred.append((kind, key, payload))
+        return
+    put(kind, key(), payload())
+
+
 def _write(kind: str, key: str, payload: bytes) -> Path | None:
     """Store an entry; its path if this wrote it (for the size ledger), None if it held the payload already."""
     path = _file(kind, key)
@@ -111,13 +132,27 @@ def defer_puts() -> None:
         _deferred = []
 
 
-def write_deferred() -> None:
-    """Write the entries kept since defer_puts(), and put() writes at once again."""
+def write_deferred(stop: Callable[[], bool] | None = None) -> None:
+    """Write the entries kept since defer_puts(), and put() writes at once again. With `stop`, asked
+    before each entry, only until it says so: the rest, and later puts, are kept for the next call
+    (a render worker waiting for its helper writes its own entries meanwhile)."""
     global _deferred
-    pending, _deferred = _deferred or [], None
-    written = [path for kind, key, payload in pending if (path := _write(kind, key, payload)) is not None]
-    if written:
-        cachebound.added(*written)  # one update of the size ledger (a locked read and write) for all
+    pending = _deferred or []
+    while pending:
+        if stop is not None and stop():
+            return
+        kind, key, payload = pending.pop(0)
+        path = _write(
+            kind, key if isinstance(key, str) else key(), payload if isinstance(payload, bytes) else payload()
+        )
+        if path is not None:
+            _written.append(path)
+    if stop is not None:
+        return
+    _deferred = None
+    if _written:
+        cachebound.added(*_written)  # one update of the size ledger (a locked read and write) for all
+        _written.clear()
 
 
 def fingerprint(files: Iterable[Path]) -> str:

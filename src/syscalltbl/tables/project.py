@@ -72,7 +72,8 @@ class Project(NamedTuple):
 
 
 def _read_toml(meta: Path) -> dict[str, Any]:
-    """tables.toml as a dict; the parsed form is cached (marshal) by the file's hash."""
+    """tables.toml as a dict: the shipped file's parsed form is shipped too (tables/parsed_toml.py); any
+    other's is cached (marshal) by the file's hash."""
     from syscalltbl.store import cache
 
     try:
@@ -80,6 +81,11 @@ def _read_toml(meta: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise SyscalltblError("no such file", path=str(meta)) from None
     key = cache.digest("toml", raw)
+    from syscalltbl.tables import parsed_toml
+
+    known = parsed_toml.lookup(key)  # the shipped file, parsed ahead: no tomllib in a cold build
+    if known is not None:
+        return known
     blob = cache.get("toml", key) if cache.enabled() else None
     if blob is not None:
         try:

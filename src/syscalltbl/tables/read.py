@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from syscalltbl.tables.model import Table
     from syscalltbl.tables.prototype_model import PrototypeFile
 
-#: Tables already loaded by this process: one table feeds many outputs.
-_loaded: dict[str, Table] = {}
+#: Tables already loaded by this process, by (path, bytes): one table feeds many outputs, and the
+#: bytes' hash is kept by the bytes object, so a table's second output hashes nothing again.
+_loaded: dict[tuple[str, bytes], Table] = {}
 
 
 def parser_sources() -> list[Path]:
@@ -99,19 +100,21 @@ def load_table(data: bytes, path: str) -> Table:
     from syscalltbl.tables.limits import check_size
 
     check_size(len(data), path)  # before hashing it: data may come from stdin, unbounded
+    loaded = _loaded.get((path, data))
+    if loaded is not None:
+        return loaded
     key = _model_key(path, cache.sha256_hex(data))
-    if key in _loaded:
-        return _loaded[key]
     table = _unpickle(cache.get("model", key) if cache.enabled() else None)
     if table is None:
         from syscalltbl.tables.tblparse import parse_bytes
 
-        table = parse_bytes(data, path)
+        parsed = table = parse_bytes(data, path)
         if cache.enabled():
             import pickle
 
-            cache.put("model", key, pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
-    _loaded[key] = table
+            # Pickled when written: for a cold build's render worker, after its results are back.
+            cache.put_later("model", lambda: key, lambda: pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+    _loaded[path, data] = table
     return table
 
 
