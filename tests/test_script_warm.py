@@ -6,6 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from support import Cli, run_with_importtime
 from syscalltbl.store import filestamp
 
@@ -93,3 +95,16 @@ def test_the_code_fingerprint_follows_every_edit(fresh_cache: Path, tmp_path: Pa
     assert filestamp.fingerprint(paths) != first
     files[1].write_text("x = 1\n")
     assert filestamp.fingerprint(paths) == first
+
+
+def test_a_stamp_is_kept_only_for_files_settled_since_their_last_write(
+    fresh_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file = tmp_path / "a.py"
+    file.write_text("x = 1\n")
+    stamps = fresh_cache / "syscalltbl" / "stamp"
+    value = filestamp.fingerprint([str(file)])
+    assert not stamps.exists()  # written this instant: a same-sized write in this clock tick keeps its stamp
+    monkeypatch.setattr(filestamp, "SETTLE_NS", 0)
+    assert filestamp.fingerprint([str(file)]) == value
+    assert [p for p in stamps.rglob("*") if p.is_file()]  # settled: remembered

@@ -78,3 +78,23 @@ def test_the_tsc_rate_is_measured_once_per_host_boot(cli: Cli) -> None:
     assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
     shown = {r.stdout for r in runs}
     assert len(shown) == 1 and shown.pop().startswith(b"cpu MHz"), [r.stdout for r in runs]
+
+
+def test_the_vdso_is_keyed_by_all_of_the_table_it_is_made_of() -> None:
+    """build_vdso keys its cache entry by the numbers of FALLBACK_CALLS alone: the rendered sources
+    must change with those numbers and with no other of the table."""
+    from syscalltbl.generators.x86_64.kernel import Syscall, select_64
+    from syscalltbl.generators.x86_64.vdso import render_vdso
+    from syscalltbl.machine.kernel.vdso import FALLBACK_CALLS
+    from syscalltbl.tables.read import parse_table
+    from syscalltbl.tables.target import default
+
+    table = select_64(parse_table(default().table))
+    shipped = render_vdso(table, source="syscall_64.tbl")
+
+    def renumbered(moved: bool) -> list[Syscall]:
+        return [Syscall(s.number + 1000, s.name, s.entry_point, s.noreturn) if (s.name in FALLBACK_CALLS) == moved
+                else s for s in table]
+
+    assert render_vdso(renumbered(False), source="syscall_64.tbl") == shipped
+    assert render_vdso(renumbered(True), source="syscall_64.tbl") != shipped
