@@ -65,8 +65,10 @@ def bind(
     """
     bound = []
     for e in table:
-        handler = handlers.get(e.entry_point, sys_ni_syscall)
-        bound.append(handler if getattr(handler, CASTS_ITS_ARGUMENTS, False)
+        handler = handlers.get(e.entry_point)
+        # sys_ni_syscall reads no argument: not typed, so no unimplemented entry's prototype is parsed.
+        bound.append(sys_ni_syscall if handler is None
+                     else handler if getattr(handler, CASTS_ITS_ARGUMENTS, False)
                      else typed(handler, declarations.get(e.entry_point)))
     if tracer is None:
         return bound
