@@ -6,8 +6,6 @@ mode and walked up), and the generated startup_64 does the rest, writing
 MSR_LSTAR to entry_SYSCALL_64 as syscall_init does.
 """
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, NamedTuple
 
 from unicorn import x86_const as x86
@@ -29,6 +27,9 @@ class KernelOops(RuntimeError):
 
 
 class Booted(NamedTuple):
+    """Its fields' annotations are types, not strings (no `from __future__ import annotations` in this
+    module): typing.NamedTuple compiles each string into a ForwardRef, at every start."""
+
     gdt_base: int
     vdso: Vdso
     #: The vDSO's frames and the vvar page's: kernel-owned, mapped into every process.
@@ -36,7 +37,7 @@ class Booted(NamedTuple):
     vvar_frame: int
 
 
-def boot(machine: Machine) -> Booted:
+def boot(machine: "Machine") -> Booted:
     """Load the image, start the cpu through startup_64, and build the vDSO every process maps."""
     load_kernel(machine)
     gdt_base = start_cpu(machine)
@@ -45,12 +46,12 @@ def boot(machine: Machine) -> Booted:
     return Booted(gdt_base, vdso, vdso_frames, vvar_frame)
 
 
-def kpa(machine: Machine, symbol: str) -> int:
+def kpa(machine: "Machine", symbol: str) -> int:
     """The physical address of a kernel symbol."""
     return machine.kmm.kernel_frame(machine.kernel.symbol(symbol))
 
 
-def load_kernel(machine: Machine) -> None:
+def load_kernel(machine: "Machine") -> None:
     for seg in machine.kernel.image.segments:
         user = seg.vaddr == abi.GATE_PAGE  # the only page ring 3 may touch
         pages = (seg.memsz + abi.PAGE_SIZE - 1) // abi.PAGE_SIZE
@@ -61,7 +62,7 @@ def load_kernel(machine: Machine) -> None:
         machine.ram.write(pa, seg.data)
 
 
-def start_cpu(machine: Machine) -> int:
+def start_cpu(machine: "Machine") -> int:
     """The GDT and TSS, control registers and EFER, then startup_64; the GDT's address."""
     cpu, sym = machine.cpu, machine.kernel.symbol
     percpu, gdt_base = sym("__per_cpu_start"), sym("gdt_page")
@@ -93,7 +94,7 @@ def start_cpu(machine: Machine) -> int:
     return gdt_base
 
 
-def load_vdso(machine: Machine) -> tuple[Vdso, list[int], int]:
+def load_vdso(machine: "Machine") -> tuple[Vdso, list[int], int]:
     """The vDSO image in frames of its own, and the vvar page with a first clock sample."""
     vdso = build_vdso(list(machine.kernel.syscalls), "syscall_64.tbl")
     frames = [machine.ram.alloc() for _ in range(vdso.pages)]
