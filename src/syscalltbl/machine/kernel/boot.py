@@ -6,7 +6,9 @@ mode and walked up), and the generated startup_64 does the rest, writing
 MSR_LSTAR to entry_SYSCALL_64 as syscall_init does.
 """
 
-from typing import TYPE_CHECKING, NamedTuple
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from unicorn import x86_const as x86
 
@@ -26,32 +28,26 @@ class KernelOops(RuntimeError):
     """The emulated kernel faulted: a bug in generated code or the runtime."""
 
 
-class Booted(NamedTuple):
-    """Its fields' annotations are types, not strings (no `from __future__ import annotations` in this
-    module): typing.NamedTuple compiles each string into a ForwardRef, at every start."""
+def boot(machine: Machine) -> tuple[int, Vdso, list[int], int]:
+    """Load the image, start the cpu through startup_64, and build the vDSO every process maps.
 
-    gdt_base: int
-    vdso: Vdso
-    #: The vDSO's frames and the vvar page's: kernel-owned, mapped into every process.
-    vdso_frames: list[int]
-    vvar_frame: int
-
-
-def boot(machine: "Machine") -> Booted:
-    """Load the image, start the cpu through startup_64, and build the vDSO every process maps."""
+    The GDT's base, the vDSO, its frames and the vvar page's frame (kernel-owned, mapped into every
+    process). A plain tuple: its one caller unpacks it, and a NamedTuple class costs every start a
+    `compile()` of its `__new__`, and one a field while its annotations are strings.
+    """
     load_kernel(machine)
     gdt_base = start_cpu(machine)
     vdso, vdso_frames, vvar_frame = load_vdso(machine)
     machine.cpu.snapshot_clean_state()
-    return Booted(gdt_base, vdso, vdso_frames, vvar_frame)
+    return gdt_base, vdso, vdso_frames, vvar_frame
 
 
-def kpa(machine: "Machine", symbol: str) -> int:
+def kpa(machine: Machine, symbol: str) -> int:
     """The physical address of a kernel symbol."""
     return machine.kmm.kernel_frame(machine.kernel.symbol(symbol))
 
 
-def load_kernel(machine: "Machine") -> None:
+def load_kernel(machine: Machine) -> None:
     for seg in machine.kernel.image.segments:
         user = seg.vaddr == abi.GATE_PAGE  # the only page ring 3 may touch
         pages = (seg.memsz + abi.PAGE_SIZE - 1) // abi.PAGE_SIZE
@@ -62,7 +58,7 @@ def load_kernel(machine: "Machine") -> None:
         machine.ram.write(pa, seg.data)
 
 
-def start_cpu(machine: "Machine") -> int:
+def start_cpu(machine: Machine) -> int:
     """The GDT and TSS, control registers and EFER, then startup_64; the GDT's address."""
     cpu, sym = machine.cpu, machine.kernel.symbol
     percpu, gdt_base = sym("__per_cpu_start"), sym("gdt_page")
@@ -94,7 +90,7 @@ def start_cpu(machine: "Machine") -> int:
     return gdt_base
 
 
-def load_vdso(machine: "Machine") -> tuple[Vdso, list[int], int]:
+def load_vdso(machine: Machine) -> tuple[Vdso, list[int], int]:
     """The vDSO image in frames of its own, and the vvar page with a first clock sample."""
     vdso = build_vdso(list(machine.kernel.syscalls), "syscall_64.tbl")
     frames = [machine.ram.alloc() for _ in range(vdso.pages)]
