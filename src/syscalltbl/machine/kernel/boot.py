@@ -8,7 +8,7 @@ MSR_LSTAR to entry_SYSCALL_64 as syscall_init does.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from unicorn import x86_const as x86
 
@@ -28,21 +28,18 @@ class KernelOops(RuntimeError):
     """The emulated kernel faulted: a bug in generated code or the runtime."""
 
 
-class Booted(NamedTuple):
-    gdt_base: int
-    vdso: Vdso
-    #: The vDSO's frames and the vvar page's: kernel-owned, mapped into every process.
-    vdso_frames: list[int]
-    vvar_frame: int
+def boot(machine: Machine) -> tuple[int, Vdso, list[int], int]:
+    """Load the image, start the cpu through startup_64, and build the vDSO every process maps.
 
-
-def boot(machine: Machine) -> Booted:
-    """Load the image, start the cpu through startup_64, and build the vDSO every process maps."""
+    The GDT's base, the vDSO, its frames and the vvar page's frame (kernel-owned, mapped into every
+    process). A plain tuple: its one caller unpacks it, and a NamedTuple class costs every start a
+    `compile()` of its `__new__`, and one a field while its annotations are strings.
+    """
     load_kernel(machine)
     gdt_base = start_cpu(machine)
     vdso, vdso_frames, vvar_frame = load_vdso(machine)
     machine.cpu.snapshot_clean_state()
-    return Booted(gdt_base, vdso, vdso_frames, vvar_frame)
+    return gdt_base, vdso, vdso_frames, vvar_frame
 
 
 def kpa(machine: Machine, symbol: str) -> int:
