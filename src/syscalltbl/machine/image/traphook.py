@@ -51,6 +51,16 @@ SOURCE = f"""\
 	andq	%r13, \\reg
 	.endm
 
+/* CLOCK_MONOTONIC in ns into %rax, through the timespec at (%rsp); hook->clock into %rcx */
+	.macro	monotonic_now
+	movl	$CLOCK_MONOTONIC, %edi
+	movq	%rsp, %rsi
+	call	*HOOK_CLOCK_GETTIME(%rbx)
+	imulq	$NSEC_PER_SEC, (%rsp), %rax
+	addq	8(%rsp), %rax
+	movq	HOOK_CLOCK(%rbx), %rcx
+	.endm
+
 	.text
 	.globl	{SYMBOL}
 	.type	{SYMBOL}, @function
@@ -60,12 +70,7 @@ SOURCE = f"""\
 	pushq	%r13
 	subq	$16, %rsp			/* a struct timespec; the stack 16-byte aligned at the calls */
 	movq	%rcx, %rbx			/* hook */
-	movl	$CLOCK_MONOTONIC, %edi
-	movq	%rsp, %rsi
-	call	*HOOK_CLOCK_GETTIME(%rbx)
-	imulq	$NSEC_PER_SEC, (%rsp), %rax
-	addq	8(%rsp), %rax
-	movq	HOOK_CLOCK(%rbx), %rcx
+	monotonic_now
 	movq	%rax, CLOCK_CALL(%rcx)		/* clock->call = now */
 
 	movq	HOOK_REGS(%rbx), %r12
@@ -86,12 +91,7 @@ SOURCE = f"""\
 	movq	HOOK_AX(%rbx), %rcx
 	movq	%rax, (%r12,%rcx)		/* regs->ax = dispatch(...) */
 
-	movl	$CLOCK_MONOTONIC, %edi
-	movq	%rsp, %rsi
-	call	*HOOK_CLOCK_GETTIME(%rbx)
-	imulq	$NSEC_PER_SEC, (%rsp), %rax
-	addq	8(%rsp), %rax
-	movq	HOOK_CLOCK(%rbx), %rcx
+	monotonic_now
 	subq	CLOCK_CALL(%rcx), %rax
 	addq	%rax, CLOCK_STIME(%rcx)		/* clock->stime += now - clock->call */
 	movq	$0, CLOCK_CALL(%rcx)

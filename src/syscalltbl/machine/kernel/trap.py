@@ -144,6 +144,8 @@ def dispatch(machine: Machine, table: Sequence[Callable[..., int]], *, ia32: boo
         if work and not syscall_enter_work(task, regs, len(table)):
             return current_ax(task)
         if not work or task.syscall_stop:
+            # The body's outcomes are handled as in the untraced path above, written out again there
+            # rather than shared through a function: a call more per system call is measurable.
             try:
                 if ia32:
                     bp, bx, cx, dx, si, di, orig_ax = args32(mem, regs + _BP)
