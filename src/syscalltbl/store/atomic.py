@@ -100,14 +100,34 @@ def write_many(writes: Sequence[tuple[AnyPath, bytes]]) -> list[bool | OSError]:
         return outcomes
     import threading
 
-    threads = [threading.Thread(target=work, args=(changed[k::4],)) for k in range(4)]
-    for thread in threads:
-        thread.start()
+    # Four writers that start writing together, once all four run, and are waited for by events, not
+    # joins: a join that Ctrl-C interrupts can mark its thread stopped while it still runs (Python
+    # 3.11's Thread._wait_for_tstate_lock), and an exit then would cut a file short. Ctrl-C comes to
+    # this thread: before `go`, no writer has begun and none will; after it, each finishes, whole.
+    go, cancelled = threading.Event(), False
+    done = [threading.Event() for _ in range(4)]
+
+    def writer(indices: list[int], finished: threading.Event) -> None:
+        try:
+            go.wait()
+            if not cancelled:
+                work(indices)
+        finally:
+            finished.set()
+
     try:
-        for thread in threads:
-            thread.join()
+        for k, finished in enumerate(done):
+            threading.Thread(target=writer, args=(changed[k::4], finished), daemon=True).start()
+    except BaseException:
+        cancelled = True
+        go.set()
+        raise
+    try:
+        go.set()
+        for finished in done:
+            finished.wait()
     finally:
-        # Interrupted (Ctrl-C comes to this thread): the writers still finish, each file whole.
-        for thread in threads:
-            thread.join()
+        if go.is_set():  # the writers began: each finishes its files, whole
+            for finished in done:
+                finished.wait()
     return outcomes
