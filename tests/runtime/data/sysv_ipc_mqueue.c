@@ -16,6 +16,27 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Until process `pid` sleeps (state S in /proc/PID/stat): it is then blocked in its call. A fixed
+ * sleep was not enough on a loaded host, natively: the child had not reached its call yet. */
+static void wait_asleep(pid_t pid) {
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	for (int i = 0; i < 20000; i++) {
+		int fd = open(path, O_RDONLY);
+		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+		if (fd >= 0) close(fd);
+		if (n > 0) {
+			buf[n] = 0;
+			char *p = strrchr(buf, ')');
+			if (p && p[2] == 'S') return;
+		}
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	printf("process %d never slept\n", pid);
+	exit(3);
+}
+
 static void show(const char *what, long r)
 {
 	if (r < 0)
@@ -76,9 +97,10 @@ static void message_queues(void)
 		fflush(stdout);
 		_exit(0);
 	}
-	usleep(200000);
-	show("IPC_RMID", msgctl(q, IPC_RMID, NULL));
-	waitpid(child, NULL, 0);
+	wait_asleep(child);
+	long removed = msgctl(q, IPC_RMID, NULL);
+	waitpid(child, NULL, 0); /* the woken child's line first, whichever runs first after the wake-up */
+	show("IPC_RMID", removed);
 	show("msgsnd removed", msgsnd(q, &m, 1, 0));
 
 	int k = msgget(0x1ee7c0de, IPC_CREAT | 0640);
@@ -128,11 +150,12 @@ static void semaphores(void)
 		fflush(stdout);
 		_exit(0);
 	}
-	usleep(200000);
+	wait_asleep(child);
 	show("GETNCNT", semctl(s, 0, GETNCNT));
 	show("GETZCNT", semctl(s, 0, GETZCNT));
-	show("semop +2", semop(s, &(struct sembuf){0, 2, 0}, 1));
+	long added = semop(s, &(struct sembuf){0, 2, 0}, 1);
 	waitpid(child, NULL, 0);
+	show("semop +2", added);
 	show("GETVAL 0", semctl(s, 0, GETVAL));
 
 	struct sigaction sa = {0};
@@ -149,12 +172,13 @@ static void semaphores(void)
 		fflush(stdout);
 		_exit(0);
 	}
-	usleep(200000);
+	wait_asleep(child);
 	struct semid_ds ds;
 	show("IPC_STAT", semctl(s, 0, IPC_STAT, &ds));
 	printf("  nsems %lu mode %o\n", ds.sem_nsems, ds.sem_perm.mode);
-	show("IPC_RMID", semctl(s, 0, IPC_RMID));
+	long removed = semctl(s, 0, IPC_RMID);
 	waitpid(child, NULL, 0);
+	show("IPC_RMID", removed);
 	show("GETVAL removed", semctl(s, 0, GETVAL));
 	struct seminfo info;
 	show("IPC_INFO >= 0", semctl(0, 0, IPC_INFO, &info) >= 0);
