@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wait_asleep.h"
+
 static pid_t g_parent, g_child;
 
 static const char *err(int r) {
@@ -52,26 +54,6 @@ static void probe(const char *who, int fd, int cmd, short type, off_t start, off
 	else
 		printf("%s: getlk %s %ld+%ld: %s start %ld len %ld pid %s\n", who, tname(type), (long)start, (long)len,
 		       tname(fl.l_type), (long)fl.l_start, (long)fl.l_len, pid);
-}
-
-/* Until process `pid` sleeps (state S in /proc/PID/stat): it is then blocked in its lock call. */
-static void wait_asleep(pid_t pid) {
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	for (int i = 0; i < 20000; i++) {
-		int fd = open(path, O_RDONLY);
-		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-		if (fd >= 0) close(fd);
-		if (n > 0) {
-			buf[n] = 0;
-			char *p = strrchr(buf, ')');
-			if (p && p[2] == 'S') return;
-		}
-		struct timespec ts = {0, 1000000};
-		nanosleep(&ts, NULL);
-	}
-	printf("process %d never slept\n", pid);
-	exit(3);
 }
 
 static void reap(const char *who) {

@@ -16,26 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Until process `pid` sleeps (state S in /proc/PID/stat): it is then blocked in its call. A fixed
- * sleep was not enough on a loaded host, natively: the child had not reached its call yet. */
-static void wait_asleep(pid_t pid) {
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	for (int i = 0; i < 20000; i++) {
-		int fd = open(path, O_RDONLY);
-		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-		if (fd >= 0) close(fd);
-		if (n > 0) {
-			buf[n] = 0;
-			char *p = strrchr(buf, ')');
-			if (p && p[2] == 'S') return;
-		}
-		struct timespec ts = {0, 1000000};
-		nanosleep(&ts, NULL);
-	}
-	printf("process %d never slept\n", pid);
-	exit(3);
-}
+#include "wait_asleep.h"
 
 static void show(const char *what, long r)
 {
